@@ -1,0 +1,17 @@
+import { parseArgs } from 'node:util';
+import { startEmbeddedPostgres } from './embedded-postgres';
+
+/** Child process of `npm start`: serves the embedded database until SIGINT/SIGTERM. */
+const { values } = parseArgs({ options: { data: { type: 'string' }, port: { type: 'string' } } });
+const pg = await startEmbeddedPostgres({ dataDir: values.data, port: Number(values.port ?? 55432) });
+process.stdout.write(`ready ${pg.url}\n`);
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  // Closing PGlite flushes its data directory; skipping it risks a torn database on disk.
+  await pg.stop();
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());

@@ -1,0 +1,145 @@
+import pg from 'pg';
+import { z } from 'zod';
+import { GENESIS_HASH, contentHash, sign, signatureMatches } from '../domain/provenance/entry-hash';
+import { findForbiddenKey } from '../domain/provenance/forbidden-content';
+import { type Queryable, withTransaction } from './pool';
+
+const APPEND_LOCK = 7_246_202; // advisory-lock id that serialises appends across processes
+
+export const provenanceInput = z.object({
+  kind: z.string().regex(/^[a-z][a-z0-9_.]*$/, 'lower-case dotted name, e.g. endorsement.staged'),
+  subject: z.string().min(1),
+  actor: z.string().min(1).nullable().optional(),
+  payload: z.record(z.string(), z.unknown()).default({}),
+  /** Retry-safety: a second append with the same key returns the first entry unchanged. */
+  idempotencyKey: z.string().min(1).optional(),
+});
+export type ProvenanceInput = z.input<typeof provenanceInput>;
+
+export interface ProvenanceEntry {
+  seq: number;
+  recordedAt: string;
+  kind: string;
+  subject: string;
+  actor: string | null;
+  payload: Record<string, unknown>;
+  prevHash: string;
+  contentHash: string;
+  signature: string;
+}
+
+interface Row {
+  seq: number;
+  recorded_at: Date;
+  kind: string;
+  subject: string;
+  actor: string | null;
+  payload: Record<string, unknown>;
+  prev_hash: string;
+  content_hash: string;
+  signature: string;
+}
+
+function fromRow(r: Row): ProvenanceEntry {
+  return {
+    seq: r.seq,
+    recordedAt: r.recorded_at.toISOString(),
+    kind: r.kind,
+    subject: r.subject,
+    actor: r.actor,
+    payload: r.payload,
+    prevHash: r.prev_hash,
+    contentHash: r.content_hash,
+    signature: r.signature,
+  };
+}
+
+/**
+ * Appends one entry. Call it with the transaction client that makes the state change being
+ * recorded: the advisory lock is held until that transaction ends, so concurrent writers queue up
+ * and the chain stays linear, and a rolled-back change leaves no entry behind. Called with a pool,
+ * it runs in a transaction of its own.
+ */
+export async function appendProvenance(q: Queryable | pg.Pool, key: string, input: ProvenanceInput): Promise<ProvenanceEntry> {
+  const entry = provenanceInput.parse(input);
+  const forbidden = findForbiddenKey(entry.payload);
+  if (forbidden) throw new Error(`provenance entries never carry text or secrets: ${forbidden} is not allowed`);
+  if (q instanceof pg.Pool) return withTransaction(q, (tx) => appendProvenance(tx, key, input));
+  await q.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
+  if (entry.idempotencyKey) {
+    const existing = await q.query<Row>('SELECT * FROM provenance_log WHERE idem_key = $1', [entry.idempotencyKey]);
+    if (existing.rows[0]) return fromRow(existing.rows[0]);
+  }
+  const last = await q.query<{ seq: number; content_hash: string }>(
+    'SELECT seq, content_hash FROM provenance_log ORDER BY seq DESC LIMIT 1',
+  );
+  const prev = last.rows[0];
+  // Payloads go through JSON once so the hash covers exactly what jsonb will give back.
+  const payload = JSON.parse(JSON.stringify(entry.payload)) as Record<string, unknown>;
+  const content = {
+    seq: (prev?.seq ?? 0) + 1,
+    recordedAt: new Date().toISOString(),
+    kind: entry.kind,
+    subject: entry.subject,
+    actor: entry.actor ?? null,
+    payload,
+    prevHash: prev?.content_hash ?? GENESIS_HASH,
+  };
+  const hash = contentHash(content);
+  const signature = sign(key, hash);
+  await q.query(
+    `INSERT INTO provenance_log (seq, recorded_at, kind, subject, actor, payload, prev_hash, content_hash, signature, idem_key)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    [content.seq, content.recordedAt, content.kind, content.subject, content.actor, JSON.stringify(payload), content.prevHash, hash, signature, entry.idempotencyKey ?? null],
+  );
+  return { ...content, contentHash: hash, signature };
+}
+
+export interface ChainVerification {
+  ok: boolean;
+  entries: number;
+  head: string;
+  firstBad?: { seq: number; reason: string };
+}
+
+/** Walks the whole chain in order, in pages, and names the first entry that does not hold. */
+export async function verifyProvenanceChain(q: Queryable, key: string, pageSize = 2000): Promise<ChainVerification> {
+  let expectedPrev = GENESIS_HASH;
+  let expectedSeq = 1;
+  let count = 0;
+  for (;;) {
+    const { rows } = await q.query<Row>(
+      'SELECT * FROM provenance_log WHERE seq >= $1 ORDER BY seq LIMIT $2',
+      [expectedSeq, pageSize],
+    );
+    if (rows.length === 0) break;
+    for (const row of rows) {
+      const e = fromRow(row);
+      const bad = (reason: string): ChainVerification => ({ ok: false, entries: count, head: expectedPrev, firstBad: { seq: e.seq, reason } });
+      if (e.seq !== expectedSeq) return bad(`sequence gap: expected ${expectedSeq}`);
+      if (e.prevHash !== expectedPrev) return bad('previous-hash link broken');
+      const recomputed = contentHash({
+        seq: e.seq, recordedAt: e.recordedAt, kind: e.kind, subject: e.subject, actor: e.actor, payload: e.payload, prevHash: e.prevHash,
+      });
+      if (recomputed !== e.contentHash) return bad('content hash does not match the entry');
+      if (!signatureMatches(key, e.contentHash, e.signature)) return bad('signature does not match (wrong key or forged entry)');
+      expectedPrev = e.contentHash;
+      expectedSeq += 1;
+      count += 1;
+    }
+  }
+  return { ok: true, entries: count, head: expectedPrev };
+}
+
+export async function listProvenance(
+  q: Queryable,
+  filter: { subject?: string; kind?: string; limit?: number } = {},
+): Promise<ProvenanceEntry[]> {
+  const { rows } = await q.query<Row>(
+    `SELECT * FROM provenance_log
+      WHERE ($1::text IS NULL OR subject = $1) AND ($2::text IS NULL OR kind LIKE $2 || '%')
+      ORDER BY seq DESC LIMIT $3`,
+    [filter.subject ?? null, filter.kind ?? null, filter.limit ?? 100],
+  );
+  return rows.map(fromRow);
+}
