@@ -1,0 +1,30 @@
+import { Command, CommanderError } from 'commander';
+import { registerFoundationCommands } from './commands/foundation';
+import { EXIT_USAGE } from './output';
+
+export function buildProgram(): Command {
+  const program = new Command('warden')
+    .description('Warden: the durable control plane for changing AI agents safely')
+    .option('--json', 'print machine-readable JSON')
+    .option('--as <principal>', 'the principal to act for (default: WARDEN_PRINCIPAL)')
+    .showHelpAfterError()
+    .exitOverride();
+  registerFoundationCommands(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are successful outcomes; anything else commander rejects is a usage error.
+      process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE;
+      return;
+    }
+    throw error;
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import { openContext, type WardenContext } from '../client/context';
+import { describeError } from '../client/errors';
+import { invalid } from '../domain/errors';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export interface CommandResult<T> {
+  value: T;
+  /** Non-zero when the command ran but what it found is a failure (e.g. a broken chain). */
+  exitCode?: number;
+}
+
+function wantsJson(cmd: Command): boolean {
+  return Boolean(cmd.optsWithGlobals().json);
+}
+
+/**
+ * Runs one CLI command: opens the context, prints the result as text or `--json`, maps errors to
+ * exit codes (1 failure, 2 bad input) and always closes connections.
+ */
+export async function runCommand<T>(
+  cmd: Command,
+  work: (ctx: WardenContext) => Promise<T | CommandResult<T>>,
+  render: (value: T) => string,
+  opts: { openContext?: () => Promise<WardenContext> } = {},
+): Promise<void> {
+  const json = wantsJson(cmd);
+  let ctx: WardenContext | undefined;
+  try {
+    ctx = await (opts.openContext ?? openContext)();
+    const out = await work(ctx);
+    const result: CommandResult<T> =
+      out !== null && typeof out === 'object' && 'value' in out && Object.keys(out).every((k) => k === 'value' || k === 'exitCode')
+        ? (out as CommandResult<T>)
+        : { value: out as T };
+    process.stdout.write((json ? JSON.stringify(result.value, null, 2) : render(result.value)) + '\n');
+    process.exitCode = result.exitCode ?? EXIT_OK;
+  } catch (error) {
+    const { status, message } = describeError(error);
+    if (json) process.stdout.write(JSON.stringify({ error: message }, null, 2) + '\n');
+    else process.stderr.write(`error: ${message}\n`);
+    process.exitCode = status === 400 ? EXIT_USAGE : EXIT_FAILURE;
+  } finally {
+    await ctx?.close().catch(() => undefined);
+  }
+}
+
+/** The principal a command acts for: `--as`, else WARDEN_PRINCIPAL. Checked against the database by the service. */
+export function actingPrincipal(cmd: Command, ctx: WardenContext): string {
+  const as = cmd.optsWithGlobals().as as string | undefined;
+  const principal = as ?? ctx.config.principal;
+  if (!principal) throw invalid('this command acts for a person: pass --as <principal> or set WARDEN_PRINCIPAL');
+  return principal;
+}
+
+/** Plain two-column text for the human-readable renderings. */
+export function table(rows: [string, unknown][]): string {
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${typeof v === 'string' ? v : JSON.stringify(v)}`).join('\n');
+}

@@ -1,0 +1,53 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createConnection } from 'node:net';
+
+export interface ManagedChild {
+  name: string;
+  process: ChildProcess;
+  exited: Promise<number | null>;
+}
+
+/** Spawns a child whose output lines are prefixed with its name, so one terminal shows all. */
+export function spawnManaged(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): ManagedChild {
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const prefix = (stream: NodeJS.WritableStream) => (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) if (line.trim()) stream.write(`[${name}] ${line}\n`);
+  };
+  child.stdout?.on('data', prefix(process.stdout));
+  child.stderr?.on('data', prefix(process.stderr));
+  const exited = new Promise<number | null>((resolve) => {
+    child.on('exit', (code) => resolve(code));
+    child.on('error', () => resolve(-1));
+  });
+  return { name, process: child, exited };
+}
+
+/** Asks a child to stop, and kills it if it has not within `graceMs`. */
+export async function stopChild(child: ManagedChild, graceMs: number): Promise<void> {
+  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
+  child.process.kill('SIGTERM');
+  const timer = setTimeout(() => child.process.kill('SIGKILL'), graceMs);
+  await child.exited;
+  clearTimeout(timer);
+}
+
+export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export async function waitForPort(port: number, timeoutMs: number, child?: ManagedChild): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await portOpen(port)) return;
+    if (child && child.process.exitCode !== null) throw new Error(`${child.name} exited (code ${child.process.exitCode}) before listening on ${port}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`nothing listened on port ${port} within ${timeoutMs / 1000} s`);
+}

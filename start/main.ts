@@ -1,0 +1,84 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadConfig } from '../config/env';
+import { ToolchainError, ensureTemporalCli } from '../toolchain/temporal-cli';
+import { type ManagedChild, portOpen, spawnManaged, stopChild, waitForPort } from './child-process';
+import { devServerArgs } from './temporal-dev-server';
+
+const runner = fileURLToPath(new URL('../bin/run.js', import.meta.url));
+
+/**
+ * `npm start`: brings the whole stack up on the embedded defaults (Temporal dev server, embedded
+ * PostgreSQL, the Warden worker and HTTP API) or on whatever TEMPORAL_ADDRESS / DATABASE_URL name,
+ * and stops every child cleanly on Ctrl-C / SIGTERM.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  await mkdir(config.dataDir, { recursive: true });
+  const children: ManagedChild[] = [];
+  let shuttingDown = false;
+  const shutdown = async (code: number) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    console.log('warden: stopping…');
+    // Reverse order: the app drains first, then the database and Temporal it was using.
+    for (const child of [...children].reverse()) await stopChild(child, child.name === 'warden' ? 20_000 : 10_000);
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  const watch = (child: ManagedChild) => {
+    children.push(child);
+    void child.exited.then((code) => {
+      if (!shuttingDown) {
+        console.error(`warden: ${child.name} exited unexpectedly (code ${code}); stopping the rest`);
+        void shutdown(1);
+      }
+    });
+  };
+
+  try {
+    if (!config.temporal.externalAddress) {
+      const port = config.temporal.devServer.port;
+      if (await portOpen(port)) throw new Error(`port ${port} is already in use: is Warden already running? (set TEMPORAL_PORT to use another)`);
+      const cli = await ensureTemporalCli(config.cacheDir, (line) => console.log(`warden: ${line}`));
+      const temporal = spawnManaged('temporal', cli, devServerArgs(config));
+      watch(temporal);
+      await waitForPort(port, 60_000, temporal);
+    }
+    if (!config.externalDatabaseUrl) {
+      if (await portOpen(config.embeddedPgPort)) throw new Error(`port ${config.embeddedPgPort} is already in use (set WARDEN_PG_PORT to use another)`);
+      const pg = spawnManaged('postgres', process.execPath, [runner, 'db/embedded-postgres-main.ts', '--data', join(config.dataDir, 'pgdata'), '--port', String(config.embeddedPgPort)]);
+      watch(pg);
+      await waitForPort(config.embeddedPgPort, 60_000, pg);
+    }
+    const app = spawnManaged('warden', process.execPath, [runner, 'worker/main.ts']);
+    watch(app);
+    await waitForPort(config.http.port, 120_000, app);
+  } catch (error) {
+    console.error(`warden: ${error instanceof Error ? error.message : String(error)}`);
+    await shutdown(1);
+    return;
+  }
+
+  console.log(
+    [
+      '',
+      'Warden is up.',
+      `  HTTP API        ${config.http.url}  (health: ${config.http.url}/healthz)`,
+      `  Temporal UI     ${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows`,
+      `  Temporal gRPC   ${config.temporal.address}`,
+      `  PostgreSQL      ${config.externalDatabaseUrl ? '(external DATABASE_URL)' : config.databaseUrl}`,
+      `  Data directory  ${config.dataDir}`,
+      'Try: npx warden status   ·   Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof ToolchainError) console.error(error.message);
+  else console.error(`warden: ${error instanceof Error ? error.stack : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,62 @@
+import { Client, Connection } from '@temporalio/client';
+import type { Server } from 'node:http';
+import { createApiServer } from '../api/server';
+import { loadConfig } from '../config/env';
+import { resolveProvenanceKey } from '../config/provenance-key';
+import { temporalConnectionOptions } from '../config/temporal-connection';
+import { migrate } from '../db/migrate';
+import { createPool } from '../db/pool';
+import type { WardenContext } from '../client/context';
+import { seedDemoData } from './seed-demo';
+import { createWardenWorker } from './create-worker';
+import { ensureSearchAttributes } from './search-attributes';
+import { createLogger } from './logger';
+
+/**
+ * The Warden application process: applies migrations, seeds the demo data on an empty database,
+ * then runs the Temporal worker and the HTTP API until SIGINT/SIGTERM.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel, 'warden');
+  const pool = createPool(config.databaseUrl, 20);
+  const applied = await migrate(pool);
+  if (applied.length > 0) log.info(`database migrations applied: ${applied.join(', ')}`);
+  const provenanceKey = await resolveProvenanceKey(config);
+
+  const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
+  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const added = await ensureSearchAttributes(temporal, config.temporal.namespace);
+  if (added.length > 0) log.info(`search attributes registered: ${added.join(', ')}`);
+
+  const ctx: WardenContext = { config, pool, temporal, provenanceKey, taskQueue: config.temporal.taskQueue, close: async () => undefined };
+  const seeded = await seedDemoData(ctx);
+  if (seeded.length > 0) log.info(`demo data created: ${seeded.join(', ')}`);
+
+  const { worker, connection: workerConnection } = await createWardenWorker({ pool, config, provenanceKey, taskQueue: config.temporal.taskQueue });
+  const api: Server = createApiServer(ctx);
+  await new Promise<void>((resolve, reject) => {
+    api.once('error', reject);
+    api.listen(config.http.port, config.http.host, resolve);
+  });
+  log.info(`HTTP API listening on ${config.http.url}`);
+  log.info(`worker polling task queue "${config.temporal.taskQueue}" in namespace "${config.temporal.namespace}"`);
+
+  const stop = () => {
+    log.info('shutting down: draining the worker');
+    api.close();
+    worker.shutdown();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await worker.run();
+  await workerConnection.close();
+  await connection.close();
+  await pool.end();
+  log.info('stopped');
+}
+
+main().catch((error: unknown) => {
+  console.error(`warden: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,1 @@
+// Every Warden workflow, as bundled for the worker; each loop adds one export line.
