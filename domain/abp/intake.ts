@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import { normaliseDateTime } from './canonical';
+import { canonicalDigest } from './digest';
+import { describeZodIssues } from './issues';
+
+/**
+ * Evidence the triggers count: drift signals (8 types), coherence runs (score 0–100) and
+ * claims/assumptions with an expiry. Rows without an id get one derived from their content, so
+ * ingesting the same file twice stores nothing new.
+ */
+export const DRIFT_TYPES = ['time', 'freshness', 'fallback', 'bypass', 'verify', 'outcome', 'fanout', 'contention'] as const;
+export const INTAKE_KINDS = ['drift_signal', 'coherence_run', 'claim'] as const;
+
+const dateTime = z.iso.datetime({ offset: true }).transform((v) => normaliseDateTime(v) as string);
+const abpId = z.string().regex(/^ABP-[a-f0-9]{8}$/, 'must look like ABP-<8 hex>');
+const rowId = z.string().min(1).max(200);
+
+export const DriftSignalSchema = z.strictObject({
+  kind: z.literal('drift_signal').optional(),
+  signal_id: rowId.optional(),
+  abp_id: abpId,
+  type: z.enum(DRIFT_TYPES),
+  severity: z.enum(['green', 'yellow', 'red']),
+  fingerprint: z.strictObject({ key: z.string().min(1).max(200), version: z.union([z.string().min(1).max(100), z.int()]) }),
+  observed_at: dateTime,
+  summary: z.string().max(1000).optional(),
+});
+
+export const CoherenceRunSchema = z.strictObject({
+  kind: z.literal('coherence_run').optional(),
+  run_id: rowId.optional(),
+  abp_id: abpId,
+  score: z.number().min(0).max(100),
+  observed_at: dateTime,
+});
+
+export const ClaimSchema = z.strictObject({
+  kind: z.literal('claim').optional(),
+  claim_id: rowId,
+  abp_id: abpId,
+  statement: z.string().max(1000).optional(),
+  expires_at: dateTime,
+  observed_at: dateTime.optional(),
+});
+
+export type IntakeKind = (typeof INTAKE_KINDS)[number];
+export type DriftSignal = z.output<typeof DriftSignalSchema> & { signal_id: string };
+export type CoherenceRun = z.output<typeof CoherenceRunSchema> & { run_id: string };
+export type Claim = z.output<typeof ClaimSchema>;
+
+export type IntakeRow =
+  | { kind: 'drift_signal'; line: number; row: DriftSignal }
+  | { kind: 'coherence_run'; line: number; row: CoherenceRun }
+  | { kind: 'claim'; line: number; row: Claim };
+
+export interface IntakeBatch {
+  driftSignals: DriftSignal[];
+  coherenceRuns: CoherenceRun[];
+  claims: Claim[];
+  /** abp_ids the batch touches: the triggers to re-evaluate afterwards. */
+  abpIds: string[];
+}
+
+export class IntakeBatchError extends Error {
+  constructor(readonly problems: { line: number; message: string }[]) {
+    super(`batch refused, nothing written: ${problems.map((p) => `line ${p.line}: ${p.message}`).join('; ')}`);
+    this.name = 'IntakeBatchError';
+  }
+}
+
+const MAX_REPORTED_PROBLEMS = 20;
+
+/**
+ * Parses an NDJSON batch. Each row names its kind, or `fileKind` gives it for every row. One bad
+ * row refuses the whole batch; the error names each bad line and field.
+ */
+export function parseIntakeBatch(text: string, fileKind?: IntakeKind): IntakeBatch {
+  const problems: { line: number; message: string }[] = [];
+  const rows: IntakeRow[] = [];
+  const lines = text.split(/\r?\n/);
+  lines.forEach((raw, index) => {
+    const line = index + 1;
+    if (raw.trim() === '' || problems.length >= MAX_REPORTED_PROBLEMS) return;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch (error) {
+      problems.push({ line, message: `not JSON (${(error as Error).message})` });
+      return;
+    }
+    const parsed = parseRow(value, line, fileKind);
+    if (typeof parsed === 'string') problems.push({ line, message: parsed });
+    else rows.push(parsed);
+  });
+  if (problems.length > 0) throw new IntakeBatchError(problems);
+  if (rows.length === 0) throw new IntakeBatchError([{ line: 1, message: 'no rows' }]);
+  return {
+    driftSignals: rows.flatMap((r) => (r.kind === 'drift_signal' ? [r.row] : [])),
+    coherenceRuns: rows.flatMap((r) => (r.kind === 'coherence_run' ? [r.row] : [])),
+    claims: rows.flatMap((r) => (r.kind === 'claim' ? [r.row] : [])),
+    abpIds: [...new Set(rows.map((r) => r.row.abp_id))].sort(),
+  };
+}
+
+function parseRow(value: unknown, line: number, fileKind: IntakeKind | undefined): IntakeRow | string {
+  const rowKind = typeof value === 'object' && value !== null ? (value as { kind?: unknown }).kind : undefined;
+  if (rowKind !== undefined && !INTAKE_KINDS.includes(rowKind as IntakeKind)) {
+    return `kind: expected one of ${INTAKE_KINDS.join(', ')}`;
+  }
+  if (rowKind !== undefined && fileKind !== undefined && rowKind !== fileKind) {
+    return `kind: row says ${String(rowKind)} but the file is ${fileKind}`;
+  }
+  const kind = (rowKind as IntakeKind | undefined) ?? fileKind;
+  if (kind === undefined) return `kind: required (one of ${INTAKE_KINDS.join(', ')}) unless the file kind is given`;
+  const fail = (error: z.ZodError) => describeZodIssues(error).join('; ');
+  switch (kind) {
+    case 'drift_signal': {
+      const p = DriftSignalSchema.safeParse(value);
+      if (!p.success) return fail(p.error);
+      return { kind, line, row: { ...p.data, signal_id: p.data.signal_id ?? derivedId('DS', p.data) } };
+    }
+    case 'coherence_run': {
+      const p = CoherenceRunSchema.safeParse(value);
+      if (!p.success) return fail(p.error);
+      return { kind, line, row: { ...p.data, run_id: p.data.run_id ?? derivedId('CR', p.data) } };
+    }
+    case 'claim': {
+      const p = ClaimSchema.safeParse(value);
+      if (!p.success) return fail(p.error);
+      return { kind, line, row: p.data };
+    }
+  }
+}
+
+function derivedId(prefix: string, row: object): string {
+  const { kind: _kind, ...content } = row as { kind?: string };
+  return `${prefix}-${canonicalDigest(content).slice('sha256:'.length, 'sha256:'.length + 16)}`;
+}

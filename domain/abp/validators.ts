@@ -1,0 +1,157 @@
+import { checkAbpIdentity } from './identity';
+import type { Action } from './action';
+import type { Abp, EscalationPath, FailAction, RuntimeValidator } from './schema';
+
+/**
+ * The execution umbrella: the ABP's runtime validators run for real on every checked action (in
+ * the original they were declarations nothing executed). Pure: the caller gathers the facts.
+ */
+export interface ActionFacts {
+  /** The ABP as stored (so a tampered row fails abp_hash_valid). */
+  abp: Abp;
+  /** Hash of the ABP version that is current for this abp_id, or null when none is. */
+  currentHash: string | null;
+  revoked: boolean;
+  /** Every export registered for this ABP, with the ABP hash it embeds (null: none embedded). */
+  exports: { exportId: string; embeddedHash: string | null }[];
+  /** Red and yellow drift signals for this ABP inside drift_threshold's window. */
+  openDriftSignals: number;
+  now: number;
+}
+
+export interface ValidatorResult {
+  name: string;
+  when: RuntimeValidator['when'] | 'builtin';
+  failAction: FailAction;
+  passed: boolean;
+  detail: string;
+}
+
+export type ActionDecision = 'allowed' | 'warned' | 'escalated' | 'degraded' | 'blocked';
+
+export interface ActionVerdict {
+  decision: ActionDecision;
+  allowed: boolean;
+  results: ValidatorResult[];
+  escalations: { validator: string; destination: string; severity: EscalationPath['severity'] }[];
+}
+
+type Check = (facts: ActionFacts, action: Action, config: Record<string, unknown>) => { passed: boolean; detail: string };
+
+export const DEFAULT_MAX_DS = 6;
+
+const checks: Record<string, Check> = {
+  authority_envelope_complete: (f, a) => {
+    const problems = envelopeProblems(f.abp, a);
+    return problems.length === 0
+      ? { passed: true, detail: 'objective, tool and data operations inside the envelope' }
+      : { passed: false, detail: problems.join('; ') };
+  },
+  policy_hash_matches: (f, a) =>
+    f.currentHash !== null && a.abp_hash === f.currentHash
+      ? { passed: true, detail: 'caller holds the current ABP hash' }
+      : { passed: false, detail: `caller holds ${a.abp_hash}, current is ${f.currentHash ?? 'none'}` },
+  abp_present_on_export: (f, a) => {
+    if (a.export_id !== undefined && !f.exports.some((e) => e.exportId === a.export_id)) {
+      return { passed: false, detail: `export ${a.export_id} is not registered for ${f.abp.abp_id}` };
+    }
+    const stale = f.exports.filter((e) => e.embeddedHash === null || e.embeddedHash !== f.currentHash);
+    return stale.length === 0
+      ? { passed: true, detail: `${f.exports.length} export(s) embed the current ABP` }
+      : { passed: false, detail: `export(s) without the current ABP: ${stale.map((e) => e.exportId).join(', ')}` };
+  },
+  abp_hash_valid: (f) => {
+    const identity = checkAbpIdentity(f.abp);
+    if (!identity.hashMatches) return { passed: false, detail: `stored hash ${f.abp.hash} != recomputed ${identity.expectedHash}` };
+    if (!identity.idMatches) return { passed: false, detail: `abp_id ${f.abp.abp_id} != recomputed ${identity.expectedId}` };
+    return { passed: true, detail: 'hash and id recomputed' };
+  },
+  drift_threshold: (f, _a, config) => {
+    const max = typeof config.max_ds === 'number' ? config.max_ds : DEFAULT_MAX_DS;
+    return f.openDriftSignals <= max
+      ? { passed: true, detail: `${f.openDriftSignals} red/yellow drift signal(s) <= max_ds ${max}` }
+      : { passed: false, detail: `${f.openDriftSignals} red/yellow drift signal(s) > max_ds ${max}` };
+  },
+};
+
+export const KNOWN_VALIDATORS = Object.keys(checks);
+
+/** Objective, tool and every data operation allowed and none denied. */
+export function envelopeProblems(abp: Abp, action: Action): string[] {
+  const problems: string[] = [];
+  const denied = abp.objectives.denied.find((o) => o.id === action.objective);
+  if (denied) problems.push(`objective ${action.objective} denied: ${denied.reason}`);
+  else if (!abp.objectives.allowed.some((o) => o.id === action.objective)) problems.push(`objective ${action.objective} not allowed`);
+  const deniedTool = abp.tools.deny.find((t) => t.name === action.tool);
+  if (deniedTool) problems.push(`tool ${action.tool} denied: ${deniedTool.reason}`);
+  else if (!abp.tools.allow.some((t) => t.name === action.tool)) problems.push(`tool ${action.tool} not allowed`);
+  for (const access of action.data) {
+    const granted = abp.data.permissions.some(
+      (p) =>
+        resourceMatches(p.resource, access.resource) &&
+        p.operations.includes(access.operation) &&
+        (action.role === undefined || p.roles.includes(action.role)),
+    );
+    if (!granted) {
+      problems.push(`${access.operation} on ${access.resource}${action.role ? ` as ${action.role}` : ''} not permitted`);
+    }
+  }
+  return problems;
+}
+
+/** A permission's resource is a path, or a prefix pattern ending in "*" ("candidates/*"). */
+export function resourceMatches(pattern: string, resource: string): boolean {
+  return pattern.endsWith('*') ? resource.startsWith(pattern.slice(0, -1)) : pattern === resource;
+}
+
+const SEVERITY: Record<ActionDecision, number> = { allowed: 0, warned: 1, escalated: 2, degraded: 3, blocked: 4 };
+const DECISION_FOR: Record<FailAction, ActionDecision> = { warn: 'warned', escalate: 'escalated', degrade: 'degraded', block: 'blocked' };
+
+/**
+ * Runs the ABP's pre_action and periodic validators on one action. A failing validator acts by
+ * its fail_action: block stops the action, warn lets it through with a warning, escalate lets it
+ * through and fires the ABP's escalation path named after the validator, degrade lets it through
+ * in degraded mode. A revoked, superseded or out-of-date ABP blocks everything; a validator name
+ * Warden does not know fails (closed) with its own fail_action.
+ */
+export function checkAction(facts: ActionFacts, action: Action): ActionVerdict {
+  const results: ValidatorResult[] = [...builtinResults(facts)];
+  for (const validator of facts.abp.runtime.validators) {
+    if (validator.when === 'post_action') continue;
+    const check = checks[validator.name];
+    const outcome = check ? check(facts, action, validator.config) : { passed: false, detail: `unknown validator ${validator.name}` };
+    results.push({ name: validator.name, when: validator.when, failAction: validator.fail_action, ...outcome });
+  }
+  let decision: ActionDecision = 'allowed';
+  const escalations: ActionVerdict['escalations'] = [];
+  for (const r of results) {
+    if (r.passed) continue;
+    const d = DECISION_FOR[r.failAction];
+    if (SEVERITY[d] > SEVERITY[decision]) decision = d;
+    if (r.failAction === 'escalate') {
+      for (const path of facts.abp.escalation.paths.filter((p) => p.trigger === r.name)) {
+        escalations.push({ validator: r.name, destination: path.destination, severity: path.severity });
+      }
+    }
+  }
+  return { decision, allowed: decision !== 'blocked', results, escalations };
+}
+
+function builtinResults(facts: ActionFacts): ValidatorResult[] {
+  const out: ValidatorResult[] = [];
+  if (facts.revoked) {
+    out.push({ name: 'abp_not_revoked', when: 'builtin', failAction: 'block', passed: false, detail: `${facts.abp.abp_id} is revoked` });
+  }
+  const effective = Date.parse(facts.abp.effective_at);
+  const expires = facts.abp.expires_at === null ? null : Date.parse(facts.abp.expires_at);
+  if (facts.now < effective || (expires !== null && facts.now >= expires)) {
+    out.push({
+      name: 'abp_in_effect',
+      when: 'builtin',
+      failAction: 'block',
+      passed: false,
+      detail: `ABP in effect from ${facts.abp.effective_at} until ${facts.abp.expires_at ?? 'no expiry'}`,
+    });
+  }
+  return out;
+}
