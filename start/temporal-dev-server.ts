@@ -11,7 +11,7 @@ export function devServerArgs(config: WardenConfig): string[] {
     '--port', String(config.temporal.devServer.port),
     '--ui-port', String(config.temporal.devServer.uiPort),
     '--namespace', config.temporal.namespace,
-    '--log-level', 'warn',
+    '--log-level', 'error',
     ...wardenSearchAttributes.flatMap((k) => ['--search-attribute', `${k.name}=Keyword`]),
   ];
 }

@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { loadConfig } from '../../config/env';
+import { startEmbeddedPostgres } from '../../db/embedded-postgres';
+import { migrate } from '../../db/migrate';
+import { createPool } from '../../db/pool';
+import { wardenSearchAttributes } from '../../domain/search-attributes';
+import { ensureTemporalCli } from '../../toolchain/temporal-cli';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    temporalNamespace: string;
+    databaseUrl: string;
+    workflowBundlePath: string;
+    provenanceKey: string;
+    scratchDir: string;
+  }
+}
+
+/** A fresh database on the server DATABASE_URL names, so tests never touch the user's data. */
+async function createScratchDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `warden_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  return {
+    url: target.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+/**
+ * Integration tests share one real Temporal dev server (started through createLocal with the
+ * cached CLI), one scratch database, and one workflow bundle built once for the whole run.
+ */
+export default async function setup(project: TestProject) {
+  const config = loadConfig();
+  const scratchDir = await mkdtemp(join(tmpdir(), 'warden-test-'));
+  const cli = await ensureTemporalCli(config.cacheDir, (line) => console.log(`[toolchain] ${line}`));
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: cli },
+      ip: '127.0.0.1',
+      searchAttributes: [...wardenSearchAttributes],
+      extraArgs: ['--headless', '--log-level', 'error'],
+    },
+  });
+
+  let database: { url: string; stop(): Promise<void> };
+  if (config.externalDatabaseUrl) {
+    const scratch = await createScratchDatabase(config.externalDatabaseUrl);
+    database = { url: scratch.url, stop: scratch.drop };
+  } else {
+    const embedded = await startEmbeddedPostgres({ dataDir: undefined, port: 0 });
+    database = { url: embedded.url, stop: embedded.stop };
+  }
+  const pool = createPool(database.url, 2);
+  await migrate(pool);
+  await pool.end();
+
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL('./test-workflows.ts', import.meta.url)),
+    logger: { log: () => undefined, info: () => undefined, warn: console.warn, error: console.error, debug: () => undefined, trace: () => undefined },
+  });
+  const workflowBundlePath = join(scratchDir, 'workflow-bundle.js');
+  await writeFile(workflowBundlePath, bundle.code);
+
+  project.provide('temporalAddress', env.address);
+  project.provide('temporalNamespace', env.namespace ?? 'default');
+  project.provide('databaseUrl', database.url);
+  project.provide('workflowBundlePath', workflowBundlePath);
+  project.provide('provenanceKey', randomBytes(32).toString('hex'));
+  project.provide('scratchDir', scratchDir);
+
+  return async () => {
+    await env.teardown();
+    await database.stop();
+    await rm(scratchDir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import type pg from 'pg';
+import { afterAll, beforeAll, inject } from 'vitest';
+import type { WardenContext } from '../../client/context';
+import { type WardenConfig, loadConfig } from '../../config/env';
+import { createPool } from '../../db/pool';
+import { createWardenWorker } from '../../worker/create-worker';
+
+export interface IntegrationContext extends WardenContext {
+  config: WardenConfig;
+  pool: pg.Pool;
+  temporal: Client;
+  taskQueue: string;
+  /** Starts (again) a worker on this file's task queue; resolves once it is running. */
+  startWorker(): Promise<void>;
+  /** Stops the worker as a crash would leave it: in-flight work is picked up by the next one. */
+  stopWorker(): Promise<void>;
+}
+
+let quietRuntime = false;
+
+/**
+ * Per test file: a Warden context on the shared dev server and scratch database, with a real worker
+ * on a task queue of its own so files running in parallel never take each other's tasks.
+ * Use the returned object inside tests and hooks (its fields are filled in beforeAll).
+ */
+export function useIntegrationContext(name: string): IntegrationContext {
+  const ctx = {} as IntegrationContext;
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  let nativeConnection: NativeConnection | undefined;
+  let connection: Connection | undefined;
+
+  beforeAll(async () => {
+    if (!quietRuntime) {
+      // The SDK's default logger prints every worker state change; tests only need warnings.
+      Runtime.install({ logger: new (await import('@temporalio/worker')).DefaultLogger('WARN') });
+      quietRuntime = true;
+    }
+    const dataDir = join(inject('scratchDir'), `${name}-${randomBytes(3).toString('hex')}`);
+    await mkdir(dataDir, { recursive: true });
+    const config = loadConfig({
+      ...process.env,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_NAMESPACE: inject('temporalNamespace'),
+      DATABASE_URL: inject('databaseUrl'),
+      WARDEN_PROVENANCE_KEY: inject('provenanceKey'),
+      WARDEN_DATA_DIR: dataDir,
+    });
+    const pool = createPool(config.databaseUrl, 8);
+    connection = await Connection.connect({ address: config.temporal.address });
+    nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
+    Object.assign(ctx, {
+      config,
+      pool,
+      temporal: new Client({ connection, namespace: config.temporal.namespace }),
+      provenanceKey: inject('provenanceKey'),
+      taskQueue: `test-${name}-${randomBytes(4).toString('hex')}`,
+      close: async () => undefined,
+      async startWorker() {
+        if (worker) throw new Error('worker already running');
+        ({ worker } = await createWardenWorker({
+          pool,
+          config,
+          provenanceKey: ctx.provenanceKey,
+          taskQueue: ctx.taskQueue,
+          connection: nativeConnection,
+          workflowBundle: { codePath: inject('workflowBundlePath') },
+          overrides: { shutdownGraceTime: '1s' },
+        }));
+        running = worker.run();
+      },
+      async stopWorker() {
+        if (!worker) return;
+        worker.shutdown();
+        await running;
+        worker = undefined;
+        running = undefined;
+      },
+    } satisfies Omit<IntegrationContext, never>);
+    await ctx.startWorker();
+  });
+
+  afterAll(async () => {
+    await ctx.stopWorker?.();
+    await nativeConnection?.close();
+    await connection?.close();
+    await ctx.pool?.end();
+  });
+
+  return ctx;
+}
