@@ -1,0 +1,91 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../support/cli';
+
+const runner = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** `npm start` as a user runs it, but on free ports and a scratch data directory. */
+function start(env: NodeJS.ProcessEnv): Promise<Started> {
+  const child = spawn(process.execPath, [runner, 'start/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return new Promise((resolve, reject) => {
+    const onData = (c: Buffer) => {
+      output += c.toString();
+      if (output.includes('Warden is up.')) resolve({ child, output: () => output, exited });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then((code) => reject(new Error(`start exited with ${code} before it was up:\n${output.slice(-3000)}`)));
+  });
+}
+
+describe('npm start', () => {
+  let dataDir: string;
+  let running: Started | undefined;
+  afterAll(async () => {
+    running?.child.kill('SIGKILL');
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('brings the stack up, stops cleanly on SIGTERM, and keeps the data across a restart', async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'warden-start-'));
+    const [temporalPort, uiPort, pgPort, httpPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      TEMPORAL_ADDRESS: '',
+      DATABASE_URL: '',
+      WARDEN_PROVENANCE_KEY: '',
+      WARDEN_DATA_DIR: dataDir,
+      TEMPORAL_PORT: String(temporalPort),
+      TEMPORAL_UI_PORT: String(uiPort),
+      WARDEN_PG_PORT: String(pgPort),
+      WARDEN_HTTP_PORT: String(httpPort),
+    };
+
+    running = await start(env);
+    expect(running.output()).toContain(`http://127.0.0.1:${uiPort}/namespaces/default/workflows`);
+    const status = await runCli(['status', '--json'], env);
+    expect(status.json).toMatchObject({ ok: true, temporal: { ok: true }, database: { ok: true }, worker: { ok: true }, api: { ok: true } });
+    const ui = await fetch(`http://127.0.0.1:${uiPort}/api/v1/namespaces/default/search-attributes`);
+    expect(Object.keys((await ui.json()).customAttributes)).toEqual(expect.arrayContaining(['WardenKind', 'Severity']));
+    expect((await runCli(['principal', 'add', 'restart-carol', '--role', 'safety-lead'], env)).code).toBe(0);
+
+    running.child.kill('SIGTERM');
+    expect(await running.exited).toBe(0);
+    running = undefined;
+    const down = await runCli(['status', '--json'], env);
+    expect(down.code).toBe(1);
+
+    running = await start(env);
+    const list = await runCli(['principal', 'list', '--json'], env);
+    expect(list.json).toEqual(expect.arrayContaining([{ name: 'restart-carol', roles: ['safety-lead'] }]));
+    const verify = await runCli(['provenance', 'verify', '--json'], env);
+    expect(verify.json).toMatchObject({ ok: true });
+    expect(verify.json.entries).toBeGreaterThanOrEqual(1);
+    running.child.kill('SIGTERM');
+    expect(await running.exited).toBe(0);
+    running = undefined;
+  }, 300_000);
+});
