@@ -1,0 +1,23 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ensureTestServer } from '../../toolchain/test-server';
+
+const START_ATTEMPTS = 3;
+
+/**
+ * A time-skipping environment on the Java test server, launched through the cached wrapper
+ * (the SDK's default would download a binary, which cannot work here). The SDK gives the server
+ * only 5 s to answer; with the CDS archive it starts in about 1 s even with other servers
+ * starting on the same two cores, but a test run can still land on a worse moment, so a start
+ * that times out is tried again (at most three attempts) rather than failing the file.
+ */
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const path = await ensureTestServer();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+    } catch (err) {
+      const timedOut = err instanceof Error && /did not start within/.test(err.message);
+      if (!timedOut || attempt >= START_ATTEMPTS) throw err;
+    }
+  }
+}
