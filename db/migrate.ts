@@ -1,4 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { withTransaction } from './pool';
@@ -19,7 +20,7 @@ export async function loadMigrations(dir = migrationsDir): Promise<Migration[]> 
     migrations.push({
       version: Number.parseInt(file.slice(0, 3), 10),
       name: file.replace(/\.sql$/, ''),
-      sql: await readFile(dir + file, 'utf8'),
+      sql: await readFile(join(dir, file), 'utf8'),
     });
   }
   const seen = new Set<number>();
