@@ -168,6 +168,18 @@ export const variables = {
 
 export type VariableName = keyof typeof variables;
 
+/**
+ * What a deployed Warden (docker-compose, Kubernetes) must set: without these it would start an
+ * embedded Temporal or database of its own, bind only to loopback, or sign provenance with a key
+ * that lives in one container's disk.
+ */
+export const requiredInDeployment: VariableName[] = [
+  'TEMPORAL_ADDRESS',
+  'DATABASE_URL',
+  'WARDEN_PROVENANCE_KEY',
+  'WARDEN_HTTP_HOST',
+];
+
 export class ConfigError extends Error {
   constructor(readonly problems: { variable: string; message: string }[]) {
     super(
