@@ -41,3 +41,11 @@ describe('configuration', () => {
     for (const name of Object.keys(variables)) expect(table).toContain(`\`${name}\``);
   });
 });
+
+describe('README', () => {
+  it('carries the configuration table exactly as the config module describes it', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(configTable());
+  });
+});
