@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './deps';
 import { createProvenanceActivities } from './provenance';
+import { createGuardActivities } from './guard';
 
 export type { ActivityDeps } from './deps';
 
@@ -7,6 +8,7 @@ export type { ActivityDeps } from './deps';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createProvenanceActivities(deps),
+    ...createGuardActivities(deps),
   };
 }
 

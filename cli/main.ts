@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerFoundationCommands } from './commands/foundation';
+import { registerGuardCommands } from './commands/guard';
 import { EXIT_USAGE } from './output';
 
 export function buildProgram(): Command {
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerFoundationCommands(program);
+  registerGuardCommands(program);
   return program;
 }
 

@@ -1,1 +1,2 @@
 // Every Warden workflow, as bundled for the worker; each loop adds one export line.
+export * from './guard/proposal';

@@ -41,15 +41,16 @@ function firstIssue(error: z.ZodError): { field: string; message: string } {
   return { field: issue?.path.join('.') ?? '', message: issue?.message ?? 'invalid row' };
 }
 
-// All-or-nothing: the first bad line refuses the batch, so a caller writes nothing unless
+// Rows with the line each came from. All-or-nothing: the first bad line refuses the batch,
+// so a caller writes nothing unless
 // every row is valid. Blank lines are skipped but still counted for line numbers.
 // The same event_id twice with identical content is kept once; with different content it
 // is a conflict that refuses the batch.
-export function parseFeedbackNdjson(text: string): FeedbackRow[] {
+export function parseFeedbackBatch(text: string): { rows: FeedbackRow[]; lines: number[] } {
   const rows: FeedbackRow[] = [];
+  const lines: number[] = [];
   const seen = new Map<string, { line: number; content: string }>();
-  const lines = text.split(/\r?\n/);
-  for (const [index, raw] of lines.entries()) {
+  for (const [index, raw] of text.split(/\r?\n/).entries()) {
     const lineNo = index + 1;
     if (raw.trim() === '') continue;
     let json: unknown;
@@ -69,6 +70,7 @@ export function parseFeedbackNdjson(text: string): FeedbackRow[] {
     if (earlier === undefined) {
       seen.set(eventId, { line: lineNo, content });
       rows.push(parsed.data);
+      lines.push(lineNo);
     } else if (earlier.content !== content) {
       throw new FeedbackBatchError(
         lineNo,
@@ -79,5 +81,9 @@ export function parseFeedbackNdjson(text: string): FeedbackRow[] {
     // An identical repeat is idempotent: it is dropped, not refused.
   }
   if (rows.length === 0) throw new FeedbackBatchError(0, '', 'the batch contains no rows');
-  return rows;
+  return { rows, lines };
+}
+
+export function parseFeedbackNdjson(text: string): FeedbackRow[] {
+  return parseFeedbackBatch(text).rows;
 }

@@ -1,0 +1,46 @@
+import type { Queryable } from '../../db/pool';
+import { canonicalJson } from '../../domain/canonical-json';
+import { conflict, notFound } from '../../domain/errors';
+import type { GuardPolicy } from '../../domain/guard/policy';
+
+interface PolicyRow {
+  policy_id: string;
+  risk_envelope: GuardPolicy['risk_envelope'];
+  approver_role: string;
+}
+
+const fromRow = (row: PolicyRow): GuardPolicy => ({
+  policy_id: row.policy_id,
+  risk_envelope: row.risk_envelope,
+  approver_role: row.approver_role,
+});
+
+export async function findPolicy(q: Queryable, policyId: string): Promise<GuardPolicy | undefined> {
+  const { rows } = await q.query<PolicyRow>('SELECT policy_id, risk_envelope, approver_role FROM guard_policies WHERE policy_id = $1', [policyId]);
+  return rows[0] ? fromRow(rows[0]) : undefined;
+}
+
+export async function requirePolicy(q: Queryable, policyId: string): Promise<GuardPolicy> {
+  const policy = await findPolicy(q, policyId);
+  if (!policy) throw notFound(`policy ${policyId}`);
+  return policy;
+}
+
+/**
+ * Policies are immutable once created: proposals refer to them, and changing an envelope under a
+ * pending proposal would change what its approver agreed to. Creating the same policy again is a
+ * no-op; a different one under the same id is a conflict.
+ */
+export async function insertPolicy(q: Queryable, policy: GuardPolicy, actor: string | null): Promise<{ policy: GuardPolicy; created: boolean }> {
+  const result = await q.query(
+    `INSERT INTO guard_policies (policy_id, risk_envelope, approver_role, created_by) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (policy_id) DO NOTHING`,
+    [policy.policy_id, JSON.stringify(policy.risk_envelope), policy.approver_role, actor],
+  );
+  if (result.rowCount === 1) return { policy, created: true };
+  const existing = await requirePolicy(q, policy.policy_id);
+  if (canonicalJson(existing) !== canonicalJson(policy)) {
+    throw conflict(`policy ${policy.policy_id} already exists with a different envelope or approver role; policies are immutable, create a new id`);
+  }
+  return { policy: existing, created: false };
+}

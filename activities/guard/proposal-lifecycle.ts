@@ -1,0 +1,227 @@
+import type pg from 'pg';
+import { findPrincipal, principalHasRole } from '../../db/principals';
+import { appendProvenance } from '../../db/provenance-log';
+import { WardenError, conflict, forbidden } from '../../domain/errors';
+import { contentId } from '../../domain/guard/content-id';
+import { buildGuardDecision } from '../../domain/guard/decision-builder';
+import type { GateOutcome, ProposalType } from '../../domain/guard/gate-outcome';
+import { toSafetyEvent, type SafetyEvent } from '../../domain/guard/safety-event';
+import { loadManifest } from './manifest-store';
+import { requirePolicy } from './policy-store';
+import type { ApprovalRecord, ReleaseBundle } from './proposal-record';
+import { findApproval, findDecision, findRelease, findSafetyEvent, requireProposalRow } from './proposal-store';
+
+export const GUARD_HOOK_ID = 'warden.guard_loop';
+const subject = (proposalId: string) => `proposal:${proposalId}`;
+
+export interface DecisionInput {
+  proposal_id: string;
+  proposal_type: ProposalType;
+  policy_id: string;
+  manifest_id: string;
+  source_ref: string;
+  request: Record<string, unknown>;
+  payload: Record<string, unknown>;
+  rollback_id: string;
+  proposer: string;
+  outcome: GateOutcome;
+  approval_timeout_ms: number;
+}
+
+/**
+ * Stores the proposal, its GuardDecision and the decision's safety event in one transaction, with
+ * provenance entries for the proposal and the decision. Idempotent: a retry finds the rows and
+ * returns the stored safety event.
+ */
+export async function recordProposalDecision(tx: pg.PoolClient, key: string, input: DecisionInput): Promise<SafetyEvent> {
+  const policy = await requirePolicy(tx, input.policy_id);
+  const manifest = await loadManifest(tx, input.manifest_id, input.source_ref);
+  const allow = input.outcome.decision === 'allow';
+  await tx.query(
+    `INSERT INTO guard_proposals (proposal_id, proposal_type, policy_id, manifest_id, source_ref, request, payload, rollback_id, proposer, state, approval_deadline)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $11::bigint IS NULL THEN NULL ELSE now() + $11::bigint * interval '1 millisecond' END)
+     ON CONFLICT (proposal_id) DO NOTHING`,
+    [
+      input.proposal_id,
+      input.proposal_type,
+      input.policy_id,
+      input.manifest_id,
+      input.source_ref,
+      JSON.stringify(input.request),
+      JSON.stringify(input.payload),
+      input.rollback_id,
+      input.proposer,
+      allow ? 'awaiting_approval' : 'warned',
+      allow ? input.approval_timeout_ms : null,
+    ],
+  );
+  const existing = await findSafetyEvent(tx, input.proposal_id);
+  if (existing) return existing;
+
+  const decision = buildGuardDecision({
+    outcome: input.outcome,
+    policy,
+    proposal_type: input.proposal_type,
+    proposal_id: input.proposal_id,
+    manifest_id: manifest.manifest_id,
+    event_refs: manifest.event_refs,
+  });
+  const event = toSafetyEvent(decision, {
+    event_id: contentId('sevt_', { proposal_id: input.proposal_id, decision: decision.decision, reason: decision.reason }),
+    timestamp: new Date().toISOString(),
+    hook_id: GUARD_HOOK_ID,
+    hook_scope: 'agent',
+    request_id: input.proposal_id,
+  });
+  await tx.query(
+    `INSERT INTO guard_decisions (proposal_id, decision, reason, risk_score, gates, guard_decision) VALUES ($1, $2, $3, $4, $5, $6)`,
+    [input.proposal_id, decision.decision, decision.reason, decision.risk_score, JSON.stringify(input.outcome.gates), JSON.stringify(decision)],
+  );
+  await tx.query('INSERT INTO guard_safety_events (event_id, proposal_id, event) VALUES ($1, $2, $3)', [
+    event.event_id,
+    input.proposal_id,
+    JSON.stringify(event),
+  ]);
+  await appendProvenance(tx, key, {
+    kind: 'guard.proposal.created',
+    subject: subject(input.proposal_id),
+    actor: input.proposer,
+    payload: {
+      proposal_type: input.proposal_type,
+      policy_id: input.policy_id,
+      manifest_id: manifest.manifest_id,
+      event_count: manifest.event_count,
+      rollback_id: input.rollback_id,
+    },
+    idempotencyKey: `${subject(input.proposal_id)}/created`,
+  });
+  await appendProvenance(tx, key, {
+    kind: 'guard.proposal.decided',
+    subject: subject(input.proposal_id),
+    actor: null,
+    payload: {
+      decision: decision.decision,
+      reason: decision.reason,
+      risk_score: decision.risk_score,
+      safety_event_id: event.event_id,
+    },
+    idempotencyKey: `${subject(input.proposal_id)}/decided`,
+  });
+  return event;
+}
+
+/** A refusal the approver must hear as such (not retried, reported to the caller). */
+export class ApprovalRefusedError extends WardenError {
+  constructor(message: string) {
+    super('forbidden', message);
+    this.name = 'ApprovalRefusedError';
+  }
+}
+
+/**
+ * Checks what the workflow's validator cannot (the approver exists and holds the policy's approver
+ * role, the approval id is unused) and records the approval, under a row lock so two approvals
+ * cannot both land. A retry of the same approval returns the stored record.
+ */
+export async function recordApproval(
+  tx: pg.PoolClient,
+  key: string,
+  input: { proposal_id: string; approval_id: string; approver: string },
+): Promise<ApprovalRecord> {
+  const proposal = await requireProposalRow(tx, input.proposal_id, true);
+  const already = await findApproval(tx, input.proposal_id);
+  if (already) {
+    if (already.approval_id === input.approval_id && already.approver === input.approver) return already;
+    throw new ApprovalRefusedError('proposal is already approved');
+  }
+  const decision = await findDecision(tx, input.proposal_id);
+  if (decision?.guard_decision.decision !== 'allow') {
+    throw new ApprovalRefusedError(`cannot approve proposal with decision '${decision?.guard_decision.decision ?? 'none'}'`);
+  }
+  if (proposal.state !== 'awaiting_approval') throw new ApprovalRefusedError(`proposal is not awaiting approval (state ${proposal.state})`);
+  if (input.approver === proposal.proposer) throw new ApprovalRefusedError('the proposer cannot approve their own proposal');
+  const policy = await requirePolicy(tx, proposal.policy_id);
+  if (!(await findPrincipal(tx, input.approver))) throw new ApprovalRefusedError(`unknown principal "${input.approver}"`);
+  if (!(await principalHasRole(tx, input.approver, policy.approver_role))) {
+    throw new ApprovalRefusedError(
+      `${input.approver} does not hold the role ${policy.approver_role} that policy ${policy.policy_id} requires of approvers`,
+    );
+  }
+  const used = await tx.query('SELECT proposal_id FROM guard_approvals WHERE approval_id = $1', [input.approval_id]);
+  if (used.rowCount) throw new ApprovalRefusedError(`approval_id ${input.approval_id} is already used by another proposal`);
+  await tx.query('INSERT INTO guard_approvals (proposal_id, approval_id, approver, approver_role) VALUES ($1, $2, $3, $4)', [
+    input.proposal_id,
+    input.approval_id,
+    input.approver,
+    policy.approver_role,
+  ]);
+  await tx.query(`UPDATE guard_proposals SET state = 'approved', updated_at = now() WHERE proposal_id = $1`, [input.proposal_id]);
+  await appendProvenance(tx, key, {
+    kind: 'guard.proposal.approved',
+    subject: subject(input.proposal_id),
+    actor: input.approver,
+    payload: { approval_id: input.approval_id, approver_role: policy.approver_role, policy_id: policy.policy_id },
+    idempotencyKey: `${subject(input.proposal_id)}/approved`,
+  });
+  return (await findApproval(tx, input.proposal_id))!;
+}
+
+/**
+ * Keeps the released payload together with manifest, decision, approval and rollback id, and
+ * returns the payload. Warden applies nothing: the payload is for an external deployment controller.
+ */
+export async function recordRelease(tx: pg.PoolClient, key: string, proposalId: string): Promise<Record<string, unknown>> {
+  const proposal = await requireProposalRow(tx, proposalId, true);
+  const released = await findRelease(tx, proposalId);
+  if (released) return released.payload;
+  const approval = await findApproval(tx, proposalId);
+  if (!approval || proposal.state !== 'approved') throw forbidden(`guard-loop proposal is not approved (state ${proposal.state})`);
+  const decision = await findDecision(tx, proposalId);
+  if (!decision || decision.guard_decision.decision !== 'allow') {
+    throw forbidden(`cannot release proposal with decision '${decision?.guard_decision.decision ?? 'none'}'`);
+  }
+  const bundle: ReleaseBundle = {
+    bundle_version: 'warden.guard_bundle.v1',
+    proposal_id: proposalId,
+    proposal_type: proposal.proposal_type,
+    policy_id: proposal.policy_id,
+    proposer: proposal.proposer,
+    rollback_id: proposal.rollback_id,
+    manifest: await loadManifest(tx, proposal.manifest_id, proposal.source_ref),
+    guard_decision: decision.guard_decision,
+    gates: decision.gates,
+    approval,
+    safety_event: (await findSafetyEvent(tx, proposalId)) ?? null,
+    payload: proposal.payload,
+    released_at: new Date().toISOString(),
+  };
+  await tx.query('INSERT INTO guard_releases (proposal_id, payload, bundle) VALUES ($1, $2, $3)', [
+    proposalId,
+    JSON.stringify(proposal.payload),
+    JSON.stringify(bundle),
+  ]);
+  await tx.query(`UPDATE guard_proposals SET state = 'released', updated_at = now() WHERE proposal_id = $1`, [proposalId]);
+  await appendProvenance(tx, key, {
+    kind: 'guard.proposal.released',
+    subject: subject(proposalId),
+    actor: null,
+    payload: { rollback_id: proposal.rollback_id, approval_id: approval.approval_id, payload_hash: contentId('', proposal.payload) },
+    idempotencyKey: `${subject(proposalId)}/released`,
+  });
+  return proposal.payload;
+}
+
+/** The approval window closed without an approval: the proposal can no longer be approved. */
+export async function recordExpiry(tx: pg.PoolClient, key: string, proposalId: string): Promise<void> {
+  const proposal = await requireProposalRow(tx, proposalId, true);
+  if (proposal.state === 'expired') return;
+  if (proposal.state !== 'awaiting_approval') throw conflict(`proposal ${proposalId} cannot expire from state ${proposal.state}`);
+  await tx.query(`UPDATE guard_proposals SET state = 'expired', updated_at = now() WHERE proposal_id = $1`, [proposalId]);
+  await appendProvenance(tx, key, {
+    kind: 'guard.proposal.expired',
+    subject: subject(proposalId),
+    actor: null,
+    payload: { approval_deadline: proposal.approval_deadline?.toISOString() ?? null },
+    idempotencyKey: `${subject(proposalId)}/expired`,
+  });
+}

@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { grantPrincipal } from '../../../client/principals';
+import type { WardenContext } from '../../../client/context';
+import { createPolicy } from '../../../client/guard';
+
+export const SEED_POLICY = {
+  policy_id: 'policy.self_improving.regulated',
+  risk_envelope: {
+    action_category: 'training',
+    reversibility: 'costly',
+    domain: 'regulated',
+    calibrated_threshold: 0.45,
+    no_go_threshold: 0.8,
+  },
+  approver_role: 'safety-lead',
+};
+
+const LABELS = ['safe', 'unsafe', 'false_positive', 'false_negative'] as const;
+
+/** Unique names per test file: files share one database. */
+export function uniqueSuffix(): string {
+  return randomBytes(4).toString('hex');
+}
+
+/**
+ * `count` reviewed rows for one tenant, each prompt and response carrying a marker that must
+ * never leave the feedback table.
+ */
+export function reviewedRows(tenant: string, count: number, opts: { marker: string; reviewers?: string[]; start?: string } = { marker: 'm' }) {
+  const reviewers = opts.reviewers ?? ['rev-alice', 'rev-bob', 'rev-chen'];
+  const start = Date.parse(opts.start ?? '2026-05-13T08:00:00Z');
+  return Array.from({ length: count }, (_, i) => ({
+    prompt: `PROMPT-${opts.marker}-${i}: how do I get around the filter?`,
+    response: `RESPONSE-${opts.marker}-${i}: I cannot help with that.`,
+    label: LABELS[i % LABELS.length],
+    tenant_id: tenant,
+    metadata: { event_id: `${tenant}-evt-${i}`, reviewer_id: reviewers[i % reviewers.length], queue: 'guard-review' },
+    timestamp: new Date(start + i * 60_000).toISOString(),
+  }));
+}
+
+export const toNdjson = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+
+export interface GuardPeople {
+  proposer: string;
+  approver: string;
+  bystander: string;
+}
+
+/** A proposer, an approver holding the seed policy's role, and someone without it. */
+export async function seedPeopleAndPolicy(ctx: WardenContext, suffix: string): Promise<GuardPeople> {
+  const people = { proposer: `carol-${suffix}`, approver: `dave-${suffix}`, bystander: `erin-${suffix}` };
+  await grantPrincipal(ctx, people.proposer, ['ml-engineer', 'safety-lead']);
+  await grantPrincipal(ctx, people.approver, ['safety-lead']);
+  await grantPrincipal(ctx, people.bystander, ['ml-engineer']);
+  await createPolicy(ctx, SEED_POLICY, people.proposer);
+  return people;
+}

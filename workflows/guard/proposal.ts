@@ -1,0 +1,163 @@
+import {
+  ApplicationFailure,
+  ActivityFailure,
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { WardenActivities } from '../../activities';
+import { calibrationPayload, calibrationRequestSchema, evaluateCalibrationGates } from '../../domain/guard/calibration-gates';
+import type { GateOutcome } from '../../domain/guard/gate-outcome';
+import { evaluateLoraGates, loraPayload, loraRequestSchema } from '../../domain/guard/lora-gates';
+import { approvalRefusal, releaseRefusal, type ApprovalRequest, type ProposalState } from '../../domain/guard/proposal-state';
+import { WardenState } from '../../domain/search-attributes';
+import type { ApprovalRecord } from '../../activities/guard/proposal-record';
+import {
+  approveProposalUpdate,
+  awaitDecisionUpdate,
+  proposalPayloadQuery,
+  proposalStatusQuery,
+  releaseProposalUpdate,
+  type ProposalResult,
+  type ProposalStatus,
+  type ProposalWorkflowInput,
+} from './proposal-messages';
+
+const activities = proxyActivities<WardenActivities>({
+  startToCloseTimeout: '30s',
+  retry: { maximumInterval: '30s' },
+});
+
+function gate(input: ProposalWorkflowInput): { outcome: GateOutcome; payload: Record<string, unknown> } {
+  if (input.proposal_type === 'calibration_update') {
+    const request = calibrationRequestSchema.parse(input.request);
+    return { outcome: evaluateCalibrationGates(request, input.event_count), payload: { ...calibrationPayload(request, input.event_count) } };
+  }
+  const request = loraRequestSchema.parse(input.request);
+  return { outcome: evaluateLoraGates(request, input.event_count), payload: { ...loraPayload(request) } };
+}
+
+// The innermost message of an activity failure: what the approver needs to read.
+function refusalFrom(error: unknown): ApplicationFailure {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return ApplicationFailure.create({ message, type: 'GuardRefusal', nonRetryable: true });
+}
+
+/**
+ * One guard-loop proposal: gates -> stored decision -> (allow) wait for an approval Update until
+ * the approval window closes -> wait for the release Update, which hands back the payload.
+ * Nothing here applies a payload; the workflow only records and hands over.
+ */
+export async function guardProposalWorkflow(input: ProposalWorkflowInput): Promise<ProposalResult> {
+  let state: ProposalState = 'gating';
+  let outcome: GateOutcome | null = null;
+  let payload: Record<string, unknown> | null = null;
+  let approval: ApprovalRecord | null = null;
+  let approvalInFlight = false;
+
+  const enter = (next: ProposalState, details: string) => {
+    state = next;
+    upsertSearchAttributes([{ key: WardenState, value: next }]);
+    setCurrentDetails(`**${next}** — ${details}`);
+  };
+  const status = (): ProposalStatus => ({ proposal_id: input.proposal_id, state, outcome, approval });
+
+  setHandler(proposalStatusQuery, status);
+  setHandler(proposalPayloadQuery, () => {
+    const refused = releaseRefusal(state);
+    if (refused || !payload) throw new Error(refused ?? 'payload not ready');
+    return payload;
+  });
+  setHandler(awaitDecisionUpdate, async () => {
+    await condition(() => state !== 'gating');
+    return status();
+  });
+  setHandler(
+    approveProposalUpdate,
+    async (request: ApprovalRequest) => {
+      approvalInFlight = true;
+      try {
+        // The role check needs the principals table; the activity refuses, and the refusal
+        // fails this Update so the approver is told why.
+        const recorded = await activities.guardRecordApproval({ proposal_id: input.proposal_id, ...request });
+        approval = recorded;
+        enter('approved', `approved by ${recorded.approver} (${recorded.approval_id}); waiting for release`);
+        return recorded;
+      } catch (error) {
+        throw refusalFrom(error);
+      } finally {
+        approvalInFlight = false;
+      }
+    },
+    {
+      validator: (request: ApprovalRequest) => {
+        const refused = approvalRefusal({ state, decision: outcome?.decision, proposer: input.proposer, approvalInFlight }, request ?? {});
+        if (refused) throw new Error(refused);
+      },
+    },
+  );
+  setHandler(
+    releaseProposalUpdate,
+    async () => {
+      if (state !== 'released') {
+        try {
+          payload = await activities.guardRecordRelease(input.proposal_id);
+        } catch (error) {
+          throw refusalFrom(error);
+        }
+        enter('released', 'payload handed to the external deployment controller; nothing applied by Warden');
+      }
+      return payload!;
+    },
+    {
+      validator: () => {
+        const refused = releaseRefusal(state);
+        if (refused) throw new Error(refused);
+      },
+    },
+  );
+
+  setCurrentDetails(`**gating** — ${input.proposal_type} under ${input.policy_id}, ${input.event_count} reviewed events`);
+  const policy = await activities.guardLoadPolicy(input.policy_id);
+  const gated = gate(input);
+  payload = gated.payload;
+  await activities.guardRecordDecision({
+    proposal_id: input.proposal_id,
+    proposal_type: input.proposal_type,
+    policy_id: policy.policy_id,
+    manifest_id: input.manifest_id,
+    source_ref: input.source_ref,
+    request: input.request as unknown as Record<string, unknown>,
+    payload: gated.payload,
+    rollback_id: input.request.rollback_id,
+    proposer: input.proposer,
+    outcome: gated.outcome,
+    approval_timeout_ms: input.approval_timeout_ms,
+  });
+  outcome = gated.outcome;
+
+  if (gated.outcome.decision !== 'allow') {
+    enter('warned', `${gated.outcome.reason} (risk ${gated.outcome.risk_score}); cannot be approved`);
+    await condition(allHandlersFinished);
+    return { state: 'warned', outcome: gated.outcome };
+  }
+
+  enter('awaiting_approval', `${gated.outcome.reason}; needs a ${policy.approver_role} other than ${input.proposer}`);
+  const approvedInTime = await condition(() => approval !== null, input.approval_timeout_ms);
+  // An approval already being recorded when the window closes is allowed to finish.
+  if (!approvedInTime && approvalInFlight) await condition(() => !approvalInFlight);
+  if (approval === null) {
+    await activities.guardRecordExpiry(input.proposal_id);
+    enter('expired', 'approval window closed without an approval');
+    await condition(allHandlersFinished);
+    return { state: 'expired', outcome: gated.outcome };
+  }
+
+  await condition(() => state === 'released');
+  await condition(allHandlersFinished);
+  return { state: 'released', outcome: gated.outcome, payload: payload! };
+}
