@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Server } from 'node:http';
 import { createApiServer } from '../api/server';
 import { loadConfig } from '../config/env';
@@ -19,6 +20,8 @@ import { createLogger } from './logger';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel, 'warden');
+  // The SDK logs every bundling step and worker state change at INFO; Warden's own log says what matters.
+  Runtime.install({ logger: new DefaultLogger(config.logLevel === 'debug' ? 'DEBUG' : 'WARN') });
   const pool = createPool(config.databaseUrl, 20);
   const applied = await migrate(pool);
   if (applied.length > 0) log.info(`database migrations applied: ${applied.join(', ')}`);
