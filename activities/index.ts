@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './deps';
 import { createProvenanceActivities } from './provenance';
+import { createEndorsementActivities } from './endorsement';
 import { createGuardActivities } from './guard';
 
 export type { ActivityDeps } from './deps';
@@ -8,6 +9,7 @@ export type { ActivityDeps } from './deps';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createProvenanceActivities(deps),
+    ...createEndorsementActivities(deps),
     ...createGuardActivities(deps),
   };
 }

@@ -1,2 +1,3 @@
 // Every Warden workflow, as bundled for the worker; each loop adds one export line.
 export * from './guard/proposal';
+export * from './endorsement/endorsement';

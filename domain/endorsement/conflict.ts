@@ -82,3 +82,34 @@ export function proposedChange(conflict: ConflictResult, ruleText: string, value
   }
   return { kind: 'rule', rule: ruleText.trim() };
 }
+
+/** A model's reading of a rule (see the model gateway); keyword matches still come first. */
+export interface ModelReading {
+  kind: 'anchor' | 'commitment' | 'none';
+  id: string | null;
+  reason: string;
+}
+
+/**
+ * Combines keyword detection with a model's reading: the stricter outcome wins, so a model can
+ * find a conflict the keywords missed but can never clear one the keywords found.
+ */
+export function combineWithModelReading(
+  kernel: KernelDefinition,
+  byKeyword: ConflictResult,
+  reading: ModelReading | null,
+): ConflictResult {
+  if (!reading || byKeyword.kind === 'anchor' || reading.kind === 'none' || !reading.id) return byKeyword;
+  if (reading.kind === 'anchor') {
+    return { kind: 'anchor', anchorId: reading.id, keyword: '(model)', reason: `model: rule breaks axiomatic anchor ${reading.id}: ${reading.reason}` };
+  }
+  if (byKeyword.kind === 'commitment') return byKeyword;
+  const commitment = requireCommitment(kernel, reading.id);
+  return {
+    kind: 'commitment',
+    commitmentId: commitment.id,
+    keyword: null,
+    currentValue: commitment.value,
+    reason: `model: rule changes plastic commitment ${commitment.id} (currently "${commitment.value}"): ${reading.reason}`,
+  };
+}

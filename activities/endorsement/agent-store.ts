@@ -1,0 +1,164 @@
+import type pg from 'pg';
+import { appendProvenance } from '../../db/provenance-log';
+import { type Queryable, withTransaction } from '../../db/pool';
+import { agentIdSchema } from '../../domain/endorsement/identifiers';
+import {
+  DEFAULT_SETTINGS,
+  endorsementSettingsSchema,
+  mergeSettings,
+  type EndorsementSettings,
+  type SettingsOverrides,
+} from '../../domain/endorsement/settings';
+import { conflict, notFound } from '../../domain/errors';
+import { bundledKernel } from '../../domain/kernel/default-kernel';
+import { applyKernelChange, kernelDefinitionSchema, type KernelChange, type KernelDefinition } from '../../domain/kernel/definition';
+import { DEFAULT_PROBE_BATTERY, probeBatterySchema, type Probe } from '../../domain/kernel/probe-battery';
+
+export interface Agent {
+  id: string;
+  settings: EndorsementSettings;
+  probeBattery: Probe[] | null;
+  currentVersion: number;
+  createdAt: string;
+}
+
+export interface KernelVersion {
+  agentId: string;
+  version: number;
+  definition: KernelDefinition;
+  endorsementId: string | null;
+  createdAt: string;
+}
+
+interface AgentRow {
+  id: string;
+  settings: unknown;
+  probe_battery: unknown;
+  current_version: number;
+  created_at: Date;
+}
+
+function agentFromRow(r: AgentRow): Agent {
+  return {
+    id: r.id,
+    settings: endorsementSettingsSchema.parse(r.settings),
+    probeBattery: r.probe_battery === null ? null : probeBatterySchema.parse(r.probe_battery),
+    currentVersion: r.current_version,
+    createdAt: r.created_at.toISOString(),
+  };
+}
+
+export async function findAgent(q: Queryable, id: string, lock = false): Promise<Agent | undefined> {
+  const { rows } = await q.query<AgentRow>(`SELECT * FROM agents WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+  return rows[0] ? agentFromRow(rows[0]) : undefined;
+}
+
+export async function requireAgent(q: Queryable, id: string, lock = false): Promise<Agent> {
+  const agent = await findAgent(q, id, lock);
+  if (!agent) throw notFound(`agent "${id}"`);
+  return agent;
+}
+
+export async function loadKernelVersion(q: Queryable, agentId: string, version?: number): Promise<KernelVersion> {
+  const { rows } = await q.query<{ agent_id: string; version: number; definition: unknown; endorsement_id: string | null; created_at: Date }>(
+    version === undefined
+      ? `SELECT k.* FROM kernel_versions k JOIN agents a ON a.id = k.agent_id AND a.current_version = k.version WHERE k.agent_id = $1`
+      : `SELECT * FROM kernel_versions WHERE agent_id = $1 AND version = $2`,
+    version === undefined ? [agentId] : [agentId, version],
+  );
+  const row = rows[0];
+  if (!row) throw notFound(`kernel of agent "${agentId}"${version === undefined ? '' : ` version ${version}`}`);
+  return {
+    agentId: row.agent_id,
+    version: row.version,
+    definition: kernelDefinitionSchema.parse(row.definition),
+    endorsementId: row.endorsement_id,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+export interface CreateAgentInput {
+  id: string;
+  kernel?: string;
+  settings?: SettingsOverrides;
+  /** Default true: the bundled kernel's probe battery. False: none, so the no-probe penalty applies. */
+  probes?: boolean;
+}
+
+export async function createAgent(pool: pg.Pool, provenanceKey: string, input: CreateAgentInput): Promise<{ agent: Agent; kernel: KernelVersion }> {
+  const id = agentIdSchema.parse(input.id);
+  const kernel = bundledKernel(input.kernel ?? 'default');
+  const settings = mergeSettings(DEFAULT_SETTINGS, input.settings);
+  const probes = input.probes === false ? null : DEFAULT_PROBE_BATTERY;
+  return withTransaction(pool, async (tx) => {
+    const inserted = await tx.query(
+      `INSERT INTO agents (id, settings, probe_battery) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
+      [id, JSON.stringify(settings), probes === null ? null : JSON.stringify(probes)],
+    );
+    if (inserted.rowCount !== 1) throw conflict(`agent "${id}" already exists`);
+    await tx.query(`INSERT INTO kernel_versions (agent_id, version, definition) VALUES ($1, 1, $2)`, [id, JSON.stringify(kernel)]);
+    await appendProvenance(tx, provenanceKey, {
+      kind: 'agent.created',
+      subject: `agent:${id}`,
+      actor: null,
+      payload: { kernel: kernel.name, version: 1, probeBattery: probes !== null, settings },
+    });
+    return { agent: await requireAgent(tx, id), kernel: await loadKernelVersion(tx, id) };
+  });
+}
+
+/**
+ * Appends the next kernel version with a compare-and-set on the agent's version number, inside
+ * the caller's transaction. The change is applied on top of whatever version is current, so an
+ * unrelated change that landed meanwhile is kept, never overwritten.
+ */
+export async function appendKernelVersion(
+  tx: pg.PoolClient,
+  agentId: string,
+  change: KernelChange,
+  endorsementId: string,
+): Promise<KernelVersion> {
+  const current = await loadKernelVersion(tx, agentId);
+  const next = current.version + 1;
+  const definition = applyKernelChange(current.definition, change);
+  const moved = await tx.query('UPDATE agents SET current_version = $2 WHERE id = $1 AND current_version = $3', [agentId, next, current.version]);
+  if (moved.rowCount !== 1) throw conflict(`kernel of agent "${agentId}" changed concurrently; retry`);
+  await tx.query(
+    'INSERT INTO kernel_versions (agent_id, version, definition, endorsement_id) VALUES ($1, $2, $3, $4)',
+    [agentId, next, JSON.stringify(definition), endorsementId],
+  );
+  return loadKernelVersion(tx, agentId, next);
+}
+
+export const DEMO_AGENT_ID = 'research-bot';
+
+/**
+ * First start on an empty database: the demo agent of the seed scenario with the default kernel.
+ * Runs once per installation (remembered in warden_meta), so deleting nothing ever re-seeds.
+ */
+export async function seedEndorsementDemo(pool: pg.Pool, provenanceKey?: string): Promise<boolean> {
+  return withTransaction(pool, async (tx) => {
+    const marker = await tx.query(
+      `INSERT INTO warden_meta (key, value) VALUES ('seed.endorsement', '{"agent":"research-bot"}') ON CONFLICT (key) DO NOTHING`,
+    );
+    if (marker.rowCount !== 1) return false;
+    const inserted = await tx.query(
+      `INSERT INTO agents (id, settings, probe_battery) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
+      [DEMO_AGENT_ID, JSON.stringify(DEFAULT_SETTINGS), JSON.stringify(DEFAULT_PROBE_BATTERY)],
+    );
+    if (inserted.rowCount !== 1) return false;
+    await tx.query(`INSERT INTO kernel_versions (agent_id, version, definition) VALUES ($1, 1, $2)`, [
+      DEMO_AGENT_ID,
+      JSON.stringify(bundledKernel('default')),
+    ]);
+    if (provenanceKey) {
+      await appendProvenance(tx, provenanceKey, {
+        kind: 'agent.created',
+        subject: `agent:${DEMO_AGENT_ID}`,
+        actor: null,
+        payload: { kernel: 'default', version: 1, probeBattery: true, seeded: true },
+      });
+    }
+    return true;
+  });
+}

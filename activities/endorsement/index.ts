@@ -1,0 +1,53 @@
+import { Context } from '@temporalio/activity';
+import { withTransaction } from '../../db/pool';
+import type { ActivityDeps } from '../deps';
+import { extendCooldown, transitionEndorsement, type Transition } from './endorsement-store';
+import { failFastOnUserErrors } from './failures';
+import { createModelGateway, type ModelGateway } from './model-gateway';
+import { registerEndorsement, type RegisterInput, type Registration } from './register';
+import { scoreShadowBatch, type BatchResult } from './shadow-samples';
+
+export type { Registration } from './register';
+export type { BatchResult } from './shadow-samples';
+export type { Transition } from './endorsement-store';
+
+/** What workflows learn from a transition: no rule text, no conversation, just the outcome. */
+export interface TransitionResult {
+  state: string;
+  appliedVersion: number | null;
+  deadlineAt: string | null;
+  capAt: string | null;
+}
+
+export function createEndorsementActivities(deps: ActivityDeps, models: ModelGateway = createModelGateway(deps.config.models)) {
+  const key = deps.provenanceKey;
+  return {
+    async registerEndorsement(input: RegisterInput): Promise<Registration> {
+      return failFastOnUserErrors(() => registerEndorsement(deps.pool, key, models, input));
+    },
+
+    async transitionEndorsement(t: Transition): Promise<TransitionResult> {
+      return failFastOnUserErrors(async () => {
+        const r = await withTransaction(deps.pool, (tx) => transitionEndorsement(tx, key, t));
+        return { state: r.state, appliedVersion: r.appliedVersion, deadlineAt: r.deadlineAt, capAt: r.capAt };
+      });
+    },
+
+    async extendEndorsementCooldown(input: { endorsementId: string; deadlineMs: number; capMs: number; actor: string | null; reason: string }): Promise<TransitionResult> {
+      const info = Context.current().info;
+      return failFastOnUserErrors(async () => {
+        const r = await withTransaction(deps.pool, (tx) =>
+          extendCooldown(tx, key, { ...input, idempotencyKey: `${info.workflowExecution?.runId ?? info.taskToken.toString()}/${info.activityId}` }),
+        );
+        return { state: r.state, appliedVersion: r.appliedVersion, deadlineAt: r.deadlineAt, capAt: r.capAt };
+      });
+    },
+
+    async scoreShadowBatch(input: { endorsementId: string; limit: number }): Promise<BatchResult> {
+      const ctx = Context.current();
+      return scoreShadowBatch(deps.pool, key, models, input, () => ctx.heartbeat());
+    },
+  };
+}
+
+export type EndorsementActivities = ReturnType<typeof createEndorsementActivities>;

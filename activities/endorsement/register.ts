@@ -1,0 +1,138 @@
+import type pg from 'pg';
+import { z } from 'zod';
+import { appendProvenance } from '../../db/provenance-log';
+import { requirePrincipal } from '../../db/principals';
+import { withTransaction } from '../../db/pool';
+import { combineWithModelReading, detectConflict, proposedChange } from '../../domain/endorsement/conflict';
+import { agentIdSchema, endorsementIdSchema } from '../../domain/endorsement/identifiers';
+import { mergeSettings, settingsOverridesSchema, type EndorsementSettings } from '../../domain/endorsement/settings';
+import { appendKernelVersion, loadKernelVersion, requireAgent } from './agent-store';
+import { findEndorsement, findOpenEndorsement, insertEndorsement, type EndorsementRecord } from './endorsement-store';
+import type { ModelGateway } from './model-gateway';
+
+export const registerInputSchema = z.object({
+  endorsementId: endorsementIdSchema,
+  agentId: agentIdSchema,
+  ruleText: z.string().trim().min(1, 'rule must not be empty').max(2000),
+  commitment: z.string().min(1).optional(),
+  value: z.string().trim().min(1).max(2000).optional(),
+  settings: settingsOverridesSchema.optional(),
+  requestedBy: z.string().min(1).nullable().optional(),
+});
+
+export type RegisterInput = z.input<typeof registerInputSchema>;
+
+export interface Registration {
+  outcome: 'pending' | 'rejected' | 'applied' | 'duplicate';
+  endorsementId: string;
+  agentId: string;
+  conflictKind: 'anchor' | 'commitment' | 'none';
+  target: string | null;
+  reason: string;
+  /** For a duplicate: the endorsement that is already open for the same agent and commitment. */
+  openEndorsementId: string | null;
+  settings: EndorsementSettings;
+  hasProbeBattery: boolean;
+  baseVersion: number;
+  appliedVersion: number | null;
+}
+
+function fromRecord(r: EndorsementRecord, hasProbeBattery: boolean): Registration {
+  return {
+    outcome: r.state === 'rejected' || r.state === 'applied' ? r.state : 'pending',
+    endorsementId: r.id,
+    agentId: r.agentId,
+    conflictKind: r.conflictKind,
+    target: r.target,
+    reason: r.reason,
+    openEndorsementId: null,
+    settings: r.settings,
+    hasProbeBattery,
+    baseVersion: r.baseVersion,
+    appliedVersion: r.appliedVersion,
+  };
+}
+
+/**
+ * The first step of every endorsement: detect the conflict (keywords, plus the model's reading
+ * when one is configured) and record the outcome. Anchor → rejected at once; no conflict →
+ * applied as a new kernel version; commitment → pending a decision, unless one is already open
+ * for the same agent and commitment. Retry-safe: a registered id returns what was recorded.
+ */
+export async function registerEndorsement(pool: pg.Pool, provenanceKey: string, models: ModelGateway, raw: RegisterInput): Promise<Registration> {
+  const input = registerInputSchema.parse(raw);
+  const agent = await requireAgent(pool, input.agentId);
+  const hasProbeBattery = agent.probeBattery !== null;
+  const existing = await findEndorsement(pool, input.endorsementId);
+  if (existing) return fromRecord(existing, hasProbeBattery);
+  if (input.requestedBy) await requirePrincipal(pool, input.requestedBy);
+  const settings = mergeSettings(agent.settings, input.settings);
+
+  const kernelNow = await loadKernelVersion(pool, input.agentId);
+  const byKeyword = detectConflict(kernelNow.definition, input.ruleText, input.commitment);
+  // The model is asked outside the transaction: a slow model must not hold the agent's lock.
+  const reading = input.commitment ? null : await models.classifyRule(kernelNow.definition, input.ruleText);
+
+  return withTransaction(pool, async (tx) => {
+    await requireAgent(tx, input.agentId, true);
+    const kernel = await loadKernelVersion(tx, input.agentId);
+    const found = kernel.version === kernelNow.version ? byKeyword : detectConflict(kernel.definition, input.ruleText, input.commitment);
+    const result = combineWithModelReading(kernel.definition, found, reading);
+    const target = result.kind === 'anchor' ? result.anchorId : result.kind === 'commitment' ? result.commitmentId : null;
+    const base = {
+      endorsementId: input.endorsementId,
+      agentId: input.agentId,
+      conflictKind: result.kind,
+      target,
+      reason: result.reason,
+      openEndorsementId: null,
+      settings,
+      hasProbeBattery,
+      baseVersion: kernel.version,
+      appliedVersion: null,
+    } satisfies Omit<Registration, 'outcome'>;
+
+    if (result.kind === 'commitment') {
+      const open = await findOpenEndorsement(tx, input.agentId, result.commitmentId);
+      if (open) {
+        return { ...base, outcome: 'duplicate', openEndorsementId: open, reason: `endorsement ${open} is already open for ${input.agentId}/${result.commitmentId}` };
+      }
+    }
+    const change = result.kind === 'anchor' ? null : proposedChange(result, input.ruleText, input.value);
+    const state = result.kind === 'anchor' ? 'rejected' : result.kind === 'none' ? 'applied' : 'pending';
+    await insertEndorsement(tx, {
+      id: input.endorsementId,
+      agentId: input.agentId,
+      ruleText: input.ruleText,
+      conflictKind: result.kind,
+      target,
+      change,
+      reason: result.reason,
+      baseVersion: kernel.version,
+      settings,
+      state,
+      requestedBy: input.requestedBy ?? null,
+      ...(state === 'rejected' ? { outcomeReason: result.reason } : {}),
+    });
+    let appliedVersion: number | null = null;
+    if (state === 'applied' && change) {
+      appliedVersion = (await appendKernelVersion(tx, input.agentId, change, input.endorsementId)).version;
+      await tx.query('UPDATE endorsements SET applied_version = $2 WHERE id = $1', [input.endorsementId, appliedVersion]);
+    }
+    await appendProvenance(tx, provenanceKey, {
+      kind: state === 'pending' ? 'endorsement.conflict' : `endorsement.${state}`,
+      subject: `endorsement:${input.endorsementId}`,
+      actor: input.requestedBy ?? null,
+      payload: {
+        agent: input.agentId,
+        conflict: result.kind,
+        target,
+        keyword: result.kind === 'none' ? null : result.keyword,
+        baseVersion: kernel.version,
+        ...(appliedVersion !== null ? { kernelVersion: appliedVersion } : {}),
+        ...(reading ? { modelReading: reading.kind } : {}),
+      },
+    });
+    return { ...base, outcome: state, appliedVersion };
+  });
+}

@@ -1,0 +1,224 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { appendProvenance } from '../../db/provenance-log';
+import { withTransaction, type Queryable } from '../../db/pool';
+import type { EvidenceSummary } from '../../domain/endorsement/cooldown';
+import { classifySample, divergenceTier, type JudgeVerdict } from '../../domain/endorsement/divergence-tier';
+import { identityReferenceText } from '../../domain/endorsement/kernel-posture';
+import { l1Divergence } from '../../domain/endorsement/trigram-embedding';
+import { applyKernelChange, type KernelDefinition } from '../../domain/kernel/definition';
+import { loadKernelVersion } from './agent-store';
+import { evidenceOf, requireEndorsement } from './endorsement-store';
+import type { ModelGateway } from './model-gateway';
+
+export async function recordExchange(
+  q: Queryable,
+  e: { agentId: string; kernelVersion: number; prompt: string; response: string; model: string },
+): Promise<string> {
+  const id = `ex-${randomUUID()}`;
+  await q.query(
+    'INSERT INTO chat_exchanges (id, agent_id, kernel_version, prompt, response, model) VALUES ($1, $2, $3, $4, $5, $6)',
+    [id, e.agentId, e.kernelVersion, e.prompt, e.response, e.model],
+  );
+  return id;
+}
+
+export interface QueuedSample {
+  endorsementId: string;
+  /** True when this caller must wake the workflow; false when a wake-up is already outstanding. */
+  wake: boolean;
+}
+
+/**
+ * Queues the exchange as a shadow sample for every staged (or inconclusive) endorsement of the
+ * agent, subject to each one's sampling rate. The wake flag is flipped with a compare-and-set so
+ * that, however many chats arrive, one signal wakes the workflow for the whole batch.
+ */
+export async function queueShadowSamples(pool: pg.Pool, agentId: string, exchangeId: string, random: () => number): Promise<QueuedSample[]> {
+  const { rows } = await pool.query<{ id: string; rate: number }>(
+    `SELECT id, (settings->>'samplingRate')::float8 AS rate FROM endorsements
+      WHERE agent_id = $1 AND state IN ('staged', 'inconclusive') ORDER BY created_at`,
+    [agentId],
+  );
+  const queued: QueuedSample[] = [];
+  for (const row of rows) {
+    if (random() >= row.rate) continue;
+    await pool.query(
+      `INSERT INTO shadow_samples (endorsement_id, exchange_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+      [row.id, exchangeId],
+    );
+    const flipped = await pool.query(
+      `UPDATE endorsements SET wake_requested = true WHERE id = $1 AND wake_requested = false`,
+      [row.id],
+    );
+    queued.push({ endorsementId: row.id, wake: flipped.rowCount === 1 });
+  }
+  return queued;
+}
+
+export interface SampleOutcome {
+  endorsementId: string;
+  exchangeId: string;
+  status: 'pending' | 'scored' | 'failed';
+  divergence: number | null;
+  drift: number | null;
+  tier: string | null;
+  critical: boolean | null;
+  reason: string | null;
+}
+
+export async function sampleOutcomes(q: Queryable, exchangeId: string): Promise<SampleOutcome[]> {
+  const { rows } = await q.query<{
+    endorsement_id: string; exchange_id: string; status: SampleOutcome['status']; divergence: number | null;
+    drift: number | null; tier: string | null; critical: boolean | null; reason: string | null;
+  }>(`SELECT endorsement_id, exchange_id, status, divergence, drift, tier, critical, reason FROM shadow_samples WHERE exchange_id = $1 ORDER BY seq`, [exchangeId]);
+  return rows.map((r) => ({
+    endorsementId: r.endorsement_id,
+    exchangeId: r.exchange_id,
+    status: r.status,
+    divergence: r.divergence,
+    drift: r.drift,
+    tier: r.tier,
+    critical: r.critical,
+    reason: r.reason,
+  }));
+}
+
+export interface BatchResult {
+  scored: number;
+  failed: number;
+  /**
+   * The first critical sample of the endorsement, if any, read back from the table so that a
+   * retried batch still reports a critical sample its first attempt scored.
+   */
+  critical: { exchangeId: string; divergence: number; reason: string } | null;
+  evidence: EvidenceSummary;
+  more: boolean;
+}
+
+const MAX_ATTEMPTS = 3;
+
+async function withBackoff<T>(work: () => Promise<T>, attempts: number, baseMs: number): Promise<T> {
+  let last: unknown;
+  for (let i = 0; i < attempts; i++) {
+    try {
+      return await work();
+    } catch (error) {
+      last = error;
+      if (i + 1 < attempts) await new Promise((r) => setTimeout(r, baseMs * 2 ** i));
+    }
+  }
+  throw last;
+}
+
+/**
+ * Scores up to `limit` pending samples of one endorsement: the sandbox (the kernel the live
+ * answer came from, plus the staged change) answers the same prompt, and its answer is compared
+ * with the live one (divergence) and with the agent's identity reference (drift). A sample whose
+ * model keeps failing is marked failed: missing evidence, never a pass.
+ */
+export async function scoreShadowBatch(
+  pool: pg.Pool,
+  provenanceKey: string,
+  models: ModelGateway,
+  input: { endorsementId: string; limit: number; retryBaseMs?: number },
+  heartbeat: () => void = () => undefined,
+): Promise<BatchResult> {
+  const endorsement = await requireEndorsement(pool, input.endorsementId);
+  if (!endorsement.change) throw new Error(`endorsement ${input.endorsementId} has no change to shadow`);
+  await pool.query('UPDATE endorsements SET wake_requested = false WHERE id = $1', [input.endorsementId]);
+  const { rows } = await pool.query<{ exchange_id: string; prompt: string; response: string; kernel_version: number; attempts: number }>(
+    `SELECT s.exchange_id, e.prompt, e.response, e.kernel_version, s.attempts
+       FROM shadow_samples s JOIN chat_exchanges e ON e.id = s.exchange_id
+      WHERE s.endorsement_id = $1 AND s.status = 'pending' ORDER BY s.seq LIMIT $2`,
+    [input.endorsementId, input.limit],
+  );
+  const kernels = new Map<number, KernelDefinition>();
+  const kernelAt = async (version: number) => {
+    let k = kernels.get(version);
+    if (!k) {
+      k = (await loadKernelVersion(pool, endorsement.agentId, version)).definition;
+      kernels.set(version, k);
+    }
+    return k;
+  };
+  const t = endorsement.settings.thresholds;
+  const result = { scored: 0, failed: 0 };
+  for (const row of rows) {
+    heartbeat();
+    const production = await kernelAt(row.kernel_version);
+    const sandbox = applyKernelChange(production, endorsement.change);
+    let scored: { shadow: string; divergence: number; drift: number; judge: JudgeVerdict | null };
+    try {
+      scored = await withBackoff(
+        async () => {
+          const shadow = await models.reply(sandbox, row.prompt);
+          const [live, shadowVec, identity] = await models.embed([row.response, shadow, identityReferenceText(production)]);
+          const divergence = l1Divergence(live!, shadowVec!);
+          const judge = divergenceTier(divergence, t) === 'judge' ? await models.judge(production, row.prompt, shadow) : null;
+          return { shadow, divergence, drift: l1Divergence(identity!, shadowVec!), judge };
+        },
+        MAX_ATTEMPTS,
+        input.retryBaseMs ?? 250,
+      );
+    } catch (error) {
+      await withTransaction(pool, async (tx) => {
+        const marked = await tx.query(
+          `UPDATE shadow_samples SET status = 'failed', attempts = attempts + $3, reason = $4, scored_at = now()
+            WHERE endorsement_id = $1 AND exchange_id = $2 AND status = 'pending'`,
+          [input.endorsementId, row.exchange_id, MAX_ATTEMPTS, `model failed: ${(error as Error).message.slice(0, 200)}`],
+        );
+        if (marked.rowCount === 1) {
+          await appendProvenance(tx, provenanceKey, {
+            kind: 'endorsement.shadow_failed',
+            subject: `endorsement:${input.endorsementId}`,
+            actor: null,
+            payload: { exchangeId: row.exchange_id, attempts: MAX_ATTEMPTS },
+            idempotencyKey: `${input.endorsementId}/sample/${row.exchange_id}`,
+          });
+        }
+      });
+      result.failed += 1;
+      continue;
+    }
+    const c = classifySample(scored.divergence, t, scored.judge ?? undefined);
+    await withTransaction(pool, async (tx) => {
+      const updated = await tx.query(
+        `UPDATE shadow_samples SET status = 'scored', shadow_response = $3, model = $4, divergence = $5, drift = $6,
+                tier = $7, critical = $8, judge = $9, reason = $10, scored_at = now(), attempts = attempts + 1
+          WHERE endorsement_id = $1 AND exchange_id = $2 AND status = 'pending'`,
+        [input.endorsementId, row.exchange_id, scored.shadow, models.chatModel, scored.divergence, scored.drift, c.tier, c.critical, scored.judge ? JSON.stringify(scored.judge) : null, c.reason],
+      );
+      if (updated.rowCount !== 1) return;
+      await appendProvenance(tx, provenanceKey, {
+        kind: 'endorsement.shadow_scored',
+        subject: `endorsement:${input.endorsementId}`,
+        actor: null,
+        payload: {
+          exchangeId: row.exchange_id,
+          divergence: scored.divergence,
+          drift: scored.drift,
+          tier: c.tier,
+          critical: c.critical,
+          ...(scored.judge ? { judge: { verdict: scored.judge.verdict, confidence: scored.judge.confidence } } : {}),
+        },
+        idempotencyKey: `${input.endorsementId}/sample/${row.exchange_id}`,
+      });
+    });
+    result.scored += 1;
+    // No point scoring more: one critical sample rejects the change.
+    if (c.critical) break;
+  }
+  const { pending, meanDrift: _drift, ...evidence } = await evidenceOf(pool, input.endorsementId);
+  const critical = await pool.query<{ exchange_id: string; divergence: number; reason: string }>(
+    `SELECT exchange_id, divergence, reason FROM shadow_samples WHERE endorsement_id = $1 AND status = 'scored' AND critical ORDER BY seq LIMIT 1`,
+    [input.endorsementId],
+  );
+  const first = critical.rows[0];
+  return {
+    ...result,
+    critical: first ? { exchangeId: first.exchange_id, divergence: first.divergence, reason: first.reason } : null,
+    evidence,
+    more: pending > 0 && !first,
+  };
+}

@@ -1,0 +1,283 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { WorkflowHandle } from '@temporalio/client';
+import { z } from 'zod';
+import {
+  createAgent as insertAgent,
+  loadKernelVersion,
+  requireAgent,
+  type CreateAgentInput,
+} from '../activities/endorsement/agent-store';
+import { evidenceOf, listEndorsements, requireEndorsement, type EndorsementRecord } from '../activities/endorsement/endorsement-store';
+import { createModelGateway } from '../activities/endorsement/model-gateway';
+import { queueShadowSamples, recordExchange, sampleOutcomes, type SampleOutcome } from '../activities/endorsement/shadow-samples';
+import { meanDivergence } from '../domain/endorsement/cooldown';
+import { agentIdSchema, newEndorsementId } from '../domain/endorsement/identifiers';
+import { settingsOverridesSchema, type SettingsOverrides } from '../domain/endorsement/settings';
+import type { Decision } from '../domain/endorsement/states';
+import { conflict, invalid } from '../domain/errors';
+import { requireCommitment } from '../domain/kernel/definition';
+import { AgentId, WardenKind, WardenState } from '../domain/search-attributes';
+import {
+  abortUpdate,
+  decideUpdate,
+  extendUpdate,
+  promoteUpdate,
+  registrationUpdate,
+  shadowSamplesPendingSignal,
+  type EndorsementView,
+  type EndorsementWorkflowInput,
+  type RegistrationView,
+} from '../workflows/endorsement/definitions';
+import type { endorsementWorkflow } from '../workflows/endorsement/endorsement';
+import type { WardenContext } from './context';
+
+/** Raised by `chat` with waitForShadow when the staged change's shadow answer was critical. */
+export class CriticalSandboxDivergenceError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly score: number,
+    readonly liveResponse: string,
+    readonly endorsementId: string,
+  ) {
+    super(`staged change ${endorsementId} rejected: ${reason}`);
+    this.name = 'CriticalSandboxDivergenceError';
+  }
+}
+
+export function createAgent(ctx: WardenContext, input: CreateAgentInput) {
+  return insertAgent(ctx.pool, ctx.provenanceKey, input);
+}
+
+const ruleText = z.string().trim().min(1, 'must not be empty').max(2000, 'at most 2000 characters');
+
+export interface EndorseOptions {
+  /** The commitment the rule changes, when no keyword gives it away. */
+  commitment?: string;
+  /** The commitment's new value (default: the rule text). */
+  value?: string;
+  /** Per-endorsement overrides of the agent's settings. */
+  settings?: SettingsOverrides;
+  requestedBy?: string;
+  /** Decide at once (the CLI's --decide / a TTY answer). */
+  decide?: { decision: Decision; principal: string; rationale?: string };
+  tuning?: EndorsementWorkflowInput['tuning'];
+}
+
+export interface EndorseResult {
+  endorsementId: string;
+  state: EndorsementView['state'];
+  conflict: { kind: RegistrationView['conflictKind']; target: string | null; reason: string };
+  view: EndorsementView;
+}
+
+type Handle = WorkflowHandle<typeof endorsementWorkflow>;
+
+function handleFor(ctx: WardenContext, id: string): Handle {
+  return ctx.temporal.workflow.getHandle<typeof endorsementWorkflow>(id);
+}
+
+/** Waits until the workflow has registered the endorsement; a closed workflow answers with its result. */
+async function awaitRegistration(handle: Handle): Promise<EndorsementView> {
+  try {
+    await handle.executeUpdate(registrationUpdate);
+    return await handle.query('state');
+  } catch (error) {
+    const d = await handle.describe().catch(() => undefined);
+    if (d && d.status.name !== 'RUNNING') return handle.result();
+    throw error;
+  }
+}
+
+/**
+ * Proposes a rule for an agent. Bad input is refused before any workflow starts; then one
+ * workflow per endorsement detects the conflict and records the outcome.
+ */
+export async function endorseRule(ctx: WardenContext, agentId: string, rule: string, opts: EndorseOptions = {}): Promise<EndorseResult> {
+  const agent = agentIdSchema.parse(agentId);
+  const text = z.object({ rule: ruleText }).parse({ rule }).rule;
+  const settings = opts.settings ? settingsOverridesSchema.parse(opts.settings) : undefined;
+  await requireAgent(ctx.pool, agent);
+  if (opts.commitment) {
+    try {
+      requireCommitment((await loadKernelVersion(ctx.pool, agent)).definition, opts.commitment);
+    } catch (error) {
+      throw invalid(`commitment: ${(error as Error).message}`);
+    }
+  }
+  const id = newEndorsementId(agent, new Date(), randomBytes(2).toString('hex'));
+  const input: EndorsementWorkflowInput = {
+    endorsementId: id,
+    agentId: agent,
+    ruleText: text,
+    ...(opts.commitment ? { commitment: opts.commitment } : {}),
+    ...(opts.value ? { value: opts.value } : {}),
+    ...(settings ? { settings } : {}),
+    requestedBy: opts.requestedBy ?? null,
+    ...(opts.tuning ? { tuning: opts.tuning } : {}),
+  };
+  const handle = await ctx.temporal.workflow.start<typeof endorsementWorkflow>('endorsementWorkflow', {
+    workflowId: id,
+    taskQueue: ctx.taskQueue,
+    args: [input],
+    typedSearchAttributes: [
+      { key: WardenKind, value: 'endorsement' },
+      { key: WardenState, value: 'registering' },
+      { key: AgentId, value: agent },
+    ],
+    staticSummary: `Endorse for ${agent}: "${text.length > 80 ? `${text.slice(0, 77)}...` : text}"`,
+    staticDetails: `Staged endorsement of a kernel change for agent ${agent}. Query "state" for the full state.`,
+  });
+  let view = await awaitRegistration(handle);
+  const reg = view.registration!;
+  if (reg.outcome === 'duplicate') {
+    throw conflict(`${reg.reason}; decide, promote or abort it first`, { openEndorsementId: reg.openEndorsementId });
+  }
+  if (opts.decide && view.state === 'pending') view = await handle.executeUpdate(decideUpdate, { args: [opts.decide] });
+  return {
+    endorsementId: id,
+    state: view.state,
+    conflict: { kind: reg.conflictKind, target: reg.target, reason: reg.reason },
+    view,
+  };
+}
+
+const principalArg = z.string().trim().min(1, 'required');
+
+export async function decide(ctx: WardenContext, id: string, decision: Decision, principal: string, rationale?: string): Promise<EndorsementView> {
+  const d = z.enum(['approve', 'stage', 'reject']).parse(decision);
+  return handleFor(ctx, id).executeUpdate(decideUpdate, {
+    args: [{ decision: d, principal: principalArg.parse(principal), ...(rationale ? { rationale } : {}) }],
+  });
+}
+
+export async function promote(ctx: WardenContext, id: string, principal: string, rationale?: string): Promise<EndorsementView> {
+  return handleFor(ctx, id).executeUpdate(promoteUpdate, { args: [{ principal: principalArg.parse(principal), ...(rationale ? { rationale } : {}) }] });
+}
+
+export async function abort(ctx: WardenContext, id: string, principal: string, rationale?: string): Promise<EndorsementView> {
+  return handleFor(ctx, id).executeUpdate(abortUpdate, { args: [{ principal: principalArg.parse(principal), ...(rationale ? { rationale } : {}) }] });
+}
+
+export async function extend(ctx: WardenContext, id: string, principal: string, seconds?: number): Promise<EndorsementView> {
+  const s = seconds === undefined ? undefined : z.number().int().min(1).parse(seconds);
+  return handleFor(ctx, id).executeUpdate(extendUpdate, { args: [{ principal: principalArg.parse(principal), ...(s ? { seconds: s } : {}) }] });
+}
+
+export interface EndorsementReport extends Omit<EndorsementRecord, 'settings'> {
+  settings: EndorsementRecord['settings'];
+  samples: { scored: number; pending: number; failed: number; critical: number; meanDivergence: number | null; maxDivergence: number | null; meanDrift: number | null };
+  timeLeftSeconds: number | null;
+}
+
+/** State, samples, mean/max divergence and time left, from the database (works for closed ones too). */
+export async function showEndorsement(ctx: WardenContext, id: string): Promise<EndorsementReport> {
+  const e = await requireEndorsement(ctx.pool, id);
+  const ev = await evidenceOf(ctx.pool, id);
+  const open = e.state === 'staged' && e.deadlineAt !== null;
+  return {
+    ...e,
+    samples: {
+      scored: ev.count,
+      pending: ev.pending,
+      failed: ev.failed,
+      critical: ev.critical,
+      meanDivergence: meanDivergence(ev),
+      maxDivergence: ev.count > 0 ? ev.max : null,
+      meanDrift: ev.meanDrift,
+    },
+    timeLeftSeconds: open ? Math.max(0, Math.round((Date.parse(e.deadlineAt!) - Date.now()) / 1000)) : null,
+  };
+}
+
+export async function endorsementState(ctx: WardenContext, id: string): Promise<EndorsementView> {
+  return handleFor(ctx, id).query('state');
+}
+
+export async function showKernel(ctx: WardenContext, agentId: string) {
+  const agent = await requireAgent(ctx.pool, agentIdSchema.parse(agentId));
+  const kernel = await loadKernelVersion(ctx.pool, agent.id);
+  const open = (await listEndorsements(ctx.pool, agent.id)).filter((e) => ['pending', 'staged', 'inconclusive'].includes(e.state));
+  return {
+    agentId: agent.id,
+    version: kernel.version,
+    changedBy: kernel.endorsementId,
+    kernel: kernel.definition,
+    settings: agent.settings,
+    probeBattery: agent.probeBattery !== null,
+    openEndorsements: open.map((e) => ({ id: e.id, target: e.target, state: e.state })),
+  };
+}
+
+export interface ChatOptions {
+  /** Wait for the shadow sample(s) of this message to be scored. */
+  waitForShadow?: boolean;
+  /** How long waitForShadow waits at most (default 60 s). */
+  shadowTimeoutMs?: number;
+  /** Source of randomness for the sampling rate (tests pass a fixed one). */
+  random?: () => number;
+}
+
+export interface ChatResult {
+  content: string;
+  exchangeId: string;
+  kernelVersion: number;
+  model: string;
+  /** Largest divergence of this message's shadow answers; null when not waited for or nothing is staged. */
+  sandboxDivergence: number | null;
+  shadows: SampleOutcome[];
+}
+
+async function waitForSamples(ctx: WardenContext, exchangeId: string, timeoutMs: number): Promise<SampleOutcome[]> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const outcomes = await sampleOutcomes(ctx.pool, exchangeId);
+    if (outcomes.every((o) => o.status !== 'pending')) return outcomes;
+    if (Date.now() > until) throw new Error(`shadow samples of ${exchangeId} not scored within ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+async function waitForState(ctx: WardenContext, id: string, states: string[], timeoutMs: number): Promise<EndorsementRecord> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const e = await requireEndorsement(ctx.pool, id);
+    if (states.includes(e.state) || Date.now() > until) return e;
+    await sleep(100);
+  }
+}
+
+/**
+ * The live path: answers from the production kernel at once. Each staged endorsement of the
+ * agent gets the exchange as a shadow sample (by id; the text stays in PostgreSQL) and is woken
+ * at most once per batch. Only with waitForShadow does the caller wait for the scores.
+ */
+export async function chat(ctx: WardenContext, agentId: string, message: string, opts: ChatOptions = {}): Promise<ChatResult> {
+  const agent = await requireAgent(ctx.pool, agentIdSchema.parse(agentId));
+  const prompt = z.object({ message: z.string().trim().min(1, 'must not be empty').max(8000) }).parse({ message }).message;
+  const kernel = await loadKernelVersion(ctx.pool, agent.id);
+  const models = createModelGateway(ctx.config.models);
+  const content = await models.reply(kernel.definition, prompt);
+  const exchangeId = await recordExchange(ctx.pool, { agentId: agent.id, kernelVersion: kernel.version, prompt, response: content, model: models.chatModel });
+  const queued = await queueShadowSamples(ctx.pool, agent.id, exchangeId, opts.random ?? Math.random);
+  await Promise.all(
+    queued
+      .filter((q) => q.wake)
+      // A lost wake-up only delays scoring until the workflow's next poll.
+      .map((q) => handleFor(ctx, q.endorsementId).signal(shadowSamplesPendingSignal).catch(() => undefined)),
+  );
+  const result: ChatResult = { content, exchangeId, kernelVersion: kernel.version, model: models.chatModel, sandboxDivergence: null, shadows: [] };
+  if (!opts.waitForShadow || queued.length === 0) return result;
+  const timeoutMs = opts.shadowTimeoutMs ?? 60_000;
+  const shadows = await waitForSamples(ctx, exchangeId, timeoutMs);
+  const scores = shadows.map((s) => s.divergence).filter((d): d is number => d !== null);
+  result.shadows = shadows;
+  result.sandboxDivergence = scores.length > 0 ? Math.max(...scores) : null;
+  const critical = shadows.find((s) => s.critical);
+  if (critical) {
+    await waitForState(ctx, critical.endorsementId, ['rejected', 'aborted', 'promoted'], timeoutMs);
+    throw new CriticalSandboxDivergenceError(critical.reason ?? 'critical divergence', critical.divergence ?? 1, content, critical.endorsementId);
+  }
+  return result;
+}
+
