@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './deps';
 import { createProvenanceActivities } from './provenance';
+import { createDelegationActivities } from './delegation';
 import { createEndorsementActivities } from './endorsement';
 import { createGuardActivities } from './guard';
 
@@ -9,6 +10,7 @@ export type { ActivityDeps } from './deps';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createProvenanceActivities(deps),
+    ...createDelegationActivities(deps),
     ...createEndorsementActivities(deps),
     ...createGuardActivities(deps),
   };

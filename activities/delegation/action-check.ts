@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { withTransaction, type Queryable } from '../../db/pool';
+import { appendProvenance } from '../../db/provenance-log';
+import { ActionSchema } from '../../domain/abp/action';
+import { AbpSchema } from '../../domain/abp/schema';
+import { checkAction, type ActionVerdict } from '../../domain/abp/validators';
+import { notFound } from '../../domain/errors';
+import { findCurrentByAbpId, findLatestVersion } from './abp-store';
+import { listExports } from './export-files';
+
+export interface ActionCheckRecord extends ActionVerdict {
+  checkId: string;
+  abpId: string;
+  abpHash: string | null;
+  irreversible: boolean;
+}
+
+/** Red and yellow drift signals inside drift_threshold's window (config.window_days, default 7). */
+const DRIFT_WINDOW_DAYS = 7;
+
+async function openDriftSignals(q: Queryable, abpId: string, windowDays: number, now: Date): Promise<number> {
+  const { rows } = await q.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM drift_signals
+      WHERE abp_id = $1 AND severity IN ('red', 'yellow') AND observed_at >= $2::timestamptz - make_interval(days => $3) AND observed_at <= $2`,
+    [abpId, now, windowDays],
+  );
+  return rows[0]?.n ?? 0;
+}
+
+/**
+ * The execution umbrella for one action: gathers the facts (stored ABP, current pointer,
+ * exports, open drift), runs the validators and records the verdict, its escalations and a
+ * provenance entry in one transaction.
+ */
+export async function runActionCheck(deps: { pool: pg.Pool; provenanceKey: string }, abpId: string, actionInput: unknown): Promise<ActionCheckRecord> {
+  const action = ActionSchema.parse(actionInput);
+  const now = new Date();
+  return withTransaction(deps.pool, async (tx) => {
+    const current = await findCurrentByAbpId(tx, abpId);
+    const stored = current ?? (await findLatestVersion(tx, abpId));
+    if (!stored) throw notFound(`ABP ${abpId}`);
+    const abp = AbpSchema.parse(stored.document);
+    const driftValidator = abp.runtime.validators.find((v) => v.name === 'drift_threshold');
+    const windowDays = typeof driftValidator?.config.window_days === 'number' ? driftValidator.config.window_days : DRIFT_WINDOW_DAYS;
+    const exports = await listExports(tx, abpId);
+    const verdict = checkAction(
+      {
+        abp,
+        currentHash: current && current.status === 'active' ? current.abpHash : null,
+        revoked: current?.status === 'revoked',
+        exports: exports.map((e) => ({ exportId: e.exportId, embeddedHash: e.abpHash })),
+        openDriftSignals: await openDriftSignals(tx, abpId, windowDays, now),
+        now: now.getTime(),
+      },
+      action,
+    );
+    const checkId = action.action_id ? `${abpId}/${action.action_id}` : `check-${randomUUID()}`;
+    const inserted = await tx.query(
+      `INSERT INTO abp_action_checks (check_id, abp_id, abp_hash, agent_id, action, irreversible, decision, results, escalations, checked_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (check_id) DO NOTHING`,
+      [checkId, abpId, current?.abpHash ?? null, action.agent_id ?? null, JSON.stringify(action), action.irreversible, verdict.decision,
+        JSON.stringify(verdict.results), JSON.stringify(verdict.escalations), now],
+    );
+    if (inserted.rowCount === 1) {
+      for (const [i, e] of verdict.escalations.entries()) {
+        await tx.query(
+          `INSERT INTO delegation_escalations (escalation_id, abp_id, source, reference, trigger_name, destination, severity)
+           VALUES ($1, $2, 'validator', $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+          [`${checkId}#${i}`, abpId, checkId, e.validator, e.destination, e.severity],
+        );
+      }
+      await appendProvenance(tx, deps.provenanceKey, {
+        kind: 'action.checked',
+        subject: `abp:${abpId}`,
+        actor: action.agent_id ?? null,
+        payload: {
+          check_id: checkId,
+          decision: verdict.decision,
+          irreversible: action.irreversible,
+          failed: verdict.results.filter((r) => !r.passed).map((r) => r.name),
+          escalations: verdict.escalations.map((e) => e.destination),
+        },
+      });
+    }
+    return { checkId, abpId, abpHash: current?.abpHash ?? null, irreversible: action.irreversible, ...verdict };
+  });
+}
+

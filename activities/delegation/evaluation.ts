@@ -1,0 +1,68 @@
+import type pg from 'pg';
+import { withTransaction } from '../../db/pool';
+import { appendProvenance } from '../../db/provenance-log';
+import { AbpSchema } from '../../domain/abp/schema';
+import { listCurrent } from './abp-store';
+import { insertReview, listReviews, reviewStartOf, type ReviewStart } from './review-store';
+import { readTriggerCards, type TriggerCard } from './trigger-cards';
+
+export interface EvaluationResult {
+  cards: TriggerCard[];
+  opened: string[];
+  queued: string[];
+  /** Open reviews whose workflow still has to be started (new ones, or left over by a crash). */
+  toStart: ReviewStart[];
+}
+
+/**
+ * Evaluates every trigger of every active ABP (or of `abpIds`): a tripped trigger with auto_open
+ * opens a review with the trigger's severity, one without is queued for a person. An ABP and
+ * trigger never get a second active review.
+ */
+export async function evaluateDelegationTriggers(deps: { pool: pg.Pool; provenanceKey: string }, abpIds?: string[]): Promise<EvaluationResult> {
+  const result: EvaluationResult = { cards: [], opened: [], queued: [], toStart: [] };
+  const names = new Map<string, string>();
+  for (const current of await listCurrent(deps.pool, { abpIds, status: 'active' })) {
+    const parsed = AbpSchema.safeParse(current.document);
+    if (!parsed.success) continue; // a tampered row cannot be evaluated; verify reports it
+    const abp = parsed.data;
+    for (const t of abp.delegation_review?.triggers ?? []) names.set(`${abp.abp_id}/${t.id}`, t.name);
+    const cards = await readTriggerCards(deps.pool, abp);
+    result.cards.push(...cards);
+    for (const card of cards) {
+      if (card.state !== 'tripped' || card.activeReview) continue;
+      const review = await withTransaction(deps.pool, async (tx) => {
+        const row = await insertReview(tx, {
+          abpId: abp.abp_id,
+          abpHash: abp.hash,
+          triggerId: card.triggerId,
+          severity: card.severity,
+          state: card.autoOpen ? 'open' : 'queued',
+          policy: abp.delegation_review!.review_policy,
+          reading: { ...card, activeReview: undefined },
+          openedBy: card.autoOpen ? 'monitor' : null,
+        });
+        if (row) {
+          await appendProvenance(tx, deps.provenanceKey, {
+            kind: card.autoOpen ? 'review.opened' : 'review.queued',
+            subject: `review:${row.reviewId}`,
+            actor: null,
+            payload: { abp_id: abp.abp_id, abp_hash: abp.hash, trigger_id: card.triggerId, severity: card.severity, current: card.current, threshold: card.threshold },
+          });
+        }
+        return row;
+      });
+      if (review) {
+        (review.state === 'open' ? result.opened : result.queued).push(review.reviewId);
+        card.activeReview = { reviewId: review.reviewId, state: review.state };
+      }
+    }
+  }
+  const touched = new Set(result.cards.map((c) => c.abpId));
+  for (const row of await listReviews(deps.pool, { unstarted: true })) {
+    if (abpIds === undefined || touched.has(row.abpId)) {
+      result.toStart.push(reviewStartOf(row, names.get(`${row.abpId}/${row.triggerId}`) ?? row.triggerId));
+    }
+  }
+  return result;
+}

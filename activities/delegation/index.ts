@@ -1,0 +1,25 @@
+import type { ActivityDeps } from '../deps';
+import { applyReviewOutput } from './apply-output';
+import { evaluateDelegationTriggers } from './evaluation';
+import { markWorkflowStarted } from './review-store';
+import { concludeReview, recordReviewVote, type VoteInput } from './review-votes';
+
+/** The delegation review loop's activities: every one idempotent under retries. */
+export function createDelegationActivities(deps: ActivityDeps) {
+  const d = { pool: deps.pool, provenanceKey: deps.provenanceKey, exportDir: deps.config.exportDir };
+  return {
+    async evaluateDelegationTriggers(input: { abpIds?: string[] }) {
+      const result = await evaluateDelegationTriggers(d, input.abpIds);
+      // Cards go back without their raw readings' detail: counts and states are what the workflow needs.
+      return { opened: result.opened, queued: result.queued, toStart: result.toStart, tripped: result.cards.filter((c) => c.state === 'tripped').map((c) => `${c.abpId}/${c.triggerId}`) };
+    },
+    async markReviewStarted(input: { reviewId: string }): Promise<void> {
+      await markWorkflowStarted(deps.pool, input.reviewId);
+    },
+    recordReviewVote: (input: VoteInput) => recordReviewVote(d, input),
+    concludeReview: (input: { reviewId: string; state: 'dismissed' | 'timed_out'; by: string | null }) => concludeReview(d, input),
+    applyReviewOutput: (input: { reviewId: string; outputHash: string; approvers: string[] }) => applyReviewOutput(d, input),
+  };
+}
+
+export type DelegationActivities = ReturnType<typeof createDelegationActivities>;

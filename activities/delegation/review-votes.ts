@@ -1,0 +1,84 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type pg from 'pg';
+import { withTransaction } from '../../db/pool';
+import { findPrincipal } from '../../db/principals';
+import { appendProvenance } from '../../db/provenance-log';
+import type { ReviewOutputKind } from '../../domain/abp/schema';
+import { concludeReviewRow, findOutput, findReview } from './review-store';
+import { fireEscalations } from './escalations';
+
+export interface VoteInput {
+  reviewId: string;
+  principal: string;
+  decision: 'approve' | 'dismiss';
+  outputHash?: string;
+  reason: string;
+}
+
+export interface AcceptedVote {
+  outputKind: ReviewOutputKind | null;
+  outputAuthor: string | null;
+}
+
+/** A refusal a person caused: reported back through the Update, never retried. */
+const refuse = (message: string) => ApplicationFailure.nonRetryable(message, 'ReviewVoteRefused');
+
+/**
+ * Records one vote: the principal must exist and hold the review's approver_role, the review
+ * must be open, an approval must name an output stored for this review, and each principal votes
+ * once (the primary key). A retry of a vote that was recorded returns it again.
+ */
+export async function recordReviewVote(deps: { pool: pg.Pool; provenanceKey: string }, input: VoteInput): Promise<AcceptedVote> {
+  return withTransaction(deps.pool, async (tx) => {
+    const review = await findReview(tx, input.reviewId, { forUpdate: true });
+    if (!review) throw refuse(`review ${input.reviewId} not found`);
+    const principal = await findPrincipal(tx, input.principal);
+    if (!principal) throw refuse(`unknown principal "${input.principal}"`);
+    const role = review.policy.approver_role;
+    if (!principal.roles.includes(role)) throw refuse(`${input.principal} does not hold the approver role ${role}`);
+    const output = input.outputHash ? await findOutput(tx, input.reviewId, input.outputHash) : undefined;
+    if (input.decision === 'approve' && !output) throw refuse(`output ${input.outputHash ?? '(none)'} is not stored for review ${input.reviewId}`);
+    const accepted: AcceptedVote = { outputKind: output?.kind ?? null, outputAuthor: output?.authoredBy ?? null };
+    const { rows: prior } = await tx.query<{ decision: string; output_hash: string | null }>(
+      'SELECT decision, output_hash FROM delegation_review_votes WHERE review_id = $1 AND principal = $2',
+      [input.reviewId, input.principal],
+    );
+    if (prior[0]) {
+      if (prior[0].decision === input.decision && prior[0].output_hash === (input.outputHash ?? null)) return accepted;
+      throw refuse(`${input.principal} has already voted on ${input.reviewId}`);
+    }
+    if (review.state !== 'open') throw refuse(`review ${input.reviewId} is ${review.state}, not open`);
+    await tx.query(
+      `INSERT INTO delegation_review_votes (review_id, principal, decision, output_hash, reason) VALUES ($1, $2, $3, $4, $5)`,
+      [input.reviewId, input.principal, input.decision, input.outputHash ?? null, input.reason],
+    );
+    await appendProvenance(tx, deps.provenanceKey, {
+      kind: input.decision === 'approve' ? 'review.approved' : 'review.dismiss_voted',
+      subject: `review:${input.reviewId}`,
+      actor: input.principal,
+      payload: { output_hash: input.outputHash ?? null, output_kind: accepted.outputKind },
+    });
+    return accepted;
+  });
+}
+
+/** Ends an open review as dismissed or timed out; a timeout fires the ABP's escalation paths for it. */
+export async function concludeReview(
+  deps: { pool: pg.Pool; provenanceKey: string },
+  input: { reviewId: string; state: 'dismissed' | 'timed_out'; by: string | null },
+): Promise<{ concluded: boolean; escalations: { destination: string; severity: string }[] }> {
+  return withTransaction(deps.pool, async (tx) => {
+    const review = await findReview(tx, input.reviewId, { forUpdate: true });
+    if (!review) throw ApplicationFailure.nonRetryable(`review ${input.reviewId} not found`);
+    const concluded = await concludeReviewRow(tx, input.reviewId, input.state, { state: input.state, by: input.by });
+    if (!concluded) return { concluded: false, escalations: [] };
+    await appendProvenance(tx, deps.provenanceKey, {
+      kind: input.state === 'dismissed' ? 'review.dismissed' : 'review.timed_out',
+      subject: `review:${input.reviewId}`,
+      actor: input.by,
+      payload: { abp_id: review.abpId, trigger_id: review.triggerId, timeout_ms: review.policy.timeout_ms },
+    });
+    const escalations = input.state === 'timed_out' ? await fireEscalations(tx, deps.provenanceKey, review) : [];
+    return { concluded, escalations };
+  });
+}

@@ -1,0 +1,43 @@
+import type { Queryable } from '../../db/pool';
+import { parseTriggerCondition, type TriggerKind } from '../../domain/abp/trigger-conditions';
+import { readTrigger, type TriggerReading } from '../../domain/abp/trigger-evaluation';
+import type { Abp } from '../../domain/abp/schema';
+import { findActiveReview } from './review-store';
+import { lastConcludedReview, measureTriggerSql } from './trigger-sql';
+
+/** One card per trigger, as the original's Delegation tab showed them, plus the active review. */
+export interface TriggerCard extends TriggerReading {
+  abpId: string;
+  triggerId: string;
+  name: string;
+  kind: TriggerKind;
+  severity: 'warn' | 'critical';
+  autoOpen: boolean;
+  windowDays: number | null;
+  /** Evidence before this instant was handled by the last applied or dismissed review. */
+  countingSince: string | null;
+  activeReview: { reviewId: string; state: string } | null;
+}
+
+export async function readTriggerCards(q: Queryable, abp: Abp, now = new Date()): Promise<TriggerCard[]> {
+  const cards: TriggerCard[] = [];
+  for (const trigger of abp.delegation_review?.triggers ?? []) {
+    const condition = parseTriggerCondition(trigger);
+    const since = await lastConcludedReview(q, abp.abp_id, trigger.id);
+    const current = await measureTriggerSql(q, abp.abp_id, condition, { now, since });
+    const active = await findActiveReview(q, abp.abp_id, trigger.id);
+    cards.push({
+      abpId: abp.abp_id,
+      triggerId: trigger.id,
+      name: trigger.name,
+      kind: condition.kind,
+      severity: trigger.severity,
+      autoOpen: trigger.auto_open,
+      windowDays: condition.windowDays,
+      countingSince: since ? since.toISOString() : null,
+      activeReview: active ? { reviewId: active.reviewId, state: active.state } : null,
+      ...readTrigger(condition, current),
+    });
+  }
+  return cards;
+}

@@ -1,0 +1,133 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { findCurrentByAbpId } from '../activities/delegation/abp-store';
+import {
+  findActiveReview, findReview, insertReview, listReviews, listVotes, markOpened, markWorkflowStarted, reviewStartOf, storeOutput,
+  type ReviewRow, type ReviewStart, type ReviewState, type VoteRow,
+} from '../activities/delegation/review-store';
+import { readTriggerCards } from '../activities/delegation/trigger-cards';
+import { withTransaction } from '../db/pool';
+import { requirePrincipal } from '../db/principals';
+import { appendProvenance } from '../db/provenance-log';
+import { parseReviewOutput, reviewOutputHash } from '../domain/abp/review-output';
+import { AbpSchema, type ReviewOutputKind } from '../domain/abp/schema';
+import { conflict, invalid, notFound } from '../domain/errors';
+import { approveReviewUpdate, dismissReviewUpdate, reviewStatusQuery, type ReviewStatus, type ReviewVoteResult } from '../workflows/delegation/review-messages';
+import { reviewSearchAttributes, reviewSummary } from '../workflows/delegation/review-start';
+import { asBadInput } from './delegation';
+import type { WardenContext } from './context';
+
+export function reviews(ctx: WardenContext, filter: { state?: ReviewState; abpId?: string } = {}): Promise<ReviewRow[]> {
+  return listReviews(ctx.pool, filter);
+}
+
+export interface ReviewView extends ReviewRow {
+  votes: VoteRow[];
+  /** The workflow's live state (null for a queued review, which has no workflow yet). */
+  live: ReviewStatus | null;
+}
+
+export async function showReview(ctx: WardenContext, reviewId: string): Promise<ReviewView> {
+  const row = await findReview(ctx.pool, reviewId);
+  if (!row) throw notFound(`review ${reviewId}`);
+  let live: ReviewStatus | null = null;
+  if (row.workflowStarted) {
+    try {
+      live = await ctx.temporal.workflow.getHandle(reviewId).query(reviewStatusQuery);
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
+  }
+  return { ...row, votes: await listVotes(ctx.pool, reviewId), live };
+}
+
+async function startReviewWorkflow(ctx: WardenContext, start: ReviewStart): Promise<void> {
+  try {
+    await ctx.temporal.workflow.start('delegationReviewWorkflow', {
+      taskQueue: ctx.taskQueue,
+      workflowId: start.reviewId,
+      args: [start],
+      typedSearchAttributes: reviewSearchAttributes(start),
+      staticSummary: reviewSummary(start),
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+  await markWorkflowStarted(ctx.pool, start.reviewId);
+}
+
+/**
+ * `warden review open`: a person opens a review, typically one queued by a trigger without
+ * auto_open, or one no trigger has tripped yet. Never a second active review per ABP and trigger.
+ */
+export async function openReview(ctx: WardenContext, abpId: string, triggerId: string, principal: string): Promise<ReviewRow> {
+  const start = await withTransaction(ctx.pool, async (tx) => {
+    await requirePrincipal(tx, principal);
+    const current = await findCurrentByAbpId(tx, abpId);
+    if (!current || current.status !== 'active') throw notFound(`active ABP ${abpId}`);
+    const abp = AbpSchema.parse(current.document);
+    const trigger = abp.delegation_review?.triggers.find((t) => t.id === triggerId);
+    if (!trigger) throw invalid(`${abpId} has no delegation review trigger ${triggerId}`);
+    const active = await findActiveReview(tx, abpId, triggerId, { forUpdate: true });
+    if (active?.state === 'open') throw conflict(`review ${active.reviewId} is already open for ${abpId} ${triggerId}`);
+    let row: ReviewRow | undefined;
+    if (active) row = await markOpened(tx, active.reviewId, principal);
+    else {
+      const card = (await asBadInput(() => readTriggerCards(tx, abp))).find((c) => c.triggerId === triggerId);
+      row = await insertReview(tx, {
+        abpId, abpHash: abp.hash, triggerId, severity: trigger.severity, state: 'open',
+        policy: abp.delegation_review!.review_policy, reading: { ...card, activeReview: undefined }, openedBy: principal,
+      });
+    }
+    if (!row) throw conflict(`a review for ${abpId} ${triggerId} was opened concurrently`);
+    await appendProvenance(tx, ctx.provenanceKey, {
+      kind: 'review.opened',
+      subject: `review:${row.reviewId}`,
+      actor: principal,
+      payload: { abp_id: abpId, abp_hash: abp.hash, trigger_id: triggerId, severity: trigger.severity, manual: true },
+    });
+    return reviewStartOf(row, trigger.name);
+  });
+  await startReviewWorkflow(ctx, start);
+  return (await findReview(ctx.pool, start.reviewId))!;
+}
+
+async function requireOpenWorkflow(ctx: WardenContext, reviewId: string): Promise<ReviewRow> {
+  const row = await findReview(ctx.pool, reviewId);
+  if (!row) throw notFound(`review ${reviewId}`);
+  if (row.state === 'queued') throw conflict(`review ${reviewId} is queued: open it first with \`warden review open ${row.abpId} ${row.triggerId}\``);
+  if (row.state !== 'open') throw conflict(`review ${reviewId} is ${row.state}`);
+  return row;
+}
+
+/**
+ * `warden review approve`: stores the named output (its first author recorded), then sends the
+ * approval Update; the workflow checks the role, the single vote and the threshold.
+ */
+export async function approveReview(
+  ctx: WardenContext,
+  reviewId: string,
+  input: { principal: string; outputKind: ReviewOutputKind; document: unknown; reason: string },
+): Promise<ReviewVoteResult & { outputHash: string }> {
+  await requireOpenWorkflow(ctx, reviewId);
+  await requirePrincipal(ctx.pool, input.principal);
+  if (input.reason.trim() === '') throw invalid('reason: required');
+  const output = await asBadInput(() => parseReviewOutput(input.outputKind, input.document));
+  const outputHash = reviewOutputHash(output);
+  await storeOutput(ctx.pool, reviewId, outputHash, output.kind, output.document, input.principal);
+  const result = await ctx.temporal.workflow.getHandle(reviewId).executeUpdate(approveReviewUpdate, {
+    args: [{ principal: input.principal, outputKind: output.kind, outputHash, reason: input.reason }],
+  });
+  return { ...result, outputHash };
+}
+
+export async function dismissReview(ctx: WardenContext, reviewId: string, input: { principal: string; reason: string }): Promise<ReviewVoteResult> {
+  await requireOpenWorkflow(ctx, reviewId);
+  await requirePrincipal(ctx.pool, input.principal);
+  if (input.reason.trim() === '') throw invalid('reason: required');
+  return ctx.temporal.workflow.getHandle(reviewId).executeUpdate(dismissReviewUpdate, { args: [input] });
+}
+
+/** Waits for a review workflow to finish and returns its final state. */
+export function reviewResult(ctx: WardenContext, reviewId: string): Promise<ReviewStatus> {
+  return ctx.temporal.workflow.getHandle(reviewId).result() as Promise<ReviewStatus>;
+}

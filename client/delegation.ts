@@ -1,0 +1,187 @@
+import { randomUUID } from 'node:crypto';
+import { ScheduleAlreadyRunning } from '@temporalio/client';
+import { storeBuiltAbp, type StoredAbp } from '../activities/delegation/abp-build';
+import { findCurrentByAbpId, findLatestVersion, listVersions } from '../activities/delegation/abp-store';
+import { runActionCheck, type ActionCheckRecord } from '../activities/delegation/action-check';
+import { gateFile, listExports } from '../activities/delegation/export-files';
+import { storeIntakeBatch, type IntakeResult } from '../activities/delegation/intake-store';
+import { readTriggerCards, type TriggerCard } from '../activities/delegation/trigger-cards';
+import { requirePrincipal } from '../db/principals';
+import { buildAbp, semanticProblems } from '../domain/abp/build';
+import { demoAbp } from '../domain/abp/demo';
+import { AbpSpecError } from '../domain/abp/errors';
+import type { GateResult } from '../domain/abp/export-gates';
+import { checkAbpIdentity } from '../domain/abp/identity';
+import { IntakeBatchError, parseIntakeBatch, type IntakeKind } from '../domain/abp/intake';
+import { describeZodIssues } from '../domain/abp/issues';
+import { AbpSchema, type Abp } from '../domain/abp/schema';
+import { TriggerConditionError } from '../domain/abp/trigger-conditions';
+import { invalid, notFound } from '../domain/errors';
+import { WardenKind } from '../domain/search-attributes';
+import type { EvaluationSummary } from '../workflows/delegation/evaluation';
+import type { WardenContext } from './context';
+
+/** User mistakes in ABP documents, batches and trigger conditions are bad input (HTTP 400, exit 2). */
+export async function asBadInput<T>(work: () => Promise<T> | T): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof AbpSpecError || error instanceof TriggerConditionError) throw invalid(error.message, error.problems);
+    if (error instanceof IntakeBatchError) throw invalid(error.message, error.problems);
+    throw error;
+  }
+}
+
+const deps = (ctx: WardenContext) => ({ pool: ctx.pool, provenanceKey: ctx.provenanceKey, exportDir: ctx.config.exportDir });
+
+/** `warden abp build`: validates the spec, computes id and hash, stores the version and makes it current. */
+export async function buildAbpFromSpec(ctx: WardenContext, spec: unknown, actor: string | null = null): Promise<StoredAbp> {
+  if (actor) await requirePrincipal(ctx.pool, actor);
+  const abp = await asBadInput(() => buildAbp(spec, new Date().toISOString()));
+  return storeBuiltAbp(deps(ctx), abp, { source: 'build', actor });
+}
+
+export interface AbpView {
+  abpId: string;
+  status: 'active' | 'revoked' | 'replaced' | 'superseded';
+  statusReason: string | null;
+  replacedBy: string | null;
+  abp: unknown;
+  versions: Awaited<ReturnType<typeof listVersions>>;
+  exports: Awaited<ReturnType<typeof listExports>>;
+}
+
+export async function showAbp(ctx: WardenContext, abpId: string): Promise<AbpView> {
+  const current = await findCurrentByAbpId(ctx.pool, abpId);
+  const latest = current ?? (await findLatestVersion(ctx.pool, abpId));
+  if (!latest) throw notFound(`ABP ${abpId}`);
+  return {
+    abpId,
+    status: current?.status ?? 'superseded',
+    statusReason: current?.statusReason ?? null,
+    replacedBy: current?.replacedBy ?? null,
+    abp: latest.document,
+    versions: await listVersions(ctx.pool, abpId),
+    exports: await listExports(ctx.pool, abpId),
+  };
+}
+
+export interface Verification {
+  ok: boolean;
+  abpId: string;
+  abpHash: string | null;
+  status: AbpView['status'];
+  checks: GateResult[];
+  exports: { exportId: string; fileName: string; gates: GateResult[] }[];
+}
+
+/** `warden abp verify`: recomputes hash and id of the stored ABP and runs the gates on every export file. */
+export async function verifyAbp(ctx: WardenContext, abpId: string): Promise<Verification> {
+  const view = await showAbp(ctx, abpId);
+  const checks: GateResult[] = [];
+  const parsed = AbpSchema.safeParse(view.abp);
+  let abp: Abp | undefined;
+  if (!parsed.success) checks.push({ gate: 'abp.schema_valid', passed: false, detail: describeZodIssues(parsed.error).join('; ') });
+  else {
+    abp = parsed.data;
+    checks.push({ gate: 'abp.schema_valid', passed: true, detail: 'ABP v1 schema' });
+    const identity = checkAbpIdentity(abp);
+    checks.push({ gate: 'abp.hash_integrity', passed: identity.hashMatches, detail: identity.hashMatches ? 'hash recomputed' : `stored ${abp.hash}, recomputed ${identity.expectedHash}` });
+    checks.push({ gate: 'abp.id_deterministic', passed: identity.idMatches, detail: identity.idMatches ? 'id recomputed' : `stored ${abp.abp_id}, recomputed ${identity.expectedId}` });
+    const problems = semanticProblems(abp);
+    checks.push({ gate: 'abp.no_contradictions', passed: problems.length === 0, detail: problems.join('; ') || 'consistent' });
+  }
+  checks.push({ gate: 'abp.status', passed: view.status === 'active', detail: view.statusReason ? `${view.status}: ${view.statusReason}` : view.status });
+  const referenceHash = abp?.hash ?? '';
+  const exports = [];
+  for (const e of view.exports) {
+    exports.push({ exportId: e.exportId, fileName: e.fileName, gates: await gateFile(`${ctx.config.exportDir}/${e.fileName}`, referenceHash) });
+  }
+  const ok = checks.every((c) => c.passed) && exports.every((e) => e.gates.every((g) => g.passed));
+  return { ok, abpId, abpHash: abp?.hash ?? null, status: view.status, checks, exports };
+}
+
+/** `warden action check`: runs the validators; a blocked irreversible action re-evaluates the triggers. */
+export async function checkAbpAction(ctx: WardenContext, abpId: string, action: unknown): Promise<ActionCheckRecord & { evaluation: EvaluationSummary | null }> {
+  const record = await runActionCheck(deps(ctx), abpId, action);
+  const evaluation = record.irreversible && record.decision === 'blocked' ? await runDelegationEvaluation(ctx, [abpId]) : null;
+  return { ...record, evaluation };
+}
+
+/** `warden drift ingest`: stores the whole batch or nothing, then evaluates the triggers it touches. */
+export async function ingestEvidence(
+  ctx: WardenContext,
+  ndjson: string,
+  opts: { kind?: IntakeKind; actor?: string | null } = {},
+): Promise<IntakeResult & { evaluation: EvaluationSummary }> {
+  if (opts.actor) await requirePrincipal(ctx.pool, opts.actor);
+  const batch = await asBadInput(() => parseIntakeBatch(ndjson, opts.kind));
+  const stored = await storeIntakeBatch(deps(ctx), batch, opts.actor ?? null);
+  return { ...stored, evaluation: await runDelegationEvaluation(ctx, batch.abpIds) };
+}
+
+/** `warden triggers`: one card per trigger of the ABP's current version. */
+export async function triggerCards(ctx: WardenContext, abpId: string): Promise<TriggerCard[]> {
+  const current = await findCurrentByAbpId(ctx.pool, abpId);
+  if (!current) throw notFound(`current ABP ${abpId}`);
+  const abp = AbpSchema.parse(current.document);
+  return asBadInput(() => readTriggerCards(ctx.pool, abp));
+}
+
+/** Runs one monitor pass now (the same workflow the Schedule runs) and waits for it. */
+export async function runDelegationEvaluation(ctx: WardenContext, abpIds?: string[]): Promise<EvaluationSummary> {
+  return ctx.temporal.workflow.execute('delegationEvaluationWorkflow', {
+    taskQueue: ctx.taskQueue,
+    workflowId: `delegation-evaluation-${randomUUID()}`,
+    args: [{ abpIds }],
+    typedSearchAttributes: [{ key: WardenKind, value: 'monitor' }],
+    staticSummary: abpIds ? `Delegation trigger evaluation for ${abpIds.join(', ')}` : 'Delegation trigger evaluation',
+  }) as Promise<EvaluationSummary>;
+}
+
+export const DELEGATION_MONITOR_SCHEDULE = 'warden-delegation-monitor';
+
+/** The Schedule that evaluates every trigger every `every` (default 5 minutes); created once. */
+export async function ensureDelegationMonitorSchedule(ctx: WardenContext, opts: { scheduleId?: string; every?: string } = {}): Promise<boolean> {
+  try {
+    await ctx.temporal.schedule.create({
+      scheduleId: opts.scheduleId ?? DELEGATION_MONITOR_SCHEDULE,
+      spec: { intervals: [{ every: (opts.every ?? '5 minutes') as '5 minutes' }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'delegationEvaluationWorkflow',
+        taskQueue: ctx.taskQueue,
+        args: [{}],
+        typedSearchAttributes: [{ key: WardenKind, value: 'monitor' }],
+        staticSummary: 'Scheduled delegation trigger evaluation',
+      },
+      policies: { overlap: 'SKIP' },
+      memo: { purpose: 'Evaluates DRT triggers of every active ABP and opens reviews' },
+    });
+    return true;
+  } catch (error) {
+    if (error instanceof ScheduleAlreadyRunning) return false;
+    throw error;
+  }
+}
+
+/**
+ * First start on an empty database: the demo ABP (DRT-001..004 and the seed's review policy)
+ * with its exports, once per installation; and the monitor Schedule. Matches the seeder shape of
+ * worker/seed-demo.ts.
+ */
+export async function seedDelegationDemo(ctx: WardenContext): Promise<string[]> {
+  const created: string[] = [];
+  const seeded = await ctx.pool.query(`SELECT 1 FROM warden_meta WHERE key = 'seed.delegation'`);
+  if (seeded.rowCount === 0) {
+    // Storing is idempotent, so two processes starting together both succeed; the marker then
+    // keeps a later start from resurrecting a demo ABP someone has since revoked or replaced.
+    const stored = await storeBuiltAbp(deps(ctx), demoAbp(), { source: 'seed', actor: null });
+    await ctx.pool.query(`INSERT INTO warden_meta (key, value) VALUES ('seed.delegation', $1) ON CONFLICT (key) DO NOTHING`, [
+      JSON.stringify({ abp_id: stored.abp.abp_id, abp_hash: stored.abp.hash }),
+    ]);
+    created.push(`demo ABP ${stored.abp.abp_id} (${stored.exports.length} exports)`);
+  }
+  if (await ensureDelegationMonitorSchedule(ctx)) created.push(`schedule ${DELEGATION_MONITOR_SCHEDULE}`);
+  return created;
+}

@@ -1,0 +1,2 @@
+export { delegationReviewWorkflow } from './review';
+export { delegationEvaluationWorkflow } from './evaluation';

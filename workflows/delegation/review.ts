@@ -1,0 +1,156 @@
+import {
+  ActivityFailure, ApplicationFailure, allHandlersFinished, condition, proxyActivities, setCurrentDetails, setHandler,
+  upsertSearchAttributes, workflowInfo,
+} from '@temporalio/workflow';
+import type { DelegationActivities } from '../../activities/delegation';
+import type { ReviewStart } from '../../activities/delegation/review-store';
+import { tallyApprovals, winningOutput, type Approval, type OutputTally } from '../../domain/abp/review-tally';
+import { AbpId, Severity, TriggerId, WardenKind, WardenState } from '../../domain/search-attributes';
+import {
+  approveReviewUpdate, dismissReviewUpdate, reviewStatusQuery, type ReviewStatus, type ReviewVoteResult, type ReviewWorkflowState,
+} from './review-messages';
+
+const acts = proxyActivities<DelegationActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['ReviewVoteRefused'] },
+});
+
+const OUTPUT_KINDS = ['abp_patch', 'abp_replace', 'abp_revoke'];
+const HASH = /^sha256:[a-f0-9]{64}$/;
+
+/** An activity refusal becomes the Update's failure (its message is what the caller sees). */
+function asUpdateFailure(error: unknown): never {
+  let cause: unknown = error;
+  while (cause instanceof ActivityFailure && cause.cause) cause = cause.cause;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  throw ApplicationFailure.nonRetryable(message, 'ReviewVoteRefused');
+}
+
+/**
+ * One delegation review: opened by a tripped trigger (or a person), it collects approvals and a
+ * dismissal as Updates, applies the winning output, or times out after the policy's timeout_ms
+ * (none when null) and fires the ABP's escalation paths. Workflow id = review id.
+ */
+export async function delegationReviewWorkflow(start: ReviewStart): Promise<ReviewStatus> {
+  const { policy } = start;
+  let state: ReviewWorkflowState = 'open';
+  const approvals: Approval[] = [];
+  let decided: OutputTally | undefined;
+  let dismissedBy: string | null = null;
+  let outcome: ReviewStatus['outcome'] = null;
+  let escalations: ReviewStatus['escalations'] = [];
+  const startedAt = workflowInfo().startTime.getTime();
+  const deadline = policy.timeout_ms === null ? null : new Date(startedAt + policy.timeout_ms).toISOString();
+
+  const publish = () => {
+    upsertSearchAttributes([
+      { key: WardenKind, value: 'review' },
+      { key: WardenState, value: state },
+      { key: AbpId, value: start.abpId },
+      { key: TriggerId, value: start.triggerId },
+      { key: Severity, value: start.severity },
+    ]);
+    const votes = `${approvals.length}/${policy.threshold} approval(s) by ${policy.approver_role}`;
+    setCurrentDetails(
+      `**${state}** — review of ${start.abpId} for ${start.triggerId} (${start.triggerName}, ${start.severity}); ${votes}` +
+        (deadline ? `; times out ${deadline}` : '; no timeout') +
+        (outcome ? `; outcome ${outcome.state}${outcome.next ? ` → ${outcome.next.abpId} ${outcome.next.abpHash}` : ''}` : ''),
+    );
+  };
+  const status = (): ReviewStatus => ({
+    reviewId: start.reviewId,
+    abpId: start.abpId,
+    triggerId: start.triggerId,
+    severity: start.severity,
+    state,
+    approverRole: policy.approver_role,
+    threshold: policy.threshold,
+    timeoutMs: policy.timeout_ms,
+    deadline,
+    approvals: approvals.map(({ principal, outputKind, outputHash }) => ({ principal, outputKind, outputHash })),
+    tallies: tallyApprovals(approvals, policy.threshold),
+    dismissedBy,
+    outcome,
+    escalations,
+  });
+  const voteResult = (): ReviewVoteResult => ({
+    accepted: true,
+    state,
+    approvals: approvals.length,
+    threshold: policy.threshold,
+    decided: decided !== undefined || dismissedBy !== null,
+  });
+  const requireOpen = () => {
+    if (state !== 'open' || decided || dismissedBy) throw new Error(`review ${start.reviewId} is no longer open (${state})`);
+  };
+  const requireFirstVote = (principal: string) => {
+    if (approvals.some((a) => a.principal === principal)) throw new Error(`${principal} has already voted on ${start.reviewId}`);
+  };
+
+  setHandler(reviewStatusQuery, status);
+  setHandler(
+    approveReviewUpdate,
+    async (input) => {
+      const accepted = await acts.recordReviewVote({
+        reviewId: start.reviewId, principal: input.principal, decision: 'approve', outputHash: input.outputHash, reason: input.reason,
+      }).catch(asUpdateFailure);
+      // Another update may have decided the review while the vote was recorded.
+      if (approvals.some((a) => a.principal === input.principal)) throw ApplicationFailure.nonRetryable(`${input.principal} has already voted`);
+      approvals.push({
+        principal: input.principal,
+        outputKind: accepted.outputKind ?? input.outputKind,
+        outputHash: input.outputHash,
+        outputAuthor: accepted.outputAuthor ?? input.principal,
+      });
+      if (state === 'open' && !decided && !dismissedBy) decided = winningOutput(approvals, policy.threshold);
+      publish();
+      return voteResult();
+    },
+    {
+      validator: (input) => {
+        requireOpen();
+        if (!input || typeof input.principal !== 'string' || input.principal === '') throw new Error('principal: required');
+        if (!OUTPUT_KINDS.includes(input.outputKind)) throw new Error(`outputKind: one of ${OUTPUT_KINDS.join(', ')}`);
+        if (typeof input.outputHash !== 'string' || !HASH.test(input.outputHash)) throw new Error('outputHash: must look like sha256:<64 hex>');
+        if (typeof input.reason !== 'string' || input.reason.trim() === '') throw new Error('reason: required');
+        requireFirstVote(input.principal);
+      },
+    },
+  );
+  setHandler(
+    dismissReviewUpdate,
+    async (input) => {
+      await acts.recordReviewVote({ reviewId: start.reviewId, principal: input.principal, decision: 'dismiss', reason: input.reason }).catch(asUpdateFailure);
+      if (state === 'open' && !decided && !dismissedBy) dismissedBy = input.principal;
+      return voteResult();
+    },
+    {
+      validator: (input) => {
+        requireOpen();
+        if (!input || typeof input.principal !== 'string' || input.principal === '') throw new Error('principal: required');
+        if (typeof input.reason !== 'string' || input.reason.trim() === '') throw new Error('reason: required');
+        requireFirstVote(input.principal);
+      },
+    },
+  );
+
+  publish();
+  const done = () => decided !== undefined || dismissedBy !== null;
+  const concludedInTime = policy.timeout_ms === null ? (await condition(done), true) : await condition(done, policy.timeout_ms);
+
+  if (!concludedInTime) {
+    state = 'timed_out';
+    escalations = (await acts.concludeReview({ reviewId: start.reviewId, state: 'timed_out', by: null })).escalations;
+  } else if (dismissedBy !== null) {
+    state = 'dismissed';
+    await acts.concludeReview({ reviewId: start.reviewId, state: 'dismissed', by: dismissedBy });
+  } else if (decided) {
+    state = 'applying';
+    publish();
+    outcome = await acts.applyReviewOutput({ reviewId: start.reviewId, outputHash: decided.outputHash, approvers: decided.approvers });
+    state = outcome.state;
+  }
+  publish();
+  await condition(allHandlersFinished);
+  return status();
+}
