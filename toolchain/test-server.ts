@@ -78,7 +78,7 @@ function layoutFor(cacheDir: string, version: string): Layout {
 
 async function javaVersion(): Promise<string> {
   const missing = new ToolchainError(
-    'The Temporal time-skipping test server needs Java 17 or newer and `java` was not found. ' +
+    'The Temporal time-skipping test server runs on Java and `java` was not found. ' +
       'Install it (Debian: `apt-get install openjdk-17-jre-headless`), then run again.',
   );
   try {
@@ -113,7 +113,7 @@ async function build(layout: Layout, version: string, java: string, onProgress: 
   const mvn = await runProcess(
     'mvn',
     ['-B', '-Dstyle.color=never', '-f', POM, `-DtestServerVersion=${version}`, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${layout.lib}`],
-    { onLine: (line) => onProgress(`  ${line}`) },
+    { onLine: (line) => reportMavenLine(line, onProgress) },
   );
   if (mvn.code !== 0) {
     throw new ToolchainError(`Maven could not fetch the test server (exit ${mvn.code}):\n${(mvn.stdout + mvn.stderr).slice(-3000)}`);
@@ -127,6 +127,12 @@ async function build(layout: Layout, version: string, java: string, onProgress: 
   const marker: Marker = { version, java, archive };
   await writeFile(layout.marker, JSON.stringify(marker, null, 2));
   onProgress(`test server ready: ${layout.wrapper}${archive ? '' : ' (without class-data-sharing archive)'}`);
+}
+
+/** Debian's mvn writes colour resets even in batch mode; they would show up as empty lines. */
+function reportMavenLine(line: string, onProgress: (line: string) => void): void {
+  const text = line.replace(/\u001b\[[0-9;]*m/g, '').trim();
+  if (text) onProgress(`  ${text}`);
 }
 
 function shellQuote(text: string): string {
