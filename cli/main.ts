@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerFoundationCommands } from './commands/foundation';
+import { registerDelegationCommands } from './commands/delegation';
 import { registerGuardCommands } from './commands/guard';
 import { EXIT_USAGE } from './output';
 
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerFoundationCommands(program);
+  registerDelegationCommands(program);
   registerGuardCommands(program);
   return program;
 }

@@ -1,7 +1,9 @@
 import type { Route } from '../route';
 import { foundationRoutes } from './foundation';
+import { delegationRoutes } from './delegation';
 
 /** Every HTTP route; each loop adds its list here. */
 export const routes: Route[] = [
   ...foundationRoutes,
+  ...delegationRoutes,
 ];

@@ -1,0 +1,216 @@
+import { readFile } from 'node:fs/promises';
+import { InvalidArgumentError, type Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import type { TriggerCard } from '../../activities/delegation/trigger-cards';
+import type { ReviewRow } from '../../activities/delegation/review-store';
+import {
+  buildAbpFromSpec, checkAbpAction, ingestEvidence, showAbp, triggerCards, verifyAbp, type Verification,
+} from '../../client/delegation';
+import { approveReview, dismissReview, openReview, reviews, showReview } from '../../client/delegation-reviews';
+import { abpJsonSchema } from '../../domain/abp/json-schema';
+import { INTAKE_KINDS, type IntakeKind } from '../../domain/abp/intake';
+import type { ReviewOutputKind } from '../../domain/abp/schema';
+import { invalid } from '../../domain/errors';
+import { actingPrincipal, EXIT_FAILURE, runCommand, table } from '../output';
+
+const REVIEW_STATES = ['queued', 'open', 'applied', 'dismissed', 'timed_out', 'failed'] as const;
+const OUTPUT_KINDS = ['abp_patch', 'abp_replace', 'abp_revoke'] as const;
+
+function oneOf<T extends string>(option: string, values: readonly T[]) {
+  return (value: string): T => {
+    if (!(values as readonly string[]).includes(value)) throw new InvalidArgumentError(`${option} must be one of ${values.join(', ')}, got "${value}"`);
+    return value as T;
+  };
+}
+
+/** Reads a YAML or JSON document (YAML is a superset of JSON); `-` reads standard input. */
+async function readDocument(path: string): Promise<unknown> {
+  const text = await readText(path);
+  try {
+    return parseYaml(text);
+  } catch (error) {
+    throw invalid(`${path}: not YAML or JSON (${(error as Error).message})`);
+  }
+}
+
+async function readText(path: string): Promise<string> {
+  if (path !== '-') {
+    try {
+      return await readFile(path, 'utf8');
+    } catch (error) {
+      throw invalid(`${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const mark = (passed: boolean) => (passed ? 'pass' : 'FAIL');
+
+function renderVerification(v: Verification): string {
+  const lines = [`${v.ok ? 'VALID' : 'INVALID'} ${v.abpId} ${v.abpHash ?? ''} (${v.status})`];
+  for (const c of v.checks) lines.push(`  [${mark(c.passed)}] ${c.gate}: ${c.detail}`);
+  for (const e of v.exports) {
+    lines.push(`  export ${e.exportId} (${e.fileName})`);
+    for (const g of e.gates) lines.push(`    [${mark(g.passed)}] ${g.gate}: ${g.detail}`);
+  }
+  return lines.join('\n');
+}
+
+function renderCards(cards: TriggerCard[]): string {
+  if (cards.length === 0) return 'no delegation review triggers';
+  return cards
+    .map((c) => {
+      const bar = '#'.repeat(Math.round(c.progress / 10)).padEnd(10, '.');
+      const review = c.activeReview ? `  review ${c.activeReview.reviewId} (${c.activeReview.state})` : '';
+      return `${c.triggerId} ${c.name.padEnd(30)} ${c.state.padEnd(7)} [${bar}] ${String(c.progress).padStart(3)}%  ${c.current} ${c.comparator} ${c.threshold}` +
+        `${c.windowDays ? ` in ${c.windowDays}d` : ''}  ${c.severity}${c.autoOpen ? ', auto-open' : ', manual'}${review}`;
+    })
+    .join('\n');
+}
+
+function renderReviews(list: ReviewRow[]): string {
+  if (list.length === 0) return 'no reviews';
+  return list.map((r) => `${r.reviewId.padEnd(30)} ${r.state.padEnd(9)} ${r.severity.padEnd(8)} ${r.abpId} ${r.triggerId}  opened by ${r.openedBy ?? '-'}`).join('\n');
+}
+
+export function registerDelegationCommands(program: Command): void {
+  const abp = program.command('abp').description('Authority Boundary Primitives (ABP v1): what agents may do');
+  abp
+    .command('build <file>')
+    .description('Validate an ABP spec (YAML or JSON), compute its id and hash, store the version and make it current')
+    .action(async (file: string, _opts, cmd: Command) => {
+      await runCommand(
+        cmd,
+        async (ctx) => buildAbpFromSpec(ctx, await readDocument(file), (cmd.optsWithGlobals().as as string | undefined) ?? ctx.config.principal ?? null),
+        (r) => table([['abp_id', r.abp.abp_id], ['hash', r.abp.hash], ['stored', r.created ? 'new version' : 'unchanged'], ['current', r.madeCurrent ? 'yes (now)' : 'yes'], ['exports', r.exports.map((e) => e.exportId).join(', ')]]),
+      );
+    });
+  abp
+    .command('show <abp-id>')
+    .description('The current (or latest) version, its history and exports')
+    .action(async (abpId: string, _opts, cmd: Command) => {
+      await runCommand(cmd, (ctx) => showAbp(ctx, abpId), (v) =>
+        [
+          table([['abp_id', v.abpId], ['status', v.statusReason ? `${v.status}: ${v.statusReason}` : v.status], ['replaced by', v.replacedBy ?? '-'],
+            ['hash', (v.abp as { hash?: string }).hash ?? '?'], ['exports', v.exports.map((e) => `${e.exportId}@${e.stamp}`).join(', ') || '-']]),
+          'versions:',
+          ...v.versions.map((x) => `  ${x.recordedAt} ${x.source.padEnd(7)} ${x.hash}${x.reviewId ? ` (review ${x.reviewId})` : ''}`),
+          JSON.stringify(v.abp, null, 2),
+        ].join('\n'));
+    });
+  abp
+    .command('verify <abp-id>')
+    .description('Recompute hash and id, check contradictions, run the gates on every export; exit 1 on any failure')
+    .action(async (abpId: string, _opts, cmd: Command) => {
+      await runCommand(cmd, async (ctx) => {
+        const v = await verifyAbp(ctx, abpId);
+        return { value: v, exitCode: v.ok ? 0 : EXIT_FAILURE };
+      }, renderVerification);
+    });
+  abp
+    .command('schema')
+    .description('Print the ABP v1 JSON Schema (draft 2020-12)')
+    .action(() => {
+      // JSON either way, and no connection needed.
+      process.stdout.write(`${JSON.stringify(abpJsonSchema(), null, 2)}\n`);
+    });
+
+  program
+    .command('action')
+    .description('The execution umbrella: check actions against an ABP')
+    .command('check <abp-id>')
+    .description("Run the ABP's pre_action and periodic validators on an action; exit 1 when it is blocked")
+    .requiredOption('--action <file>', 'the action (JSON or YAML)')
+    .action(async (abpId: string, opts: { action: string }, cmd: Command) => {
+      await runCommand(cmd, async (ctx) => {
+        const r = await checkAbpAction(ctx, abpId, await readDocument(opts.action));
+        return { value: r, exitCode: r.allowed ? 0 : EXIT_FAILURE };
+      }, (r) =>
+        [
+          `${r.decision.toUpperCase()} (${r.checkId})`,
+          ...r.results.map((x) => `  [${mark(x.passed)}] ${x.name} (${x.when}, ${x.failAction}): ${x.detail}`),
+          ...r.escalations.map((e) => `  escalated to ${e.destination} (${e.severity}) by ${e.validator}`),
+          ...(r.evaluation?.opened.length ? [`  review opened: ${r.evaluation.opened.join(', ')}`] : []),
+          ...(r.evaluation?.queued.length ? [`  review queued: ${r.evaluation.queued.join(', ')}`] : []),
+        ].join('\n'));
+    });
+
+  program
+    .command('drift')
+    .description('Evidence for the delegation triggers')
+    .command('ingest <file>')
+    .description('Ingest NDJSON drift signals, coherence runs and claims (kind per row, or --kind for the file); one bad row refuses the batch')
+    .option('--kind <kind>', `kind of every row: ${INTAKE_KINDS.join(', ')}`, oneOf('--kind', INTAKE_KINDS))
+    .action(async (file: string, opts: { kind?: IntakeKind }, cmd: Command) => {
+      await runCommand(cmd, async (ctx) =>
+        ingestEvidence(ctx, await readText(file), { kind: opts.kind, actor: (cmd.optsWithGlobals().as as string | undefined) ?? ctx.config.principal ?? null }),
+      (r) =>
+        [
+          `drift signals ${r.driftSignals.stored}/${r.driftSignals.received}, coherence runs ${r.coherenceRuns.stored}/${r.coherenceRuns.received}, claims ${r.claims.stored}/${r.claims.received} stored (new/received)`,
+          `tripped: ${r.evaluation.tripped.join(', ') || 'none'}`,
+          ...(r.evaluation.opened.length ? [`review opened: ${r.evaluation.opened.join(', ')}`] : []),
+          ...(r.evaluation.queued.length ? [`review queued: ${r.evaluation.queued.join(', ')}`] : []),
+        ].join('\n'));
+    });
+
+  program
+    .command('triggers <abp-id>')
+    .description('One card per delegation review trigger: state clear|armed|tripped, count/threshold, progress')
+    .action(async (abpId: string, _opts, cmd: Command) => {
+      await runCommand(cmd, (ctx) => triggerCards(ctx, abpId), renderCards);
+    });
+
+  program
+    .command('reviews')
+    .description('Delegation reviews, oldest first')
+    .option('--state <state>', `only reviews in this state: ${REVIEW_STATES.join(', ')}`, oneOf('--state', REVIEW_STATES))
+    .option('--abp <abp-id>', 'only reviews of this ABP')
+    .action(async (opts: { state?: (typeof REVIEW_STATES)[number]; abp?: string }, cmd: Command) => {
+      await runCommand(cmd, (ctx) => reviews(ctx, { state: opts.state, abpId: opts.abp }), renderReviews);
+    });
+
+  const review = program.command('review').description('Act on one delegation review');
+  review
+    .command('show <review-id>')
+    .description('A review with its votes and live workflow state')
+    .action(async (reviewId: string, _opts, cmd: Command) => {
+      await runCommand(cmd, (ctx) => showReview(ctx, reviewId), (r) =>
+        [
+          renderReviews([r]),
+          ...r.votes.map((v) => `  ${v.decision} by ${v.principal}${v.outputKind ? ` (${v.outputKind} ${v.outputHash})` : ''}: ${v.reason}`),
+          ...(r.live ? [`  ${r.live.approvals.length}/${r.live.threshold} approvals by ${r.live.approverRole}; deadline ${r.live.deadline ?? 'none'}`] : []),
+          ...(r.outcome ? [`  outcome: ${JSON.stringify(r.outcome)}`] : []),
+        ].join('\n'));
+    });
+  review
+    .command('open <abp-id> <trigger-id>')
+    .description('Open a review by hand (a queued one, e.g. from an auto_open=false trigger, or a new one)')
+    .action(async (abpId: string, triggerId: string, _opts, cmd: Command) => {
+      await runCommand(cmd, (ctx) => openReview(ctx, abpId, triggerId, actingPrincipal(cmd, ctx)), (r) => renderReviews([r]));
+    });
+  review
+    .command('approve <review-id>')
+    .description('Approve an output: a JSON Merge Patch file (abp_patch), a full ABP spec (abp_replace) or "revoke"')
+    .requiredOption('--output <file|revoke>', 'patch.json, replace.yaml or the word revoke')
+    .requiredOption('--reason <text>', 'why')
+    .option('--kind <kind>', 'abp_patch or abp_replace when the file alone does not say', oneOf('--kind', OUTPUT_KINDS))
+    .action(async (reviewId: string, opts: { output: string; reason: string; kind?: ReviewOutputKind }, cmd: Command) => {
+      await runCommand(cmd, async (ctx) => {
+        const principal = actingPrincipal(cmd, ctx);
+        if (opts.output === 'revoke') return approveReview(ctx, reviewId, { principal, outputKind: 'abp_revoke', document: { reason: opts.reason }, reason: opts.reason });
+        const document = await readDocument(opts.output);
+        const isSpec = typeof document === 'object' && document !== null && 'scope' in document && 'authority_ref' in document;
+        const outputKind = opts.kind ?? (isSpec ? 'abp_replace' : 'abp_patch');
+        return approveReview(ctx, reviewId, { principal, outputKind, document, reason: opts.reason });
+      }, (r) => `approval recorded (${r.outputHash}): ${r.approvals}/${r.threshold}${r.decided ? ', threshold met: applying' : ''}`);
+    });
+  review
+    .command('dismiss <review-id>')
+    .description('End a review without changing the ABP')
+    .requiredOption('--reason <text>', 'why')
+    .action(async (reviewId: string, opts: { reason: string }, cmd: Command) => {
+      await runCommand(cmd, (ctx) => dismissReview(ctx, reviewId, { principal: actingPrincipal(cmd, ctx), reason: opts.reason }), () => `review ${reviewId} dismissed`);
+    });
+}
