@@ -14,9 +14,10 @@ const digest = createHash('sha256').update(readFileSync(manifest)).digest('hex')
 
 const current = existsSync(stamp) && readFileSync(stamp, 'utf8') === digest;
 if (!current) {
-  const useCi = existsSync(lock) && !existsSync(join(root, 'node_modules'));
-  console.error(`warden: installing npm dependencies (${useCi ? 'npm ci' : 'npm install'})…`);
-  const r = spawnSync('npm', [useCi ? 'ci' : 'install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  // `npm install` rather than `npm ci`: it honours the lock file too, and npm ci refuses locks that
+  // lack other platforms' optional binaries (@swc/core's), which a lock written on Linux does.
+  console.error('warden: installing npm dependencies (npm install)…');
+  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) {
     console.error('warden: npm could not install the dependencies; see the output above.');
     process.exit(r.status ?? 1);
