@@ -1,4 +1,5 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { findCurrentByAbpId } from '../activities/delegation/abp-store';
 import {
   findActiveReview, findReview, insertReview, listReviews, listVotes, markOpened, markWorkflowStarted, reviewStartOf, storeOutput,
@@ -10,7 +11,7 @@ import { requirePrincipal } from '../db/principals';
 import { appendProvenance } from '../db/provenance-log';
 import { parseReviewOutput, reviewOutputHash } from '../domain/abp/review-output';
 import { AbpSchema, type ReviewOutputKind } from '../domain/abp/schema';
-import { conflict, invalid, notFound } from '../domain/errors';
+import { conflict, forbidden, invalid, notFound } from '../domain/errors';
 import { approveReviewUpdate, dismissReviewUpdate, reviewStatusQuery, type ReviewStatus, type ReviewVoteResult } from '../workflows/delegation/review-messages';
 import { reviewSearchAttributes, reviewSummary } from '../workflows/delegation/review-start';
 import { asBadInput } from './delegation';
@@ -91,6 +92,19 @@ export async function openReview(ctx: WardenContext, abpId: string, triggerId: s
   return (await findReview(ctx.pool, start.reviewId))!;
 }
 
+/** A refused Update becomes the error a person can act on: 403 for who they are, 409 for the review's state. */
+async function sendVote<T>(send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    if (!(error instanceof WorkflowUpdateFailedError)) throw error;
+    let cause: unknown = error.cause;
+    while (cause instanceof Error && !(cause instanceof ApplicationFailure) && cause.cause) cause = cause.cause;
+    const message = cause instanceof Error ? cause.message : error.message;
+    throw cause instanceof ApplicationFailure && cause.type === 'ReviewVoteForbidden' ? forbidden(message) : conflict(message);
+  }
+}
+
 async function requireOpenWorkflow(ctx: WardenContext, reviewId: string): Promise<ReviewRow> {
   const row = await findReview(ctx.pool, reviewId);
   if (!row) throw notFound(`review ${reviewId}`);
@@ -114,9 +128,11 @@ export async function approveReview(
   const output = await asBadInput(() => parseReviewOutput(input.outputKind, input.document));
   const outputHash = reviewOutputHash(output);
   await storeOutput(ctx.pool, reviewId, outputHash, output.kind, output.document, input.principal);
-  const result = await ctx.temporal.workflow.getHandle(reviewId).executeUpdate(approveReviewUpdate, {
-    args: [{ principal: input.principal, outputKind: output.kind, outputHash, reason: input.reason }],
-  });
+  const result = await sendVote(() =>
+    ctx.temporal.workflow.getHandle(reviewId).executeUpdate(approveReviewUpdate, {
+      args: [{ principal: input.principal, outputKind: output.kind, outputHash, reason: input.reason }],
+    }),
+  );
   return { ...result, outputHash };
 }
 
@@ -124,7 +140,7 @@ export async function dismissReview(ctx: WardenContext, reviewId: string, input:
   await requireOpenWorkflow(ctx, reviewId);
   await requirePrincipal(ctx.pool, input.principal);
   if (input.reason.trim() === '') throw invalid('reason: required');
-  return ctx.temporal.workflow.getHandle(reviewId).executeUpdate(dismissReviewUpdate, { args: [input] });
+  return sendVote(() => ctx.temporal.workflow.getHandle(reviewId).executeUpdate(dismissReviewUpdate, { args: [input] }));
 }
 
 /** Waits for a review workflow to finish and returns its final state. */

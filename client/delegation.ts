@@ -142,7 +142,10 @@ export async function runDelegationEvaluation(ctx: WardenContext, abpIds?: strin
 export const DELEGATION_MONITOR_SCHEDULE = 'warden-delegation-monitor';
 
 /** The Schedule that evaluates every trigger every `every` (default 5 minutes); created once. */
-export async function ensureDelegationMonitorSchedule(ctx: WardenContext, opts: { scheduleId?: string; every?: string } = {}): Promise<boolean> {
+export async function ensureDelegationMonitorSchedule(
+  ctx: WardenContext,
+  opts: { scheduleId?: string; every?: string; abpIds?: string[] } = {},
+): Promise<boolean> {
   try {
     await ctx.temporal.schedule.create({
       scheduleId: opts.scheduleId ?? DELEGATION_MONITOR_SCHEDULE,
@@ -151,7 +154,7 @@ export async function ensureDelegationMonitorSchedule(ctx: WardenContext, opts: 
         type: 'startWorkflow',
         workflowType: 'delegationEvaluationWorkflow',
         taskQueue: ctx.taskQueue,
-        args: [{}],
+        args: [{ abpIds: opts.abpIds }],
         typedSearchAttributes: [{ key: WardenKind, value: 'monitor' }],
         staticSummary: 'Scheduled delegation trigger evaluation',
       },

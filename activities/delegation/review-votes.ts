@@ -22,6 +22,8 @@ export interface AcceptedVote {
 
 /** A refusal a person caused: reported back through the Update, never retried. */
 const refuse = (message: string) => ApplicationFailure.nonRetryable(message, 'ReviewVoteRefused');
+/** The principal may not vote here at all (unknown, or without the approver role). */
+const forbid = (message: string) => ApplicationFailure.nonRetryable(message, 'ReviewVoteForbidden');
 
 /**
  * Records one vote: the principal must exist and hold the review's approver_role, the review
@@ -33,9 +35,9 @@ export async function recordReviewVote(deps: { pool: pg.Pool; provenanceKey: str
     const review = await findReview(tx, input.reviewId, { forUpdate: true });
     if (!review) throw refuse(`review ${input.reviewId} not found`);
     const principal = await findPrincipal(tx, input.principal);
-    if (!principal) throw refuse(`unknown principal "${input.principal}"`);
+    if (!principal) throw forbid(`unknown principal "${input.principal}"`);
     const role = review.policy.approver_role;
-    if (!principal.roles.includes(role)) throw refuse(`${input.principal} does not hold the approver role ${role}`);
+    if (!principal.roles.includes(role)) throw forbid(`${input.principal} does not hold the approver role ${role}`);
     const output = input.outputHash ? await findOutput(tx, input.reviewId, input.outputHash) : undefined;
     if (input.decision === 'approve' && !output) throw refuse(`output ${input.outputHash ?? '(none)'} is not stored for review ${input.reviewId}`);
     const accepted: AcceptedVote = { outputKind: output?.kind ?? null, outputAuthor: output?.authoredBy ?? null };

@@ -12,7 +12,7 @@ import {
 
 const acts = proxyActivities<DelegationActivities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['ReviewVoteRefused'] },
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['ReviewVoteRefused', 'ReviewVoteForbidden'] },
 });
 
 const OUTPUT_KINDS = ['abp_patch', 'abp_replace', 'abp_revoke'];
@@ -23,7 +23,8 @@ function asUpdateFailure(error: unknown): never {
   let cause: unknown = error;
   while (cause instanceof ActivityFailure && cause.cause) cause = cause.cause;
   const message = cause instanceof Error ? cause.message : String(cause);
-  throw ApplicationFailure.nonRetryable(message, 'ReviewVoteRefused');
+  const type = cause instanceof ApplicationFailure && cause.type ? cause.type : 'ReviewVoteRefused';
+  throw ApplicationFailure.nonRetryable(message, type);
 }
 
 /**
