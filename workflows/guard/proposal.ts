@@ -31,13 +31,24 @@ const activities = proxyActivities<WardenActivities>({
   retry: { maximumInterval: '30s' },
 });
 
+// The client validated the request already; checking again here means a workflow started by
+// other means still cannot gate on out-of-range numbers or a credential-carrying URI. A bad
+// request fails the workflow outright instead of retrying a task that cannot succeed.
 function gate(input: ProposalWorkflowInput): { outcome: GateOutcome; payload: Record<string, unknown> } {
   if (input.proposal_type === 'calibration_update') {
-    const request = calibrationRequestSchema.parse(input.request);
+    const parsed = calibrationRequestSchema.safeParse(input.request);
+    if (!parsed.success) throw invalidRequest(parsed.error.issues);
+    const request = parsed.data;
     return { outcome: evaluateCalibrationGates(request, input.event_count), payload: { ...calibrationPayload(request, input.event_count) } };
   }
-  const request = loraRequestSchema.parse(input.request);
-  return { outcome: evaluateLoraGates(request, input.event_count), payload: { ...loraPayload(request) } };
+  const parsed = loraRequestSchema.safeParse(input.request);
+  if (!parsed.success) throw invalidRequest(parsed.error.issues);
+  return { outcome: evaluateLoraGates(parsed.data, input.event_count), payload: { ...loraPayload(parsed.data) } };
+}
+
+function invalidRequest(issues: { path: PropertyKey[]; message: string }[]): ApplicationFailure {
+  const message = issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+  return ApplicationFailure.create({ message, type: 'GuardInvalidRequest', nonRetryable: true });
 }
 
 // The innermost message of an activity failure: what the approver needs to read.
@@ -122,8 +133,8 @@ export async function guardProposalWorkflow(input: ProposalWorkflowInput): Promi
   );
 
   setCurrentDetails(`**gating** — ${input.proposal_type} under ${input.policy_id}, ${input.event_count} reviewed events`);
-  const policy = await activities.guardLoadPolicy(input.policy_id);
   const gated = gate(input);
+  const policy = await activities.guardLoadPolicy(input.policy_id);
   payload = gated.payload;
   await activities.guardRecordDecision({
     proposal_id: input.proposal_id,

@@ -14,7 +14,8 @@ import {
 } from '../../../client/guard';
 import { listProvenance } from '../../../db/provenance-log';
 import { WardenKind, WardenState, PolicyId } from '../../../domain/search-attributes';
-import { approveProposalUpdate, proposalPayloadQuery, releaseProposalUpdate } from '../../../workflows/guard/proposal-messages';
+import { guardProposalWorkflow } from '../../../workflows/guard/proposal';
+import { approveProposalUpdate, proposalPayloadQuery, releaseProposalUpdate, type ProposalWorkflowInput } from '../../../workflows/guard/proposal-messages';
 import { useIntegrationContext } from '../../support/integration';
 import { SEED_POLICY, reviewedRows, seedPeopleAndPolicy, toNdjson, uniqueSuffix, type GuardPeople } from './guard-fixtures';
 
@@ -161,6 +162,29 @@ describe('guard-loop proposals on a real worker', () => {
       approve(ctx, proposal.proposal_id, { approval_id: `twice-${suffix}`, approver: people.approver }),
       /already approved/,
     );
+  });
+
+  it('fails a workflow started around the client with an out-of-range request instead of gating it', async () => {
+    const handle = await ctx.temporal.workflow.start(guardProposalWorkflow, {
+      workflowId: `guard-invalid-${suffix}`,
+      taskQueue: ctx.taskQueue,
+      args: [
+        {
+          proposal_id: `guard-invalid-${suffix}`,
+          proposal_type: 'calibration_update',
+          policy_id: SEED_POLICY.policy_id,
+          manifest_id: 'reviewed-feedback-none',
+          event_count: 40,
+          source_ref: source,
+          request: { ...seedCalibration(), current_threshold: 1.5, min_feedback: 32, max_interval_width: 0.1 },
+          proposer: people.proposer,
+          approval_timeout_ms: 60_000,
+        } as unknown as ProposalWorkflowInput,
+      ],
+    });
+    await expectRefusal(handle.result(), /current_threshold: current_threshold must be finite and in \[0, 1\]/);
+    const stored = await ctx.pool.query('SELECT 1 FROM guard_proposals WHERE proposal_id = $1', [`guard-invalid-${suffix}`]);
+    expect(stored.rowCount).toBe(0);
   });
 
   it.each([

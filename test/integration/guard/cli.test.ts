@@ -1,0 +1,98 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cliEnv, runCli } from '../../support/cli';
+import { useIntegrationContext } from '../../support/integration';
+import { reviewedRows, toNdjson, uniqueSuffix } from './guard-fixtures';
+
+const ctx = useIntegrationContext('guard-cli');
+const suffix = uniqueSuffix();
+
+describe('guard loop from the CLI', () => {
+  it('runs the seed example as a user would and prints the released payload and the audit bundle', async () => {
+    const env = cliEnv(ctx);
+    const carol = `carol-cli-${suffix}`;
+    const dave = `dave-cli-${suffix}`;
+    const file = join(ctx.config.dataDir, 'reviewed.ndjson');
+    await writeFile(file, toNdjson(reviewedRows(`cli-tenant-${suffix}`, 32, { marker: `clitext-${suffix}` })));
+
+    expect((await runCli(['principal', 'add', carol, '--role', 'ml-engineer'], env)).code).toBe(0);
+    expect((await runCli(['principal', 'add', dave, '--role', 'safety-lead'], env)).code).toBe(0);
+    const ingest = await runCli(['feedback', 'ingest', file, '--json'], env);
+    expect(ingest.code, ingest.stderr).toBe(0);
+    expect(ingest.json).toMatchObject({ rows: 32, unchanged: 0 });
+
+    const policy = await runCli(
+      ['policy', 'create', 'policy.self_improving.regulated', '--action-category', 'training', '--reversibility', 'costly', '--domain', 'regulated',
+        '--calibrated-threshold', '0.45', '--no-go-threshold', '0.8', '--approver-role', 'safety-lead', '--json'],
+      env,
+    );
+    expect(policy.code, policy.stdout + policy.stderr).toBe(0);
+    expect(policy.json.policy).toMatchObject({ policy_id: 'policy.self_improving.regulated', approver_role: 'safety-lead' });
+
+    const proposed = await runCli(
+      ['proposal', 'calibration', '--policy', 'policy.self_improving.regulated', '--source', 'feedback://recent-reviewed',
+        '--current', '0.55', '--candidate', '0.58', '--ci-low', '0.51', '--ci-high', '0.61', '--rollback-id', 'threshold-profile-20260513-a', '--as', carol, '--json'],
+      env,
+    );
+    expect(proposed.code, proposed.stdout + proposed.stderr).toBe(0);
+    expect(proposed.json).toMatchObject({ state: 'awaiting_approval', decision: { decision: 'allow', reason: 'self_improvement_calibration_ready' } });
+    expect(proposed.json.manifest.event_count).toBeGreaterThanOrEqual(32);
+    const id: string = proposed.json.proposal_id;
+
+    const early = await runCli(['proposal', 'release', id, '--json'], env);
+    expect(early.code).toBe(1);
+    expect(early.json.error).toMatch(/not approved/);
+
+    const self = await runCli(['proposal', 'approve', id, '--approval-id', `review-20260513-002-${suffix}`, '--as', carol, '--json'], env);
+    expect(self.code).toBe(1);
+    expect(self.json.error).toMatch(/proposer cannot approve/);
+
+    const approved = await runCli(['proposal', 'approve', id, '--approval-id', `review-20260513-002-${suffix}`, '--as', dave, '--json'], env);
+    expect(approved.code, approved.stdout + approved.stderr).toBe(0);
+    expect(approved.json).toMatchObject({ approver: dave, approver_role: 'safety-lead' });
+
+    const released = await runCli(['proposal', 'release', id, '--json'], env);
+    expect(released.code).toBe(0);
+    expect(released.json).toMatchObject({ current_threshold: 0.55, candidate_threshold: 0.58 });
+
+    const bundle = await runCli(['proposal', 'bundle', id, '--json'], env);
+    expect(bundle.code).toBe(0);
+    expect(bundle.json).toMatchObject({
+      proposal_id: id,
+      rollback_id: 'threshold-profile-20260513-a',
+      payload: released.json,
+      approval: { approval_id: `review-20260513-002-${suffix}` },
+      guard_decision: { decision: 'allow' },
+    });
+
+    const shown = await runCli(['proposal', 'show', id], env);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/state\s+released/);
+    expect(shown.stdout).toMatch(/gate max_interval_width\s+pass/);
+    expect(shown.stdout).not.toContain(`clitext-${suffix}`);
+  });
+
+  it('refuses a batch with a row missing reviewer_id, and a credential-carrying dataset URI, with usage errors', async () => {
+    const env = cliEnv(ctx);
+    const rows = reviewedRows(`cli-bad-${suffix}`, 3, { marker: 'bad' });
+    delete (rows[1]!.metadata as { reviewer_id?: string }).reviewer_id;
+    const file = join(ctx.config.dataDir, 'bad.ndjson');
+    await writeFile(file, toNdjson(rows));
+    const ingest = await runCli(['feedback', 'ingest', file, '--json'], env);
+    expect(ingest.code).toBe(2);
+    expect(ingest.json.error).toMatch(/^line 2: metadata\.reviewer_id/);
+
+    const lora = await runCli(
+      ['proposal', 'lora', '--policy', 'policy.self_improving.regulated', '--source', 'feedback://recent-reviewed', '--dataset-uri', 'https://bucket.example/set?X-Amz-Signature=SHOULD-NOT-ECHO',
+        '--base-model-ref', 'guard-base-v3', '--heldout', '0.91', '--baseline', '0.88', '--rollback-id', 'rb', '--as', `nobody-${suffix}`, '--json'],
+      env,
+    );
+    expect(lora.code).toBe(2);
+    expect(lora.json.error).toMatch(/dataset_uri: dataset_uri must not contain embedded credentials \(parameter "X-Amz-Signature"\)/);
+    expect(lora.stdout).not.toContain('SHOULD-NOT-ECHO');
+
+    const notNumber = await runCli(['proposal', 'calibration', '--policy', 'p', '--source', 'feedback://x', '--current', 'abc', '--candidate', '0.5', '--ci-low', '0.4', '--ci-high', '0.5', '--rollback-id', 'r'], env);
+    expect(notNumber.code).toBe(2);
+  });
+});
