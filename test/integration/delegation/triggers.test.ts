@@ -1,0 +1,179 @@
+import { describe, expect, it } from 'vitest';
+import { storeIntakeBatch } from '../../../activities/delegation/intake-store';
+import { measureTriggerSql } from '../../../activities/delegation/trigger-sql';
+import {
+  DELEGATION_MONITOR_SCHEDULE, ensureDelegationMonitorSchedule, ingestEvidence, runDelegationEvaluation, seedDelegationDemo, showAbp, triggerCards,
+} from '../../../client/delegation';
+import { approveReview, dismissReview, openReview, reviews } from '../../../client/delegation-reviews';
+import { demoAbp } from '../../../domain/abp/demo';
+import { parseIntakeBatch } from '../../../domain/abp/intake';
+import { parseTriggerCondition } from '../../../domain/abp/trigger-conditions';
+import { DAY_MS } from '../../../domain/abp/trigger-evidence';
+import { useIntegrationContext } from '../../support/integration';
+import { buildUniqueAbp, principal, unique } from './fixtures';
+
+const ctx = useIntegrationContext('delegation-triggers');
+
+const HOUR = 3_600_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+const signal = (abpId: string, key: string, at = Date.now() - HOUR) =>
+  JSON.stringify({ kind: 'drift_signal', abp_id: abpId, type: 'fallback', severity: 'yellow', fingerprint: { key, version: 1 }, observed_at: iso(at), signal_id: unique('s') });
+const claim = (abpId: string, expiresAt: number) => JSON.stringify({ kind: 'claim', claim_id: unique('c'), abp_id: abpId, expires_at: iso(expiresAt) });
+const run = (abpId: string, score: number, at: number) => JSON.stringify({ kind: 'coherence_run', abp_id: abpId, score, observed_at: iso(at) });
+const card = async (abpId: string, triggerId: string) => (await triggerCards(ctx, abpId)).find((c) => c.triggerId === triggerId)!;
+
+describe('trigger evaluation after intake', () => {
+  it('DRT-001 opens a review at 3 repeats of one fingerprint, and never a second one', async () => {
+    const abp = await buildUniqueAbp(ctx);
+    const first = await ingestEvidence(ctx, [signal(abp.abp_id, 'fp-x'), signal(abp.abp_id, 'fp-x'), signal(abp.abp_id, 'fp-y')].join('\n'));
+    expect(first.driftSignals).toEqual({ received: 3, stored: 3 });
+    expect(first.evaluation.opened).toEqual([]);
+    expect(await card(abp.abp_id, 'DRT-001')).toMatchObject({ state: 'armed', current: 2, threshold: 3, progress: 67 });
+
+    const second = await ingestEvidence(ctx, signal(abp.abp_id, 'fp-x'));
+    expect(second.evaluation.opened).toEqual([`${abp.abp_id}.DRT-001.r1`]);
+    expect(second.evaluation.started).toEqual([`${abp.abp_id}.DRT-001.r1`]);
+    const third = await ingestEvidence(ctx, [signal(abp.abp_id, 'fp-x'), signal(abp.abp_id, 'fp-x')].join('\n'));
+    expect(third.evaluation).toMatchObject({ opened: [], started: [] });
+    expect(await reviews(ctx, { abpId: abp.abp_id })).toMatchObject([{ triggerId: 'DRT-001', state: 'open', severity: 'warn' }]);
+    expect(await card(abp.abp_id, 'DRT-001')).toMatchObject({ state: 'tripped', current: 5, activeReview: { state: 'open' } });
+  });
+
+  it('concurrent evaluations of the same tripped trigger open exactly one review', async () => {
+    const abp = await buildUniqueAbp(ctx);
+    const batch = parseIntakeBatch([1, 2, 3].map((n) => run(abp.abp_id, 40, Date.now() - n * HOUR)).join('\n'));
+    await storeIntakeBatch(ctx, batch, null);
+    const results = await Promise.all([1, 2, 3].map(() => runDelegationEvaluation(ctx, [abp.abp_id])));
+    expect(results.flatMap((r) => r.opened)).toEqual([`${abp.abp_id}.DRT-003.r1`]);
+    expect(results.flatMap((r) => r.started)).toEqual([`${abp.abp_id}.DRT-003.r1`]);
+    expect(await reviews(ctx, { abpId: abp.abp_id })).toHaveLength(1);
+  });
+
+  it('DRT-004 (auto_open false) queues; a person opens it; a dismissal stops it re-tripping on the same evidence', async () => {
+    const rev = await principal(ctx, 'rev', ['Reviewer']);
+    const abp = await buildUniqueAbp(ctx);
+    const expired = [1, 2, 3, 4, 5].map((n) => claim(abp.abp_id, Date.now() - n * DAY_MS));
+    const notYet = claim(abp.abp_id, Date.now() + DAY_MS);
+    const result = await ingestEvidence(ctx, [...expired, notYet].join('\n'));
+    const reviewId = `${abp.abp_id}.DRT-004.r1`;
+    expect(result.evaluation).toMatchObject({ opened: [], queued: [reviewId], started: [] });
+    expect(await reviews(ctx, { abpId: abp.abp_id, state: 'queued' })).toMatchObject([{ reviewId, workflowStarted: false, severity: 'warn' }]);
+    await expect(approveReview(ctx, reviewId, { principal: rev, outputKind: 'abp_revoke', document: { reason: 'x' }, reason: 'x' })).rejects.toThrow(/queued: open it first/);
+    expect((await runDelegationEvaluation(ctx, [abp.abp_id])).queued).toEqual([]);
+
+    const opened = await openReview(ctx, abp.abp_id, 'DRT-004', rev);
+    expect(opened).toMatchObject({ reviewId, state: 'open', openedBy: rev, workflowStarted: true });
+    await expect(openReview(ctx, abp.abp_id, 'DRT-004', rev)).rejects.toThrow(/already open/);
+    await dismissReview(ctx, reviewId, { principal: rev, reason: 'claims renewed elsewhere' });
+    await ctx.temporal.workflow.getHandle(reviewId).result();
+    expect(await card(abp.abp_id, 'DRT-004')).toMatchObject({ state: 'clear', current: 0, activeReview: null });
+    expect((await runDelegationEvaluation(ctx, [abp.abp_id])).queued).toEqual([]);
+  });
+
+  it('refuses a batch with a bad row and writes nothing', async () => {
+    const abp = await buildUniqueAbp(ctx);
+    const bad = [signal(abp.abp_id, 'fp'), JSON.stringify({ kind: 'coherence_run', abp_id: abp.abp_id, score: 140, observed_at: iso(Date.now()) }), claim(abp.abp_id, Date.now())];
+    await expect(ingestEvidence(ctx, bad.join('\n'))).rejects.toThrow(/line 2: score:.*nothing written|nothing written.*line 2: score:/);
+    const { rows } = await ctx.pool.query(
+      `SELECT (SELECT count(*) FROM drift_signals WHERE abp_id = $1)::int + (SELECT count(*) FROM claims WHERE abp_id = $1)::int AS n`,
+      [abp.abp_id],
+    );
+    expect(rows[0].n).toBe(0);
+  });
+});
+
+describe('the SQL evaluators at their boundaries and window edges', () => {
+  const now = new Date('2026-06-01T00:00:00Z');
+  const at = (days: number, ms = 0) => now.getTime() - days * DAY_MS - ms;
+  const measure = async (abpId: string, triggerId: string) => {
+    const trigger = demoAbp().delegation_review!.triggers.find((t) => t.id === triggerId)!;
+    return measureTriggerSql(ctx.pool, abpId, parseTriggerCondition(trigger), { now, since: null });
+  };
+  const abpId = () => `ABP-${unique('x').slice(2, 10)}`;
+
+  it('DRT-001 counts the most repeated fingerprint from now − 14 days on', async () => {
+    const id = abpId();
+    await storeIntakeBatch(ctx, parseIntakeBatch([signal(id, 'a', at(1)), signal(id, 'a', at(14)), signal(id, 'a', at(14, 1)), signal(id, 'b', at(2))].join('\n')), null);
+    expect(await measure(id, 'DRT-001')).toBe(2);
+  });
+
+  it('DRT-002 counts blocked irreversible actions from now − 7 days on', async () => {
+    const id = abpId();
+    const insert = (checkedAt: number, irreversible: boolean, decision: string) =>
+      ctx.pool.query(
+        `INSERT INTO abp_action_checks (check_id, abp_id, action, irreversible, decision, results, escalations, checked_at)
+         VALUES ($1, $2, '{}', $3, $4, '[]', '[]', $5)`,
+        [unique('chk'), id, irreversible, decision, new Date(checkedAt)],
+      );
+    for (let i = 0; i < 5; i++) await insert(at(1), true, 'blocked');
+    await insert(at(7, 1), true, 'blocked');
+    await insert(at(1), false, 'blocked');
+    await insert(at(1), true, 'warned');
+    expect(await measure(id, 'DRT-002')).toBe(5);
+    await insert(at(7), true, 'blocked');
+    expect(await measure(id, 'DRT-002')).toBe(6);
+  });
+
+  it('DRT-003 counts the newest runs below 60 until one at or above it', async () => {
+    const id = abpId();
+    await storeIntakeBatch(ctx, parseIntakeBatch([run(id, 59, at(3)), run(id, 59, at(2)), run(id, 59, at(1))].join('\n')), null);
+    expect(await measure(id, 'DRT-003')).toBe(3);
+    await storeIntakeBatch(ctx, parseIntakeBatch(run(id, 60, at(1.5))), null);
+    expect(await measure(id, 'DRT-003')).toBe(1);
+  });
+
+  it('DRT-004 counts claims that expired from now − 30 days on', async () => {
+    const id = abpId();
+    await storeIntakeBatch(ctx, parseIntakeBatch([claim(id, at(1)), claim(id, at(2)), claim(id, at(30)), claim(id, at(30, 1)), claim(id, at(-1))].join('\n')), null);
+    expect(await measure(id, 'DRT-004')).toBe(3);
+  });
+});
+
+describe('the monitor schedule and the demo', () => {
+  it('a Schedule runs the evaluation every 5 minutes and opens reviews', async () => {
+    const abp = await buildUniqueAbp(ctx);
+    await storeIntakeBatch(ctx, parseIntakeBatch([1, 2, 3].map(() => signal(abp.abp_id, 'fp-s')).join('\n')), null);
+    const scheduleId = unique('monitor');
+    expect(await ensureDelegationMonitorSchedule(ctx, { scheduleId, abpIds: [abp.abp_id] })).toBe(true);
+    expect(await ensureDelegationMonitorSchedule(ctx, { scheduleId, abpIds: [abp.abp_id] })).toBe(false);
+    const handle = ctx.temporal.schedule.getHandle(scheduleId);
+    try {
+      const description = await handle.describe();
+      expect(description.spec.intervals).toMatchObject([{ every: 300_000 }]);
+      await handle.trigger();
+      let workflowId: string | undefined;
+      while (!workflowId) {
+        workflowId = (await handle.describe()).info.recentActions[0]?.action.workflow.workflowId;
+        if (!workflowId) await new Promise((r) => setTimeout(r, 200));
+      }
+      const summary = await ctx.temporal.workflow.getHandle(workflowId).result();
+      expect(summary).toMatchObject({ opened: [`${abp.abp_id}.DRT-001.r1`] });
+    } finally {
+      await handle.delete();
+    }
+  });
+
+  it('seeds the demo ABP with DRT-001..004 and the seed review policy once', async () => {
+    const scheduleHandle = ctx.temporal.schedule.getHandle(DELEGATION_MONITOR_SCHEDULE);
+    try {
+      await seedDelegationDemo(ctx);
+      const again = await seedDelegationDemo(ctx);
+      expect(again).toEqual([]);
+      const view = await showAbp(ctx, demoAbp().abp_id);
+      expect(view.status).toBe('active');
+      expect(view.exports).toHaveLength(4);
+      const cards = await triggerCards(ctx, demoAbp().abp_id);
+      expect(cards.map((c) => [c.triggerId, c.name, c.severity, c.autoOpen])).toEqual([
+        ['DRT-001', 'recurring_drift_fingerprint', 'warn', true],
+        ['DRT-002', 'irreversible_action_blocked', 'critical', true],
+        ['DRT-003', 'linkage_score_sustained_drop', 'critical', true],
+        ['DRT-004', 'assumption_expiry_breach', 'warn', false],
+      ]);
+      expect((view.abp as ReturnType<typeof demoAbp>).delegation_review!.review_policy).toEqual({
+        approver_role: 'Reviewer', threshold: 1, timeout_ms: 604_800_000, output: 'abp_patch',
+      });
+    } finally {
+      await scheduleHandle.delete().catch(() => undefined);
+    }
+  });
+});
