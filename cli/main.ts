@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerFoundationCommands } from './commands/foundation';
+import { registerEndorsementCommands } from './commands/endorsement';
 import { registerDelegationCommands } from './commands/delegation';
 import { registerGuardCommands } from './commands/guard';
 import { EXIT_USAGE } from './output';
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerFoundationCommands(program);
+  registerEndorsementCommands(program);
   registerDelegationCommands(program);
   registerGuardCommands(program);
   return program;

@@ -5,7 +5,9 @@ import { z } from 'zod';
 import {
   createAgent as insertAgent,
   loadKernelVersion,
+  DEMO_AGENT_ID,
   requireAgent,
+  seedEndorsementDemo,
   type CreateAgentInput,
 } from '../activities/endorsement/agent-store';
 import { evidenceOf, listEndorsements, requireEndorsement, type EndorsementRecord } from '../activities/endorsement/endorsement-store';
@@ -142,26 +144,53 @@ export async function endorseRule(ctx: WardenContext, agentId: string, rule: str
   };
 }
 
-const principalArg = z.string().trim().min(1, 'required');
+const operatorArgs = z.object({
+  principal: z.string().trim().min(1, 'required (pass --as <principal>)'),
+  rationale: z.string().max(2000).optional(),
+});
+
+const WATCHING = ['staged', 'inconclusive'];
+const PAST = { decide: 'decided', promote: 'promoted', abort: 'aborted', extend: 'extended' } as const;
+
+/**
+ * Sends an Update to an endorsement's workflow. A closed workflow cannot take Updates; the
+ * refusal then names the endorsement's final state instead of Temporal's generic message.
+ */
+async function steer(ctx: WardenContext, id: string, action: 'decide' | 'promote' | 'abort' | 'extend', send: (h: Handle) => Promise<EndorsementView>): Promise<EndorsementView> {
+  const before = await requireEndorsement(ctx.pool, id);
+  const refuse = (state: string) =>
+    action === 'decide'
+      ? conflict(`endorsement ${id} is already ${state}; a decision can be made only once`)
+      : conflict(`endorsement ${id} is ${state}; only a staged or inconclusive endorsement can be ${PAST[action]}`);
+  if (action === 'decide' ? before.state !== 'pending' : !WATCHING.includes(before.state)) throw refuse(before.state);
+  try {
+    return await send(handleFor(ctx, id));
+  } catch (error) {
+    const after = await requireEndorsement(ctx.pool, id);
+    if (after.state !== before.state && !WATCHING.includes(after.state) && after.state !== 'pending') throw refuse(after.state);
+    throw error;
+  }
+}
 
 export async function decide(ctx: WardenContext, id: string, decision: Decision, principal: string, rationale?: string): Promise<EndorsementView> {
-  const d = z.enum(['approve', 'stage', 'reject']).parse(decision);
-  return handleFor(ctx, id).executeUpdate(decideUpdate, {
-    args: [{ decision: d, principal: principalArg.parse(principal), ...(rationale ? { rationale } : {}) }],
-  });
+  const d = z.object({ decision: z.enum(['approve', 'stage', 'reject']) }).parse({ decision }).decision;
+  const args = operatorArgs.parse({ principal, rationale });
+  return steer(ctx, id, 'decide', (h) => h.executeUpdate(decideUpdate, { args: [{ decision: d, ...args }] }));
 }
 
 export async function promote(ctx: WardenContext, id: string, principal: string, rationale?: string): Promise<EndorsementView> {
-  return handleFor(ctx, id).executeUpdate(promoteUpdate, { args: [{ principal: principalArg.parse(principal), ...(rationale ? { rationale } : {}) }] });
+  const args = operatorArgs.parse({ principal, rationale });
+  return steer(ctx, id, 'promote', (h) => h.executeUpdate(promoteUpdate, { args: [args] }));
 }
 
 export async function abort(ctx: WardenContext, id: string, principal: string, rationale?: string): Promise<EndorsementView> {
-  return handleFor(ctx, id).executeUpdate(abortUpdate, { args: [{ principal: principalArg.parse(principal), ...(rationale ? { rationale } : {}) }] });
+  const args = operatorArgs.parse({ principal, rationale });
+  return steer(ctx, id, 'abort', (h) => h.executeUpdate(abortUpdate, { args: [args] }));
 }
 
 export async function extend(ctx: WardenContext, id: string, principal: string, seconds?: number): Promise<EndorsementView> {
-  const s = seconds === undefined ? undefined : z.number().int().min(1).parse(seconds);
-  return handleFor(ctx, id).executeUpdate(extendUpdate, { args: [{ principal: principalArg.parse(principal), ...(s ? { seconds: s } : {}) }] });
+  const args = z.object({ principal: operatorArgs.shape.principal, seconds: z.number().int().min(1).optional() }).parse({ principal, seconds });
+  return steer(ctx, id, 'extend', (h) => h.executeUpdate(extendUpdate, { args: [args] }));
 }
 
 export interface EndorsementReport extends Omit<EndorsementRecord, 'settings'> {
@@ -281,3 +310,8 @@ export async function chat(ctx: WardenContext, agentId: string, message: string,
   return result;
 }
 
+
+/** For the worker's first-start seeding (worker/seed-demo.ts): the demo agent `research-bot`. */
+export async function endorsementDemoSeeder(ctx: WardenContext): Promise<string[]> {
+  return (await seedEndorsementDemo(ctx.pool, ctx.provenanceKey)) ? [`agent ${DEMO_AGENT_ID} (default kernel)`] : [];
+}

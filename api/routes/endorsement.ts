@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import {
+  abort,
+  chat,
+  createAgent,
+  CriticalSandboxDivergenceError,
+  decide,
+  endorseRule,
+  endorsementState,
+  extend,
+  promote,
+  showEndorsement,
+  showKernel,
+} from '../../client/endorsement';
+import { settingsOverridesSchema } from '../../domain/endorsement/settings';
+import type { Route } from '../route';
+
+const principal = z.string().min(1, 'the principal to act for');
+const decision = z.enum(['approve', 'stage', 'reject']);
+const agentBody = z.strictObject({
+  id: z.string(),
+  kernel: z.string().default('default'),
+  settings: settingsOverridesSchema.optional(),
+  probes: z.boolean().default(true),
+});
+const endorseBody = z.strictObject({
+  rule: z.string(),
+  commitment: z.string().optional(),
+  value: z.string().optional(),
+  settings: settingsOverridesSchema.optional(),
+  as: principal.optional(),
+  decide: decision.optional(),
+  rationale: z.string().optional(),
+});
+const chatBody = z.strictObject({ message: z.string(), waitForShadow: z.boolean().default(false) });
+const decideBody = z.strictObject({ decision, as: principal, rationale: z.string().optional() });
+const operatorBody = z.strictObject({ as: principal, rationale: z.string().optional() });
+const extendBody = z.strictObject({ as: principal, seconds: z.number().int().min(1).optional() });
+
+export const endorsementRoutes: Route[] = [
+  {
+    method: 'POST',
+    path: '/api/v1/agents',
+    async handler(ctx, req) {
+      const b = agentBody.parse(req.body);
+      return { status: 201, body: await createAgent(ctx, { id: b.id, kernel: b.kernel, settings: b.settings, probes: b.probes }) };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/agents/:agent/kernel',
+    handler: (ctx, req) => showKernel(ctx, req.params.agent!),
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/agents/:agent/endorsements',
+    async handler(ctx, req) {
+      const b = endorseBody.parse(req.body);
+      if (b.decide && !b.as) return { status: 400, body: { error: 'as: required with decide' } };
+      const result = await endorseRule(ctx, req.params.agent!, b.rule, {
+        ...(b.commitment ? { commitment: b.commitment } : {}),
+        ...(b.value ? { value: b.value } : {}),
+        ...(b.settings ? { settings: b.settings } : {}),
+        ...(b.as ? { requestedBy: b.as } : {}),
+        ...(b.decide && b.as ? { decide: { decision: b.decide, principal: b.as, ...(b.rationale ? { rationale: b.rationale } : {}) } } : {}),
+      });
+      return { status: 201, body: result };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/agents/:agent/chat',
+    async handler(ctx, req) {
+      const b = chatBody.parse(req.body);
+      try {
+        return await chat(ctx, req.params.agent!, b.message, { waitForShadow: b.waitForShadow });
+      } catch (error) {
+        if (!(error instanceof CriticalSandboxDivergenceError)) throw error;
+        // The live answer is still the answer; the status says the staged change was dropped.
+        return {
+          status: 409,
+          body: {
+            error: 'CriticalSandboxDivergence',
+            content: error.liveResponse,
+            sandboxDivergence: error.score,
+            reason: error.reason,
+            endorsementId: error.endorsementId,
+          },
+        };
+      }
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/endorsements/:id',
+    handler: (ctx, req) => showEndorsement(ctx, req.params.id!),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/endorsements/:id/state',
+    handler: (ctx, req) => endorsementState(ctx, req.params.id!),
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/endorsements/:id/decide',
+    async handler(ctx, req) {
+      const b = decideBody.parse(req.body);
+      return decide(ctx, req.params.id!, b.decision, b.as, b.rationale);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/endorsements/:id/promote',
+    async handler(ctx, req) {
+      const b = operatorBody.parse(req.body);
+      return promote(ctx, req.params.id!, b.as, b.rationale);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/endorsements/:id/abort',
+    async handler(ctx, req) {
+      const b = operatorBody.parse(req.body);
+      return abort(ctx, req.params.id!, b.as, b.rationale);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/endorsements/:id/extend',
+    async handler(ctx, req) {
+      const b = extendBody.parse(req.body);
+      return extend(ctx, req.params.id!, b.as, b.seconds);
+    },
+  },
+];

@@ -1,0 +1,271 @@
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import {
+  abort,
+  chat,
+  createAgent,
+  CriticalSandboxDivergenceError,
+  decide,
+  endorseRule,
+  extend,
+  promote,
+  showEndorsement,
+  showKernel,
+  type EndorseResult,
+  type EndorsementReport,
+} from '../../client/endorsement';
+import type { WardenContext } from '../../client/context';
+import type { SettingsOverrides } from '../../domain/endorsement/settings';
+import type { Decision } from '../../domain/endorsement/states';
+import { invalid } from '../../domain/errors';
+import type { EndorsementView } from '../../workflows/endorsement/definitions';
+import { actingPrincipal, EXIT_FAILURE, runCommand, table } from '../output';
+
+interface SettingsFlags {
+  cooldownBase?: string;
+  cooldownMax?: string;
+  probePenalty?: string | boolean;
+  minSamples?: string;
+  samplingRate?: string;
+  decisionTimeout?: string;
+}
+
+function withSettingsFlags(cmd: Command): Command {
+  return cmd
+    .option('--cooldown-base <seconds>', 'base cooldown (default 300)')
+    .option('--cooldown-max <seconds>', 'maximum cooldown (default 3600)')
+    // commander reads a `--no-…` option as a negation, so the value arrives as `probePenalty`.
+    .option('--no-probe-penalty <seconds>', 'extra cooldown when the agent has no probe battery (default 120)')
+    .option('--min-samples <n>', 'scored shadow samples needed for promotion (default 20)')
+    .option('--sampling-rate <0..1>', 'share of live traffic mirrored to the sandbox (default 1.0)')
+    .option('--decision-timeout <seconds>', 'how long a pending decision waits before it expires (default 7 days)');
+}
+
+function numberFlag(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n)) throw invalid(`--${name}: expected a number, got "${raw}"`);
+  return n;
+}
+
+function settingsFromFlags(f: SettingsFlags): SettingsOverrides {
+  const s: SettingsOverrides = {};
+  const put = <K extends keyof SettingsOverrides>(key: K, value: SettingsOverrides[K] | undefined) => {
+    if (value !== undefined) s[key] = value;
+  };
+  put('cooldownBaseSeconds', numberFlag('cooldown-base', f.cooldownBase));
+  put('cooldownMaxSeconds', numberFlag('cooldown-max', f.cooldownMax));
+  put('noProbePenaltySeconds', numberFlag('no-probe-penalty', typeof f.probePenalty === 'string' ? f.probePenalty : undefined));
+  put('minSamples', numberFlag('min-samples', f.minSamples));
+  put('samplingRate', numberFlag('sampling-rate', f.samplingRate));
+  put('decisionTimeoutSeconds', numberFlag('decision-timeout', f.decisionTimeout));
+  return s;
+}
+
+function renderView(v: EndorsementView): string {
+  const rows: [string, unknown][] = [
+    ['endorsement', v.endorsementId],
+    ['agent', v.agentId],
+    ['state', v.state],
+  ];
+  if (v.registration) rows.push(['conflict', `${v.registration.conflictKind}${v.registration.target ? ` ${v.registration.target}` : ''}`]);
+  if (v.deadlineMs !== null && (v.state === 'staged' || v.state === 'inconclusive')) rows.push(['cooldown until', new Date(v.deadlineMs).toISOString()]);
+  if (v.outcome) rows.push(['outcome', v.outcome.reason]);
+  return table(rows);
+}
+
+function renderEndorse(r: EndorseResult): string {
+  const lines = [
+    r.conflict.kind === 'commitment'
+      ? `Conflict: plastic commitment ${r.conflict.target}`
+      : r.conflict.kind === 'anchor'
+        ? `Rejected: axiomatic anchor ${r.conflict.target} (${r.conflict.reason})`
+        : 'No conflict: applied as a new kernel version',
+    renderView(r.view),
+  ];
+  if (r.state === 'pending') lines.push(`decide with: warden decide ${r.endorsementId} approve|stage|reject --as <principal>`);
+  return lines.join('\n');
+}
+
+function renderReport(e: EndorsementReport): string {
+  const s = e.samples;
+  return table([
+    ['endorsement', e.id],
+    ['agent', e.agentId],
+    ['rule', e.ruleText],
+    ['conflict', `${e.conflictKind}${e.target ? ` ${e.target}` : ''}`],
+    ['state', e.state],
+    ['decision', e.decision ? `${e.decision} by ${e.decidedBy}` : '—'],
+    ['samples', `${s.scored} scored, ${s.pending} pending, ${s.failed} failed, ${s.critical} critical (need ${e.settings.minSamples})`],
+    ['divergence', s.meanDivergence === null ? '—' : `mean ${s.meanDivergence.toFixed(3)}, max ${s.maxDivergence!.toFixed(3)}`],
+    ['identity drift', s.meanDrift === null ? '—' : `mean ${s.meanDrift.toFixed(3)}`],
+    ['time left', e.timeLeftSeconds === null ? '—' : `${e.timeLeftSeconds} s (cap ${e.capAt})`],
+    ['outcome', e.outcomeReason ?? '—'],
+    ['kernel version', e.appliedVersion ?? `base ${e.baseVersion}`],
+  ]);
+}
+
+const ANSWERS: Record<string, Decision> = { y: 'approve', yes: 'approve', s: 'stage', stage: 'stage', n: 'reject', no: 'reject' };
+
+/** Asks on a terminal only; anywhere else the endorsement simply stays pending. */
+async function askDecision(ctx: WardenContext, cmd: Command, r: EndorseResult): Promise<EndorseResult> {
+  if (r.state !== 'pending' || !process.stdin.isTTY || !process.stdout.isTTY || cmd.optsWithGlobals().json) return r;
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    process.stdout.write(`[Reflective Endorsement] Conflict detected!\nConflicts with: ${r.conflict.target}\n`);
+    let decision: Decision | undefined;
+    while (!decision) {
+      const answer = (await rl.question('Decision: [y] approve, [s] stage (cooldown), [n] reject > ')).trim().toLowerCase();
+      if (answer === '') return r;
+      decision = ANSWERS[answer];
+    }
+    const principal = cmd.optsWithGlobals().as ?? ctx.config.principal ?? (await rl.question('Acting as (principal): ')).trim();
+    const view = await decide(ctx, r.endorsementId, decision, principal);
+    return { ...r, state: view.state, view };
+  } finally {
+    rl.close();
+  }
+}
+
+export function registerEndorsementCommands(program: Command): void {
+  const agent = program.command('agent').description('Agents governed by a kernel');
+  withSettingsFlags(
+    agent
+      .command('create <agent>')
+      .description('Create an agent with a bundled kernel')
+      .option('--kernel <name>', 'bundled kernel', 'default')
+      .option('--without-probes', 'no probe battery (cooldowns carry the no-probe penalty)'),
+  ).action(async (id: string, opts: SettingsFlags & { kernel: string; withoutProbes?: boolean }, cmd: Command) => {
+    await runCommand(
+      cmd,
+      (ctx) => createAgent(ctx, { id, kernel: opts.kernel, settings: settingsFromFlags(opts), probes: !opts.withoutProbes }),
+      (r) => `created agent ${r.agent.id}: kernel ${r.kernel.definition.name} v${r.kernel.version}, cooldown base ${r.agent.settings.cooldownBaseSeconds} s, min samples ${r.agent.settings.minSamples}`,
+    );
+  });
+
+  withSettingsFlags(
+    program
+      .command('endorse <agent> <rule>')
+      .description('Propose a rule; a conflict with a commitment needs a decision (asked on a terminal, else pending)')
+      .option('--decide <decision>', 'approve, stage or reject right away (needs --as)')
+      .option('--commitment <id>', 'the commitment the rule changes, when no keyword says so')
+      .option('--value <value>', "the commitment's new value (default: the rule text)")
+      .option('--rationale <text>', 'why (recorded with the decision)'),
+  ).action(async (agentId: string, rule: string, opts: SettingsFlags & { decide?: string; commitment?: string; value?: string; rationale?: string }, cmd: Command) => {
+    await runCommand(
+      cmd,
+      async (ctx) => {
+        let decideNow: { decision: Decision; principal: string; rationale?: string } | undefined;
+        if (opts.decide !== undefined) {
+          if (!['approve', 'stage', 'reject'].includes(opts.decide)) throw invalid(`--decide: expected approve, stage or reject, got "${opts.decide}"`);
+          decideNow = { decision: opts.decide as Decision, principal: actingPrincipal(cmd, ctx), ...(opts.rationale ? { rationale: opts.rationale } : {}) };
+        }
+        const requestedBy = cmd.optsWithGlobals().as as string | undefined;
+        const result = await endorseRule(ctx, agentId, rule, {
+          ...(opts.commitment ? { commitment: opts.commitment } : {}),
+          ...(opts.value ? { value: opts.value } : {}),
+          settings: settingsFromFlags(opts),
+          ...(requestedBy ? { requestedBy } : {}),
+          ...(decideNow ? { decide: decideNow } : {}),
+        });
+        const final = decideNow ? result : await askDecision(ctx, cmd, result);
+        return { value: final, exitCode: final.state === 'rejected' ? EXIT_FAILURE : 0 };
+      },
+      renderEndorse,
+    );
+  });
+
+  program
+    .command('decide <endorsement> <decision>')
+    .description('Decide a pending endorsement: approve, stage or reject')
+    .option('--rationale <text>', 'why')
+    .action(async (id: string, decision: string, opts: { rationale?: string }, cmd: Command) => {
+      await runCommand(
+        cmd,
+        (ctx) => {
+          if (!['approve', 'stage', 'reject'].includes(decision)) throw invalid(`decision: expected approve, stage or reject, got "${decision}"`);
+          return decide(ctx, id, decision as Decision, actingPrincipal(cmd, ctx), opts.rationale);
+        },
+        renderView,
+      );
+    });
+
+  program
+    .command('chat <agent> <message>')
+    .description('Ask the agent; answered from the production kernel, shadowed to any staged change')
+    .option('--wait-shadow', 'wait for the shadow score (fails when it is critical)')
+    .action(async (agentId: string, message: string, opts: { waitShadow?: boolean }, cmd: Command) => {
+      type ChatOutput = { content: string; sandboxDivergence: number | null; critical?: { endorsementId: string; reason: string } };
+      await runCommand<ChatOutput>(
+        cmd,
+        async (ctx) => {
+          try {
+            return await chat(ctx, agentId, message, { waitForShadow: Boolean(opts.waitShadow) });
+          } catch (error) {
+            if (!(error instanceof CriticalSandboxDivergenceError)) throw error;
+            return {
+              value: { content: error.liveResponse, sandboxDivergence: error.score, critical: { endorsementId: error.endorsementId, reason: error.reason } },
+              exitCode: EXIT_FAILURE,
+            };
+          }
+        },
+        (r) => {
+          const lines = [r.content];
+          if (r.critical) lines.push(`CriticalSandboxDivergence: staged change ${r.critical.endorsementId} rejected: ${r.critical.reason}`);
+          else if (r.sandboxDivergence !== null) lines.push(`sandbox divergence: ${r.sandboxDivergence.toFixed(3)}`);
+          return lines.join('\n');
+        },
+      );
+    });
+
+  const endorsement = program.command('endorsement').description('Inspect and steer endorsements');
+  endorsement
+    .command('show <endorsement>')
+    .description('State, samples, mean/max divergence, time left')
+    .action(async (id: string, _opts, cmd: Command) => {
+      await runCommand(cmd, (ctx) => showEndorsement(ctx, id), renderReport);
+    });
+  endorsement
+    .command('promote <endorsement>')
+    .description('Promote a staged or inconclusive endorsement now')
+    .option('--rationale <text>', 'why')
+    .action(async (id: string, opts: { rationale?: string }, cmd: Command) => {
+      await runCommand(cmd, (ctx) => promote(ctx, id, actingPrincipal(cmd, ctx), opts.rationale), renderView);
+    });
+  endorsement
+    .command('abort <endorsement>')
+    .description('Drop a staged or inconclusive endorsement')
+    .option('--rationale <text>', 'why')
+    .action(async (id: string, opts: { rationale?: string }, cmd: Command) => {
+      await runCommand(cmd, (ctx) => abort(ctx, id, actingPrincipal(cmd, ctx), opts.rationale), renderView);
+    });
+  endorsement
+    .command('extend <endorsement>')
+    .description('Extend the cooldown (default: by the base cooldown)')
+    .option('--seconds <n>', 'how much longer')
+    .action(async (id: string, opts: { seconds?: string }, cmd: Command) => {
+      await runCommand(cmd, (ctx) => extend(ctx, id, actingPrincipal(cmd, ctx), numberFlag('seconds', opts.seconds)), renderView);
+    });
+
+  program
+    .command('kernel')
+    .description('Agent kernels')
+    .command('show <agent>')
+    .description('Current kernel version and commitments')
+    .action(async (agentId: string, _opts, cmd: Command) => {
+      await runCommand(
+        cmd,
+        (ctx) => showKernel(ctx, agentId),
+        (k) =>
+          [
+            `${k.agentId}: kernel ${k.kernel.name} v${k.version}${k.changedBy ? ` (by ${k.changedBy})` : ''}`,
+            'anchors:',
+            ...k.kernel.anchors.map((a) => `  ${a.id}`),
+            'commitments:',
+            ...k.kernel.commitments.map((c) => `  ${c.id} = ${c.value}`),
+            ...(k.kernel.rules.length ? ['rules:', ...k.kernel.rules.map((r) => `  ${r}`)] : []),
+            ...(k.openEndorsements.length ? ['open endorsements:', ...k.openEndorsements.map((e) => `  ${e.id} (${e.target}, ${e.state})`)] : []),
+          ].join('\n'),
+      );
+    });
+}
