@@ -1,11 +1,13 @@
 import type { Route } from '../route';
 import { foundationRoutes } from './foundation';
+import { guardRoutes } from './guard';
 import { endorsementRoutes } from './endorsement';
 import { delegationRoutes } from './delegation';
 
 /** Every HTTP route; each loop adds its list here. */
 export const routes: Route[] = [
   ...foundationRoutes,
+  ...guardRoutes,
   ...endorsementRoutes,
   ...delegationRoutes,
 ];
