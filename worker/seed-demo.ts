@@ -1,10 +1,13 @@
 import type { WardenContext } from '../client/context';
+import { seedGuardDemo } from '../client/guard-demo';
+import { seedDelegationDemo } from '../client/delegation';
+import { endorsementDemoSeeder } from '../client/endorsement';
 
 /**
  * Demo data for a first start on an empty database: each loop contributes a seeder that creates its
  * demo objects only when they are absent, and returns what it created.
  */
-const seeders: ((ctx: WardenContext) => Promise<string[]>)[] = [];
+const seeders: ((ctx: WardenContext) => Promise<string[]>)[] = [endorsementDemoSeeder, seedDelegationDemo, seedGuardDemo];
 
 export async function seedDemoData(ctx: WardenContext): Promise<string[]> {
   const created: string[] = [];
