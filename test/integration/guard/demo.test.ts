@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { approve, proposeCalibrationUpdate, proposalBundle, release } from '../../../client/guard';
+import { DEMO_GUARD_POLICY, seedGuardDemo } from '../../../client/guard-demo';
+import { findPrincipal } from '../../../db/principals';
+import { useIntegrationContext } from '../../support/integration';
+
+const ctx = useIntegrationContext('guard-demo');
+
+describe('guard demo seed', () => {
+  it('seeds once, and the seed example then runs verbatim as carol and dave', async () => {
+    const first = await seedGuardDemo(ctx);
+    expect(first).toHaveLength(1);
+    expect(await seedGuardDemo(ctx)).toEqual([]);
+    expect((await findPrincipal(ctx.pool, 'dave'))?.roles).toContain('safety-lead');
+
+    const proposal = await proposeCalibrationUpdate(ctx, {
+      policy_id: DEMO_GUARD_POLICY.policy_id,
+      // The demo tenant only: other test files share this database.
+      source_ref: 'feedback://recent-reviewed?tenant=demo-tenant',
+      proposer: 'carol',
+      current_threshold: 0.55,
+      candidate_threshold: 0.58,
+      confidence_low: 0.51,
+      confidence_high: 0.61,
+      rollback_id: 'threshold-profile-20260513-a',
+    });
+    expect(proposal.manifest.event_count).toBe(40);
+    expect(proposal.decision?.decision).toBe('allow');
+    await approve(ctx, proposal.proposal_id, { approval_id: 'review-20260513-002', approver: 'dave' });
+    const payload = await release(ctx, proposal.proposal_id);
+    expect(payload.candidate_threshold).toBe(0.58);
+    expect((await proposalBundle(ctx, proposal.proposal_id)).approval.approval_id).toBe('review-20260513-002');
+  });
+});
