@@ -108,22 +108,16 @@ export const endorsementRoutes: Route[] = [
       return decide(ctx, req.params.id!, b.decision, b.as, b.rationale);
     },
   },
-  {
-    method: 'POST',
-    path: '/api/v1/endorsements/:id/promote',
-    async handler(ctx, req) {
-      const b = operatorBody.parse(req.body);
-      return promote(ctx, req.params.id!, b.as, b.rationale);
-    },
-  },
-  {
-    method: 'POST',
-    path: '/api/v1/endorsements/:id/abort',
-    async handler(ctx, req) {
-      const b = operatorBody.parse(req.body);
-      return abort(ctx, req.params.id!, b.as, b.rationale);
-    },
-  },
+  ...([['promote', promote], ['abort', abort]] as const).map(
+    ([action, run]): Route => ({
+      method: 'POST',
+      path: `/api/v1/endorsements/:id/${action}`,
+      async handler(ctx, req) {
+        const b = operatorBody.parse(req.body);
+        return run(ctx, req.params.id!, b.as, b.rationale);
+      },
+    }),
+  ),
   {
     method: 'POST',
     path: '/api/v1/endorsements/:id/extend',

@@ -225,20 +225,18 @@ export function registerEndorsementCommands(program: Command): void {
     .action(async (id: string, _opts, cmd: Command) => {
       await runCommand(cmd, (ctx) => showEndorsement(ctx, id), renderReport);
     });
-  endorsement
-    .command('promote <endorsement>')
-    .description('Promote a staged or inconclusive endorsement now')
-    .option('--rationale <text>', 'why')
-    .action(async (id: string, opts: { rationale?: string }, cmd: Command) => {
-      await runCommand(cmd, (ctx) => promote(ctx, id, actingPrincipal(cmd, ctx), opts.rationale), renderView);
-    });
-  endorsement
-    .command('abort <endorsement>')
-    .description('Drop a staged or inconclusive endorsement')
-    .option('--rationale <text>', 'why')
-    .action(async (id: string, opts: { rationale?: string }, cmd: Command) => {
-      await runCommand(cmd, (ctx) => abort(ctx, id, actingPrincipal(cmd, ctx), opts.rationale), renderView);
-    });
+  for (const [action, run, what] of [
+    ['promote', promote, 'Promote a staged or inconclusive endorsement now'],
+    ['abort', abort, 'Drop a staged or inconclusive endorsement'],
+  ] as const) {
+    endorsement
+      .command(`${action} <endorsement>`)
+      .description(what)
+      .option('--rationale <text>', 'why')
+      .action(async (id: string, opts: { rationale?: string }, cmd: Command) => {
+        await runCommand(cmd, (ctx) => run(ctx, id, actingPrincipal(cmd, ctx), opts.rationale), renderView);
+      });
+  }
   endorsement
     .command('extend <endorsement>')
     .description('Extend the cooldown (default: by the base cooldown)')
