@@ -102,10 +102,10 @@ export async function verifyAbp(ctx: WardenContext, abpId: string): Promise<Veri
 }
 
 /** `warden action check`: runs the validators; a blocked irreversible action re-evaluates the triggers. */
-export async function checkAbpAction(ctx: WardenContext, abpId: string, action: unknown): Promise<ActionCheckRecord & { evaluation: EvaluationSummary | null }> {
+export async function checkAbpAction(ctx: WardenContext, abpId: string, action: unknown): Promise<ActionCheckRecord & EvaluationReport> {
   const record = await runActionCheck(deps(ctx), abpId, action);
-  const evaluation = record.irreversible && record.decision === 'blocked' ? await runDelegationEvaluation(ctx, [abpId]) : null;
-  return { ...record, evaluation };
+  if (!(record.irreversible && record.decision === 'blocked')) return { ...record, evaluation: null, evaluationError: null };
+  return { ...record, ...(await evaluateAfterWrite(ctx, [abpId])) };
 }
 
 /** `warden drift ingest`: stores the whole batch or nothing, then evaluates the triggers it touches. */
@@ -113,11 +113,29 @@ export async function ingestEvidence(
   ctx: WardenContext,
   ndjson: string,
   opts: { kind?: IntakeKind; actor?: string | null } = {},
-): Promise<IntakeResult & { evaluation: EvaluationSummary }> {
+): Promise<IntakeResult & EvaluationReport> {
   if (opts.actor) await requirePrincipal(ctx.pool, opts.actor);
   const batch = await asBadInput(() => parseIntakeBatch(ndjson, opts.kind));
   const stored = await storeIntakeBatch(deps(ctx), batch, opts.actor ?? null);
-  return { ...stored, evaluation: await runDelegationEvaluation(ctx, batch.abpIds) };
+  return { ...stored, ...(await evaluateAfterWrite(ctx, batch.abpIds)) };
+}
+
+export interface EvaluationReport {
+  /** The monitor pass run right after the write; null when it could not run (see evaluationError). */
+  evaluation: (EvaluationSummary & { pending?: string }) | null;
+  evaluationError: string | null;
+}
+
+/**
+ * The write has committed whatever happens here: when Temporal cannot be reached the result says
+ * so, and the scheduled monitor pass evaluates the same evidence later.
+ */
+async function evaluateAfterWrite(ctx: WardenContext, abpIds: string[]): Promise<EvaluationReport> {
+  try {
+    return { evaluation: await runDelegationEvaluation(ctx, abpIds), evaluationError: null };
+  } catch (error) {
+    return { evaluation: null, evaluationError: error instanceof Error ? error.message : String(error) };
+  }
 }
 
 /** `warden triggers`: one card per trigger of the ABP's current version. */
@@ -128,15 +146,32 @@ export async function triggerCards(ctx: WardenContext, abpId: string): Promise<T
   return asBadInput(() => readTriggerCards(ctx.pool, abp));
 }
 
-/** Runs one monitor pass now (the same workflow the Schedule runs) and waits for it. */
-export async function runDelegationEvaluation(ctx: WardenContext, abpIds?: string[]): Promise<EvaluationSummary> {
-  return ctx.temporal.workflow.execute('delegationEvaluationWorkflow', {
+/**
+ * Runs one monitor pass now (the same workflow the Schedule runs). Waits up to `waitMs` for it:
+ * with no worker running the pass stays queued and the result names it as pending.
+ */
+export async function runDelegationEvaluation(
+  ctx: WardenContext,
+  abpIds?: string[],
+  opts: { waitMs?: number } = {},
+): Promise<EvaluationSummary & { pending?: string }> {
+  const handle = await ctx.temporal.workflow.start('delegationEvaluationWorkflow', {
     taskQueue: ctx.taskQueue,
     workflowId: `delegation-evaluation-${randomUUID()}`,
     args: [{ abpIds }],
     typedSearchAttributes: [{ key: WardenKind, value: 'monitor' }],
     staticSummary: abpIds ? `Delegation trigger evaluation for ${abpIds.join(', ')}` : 'Delegation trigger evaluation',
-  }) as Promise<EvaluationSummary>;
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<'pending'>((resolve) => {
+    timer = setTimeout(() => resolve('pending'), opts.waitMs ?? 30_000);
+  });
+  try {
+    const outcome = await Promise.race([handle.result() as Promise<EvaluationSummary>, waited]);
+    return outcome === 'pending' ? { opened: [], queued: [], started: [], tripped: [], pending: handle.workflowId } : outcome;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export const DELEGATION_MONITOR_SCHEDULE = 'warden-delegation-monitor';

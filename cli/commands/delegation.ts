@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import type { TriggerCard } from '../../activities/delegation/trigger-cards';
 import type { ReviewRow } from '../../activities/delegation/review-store';
 import {
-  buildAbpFromSpec, checkAbpAction, ingestEvidence, showAbp, triggerCards, verifyAbp, type Verification,
+  buildAbpFromSpec, checkAbpAction, ingestEvidence, showAbp, triggerCards, verifyAbp, type EvaluationReport, type Verification,
 } from '../../client/delegation';
 import { approveReview, dismissReview, openReview, reviews, showReview } from '../../client/delegation-reviews';
 import { abpJsonSchema } from '../../domain/abp/json-schema';
@@ -56,6 +56,17 @@ function renderVerification(v: Verification): string {
     for (const g of e.gates) lines.push(`    [${mark(g.passed)}] ${g.gate}: ${g.detail}`);
   }
   return lines.join('\n');
+}
+
+function renderEvaluation(r: EvaluationReport): string[] {
+  const e = r.evaluation;
+  if (!e) return [`triggers not evaluated now (${r.evaluationError}); the monitor schedule will`];
+  if (e.pending) return [`trigger evaluation queued as ${e.pending} (no worker answered yet)`];
+  return [
+    `tripped: ${e.tripped.join(', ') || 'none'}`,
+    ...(e.opened.length ? [`review opened: ${e.opened.join(', ')}`] : []),
+    ...(e.queued.length ? [`review queued for a person: ${e.queued.join(', ')}`] : []),
+  ];
 }
 
 function renderCards(cards: TriggerCard[]): string {
@@ -132,8 +143,7 @@ export function registerDelegationCommands(program: Command): void {
           `${r.decision.toUpperCase()} (${r.checkId})`,
           ...r.results.map((x) => `  [${mark(x.passed)}] ${x.name} (${x.when}, ${x.failAction}): ${x.detail}`),
           ...r.escalations.map((e) => `  escalated to ${e.destination} (${e.severity}) by ${e.validator}`),
-          ...(r.evaluation?.opened.length ? [`  review opened: ${r.evaluation.opened.join(', ')}`] : []),
-          ...(r.evaluation?.queued.length ? [`  review queued: ${r.evaluation.queued.join(', ')}`] : []),
+          ...(r.evaluation || r.evaluationError ? renderEvaluation(r) : []),
         ].join('\n'));
     });
 
@@ -149,9 +159,7 @@ export function registerDelegationCommands(program: Command): void {
       (r) =>
         [
           `drift signals ${r.driftSignals.stored}/${r.driftSignals.received}, coherence runs ${r.coherenceRuns.stored}/${r.coherenceRuns.received}, claims ${r.claims.stored}/${r.claims.received} stored (new/received)`,
-          `tripped: ${r.evaluation.tripped.join(', ') || 'none'}`,
-          ...(r.evaluation.opened.length ? [`review opened: ${r.evaluation.opened.join(', ')}`] : []),
-          ...(r.evaluation.queued.length ? [`review queued: ${r.evaluation.queued.join(', ')}`] : []),
+          ...renderEvaluation(r),
         ].join('\n'));
     });
 

@@ -27,12 +27,12 @@ describe('trigger evaluation after intake', () => {
     const abp = await buildUniqueAbp(ctx);
     const first = await ingestEvidence(ctx, [signal(abp.abp_id, 'fp-x'), signal(abp.abp_id, 'fp-x'), signal(abp.abp_id, 'fp-y')].join('\n'));
     expect(first.driftSignals).toEqual({ received: 3, stored: 3 });
-    expect(first.evaluation.opened).toEqual([]);
+    expect(first.evaluation!.opened).toEqual([]);
     expect(await card(abp.abp_id, 'DRT-001')).toMatchObject({ state: 'armed', current: 2, threshold: 3, progress: 67 });
 
     const second = await ingestEvidence(ctx, signal(abp.abp_id, 'fp-x'));
-    expect(second.evaluation.opened).toEqual([`${abp.abp_id}.DRT-001.r1`]);
-    expect(second.evaluation.started).toEqual([`${abp.abp_id}.DRT-001.r1`]);
+    expect(second.evaluation!.opened).toEqual([`${abp.abp_id}.DRT-001.r1`]);
+    expect(second.evaluation!.started).toEqual([`${abp.abp_id}.DRT-001.r1`]);
     const third = await ingestEvidence(ctx, [signal(abp.abp_id, 'fp-x'), signal(abp.abp_id, 'fp-x')].join('\n'));
     expect(third.evaluation).toMatchObject({ opened: [], started: [] });
     expect(await reviews(ctx, { abpId: abp.abp_id })).toMatchObject([{ triggerId: 'DRT-001', state: 'open', severity: 'warn' }]);

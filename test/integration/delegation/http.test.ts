@@ -1,0 +1,76 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiServer } from '../../../api/server';
+import { useIntegrationContext } from '../../support/integration';
+import { principal, sendExternalEmail, uniqueSpec } from './fixtures';
+
+const ctx = useIntegrationContext('delegation-http');
+let server: Server;
+let base: string;
+
+async function call(method: string, path: string, body?: unknown, contentType = 'application/json') {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'content-type': contentType },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+beforeAll(async () => {
+  server = createApiServer(ctx);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server?.close(resolve));
+});
+
+describe('the delegation loop over HTTP', () => {
+  it('builds, checks, ingests, opens, approves and verifies', async () => {
+    const rev = await principal(ctx, 'http-rev', ['Reviewer']);
+    expect((await call('GET', '/api/v1/abps/schema')).body.title).toBe('Authority Boundary Primitive v1');
+    const built = await call('POST', '/api/v1/abps', uniqueSpec());
+    expect(built.status).toBe(201);
+    const { abp_id: abpId, hash } = built.body.abp;
+    expect((await call('POST', '/api/v1/abps', { ...uniqueSpec(), objectives: { allowed: 'all' } })).status).toBe(400);
+
+    const check = await call('POST', `/api/v1/abps/${abpId}/actions/check`, sendExternalEmail(hash, 1));
+    expect(check).toMatchObject({ status: 200, body: { decision: 'blocked', evaluation: { opened: [] } } });
+
+    const rows = [1, 2, 3].map((n) =>
+      JSON.stringify({ abp_id: abpId, type: 'verify', severity: 'red', fingerprint: { key: 'fp-http', version: 'v1' }, observed_at: new Date(Date.now() - n * 60_000).toISOString() }),
+    );
+    const ingest = await call('POST', '/api/v1/evidence?kind=drift_signal', rows.join('\n'), 'application/x-ndjson');
+    expect(ingest).toMatchObject({ status: 200, body: { driftSignals: { stored: 3 }, evaluation: { opened: [`${abpId}.DRT-001.r1`] } } });
+    const badIngest = await call('POST', '/api/v1/evidence?kind=drift_signal', `${rows[0]}\n{"abp_id":"${abpId}"}`, 'application/x-ndjson');
+    expect(badIngest.status).toBe(400);
+    expect(badIngest.body.error).toMatch(/line 2: type:/);
+
+    const cards = await call('GET', `/api/v1/abps/${abpId}/triggers`);
+    expect(cards.body.cards.find((c: { triggerId: string }) => c.triggerId === 'DRT-001')).toMatchObject({ state: 'tripped' });
+    const open = await call('GET', `/api/v1/reviews?state=open&abp=${abpId}`);
+    expect(open.body.reviews).toMatchObject([{ reviewId: `${abpId}.DRT-001.r1` }]);
+    const reviewId = open.body.reviews[0].reviewId;
+
+    const wrong = await call('POST', `/api/v1/reviews/${reviewId}/approve`, { as: 'nobody', output_kind: 'abp_revoke', reason: 'x' });
+    expect(wrong.status).toBe(403);
+    const patch = { objectives: { allowed: uniqueSpec().objectives!.allowed.slice(0, 3), denied: uniqueSpec().objectives!.denied } };
+    const approved = await call('POST', `/api/v1/reviews/${reviewId}/approve`, { as: rev, output_kind: 'abp_patch', document: patch, reason: 'narrow' });
+    expect(approved).toMatchObject({ status: 200, body: { decided: true } });
+    await ctx.temporal.workflow.getHandle(reviewId).result();
+    const shown = await call('GET', `/api/v1/reviews/${reviewId}`);
+    expect(shown.body).toMatchObject({ state: 'applied', votes: [{ principal: rev }] });
+    const verified = await call('GET', `/api/v1/abps/${abpId}/verify`);
+    expect(verified).toMatchObject({ status: 200, body: { ok: true } });
+    expect(verified.body.abpHash).not.toBe(hash);
+
+    const manual = await call('POST', '/api/v1/reviews', { abp_id: abpId, trigger_id: 'DRT-004', as: rev });
+    expect(manual.status).toBe(201);
+    const dismissed = await call('POST', `/api/v1/reviews/${manual.body.reviewId}/dismiss`, { as: rev, reason: 'fine' });
+    expect(dismissed).toMatchObject({ status: 200, body: { decided: true } });
+    expect((await call('GET', `/api/v1/abps/ABP-00000000`)).status).toBe(404);
+  });
+});
