@@ -1,32 +1,10 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiServer } from '../../../api/server';
+import { describe, expect, it } from 'vitest';
+import { useApiServer } from '../../support/http';
 import { useIntegrationContext } from '../../support/integration';
 import { principal, sendExternalEmail, uniqueSpec } from './fixtures';
 
 const ctx = useIntegrationContext('delegation-http');
-let server: Server;
-let base: string;
-
-async function call(method: string, path: string, body?: unknown, contentType = 'application/json') {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { 'content-type': contentType },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
-
-beforeAll(async () => {
-  server = createApiServer(ctx);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve));
-});
+const call = useApiServer(ctx);
 
 describe('the delegation loop over HTTP', () => {
   it('builds, checks, ingests, opens, approves and verifies', async () => {
