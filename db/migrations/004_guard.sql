@@ -1,5 +1,7 @@
 -- Guard-loop proposals: reviewed feedback -> gated calibration / LoRA proposals -> approval ->
 -- release. Warden never applies a released payload; it only keeps the audit trail together.
+-- Records handed out verbatim (envelope, request, payload, decision, gates, bundle, safety
+-- event) are `json`, not `jsonb`, so they come back with the key order they were written in.
 
 -- The only table that holds prompt and response text. Everything else refers to event ids.
 CREATE TABLE IF NOT EXISTS guard_feedback_events (
@@ -21,7 +23,7 @@ CREATE INDEX IF NOT EXISTS guard_feedback_time_idx ON guard_feedback_events (occ
 
 CREATE TABLE IF NOT EXISTS guard_policies (
   policy_id     text PRIMARY KEY,
-  risk_envelope jsonb NOT NULL,
+  risk_envelope json  NOT NULL,
   approver_role text NOT NULL,
   created_by    text,
   created_at    timestamptz NOT NULL DEFAULT now()
@@ -32,7 +34,7 @@ CREATE TABLE IF NOT EXISTS guard_manifests (
   manifest_id  text PRIMARY KEY,
   source_ref   text NOT NULL,
   event_count  integer NOT NULL CHECK (event_count > 0),
-  label_counts jsonb NOT NULL,
+  label_counts json  NOT NULL,
   reviewer_ids jsonb NOT NULL,
   event_refs   jsonb NOT NULL,
   created_at   timestamptz NOT NULL DEFAULT now()
@@ -44,8 +46,8 @@ CREATE TABLE IF NOT EXISTS guard_proposals (
   policy_id     text NOT NULL REFERENCES guard_policies (policy_id),
   manifest_id   text NOT NULL REFERENCES guard_manifests (manifest_id),
   source_ref    text NOT NULL,
-  request       jsonb NOT NULL,
-  payload       jsonb NOT NULL,
+  request       json  NOT NULL,
+  payload       json  NOT NULL,
   rollback_id   text NOT NULL CHECK (rollback_id <> ''),
   proposer      text NOT NULL,
   state         text NOT NULL CHECK (state IN ('gating', 'warned', 'awaiting_approval', 'approved', 'released', 'expired')),
@@ -61,8 +63,8 @@ CREATE TABLE IF NOT EXISTS guard_decisions (
   decision       text NOT NULL CHECK (decision IN ('allow', 'warn', 'halt', 'block')),
   reason         text NOT NULL,
   risk_score     double precision NOT NULL CHECK (risk_score >= 0 AND risk_score <= 1),
-  gates          jsonb NOT NULL,
-  guard_decision jsonb NOT NULL,
+  gates          json  NOT NULL,
+  guard_decision json  NOT NULL,
   decided_at     timestamptz NOT NULL DEFAULT now()
 );
 
@@ -78,15 +80,15 @@ CREATE TABLE IF NOT EXISTS guard_approvals (
 -- payload) kept together, as the seed asks; exported verbatim by `proposal bundle`.
 CREATE TABLE IF NOT EXISTS guard_releases (
   proposal_id text PRIMARY KEY REFERENCES guard_proposals (proposal_id),
-  payload     jsonb NOT NULL,
-  bundle      jsonb NOT NULL,
+  payload     json  NOT NULL,
+  bundle      json  NOT NULL,
   released_at timestamptz NOT NULL DEFAULT now()
 );
 
 CREATE TABLE IF NOT EXISTS guard_safety_events (
   event_id    text PRIMARY KEY,
   proposal_id text NOT NULL REFERENCES guard_proposals (proposal_id),
-  event       jsonb NOT NULL,
+  event       json  NOT NULL,
   created_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS guard_safety_events_proposal_idx ON guard_safety_events (proposal_id);
