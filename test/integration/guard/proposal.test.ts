@@ -12,6 +12,7 @@ import {
   showProposal,
   toSafetyEvent,
 } from '../../../client/guard';
+import { grantPrincipal } from '../../../client/principals';
 import { listProvenance } from '../../../db/provenance-log';
 import { WardenKind, WardenState, PolicyId } from '../../../domain/search-attributes';
 import { guardProposalWorkflow } from '../../../workflows/guard/proposal';
@@ -162,6 +163,37 @@ describe('guard-loop proposals on a real worker', () => {
       approve(ctx, proposal.proposal_id, { approval_id: `twice-${suffix}`, approver: people.approver }),
       /already approved/,
     );
+  });
+
+  it('refuses an unknown policy, an unknown proposer, a malformed source ref and an empty selection before starting anything', async () => {
+    await expectRefusal(proposeCalibrationUpdate(ctx, { ...seedCalibration(), policy_id: `policy.none.${suffix}` }), /policy policy\.none\..* not found/);
+    await expectRefusal(proposeCalibrationUpdate(ctx, { ...seedCalibration(), proposer: `nobody-${suffix}` }), /unknown principal/);
+    await expectRefusal(proposeCalibrationUpdate(ctx, { ...seedCalibration(), source_ref: `${source}&tenants=x` }), /unknown parameter "tenants"/);
+    await expectRefusal(
+      proposeCalibrationUpdate(ctx, { ...seedCalibration(), source_ref: `feedback://recent-reviewed?tenant=nobody-${suffix}` }),
+      /no reviewed feedback matches/,
+    );
+  });
+
+  it('lets exactly one of two concurrent approvals land', async () => {
+    const second = `frank-${suffix}`;
+    await grantPrincipal(ctx, second, ['safety-lead']);
+    const proposal = await proposeCalibrationUpdate(ctx, { ...seedCalibration(), rollback_id: 'rb-race' });
+    const outcomes = await Promise.allSettled([
+      approve(ctx, proposal.proposal_id, { approval_id: `race-a-${suffix}`, approver: people.approver }),
+      approve(ctx, proposal.proposal_id, { approval_id: `race-b-${suffix}`, approver: second }),
+    ]);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    const stored = await ctx.pool.query('SELECT count(*)::int AS n FROM guard_approvals WHERE proposal_id = $1', [proposal.proposal_id]);
+    expect(stored.rows[0].n).toBe(1);
+  });
+
+  it('keeps waiting for approval across a worker restart', async () => {
+    const proposal = await proposeCalibrationUpdate(ctx, { ...seedCalibration(), rollback_id: 'rb-restart' });
+    await ctx.stopWorker();
+    await ctx.startWorker();
+    await approve(ctx, proposal.proposal_id, { approval_id: `restart-${suffix}`, approver: people.approver });
+    expect(await release(ctx, proposal.proposal_id)).toMatchObject({ candidate_threshold: 0.58 });
   });
 
   it('fails a workflow started around the client with an out-of-range request instead of gating it', async () => {
