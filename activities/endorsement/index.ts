@@ -45,7 +45,13 @@ export function createEndorsementActivities(deps: ActivityDeps, models: ModelGat
 
     async scoreShadowBatch(input: { endorsementId: string; limit: number }): Promise<BatchResult> {
       const ctx = Context.current();
-      return scoreShadowBatch(deps.pool, key, models, input, () => ctx.heartbeat());
+      // A slow model call must not look like a dead worker: heartbeat on a clock, not per sample.
+      const beat = setInterval(() => ctx.heartbeat(), 5_000);
+      try {
+        return await scoreShadowBatch(deps.pool, key, models, input, () => ctx.heartbeat());
+      } finally {
+        clearInterval(beat);
+      }
     },
   };
 }

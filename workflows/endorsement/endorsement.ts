@@ -32,9 +32,11 @@ const act = proxyActivities<EndorsementActivities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
 });
+// Heartbeats every few seconds (see the activity), so a batch lost with its worker is retried
+// within seconds instead of waiting out the whole start-to-close timeout.
 const scoring = proxyActivities<EndorsementActivities>({
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: '20s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 

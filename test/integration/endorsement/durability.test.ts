@@ -29,7 +29,8 @@ describe('durability', () => {
     } finally {
       await ctx.startWorker();
     }
-    const done = await eventually(() => showEndorsement(ctx, r.endorsementId), (e) => e.state !== 'staged');
+    // A batch lost with the stopped worker is retried after its 20 s heartbeat timeout.
+    const done = await eventually(() => showEndorsement(ctx, r.endorsementId), (e) => e.state !== 'staged', 100_000);
     expect(done.state).toBe('promoted');
     expect(await kernelVersionCount(agent)).toBe(2);
     const promotions = await listProvenance(ctx.pool, { subject: `endorsement:${r.endorsementId}`, kind: 'endorsement.promoted' });
