@@ -1,35 +1,16 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiServer } from '../../../api/server';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useApiServer } from '../../support/http';
 import { useIntegrationContext } from '../../support/integration';
 import { SEED_POLICY, reviewedRows, seedPeopleAndPolicy, toNdjson, uniqueSuffix, type GuardPeople } from './guard-fixtures';
 
 const ctx = useIntegrationContext('guard-http');
+const call = useApiServer(ctx);
 const suffix = uniqueSuffix();
 const tenant = `http-tenant-${suffix}`;
-let server: Server;
-let base: string;
 let people: GuardPeople;
-
-async function call(method: string, path: string, body?: unknown, contentType = 'application/json') {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { 'content-type': contentType },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
 
 beforeAll(async () => {
   people = await seedPeopleAndPolicy(ctx, `http${suffix}`);
-  server = createApiServer(ctx);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve));
 });
 
 describe('guard loop over HTTP', () => {
