@@ -14,6 +14,7 @@ describe('approval rules (validator side)', () => {
     ['a missing approval id', open, { approver: 'dave' }, 'approval_id is required'],
     ['a blank approval id', open, { ...good, approval_id: '  ' }, 'approval_id is required'],
     ['a missing approver', open, { approval_id: 'a1' }, 'approver is required'],
+    ['an approval id with spaces', open, { ...good, approval_id: 'looks good to me' }, 'approval_id may contain only letters, digits and . _ : @ / + - (no spaces)'],
     ['an approval already recorded', { ...open, state: 'approved' as const }, good, 'proposal is already approved'],
     ['an expired proposal', { ...open, state: 'expired' as const }, good, 'proposal approval window has expired'],
     ['a proposal still gating', { ...open, state: 'gating' as const, decision: undefined }, good, 'proposal is not awaiting approval (state gating)'],
