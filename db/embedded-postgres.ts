@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { keepProtocolSequencesTogether } from './pglite-protocol-queue';
 
 export interface EmbeddedPostgres {
   url: string;
@@ -23,6 +24,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string | undefined;
     // statements together; Warden's pools (worker, API, CLI) need more than one connection.
     maxConnections: 128,
   });
+  keepProtocolSequencesTogether(server);
   await server.start();
   const conn = server.getServerConn();
   const port = Number.parseInt(conn.slice(conn.lastIndexOf(':') + 1), 10);

@@ -1,0 +1,79 @@
+import type { PGlite } from '@electric-sql/pglite';
+import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+
+interface QueuedMessage {
+  handlerId: number;
+  message: Uint8Array;
+  resolve(bytes: number): void;
+  reject(error: unknown): void;
+  onData(data: Uint8Array): void;
+}
+
+/** The parts of pglite-socket's (unexported) query queue this module replaces. */
+interface QueryQueue {
+  db: PGlite;
+  queue: QueuedMessage[];
+  processing: boolean;
+  lastHandlerId: number | null;
+  processQueue(): Promise<void>;
+  clearQueueForHandler(handlerId: number): void;
+}
+
+// Frontend messages of the extended query protocol that leave an unnamed statement or portal
+// for the next message of the same client: Parse, Bind, Describe, Execute, Close, Flush.
+const EXTENDED = new Set([0x50, 0x42, 0x44, 0x45, 0x43, 0x48]);
+
+/**
+ * pglite-socket multiplexes every client connection onto PGlite's single session one protocol
+ * message at a time, keeping only explicit transactions together. node-postgres sends each
+ * parameterised query as Parse/Bind/Describe/Execute/Sync, so two connections' sequences
+ * interleave: one client's Bind binds the other's unnamed statement (wrong rows come back) or its
+ * Execute finds the portal gone ("portal \"\" does not exist"). This keeps a client's sequence
+ * together up to its Sync, as a transaction is kept together; a failed message no longer stalls
+ * the queue for good.
+ */
+export function keepProtocolSequencesTogether(server: PGLiteSocketServer): void {
+  const q = (server as unknown as { queryQueue: QueryQueue }).queryQueue;
+  let owner: number | null = null;
+  const clear = q.clearQueueForHandler.bind(q);
+  q.clearQueueForHandler = (handlerId) => {
+    clear(handlerId);
+    if (owner === handlerId) {
+      owner = null;
+      void q.processQueue();
+    }
+  };
+  q.processQueue = async () => {
+    if (q.processing || q.queue.length === 0) return;
+    q.processing = true;
+    try {
+      while (q.queue.length > 0) {
+        const holder = owner ?? (q.db.isInTransaction() ? q.lastHandlerId : null);
+        const index = holder === null ? 0 : q.queue.findIndex((m) => m.handlerId === holder);
+        // The holder's next message has not arrived yet; its enqueue restarts the queue.
+        if (index === -1) break;
+        const item = q.queue.splice(index, 1)[0]!;
+        const type = item.message[0] ?? 0;
+        owner = EXTENDED.has(type) ? item.handlerId : null;
+        q.lastHandlerId = item.handlerId;
+        let bytes = 0;
+        try {
+          await q.db.runExclusive(() =>
+            q.db.execProtocolRawStream(item.message, {
+              onRawData: (data: Uint8Array) => {
+                bytes += data.length;
+                item.onData(data);
+              },
+            }),
+          );
+        } catch (error) {
+          item.reject(error);
+          continue;
+        }
+        item.resolve(bytes);
+      }
+    } finally {
+      q.processing = false;
+    }
+  };
+}
