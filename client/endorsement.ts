@@ -14,7 +14,7 @@ import { evidenceOf, listEndorsements, requireEndorsement, type EndorsementRecor
 import { createModelGateway } from '../activities/endorsement/model-gateway';
 import { queueShadowSamples, recordExchange, sampleOutcomes, type SampleOutcome } from '../activities/endorsement/shadow-samples';
 import { meanDivergence } from '../domain/endorsement/cooldown';
-import { agentIdSchema, newEndorsementId } from '../domain/endorsement/identifiers';
+import { newEndorsementId, parseAgentId } from '../domain/endorsement/identifiers';
 import { settingsOverridesSchema, type SettingsOverrides } from '../domain/endorsement/settings';
 import type { Decision } from '../domain/endorsement/states';
 import { conflict, invalid } from '../domain/errors';
@@ -96,7 +96,7 @@ async function awaitRegistration(handle: Handle): Promise<EndorsementView> {
  * workflow per endorsement detects the conflict and records the outcome.
  */
 export async function endorseRule(ctx: WardenContext, agentId: string, rule: string, opts: EndorseOptions = {}): Promise<EndorseResult> {
-  const agent = agentIdSchema.parse(agentId);
+  const agent = parseAgentId(agentId);
   const text = z.object({ rule: ruleText }).parse({ rule }).rule;
   const settings = opts.settings ? settingsOverridesSchema.parse(opts.settings) : undefined;
   await requireAgent(ctx.pool, agent);
@@ -224,7 +224,7 @@ export async function endorsementState(ctx: WardenContext, id: string): Promise<
 }
 
 export async function showKernel(ctx: WardenContext, agentId: string) {
-  const agent = await requireAgent(ctx.pool, agentIdSchema.parse(agentId));
+  const agent = await requireAgent(ctx.pool, parseAgentId(agentId));
   const kernel = await loadKernelVersion(ctx.pool, agent.id);
   const open = (await listEndorsements(ctx.pool, agent.id)).filter((e) => ['pending', 'staged', 'inconclusive'].includes(e.state));
   return {
@@ -282,7 +282,7 @@ async function waitForState(ctx: WardenContext, id: string, states: string[], ti
  * at most once per batch. Only with waitForShadow does the caller wait for the scores.
  */
 export async function chat(ctx: WardenContext, agentId: string, message: string, opts: ChatOptions = {}): Promise<ChatResult> {
-  const agent = await requireAgent(ctx.pool, agentIdSchema.parse(agentId));
+  const agent = await requireAgent(ctx.pool, parseAgentId(agentId));
   const prompt = z.object({ message: z.string().trim().min(1, 'must not be empty').max(8000) }).parse({ message }).message;
   const kernel = await loadKernelVersion(ctx.pool, agent.id);
   const models = createModelGateway(ctx.config.models);

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { appendProvenance } from '../../db/provenance-log';
 import { type Queryable, withTransaction } from '../../db/pool';
-import { agentIdSchema } from '../../domain/endorsement/identifiers';
+import { parseAgentId } from '../../domain/endorsement/identifiers';
 import {
   DEFAULT_SETTINGS,
   endorsementSettingsSchema,
@@ -86,7 +86,7 @@ export interface CreateAgentInput {
 }
 
 export async function createAgent(pool: pg.Pool, provenanceKey: string, input: CreateAgentInput): Promise<{ agent: Agent; kernel: KernelVersion }> {
-  const id = agentIdSchema.parse(input.id);
+  const id = parseAgentId(input.id, 'id');
   const kernel = bundledKernel(input.kernel ?? 'default');
   const settings = mergeSettings(DEFAULT_SETTINGS, input.settings);
   const probes = input.probes === false ? null : DEFAULT_PROBE_BATTERY;

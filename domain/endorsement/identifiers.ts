@@ -14,3 +14,8 @@ export function newEndorsementId(agentId: string, at: Date, randomHex: string): 
   const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '').toLowerCase();
   return `endorsement-${agentId}-${stamp}-${randomHex.slice(0, 4).toLowerCase()}`;
 }
+
+/** Validates an agent id so that the error names the field it came from. */
+export function parseAgentId(value: unknown, field = 'agent'): string {
+  return z.object({ [field]: agentIdSchema }).parse({ [field]: value })[field] as string;
+}

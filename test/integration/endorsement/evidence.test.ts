@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { DEMO_AGENT_ID, seedEndorsementDemo } from '../../../activities/endorsement/agent-store';
+import { evidenceOf } from '../../../activities/endorsement/endorsement-store';
+import { createModelGateway, type ModelGateway } from '../../../activities/endorsement/model-gateway';
+import { scoreShadowBatch } from '../../../activities/endorsement/shadow-samples';
+import { chat, endorseRule, showKernel } from '../../../client/endorsement';
+import { listProvenance } from '../../../db/provenance-log';
+import { useIntegrationContext } from '../../support/integration';
+import { BENIGN, freshAgent, operator, SEED_RULE } from './helpers';
+
+const ctx = useIntegrationContext('endorsement-evidence');
+
+describe('evidence', () => {
+  it('a shadow whose model keeps failing is recorded as missing evidence, never as a pass', async () => {
+    // A long cooldown keeps the workflow from scoring; the batch is scored here with a broken model.
+    const agent = await freshAgent(ctx, { cooldownBaseSeconds: 3000, cooldownMaxSeconds: 3600, samplingRate: 1 });
+    const alice = await operator(ctx);
+    await ctx.stopWorker();
+    let endorsementId: string;
+    try {
+      const started = endorseRule(ctx, agent, SEED_RULE, { decide: { decision: 'stage', principal: alice } });
+      await ctx.startWorker();
+      endorsementId = (await started).endorsementId;
+    } finally {
+      await ctx.stopWorker().catch(() => undefined);
+    }
+    try {
+      await chat(ctx, agent, BENIGN[0]!);
+      let calls = 0;
+      const broken: ModelGateway = {
+        ...createModelGateway(ctx.config.models),
+        async reply() {
+          calls += 1;
+          throw new Error('model endpoint unavailable');
+        },
+      };
+      const batch = await scoreShadowBatch(ctx.pool, ctx.provenanceKey, broken, { endorsementId, limit: 10, retryBaseMs: 1 });
+      expect(calls).toBe(3);
+      expect(batch).toMatchObject({ scored: 0, failed: 1, critical: null, more: false });
+      expect(batch.evidence).toMatchObject({ count: 0, failed: 1 });
+      const ev = await evidenceOf(ctx.pool, endorsementId);
+      expect(ev.count).toBe(0);
+      const kinds = (await listProvenance(ctx.pool, { subject: `endorsement:${endorsementId}` })).map((e) => e.kind);
+      expect(kinds).toContain('endorsement.shadow_failed');
+    } finally {
+      await ctx.startWorker();
+    }
+  });
+
+  it('respects the sampling rate: a rate of 0 mirrors nothing', async () => {
+    const agent = await freshAgent(ctx, { cooldownBaseSeconds: 600, samplingRate: 0 });
+    const alice = await operator(ctx);
+    const r = await endorseRule(ctx, agent, SEED_RULE, { decide: { decision: 'stage', principal: alice } });
+    const answer = await chat(ctx, agent, BENIGN[0]!, { waitForShadow: true });
+    expect(answer.sandboxDivergence).toBeNull();
+    expect((await evidenceOf(ctx.pool, r.endorsementId)).count + (await evidenceOf(ctx.pool, r.endorsementId)).pending).toBe(0);
+  });
+
+  it('seeds the demo agent research-bot with the default kernel once', async () => {
+    const first = await seedEndorsementDemo(ctx.pool, ctx.provenanceKey);
+    const second = await seedEndorsementDemo(ctx.pool, ctx.provenanceKey);
+    expect([first, second]).toEqual([true, false]);
+    const k = await showKernel(ctx, DEMO_AGENT_ID);
+    expect(k.version).toBe(1);
+    expect(k.kernel.name).toBe('default');
+    expect(k.probeBattery).toBe(true);
+  });
+});
