@@ -89,7 +89,8 @@ export function createModelGateway(models: WardenConfig['models']): ModelGateway
     },
     async embed(texts) {
       if (!embeddingModel) return texts.map((t) => trigramEmbedding(t));
-      const r = await remote!.embeddings.create({ model: embeddingModel, input: texts });
+      // float, not the SDK's default base64: not every OpenAI-compatible server implements base64.
+      const r = await remote!.embeddings.create({ model: embeddingModel, input: texts, encoding_format: 'float' });
       return [...r.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
     },
     async judge(production, request, response) {
