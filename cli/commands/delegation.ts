@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import type { TriggerCard } from '../../activities/delegation/trigger-cards';
+import type { ApplyOutcome } from '../../activities/delegation/apply-output';
 import type { ReviewRow } from '../../activities/delegation/review-store';
 import {
   buildAbpFromSpec, checkAbpAction, ingestEvidence, showAbp, triggerCards, verifyAbp, type EvaluationReport, type Verification,
@@ -67,6 +68,16 @@ function renderEvaluation(r: EvaluationReport): string[] {
     ...(e.opened.length ? [`review opened: ${e.opened.join(', ')}`] : []),
     ...(e.queued.length ? [`review queued for a person: ${e.queued.join(', ')}`] : []),
   ];
+}
+
+function renderOutcome(outcome: ApplyOutcome | { state: string } | null): string[] {
+  if (!outcome || !('outputKind' in outcome)) return [];
+  const lines = [`  outcome: ${outcome.state} (${outcome.outputKind}, approved by ${outcome.approvers.join(', ')})`];
+  if (outcome.next) lines.push(`  ${outcome.previous.abpId} ${outcome.previous.abpHash} -> ${outcome.next.abpId} ${outcome.next.abpHash} (${outcome.next.status})`);
+  const gates = outcome.exports.flatMap((e) => e.gates);
+  lines.push(`  exports: ${outcome.exports.length}, gates passed ${gates.filter((g) => g.passed).length}/${gates.length}`);
+  for (const f of outcome.failure) lines.push(`  FAILED ${f}`);
+  return lines;
 }
 
 function renderCards(cards: TriggerCard[]): string {
@@ -189,7 +200,7 @@ export function registerDelegationCommands(program: Command): void {
           renderReviews([r]),
           ...r.votes.map((v) => `  ${v.decision} by ${v.principal}${v.outputKind ? ` (${v.outputKind} ${v.outputHash})` : ''}: ${v.reason}`),
           ...(r.live ? [`  ${r.live.approvals.length}/${r.live.threshold} approvals by ${r.live.approverRole}; deadline ${r.live.deadline ?? 'none'}`] : []),
-          ...(r.outcome ? [`  outcome: ${JSON.stringify(r.outcome)}`] : []),
+          ...renderOutcome(r.outcome as ApplyOutcome | { state: string } | null),
         ].join('\n'));
     });
   review

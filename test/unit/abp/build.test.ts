@@ -20,6 +20,10 @@ describe('building an ABP', () => {
     expect(checkAbpIdentity(abp)).toMatchObject({ idMatches: true, hashMatches: true });
   });
 
+  it('gives the demo ABP the id the documentation uses', () => {
+    expect(demoAbp().abp_id).toBe('ABP-fa736dd6');
+  });
+
   it('is deterministic and independent of key order and time-zone spelling', () => {
     const spec = demoAbpSpec();
     const reordered = Object.fromEntries(Object.entries(spec).reverse());
