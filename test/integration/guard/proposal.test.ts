@@ -12,6 +12,7 @@ import {
   showProposal,
   toSafetyEvent,
 } from '../../../client/guard';
+import { GuardLoop } from '../../../client/guard-loop';
 import { grantPrincipal } from '../../../client/principals';
 import { listProvenance } from '../../../db/provenance-log';
 import { WardenKind, WardenState, PolicyId } from '../../../domain/search-attributes';
@@ -93,6 +94,25 @@ describe('guard-loop proposals on a real worker', () => {
 
     const kinds = (await listProvenance(ctx.pool, { subject: `proposal:${proposal.proposal_id}` })).map((e) => e.kind).reverse();
     expect(kinds).toEqual(['guard.proposal.created', 'guard.proposal.decided', 'guard.proposal.approved', 'guard.proposal.released']);
+  });
+
+  it('offers the seed\'s SelfImprovingGuardLoop API as GuardLoop', async () => {
+    const loop = new GuardLoop(ctx, { policyId: SEED_POLICY.policy_id, proposer: people.proposer });
+    const manifest = await loop.buildManifest({ sourceRef: source });
+    expect(manifest.event_count).toBe(40);
+    const proposal = await loop.proposeCalibrationUpdate({
+      sourceRef: source,
+      currentThreshold: 0.55,
+      candidateThreshold: 0.58,
+      confidenceLow: 0.51,
+      confidenceHigh: 0.61,
+      rollbackId: 'threshold-profile-guard-loop-api',
+    });
+    expect(proposal.manifest.manifest_id).toBe(manifest.manifest_id);
+    const approved = await loop.approve(proposal, { approvalId: `api-${suffix}`, approver: people.approver });
+    expect(approved.state).toBe('approved');
+    expect((await loop.release(approved)).candidate_threshold).toBe(0.58);
+    expect(await loop.toSafetyEvent(approved)).toMatchObject({ policy_decision: 'allow', evidence_refs: manifest.event_refs });
   });
 
   it('gives the same proposal id for the same evidence and request', async () => {
