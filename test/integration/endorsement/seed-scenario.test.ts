@@ -42,6 +42,19 @@ describe('seed scenario: staged approval with cooldown', () => {
     expect(kinds).toEqual(expect.arrayContaining(['endorsement.conflict', 'endorsement.staged', 'endorsement.shadow_scored', 'endorsement.promoted']));
     expect(kinds.filter((k) => k === 'endorsement.shadow_scored')).toHaveLength(3);
     expect((await verifyProvenanceChain(ctx.pool, ctx.provenanceKey)).ok).toBe(true);
+
+    // Findable in the Temporal UI by kind, agent and state, with a readable summary.
+    const listed = await eventually(
+      async () => {
+        const found = [];
+        for await (const w of ctx.temporal.workflow.list({ query: `WardenKind = 'endorsement' AND AgentId = '${agent}' AND WardenState = 'promoted'` })) found.push(w);
+        return found;
+      },
+      (found) => found.length === 1,
+    );
+    expect(listed[0]!.workflowId).toBe(endorsed.endorsementId);
+    const described = await ctx.temporal.workflow.getHandle(endorsed.endorsementId).describe();
+    expect(await described.staticSummary()).toContain(agent);
   });
 
   it('rejects the staged change at once on a critical shadow sample and keeps the live answer', async () => {
