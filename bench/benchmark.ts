@@ -1,0 +1,29 @@
+import type { Figure } from './result';
+
+export interface BenchContext {
+  /** Scaled-down sizes for a smoke run (`--quick` or BENCH_QUICK=1). */
+  quick: boolean;
+  /** The full size, or the quick one on a smoke run. */
+  size(full: number, quick: number): number;
+  log(line: string): void;
+}
+
+export interface Outcome {
+  parameters: Record<string, unknown>;
+  figures: Figure[];
+  samples: Record<string, number[]>;
+  notes: string[];
+}
+
+/** One benchmark of issue 7: a module under bench/benchmarks/, run in a child process of its own. */
+export interface Benchmark {
+  name: string;
+  title: string;
+  /** How it is measured (markdown, one paragraph). */
+  method: string;
+  /** What limits the figures, written from profiling; shown next to the figures. */
+  limits?: string;
+  run(ctx: BenchContext): Promise<Outcome>;
+}
+
+export const benchCommand = (name: string) => `npm run bench -- ${name}`;

@@ -1,0 +1,8 @@
+import type { Benchmark } from '../benchmark';
+import { criticalReaction } from './critical-reaction';
+import { livePath } from './live-path';
+import { shadowThroughput } from './shadow-throughput';
+import { triggerEvaluation } from './trigger-evaluation';
+
+/** Every benchmark of issue 7, in the issue's order (BENCHMARKS.md keeps it). */
+export const benchmarks: Benchmark[] = [livePath, criticalReaction, shadowThroughput, triggerEvaluation];

@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { spawnManaged, stopChild, waitForPort } from '../../start/child-process';
+import { startDebianPostgres } from './debian-postgres';
+import { freePort } from './free-port';
+
+const runner = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
+
+export interface BenchDatabase {
+  url: string;
+  /** What the report names: `embedded (PGlite)` or `PostgreSQL 15.x`. */
+  label: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * PGlite behind the wire protocol in a child process of its own (as `npm start` runs it), so the
+ * database's CPU never shares the event loop whose latency is measured. `dataDir` undefined keeps
+ * it in memory.
+ */
+export async function startEmbeddedDatabase(dataDir?: string): Promise<BenchDatabase> {
+  const port = await freePort();
+  const child = spawnManaged('pglite', process.execPath, [runner, 'db/embedded-postgres-main.ts', '--port', String(port), ...(dataDir ? ['--data', dataDir] : [])]);
+  await waitForPort(port, 60_000, child);
+  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, label: 'embedded (PGlite)', stop: () => stopChild(child, 10_000) };
+}
+
+async function serverVersion(url: string): Promise<string> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ server_version: string }>('SHOW server_version');
+    return `PostgreSQL ${rows[0]?.server_version.split(' ')[0] ?? '?'}`;
+  } finally {
+    await c.end();
+  }
+}
+
+/** A database of its own on the server `url` names, dropped at the end: the user's data is never touched. */
+async function scratchOn(url: string): Promise<BenchDatabase> {
+  const name = `warden_bench_${randomBytes(5).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  return { url: target.toString(), label: await serverVersion(url), stop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+/**
+ * A real PostgreSQL server: a scratch database on DATABASE_URL when it is set, otherwise a
+ * throwaway Debian cluster; null when neither is available.
+ */
+export async function startRealDatabase(): Promise<BenchDatabase | null> {
+  if (process.env.DATABASE_URL) return scratchOn(process.env.DATABASE_URL);
+  const cluster = await startDebianPostgres();
+  if (!cluster) return null;
+  return { url: cluster.url, label: `${await serverVersion(cluster.url)} (throwaway cluster)`, stop: async () => cluster.stop() };
+}
+
+/** The database the tests would use: DATABASE_URL's server when set, else embedded. */
+export async function startDefaultDatabase(): Promise<BenchDatabase> {
+  return process.env.DATABASE_URL ? scratchOn(process.env.DATABASE_URL) : startEmbeddedDatabase();
+}
