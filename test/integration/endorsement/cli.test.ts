@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { showEndorsement } from '../../../client/endorsement';
 import { cliEnv, runCli } from '../../support/cli';
@@ -56,6 +58,31 @@ describe('warden CLI for the endorsement loop', () => {
     expect(r.json.critical.endorsementId).toBe(endorsed.json.endorsementId);
     const shown = await runCli(['endorsement', 'show', endorsed.json.endorsementId, '--json'], env);
     expect(shown.json.state).toBe('rejected');
+  });
+
+  it('asks for the decision on a terminal and stages on "s"', async () => {
+    const env = cliEnv(ctx);
+    const alice = await operator(ctx);
+    const agent = `cli-${randomBytes(3).toString('hex')}`;
+    expect((await runCli(['agent', 'create', agent, '--cooldown-base', '600', '--json'], env)).code).toBe(0);
+    // `script` gives the CLI a pseudo-terminal, as a person at a shell would have.
+    const bin = fileURLToPath(new URL('../../../bin/warden.js', import.meta.url));
+    const quoted = [process.execPath, bin, 'endorse', agent, SEED_RULE, '--as', alice].map((a) => `'${a}'`).join(' ');
+    const out = await new Promise<{ code: number | null; text: string }>((resolve, reject) => {
+      const child = spawn('script', ['-qec', quoted, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+      let text = '';
+      child.stdout.on('data', (c: Buffer) => {
+        text += c.toString();
+        if (text.includes('[n] reject')) child.stdin.end('s\n');
+      });
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, text }));
+    });
+    expect(out.text).toContain('Conflicts with: harm_avoidance_level');
+    expect(out.text).toMatch(/state\s+staged/);
+    expect(out.code).toBe(0);
+    const kernel = await runCli(['kernel', 'show', agent, '--json'], env);
+    expect(kernel.json.openEndorsements).toEqual([expect.objectContaining({ target: 'harm_avoidance_level', state: 'staged' })]);
   });
 
   it('fails clearly on bad input', async () => {
