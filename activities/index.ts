@@ -3,6 +3,7 @@ import { createProvenanceActivities } from './provenance';
 import { createDelegationActivities } from './delegation';
 import { createEndorsementActivities } from './endorsement';
 import { createGuardActivities } from './guard';
+import { createNotificationActivities } from './notifications';
 
 export type { ActivityDeps } from './deps';
 
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDelegationActivities(deps),
     ...createEndorsementActivities(deps),
     ...createGuardActivities(deps),
+    ...createNotificationActivities(deps),
   };
 }
 

@@ -12,6 +12,8 @@ export interface ApiRequest {
 export interface ApiResponse {
   status?: number;
   body: unknown;
+  /** Set for a non-JSON answer (e.g. Prometheus text): `body` is then sent as-is. */
+  contentType?: string;
 }
 
 export interface Route {

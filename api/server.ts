@@ -48,7 +48,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function isApiResponse(value: unknown): value is ApiResponse {
-  return value !== null && typeof value === 'object' && 'body' in value && Object.keys(value).every((k) => k === 'body' || k === 'status');
+  return value !== null && typeof value === 'object' && 'body' in value && Object.keys(value).every((k) => k === 'body' || k === 'status' || k === 'contentType');
 }
 
 /** Warden's HTTP API: JSON in and out, zod-validated bodies, errors with the field they concern. */
@@ -65,7 +65,8 @@ export function createApiServer(ctx: WardenContext, routes: Route[] = defaultRou
       const params = Object.fromEntries(match.names.map((n, i) => [n, decodeURIComponent(values[i] ?? '')]));
       const body = req.method === 'GET' ? undefined : await readBody(req);
       const result = await match.route.handler(ctx, { params, query: url.searchParams, body, raw: req });
-      if (isApiResponse(result)) send(res, result.status ?? 200, result.body);
+      if (isApiResponse(result) && result.contentType) res.writeHead(result.status ?? 200, { 'content-type': result.contentType }).end(String(result.body));
+      else if (isApiResponse(result)) send(res, result.status ?? 200, result.body);
       else send(res, 200, result);
     } catch (error) {
       if (error instanceof HttpError) return send(res, error.status, { error: error.message, details: error.details });

@@ -3,6 +3,7 @@ import { registerFoundationCommands } from './commands/foundation';
 import { registerEndorsementCommands } from './commands/endorsement';
 import { registerDelegationCommands } from './commands/delegation';
 import { registerGuardCommands } from './commands/guard';
+import { registerNotificationCommands } from './commands/notifications';
 import { EXIT_USAGE } from './output';
 
 export function buildProgram(): Command {
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerEndorsementCommands(program);
   registerDelegationCommands(program);
   registerGuardCommands(program);
+  registerNotificationCommands(program);
   return program;
 }
 

@@ -118,6 +118,11 @@ export const variables = {
     default: '127.0.0.1',
     description: 'Address the Warden HTTP API binds to.',
   },
+  WARDEN_SDK_METRICS_PORT: {
+    schema: optionalText.pipe(z.coerce.number<string | undefined>().int().min(1).max(65535).optional()),
+    form: 'a TCP port',
+    description: 'Serve the Temporal SDK worker metrics in Prometheus format on WARDEN_HTTP_HOST:this port (`/metrics`). Unset: not exported. Warden\'s own metrics are always at the HTTP API\'s `/metrics`.',
+  },
   WARDEN_API_URL: {
     schema: optionalText.pipe(z.url().optional()),
     form: 'a URL',
@@ -234,6 +239,8 @@ export interface WardenConfig {
   databaseUrl: string;
   embeddedPgPort: number;
   http: { host: string; port: number; url: string };
+  /** Where the Temporal SDK's Prometheus exporter listens (undefined: not exported). */
+  sdkMetricsPort: number | undefined;
   provenanceKey: string | undefined;
   principal: string | undefined;
   models: {
@@ -288,6 +295,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
     databaseUrl: externalDatabaseUrl ?? `postgres://postgres@127.0.0.1:${pgPort}/postgres`,
     embeddedPgPort: pgPort,
     http: { host: httpHost, port: httpPort, url: opt('WARDEN_API_URL') ?? `http://${httpHost}:${httpPort}` },
+    sdkMetricsPort: v.WARDEN_SDK_METRICS_PORT as number | undefined,
     provenanceKey: opt('WARDEN_PROVENANCE_KEY'),
     principal: opt('WARDEN_PRINCIPAL'),
     models: {

@@ -21,7 +21,13 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel, 'warden');
   // The SDK logs every bundling step and worker state change at INFO; Warden's own log says what matters.
-  Runtime.install({ logger: new DefaultLogger(config.logLevel === 'debug' ? 'DEBUG' : 'WARN') });
+  Runtime.install({
+    logger: new DefaultLogger(config.logLevel === 'debug' ? 'DEBUG' : 'WARN'),
+    // The SDK's worker metrics (task latencies, slots, poll results) on their own Prometheus endpoint.
+    ...(config.sdkMetricsPort !== undefined && {
+      telemetryOptions: { metrics: { prometheus: { bindAddress: `${config.http.host}:${config.sdkMetricsPort}` } } },
+    }),
+  });
   const pool = createPool(config.databaseUrl, 20);
   const applied = await migrate(pool);
   if (applied.length > 0) log.info(`database migrations applied: ${applied.join(', ')}`);
@@ -43,6 +49,7 @@ async function main(): Promise<void> {
     api.listen(config.http.port, config.http.host, resolve);
   });
   log.info(`HTTP API listening on ${config.http.url}`);
+  if (config.sdkMetricsPort !== undefined) log.info(`Temporal SDK metrics on http://${config.http.host}:${config.sdkMetricsPort}/metrics`);
   log.info(`worker polling task queue "${config.temporal.taskQueue}" in namespace "${config.temporal.namespace}"`);
 
   const stop = () => {

@@ -2,3 +2,4 @@
 export * from './delegation';
 export * from './guard/proposal';
 export * from './endorsement/endorsement';
+export * from './notifications/delivery';

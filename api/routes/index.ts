@@ -3,6 +3,8 @@ import { foundationRoutes } from './foundation';
 import { guardRoutes } from './guard';
 import { endorsementRoutes } from './endorsement';
 import { delegationRoutes } from './delegation';
+import { notificationRoutes } from './notifications';
+import { metricsRoutes } from './metrics';
 
 /** Every HTTP route; each loop adds its list here. */
 export const routes: Route[] = [
@@ -10,4 +12,6 @@ export const routes: Route[] = [
   ...guardRoutes,
   ...endorsementRoutes,
   ...delegationRoutes,
+  ...notificationRoutes,
+  ...metricsRoutes,
 ];

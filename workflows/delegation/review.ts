@@ -9,6 +9,7 @@ import { AbpId, Severity, TriggerId, WardenKind, WardenState } from '../../domai
 import {
   approveReviewUpdate, dismissReviewUpdate, reviewStatusQuery, type ReviewStatus, type ReviewVoteResult, type ReviewWorkflowState,
 } from './review-messages';
+import { notify } from '../notify';
 
 const acts = proxyActivities<DelegationActivities>({
   startToCloseTimeout: '1 minute',
@@ -136,6 +137,7 @@ export async function delegationReviewWorkflow(start: ReviewStart): Promise<Revi
   );
 
   publish();
+  await notify('review.opened', start.reviewId, { abpId: start.abpId, triggerId: start.triggerId, severity: start.severity, threshold: policy.threshold });
   const done = () => decided !== undefined || dismissedBy !== null;
   const concludedInTime = policy.timeout_ms === null ? (await condition(done), true) : await condition(done, policy.timeout_ms);
 
@@ -152,6 +154,8 @@ export async function delegationReviewWorkflow(start: ReviewStart): Promise<Revi
     state = outcome.state;
   }
   publish();
+  const facts = { abpId: start.abpId, triggerId: start.triggerId, severity: start.severity, state };
+  await notify(state === 'timed_out' ? 'review.timed_out' : 'review.concluded', start.reviewId, facts);
   await condition(allHandlersFinished);
   return status();
 }

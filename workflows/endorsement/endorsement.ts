@@ -14,6 +14,7 @@ import { EMPTY_EVIDENCE, evaluateCooldown, initialCooldownSeconds, meanDivergenc
 import type { EndorsementSettings } from '../../domain/endorsement/settings';
 import type { EndorsementState } from '../../domain/endorsement/states';
 import { WardenState } from '../../domain/search-attributes';
+import { notify } from '../notify';
 import {
   abortUpdate,
   decideUpdate,
@@ -142,6 +143,7 @@ export async function endorsementWorkflow(input: EndorsementWorkflowInput): Prom
           view.decision = { decision, principal };
           wake = true;
           setState('staged');
+          await notify('endorsement.staged', view.endorsementId, { agentId: view.agentId, by: principal, deadline: new Date(stage.deadlineMs).toISOString() });
         } else {
           const to = decision === 'approve' ? 'applied' : 'rejected';
           const reason = decision === 'approve' ? `approved by ${principal}` : `rejected by ${principal}`;
@@ -159,6 +161,7 @@ export async function endorsementWorkflow(input: EndorsementWorkflowInput): Prom
           view.decision = { decision, principal };
           view.outcome = { reason, score: null, appliedVersion: r.appliedVersion };
           setState(to);
+          if (to === 'rejected') await notify('endorsement.rejected', view.endorsementId, { agentId: view.agentId, by: principal });
         }
         return view;
       } finally {
@@ -224,6 +227,7 @@ export async function endorsementWorkflow(input: EndorsementWorkflowInput): Prom
     if (reg.outcome !== 'pending') {
       view.outcome = { reason: reg.reason, score: null, appliedVersion: reg.appliedVersion };
       setState(reg.outcome === 'duplicate' ? 'refused' : reg.outcome);
+      if (reg.outcome === 'rejected') await notify('endorsement.rejected', view.endorsementId, { agentId: view.agentId, conflictKind: reg.conflictKind });
     } else {
       setState('pending');
       const decided = await condition(() => view.state !== 'pending', settings.decisionTimeoutSeconds * 1000);
@@ -268,6 +272,7 @@ export async function endorsementWorkflow(input: EndorsementWorkflowInput): Prom
     });
     view.outcome = { reason, score, appliedVersion: r.appliedVersion };
     setState(to);
+    if (to !== 'aborted') await notify(`endorsement.${to}`, view.endorsementId, { agentId: view.agentId, by: actor, samples: view.evidence.count, score });
   }
 
   /** Pulls and scores queued samples; returns true when a critical sample rejected the change. */
@@ -378,6 +383,7 @@ export async function endorsementWorkflow(input: EndorsementWorkflowInput): Prom
           });
           view.outcome = { reason: verdict.reason, score: meanDivergence(view.evidence), appliedVersion: null };
           setState('inconclusive');
+          await notify('endorsement.inconclusive', view.endorsementId, { agentId: view.agentId, samples: view.evidence.count, minSamples: s.minSamples });
         }
         continue;
       }

@@ -14,6 +14,7 @@ import type { GateOutcome } from '../../domain/guard/gate-outcome';
 import { evaluateLoraGates, loraPayload, loraRequestSchema } from '../../domain/guard/lora-gates';
 import { approvalRefusal, releaseRefusal, type ApprovalRequest, type ProposalState } from '../../domain/guard/proposal-state';
 import { WardenState } from '../../domain/search-attributes';
+import { notify } from '../notify';
 import type { ApprovalRecord } from '../../activities/guard/proposal-record';
 import {
   approveProposalUpdate,
@@ -158,17 +159,21 @@ export async function guardProposalWorkflow(input: ProposalWorkflowInput): Promi
   }
 
   enter('awaiting_approval', `${gated.outcome.reason}; needs a ${policy.approver_role} other than ${input.proposer}`);
+  await notify('proposal.ready', input.proposal_id, { policyId: policy.policy_id, proposalType: input.proposal_type, riskScore: gated.outcome.risk_score });
   const approvedInTime = await condition(() => approval !== null, input.approval_timeout_ms);
   // An approval already being recorded when the window closes is allowed to finish.
   if (!approvedInTime && approvalInFlight) await condition(() => !approvalInFlight);
   if (approval === null) {
     await activities.guardRecordExpiry(input.proposal_id);
     enter('expired', 'approval window closed without an approval');
+    await notify('proposal.expired', input.proposal_id, { policyId: policy.policy_id });
     await condition(allHandlersFinished);
     return { state: 'expired', outcome: gated.outcome };
   }
 
+  await notify('proposal.approved', input.proposal_id, { policyId: policy.policy_id, approver: (approval as ApprovalRecord).approver });
   await condition(() => state === 'released');
+  await notify('proposal.released', input.proposal_id, { policyId: policy.policy_id });
   await condition(allHandlersFinished);
   return { state: 'released', outcome: gated.outcome, payload: payload! };
 }

@@ -1,0 +1,74 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+import type { Queryable } from '../../db/pool';
+import { signatureHeader } from '../../domain/notifications/signature';
+import { isPermanentRefusal } from '../../domain/notifications/subscription';
+import { findDelivery, recordAttempt } from './delivery-store';
+import { subscriptionSecret } from './subscription-store';
+
+/** Failure type of a refused or unreachable receiver; the delivery workflow's retry policy retries it. */
+export const WEBHOOK_DELIVERY_FAILED = 'WebhookDeliveryFailed';
+
+const REQUEST_TIMEOUT_MS = 10_000;
+const MAX_ERROR_LENGTH = 500;
+
+export interface DeliveryAttempt {
+  deliveryId: string;
+  status: 'delivered' | 'already-finished';
+  responseCode: number | null;
+}
+
+/**
+ * One POST of a stored delivery, signed with its subscription's secret. Every attempt is recorded;
+ * a failure throws so Temporal retries with backoff. The delivery id header stays the same across
+ * retries: a receiver that saw it already can answer 2xx and do nothing.
+ */
+export async function deliverOnce(q: Queryable, deliveryId: string): Promise<DeliveryAttempt> {
+  const delivery = await findDelivery(q, deliveryId);
+  if (!delivery) throw ApplicationFailure.nonRetryable(`delivery ${deliveryId} not found`, WEBHOOK_DELIVERY_FAILED);
+  if (delivery.status === 'delivered' || delivery.status === 'failed') {
+    return { deliveryId, status: 'already-finished', responseCode: delivery.responseCode };
+  }
+  const secret = await subscriptionSecret(q, delivery.subscriptionId);
+  if (secret === undefined) {
+    await recordAttempt(q, deliveryId, { status: 'failed', responseCode: null, error: 'subscription removed before delivery' });
+    throw ApplicationFailure.nonRetryable(`subscription ${delivery.subscriptionId} was removed`, WEBHOOK_DELIVERY_FAILED);
+  }
+
+  let responseCode: number | null = null;
+  let error: string;
+  try {
+    const res = await fetch(delivery.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'Warden-Webhooks/1',
+        'x-warden-event': delivery.eventType,
+        'x-warden-delivery': delivery.deliveryId,
+        'x-warden-signature': signatureHeader(secret, delivery.body),
+      },
+      body: delivery.body,
+      signal: AbortSignal.any([AbortSignal.timeout(REQUEST_TIMEOUT_MS), Context.current().cancellationSignal]),
+      redirect: 'manual',
+    });
+    responseCode = res.status;
+    await res.body?.cancel().catch(() => undefined);
+    if (res.ok) {
+      await recordAttempt(q, deliveryId, { status: 'delivered', responseCode, error: null });
+      return { deliveryId, status: 'delivered', responseCode };
+    }
+    error = `receiver answered ${res.status}`;
+  } catch (cause) {
+    error = `request failed: ${cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : String(cause)}`;
+  }
+  error = error.slice(0, MAX_ERROR_LENGTH);
+  const permanent = responseCode !== null && isPermanentRefusal(responseCode);
+  await recordAttempt(q, deliveryId, { status: permanent ? 'failed' : 'retrying', responseCode, error });
+  // Benign: a receiver being down is expected and recorded above, not a Warden error to log as one.
+  throw ApplicationFailure.create({
+    message: `${delivery.url}: ${error}`,
+    type: WEBHOOK_DELIVERY_FAILED,
+    nonRetryable: permanent,
+    category: ApplicationFailureCategory.BENIGN,
+  });
+}

@@ -1,0 +1,29 @@
+import type { Registry } from 'prom-client';
+import type { WardenContext } from '../../client/context';
+import { createWardenMetrics } from '../../client/metrics';
+import { cachedSnapshot, readMetricsSnapshot } from '../../client/metrics-snapshot';
+import type { Route } from '../route';
+
+/** How long one snapshot of visibility counts and tables serves scrapes. */
+export const METRICS_CACHE_MS = 15_000;
+
+/** `GET /metrics` in Prometheus text format; one registry (and snapshot cache) per context. */
+export function createMetricsRoutes(opts: { cacheMs: number }): Route[] {
+  const registries = new WeakMap<WardenContext, Registry>();
+  return [
+    {
+      method: 'GET',
+      path: '/metrics',
+      async handler(ctx) {
+        let registry = registries.get(ctx);
+        if (!registry) {
+          registry = createWardenMetrics(cachedSnapshot(() => readMetricsSnapshot(ctx), opts.cacheMs));
+          registries.set(ctx, registry);
+        }
+        return { status: 200, contentType: registry.contentType, body: await registry.metrics() };
+      },
+    },
+  ];
+}
+
+export const metricsRoutes = createMetricsRoutes({ cacheMs: METRICS_CACHE_MS });

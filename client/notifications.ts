@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { countDeliveries, listDeliveries, type DeliveryRecord } from '../activities/notifications/delivery-store';
+import {
+  deleteSubscription, generateSecret, insertSubscription, listSubscriptions, type WebhookSubscription,
+} from '../activities/notifications/subscription-store';
+import { requirePrincipal } from '../db/principals';
+import { withTransaction } from '../db/pool';
+import { appendProvenance } from '../db/provenance-log';
+import { NOTIFICATION_EVENT_TYPES } from '../domain/notifications/events';
+import { webhookInput } from '../domain/notifications/subscription';
+import { notFound } from '../domain/errors';
+import type { WardenContext } from './context';
+
+export interface AddedWebhook {
+  webhook: WebhookSubscription;
+  /** Shown once, at creation: receivers verify X-Warden-Signature with it. */
+  secret: string;
+  secretGenerated: boolean;
+}
+
+// Provenance names where deliveries go (origin only: a path or query may carry a receiver's token).
+const origin = (url: string) => new URL(url).origin;
+
+/**
+ * `warden webhook add`: stores the subscription and records it (without its secret) in provenance.
+ * `input` is whatever the caller was given (CLI flags, HTTP body): parsed here, errors name the field.
+ */
+export async function addWebhook(ctx: WardenContext, input: unknown, actor: string | null = null): Promise<AddedWebhook> {
+  const parsed = webhookInput.parse(input);
+  if (actor) await requirePrincipal(ctx.pool, actor);
+  const secret = parsed.secret ?? generateSecret();
+  return withTransaction(ctx.pool, async (tx) => {
+    const webhook = await insertSubscription(tx, { url: parsed.url, events: parsed.events, secret, maxAttempts: parsed.maxAttempts, createdBy: actor });
+    await appendProvenance(tx, ctx.provenanceKey, {
+      kind: 'webhook.added',
+      subject: `webhook:${webhook.id}`,
+      actor,
+      payload: { events: webhook.events, origin: origin(webhook.url), maxAttempts: webhook.maxAttempts },
+    });
+    return { webhook, secret, secretGenerated: parsed.secret === undefined };
+  });
+}
+
+export function webhooks(ctx: WardenContext): Promise<WebhookSubscription[]> {
+  return listSubscriptions(ctx.pool);
+}
+
+export async function removeWebhook(ctx: WardenContext, id: string, actor: string | null = null): Promise<WebhookSubscription> {
+  if (actor) await requirePrincipal(ctx.pool, actor);
+  return withTransaction(ctx.pool, async (tx) => {
+    const removed = await deleteSubscription(tx, id);
+    if (!removed) throw notFound(`webhook ${id}`);
+    await appendProvenance(tx, ctx.provenanceKey, {
+      kind: 'webhook.removed',
+      subject: `webhook:${id}`,
+      actor,
+      payload: { events: removed.events, origin: origin(removed.url) },
+    });
+    return removed;
+  });
+}
+
+export const deliveriesFilter = z.object({
+  event: z.enum(NOTIFICATION_EVENT_TYPES, { error: `event: one of ${NOTIFICATION_EVENT_TYPES.join(', ')}` }).optional(),
+  webhook: z.string().regex(/^wh_[a-f0-9]{16}$/, 'webhook: a webhook id (wh_…)').optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+/** `warden webhook deliveries`: newest first, each with its attempts, status and last error. */
+export function webhookDeliveries(ctx: WardenContext, filter: Record<string, unknown> = {}): Promise<DeliveryRecord[]> {
+  const f = deliveriesFilter.parse(filter);
+  return listDeliveries(ctx.pool, { eventType: f.event, subscriptionId: f.webhook, limit: f.limit });
+}
+
+export function webhookDeliveryCounts(ctx: WardenContext) {
+  return countDeliveries(ctx.pool);
+}
