@@ -62,6 +62,8 @@ export async function evaluateDelegationTriggers(deps: { pool: pg.Pool; provenan
   for (const row of await listReviews(deps.pool, { unstarted: true })) {
     if (abpIds === undefined || touched.has(row.abpId)) {
       result.toStart.push(reviewStartOf(row, names.get(`${row.abpId}/${row.triggerId}`) ?? row.triggerId));
+      // A retried attempt finds the review its first attempt inserted: it still reports it as opened.
+      if (row.openedBy === 'monitor' && !result.opened.includes(row.reviewId)) result.opened.push(row.reviewId);
     }
   }
   return result;
