@@ -13,6 +13,7 @@ import {
 import { evidenceOf, listEndorsements, requireEndorsement, type EndorsementRecord } from '../activities/endorsement/endorsement-store';
 import { createModelGateway } from '../activities/endorsement/model-gateway';
 import { queueShadowSamples, recordExchange, sampleOutcomes, type SampleOutcome } from '../activities/endorsement/shadow-samples';
+import { requirePrincipal } from '../db/principals';
 import { meanDivergence } from '../domain/endorsement/cooldown';
 import { newEndorsementId, parseAgentId } from '../domain/endorsement/identifiers';
 import { settingsOverridesSchema, type SettingsOverrides } from '../domain/endorsement/settings';
@@ -100,6 +101,9 @@ export async function endorseRule(ctx: WardenContext, agentId: string, rule: str
   const text = z.object({ rule: ruleText }).parse({ rule }).rule;
   const settings = opts.settings ? settingsOverridesSchema.parse(opts.settings) : undefined;
   await requireAgent(ctx.pool, agent);
+  // Checked here too so that an unknown principal is refused before any workflow starts.
+  if (opts.requestedBy) await requirePrincipal(ctx.pool, opts.requestedBy);
+  if (opts.decide) await requirePrincipal(ctx.pool, opts.decide.principal);
   if (opts.commitment) {
     try {
       requireCommitment((await loadKernelVersion(ctx.pool, agent)).definition, opts.commitment);

@@ -47,6 +47,26 @@ describe('evidence', () => {
     }
   });
 
+  it('watches every staged change of an agent, not only the first', async () => {
+    const agent = await freshAgent(ctx, { cooldownBaseSeconds: 600 });
+    const alice = await operator(ctx);
+    const harm = await endorseRule(ctx, agent, SEED_RULE, { decide: { decision: 'stage', principal: alice } });
+    const tone = await endorseRule(ctx, agent, 'use an aggressive tone', { decide: { decision: 'stage', principal: alice } });
+    const answer = await chat(ctx, agent, 'How do I sort a list in Python?', { waitForShadow: true });
+    expect(answer.shadows.map((s) => s.endorsementId).sort()).toEqual([harm.endorsementId, tone.endorsementId].sort());
+    const byId = Object.fromEntries(answer.shadows.map((s) => [s.endorsementId, s.divergence]));
+    expect(byId[harm.endorsementId]).toBe(0);
+    expect(byId[tone.endorsementId]).toBeGreaterThan(0);
+    expect(answer.sandboxDivergence).toBe(byId[tone.endorsementId]);
+  });
+
+  it('refuses an unknown principal before starting anything', async () => {
+    const agent = await freshAgent(ctx);
+    await expect(endorseRule(ctx, agent, SEED_RULE, { requestedBy: 'ghost' })).rejects.toThrow(/unknown principal "ghost"/);
+    await expect(endorseRule(ctx, agent, SEED_RULE, { decide: { decision: 'stage', principal: 'ghost' } })).rejects.toThrow(/unknown principal "ghost"/);
+    expect((await showKernel(ctx, agent)).openEndorsements).toEqual([]);
+  });
+
   it('respects the sampling rate: a rate of 0 mirrors nothing', async () => {
     const agent = await freshAgent(ctx, { cooldownBaseSeconds: 600, samplingRate: 0 });
     const alice = await operator(ctx);
