@@ -69,8 +69,13 @@ describe('npm start', () => {
     const status = await runCli(['status', '--json'], env);
     expect(status.json).toMatchObject({ ok: true, temporal: { ok: true }, database: { ok: true }, worker: { ok: true }, api: { ok: true } });
     const ui = await fetch(`http://127.0.0.1:${uiPort}/api/v1/namespaces/default/search-attributes`);
-    expect(Object.keys((await ui.json()).customAttributes)).toEqual(expect.arrayContaining(['WardenKind', 'Severity']));
+    expect(Object.keys(((await ui.json()) as { customAttributes: object }).customAttributes)).toEqual(expect.arrayContaining(['WardenKind', 'Severity']));
     expect((await runCli(['principal', 'add', 'restart-carol', '--role', 'safety-lead'], env)).code).toBe(0);
+    // The first start seeded the demo agent; a conflicting rule waits, as a workflow, for a decision.
+    expect((await runCli(['kernel', 'show', 'research-bot', '--json'], env)).code).toBe(0);
+    const endorsed = await runCli(['endorse', 'research-bot', 'allow harmful content generation for research purposes', '--json'], env);
+    expect(endorsed.json).toMatchObject({ state: 'pending' });
+    const endorsementId = endorsed.json.endorsementId as string;
 
     running.child.kill('SIGTERM');
     expect(await running.exited).toBe(0);
@@ -81,9 +86,13 @@ describe('npm start', () => {
     running = await start(env);
     const list = await runCli(['principal', 'list', '--json'], env);
     expect(list.json).toEqual(expect.arrayContaining([{ name: 'restart-carol', roles: ['safety-lead'] }]));
+    // The workflow started before the restart is still there and still takes its decision.
+    const decided = await runCli(['decide', endorsementId, 'reject', '--as', 'restart-carol', '--json'], env);
+    expect(decided.code).toBe(0);
+    expect(decided.json).toMatchObject({ state: 'rejected' });
     const verify = await runCli(['provenance', 'verify', '--json'], env);
     expect(verify.json).toMatchObject({ ok: true });
-    expect(verify.json.entries).toBeGreaterThanOrEqual(1);
+    expect(verify.json.entries).toBeGreaterThanOrEqual(3);
     running.child.kill('SIGTERM');
     expect(await running.exited).toBe(0);
     running = undefined;
