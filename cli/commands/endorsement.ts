@@ -28,6 +28,9 @@ interface SettingsFlags {
   minSamples?: string;
   samplingRate?: string;
   decisionTimeout?: string;
+  l1?: string;
+  l2?: string;
+  l3?: string;
 }
 
 function withSettingsFlags(cmd: Command): Command {
@@ -38,7 +41,10 @@ function withSettingsFlags(cmd: Command): Command {
     .option('--no-probe-penalty <seconds>', 'extra cooldown when the agent has no probe battery (default 120)')
     .option('--min-samples <n>', 'scored shadow samples needed for promotion (default 20)')
     .option('--sampling-rate <0..1>', 'share of live traffic mirrored to the sandbox (default 1.0)')
-    .option('--decision-timeout <seconds>', 'how long a pending decision waits before it expires (default 7 days)');
+    .option('--decision-timeout <seconds>', 'how long a pending decision waits before it expires (default 7 days)')
+    .option('--l1 <score>', 'divergence warning threshold (default 0.15)')
+    .option('--l2 <score>', 'divergence threshold for the judge; promotion needs a mean below it (default 0.30)')
+    .option('--l3 <score>', 'critical divergence threshold (default 0.50)');
 }
 
 function numberFlag(name: string, raw: string | undefined): number | undefined {
@@ -59,6 +65,10 @@ function settingsFromFlags(f: SettingsFlags): SettingsOverrides {
   put('minSamples', numberFlag('min-samples', f.minSamples));
   put('samplingRate', numberFlag('sampling-rate', f.samplingRate));
   put('decisionTimeoutSeconds', numberFlag('decision-timeout', f.decisionTimeout));
+  const thresholds = Object.fromEntries(
+    (['l1', 'l2', 'l3'] as const).flatMap((k) => (f[k] === undefined ? [] : [[k, numberFlag(k, f[k])]])),
+  );
+  if (Object.keys(thresholds).length > 0) s.thresholds = thresholds;
   return s;
 }
 

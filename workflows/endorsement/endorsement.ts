@@ -275,8 +275,17 @@ export async function endorsementWorkflow(input: EndorsementWorkflowInput): Prom
     if (to !== 'aborted') await notify(`endorsement.${to}`, view.endorsementId, { agentId: view.agentId, by: actor, samples: view.evidence.count, score });
   }
 
-  /** Pulls and scores queued samples; returns true when a critical sample rejected the change. */
-  async function pullSamples(): Promise<boolean> {
+  function historyIsLong(): boolean {
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength >= tuning.maxHistoryEvents;
+  }
+
+  /**
+   * Pulls and scores queued samples in batches: 'critical' when a sample rejected the change,
+   * 'drained' when nothing is left, 'paused' when samples remain but the history has grown long
+   * enough that this run should continue as new first.
+   */
+  async function pullSamples(): Promise<'critical' | 'drained' | 'paused'> {
     for (;;) {
       wake = false;
       const batch = await scoring.scoreShadowBatch({ endorsementId: view.endorsementId, limit: tuning.batchSize });
@@ -286,9 +295,13 @@ export async function endorsementWorkflow(input: EndorsementWorkflowInput): Prom
         await finish('rejected', null, `critical shadow divergence: ${batch.critical.reason}`, batch.critical.divergence, {
           exchangeId: batch.critical.exchangeId,
         });
-        return true;
+        return 'critical';
       }
-      if (!batch.more) return false;
+      if (!batch.more) return 'drained';
+      if (historyIsLong()) {
+        wake = true;
+        return 'paused';
+      }
     }
   }
 
@@ -337,7 +350,7 @@ export async function endorsementWorkflow(input: EndorsementWorkflowInput): Prom
       if (command) {
         const c = command;
         try {
-          if (!(await pullSamples())) await runCommand(c);
+          if ((await pullSamples()) !== 'critical') await runCommand(c);
           else commandError = ApplicationFailure.nonRetryable(`endorsement ${view.endorsementId} was rejected first: ${view.outcome?.reason}`);
         } catch (error) {
           commandError = error as Error;
@@ -346,11 +359,23 @@ export async function endorsementWorkflow(input: EndorsementWorkflowInput): Prom
         commandDone = true;
         continue;
       }
-      if (wake || Date.now() >= nextPollMs) {
-        if (await pullSamples()) return;
+      const deadlinePassed = view.state === 'staged' && Date.now() >= view.deadlineMs!;
+      // At the deadline every queued sample is scored first, so the verdict sees all the evidence.
+      let drained = false;
+      if (wake || deadlinePassed || Date.now() >= nextPollMs) {
+        const pulled = await pullSamples();
+        if (pulled === 'critical') return;
+        drained = pulled === 'drained';
         nextPollMs = Date.now() + tuning.pollSeconds * 1000;
       }
-      if (view.state === 'staged' && Date.now() >= view.deadlineMs!) {
+      // Checked after every pull, so a sustained stream of samples cannot grow one run's history.
+      if (historyIsLong()) {
+        await condition(() => allHandlersFinished() || command !== undefined);
+        if (command) continue;
+        view.run += 1;
+        await continueAsNew<typeof endorsementWorkflow>({ ...input, resume: { view, settings: s } });
+      }
+      if (deadlinePassed && drained) {
         const verdict = evaluateCooldown(s, {
           stagedAtMs: view.stagedAtMs!,
           capMs: view.capMs!,
@@ -387,13 +412,7 @@ export async function endorsementWorkflow(input: EndorsementWorkflowInput): Prom
         }
         continue;
       }
-      const info = workflowInfo();
-      if (info.continueAsNewSuggested || info.historyLength >= tuning.maxHistoryEvents) {
-        await condition(() => allHandlersFinished() || command !== undefined);
-        if (command) continue;
-        view.run += 1;
-        await continueAsNew<typeof endorsementWorkflow>({ ...input, resume: { view, settings: s } });
-      }
+      if (deadlinePassed || wake) continue;
       const until = view.state === 'staged' ? Math.min(nextPollMs, view.deadlineMs!) : nextPollMs;
       await condition(() => wake || command !== undefined, Math.max(1, until - Date.now()));
     }

@@ -14,9 +14,9 @@ describe('warden CLI for the endorsement loop', () => {
     const env = cliEnv(ctx);
     const alice = await operator(ctx);
     const agent = `cli-${randomBytes(3).toString('hex')}`;
-    const created = await runCli(['agent', 'create', agent, '--kernel', 'default', '--cooldown-base', '1', '--cooldown-max', '60', '--no-probe-penalty', '5', '--min-samples', '1', '--json'], env);
+    const created = await runCli(['agent', 'create', agent, '--kernel', 'default', '--cooldown-base', '1', '--cooldown-max', '60', '--no-probe-penalty', '5', '--min-samples', '1', '--l3', '0.45', '--json'], env);
     expect(created.code, created.stderr).toBe(0);
-    expect(created.json.agent.settings).toMatchObject({ cooldownBaseSeconds: 1, noProbePenaltySeconds: 5, minSamples: 1 });
+    expect(created.json.agent.settings).toMatchObject({ cooldownBaseSeconds: 1, noProbePenaltySeconds: 5, minSamples: 1, thresholds: { l1: 0.15, l2: 0.3, l3: 0.45 } });
 
     const endorsed = await runCli(['endorse', agent, SEED_RULE, '--json'], env);
     expect(endorsed.code, endorsed.stderr).toBe(0);
