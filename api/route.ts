@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http';
+import type { ZodType } from 'zod';
 import type { WardenContext } from '../client/context';
+import type { Principal } from '../db/principals';
 
 export interface ApiRequest {
   params: Record<string, string>;
@@ -7,6 +9,8 @@ export interface ApiRequest {
   /** Parsed JSON body, or the raw text for non-JSON content types (NDJSON intake). */
   body: unknown;
   raw: IncomingMessage;
+  /** Who the bearer token belongs to; absent only on public routes. */
+  principal?: Principal;
 }
 
 export interface ApiResponse {
@@ -21,6 +25,16 @@ export interface Route {
   /** Path with `:name` parameters, e.g. `/api/v1/reviews/:id/approve`. */
   path: string;
   handler(ctx: WardenContext, req: ApiRequest): Promise<ApiResponse | unknown>;
+  /** Answered without a token (health, metrics, the OpenAPI document, the dashboard's page). */
+  public?: boolean;
+  /** The route acts for a person named by `as` (body, or query for NDJSON): filled from the token. */
+  actsAs?: boolean;
+  /** The caller must hold one of these roles (checked before the handler runs). */
+  roles?: string[];
+  /** One line for the OpenAPI document. */
+  summary?: string;
+  /** The request body's schema, for the OpenAPI document (handlers still parse it themselves). */
+  bodySchema?: ZodType;
 }
 
 /** Errors that carry their HTTP status; anything else is a 500. */

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { ZodError } from 'zod';
 import type { WardenContext } from '../client/context';
 import { describeError } from '../client/errors';
+import { authenticate, bindActingPrincipal } from './auth';
 import { HttpError, type ApiResponse, type Route } from './route';
 import { routes as defaultRoutes } from './routes';
 
@@ -63,13 +64,18 @@ export function createApiServer(ctx: WardenContext, routes: Route[] = defaultRou
       if (!match) throw new HttpError(405, `${req.method} not allowed on ${url.pathname}`);
       const values = match.pattern.exec(url.pathname)!.slice(1);
       const params = Object.fromEntries(match.names.map((n, i) => [n, decodeURIComponent(values[i] ?? '')]));
-      const body = req.method === 'GET' ? undefined : await readBody(req);
-      const result = await match.route.handler(ctx, { params, query: url.searchParams, body, raw: req });
+      const principal = await authenticate(ctx, req, match.route);
+      let body = req.method === 'GET' ? undefined : await readBody(req);
+      if (principal && req.method !== 'GET') body = bindActingPrincipal(principal, body, url.searchParams, match.route.actsAs === true);
+      const result = await match.route.handler(ctx, { params, query: url.searchParams, body, raw: req, ...(principal ? { principal } : {}) });
       if (isApiResponse(result) && result.contentType) res.writeHead(result.status ?? 200, { 'content-type': result.contentType }).end(String(result.body));
       else if (isApiResponse(result)) send(res, result.status ?? 200, result.body);
       else send(res, 200, result);
     } catch (error) {
-      if (error instanceof HttpError) return send(res, error.status, { error: error.message, details: error.details });
+      if (error instanceof HttpError) {
+        if (error.status === 401) res.setHeader('www-authenticate', 'Bearer realm="warden"');
+        return send(res, error.status, { error: error.message, details: error.details });
+      }
       if (error instanceof ZodError) {
         return send(res, 400, {
           error: 'invalid request',

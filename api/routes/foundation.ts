@@ -1,15 +1,25 @@
 import { z } from 'zod';
 import { checkHealth } from '../../client/health';
 import { grantPrincipal, principals } from '../../client/principals';
+import { createApiToken, listApiTokens, revokeApiToken } from '../../db/api-tokens';
 import { listProvenance, verifyProvenanceChain } from '../../db/provenance-log';
+import { notFound } from '../../domain/errors';
+import { ADMIN_ROLE } from '../auth';
 import type { Route } from '../route';
 
-const principalBody = z.object({ name: z.string(), roles: z.array(z.string()).min(1, 'at least one role') });
+const principalBody = z.strictObject({ name: z.string(), roles: z.array(z.string()).min(1, 'at least one role') });
+const tokenBody = z.strictObject({
+  principal: z.string(),
+  label: z.string().max(200).optional(),
+  expires_in_days: z.number().int().min(1).max(3650).optional(),
+});
 
 export const foundationRoutes: Route[] = [
   {
     method: 'GET',
     path: '/healthz',
+    public: true,
+    summary: 'Health of Temporal, the database and the worker (503 when any is down)',
     async handler(ctx) {
       const health = await checkHealth(ctx, { checkApi: false });
       return { status: health.ok ? 200 : 503, body: health };
@@ -17,12 +27,22 @@ export const foundationRoutes: Route[] = [
   },
   {
     method: 'GET',
+    path: '/api/v1/me',
+    summary: 'The principal the token belongs to, with its roles',
+    handler: async (_ctx, req) => ({ principal: req.principal }),
+  },
+  {
+    method: 'GET',
     path: '/api/v1/principals',
+    summary: 'Principals and their roles',
     handler: async (ctx) => ({ principals: await principals(ctx) }),
   },
   {
     method: 'POST',
     path: '/api/v1/principals',
+    roles: [ADMIN_ROLE],
+    summary: 'Add a principal or grant it more roles',
+    bodySchema: principalBody,
     async handler(ctx, req) {
       const body = principalBody.parse(req.body);
       return { status: 201, body: await grantPrincipal(ctx, body.name, body.roles) };
@@ -30,7 +50,38 @@ export const foundationRoutes: Route[] = [
   },
   {
     method: 'GET',
+    path: '/api/v1/tokens',
+    roles: [ADMIN_ROLE],
+    summary: 'API tokens (never their secrets)',
+    handler: async (ctx, req) => ({ tokens: await listApiTokens(ctx.pool, req.query.get('principal') ?? undefined) }),
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/tokens',
+    roles: [ADMIN_ROLE],
+    summary: 'Create an API token for a principal; the token is shown only in this answer',
+    bodySchema: tokenBody,
+    async handler(ctx, req) {
+      const b = tokenBody.parse(req.body);
+      const created = await createApiToken(ctx.pool, { principal: b.principal, label: b.label ?? '', expiresInDays: b.expires_in_days });
+      return { status: 201, body: created };
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/tokens/:id',
+    roles: [ADMIN_ROLE],
+    summary: 'Revoke an API token',
+    async handler(ctx, req) {
+      const revoked = await revokeApiToken(ctx.pool, req.params.id!);
+      if (!revoked) throw notFound(`token ${req.params.id}`);
+      return revoked;
+    },
+  },
+  {
+    method: 'GET',
     path: '/api/v1/provenance',
+    summary: 'Recent provenance entries, newest first (filters: subject, kind, limit)',
     async handler(ctx, req) {
       const limit = z.coerce.number().int().min(1).max(1000).default(100).parse(req.query.get('limit') ?? undefined);
       return { entries: await listProvenance(ctx.pool, { subject: req.query.get('subject') ?? undefined, kind: req.query.get('kind') ?? undefined, limit }) };
@@ -39,6 +90,7 @@ export const foundationRoutes: Route[] = [
   {
     method: 'GET',
     path: '/api/v1/provenance/verify',
+    summary: 'Verify the whole provenance chain and name the first bad entry',
     handler: async (ctx) => verifyProvenanceChain(ctx.pool, ctx.provenanceKey),
   },
 ];

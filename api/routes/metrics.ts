@@ -14,6 +14,9 @@ export function createMetricsRoutes(opts: { cacheMs: number }): Route[] {
     {
       method: 'GET',
       path: '/metrics',
+      // Scrapers carry no Warden token; the series hold counts and ids, never text.
+      public: true,
+      summary: 'Prometheus metrics: workflows per kind and state, divergence, review age, trigger states',
       async handler(ctx) {
         let registry = registries.get(ctx);
         if (!registry) {

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { checkHealth, type Health } from '../../client/health';
 import { grantPrincipal, principals } from '../../client/principals';
+import { createApiToken, listApiTokens, revokeApiToken } from '../../db/api-tokens';
 import { listProvenance, verifyProvenanceChain } from '../../db/provenance-log';
+import { notFound } from '../../domain/errors';
 import { EXIT_FAILURE, runCommand, table } from '../output';
 
 function renderHealth(h: Health): string {
@@ -50,6 +52,54 @@ export function registerFoundationCommands(program: Command): void {
         cmd,
         (ctx) => principals(ctx),
         (list) => (list.length === 0 ? 'no principals yet' : table(list.map((p) => [p.name, p.roles.join(', ')]))),
+      );
+    });
+
+  const token = program.command('token').description('Bearer tokens for the HTTP API and the dashboard');
+  token
+    .command('create')
+    .description('Create a token for a principal (shown once; only its hash is stored)')
+    .requiredOption('--principal <name>', 'who the token speaks for')
+    .option('--label <text>', 'what it is for, e.g. "dashboard" or "ci"')
+    .option('--expires-in-days <n>', 'expire after this many days (default: never)')
+    .action(async (opts: { principal: string; label?: string; expiresInDays?: string }, cmd: Command) => {
+      await runCommand(
+        cmd,
+        (ctx) =>
+          createApiToken(ctx.pool, {
+            principal: opts.principal,
+            label: opts.label ?? '',
+            expiresInDays: opts.expiresInDays === undefined ? undefined : Number(opts.expiresInDays),
+          }),
+        (r) => `${r.token}\n(token ${r.info.id} for ${r.info.principal}; it is not shown again)`,
+      );
+    });
+  token
+    .command('list')
+    .description('List tokens (ids, principals, state; never secrets)')
+    .option('--principal <name>', 'only this principal\'s tokens')
+    .action(async (opts: { principal?: string }, cmd: Command) => {
+      await runCommand(
+        cmd,
+        (ctx) => listApiTokens(ctx.pool, opts.principal),
+        (list) =>
+          list.length === 0
+            ? 'no tokens'
+            : table(list.map((t) => [t.id, `${t.principal}${t.label ? ` (${t.label})` : ''} ${t.revokedAt ? 'revoked' : t.expiresAt ? `expires ${t.expiresAt}` : 'active'}`])),
+      );
+    });
+  token
+    .command('revoke <id>')
+    .description('Revoke a token at once')
+    .action(async (id: string, _opts, cmd: Command) => {
+      await runCommand(
+        cmd,
+        async (ctx) => {
+          const revoked = await revokeApiToken(ctx.pool, id);
+          if (!revoked) throw notFound(`token ${id}`);
+          return revoked;
+        },
+        (t) => `revoked ${t.id} (${t.principal})`,
       );
     });
 

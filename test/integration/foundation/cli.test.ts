@@ -72,13 +72,16 @@ describe('warden CLI', () => {
     expect(bad.stderr).toMatch(/WARDEN_HTTP_PORT: expected a TCP port/);
   });
 
-  it('the HTTP API validates bodies with the field named, and answers health', async () => {
+  it('the HTTP API answers health without a token and validates bodies with the field named', async () => {
     const health = await fetch(`${apiUrl}/healthz`);
     expect(health.status).toBe(200);
-    const bad = await fetch(`${apiUrl}/api/v1/principals`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bob' }) });
+    await runCli(['principal', 'add', 'cli-admin', '--role', 'admin'], cliEnv(ctx));
+    const token = (await runCli(['token', 'create', '--principal', 'cli-admin', '--json'], cliEnv(ctx))).json.token as string;
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+    const bad = await fetch(`${apiUrl}/api/v1/principals`, { method: 'POST', headers, body: JSON.stringify({ name: 'bob' }) });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ issues: [{ field: 'roles' }] });
-    const missing = await fetch(`${apiUrl}/api/v1/nowhere`);
+    const missing = await fetch(`${apiUrl}/api/v1/nowhere`, { headers });
     expect(missing.status).toBe(404);
   });
 });

@@ -1,0 +1,91 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { type Principal, requirePrincipal } from './principals';
+import type { Queryable } from './pool';
+
+export interface ApiTokenInfo {
+  id: string;
+  principal: string;
+  label: string;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+/** `wdn_<id>_<secret>`: the id lets operators name a token without knowing its secret. */
+const TOKEN_FORM = /^wdn_(tok_[0-9a-f]{12})_([0-9a-f]{48})$/;
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export const tokenRequest = z.object({
+  principal: z.string().min(1),
+  label: z.string().max(200).default(''),
+  expiresInDays: z.number().int().min(1).max(3650).optional(),
+});
+
+interface Row {
+  id: string;
+  principal: string;
+  label: string;
+  created_at: Date;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+}
+
+const toInfo = (r: Row): ApiTokenInfo => ({
+  id: r.id,
+  principal: r.principal,
+  label: r.label,
+  createdAt: r.created_at.toISOString(),
+  expiresAt: r.expires_at?.toISOString() ?? null,
+  revokedAt: r.revoked_at?.toISOString() ?? null,
+  lastUsedAt: r.last_used_at?.toISOString() ?? null,
+});
+
+/** Creates a token for an existing principal; the secret is returned once and never stored. */
+export async function createApiToken(q: Queryable, input: z.input<typeof tokenRequest>): Promise<{ token: string; info: ApiTokenInfo }> {
+  const req = tokenRequest.parse(input);
+  await requirePrincipal(q, req.principal);
+  const id = `tok_${randomBytes(6).toString('hex')}`;
+  const token = `wdn_${id}_${randomBytes(24).toString('hex')}`;
+  const { rows } = await q.query<Row>(
+    `INSERT INTO api_tokens (id, principal, token_hash, label, expires_at)
+     VALUES ($1, $2, $3, $4, CASE WHEN $5::int IS NULL THEN NULL ELSE now() + make_interval(days => $5::int) END)
+     RETURNING *`,
+    [id, req.principal, hashToken(token), req.label, req.expiresInDays ?? null],
+  );
+  return { token, info: toInfo(rows[0]!) };
+}
+
+export async function listApiTokens(q: Queryable, principal?: string): Promise<ApiTokenInfo[]> {
+  const { rows } = await q.query<Row>(
+    'SELECT * FROM api_tokens WHERE ($1::text IS NULL OR principal = $1) ORDER BY created_at, id',
+    [principal ?? null],
+  );
+  return rows.map(toInfo);
+}
+
+export async function revokeApiToken(q: Queryable, id: string): Promise<ApiTokenInfo | undefined> {
+  const { rows } = await q.query<Row>(
+    'UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING *',
+    [id],
+  );
+  return rows[0] ? toInfo(rows[0]) : undefined;
+}
+
+export type TokenCheck = { ok: true; principal: Principal; tokenId: string } | { ok: false; reason: string };
+
+/** Resolves a presented token to its principal, refusing malformed, unknown, revoked and expired ones. */
+export async function authenticateToken(q: Queryable, token: string): Promise<TokenCheck> {
+  if (!TOKEN_FORM.test(token)) return { ok: false, reason: 'malformed token' };
+  const { rows } = await q.query<Row>('SELECT * FROM api_tokens WHERE token_hash = $1', [hashToken(token)]);
+  const row = rows[0];
+  if (!row) return { ok: false, reason: 'unknown token' };
+  if (row.revoked_at) return { ok: false, reason: `token ${row.id} was revoked` };
+  if (row.expires_at && row.expires_at.getTime() <= Date.now()) return { ok: false, reason: `token ${row.id} expired` };
+  // Best effort and coarse (once a minute) so reads do not turn every request into a write.
+  await q.query("UPDATE api_tokens SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')", [row.id]);
+  return { ok: true, principal: await requirePrincipal(q, row.principal), tokenId: row.id };
+}
