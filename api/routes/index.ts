@@ -5,6 +5,7 @@ import { endorsementRoutes } from './endorsement';
 import { delegationRoutes } from './delegation';
 import { notificationRoutes } from './notifications';
 import { metricsRoutes } from './metrics';
+import { openApiRoutes } from './openapi';
 
 /** Every HTTP route; each loop adds its list here. */
 export const routes: Route[] = [
@@ -14,4 +15,5 @@ export const routes: Route[] = [
   ...delegationRoutes,
   ...notificationRoutes,
   ...metricsRoutes,
+  ...openApiRoutes(() => routes),
 ];
