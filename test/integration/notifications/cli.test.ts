@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { cliEnv, runCli } from '../../support/cli';
+import { useIntegrationContext } from '../../support/integration';
+
+const ctx = useIntegrationContext('notifications-cli');
+
+describe('warden webhook', () => {
+  it('adds, lists, shows deliveries of and removes a webhook with --json and the documented exit codes', async () => {
+    const env = cliEnv(ctx);
+    const added = await runCli(['webhook', 'add', 'http://127.0.0.1:9/hooks', '--event', 'review.opened', 'proposal.expired', '--max-attempts', '2', '--json'], env);
+    expect(added.code).toBe(0);
+    const id: string = added.json.webhook.id;
+    expect(added.json).toMatchObject({ webhook: { url: 'http://127.0.0.1:9/hooks', events: ['review.opened', 'proposal.expired'], maxAttempts: 2 }, secretGenerated: true });
+    expect(added.json.secret).toMatch(/^whsec_[0-9a-f]{48}$/);
+
+    const text = await runCli(['webhook', 'list'], env);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(id);
+    const listed = await runCli(['webhook', 'list', '--json'], env);
+    const mine = listed.json.find((w: { id: string }) => w.id === id);
+    expect(mine).toMatchObject({ events: ['review.opened', 'proposal.expired'] });
+    expect(JSON.stringify(listed.json)).not.toContain(added.json.secret);
+
+    const deliveries = await runCli(['webhook', 'deliveries', '--webhook', id, '--json'], env);
+    expect(deliveries).toMatchObject({ code: 0, json: [] });
+
+    const badEvent = await runCli(['webhook', 'add', 'http://127.0.0.1:9/hooks', '--event', 'review.exploded', '--json'], env);
+    expect(badEvent.code).toBe(2);
+    expect(badEvent.json.error).toMatch(/events/);
+    const badFilter = await runCli(['webhook', 'deliveries', '--event', 'nope'], env);
+    expect(badFilter.code).toBe(2);
+    expect(badFilter.stderr).toMatch(/event: one of/);
+
+    const removed = await runCli(['webhook', 'remove', id, '--json'], env);
+    expect(removed).toMatchObject({ code: 0, json: { id } });
+    const again = await runCli(['webhook', 'remove', id], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/not found/);
+  });
+});
