@@ -53,7 +53,9 @@ export async function runInChild(b: Benchmark, quick: boolean): Promise<Benchmar
   const started = Date.now();
   try {
     const code = await new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, [runner, 'bench/main.ts', '--child', b.name, '--out', out, ...(quick ? ['--quick'] : [])], { stdio: 'inherit' });
+      // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each benchmark process (open it in Chrome DevTools).
+      const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
+      const child = spawn(process.execPath, [...profile, runner, 'bench/main.ts', '--child', b.name, '--out', out, ...(quick ? ['--quick'] : [])], { stdio: 'inherit' });
       child.on('exit', (c) => resolve(c));
       child.on('error', () => resolve(-1));
     });

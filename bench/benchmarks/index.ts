@@ -1,8 +1,11 @@
 import type { Benchmark } from '../benchmark';
 import { criticalReaction } from './critical-reaction';
+import { intake } from './intake';
 import { livePath } from './live-path';
+import { reviewLifecycle } from './review-lifecycle';
 import { shadowThroughput } from './shadow-throughput';
+import { startup } from './startup';
 import { triggerEvaluation } from './trigger-evaluation';
 
 /** Every benchmark of issue 7, in the issue's order (BENCHMARKS.md keeps it). */
-export const benchmarks: Benchmark[] = [livePath, criticalReaction, shadowThroughput, triggerEvaluation];
+export const benchmarks: Benchmark[] = [livePath, criticalReaction, shadowThroughput, triggerEvaluation, reviewLifecycle, intake, startup];

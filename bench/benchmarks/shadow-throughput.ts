@@ -56,7 +56,7 @@ export const shadowThroughput: Benchmark = {
     'share one worker and one provenance chain, whose appends are serialised by design.',
   async run(ctx) {
     const single = ctx.size(10_000, 400);
-    const perEndorsementOfTen = ctx.size(2_000, 100);
+    const perEndorsementOfTen = ctx.size(1_000, 100);
     const stack = await startLocalStack({ log: ctx.log });
     try {
       const w = stack.ctx;

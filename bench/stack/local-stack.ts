@@ -101,3 +101,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     },
   };
 }
+
+/** Runs `work` on a fresh local stack and always takes the stack down again. */
+export async function withLocalStack<T>(opts: LocalStackOptions, work: (stack: LocalStack) => Promise<T>): Promise<T> {
+  const stack = await startLocalStack(opts);
+  try {
+    return await work(stack);
+  } finally {
+    await stack.stop();
+  }
+}

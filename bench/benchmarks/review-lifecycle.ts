@@ -1,0 +1,84 @@
+import { resourceUsage } from 'node:process';
+import { buildAbpFromSpec } from '../../client/delegation';
+import { approveReview, openReview, reviewResult } from '../../client/delegation-reviews';
+import { addPrincipal } from '../../db/principals';
+import { demoAbpSpec } from '../../domain/abp/demo';
+import type { Abp } from '../../domain/abp/schema';
+import type { Benchmark } from '../benchmark';
+import { closedLoop, sampleRss } from '../load';
+import { withLocalStack } from '../stack/local-stack';
+import { summarize } from '../stats';
+
+const CONCURRENCY = 8;
+const MiB = 1024 * 1024;
+
+/** The loop test's patch: the denied e-mail tool becomes allowed. */
+function allowEmail(abp: Abp) {
+  return {
+    tools: {
+      allow: [...abp.tools.allow, { name: 'email.send_external', scope: 'hiring' }],
+      deny: abp.tools.deny.filter((t) => t.name !== 'email.send_external'),
+    },
+  };
+}
+
+/** Item 5: a thousand open reviews, each approved and re-gated. */
+export const reviewLifecycle: Benchmark = {
+  name: 'review-lifecycle',
+  title: 'Review lifecycle',
+  method:
+    `One ABP per review (the demo spec with a contract id of its own, built with its four exports), then every review opened ` +
+    `(\`openReview\` on DRT-002: a row, a provenance entry and a review workflow) at a concurrency of ${CONCURRENCY} until all are open ` +
+    'at once. Then, with all of them open, the first 250 are approved with the patch of the loop test (threshold 1), also at a concurrency of ' +
+    `${CONCURRENCY}; approval-to-regated latency runs from the \`approveReview\` call to the workflow's result (the patched ABP ` +
+    'stored, its exports re-stamped and re-gated). Memory is the benchmark process, which runs the worker (and the client driving ' +
+    'it; the database and Temporal are other processes): resident set sampled every 200 ms, and `resourceUsage().maxRSS`.',
+  limits:
+    'Applying an approval is one activity that rebuilds the ABP, stores the new version under compare-and-set, rewrites and ' +
+    're-gates its four export files and appends provenance, all in one transaction; eight at a time share two cores with the ' +
+    'Temporal server and the database.',
+  async run(ctx) {
+    const count = ctx.size(1000, 40);
+    const approvals = ctx.size(250, 40);
+    return withLocalStack({ log: ctx.log, poolSize: 16 }, async (stack) => {
+      const w = stack.ctx;
+      await addPrincipal(w.pool, 'bench-reviewer', ['Reviewer']);
+      const rssBefore = process.memoryUsage.rss();
+      const rss = sampleRss();
+      const spec = demoAbpSpec();
+      const abps: Abp[] = [];
+      const built = await closedLoop(count, CONCURRENCY, async (i) => {
+        abps[i] = (await buildAbpFromSpec(w, { ...spec, scope: { ...spec.scope, contract_id: `CTR-bench-${i}` } })).abp;
+      });
+      ctx.log(`${count} ABPs built in ${(built.wallMs / 1000).toFixed(1)} s`);
+      const reviewIds: string[] = [];
+      const opened = await closedLoop(count, CONCURRENCY, async (i) => {
+        reviewIds[i] = (await openReview(w, abps[i]!.abp_id, 'DRT-002', 'bench-reviewer')).reviewId;
+      });
+      ctx.log(`${count} reviews opened in ${(opened.wallMs / 1000).toFixed(1)} s`);
+      const open = await w.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM delegation_reviews WHERE state = 'open'`);
+      const approved = await closedLoop(approvals, CONCURRENCY, async (i) => {
+        await approveReview(w, reviewIds[i]!, { principal: 'bench-reviewer', outputKind: 'abp_patch', document: allowEmail(abps[i]!), reason: 'benchmark' });
+        const final = await reviewResult(w, reviewIds[i]!);
+        if (final.state !== 'applied') throw new Error(`review ${reviewIds[i]} ended ${final.state}`);
+      });
+      const memory = rss.stop();
+      const latency = summarize(approved.latencies);
+      return {
+        parameters: { reviews: count, approvals, concurrency: CONCURRENCY, threshold: 1 },
+        figures: [
+          { key: 'open_at_once', label: 'reviews open at once', value: open.rows[0]?.n ?? 0, unit: '' },
+          { key: 'open_rate', label: 'reviews opened per second', value: (count / opened.wallMs) * 1000, unit: '/s' },
+          { key: 'regated_p50', label: 'approval → re-gated, p50', value: latency.p50, unit: 'ms' },
+          { key: 'regated_p99', label: 'approval → re-gated, p99', value: latency.p99, unit: 'ms' },
+          { key: 'approve_rate', label: 'approvals applied per second', value: (approvals / approved.wallMs) * 1000, unit: '/s' },
+          { key: 'rss_peak', label: 'worker process: peak resident set (sampled)', value: memory.peakBytes / MiB, unit: 'MiB' },
+          { key: 'rss_growth', label: 'worker process: peak minus resident set before', value: (memory.peakBytes - rssBefore) / MiB, unit: 'MiB' },
+          { key: 'max_rss', label: 'worker process: maxRSS (resourceUsage)', value: resourceUsage().maxRSS / 1024, unit: 'MiB' },
+        ],
+        samples: { approve_to_regated_ms: approved.latencies, open_ms: opened.latencies, rss_bytes: memory.samples },
+        notes: [`${count} ABPs built in ${(built.wallMs / 1000).toFixed(1)} s before the reviews were opened`],
+      };
+    });
+  },
+};

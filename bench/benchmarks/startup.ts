@@ -1,0 +1,130 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../../config/env';
+import { ensureTemporalCli } from '../../toolchain/temporal-cli';
+import { ensureTestServer } from '../../toolchain/test-server';
+import type { Benchmark } from '../benchmark';
+import { freePort } from '../stack/free-port';
+import { summarize } from '../stats';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const TIMESKIP_FILES = ['test/timeskip/delegation.test.ts', 'test/timeskip/guard.test.ts'];
+
+interface Exit {
+  code: number | null;
+  output: string;
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<Exit> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+/** `npm start` on free ports and a data directory of its own: ms to "Warden is up." and to `warden status` ok. */
+async function timeStart(env: NodeJS.ProcessEnv): Promise<{ upMs: number; healthyMs: number }> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, ['bin/run.js', 'start/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  try {
+    const upMs = await new Promise<number>((resolve, reject) => {
+      let output = '';
+      const onData = (c: Buffer) => {
+        output += c.toString();
+        if (output.includes('Warden is up.')) resolve(performance.now() - t0);
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      void exited.then((code) => reject(new Error(`npm start exited with ${code} before it was up:\n${output.slice(-2000)}`)));
+    });
+    for (;;) {
+      const status = await run(process.execPath, ['bin/warden.js', 'status', '--json'], env);
+      if (status.code === 0) return { upMs, healthyMs: performance.now() - t0 };
+      if (performance.now() - t0 > 180_000) throw new Error(`warden status not ok within 180 s:\n${status.output.slice(-2000)}`);
+    }
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
+/** Item 7: start-up of the whole stack, and the 7-day tests on the time-skipping server. */
+export const startup: Benchmark = {
+  name: 'startup',
+  title: 'Start-up and time-skipping tests',
+  method:
+    '`npm start` (`node bin/run.js start/main.ts`, what the npm script runs after its dependency check) with the Temporal CLI ' +
+    'already cached, on free ports and a fresh data directory: the first start (empty data: migrations and the demo seed) and ' +
+    'restarts on the same data. Timed from spawn to the "Warden is up." line and to the first `warden status --json` that exits ' +
+    `0 (Temporal, database, worker and API healthy), then stopped with SIGTERM. Then the wall time of the 7-day-timeout tests on the ` +
+    `Java time-skipping server: \`npx vitest run --project timeskip ${TIMESKIP_FILES.join(' ')}\` (test server cached).`,
+  async run(ctx) {
+    const restarts = ctx.size(2, 1);
+    const timeskipRuns = 1;
+    const config = loadConfig();
+    await ensureTemporalCli(config.cacheDir, ctx.log);
+    await ensureTestServer({ onProgress: ctx.log });
+    const dataDir = await mkdtemp(join(tmpdir(), 'warden-bench-start-'));
+    const first: number[] = [];
+    const firstUp: number[] = [];
+    const again: number[] = [];
+    const againUp: number[] = [];
+    const timeskip: number[] = [];
+    const notes: string[] = [];
+    try {
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        TEMPORAL_ADDRESS: '',
+        DATABASE_URL: '',
+        WARDEN_PROVENANCE_KEY: '',
+        WARDEN_DATA_DIR: dataDir,
+        TEMPORAL_PORT: String(await freePort()),
+        TEMPORAL_UI_PORT: String(await freePort()),
+        WARDEN_PG_PORT: String(await freePort()),
+        WARDEN_HTTP_PORT: String(await freePort()),
+      };
+      const cold = await timeStart(env);
+      first.push(cold.healthyMs);
+      firstUp.push(cold.upMs);
+      ctx.log(`first start: up ${cold.upMs.toFixed(0)} ms, healthy ${cold.healthyMs.toFixed(0)} ms`);
+      for (let i = 0; i < restarts; i++) {
+        const warm = await timeStart(env);
+        again.push(warm.healthyMs);
+        againUp.push(warm.upMs);
+        ctx.log(`restart ${i + 1}: up ${warm.upMs.toFixed(0)} ms, healthy ${warm.healthyMs.toFixed(0)} ms`);
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+    for (let i = 0; i < timeskipRuns; i++) {
+      const t0 = performance.now();
+      const r = await run(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--project', 'timeskip', ...TIMESKIP_FILES], process.env);
+      const ms = performance.now() - t0;
+      if (r.code !== 0) notes.push(`time-skipping run ${i + 1} exited with ${r.code}: ${r.output.split('\n').filter((l) => /FAIL|Error/.test(l)).slice(0, 3).join(' | ')}`);
+      timeskip.push(ms);
+      const tests = /^\s*Tests\s+(.*)$/m.exec(r.output.replace(/\x1b\[[0-9;]*m/g, ''))?.[1]?.trim();
+      ctx.log(`time-skipping tests: ${(ms / 1000).toFixed(1)} s (${tests ?? 'no summary'})`);
+      if (tests) notes.push(`time-skipping run ${i + 1}: ${tests}`);
+    }
+    const s = (xs: number[]) => summarize(xs).p50 / 1000;
+    return {
+      parameters: { restarts, timeskipRuns, timeskipFiles: TIMESKIP_FILES },
+      figures: [
+        { key: 'first_healthy', label: 'first start (empty data) → status ok', value: s(first), unit: 's' },
+        { key: 'first_up', label: 'first start (empty data) → "Warden is up."', value: s(firstUp), unit: 's' },
+        { key: 'restart_healthy', label: 'restart → status ok, median', value: s(again), unit: 's' },
+        { key: 'restart_up', label: 'restart → "Warden is up.", median', value: s(againUp), unit: 's' },
+        { key: 'timeskip_wall', label: '7-day-timeout tests on the time-skipping server, wall time (median)', value: s(timeskip), unit: 's' },
+      ],
+      samples: { first_healthy_ms: first, restart_healthy_ms: again, first_up_ms: firstUp, restart_up_ms: againUp, timeskip_ms: timeskip },
+      notes,
+    };
+  },
+};
