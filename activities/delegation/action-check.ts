@@ -4,9 +4,10 @@ import { withTransaction, type Queryable } from '../../db/pool';
 import { appendProvenance } from '../../db/provenance-log';
 import { ActionSchema } from '../../domain/abp/action';
 import { AbpSchema } from '../../domain/abp/schema';
-import { checkAction, type ActionVerdict } from '../../domain/abp/validators';
+import { checkAction, checkPeriodic, type ActionFacts, type ActionVerdict } from '../../domain/abp/validators';
 import { notFound } from '../../domain/errors';
-import { findCurrentByAbpId, findLatestVersion } from './abp-store';
+import { findCurrentByAbpId, findLatestVersion, type CurrentAbp } from './abp-store';
+import { recordEscalations } from './escalations';
 import { listExports } from './export-files';
 
 export interface ActionCheckRecord extends ActionVerdict {
@@ -29,32 +30,44 @@ async function openDriftSignals(q: Queryable, abpId: string, windowDays: number,
 }
 
 /**
- * The execution umbrella for one action: gathers the facts (stored ABP, current pointer,
- * exports, open drift), runs the validators and records the verdict, its escalations and a
- * provenance entry in one transaction.
+ * What the validators judge by, read in one place for checked actions and the monitor's periodic
+ * pass: the stored ABP (as stored, so a tampered row fails abp_hash_valid), the current pointer,
+ * the exports and the open drift.
+ */
+export async function gatherFacts(q: Queryable, abpId: string, now: Date): Promise<{ facts: ActionFacts; current: CurrentAbp | undefined }> {
+  const current = await findCurrentByAbpId(q, abpId);
+  const stored = current ?? (await findLatestVersion(q, abpId));
+  if (!stored) throw notFound(`ABP ${abpId}`);
+  const abp = AbpSchema.parse(stored.document);
+  const driftValidator = abp.runtime.validators.find((v) => v.name === 'drift_threshold');
+  const windowDays = typeof driftValidator?.config.window_days === 'number' ? driftValidator.config.window_days : DRIFT_WINDOW_DAYS;
+  const exports = await listExports(q, abpId);
+  return {
+    current,
+    facts: {
+      abp,
+      currentHash: current && current.status === 'active' ? current.abpHash : null,
+      revoked: current?.status === 'revoked',
+      exports: exports.map((e) => ({ exportId: e.exportId, embeddedHash: e.abpHash })),
+      openDriftSignals: await openDriftSignals(q, abpId, windowDays, now),
+      now: now.getTime(),
+    },
+  };
+}
+
+const firedBy = (verdict: ActionVerdict) =>
+  verdict.escalations.map((e) => ({ trigger: e.validator, destination: e.destination, severity: e.severity }));
+
+/**
+ * The execution umbrella for one action: gathers the facts, runs the validators and records the
+ * verdict, its escalations and a provenance entry in one transaction.
  */
 export async function runActionCheck(deps: { pool: pg.Pool; provenanceKey: string }, abpId: string, actionInput: unknown): Promise<ActionCheckRecord> {
   const action = ActionSchema.parse(actionInput);
   const now = new Date();
   return withTransaction(deps.pool, async (tx) => {
-    const current = await findCurrentByAbpId(tx, abpId);
-    const stored = current ?? (await findLatestVersion(tx, abpId));
-    if (!stored) throw notFound(`ABP ${abpId}`);
-    const abp = AbpSchema.parse(stored.document);
-    const driftValidator = abp.runtime.validators.find((v) => v.name === 'drift_threshold');
-    const windowDays = typeof driftValidator?.config.window_days === 'number' ? driftValidator.config.window_days : DRIFT_WINDOW_DAYS;
-    const exports = await listExports(tx, abpId);
-    const verdict = checkAction(
-      {
-        abp,
-        currentHash: current && current.status === 'active' ? current.abpHash : null,
-        revoked: current?.status === 'revoked',
-        exports: exports.map((e) => ({ exportId: e.exportId, embeddedHash: e.abpHash })),
-        openDriftSignals: await openDriftSignals(tx, abpId, windowDays, now),
-        now: now.getTime(),
-      },
-      action,
-    );
+    const { facts, current } = await gatherFacts(tx, abpId, now);
+    const verdict = checkAction(facts, action);
     const checkId = action.action_id ? `${abpId}/${action.action_id}` : `check-${randomUUID()}`;
     const inserted = await tx.query(
       `INSERT INTO abp_action_checks (check_id, abp_id, abp_hash, agent_id, action, irreversible, decision, results, escalations, checked_at)
@@ -63,13 +76,7 @@ export async function runActionCheck(deps: { pool: pg.Pool; provenanceKey: strin
         JSON.stringify(verdict.results), JSON.stringify(verdict.escalations), now],
     );
     if (inserted.rowCount === 1) {
-      for (const [i, e] of verdict.escalations.entries()) {
-        await tx.query(
-          `INSERT INTO delegation_escalations (escalation_id, abp_id, source, reference, trigger_name, destination, severity)
-           VALUES ($1, $2, 'validator', $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-          [`${checkId}#${i}`, abpId, checkId, e.validator, e.destination, e.severity],
-        );
-      }
+      await recordEscalations(tx, deps.provenanceKey, { abpId, source: 'validator', reference: checkId, subject: `abp:${abpId}`, fired: firedBy(verdict) });
       await appendProvenance(tx, deps.provenanceKey, {
         kind: 'action.checked',
         subject: `abp:${abpId}`,
@@ -87,3 +94,24 @@ export async function runActionCheck(deps: { pool: pg.Pool; provenanceKey: strin
   });
 }
 
+/**
+ * The monitor's periodic validators for one active ABP. An escalation fires at most once per ABP,
+ * validator and UTC day, however often the monitor runs.
+ */
+export async function runPeriodicValidators(deps: { pool: pg.Pool; provenanceKey: string }, abpId: string, now = new Date()): Promise<ActionVerdict> {
+  return withTransaction(deps.pool, async (tx) => {
+    const { facts } = await gatherFacts(tx, abpId, now);
+    const verdict = checkPeriodic(facts);
+    const day = now.toISOString().slice(0, 10);
+    for (const [validator, fired] of groupBy(firedBy(verdict), (f) => f.trigger)) {
+      await recordEscalations(tx, deps.provenanceKey, { abpId, source: 'validator', reference: `${abpId}/periodic/${validator}/${day}`, subject: `abp:${abpId}`, fired });
+    }
+    return verdict;
+  });
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) out.set(key(item), [...(out.get(key(item)) ?? []), item]);
+  return out;
+}

@@ -3,6 +3,7 @@ import { withTransaction } from '../../db/pool';
 import { appendProvenance } from '../../db/provenance-log';
 import { AbpSchema } from '../../domain/abp/schema';
 import { listCurrent } from './abp-store';
+import { runPeriodicValidators } from './action-check';
 import { insertReview, listReviews, reviewStartOf, type ReviewStart } from './review-store';
 import { readTriggerCards, type TriggerCard } from './trigger-cards';
 
@@ -12,20 +13,24 @@ export interface EvaluationResult {
   queued: string[];
   /** Open reviews whose workflow still has to be started (new ones, or left over by a crash). */
   toStart: ReviewStart[];
+  /** Periodic validators that failed, as "<abp-id>/<validator>: <fail_action>". */
+  periodic: string[];
 }
 
 /**
  * Evaluates every trigger of every active ABP (or of `abpIds`): a tripped trigger with auto_open
  * opens a review with the trigger's severity, one without is queued for a person. An ABP and
- * trigger never get a second active review.
+ * trigger never get a second active review. The ABP's periodic validators run in the same pass.
  */
 export async function evaluateDelegationTriggers(deps: { pool: pg.Pool; provenanceKey: string }, abpIds?: string[]): Promise<EvaluationResult> {
-  const result: EvaluationResult = { cards: [], opened: [], queued: [], toStart: [] };
+  const result: EvaluationResult = { cards: [], opened: [], queued: [], toStart: [], periodic: [] };
   const names = new Map<string, string>();
   for (const current of await listCurrent(deps.pool, { abpIds, status: 'active' })) {
     const parsed = AbpSchema.safeParse(current.document);
     if (!parsed.success) continue; // a tampered row cannot be evaluated; verify reports it
     const abp = parsed.data;
+    const periodic = await runPeriodicValidators(deps, abp.abp_id);
+    for (const r of periodic.results.filter((x) => !x.passed)) result.periodic.push(`${abp.abp_id}/${r.name}: ${r.failAction}`);
     for (const t of abp.delegation_review?.triggers ?? []) names.set(`${abp.abp_id}/${t.id}`, t.name);
     const cards = await readTriggerCards(deps.pool, abp);
     result.cards.push(...cards);

@@ -11,7 +11,13 @@ export function createDelegationActivities(deps: ActivityDeps) {
     async evaluateDelegationTriggers(input: { abpIds?: string[] }) {
       const result = await evaluateDelegationTriggers(d, input.abpIds);
       // Cards go back without their raw readings' detail: counts and states are what the workflow needs.
-      return { opened: result.opened, queued: result.queued, toStart: result.toStart, tripped: result.cards.filter((c) => c.state === 'tripped').map((c) => `${c.abpId}/${c.triggerId}`) };
+      return {
+        opened: result.opened,
+        queued: result.queued,
+        toStart: result.toStart,
+        tripped: result.cards.filter((c) => c.state === 'tripped').map((c) => `${c.abpId}/${c.triggerId}`),
+        periodic: result.periodic,
+      };
     },
     async markReviewStarted(input: { reviewId: string }): Promise<void> {
       await markWorkflowStarted(deps.pool, input.reviewId);

@@ -5,7 +5,7 @@ import { findPrincipal } from '../../db/principals';
 import { appendProvenance } from '../../db/provenance-log';
 import type { ReviewOutputKind } from '../../domain/abp/schema';
 import { concludeReviewRow, findOutput, findReview } from './review-store';
-import { fireEscalations } from './escalations';
+import { fireTimeoutEscalations } from './escalations';
 
 export interface VoteInput {
   reviewId: string;
@@ -80,7 +80,7 @@ export async function concludeReview(
       actor: input.by,
       payload: { abp_id: review.abpId, trigger_id: review.triggerId, timeout_ms: review.policy.timeout_ms },
     });
-    const escalations = input.state === 'timed_out' ? await fireEscalations(tx, deps.provenanceKey, review) : [];
-    return { concluded, escalations };
+    const fired = input.state === 'timed_out' ? await fireTimeoutEscalations(tx, deps.provenanceKey, review) : [];
+    return { concluded, escalations: fired.map((f) => ({ destination: f.destination, severity: f.severity })) };
   });
 }

@@ -5,7 +5,9 @@ import {
 import { approveReview, dismissReview, openReview, reviews, showReview } from '../../client/delegation-reviews';
 import { abpJsonSchema } from '../../domain/abp/json-schema';
 import { INTAKE_KINDS } from '../../domain/abp/intake';
-import { ReviewOutputKindSchema } from '../../domain/abp/schema';
+import { ActionSchema } from '../../domain/abp/action';
+import { AbpSpecSchema, ReviewOutputKindSchema } from '../../domain/abp/schema';
+import { ADMIN_ROLE } from '../auth';
 import { HttpError, type Route } from '../route';
 
 const principal = z.string().min(1, 'the principal to act for');
@@ -20,33 +22,45 @@ const reviewFilter = z.object({
 
 /** The delegation review loop over HTTP: the same operations as the CLI and the client. */
 export const delegationRoutes: Route[] = [
-  { method: 'GET', path: '/api/v1/abps/schema', handler: async () => abpJsonSchema() },
+  { method: 'GET', path: '/api/v1/abps/schema', public: true, summary: 'The ABP v1 JSON Schema (draft 2020-12)', handler: async () => abpJsonSchema() },
   {
     method: 'POST',
     path: '/api/v1/abps',
+    // An ABP is the authority itself: only administrators set one over HTTP.
+    roles: [ADMIN_ROLE],
+    actsAs: true,
+    summary: 'Build an ABP from a spec: validate, compute id and hash, store the version, make it current, stamp its exports',
+    bodySchema: AbpSpecSchema,
     async handler(ctx, req) {
-      const result = await buildAbpFromSpec(ctx, req.body, req.query.get('as'));
+      // The acting principal arrives as `as` (query, and body when it is an object); it is not part of the spec.
+      const { as: _as, ...spec } = (req.body ?? {}) as Record<string, unknown>;
+      const result = await buildAbpFromSpec(ctx, spec, req.query.get('as'));
       return { status: result.created ? 201 : 200, body: result };
     },
   },
-  { method: 'GET', path: '/api/v1/abps/:id', handler: (ctx, req) => showAbp(ctx, req.params.id!) },
+  { method: 'GET', path: '/api/v1/abps/:id', summary: 'The current (or latest) version, its status, history and exports', handler: (ctx, req) => showAbp(ctx, req.params.id!) },
   {
     method: 'GET',
     path: '/api/v1/abps/:id/verify',
+    summary: 'Recompute hash and id, check contradictions and status, gate every export (422 when anything fails)',
     async handler(ctx, req) {
       const v = await verifyAbp(ctx, req.params.id!);
       return { status: v.ok ? 200 : 422, body: v };
     },
   },
-  { method: 'GET', path: '/api/v1/abps/:id/triggers', handler: async (ctx, req) => ({ cards: await triggerCards(ctx, req.params.id!) }) },
+  { method: 'GET', path: '/api/v1/abps/:id/triggers', summary: 'One card per delegation review trigger', handler: async (ctx, req) => ({ cards: await triggerCards(ctx, req.params.id!) }) },
   {
     method: 'POST',
     path: '/api/v1/abps/:id/actions/check',
+    summary: "Run the ABP's pre_action and periodic validators on an action and record the verdict",
+    bodySchema: ActionSchema,
     handler: (ctx, req) => checkAbpAction(ctx, req.params.id!, req.body),
   },
   {
     method: 'POST',
     path: '/api/v1/evidence',
+    actsAs: true,
+    summary: 'Ingest NDJSON drift signals, coherence runs and claims (?kind= for the whole file); one bad row refuses the batch',
     async handler(ctx, req) {
       if (typeof req.body !== 'string') throw new HttpError(400, 'send the batch as NDJSON (content-type application/x-ndjson)');
       const kind = z.enum(INTAKE_KINDS).optional().parse(req.query.get('kind') ?? undefined);
@@ -56,15 +70,19 @@ export const delegationRoutes: Route[] = [
   {
     method: 'GET',
     path: '/api/v1/reviews',
+    summary: 'Delegation reviews (?state=, ?abp=)',
     async handler(ctx, req) {
       const f = reviewFilter.parse(Object.fromEntries(req.query));
       return { reviews: await reviews(ctx, { state: f.state, abpId: f.abp }) };
     },
   },
-  { method: 'GET', path: '/api/v1/reviews/:id', handler: (ctx, req) => showReview(ctx, req.params.id!) },
+  { method: 'GET', path: '/api/v1/reviews/:id', summary: 'A review with its votes, live workflow state and outcome', handler: (ctx, req) => showReview(ctx, req.params.id!) },
   {
     method: 'POST',
     path: '/api/v1/reviews',
+    actsAs: true,
+    summary: 'Open a review by hand (a queued one, or a new one)',
+    bodySchema: openBody,
     async handler(ctx, req) {
       const b = openBody.parse(req.body);
       return { status: 201, body: await openReview(ctx, b.abp_id, b.trigger_id, b.as) };
@@ -73,6 +91,9 @@ export const delegationRoutes: Route[] = [
   {
     method: 'POST',
     path: '/api/v1/reviews/:id/approve',
+    actsAs: true,
+    summary: 'Approve an output (abp_patch with a JSON Merge Patch, abp_replace with a spec, abp_revoke)',
+    bodySchema: approveBody,
     async handler(ctx, req) {
       const b = approveBody.parse(req.body);
       const document = b.output_kind === 'abp_revoke' ? { reason: b.reason } : b.document;
@@ -82,6 +103,9 @@ export const delegationRoutes: Route[] = [
   {
     method: 'POST',
     path: '/api/v1/reviews/:id/dismiss',
+    actsAs: true,
+    summary: 'End a review without changing the ABP',
+    bodySchema: dismissBody,
     async handler(ctx, req) {
       const b = dismissBody.parse(req.body);
       return dismissReview(ctx, req.params.id!, { principal: b.as, reason: b.reason });

@@ -67,6 +67,7 @@ function renderEvaluation(r: EvaluationReport): string[] {
     `tripped: ${e.tripped.join(', ') || 'none'}`,
     ...(e.opened.length ? [`review opened: ${e.opened.join(', ')}`] : []),
     ...(e.queued.length ? [`review queued for a person: ${e.queued.join(', ')}`] : []),
+    ...(e.periodic.length ? [`periodic validators failing: ${e.periodic.join(', ')}`] : []),
   ];
 }
 

@@ -36,24 +36,30 @@ export interface ActionVerdict {
   escalations: { validator: string; destination: string; severity: EscalationPath['severity'] }[];
 }
 
-type Check = (facts: ActionFacts, action: Action, config: Record<string, unknown>) => { passed: boolean; detail: string };
+/** `action` is absent on the monitor's periodic pass: checks that judge an action then do not apply. */
+type Check = (facts: ActionFacts, action: Action | undefined, config: Record<string, unknown>) => { passed: boolean; detail: string };
+
+const ACTIONS_ONLY = { passed: true, detail: 'applies to checked actions only' };
 
 export const DEFAULT_MAX_DS = 6;
 
 const checks: Record<string, Check> = {
   authority_envelope_complete: (f, a) => {
+    if (!a) return ACTIONS_ONLY;
     const problems = envelopeProblems(f.abp, a);
     return problems.length === 0
       ? { passed: true, detail: 'objective, tool and data operations inside the envelope' }
       : { passed: false, detail: problems.join('; ') };
   },
   policy_hash_matches: (f, a) =>
-    f.currentHash !== null && a.abp_hash === f.currentHash
+    !a
+      ? ACTIONS_ONLY
+      : f.currentHash !== null && a.abp_hash === f.currentHash
       ? { passed: true, detail: 'caller holds the current ABP hash' }
       : { passed: false, detail: `caller holds ${a.abp_hash}, current is ${f.currentHash ?? 'none'}` },
   abp_present_on_export: (f, a) => {
-    if (a.export_id !== undefined && !f.exports.some((e) => e.exportId === a.export_id)) {
-      return { passed: false, detail: `export ${a.export_id} is not registered for ${f.abp.abp_id}` };
+    if (a?.export_id !== undefined && !f.exports.some((e) => e.exportId === a.export_id)) {
+      return { passed: false, detail: `export ${a!.export_id} is not registered for ${f.abp.abp_id}` };
     }
     const stale = f.exports.filter((e) => e.embeddedHash === null || e.embeddedHash !== f.currentHash);
     return stale.length === 0
@@ -117,11 +123,27 @@ const DECISION_FOR: Record<FailAction, ActionDecision> = { warn: 'warned', escal
 export function checkAction(facts: ActionFacts, action: Action): ActionVerdict {
   const results: ValidatorResult[] = [...builtinResults(facts)];
   for (const validator of facts.abp.runtime.validators) {
-    if (validator.when === 'post_action') continue;
-    const check = checks[validator.name];
-    const outcome = check ? check(facts, action, validator.config) : { passed: false, detail: `unknown validator ${validator.name}` };
-    results.push({ name: validator.name, when: validator.when, failAction: validator.fail_action, ...outcome });
+    if (validator.when !== 'post_action') results.push(runValidator(validator, facts, action));
   }
+  return verdictOf(results, facts.abp);
+}
+
+/**
+ * The monitor's pass over the periodic validators (e.g. drift_threshold), without an action: a
+ * failing escalate fires the escalation path even when no agent is acting.
+ */
+export function checkPeriodic(facts: ActionFacts): ActionVerdict {
+  const results = facts.abp.runtime.validators.filter((v) => v.when === 'periodic').map((v) => runValidator(v, facts, undefined));
+  return verdictOf(results, facts.abp);
+}
+
+function runValidator(validator: RuntimeValidator, facts: ActionFacts, action: Action | undefined): ValidatorResult {
+  const check = checks[validator.name];
+  const outcome = check ? check(facts, action, validator.config) : { passed: false, detail: `unknown validator ${validator.name}` };
+  return { name: validator.name, when: validator.when, failAction: validator.fail_action, ...outcome };
+}
+
+function verdictOf(results: ValidatorResult[], abp: Abp): ActionVerdict {
   let decision: ActionDecision = 'allowed';
   const escalations: ActionVerdict['escalations'] = [];
   for (const r of results) {
@@ -129,7 +151,7 @@ export function checkAction(facts: ActionFacts, action: Action): ActionVerdict {
     const d = DECISION_FOR[r.failAction];
     if (SEVERITY[d] > SEVERITY[decision]) decision = d;
     if (r.failAction === 'escalate') {
-      for (const path of facts.abp.escalation.paths.filter((p) => p.trigger === r.name)) {
+      for (const path of abp.escalation.paths.filter((p) => p.trigger === r.name)) {
         escalations.push({ validator: r.name, destination: path.destination, severity: path.severity });
       }
     }

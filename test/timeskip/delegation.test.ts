@@ -10,7 +10,8 @@ import { reviewStatusQuery, type ReviewStatus } from '../../workflows/delegation
 import { useTimeSkippingStack } from '../support/time-skipping-stack';
 
 const DAY_MS = 86_400_000;
-const stack = useTimeSkippingStack('delegation', fileURLToPath(new URL('../../workflows/delegation/index.ts', import.meta.url)));
+// The whole bundle: reviews start notification children, which must be known to the worker.
+const stack = useTimeSkippingStack('delegation', fileURLToPath(new URL('../../workflows/index.ts', import.meta.url)));
 
 describe('delegation review timeout (time-skipping server)', () => {
   it('a review nobody decides times out after the default 7 days and fires the escalation path', async () => {

@@ -12,6 +12,8 @@ export interface EvaluationSummary {
   queued: string[];
   started: string[];
   tripped: string[];
+  /** Periodic validators that failed ("<abp-id>/<validator>: <fail_action>"). */
+  periodic: string[];
 }
 
 /**
@@ -42,5 +44,5 @@ export async function delegationEvaluationWorkflow(input: { abpIds?: string[] } 
     await acts.markReviewStarted({ reviewId: review.reviewId });
   }
   upsertSearchAttributes([{ key: WardenState, value: 'done' }]);
-  return { opened: result.opened, queued: result.queued, started, tripped: result.tripped };
+  return { opened: result.opened, queued: result.queued, started, tripped: result.tripped, periodic: result.periodic };
 }

@@ -14,6 +14,8 @@ describe('the delegation loop over HTTP', () => {
     expect(built.status).toBe(201);
     const { abp_id: abpId, hash } = built.body.abp;
     expect((await call('POST', '/api/v1/abps', { ...uniqueSpec(), objectives: { allowed: 'all' } })).status).toBe(400);
+    // Setting an ABP is an administrator's act; a reviewer's token is refused.
+    expect((await call('POST', '/api/v1/abps', { ...uniqueSpec(), as: rev })).status).toBe(403);
 
     const check = await call('POST', `/api/v1/abps/${abpId}/actions/check`, sendExternalEmail(hash, 1));
     expect(check).toMatchObject({ status: 200, body: { decision: 'blocked', evaluation: { opened: [] } } });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { storeIntakeBatch } from '../../../activities/delegation/intake-store';
 import { measureTriggerSql } from '../../../activities/delegation/trigger-sql';
 import {
-  DELEGATION_MONITOR_SCHEDULE, ensureDelegationMonitorSchedule, ingestEvidence, runDelegationEvaluation, seedDelegationDemo, showAbp, triggerCards,
+  DELEGATION_MONITOR_SCHEDULE, checkAbpAction, ensureDelegationMonitorSchedule, ingestEvidence, runDelegationEvaluation, seedDelegationDemo, showAbp,
+  triggerCards,
 } from '../../../client/delegation';
 import { approveReview, dismissReview, openReview, reviews } from '../../../client/delegation-reviews';
 import { demoAbp } from '../../../domain/abp/demo';
@@ -10,7 +11,7 @@ import { parseIntakeBatch } from '../../../domain/abp/intake';
 import { parseTriggerCondition } from '../../../domain/abp/trigger-conditions';
 import { DAY_MS } from '../../../domain/abp/trigger-evidence';
 import { useIntegrationContext } from '../../support/integration';
-import { buildUniqueAbp, principal, unique } from './fixtures';
+import { buildUniqueAbp, principal, sendExternalEmail, unique } from './fixtures';
 
 const ctx = useIntegrationContext('delegation-triggers');
 
@@ -79,6 +80,22 @@ describe('trigger evaluation after intake', () => {
       [abp.abp_id],
     );
     expect(rows[0].n).toBe(0);
+  });
+});
+
+describe('periodic validators on the monitor pass', () => {
+  it('drift_threshold escalates once a day when red/yellow drift exceeds max_ds, and checked actions are escalated', async () => {
+    const abp = await buildUniqueAbp(ctx);
+    const seven = Array.from({ length: 7 }, (_, n) => signal(abp.abp_id, `fp-${n}`)).join('\n');
+    const first = await ingestEvidence(ctx, seven);
+    expect(first.evaluation).toMatchObject({ periodic: [`${abp.abp_id}/drift_threshold: escalate`], opened: [] });
+    await runDelegationEvaluation(ctx, [abp.abp_id]);
+    const { rows } = await ctx.pool.query(`SELECT source, trigger_name, destination FROM delegation_escalations WHERE abp_id = $1`, [abp.abp_id]);
+    expect(rows).toEqual([{ source: 'validator', trigger_name: 'drift_threshold', destination: 'governance-board' }]);
+    const check = await checkAbpAction(ctx, abp.abp_id, { ...sendExternalEmail(abp.hash, 1), tool: 'ats.read' });
+    expect(check).toMatchObject({ decision: 'escalated', allowed: true, escalations: [{ validator: 'drift_threshold', destination: 'governance-board' }] });
+    const after = await ctx.pool.query(`SELECT count(*)::int AS n FROM delegation_escalations WHERE abp_id = $1`, [abp.abp_id]);
+    expect(after.rows[0].n).toBe(2);
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ActionSchema, type ActionInput } from '../../../domain/abp/action';
 import { demoAbp } from '../../../domain/abp/demo';
 import { patchAbp } from '../../../domain/abp/patch';
-import { checkAction, resourceMatches, type ActionFacts } from '../../../domain/abp/validators';
+import { checkAction, checkPeriodic, resourceMatches, type ActionFacts } from '../../../domain/abp/validators';
 
 const abp = demoAbp();
 const NOW = Date.parse('2026-06-01T00:00:00Z');
@@ -88,6 +88,18 @@ describe('pre_action validators', () => {
     expect(checkAction(facts({ now: Date.parse('2026-01-01T00:00:00Z') }), action()).decision).toBe('blocked');
     const odd = { ...abp, runtime: { validators: [{ name: 'mystery', when: 'pre_action' as const, fail_action: 'block' as const, config: {} }] } };
     expect(checkAction(facts({ abp: odd }), action()).results).toContainEqual(expect.objectContaining({ name: 'mystery', passed: false }));
+  });
+
+  it('the periodic pass runs only periodic validators, without an action', () => {
+    expect(checkPeriodic(facts()).results.map((r) => [r.name, r.passed])).toEqual([['drift_threshold', true]]);
+    const over = checkPeriodic(facts({ openDriftSignals: 7 }));
+    expect(over).toMatchObject({ decision: 'escalated', escalations: [{ validator: 'drift_threshold', destination: 'governance-board' }] });
+    const periodicEnvelope = patchAbp(abp, {
+      runtime: { validators: [{ name: 'authority_envelope_complete', when: 'periodic', fail_action: 'block', config: {} }] },
+    });
+    expect(checkPeriodic(facts({ abp: periodicEnvelope })).results).toEqual([
+      expect.objectContaining({ name: 'authority_envelope_complete', passed: true, detail: 'applies to checked actions only' }),
+    ]);
   });
 
   it('matches resource prefix patterns', () => {
