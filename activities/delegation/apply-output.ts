@@ -12,7 +12,7 @@ import {
   advancePointer, findCurrentByAbpId, insertAbpVersion, makeCurrent, scopeKey, setPointerStatus, storedAbp, type CurrentAbp,
 } from './abp-store';
 import { discardStaged, exportDocument, gateFile, listExports, markRestamped, promoteStaged, writeStaged, type ExportRow } from './export-files';
-import { concludeReviewRow, findOutput, findReview } from './review-store';
+import { concludeReviewRow, findOutput, findReview, type StoredOutput } from './review-store';
 
 export interface ApplyOutcome {
   state: 'applied' | 'failed';
@@ -34,9 +34,10 @@ export interface ApplyDeps {
 /** A concurrent change moved the ABP pointer: the activity retries and recomputes from the new current. */
 class PointerMovedError extends Error {}
 
-function computeNext(kind: ReviewOutputKind, base: Abp, document: unknown): Abp | null {
-  if (kind === 'abp_patch') return patchAbp(base, document);
-  if (kind === 'abp_replace') return buildAbp(document, new Date().toISOString());
+/** Deterministic: a retried attempt computes the same ABP (a replacement's clock is when it was named). */
+function computeNext(output: StoredOutput, base: Abp): Abp | null {
+  if (output.kind === 'abp_patch') return patchAbp(base, output.document);
+  if (output.kind === 'abp_replace') return buildAbp(output.document, output.createdAt);
   return null;
 }
 
@@ -80,7 +81,7 @@ export async function applyReviewOutput(deps: ApplyDeps, input: { reviewId: stri
   let next: Abp | null;
   try {
     base = storedAbp(current);
-    next = computeNext(output.kind, base, output.document);
+    next = computeNext(output, base);
   } catch (error) {
     if (error instanceof AbpSpecError) return fail(deps, review.reviewId, { ...outcome, failure: error.problems });
     return fail(deps, review.reviewId, { ...outcome, failure: [`stored ABP unreadable: ${(error as Error).message}`] });

@@ -180,12 +180,21 @@ export async function listVotes(q: Queryable, reviewId: string): Promise<VoteRow
   }));
 }
 
-export async function findOutput(q: Queryable, reviewId: string, outputHash: string): Promise<{ kind: ReviewOutputKind; document: unknown; authoredBy: string } | undefined> {
-  const { rows } = await q.query<{ kind: ReviewOutputKind; document: unknown; authored_by: string }>(
-    'SELECT kind, document, authored_by FROM delegation_review_outputs WHERE review_id = $1 AND output_hash = $2',
+export interface StoredOutput {
+  kind: ReviewOutputKind;
+  document: unknown;
+  authoredBy: string;
+  /** When the output was first named: the clock of a replacement spec that gives none. */
+  createdAt: string;
+}
+
+export async function findOutput(q: Queryable, reviewId: string, outputHash: string): Promise<StoredOutput | undefined> {
+  const { rows } = await q.query<{ kind: ReviewOutputKind; document: unknown; authored_by: string; created_at: Date }>(
+    'SELECT kind, document, authored_by, created_at FROM delegation_review_outputs WHERE review_id = $1 AND output_hash = $2',
     [reviewId, outputHash],
   );
-  return rows[0] ? { kind: rows[0].kind, document: rows[0].document, authoredBy: rows[0].authored_by } : undefined;
+  const r = rows[0];
+  return r ? { kind: r.kind, document: r.document, authoredBy: r.authored_by, createdAt: r.created_at.toISOString() } : undefined;
 }
 
 export async function storeOutput(q: Queryable, reviewId: string, outputHash: string, kind: ReviewOutputKind, document: unknown, author: string): Promise<void> {

@@ -174,3 +174,19 @@ describe('tamper detection', () => {
     expect(check.results.filter((r) => !r.passed).map((r) => r.name)).toEqual(['abp_hash_valid']);
   });
 });
+
+describe('durability', () => {
+  it('an open review survives a worker restart and applies once when approved afterwards', async () => {
+    const rev = await principal(ctx, 'rev', ['Reviewer']);
+    const abp = await buildUniqueAbp(ctx);
+    const review = await openReview(ctx, abp.abp_id, 'DRT-002', rev);
+    await ctx.stopWorker();
+    await ctx.startWorker();
+    await approveReview(ctx, review.reviewId, { principal: rev, outputKind: 'abp_patch', document: allowEmail(abp), reason: 'after restart' });
+    const final = await reviewResult(ctx, review.reviewId);
+    expect(final.state).toBe('applied');
+    const view = await showAbp(ctx, abp.abp_id);
+    expect(view.versions.map((v) => v.source)).toEqual(['build', 'patch']);
+    expect(view.exports.every((e) => e.stamp === 2)).toBe(true);
+  });
+});
