@@ -1,32 +1,44 @@
 import { z } from 'zod';
 import { addWebhook, removeWebhook, webhookDeliveries, webhooks } from '../../client/notifications';
+import { webhookInput } from '../../domain/notifications/subscription';
+import { ADMIN_ROLE } from '../auth';
 import type { Route } from '../route';
 
-// The subscription fields are parsed by the same schema as the CLI's (in addWebhook).
-const actingPrincipal = z.object({ principal: z.string().min(1).optional() });
+// The subscription fields are parsed by the same schema as the CLI's (in addWebhook); `as` is
+// filled from the bearer token.
+const actingPrincipal = z.object({ as: z.string().min(1).optional() });
 
 export const notificationRoutes: Route[] = [
   {
     method: 'GET',
     path: '/api/v1/webhooks',
+    summary: 'Webhook subscriptions (secrets are never shown)',
     handler: async (ctx) => ({ webhooks: await webhooks(ctx) }),
   },
   {
     method: 'POST',
     path: '/api/v1/webhooks',
+    roles: [ADMIN_ROLE],
+    actsAs: true,
+    summary: 'Subscribe a URL to event types; the signing secret is returned once',
+    bodySchema: webhookInput,
     async handler(ctx, req) {
-      const { principal } = actingPrincipal.parse(req.body ?? {});
-      return { status: 201, body: await addWebhook(ctx, req.body, principal ?? null) };
+      const { as } = actingPrincipal.parse(req.body ?? {});
+      return { status: 201, body: await addWebhook(ctx, req.body, as ?? null) };
     },
   },
   {
     method: 'DELETE',
     path: '/api/v1/webhooks/:id',
-    handler: async (ctx, req) => ({ removed: await removeWebhook(ctx, req.params.id!, req.query.get('principal')) }),
+    roles: [ADMIN_ROLE],
+    actsAs: true,
+    summary: 'Remove a webhook subscription (its delivery history is kept)',
+    handler: async (ctx, req) => ({ removed: await removeWebhook(ctx, req.params.id!, req.query.get('as')) }),
   },
   {
     method: 'GET',
     path: '/api/v1/webhook-deliveries',
+    summary: 'Recent webhook deliveries with attempts, status, response code and last error (?event=, ?webhook=, ?limit=)',
     async handler(ctx, req) {
       const q = req.query;
       return {

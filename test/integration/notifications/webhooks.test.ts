@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { approve, proposeCalibrationUpdate, release } from '../../../client/guard';
 import { addWebhook, removeWebhook, webhookDeliveries, webhooks } from '../../../client/notifications';
 import { listProvenance } from '../../../db/provenance-log';
@@ -90,6 +91,8 @@ describe('webhook notifications', () => {
       const history = await ctx.temporal.workflow.getHandle(id).fetchHistory();
       expect(JSON.stringify(history)).not.toContain(Buffer.from(secret).toString('base64').slice(0, 24));
       expect(JSON.stringify(history)).not.toContain(secret);
+      // The loop with its notify() calls, and each delivery, replay deterministically.
+      await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, id);
     }
   });
 
