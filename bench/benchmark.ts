@@ -13,6 +13,8 @@ export interface Outcome {
   figures: Figure[];
   samples: Record<string, number[]>;
   notes: string[];
+  /** Kept in the results file only. */
+  details?: Record<string, unknown>;
 }
 
 /** One benchmark of issue 7: a module under bench/benchmarks/, run in a child process of its own. */

@@ -33,6 +33,8 @@ export interface BenchmarkResult {
   /** Raw samples by series name (latencies in ms unless the series name says otherwise). */
   samples: Record<string, number[]>;
   notes: string[];
+  /** Kept in the results file only (query plans, per-run detail): too long for BENCHMARKS.md. */
+  details?: Record<string, unknown>;
   error?: string;
 }
 

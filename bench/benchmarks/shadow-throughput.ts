@@ -51,9 +51,18 @@ export const shadowThroughput: Benchmark = {
     'endorsement and for ten at once (aggregate). The largest history of any run of each workflow is read from visibility ' +
     '(`historyLength`) and describe; Temporal warns at 10,240 events.',
   limits:
-    'Each sample costs the sandbox answer, three trigram embeddings and its own transaction (UPDATE of the sample plus a ' +
-    'provenance append under the chain\'s advisory lock); the workflow adds one activity per batch of 25. Ten endorsements ' +
-    'share one worker and one provenance chain, whose appends are serialised by design.',
+    'Round trips to the database, one sample at a time. Each scored sample is its own transaction of seven statements — BEGIN, ' +
+    'the UPDATE of the sample, the provenance chain\'s advisory lock, the idempotency-key SELECT, the SELECT of the last entry, ' +
+    'the INSERT, COMMIT — and the activity scores its batch of 25 sequentially, so one endorsement is bounded by the latency of ' +
+    'about 175 statements per batch. A CPU profile of the benchmark process (`BENCH_CPU_PROF=<dir>`) shows it about half idle, ' +
+    'waiting on them; the embedded model, embeddings and judge are a few percent. On embedded PGlite every statement also queues ' +
+    'behind every other client\'s on one session. A quick run against a real PostgreSQL 15 gave about 150/s for one and 226/s ' +
+    'for ten. The fix (activities/endorsement/shadow-samples.ts and db/provenance-log.ts, not in this benchmark\'s files): score ' +
+    'the batch first, then write it in one transaction — one `UPDATE … FROM unnest(…)` for the samples and one batched provenance ' +
+    'append (lock once, read the last entry once, compute the chain in memory, one multi-row INSERT): about six statements per ' +
+    'batch instead of seven per sample. Second, `evidenceOf` re-aggregates every sample of the endorsement after each batch, ' +
+    'which grows with the endorsement\'s age (quadratic over its life); running totals on the endorsement row would keep it ' +
+    'constant. Ten endorsements share one worker and one provenance chain, whose appends are serialised by design.',
   async run(ctx) {
     const single = ctx.size(10_000, 400);
     const perEndorsementOfTen = ctx.size(1_000, 100);
