@@ -1,9 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Three projects: pure unit tests; integration tests on a real Temporal dev server and a real
- * database (one of each per run, see test/support/global-setup.ts); and time-skipping tests, each
- * on its own Java test server.
+ * Four projects: pure unit tests; integration tests on a real Temporal dev server and a real
+ * database (one of each per run, see test/support/global-setup.ts); time-skipping tests, each
+ * on its own Java test server; and browser tests of the dashboard (Playwright driving Debian's
+ * chromium) on a dev server of their own with its Web UI.
  */
 export default defineConfig({
   test: {
@@ -36,6 +37,18 @@ export default defineConfig({
           hookTimeout: 180_000,
           maxWorkers: 1,
           sequence: { groupOrder: 2 },
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          // Its own dev server, with the Web UI the tests open (see global-setup.ts).
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          maxWorkers: 1,
+          sequence: { groupOrder: 3 },
         },
       },
     ],

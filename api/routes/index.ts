@@ -6,6 +6,7 @@ import { delegationRoutes } from './delegation';
 import { notificationRoutes } from './notifications';
 import { metricsRoutes } from './metrics';
 import { openApiRoutes } from './openapi';
+import { dashboardRoutes } from './dashboard';
 
 /** Every HTTP route; each loop adds its list here. */
 export const routes: Route[] = [
@@ -15,5 +16,6 @@ export const routes: Route[] = [
   ...delegationRoutes,
   ...notificationRoutes,
   ...metricsRoutes,
+  ...dashboardRoutes,
   ...openApiRoutes(() => routes),
 ];

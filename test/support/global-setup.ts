@@ -13,6 +13,7 @@ import { migrate } from '../../db/migrate';
 import { createPool } from '../../db/pool';
 import { wardenSearchAttributes } from '../../domain/search-attributes';
 import { ensureTemporalCli } from '../../toolchain/temporal-cli';
+import { freePort } from '../../bench/stack/free-port';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -22,6 +23,8 @@ declare module 'vitest' {
     workflowBundlePath: string;
     provenanceKey: string;
     scratchDir: string;
+    /** The dev server's Web UI (browser project only; empty elsewhere). */
+    temporalUiUrl: string;
   }
 }
 
@@ -53,12 +56,15 @@ export default async function setup(project: TestProject) {
   const config = loadConfig();
   const scratchDir = await mkdtemp(join(tmpdir(), 'warden-test-'));
   const cli = await ensureTemporalCli(config.cacheDir, (line) => console.log(`[toolchain] ${line}`));
+  // The browser tests open the Temporal Web UI; every other project runs the server headless.
+  const uiPort = project.name === 'browser' ? await freePort() : undefined;
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
+      ...(uiPort ? { ui: true, uiPort } : {}),
       executable: { type: 'existing-path', path: cli },
       ip: '127.0.0.1',
       searchAttributes: [...wardenSearchAttributes],
-      extraArgs: ['--headless', '--log-level', 'error'],
+      extraArgs: [...(uiPort ? [] : ['--headless']), '--log-level', 'error'],
     },
   });
 
@@ -87,6 +93,7 @@ export default async function setup(project: TestProject) {
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('provenanceKey', randomBytes(32).toString('hex'));
   project.provide('scratchDir', scratchDir);
+  project.provide('temporalUiUrl', uiPort ? `http://127.0.0.1:${uiPort}` : '');
 
   return async () => {
     await env.teardown();

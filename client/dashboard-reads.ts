@@ -1,0 +1,82 @@
+import type { Queryable } from '../db/pool';
+import type { GateResult } from '../domain/abp/export-gates';
+
+/**
+ * Read-only queries only the dashboard needs: lists across every loop and the cheap change
+ * stamp its live updates poll. Each loop's own store keeps its writes and single-item reads.
+ */
+
+/**
+ * Moves whenever anything the dashboard shows moves: every loop transition appends provenance;
+ * scored shadow samples and row updates are counted separately because they append none.
+ */
+export async function changeStamp(q: Queryable): Promise<string> {
+  const { rows } = await q.query<{ seq: string; samples: string; endorsed: Date | null; proposed: Date | null }>(
+    `SELECT (SELECT coalesce(max(seq), 0) FROM provenance_log) AS seq,
+            (SELECT count(*) FROM shadow_samples WHERE status <> 'pending') AS samples,
+            (SELECT max(updated_at) FROM endorsements) AS endorsed,
+            (SELECT max(updated_at) FROM guard_proposals) AS proposed`,
+  );
+  const r = rows[0]!;
+  return [r.seq, r.samples, r.endorsed?.getTime() ?? 0, r.proposed?.getTime() ?? 0].join('.');
+}
+
+export interface DivergencePoint {
+  at: string;
+  divergence: number;
+  critical: boolean;
+}
+
+/** Scored shadow samples of one endorsement in scoring order (the newest `limit`). */
+export async function divergenceSeries(q: Queryable, endorsementId: string, limit = 200): Promise<DivergencePoint[]> {
+  const { rows } = await q.query<{ scored_at: Date; divergence: number; critical: boolean | null }>(
+    `SELECT scored_at, divergence, critical FROM (
+       SELECT scored_at, divergence, critical, seq FROM shadow_samples
+        WHERE endorsement_id = $1 AND status = 'scored' AND divergence IS NOT NULL
+        ORDER BY seq DESC LIMIT $2) newest
+      ORDER BY seq`,
+    [endorsementId, limit],
+  );
+  return rows.map((r) => ({ at: r.scored_at.toISOString(), divergence: r.divergence, critical: r.critical === true }));
+}
+
+/** Open endorsements first, then the most recently changed closed ones. */
+export async function recentEndorsementIds(q: Queryable, closedLimit = 10): Promise<string[]> {
+  const { rows } = await q.query<{ id: string }>(
+    `(SELECT id, updated_at FROM endorsements WHERE state IN ('pending', 'staged', 'inconclusive') ORDER BY updated_at DESC)
+     UNION ALL
+     (SELECT id, updated_at FROM endorsements WHERE state NOT IN ('pending', 'staged', 'inconclusive', 'registering')
+       ORDER BY updated_at DESC LIMIT $1)`,
+    [closedLimit],
+  );
+  return rows.map((r) => r.id);
+}
+
+export interface ProposalListing {
+  proposalId: string;
+  approverRole: string;
+}
+
+/** The newest proposals with the role their policy requires of an approver. */
+export async function recentProposals(q: Queryable, limit = 30): Promise<ProposalListing[]> {
+  const { rows } = await q.query<{ proposal_id: string; approver_role: string }>(
+    `SELECT p.proposal_id, g.approver_role FROM guard_proposals p JOIN guard_policies g ON g.policy_id = p.policy_id
+      ORDER BY p.created_at DESC, p.proposal_id LIMIT $1`,
+    [limit],
+  );
+  return rows.map((r) => ({ proposalId: r.proposal_id, approverRole: r.approver_role }));
+}
+
+/** Export gates recorded when a review applied its output, per resulting ABP hash. */
+export async function gatesByAppliedHash(q: Queryable, abpId: string): Promise<Map<string, GateResult[]>> {
+  const { rows } = await q.query<{ outcome: { next?: { abpHash?: string } | null; exports?: { gates: GateResult[] }[] } | null }>(
+    `SELECT outcome FROM delegation_reviews WHERE abp_id = $1 AND state = 'applied' AND outcome IS NOT NULL`,
+    [abpId],
+  );
+  const gates = new Map<string, GateResult[]>();
+  for (const { outcome } of rows) {
+    const hash = outcome?.next?.abpHash;
+    if (hash) gates.set(hash, (outcome.exports ?? []).flatMap((e) => e.gates));
+  }
+  return gates;
+}

@@ -1,0 +1,158 @@
+import { api, field, parseJson, runAction, select, textArea, textInput } from './actions.js';
+import { countdown, empty, h, pill, shortHash, when, fill } from './dom.js';
+
+const OUTPUT_KINDS = ['abp_patch', 'abp_replace', 'abp_revoke'];
+
+function triggerCard(card, ui) {
+  const windowText = card.windowDays === null ? 'no window' : `last ${card.windowDays} day${card.windowDays === 1 ? '' : 's'}`;
+  return h(
+    'article',
+    { class: `trigger-card state-${card.state}`, 'data-testid': `trigger-${card.abpId}-${card.triggerId}`, 'data-state': card.state },
+    h('header', {}, h('strong', {}, card.triggerId), pill(card.state)),
+    h('p', { class: 'trigger-name' }, card.name.replace(/_/g, ' ')),
+    h(
+      'div',
+      { class: 'progress', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': card.progress, title: `${card.progress}% of the threshold` },
+      h('div', { class: 'bar', style: `width: ${Math.max(0, Math.min(100, card.progress))}%` }),
+    ),
+    h('p', { class: 'count' }, h('span', { class: 'current', 'data-testid': 'count' }, String(card.current)), ` / ${card.threshold} `, h('span', { class: 'muted' }, `(trips at ${card.comparator} ${card.threshold}) · ${windowText}`)),
+    h(
+      'p',
+      { class: 'muted small' },
+      `${card.kind.replace(/_/g, ' ')} · ${card.severity}${card.autoOpen ? ' · auto-opens' : ' · queues'}`,
+      card.countingSince ? [' · counting since ', when(card.countingSince)] : null,
+    ),
+    card.activeReview
+      ? h('p', { class: 'active-review' }, 'Review ', ui.workflowLink(card.activeReview.reviewId), ' ', pill(card.activeReview.state))
+      : h('p', { class: 'muted small' }, 'no active review'),
+  );
+}
+
+function approveReview(review, ui) {
+  const kind = select('output_kind', OUTPUT_KINDS, review.policy.output);
+  runAction({
+    title: `Approve ${review.reviewId}`,
+    confirm: 'Approve',
+    fields: [
+      field('Output', kind, `The review policy asks for ${review.policy.output}.`),
+      field('Document (JSON)', textArea('document', { placeholder: '{"objectives": {"allowed": ["OBJ-001"]}}', 'data-testid': 'approve-document' }), 'abp_patch: a JSON Merge Patch of the spec; abp_replace: a whole spec; abp_revoke: leave empty.'),
+      field('Reason', textInput('reason', { required: true, 'data-testid': 'approve-reason' })),
+    ],
+    submit: (v) => {
+      const document = v.output_kind === 'abp_revoke' || v.document.trim() === '' ? undefined : parseJson(v.document, 'document');
+      return api('POST', `/api/v1/reviews/${encodeURIComponent(review.reviewId)}/approve`, { as: ui.me, output_kind: v.output_kind, document, reason: v.reason });
+    },
+    onDone: (r) => ui.done(r.decided ? `${review.reviewId}: threshold reached, applying the output` : `Approval recorded (${r.approvals}/${r.threshold})`),
+  });
+}
+
+function dismissReview(review, ui) {
+  runAction({
+    title: `Dismiss ${review.reviewId}`,
+    confirm: 'Dismiss',
+    fields: [field('Reason', textInput('reason', { required: true }))],
+    submit: (v) => api('POST', `/api/v1/reviews/${encodeURIComponent(review.reviewId)}/dismiss`, { as: ui.me, reason: v.reason }),
+    onDone: () => ui.done(`Dismiss vote recorded for ${review.reviewId}`),
+  });
+}
+
+function reviewRow(review, ui) {
+  const live = review.live;
+  // Open reviews answer from the workflow; concluded ones from the outcome they recorded.
+  const approvers = live ? live.approvals.length : (review.outcome?.approvers?.length ?? (review.state === 'queued' ? 0 : null));
+  const approvals = approvers === null ? '—' : `${approvers} / ${live?.threshold ?? review.policy.threshold}`;
+  const canVote = ui.perms.voteOnReview(review);
+  const buttons = [];
+  if (review.state === 'open' && canVote) {
+    buttons.push(h('button', { type: 'button', 'data-action': 'approve', onclick: () => approveReview(review, ui) }, 'Approve…'));
+    buttons.push(h('button', { type: 'button', class: 'secondary', 'data-action': 'dismiss', onclick: () => dismissReview(review, ui) }, 'Dismiss…'));
+  }
+  if (review.state === 'queued' && canVote) {
+    buttons.push(
+      h('button', { type: 'button', 'data-action': 'open', onclick: () => ui.act(() => api('POST', '/api/v1/reviews', { abp_id: review.abpId, trigger_id: review.triggerId, as: ui.me }), `Opened a review of ${review.triggerId}`) }, 'Open review'),
+    );
+  }
+  return h(
+    'tr',
+    { 'data-testid': `review-${review.reviewId}`, 'data-state': review.state },
+    h('td', {}, review.workflowStarted ? ui.workflowLink(review.reviewId) : review.reviewId),
+    h('td', {}, review.triggerId, ' ', h('span', { class: `sev sev-${review.severity}` }, review.severity)),
+    h('td', {}, pill(review.state)),
+    h('td', {}, approvals, h('div', { class: 'muted small' }, `role ${review.policy.approver_role}`)),
+    h('td', {}, review.state === 'open' ? countdown(live?.deadline ?? null) : when(review.concludedAt ?? review.queuedAt)),
+    h('td', { class: 'actions' }, buttons.length ? buttons : h('span', { class: 'muted small' }, review.state === 'open' || review.state === 'queued' ? `needs ${review.policy.approver_role}` : '')),
+  );
+}
+
+function gateSummary(gates) {
+  if (!gates) return h('span', { class: 'muted' }, 'not recorded');
+  if (gates.length === 0) return h('span', { class: 'muted' }, 'no exports');
+  const failed = gates.filter((g) => !g.passed);
+  return failed.length === 0
+    ? h('span', { class: 'ok', title: gates.map((g) => g.gate).join(', ') }, `✓ ${gates.length} passed`)
+    : h('span', { class: 'bad', title: failed.map((g) => `${g.gate}: ${g.detail}`).join('\n') }, `✗ ${failed.map((g) => g.gate).join(', ')}`);
+}
+
+function history(abp) {
+  return h(
+    'details',
+    { class: 'history', 'data-key': `history-${abp.abpId}` },
+    h('summary', {}, `Version history (${abp.history.length})`, ' · ', abp.verification.ok ? h('span', { class: 'ok' }, 'verified') : h('span', { class: 'bad' }, 'verification failed')),
+    h(
+      'table',
+      {},
+      h('thead', {}, h('tr', {}, ['Recorded', 'Source', 'Hash', 'Review', 'Export gates'].map((t) => h('th', {}, t)))),
+      h(
+        'tbody',
+        {},
+        abp.history.map((v) =>
+          h(
+            'tr',
+            { class: v.current ? 'current' : '' },
+            h('td', {}, when(v.recordedAt)),
+            h('td', {}, v.source, v.current ? h('span', { class: 'tag' }, 'current') : null),
+            h('td', {}, h('code', { title: v.hash }, shortHash(v.hash))),
+            h('td', {}, v.reviewId ?? '—'),
+            h('td', {}, gateSummary(v.gates)),
+          ),
+        ),
+      ),
+    ),
+    h('ul', { class: 'checks' }, abp.verification.checks.map((c) => h('li', { class: c.passed ? 'ok' : 'bad' }, `${c.passed ? '✓' : '✗'} ${c.gate}: ${c.detail}`))),
+  );
+}
+
+export function renderDelegation(container, view, ui) {
+  const abps = view.abps;
+  fill(
+    container,
+    h('h2', {}, 'Delegation review', ' ', ui.kindLink('review', 'reviews in Temporal'), ' ', ui.kindLink('monitor', 'monitor runs')),
+    abps.length === 0
+      ? empty('No ABPs yet. Build one with `npx warden abp build`.')
+      : abps.map((abp) =>
+          h(
+            'section',
+            { class: 'abp', 'data-testid': `abp-${abp.abpId}` },
+            h(
+              'header',
+              { class: 'abp-head' },
+              h('h3', {}, abp.abpId),
+              pill(abp.status),
+              h('code', { title: abp.abpHash }, shortHash(abp.abpHash)),
+              abp.statusReason ? h('span', { class: 'muted' }, abp.statusReason) : null,
+              ui.queryLink(`AbpId = "${abp.abpId}"`, 'everything about this ABP'),
+            ),
+            h('div', { class: 'cards' }, abp.cards.map((c) => triggerCard(c, ui))),
+            abp.reviews.length === 0
+              ? empty('No reviews.')
+              : h(
+                  'table',
+                  { class: 'reviews' },
+                  h('thead', {}, h('tr', {}, ['Review', 'Trigger', 'State', 'Approvals', 'Deadline / when', ''].map((t) => h('th', {}, t)))),
+                  h('tbody', {}, abp.reviews.map((r) => reviewRow(r, ui))),
+                ),
+            history(abp),
+          ),
+        ),
+  );
+}

@@ -1,0 +1,153 @@
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ingestEvidence } from '../../client/delegation';
+import { chat, endorseRule } from '../../client/endorsement';
+import { grantPrincipal } from '../../client/principals';
+import { createApiToken } from '../../db/api-tokens';
+import { buildUniqueAbp, uniqueSpec, unique } from '../integration/delegation/fixtures';
+import { BENIGN, SEED_RULE, freshAgent } from '../integration/endorsement/helpers';
+import { useBrowser } from '../support/browser';
+import { useIntegrationContext } from '../support/integration';
+
+const ctx = useIntegrationContext('browser');
+const b = useBrowser(ctx);
+
+const reviewer = unique('reviewer');
+const viewer = unique('viewer');
+const tokens: Record<string, string> = {};
+let abpId = '';
+let reviewId = '';
+let endorsementId = '';
+
+const driftRows = (abp: string, key: string, times: Date[]) =>
+  times.map((t) => JSON.stringify({ abp_id: abp, type: 'verify', severity: 'red', fingerprint: { key, version: 'v1' }, observed_at: t.toISOString() })).join('\n');
+
+beforeAll(async () => {
+  // The demo ABP's review policy names the Reviewer role; the viewer holds none.
+  await grantPrincipal(ctx, reviewer, ['Reviewer']);
+  await grantPrincipal(ctx, viewer, ['auditor']);
+  tokens.reviewer = (await createApiToken(ctx.pool, { principal: reviewer, label: 'dashboard' })).token;
+  tokens.viewer = (await createApiToken(ctx.pool, { principal: viewer, label: 'dashboard' })).token;
+
+  const abp = await buildUniqueAbp(ctx);
+  abpId = abp.abp_id;
+  const now = Date.now();
+  const ingested = await ingestEvidence(ctx, driftRows(abpId, 'fp-browser', [1, 2, 3].map((n) => new Date(now - n * 60_000))), { kind: 'drift_signal' });
+  reviewId = ingested.evaluation!.opened[0]!;
+  expect(reviewId).toBe(`${abpId}.DRT-001.r1`);
+
+  const agent = await freshAgent(ctx, { cooldownBaseSeconds: 3600, cooldownMaxSeconds: 7200 });
+  const staged = await endorseRule(ctx, agent, SEED_RULE, { decide: { decision: 'stage', principal: reviewer } });
+  endorsementId = staged.endorsementId;
+  for (const message of BENIGN) await chat(ctx, agent, message, { waitForShadow: true });
+});
+
+async function signIn(page: Page, token: string, name: string): Promise<void> {
+  await page.goto(`${b.baseUrl}/`);
+  await page.locator('#token').fill(token);
+  await page.locator('#signin-form button[type=submit]').click();
+  await page.locator('[data-testid=principal]', { hasText: name }).waitFor();
+}
+
+const card = (page: Page, trigger: string) => page.locator(`[data-testid="trigger-${abpId}-${trigger}"]`);
+const reviewRow = (page: Page, id: string) => page.locator(`[data-testid="review-${id}"]`);
+
+describe('the governance dashboard in a browser', () => {
+  it('signs in with a token, refuses a wrong one, and shows buttons only for roles that allow them', async () => {
+    const page = await b.newPage();
+    await page.goto(`${b.baseUrl}/`);
+    await page.locator('#token').fill('not-a-token');
+    await page.locator('#signin-form button[type=submit]').click();
+    await expect.poll(() => page.locator('#signin-error').textContent()).toMatch(/Not signed in: invalid token/);
+
+    await signIn(page, tokens.viewer!, viewer);
+    await reviewRow(page, reviewId).waitFor();
+    expect(await card(page, 'DRT-001').getAttribute('data-state')).toBe('tripped');
+    expect(await reviewRow(page, reviewId).locator('[data-action]').count()).toBe(0);
+    expect(await reviewRow(page, reviewId).textContent()).toContain('needs Reviewer');
+    await b.screenshot(page, '01-viewer-delegation');
+
+    await page.locator('#signout').click();
+    await page.locator('#signin').waitFor();
+    expect(await page.evaluate("sessionStorage.getItem('warden.token')")).toBeNull();
+
+    await signIn(page, tokens.reviewer!, reviewer);
+    await reviewRow(page, reviewId).locator('[data-action=approve]').waitFor();
+    expect(await reviewRow(page, reviewId).locator('[data-action=dismiss]').count()).toBe(1);
+    await page.close();
+  });
+
+  it('approves a review and the trigger card changes live, without a reload', async () => {
+    const page = await b.newPage();
+    await signIn(page, tokens.reviewer!, reviewer);
+    await reviewRow(page, reviewId).waitFor();
+    // Survives only as long as the page is not reloaded.
+    await page.evaluate('window.notReloaded = true');
+    expect(await card(page, 'DRT-001').getAttribute('data-state')).toBe('tripped');
+
+    await reviewRow(page, reviewId).locator('[data-action=approve]').click();
+    const dialog = page.locator('#action-dialog');
+    await dialog.locator('select[name=output_kind]').selectOption('abp_patch');
+    // A patch the server refuses: the dialog shows the API's own message and stays open.
+    await dialog.locator('textarea[name=document]').fill('{"scope": {"contract_id": "elsewhere"}}');
+    await dialog.locator('input[name=reason]').fill('narrow the objectives');
+    await dialog.locator('#action-submit').click();
+    await expect.poll(() => dialog.locator('#action-error').textContent()).toMatch(/scope: cannot be patched/);
+    expect(await reviewRow(page, reviewId).getAttribute('data-state')).toBe('open');
+    await b.screenshot(page, '02-approve-refused');
+
+    const spec = uniqueSpec();
+    const patch = { objectives: { allowed: spec.objectives!.allowed.slice(0, 3), denied: spec.objectives!.denied } };
+    await dialog.locator('textarea[name=document]').fill(JSON.stringify(patch));
+    await dialog.locator('#action-submit').click();
+    await reviewRow(page, reviewId).and(page.locator('[data-state=applied]')).waitFor({ timeout: 90_000 });
+    await card(page, 'DRT-001').and(page.locator('[data-state=clear]')).waitFor();
+    expect(await card(page, 'DRT-001').locator('[data-testid=count]').textContent()).toBe('0');
+    await b.screenshot(page, '03-review-applied');
+
+    // Evidence arriving from elsewhere moves the card while the page just sits there.
+    const now = Date.now();
+    await ingestEvidence(ctx, driftRows(abpId, 'fp-browser-2', [new Date(now), new Date(now - 1)]), { kind: 'drift_signal' });
+    await card(page, 'DRT-001').and(page.locator('[data-state=armed]')).waitFor({ timeout: 60_000 });
+    expect(await card(page, 'DRT-001').locator('[data-testid=count]').textContent()).toBe('2');
+    expect(await page.evaluate('window.notReloaded')).toBe(true);
+    await page.locator(`[data-testid="abp-${abpId}"] details.history summary`).click();
+    await b.screenshot(page, '04-card-armed-live');
+    await page.close();
+  });
+
+  it('promotes a staged endorsement', async () => {
+    const page = await b.newPage();
+    await signIn(page, tokens.reviewer!, reviewer);
+    await page.locator('[data-tab=endorsements]').click();
+    const item = page.locator(`[data-testid="endorsement-${endorsementId}"]`);
+    await item.and(page.locator('[data-state=staged]')).waitFor();
+    expect(await item.locator('svg.chart circle').count()).toBe(BENIGN.length);
+    await b.screenshot(page, '05-endorsement-staged');
+
+    await item.locator('[data-action=promote]').click();
+    await page.locator('#action-dialog input[name=rationale]').fill('enough clean evidence');
+    await page.locator('#action-submit').click();
+    await item.and(page.locator('[data-state=promoted]')).waitFor();
+    expect(await item.locator('[data-action]').count()).toBe(0);
+    await b.screenshot(page, '06-endorsement-promoted');
+    await page.close();
+  });
+
+  it('opens the Temporal UI filtered by WardenKind', async () => {
+    const page = await b.newPage();
+    await signIn(page, tokens.reviewer!, reviewer);
+    const link = page.locator('#kind-links [data-testid=kind-link-review]');
+    const expected = `${b.temporalUiUrl}/namespaces/${ctx.config.temporal.namespace}/workflows?query=${encodeURIComponent('WardenKind="review"')}`;
+    expect(await link.getAttribute('href')).toBe(expected);
+    const [ui] = await Promise.all([b.browser.waitForEvent('page'), link.click()]);
+    await ui.waitForLoadState();
+    expect(ui.url()).toBe(expected);
+    // The UI lists the review's workflow, and not the endorsement's: the filter took effect.
+    await ui.getByText(reviewId).first().waitFor({ timeout: 90_000 });
+    expect(await ui.getByText(endorsementId).count()).toBe(0);
+    await b.screenshot(ui, '07-temporal-ui-reviews');
+    await ui.close();
+    await page.close();
+  });
+});
