@@ -1,55 +1,48 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
-import { CancellationScope, ParentClosePolicy, log, patched, startChild, uuid4, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, CancellationScope, log, patched, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
+import type { NotificationActivities } from '../activities/notifications';
 import type { NotificationEventType, NotificationFacts } from '../domain/notifications/events';
-import { WardenKind, WardenState } from '../domain/search-attributes';
-import { notificationDeliveryWorkflow } from './notifications/delivery';
 
 /** Histories recorded before notifications existed replay without them. */
 export const NOTIFY_PATCH = 'warden-notify-v1';
+
+// Starting the delivery workflow is one quick call to the Temporal frontend; a few bounded
+// retries cover a blip, and if it still fails the event is dropped (logged), never the loop.
+const starter = proxyActivities<NotificationActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 4 },
+});
 
 /**
  * Announces a loop transition to the webhooks subscribed to `type`. Call it from workflow code
  * with ids and small facts only (never prompts, responses or secrets: they would enter histories).
  *
- * Why an abandoned child workflow rather than an activity: an activity is owned by the workflow
- * that scheduled it, so the loop would either wait for a slow receiver's retries or, finishing
- * first, leave the delivery cancelled half-way. A child started with ParentClosePolicy.ABANDON
- * runs its own retry policy to the end whatever the loop does next, and shows up in the Temporal
- * UI on its own (WardenKind = "notification"). The loop awaits only the child's *start* (one
- * round trip to the server, no receiver involved): the server does not start an abandoned child
- * whose parent has already closed, so not awaiting could lose the last event of a workflow.
- * Every error is swallowed: a notification never fails, blocks or cancels a loop.
+ * Why a detached workflow started by a short activity, rather than delivering from here or from a
+ * child: an activity that delivers is owned by the loop, which would wait through a slow
+ * receiver's retries or, finishing first, leave the delivery cut off. A child with
+ * ParentClosePolicy.ABANDON is not started at all if the loop closes first, ties its completion
+ * back into the loop's history, and stalls the time-skipping test server once its parent has
+ * closed. The `startNotificationDelivery` activity instead starts `notificationDeliveryWorkflow`
+ * as an independent workflow (id `notify-<event id>`, so a retried start finds the first) and
+ * returns at once: the loop waits for one frontend call, never for a receiver, and the delivery
+ * runs its own bounded retry policy whatever the loop does next.
  */
 export async function notify(type: NotificationEventType, subject: string, facts: NotificationFacts = {}): Promise<void> {
   if (!patched(NOTIFY_PATCH)) return;
-  const info = workflowInfo();
   const event = {
     eventId: `evt_${uuid4().replace(/-/g, '')}`,
     type,
     subject,
-    workflowId: info.workflowId,
+    workflowId: workflowInfo().workflowId,
     occurredAt: new Date(Date.now()).toISOString(),
     facts,
   };
   try {
     // Not cancellable: a loop being cancelled still announces what it had already done.
-    await CancellationScope.nonCancellable(() =>
-      startChild(notificationDeliveryWorkflow, {
-        workflowId: `notify-${event.eventId}`,
-        args: [event],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        typedSearchAttributes: [
-          { key: WardenKind, value: 'notification' },
-          { key: WardenState, value: 'delivering' },
-        ],
-        staticSummary: `Webhook notification ${type} for ${subject}`,
-      }),
-    );
+    await CancellationScope.nonCancellable(() => starter.startNotificationDelivery(event));
   } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
-      // The workflow logger is replay-safe; the error is never rethrown.
-      log.warn('notification could not be started', { type, subject, error: error instanceof Error ? error.message : String(error) });
-    }
+    const cause = error instanceof ActivityFailure && error.cause ? error.cause : error;
+    log.warn('notification dropped: its delivery workflow could not be started', {
+      type, subject, eventId: event.eventId, error: cause instanceof Error ? cause.message : String(cause),
+    });
   }
 }

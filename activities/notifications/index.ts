@@ -1,4 +1,6 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { WardenKind, WardenState } from '../../domain/search-attributes';
 import type { NotificationEvent } from '../../domain/notifications/events';
 import { findForbiddenKey } from '../../domain/provenance/forbidden-content';
 import type { ActivityDeps } from '../deps';
@@ -7,6 +9,31 @@ import { markFailed, prepareDeliveries, type PendingDelivery } from './delivery-
 
 export function createNotificationActivities(deps: ActivityDeps) {
   return {
+    /**
+     * Starts the delivery of one event as a workflow of its own on this worker's task queue and
+     * returns without waiting for it (see workflows/notify.ts for why).
+     */
+    async startNotificationDelivery(event: NotificationEvent): Promise<void> {
+      const { client, info } = Context.current();
+      try {
+        await client.workflow.start('notificationDeliveryWorkflow', {
+          workflowId: `notify-${event.eventId}`,
+          taskQueue: info.taskQueue,
+          args: [event],
+          // A retried start finds the first run, running or finished; an event is delivered once.
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          typedSearchAttributes: [
+            { key: WardenKind, value: 'notification' },
+            { key: WardenState, value: 'delivering' },
+          ],
+          staticSummary: `Webhook notification ${event.type} for ${event.subject}`,
+          staticDetails: `Announced by workflow ${event.workflowId}`,
+        });
+      } catch (error) {
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      }
+    },
     /** Stores one delivery per subscriber (idempotent) and returns those still to send. */
     async prepareNotificationDeliveries(event: NotificationEvent): Promise<PendingDelivery[]> {
       const forbidden = findForbiddenKey(event.facts, 'facts');

@@ -6,7 +6,8 @@ import { reviewedRows, seedPeopleAndPolicy, SEED_POLICY, toNdjson, type GuardPeo
 import { useTimeSkippingStack } from '../support/time-skipping-stack';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const stack = useTimeSkippingStack('guard', fileURLToPath(new URL('../../workflows/guard/proposal.ts', import.meta.url)));
+// The whole bundle: transitions start notification children, which must be known to the worker.
+const stack = useTimeSkippingStack('guard', fileURLToPath(new URL('../../workflows/index.ts', import.meta.url)));
 const tenant = 'timeskip-tenant';
 let people: GuardPeople;
 

@@ -31,7 +31,8 @@ export interface DeliverySummary {
 
 /**
  * Delivers one event to every subscribed webhook, each on its own bounded retry policy. Started
- * by `notify` as an abandoned child: whatever happens here never reaches the loop that announced it.
+ * for `notify` as a workflow of its own: whatever happens here never reaches the loop that
+ * announced it.
  */
 export async function notificationDeliveryWorkflow(event: NotificationEvent): Promise<DeliverySummary> {
   const pending = await store.prepareNotificationDeliveries(event);
