@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { createApiServer } from '../../api/server';
 import { buildAbpFromSpec } from '../../client/delegation';
+import { createApiToken } from '../../db/api-tokens';
+import { addPrincipal } from '../../db/principals';
 import { demoAbpSpec } from '../../domain/abp/demo';
 import type { Benchmark } from '../benchmark';
 import type { Figure } from '../result';
@@ -18,7 +20,7 @@ export const intake: Benchmark = {
   title: 'Intake through the HTTP API',
   method:
     '`createApiServer` (api/server.ts) on a free port of 127.0.0.1 with a real worker behind it; clients POST NDJSON with ' +
-    `\`fetch\`, ${CONCURRENCY} requests in flight (closed loop). Drift signals go to \`POST /api/v1/evidence\` for one built ABP (each ` +
+    `\`fetch\` and a bearer token, ${CONCURRENCY} requests in flight (closed loop). Drift signals go to \`POST /api/v1/evidence\` for one built ABP (each ` +
     'with a fingerprint of its own, so no trigger trips), reviewed feedback to `POST /api/v1/guard/feedback`; batches of 1 row ' +
     'and of 1,000 rows. Events per second = rows stored / wall time; every response is checked (2xx, all rows stored).',
   limits:
@@ -32,6 +34,8 @@ export const intake: Benchmark = {
       const w = stack.ctx;
       const spec = demoAbpSpec();
       const abp = (await buildAbpFromSpec(w, { ...spec, scope: { ...spec.scope, contract_id: 'CTR-bench-intake' } })).abp;
+      await addPrincipal(w.pool, 'bench-intake', ['operator']);
+      const { token } = await createApiToken(w.pool, { principal: 'bench-intake', label: 'benchmark' });
       const server = createApiServer(w);
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -42,7 +46,7 @@ export const intake: Benchmark = {
         JSON.stringify({ prompt: `prompt ${n}`, response: `response ${n}`, label: n % 2 ? 'safe' : 'unsafe', tenant_id: 'tenant-a', metadata: { event_id: `evt-${n}`, reviewer_id: 'rev-1' }, timestamp: new Date(now - n).toISOString() });
       const post = async (path: string, make: Make, first: number, rows: number, stored: (body: any) => number) => {
         const lines = Array.from({ length: rows }, (_, k) => make(first + k)).join('\n');
-        const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: lines });
+        const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${token}` }, body: lines });
         const body = await res.json();
         if (!res.ok || stored(body) !== rows) throw new Error(`${path}: HTTP ${res.status}, ${JSON.stringify(body).slice(0, 300)}`);
       };
