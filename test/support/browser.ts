@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,10 +7,8 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, inject } from 'vitest';
 import { createApiServer } from '../../api/server';
+import { CHROMIUM_MISSING, CHROMIUM_PATH } from '../../toolchain/chromium';
 import type { IntegrationContext } from './integration';
-
-/** Debian's chromium, installed by scripts/test.ts; Playwright's own browser downloads are not used. */
-export const CHROMIUM = '/usr/bin/chromium';
 
 /**
  * Without the background-networking flags chromium keeps dialling Google's hosts, which a closed
@@ -46,6 +45,7 @@ export function useBrowser(ctx: IntegrationContext): BrowserHarness {
   let server: Server | undefined;
   let profile = '';
   beforeAll(async () => {
+    if (!existsSync(CHROMIUM_PATH)) throw new Error(CHROMIUM_MISSING);
     const temporalUiUrl = inject('temporalUiUrl');
     if (!temporalUiUrl) throw new Error('the browser project starts its dev server with the Web UI (test/support/global-setup.ts)');
     const withUi = { ...ctx, config: { ...ctx.config, temporal: { ...ctx.config.temporal, uiUrl: temporalUiUrl } } };
@@ -54,7 +54,7 @@ export function useBrowser(ctx: IntegrationContext): BrowserHarness {
     profile = await mkdtemp(join(tmpdir(), 'warden-chromium-'));
     await mkdir(ARTIFACTS_DIR, { recursive: true });
     const browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
+      executablePath: CHROMIUM_PATH,
       headless: true,
       args: CHROMIUM_ARGS,
       viewport: { width: 1400, height: 1000 },
