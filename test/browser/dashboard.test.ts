@@ -2,10 +2,12 @@ import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ingestEvidence } from '../../client/delegation';
 import { chat, endorseRule } from '../../client/endorsement';
+import { ingestFeedback, proposeCalibrationUpdate } from '../../client/guard';
 import { grantPrincipal } from '../../client/principals';
 import { createApiToken } from '../../db/api-tokens';
 import { buildUniqueAbp, uniqueSpec, unique } from '../integration/delegation/fixtures';
 import { BENIGN, SEED_RULE, freshAgent } from '../integration/endorsement/helpers';
+import { SEED_POLICY, reviewedRows, seedPeopleAndPolicy, toNdjson, uniqueSuffix, type GuardPeople } from '../integration/guard/guard-fixtures';
 import { useBrowser } from '../support/browser';
 import { useIntegrationContext } from '../support/integration';
 
@@ -18,6 +20,8 @@ const tokens: Record<string, string> = {};
 let abpId = '';
 let reviewId = '';
 let endorsementId = '';
+let proposalId = '';
+let people: GuardPeople;
 
 const driftRows = (abp: string, key: string, times: Date[]) =>
   times.map((t) => JSON.stringify({ abp_id: abp, type: 'verify', severity: 'red', fingerprint: { key, version: 'v1' }, observed_at: t.toISOString() })).join('\n');
@@ -40,6 +44,24 @@ beforeAll(async () => {
   const staged = await endorseRule(ctx, agent, SEED_RULE, { decide: { decision: 'stage', principal: reviewer } });
   endorsementId = staged.endorsementId;
   for (const message of BENIGN) await chat(ctx, agent, message, { waitForShadow: true });
+
+  const suffix = uniqueSuffix();
+  people = await seedPeopleAndPolicy(ctx, suffix);
+  tokens.proposer = (await createApiToken(ctx.pool, { principal: people.proposer })).token;
+  tokens.approver = (await createApiToken(ctx.pool, { principal: people.approver })).token;
+  const source = `feedback://recent-reviewed?tenant=browser-${suffix}`;
+  await ingestFeedback(ctx, toNdjson(reviewedRows(`browser-${suffix}`, 40, { marker: suffix })), people.proposer);
+  const proposal = await proposeCalibrationUpdate(ctx, {
+    policy_id: SEED_POLICY.policy_id,
+    source_ref: source,
+    proposer: people.proposer,
+    current_threshold: 0.55,
+    candidate_threshold: 0.58,
+    confidence_low: 0.51,
+    confidence_high: 0.61,
+    rollback_id: `threshold-profile-${suffix}`,
+  });
+  proposalId = proposal.proposal_id;
 });
 
 async function signIn(page: Page, token: string, name: string): Promise<void> {
@@ -134,6 +156,32 @@ describe('the governance dashboard in a browser', () => {
     await page.close();
   });
 
+  it('lets the approver, not the proposer, approve a proposal, then release it', async () => {
+    const page = await b.newPage();
+    const item = page.locator(`[data-testid="proposal-${proposalId}"]`);
+    await signIn(page, tokens.proposer!, people.proposer);
+    await page.locator('[data-tab=proposals]').click();
+    await item.and(page.locator('[data-state=awaiting_approval]')).waitFor();
+    expect(await item.locator('[data-action]').count()).toBe(0);
+    expect(await item.textContent()).toContain('you proposed it');
+    await page.locator('#signout').click();
+
+    await signIn(page, tokens.approver!, people.approver);
+    await page.locator('[data-tab=proposals]').click();
+    await item.locator('[data-action=approve]').click();
+    await page.locator('#action-dialog input[name=approval_id]').fill('CHG-4711');
+    await page.locator('#action-submit').click();
+    await item.locator('[data-action=release]').click();
+    await page.locator('#action-submit').click();
+    await item.and(page.locator('[data-state=released]')).waitFor();
+    expect(await item.textContent()).toContain(`CHG-4711 by ${people.approver}`);
+    await b.screenshot(page, '07-proposal-released');
+    await page.locator('[data-tab=provenance]').click();
+    expect(await page.locator('[data-testid=chain-status]').textContent()).toMatch(/chain verified/);
+    await b.screenshot(page, '08-provenance');
+    await page.close();
+  });
+
   it('opens the Temporal UI filtered by WardenKind', async () => {
     const page = await b.newPage();
     await signIn(page, tokens.reviewer!, reviewer);
@@ -146,7 +194,7 @@ describe('the governance dashboard in a browser', () => {
     // The UI lists the review's workflow, and not the endorsement's: the filter took effect.
     await ui.getByText(reviewId).first().waitFor({ timeout: 90_000 });
     expect(await ui.getByText(endorsementId).count()).toBe(0);
-    await b.screenshot(ui, '07-temporal-ui-reviews');
+    await b.screenshot(ui, '09-temporal-ui-reviews');
     await ui.close();
     await page.close();
   });
