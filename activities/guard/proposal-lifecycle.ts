@@ -6,6 +6,7 @@ import { contentId } from '../../domain/guard/content-id';
 import { buildGuardDecision } from '../../domain/guard/decision-builder';
 import type { GateOutcome, ProposalType } from '../../domain/guard/gate-outcome';
 import { toSafetyEvent, type SafetyEvent } from '../../domain/guard/safety-event';
+import { parseSourceRef } from '../../domain/guard/source-ref';
 import { loadManifest } from './manifest-store';
 import { requirePolicy } from './policy-store';
 import type { ApprovalRecord, ReleaseBundle } from './proposal-record';
@@ -13,6 +14,11 @@ import { findApproval, findDecision, findRelease, findSafetyEvent, requirePropos
 
 export const GUARD_HOOK_ID = 'warden.guard_loop';
 const subject = (proposalId: string) => `proposal:${proposalId}`;
+
+function singleTenant(sourceRef: string): string {
+  const { tenants } = parseSourceRef(sourceRef);
+  return tenants.length === 1 ? tenants[0]! : '';
+}
 
 export interface DecisionInput {
   proposal_id: string;
@@ -72,6 +78,8 @@ export async function recordProposalDecision(tx: pg.PoolClient, key: string, inp
     hook_id: GUARD_HOOK_ID,
     hook_scope: 'agent',
     request_id: input.proposal_id,
+    // A proposal drawn from exactly one tenant's feedback is that tenant's event; otherwise none.
+    tenant_id: singleTenant(input.source_ref),
   });
   await tx.query(
     `INSERT INTO guard_decisions (proposal_id, decision, reason, risk_score, gates, guard_decision) VALUES ($1, $2, $3, $4, $5, $6)`,

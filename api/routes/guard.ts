@@ -14,23 +14,23 @@ import {
 } from '../../client/guard';
 import { calibrationRequestSchema } from '../../domain/guard/calibration-gates';
 import { loraRequestSchema } from '../../domain/guard/lora-gates';
+import { guardPolicySchema } from '../../domain/guard/policy';
+import { ADMIN_ROLE } from '../auth';
 import { HttpError, type Route } from '../route';
 
 const principal = z.string().min(1, 'the principal to act for');
-const actorBody = z.object({ as: principal.optional() }).passthrough();
-const proposalBody = z
-  .object({
-    policy_id: z.string(),
-    source_ref: z.string(),
-    as: principal,
-    approval_timeout: z.string().optional(),
-  })
-  .passthrough();
+const policyBody = guardPolicySchema.extend({ as: principal.optional() });
+const proposalCommon = z.object({
+  policy_id: z.string(),
+  source_ref: z.string(),
+  as: principal,
+  approval_timeout: z.string().optional(),
+});
 const approveBody = z.strictObject({ approval_id: z.string(), as: principal });
 
 // The request's numbers and ids go through the same schemas the CLI and the client use.
 function proposalParts(body: unknown) {
-  const { as, approval_timeout, policy_id, source_ref, ...request } = proposalBody.parse(body);
+  const { as, approval_timeout, policy_id, source_ref, ...request } = proposalCommon.passthrough().parse(body);
   return {
     common: { policy_id, source_ref, proposer: as, ...(approval_timeout ? { approval_timeout: approval_timeout as Duration } : {}) },
     request,
@@ -41,8 +41,9 @@ export const guardRoutes: Route[] = [
   {
     method: 'POST',
     path: '/api/v1/guard/feedback',
+    actsAs: true,
+    summary: 'Ingest reviewed feedback as NDJSON (application/x-ndjson); one bad row refuses the batch, nothing written',
     async handler(ctx, req) {
-      // NDJSON body (content-type application/x-ndjson); the acting principal may be named in ?as=.
       if (typeof req.body !== 'string') throw new HttpError(415, 'send reviewed feedback as NDJSON (content-type application/x-ndjson)');
       return { status: 201, body: await ingestFeedback(ctx, req.body, req.query.get('as')) };
     },
@@ -50,8 +51,12 @@ export const guardRoutes: Route[] = [
   {
     method: 'POST',
     path: '/api/v1/guard/policies',
+    roles: [ADMIN_ROLE],
+    actsAs: true,
+    summary: 'Create a guard-loop policy (risk envelope and approver role); immutable once created',
+    bodySchema: policyBody,
     async handler(ctx, req) {
-      const { as, ...policy } = actorBody.parse(req.body);
+      const { as, ...policy } = policyBody.parse(req.body);
       const result = await createPolicy(ctx, policy, as ?? null);
       return { status: result.created ? 201 : 200, body: result };
     },
@@ -59,6 +64,7 @@ export const guardRoutes: Route[] = [
   {
     method: 'GET',
     path: '/api/v1/guard/manifests',
+    summary: 'The tenant-safe manifest of the reviewed feedback a source ref selects (?source=feedback://…)',
     async handler(ctx, req) {
       const source = req.query.get('source');
       if (!source) throw new HttpError(400, 'source: a feedback:// source ref is required');
@@ -68,6 +74,9 @@ export const guardRoutes: Route[] = [
   {
     method: 'POST',
     path: '/api/v1/guard/proposals/calibration',
+    actsAs: true,
+    summary: 'Propose a threshold calibration update; gated, then waits for approval',
+    bodySchema: proposalCommon.extend(calibrationRequestSchema.shape),
     async handler(ctx, req) {
       const { common, request } = proposalParts(req.body);
       return { status: 201, body: await proposeCalibrationUpdate(ctx, { ...common, ...calibrationRequestSchema.parse(request) }) };
@@ -76,6 +85,9 @@ export const guardRoutes: Route[] = [
   {
     method: 'POST',
     path: '/api/v1/guard/proposals/lora',
+    actsAs: true,
+    summary: 'Propose (never submit) a LoRA training job; dataset URIs with credentials are refused',
+    bodySchema: proposalCommon.extend(loraRequestSchema.shape),
     async handler(ctx, req) {
       const { common, request } = proposalParts(req.body);
       return { status: 201, body: await proposeLoraJob(ctx, { ...common, ...loraRequestSchema.parse(request) }) };
@@ -84,11 +96,15 @@ export const guardRoutes: Route[] = [
   {
     method: 'GET',
     path: '/api/v1/guard/proposals/:id',
+    summary: 'Decision, reason, risk, gates and manifest of a proposal (never feedback text)',
     handler: (ctx, req) => showProposal(ctx, req.params.id!),
   },
   {
     method: 'POST',
     path: '/api/v1/guard/proposals/:id/approve',
+    actsAs: true,
+    summary: "Approve an allow proposal (the policy's approver role, not the proposer)",
+    bodySchema: approveBody,
     async handler(ctx, req) {
       const body = approveBody.parse(req.body);
       return approve(ctx, req.params.id!, { approval_id: body.approval_id, approver: body.as });
@@ -97,16 +113,19 @@ export const guardRoutes: Route[] = [
   {
     method: 'POST',
     path: '/api/v1/guard/proposals/:id/release',
+    summary: 'The approved payload for an external deployment controller (Warden applies nothing)',
     handler: (ctx, req) => release(ctx, req.params.id!),
   },
   {
     method: 'GET',
     path: '/api/v1/guard/proposals/:id/bundle',
+    summary: 'Manifest, decision, approval, rollback id and payload of a released proposal as one audit record',
     handler: (ctx, req) => proposalBundle(ctx, req.params.id!),
   },
   {
     method: 'GET',
     path: '/api/v1/guard/proposals/:id/safety-event',
+    summary: "The safety event of the proposal's decision",
     handler: (ctx, req) => toSafetyEvent(ctx, req.params.id!),
   },
 ];

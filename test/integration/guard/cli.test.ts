@@ -71,7 +71,8 @@ describe('guard loop from the CLI', () => {
     expect(shown.stdout).toMatch(/state\s+released/);
     expect(shown.stdout).toMatch(/gate max_interval_width\s+pass/);
     expect(shown.stdout).not.toContain(`clitext-${suffix}`);
-  });
+    // Eleven CLI processes; on two busy cores each start can take seconds.
+  }, 300_000);
 
   it('refuses a batch with a row missing reviewer_id, and a credential-carrying dataset URI, with usage errors', async () => {
     const env = cliEnv(ctx);
@@ -94,5 +95,5 @@ describe('guard loop from the CLI', () => {
 
     const notNumber = await runCli(['proposal', 'calibration', '--policy', 'p', '--source', 'feedback://x', '--current', 'abc', '--candidate', '0.5', '--ci-low', '0.4', '--ci-high', '0.5', '--rollback-id', 'r'], env);
     expect(notNumber.code).toBe(2);
-  });
+  }, 300_000);
 });

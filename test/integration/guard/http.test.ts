@@ -18,9 +18,11 @@ describe('guard loop over HTTP', () => {
     const ingest = await call('POST', '/api/v1/guard/feedback', toNdjson(reviewedRows(tenant, 33, { marker: `httptext-${suffix}` })), 'application/x-ndjson');
     expect(ingest).toMatchObject({ status: 201, body: { rows: 33, inserted: 33 } });
 
-    const policy = await call('POST', '/api/v1/guard/policies', { ...SEED_POLICY, as: people.proposer });
+    const policy = await call('POST', '/api/v1/guard/policies', SEED_POLICY);
     expect(policy.status).toBe(200);
     expect(policy.body.created).toBe(false);
+    // Creating policies administers Warden: a token without the admin role is refused.
+    expect((await call('POST', '/api/v1/guard/policies', { ...SEED_POLICY, as: people.proposer })).status).toBe(403);
 
     const manifest = await call('GET', `/api/v1/guard/manifests?source=${encodeURIComponent(`feedback://recent-reviewed?tenant=${tenant}`)}`);
     expect(manifest.body).toMatchObject({ event_count: 33, source_ref: `feedback://recent-reviewed?tenant=${tenant}` });
@@ -53,7 +55,7 @@ describe('guard loop over HTTP', () => {
     const bundle = await call('GET', `/api/v1/guard/proposals/${id}/bundle`);
     expect(bundle.body).toMatchObject({ proposal_id: id, payload: released.body, rollback_id: 'threshold-profile-20260513-a' });
     const event = await call('GET', `/api/v1/guard/proposals/${id}/safety-event`);
-    expect(event.body).toMatchObject({ schema_version: 'director.safety_event.v1', policy_decision: 'allow', hook_scope: 'agent' });
+    expect(event.body).toMatchObject({ schema_version: 'director.safety_event.v1', policy_decision: 'allow', hook_scope: 'agent', tenant_id: tenant, request_id: id });
     expect(JSON.stringify([bundle.body, event.body, proposed.body])).not.toContain(`httptext-${suffix}`);
   });
 
