@@ -1,0 +1,50 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, startStack, type RunningStack } from '../../support/stack';
+
+describe('both metrics endpoints of a running Warden', () => {
+  let dataDir: string | undefined;
+  let stack: RunningStack | undefined;
+  afterAll(async () => {
+    if (stack && stack.child.exitCode === null) {
+      stack.child.kill('SIGTERM');
+      await stack.exited;
+    }
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves Warden series on the API and the Temporal SDK worker series on WARDEN_SDK_METRICS_PORT', async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'warden-scrape-'));
+    const [temporalPort, uiPort, pgPort, httpPort, sdkPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    stack = await startStack({
+      ...process.env,
+      TEMPORAL_ADDRESS: '',
+      DATABASE_URL: '',
+      WARDEN_PROVENANCE_KEY: '',
+      WARDEN_DATA_DIR: dataDir,
+      TEMPORAL_PORT: String(temporalPort),
+      TEMPORAL_UI_PORT: String(uiPort),
+      WARDEN_PG_PORT: String(pgPort),
+      WARDEN_HTTP_PORT: String(httpPort),
+      WARDEN_SDK_METRICS_PORT: String(sdkPort),
+    });
+
+    const warden = await fetch(`http://127.0.0.1:${httpPort}/metrics`);
+    expect(warden.status).toBe(200);
+    const text = await warden.text();
+    // The demo seed starts the delegation monitor and a review-ready ABP: its triggers are reported.
+    expect(text).toMatch(/^warden_workflows\{kind="endorsement",state="pending"\} \d+$/m);
+    expect(text).toMatch(/^warden_trigger_state\{abp_id="ABP-[0-9a-f]{8}",trigger_id="DRT-001",severity="\w+",state="clear"\} [01]$/m);
+
+    const sdk = await fetch(`http://127.0.0.1:${sdkPort}/metrics`);
+    expect(sdk.status).toBe(200);
+    const sdkText = await sdk.text();
+    expect(sdkText).toMatch(/^temporal_\w+\{.*task_queue="warden".*\} \d/m);
+    expect(sdkText).not.toMatch(/^warden_/m);
+
+    stack.child.kill('SIGTERM');
+    expect(await stack.exited).toBe(0);
+  });
+});

@@ -1,0 +1,39 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const runner = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
+
+/** A TCP port nobody listens on right now (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningStack {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+/** `npm start` as a user runs it (start/main.ts), resolved once it prints that Warden is up. */
+export function startStack(env: NodeJS.ProcessEnv): Promise<RunningStack> {
+  const child = spawn(process.execPath, [runner, 'start/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return new Promise((resolve, reject) => {
+    const collect = (chunk: Buffer) => {
+      text += chunk.toString();
+      if (text.includes('Warden is up.')) resolve({ child, output: () => text, exited });
+    };
+    child.stdout!.on('data', collect);
+    child.stderr!.on('data', collect);
+    void exited.then((code) => reject(new Error(`start exited with ${code} before it was up:\n${text.slice(-3000)}`)));
+  });
+}
