@@ -92,6 +92,15 @@ describe('guard-loop proposals on a real worker', () => {
     expect(description.typedSearchAttributes.get(PolicyId)).toBe(SEED_POLICY.policy_id);
     expect(await description.staticSummary()).toContain('0.55 → 0.58');
 
+    // Operators find it in the Temporal UI by the same attributes (visibility is eventually consistent).
+    const query = `WardenKind = 'proposal' AND WardenState = 'released' AND PolicyId = '${SEED_POLICY.policy_id}' AND WorkflowId = '${proposal.proposal_id}'`;
+    let listed = 0;
+    for (let attempt = 0; attempt < 50 && listed === 0; attempt++) {
+      for await (const _ of ctx.temporal.workflow.list({ query })) listed += 1;
+      if (listed === 0) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(listed).toBe(1);
+
     const kinds = (await listProvenance(ctx.pool, { subject: `proposal:${proposal.proposal_id}` })).map((e) => e.kind).reverse();
     expect(kinds).toEqual(['guard.proposal.created', 'guard.proposal.decided', 'guard.proposal.approved', 'guard.proposal.released']);
   });
@@ -139,10 +148,13 @@ describe('guard-loop proposals on a real worker', () => {
     expect(proposal.decision).toMatchObject({ decision: 'warn', reason: 'self_improvement_interval_too_wide', risk_score: 0.25 });
   });
 
-  it('gates LoRA proposals: held-out regression warns, improvement is allowed; nothing is submitted', async () => {
+  it('gates LoRA proposals: insufficient feedback and held-out regression warn, improvement is allowed; nothing is submitted', async () => {
     const lora = { policy_id: SEED_POLICY.policy_id, source_ref: source, proposer: people.proposer, dataset_uri: 's3://bucket/set', base_model_ref: 'guard-base-v3' };
     const regressed = await proposeLoraJob(ctx, { ...lora, heldout_score: 0.85, baseline_score: 0.88, rollback_id: 'lora-rb-1' });
     expect(regressed.decision).toMatchObject({ decision: 'warn', reason: 'self_improvement_heldout_regression', risk_score: 0.03 });
+    const short = await proposeLoraJob(ctx, { ...lora, source_ref: `${source}&until=2026-05-13T08:10:00Z`, heldout_score: 0.5, baseline_score: 0.88, rollback_id: 'lora-rb-0' });
+    expect(short.manifest.event_count).toBe(10);
+    expect(short.decision).toMatchObject({ decision: 'warn', reason: 'self_improvement_insufficient_feedback', risk_score: 1 });
     const ready = await proposeLoraJob(ctx, { ...lora, heldout_score: 0.91, baseline_score: 0.88, rollback_id: 'lora-rb-2' });
     expect(ready.decision).toMatchObject({ decision: 'allow', reason: 'self_improvement_training_ready', risk_score: 0.09 });
     await approve(ctx, ready.proposal_id, { approval_id: `lora-approval-${suffix}`, approver: people.approver });
