@@ -7,7 +7,7 @@ import { grantPrincipal } from '../../client/principals';
 import { createApiToken } from '../../db/api-tokens';
 import { buildUniqueAbp, uniqueSpec, unique } from '../integration/delegation/fixtures';
 import { BENIGN, SEED_RULE, freshAgent } from '../integration/endorsement/helpers';
-import { SEED_POLICY, reviewedRows, seedPeopleAndPolicy, toNdjson, uniqueSuffix, type GuardPeople } from '../integration/guard/guard-fixtures';
+import { reviewedRows, seedCalibrationRequest, seedPeopleAndPolicy, toNdjson, uniqueSuffix, type GuardPeople } from '../integration/guard/guard-fixtures';
 import { useBrowser } from '../support/browser';
 import { useIntegrationContext } from '../support/integration';
 
@@ -51,16 +51,7 @@ beforeAll(async () => {
   tokens.approver = (await createApiToken(ctx.pool, { principal: people.approver })).token;
   const source = `feedback://recent-reviewed?tenant=browser-${suffix}`;
   await ingestFeedback(ctx, toNdjson(reviewedRows(`browser-${suffix}`, 40, { marker: suffix })), people.proposer);
-  const proposal = await proposeCalibrationUpdate(ctx, {
-    policy_id: SEED_POLICY.policy_id,
-    source_ref: source,
-    proposer: people.proposer,
-    current_threshold: 0.55,
-    candidate_threshold: 0.58,
-    confidence_low: 0.51,
-    confidence_high: 0.61,
-    rollback_id: `threshold-profile-${suffix}`,
-  });
+  const proposal = await proposeCalibrationUpdate(ctx, seedCalibrationRequest(people.proposer, source, `threshold-profile-${suffix}`));
   proposalId = proposal.proposal_id;
 });
 

@@ -56,3 +56,15 @@ export async function seedPeopleAndPolicy(ctx: WardenContext, suffix: string): P
   await createPolicy(ctx, SEED_POLICY, people.proposer);
   return people;
 }
+
+/** The seed example's calibration request (threshold 0.55 → 0.58, interval 0.51–0.61). */
+export const seedCalibrationRequest = (proposer: string, sourceRef: string, rollbackId: string) => ({
+  policy_id: SEED_POLICY.policy_id,
+  source_ref: sourceRef,
+  proposer,
+  current_threshold: 0.55,
+  candidate_threshold: 0.58,
+  confidence_low: 0.51,
+  confidence_high: 0.61,
+  rollback_id: rollbackId,
+});
