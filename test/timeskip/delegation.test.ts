@@ -14,6 +14,25 @@ const DAY_MS = 86_400_000;
 const stack = useTimeSkippingStack('delegation', fileURLToPath(new URL('../../workflows/index.ts', import.meta.url)));
 
 describe('delegation review timeout (time-skipping server)', () => {
+  it('a review with timeout_ms null never times out', async () => {
+    const { env, ctx } = stack;
+    await addPrincipal(ctx.pool, 'patient', ['Reviewer']);
+    const spec = demoAbpSpec();
+    const review = spec.delegation_review!;
+    const { abp } = await buildAbpFromSpec(ctx, {
+      ...spec,
+      scope: { ...spec.scope, contract_id: 'CTR-NO-TIMEOUT' },
+      delegation_review: { ...review, review_policy: { ...review.review_policy, timeout_ms: null } },
+    });
+    const opened = await openReview(ctx, abp.abp_id, 'DRT-001', 'patient');
+    const handle = ctx.temporal.workflow.getHandle(opened.reviewId);
+    await env.sleep(30 * DAY_MS);
+    const status: ReviewStatus = await handle.query(reviewStatusQuery);
+    expect(status).toMatchObject({ state: 'open', deadline: null, timeoutMs: null });
+    expect((await showReview(ctx, opened.reviewId)).state).toBe('open');
+    await handle.terminate('test over');
+  });
+
   it('a review nobody decides times out after the default 7 days and fires the escalation path', async () => {
     const { env, ctx } = stack;
     expect(DEFAULT_REVIEW_POLICY.timeout_ms).toBe(7 * DAY_MS);
@@ -43,5 +62,6 @@ describe('delegation review timeout (time-skipping server)', () => {
     // A timed-out review does not reset the evidence: the trigger may open a new review later.
     const again = await openReview(ctx, abp.abp_id, 'DRT-004', 'opener');
     expect(again.reviewId).toBe(`${abp.abp_id}.DRT-004.r2`);
+    await ctx.temporal.workflow.getHandle(again.reviewId).terminate('test over');
   });
 });
