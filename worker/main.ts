@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     api.once('error', reject);
     api.listen(config.http.port, config.http.host, resolve);
   });
-  log.info(`HTTP API listening on ${config.http.url}`);
+  log.info(`HTTP API listening on ${config.http.url}; dashboard at ${config.http.url}/`);
   if (config.sdkMetricsPort !== undefined) log.info(`Temporal SDK metrics on http://${config.http.host}:${config.sdkMetricsPort}/metrics`);
   log.info(`worker polling task queue "${config.temporal.taskQueue}" in namespace "${config.temporal.namespace}"`);
 
