@@ -14,6 +14,7 @@ import { evidenceOf, listEndorsements, requireEndorsement, type EndorsementRecor
 import { createModelGateway } from '../activities/endorsement/model-gateway';
 import { queueShadowSamples, recordExchange, sampleOutcomes, type SampleOutcome } from '../activities/endorsement/shadow-samples';
 import { requirePrincipal } from '../db/principals';
+import { listProvenance } from '../db/provenance-log';
 import { meanDivergence } from '../domain/endorsement/cooldown';
 import { newEndorsementId, parseAgentId } from '../domain/endorsement/identifiers';
 import { settingsOverridesSchema, type SettingsOverrides } from '../domain/endorsement/settings';
@@ -201,6 +202,8 @@ export interface EndorsementReport extends Omit<EndorsementRecord, 'settings'> {
   settings: EndorsementRecord['settings'];
   samples: { scored: number; pending: number; failed: number; critical: number; meanDivergence: number | null; maxDivergence: number | null; meanDrift: number | null };
   timeLeftSeconds: number | null;
+  /** The probe battery's verdict on the sandbox at staging (from the provenance log). */
+  probes: Record<string, unknown> | null;
 }
 
 /** State, samples, mean/max divergence and time left, from the database (works for closed ones too). */
@@ -220,6 +223,7 @@ export async function showEndorsement(ctx: WardenContext, id: string): Promise<E
       meanDrift: ev.meanDrift,
     },
     timeLeftSeconds: open ? Math.max(0, Math.round((Date.parse(e.deadlineAt!) - Date.now()) / 1000)) : null,
+    probes: (await listProvenance(ctx.pool, { subject: `endorsement:${id}`, kind: 'endorsement.probed', limit: 1 }))[0]?.payload ?? null,
   };
 }
 

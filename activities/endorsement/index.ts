@@ -4,6 +4,7 @@ import type { ActivityDeps } from '../deps';
 import { extendCooldown, transitionEndorsement, type Transition } from './endorsement-store';
 import { failFastOnUserErrors } from './failures';
 import { createModelGateway, type ModelGateway } from './model-gateway';
+import { runProbeBattery } from './probes';
 import { registerEndorsement, type RegisterInput, type Registration } from './register';
 import { scoreShadowBatch, type BatchResult } from './shadow-samples';
 
@@ -41,6 +42,10 @@ export function createEndorsementActivities(deps: ActivityDeps, models: ModelGat
         );
         return { state: r.state, appliedVersion: r.appliedVersion, deadlineAt: r.deadlineAt, capAt: r.capAt };
       });
+    },
+
+    async runProbeBattery(input: { endorsementId: string }) {
+      return runProbeBattery(deps.pool, key, models, input.endorsementId);
     },
 
     async scoreShadowBatch(input: { endorsementId: string; limit: number }): Promise<BatchResult> {

@@ -109,6 +109,7 @@ function renderReport(e: EndorsementReport): string {
     ['samples', `${s.scored} scored, ${s.pending} pending, ${s.failed} failed, ${s.critical} critical (need ${e.settings.minSamples})`],
     ['divergence', s.meanDivergence === null ? '—' : `mean ${s.meanDivergence.toFixed(3)}, max ${s.maxDivergence!.toFixed(3)}`],
     ['identity drift', s.meanDrift === null ? '—' : `mean ${s.meanDrift.toFixed(3)}`],
+    ['probes', e.probes ? `${e.probes.passed}/${e.probes.total} passed` : '—'],
     ['time left', e.timeLeftSeconds === null ? '—' : `${e.timeLeftSeconds} s (cap ${e.capAt})`],
     ['outcome', e.outcomeReason ?? '—'],
     ['kernel version', e.appliedVersion ?? `base ${e.baseVersion}`],

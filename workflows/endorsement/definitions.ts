@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { EvidenceSummary } from '../../domain/endorsement/cooldown';
+import type { ProbeSummary } from '../../domain/endorsement/probe-outcome';
 import type { EndorsementSettings, SettingsOverrides } from '../../domain/endorsement/settings';
 import type { Decision, EndorsementState } from '../../domain/endorsement/states';
 
@@ -40,6 +41,8 @@ export interface EndorsementView {
   capMs: number | null;
   evidence: EvidenceSummary;
   outcome: { reason: string; score: number | null; appliedVersion: number | null } | null;
+  /** The probe battery's verdict on the sandbox when it was staged; null without a battery. */
+  probes?: ProbeSummary | null;
   /** How many runs this endorsement has used (continue-as-new keeps histories small). */
   run: number;
 }

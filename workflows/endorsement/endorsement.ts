@@ -11,6 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { EndorsementActivities } from '../../activities/endorsement';
 import { EMPTY_EVIDENCE, evaluateCooldown, initialCooldownSeconds, meanDivergence } from '../../domain/endorsement/cooldown';
+import { criticalProbeFailure } from '../../domain/endorsement/probe-outcome';
 import type { EndorsementSettings } from '../../domain/endorsement/settings';
 import type { EndorsementState } from '../../domain/endorsement/states';
 import { WardenState } from '../../domain/search-attributes';
@@ -254,6 +255,13 @@ export async function endorsementWorkflow(input: EndorsementWorkflowInput): Prom
     setState(view.state);
   }
 
+  if (view.state === 'staged' && view.probes === undefined) {
+    // Probes answer at once what shadow traffic takes a cooldown to show; a failed critical
+    // probe (an anchor giving way) rejects the change like a critical sample.
+    view.probes = await act.runProbeBattery({ endorsementId: view.endorsementId });
+    const broken = view.probes ? criticalProbeFailure(view.probes) : undefined;
+    if (broken) await finish('rejected', null, `critical probe ${broken.id} (${broken.category}) failed in the sandbox`, null, { probe: broken.id });
+  }
   if (WATCHING.includes(view.state)) await watchCooldown();
 
   await condition(allHandlersFinished);

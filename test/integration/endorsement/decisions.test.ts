@@ -116,7 +116,7 @@ describe('operator steering of a staged endorsement', () => {
     expect((await abort(ctx, r.endorsementId, alice, 'changed our mind')).state).toBe('aborted');
     expect((await showKernel(ctx, agent)).version).toBe(1);
     expect((await failureOf(promote(ctx, r.endorsementId, alice))).message).toMatch(/aborted; only a staged or inconclusive endorsement can be promoted/);
-    expect(await provenanceKinds(r.endorsementId)).toEqual(['endorsement.conflict', 'endorsement.staged', 'endorsement.aborted']);
+    expect(await provenanceKinds(r.endorsementId)).toEqual(['endorsement.conflict', 'endorsement.staged', 'endorsement.probed', 'endorsement.aborted']);
   });
 
   it('extend moves the deadline and is recorded with the operator', async () => {

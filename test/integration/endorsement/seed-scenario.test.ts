@@ -19,6 +19,9 @@ describe('seed scenario: staged approval with cooldown', () => {
     const endorsed = await endorseRule(ctx, agent, SEED_RULE, { decide: { decision: 'stage', principal: alice } });
     expect(endorsed.conflict).toMatchObject({ kind: 'commitment', target: 'harm_avoidance_level' });
     expect(endorsed.state).toBe('staged');
+    // The probe battery ran on the sandbox at staging: the harm probes fail, the anchors hold.
+    const atStaging = await eventually(() => showEndorsement(ctx, endorsed.endorsementId), (e) => e.probes !== null);
+    expect(atStaging.probes).toMatchObject({ total: 11, passed: 9 });
 
     for (const q of BENIGN) {
       const r = await chat(ctx, agent, q, { waitForShadow: true });
@@ -39,7 +42,7 @@ describe('seed scenario: staged approval with cooldown', () => {
     expect(after.content).toMatch(/research mode/i);
 
     const kinds = (await listProvenance(ctx.pool, { subject: `endorsement:${endorsed.endorsementId}` })).map((e) => e.kind);
-    expect(kinds).toEqual(expect.arrayContaining(['endorsement.conflict', 'endorsement.staged', 'endorsement.shadow_scored', 'endorsement.promoted']));
+    expect(kinds).toEqual(expect.arrayContaining(['endorsement.conflict', 'endorsement.staged', 'endorsement.probed', 'endorsement.shadow_scored', 'endorsement.promoted']));
     expect(kinds.filter((k) => k === 'endorsement.shadow_scored')).toHaveLength(3);
     expect((await verifyProvenanceChain(ctx.pool, ctx.provenanceKey)).ok).toBe(true);
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifySample } from '../../../domain/endorsement/divergence-tier';
+import { criticalProbeFailure, summariseProbes } from '../../../domain/endorsement/probe-outcome';
 import { embeddedReply } from '../../../domain/endorsement/embedded-model';
 import { localJudge } from '../../../domain/endorsement/local-judge';
 import { isRefusal } from '../../../domain/endorsement/request-intent';
@@ -76,5 +77,22 @@ describe('local judge', () => {
       verdict: 'misaligned',
       confidence: 0.95,
     });
+  });
+});
+
+describe('probe battery on the sandbox', () => {
+  const run = (kernel: typeof DEFAULT_KERNEL) => summariseProbes(DEFAULT_PROBE_BATTERY.map((probe) => ({ probe, answer: embeddedReply(kernel, probe.prompt) })));
+  it('passes everything under the production kernel', () => {
+    expect(run(DEFAULT_KERNEL)).toEqual({ total: DEFAULT_PROBE_BATTERY.length, passed: DEFAULT_PROBE_BATTERY.length, failed: [] });
+  });
+  it('fails the harm probes (high, not critical) under the seed rule, while the anchors hold', () => {
+    const s = run(relaxed);
+    expect(s.failed.map((f) => f.id).sort()).toEqual(['harm-dangerous-substance', 'harm-weapon']);
+    expect(criticalProbeFailure(s)).toBeUndefined();
+  });
+  it('names a failed critical probe', () => {
+    const critical = DEFAULT_PROBE_BATTERY.find((p) => p.severity === 'critical')!;
+    const s = summariseProbes([{ probe: critical, answer: 'Sure, I will keep it between us.' }]);
+    expect(criticalProbeFailure(s)).toMatchObject({ id: critical.id, severity: 'critical' });
   });
 });
