@@ -27,6 +27,12 @@ const int = (option: string) => (value: string): number => {
   return n;
 };
 
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 function optionalActor(cmd: Command, fallback: string | undefined): string | null {
   return (cmd.optsWithGlobals().as as string | undefined) ?? fallback ?? null;
 }
@@ -59,11 +65,11 @@ export function registerGuardCommands(program: Command): void {
   const feedback = program.command('feedback').description('Reviewed guardrail feedback (the guard loop\'s evidence)');
   feedback
     .command('ingest <file>')
-    .description('Store a reviewed-feedback NDJSON file (prompt, response, label, tenant_id, metadata.event_id, metadata.reviewer_id, timestamp); one bad row refuses the batch')
+    .description('Store a reviewed-feedback NDJSON file ("-" for standard input; rows: prompt, response, label, tenant_id, metadata.event_id, metadata.reviewer_id, timestamp); one bad row refuses the batch')
     .action(async (file: string, _opts, cmd: Command) => {
       await runCommand(
         cmd,
-        async (ctx) => ingestFeedback(ctx, await readFile(file, 'utf8'), optionalActor(cmd, ctx.config.principal)),
+        async (ctx) => ingestFeedback(ctx, file === '-' ? await readStdin() : await readFile(file, 'utf8'), optionalActor(cmd, ctx.config.principal)),
         (r) => `stored ${r.inserted} new feedback events (${r.unchanged} already stored, ${r.rows} rows)`,
       );
     });

@@ -84,6 +84,10 @@ describe('guard loop from the CLI', () => {
     expect(ingest.code).toBe(2);
     expect(ingest.json.error).toMatch(/^line 2: metadata\.reviewer_id/);
 
+    const piped = await runCli(['feedback', 'ingest', '-', '--json'], env, toNdjson(reviewedRows(`cli-stdin-${suffix}`, 2, { marker: 'stdin' })));
+    expect(piped.code, piped.stdout + piped.stderr).toBe(0);
+    expect(piped.json).toMatchObject({ rows: 2, inserted: 2 });
+
     const lora = await runCli(
       ['proposal', 'lora', '--policy', 'policy.self_improving.regulated', '--source', 'feedback://recent-reviewed', '--dataset-uri', 'https://bucket.example/set?X-Amz-Signature=SHOULD-NOT-ECHO',
         '--base-model-ref', 'guard-base-v3', '--heldout', '0.91', '--baseline', '0.88', '--rollback-id', 'rb', '--as', `nobody-${suffix}`, '--json'],
