@@ -24,9 +24,15 @@ export const intake: Benchmark = {
     'with a fingerprint of its own, so no trigger trips), reviewed feedback to `POST /api/v1/guard/feedback`; batches of 1 row ' +
     'and of 1,000 rows. Events per second = rows stored / wall time; every response is checked (2xx, all rows stored).',
   limits:
-    'Every drift-signal request also runs the delegation monitor for the ABPs it touched (a short workflow and the trigger ' +
-    'evaluation) before it answers, so a batch of one pays a workflow round trip per row; feedback is one transaction per ' +
-    'request with one INSERT per row and a provenance entry.',
+    'A drift-signal request does not answer until the delegation monitor has run for the ABPs it touched ' +
+    '(`evaluateAfterWrite` in client/delegation.ts: a workflow started, its evaluation activity — the trigger cards\' twelve ' +
+    'statements, the unstarted reviews — and its result awaited), so a batch of one pays a workflow round trip per row, while ' +
+    'a feedback request of one row is a single transaction. Batches of 1,000 amortise that: there the cost is one INSERT per ' +
+    'row inside one transaction (`storeIntakeBatch`, `insertFeedbackRows`), about a thousand round trips per request. Fixes ' +
+    '(client/delegation.ts, activities/delegation/intake-store.ts, activities/guard/feedback-store.ts, not in this ' +
+    'benchmark\'s files): evaluate after the write without holding the response, coalesced per ABP (signal-with-start of one ' +
+    'evaluation workflow per ABP, which re-reads the evidence once however many writes arrived), and insert a batch with one ' +
+    'multi-row `INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING`',
   async run(ctx) {
     const single = ctx.size(300, 40);
     const thousands = ctx.size(12, 2);

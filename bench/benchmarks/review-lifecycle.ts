@@ -35,9 +35,15 @@ export const reviewLifecycle: Benchmark = {
     'stored, its exports re-stamped and re-gated); the first 16 approvals of the fresh worker are a warm-up, reported apart. Memory is the benchmark process, which runs the worker (and the client driving ' +
     'it; the database and Temporal are other processes): resident set sampled every 200 ms, and `resourceUsage().maxRSS`.',
   limits:
-    'Applying an approval is one activity that rebuilds the ABP, stores the new version under compare-and-set, rewrites and ' +
-    're-gates its four export files and appends provenance, all in one transaction; eight at a time share two cores with the ' +
-    'Temporal server and the database.',
+    'Opening: `openReview` is one transaction of about twenty statements (principal, current ABP, the active review FOR UPDATE, ' +
+    'the four trigger cards\' twelve, the insert, the provenance append), and pglite-socket serves only the connection whose ' +
+    'transaction is open until it commits, so concurrent opens on the embedded database run one after the other (a quick run ' +
+    'against a real PostgreSQL 15 opened about 26–30 a second instead of about 5). Approving: about 40 % of the latency is the ' +
+    'approval Update (validator, a workflow task, the `recordReviewVote` activity, a workflow task); the rest is the apply ' +
+    'activity — the rebuilt ABP stored under compare-and-set, four export files written, re-gated and promoted, one ' +
+    'transaction with three provenance appends — and the closing workflow task, each a round trip to the dev server\'s SQLite. ' +
+    'The first approvals of a fresh worker are several times slower (module loading, caches; reported apart). Memory: the ' +
+    'worker caches every open review workflow; the peak includes the client and the workflow bundle\'s isolates',
   async run(ctx) {
     const count = ctx.size(1000, 40);
     const approvals = ctx.size(250, 40);
