@@ -73,7 +73,8 @@ export const startup: Benchmark = {
   limits:
     'The notes show when each part came up. The worker bundles the workflows with webpack on every start ' +
     '(`Worker.create` with `workflowsPath` in worker/create-worker.ts), which is most of the time between the database being ' +
-    'ready and the API listening, even on a restart with nothing to migrate; before that the Temporal dev server and PGlite ' +
+    'ready and the API listening, even on a restart with nothing to migrate (measured on its own with \`bundleWorkflowCode\`: ' +
+    '12–13 s at a load average of 25, after 4.5 s of importing the worker\'s modules); before that the Temporal dev server and PGlite ' +
     'start one after the other. Fixes (worker/, start/, not in this benchmark\'s files): cache the bundle in the data directory ' +
     'keyed by a hash of the workflow sources and pass it as `workflowBundle`, and start the dev server and the database at the ' +
     'same time. On two shared cores every figure here moves with the load average',
