@@ -20,6 +20,8 @@ export interface Outcome {
 /** One benchmark of issue 7: a module under bench/benchmarks/, run in a child process of its own. */
 export interface Benchmark {
   name: string;
+  /** The item of issue 7 it measures (1–7). */
+  item: number;
   title: string;
   /** How it is measured (markdown, one paragraph). */
   method: string;

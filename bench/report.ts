@@ -62,12 +62,13 @@ export function renderBenchmarks(run: RunFile): string {
     '| # | Benchmark | Figure | Value | Target | Status |',
     '| --- | --- | --- | ---: | --- | --- |',
   ];
-  run.results.forEach((r, i) => {
+  run.results.forEach((r, index) => {
+    const i = (r.item ?? index + 1) - 1;
     const targeted = r.figures.filter((f) => f.target);
     if (r.error && targeted.length === 0) lines.push(`| ${i + 1} | ${r.title} | — | — | — | **failed** |`);
     for (const f of targeted) lines.push(`| ${i + 1} | ${r.title} | ${f.label} | ${formatValue(f.value, f.unit)} | ${formatTarget(f.target, f.unit)} | ${status(r, f.key)} |`);
   });
   lines.push('');
-  run.results.forEach((r, i) => lines.push(...section(i + 1, r)));
+  run.results.forEach((r, index) => lines.push(...section(r.item ?? index + 1, r)));
   return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }

@@ -18,6 +18,8 @@ export interface Figure {
 /** What one benchmark measured; also the shape a child process hands back to the runner. */
 export interface BenchmarkResult {
   name: string;
+  /** The item of issue 7 it measures (1–7). */
+  item?: number;
   title: string;
   command: string;
   method: string;

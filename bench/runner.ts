@@ -19,6 +19,7 @@ export async function executeBenchmark(b: Benchmark, quick: boolean): Promise<Be
   const started = Date.now();
   const base = {
     name: b.name,
+    item: b.item,
     title: b.title,
     command: benchCommand(b.name),
     method: b.method,
@@ -63,7 +64,7 @@ export async function runInChild(b: Benchmark, quick: boolean): Promise<Benchmar
       return JSON.parse(await readFile(out, 'utf8')) as BenchmarkResult;
     } catch {
       return {
-        name: b.name, title: b.title, command: benchCommand(b.name), method: b.method, quick,
+        name: b.name, item: b.item, title: b.title, command: benchCommand(b.name), method: b.method, quick,
         startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, loadAtStart: load(),
         parameters: {}, figures: [], samples: {}, notes: [], error: `benchmark process exited with code ${code} and no result`,
       };

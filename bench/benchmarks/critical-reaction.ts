@@ -8,6 +8,7 @@ import { summarize } from '../stats';
 /** Item 2: from a critical shadow sample to the rejected endorsement. */
 export const criticalReaction: Benchmark = {
   name: 'critical-reaction',
+  item: 2,
   title: 'Reaction to critical divergence',
   method:
     'Each sample is a fresh agent with the seed rule staged (embedded model; cooldown an hour, so only a critical sample can end ' +

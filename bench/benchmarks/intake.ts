@@ -17,6 +17,7 @@ type Make = (n: number) => string;
 /** Item 6: evidence and feedback through the HTTP API, one row and a thousand rows a request. */
 export const intake: Benchmark = {
   name: 'intake',
+  item: 6,
   title: 'Intake through the HTTP API',
   method:
     '`createApiServer` (api/server.ts) on a free port of 127.0.0.1 with a real worker behind it; clients POST NDJSON with ' +

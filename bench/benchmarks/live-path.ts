@@ -17,6 +17,7 @@ const CONCURRENCY = 8;
 /** Item 1: what shadowing a staged change costs the live chat path, against two baselines. */
 export const livePath: Benchmark = {
   name: 'live-path',
+  item: 1,
   title: 'Live-path overhead of shadowing',
   method:
     `\`chat\` (client/endorsement.ts, the live path) against a local OpenAI-compatible stub on 127.0.0.1 that answers every ` +

@@ -26,6 +26,7 @@ function allowEmail(abp: Abp) {
 /** Item 5: a thousand open reviews, each approved and re-gated. */
 export const reviewLifecycle: Benchmark = {
   name: 'review-lifecycle',
+  item: 5,
   title: 'Review lifecycle',
   method:
     `One ABP per review (the demo spec with a contract id of its own, built with its four exports), then every review opened ` +

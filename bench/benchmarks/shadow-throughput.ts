@@ -43,6 +43,7 @@ async function largestHistory(temporal: Client, workflowId: string): Promise<{ l
 /** Item 3: how fast the workflows score queued shadow samples. */
 export const shadowThroughput: Benchmark = {
   name: 'shadow-throughput',
+  item: 3,
   title: 'Shadow throughput',
   method:
     'Staged endorsements of the seed rule (embedded model). Each gets its samples queued in PostgreSQL as `chat` queues them ' +

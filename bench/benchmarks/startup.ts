@@ -63,6 +63,7 @@ async function timeStart(env: NodeJS.ProcessEnv): Promise<{ upMs: number; health
 /** Item 7: start-up of the whole stack, and the 7-day tests on the time-skipping server. */
 export const startup: Benchmark = {
   name: 'startup',
+  item: 7,
   title: 'Start-up and time-skipping tests',
   method:
     '`npm start` (`node bin/run.js start/main.ts`, what the npm script runs after its dependency check) with the Temporal CLI ' +

@@ -106,6 +106,7 @@ async function measureOn(database: BenchDatabase, sizes: number[], iterations: n
 /** Item 4: the four DRT evaluations of one ABP against growing evidence tables. */
 export const triggerEvaluation: Benchmark = {
   name: 'trigger-evaluation',
+  item: 4,
   title: 'Trigger evaluation',
   method:
     '`readTriggerCards` (activities/delegation/trigger-cards.ts: for each of DRT-001..004 the last concluded review, the ' +
