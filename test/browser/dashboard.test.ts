@@ -187,6 +187,14 @@ describe('the governance dashboard in a browser', () => {
     expect(await ui.getByText(endorsementId).count()).toBe(0);
     await b.screenshot(ui, '09-temporal-ui-reviews');
     await ui.close();
+
+    // A review's own link opens its workflow's page in the UI.
+    const [workflow] = await Promise.all([b.browser.waitForEvent('page'), reviewRow(page, reviewId).locator('a.wf').click()]);
+    await workflow.waitForLoadState();
+    expect(workflow.url()).toContain(`/namespaces/${ctx.config.temporal.namespace}/workflows/${encodeURIComponent(reviewId)}`);
+    await workflow.getByText('delegationReviewWorkflow').first().waitFor({ timeout: 90_000 });
+    await b.screenshot(workflow, '10-temporal-ui-review-workflow');
+    await workflow.close();
     await page.close();
   });
 });
