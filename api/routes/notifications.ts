@@ -12,6 +12,8 @@ export const notificationRoutes: Route[] = [
   {
     method: 'GET',
     path: '/api/v1/webhooks',
+    // Admin only: receiver URLs often carry a credential in their path (chat webhooks do).
+    roles: [ADMIN_ROLE],
     summary: 'Webhook subscriptions (secrets are never shown)',
     handler: async (ctx) => ({ webhooks: await webhooks(ctx) }),
   },
@@ -38,6 +40,7 @@ export const notificationRoutes: Route[] = [
   {
     method: 'GET',
     path: '/api/v1/webhook-deliveries',
+    roles: [ADMIN_ROLE],
     summary: 'Recent webhook deliveries with attempts, status, response code and last error (?event=, ?webhook=, ?limit=)',
     async handler(ctx, req) {
       const q = req.query;

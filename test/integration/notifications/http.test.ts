@@ -8,7 +8,7 @@ const ctx = useIntegrationContext('notifications-http');
 const api = useApiServer(ctx);
 
 describe('webhook routes', () => {
-  it('adds (admin only), lists without secrets, filters deliveries and removes a webhook', async () => {
+  it('adds and lists (admin only, never the secret), filters deliveries and removes a webhook', async () => {
     const viewer = `viewer-${Math.random().toString(16).slice(2, 8)}`;
     await addPrincipal(ctx.pool, viewer, ['Reviewer']);
     const body = { url: 'http://127.0.0.1:9/hook', events: ['proposal.expired'], secret: 'a-secret-of-enough-length' };
@@ -25,7 +25,10 @@ describe('webhook routes', () => {
     const id: string = added.body.webhook.id;
     expect(added.body).toMatchObject({ webhook: { url: body.url, events: ['proposal.expired'], maxAttempts: 6 }, secretGenerated: false });
 
-    const listed = await api('GET', `/api/v1/webhooks?as=${viewer}`);
+    // Receiver URLs can carry credentials: only an admin sees them.
+    expect((await api('GET', `/api/v1/webhooks?as=${viewer}`)).status).toBe(403);
+    expect((await api('GET', `/api/v1/webhook-deliveries?as=${viewer}`)).status).toBe(403);
+    const listed = await api('GET', '/api/v1/webhooks');
     expect(listed.status).toBe(200);
     expect(listed.body.webhooks.map((w: { id: string }) => w.id)).toContain(id);
     expect(JSON.stringify(listed.body)).not.toContain(body.secret);
