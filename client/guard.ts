@@ -138,8 +138,9 @@ async function propose(
       workflowId: proposalId,
       taskQueue: ctx.taskQueue,
       args: [input],
-      // A proposal id names one proposal forever: proposing again finds it instead of redoing it.
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      // A proposal id names one proposal forever: proposing again finds it instead of redoing it;
+      // only a run that failed (it recorded nothing) may be started again under the same id.
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       workflowIdConflictPolicy: 'USE_EXISTING',
       typedSearchAttributes: [
         { key: WardenKind, value: 'proposal' },
