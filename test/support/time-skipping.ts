@@ -16,7 +16,8 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
     try {
       return await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
     } catch (err) {
-      const timedOut = err instanceof Error && /did not start within/.test(err.message);
+      // Both the SDK's 5 s start window and the client's connect deadline can pass on a loaded machine.
+      const timedOut = err instanceof Error && /did not start within|Failed to connect before the deadline/.test(err.message);
       if (!timedOut || attempt >= START_ATTEMPTS) throw err;
     }
   }

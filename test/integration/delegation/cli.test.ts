@@ -91,5 +91,5 @@ describe('the delegation loop from the CLI', () => {
     const refused = await runCli(['abp', 'build', join(dir, 'bad.yaml'), '--json'], env);
     expect(refused.code).toBe(2);
     expect(refused.json.error).toMatch(/tools both allowed and denied: x/);
-  });
+  }, 300_000);
 });
