@@ -110,10 +110,26 @@ export interface DashboardView {
   provenance: { entries: ProvenanceEntry[]; verification: ChainVerification };
 }
 
-/** Everything the governance dashboard shows, in one answer (refetched when the stamp moves). */
+/** How long one computed view serves every open dashboard while nothing moves. */
+const VIEW_REUSE_MS = 15_000;
+const lastViews = new WeakMap<WardenContext, DashboardView>();
+
+/**
+ * Everything the governance dashboard shows, in one answer (refetched when the stamp moves).
+ * Tabs refetching for the same change share one computation: the chain walk and the export
+ * gates are the expensive part.
+ */
 export async function dashboardView(ctx: WardenContext): Promise<DashboardView> {
   // Taken first: a change landing while the rest is read moves the stamp again, so it is not missed.
   const stamp = await changeStamp(ctx.pool);
+  const last = lastViews.get(ctx);
+  if (last && last.stamp === stamp && Date.now() - Date.parse(last.generatedAt) < VIEW_REUSE_MS) return last;
+  const view = await computeView(ctx, stamp);
+  lastViews.set(ctx, view);
+  return view;
+}
+
+async function computeView(ctx: WardenContext, stamp: string): Promise<DashboardView> {
   const abps = await listCurrent(ctx.pool);
   return {
     stamp,

@@ -14,9 +14,11 @@ import { renderProvenance } from './provenance.js';
  * query per open tab costs less than holding a stream open per tab.
  */
 const POLL_MS = 2000;
+// Trigger windows slide and timers fire without any write; a full refetch now and then shows that.
+const FULL_REFRESH_MS = 60_000;
 const $ = (id) => document.getElementById(id);
 
-const state = { me: null, view: null, stamp: null, timer: null, failures: 0 };
+const state = { me: null, view: null, stamp: null, fetchedAt: 0, timer: null, failures: 0 };
 
 function toast(message, kind = 'info') {
   const el = $('toast');
@@ -100,10 +102,12 @@ function setLive(ok, text) {
 async function refresh(force = false) {
   try {
     const { stamp } = await api('GET', '/api/v1/dashboard/stamp');
-    if (force || stamp !== state.stamp || !state.view) {
+    const stale = state.view && Date.now() - state.fetchedAt > FULL_REFRESH_MS;
+    if (force || stale || stamp !== state.stamp || !state.view) {
       const view = await api('GET', '/api/v1/dashboard');
       state.view = view;
       state.stamp = view.stamp;
+      state.fetchedAt = Date.now();
       render(view);
     }
     state.failures = 0;

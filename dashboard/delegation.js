@@ -80,7 +80,7 @@ function reviewRow(review, ui) {
     h('td', {}, pill(review.state)),
     h('td', {}, approvals, h('div', { class: 'muted small' }, `role ${review.policy.approver_role}`)),
     h('td', {}, review.state === 'open' ? countdown(live?.deadline ?? null) : when(review.concludedAt ?? review.queuedAt)),
-    h('td', { class: 'actions' }, buttons.length ? buttons : h('span', { class: 'muted small' }, review.state === 'open' || review.state === 'queued' ? `needs ${review.policy.approver_role}` : '')),
+    h('td', { class: 'row-actions' }, buttons.length ? buttons : h('span', { class: 'muted small' }, review.state === 'open' || review.state === 'queued' ? `needs ${review.policy.approver_role}` : '')),
   );
 }
 
