@@ -9,7 +9,8 @@ import { eventually, HARMFUL, operator, SEED_RULE } from './helpers';
 
 const ctx = useIntegrationContext('endorsement-cli');
 
-describe('warden CLI for the endorsement loop', () => {
+// Each case runs several CLI processes, each starting Node and tsx: slow on a loaded machine.
+describe('warden CLI for the endorsement loop', { timeout: 300_000 }, () => {
   it('reproduces the seed scenario: create, endorse (pending off a terminal), decide stage, chat, automatic promotion', async () => {
     const env = cliEnv(ctx);
     const alice = await operator(ctx);
