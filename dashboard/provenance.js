@@ -1,6 +1,14 @@
 import { h, shortHash, when, fill } from './dom.js';
 
-export function renderProvenance(container, view) {
+// Subjects whose id is also a workflow id: those entries link to the workflow in the Temporal UI.
+const WORKFLOW_SUBJECTS = /^(review|endorsement|proposal):(.+)$/;
+
+function subject(text, ui) {
+  const m = WORKFLOW_SUBJECTS.exec(text);
+  return m ? [`${m[1]}:`, ui.workflowLink(m[2])] : text;
+}
+
+export function renderProvenance(container, view, ui) {
   const { entries, verification: v } = view.provenance;
   fill(
     container,
@@ -20,7 +28,7 @@ export function renderProvenance(container, view) {
         'tbody',
         {},
         entries.map((e) =>
-          h('tr', {}, h('td', {}, String(e.seq)), h('td', {}, when(e.recordedAt)), h('td', {}, h('code', {}, e.kind)), h('td', {}, e.subject), h('td', {}, e.actor ?? 'system'), h('td', {}, h('code', { title: e.contentHash }, shortHash(e.contentHash)))),
+          h('tr', {}, h('td', {}, String(e.seq)), h('td', {}, when(e.recordedAt)), h('td', {}, h('code', {}, e.kind)), h('td', {}, subject(e.subject, ui)), h('td', {}, e.actor ?? 'system'), h('td', {}, h('code', { title: e.contentHash }, shortHash(e.contentHash)))),
         ),
       ),
     ),
