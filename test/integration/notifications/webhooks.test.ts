@@ -1,11 +1,12 @@
 import { createHmac } from 'node:crypto';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { decide, endorseRule, promote } from '../../../client/endorsement';
 import { approve, proposeCalibrationUpdate, release } from '../../../client/guard';
 import { addWebhook, removeWebhook, webhookDeliveries, webhooks } from '../../../client/notifications';
 import { listProvenance } from '../../../db/provenance-log';
 import { useIntegrationContext } from '../../support/integration';
-import { eventually } from '../endorsement/helpers';
+import { eventually, freshAgent, operator, SEED_RULE } from '../endorsement/helpers';
 import { SEED_POLICY, reviewedRows, seedPeopleAndPolicy, toNdjson, uniqueSuffix, type GuardPeople } from '../guard/guard-fixtures';
 import { ingestFeedback } from '../../../client/guard';
 import { startReceiver, type Receiver } from './receiver';
@@ -125,6 +126,25 @@ describe('webhook notifications', () => {
 
     const child = await ctx.temporal.workflow.getHandle(`notify-${JSON.parse(attempts[0]!.body).id}`).result();
     expect(child).toMatchObject({ failed: 1 });
+  });
+
+  it('announces endorsements staged, promoted and rejected by operators', async () => {
+    const sub = await addWebhook(ctx, { url: good.url, events: ['endorsement.staged', 'endorsement.promoted', 'endorsement.rejected'], secret });
+    added.push(sub.webhook.id);
+    const alice = await operator(ctx);
+    const staged = await endorseRule(ctx, await freshAgent(ctx, { cooldownBaseSeconds: 3000, cooldownMaxSeconds: 3600 }), SEED_RULE, { decide: { decision: 'stage', principal: alice } });
+    await promote(ctx, staged.endorsementId, alice);
+    const rejected = await endorseRule(ctx, await freshAgent(ctx), SEED_RULE);
+    await decide(ctx, rejected.endorsementId, 'reject', alice);
+
+    const types = (subject: string) => about(good, subject).map((r) => JSON.parse(r.body).type).sort();
+    await eventually(async () => types(staged.endorsementId), (t) => t.length >= 2);
+    await eventually(async () => types(rejected.endorsementId), (t) => t.length >= 1);
+    expect(types(staged.endorsementId)).toEqual(['endorsement.promoted', 'endorsement.staged']);
+    expect(types(rejected.endorsementId)).toEqual(['endorsement.rejected']);
+    const promoted = about(good, staged.endorsementId).find((r) => JSON.parse(r.body).type === 'endorsement.promoted')!;
+    expect(promoted.headers['x-warden-signature']).toBe(hmac(secret, promoted.body));
+    expect(JSON.parse(promoted.body).data).toMatchObject({ by: alice });
   });
 
   it('refuses an unknown event type and a URL with credentials, naming the field', async () => {
