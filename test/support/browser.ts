@@ -59,6 +59,8 @@ export function useBrowser(ctx: IntegrationContext): BrowserHarness {
       args: CHROMIUM_ARGS,
       viewport: { width: 1400, height: 1000 },
     });
+    // Bounds a broken run only: on a loaded two-core CI machine a workflow step can take a while.
+    browser.setDefaultTimeout(60_000);
     Object.assign(harness, {
       baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
       temporalUiUrl,
