@@ -22,8 +22,8 @@ describe('the delegation loop from the CLI', () => {
     const abpId: string = built.json.abp.abp_id;
     const hash: string = built.json.abp.hash;
     expect(built.json).toMatchObject({ created: true, madeCurrent: true });
-    expect((await runCli(['abp', 'show', abpId, '--json'], env)).json).toMatchObject({ abpId, status: 'active' });
-    const verified = await runCli(['abp', 'verify', abpId], env);
+    const [shown, verified] = await Promise.all([runCli(['abp', 'show', abpId, '--json'], env), runCli(['abp', 'verify', abpId], env)]);
+    expect(shown.json).toMatchObject({ abpId, status: 'active' });
     expect(verified.code).toBe(0);
     expect(verified.stdout).toMatch(/^VALID/);
 
@@ -43,10 +43,13 @@ describe('the delegation loop from the CLI', () => {
     expect(bad.code).toBe(2);
     expect(bad.json.error).toMatch(/line 1: kind: required.*line 2: type:/s);
 
-    const triggers = await runCli(['triggers', abpId, '--json'], env);
+    const [triggers, triggersText, queued] = await Promise.all([
+      runCli(['triggers', abpId, '--json'], env),
+      runCli(['triggers', abpId], env),
+      runCli(['reviews', '--state', 'queued', '--abp', abpId, '--json'], env),
+    ]);
     expect(triggers.json.find((c: { triggerId: string }) => c.triggerId === 'DRT-004')).toMatchObject({ state: 'tripped', activeReview: { state: 'queued' } });
-    expect((await runCli(['triggers', abpId], env)).stdout).toMatch(/DRT-004 assumption_expiry_breach\s+tripped/);
-    const queued = await runCli(['reviews', '--state', 'queued', '--abp', abpId, '--json'], env);
+    expect(triggersText.stdout).toMatch(/DRT-004 assumption_expiry_breach\s+tripped/);
     expect(queued.json).toMatchObject([{ reviewId: `${abpId}.DRT-004.r1`, state: 'queued' }]);
 
     const opened = await runCli(['review', 'open', abpId, 'DRT-004', '--as', bob, '--json'], env);
