@@ -4,6 +4,7 @@ import { countDeliveries } from '../activities/notifications/delivery-store';
 import { AbpSchema } from '../domain/abp/schema';
 import type { EndorsementState } from '../domain/endorsement/states';
 import { PROPOSAL_STATES } from '../domain/guard/proposal-state';
+import type { WardenWorkflowKind } from '../domain/search-attributes';
 import type { DeliveryStatus } from '../domain/notifications/subscription';
 import type { ReviewWorkflowState } from '../workflows/delegation/review-messages';
 import type { WardenContext } from './context';
@@ -16,7 +17,7 @@ const endorsementStates: Record<EndorsementState, true> = {
 const reviewStates: Record<ReviewWorkflowState, true> = { open: true, applying: true, applied: true, failed: true, dismissed: true, timed_out: true };
 
 /** Every WardenKind and the WardenState values its workflows set. */
-export const WORKFLOW_STATES: Record<string, readonly string[]> = {
+export const WORKFLOW_STATES: Record<WardenWorkflowKind, readonly string[]> = {
   endorsement: Object.keys(endorsementStates),
   review: Object.keys(reviewStates),
   proposal: PROPOSAL_STATES,

@@ -14,4 +14,4 @@ export const Severity = defineSearchAttributeKey('Severity', SearchAttributeType
 
 export const wardenSearchAttributes = [WardenKind, WardenState, AgentId, AbpId, TriggerId, PolicyId, Severity] as const;
 
-export type WardenWorkflowKind = 'endorsement' | 'review' | 'proposal' | 'monitor';
+export type WardenWorkflowKind = 'endorsement' | 'review' | 'proposal' | 'monitor' | 'notification';

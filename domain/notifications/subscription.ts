@@ -19,7 +19,10 @@ export type WebhookInput = z.input<typeof webhookInput>;
 export const deliveryStatuses = ['pending', 'retrying', 'delivered', 'failed'] as const;
 export type DeliveryStatus = (typeof deliveryStatuses)[number];
 
-/** 4xx answers other than timeouts and rate limits mean the request itself is refused: retrying will not help. */
+/**
+ * 4xx answers other than timeouts and rate limits mean the request itself is refused, and a
+ * redirect is not followed (the signed body would go elsewhere): retrying will not help either.
+ */
 export function isPermanentRefusal(status: number): boolean {
-  return status >= 400 && status < 500 && status !== 408 && status !== 429;
+  return status >= 300 && status < 500 && status !== 408 && status !== 429;
 }

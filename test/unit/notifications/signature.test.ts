@@ -50,8 +50,8 @@ describe('webhook subscriptions', () => {
     expect(result.error!.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')).toContain(field);
   });
 
-  it('retries timeouts, rate limits and server errors; other 4xx are final', () => {
-    expect([400, 401, 404, 410, 422].map(isPermanentRefusal)).toEqual([true, true, true, true, true]);
+  it('retries timeouts, rate limits and server errors; redirects and other 4xx are final', () => {
+    expect([301, 302, 400, 401, 404, 410, 422].map(isPermanentRefusal)).toEqual([true, true, true, true, true, true, true]);
     expect([408, 429, 500, 502, 503].map(isPermanentRefusal)).toEqual([false, false, false, false, false]);
   });
 });
