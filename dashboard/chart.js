@@ -26,6 +26,8 @@ export function divergenceChart(series, thresholds) {
       svg('line', { x1: PAD.left, x2: PAD.left + plotW, y1: y(v), y2: y(v), class: `tier ${cls}` }),
       svg('text', { x: 2, y: y(v) + 3, class: 'axis' }, document.createTextNode(label)),
     ]),
+    svg('text', { x: PAD.left - 3, y: PAD.top + 6, class: 'axis', 'text-anchor': 'end' }, document.createTextNode('1')),
+    svg('text', { x: PAD.left - 3, y: PAD.top + plotH, class: 'axis', 'text-anchor': 'end' }, document.createTextNode('0')),
     svg('text', { x: PAD.left, y: H - 2, class: 'axis' }, document.createTextNode(series.length ? new Date(series[0].at).toLocaleTimeString() : '')),
     svg('text', { x: W - PAD.right, y: H - 2, class: 'axis', 'text-anchor': 'end' }, document.createTextNode(series.length ? new Date(series.at(-1).at).toLocaleTimeString() : '')),
     series.length > 1 ? svg('polyline', { points: series.map((p, i) => `${x(i).toFixed(1)},${y(p.divergence).toFixed(1)}`).join(' '), class: 'series' }) : null,
