@@ -71,7 +71,7 @@ describe('the governance dashboard in a browser', () => {
     await page.goto(`${b.baseUrl}/`);
     await page.locator('#token').fill('not-a-token');
     await page.locator('#signin-form button[type=submit]').click();
-    await expect.poll(() => page.locator('#signin-error').textContent()).toMatch(/Not signed in: invalid token/);
+    await expect.poll(() => page.locator('#signin-error').textContent(), { timeout: 60_000 }).toMatch(/Not signed in: invalid token/);
 
     await signIn(page, tokens.viewer!, viewer);
     await reviewRow(page, reviewId).waitFor();
@@ -105,7 +105,7 @@ describe('the governance dashboard in a browser', () => {
     await dialog.locator('textarea[name=document]').fill('{"scope": {"contract_id": "elsewhere"}}');
     await dialog.locator('input[name=reason]').fill('narrow the objectives');
     await dialog.locator('#action-submit').click();
-    await expect.poll(() => dialog.locator('#action-error').textContent()).toMatch(/scope: cannot be patched/);
+    await expect.poll(() => dialog.locator('#action-error').textContent(), { timeout: 60_000 }).toMatch(/scope: cannot be patched/);
     expect(await reviewRow(page, reviewId).getAttribute('data-state')).toBe('open');
     await b.screenshot(page, '02-approve-refused');
 
