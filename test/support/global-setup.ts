@@ -13,7 +13,7 @@ import { migrate } from '../../db/migrate';
 import { createPool } from '../../db/pool';
 import { wardenSearchAttributes } from '../../domain/search-attributes';
 import { ensureTemporalCli } from '../../toolchain/temporal-cli';
-import { freePort } from '../../bench/stack/free-port';
+import { freePort } from '../../start/child-process';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,49 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../support/cli';
-
-const runner = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/** `npm start` as a user runs it, but on free ports and a scratch data directory. */
-function start(env: NodeJS.ProcessEnv): Promise<Started> {
-  const child = spawn(process.execPath, [runner, 'start/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return new Promise((resolve, reject) => {
-    const onData = (c: Buffer) => {
-      output += c.toString();
-      if (output.includes('Warden is up.')) resolve({ child, output: () => output, exited });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then((code) => reject(new Error(`start exited with ${code} before it was up:\n${output.slice(-3000)}`)));
-  });
-}
+import { freePort, startStack, type RunningStack } from '../../support/stack';
 
 describe('npm start', () => {
   let dataDir: string;
-  let running: Started | undefined;
+  let running: RunningStack | undefined;
   afterAll(async () => {
     running?.child.kill('SIGKILL');
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
@@ -64,7 +28,7 @@ describe('npm start', () => {
       WARDEN_HTTP_PORT: String(httpPort),
     };
 
-    running = await start(env);
+    running = await startStack(env);
     expect(running.output()).toContain(`http://127.0.0.1:${uiPort}/namespaces/default/workflows`);
     const status = await runCli(['status', '--json'], env);
     expect(status.json).toMatchObject({ ok: true, temporal: { ok: true }, database: { ok: true }, worker: { ok: true }, api: { ok: true } });
@@ -83,7 +47,7 @@ describe('npm start', () => {
     const down = await runCli(['status', '--json'], env);
     expect(down.code).toBe(1);
 
-    running = await start(env);
+    running = await startStack(env);
     const list = await runCli(['principal', 'list', '--json'], env);
     expect(list.json).toEqual(expect.arrayContaining([{ name: 'restart-carol', roles: ['safety-lead'] }]));
     // The workflow started before the restart is still there and still takes its decision.

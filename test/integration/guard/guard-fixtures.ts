@@ -2,18 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { grantPrincipal } from '../../../client/principals';
 import type { WardenContext } from '../../../client/context';
 import { createPolicy } from '../../../client/guard';
+import { DEMO_GUARD_POLICY } from '../../../client/guard-demo';
 
-export const SEED_POLICY = {
-  policy_id: 'policy.self_improving.regulated',
-  risk_envelope: {
-    action_category: 'training',
-    reversibility: 'costly',
-    domain: 'regulated',
-    calibrated_threshold: 0.45,
-    no_go_threshold: 0.8,
-  },
-  approver_role: 'safety-lead',
-};
+/** The seed document's policy, the same one the demo seed creates. */
+export const SEED_POLICY = DEMO_GUARD_POLICY;
 
 const LABELS = ['safe', 'unsafe', 'false_positive', 'false_negative'] as const;
 
