@@ -129,6 +129,25 @@ describe('the governance dashboard in a browser', () => {
     await page.close();
   });
 
+  it('opens a queued review and dismisses it', async () => {
+    // DRT-004 (more than 4 expired claims) queues its review instead of opening it.
+    const claims = [1, 2, 3, 4, 5].map((n) => JSON.stringify({ kind: 'claim', claim_id: unique('claim'), abp_id: abpId, expires_at: new Date(Date.now() - n * 60_000).toISOString() }));
+    const queued = (await ingestEvidence(ctx, claims.join('\n'))).evaluation!.queued[0]!;
+    const page = await b.newPage();
+    await signIn(page, tokens.reviewer!, reviewer);
+    const row = reviewRow(page, queued);
+    await row.and(page.locator('[data-state=queued]')).waitFor();
+    await row.locator('[data-action=open]').click();
+    await row.and(page.locator('[data-state=open]')).waitFor();
+    await row.locator('[data-action=dismiss]').click();
+    await page.locator('#action-dialog input[name=reason]').fill('the claims were renewed');
+    await page.locator('#action-submit').click();
+    await row.and(page.locator('[data-state=dismissed]')).waitFor();
+    await card(page, 'DRT-004').and(page.locator('[data-state=clear]')).waitFor();
+    await b.screenshot(page, '05-queued-review-dismissed');
+    await page.close();
+  });
+
   it('promotes a staged endorsement', async () => {
     const page = await b.newPage();
     await signIn(page, tokens.reviewer!, reviewer);
@@ -136,14 +155,14 @@ describe('the governance dashboard in a browser', () => {
     const item = page.locator(`[data-testid="endorsement-${endorsementId}"]`);
     await item.and(page.locator('[data-state=staged]')).waitFor();
     expect(await item.locator('svg.chart circle').count()).toBe(BENIGN.length);
-    await b.screenshot(page, '05-endorsement-staged');
+    await b.screenshot(page, '06-endorsement-staged');
 
     await item.locator('[data-action=promote]').click();
     await page.locator('#action-dialog input[name=rationale]').fill('enough clean evidence');
     await page.locator('#action-submit').click();
     await item.and(page.locator('[data-state=promoted]')).waitFor();
     expect(await item.locator('[data-action]').count()).toBe(0);
-    await b.screenshot(page, '06-endorsement-promoted');
+    await b.screenshot(page, '07-endorsement-promoted');
     await page.close();
   });
 
@@ -166,10 +185,10 @@ describe('the governance dashboard in a browser', () => {
     await page.locator('#action-submit').click();
     await item.and(page.locator('[data-state=released]')).waitFor();
     expect(await item.textContent()).toContain(`CHG-4711 by ${people.approver}`);
-    await b.screenshot(page, '07-proposal-released');
+    await b.screenshot(page, '08-proposal-released');
     await page.locator('[data-tab=provenance]').click();
     expect(await page.locator('[data-testid=chain-status]').textContent()).toMatch(/chain verified/);
-    await b.screenshot(page, '08-provenance');
+    await b.screenshot(page, '09-provenance');
     await page.close();
   });
 
@@ -185,7 +204,7 @@ describe('the governance dashboard in a browser', () => {
     // The UI lists the review's workflow, and not the endorsement's: the filter took effect.
     await ui.getByText(reviewId).first().waitFor({ timeout: 90_000 });
     expect(await ui.getByText(endorsementId).count()).toBe(0);
-    await b.screenshot(ui, '09-temporal-ui-reviews');
+    await b.screenshot(ui, '10-temporal-ui-reviews');
     await ui.close();
 
     // A review's own link opens its workflow's page in the UI.
@@ -193,7 +212,7 @@ describe('the governance dashboard in a browser', () => {
     await workflow.waitForLoadState();
     expect(workflow.url()).toContain(`/namespaces/${ctx.config.temporal.namespace}/workflows/${encodeURIComponent(reviewId)}`);
     await workflow.getByText('delegationReviewWorkflow').first().waitFor({ timeout: 90_000 });
-    await b.screenshot(workflow, '10-temporal-ui-review-workflow');
+    await b.screenshot(workflow, '11-temporal-ui-review-workflow');
     await workflow.close();
     await page.close();
   });
