@@ -82,6 +82,20 @@ async function abpPanel(ctx: WardenContext, current: Awaited<ReturnType<typeof l
   };
 }
 
+/** One ABP that could not be read must not blank the whole dashboard: it shows its error instead. */
+function failedAbpPanel(current: Awaited<ReturnType<typeof listCurrent>>[number], error: unknown): AbpPanel {
+  return {
+    abpId: current.abpId,
+    abpHash: current.abpHash,
+    status: current.status,
+    statusReason: `could not be read: ${error instanceof Error ? error.message : String(error)}`,
+    cards: [],
+    reviews: [],
+    history: [],
+    verification: { ok: false, checks: [] },
+  };
+}
+
 export interface EndorsementPanel extends EndorsementReport {
   series: DivergencePoint[];
 }
@@ -135,7 +149,7 @@ async function computeView(ctx: WardenContext, stamp: string): Promise<Dashboard
     stamp,
     generatedAt: new Date().toISOString(),
     temporal: temporalLinks(ctx),
-    abps: await Promise.all(abps.map((a) => abpPanel(ctx, a))),
+    abps: await Promise.all(abps.map((a) => abpPanel(ctx, a).catch((error: unknown) => failedAbpPanel(a, error)))),
     endorsements: await endorsementPanels(ctx),
     proposals: await proposalPanels(ctx),
     provenance: { entries: await listProvenance(ctx.pool, { limit: 25 }), verification: await verifyProvenanceChain(ctx.pool, ctx.provenanceKey) },

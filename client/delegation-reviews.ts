@@ -1,4 +1,4 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { findCurrentByAbpId } from '../activities/delegation/abp-store';
 import {
@@ -27,15 +27,22 @@ export interface ReviewView extends ReviewRow {
   live: ReviewStatus | null;
 }
 
+/** How long `showReview` waits for the workflow's live status. */
+const LIVE_QUERY_MS = 3000;
+
 export async function showReview(ctx: WardenContext, reviewId: string): Promise<ReviewView> {
   const row = await findReview(ctx.pool, reviewId);
   if (!row) throw notFound(`review ${reviewId}`);
   let live: ReviewStatus | null = null;
   if (row.workflowStarted) {
+    // A query needs a worker: with none polling it would hang until the server gives up, so it is
+    // time-boxed and the stored row (votes included) stands on its own when it fails.
     try {
-      live = await ctx.temporal.workflow.getHandle(reviewId).query(reviewStatusQuery);
-    } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError)) throw error;
+      live = await ctx.temporal.connection.withDeadline(Date.now() + LIVE_QUERY_MS, () =>
+        ctx.temporal.workflow.getHandle(reviewId).query(reviewStatusQuery),
+      );
+    } catch {
+      // Not found, no worker, or too slow: the stored row speaks for itself.
     }
   }
   return { ...row, votes: await listVotes(ctx.pool, reviewId), live };
