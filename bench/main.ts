@@ -25,7 +25,12 @@ const order = benchmarks.map((b) => b.name);
 async function writeReport(): Promise<boolean> {
   const merged = newestFullResults(await readRunFiles(), order);
   if (!merged) return false;
-  await writeFile(benchmarksMd, renderBenchmarks(merged));
+  // Method and limits are prose kept with the code: the current wording, over the numbers of the newest run.
+  const results = merged.results.map((r) => {
+    const b = benchmarks.find((x) => x.name === r.name);
+    return b ? { ...r, item: b.item, title: b.title, method: b.method, ...(b.limits ? { limits: b.limits } : {}) } : r;
+  });
+  await writeFile(benchmarksMd, renderBenchmarks({ ...merged, results }));
   return true;
 }
 
