@@ -24,15 +24,18 @@ export async function benchOperator(ctx: WardenContext): Promise<string> {
   return 'bench-operator';
 }
 
-export async function benchAgent(ctx: WardenContext, settings: SettingsOverrides = WATCH_FOR_AN_HOUR): Promise<string> {
+export async function benchAgent(ctx: WardenContext, settings: SettingsOverrides = WATCH_FOR_AN_HOUR, probes = true): Promise<string> {
   const id = `bench-${randomBytes(4).toString('hex')}`;
-  await createAgent(ctx, { id, kernel: 'default', settings, probes: true });
+  await createAgent(ctx, { id, kernel: 'default', settings, probes });
   return id;
 }
 
-/** A fresh agent with the seed rule staged: its live traffic is being shadowed. */
-export async function stagedEndorsement(ctx: WardenContext, operator: string, settings: SettingsOverrides = WATCH_FOR_AN_HOUR): Promise<{ agentId: string; endorsementId: string }> {
-  const agentId = await benchAgent(ctx, settings);
+/**
+ * A fresh agent with the seed rule staged: its live traffic is being shadowed. Without probes
+ * (a model stub's fixed answer fails the probe battery, which would reject the change at once).
+ */
+export async function stagedEndorsement(ctx: WardenContext, operator: string, settings: SettingsOverrides = WATCH_FOR_AN_HOUR, probes = true): Promise<{ agentId: string; endorsementId: string }> {
+  const agentId = await benchAgent(ctx, settings, probes);
   const r = await endorseRule(ctx, agentId, SEED_RULE, { decide: { decision: 'stage', principal: operator } });
   if (r.state !== 'staged') throw new Error(`expected the seed rule to be staged, got ${r.state}`);
   return { agentId, endorsementId: r.endorsementId };
