@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../support/cli';
-import { freePort, startStack, type RunningStack } from '../../support/stack';
+import { ownStackEnv, startStack, type RunningStack } from '../../support/stack';
 
 describe('npm start', () => {
   let dataDir: string;
@@ -15,24 +15,13 @@ describe('npm start', () => {
 
   it('brings the stack up, stops cleanly on SIGTERM, and keeps the data across a restart', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'warden-start-'));
-    const [temporalPort, uiPort, pgPort, httpPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      TEMPORAL_ADDRESS: '',
-      DATABASE_URL: '',
-      WARDEN_PROVENANCE_KEY: '',
-      WARDEN_DATA_DIR: dataDir,
-      TEMPORAL_PORT: String(temporalPort),
-      TEMPORAL_UI_PORT: String(uiPort),
-      WARDEN_PG_PORT: String(pgPort),
-      WARDEN_HTTP_PORT: String(httpPort),
-    };
+    const { env, ports } = await ownStackEnv(dataDir);
 
     running = await startStack(env);
-    expect(running.output()).toContain(`http://127.0.0.1:${uiPort}/namespaces/default/workflows`);
+    expect(running.output()).toContain(`http://127.0.0.1:${ports.ui}/namespaces/default/workflows`);
     const status = await runCli(['status', '--json'], env);
     expect(status.json).toMatchObject({ ok: true, temporal: { ok: true }, database: { ok: true }, worker: { ok: true }, api: { ok: true } });
-    const ui = await fetch(`http://127.0.0.1:${uiPort}/api/v1/namespaces/default/search-attributes`);
+    const ui = await fetch(`http://127.0.0.1:${ports.ui}/api/v1/namespaces/default/search-attributes`);
     expect(Object.keys(((await ui.json()) as { customAttributes: object }).customAttributes)).toEqual(expect.arrayContaining(['WardenKind', 'Severity']));
     expect((await runCli(['principal', 'add', 'restart-carol', '--role', 'safety-lead'], env)).code).toBe(0);
     // The first start seeded the demo agent; a conflicting rule waits, as a workflow, for a decision.

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, startStack, type RunningStack } from '../../support/stack';
+import { freePort, ownStackEnv, startStack, type RunningStack } from '../../support/stack';
 
 describe('both metrics endpoints of a running Warden', () => {
   let dataDir: string | undefined;
@@ -17,19 +17,10 @@ describe('both metrics endpoints of a running Warden', () => {
 
   it('serves Warden series on the API and the Temporal SDK worker series on WARDEN_SDK_METRICS_PORT', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'warden-scrape-'));
-    const [temporalPort, uiPort, pgPort, httpPort, sdkPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
-    stack = await startStack({
-      ...process.env,
-      TEMPORAL_ADDRESS: '',
-      DATABASE_URL: '',
-      WARDEN_PROVENANCE_KEY: '',
-      WARDEN_DATA_DIR: dataDir,
-      TEMPORAL_PORT: String(temporalPort),
-      TEMPORAL_UI_PORT: String(uiPort),
-      WARDEN_PG_PORT: String(pgPort),
-      WARDEN_HTTP_PORT: String(httpPort),
-      WARDEN_SDK_METRICS_PORT: String(sdkPort),
-    });
+    const sdkPort = await freePort();
+    const { env, ports } = await ownStackEnv(dataDir, { WARDEN_SDK_METRICS_PORT: String(sdkPort) });
+    const httpPort = ports.http;
+    stack = await startStack(env);
 
     const warden = await fetch(`http://127.0.0.1:${httpPort}/metrics`);
     expect(warden.status).toBe(200);
