@@ -38,6 +38,7 @@ interface Row {
   prev_hash: string;
   content_hash: string;
   signature: string;
+  idem_key: string | null;
 }
 
 function fromRow(r: Row): ProvenanceEntry {
@@ -61,38 +62,76 @@ function fromRow(r: Row): ProvenanceEntry {
  * it runs in a transaction of its own.
  */
 export async function appendProvenance(q: Queryable | pg.Pool, key: string, input: ProvenanceInput): Promise<ProvenanceEntry> {
-  const entry = provenanceInput.parse(input);
-  const forbidden = findForbiddenKey(entry.payload);
-  if (forbidden) throw new Error(`provenance entries never carry text or secrets: ${forbidden} is not allowed`);
-  if (q instanceof pg.Pool) return withTransaction(q, (tx) => appendProvenance(tx, key, input));
+  return (await appendProvenanceBatch(q, key, [input]))[0]!;
+}
+
+/**
+ * Appends several entries in order under one lock, with one read of the chain's head and one
+ * INSERT: what a batch of state changes committed together records. An entry whose idempotency key
+ * is already in the log is returned as stored and not appended again (a retried batch).
+ */
+export async function appendProvenanceBatch(q: Queryable | pg.Pool, key: string, inputs: ProvenanceInput[]): Promise<ProvenanceEntry[]> {
+  const entries = inputs.map((input) => {
+    const entry = provenanceInput.parse(input);
+    const forbidden = findForbiddenKey(entry.payload);
+    if (forbidden) throw new Error(`provenance entries never carry text or secrets: ${forbidden} is not allowed`);
+    return entry;
+  });
+  if (entries.length === 0) return [];
+  if (q instanceof pg.Pool) return withTransaction(q, (tx) => appendProvenanceBatch(tx, key, inputs));
   await q.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
-  if (entry.idempotencyKey) {
-    const existing = await q.query<Row>('SELECT * FROM provenance_log WHERE idem_key = $1', [entry.idempotencyKey]);
-    if (existing.rows[0]) return fromRow(existing.rows[0]);
+  const keys = entries.map((e) => e.idempotencyKey).filter((k): k is string => k !== undefined);
+  const stored = new Map<string, ProvenanceEntry>();
+  if (keys.length > 0) {
+    const existing = await q.query<Row>('SELECT * FROM provenance_log WHERE idem_key = ANY($1::text[])', [keys]);
+    for (const row of existing.rows) stored.set(row.idem_key!, fromRow(row));
   }
   const last = await q.query<{ seq: number; content_hash: string }>(
     'SELECT seq, content_hash FROM provenance_log ORDER BY seq DESC LIMIT 1',
   );
-  const prev = last.rows[0];
-  // Payloads go through JSON once so the hash covers exactly what jsonb will give back.
-  const payload = JSON.parse(JSON.stringify(entry.payload)) as Record<string, unknown>;
-  const content = {
-    seq: (prev?.seq ?? 0) + 1,
-    recordedAt: new Date().toISOString(),
-    kind: entry.kind,
-    subject: entry.subject,
-    actor: entry.actor ?? null,
-    payload,
-    prevHash: prev?.content_hash ?? GENESIS_HASH,
-  };
-  const hash = contentHash(content);
-  const signature = sign(key, hash);
-  await q.query(
-    `INSERT INTO provenance_log (seq, recorded_at, kind, subject, actor, payload, prev_hash, content_hash, signature, idem_key)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    [content.seq, content.recordedAt, content.kind, content.subject, content.actor, JSON.stringify(payload), content.prevHash, hash, signature, entry.idempotencyKey ?? null],
-  );
-  return { ...content, contentHash: hash, signature };
+  let seq = last.rows[0]?.seq ?? 0;
+  let prevHash = last.rows[0]?.content_hash ?? GENESIS_HASH;
+  const recordedAt = new Date().toISOString();
+  const result: ProvenanceEntry[] = [];
+  const fresh: { entry: ProvenanceEntry; idemKey: string | null }[] = [];
+  for (const entry of entries) {
+    const already = entry.idempotencyKey ? stored.get(entry.idempotencyKey) : undefined;
+    if (already) {
+      result.push(already);
+      continue;
+    }
+    // Payloads go through JSON once so the hash covers exactly what jsonb will give back.
+    const payload = JSON.parse(JSON.stringify(entry.payload)) as Record<string, unknown>;
+    const content = { seq: seq + 1, recordedAt, kind: entry.kind, subject: entry.subject, actor: entry.actor ?? null, payload, prevHash };
+    const hash = contentHash(content);
+    const appended = { ...content, contentHash: hash, signature: sign(key, hash) };
+    seq = appended.seq;
+    prevHash = hash;
+    result.push(appended);
+    fresh.push({ entry: appended, idemKey: entry.idempotencyKey ?? null });
+    // The same key twice in one batch records once, as two retries would.
+    if (entry.idempotencyKey) stored.set(entry.idempotencyKey, appended);
+  }
+  if (fresh.length > 0) {
+    const column = <T>(pick: (f: (typeof fresh)[number]) => T) => fresh.map(pick);
+    await q.query(
+      `INSERT INTO provenance_log (seq, recorded_at, kind, subject, actor, payload, prev_hash, content_hash, signature, idem_key)
+       SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[], $9::text[], $10::text[])`,
+      [
+        column((f) => f.entry.seq),
+        column((f) => f.entry.recordedAt),
+        column((f) => f.entry.kind),
+        column((f) => f.entry.subject),
+        column((f) => f.entry.actor),
+        column((f) => JSON.stringify(f.entry.payload)),
+        column((f) => f.entry.prevHash),
+        column((f) => f.entry.contentHash),
+        column((f) => f.entry.signature),
+        column((f) => f.idemKey),
+      ],
+    );
+  }
+  return result;
 }
 
 export interface ChainVerification {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appendProvenance, listProvenance, verifyProvenanceChain } from '../../../db/provenance-log';
+import { appendProvenance, appendProvenanceBatch, listProvenance, verifyProvenanceChain } from '../../../db/provenance-log';
 import { createPool, withTransaction } from '../../../db/pool';
 import { useIntegrationContext } from '../../support/integration';
 
@@ -43,6 +43,26 @@ describe('provenance log', () => {
     const retried = await appendProvenance(ctx.pool, ctx.provenanceKey, { kind: 'test.idem', subject: key, payload: {}, idempotencyKey: key });
     expect(retried).toEqual(first);
     expect(await listProvenance(ctx.pool, { subject: key })).toHaveLength(1);
+  });
+
+  it('appends a batch as consecutive linked entries, and a retried batch adds only what is new', async () => {
+    const subject = `batch-${Date.now()}-${Math.random()}`;
+    const input = (i: number) => ({ kind: 'test.batch', subject, payload: { i }, idempotencyKey: `${subject}/${i}` });
+    const first = await appendProvenanceBatch(ctx.pool, ctx.provenanceKey, [0, 1, 2].map(input));
+    expect(first.map((e) => e.seq)).toEqual([first[0]!.seq, first[0]!.seq + 1, first[0]!.seq + 2]);
+    expect(first[1]!.prevHash).toBe(first[0]!.contentHash);
+    expect(first[2]!.prevHash).toBe(first[1]!.contentHash);
+    // A retry after a partial failure elsewhere: two already recorded, one new, one repeated in the batch.
+    const retried = await appendProvenanceBatch(ctx.pool, ctx.provenanceKey, [input(1), input(3), input(2), input(3)]);
+    expect(retried[0]).toEqual(first[1]);
+    expect(retried[2]).toEqual(first[2]);
+    expect(retried[3]).toEqual(retried[1]);
+    expect(retried[1]!.seq).toBeGreaterThan(first[2]!.seq);
+    const listed = await listProvenance(ctx.pool, { subject, limit: 10 });
+    expect(listed.map((e) => e.payload.i).sort()).toEqual([0, 1, 2, 3]);
+    expect(listed.find((e) => e.payload.i === 1)).toEqual(first[1]);
+    expect((await verifyProvenanceChain(ctx.pool, ctx.provenanceKey)).ok).toBe(true);
+    expect(await appendProvenanceBatch(ctx.pool, ctx.provenanceKey, [])).toEqual([]);
   });
 
   it('detects an entry changed behind the trigger and names it', async () => {
