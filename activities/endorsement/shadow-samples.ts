@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { appendProvenance } from '../../db/provenance-log';
+import { appendProvenanceBatch } from '../../db/provenance-log';
 import { withTransaction, type Queryable } from '../../db/pool';
 import type { EvidenceSummary } from '../../domain/endorsement/cooldown';
 import { classifySample, divergenceTier, type JudgeVerdict } from '../../domain/endorsement/divergence-tier';
@@ -111,6 +111,89 @@ async function withBackoff<T>(work: () => Promise<T>, attempts: number, baseMs: 
   throw last;
 }
 
+type ScoredSample =
+  | {
+      exchangeId: string;
+      status: 'scored';
+      shadow: string;
+      divergence: number;
+      drift: number;
+      judge: JudgeVerdict | null;
+      tier: string;
+      critical: boolean;
+      reason: string | null;
+    }
+  | { exchangeId: string; status: 'failed'; reason: string };
+
+/**
+ * Writes a batch's outcomes in one transaction: one UPDATE of the samples still pending (a
+ * retried batch finds its first attempt's rows already written and records nothing twice) and
+ * one provenance append for the rows it changed.
+ */
+async function recordScoredSamples(
+  pool: pg.Pool,
+  provenanceKey: string,
+  endorsementId: string,
+  model: string,
+  outcomes: ScoredSample[],
+): Promise<{ scored: number; failed: number }> {
+  if (outcomes.length === 0) return { scored: 0, failed: 0 };
+  const scored = (o: ScoredSample) => (o.status === 'scored' ? o : undefined);
+  return withTransaction(pool, async (tx) => {
+    const updated = await tx.query<{ exchange_id: string }>(
+      `UPDATE shadow_samples s
+          SET status = u.status, shadow_response = u.shadow, model = u.model, divergence = u.divergence, drift = u.drift,
+              tier = u.tier, critical = u.critical, judge = u.judge, reason = u.reason, scored_at = now(),
+              attempts = s.attempts + u.attempts
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::text[], $9::bool[], $10::jsonb[], $11::text[], $12::int[])
+              AS u(exchange_id, status, shadow, model, divergence, drift, tier, critical, judge, reason, attempts)
+        WHERE s.endorsement_id = $1 AND s.exchange_id = u.exchange_id AND s.status = 'pending'
+        RETURNING s.exchange_id`,
+      [
+        endorsementId,
+        outcomes.map((o) => o.exchangeId),
+        outcomes.map((o) => o.status),
+        outcomes.map((o) => scored(o)?.shadow ?? null),
+        outcomes.map((o) => (o.status === 'scored' ? model : null)),
+        outcomes.map((o) => scored(o)?.divergence ?? null),
+        outcomes.map((o) => scored(o)?.drift ?? null),
+        outcomes.map((o) => scored(o)?.tier ?? null),
+        outcomes.map((o) => scored(o)?.critical ?? null),
+        outcomes.map((o) => { const j = scored(o)?.judge; return j ? JSON.stringify(j) : null; }),
+        outcomes.map((o) => o.reason),
+        outcomes.map((o) => (o.status === 'scored' ? 1 : MAX_ATTEMPTS)),
+      ],
+    );
+    const written = new Set(updated.rows.map((r) => r.exchange_id));
+    const recorded = outcomes.filter((o) => written.has(o.exchangeId));
+    await appendProvenanceBatch(
+      tx,
+      provenanceKey,
+      recorded.map((o) => ({
+        kind: o.status === 'scored' ? 'endorsement.shadow_scored' : 'endorsement.shadow_failed',
+        subject: `endorsement:${endorsementId}`,
+        actor: null,
+        payload:
+          o.status === 'scored'
+            ? {
+                exchangeId: o.exchangeId,
+                divergence: o.divergence,
+                drift: o.drift,
+                tier: o.tier,
+                critical: o.critical,
+                ...(o.judge ? { judge: { verdict: o.judge.verdict, confidence: o.judge.confidence } } : {}),
+              }
+            : { exchangeId: o.exchangeId, attempts: MAX_ATTEMPTS },
+        idempotencyKey: `${endorsementId}/sample/${o.exchangeId}`,
+      })),
+    );
+    return {
+      scored: recorded.filter((o) => o.status === 'scored').length,
+      failed: recorded.filter((o) => o.status === 'failed').length,
+    };
+  });
+}
+
 /**
  * Scores up to `limit` pending samples of one endorsement: the sandbox (the kernel the live
  * answer came from, plus the staged change) answers the same prompt, and its answer is compared
@@ -143,14 +226,14 @@ export async function scoreShadowBatch(
     return k;
   };
   const t = endorsement.settings.thresholds;
-  const result = { scored: 0, failed: 0 };
+  // Scored first, written together: one transaction per batch instead of one per sample.
+  const outcomes: ScoredSample[] = [];
   for (const row of rows) {
     heartbeat();
     const production = await kernelAt(row.kernel_version);
     const sandbox = applyKernelChange(production, endorsement.change);
-    let scored: { shadow: string; divergence: number; drift: number; judge: JudgeVerdict | null };
     try {
-      scored = await withBackoff(
+      const scored = await withBackoff(
         async () => {
           const shadow = await models.reply(sandbox, row.prompt);
           const [live, shadowVec, identity] = await models.embed([row.response, shadow, identityReferenceText(production)]);
@@ -161,54 +244,15 @@ export async function scoreShadowBatch(
         MAX_ATTEMPTS,
         input.retryBaseMs ?? 250,
       );
+      const c = classifySample(scored.divergence, t, scored.judge ?? undefined);
+      outcomes.push({ exchangeId: row.exchange_id, status: 'scored', ...scored, ...c });
+      // No point scoring more: one critical sample rejects the change.
+      if (c.critical) break;
     } catch (error) {
-      await withTransaction(pool, async (tx) => {
-        const marked = await tx.query(
-          `UPDATE shadow_samples SET status = 'failed', attempts = attempts + $3, reason = $4, scored_at = now()
-            WHERE endorsement_id = $1 AND exchange_id = $2 AND status = 'pending'`,
-          [input.endorsementId, row.exchange_id, MAX_ATTEMPTS, `model failed: ${(error as Error).message.slice(0, 200)}`],
-        );
-        if (marked.rowCount === 1) {
-          await appendProvenance(tx, provenanceKey, {
-            kind: 'endorsement.shadow_failed',
-            subject: `endorsement:${input.endorsementId}`,
-            actor: null,
-            payload: { exchangeId: row.exchange_id, attempts: MAX_ATTEMPTS },
-            idempotencyKey: `${input.endorsementId}/sample/${row.exchange_id}`,
-          });
-        }
-      });
-      result.failed += 1;
-      continue;
+      outcomes.push({ exchangeId: row.exchange_id, status: 'failed', reason: `model failed: ${(error as Error).message.slice(0, 200)}` });
     }
-    const c = classifySample(scored.divergence, t, scored.judge ?? undefined);
-    await withTransaction(pool, async (tx) => {
-      const updated = await tx.query(
-        `UPDATE shadow_samples SET status = 'scored', shadow_response = $3, model = $4, divergence = $5, drift = $6,
-                tier = $7, critical = $8, judge = $9, reason = $10, scored_at = now(), attempts = attempts + 1
-          WHERE endorsement_id = $1 AND exchange_id = $2 AND status = 'pending'`,
-        [input.endorsementId, row.exchange_id, scored.shadow, models.chatModel, scored.divergence, scored.drift, c.tier, c.critical, scored.judge ? JSON.stringify(scored.judge) : null, c.reason],
-      );
-      if (updated.rowCount !== 1) return;
-      await appendProvenance(tx, provenanceKey, {
-        kind: 'endorsement.shadow_scored',
-        subject: `endorsement:${input.endorsementId}`,
-        actor: null,
-        payload: {
-          exchangeId: row.exchange_id,
-          divergence: scored.divergence,
-          drift: scored.drift,
-          tier: c.tier,
-          critical: c.critical,
-          ...(scored.judge ? { judge: { verdict: scored.judge.verdict, confidence: scored.judge.confidence } } : {}),
-        },
-        idempotencyKey: `${input.endorsementId}/sample/${row.exchange_id}`,
-      });
-    });
-    result.scored += 1;
-    // No point scoring more: one critical sample rejects the change.
-    if (c.critical) break;
   }
+  const result = await recordScoredSamples(pool, provenanceKey, input.endorsementId, models.chatModel, outcomes);
   const { pending, meanDrift: _drift, ...evidence } = await evidenceOf(pool, input.endorsementId);
   const critical = await pool.query<{ exchange_id: string; divergence: number; reason: string }>(
     `SELECT exchange_id, divergence, reason FROM shadow_samples WHERE endorsement_id = $1 AND status = 'scored' AND critical ORDER BY seq LIMIT 1`,
