@@ -4,6 +4,7 @@ import { type WardenConfig, loadConfig } from '../config/env';
 import { resolveProvenanceKey } from '../config/provenance-key';
 import { temporalConnectionOptions } from '../config/temporal-connection';
 import { createPool } from '../db/pool';
+import { DeferredWork } from './deferred-work';
 
 /** What every entry point (CLI, HTTP API, TypeScript client) works with. */
 export interface WardenContext {
@@ -13,6 +14,8 @@ export interface WardenContext {
   provenanceKey: string;
   /** Task queue new workflows are started on (tests run their own). */
   taskQueue: string;
+  /** Signals and the like sent without waiting; settled by close(). */
+  deferred: DeferredWork;
   close(): Promise<void>;
 }
 
@@ -27,13 +30,16 @@ export async function openContext(opts: { config?: WardenConfig; pool?: pg.Pool;
     connection = Connection.lazy({ ...temporalConnectionOptions(config.temporal), connectTimeout: '5s' });
     temporal = new Client({ connection, namespace: config.temporal.namespace });
   }
+  const deferred = new DeferredWork();
   return {
     config,
     pool,
     temporal,
     provenanceKey: await resolveProvenanceKey(config),
     taskQueue: opts.taskQueue ?? config.temporal.taskQueue,
+    deferred,
     async close() {
+      await deferred.settle();
       await connection?.close();
       if (ownPool) await pool.end();
     },

@@ -297,12 +297,9 @@ export async function chat(ctx: WardenContext, agentId: string, message: string,
   const content = await models.reply(kernel.definition, prompt);
   const exchangeId = await recordExchange(ctx.pool, { agentId: agent.id, kernelVersion: kernel.version, prompt, response: content, model: models.chatModel });
   const queued = await queueShadowSamples(ctx.pool, agent.id, exchangeId, opts.random ?? Math.random);
-  await Promise.all(
-    queued
-      .filter((q) => q.wake)
-      // A lost wake-up only delays scoring until the workflow's next poll.
-      .map((q) => handleFor(ctx, q.endorsementId).signal(shadowSamplesPendingSignal).catch(() => undefined)),
-  );
+  // Not awaited: the answer does not wait for a Temporal round trip, and a lost wake-up only
+  // delays scoring until the workflow's next poll.
+  for (const q of queued) if (q.wake) ctx.deferred.add(handleFor(ctx, q.endorsementId).signal(shadowSamplesPendingSignal));
   const result: ChatResult = { content, exchangeId, kernelVersion: kernel.version, model: models.chatModel, sandboxDivergence: null, shadows: [] };
   if (!opts.waitForShadow || queued.length === 0) return result;
   const timeoutMs = opts.shadowTimeoutMs ?? 60_000;

@@ -7,6 +7,7 @@ import { resolveProvenanceKey } from '../config/provenance-key';
 import { temporalConnectionOptions } from '../config/temporal-connection';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
+import { DeferredWork } from '../client/deferred-work';
 import type { WardenContext } from '../client/context';
 import { seedDemoData } from './seed-demo';
 import { createWardenWorker } from './create-worker';
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
   const added = await ensureSearchAttributes(temporal, config.temporal.namespace);
   if (added.length > 0) log.info(`search attributes registered: ${added.join(', ')}`);
 
-  const ctx: WardenContext = { config, pool, temporal, provenanceKey, taskQueue: config.temporal.taskQueue, close: async () => undefined };
+  const ctx: WardenContext = { config, pool, temporal, provenanceKey, taskQueue: config.temporal.taskQueue, deferred: new DeferredWork(), close: async () => undefined };
   const seeded = await seedDemoData(ctx);
   if (seeded.length > 0) log.info(`demo data created: ${seeded.join(', ')}`);
 

@@ -32,7 +32,8 @@ export interface QueuedSample {
 /**
  * Queues the exchange as a shadow sample for every staged (or inconclusive) endorsement of the
  * agent, subject to each one's sampling rate. The wake flag is flipped with a compare-and-set so
- * that, however many chats arrive, one signal wakes the workflow for the whole batch.
+ * that, however many chats arrive, one signal wakes the workflow for the whole batch. On the live
+ * path, so the samples and the flags are written by one statement.
  */
 export async function queueShadowSamples(pool: pg.Pool, agentId: string, exchangeId: string, random: () => number): Promise<QueuedSample[]> {
   const { rows } = await pool.query<{ id: string; rate: number }>(
@@ -40,20 +41,17 @@ export async function queueShadowSamples(pool: pg.Pool, agentId: string, exchang
       WHERE agent_id = $1 AND state IN ('staged', 'inconclusive') ORDER BY created_at`,
     [agentId],
   );
-  const queued: QueuedSample[] = [];
-  for (const row of rows) {
-    if (random() >= row.rate) continue;
-    await pool.query(
-      `INSERT INTO shadow_samples (endorsement_id, exchange_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-      [row.id, exchangeId],
-    );
-    const flipped = await pool.query(
-      `UPDATE endorsements SET wake_requested = true WHERE id = $1 AND wake_requested = false`,
-      [row.id],
-    );
-    queued.push({ endorsementId: row.id, wake: flipped.rowCount === 1 });
-  }
-  return queued;
+  const sampled = rows.filter((row) => random() < row.rate).map((row) => row.id);
+  if (sampled.length === 0) return [];
+  const flipped = await pool.query<{ id: string }>(
+    `WITH queued AS (
+       INSERT INTO shadow_samples (endorsement_id, exchange_id)
+       SELECT id, $2 FROM unnest($1::text[]) AS id ON CONFLICT DO NOTHING)
+     UPDATE endorsements SET wake_requested = true WHERE id = ANY($1::text[]) AND wake_requested = false RETURNING id`,
+    [sampled, exchangeId],
+  );
+  const woken = new Set(flipped.rows.map((r) => r.id));
+  return sampled.map((endorsementId) => ({ endorsementId, wake: woken.has(endorsementId) }));
 }
 
 export interface SampleOutcome {

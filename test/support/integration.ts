@@ -6,6 +6,7 @@ import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
 import type { WardenContext } from '../../client/context';
+import { DeferredWork } from '../../client/deferred-work';
 import { type WardenConfig, loadConfig } from '../../config/env';
 import { createPool } from '../../db/pool';
 import { createWardenWorker } from '../../worker/create-worker';
@@ -60,6 +61,7 @@ export function useIntegrationContext(name: string): IntegrationContext {
       temporal: new Client({ connection, namespace: config.temporal.namespace }),
       provenanceKey: inject('provenanceKey'),
       taskQueue: `test-${name}-${randomBytes(4).toString('hex')}`,
+      deferred: new DeferredWork(),
       close: async () => undefined,
       async startWorker() {
         if (worker) throw new Error('worker already running');
@@ -86,6 +88,7 @@ export function useIntegrationContext(name: string): IntegrationContext {
   });
 
   afterAll(async () => {
+    await ctx.deferred?.settle();
     await ctx.stopWorker?.();
     await nativeConnection?.close();
     await connection?.close();

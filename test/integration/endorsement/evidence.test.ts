@@ -6,7 +6,7 @@ import { scoreShadowBatch } from '../../../activities/endorsement/shadow-samples
 import { chat, endorseRule, showKernel } from '../../../client/endorsement';
 import { listProvenance } from '../../../db/provenance-log';
 import { useIntegrationContext } from '../../support/integration';
-import { BENIGN, freshAgent, operator, SEED_RULE } from './helpers';
+import { BENIGN, eventually, freshAgent, operator, SEED_RULE } from './helpers';
 
 const ctx = useIntegrationContext('endorsement-evidence');
 
@@ -45,6 +45,29 @@ describe('evidence', () => {
     } finally {
       await ctx.startWorker();
     }
+  });
+
+  it('answers a chat without waiting for the wake-up signal, which one chat per batch sends', async () => {
+    const agent = await freshAgent(ctx, { cooldownBaseSeconds: 3000, cooldownMaxSeconds: 3600, samplingRate: 1 });
+    const alice = await operator(ctx);
+    const r = await endorseRule(ctx, agent, SEED_RULE, { decide: { decision: 'stage', principal: alice } });
+    await eventually(() => evidenceOf(ctx.pool, r.endorsementId), (e) => e.pending === 0);
+    // With no worker nothing scores, so the wake flag stays up after the first chat flips it.
+    await ctx.stopWorker();
+    try {
+      const answers = [];
+      for (const message of BENIGN) answers.push(await chat(ctx, agent, message));
+      expect(answers.map((a) => a.content.length > 0)).toEqual([true, true, true]);
+      expect((await evidenceOf(ctx.pool, r.endorsementId)).pending).toBe(3);
+      await ctx.deferred.settle();
+      const history = await ctx.temporal.workflow.getHandle(r.endorsementId).fetchHistory();
+      const wakeUps = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'shadowSamplesPending');
+      expect(wakeUps).toHaveLength(1);
+    } finally {
+      await ctx.startWorker();
+    }
+    const scored = await eventually(() => evidenceOf(ctx.pool, r.endorsementId), (e) => e.pending === 0);
+    expect(scored.count).toBe(3);
   });
 
   it('watches every staged change of an agent, not only the first', async () => {
