@@ -13,7 +13,7 @@ export interface CommandResult<T> {
   exitCode?: number;
 }
 
-function wantsJson(cmd: Command): boolean {
+export function wantsJson(cmd: Command): boolean {
   return Boolean(cmd.optsWithGlobals().json);
 }
 

@@ -17,6 +17,7 @@ import { describeZodIssues } from '../domain/abp/issues';
 import { AbpSchema, type Abp } from '../domain/abp/schema';
 import { TriggerConditionError } from '../domain/abp/trigger-conditions';
 import { invalid, notFound } from '../domain/errors';
+import { INGEST_PHASES, type ProgressCallback } from '../domain/progress';
 import { WardenKind } from '../domain/search-attributes';
 import type { EvaluationSummary } from '../workflows/delegation/evaluation';
 import type { WardenContext } from './context';
@@ -108,15 +109,19 @@ export async function checkAbpAction(ctx: WardenContext, abpId: string, action: 
   return { ...record, ...(await evaluateAfterWrite(ctx, [abpId])) };
 }
 
-/** `warden drift ingest`: stores the whole batch or nothing, then evaluates the triggers it touches. */
+/**
+ * `warden drift ingest`: stores the whole batch or nothing, then evaluates the triggers it
+ * touches. `onProgress` (the CLI's bar) hears validating, storing and evaluating.
+ */
 export async function ingestEvidence(
   ctx: WardenContext,
   ndjson: string,
-  opts: { kind?: IntakeKind; actor?: string | null } = {},
+  opts: { kind?: IntakeKind; actor?: string | null; onProgress?: ProgressCallback } = {},
 ): Promise<IntakeResult & EvaluationReport> {
   if (opts.actor) await requirePrincipal(ctx.pool, opts.actor);
-  const batch = await asBadInput(() => parseIntakeBatch(ndjson, opts.kind));
-  const stored = await storeIntakeBatch(deps(ctx), batch, opts.actor ?? null);
+  const batch = await asBadInput(() => parseIntakeBatch(ndjson, opts.kind, opts.onProgress));
+  const stored = await storeIntakeBatch(deps(ctx), batch, opts.actor ?? null, opts.onProgress);
+  opts.onProgress?.(0, undefined, INGEST_PHASES.evaluating);
   return { ...stored, ...(await evaluateAfterWrite(ctx, batch.abpIds)) };
 }
 

@@ -26,6 +26,7 @@ import { guardPolicySchema, type GuardPolicy } from '../domain/guard/policy';
 import { proposalIdFor } from '../domain/guard/proposal-id';
 import { DEFAULT_APPROVAL_TIMEOUT } from '../domain/guard/proposal-state';
 import type { SafetyEvent } from '../domain/guard/safety-event';
+import type { ProgressCallback } from '../domain/progress';
 import { PolicyId, WardenKind, WardenState } from '../domain/search-attributes';
 import type { guardProposalWorkflow } from '../workflows/guard/proposal';
 import {
@@ -36,12 +37,12 @@ import {
 } from '../workflows/guard/proposal-messages';
 import type { WardenContext } from './context';
 
-/** Stores a reviewed-feedback NDJSON batch: every row valid or nothing written. */
-export async function ingestFeedback(ctx: WardenContext, ndjson: string, actor: string | null = null): Promise<IngestResult> {
-  const { rows, lines } = parseFeedbackBatch(ndjson);
+/** Stores a reviewed-feedback NDJSON batch: every row valid or nothing written. `onProgress` (the CLI's bar) hears validating and storing. */
+export async function ingestFeedback(ctx: WardenContext, ndjson: string, actor: string | null = null, onProgress?: ProgressCallback): Promise<IngestResult> {
+  const { rows, lines } = parseFeedbackBatch(ndjson, onProgress);
   if (actor) await requirePrincipal(ctx.pool, actor);
   return withTransaction(ctx.pool, async (tx) => {
-    const result = await insertFeedbackRows(tx, rows, (index) => lines[index] ?? 0);
+    const result = await insertFeedbackRows(tx, rows, (index) => lines[index] ?? 0, onProgress);
     if (result.inserted > 0) {
       await appendProvenance(tx, ctx.provenanceKey, {
         kind: 'guard.feedback.ingested',

@@ -1,7 +1,9 @@
 import type pg from 'pg';
 import { withTransaction } from '../../db/pool';
 import { appendProvenance } from '../../db/provenance-log';
+import { chunksOf } from '../../db/row-chunks';
 import type { IntakeBatch } from '../../domain/abp/intake';
+import { INGEST_PHASES, type ProgressCallback } from '../../domain/progress';
 
 export interface IntakeResult {
   driftSignals: { received: number; stored: number };
@@ -10,38 +12,53 @@ export interface IntakeResult {
   abpIds: string[];
 }
 
+// One multi-row INSERT per chunk and kind. ON CONFLICT DO NOTHING also skips a row repeated
+// within the same statement, so identical rows in one file store once.
+const INSERT_SIGNALS = `INSERT INTO drift_signals (signal_id, abp_id, type, severity, fingerprint_key, fingerprint_version, observed_at, summary)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[])
+  ON CONFLICT (signal_id) DO NOTHING`;
+const INSERT_RUNS = `INSERT INTO coherence_runs (run_id, abp_id, score, observed_at)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::timestamptz[])
+  ON CONFLICT (run_id) DO NOTHING`;
+const INSERT_CLAIMS = `INSERT INTO claims (abp_id, claim_id, statement, expires_at, observed_at)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[])
+  ON CONFLICT (abp_id, claim_id) DO NOTHING`;
+
 /**
  * Stores a parsed batch in one transaction: all rows or none. Rows already stored (same id) are
- * skipped, so re-sending a file is harmless.
+ * skipped, so re-sending a file is harmless. `onProgress` hears the rows written so far, chunk by
+ * chunk; they count as stored only once the transaction commits.
  */
-export async function storeIntakeBatch(deps: { pool: pg.Pool; provenanceKey: string }, batch: IntakeBatch, actor: string | null): Promise<IntakeResult> {
+export async function storeIntakeBatch(
+  deps: { pool: pg.Pool; provenanceKey: string },
+  batch: IntakeBatch,
+  actor: string | null,
+  onProgress?: ProgressCallback,
+): Promise<IntakeResult> {
+  const total = batch.driftSignals.length + batch.coherenceRuns.length + batch.claims.length;
   return withTransaction(deps.pool, async (tx) => {
-    let signals = 0;
-    for (const s of batch.driftSignals) {
-      const r = await tx.query(
-        `INSERT INTO drift_signals (signal_id, abp_id, type, severity, fingerprint_key, fingerprint_version, observed_at, summary)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (signal_id) DO NOTHING`,
-        [s.signal_id, s.abp_id, s.type, s.severity, s.fingerprint.key, String(s.fingerprint.version), s.observed_at, s.summary ?? null],
-      );
-      signals += r.rowCount ?? 0;
-    }
-    let runs = 0;
-    for (const c of batch.coherenceRuns) {
-      const r = await tx.query(
-        `INSERT INTO coherence_runs (run_id, abp_id, score, observed_at) VALUES ($1, $2, $3, $4) ON CONFLICT (run_id) DO NOTHING`,
-        [c.run_id, c.abp_id, c.score, c.observed_at],
-      );
-      runs += r.rowCount ?? 0;
-    }
-    let claims = 0;
-    for (const c of batch.claims) {
-      const r = await tx.query(
-        `INSERT INTO claims (abp_id, claim_id, statement, expires_at, observed_at) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (abp_id, claim_id) DO NOTHING`,
-        [c.abp_id, c.claim_id, c.statement ?? null, c.expires_at, c.observed_at ?? null],
-      );
-      claims += r.rowCount ?? 0;
-    }
+    let written = 0;
+    /** Inserts `rows` a chunk at a time; `columns` gives one array per unnest parameter. */
+    const insert = async <T>(rows: readonly T[], sql: string, columns: (chunk: T[]) => unknown[][]): Promise<number> => {
+      let stored = 0;
+      for (const chunk of chunksOf(rows)) {
+        stored += (await tx.query(sql, columns(chunk))).rowCount ?? 0;
+        written += chunk.length;
+        onProgress?.(written, total, INGEST_PHASES.storing);
+      }
+      return stored;
+    };
+    onProgress?.(0, total, INGEST_PHASES.storing);
+    const signals = await insert(batch.driftSignals, INSERT_SIGNALS, (rows) => [
+      rows.map((s) => s.signal_id), rows.map((s) => s.abp_id), rows.map((s) => s.type), rows.map((s) => s.severity),
+      rows.map((s) => s.fingerprint.key), rows.map((s) => String(s.fingerprint.version)), rows.map((s) => s.observed_at), rows.map((s) => s.summary ?? null),
+    ]);
+    const runs = await insert(batch.coherenceRuns, INSERT_RUNS, (rows) => [
+      rows.map((c) => c.run_id), rows.map((c) => c.abp_id), rows.map((c) => c.score), rows.map((c) => c.observed_at),
+    ]);
+    const claims = await insert(batch.claims, INSERT_CLAIMS, (rows) => [
+      rows.map((c) => c.abp_id), rows.map((c) => c.claim_id), rows.map((c) => c.statement ?? null), rows.map((c) => c.expires_at), rows.map((c) => c.observed_at ?? null),
+    ]);
     const result: IntakeResult = {
       driftSignals: { received: batch.driftSignals.length, stored: signals },
       coherenceRuns: { received: batch.coherenceRuns.length, stored: runs },

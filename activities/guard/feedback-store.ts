@@ -1,10 +1,12 @@
 import type pg from 'pg';
 import type { Queryable } from '../../db/pool';
+import { chunksOf } from '../../db/row-chunks';
 import { conflict } from '../../domain/errors';
 import { contentId } from '../../domain/guard/content-id';
 import type { FeedbackRow } from '../../domain/guard/feedback-row';
 import type { ReviewedEvidence } from '../../domain/guard/manifest';
 import type { FeedbackSelection } from '../../domain/guard/source-ref';
+import { INGEST_PHASES, type ProgressCallback } from '../../domain/progress';
 
 export interface IngestResult {
   rows: number;
@@ -12,47 +14,66 @@ export interface IngestResult {
   unchanged: number;
 }
 
+const INSERT_FEEDBACK = `INSERT INTO guard_feedback_events
+    (event_id, tenant_id, label, reviewer_id, prompt, response, metadata, occurred_at, row_hash)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::timestamptz[], $9::text[])
+  ON CONFLICT (event_id) DO NOTHING
+  RETURNING event_id`;
+
 /**
- * Writes a parsed batch inside the caller's transaction. A row whose event_id is already stored
- * with identical content is a no-op (retries and re-sent files are safe); with different content
- * it is a conflict that throws, and the caller's transaction writes nothing.
+ * Writes a parsed batch inside the caller's transaction, a chunk of rows per statement. A row
+ * whose event_id is already stored with identical content is a no-op (retries and re-sent files
+ * are safe); with different content it is a conflict that throws, and the caller's transaction
+ * writes nothing. `onProgress` hears the rows written so far.
  */
-export async function insertFeedbackRows(tx: pg.PoolClient, rows: readonly FeedbackRow[], lineOf: (index: number) => number): Promise<IngestResult> {
+export async function insertFeedbackRows(
+  tx: pg.PoolClient,
+  rows: readonly FeedbackRow[],
+  lineOf: (index: number) => number,
+  onProgress?: ProgressCallback,
+): Promise<IngestResult> {
   let inserted = 0;
   let unchanged = 0;
-  for (const [index, row] of rows.entries()) {
-    const rowHash = contentId('', row);
-    const result = await tx.query(
-      `INSERT INTO guard_feedback_events
-         (event_id, tenant_id, label, reviewer_id, prompt, response, metadata, occurred_at, row_hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (event_id) DO NOTHING`,
-      [
-        row.metadata.event_id,
-        row.tenant_id,
-        row.label,
-        row.metadata.reviewer_id,
-        row.prompt,
-        row.response,
-        JSON.stringify(row.metadata),
-        row.timestamp,
-        rowHash,
-      ],
-    );
-    if (result.rowCount === 1) {
-      inserted += 1;
-      continue;
-    }
-    const existing = await tx.query<{ row_hash: string }>('SELECT row_hash FROM guard_feedback_events WHERE event_id = $1', [
-      row.metadata.event_id,
+  let offset = 0;
+  onProgress?.(0, rows.length, INGEST_PHASES.storing);
+  for (const chunk of chunksOf(rows)) {
+    const hashes = chunk.map((row) => contentId('', row));
+    const ids = chunk.map((row) => row.metadata.event_id);
+    const written = await tx.query<{ event_id: string }>(INSERT_FEEDBACK, [
+      ids,
+      chunk.map((row) => row.tenant_id),
+      chunk.map((row) => row.label),
+      chunk.map((row) => row.metadata.reviewer_id),
+      chunk.map((row) => row.prompt),
+      chunk.map((row) => row.response),
+      chunk.map((row) => JSON.stringify(row.metadata)),
+      chunk.map((row) => row.timestamp),
+      hashes,
     ]);
-    if (existing.rows[0]?.row_hash !== rowHash) {
-      throw conflict(
-        `line ${lineOf(index)}: metadata.event_id ${row.metadata.event_id} is already stored with different content; nothing was written`,
-        { line: lineOf(index), field: 'metadata.event_id' },
+    inserted += written.rows.length;
+    const fresh = new Set(written.rows.map((r) => r.event_id));
+    const skipped = ids.filter((id) => !fresh.has(id));
+    if (skipped.length > 0) {
+      const existing = await tx.query<{ event_id: string; row_hash: string }>(
+        'SELECT event_id, row_hash FROM guard_feedback_events WHERE event_id = ANY($1::text[])',
+        [skipped],
       );
+      const storedHash = new Map(existing.rows.map((r) => [r.event_id, r.row_hash]));
+      // In file order, so the refusal names the first conflicting line as it always has.
+      for (const [i, id] of ids.entries()) {
+        if (fresh.has(id)) continue;
+        if (storedHash.get(id) !== hashes[i]) {
+          const line = lineOf(offset + i);
+          throw conflict(`line ${line}: metadata.event_id ${id} is already stored with different content; nothing was written`, {
+            line,
+            field: 'metadata.event_id',
+          });
+        }
+        unchanged += 1;
+      }
     }
-    unchanged += 1;
+    offset += chunk.length;
+    onProgress?.(offset, rows.length, INGEST_PHASES.storing);
   }
   return { rows: rows.length, inserted, unchanged };
 }

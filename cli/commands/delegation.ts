@@ -13,6 +13,7 @@ import { INTAKE_KINDS, type IntakeKind } from '../../domain/abp/intake';
 import type { ReviewOutputKind } from '../../domain/abp/schema';
 import { invalid } from '../../domain/errors';
 import { actingPrincipal, EXIT_FAILURE, runCommand, table } from '../output';
+import { withProgress } from '../with-progress';
 
 const REVIEW_STATES = ['queued', 'open', 'applied', 'dismissed', 'timed_out', 'failed'] as const;
 const OUTPUT_KINDS = ['abp_patch', 'abp_replace', 'abp_revoke'] as const;
@@ -166,8 +167,11 @@ export function registerDelegationCommands(program: Command): void {
     .description('Ingest NDJSON drift signals, coherence runs and claims (kind per row, or --kind for the file); one bad row refuses the batch')
     .option('--kind <kind>', `kind of every row: ${INTAKE_KINDS.join(', ')}`, oneOf('--kind', INTAKE_KINDS))
     .action(async (file: string, opts: { kind?: IntakeKind }, cmd: Command) => {
-      await runCommand(cmd, async (ctx) =>
-        ingestEvidence(ctx, await readText(file), { kind: opts.kind, actor: (cmd.optsWithGlobals().as as string | undefined) ?? ctx.config.principal ?? null }),
+      await runCommand(cmd, async (ctx) => {
+        const text = await readText(file);
+        const actor = (cmd.optsWithGlobals().as as string | undefined) ?? ctx.config.principal ?? null;
+        return withProgress(cmd, 'ingest', (onProgress) => ingestEvidence(ctx, text, { kind: opts.kind, actor, onProgress }));
+      },
       (r) =>
         [
           `drift signals ${r.driftSignals.stored}/${r.driftSignals.received}, coherence runs ${r.coherenceRuns.stored}/${r.coherenceRuns.received}, claims ${r.claims.stored}/${r.claims.received} stored (new/received)`,

@@ -13,6 +13,7 @@ import {
   showProposal,
 } from '../../client/guard';
 import { actingPrincipal, runCommand, table } from '../output';
+import { withProgress } from '../with-progress';
 
 function num(option: string) {
   return (value: string): number => {
@@ -69,7 +70,10 @@ export function registerGuardCommands(program: Command): void {
     .action(async (file: string, _opts, cmd: Command) => {
       await runCommand(
         cmd,
-        async (ctx) => ingestFeedback(ctx, file === '-' ? await readStdin() : await readFile(file, 'utf8'), optionalActor(cmd, ctx.config.principal)),
+        async (ctx) => {
+          const text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
+          return withProgress(cmd, 'ingest', (onProgress) => ingestFeedback(ctx, text, optionalActor(cmd, ctx.config.principal), onProgress));
+        },
         (r) => `stored ${r.inserted} new feedback events (${r.unchanged} already stored, ${r.rows} rows)`,
       );
     });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { normaliseDateTime } from './canonical';
 import { canonicalDigest } from './digest';
 import { describeZodIssues } from './issues';
+import { INGEST_PHASES, type ProgressCallback } from '../progress';
 
 /**
  * Evidence the triggers count: drift signals (8 types), coherence runs (score 0–100) and
@@ -72,15 +73,20 @@ const MAX_REPORTED_PROBLEMS = 20;
 
 /**
  * Parses an NDJSON batch. Each row names its kind, or `fileKind` gives it for every row. One bad
- * row refuses the whole batch; the error names each bad line and field.
+ * row refuses the whole batch; the error names each bad line and field. `onProgress` hears the
+ * rows read so far.
  */
-export function parseIntakeBatch(text: string, fileKind?: IntakeKind): IntakeBatch {
+export function parseIntakeBatch(text: string, fileKind?: IntakeKind, onProgress?: ProgressCallback): IntakeBatch {
   const problems: { line: number; message: string }[] = [];
   const rows: IntakeRow[] = [];
   const lines = text.split(/\r?\n/);
+  const total = lines.filter((raw) => raw.trim() !== '').length;
+  let read = 0;
   lines.forEach((raw, index) => {
     const line = index + 1;
-    if (raw.trim() === '' || problems.length >= MAX_REPORTED_PROBLEMS) return;
+    if (raw.trim() === '') return;
+    onProgress?.(++read, total, INGEST_PHASES.validating);
+    if (problems.length >= MAX_REPORTED_PROBLEMS) return;
     let value: unknown;
     try {
       value = JSON.parse(raw);

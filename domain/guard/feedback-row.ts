@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { canonicalJson } from '../canonical-json';
 import { WardenError } from '../errors';
+import { INGEST_PHASES, type ProgressCallback } from '../progress';
 import { feedbackLabelSchema } from './feedback-label';
 import { identifier, tenantSafeIdentifier } from './identifiers';
 import { instantSchema } from './utc-timestamp';
@@ -45,14 +46,18 @@ function firstIssue(error: z.ZodError): { field: string; message: string } {
 // so a caller writes nothing unless
 // every row is valid. Blank lines are skipped but still counted for line numbers.
 // The same event_id twice with identical content is kept once; with different content it
-// is a conflict that refuses the batch.
-export function parseFeedbackBatch(text: string): { rows: FeedbackRow[]; lines: number[] } {
+// is a conflict that refuses the batch. `onProgress` hears the rows read so far.
+export function parseFeedbackBatch(text: string, onProgress?: ProgressCallback): { rows: FeedbackRow[]; lines: number[] } {
   const rows: FeedbackRow[] = [];
   const lines: number[] = [];
   const seen = new Map<string, { line: number; content: string }>();
-  for (const [index, raw] of text.split(/\r?\n/).entries()) {
+  const rawLines = text.split(/\r?\n/);
+  const total = rawLines.filter((raw) => raw.trim() !== '').length;
+  let read = 0;
+  for (const [index, raw] of rawLines.entries()) {
     const lineNo = index + 1;
     if (raw.trim() === '') continue;
+    onProgress?.(++read, total, INGEST_PHASES.validating);
     let json: unknown;
     try {
       json = JSON.parse(raw);

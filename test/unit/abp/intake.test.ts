@@ -16,6 +16,12 @@ const signal = (over: Record<string, unknown> = {}) =>
 const refused = (text: string, kind?: IntakeKind): string => refusalOf(IntakeBatchError, () => parseIntakeBatch(text, kind)).message;
 
 describe('NDJSON intake', () => {
+  it('reports rows read (blank lines and the final newline are not rows) against the row count', () => {
+    const heard: [number, number | undefined, string][] = [];
+    parseIntakeBatch(`${signal()}\n\n${signal({ severity: 'green' })}\n${signal({ severity: 'yellow' })}\n`, undefined, (...call) => heard.push(call));
+    expect(heard).toEqual([[1, 3, 'validating rows'], [2, 3, 'validating rows'], [3, 3, 'validating rows']]);
+  });
+
   it('parses drift signals, coherence runs and claims, with derived stable ids', () => {
     const text = [
       signal(),

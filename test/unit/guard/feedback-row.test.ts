@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FeedbackBatchError, parseFeedbackNdjson } from '../../../domain/guard/feedback-row';
+import { FeedbackBatchError, parseFeedbackBatch, parseFeedbackNdjson } from '../../../domain/guard/feedback-row';
 
 function row(overrides: Record<string, unknown> = {}, metadata: Record<string, unknown> = {}) {
   return {
@@ -25,6 +25,12 @@ function refusal(text: string): FeedbackBatchError {
 }
 
 describe('feedback NDJSON rows', () => {
+  it('reports rows read against the row count, repeats included', () => {
+    const heard: [number, number | undefined, string][] = [];
+    parseFeedbackBatch(`${ndjson(row(), row(), row({}, { event_id: 'evt-2' }))}\n\n`, (...call) => heard.push(call));
+    expect(heard).toEqual([[1, 3, 'validating rows'], [2, 3, 'validating rows'], [3, 3, 'validating rows']]);
+  });
+
   it('parses every label and normalises timestamps to UTC Z', () => {
     const rows = parseFeedbackNdjson(
       ndjson(
