@@ -12,7 +12,7 @@ import {
 } from '../activities/endorsement/agent-store';
 import { evidenceOf, listEndorsements, requireEndorsement, type EndorsementRecord } from '../activities/endorsement/endorsement-store';
 import { createModelGateway } from '../activities/endorsement/model-gateway';
-import { queueShadowSamples, recordExchange, sampleOutcomes, type SampleOutcome } from '../activities/endorsement/shadow-samples';
+import { recordExchange, sampleOutcomes, type SampleOutcome } from '../activities/endorsement/shadow-samples';
 import { requirePrincipal } from '../db/principals';
 import { listProvenance } from '../db/provenance-log';
 import { meanDivergence } from '../domain/endorsement/cooldown';
@@ -251,7 +251,7 @@ export interface ChatOptions {
   waitForShadow?: boolean;
   /** How long waitForShadow waits at most (default 60 s). */
   shadowTimeoutMs?: number;
-  /** Source of randomness for the sampling rate (tests pass a fixed one). */
+  /** Source of the one uniform draw each staged endorsement's sampling rate is compared with (tests pass a fixed one). */
   random?: () => number;
 }
 
@@ -295,8 +295,11 @@ export async function chat(ctx: WardenContext, agentId: string, message: string,
   const kernel = await loadKernelVersion(ctx.pool, agent.id);
   const models = createModelGateway(ctx.config.models);
   const content = await models.reply(kernel.definition, prompt);
-  const exchangeId = await recordExchange(ctx.pool, { agentId: agent.id, kernelVersion: kernel.version, prompt, response: content, model: models.chatModel });
-  const queued = await queueShadowSamples(ctx.pool, agent.id, exchangeId, opts.random ?? Math.random);
+  const { exchangeId, queued } = await recordExchange(
+    ctx.pool,
+    { agentId: agent.id, kernelVersion: kernel.version, prompt, response: content, model: models.chatModel },
+    (opts.random ?? Math.random)(),
+  );
   // Not awaited: the answer does not wait for a Temporal round trip, and a lost wake-up only
   // delays scoring until the workflow's next poll.
   for (const q of queued) if (q.wake) ctx.deferred.add(handleFor(ctx, q.endorsementId).signal(shadowSamplesPendingSignal));

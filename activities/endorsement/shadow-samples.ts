@@ -11,18 +11,6 @@ import { loadKernelVersion } from './agent-store';
 import { evidenceOf, requireEndorsement } from './endorsement-store';
 import type { ModelGateway } from './model-gateway';
 
-export async function recordExchange(
-  q: Queryable,
-  e: { agentId: string; kernelVersion: number; prompt: string; response: string; model: string },
-): Promise<string> {
-  const id = `ex-${randomUUID()}`;
-  await q.query(
-    'INSERT INTO chat_exchanges (id, agent_id, kernel_version, prompt, response, model) VALUES ($1, $2, $3, $4, $5, $6)',
-    [id, e.agentId, e.kernelVersion, e.prompt, e.response, e.model],
-  );
-  return id;
-}
-
 export interface QueuedSample {
   endorsementId: string;
   /** True when this caller must wake the workflow; false when a wake-up is already outstanding. */
@@ -30,28 +18,37 @@ export interface QueuedSample {
 }
 
 /**
- * Queues the exchange as a shadow sample for every staged (or inconclusive) endorsement of the
- * agent, subject to each one's sampling rate. The wake flag is flipped with a compare-and-set so
- * that, however many chats arrive, one signal wakes the workflow for the whole batch. On the live
- * path, so the samples and the flags are written by one statement.
+ * Records a live exchange and queues it as a shadow sample for every staged (or inconclusive)
+ * endorsement of the agent whose sampling rate takes it (`draw` is uniform in [0, 1): each
+ * endorsement takes the exchange when draw < its rate). The wake flag is flipped with a
+ * compare-and-set so that, however many chats arrive, one signal wakes the workflow for the whole
+ * batch. One statement, because it is on the live path: with nothing staged it costs what
+ * recording the exchange alone would.
  */
-export async function queueShadowSamples(pool: pg.Pool, agentId: string, exchangeId: string, random: () => number): Promise<QueuedSample[]> {
-  const { rows } = await pool.query<{ id: string; rate: number }>(
-    `SELECT id, (settings->>'samplingRate')::float8 AS rate FROM endorsements
-      WHERE agent_id = $1 AND state IN ('staged', 'inconclusive') ORDER BY created_at`,
-    [agentId],
-  );
-  const sampled = rows.filter((row) => random() < row.rate).map((row) => row.id);
-  if (sampled.length === 0) return [];
-  const flipped = await pool.query<{ id: string }>(
-    `WITH queued AS (
+export async function recordExchange(
+  q: Queryable,
+  e: { agentId: string; kernelVersion: number; prompt: string; response: string; model: string },
+  draw: number,
+): Promise<{ exchangeId: string; queued: QueuedSample[] }> {
+  const exchangeId = `ex-${randomUUID()}`;
+  const { rows } = await q.query<{ id: string; wake: boolean }>(
+    `WITH exchange AS (
+       INSERT INTO chat_exchanges (id, agent_id, kernel_version, prompt, response, model)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING id),
+     sampled AS (
+       SELECT id, created_at FROM endorsements
+        WHERE agent_id = $2 AND state IN ('staged', 'inconclusive') AND $7 < (settings->>'samplingRate')::float8),
+     queued AS (
        INSERT INTO shadow_samples (endorsement_id, exchange_id)
-       SELECT id, $2 FROM unnest($1::text[]) AS id ON CONFLICT DO NOTHING)
-     UPDATE endorsements SET wake_requested = true WHERE id = ANY($1::text[]) AND wake_requested = false RETURNING id`,
-    [sampled, exchangeId],
+       SELECT sampled.id, exchange.id FROM sampled, exchange ON CONFLICT DO NOTHING),
+     woken AS (
+       UPDATE endorsements SET wake_requested = true
+        WHERE id IN (SELECT id FROM sampled) AND wake_requested = false RETURNING id)
+     SELECT sampled.id, EXISTS (SELECT 1 FROM woken WHERE woken.id = sampled.id) AS wake
+       FROM sampled ORDER BY sampled.created_at`,
+    [exchangeId, e.agentId, e.kernelVersion, e.prompt, e.response, e.model, draw],
   );
-  const woken = new Set(flipped.rows.map((r) => r.id));
-  return sampled.map((endorsementId) => ({ endorsementId, wake: woken.has(endorsementId) }));
+  return { exchangeId, queued: rows.map((r) => ({ endorsementId: r.id, wake: r.wake })) };
 }
 
 export interface SampleOutcome {
