@@ -63,3 +63,27 @@ export async function waitForPort(port: number, timeoutMs: number, child?: Manag
   }
   throw new Error(`nothing listened on port ${port} within ${timeoutMs / 1000} s`);
 }
+
+/** Waits for the child to print a line matching `ready` on stdout (it has no port to wait for). */
+export function waitForLine(child: ManagedChild, ready: RegExp, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const timer = setTimeout(() => finish(new Error(`${child.name} did not print ${ready} within ${timeoutMs / 1000} s`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      if (lines.some((line) => ready.test(line))) finish();
+    };
+    const onExit = (code: number | null) => finish(new Error(`${child.name} exited (code ${code}) before it was ready`));
+    function finish(error?: Error) {
+      clearTimeout(timer);
+      child.process.stdout?.off('data', onData);
+      child.process.off('exit', onExit);
+      if (error) reject(error);
+      else resolve();
+    }
+    child.process.stdout?.on('data', onData);
+    child.process.once('exit', onExit);
+  });
+}

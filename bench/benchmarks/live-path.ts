@@ -7,6 +7,8 @@ import { applyKernelChange } from '../../domain/kernel/definition';
 import type { Benchmark } from '../benchmark';
 import { BENIGN, benchAgent, benchOperator, stagedEndorsement } from '../fixtures';
 import { closedLoop } from '../load';
+import type { Figure } from '../result';
+import { startDefaultDatabase, startRealDatabase, type BenchDatabase } from '../stack/database';
 import { startLocalStack } from '../stack/local-stack';
 import { startModelStub } from '../stack/model-stub';
 import { summarize } from '../stats';
@@ -22,99 +24,146 @@ export const livePath: Benchmark = {
   method:
     `\`chat\` (client/endorsement.ts, the live path) against a local OpenAI-compatible stub on 127.0.0.1 that answers every ` +
     `completion after a fixed ${MODEL_LATENCY_MS} ms (WARDEN_MODEL_BASE_URL / WARDEN_CHAT_MODEL point the model gateway at it). ` +
+    'As in production, the caller, the Warden worker and the model server are three processes (the stub and the worker are ' +
+    'child processes of the benchmark; the database is a fourth), so the worker\'s scoring competes with the live path for ' +
+    'the two cores and the database, not for the caller\'s event loop. ' +
     `Three modes, each for the same number of requests at a fixed concurrency of ${CONCURRENCY} (closed loop): **none** — an agent ` +
     'with nothing staged; **shadowed** — an agent (without a probe battery, which the stub\'s fixed answer would fail) whose seed rule is staged (sampling rate 1: every exchange is queued as a shadow ' +
     'sample in PostgreSQL and the workflow is woken at most once per batch; scoring runs in the worker, off the live path); ' +
     "**inline** — the original's approach: the live answer, then the sandbox kernel's answer and its divergence computed in line " +
     'before returning. The modes alternate in blocks so that drift of the shared machine hits all three alike; a warm-up of ' +
-    '50 requests per mode is discarded. The target is on the p99 ratio shadowed / none.',
+    '50 requests per mode is discarded. The target is on the p99 ratio shadowed / none. Measured twice, each on a stack of its ' +
+    'own: on embedded PGlite (`npm start`\'s default) and on a real PostgreSQL (DATABASE_URL\'s server, else a throwaway ' +
+    'cluster of Debian\'s postgresql).',
   limits:
-    'What shadowing adds to `chat` is three statements — the INSERT of the sample, the compare-and-set UPDATE of the wake ' +
-    'flag (the SELECT of staged endorsements runs in every mode) — and, for the chat that flips the flag, the signal to the ' +
-    'workflow, which `chat` awaits: one Temporal round trip on the live path once per scoring batch (the note counts them: ' +
-    'about 1 % of the chats, right at the p99). The p50 difference is the two extra statements. On embedded PGlite every statement also queues on its one session behind the ' +
-    'worker\'s scoring transactions, which run concurrently with the shadowed blocks (each sample one more 50 ms stub call in ' +
-    'the worker). The fix (client/endorsement.ts and activities/endorsement/shadow-samples.ts, not in this benchmark\'s ' +
-    'files): send the wake-up signal without awaiting it (a lost wake-up is already covered by the workflow\'s poll), and queue ' +
-    'the sample with one statement (`INSERT … SELECT` from the staged endorsements with the flag flipped in a CTE). Against ' +
-    'that, the original\'s in-line shadow call adds a full model latency to every request (the inline rows)',
+    'Shadowing adds no statement to `chat`: recording the exchange is one statement in every mode, and the same statement ' +
+    'queues the shadow samples and flips the wake flag (data-modifying CTEs). The chat that flips the flag sends the wake-up ' +
+    'signal without waiting for it (about one chat per scoring batch; a lost wake-up is covered by the workflow\'s poll), so no ' +
+    'Temporal round trip is on the live path. What remains is the worker: while a change is staged it scores every sample ' +
+    '(one more stub call, three embeddings and one transaction per batch of 25), competing for the two cores and for the ' +
+    'embedded database, whose one session runs every client\'s statements in turn. Against that, the original\'s in-line ' +
+    'shadow call adds a full model latency to every request (the inline rows)',
   async run(ctx) {
     const total = ctx.size(2000, 150);
     const blocks = ctx.size(8, 2);
-    const stub = await startModelStub(MODEL_LATENCY_MS);
-    const stack = await startLocalStack({
-      env: { WARDEN_MODEL_BASE_URL: stub.baseUrl, WARDEN_CHAT_MODEL: 'stub-50ms', WARDEN_MODEL_API_KEY: 'bench' },
-      log: ctx.log,
-    });
-    try {
-      const w = stack.ctx;
-      const operator = await benchOperator(w);
-      const plain = await benchAgent(w);
-      // The stub's fixed answer would fail the probe battery and get the change rejected: no probes.
-      const staged = await stagedEndorsement(w, operator, undefined, false);
-      const endorsement = await requireEndorsement(w.pool, staged.endorsementId);
-      const models = createModelGateway(w.config.models);
-      const prompt = (i: number) => BENIGN[i % BENIGN.length]!;
-      const modes = {
-        none: (i: number) => chat(w, plain, prompt(i)),
-        shadowed: (i: number) => chat(w, staged.agentId, prompt(i)),
-        inline: async (i: number) => {
-          const live = await chat(w, plain, prompt(i));
-          const kernel = await loadKernelVersion(w.pool, plain);
-          const shadow = await models.reply(applyKernelChange(kernel.definition, endorsement.change!), prompt(i));
-          const [a, b] = await models.embed([live.content, shadow]);
-          return l1Divergence(a!, b!);
-        },
-      };
-      type Mode = keyof typeof modes;
-      const order: Mode[] = ['none', 'shadowed', 'inline'];
-      for (const m of order) await closedLoop(50, CONCURRENCY, modes[m]);
-      const samples: Record<Mode, number[]> = { none: [], shadowed: [], inline: [] };
-      const wall: Record<Mode, number> = { none: 0, shadowed: 0, inline: 0 };
-      const perBlock = Math.ceil(total / blocks);
-      for (let b = 0; b < blocks; b++) {
-        // Rotate the order so no mode always runs right after the one that leaves the most work behind.
-        const rotated = order.map((_, k) => order[(k + b) % order.length]!);
-        for (const m of rotated) {
-          const r = await closedLoop(perBlock, CONCURRENCY, modes[m]);
-          samples[m].push(...r.latencies);
-          wall[m] += r.wallMs;
-        }
-        ctx.log(`block ${b + 1}/${blocks} done`);
+    const figures: Figure[] = [];
+    const samples: Record<string, number[]> = {};
+    const notes: string[] = [];
+    const targets: { key: string; db: () => Promise<BenchDatabase | null> }[] = [
+      { key: 'embedded', db: () => startDefaultDatabase() },
+      { key: 'postgres', db: () => startRealDatabase() },
+    ];
+    for (const t of targets) {
+      // DATABASE_URL makes the default the real server: measured once, under its own key.
+      if (t.key === 'embedded' && process.env.DATABASE_URL) continue;
+      const database = await t.db();
+      if (!database) {
+        notes.push('no real PostgreSQL: DATABASE_URL is unset and no Debian postgresql is installed');
+        continue;
       }
-      const s = { none: summarize(samples.none), shadowed: summarize(samples.shadowed), inline: summarize(samples.inline) };
-      // Chats that flipped the wake flag also sent the signal, and waited for it, on the live path.
-      const history = await w.temporal.workflow.getHandle(staged.endorsementId).fetchHistory();
-      const signals = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes).length;
-      const final = await requireEndorsement(w.pool, staged.endorsementId);
-      if (!['staged', 'inconclusive'].includes(final.state)) throw new Error(`the staged endorsement ended ${final.state} (${final.outcomeReason}): nothing was shadowed`);
-      const scoredCount = await w.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM shadow_samples WHERE endorsement_id = $1`, [staged.endorsementId]);
-      const pending = await w.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM shadow_samples WHERE endorsement_id = $1 AND status = 'pending'`, [staged.endorsementId]);
-      return {
-        parameters: { requestsPerMode: perBlock * blocks, blocks, concurrency: CONCURRENCY, modelLatencyMs: MODEL_LATENCY_MS, samplingRate: 1 },
-        figures: [
-          { key: 'p99_ratio', label: 'p99 ratio shadowed / none', value: s.shadowed.p99 / s.none.p99, unit: '×', target: { op: '<=', value: 1.05 } },
-          { key: 'p50_ratio', label: 'p50 ratio shadowed / none', value: s.shadowed.p50 / s.none.p50, unit: '×' },
-          { key: 'inline_p99_ratio', label: "p99 ratio inline (original's approach) / none", value: s.inline.p99 / s.none.p99, unit: '×' },
-          { key: 'none_p50', label: 'none: p50', value: s.none.p50, unit: 'ms' },
-          { key: 'none_p99', label: 'none: p99', value: s.none.p99, unit: 'ms' },
-          { key: 'shadowed_p50', label: 'shadowed: p50', value: s.shadowed.p50, unit: 'ms' },
-          { key: 'shadowed_p99', label: 'shadowed: p99', value: s.shadowed.p99, unit: 'ms' },
-          { key: 'inline_p50', label: 'inline: p50', value: s.inline.p50, unit: 'ms' },
-          { key: 'inline_p99', label: 'inline: p99', value: s.inline.p99, unit: 'ms' },
-          { key: 'none_rps', label: 'none: throughput', value: (samples.none.length / wall.none) * 1000, unit: 'req/s' },
-          { key: 'shadowed_rps', label: 'shadowed: throughput', value: (samples.shadowed.length / wall.shadowed) * 1000, unit: 'req/s' },
-        ],
-        samples: { none_ms: samples.none, shadowed_ms: samples.shadowed, inline_ms: samples.inline },
-        notes: [
-          `the staged endorsement ended the run ${final.state}${final.outcomeReason ? ` (${final.outcomeReason})` : ''} with ${scoredCount.rows[0]?.n ?? 0} shadow samples queued in all.`,
-          `${signals} of the ${samples.shadowed.length + 50} shadowed chats woke the endorsement's workflow with a signal, awaited inside \`chat\` (counted in the workflow's history).`,
-          `${stub.calls()} stub completions in all; ${pending.rows[0]?.n ?? 0} shadow samples were still queued for scoring when the run ended (scoring is one 50 ms stub call per sample, in the worker).`,
-        ],
-      };
-    } finally {
-      await stack.stop();
-      await stub.stop();
+      ctx.log(`on ${database.label}`);
+      const run = await measureOn(database, total, blocks, ctx.log);
+      const s = { none: summarize(run.latencies.none), shadowed: summarize(run.latencies.shadowed), inline: summarize(run.latencies.inline) };
+      const on = (label: string) => `${database.label}: ${label}`;
+      figures.push(
+        { key: `${t.key}_p99_ratio`, label: on('p99 ratio shadowed / none'), value: s.shadowed.p99 / s.none.p99, unit: '×', target: { op: '<=', value: 1.05 } },
+        { key: `${t.key}_p50_ratio`, label: on('p50 ratio shadowed / none'), value: s.shadowed.p50 / s.none.p50, unit: '×' },
+        { key: `${t.key}_inline_p99_ratio`, label: on("p99 ratio inline (original's approach) / none"), value: s.inline.p99 / s.none.p99, unit: '×' },
+      );
+      for (const m of MODES) {
+        figures.push(
+          { key: `${t.key}_${m}_p50`, label: on(`${m}: p50`), value: s[m].p50, unit: 'ms' },
+          { key: `${t.key}_${m}_p99`, label: on(`${m}: p99`), value: s[m].p99, unit: 'ms' },
+        );
+        samples[`${t.key}_${m}_ms`] = run.latencies[m];
+      }
+      for (const m of ['none', 'shadowed'] as const) {
+        figures.push({ key: `${t.key}_${m}_rps`, label: on(`${m}: throughput`), value: (run.latencies[m].length / run.wallMs[m]) * 1000, unit: 'req/s' });
+      }
+      notes.push(...run.notes.map((n) => on(n)));
     }
+    return {
+      parameters: { requestsPerMode: Math.ceil(total / blocks) * blocks, blocks, concurrency: CONCURRENCY, modelLatencyMs: MODEL_LATENCY_MS, samplingRate: 1 },
+      figures,
+      samples,
+      notes,
+    };
   },
 };
+
+const MODES = ['none', 'shadowed', 'inline'] as const;
+type Mode = (typeof MODES)[number];
+
+interface LivePathRun {
+  latencies: Record<Mode, number[]>;
+  wallMs: Record<Mode, number>;
+  notes: string[];
+}
+
+async function measureOn(database: BenchDatabase, total: number, blocks: number, log: (line: string) => void): Promise<LivePathRun> {
+  const stub = await startModelStub(MODEL_LATENCY_MS);
+  const stack = await startLocalStack({
+    database,
+    env: { WARDEN_MODEL_BASE_URL: stub.baseUrl, WARDEN_CHAT_MODEL: 'stub-50ms', WARDEN_MODEL_API_KEY: 'bench' },
+    log,
+    workerInChildProcess: true,
+  });
+  try {
+    const w = stack.ctx;
+    const operator = await benchOperator(w);
+    const plain = await benchAgent(w);
+    // The stub's fixed answer would fail the probe battery and get the change rejected: no probes.
+    const staged = await stagedEndorsement(w, operator, undefined, false);
+    const endorsement = await requireEndorsement(w.pool, staged.endorsementId);
+    const models = createModelGateway(w.config.models);
+    const prompt = (i: number) => BENIGN[i % BENIGN.length]!;
+    const modes: Record<Mode, (i: number) => Promise<unknown>> = {
+      none: (i) => chat(w, plain, prompt(i)),
+      shadowed: (i) => chat(w, staged.agentId, prompt(i)),
+      inline: async (i) => {
+        const live = await chat(w, plain, prompt(i));
+        const kernel = await loadKernelVersion(w.pool, plain);
+        const shadow = await models.reply(applyKernelChange(kernel.definition, endorsement.change!), prompt(i));
+        const [a, b] = await models.embed([live.content, shadow]);
+        return l1Divergence(a!, b!);
+      },
+    };
+    for (const m of MODES) await closedLoop(50, CONCURRENCY, modes[m]);
+    const latencies: Record<Mode, number[]> = { none: [], shadowed: [], inline: [] };
+    const wallMs: Record<Mode, number> = { none: 0, shadowed: 0, inline: 0 };
+    const perBlock = Math.ceil(total / blocks);
+    for (let b = 0; b < blocks; b++) {
+      // Rotate the order so no mode always runs right after the one that leaves the most work behind.
+      const rotated = MODES.map((_, k) => MODES[(k + b) % MODES.length]!);
+      for (const m of rotated) {
+        const r = await closedLoop(perBlock, CONCURRENCY, modes[m]);
+        latencies[m].push(...r.latencies);
+        wallMs[m] += r.wallMs;
+      }
+      log(`block ${b + 1}/${blocks} done`);
+    }
+    // Chats that flipped the wake flag also sent the signal (not awaited).
+    await w.deferred.settle();
+    const history = await w.temporal.workflow.getHandle(staged.endorsementId).fetchHistory();
+    const signals = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes).length;
+    const final = await requireEndorsement(w.pool, staged.endorsementId);
+    if (!['staged', 'inconclusive'].includes(final.state)) throw new Error(`the staged endorsement ended ${final.state} (${final.outcomeReason}): nothing was shadowed`);
+    const counts = await w.pool.query<{ queued: number; pending: number }>(
+      `SELECT count(*)::int AS queued, count(*) FILTER (WHERE status = 'pending')::int AS pending FROM shadow_samples WHERE endorsement_id = $1`,
+      [staged.endorsementId],
+    );
+    const c = counts.rows[0]!;
+    return {
+      latencies,
+      wallMs,
+      notes: [
+        `the staged endorsement ended the run ${final.state}${final.outcomeReason ? ` (${final.outcomeReason})` : ''} with ${c.queued} shadow samples queued in all.`,
+        `${signals} of the ${latencies.shadowed.length + 50} shadowed chats woke the endorsement's workflow with a signal, sent without waiting (counted in the workflow's history).`,
+        `${await stub.calls()} stub completions in all; ${c.pending} shadow samples were still queued for scoring when the run ended (scoring is one 50 ms stub call per sample, in the worker).`,
+      ],
+    };
+  } finally {
+    await stack.stop();
+    await stub.stop();
+  }
+}

@@ -52,18 +52,17 @@ export const shadowThroughput: Benchmark = {
     'endorsement and for ten at once (aggregate). The largest history of any run of each workflow is read from visibility ' +
     '(`historyLength`) and describe; Temporal warns at 10,240 events.',
   limits:
-    'Round trips to the database, one sample at a time. Each scored sample is its own transaction of seven statements — BEGIN, ' +
-    'the UPDATE of the sample, the provenance chain\'s advisory lock, the idempotency-key SELECT, the SELECT of the last entry, ' +
-    'the INSERT, COMMIT — and the activity scores its batch of 25 sequentially, so one endorsement is bounded by the latency of ' +
-    'about 175 statements per batch. A CPU profile of the benchmark process (`BENCH_CPU_PROF=<dir>`) shows it about half idle, ' +
-    'waiting on them; the embedded model, embeddings and judge are a few percent. On embedded PGlite every statement also queues ' +
-    'behind every other client\'s on one session. A quick run against a real PostgreSQL 15 gave about 150/s for one and 226/s ' +
-    'for ten. The fix (activities/endorsement/shadow-samples.ts and db/provenance-log.ts, not in this benchmark\'s files): score ' +
-    'the batch first, then write it in one transaction — one `UPDATE … FROM unnest(…)` for the samples and one batched provenance ' +
-    'append (lock once, read the last entry once, compute the chain in memory, one multi-row INSERT): about six statements per ' +
-    'batch instead of seven per sample. Second, `evidenceOf` re-aggregates every sample of the endorsement after each batch, ' +
-    'which grows with the endorsement\'s age (quadratic over its life); running totals on the endorsement row would keep it ' +
-    'constant. Ten endorsements share one worker and one provenance chain, whose appends are serialised by design.',
+    'A batch of up to 25 samples is scored in memory (sandbox answer, three embeddings, the judge when a sample falls in its ' +
+    'band) and then written in one transaction: one `UPDATE … FROM unnest(…)` for the samples and one batched provenance append ' +
+    '(the chain\'s advisory lock once, the head read once, the entries hashed in memory, one multi-row INSERT) — seven statements ' +
+    'per batch where there were seven per sample, which took one endorsement from about 108/s to the figure above. Per batch ' +
+    'there remain about five reads around it (the endorsement, its pending samples, the kernel versions, the evidence totals, ' +
+    'the first critical sample) and two workflow tasks (schedule the activity, take its result), so a batch costs a few ' +
+    'milliseconds of round trips on top of the scoring itself; the benchmark process is about a third idle in a CPU profile ' +
+    '(`BENCH_CPU_PROF=<dir>`), waiting on PGlite, whose one session takes every client\'s statements in turn. `evidenceOf` ' +
+    're-aggregates all the endorsement\'s samples after each batch, which grows with the endorsement\'s age (quadratic over ' +
+    'its life; not profiled apart from the rest); running totals on the endorsement row would keep it constant. Ten ' +
+    'endorsements share one worker and one provenance chain, whose appends are serialised by design.',
   async run(ctx) {
     const single = ctx.size(10_000, 400);
     const perEndorsementOfTen = ctx.size(1_000, 100);

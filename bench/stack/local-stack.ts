@@ -1,23 +1,29 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type pg from 'pg';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { openContext, type WardenContext } from '../../client/context';
-import { loadConfig } from '../../config/env';
+import { loadConfig, type WardenConfig } from '../../config/env';
 import { migrate } from '../../db/migrate';
 import { createPool } from '../../db/pool';
 import { wardenSearchAttributes } from '../../domain/search-attributes';
+import { spawnManaged, stopChild, waitForLine } from '../../start/child-process';
 import { ensureTemporalCli } from '../../toolchain/temporal-cli';
 import { createWardenWorker, workflowsPath } from '../../worker/create-worker';
 import { startDefaultDatabase, type BenchDatabase } from './database';
+
+const runner = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 
 export interface LocalStack {
   ctx: WardenContext;
   env: TestWorkflowEnvironment;
   database: BenchDatabase;
-  worker: Worker;
+  /** The in-process worker; undefined when it runs in a child process. */
+  worker: Worker | undefined;
   stop(): Promise<void>;
 }
 
@@ -28,6 +34,11 @@ export interface LocalStackOptions {
   env?: Record<string, string>;
   poolSize?: number;
   workerOptions?: Partial<WorkerOptions>;
+  /**
+   * Run the worker in a child process (bench/stack/worker-main.ts), as production does, so that
+   * what the benchmark measures on its own event loop never waits behind the worker's activities.
+   */
+  workerInChildProcess?: boolean;
   log?: (line: string) => void;
 }
 
@@ -75,31 +86,73 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const pool = createPool(database.url, opts.poolSize ?? 16);
   await migrate(pool);
   const ctx = await openContext({ config, pool, temporal: env.client, taskQueue: `bench-${randomBytes(4).toString('hex')}` });
-  const { worker } = await createWardenWorker({
-    pool,
-    config,
-    provenanceKey: ctx.provenanceKey,
-    taskQueue: ctx.taskQueue,
-    connection: env.nativeConnection,
-    workflowBundle: { code: bundle.code },
-    overrides: { shutdownGraceTime: '1s', ...opts.workerOptions },
-  });
-  const running = worker.run();
+  const worker = opts.workerInChildProcess
+    ? await startWorkerProcess(config, ctx, bundle.code, dataDir, opts.env ?? {})
+    : await startWorkerHere(pool, config, ctx, bundle.code, env, opts.workerOptions);
   log(`stack up: Temporal ${env.address}, ${database.label}`);
   return {
     ctx,
     env,
     database,
-    worker,
+    worker: worker.inProcess,
     async stop() {
-      worker.shutdown();
-      await running.catch(() => undefined);
+      await ctx.deferred.settle();
+      await worker.stop();
       await pool.end();
       await env.teardown();
       await database.stop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+interface RunningWorker {
+  inProcess: Worker | undefined;
+  stop(): Promise<void>;
+}
+
+async function startWorkerHere(
+  pool: pg.Pool,
+  config: WardenConfig,
+  ctx: WardenContext,
+  code: string,
+  env: TestWorkflowEnvironment,
+  overrides: Partial<WorkerOptions> | undefined,
+): Promise<RunningWorker> {
+  const { worker } = await createWardenWorker({
+    pool,
+    config,
+    provenanceKey: ctx.provenanceKey,
+    taskQueue: ctx.taskQueue,
+    connection: env.nativeConnection,
+    workflowBundle: { code },
+    overrides: { shutdownGraceTime: '1s', ...overrides },
+  });
+  const running = worker.run();
+  return {
+    inProcess: worker,
+    async stop() {
+      worker.shutdown();
+      await running.catch(() => undefined);
+    },
+  };
+}
+
+async function startWorkerProcess(config: WardenConfig, ctx: WardenContext, code: string, dataDir: string, extraEnv: Record<string, string>): Promise<RunningWorker> {
+  const bundlePath = join(dataDir, 'workflow-bundle.js');
+  await writeFile(bundlePath, code);
+  const child = spawnManaged('worker', process.execPath, [runner, 'bench/stack/worker-main.ts', '--bundle', bundlePath], {
+    ...process.env,
+    TEMPORAL_ADDRESS: config.temporal.address,
+    TEMPORAL_NAMESPACE: config.temporal.namespace,
+    TEMPORAL_TASK_QUEUE: ctx.taskQueue,
+    DATABASE_URL: config.databaseUrl,
+    WARDEN_PROVENANCE_KEY: ctx.provenanceKey,
+    WARDEN_DATA_DIR: dataDir,
+    ...extraEnv,
+  });
+  await waitForLine(child, /^ready /, 120_000);
+  return { inProcess: undefined, stop: () => stopChild(child, 10_000) };
 }
 
 /** Runs `work` on a fresh local stack and always takes the stack down again. */

@@ -1,0 +1,32 @@
+import { parseArgs } from 'node:util';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { loadConfig } from '../../config/env';
+import { resolveProvenanceKey } from '../../config/provenance-key';
+import { createPool } from '../../db/pool';
+import { createWardenWorker } from '../../worker/create-worker';
+
+/**
+ * A Warden worker in a process of its own, as in production, where the worker never shares the
+ * event loop of the application calling the client. Configured by the environment like
+ * `npm start`'s; the workflow bundle the benchmark already built is passed by path.
+ */
+const { values } = parseArgs({ options: { bundle: { type: 'string' } } });
+Runtime.install({ logger: new DefaultLogger('WARN') });
+const config = loadConfig();
+const pool = createPool(config.databaseUrl, 16);
+const { worker, connection } = await createWardenWorker({
+  pool,
+  config,
+  provenanceKey: await resolveProvenanceKey(config),
+  taskQueue: config.temporal.taskQueue,
+  ...(values.bundle ? { workflowBundle: { codePath: values.bundle } } : {}),
+  overrides: { shutdownGraceTime: '1s' },
+});
+const running = worker.run();
+process.stdout.write(`ready ${config.temporal.taskQueue}\n`);
+const stop = () => worker.shutdown();
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+await running;
+await connection.close();
+await pool.end();
