@@ -16,6 +16,8 @@ export interface WardenContext {
   taskQueue: string;
   /** Signals and the like sent without waiting; settled by close(). */
   deferred: DeferredWork;
+  /** The Temporal SDK's Prometheus endpoint of the worker in this process, if it runs one. */
+  workerMetricsUrl?: string;
   close(): Promise<void>;
 }
 

@@ -121,7 +121,7 @@ export const variables = {
   WARDEN_SDK_METRICS_PORT: {
     schema: optionalText.pipe(z.coerce.number<string | undefined>().int().min(1).max(65535).optional()),
     form: 'a TCP port',
-    description: 'Serve the Temporal SDK worker metrics in Prometheus format on WARDEN_HTTP_HOST:this port (`/metrics`). Unset: not exported. Warden\'s own metrics are always at the HTTP API\'s `/metrics`.',
+    description: 'Also serve the Temporal SDK worker metrics on WARDEN_HTTP_HOST:this port (`/metrics`). Either way they are appended to the HTTP API\'s `/metrics`; unset, the SDK serves them on a loopback port only that route reads.',
   },
   WARDEN_API_URL: {
     schema: optionalText.pipe(z.url().optional()),

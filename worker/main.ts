@@ -11,6 +11,7 @@ import { DeferredWork } from '../client/deferred-work';
 import type { WardenContext } from '../client/context';
 import { seedDemoData } from './seed-demo';
 import { createWardenWorker } from './create-worker';
+import { freePort } from '../start/child-process';
 import { ensureSearchAttributes } from './search-attributes';
 import { createLogger } from './logger';
 
@@ -21,13 +22,13 @@ import { createLogger } from './logger';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel, 'warden');
+  // The SDK's worker metrics (task latencies, slots, poll results) come from its core on a port of
+  // their own: WARDEN_SDK_METRICS_PORT when set, else a loopback port only /metrics reads.
+  const sdkMetricsAddress = config.sdkMetricsPort !== undefined ? `${config.http.host}:${config.sdkMetricsPort}` : `127.0.0.1:${await freePort()}`;
   // The SDK logs every bundling step and worker state change at INFO; Warden's own log says what matters.
   Runtime.install({
     logger: new DefaultLogger(config.logLevel === 'debug' ? 'DEBUG' : 'WARN'),
-    // The SDK's worker metrics (task latencies, slots, poll results) on their own Prometheus endpoint.
-    ...(config.sdkMetricsPort !== undefined && {
-      telemetryOptions: { metrics: { prometheus: { bindAddress: `${config.http.host}:${config.sdkMetricsPort}` } } },
-    }),
+    telemetryOptions: { metrics: { prometheus: { bindAddress: sdkMetricsAddress } } },
   });
   const pool = createPool(config.databaseUrl, 20);
   const applied = await migrate(pool);
@@ -39,7 +40,16 @@ async function main(): Promise<void> {
   const added = await ensureSearchAttributes(temporal, config.temporal.namespace);
   if (added.length > 0) log.info(`search attributes registered: ${added.join(', ')}`);
 
-  const ctx: WardenContext = { config, pool, temporal, provenanceKey, taskQueue: config.temporal.taskQueue, deferred: new DeferredWork(), close: async () => undefined };
+  const ctx: WardenContext = {
+    config,
+    pool,
+    temporal,
+    provenanceKey,
+    taskQueue: config.temporal.taskQueue,
+    deferred: new DeferredWork(),
+    workerMetricsUrl: `http://${sdkMetricsAddress}/metrics`,
+    close: async () => undefined,
+  };
   const seeded = await seedDemoData(ctx);
   if (seeded.length > 0) log.info(`demo data created: ${seeded.join(', ')}`);
 
@@ -50,7 +60,7 @@ async function main(): Promise<void> {
     api.listen(config.http.port, config.http.host, resolve);
   });
   log.info(`HTTP API listening on ${config.http.url}; dashboard at ${config.http.url}/`);
-  if (config.sdkMetricsPort !== undefined) log.info(`Temporal SDK metrics on http://${config.http.host}:${config.sdkMetricsPort}/metrics`);
+  if (config.sdkMetricsPort !== undefined) log.info(`Temporal SDK metrics also on http://${sdkMetricsAddress}/metrics`);
   log.info(`worker polling task queue "${config.temporal.taskQueue}" in namespace "${config.temporal.namespace}"`);
 
   const stop = () => {

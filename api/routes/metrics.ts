@@ -3,6 +3,7 @@ import type { WardenContext } from '../../client/context';
 import { createWardenMetrics } from '../../client/metrics';
 import { cachedSnapshot, readMetricsSnapshot } from '../../client/metrics-snapshot';
 import type { Route } from '../route';
+import { workerMetricsText } from '../worker-metrics';
 
 /** How long one snapshot of visibility counts and tables serves scrapes. */
 export const METRICS_CACHE_MS = 15_000;
@@ -16,14 +17,15 @@ export function createMetricsRoutes(opts: { cacheMs: number }): Route[] {
       path: '/metrics',
       // Scrapers carry no Warden token; the series hold counts and ids, never text.
       public: true,
-      summary: 'Prometheus metrics: workflows per kind and state, divergence, review age, trigger states',
+      summary: 'Prometheus metrics: workflows per kind and state, divergence, review age, trigger states, and the Temporal SDK worker series',
       async handler(ctx) {
         let registry = registries.get(ctx);
         if (!registry) {
           registry = createWardenMetrics(cachedSnapshot(() => readMetricsSnapshot(ctx), opts.cacheMs));
           registries.set(ctx, registry);
         }
-        return { status: 200, contentType: registry.contentType, body: await registry.metrics() };
+        const [own, worker] = await Promise.all([registry.metrics(), workerMetricsText(ctx.workerMetricsUrl)]);
+        return { status: 200, contentType: registry.contentType, body: own + worker };
       },
     },
   ];

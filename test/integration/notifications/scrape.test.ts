@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, ownStackEnv, startStack, type RunningStack } from '../../support/stack';
 
-describe('both metrics endpoints of a running Warden', () => {
+describe('the metrics endpoints of a running Warden', () => {
   let dataDir: string | undefined;
   let stack: RunningStack | undefined;
   afterAll(async () => {
@@ -15,7 +15,7 @@ describe('both metrics endpoints of a running Warden', () => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('serves Warden series on the API and the Temporal SDK worker series on WARDEN_SDK_METRICS_PORT', async () => {
+  it('serves Warden and Temporal SDK worker series on the API, and the SDK series alone on WARDEN_SDK_METRICS_PORT', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'warden-scrape-'));
     const sdkPort = await freePort();
     const { env, ports } = await ownStackEnv(dataDir, { WARDEN_SDK_METRICS_PORT: String(sdkPort) });
@@ -27,6 +27,7 @@ describe('both metrics endpoints of a running Warden', () => {
     const text = await warden.text();
     // The demo seed starts the delegation monitor and a review-ready ABP: its triggers are reported.
     expect(text).toMatch(/^warden_workflows\{kind="endorsement",state="pending"\} \d+$/m);
+    expect(text).toMatch(/^temporal_\w+\{.*task_queue="warden".*\} \d/m);
     expect(text).toMatch(/^warden_trigger_state\{abp_id="ABP-[0-9a-f]{8}",trigger_id="DRT-001",severity="\w+",state="clear"\} [01]$/m);
 
     const sdk = await fetch(`http://127.0.0.1:${sdkPort}/metrics`);
