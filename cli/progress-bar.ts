@@ -70,7 +70,7 @@ export function createProgressBar(output: ProgressOutput, opts: { label?: string
     if (tty) {
       output.write(`\r${formatProgressLine(s)}\x1b[K`);
       lineOpen = true;
-    } else output.write(`${formatProgressLine(s)}\n`);
+    } else output.write(`${formatProgressLine(s, false)}\n`);
     drawn = stateOf(s);
   };
   const closeLine = () => {
@@ -96,15 +96,18 @@ export function createProgressBar(output: ProgressOutput, opts: { label?: string
       current = next;
       if ((tty ? ttyRedrawDue : plainLineDue)(drawn, stateOf(next))) draw(next);
       if (tty && !ticker) {
-        ticker = setInterval(() => current && draw({ ...current, elapsedMs: now() - started }), TTY_TICK_MS);
+        ticker = setInterval(() => current && lineOpen && draw({ ...current, elapsedMs: now() - started }), TTY_TICK_MS);
         ticker.unref();
       }
     },
     note(line) {
-      if (lineOpen) output.write('\r\x1b[K');
+      // A finished phase stays above the note ("built in 90 s" follows "100 %"); one under way is
+      // cleared and drawn again below it.
+      const complete = current !== undefined && current.total !== undefined && current.done >= current.total;
+      if (lineOpen) output.write(complete ? '\n' : '\r\x1b[K');
       output.write(`${line}\n`);
       lineOpen = false;
-      if (tty && current) draw({ ...current, elapsedMs: now() - started });
+      if (tty && current && !complete) draw({ ...current, elapsedMs: now() - started });
     },
     finish() {
       stopTicker();

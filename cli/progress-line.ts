@@ -30,10 +30,14 @@ export function spinnerFrame(elapsedMs: number): string {
 const count = (n: number) => n.toLocaleString('en-US');
 export const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
 
-/** `storing rows  [########------------]  41%  41,000/100,000  12 s`, or a spinner and count without a total. */
-export function formatProgressLine(s: ProgressSnapshot): string {
+/**
+ * `storing rows  [########------------]  41%  41,000/100,000  12 s`, or a spinner and the count
+ * without a total. A line that is not redrawn (`animated` false) has an ellipsis for the spinner.
+ */
+export function formatProgressLine(s: ProgressSnapshot, animated = true): string {
   if (s.total === undefined) {
-    return [s.phase, spinnerFrame(s.elapsedMs), ...(s.done > 0 ? [count(s.done)] : []), seconds(s.elapsedMs)].join('  ');
+    const busy = animated ? spinnerFrame(s.elapsedMs) : '…';
+    return [s.phase, busy, ...(s.done > 0 ? [count(s.done)] : []), seconds(s.elapsedMs)].join('  ');
   }
   const percent = `${String(percentOf(s.done, s.total)).padStart(3)}%`;
   return [s.phase, `[${barCells(s.done, s.total)}]`, percent, `${count(s.done)}/${count(s.total)}`, seconds(s.elapsedMs)].join('  ');

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { ensureTemporalCliShowingProgress } from '../cli/temporal-cli-progress';
 import { loadConfig } from '../config/env';
 import { ensureChromium } from '../toolchain/chromium';
-import { ensureTemporalCli } from '../toolchain/temporal-cli';
 import { ensureTestServer } from '../toolchain/test-server';
 
 /**
@@ -11,7 +11,7 @@ import { ensureTestServer } from '../toolchain/test-server';
  */
 const config = loadConfig();
 const progress = (line: string) => console.log(`[toolchain] ${line}`);
-await ensureTemporalCli(config.cacheDir, progress);
+await ensureTemporalCliShowingProgress(config.cacheDir, '[toolchain]');
 await ensureTestServer({ onProgress: progress });
 await ensureChromium(progress);
 const vitest = spawnSync(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', ...process.argv.slice(2)], { stdio: 'inherit' });

@@ -1,8 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureTemporalCliShowingProgress } from '../cli/temporal-cli-progress';
 import { ConfigError, loadConfig } from '../config/env';
-import { ToolchainError, ensureTemporalCli } from '../toolchain/temporal-cli';
+import { ToolchainError } from '../toolchain/temporal-cli';
 import { type ManagedChild, portOpen, spawnManaged, stopChild, waitForPort } from './child-process';
 import { devServerArgs } from './temporal-dev-server';
 
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
     if (!config.temporal.externalAddress) {
       const port = config.temporal.devServer.port;
       if (await portOpen(port)) throw new Error(`port ${port} is already in use: is Warden already running? (set TEMPORAL_PORT to use another)`);
-      const cli = await ensureTemporalCli(config.cacheDir, (line) => console.log(`warden: ${line}`));
+      const cli = await ensureTemporalCliShowingProgress(config.cacheDir, 'warden:');
       const temporal = spawnManaged('temporal', cli, devServerArgs(config));
       watch(temporal);
       await waitForPort(port, 60_000, temporal);

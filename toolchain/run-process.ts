@@ -29,9 +29,10 @@ export function runProcess(
   });
 }
 
-export async function commandExists(command: string): Promise<boolean> {
+/** Whether `command` runs; `args` is what makes it print its version and exit 0 (`go version`, not `go --version`). */
+export async function commandExists(command: string, args: string[] = ['--version']): Promise<boolean> {
   try {
-    const r = await runProcess(command, ['--version']);
+    const r = await runProcess(command, args);
     return r.code === 0;
   } catch {
     return false;

@@ -53,7 +53,7 @@ describe('createProgressBar without a terminal', () => {
     const storing = lines.filter((l) => l.startsWith('storing rows'));
     expect(storing.map((l) => /(\d+)%/.exec(l)?.[1])).toEqual(['0', '25', '50', '75', '100']);
     expect(storing.at(-1)).toContain('1,000/1,000  2 s');
-    expect(lines.at(-2)).toMatch(/^evaluating triggers {2}\| {2}2 s$/);
+    expect(lines.at(-2)).toBe('evaluating triggers  …  2 s');
     expect(lines.at(-1)).toBe('ingest done in 3 s');
   });
 
@@ -113,5 +113,14 @@ describe('createProgressBar on a terminal', () => {
     bar.note('go: downloading example.com/x v1.0.0');
     bar.abort();
     expect(f.text()).toMatch(/\r\x1b\[Kgo: downloading example\.com\/x v1\.0\.0\n\rcompiling packages .* 3\/10 .*\x1b\[K\n$/);
+  });
+
+  it('keeps a finished phase above a note that follows it, without drawing it again', () => {
+    const f = fakeOutput(true);
+    const bar = createProgressBar(f.output, { now: f.now });
+    bar.update(10, 10, 'compiling packages');
+    bar.note('Temporal CLI built in 90 s');
+    bar.finish();
+    expect(f.text()).toMatch(/^\rcompiling packages .* 10\/10 .*\x1b\[K\nTemporal CLI built in 90 s\n$/);
   });
 });

@@ -33,6 +33,7 @@ describe('progress line formatting', () => {
       `downloading modules  ${spinnerFrame(3_000)}  12  3 s`,
     );
     expect(formatProgressLine({ phase: 'evaluating triggers', done: 0, total: undefined, elapsedMs: 0 })).toBe('evaluating triggers  |  0 s');
+    expect(formatProgressLine({ phase: 'downloading modules', done: 3, total: undefined, elapsedMs: 750 }, false)).toBe('downloading modules  …  3  1 s');
   });
 
   it('turns the spinner with time', () => {
