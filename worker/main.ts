@@ -1,6 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createApiServer } from '../api/server';
 import { loadConfig } from '../config/env';
 import { resolveProvenanceKey } from '../config/provenance-key';
@@ -10,7 +12,8 @@ import { createPool } from '../db/pool';
 import { DeferredWork } from '../client/deferred-work';
 import type { WardenContext } from '../client/context';
 import { seedDemoData } from './seed-demo';
-import { createWardenWorker } from './create-worker';
+import { createWardenWorker, workflowsPath } from './create-worker';
+import { cachedWorkflowBundle } from './workflow-bundle-cache';
 import { freePort } from '../start/child-process';
 import { ensureSearchAttributes } from './search-attributes';
 import { createLogger } from './logger';
@@ -19,6 +22,8 @@ import { createLogger } from './logger';
  * The Warden application process: applies migrations, seeds the demo data on an empty database,
  * then runs the Temporal worker and the HTTP API until SIGINT/SIGTERM.
  */
+const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel, 'warden');
@@ -53,7 +58,15 @@ async function main(): Promise<void> {
   const seeded = await seedDemoData(ctx);
   if (seeded.length > 0) log.info(`demo data created: ${seeded.join(', ')}`);
 
-  const { worker, connection: workerConnection } = await createWardenWorker({ pool, config, provenanceKey, taskQueue: config.temporal.taskQueue });
+  const bundle = await cachedWorkflowBundle({ root: projectRoot, workflowsPath, cacheDir: join(config.dataDir, 'workflow-bundles'), log: (m) => log.warn(m) });
+  log.info(bundle.source === 'cache' ? `workflow bundle reused: ${bundle.path}` : 'workflows bundled (reused on the next start while the sources stay the same)');
+  const { worker, connection: workerConnection } = await createWardenWorker({
+    pool,
+    config,
+    provenanceKey,
+    taskQueue: config.temporal.taskQueue,
+    workflowBundle: { code: bundle.code },
+  });
   const api: Server = createApiServer(ctx);
   await new Promise<void>((resolve, reject) => {
     api.once('error', reject);

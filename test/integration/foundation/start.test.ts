@@ -41,6 +41,8 @@ describe('npm start', () => {
     expect(down.code).toBe(1);
 
     running = await startStack(env);
+    // Same sources as the first start: the workflows are not bundled again.
+    expect(running.output()).toContain('workflow bundle reused');
     const list = await runCli(['principal', 'list', '--json'], env);
     expect(list.json).toEqual(expect.arrayContaining([{ name: 'restart-carol', roles: ['safety-lead'] }]));
     // The workflow started before the restart is still there and still takes its decision.
