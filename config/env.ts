@@ -123,6 +123,12 @@ export const variables = {
     form: 'a TCP port',
     description: 'Also serve the Temporal SDK worker metrics on WARDEN_HTTP_HOST:this port (`/metrics`). Either way they are appended to the HTTP API\'s `/metrics`; unset, the SDK serves them on a loopback port only that route reads.',
   },
+  WARDEN_MAX_CACHED_WORKFLOWS: {
+    schema: z.coerce.number<string>().int('must be a whole number').min(2, 'must be at least 2').max(100_000),
+    form: 'a number',
+    default: '250',
+    description: 'Workflows the worker keeps in memory between tasks (about 2 MiB each for an open review); an evicted one replays its history when it next wakes.',
+  },
   WARDEN_API_URL: {
     schema: optionalText.pipe(z.url().optional()),
     form: 'a URL',
@@ -241,6 +247,8 @@ export interface WardenConfig {
   http: { host: string; port: number; url: string };
   /** Where the Temporal SDK's Prometheus exporter listens (undefined: not exported). */
   sdkMetricsPort: number | undefined;
+  /** The worker's sticky cache size (maxCachedWorkflows). */
+  maxCachedWorkflows: number;
   provenanceKey: string | undefined;
   principal: string | undefined;
   models: {
@@ -296,6 +304,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
     embeddedPgPort: pgPort,
     http: { host: httpHost, port: httpPort, url: opt('WARDEN_API_URL') ?? `http://${httpHost}:${httpPort}` },
     sdkMetricsPort: v.WARDEN_SDK_METRICS_PORT as number | undefined,
+    maxCachedWorkflows: num('WARDEN_MAX_CACHED_WORKFLOWS'),
     provenanceKey: opt('WARDEN_PROVENANCE_KEY'),
     principal: opt('WARDEN_PRINCIPAL'),
     models: {

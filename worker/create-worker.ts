@@ -24,6 +24,8 @@ export async function createWardenWorker(opts: WardenWorkerOptions): Promise<{ w
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     activities: createActivities({ pool: opts.pool, config: opts.config, provenanceKey: opts.provenanceKey }),
     shutdownGraceTime: '10s',
+    // The SDK's default follows the heap limit (thousands here); idle reviews would all stay resident.
+    maxCachedWorkflows: opts.config.maxCachedWorkflows,
     ...opts.overrides,
   });
   return { worker, connection, ownsConnection };

@@ -22,12 +22,12 @@ describe('configuration', () => {
 
   it('names every bad variable with the expected form', () => {
     try {
-      loadConfig({ WARDEN_HTTP_PORT: '99999', TEMPORAL_ADDRESS: 'no-port', DATABASE_URL: 'mysql://x', WARDEN_LOG_LEVEL: 'loud' });
+      loadConfig({ WARDEN_HTTP_PORT: '99999', TEMPORAL_ADDRESS: 'no-port', DATABASE_URL: 'mysql://x', WARDEN_LOG_LEVEL: 'loud', WARDEN_MAX_CACHED_WORKFLOWS: '1' });
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigError);
       const vars = (e as ConfigError).problems.map((p) => p.variable).sort();
-      expect(vars).toEqual(['DATABASE_URL', 'TEMPORAL_ADDRESS', 'WARDEN_HTTP_PORT', 'WARDEN_LOG_LEVEL']);
+      expect(vars).toEqual(['DATABASE_URL', 'TEMPORAL_ADDRESS', 'WARDEN_HTTP_PORT', 'WARDEN_LOG_LEVEL', 'WARDEN_MAX_CACHED_WORKFLOWS']);
       expect((e as Error).message).toMatch(/WARDEN_HTTP_PORT: expected a TCP port/);
     }
   });

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { createWardenWorker } from '../../../worker/create-worker';
+import { useIntegrationContext } from '../../support/integration';
+
+const ctx = useIntegrationContext('worker-cache');
+
+describe('the worker sticky cache', () => {
+  it('is bounded by WARDEN_MAX_CACHED_WORKFLOWS, not by the heap limit', async () => {
+    const config = { ...ctx.config, maxCachedWorkflows: 7 };
+    const { worker, connection } = await createWardenWorker({ pool: ctx.pool, config, provenanceKey: ctx.provenanceKey, taskQueue: `${ctx.taskQueue}-cache` });
+    const running = worker.run();
+    try {
+      expect(worker.options.maxCachedWorkflows).toBe(7);
+      expect(ctx.config.maxCachedWorkflows).toBe(250);
+    } finally {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    }
+  });
+});
