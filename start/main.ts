@@ -40,20 +40,33 @@ async function main(): Promise<void> {
   };
 
   try {
+    // The dev server and the database do not depend on each other: they start side by side.
+    const ready: Promise<void>[] = [];
+    const awaitLater = (p: Promise<void>) => {
+      // Observed by Promise.all below; until then (a first Temporal CLI build takes minutes) a
+      // failure must not count as unhandled.
+      p.catch(() => undefined);
+      ready.push(p);
+    };
     if (!config.temporal.externalAddress) {
       const port = config.temporal.devServer.port;
       if (await portOpen(port)) throw new Error(`port ${port} is already in use: is Warden already running? (set TEMPORAL_PORT to use another)`);
+    }
+    if (!config.externalDatabaseUrl && (await portOpen(config.embeddedPgPort))) {
+      throw new Error(`port ${config.embeddedPgPort} is already in use (set WARDEN_PG_PORT to use another)`);
+    }
+    if (!config.externalDatabaseUrl) {
+      const pg = spawnManaged('postgres', process.execPath, [runner, 'db/embedded-postgres-main.ts', '--data', join(config.dataDir, 'pgdata'), '--port', String(config.embeddedPgPort)]);
+      watch(pg);
+      awaitLater(waitForPort(config.embeddedPgPort, 60_000, pg));
+    }
+    if (!config.temporal.externalAddress) {
       const cli = await ensureTemporalCliShowingProgress(config.cacheDir, 'warden:');
       const temporal = spawnManaged('temporal', cli, devServerArgs(config));
       watch(temporal);
-      await waitForPort(port, 60_000, temporal);
+      awaitLater(waitForPort(config.temporal.devServer.port, 60_000, temporal));
     }
-    if (!config.externalDatabaseUrl) {
-      if (await portOpen(config.embeddedPgPort)) throw new Error(`port ${config.embeddedPgPort} is already in use (set WARDEN_PG_PORT to use another)`);
-      const pg = spawnManaged('postgres', process.execPath, [runner, 'db/embedded-postgres-main.ts', '--data', join(config.dataDir, 'pgdata'), '--port', String(config.embeddedPgPort)]);
-      watch(pg);
-      await waitForPort(config.embeddedPgPort, 60_000, pg);
-    }
+    await Promise.all(ready);
     const app = spawnManaged('warden', process.execPath, [runner, 'worker/main.ts']);
     watch(app);
     await waitForPort(config.http.port, 120_000, app);

@@ -12,7 +12,7 @@ import { startEmbeddedPostgres } from '../../db/embedded-postgres';
 import { migrate } from '../../db/migrate';
 import { createPool } from '../../db/pool';
 import { wardenSearchAttributes } from '../../domain/search-attributes';
-import { ensureTemporalCli } from '../../toolchain/temporal-cli';
+import { ensureTemporalCliShowingProgress } from '../../cli/temporal-cli-progress';
 import { freePort } from '../../start/child-process';
 
 declare module 'vitest' {
@@ -55,7 +55,7 @@ async function createScratchDatabase(url: string): Promise<{ url: string; drop()
 export default async function setup(project: TestProject) {
   const config = loadConfig();
   const scratchDir = await mkdtemp(join(tmpdir(), 'warden-test-'));
-  const cli = await ensureTemporalCli(config.cacheDir, (line) => console.log(`[toolchain] ${line}`));
+  const cli = await ensureTemporalCliShowingProgress(config.cacheDir, '[toolchain]');
   // The browser tests open the Temporal Web UI; every other project runs the server headless.
   const uiPort = project.name === 'browser' ? await freePort() : undefined;
   const env = await TestWorkflowEnvironment.createLocal({
