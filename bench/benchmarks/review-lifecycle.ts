@@ -43,11 +43,11 @@ export const reviewLifecycle: Benchmark = {
     'approval Update (validator, a workflow task, the `recordReviewVote` activity, a workflow task); the rest is the apply ' +
     'activity — the rebuilt ABP stored under compare-and-set, four export files written, re-gated and promoted, one ' +
     'transaction with three provenance appends — and the closing workflow task, each a round trip to the dev server\'s SQLite. ' +
-    'The first approvals of a fresh worker are slower (module loading, caches; reported apart). Memory grows with the number ' +
-    'of open reviews, about 2 MiB each: the worker keeps every open review workflow in its sticky cache, whose default size ' +
-    'the SDK derives from the V8 heap limit (about 2,300 workflows on this machine), so a thousand idle reviews stay resident. ' +
-    'Bounding `maxCachedWorkflows` in worker/create-worker.ts (a few hundred) caps it; an evicted review replays its short ' +
-    'history when its next vote arrives. The peak also includes the client driving the benchmark',
+    'The first approvals of a fresh worker are slower (module loading, caches; reported apart). Memory: the worker keeps open ' +
+    'workflows in its sticky cache, about 2 MiB per open review; the SDK\'s default size follows the V8 heap limit (about ' +
+    '2,300 workflows on this machine), which let a thousand idle reviews stay resident (2.5 GiB). Warden now bounds it with ' +
+    'WARDEN_MAX_CACHED_WORKFLOWS (default 250, worker/create-worker.ts); an evicted review replays its short history when its ' +
+    'next vote arrives. The peak also includes the client driving the benchmark',
   async run(ctx) {
     const count = ctx.size(1000, 40);
     const approvals = ctx.size(250, 40);

@@ -72,13 +72,12 @@ export const startup: Benchmark = {
     `0 (Temporal, database, worker and API healthy), then stopped with SIGTERM. Then the wall time of the 7-day-timeout tests on the ` +
     `Java time-skipping server: \`npx vitest run --project timeskip ${TIMESKIP_FILES.join(' ')}\` (test server cached).`,
   limits:
-    'The notes show when each part came up. The worker bundles the workflows with webpack on every start ' +
-    '(`Worker.create` with `workflowsPath` in worker/create-worker.ts), which is most of the time between the database being ' +
-    'ready and the API listening, even on a restart with nothing to migrate (measured on its own with \`bundleWorkflowCode\`: ' +
-    '12–13 s at a load average of 25, after 4.5 s of importing the worker\'s modules); before that the Temporal dev server and PGlite ' +
-    'start one after the other. Fixes (worker/, start/, not in this benchmark\'s files): cache the bundle in the data directory ' +
-    'keyed by a hash of the workflow sources and pass it as `workflowBundle`, and start the dev server and the database at the ' +
-    'same time. On two shared cores every figure here moves with the load average',
+    'The notes show when each part came up. The Temporal dev server and PGlite start side by side (start/main.ts), then ' +
+    'the application process imports its modules, migrates, seeds (first start only) and creates the worker. The workflow ' +
+    'bundle is built with webpack once per set of sources and kept in the data directory (worker/workflow-bundle-cache.ts, ' +
+    'keyed by a digest of the project\'s sources), so a restart reads it instead of bundling again (12–13 s measured on its own ' +
+    'at a load average of 25). What remains on a restart is process start-up and module loading of three Node processes and ' +
+    'the dev server on two cores. On two shared cores every figure here moves with the load average',
   async run(ctx) {
     const restarts = ctx.size(2, 1);
     // BENCH_TIMESKIP=0 leaves the time-skipping tests out (they take minutes).
