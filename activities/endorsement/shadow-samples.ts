@@ -204,7 +204,6 @@ export async function scoreShadowBatch(
 ): Promise<BatchResult> {
   const endorsement = await requireEndorsement(pool, input.endorsementId);
   if (!endorsement.change) throw new Error(`endorsement ${input.endorsementId} has no change to shadow`);
-  await pool.query('UPDATE endorsements SET wake_requested = false WHERE id = $1', [input.endorsementId]);
   const { rows } = await pool.query<{ exchange_id: string; prompt: string; response: string; kernel_version: number; attempts: number }>(
     `SELECT s.exchange_id, e.prompt, e.response, e.kernel_version, s.attempts
        FROM shadow_samples s JOIN chat_exchanges e ON e.id = s.exchange_id
@@ -258,6 +257,24 @@ export async function scoreShadowBatch(
     ...result,
     critical: first ? { exchangeId: first.exchange_id, divergence: first.divergence, reason: first.reason } : null,
     evidence,
-    more: pending > 0 && !first,
+    more: !first && (pending > 0 || (await samplesArrivedWhileFallingAsleep(pool, input.endorsementId))),
   };
+}
+
+/**
+ * The wake flag stays up while the workflow keeps scoring (a backlog needs no signal: the
+ * workflow runs the next batch anyway, so chats meanwhile send none). Once the queue is empty
+ * it is lowered, and the queue looked at once more: a chat that queued a sample before the flag
+ * went down saw it up and sent no signal, so its sample is picked up here; one after flips the
+ * flag itself and signals.
+ */
+async function samplesArrivedWhileFallingAsleep(pool: pg.Pool, endorsementId: string): Promise<boolean> {
+  await pool.query('UPDATE endorsements SET wake_requested = false WHERE id = $1', [endorsementId]);
+  const { rows } = await pool.query<{ pending: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM shadow_samples WHERE endorsement_id = $1 AND status = 'pending') AS pending`,
+    [endorsementId],
+  );
+  if (!rows[0]?.pending) return false;
+  await pool.query('UPDATE endorsements SET wake_requested = true WHERE id = $1', [endorsementId]);
+  return true;
 }

@@ -70,6 +70,40 @@ describe('evidence', () => {
     expect(scored.count).toBe(3);
   });
 
+  it('keeps the workflow awake through a backlog: chats queued meanwhile send no signal until the queue runs dry', async () => {
+    const agent = await freshAgent(ctx, { cooldownBaseSeconds: 3000, cooldownMaxSeconds: 3600, samplingRate: 1 });
+    const alice = await operator(ctx);
+    const r = await endorseRule(ctx, agent, SEED_RULE, { decide: { decision: 'stage', principal: alice } });
+    await eventually(() => evidenceOf(ctx.pool, r.endorsementId), (e) => e.pending === 0);
+    const flag = async () => (await ctx.pool.query<{ w: boolean }>('SELECT wake_requested AS w FROM endorsements WHERE id = $1', [r.endorsementId])).rows[0]!.w;
+    const wakeUps = async () => {
+      await ctx.deferred.settle();
+      const history = await ctx.temporal.workflow.getHandle(r.endorsementId).fetchHistory();
+      return (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'shadowSamplesPending').length;
+    };
+    const models = createModelGateway(ctx.config.models);
+    const batch = (limit: number) => scoreShadowBatch(ctx.pool, ctx.provenanceKey, models, { endorsementId: r.endorsementId, limit });
+    // Scored here, in batches this test controls; the worker would race it.
+    await ctx.stopWorker();
+    try {
+      const before = await wakeUps();
+      for (const message of BENIGN) await chat(ctx, agent, message);
+      expect(await wakeUps()).toBe(before + 1);
+      expect(await batch(2)).toMatchObject({ scored: 2, more: true });
+      expect(await flag()).toBe(true);
+      await chat(ctx, agent, 'What is the boiling point of water?');
+      expect(await wakeUps()).toBe(before + 1);
+      expect(await batch(10)).toMatchObject({ scored: 2, more: false });
+      expect(await flag()).toBe(false);
+      await chat(ctx, agent, 'Name a prime number.');
+      expect(await flag()).toBe(true);
+      expect(await wakeUps()).toBe(before + 2);
+    } finally {
+      await ctx.startWorker();
+    }
+    expect((await eventually(() => evidenceOf(ctx.pool, r.endorsementId), (e) => e.pending === 0)).count).toBe(5);
+  });
+
   it('watches every staged change of an agent, not only the first', async () => {
     const agent = await freshAgent(ctx, { cooldownBaseSeconds: 600 });
     const alice = await operator(ctx);
