@@ -2,8 +2,7 @@ import type { Queryable } from '../../db/pool';
 import { parseTriggerCondition, type TriggerKind } from '../../domain/abp/trigger-conditions';
 import { readTrigger, type TriggerReading } from '../../domain/abp/trigger-evaluation';
 import type { Abp } from '../../domain/abp/schema';
-import { findActiveReview } from './review-store';
-import { lastConcludedReview, measureTriggerSql } from './trigger-sql';
+import { measureTriggerSql, reviewMarks } from './trigger-sql';
 
 /** One card per trigger, as the original's Delegation tab showed them, plus the active review. */
 export interface TriggerCard extends TriggerReading {
@@ -20,12 +19,14 @@ export interface TriggerCard extends TriggerReading {
 }
 
 export async function readTriggerCards(q: Queryable, abp: Abp, now = new Date()): Promise<TriggerCard[]> {
+  const triggers = abp.delegation_review?.triggers ?? [];
+  if (triggers.length === 0) return [];
+  const marks = await reviewMarks(q, abp.abp_id, triggers.map((t) => t.id));
   const cards: TriggerCard[] = [];
-  for (const trigger of abp.delegation_review?.triggers ?? []) {
+  for (const trigger of triggers) {
     const condition = parseTriggerCondition(trigger);
-    const since = await lastConcludedReview(q, abp.abp_id, trigger.id);
+    const { since, active } = marks.get(trigger.id)!;
     const current = await measureTriggerSql(q, abp.abp_id, condition, { now, since });
-    const active = await findActiveReview(q, abp.abp_id, trigger.id);
     cards.push({
       abpId: abp.abp_id,
       triggerId: trigger.id,
@@ -35,7 +36,7 @@ export async function readTriggerCards(q: Queryable, abp: Abp, now = new Date())
       autoOpen: trigger.auto_open,
       windowDays: condition.windowDays,
       countingSince: since ? since.toISOString() : null,
-      activeReview: active ? { reviewId: active.reviewId, state: active.state } : null,
+      activeReview: active,
       ...readTrigger(condition, current),
     });
   }

@@ -6,14 +6,28 @@ import type { TriggerCondition } from '../../domain/abp/trigger-conditions';
  * the window [now − window_days, now] (no lower bound without window_days) and strictly after
  * `since`, the end of the last applied or dismissed review of the same ABP and trigger.
  */
-export async function lastConcludedReview(q: Queryable, abpId: string, triggerId: string): Promise<Date | null> {
-  const { rows } = await q.query<{ concluded_at: Date }>(
-    `SELECT concluded_at FROM delegation_reviews
-      WHERE abp_id = $1 AND trigger_id = $2 AND state IN ('applied', 'dismissed')
-      ORDER BY concluded_at DESC LIMIT 1`,
-    [abpId, triggerId],
+export interface ReviewMarks {
+  /** End of the last applied or dismissed review: evidence up to it was handled. */
+  since: Date | null;
+  /** The queued or open review, if any (at most one: the partial unique index). */
+  active: { reviewId: string; state: string } | null;
+}
+
+/** The review marks of each of `triggerIds` in one round trip (each lookup an index probe). */
+export async function reviewMarks(q: Queryable, abpId: string, triggerIds: string[]): Promise<Map<string, ReviewMarks>> {
+  const { rows } = await q.query<{ trigger_id: string; since: Date | null; review_id: string | null; state: string | null }>(
+    `SELECT t.id AS trigger_id,
+            (SELECT c.concluded_at FROM delegation_reviews c
+              WHERE c.abp_id = $1 AND c.trigger_id = t.id AND c.state IN ('applied', 'dismissed')
+              ORDER BY c.concluded_at DESC LIMIT 1) AS since,
+            a.review_id, a.state
+       FROM unnest($2::text[]) AS t(id)
+       LEFT JOIN delegation_reviews a ON a.abp_id = $1 AND a.trigger_id = t.id AND a.state IN ('queued', 'open')`,
+    [abpId, triggerIds],
   );
-  return rows[0]?.concluded_at ?? null;
+  return new Map(
+    rows.map((r) => [r.trigger_id, { since: r.since, active: r.review_id ? { reviewId: r.review_id, state: r.state! } : null }]),
+  );
 }
 
 /** $1 abp_id, $2 now, $3 window_days (null: none), $4 since (null: none); `col` is the evidence time. */
