@@ -1,4 +1,5 @@
 import type { GuardDecisionKind } from './guard-decision';
+import { clampUnit } from './unit-interval';
 
 export const PROPOSAL_TYPES = ['calibration_update', 'lora_training_job'] as const;
 export type ProposalType = (typeof PROPOSAL_TYPES)[number];
@@ -38,7 +39,7 @@ export function decide(
   return {
     decision: failing ? 'warn' : 'allow',
     ...verdict,
-    risk_score: Math.max(0, Math.min(1, verdict.risk_score)),
+    risk_score: clampUnit(verdict.risk_score),
     ...interval,
     gates,
   };

@@ -22,7 +22,3 @@ export function forbiddenPartIn(text: string): string | undefined {
   if (ALLOWED_EXACT.has(folded)) return undefined;
   return FORBIDDEN_TEXT_PARTS.find((part) => folded.includes(part));
 }
-
-export function isTenantSafeText(text: string): boolean {
-  return forbiddenPartIn(text) === undefined;
-}
