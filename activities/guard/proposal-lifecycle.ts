@@ -4,12 +4,12 @@ import { appendProvenance } from '../../db/provenance-log';
 import { WardenError, conflict, forbidden } from '../../domain/errors';
 import { contentId } from '../../domain/guard/content-id';
 import { buildGuardDecision } from '../../domain/guard/decision-builder';
-import type { GateOutcome, ProposalType } from '../../domain/guard/gate-outcome';
+import type { GateOutcome } from '../../domain/guard/gate-outcome';
 import { toSafetyEvent, type SafetyEvent } from '../../domain/guard/safety-event';
 import { parseSourceRef } from '../../domain/guard/source-ref';
 import { loadManifest } from './manifest-store';
 import { requirePolicy } from './policy-store';
-import type { ApprovalRecord, ReleaseBundle } from './proposal-record';
+import type { ApprovalRecord, ProposalFields, ReleaseBundle } from './proposal-record';
 import { findApproval, findDecision, findRelease, findSafetyEvent, requireProposalRow } from './proposal-store';
 
 export const GUARD_HOOK_ID = 'warden.guard_loop';
@@ -20,16 +20,7 @@ function singleTenant(sourceRef: string): string {
   return tenants.length === 1 ? tenants[0]! : '';
 }
 
-export interface DecisionInput {
-  proposal_id: string;
-  proposal_type: ProposalType;
-  policy_id: string;
-  manifest_id: string;
-  source_ref: string;
-  request: Record<string, unknown>;
-  payload: Record<string, unknown>;
-  rollback_id: string;
-  proposer: string;
+export interface DecisionInput extends ProposalFields {
   outcome: GateOutcome;
   approval_timeout_ms: number;
 }

@@ -4,6 +4,19 @@ import type { ReviewedFeedbackManifest } from '../../domain/guard/manifest';
 import type { ProposalState } from '../../domain/guard/proposal-state';
 import type { SafetyEvent } from '../../domain/guard/safety-event';
 
+/** What a proposal is stored with: the ids it refers to, its request and the payload a release hands over. */
+export interface ProposalFields {
+  proposal_id: string;
+  proposal_type: ProposalType;
+  policy_id: string;
+  manifest_id: string;
+  source_ref: string;
+  request: Record<string, unknown>;
+  payload: Record<string, unknown>;
+  rollback_id: string;
+  proposer: string;
+}
+
 export interface ApprovalRecord {
   approval_id: string;
   approver: string;

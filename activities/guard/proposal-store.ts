@@ -1,22 +1,13 @@
 import type { Queryable } from '../../db/pool';
 import { notFound } from '../../domain/errors';
-import type { GateCheck, ProposalType } from '../../domain/guard/gate-outcome';
+import type { GateCheck } from '../../domain/guard/gate-outcome';
 import type { GuardDecision } from '../../domain/guard/guard-decision';
 import type { ProposalState } from '../../domain/guard/proposal-state';
 import type { SafetyEvent } from '../../domain/guard/safety-event';
 import { loadManifest } from './manifest-store';
-import type { ApprovalRecord, ProposalView, ReleaseBundle } from './proposal-record';
+import type { ApprovalRecord, ProposalFields, ProposalView, ReleaseBundle } from './proposal-record';
 
-interface ProposalRow {
-  proposal_id: string;
-  proposal_type: ProposalType;
-  policy_id: string;
-  manifest_id: string;
-  source_ref: string;
-  request: Record<string, unknown>;
-  payload: Record<string, unknown>;
-  rollback_id: string;
-  proposer: string;
+interface ProposalRow extends ProposalFields {
   state: ProposalState;
   approval_deadline: Date | null;
 }
