@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { approve, ingestFeedback, proposeCalibrationUpdate, release, showProposal } from '../../client/guard';
 import { listProvenance } from '../../db/provenance-log';
-import { reviewedRows, seedPeopleAndPolicy, SEED_POLICY, toNdjson, type GuardPeople } from '../integration/guard/guard-fixtures';
+import { reviewedRows, seedCalibrationRequest, seedPeopleAndPolicy, toNdjson, type GuardPeople } from '../integration/guard/guard-fixtures';
 import { useTimeSkippingStack } from '../support/time-skipping-stack';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -16,16 +16,7 @@ beforeAll(async () => {
   await ingestFeedback(stack.ctx, toNdjson(reviewedRows(tenant, 32, { marker: 'timeskip' })));
 });
 
-const seed = (rollback: string) => ({
-  policy_id: SEED_POLICY.policy_id,
-  source_ref: `feedback://recent-reviewed?tenant=${tenant}`,
-  proposer: people.proposer,
-  current_threshold: 0.55,
-  candidate_threshold: 0.58,
-  confidence_low: 0.51,
-  confidence_high: 0.61,
-  rollback_id: rollback,
-});
+const seed = (rollback: string) => seedCalibrationRequest(people.proposer, `feedback://recent-reviewed?tenant=${tenant}`, rollback);
 
 async function elapsedMs(proposalId: string): Promise<number> {
   const description = await stack.env.client.workflow.getHandle(proposalId).describe();

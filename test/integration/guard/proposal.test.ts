@@ -19,7 +19,7 @@ import { WardenKind, WardenState, PolicyId } from '../../../domain/search-attrib
 import { guardProposalWorkflow } from '../../../workflows/guard/proposal';
 import { approveProposalUpdate, proposalPayloadQuery, releaseProposalUpdate, type ProposalWorkflowInput } from '../../../workflows/guard/proposal-messages';
 import { useIntegrationContext } from '../../support/integration';
-import { SEED_POLICY, reviewedRows, seedPeopleAndPolicy, toNdjson, uniqueSuffix, type GuardPeople } from './guard-fixtures';
+import { SEED_POLICY, reviewedRows, seedCalibrationRequest, seedPeopleAndPolicy, toNdjson, uniqueSuffix, type GuardPeople } from './guard-fixtures';
 
 const ctx = useIntegrationContext('guard-proposal');
 const suffix = uniqueSuffix();
@@ -28,16 +28,7 @@ const marker = `tenant-secret-${suffix}`;
 const source = `feedback://recent-reviewed?tenant=${tenant}`;
 let people: GuardPeople;
 
-const seedCalibration = () => ({
-  policy_id: SEED_POLICY.policy_id,
-  source_ref: source,
-  proposer: people.proposer,
-  current_threshold: 0.55,
-  candidate_threshold: 0.58,
-  confidence_low: 0.51,
-  confidence_high: 0.61,
-  rollback_id: 'threshold-profile-20260513-a',
-});
+const seedCalibration = () => seedCalibrationRequest(people.proposer, source, 'threshold-profile-20260513-a');
 
 async function expectRefusal(work: Promise<unknown>, message: string | RegExp): Promise<void> {
   await expect(work).rejects.toThrow();

@@ -7,7 +7,7 @@ import { addWebhook, removeWebhook, webhookDeliveries, webhooks } from '../../..
 import { listProvenance } from '../../../db/provenance-log';
 import { useIntegrationContext } from '../../support/integration';
 import { eventually, freshAgent, operator, SEED_RULE } from '../endorsement/helpers';
-import { SEED_POLICY, reviewedRows, seedPeopleAndPolicy, toNdjson, uniqueSuffix, type GuardPeople } from '../guard/guard-fixtures';
+import { SEED_POLICY, reviewedRows, seedCalibrationRequest, seedPeopleAndPolicy, toNdjson, uniqueSuffix, type GuardPeople } from '../guard/guard-fixtures';
 import { ingestFeedback } from '../../../client/guard';
 import { startReceiver, type Receiver } from './receiver';
 
@@ -25,16 +25,7 @@ const hmac = (key: string, body: string) => `sha256=${createHmac('sha256', key).
 const about = (r: Receiver, subject: string) => r.requests.filter((q) => JSON.parse(q.body).subject === subject);
 
 let n = 0;
-const calibration = () => ({
-  policy_id: SEED_POLICY.policy_id,
-  source_ref: source,
-  proposer: people.proposer,
-  current_threshold: 0.55,
-  candidate_threshold: 0.58,
-  confidence_low: 0.51,
-  confidence_high: 0.61,
-  rollback_id: `rollback-${suffix}-${++n}`,
-});
+const calibration = () => seedCalibrationRequest(people.proposer, source, `rollback-${suffix}-${++n}`);
 
 beforeAll(async () => {
   people = await seedPeopleAndPolicy(ctx, suffix);
