@@ -3,27 +3,10 @@ import { canonicalJson } from '../../domain/canonical-json';
 import { conflict, notFound } from '../../domain/errors';
 import type { GuardPolicy } from '../../domain/guard/policy';
 
-interface PolicyRow {
-  policy_id: string;
-  risk_envelope: GuardPolicy['risk_envelope'];
-  approver_role: string;
-}
-
-const fromRow = (row: PolicyRow): GuardPolicy => ({
-  policy_id: row.policy_id,
-  risk_envelope: row.risk_envelope,
-  approver_role: row.approver_role,
-});
-
-export async function findPolicy(q: Queryable, policyId: string): Promise<GuardPolicy | undefined> {
-  const { rows } = await q.query<PolicyRow>('SELECT policy_id, risk_envelope, approver_role FROM guard_policies WHERE policy_id = $1', [policyId]);
-  return rows[0] ? fromRow(rows[0]) : undefined;
-}
-
 export async function requirePolicy(q: Queryable, policyId: string): Promise<GuardPolicy> {
-  const policy = await findPolicy(q, policyId);
-  if (!policy) throw notFound(`policy ${policyId}`);
-  return policy;
+  const { rows } = await q.query<GuardPolicy>('SELECT policy_id, risk_envelope, approver_role FROM guard_policies WHERE policy_id = $1', [policyId]);
+  if (!rows[0]) throw notFound(`policy ${policyId}`);
+  return rows[0];
 }
 
 /**
