@@ -1,15 +1,17 @@
 import type { SearchAttributePair } from '@temporalio/common';
 import type { ReviewStart } from '../../activities/delegation/review-store';
 import { AbpId, Severity, TriggerId, WardenKind, WardenState } from '../../domain/search-attributes';
+import type { ReviewWorkflowState } from './review-messages';
 
 /**
  * How a review workflow is started, shared by the monitor (child workflow) and the client
- * (manual opening), so both show the same attributes and summary in the Temporal UI.
+ * (manual opening), so both show the same attributes and summary in the Temporal UI; the workflow
+ * re-publishes the attributes with its state as it moves.
  */
-export function reviewSearchAttributes(review: ReviewStart): SearchAttributePair[] {
+export function reviewSearchAttributes(review: ReviewStart, state: ReviewWorkflowState = 'open'): SearchAttributePair[] {
   return [
     { key: WardenKind, value: 'review' },
-    { key: WardenState, value: 'open' },
+    { key: WardenState, value: state },
     { key: AbpId, value: review.abpId },
     { key: TriggerId, value: review.triggerId },
     { key: Severity, value: review.severity },

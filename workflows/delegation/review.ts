@@ -5,11 +5,11 @@ import {
 import type { DelegationActivities } from '../../activities/delegation';
 import type { ReviewStart } from '../../activities/delegation/review-store';
 import { tallyApprovals, winningOutput, type Approval, type OutputTally } from '../../domain/abp/review-tally';
-import { AbpId, Severity, TriggerId, WardenKind, WardenState } from '../../domain/search-attributes';
 import {
   approveReviewUpdate, dismissReviewUpdate, reviewStatusQuery, type ReviewStatus, type ReviewVoteResult, type ReviewWorkflowState,
 } from './review-messages';
 import { notify } from '../notify';
+import { reviewSearchAttributes } from './review-start';
 
 const acts = proxyActivities<DelegationActivities>({
   startToCloseTimeout: '1 minute',
@@ -45,13 +45,7 @@ export async function delegationReviewWorkflow(start: ReviewStart): Promise<Revi
   const deadline = policy.timeout_ms === null ? null : new Date(startedAt + policy.timeout_ms).toISOString();
 
   const publish = () => {
-    upsertSearchAttributes([
-      { key: WardenKind, value: 'review' },
-      { key: WardenState, value: state },
-      { key: AbpId, value: start.abpId },
-      { key: TriggerId, value: start.triggerId },
-      { key: Severity, value: start.severity },
-    ]);
+    upsertSearchAttributes(reviewSearchAttributes(start, state));
     const votes = `${approvals.length}/${policy.threshold} approval(s) by ${policy.approver_role}`;
     setCurrentDetails(
       `**${state}** — review of ${start.abpId} for ${start.triggerId} (${start.triggerName}, ${start.severity}); ${votes}` +
