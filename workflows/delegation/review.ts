@@ -43,6 +43,8 @@ export async function delegationReviewWorkflow(start: ReviewStart): Promise<Revi
   let escalations: ReviewStatus['escalations'] = [];
   const startedAt = workflowInfo().startTime.getTime();
   const deadline = policy.timeout_ms === null ? null : new Date(startedAt + policy.timeout_ms).toISOString();
+  /** Decided by an approval that met the threshold, or dismissed: no further vote changes the outcome. */
+  const done = () => decided !== undefined || dismissedBy !== null;
 
   const publish = () => {
     upsertSearchAttributes(reviewSearchAttributes(start, state));
@@ -74,10 +76,10 @@ export async function delegationReviewWorkflow(start: ReviewStart): Promise<Revi
     state,
     approvals: approvals.length,
     threshold: policy.threshold,
-    decided: decided !== undefined || dismissedBy !== null,
+    decided: done(),
   });
   const requireOpen = () => {
-    if (state !== 'open' || decided || dismissedBy) throw new Error(`review ${start.reviewId} is no longer open (${state})`);
+    if (state !== 'open' || done()) throw new Error(`review ${start.reviewId} is no longer open (${state})`);
   };
   const requireFirstVote = (principal: string) => {
     if (approvals.some((a) => a.principal === principal)) throw new Error(`${principal} has already voted on ${start.reviewId}`);
@@ -98,7 +100,7 @@ export async function delegationReviewWorkflow(start: ReviewStart): Promise<Revi
         outputHash: input.outputHash,
         outputAuthor: accepted.outputAuthor ?? input.principal,
       });
-      if (state === 'open' && !decided && !dismissedBy) decided = winningOutput(approvals, policy.threshold);
+      if (state === 'open' && !done()) decided = winningOutput(approvals, policy.threshold);
       publish();
       return voteResult();
     },
@@ -117,7 +119,7 @@ export async function delegationReviewWorkflow(start: ReviewStart): Promise<Revi
     dismissReviewUpdate,
     async (input) => {
       await acts.recordReviewVote({ reviewId: start.reviewId, principal: input.principal, decision: 'dismiss', reason: input.reason }).catch(asUpdateFailure);
-      if (state === 'open' && !decided && !dismissedBy) dismissedBy = input.principal;
+      if (state === 'open' && !done()) dismissedBy = input.principal;
       return voteResult();
     },
     {
@@ -132,7 +134,6 @@ export async function delegationReviewWorkflow(start: ReviewStart): Promise<Revi
 
   publish();
   await notify('review.opened', start.reviewId, { abpId: start.abpId, triggerId: start.triggerId, severity: start.severity, threshold: policy.threshold });
-  const done = () => decided !== undefined || dismissedBy !== null;
   const concludedInTime = policy.timeout_ms === null ? (await condition(done), true) : await condition(done, policy.timeout_ms);
 
   if (!concludedInTime) {
