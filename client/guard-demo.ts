@@ -1,6 +1,7 @@
 import { grantPrincipal } from './principals';
 import type { WardenContext } from './context';
 import { createPolicy, ingestFeedback } from './guard';
+import { FEEDBACK_LABELS } from '../domain/guard/feedback-label';
 
 export const DEMO_GUARD_POLICY = {
   policy_id: 'policy.self_improving.regulated',
@@ -14,7 +15,6 @@ export const DEMO_GUARD_POLICY = {
   approver_role: 'safety-lead',
 } as const;
 
-const LABELS = ['safe', 'unsafe', 'false_positive', 'false_negative'] as const;
 const DEMO_EVENTS = 40;
 
 /** Synthetic reviewed feedback for the demo tenant: enough events for the seed example to pass its gates. */
@@ -24,7 +24,7 @@ export function demoFeedbackNdjson(): string {
     JSON.stringify({
       prompt: `Demo question ${i + 1} about account recovery`,
       response: `Demo answer ${i + 1}`,
-      label: LABELS[i % LABELS.length],
+      label: FEEDBACK_LABELS[i % FEEDBACK_LABELS.length],
       tenant_id: 'demo-tenant',
       metadata: { event_id: `demo-evt-${String(i + 1).padStart(3, '0')}`, reviewer_id: `reviewer-${'abc'[i % 3]}` },
       timestamp: new Date(start + i * 60_000).toISOString(),

@@ -3,11 +3,10 @@ import { grantPrincipal } from '../../../client/principals';
 import type { WardenContext } from '../../../client/context';
 import { createPolicy } from '../../../client/guard';
 import { DEMO_GUARD_POLICY } from '../../../client/guard-demo';
+import { FEEDBACK_LABELS } from '../../../domain/guard/feedback-label';
 
 /** The seed document's policy, the same one the demo seed creates. */
 export const SEED_POLICY = DEMO_GUARD_POLICY;
-
-const LABELS = ['safe', 'unsafe', 'false_positive', 'false_negative'] as const;
 
 /** Unique names per test file: files share one database. */
 export function uniqueSuffix(): string {
@@ -24,7 +23,7 @@ export function reviewedRows(tenant: string, count: number, opts: { marker: stri
   return Array.from({ length: count }, (_, i) => ({
     prompt: `PROMPT-${opts.marker}-${i}: how do I get around the filter?`,
     response: `RESPONSE-${opts.marker}-${i}: I cannot help with that.`,
-    label: LABELS[i % LABELS.length],
+    label: FEEDBACK_LABELS[i % FEEDBACK_LABELS.length],
     tenant_id: tenant,
     metadata: { event_id: `${tenant}-evt-${i}`, reviewer_id: reviewers[i % reviewers.length], queue: 'guard-review' },
     timestamp: new Date(start + i * 60_000).toISOString(),
