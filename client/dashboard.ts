@@ -1,10 +1,10 @@
-import { listCurrent } from '../activities/delegation/abp-store';
+import { listCurrent, listVersions } from '../activities/delegation/abp-store';
 import type { TriggerCard } from '../activities/delegation/trigger-cards';
 import type { ProposalView } from '../activities/guard/proposal-record';
 import { listProvenance, verifyProvenanceChain, type ChainVerification, type ProvenanceEntry } from '../db/provenance-log';
 import type { GateResult } from '../domain/abp/export-gates';
 import type { WardenContext } from './context';
-import { showAbp, triggerCards, verifyAbp } from './delegation';
+import { triggerCards, verifyAbp } from './delegation';
 import { reviews, showReview, type ReviewView } from './delegation-reviews';
 import { changeStamp, divergenceSeries, gatesByAppliedHash, recentEndorsementIds, recentProposals, type DivergencePoint } from './dashboard-reads';
 import { showEndorsement, type EndorsementReport } from './endorsement';
@@ -48,10 +48,9 @@ export interface AbpPanel {
 
 /** ABP version history with hashes and the gate results of each version's exports. */
 export async function abpHistory(ctx: WardenContext, abpId: string): Promise<{ abpId: string; versions: AbpVersionEntry[]; verification: AbpPanel['verification'] }> {
-  const view = await showAbp(ctx, abpId);
-  const verified = await verifyAbp(ctx, abpId);
-  const recorded = await gatesByAppliedHash(ctx.pool, abpId);
-  const versions = view.versions
+  // verifyAbp reads the ABP itself (and refuses an unknown id); only the version list is added here.
+  const [verified, listed, recorded] = await Promise.all([verifyAbp(ctx, abpId), listVersions(ctx.pool, abpId), gatesByAppliedHash(ctx.pool, abpId)]);
+  const versions = listed
     .map((v) => {
       const current = v.hash === verified.abpHash;
       const gates = current ? verified.exports.flatMap((e) => e.gates) : (recorded.get(v.hash) ?? null);
@@ -61,21 +60,26 @@ export async function abpHistory(ctx: WardenContext, abpId: string): Promise<{ a
   return { abpId, versions, verification: { ok: verified.ok, checks: verified.checks } };
 }
 
-async function abpPanel(ctx: WardenContext, current: Awaited<ReturnType<typeof listCurrent>>[number]): Promise<AbpPanel> {
-  const all = await reviews(ctx, { abpId: current.abpId });
+/** Queued and open reviews, then the five most recently concluded; open ones with votes and live state. */
+async function panelReviews(ctx: WardenContext, abpId: string): Promise<ReviewView[]> {
+  const all = await reviews(ctx, { abpId });
   const active = all.filter((r) => r.state === 'queued' || r.state === 'open');
   const concluded = all
     .filter((r) => r.state !== 'queued' && r.state !== 'open')
     .sort((a, b) => (b.concludedAt ?? b.queuedAt).localeCompare(a.concludedAt ?? a.queuedAt))
     .slice(0, 5);
-  const shown = await Promise.all([...active, ...concluded].map((r) => (r.state === 'open' ? showReview(ctx, r.reviewId) : { ...r, votes: [], live: null })));
-  const history = await abpHistory(ctx, current.abpId);
+  return Promise.all([...active, ...concluded].map((r) => (r.state === 'open' ? showReview(ctx, r.reviewId) : { ...r, votes: [], live: null })));
+}
+
+async function abpPanel(ctx: WardenContext, current: Awaited<ReturnType<typeof listCurrent>>[number]): Promise<AbpPanel> {
+  // Independent reads: the panel waits for the slowest, not their sum (a live review query can take seconds).
+  const [shown, history, cards] = await Promise.all([panelReviews(ctx, current.abpId), abpHistory(ctx, current.abpId), triggerCards(ctx, current.abpId)]);
   return {
     abpId: current.abpId,
     abpHash: current.abpHash,
     status: current.status,
     statusReason: current.statusReason,
-    cards: await triggerCards(ctx, current.abpId),
+    cards,
     reviews: shown,
     history: history.versions,
     verification: history.verification,
@@ -144,16 +148,15 @@ export async function dashboardView(ctx: WardenContext): Promise<DashboardView> 
 }
 
 async function computeView(ctx: WardenContext, stamp: string): Promise<DashboardView> {
-  const abps = await listCurrent(ctx.pool);
-  return {
-    stamp,
-    generatedAt: new Date().toISOString(),
-    temporal: temporalLinks(ctx),
-    abps: await Promise.all(abps.map((a) => abpPanel(ctx, a).catch((error: unknown) => failedAbpPanel(a, error)))),
-    endorsements: await endorsementPanels(ctx),
-    proposals: await proposalPanels(ctx),
-    provenance: { entries: await listProvenance(ctx.pool, { limit: 25 }), verification: await verifyProvenanceChain(ctx.pool, ctx.provenanceKey) },
-  };
+  const generatedAt = new Date().toISOString();
+  const [abps, endorsements, proposals, entries, verification] = await Promise.all([
+    listCurrent(ctx.pool).then((list) => Promise.all(list.map((a) => abpPanel(ctx, a).catch((error: unknown) => failedAbpPanel(a, error))))),
+    endorsementPanels(ctx),
+    proposalPanels(ctx),
+    listProvenance(ctx.pool, { limit: 25 }),
+    verifyProvenanceChain(ctx.pool, ctx.provenanceKey),
+  ]);
+  return { stamp, generatedAt, temporal: temporalLinks(ctx), abps, endorsements, proposals, provenance: { entries, verification } };
 }
 
 export function dashboardStamp(ctx: WardenContext): Promise<string> {
