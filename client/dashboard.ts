@@ -130,20 +130,24 @@ export interface DashboardView {
 
 /** How long one computed view serves every open dashboard while nothing moves. */
 const VIEW_REUSE_MS = 15_000;
-const lastViews = new WeakMap<WardenContext, DashboardView>();
+const lastViews = new WeakMap<WardenContext, { stamp: string; at: number; view: Promise<DashboardView> }>();
 
 /**
  * Everything the governance dashboard shows, in one answer (refetched when the stamp moves).
- * Tabs refetching for the same change share one computation: the chain walk and the export
- * gates are the expensive part.
+ * Tabs refetching for the same change share one computation, also while it is still running
+ * (they all see the stamp move at once): the chain walk and the export gates are the expensive part.
  */
 export async function dashboardView(ctx: WardenContext): Promise<DashboardView> {
   // Taken first: a change landing while the rest is read moves the stamp again, so it is not missed.
   const stamp = await changeStamp(ctx.pool);
   const last = lastViews.get(ctx);
-  if (last && last.stamp === stamp && Date.now() - Date.parse(last.generatedAt) < VIEW_REUSE_MS) return last;
-  const view = await computeView(ctx, stamp);
-  lastViews.set(ctx, view);
+  if (last && last.stamp === stamp && Date.now() - last.at < VIEW_REUSE_MS) return last.view;
+  const view = computeView(ctx, stamp);
+  lastViews.set(ctx, { stamp, at: Date.now(), view });
+  // A failed computation is not kept: the next request tries again.
+  view.catch(() => {
+    if (lastViews.get(ctx)?.view === view) lastViews.delete(ctx);
+  });
   return view;
 }
 
