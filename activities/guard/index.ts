@@ -4,13 +4,11 @@ import type pg from 'pg';
 import { withTransaction } from '../../db/pool';
 import { WardenError } from '../../domain/errors';
 import type { GuardPolicy } from '../../domain/guard/policy';
+import { GUARD_REFUSAL } from '../../domain/guard/proposal-state';
 import type { ActivityDeps } from '../deps';
 import { requirePolicy } from './policy-store';
 import type { ApprovalRecord } from './proposal-record';
 import { recordApproval, recordExpiry, recordProposalDecision, recordRelease, type DecisionInput } from './proposal-lifecycle';
-
-/** Failure type the proposal workflow turns into a refused Update. */
-export const GUARD_REFUSAL = 'GuardRefusal';
 
 // A user-caused refusal (unknown policy, wrong role…) will not get better by retrying: it is
 // reported as non-retryable so the workflow sees it at once and can tell the caller.

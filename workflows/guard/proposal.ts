@@ -12,7 +12,7 @@ import type { WardenActivities } from '../../activities';
 import { calibrationPayload, calibrationRequestSchema, evaluateCalibrationGates } from '../../domain/guard/calibration-gates';
 import type { GateOutcome } from '../../domain/guard/gate-outcome';
 import { evaluateLoraGates, loraPayload, loraRequestSchema } from '../../domain/guard/lora-gates';
-import { approvalRefusal, releaseRefusal, type ApprovalRequest, type ProposalState } from '../../domain/guard/proposal-state';
+import { GUARD_REFUSAL, approvalRefusal, releaseRefusal, type ApprovalRequest, type ProposalState } from '../../domain/guard/proposal-state';
 import { WardenState } from '../../domain/search-attributes';
 import { notify } from '../notify';
 import type { ApprovalRecord } from '../../activities/guard/proposal-record';
@@ -56,7 +56,7 @@ function invalidRequest(issues: { path: PropertyKey[]; message: string }[]): App
 function refusalFrom(error: unknown): ApplicationFailure {
   const cause = error instanceof ActivityFailure ? error.cause : error;
   const message = cause instanceof Error ? cause.message : String(cause);
-  return ApplicationFailure.create({ message, type: 'GuardRefusal', nonRetryable: true });
+  return ApplicationFailure.create({ message, type: GUARD_REFUSAL, nonRetryable: true });
 }
 
 /**
