@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { approve, proposeCalibrationUpdate, proposalBundle, release } from '../../../client/guard';
-import { DEMO_GUARD_POLICY, seedGuardDemo } from '../../../client/guard-demo';
+import { seedGuardDemo } from '../../../client/guard-demo';
 import { findPrincipal } from '../../../db/principals';
 import { useIntegrationContext } from '../../support/integration';
+import { seedCalibrationRequest } from './guard-fixtures';
 
 const ctx = useIntegrationContext('guard-demo');
 
@@ -17,17 +18,11 @@ describe('guard demo seed', () => {
     expect(await seedGuardDemo(ctx)).toEqual([]);
     expect((await findPrincipal(ctx.pool, 'dave'))?.roles).toContain('safety-lead');
 
-    const proposal = await proposeCalibrationUpdate(ctx, {
-      policy_id: DEMO_GUARD_POLICY.policy_id,
-      // The demo tenant only: other test files share this database.
-      source_ref: 'feedback://recent-reviewed?tenant=demo-tenant',
-      proposer: 'carol',
-      current_threshold: 0.55,
-      candidate_threshold: 0.58,
-      confidence_low: 0.51,
-      confidence_high: 0.61,
-      rollback_id: 'threshold-profile-20260513-a',
-    });
+    // The demo tenant only: other test files share this database.
+    const proposal = await proposeCalibrationUpdate(
+      ctx,
+      seedCalibrationRequest('carol', 'feedback://recent-reviewed?tenant=demo-tenant', 'threshold-profile-20260513-a'),
+    );
     expect(proposal.manifest.event_count).toBe(40);
     expect(proposal.decision?.decision).toBe('allow');
     await approve(ctx, proposal.proposal_id, { approval_id: 'review-20260513-002', approver: 'dave' });
