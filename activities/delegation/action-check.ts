@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { withTransaction, type Queryable } from '../../db/pool';
 import { appendProvenance } from '../../db/provenance-log';
 import { ActionSchema } from '../../domain/abp/action';
-import { AbpSchema } from '../../domain/abp/schema';
+import { AbpSchema, type Abp } from '../../domain/abp/schema';
 import { checkAction, checkPeriodic, type ActionFacts, type ActionVerdict } from '../../domain/abp/validators';
 import { notFound } from '../../domain/errors';
 import { findCurrentByAbpId, findLatestVersion, type CurrentAbp } from './abp-store';
@@ -38,20 +38,21 @@ export async function gatherFacts(q: Queryable, abpId: string, now: Date): Promi
   const current = await findCurrentByAbpId(q, abpId);
   const stored = current ?? (await findLatestVersion(q, abpId));
   if (!stored) throw notFound(`ABP ${abpId}`);
-  const abp = AbpSchema.parse(stored.document);
+  return { current, facts: await factsFor(q, abpId, AbpSchema.parse(stored.document), current, now) };
+}
+
+/** The facts around an ABP already read: the exports and open drift registered under `abpId`. */
+async function factsFor(q: Queryable, abpId: string, abp: Abp, current: CurrentAbp | undefined, now: Date): Promise<ActionFacts> {
   const driftValidator = abp.runtime.validators.find((v) => v.name === 'drift_threshold');
   const windowDays = typeof driftValidator?.config.window_days === 'number' ? driftValidator.config.window_days : DRIFT_WINDOW_DAYS;
   const exports = await listExports(q, abpId);
   return {
-    current,
-    facts: {
-      abp,
-      currentHash: current && current.status === 'active' ? current.abpHash : null,
-      revoked: current?.status === 'revoked',
-      exports: exports.map((e) => ({ exportId: e.exportId, embeddedHash: e.abpHash })),
-      openDriftSignals: await openDriftSignals(q, abpId, windowDays, now),
-      now: now.getTime(),
-    },
+    abp,
+    currentHash: current && current.status === 'active' ? current.abpHash : null,
+    revoked: current?.status === 'revoked',
+    exports: exports.map((e) => ({ exportId: e.exportId, embeddedHash: e.abpHash })),
+    openDriftSignals: await openDriftSignals(q, abpId, windowDays, now),
+    now: now.getTime(),
   };
 }
 
@@ -98,10 +99,15 @@ export async function runActionCheck(deps: { pool: pg.Pool; provenanceKey: strin
  * The monitor's periodic validators for one active ABP. An escalation fires at most once per ABP,
  * validator and UTC day, however often the monitor runs.
  */
-export async function runPeriodicValidators(deps: { pool: pg.Pool; provenanceKey: string }, abpId: string, now = new Date()): Promise<ActionVerdict> {
+export async function runPeriodicValidators(
+  deps: { pool: pg.Pool; provenanceKey: string },
+  current: CurrentAbp,
+  abp: Abp,
+  now = new Date(),
+): Promise<ActionVerdict> {
+  const abpId = abp.abp_id;
   return withTransaction(deps.pool, async (tx) => {
-    const { facts } = await gatherFacts(tx, abpId, now);
-    const verdict = checkPeriodic(facts);
+    const verdict = checkPeriodic(await factsFor(tx, abpId, abp, current, now));
     const day = now.toISOString().slice(0, 10);
     for (const [validator, fired] of groupBy(firedBy(verdict), (f) => f.trigger)) {
       await recordEscalations(tx, deps.provenanceKey, { abpId, source: 'validator', reference: `${abpId}/periodic/${validator}/${day}`, subject: `abp:${abpId}`, fired });

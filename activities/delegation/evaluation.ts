@@ -29,7 +29,7 @@ export async function evaluateDelegationTriggers(deps: { pool: pg.Pool; provenan
     const parsed = AbpSchema.safeParse(current.document);
     if (!parsed.success) continue; // a tampered row cannot be evaluated; verify reports it
     const abp = parsed.data;
-    const periodic = await runPeriodicValidators(deps, abp.abp_id);
+    const periodic = await runPeriodicValidators(deps, current, abp);
     for (const r of periodic.results.filter((x) => !x.passed)) result.periodic.push(`${abp.abp_id}/${r.name}: ${r.failAction}`);
     for (const t of abp.delegation_review?.triggers ?? []) names.set(`${abp.abp_id}/${t.id}`, t.name);
     const cards = await readTriggerCards(deps.pool, abp);
