@@ -78,7 +78,11 @@ export async function appendProvenanceBatch(q: Queryable | pg.Pool, key: string,
     return entry;
   });
   if (entries.length === 0) return [];
-  if (q instanceof pg.Pool) return withTransaction(q, (tx) => appendProvenanceBatch(tx, key, inputs));
+  return q instanceof pg.Pool ? withTransaction(q, (tx) => appendEntries(tx, key, entries)) : appendEntries(q, key, entries);
+}
+
+/** The append itself, on entries already validated, inside the caller's transaction. */
+async function appendEntries(q: Queryable, key: string, entries: z.output<typeof provenanceInput>[]): Promise<ProvenanceEntry[]> {
   await q.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
   const keys = entries.map((e) => e.idempotencyKey).filter((k): k is string => k !== undefined);
   const stored = new Map<string, ProvenanceEntry>();
