@@ -11,7 +11,7 @@ import {
   type CreateAgentInput,
 } from '../activities/endorsement/agent-store';
 import { evidenceOf, listEndorsements, requireEndorsement, type EndorsementRecord } from '../activities/endorsement/endorsement-store';
-import { createModelGateway } from '../activities/endorsement/model-gateway';
+import { createModelGateway, type ModelGateway } from '../activities/endorsement/model-gateway';
 import { recordExchange, sampleOutcomes, type SampleOutcome } from '../activities/endorsement/shadow-samples';
 import { requirePrincipal } from '../db/principals';
 import { listProvenance } from '../db/provenance-log';
@@ -284,20 +284,29 @@ async function waitForState(ctx: WardenContext, id: string, states: string[], ti
   }
 }
 
+const gateways = new WeakMap<WardenContext['config']['models'], ModelGateway>();
+
+/** One gateway (and remote client) per configuration, not one per chat. */
+function modelsOf(ctx: WardenContext): ModelGateway {
+  let models = gateways.get(ctx.config.models);
+  if (!models) gateways.set(ctx.config.models, (models = createModelGateway(ctx.config.models)));
+  return models;
+}
+
 /**
  * The live path: answers from the production kernel at once. Each staged endorsement of the
  * agent gets the exchange as a shadow sample (by id; the text stays in PostgreSQL) and is woken
  * at most once per batch. Only with waitForShadow does the caller wait for the scores.
  */
 export async function chat(ctx: WardenContext, agentId: string, message: string, opts: ChatOptions = {}): Promise<ChatResult> {
-  const agent = await requireAgent(ctx.pool, parseAgentId(agentId));
+  // One read: the current kernel (it fails as "agent not found" for an unknown agent).
+  const kernel = await loadKernelVersion(ctx.pool, parseAgentId(agentId));
   const prompt = z.object({ message: z.string().trim().min(1, 'must not be empty').max(8000) }).parse({ message }).message;
-  const kernel = await loadKernelVersion(ctx.pool, agent.id);
-  const models = createModelGateway(ctx.config.models);
+  const models = modelsOf(ctx);
   const content = await models.reply(kernel.definition, prompt);
   const { exchangeId, queued } = await recordExchange(
     ctx.pool,
-    { agentId: agent.id, kernelVersion: kernel.version, prompt, response: content, model: models.chatModel },
+    { agentId: kernel.agentId, kernelVersion: kernel.version, prompt, response: content, model: models.chatModel },
     (opts.random ?? Math.random)(),
   );
   // Not awaited: the answer does not wait for a Temporal round trip, and a lost wake-up only

@@ -67,7 +67,8 @@ export async function loadKernelVersion(q: Queryable, agentId: string, version?:
     version === undefined ? [agentId] : [agentId, version],
   );
   const row = rows[0];
-  if (!row) throw notFound(`kernel of agent "${agentId}"${version === undefined ? '' : ` version ${version}`}`);
+  // Every agent is created with its first version, so no current version means no such agent.
+  if (!row) throw notFound(version === undefined ? `agent "${agentId}"` : `kernel of agent "${agentId}" version ${version}`);
   return {
     agentId: row.agent_id,
     version: row.version,
