@@ -7,7 +7,7 @@ import { ingestFeedback, proposeCalibrationUpdate } from '../../client/guard';
 import { addPrincipal } from '../../db/principals';
 import { demoAbpSpec } from '../../domain/abp/demo';
 import { addWebhook, webhookDeliveries } from '../../client/notifications';
-import { reviewedRows, seedPeopleAndPolicy, SEED_POLICY, toNdjson, type GuardPeople } from '../integration/guard/guard-fixtures';
+import { reviewedRows, seedCalibrationRequest, seedPeopleAndPolicy, toNdjson, type GuardPeople } from '../integration/guard/guard-fixtures';
 import { eventually } from '../integration/endorsement/helpers';
 import { startReceiver, type Receiver } from '../integration/notifications/receiver';
 import { useTimeSkippingStack } from '../support/time-skipping-stack';
@@ -31,16 +31,10 @@ describe('notifications across a 7-day timer (time-skipping server)', () => {
   it('announces proposal.expired after the approval window closes, signed, and the proposal still ends expired', async () => {
     const { ctx, env } = stack;
     await addWebhook(ctx, { url: receiver.url, events: ['proposal.ready', 'proposal.expired'], secret });
-    const proposal = await proposeCalibrationUpdate(ctx, {
-      policy_id: SEED_POLICY.policy_id,
-      source_ref: 'feedback://recent-reviewed?tenant=notify-timeskip',
-      proposer: people.proposer,
-      current_threshold: 0.55,
-      candidate_threshold: 0.58,
-      confidence_low: 0.51,
-      confidence_high: 0.61,
-      rollback_id: 'rb-notify-expiry',
-    });
+    const proposal = await proposeCalibrationUpdate(
+      ctx,
+      seedCalibrationRequest(people.proposer, 'feedback://recent-reviewed?tenant=notify-timeskip', 'rb-notify-expiry'),
+    );
     expect(await env.client.workflow.getHandle(proposal.proposal_id).result()).toMatchObject({ state: 'expired' });
 
     // The delivery workflow records its row shortly after the loop has closed.
