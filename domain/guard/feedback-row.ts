@@ -88,7 +88,3 @@ export function parseFeedbackBatch(text: string, onProgress?: ProgressCallback):
   if (rows.length === 0) throw new FeedbackBatchError(0, '', 'the batch contains no rows');
   return { rows, lines };
 }
-
-export function parseFeedbackNdjson(text: string): FeedbackRow[] {
-  return parseFeedbackBatch(text).rows;
-}

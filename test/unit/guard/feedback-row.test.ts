@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FeedbackBatchError, parseFeedbackBatch, parseFeedbackNdjson } from '../../../domain/guard/feedback-row';
+import { FeedbackBatchError, parseFeedbackBatch } from '../../../domain/guard/feedback-row';
 
 function row(overrides: Record<string, unknown> = {}, metadata: Record<string, unknown> = {}) {
   return {
@@ -13,6 +13,7 @@ function row(overrides: Record<string, unknown> = {}, metadata: Record<string, u
   };
 }
 const ndjson = (...rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n');
+const parseFeedbackNdjson = (text: string) => parseFeedbackBatch(text).rows;
 
 function refusal(text: string): FeedbackBatchError {
   try {
