@@ -97,7 +97,7 @@ async function appendEntries(q: Queryable, key: string, entries: z.output<typeof
   let prevHash = last.rows[0]?.content_hash ?? GENESIS_HASH;
   const recordedAt = new Date().toISOString();
   const result: ProvenanceEntry[] = [];
-  const fresh: { entry: ProvenanceEntry; idemKey: string | null }[] = [];
+  const fresh: { entry: ProvenanceEntry; payloadJson: string; idemKey: string | null }[] = [];
   for (const entry of entries) {
     const already = entry.idempotencyKey ? stored.get(entry.idempotencyKey) : undefined;
     if (already) {
@@ -105,33 +105,33 @@ async function appendEntries(q: Queryable, key: string, entries: z.output<typeof
       continue;
     }
     // Payloads go through JSON once so the hash covers exactly what jsonb will give back.
-    const payload = JSON.parse(JSON.stringify(entry.payload)) as Record<string, unknown>;
+    const payloadJson = JSON.stringify(entry.payload);
+    const payload = JSON.parse(payloadJson) as Record<string, unknown>;
     const content = { seq: seq + 1, recordedAt, kind: entry.kind, subject: entry.subject, actor: entry.actor ?? null, payload, prevHash };
     const hash = contentHash(content);
     const appended = { ...content, contentHash: hash, signature: sign(key, hash) };
     seq = appended.seq;
     prevHash = hash;
     result.push(appended);
-    fresh.push({ entry: appended, idemKey: entry.idempotencyKey ?? null });
+    fresh.push({ entry: appended, payloadJson, idemKey: entry.idempotencyKey ?? null });
     // The same key twice in one batch records once, as two retries would.
     if (entry.idempotencyKey) stored.set(entry.idempotencyKey, appended);
   }
   if (fresh.length > 0) {
-    const column = <T>(pick: (f: (typeof fresh)[number]) => T) => fresh.map(pick);
     await q.query(
       `INSERT INTO provenance_log (seq, recorded_at, kind, subject, actor, payload, prev_hash, content_hash, signature, idem_key)
        SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[], $9::text[], $10::text[])`,
       [
-        column((f) => f.entry.seq),
-        column((f) => f.entry.recordedAt),
-        column((f) => f.entry.kind),
-        column((f) => f.entry.subject),
-        column((f) => f.entry.actor),
-        column((f) => JSON.stringify(f.entry.payload)),
-        column((f) => f.entry.prevHash),
-        column((f) => f.entry.contentHash),
-        column((f) => f.entry.signature),
-        column((f) => f.idemKey),
+        fresh.map((f) => f.entry.seq),
+        fresh.map((f) => f.entry.recordedAt),
+        fresh.map((f) => f.entry.kind),
+        fresh.map((f) => f.entry.subject),
+        fresh.map((f) => f.entry.actor),
+        fresh.map((f) => f.payloadJson),
+        fresh.map((f) => f.entry.prevHash),
+        fresh.map((f) => f.entry.contentHash),
+        fresh.map((f) => f.entry.signature),
+        fresh.map((f) => f.idemKey),
       ],
     );
   }
