@@ -4,7 +4,7 @@ import { bundleWorkflowCode, Worker, type WorkerOptions } from '@temporalio/work
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { approve, ingestFeedback, proposeCalibrationUpdate, release } from '../../../client/guard';
 import { createWardenWorker } from '../../../worker/create-worker';
-import { SEED_POLICY, reviewedRows, seedPeopleAndPolicy, toNdjson, uniqueSuffix } from '../guard/guard-fixtures';
+import { reviewedRows, seedCalibrationRequest, seedPeopleAndPolicy, toNdjson, uniqueSuffix } from '../guard/guard-fixtures';
 import { useIntegrationContext } from '../../support/integration';
 
 const ctx = useIntegrationContext('notifications-replay');
@@ -60,16 +60,10 @@ describe('notifications and workflows already running', () => {
     const people = await seedPeopleAndPolicy(ctx, suffix);
     await ingestFeedback(ctx, toNdjson(reviewedRows(`replay-${suffix}`, 40, { marker: suffix })), people.proposer);
     const before = { ...ctx, taskQueue: oldQueue };
-    const proposal = await proposeCalibrationUpdate(before, {
-      policy_id: SEED_POLICY.policy_id,
-      source_ref: `feedback://recent-reviewed?tenant=replay-${suffix}`,
-      proposer: people.proposer,
-      current_threshold: 0.55,
-      candidate_threshold: 0.58,
-      confidence_low: 0.51,
-      confidence_high: 0.61,
-      rollback_id: `rollback-replay-${suffix}`,
-    });
+    const proposal = await proposeCalibrationUpdate(
+      before,
+      seedCalibrationRequest(people.proposer, `feedback://recent-reviewed?tenant=replay-${suffix}`, `rollback-replay-${suffix}`),
+    );
     await approve(before, proposal.proposal_id, { approval_id: `appr-replay-${suffix}`, approver: people.approver });
     await release(before, proposal.proposal_id);
     const handle = ctx.temporal.workflow.getHandle(proposal.proposal_id);
