@@ -80,7 +80,7 @@ export async function openReview(ctx: WardenContext, abpId: string, triggerId: s
     let row: ReviewRow | undefined;
     if (active) row = await markOpened(tx, active.reviewId, principal);
     else {
-      const card = (await asBadInput(() => readTriggerCards(tx, abp))).find((c) => c.triggerId === triggerId);
+      const [card] = await asBadInput(() => readTriggerCards(tx, abp, new Date(), triggerId));
       row = await insertReview(tx, {
         abpId, abpHash: abp.hash, triggerId, severity: trigger.severity, state: 'open',
         policy: abp.delegation_review!.review_policy, reading: { ...card, activeReview: undefined }, openedBy: principal,

@@ -18,8 +18,9 @@ export interface TriggerCard extends TriggerReading {
   activeReview: { reviewId: string; state: string } | null;
 }
 
-export async function readTriggerCards(q: Queryable, abp: Abp, now = new Date()): Promise<TriggerCard[]> {
-  const triggers = abp.delegation_review?.triggers ?? [];
+/** Every trigger's card, or only the one of `triggerId`. */
+export async function readTriggerCards(q: Queryable, abp: Abp, now = new Date(), triggerId?: string): Promise<TriggerCard[]> {
+  const triggers = (abp.delegation_review?.triggers ?? []).filter((t) => triggerId === undefined || t.id === triggerId);
   if (triggers.length === 0) return [];
   const marks = await reviewMarks(q, abp.abp_id, triggers.map((t) => t.id));
   const cards: TriggerCard[] = [];
