@@ -210,11 +210,14 @@ export async function scoreShadowBatch(
       WHERE s.endorsement_id = $1 AND s.status = 'pending' ORDER BY s.seq LIMIT $2`,
     [input.endorsementId, input.limit],
   );
-  const kernels = new Map<number, KernelDefinition>();
+  const { change } = endorsement;
+  // Per kernel version, not per sample: a batch's samples mostly share one.
+  const kernels = new Map<number, { production: KernelDefinition; sandbox: KernelDefinition; identity: string }>();
   const kernelAt = async (version: number) => {
     let k = kernels.get(version);
     if (!k) {
-      k = (await loadKernelVersion(pool, endorsement.agentId, version)).definition;
+      const production = (await loadKernelVersion(pool, endorsement.agentId, version)).definition;
+      k = { production, sandbox: applyKernelChange(production, change), identity: identityReferenceText(production) };
       kernels.set(version, k);
     }
     return k;
@@ -224,13 +227,12 @@ export async function scoreShadowBatch(
   const outcomes: ScoredSample[] = [];
   for (const row of rows) {
     heartbeat();
-    const production = await kernelAt(row.kernel_version);
-    const sandbox = applyKernelChange(production, endorsement.change);
+    const { production, sandbox, identity: identityText } = await kernelAt(row.kernel_version);
     try {
       const scored = await withBackoff(
         async () => {
           const shadow = await models.reply(sandbox, row.prompt);
-          const [live, shadowVec, identity] = await models.embed([row.response, shadow, identityReferenceText(production)]);
+          const [live, shadowVec, identity] = await models.embed([row.response, shadow, identityText]);
           const divergence = l1Divergence(live!, shadowVec!);
           const judge = divergenceTier(divergence, t) === 'judge' ? await models.judge(production, row.prompt, shadow) : null;
           return { shadow, divergence, drift: l1Divergence(identity!, shadowVec!), judge };
@@ -248,11 +250,15 @@ export async function scoreShadowBatch(
   }
   const result = await recordScoredSamples(pool, provenanceKey, input.endorsementId, models.chatModel, outcomes);
   const { pending, meanDrift: _drift, ...evidence } = await evidenceOf(pool, input.endorsementId);
-  const critical = await pool.query<{ exchange_id: string; divergence: number; reason: string }>(
-    `SELECT exchange_id, divergence, reason FROM shadow_samples WHERE endorsement_id = $1 AND status = 'scored' AND critical ORDER BY seq LIMIT 1`,
-    [input.endorsementId],
-  );
-  const first = critical.rows[0];
+  // The evidence counts critical samples; only when there is one is it worth reading which.
+  const critical =
+    evidence.critical > 0
+      ? await pool.query<{ exchange_id: string; divergence: number; reason: string }>(
+          `SELECT exchange_id, divergence, reason FROM shadow_samples WHERE endorsement_id = $1 AND status = 'scored' AND critical ORDER BY seq LIMIT 1`,
+          [input.endorsementId],
+        )
+      : undefined;
+  const first = critical?.rows[0];
   return {
     ...result,
     critical: first ? { exchangeId: first.exchange_id, divergence: first.divergence, reason: first.reason } : null,
