@@ -3,7 +3,6 @@ import type { ReviewOutputKind, ReviewPolicy } from '../../domain/abp/schema';
 import type { TriggerReading } from '../../domain/abp/trigger-evaluation';
 
 export type ReviewState = 'queued' | 'open' | 'applied' | 'dismissed' | 'timed_out' | 'failed';
-export const ACTIVE_REVIEW_STATES: ReviewState[] = ['queued', 'open'];
 
 /** What a review workflow is started with: ids and the policy, never document text. */
 export interface ReviewStart {

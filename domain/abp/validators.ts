@@ -80,8 +80,6 @@ const checks: Record<string, Check> = {
   },
 };
 
-export const KNOWN_VALIDATORS = Object.keys(checks);
-
 /** Objective, tool and every data operation allowed and none denied. */
 export function envelopeProblems(abp: Abp, action: Action): string[] {
   const problems: string[] = [];
