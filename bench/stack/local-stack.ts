@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { openContext, type WardenContext } from '../../client/context';
 import { loadConfig, type WardenConfig } from '../../config/env';
 import { migrate } from '../../db/migrate';
@@ -14,9 +14,11 @@ import { wardenSearchAttributes } from '../../domain/search-attributes';
 import { spawnManaged, stopChild, waitForLine } from '../../start/child-process';
 import { ensureTemporalCli } from '../../toolchain/temporal-cli';
 import { createWardenWorker, workflowsPath } from '../../worker/create-worker';
+import { cachedWorkflowBundle } from '../../worker/workflow-bundle-cache';
 import { startDefaultDatabase, type BenchDatabase } from './database';
 
 const runner = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
+const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface LocalStack {
   ctx: WardenContext;
@@ -68,10 +70,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       },
     }),
     opts.database ?? startDefaultDatabase(),
-    bundleWorkflowCode({
-      workflowsPath,
-      logger: { log: () => undefined, info: () => undefined, warn: () => undefined, error: console.error, debug: () => undefined, trace: () => undefined },
-    }),
+    // Built once per set of sources, as `npm start` does: each benchmark's stack reuses it.
+    cachedWorkflowBundle({ root: projectRoot, workflowsPath, cacheDir: join(base.cacheDir, 'bench-workflow-bundles'), log }),
   ]);
   const dataDir = await mkdtemp(join(tmpdir(), 'warden-bench-'));
   const config = loadConfig({
