@@ -111,14 +111,14 @@ export async function createAgent(pool: pg.Pool, provenanceKey: string, input: C
 /**
  * Appends the next kernel version with a compare-and-set on the agent's version number, inside
  * the caller's transaction. The change is applied on top of whatever version is current, so an
- * unrelated change that landed meanwhile is kept, never overwritten.
+ * unrelated change that landed meanwhile is kept, never overwritten. Returns the new version.
  */
 export async function appendKernelVersion(
   tx: pg.PoolClient,
   agentId: string,
   change: KernelChange,
   endorsementId: string,
-): Promise<KernelVersion> {
+): Promise<number> {
   const current = await loadKernelVersion(tx, agentId);
   const next = current.version + 1;
   const definition = applyKernelChange(current.definition, change);
@@ -128,7 +128,7 @@ export async function appendKernelVersion(
     'INSERT INTO kernel_versions (agent_id, version, definition, endorsement_id) VALUES ($1, $2, $3, $4)',
     [agentId, next, JSON.stringify(definition), endorsementId],
   );
-  return loadKernelVersion(tx, agentId, next);
+  return next;
 }
 
 export const DEMO_AGENT_ID = 'research-bot';

@@ -162,7 +162,7 @@ export async function transitionEndorsement(tx: pg.PoolClient, provenanceKey: st
   let appliedVersion: number | null = current.appliedVersion;
   if (t.apply) {
     if (!current.change) throw conflict(`endorsement ${t.endorsementId} has no change to apply`);
-    appliedVersion = (await appendKernelVersion(tx, current.agentId, current.change, current.id)).version;
+    appliedVersion = await appendKernelVersion(tx, current.agentId, current.change, current.id);
   }
   await tx.query(
     `UPDATE endorsements SET state = $2, updated_at = now(), applied_version = $3,

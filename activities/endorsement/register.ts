@@ -116,7 +116,7 @@ export async function registerEndorsement(pool: pg.Pool, provenanceKey: string, 
     });
     let appliedVersion: number | null = null;
     if (state === 'applied' && change) {
-      appliedVersion = (await appendKernelVersion(tx, input.agentId, change, input.endorsementId)).version;
+      appliedVersion = await appendKernelVersion(tx, input.agentId, change, input.endorsementId);
       await tx.query('UPDATE endorsements SET applied_version = $2 WHERE id = $1', [input.endorsementId, appliedVersion]);
     }
     await appendProvenance(tx, provenanceKey, {
