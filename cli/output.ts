@@ -48,10 +48,14 @@ export async function runCommand<T>(
   }
 }
 
+/** Who a command records as its actor when one is named: `--as`, else WARDEN_PRINCIPAL, else nobody. */
+export function optionalActor(cmd: Command, ctx: WardenContext): string | null {
+  return (cmd.optsWithGlobals().as as string | undefined) ?? ctx.config.principal ?? null;
+}
+
 /** The principal a command acts for: `--as`, else WARDEN_PRINCIPAL. Checked against the database by the service. */
 export function actingPrincipal(cmd: Command, ctx: WardenContext): string {
-  const as = cmd.optsWithGlobals().as as string | undefined;
-  const principal = as ?? ctx.config.principal;
+  const principal = optionalActor(cmd, ctx);
   if (!principal) throw invalid('this command acts for a person: pass --as <principal> or set WARDEN_PRINCIPAL');
   return principal;
 }

@@ -12,7 +12,7 @@ import { abpJsonSchema } from '../../domain/abp/json-schema';
 import { INTAKE_KINDS, type IntakeKind } from '../../domain/abp/intake';
 import type { ReviewOutputKind } from '../../domain/abp/schema';
 import { invalid } from '../../domain/errors';
-import { actingPrincipal, EXIT_FAILURE, runCommand, table } from '../output';
+import { actingPrincipal, EXIT_FAILURE, optionalActor, runCommand, table } from '../output';
 import { withProgress } from '../with-progress';
 
 const REVIEW_STATES = ['queued', 'open', 'applied', 'dismissed', 'timed_out', 'failed'] as const;
@@ -107,7 +107,7 @@ export function registerDelegationCommands(program: Command): void {
     .action(async (file: string, _opts, cmd: Command) => {
       await runCommand(
         cmd,
-        async (ctx) => buildAbpFromSpec(ctx, await readDocument(file), (cmd.optsWithGlobals().as as string | undefined) ?? ctx.config.principal ?? null),
+        async (ctx) => buildAbpFromSpec(ctx, await readDocument(file), optionalActor(cmd, ctx)),
         (r) => table([['abp_id', r.abp.abp_id], ['hash', r.abp.hash], ['stored', r.created ? 'new version' : 'unchanged'], ['current', r.madeCurrent ? 'yes (now)' : 'yes'], ['exports', r.exports.map((e) => e.exportId).join(', ')]]),
       );
     });
@@ -169,8 +169,7 @@ export function registerDelegationCommands(program: Command): void {
     .action(async (file: string, opts: { kind?: IntakeKind }, cmd: Command) => {
       await runCommand(cmd, async (ctx) => {
         const text = await readText(file);
-        const actor = (cmd.optsWithGlobals().as as string | undefined) ?? ctx.config.principal ?? null;
-        return withProgress(cmd, 'ingest', (onProgress) => ingestEvidence(ctx, text, { kind: opts.kind, actor, onProgress }));
+        return withProgress(cmd, 'ingest', (onProgress) => ingestEvidence(ctx, text, { kind: opts.kind, actor: optionalActor(cmd, ctx), onProgress }));
       },
       (r) =>
         [

@@ -19,7 +19,7 @@ import type { SettingsOverrides } from '../../domain/endorsement/settings';
 import type { Decision } from '../../domain/endorsement/states';
 import { invalid } from '../../domain/errors';
 import type { EndorsementView } from '../../workflows/endorsement/definitions';
-import { actingPrincipal, EXIT_FAILURE, runCommand, table } from '../output';
+import { actingPrincipal, EXIT_FAILURE, optionalActor, runCommand, table } from '../output';
 
 interface SettingsFlags {
   cooldownBase?: string;
@@ -130,7 +130,7 @@ async function askDecision(ctx: WardenContext, cmd: Command, r: EndorseResult): 
       if (answer === '') return r;
       decision = ANSWERS[answer];
     }
-    const principal = cmd.optsWithGlobals().as ?? ctx.config.principal ?? (await rl.question('Acting as (principal): ')).trim();
+    const principal = optionalActor(cmd, ctx) ?? (await rl.question('Acting as (principal): ')).trim();
     const view = await decide(ctx, r.endorsementId, decision, principal);
     return { ...r, state: view.state, view };
   } finally {

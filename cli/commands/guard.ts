@@ -12,7 +12,7 @@ import {
   release,
   showProposal,
 } from '../../client/guard';
-import { actingPrincipal, runCommand, table } from '../output';
+import { actingPrincipal, optionalActor, runCommand, table } from '../output';
 import { withProgress } from '../with-progress';
 
 function num(option: string) {
@@ -32,10 +32,6 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
-}
-
-function optionalActor(cmd: Command, fallback: string | undefined): string | null {
-  return (cmd.optsWithGlobals().as as string | undefined) ?? fallback ?? null;
 }
 
 export function renderProposal(p: ProposalView): string {
@@ -72,7 +68,7 @@ export function registerGuardCommands(program: Command): void {
         cmd,
         async (ctx) => {
           const text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
-          return withProgress(cmd, 'ingest', (onProgress) => ingestFeedback(ctx, text, optionalActor(cmd, ctx.config.principal), onProgress));
+          return withProgress(cmd, 'ingest', (onProgress) => ingestFeedback(ctx, text, optionalActor(cmd, ctx), onProgress));
         },
         (r) => `stored ${r.inserted} new feedback events (${r.unchanged} already stored, ${r.rows} rows)`,
       );
@@ -109,7 +105,7 @@ export function registerGuardCommands(program: Command): void {
               },
               approver_role: o.approverRole,
             },
-            optionalActor(cmd, ctx.config.principal),
+            optionalActor(cmd, ctx),
           ),
         (r) => `${r.created ? 'created' : 'unchanged'} policy ${r.policy.policy_id} (approver role ${r.policy.approver_role})`,
       );

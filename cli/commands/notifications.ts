@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
 import { addWebhook, removeWebhook, webhookDeliveries, webhooks } from '../../client/notifications';
 import { NOTIFICATION_EVENT_TYPES } from '../../domain/notifications/events';
-import { runCommand, table } from '../output';
-
-const actor = (cmd: Command, fallback: string | undefined) => (cmd.optsWithGlobals().as as string | undefined) ?? fallback ?? null;
+import { optionalActor, runCommand, table } from '../output';
 
 export function registerNotificationCommands(program: Command): void {
   const webhook = program
@@ -18,7 +16,7 @@ export function registerNotificationCommands(program: Command): void {
     .action(async (url: string, opts: { event: string[]; secret?: string; maxAttempts: string }, cmd: Command) => {
       await runCommand(
         cmd,
-        (ctx) => addWebhook(ctx, { url, events: opts.event, secret: opts.secret, maxAttempts: opts.maxAttempts }, actor(cmd, ctx.config.principal)),
+        (ctx) => addWebhook(ctx, { url, events: opts.event, secret: opts.secret, maxAttempts: opts.maxAttempts }, optionalActor(cmd, ctx)),
         (r) =>
           `added ${r.webhook.id} → ${r.webhook.url} for ${r.webhook.events.join(', ')}` +
           (r.secretGenerated ? `\nsigning secret (shown once): ${r.secret}` : ''),
@@ -38,7 +36,7 @@ export function registerNotificationCommands(program: Command): void {
     .command('remove <id>')
     .description('Remove a webhook subscription; its delivery history is kept')
     .action(async (id: string, _opts, cmd: Command) => {
-      await runCommand(cmd, (ctx) => removeWebhook(ctx, id, actor(cmd, ctx.config.principal)), (w) => `removed ${w.id} (${w.url})`);
+      await runCommand(cmd, (ctx) => removeWebhook(ctx, id, optionalActor(cmd, ctx)), (w) => `removed ${w.id} (${w.url})`);
     });
   webhook
     .command('deliveries')
