@@ -7,7 +7,7 @@ import { loadConfig } from '../../config/env';
 import { ensureTemporalCli } from '../../toolchain/temporal-cli';
 import { ensureTestServer } from '../../toolchain/test-server';
 import type { Benchmark } from '../benchmark';
-import { freePort } from '../stack/free-port';
+import { freePort } from '../../start/child-process';
 import { summarize } from '../stats';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

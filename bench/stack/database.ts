@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { spawnManaged, stopChild, waitForPort } from '../../start/child-process';
+import { freePort, spawnManaged, stopChild, waitForPort } from '../../start/child-process';
 import { startDebianPostgres } from './debian-postgres';
-import { freePort } from './free-port';
 
 const runner = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 
