@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { createScratchDatabase } from '../../db/scratch-database';
 import { freePort, spawnManaged, stopChild, waitForPort } from '../../start/child-process';
 import { startDebianPostgres } from './debian-postgres';
 
@@ -38,20 +38,8 @@ async function serverVersion(url: string): Promise<string> {
 
 /** A database of its own on the server `url` names, dropped at the end: the user's data is never touched. */
 async function scratchOn(url: string): Promise<BenchDatabase> {
-  const name = `warden_bench_${randomBytes(5).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const target = new URL(url);
-  target.pathname = `/${name}`;
-  return { url: target.toString(), label: await serverVersion(url), stop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  const scratch = await createScratchDatabase(url, 'warden_bench');
+  return { url: scratch.url, label: await serverVersion(url), stop: scratch.drop };
 }
 
 /**

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../../config/env';
 import { startEmbeddedPostgres } from '../../db/embedded-postgres';
 import { migrate } from '../../db/migrate';
 import { createPool } from '../../db/pool';
+import { createScratchDatabase } from '../../db/scratch-database';
 import { wardenSearchAttributes } from '../../domain/search-attributes';
 import { ensureTemporalCliShowingProgress } from '../../cli/temporal-cli-progress';
 import { freePort } from '../../start/child-process';
@@ -26,26 +26,6 @@ declare module 'vitest' {
     /** The dev server's Web UI (browser project only; empty elsewhere). */
     temporalUiUrl: string;
   }
-}
-
-/** A fresh database on the server DATABASE_URL names, so tests never touch the user's data. */
-async function createScratchDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `warden_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const target = new URL(url);
-  target.pathname = `/${name}`;
-  return {
-    url: target.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
 }
 
 /**
@@ -70,7 +50,7 @@ export default async function setup(project: TestProject) {
 
   let database: { url: string; stop(): Promise<void> };
   if (config.externalDatabaseUrl) {
-    const scratch = await createScratchDatabase(config.externalDatabaseUrl);
+    const scratch = await createScratchDatabase(config.externalDatabaseUrl, 'warden_test');
     database = { url: scratch.url, stop: scratch.drop };
   } else {
     const embedded = await startEmbeddedPostgres({ dataDir: undefined, port: 0 });
