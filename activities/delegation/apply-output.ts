@@ -5,7 +5,7 @@ import { withTransaction } from '../../db/pool';
 import { appendProvenance } from '../../db/provenance-log';
 import { buildAbp } from '../../domain/abp/build';
 import { AbpSpecError } from '../../domain/abp/errors';
-import { gatesPassed, type GateResult } from '../../domain/abp/export-gates';
+import type { GateResult } from '../../domain/abp/export-gates';
 import { patchAbp } from '../../domain/abp/patch';
 import type { Abp, ReviewOutputKind } from '../../domain/abp/schema';
 import {
@@ -139,11 +139,12 @@ async function commit(
       actor: null,
       payload: { review_id: reviewId, previous_hash: base.hash, next_abp_id: outcome.next?.abpId, next_hash: outcome.next?.abpHash, approvers: outcome.approvers },
     });
+    // Only reached when every staged export passed its gates (a failing gate concludes the review as failed instead).
     await appendProvenance(tx, deps.provenanceKey, {
       kind: 'abp.exports_restamped',
       subject: `abp:${outcome.next?.abpId ?? current.abpId}`,
       actor: null,
-      payload: { review_id: reviewId, exports: exports.map((e) => e.exportId), gates_passed: outcome.exports.every((e) => gatesPassed(e.gates)) },
+      payload: { review_id: reviewId, exports: exports.map((e) => e.exportId), gates_passed: true },
     });
     if (!(await concludeReviewRow(tx, reviewId, 'applied', outcome))) throw ApplicationFailure.nonRetryable(`review ${reviewId} is no longer open`);
     await appendProvenance(tx, deps.provenanceKey, {

@@ -71,7 +71,3 @@ export function gateExport(doc: unknown, referenceHash: string): GateResult[] {
   });
   return results;
 }
-
-export function gatesPassed(results: GateResult[]): boolean {
-  return results.every((r) => r.passed);
-}
