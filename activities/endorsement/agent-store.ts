@@ -48,15 +48,10 @@ function agentFromRow(r: AgentRow): Agent {
   };
 }
 
-export async function findAgent(q: Queryable, id: string, lock = false): Promise<Agent | undefined> {
-  const { rows } = await q.query<AgentRow>(`SELECT * FROM agents WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
-  return rows[0] ? agentFromRow(rows[0]) : undefined;
-}
-
 export async function requireAgent(q: Queryable, id: string, lock = false): Promise<Agent> {
-  const agent = await findAgent(q, id, lock);
-  if (!agent) throw notFound(`agent "${id}"`);
-  return agent;
+  const { rows } = await q.query<AgentRow>(`SELECT * FROM agents WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+  if (!rows[0]) throw notFound(`agent "${id}"`);
+  return agentFromRow(rows[0]);
 }
 
 export async function loadKernelVersion(q: Queryable, agentId: string, version?: number): Promise<KernelVersion> {
@@ -78,6 +73,17 @@ export async function loadKernelVersion(q: Queryable, agentId: string, version?:
   };
 }
 
+/** The agent's row and its first kernel version; false (nothing written) when the id is taken. */
+async function insertAgent(tx: pg.PoolClient, id: string, kernel: KernelDefinition, settings: EndorsementSettings, probes: readonly Probe[] | null): Promise<boolean> {
+  const inserted = await tx.query(
+    `INSERT INTO agents (id, settings, probe_battery) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
+    [id, JSON.stringify(settings), probes === null ? null : JSON.stringify(probes)],
+  );
+  if (inserted.rowCount !== 1) return false;
+  await tx.query(`INSERT INTO kernel_versions (agent_id, version, definition) VALUES ($1, 1, $2)`, [id, JSON.stringify(kernel)]);
+  return true;
+}
+
 export interface CreateAgentInput {
   id: string;
   kernel?: string;
@@ -92,12 +98,7 @@ export async function createAgent(pool: pg.Pool, provenanceKey: string, input: C
   const settings = mergeSettings(DEFAULT_SETTINGS, input.settings);
   const probes = input.probes === false ? null : DEFAULT_PROBE_BATTERY;
   return withTransaction(pool, async (tx) => {
-    const inserted = await tx.query(
-      `INSERT INTO agents (id, settings, probe_battery) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
-      [id, JSON.stringify(settings), probes === null ? null : JSON.stringify(probes)],
-    );
-    if (inserted.rowCount !== 1) throw conflict(`agent "${id}" already exists`);
-    await tx.query(`INSERT INTO kernel_versions (agent_id, version, definition) VALUES ($1, 1, $2)`, [id, JSON.stringify(kernel)]);
+    if (!(await insertAgent(tx, id, kernel, settings, probes))) throw conflict(`agent "${id}" already exists`);
     await appendProvenance(tx, provenanceKey, {
       kind: 'agent.created',
       subject: `agent:${id}`,
@@ -143,15 +144,7 @@ export async function seedEndorsementDemo(pool: pg.Pool, provenanceKey?: string)
       `INSERT INTO warden_meta (key, value) VALUES ('seed.endorsement', '{"agent":"research-bot"}') ON CONFLICT (key) DO NOTHING`,
     );
     if (marker.rowCount !== 1) return false;
-    const inserted = await tx.query(
-      `INSERT INTO agents (id, settings, probe_battery) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
-      [DEMO_AGENT_ID, JSON.stringify(DEFAULT_SETTINGS), JSON.stringify(DEFAULT_PROBE_BATTERY)],
-    );
-    if (inserted.rowCount !== 1) return false;
-    await tx.query(`INSERT INTO kernel_versions (agent_id, version, definition) VALUES ($1, 1, $2)`, [
-      DEMO_AGENT_ID,
-      JSON.stringify(bundledKernel('default')),
-    ]);
+    if (!(await insertAgent(tx, DEMO_AGENT_ID, bundledKernel('default'), DEFAULT_SETTINGS, DEFAULT_PROBE_BATTERY))) return false;
     if (provenanceKey) {
       await appendProvenance(tx, provenanceKey, {
         kind: 'agent.created',
