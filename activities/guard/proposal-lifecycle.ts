@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { findPrincipal, principalHasRole } from '../../db/principals';
-import { appendProvenance } from '../../db/provenance-log';
+import { appendProvenance, appendProvenanceBatch, type ProvenanceInput } from '../../db/provenance-log';
 import { WardenError, conflict, forbidden } from '../../domain/errors';
 import { contentId } from '../../domain/guard/content-id';
 import { buildGuardDecision } from '../../domain/guard/decision-builder';
@@ -13,7 +13,17 @@ import type { ApprovalRecord, ProposalFields, ReleaseBundle } from './proposal-r
 import { findApproval, findDecision, findRelease, findSafetyEvent, requireProposalRow } from './proposal-store';
 
 export const GUARD_HOOK_ID = 'warden.guard_loop';
-const subject = (proposalId: string) => `proposal:${proposalId}`;
+
+// Each step of a proposal is one provenance entry; its kind, subject and retry key follow from the step.
+function proposalStep(
+  proposalId: string,
+  step: 'created' | 'decided' | 'approved' | 'released' | 'expired',
+  actor: string | null,
+  payload: Record<string, unknown>,
+): ProvenanceInput {
+  const subject = `proposal:${proposalId}`;
+  return { kind: `guard.proposal.${step}`, subject, actor, payload, idempotencyKey: `${subject}/${step}` };
+}
 
 function singleTenant(sourceRef: string): string {
   const { tenants } = parseSourceRef(sourceRef);
@@ -81,31 +91,21 @@ export async function recordProposalDecision(tx: pg.PoolClient, key: string, inp
     input.proposal_id,
     JSON.stringify(event),
   ]);
-  await appendProvenance(tx, key, {
-    kind: 'guard.proposal.created',
-    subject: subject(input.proposal_id),
-    actor: input.proposer,
-    payload: {
+  await appendProvenanceBatch(tx, key, [
+    proposalStep(input.proposal_id, 'created', input.proposer, {
       proposal_type: input.proposal_type,
       policy_id: input.policy_id,
       manifest_id: manifest.manifest_id,
       event_count: manifest.event_count,
       rollback_id: input.rollback_id,
-    },
-    idempotencyKey: `${subject(input.proposal_id)}/created`,
-  });
-  await appendProvenance(tx, key, {
-    kind: 'guard.proposal.decided',
-    subject: subject(input.proposal_id),
-    actor: null,
-    payload: {
+    }),
+    proposalStep(input.proposal_id, 'decided', null, {
       decision: decision.decision,
       reason: decision.reason,
       risk_score: decision.risk_score,
       safety_event_id: event.event_id,
-    },
-    idempotencyKey: `${subject(input.proposal_id)}/decided`,
-  });
+    }),
+  ]);
   return event;
 }
 
@@ -155,13 +155,9 @@ export async function recordApproval(
     policy.approver_role,
   ]);
   await tx.query(`UPDATE guard_proposals SET state = 'approved', updated_at = now() WHERE proposal_id = $1`, [input.proposal_id]);
-  await appendProvenance(tx, key, {
-    kind: 'guard.proposal.approved',
-    subject: subject(input.proposal_id),
-    actor: input.approver,
-    payload: { approval_id: input.approval_id, approver_role: policy.approver_role, policy_id: policy.policy_id },
-    idempotencyKey: `${subject(input.proposal_id)}/approved`,
-  });
+  await appendProvenance(tx, key, proposalStep(input.proposal_id, 'approved', input.approver, {
+    approval_id: input.approval_id, approver_role: policy.approver_role, policy_id: policy.policy_id,
+  }));
   return (await findApproval(tx, input.proposal_id))!;
 }
 
@@ -200,13 +196,9 @@ export async function recordRelease(tx: pg.PoolClient, key: string, proposalId: 
     JSON.stringify(bundle),
   ]);
   await tx.query(`UPDATE guard_proposals SET state = 'released', updated_at = now() WHERE proposal_id = $1`, [proposalId]);
-  await appendProvenance(tx, key, {
-    kind: 'guard.proposal.released',
-    subject: subject(proposalId),
-    actor: null,
-    payload: { rollback_id: proposal.rollback_id, approval_id: approval.approval_id, payload_hash: contentId('', proposal.payload) },
-    idempotencyKey: `${subject(proposalId)}/released`,
-  });
+  await appendProvenance(tx, key, proposalStep(proposalId, 'released', null, {
+    rollback_id: proposal.rollback_id, approval_id: approval.approval_id, payload_hash: contentId('', proposal.payload),
+  }));
   return proposal.payload;
 }
 
@@ -216,11 +208,5 @@ export async function recordExpiry(tx: pg.PoolClient, key: string, proposalId: s
   if (proposal.state === 'expired') return;
   if (proposal.state !== 'awaiting_approval') throw conflict(`proposal ${proposalId} cannot expire from state ${proposal.state}`);
   await tx.query(`UPDATE guard_proposals SET state = 'expired', updated_at = now() WHERE proposal_id = $1`, [proposalId]);
-  await appendProvenance(tx, key, {
-    kind: 'guard.proposal.expired',
-    subject: subject(proposalId),
-    actor: null,
-    payload: { approval_deadline: proposal.approval_deadline?.toISOString() ?? null },
-    idempotencyKey: `${subject(proposalId)}/expired`,
-  });
+  await appendProvenance(tx, key, proposalStep(proposalId, 'expired', null, { approval_deadline: proposal.approval_deadline?.toISOString() ?? null }));
 }
