@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { text as readAll } from 'node:stream/consumers';
 import { InvalidArgumentError, type Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import type { TriggerCard } from '../../activities/delegation/trigger-cards';
@@ -43,9 +44,7 @@ async function readText(path: string): Promise<string> {
       throw invalid(`${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }
   }
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return readAll(process.stdin);
 }
 
 const mark = (passed: boolean) => (passed ? 'pass' : 'FAIL');

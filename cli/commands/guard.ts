@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { text as readAll } from 'node:stream/consumers';
 import type { Duration } from '@temporalio/common';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ProposalView } from '../../activities/guard/proposal-record';
@@ -27,12 +28,6 @@ const int = (option: string) => (value: string): number => {
   if (!Number.isInteger(n)) throw new InvalidArgumentError(`${option} must be a whole number, got "${value}"`);
   return n;
 };
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 export function renderProposal(p: ProposalView): string {
   const d = p.decision;
@@ -67,7 +62,7 @@ export function registerGuardCommands(program: Command): void {
       await runCommand(
         cmd,
         async (ctx) => {
-          const text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
+          const text = file === '-' ? await readAll(process.stdin) : await readFile(file, 'utf8');
           return withProgress(cmd, 'ingest', (onProgress) => ingestFeedback(ctx, text, optionalActor(cmd, ctx), onProgress));
         },
         (r) => `stored ${r.inserted} new feedback events (${r.unchanged} already stored, ${r.rows} rows)`,
