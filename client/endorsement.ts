@@ -18,7 +18,7 @@ import { listProvenance } from '../db/provenance-log';
 import { meanDivergence } from '../domain/endorsement/cooldown';
 import { newEndorsementId, parseAgentId } from '../domain/endorsement/identifiers';
 import { settingsOverridesSchema, type SettingsOverrides } from '../domain/endorsement/settings';
-import type { Decision } from '../domain/endorsement/states';
+import { OPEN_STATES, WATCHING_STATES, type Decision } from '../domain/endorsement/states';
 import { conflict, invalid } from '../domain/errors';
 import { requireCommitment } from '../domain/kernel/definition';
 import { AgentId, WardenKind, WardenState } from '../domain/search-attributes';
@@ -154,7 +154,6 @@ const operatorArgs = z.object({
   rationale: z.string().max(2000).optional(),
 });
 
-const WATCHING = ['staged', 'inconclusive'];
 const PAST = { decide: 'decided', promote: 'promoted', abort: 'aborted', extend: 'extended' } as const;
 
 /**
@@ -167,12 +166,12 @@ async function steer(ctx: WardenContext, id: string, action: 'decide' | 'promote
     action === 'decide'
       ? conflict(`endorsement ${id} is already ${state}; a decision can be made only once`)
       : conflict(`endorsement ${id} is ${state}; only a staged or inconclusive endorsement can be ${PAST[action]}`);
-  if (action === 'decide' ? before.state !== 'pending' : !WATCHING.includes(before.state)) throw refuse(before.state);
+  if (action === 'decide' ? before.state !== 'pending' : !WATCHING_STATES.includes(before.state)) throw refuse(before.state);
   try {
     return await send(handleFor(ctx, id));
   } catch (error) {
     const after = await requireEndorsement(ctx.pool, id);
-    if (after.state !== before.state && !WATCHING.includes(after.state) && after.state !== 'pending') throw refuse(after.state);
+    if (after.state !== before.state && !OPEN_STATES.includes(after.state)) throw refuse(after.state);
     throw error;
   }
 }
@@ -234,7 +233,7 @@ export async function endorsementState(ctx: WardenContext, id: string): Promise<
 export async function showKernel(ctx: WardenContext, agentId: string) {
   const agent = await requireAgent(ctx.pool, parseAgentId(agentId));
   const kernel = await loadKernelVersion(ctx.pool, agent.id);
-  const open = (await listEndorsements(ctx.pool, agent.id)).filter((e) => ['pending', 'staged', 'inconclusive'].includes(e.state));
+  const open = (await listEndorsements(ctx.pool, agent.id)).filter((e) => OPEN_STATES.includes(e.state));
   return {
     agentId: agent.id,
     version: kernel.version,

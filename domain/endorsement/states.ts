@@ -11,6 +11,8 @@ export type EndorsementState =
   | 'expired'
   | 'refused';
 
-export const OPEN_STATES: readonly EndorsementState[] = ['pending', 'staged', 'inconclusive'];
+/** Staged or inconclusive: the cooldown is running, and operators may promote, abort or extend. */
+export const WATCHING_STATES: readonly EndorsementState[] = ['staged', 'inconclusive'];
+export const OPEN_STATES: readonly EndorsementState[] = ['pending', ...WATCHING_STATES];
 
 export type Decision = 'approve' | 'stage' | 'reject';

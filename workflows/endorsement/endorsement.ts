@@ -13,7 +13,7 @@ import type { EndorsementActivities } from '../../activities/endorsement';
 import { EMPTY_EVIDENCE, evaluateCooldown, initialCooldownSeconds, meanDivergence } from '../../domain/endorsement/cooldown';
 import { criticalProbeFailure } from '../../domain/endorsement/probe-outcome';
 import type { EndorsementSettings } from '../../domain/endorsement/settings';
-import type { EndorsementState } from '../../domain/endorsement/states';
+import { WATCHING_STATES, type EndorsementState } from '../../domain/endorsement/states';
 import { WardenState } from '../../domain/search-attributes';
 import { notify } from '../notify';
 import {
@@ -47,8 +47,6 @@ type Command =
   | { kind: 'abort'; input: OperatorInput }
   | { kind: 'extend'; input: ExtendInput };
 
-const FINAL: readonly EndorsementState[] = ['applied', 'promoted', 'rejected', 'aborted', 'expired', 'refused'];
-const WATCHING: readonly EndorsementState[] = ['staged', 'inconclusive'];
 
 function requirePrincipal(input: OperatorInput | undefined): void {
   if (!input || typeof input.principal !== 'string' || input.principal.trim() === '') {
@@ -89,7 +87,7 @@ export async function endorsementWorkflow(input: EndorsementWorkflowInput): Prom
     const e = view.evidence;
     const mean = meanDivergence(e);
     const parts = [`${view.agentId}: ${view.registration?.target ?? 'rule'} → ${view.state}`];
-    if (WATCHING.includes(view.state)) {
+    if (WATCHING_STATES.includes(view.state)) {
       parts.push(`${e.count}/${settings?.minSamples ?? '?'} samples, mean ${mean === null ? '–' : mean.toFixed(3)}, max ${e.max.toFixed(3)}`);
       if (view.deadlineMs !== null) parts.push(`cooldown until ${new Date(view.deadlineMs).toISOString()}`);
     }
@@ -190,7 +188,7 @@ export async function endorsementWorkflow(input: EndorsementWorkflowInput): Prom
   };
   const operatorValidator = (kind: Command['kind']) => (arg: OperatorInput | ExtendInput) => {
     requirePrincipal(arg);
-    if (!WATCHING.includes(view.state)) {
+    if (!WATCHING_STATES.includes(view.state)) {
       throw new Error(`endorsement ${view.endorsementId} is ${view.state}; only a staged or inconclusive endorsement can be ${kind === 'extend' ? 'extended' : kind === 'abort' ? 'aborted' : 'promoted'}`);
     }
     if (command) throw new Error(`another operator command (${command.kind}) is being processed`);
@@ -262,7 +260,7 @@ export async function endorsementWorkflow(input: EndorsementWorkflowInput): Prom
     const broken = view.probes ? criticalProbeFailure(view.probes) : undefined;
     if (broken) await finish('rejected', null, `critical probe ${broken.id} (${broken.category}) failed in the sandbox`, null, { probe: broken.id });
   }
-  if (WATCHING.includes(view.state)) await watchCooldown();
+  if (WATCHING_STATES.includes(view.state)) await watchCooldown();
 
   await condition(allHandlersFinished);
   return view;
@@ -354,7 +352,7 @@ export async function endorsementWorkflow(input: EndorsementWorkflowInput): Prom
   async function watchLoop(): Promise<void> {
     const s = settings!;
     let nextPollMs = Date.now();
-    while (WATCHING.includes(view.state)) {
+    while (WATCHING_STATES.includes(view.state)) {
       if (command) {
         const c = command;
         try {
