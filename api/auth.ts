@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { z } from 'zod';
 import type { WardenContext } from '../client/context';
 import { authenticateToken } from '../db/api-tokens';
 import type { Principal } from '../db/principals';
@@ -6,6 +7,9 @@ import { HttpError, type Route } from './route';
 
 /** The role that administers Warden itself: principals, tokens, webhooks, policies, agents. */
 export const ADMIN_ROLE = 'admin';
+
+/** A body's `as` field: who acts. On `actsAs` routes it is filled from the token (see bindActingPrincipal). */
+export const actingPrincipalField = z.string().min(1, 'the principal to act for');
 
 function bearer(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;

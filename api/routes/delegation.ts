@@ -7,10 +7,9 @@ import { abpJsonSchema } from '../../domain/abp/json-schema';
 import { INTAKE_KINDS } from '../../domain/abp/intake';
 import { ActionSchema } from '../../domain/abp/action';
 import { AbpSpecSchema, ReviewOutputKindSchema } from '../../domain/abp/schema';
-import { ADMIN_ROLE } from '../auth';
+import { actingPrincipalField as principal, ADMIN_ROLE } from '../auth';
 import { HttpError, type Route } from '../route';
 
-const principal = z.string().min(1, 'the principal to act for');
 const reason = z.string().trim().min(1, 'required');
 const openBody = z.strictObject({ abp_id: z.string(), trigger_id: z.string(), as: principal });
 const approveBody = z.strictObject({ as: principal, output_kind: ReviewOutputKindSchema, document: z.unknown().optional(), reason });

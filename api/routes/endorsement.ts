@@ -13,9 +13,9 @@ import {
   showKernel,
 } from '../../client/endorsement';
 import { settingsOverridesSchema } from '../../domain/endorsement/settings';
+import { actingPrincipalField as principal } from '../auth';
 import type { Route } from '../route';
 
-const principal = z.string().min(1, 'the principal to act for');
 const decision = z.enum(['approve', 'stage', 'reject']);
 const agentBody = z.strictObject({
   id: z.string(),

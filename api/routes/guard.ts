@@ -15,10 +15,9 @@ import {
 import { calibrationRequestSchema } from '../../domain/guard/calibration-gates';
 import { loraRequestSchema } from '../../domain/guard/lora-gates';
 import { guardPolicySchema } from '../../domain/guard/policy';
-import { ADMIN_ROLE } from '../auth';
+import { actingPrincipalField as principal, ADMIN_ROLE } from '../auth';
 import { HttpError, type Route } from '../route';
 
-const principal = z.string().min(1, 'the principal to act for');
 const policyBody = guardPolicySchema.extend({ as: principal.optional() });
 const proposalCommon = z.object({
   policy_id: z.string(),

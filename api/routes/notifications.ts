@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { addWebhook, removeWebhook, webhookDeliveries, webhooks } from '../../client/notifications';
 import { webhookInput } from '../../domain/notifications/subscription';
-import { ADMIN_ROLE } from '../auth';
+import { actingPrincipalField, ADMIN_ROLE } from '../auth';
 import type { Route } from '../route';
 
 // The subscription fields are parsed by the same schema as the CLI's (in addWebhook); `as` is
 // filled from the bearer token.
-const actingPrincipal = z.object({ as: z.string().min(1).optional() });
+const actingPrincipal = z.object({ as: actingPrincipalField.optional() });
 
 export const notificationRoutes: Route[] = [
   {
