@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../config/env';
 import { ensureTemporalCli } from '../../toolchain/temporal-cli';
+import { runProcess } from '../../toolchain/run-process';
 import { ensureTestServer } from '../../toolchain/test-server';
 import type { Benchmark } from '../benchmark';
 import { freePort } from '../../start/child-process';
@@ -12,21 +13,6 @@ import { summarize } from '../stats';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const TIMESKIP_FILES = ['test/timeskip/delegation.test.ts', 'test/timeskip/guard.test.ts'];
-
-interface Exit {
-  code: number | null;
-  output: string;
-}
-
-function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<Exit> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
 
 /** `npm start` on free ports and a data directory of its own: ms to "Warden is up." and to `warden status` ok. */
 async function timeStart(env: NodeJS.ProcessEnv): Promise<{ upMs: number; healthyMs: number; phases: string }> {
@@ -50,9 +36,9 @@ async function timeStart(env: NodeJS.ProcessEnv): Promise<{ upMs: number; health
       void exited.then((code) => reject(new Error(`npm start exited with ${code} before it was up:\n${output.slice(-2000)}`)));
     });
     for (;;) {
-      const status = await run(process.execPath, ['bin/warden.js', 'status', '--json'], env);
+      const status = await runProcess(process.execPath, ['bin/warden.js', 'status', '--json'], { cwd: root, env });
       if (status.code === 0) return { upMs, healthyMs: performance.now() - t0, phases: marks.join('; ') };
-      if (performance.now() - t0 > 180_000) throw new Error(`warden status not ok within 180 s:\n${status.output.slice(-2000)}`);
+      if (performance.now() - t0 > 180_000) throw new Error(`warden status not ok within 180 s:\n${(status.stdout + status.stderr).slice(-2000)}`);
     }
   } finally {
     child.kill('SIGTERM');
@@ -121,11 +107,12 @@ export const startup: Benchmark = {
     }
     for (let i = 0; i < timeskipRuns; i++) {
       const t0 = performance.now();
-      const r = await run(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--project', 'timeskip', ...TIMESKIP_FILES], process.env);
+      const r = await runProcess(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--project', 'timeskip', ...TIMESKIP_FILES], { cwd: root });
       const ms = performance.now() - t0;
-      if (r.code !== 0) notes.push(`time-skipping run ${i + 1} exited with ${r.code}: ${r.output.split('\n').filter((l) => /FAIL|Error/.test(l)).slice(0, 3).join(' | ')}`);
+      const output = r.stdout + r.stderr;
+      if (r.code !== 0) notes.push(`time-skipping run ${i + 1} exited with ${r.code}: ${output.split('\n').filter((l) => /FAIL|Error/.test(l)).slice(0, 3).join(' | ')}`);
       timeskip.push(ms);
-      const tests = /^\s*Tests\s+(.*)$/m.exec(r.output.replace(/\x1b\[[0-9;]*m/g, ''))?.[1]?.trim();
+      const tests = /^\s*Tests\s+(.*)$/m.exec(output.replace(/\x1b\[[0-9;]*m/g, ''))?.[1]?.trim();
       ctx.log(`time-skipping tests: ${(ms / 1000).toFixed(1)} s (${tests ?? 'no summary'})`);
       if (tests) notes.push(`time-skipping run ${i + 1}: ${tests}`);
     }
