@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { z } from 'zod';
 import type { WardenConfig } from '../../config/env';
+import type { ModelReading } from '../../domain/endorsement/conflict';
 import type { JudgeVerdict } from '../../domain/endorsement/divergence-tier';
 import { EMBEDDED_MODEL_NAME, embeddedReply } from '../../domain/endorsement/embedded-model';
 import { kernelSystemPrompt } from '../../domain/endorsement/kernel-posture';
@@ -22,13 +23,7 @@ export interface ModelGateway {
   embed(texts: string[]): Promise<number[][]>;
   judge(production: KernelDefinition, request: string, response: string): Promise<JudgeVerdict>;
   /** A model's reading of which anchor or commitment a rule touches; null without a model. */
-  classifyRule(kernel: KernelDefinition, rule: string): Promise<RuleReading | null>;
-}
-
-export interface RuleReading {
-  kind: 'anchor' | 'commitment' | 'none';
-  id: string | null;
-  reason: string;
+  classifyRule(kernel: KernelDefinition, rule: string): Promise<ModelReading | null>;
 }
 
 const ruleReading = z.object({
