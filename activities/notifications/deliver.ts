@@ -3,8 +3,7 @@ import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/comm
 import type { Queryable } from '../../db/pool';
 import { signatureHeader } from '../../domain/notifications/signature';
 import { isPermanentRefusal } from '../../domain/notifications/subscription';
-import { findDelivery, recordAttempt } from './delivery-store';
-import { subscriptionSecret } from './subscription-store';
+import { findDeliveryToSend, recordAttempt } from './delivery-store';
 
 /** Failure type of a refused or unreachable receiver; the delivery workflow's retry policy retries it. */
 export const WEBHOOK_DELIVERY_FAILED = 'WebhookDeliveryFailed';
@@ -24,13 +23,13 @@ export interface DeliveryAttempt {
  * retries: a receiver that saw it already can answer 2xx and do nothing.
  */
 export async function deliverOnce(q: Queryable, deliveryId: string): Promise<DeliveryAttempt> {
-  const delivery = await findDelivery(q, deliveryId);
+  const delivery = await findDeliveryToSend(q, deliveryId);
   if (!delivery) throw ApplicationFailure.nonRetryable(`delivery ${deliveryId} not found`, WEBHOOK_DELIVERY_FAILED);
   if (delivery.status === 'delivered' || delivery.status === 'failed') {
     return { deliveryId, status: 'already-finished', responseCode: delivery.responseCode };
   }
-  const secret = await subscriptionSecret(q, delivery.subscriptionId);
-  if (secret === undefined) {
+  const { secret } = delivery;
+  if (secret === null) {
     await recordAttempt(q, deliveryId, { status: 'failed', responseCode: null, error: 'subscription removed before delivery' });
     throw ApplicationFailure.nonRetryable(`subscription ${delivery.subscriptionId} was removed`, WEBHOOK_DELIVERY_FAILED);
   }

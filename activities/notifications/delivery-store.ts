@@ -78,9 +78,18 @@ export async function prepareDeliveries(q: Queryable, event: NotificationEvent):
   return rows.map((r) => ({ deliveryId: r.delivery_id, maxAttempts: r.max_attempts }));
 }
 
-export async function findDelivery(q: Queryable, deliveryId: string): Promise<(DeliveryRecord & { body: string }) | undefined> {
-  const { rows } = await q.query<Row & { body: string }>('SELECT * FROM webhook_deliveries WHERE delivery_id = $1', [deliveryId]);
-  return rows[0] ? { ...fromRow(rows[0]), body: rows[0].body } : undefined;
+/**
+ * A delivery with what sending it takes, in one read: the body, and the subscription's secret to
+ * sign it (null once the subscription is removed). Only the delivery activity calls this; the
+ * secret is never returned to a caller.
+ */
+export async function findDeliveryToSend(q: Queryable, deliveryId: string): Promise<(DeliveryRecord & { body: string; secret: string | null }) | undefined> {
+  const { rows } = await q.query<Row & { body: string; secret: string | null }>(
+    `SELECT d.*, s.secret FROM webhook_deliveries d LEFT JOIN webhook_subscriptions s ON s.id = d.subscription_id
+      WHERE d.delivery_id = $1`,
+    [deliveryId],
+  );
+  return rows[0] ? { ...fromRow(rows[0]), body: rows[0].body, secret: rows[0].secret } : undefined;
 }
 
 /** Records one attempt's outcome; a finished delivery is never reopened by a late retry. */

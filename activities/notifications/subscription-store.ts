@@ -50,12 +50,6 @@ export async function deleteSubscription(q: Queryable, id: string): Promise<Webh
   return rows[0] ? fromRow(rows[0]) : undefined;
 }
 
-/** Only the delivery activity reads the secret, to sign; it is never returned to a caller. */
-export async function subscriptionSecret(q: Queryable, id: string): Promise<string | undefined> {
-  const { rows } = await q.query<{ secret: string }>('SELECT secret FROM webhook_subscriptions WHERE id = $1', [id]);
-  return rows[0]?.secret;
-}
-
 export function generateSecret(): string {
   return `whsec_${randomBytes(24).toString('hex')}`;
 }
