@@ -1,5 +1,4 @@
 import { Gauge, Histogram, Registry } from 'prom-client';
-import type { TriggerCard } from '../activities/delegation/trigger-cards';
 import type { MetricsSnapshot } from './metrics-snapshot';
 
 /** Bucket bounds of the shadow divergence histogram: divergence scores lie in [0, 1]. */
@@ -17,16 +16,25 @@ export function createWardenMetrics(snapshot: () => Promise<MetricsSnapshot>, no
   let current: Promise<MetricsSnapshot> | undefined;
   const read = () => (current ??= snapshot().finally(() => queueMicrotask(() => (current = undefined))));
 
-  new Gauge({
-    name: 'warden_workflows',
-    help: 'Warden workflows on this task queue by WardenKind and WardenState (Temporal visibility, open and closed)',
-    labelNames: ['kind', 'state'],
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const w of (await read()).workflows) this.set({ kind: w.kind, state: w.state }, w.count);
-    },
-  });
+  /** A gauge whose series are exactly the rows of the scrape's snapshot (series gone from it vanish). */
+  const snapshotGauge = (name: string, help: string, labelNames: string[], rows: (s: MetricsSnapshot) => [Record<string, string>, number][]) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const [labels, value] of rows(await read())) this.set(labels, value);
+      },
+    });
+
+  snapshotGauge(
+    'warden_workflows',
+    'Warden workflows on this task queue by WardenKind and WardenState (Temporal visibility, open and closed)',
+    ['kind', 'state'],
+    (s) => s.workflows.map((w) => [{ kind: w.kind, state: w.state }, w.count]),
+  );
   new Histogram({
     name: 'warden_shadow_divergence',
     help: 'Divergence scores of scored shadow samples of staged endorsements, per agent',
@@ -39,18 +47,9 @@ export function createWardenMetrics(snapshot: () => Promise<MetricsSnapshot>, no
       for (const d of (await read()).divergences) this.observe({ agent_id: d.agentId }, d.divergence);
     },
   });
-  new Gauge({
-    name: 'warden_review_open_age_seconds',
-    help: 'Age of each open delegation review since it opened',
-    labelNames: ['review_id', 'abp_id', 'trigger_id', 'severity'],
-    registers: [registry],
-    async collect() {
-      this.reset();
-      const t = now();
-      for (const r of (await read()).openReviews) {
-        this.set({ review_id: r.reviewId, abp_id: r.abpId, trigger_id: r.triggerId, severity: r.severity }, Math.max(0, (t - r.openedAtMs) / 1000));
-      }
-    },
+  snapshotGauge('warden_review_open_age_seconds', 'Age of each open delegation review since it opened', ['review_id', 'abp_id', 'trigger_id', 'severity'], (s) => {
+    const t = now();
+    return s.openReviews.map((r) => [{ review_id: r.reviewId, abp_id: r.abpId, trigger_id: r.triggerId, severity: r.severity }, Math.max(0, (t - r.openedAtMs) / 1000)]);
   });
   new Gauge({
     name: 'warden_reviews_open',
@@ -60,43 +59,23 @@ export function createWardenMetrics(snapshot: () => Promise<MetricsSnapshot>, no
       this.set((await read()).openReviews.length);
     },
   });
-  new Gauge({
-    name: 'warden_trigger_state',
-    help: 'Delegation trigger state of each active ABP: 1 for the current state (clear, armed or tripped), 0 otherwise',
-    labelNames: ['abp_id', 'trigger_id', 'severity', 'state'],
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const c of (await read()).triggers) {
-        for (const state of TRIGGER_STATES) this.set({ abp_id: c.abpId, trigger_id: c.triggerId, severity: c.severity, state }, c.state === state ? 1 : 0);
-      }
-    },
-  });
-  const triggerNumbers = [
-    { name: 'warden_trigger_current', help: 'Current evidence count of each delegation trigger', pick: (c: TriggerCard) => c.current },
-    { name: 'warden_trigger_threshold', help: 'Threshold of each delegation trigger', pick: (c: TriggerCard) => c.threshold },
-  ];
-  for (const { name, help, pick } of triggerNumbers) {
-    new Gauge({
-      name,
-      help,
-      labelNames: ['abp_id', 'trigger_id'],
-      registers: [registry],
-      async collect() {
-        this.reset();
-        for (const c of (await read()).triggers) this.set({ abp_id: c.abpId, trigger_id: c.triggerId }, pick(c));
-      },
-    });
-  }
-  new Gauge({
-    name: 'warden_webhook_deliveries',
-    help: 'Webhook deliveries recorded, by event type and status (pending, retrying, delivered, failed)',
-    labelNames: ['event', 'status'],
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const d of (await read()).deliveries) this.set({ event: d.eventType, status: d.status }, d.count);
-    },
-  });
+  snapshotGauge(
+    'warden_trigger_state',
+    'Delegation trigger state of each active ABP: 1 for the current state (clear, armed or tripped), 0 otherwise',
+    ['abp_id', 'trigger_id', 'severity', 'state'],
+    (s) => s.triggers.flatMap((c) => TRIGGER_STATES.map((state): [Record<string, string>, number] => [{ abp_id: c.abpId, trigger_id: c.triggerId, severity: c.severity, state }, c.state === state ? 1 : 0])),
+  );
+  snapshotGauge('warden_trigger_current', 'Current evidence count of each delegation trigger', ['abp_id', 'trigger_id'], (s) =>
+    s.triggers.map((c) => [{ abp_id: c.abpId, trigger_id: c.triggerId }, c.current]),
+  );
+  snapshotGauge('warden_trigger_threshold', 'Threshold of each delegation trigger', ['abp_id', 'trigger_id'], (s) =>
+    s.triggers.map((c) => [{ abp_id: c.abpId, trigger_id: c.triggerId }, c.threshold]),
+  );
+  snapshotGauge(
+    'warden_webhook_deliveries',
+    'Webhook deliveries recorded, by event type and status (pending, retrying, delivered, failed)',
+    ['event', 'status'],
+    (s) => s.deliveries.map((d) => [{ event: d.eventType, status: d.status }, d.count]),
+  );
   return registry;
 }
