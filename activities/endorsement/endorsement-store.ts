@@ -164,12 +164,12 @@ export async function transitionEndorsement(tx: pg.PoolClient, provenanceKey: st
     if (!current.change) throw conflict(`endorsement ${t.endorsementId} has no change to apply`);
     appliedVersion = await appendKernelVersion(tx, current.agentId, current.change, current.id);
   }
-  await tx.query(
+  const updated = await tx.query<Row>(
     `UPDATE endorsements SET state = $2, updated_at = now(), applied_version = $3,
         decision = COALESCE($4, decision), decided_by = CASE WHEN $4::text IS NULL THEN decided_by ELSE $5 END,
         staged_at = COALESCE($6, staged_at), deadline_at = COALESCE($7, deadline_at), cap_at = COALESCE($8, cap_at),
         outcome_reason = COALESCE($9, outcome_reason), outcome_score = COALESCE($10, outcome_score)
-      WHERE id = $1`,
+      WHERE id = $1 RETURNING *`,
     [
       t.endorsementId,
       t.to,
@@ -197,7 +197,7 @@ export async function transitionEndorsement(tx: pg.PoolClient, provenanceKey: st
       ...t.payload,
     },
   });
-  return requireEndorsement(tx, t.endorsementId);
+  return fromRow(updated.rows[0]!);
 }
 
 /** Moves the cooldown deadline (and the cap, for an operator's extension); recorded in provenance. */
@@ -211,8 +211,8 @@ export async function extendCooldown(
     throw conflict(`endorsement ${input.endorsementId} is ${current.state}; only a staged or inconclusive one can be extended`);
   }
   if (input.actor !== null) await requirePrincipal(tx, input.actor);
-  await tx.query(
-    `UPDATE endorsements SET state = 'staged', deadline_at = $2, cap_at = $3, updated_at = now() WHERE id = $1`,
+  const updated = await tx.query<Row>(
+    `UPDATE endorsements SET state = 'staged', deadline_at = $2, cap_at = $3, updated_at = now() WHERE id = $1 RETURNING *`,
     [input.endorsementId, new Date(input.deadlineMs), new Date(input.capMs)],
   );
   await appendProvenance(tx, provenanceKey, {
@@ -228,7 +228,7 @@ export async function extendCooldown(
     },
     idempotencyKey: input.idempotencyKey,
   });
-  return requireEndorsement(tx, input.endorsementId);
+  return fromRow(updated.rows[0]!);
 }
 
 /** Totals over every sample of an endorsement, straight from the table (so retries cannot double count). */
