@@ -6,14 +6,14 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs a command to completion, handing each output line to `onLine` as it arrives. */
+/** Runs a command to completion, handing each output line to `onLine` as it arrives; `input` is its stdin. */
 export function runProcess(
   command: string,
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; cwd?: string; onLine?: (line: string) => void } = {},
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string; onLine?: (line: string) => void } = {},
 ): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: 'pipe' });
     let stdout = '';
     let stderr = '';
     const feed = (chunk: Buffer, sink: 'out' | 'err') => {
@@ -26,6 +26,8 @@ export function runProcess(
     child.stderr.on('data', (c: Buffer) => feed(c, 'err'));
     child.on('error', reject);
     child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+    // Without input the child reads end-of-file at once, as from /dev/null.
+    child.stdin.end(opts.input ?? '');
   });
 }
 

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runProcess } from '../../toolchain/run-process';
 import type { IntegrationContext } from './integration';
 
 const bin = fileURLToPath(new URL('../../bin/warden.js', import.meta.url));
@@ -27,23 +27,13 @@ export function cliEnv(ctx: IntegrationContext, extra: Record<string, string> = 
 }
 
 /** Runs `warden …` as a user would, in a separate process. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      let json: unknown;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        json = undefined;
-      }
-      resolve({ code, stdout, stderr, json });
-    });
-    child.stdin.end(input ?? '');
-  });
+export async function runCli(args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<CliResult> {
+  const r = await runProcess(process.execPath, [bin, ...args], { env, input: input ?? '' });
+  let json: unknown;
+  try {
+    json = JSON.parse(r.stdout);
+  } catch {
+    json = undefined;
+  }
+  return { ...r, json };
 }
