@@ -49,7 +49,6 @@ export async function migrate(pool: pg.Pool, migrations?: Migration[]): Promise<
     const done: string[] = [];
     for (const m of pending) {
       if (applied.has(m.version)) continue;
-      await tx.query(`SAVEPOINT m${m.version}`);
       try {
         await tx.query(m.sql);
       } catch (error) {
