@@ -12,20 +12,15 @@ interface ProposalRow extends ProposalFields {
   approval_deadline: Date | null;
 }
 
-export async function findProposalRow(q: Queryable, proposalId: string, forUpdate = false): Promise<ProposalRow | undefined> {
+export async function requireProposalRow(q: Queryable, proposalId: string, forUpdate = false): Promise<ProposalRow> {
   const { rows } = await q.query<ProposalRow>(
     `SELECT proposal_id, proposal_type, policy_id, manifest_id, source_ref, request, payload, rollback_id, proposer, state,
             approval_deadline
        FROM guard_proposals WHERE proposal_id = $1${forUpdate ? ' FOR UPDATE' : ''}`,
     [proposalId],
   );
+  if (!rows[0]) throw notFound(`proposal ${proposalId}`);
   return rows[0];
-}
-
-export async function requireProposalRow(q: Queryable, proposalId: string, forUpdate = false): Promise<ProposalRow> {
-  const row = await findProposalRow(q, proposalId, forUpdate);
-  if (!row) throw notFound(`proposal ${proposalId}`);
-  return row;
 }
 
 export async function findDecision(q: Queryable, proposalId: string): Promise<{ guard_decision: GuardDecision; gates: GateCheck[] } | undefined> {
