@@ -115,14 +115,14 @@ export async function listEndorsements(q: Queryable, agentId?: string, limit = 5
 export type NewEndorsement = Pick<
   EndorsementRecord,
   'id' | 'agentId' | 'ruleText' | 'conflictKind' | 'target' | 'change' | 'reason' | 'baseVersion' | 'settings' | 'state' | 'requestedBy'
-> & { outcomeReason?: string };
+> & { outcomeReason?: string; appliedVersion?: number | null };
 
 export async function insertEndorsement(tx: pg.PoolClient, e: NewEndorsement): Promise<void> {
   try {
     await tx.query(
-      `INSERT INTO endorsements (id, agent_id, rule_text, conflict_kind, target, change, reason, base_version, settings, state, requested_by, outcome_reason)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-      [e.id, e.agentId, e.ruleText, e.conflictKind, e.target, e.change ? JSON.stringify(e.change) : null, e.reason, e.baseVersion, JSON.stringify(e.settings), e.state, e.requestedBy, e.outcomeReason ?? null],
+      `INSERT INTO endorsements (id, agent_id, rule_text, conflict_kind, target, change, reason, base_version, settings, state, requested_by, outcome_reason, applied_version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      [e.id, e.agentId, e.ruleText, e.conflictKind, e.target, e.change ? JSON.stringify(e.change) : null, e.reason, e.baseVersion, JSON.stringify(e.settings), e.state, e.requestedBy, e.outcomeReason ?? null, e.appliedVersion ?? null],
     );
   } catch (error) {
     if ((error as { code?: string }).code === '23505' && e.target) {

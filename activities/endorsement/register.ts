@@ -100,6 +100,7 @@ export async function registerEndorsement(pool: pg.Pool, provenanceKey: string, 
     }
     const change = result.kind === 'anchor' ? null : proposedChange(result, input.ruleText, input.value);
     const state = result.kind === 'anchor' ? 'rejected' : result.kind === 'none' ? 'applied' : 'pending';
+    const appliedVersion = state === 'applied' && change ? await appendKernelVersion(tx, input.agentId, change, input.endorsementId) : null;
     await insertEndorsement(tx, {
       id: input.endorsementId,
       agentId: input.agentId,
@@ -112,13 +113,9 @@ export async function registerEndorsement(pool: pg.Pool, provenanceKey: string, 
       settings,
       state,
       requestedBy: input.requestedBy ?? null,
+      appliedVersion,
       ...(state === 'rejected' ? { outcomeReason: result.reason } : {}),
     });
-    let appliedVersion: number | null = null;
-    if (state === 'applied' && change) {
-      appliedVersion = await appendKernelVersion(tx, input.agentId, change, input.endorsementId);
-      await tx.query('UPDATE endorsements SET applied_version = $2 WHERE id = $1', [input.endorsementId, appliedVersion]);
-    }
     await appendProvenance(tx, provenanceKey, {
       kind: state === 'pending' ? 'endorsement.conflict' : `endorsement.${state}`,
       subject: `endorsement:${input.endorsementId}`,
