@@ -154,7 +154,7 @@ const operatorArgs = z.object({
   rationale: z.string().max(2000).optional(),
 });
 
-const PAST = { decide: 'decided', promote: 'promoted', abort: 'aborted', extend: 'extended' } as const;
+const PAST = { promote: 'promoted', abort: 'aborted', extend: 'extended' } as const;
 
 /**
  * Sends an Update to an endorsement's workflow. A closed workflow cannot take Updates; the
@@ -197,8 +197,7 @@ export async function extend(ctx: WardenContext, id: string, principal: string, 
   return steer(ctx, id, 'extend', (h) => h.executeUpdate(extendUpdate, { args: [args] }));
 }
 
-export interface EndorsementReport extends Omit<EndorsementRecord, 'settings'> {
-  settings: EndorsementRecord['settings'];
+export interface EndorsementReport extends EndorsementRecord {
   samples: { scored: number; pending: number; failed: number; critical: number; meanDivergence: number | null; maxDivergence: number | null; meanDrift: number | null };
   timeLeftSeconds: number | null;
   /** The probe battery's verdict on the sandbox at staging (from the provenance log). */
@@ -283,6 +282,8 @@ async function waitForState(ctx: WardenContext, id: string, states: string[], ti
   }
 }
 
+const chatMessage = z.object({ message: z.string().trim().min(1, 'must not be empty').max(8000) });
+
 const gateways = new WeakMap<WardenContext['config']['models'], ModelGateway>();
 
 /** One gateway (and remote client) per configuration, not one per chat. */
@@ -300,7 +301,7 @@ function modelsOf(ctx: WardenContext): ModelGateway {
 export async function chat(ctx: WardenContext, agentId: string, message: string, opts: ChatOptions = {}): Promise<ChatResult> {
   // One read: the current kernel (it fails as "agent not found" for an unknown agent).
   const kernel = await loadKernelVersion(ctx.pool, parseAgentId(agentId));
-  const prompt = z.object({ message: z.string().trim().min(1, 'must not be empty').max(8000) }).parse({ message }).message;
+  const prompt = chatMessage.parse({ message }).message;
   const models = modelsOf(ctx);
   const content = await models.reply(kernel.definition, prompt);
   const { exchangeId, queued } = await recordExchange(
