@@ -13,6 +13,11 @@ export interface CommandResult<T> {
   exitCode?: number;
 }
 
+/** For a check's report: printed either way, and exit 1 when it says `ok: false`. */
+export function exitUnlessOk<T extends { ok: boolean }>(value: T): CommandResult<T> {
+  return { value, exitCode: value.ok ? EXIT_OK : EXIT_FAILURE };
+}
+
 export function wantsJson(cmd: Command): boolean {
   return Boolean(cmd.optsWithGlobals().json);
 }

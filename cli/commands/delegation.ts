@@ -13,7 +13,7 @@ import { abpJsonSchema } from '../../domain/abp/json-schema';
 import { INTAKE_KINDS, type IntakeKind } from '../../domain/abp/intake';
 import type { ReviewOutputKind } from '../../domain/abp/schema';
 import { invalid } from '../../domain/errors';
-import { actingPrincipal, EXIT_FAILURE, optionalActor, runCommand, table } from '../output';
+import { actingPrincipal, EXIT_FAILURE, exitUnlessOk, optionalActor, runCommand, table } from '../output';
 import { withProgress } from '../with-progress';
 
 const REVIEW_STATES = ['queued', 'open', 'applied', 'dismissed', 'timed_out', 'failed'] as const;
@@ -127,10 +127,7 @@ export function registerDelegationCommands(program: Command): void {
     .command('verify <abp-id>')
     .description('Recompute hash and id, check contradictions, run the gates on every export; exit 1 on any failure')
     .action(async (abpId: string, _opts, cmd: Command) => {
-      await runCommand(cmd, async (ctx) => {
-        const v = await verifyAbp(ctx, abpId);
-        return { value: v, exitCode: v.ok ? 0 : EXIT_FAILURE };
-      }, renderVerification);
+      await runCommand(cmd, async (ctx) => exitUnlessOk(await verifyAbp(ctx, abpId)), renderVerification);
     });
   abp
     .command('schema')

@@ -4,7 +4,7 @@ import { grantPrincipal, principals } from '../../client/principals';
 import { createApiToken, listApiTokens, revokeApiToken } from '../../db/api-tokens';
 import { listProvenance, verifyProvenanceChain } from '../../db/provenance-log';
 import { notFound } from '../../domain/errors';
-import { EXIT_FAILURE, runCommand, table } from '../output';
+import { exitUnlessOk, runCommand, table } from '../output';
 
 function renderHealth(h: Health): string {
   const mark = (ok: boolean) => (ok ? 'ok  ' : 'DOWN');
@@ -24,10 +24,7 @@ export function registerFoundationCommands(program: Command): void {
     .action(async (_opts, cmd: Command) => {
       await runCommand(
         cmd,
-        async (ctx) => {
-          const health = await checkHealth(ctx, { checkApi: true });
-          return { value: health, exitCode: health.ok ? 0 : EXIT_FAILURE };
-        },
+        async (ctx) => exitUnlessOk(await checkHealth(ctx, { checkApi: true })),
         renderHealth,
       );
     });
@@ -110,10 +107,7 @@ export function registerFoundationCommands(program: Command): void {
     .action(async (_opts, cmd: Command) => {
       await runCommand(
         cmd,
-        async (ctx) => {
-          const v = await verifyProvenanceChain(ctx.pool, ctx.provenanceKey);
-          return { value: v, exitCode: v.ok ? 0 : EXIT_FAILURE };
-        },
+        async (ctx) => exitUnlessOk(await verifyProvenanceChain(ctx.pool, ctx.provenanceKey)),
         (v) =>
           v.ok
             ? `chain intact: ${v.entries} entries, head ${v.head}`
