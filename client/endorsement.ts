@@ -18,7 +18,7 @@ import { listProvenance } from '../db/provenance-log';
 import { meanDivergence } from '../domain/endorsement/cooldown';
 import { newEndorsementId, parseAgentId } from '../domain/endorsement/identifiers';
 import { settingsOverridesSchema, type SettingsOverrides } from '../domain/endorsement/settings';
-import { OPEN_STATES, WATCHING_STATES, type Decision } from '../domain/endorsement/states';
+import { OPEN_STATES, refusalReason, WATCHING_STATES, type Decision, type EndorsementState, type OperatorAction } from '../domain/endorsement/states';
 import { conflict, invalid } from '../domain/errors';
 import { requireCommitment } from '../domain/kernel/definition';
 import { AgentId, WardenKind, WardenState } from '../domain/search-attributes';
@@ -154,18 +154,13 @@ const operatorArgs = z.object({
   rationale: z.string().max(2000).optional(),
 });
 
-const PAST = { promote: 'promoted', abort: 'aborted', extend: 'extended' } as const;
-
 /**
  * Sends an Update to an endorsement's workflow. A closed workflow cannot take Updates; the
  * refusal then names the endorsement's final state instead of Temporal's generic message.
  */
-async function steer(ctx: WardenContext, id: string, action: 'decide' | 'promote' | 'abort' | 'extend', send: (h: Handle) => Promise<EndorsementView>): Promise<EndorsementView> {
+async function steer(ctx: WardenContext, id: string, action: OperatorAction, send: (h: Handle) => Promise<EndorsementView>): Promise<EndorsementView> {
   const before = await requireEndorsement(ctx.pool, id);
-  const refuse = (state: string) =>
-    action === 'decide'
-      ? conflict(`endorsement ${id} is already ${state}; a decision can be made only once`)
-      : conflict(`endorsement ${id} is ${state}; only a staged or inconclusive endorsement can be ${PAST[action]}`);
+  const refuse = (state: EndorsementState) => conflict(refusalReason(id, state, action));
   if (action === 'decide' ? before.state !== 'pending' : !WATCHING_STATES.includes(before.state)) throw refuse(before.state);
   try {
     return await send(handleFor(ctx, id));

@@ -16,3 +16,14 @@ export const WATCHING_STATES: readonly EndorsementState[] = ['staged', 'inconclu
 export const OPEN_STATES: readonly EndorsementState[] = ['pending', ...WATCHING_STATES];
 
 export type Decision = 'approve' | 'stage' | 'reject';
+
+export type OperatorAction = 'decide' | 'promote' | 'abort' | 'extend';
+
+const PAST = { promote: 'promoted', abort: 'aborted', extend: 'extended' } as const;
+
+/** Why an endorsement in `state` cannot take `action`: the workflow's validators and the client say it alike. */
+export function refusalReason(id: string, state: EndorsementState, action: OperatorAction): string {
+  return action === 'decide'
+    ? `endorsement ${id} is already ${state}; a decision can be made only once`
+    : `endorsement ${id} is ${state}; only a staged or inconclusive endorsement can be ${PAST[action]}`;
+}

@@ -13,7 +13,7 @@ import type { EndorsementActivities } from '../../activities/endorsement';
 import { EMPTY_EVIDENCE, evaluateCooldown, initialCooldownSeconds, meanDivergence } from '../../domain/endorsement/cooldown';
 import { criticalProbeFailure } from '../../domain/endorsement/probe-outcome';
 import type { EndorsementSettings } from '../../domain/endorsement/settings';
-import { WATCHING_STATES, type EndorsementState } from '../../domain/endorsement/states';
+import { refusalReason, WATCHING_STATES, type EndorsementState } from '../../domain/endorsement/states';
 import { WardenState } from '../../domain/search-attributes';
 import { notify } from '../notify';
 import {
@@ -172,7 +172,7 @@ export async function endorsementWorkflow(input: EndorsementWorkflowInput): Prom
         requirePrincipal(arg);
         if (!['approve', 'stage', 'reject'].includes(arg.decision)) throw new Error('decision: must be approve, stage or reject');
         if (view.state === 'registering') throw new Error('endorsement is still being registered; try again');
-        if (view.state !== 'pending') throw new Error(`endorsement ${view.endorsementId} is already ${view.state}; a decision can be made only once`);
+        if (view.state !== 'pending') throw new Error(refusalReason(view.endorsementId, view.state, 'decide'));
         if (deciding) throw new Error('a decision is already being recorded');
       },
     },
@@ -188,9 +188,7 @@ export async function endorsementWorkflow(input: EndorsementWorkflowInput): Prom
   };
   const operatorValidator = (kind: Command['kind']) => (arg: OperatorInput | ExtendInput) => {
     requirePrincipal(arg);
-    if (!WATCHING_STATES.includes(view.state)) {
-      throw new Error(`endorsement ${view.endorsementId} is ${view.state}; only a staged or inconclusive endorsement can be ${kind === 'extend' ? 'extended' : kind === 'abort' ? 'aborted' : 'promoted'}`);
-    }
+    if (!WATCHING_STATES.includes(view.state)) throw new Error(refusalReason(view.endorsementId, view.state, kind));
     if (command) throw new Error(`another operator command (${command.kind}) is being processed`);
     if (kind === 'extend') {
       const seconds = (arg as ExtendInput).seconds;
