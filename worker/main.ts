@@ -35,6 +35,10 @@ async function main(): Promise<void> {
     logger: new DefaultLogger(config.logLevel === 'debug' ? 'DEBUG' : 'WARN'),
     telemetryOptions: { metrics: { prometheus: { bindAddress: sdkMetricsAddress } } },
   });
+  // Bundling (webpack on a first start, a digest of the sources after) needs nothing below: it runs
+  // while the database is migrated and seeded. Awaited before the worker is created.
+  const bundling = cachedWorkflowBundle({ root: projectRoot, workflowsPath, cacheDir: join(config.dataDir, 'workflow-bundles'), log: (m) => log.warn(m) });
+  bundling.catch(() => undefined);
   const pool = createPool(config.databaseUrl, 20);
   const applied = await migrate(pool);
   if (applied.length > 0) log.info(`database migrations applied: ${applied.join(', ')}`);
@@ -58,7 +62,7 @@ async function main(): Promise<void> {
   const seeded = await seedDemoData(ctx);
   if (seeded.length > 0) log.info(`demo data created: ${seeded.join(', ')}`);
 
-  const bundle = await cachedWorkflowBundle({ root: projectRoot, workflowsPath, cacheDir: join(config.dataDir, 'workflow-bundles'), log: (m) => log.warn(m) });
+  const bundle = await bundling;
   log.info(bundle.source === 'cache' ? `workflow bundle reused: ${bundle.path}` : 'workflows bundled (reused on the next start while the sources stay the same)');
   const { worker, connection: workerConnection } = await createWardenWorker({
     pool,
