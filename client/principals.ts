@@ -1,6 +1,8 @@
+import { revokeApiToken, type ApiTokenInfo } from '../db/api-tokens';
 import { addPrincipal, listPrincipals, type Principal } from '../db/principals';
 import { appendProvenance } from '../db/provenance-log';
 import { withTransaction } from '../db/pool';
+import { notFound } from '../domain/errors';
 import type { WardenContext } from './context';
 
 /** Adds a principal and its roles, recording the grant in the provenance log in the same transaction. */
@@ -21,4 +23,11 @@ export async function grantPrincipal(ctx: WardenContext, name: string, roles: st
 
 export function principals(ctx: WardenContext): Promise<Principal[]> {
   return listPrincipals(ctx.pool);
+}
+
+/** Revokes a principal's API token at once (again is harmless); an unknown id is not found. */
+export async function revokeToken(ctx: WardenContext, id: string): Promise<ApiTokenInfo> {
+  const revoked = await revokeApiToken(ctx.pool, id);
+  if (!revoked) throw notFound(`token ${id}`);
+  return revoked;
 }

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { checkHealth } from '../../client/health';
-import { grantPrincipal, principals } from '../../client/principals';
-import { createApiToken, listApiTokens, revokeApiToken } from '../../db/api-tokens';
+import { grantPrincipal, principals, revokeToken } from '../../client/principals';
+import { createApiToken, listApiTokens } from '../../db/api-tokens';
 import { listProvenance, verifyProvenanceChain } from '../../db/provenance-log';
-import { notFound } from '../../domain/errors';
 import { ADMIN_ROLE } from '../auth';
 import type { Route } from '../route';
 
@@ -72,11 +71,7 @@ export const foundationRoutes: Route[] = [
     path: '/api/v1/tokens/:id',
     roles: [ADMIN_ROLE],
     summary: 'Revoke an API token',
-    async handler(ctx, req) {
-      const revoked = await revokeApiToken(ctx.pool, req.params.id!);
-      if (!revoked) throw notFound(`token ${req.params.id}`);
-      return revoked;
-    },
+    handler: (ctx, req) => revokeToken(ctx, req.params.id!),
   },
   {
     method: 'GET',

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { checkHealth, type Health } from '../../client/health';
-import { grantPrincipal, principals } from '../../client/principals';
-import { createApiToken, listApiTokens, revokeApiToken } from '../../db/api-tokens';
+import { grantPrincipal, principals, revokeToken } from '../../client/principals';
+import { createApiToken, listApiTokens } from '../../db/api-tokens';
 import { listProvenance, verifyProvenanceChain } from '../../db/provenance-log';
-import { notFound } from '../../domain/errors';
 import { exitUnlessOk, runCommand, table } from '../output';
 
 function renderHealth(h: Health): string {
@@ -91,11 +90,7 @@ export function registerFoundationCommands(program: Command): void {
     .action(async (id: string, _opts, cmd: Command) => {
       await runCommand(
         cmd,
-        async (ctx) => {
-          const revoked = await revokeApiToken(ctx.pool, id);
-          if (!revoked) throw notFound(`token ${id}`);
-          return revoked;
-        },
+        (ctx) => revokeToken(ctx, id),
         (t) => `revoked ${t.id} (${t.principal})`,
       );
     });
