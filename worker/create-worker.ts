@@ -14,8 +14,7 @@ export interface WardenWorkerOptions extends ActivityDeps {
   overrides?: Partial<WorkerOptions>;
 }
 
-export async function createWardenWorker(opts: WardenWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection; ownsConnection: boolean }> {
-  const ownsConnection = !opts.connection;
+export async function createWardenWorker(opts: WardenWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = opts.connection ?? (await NativeConnection.connect(temporalConnectionOptions(opts.config.temporal)));
   const worker = await Worker.create({
     connection,
@@ -28,5 +27,5 @@ export async function createWardenWorker(opts: WardenWorkerOptions): Promise<{ w
     maxCachedWorkflows: opts.config.maxCachedWorkflows,
     ...opts.overrides,
   });
-  return { worker, connection, ownsConnection };
+  return { worker, connection };
 }
