@@ -8,7 +8,7 @@ import { ensureTemporalCli } from '../../toolchain/temporal-cli';
 import { runProcess } from '../../toolchain/run-process';
 import { ensureTestServer } from '../../toolchain/test-server';
 import type { Benchmark } from '../benchmark';
-import { freePort } from '../../start/child-process';
+import { ownStackEnv } from '../../test/support/stack';
 import { summarize } from '../stats';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -79,17 +79,7 @@ export const startup: Benchmark = {
     const timeskip: number[] = [];
     const notes: string[] = [];
     try {
-      const env: NodeJS.ProcessEnv = {
-        ...process.env,
-        TEMPORAL_ADDRESS: '',
-        DATABASE_URL: '',
-        WARDEN_PROVENANCE_KEY: '',
-        WARDEN_DATA_DIR: dataDir,
-        TEMPORAL_PORT: String(await freePort()),
-        TEMPORAL_UI_PORT: String(await freePort()),
-        WARDEN_PG_PORT: String(await freePort()),
-        WARDEN_HTTP_PORT: String(await freePort()),
-      };
+      const { env } = await ownStackEnv(dataDir);
       const cold = await timeStart(env);
       first.push(cold.healthyMs);
       firstUp.push(cold.upMs);
