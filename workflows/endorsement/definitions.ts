@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Registration } from '../../activities/endorsement/register';
 import type { EvidenceSummary } from '../../domain/endorsement/cooldown';
 import type { ProbeSummary } from '../../domain/endorsement/probe-outcome';
 import type { EndorsementSettings, SettingsOverrides } from '../../domain/endorsement/settings';
@@ -19,16 +20,8 @@ export interface ExtendInput extends OperatorInput {
   seconds?: number;
 }
 
-export interface RegistrationView {
-  endorsementId: string;
-  agentId: string;
-  outcome: 'pending' | 'rejected' | 'applied' | 'duplicate';
-  conflictKind: 'anchor' | 'commitment' | 'none';
-  target: string | null;
-  reason: string;
-  openEndorsementId: string | null;
-  appliedVersion: number | null;
-}
+/** The registration activity's answer without what only the workflow itself needs. */
+export type RegistrationView = Omit<Registration, 'settings' | 'hasProbeBattery' | 'baseVersion'>;
 
 export interface EndorsementView {
   endorsementId: string;

@@ -209,18 +209,10 @@ export async function endorsementWorkflow(input: EndorsementWorkflowInput): Prom
       settings: input.settings,
       requestedBy: input.requestedBy ?? null,
     });
-    settings = reg.settings;
-    hasProbes = reg.hasProbeBattery;
-    view.registration = {
-      endorsementId: reg.endorsementId,
-      agentId: reg.agentId,
-      outcome: reg.outcome,
-      conflictKind: reg.conflictKind,
-      target: reg.target,
-      reason: reg.reason,
-      openEndorsementId: reg.openEndorsementId,
-      appliedVersion: reg.appliedVersion,
-    };
+    const { settings: merged, hasProbeBattery, baseVersion: _base, ...registration } = reg;
+    settings = merged;
+    hasProbes = hasProbeBattery;
+    view.registration = registration;
     if (reg.outcome !== 'pending') {
       view.outcome = { reason: reg.reason, score: null, appliedVersion: reg.appliedVersion };
       setState(reg.outcome === 'duplicate' ? 'refused' : reg.outcome);
