@@ -14,7 +14,7 @@ import {
 } from '../../client/endorsement';
 import { settingsOverridesSchema } from '../../domain/endorsement/settings';
 import { actingPrincipalField as principal } from '../auth';
-import type { Route } from '../route';
+import { HttpError, type Route } from '../route';
 
 const decision = z.enum(['approve', 'stage', 'reject']);
 const agentBody = z.strictObject({
@@ -56,7 +56,7 @@ export const endorsementRoutes: Route[] = [
     path: '/api/v1/agents/:agent/endorsements',
     async handler(ctx, req) {
       const b = endorseBody.parse(req.body);
-      if (b.decide && !b.as) return { status: 400, body: { error: 'as: required with decide' } };
+      if (b.decide && !b.as) throw new HttpError(400, 'as: required with decide');
       const result = await endorseRule(ctx, req.params.agent!, b.rule, {
         ...(b.commitment ? { commitment: b.commitment } : {}),
         ...(b.value ? { value: b.value } : {}),
