@@ -2,8 +2,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ZodError } from 'zod';
 import { UnknownPrincipalError } from '../../db/principals';
 import { WardenError } from '../../domain/errors';
-import { UnknownCommitmentError } from '../../domain/kernel/definition';
-import { EmptyRuleError } from '../../domain/endorsement/conflict';
 
 /**
  * Errors a user caused cannot be fixed by retrying: they become non-retryable failures whose
@@ -19,9 +17,6 @@ export async function failFastOnUserErrors<T>(work: () => Promise<T>): Promise<T
     }
     if (error instanceof WardenError) throw ApplicationFailure.nonRetryable(error.message, error.kind);
     if (error instanceof UnknownPrincipalError) throw ApplicationFailure.nonRetryable(error.message, 'forbidden');
-    if (error instanceof UnknownCommitmentError || error instanceof EmptyRuleError) {
-      throw ApplicationFailure.nonRetryable(error.message, 'invalid');
-    }
     throw error;
   }
 }

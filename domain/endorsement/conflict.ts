@@ -1,3 +1,4 @@
+import { WardenError } from '../errors';
 import {
   requireCommitment,
   type KernelChange,
@@ -65,9 +66,9 @@ export function detectConflict(
   return { kind: 'none', reason: 'rule conflicts with no anchor or commitment' };
 }
 
-export class EmptyRuleError extends Error {
+export class EmptyRuleError extends WardenError {
   constructor() {
-    super('rule: must not be empty');
+    super('invalid', 'rule: must not be empty');
     this.name = 'EmptyRuleError';
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WardenError } from '../errors';
 
 /** Identifiers of anchors and commitments: stable, lower snake case, safe in ids and logs. */
 const elementId = z.string().regex(/^[a-z][a-z0-9_]{1,63}$/, 'lower snake case, 2–64 characters');
@@ -48,9 +49,10 @@ export type AxiomaticAnchor = z.infer<typeof axiomaticAnchorSchema>;
 export type PlasticCommitment = z.infer<typeof plasticCommitmentSchema>;
 export type KernelDefinition = z.infer<typeof kernelDefinitionSchema>;
 
-export class UnknownCommitmentError extends Error {
+/** A user's mistake: every entry point reports it as invalid input, and no activity retries it. */
+export class UnknownCommitmentError extends WardenError {
   constructor(readonly commitmentId: string, readonly known: string[]) {
-    super(`unknown commitment "${commitmentId}" (known: ${known.join(', ')})`);
+    super('invalid', `unknown commitment "${commitmentId}" (known: ${known.join(', ')})`);
     this.name = 'UnknownCommitmentError';
   }
 }
