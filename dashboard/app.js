@@ -18,7 +18,7 @@ const POLL_MS = 2000;
 const FULL_REFRESH_MS = 60_000;
 const $ = (id) => document.getElementById(id);
 
-const state = { me: null, view: null, stamp: null, fetchedAt: 0, timer: null, failures: 0 };
+const state = { me: null, view: null, stamp: null, fetchedAt: 0, timer: null, polling: null, failures: 0 };
 
 function toast(message, kind = 'info') {
   const el = $('toast');
@@ -128,9 +128,10 @@ function startPolling() {
   stopPolling();
   state.timer = setInterval(() => {
     tickCountdowns();
-    if (Date.now() - (startPolling.last ?? 0) >= POLL_MS) {
+    // A poll still waiting (a slow view) is not joined by another asking the same thing.
+    if (!state.polling && Date.now() - (startPolling.last ?? 0) >= POLL_MS) {
       startPolling.last = Date.now();
-      refresh();
+      state.polling = refresh().finally(() => (state.polling = null));
     }
   }, 1000);
 }
