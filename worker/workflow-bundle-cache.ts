@@ -24,9 +24,10 @@ async function sourceFiles(root: string, skip: string, dir = root): Promise<stri
 /**
  * A digest of everything a workflow bundle can be built from: every source file of the project
  * (not only those the workflows import today, so a new import can never leave a stale bundle)
- * and the lock file, which pins the SDK and webpack.
+ * and the lock file, which pins the SDK and webpack. `skip` is a folder under `root` that holds no
+ * sources (the bundle cache); it is required because `resolve('')` would be the working directory.
  */
-export async function workflowSourceDigest(root: string, skip = ''): Promise<string> {
+export async function workflowSourceDigest(root: string, skip: string): Promise<string> {
   const hash = createHash('sha256');
   const files = (await sourceFiles(root, resolve(skip))).map((f) => relative(root, f).split(sep).join('/')).sort();
   for (const file of files) {
