@@ -76,12 +76,14 @@ async function readOpenReviews(ctx: WardenContext): Promise<MetricsSnapshot['ope
 
 /** The same cards `warden triggers` shows, for every active ABP; a document that no longer parses is skipped. */
 async function readAllTriggerCards(ctx: WardenContext): Promise<TriggerCard[]> {
-  const cards: TriggerCard[] = [];
-  for (const current of await listCurrent(ctx.pool, { status: 'active' })) {
-    const parsed = AbpSchema.safeParse(current.document);
-    if (parsed.success) cards.push(...(await readTriggerCards(ctx.pool, parsed.data)));
-  }
-  return cards;
+  const active = await listCurrent(ctx.pool, { status: 'active' });
+  const perAbp = await Promise.all(
+    active.map((current) => {
+      const parsed = AbpSchema.safeParse(current.document);
+      return parsed.success ? readTriggerCards(ctx.pool, parsed.data) : [];
+    }),
+  );
+  return perAbp.flat();
 }
 
 export async function readMetricsSnapshot(ctx: WardenContext): Promise<MetricsSnapshot> {
