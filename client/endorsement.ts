@@ -10,7 +10,7 @@ import {
   seedEndorsementDemo,
   type CreateAgentInput,
 } from '../activities/endorsement/agent-store';
-import { evidenceOf, listEndorsements, requireEndorsement, type EndorsementRecord } from '../activities/endorsement/endorsement-store';
+import { evidenceOf, listOpenEndorsements, requireEndorsement, type EndorsementRecord } from '../activities/endorsement/endorsement-store';
 import { createModelGateway, type ModelGateway } from '../activities/endorsement/model-gateway';
 import { recordExchange, sampleOutcomes, type SampleOutcome } from '../activities/endorsement/shadow-samples';
 import { requirePrincipal } from '../db/principals';
@@ -227,7 +227,6 @@ export async function endorsementState(ctx: WardenContext, id: string): Promise<
 export async function showKernel(ctx: WardenContext, agentId: string) {
   const agent = await requireAgent(ctx.pool, parseAgentId(agentId));
   const kernel = await loadKernelVersion(ctx.pool, agent.id);
-  const open = (await listEndorsements(ctx.pool, agent.id)).filter((e) => OPEN_STATES.includes(e.state));
   return {
     agentId: agent.id,
     version: kernel.version,
@@ -235,7 +234,7 @@ export async function showKernel(ctx: WardenContext, agentId: string) {
     kernel: kernel.definition,
     settings: agent.settings,
     probeBattery: agent.probeBattery !== null,
-    openEndorsements: open.map((e) => ({ id: e.id, target: e.target, state: e.state })),
+    openEndorsements: await listOpenEndorsements(ctx.pool, agent.id),
   };
 }
 

@@ -104,12 +104,13 @@ export async function findOpenEndorsement(q: Queryable, agentId: string, target:
   return rows[0]?.id;
 }
 
-export async function listEndorsements(q: Queryable, agentId?: string, limit = 50): Promise<EndorsementRecord[]> {
-  const { rows } = await q.query<Row>(
-    `SELECT * FROM endorsements WHERE ($1::text IS NULL OR agent_id = $1) ORDER BY created_at DESC LIMIT $2`,
-    [agentId ?? null, limit],
+/** An agent's open endorsements, newest first: all of them, however many closed ones came later. */
+export async function listOpenEndorsements(q: Queryable, agentId: string): Promise<Pick<EndorsementRecord, 'id' | 'target' | 'state'>[]> {
+  const { rows } = await q.query<Pick<EndorsementRecord, 'id' | 'target' | 'state'>>(
+    `SELECT id, target, state FROM endorsements WHERE agent_id = $1 AND state IN ('pending', 'staged', 'inconclusive') ORDER BY created_at DESC`,
+    [agentId],
   );
-  return rows.map(fromRow);
+  return rows;
 }
 
 export type NewEndorsement = Pick<
