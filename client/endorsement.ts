@@ -101,13 +101,14 @@ export async function endorseRule(ctx: WardenContext, agentId: string, rule: str
   const agent = parseAgentId(agentId);
   const text = z.object({ rule: ruleText }).parse({ rule }).rule;
   const settings = opts.settings ? settingsOverridesSchema.parse(opts.settings) : undefined;
-  await requireAgent(ctx.pool, agent);
+  // Also the check that the agent exists.
+  const kernel = await loadKernelVersion(ctx.pool, agent);
   // Checked here too so that an unknown principal is refused before any workflow starts.
   if (opts.requestedBy) await requirePrincipal(ctx.pool, opts.requestedBy);
   if (opts.decide) await requirePrincipal(ctx.pool, opts.decide.principal);
   if (opts.commitment) {
     try {
-      requireCommitment((await loadKernelVersion(ctx.pool, agent)).definition, opts.commitment);
+      requireCommitment(kernel.definition, opts.commitment);
     } catch (error) {
       throw invalid(`commitment: ${(error as Error).message}`);
     }
