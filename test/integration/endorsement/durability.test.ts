@@ -5,14 +5,9 @@ import { transitionEndorsement } from '../../../activities/endorsement/endorseme
 import { withTransaction } from '../../../db/pool';
 import { listProvenance } from '../../../db/provenance-log';
 import { useIntegrationContext } from '../../support/integration';
-import { BENIGN, eventually, freshAgent, operator, SEED_RULE } from './helpers';
+import { BENIGN, eventually, freshAgent, kernelVersionCount, operator, SEED_RULE } from './helpers';
 
 const ctx = useIntegrationContext('endorsement-durability');
-
-async function kernelVersionCount(agent: string): Promise<number> {
-  const { rows } = await ctx.pool.query<{ n: number }>('SELECT count(*)::bigint AS n FROM kernel_versions WHERE agent_id = $1', [agent]);
-  return rows[0]!.n;
-}
 
 describe('durability', () => {
   it('promotes exactly once when the worker is stopped mid-cooldown and started after the deadline', async () => {
@@ -32,7 +27,7 @@ describe('durability', () => {
     // A batch lost with the stopped worker is retried after its 20 s heartbeat timeout.
     const done = await eventually(() => showEndorsement(ctx, r.endorsementId), (e) => e.state !== 'staged', 100_000);
     expect(done.state).toBe('promoted');
-    expect(await kernelVersionCount(agent)).toBe(2);
+    expect(await kernelVersionCount(ctx, agent)).toBe(2);
     const promotions = await listProvenance(ctx.pool, { subject: `endorsement:${r.endorsementId}`, kind: 'endorsement.promoted' });
     expect(promotions).toHaveLength(1);
   });
@@ -56,7 +51,7 @@ describe('durability', () => {
     const [first, second] = [await approve(), await approve()];
     expect(first.appliedVersion).toBe(2);
     expect(second.appliedVersion).toBe(2);
-    expect(await kernelVersionCount(agent)).toBe(2);
+    expect(await kernelVersionCount(ctx, agent)).toBe(2);
     expect(await listProvenance(ctx.pool, { subject: `endorsement:${r.endorsementId}`, kind: 'endorsement.decided' })).toHaveLength(1);
     // Kernel versions are immutable rows.
     await expect(ctx.pool.query(`UPDATE kernel_versions SET definition = '{}' WHERE agent_id = $1`, [agent])).rejects.toThrow(/immutable/);

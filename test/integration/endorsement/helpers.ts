@@ -34,3 +34,9 @@ export async function eventually<T>(check: () => Promise<T>, done: (value: T) =>
     await sleep(150);
   }
 }
+
+/** How many kernel versions an agent has: each applied change adds exactly one. */
+export async function kernelVersionCount(ctx: IntegrationContext, agent: string): Promise<number> {
+  const { rows } = await ctx.pool.query<{ n: number }>('SELECT count(*)::bigint AS n FROM kernel_versions WHERE agent_id = $1', [agent]);
+  return rows[0]!.n;
+}

@@ -7,7 +7,7 @@ import { chat, endorseRule, showEndorsement } from '../../../client/endorsement'
 import { listProvenance } from '../../../db/provenance-log';
 import { freePort } from '../../../start/child-process';
 import { useIntegrationContext } from '../../support/integration';
-import { BENIGN, eventually, freshAgent, operator, SEED_RULE } from './helpers';
+import { BENIGN, eventually, freshAgent, kernelVersionCount, operator, SEED_RULE } from './helpers';
 
 const ctx = useIntegrationContext('endorsement-kill');
 const runner = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
@@ -56,8 +56,7 @@ describe('worker process killed mid-cooldown', () => {
       worker = await startWorkerProcess(taskQueue);
       const done = await eventually(() => showEndorsement(ctx, r.endorsementId), (e) => e.state !== 'staged', 150_000);
       expect(done.state).toBe('promoted');
-      const { rows } = await ctx.pool.query<{ n: number }>('SELECT count(*)::bigint AS n FROM kernel_versions WHERE agent_id = $1', [agent]);
-      expect(rows[0]!.n).toBe(2);
+      expect(await kernelVersionCount(ctx, agent)).toBe(2);
       expect(await listProvenance(ctx.pool, { subject: `endorsement:${r.endorsementId}`, kind: 'endorsement.promoted' })).toHaveLength(1);
     } finally {
       worker.kill('SIGKILL');
