@@ -53,7 +53,7 @@ export function createEndorsementActivities(deps: ActivityDeps, models: ModelGat
       // A slow model call must not look like a dead worker: heartbeat on a clock, not per sample.
       const beat = setInterval(() => ctx.heartbeat(), 5_000);
       try {
-        return await scoreShadowBatch(deps.pool, key, models, input, () => ctx.heartbeat());
+        return await scoreShadowBatch(deps.pool, key, models, input);
       } finally {
         clearInterval(beat);
       }

@@ -200,7 +200,6 @@ export async function scoreShadowBatch(
   provenanceKey: string,
   models: ModelGateway,
   input: { endorsementId: string; limit: number; retryBaseMs?: number },
-  heartbeat: () => void = () => undefined,
 ): Promise<BatchResult> {
   const endorsement = await requireEndorsement(pool, input.endorsementId);
   if (!endorsement.change) throw new Error(`endorsement ${input.endorsementId} has no change to shadow`);
@@ -226,7 +225,6 @@ export async function scoreShadowBatch(
   // Scored first, written together: one transaction per batch instead of one per sample.
   const outcomes: ScoredSample[] = [];
   for (const row of rows) {
-    heartbeat();
     const { production, sandbox, identity: identityText } = await kernelAt(row.kernel_version);
     try {
       const scored = await withBackoff(
