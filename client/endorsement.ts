@@ -202,8 +202,11 @@ export interface EndorsementReport extends EndorsementRecord {
 
 /** State, samples, mean/max divergence and time left, from the database (works for closed ones too). */
 export async function showEndorsement(ctx: WardenContext, id: string): Promise<EndorsementReport> {
-  const e = await requireEndorsement(ctx.pool, id);
-  const ev = await evidenceOf(ctx.pool, id);
+  const [e, ev, probed] = await Promise.all([
+    requireEndorsement(ctx.pool, id),
+    evidenceOf(ctx.pool, id),
+    listProvenance(ctx.pool, { subject: `endorsement:${id}`, kind: 'endorsement.probed', limit: 1 }),
+  ]);
   const open = e.state === 'staged' && e.deadlineAt !== null;
   return {
     ...e,
@@ -217,7 +220,7 @@ export async function showEndorsement(ctx: WardenContext, id: string): Promise<E
       meanDrift: ev.meanDrift,
     },
     timeLeftSeconds: open ? Math.max(0, Math.round((Date.parse(e.deadlineAt!) - Date.now()) / 1000)) : null,
-    probes: (await listProvenance(ctx.pool, { subject: `endorsement:${id}`, kind: 'endorsement.probed', limit: 1 }))[0]?.payload ?? null,
+    probes: probed[0]?.payload ?? null,
   };
 }
 
