@@ -18,7 +18,7 @@ import { listProvenance } from '../db/provenance-log';
 import { meanDivergence } from '../domain/endorsement/cooldown';
 import { newEndorsementId, parseAgentId } from '../domain/endorsement/identifiers';
 import { settingsOverridesSchema, type SettingsOverrides } from '../domain/endorsement/settings';
-import { OPEN_STATES, refusalReason, WATCHING_STATES, type Decision, type EndorsementState, type OperatorAction } from '../domain/endorsement/states';
+import { DECISIONS, OPEN_STATES, refusalReason, WATCHING_STATES, type Decision, type EndorsementState, type OperatorAction } from '../domain/endorsement/states';
 import { conflict, invalid } from '../domain/errors';
 import { requireCommitment } from '../domain/kernel/definition';
 import { AgentId, WardenKind, WardenState } from '../domain/search-attributes';
@@ -173,7 +173,7 @@ async function steer(ctx: WardenContext, id: string, action: OperatorAction, sen
 }
 
 export async function decide(ctx: WardenContext, id: string, decision: Decision, principal: string, rationale?: string): Promise<EndorsementView> {
-  const d = z.object({ decision: z.enum(['approve', 'stage', 'reject']) }).parse({ decision }).decision;
+  const d = z.object({ decision: z.enum(DECISIONS) }).parse({ decision }).decision;
   const args = operatorArgs.parse({ principal, rationale });
   return steer(ctx, id, 'decide', (h) => h.executeUpdate(decideUpdate, { args: [{ decision: d, ...args }] }));
 }

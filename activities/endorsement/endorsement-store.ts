@@ -4,7 +4,8 @@ import { requirePrincipal } from '../../db/principals';
 import type { Queryable } from '../../db/pool';
 import type { EvidenceSummary } from '../../domain/endorsement/cooldown';
 import { endorsementSettingsSchema, type EndorsementSettings } from '../../domain/endorsement/settings';
-import type { EndorsementState } from '../../domain/endorsement/states';
+import type { ConflictResult } from '../../domain/endorsement/conflict';
+import type { Decision, EndorsementState } from '../../domain/endorsement/states';
 import { conflict, notFound } from '../../domain/errors';
 import type { KernelChange } from '../../domain/kernel/definition';
 import { appendKernelVersion } from './agent-store';
@@ -13,7 +14,7 @@ export interface EndorsementRecord {
   id: string;
   agentId: string;
   ruleText: string;
-  conflictKind: 'anchor' | 'commitment' | 'none';
+  conflictKind: ConflictResult['kind'];
   target: string | null;
   change: KernelChange | null;
   reason: string;
@@ -22,7 +23,7 @@ export interface EndorsementRecord {
   state: EndorsementState;
   requestedBy: string | null;
   decidedBy: string | null;
-  decision: 'approve' | 'stage' | 'reject' | null;
+  decision: Decision | null;
   stagedAt: string | null;
   deadlineAt: string | null;
   capAt: string | null;
@@ -143,7 +144,7 @@ export interface Transition {
   payload?: Record<string, unknown>;
   /** Apply the endorsement's change as a new kernel version (approve, promote). */
   apply?: boolean;
-  decision?: 'approve' | 'stage' | 'reject';
+  decision?: Decision;
   stage?: { stagedAtMs: number; deadlineMs: number; capMs: number };
   outcome?: { reason: string; score?: number | null };
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { appendProvenance } from '../../db/provenance-log';
 import { requirePrincipal } from '../../db/principals';
 import { withTransaction } from '../../db/pool';
-import { combineWithModelReading, detectConflict, proposedChange } from '../../domain/endorsement/conflict';
+import { combineWithModelReading, detectConflict, proposedChange, type ConflictResult } from '../../domain/endorsement/conflict';
 import { agentIdSchema, endorsementIdSchema } from '../../domain/endorsement/identifiers';
 import { mergeSettings, settingsOverridesSchema, type EndorsementSettings } from '../../domain/endorsement/settings';
 import { appendKernelVersion, loadKernelVersion, requireAgent } from './agent-store';
@@ -26,7 +26,7 @@ export interface Registration {
   outcome: 'pending' | 'rejected' | 'applied' | 'duplicate';
   endorsementId: string;
   agentId: string;
-  conflictKind: 'anchor' | 'commitment' | 'none';
+  conflictKind: ConflictResult['kind'];
   target: string | null;
   reason: string;
   /** For a duplicate: the endorsement that is already open for the same agent and commitment. */

@@ -86,7 +86,7 @@ export function proposedChange(conflict: ConflictResult, ruleText: string, value
 
 /** A model's reading of a rule (see the model gateway); keyword matches still come first. */
 export interface ModelReading {
-  kind: 'anchor' | 'commitment' | 'none';
+  kind: ConflictResult['kind'];
   id: string | null;
   reason: string;
 }

@@ -15,7 +15,8 @@ export type EndorsementState =
 export const WATCHING_STATES: readonly EndorsementState[] = ['staged', 'inconclusive'];
 export const OPEN_STATES: readonly EndorsementState[] = ['pending', ...WATCHING_STATES];
 
-export type Decision = 'approve' | 'stage' | 'reject';
+export const DECISIONS = ['approve', 'stage', 'reject'] as const;
+export type Decision = (typeof DECISIONS)[number];
 
 export type OperatorAction = 'decide' | 'promote' | 'abort' | 'extend';
 

@@ -13,7 +13,7 @@ import type { EndorsementActivities } from '../../activities/endorsement';
 import { EMPTY_EVIDENCE, evaluateCooldown, initialCooldownSeconds, meanDivergence } from '../../domain/endorsement/cooldown';
 import { criticalProbeFailure } from '../../domain/endorsement/probe-outcome';
 import type { EndorsementSettings } from '../../domain/endorsement/settings';
-import { refusalReason, WATCHING_STATES, type EndorsementState } from '../../domain/endorsement/states';
+import { DECISIONS, refusalReason, WATCHING_STATES, type EndorsementState } from '../../domain/endorsement/states';
 import { WardenState } from '../../domain/search-attributes';
 import { notify } from '../notify';
 import {
@@ -170,7 +170,7 @@ export async function endorsementWorkflow(input: EndorsementWorkflowInput): Prom
     {
       validator: (arg) => {
         requirePrincipal(arg);
-        if (!['approve', 'stage', 'reject'].includes(arg.decision)) throw new Error('decision: must be approve, stage or reject');
+        if (!DECISIONS.includes(arg.decision)) throw new Error('decision: must be approve, stage or reject');
         if (view.state === 'registering') throw new Error('endorsement is still being registered; try again');
         if (view.state !== 'pending') throw new Error(refusalReason(view.endorsementId, view.state, 'decide'));
         if (deciding) throw new Error('a decision is already being recorded');
