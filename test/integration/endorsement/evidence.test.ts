@@ -6,7 +6,7 @@ import { scoreShadowBatch } from '../../../activities/endorsement/shadow-samples
 import { chat, endorseRule, showKernel } from '../../../client/endorsement';
 import { listProvenance } from '../../../db/provenance-log';
 import { useIntegrationContext } from '../../support/integration';
-import { BENIGN, eventually, freshAgent, operator, SEED_RULE } from './helpers';
+import { BENIGN, eventually, freshAgent, idleAfterFirstBatch, operator, SEED_RULE } from './helpers';
 
 const ctx = useIntegrationContext('endorsement-evidence');
 
@@ -52,6 +52,7 @@ describe('evidence', () => {
     const alice = await operator(ctx);
     const r = await endorseRule(ctx, agent, SEED_RULE, { decide: { decision: 'stage', principal: alice } });
     await eventually(() => evidenceOf(ctx.pool, r.endorsementId), (e) => e.pending === 0);
+    await idleAfterFirstBatch(ctx, r.endorsementId);
     // With no worker nothing scores, so the wake flag stays up after the first chat flips it.
     await ctx.stopWorker();
     try {
@@ -75,6 +76,7 @@ describe('evidence', () => {
     const alice = await operator(ctx);
     const r = await endorseRule(ctx, agent, SEED_RULE, { decide: { decision: 'stage', principal: alice } });
     await eventually(() => evidenceOf(ctx.pool, r.endorsementId), (e) => e.pending === 0);
+    await idleAfterFirstBatch(ctx, r.endorsementId);
     const flag = async () => (await ctx.pool.query<{ w: boolean }>('SELECT wake_requested AS w FROM endorsements WHERE id = $1', [r.endorsementId])).rows[0]!.w;
     const wakeUps = async () => {
       await ctx.deferred.settle();

@@ -40,3 +40,23 @@ export async function kernelVersionCount(ctx: IntegrationContext, agent: string)
   const { rows } = await ctx.pool.query<{ n: number }>('SELECT count(*)::bigint AS n FROM kernel_versions WHERE agent_id = $1', [agent]);
   return rows[0]!.n;
 }
+
+/**
+ * Until the endorsement workflow has run its first scoring batch and has no activity in flight:
+ * a test that then stops the worker cuts no batch short (one finishing later would lower the
+ * wake flag behind the test's back).
+ */
+export async function idleAfterFirstBatch(ctx: IntegrationContext, endorsementId: string): Promise<void> {
+  await eventually(
+    async () => {
+      const events = (await ctx.temporal.workflow.getHandle(endorsementId).fetchHistory()).events ?? [];
+      const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes);
+      const closed = events.filter(
+        (e) => e.activityTaskCompletedEventAttributes || e.activityTaskFailedEventAttributes || e.activityTaskTimedOutEventAttributes || e.activityTaskCanceledEventAttributes,
+      ).length;
+      const batches = scheduled.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'scoreShadowBatch').length;
+      return batches > 0 && closed === scheduled.length;
+    },
+    (idle) => idle,
+  );
+}
