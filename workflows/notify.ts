@@ -1,4 +1,5 @@
-import { ActivityFailure, CancellationScope, log, patched, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, log, patched, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
+import { innermostMessage } from './activity-failure';
 import type { NotificationActivities } from '../activities/notifications';
 import type { NotificationEventType, NotificationFacts } from '../domain/notifications/events';
 
@@ -40,9 +41,8 @@ export async function notify(type: NotificationEventType, subject: string, facts
     // Not cancellable: a loop being cancelled still announces what it had already done.
     await CancellationScope.nonCancellable(() => starter.startNotificationDelivery(event));
   } catch (error) {
-    const cause = error instanceof ActivityFailure && error.cause ? error.cause : error;
     log.warn('notification dropped: its delivery workflow could not be started', {
-      type, subject, eventId: event.eventId, error: cause instanceof Error ? cause.message : String(cause),
+      type, subject, eventId: event.eventId, error: innermostMessage(error),
     });
   }
 }

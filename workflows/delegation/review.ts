@@ -1,7 +1,8 @@
 import {
-  ActivityFailure, ApplicationFailure, allHandlersFinished, condition, proxyActivities, setCurrentDetails, setHandler,
+  ApplicationFailure, allHandlersFinished, condition, proxyActivities, setCurrentDetails, setHandler,
   upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
+import { innermostCause, innermostMessage } from '../activity-failure';
 import type { DelegationActivities } from '../../activities/delegation';
 import type { ReviewStart } from '../../activities/delegation/review-store';
 import { tallyApprovals, winningOutput, type Approval, type OutputTally } from '../../domain/abp/review-tally';
@@ -21,11 +22,9 @@ const HASH = /^sha256:[a-f0-9]{64}$/;
 
 /** An activity refusal becomes the Update's failure (its message is what the caller sees). */
 function asUpdateFailure(error: unknown): never {
-  let cause: unknown = error;
-  while (cause instanceof ActivityFailure && cause.cause) cause = cause.cause;
-  const message = cause instanceof Error ? cause.message : String(cause);
+  const cause = innermostCause(error);
   const type = cause instanceof ApplicationFailure && cause.type ? cause.type : 'ReviewVoteRefused';
-  throw ApplicationFailure.nonRetryable(message, type);
+  throw ApplicationFailure.nonRetryable(innermostMessage(error), type);
 }
 
 /**

@@ -1,6 +1,5 @@
 import {
   ApplicationFailure,
-  ActivityFailure,
   allHandlersFinished,
   condition,
   proxyActivities,
@@ -8,6 +7,7 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
+import { innermostMessage } from '../activity-failure';
 import type { WardenActivities } from '../../activities';
 import { calibrationPayload, calibrationRequestSchema, evaluateCalibrationGates } from '../../domain/guard/calibration-gates';
 import type { GateOutcome } from '../../domain/guard/gate-outcome';
@@ -54,9 +54,7 @@ function invalidRequest(issues: { path: PropertyKey[]; message: string }[]): App
 
 // The innermost message of an activity failure: what the approver needs to read.
 function refusalFrom(error: unknown): ApplicationFailure {
-  const cause = error instanceof ActivityFailure ? error.cause : error;
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return ApplicationFailure.create({ message, type: GUARD_REFUSAL, nonRetryable: true });
+  return ApplicationFailure.create({ message: innermostMessage(error), type: GUARD_REFUSAL, nonRetryable: true });
 }
 
 /**

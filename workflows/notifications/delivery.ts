@@ -1,4 +1,5 @@
-import { ActivityFailure, proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { innermostMessage } from '../activity-failure';
 import type { NotificationActivities } from '../../activities/notifications';
 import type { NotificationEvent } from '../../domain/notifications/events';
 import { WardenState } from '../../domain/search-attributes';
@@ -15,12 +16,6 @@ function sender(maxAttempts: number) {
     startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: maxAttempts },
   });
-}
-
-function innermostMessage(error: unknown): string {
-  let cause: unknown = error;
-  while (cause instanceof ActivityFailure && cause.cause) cause = cause.cause;
-  return cause instanceof Error ? cause.message : String(cause);
 }
 
 export interface DeliverySummary {
