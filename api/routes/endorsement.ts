@@ -13,10 +13,11 @@ import {
   showKernel,
 } from '../../client/endorsement';
 import { settingsOverridesSchema } from '../../domain/endorsement/settings';
+import { DECISIONS } from '../../domain/endorsement/states';
 import { actingPrincipalField as principal } from '../auth';
 import { HttpError, type Route } from '../route';
 
-const decision = z.enum(['approve', 'stage', 'reject']);
+const decision = z.enum(DECISIONS);
 const agentBody = z.strictObject({
   id: z.string(),
   kernel: z.string().default('default'),

@@ -16,7 +16,7 @@ import {
 } from '../../client/endorsement';
 import type { WardenContext } from '../../client/context';
 import type { SettingsOverrides } from '../../domain/endorsement/settings';
-import type { Decision } from '../../domain/endorsement/states';
+import { isDecision, type Decision } from '../../domain/endorsement/states';
 import { invalid } from '../../domain/errors';
 import type { EndorsementView } from '../../workflows/endorsement/definitions';
 import { actingPrincipal, EXIT_FAILURE, optionalActor, runCommand, table } from '../output';
@@ -168,8 +168,8 @@ export function registerEndorsementCommands(program: Command): void {
       async (ctx) => {
         let decideNow: { decision: Decision; principal: string; rationale?: string } | undefined;
         if (opts.decide !== undefined) {
-          if (!['approve', 'stage', 'reject'].includes(opts.decide)) throw invalid(`--decide: expected approve, stage or reject, got "${opts.decide}"`);
-          decideNow = { decision: opts.decide as Decision, principal: actingPrincipal(cmd, ctx), ...(opts.rationale ? { rationale: opts.rationale } : {}) };
+          if (!isDecision(opts.decide)) throw invalid(`--decide: expected approve, stage or reject, got "${opts.decide}"`);
+          decideNow = { decision: opts.decide, principal: actingPrincipal(cmd, ctx), ...(opts.rationale ? { rationale: opts.rationale } : {}) };
         }
         const requestedBy = cmd.optsWithGlobals().as as string | undefined;
         const result = await endorseRule(ctx, agentId, rule, {
@@ -194,8 +194,8 @@ export function registerEndorsementCommands(program: Command): void {
       await runCommand(
         cmd,
         (ctx) => {
-          if (!['approve', 'stage', 'reject'].includes(decision)) throw invalid(`decision: expected approve, stage or reject, got "${decision}"`);
-          return decide(ctx, id, decision as Decision, actingPrincipal(cmd, ctx), opts.rationale);
+          if (!isDecision(decision)) throw invalid(`decision: expected approve, stage or reject, got "${decision}"`);
+          return decide(ctx, id, decision, actingPrincipal(cmd, ctx), opts.rationale);
         },
         renderView,
       );

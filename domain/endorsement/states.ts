@@ -18,6 +18,8 @@ export const OPEN_STATES: readonly EndorsementState[] = ['pending', ...WATCHING_
 export const DECISIONS = ['approve', 'stage', 'reject'] as const;
 export type Decision = (typeof DECISIONS)[number];
 
+export const isDecision = (value: string): value is Decision => (DECISIONS as readonly string[]).includes(value);
+
 export type OperatorAction = 'decide' | 'promote' | 'abort' | 'extend';
 
 const PAST = { promote: 'promoted', abort: 'aborted', extend: 'extended' } as const;

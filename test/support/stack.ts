@@ -5,7 +5,6 @@ const runner = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 
 import { freePort } from '../../start/child-process';
 
-export { freePort };
 
 export interface StackPorts {
   temporal: number;
