@@ -26,7 +26,7 @@ export const intake: Benchmark = {
     'and of 1,000 rows. Events per second = rows stored / wall time; every response is checked (2xx, all rows stored).',
   limits:
     'A drift-signal request does not answer until the delegation monitor has run for the ABPs it touched ' +
-    '(`evaluateAfterWrite` in client/delegation.ts: a workflow started, its evaluation activity — the trigger cards\' twelve ' +
+    '(`evaluateAfterWrite` in client/delegation.ts: a workflow started, its evaluation activity — the trigger cards\' five ' +
     'statements, the unstarted reviews — and its result awaited), so a batch of one pays a workflow round trip per row, while ' +
     'a feedback request of one row is a single transaction. Batches of 1,000 amortise that: rows are validated, then stored ' +
     '500 to a statement (`INSERT … SELECT FROM unnest(…)`) inside one transaction (`storeIntakeBatch`, `insertFeedbackRows`), ' +

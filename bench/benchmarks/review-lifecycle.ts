@@ -36,8 +36,8 @@ export const reviewLifecycle: Benchmark = {
     'stored, its exports re-stamped and re-gated); the first 16 approvals of the fresh worker are a warm-up, reported apart. Memory is the benchmark process, which runs the worker (and the client driving ' +
     'it; the database and Temporal are other processes): resident set sampled every 200 ms, and `resourceUsage().maxRSS`.',
   limits:
-    'Opening: `openReview` is one transaction of about twenty statements (principal, current ABP, the active review FOR UPDATE, ' +
-    'the four trigger cards\' twelve, the insert, the provenance append), and pglite-socket serves only the connection whose ' +
+    'Opening: `openReview` is one transaction of a few statements (principal, current ABP, the active review FOR UPDATE, ' +
+    'the opened trigger\'s card in two, the insert, the provenance append), and pglite-socket serves only the connection whose ' +
     'transaction is open until it commits, so concurrent opens on the embedded database run one after the other (quick runs side by side at the same load: ' +
     '26–30 a second against a real PostgreSQL 15, about 5 on PGlite). Approving: about 40 % of the latency is the ' +
     'approval Update (validator, a workflow task, the `recordReviewVote` activity, a workflow task); the rest is the apply ' +

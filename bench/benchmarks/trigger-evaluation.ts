@@ -124,9 +124,9 @@ export const triggerEvaluation: Benchmark = {
     'and the heap pages holding them), so the time follows the evidence inside the window, not the size of the table. DRT-004 ' +
     'grows between 100k and 1M only because its 30-day window holds no expired claim at 100k rows (20 days of history; claims ' +
     'expire 30 days after they are observed) and 15,001 at 1M — the trigger values in the notes show what each count saw. The ' +
-    'rest is fixed per evaluation: twelve statements one after the other (per trigger: last concluded review, count, active ' +
-    'review), each a round trip, and on PGlite each also queued on its single session; one statement per trigger (the three ' +
-    'lookups as subqueries of the count) would cut the round trips to four.',
+    'rest is fixed per evaluation: five statements one after the other (every trigger\'s last concluded and active review in ' +
+    'one, then each trigger\'s count), each a round trip, and on PGlite each also queued on its single session; the four ' +
+    'counts as one statement would cut the round trips to two.',
   async run(ctx) {
     const sizes = ctx.quick ? [1_000, 10_000] : [10_000, 100_000, 1_000_000];
     const iterations = ctx.size(40, 10);
