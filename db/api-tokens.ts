@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sha256Hex } from '../domain/sha256';
 import { z } from 'zod';
 import { type Principal, requirePrincipal } from './principals';
 import type { Queryable } from './pool';
@@ -16,7 +17,7 @@ export interface ApiTokenInfo {
 /** `wdn_<id>_<secret>`: the id lets operators name a token without knowing its secret. */
 const TOKEN_FORM = /^wdn_(tok_[0-9a-f]{12})_([0-9a-f]{48})$/;
 
-export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+export const hashToken = sha256Hex;
 
 export const tokenRequest = z.object({
   principal: z.string().min(1),

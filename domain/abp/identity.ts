@@ -1,4 +1,5 @@
-import { canonicalDigest, sha256Hex } from './digest';
+import { sha256Hex } from '../sha256';
+import { canonicalDigest } from './digest';
 import { abpCanonicalJson } from './canonical';
 import type { Abp, AbpAuthorityRef, AbpScope } from './schema';
 

@@ -1,5 +1,6 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { canonicalJson } from '../canonical-json';
+import { sha256Hex } from '../sha256';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -15,7 +16,7 @@ export interface ProvenanceContent {
 }
 
 export function contentHash(entry: ProvenanceContent): string {
-  return createHash('sha256').update(canonicalJson(entry)).digest('hex');
+  return sha256Hex(canonicalJson(entry));
 }
 
 export function sign(key: string, hash: string): string {

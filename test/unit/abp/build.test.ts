@@ -3,7 +3,7 @@ import { buildAbp } from '../../../domain/abp/build';
 import { demoAbp, demoAbpSpec, DEMO_CLOCK } from '../../../domain/abp/demo';
 import { AbpSpecError } from '../../../domain/abp/errors';
 import { checkAbpIdentity, computeAbpHash, computeAbpId } from '../../../domain/abp/identity';
-import { sha256Hex } from '../../../domain/abp/digest';
+import { sha256Hex } from '../../../domain/sha256';
 import { abpCanonicalJson } from '../../../domain/abp/canonical';
 import { AbpSchema } from '../../../domain/abp/schema';
 import { refusalOf } from './refusal';
