@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Warden } from '../../../client/warden';
-import { reviewedRows, seedPeopleAndPolicy, SEED_POLICY, toNdjson, uniqueSuffix } from '../guard/guard-fixtures';
+import { reviewedRows, seedCalibrationRequest, seedPeopleAndPolicy, toNdjson, uniqueSuffix } from '../guard/guard-fixtures';
 import { useIntegrationContext } from '../../support/integration';
 
 const ctx = useIntegrationContext('warden-client');
@@ -39,16 +39,9 @@ describe('Warden TypeScript client', () => {
     await warden.ingestFeedback(toNdjson(reviewedRows(tenant, 32, { marker: suffix })), people.proposer);
     const manifest = await warden.buildManifest(`feedback://recent-reviewed?tenant=${tenant}`);
     expect(manifest.event_count).toBe(32);
-    const proposal = await warden.proposeCalibrationUpdate({
-      policy_id: SEED_POLICY.policy_id,
-      source_ref: `feedback://recent-reviewed?tenant=${tenant}`,
-      proposer: people.proposer,
-      current_threshold: 0.55,
-      candidate_threshold: 0.58,
-      confidence_low: 0.51,
-      confidence_high: 0.61,
-      rollback_id: 'threshold-profile-20260513-a',
-    });
+    const proposal = await warden.proposeCalibrationUpdate(
+      seedCalibrationRequest(people.proposer, `feedback://recent-reviewed?tenant=${tenant}`, 'threshold-profile-20260513-a'),
+    );
     expect(proposal.decision?.decision).toBe('allow');
     await warden.approve(proposal.proposal_id, { approval_id: `review-${suffix}`, approver: people.approver });
     expect(await warden.release(proposal.proposal_id)).toMatchObject({ candidate_threshold: 0.58 });
