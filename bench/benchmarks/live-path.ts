@@ -43,8 +43,8 @@ export const livePath: Benchmark = {
     '(the notes count them; with the flag lowered at every batch it was about one chat in a hundred, right at the p99, and ' +
     'the ratio varied from 0.90× to 1.15× between runs). What remains is the worker: while a change is staged it scores ' +
     'every sample (one more stub call, three embeddings and one transaction per batch of 25), competing for the two cores ' +
-    'and the database. A p99 of 2,000 requests is the twentieth slowest, so on this shared machine the ratio still moves by a ' +
-    'few hundredths from run to run. Against that, the original\'s in-line shadow call adds a full model latency to every ' +
+    'and the database. A p99 of 2,000 requests is the twentieth slowest, so on this shared machine the ratio still moves from ' +
+    'run to run (0.89× to 1.01× in the runs since the last change, a shadowed block now and then faster than its baseline). Against that, the original\'s in-line shadow call adds a full model latency to every ' +
     'request (the inline rows)',
   async run(ctx) {
     const total = ctx.size(2000, 150);
