@@ -38,8 +38,7 @@ export const reviewLifecycle: Benchmark = {
   limits:
     'Opening: `openReview` is one transaction of a few statements (principal, current ABP, the active review FOR UPDATE, ' +
     'the opened trigger\'s card in two, the insert, the provenance append), and pglite-socket serves only the connection whose ' +
-    'transaction is open until it commits, so concurrent opens on the embedded database run one after the other (quick runs side by side at the same load: ' +
-    '26–30 a second against a real PostgreSQL 15, about 5 on PGlite). Approving: about 40 % of the latency is the ' +
+    'transaction is open until it commits, so concurrent opens on the embedded database run one after the other. Approving: about 40 % of the latency is the ' +
     'approval Update (validator, a workflow task, the `recordReviewVote` activity, a workflow task); the rest is the apply ' +
     'activity — the rebuilt ABP stored under compare-and-set, four export files written, re-gated and promoted, one ' +
     'transaction with three provenance appends — and the closing workflow task, each a round trip to the dev server\'s SQLite. ' +
