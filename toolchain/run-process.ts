@@ -26,7 +26,9 @@ export function runProcess(
     child.stderr.on('data', (c: Buffer) => feed(c, 'err'));
     child.on('error', reject);
     child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-    // Without input the child reads end-of-file at once, as from /dev/null.
+    // A child that exits without reading its stdin closes the pipe (EPIPE): its exit code says
+    // what happened, so that is no error of ours. Without input it reads end-of-file at once.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(opts.input ?? '');
   });
 }
