@@ -8,6 +8,7 @@ import { loadConfig } from '../config/env';
 import { resolveProvenanceKey } from '../config/provenance-key';
 import { temporalConnectionOptions } from '../config/temporal-connection';
 import { migrate } from '../db/migrate';
+import { migrateAbpIdentities } from '../activities/delegation/abp-identity-migration';
 import { createPool } from '../db/pool';
 import { DeferredWork } from '../client/deferred-work';
 import type { WardenContext } from '../client/context';
@@ -43,6 +44,9 @@ async function main(): Promise<void> {
   const applied = await migrate(pool);
   if (applied.length > 0) log.info(`database migrations applied: ${applied.join(', ')}`);
   const provenanceKey = await resolveProvenanceKey(config);
+  const reissued = await migrateAbpIdentities({ pool, provenanceKey, exportDir: config.exportDir });
+  for (const m of reissued.migrated) log.info(`ABP ${m.oldId} re-issued in the reference form as ${m.newId} (${m.exports.length} export(s) re-stamped)`);
+  for (const s of reissued.skipped) log.warn(`ABP ${s.abpId} left as it is: ${s.reason}`);
 
   const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
   const temporal = new Client({ connection, namespace: config.temporal.namespace });

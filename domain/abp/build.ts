@@ -56,6 +56,16 @@ export function sealAbp(body: Omit<Abp, 'hash'>): Abp {
   return { ...parsed.data, hash: computeAbpHash(parsed.data) };
 }
 
+/**
+ * The same ABP sealed again in the reference form: timestamps at whole seconds, every string as
+ * the reference hashes it, id and hash recomputed. For ABPs stored before Warden matched the
+ * reference; throws AbpSpecError when the document no longer passes today's checks.
+ */
+export function reissueAbp(stored: Abp): Abp {
+  const { hash: _hash, ...body } = stored;
+  return sealAbp({ ...body, abp_id: computeAbpId(body.scope, body.authority_ref, utc(body.created_at, 'created_at')) });
+}
+
 /** Everything a JSON Schema cannot say but an ABP must satisfy. */
 export function semanticProblems(abp: Abp): string[] {
   const problems: string[] = [];
