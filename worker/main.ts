@@ -13,6 +13,7 @@ import { createPool } from '../db/pool';
 import { DeferredWork } from '../client/deferred-work';
 import type { WardenContext } from '../client/context';
 import { seedDemoData } from './seed-demo';
+import { ensureProvenanceAnchor } from '../client/provenance-anchor';
 import { createWardenWorker, workflowsPath } from './create-worker';
 import { cachedWorkflowBundle } from './workflow-bundle-cache';
 import { freePort } from '../start/child-process';
@@ -75,6 +76,8 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     workflowBundle: { code: bundle.code },
   });
+  const anchor = await ensureProvenanceAnchor(temporal, provenanceKey, config.temporal.taskQueue);
+  log.info(`provenance head anchored by workflow ${anchor.workflowId}`);
   const api: Server = createApiServer(ctx);
   await new Promise<void>((resolve, reject) => {
     api.once('error', reject);
