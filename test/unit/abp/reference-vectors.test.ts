@@ -2,8 +2,11 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildAbp } from '../../../domain/abp/build';
 import { abpCanonicalJson, referenceNormalForm } from '../../../domain/abp/canonical';
+import { demoAbpSpec, DEMO_CLOCK } from '../../../domain/abp/demo';
 import { AbpSpecError } from '../../../domain/abp/errors';
+import { gateExport } from '../../../domain/abp/export-gates';
 import { checkAbpIdentity, computeAbpHash, computeAbpId } from '../../../domain/abp/identity';
+import { patchAbp } from '../../../domain/abp/patch';
 import { AbpSchema, type AbpSpecInput } from '../../../domain/abp/schema';
 import { sha256Hex } from '../../../domain/sha256';
 
@@ -103,5 +106,23 @@ describe('ABP id and hash against the reference tooling', () => {
   it('refuses a zone-less created_at (the reference reads it in the local zone of whoever verifies)', () => {
     const v = vectors.abps.find((x) => x.name === 'clock without a zone')!;
     expect(() => buildAbp(wardenSpec(v), '2030-01-01T00:00:00Z')).toThrow(AbpSpecError);
+  });
+});
+
+describe('ABPs Warden builds pass the verifier rules as Warden implements them', () => {
+  it('built with the default clock, with fractional and offset timestamps, patched and replaced', () => {
+    const { created_at: _c, ...spec } = demoAbpSpec();
+    const byDefault = buildAbp(spec, '2026-11-30T00:53:46.123Z');
+    const explicit = buildAbp({ ...spec, created_at: '2026-11-30T01:53:46.5+01:00', effective_at: '2026-12-01T00:00:00.25Z', expires_at: '2027-12-01T05:30:00.999+05:30' }, DEMO_CLOCK);
+    const patched = patchAbp(byDefault, { effective_at: '2026-12-24T00:00:00.75-02:00', objectives: { ...byDefault.objectives, allowed: [{ id: 'OBJ-010', description: 'Résumé — 日本語 😀\r\nnext' }] } });
+    const replaced = buildAbp({ ...spec, scope: { ...spec.scope, program: 'REPLACED' } }, '2026-12-02T10:11:12.999Z');
+    for (const abp of [byDefault, explicit, patched, replaced]) {
+      const gates = gateExport({ export_id: 'x', module: abp.scope.modules[0], stamp: 1, stamped_at: DEMO_CLOCK, status: 'active', abp: JSON.parse(JSON.stringify(abp)) }, abp.hash);
+      expect(gates.filter((g) => !g.passed)).toEqual([]);
+      expect(abp.created_at).toMatch(/T\d\d:\d\d:\d\dZ$/);
+      expect(abp.effective_at).toMatch(/T\d\d:\d\d:\d\dZ$/);
+    }
+    expect(patched).toMatchObject({ abp_id: byDefault.abp_id, effective_at: '2026-12-24T02:00:00Z' });
+    expect(patched.objectives.allowed[0]!.description).toBe('Résumé — 日本語 😀\nnext');
   });
 });
