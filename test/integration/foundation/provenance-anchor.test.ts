@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { anchorProvenanceNow, ensureProvenanceAnchor, readProvenanceAnchor } from '../../../client/provenance-anchor';
@@ -131,5 +131,11 @@ describe('provenance head anchor (finding 12)', () => {
     const after = await verifyProvenance(pool, ctx.temporal, key);
     expect(after).toMatchObject({ ok: false, anchor: { state: 'violated' }, firstBad: { seq: 4 } });
     expect(after.anchor.detail).toMatch(/the anchor saw it at .*entries 4 to 6 are missing/);
+
+    // Deterministic: a run that continued as new and the run that saw the violation replay cleanly.
+    for (const runId of [firstRun, (await ctx.temporal.workflow.getHandle(workflowId).describe()).runId]) {
+      const history = await ctx.temporal.workflow.getHandle(workflowId, runId).fetchHistory();
+      await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, workflowId);
+    }
   });
 });
