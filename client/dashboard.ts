@@ -1,7 +1,8 @@
 import { listCurrent, listVersions } from '../activities/delegation/abp-store';
 import type { TriggerCard } from '../activities/delegation/trigger-cards';
 import type { ProposalView } from '../activities/guard/proposal-record';
-import { listProvenance, verifyProvenanceChain, type ChainVerification, type ProvenanceEntry } from '../db/provenance-log';
+import { listProvenance, type ProvenanceEntry } from '../db/provenance-log';
+import { verifyProvenance, type ProvenanceVerification } from './provenance-verify';
 import type { GateResult } from '../domain/abp/export-gates';
 import type { WardenContext } from './context';
 import { triggerCards, verifyAbp } from './delegation';
@@ -125,7 +126,7 @@ export interface DashboardView {
   abps: AbpPanel[];
   endorsements: EndorsementPanel[];
   proposals: ProposalPanel[];
-  provenance: { entries: ProvenanceEntry[]; verification: ChainVerification };
+  provenance: { entries: ProvenanceEntry[]; verification: ProvenanceVerification };
 }
 
 /** How long one computed view serves every open dashboard while nothing moves. */
@@ -158,7 +159,7 @@ async function computeView(ctx: WardenContext, stamp: string): Promise<Dashboard
     endorsementPanels(ctx),
     proposalPanels(ctx),
     listProvenance(ctx.pool, { limit: 25 }),
-    verifyProvenanceChain(ctx.pool, ctx.provenanceKey),
+    verifyProvenance(ctx.pool, ctx.temporal, ctx.provenanceKey),
   ]);
   return { stamp, generatedAt, temporal: temporalLinks(ctx), abps, endorsements, proposals, provenance: { entries, verification } };
 }

@@ -52,10 +52,12 @@ export interface AbpView {
   exports: Awaited<ReturnType<typeof listExports>>;
 }
 
-export async function showAbp(ctx: WardenContext, abpId: string): Promise<AbpView> {
-  const current = await findCurrentByAbpId(ctx.pool, abpId);
-  const latest = current ?? (await findLatestVersion(ctx.pool, abpId));
-  if (!latest) throw notFound(`ABP ${abpId}`);
+export async function showAbp(ctx: WardenContext, requestedId: string): Promise<AbpView> {
+  const current = await findCurrentByAbpId(ctx.pool, requestedId);
+  const latest = current ?? (await findLatestVersion(ctx.pool, requestedId));
+  if (!latest) throw notFound(`ABP ${requestedId}`);
+  // An id the ABP was re-issued away from shows the ABP under the id it has now.
+  const abpId = current?.abpId ?? requestedId;
   return {
     abpId,
     status: current?.status ?? 'superseded',
@@ -99,7 +101,7 @@ export async function verifyAbp(ctx: WardenContext, abpId: string): Promise<Veri
     exports.push({ exportId: e.exportId, fileName: e.fileName, gates: await gateFile(`${ctx.config.exportDir}/${e.fileName}`, referenceHash) });
   }
   const ok = checks.every((c) => c.passed) && exports.every((e) => e.gates.every((g) => g.passed));
-  return { ok, abpId, abpHash: abp?.hash ?? null, status: view.status, checks, exports };
+  return { ok, abpId: view.abpId, abpHash: abp?.hash ?? null, status: view.status, checks, exports };
 }
 
 /** `warden action check`: runs the validators; a blocked irreversible action re-evaluates the triggers. */

@@ -5,7 +5,7 @@ import * as guard from './guard';
 import { GuardLoop, type GuardLoopOptions } from './guard-loop';
 import { checkHealth } from './health';
 import { grantPrincipal, principals } from './principals';
-import { verifyProvenanceChain } from '../db/provenance-log';
+import { verifyProvenance } from './provenance-verify';
 
 export { CriticalSandboxDivergenceError } from './endorsement';
 
@@ -54,7 +54,7 @@ export class Warden {
   }
 
   verifyProvenance() {
-    return verifyProvenanceChain(this.ctx.pool, this.ctx.provenanceKey);
+    return verifyProvenance(this.ctx.pool, this.ctx.temporal, this.ctx.provenanceKey);
   }
 
   // Staged endorsement (seeds/staged-approval-cooldown.txt).

@@ -20,6 +20,8 @@ export function renderProvenance(container, view, ui) {
         ? `✓ chain verified: ${v.entries} entries, head ${shortHash(v.head)}`
         : `✗ chain broken at entry ${v.firstBad?.seq}: ${v.firstBad?.reason} (${v.entries} entries verified before it)`,
     ),
+    v.anchor &&
+      h('p', { class: `chain ${v.anchor.state === 'matched' ? 'ok' : v.anchor.state === 'violated' ? 'bad' : ''}`, 'data-testid': 'anchor-status' }, `Head anchor ${v.anchor.state}: ${v.anchor.detail}`),
     h(
       'table',
       { class: 'provenance' },

@@ -140,15 +140,26 @@ async function appendEntries(q: Queryable, key: string, entries: z.output<typeof
 
 export interface ChainVerification {
   ok: boolean;
+  /** Entries verified (from `from`, when given). */
   entries: number;
+  /** The last verified entry: its content hash and sequence number (0 and the genesis hash for none). */
   head: string;
+  headSeq: number;
   firstBad?: { seq: number; reason: string };
 }
 
-/** Walks the whole chain in order, in pages, and names the first entry that does not hold. */
-export async function verifyProvenanceChain(q: Queryable, key: string, pageSize = 2000): Promise<ChainVerification> {
-  let expectedPrev = GENESIS_HASH;
-  let expectedSeq = 1;
+/**
+ * Walks the chain in order, in pages, and names the first entry that does not hold: the whole
+ * chain, or only what follows `from` (an entry already verified, e.g. an anchored head).
+ */
+export async function verifyProvenanceChain(
+  q: Queryable,
+  key: string,
+  opts: { from?: { seq: number; contentHash: string }; pageSize?: number } = {},
+): Promise<ChainVerification> {
+  const pageSize = opts.pageSize ?? 2000;
+  let expectedPrev = opts.from?.contentHash ?? GENESIS_HASH;
+  let expectedSeq = (opts.from?.seq ?? 0) + 1;
   let count = 0;
   for (;;) {
     const { rows } = await q.query<Row>(
@@ -158,7 +169,9 @@ export async function verifyProvenanceChain(q: Queryable, key: string, pageSize 
     if (rows.length === 0) break;
     for (const row of rows) {
       const e = fromRow(row);
-      const bad = (reason: string): ChainVerification => ({ ok: false, entries: count, head: expectedPrev, firstBad: { seq: e.seq, reason } });
+      const bad = (reason: string): ChainVerification => ({
+        ok: false, entries: count, head: expectedPrev, headSeq: expectedSeq - 1, firstBad: { seq: e.seq, reason },
+      });
       if (e.seq !== expectedSeq) return bad(`sequence gap: expected ${expectedSeq}`);
       if (e.prevHash !== expectedPrev) return bad('previous-hash link broken');
       const recomputed = contentHash({
@@ -171,7 +184,22 @@ export async function verifyProvenanceChain(q: Queryable, key: string, pageSize 
       count += 1;
     }
   }
-  return { ok: true, entries: count, head: expectedPrev };
+  return { ok: true, entries: count, head: expectedPrev, headSeq: expectedSeq - 1 };
+}
+
+/** The sequence number of the newest entry (0 for an empty chain). */
+export async function lastProvenanceSeq(q: Queryable): Promise<number> {
+  const { rows } = await q.query<{ seq: number | null }>('SELECT max(seq) AS seq FROM provenance_log');
+  return rows[0]?.seq ?? 0;
+}
+
+/** The content hashes stored at the given sequence numbers (absent ones are missing from the map). */
+export async function provenanceHashesAt(q: Queryable, seqs: number[]): Promise<Map<number, string>> {
+  const { rows } = await q.query<{ seq: number; content_hash: string }>(
+    'SELECT seq, content_hash FROM provenance_log WHERE seq = ANY($1::bigint[])',
+    [seqs],
+  );
+  return new Map(rows.map((r) => [r.seq, r.content_hash]));
 }
 
 export async function listProvenance(

@@ -8,10 +8,12 @@ import { loadConfig } from '../config/env';
 import { resolveProvenanceKey } from '../config/provenance-key';
 import { temporalConnectionOptions } from '../config/temporal-connection';
 import { migrate } from '../db/migrate';
+import { migrateAbpIdentities } from '../activities/delegation/abp-identity-migration';
 import { createPool } from '../db/pool';
 import { DeferredWork } from '../client/deferred-work';
 import type { WardenContext } from '../client/context';
 import { seedDemoData } from './seed-demo';
+import { ensureProvenanceAnchor } from '../client/provenance-anchor';
 import { createWardenWorker, workflowsPath } from './create-worker';
 import { cachedWorkflowBundle } from './workflow-bundle-cache';
 import { freePort } from '../start/child-process';
@@ -43,6 +45,9 @@ async function main(): Promise<void> {
   const applied = await migrate(pool);
   if (applied.length > 0) log.info(`database migrations applied: ${applied.join(', ')}`);
   const provenanceKey = await resolveProvenanceKey(config);
+  const reissued = await migrateAbpIdentities({ pool, provenanceKey, exportDir: config.exportDir });
+  for (const m of reissued.migrated) log.info(`ABP ${m.oldId} re-issued in the reference form as ${m.newId} (${m.exports.length} export(s) re-stamped)`);
+  for (const s of reissued.skipped) log.warn(`ABP ${s.abpId} left as it is: ${s.reason}`);
 
   const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
@@ -71,6 +76,8 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     workflowBundle: { code: bundle.code },
   });
+  const anchor = await ensureProvenanceAnchor(temporal, provenanceKey, config.temporal.taskQueue);
+  log.info(`provenance head anchored by workflow ${anchor.workflowId}`);
   const api: Server = createApiServer(ctx);
   await new Promise<void>((resolve, reject) => {
     api.once('error', reject);

@@ -3,3 +3,4 @@ export * from './delegation';
 export * from './guard/proposal';
 export * from './endorsement/endorsement';
 export * from './notifications/delivery';
+export * from './provenance';

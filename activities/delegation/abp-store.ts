@@ -4,7 +4,7 @@ import { AbpSchema, type Abp, type AbpScope } from '../../domain/abp/schema';
 
 /** ABP versions (immutable, by hash) and the current pointer per scope. */
 export type AbpStatus = 'active' | 'revoked' | 'replaced';
-export type AbpSource = 'build' | 'seed' | 'patch' | 'replace';
+export type AbpSource = 'build' | 'seed' | 'patch' | 'replace' | 'migrate';
 
 export interface CurrentAbp {
   scopeKey: string;
@@ -62,14 +62,28 @@ function fromRow(r: CurrentRow): CurrentAbp {
   };
 }
 
+/**
+ * An id an ABP was re-issued away from (migration 009) names the ABP it moved to: people, feeds
+ * and workflows started before the move keep reaching it.
+ */
+const FOLLOW_ALIAS = 'COALESCE((SELECT a.new_id FROM abp_id_aliases a WHERE a.old_id = $1), $1)';
+
+/** The ids among `abpIds` that were re-issued away from, each with the id it has now. */
+export async function followAliases(q: Queryable, abpIds: readonly string[]): Promise<Map<string, string>> {
+  if (abpIds.length === 0) return new Map();
+  const { rows } = await q.query<{ old_id: string; new_id: string }>('SELECT old_id, new_id FROM abp_id_aliases WHERE old_id = ANY($1::text[])', [abpIds]);
+  return new Map(rows.map((r) => [r.old_id, r.new_id]));
+}
+
 export async function findCurrentByAbpId(q: Queryable, abpId: string, opts: { forUpdate?: boolean } = {}): Promise<CurrentAbp | undefined> {
-  const { rows } = await q.query<CurrentRow>(`${CURRENT_SELECT} WHERE c.abp_id = $1${opts.forUpdate ? ' FOR UPDATE OF c' : ''}`, [abpId]);
+  const { rows } = await q.query<CurrentRow>(`${CURRENT_SELECT} WHERE c.abp_id = ${FOLLOW_ALIAS}${opts.forUpdate ? ' FOR UPDATE OF c' : ''}`, [abpId]);
   return rows[0] ? fromRow(rows[0]) : undefined;
 }
 
 export async function listCurrent(q: Queryable, filter: { abpIds?: string[]; status?: AbpStatus } = {}): Promise<CurrentAbp[]> {
   const { rows } = await q.query<CurrentRow>(
-    `${CURRENT_SELECT} WHERE ($1::text[] IS NULL OR c.abp_id = ANY($1)) AND ($2::text IS NULL OR c.status = $2) ORDER BY c.abp_id`,
+    `${CURRENT_SELECT} WHERE ($1::text[] IS NULL OR c.abp_id = ANY($1) OR c.abp_id IN (SELECT a.new_id FROM abp_id_aliases a WHERE a.old_id = ANY($1)))
+       AND ($2::text IS NULL OR c.status = $2) ORDER BY c.abp_id`,
     [filter.abpIds ?? null, filter.status ?? null],
   );
   return rows.map(fromRow);
@@ -85,9 +99,12 @@ export async function findLatestVersion(q: Queryable, abpId: string): Promise<{ 
   return rows[0] ? { hash: rows[0].abp_hash, document: rows[0].document } : undefined;
 }
 
+/** Every version of the ABP, including those stored under an id it was re-issued away from. */
 export async function listVersions(q: Queryable, abpId: string): Promise<{ hash: string; source: AbpSource; reviewId: string | null; recordedAt: string }[]> {
   const { rows } = await q.query<{ abp_hash: string; source: AbpSource; review_id: string | null; recorded_at: Date }>(
-    'SELECT abp_hash, source, review_id, recorded_at FROM abp_versions WHERE abp_id = $1 ORDER BY recorded_at',
+    `SELECT abp_hash, source, review_id, recorded_at FROM abp_versions
+      WHERE abp_id = ${FOLLOW_ALIAS} OR abp_id IN (SELECT a.old_id FROM abp_id_aliases a WHERE a.new_id = ${FOLLOW_ALIAS})
+      ORDER BY recorded_at`,
     [abpId],
   );
   return rows.map((r) => ({ hash: r.abp_hash, source: r.source, reviewId: r.review_id, recordedAt: r.recorded_at.toISOString() }));

@@ -38,7 +38,8 @@ export async function gatherFacts(q: Queryable, abpId: string, now: Date): Promi
   const current = await findCurrentByAbpId(q, abpId);
   const stored = current ?? (await findLatestVersion(q, abpId));
   if (!stored) throw notFound(`ABP ${abpId}`);
-  return { current, facts: await factsFor(q, abpId, AbpSchema.parse(stored.document), current, now) };
+  // current.abpId, not the id asked for: it may be one the ABP was re-issued away from.
+  return { current, facts: await factsFor(q, current?.abpId ?? abpId, AbpSchema.parse(stored.document), current, now) };
 }
 
 /** The facts around an ABP already read: the exports and open drift registered under `abpId`. */

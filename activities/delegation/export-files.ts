@@ -39,12 +39,16 @@ export function exportIdFor(abpId: string, module: string): string {
   return `${abpId.toLowerCase()}-${module.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-')}`;
 }
 
-/** Registers one export per module in the ABP's scope (existing ones are left alone). */
+/**
+ * Registers one export per module in the ABP's scope (existing ones are left alone, including one
+ * named after an id the ABP was re-issued away from: an export keeps its name for its readers).
+ */
 export async function registerExports(q: Queryable, abp: Abp): Promise<ExportRow[]> {
   for (const module of abp.scope.modules) {
     const exportId = exportIdFor(abp.abp_id, module);
     await q.query(
-      `INSERT INTO abp_exports (export_id, module, abp_id, abp_hash, file_name) VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO abp_exports (export_id, module, abp_id, abp_hash, file_name)
+       SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM abp_exports WHERE abp_id = $3 AND module = $2)
        ON CONFLICT (export_id) DO NOTHING`,
       [exportId, module, abp.abp_id, abp.hash, `${exportId}.json`],
     );
@@ -74,6 +78,15 @@ export async function writeStaged(dir: string, fileName: string, tag: string, do
 
 export async function promoteStaged(dir: string, fileName: string, tag: string): Promise<void> {
   await rename(join(dir, stagedName(fileName, tag)), join(dir, fileName));
+}
+
+/** The hash of the ABP a staged file embeds, or undefined when there is no such file or it is unreadable. */
+export async function stagedAbpHash(dir: string, fileName: string, tag: string): Promise<unknown> {
+  try {
+    return (JSON.parse(await readFile(join(dir, stagedName(fileName, tag)), 'utf8')) as { abp?: { hash?: unknown } }).abp?.hash;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function discardStaged(dir: string, fileName: string, tag: string): Promise<void> {

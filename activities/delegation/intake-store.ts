@@ -4,6 +4,7 @@ import { appendProvenance } from '../../db/provenance-log';
 import { chunksOf } from '../../db/row-chunks';
 import type { IntakeBatch } from '../../domain/abp/intake';
 import { INGEST_PHASES, type ProgressCallback } from '../../domain/progress';
+import { followAliases } from './abp-store';
 
 export interface IntakeResult {
   driftSignals: { received: number; stored: number };
@@ -49,26 +50,29 @@ export async function storeIntakeBatch(
       return stored;
     };
     onProgress?.(0, total, INGEST_PHASES.storing);
+    // Rows naming an id an ABP was re-issued away from count for the ABP under its id now.
+    const moved = await followAliases(tx, batch.abpIds);
+    const to = (abpId: string) => moved.get(abpId) ?? abpId;
     const signals = await insert(batch.driftSignals, INSERT_SIGNALS, (rows) => [
-      rows.map((s) => s.signal_id), rows.map((s) => s.abp_id), rows.map((s) => s.type), rows.map((s) => s.severity),
+      rows.map((s) => s.signal_id), rows.map((s) => to(s.abp_id)), rows.map((s) => s.type), rows.map((s) => s.severity),
       rows.map((s) => s.fingerprint.key), rows.map((s) => String(s.fingerprint.version)), rows.map((s) => s.observed_at), rows.map((s) => s.summary ?? null),
     ]);
     const runs = await insert(batch.coherenceRuns, INSERT_RUNS, (rows) => [
-      rows.map((c) => c.run_id), rows.map((c) => c.abp_id), rows.map((c) => c.score), rows.map((c) => c.observed_at),
+      rows.map((c) => c.run_id), rows.map((c) => to(c.abp_id)), rows.map((c) => c.score), rows.map((c) => c.observed_at),
     ]);
     const claims = await insert(batch.claims, INSERT_CLAIMS, (rows) => [
-      rows.map((c) => c.abp_id), rows.map((c) => c.claim_id), rows.map((c) => c.statement ?? null), rows.map((c) => c.expires_at), rows.map((c) => c.observed_at ?? null),
+      rows.map((c) => to(c.abp_id)), rows.map((c) => c.claim_id), rows.map((c) => c.statement ?? null), rows.map((c) => c.expires_at), rows.map((c) => c.observed_at ?? null),
     ]);
     const result: IntakeResult = {
       driftSignals: { received: batch.driftSignals.length, stored: signals },
       coherenceRuns: { received: batch.coherenceRuns.length, stored: runs },
       claims: { received: batch.claims.length, stored: claims },
-      abpIds: batch.abpIds,
+      abpIds: [...new Set(batch.abpIds.map(to))],
     };
     if (signals + runs + claims > 0) {
       await appendProvenance(tx, deps.provenanceKey, {
         kind: 'evidence.ingested',
-        subject: `abp:${batch.abpIds.join(',')}`,
+        subject: `abp:${result.abpIds.join(',')}`,
         actor,
         payload: { drift_signals: signals, coherence_runs: runs, claims },
       });

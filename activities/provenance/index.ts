@@ -1,6 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { appendProvenance, type ProvenanceInput } from '../../db/provenance-log';
+import type { HeadCheckpoint } from '../../domain/provenance/checkpoint';
 import type { ActivityDeps } from '../deps';
+import { advanceAnchor, type AnchorStep } from './anchor-step';
 
 export function createProvenanceActivities(deps: ActivityDeps) {
   return {
@@ -15,6 +17,10 @@ export function createProvenanceActivities(deps: ActivityDeps) {
         idempotencyKey: input.idempotencyKey ?? `${info.workflowExecution?.runId ?? info.workflowType ?? "activity"}/${info.activityId}`,
       });
       return { seq: entry.seq, contentHash: entry.contentHash };
+    },
+    /** The head anchor's step (workflows/provenance/anchor.ts): read-only, so a retry is harmless. */
+    async advanceProvenanceAnchor(input: { previous: HeadCheckpoint | null }): Promise<AnchorStep> {
+      return advanceAnchor(deps.pool, deps.provenanceKey, input.previous, new Date());
     },
   };
 }

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { checkHealth } from '../../client/health';
 import { grantPrincipal, principals, revokeToken } from '../../client/principals';
 import { createApiToken, listApiTokens } from '../../db/api-tokens';
-import { listProvenance, verifyProvenanceChain } from '../../db/provenance-log';
+import { listProvenance } from '../../db/provenance-log';
+import { verifyProvenance } from '../../client/provenance-verify';
 import { ADMIN_ROLE } from '../auth';
 import type { Route } from '../route';
 
@@ -85,7 +86,7 @@ export const foundationRoutes: Route[] = [
   {
     method: 'GET',
     path: '/api/v1/provenance/verify',
-    summary: 'Verify the whole provenance chain and name the first bad entry',
-    handler: async (ctx) => verifyProvenanceChain(ctx.pool, ctx.provenanceKey),
+    summary: 'Verify the whole provenance chain and its head against the anchor in Temporal; name the first bad entry',
+    handler: async (ctx) => verifyProvenance(ctx.pool, ctx.temporal, ctx.provenanceKey),
   },
 ];

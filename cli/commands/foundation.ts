@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { checkHealth, type Health } from '../../client/health';
 import { grantPrincipal, principals, revokeToken } from '../../client/principals';
 import { createApiToken, listApiTokens } from '../../db/api-tokens';
-import { listProvenance, verifyProvenanceChain } from '../../db/provenance-log';
+import { listProvenance } from '../../db/provenance-log';
+import { verifyProvenance } from '../../client/provenance-verify';
 import { exitUnlessOk, runCommand, table } from '../output';
 
 function renderHealth(h: Health): string {
@@ -98,15 +99,16 @@ export function registerFoundationCommands(program: Command): void {
   const provenance = program.command('provenance').description('The signed, hash-chained audit log');
   provenance
     .command('verify')
-    .description('Check every entry: link to the previous hash, content hash and HMAC signature')
+    .description('Check every entry (link to the previous hash, content hash, HMAC signature) and the head against its anchor in Temporal')
     .action(async (_opts, cmd: Command) => {
       await runCommand(
         cmd,
-        async (ctx) => exitUnlessOk(await verifyProvenanceChain(ctx.pool, ctx.provenanceKey)),
+        async (ctx) => exitUnlessOk(await verifyProvenance(ctx.pool, ctx.temporal, ctx.provenanceKey)),
         (v) =>
-          v.ok
+          (v.ok
             ? `chain intact: ${v.entries} entries, head ${v.head}`
-            : `chain BROKEN at entry ${v.firstBad!.seq}: ${v.firstBad!.reason} (${v.entries} entries before it verified)`,
+            : `chain BROKEN at entry ${v.firstBad!.seq}: ${v.firstBad!.reason} (${v.entries} entries before it verified)`) +
+          `\nhead anchor ${v.anchor.state}: ${v.anchor.detail}`,
       );
     });
   provenance

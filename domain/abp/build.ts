@@ -1,15 +1,17 @@
-import { normaliseDateTime } from './canonical';
+import { referenceNormalForm } from './canonical';
 import { describeContradictions, findContradictions, hasContradictions } from './contradictions';
 import { AbpSpecError } from './errors';
 import { computeAbpHash, computeAbpId } from './identity';
 import { describeZodIssues } from './issues';
 import { AbpSchema, AbpSpecSchema, type Abp, type AbpSpec } from './schema';
 import { checkDelegationReview } from './trigger-conditions';
+import { wholeSecondUtc } from './utc-date-time';
 
 /**
- * Builds a complete ABP from a spec: validates it, fills defaults, normalises date-times to UTC,
- * computes the deterministic id and the self-authenticating hash, and refuses contradictions.
- * `clock` is used as created_at when the spec has none (and effective_at defaults to created_at).
+ * Builds a complete ABP from a spec: validates it, fills defaults, writes its timestamps as
+ * whole-second UTC, computes the deterministic id and the self-authenticating hash exactly as the
+ * ABP reference tooling does, and refuses contradictions. `clock` is used as created_at when the
+ * spec has none (its fraction of a second dropped) and effective_at defaults to created_at.
  */
 export function buildAbp(specInput: unknown, clock: string): Abp {
   const parsed = AbpSpecSchema.safeParse(specInput);
@@ -40,14 +42,28 @@ export function assembleAbp(spec: AbpSpec, clock: string): Abp {
   return sealAbp(body);
 }
 
-/** Validates a complete body, checks its meaning and stamps the hash. */
+/**
+ * Validates a complete body, checks its meaning and stamps the hash. The body is stored in the
+ * reference's normal form (timestamps whole-second UTC, every other string as the reference
+ * hashes it): the stored text is the hashed text, so no character of it can change unnoticed.
+ */
 export function sealAbp(body: Omit<Abp, 'hash'>): Abp {
-  const candidate = { ...body, hash: '' };
+  const candidate = referenceNormalForm({ ...body, ...wholeSecondTimestamps(body), hash: '' });
   const parsed = AbpSchema.safeParse(candidate);
   if (!parsed.success) throw new AbpSpecError(describeZodIssues(parsed.error));
   const problems = semanticProblems(parsed.data);
   if (problems.length > 0) throw new AbpSpecError(problems);
   return { ...parsed.data, hash: computeAbpHash(parsed.data) };
+}
+
+/**
+ * The same ABP sealed again in the reference form: timestamps at whole seconds, every string as
+ * the reference hashes it, id and hash recomputed. For ABPs stored before Warden matched the
+ * reference; throws AbpSpecError when the document no longer passes today's checks.
+ */
+export function reissueAbp(stored: Abp): Abp {
+  const { hash: _hash, ...body } = stored;
+  return sealAbp({ ...body, abp_id: computeAbpId(body.scope, body.authority_ref, utc(body.created_at, 'created_at')) });
 }
 
 /** Everything a JSON Schema cannot say but an ABP must satisfy. */
@@ -68,8 +84,20 @@ export function semanticProblems(abp: Abp): string[] {
   return problems;
 }
 
+const TIMESTAMP_FIELDS = ['created_at', 'effective_at', 'expires_at'] as const;
+
 function utc(value: string, field: string): string {
-  const normalised = normaliseDateTime(value);
-  if (normalised === undefined) throw new AbpSpecError([`${field}: not an RFC 3339 date-time`]);
+  const normalised = wholeSecondUtc(value);
+  if (normalised === undefined) throw new AbpSpecError([`${field}: not an RFC 3339 date-time in the years 1000 to 9999`]);
   return normalised;
+}
+
+/** The body's timestamps rewritten by utc(); what is not a string is left to the schema to refuse. */
+function wholeSecondTimestamps(body: Omit<Abp, 'hash'>): Partial<Pick<Abp, (typeof TIMESTAMP_FIELDS)[number]>> {
+  const out: Record<string, string> = {};
+  for (const field of TIMESTAMP_FIELDS) {
+    const value: unknown = body[field];
+    if (typeof value === 'string') out[field] = utc(value, field);
+  }
+  return out;
 }

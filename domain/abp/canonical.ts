@@ -1,53 +1,85 @@
-import { canonicalJson } from '../canonical-json';
+import { referenceDateTime } from './reference-date-time';
+import { referenceNumberText } from './reference-number';
 
 /**
- * ABP canonical JSON: the shared canonical form (keys sorted recursively, no whitespace) plus the
- * two rules the original ABP hashing relies on, so the same document always hashes the same way
- * however it was written:
- * - integral numbers are written as integers (1.0 → 1; -0 → 0), which JSON.stringify already does
- *   except for -0;
- * - every string that is a complete RFC 3339 date-time is normalised to UTC with a "Z" suffix and
- *   no zero fraction ("2026-02-24T02:00:00+02:00" → "2026-02-24T00:00:00Z").
+ * ABP canonical JSON, byte for byte what the ABP reference tooling (DeepSigma
+ * `canonical_json.py`: `canonical_dumps`) produces, because ABP ids and hashes are sha256 over
+ * it and every ABP Warden writes must verify with the reference verifier:
+ * - object keys sorted by code point (Python's order, not UTF-16's), at every depth; keys
+ *   themselves are never rewritten;
+ * - no whitespace; non-ASCII characters written as they are; the escapes of json.dumps;
+ * - every string value rewritten by the reference's date-time rule (referenceDateTime), then CRLF
+ *   and CR turned into LF;
+ * - numbers as referenceNumberText writes them (integral values as integers, other values
+ *   rounded to 15 significant digits and written as Python's repr).
+ * The golden vectors in test/fixtures/abp-reference-vectors.json were produced by the reference
+ * itself and pin all of this.
  *
  * Pure and free of Node built-ins: workflows may use it.
  */
 export function abpCanonicalJson(value: unknown): string {
-  return canonicalJson(normaliseForCanonical(value));
+  return write(value);
 }
 
-const DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|([+-])(\d{2}):(\d{2}))$/;
+/** A string value as the reference hashes it. */
+export function referenceString(text: string): string {
+  return (referenceDateTime(text) ?? text).replace(/\r\n?/g, '\n');
+}
 
 /**
- * Returns the UTC "Z" form of an RFC 3339 date-time, or undefined when `text` is not one.
- * The fraction is kept digit for digit (trailing zeros dropped), so no precision is lost.
+ * The same value with every string value replaced by referenceString (keys and numbers as they
+ * are). abpCanonicalJson gives the same text for both, so storing this form means every
+ * character of a stored ABP is covered by its hash: nothing in it can change without changing
+ * the hash (a fraction of a second, a CR before an LF).
  */
-export function normaliseDateTime(text: string): string | undefined {
-  const m = DATE_TIME.exec(text);
-  if (!m) return undefined;
-  const [, y, mo, d, h, mi, s, fraction, zone, sign, oh, om] = m;
-  const fields = [y, mo, d, h, mi, s].map((part) => Number(part));
-  const [year, month, day, hour, minute, second] = fields as [number, number, number, number, number, number];
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined;
-  const offsetMinutes = zone === 'Z' || zone === 'z' ? 0 : (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om));
-  const local = Date.UTC(year, month - 1, day, hour, minute, second);
-  const check = new Date(local);
-  // Date.UTC silently rolls 31 February over into March; such a string is not a date-time.
-  if (check.getUTCDate() !== day || check.getUTCMonth() !== month - 1) return undefined;
-  const utc = new Date(local - offsetMinutes * 60_000).toISOString().slice(0, 19);
-  const digits = (fraction ?? '').slice(1).replace(/0+$/, '');
-  return `${utc}${digits ? `.${digits}` : ''}Z`;
+export function referenceNormalForm<T>(value: T): T {
+  return normalise(value) as T;
 }
 
-function normaliseForCanonical(value: unknown): unknown {
-  if (typeof value === 'string') return normaliseDateTime(value) ?? value;
-  if (typeof value === 'number') return Object.is(value, -0) ? 0 : value;
-  if (Array.isArray(value)) return value.map(normaliseForCanonical);
-  if (value instanceof Date) return normaliseDateTime(value.toISOString());
+function normalise(value: unknown): unknown {
+  if (typeof value === 'string') return referenceString(value);
+  if (Array.isArray(value)) return value.map(normalise);
+  if (value instanceof Date) return referenceString(value.toISOString());
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(value)) out[key] = normaliseForCanonical(v);
+    for (const [key, v] of Object.entries(value)) {
+      if (v !== undefined) Object.defineProperty(out, key, { value: normalise(v), enumerable: true, writable: true, configurable: true });
+    }
     return out;
   }
   return value;
+}
+
+function write(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number') return referenceNumberText(value);
+  if (typeof value === 'string') return JSON.stringify(referenceString(value));
+  if (value instanceof Date) return JSON.stringify(referenceString(value.toISOString()));
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : write(v))).join(',')}]`;
+  if (typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => compareCodePoints(a, b));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${write(v)}`).join(',')}}`;
+  }
+  throw new TypeError(`cannot encode a ${typeof value} as JSON`);
+}
+
+/**
+ * Python compares strings by code point; JavaScript's < compares UTF-16 code units, which puts
+ * U+E000..U+FFFF after the astral planes. Equal up to the first difference either way, so only
+ * that pair of units needs fixing: a surrogate (an astral code point) sorts above any BMP unit.
+ */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs !== ys) return xs ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
 }

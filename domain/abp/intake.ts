@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { normaliseDateTime } from './canonical';
-import { canonicalDigest } from './digest';
+import { normaliseDateTime } from './utc-date-time';
+import { canonicalJson } from '../canonical-json';
+import { sha256Hex } from '../sha256';
 import { describeZodIssues } from './issues';
 import { INGEST_PHASES, type ProgressCallback } from '../progress';
 
@@ -138,7 +139,11 @@ function parseRow(value: unknown, line: number, fileKind: IntakeKind | undefined
   }
 }
 
+/**
+ * Plain canonical JSON, not the ABP reference form: that one drops fractions of a second, and two
+ * signals a moment apart are two signals.
+ */
 function derivedId(prefix: string, row: object): string {
   const { kind: _kind, ...content } = row as { kind?: string };
-  return `${prefix}-${canonicalDigest(content).slice('sha256:'.length, 'sha256:'.length + 16)}`;
+  return `${prefix}-${sha256Hex(canonicalJson(content)).slice(0, 16)}`;
 }

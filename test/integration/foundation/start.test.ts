@@ -52,6 +52,8 @@ describe('npm start', () => {
     const verify = await runCli(['provenance', 'verify', '--json'], env);
     expect(verify.json).toMatchObject({ ok: true });
     expect(verify.json.entries).toBeGreaterThanOrEqual(3);
+    // The worker keeps the head anchored in Temporal (finding 12).
+    expect(verify.json.anchor).toMatchObject({ state: 'matched', running: true });
     running.child.kill('SIGTERM');
     expect(await running.exited).toBe(0);
     running = undefined;

@@ -42,6 +42,26 @@ describe('building an ABP', () => {
     expect(abp.abp_id).toBe(computeAbpId(abp.scope, abp.authority_ref, '2026-05-01T12:00:00Z'));
   });
 
+  it('writes created_at, effective_at and expires_at at whole seconds in UTC, the form the reference hashes (finding 11)', () => {
+    const { created_at: _c, ...spec } = demoAbpSpec();
+    const byDefault = buildAbp(spec, '2026-05-01T12:00:00.789Z');
+    expect(byDefault).toMatchObject({ created_at: '2026-05-01T12:00:00Z', effective_at: '2026-05-01T12:00:00Z' });
+    const explicit = buildAbp({ ...spec, created_at: '2026-05-01T14:00:00.5+02:00', effective_at: '2026-05-02T00:00:00.25Z', expires_at: '2027-01-01T05:30:00.999+05:30' }, DEMO_CLOCK);
+    expect(explicit).toMatchObject({ created_at: '2026-05-01T12:00:00Z', effective_at: '2026-05-02T00:00:00Z', expires_at: '2027-01-01T00:00:00Z' });
+    expect(explicit.abp_id).toBe(byDefault.abp_id);
+    expect(checkAbpIdentity(explicit)).toMatchObject({ idMatches: true, hashMatches: true });
+    expect(refusal({ ...spec, created_at: '0999-01-01T00:00:00Z' }).join(' ')).toMatch(/created_at: not an RFC 3339 date-time in the years 1000 to 9999/);
+  });
+
+  it('stores every string as the reference hashes it, so no character escapes the hash', () => {
+    const spec = demoAbpSpec();
+    const abp = buildAbp({ ...spec, objectives: { ...spec.objectives!, allowed: [{ id: 'OBJ-001', description: 'line\r\nnext' }, { id: 'OBJ-002', description: '2026-01-01T00:00:00.5+01:00' }] } }, DEMO_CLOCK);
+    expect(abp.objectives.allowed.map((o) => o.description)).toEqual(['line\nnext', '2025-12-31T23:00:00Z']);
+    const edited = { ...abp, objectives: { ...abp.objectives, allowed: [{ id: 'OBJ-001', description: 'line\r\nnext' }, abp.objectives.allowed[1]!] } };
+    // The reference cannot see this edit (it hashes CRLF as LF); Warden never stores the CRLF form.
+    expect(computeAbpHash(edited)).toBe(abp.hash);
+  });
+
   it('changes the hash but not the id when delegation_review is added or removed', () => {
     const { delegation_review: _d, ...without } = demoAbpSpec();
     const a = buildAbp(without, DEMO_CLOCK);

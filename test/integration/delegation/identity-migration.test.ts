@@ -1,0 +1,145 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { migrateAbpIdentities } from '../../../activities/delegation/abp-identity-migration';
+import { insertAbpVersion, makeCurrent } from '../../../activities/delegation/abp-store';
+import { exportDocument, registerExports, writeExport } from '../../../activities/delegation/export-files';
+import { checkAbpAction, ingestEvidence, showAbp, verifyAbp } from '../../../client/delegation';
+import { approveReview, openReview, reviewResult, showReview } from '../../../client/delegation-reviews';
+import { createPool, withTransaction } from '../../../db/pool';
+import { listProvenance } from '../../../db/provenance-log';
+import { buildAbp } from '../../../domain/abp/build';
+import { checkAbpIdentity, computeAbpId } from '../../../domain/abp/identity';
+import { legacyAbpIdentity } from '../../../domain/abp/legacy-identity';
+import type { Abp } from '../../../domain/abp/schema';
+import { useIntegrationContext } from '../../support/integration';
+import { principal, sendExternalEmail, unique, uniqueSpec } from './fixtures';
+
+const ctx = useIntegrationContext('identity-migration');
+const deps = () => ({ pool: ctx.pool, provenanceKey: ctx.provenanceKey, exportDir: ctx.config.exportDir });
+
+/**
+ * An ABP as Warden stored it before it matched the reference tooling: created_at and effective_at
+ * with milliseconds (the default clock), a CRLF in a description, id and hash in the legacy form.
+ */
+function legacyAbp(): Abp {
+  const spec = uniqueSpec();
+  const built = buildAbp(spec, '2026-01-01T00:00:00Z');
+  const body = {
+    ...built,
+    objectives: { ...built.objectives, allowed: [{ id: 'OBJ-001', description: 'Screen candidates\r\nagainst the criteria' }, ...built.objectives.allowed.slice(1)] },
+    created_at: '2026-11-30T00:53:46.123Z',
+    effective_at: '2026-11-30T00:53:46.123Z',
+  };
+  const withId = { ...body, abp_id: legacyAbpIdentity(body).abpId };
+  return { ...withId, hash: legacyAbpIdentity(withId).hash };
+}
+
+/** Stores it the way `abp build` did: version, current pointer, one export per module on disk. */
+async function storeLegacy(abp: Abp): Promise<void> {
+  const rows = await withTransaction(ctx.pool, async (tx) => {
+    await insertAbpVersion(tx, abp, { source: 'build' });
+    await makeCurrent(tx, abp);
+    return registerExports(tx, abp);
+  });
+  for (const row of rows) await writeExport(ctx.config.exportDir, row.fileName, exportDocument(row, abp, row.stamp, 'active'));
+}
+
+const driftSignal = (abpId: string, key: string) =>
+  JSON.stringify({ kind: 'drift_signal', abp_id: abpId, type: 'bypass', severity: 'red', fingerprint: { key, version: 1 }, observed_at: new Date().toISOString() });
+
+describe('re-issuing ABPs stored in the legacy form (finding 11)', () => {
+  it('moves the ABP, its evidence, its open review and its exports to the reference id in one step, once', async () => {
+    const abp = legacyAbp();
+    expect(checkAbpIdentity(abp)).toMatchObject({ idMatches: false, hashMatches: false });
+    await storeLegacy(abp);
+    const rev = await principal(ctx, 'rev', ['Reviewer', 'admin']);
+    await ingestEvidence(ctx, [driftSignal(abp.abp_id, unique('fp')), driftSignal(abp.abp_id, unique('fp'))].join('\n'));
+    // A review in flight: its workflow was started with the old id.
+    const review = await openReview(ctx, abp.abp_id, 'DRT-002', rev);
+    const stampsBefore = (await showAbp(ctx, abp.abp_id)).exports.map((e) => e.stamp);
+
+    // Two processes start at once: one re-issues, the other finds nothing left to do.
+    const other = createPool(ctx.config.databaseUrl, 2);
+    let runs;
+    try {
+      runs = await Promise.all([migrateAbpIdentities(deps()), migrateAbpIdentities({ ...deps(), pool: other })]);
+    } finally {
+      await other.end();
+    }
+    const mine = runs.flatMap((r) => r.migrated).filter((m) => m.oldId === abp.abp_id);
+    expect(mine).toHaveLength(1);
+    const { newId, newHash } = mine[0]!;
+    expect(newId).toBe(computeAbpId(abp.scope, abp.authority_ref, '2026-11-30T00:53:46Z'));
+    expect(newId).not.toBe(abp.abp_id);
+
+    // The new version verifies in the reference form and is stored in it.
+    const view = await showAbp(ctx, newId);
+    const next = view.abp as Abp;
+    expect(checkAbpIdentity(next)).toMatchObject({ idMatches: true, hashMatches: true });
+    expect(next).toMatchObject({ abp_id: newId, hash: newHash, created_at: '2026-11-30T00:53:46Z', effective_at: '2026-11-30T00:53:46Z' });
+    expect(next.objectives.allowed[0]!.description).toBe('Screen candidates\nagainst the criteria');
+    expect(view.status).toBe('active');
+    expect(view.versions.map((v) => v.source)).toEqual(['build', 'migrate']);
+    expect((await verifyAbp(ctx, newId)).ok).toBe(true);
+
+    // The old id still reaches it.
+    const byOldId = await showAbp(ctx, abp.abp_id);
+    expect(byOldId).toMatchObject({ abpId: newId, status: 'active' });
+    expect((byOldId.abp as Abp).hash).toBe(newHash);
+
+    // Exports: re-stamped once with the new ABP, names kept.
+    expect(view.exports.map((e) => e.stamp)).toEqual(stampsBefore.map((s) => s + 1));
+    for (const e of view.exports) {
+      expect(e).toMatchObject({ abpId: newId, abpHash: newHash });
+      expect(JSON.parse(await readFile(join(ctx.config.exportDir, e.fileName), 'utf8')).abp).toEqual(next);
+    }
+
+    // Evidence and the open review moved with it; evidence still sent under the old id follows.
+    const counts = async (id: string) =>
+      (await ctx.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM drift_signals WHERE abp_id = $1', [id])).rows[0]!.n;
+    expect(await counts(newId)).toBe(2);
+    expect(await counts(abp.abp_id)).toBe(0);
+    await ingestEvidence(ctx, driftSignal(abp.abp_id, unique('fp')));
+    expect(await counts(newId)).toBe(3);
+    expect(await showReview(ctx, review.reviewId)).toMatchObject({ abpId: newId, abpHash: newHash, state: 'open' });
+    const check = await checkAbpAction(ctx, abp.abp_id, { ...sendExternalEmail(newHash, 1), tool: 'ats.read', irreversible: false });
+    expect(check.results.find((r) => r.name === 'abp_hash_valid')).toMatchObject({ passed: true });
+    expect((await ctx.pool.query('SELECT abp_id FROM abp_action_checks WHERE check_id = $1', [check.checkId])).rows[0]).toEqual({ abp_id: newId });
+
+    // The review started before the move applies to the re-issued ABP.
+    const allowEmail = { tools: { allow: [...next.tools.allow, { name: 'email.send_external', scope: 'hiring' }], deny: next.tools.deny.filter((t) => t.name !== 'email.send_external') } };
+    await approveReview(ctx, review.reviewId, { principal: rev, outputKind: 'abp_patch', document: allowEmail, reason: 'after the move' });
+    const final = await reviewResult(ctx, review.reviewId);
+    expect(final.state).toBe('applied');
+    expect(final.outcome!.next!.abpId).toBe(newId);
+
+    // One provenance entry for the move, and nothing more on a third run.
+    const entries = await listProvenance(ctx.pool, { subject: `abp:${newId}`, kind: 'abp.identity_migrated' });
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.payload).toMatchObject({ previous_abp_id: abp.abp_id, previous_hash: abp.hash, abp_hash: newHash });
+    const again = await migrateAbpIdentities(deps());
+    expect(again.migrated.filter((m) => m.oldId === abp.abp_id || m.oldId === newId)).toEqual([]);
+    expect(await listProvenance(ctx.pool, { subject: `abp:${newId}`, kind: 'abp.identity_migrated' })).toHaveLength(1);
+  });
+
+  it('never re-seals a document edited behind Warden: it matches neither form and is left for verify to report', async () => {
+    const abp = legacyAbp();
+    const edited = { ...abp, tools: { ...abp.tools, deny: [] } };
+    await storeLegacy(edited);
+    const result = await migrateAbpIdentities(deps());
+    expect(result.migrated.map((m) => m.oldId)).not.toContain(abp.abp_id);
+    expect(result.skipped).toContainEqual({ abpId: abp.abp_id, reason: expect.stringMatching(/edited outside Warden/) });
+    const view = await showAbp(ctx, abp.abp_id);
+    expect((view.abp as Abp).hash).toBe(abp.hash);
+    expect((await verifyAbp(ctx, abp.abp_id)).ok).toBe(false);
+  });
+
+  it('leaves an ABP already in the reference form alone', async () => {
+    const built = buildAbp(uniqueSpec(), '2026-02-24T00:00:00Z');
+    await storeLegacy(built);
+    const result = await migrateAbpIdentities(deps());
+    expect([...result.migrated.map((m) => m.oldId), ...result.skipped.map((s) => s.abpId)]).not.toContain(built.abp_id);
+    expect((await showAbp(ctx, built.abp_id)).versions.map((v) => v.source)).toEqual(['build']);
+  });
+});

@@ -1,0 +1,1 @@
+export { provenanceAnchorWorkflow } from './anchor';
