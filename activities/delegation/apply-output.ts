@@ -137,7 +137,11 @@ async function commit(
       kind,
       subject: `abp:${current.abpId}`,
       actor: null,
-      payload: { review_id: reviewId, previous_hash: base.hash, next_abp_id: outcome.next?.abpId, next_hash: outcome.next?.abpHash, approvers: outcome.approvers },
+      payload: {
+        review_id: reviewId, previous_hash: base.hash, next_abp_id: outcome.next?.abpId, next_hash: outcome.next?.abpHash, approvers: outcome.approvers,
+        // Kept with the revocation so that a later refusal to rebuild the id can name it.
+        ...(next === null ? { reason: (document as { reason: string }).reason } : {}),
+      },
     });
     // Only reached when every staged export passed its gates (a failing gate concludes the review as failed instead).
     await appendProvenance(tx, deps.provenanceKey, {
