@@ -1,4 +1,9 @@
+import { z } from 'zod';
 import { forbidden } from './errors';
+
+export const roleNameSchema = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'a letter, then letters, digits and . _ -, at most 64 characters');
 
 /** The role that administers Warden itself: principals, tokens, webhooks, policies, agents. */
 export const ADMIN_ROLE = 'admin';

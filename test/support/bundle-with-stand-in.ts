@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import type { WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 
 const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
@@ -27,5 +28,15 @@ export function bundleWithStandIn(request: RegExp, standIn: string): Promise<Wor
       return config;
     },
     logger: { log: () => undefined, info: () => undefined, warn: () => undefined, error: console.error, debug: () => undefined, trace: () => undefined },
+  });
+}
+
+type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
+
+/** The ids of the patches a history recorded (core_patch markers carry {"id": …} as JSON). */
+export function patchIds(history: History): string[] {
+  return (history.events ?? []).flatMap((e) => {
+    const payload = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0];
+    return payload?.data ? [(JSON.parse(Buffer.from(payload.data).toString('utf8')) as { id: string }).id] : [];
   });
 }

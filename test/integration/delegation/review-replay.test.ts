@@ -5,21 +5,11 @@ import { buildAbpFromSpec, showAbp } from '../../../client/delegation';
 import { approveReview, openReview, reviewResult, showReview } from '../../../client/delegation-reviews';
 import type { Abp } from '../../../domain/abp/schema';
 import { REOPEN_AFTER_FAILED_APPLY } from '../../../workflows/delegation/review-reopen';
-import { bundleWithStandIn } from '../../support/bundle-with-stand-in';
+import { bundleWithStandIn, patchIds } from '../../support/bundle-with-stand-in';
 import { useIntegrationContext } from '../../support/integration';
 import { principal, startWorkerAroundApply, uniqueSpec } from './fixtures';
 
 const ctx = useIntegrationContext('delegation-review-replay');
-
-type History = Awaited<ReturnType<ReturnType<typeof ctx.temporal.workflow.getHandle>['fetchHistory']>>;
-
-/** The ids of the patches a history recorded (core_patch markers carry {"id": …} as JSON). */
-function patchIds(history: History): string[] {
-  return (history.events ?? []).flatMap((e) => {
-    const payload = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0];
-    return payload?.data ? [(JSON.parse(Buffer.from(payload.data).toString('utf8')) as { id: string }).id] : [];
-  });
-}
 const absent = fileURLToPath(new URL('./review-reopen-absent.ts', import.meta.url));
 
 describe('reviews already running when reopening after a failed apply was released', () => {

@@ -44,7 +44,7 @@ describe('notifications and workflows already running', () => {
       seedCalibrationRequest(people.proposer, `feedback://recent-reviewed?tenant=replay-${suffix}`, `rollback-replay-${suffix}`),
     );
     await approve(before, proposal.proposal_id, { approval_id: `appr-replay-${suffix}`, approver: people.approver });
-    await release(before, proposal.proposal_id);
+    await release(before, proposal.proposal_id, people.approver);
     const handle = ctx.temporal.workflow.getHandle(proposal.proposal_id);
     expect(await handle.result()).toMatchObject({ state: 'released' });
 
