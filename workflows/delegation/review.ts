@@ -21,7 +21,6 @@ const acts = proxyActivities<DelegationActivities>({
   },
 });
 
-
 const OUTPUT_KINDS = ['abp_patch', 'abp_replace', 'abp_revoke'];
 const HASH = /^sha256:[a-f0-9]{64}$/;
 

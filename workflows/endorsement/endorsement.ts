@@ -48,13 +48,11 @@ type Command =
   | { kind: 'abort'; input: OperatorInput }
   | { kind: 'extend'; input: ExtendInput };
 
-
 function requirePrincipal(input: OperatorInput | undefined): void {
   if (!input || typeof input.principal !== 'string' || input.principal.trim() === '') {
     throw new Error('principal: required (pass --as <principal>)');
   }
 }
-
 
 /**
  * One endorsement from conflict to outcome: registration (conflict detection), the operator's
