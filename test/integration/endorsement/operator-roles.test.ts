@@ -67,8 +67,8 @@ describe("steering endorsements needs the agent's operator role (finding 8)", ()
     await decide(ctx, pending.endorsementId, 'stage', alice);
     const id = pending.endorsementId;
     const before = (await entries(id)).length;
-    for (const work of [promote(ctx, id, rita, 'because', { override: true }), abort(ctx, id, rita), extend(ctx, id, rita, 60)]) {
-      expect(await failureOf(work)).toMatchObject({ status: 403, message: forbidden });
+    for (const work of [() => promote(ctx, id, rita, 'because', { override: true }), () => abort(ctx, id, rita), () => extend(ctx, id, rita, 60)]) {
+      expect(await failureOf(work())).toMatchObject({ status: 403, message: forbidden });
     }
     for (const action of ['promote', 'abort', 'extend']) {
       expect((await call('POST', `/api/v1/endorsements/${id}/${action}`, { as: rita, ...(action === 'promote' ? { override: true, rationale: 'x' } : {}) })).status).toBe(403);
