@@ -5,8 +5,7 @@ import { authenticateToken } from '../db/api-tokens';
 import type { Principal } from '../db/principals';
 import { HttpError, type Route } from './route';
 
-/** The role that administers Warden itself: principals, tokens, webhooks, policies, agents. */
-export const ADMIN_ROLE = 'admin';
+export { ADMIN_ROLE } from '../domain/authorization';
 
 /** A body's `as` field: who acts. On `actsAs` routes it is filled from the token (see bindActingPrincipal). */
 export const actingPrincipalField = z.string().min(1, 'the principal to act for');

@@ -26,7 +26,9 @@ export async function benchOperator(ctx: WardenContext): Promise<string> {
 
 export async function benchAgent(ctx: WardenContext, settings: SettingsOverrides = WATCH_FOR_AN_HOUR, probes = true): Promise<string> {
   const id = `bench-${randomBytes(4).toString('hex')}`;
-  await createAgent(ctx, { id, kernel: 'default', settings, probes });
+  // Creating agents is an administrator's act.
+  await grantPrincipal(ctx, 'bench-admin', ['admin']);
+  await createAgent(ctx, { id, kernel: 'default', settings, probes }, 'bench-admin');
   return id;
 }
 

@@ -1,16 +1,18 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { findCurrentByAbpId } from '../activities/delegation/abp-store';
+import { planReviewOutput, type OutputPlan } from '../activities/delegation/output-dry-run';
 import {
-  findActiveReview, findReview, insertReview, listReviews, listVotes, markOpened, markWorkflowStarted, reviewStartOf, storeOutput,
+  findActiveReview, findOutput, findReview, insertReview, listReviews, listVotes, markOpened, markWorkflowStarted, reviewStartOf, storeOutput,
   type ReviewRow, type ReviewStart, type ReviewState, type VoteRow,
 } from '../activities/delegation/review-store';
 import { readTriggerCards } from '../activities/delegation/trigger-cards';
 import { withTransaction } from '../db/pool';
 import { requirePrincipal } from '../db/principals';
 import { appendProvenance } from '../db/provenance-log';
-import { parseReviewOutput, reviewOutputHash } from '../domain/abp/review-output';
+import { parseReviewOutput, reviewOutputHash, type ReviewOutput } from '../domain/abp/review-output';
 import { AbpSchema, type ReviewOutputKind } from '../domain/abp/schema';
+import { ADMIN_ROLE, requireRole } from '../domain/authorization';
 import { conflict, forbidden, invalid, notFound } from '../domain/errors';
 import { approveReviewUpdate, dismissReviewUpdate, reviewStatusQuery, type ReviewStatus, type ReviewVoteResult } from '../workflows/delegation/review-messages';
 import { reviewSearchAttributes, reviewSummary } from '../workflows/delegation/review-start';
@@ -65,16 +67,18 @@ async function startReviewWorkflow(ctx: WardenContext, start: ReviewStart): Prom
 
 /**
  * `warden review open`: a person opens a review, typically one queued by a trigger without
- * auto_open, or one no trigger has tripped yet. Never a second active review per ABP and trigger.
+ * auto_open, or one no trigger has tripped yet. Only a holder of the review policy's approver role
+ * (or an admin) may. Never a second active review per ABP and trigger.
  */
 export async function openReview(ctx: WardenContext, abpId: string, triggerId: string, principal: string): Promise<ReviewRow> {
   const start = await withTransaction(ctx.pool, async (tx) => {
-    await requirePrincipal(tx, principal);
+    const opener = await requirePrincipal(tx, principal);
     const current = await findCurrentByAbpId(tx, abpId);
     if (!current || current.status !== 'active') throw notFound(`active ABP ${abpId}`);
     const abp = AbpSchema.parse(current.document);
     const trigger = abp.delegation_review?.triggers.find((t) => t.id === triggerId);
     if (!trigger) throw invalid(`${abpId} has no delegation review trigger ${triggerId}`);
+    requireRole(opener, [abp.delegation_review!.review_policy.approver_role, ADMIN_ROLE], `open a review of ${abpId} ${triggerId}`);
     const active = await findActiveReview(tx, abpId, triggerId, { forUpdate: true });
     if (active?.state === 'open') throw conflict(`review ${active.reviewId} is already open for ${abpId} ${triggerId}`);
     let row: ReviewRow | undefined;
@@ -108,7 +112,8 @@ async function sendVote<T>(send: () => Promise<T>): Promise<T> {
     let cause: unknown = error.cause;
     while (cause instanceof Error && !(cause instanceof ApplicationFailure) && cause.cause) cause = cause.cause;
     const message = cause instanceof Error ? cause.message : error.message;
-    throw cause instanceof ApplicationFailure && cause.type === 'ReviewVoteForbidden' ? forbidden(message) : conflict(message);
+    const type = cause instanceof ApplicationFailure ? cause.type : undefined;
+    throw type === 'ReviewVoteForbidden' ? forbidden(message) : type === 'ReviewOutputInvalid' ? invalid(message) : conflict(message);
   }
 }
 
@@ -120,20 +125,43 @@ async function requireOpenWorkflow(ctx: WardenContext, reviewId: string): Promis
   return row;
 }
 
+export interface ApprovalPlan {
+  output: ReviewOutput;
+  outputHash: string;
+  plan: OutputPlan;
+}
+
 /**
- * `warden review approve`: stores the named output (its first author recorded), then sends the
- * approval Update; the workflow checks the role, the single vote and the threshold.
+ * The dry-run of an approval: the output document validated for its kind, its hash, and what it
+ * would do to the ABP as it is now (resulting ABP, contradictions, identity, export gates) with
+ * every problem named by field or gate. Writes nothing.
+ */
+export async function planApproval(ctx: WardenContext, review: ReviewRow, input: { outputKind: ReviewOutputKind; document: unknown }): Promise<ApprovalPlan> {
+  const output = await asBadInput(() => parseReviewOutput(input.outputKind, input.document));
+  const outputHash = reviewOutputHash(output);
+  // A replacement without created_at takes the time its output was first named (as applying does).
+  const createdAt = (await findOutput(ctx.pool, review.reviewId, outputHash))?.createdAt ?? new Date().toISOString();
+  return { output, outputHash, plan: await planReviewOutput(ctx.pool, review.abpId, { ...output, createdAt }) };
+}
+
+/**
+ * `warden review approve`: checks the approver role and dry-runs the output first, so a refused
+ * approver or an output that would not apply is never stored; then stores the named output and
+ * sends the approval Update, whose activity checks the role, the dry-run, the single vote and the
+ * threshold again under the review's lock.
  */
 export async function approveReview(
   ctx: WardenContext,
   reviewId: string,
   input: { principal: string; outputKind: ReviewOutputKind; document: unknown; reason: string },
 ): Promise<ReviewVoteResult & { outputHash: string }> {
-  await requireOpenWorkflow(ctx, reviewId);
-  await requirePrincipal(ctx.pool, input.principal);
+  const review = await requireOpenWorkflow(ctx, reviewId);
+  const approver = await requirePrincipal(ctx.pool, input.principal);
+  const role = review.policy.approver_role;
+  if (!approver.roles.includes(role)) throw forbidden(`${input.principal} does not hold the approver role ${role}`);
   if (input.reason.trim() === '') throw invalid('reason: required');
-  const output = await asBadInput(() => parseReviewOutput(input.outputKind, input.document));
-  const outputHash = reviewOutputHash(output);
+  const { output, outputHash, plan } = await planApproval(ctx, review, input);
+  if (plan.problems.length > 0) throw invalid(`the output would not apply: ${plan.problems.join('; ')}`, plan.problems);
   await storeOutput(ctx.pool, reviewId, outputHash, output.kind, output.document, input.principal);
   const result = await sendVote(() =>
     ctx.temporal.workflow.getHandle(reviewId).executeUpdate(approveReviewUpdate, {

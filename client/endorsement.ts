@@ -12,8 +12,10 @@ import {
 } from '../activities/endorsement/agent-store';
 import { evidenceOf, listOpenEndorsements, requireEndorsement, type EndorsementRecord } from '../activities/endorsement/endorsement-store';
 import { createModelGateway, type ModelGateway } from '../activities/endorsement/model-gateway';
+import { requireOperator } from '../activities/endorsement/operator-role';
 import { recordExchange, sampleOutcomes, type SampleOutcome } from '../activities/endorsement/shadow-samples';
 import { requirePrincipal } from '../db/principals';
+import { ADMIN_ROLE, requireRole } from '../domain/authorization';
 import { listProvenance } from '../db/provenance-log';
 import { meanDivergence } from '../domain/endorsement/cooldown';
 import { newEndorsementId, parseAgentId } from '../domain/endorsement/identifiers';
@@ -49,8 +51,10 @@ export class CriticalSandboxDivergenceError extends Error {
   }
 }
 
-export function createAgent(ctx: WardenContext, input: CreateAgentInput) {
-  return insertAgent(ctx.pool, ctx.provenanceKey, input);
+/** Creating an agent administers Warden: `actor` must hold the admin role, and is recorded. */
+export async function createAgent(ctx: WardenContext, input: CreateAgentInput, actor: string) {
+  requireRole(await requirePrincipal(ctx.pool, actor), [ADMIN_ROLE], 'create agents');
+  return insertAgent(ctx.pool, ctx.provenanceKey, input, actor);
 }
 
 const ruleText = z.string().trim().min(1, 'must not be empty').max(2000, 'at most 2000 characters');
@@ -105,7 +109,7 @@ export async function endorseRule(ctx: WardenContext, agentId: string, rule: str
   const kernel = await loadKernelVersion(ctx.pool, agent);
   // Checked here too so that an unknown principal is refused before any workflow starts.
   if (opts.requestedBy) await requirePrincipal(ctx.pool, opts.requestedBy);
-  if (opts.decide) await requirePrincipal(ctx.pool, opts.decide.principal);
+  if (opts.decide) await requireOperator(ctx.pool, agent, opts.decide.principal);
   if (opts.commitment) {
     try {
       requireCommitment(kernel.definition, opts.commitment);
@@ -122,6 +126,8 @@ export async function endorseRule(ctx: WardenContext, agentId: string, rule: str
     ...(opts.value ? { value: opts.value } : {}),
     ...(settings ? { settings } : {}),
     requestedBy: opts.requestedBy ?? null,
+    // A decision needs a conflict to decide: a rule that conflicts with nothing is then refused, not applied.
+    ...(opts.decide ? { requireConflict: true } : {}),
     ...(opts.tuning ? { tuning: opts.tuning } : {}),
   };
   const handle = await ctx.temporal.workflow.start<typeof endorsementWorkflow>('endorsementWorkflow', {
@@ -141,6 +147,9 @@ export async function endorseRule(ctx: WardenContext, agentId: string, rule: str
   if (reg.outcome === 'duplicate') {
     throw conflict(`${reg.reason}; decide, promote or abort it first`, { openEndorsementId: reg.openEndorsementId });
   }
+  if (reg.outcome === 'no_conflict') {
+    throw invalid(`decide: ${reg.reason}, so there is nothing to decide and nothing was applied; endorse it without a decision to add it as a new kernel version`);
+  }
   if (opts.decide && view.state === 'pending') view = await handle.executeUpdate(decideUpdate, { args: [opts.decide] });
   return {
     endorsementId: id,
@@ -156,11 +165,19 @@ const operatorArgs = z.object({
 });
 
 /**
- * Sends an Update to an endorsement's workflow. A closed workflow cannot take Updates; the
- * refusal then names the endorsement's final state instead of Temporal's generic message.
+ * Sends an Update to an endorsement's workflow for a principal holding the agent's operator role.
+ * A closed workflow cannot take Updates; the refusal then names the endorsement's final state
+ * instead of Temporal's generic message.
  */
-async function steer(ctx: WardenContext, id: string, action: OperatorAction, send: (h: Handle) => Promise<EndorsementView>): Promise<EndorsementView> {
+async function steer(
+  ctx: WardenContext,
+  id: string,
+  action: OperatorAction,
+  principal: string,
+  send: (h: Handle) => Promise<EndorsementView>,
+): Promise<EndorsementView> {
   const before = await requireEndorsement(ctx.pool, id);
+  await requireOperator(ctx.pool, before.agentId, principal);
   const refuse = (state: EndorsementState) => conflict(refusalReason(id, state, action));
   if (action === 'decide' ? before.state !== 'pending' : !WATCHING_STATES.includes(before.state)) throw refuse(before.state);
   try {
@@ -175,22 +192,33 @@ async function steer(ctx: WardenContext, id: string, action: OperatorAction, sen
 export async function decide(ctx: WardenContext, id: string, decision: Decision, principal: string, rationale?: string): Promise<EndorsementView> {
   const d = z.object({ decision: z.enum(DECISIONS) }).parse({ decision }).decision;
   const args = operatorArgs.parse({ principal, rationale });
-  return steer(ctx, id, 'decide', (h) => h.executeUpdate(decideUpdate, { args: [{ decision: d, ...args }] }));
+  return steer(ctx, id, 'decide', args.principal, (h) => h.executeUpdate(decideUpdate, { args: [{ decision: d, ...args }] }));
 }
 
-export async function promote(ctx: WardenContext, id: string, principal: string, rationale?: string): Promise<EndorsementView> {
+export interface PromoteOptions {
+  /**
+   * Promote although the evidence rule (cooldown elapsed, enough samples, none critical, mean
+   * below l2) is not met yet; needs a rationale, and is recorded as an override.
+   */
+  override?: boolean;
+}
+
+export async function promote(ctx: WardenContext, id: string, principal: string, rationale?: string, opts: PromoteOptions = {}): Promise<EndorsementView> {
   const args = operatorArgs.parse({ principal, rationale });
-  return steer(ctx, id, 'promote', (h) => h.executeUpdate(promoteUpdate, { args: [args] }));
+  if (opts.override && !args.rationale?.trim()) {
+    throw invalid('rationale: required with override (say why the change is promoted before the evidence rule is met)');
+  }
+  return steer(ctx, id, 'promote', args.principal, (h) => h.executeUpdate(promoteUpdate, { args: [{ ...args, ...(opts.override ? { override: true } : {}) }] }));
 }
 
 export async function abort(ctx: WardenContext, id: string, principal: string, rationale?: string): Promise<EndorsementView> {
   const args = operatorArgs.parse({ principal, rationale });
-  return steer(ctx, id, 'abort', (h) => h.executeUpdate(abortUpdate, { args: [args] }));
+  return steer(ctx, id, 'abort', args.principal, (h) => h.executeUpdate(abortUpdate, { args: [args] }));
 }
 
 export async function extend(ctx: WardenContext, id: string, principal: string, seconds?: number): Promise<EndorsementView> {
   const args = z.object({ principal: operatorArgs.shape.principal, seconds: z.number().int().min(1).optional() }).parse({ principal, seconds });
-  return steer(ctx, id, 'extend', (h) => h.executeUpdate(extendUpdate, { args: [args] }));
+  return steer(ctx, id, 'extend', args.principal, (h) => h.executeUpdate(extendUpdate, { args: [args] }));
 }
 
 export interface EndorsementReport extends EndorsementRecord {

@@ -77,9 +77,9 @@ export class GuardLoop {
     return guard.showProposal(this.ctx, proposal.proposal_id);
   }
 
-  /** The approved payload for an external deployment controller; never applied by Warden. */
-  release(proposal: ProposalView): Promise<Record<string, unknown>> {
-    return guard.release(this.ctx, proposal.proposal_id);
+  /** The approved payload for an external deployment controller, for `releaser` (the policy's approver role or admin); never applied by Warden. */
+  release(proposal: ProposalView, args: { releaser: string }): Promise<Record<string, unknown>> {
+    return guard.release(this.ctx, proposal.proposal_id, args.releaser);
   }
 
   toSafetyEvent(proposal: ProposalView): Promise<SafetyEvent> {

@@ -3,6 +3,7 @@ import { msToNumber, type Duration } from '@temporalio/common';
 import { buildAndStoreManifest } from '../activities/guard/manifest-store';
 import { insertFeedbackRows, type IngestResult } from '../activities/guard/feedback-store';
 import { insertPolicy, requirePolicy } from '../activities/guard/policy-store';
+import { requireReleaser } from '../activities/guard/proposal-lifecycle';
 import type { ApprovalRecord, ProposalView, ReleaseBundle } from '../activities/guard/proposal-record';
 import {
   findApproval,
@@ -189,13 +190,18 @@ export async function approve(ctx: WardenContext, proposalId: string, request: {
   return ctx.temporal.workflow.getHandle(proposalId).executeUpdate(approveProposalUpdate, { args: [request] });
 }
 
-/** The seed's release: the payload, only after approval, for an external deployment controller. */
-export async function release(ctx: WardenContext, proposalId: string): Promise<Record<string, unknown>> {
-  await requireProposalRow(ctx.pool, proposalId);
+/**
+ * The seed's release: the payload, only after approval, for an external deployment controller,
+ * handed to a holder of the policy's approver role or an admin (`releaser`, recorded as the actor).
+ */
+export async function release(ctx: WardenContext, proposalId: string, releaser: string): Promise<Record<string, unknown>> {
+  const row = await requireProposalRow(ctx.pool, proposalId);
+  await requirePrincipal(ctx.pool, releaser);
+  await requireReleaser(ctx.pool, row.policy_id, proposalId, releaser);
   const released = await findRelease(ctx.pool, proposalId);
   if (released) return released.payload;
   if (!(await findApproval(ctx.pool, proposalId))) throw forbidden('guard-loop proposal is not approved');
-  return ctx.temporal.workflow.getHandle(proposalId).executeUpdate(releaseProposalUpdate);
+  return ctx.temporal.workflow.getHandle(proposalId).executeUpdate(releaseProposalUpdate, { args: [{ releaser }] });
 }
 
 /** Manifest, decision, approval, rollback id and payload as one audit record (after release). */

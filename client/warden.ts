@@ -58,8 +58,9 @@ export class Warden {
   }
 
   // Staged endorsement (seeds/staged-approval-cooldown.txt).
-  createAgent(input: Parameters<typeof endorsement.createAgent>[1]) {
-    return endorsement.createAgent(this.ctx, input);
+  /** For `actor`, who must hold the admin role. */
+  createAgent(input: Parameters<typeof endorsement.createAgent>[1], actor: string) {
+    return endorsement.createAgent(this.ctx, input, actor);
   }
 
   endorseRule(agentId: string, rule: string, opts?: endorsement.EndorseOptions) {
@@ -75,8 +76,9 @@ export class Warden {
     return endorsement.decide(this.ctx, endorsementId, decision, principal, rationale);
   }
 
-  promote(endorsementId: string, principal: string, rationale?: string) {
-    return endorsement.promote(this.ctx, endorsementId, principal, rationale);
+  /** Before the evidence rule is met only with `{ override: true }` and a rationale. */
+  promote(endorsementId: string, principal: string, rationale?: string, opts?: endorsement.PromoteOptions) {
+    return endorsement.promote(this.ctx, endorsementId, principal, rationale, opts);
   }
 
   abort(endorsementId: string, principal: string, rationale?: string) {
@@ -121,8 +123,8 @@ export class Warden {
     return guard.approve(this.ctx, proposalId, request);
   }
 
-  release(proposalId: string) {
-    return guard.release(this.ctx, proposalId);
+  release(proposalId: string, releaser: string) {
+    return guard.release(this.ctx, proposalId, releaser);
   }
 
   toSafetyEvent(proposalId: string) {

@@ -16,11 +16,21 @@ function operatorAction(e, action, ui) {
     });
     return;
   }
+  const fields = [field('Rationale', textInput('rationale', { 'data-testid': 'rationale' }), 'Recorded in the provenance log.')];
+  if (action === 'promote') {
+    fields.push(
+      field(
+        'Override the evidence rule',
+        h('input', { name: 'override', type: 'checkbox', value: 'yes', 'data-testid': 'override' }),
+        'Promote before the cooldown has passed with enough clean samples; needs a rationale and is recorded as an override.',
+      ),
+    );
+  }
   runAction({
     title: `${action[0].toUpperCase()}${action.slice(1)} ${e.id}`,
     confirm: action === 'promote' ? 'Promote now' : 'Abort',
-    fields: [field('Rationale', textInput('rationale', { 'data-testid': 'rationale' }), 'Recorded in the provenance log.')],
-    submit: (v) => api('POST', path, { as: ui.me, ...(v.rationale.trim() ? { rationale: v.rationale } : {}) }),
+    fields,
+    submit: (v) => api('POST', path, { as: ui.me, ...(v.rationale.trim() ? { rationale: v.rationale } : {}), ...(v.override ? { override: true } : {}) }),
     onDone: (r) => ui.done(`${e.id}: ${r.state}`),
   });
 }

@@ -12,8 +12,7 @@ export function permissions(principal) {
     /** The guard policy's approver role, never the proposer (the seed's two-person rule). */
     approveProposal: (p) => holds(p.approver_role) && p.proposer !== principal.name,
     releaseProposal: (p) => holds(p.approver_role),
-    // The endorsement loop asks only for a known principal (it records who acted), so every
-    // signed-in principal may decide, promote, abort or extend.
-    steerEndorsement: () => true,
+    /** The agent's operator role (default operator), exactly: the server grants admins nothing more here. */
+    steerEndorsement: (e) => roles.has(e.settings?.operatorRole ?? 'operator'),
   };
 }

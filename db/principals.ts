@@ -1,12 +1,11 @@
 import { z } from 'zod';
+import { roleNameSchema } from '../domain/authorization';
 import type { Queryable } from './pool';
 
 export const principalName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._@-]{0,63}$/, 'lower-case letters, digits and . _ @ -, at most 64 characters');
-export const roleName = z
-  .string()
-  .regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'a letter, then letters, digits and . _ -, at most 64 characters');
+export const roleName = roleNameSchema;
 
 export interface Principal {
   name: string;

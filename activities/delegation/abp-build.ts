@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { withTransaction } from '../../db/pool';
 import { appendProvenance } from '../../db/provenance-log';
 import type { Abp } from '../../domain/abp/schema';
+import { refuseRetiredId } from './abp-finality';
 import { insertAbpVersion, makeCurrent, type AbpSource } from './abp-store';
 import { exportDocument, listExports, markRestamped, registerExports, writeExport, type ExportRow } from './export-files';
 
@@ -15,7 +16,7 @@ export interface StoredAbp {
 /**
  * Stores a built ABP as a new immutable version, makes it current for its scope, registers one
  * export per module and stamps every export of this ABP with it. Building the same spec twice
- * changes nothing.
+ * changes nothing; building one whose id was revoked, replaced or superseded is refused.
  */
 export async function storeBuiltAbp(
   deps: { pool: pg.Pool; provenanceKey: string; exportDir: string },
@@ -23,6 +24,7 @@ export async function storeBuiltAbp(
   meta: { source: Extract<AbpSource, 'build' | 'seed'>; actor: string | null },
 ): Promise<StoredAbp> {
   const result = await withTransaction(deps.pool, async (tx) => {
+    await refuseRetiredId(tx, abp);
     const created = await insertAbpVersion(tx, abp, { source: meta.source, createdBy: meta.actor });
     const madeCurrent = await makeCurrent(tx, abp);
     await registerExports(tx, abp);

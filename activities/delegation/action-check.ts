@@ -50,7 +50,7 @@ async function factsFor(q: Queryable, abpId: string, abp: Abp, current: CurrentA
   return {
     abp,
     currentHash: current && current.status === 'active' ? current.abpHash : null,
-    revoked: current?.status === 'revoked',
+    status: current?.status ?? 'superseded',
     exports: exports.map((e) => ({ exportId: e.exportId, embeddedHash: e.abpHash })),
     openDriftSignals: await openDriftSignals(q, abpId, windowDays, now),
     now: now.getTime(),

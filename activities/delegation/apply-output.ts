@@ -1,18 +1,13 @@
 import { ApplicationFailure } from '@temporalio/common';
-
 import type pg from 'pg';
 import { withTransaction } from '../../db/pool';
 import { appendProvenance } from '../../db/provenance-log';
-import { buildAbp } from '../../domain/abp/build';
-import { AbpSpecError } from '../../domain/abp/errors';
 import type { GateResult } from '../../domain/abp/export-gates';
-import { patchAbp } from '../../domain/abp/patch';
 import type { Abp, ReviewOutputKind } from '../../domain/abp/schema';
-import {
-  advancePointer, findCurrentByAbpId, insertAbpVersion, makeCurrent, scopeKey, setPointerStatus, storedAbp, type CurrentAbp,
-} from './abp-store';
-import { discardStaged, exportDocument, gateFile, listExports, markRestamped, promoteStaged, writeStaged, type ExportRow } from './export-files';
-import { concludeReviewRow, findOutput, findReview, type StoredOutput } from './review-store';
+import { advancePointer, findCurrentByAbpId, insertAbpVersion, makeCurrent, scopeKey, setPointerStatus, type CurrentAbp } from './abp-store';
+import { discardStaged, gateFile, markRestamped, promoteStaged, writeStaged, type ExportRow } from './export-files';
+import { planReviewOutput } from './output-dry-run';
+import { concludeReviewRow, findOutput, findReview, recordFailedAttempt, voidApprovals } from './review-store';
 
 export interface ApplyOutcome {
   state: 'applied' | 'failed';
@@ -23,6 +18,11 @@ export interface ApplyOutcome {
   next: { abpId: string; abpHash: string; status: 'active' | 'revoked' } | null;
   exports: { exportId: string; fileName: string; gates: GateResult[] }[];
   failure: string[];
+  /** Which application attempt of the review this was (1, 2, …); set when a failure reopens the review. */
+  round?: number;
+  /** The attempt failed and the review is open again, without the approvals of this output (`voided`). */
+  reopened?: boolean;
+  voided?: string[];
 }
 
 export interface ApplyDeps {
@@ -31,25 +31,32 @@ export interface ApplyDeps {
   exportDir: string;
 }
 
+export interface ApplyInput {
+  reviewId: string;
+  outputHash: string;
+  approvers: string[];
+  /**
+   * Set by review workflows that reopen on failure (see the workflow's patch): a failure then
+   * returns the review to open instead of concluding it as failed.
+   */
+  round?: number;
+}
+
 /** A concurrent change moved the ABP pointer: the activity retries and recomputes from the new current. */
 class PointerMovedError extends Error {}
 
-/** Deterministic: a retried attempt computes the same ABP (a replacement's clock is when it was named). */
-function computeNext(output: StoredOutput, base: Abp): Abp | null {
-  if (output.kind === 'abp_patch') return patchAbp(base, output.document);
-  if (output.kind === 'abp_replace') return buildAbp(output.document, output.createdAt);
-  return null;
-}
-
 /**
  * Applies the approved output of a review: patch (same id, new hash), replace (new id) or
- * revoke. Every export of the ABP is re-stamped into a staged file and gated as read back from
- * disk; only when every gate passes does one transaction store the version, move the pointer
- * (compare-and-set), update the export rows, record provenance and conclude the review; then the
- * staged files replace the old ones. A failing gate leaves the old ABP current and concludes
- * the review as failed, with the failure in its outcome.
+ * revoke. The output is planned against the current ABP (planReviewOutput, the same dry-run that
+ * refused invalid outputs before their votes counted); every export is re-stamped into a staged
+ * file and gated as read back from disk; only when every gate passes does one transaction store
+ * the version, move the pointer (compare-and-set), update the export rows, record provenance and
+ * conclude the review; then the staged files replace the old ones. A failure leaves the old ABP
+ * current and the exports untouched; the review goes back to open with the failure recorded and
+ * the approvals of the output voided (with `round`), or concludes as failed when the ABP is no
+ * longer active (no output can apply any more) or the workflow predates reopening.
  */
-export async function applyReviewOutput(deps: ApplyDeps, input: { reviewId: string; outputHash: string; approvers: string[] }): Promise<ApplyOutcome> {
+export async function applyReviewOutput(deps: ApplyDeps, input: ApplyInput): Promise<ApplyOutcome> {
   const review = await findReview(deps.pool, input.reviewId);
   if (!review) throw ApplicationFailure.nonRetryable(`review ${input.reviewId} not found`);
   const tag = input.reviewId;
@@ -60,48 +67,41 @@ export async function applyReviewOutput(deps: ApplyDeps, input: { reviewId: stri
     return outcome;
   }
   if (review.state !== 'open') throw ApplicationFailure.nonRetryable(`review ${input.reviewId} is ${review.state}`);
+  const earlier = review.outcome as ApplyOutcome | null;
+  // A retry after this very attempt reopened the review: its approvals are gone, nothing to apply.
+  if (input.round !== undefined && earlier?.reopened && earlier.round === input.round) return earlier;
   const output = await findOutput(deps.pool, input.reviewId, input.outputHash);
   if (!output) throw ApplicationFailure.nonRetryable(`output ${input.outputHash} not stored for ${input.reviewId}`);
 
-  const current = await findCurrentByAbpId(deps.pool, review.abpId);
+  const plan = await planReviewOutput(deps.pool, review.abpId, output);
   const outcome: ApplyOutcome = {
     state: 'failed',
     outputKind: output.kind,
     outputHash: input.outputHash,
     approvers: input.approvers,
-    previous: { abpId: review.abpId, abpHash: current?.abpHash ?? review.abpHash },
-    next: null,
-    exports: [],
-    failure: [],
+    previous: { abpId: review.abpId, abpHash: plan.current?.abpHash ?? review.abpHash },
+    next: plan.stamped ? { abpId: plan.stamped.abp.abp_id, abpHash: plan.stamped.abp.hash, status: plan.stamped.status } : null,
+    exports: plan.exports.map((e) => ({ exportId: e.row.exportId, fileName: e.row.fileName, gates: e.gates })),
+    failure: plan.problems,
+    ...(input.round !== undefined ? { round: input.round } : {}),
   };
-  if (!current || current.status !== 'active') {
-    return fail(deps, review.reviewId, { ...outcome, failure: [`${review.abpId} is no longer active (${current?.status ?? 'no current version'})`] });
+  const setBack = (failed: ApplyOutcome) => (input.round === undefined || !plan.applicable ? fail(deps, review.reviewId, failed) : reopen(deps, review.reviewId, failed));
+  if (plan.problems.length > 0 || !plan.stamped || !plan.current || !plan.base) return setBack(outcome);
+
+  outcome.exports = [];
+  for (const e of plan.exports) {
+    const path = await writeStaged(deps.exportDir, e.row.fileName, tag, e.document);
+    outcome.exports.push({ exportId: e.row.exportId, fileName: e.row.fileName, gates: await gateFile(path, plan.stamped.abp.hash) });
   }
-  let base: Abp;
-  let next: Abp | null;
-  try {
-    base = storedAbp(current);
-    next = computeNext(output, base);
-  } catch (error) {
-    if (error instanceof AbpSpecError) return fail(deps, review.reviewId, { ...outcome, failure: error.problems });
-    return fail(deps, review.reviewId, { ...outcome, failure: [`stored ABP unreadable: ${(error as Error).message}`] });
-  }
-  const stamped = next ?? base;
-  const status = output.kind === 'abp_revoke' ? 'revoked' : 'active';
-  const exports = await listExports(deps.pool, review.abpId);
-  for (const row of exports) {
-    const path = await writeStaged(deps.exportDir, row.fileName, tag, exportDocument(row, stamped, row.stamp + 1, status));
-    outcome.exports.push({ exportId: row.exportId, fileName: row.fileName, gates: await gateFile(path, stamped.hash) });
-  }
-  outcome.next = { abpId: stamped.abp_id, abpHash: stamped.hash, status };
   const failedGates = outcome.exports.flatMap((e) => e.gates.filter((g) => !g.passed).map((g) => `${e.exportId}: ${g.gate}: ${g.detail}`));
   if (failedGates.length > 0) {
-    for (const row of exports) await discardStaged(deps.exportDir, row.fileName, tag);
-    return fail(deps, review.reviewId, { ...outcome, failure: failedGates });
+    for (const e of plan.exports) await discardStaged(deps.exportDir, e.row.fileName, tag);
+    return setBack({ ...outcome, failure: failedGates });
   }
   const applied: ApplyOutcome = { ...outcome, state: 'applied' };
-  await commit(deps, review.reviewId, current, base, next, exports, applied, output.document);
-  for (const row of exports) await promoteStaged(deps.exportDir, row.fileName, tag);
+  const rows = plan.exports.map((e) => e.row);
+  await commit(deps, review.reviewId, plan.current, plan.base, plan.next, rows, applied, output.document);
+  for (const row of rows) await promoteStaged(deps.exportDir, row.fileName, tag);
   return applied;
 }
 
@@ -137,9 +137,13 @@ async function commit(
       kind,
       subject: `abp:${current.abpId}`,
       actor: null,
-      payload: { review_id: reviewId, previous_hash: base.hash, next_abp_id: outcome.next?.abpId, next_hash: outcome.next?.abpHash, approvers: outcome.approvers },
+      payload: {
+        review_id: reviewId, previous_hash: base.hash, next_abp_id: outcome.next?.abpId, next_hash: outcome.next?.abpHash, approvers: outcome.approvers,
+        // Kept with the revocation so that a later refusal to rebuild the id can name it.
+        ...(next === null ? { reason: (document as { reason: string }).reason } : {}),
+      },
     });
-    // Only reached when every staged export passed its gates (a failing gate concludes the review as failed instead).
+    // Only reached when every staged export passed its gates (a failing gate sets the review back instead).
     await appendProvenance(tx, deps.provenanceKey, {
       kind: 'abp.exports_restamped',
       subject: `abp:${outcome.next?.abpId ?? current.abpId}`,
@@ -163,9 +167,31 @@ async function fail(deps: ApplyDeps, reviewId: string, outcome: ApplyOutcome): P
       kind: 'review.apply_failed',
       subject: `review:${reviewId}`,
       actor: null,
-      payload: { output_kind: outcome.outputKind, output_hash: outcome.outputHash, failed_checks: outcome.failure.length },
+      payload: { output_kind: outcome.outputKind, output_hash: outcome.outputHash, failed_checks: outcome.failure.length, reasons: outcome.failure, reopened: false },
     });
   });
   return outcome;
 }
 
+/**
+ * The failed attempt is recorded on the review, which stays open (its trigger keeps an active
+ * review); the approvals of the output that failed are voided so their principals may vote again.
+ */
+async function reopen(deps: ApplyDeps, reviewId: string, outcome: ApplyOutcome): Promise<ApplyOutcome> {
+  return withTransaction(deps.pool, async (tx) => {
+    const voided = await voidApprovals(tx, reviewId, outcome.outputHash);
+    const reopened: ApplyOutcome = { ...outcome, reopened: true, voided };
+    if (!(await recordFailedAttempt(tx, reviewId, reopened))) throw ApplicationFailure.nonRetryable(`review ${reviewId} is no longer open`);
+    await appendProvenance(tx, deps.provenanceKey, {
+      kind: 'review.apply_failed',
+      subject: `review:${reviewId}`,
+      actor: null,
+      payload: {
+        output_kind: outcome.outputKind, output_hash: outcome.outputHash, failed_checks: outcome.failure.length, reasons: outcome.failure,
+        reopened: true, round: outcome.round, voided_votes: voided,
+      },
+      idempotencyKey: `review:${reviewId}/apply-failed/${outcome.round}`,
+    });
+    return reopened;
+  });
+}

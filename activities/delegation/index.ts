@@ -1,5 +1,5 @@
 import type { ActivityDeps } from '../deps';
-import { applyReviewOutput } from './apply-output';
+import { applyReviewOutput, type ApplyInput } from './apply-output';
 import { evaluateDelegationTriggers } from './evaluation';
 import { markWorkflowStarted } from './review-store';
 import { concludeReview, recordReviewVote, type VoteInput } from './review-votes';
@@ -24,7 +24,7 @@ export function createDelegationActivities(deps: ActivityDeps) {
     },
     recordReviewVote: (input: VoteInput) => recordReviewVote(d, input),
     concludeReview: (input: { reviewId: string; state: 'dismissed' | 'timed_out'; by: string | null }) => concludeReview(d, input),
-    applyReviewOutput: (input: { reviewId: string; outputHash: string; approvers: string[] }) => applyReviewOutput(d, input),
+    applyReviewOutput: (input: ApplyInput) => applyReviewOutput(d, input),
   };
 }
 

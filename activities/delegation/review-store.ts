@@ -161,6 +161,21 @@ export async function concludeReviewRow(q: Queryable, reviewId: string, state: E
   return r.rowCount === 1;
 }
 
+/** Keeps a failed application attempt on a review that stays open; false when it was not open. */
+export async function recordFailedAttempt(q: Queryable, reviewId: string, outcome: unknown): Promise<boolean> {
+  const r = await q.query(`UPDATE delegation_reviews SET outcome = $2 WHERE review_id = $1 AND state = 'open'`, [reviewId, JSON.stringify(outcome)]);
+  return r.rowCount === 1;
+}
+
+/** Removes the approvals of one output (it failed to apply); returns who had approved it. */
+export async function voidApprovals(q: Queryable, reviewId: string, outputHash: string): Promise<string[]> {
+  const { rows } = await q.query<{ principal: string }>(
+    `DELETE FROM delegation_review_votes WHERE review_id = $1 AND decision = 'approve' AND output_hash = $2 RETURNING principal`,
+    [reviewId, outputHash],
+  );
+  return rows.map((r) => r.principal).sort();
+}
+
 export async function listVotes(q: Queryable, reviewId: string): Promise<VoteRow[]> {
   const { rows } = await q.query<{ principal: string; decision: 'approve' | 'dismiss'; output_hash: string | null; kind: ReviewOutputKind | null; authored_by: string | null; reason: string; voted_at: Date }>(
     `SELECT v.principal, v.decision, v.output_hash, o.kind, o.authored_by, v.reason, v.voted_at
@@ -194,6 +209,23 @@ export async function findOutput(q: Queryable, reviewId: string, outputHash: str
   );
   const r = rows[0];
   return r ? { kind: r.kind, document: r.document, authoredBy: r.authored_by, createdAt: r.created_at.toISOString() } : undefined;
+}
+
+/**
+ * An output's author is the first principal whose approval of it was accepted: whoever stored it
+ * first keeps the title only by voting for it, so a refused approver is never recorded as author.
+ * Called in the transaction that records `voter`'s approval; returns the author.
+ */
+export async function claimAuthorship(q: Queryable, reviewId: string, outputHash: string, voter: string): Promise<string> {
+  const { rows } = await q.query<{ authored_by: string }>(
+    `UPDATE delegation_review_outputs o SET authored_by = CASE
+        WHEN EXISTS (SELECT 1 FROM delegation_review_votes v WHERE v.review_id = o.review_id AND v.output_hash = o.output_hash
+                      AND v.decision = 'approve' AND v.principal = o.authored_by) THEN o.authored_by
+        ELSE $3 END
+      WHERE o.review_id = $1 AND o.output_hash = $2 RETURNING authored_by`,
+    [reviewId, outputHash, voter],
+  );
+  return rows[0]?.authored_by ?? voter;
 }
 
 export async function storeOutput(q: Queryable, reviewId: string, outputHash: string, kind: ReviewOutputKind, document: unknown, author: string): Promise<void> {

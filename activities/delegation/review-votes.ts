@@ -4,7 +4,8 @@ import { withTransaction } from '../../db/pool';
 import { findPrincipal } from '../../db/principals';
 import { appendProvenance } from '../../db/provenance-log';
 import type { ReviewOutputKind } from '../../domain/abp/schema';
-import { concludeReviewRow, findOutput, findReview } from './review-store';
+import { planReviewOutput } from './output-dry-run';
+import { claimAuthorship, concludeReviewRow, findOutput, findReview } from './review-store';
 import { fireTimeoutEscalations } from './escalations';
 
 export interface VoteInput {
@@ -24,11 +25,15 @@ export interface AcceptedVote {
 const refuse = (message: string) => ApplicationFailure.nonRetryable(message, 'ReviewVoteRefused');
 /** The principal may not vote here at all (unknown, or without the approver role). */
 const forbid = (message: string) => ApplicationFailure.nonRetryable(message, 'ReviewVoteForbidden');
+/** The output would not apply to the ABP as it is: the vote is not recorded and the review stays open. */
+const unusable = (problems: string[]) => ApplicationFailure.nonRetryable(`the output would not apply: ${problems.join('; ')}`, 'ReviewOutputInvalid', problems);
 
 /**
  * Records one vote: the principal must exist and hold the review's approver_role, the review
- * must be open, an approval must name an output stored for this review, and each principal votes
- * once (the primary key). A retry of a vote that was recorded returns it again.
+ * must be open, an approval must name an output stored for this review that would apply to the
+ * ABP as it is now (the dry-run: resulting schema, contradictions, identity, export gates), and
+ * each principal votes once (the primary key). The first principal whose approval of an output
+ * is accepted is its author. A retry of a vote that was recorded returns it again.
  */
 export async function recordReviewVote(deps: { pool: pg.Pool; provenanceKey: string }, input: VoteInput): Promise<AcceptedVote> {
   return withTransaction(deps.pool, async (tx) => {
@@ -50,10 +55,15 @@ export async function recordReviewVote(deps: { pool: pg.Pool; provenanceKey: str
       throw refuse(`${input.principal} has already voted on ${input.reviewId}`);
     }
     if (review.state !== 'open') throw refuse(`review ${input.reviewId} is ${review.state}, not open`);
+    if (input.decision === 'approve' && output) {
+      const plan = await planReviewOutput(tx, review.abpId, output);
+      if (plan.problems.length > 0) throw unusable(plan.problems);
+    }
     await tx.query(
       `INSERT INTO delegation_review_votes (review_id, principal, decision, output_hash, reason) VALUES ($1, $2, $3, $4, $5)`,
       [input.reviewId, input.principal, input.decision, input.outputHash ?? null, input.reason],
     );
+    if (input.decision === 'approve') accepted.outputAuthor = await claimAuthorship(tx, input.reviewId, input.outputHash!, input.principal);
     await appendProvenance(tx, deps.provenanceKey, {
       kind: input.decision === 'approve' ? 'review.approved' : 'review.dismiss_voted',
       subject: `review:${input.reviewId}`,

@@ -7,7 +7,7 @@ import {
   endorsementSettingsSchema,
   mergeSettings,
   type EndorsementSettings,
-  type SettingsOverrides,
+  type AgentSettings,
 } from '../../domain/endorsement/settings';
 import { conflict, notFound } from '../../domain/errors';
 import { bundledKernel } from '../../domain/kernel/default-kernel';
@@ -87,12 +87,14 @@ async function insertAgent(tx: pg.PoolClient, id: string, kernel: KernelDefiniti
 export interface CreateAgentInput {
   id: string;
   kernel?: string;
-  settings?: SettingsOverrides;
+  /** Overrides of the default settings, and the role that operates the agent's endorsements (default operator). */
+  settings?: AgentSettings;
   /** Default true: the bundled kernel's probe battery. False: none, so the no-probe penalty applies. */
   probes?: boolean;
 }
 
-export async function createAgent(pool: pg.Pool, provenanceKey: string, input: CreateAgentInput): Promise<{ agent: Agent; kernel: KernelVersion }> {
+/** Creates an agent and its first kernel version; `actor` (who created it) is recorded in provenance. */
+export async function createAgent(pool: pg.Pool, provenanceKey: string, input: CreateAgentInput, actor: string | null): Promise<{ agent: Agent; kernel: KernelVersion }> {
   const id = parseAgentId(input.id, 'id');
   const kernel = bundledKernel(input.kernel ?? 'default');
   const settings = mergeSettings(DEFAULT_SETTINGS, input.settings);
@@ -102,7 +104,7 @@ export async function createAgent(pool: pg.Pool, provenanceKey: string, input: C
     await appendProvenance(tx, provenanceKey, {
       kind: 'agent.created',
       subject: `agent:${id}`,
-      actor: null,
+      actor,
       payload: { kernel: kernel.name, version: 1, probeBattery: probes !== null, settings },
     });
     return { agent: await requireAgent(tx, id), kernel: await loadKernelVersion(tx, id) };

@@ -1,6 +1,5 @@
 import type pg from 'pg';
 import { appendProvenance } from '../../db/provenance-log';
-import { requirePrincipal } from '../../db/principals';
 import type { Queryable } from '../../db/pool';
 import type { EvidenceSummary } from '../../domain/endorsement/cooldown';
 import { endorsementSettingsSchema, type EndorsementSettings } from '../../domain/endorsement/settings';
@@ -9,6 +8,7 @@ import type { Decision, EndorsementState } from '../../domain/endorsement/states
 import { conflict, notFound } from '../../domain/errors';
 import type { KernelChange } from '../../domain/kernel/definition';
 import { appendKernelVersion } from './agent-store';
+import { requireOperator } from './operator-role';
 
 export interface EndorsementRecord {
   id: string;
@@ -138,7 +138,7 @@ export interface Transition {
   endorsementId: string;
   from: EndorsementState[];
   to: EndorsementState;
-  /** The principal acting; checked to exist. Null for the system (timer, critical sample). */
+  /** The principal acting; must hold the agent's operator role. Null for the system (timer, critical sample). */
   actor: string | null;
   provenanceKind: string;
   payload?: Record<string, unknown>;
@@ -160,7 +160,7 @@ export async function transitionEndorsement(tx: pg.PoolClient, provenanceKey: st
   if (!t.from.includes(current.state)) {
     throw conflict(`endorsement ${t.endorsementId} is ${current.state}; it cannot become ${t.to}`);
   }
-  if (t.actor !== null) await requirePrincipal(tx, t.actor);
+  if (t.actor !== null) await requireOperator(tx, current.agentId, t.actor);
   let appliedVersion: number | null = current.appliedVersion;
   if (t.apply) {
     if (!current.change) throw conflict(`endorsement ${t.endorsementId} has no change to apply`);
@@ -212,7 +212,7 @@ export async function extendCooldown(
   if (current.state !== 'staged' && current.state !== 'inconclusive') {
     throw conflict(`endorsement ${input.endorsementId} is ${current.state}; only a staged or inconclusive one can be extended`);
   }
-  if (input.actor !== null) await requirePrincipal(tx, input.actor);
+  if (input.actor !== null) await requireOperator(tx, current.agentId, input.actor);
   const updated = await tx.query<Row>(
     `UPDATE endorsements SET state = 'staged', deadline_at = $2, cap_at = $3, updated_at = now() WHERE id = $1 RETURNING *`,
     [input.endorsementId, new Date(input.deadlineMs), new Date(input.capMs)],

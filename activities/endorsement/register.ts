@@ -18,12 +18,15 @@ export const registerInputSchema = z.object({
   value: z.string().trim().min(1).max(2000).optional(),
   settings: settingsOverridesSchema.optional(),
   requestedBy: z.string().min(1).nullable().optional(),
+  /** A decision comes with the rule: a rule that conflicts with nothing is then refused, not applied. */
+  requireConflict: z.boolean().optional(),
 });
 
 export type RegisterInput = z.input<typeof registerInputSchema>;
 
 export interface Registration {
-  outcome: 'pending' | 'rejected' | 'applied' | 'duplicate';
+  /** no_conflict: a decision came with a rule that conflicts with nothing; nothing was recorded. */
+  outcome: 'pending' | 'rejected' | 'applied' | 'duplicate' | 'no_conflict';
   endorsementId: string;
   agentId: string;
   conflictKind: ConflictResult['kind'];
@@ -56,8 +59,9 @@ function fromRecord(r: EndorsementRecord, hasProbeBattery: boolean): Registratio
 /**
  * The first step of every endorsement: detect the conflict (keywords, plus the model's reading
  * when one is configured) and record the outcome. Anchor → rejected at once; no conflict →
- * applied as a new kernel version; commitment → pending a decision, unless one is already open
- * for the same agent and commitment. Retry-safe: a registered id returns what was recorded.
+ * applied as a new kernel version, unless a decision came with the rule (requireConflict: nothing
+ * to decide, so nothing is applied or recorded); commitment → pending a decision, unless one is
+ * already open for the same agent and commitment. Retry-safe: a registered id returns what was recorded.
  */
 export async function registerEndorsement(pool: pg.Pool, provenanceKey: string, models: ModelGateway, raw: RegisterInput): Promise<Registration> {
   const input = registerInputSchema.parse(raw);
@@ -92,6 +96,7 @@ export async function registerEndorsement(pool: pg.Pool, provenanceKey: string, 
       appliedVersion: null,
     } satisfies Omit<Registration, 'outcome'>;
 
+    if (result.kind === 'none' && input.requireConflict) return { ...base, outcome: 'no_conflict' };
     if (result.kind === 'commitment') {
       const open = await findOpenEndorsement(tx, input.agentId, result.commitmentId);
       if (open) {

@@ -39,8 +39,8 @@ export function createGuardActivities(deps: ActivityDeps) {
     async guardRecordApproval(input: { proposal_id: string; approval_id: string; approver: string }): Promise<ApprovalRecord> {
       return tx((client) => recordApproval(client, deps.provenanceKey, input));
     },
-    async guardRecordRelease(proposalId: string): Promise<Record<string, unknown>> {
-      return tx((client) => recordRelease(client, deps.provenanceKey, proposalId));
+    async guardRecordRelease(proposalId: string, releaser?: string): Promise<Record<string, unknown>> {
+      return tx((client) => recordRelease(client, deps.provenanceKey, proposalId, releaser));
     },
     async guardRecordExpiry(proposalId: string): Promise<void> {
       await tx((client) => recordExpiry(client, deps.provenanceKey, proposalId));

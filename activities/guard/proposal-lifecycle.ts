@@ -1,6 +1,8 @@
 import type pg from 'pg';
+import type { Queryable } from '../../db/pool';
 import { findPrincipal, principalHasRole } from '../../db/principals';
 import { appendProvenance, appendProvenanceBatch, type ProvenanceInput } from '../../db/provenance-log';
+import { ADMIN_ROLE, requireRole } from '../../domain/authorization';
 import { WardenError, conflict, forbidden } from '../../domain/errors';
 import { contentId } from '../../domain/guard/content-id';
 import { buildGuardDecision } from '../../domain/guard/decision-builder';
@@ -162,11 +164,25 @@ export async function recordApproval(
 }
 
 /**
- * Keeps the released payload together with manifest, decision, approval and rollback id, and
- * returns the payload. Warden applies nothing: the payload is for an external deployment controller.
+ * Who may release: a holder of the policy's approver role, or an admin. Checked again for a
+ * proposal already released, since a release hands the payload over.
  */
-export async function recordRelease(tx: pg.PoolClient, key: string, proposalId: string): Promise<Record<string, unknown>> {
+export async function requireReleaser(q: Queryable, policyId: string, proposalId: string, releaser: string | undefined): Promise<void> {
+  if (!releaser) throw forbidden(`releasing proposal ${proposalId} needs the releasing principal (pass --as <principal>)`);
+  const principal = await findPrincipal(q, releaser);
+  if (!principal) throw forbidden(`unknown principal "${releaser}"`);
+  const policy = await requirePolicy(q, policyId);
+  requireRole(principal, [policy.approver_role, ADMIN_ROLE], `release proposal ${proposalId}`);
+}
+
+/**
+ * Keeps the released payload together with manifest, decision, approval, rollback id and who
+ * released it, and returns the payload. Warden applies nothing: the payload is for an external
+ * deployment controller.
+ */
+export async function recordRelease(tx: pg.PoolClient, key: string, proposalId: string, releaser?: string): Promise<Record<string, unknown>> {
   const proposal = await requireProposalRow(tx, proposalId, true);
+  await requireReleaser(tx, proposal.policy_id, proposalId, releaser);
   const released = await findRelease(tx, proposalId);
   if (released) return released.payload;
   const approval = await findApproval(tx, proposalId);
@@ -188,6 +204,7 @@ export async function recordRelease(tx: pg.PoolClient, key: string, proposalId: 
     approval,
     safety_event: (await findSafetyEvent(tx, proposalId)) ?? null,
     payload: proposal.payload,
+    released_by: releaser,
     released_at: new Date().toISOString(),
   };
   await tx.query('INSERT INTO guard_releases (proposal_id, payload, bundle) VALUES ($1, $2, $3)', [
@@ -196,7 +213,7 @@ export async function recordRelease(tx: pg.PoolClient, key: string, proposalId: 
     JSON.stringify(bundle),
   ]);
   await tx.query(`UPDATE guard_proposals SET state = 'released', updated_at = now() WHERE proposal_id = $1`, [proposalId]);
-  await appendProvenance(tx, key, proposalStep(proposalId, 'released', null, {
+  await appendProvenance(tx, key, proposalStep(proposalId, 'released', releaser ?? null, {
     rollback_id: proposal.rollback_id, approval_id: approval.approval_id, payload_hash: contentId('', proposal.payload),
   }));
   return proposal.payload;

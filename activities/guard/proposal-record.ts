@@ -64,5 +64,7 @@ export interface ReleaseBundle {
   approval: ApprovalRecord;
   safety_event: SafetyEvent | null;
   payload: Record<string, unknown>;
+  /** Who released it (the policy's approver role or admin); absent in bundles kept before releasers were recorded. */
+  released_by?: string;
   released_at: string;
 }

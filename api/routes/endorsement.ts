@@ -12,16 +12,17 @@ import {
   showEndorsement,
   showKernel,
 } from '../../client/endorsement';
-import { settingsOverridesSchema } from '../../domain/endorsement/settings';
+import { agentSettingsSchema, settingsOverridesSchema } from '../../domain/endorsement/settings';
 import { DECISIONS } from '../../domain/endorsement/states';
 import { actingPrincipalField as principal } from '../auth';
 import { HttpError, type Route } from '../route';
 
 const decision = z.enum(DECISIONS);
 const agentBody = z.strictObject({
+  as: principal,
   id: z.string(),
   kernel: z.string().default('default'),
-  settings: settingsOverridesSchema.optional(),
+  settings: agentSettingsSchema.optional(),
   probes: z.boolean().default(true),
 });
 const endorseBody = z.strictObject({
@@ -36,15 +37,18 @@ const endorseBody = z.strictObject({
 const chatBody = z.strictObject({ message: z.string(), waitForShadow: z.boolean().default(false) });
 const decideBody = z.strictObject({ decision, as: principal, rationale: z.string().optional() });
 const operatorBody = z.strictObject({ as: principal, rationale: z.string().optional() });
+const promoteBody = operatorBody.extend({ override: z.boolean().optional() });
 const extendBody = z.strictObject({ as: principal, seconds: z.number().int().min(1).optional() });
 
 export const endorsementRoutes: Route[] = [
   {
     method: 'POST',
     path: '/api/v1/agents',
+    // Creating an agent administers Warden: the client refuses a principal without the admin role.
+    actsAs: true,
     async handler(ctx, req) {
       const b = agentBody.parse(req.body);
-      return { status: 201, body: await createAgent(ctx, { id: b.id, kernel: b.kernel, settings: b.settings, probes: b.probes }) };
+      return { status: 201, body: await createAgent(ctx, { id: b.id, kernel: b.kernel, settings: b.settings, probes: b.probes }, b.as) };
     },
   },
   {
@@ -109,16 +113,26 @@ export const endorsementRoutes: Route[] = [
       return decide(ctx, req.params.id!, b.decision, b.as, b.rationale);
     },
   },
-  ...([['promote', promote], ['abort', abort]] as const).map(
-    ([action, run]): Route => ({
-      method: 'POST',
-      path: `/api/v1/endorsements/:id/${action}`,
-      async handler(ctx, req) {
-        const b = operatorBody.parse(req.body);
-        return run(ctx, req.params.id!, b.as, b.rationale);
-      },
-    }),
-  ),
+  {
+    method: 'POST',
+    path: '/api/v1/endorsements/:id/promote',
+    summary: "Promote now (the agent's operator role); before the evidence rule is met only with override and a rationale",
+    bodySchema: promoteBody,
+    async handler(ctx, req) {
+      const b = promoteBody.parse(req.body);
+      return promote(ctx, req.params.id!, b.as, b.rationale, { override: b.override });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/endorsements/:id/abort',
+    summary: "Drop a staged or inconclusive endorsement (the agent's operator role)",
+    bodySchema: operatorBody,
+    async handler(ctx, req) {
+      const b = operatorBody.parse(req.body);
+      return abort(ctx, req.params.id!, b.as, b.rationale);
+    },
+  },
   {
     method: 'POST',
     path: '/api/v1/endorsements/:id/extend',

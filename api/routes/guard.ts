@@ -26,6 +26,7 @@ const proposalCommon = z.object({
   approval_timeout: z.string().optional(),
 });
 const approveBody = z.strictObject({ approval_id: z.string(), as: principal });
+const releaseBody = z.strictObject({ as: principal });
 
 // The request's numbers and ids go through the same schemas the CLI and the client use.
 function proposalParts(body: unknown) {
@@ -112,8 +113,10 @@ export const guardRoutes: Route[] = [
   {
     method: 'POST',
     path: '/api/v1/guard/proposals/:id/release',
-    summary: 'The approved payload for an external deployment controller (Warden applies nothing)',
-    handler: (ctx, req) => release(ctx, req.params.id!),
+    actsAs: true,
+    summary: "The approved payload for an external deployment controller (the policy's approver role or admin; Warden applies nothing)",
+    bodySchema: releaseBody,
+    handler: (ctx, req) => release(ctx, req.params.id!, releaseBody.parse(req.body).as),
   },
   {
     method: 'GET',

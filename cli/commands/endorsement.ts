@@ -143,13 +143,19 @@ export function registerEndorsementCommands(program: Command): void {
   withSettingsFlags(
     agent
       .command('create <agent>')
-      .description('Create an agent with a bundled kernel')
+      .description('Create an agent with a bundled kernel (needs the admin role: --as <admin>)')
       .option('--kernel <name>', 'bundled kernel', 'default')
-      .option('--without-probes', 'no probe battery (cooldowns carry the no-probe penalty)'),
-  ).action(async (id: string, opts: SettingsFlags & { kernel: string; withoutProbes?: boolean }, cmd: Command) => {
+      .option('--without-probes', 'no probe battery (cooldowns carry the no-probe penalty)')
+      .option('--operator-role <role>', 'the role that may decide, promote, abort or extend its endorsements (default operator)'),
+  ).action(async (id: string, opts: SettingsFlags & { kernel: string; withoutProbes?: boolean; operatorRole?: string }, cmd: Command) => {
     await runCommand(
       cmd,
-      (ctx) => createAgent(ctx, { id, kernel: opts.kernel, settings: settingsFromFlags(opts), probes: !opts.withoutProbes }),
+      (ctx) =>
+        createAgent(
+          ctx,
+          { id, kernel: opts.kernel, settings: { ...settingsFromFlags(opts), ...(opts.operatorRole ? { operatorRole: opts.operatorRole } : {}) }, probes: !opts.withoutProbes },
+          actingPrincipal(cmd, ctx),
+        ),
       (r) => `created agent ${r.agent.id}: kernel ${r.kernel.definition.name} v${r.kernel.version}, cooldown base ${r.agent.settings.cooldownBaseSeconds} s, min samples ${r.agent.settings.minSamples}`,
     );
   });
@@ -236,18 +242,21 @@ export function registerEndorsementCommands(program: Command): void {
     .action(async (id: string, _opts, cmd: Command) => {
       await runCommand(cmd, (ctx) => showEndorsement(ctx, id), renderReport);
     });
-  for (const [action, run, what] of [
-    ['promote', promote, 'Promote a staged or inconclusive endorsement now'],
-    ['abort', abort, 'Drop a staged or inconclusive endorsement'],
-  ] as const) {
-    endorsement
-      .command(`${action} <endorsement>`)
-      .description(what)
-      .option('--rationale <text>', 'why')
-      .action(async (id: string, opts: { rationale?: string }, cmd: Command) => {
-        await runCommand(cmd, (ctx) => run(ctx, id, actingPrincipal(cmd, ctx), opts.rationale), renderView);
-      });
-  }
+  endorsement
+    .command('promote <endorsement>')
+    .description("Promote a staged or inconclusive endorsement now (the agent's operator role)")
+    .option('--rationale <text>', 'why (required with --override)')
+    .option('--override', 'promote although the evidence rule (cooldown, samples, mean) is not met yet; recorded as an override')
+    .action(async (id: string, opts: { rationale?: string; override?: boolean }, cmd: Command) => {
+      await runCommand(cmd, (ctx) => promote(ctx, id, actingPrincipal(cmd, ctx), opts.rationale, { override: Boolean(opts.override) }), renderView);
+    });
+  endorsement
+    .command('abort <endorsement>')
+    .description("Drop a staged or inconclusive endorsement (the agent's operator role)")
+    .option('--rationale <text>', 'why')
+    .action(async (id: string, opts: { rationale?: string }, cmd: Command) => {
+      await runCommand(cmd, (ctx) => abort(ctx, id, actingPrincipal(cmd, ctx), opts.rationale), renderView);
+    });
   endorsement
     .command('extend <endorsement>')
     .description('Extend the cooldown (default: by the base cooldown)')

@@ -194,7 +194,7 @@ export function registerGuardCommands(program: Command): void {
     .command('release <proposal-id>')
     .description('Print the approved payload for an external deployment controller (Warden applies nothing)')
     .action(async (id: string, _opts, cmd: Command) => {
-      await runCommand(cmd, (ctx) => release(ctx, id), (payload) => JSON.stringify(payload, null, 2));
+      await runCommand(cmd, (ctx) => release(ctx, id, actingPrincipal(cmd, ctx)), (payload) => JSON.stringify(payload, null, 2));
     });
   proposal
     .command('bundle <proposal-id>')

@@ -11,7 +11,11 @@ export interface ActionFacts {
   abp: Abp;
   /** Hash of the ABP version that is current for this abp_id, or null when none is. */
   currentHash: string | null;
-  revoked: boolean;
+  /**
+   * Where this abp_id stands: active, revoked, replaced (its scope moved to another id) or
+   * superseded (no longer current at all).
+   */
+  status: AbpStanding;
   /** Every export registered for this ABP, with the ABP hash it embeds (null: none embedded). */
   exports: { exportId: string; embeddedHash: string | null }[];
   /** Red and yellow drift signals for this ABP inside drift_threshold's window. */
@@ -26,6 +30,8 @@ export interface ValidatorResult {
   passed: boolean;
   detail: string;
 }
+
+export type AbpStanding = 'active' | 'revoked' | 'replaced' | 'superseded';
 
 export type ActionDecision = 'allowed' | 'warned' | 'escalated' | 'degraded' | 'blocked';
 
@@ -56,7 +62,7 @@ const checks: Record<string, Check> = {
       ? ACTIONS_ONLY
       : f.currentHash !== null && a.abp_hash === f.currentHash
       ? { passed: true, detail: 'caller holds the current ABP hash' }
-      : { passed: false, detail: `caller holds ${a.abp_hash}, current is ${f.currentHash ?? 'none'}` },
+      : { passed: false, detail: `caller holds ${a.abp_hash}, current is ${f.currentHash ?? `none (${f.abp.abp_id} is ${f.status})`}` },
   abp_present_on_export: (f, a) => {
     if (a?.export_id !== undefined && !f.exports.some((e) => e.exportId === a.export_id)) {
       return { passed: false, detail: `export ${a!.export_id} is not registered for ${f.abp.abp_id}` };
@@ -112,16 +118,38 @@ const SEVERITY: Record<ActionDecision, number> = { allowed: 0, warned: 1, escala
 const DECISION_FOR: Record<FailAction, ActionDecision> = { warn: 'warned', escalate: 'escalated', degrade: 'degraded', block: 'blocked' };
 
 /**
- * Runs the ABP's pre_action and periodic validators on one action. A failing validator acts by
- * its fail_action: block stops the action, warn lets it through with a warning, escalate lets it
- * through and fires the ABP's escalation path named after the validator, degrade lets it through
- * in degraded mode. A revoked, superseded or out-of-date ABP blocks everything; a validator name
- * Warden does not know fails (closed) with its own fail_action.
+ * Checks Warden enforces on every action whatever the ABP declares: the authority envelope
+ * (tools.deny, objectives.denied, the allow lists and data permissions), the caller's hash being
+ * the current one (so a replaced or superseded ABP stops everything) and the stored ABP's own
+ * integrity. Declaring one of them changes nothing but where it is listed; declaring it with a
+ * weaker fail_action than block does not weaken it.
+ */
+export const ALWAYS_ENFORCED = ['authority_envelope_complete', 'policy_hash_matches', 'abp_hash_valid'] as const;
+
+const isAlwaysEnforced = (name: string) => (ALWAYS_ENFORCED as readonly string[]).includes(name);
+
+/**
+ * Runs the built-in checks and the ABP's pre_action and periodic validators on one action. A
+ * failing validator acts by its fail_action: block stops the action, warn lets it through with a
+ * warning, escalate lets it through and fires the ABP's escalation path named after the
+ * validator, degrade lets it through in degraded mode. A revoked or out-of-date ABP blocks
+ * everything, and so does a failing ALWAYS_ENFORCED check (declared validators add checks,
+ * never remove these); a validator name Warden does not know fails (closed) with its own fail_action.
  */
 export function checkAction(facts: ActionFacts, action: Action): ActionVerdict {
-  const results: ValidatorResult[] = [...builtinResults(facts)];
-  for (const validator of facts.abp.runtime.validators) {
-    if (validator.when !== 'post_action') results.push(runValidator(validator, facts, action));
+  const results: ValidatorResult[] = [...standingResults(facts)];
+  const declared = facts.abp.runtime.validators.filter((v) => v.when !== 'post_action');
+  for (const validator of declared) {
+    if (!isAlwaysEnforced(validator.name) || validator.fail_action === 'block') results.push(runValidator(validator, facts, action));
+    else {
+      const result = runValidator({ ...validator, fail_action: 'block' }, facts, action);
+      results.push(result.passed ? result : { ...result, detail: `${result.detail} (always enforced: blocks although ${validator.fail_action} is declared)` });
+    }
+  }
+  for (const name of ALWAYS_ENFORCED) {
+    if (!declared.some((v) => v.name === name)) {
+      results.push({ ...runValidator({ name, when: 'pre_action', fail_action: 'block', config: {} }, facts, action), when: 'builtin' });
+    }
   }
   return verdictOf(results, facts.abp);
 }
@@ -157,9 +185,10 @@ function verdictOf(results: ValidatorResult[], abp: Abp): ActionVerdict {
   return { decision, allowed: decision !== 'blocked', results, escalations };
 }
 
-function builtinResults(facts: ActionFacts): ValidatorResult[] {
+/** Revoked, not yet effective or expired: reported only when they fail, and they always block. */
+function standingResults(facts: ActionFacts): ValidatorResult[] {
   const out: ValidatorResult[] = [];
-  if (facts.revoked) {
+  if (facts.status === 'revoked') {
     out.push({ name: 'abp_not_revoked', when: 'builtin', failAction: 'block', passed: false, detail: `${facts.abp.abp_id} is revoked` });
   }
   const effective = Date.parse(facts.abp.effective_at);

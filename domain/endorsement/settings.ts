@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_OPERATOR_ROLE, roleNameSchema } from '../authorization';
 
 export const divergenceThresholdsSchema = z
   .object({
@@ -23,6 +24,8 @@ export const endorsementSettingsSchema = z
     samplingRate: z.number().min(0).max(1).default(1),
     decisionTimeoutSeconds: seconds.min(1).default(7 * 24 * 3600),
     thresholds: divergenceThresholdsSchema.default({ l1: 0.15, l2: 0.3, l3: 0.5, judgeConfidence: 0.6 }),
+    /** Who may decide, promote, abort or extend this agent's endorsements. Set when the agent is created; an endorsement cannot change it. */
+    operatorRole: roleNameSchema.default(DEFAULT_OPERATOR_ROLE),
   })
   .refine((s) => s.cooldownBaseSeconds <= s.cooldownMaxSeconds, {
     message: 'cooldownBaseSeconds must not exceed cooldownMaxSeconds',
@@ -51,10 +54,15 @@ export const settingsOverridesSchema = z
 
 export type SettingsOverrides = z.infer<typeof settingsOverridesSchema>;
 
+/** An agent's settings as given at creation: the overrides, plus the role that operates its endorsements. */
+export const agentSettingsSchema = settingsOverridesSchema.extend({ operatorRole: roleNameSchema }).partial();
+
+export type AgentSettings = z.infer<typeof agentSettingsSchema>;
+
 export const DEFAULT_SETTINGS: EndorsementSettings = endorsementSettingsSchema.parse({});
 
 /** Layers overrides on a base and validates the result as a whole (so l1 < l2 < l3 still holds). */
-export function mergeSettings(base: EndorsementSettings, overrides: SettingsOverrides = {}): EndorsementSettings {
+export function mergeSettings(base: EndorsementSettings, overrides: AgentSettings = {}): EndorsementSettings {
   return endorsementSettingsSchema.parse({
     ...base,
     ...overrides,

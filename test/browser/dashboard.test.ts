@@ -27,8 +27,9 @@ const driftRows = (abp: string, key: string, times: Date[]) =>
   times.map((t) => JSON.stringify({ abp_id: abp, type: 'verify', severity: 'red', fingerprint: { key, version: 'v1' }, observed_at: t.toISOString() })).join('\n');
 
 beforeAll(async () => {
-  // The demo ABP's review policy names the Reviewer role; the viewer holds none.
-  await grantPrincipal(ctx, reviewer, ['Reviewer']);
+  // The demo ABP's review policy names the Reviewer role, endorsements need the agent's operator
+  // role; the viewer holds none of them.
+  await grantPrincipal(ctx, reviewer, ['Reviewer', 'operator']);
   await grantPrincipal(ctx, viewer, ['auditor']);
   tokens.reviewer = (await createApiToken(ctx.pool, { principal: reviewer, label: 'dashboard' })).token;
   tokens.viewer = (await createApiToken(ctx.pool, { principal: viewer, label: 'dashboard' })).token;
@@ -79,6 +80,12 @@ describe('the governance dashboard in a browser', () => {
     expect(await reviewRow(page, reviewId).locator('[data-action]').count()).toBe(0);
     expect(await reviewRow(page, reviewId).textContent()).toContain('needs Reviewer');
     await b.screenshot(page, '01-viewer-delegation');
+    // Nor may the viewer steer the staged endorsement: that needs the agent's operator role.
+    await page.locator('[data-tab=endorsements]').click();
+    const staged = page.locator(`[data-testid="endorsement-${endorsementId}"]`);
+    await staged.and(page.locator('[data-state=staged]')).waitFor();
+    expect(await staged.locator('[data-action]').count()).toBe(0);
+    await page.locator('[data-tab=delegation]').click();
 
     await page.locator('#signout').click();
     await page.locator('#signin').waitFor();
@@ -158,7 +165,9 @@ describe('the governance dashboard in a browser', () => {
     await b.screenshot(page, '06-endorsement-staged');
 
     await item.locator('[data-action=promote]').click();
-    await page.locator('#action-dialog input[name=rationale]').fill('enough clean evidence');
+    // Three samples of twenty, an hour of cooldown left: promoting now overrides the evidence rule.
+    await page.locator('#action-dialog input[name=rationale]').fill('three clean answers are enough for this change');
+    await page.locator('#action-dialog input[name=override]').check();
     await page.locator('#action-submit').click();
     await item.and(page.locator('[data-state=promoted]')).waitFor();
     expect(await item.locator('[data-action]').count()).toBe(0);

@@ -13,11 +13,12 @@ const stack = useTimeSkippingStack('endorsement', fileURLToPath(new URL('../../w
 
 beforeAll(async () => {
   await grantPrincipal(stack.ctx, 'alice', ['operator']);
+  await grantPrincipal(stack.ctx, 'root', ['admin']);
 });
 
 async function agentWithDefaults(): Promise<string> {
   const id = `ts-${randomBytes(3).toString('hex')}`;
-  await createAgent(stack.ctx, { id });
+  await createAgent(stack.ctx, { id }, 'root');
   return id;
 }
 

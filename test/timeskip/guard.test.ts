@@ -39,7 +39,7 @@ describe('guard-loop approval window (time-skipping server)', () => {
     const kinds = (await listProvenance(ctx.pool, { subject: `proposal:${proposal.proposal_id}` })).map((e) => e.kind);
     expect(kinds).toContain('guard.proposal.expired');
     await expect(approve(ctx, proposal.proposal_id, { approval_id: 'late-approval', approver: people.approver })).rejects.toThrow(/expired/);
-    await expect(release(ctx, proposal.proposal_id)).rejects.toThrow(/not approved/);
+    await expect(release(ctx, proposal.proposal_id, people.approver)).rejects.toThrow(/not approved/);
   });
 
   it('honours a configured approval window', async () => {
@@ -53,7 +53,7 @@ describe('guard-loop approval window (time-skipping server)', () => {
   it('does not expire a proposal approved inside the window', async () => {
     const proposal = await proposeCalibrationUpdate(stack.ctx, seed('rb-in-time'));
     await approve(stack.ctx, proposal.proposal_id, { approval_id: 'in-time-approval', approver: people.approver });
-    const payload = await release(stack.ctx, proposal.proposal_id);
+    const payload = await release(stack.ctx, proposal.proposal_id, people.approver);
     const result = await stack.env.client.workflow.getHandle(proposal.proposal_id).result();
     expect(result).toMatchObject({ state: 'released', payload });
     expect(payload).toMatchObject({ candidate_threshold: 0.58 });

@@ -42,6 +42,8 @@ export interface ReviewStatus {
   dismissedBy: string | null;
   outcome: ApplyOutcome | null;
   escalations: { destination: string; severity: string }[];
+  /** The last attempt to apply an output that failed and sent the review back to open. */
+  lastFailure?: ApplyOutcome | null;
 }
 
 export const approveReviewUpdate = defineUpdate<ReviewVoteResult, [ApproveInput]>('approve');

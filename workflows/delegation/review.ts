@@ -9,12 +9,16 @@ import { tallyApprovals, winningOutput, type Approval, type OutputTally } from '
 import {
   approveReviewUpdate, dismissReviewUpdate, reviewStatusQuery, type ReviewStatus, type ReviewVoteResult, type ReviewWorkflowState,
 } from './review-messages';
+import type { ApplyOutcome } from '../../activities/delegation/apply-output';
 import { notify } from '../notify';
+import { reopensAfterFailedApply } from './review-reopen';
 import { reviewSearchAttributes } from './review-start';
 
 const acts = proxyActivities<DelegationActivities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['ReviewVoteRefused', 'ReviewVoteForbidden'] },
+  retry: {
+    initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['ReviewVoteRefused', 'ReviewVoteForbidden', 'ReviewOutputInvalid'],
+  },
 });
 
 const OUTPUT_KINDS = ['abp_patch', 'abp_replace', 'abp_revoke'];
@@ -33,6 +37,7 @@ function asUpdateFailure(error: unknown): never {
  * (none when null) and fires the ABP's escalation paths. Workflow id = review id.
  */
 export async function delegationReviewWorkflow(start: ReviewStart): Promise<ReviewStatus> {
+  const reopens = reopensAfterFailedApply();
   const { policy } = start;
   let state: ReviewWorkflowState = 'open';
   const approvals: Approval[] = [];
@@ -40,6 +45,9 @@ export async function delegationReviewWorkflow(start: ReviewStart): Promise<Revi
   let dismissedBy: string | null = null;
   let outcome: ReviewStatus['outcome'] = null;
   let escalations: ReviewStatus['escalations'] = [];
+  /** The last application attempt that failed and reopened the review. */
+  let lastFailure: ApplyOutcome | null = null;
+  let rounds = 0;
   const startedAt = workflowInfo().startTime.getTime();
   const deadline = policy.timeout_ms === null ? null : new Date(startedAt + policy.timeout_ms).toISOString();
   /** Decided by an approval that met the threshold, or dismissed: no further vote changes the outcome. */
@@ -69,6 +77,7 @@ export async function delegationReviewWorkflow(start: ReviewStart): Promise<Revi
     dismissedBy,
     outcome,
     escalations,
+    lastFailure,
   });
   const voteResult = (): ReviewVoteResult => ({
     accepted: true,
@@ -133,19 +142,44 @@ export async function delegationReviewWorkflow(start: ReviewStart): Promise<Revi
 
   publish();
   await notify('review.opened', start.reviewId, { abpId: start.abpId, triggerId: start.triggerId, severity: start.severity, threshold: policy.threshold });
-  const concludedInTime = policy.timeout_ms === null ? (await condition(done), true) : await condition(done, policy.timeout_ms);
+  /** After a reopening: the rest of the review's own timeout, not a fresh one. */
+  const concludes = async (): Promise<boolean> => {
+    if (policy.timeout_ms === null) return (await condition(done), true);
+    const left = startedAt + policy.timeout_ms - Date.now();
+    return left > 0 ? condition(done, left) : done();
+  };
+  let concludedInTime = policy.timeout_ms === null ? (await condition(done), true) : await condition(done, policy.timeout_ms);
 
-  if (!concludedInTime) {
-    state = 'timed_out';
-    escalations = (await acts.concludeReview({ reviewId: start.reviewId, state: 'timed_out', by: null })).escalations;
-  } else if (dismissedBy !== null) {
-    state = 'dismissed';
-    await acts.concludeReview({ reviewId: start.reviewId, state: 'dismissed', by: dismissedBy });
-  } else if (decided) {
-    state = 'applying';
-    publish();
-    outcome = await acts.applyReviewOutput({ reviewId: start.reviewId, outputHash: decided.outputHash, approvers: decided.approvers });
-    state = outcome.state;
+  for (;;) {
+    if (!concludedInTime) {
+      state = 'timed_out';
+      escalations = (await acts.concludeReview({ reviewId: start.reviewId, state: 'timed_out', by: null })).escalations;
+    } else if (dismissedBy !== null) {
+      state = 'dismissed';
+      await acts.concludeReview({ reviewId: start.reviewId, state: 'dismissed', by: dismissedBy });
+    } else if (decided) {
+      state = 'applying';
+      publish();
+      rounds += 1;
+      const attempt = await acts.applyReviewOutput({
+        reviewId: start.reviewId, outputHash: decided.outputHash, approvers: decided.approvers, ...(reopens ? { round: rounds } : {}),
+      });
+      if (attempt.reopened) {
+        // Back to open: the approvals of the output that failed no longer count, and the
+        // approvers may vote again (for a corrected output) until the review's own deadline.
+        lastFailure = attempt;
+        const failed = attempt.outputHash;
+        approvals.splice(0, approvals.length, ...approvals.filter((a) => a.outputHash !== failed));
+        decided = winningOutput(approvals, policy.threshold);
+        state = 'open';
+        publish();
+        concludedInTime = await concludes();
+        continue;
+      }
+      outcome = attempt;
+      state = attempt.state;
+    }
+    break;
   }
   publish();
   const facts = { abpId: start.abpId, triggerId: start.triggerId, severity: start.severity, state };

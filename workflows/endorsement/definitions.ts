@@ -9,6 +9,8 @@ import type { Decision, EndorsementState } from '../../domain/endorsement/states
 export interface OperatorInput {
   principal: string;
   rationale?: string;
+  /** Promote only: before the evidence rule is met (needs a rationale; recorded as an override). */
+  override?: boolean;
 }
 
 export interface DecideInput extends OperatorInput {
@@ -57,6 +59,8 @@ export interface EndorsementWorkflowInput {
   value?: string;
   settings?: SettingsOverrides;
   requestedBy?: string | null;
+  /** A decision came with the rule: a rule that conflicts with nothing is refused instead of applied. */
+  requireConflict?: boolean;
   tuning?: {
     /** Samples scored per activity call. */
     batchSize?: number;

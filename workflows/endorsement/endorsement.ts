@@ -10,12 +10,13 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { EndorsementActivities } from '../../activities/endorsement';
-import { EMPTY_EVIDENCE, evaluateCooldown, initialCooldownSeconds, meanDivergence } from '../../domain/endorsement/cooldown';
+import { EMPTY_EVIDENCE, evaluateCooldown, initialCooldownSeconds, meanDivergence, promotionShortfall } from '../../domain/endorsement/cooldown';
 import { criticalProbeFailure } from '../../domain/endorsement/probe-outcome';
 import type { EndorsementSettings } from '../../domain/endorsement/settings';
 import { DECISIONS, refusalReason, WATCHING_STATES, type EndorsementState } from '../../domain/endorsement/states';
 import { WardenState } from '../../domain/search-attributes';
 import { notify } from '../notify';
+import { promotionChecksEvidence } from './promotion-rule';
 import {
   abortUpdate,
   decideUpdate,
@@ -46,7 +47,6 @@ type Command =
   | { kind: 'promote'; input: OperatorInput }
   | { kind: 'abort'; input: OperatorInput }
   | { kind: 'extend'; input: ExtendInput };
-
 
 function requirePrincipal(input: OperatorInput | undefined): void {
   if (!input || typeof input.principal !== 'string' || input.principal.trim() === '') {
@@ -188,6 +188,8 @@ export async function endorsementWorkflow(input: EndorsementWorkflowInput): Prom
   };
   const operatorValidator = (kind: Command['kind']) => (arg: OperatorInput | ExtendInput) => {
     requirePrincipal(arg);
+    if (arg.override && kind !== 'promote') throw new Error('override: only a promotion can override the evidence rule');
+    if (arg.override && !arg.rationale?.trim()) throw new Error('rationale: required with override');
     if (!WATCHING_STATES.includes(view.state)) throw new Error(refusalReason(view.endorsementId, view.state, kind));
     if (command) throw new Error(`another operator command (${command.kind}) is being processed`);
     if (kind === 'extend') {
@@ -208,6 +210,7 @@ export async function endorsementWorkflow(input: EndorsementWorkflowInput): Prom
       value: input.value,
       settings: input.settings,
       requestedBy: input.requestedBy ?? null,
+      ...(input.requireConflict ? { requireConflict: true } : {}),
     });
     const { settings: merged, hasProbeBattery, baseVersion: _base, ...registration } = reg;
     settings = merged;
@@ -215,7 +218,7 @@ export async function endorsementWorkflow(input: EndorsementWorkflowInput): Prom
     view.registration = registration;
     if (reg.outcome !== 'pending') {
       view.outcome = { reason: reg.reason, score: null, appliedVersion: reg.appliedVersion };
-      setState(reg.outcome === 'duplicate' ? 'refused' : reg.outcome);
+      setState(reg.outcome === 'duplicate' || reg.outcome === 'no_conflict' ? 'refused' : reg.outcome);
       if (reg.outcome === 'rejected') await notify('endorsement.rejected', view.endorsementId, { agentId: view.agentId, conflictKind: reg.conflictKind });
     } else {
       setState('pending');
@@ -305,7 +308,19 @@ export async function endorsementWorkflow(input: EndorsementWorkflowInput): Prom
     const s = settings!;
     const who = c.input.principal;
     if (c.kind === 'promote') {
-      await finish('promoted', who, `promoted by ${who}`, meanDivergence(view.evidence), { manual: true });
+      const shortfall = promotionChecksEvidence()
+        ? promotionShortfall(s, { deadlineMs: view.state === 'staged' ? view.deadlineMs : null, nowMs: Date.now(), evidence: view.evidence })
+        : null;
+      if (shortfall !== null && !c.input.override) {
+        throw ApplicationFailure.nonRetryable(
+          `the evidence rule is not met (${shortfall}): promoting now needs an override and a rationale (--override --rationale "…")`, 'EvidenceRuleNotMet',
+        );
+      }
+      if (shortfall !== null && !c.input.rationale?.trim()) throw ApplicationFailure.nonRetryable('rationale: required with override', 'EvidenceRuleNotMet');
+      const override = shortfall !== null ? { override: true, shortfall, rationale: c.input.rationale } : {};
+      await finish('promoted', who, `promoted by ${who}${shortfall !== null ? ` overriding the evidence rule (${shortfall})` : ''}`, meanDivergence(view.evidence), {
+        manual: true, ...override,
+      });
     } else if (c.kind === 'abort') {
       await finish('aborted', who, `aborted by ${who}`, null);
     } else {

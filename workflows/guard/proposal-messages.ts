@@ -36,4 +36,9 @@ export const proposalPayloadQuery = defineQuery<Record<string, unknown>>('propos
 /** Resolves once the gates have decided; lets a caller wait without polling. */
 export const awaitDecisionUpdate = defineUpdate<ProposalStatus>('awaitProposalDecision');
 export const approveProposalUpdate = defineUpdate<ApprovalRecord, [ApprovalRequest]>('approveProposal');
-export const releaseProposalUpdate = defineUpdate<Record<string, unknown>>('releaseProposal');
+/** Who releases. Updates sent before releasers were recorded carry none, and the activity refuses them. */
+export interface ReleaseRequest {
+  releaser: string;
+}
+
+export const releaseProposalUpdate = defineUpdate<Record<string, unknown>, [ReleaseRequest]>('releaseProposal');

@@ -23,6 +23,7 @@ import {
   proposalStatusQuery,
   releaseProposalUpdate,
   type ProposalResult,
+  type ReleaseRequest,
   type ProposalStatus,
   type ProposalWorkflowInput,
 } from './proposal-messages';
@@ -112,10 +113,11 @@ export async function guardProposalWorkflow(input: ProposalWorkflowInput): Promi
   );
   setHandler(
     releaseProposalUpdate,
-    async () => {
+    async (request: ReleaseRequest) => {
       if (state !== 'released') {
         try {
-          payload = await activities.guardRecordRelease(input.proposal_id);
+          // The role check needs the principals table: the activity refuses, and the refusal fails this Update.
+          payload = await activities.guardRecordRelease(input.proposal_id, request?.releaser);
         } catch (error) {
           throw refusalFrom(error);
         }
@@ -124,7 +126,7 @@ export async function guardProposalWorkflow(input: ProposalWorkflowInput): Promi
       return payload!;
     },
     {
-      validator: () => {
+      validator: (_request: ReleaseRequest) => {
         const refused = releaseRefusal(state);
         if (refused) throw new Error(refused);
       },

@@ -19,7 +19,8 @@ describe('Warden TypeScript client', () => {
     const suffix = uniqueSuffix();
     const agentId = `client-bot-${suffix}`;
     await warden.addPrincipal(`client-alice-${suffix}`, ['operator']);
-    await warden.createAgent({ id: agentId });
+    await warden.addPrincipal(`client-root-${suffix}`, ['admin']);
+    await warden.createAgent({ id: agentId }, `client-root-${suffix}`);
     const endorsed = await warden.endorseRule(agentId, 'allow harmful content generation for research purposes');
     expect(endorsed.state).toBe('pending');
     expect(endorsed.conflict.target).toBe('harm_avoidance_level');
@@ -44,7 +45,7 @@ describe('Warden TypeScript client', () => {
     );
     expect(proposal.decision?.decision).toBe('allow');
     await warden.approve(proposal.proposal_id, { approval_id: `review-${suffix}`, approver: people.approver });
-    expect(await warden.release(proposal.proposal_id)).toMatchObject({ candidate_threshold: 0.58 });
+    expect(await warden.release(proposal.proposal_id, people.approver)).toMatchObject({ candidate_threshold: 0.58 });
     expect((await warden.toSafetyEvent(proposal.proposal_id)).policy_decision).toBe('allow');
     expect((await warden.verifyProvenance()).ok).toBe(true);
   });

@@ -122,17 +122,15 @@ describe('applying review outputs', () => {
     expect(verification.checks.find((c) => !c.passed)?.gate).toBe('abp.status');
   });
 
-  it('a failing gate leaves the old ABP current, the exports untouched, and the review shows the failure', async () => {
+  it('an output whose export gate would fail is refused before its vote counts: the old ABP stays current, the exports untouched, the review open', async () => {
     const rev = await principal(ctx, 'rev', ['Reviewer']);
     const abp = await buildUniqueAbp(ctx);
     const review = await openReview(ctx, abp.abp_id, 'DRT-002', rev);
     // The replacement drops the boe module, but a boe export is registered: gate.module_in_scope fails.
     const spec = uniqueSpec();
     const replacement = { ...spec, scope: { ...spec.scope, modules: ['hiring', 'bid', 'compliance'] } };
-    await approveReview(ctx, review.reviewId, { principal: rev, outputKind: 'abp_replace', document: replacement, reason: 'drop boe' });
-    const final = await reviewResult(ctx, review.reviewId);
-    expect(final.state).toBe('failed');
-    expect(final.outcome!.failure.join(' ')).toMatch(/-boe: gate\.module_in_scope: boe not in scope/);
+    await expect(approveReview(ctx, review.reviewId, { principal: rev, outputKind: 'abp_replace', document: replacement, reason: 'drop boe' }))
+      .rejects.toMatchObject({ kind: 'invalid', message: expect.stringMatching(/-boe: gate\.module_in_scope: boe not in scope/) });
     const view = await showAbp(ctx, abp.abp_id);
     expect(view).toMatchObject({ status: 'active' });
     expect((view.abp as Abp).hash).toBe(abp.hash);
@@ -142,8 +140,9 @@ describe('applying review outputs', () => {
       expect(JSON.parse(await readFile(join(ctx.config.exportDir, e.fileName), 'utf8')).abp.hash).toBe(abp.hash);
     }
     expect((await verifyAbp(ctx, abp.abp_id)).ok).toBe(true);
-    expect((await showReview(ctx, review.reviewId))).toMatchObject({ state: 'failed', outcome: { state: 'failed' } });
-    expect(await reviews(ctx, { abpId: abp.abp_id, state: 'failed' })).toHaveLength(1);
+    const shown = await showReview(ctx, review.reviewId);
+    expect(shown).toMatchObject({ state: 'open', votes: [], live: { state: 'open', approvals: [] } });
+    expect(await reviews(ctx, { abpId: abp.abp_id, state: 'failed' })).toHaveLength(0);
   });
 });
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { showEndorsement } from '../../../client/endorsement';
 import { cliEnv, runCli } from '../../support/cli';
 import { useIntegrationContext } from '../../support/integration';
-import { eventually, HARMFUL, operator, SEED_RULE } from './helpers';
+import { admin, eventually, HARMFUL, operator, SEED_RULE } from './helpers';
 
 const ctx = useIntegrationContext('endorsement-cli');
 
@@ -14,8 +14,9 @@ describe('warden CLI for the endorsement loop', { timeout: 300_000 }, () => {
   it('reproduces the seed scenario: create, endorse (pending off a terminal), decide stage, chat, automatic promotion', async () => {
     const env = cliEnv(ctx);
     const alice = await operator(ctx);
+    const root = await admin(ctx);
     const agent = `cli-${randomBytes(3).toString('hex')}`;
-    const created = await runCli(['agent', 'create', agent, '--kernel', 'default', '--cooldown-base', '1', '--cooldown-max', '60', '--no-probe-penalty', '5', '--min-samples', '1', '--l3', '0.45', '--json'], env);
+    const created = await runCli(['agent', 'create', agent, '--as', root, '--kernel', 'default', '--cooldown-base', '1', '--cooldown-max', '60', '--no-probe-penalty', '5', '--min-samples', '1', '--l3', '0.45', '--json'], env);
     expect(created.code, created.stderr).toBe(0);
     expect(created.json.agent.settings).toMatchObject({ cooldownBaseSeconds: 1, noProbePenaltySeconds: 5, minSamples: 1, thresholds: { l1: 0.15, l2: 0.3, l3: 0.45 } });
 
@@ -48,8 +49,9 @@ describe('warden CLI for the endorsement loop', { timeout: 300_000 }, () => {
   it('stages with --decide and reports a critical shadow with exit code 1 and the live answer', async () => {
     const env = cliEnv(ctx);
     const alice = await operator(ctx);
+    const root = await admin(ctx);
     const agent = `cli-${randomBytes(3).toString('hex')}`;
-    expect((await runCli(['agent', 'create', agent, '--cooldown-base', '600', '--json'], env)).code).toBe(0);
+    expect((await runCli(['agent', 'create', agent, '--as', root, '--cooldown-base', '600', '--json'], env)).code).toBe(0);
     const endorsed = await runCli(['endorse', agent, SEED_RULE, '--decide', 'stage', '--as', alice, '--json'], env);
     expect(endorsed.json.state).toBe('staged');
     const r = await runCli(['chat', agent, HARMFUL, '--wait-shadow', '--json'], env);
@@ -64,8 +66,9 @@ describe('warden CLI for the endorsement loop', { timeout: 300_000 }, () => {
   it('asks for the decision on a terminal and stages on "s"', async () => {
     const env = cliEnv(ctx);
     const alice = await operator(ctx);
+    const root = await admin(ctx);
     const agent = `cli-${randomBytes(3).toString('hex')}`;
-    expect((await runCli(['agent', 'create', agent, '--cooldown-base', '600', '--json'], env)).code).toBe(0);
+    expect((await runCli(['agent', 'create', agent, '--as', root, '--cooldown-base', '600', '--json'], env)).code).toBe(0);
     // `script` gives the CLI a pseudo-terminal, as a person at a shell would have.
     const bin = fileURLToPath(new URL('../../../bin/warden.js', import.meta.url));
     const quoted = [process.execPath, bin, 'endorse', agent, SEED_RULE, '--as', alice].map((a) => `'${a}'`).join(' ');

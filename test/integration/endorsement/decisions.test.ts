@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { abort, chat, decide, endorseRule, extend, promote, showEndorsement, showKernel } from '../../../client/endorsement';
-import { describeError } from '../../../client/errors';
 import { listProvenance } from '../../../db/provenance-log';
 import { useIntegrationContext } from '../../support/integration';
-import { BENIGN, eventually, freshAgent, operator, SEED_RULE } from './helpers';
+import { BENIGN, eventually, failureOf, freshAgent, operator, SEED_RULE } from './helpers';
 
 const ctx = useIntegrationContext('endorsement-decisions');
-
-async function failureOf(work: Promise<unknown>): Promise<{ status: number; message: string }> {
-  const error = await work.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, 'expected the call to fail').toBeDefined();
-  return describeError(error);
-}
 
 async function provenanceKinds(id: string): Promise<string[]> {
   return (await listProvenance(ctx.pool, { subject: `endorsement:${id}` })).map((e) => e.kind).reverse();
@@ -139,7 +129,8 @@ describe('operator steering of a staged endorsement', () => {
     const alice = await operator(ctx);
     const r = await endorseRule(ctx, agent, SEED_RULE, { decide: { decision: 'stage', principal: alice } });
     await chat(ctx, agent, BENIGN[0]!, { waitForShadow: true });
-    const v = await promote(ctx, r.endorsementId, alice);
+    // Before the evidence rule is met a promotion is an override, with its rationale.
+    const v = await promote(ctx, r.endorsementId, alice, 'the change is urgent and the one sample is clean', { override: true });
     expect(v.state).toBe('promoted');
     expect(v.evidence.count).toBe(1);
     expect((await showKernel(ctx, agent)).version).toBe(2);
@@ -160,7 +151,7 @@ describe('operator steering of a staged endorsement', () => {
     // Still watched: samples keep coming in while it waits.
     const more = await chat(ctx, agent, BENIGN[1]!, { waitForShadow: true });
     expect(more.sandboxDivergence).toBe(0);
-    expect((await promote(ctx, r.endorsementId, alice)).state).toBe('promoted');
+    expect((await promote(ctx, r.endorsementId, alice, 'two clean samples will do for this one', { override: true })).state).toBe('promoted');
     expect((await showKernel(ctx, agent)).version).toBe(2);
   });
 });

@@ -27,7 +27,8 @@ describe('npm start', () => {
     const scraped = await (await fetch(`http://127.0.0.1:${ports.http}/metrics`)).text();
     expect(scraped).toMatch(/^temporal_\w+\{.*task_queue="warden".*\} \d/m);
     expect(scraped).not.toContain('worker metrics unavailable');
-    expect((await runCli(['principal', 'add', 'restart-carol', '--role', 'safety-lead'], env)).code).toBe(0);
+    // Deciding the endorsement below needs the agent's operator role.
+    expect((await runCli(['principal', 'add', 'restart-carol', '--role', 'safety-lead', 'operator'], env)).code).toBe(0);
     // The first start seeded the demo agent; a conflicting rule waits, as a workflow, for a decision.
     expect((await runCli(['kernel', 'show', 'research-bot', '--json'], env)).code).toBe(0);
     const endorsed = await runCli(['endorse', 'research-bot', 'allow harmful content generation for research purposes', '--json'], env);
@@ -44,7 +45,7 @@ describe('npm start', () => {
     // Same sources as the first start: the workflows are not bundled again.
     expect(running.output()).toContain('workflow bundle reused');
     const list = await runCli(['principal', 'list', '--json'], env);
-    expect(list.json).toEqual(expect.arrayContaining([{ name: 'restart-carol', roles: ['safety-lead'] }]));
+    expect(list.json).toEqual(expect.arrayContaining([{ name: 'restart-carol', roles: ['operator', 'safety-lead'] }]));
     // The workflow started before the restart is still there and still takes its decision.
     const decided = await runCli(['decide', endorsementId, 'reject', '--as', 'restart-carol', '--json'], env);
     expect(decided.code).toBe(0);

@@ -40,7 +40,7 @@ describe('guard loop from the CLI', () => {
     expect(proposed.json.manifest.event_count).toBeGreaterThanOrEqual(32);
     const id: string = proposed.json.proposal_id;
 
-    const early = await runCli(['proposal', 'release', id, '--json'], env);
+    const early = await runCli(['proposal', 'release', id, '--as', dave, '--json'], env);
     expect(early.code).toBe(1);
     expect(early.json.error).toMatch(/not approved/);
 
@@ -52,7 +52,11 @@ describe('guard loop from the CLI', () => {
     expect(approved.code, approved.stdout + approved.stderr).toBe(0);
     expect(approved.json).toMatchObject({ approver: dave, approver_role: 'safety-lead' });
 
-    const released = await runCli(['proposal', 'release', id, '--json'], env);
+    // Releasing hands the payload over: the policy's approver role (or admin), not any principal.
+    const byProposer = await runCli(['proposal', 'release', id, '--as', carol, '--json'], env);
+    expect(byProposer.code).toBe(1);
+    expect(byProposer.json.error).toMatch(new RegExp(`${carol} may not release proposal ${id}: that needs the role safety-lead or admin`));
+    const released = await runCli(['proposal', 'release', id, '--as', dave, '--json'], env);
     expect(released.code).toBe(0);
     expect(released.json).toMatchObject({ current_threshold: 0.55, candidate_threshold: 0.58 });
 
@@ -64,7 +68,10 @@ describe('guard loop from the CLI', () => {
       payload: released.json,
       approval: { approval_id: `review-20260513-002-${suffix}` },
       guard_decision: { decision: 'allow' },
+      released_by: dave,
     });
+    const log = await runCli(['provenance', 'list', '--subject', `proposal:${id}`, '--json'], env);
+    expect(log.json.find((e: { kind: string }) => e.kind === 'guard.proposal.released')).toMatchObject({ actor: dave });
 
     const shown = await runCli(['proposal', 'show', id], env);
     expect(shown.code).toBe(0);

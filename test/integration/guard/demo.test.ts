@@ -26,7 +26,7 @@ describe('guard demo seed', () => {
     expect(proposal.manifest.event_count).toBe(40);
     expect(proposal.decision?.decision).toBe('allow');
     await approve(ctx, proposal.proposal_id, { approval_id: 'review-20260513-002', approver: 'dave' });
-    const payload = await release(ctx, proposal.proposal_id);
+    const payload = await release(ctx, proposal.proposal_id, 'dave');
     expect(payload.candidate_threshold).toBe(0.58);
     expect((await proposalBundle(ctx, proposal.proposal_id)).approval.approval_id).toBe('review-20260513-002');
   });

@@ -50,10 +50,18 @@ describe('guard loop over HTTP', () => {
     expect(noId.body.issues[0].field).toBe('approval_id');
 
     expect((await call('POST', `/api/v1/guard/proposals/${id}/approve`, { approval_id: `h-${suffix}`, as: people.approver })).status).toBe(200);
-    const released = await call('POST', `/api/v1/guard/proposals/${id}/release`);
+    // A token without the policy's approver role (or admin) cannot take the payload (finding 7).
+    const byViewer = await call('POST', `/api/v1/guard/proposals/${id}/release`, { as: people.bystander });
+    expect(byViewer).toMatchObject({ status: 403, body: { error: expect.stringMatching(/may not release .*needs the role safety-lead or admin/) } });
+    expect(byViewer.body.candidate_threshold).toBeUndefined();
+    const released = await call('POST', `/api/v1/guard/proposals/${id}/release`, { as: people.approver });
     expect(released).toMatchObject({ status: 200, body: { candidate_threshold: 0.58, calibration_size: 33 } });
+    // Released already: a viewer still gets nothing.
+    expect((await call('POST', `/api/v1/guard/proposals/${id}/release`, { as: people.bystander })).status).toBe(403);
     const bundle = await call('GET', `/api/v1/guard/proposals/${id}/bundle`);
-    expect(bundle.body).toMatchObject({ proposal_id: id, payload: released.body, rollback_id: 'threshold-profile-20260513-a' });
+    expect(bundle.body).toMatchObject({ proposal_id: id, payload: released.body, rollback_id: 'threshold-profile-20260513-a', released_by: people.approver });
+    const log = await call('GET', `/api/v1/provenance?subject=${encodeURIComponent(`proposal:${id}`)}&kind=guard.proposal.released`);
+    expect(log.body.entries).toMatchObject([{ actor: people.approver }]);
     const event = await call('GET', `/api/v1/guard/proposals/${id}/safety-event`);
     expect(event.body).toMatchObject({ schema_version: 'director.safety_event.v1', policy_decision: 'allow', hook_scope: 'agent', tenant_id: tenant, request_id: id });
     expect(JSON.stringify([bundle.body, event.body, proposed.body])).not.toContain(`httptext-${suffix}`);

@@ -60,12 +60,12 @@ describe('guard-loop proposals on a real worker', () => {
     expect(approval).toMatchObject({ approval_id: `review-20260513-002-${suffix}`, approver: people.approver, approver_role: 'safety-lead' });
     expect(await handle.query(proposalPayloadQuery)).toMatchObject({ candidate_threshold: 0.58 });
 
-    const payload = await release(ctx, proposal.proposal_id);
+    const payload = await release(ctx, proposal.proposal_id, people.approver);
     expect(payload).toEqual({ current_threshold: 0.55, candidate_threshold: 0.58, calibration_size: 40, max_interval_width: 0.1 });
     const result = await handle.result();
     expect(result).toMatchObject({ state: 'released', payload });
     // Releasing again hands back the same payload from the record, the workflow being done.
-    expect(await release(ctx, proposal.proposal_id)).toEqual(payload);
+    expect(await release(ctx, proposal.proposal_id, people.approver)).toEqual(payload);
 
     const bundle = await proposalBundle(ctx, proposal.proposal_id);
     expect(bundle).toMatchObject({
@@ -111,7 +111,7 @@ describe('guard-loop proposals on a real worker', () => {
     expect(proposal.manifest.manifest_id).toBe(manifest.manifest_id);
     const approved = await loop.approve(proposal, { approvalId: `api-${suffix}`, approver: people.approver });
     expect(approved.state).toBe('approved');
-    expect((await loop.release(approved)).candidate_threshold).toBe(0.58);
+    expect((await loop.release(approved, { releaser: people.approver })).candidate_threshold).toBe(0.58);
     expect(await loop.toSafetyEvent(approved)).toMatchObject({ policy_decision: 'allow', evidence_refs: manifest.event_refs });
   });
 
@@ -130,7 +130,7 @@ describe('guard-loop proposals on a real worker', () => {
     expect(proposal.decision).toMatchObject({ decision: 'warn', reason: 'self_improvement_insufficient_feedback', risk_score: 1 });
     expect(await ctx.temporal.workflow.getHandle(proposal.proposal_id).result()).toMatchObject({ state: 'warned' });
     await expectRefusal(approve(ctx, proposal.proposal_id, { approval_id: `a-warn-${suffix}`, approver: people.approver }), /cannot approve proposal with decision 'warn'/);
-    await expectRefusal(release(ctx, proposal.proposal_id), /not approved/);
+    await expectRefusal(release(ctx, proposal.proposal_id, people.approver), /not approved/);
     expect((await toSafetyEvent(ctx, proposal.proposal_id)).policy_decision).toBe('warn');
   });
 
@@ -149,7 +149,7 @@ describe('guard-loop proposals on a real worker', () => {
     const ready = await proposeLoraJob(ctx, { ...lora, heldout_score: 0.91, baseline_score: 0.88, rollback_id: 'lora-rb-2' });
     expect(ready.decision).toMatchObject({ decision: 'allow', reason: 'self_improvement_training_ready', risk_score: 0.09 });
     await approve(ctx, ready.proposal_id, { approval_id: `lora-approval-${suffix}`, approver: people.approver });
-    expect(await release(ctx, ready.proposal_id)).toEqual({
+    expect(await release(ctx, ready.proposal_id, people.approver)).toEqual({
       dataset_uri: 's3://bucket/set',
       base_model_ref: 'guard-base-v3',
       heldout_score: 0.91,
@@ -161,8 +161,8 @@ describe('guard-loop proposals on a real worker', () => {
   it('refuses release before approval, self-approval, a wrong role, an unknown approver and a missing approval id', async () => {
     const proposal = await proposeCalibrationUpdate(ctx, { ...seedCalibration(), rollback_id: 'rb-refusals' });
     const handle = ctx.temporal.workflow.getHandle(proposal.proposal_id);
-    await expectRefusal(release(ctx, proposal.proposal_id), /not approved/);
-    await expectRefusal(handle.executeUpdate(releaseProposalUpdate), /guard-loop proposal is not approved \(state awaiting_approval\)/);
+    await expectRefusal(release(ctx, proposal.proposal_id, people.approver), /not approved/);
+    await expectRefusal(handle.executeUpdate(releaseProposalUpdate, { args: [{ releaser: people.approver }] }), /guard-loop proposal is not approved \(state awaiting_approval\)/);
     await expectRefusal(
       approve(ctx, proposal.proposal_id, { approval_id: `self-${suffix}`, approver: people.proposer }),
       /the proposer cannot approve their own proposal/,
@@ -186,6 +186,15 @@ describe('guard-loop proposals on a real worker', () => {
       approve(ctx, proposal.proposal_id, { approval_id: `twice-${suffix}`, approver: people.approver }),
       /already approved/,
     );
+    // Releasing needs the policy's approver role (or admin): refused by the client and by the
+    // workflow's activity alike, and a refusal records nothing.
+    await expectRefusal(release(ctx, proposal.proposal_id, people.bystander), new RegExp(`${people.bystander} may not release proposal ${proposal.proposal_id}`));
+    await expectRefusal(handle.executeUpdate(releaseProposalUpdate, { args: [{ releaser: people.bystander }] }), /needs the role safety-lead or admin/);
+    await expectRefusal(handle.executeUpdate(releaseProposalUpdate, { args: [undefined as never] }), /needs the releasing principal/);
+    expect((await showProposal(ctx, proposal.proposal_id)).state).toBe('approved');
+    expect(await listProvenance(ctx.pool, { subject: `proposal:${proposal.proposal_id}`, kind: 'guard.proposal.released' })).toEqual([]);
+    await release(ctx, proposal.proposal_id, people.approver);
+    expect(await listProvenance(ctx.pool, { subject: `proposal:${proposal.proposal_id}`, kind: 'guard.proposal.released' })).toMatchObject([{ actor: people.approver }]);
   });
 
   it('refuses an unknown policy, an unknown proposer, a malformed source ref and an empty selection before starting anything', async () => {
@@ -216,7 +225,7 @@ describe('guard-loop proposals on a real worker', () => {
     await ctx.stopWorker();
     await ctx.startWorker();
     await approve(ctx, proposal.proposal_id, { approval_id: `restart-${suffix}`, approver: people.approver });
-    expect(await release(ctx, proposal.proposal_id)).toMatchObject({ candidate_threshold: 0.58 });
+    expect(await release(ctx, proposal.proposal_id, people.approver)).toMatchObject({ candidate_threshold: 0.58 });
   });
 
   it('fails a workflow started around the client with an out-of-range request instead of gating it', async () => {
@@ -295,7 +304,7 @@ describe('guard-loop proposals on a real worker', () => {
   it('keeps prompt and response text out of the manifest, safety event, provenance, bundle and workflow history', async () => {
     const proposal = await proposeCalibrationUpdate(ctx, { ...seedCalibration(), rollback_id: 'rb-tenant-safety' });
     await approve(ctx, proposal.proposal_id, { approval_id: `ts-${suffix}`, approver: people.approver });
-    await release(ctx, proposal.proposal_id);
+    await release(ctx, proposal.proposal_id, people.approver);
     const handle = ctx.temporal.workflow.getHandle(proposal.proposal_id);
     await handle.result();
 

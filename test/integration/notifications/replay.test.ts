@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { approve, ingestFeedback, proposeCalibrationUpdate, release } from '../../../client/guard';
 import { createWardenWorker } from '../../../worker/create-worker';
 import { reviewedRows, seedCalibrationRequest, seedPeopleAndPolicy, toNdjson, uniqueSuffix } from '../guard/guard-fixtures';
+import { bundleWithStandIn } from '../../support/bundle-with-stand-in';
 import { useIntegrationContext } from '../../support/integration';
 
 const ctx = useIntegrationContext('notifications-replay');
@@ -13,31 +14,9 @@ const absent = fileURLToPath(new URL('./notify-absent.ts', import.meta.url));
 let oldWorker: Worker | undefined;
 let running: Promise<void> | undefined;
 
-// Replaces every `…/notify` import of the workflow code by the no-op stand-in.
-const withoutNotifications: WorkerOptions['bundlerOptions'] = {
-  webpackConfigHook: (config) => {
-    config.plugins = [
-      ...(config.plugins ?? []),
-      {
-        apply(compiler: { hooks: { normalModuleFactory: { tap(name: string, fn: (nmf: any) => void): void } } }) {
-          compiler.hooks.normalModuleFactory.tap('warden-no-notify', (nmf) => {
-            nmf.hooks.beforeResolve.tap('warden-no-notify', (data: { request: string }) => {
-              if (/(^|\/)notify$/.test(data.request)) data.request = absent;
-            });
-          });
-        },
-      },
-    ];
-    return config;
-  },
-};
-
 beforeAll(async () => {
-  const bundle = await bundleWorkflowCode({
-    workflowsPath: fileURLToPath(new URL('../../../workflows/index.ts', import.meta.url)),
-    ...withoutNotifications,
-    logger: { log: () => undefined, info: () => undefined, warn: () => undefined, error: console.error, debug: () => undefined, trace: () => undefined },
-  });
+  // Every `…/notify` import of the workflow code resolves to the no-op stand-in.
+  const bundle = await bundleWithStandIn(/(^|\/)notify$/, absent);
   ({ worker: oldWorker } = await createWardenWorker({
     pool: ctx.pool,
     config: ctx.config,
@@ -65,7 +44,7 @@ describe('notifications and workflows already running', () => {
       seedCalibrationRequest(people.proposer, `feedback://recent-reviewed?tenant=replay-${suffix}`, `rollback-replay-${suffix}`),
     );
     await approve(before, proposal.proposal_id, { approval_id: `appr-replay-${suffix}`, approver: people.approver });
-    await release(before, proposal.proposal_id);
+    await release(before, proposal.proposal_id, people.approver);
     const handle = ctx.temporal.workflow.getHandle(proposal.proposal_id);
     expect(await handle.result()).toMatchObject({ state: 'released' });
 

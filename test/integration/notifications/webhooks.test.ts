@@ -51,7 +51,7 @@ describe('webhook notifications', () => {
     const proposal = await proposeCalibrationUpdate(ctx, calibration());
     expect(proposal.state).toBe('awaiting_approval');
     await approve(ctx, proposal.proposal_id, { approval_id: `appr-${suffix}-1`, approver: people.approver });
-    await release(ctx, proposal.proposal_id);
+    await release(ctx, proposal.proposal_id, people.approver);
     await ctx.temporal.workflow.getHandle(proposal.proposal_id).result();
 
     const received = await eventually(async () => about(good, proposal.proposal_id), (r) => r.length >= 3);
@@ -100,7 +100,7 @@ describe('webhook notifications', () => {
     );
     // The loop is not held up by the failing receiver: it is approved and released meanwhile.
     await approve(ctx, proposal.proposal_id, { approval_id: `appr-${suffix}-2`, approver: people.approver });
-    await release(ctx, proposal.proposal_id);
+    await release(ctx, proposal.proposal_id, people.approver);
     expect(await ctx.temporal.workflow.getHandle(proposal.proposal_id).result()).toMatchObject({ state: 'released' });
 
     const failed = await eventually(
@@ -124,7 +124,7 @@ describe('webhook notifications', () => {
     added.push(sub.webhook.id);
     const alice = await operator(ctx);
     const staged = await endorseRule(ctx, await freshAgent(ctx, { cooldownBaseSeconds: 3000, cooldownMaxSeconds: 3600 }), SEED_RULE, { decide: { decision: 'stage', principal: alice } });
-    await promote(ctx, staged.endorsementId, alice);
+    await promote(ctx, staged.endorsementId, alice, 'announced early on purpose', { override: true });
     const rejected = await endorseRule(ctx, await freshAgent(ctx), SEED_RULE);
     await decide(ctx, rejected.endorsementId, 'reject', alice);
 

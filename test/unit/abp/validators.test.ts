@@ -9,7 +9,7 @@ const NOW = Date.parse('2026-06-01T00:00:00Z');
 const facts = (over: Partial<ActionFacts> = {}): ActionFacts => ({
   abp,
   currentHash: abp.hash,
-  revoked: false,
+  status: 'active',
   exports: [{ exportId: 'hiring-ui', embeddedHash: abp.hash }],
   openDriftSignals: 0,
   now: NOW,
@@ -73,18 +73,18 @@ describe('pre_action validators', () => {
 
   it('honours warn and degrade, and the strongest failing action decides', () => {
     const validators = abp.runtime.validators.map((v) =>
-      v.name === 'authority_envelope_complete' ? { ...v, fail_action: 'warn' as const } : v.name === 'drift_threshold' ? { ...v, fail_action: 'degrade' as const } : v,
+      v.name === 'abp_present_on_export' ? { ...v, fail_action: 'warn' as const } : v.name === 'drift_threshold' ? { ...v, fail_action: 'degrade' as const } : v,
     );
     const relaxed = patchAbp(abp, { runtime: { validators } });
-    const f = facts({ abp: relaxed, currentHash: relaxed.hash, exports: [{ exportId: 'e', embeddedHash: relaxed.hash }] });
-    const send = action({ tool: 'email.send_external', abp_hash: relaxed.hash });
-    expect(checkAction(f, send).decision).toBe('warned');
-    expect(checkAction({ ...f, openDriftSignals: 9 }, send).decision).toBe('degraded');
+    const f = facts({ abp: relaxed, currentHash: relaxed.hash, exports: [{ exportId: 'e', embeddedHash: abp.hash }] });
+    const read = action({ abp_hash: relaxed.hash });
+    expect(checkAction(f, read).decision).toBe('warned');
+    expect(checkAction({ ...f, openDriftSignals: 9 }, read).decision).toBe('degraded');
     expect(checkAction({ ...f, openDriftSignals: 9 }, action({ abp_hash: `sha256:${'0'.repeat(64)}` })).decision).toBe('blocked');
   });
 
   it('blocks everything under a revoked or expired ABP, and fails unknown validators closed', () => {
-    expect(checkAction(facts({ revoked: true }), action()).decision).toBe('blocked');
+    expect(checkAction(facts({ status: 'revoked' }), action()).decision).toBe('blocked');
     expect(checkAction(facts({ now: Date.parse('2026-01-01T00:00:00Z') }), action()).decision).toBe('blocked');
     const odd = { ...abp, runtime: { validators: [{ name: 'mystery', when: 'pre_action' as const, fail_action: 'block' as const, config: {} }] } };
     expect(checkAction(facts({ abp: odd }), action()).results).toContainEqual(expect.objectContaining({ name: 'mystery', passed: false }));
@@ -106,5 +106,67 @@ describe('pre_action validators', () => {
     expect(resourceMatches('candidates/*', 'candidates/1')).toBe(true);
     expect(resourceMatches('candidates/*', 'bids/1')).toBe(false);
     expect(resourceMatches('bids/1', 'bids/1')).toBe(true);
+  });
+});
+
+describe('built-in enforcement, whatever the ABP declares', () => {
+  // Finding 4: with runtime.validators empty, a denied irreversible wire_transfer was allowed.
+  const bare = patchAbp(abp, {
+    tools: { allow: abp.tools.allow, deny: [...abp.tools.deny, { name: 'wire_transfer', reason: 'money leaves the company' }] },
+    runtime: { validators: [] },
+  });
+  const bareFacts = (over: Partial<ActionFacts> = {}) => facts({ abp: bare, currentHash: bare.hash, exports: [], ...over });
+  const bareAction = (over: Partial<ActionInput> = {}) => action({ abp_hash: bare.hash, ...over });
+  const blockedBy = (f: ActionFacts, a: ReturnType<typeof action>) => {
+    const verdict = checkAction(f, a);
+    return { decision: verdict.decision, failed: verdict.results.filter((r) => !r.passed).map((r) => r.name) };
+  };
+
+  it('blocks a denied tool, a denied objective and an unpermitted data operation with no validators declared', () => {
+    expect(blockedBy(bareFacts(), bareAction({ tool: 'wire_transfer', irreversible: true }))).toEqual({ decision: 'blocked', failed: ['authority_envelope_complete'] });
+    expect(blockedBy(bareFacts(), bareAction({ objective: 'OBJ-900' }))).toEqual({ decision: 'blocked', failed: ['authority_envelope_complete'] });
+    expect(blockedBy(bareFacts(), bareAction({ data: [{ resource: 'candidates/42', operation: 'delete' }] }))).toEqual({
+      decision: 'blocked', failed: ['authority_envelope_complete'],
+    });
+    const verdict = checkAction(bareFacts(), bareAction({ tool: 'wire_transfer' }));
+    expect(verdict.results.find((r) => r.name === 'authority_envelope_complete')).toMatchObject({ when: 'builtin', failAction: 'block' });
+    expect(verdict.results.find((r) => !r.passed)?.detail).toMatch(/tool wire_transfer denied: money leaves the company/);
+    expect(checkAction(bareFacts(), bareAction()).decision).toBe('allowed');
+  });
+
+  it('blocks a stale hash, a superseded, replaced, revoked, expired or not yet effective ABP and a tampered one', () => {
+    expect(blockedBy(bareFacts(), bareAction({ abp_hash: abp.hash }))).toEqual({ decision: 'blocked', failed: ['policy_hash_matches'] });
+    for (const status of ['superseded', 'replaced'] as const) {
+      const verdict = checkAction(bareFacts({ status, currentHash: null }), bareAction());
+      expect(verdict.decision).toBe('blocked');
+      expect(verdict.results.find((r) => !r.passed)).toMatchObject({ name: 'policy_hash_matches', detail: expect.stringContaining(`is ${status}`) });
+    }
+    expect(blockedBy(bareFacts({ status: 'revoked', currentHash: null }), bareAction()).failed).toContain('abp_not_revoked');
+    expect(blockedBy(bareFacts({ now: Date.parse('2026-01-01T00:00:00Z') }), bareAction()).failed).toEqual(['abp_in_effect']);
+    const expiring = patchAbp(bare, { expires_at: '2026-03-01T00:00:00Z' });
+    expect(blockedBy(facts({ abp: expiring, currentHash: expiring.hash, exports: [] }), action({ abp_hash: expiring.hash })).failed).toEqual(['abp_in_effect']);
+    const tampered = { ...bare, tools: { ...bare.tools, deny: [] } };
+    expect(blockedBy(bareFacts({ abp: tampered }), bareAction())).toEqual({ decision: 'blocked', failed: ['abp_hash_valid'] });
+  });
+
+  it('declared validators add checks but cannot weaken the built-in ones', () => {
+    const weakened = patchAbp(abp, {
+      runtime: {
+        validators: [
+          { name: 'authority_envelope_complete', when: 'pre_action', fail_action: 'warn', config: {} },
+          { name: 'policy_hash_matches', when: 'post_action', fail_action: 'warn', config: {} },
+          { name: 'abp_hash_valid', when: 'pre_action', fail_action: 'degrade', config: {} },
+        ],
+      },
+    });
+    const f = facts({ abp: weakened, currentHash: weakened.hash, exports: [] });
+    const denied = checkAction(f, action({ abp_hash: weakened.hash, tool: 'email.send_external' }));
+    expect(denied.decision).toBe('blocked');
+    expect(denied.results.find((r) => !r.passed)).toMatchObject({
+      name: 'authority_envelope_complete', when: 'pre_action', failAction: 'block', detail: expect.stringMatching(/always enforced: blocks although warn is declared/),
+    });
+    expect(checkAction(f, action({ abp_hash: abp.hash })).decision).toBe('blocked');
+    expect(checkAction({ ...f, abp: { ...weakened, tools: { ...weakened.tools, deny: [] } } }, action({ abp_hash: weakened.hash })).decision).toBe('blocked');
+    expect(checkAction(f, action({ abp_hash: weakened.hash })).decision).toBe('allowed');
   });
 });

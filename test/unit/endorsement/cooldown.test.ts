@@ -5,6 +5,7 @@ import {
   evaluateCooldown,
   initialCooldownSeconds,
   meanDivergence,
+  promotionShortfall,
   type EvidenceSummary,
 } from '../../../domain/endorsement/cooldown';
 import { DEFAULT_SETTINGS, mergeSettings } from '../../../domain/endorsement/settings';
@@ -117,5 +118,25 @@ describe('settings', () => {
   });
   it('refuses a base above the max, naming the field', () => {
     expect(() => mergeSettings(DEFAULT_SETTINGS, { cooldownBaseSeconds: 4000 })).toThrow(/cooldownBaseSeconds/);
+  });
+});
+
+describe('promotionShortfall: when a manual promotion is an override', () => {
+  const s = mergeSettings(DEFAULT_SETTINGS, { minSamples: 10, cooldownBaseSeconds: 1800, cooldownMaxSeconds: 3600 });
+  const nowMs = 5_000_000;
+
+  it('names every part of the evidence rule that is not met yet', () => {
+    expect(promotionShortfall(s, { deadlineMs: nowMs + 1_500_000, nowMs, evidence: evidence([0.1, 0.1, 0.1, 0.1, 0.1]) })).toBe('cooldown has 1500 s left; 5 of 10 samples');
+    const bad = evidence(Array.from({ length: 10 }, () => 0.4), [3]);
+    expect(promotionShortfall(s, { deadlineMs: nowMs, nowMs, evidence: bad })).toBe('1 critical shadow sample(s); mean divergence 0.400 is not below l2 0.3');
+    // Inconclusive (no deadline left to wait for): only the evidence counts.
+    expect(promotionShortfall(s, { deadlineMs: null, nowMs, evidence: evidence([0.1]) })).toBe('1 of 10 samples');
+  });
+
+  it('is null exactly when the cooldown timer would promote', () => {
+    const clean = evidence(Array.from({ length: 10 }, () => 0.1));
+    expect(promotionShortfall(s, { deadlineMs: nowMs, nowMs, evidence: clean })).toBeNull();
+    expect(evaluateCooldown(s, { stagedAtMs: 0, capMs: nowMs * 2, nowMs, evidence: clean }).kind).toBe('promote');
+    expect(promotionShortfall(s, { deadlineMs: nowMs + 1, nowMs, evidence: clean })).toBe('cooldown has 1 s left');
   });
 });

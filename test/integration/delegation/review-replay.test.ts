@@ -1,0 +1,56 @@
+import { fileURLToPath } from 'node:url';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, inject, it } from 'vitest';
+import { buildAbpFromSpec, showAbp } from '../../../client/delegation';
+import { approveReview, openReview, reviewResult, showReview } from '../../../client/delegation-reviews';
+import type { Abp } from '../../../domain/abp/schema';
+import { REOPEN_AFTER_FAILED_APPLY } from '../../../workflows/delegation/review-reopen';
+import { bundleWithStandIn, patchIds } from '../../support/bundle-with-stand-in';
+import { useIntegrationContext } from '../../support/integration';
+import { principal, startWorkerAroundApply, uniqueSpec } from './fixtures';
+
+const ctx = useIntegrationContext('delegation-review-replay');
+const absent = fileURLToPath(new URL('./review-reopen-absent.ts', import.meta.url));
+
+describe('reviews already running when reopening after a failed apply was released', () => {
+  it('a review recorded by the earlier release fails as it did, and its history replays on the current code', async () => {
+    const rev = await principal(ctx, 'replay', ['Reviewer']);
+    const spec = uniqueSpec();
+    const { abp } = await buildAbpFromSpec(ctx, spec);
+    const allowFax = { tools: { allow: [...abp.tools.allow, { name: 'fax.send', scope: null }] } };
+    // The earlier release's workflow code, with the ABP rebuilt between the vote and the apply so the output fails.
+    const earlier = await startWorkerAroundApply(
+      ctx,
+      async (real, input) => {
+        await buildAbpFromSpec(ctx, { ...spec, tools: { ...spec.tools!, deny: [...spec.tools!.deny, { name: 'fax.send', reason: 'no faxes' }] } });
+        return real(input);
+      },
+      await bundleWithStandIn(/(^|\/)review-reopen$/, absent),
+    );
+    try {
+      const review = await openReview(earlier.ctx, abp.abp_id, 'DRT-003', rev);
+      await approveReview(earlier.ctx, review.reviewId, { principal: rev, outputKind: 'abp_patch', document: allowFax, reason: 'faxes' });
+      const final = await reviewResult(ctx, review.reviewId);
+      expect(final).toMatchObject({ state: 'failed', outcome: { state: 'failed', failure: [expect.stringMatching(/fax\.send/)] } });
+      expect(final.outcome!.reopened).toBeUndefined();
+      expect(await showReview(ctx, review.reviewId)).toMatchObject({ state: 'failed' });
+      expect(((await showAbp(ctx, abp.abp_id)).abp as Abp).tools.allow.map((t) => t.name)).not.toContain('fax.send');
+
+      const history = await ctx.temporal.workflow.getHandle(review.reviewId).fetchHistory();
+      expect(patchIds(history)).not.toContain(REOPEN_AFTER_FAILED_APPLY);
+      await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, review.reviewId);
+    } finally {
+      await earlier.stop();
+    }
+  });
+
+  it('a review started now records the patch marker', async () => {
+    const rev = await principal(ctx, 'marker', ['Reviewer']);
+    const { abp } = await buildAbpFromSpec(ctx, uniqueSpec());
+    const review = await openReview(ctx, abp.abp_id, 'DRT-001', rev);
+    await approveReview(ctx, review.reviewId, { principal: rev, outputKind: 'abp_revoke', document: { reason: 'done' }, reason: 'done' });
+    expect((await reviewResult(ctx, review.reviewId)).state).toBe('applied');
+    const history = await ctx.temporal.workflow.getHandle(review.reviewId).fetchHistory();
+    expect(patchIds(history)).toContain(REOPEN_AFTER_FAILED_APPLY);
+  });
+});
