@@ -16,6 +16,15 @@ import { recordExchange, sampleOutcomes, type SampleOutcome } from '../activitie
 import { requirePrincipal } from '../db/principals';
 import { listProvenance } from '../db/provenance-log';
 import { meanDivergence } from '../domain/endorsement/cooldown';
+import {
+  chatMessageSchema,
+  commitmentIdSchema,
+  commitmentValueSchema,
+  extendSecondsSchema,
+  operatorPrincipalSchema,
+  rationaleSchema,
+  ruleTextSchema,
+} from '../domain/endorsement/endorsement-request';
 import { newEndorsementId, parseAgentId } from '../domain/endorsement/identifiers';
 import { settingsOverridesSchema, type SettingsOverrides } from '../domain/endorsement/settings';
 import { DECISIONS, OPEN_STATES, refusalReason, WATCHING_STATES, type Decision, type EndorsementState, type OperatorAction } from '../domain/endorsement/states';
@@ -52,8 +61,6 @@ export class CriticalSandboxDivergenceError extends Error {
 export function createAgent(ctx: WardenContext, input: CreateAgentInput) {
   return insertAgent(ctx.pool, ctx.provenanceKey, input);
 }
-
-const ruleText = z.string().trim().min(1, 'must not be empty').max(2000, 'at most 2000 characters');
 
 export interface EndorseOptions {
   /** The commitment the rule changes, when no keyword gives it away. */
@@ -99,8 +106,19 @@ async function awaitRegistration(handle: Handle): Promise<EndorsementView> {
  */
 export async function endorseRule(ctx: WardenContext, agentId: string, rule: string, opts: EndorseOptions = {}): Promise<EndorseResult> {
   const agent = parseAgentId(agentId);
-  const text = z.object({ rule: ruleText }).parse({ rule }).rule;
-  const settings = opts.settings ? settingsOverridesSchema.parse(opts.settings) : undefined;
+  // Everything the workflow and its registration will store is checked before it starts.
+  const fields = z
+    .object({
+      rule: ruleTextSchema,
+      commitment: commitmentIdSchema.optional(),
+      value: commitmentValueSchema.optional(),
+      settings: settingsOverridesSchema.optional(),
+      requestedBy: operatorPrincipalSchema.optional(),
+      decide: z.object({ decision: z.enum(DECISIONS), principal: operatorPrincipalSchema, rationale: rationaleSchema.optional() }).optional(),
+    })
+    .parse({ rule, commitment: opts.commitment, value: opts.value, settings: opts.settings, requestedBy: opts.requestedBy, decide: opts.decide });
+  const text = fields.rule;
+  const settings = fields.settings;
   // Also the check that the agent exists.
   const kernel = await loadKernelVersion(ctx.pool, agent);
   // Checked here too so that an unknown principal is refused before any workflow starts.
@@ -151,8 +169,8 @@ export async function endorseRule(ctx: WardenContext, agentId: string, rule: str
 }
 
 const operatorArgs = z.object({
-  principal: z.string().trim().min(1, 'required (pass --as <principal>)'),
-  rationale: z.string().max(2000).optional(),
+  principal: operatorPrincipalSchema,
+  rationale: rationaleSchema.optional(),
 });
 
 /**
@@ -189,7 +207,7 @@ export async function abort(ctx: WardenContext, id: string, principal: string, r
 }
 
 export async function extend(ctx: WardenContext, id: string, principal: string, seconds?: number): Promise<EndorsementView> {
-  const args = z.object({ principal: operatorArgs.shape.principal, seconds: z.number().int().min(1).optional() }).parse({ principal, seconds });
+  const args = z.object({ principal: operatorPrincipalSchema, seconds: extendSecondsSchema.optional() }).parse({ principal, seconds });
   return steer(ctx, id, 'extend', (h) => h.executeUpdate(extendUpdate, { args: [args] }));
 }
 
@@ -280,7 +298,7 @@ async function waitForState(ctx: WardenContext, id: string, states: string[], ti
   }
 }
 
-const chatMessage = z.object({ message: z.string().trim().min(1, 'must not be empty').max(8000) });
+const chatMessage = z.object({ message: chatMessageSchema });
 
 const gateways = new WeakMap<WardenContext['config']['models'], ModelGateway>();
 

@@ -10,6 +10,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { EndorsementActivities } from '../../activities/endorsement';
+import { extendSecondsSchema } from '../../domain/endorsement/endorsement-request';
+import { deadlineTooFar } from '../../domain/input/timer-duration';
 import { EMPTY_EVIDENCE, evaluateCooldown, initialCooldownSeconds, meanDivergence } from '../../domain/endorsement/cooldown';
 import { criticalProbeFailure } from '../../domain/endorsement/probe-outcome';
 import type { EndorsementSettings } from '../../domain/endorsement/settings';
@@ -191,8 +193,14 @@ export async function endorsementWorkflow(input: EndorsementWorkflowInput): Prom
     if (!WATCHING_STATES.includes(view.state)) throw new Error(refusalReason(view.endorsementId, view.state, kind));
     if (command) throw new Error(`another operator command (${command.kind}) is being processed`);
     if (kind === 'extend') {
+      // Refused here, before the command is queued: a deadline no timer or timestamp can hold
+      // would fail the extension and, before, wedged the endorsement behind it.
       const seconds = (arg as ExtendInput).seconds;
-      if (seconds !== undefined && (!Number.isInteger(seconds) || seconds < 1)) throw new Error('seconds: must be a positive whole number');
+      const parsed = extendSecondsSchema.optional().safeParse(seconds);
+      if (!parsed.success) throw new Error(`seconds: ${parsed.error.issues[0]?.message ?? 'must be a positive whole number'}`);
+      const nowMs = Date.now();
+      const tooFar = deadlineTooFar(Math.max(view.deadlineMs ?? nowMs, nowMs) + (seconds ?? settings?.cooldownBaseSeconds ?? 0) * 1000, nowMs);
+      if (tooFar) throw new Error(`seconds: ${tooFar}`);
     }
   };
   setHandler(promoteUpdate, operatorCommand('promote'), { validator: operatorValidator('promote') });
