@@ -1,5 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { z } from 'zod';
 import { findCurrentByAbpId } from '../activities/delegation/abp-store';
 import {
   findActiveReview, findReview, insertReview, listReviews, listVotes, markOpened, markWorkflowStarted, reviewStartOf, storeOutput,
@@ -9,7 +10,7 @@ import { readTriggerCards } from '../activities/delegation/trigger-cards';
 import { withTransaction } from '../db/pool';
 import { requirePrincipal } from '../db/principals';
 import { appendProvenance } from '../db/provenance-log';
-import { parseReviewOutput, reviewOutputHash } from '../domain/abp/review-output';
+import { parseReviewOutput, ReviewReasonSchema, reviewOutputHash } from '../domain/abp/review-output';
 import { AbpSchema, type ReviewOutputKind } from '../domain/abp/schema';
 import { conflict, forbidden, invalid, notFound } from '../domain/errors';
 import { approveReviewUpdate, dismissReviewUpdate, reviewStatusQuery, type ReviewStatus, type ReviewVoteResult } from '../workflows/delegation/review-messages';
@@ -131,7 +132,7 @@ export async function approveReview(
 ): Promise<ReviewVoteResult & { outputHash: string }> {
   await requireOpenWorkflow(ctx, reviewId);
   await requirePrincipal(ctx.pool, input.principal);
-  if (input.reason.trim() === '') throw invalid('reason: required');
+  z.object({ reason: ReviewReasonSchema }).parse({ reason: input.reason });
   const output = await asBadInput(() => parseReviewOutput(input.outputKind, input.document));
   const outputHash = reviewOutputHash(output);
   await storeOutput(ctx.pool, reviewId, outputHash, output.kind, output.document, input.principal);
@@ -146,7 +147,7 @@ export async function approveReview(
 export async function dismissReview(ctx: WardenContext, reviewId: string, input: { principal: string; reason: string }): Promise<ReviewVoteResult> {
   await requireOpenWorkflow(ctx, reviewId);
   await requirePrincipal(ctx.pool, input.principal);
-  if (input.reason.trim() === '') throw invalid('reason: required');
+  z.object({ reason: ReviewReasonSchema }).parse({ reason: input.reason });
   return sendVote(() => ctx.temporal.workflow.getHandle(reviewId).executeUpdate(dismissReviewUpdate, { args: [input] }));
 }
 
