@@ -2,14 +2,19 @@ import { z } from 'zod';
 import { checkHealth } from '../../client/health';
 import { grantPrincipal, principals, revokeToken } from '../../client/principals';
 import { createApiToken, listApiTokens } from '../../db/api-tokens';
-import { listProvenance, verifyProvenanceChain } from '../../db/provenance-log';
+import { MAX_ROLES_PER_PRINCIPAL } from '../../db/principals';
+import { listProvenance, provenanceFilter, verifyProvenanceChain } from '../../db/provenance-log';
+import { KEY_TEXT_BYTES, storableText } from '../../domain/input/storable-text';
 import { ADMIN_ROLE } from '../auth';
 import type { Route } from '../route';
 
-const principalBody = z.strictObject({ name: z.string(), roles: z.array(z.string()).min(1, 'at least one role') });
+const principalBody = z.strictObject({
+  name: storableText(KEY_TEXT_BYTES),
+  roles: z.array(storableText(KEY_TEXT_BYTES)).min(1, 'at least one role').max(MAX_ROLES_PER_PRINCIPAL, `at most ${MAX_ROLES_PER_PRINCIPAL} roles`),
+});
 const tokenBody = z.strictObject({
-  principal: z.string(),
-  label: z.string().max(200).optional(),
+  principal: storableText(KEY_TEXT_BYTES),
+  label: storableText(KEY_TEXT_BYTES).max(200).optional(),
   expires_in_days: z.number().int().min(1).max(3650).optional(),
 });
 
@@ -78,8 +83,9 @@ export const foundationRoutes: Route[] = [
     path: '/api/v1/provenance',
     summary: 'Recent provenance entries, newest first (filters: subject, kind, limit)',
     async handler(ctx, req) {
-      const limit = z.coerce.number().int().min(1).max(1000).default(100).parse(req.query.get('limit') ?? undefined);
-      return { entries: await listProvenance(ctx.pool, { subject: req.query.get('subject') ?? undefined, kind: req.query.get('kind') ?? undefined, limit }) };
+      const q = req.query;
+      const filter = provenanceFilter.parse({ subject: q.get('subject') ?? undefined, kind: q.get('kind') ?? undefined, limit: q.get('limit') ?? undefined });
+      return { entries: await listProvenance(ctx.pool, filter) };
     },
   },
   {
