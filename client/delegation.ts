@@ -120,7 +120,7 @@ export async function ingestEvidence(
 ): Promise<IntakeResult & EvaluationReport> {
   if (opts.actor) await requirePrincipal(ctx.pool, opts.actor);
   const batch = await asBadInput(() => parseIntakeBatch(ndjson, opts.kind, opts.onProgress));
-  const stored = await storeIntakeBatch(deps(ctx), batch, opts.actor ?? null, opts.onProgress);
+  const stored = await asBadInput(() => storeIntakeBatch(deps(ctx), batch, opts.actor ?? null, opts.onProgress));
   opts.onProgress?.(0, undefined, INGEST_PHASES.evaluating);
   return { ...stored, ...(await evaluateAfterWrite(ctx, batch.abpIds)) };
 }
