@@ -7,9 +7,19 @@ export interface ManagedChild {
   exited: Promise<number | null>;
 }
 
-/** Spawns a child whose output lines are prefixed with its name, so one terminal shows all. */
-export function spawnManaged(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): ManagedChild {
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Spawns a child whose output lines are prefixed with its name, so one terminal shows all. With
+ * `ownProcessGroup` the child leads a process group of its own: a Ctrl-C at the terminal then goes
+ * to the parent alone, and the parent decides the order in which its children stop.
+ */
+export function spawnManaged(
+  name: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  opts: { ownProcessGroup?: boolean } = {},
+): ManagedChild {
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.ownProcessGroup === true });
   const prefix = (stream: NodeJS.WritableStream) => (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) if (line.trim()) stream.write(`[${name}] ${line}\n`);
   };
