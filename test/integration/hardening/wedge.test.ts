@@ -3,11 +3,13 @@ import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { chat, endorseRule, extend, showEndorsement } from '../../../client/endorsement';
 import { describeError } from '../../../client/errors';
+import { buildManifest, ingestFeedback } from '../../../client/guard';
 import { MAX_TIMER_SECONDS } from '../../../domain/input/timer-duration';
 import { extendUpdate } from '../../../workflows/endorsement/definitions';
 import { cliEnv, runCli } from '../../support/cli';
 import { useIntegrationContext } from '../../support/integration';
 import { freshAgent, operator, SEED_RULE } from '../endorsement/helpers';
+import { reviewedRows, SEED_POLICY, seedPeopleAndPolicy, toNdjson, uniqueSuffix } from '../guard/guard-fixtures';
 
 const ctx = useIntegrationContext('hardening-wedge');
 
@@ -104,17 +106,25 @@ describe('an activity meeting an input error fails its step instead of retrying 
     expect(failure.message).toMatch(/ruleText: must not contain a NUL/);
   });
 
-  it('fails a guard proposal started with an approval window no timer can hold', async () => {
+  it('fails a guard proposal started with an approval window no timer can hold (was: a bigint overflow retried for ever)', async () => {
+    const suffix = uniqueSuffix();
+    const people = await seedPeopleAndPolicy(ctx, suffix);
+    const tenant = `t-${suffix}`;
+    await ingestFeedback(ctx, toNdjson(reviewedRows(tenant, 40, { marker: suffix })));
+    const manifest = await buildManifest(ctx, `feedback://w?tenant=${tenant}`);
     const handle = await ctx.temporal.workflow.start('guardProposalWorkflow', {
       taskQueue: ctx.taskQueue,
-      workflowId: `proposal-huge-window-${Date.now()}`,
+      workflowId: `proposal-huge-window-${suffix}`,
       args: [{
-        proposal_id: 'p-huge', proposal_type: 'calibration_update', policy_id: 'policy.none', manifest_id: 'm-none', event_count: 40,
-        source_ref: 'feedback://x', proposer: 'carol', approval_timeout_ms: 86_400_000 * 999_999_999_999,
-        request: { current_threshold: 0.5, candidate_threshold: 0.55, confidence_low: 0.5, confidence_high: 0.55, rollback_id: 'rb', min_feedback: 32, max_interval_width: 0.1 },
+        proposal_id: `proposal-huge-window-${suffix}`, proposal_type: 'calibration_update', policy_id: SEED_POLICY.policy_id,
+        manifest_id: manifest.manifest_id, event_count: manifest.event_count, source_ref: manifest.source_ref, proposer: people.proposer,
+        approval_timeout_ms: 86_400_000 * 999_999_999_999,
+        request: { current_threshold: 0.55, candidate_threshold: 0.58, confidence_low: 0.51, confidence_high: 0.61, rollback_id: `rb-${suffix}`, min_feedback: 32, max_interval_width: 0.1 },
       }],
     });
     const failure = await failureOf(handle.result());
     expect(failure.message).toMatch(/approval_timeout: must be between 1 ms and 100 years/);
+    const { rows } = await ctx.pool.query('SELECT 1 FROM guard_proposals WHERE proposal_id = $1', [`proposal-huge-window-${suffix}`]);
+    expect(rows).toHaveLength(0);
   });
 });
