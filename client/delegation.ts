@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ScheduleAlreadyRunning } from '@temporalio/client';
+import { z } from 'zod';
 import { storeBuiltAbp, type StoredAbp } from '../activities/delegation/abp-build';
 import { findCurrentByAbpId, findLatestVersion, listVersions } from '../activities/delegation/abp-store';
 import { runActionCheck, type ActionCheckRecord } from '../activities/delegation/action-check';
@@ -18,6 +19,7 @@ import { AbpSchema, type Abp } from '../domain/abp/schema';
 import { TriggerConditionError } from '../domain/abp/trigger-conditions';
 import { invalid, notFound } from '../domain/errors';
 import { INGEST_PHASES, type ProgressCallback } from '../domain/progress';
+import { waitMilliseconds } from '../domain/input/timer-duration';
 import { WardenKind } from '../domain/search-attributes';
 import type { EvaluationSummary } from '../workflows/delegation/evaluation';
 import type { WardenContext } from './context';
@@ -160,6 +162,7 @@ export async function runDelegationEvaluation(
   abpIds?: string[],
   opts: { waitMs?: number } = {},
 ): Promise<EvaluationSummary & { pending?: string }> {
+  const waitMs = z.object({ waitMs: waitMilliseconds().default(30_000) }).parse({ waitMs: opts.waitMs }).waitMs;
   const handle = await ctx.temporal.workflow.start('delegationEvaluationWorkflow', {
     taskQueue: ctx.taskQueue,
     workflowId: `delegation-evaluation-${randomUUID()}`,
@@ -169,7 +172,7 @@ export async function runDelegationEvaluation(
   });
   let timer: NodeJS.Timeout | undefined;
   const waited = new Promise<'pending'>((resolve) => {
-    timer = setTimeout(() => resolve('pending'), opts.waitMs ?? 30_000);
+    timer = setTimeout(() => resolve('pending'), waitMs);
   });
   try {
     const outcome = await Promise.race([handle.result() as Promise<EvaluationSummary>, waited]);

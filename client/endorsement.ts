@@ -26,6 +26,7 @@ import {
   ruleTextSchema,
 } from '../domain/endorsement/endorsement-request';
 import { newEndorsementId, parseAgentId } from '../domain/endorsement/identifiers';
+import { waitMilliseconds } from '../domain/input/timer-duration';
 import { settingsOverridesSchema, type SettingsOverrides } from '../domain/endorsement/settings';
 import { DECISIONS, OPEN_STATES, refusalReason, WATCHING_STATES, type Decision, type EndorsementState, type OperatorAction } from '../domain/endorsement/states';
 import { conflict, invalid } from '../domain/errors';
@@ -318,6 +319,7 @@ export async function chat(ctx: WardenContext, agentId: string, message: string,
   // One read: the current kernel (it fails as "agent not found" for an unknown agent).
   const kernel = await loadKernelVersion(ctx.pool, parseAgentId(agentId));
   const prompt = chatMessage.parse({ message }).message;
+  const timeoutMs = z.object({ shadowTimeoutMs: waitMilliseconds().default(60_000) }).parse({ shadowTimeoutMs: opts.shadowTimeoutMs }).shadowTimeoutMs;
   const models = modelsOf(ctx);
   const content = await models.reply(kernel.definition, prompt);
   const { exchangeId, queued } = await recordExchange(
@@ -330,7 +332,6 @@ export async function chat(ctx: WardenContext, agentId: string, message: string,
   for (const q of queued) if (q.wake) ctx.deferred.add(handleFor(ctx, q.endorsementId).signal(shadowSamplesPendingSignal));
   const result: ChatResult = { content, exchangeId, kernelVersion: kernel.version, model: models.chatModel, sandboxDivergence: null, shadows: [] };
   if (!opts.waitForShadow || queued.length === 0) return result;
-  const timeoutMs = opts.shadowTimeoutMs ?? 60_000;
   const shadows = await waitForSamples(ctx, exchangeId, timeoutMs);
   const scores = shadows.map((s) => s.divergence).filter((d): d is number => d !== null);
   result.shadows = shadows;

@@ -55,3 +55,11 @@ export function timerDuration() {
     return Math.round(ms);
   });
 }
+
+/** setTimeout's own limit (a signed 32-bit count of milliseconds): beyond it Node fires at once. */
+export const MAX_SET_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** How long a caller waits in this process (a setTimeout or a polling deadline): 0 to about 24.8 days. */
+export function waitMilliseconds() {
+  return z.int().min(0).max(MAX_SET_TIMEOUT_MS, `must be at most ${MAX_SET_TIMEOUT_MS} milliseconds`);
+}

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { settingsOverridesSchema } from '../../../domain/endorsement/settings';
 import { extendSecondsSchema } from '../../../domain/endorsement/endorsement-request';
 import { listLimit } from '../../../domain/input/list-limit';
-import { deadlineTooFar, MAX_TIMER_MS, MAX_TIMER_SECONDS, timerDuration } from '../../../domain/input/timer-duration';
+import { deadlineTooFar, MAX_SET_TIMEOUT_MS, MAX_TIMER_MS, MAX_TIMER_SECONDS, timerDuration, waitMilliseconds } from '../../../domain/input/timer-duration';
 
 const issues = (r: z.ZodSafeParseResult<unknown>) => r.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
 
@@ -26,6 +26,13 @@ describe('durations and counts within what Temporal timers and PostgreSQL column
     expect(issues(settingsOverridesSchema.safeParse({ minSamples: 2 ** 31 }))).toEqual([expect.stringMatching(/^minSamples: must be at most 2147483647/)]);
     expect(deadlineTooFar(MAX_TIMER_MS + 1, 0)).toMatch(/100 years/);
     expect(deadlineTooFar(MAX_TIMER_MS, 0)).toBeUndefined();
+  });
+
+  it('keeps in-process waits within what setTimeout can count', () => {
+    expect(waitMilliseconds().safeParse(MAX_SET_TIMEOUT_MS).success).toBe(true);
+    // Node fires a longer timeout at once (TimeoutOverflowWarning): a wait would end immediately.
+    expect(waitMilliseconds().safeParse(MAX_SET_TIMEOUT_MS + 1).success).toBe(false);
+    expect(waitMilliseconds().safeParse(-1).success).toBe(false);
   });
 
   it('refuses unknown settings instead of dropping them', () => {
