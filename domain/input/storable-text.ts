@@ -40,6 +40,14 @@ export function textStorageProblem(value: string, maxBytes: number): string | un
   return undefined;
 }
 
+/**
+ * Text from a source that cannot be refused, such as a model's answer, made storable: each NUL
+ * and each lone surrogate becomes U+FFFD, the replacement character UTF-8 decoders use too.
+ */
+export function toStorableText(value: string): string {
+  return value.replace(/\u0000/g, '\uFFFD').replace(new RegExp(LONE_SURROGATE.source, 'g'), '\uFFFD');
+}
+
 /** A string the database stores as given: no NUL, well-formed UTF-16, at most `maxBytes` of UTF-8. */
 export function storableText(maxBytes: number = LINE_TEXT_BYTES, params?: Parameters<typeof z.string>[0]) {
   return z.string(params).superRefine((value, ctx) => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { storableText, textStorageProblem, utf8ByteLength } from '../../../domain/input/storable-text';
+import { storableText, textStorageProblem, toStorableText, utf8ByteLength } from '../../../domain/input/storable-text';
 import { fuzzRuns, fuzzSeed } from '../../support/fuzz';
 
 /** Single UTF-16 units and whole characters, weighted towards what databases refuse. */
@@ -20,6 +20,16 @@ describe('storable text (what PostgreSQL text and jsonb accept)', () => {
     expect(textStorageProblem('€'.repeat(33), 100)).toBeUndefined();
     expect(textStorageProblem('😀 ok', 100)).toBeUndefined();
     expect(storableText(10).safeParse('a\u0000').error?.issues[0]?.message).toMatch(/NUL/);
+  });
+
+  it('makes text from a source that cannot be refused (a model) storable', () => {
+    expect(toStorableText('a\u0000b\ud800c😀\udfff')).toBe('a\uFFFDb\uFFFDc😀\uFFFD');
+    fc.assert(
+      fc.property(fc.string({ unit: nastyUnit, maxLength: 40 }), (s) => {
+        expect(textStorageProblem(toStorableText(s), Number.MAX_SAFE_INTEGER)).toBeUndefined();
+      }),
+      { seed: fuzzSeed(11), numRuns: fuzzRuns(1000) },
+    );
   });
 
   it('agrees with Buffer and String#isWellFormed on every string', () => {
