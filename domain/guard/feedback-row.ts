@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { canonicalJson } from '../canonical-json';
+import { refineStorableJson } from '../input/storable-json';
 import { FREE_TEXT_BYTES, LINE_TEXT_BYTES, storableText } from '../input/storable-text';
 import { WardenError } from '../errors';
 import { INGEST_PHASES, type ProgressCallback } from '../progress';
@@ -23,7 +24,9 @@ export const feedbackRowSchema = z.strictObject({
       },
       { error: 'metadata is required (with event_id and reviewer_id)' },
     )
-    .catchall(z.union([storableText(LINE_TEXT_BYTES), z.number(), z.boolean(), z.null()])),
+    .catchall(z.union([storableText(LINE_TEXT_BYTES), z.number(), z.boolean(), z.null()]))
+    // Extra metadata keys are stored as jsonb keys: they must be storable too.
+    .superRefine(refineStorableJson()),
   timestamp: instantSchema,
 });
 export type FeedbackRow = z.infer<typeof feedbackRowSchema>;
