@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createConnection, createServer } from 'node:net';
+import { PARENT_PID_VARIABLE } from './parent-watch';
 
 export interface ManagedChild {
   name: string;
@@ -19,7 +20,10 @@ export function spawnManaged(
   env: NodeJS.ProcessEnv = process.env,
   opts: { ownProcessGroup?: boolean } = {},
 ): ManagedChild {
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.ownProcessGroup === true });
+  const own = opts.ownProcessGroup === true;
+  // A child in a group of its own learns who its parent is, to stop when it is gone (parent-watch.ts).
+  const childEnv = own ? { ...env, [PARENT_PID_VARIABLE]: String(process.pid) } : env;
+  const child = spawn(command, args, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: own });
   const prefix = (stream: NodeJS.WritableStream) => (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) if (line.trim()) stream.write(`[${name}] ${line}\n`);
   };

@@ -15,6 +15,7 @@ import { seedDemoData } from './seed-demo';
 import { createWardenWorker, workflowsPath } from './create-worker';
 import { cachedWorkflowBundle } from './workflow-bundle-cache';
 import { freePort } from '../start/child-process';
+import { stopWhenParentExits } from '../start/parent-watch';
 import { onFirstShutdownSignal } from '../start/shutdown-signals';
 import { ensureSearchAttributes } from './search-attributes';
 import { createLogger } from './logger';
@@ -88,15 +89,16 @@ async function main(): Promise<void> {
 
   // Drained once, whichever signals arrive and however often (Worker.shutdown throws when called
   // again while draining).
-  onFirstShutdownSignal(
-    (signal) => {
-      log.info(`${signal}: shutting down, draining the worker`);
+  const shutdown = onFirstShutdownSignal(
+    (reason) => {
+      log.info(`${reason}: shutting down, draining the worker`);
       api.close();
       api.closeIdleConnections();
       worker.shutdown();
     },
-    (signal) => log.info(`${signal}: already shutting down`),
+    (reason) => log.info(`${reason}: already shutting down`),
   );
+  stopWhenParentExits(() => shutdown('parent exited'));
   await worker.run();
   await workerConnection.close();
   await connection.close();
