@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { ZodError } from 'zod';
 import type { WardenContext } from '../client/context';
-import { describeError } from '../client/errors';
 import { authenticate, bindActingPrincipal } from './auth';
+import { errorResponse } from './error-response';
+import { checkJsonBody, checkPathParameters, checkQueryParameters } from './request-input-checks';
+import { decodePathParameter, parseRequestTarget } from './request-target';
 import { HttpError, type ApiResponse, type Route } from './route';
 import { routes as defaultRoutes } from './routes';
 
@@ -42,9 +43,9 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body, null, 2);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
   res.end(text);
 }
 
@@ -52,38 +53,49 @@ function isApiResponse(value: unknown): value is ApiResponse {
   return value !== null && typeof value === 'object' && 'body' in value && Object.keys(value).every((k) => k === 'body' || k === 'status' || k === 'contentType');
 }
 
-/** Warden's HTTP API: JSON in and out, zod-validated bodies, errors with the field they concern. */
+/** One request from its request line to its answer; everything it throws is answered by the caller. */
+async function answer(ctx: WardenContext, compiled: CompiledRoute[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { path, query } = parseRequestTarget(req.url);
+  const candidates = compiled.filter((c) => c.pattern.test(path));
+  if (candidates.length === 0) throw new HttpError(404, `no route for ${path.slice(0, 200)}`);
+  const match = candidates.find((c) => c.route.method === req.method);
+  if (!match) throw new HttpError(405, `${req.method} not allowed on ${path.slice(0, 200)}`);
+  const values = match.pattern.exec(path)!.slice(1);
+  const params = Object.fromEntries(match.names.map((n, i) => [n, decodePathParameter(n, values[i] ?? '')]));
+  checkPathParameters(params);
+  checkQueryParameters(query);
+  const principal = await authenticate(ctx, req, match.route);
+  let body = req.method === 'GET' ? undefined : await readBody(req);
+  checkJsonBody(body);
+  if (principal && req.method !== 'GET') body = bindActingPrincipal(principal, body, query, match.route.actsAs === true);
+  const result = await match.route.handler(ctx, { params, query, body, raw: req, ...(principal ? { principal } : {}) });
+  if (isApiResponse(result) && result.contentType) res.writeHead(result.status ?? 200, { 'content-type': result.contentType }).end(String(result.body));
+  else if (isApiResponse(result)) send(res, result.status ?? 200, result.body);
+  else send(res, 200, result);
+}
+
+/** Answers a failed request; if even that fails (the client went away), the connection is dropped. */
+function answerFailure(res: ServerResponse, error: unknown): void {
+  try {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const { status, body, headers } = errorResponse(error);
+    send(res, status, body, headers);
+  } catch {
+    res.destroy();
+  }
+}
+
+/**
+ * Warden's HTTP API: JSON in and out, zod-validated bodies, errors with the field they concern.
+ * Every request, from the parsing of its request line on, runs inside one error boundary: no
+ * request can end the process, and a malformed one is a 400.
+ */
 export function createApiServer(ctx: WardenContext, routes: Route[] = defaultRoutes): Server {
   const compiled = routes.map(compile);
-  return createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://warden.local');
-    try {
-      const candidates = compiled.filter((c) => c.pattern.test(url.pathname));
-      if (candidates.length === 0) throw new HttpError(404, `no route for ${url.pathname}`);
-      const match = candidates.find((c) => c.route.method === req.method);
-      if (!match) throw new HttpError(405, `${req.method} not allowed on ${url.pathname}`);
-      const values = match.pattern.exec(url.pathname)!.slice(1);
-      const params = Object.fromEntries(match.names.map((n, i) => [n, decodeURIComponent(values[i] ?? '')]));
-      const principal = await authenticate(ctx, req, match.route);
-      let body = req.method === 'GET' ? undefined : await readBody(req);
-      if (principal && req.method !== 'GET') body = bindActingPrincipal(principal, body, url.searchParams, match.route.actsAs === true);
-      const result = await match.route.handler(ctx, { params, query: url.searchParams, body, raw: req, ...(principal ? { principal } : {}) });
-      if (isApiResponse(result) && result.contentType) res.writeHead(result.status ?? 200, { 'content-type': result.contentType }).end(String(result.body));
-      else if (isApiResponse(result)) send(res, result.status ?? 200, result.body);
-      else send(res, 200, result);
-    } catch (error) {
-      if (error instanceof HttpError) {
-        if (error.status === 401) res.setHeader('www-authenticate', 'Bearer realm="warden"');
-        return send(res, error.status, { error: error.message, details: error.details });
-      }
-      if (error instanceof ZodError) {
-        return send(res, 400, {
-          error: 'invalid request',
-          issues: error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message })),
-        });
-      }
-      const described = describeError(error);
-      send(res, described.status, { error: described.message });
-    }
+  return createServer((req, res) => {
+    answer(ctx, compiled, req, res).catch((error: unknown) => answerFailure(res, error));
   });
 }

@@ -1,5 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { z } from 'zod';
 import { findCurrentByAbpId } from '../activities/delegation/abp-store';
 import { planReviewOutput, type OutputPlan } from '../activities/delegation/output-dry-run';
 import {
@@ -10,7 +11,7 @@ import { readTriggerCards } from '../activities/delegation/trigger-cards';
 import { withTransaction } from '../db/pool';
 import { requirePrincipal } from '../db/principals';
 import { appendProvenance } from '../db/provenance-log';
-import { parseReviewOutput, reviewOutputHash, type ReviewOutput } from '../domain/abp/review-output';
+import { parseReviewOutput, ReviewReasonSchema, reviewOutputHash, type ReviewOutput } from '../domain/abp/review-output';
 import { AbpSchema, type ReviewOutputKind } from '../domain/abp/schema';
 import { ADMIN_ROLE, requireRole } from '../domain/authorization';
 import { conflict, forbidden, invalid, notFound } from '../domain/errors';
@@ -159,7 +160,7 @@ export async function approveReview(
   const approver = await requirePrincipal(ctx.pool, input.principal);
   const role = review.policy.approver_role;
   if (!approver.roles.includes(role)) throw forbidden(`${input.principal} does not hold the approver role ${role}`);
-  if (input.reason.trim() === '') throw invalid('reason: required');
+  z.object({ reason: ReviewReasonSchema }).parse({ reason: input.reason });
   const { output, outputHash, plan } = await planApproval(ctx, review, input);
   if (plan.problems.length > 0) throw invalid(`the output would not apply: ${plan.problems.join('; ')}`, plan.problems);
   await storeOutput(ctx.pool, reviewId, outputHash, output.kind, output.document, input.principal);
@@ -174,7 +175,7 @@ export async function approveReview(
 export async function dismissReview(ctx: WardenContext, reviewId: string, input: { principal: string; reason: string }): Promise<ReviewVoteResult> {
   await requireOpenWorkflow(ctx, reviewId);
   await requirePrincipal(ctx.pool, input.principal);
-  if (input.reason.trim() === '') throw invalid('reason: required');
+  z.object({ reason: ReviewReasonSchema }).parse({ reason: input.reason });
   return sendVote(() => ctx.temporal.workflow.getHandle(reviewId).executeUpdate(dismissReviewUpdate, { args: [input] }));
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ScheduleAlreadyRunning } from '@temporalio/client';
+import { z } from 'zod';
 import { storeBuiltAbp, type StoredAbp } from '../activities/delegation/abp-build';
 import { findCurrentByAbpId, findLatestVersion, listVersions } from '../activities/delegation/abp-store';
 import { runActionCheck, type ActionCheckRecord } from '../activities/delegation/action-check';
@@ -18,6 +19,7 @@ import { AbpSchema, type Abp } from '../domain/abp/schema';
 import { TriggerConditionError } from '../domain/abp/trigger-conditions';
 import { invalid, notFound } from '../domain/errors';
 import { INGEST_PHASES, type ProgressCallback } from '../domain/progress';
+import { waitMilliseconds } from '../domain/input/timer-duration';
 import { WardenKind } from '../domain/search-attributes';
 import type { EvaluationSummary } from '../workflows/delegation/evaluation';
 import type { WardenContext } from './context';
@@ -122,7 +124,7 @@ export async function ingestEvidence(
 ): Promise<IntakeResult & EvaluationReport> {
   if (opts.actor) await requirePrincipal(ctx.pool, opts.actor);
   const batch = await asBadInput(() => parseIntakeBatch(ndjson, opts.kind, opts.onProgress));
-  const stored = await storeIntakeBatch(deps(ctx), batch, opts.actor ?? null, opts.onProgress);
+  const stored = await asBadInput(() => storeIntakeBatch(deps(ctx), batch, opts.actor ?? null, opts.onProgress));
   opts.onProgress?.(0, undefined, INGEST_PHASES.evaluating);
   return { ...stored, ...(await evaluateAfterWrite(ctx, batch.abpIds)) };
 }
@@ -162,6 +164,7 @@ export async function runDelegationEvaluation(
   abpIds?: string[],
   opts: { waitMs?: number } = {},
 ): Promise<EvaluationSummary & { pending?: string }> {
+  const waitMs = z.object({ waitMs: waitMilliseconds().default(30_000) }).parse({ waitMs: opts.waitMs }).waitMs;
   const handle = await ctx.temporal.workflow.start('delegationEvaluationWorkflow', {
     taskQueue: ctx.taskQueue,
     workflowId: `delegation-evaluation-${randomUUID()}`,
@@ -171,7 +174,7 @@ export async function runDelegationEvaluation(
   });
   let timer: NodeJS.Timeout | undefined;
   const waited = new Promise<'pending'>((resolve) => {
-    timer = setTimeout(() => resolve('pending'), opts.waitMs ?? 30_000);
+    timer = setTimeout(() => resolve('pending'), waitMs);
   });
   try {
     const outcome = await Promise.race([handle.result() as Promise<EvaluationSummary>, waited]);

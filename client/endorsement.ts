@@ -18,7 +18,17 @@ import { requirePrincipal } from '../db/principals';
 import { ADMIN_ROLE, requireRole } from '../domain/authorization';
 import { listProvenance } from '../db/provenance-log';
 import { meanDivergence } from '../domain/endorsement/cooldown';
+import {
+  chatMessageSchema,
+  commitmentIdSchema,
+  commitmentValueSchema,
+  extendSecondsSchema,
+  operatorPrincipalSchema,
+  rationaleSchema,
+  ruleTextSchema,
+} from '../domain/endorsement/endorsement-request';
 import { newEndorsementId, parseAgentId } from '../domain/endorsement/identifiers';
+import { waitMilliseconds } from '../domain/input/timer-duration';
 import { settingsOverridesSchema, type SettingsOverrides } from '../domain/endorsement/settings';
 import { DECISIONS, OPEN_STATES, refusalReason, WATCHING_STATES, type Decision, type EndorsementState, type OperatorAction } from '../domain/endorsement/states';
 import { conflict, invalid } from '../domain/errors';
@@ -56,8 +66,6 @@ export async function createAgent(ctx: WardenContext, input: CreateAgentInput, a
   requireRole(await requirePrincipal(ctx.pool, actor), [ADMIN_ROLE], 'create agents');
   return insertAgent(ctx.pool, ctx.provenanceKey, input, actor);
 }
-
-const ruleText = z.string().trim().min(1, 'must not be empty').max(2000, 'at most 2000 characters');
 
 export interface EndorseOptions {
   /** The commitment the rule changes, when no keyword gives it away. */
@@ -103,8 +111,19 @@ async function awaitRegistration(handle: Handle): Promise<EndorsementView> {
  */
 export async function endorseRule(ctx: WardenContext, agentId: string, rule: string, opts: EndorseOptions = {}): Promise<EndorseResult> {
   const agent = parseAgentId(agentId);
-  const text = z.object({ rule: ruleText }).parse({ rule }).rule;
-  const settings = opts.settings ? settingsOverridesSchema.parse(opts.settings) : undefined;
+  // Everything the workflow and its registration will store is checked before it starts.
+  const fields = z
+    .object({
+      rule: ruleTextSchema,
+      commitment: commitmentIdSchema.optional(),
+      value: commitmentValueSchema.optional(),
+      settings: settingsOverridesSchema.optional(),
+      requestedBy: operatorPrincipalSchema.optional(),
+      decide: z.object({ decision: z.enum(DECISIONS), principal: operatorPrincipalSchema, rationale: rationaleSchema.optional() }).optional(),
+    })
+    .parse({ rule, commitment: opts.commitment, value: opts.value, settings: opts.settings, requestedBy: opts.requestedBy, decide: opts.decide });
+  const text = fields.rule;
+  const settings = fields.settings;
   // Also the check that the agent exists.
   const kernel = await loadKernelVersion(ctx.pool, agent);
   // Checked here too so that an unknown principal is refused before any workflow starts.
@@ -160,8 +179,8 @@ export async function endorseRule(ctx: WardenContext, agentId: string, rule: str
 }
 
 const operatorArgs = z.object({
-  principal: z.string().trim().min(1, 'required (pass --as <principal>)'),
-  rationale: z.string().max(2000).optional(),
+  principal: operatorPrincipalSchema,
+  rationale: rationaleSchema.optional(),
 });
 
 /**
@@ -217,7 +236,7 @@ export async function abort(ctx: WardenContext, id: string, principal: string, r
 }
 
 export async function extend(ctx: WardenContext, id: string, principal: string, seconds?: number): Promise<EndorsementView> {
-  const args = z.object({ principal: operatorArgs.shape.principal, seconds: z.number().int().min(1).optional() }).parse({ principal, seconds });
+  const args = z.object({ principal: operatorPrincipalSchema, seconds: extendSecondsSchema.optional() }).parse({ principal, seconds });
   return steer(ctx, id, 'extend', args.principal, (h) => h.executeUpdate(extendUpdate, { args: [args] }));
 }
 
@@ -308,7 +327,7 @@ async function waitForState(ctx: WardenContext, id: string, states: string[], ti
   }
 }
 
-const chatMessage = z.object({ message: z.string().trim().min(1, 'must not be empty').max(8000) });
+const chatMessage = z.object({ message: chatMessageSchema });
 
 const gateways = new WeakMap<WardenContext['config']['models'], ModelGateway>();
 
@@ -328,6 +347,7 @@ export async function chat(ctx: WardenContext, agentId: string, message: string,
   // One read: the current kernel (it fails as "agent not found" for an unknown agent).
   const kernel = await loadKernelVersion(ctx.pool, parseAgentId(agentId));
   const prompt = chatMessage.parse({ message }).message;
+  const timeoutMs = z.object({ shadowTimeoutMs: waitMilliseconds().default(60_000) }).parse({ shadowTimeoutMs: opts.shadowTimeoutMs }).shadowTimeoutMs;
   const models = modelsOf(ctx);
   const content = await models.reply(kernel.definition, prompt);
   const { exchangeId, queued } = await recordExchange(
@@ -340,7 +360,6 @@ export async function chat(ctx: WardenContext, agentId: string, message: string,
   for (const q of queued) if (q.wake) ctx.deferred.add(handleFor(ctx, q.endorsementId).signal(shadowSamplesPendingSignal));
   const result: ChatResult = { content, exchangeId, kernelVersion: kernel.version, model: models.chatModel, sandboxDivergence: null, shadows: [] };
   if (!opts.waitForShadow || queued.length === 0) return result;
-  const timeoutMs = opts.shadowTimeoutMs ?? 60_000;
   const shadows = await waitForSamples(ctx, exchangeId, timeoutMs);
   const scores = shadows.map((s) => s.divergence).filter((d): d is number => d !== null);
   result.shadows = shadows;

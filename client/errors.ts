@@ -2,6 +2,7 @@ import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError }
 import { ApplicationFailure } from '@temporalio/common';
 import { ZodError } from 'zod';
 import { ConfigError } from '../config/env';
+import { databaseErrorKind, describeDatabaseRefusal, isDatabaseError } from '../db/database-errors';
 import { UnknownPrincipalError } from '../db/principals';
 import { WardenError } from '../domain/errors';
 
@@ -13,15 +14,26 @@ const STATUS: Record<WardenError['kind'], number> = {
   unavailable: 503,
 };
 
-/** Innermost ApplicationFailure message: what a workflow's validator or handler actually said. */
-function failureMessage(error: unknown): string | undefined {
+/** Innermost ApplicationFailure: what a workflow's validator, handler or activity actually said. */
+function innermostFailure(error: unknown): ApplicationFailure | undefined {
   let cause: unknown = error;
-  let message: string | undefined;
+  let failure: ApplicationFailure | undefined;
   while (cause instanceof Error) {
-    if (cause instanceof ApplicationFailure) message = cause.message;
+    if (cause instanceof ApplicationFailure) failure = cause;
     cause = cause.cause;
   }
-  return message;
+  return failure;
+}
+
+/**
+ * A workflow that failed on an activity's input error (activities/input-failures.ts) answers with
+ * that error's status; any other refusal from a workflow is a conflict with its state.
+ */
+function workflowRefusal(error: Error): { status: number; message: string } {
+  const failure = innermostFailure(error);
+  const kind = failure?.type as WardenError['kind'] | undefined | null;
+  const status = kind && kind in STATUS && kind !== 'unavailable' ? STATUS[kind] : 409;
+  return { status, message: failure?.message ?? error.message };
 }
 
 /** One description of an error for every surface: HTTP status, CLI exit code and message. */
@@ -36,10 +48,13 @@ export function describeError(error: unknown): { status: number; message: string
   if (error instanceof UnknownPrincipalError) return { status: 403, message: error.message };
   if (error instanceof ConfigError) return { status: 500, message: error.message };
   if (error instanceof WorkflowNotFoundError) return { status: 404, message: error.message };
-  if (error instanceof WorkflowUpdateFailedError) {
-    return { status: 409, message: failureMessage(error) ?? error.message };
-  }
-  if (error instanceof WorkflowFailedError) return { status: 409, message: failureMessage(error) ?? error.message };
+  if (error instanceof WorkflowUpdateFailedError || error instanceof WorkflowFailedError) return workflowRefusal(error);
+  // Database refusals are named by column or constraint, never by the server's own message.
+  const db = databaseErrorKind(error);
+  if (db === 'unavailable') return { status: 503, message: describeDatabaseRefusal(error) };
+  if (db === 'input') return { status: 400, message: describeDatabaseRefusal(error) };
+  if (db === 'conflict') return { status: 409, message: describeDatabaseRefusal(error) };
+  if (isDatabaseError(error)) return { status: 500, message: describeDatabaseRefusal(error) };
   const message = error instanceof Error ? error.message : String(error);
   if (/ECONNREFUSED|UNAVAILABLE|Failed to connect|connect ETIMEDOUT/i.test(message)) {
     return { status: 503, message: `a backing service is unreachable: ${message}` };

@@ -1,5 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
-import { msToNumber, type Duration } from '@temporalio/common';
+import type { Duration } from '@temporalio/common';
+import { z } from 'zod';
 import { buildAndStoreManifest } from '../activities/guard/manifest-store';
 import { insertFeedbackRows, type IngestResult } from '../activities/guard/feedback-store';
 import { insertPolicy, requirePolicy } from '../activities/guard/policy-store';
@@ -16,7 +17,8 @@ import {
 import { withTransaction } from '../db/pool';
 import { requirePrincipal } from '../db/principals';
 import { appendProvenance } from '../db/provenance-log';
-import { forbidden, invalid, notFound } from '../domain/errors';
+import { forbidden, notFound } from '../domain/errors';
+import { timerDuration } from '../domain/input/timer-duration';
 import { calibrationRequestSchema, type CalibrationRequestInput } from '../domain/guard/calibration-gates';
 import { contentId } from '../domain/guard/content-id';
 import { parseFeedbackBatch } from '../domain/guard/feedback-row';
@@ -89,14 +91,7 @@ export type CalibrationProposalInput = ProposalCommon & CalibrationRequestInput;
 export type LoraProposalInput = ProposalCommon & LoraRequestInput;
 
 function approvalTimeoutMs(value: Duration | undefined): number {
-  let ms: number;
-  try {
-    ms = msToNumber(value ?? DEFAULT_APPROVAL_TIMEOUT);
-  } catch {
-    throw invalid(`approval_timeout: not a duration (e.g. "7 days", "36h"): ${String(value)}`);
-  }
-  if (!Number.isFinite(ms) || ms <= 0) throw invalid('approval_timeout must be positive');
-  return ms;
+  return z.object({ approval_timeout: timerDuration() }).parse({ approval_timeout: value ?? DEFAULT_APPROVAL_TIMEOUT }).approval_timeout;
 }
 
 function summaryOf(type: ProposalType, request: Record<string, unknown>, policyId: string): string {

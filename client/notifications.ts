@@ -9,6 +9,7 @@ import { appendProvenance } from '../db/provenance-log';
 import { NOTIFICATION_EVENT_TYPES } from '../domain/notifications/events';
 import { webhookInput } from '../domain/notifications/subscription';
 import { notFound } from '../domain/errors';
+import { listLimit } from '../domain/input/list-limit';
 import type { WardenContext } from './context';
 
 export interface AddedWebhook {
@@ -63,7 +64,7 @@ export async function removeWebhook(ctx: WardenContext, id: string, actor: strin
 export const deliveriesFilter = z.object({
   event: z.enum(NOTIFICATION_EVENT_TYPES, { error: `event: one of ${NOTIFICATION_EVENT_TYPES.join(', ')}` }).optional(),
   webhook: z.string().regex(/^wh_[a-f0-9]{16}$/, 'webhook: a webhook id (wh_…)').optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  limit: listLimit(100),
 });
 
 /** `warden webhook deliveries`: newest first, each with its attempts, status and last error. */

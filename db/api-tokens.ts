@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sha256Hex } from '../domain/sha256';
 import { z } from 'zod';
+import { KEY_TEXT_BYTES, storableText } from '../domain/input/storable-text';
 import { type Principal, requirePrincipal } from './principals';
 import type { Queryable } from './pool';
 
@@ -20,8 +21,8 @@ const TOKEN_FORM = /^wdn_(tok_[0-9a-f]{12})_([0-9a-f]{48})$/;
 export const hashToken = sha256Hex;
 
 export const tokenRequest = z.object({
-  principal: z.string().min(1),
-  label: z.string().max(200).default(''),
+  principal: storableText(KEY_TEXT_BYTES).min(1),
+  label: storableText(KEY_TEXT_BYTES).max(200).default(''),
   expiresInDays: z.number().int().min(1).max(3650).optional(),
 });
 

@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
+import { stopWhenParentExits } from '../start/parent-watch';
+import { onFirstShutdownSignal } from '../start/shutdown-signals';
 import { startEmbeddedPostgres } from './embedded-postgres';
 
-/** Child process of `npm start`: serves the embedded database until SIGINT/SIGTERM. */
+/** Child process of `npm start`: serves the embedded database until SIGINT/SIGTERM/SIGHUP, or until `npm start` is gone. */
 const { values } = parseArgs({ options: { data: { type: 'string' }, port: { type: 'string' } } });
 const pg = await startEmbeddedPostgres({ dataDir: values.data, port: Number(values.port ?? 55432) });
 process.stdout.write(`ready ${pg.url}\n`);
@@ -13,5 +15,5 @@ const stop = async () => {
   await pg.stop();
   process.exit(0);
 };
-process.on('SIGINT', () => void stop());
-process.on('SIGTERM', () => void stop());
+onFirstShutdownSignal(() => void stop());
+stopWhenParentExits(() => void stop());

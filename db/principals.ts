@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { roleNameSchema } from '../domain/authorization';
+import { invalid } from '../domain/errors';
 import type { Queryable } from './pool';
+
+/** Roles are names of duties, not data: a principal holding more than this is a mistake or an attack. */
+export const MAX_ROLES_PER_PRINCIPAL = 32;
 
 export const principalName = z
   .string()
@@ -21,9 +25,17 @@ export class UnknownPrincipalError extends Error {
 
 /** Adds the principal if new and grants the roles it lacks; granting twice changes nothing. */
 export async function addPrincipal(q: Queryable, name: string, roles: string[]): Promise<{ principal: Principal; created: boolean; granted: string[] }> {
-  const n = principalName.parse(name);
-  const rs = z.array(roleName).parse(roles);
+  const { name: n, roles: rs } = z
+    .object({ name: principalName, roles: z.array(roleName).max(MAX_ROLES_PER_PRINCIPAL, `at most ${MAX_ROLES_PER_PRINCIPAL} roles`) })
+    .parse({ name, roles });
   const inserted = await q.query('INSERT INTO principals (name) VALUES ($1) ON CONFLICT (name) DO NOTHING', [n]);
+  // The principal's row is locked so that concurrent grants count each other's roles.
+  await q.query('SELECT 1 FROM principals WHERE name = $1 FOR UPDATE', [n]);
+  const held = await q.query<{ role: string }>('SELECT role FROM principal_roles WHERE principal = $1', [n]);
+  const total = new Set([...held.rows.map((r) => r.role), ...rs]).size;
+  if (total > MAX_ROLES_PER_PRINCIPAL) {
+    throw invalid(`roles: ${n} would hold ${total} roles; at most ${MAX_ROLES_PER_PRINCIPAL} per principal`);
+  }
   const granted: string[] = [];
   for (const role of rs) {
     const r = await q.query(
@@ -36,6 +48,8 @@ export async function addPrincipal(q: Queryable, name: string, roles: string[]):
 }
 
 export async function findPrincipal(q: Queryable, name: string): Promise<Principal | undefined> {
+  // A name the principals table cannot hold names nobody (and must not reach the query).
+  if (!principalName.safeParse(name).success) return undefined;
   const { rows } = await q.query<{ name: string; roles: string[] | null }>(
     `SELECT p.name, array_agg(r.role ORDER BY r.role) FILTER (WHERE r.role IS NOT NULL) AS roles
        FROM principals p LEFT JOIN principal_roles r ON r.principal = p.name
@@ -53,6 +67,7 @@ export async function requirePrincipal(q: Queryable, name: string): Promise<Prin
 }
 
 export async function principalHasRole(q: Queryable, name: string, role: string): Promise<boolean> {
+  if (!principalName.safeParse(name).success || !roleName.safeParse(role).success) return false;
   const { rowCount } = await q.query('SELECT 1 FROM principal_roles WHERE principal = $1 AND role = $2', [name, role]);
   return rowCount === 1;
 }

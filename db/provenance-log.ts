@@ -1,6 +1,8 @@
 import pg from 'pg';
 import { z } from 'zod';
 import { GENESIS_HASH, contentHash, sign, signatureMatches } from '../domain/provenance/entry-hash';
+import { listLimit } from '../domain/input/list-limit';
+import { KEY_TEXT_BYTES, storableText } from '../domain/input/storable-text';
 import { findForbiddenKey } from '../domain/provenance/forbidden-content';
 import { type Queryable, withTransaction } from './pool';
 
@@ -202,15 +204,20 @@ export async function provenanceHashesAt(q: Queryable, seqs: number[]): Promise<
   return new Map(rows.map((r) => [r.seq, r.content_hash]));
 }
 
-export async function listProvenance(
-  q: Queryable,
-  filter: { subject?: string; kind?: string; limit?: number } = {},
-): Promise<ProvenanceEntry[]> {
+/** `provenance list` and `GET /api/v1/provenance`: what to show, checked before it reaches SQL. */
+export const provenanceFilter = z.strictObject({
+  subject: storableText(KEY_TEXT_BYTES).optional(),
+  kind: storableText(KEY_TEXT_BYTES).optional(),
+  limit: listLimit(100),
+});
+
+export async function listProvenance(q: Queryable, input: z.input<typeof provenanceFilter> = {}): Promise<ProvenanceEntry[]> {
+  const filter = provenanceFilter.parse(input);
   const { rows } = await q.query<Row>(
     `SELECT * FROM provenance_log
       WHERE ($1::text IS NULL OR subject = $1) AND ($2::text IS NULL OR kind LIKE $2 || '%')
       ORDER BY seq DESC LIMIT $3`,
-    [filter.subject ?? null, filter.kind ?? null, filter.limit ?? 100],
+    [filter.subject ?? null, filter.kind ?? null, filter.limit],
   );
   return rows.map(fromRow);
 }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createConnection, createServer } from 'node:net';
+import { PARENT_PID_VARIABLE } from './parent-watch';
 
 export interface ManagedChild {
   name: string;
@@ -7,9 +8,22 @@ export interface ManagedChild {
   exited: Promise<number | null>;
 }
 
-/** Spawns a child whose output lines are prefixed with its name, so one terminal shows all. */
-export function spawnManaged(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): ManagedChild {
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Spawns a child whose output lines are prefixed with its name, so one terminal shows all. With
+ * `ownProcessGroup` the child leads a process group of its own: a Ctrl-C at the terminal then goes
+ * to the parent alone, and the parent decides the order in which its children stop.
+ */
+export function spawnManaged(
+  name: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  opts: { ownProcessGroup?: boolean } = {},
+): ManagedChild {
+  const own = opts.ownProcessGroup === true;
+  // A child in a group of its own learns who its parent is, to stop when it is gone (parent-watch.ts).
+  const childEnv = own ? { ...env, [PARENT_PID_VARIABLE]: String(process.pid) } : env;
+  const child = spawn(command, args, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: own });
   const prefix = (stream: NodeJS.WritableStream) => (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) if (line.trim()) stream.write(`[${name}] ${line}\n`);
   };

@@ -5,9 +5,12 @@ import { ensureTemporalCliShowingProgress } from '../cli/temporal-cli-progress';
 import { ConfigError, loadConfig } from '../config/env';
 import { ToolchainError } from '../toolchain/temporal-cli';
 import { type ManagedChild, portOpen, spawnManaged, stopChild, waitForPort } from './child-process';
+import { onFirstShutdownSignal } from './shutdown-signals';
 import { devServerArgs } from './temporal-dev-server';
 
 const runner = fileURLToPath(new URL('../bin/run.js', import.meta.url));
+const STOP_ORDER = ['warden', 'postgres', 'temporal'];
+const ownGroup = { ownProcessGroup: true };
 
 /**
  * `npm start`: brings the whole stack up on the embedded defaults (Temporal dev server, embedded
@@ -23,12 +26,24 @@ async function main(): Promise<void> {
     if (shuttingDown) return;
     shuttingDown = true;
     console.log('warden: stopping…');
-    // Reverse order: the app drains first, then the database and Temporal it was using.
-    for (const child of [...children].reverse()) await stopChild(child, child.name === 'warden' ? 20_000 : 10_000);
+    // The app drains first, while the database and Temporal it uses are still there; Temporal,
+    // which the drain reports to, goes last.
+    for (const child of [...children].sort((a, b) => STOP_ORDER.indexOf(a.name) - STOP_ORDER.indexOf(b.name))) {
+      await stopChild(child, child.name === 'warden' ? 20_000 : 10_000);
+      console.log(`warden: ${child.name} stopped`);
+    }
     process.exit(code);
   };
-  process.on('SIGINT', () => void shutdown(0));
-  process.on('SIGTERM', () => void shutdown(0));
+  // The children run in process groups of their own (ownGroup), so Ctrl-C reaches this
+  // process alone and the children stop one at a time, in order, each signalled once.
+  onFirstShutdownSignal(
+    () => void shutdown(0),
+    (signal) => console.log(`warden: ${signal} again: still stopping (the children are stopped in order)`),
+  );
+  // Should this process end any other way, no child is left running on its own.
+  process.on('exit', () => {
+    for (const child of children) if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
+  });
   const watch = (child: ManagedChild) => {
     children.push(child);
     void child.exited.then((code) => {
@@ -56,18 +71,18 @@ async function main(): Promise<void> {
       throw new Error(`port ${config.embeddedPgPort} is already in use (set WARDEN_PG_PORT to use another)`);
     }
     if (!config.externalDatabaseUrl) {
-      const pg = spawnManaged('postgres', process.execPath, [runner, 'db/embedded-postgres-main.ts', '--data', join(config.dataDir, 'pgdata'), '--port', String(config.embeddedPgPort)]);
+      const pg = spawnManaged('postgres', process.execPath, [runner, 'db/embedded-postgres-main.ts', '--data', join(config.dataDir, 'pgdata'), '--port', String(config.embeddedPgPort)], process.env, ownGroup);
       watch(pg);
       awaitLater(waitForPort(config.embeddedPgPort, 60_000, pg));
     }
     if (!config.temporal.externalAddress) {
       const cli = await ensureTemporalCliShowingProgress(config.cacheDir, 'warden:');
-      const temporal = spawnManaged('temporal', cli, devServerArgs(config));
+      const temporal = spawnManaged('temporal', cli, devServerArgs(config), process.env, ownGroup);
       watch(temporal);
       awaitLater(waitForPort(config.temporal.devServer.port, 60_000, temporal));
     }
     await Promise.all(ready);
-    const app = spawnManaged('warden', process.execPath, [runner, 'worker/main.ts']);
+    const app = spawnManaged('warden', process.execPath, [runner, 'worker/main.ts'], process.env, ownGroup);
     watch(app);
     await waitForPort(config.http.port, 120_000, app);
   } catch (error) {

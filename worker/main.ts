@@ -17,6 +17,8 @@ import { ensureProvenanceAnchor } from '../client/provenance-anchor';
 import { createWardenWorker, workflowsPath } from './create-worker';
 import { cachedWorkflowBundle } from './workflow-bundle-cache';
 import { freePort } from '../start/child-process';
+import { stopWhenParentExits } from '../start/parent-watch';
+import { onFirstShutdownSignal } from '../start/shutdown-signals';
 import { ensureSearchAttributes } from './search-attributes';
 import { createLogger } from './logger';
 
@@ -29,6 +31,11 @@ const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel, 'warden');
+  // Requests answer their own errors (api/server.ts); anything still unhandled is logged, not
+  // allowed to end the process that serves every loop.
+  process.on('unhandledRejection', (reason) => {
+    log.error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+  });
   // The SDK's worker metrics (task latencies, slots, poll results) come from its core on a port of
   // their own: WARDEN_SDK_METRICS_PORT when set, else a loopback port only /metrics reads.
   const sdkMetricsAddress = config.sdkMetricsPort !== undefined ? `${config.http.host}:${config.sdkMetricsPort}` : `127.0.0.1:${await freePort()}`;
@@ -87,13 +94,18 @@ async function main(): Promise<void> {
   if (config.sdkMetricsPort !== undefined) log.info(`Temporal SDK metrics also on http://${sdkMetricsAddress}/metrics`);
   log.info(`worker polling task queue "${config.temporal.taskQueue}" in namespace "${config.temporal.namespace}"`);
 
-  const stop = () => {
-    log.info('shutting down: draining the worker');
-    api.close();
-    worker.shutdown();
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // Drained once, whichever signals arrive and however often (Worker.shutdown throws when called
+  // again while draining).
+  const shutdown = onFirstShutdownSignal(
+    (reason) => {
+      log.info(`${reason}: shutting down, draining the worker`);
+      api.close();
+      api.closeIdleConnections();
+      worker.shutdown();
+    },
+    (reason) => log.info(`${reason}: already shutting down`),
+  );
+  stopWhenParentExits(() => shutdown('parent exited'));
   await worker.run();
   await workerConnection.close();
   await connection.close();

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { withTransaction } from '../../db/pool';
 import { appendProvenance } from '../../db/provenance-log';
 import { chunksOf } from '../../db/row-chunks';
-import type { IntakeBatch } from '../../domain/abp/intake';
+import { IntakeBatchError, type IntakeBatch } from '../../domain/abp/intake';
 import { INGEST_PHASES, type ProgressCallback } from '../../domain/progress';
 import { followAliases } from './abp-store';
 
@@ -38,6 +38,13 @@ export async function storeIntakeBatch(
 ): Promise<IntakeResult> {
   const total = batch.driftSignals.length + batch.coherenceRuns.length + batch.claims.length;
   return withTransaction(deps.pool, async (tx) => {
+    // Evidence about an ABP nobody built would count towards nothing, or towards an ABP built later
+    // under that id: refused, naming the first line of each unknown id.
+    const known = await tx.query<{ abp_id: string }>('SELECT DISTINCT abp_id FROM abp_versions WHERE abp_id = ANY($1::text[])', [batch.abpIds]);
+    const unknown = batch.abpIds.filter((id) => !known.rows.some((r) => r.abp_id === id));
+    if (unknown.length > 0) {
+      throw new IntakeBatchError(unknown.map((id) => ({ line: batch.abpLines[id] ?? 1, message: `abp_id: no ABP ${id} has been built` })));
+    }
     let written = 0;
     /** Inserts `rows` a chunk at a time; `columns` gives one array per unnest parameter. */
     const insert = async <T>(rows: readonly T[], sql: string, columns: (chunk: T[]) => unknown[][]): Promise<number> => {

@@ -2,7 +2,6 @@ import { Context } from '@temporalio/activity';
 import { withTransaction } from '../../db/pool';
 import type { ActivityDeps } from '../deps';
 import { extendCooldown, transitionEndorsement, type Transition } from './endorsement-store';
-import { failFastOnUserErrors } from './failures';
 import { createModelGateway, type ModelGateway } from './model-gateway';
 import { runProbeBattery } from './probes';
 import { registerEndorsement, type RegisterInput, type Registration } from './register';
@@ -24,24 +23,20 @@ export function createEndorsementActivities(deps: ActivityDeps, models: ModelGat
   const key = deps.provenanceKey;
   return {
     async registerEndorsement(input: RegisterInput): Promise<Registration> {
-      return failFastOnUserErrors(() => registerEndorsement(deps.pool, key, models, input));
+      return registerEndorsement(deps.pool, key, models, input);
     },
 
     async transitionEndorsement(t: Transition): Promise<TransitionResult> {
-      return failFastOnUserErrors(async () => {
-        const r = await withTransaction(deps.pool, (tx) => transitionEndorsement(tx, key, t));
-        return { state: r.state, appliedVersion: r.appliedVersion, deadlineAt: r.deadlineAt, capAt: r.capAt };
-      });
+      const r = await withTransaction(deps.pool, (tx) => transitionEndorsement(tx, key, t));
+      return { state: r.state, appliedVersion: r.appliedVersion, deadlineAt: r.deadlineAt, capAt: r.capAt };
     },
 
     async extendEndorsementCooldown(input: { endorsementId: string; deadlineMs: number; capMs: number; actor: string | null; reason: string }): Promise<TransitionResult> {
       const info = Context.current().info;
-      return failFastOnUserErrors(async () => {
-        const r = await withTransaction(deps.pool, (tx) =>
-          extendCooldown(tx, key, { ...input, idempotencyKey: `${info.workflowExecution?.runId ?? info.taskToken.toString()}/${info.activityId}` }),
-        );
-        return { state: r.state, appliedVersion: r.appliedVersion, deadlineAt: r.deadlineAt, capAt: r.capAt };
-      });
+      const r = await withTransaction(deps.pool, (tx) =>
+        extendCooldown(tx, key, { ...input, idempotencyKey: `${info.workflowExecution?.runId ?? info.taskToken.toString()}/${info.activityId}` }),
+      );
+      return { state: r.state, appliedVersion: r.appliedVersion, deadlineAt: r.deadlineAt, capAt: r.capAt };
     },
 
     async runProbeBattery(input: { endorsementId: string }) {

@@ -7,6 +7,7 @@ import { EMBEDDED_MODEL_NAME, embeddedReply } from '../../domain/endorsement/emb
 import { kernelSystemPrompt } from '../../domain/endorsement/kernel-posture';
 import { localJudge } from '../../domain/endorsement/local-judge';
 import { trigramEmbedding } from '../../domain/endorsement/trigram-embedding';
+import { toStorableText } from '../../domain/input/storable-text';
 import type { KernelDefinition } from '../../domain/kernel/definition';
 
 /**
@@ -71,7 +72,9 @@ export function createModelGateway(models: WardenConfig['models']): ModelGateway
     });
     const text = r.choices[0]?.message?.content;
     if (typeof text !== 'string' || text.length === 0) throw new Error(`model ${chatModel} returned no text`);
-    return text;
+    // Answers are stored (chat exchanges, shadow samples, judge reasons): a NUL from the model
+    // must not make the caller's request, or a scoring batch, fail in the database.
+    return toStorableText(text);
   }
 
   return {

@@ -4,6 +4,7 @@ import { appendProvenance } from '../../db/provenance-log';
 import { requirePrincipal } from '../../db/principals';
 import { withTransaction } from '../../db/pool';
 import { combineWithModelReading, detectConflict, proposedChange, type ConflictResult } from '../../domain/endorsement/conflict';
+import { commitmentIdSchema, commitmentValueSchema, operatorPrincipalSchema, ruleTextSchema } from '../../domain/endorsement/endorsement-request';
 import { agentIdSchema, endorsementIdSchema } from '../../domain/endorsement/identifiers';
 import { mergeSettings, settingsOverridesSchema, type EndorsementSettings } from '../../domain/endorsement/settings';
 import { appendKernelVersion, loadKernelVersion, requireAgent } from './agent-store';
@@ -13,11 +14,11 @@ import type { ModelGateway } from './model-gateway';
 export const registerInputSchema = z.object({
   endorsementId: endorsementIdSchema,
   agentId: agentIdSchema,
-  ruleText: z.string().trim().min(1, 'rule must not be empty').max(2000),
-  commitment: z.string().min(1).optional(),
-  value: z.string().trim().min(1).max(2000).optional(),
+  ruleText: ruleTextSchema,
+  commitment: commitmentIdSchema.optional(),
+  value: commitmentValueSchema.optional(),
   settings: settingsOverridesSchema.optional(),
-  requestedBy: z.string().min(1).nullable().optional(),
+  requestedBy: operatorPrincipalSchema.nullable().optional(),
   /** A decision comes with the rule: a rule that conflicts with nothing is then refused, not applied. */
   requireConflict: z.boolean().optional(),
 });

@@ -6,17 +6,19 @@ import { approveReview, dismissReview, openReview, reviews, showReview } from '.
 import { abpJsonSchema } from '../../domain/abp/json-schema';
 import { INTAKE_KINDS } from '../../domain/abp/intake';
 import { ActionSchema } from '../../domain/abp/action';
+import { ReviewReasonSchema } from '../../domain/abp/review-output';
 import { AbpSpecSchema, ReviewOutputKindSchema } from '../../domain/abp/schema';
+import { KEY_TEXT_BYTES, storableText } from '../../domain/input/storable-text';
 import { actingPrincipalField as principal, ADMIN_ROLE } from '../auth';
 import { HttpError, type Route } from '../route';
 
-const reason = z.string().trim().min(1, 'required');
-const openBody = z.strictObject({ abp_id: z.string(), trigger_id: z.string(), as: principal });
+const reason = ReviewReasonSchema;
+const openBody = z.strictObject({ abp_id: storableText(KEY_TEXT_BYTES), trigger_id: storableText(KEY_TEXT_BYTES), as: principal });
 const approveBody = z.strictObject({ as: principal, output_kind: ReviewOutputKindSchema, document: z.unknown().optional(), reason });
 const dismissBody = z.strictObject({ as: principal, reason });
 const reviewFilter = z.object({
   state: z.enum(['queued', 'open', 'applied', 'dismissed', 'timed_out', 'failed']).optional(),
-  abp: z.string().optional(),
+  abp: storableText(KEY_TEXT_BYTES).optional(),
 });
 
 /** The delegation review loop over HTTP: the same operations as the CLI and the client. */

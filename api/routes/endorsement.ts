@@ -12,7 +12,11 @@ import {
   showEndorsement,
   showKernel,
 } from '../../client/endorsement';
+import {
+  chatMessageSchema, commitmentIdSchema, commitmentValueSchema, extendSecondsSchema, rationaleSchema, ruleTextSchema,
+} from '../../domain/endorsement/endorsement-request';
 import { agentSettingsSchema, settingsOverridesSchema } from '../../domain/endorsement/settings';
+import { KEY_TEXT_BYTES, storableText } from '../../domain/input/storable-text';
 import { DECISIONS } from '../../domain/endorsement/states';
 import { actingPrincipalField as principal } from '../auth';
 import { HttpError, type Route } from '../route';
@@ -20,25 +24,25 @@ import { HttpError, type Route } from '../route';
 const decision = z.enum(DECISIONS);
 const agentBody = z.strictObject({
   as: principal,
-  id: z.string(),
-  kernel: z.string().default('default'),
+  id: storableText(KEY_TEXT_BYTES),
+  kernel: storableText(KEY_TEXT_BYTES).default('default'),
   settings: agentSettingsSchema.optional(),
   probes: z.boolean().default(true),
 });
 const endorseBody = z.strictObject({
-  rule: z.string(),
-  commitment: z.string().optional(),
-  value: z.string().optional(),
+  rule: ruleTextSchema,
+  commitment: commitmentIdSchema.optional(),
+  value: commitmentValueSchema.optional(),
   settings: settingsOverridesSchema.optional(),
   as: principal.optional(),
   decide: decision.optional(),
-  rationale: z.string().optional(),
+  rationale: rationaleSchema.optional(),
 });
-const chatBody = z.strictObject({ message: z.string(), waitForShadow: z.boolean().default(false) });
-const decideBody = z.strictObject({ decision, as: principal, rationale: z.string().optional() });
-const operatorBody = z.strictObject({ as: principal, rationale: z.string().optional() });
+const chatBody = z.strictObject({ message: chatMessageSchema, waitForShadow: z.boolean().default(false) });
+const decideBody = z.strictObject({ decision, as: principal, rationale: rationaleSchema.optional() });
+const operatorBody = z.strictObject({ as: principal, rationale: rationaleSchema.optional() });
 const promoteBody = operatorBody.extend({ override: z.boolean().optional() });
-const extendBody = z.strictObject({ as: principal, seconds: z.number().int().min(1).optional() });
+const extendBody = z.strictObject({ as: principal, seconds: extendSecondsSchema.optional() });
 
 export const endorsementRoutes: Route[] = [
   {

@@ -2,15 +2,20 @@ import { z } from 'zod';
 import { checkHealth } from '../../client/health';
 import { grantPrincipal, principals, revokeToken } from '../../client/principals';
 import { createApiToken, listApiTokens } from '../../db/api-tokens';
-import { listProvenance } from '../../db/provenance-log';
 import { verifyProvenance } from '../../client/provenance-verify';
+import { MAX_ROLES_PER_PRINCIPAL } from '../../db/principals';
+import { listProvenance, provenanceFilter } from '../../db/provenance-log';
+import { KEY_TEXT_BYTES, storableText } from '../../domain/input/storable-text';
 import { ADMIN_ROLE } from '../auth';
 import type { Route } from '../route';
 
-const principalBody = z.strictObject({ name: z.string(), roles: z.array(z.string()).min(1, 'at least one role') });
+const principalBody = z.strictObject({
+  name: storableText(KEY_TEXT_BYTES),
+  roles: z.array(storableText(KEY_TEXT_BYTES)).min(1, 'at least one role').max(MAX_ROLES_PER_PRINCIPAL, `at most ${MAX_ROLES_PER_PRINCIPAL} roles`),
+});
 const tokenBody = z.strictObject({
-  principal: z.string(),
-  label: z.string().max(200).optional(),
+  principal: storableText(KEY_TEXT_BYTES),
+  label: storableText(KEY_TEXT_BYTES).max(200).optional(),
   expires_in_days: z.number().int().min(1).max(3650).optional(),
 });
 
@@ -79,8 +84,9 @@ export const foundationRoutes: Route[] = [
     path: '/api/v1/provenance',
     summary: 'Recent provenance entries, newest first (filters: subject, kind, limit)',
     async handler(ctx, req) {
-      const limit = z.coerce.number().int().min(1).max(1000).default(100).parse(req.query.get('limit') ?? undefined);
-      return { entries: await listProvenance(ctx.pool, { subject: req.query.get('subject') ?? undefined, kind: req.query.get('kind') ?? undefined, limit }) };
+      const q = req.query;
+      const filter = provenanceFilter.parse({ subject: q.get('subject') ?? undefined, kind: q.get('kind') ?? undefined, limit: q.get('limit') ?? undefined });
+      return { entries: await listProvenance(ctx.pool, filter) };
     },
   },
   {

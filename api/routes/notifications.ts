@@ -25,8 +25,10 @@ export const notificationRoutes: Route[] = [
     summary: 'Subscribe a URL to event types; the signing secret is returned once',
     bodySchema: webhookInput,
     async handler(ctx, req) {
-      const { as } = actingPrincipal.parse(req.body ?? {});
-      return { status: 201, body: await addWebhook(ctx, req.body, as ?? null) };
+      // `as` is who acts, not part of the subscription, whose schema refuses unknown keys.
+      const { as, ...subscription } = (req.body ?? {}) as Record<string, unknown>;
+      const acting = actingPrincipal.parse({ as });
+      return { status: 201, body: await addWebhook(ctx, subscription, acting.as ?? null) };
     },
   },
   {

@@ -120,7 +120,7 @@ export function registerFoundationCommands(program: Command): void {
     .action(async (opts: { subject?: string; kind?: string; limit: string }, cmd: Command) => {
       await runCommand(
         cmd,
-        (ctx) => listProvenance(ctx.pool, { subject: opts.subject, kind: opts.kind, limit: Number.parseInt(opts.limit, 10) || 50 }),
+        (ctx) => listProvenance(ctx.pool, { subject: opts.subject, kind: opts.kind, limit: opts.limit }),
         (entries) => entries.map((e) => `#${e.seq} ${e.recordedAt} ${e.kind} ${e.subject}${e.actor ? ` by ${e.actor}` : ''}`).join('\n') || 'no entries',
       );
     });

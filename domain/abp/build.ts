@@ -4,6 +4,7 @@ import { AbpSpecError } from './errors';
 import { computeAbpHash, computeAbpId } from './identity';
 import { describeZodIssues } from './issues';
 import { AbpSchema, AbpSpecSchema, type Abp, type AbpSpec } from './schema';
+import { abpStorageProblems } from './storage-limits';
 import { checkDelegationReview } from './trigger-conditions';
 import { wholeSecondUtc } from './utc-date-time';
 
@@ -81,6 +82,7 @@ export function semanticProblems(abp: Abp): string[] {
     problems.push('expires_at: must be later than effective_at');
   }
   if (abp.delegation_review !== undefined) problems.push(...checkDelegationReview(abp.delegation_review));
+  problems.push(...abpStorageProblems(abp));
   return problems;
 }
 

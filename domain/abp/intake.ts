@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { normaliseDateTime } from './utc-date-time';
 import { canonicalJson } from '../canonical-json';
+import { KEY_TEXT_BYTES, LINE_TEXT_BYTES, storableText } from '../input/storable-text';
 import { sha256Hex } from '../sha256';
+import { normaliseDateTime } from './utc-date-time';
 import { describeZodIssues } from './issues';
 import { INGEST_PHASES, type ProgressCallback } from '../progress';
 
@@ -15,7 +16,8 @@ export const INTAKE_KINDS = ['drift_signal', 'coherence_run', 'claim'] as const;
 
 const dateTime = z.iso.datetime({ offset: true }).transform((v) => normaliseDateTime(v) as string);
 const abpId = z.string().regex(/^ABP-[a-f0-9]{8}$/, 'must look like ABP-<8 hex>');
-const rowId = z.string().min(1).max(200);
+const rowId = storableText(KEY_TEXT_BYTES).min(1).max(200);
+const text = (max: number) => storableText(LINE_TEXT_BYTES).max(max);
 
 export const DriftSignalSchema = z.strictObject({
   kind: z.literal('drift_signal').optional(),
@@ -23,9 +25,9 @@ export const DriftSignalSchema = z.strictObject({
   abp_id: abpId,
   type: z.enum(DRIFT_TYPES),
   severity: z.enum(['green', 'yellow', 'red']),
-  fingerprint: z.strictObject({ key: z.string().min(1).max(200), version: z.union([z.string().min(1).max(100), z.int()]) }),
+  fingerprint: z.strictObject({ key: rowId, version: z.union([storableText(KEY_TEXT_BYTES).min(1).max(100), z.int()]) }),
   observed_at: dateTime,
-  summary: z.string().max(1000).optional(),
+  summary: text(1000).optional(),
 });
 
 export const CoherenceRunSchema = z.strictObject({
@@ -40,7 +42,7 @@ export const ClaimSchema = z.strictObject({
   kind: z.literal('claim').optional(),
   claim_id: rowId,
   abp_id: abpId,
-  statement: z.string().max(1000).optional(),
+  statement: text(1000).optional(),
   expires_at: dateTime,
   observed_at: dateTime.optional(),
 });
@@ -61,6 +63,8 @@ export interface IntakeBatch {
   claims: Claim[];
   /** abp_ids the batch touches: the triggers to re-evaluate afterwards. */
   abpIds: string[];
+  /** The first line naming each abp_id, to point at when an ABP is refused. */
+  abpLines: Record<string, number>;
 }
 
 export class IntakeBatchError extends Error {
@@ -101,12 +105,53 @@ export function parseIntakeBatch(text: string, fileKind?: IntakeKind, onProgress
   });
   if (problems.length > 0) throw new IntakeBatchError(problems);
   if (rows.length === 0) throw new IntakeBatchError([{ line: 1, message: 'no rows' }]);
+  const distinct = distinctRows(rows);
+  const abpLines: Record<string, number> = {};
+  for (const r of distinct) abpLines[r.row.abp_id] ??= r.line;
   return {
-    driftSignals: rows.flatMap((r) => (r.kind === 'drift_signal' ? [r.row] : [])),
-    coherenceRuns: rows.flatMap((r) => (r.kind === 'coherence_run' ? [r.row] : [])),
-    claims: rows.flatMap((r) => (r.kind === 'claim' ? [r.row] : [])),
-    abpIds: [...new Set(rows.map((r) => r.row.abp_id))].sort(),
+    driftSignals: distinct.flatMap((r) => (r.kind === 'drift_signal' ? [r.row] : [])),
+    coherenceRuns: distinct.flatMap((r) => (r.kind === 'coherence_run' ? [r.row] : [])),
+    claims: distinct.flatMap((r) => (r.kind === 'claim' ? [r.row] : [])),
+    abpIds: Object.keys(abpLines).sort(),
+    abpLines,
   };
+}
+
+/** What identifies a row in its table: signal_id, run_id, or abp_id with claim_id. */
+function rowKey(r: IntakeRow): string {
+  switch (r.kind) {
+    case 'drift_signal':
+      return `signal_id ${r.row.signal_id}`;
+    case 'coherence_run':
+      return `run_id ${r.row.run_id}`;
+    case 'claim':
+      return `claim_id ${r.row.claim_id} of ${r.row.abp_id}`;
+  }
+}
+
+/**
+ * One row per id. An identical repeat (the same content, whether or not it says its kind) is
+ * dropped, as re-sending a file is harmless; the same id with different content refuses the
+ * batch, because storing either row would silently lose the other.
+ */
+function distinctRows(rows: IntakeRow[]): IntakeRow[] {
+  const seen = new Map<string, { line: number; content: string }>();
+  const kept: IntakeRow[] = [];
+  const problems: { line: number; message: string }[] = [];
+  for (const r of rows) {
+    const key = rowKey(r);
+    const { kind: _kind, ...content } = r.row as { kind?: string };
+    const text = canonicalJson(content);
+    const earlier = seen.get(key);
+    if (!earlier) {
+      seen.set(key, { line: r.line, content: text });
+      kept.push(r);
+    } else if (earlier.content !== text && problems.length < MAX_REPORTED_PROBLEMS) {
+      problems.push({ line: r.line, message: `${key} repeats line ${earlier.line} with different content` });
+    }
+  }
+  if (problems.length > 0) throw new IntakeBatchError(problems);
+  return kept;
 }
 
 function parseRow(value: unknown, line: number, fileKind: IntakeKind | undefined): IntakeRow | string {

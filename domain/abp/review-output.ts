@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { formatFieldPath } from '../input/field-path';
+import { JSON_DOCUMENT_BYTES, jsonStorageIssues } from '../input/storable-json';
+import { storableText } from '../input/storable-text';
 import { canonicalDigest } from './digest';
 import { checkPatchDocument } from './patch';
 import { AbpSpecSchema, type ReviewOutputKind } from './schema';
@@ -15,10 +18,18 @@ export type ReviewOutput =
   | { kind: 'abp_replace'; document: Record<string, unknown> }
   | { kind: 'abp_revoke'; document: { reason: string } };
 
-const RevokeDocumentSchema = z.strictObject({ reason: z.string().trim().min(1, 'a revocation needs a reason').max(2000) });
+/** Why a reviewer votes as they do: stored with the vote. */
+export const ReviewReasonSchema = storableText().trim().min(1, 'required').max(2000, 'at most 2000 characters');
 
-/** Validates an output document for its kind; throws AbpSpecError naming the field. */
+const RevokeDocumentSchema = z.strictObject({ reason: storableText().trim().min(1, 'a revocation needs a reason').max(2000) });
+
+/**
+ * Validates an output document for its kind; throws AbpSpecError naming the field. Whatever the
+ * kind, the document is stored (jsonb) and carried in a Temporal Update: it must be storable.
+ */
 export function parseReviewOutput(kind: ReviewOutputKind, document: unknown): ReviewOutput {
+  const storage = jsonStorageIssues(document, { maxBytes: JSON_DOCUMENT_BYTES });
+  if (storage.length > 0) throw new AbpSpecError(storage.map((i) => `${formatFieldPath(i.path) || '(document)'}: ${i.message}`));
   switch (kind) {
     case 'abp_patch': {
       const problems = checkPatchDocument(document);

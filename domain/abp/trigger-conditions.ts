@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { lookbackDays } from '../input/lookback-days';
+import { int4 } from '../input/storable-int';
 import { describeZodIssues } from './issues';
 import type { DelegationReview, DelegationTrigger } from './schema';
 
@@ -9,23 +11,24 @@ import type { DelegationReview, DelegationTrigger } from './schema';
  * less. `window_days` is honoured by all four (the original ignored it for blocked actions);
  * left out, the window is unbounded.
  */
-const windowDays = z.int().min(1).optional();
+const windowDays = lookbackDays().optional();
 
+// Counts are compared with SQL counts and bound as int4 parameters.
 export const RecurringFingerprintCondition = z.strictObject({
-  fingerprint_repeats: z.int().min(1),
+  fingerprint_repeats: int4(1),
   window_days: windowDays,
 });
 export const BlockedActionsCondition = z.strictObject({
-  blocked_count_gt: z.int().min(0),
+  blocked_count_gt: int4(0),
   window_days: windowDays,
 });
 export const CoherenceDropCondition = z.strictObject({
   overall_coherence_lt: z.number().min(0).max(100),
-  consecutive_runs: z.int().min(1),
+  consecutive_runs: int4(1),
   window_days: windowDays,
 });
 export const ExpiredClaimsCondition = z.strictObject({
-  expired_claims_gt: z.int().min(0),
+  expired_claims_gt: int4(0),
   window_days: windowDays,
 });
 

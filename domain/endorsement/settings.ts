@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_OPERATOR_ROLE, roleNameSchema } from '../authorization';
+import { int4 } from '../input/storable-int';
+import { timerSeconds } from '../input/timer-duration';
 
 export const divergenceThresholdsSchema = z
   .object({
@@ -12,17 +14,20 @@ export const divergenceThresholdsSchema = z
 
 export type DivergenceThresholds = z.infer<typeof divergenceThresholdsSchema>;
 
-const seconds = z.number().int().min(0);
+// Cooldowns and the decision timeout become Temporal timers and stored deadlines: bounded by what
+// those accept (domain/input/timer-duration.ts), so no setting can wedge an endorsement.
+const seconds = timerSeconds(0);
+const positiveSeconds = timerSeconds(1);
 
 /** Per-agent endorsement settings; an endorsement may override any of them. */
 export const endorsementSettingsSchema = z
   .object({
     cooldownBaseSeconds: seconds.default(300),
-    cooldownMaxSeconds: seconds.min(1).default(3600),
+    cooldownMaxSeconds: positiveSeconds.default(3600),
     noProbePenaltySeconds: seconds.default(120),
-    minSamples: z.number().int().min(0).default(20),
+    minSamples: int4(0).default(20),
     samplingRate: z.number().min(0).max(1).default(1),
-    decisionTimeoutSeconds: seconds.min(1).default(7 * 24 * 3600),
+    decisionTimeoutSeconds: positiveSeconds.default(7 * 24 * 3600),
     thresholds: divergenceThresholdsSchema.default({ l1: 0.15, l2: 0.3, l3: 0.5, judgeConfidence: 0.6 }),
     /** Who may decide, promote, abort or extend this agent's endorsements. Set when the agent is created; an endorsement cannot change it. */
     operatorRole: roleNameSchema.default(DEFAULT_OPERATOR_ROLE),
@@ -34,16 +39,16 @@ export const endorsementSettingsSchema = z
 
 export type EndorsementSettings = z.infer<typeof endorsementSettingsSchema>;
 
-/** Partial settings as accepted from flags, API bodies and client options. */
+/** Partial settings as accepted from flags, API bodies and client options; unknown keys are refused. */
 export const settingsOverridesSchema = z
-  .object({
+  .strictObject({
     cooldownBaseSeconds: seconds,
-    cooldownMaxSeconds: seconds.min(1),
+    cooldownMaxSeconds: positiveSeconds,
     noProbePenaltySeconds: seconds,
-    minSamples: z.number().int().min(0),
+    minSamples: int4(0),
     samplingRate: z.number().min(0).max(1),
-    decisionTimeoutSeconds: seconds.min(1),
-    thresholds: z.object({
+    decisionTimeoutSeconds: positiveSeconds,
+    thresholds: z.strictObject({
       l1: z.number().gt(0).lt(1),
       l2: z.number().gt(0).lt(1),
       l3: z.number().gt(0).lte(1),

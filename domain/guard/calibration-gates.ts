@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { INT4_MAX } from '../input/storable-int';
 import { decide, type GateCheck, type GateOutcome } from './gate-outcome';
 import { identifier } from './identifiers';
 import { decimalDifference, unitInterval } from './unit-interval';
@@ -6,10 +7,12 @@ import { decimalDifference, unitInterval } from './unit-interval';
 export const DEFAULT_MIN_FEEDBACK = 32;
 export const DEFAULT_MAX_INTERVAL_WIDTH = 0.1;
 
+// Compared with a count of stored rows (an int4 column's range).
 export const minFeedbackSchema = z
   .number({ error: 'min_feedback must be a number' })
   .int('min_feedback must be a whole number')
-  .positive('min_feedback must be positive');
+  .positive('min_feedback must be positive')
+  .max(INT4_MAX, `min_feedback must be at most ${INT4_MAX}`);
 
 export const calibrationRequestSchema = z
   .strictObject({

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { canonicalJson } from '../canonical-json';
+import { refineStorableJson } from '../input/storable-json';
+import { FREE_TEXT_BYTES, LINE_TEXT_BYTES, storableText } from '../input/storable-text';
 import { WardenError } from '../errors';
 import { INGEST_PHASES, type ProgressCallback } from '../progress';
 import { feedbackLabelSchema } from './feedback-label';
@@ -8,9 +10,10 @@ import { instantSchema } from './utc-timestamp';
 
 // One reviewed feedback row as it arrives in NDJSON. Prompt and response are the only free
 // text; they are stored in the feedback table and nowhere else.
-export const feedbackRowSchema = z.object({
-  prompt: z.string({ error: 'prompt is required' }).min(1, 'prompt must be non-empty'),
-  response: z.string({ error: 'response is required' }),
+// Unknown keys are refused: a misspelt field would otherwise vanish without a word.
+export const feedbackRowSchema = z.strictObject({
+  prompt: storableText(FREE_TEXT_BYTES, { error: 'prompt is required' }).min(1, 'prompt must be non-empty'),
+  response: storableText(FREE_TEXT_BYTES, { error: 'response is required' }),
   label: feedbackLabelSchema,
   tenant_id: identifier('tenant_id'),
   metadata: z
@@ -21,7 +24,9 @@ export const feedbackRowSchema = z.object({
       },
       { error: 'metadata is required (with event_id and reviewer_id)' },
     )
-    .catchall(z.union([z.string(), z.number(), z.boolean(), z.null()])),
+    .catchall(z.union([storableText(LINE_TEXT_BYTES), z.number(), z.boolean(), z.null()]))
+    // Extra metadata keys are stored as jsonb keys: they must be storable too.
+    .superRefine(refineStorableJson()),
   timestamp: instantSchema,
 });
 export type FeedbackRow = z.infer<typeof feedbackRowSchema>;

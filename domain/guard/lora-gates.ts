@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_MIN_FEEDBACK, minFeedbackSchema } from './calibration-gates';
 import { describeCredentialFinding, findCredentials } from './dataset-uri';
+import { KEY_TEXT_BYTES, storableText } from '../input/storable-text';
 import { decide, type GateCheck, type GateOutcome } from './gate-outcome';
 import { identifier } from './identifiers';
 import { decimalDifference, unitInterval } from './unit-interval';
@@ -9,8 +10,7 @@ export const DEFAULT_MIN_IMPROVEMENT = 0;
 
 // The credential check runs first and alone, as in the original: a URI with a secret is
 // refused outright, before any other field is looked at or echoed in an error.
-export const datasetUriSchema = z
-  .string({ error: 'dataset_uri is required' })
+export const datasetUriSchema = storableText(KEY_TEXT_BYTES, { error: 'dataset_uri is required' })
   .superRefine((uri, ctx) => {
     const finding = findCredentials(uri);
     if (finding) {

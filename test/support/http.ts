@@ -11,7 +11,12 @@ export interface ApiCall {
   body: any;
 }
 
-export type ApiCaller = (method: string, path: string, body?: unknown, contentType?: string) => Promise<ApiCall>;
+export type ApiCaller = ((method: string, path: string, body?: unknown, contentType?: string) => Promise<ApiCall>) & {
+  /** The server's port, for requests no JSON caller would send (see raw-http.ts). */
+  port(): number;
+  /** A bearer token for `principal` (an admin operator when omitted). */
+  token(principal?: string): Promise<string>;
+};
 
 /**
  * Per test file: the Warden HTTP API on a free port over this file's context, and a JSON caller
@@ -45,7 +50,7 @@ export function useApiServer(ctx: IntegrationContext): ApiCaller {
     }
     return tokens.get(principal);
   };
-  return async (method, path, body, contentType = 'application/json') => {
+  const caller = async (method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<ApiCall> => {
     const query = new URL(path, 'http://x').searchParams.get('as');
     const named = body !== null && typeof body === 'object' && typeof (body as { as?: unknown }).as === 'string' ? (body as { as: string }).as : query;
     const token = await tokenFor(named ?? operator);
@@ -56,4 +61,8 @@ export function useApiServer(ctx: IntegrationContext): ApiCaller {
     });
     return { status: res.status, body: await res.json() };
   };
+  return Object.assign(caller, {
+    port: () => (server!.address() as AddressInfo).port,
+    token: async (principal?: string) => (await tokenFor(principal ?? operator))!,
+  });
 }

@@ -8,7 +8,10 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import type { WardenContext } from '../../client/context';
 import { DeferredWork } from '../../client/deferred-work';
 import { type WardenConfig, loadConfig } from '../../config/env';
+import { startEmbeddedPostgres } from '../../db/embedded-postgres';
+import { migrate } from '../../db/migrate';
 import { createPool } from '../../db/pool';
+import { createScratchDatabase } from '../../db/scratch-database';
 import { createWardenWorker } from '../../worker/create-worker';
 
 export interface IntegrationContext extends WardenContext {
@@ -25,16 +28,37 @@ export interface IntegrationContext extends WardenContext {
 let quietRuntime = false;
 
 /**
+ * A database of this file's own (an embedded one, or a scratch database on the DATABASE_URL
+ * server), migrated: for tests that assert that nothing at all was written, which the database
+ * shared with files running in parallel cannot show.
+ */
+async function ownDatabase(): Promise<{ url: string; stop(): Promise<void> }> {
+  const external = process.env.DATABASE_URL;
+  const db = external
+    ? await createScratchDatabase(external, 'warden_own').then((s) => ({ url: s.url, stop: s.drop }))
+    : await startEmbeddedPostgres({ dataDir: undefined, port: 0 });
+  const pool = createPool(db.url, 2);
+  try {
+    await migrate(pool);
+  } finally {
+    await pool.end();
+  }
+  return db;
+}
+
+/**
  * Per test file: a Warden context on the shared dev server and scratch database, with a real worker
  * on a task queue of its own so files running in parallel never take each other's tasks.
  * Use the returned object inside tests and hooks (its fields are filled in beforeAll).
+ * `ownDatabase` gives the file a database of its own instead of the shared one.
  */
-export function useIntegrationContext(name: string): IntegrationContext {
+export function useIntegrationContext(name: string, opts: { ownDatabase?: boolean } = {}): IntegrationContext {
   const ctx = {} as IntegrationContext;
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   let nativeConnection: NativeConnection | undefined;
   let connection: Connection | undefined;
+  let database: { url: string; stop(): Promise<void> } | undefined;
 
   beforeAll(async () => {
     if (!quietRuntime) {
@@ -44,11 +68,12 @@ export function useIntegrationContext(name: string): IntegrationContext {
     }
     const dataDir = join(inject('scratchDir'), `${name}-${randomBytes(3).toString('hex')}`);
     await mkdir(dataDir, { recursive: true });
+    if (opts.ownDatabase) database = await ownDatabase();
     const config = loadConfig({
       ...process.env,
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       TEMPORAL_NAMESPACE: inject('temporalNamespace'),
-      DATABASE_URL: inject('databaseUrl'),
+      DATABASE_URL: database?.url ?? inject('databaseUrl'),
       WARDEN_PROVENANCE_KEY: inject('provenanceKey'),
       WARDEN_DATA_DIR: dataDir,
     });
@@ -93,6 +118,7 @@ export function useIntegrationContext(name: string): IntegrationContext {
     await nativeConnection?.close();
     await connection?.close();
     await ctx.pool?.end();
+    await database?.stop();
   });
 
   return ctx;

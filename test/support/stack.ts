@@ -43,9 +43,13 @@ export interface RunningStack {
   exited: Promise<number | null>;
 }
 
-/** `npm start` as a user runs it (start/main.ts), resolved once it prints that Warden is up. */
-export function startStack(env: NodeJS.ProcessEnv): Promise<RunningStack> {
-  const child = spawn(process.execPath, [runner, 'start/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * `npm start` as a user runs it (start/main.ts), resolved once it prints that Warden is up. With
+ * `ownProcessGroup` it leads a process group, as a command at a terminal does, so a test can send
+ * the group what Ctrl-C sends (`process.kill(-child.pid, 'SIGINT')`).
+ */
+export function startStack(env: NodeJS.ProcessEnv, opts: { ownProcessGroup?: boolean } = {}): Promise<RunningStack> {
+  const child = spawn(process.execPath, [runner, 'start/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.ownProcessGroup === true });
   let text = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   return new Promise((resolve, reject) => {

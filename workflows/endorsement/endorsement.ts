@@ -11,6 +11,8 @@ import {
 } from '@temporalio/workflow';
 import type { EndorsementActivities } from '../../activities/endorsement';
 import { EMPTY_EVIDENCE, evaluateCooldown, initialCooldownSeconds, meanDivergence, promotionShortfall } from '../../domain/endorsement/cooldown';
+import { extendSecondsSchema } from '../../domain/endorsement/endorsement-request';
+import { deadlineTooFar } from '../../domain/input/timer-duration';
 import { criticalProbeFailure } from '../../domain/endorsement/probe-outcome';
 import type { EndorsementSettings } from '../../domain/endorsement/settings';
 import { DECISIONS, refusalReason, WATCHING_STATES, type EndorsementState } from '../../domain/endorsement/states';
@@ -193,8 +195,14 @@ export async function endorsementWorkflow(input: EndorsementWorkflowInput): Prom
     if (!WATCHING_STATES.includes(view.state)) throw new Error(refusalReason(view.endorsementId, view.state, kind));
     if (command) throw new Error(`another operator command (${command.kind}) is being processed`);
     if (kind === 'extend') {
+      // Refused here, before the command is queued: a deadline no timer or timestamp can hold
+      // would fail the extension and, before, wedged the endorsement behind it.
       const seconds = (arg as ExtendInput).seconds;
-      if (seconds !== undefined && (!Number.isInteger(seconds) || seconds < 1)) throw new Error('seconds: must be a positive whole number');
+      const parsed = extendSecondsSchema.optional().safeParse(seconds);
+      if (!parsed.success) throw new Error(`seconds: ${parsed.error.issues[0]?.message ?? 'must be a positive whole number'}`);
+      const nowMs = Date.now();
+      const tooFar = deadlineTooFar(Math.max(view.deadlineMs ?? nowMs, nowMs) + (seconds ?? settings?.cooldownBaseSeconds ?? 0) * 1000, nowMs);
+      if (tooFar) throw new Error(`seconds: ${tooFar}`);
     }
   };
   setHandler(promoteUpdate, operatorCommand('promote'), { validator: operatorValidator('promote') });

@@ -12,6 +12,7 @@ import type { WardenActivities } from '../../activities';
 import { calibrationPayload, calibrationRequestSchema, evaluateCalibrationGates } from '../../domain/guard/calibration-gates';
 import type { GateOutcome } from '../../domain/guard/gate-outcome';
 import { evaluateLoraGates, loraPayload, loraRequestSchema } from '../../domain/guard/lora-gates';
+import { isTimerMs } from '../../domain/input/timer-duration';
 import { GUARD_REFUSAL, approvalRefusal, releaseRefusal, type ApprovalRequest, type ProposalState } from '../../domain/guard/proposal-state';
 import { WardenState } from '../../domain/search-attributes';
 import { notify } from '../notify';
@@ -37,6 +38,9 @@ const activities = proxyActivities<WardenActivities>({
 // other means still cannot gate on out-of-range numbers or a credential-carrying URI. A bad
 // request fails the workflow outright instead of retrying a task that cannot succeed.
 function gate(input: ProposalWorkflowInput): { outcome: GateOutcome; payload: Record<string, unknown> } {
+  if (!isTimerMs(input.approval_timeout_ms)) {
+    throw invalidRequest([{ path: ['approval_timeout'], message: `must be between 1 ms and 100 years, got ${input.approval_timeout_ms} ms` }]);
+  }
   if (input.proposal_type === 'calibration_update') {
     const parsed = calibrationRequestSchema.safeParse(input.request);
     if (!parsed.success) throw invalidRequest(parsed.error.issues);

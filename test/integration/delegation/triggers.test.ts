@@ -106,16 +106,17 @@ describe('the SQL evaluators at their boundaries and window edges', () => {
     const trigger = demoAbp().delegation_review!.triggers.find((t) => t.id === triggerId)!;
     return measureTriggerSql(ctx.pool, abpId, parseTriggerCondition(trigger), { now, since: null });
   };
-  const abpId = () => `ABP-${unique('x').slice(2, 10)}`;
+  // Evidence is only accepted for an ABP that was built: each test builds one of its own.
+  const abpId = async () => (await buildUniqueAbp(ctx)).abp_id;
 
   it('DRT-001 counts the most repeated fingerprint from now − 14 days on', async () => {
-    const id = abpId();
+    const id = await abpId();
     await storeIntakeBatch(ctx, parseIntakeBatch([signal(id, 'a', at(1)), signal(id, 'a', at(14)), signal(id, 'a', at(14, 1)), signal(id, 'b', at(2))].join('\n')), null);
     expect(await measure(id, 'DRT-001')).toBe(2);
   });
 
   it('DRT-002 counts blocked irreversible actions from now − 7 days on', async () => {
-    const id = abpId();
+    const id = await abpId();
     const insert = (checkedAt: number, irreversible: boolean, decision: string) =>
       ctx.pool.query(
         `INSERT INTO abp_action_checks (check_id, abp_id, action, irreversible, decision, results, escalations, checked_at)
@@ -132,7 +133,7 @@ describe('the SQL evaluators at their boundaries and window edges', () => {
   });
 
   it('DRT-003 counts the newest runs below 60 until one at or above it', async () => {
-    const id = abpId();
+    const id = await abpId();
     await storeIntakeBatch(ctx, parseIntakeBatch([run(id, 59, at(3)), run(id, 59, at(2)), run(id, 59, at(1))].join('\n')), null);
     expect(await measure(id, 'DRT-003')).toBe(3);
     await storeIntakeBatch(ctx, parseIntakeBatch(run(id, 60, at(1.5))), null);
@@ -140,7 +141,7 @@ describe('the SQL evaluators at their boundaries and window edges', () => {
   });
 
   it('DRT-004 counts claims that expired from now − 30 days on', async () => {
-    const id = abpId();
+    const id = await abpId();
     await storeIntakeBatch(ctx, parseIntakeBatch([claim(id, at(1)), claim(id, at(2)), claim(id, at(30)), claim(id, at(30, 1)), claim(id, at(-1))].join('\n')), null);
     expect(await measure(id, 'DRT-004')).toBe(3);
   });

@@ -68,4 +68,20 @@ describe('NDJSON intake', () => {
       expect(parseIntakeBatch(signal({ type })).driftSignals[0]!.type).toBe(type);
     }
   });
+
+  it('refuses a batch in which one id names two different rows, and stores an identical repeat once', () => {
+    const run = (score: number) => JSON.stringify({ kind: 'coherence_run', run_id: 'run-7', abp_id: 'ABP-0a1b2c3d', score, observed_at: '2026-05-01T00:00:00Z' });
+    // Before, ON CONFLICT DO NOTHING kept whichever row came first and dropped the other silently.
+    expect(refused([run(80), signal(), run(12)].join('\n'))).toMatch(/line 3: run_id run-7 repeats line 1 with different content/);
+    const claim = (statement: string) => JSON.stringify({ kind: 'claim', claim_id: 'c-1', abp_id: 'ABP-0a1b2c3d', statement, expires_at: '2026-05-02T00:00:00Z' });
+    expect(refused([claim('a'), claim('b')].join('\n'))).toMatch(/line 2: claim_id c-1 of ABP-0a1b2c3d repeats line 1/);
+    const batch = parseIntakeBatch([run(80), run(80), JSON.stringify({ ...JSON.parse(run(80)), kind: undefined })].join('\n'), 'coherence_run');
+    expect(batch.coherenceRuns).toHaveLength(1);
+    expect(batch.abpLines).toEqual({ 'ABP-0a1b2c3d': 1 });
+  });
+
+  it('refuses text PostgreSQL cannot store, naming line and field', () => {
+    expect(refused(signal({ summary: 'a\u0000b' }))).toMatch(/line 1: summary: must not contain a NUL/);
+    expect(refused(signal({ fingerprint: { key: 'k\ud800', version: 1 } }))).toMatch(/line 1: fingerprint\.key: .*surrogate/);
+  });
 });

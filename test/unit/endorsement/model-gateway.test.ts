@@ -73,6 +73,11 @@ describe('model gateway with an OpenAI-compatible endpoint', () => {
     expect(seen[0]!.body.messages[1]).toEqual({ role: 'user', content: 'What is the capital of France?' });
   });
 
+  it('makes an answer storable: a NUL or lone surrogate from the model cannot fail the caller in the database', async () => {
+    chatAnswers = ['bad\u0000answer \ud800'];
+    expect(await remote().reply(DEFAULT_KERNEL, 'hi')).toBe('bad\uFFFDanswer \uFFFD');
+  });
+
   it('retries a failing endpoint with backoff', async () => {
     chatAnswers = [503, 'recovered'];
     expect(await remote().reply(DEFAULT_KERNEL, 'hi')).toBe('recovered');

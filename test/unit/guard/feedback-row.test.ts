@@ -73,6 +73,14 @@ describe('feedback NDJSON rows', () => {
     expect(error.message).toMatch(/^line 2: /);
   });
 
+  it('refuses unknown keys and text the database cannot store, naming the field', () => {
+    expect(refusal(ndjson(row({ promt: 'typo' }))).message).toBe('line 1: Unrecognized key: "promt"');
+    expect(refusal(ndjson(row({ prompt: 'a\u0000b' }))).message).toBe('line 1: prompt: must not contain a NUL character (U+0000)');
+    expect(refusal(ndjson(row({ response: 'x\ud800' }))).field).toBe('response');
+    expect(refusal(ndjson(row({}, { 'bad\u0000key': 1 }))).field).toBe('metadata.bad\u0000key');
+    expect(refusal(ndjson(row({}, { note: 'n\u0000' }))).field).toBe('metadata.note');
+  });
+
   it('never echoes prompt or response text in a refusal', () => {
     const error = refusal(ndjson(row({ prompt: 'PRIVATE-PROMPT-TEXT', response: 'PRIVATE-RESPONSE', label: 'x' })));
     expect(error.message).not.toContain('PRIVATE');
