@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureTemporalCliShowingProgress } from '../cli/temporal-cli-progress';
 import { ConfigError, loadConfig } from '../config/env';
-import { ToolchainError } from '../toolchain/temporal-cli';
+import { ToolchainError } from '../toolchain/toolchain-error';
 import { type ManagedChild, portOpen, spawnManaged, stopChild, waitForPort } from './child-process';
 import { devServerArgs } from './temporal-dev-server';
 
