@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { register } from 'tsx/esm/api';
+// `warden`: runs the CLI compiled to dist/ (scripts/build-cli.mjs), compiled again first when a
+// source changed since the last build.
+import { compiledCli } from '../scripts/compiled-cli.mjs';
 
-register();
-await import('../cli/main.ts');
+await import(await compiledCli());

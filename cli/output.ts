@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { openContext, type WardenContext } from '../client/context';
-import { describeError } from '../client/errors';
+import type { WardenContext } from '../client/context';
 import { invalid } from '../domain/errors';
 
 export const EXIT_OK = 0;
@@ -35,7 +34,7 @@ export async function runCommand<T>(
   const json = wantsJson(cmd);
   let ctx: WardenContext | undefined;
   try {
-    ctx = await (opts.openContext ?? openContext)();
+    ctx = await (opts.openContext ?? (await import('../client/context')).openContext)();
     const out = await work(ctx);
     const result: CommandResult<T> =
       out !== null && typeof out === 'object' && 'value' in out && Object.keys(out).every((k) => k === 'value' || k === 'exitCode')
@@ -44,6 +43,7 @@ export async function runCommand<T>(
     process.stdout.write((json ? JSON.stringify(result.value, null, 2) : render(result.value)) + '\n');
     process.exitCode = result.exitCode ?? EXIT_OK;
   } catch (error) {
+    const { describeError } = await import('../client/errors');
     const { status, message } = describeError(error);
     if (json) process.stdout.write(JSON.stringify({ error: message }, null, 2) + '\n');
     else process.stderr.write(`error: ${message}\n`);
