@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `warden`: runs the CLI compiled to dist/ (scripts/build-cli.mjs), compiled again first when a
+// `warden`: runs the CLI compiled to dist/ (scripts/build-dist.mjs), compiled again first when a
 // source changed since the last build.
-import { compiledCli } from '../scripts/compiled-cli.mjs';
+import { compiledEntry } from '../scripts/compiled.mjs';
 
-await import(await compiledCli());
+await import(await compiledEntry('cli/main.ts'));

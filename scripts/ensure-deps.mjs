@@ -25,11 +25,11 @@ if (!current) {
   writeFileSync(stamp, digest);
 }
 
-const { staleReason } = await import('./compiled-cli.mjs');
+const { staleReason } = await import('./compiled.mjs');
 const reason = staleReason();
 if (reason) {
-  const { buildCli } = await import('./build-cli.mjs');
+  const { buildDist } = await import('./build-dist.mjs');
   const started = Date.now();
-  const modules = buildCli();
-  console.error(`warden: compiled the CLI to dist/ (${reason}: ${modules} modules in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  const modules = buildDist();
+  console.error(`warden: compiled the CLI and the start-up processes to dist/ (${reason}: ${modules} modules in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }

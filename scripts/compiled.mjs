@@ -1,13 +1,13 @@
-// Makes sure dist/ holds the CLI compiled from the sources as they are now, before bin/warden.js
-// runs it. The usual case costs a read of the stamp and a stat per compiled source (a few
-// milliseconds): `npm start`/`npm test` compile after installing (scripts/ensure-deps.mjs), and
-// only someone who edits a source and calls `warden` right away pays for a build here.
+// Makes sure dist/ holds the entry points compiled from the sources as they are now, before
+// bin/warden.js or bin/run.js runs one. The usual case costs a read of the stamp and a stat per
+// compiled source (a few milliseconds): `npm start`/`npm test` compile after installing
+// (scripts/ensure-deps.mjs), and only someone who edits a source and runs an entry point right
+// away pays for a build here.
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BUILDER_FILES, ENTRY, STAMP, distPathOf, root, toPosix } from './cli-build-layout.mjs';
-import { relative } from 'node:path';
+import { BUILDER_FILES, ENTRIES, STAMP, distPathOf, root, toPosix } from './dist-layout.mjs';
 
 const sha256 = (data) => createHash('sha256').update(data).digest('hex');
 
@@ -16,7 +16,7 @@ export function staleReason() {
   let stamp;
   try {
     stamp = JSON.parse(readFileSync(STAMP, 'utf8'));
-    statSync(distPathOf(ENTRY));
+    for (const entry of ENTRIES) statSync(distPathOf(join(root, entry)));
   } catch {
     return 'not compiled yet';
   }
@@ -38,13 +38,18 @@ export function staleReason() {
   return undefined;
 }
 
-/** The URL of the compiled entry point, compiling first when the sources changed. */
-export async function compiledCli() {
+/** Whether `entry` (a path relative to the repository root, e.g. worker/main.ts) is run compiled. */
+export function isCompiledEntry(entry) {
+  return ENTRIES.includes(toPosix(entry));
+}
+
+/** The URL of the compiled `entry`, compiling first when the sources changed. */
+export async function compiledEntry(entry) {
   const reason = staleReason();
   if (reason) {
-    const { buildCli } = await import('./build-cli.mjs');
-    process.stderr.write(`warden: compiling the CLI (${reason})…\n`);
-    buildCli();
+    const { buildDist } = await import('./build-dist.mjs');
+    process.stderr.write(`warden: compiling to dist/ (${reason})…\n`);
+    buildDist();
   }
-  return pathToFileURL(distPathOf(ENTRY)).href;
+  return pathToFileURL(distPathOf(join(root, entry))).href;
 }

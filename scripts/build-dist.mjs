@@ -1,8 +1,9 @@
-// Compiles the `warden` CLI to plain JavaScript in dist/ with the TypeScript compiler, so a CLI call
-// starts Node on compiled modules instead of transpiling TypeScript through tsx every time.
-// Plain Node on purpose: scripts/ensure-deps.mjs runs it right after `npm ci`.
+// Compiles the `warden` CLI and the processes `npm start` runs to plain JavaScript in dist/ with the
+// TypeScript compiler, so each call or start runs Node on compiled modules instead of transpiling
+// TypeScript through tsx every time. Plain Node on purpose: scripts/ensure-deps.mjs runs it right
+// after `npm ci`.
 //
-// Only the modules the CLI can reach from cli/main.ts are compiled (followed through the imports
+// Only the modules the entry points (dist-layout.mjs) reach are compiled (followed through the imports
 // that survive compilation, so type-only imports pull in nothing). Each file is transpiled on its
 // own (the project is `isolatedModules`; `npm run typecheck` is where types are checked), and two
 // things the sources leave to a bundler or tsx are made explicit for Node: relative imports get the
@@ -10,10 +11,10 @@
 // module finds next to itself (migrations, the dashboard) resolve as they do under tsx.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
-import { ENTRY, STAMP, BUILDER_FILES, distPathOf, root, toPosix } from './cli-build-layout.mjs';
+import { ENTRIES, STAMP, BUILDER_FILES, distPathOf, root, toPosix } from './dist-layout.mjs';
 
 const compilerOptions = {
   target: ts.ScriptTarget.ES2022,
@@ -85,12 +86,12 @@ function writeAtomically(path, text) {
 }
 
 /**
- * Compiles everything cli/main.ts reaches into dist/ and writes the stamp last, listing each
- * source with its size, mtime and hash (what bin/warden.js checks before it trusts dist/).
+ * Compiles everything the entry points reach into dist/ and writes the stamp last, listing each
+ * source with its size, mtime and hash (what scripts/compiled.mjs checks before dist/ is used).
  * Returns the number of modules compiled.
  */
-export function buildCli() {
-  const pending = [ENTRY];
+export function buildDist() {
+  const pending = ENTRIES.map((entry) => join(root, entry));
   const seen = new Set(pending);
   const sources = {};
   while (pending.length > 0) {
@@ -122,6 +123,6 @@ export function buildCli() {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const started = Date.now();
-  const count = buildCli();
-  console.error(`warden: CLI compiled (${count} modules in ${Date.now() - started} ms) → ${relative(process.cwd(), dirname(distPathOf(ENTRY))) || '.'}${sep}`);
+  const count = buildDist();
+  console.error(`warden: compiled ${count} modules to dist/ in ${Date.now() - started} ms`);
 }
