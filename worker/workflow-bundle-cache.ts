@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 
@@ -51,7 +51,7 @@ export interface CachedBundle {
 /**
  * The workflow bundle for `workflowsPath`, built with webpack only when the project's sources
  * changed since the last build: a restart with the same code skips the ten-odd seconds of
- * bundling. Older bundles in `cacheDir` are removed; a cache that cannot be written only costs
+ * bundling. Older bundles in `cacheDir` beyond `keep` are removed; a cache that cannot be written only costs
  * the next start another build.
  */
 export async function cachedWorkflowBundle(opts: {
@@ -60,6 +60,8 @@ export async function cachedWorkflowBundle(opts: {
   cacheDir: string;
   /** Top-level folders the digest reads although no Warden workflow comes from them (a test bundle's). */
   include?: readonly string[];
+  /** How many bundles the cache keeps, the newest built; default 1 (a data directory's). */
+  keep?: number;
   log?: (line: string) => void;
 }): Promise<CachedBundle> {
   // The cache may live inside the project (a data dir under it): its bundles are not sources.
@@ -79,9 +81,10 @@ export async function cachedWorkflowBundle(opts: {
     const scratch = `${path}.${process.pid}.tmp`;
     await writeFile(scratch, code);
     await rename(scratch, path);
-    for (const name of await readdir(opts.cacheDir)) {
-      if (name.startsWith('workflow-bundle-') && join(opts.cacheDir, name) !== path && !name.endsWith('.tmp')) await rm(join(opts.cacheDir, name), { force: true });
-    }
+    const older = (await readdir(opts.cacheDir)).filter((name) => name.startsWith('workflow-bundle-') && join(opts.cacheDir, name) !== path && !name.endsWith('.tmp'));
+    const byAge = await Promise.all(older.map(async (name) => ({ name, mtimeMs: (await stat(join(opts.cacheDir, name)).catch(() => ({ mtimeMs: 0 }))).mtimeMs })));
+    byAge.sort((a, b) => b.mtimeMs - a.mtimeMs);
+    for (const { name } of byAge.slice((opts.keep ?? 1) - 1)) await rm(join(opts.cacheDir, name), { force: true });
   } catch (error) {
     opts.log?.(`workflow bundle not cached (${(error as Error).message}); the next start bundles again`);
   }

@@ -18,6 +18,8 @@ export async function testWorkflowBundlePath(): Promise<string> {
       workflowsPath: fileURLToPath(new URL('./test-workflows.ts', import.meta.url)),
       cacheDir,
       include: ['test'],
+      // A project's setup may build a newer one while another project's files still run an older one.
+      keep: 4,
       log: (line) => console.warn(line),
     });
     return bundle.path;

@@ -68,7 +68,8 @@ async function loadedBy(args: string[]): Promise<{ code: number | null; stdout: 
 
 const matching = (modules: string[], patterns: RegExp[]) => modules.filter((m) => patterns.some((p) => p.test(m)));
 
-describe('what a CLI call loads', () => {
+// Each case starts a Node process (and may compile dist/ first): a loaded machine needs more than the default 5 s.
+describe('what a CLI call loads', { timeout: 60_000 }, () => {
   it('--help loads commander and the command files, no client, database, Temporal or model code', async () => {
     const { code, stdout, modules } = await loadedBy(['--help']);
     expect(code).toBe(0);
