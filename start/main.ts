@@ -66,9 +66,11 @@ async function main(): Promise<void> {
       watch(temporal);
       awaitLater(waitForPort(config.temporal.devServer.port, 60_000, temporal));
     }
-    await Promise.all(ready);
+    // The application starts alongside them: it loads its modules and checks its workflow bundle
+    // while they come up, and waits for them before it migrates and connects (retryUntilUp).
     const app = spawnManaged('warden', process.execPath, [runner, 'worker/main.ts']);
     watch(app);
+    await Promise.all(ready);
     await waitForPort(config.http.port, 120_000, app);
   } catch (error) {
     console.error(`warden: ${error instanceof Error ? error.message : String(error)}`);
