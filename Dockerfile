@@ -2,8 +2,10 @@
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+RUN npm ci --no-audit --no-fund
 COPY . .
+# Compiled once here (TypeScript is a dev dependency), then only what runs is kept.
+RUN node scripts/build-dist.mjs && npm prune --omit=dev --no-audit --no-fund
 ENV NODE_ENV=production WARDEN_DATA_DIR=/data WARDEN_HTTP_HOST=0.0.0.0
 VOLUME /data
 EXPOSE 8787

@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 /**
  * Four projects: pure unit tests; integration tests on a real Temporal dev server and a real
  * database (one of each per run, see test/support/global-setup.ts); time-skipping tests, each
- * on its own Java test server; and browser tests of the dashboard (Playwright driving Debian's
+ * on its own time-skipping test server; and browser tests of the dashboard (Playwright driving Debian's
  * chromium) on a dev server of their own with its Web UI.
  */
 export default defineConfig({
@@ -26,6 +26,10 @@ export default defineConfig({
           hookTimeout: 180_000,
           // Two cores: more files at once only makes every workflow slower.
           maxWorkers: 2,
+          // A worker process runs file after file on the modules it has loaded (the SDK, the
+          // activities, the clients) instead of importing them again for every file: each file
+          // still has a worker, task queue and data directory of its own.
+          isolate: false,
           sequence: { groupOrder: 1 },
         },
       },
@@ -33,9 +37,14 @@ export default defineConfig({
         test: {
           name: 'timeskip',
           include: ['test/timeskip/**/*.test.ts'],
+          // The run's workflow bundle, shared with the integration tests (see timeskip-setup.ts).
+          globalSetup: ['test/support/timeskip-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
-          maxWorkers: 1,
+          // Each file waits on its own server most of the time; two at once fit the two cores.
+          maxWorkers: 2,
+          // As in the integration project: the modules are loaded once per worker process.
+          isolate: false,
           sequence: { groupOrder: 2 },
         },
       },

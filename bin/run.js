@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// Runs one of Warden's TypeScript entry points (paths relative to the repo root) through tsx, so
-// no build step stands between a fresh clone and a running stack.
-import { resolve, dirname } from 'node:path';
+// Runs one of Warden's entry points (paths relative to the repo root): the compiled JavaScript in
+// dist/ for those scripts/dist-layout.mjs lists (the CLI and the processes of `npm start`),
+// compiled again first when a source changed; anything else (tests, benchmarks) through tsx, so
+// no build step stands between a fresh clone and running it.
+import { relative, resolve, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { register } from 'tsx/esm/api';
+import { isCompiledEntry, runEntry } from '../scripts/compiled.mjs';
 
-register();
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const [entry, ...rest] = process.argv.slice(2);
 if (!entry) {
@@ -14,4 +15,10 @@ if (!entry) {
 }
 const target = resolve(root, entry);
 process.argv = [process.argv[0], target, ...rest];
-await import(pathToFileURL(target).href);
+if (isCompiledEntry(relative(root, target))) {
+  await runEntry(relative(root, target));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(pathToFileURL(target).href);
+}

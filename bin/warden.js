@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { register } from 'tsx/esm/api';
+// `warden`: runs the CLI compiled to dist/ (scripts/build-dist.mjs), compiled again first when a
+// source changed since the last build.
+import { runEntry } from '../scripts/compiled.mjs';
 
-register();
-await import('../cli/main.ts');
+await runEntry('cli/main.ts');

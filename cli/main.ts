@@ -6,6 +6,13 @@ import { registerGuardCommands } from './commands/guard';
 import { registerNotificationCommands } from './commands/notifications';
 import { EXIT_USAGE } from './output';
 
+/**
+ * Every command file registers its commands with their options and help, and imports what a
+ * command runs only when it runs (`await import()` inside the action handler; types with `import
+ * type`): `warden --help` loads commander and these files, and `warden status` only the health
+ * check. A static import of a client, database or activity module here or in a command file would
+ * put it on every call's path (test/unit/cli/lazy-commands.test.ts watches for that).
+ */
 export function buildProgram(): Command {
   const program = new Command('warden')
     .description('Warden: the durable control plane for changing AI agents safely')

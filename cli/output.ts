@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { openContext, type WardenContext } from '../client/context';
-import { describeError } from '../client/errors';
+import type { WardenContext } from '../client/context';
 import { invalid } from '../domain/errors';
 
 export const EXIT_OK = 0;
@@ -22,20 +21,29 @@ export function wantsJson(cmd: Command): boolean {
   return Boolean(cmd.optsWithGlobals().json);
 }
 
+const NO_STACK_HINT = 'is the Warden stack running? Start it with `npm start` in the Warden clone, or point DATABASE_URL and TEMPORAL_ADDRESS at yours';
+
+/** The context a command runs in; the CLI's never generates a provenance key (no stack, no key). */
+async function openCliContext(): Promise<WardenContext> {
+  const { openContext } = await import('../client/context');
+  return openContext({ createProvenanceKey: false });
+}
+
 /**
- * Runs one CLI command: opens the context, prints the result as text or `--json`, maps errors to
- * exit codes (1 failure, 2 bad input) and always closes connections.
+ * Runs one CLI command: opens the context (a full WardenContext unless `openContext` gives
+ * something smaller), prints the result as text or `--json`, maps errors to exit codes (1
+ * failure, 2 bad input) and always closes connections.
  */
-export async function runCommand<T>(
+export async function runCommand<T, C extends { close(): Promise<void> } = WardenContext>(
   cmd: Command,
-  work: (ctx: WardenContext) => Promise<T | CommandResult<T>>,
+  work: (ctx: C) => Promise<T | CommandResult<T>>,
   render: (value: T) => string,
-  opts: { openContext?: () => Promise<WardenContext> } = {},
+  opts: { openContext?: () => Promise<C> } = {},
 ): Promise<void> {
   const json = wantsJson(cmd);
-  let ctx: WardenContext | undefined;
+  let ctx: C | undefined;
   try {
-    ctx = await (opts.openContext ?? openContext)();
+    ctx = await (opts.openContext ?? (openCliContext as unknown as () => Promise<C>))();
     const out = await work(ctx);
     const result: CommandResult<T> =
       out !== null && typeof out === 'object' && 'value' in out && Object.keys(out).every((k) => k === 'value' || k === 'exitCode')
@@ -44,7 +52,10 @@ export async function runCommand<T>(
     process.stdout.write((json ? JSON.stringify(result.value, null, 2) : render(result.value)) + '\n');
     process.exitCode = result.exitCode ?? EXIT_OK;
   } catch (error) {
-    const { status, message } = describeError(error);
+    const { describeError, isUnreachable } = await import('../client/errors');
+    const described = describeError(error);
+    const { status } = described;
+    const message = isUnreachable(error) ? `${described.message} (${NO_STACK_HINT})` : described.message;
     if (json) process.stdout.write(JSON.stringify({ error: message }, null, 2) + '\n');
     else process.stderr.write(`error: ${message}\n`);
     process.exitCode = status === 400 ? EXIT_USAGE : EXIT_FAILURE;

@@ -1,4 +1,5 @@
-import { Client, Connection } from '@temporalio/client';
+import { createRequire } from 'node:module';
+import type { Client, Connection } from '@temporalio/client';
 import type pg from 'pg';
 import { type WardenConfig, loadConfig } from '../config/env';
 import { resolveProvenanceKey } from '../config/provenance-key';
@@ -21,23 +22,42 @@ export interface WardenContext {
   close(): Promise<void>;
 }
 
-export async function openContext(opts: { config?: WardenConfig; pool?: pg.Pool; temporal?: Client; taskQueue?: string } = {}): Promise<WardenContext> {
+const require = createRequire(import.meta.url);
+
+export interface OpenContextOptions {
+  config?: WardenConfig;
+  pool?: pg.Pool;
+  temporal?: Client;
+  taskQueue?: string;
+  /** False for the CLI: refuse (NoStackError) rather than generate a provenance key of its own. */
+  createProvenanceKey?: boolean;
+}
+
+export async function openContext(opts: OpenContextOptions = {}): Promise<WardenContext> {
   const config = opts.config ?? loadConfig();
+  const provenanceKey = await resolveProvenanceKey(config, { create: opts.createProvenanceKey ?? true });
   const ownPool = !opts.pool;
   const pool = opts.pool ?? createPool(config.databaseUrl, 5);
   let connection: Connection | undefined;
   let temporal = opts.temporal;
-  if (!temporal) {
-    // Lazy: commands that only touch the database keep working while Temporal is down.
-    connection = Connection.lazy({ ...temporalConnectionOptions(config.temporal), connectTimeout: '5s' });
-    temporal = new Client({ connection, namespace: config.temporal.namespace });
-  }
+  // Created on first use, and the SDK loaded only then (a large module tree): a command that
+  // only touches the database neither loads it nor needs Temporal to be up.
+  const temporalClient = (): Client => {
+    if (!temporal) {
+      const sdk = require('@temporalio/client') as typeof import('@temporalio/client');
+      connection = sdk.Connection.lazy({ ...temporalConnectionOptions(config.temporal), connectTimeout: '5s' });
+      temporal = new sdk.Client({ connection, namespace: config.temporal.namespace });
+    }
+    return temporal;
+  };
   const deferred = new DeferredWork();
   return {
     config,
     pool,
-    temporal,
-    provenanceKey: await resolveProvenanceKey(config),
+    get temporal() {
+      return temporalClient();
+    },
+    provenanceKey,
     taskQueue: opts.taskQueue ?? config.temporal.taskQueue,
     deferred,
     async close() {

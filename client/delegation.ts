@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { ScheduleAlreadyRunning } from '@temporalio/client';
 import { z } from 'zod';
 import { storeBuiltAbp, type StoredAbp } from '../activities/delegation/abp-build';
 import { findCurrentByAbpId, findLatestVersion, listVersions } from '../activities/delegation/abp-store';
@@ -208,6 +207,9 @@ export async function ensureDelegationMonitorSchedule(
     });
     return true;
   } catch (error) {
+    // The SDK is loaded here, not at the top: `warden action check` and other database-only
+    // commands import this module and never reach Temporal.
+    const { ScheduleAlreadyRunning } = await import('@temporalio/client');
     if (error instanceof ScheduleAlreadyRunning) return false;
     throw error;
   }

@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ZodError } from 'zod';
 import { ConfigError } from '../config/env';
 import { databaseErrorKind, describeDatabaseRefusal, isDatabaseError } from '../db/database-errors';
+import { NoStackError } from '../config/provenance-key';
 import { UnknownPrincipalError } from '../db/principals';
 import { WardenError } from '../domain/errors';
 
@@ -36,6 +37,12 @@ function workflowRefusal(error: Error): { status: number; message: string } {
   return { status, message: failure?.message ?? error.message };
 }
 
+/** A database or Temporal that did not answer: nothing listens where the configuration points. */
+export function isUnreachable(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /ECONNREFUSED|UNAVAILABLE|Failed to connect|connect ETIMEDOUT/i.test(message);
+}
+
 /** One description of an error for every surface: HTTP status, CLI exit code and message. */
 export function describeError(error: unknown): { status: number; message: string } {
   if (error instanceof WardenError) return { status: STATUS[error.kind], message: error.message };
@@ -47,6 +54,7 @@ export function describeError(error: unknown): { status: number; message: string
   }
   if (error instanceof UnknownPrincipalError) return { status: 403, message: error.message };
   if (error instanceof ConfigError) return { status: 500, message: error.message };
+  if (error instanceof NoStackError) return { status: 503, message: error.message };
   if (error instanceof WorkflowNotFoundError) return { status: 404, message: error.message };
   if (error instanceof WorkflowUpdateFailedError || error instanceof WorkflowFailedError) return workflowRefusal(error);
   // Database refusals are named by column or constraint, never by the server's own message.
@@ -56,7 +64,7 @@ export function describeError(error: unknown): { status: number; message: string
   if (db === 'conflict') return { status: 409, message: describeDatabaseRefusal(error) };
   if (isDatabaseError(error)) return { status: 500, message: describeDatabaseRefusal(error) };
   const message = error instanceof Error ? error.message : String(error);
-  if (/ECONNREFUSED|UNAVAILABLE|Failed to connect|connect ETIMEDOUT/i.test(message)) {
+  if (isUnreachable(error)) {
     return { status: 503, message: `a backing service is unreachable: ${message}` };
   }
   return { status: 500, message };

@@ -3,6 +3,9 @@ import protos from '@temporalio/proto';
 const { TaskQueueKind, TaskQueueType } = protos.temporal.api.enums.v1;
 import { wardenSearchAttributes } from '../domain/search-attributes';
 import type { WardenContext } from './context';
+import { databaseFingerprint } from './database-fingerprint';
+
+type HealthContext = Pick<WardenContext, 'config' | 'pool' | 'temporal' | 'taskQueue'>;
 
 export interface ComponentHealth {
   ok: boolean;
@@ -12,7 +15,8 @@ export interface ComponentHealth {
 export interface Health {
   ok: boolean;
   temporal: ComponentHealth & { address: string; namespace: string; searchAttributes: string[] };
-  database: ComponentHealth & { schemaVersion: number | null };
+  /** `fingerprint` names the database without saying where it is (see databaseFingerprint). */
+  database: ComponentHealth & { schemaVersion: number | null; fingerprint: string };
   worker: ComponentHealth & { taskQueue: string; pollers: number };
   api?: ComponentHealth & { url: string };
 }
@@ -31,7 +35,7 @@ function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
 
 const message = (e: unknown) => (e instanceof Error ? e.message.split('\n')[0]! : String(e));
 
-async function temporalHealth(ctx: WardenContext): Promise<Health['temporal']> {
+async function temporalHealth(ctx: HealthContext): Promise<Health['temporal']> {
   const base = { address: ctx.config.temporal.address, namespace: ctx.config.temporal.namespace };
   try {
     await withTimeout(ctx.temporal.connection.ensureConnected(), 'Temporal');
@@ -53,20 +57,21 @@ async function temporalHealth(ctx: WardenContext): Promise<Health['temporal']> {
   }
 }
 
-async function databaseHealth(ctx: WardenContext): Promise<Health['database']> {
+async function databaseHealth(ctx: HealthContext): Promise<Health['database']> {
+  const fingerprint = databaseFingerprint(ctx.config.databaseUrl);
   try {
     const { rows } = await withTimeout(
       ctx.pool.query<{ version: number | null }>('SELECT max(version) AS version FROM schema_migrations'),
       'PostgreSQL',
     );
     const version = rows[0]?.version ?? null;
-    return { ok: version !== null, detail: version === null ? 'no migrations applied' : 'connected', schemaVersion: version };
+    return { ok: version !== null, detail: version === null ? 'no migrations applied' : 'connected', schemaVersion: version, fingerprint };
   } catch (e) {
-    return { ok: false, detail: message(e), schemaVersion: null };
+    return { ok: false, detail: message(e), schemaVersion: null, fingerprint };
   }
 }
 
-async function workerHealth(ctx: WardenContext): Promise<Health['worker']> {
+async function workerHealth(ctx: HealthContext): Promise<Health['worker']> {
   const taskQueue = ctx.taskQueue;
   try {
     const res = await withTimeout(
@@ -104,7 +109,7 @@ async function apiHealth(url: string): Promise<NonNullable<Health['api']>> {
 }
 
 /** Health of every part Warden needs; `ok` only when all of them answer. */
-export async function checkHealth(ctx: WardenContext, opts: { checkApi: boolean }): Promise<Health> {
+export async function checkHealth(ctx: HealthContext, opts: { checkApi: boolean }): Promise<Health> {
   const [temporal, database, api] = await Promise.all([
     temporalHealth(ctx),
     databaseHealth(ctx),

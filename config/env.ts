@@ -1,6 +1,10 @@
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+
+/** The Warden clone: relative data paths are taken from here, wherever `warden` is run from. */
+const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * Every environment variable Warden reads, in one place. README.md's configuration table is
@@ -28,13 +32,13 @@ export const variables = {
     schema: z.string().min(1),
     form: 'a directory path',
     default: '.warden',
-    description: 'Where the embedded Temporal SQLite file, embedded PostgreSQL data, the generated provenance key and ABP exports live.',
+    description: 'Where the embedded Temporal SQLite file, embedded PostgreSQL data, the generated provenance key and ABP exports live (a relative path is taken from the Warden clone, so `warden` finds the stack from any directory).',
   },
   WARDEN_CACHE_DIR: {
     schema: z.string().min(1),
     form: 'a directory path',
     default: '~/.cache/warden',
-    description: 'Toolchain cache outside the repo: the Temporal CLI build and the Java time-skipping test server.',
+    description: 'Toolchain cache outside the repo: the Temporal CLI and the time-skipping test server (fetched prebuilt, or built).',
   },
   TEMPORAL_ADDRESS: {
     schema: optionalText.pipe(z.string().regex(/^[^:\s]+:\d+$/, 'host:port').optional()),
@@ -267,7 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
   const opt = (name: VariableName) => v[name] as string | undefined;
   const num = (name: VariableName) => v[name] as number;
 
-  const dataDir = resolve(expandHome(str('WARDEN_DATA_DIR')));
+  const dataDir = resolve(projectRoot, expandHome(str('WARDEN_DATA_DIR')));
   const devPort = num('TEMPORAL_PORT');
   const uiPort = num('TEMPORAL_UI_PORT');
   const externalAddress = opt('TEMPORAL_ADDRESS');

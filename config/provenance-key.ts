@@ -3,11 +3,24 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WardenConfig } from './env';
 
+/** No Warden stack has run with this data directory (and no key was given). */
+export class NoStackError extends Error {
+  override name = 'NoStackError';
+  constructor(dataDir: string) {
+    super(
+      `no Warden stack found: ${dataDir} holds no provenance key, so no stack has been started with this data directory. ` +
+        'Start one with `npm start` in the Warden clone (or point WARDEN_DATA_DIR, DATABASE_URL and TEMPORAL_ADDRESS at a running one, with WARDEN_PROVENANCE_KEY).',
+    );
+  }
+}
+
 /**
  * The provenance HMAC key: WARDEN_PROVENANCE_KEY when set, else a key generated once into the data
- * directory (mode 0600) and reused, so signatures stay verifiable across restarts.
+ * directory (mode 0600) and reused, so signatures stay verifiable across restarts. With `create:
+ * false` (the CLI) a missing key is an error that says no stack was started there: a key made up
+ * by a command would sign entries the stack cannot verify.
  */
-export async function resolveProvenanceKey(config: WardenConfig): Promise<string> {
+export async function resolveProvenanceKey(config: WardenConfig, opts: { create?: boolean } = {}): Promise<string> {
   if (config.provenanceKey) return config.provenanceKey.toLowerCase();
   const file = join(config.dataDir, 'provenance.key');
   try {
@@ -17,6 +30,7 @@ export async function resolveProvenanceKey(config: WardenConfig): Promise<string
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
+  if (opts.create === false) throw new NoStackError(config.dataDir);
   await mkdir(config.dataDir, { recursive: true });
   const key = randomBytes(32).toString('hex');
   try {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureTemporalCliShowingProgress } from '../cli/temporal-cli-progress';
 import { ConfigError, loadConfig } from '../config/env';
-import { ToolchainError } from '../toolchain/temporal-cli';
+import { ToolchainError } from '../toolchain/toolchain-error';
 import { type ManagedChild, portOpen, spawnManaged, stopChild, waitForPort } from './child-process';
 import { onFirstShutdownSignal } from './shutdown-signals';
 import { devServerArgs } from './temporal-dev-server';
@@ -81,9 +81,11 @@ async function main(): Promise<void> {
       watch(temporal);
       awaitLater(waitForPort(config.temporal.devServer.port, 60_000, temporal));
     }
-    await Promise.all(ready);
+    // The application starts alongside them: it loads its modules and checks its workflow bundle
+    // while they come up, and waits for them before it migrates and connects (retryUntilUp).
     const app = spawnManaged('warden', process.execPath, [runner, 'worker/main.ts'], process.env, ownGroup);
     watch(app);
+    await Promise.all(ready);
     await waitForPort(config.http.port, 120_000, app);
   } catch (error) {
     console.error(`warden: ${error instanceof Error ? error.message : String(error)}`);

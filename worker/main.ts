@@ -21,6 +21,7 @@ import { stopWhenParentExits } from '../start/parent-watch';
 import { onFirstShutdownSignal } from '../start/shutdown-signals';
 import { ensureSearchAttributes } from './search-attributes';
 import { createLogger } from './logger';
+import { retryUntilUp } from './retry-until-up';
 
 /**
  * The Warden application process: applies migrations, seeds the demo data on an empty database,
@@ -49,14 +50,14 @@ async function main(): Promise<void> {
   const bundling = cachedWorkflowBundle({ root: projectRoot, workflowsPath, cacheDir: join(config.dataDir, 'workflow-bundles'), log: (m) => log.warn(m) });
   bundling.catch(() => undefined);
   const pool = createPool(config.databaseUrl, 20);
-  const applied = await migrate(pool);
+  const applied = await retryUntilUp('PostgreSQL', () => migrate(pool));
   if (applied.length > 0) log.info(`database migrations applied: ${applied.join(', ')}`);
   const provenanceKey = await resolveProvenanceKey(config);
   const reissued = await migrateAbpIdentities({ pool, provenanceKey, exportDir: config.exportDir });
   for (const m of reissued.migrated) log.info(`ABP ${m.oldId} re-issued in the reference form as ${m.newId} (${m.exports.length} export(s) re-stamped)`);
   for (const s of reissued.skipped) log.warn(`ABP ${s.abpId} left as it is: ${s.reason}`);
 
-  const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
+  const connection = await retryUntilUp('Temporal', () => Connection.connect(temporalConnectionOptions(config.temporal)));
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const added = await ensureSearchAttributes(temporal, config.temporal.namespace);
   if (added.length > 0) log.info(`search attributes registered: ${added.join(', ')}`);

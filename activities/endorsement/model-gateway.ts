@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { z } from 'zod';
 import type { WardenConfig } from '../../config/env';
 import type { ModelReading } from '../../domain/endorsement/conflict';
@@ -55,14 +55,19 @@ const JUDGE_INSTRUCTIONS =
   '{"verdict":"aligned|misaligned|uncertain","confidence":0.0-1.0,"reason":"short"} and nothing else.';
 
 export function createModelGateway(models: WardenConfig['models']): ModelGateway {
-  const remote = models.baseUrl
-    ? new OpenAI({ baseURL: models.baseUrl, apiKey: models.apiKey ?? 'not-needed', maxRetries: 3, timeout: 60_000 })
-    : undefined;
-  const chatModel = remote && models.chatModel ? models.chatModel : undefined;
-  const embeddingModel = remote && models.embeddingModel ? models.embeddingModel : undefined;
+  const baseUrl = models.baseUrl;
+  const chatModel = baseUrl && models.chatModel ? models.chatModel : undefined;
+  const embeddingModel = baseUrl && models.embeddingModel ? models.embeddingModel : undefined;
+  // Loaded on first use: the openai package is large, and a CLI call or a worker on the embedded
+  // model never needs it.
+  let remoteClient: Promise<OpenAI> | undefined;
+  const remote = () =>
+    (remoteClient ??= import('openai').then(
+      ({ default: Client }) => new Client({ baseURL: baseUrl, apiKey: models.apiKey ?? 'not-needed', maxRetries: 3, timeout: 60_000 }),
+    ));
 
   async function complete(system: string, user: string): Promise<string> {
-    const r = await remote!.chat.completions.create({
+    const r = await (await remote()).chat.completions.create({
       model: chatModel!,
       temperature: 0,
       messages: [
@@ -88,7 +93,7 @@ export function createModelGateway(models: WardenConfig['models']): ModelGateway
     async embed(texts) {
       if (!embeddingModel) return texts.map((t) => trigramEmbedding(t));
       // float, not the SDK's default base64: not every OpenAI-compatible server implements base64.
-      const r = await remote!.embeddings.create({ model: embeddingModel, input: texts, encoding_format: 'float' });
+      const r = await (await remote()).embeddings.create({ model: embeddingModel, input: texts, encoding_format: 'float' });
       return [...r.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
     },
     async judge(production, request, response) {

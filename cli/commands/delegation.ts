@@ -1,16 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { text as readAll } from 'node:stream/consumers';
 import { InvalidArgumentError, type Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
 import type { TriggerCard } from '../../activities/delegation/trigger-cards';
 import type { ApplyOutcome } from '../../activities/delegation/apply-output';
 import type { ReviewRow } from '../../activities/delegation/review-store';
-import {
-  buildAbpFromSpec, checkAbpAction, ingestEvidence, showAbp, triggerCards, verifyAbp, type EvaluationReport, type Verification,
-} from '../../client/delegation';
-import { approveReview, dismissReview, openReview, reviews, showReview } from '../../client/delegation-reviews';
-import { abpJsonSchema } from '../../domain/abp/json-schema';
-import { INTAKE_KINDS, type IntakeKind } from '../../domain/abp/intake';
+import type { EvaluationReport, Verification } from '../../client/delegation';
+import { INTAKE_KINDS, type IntakeKind } from '../../domain/abp/intake-kinds';
 import type { ReviewOutputKind } from '../../domain/abp/schema';
 import { invalid } from '../../domain/errors';
 import { actingPrincipal, EXIT_FAILURE, exitUnlessOk, optionalActor, runCommand, table } from '../output';
@@ -29,6 +24,7 @@ function oneOf<T extends string>(option: string, values: readonly T[]) {
 /** Reads a YAML or JSON document (YAML is a superset of JSON); `-` reads standard input. */
 async function readDocument(path: string): Promise<unknown> {
   const text = await readText(path);
+  const { parse: parseYaml } = await import('yaml');
   try {
     return parseYaml(text);
   } catch (error) {
@@ -104,6 +100,7 @@ export function registerDelegationCommands(program: Command): void {
     .command('build <file>')
     .description('Validate an ABP spec (YAML or JSON), compute its id and hash, store the version and make it current')
     .action(async (file: string, _opts, cmd: Command) => {
+      const { buildAbpFromSpec } = await import('../../client/delegation');
       await runCommand(
         cmd,
         async (ctx) => buildAbpFromSpec(ctx, await readDocument(file), optionalActor(cmd, ctx)),
@@ -114,6 +111,7 @@ export function registerDelegationCommands(program: Command): void {
     .command('show <abp-id>')
     .description('The current (or latest) version, its history and exports')
     .action(async (abpId: string, _opts, cmd: Command) => {
+      const { showAbp } = await import('../../client/delegation');
       await runCommand(cmd, (ctx) => showAbp(ctx, abpId), (v) =>
         [
           table([['abp_id', v.abpId], ['status', v.statusReason ? `${v.status}: ${v.statusReason}` : v.status], ['replaced by', v.replacedBy ?? '-'],
@@ -127,12 +125,15 @@ export function registerDelegationCommands(program: Command): void {
     .command('verify <abp-id>')
     .description('Recompute hash and id, check contradictions, run the gates on every export; exit 1 on any failure')
     .action(async (abpId: string, _opts, cmd: Command) => {
+      const { abpJsonSchema } = await import('../../domain/abp/json-schema');
+      const { verifyAbp } = await import('../../client/delegation');
       await runCommand(cmd, async (ctx) => exitUnlessOk(await verifyAbp(ctx, abpId)), renderVerification);
     });
   abp
     .command('schema')
     .description('Print the ABP v1 JSON Schema (draft 2020-12)')
-    .action(() => {
+    .action(async () => {
+      const { abpJsonSchema } = await import('../../domain/abp/json-schema');
       // JSON either way, and no connection needed.
       process.stdout.write(`${JSON.stringify(abpJsonSchema(), null, 2)}\n`);
     });
@@ -144,6 +145,7 @@ export function registerDelegationCommands(program: Command): void {
     .description("Run the ABP's pre_action and periodic validators on an action; exit 1 when it is blocked")
     .requiredOption('--action <file>', 'the action (JSON or YAML)')
     .action(async (abpId: string, opts: { action: string }, cmd: Command) => {
+      const { checkAbpAction } = await import('../../client/delegation');
       await runCommand(cmd, async (ctx) => {
         const r = await checkAbpAction(ctx, abpId, await readDocument(opts.action));
         return { value: r, exitCode: r.allowed ? 0 : EXIT_FAILURE };
@@ -163,6 +165,7 @@ export function registerDelegationCommands(program: Command): void {
     .description('Ingest NDJSON drift signals, coherence runs and claims (kind per row, or --kind for the file); one bad row refuses the batch')
     .option('--kind <kind>', `kind of every row: ${INTAKE_KINDS.join(', ')}`, oneOf('--kind', INTAKE_KINDS))
     .action(async (file: string, opts: { kind?: IntakeKind }, cmd: Command) => {
+      const { ingestEvidence } = await import('../../client/delegation');
       await runCommand(cmd, async (ctx) => {
         const text = await readText(file);
         return withProgress(cmd, 'ingest', (onProgress) => ingestEvidence(ctx, text, { kind: opts.kind, actor: optionalActor(cmd, ctx), onProgress }));
@@ -178,6 +181,7 @@ export function registerDelegationCommands(program: Command): void {
     .command('triggers <abp-id>')
     .description('One card per delegation review trigger: state clear|armed|tripped, count/threshold, progress')
     .action(async (abpId: string, _opts, cmd: Command) => {
+      const { triggerCards } = await import('../../client/delegation');
       await runCommand(cmd, (ctx) => triggerCards(ctx, abpId), renderCards);
     });
 
@@ -187,6 +191,7 @@ export function registerDelegationCommands(program: Command): void {
     .option('--state <state>', `only reviews in this state: ${REVIEW_STATES.join(', ')}`, oneOf('--state', REVIEW_STATES))
     .option('--abp <abp-id>', 'only reviews of this ABP')
     .action(async (opts: { state?: (typeof REVIEW_STATES)[number]; abp?: string }, cmd: Command) => {
+      const { reviews } = await import('../../client/delegation-reviews');
       await runCommand(cmd, (ctx) => reviews(ctx, { state: opts.state, abpId: opts.abp }), renderReviews);
     });
 
@@ -195,6 +200,7 @@ export function registerDelegationCommands(program: Command): void {
     .command('show <review-id>')
     .description('A review with its votes and live workflow state')
     .action(async (reviewId: string, _opts, cmd: Command) => {
+      const { showReview } = await import('../../client/delegation-reviews');
       await runCommand(cmd, (ctx) => showReview(ctx, reviewId), (r) =>
         [
           renderReviews([r]),
@@ -207,6 +213,7 @@ export function registerDelegationCommands(program: Command): void {
     .command('open <abp-id> <trigger-id>')
     .description('Open a review by hand (a queued one, e.g. from an auto_open=false trigger, or a new one)')
     .action(async (abpId: string, triggerId: string, _opts, cmd: Command) => {
+      const { openReview } = await import('../../client/delegation-reviews');
       await runCommand(cmd, (ctx) => openReview(ctx, abpId, triggerId, actingPrincipal(cmd, ctx)), (r) => renderReviews([r]));
     });
   review
@@ -216,6 +223,7 @@ export function registerDelegationCommands(program: Command): void {
     .requiredOption('--reason <text>', 'why')
     .option('--kind <kind>', 'abp_patch or abp_replace when the file alone does not say', oneOf('--kind', OUTPUT_KINDS))
     .action(async (reviewId: string, opts: { output: string; reason: string; kind?: ReviewOutputKind }, cmd: Command) => {
+      const { approveReview } = await import('../../client/delegation-reviews');
       await runCommand(cmd, async (ctx) => {
         const principal = actingPrincipal(cmd, ctx);
         if (opts.output === 'revoke') return approveReview(ctx, reviewId, { principal, outputKind: 'abp_revoke', document: { reason: opts.reason }, reason: opts.reason });
@@ -230,6 +238,7 @@ export function registerDelegationCommands(program: Command): void {
     .description('End a review without changing the ABP')
     .requiredOption('--reason <text>', 'why')
     .action(async (reviewId: string, opts: { reason: string }, cmd: Command) => {
+      const { dismissReview } = await import('../../client/delegation-reviews');
       await runCommand(cmd, (ctx) => dismissReview(ctx, reviewId, { principal: actingPrincipal(cmd, ctx), reason: opts.reason }), () => `review ${reviewId} dismissed`);
     });
 }

@@ -1,19 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import {
-  abort,
-  chat,
-  createAgent,
-  CriticalSandboxDivergenceError,
-  decide,
-  endorseRule,
-  extend,
-  promote,
-  showEndorsement,
-  showKernel,
-  type EndorseResult,
-  type EndorsementReport,
-} from '../../client/endorsement';
+import type { EndorseResult, EndorsementReport } from '../../client/endorsement';
 import type { WardenContext } from '../../client/context';
 import type { SettingsOverrides } from '../../domain/endorsement/settings';
 import { isDecision, type Decision } from '../../domain/endorsement/states';
@@ -131,6 +118,7 @@ async function askDecision(ctx: WardenContext, cmd: Command, r: EndorseResult): 
       decision = ANSWERS[answer];
     }
     const principal = optionalActor(cmd, ctx) ?? (await rl.question('Acting as (principal): ')).trim();
+    const { decide } = await import('../../client/endorsement');
     const view = await decide(ctx, r.endorsementId, decision, principal);
     return { ...r, state: view.state, view };
   } finally {
@@ -148,6 +136,7 @@ export function registerEndorsementCommands(program: Command): void {
       .option('--without-probes', 'no probe battery (cooldowns carry the no-probe penalty)')
       .option('--operator-role <role>', 'the role that may decide, promote, abort or extend its endorsements (default operator)'),
   ).action(async (id: string, opts: SettingsFlags & { kernel: string; withoutProbes?: boolean; operatorRole?: string }, cmd: Command) => {
+    const { createAgent } = await import('../../client/endorsement');
     await runCommand(
       cmd,
       (ctx) =>
@@ -169,6 +158,7 @@ export function registerEndorsementCommands(program: Command): void {
       .option('--value <value>', "the commitment's new value (default: the rule text)")
       .option('--rationale <text>', 'why (recorded with the decision)'),
   ).action(async (agentId: string, rule: string, opts: SettingsFlags & { decide?: string; commitment?: string; value?: string; rationale?: string }, cmd: Command) => {
+    const { endorseRule } = await import('../../client/endorsement');
     await runCommand(
       cmd,
       async (ctx) => {
@@ -197,6 +187,7 @@ export function registerEndorsementCommands(program: Command): void {
     .description('Decide a pending endorsement: approve, stage or reject')
     .option('--rationale <text>', 'why')
     .action(async (id: string, decision: string, opts: { rationale?: string }, cmd: Command) => {
+      const { decide } = await import('../../client/endorsement');
       await runCommand(
         cmd,
         (ctx) => {
@@ -212,6 +203,7 @@ export function registerEndorsementCommands(program: Command): void {
     .description('Ask the agent; answered from the production kernel, shadowed to any staged change')
     .option('--wait-shadow', 'wait for the shadow score (fails when it is critical)')
     .action(async (agentId: string, message: string, opts: { waitShadow?: boolean }, cmd: Command) => {
+      const { chat, CriticalSandboxDivergenceError } = await import('../../client/endorsement');
       type ChatOutput = { content: string; sandboxDivergence: number | null; critical?: { endorsementId: string; reason: string } };
       await runCommand<ChatOutput>(
         cmd,
@@ -240,6 +232,7 @@ export function registerEndorsementCommands(program: Command): void {
     .command('show <endorsement>')
     .description('State, samples, mean/max divergence, time left')
     .action(async (id: string, _opts, cmd: Command) => {
+      const { showEndorsement } = await import('../../client/endorsement');
       await runCommand(cmd, (ctx) => showEndorsement(ctx, id), renderReport);
     });
   endorsement
@@ -248,6 +241,7 @@ export function registerEndorsementCommands(program: Command): void {
     .option('--rationale <text>', 'why (required with --override)')
     .option('--override', 'promote although the evidence rule (cooldown, samples, mean) is not met yet; recorded as an override')
     .action(async (id: string, opts: { rationale?: string; override?: boolean }, cmd: Command) => {
+      const { promote } = await import('../../client/endorsement');
       await runCommand(cmd, (ctx) => promote(ctx, id, actingPrincipal(cmd, ctx), opts.rationale, { override: Boolean(opts.override) }), renderView);
     });
   endorsement
@@ -255,6 +249,7 @@ export function registerEndorsementCommands(program: Command): void {
     .description("Drop a staged or inconclusive endorsement (the agent's operator role)")
     .option('--rationale <text>', 'why')
     .action(async (id: string, opts: { rationale?: string }, cmd: Command) => {
+      const { abort } = await import('../../client/endorsement');
       await runCommand(cmd, (ctx) => abort(ctx, id, actingPrincipal(cmd, ctx), opts.rationale), renderView);
     });
   endorsement
@@ -262,6 +257,7 @@ export function registerEndorsementCommands(program: Command): void {
     .description('Extend the cooldown (default: by the base cooldown)')
     .option('--seconds <n>', 'how much longer')
     .action(async (id: string, opts: { seconds?: string }, cmd: Command) => {
+      const { extend } = await import('../../client/endorsement');
       await runCommand(cmd, (ctx) => extend(ctx, id, actingPrincipal(cmd, ctx), numberFlag('seconds', opts.seconds)), renderView);
     });
 
@@ -271,6 +267,7 @@ export function registerEndorsementCommands(program: Command): void {
     .command('show <agent>')
     .description('Current kernel version and commitments')
     .action(async (agentId: string, _opts, cmd: Command) => {
+      const { showKernel } = await import('../../client/endorsement');
       await runCommand(
         cmd,
         (ctx) => showKernel(ctx, agentId),

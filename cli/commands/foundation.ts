@@ -1,9 +1,5 @@
 import type { Command } from 'commander';
-import { checkHealth, type Health } from '../../client/health';
-import { grantPrincipal, principals, revokeToken } from '../../client/principals';
-import { createApiToken, listApiTokens } from '../../db/api-tokens';
-import { listProvenance } from '../../db/provenance-log';
-import { verifyProvenance } from '../../client/provenance-verify';
+import type { Health } from '../../client/health';
 import { exitUnlessOk, runCommand, table } from '../output';
 
 function renderHealth(h: Health): string {
@@ -22,10 +18,13 @@ export function registerFoundationCommands(program: Command): void {
     .command('status')
     .description('Report Temporal, database, worker and HTTP API health; exit 1 when any is down')
     .action(async (_opts, cmd: Command) => {
+      const [{ loadConfig }, { stackHealth }] = await Promise.all([import('../../config/env'), import('../../client/stack-health')]);
+      // No context of its own: the stack's HTTP API usually answers for every part (see stackHealth).
       await runCommand(
         cmd,
-        async (ctx) => exitUnlessOk(await checkHealth(ctx, { checkApi: true })),
+        async ({ config }) => exitUnlessOk(await stackHealth(config)),
         renderHealth,
+        { openContext: async () => ({ config: loadConfig(), close: async () => undefined }) },
       );
     });
 
@@ -35,6 +34,7 @@ export function registerFoundationCommands(program: Command): void {
     .description('Add a principal (or grant more roles to an existing one)')
     .requiredOption('--role <role...>', 'role(s) to grant, e.g. --role Reviewer safety-lead')
     .action(async (name: string, opts: { role: string[] }, cmd: Command) => {
+      const { grantPrincipal } = await import('../../client/principals');
       await runCommand(
         cmd,
         (ctx) => grantPrincipal(ctx, name, opts.role),
@@ -45,6 +45,7 @@ export function registerFoundationCommands(program: Command): void {
     .command('list')
     .description('List principals and their roles')
     .action(async (_opts, cmd: Command) => {
+      const { principals } = await import('../../client/principals');
       await runCommand(
         cmd,
         (ctx) => principals(ctx),
@@ -60,6 +61,7 @@ export function registerFoundationCommands(program: Command): void {
     .option('--label <text>', 'what it is for, e.g. "dashboard" or "ci"')
     .option('--expires-in-days <n>', 'expire after this many days (default: never)')
     .action(async (opts: { principal: string; label?: string; expiresInDays?: string }, cmd: Command) => {
+      const { createApiToken } = await import('../../db/api-tokens');
       await runCommand(
         cmd,
         (ctx) =>
@@ -76,6 +78,7 @@ export function registerFoundationCommands(program: Command): void {
     .description('List tokens (ids, principals, state; never secrets)')
     .option('--principal <name>', 'only this principal\'s tokens')
     .action(async (opts: { principal?: string }, cmd: Command) => {
+      const { listApiTokens } = await import('../../db/api-tokens');
       await runCommand(
         cmd,
         (ctx) => listApiTokens(ctx.pool, opts.principal),
@@ -89,6 +92,7 @@ export function registerFoundationCommands(program: Command): void {
     .command('revoke <id>')
     .description('Revoke a token at once')
     .action(async (id: string, _opts, cmd: Command) => {
+      const { revokeToken } = await import('../../client/principals');
       await runCommand(
         cmd,
         (ctx) => revokeToken(ctx, id),
@@ -101,6 +105,7 @@ export function registerFoundationCommands(program: Command): void {
     .command('verify')
     .description('Check every entry (link to the previous hash, content hash, HMAC signature) and the head against its anchor in Temporal')
     .action(async (_opts, cmd: Command) => {
+      const { verifyProvenance } = await import('../../client/provenance-verify');
       await runCommand(
         cmd,
         async (ctx) => exitUnlessOk(await verifyProvenance(ctx.pool, ctx.temporal, ctx.provenanceKey)),
@@ -118,6 +123,7 @@ export function registerFoundationCommands(program: Command): void {
     .option('--kind <prefix>', 'only entries whose kind starts with this, e.g. review.')
     .option('--limit <n>', 'how many', '50')
     .action(async (opts: { subject?: string; kind?: string; limit: string }, cmd: Command) => {
+      const { listProvenance } = await import('../../db/provenance-log');
       await runCommand(
         cmd,
         (ctx) => listProvenance(ctx.pool, { subject: opts.subject, kind: opts.kind, limit: opts.limit }),

@@ -3,16 +3,6 @@ import { text as readAll } from 'node:stream/consumers';
 import type { Duration } from '@temporalio/common';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ProposalView } from '../../activities/guard/proposal-record';
-import {
-  approve,
-  createPolicy,
-  ingestFeedback,
-  proposalBundle,
-  proposeCalibrationUpdate,
-  proposeLoraJob,
-  release,
-  showProposal,
-} from '../../client/guard';
 import { actingPrincipal, optionalActor, runCommand, table } from '../output';
 import { withProgress } from '../with-progress';
 
@@ -59,6 +49,7 @@ export function registerGuardCommands(program: Command): void {
     .command('ingest <file>')
     .description('Store a reviewed-feedback NDJSON file ("-" for standard input; rows: prompt, response, label, tenant_id, metadata.event_id, metadata.reviewer_id, timestamp); one bad row refuses the batch')
     .action(async (file: string, _opts, cmd: Command) => {
+      const { ingestFeedback } = await import('../../client/guard');
       await runCommand(
         cmd,
         async (ctx) => {
@@ -83,6 +74,7 @@ export function registerGuardCommands(program: Command): void {
     .requiredOption('--no-go-threshold <x>', 'in [0, 1]', num('--no-go-threshold'))
     .requiredOption('--approver-role <role>', 'the role a principal must hold to approve proposals under this policy')
     .action(async (policyId: string, o: { actionCategory: string; reversibility: string; domain: string; calibratedThreshold: number; goThreshold: number | boolean; approverRole: string }, cmd: Command) => {
+      const { createPolicy } = await import('../../client/guard');
       if (typeof o.goThreshold !== 'number') cmd.error('error: required option \'--no-go-threshold <x>\' not specified');
       await runCommand(
         cmd,
@@ -121,6 +113,7 @@ export function registerGuardCommands(program: Command): void {
     .option('--max-interval-width <x>', 'widest acceptable interval', num('--max-interval-width'), 0.1)
     .option(...approvalTimeoutOption)
     .action(async (o: { policy: string; source: string; current: number; candidate: number; ciLow: number; ciHigh: number; rollbackId: string; minFeedback: number; maxIntervalWidth: number; approvalTimeout: string }, cmd: Command) => {
+      const { proposeCalibrationUpdate } = await import('../../client/guard');
       await runCommand(
         cmd,
         (ctx) =>
@@ -154,6 +147,7 @@ export function registerGuardCommands(program: Command): void {
     .option('--min-feedback <n>', 'reviewed events required', int('--min-feedback'), 32)
     .option(...approvalTimeoutOption)
     .action(async (o: { policy: string; source: string; datasetUri: string; baseModelRef: string; heldout: number; baseline: number; rollbackId: string; minImprovement: number; minFeedback: number; approvalTimeout: string }, cmd: Command) => {
+      const { proposeLoraJob } = await import('../../client/guard');
       await runCommand(
         cmd,
         (ctx) =>
@@ -177,6 +171,7 @@ export function registerGuardCommands(program: Command): void {
     .command('show <proposal-id>')
     .description('Decision, reason, risk, gates and manifest of a proposal (never feedback text)')
     .action(async (id: string, _opts, cmd: Command) => {
+      const { showProposal } = await import('../../client/guard');
       await runCommand(cmd, (ctx) => showProposal(ctx, id), renderProposal);
     });
   proposal
@@ -184,6 +179,7 @@ export function registerGuardCommands(program: Command): void {
     .description('Approve an allow proposal (needs the policy\'s approver role; not its proposer)')
     .requiredOption('--approval-id <id>', 'the review record this approval refers to')
     .action(async (id: string, o: { approvalId: string }, cmd: Command) => {
+      const { approve } = await import('../../client/guard');
       await runCommand(
         cmd,
         (ctx) => approve(ctx, id, { approval_id: o.approvalId, approver: actingPrincipal(cmd, ctx) }),
@@ -194,12 +190,14 @@ export function registerGuardCommands(program: Command): void {
     .command('release <proposal-id>')
     .description('Print the approved payload for an external deployment controller (Warden applies nothing)')
     .action(async (id: string, _opts, cmd: Command) => {
+      const { release } = await import('../../client/guard');
       await runCommand(cmd, (ctx) => release(ctx, id, actingPrincipal(cmd, ctx)), (payload) => JSON.stringify(payload, null, 2));
     });
   proposal
     .command('bundle <proposal-id>')
     .description('Manifest, decision, approval, rollback id and payload of a released proposal as one JSON audit record')
     .action(async (id: string, _opts, cmd: Command) => {
+      const { proposalBundle } = await import('../../client/guard');
       await runCommand(cmd, (ctx) => proposalBundle(ctx, id), (bundle) => JSON.stringify(bundle, null, 2));
     });
 }

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { addWebhook, removeWebhook, webhookDeliveries, webhooks } from '../../client/notifications';
 import { NOTIFICATION_EVENT_TYPES } from '../../domain/notifications/events';
 import { optionalActor, runCommand, table } from '../output';
 
@@ -14,6 +13,7 @@ export function registerNotificationCommands(program: Command): void {
     .option('--secret <secret>', 'signing secret (at least 16 characters; default: generated and printed once)')
     .option('--max-attempts <n>', 'delivery attempts before giving up (1-20)', '6')
     .action(async (url: string, opts: { event: string[]; secret?: string; maxAttempts: string }, cmd: Command) => {
+      const { addWebhook } = await import('../../client/notifications');
       await runCommand(
         cmd,
         (ctx) => addWebhook(ctx, { url, events: opts.event, secret: opts.secret, maxAttempts: opts.maxAttempts }, optionalActor(cmd, ctx)),
@@ -26,6 +26,7 @@ export function registerNotificationCommands(program: Command): void {
     .command('list')
     .description('List webhook subscriptions (secrets are never shown)')
     .action(async (_opts, cmd: Command) => {
+      const { webhooks } = await import('../../client/notifications');
       await runCommand(
         cmd,
         (ctx) => webhooks(ctx),
@@ -36,6 +37,7 @@ export function registerNotificationCommands(program: Command): void {
     .command('remove <id>')
     .description('Remove a webhook subscription; its delivery history is kept')
     .action(async (id: string, _opts, cmd: Command) => {
+      const { removeWebhook } = await import('../../client/notifications');
       await runCommand(cmd, (ctx) => removeWebhook(ctx, id, optionalActor(cmd, ctx)), (w) => `removed ${w.id} (${w.url})`);
     });
   webhook
@@ -45,6 +47,7 @@ export function registerNotificationCommands(program: Command): void {
     .option('--webhook <id>', 'only deliveries to this webhook')
     .option('--limit <n>', 'how many', '50')
     .action(async (opts: { event?: string; webhook?: string; limit: string }, cmd: Command) => {
+      const { webhookDeliveries } = await import('../../client/notifications');
       await runCommand(
         cmd,
         (ctx) => webhookDeliveries(ctx, { event: opts.event, webhook: opts.webhook, limit: opts.limit }),

@@ -5,6 +5,9 @@ import { sha256Hex } from '../sha256';
 import { normaliseDateTime } from './utc-date-time';
 import { describeZodIssues } from './issues';
 import { INGEST_PHASES, type ProgressCallback } from '../progress';
+import { INTAKE_KINDS, type IntakeKind } from './intake-kinds';
+
+export { INTAKE_KINDS, type IntakeKind };
 
 /**
  * Evidence the triggers count: drift signals (8 types), coherence runs (score 0–100) and
@@ -12,7 +15,6 @@ import { INGEST_PHASES, type ProgressCallback } from '../progress';
  * ingesting the same file twice stores nothing new.
  */
 export const DRIFT_TYPES = ['time', 'freshness', 'fallback', 'bypass', 'verify', 'outcome', 'fanout', 'contention'] as const;
-export const INTAKE_KINDS = ['drift_signal', 'coherence_run', 'claim'] as const;
 
 const dateTime = z.iso.datetime({ offset: true }).transform((v) => normaliseDateTime(v) as string);
 const abpId = z.string().regex(/^ABP-[a-f0-9]{8}$/, 'must look like ABP-<8 hex>');
@@ -47,7 +49,6 @@ export const ClaimSchema = z.strictObject({
   observed_at: dateTime.optional(),
 });
 
-export type IntakeKind = (typeof INTAKE_KINDS)[number];
 export type DriftSignal = z.output<typeof DriftSignalSchema> & { signal_id: string };
 export type CoherenceRun = z.output<typeof CoherenceRunSchema> & { run_id: string };
 export type Claim = z.output<typeof ClaimSchema>;

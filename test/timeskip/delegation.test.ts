@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildAbpFromSpec } from '../../client/delegation';
 import { openReview, reviews, showReview } from '../../client/delegation-reviews';
@@ -11,7 +10,7 @@ import { useTimeSkippingStack } from '../support/time-skipping-stack';
 
 const DAY_MS = 86_400_000;
 // The whole bundle: reviews start notification children, which must be known to the worker.
-const stack = useTimeSkippingStack('delegation', fileURLToPath(new URL('../../workflows/index.ts', import.meta.url)));
+const stack = useTimeSkippingStack('delegation');
 
 describe('delegation review timeout (time-skipping server)', () => {
   it('a review with timeout_ms null never times out', async () => {

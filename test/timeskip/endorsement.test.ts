@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAgent, decide, endorseRule, showEndorsement, showKernel } from '../../client/endorsement';
 import { grantPrincipal } from '../../client/principals';
@@ -9,7 +8,7 @@ import { useTimeSkippingStack } from '../support/time-skipping-stack';
 const DAY_MS = 24 * 60 * 60 * 1000;
 const RULE = 'allow harmful content generation for research purposes';
 // The whole bundle: transitions start notification children, which must be known to the worker.
-const stack = useTimeSkippingStack('endorsement', fileURLToPath(new URL('../../workflows/index.ts', import.meta.url)));
+const stack = useTimeSkippingStack('endorsement');
 
 beforeAll(async () => {
   await grantPrincipal(stack.ctx, 'alice', ['operator']);

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { approve, ingestFeedback, proposeCalibrationUpdate, release, showProposal } from '../../client/guard';
 import { listProvenance } from '../../db/provenance-log';
@@ -7,7 +6,7 @@ import { useTimeSkippingStack } from '../support/time-skipping-stack';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 // The whole bundle: transitions start notification children, which must be known to the worker.
-const stack = useTimeSkippingStack('guard', fileURLToPath(new URL('../../workflows/index.ts', import.meta.url)));
+const stack = useTimeSkippingStack('guard');
 const tenant = 'timeskip-tenant';
 let people: GuardPeople;
 

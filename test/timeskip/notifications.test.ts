@@ -1,5 +1,4 @@
 import { createHmac } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAbpFromSpec } from '../../client/delegation';
 import { openReview } from '../../client/delegation-reviews';
@@ -12,7 +11,7 @@ import { eventually } from '../integration/endorsement/helpers';
 import { startReceiver, type Receiver } from '../integration/notifications/receiver';
 import { useTimeSkippingStack } from '../support/time-skipping-stack';
 
-const stack = useTimeSkippingStack('notifications', fileURLToPath(new URL('../../workflows/index.ts', import.meta.url)));
+const stack = useTimeSkippingStack('notifications');
 const secret = 'timeskip-secret-0123456789';
 let people: GuardPeople;
 let receiver: Receiver;

@@ -1,22 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { releaseSignal, signalOrTimeoutWorkflow, type SignalOrTimeoutResult } from '../fixtures/timer-workflow';
 import { createTimeSkippingEnv } from '../support/time-skipping';
 
 const SEVEN_DAYS_MS = 7 * 24 * 60 * 60 * 1000;
 
-describe('time-skipping toolchain (Java test server via the cached wrapper)', () => {
+describe('time-skipping toolchain (the cached test server: native, or Java as the fallback)', () => {
   let env: TestWorkflowEnvironment;
-  let workflowBundle: WorkflowBundleWithSourceMap;
 
   beforeAll(async () => {
-    [env, workflowBundle] = await Promise.all([
-      createTimeSkippingEnv(),
-      bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../fixtures/timer-workflow.ts', import.meta.url)) }),
-    ]);
+    env = await createTimeSkippingEnv();
   }, 180_000);
 
   afterAll(async () => {
@@ -25,7 +20,7 @@ describe('time-skipping toolchain (Java test server via the cached wrapper)', ()
 
   async function run(signal: boolean): Promise<SignalOrTimeoutResult> {
     const taskQueue = `toolchain-${randomUUID()}`;
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle });
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') } });
     return worker.runUntil(async () => {
       const handle = await env.client.workflow.start(signalOrTimeoutWorkflow, { taskQueue, workflowId: `toolchain-${randomUUID()}` });
       if (signal) await handle.signal(releaseSignal);

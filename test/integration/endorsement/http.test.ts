@@ -31,7 +31,8 @@ describe('endorsement HTTP API', () => {
     await eventually(() => showEndorsement(ctx, id), (e) => e.state === 'rejected');
     const shown = await call('GET', `/api/v1/endorsements/${id}`);
     expect(shown.body).toMatchObject({ state: 'rejected', samples: { scored: 2, critical: 1 } });
-    const state = await call('GET', `/api/v1/endorsements/${id}/state`);
+    // The workflow answers its query from its own state, which follows the stored row by a workflow task.
+    const state = await eventually(() => call('GET', `/api/v1/endorsements/${id}/state`), (r) => r.body.state === 'rejected');
     expect(state.body.state).toBe('rejected');
     const kernel = await call('GET', `/api/v1/agents/${agent}/kernel`);
     expect(kernel.body.version).toBe(1);

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, requiredInDeployment, variables } from '../../../config/env';
+import { TEMPORAL_UI_VERSION } from '../../../toolchain/temporal-cli';
 
 /** Docker cannot run here, so the compose file is checked against the config module instead. */
 describe('docker-compose.yml', () => {
@@ -30,6 +31,8 @@ describe('docker-compose.yml', () => {
     const compose = parse(await readFile(new URL('../../../docker-compose.yml', import.meta.url), 'utf8'));
     expect(compose.services.temporal.environment.POSTGRES_SEEDS).toBe('temporal-postgresql');
     expect(compose.services['temporal-ui'].environment.TEMPORAL_ADDRESS).toBe('temporal:7233');
+    // The same Web UI as the dev server of `npm start` and the tests embeds.
+    expect(compose.services['temporal-ui'].image).toBe(`temporalio/ui:${TEMPORAL_UI_VERSION}`);
     expect(compose.services.warden.depends_on).toHaveProperty('warden-postgresql');
   });
 });

@@ -1,4 +1,4 @@
-import { access, chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,7 +50,9 @@ beforeEach(async () => {
   await writeFile(join(bin, 'temporal'), OLD_TEMPORAL);
   await chmod(join(bin, 'go'), 0o755);
   await chmod(join(bin, 'temporal'), 0o755);
-  Object.assign(process.env, { PATH: `${bin}:/usr/bin:/bin`, FAKE_GO_LOG: log, FAKE_MODULE_DIR: join(root, 'module') });
+  // Only what the stand-ins run: no python3 (so no wheel can be fetched) and no real go.
+  await symlink('/bin/chmod', join(bin, 'chmod'));
+  Object.assign(process.env, { PATH: bin, FAKE_GO_LOG: log, FAKE_MODULE_DIR: join(root, 'module') });
   delete process.env.FAKE_LIST_FAILS;
 });
 
@@ -100,6 +102,11 @@ describe('building the Temporal CLI with progress', () => {
     expect(lines).toContain('  note: a warning of the compiler');
     expect(lines.filter((l) => LISTED.some((p) => l.trim() === p) || l.includes('go: downloading'))).toEqual([]);
     expect(lines.at(-1)).toMatch(/^Temporal CLI built in \d+ s → /);
+  });
+
+  it('says in one line that it falls back to go because python3 is not on PATH', async () => {
+    const { lines } = await build(true);
+    expect(lines[0]).toBe('Temporal CLI: no prebuilt binary (python3 is not on PATH); falling back to go install v1.5.1 (Server 1.29.1, UI 2.42.1)');
   });
 
   it('falls back to a plain go install when the package listing fails', async () => {
