@@ -3,6 +3,7 @@ import protos from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { anchorCases } from './cases/provenance';
+import { EARLIER_RELEASES } from './cases/earlier-release';
 import { endorsementCases } from './cases/endorsement';
 import { evaluationCases, reviewCases } from './cases/delegation';
 import { notificationCases } from './cases/notifications';
@@ -10,9 +11,10 @@ import { proposalCases } from './cases/guard';
 import type { ReplayCase } from './cases/replay-case';
 import { writeCorpusHistory } from './corpus';
 import { startRecordingStack } from './recording-stack';
+import { patchIds } from '../support/bundle-with-stand-in';
 
 /**
- * `npm run replay:record -- [workflow] [case]`: drives the chosen cases (all by default) through
+ * `npm run replay:record -- [workflow|*] [case]`: drives the chosen cases (all by default) through
  * Warden's client against a real Temporal dev server and worker running the current workflow code,
  * and writes each history into test/replay/histories/. Every history is replayed once right away
  * and checked for texts that must never reach a history before it is written.
@@ -21,7 +23,8 @@ import { startRecordingStack } from './recording-stack';
 const CASES: ReplayCase[] = [...endorsementCases, ...reviewCases, ...evaluationCases, ...proposalCases, ...notificationCases, ...anchorCases];
 
 const [workflow, caseName] = process.argv.slice(2);
-const chosen = CASES.filter((c) => (!workflow || c.workflow === workflow) && (!caseName || c.name === caseName));
+// A workflow type (or * for all); a case by its name or a part of it (`before-` picks every earlier-release case).
+const chosen = CASES.filter((c) => (!workflow || workflow === '*' || c.workflow === workflow) && (!caseName || c.name.includes(caseName)));
 if (chosen.length === 0) {
   console.error(`no case matches ${[workflow, caseName].filter(Boolean).join(' ')}; the cases are:`);
   for (const c of CASES) console.error(`  ${c.workflow} ${c.name}`);
@@ -66,6 +69,8 @@ try {
         const texts = textsOf(history);
         const leaked = [stack.ctx.provenanceKey, ...NEVER_IN_A_HISTORY].find((s) => texts.some((t) => t.includes(s)));
         if (leaked) throw new Error(`${r.caseName}: the history of ${r.workflowId} holds text that must stay out of histories (${leaked === stack.ctx.provenanceKey ? 'the provenance key' : `"${leaked}"`})`);
+        const release = EARLIER_RELEASES.find((e) => r.caseName.endsWith(`.${e.suffix}`));
+        if (release && patchIds(history).includes(release.patchId)) throw new Error(`${r.caseName}: recorded with the ${release.patchId} marker, so not on the earlier release`);
         await Worker.runReplayHistory({ workflowBundle: stack.workflowBundle }, history, r.workflowId);
         const path = await writeCorpusHistory(history, r.caseName);
         console.log(`  wrote ${relative(process.cwd(), path)} (${history.events?.length ?? 0} events)`);

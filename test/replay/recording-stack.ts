@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Worker } from '@temporalio/worker';
+import type { Worker, WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import type { WardenContext } from '../../client/context';
 import { createWardenWorker } from '../../worker/create-worker';
@@ -13,10 +13,14 @@ export interface RecordingStack {
   /** The production workflow bundle the worker runs. */
   workflowBundle: { code: string };
   /**
-   * A second worker on a task queue of its own whose activities are the real ones with `override`
-   * applied (a case uses it to change the world between two steps); its context starts workflows there.
+   * A second worker on a task queue of its own, whose context starts workflows there: with the
+   * real activities changed by `activities` (a case uses it to change the world between two
+   * steps), and/or another workflow bundle (the code of an earlier release).
    */
-  workerWith(override: (real: WardenActivities) => Partial<WardenActivities>): Promise<{ ctx: WardenContext; stop(): Promise<void> }>;
+  workerWith(opts: {
+    activities?: (real: WardenActivities) => Partial<WardenActivities>;
+    workflowBundle?: WorkerOptions['workflowBundle'];
+  }): Promise<{ ctx: WardenContext; stop(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -33,7 +37,7 @@ export async function startRecordingStack(): Promise<RecordingStack> {
   return {
     ctx,
     workflowBundle,
-    async workerWith(override) {
+    async workerWith(opts) {
       const taskQueue = `replay-record-${randomBytes(4).toString('hex')}`;
       const deps = { pool: ctx.pool, config: ctx.config, provenanceKey: ctx.provenanceKey };
       const real = createActivities(deps);
@@ -41,8 +45,8 @@ export async function startRecordingStack(): Promise<RecordingStack> {
         ...deps,
         taskQueue,
         connection: env.nativeConnection,
-        workflowBundle,
-        overrides: { shutdownGraceTime: '1s', activities: { ...real, ...override(real) } },
+        workflowBundle: opts.workflowBundle ?? workflowBundle,
+        overrides: { shutdownGraceTime: '1s', activities: { ...real, ...opts.activities?.(real) } },
       });
       const entry = { worker, running: worker.run() };
       extra.push(entry);

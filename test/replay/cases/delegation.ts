@@ -4,6 +4,8 @@ import { approveReview, dismissReview, openReview, reviewResult, reviews } from 
 import type { Abp, AbpSpecInput } from '../../../domain/abp/schema';
 import type { ReviewWorkflowState } from '../../../workflows/delegation/review-messages';
 import { allowEmail, allowTool, principal, sendExternalEmail, uniqueSpec } from '../../integration/delegation/abp-fixtures';
+import type { WardenActivities } from '../recording-stack';
+import { BEFORE_NOTIFICATIONS, BEFORE_REOPENING, onEarlierRelease } from './earlier-release';
 import { listed, until, type Recorded, type ReplayCase } from './replay-case';
 
 /** The demo ABP under a contract of its own, with its review policy changed. */
@@ -14,6 +16,23 @@ function spec(policy: { threshold?: number; timeout_ms?: number | null } = {}): 
 }
 
 const reviewer = (ctx: WardenContext, name: string) => principal(ctx, name, ['Reviewer']);
+
+/**
+ * Activities whose first apply runs just after someone rebuilt the ABP with fax.send denied: an
+ * approved patch that allows fax.send then fails at apply time.
+ */
+function raceApply(ctx: WardenContext, base: AbpSpecInput) {
+  let raced = false;
+  return (real: WardenActivities): Partial<WardenActivities> => ({
+    async applyReviewOutput(input) {
+      if (!raced) {
+        raced = true;
+        await buildAbpFromSpec(ctx, { ...base, tools: { ...base.tools!, deny: [...base.tools!.deny, { name: 'fax.send', reason: 'no faxes' }] } });
+      }
+      return real.applyReviewOutput(input);
+    },
+  });
+}
 
 async function concluded(ctx: WardenContext, reviewId: string, expected: ReviewWorkflowState): Promise<void> {
   const final = await reviewResult(ctx, reviewId);
@@ -85,16 +104,7 @@ export const reviewCases: ReplayCase[] = [
     const rev = await reviewer(ctx, 'late');
     const base = spec();
     const { abp } = await buildAbpFromSpec(ctx, base);
-    let raced = false;
-    const racing = await stack.workerWith((real) => ({
-      async applyReviewOutput(input) {
-        if (!raced) {
-          raced = true;
-          await buildAbpFromSpec(ctx, { ...base, tools: { ...base.tools!, deny: [...base.tools!.deny, { name: 'fax.send', reason: 'no faxes' }] } });
-        }
-        return real.applyReviewOutput(input);
-      },
-    }));
+    const racing = await stack.workerWith({ activities: raceApply(ctx, base) });
     try {
       const review = await openReview(racing.ctx, abp.abp_id, 'DRT-002', rev);
       await approveReview(racing.ctx, review.reviewId, { principal: rev, outputKind: 'abp_patch', document: allowTool(abp, 'fax.send'), reason: 'faxes' });
@@ -110,6 +120,28 @@ export const reviewCases: ReplayCase[] = [
     } finally {
       await racing.stop();
     }
+  }),
+  reviewCase('apply-failed.before-reopening', async (ctx, stack) => {
+    // Started by the release before reviews reopened: no marker, and the failed apply is final.
+    const rev = await reviewer(ctx, 'late');
+    const base = spec();
+    const { abp } = await buildAbpFromSpec(ctx, base);
+    return onEarlierRelease(stack, BEFORE_REOPENING, async (earlier) => {
+      const review = await openReview(earlier, abp.abp_id, 'DRT-002', rev);
+      await approveReview(earlier, review.reviewId, { principal: rev, outputKind: 'abp_patch', document: allowTool(abp, 'fax.send'), reason: 'faxes' });
+      await concluded(ctx, review.reviewId, 'failed');
+      return review.reviewId;
+    }, raceApply(ctx, base));
+  }),
+  reviewCase('approved-patch.before-notifications', async (ctx, stack) => {
+    const rev = await reviewer(ctx, 'rev');
+    const { abp } = await buildAbpFromSpec(ctx, spec());
+    return onEarlierRelease(stack, BEFORE_NOTIFICATIONS, async (earlier) => {
+      const review = await openReview(earlier, abp.abp_id, 'DRT-002', rev);
+      await approveReview(earlier, review.reviewId, { principal: rev, outputKind: 'abp_patch', document: allowEmail(abp), reason: 'candidates must hear back' });
+      await concluded(ctx, review.reviewId, 'applied');
+      return review.reviewId;
+    });
   }),
 ];
 

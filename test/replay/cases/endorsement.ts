@@ -5,6 +5,8 @@ import { grantPrincipal } from '../../../client/principals';
 import { listProvenance } from '../../../db/provenance-log';
 import type { SettingsOverrides } from '../../../domain/endorsement/settings';
 import type { endorsementWorkflow } from '../../../workflows/endorsement/endorsement';
+import type { RecordingStack } from '../recording-stack';
+import { BEFORE_EVIDENCE_RULE, BEFORE_NOTIFICATIONS, onEarlierRelease } from './earlier-release';
 import { listed, refusal, until, type Recorded, type ReplayCase } from './replay-case';
 
 // The seed scenario's rule (a commitment conflict, so it waits for a decision) and chat lines.
@@ -37,10 +39,10 @@ async function finished(ctx: WardenContext, id: string, expected: string): Promi
   return [{ caseName: '', workflowId: id }];
 }
 
-const endorsementCase = (name: string, record: (ctx: WardenContext) => Promise<Recorded[]>): ReplayCase => ({
+const endorsementCase = (name: string, record: (ctx: WardenContext, stack: RecordingStack) => Promise<Recorded[]>): ReplayCase => ({
   workflow: 'endorsementWorkflow',
   name,
-  record: async ({ ctx }) => (await record(ctx)).map((r) => ({ ...r, caseName: r.caseName || name })),
+  record: async (stack) => (await record(stack.ctx, stack)).map((r) => ({ ...r, caseName: r.caseName || name })),
 });
 
 export const endorsementCases: ReplayCase[] = [
@@ -148,5 +150,19 @@ export const endorsementCases: ReplayCase[] = [
       { caseName: 'continue-as-new-last-run', workflowId: r.endorsementId, runId: last.runId },
     ];
   }),
+  endorsementCase('early-promotion.before-evidence-rule', async (ctx, stack) =>
+    // Started by the release before promote checked the evidence rule: promoted at once, no marker.
+    onEarlierRelease(stack, BEFORE_EVIDENCE_RULE, async (earlier) => {
+      const { agent, id } = await staged(earlier, { cooldownBaseSeconds: 1800, cooldownMaxSeconds: 3600 });
+      await shadowed(ctx, agent, 0);
+      await promote(earlier, id, OPERATOR);
+      return finished(ctx, id, 'promoted');
+    })),
+  endorsementCase('staged-promoted.before-notifications', async (ctx, stack) =>
+    onEarlierRelease(stack, BEFORE_NOTIFICATIONS, async (earlier) => {
+      const { agent, id } = await staged(earlier, { cooldownBaseSeconds: 5, cooldownMaxSeconds: 60, minSamples: 3 });
+      for (let i = 0; i < 3; i++) await shadowed(ctx, agent, i);
+      return finished(ctx, id, 'promoted');
+    })),
 ];
 

@@ -3,6 +3,7 @@ import { approve, ingestFeedback, proposeCalibrationUpdate, proposeLoraJob, rele
 import type { guardProposalWorkflow } from '../../../workflows/guard/proposal';
 import { releaseProposalUpdate } from '../../../workflows/guard/proposal-messages';
 import { reviewedRows, seedCalibrationRequest, seedPeopleAndPolicy, SEED_POLICY, toNdjson, uniqueSuffix, type GuardPeople } from '../../integration/guard/guard-fixtures';
+import { BEFORE_NOTIFICATIONS, onEarlierRelease } from './earlier-release';
 import { refusal, type ReplayCase } from './replay-case';
 
 export interface GuardScene extends GuardPeople {
@@ -81,4 +82,19 @@ export const proposalCases: ReplayCase[] = [
     await ended(ctx, p.proposal_id, 'released');
     return p.proposal_id;
   }),
+  {
+    workflow: 'guardProposalWorkflow',
+    name: 'approved-released.before-notifications',
+    record: async (stack) => {
+      const scene = await guardScene(stack.ctx);
+      const id = await onEarlierRelease(stack, BEFORE_NOTIFICATIONS, async (earlier) => {
+        const p = await proposeCalibrationUpdate(earlier, scene.calibration('threshold-profile-replay-e'));
+        await approve(earlier, p.proposal_id, { approval_id: 'review-replay-e', approver: scene.approver });
+        await release(earlier, p.proposal_id, scene.approver);
+        await ended(earlier, p.proposal_id, 'released');
+        return p.proposal_id;
+      });
+      return [{ caseName: 'approved-released.before-notifications', workflowId: id }];
+    },
+  },
 ];
