@@ -1,7 +1,7 @@
 import { listCurrent, listVersions } from '../activities/delegation/abp-store';
 import type { TriggerCard } from '../activities/delegation/trigger-cards';
 import type { ProposalView } from '../activities/guard/proposal-record';
-import { listProvenance, type ProvenanceEntry } from '../db/provenance-log';
+import { listProvenance, type ProvenanceEntry } from '../db/provenance/log';
 import { verifyProvenance, type ProvenanceVerification } from './provenance-verify';
 import type { GateResult } from '../domain/abp/export-gates';
 import type { WardenContext } from './context';

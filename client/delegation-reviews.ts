@@ -9,8 +9,8 @@ import {
 } from '../activities/delegation/review-store';
 import { readTriggerCards } from '../activities/delegation/trigger-cards';
 import { withTransaction } from '../db/pool';
-import { requirePrincipal } from '../db/principals';
-import { appendProvenance } from '../db/provenance-log';
+import { requirePrincipal } from '../db/access/principals';
+import { appendProvenance } from '../db/provenance/log';
 import { parseReviewOutput, ReviewReasonSchema, reviewOutputHash, type ReviewOutput } from '../domain/abp/review-output';
 import { AbpSchema, type ReviewOutputKind } from '../domain/abp/schema';
 import { ADMIN_ROLE, requireRole } from '../domain/authorization';

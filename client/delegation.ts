@@ -6,7 +6,7 @@ import { runActionCheck, type ActionCheckRecord } from '../activities/delegation
 import { gateFile, listExports } from '../activities/delegation/export-files';
 import { storeIntakeBatch, type IntakeResult } from '../activities/delegation/intake-store';
 import { readTriggerCards, type TriggerCard } from '../activities/delegation/trigger-cards';
-import { requirePrincipal } from '../db/principals';
+import { requirePrincipal } from '../db/access/principals';
 import { buildAbp, semanticProblems } from '../domain/abp/build';
 import { demoAbp } from '../domain/abp/demo';
 import { AbpSpecError } from '../domain/abp/errors';

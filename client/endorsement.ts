@@ -14,9 +14,9 @@ import { evidenceOf, listOpenEndorsements, requireEndorsement, type EndorsementR
 import { createModelGateway, type ModelGateway } from '../activities/endorsement/model-gateway';
 import { requireOperator } from '../activities/endorsement/operator-role';
 import { recordExchange, sampleOutcomes, type SampleOutcome } from '../activities/endorsement/shadow-samples';
-import { requirePrincipal } from '../db/principals';
+import { requirePrincipal } from '../db/access/principals';
 import { ADMIN_ROLE, requireRole } from '../domain/authorization';
-import { listProvenance } from '../db/provenance-log';
+import { listProvenance } from '../db/provenance/log';
 import { meanDivergence } from '../domain/endorsement/cooldown';
 import {
   chatMessageSchema,

@@ -1,4 +1,4 @@
-import { grantPrincipal } from './principals';
+import { grantPrincipal } from './access';
 import type { WardenContext } from './context';
 import { createPolicy, ingestFeedback } from './guard';
 import { FEEDBACK_LABELS } from '../domain/guard/feedback-label';

@@ -15,8 +15,8 @@ import {
   requireProposalRow,
 } from '../activities/guard/proposal-store';
 import { withTransaction } from '../db/pool';
-import { requirePrincipal } from '../db/principals';
-import { appendProvenance } from '../db/provenance-log';
+import { requirePrincipal } from '../db/access/principals';
+import { appendProvenance } from '../db/provenance/log';
 import { forbidden, notFound } from '../domain/errors';
 import { timerDuration } from '../domain/input/timer-duration';
 import { calibrationRequestSchema, type CalibrationRequestInput } from '../domain/guard/calibration-gates';

@@ -3,9 +3,9 @@ import { countDeliveries, listDeliveries, type DeliveryRecord } from '../activit
 import {
   deleteSubscription, generateSecret, insertSubscription, listSubscriptions, type WebhookSubscription,
 } from '../activities/notifications/subscription-store';
-import { requirePrincipal } from '../db/principals';
+import { requirePrincipal } from '../db/access/principals';
 import { withTransaction } from '../db/pool';
-import { appendProvenance } from '../db/provenance-log';
+import { appendProvenance } from '../db/provenance/log';
 import { NOTIFICATION_EVENT_TYPES } from '../domain/notifications/events';
 import { webhookInput } from '../domain/notifications/subscription';
 import { notFound } from '../domain/errors';

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { withTransaction } from '../../db/pool';
-import { appendProvenance } from '../../db/provenance-log';
+import { appendProvenance } from '../../db/provenance/log';
 import type { Abp } from '../../domain/abp/schema';
 import { refuseRetiredId } from './abp-finality';
 import { insertAbpVersion, makeCurrent, type AbpSource } from './abp-store';

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/pool';
-import { listProvenance } from '../../db/provenance-log';
+import { listProvenance } from '../../db/provenance/log';
 import type { Abp } from '../../domain/abp/schema';
 import { conflict } from '../../domain/errors';
 import { scopeKey } from './abp-store';

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { withTransaction, type Queryable } from '../../db/pool';
-import { appendProvenance } from '../../db/provenance-log';
+import { appendProvenance } from '../../db/provenance/log';
 import { reissueAbp } from '../../domain/abp/build';
 import { AbpSpecError } from '../../domain/abp/errors';
 import { checkAbpIdentity } from '../../domain/abp/identity';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { withTransaction, type Queryable } from '../../db/pool';
-import { appendProvenance } from '../../db/provenance-log';
+import { appendProvenance } from '../../db/provenance/log';
 import { ActionSchema } from '../../domain/abp/action';
 import { AbpSchema, type Abp } from '../../domain/abp/schema';
 import { checkAction, checkPeriodic, type ActionFacts, type ActionVerdict } from '../../domain/abp/validators';

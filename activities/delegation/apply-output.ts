@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type pg from 'pg';
 import { withTransaction } from '../../db/pool';
-import { appendProvenance } from '../../db/provenance-log';
+import { appendProvenance } from '../../db/provenance/log';
 import type { GateResult } from '../../domain/abp/export-gates';
 import type { Abp, ReviewOutputKind } from '../../domain/abp/schema';
 import { advancePointer, findCurrentByAbpId, insertAbpVersion, makeCurrent, scopeKey, setPointerStatus, type CurrentAbp } from './abp-store';

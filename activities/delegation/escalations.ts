@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/pool';
-import { appendProvenance } from '../../db/provenance-log';
+import { appendProvenance } from '../../db/provenance/log';
 import { AbpSchema } from '../../domain/abp/schema';
 import type { ReviewRow } from './review-store';
 

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { withTransaction } from '../../db/pool';
-import { appendProvenance } from '../../db/provenance-log';
+import { appendProvenance } from '../../db/provenance/log';
 import { AbpSchema } from '../../domain/abp/schema';
 import { listCurrent } from './abp-store';
 import { runPeriodicValidators } from './action-check';

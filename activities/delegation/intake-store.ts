@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { withTransaction } from '../../db/pool';
-import { appendProvenance } from '../../db/provenance-log';
+import { appendProvenance } from '../../db/provenance/log';
 import { chunksOf } from '../../db/row-chunks';
 import { IntakeBatchError, type IntakeBatch } from '../../domain/abp/intake';
 import { INGEST_PHASES, type ProgressCallback } from '../../domain/progress';

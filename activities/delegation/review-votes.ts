@@ -1,8 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type pg from 'pg';
 import { withTransaction } from '../../db/pool';
-import { findPrincipal } from '../../db/principals';
-import { appendProvenance } from '../../db/provenance-log';
+import { findPrincipal } from '../../db/access/principals';
+import { appendProvenance } from '../../db/provenance/log';
 import type { ReviewOutputKind } from '../../domain/abp/schema';
 import { planReviewOutput } from './output-dry-run';
 import { claimAuthorship, concludeReviewRow, findOutput, findReview } from './review-store';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { appendProvenance } from '../../db/provenance-log';
+import { appendProvenance } from '../../db/provenance/log';
 import { type Queryable, withTransaction } from '../../db/pool';
 import { parseAgentId } from '../../domain/endorsement/identifiers';
 import {

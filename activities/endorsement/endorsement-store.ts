@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { appendProvenance } from '../../db/provenance-log';
+import { appendProvenance } from '../../db/provenance/log';
 import type { Queryable } from '../../db/pool';
 import type { EvidenceSummary } from '../../domain/endorsement/cooldown';
 import { endorsementSettingsSchema, type EndorsementSettings } from '../../domain/endorsement/settings';

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/pool';
-import { requirePrincipal, type Principal } from '../../db/principals';
+import { requirePrincipal, type Principal } from '../../db/access/principals';
 import { requireRole } from '../../domain/authorization';
 import { requireAgent } from './agent-store';
 

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { appendProvenance } from '../../db/provenance-log';
+import { appendProvenance } from '../../db/provenance/log';
 import { summariseProbes, type ProbeSummary } from '../../domain/endorsement/probe-outcome';
 import { applyKernelChange } from '../../domain/kernel/definition';
 import { loadKernelVersion, requireAgent } from './agent-store';

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { z } from 'zod';
-import { appendProvenance } from '../../db/provenance-log';
-import { requirePrincipal } from '../../db/principals';
+import { appendProvenance } from '../../db/provenance/log';
+import { requirePrincipal } from '../../db/access/principals';
 import { withTransaction } from '../../db/pool';
 import { combineWithModelReading, detectConflict, proposedChange, type ConflictResult } from '../../domain/endorsement/conflict';
 import { commitmentIdSchema, commitmentValueSchema, operatorPrincipalSchema, ruleTextSchema } from '../../domain/endorsement/endorsement-request';

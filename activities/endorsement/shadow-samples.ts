@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { appendProvenanceBatch } from '../../db/provenance-log';
+import { appendProvenanceBatch } from '../../db/provenance/log';
 import { withTransaction, type Queryable } from '../../db/pool';
 import type { EvidenceSummary } from '../../domain/endorsement/cooldown';
 import { classifySample, divergenceTier, type JudgeVerdict } from '../../domain/endorsement/divergence-tier';

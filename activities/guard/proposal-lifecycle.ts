@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Queryable } from '../../db/pool';
-import { findPrincipal, principalHasRole } from '../../db/principals';
-import { appendProvenance, appendProvenanceBatch, type ProvenanceInput } from '../../db/provenance-log';
+import { findPrincipal, principalHasRole } from '../../db/access/principals';
+import { appendProvenance, appendProvenanceBatch, type ProvenanceInput } from '../../db/provenance/log';
 import { ADMIN_ROLE, requireRole } from '../../domain/authorization';
 import { WardenError, conflict, forbidden } from '../../domain/errors';
 import { contentId } from '../../domain/guard/content-id';

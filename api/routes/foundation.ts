@@ -1,10 +1,8 @@
 import { z } from 'zod';
 import { checkHealth } from '../../client/health';
-import { grantPrincipal, principals, revokeToken } from '../../client/principals';
-import { createApiToken, listApiTokens } from '../../db/api-tokens';
+import { createToken, grantPrincipal, MAX_ROLES_PER_PRINCIPAL, principals, revokeToken, tokens } from '../../client/access';
+import { provenanceEntries, provenanceFilter } from '../../client/provenance-entries';
 import { verifyProvenance } from '../../client/provenance-verify';
-import { MAX_ROLES_PER_PRINCIPAL } from '../../db/principals';
-import { listProvenance, provenanceFilter } from '../../db/provenance-log';
 import { KEY_TEXT_BYTES, storableText } from '../../domain/input/storable-text';
 import { ADMIN_ROLE } from '../auth';
 import type { Route } from '../route';
@@ -58,7 +56,7 @@ export const foundationRoutes: Route[] = [
     path: '/api/v1/tokens',
     roles: [ADMIN_ROLE],
     summary: 'API tokens (never their secrets)',
-    handler: async (ctx, req) => ({ tokens: await listApiTokens(ctx.pool, req.query.get('principal') ?? undefined) }),
+    handler: async (ctx, req) => ({ tokens: await tokens(ctx, req.query.get('principal') ?? undefined) }),
   },
   {
     method: 'POST',
@@ -68,7 +66,7 @@ export const foundationRoutes: Route[] = [
     bodySchema: tokenBody,
     async handler(ctx, req) {
       const b = tokenBody.parse(req.body);
-      const created = await createApiToken(ctx.pool, { principal: b.principal, label: b.label ?? '', expiresInDays: b.expires_in_days });
+      const created = await createToken(ctx, { principal: b.principal, label: b.label ?? '', expiresInDays: b.expires_in_days });
       return { status: 201, body: created };
     },
   },
@@ -86,7 +84,7 @@ export const foundationRoutes: Route[] = [
     async handler(ctx, req) {
       const q = req.query;
       const filter = provenanceFilter.parse({ subject: q.get('subject') ?? undefined, kind: q.get('kind') ?? undefined, limit: q.get('limit') ?? undefined });
-      return { entries: await listProvenance(ctx.pool, filter) };
+      return { entries: await provenanceEntries(ctx, filter) };
     },
   },
   {

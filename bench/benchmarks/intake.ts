@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { createApiServer } from '../../api/server';
 import { buildAbpFromSpec } from '../../client/delegation';
-import { createApiToken } from '../../db/api-tokens';
-import { addPrincipal } from '../../db/principals';
+import { createApiToken } from '../../db/access/api-tokens';
+import { addPrincipal } from '../../db/access/principals';
 import { demoAbpSpec } from '../../domain/abp/demo';
 import type { Benchmark } from '../benchmark';
 import type { Figure } from '../result';

@@ -1,7 +1,7 @@
 import { resourceUsage } from 'node:process';
 import { buildAbpFromSpec } from '../../client/delegation';
 import { approveReview, openReview, reviewResult } from '../../client/delegation-reviews';
-import { addPrincipal } from '../../db/principals';
+import { addPrincipal } from '../../db/access/principals';
 import { demoAbpSpec } from '../../domain/abp/demo';
 import type { Abp } from '../../domain/abp/schema';
 import type { Benchmark } from '../benchmark';

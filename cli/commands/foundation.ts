@@ -34,7 +34,7 @@ export function registerFoundationCommands(program: Command): void {
     .description('Add a principal (or grant more roles to an existing one)')
     .requiredOption('--role <role...>', 'role(s) to grant, e.g. --role Reviewer safety-lead')
     .action(async (name: string, opts: { role: string[] }, cmd: Command) => {
-      const { grantPrincipal } = await import('../../client/principals');
+      const { grantPrincipal } = await import('../../client/access');
       await runCommand(
         cmd,
         (ctx) => grantPrincipal(ctx, name, opts.role),
@@ -45,7 +45,7 @@ export function registerFoundationCommands(program: Command): void {
     .command('list')
     .description('List principals and their roles')
     .action(async (_opts, cmd: Command) => {
-      const { principals } = await import('../../client/principals');
+      const { principals } = await import('../../client/access');
       await runCommand(
         cmd,
         (ctx) => principals(ctx),
@@ -61,11 +61,11 @@ export function registerFoundationCommands(program: Command): void {
     .option('--label <text>', 'what it is for, e.g. "dashboard" or "ci"')
     .option('--expires-in-days <n>', 'expire after this many days (default: never)')
     .action(async (opts: { principal: string; label?: string; expiresInDays?: string }, cmd: Command) => {
-      const { createApiToken } = await import('../../db/api-tokens');
+      const { createToken } = await import('../../client/access');
       await runCommand(
         cmd,
         (ctx) =>
-          createApiToken(ctx.pool, {
+          createToken(ctx, {
             principal: opts.principal,
             label: opts.label ?? '',
             expiresInDays: opts.expiresInDays === undefined ? undefined : Number(opts.expiresInDays),
@@ -78,10 +78,10 @@ export function registerFoundationCommands(program: Command): void {
     .description('List tokens (ids, principals, state; never secrets)')
     .option('--principal <name>', 'only this principal\'s tokens')
     .action(async (opts: { principal?: string }, cmd: Command) => {
-      const { listApiTokens } = await import('../../db/api-tokens');
+      const { tokens } = await import('../../client/access');
       await runCommand(
         cmd,
-        (ctx) => listApiTokens(ctx.pool, opts.principal),
+        (ctx) => tokens(ctx, opts.principal),
         (list) =>
           list.length === 0
             ? 'no tokens'
@@ -92,7 +92,7 @@ export function registerFoundationCommands(program: Command): void {
     .command('revoke <id>')
     .description('Revoke a token at once')
     .action(async (id: string, _opts, cmd: Command) => {
-      const { revokeToken } = await import('../../client/principals');
+      const { revokeToken } = await import('../../client/access');
       await runCommand(
         cmd,
         (ctx) => revokeToken(ctx, id),
@@ -123,10 +123,10 @@ export function registerFoundationCommands(program: Command): void {
     .option('--kind <prefix>', 'only entries whose kind starts with this, e.g. review.')
     .option('--limit <n>', 'how many', '50')
     .action(async (opts: { subject?: string; kind?: string; limit: string }, cmd: Command) => {
-      const { listProvenance } = await import('../../db/provenance-log');
+      const { provenanceEntries } = await import('../../client/provenance-entries');
       await runCommand(
         cmd,
-        (ctx) => listProvenance(ctx.pool, { subject: opts.subject, kind: opts.kind, limit: opts.limit }),
+        (ctx) => provenanceEntries(ctx, { subject: opts.subject, kind: opts.kind, limit: opts.limit }),
         (entries) => entries.map((e) => `#${e.seq} ${e.recordedAt} ${e.kind} ${e.subject}${e.actor ? ` by ${e.actor}` : ''}`).join('\n') || 'no entries',
       );
     });

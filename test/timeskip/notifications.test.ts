@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAbpFromSpec } from '../../client/delegation';
 import { openReview } from '../../client/delegation-reviews';
 import { ingestFeedback, proposeCalibrationUpdate } from '../../client/guard';
-import { addPrincipal } from '../../db/principals';
+import { addPrincipal } from '../../db/access/principals';
 import { demoAbpSpec } from '../../domain/abp/demo';
 import { addWebhook, webhookDeliveries } from '../../client/notifications';
 import { reviewedRows, seedCalibrationRequest, seedPeopleAndPolicy, toNdjson, type GuardPeople } from '../integration/guard/guard-fixtures';

@@ -2,8 +2,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from '../../../api/server';
-import { createApiToken, revokeApiToken } from '../../../db/api-tokens';
-import { addPrincipal } from '../../../db/principals';
+import { createApiToken, revokeApiToken } from '../../../db/access/api-tokens';
+import { addPrincipal } from '../../../db/access/principals';
 import { cliEnv, runCli } from '../../support/cli';
 import { useIntegrationContext } from '../../support/integration';
 

@@ -6,7 +6,7 @@ import { findOutput, storeOutput } from '../../../activities/delegation/review-s
 import { buildAbpFromSpec, checkAbpAction, showAbp, triggerCards } from '../../../client/delegation';
 import { describeError } from '../../../client/errors';
 import { approveReview, openReview, reviewResult, showReview } from '../../../client/delegation-reviews';
-import { listProvenance } from '../../../db/provenance-log';
+import { listProvenance } from '../../../db/provenance/log';
 import { reviewOutputHash } from '../../../domain/abp/review-output';
 import type { Abp, AbpSpecInput } from '../../../domain/abp/schema';
 import { approveReviewUpdate } from '../../../workflows/delegation/review-messages';

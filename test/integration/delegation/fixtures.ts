@@ -3,7 +3,7 @@ import type { WorkerOptions } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createActivities } from '../../../activities';
 import type { ApplyInput, ApplyOutcome } from '../../../activities/delegation/apply-output';
-import { addPrincipal } from '../../../db/principals';
+import { addPrincipal } from '../../../db/access/principals';
 import { buildAbpFromSpec } from '../../../client/delegation';
 import { demoAbpSpec } from '../../../domain/abp/demo';
 import type { AbpSpecInput } from '../../../domain/abp/schema';

@@ -7,7 +7,7 @@ import { exportDocument, registerExports, writeExport } from '../../../activitie
 import { checkAbpAction, ingestEvidence, showAbp, verifyAbp } from '../../../client/delegation';
 import { approveReview, openReview, reviewResult, showReview } from '../../../client/delegation-reviews';
 import { createPool, withTransaction } from '../../../db/pool';
-import { listProvenance } from '../../../db/provenance-log';
+import { listProvenance } from '../../../db/provenance/log';
 import { buildAbp } from '../../../domain/abp/build';
 import { checkAbpIdentity, computeAbpId } from '../../../domain/abp/identity';
 import { legacyAbpIdentity } from '../../../domain/abp/legacy-identity';

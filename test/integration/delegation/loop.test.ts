@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkAbpAction, showAbp, verifyAbp } from '../../../client/delegation';
 import { approveReview, reviewResult, reviews, showReview } from '../../../client/delegation-reviews';
-import { listProvenance } from '../../../db/provenance-log';
+import { listProvenance } from '../../../db/provenance/log';
 import type { Abp } from '../../../domain/abp/schema';
 import { useIntegrationContext } from '../../support/integration';
 import { buildUniqueAbp, principal, sendExternalEmail } from './fixtures';

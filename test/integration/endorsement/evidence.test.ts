@@ -4,7 +4,7 @@ import { evidenceOf } from '../../../activities/endorsement/endorsement-store';
 import { createModelGateway, type ModelGateway } from '../../../activities/endorsement/model-gateway';
 import { scoreShadowBatch } from '../../../activities/endorsement/shadow-samples';
 import { chat, endorseRule, showKernel } from '../../../client/endorsement';
-import { listProvenance } from '../../../db/provenance-log';
+import { listProvenance } from '../../../db/provenance/log';
 import { useIntegrationContext } from '../../support/integration';
 import { BENIGN, eventually, freshAgent, idleAfterFirstBatch, operator, SEED_RULE } from './helpers';
 

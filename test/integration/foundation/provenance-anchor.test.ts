@@ -8,7 +8,7 @@ import { verifyProvenance } from '../../../client/provenance-verify';
 import { startEmbeddedPostgres } from '../../../db/embedded-postgres';
 import { migrate } from '../../../db/migrate';
 import { createPool, withTransaction } from '../../../db/pool';
-import { appendProvenance, verifyProvenanceChain } from '../../../db/provenance-log';
+import { appendProvenance, verifyProvenanceChain } from '../../../db/provenance/log';
 import { createScratchDatabase } from '../../../db/scratch-database';
 import { anchorWorkflowId } from '../../../domain/provenance/anchor';
 import { createWardenWorker } from '../../../worker/create-worker';

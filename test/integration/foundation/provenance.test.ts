@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appendProvenance, appendProvenanceBatch, listProvenance, verifyProvenanceChain } from '../../../db/provenance-log';
+import { appendProvenance, appendProvenanceBatch, listProvenance, verifyProvenanceChain } from '../../../db/provenance/log';
 import { createPool, withTransaction } from '../../../db/pool';
 import { useIntegrationContext } from '../../support/integration';
 

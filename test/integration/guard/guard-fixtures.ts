@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { grantPrincipal } from '../../../client/principals';
+import { grantPrincipal } from '../../../client/access';
 import type { WardenContext } from '../../../client/context';
 import { createPolicy } from '../../../client/guard';
 import { DEMO_GUARD_POLICY } from '../../../client/guard-demo';

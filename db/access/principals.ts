@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { roleNameSchema } from '../domain/authorization';
-import { invalid } from '../domain/errors';
-import type { Queryable } from './pool';
+import { roleNameSchema } from '../../domain/authorization';
+import { invalid } from '../../domain/errors';
+import type { Queryable } from '../pool';
 
 /** Roles are names of duties, not data: a principal holding more than this is a mistake or an attack. */
 export const MAX_ROLES_PER_PRINCIPAL = 32;

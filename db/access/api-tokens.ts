@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { sha256Hex } from '../domain/sha256';
+import { sha256Hex } from '../../domain/sha256';
 import { z } from 'zod';
-import { KEY_TEXT_BYTES, storableText } from '../domain/input/storable-text';
+import { KEY_TEXT_BYTES, storableText } from '../../domain/input/storable-text';
 import { type Principal, requirePrincipal } from './principals';
-import type { Queryable } from './pool';
+import type { Queryable } from '../pool';
+import { camelRow } from '../row-mapper';
 
 export interface ApiTokenInfo {
   id: string;
@@ -36,15 +37,10 @@ interface Row {
   last_used_at: Date | null;
 }
 
-const toInfo = (r: Row): ApiTokenInfo => ({
-  id: r.id,
-  principal: r.principal,
-  label: r.label,
-  createdAt: r.created_at.toISOString(),
-  expiresAt: r.expires_at?.toISOString() ?? null,
-  revokedAt: r.revoked_at?.toISOString() ?? null,
-  lastUsedAt: r.last_used_at?.toISOString() ?? null,
-});
+/** Every column but the token's hash, which never leaves this module. */
+const COLUMNS = 'id, principal, label, created_at, expires_at, revoked_at, last_used_at';
+
+const toInfo = (r: Row): ApiTokenInfo => camelRow(r);
 
 /** Creates a token for an existing principal; the secret is returned once and never stored. */
 export async function createApiToken(q: Queryable, input: z.input<typeof tokenRequest>): Promise<{ token: string; info: ApiTokenInfo }> {
@@ -55,7 +51,7 @@ export async function createApiToken(q: Queryable, input: z.input<typeof tokenRe
   const { rows } = await q.query<Row>(
     `INSERT INTO api_tokens (id, principal, token_hash, label, expires_at)
      VALUES ($1, $2, $3, $4, CASE WHEN $5::int IS NULL THEN NULL ELSE now() + make_interval(days => $5::int) END)
-     RETURNING *`,
+     RETURNING ${COLUMNS}`,
     [id, req.principal, hashToken(token), req.label, req.expiresInDays ?? null],
   );
   return { token, info: toInfo(rows[0]!) };
@@ -63,7 +59,7 @@ export async function createApiToken(q: Queryable, input: z.input<typeof tokenRe
 
 export async function listApiTokens(q: Queryable, principal?: string): Promise<ApiTokenInfo[]> {
   const { rows } = await q.query<Row>(
-    'SELECT * FROM api_tokens WHERE ($1::text IS NULL OR principal = $1) ORDER BY created_at, id',
+    `SELECT ${COLUMNS} FROM api_tokens WHERE ($1::text IS NULL OR principal = $1) ORDER BY created_at, id`,
     [principal ?? null],
   );
   return rows.map(toInfo);
@@ -71,7 +67,7 @@ export async function listApiTokens(q: Queryable, principal?: string): Promise<A
 
 export async function revokeApiToken(q: Queryable, id: string): Promise<ApiTokenInfo | undefined> {
   const { rows } = await q.query<Row>(
-    'UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING *',
+    `UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING ${COLUMNS}`,
     [id],
   );
   return rows[0] ? toInfo(rows[0]) : undefined;
@@ -82,7 +78,7 @@ export type TokenCheck = { ok: true; principal: Principal; tokenId: string } | {
 /** Resolves a presented token to its principal, refusing malformed, unknown, revoked and expired ones. */
 export async function authenticateToken(q: Queryable, token: string): Promise<TokenCheck> {
   if (!TOKEN_FORM.test(token)) return { ok: false, reason: 'malformed token' };
-  const { rows } = await q.query<Row>('SELECT * FROM api_tokens WHERE token_hash = $1', [hashToken(token)]);
+  const { rows } = await q.query<Row>(`SELECT ${COLUMNS} FROM api_tokens WHERE token_hash = $1`, [hashToken(token)]);
   const row = rows[0];
   if (!row) return { ok: false, reason: 'unknown token' };
   if (row.revoked_at) return { ok: false, reason: `token ${row.id} was revoked` };

@@ -1,10 +1,11 @@
 import pg from 'pg';
 import { z } from 'zod';
-import { GENESIS_HASH, contentHash, sign, signatureMatches } from '../domain/provenance/entry-hash';
-import { listLimit } from '../domain/input/list-limit';
-import { KEY_TEXT_BYTES, storableText } from '../domain/input/storable-text';
-import { findForbiddenKey } from '../domain/provenance/forbidden-content';
-import { type Queryable, withTransaction } from './pool';
+import { GENESIS_HASH, contentHash, sign, signatureMatches } from '../../domain/provenance/entry-hash';
+import { listLimit } from '../../domain/input/list-limit';
+import { KEY_TEXT_BYTES, storableText } from '../../domain/input/storable-text';
+import { findForbiddenKey } from '../../domain/provenance/forbidden-content';
+import { type Queryable, withTransaction } from '../pool';
+import { camelRow } from '../row-mapper';
 
 const APPEND_LOCK = 7_246_202; // advisory-lock id that serialises appends across processes
 
@@ -40,22 +41,12 @@ interface Row {
   prev_hash: string;
   content_hash: string;
   signature: string;
-  idem_key: string | null;
 }
 
-function fromRow(r: Row): ProvenanceEntry {
-  return {
-    seq: r.seq,
-    recordedAt: r.recorded_at.toISOString(),
-    kind: r.kind,
-    subject: r.subject,
-    actor: r.actor,
-    payload: r.payload,
-    prevHash: r.prev_hash,
-    contentHash: r.content_hash,
-    signature: r.signature,
-  };
-}
+/** An entry's columns, in the order of ProvenanceEntry (the idempotency key stays in the table). */
+const ENTRY_COLUMNS = 'seq, recorded_at, kind, subject, actor, payload, prev_hash, content_hash, signature';
+
+const fromRow = (r: Row): ProvenanceEntry => camelRow(r);
 
 /**
  * Appends one entry. Call it with the transaction client that makes the state change being
@@ -89,8 +80,11 @@ async function appendEntries(q: Queryable, key: string, entries: z.output<typeof
   const keys = entries.map((e) => e.idempotencyKey).filter((k): k is string => k !== undefined);
   const stored = new Map<string, ProvenanceEntry>();
   if (keys.length > 0) {
-    const existing = await q.query<Row>('SELECT * FROM provenance_log WHERE idem_key = ANY($1::text[])', [keys]);
-    for (const row of existing.rows) stored.set(row.idem_key!, fromRow(row));
+    const existing = await q.query<Row & { idem_key: string }>(
+      `SELECT ${ENTRY_COLUMNS}, idem_key FROM provenance_log WHERE idem_key = ANY($1::text[])`,
+      [keys],
+    );
+    for (const { idem_key, ...row } of existing.rows) stored.set(idem_key, fromRow(row));
   }
   const last = await q.query<{ seq: number; content_hash: string }>(
     'SELECT seq, content_hash FROM provenance_log ORDER BY seq DESC LIMIT 1',
@@ -165,7 +159,7 @@ export async function verifyProvenanceChain(
   let count = 0;
   for (;;) {
     const { rows } = await q.query<Row>(
-      'SELECT * FROM provenance_log WHERE seq >= $1 ORDER BY seq LIMIT $2',
+      `SELECT ${ENTRY_COLUMNS} FROM provenance_log WHERE seq >= $1 ORDER BY seq LIMIT $2`,
       [expectedSeq, pageSize],
     );
     if (rows.length === 0) break;
@@ -214,7 +208,7 @@ export const provenanceFilter = z.strictObject({
 export async function listProvenance(q: Queryable, input: z.input<typeof provenanceFilter> = {}): Promise<ProvenanceEntry[]> {
   const filter = provenanceFilter.parse(input);
   const { rows } = await q.query<Row>(
-    `SELECT * FROM provenance_log
+    `SELECT ${ENTRY_COLUMNS} FROM provenance_log
       WHERE ($1::text IS NULL OR subject = $1) AND ($2::text IS NULL OR kind LIKE $2 || '%')
       ORDER BY seq DESC LIMIT $3`,
     [filter.subject ?? null, filter.kind ?? null, filter.limit],
