@@ -22,37 +22,6 @@ export async function changeStamp(q: Queryable): Promise<string> {
   return [r.seq, r.endorsed?.getTime() ?? 0, r.proposed?.getTime() ?? 0].join('.');
 }
 
-export interface DivergencePoint {
-  at: string;
-  divergence: number;
-  critical: boolean;
-}
-
-/** Scored shadow samples of one endorsement in scoring order (the newest `limit`). */
-export async function divergenceSeries(q: Queryable, endorsementId: string, limit = 200): Promise<DivergencePoint[]> {
-  const { rows } = await q.query<{ scored_at: Date; divergence: number; critical: boolean | null }>(
-    `SELECT scored_at, divergence, critical FROM (
-       SELECT scored_at, divergence, critical, seq FROM shadow_samples
-        WHERE endorsement_id = $1 AND status = 'scored' AND divergence IS NOT NULL
-        ORDER BY seq DESC LIMIT $2) newest
-      ORDER BY seq`,
-    [endorsementId, limit],
-  );
-  return rows.map((r) => ({ at: r.scored_at.toISOString(), divergence: r.divergence, critical: r.critical === true }));
-}
-
-/** Open endorsements first, then the most recently changed closed ones. */
-export async function recentEndorsementIds(q: Queryable, closedLimit = 10): Promise<string[]> {
-  const { rows } = await q.query<{ id: string }>(
-    `(SELECT id, updated_at FROM endorsements WHERE state IN ('pending', 'staged', 'inconclusive') ORDER BY updated_at DESC)
-     UNION ALL
-     (SELECT id, updated_at FROM endorsements WHERE state NOT IN ('pending', 'staged', 'inconclusive', 'registering')
-       ORDER BY updated_at DESC LIMIT $1)`,
-    [closedLimit],
-  );
-  return rows.map((r) => r.id);
-}
-
 export interface ProposalListing {
   proposalId: string;
   approverRole: string;

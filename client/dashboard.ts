@@ -7,7 +7,9 @@ import type { GateResult } from '../domain/abp/export-gates';
 import type { WardenContext } from './context';
 import { triggerCards, verifyAbp } from './delegation';
 import { reviews, showReview, type ReviewView } from './delegation-reviews';
-import { changeStamp, divergenceSeries, gatesByAppliedHash, recentEndorsementIds, recentProposals, type DivergencePoint } from './dashboard-reads';
+import { changeStamp, gatesByAppliedHash, recentProposals } from './dashboard-reads';
+import { recentEndorsementIds } from '../db/endorsement/endorsements';
+import { divergenceSeries, type DivergencePoint } from '../db/endorsement/shadow-samples';
 import { showEndorsement, type EndorsementReport } from './endorsement';
 import { showProposal } from './guard';
 

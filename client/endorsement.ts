@@ -9,11 +9,11 @@ import {
   requireAgent,
   seedEndorsementDemo,
   type CreateAgentInput,
-} from '../activities/endorsement/agent-store';
-import { evidenceOf, listOpenEndorsements, requireEndorsement, type EndorsementRecord } from '../activities/endorsement/endorsement-store';
-import { createModelGateway, type ModelGateway } from '../activities/endorsement/model-gateway';
-import { requireOperator } from '../activities/endorsement/operator-role';
-import { recordExchange, sampleOutcomes, type SampleOutcome } from '../activities/endorsement/shadow-samples';
+} from '../db/endorsement/agents';
+import { listOpenEndorsements, requireEndorsement, type EndorsementRecord } from '../db/endorsement/endorsements';
+import { createModelGateway, type ModelGateway } from '../models/model-gateway';
+import { requireOperator } from '../db/endorsement/operator-role';
+import { evidenceOf, recordExchange, sampleOutcomes, type SampleOutcome } from '../db/endorsement/shadow-samples';
 import { requirePrincipal } from '../db/access/principals';
 import { ADMIN_ROLE, requireRole } from '../domain/authorization';
 import { listProvenance } from '../db/provenance/log';

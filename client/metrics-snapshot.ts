@@ -1,6 +1,7 @@
 import { listCurrent } from '../activities/delegation/abp-store';
 import { readTriggerCards, type TriggerCard } from '../activities/delegation/trigger-cards';
 import { countDeliveries } from '../activities/notifications/delivery-store';
+import { scoredDivergences } from '../db/endorsement/shadow-samples';
 import { AbpSchema } from '../domain/abp/schema';
 import type { EndorsementState } from '../domain/endorsement/states';
 import { PROPOSAL_STATES } from '../domain/guard/proposal-state';
@@ -58,14 +59,6 @@ async function countWorkflows(ctx: WardenContext): Promise<MetricsSnapshot['work
   return perKind.flat();
 }
 
-async function readDivergences(ctx: WardenContext): Promise<MetricsSnapshot['divergences']> {
-  const { rows } = await ctx.pool.query<{ agent_id: string; divergence: number }>(
-    `SELECT e.agent_id, s.divergence FROM shadow_samples s JOIN endorsements e ON e.id = s.endorsement_id
-      WHERE s.status = 'scored' AND s.divergence IS NOT NULL`,
-  );
-  return rows.map((r) => ({ agentId: r.agent_id, divergence: r.divergence }));
-}
-
 async function readOpenReviews(ctx: WardenContext): Promise<MetricsSnapshot['openReviews']> {
   const { rows } = await ctx.pool.query<{ review_id: string; abp_id: string; trigger_id: string; severity: string; opened_at: Date }>(
     `SELECT review_id, abp_id, trigger_id, severity, COALESCE(opened_at, queued_at) AS opened_at
@@ -89,7 +82,7 @@ async function readAllTriggerCards(ctx: WardenContext): Promise<TriggerCard[]> {
 export async function readMetricsSnapshot(ctx: WardenContext): Promise<MetricsSnapshot> {
   const [workflows, divergences, openReviews, triggers, deliveries] = await Promise.all([
     countWorkflows(ctx),
-    readDivergences(ctx),
+    scoredDivergences(ctx.pool),
     readOpenReviews(ctx),
     readAllTriggerCards(ctx),
     countDeliveries(ctx.pool),

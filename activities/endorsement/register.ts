@@ -7,9 +7,9 @@ import { combineWithModelReading, detectConflict, proposedChange, type ConflictR
 import { commitmentIdSchema, commitmentValueSchema, operatorPrincipalSchema, ruleTextSchema } from '../../domain/endorsement/endorsement-request';
 import { agentIdSchema, endorsementIdSchema } from '../../domain/endorsement/identifiers';
 import { mergeSettings, settingsOverridesSchema, type EndorsementSettings } from '../../domain/endorsement/settings';
-import { appendKernelVersion, loadKernelVersion, requireAgent } from './agent-store';
-import { findEndorsement, findOpenEndorsement, insertEndorsement, type EndorsementRecord } from './endorsement-store';
-import type { ModelGateway } from './model-gateway';
+import { appendKernelVersion, loadKernelVersion, requireAgent } from '../../db/endorsement/agents';
+import { findEndorsement, findOpenEndorsement, insertEndorsement, type EndorsementRecord } from '../../db/endorsement/endorsements';
+import type { ModelGateway } from '../../models/model-gateway';
 
 export const registerInputSchema = z.object({
   endorsementId: endorsementIdSchema,

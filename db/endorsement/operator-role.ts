@@ -1,7 +1,7 @@
-import type { Queryable } from '../../db/pool';
-import { requirePrincipal, type Principal } from '../../db/access/principals';
+import type { Queryable } from '../pool';
+import { requirePrincipal, type Principal } from '../access/principals';
 import { requireRole } from '../../domain/authorization';
-import { requireAgent } from './agent-store';
+import { requireAgent } from './agents';
 
 /**
  * Deciding, promoting, aborting and extending an agent's endorsements needs the role its settings

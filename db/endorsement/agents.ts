@@ -1,6 +1,7 @@
 import type pg from 'pg';
-import { appendProvenance } from '../../db/provenance/log';
-import { type Queryable, withTransaction } from '../../db/pool';
+import { appendProvenance } from '../provenance/log';
+import { type Queryable, withTransaction } from '../pool';
+import { camelRow } from '../row-mapper';
 import { parseAgentId } from '../../domain/endorsement/identifiers';
 import {
   DEFAULT_SETTINGS,
@@ -40,16 +41,14 @@ interface AgentRow {
 
 function agentFromRow(r: AgentRow): Agent {
   return {
-    id: r.id,
+    ...camelRow(r),
     settings: endorsementSettingsSchema.parse(r.settings),
     probeBattery: r.probe_battery === null ? null : probeBatterySchema.parse(r.probe_battery),
-    currentVersion: r.current_version,
-    createdAt: r.created_at.toISOString(),
   };
 }
 
 export async function requireAgent(q: Queryable, id: string, lock = false): Promise<Agent> {
-  const { rows } = await q.query<AgentRow>(`SELECT * FROM agents WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+  const { rows } = await q.query<AgentRow>(`SELECT id, settings, probe_battery, current_version, created_at FROM agents WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
   if (!rows[0]) throw notFound(`agent "${id}"`);
   return agentFromRow(rows[0]);
 }
@@ -57,20 +56,15 @@ export async function requireAgent(q: Queryable, id: string, lock = false): Prom
 export async function loadKernelVersion(q: Queryable, agentId: string, version?: number): Promise<KernelVersion> {
   const { rows } = await q.query<{ agent_id: string; version: number; definition: unknown; endorsement_id: string | null; created_at: Date }>(
     version === undefined
-      ? `SELECT k.* FROM kernel_versions k JOIN agents a ON a.id = k.agent_id AND a.current_version = k.version WHERE k.agent_id = $1`
-      : `SELECT * FROM kernel_versions WHERE agent_id = $1 AND version = $2`,
+      ? `SELECT k.agent_id, k.version, k.definition, k.endorsement_id, k.created_at
+           FROM kernel_versions k JOIN agents a ON a.id = k.agent_id AND a.current_version = k.version WHERE k.agent_id = $1`
+      : `SELECT agent_id, version, definition, endorsement_id, created_at FROM kernel_versions WHERE agent_id = $1 AND version = $2`,
     version === undefined ? [agentId] : [agentId, version],
   );
   const row = rows[0];
   // Every agent is created with its first version, so no current version means no such agent.
   if (!row) throw notFound(version === undefined ? `agent "${agentId}"` : `kernel of agent "${agentId}" version ${version}`);
-  return {
-    agentId: row.agent_id,
-    version: row.version,
-    definition: kernelDefinitionSchema.parse(row.definition),
-    endorsementId: row.endorsement_id,
-    createdAt: row.created_at.toISOString(),
-  };
+  return { ...camelRow(row), definition: kernelDefinitionSchema.parse(row.definition) };
 }
 
 /** The agent's row and its first kernel version; false (nothing written) when the id is taken. */

@@ -1,14 +1,14 @@
 import type OpenAI from 'openai';
 import { z } from 'zod';
-import type { WardenConfig } from '../../config/env';
-import type { ModelReading } from '../../domain/endorsement/conflict';
-import type { JudgeVerdict } from '../../domain/endorsement/divergence-tier';
-import { EMBEDDED_MODEL_NAME, embeddedReply } from '../../domain/endorsement/embedded-model';
-import { kernelSystemPrompt } from '../../domain/endorsement/kernel-posture';
-import { localJudge } from '../../domain/endorsement/local-judge';
-import { trigramEmbedding } from '../../domain/endorsement/trigram-embedding';
-import { toStorableText } from '../../domain/input/storable-text';
-import type { KernelDefinition } from '../../domain/kernel/definition';
+import type { WardenConfig } from '../config/env';
+import type { ModelReading } from '../domain/endorsement/conflict';
+import type { JudgeVerdict } from '../domain/endorsement/divergence-tier';
+import { EMBEDDED_MODEL_NAME, embeddedReply } from '../domain/endorsement/embedded-model';
+import { kernelSystemPrompt } from '../domain/endorsement/kernel-posture';
+import { localJudge } from '../domain/endorsement/local-judge';
+import { trigramEmbedding } from '../domain/endorsement/trigram-embedding';
+import { toStorableText } from '../domain/input/storable-text';
+import type { KernelDefinition } from '../domain/kernel/definition';
 
 /**
  * The models the endorsement loop uses. With WARDEN_MODEL_BASE_URL and a model name set, an

@@ -1,13 +1,13 @@
 import type pg from 'pg';
-import { appendProvenance } from '../../db/provenance/log';
-import type { Queryable } from '../../db/pool';
-import type { EvidenceSummary } from '../../domain/endorsement/cooldown';
+import { appendProvenance } from '../provenance/log';
+import type { Queryable } from '../pool';
+import { camelRow } from '../row-mapper';
 import { endorsementSettingsSchema, type EndorsementSettings } from '../../domain/endorsement/settings';
 import type { ConflictResult } from '../../domain/endorsement/conflict';
 import type { Decision, EndorsementState } from '../../domain/endorsement/states';
 import { conflict, notFound } from '../../domain/errors';
 import type { KernelChange } from '../../domain/kernel/definition';
-import { appendKernelVersion } from './agent-store';
+import { appendKernelVersion } from './agents';
 import { requireOperator } from './operator-role';
 
 export interface EndorsementRecord {
@@ -58,36 +58,16 @@ interface Row {
   updated_at: Date;
 }
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
+/** The columns of EndorsementRecord, in its order (the wake flag stays with the live path). */
+const COLUMNS = `id, agent_id, rule_text, conflict_kind, target, change, reason, base_version, settings, state, requested_by, decided_by,
+  decision, staged_at, deadline_at, cap_at, applied_version, outcome_reason, outcome_score, created_at, updated_at`;
 
 function fromRow(r: Row): EndorsementRecord {
-  return {
-    id: r.id,
-    agentId: r.agent_id,
-    ruleText: r.rule_text,
-    conflictKind: r.conflict_kind,
-    target: r.target,
-    change: r.change,
-    reason: r.reason,
-    baseVersion: r.base_version,
-    settings: endorsementSettingsSchema.parse(r.settings),
-    state: r.state,
-    requestedBy: r.requested_by,
-    decidedBy: r.decided_by,
-    decision: r.decision,
-    stagedAt: iso(r.staged_at),
-    deadlineAt: iso(r.deadline_at),
-    capAt: iso(r.cap_at),
-    appliedVersion: r.applied_version,
-    outcomeReason: r.outcome_reason,
-    outcomeScore: r.outcome_score,
-    createdAt: r.created_at.toISOString(),
-    updatedAt: r.updated_at.toISOString(),
-  };
+  return { ...camelRow(r), settings: endorsementSettingsSchema.parse(r.settings) };
 }
 
 export async function findEndorsement(q: Queryable, id: string, lock = false): Promise<EndorsementRecord | undefined> {
-  const { rows } = await q.query<Row>(`SELECT * FROM endorsements WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+  const { rows } = await q.query<Row>(`SELECT ${COLUMNS} FROM endorsements WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
   return rows[0] ? fromRow(rows[0]) : undefined;
 }
 
@@ -171,7 +151,7 @@ export async function transitionEndorsement(tx: pg.PoolClient, provenanceKey: st
         decision = COALESCE($4, decision), decided_by = CASE WHEN $4::text IS NULL THEN decided_by ELSE $5 END,
         staged_at = COALESCE($6, staged_at), deadline_at = COALESCE($7, deadline_at), cap_at = COALESCE($8, cap_at),
         outcome_reason = COALESCE($9, outcome_reason), outcome_score = COALESCE($10, outcome_score)
-      WHERE id = $1 RETURNING *`,
+      WHERE id = $1 RETURNING ${COLUMNS}`,
     [
       t.endorsementId,
       t.to,
@@ -214,7 +194,7 @@ export async function extendCooldown(
   }
   if (input.actor !== null) await requireOperator(tx, current.agentId, input.actor);
   const updated = await tx.query<Row>(
-    `UPDATE endorsements SET state = 'staged', deadline_at = $2, cap_at = $3, updated_at = now() WHERE id = $1 RETURNING *`,
+    `UPDATE endorsements SET state = 'staged', deadline_at = $2, cap_at = $3, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
     [input.endorsementId, new Date(input.deadlineMs), new Date(input.capMs)],
   );
   await appendProvenance(tx, provenanceKey, {
@@ -233,27 +213,14 @@ export async function extendCooldown(
   return fromRow(updated.rows[0]!);
 }
 
-/** Totals over every sample of an endorsement, straight from the table (so retries cannot double count). */
-export async function evidenceOf(q: Queryable, endorsementId: string): Promise<EvidenceSummary & { meanDrift: number | null; pending: number }> {
-  const { rows } = await q.query<{ count: number; sum: number | null; max: number | null; critical: number; failed: number; pending: number; mean_drift: number | null }>(
-    `SELECT count(*) FILTER (WHERE status = 'scored')::bigint AS count,
-            sum(divergence) FILTER (WHERE status = 'scored') AS sum,
-            max(divergence) FILTER (WHERE status = 'scored') AS max,
-            count(*) FILTER (WHERE status = 'scored' AND critical)::bigint AS critical,
-            count(*) FILTER (WHERE status = 'failed')::bigint AS failed,
-            count(*) FILTER (WHERE status = 'pending')::bigint AS pending,
-            avg(drift) FILTER (WHERE status = 'scored') AS mean_drift
-       FROM shadow_samples WHERE endorsement_id = $1`,
-    [endorsementId],
+/** Open endorsements first, then the most recently changed closed ones. */
+export async function recentEndorsementIds(q: Queryable, closedLimit = 10): Promise<string[]> {
+  const { rows } = await q.query<{ id: string }>(
+    `(SELECT id, updated_at FROM endorsements WHERE state IN ('pending', 'staged', 'inconclusive') ORDER BY updated_at DESC)
+     UNION ALL
+     (SELECT id, updated_at FROM endorsements WHERE state NOT IN ('pending', 'staged', 'inconclusive', 'registering')
+       ORDER BY updated_at DESC LIMIT $1)`,
+    [closedLimit],
   );
-  const r = rows[0]!;
-  return {
-    count: r.count,
-    sum: r.sum ?? 0,
-    max: r.max ?? 0,
-    critical: r.critical,
-    failed: r.failed,
-    pending: r.pending,
-    meanDrift: r.mean_drift,
-  };
+  return rows.map((r) => r.id);
 }

@@ -1,15 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { appendProvenanceBatch } from '../../db/provenance/log';
-import { withTransaction, type Queryable } from '../../db/pool';
+import { appendProvenanceBatch } from '../provenance/log';
+import { withTransaction, type Queryable } from '../pool';
+import { camelRow } from '../row-mapper';
 import type { EvidenceSummary } from '../../domain/endorsement/cooldown';
-import { classifySample, divergenceTier, type JudgeVerdict } from '../../domain/endorsement/divergence-tier';
-import { identityReferenceText } from '../../domain/endorsement/kernel-posture';
-import { l1Divergence } from '../../domain/endorsement/trigram-embedding';
-import { applyKernelChange, type KernelDefinition } from '../../domain/kernel/definition';
-import { loadKernelVersion } from './agent-store';
-import { evidenceOf, requireEndorsement } from './endorsement-store';
-import type { ModelGateway } from './model-gateway';
+import type { JudgeVerdict } from '../../domain/endorsement/divergence-tier';
 
 export interface QueuedSample {
   endorsementId: string;
@@ -67,46 +62,11 @@ export async function sampleOutcomes(q: Queryable, exchangeId: string): Promise<
     endorsement_id: string; exchange_id: string; status: SampleOutcome['status']; divergence: number | null;
     drift: number | null; tier: string | null; critical: boolean | null; reason: string | null;
   }>(`SELECT endorsement_id, exchange_id, status, divergence, drift, tier, critical, reason FROM shadow_samples WHERE exchange_id = $1 ORDER BY seq`, [exchangeId]);
-  return rows.map((r) => ({
-    endorsementId: r.endorsement_id,
-    exchangeId: r.exchange_id,
-    status: r.status,
-    divergence: r.divergence,
-    drift: r.drift,
-    tier: r.tier,
-    critical: r.critical,
-    reason: r.reason,
-  }));
+  return rows.map(camelRow);
 }
 
-export interface BatchResult {
-  scored: number;
-  failed: number;
-  /**
-   * The first critical sample of the endorsement, if any, read back from the table so that a
-   * retried batch still reports a critical sample its first attempt scored.
-   */
-  critical: { exchangeId: string; divergence: number; reason: string } | null;
-  evidence: EvidenceSummary;
-  more: boolean;
-}
-
-const MAX_ATTEMPTS = 3;
-
-async function withBackoff<T>(work: () => Promise<T>, attempts: number, baseMs: number): Promise<T> {
-  let last: unknown;
-  for (let i = 0; i < attempts; i++) {
-    try {
-      return await work();
-    } catch (error) {
-      last = error;
-      if (i + 1 < attempts) await new Promise((r) => setTimeout(r, baseMs * 2 ** i));
-    }
-  }
-  throw last;
-}
-
-type ScoredSample =
+/** A sample's outcome as a batch computed it, before it is written. */
+export type ScoredSample =
   | {
       exchangeId: string;
       status: 'scored';
@@ -118,14 +78,14 @@ type ScoredSample =
       critical: boolean;
       reason: string | null;
     }
-  | { exchangeId: string; status: 'failed'; reason: string };
+  | { exchangeId: string; status: 'failed'; reason: string; attempts: number };
 
 /**
  * Writes a batch's outcomes in one transaction: one UPDATE of the samples still pending (a
  * retried batch finds its first attempt's rows already written and records nothing twice) and
  * one provenance append for the rows it changed.
  */
-async function recordScoredSamples(
+export async function recordScoredSamples(
   pool: pg.Pool,
   provenanceKey: string,
   endorsementId: string,
@@ -156,7 +116,7 @@ async function recordScoredSamples(
         outcomes.map((o) => scored(o)?.critical ?? null),
         outcomes.map((o) => { const j = scored(o)?.judge; return j ? JSON.stringify(j) : null; }),
         outcomes.map((o) => o.reason),
-        outcomes.map((o) => (o.status === 'scored' ? 1 : MAX_ATTEMPTS)),
+        outcomes.map((o) => (o.status === 'scored' ? 1 : o.attempts)),
       ],
     );
     const written = new Set(updated.rows.map((r) => r.exchange_id));
@@ -178,7 +138,7 @@ async function recordScoredSamples(
                 critical: o.critical,
                 ...(o.judge ? { judge: { verdict: o.judge.verdict, confidence: o.judge.confidence } } : {}),
               }
-            : { exchangeId: o.exchangeId, attempts: MAX_ATTEMPTS },
+            : { exchangeId: o.exchangeId, attempts: o.attempts },
         idempotencyKey: `${endorsementId}/sample/${o.exchangeId}`,
       })),
     );
@@ -189,80 +149,32 @@ async function recordScoredSamples(
   });
 }
 
-/**
- * Scores up to `limit` pending samples of one endorsement: the sandbox (the kernel the live
- * answer came from, plus the staged change) answers the same prompt, and its answer is compared
- * with the live one (divergence) and with the agent's identity reference (drift). A sample whose
- * model keeps failing is marked failed: missing evidence, never a pass.
- */
-export async function scoreShadowBatch(
-  pool: pg.Pool,
-  provenanceKey: string,
-  models: ModelGateway,
-  input: { endorsementId: string; limit: number; retryBaseMs?: number },
-): Promise<BatchResult> {
-  const endorsement = await requireEndorsement(pool, input.endorsementId);
-  if (!endorsement.change) throw new Error(`endorsement ${input.endorsementId} has no change to shadow`);
-  const { rows } = await pool.query<{ exchange_id: string; prompt: string; response: string; kernel_version: number; attempts: number }>(
+export interface PendingSample {
+  exchangeId: string;
+  prompt: string;
+  response: string;
+  kernelVersion: number;
+  attempts: number;
+}
+
+/** Up to `limit` samples of the endorsement still to score, oldest first, with the exchange they shadow. */
+export async function pendingSamples(q: Queryable, endorsementId: string, limit: number): Promise<PendingSample[]> {
+  const { rows } = await q.query<{ exchange_id: string; prompt: string; response: string; kernel_version: number; attempts: number }>(
     `SELECT s.exchange_id, e.prompt, e.response, e.kernel_version, s.attempts
        FROM shadow_samples s JOIN chat_exchanges e ON e.id = s.exchange_id
       WHERE s.endorsement_id = $1 AND s.status = 'pending' ORDER BY s.seq LIMIT $2`,
-    [input.endorsementId, input.limit],
+    [endorsementId, limit],
   );
-  const { change } = endorsement;
-  // Per kernel version, not per sample: a batch's samples mostly share one.
-  const kernels = new Map<number, { production: KernelDefinition; sandbox: KernelDefinition; identity: string }>();
-  const kernelAt = async (version: number) => {
-    let k = kernels.get(version);
-    if (!k) {
-      const production = (await loadKernelVersion(pool, endorsement.agentId, version)).definition;
-      k = { production, sandbox: applyKernelChange(production, change), identity: identityReferenceText(production) };
-      kernels.set(version, k);
-    }
-    return k;
-  };
-  const t = endorsement.settings.thresholds;
-  // Scored first, written together: one transaction per batch instead of one per sample.
-  const outcomes: ScoredSample[] = [];
-  for (const row of rows) {
-    const { production, sandbox, identity: identityText } = await kernelAt(row.kernel_version);
-    try {
-      const scored = await withBackoff(
-        async () => {
-          const shadow = await models.reply(sandbox, row.prompt);
-          const [live, shadowVec, identity] = await models.embed([row.response, shadow, identityText]);
-          const divergence = l1Divergence(live!, shadowVec!);
-          const judge = divergenceTier(divergence, t) === 'judge' ? await models.judge(production, row.prompt, shadow) : null;
-          return { shadow, divergence, drift: l1Divergence(identity!, shadowVec!), judge };
-        },
-        MAX_ATTEMPTS,
-        input.retryBaseMs ?? 250,
-      );
-      const c = classifySample(scored.divergence, t, scored.judge ?? undefined);
-      outcomes.push({ exchangeId: row.exchange_id, status: 'scored', ...scored, ...c });
-      // No point scoring more: one critical sample rejects the change.
-      if (c.critical) break;
-    } catch (error) {
-      outcomes.push({ exchangeId: row.exchange_id, status: 'failed', reason: `model failed: ${(error as Error).message.slice(0, 200)}` });
-    }
-  }
-  const result = await recordScoredSamples(pool, provenanceKey, input.endorsementId, models.chatModel, outcomes);
-  const { pending, meanDrift: _drift, ...evidence } = await evidenceOf(pool, input.endorsementId);
-  // The evidence counts critical samples; only when there is one is it worth reading which.
-  const critical =
-    evidence.critical > 0
-      ? await pool.query<{ exchange_id: string; divergence: number; reason: string }>(
-          `SELECT exchange_id, divergence, reason FROM shadow_samples WHERE endorsement_id = $1 AND status = 'scored' AND critical ORDER BY seq LIMIT 1`,
-          [input.endorsementId],
-        )
-      : undefined;
-  const first = critical?.rows[0];
-  return {
-    ...result,
-    critical: first ? { exchangeId: first.exchange_id, divergence: first.divergence, reason: first.reason } : null,
-    evidence,
-    more: !first && (pending > 0 || (await samplesArrivedWhileFallingAsleep(pool, input.endorsementId))),
-  };
+  return rows.map(camelRow);
+}
+
+/** The endorsement's first critical sample, if any. */
+export async function firstCriticalSample(q: Queryable, endorsementId: string): Promise<{ exchangeId: string; divergence: number; reason: string } | undefined> {
+  const { rows } = await q.query<{ exchange_id: string; divergence: number; reason: string }>(
+    `SELECT exchange_id, divergence, reason FROM shadow_samples WHERE endorsement_id = $1 AND status = 'scored' AND critical ORDER BY seq LIMIT 1`,
+    [endorsementId],
+  );
+  return rows[0] ? camelRow(rows[0]) : undefined;
 }
 
 /**
@@ -272,7 +184,7 @@ export async function scoreShadowBatch(
  * went down saw it up and sent no signal, so its sample is picked up here; one after flips the
  * flag itself and signals.
  */
-async function samplesArrivedWhileFallingAsleep(pool: pg.Pool, endorsementId: string): Promise<boolean> {
+export async function samplesArrivedWhileFallingAsleep(pool: pg.Pool, endorsementId: string): Promise<boolean> {
   await pool.query('UPDATE endorsements SET wake_requested = false WHERE id = $1', [endorsementId]);
   const { rows } = await pool.query<{ pending: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM shadow_samples WHERE endorsement_id = $1 AND status = 'pending') AS pending`,
@@ -281,4 +193,57 @@ async function samplesArrivedWhileFallingAsleep(pool: pg.Pool, endorsementId: st
   if (!rows[0]?.pending) return false;
   await pool.query('UPDATE endorsements SET wake_requested = true WHERE id = $1', [endorsementId]);
   return true;
+}
+
+/** Totals over every sample of an endorsement, straight from the table (so retries cannot double count). */
+export async function evidenceOf(q: Queryable, endorsementId: string): Promise<EvidenceSummary & { meanDrift: number | null; pending: number }> {
+  const { rows } = await q.query<{ count: number; sum: number | null; max: number | null; critical: number; failed: number; pending: number; mean_drift: number | null }>(
+    `SELECT count(*) FILTER (WHERE status = 'scored')::bigint AS count,
+            sum(divergence) FILTER (WHERE status = 'scored') AS sum,
+            max(divergence) FILTER (WHERE status = 'scored') AS max,
+            count(*) FILTER (WHERE status = 'scored' AND critical)::bigint AS critical,
+            count(*) FILTER (WHERE status = 'failed')::bigint AS failed,
+            count(*) FILTER (WHERE status = 'pending')::bigint AS pending,
+            avg(drift) FILTER (WHERE status = 'scored') AS mean_drift
+       FROM shadow_samples WHERE endorsement_id = $1`,
+    [endorsementId],
+  );
+  const r = rows[0]!;
+  return {
+    count: r.count,
+    sum: r.sum ?? 0,
+    max: r.max ?? 0,
+    critical: r.critical,
+    failed: r.failed,
+    pending: r.pending,
+    meanDrift: r.mean_drift,
+  };
+}
+
+export interface DivergencePoint {
+  at: string;
+  divergence: number;
+  critical: boolean;
+}
+
+/** Scored shadow samples of one endorsement in scoring order (the newest `limit`), for the dashboard's chart. */
+export async function divergenceSeries(q: Queryable, endorsementId: string, limit = 200): Promise<DivergencePoint[]> {
+  const { rows } = await q.query<{ scored_at: Date; divergence: number; critical: boolean | null }>(
+    `SELECT scored_at, divergence, critical FROM (
+       SELECT scored_at, divergence, critical, seq FROM shadow_samples
+        WHERE endorsement_id = $1 AND status = 'scored' AND divergence IS NOT NULL
+        ORDER BY seq DESC LIMIT $2) newest
+      ORDER BY seq`,
+    [endorsementId, limit],
+  );
+  return rows.map((r) => ({ at: r.scored_at.toISOString(), divergence: r.divergence, critical: r.critical === true }));
+}
+
+/** The divergence of every scored shadow sample with its agent, for the metrics histogram. */
+export async function scoredDivergences(q: Queryable): Promise<{ agentId: string; divergence: number }[]> {
+  const { rows } = await q.query<{ agent_id: string; divergence: number }>(
+    `SELECT e.agent_id, s.divergence FROM shadow_samples s JOIN endorsements e ON e.id = s.endorsement_id
+      WHERE s.status = 'scored' AND s.divergence IS NOT NULL`,
+  );
+  return rows.map(camelRow);
 }
