@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/pool';
-import type { GateResult } from '../domain/abp/export-gates';
+import type { GateResult } from '../domain/delegation/export-gates';
 
 /**
  * Read-only queries only the dashboard needs: lists across every loop and the cheap change

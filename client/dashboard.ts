@@ -3,7 +3,7 @@ import type { TriggerCard } from '../activities/delegation/trigger-cards';
 import type { ProposalView } from '../activities/guard/proposal-record';
 import { listProvenance, type ProvenanceEntry } from '../db/provenance/log';
 import { verifyProvenance, type ProvenanceVerification } from './provenance-verify';
-import type { GateResult } from '../domain/abp/export-gates';
+import type { GateResult } from '../domain/delegation/export-gates';
 import type { WardenContext } from './context';
 import { triggerCards, verifyAbp } from './delegation';
 import { reviews, showReview, type ReviewView } from './delegation-reviews';

@@ -2,7 +2,7 @@ import { listCurrent } from '../activities/delegation/abp-store';
 import { readTriggerCards, type TriggerCard } from '../activities/delegation/trigger-cards';
 import { countDeliveries } from '../activities/notifications/delivery-store';
 import { scoredDivergences } from '../db/endorsement/shadow-samples';
-import { AbpSchema } from '../domain/abp/schema';
+import { AbpSchema } from '../domain/delegation/schema';
 import type { EndorsementState } from '../domain/endorsement/states';
 import { PROPOSAL_STATES } from '../domain/guard/proposal-state';
 import type { WardenWorkflowKind } from '../domain/search-attributes';

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { withTransaction } from '../../db/pool';
 import { appendProvenance } from '../../db/provenance/log';
-import type { Abp } from '../../domain/abp/schema';
+import type { Abp } from '../../domain/delegation/schema';
 import { refuseRetiredId } from './abp-finality';
 import { insertAbpVersion, makeCurrent, type AbpSource } from './abp-store';
 import { exportDocument, listExports, markRestamped, registerExports, writeExport, type ExportRow } from './export-files';

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/pool';
 import { listProvenance } from '../../db/provenance/log';
-import type { Abp } from '../../domain/abp/schema';
+import type { Abp } from '../../domain/delegation/schema';
 import { conflict } from '../../domain/errors';
 import { scopeKey } from './abp-store';
 

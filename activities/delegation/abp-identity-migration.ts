@@ -1,11 +1,11 @@
 import type pg from 'pg';
 import { withTransaction, type Queryable } from '../../db/pool';
 import { appendProvenance } from '../../db/provenance/log';
-import { reissueAbp } from '../../domain/abp/build';
-import { AbpSpecError } from '../../domain/abp/errors';
-import { checkAbpIdentity } from '../../domain/abp/identity';
-import { legacyIdentityMatches } from '../../domain/abp/legacy-identity';
-import { AbpSchema, type Abp } from '../../domain/abp/schema';
+import { reissueAbp } from '../../domain/delegation/build';
+import { AbpSpecError } from '../../domain/delegation/errors';
+import { checkAbpIdentity } from '../../domain/delegation/identity';
+import { legacyIdentityMatches } from '../../domain/delegation/legacy-identity';
+import { AbpSchema, type Abp } from '../../domain/delegation/schema';
 import { insertAbpVersion, scopeKey, type AbpStatus } from './abp-store';
 import {
   discardStaged, exportDocument, listExports, markRestamped, promoteStaged, stagedAbpHash, writeStaged, type ExportRow,
@@ -40,7 +40,7 @@ interface Reissue {
 
 /**
  * Re-issues every current ABP stored before Warden computed ids and hashes as the reference tooling
- * does (see domain/abp/canonical.ts), so that each one verifies with the reference verifier.
+ * does (see domain/delegation/canonical.ts), so that each one verifies with the reference verifier.
  *
  * Only a document that authenticates under the old form is re-issued: one edited behind Warden's
  * back matches neither form and is left for `abp verify` to report. Per ABP, in one transaction:

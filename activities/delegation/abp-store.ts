@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/pool';
-import { canonicalDigest } from '../../domain/abp/digest';
-import { AbpSchema, type Abp, type AbpScope } from '../../domain/abp/schema';
+import { canonicalDigest } from '../../domain/delegation/digest';
+import { AbpSchema, type Abp, type AbpScope } from '../../domain/delegation/schema';
 
 /** ABP versions (immutable, by hash) and the current pointer per scope. */
 export type AbpStatus = 'active' | 'revoked' | 'replaced';

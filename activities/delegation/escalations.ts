@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/pool';
 import { appendProvenance } from '../../db/provenance/log';
-import { AbpSchema } from '../../domain/abp/schema';
+import { AbpSchema } from '../../domain/delegation/schema';
 import type { ReviewRow } from './review-store';
 
 export interface FiredEscalation {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { withTransaction } from '../../db/pool';
 import { appendProvenance } from '../../db/provenance/log';
-import { AbpSchema } from '../../domain/abp/schema';
+import { AbpSchema } from '../../domain/delegation/schema';
 import { listCurrent } from './abp-store';
 import { runPeriodicValidators } from './action-check';
 import { insertReview, listReviews, reviewStartOf, type ReviewStart } from './review-store';

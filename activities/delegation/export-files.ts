@@ -1,8 +1,8 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Queryable } from '../../db/pool';
-import { gateExport, type ExportDocument, type GateResult } from '../../domain/abp/export-gates';
-import type { Abp } from '../../domain/abp/schema';
+import { gateExport, type ExportDocument, type GateResult } from '../../domain/delegation/export-gates';
+import type { Abp } from '../../domain/delegation/schema';
 
 /**
  * Exports: JSON documents in the export directory that embed an ABP, plus a row each. A re-stamp

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { withTransaction } from '../../db/pool';
 import { appendProvenance } from '../../db/provenance/log';
 import { chunksOf } from '../../db/row-chunks';
-import { IntakeBatchError, type IntakeBatch } from '../../domain/abp/intake';
+import { IntakeBatchError, type IntakeBatch } from '../../domain/delegation/intake';
 import { INGEST_PHASES, type ProgressCallback } from '../../domain/progress';
 import { followAliases } from './abp-store';
 

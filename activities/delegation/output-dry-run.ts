@@ -1,9 +1,9 @@
 import type { Queryable } from '../../db/pool';
-import { buildAbp } from '../../domain/abp/build';
-import { AbpSpecError } from '../../domain/abp/errors';
-import { gateExport, type ExportDocument, type GateResult } from '../../domain/abp/export-gates';
-import { patchAbp } from '../../domain/abp/patch';
-import type { Abp, ReviewOutputKind } from '../../domain/abp/schema';
+import { buildAbp } from '../../domain/delegation/build';
+import { AbpSpecError } from '../../domain/delegation/errors';
+import { gateExport, type ExportDocument, type GateResult } from '../../domain/delegation/export-gates';
+import { patchAbp } from '../../domain/delegation/patch';
+import type { Abp, ReviewOutputKind } from '../../domain/delegation/schema';
 import { findCurrentByAbpId, scopeKey, storedAbp, type CurrentAbp } from './abp-store';
 import { exportDocument, listExports, type ExportRow } from './export-files';
 

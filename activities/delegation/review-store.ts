@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/pool';
-import type { ReviewOutputKind, ReviewPolicy } from '../../domain/abp/schema';
-import type { TriggerReading } from '../../domain/abp/trigger-evaluation';
+import type { ReviewOutputKind, ReviewPolicy } from '../../domain/delegation/schema';
+import type { TriggerReading } from '../../domain/delegation/trigger-evaluation';
 
 export type ReviewState = 'queued' | 'open' | 'applied' | 'dismissed' | 'timed_out' | 'failed';
 

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { withTransaction } from '../../db/pool';
 import { findPrincipal } from '../../db/access/principals';
 import { appendProvenance } from '../../db/provenance/log';
-import type { ReviewOutputKind } from '../../domain/abp/schema';
+import type { ReviewOutputKind } from '../../domain/delegation/schema';
 import { planReviewOutput } from './output-dry-run';
 import { claimAuthorship, concludeReviewRow, findOutput, findReview } from './review-store';
 import { fireTimeoutEscalations } from './escalations';

@@ -1,7 +1,7 @@
 import type { Queryable } from '../../db/pool';
-import { parseTriggerCondition, type TriggerKind } from '../../domain/abp/trigger-conditions';
-import { readTrigger, type TriggerReading } from '../../domain/abp/trigger-evaluation';
-import type { Abp } from '../../domain/abp/schema';
+import { parseTriggerCondition, type TriggerKind } from '../../domain/delegation/trigger-conditions';
+import { readTrigger, type TriggerReading } from '../../domain/delegation/trigger-evaluation';
+import type { Abp } from '../../domain/delegation/schema';
 import { measureTriggerSql, reviewMarks } from './trigger-sql';
 
 /** One card per trigger, as the original's Delegation tab showed them, plus the active review. */

@@ -1,8 +1,8 @@
 import type { Queryable } from '../../db/pool';
-import type { TriggerCondition } from '../../domain/abp/trigger-conditions';
+import type { TriggerCondition } from '../../domain/delegation/trigger-conditions';
 
 /**
- * DRT-001..004 as indexed SQL, with the semantics of domain/abp/trigger-evidence.ts: evidence in
+ * DRT-001..004 as indexed SQL, with the semantics of domain/delegation/trigger-evidence.ts: evidence in
  * the window [now − window_days, now] (no lower bound without window_days) and strictly after
  * `since`, the end of the last applied or dismissed review of the same ABP and trigger.
  */

@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { readTriggerCards } from '../../activities/delegation/trigger-cards';
 import { migrate } from '../../db/migrate';
 import { createPool, type Queryable } from '../../db/pool';
-import { demoAbp } from '../../domain/abp/demo';
+import { demoAbp } from '../../domain/delegation/demo';
 import type { Benchmark } from '../benchmark';
 import type { Figure } from '../result';
 import { startEmbeddedDatabase, startRealDatabase, type BenchDatabase } from '../stack/database';

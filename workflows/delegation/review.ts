@@ -5,7 +5,7 @@ import {
 import { innermostCause, innermostMessage } from '../activity-failure';
 import type { DelegationActivities } from '../../activities/delegation';
 import type { ReviewStart } from '../../activities/delegation/review-store';
-import { tallyApprovals, winningOutput, type Approval, type OutputTally } from '../../domain/abp/review-tally';
+import { tallyApprovals, winningOutput, type Approval, type OutputTally } from '../../domain/delegation/review-tally';
 import {
   approveReviewUpdate, dismissReviewUpdate, reviewStatusQuery, type ReviewStatus, type ReviewVoteResult, type ReviewWorkflowState,
 } from './review-messages';

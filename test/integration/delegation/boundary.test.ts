@@ -7,8 +7,8 @@ import { buildAbpFromSpec, checkAbpAction, showAbp, triggerCards } from '../../.
 import { describeError } from '../../../client/errors';
 import { approveReview, openReview, reviewResult, showReview } from '../../../client/delegation-reviews';
 import { listProvenance } from '../../../db/provenance/log';
-import { reviewOutputHash } from '../../../domain/abp/review-output';
-import type { Abp, AbpSpecInput } from '../../../domain/abp/schema';
+import { reviewOutputHash } from '../../../domain/delegation/review-output';
+import type { Abp, AbpSpecInput } from '../../../domain/delegation/schema';
 import { approveReviewUpdate } from '../../../workflows/delegation/review-messages';
 import { cliEnv, runCli } from '../../support/cli';
 import { useApiServer } from '../../support/http';

@@ -8,10 +8,10 @@ import { checkAbpAction, ingestEvidence, showAbp, verifyAbp } from '../../../cli
 import { approveReview, openReview, reviewResult, showReview } from '../../../client/delegation-reviews';
 import { createPool, withTransaction } from '../../../db/pool';
 import { listProvenance } from '../../../db/provenance/log';
-import { buildAbp } from '../../../domain/abp/build';
-import { checkAbpIdentity, computeAbpId } from '../../../domain/abp/identity';
-import { legacyAbpIdentity } from '../../../domain/abp/legacy-identity';
-import type { Abp } from '../../../domain/abp/schema';
+import { buildAbp } from '../../../domain/delegation/build';
+import { checkAbpIdentity, computeAbpId } from '../../../domain/delegation/identity';
+import { legacyAbpIdentity } from '../../../domain/delegation/legacy-identity';
+import type { Abp } from '../../../domain/delegation/schema';
 import { useIntegrationContext } from '../../support/integration';
 import { principal, sendExternalEmail, unique, uniqueSpec } from './fixtures';
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { checkAbpAction, showAbp, verifyAbp } from '../../../client/delegation';
 import { approveReview, reviewResult, reviews, showReview } from '../../../client/delegation-reviews';
 import { listProvenance } from '../../../db/provenance/log';
-import type { Abp } from '../../../domain/abp/schema';
+import type { Abp } from '../../../domain/delegation/schema';
 import { useIntegrationContext } from '../../support/integration';
 import { buildUniqueAbp, principal, sendExternalEmail } from './fixtures';
 

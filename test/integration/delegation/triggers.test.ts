@@ -6,10 +6,10 @@ import {
   triggerCards,
 } from '../../../client/delegation';
 import { approveReview, dismissReview, openReview, reviews } from '../../../client/delegation-reviews';
-import { demoAbp } from '../../../domain/abp/demo';
-import { parseIntakeBatch } from '../../../domain/abp/intake';
-import { parseTriggerCondition } from '../../../domain/abp/trigger-conditions';
-import { DAY_MS } from '../../../domain/abp/trigger-evidence';
+import { demoAbp } from '../../../domain/delegation/demo';
+import { parseIntakeBatch } from '../../../domain/delegation/intake';
+import { parseTriggerCondition } from '../../../domain/delegation/trigger-conditions';
+import { DAY_MS } from '../../../domain/delegation/trigger-evidence';
 import { useIntegrationContext } from '../../support/integration';
 import { buildUniqueAbp, principal, sendExternalEmail, unique } from './fixtures';
 

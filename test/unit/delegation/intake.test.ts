@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IntakeBatchError, parseIntakeBatch, type IntakeKind } from '../../../domain/abp/intake';
+import { IntakeBatchError, parseIntakeBatch, type IntakeKind } from '../../../domain/delegation/intake';
 import { refusalOf } from './refusal';
 
 const signal = (over: Record<string, unknown> = {}) =>

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildAbp } from '../../../domain/abp/build';
-import { demoAbp, demoAbpSpec, DEMO_CLOCK } from '../../../domain/abp/demo';
-import { AbpSpecError } from '../../../domain/abp/errors';
-import { checkAbpIdentity, computeAbpHash, computeAbpId } from '../../../domain/abp/identity';
+import { buildAbp } from '../../../domain/delegation/build';
+import { demoAbp, demoAbpSpec, DEMO_CLOCK } from '../../../domain/delegation/demo';
+import { AbpSpecError } from '../../../domain/delegation/errors';
+import { checkAbpIdentity, computeAbpHash, computeAbpId } from '../../../domain/delegation/identity';
 import { sha256Hex } from '../../../domain/sha256';
-import { abpCanonicalJson } from '../../../domain/abp/canonical';
-import { AbpSchema } from '../../../domain/abp/schema';
+import { abpCanonicalJson } from '../../../domain/delegation/canonical';
+import { AbpSchema } from '../../../domain/delegation/schema';
 import { refusalOf } from './refusal';
 
 const refusal = (spec: unknown): string[] => refusalOf(AbpSpecError, () => buildAbp(spec, DEMO_CLOCK)).problems;

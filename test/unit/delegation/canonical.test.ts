@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { abpCanonicalJson, compareCodePoints, referenceNormalForm } from '../../../domain/abp/canonical';
-import { referenceDateTime } from '../../../domain/abp/reference-date-time';
-import { referenceNumberText } from '../../../domain/abp/reference-number';
-import { normaliseDateTime, wholeSecondUtc } from '../../../domain/abp/utc-date-time';
+import { abpCanonicalJson, compareCodePoints, referenceNormalForm } from '../../../domain/delegation/canonical';
+import { referenceDateTime } from '../../../domain/delegation/reference-date-time';
+import { referenceNumberText } from '../../../domain/delegation/reference-number';
+import { normaliseDateTime, wholeSecondUtc } from '../../../domain/delegation/utc-date-time';
 
 describe('ABP canonical JSON', () => {
   it('sorts keys recursively and writes no whitespace', () => {

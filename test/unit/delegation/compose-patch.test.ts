@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { buildAbp } from '../../../domain/abp/build';
-import { composeAbps, tightestReviewPolicy } from '../../../domain/abp/compose';
-import { demoAbp, demoAbpSpec, DEMO_CLOCK } from '../../../domain/abp/demo';
-import { AbpSpecError } from '../../../domain/abp/errors';
-import { checkAbpIdentity } from '../../../domain/abp/identity';
-import { applyMergePatch } from '../../../domain/abp/merge-patch';
-import { patchAbp } from '../../../domain/abp/patch';
-import type { ReviewPolicy } from '../../../domain/abp/schema';
+import { buildAbp } from '../../../domain/delegation/build';
+import { composeAbps, tightestReviewPolicy } from '../../../domain/delegation/compose';
+import { demoAbp, demoAbpSpec, DEMO_CLOCK } from '../../../domain/delegation/demo';
+import { AbpSpecError } from '../../../domain/delegation/errors';
+import { checkAbpIdentity } from '../../../domain/delegation/identity';
+import { applyMergePatch } from '../../../domain/delegation/merge-patch';
+import { patchAbp } from '../../../domain/delegation/patch';
+import type { ReviewPolicy } from '../../../domain/delegation/schema';
 
 const policy = (timeout_ms: number | null, approver_role = 'Reviewer'): ReviewPolicy => ({
   approver_role,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { buildAbp } from '../../../domain/abp/build';
-import { demoAbpSpec } from '../../../domain/abp/demo';
-import { AbpSpecError } from '../../../domain/abp/errors';
-import { parseReviewOutput } from '../../../domain/abp/review-output';
+import { buildAbp } from '../../../domain/delegation/build';
+import { demoAbpSpec } from '../../../domain/delegation/demo';
+import { AbpSpecError } from '../../../domain/delegation/errors';
+import { parseReviewOutput } from '../../../domain/delegation/review-output';
 import { refusalOf } from './refusal';
 
 const CLOCK = '2026-05-01T00:00:00Z';

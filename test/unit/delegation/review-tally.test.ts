@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseReviewOutput, reviewOutputHash } from '../../../domain/abp/review-output';
-import { tallyApprovals, winningOutput, type Approval } from '../../../domain/abp/review-tally';
+import { parseReviewOutput, reviewOutputHash } from '../../../domain/delegation/review-output';
+import { tallyApprovals, winningOutput, type Approval } from '../../../domain/delegation/review-tally';
 
 const patchA = parseReviewOutput('abp_patch', { tools: { deny: [] } });
 const patchB = parseReviewOutput('abp_patch', { tools: { deny: [], allow: [] } });

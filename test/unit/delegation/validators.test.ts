@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ActionSchema, type ActionInput } from '../../../domain/abp/action';
-import { demoAbp } from '../../../domain/abp/demo';
-import { patchAbp } from '../../../domain/abp/patch';
-import { checkAction, checkPeriodic, resourceMatches, type ActionFacts } from '../../../domain/abp/validators';
+import { ActionSchema, type ActionInput } from '../../../domain/delegation/action';
+import { demoAbp } from '../../../domain/delegation/demo';
+import { patchAbp } from '../../../domain/delegation/patch';
+import { checkAction, checkPeriodic, resourceMatches, type ActionFacts } from '../../../domain/delegation/validators';
 
 const abp = demoAbp();
 const NOW = Date.parse('2026-06-01T00:00:00Z');

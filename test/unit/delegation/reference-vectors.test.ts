@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildAbp } from '../../../domain/abp/build';
-import { abpCanonicalJson, referenceNormalForm } from '../../../domain/abp/canonical';
-import { demoAbpSpec, DEMO_CLOCK } from '../../../domain/abp/demo';
-import { AbpSpecError } from '../../../domain/abp/errors';
-import { gateExport } from '../../../domain/abp/export-gates';
-import { checkAbpIdentity, computeAbpHash, computeAbpId } from '../../../domain/abp/identity';
-import { patchAbp } from '../../../domain/abp/patch';
-import { AbpSchema, type AbpSpecInput } from '../../../domain/abp/schema';
+import { buildAbp } from '../../../domain/delegation/build';
+import { abpCanonicalJson, referenceNormalForm } from '../../../domain/delegation/canonical';
+import { demoAbpSpec, DEMO_CLOCK } from '../../../domain/delegation/demo';
+import { AbpSpecError } from '../../../domain/delegation/errors';
+import { gateExport } from '../../../domain/delegation/export-gates';
+import { checkAbpIdentity, computeAbpHash, computeAbpId } from '../../../domain/delegation/identity';
+import { patchAbp } from '../../../domain/delegation/patch';
+import { AbpSchema, type AbpSpecInput } from '../../../domain/delegation/schema';
 import { sha256Hex } from '../../../domain/sha256';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { abpJsonSchema } from '../../../domain/abp/json-schema';
+import { abpJsonSchema } from '../../../domain/delegation/json-schema';
 
 type Node = Record<string, any>;
 

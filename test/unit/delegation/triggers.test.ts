@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { demoAbp } from '../../../domain/abp/demo';
-import { parseTriggerCondition, type TriggerCondition } from '../../../domain/abp/trigger-conditions';
-import { readTrigger } from '../../../domain/abp/trigger-evaluation';
-import { DAY_MS, measureTrigger, type Evidence } from '../../../domain/abp/trigger-evidence';
+import { demoAbp } from '../../../domain/delegation/demo';
+import { parseTriggerCondition, type TriggerCondition } from '../../../domain/delegation/trigger-conditions';
+import { readTrigger } from '../../../domain/delegation/trigger-evaluation';
+import { DAY_MS, measureTrigger, type Evidence } from '../../../domain/delegation/trigger-evidence';
 
 const NOW = Date.parse('2026-06-01T00:00:00Z');
 const triggers = demoAbp().delegation_review!.triggers;
