@@ -1,5 +1,4 @@
 import type { Queryable } from '../db/pool';
-import type { GateResult } from '../domain/delegation/export-gates';
 
 /**
  * Read-only queries only the dashboard needs: lists across every loop and the cheap change
@@ -35,18 +34,4 @@ export async function recentProposals(q: Queryable, limit = 30): Promise<Proposa
     [limit],
   );
   return rows.map((r) => ({ proposalId: r.proposal_id, approverRole: r.approver_role }));
-}
-
-/** Export gates recorded when a review applied its output, per resulting ABP hash. */
-export async function gatesByAppliedHash(q: Queryable, abpId: string): Promise<Map<string, GateResult[]>> {
-  const { rows } = await q.query<{ outcome: { next?: { abpHash?: string } | null; exports?: { gates: GateResult[] }[] } | null }>(
-    `SELECT outcome FROM delegation_reviews WHERE abp_id = $1 AND state = 'applied' AND outcome IS NOT NULL`,
-    [abpId],
-  );
-  const gates = new Map<string, GateResult[]>();
-  for (const { outcome } of rows) {
-    const hash = outcome?.next?.abpHash;
-    if (hash) gates.set(hash, (outcome.exports ?? []).flatMap((e) => e.gates));
-  }
-  return gates;
 }

@@ -1,4 +1,4 @@
-import type { ReviewState } from '../activities/delegation/review-store';
+import type { ReviewState } from './delegation-reviews';
 import type { IntakeKind } from '../domain/delegation/intake';
 import type { ReviewOutputKind } from '../domain/delegation/schema';
 import { openContext, type WardenContext } from './context';

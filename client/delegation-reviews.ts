@@ -1,13 +1,15 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { findCurrentByAbpId } from '../activities/delegation/abp-store';
-import { planReviewOutput, type OutputPlan } from '../activities/delegation/output-dry-run';
+import { findCurrentByAbpId } from '../db/delegation/abps';
+import { planReviewOutput, type OutputPlan } from '../db/delegation/output-dry-run';
 import {
-  findActiveReview, findOutput, findReview, insertReview, listReviews, listVotes, markOpened, markWorkflowStarted, reviewStartOf, storeOutput,
-  type ReviewRow, type ReviewStart, type ReviewState, type VoteRow,
-} from '../activities/delegation/review-store';
-import { readTriggerCards } from '../activities/delegation/trigger-cards';
+  findActiveReview, findReview, insertReview, listReviews, markOpened, markWorkflowStarted, reviewStartOf, type ReviewRow, type ReviewState,
+} from '../db/delegation/reviews';
+import { findOutput, storeOutput } from '../db/delegation/review-outputs';
+import { listVotes, type VoteRow } from '../db/delegation/review-votes';
+import type { ReviewStart } from '../domain/delegation/review-start';
+import { readTriggerCards } from '../db/delegation/trigger-cards';
 import { withTransaction } from '../db/pool';
 import { requirePrincipal } from '../db/access/principals';
 import { appendProvenance } from '../db/provenance/log';
@@ -19,6 +21,8 @@ import { approveReviewUpdate, dismissReviewUpdate, reviewStatusQuery, type Revie
 import { reviewSearchAttributes, reviewSummary } from '../workflows/delegation/review-start';
 import { asBadInput } from './delegation';
 import type { WardenContext } from './context';
+
+export type { ReviewRow, ReviewState };
 
 export function reviews(ctx: WardenContext, filter: { state?: ReviewState; abpId?: string } = {}): Promise<ReviewRow[]> {
   return listReviews(ctx.pool, filter);

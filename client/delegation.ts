@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { storeBuiltAbp, type StoredAbp } from '../activities/delegation/abp-build';
-import { findCurrentByAbpId, findLatestVersion, listVersions } from '../activities/delegation/abp-store';
-import { runActionCheck, type ActionCheckRecord } from '../activities/delegation/action-check';
-import { gateFile, listExports } from '../activities/delegation/export-files';
-import { storeIntakeBatch, type IntakeResult } from '../activities/delegation/intake-store';
-import { readTriggerCards, type TriggerCard } from '../activities/delegation/trigger-cards';
+import { storeBuiltAbp, type StoredAbp } from './abp-build';
+import { findCurrentByAbpId, findLatestVersion, listVersions } from '../db/delegation/abps';
+import { runActionCheck, type ActionCheckRecord } from './action-check';
+import { gateFile } from '../export-files/gate-file';
+import { listExports } from '../db/delegation/exports';
+import { storeIntakeBatch, type IntakeResult } from '../db/delegation/intake';
+import { readTriggerCards, type TriggerCard } from '../db/delegation/trigger-cards';
+
+export type { TriggerCard };
 import { requirePrincipal } from '../db/access/principals';
 import { buildAbp, semanticProblems } from '../domain/delegation/build';
 import { demoAbp } from '../domain/delegation/demo';

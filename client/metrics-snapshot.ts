@@ -1,7 +1,8 @@
-import { listCurrent } from '../activities/delegation/abp-store';
-import { readTriggerCards, type TriggerCard } from '../activities/delegation/trigger-cards';
+import { listCurrent } from '../db/delegation/abps';
+import { readTriggerCards, type TriggerCard } from '../db/delegation/trigger-cards';
 import { countDeliveries } from '../activities/notifications/delivery-store';
 import { scoredDivergences } from '../db/endorsement/shadow-samples';
+import { openReviewTimes } from '../db/delegation/reviews';
 import { AbpSchema } from '../domain/delegation/schema';
 import type { EndorsementState } from '../domain/endorsement/states';
 import { PROPOSAL_STATES } from '../domain/guard/proposal-state';
@@ -59,14 +60,6 @@ async function countWorkflows(ctx: WardenContext): Promise<MetricsSnapshot['work
   return perKind.flat();
 }
 
-async function readOpenReviews(ctx: WardenContext): Promise<MetricsSnapshot['openReviews']> {
-  const { rows } = await ctx.pool.query<{ review_id: string; abp_id: string; trigger_id: string; severity: string; opened_at: Date }>(
-    `SELECT review_id, abp_id, trigger_id, severity, COALESCE(opened_at, queued_at) AS opened_at
-       FROM delegation_reviews WHERE state = 'open' ORDER BY opened_at`,
-  );
-  return rows.map((r) => ({ reviewId: r.review_id, abpId: r.abp_id, triggerId: r.trigger_id, severity: r.severity, openedAtMs: r.opened_at.getTime() }));
-}
-
 /** The same cards `warden triggers` shows, for every active ABP; a document that no longer parses is skipped. */
 async function readAllTriggerCards(ctx: WardenContext): Promise<TriggerCard[]> {
   const active = await listCurrent(ctx.pool, { status: 'active' });
@@ -83,7 +76,7 @@ export async function readMetricsSnapshot(ctx: WardenContext): Promise<MetricsSn
   const [workflows, divergences, openReviews, triggers, deliveries] = await Promise.all([
     countWorkflows(ctx),
     scoredDivergences(ctx.pool),
-    readOpenReviews(ctx),
+    openReviewTimes(ctx.pool),
     readAllTriggerCards(ctx),
     countDeliveries(ctx.pool),
   ]);

@@ -8,7 +8,7 @@ import { loadConfig } from '../config/env';
 import { resolveProvenanceKey } from '../config/provenance-key';
 import { temporalConnectionOptions } from '../config/temporal-connection';
 import { migrate } from '../db/migrate';
-import { migrateAbpIdentities } from '../activities/delegation/abp-identity-migration';
+import { migrateAbpIdentities } from './abp-identity-migration';
 import { createPool } from '../db/pool';
 import { DeferredWork } from '../client/deferred-work';
 import type { WardenContext } from '../client/context';

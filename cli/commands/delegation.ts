@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { text as readAll } from 'node:stream/consumers';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { TriggerCard } from '../../activities/delegation/trigger-cards';
-import type { ApplyOutcome } from '../../activities/delegation/apply-output';
-import type { ReviewRow } from '../../activities/delegation/review-store';
+import type { TriggerCard } from '../../client/delegation';
+import type { ApplyOutcome } from '../../domain/delegation/apply-outcome';
+import type { ReviewRow } from '../../client/delegation-reviews';
 import type { EvaluationReport, Verification } from '../../client/delegation';
 import { INTAKE_KINDS, type IntakeKind } from '../../domain/delegation/intake-kinds';
 import type { ReviewOutputKind } from '../../domain/delegation/schema';

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
-import { findOutput, storeOutput } from '../../../activities/delegation/review-store';
+import { findOutput, storeOutput } from '../../../db/delegation/review-outputs';
 import { buildAbpFromSpec, checkAbpAction, showAbp, triggerCards } from '../../../client/delegation';
 import { describeError } from '../../../client/errors';
 import { approveReview, openReview, reviewResult, showReview } from '../../../client/delegation-reviews';

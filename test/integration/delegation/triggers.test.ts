@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { storeIntakeBatch } from '../../../activities/delegation/intake-store';
-import { measureTriggerSql } from '../../../activities/delegation/trigger-sql';
+import { storeIntakeBatch } from '../../../db/delegation/intake';
+import { measureTriggerSql } from '../../../db/delegation/trigger-measures';
 import {
   DELEGATION_MONITOR_SCHEDULE, checkAbpAction, ensureDelegationMonitorSchedule, ingestEvidence, runDelegationEvaluation, seedDelegationDemo, showAbp,
   triggerCards,

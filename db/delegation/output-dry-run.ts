@@ -1,11 +1,12 @@
-import type { Queryable } from '../../db/pool';
+import type { Queryable } from '../pool';
 import { buildAbp } from '../../domain/delegation/build';
 import { AbpSpecError } from '../../domain/delegation/errors';
 import { gateExport, type ExportDocument, type GateResult } from '../../domain/delegation/export-gates';
 import { patchAbp } from '../../domain/delegation/patch';
 import type { Abp, ReviewOutputKind } from '../../domain/delegation/schema';
-import { findCurrentByAbpId, scopeKey, storedAbp, type CurrentAbp } from './abp-store';
-import { exportDocument, listExports, type ExportRow } from './export-files';
+import { abpIdUsed, findCurrentByAbpId, scopeKey, scopeOwner, storedAbp, type CurrentAbp } from './abps';
+import { exportDocument } from '../../domain/delegation/export-document';
+import { listExports, type ExportRow } from './exports';
 
 /** A review output as stored: its kind, its document and when it was first named (a replacement's default clock). */
 export interface PlannedOutput {
@@ -55,10 +56,8 @@ async function replacementProblems(q: Queryable, base: Abp, next: Abp): Promise<
         'with a new id: give it another created_at (or scope or authority_ref), or change this ABP with abp_patch',
     ];
   }
-  const used = await q.query('SELECT 1 FROM abp_versions WHERE abp_id = $1 LIMIT 1', [next.abp_id]);
-  if (used.rowCount) return [`abp_replace: ${next.abp_id} was used before; a replacement needs an id never used (another created_at gives one)`];
-  const { rows } = await q.query<{ abp_id: string }>('SELECT abp_id FROM abp_current WHERE scope_key = $1', [scopeKey(next.scope)]);
-  const owner = rows[0]?.abp_id;
+  if (await abpIdUsed(q, next.abp_id)) return [`abp_replace: ${next.abp_id} was used before; a replacement needs an id never used (another created_at gives one)`];
+  const owner = await scopeOwner(q, scopeKey(next.scope));
   return owner !== undefined && owner !== base.abp_id ? [`scope: already governed by ${owner}; a replacement cannot take over another ABP's scope`] : [];
 }
 

@@ -1,4 +1,5 @@
-import type { Queryable } from '../../db/pool';
+import type { Queryable } from '../pool';
+import { camelRow } from '../row-mapper';
 import { canonicalDigest } from '../../domain/delegation/digest';
 import { AbpSchema, type Abp, type AbpScope } from '../../domain/delegation/schema';
 
@@ -49,18 +50,7 @@ interface CurrentRow {
 const CURRENT_SELECT = `SELECT c.scope_key, c.abp_id, c.abp_hash, c.status, c.status_reason, c.replaced_by, c.version, v.document
   FROM abp_current c JOIN abp_versions v ON v.abp_hash = c.abp_hash`;
 
-function fromRow(r: CurrentRow): CurrentAbp {
-  return {
-    scopeKey: r.scope_key,
-    abpId: r.abp_id,
-    abpHash: r.abp_hash,
-    status: r.status,
-    statusReason: r.status_reason,
-    replacedBy: r.replaced_by,
-    version: r.version,
-    document: r.document,
-  };
-}
+const fromRow = (r: CurrentRow): CurrentAbp => camelRow(r);
 
 /**
  * An id an ABP was re-issued away from (migration 009) names the ABP it moved to: people, feeds
@@ -153,4 +143,28 @@ export async function advancePointer(q: Queryable, scope: string, expectedVersio
     [scope, expectedVersion, abp.abp_id, abp.hash],
   );
   return r.rowCount === 1;
+}
+
+/** Whether any version was ever stored under `abpId` (an id once used is never used again). */
+export async function abpIdUsed(q: Queryable, abpId: string): Promise<boolean> {
+  const used = await q.query('SELECT 1 FROM abp_versions WHERE abp_id = $1 LIMIT 1', [abpId]);
+  return (used.rowCount ?? 0) > 0;
+}
+
+/** The ids among `abpIds` under which some version was built. */
+export async function knownAbpIds(q: Queryable, abpIds: readonly string[]): Promise<Set<string>> {
+  const { rows } = await q.query<{ abp_id: string }>('SELECT DISTINCT abp_id FROM abp_versions WHERE abp_id = ANY($1::text[])', [abpIds]);
+  return new Set(rows.map((r) => r.abp_id));
+}
+
+/** The id of the ABP that governs a scope now, if any. */
+export async function scopeOwner(q: Queryable, scope: string): Promise<string | undefined> {
+  const { rows } = await q.query<{ abp_id: string }>('SELECT abp_id FROM abp_current WHERE scope_key = $1', [scope]);
+  return rows[0]?.abp_id;
+}
+
+/** The stored document of one version, by hash, as stored (not re-validated). */
+export async function findVersionDocument(q: Queryable, abpHash: string): Promise<unknown> {
+  const { rows } = await q.query<{ document: unknown }>('SELECT document FROM abp_versions WHERE abp_hash = $1', [abpHash]);
+  return rows[0]?.document;
 }

@@ -1,7 +1,9 @@
-import type { Queryable } from '../../db/pool';
-import { appendProvenance } from '../../db/provenance/log';
+import type { Queryable } from '../pool';
+import { appendProvenance } from '../provenance/log';
 import { AbpSchema } from '../../domain/delegation/schema';
-import type { ReviewRow } from './review-store';
+import type { ActionVerdict } from '../../domain/delegation/validators';
+import { findVersionDocument } from './abps';
+import type { ReviewRow } from './reviews';
 
 export interface FiredEscalation {
   /** The escalation path's trigger: a validator name, "review_timeout" or a trigger id. */
@@ -9,6 +11,10 @@ export interface FiredEscalation {
   destination: string;
   severity: 'info' | 'warn' | 'critical';
 }
+
+/** The escalation paths a validator verdict fires. */
+export const firedEscalations = (verdict: ActionVerdict): FiredEscalation[] =>
+  verdict.escalations.map((e) => ({ trigger: e.validator, destination: e.destination, severity: e.severity }));
 
 /**
  * Records escalation paths that fired, once each: `reference` plus the position makes the id, so
@@ -44,8 +50,7 @@ export async function recordEscalations(
  * is "review_timeout" or the review's own trigger id.
  */
 export async function fireTimeoutEscalations(q: Queryable, provenanceKey: string, review: ReviewRow): Promise<FiredEscalation[]> {
-  const { rows } = await q.query<{ document: unknown }>('SELECT document FROM abp_versions WHERE abp_hash = $1', [review.abpHash]);
-  const parsed = AbpSchema.safeParse(rows[0]?.document);
+  const parsed = AbpSchema.safeParse(await findVersionDocument(q, review.abpHash));
   const fired = parsed.success
     ? parsed.data.escalation.paths
         .filter((p) => p.trigger === 'review_timeout' || p.trigger === review.triggerId)

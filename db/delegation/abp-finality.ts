@@ -1,8 +1,8 @@
-import type { Queryable } from '../../db/pool';
-import { listProvenance } from '../../db/provenance/log';
+import type { Queryable } from '../pool';
+import { listProvenance } from '../provenance/log';
 import type { Abp } from '../../domain/delegation/schema';
 import { conflict } from '../../domain/errors';
-import { scopeKey } from './abp-store';
+import { abpIdUsed, scopeKey } from './abps';
 
 /**
  * Where an ABP id stands before a new version is stored under it: never seen, the current id of
@@ -23,8 +23,7 @@ export async function idStanding(q: Queryable, abp: Pick<Abp, 'abp_id' | 'scope'
   if (pointer?.abp_id === abp.abp_id) {
     return { kind: 'current', status: pointer.status, reason: pointer.status_reason, replacedBy: pointer.replaced_by };
   }
-  const seen = await q.query('SELECT 1 FROM abp_versions WHERE abp_id = $1 LIMIT 1', [abp.abp_id]);
-  return seen.rowCount ? { kind: 'superseded', by: pointer?.abp_id ?? null } : { kind: 'new' };
+  return (await abpIdUsed(q, abp.abp_id)) ? { kind: 'superseded', by: pointer?.abp_id ?? null } : { kind: 'new' };
 }
 
 const final = (what: 'revocation' | 'replacement') =>

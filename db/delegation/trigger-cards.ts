@@ -1,8 +1,8 @@
-import type { Queryable } from '../../db/pool';
+import type { Queryable } from '../pool';
 import { parseTriggerCondition, type TriggerKind } from '../../domain/delegation/trigger-conditions';
 import { readTrigger, type TriggerReading } from '../../domain/delegation/trigger-evaluation';
 import type { Abp } from '../../domain/delegation/schema';
-import { measureTriggerSql, reviewMarks } from './trigger-sql';
+import { measureTriggerSql, reviewMarks } from './trigger-measures';
 
 /** One card per trigger, as the original's Delegation tab showed them, plus the active review. */
 export interface TriggerCard extends TriggerReading {

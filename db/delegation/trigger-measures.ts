@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/pool';
+import type { Queryable } from '../pool';
 import type { TriggerCondition } from '../../domain/delegation/trigger-conditions';
 
 /**

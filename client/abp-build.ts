@@ -1,10 +1,12 @@
 import type pg from 'pg';
-import { withTransaction } from '../../db/pool';
-import { appendProvenance } from '../../db/provenance/log';
-import type { Abp } from '../../domain/delegation/schema';
-import { refuseRetiredId } from './abp-finality';
-import { insertAbpVersion, makeCurrent, type AbpSource } from './abp-store';
-import { exportDocument, listExports, markRestamped, registerExports, writeExport, type ExportRow } from './export-files';
+import { withTransaction } from '../db/pool';
+import { appendProvenance } from '../db/provenance/log';
+import type { Abp } from '../domain/delegation/schema';
+import { refuseRetiredId } from '../db/delegation/abp-finality';
+import { insertAbpVersion, makeCurrent, type AbpSource } from '../db/delegation/abps';
+import { exportDocument } from '../domain/delegation/export-document';
+import { listExports, markRestamped, registerExports, type ExportRow } from '../db/delegation/exports';
+import { writeExport } from '../export-files/staged-files';
 
 export interface StoredAbp {
   abp: Abp;

@@ -1,10 +1,10 @@
 import type pg from 'pg';
-import { withTransaction } from '../../db/pool';
-import { appendProvenance } from '../../db/provenance/log';
-import { chunksOf } from '../../db/row-chunks';
+import { withTransaction } from '../pool';
+import { appendProvenance } from '../provenance/log';
+import { chunksOf } from '../row-chunks';
 import { IntakeBatchError, type IntakeBatch } from '../../domain/delegation/intake';
 import { INGEST_PHASES, type ProgressCallback } from '../../domain/progress';
-import { followAliases } from './abp-store';
+import { followAliases, knownAbpIds } from './abps';
 
 export interface IntakeResult {
   driftSignals: { received: number; stored: number };
@@ -40,8 +40,8 @@ export async function storeIntakeBatch(
   return withTransaction(deps.pool, async (tx) => {
     // Evidence about an ABP nobody built would count towards nothing, or towards an ABP built later
     // under that id: refused, naming the first line of each unknown id.
-    const known = await tx.query<{ abp_id: string }>('SELECT DISTINCT abp_id FROM abp_versions WHERE abp_id = ANY($1::text[])', [batch.abpIds]);
-    const unknown = batch.abpIds.filter((id) => !known.rows.some((r) => r.abp_id === id));
+    const known = await knownAbpIds(tx, batch.abpIds);
+    const unknown = batch.abpIds.filter((id) => !known.has(id));
     if (unknown.length > 0) {
       throw new IntakeBatchError(unknown.map((id) => ({ line: batch.abpLines[id] ?? 1, message: `abp_id: no ABP ${id} has been built` })));
     }
