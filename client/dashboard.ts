@@ -1,13 +1,14 @@
 import { listCurrent, listVersions, type CurrentAbp } from '../db/delegation/abps';
 import type { TriggerCard } from '../db/delegation/trigger-cards';
-import type { ProposalView } from '../activities/guard/proposal-record';
+import type { ProposalView } from '../domain/guard/proposal-record';
 import { listProvenance, type ProvenanceEntry } from '../db/provenance/log';
 import { verifyProvenance, type ProvenanceVerification } from './provenance-verify';
 import type { GateResult } from '../domain/delegation/export-gates';
 import type { WardenContext } from './context';
 import { triggerCards, verifyAbp } from './delegation';
 import { reviews, showReview, type ReviewView } from './delegation-reviews';
-import { changeStamp, recentProposals } from './dashboard-reads';
+import { changeStamp } from '../db/change-stamp';
+import { recentProposals } from '../db/guard/proposals';
 import { gatesByAppliedHash } from '../db/delegation/reviews';
 import { recentEndorsementIds } from '../db/endorsement/endorsements';
 import { divergenceSeries, type DivergencePoint } from '../db/endorsement/shadow-samples';

@@ -1,6 +1,6 @@
 import { listCurrent } from '../db/delegation/abps';
 import { readTriggerCards, type TriggerCard } from '../db/delegation/trigger-cards';
-import { countDeliveries } from '../activities/notifications/delivery-store';
+import { countDeliveries } from '../db/notifications/deliveries';
 import { scoredDivergences } from '../db/endorsement/shadow-samples';
 import { openReviewTimes } from '../db/delegation/reviews';
 import { AbpSchema } from '../domain/delegation/schema';

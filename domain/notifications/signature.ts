@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** Header value receivers check: `sha256=` and the hex HMAC-SHA256 of the exact body bytes. */
 export function signatureHeader(secret: string, body: string): string {
@@ -11,4 +11,9 @@ export function signatureMatches(secret: string, body: string, header: string | 
   const expected = Buffer.from(signatureHeader(secret, body));
   const given = Buffer.from(header);
   return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+/** A new signing secret for a subscription that names none. */
+export function generateSecret(): string {
+  return `whsec_${randomBytes(24).toString('hex')}`;
 }

@@ -1,8 +1,8 @@
-import type { GateCheck, ProposalType } from '../../domain/guard/gate-outcome';
-import type { GuardDecision } from '../../domain/guard/guard-decision';
-import type { ReviewedFeedbackManifest } from '../../domain/guard/manifest';
-import type { ProposalState } from '../../domain/guard/proposal-state';
-import type { SafetyEvent } from '../../domain/guard/safety-event';
+import type { GateCheck, ProposalType } from './gate-outcome';
+import type { GuardDecision } from './guard-decision';
+import type { ReviewedFeedbackManifest } from './manifest';
+import type { ProposalState } from './proposal-state';
+import type { SafetyEvent } from './safety-event';
 
 /** What a proposal is stored with: the ids it refers to, its request and the payload a release hands over. */
 export interface ProposalFields {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import type { Queryable } from '../../db/pool';
-import { chunksOf } from '../../db/row-chunks';
+import type { Queryable } from '../pool';
+import { chunksOf } from '../row-chunks';
 import { conflict } from '../../domain/errors';
 import { contentId } from '../../domain/guard/content-id';
 import type { FeedbackRow } from '../../domain/guard/feedback-row';

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/pool';
+import type { Queryable } from '../pool';
 import { canonicalJson } from '../../domain/canonical-json';
 import { conflict, notFound } from '../../domain/errors';
 import type { GuardPolicy } from '../../domain/guard/policy';

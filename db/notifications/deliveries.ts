@@ -1,4 +1,5 @@
-import type { Queryable } from '../../db/pool';
+import type { Queryable } from '../pool';
+import { camelRow } from '../row-mapper';
 import { deliveryBody, type NotificationEvent } from '../../domain/notifications/events';
 import type { DeliveryStatus } from '../../domain/notifications/subscription';
 
@@ -39,23 +40,11 @@ interface Row {
   finished_at: Date | null;
 }
 
-function fromRow(r: Row): DeliveryRecord {
-  return {
-    deliveryId: r.delivery_id,
-    eventId: r.event_id,
-    eventType: r.event_type,
-    subject: r.subject,
-    subscriptionId: r.subscription_id,
-    url: r.url,
-    status: r.status,
-    attempts: r.attempts,
-    responseCode: r.response_code,
-    lastError: r.last_error,
-    createdAt: r.created_at.toISOString(),
-    lastAttemptAt: r.last_attempt_at?.toISOString() ?? null,
-    finishedAt: r.finished_at?.toISOString() ?? null,
-  };
-}
+/** The columns of DeliveryRecord, in its order (the body is read only to send it). */
+const COLUMNS = `delivery_id, event_id, event_type, subject, subscription_id, url, status, attempts, response_code, last_error, created_at,
+  last_attempt_at, finished_at`;
+
+const fromRow = (r: Row): DeliveryRecord => camelRow(r);
 
 /**
  * One row per subscriber of the event's type; a retried call inserts nothing new and returns
@@ -85,11 +74,12 @@ export async function prepareDeliveries(q: Queryable, event: NotificationEvent):
  */
 export async function findDeliveryToSend(q: Queryable, deliveryId: string): Promise<(DeliveryRecord & { body: string; secret: string | null }) | undefined> {
   const { rows } = await q.query<Row & { body: string; secret: string | null }>(
-    `SELECT d.*, s.secret FROM webhook_deliveries d LEFT JOIN webhook_subscriptions s ON s.id = d.subscription_id
+    `SELECT ${COLUMNS}, body, secret
+       FROM webhook_deliveries d LEFT JOIN (SELECT id, secret FROM webhook_subscriptions) s ON s.id = d.subscription_id
       WHERE d.delivery_id = $1`,
     [deliveryId],
   );
-  return rows[0] ? { ...fromRow(rows[0]), body: rows[0].body, secret: rows[0].secret } : undefined;
+  return rows[0] ? camelRow(rows[0]) : undefined;
 }
 
 /** Records one attempt's outcome; a finished delivery is never reopened by a late retry. */
@@ -118,7 +108,7 @@ export async function markFailed(q: Queryable, deliveryId: string, error: string
 
 export async function listDeliveries(q: Queryable, filter: { eventType?: string; subscriptionId?: string; limit?: number } = {}): Promise<DeliveryRecord[]> {
   const { rows } = await q.query<Row>(
-    `SELECT * FROM webhook_deliveries
+    `SELECT ${COLUMNS} FROM webhook_deliveries
       WHERE ($1::text IS NULL OR event_type = $1) AND ($2::text IS NULL OR subscription_id = $2)
       ORDER BY created_at DESC, delivery_id LIMIT $3`,
     [filter.eventType ?? null, filter.subscriptionId ?? null, filter.limit ?? 100],
@@ -130,5 +120,5 @@ export async function countDeliveries(q: Queryable): Promise<{ eventType: string
   const { rows } = await q.query<{ event_type: string; status: DeliveryStatus; count: number }>(
     'SELECT event_type, status, count(*)::bigint AS count FROM webhook_deliveries GROUP BY event_type, status ORDER BY 1, 2',
   );
-  return rows.map((r) => ({ eventType: r.event_type, status: r.status, count: r.count }));
+  return rows.map(camelRow);
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Queryable } from '../../db/pool';
+import type { Queryable } from '../pool';
+import { camelRow } from '../row-mapper';
 import type { NotificationEventType } from '../../domain/notifications/events';
 
 /** A subscription as every surface shows it: the secret is never read back out. */
@@ -15,17 +16,16 @@ export interface WebhookSubscription {
 interface Row {
   id: string;
   url: string;
-  event_types: NotificationEventType[];
+  events: NotificationEventType[];
   max_attempts: number;
   created_by: string | null;
   created_at: Date;
 }
 
-const COLUMNS = 'id, url, event_types, max_attempts, created_by, created_at';
+/** The columns of WebhookSubscription, in its order: the secret is never read back out. */
+const COLUMNS = 'id, url, event_types AS events, max_attempts, created_by, created_at';
 
-function fromRow(r: Row): WebhookSubscription {
-  return { id: r.id, url: r.url, events: r.event_types, maxAttempts: r.max_attempts, createdBy: r.created_by, createdAt: r.created_at.toISOString() };
-}
+const fromRow = (r: Row): WebhookSubscription => camelRow(r);
 
 export async function insertSubscription(
   q: Queryable,
@@ -48,8 +48,4 @@ export async function listSubscriptions(q: Queryable): Promise<WebhookSubscripti
 export async function deleteSubscription(q: Queryable, id: string): Promise<WebhookSubscription | undefined> {
   const { rows } = await q.query<Row>(`DELETE FROM webhook_subscriptions WHERE id = $1 RETURNING ${COLUMNS}`, [id]);
   return rows[0] ? fromRow(rows[0]) : undefined;
-}
-
-export function generateSecret(): string {
-  return `whsec_${randomBytes(24).toString('hex')}`;
 }

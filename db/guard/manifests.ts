@@ -1,8 +1,8 @@
-import type { Queryable } from '../../db/pool';
+import type { Queryable } from '../pool';
 import { notFound } from '../../domain/errors';
 import { buildManifest, type ReviewedFeedbackManifest } from '../../domain/guard/manifest';
 import { formatSourceRef, parseSourceRef } from '../../domain/guard/source-ref';
-import { selectReviewedEvidence } from './feedback-store';
+import { selectReviewedEvidence } from './feedback';
 
 /**
  * Builds the manifest for a source ref from the store and keeps it (content-addressed, so storing
