@@ -11,7 +11,7 @@ import { readTriggerCards, type TriggerCard } from '../db/delegation/trigger-car
 export type { TriggerCard };
 import { requirePrincipal } from '../db/access/principals';
 import { buildAbp, semanticProblems } from '../domain/delegation/build';
-import { demoAbp } from '../domain/delegation/demo';
+import { demoAbp } from '../demo/delegation-abp';
 import { AbpSpecError } from '../domain/delegation/errors';
 import type { GateResult } from '../domain/delegation/export-gates';
 import { checkAbpIdentity } from '../domain/delegation/identity';
@@ -216,25 +216,4 @@ export async function ensureDelegationMonitorSchedule(
     if (error instanceof ScheduleAlreadyRunning) return false;
     throw error;
   }
-}
-
-/**
- * First start on an empty database: the demo ABP (DRT-001..004 and the seed's review policy)
- * with its exports, once per installation; and the monitor Schedule. Matches the seeder shape of
- * worker/seed-demo.ts.
- */
-export async function seedDelegationDemo(ctx: WardenContext): Promise<string[]> {
-  const created: string[] = [];
-  const seeded = await ctx.pool.query(`SELECT 1 FROM warden_meta WHERE key = 'seed.delegation'`);
-  if (seeded.rowCount === 0) {
-    // Storing is idempotent, so two processes starting together both succeed; the marker then
-    // keeps a later start from resurrecting a demo ABP someone has since revoked or replaced.
-    const stored = await storeBuiltAbp(deps(ctx), demoAbp(), { source: 'seed', actor: null });
-    await ctx.pool.query(`INSERT INTO warden_meta (key, value) VALUES ('seed.delegation', $1) ON CONFLICT (key) DO NOTHING`, [
-      JSON.stringify({ abp_id: stored.abp.abp_id, abp_hash: stored.abp.hash }),
-    ]);
-    created.push(`demo ABP ${stored.abp.abp_id} (${stored.exports.length} exports)`);
-  }
-  if (await ensureDelegationMonitorSchedule(ctx)) created.push(`schedule ${DELEGATION_MONITOR_SCHEDULE}`);
-  return created;
 }

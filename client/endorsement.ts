@@ -2,14 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
-import {
-  createAgent as insertAgent,
-  loadKernelVersion,
-  DEMO_AGENT_ID,
-  requireAgent,
-  seedEndorsementDemo,
-  type CreateAgentInput,
-} from '../db/endorsement/agents';
+import { createAgent as insertAgent, loadKernelVersion, requireAgent, type CreateAgentInput } from '../db/endorsement/agents';
 import { listOpenEndorsements, requireEndorsement, type EndorsementRecord } from '../db/endorsement/endorsements';
 import { createModelGateway, type ModelGateway } from '../models/model-gateway';
 import { requireOperator } from '../db/endorsement/operator-role';
@@ -370,10 +363,4 @@ export async function chat(ctx: WardenContext, agentId: string, message: string,
     throw new CriticalSandboxDivergenceError(critical.reason ?? 'critical divergence', critical.divergence ?? 1, content, critical.endorsementId);
   }
   return result;
-}
-
-
-/** For the worker's first-start seeding (worker/seed-demo.ts): the demo agent `research-bot`. */
-export async function endorsementDemoSeeder(ctx: WardenContext): Promise<string[]> {
-  return (await seedEndorsementDemo(ctx.pool, ctx.provenanceKey)) ? [`agent ${DEMO_AGENT_ID} (default kernel)`] : [];
 }

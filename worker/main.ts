@@ -12,7 +12,7 @@ import { migrateAbpIdentities } from './abp-identity-migration';
 import { createPool } from '../db/pool';
 import { DeferredWork } from '../client/deferred-work';
 import type { WardenContext } from '../client/context';
-import { seedDemoData } from './seed-demo';
+import { seedDemoData } from '../demo/seed';
 import { ensureProvenanceAnchor } from '../client/provenance-anchor';
 import { createWardenWorker, workflowsPath } from './create-worker';
 import { cachedWorkflowBundle } from './workflow-bundle-cache';

@@ -3,7 +3,7 @@ import { createApiServer } from '../../api/server';
 import { buildAbpFromSpec } from '../../client/delegation';
 import { createApiToken } from '../../db/access/api-tokens';
 import { addPrincipal } from '../../db/access/principals';
-import { demoAbpSpec } from '../../domain/delegation/demo';
+import { demoAbpSpec } from '../../demo/delegation-abp';
 import type { Benchmark } from '../benchmark';
 import type { Figure } from '../result';
 import { closedLoop } from '../load';

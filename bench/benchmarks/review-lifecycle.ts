@@ -2,7 +2,7 @@ import { resourceUsage } from 'node:process';
 import { buildAbpFromSpec } from '../../client/delegation';
 import { approveReview, openReview, reviewResult } from '../../client/delegation-reviews';
 import { addPrincipal } from '../../db/access/principals';
-import { demoAbpSpec } from '../../domain/delegation/demo';
+import { demoAbpSpec } from '../../demo/delegation-abp';
 import type { Abp } from '../../domain/delegation/schema';
 import type { Benchmark } from '../benchmark';
 import { closedLoop, sampleRss } from '../load';

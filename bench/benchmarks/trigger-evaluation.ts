@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { readTriggerCards } from '../../db/delegation/trigger-cards';
 import { migrate } from '../../db/migrate';
 import { createPool, type Queryable } from '../../db/pool';
-import { demoAbp } from '../../domain/delegation/demo';
+import { demoAbp } from '../../demo/delegation-abp';
 import type { Benchmark } from '../benchmark';
 import type { Figure } from '../result';
 import { startEmbeddedDatabase, startRealDatabase, type BenchDatabase } from '../stack/database';

@@ -68,7 +68,7 @@ export async function loadKernelVersion(q: Queryable, agentId: string, version?:
 }
 
 /** The agent's row and its first kernel version; false (nothing written) when the id is taken. */
-async function insertAgent(tx: pg.PoolClient, id: string, kernel: KernelDefinition, settings: EndorsementSettings, probes: readonly Probe[] | null): Promise<boolean> {
+export async function insertAgent(tx: pg.PoolClient, id: string, kernel: KernelDefinition, settings: EndorsementSettings, probes: readonly Probe[] | null): Promise<boolean> {
   const inserted = await tx.query(
     `INSERT INTO agents (id, settings, probe_battery) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
     [id, JSON.stringify(settings), probes === null ? null : JSON.stringify(probes)],
@@ -126,29 +126,4 @@ export async function appendKernelVersion(
     [agentId, next, JSON.stringify(definition), endorsementId],
   );
   return next;
-}
-
-export const DEMO_AGENT_ID = 'research-bot';
-
-/**
- * First start on an empty database: the demo agent of the seed scenario with the default kernel.
- * Runs once per installation (remembered in warden_meta), so deleting nothing ever re-seeds.
- */
-export async function seedEndorsementDemo(pool: pg.Pool, provenanceKey?: string): Promise<boolean> {
-  return withTransaction(pool, async (tx) => {
-    const marker = await tx.query(
-      `INSERT INTO warden_meta (key, value) VALUES ('seed.endorsement', '{"agent":"research-bot"}') ON CONFLICT (key) DO NOTHING`,
-    );
-    if (marker.rowCount !== 1) return false;
-    if (!(await insertAgent(tx, DEMO_AGENT_ID, bundledKernel('default'), DEFAULT_SETTINGS, DEFAULT_PROBE_BATTERY))) return false;
-    if (provenanceKey) {
-      await appendProvenance(tx, provenanceKey, {
-        kind: 'agent.created',
-        subject: `agent:${DEMO_AGENT_ID}`,
-        actor: null,
-        payload: { kernel: 'default', version: 1, probeBattery: true, seeded: true },
-      });
-    }
-    return true;
-  });
 }

@@ -4,7 +4,7 @@ import { openReview, reviews, showReview } from '../../client/delegation-reviews
 import { addPrincipal } from '../../db/access/principals';
 import { listProvenance } from '../../db/provenance/log';
 import { DEFAULT_REVIEW_POLICY } from '../../domain/delegation/compose';
-import { demoAbpSpec } from '../../domain/delegation/demo';
+import { demoAbpSpec } from '../../demo/delegation-abp';
 import { reviewStatusQuery, type ReviewStatus } from '../../workflows/delegation/review-messages';
 import { useTimeSkippingStack } from '../support/time-skipping-stack';
 

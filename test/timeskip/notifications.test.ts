@@ -4,7 +4,7 @@ import { buildAbpFromSpec } from '../../client/delegation';
 import { openReview } from '../../client/delegation-reviews';
 import { ingestFeedback, proposeCalibrationUpdate } from '../../client/guard';
 import { addPrincipal } from '../../db/access/principals';
-import { demoAbpSpec } from '../../domain/delegation/demo';
+import { demoAbpSpec } from '../../demo/delegation-abp';
 import { addWebhook, webhookDeliveries } from '../../client/notifications';
 import { reviewedRows, seedCalibrationRequest, seedPeopleAndPolicy, toNdjson, type GuardPeople } from '../integration/guard/guard-fixtures';
 import { eventually } from '../integration/endorsement/helpers';

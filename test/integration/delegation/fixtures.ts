@@ -5,7 +5,7 @@ import { createActivities } from '../../../activities';
 import type { ApplyInput, ApplyOutcome } from '../../../activities/delegation/apply-output';
 import { addPrincipal } from '../../../db/access/principals';
 import { buildAbpFromSpec } from '../../../client/delegation';
-import { demoAbpSpec } from '../../../domain/delegation/demo';
+import { demoAbpSpec } from '../../../demo/delegation-abp';
 import type { AbpSpecInput } from '../../../domain/delegation/schema';
 import type { IntegrationContext } from '../../support/integration';
 import { createWardenWorker } from '../../../worker/create-worker';

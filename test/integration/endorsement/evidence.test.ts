@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEMO_AGENT_ID, seedEndorsementDemo } from '../../../db/endorsement/agents';
+import { DEMO_AGENT_ID, seedEndorsementDemo } from '../../../demo/endorsement';
 import { createModelGateway, type ModelGateway } from '../../../models/model-gateway';
 import { evidenceOf } from '../../../db/endorsement/shadow-samples';
 import { scoreShadowBatch } from '../../../activities/endorsement/shadow-scoring';

@@ -5,7 +5,7 @@ import { createAgent } from '../../../client/endorsement';
 import { grantPrincipal } from '../../../client/access';
 import { buildAbpFromSpec } from '../../../client/delegation';
 import { createApiToken } from '../../../db/access/api-tokens';
-import { demoAbpSpec } from '../../../domain/delegation/demo';
+import { demoAbpSpec } from '../../../demo/delegation-abp';
 import type { Abp } from '../../../domain/delegation/schema';
 import { fuzzRuns, fuzzSeed } from '../../support/fuzz';
 import { useApiServer } from '../../support/http';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildAbp } from '../../../domain/delegation/build';
-import { demoAbp, demoAbpSpec, DEMO_CLOCK } from '../../../domain/delegation/demo';
+import { demoAbp, demoAbpSpec, DEMO_CLOCK } from '../../../demo/delegation-abp';
 import { AbpSpecError } from '../../../domain/delegation/errors';
 import { checkAbpIdentity, computeAbpHash, computeAbpId } from '../../../domain/delegation/identity';
 import { sha256Hex } from '../../../domain/sha256';

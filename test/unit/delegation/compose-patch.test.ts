@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildAbp } from '../../../domain/delegation/build';
 import { composeAbps, tightestReviewPolicy } from '../../../domain/delegation/compose';
-import { demoAbp, demoAbpSpec, DEMO_CLOCK } from '../../../domain/delegation/demo';
+import { demoAbp, demoAbpSpec, DEMO_CLOCK } from '../../../demo/delegation-abp';
 import { AbpSpecError } from '../../../domain/delegation/errors';
 import { checkAbpIdentity } from '../../../domain/delegation/identity';
 import { applyMergePatch } from '../../../domain/delegation/merge-patch';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildAbp } from '../../../domain/delegation/build';
 import { abpCanonicalJson, referenceNormalForm } from '../../../domain/delegation/canonical';
-import { demoAbpSpec, DEMO_CLOCK } from '../../../domain/delegation/demo';
+import { demoAbpSpec, DEMO_CLOCK } from '../../../demo/delegation-abp';
 import { AbpSpecError } from '../../../domain/delegation/errors';
 import { gateExport } from '../../../domain/delegation/export-gates';
 import { checkAbpIdentity, computeAbpHash, computeAbpId } from '../../../domain/delegation/identity';

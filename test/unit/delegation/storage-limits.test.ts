@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildAbp } from '../../../domain/delegation/build';
-import { demoAbpSpec } from '../../../domain/delegation/demo';
+import { demoAbpSpec } from '../../../demo/delegation-abp';
 import { AbpSpecError } from '../../../domain/delegation/errors';
 import { parseReviewOutput } from '../../../domain/delegation/review-output';
 import { refusalOf } from './refusal';

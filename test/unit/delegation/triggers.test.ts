@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { demoAbp } from '../../../domain/delegation/demo';
+import { demoAbp } from '../../../demo/delegation-abp';
 import { parseTriggerCondition, type TriggerCondition } from '../../../domain/delegation/trigger-conditions';
 import { readTrigger } from '../../../domain/delegation/trigger-evaluation';
 import { DAY_MS, measureTrigger, type Evidence } from '../../../domain/delegation/trigger-evidence';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ActionSchema, type ActionInput } from '../../../domain/delegation/action';
-import { demoAbp } from '../../../domain/delegation/demo';
+import { demoAbp } from '../../../demo/delegation-abp';
 import { patchAbp } from '../../../domain/delegation/patch';
 import { checkAction, checkPeriodic, resourceMatches, type ActionFacts } from '../../../domain/delegation/validators';
 

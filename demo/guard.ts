@@ -1,6 +1,7 @@
-import { grantPrincipal } from './access';
-import type { WardenContext } from './context';
-import { createPolicy, ingestFeedback } from './guard';
+import { grantPrincipal } from '../client/access';
+import type { WardenContext } from '../client/context';
+import { createPolicy, ingestFeedback } from '../client/guard';
+import { markSeeded, seedMarked } from '../db/seed-markers';
 import { FEEDBACK_LABELS } from '../domain/guard/feedback-label';
 
 export const DEMO_GUARD_POLICY = {
@@ -37,14 +38,11 @@ export function demoFeedbackNdjson(): string {
  * 40 reviewed demo events, so the seed example runs verbatim from the CLI. Once per installation.
  */
 export async function seedGuardDemo(ctx: WardenContext): Promise<string[]> {
-  const seeded = await ctx.pool.query(`SELECT 1 FROM warden_meta WHERE key = 'seed.guard'`);
-  if (seeded.rowCount) return [];
+  if (await seedMarked(ctx.pool, 'seed.guard')) return [];
   await grantPrincipal(ctx, 'carol', ['ml-engineer']);
   await grantPrincipal(ctx, 'dave', [DEMO_GUARD_POLICY.approver_role]);
   await createPolicy(ctx, DEMO_GUARD_POLICY, null);
   const ingested = await ingestFeedback(ctx, demoFeedbackNdjson(), null);
-  await ctx.pool.query(`INSERT INTO warden_meta (key, value) VALUES ('seed.guard', $1) ON CONFLICT (key) DO NOTHING`, [
-    JSON.stringify({ policy_id: DEMO_GUARD_POLICY.policy_id, feedback_events: ingested.rows }),
-  ]);
+  await markSeeded(ctx.pool, 'seed.guard', { policy_id: DEMO_GUARD_POLICY.policy_id, feedback_events: ingested.rows });
   return [`guard policy ${DEMO_GUARD_POLICY.policy_id}, principals carol and dave, ${ingested.rows} reviewed feedback events`];
 }

@@ -1,7 +1,7 @@
 import type { WardenContext } from '../client/context';
-import { seedGuardDemo } from '../client/guard-demo';
-import { seedDelegationDemo } from '../client/delegation';
-import { endorsementDemoSeeder } from '../client/endorsement';
+import { seedDelegationDemo } from './delegation';
+import { endorsementDemoSeeder } from './endorsement';
+import { seedGuardDemo } from './guard';
 
 /**
  * Demo data for a first start on an empty database: each loop contributes a seeder that creates its

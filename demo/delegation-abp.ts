@@ -1,6 +1,6 @@
-import { buildAbp } from './build';
-import { canonicalDigest } from './digest';
-import type { Abp, AbpSpecInput } from './schema';
+import { buildAbp } from '../domain/delegation/build';
+import { canonicalDigest } from '../domain/delegation/digest';
+import type { Abp, AbpSpecInput } from '../domain/delegation/schema';
 
 /**
  * The demo ABP every fresh installation starts with: the SEQUOIA program from the original, its
