@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { countDeliveries, listDeliveries, type DeliveryRecord } from '../db/notifications/deliveries';
 import { deleteSubscription, insertSubscription, listSubscriptions, type WebhookSubscription } from '../db/notifications/subscriptions';
-import { generateSecret } from '../domain/notifications/signature';
+import { generateSecret } from '../domain/non-workflow/webhook-signature';
 import { requirePrincipal } from '../db/access/principals';
 import { withTransaction } from '../db/pool';
 import { appendProvenance } from '../db/provenance/log';

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { Queryable } from '../../db/pool';
-import { signatureHeader } from '../../domain/notifications/signature';
+import { signatureHeader } from '../../domain/non-workflow/webhook-signature';
 import { isPermanentRefusal } from '../../domain/notifications/subscription';
 import { findDeliveryToSend, recordAttempt } from '../../db/notifications/deliveries';
 

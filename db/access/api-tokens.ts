@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { sha256Hex } from '../../domain/sha256';
+import { sha256Hex } from '../../domain/non-workflow/sha256';
 import { z } from 'zod';
 import { KEY_TEXT_BYTES, storableText } from '../../domain/input/storable-text';
 import { type Principal, requirePrincipal } from './principals';

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { z } from 'zod';
-import { GENESIS_HASH, contentHash, sign, signatureMatches } from '../../domain/provenance/entry-hash';
+import { GENESIS_HASH, contentHash, sign, signatureMatches } from '../../domain/non-workflow/provenance-entry-hash';
 import { listLimit } from '../../domain/input/list-limit';
 import { KEY_TEXT_BYTES, storableText } from '../../domain/input/storable-text';
 import { findForbiddenKey } from '../../domain/provenance/forbidden-content';

@@ -1,4 +1,4 @@
-import { sha256Hex } from '../sha256';
+import { sha256Hex } from '../non-workflow/sha256';
 import { abpCanonicalJson } from './canonical';
 
 /** "sha256:<hex>" of a value's ABP canonical JSON: the form every ABP hash field uses. */

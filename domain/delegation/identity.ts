@@ -1,4 +1,4 @@
-import { sha256Hex } from '../sha256';
+import { sha256Hex } from '../non-workflow/sha256';
 import { canonicalDigest } from './digest';
 import { abpCanonicalJson } from './canonical';
 import type { Abp, AbpAuthorityRef, AbpScope } from './schema';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { canonicalJson } from '../canonical-json';
 import { KEY_TEXT_BYTES, LINE_TEXT_BYTES, storableText } from '../input/storable-text';
-import { sha256Hex } from '../sha256';
+import { sha256Hex } from '../non-workflow/sha256';
 import { normaliseDateTime } from './utc-date-time';
 import { describeZodIssues } from './issues';
 import { INGEST_PHASES, type ProgressCallback } from '../progress';

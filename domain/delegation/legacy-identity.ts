@@ -1,5 +1,5 @@
 import { canonicalJson } from '../canonical-json';
-import { sha256Hex } from '../sha256';
+import { sha256Hex } from '../non-workflow/sha256';
 import type { Abp } from './schema';
 import { normaliseDateTime } from './utc-date-time';
 

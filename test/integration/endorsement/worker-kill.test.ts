@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { chat, endorseRule, showEndorsement } from '../../../client/endorsement';
 import { listProvenance } from '../../../db/provenance/log';
-import { freePort } from '../../../start/child-process';
+import { freePort } from '../../../toolchain/child-process';
 import { useIntegrationContext } from '../../support/integration';
 import { BENIGN, eventually, freshAgent, kernelVersionCount, operator, SEED_RULE } from './helpers';
 

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../support/cli';
-import { ownStackEnv, startStack, type RunningStack } from '../../support/stack';
+import { ownStackEnv } from '../../../start/own-stack-env';
+import { startStack, type RunningStack } from '../../support/stack';
 
 describe('npm start', () => {
   let dataDir: string;

@@ -3,7 +3,7 @@ import { buildAbp } from '../../../domain/delegation/build';
 import { demoAbp, demoAbpSpec, DEMO_CLOCK } from '../../../demo/delegation-abp';
 import { AbpSpecError } from '../../../domain/delegation/errors';
 import { checkAbpIdentity, computeAbpHash, computeAbpId } from '../../../domain/delegation/identity';
-import { sha256Hex } from '../../../domain/sha256';
+import { sha256Hex } from '../../../domain/non-workflow/sha256';
 import { abpCanonicalJson } from '../../../domain/delegation/canonical';
 import { AbpSchema } from '../../../domain/delegation/schema';
 import { refusalOf } from './refusal';

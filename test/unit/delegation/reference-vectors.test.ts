@@ -8,7 +8,7 @@ import { gateExport } from '../../../domain/delegation/export-gates';
 import { checkAbpIdentity, computeAbpHash, computeAbpId } from '../../../domain/delegation/identity';
 import { patchAbp } from '../../../domain/delegation/patch';
 import { AbpSchema, type AbpSpecInput } from '../../../domain/delegation/schema';
-import { sha256Hex } from '../../../domain/sha256';
+import { sha256Hex } from '../../../domain/non-workflow/sha256';
 
 /**
  * Golden vectors: facts produced by running the ABP reference tooling itself (DeepSigma

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { onFirstShutdownSignal } from '../../../start/shutdown-signals';
+import { onFirstShutdownSignal } from '../../../toolchain/shutdown-signals';
 
 describe('shutdown signals', () => {
   it('stops once on SIGINT, SIGTERM or SIGHUP, whichever comes first, and reports the rest', () => {

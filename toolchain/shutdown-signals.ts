@@ -3,7 +3,7 @@ import type { EventEmitter } from 'node:events';
 /** What ends a Warden process: Ctrl-C at a terminal, a service manager's stop, a closed terminal. */
 export const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 export type ShutdownSignal = (typeof SHUTDOWN_SIGNALS)[number];
-/** A signal, or the parent process gone (start/parent-watch.ts). */
+/** A signal, or the parent process gone (toolchain/parent-watch.ts). */
 export type ShutdownReason = ShutdownSignal | 'parent exited';
 
 /**

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { stopWhenParentExits } from '../start/parent-watch';
-import { onFirstShutdownSignal } from '../start/shutdown-signals';
-import { startEmbeddedPostgres } from './embedded-postgres';
+import { stopWhenParentExits } from '../toolchain/parent-watch';
+import { onFirstShutdownSignal } from '../toolchain/shutdown-signals';
+import { startEmbeddedPostgres } from '../db/embedded-postgres';
 
 /** Child process of `npm start`: serves the embedded database until SIGINT/SIGTERM/SIGHUP, or until `npm start` is gone. */
 const { values } = parseArgs({ options: { data: { type: 'string' }, port: { type: 'string' } } });

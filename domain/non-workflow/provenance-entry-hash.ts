@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { canonicalJson } from '../canonical-json';
-import { sha256Hex } from '../sha256';
+import { sha256Hex } from './sha256';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
