@@ -11,7 +11,6 @@ import { readTriggerCards, type TriggerCard } from '../db/delegation/trigger-car
 export type { TriggerCard };
 import { requirePrincipal } from '../db/access/principals';
 import { buildAbp, semanticProblems } from '../domain/delegation/build';
-import { demoAbp } from '../demo/delegation-abp';
 import { AbpSpecError } from '../domain/delegation/errors';
 import type { GateResult } from '../domain/delegation/export-gates';
 import { checkAbpIdentity } from '../domain/delegation/identity';
