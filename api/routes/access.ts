@@ -1,8 +1,5 @@
 import { z } from 'zod';
-import { checkHealth } from '../../client/health';
 import { createToken, grantPrincipal, MAX_ROLES_PER_PRINCIPAL, principals, revokeToken, tokens } from '../../client/access';
-import { provenanceEntries, provenanceFilter } from '../../client/provenance-entries';
-import { verifyProvenance } from '../../client/provenance-verify';
 import { KEY_TEXT_BYTES, storableText } from '../../domain/input/storable-text';
 import { ADMIN_ROLE } from '../auth';
 import type { Route } from '../route';
@@ -17,17 +14,8 @@ const tokenBody = z.strictObject({
   expires_in_days: z.number().int().min(1).max(3650).optional(),
 });
 
-export const foundationRoutes: Route[] = [
-  {
-    method: 'GET',
-    path: '/healthz',
-    public: true,
-    summary: 'Health of Temporal, the database and the worker (503 when any is down)',
-    async handler(ctx) {
-      const health = await checkHealth(ctx, { checkApi: false });
-      return { status: health.ok ? 200 : 503, body: health };
-    },
-  },
+/** Principals, their roles and API tokens. */
+export const accessRoutes: Route[] = [
   {
     method: 'GET',
     path: '/api/v1/me',
@@ -76,21 +64,5 @@ export const foundationRoutes: Route[] = [
     roles: [ADMIN_ROLE],
     summary: 'Revoke an API token',
     handler: (ctx, req) => revokeToken(ctx, req.params.id!),
-  },
-  {
-    method: 'GET',
-    path: '/api/v1/provenance',
-    summary: 'Recent provenance entries, newest first (filters: subject, kind, limit)',
-    async handler(ctx, req) {
-      const q = req.query;
-      const filter = provenanceFilter.parse({ subject: q.get('subject') ?? undefined, kind: q.get('kind') ?? undefined, limit: q.get('limit') ?? undefined });
-      return { entries: await provenanceEntries(ctx, filter) };
-    },
-  },
-  {
-    method: 'GET',
-    path: '/api/v1/provenance/verify',
-    summary: 'Verify the whole provenance chain and its head against the anchor in Temporal; name the first bad entry',
-    handler: async (ctx) => verifyProvenance(ctx.pool, ctx.temporal, ctx.provenanceKey),
   },
 ];

@@ -1,33 +1,7 @@
 import type { Command } from 'commander';
-import type { Health } from '../../client/health';
-import { exitUnlessOk, runCommand, table } from '../output';
+import { runCommand, table } from '../output';
 
-function renderHealth(h: Health): string {
-  const mark = (ok: boolean) => (ok ? 'ok  ' : 'DOWN');
-  const lines = [
-    `${mark(h.temporal.ok)} temporal  ${h.temporal.address} (${h.temporal.namespace}): ${h.temporal.detail}`,
-    `${mark(h.database.ok)} database  ${h.database.detail}${h.database.schemaVersion !== null ? ` (schema ${h.database.schemaVersion})` : ''}`,
-    `${mark(h.worker.ok)} worker    ${h.worker.taskQueue}: ${h.worker.detail}`,
-  ];
-  if (h.api) lines.push(`${mark(h.api.ok)} api       ${h.api.url}: ${h.api.detail}`);
-  return lines.join('\n');
-}
-
-export function registerFoundationCommands(program: Command): void {
-  program
-    .command('status')
-    .description('Report Temporal, database, worker and HTTP API health; exit 1 when any is down')
-    .action(async (_opts, cmd: Command) => {
-      const [{ loadConfig }, { stackHealth }] = await Promise.all([import('../../config/env'), import('../../client/stack-health')]);
-      // No context of its own: the stack's HTTP API usually answers for every part (see stackHealth).
-      await runCommand(
-        cmd,
-        async ({ config }) => exitUnlessOk(await stackHealth(config)),
-        renderHealth,
-        { openContext: async () => ({ config: loadConfig(), close: async () => undefined }) },
-      );
-    });
-
+export function registerAccessCommands(program: Command): void {
   const principal = program.command('principal').description('People and services Warden acts for, and their roles');
   principal
     .command('add <name>')
@@ -97,37 +71,6 @@ export function registerFoundationCommands(program: Command): void {
         cmd,
         (ctx) => revokeToken(ctx, id),
         (t) => `revoked ${t.id} (${t.principal})`,
-      );
-    });
-
-  const provenance = program.command('provenance').description('The signed, hash-chained audit log');
-  provenance
-    .command('verify')
-    .description('Check every entry (link to the previous hash, content hash, HMAC signature) and the head against its anchor in Temporal')
-    .action(async (_opts, cmd: Command) => {
-      const { verifyProvenance } = await import('../../client/provenance-verify');
-      await runCommand(
-        cmd,
-        async (ctx) => exitUnlessOk(await verifyProvenance(ctx.pool, ctx.temporal, ctx.provenanceKey)),
-        (v) =>
-          (v.ok
-            ? `chain intact: ${v.entries} entries, head ${v.head}`
-            : `chain BROKEN at entry ${v.firstBad!.seq}: ${v.firstBad!.reason} (${v.entries} entries before it verified)`) +
-          `\nhead anchor ${v.anchor.state}: ${v.anchor.detail}`,
-      );
-    });
-  provenance
-    .command('list')
-    .description('Recent entries, newest first')
-    .option('--subject <subject>', 'only entries about this subject, e.g. endorsement:research-bot-…')
-    .option('--kind <prefix>', 'only entries whose kind starts with this, e.g. review.')
-    .option('--limit <n>', 'how many', '50')
-    .action(async (opts: { subject?: string; kind?: string; limit: string }, cmd: Command) => {
-      const { provenanceEntries } = await import('../../client/provenance-entries');
-      await runCommand(
-        cmd,
-        (ctx) => provenanceEntries(ctx, { subject: opts.subject, kind: opts.kind, limit: opts.limit }),
-        (entries) => entries.map((e) => `#${e.seq} ${e.recordedAt} ${e.kind} ${e.subject}${e.actor ? ` by ${e.actor}` : ''}`).join('\n') || 'no entries',
       );
     });
 }
