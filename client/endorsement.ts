@@ -41,6 +41,8 @@ import {
 import type { endorsementWorkflow } from '../workflows/endorsement/endorsement';
 import type { WardenContext } from './context';
 
+export type { EndorsementView };
+
 /** Raised by `chat` with waitForShadow when the staged change's shadow answer was critical. */
 export class CriticalSandboxDivergenceError extends Error {
   constructor(
