@@ -182,19 +182,20 @@ function sqlViolations(sources: Sources): string[] {
 function workflowSandboxViolations(sources: Sources): string[] {
   const violations = new Set<string>();
   const seen = new Set<string>();
-  const visit = (path: string, via: string) => {
+  const visit = (path: string, chain: string[]) => {
     if (seen.has(path)) return;
     seen.add(path);
-    if (path.startsWith('domain/non-workflow/')) violations.add(`${via} reaches ${path}, which stays out of workflows`);
+    const route = [...chain, path].join(' → ');
+    if (path.startsWith('domain/non-workflow/')) violations.add(`${route}: stays out of workflows`);
     for (const imp of importsOf(sources.get(path) ?? '')) {
       if (imp.typeOnly) continue;
-      if (NODE_BUILTIN.test(imp.specifier)) violations.add(`${via} reaches ${path}, which imports ${imp.specifier}`);
+      if (NODE_BUILTIN.test(imp.specifier)) violations.add(`${route}: imports ${imp.specifier}`);
       if (!imp.specifier.startsWith('.')) continue;
       const target = resolveRelative(sources, path, imp.specifier);
-      if (target) visit(target, via);
+      if (target) visit(target, [...chain, path]);
     }
   };
-  for (const path of sources.keys()) if (path.startsWith('workflows/')) visit(path, path);
+  for (const path of [...sources.keys()].sort()) if (path.startsWith('workflows/')) visit(path, []);
   return [...violations].sort();
 }
 
@@ -280,8 +281,8 @@ describe('the walls test itself', () => {
       }),
     );
     expect(v).toEqual([
-      'workflows/review.ts reaches domain/non-workflow/sha256.ts, which imports node:crypto',
-      'workflows/review.ts reaches domain/non-workflow/sha256.ts, which stays out of workflows',
+      'workflows/review.ts → domain/delegation/digest.ts → domain/non-workflow/sha256.ts: imports node:crypto',
+      'workflows/review.ts → domain/delegation/digest.ts → domain/non-workflow/sha256.ts: stays out of workflows',
     ]);
   });
 });
