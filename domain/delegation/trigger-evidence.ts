@@ -2,8 +2,8 @@ import type { TriggerCondition } from './trigger-conditions';
 
 /**
  * The evaluators' counting rules over in-memory evidence. The database evaluators
- * (activities/delegation) do the same in indexed SQL; these define the semantics and let the
- * boundaries be tested without a database.
+ * (db/delegation/trigger-measures.ts) do the same in indexed SQL; these define the semantics and
+ * let the boundaries be tested without a database.
  *
  * Evidence counts when it falls inside the window (at or after now − window_days; no window when
  * window_days is absent) and strictly after `since`, the end of the last concluded review of the
