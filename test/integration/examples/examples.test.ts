@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { ingestFeedback } from '../../../client/guard';
 import { seedGuardDemo } from '../../../demo/guard';
 import { runProcess } from '../../../toolchain/run-process';
 import { cliEnv } from '../../support/cli';
@@ -8,7 +9,8 @@ import { useIntegrationContext } from '../../support/integration';
 /**
  * The seed documents' examples (examples/), each run as `npm run example -- <name>` runs it: a
  * process of its own on the public client, pointed at this file's stack. A database of its own,
- * so the guard example finds exactly the demo's 40 reviewed events, as after a first `npm start`.
+ * so the guard example finds the demo's reviewed events (and one more, see below) as after a
+ * first `npm start`.
  */
 const ctx = useIntegrationContext('examples', { ownDatabase: true });
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -53,10 +55,21 @@ describe('the seed documents run as written (examples/)', () => {
 
   it('guard-loop: the calibration example verbatim prints the payload; a credentialed dataset URI is refused; a rerun finds the same proposal', async () => {
     await seedGuardDemo(ctx);
+    // Proposal ids come from the evidence, and every file shares one Temporal server: one more
+    // reviewed event keeps this file's proposal apart from guard/demo.test.ts's (the demo's 40).
+    const extra = {
+      prompt: 'Demo question 41 about account recovery',
+      response: 'Demo answer 41',
+      label: 'safe',
+      tenant_id: 'demo-tenant',
+      metadata: { event_id: 'examples-evt-041', reviewer_id: 'reviewer-a' },
+      timestamp: '2026-05-13T09:00:00Z',
+    };
+    await ingestFeedback(ctx, JSON.stringify(extra));
     const r = await example('guard-loop');
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toMatch(/^Proposal \S+: allow \(self_improvement_calibration_ready\)$/m);
-    expect(r.stdout).toMatch(/^Manifest \S+: 40 reviewed events$/m);
+    expect(r.stdout).toMatch(/^Manifest \S+: 41 reviewed events$/m);
     expect(r.stdout).toContain('Approved: true (review-20260513-002), submitted: false, promotion_status: proposed');
     const payload = JSON.parse(r.lines.find((l) => l.startsWith('Payload: '))!.slice('Payload: '.length));
     expect(payload).toMatchObject({ current_threshold: 0.55, candidate_threshold: 0.58 });
