@@ -34,13 +34,15 @@ describe("the seed's GuardLoopProposal fields and methods", () => {
       payload: { current_threshold: 0.55, candidate_threshold: 0.58 },
       guard_decision: { decision: 'allow', reason: 'self_improvement_calibration_ready', policy_id: SEED_POLICY.policy_id },
     });
-    const approved = await loop.approve(proposal, { approvalId: 'review-20260513-002', approver: people.approver });
-    expect(approved).toMatchObject({ approved: true, approval_id: 'review-20260513-002', submitted: false, promotion_status: 'proposed' });
+    // An approval id is used once per database, which test files share: one of this test's own.
+    const approvalId = `review-20260513-002-${suffix}`;
+    const approved = await loop.approve(proposal, { approvalId, approver: people.approver });
+    expect(approved).toMatchObject({ approved: true, approval_id: approvalId, submitted: false, promotion_status: 'proposed' });
     const released = await loop.release(approved, { releaser: people.approver });
     expect(released).toEqual(approved.payload);
     // HTTP shows the same view.
     const shown = await call('GET', `/api/v1/guard/proposals/${proposal.proposal_id}`);
-    expect(shown.body).toMatchObject({ approved: true, approval_id: 'review-20260513-002', payload: released });
+    expect(shown.body).toMatchObject({ approved: true, approval_id: approvalId, payload: released });
   });
 
   it("toSafetyEvent takes to_safety_event's hook_id, hook_scope, request_id, tenant_id and latency_ms with its defaults", async () => {
