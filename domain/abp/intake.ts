@@ -16,7 +16,15 @@ export { INTAKE_KINDS, type IntakeKind };
  */
 export const DRIFT_TYPES = ['time', 'freshness', 'fallback', 'bypass', 'verify', 'outcome', 'fanout', 'contention'] as const;
 
-const dateTime = z.iso.datetime({ offset: true }).transform((v) => normaliseDateTime(v) as string);
+// Also refused: what the format accepts but no calendar or column holds (year 0000, past 9999 in UTC).
+const dateTime = z.iso.datetime({ offset: true }).transform((v, ctx) => {
+  const utc = normaliseDateTime(v);
+  if (utc === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'must be a date-time in the years 0001 to 9999 (UTC)' });
+    return z.NEVER;
+  }
+  return utc;
+});
 const abpId = z.string().regex(/^ABP-[a-f0-9]{8}$/, 'must look like ABP-<8 hex>');
 const rowId = storableText(KEY_TEXT_BYTES).min(1).max(200);
 const text = (max: number) => storableText(LINE_TEXT_BYTES).max(max);

@@ -8,8 +8,9 @@ import { normaliseDateTime } from './utc-date-time';
  * rewriting every RFC 3339 date-time string to UTC "Z" with its fraction kept (and -0 as 0). Kept
  * for one purpose: to authenticate an ABP stored in that form before it is re-issued in the
  * reference form, so that re-issuing never launders a document edited behind Warden's back.
- * (normaliseDateTime has since stopped reading years 0..99 as 1900..1999; an ABP holding such a
- * date-time fails this check and is left as it is, for a person to look at.)
+ * (normaliseDateTime has since stopped reading years 0..99 as 1900..1999, and stopped rewriting
+ * year 0000; an ABP holding such a date-time fails this check and is left as it is, for a person
+ * to look at.)
  */
 function legacyCanonicalJson(value: unknown): string {
   return canonicalJson(legacyNormalise(value));
