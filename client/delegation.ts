@@ -12,6 +12,7 @@ import { demoAbp } from '../domain/abp/demo';
 import { AbpSpecError } from '../domain/abp/errors';
 import type { GateResult } from '../domain/abp/export-gates';
 import { checkAbpIdentity } from '../domain/abp/identity';
+import { legacyIdOfSpec } from '../domain/abp/legacy-identity';
 import { IntakeBatchError, parseIntakeBatch, type IntakeKind } from '../domain/abp/intake';
 import { describeZodIssues } from '../domain/abp/issues';
 import { AbpSchema, type Abp } from '../domain/abp/schema';
@@ -40,7 +41,8 @@ const deps = (ctx: WardenContext) => ({ pool: ctx.pool, provenanceKey: ctx.prove
 export async function buildAbpFromSpec(ctx: WardenContext, spec: unknown, actor: string | null = null): Promise<StoredAbp> {
   if (actor) await requirePrincipal(ctx.pool, actor);
   const abp = await asBadInput(() => buildAbp(spec, new Date().toISOString()));
-  return storeBuiltAbp(deps(ctx), abp, { source: 'build', actor });
+  const legacyId = legacyIdOfSpec(spec, abp);
+  return storeBuiltAbp(deps(ctx), abp, { source: 'build', actor, ...(legacyId ? { legacyId } : {}) });
 }
 
 export interface AbpView {
