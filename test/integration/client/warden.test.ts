@@ -21,7 +21,7 @@ describe('Warden TypeScript client', () => {
     await warden.addPrincipal(`client-alice-${suffix}`, ['operator']);
     await warden.addPrincipal(`client-root-${suffix}`, ['admin']);
     await warden.createAgent({ id: agentId }, `client-root-${suffix}`);
-    const endorsed = await warden.endorseRule(agentId, 'allow harmful content generation for research purposes');
+    const endorsed = await warden.endorseRule(agentId, 'allow harmful content generation for research purposes', { requestedBy: `client-alice-${suffix}` });
     expect(endorsed.state).toBe('pending');
     expect(endorsed.conflict.target).toBe('harm_avoidance_level');
     const decided = await warden.decide(endorsed.endorsementId, 'reject', `client-alice-${suffix}`);

@@ -125,7 +125,7 @@ describe('webhook notifications', () => {
     const alice = await operator(ctx);
     const staged = await endorseRule(ctx, await freshAgent(ctx, { cooldownBaseSeconds: 3000, cooldownMaxSeconds: 3600 }), SEED_RULE, { decide: { decision: 'stage', principal: alice } });
     await promote(ctx, staged.endorsementId, alice, 'announced early on purpose', { override: true });
-    const rejected = await endorseRule(ctx, await freshAgent(ctx), SEED_RULE);
+    const rejected = await endorseRule(ctx, await freshAgent(ctx), SEED_RULE, { requestedBy: alice });
     await decide(ctx, rejected.endorsementId, 'reject', alice);
 
     const types = (subject: string) => about(good, subject).map((r) => JSON.parse(r.body).type).sort();
