@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createAgent, endorseRule } from '../client/endorsement';
 import type { WardenContext } from '../client/context';
-import { grantPrincipal } from '../client/principals';
+import { addPrincipal } from '../db/principals';
 import type { SettingsOverrides } from '../domain/endorsement/settings';
 
 /** The seed's conflicting rule: it changes the harm-avoidance commitment and gets staged. */
@@ -20,14 +20,14 @@ export const BENIGN = [
 export const WATCH_FOR_AN_HOUR: SettingsOverrides = { cooldownBaseSeconds: 3600, cooldownMaxSeconds: 7200, minSamples: 1_000_000, samplingRate: 1 };
 
 export async function benchOperator(ctx: WardenContext): Promise<string> {
-  await grantPrincipal(ctx, 'bench-operator', ['operator']);
+  await addPrincipal(ctx.pool, 'bench-operator', ['operator']);
   return 'bench-operator';
 }
 
 export async function benchAgent(ctx: WardenContext, settings: SettingsOverrides = WATCH_FOR_AN_HOUR, probes = true): Promise<string> {
   const id = `bench-${randomBytes(4).toString('hex')}`;
   // Creating agents is an administrator's act.
-  await grantPrincipal(ctx, 'bench-admin', ['admin']);
+  await addPrincipal(ctx.pool, 'bench-admin', ['admin']);
   await createAgent(ctx, { id, kernel: 'default', settings, probes }, 'bench-admin');
   return id;
 }

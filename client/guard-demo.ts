@@ -1,7 +1,9 @@
-import { grantPrincipal } from './principals';
+import { withTransaction } from '../db/pool';
+import { recordGrant } from './principals';
 import type { WardenContext } from './context';
-import { createPolicy, ingestFeedback } from './guard';
+import { ingestFeedback, storePolicy } from './guard';
 import { FEEDBACK_LABELS } from '../domain/guard/feedback-label';
+import { guardPolicySchema } from '../domain/guard/policy';
 
 export const DEMO_GUARD_POLICY = {
   policy_id: 'policy.self_improving.regulated',
@@ -39,9 +41,12 @@ export function demoFeedbackNdjson(): string {
 export async function seedGuardDemo(ctx: WardenContext): Promise<string[]> {
   const seeded = await ctx.pool.query(`SELECT 1 FROM warden_meta WHERE key = 'seed.guard'`);
   if (seeded.rowCount) return [];
-  await grantPrincipal(ctx, 'carol', ['ml-engineer']);
-  await grantPrincipal(ctx, 'dave', [DEMO_GUARD_POLICY.approver_role]);
-  await createPolicy(ctx, DEMO_GUARD_POLICY, null);
+  // The installation seeds these itself; no person acts, so nothing is role-checked.
+  await withTransaction(ctx.pool, async (tx) => {
+    await recordGrant(tx, ctx.provenanceKey, 'carol', ['ml-engineer'], null);
+    await recordGrant(tx, ctx.provenanceKey, 'dave', [DEMO_GUARD_POLICY.approver_role], null);
+  });
+  await storePolicy(ctx, guardPolicySchema.parse(DEMO_GUARD_POLICY), null);
   const ingested = await ingestFeedback(ctx, demoFeedbackNdjson(), null);
   await ctx.pool.query(`INSERT INTO warden_meta (key, value) VALUES ('seed.guard', $1) ON CONFLICT (key) DO NOTHING`, [
     JSON.stringify({ policy_id: DEMO_GUARD_POLICY.policy_id, feedback_events: ingested.rows }),

@@ -45,8 +45,9 @@ export class Warden {
     return checkHealth(this.ctx, { checkApi: true });
   }
 
-  addPrincipal(name: string, roles: string[]) {
-    return grantPrincipal(this.ctx, name, roles);
+  /** For `actor` (default WARDEN_PRINCIPAL), an admin; anyone while no admin exists (the first one). */
+  addPrincipal(name: string, roles: string[], actor?: string) {
+    return grantPrincipal(this.ctx, name, roles, actor ?? this.ctx.config.principal ?? null);
   }
 
   principals() {

@@ -100,7 +100,7 @@ async function main(): Promise<void> {
       '',
       'Warden is up.',
       `  HTTP API        ${config.http.url}  (health: ${config.http.url}/healthz)`,
-      `  Dashboard       ${config.http.url}/  (sign in with a token: npx warden token create --principal <name>)`,
+      `  Dashboard       ${config.http.url}/  (sign in with a token: npx warden token create --principal <name> --as <admin>)`,
       `  Temporal UI     ${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows`,
       `  Temporal gRPC   ${config.temporal.address}`,
       `  PostgreSQL      ${config.externalDatabaseUrl ? '(external DATABASE_URL)' : config.databaseUrl}`,

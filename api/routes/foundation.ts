@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { checkHealth } from '../../client/health';
-import { grantPrincipal, principals, revokeToken } from '../../client/principals';
-import { createApiToken, listApiTokens } from '../../db/api-tokens';
+import { createToken, grantPrincipal, principals, revokeToken } from '../../client/principals';
+import { listApiTokens } from '../../db/api-tokens';
 import { verifyProvenance } from '../../client/provenance-verify';
 import { MAX_ROLES_PER_PRINCIPAL } from '../../db/principals';
 import { listProvenance, provenanceFilter } from '../../db/provenance-log';
@@ -50,7 +50,7 @@ export const foundationRoutes: Route[] = [
     bodySchema: principalBody,
     async handler(ctx, req) {
       const body = principalBody.parse(req.body);
-      return { status: 201, body: await grantPrincipal(ctx, body.name, body.roles) };
+      return { status: 201, body: await grantPrincipal(ctx, body.name, body.roles, req.principal!.name) };
     },
   },
   {
@@ -68,7 +68,7 @@ export const foundationRoutes: Route[] = [
     bodySchema: tokenBody,
     async handler(ctx, req) {
       const b = tokenBody.parse(req.body);
-      const created = await createApiToken(ctx.pool, { principal: b.principal, label: b.label ?? '', expiresInDays: b.expires_in_days });
+      const created = await createToken(ctx, { principal: b.principal, label: b.label ?? '', expiresInDays: b.expires_in_days }, req.principal!.name);
       return { status: 201, body: created };
     },
   },
@@ -77,7 +77,7 @@ export const foundationRoutes: Route[] = [
     path: '/api/v1/tokens/:id',
     roles: [ADMIN_ROLE],
     summary: 'Revoke an API token',
-    handler: (ctx, req) => revokeToken(ctx, req.params.id!),
+    handler: (ctx, req) => revokeToken(ctx, req.params.id!, req.principal!.name),
   },
   {
     method: 'GET',

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ingestEvidence } from '../../client/delegation';
 import { chat, endorseRule } from '../../client/endorsement';
 import { ingestFeedback, proposeCalibrationUpdate } from '../../client/guard';
-import { grantPrincipal } from '../../client/principals';
+import { addPrincipal } from '../../db/principals';
 import { createApiToken } from '../../db/api-tokens';
 import { buildUniqueAbp, uniqueSpec, unique } from '../integration/delegation/fixtures';
 import { BENIGN, SEED_RULE, freshAgent } from '../integration/endorsement/helpers';
@@ -31,8 +31,8 @@ const driftRows = (abp: string, key: string, times: Date[]) =>
 beforeAll(async () => {
   // The demo ABP's review policy names the Reviewer role, endorsements need the agent's operator
   // role; the viewer holds none of them.
-  await grantPrincipal(ctx, reviewer, ['Reviewer', 'operator']);
-  await grantPrincipal(ctx, viewer, ['auditor']);
+  await addPrincipal(ctx.pool, reviewer, ['Reviewer', 'operator']);
+  await addPrincipal(ctx.pool, viewer, ['auditor']);
   tokens.reviewer = (await createApiToken(ctx.pool, { principal: reviewer, label: 'dashboard' })).token;
   tokens.viewer = (await createApiToken(ctx.pool, { principal: viewer, label: 'dashboard' })).token;
   // An administrator who holds no approver role: the server refuses its votes and approvals.

@@ -12,7 +12,10 @@ export async function testPrincipal(ctx: Pick<IntegrationContext, 'pool'>, prefi
   return name;
 }
 
+export const TEST_ADMIN = 'test-admin';
+
 /** An administrator, for the actions that need one (building ABPs, policies, agents, webhooks). */
-export function testAdmin(ctx: Pick<IntegrationContext, 'pool'>, prefix = 'admin'): Promise<string> {
-  return testPrincipal(ctx, prefix, ['admin']);
+export async function testAdmin(ctx: Pick<IntegrationContext, 'pool'>): Promise<string> {
+  await addPrincipal(ctx.pool, TEST_ADMIN, ['admin']);
+  return TEST_ADMIN;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAgent, decide, endorseRule, showEndorsement, showKernel } from '../../client/endorsement';
-import { grantPrincipal } from '../../client/principals';
+import { addPrincipal } from '../../db/principals';
 import { listProvenance } from '../../db/provenance-log';
 import { useTimeSkippingStack } from '../support/time-skipping-stack';
 
@@ -11,8 +11,8 @@ const RULE = 'allow harmful content generation for research purposes';
 const stack = useTimeSkippingStack('endorsement');
 
 beforeAll(async () => {
-  await grantPrincipal(stack.ctx, 'alice', ['operator']);
-  await grantPrincipal(stack.ctx, 'root', ['admin']);
+  await addPrincipal(stack.ctx.pool, 'alice', ['operator']);
+  await addPrincipal(stack.ctx.pool, 'root', ['admin']);
 });
 
 async function agentWithDefaults(): Promise<string> {

@@ -9,6 +9,7 @@ import { demoAbpSpec } from '../../../domain/abp/demo';
 import type { AbpSpecInput } from '../../../domain/abp/schema';
 import type { IntegrationContext } from '../../support/integration';
 import { createWardenWorker } from '../../../worker/create-worker';
+import { testAdmin } from '../../support/principals';
 
 /**
  * Test files share one database, so every test builds its own ABP (a scope of its own gives it an
@@ -22,7 +23,7 @@ export function uniqueSpec(over: Partial<AbpSpecInput> = {}): AbpSpecInput {
 }
 
 export async function buildUniqueAbp(ctx: IntegrationContext, over: Partial<AbpSpecInput> = {}) {
-  return (await buildAbpFromSpec(ctx, uniqueSpec(over))).abp;
+  return (await buildAbpFromSpec(ctx, uniqueSpec(over), await testAdmin(ctx))).abp;
 }
 
 export async function principal(ctx: IntegrationContext, name: string, roles: string[]): Promise<string> {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { abort, chat, createAgent, decide, endorseRule, extend, promote, showEndorsement, showKernel } from '../../../client/endorsement';
 import { describeError } from '../../../client/errors';
-import { grantPrincipal } from '../../../client/principals';
+import { addPrincipal } from '../../../db/principals';
 import { listProvenance } from '../../../db/provenance-log';
 import { newEndorsementId } from '../../../domain/endorsement/identifiers';
 import { decideUpdate } from '../../../workflows/endorsement/definitions';
@@ -18,7 +18,7 @@ const unique = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex')}`
 
 async function reviewerOnly(): Promise<string> {
   const name = unique('rita');
-  await grantPrincipal(ctx, name, ['Reviewer']);
+  await addPrincipal(ctx.pool, name, ['Reviewer']);
   return name;
 }
 
@@ -89,7 +89,7 @@ describe("steering endorsements needs the agent's operator role (finding 8)", ()
     expect(created.code, created.stderr).toBe(0);
     expect(created.json.agent.settings.operatorRole).toBe('release-manager');
     const [alice, rel] = [await operator(ctx), unique('rel')];
-    await grantPrincipal(ctx, rel, ['release-manager']);
+    await addPrincipal(ctx.pool, rel, ['release-manager']);
     expect(await failureOf(endorseRule(ctx, id, SEED_RULE, { decide: { decision: 'stage', principal: alice } })))
       .toMatchObject({ status: 403, message: expect.stringMatching(/needs the role release-manager/) });
     // Each endorsement carries the agent's role.
