@@ -1,36 +1,15 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { portOpen } from '../../../start/child-process';
 import { eventually } from '../endorsement/helpers';
-import { ownStackEnv, startStack, type RunningStack } from '../../support/stack';
-
-/** Processes whose command line names `dataDir`: the dev server (its SQLite file) and the database. */
-function processesOf(dataDir: string): { pid: number; args: string }[] {
-  return execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
-    .split('\n')
-    .filter((line) => line.includes(dataDir) && !line.includes('ps -eo'))
-    .map((line) => ({ pid: Number.parseInt(line.trim(), 10), args: line.trim() }));
-}
+import { ownStackEnv, processesOf, removeStack, startStack, type RunningStack } from '../../support/stack';
 
 describe('npm start killed outright (SIGKILL)', () => {
   let dataDir: string | undefined;
   let running: RunningStack | undefined;
-  afterAll(async () => {
-    if (running?.child.pid && running.child.exitCode === null) process.kill(-running.child.pid, 'SIGKILL');
-    if (dataDir) {
-      for (const { pid } of processesOf(dataDir)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-      await rm(dataDir, { recursive: true, force: true });
-    }
-  });
+  afterAll(() => removeStack(running, dataDir));
 
   it('leaves nothing running: the Temporal dev server stops with the worker and the database, and frees its port', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'warden-killed-'));
