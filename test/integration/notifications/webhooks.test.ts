@@ -44,7 +44,7 @@ afterAll(async () => {
 
 describe('webhook notifications', () => {
   it('delivers signed proposal.ready, approved and released events for a real proposal', async () => {
-    const sub = await addWebhook(ctx, { url: good.url, events: ['proposal.ready', 'proposal.approved', 'proposal.released'], secret }, people.proposer);
+    const sub = await addWebhook(ctx, { url: good.url, events: ['proposal.ready', 'proposal.approved', 'proposal.released'], secret }, await testAdmin(ctx));
     added.push(sub.webhook.id);
     expect(sub.secretGenerated).toBe(false);
     expect((await webhooks(ctx)).find((w) => w.id === sub.webhook.id)).not.toHaveProperty('secret');
