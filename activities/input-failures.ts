@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { ZodError } from 'zod';
 import { databaseErrorKind, describeDatabaseRefusal } from '../db/database-errors';
-import { UnknownPrincipalError } from '../db/principals';
+import { UnknownPrincipalError } from '../db/access/principals';
 import { WardenError } from '../domain/errors';
 
 /**

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/pool';
-import { findPrincipal, requirePrincipal, type Principal } from '../db/principals';
+import { anyPrincipalHolds, findPrincipal, requirePrincipal, type Principal } from '../db/access/principals';
 import { ADMIN_ROLE, requireRole } from '../domain/authorization';
 import { invalid } from '../domain/errors';
 
@@ -15,11 +15,6 @@ export async function requireAdmin(q: Queryable, actor: string | null | undefine
   return who;
 }
 
-export async function anyAdmin(q: Queryable): Promise<boolean> {
-  const { rowCount } = await q.query('SELECT 1 FROM principal_roles WHERE role = $1 LIMIT 1', [ADMIN_ROLE]);
-  return (rowCount ?? 0) > 0;
-}
-
 /**
  * The bootstrap rule for adding principals and creating or revoking tokens: while no principal
  * holds admin (a fresh installation), whoever runs the local CLI or client with the
@@ -28,6 +23,6 @@ export async function anyAdmin(q: Queryable): Promise<boolean> {
  * Returns the actor to record: the admin, or during bootstrap the named principal if it exists.
  */
 export async function requireAdminUnlessBootstrapping(q: Queryable, actor: string | null | undefined, action: string): Promise<string | null> {
-  if (await anyAdmin(q)) return (await requireAdmin(q, actor, action)).name;
+  if (await anyPrincipalHolds(q, ADMIN_ROLE)) return (await requireAdmin(q, actor, action)).name;
   return actor ? ((await findPrincipal(q, actor))?.name ?? null) : null;
 }

@@ -1,24 +1,28 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { findCurrentByAbpId } from '../activities/delegation/abp-store';
-import { planReviewOutput, type OutputPlan } from '../activities/delegation/output-dry-run';
+import { findCurrentByAbpId } from '../db/delegation/abps';
+import { planReviewOutput, type OutputPlan } from '../db/delegation/output-dry-run';
 import {
-  findActiveReview, findOutput, findReview, insertReview, listReviews, listVotes, markOpened, markWorkflowStarted, reviewStartOf, storeOutput,
-  type ReviewRow, type ReviewStart, type ReviewState, type VoteRow,
-} from '../activities/delegation/review-store';
-import { readTriggerCards } from '../activities/delegation/trigger-cards';
+  findActiveReview, findReview, insertReview, listReviews, markOpened, markWorkflowStarted, reviewStartOf, type ReviewRow, type ReviewState,
+} from '../db/delegation/reviews';
+import { findOutput, storeOutput } from '../db/delegation/review-outputs';
+import { listVotes, type VoteRow } from '../db/delegation/review-votes';
+import type { ReviewStart } from '../domain/delegation/review-start';
+import { readTriggerCards } from '../db/delegation/trigger-cards';
 import { withTransaction } from '../db/pool';
-import { requirePrincipal } from '../db/principals';
-import { appendProvenance } from '../db/provenance-log';
-import { parseReviewOutput, ReviewReasonSchema, reviewOutputHash, type ReviewOutput } from '../domain/abp/review-output';
-import { AbpSchema, type ReviewOutputKind } from '../domain/abp/schema';
+import { requirePrincipal } from '../db/access/principals';
+import { appendProvenance } from '../db/provenance/log';
+import { parseReviewOutput, ReviewReasonSchema, reviewOutputHash, type ReviewOutput } from '../domain/delegation/review-output';
+import { AbpSchema, type ReviewOutputKind } from '../domain/delegation/schema';
 import { ADMIN_ROLE, requireRole } from '../domain/authorization';
 import { conflict, forbidden, invalid, notFound } from '../domain/errors';
 import { approveReviewUpdate, dismissReviewUpdate, reviewStatusQuery, type ReviewStatus, type ReviewVoteResult } from '../workflows/delegation/review-messages';
 import { reviewSearchAttributes, reviewSummary } from '../workflows/delegation/review-start';
 import { asBadInput } from './delegation';
 import type { WardenContext } from './context';
+
+export type { ReviewRow, ReviewState };
 
 export function reviews(ctx: WardenContext, filter: { state?: ReviewState; abpId?: string } = {}): Promise<ReviewRow[]> {
   return listReviews(ctx.pool, filter);

@@ -4,7 +4,7 @@ import { ZodError } from 'zod';
 import { ConfigError } from '../config/env';
 import { databaseErrorKind, describeDatabaseRefusal, isDatabaseError } from '../db/database-errors';
 import { NoStackError } from '../config/provenance-key';
-import { UnknownPrincipalError } from '../db/principals';
+import { UnknownPrincipalError } from '../db/access/principals';
 import { WardenError } from '../domain/errors';
 
 const STATUS: Record<WardenError['kind'], number> = {

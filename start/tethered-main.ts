@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { stopWhenParentExits } from './parent-watch';
-import { onFirstShutdownSignal } from './shutdown-signals';
+import { stopWhenParentExits } from '../toolchain/parent-watch';
+import { onFirstShutdownSignal } from '../toolchain/shutdown-signals';
 
 /**
  * `tethered-main.ts <command> [args…]`: runs a program that cannot watch its parent itself (the

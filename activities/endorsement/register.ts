@@ -1,16 +1,16 @@
 import type pg from 'pg';
 import { z } from 'zod';
-import { appendProvenance } from '../../db/provenance-log';
+import { appendProvenance } from '../../db/provenance/log';
 import { withTransaction } from '../../db/pool';
 import { combineWithModelReading, detectConflict, proposedChange, type ConflictResult } from '../../domain/endorsement/conflict';
 import { commitmentIdSchema, commitmentValueSchema, operatorPrincipalSchema, ruleTextSchema } from '../../domain/endorsement/endorsement-request';
 import { agentIdSchema, endorsementIdSchema } from '../../domain/endorsement/identifiers';
 import { mergeSettings, settingsOverridesSchema, type EndorsementSettings } from '../../domain/endorsement/settings';
 import { forbidden } from '../../domain/errors';
-import { appendKernelVersion, loadKernelVersion, requireAgent } from './agent-store';
-import { findEndorsement, findOpenEndorsement, insertEndorsement, type EndorsementRecord } from './endorsement-store';
-import type { ModelGateway } from './model-gateway';
-import { endorseAction, requireOperator } from './operator-role';
+import { appendKernelVersion, loadKernelVersion, requireAgent } from '../../db/endorsement/agents';
+import { findEndorsement, findOpenEndorsement, insertEndorsement, type EndorsementRecord } from '../../db/endorsement/endorsements';
+import { endorseAction, requireOperator } from '../../db/endorsement/operator-role';
+import type { ModelGateway } from '../../models/model-gateway';
 
 export const registerInputSchema = z.object({
   endorsementId: endorsementIdSchema,

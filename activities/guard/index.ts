@@ -6,8 +6,8 @@ import { WardenError } from '../../domain/errors';
 import type { GuardPolicy } from '../../domain/guard/policy';
 import { GUARD_REFUSAL } from '../../domain/guard/proposal-state';
 import type { ActivityDeps } from '../deps';
-import { requirePolicy } from './policy-store';
-import type { ApprovalRecord } from './proposal-record';
+import { requirePolicy } from '../../db/guard/policies';
+import type { ApprovalRecord } from '../../domain/guard/proposal-record';
 import { recordApproval, recordExpiry, recordProposalDecision, recordRelease, type DecisionInput } from './proposal-lifecycle';
 
 // A user-caused refusal (unknown policy, wrong role…) will not get better by retrying: it is

@@ -1,9 +1,9 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { Queryable } from '../../db/pool';
-import { signatureHeader } from '../../domain/notifications/signature';
+import { signatureHeader } from '../../domain/non-workflow/webhook-signature';
 import { isPermanentRefusal } from '../../domain/notifications/subscription';
-import { findDeliveryToSend, recordAttempt } from './delivery-store';
+import { findDeliveryToSend, recordAttempt } from '../../db/notifications/deliveries';
 
 /** Failure type of a refused or unreachable receiver; the delivery workflow's retry policy retries it. */
 export const WEBHOOK_DELIVERY_FAILED = 'WebhookDeliveryFailed';

@@ -5,7 +5,7 @@ import type { NotificationEvent } from '../../domain/notifications/events';
 import { findForbiddenKey } from '../../domain/provenance/forbidden-content';
 import type { ActivityDeps } from '../deps';
 import { deliverOnce, type DeliveryAttempt } from './deliver';
-import { markFailed, prepareDeliveries, type PendingDelivery } from './delivery-store';
+import { markFailed, prepareDeliveries, type PendingDelivery } from '../../db/notifications/deliveries';
 
 export function createNotificationActivities(deps: ActivityDeps) {
   return {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { addPrincipal } from '../../db/principals';
+import { addPrincipal } from '../../db/access/principals';
 import type { IntegrationContext } from './integration';
 
 /**

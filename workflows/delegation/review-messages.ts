@@ -1,6 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { ReviewOutputKind } from '../../domain/abp/schema';
-import type { OutputTally } from '../../domain/abp/review-tally';
+import type { ReviewOutputKind } from '../../domain/delegation/schema';
+import type { OutputTally } from '../../domain/delegation/review-tally';
 import type { ApplyOutcome } from '../../activities/delegation/apply-output';
 
 /** The review workflow's messages, shared by the workflow and the client. */

@@ -1,5 +1,5 @@
 import type { SearchAttributePair } from '@temporalio/common';
-import type { ReviewStart } from '../../activities/delegation/review-store';
+import type { ReviewStart } from '../../domain/delegation/review-start';
 import { AbpId, Severity, TriggerId, WardenKind, WardenState } from '../../domain/search-attributes';
 import type { ReviewWorkflowState } from './review-messages';
 

@@ -4,8 +4,8 @@ import {
 } from '@temporalio/workflow';
 import { innermostCause, innermostMessage } from '../activity-failure';
 import type { DelegationActivities } from '../../activities/delegation';
-import type { ReviewStart } from '../../activities/delegation/review-store';
-import { tallyApprovals, winningOutput, type Approval, type OutputTally } from '../../domain/abp/review-tally';
+import type { ReviewStart } from '../../domain/delegation/review-start';
+import { tallyApprovals, winningOutput, type Approval, type OutputTally } from '../../domain/delegation/review-tally';
 import {
   approveReviewUpdate, dismissReviewUpdate, reviewStatusQuery, type ReviewStatus, type ReviewVoteResult, type ReviewWorkflowState,
 } from './review-messages';

@@ -16,7 +16,7 @@ import { isTimerMs } from '../../domain/input/timer-duration';
 import { GUARD_REFUSAL, approvalRefusal, releaseRefusal, type ApprovalRequest, type ProposalState } from '../../domain/guard/proposal-state';
 import { WardenState } from '../../domain/search-attributes';
 import { notify } from '../notify';
-import type { ApprovalRecord } from '../../activities/guard/proposal-record';
+import type { ApprovalRecord } from '../../domain/guard/proposal-record';
 import {
   approveProposalUpdate,
   awaitDecisionUpdate,

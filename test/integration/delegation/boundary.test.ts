@@ -2,18 +2,19 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
-import { findOutput, storeOutput } from '../../../activities/delegation/review-store';
+import { findOutput, storeOutput } from '../../../db/delegation/review-outputs';
 import { buildAbpFromSpec, checkAbpAction, showAbp, triggerCards } from '../../../client/delegation';
 import { describeError } from '../../../client/errors';
 import { approveReview, openReview, reviewResult, showReview } from '../../../client/delegation-reviews';
-import { listProvenance } from '../../../db/provenance-log';
-import { reviewOutputHash } from '../../../domain/abp/review-output';
-import type { Abp, AbpSpecInput } from '../../../domain/abp/schema';
+import { listProvenance } from '../../../db/provenance/log';
+import { reviewOutputHash } from '../../../domain/delegation/review-output';
+import type { Abp, AbpSpecInput } from '../../../domain/delegation/schema';
 import { approveReviewUpdate } from '../../../workflows/delegation/review-messages';
 import { cliEnv, runCli } from '../../support/cli';
 import { useApiServer } from '../../support/http';
 import { useIntegrationContext } from '../../support/integration';
 import { eventually } from '../endorsement/helpers';
+import { allowTool } from './abp-fixtures';
 import { principal, startWorkerAroundApply, unique, uniqueSpec } from './fixtures';
 import { testAdmin } from '../../support/principals';
 
@@ -126,8 +127,6 @@ describe('revocation is final (finding 5)', () => {
 });
 
 /** A patch that adds a tool to the allow list and leaves the deny list as it is. */
-const allowTool = (abp: Abp, name: string) => ({ tools: { allow: [...abp.tools.allow, { name, scope: null }] } });
-
 async function outputsOf(reviewId: string): Promise<{ output_hash: string; authored_by: string }[]> {
   return (await ctx.pool.query('SELECT output_hash, authored_by FROM delegation_review_outputs WHERE review_id = $1', [reviewId])).rows;
 }

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { addPrincipal } from '../../../db/principals';
+import { addPrincipal } from '../../../db/access/principals';
 import type { WardenContext } from '../../../client/context';
 import { createPolicy } from '../../../client/guard';
-import { DEMO_GUARD_POLICY } from '../../../client/guard-demo';
+import { DEMO_GUARD_POLICY } from '../../../demo/guard';
 import { FEEDBACK_LABELS } from '../../../domain/guard/feedback-label';
 import { testAdmin } from '../../support/principals';
 

@@ -2,9 +2,10 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { portOpen } from '../../../start/child-process';
+import { portOpen } from '../../../toolchain/child-process';
 import { eventually } from '../endorsement/helpers';
-import { ownStackEnv, processesOf, removeStack, startStack, type RunningStack } from '../../support/stack';
+import { ownStackEnv } from '../../../start/own-stack-env';
+import { processesOf, removeStack, startStack, type RunningStack } from '../../support/stack';
 
 describe('npm start killed outright (SIGKILL)', () => {
   let dataDir: string | undefined;
