@@ -11,6 +11,12 @@ import { devServerArgs } from './temporal-dev-server';
 const runner = fileURLToPath(new URL('../bin/run.js', import.meta.url));
 const STOP_ORDER = ['warden', 'postgres', 'temporal'];
 const ownGroup = { ownProcessGroup: true };
+/**
+ * How long a child may take to open its port. A child that dies is reported at once (the wait
+ * watches it), so this only bounds a slow start: generous, because two cores shared with a test
+ * suite took over a minute to bring up the embedded PostgreSQL.
+ */
+const CHILD_UP_MS = 180_000;
 
 /**
  * `npm start`: brings the whole stack up on the embedded defaults (Temporal dev server, embedded
@@ -73,7 +79,7 @@ async function main(): Promise<void> {
     if (!config.externalDatabaseUrl) {
       const pg = spawnManaged('postgres', process.execPath, [runner, 'start/embedded-postgres-main.ts', '--data', join(config.dataDir, 'pgdata'), '--port', String(config.embeddedPgPort)], process.env, ownGroup);
       watch(pg);
-      awaitLater(waitForPort(config.embeddedPgPort, 60_000, pg));
+      awaitLater(waitForPort(config.embeddedPgPort, CHILD_UP_MS, pg));
     }
     if (!config.temporal.externalAddress) {
       const cli = await ensureTemporalCliShowingProgress(config.cacheDir, 'warden:');
@@ -81,7 +87,7 @@ async function main(): Promise<void> {
       // `npm start` killed outright, holding its port.
       const temporal = spawnManaged('temporal', process.execPath, [runner, 'start/tethered-main.ts', cli, ...devServerArgs(config)], process.env, ownGroup);
       watch(temporal);
-      awaitLater(waitForPort(config.temporal.devServer.port, 60_000, temporal));
+      awaitLater(waitForPort(config.temporal.devServer.port, CHILD_UP_MS, temporal));
     }
     // The application starts alongside them: it loads its modules and checks its workflow bundle
     // while they come up, and waits for them before it migrates and connects (retryUntilUp).
