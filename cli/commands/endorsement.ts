@@ -5,7 +5,7 @@ import type { WardenContext } from '../../client/context';
 import type { SettingsOverrides } from '../../domain/endorsement/settings';
 import { isDecision, type Decision } from '../../domain/endorsement/states';
 import { invalid } from '../../domain/errors';
-import type { EndorsementView } from '../../workflows/endorsement/definitions';
+import type { EndorsementView } from '../../workflows/endorsement/contract';
 import { actingPrincipal, EXIT_FAILURE, optionalActor, runCommand, table } from '../output';
 
 interface SettingsFlags {

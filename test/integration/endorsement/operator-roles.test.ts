@@ -4,7 +4,7 @@ import { abort, chat, createAgent, decide, endorseRule, extend, promote, showEnd
 import { describeError } from '../../../client/errors';
 import { grantPrincipal } from '../../../client/principals';
 import { listProvenance } from '../../../db/provenance-log';
-import { decideUpdate } from '../../../workflows/endorsement/definitions';
+import { decideUpdate } from '../../../workflows/endorsement/contract';
 import { cliEnv, runCli } from '../../support/cli';
 import { useApiServer } from '../../support/http';
 import { useIntegrationContext } from '../../support/integration';

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import * as registered from '../../../workflows';
+import { endorsementWorkflowRef } from '../../../workflows/endorsement/contract';
+
+/** Every workflow reference a contract gives clients, with the function the worker registers under its name. */
+const refs: [ref: { name: string }, workflow: { name: string }][] = [
+  [endorsementWorkflowRef, registered.endorsementWorkflow],
+];
+
+describe('each loop\'s contract', () => {
+  it('names workflows the worker registers, by the name the worker registers them under', () => {
+    const exported = registered as Record<string, unknown>;
+    for (const [ref, workflow] of refs) {
+      expect(exported[ref.name], ref.name).toBe(workflow);
+      expect(workflow.name).toBe(ref.name);
+    }
+  });
+
+  it('gives clients a reference that never runs workflow code outside a worker', () => {
+    for (const [ref] of refs) expect(() => (ref as () => unknown)()).toThrow(/runs on a worker/);
+  });
+});
