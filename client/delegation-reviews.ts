@@ -1,11 +1,10 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
 import { findCurrentByAbpId } from '../activities/delegation/abp-store';
 import { planReviewOutput, type OutputPlan } from '../activities/delegation/output-dry-run';
 import {
-  findActiveReview, findOutput, findReview, insertReview, listReviews, listVotes, markOpened, markWorkflowStarted, reviewStartOf, storeOutput,
-  type ReviewRow, type ReviewStart, type ReviewState, type VoteRow,
+  findActiveReview, findOutput, findReview, insertReview, listReviews, listVotes, markOpened, markWorkflowStarted, storeOutput,
+  type ReviewRow, type ReviewState, type VoteRow,
 } from '../activities/delegation/review-store';
 import { readTriggerCards } from '../activities/delegation/trigger-cards';
 import { withTransaction } from '../db/pool';
@@ -15,10 +14,24 @@ import { parseReviewOutput, ReviewReasonSchema, reviewOutputHash, type ReviewOut
 import { AbpSchema, type ReviewOutputKind } from '../domain/abp/schema';
 import { ADMIN_ROLE, requireRole } from '../domain/authorization';
 import { conflict, forbidden, invalid, notFound } from '../domain/errors';
-import { approveReviewUpdate, dismissReviewUpdate, reviewStatusQuery, type ReviewStatus, type ReviewVoteResult } from '../workflows/delegation/review-messages';
-import { reviewSearchAttributes, reviewSummary } from '../workflows/delegation/review-start';
+import { startOrFind } from '../domain/temporal/start-or-find';
+import {
+  approveReviewUpdate,
+  delegationReviewWorkflowRef,
+  dismissReviewUpdate,
+  reviewSearchAttributes,
+  reviewStartOf,
+  reviewStatusQuery,
+  reviewSummary,
+  type ReviewStart,
+  type ReviewStatus,
+  type ReviewVoteResult,
+} from '../workflows/delegation/contract';
 import { asBadInput } from './delegation';
+import { workflowRefusal } from './errors';
 import type { WardenContext } from './context';
+
+const reviewHandle = (ctx: WardenContext, reviewId: string) => ctx.temporal.workflow.getHandle<typeof delegationReviewWorkflowRef>(reviewId);
 
 export function reviews(ctx: WardenContext, filter: { state?: ReviewState; abpId?: string } = {}): Promise<ReviewRow[]> {
   return listReviews(ctx.pool, filter);
@@ -42,7 +55,7 @@ export async function showReview(ctx: WardenContext, reviewId: string): Promise<
     // time-boxed and the stored row (votes included) stands on its own when it fails.
     try {
       live = await ctx.temporal.connection.withDeadline(Date.now() + LIVE_QUERY_MS, () =>
-        ctx.temporal.workflow.getHandle(reviewId).query(reviewStatusQuery),
+        reviewHandle(ctx, reviewId).query(reviewStatusQuery),
       );
     } catch {
       // Not found, no worker, or too slow: the stored row speaks for itself.
@@ -52,17 +65,15 @@ export async function showReview(ctx: WardenContext, reviewId: string): Promise<
 }
 
 async function startReviewWorkflow(ctx: WardenContext, start: ReviewStart): Promise<void> {
-  try {
-    await ctx.temporal.workflow.start('delegationReviewWorkflow', {
+  await startOrFind(() =>
+    ctx.temporal.workflow.start(delegationReviewWorkflowRef, {
       taskQueue: ctx.taskQueue,
       workflowId: start.reviewId,
       args: [start],
       typedSearchAttributes: reviewSearchAttributes(start),
       staticSummary: reviewSummary(start),
-    });
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-  }
+    }),
+  );
   await markWorkflowStarted(ctx.pool, start.reviewId);
 }
 
@@ -104,17 +115,13 @@ export async function openReview(ctx: WardenContext, abpId: string, triggerId: s
   return (await findReview(ctx.pool, start.reviewId))!;
 }
 
-/** A refused Update becomes the error a person can act on: 403 for who they are, 409 for the review's state. */
+/** A refused Update becomes the error a person can act on: 403 for who they are, 400 for the output, 409 for the review's state. */
 async function sendVote<T>(send: () => Promise<T>): Promise<T> {
   try {
     return await send();
   } catch (error) {
     if (!(error instanceof WorkflowUpdateFailedError)) throw error;
-    let cause: unknown = error.cause;
-    while (cause instanceof Error && !(cause instanceof ApplicationFailure) && cause.cause) cause = cause.cause;
-    const message = cause instanceof Error ? cause.message : error.message;
-    const type = cause instanceof ApplicationFailure ? cause.type : undefined;
-    throw type === 'ReviewVoteForbidden' ? forbidden(message) : type === 'ReviewOutputInvalid' ? invalid(message) : conflict(message);
+    throw workflowRefusal(error);
   }
 }
 
@@ -165,7 +172,7 @@ export async function approveReview(
   if (plan.problems.length > 0) throw invalid(`the output would not apply: ${plan.problems.join('; ')}`, plan.problems);
   await storeOutput(ctx.pool, reviewId, outputHash, output.kind, output.document, input.principal);
   const result = await sendVote(() =>
-    ctx.temporal.workflow.getHandle(reviewId).executeUpdate(approveReviewUpdate, {
+    reviewHandle(ctx, reviewId).executeUpdate(approveReviewUpdate, {
       args: [{ principal: input.principal, outputKind: output.kind, outputHash, reason: input.reason }],
     }),
   );
@@ -176,10 +183,10 @@ export async function dismissReview(ctx: WardenContext, reviewId: string, input:
   await requireOpenWorkflow(ctx, reviewId);
   await requirePrincipal(ctx.pool, input.principal);
   z.object({ reason: ReviewReasonSchema }).parse({ reason: input.reason });
-  return sendVote(() => ctx.temporal.workflow.getHandle(reviewId).executeUpdate(dismissReviewUpdate, { args: [input] }));
+  return sendVote(() => reviewHandle(ctx, reviewId).executeUpdate(dismissReviewUpdate, { args: [input] }));
 }
 
 /** Waits for a review workflow to finish and returns its final state. */
 export function reviewResult(ctx: WardenContext, reviewId: string): Promise<ReviewStatus> {
-  return ctx.temporal.workflow.getHandle(reviewId).result() as Promise<ReviewStatus>;
+  return reviewHandle(ctx, reviewId).result();
 }

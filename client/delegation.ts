@@ -20,7 +20,7 @@ import { invalid, notFound } from '../domain/errors';
 import { INGEST_PHASES, type ProgressCallback } from '../domain/progress';
 import { waitMilliseconds } from '../domain/input/timer-duration';
 import { WardenKind } from '../domain/search-attributes';
-import type { EvaluationSummary } from '../workflows/delegation/evaluation';
+import { delegationEvaluationWorkflowRef, type EvaluationSummary } from '../workflows/delegation/contract';
 import type { WardenContext } from './context';
 
 /** User mistakes in ABP documents, batches and trigger conditions are bad input (HTTP 400, exit 2). */
@@ -164,7 +164,7 @@ export async function runDelegationEvaluation(
   opts: { waitMs?: number } = {},
 ): Promise<EvaluationSummary & { pending?: string }> {
   const waitMs = z.object({ waitMs: waitMilliseconds().default(30_000) }).parse({ waitMs: opts.waitMs }).waitMs;
-  const handle = await ctx.temporal.workflow.start('delegationEvaluationWorkflow', {
+  const handle = await ctx.temporal.workflow.start(delegationEvaluationWorkflowRef, {
     taskQueue: ctx.taskQueue,
     workflowId: `delegation-evaluation-${randomUUID()}`,
     args: [{ abpIds }],
@@ -176,7 +176,7 @@ export async function runDelegationEvaluation(
     timer = setTimeout(() => resolve('pending'), waitMs);
   });
   try {
-    const outcome = await Promise.race([handle.result() as Promise<EvaluationSummary>, waited]);
+    const outcome = await Promise.race([handle.result(), waited]);
     return outcome === 'pending' ? { opened: [], queued: [], started: [], tripped: [], periodic: [], pending: handle.workflowId } : outcome;
   } finally {
     clearTimeout(timer);
@@ -196,7 +196,7 @@ export async function ensureDelegationMonitorSchedule(
       spec: { intervals: [{ every: (opts.every ?? '5 minutes') as '5 minutes' }] },
       action: {
         type: 'startWorkflow',
-        workflowType: 'delegationEvaluationWorkflow',
+        workflowType: delegationEvaluationWorkflowRef,
         taskQueue: ctx.taskQueue,
         args: [{ abpIds: opts.abpIds }],
         typedSearchAttributes: [{ key: WardenKind, value: 'monitor' }],

@@ -4,7 +4,8 @@ import { appendProvenance } from '../../db/provenance-log';
 import { AbpSchema } from '../../domain/abp/schema';
 import { listCurrent } from './abp-store';
 import { runPeriodicValidators } from './action-check';
-import { insertReview, listReviews, reviewStartOf, type ReviewStart } from './review-store';
+import { reviewStartOf, type ReviewStart } from '../../workflows/delegation/contract';
+import { insertReview, listReviews } from './review-store';
 import { readTriggerCards, type TriggerCard } from './trigger-cards';
 
 export interface EvaluationResult {

@@ -4,18 +4,6 @@ import type { TriggerReading } from '../../domain/abp/trigger-evaluation';
 
 export type ReviewState = 'queued' | 'open' | 'applied' | 'dismissed' | 'timed_out' | 'failed';
 
-/** What a review workflow is started with: ids and the policy, never document text. */
-export interface ReviewStart {
-  reviewId: string;
-  abpId: string;
-  abpHash: string;
-  triggerId: string;
-  triggerName: string;
-  severity: 'warn' | 'critical';
-  policy: ReviewPolicy;
-  openedBy: string;
-}
-
 export interface ReviewRow {
   reviewId: string;
   abpId: string;
@@ -78,19 +66,6 @@ function fromRow(r: Row): ReviewRow {
     queuedAt: r.queued_at.toISOString(),
     openedAt: iso(r.opened_at),
     concludedAt: iso(r.concluded_at),
-  };
-}
-
-export function reviewStartOf(r: ReviewRow, triggerName: string): ReviewStart {
-  return {
-    reviewId: r.reviewId,
-    abpId: r.abpId,
-    abpHash: r.abpHash,
-    triggerId: r.triggerId,
-    triggerName,
-    severity: r.severity,
-    policy: r.policy,
-    openedBy: r.openedBy ?? 'monitor',
   };
 }
 

@@ -5,7 +5,7 @@ import { addPrincipal } from '../../db/principals';
 import { listProvenance } from '../../db/provenance-log';
 import { DEFAULT_REVIEW_POLICY } from '../../domain/abp/compose';
 import { demoAbpSpec } from '../../domain/abp/demo';
-import { reviewStatusQuery, type ReviewStatus } from '../../workflows/delegation/review-messages';
+import { reviewStatusQuery, type ReviewStatus } from '../../workflows/delegation/contract';
 import { useTimeSkippingStack } from '../support/time-skipping-stack';
 
 const DAY_MS = 86_400_000;
