@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import * as registered from '../../../workflows';
 import { delegationEvaluationWorkflowRef, delegationReviewWorkflowRef } from '../../../workflows/delegation/contract';
 import { endorsementWorkflowRef } from '../../../workflows/endorsement/contract';
+import { guardProposalWorkflowRef } from '../../../workflows/guard/contract';
 
 /** Every workflow reference a contract gives clients, with the function the worker registers under its name. */
 const refs: [ref: { name: string }, workflow: { name: string }][] = [
   [endorsementWorkflowRef, registered.endorsementWorkflow],
   [delegationReviewWorkflowRef, registered.delegationReviewWorkflow],
   [delegationEvaluationWorkflowRef, registered.delegationEvaluationWorkflow],
+  [guardProposalWorkflowRef, registered.guardProposalWorkflow],
 ];
 
 describe('each loop\'s contract', () => {
