@@ -3,6 +3,8 @@ import * as registered from '../../../workflows';
 import { delegationEvaluationWorkflowRef, delegationReviewWorkflowRef } from '../../../workflows/delegation/contract';
 import { endorsementWorkflowRef } from '../../../workflows/endorsement/contract';
 import { guardProposalWorkflowRef } from '../../../workflows/guard/contract';
+import { notificationDeliveryWorkflowRef } from '../../../workflows/notifications/contract';
+import { provenanceAnchorWorkflowRef } from '../../../workflows/provenance/contract';
 
 /** Every workflow reference a contract gives clients, with the function the worker registers under its name. */
 const refs: [ref: { name: string }, workflow: { name: string }][] = [
@@ -10,6 +12,8 @@ const refs: [ref: { name: string }, workflow: { name: string }][] = [
   [delegationReviewWorkflowRef, registered.delegationReviewWorkflow],
   [delegationEvaluationWorkflowRef, registered.delegationEvaluationWorkflow],
   [guardProposalWorkflowRef, registered.guardProposalWorkflow],
+  [notificationDeliveryWorkflowRef, registered.notificationDeliveryWorkflow],
+  [provenanceAnchorWorkflowRef, registered.provenanceAnchorWorkflow],
 ];
 
 describe('each loop\'s contract', () => {
