@@ -13,10 +13,10 @@ import { AbpSpecError } from '../domain/abp/errors';
 import type { GateResult } from '../domain/abp/export-gates';
 import { checkAbpIdentity } from '../domain/abp/identity';
 import { IntakeBatchError, parseIntakeBatch, type IntakeKind } from '../domain/abp/intake';
-import { describeZodIssues } from '../domain/abp/issues';
 import { AbpSchema, type Abp } from '../domain/abp/schema';
 import { TriggerConditionError } from '../domain/abp/trigger-conditions';
 import { invalid, notFound } from '../domain/errors';
+import { describeZodError } from '../domain/input/field-issues';
 import { INGEST_PHASES, type ProgressCallback } from '../domain/progress';
 import { waitMilliseconds } from '../domain/input/timer-duration';
 import { WardenKind } from '../domain/search-attributes';
@@ -85,7 +85,7 @@ export async function verifyAbp(ctx: WardenContext, abpId: string): Promise<Veri
   const checks: GateResult[] = [];
   const parsed = AbpSchema.safeParse(view.abp);
   let abp: Abp | undefined;
-  if (!parsed.success) checks.push({ gate: 'abp.schema_valid', passed: false, detail: describeZodIssues(parsed.error).join('; ') });
+  if (!parsed.success) checks.push({ gate: 'abp.schema_valid', passed: false, detail: describeZodError(parsed.error, { whole: '(document)' }) });
   else {
     abp = parsed.data;
     checks.push({ gate: 'abp.schema_valid', passed: true, detail: 'ABP v1 schema' });
