@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Four projects: pure unit tests; integration tests on a real Temporal dev server and a real
+ * Five projects: pure unit tests; the replay corpus on the current workflow code; integration tests on a real Temporal dev server and a real
  * database (one of each per run, see test/support/global-setup.ts); time-skipping tests, each
  * on its own time-skipping test server; and browser tests of the dashboard (Playwright driving Debian's
  * chromium) on a dev server of their own with its Web UI.
@@ -14,6 +14,17 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        test: {
+          // The replay corpus (test/replay/histories) on the current workflow code: no server needed.
+          name: 'replay',
+          include: ['test/replay/**/*.test.ts'],
+          // A first run may build the workflow bundle (see test/support/workflow-bundle.ts).
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
           sequence: { groupOrder: 0 },
         },
       },

@@ -26,6 +26,8 @@ export interface LocalStack {
   database: BenchDatabase;
   /** The in-process worker; undefined when it runs in a child process. */
   worker: Worker | undefined;
+  /** The bundle the worker runs (the production workflows), for more workers on the same code. */
+  workflowBundle: { code: string };
   stop(): Promise<void>;
 }
 
@@ -42,6 +44,8 @@ export interface LocalStackOptions {
    */
   workerInChildProcess?: boolean;
   log?: (line: string) => void;
+  /** The SDK's log level (default WARN); the process's first stack sets it. */
+  logLevel?: 'WARN' | 'ERROR';
 }
 
 let runtimeInstalled = false;
@@ -54,7 +58,7 @@ let runtimeInstalled = false;
 export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
   const log = opts.log ?? (() => undefined);
   if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: new DefaultLogger(opts.logLevel ?? 'WARN') });
     runtimeInstalled = true;
   }
   const base = loadConfig();
@@ -95,6 +99,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     env,
     database,
     worker: worker.inProcess,
+    workflowBundle: { code: bundle.code },
     async stop() {
       await ctx.deferred.settle();
       await worker.stop();

@@ -14,6 +14,7 @@ import { cliEnv, runCli } from '../../support/cli';
 import { useApiServer } from '../../support/http';
 import { useIntegrationContext } from '../../support/integration';
 import { eventually } from '../endorsement/helpers';
+import { allowTool } from './abp-fixtures';
 import { principal, startWorkerAroundApply, unique, uniqueSpec } from './fixtures';
 
 const ctx = useIntegrationContext('delegation-boundary');
@@ -125,8 +126,6 @@ describe('revocation is final (finding 5)', () => {
 });
 
 /** A patch that adds a tool to the allow list and leaves the deny list as it is. */
-const allowTool = (abp: Abp, name: string) => ({ tools: { allow: [...abp.tools.allow, { name, scope: null }] } });
-
 async function outputsOf(reviewId: string): Promise<{ output_hash: string; authored_by: string }[]> {
   return (await ctx.pool.query('SELECT output_hash, authored_by FROM delegation_review_outputs WHERE review_id = $1', [reviewId])).rows;
 }

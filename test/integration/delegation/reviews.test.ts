@@ -5,16 +5,10 @@ import { checkAbpAction, showAbp, verifyAbp } from '../../../client/delegation';
 import { approveReview, dismissReview, openReview, reviewResult, reviews, showReview } from '../../../client/delegation-reviews';
 import type { Abp } from '../../../domain/abp/schema';
 import { useIntegrationContext } from '../../support/integration';
+import { allowEmail } from './abp-fixtures';
 import { buildUniqueAbp, principal, sendExternalEmail, uniqueSpec } from './fixtures';
 
 const ctx = useIntegrationContext('delegation-reviews');
-
-const allowEmail = (abp: Abp, scope = 'hiring') => ({
-  tools: {
-    allow: [...abp.tools.allow, { name: 'email.send_external', scope }],
-    deny: abp.tools.deny.filter((t) => t.name !== 'email.send_external'),
-  },
-});
 
 function thresholdTwoSpec() {
   const spec = uniqueSpec();

@@ -1,0 +1,186 @@
+import type { WardenContext } from '../../../client/context';
+import { buildAbpFromSpec, checkAbpAction, runDelegationEvaluation, showAbp } from '../../../client/delegation';
+import { approveReview, dismissReview, openReview, reviewResult, reviews } from '../../../client/delegation-reviews';
+import type { Abp, AbpSpecInput } from '../../../domain/abp/schema';
+import type { ReviewWorkflowState } from '../../../workflows/delegation/review-messages';
+import { allowEmail, allowTool, principal, sendExternalEmail, uniqueSpec } from '../../integration/delegation/abp-fixtures';
+import type { WardenActivities } from '../recording-stack';
+import { BEFORE_NOTIFICATIONS, BEFORE_REOPENING, onEarlierRelease } from './earlier-release';
+import { listed, until, type Recorded, type ReplayCase } from './replay-case';
+
+/** The demo ABP under a contract of its own, with its review policy changed. */
+function spec(policy: { threshold?: number; timeout_ms?: number | null } = {}): AbpSpecInput {
+  const demo = uniqueSpec();
+  const review = demo.delegation_review!;
+  return { ...demo, delegation_review: { ...review, review_policy: { ...review.review_policy, ...policy } } };
+}
+
+const reviewer = (ctx: WardenContext, name: string) => principal(ctx, name, ['Reviewer']);
+
+/**
+ * Activities whose first apply runs just after someone rebuilt the ABP with fax.send denied: an
+ * approved patch that allows fax.send then fails at apply time.
+ */
+function raceApply(ctx: WardenContext, base: AbpSpecInput) {
+  let raced = false;
+  return (real: WardenActivities): Partial<WardenActivities> => ({
+    async applyReviewOutput(input) {
+      if (!raced) {
+        raced = true;
+        await buildAbpFromSpec(ctx, { ...base, tools: { ...base.tools!, deny: [...base.tools!.deny, { name: 'fax.send', reason: 'no faxes' }] } });
+      }
+      return real.applyReviewOutput(input);
+    },
+  });
+}
+
+async function concluded(ctx: WardenContext, reviewId: string, expected: ReviewWorkflowState): Promise<void> {
+  const final = await reviewResult(ctx, reviewId);
+  if (final.state !== expected) throw new Error(`review ${reviewId} ended ${final.state}, expected ${expected}`);
+}
+
+const reviewCase = (name: string, record: (ctx: WardenContext, stack: Parameters<ReplayCase['record']>[0]) => Promise<string>): ReplayCase => ({
+  workflow: 'delegationReviewWorkflow',
+  name,
+  record: async (stack) => [{ caseName: name, workflowId: await record(stack.ctx, stack) }],
+});
+
+export const reviewCases: ReplayCase[] = [
+  reviewCase('approved-patch', async (ctx) => {
+    const rev = await reviewer(ctx, 'rev');
+    const { abp } = await buildAbpFromSpec(ctx, spec());
+    const review = await openReview(ctx, abp.abp_id, 'DRT-002', rev);
+    await approveReview(ctx, review.reviewId, { principal: rev, outputKind: 'abp_patch', document: allowEmail(abp), reason: 'candidates must hear back' });
+    await concluded(ctx, review.reviewId, 'applied');
+    return review.reviewId;
+  }),
+  reviewCase('approved-replace', async (ctx) => {
+    const rev = await reviewer(ctx, 'rev');
+    const { abp } = await buildAbpFromSpec(ctx, spec());
+    const review = await openReview(ctx, abp.abp_id, 'DRT-002', rev);
+    await approveReview(ctx, review.reviewId, { principal: rev, outputKind: 'abp_replace', document: { ...spec(), tools: allowEmail(abp).tools }, reason: 'fresh start' });
+    await concluded(ctx, review.reviewId, 'applied');
+    return review.reviewId;
+  }),
+  reviewCase('approved-revoke', async (ctx) => {
+    const rev = await reviewer(ctx, 'rev');
+    const { abp } = await buildAbpFromSpec(ctx, spec());
+    const review = await openReview(ctx, abp.abp_id, 'DRT-001', rev);
+    await approveReview(ctx, review.reviewId, { principal: rev, outputKind: 'abp_revoke', document: { reason: 'compromised' }, reason: 'compromised' });
+    await concluded(ctx, review.reviewId, 'applied');
+    return review.reviewId;
+  }),
+  reviewCase('timed-out-escalated', async (ctx) => {
+    // The policy's timeout (7 days by default; 2 s here: the history is the same but for the
+    // duration) passes without a decision, and DRT-004's escalation path fires.
+    const rev = await reviewer(ctx, 'opener');
+    const { abp } = await buildAbpFromSpec(ctx, spec({ timeout_ms: 2000 }));
+    const review = await openReview(ctx, abp.abp_id, 'DRT-004', rev);
+    await concluded(ctx, review.reviewId, 'timed_out');
+    return review.reviewId;
+  }),
+  reviewCase('dismissed-no-timeout', async (ctx) => {
+    const rev = await reviewer(ctx, 'rev');
+    const { abp } = await buildAbpFromSpec(ctx, spec({ timeout_ms: null }));
+    const review = await openReview(ctx, abp.abp_id, 'DRT-003', rev);
+    await dismissReview(ctx, review.reviewId, { principal: rev, reason: 'not needed' });
+    await concluded(ctx, review.reviewId, 'dismissed');
+    return review.reviewId;
+  }),
+  reviewCase('threshold-2-of-3', async (ctx) => {
+    // N of M: two approvers must name the same output; a vote for another output does not count.
+    const [ann, ben, cat] = [await reviewer(ctx, 'ann'), await reviewer(ctx, 'ben'), await reviewer(ctx, 'cat')];
+    const { abp } = await buildAbpFromSpec(ctx, spec({ threshold: 2 }));
+    const review = await openReview(ctx, abp.abp_id, 'DRT-003', ann);
+    await approveReview(ctx, review.reviewId, { principal: ann, outputKind: 'abp_patch', document: allowEmail(abp), reason: 'needed' });
+    await approveReview(ctx, review.reviewId, { principal: ben, outputKind: 'abp_patch', document: allowEmail(abp, 'bid'), reason: 'narrower' });
+    await approveReview(ctx, review.reviewId, { principal: cat, outputKind: 'abp_patch', document: allowEmail(abp), reason: 'agree with ann' });
+    await concluded(ctx, review.reviewId, 'applied');
+    return review.reviewId;
+  }),
+  reviewCase('apply-failed-reopened-applied', async (ctx, stack) => {
+    // Behind the review-reopens-after-failed-apply patch: the ABP is rebuilt between the vote and
+    // the apply (fax.send denied), the approved patch fails, the review reopens, a corrected one applies.
+    const rev = await reviewer(ctx, 'late');
+    const base = spec();
+    const { abp } = await buildAbpFromSpec(ctx, base);
+    const racing = await stack.workerWith({ activities: raceApply(ctx, base) });
+    try {
+      const review = await openReview(racing.ctx, abp.abp_id, 'DRT-002', rev);
+      await approveReview(racing.ctx, review.reviewId, { principal: rev, outputKind: 'abp_patch', document: allowTool(abp, 'fax.send'), reason: 'faxes' });
+      await until(
+        () => ctx.temporal.workflow.getHandle(review.reviewId).query<{ state: string; lastFailure?: unknown }>('status'),
+        (s) => s.state === 'open' && Boolean(s.lastFailure),
+        'the review reopened after the failed apply',
+      );
+      const now = (await showAbp(ctx, abp.abp_id)).abp as Abp;
+      await approveReview(racing.ctx, review.reviewId, { principal: rev, outputKind: 'abp_patch', document: allowTool(now, 'fax.receive'), reason: 'receive only' });
+      await concluded(ctx, review.reviewId, 'applied');
+      return review.reviewId;
+    } finally {
+      await racing.stop();
+    }
+  }),
+  reviewCase('apply-failed.before-reopening', async (ctx, stack) => {
+    // Started by the release before reviews reopened: no marker, and the failed apply is final.
+    const rev = await reviewer(ctx, 'late');
+    const base = spec();
+    const { abp } = await buildAbpFromSpec(ctx, base);
+    return onEarlierRelease(stack, BEFORE_REOPENING, async (earlier) => {
+      const review = await openReview(earlier, abp.abp_id, 'DRT-002', rev);
+      await approveReview(earlier, review.reviewId, { principal: rev, outputKind: 'abp_patch', document: allowTool(abp, 'fax.send'), reason: 'faxes' });
+      await concluded(ctx, review.reviewId, 'failed');
+      return review.reviewId;
+    }, raceApply(ctx, base));
+  }),
+  reviewCase('approved-patch.before-notifications', async (ctx, stack) => {
+    const rev = await reviewer(ctx, 'rev');
+    const { abp } = await buildAbpFromSpec(ctx, spec());
+    return onEarlierRelease(stack, BEFORE_NOTIFICATIONS, async (earlier) => {
+      const review = await openReview(earlier, abp.abp_id, 'DRT-002', rev);
+      await approveReview(earlier, review.reviewId, { principal: rev, outputKind: 'abp_patch', document: allowEmail(abp), reason: 'candidates must hear back' });
+      await concluded(ctx, review.reviewId, 'applied');
+      return review.reviewId;
+    });
+  }),
+];
+
+export const evaluationCases: ReplayCase[] = [
+  {
+    workflow: 'delegationEvaluationWorkflow',
+    name: 'tripped-started-review',
+    async record({ ctx }) {
+      // Six blocked irreversible actions: the sixth pass trips DRT-002 and starts the review as a
+      // child; that review (opened by the monitor, approved) is kept too.
+      const rev = await reviewer(ctx, 'rita');
+      const { abp } = await buildAbpFromSpec(ctx, spec());
+      for (let n = 1; n <= 6; n++) await checkAbpAction(ctx, abp.abp_id, sendExternalEmail(abp.hash, n));
+      const [review] = await reviews(ctx, { abpId: abp.abp_id, state: 'open' });
+      if (!review) throw new Error(`no review opened for ${abp.abp_id}`);
+      const parent = (await ctx.temporal.workflow.getHandle(review.reviewId).describe()).parentExecution;
+      if (!parent?.workflowId || !parent.runId) throw new Error(`review ${review.reviewId} was not started by a monitor pass`);
+      await approveReview(ctx, review.reviewId, { principal: rev, outputKind: 'abp_patch', document: allowEmail(abp), reason: 'candidates must hear back' });
+      await concluded(ctx, review.reviewId, 'applied');
+      return [
+        { caseName: 'tripped-started-review', workflowId: parent.workflowId, runId: parent.runId },
+        { caseName: 'opened-by-monitor-approved', workflowId: review.reviewId },
+      ];
+    },
+  },
+  {
+    workflow: 'delegationEvaluationWorkflow',
+    name: 'nothing-tripped',
+    async record({ ctx }) {
+      const { abp } = await buildAbpFromSpec(ctx, spec());
+      const since = new Date(Date.now() - 1000);
+      const summary = await runDelegationEvaluation(ctx, [abp.abp_id]);
+      if (summary.pending || summary.started.length > 0) throw new Error(`unexpected evaluation: ${JSON.stringify(summary)}`);
+      const passes = await until(
+        () => listed(ctx, `WorkflowType = 'delegationEvaluationWorkflow' AND StartTime >= '${since.toISOString()}' AND ExecutionStatus = 'Completed'`),
+        (w) => w.length > 0,
+        'the monitor pass',
+      );
+      return [{ caseName: 'nothing-tripped', workflowId: passes.at(-1)!.workflowId }];
+    },
+  },
+];

@@ -1,0 +1,54 @@
+import { fileURLToPath } from 'node:url';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WardenContext } from '../../../client/context';
+import { bundleWithStandIn } from '../../support/bundle-with-stand-in';
+import { REOPEN_AFTER_FAILED_APPLY } from '../../../workflows/delegation/review-reopen';
+import { PROMOTE_NEEDS_EVIDENCE_OR_OVERRIDE } from '../../../workflows/endorsement/promotion-rule';
+import { NOTIFY_PATCH } from '../../../workflows/notify';
+import type { RecordingStack, WardenActivities } from '../recording-stack';
+
+/**
+ * The workflow code of a release before a patch: the bundle with the patch's module replaced by
+ * the stand-in the integration tests use (test/integration/…/*-absent.ts). Histories recorded on
+ * it are those of runs an earlier release started and a current worker may still have to carry on.
+ */
+export interface EarlierRelease {
+  /** Imports of the patched module, e.g. /(^|\/)notify$/. */
+  module: RegExp;
+  /** The stand-in, relative to test/integration/. */
+  standIn: string;
+  /** The patch marker the release did not record yet. */
+  patchId: string;
+  /** How the names of cases recorded on it end (`<path>.<suffix>`); the recorder checks their histories lack the marker. */
+  suffix: string;
+}
+
+export const BEFORE_NOTIFICATIONS: EarlierRelease = {
+  module: /(^|\/)notify$/, standIn: 'notifications/notify-absent.ts', patchId: NOTIFY_PATCH, suffix: 'before-notifications',
+};
+export const BEFORE_EVIDENCE_RULE: EarlierRelease = {
+  module: /(^|\/)promotion-rule$/, standIn: 'endorsement/promotion-rule-absent.ts', patchId: PROMOTE_NEEDS_EVIDENCE_OR_OVERRIDE, suffix: 'before-evidence-rule',
+};
+export const BEFORE_REOPENING: EarlierRelease = {
+  module: /(^|\/)review-reopen$/, standIn: 'delegation/review-reopen-absent.ts', patchId: REOPEN_AFTER_FAILED_APPLY, suffix: 'before-reopening',
+};
+export const EARLIER_RELEASES = [BEFORE_NOTIFICATIONS, BEFORE_EVIDENCE_RULE, BEFORE_REOPENING];
+
+const bundles = new Map<EarlierRelease, Promise<WorkflowBundleWithSourceMap>>();
+
+/** Runs `work` with a context whose workflows run on the earlier release's code (bundled once per recording). */
+export async function onEarlierRelease<T>(
+  stack: RecordingStack,
+  release: EarlierRelease,
+  work: (ctx: WardenContext) => Promise<T>,
+  activities?: (real: WardenActivities) => Partial<WardenActivities>,
+): Promise<T> {
+  let bundle = bundles.get(release);
+  if (!bundle) bundles.set(release, (bundle = bundleWithStandIn(release.module, fileURLToPath(new URL(`../../integration/${release.standIn}`, import.meta.url)))));
+  const earlier = await stack.workerWith({ workflowBundle: await bundle, ...(activities ? { activities } : {}) });
+  try {
+    return await work(earlier.ctx);
+  } finally {
+    await earlier.stop();
+  }
+}
