@@ -1,8 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import type { WardenContext } from '../client/context';
-import { authenticateToken } from '../db/api-tokens';
-import type { Principal } from '../db/principals';
+import { checkToken, type Principal } from '../client/access';
 import { HttpError, type Route } from './route';
 
 export { ADMIN_ROLE } from '../domain/authorization';
@@ -28,7 +27,7 @@ export async function authenticate(ctx: WardenContext, req: IncomingMessage, rou
     if (route.public) return undefined;
     throw new HttpError(401, 'authentication required: send "Authorization: Bearer <token>" (create one with `warden token create --principal <name>`)');
   }
-  const check = await authenticateToken(ctx.pool, token);
+  const check = await checkToken(ctx, token);
   if (!check.ok) throw new HttpError(401, `invalid token: ${check.reason}`);
   const principal = check.principal;
   if (route.roles && !route.roles.some((r) => principal.roles.includes(r))) {

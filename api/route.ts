@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { ZodType } from 'zod';
 import type { WardenContext } from '../client/context';
-import type { Principal } from '../db/principals';
+import type { Principal } from '../client/access';
 
 export interface ApiRequest {
   params: Record<string, string>;

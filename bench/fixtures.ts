@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createAgent, endorseRule } from '../client/endorsement';
 import type { WardenContext } from '../client/context';
-import { grantPrincipal } from '../client/principals';
+import { grantPrincipal } from '../client/access';
 import type { SettingsOverrides } from '../domain/endorsement/settings';
 
 /** The seed's conflicting rule: it changes the harm-avoidance commitment and gets staged. */

@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
-import { registerFoundationCommands } from './commands/foundation';
+import { registerStackCommands } from './commands/stack';
+import { registerAccessCommands } from './commands/access';
+import { registerProvenanceCommands } from './commands/provenance';
 import { registerEndorsementCommands } from './commands/endorsement';
 import { registerDelegationCommands } from './commands/delegation';
 import { registerGuardCommands } from './commands/guard';
@@ -20,7 +22,9 @@ export function buildProgram(): Command {
     .option('--as <principal>', 'the principal to act for (default: WARDEN_PRINCIPAL)')
     .showHelpAfterError()
     .exitOverride();
-  registerFoundationCommands(program);
+  registerStackCommands(program);
+  registerAccessCommands(program);
+  registerProvenanceCommands(program);
   registerEndorsementCommands(program);
   registerDelegationCommands(program);
   registerGuardCommands(program);

@@ -1,13 +1,17 @@
-import { listCurrent, listVersions } from '../activities/delegation/abp-store';
-import type { TriggerCard } from '../activities/delegation/trigger-cards';
-import type { ProposalView } from '../activities/guard/proposal-record';
-import { listProvenance, type ProvenanceEntry } from '../db/provenance-log';
+import { listCurrent, listVersions, type CurrentAbp } from '../db/delegation/abps';
+import type { TriggerCard } from '../db/delegation/trigger-cards';
+import type { ProposalView } from '../domain/guard/proposal-record';
+import { listProvenance, type ProvenanceEntry } from '../db/provenance/log';
 import { verifyProvenance, type ProvenanceVerification } from './provenance-verify';
-import type { GateResult } from '../domain/abp/export-gates';
+import type { GateResult } from '../domain/delegation/export-gates';
 import type { WardenContext } from './context';
 import { triggerCards, verifyAbp } from './delegation';
 import { reviews, showReview, type ReviewView } from './delegation-reviews';
-import { changeStamp, divergenceSeries, gatesByAppliedHash, recentEndorsementIds, recentProposals, type DivergencePoint } from './dashboard-reads';
+import { changeStamp } from '../db/change-stamp';
+import { recentProposals } from '../db/guard/proposals';
+import { gatesByAppliedHash } from '../db/delegation/reviews';
+import { recentEndorsementIds } from '../db/endorsement/endorsements';
+import { divergenceSeries, type DivergencePoint } from '../db/endorsement/shadow-samples';
 import { showEndorsement, type EndorsementReport } from './endorsement';
 import { showProposal } from './guard';
 
@@ -45,6 +49,11 @@ export interface AbpPanel {
   reviews: ReviewView[];
   history: AbpVersionEntry[];
   verification: { ok: boolean; checks: GateResult[] };
+}
+
+/** Every ABP scope with its current version and status. */
+export async function abpList(ctx: WardenContext): Promise<Pick<CurrentAbp, 'abpId' | 'abpHash' | 'status' | 'statusReason' | 'replacedBy'>[]> {
+  return (await listCurrent(ctx.pool)).map((a) => ({ abpId: a.abpId, abpHash: a.abpHash, status: a.status, statusReason: a.statusReason, replacedBy: a.replacedBy }));
 }
 
 /** ABP version history with hashes and the gate results of each version's exports. */

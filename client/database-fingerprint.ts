@@ -1,4 +1,4 @@
-import { sha256Hex } from '../domain/sha256';
+import { sha256Hex } from '../domain/non-workflow/sha256';
 
 /**
  * The database a process uses, as 16 hex digits of a hash of host, port and database name: `warden

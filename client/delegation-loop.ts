@@ -1,6 +1,6 @@
-import type { ReviewState } from '../activities/delegation/review-store';
-import type { IntakeKind } from '../domain/abp/intake';
-import type { ReviewOutputKind } from '../domain/abp/schema';
+import type { ReviewState } from './delegation-reviews';
+import type { IntakeKind } from '../domain/delegation/intake';
+import type { ReviewOutputKind } from '../domain/delegation/schema';
 import { openContext, type WardenContext } from './context';
 import * as delegation from './delegation';
 import * as reviews from './delegation-reviews';

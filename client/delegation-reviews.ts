@@ -1,17 +1,18 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
-import { findCurrentByAbpId } from '../activities/delegation/abp-store';
-import { planReviewOutput, type OutputPlan } from '../activities/delegation/output-dry-run';
+import { findCurrentByAbpId } from '../db/delegation/abps';
+import { planReviewOutput, type OutputPlan } from '../db/delegation/output-dry-run';
 import {
-  findActiveReview, findOutput, findReview, insertReview, listReviews, listVotes, markOpened, markWorkflowStarted, storeOutput,
-  type ReviewRow, type ReviewState, type VoteRow,
-} from '../activities/delegation/review-store';
-import { readTriggerCards } from '../activities/delegation/trigger-cards';
+  findActiveReview, findReview, insertReview, listReviews, markOpened, markWorkflowStarted, reviewStartOf, type ReviewRow, type ReviewState,
+} from '../db/delegation/reviews';
+import { findOutput, storeOutput } from '../db/delegation/review-outputs';
+import { listVotes, type VoteRow } from '../db/delegation/review-votes';
+import { readTriggerCards } from '../db/delegation/trigger-cards';
 import { withTransaction } from '../db/pool';
-import { requirePrincipal } from '../db/principals';
-import { appendProvenance } from '../db/provenance-log';
-import { parseReviewOutput, ReviewReasonSchema, reviewOutputHash, type ReviewOutput } from '../domain/abp/review-output';
-import { AbpSchema, type ReviewOutputKind } from '../domain/abp/schema';
+import { requirePrincipal } from '../db/access/principals';
+import { appendProvenance } from '../db/provenance/log';
+import { parseReviewOutput, ReviewReasonSchema, reviewOutputHash, type ReviewOutput } from '../domain/delegation/review-output';
+import { AbpSchema, type ReviewOutputKind } from '../domain/delegation/schema';
 import { ADMIN_ROLE, requireRole } from '../domain/authorization';
 import { conflict, forbidden, invalid, notFound } from '../domain/errors';
 import { startOrFind } from '../domain/temporal/start-or-find';
@@ -20,7 +21,6 @@ import {
   delegationReviewWorkflowRef,
   dismissReviewUpdate,
   reviewSearchAttributes,
-  reviewStartOf,
   reviewStatusQuery,
   reviewSummary,
   type ReviewStart,
@@ -32,6 +32,8 @@ import { workflowRefusal } from './errors';
 import type { WardenContext } from './context';
 
 const reviewHandle = (ctx: WardenContext, reviewId: string) => ctx.temporal.workflow.getHandle<typeof delegationReviewWorkflowRef>(reviewId);
+
+export type { ReviewRow, ReviewState };
 
 export function reviews(ctx: WardenContext, filter: { state?: ReviewState; abpId?: string } = {}): Promise<ReviewRow[]> {
   return listReviews(ctx.pool, filter);

@@ -1,20 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { storeBuiltAbp, type StoredAbp } from '../activities/delegation/abp-build';
-import { findCurrentByAbpId, findLatestVersion, listVersions } from '../activities/delegation/abp-store';
-import { runActionCheck, type ActionCheckRecord } from '../activities/delegation/action-check';
-import { gateFile, listExports } from '../activities/delegation/export-files';
-import { storeIntakeBatch, type IntakeResult } from '../activities/delegation/intake-store';
-import { readTriggerCards, type TriggerCard } from '../activities/delegation/trigger-cards';
-import { requirePrincipal } from '../db/principals';
-import { buildAbp, semanticProblems } from '../domain/abp/build';
-import { demoAbp } from '../domain/abp/demo';
-import { AbpSpecError } from '../domain/abp/errors';
-import type { GateResult } from '../domain/abp/export-gates';
-import { checkAbpIdentity } from '../domain/abp/identity';
-import { IntakeBatchError, parseIntakeBatch, type IntakeKind } from '../domain/abp/intake';
-import { AbpSchema, type Abp } from '../domain/abp/schema';
-import { TriggerConditionError } from '../domain/abp/trigger-conditions';
+import { storeBuiltAbp, type StoredAbp } from './abp-build';
+import { findCurrentByAbpId, findLatestVersion, listVersions } from '../db/delegation/abps';
+import { runActionCheck, type ActionCheckRecord } from './action-check';
+import { gateFile } from '../export-files/gate-file';
+import { listExports } from '../db/delegation/exports';
+import { storeIntakeBatch, type IntakeResult } from '../db/delegation/intake';
+import { readTriggerCards, type TriggerCard } from '../db/delegation/trigger-cards';
+
+export type { TriggerCard };
+import { requirePrincipal } from '../db/access/principals';
+import { buildAbp, semanticProblems } from '../domain/delegation/build';
+import { AbpSpecError } from '../domain/delegation/errors';
+import type { GateResult } from '../domain/delegation/export-gates';
+import { checkAbpIdentity } from '../domain/delegation/identity';
+import { IntakeBatchError, parseIntakeBatch, type IntakeKind } from '../domain/delegation/intake';
+import { AbpSchema, type Abp } from '../domain/delegation/schema';
+import { TriggerConditionError } from '../domain/delegation/trigger-conditions';
 import { invalid, notFound } from '../domain/errors';
 import { describeZodError } from '../domain/input/field-issues';
 import { INGEST_PHASES, type ProgressCallback } from '../domain/progress';
@@ -213,25 +215,4 @@ export async function ensureDelegationMonitorSchedule(
     if (error instanceof ScheduleAlreadyRunning) return false;
     throw error;
   }
-}
-
-/**
- * First start on an empty database: the demo ABP (DRT-001..004 and the seed's review policy)
- * with its exports, once per installation; and the monitor Schedule. Matches the seeder shape of
- * worker/seed-demo.ts.
- */
-export async function seedDelegationDemo(ctx: WardenContext): Promise<string[]> {
-  const created: string[] = [];
-  const seeded = await ctx.pool.query(`SELECT 1 FROM warden_meta WHERE key = 'seed.delegation'`);
-  if (seeded.rowCount === 0) {
-    // Storing is idempotent, so two processes starting together both succeed; the marker then
-    // keeps a later start from resurrecting a demo ABP someone has since revoked or replaced.
-    const stored = await storeBuiltAbp(deps(ctx), demoAbp(), { source: 'seed', actor: null });
-    await ctx.pool.query(`INSERT INTO warden_meta (key, value) VALUES ('seed.delegation', $1) ON CONFLICT (key) DO NOTHING`, [
-      JSON.stringify({ abp_id: stored.abp.abp_id, abp_hash: stored.abp.hash }),
-    ]);
-    created.push(`demo ABP ${stored.abp.abp_id} (${stored.exports.length} exports)`);
-  }
-  if (await ensureDelegationMonitorSchedule(ctx)) created.push(`schedule ${DELEGATION_MONITOR_SCHEDULE}`);
-  return created;
 }

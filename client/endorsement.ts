@@ -2,21 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
 import { z } from 'zod';
-import {
-  createAgent as insertAgent,
-  loadKernelVersion,
-  DEMO_AGENT_ID,
-  requireAgent,
-  seedEndorsementDemo,
-  type CreateAgentInput,
-} from '../activities/endorsement/agent-store';
-import { evidenceOf, listOpenEndorsements, requireEndorsement, type EndorsementRecord } from '../activities/endorsement/endorsement-store';
-import { createModelGateway, type ModelGateway } from '../activities/endorsement/model-gateway';
-import { requireOperator } from '../activities/endorsement/operator-role';
-import { recordExchange, sampleOutcomes, type SampleOutcome } from '../activities/endorsement/shadow-samples';
-import { requirePrincipal } from '../db/principals';
+import { createAgent as insertAgent, loadKernelVersion, requireAgent, type CreateAgentInput } from '../db/endorsement/agents';
+import { listOpenEndorsements, requireEndorsement, type EndorsementRecord } from '../db/endorsement/endorsements';
+import { createModelGateway, type ModelGateway } from '../models/model-gateway';
+import { requireOperator } from '../db/endorsement/operator-role';
+import { evidenceOf, recordExchange, sampleOutcomes, type SampleOutcome } from '../db/endorsement/shadow-samples';
+import { requirePrincipal } from '../db/access/principals';
 import { ADMIN_ROLE, requireRole } from '../domain/authorization';
-import { listProvenance } from '../db/provenance-log';
+import { listProvenance } from '../db/provenance/log';
 import { meanDivergence } from '../domain/endorsement/cooldown';
 import { chatMessageSchema } from '../domain/endorsement/endorsement-request';
 import { newEndorsementId, parseAgentId } from '../domain/endorsement/identifiers';
@@ -44,6 +37,8 @@ import {
   type RegistrationView,
 } from '../workflows/endorsement/contract';
 import type { WardenContext } from './context';
+
+export type { EndorsementView };
 
 /** Raised by `chat` with waitForShadow when the staged change's shadow answer was critical. */
 export class CriticalSandboxDivergenceError extends Error {
@@ -364,10 +359,4 @@ export async function chat(ctx: WardenContext, agentId: string, message: string,
     throw new CriticalSandboxDivergenceError(critical.reason ?? 'critical divergence', critical.divergence ?? 1, content, critical.endorsementId);
   }
   return result;
-}
-
-
-/** For the worker's first-start seeding (worker/seed-demo.ts): the demo agent `research-bot`. */
-export async function endorsementDemoSeeder(ctx: WardenContext): Promise<string[]> {
-  return (await seedEndorsementDemo(ctx.pool, ctx.provenanceKey)) ? [`agent ${DEMO_AGENT_ID} (default kernel)`] : [];
 }

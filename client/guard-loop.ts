@@ -1,5 +1,5 @@
 import type { Duration } from '@temporalio/common';
-import type { ProposalView } from '../activities/guard/proposal-record';
+import type { ProposalView } from '../domain/guard/proposal-record';
 import type { ReviewedFeedbackManifest } from '../domain/guard/manifest';
 import type { SafetyEvent } from '../domain/guard/safety-event';
 import type { WardenContext } from './context';

@@ -1,10 +1,10 @@
 import type { Duration } from '@temporalio/common';
 import { z } from 'zod';
-import { buildAndStoreManifest } from '../activities/guard/manifest-store';
-import { insertFeedbackRows, type IngestResult } from '../activities/guard/feedback-store';
-import { insertPolicy, requirePolicy } from '../activities/guard/policy-store';
-import { requireReleaser } from '../activities/guard/proposal-lifecycle';
-import type { ApprovalRecord, ProposalView, ReleaseBundle } from '../activities/guard/proposal-record';
+import { buildAndStoreManifest } from '../db/guard/manifests';
+import { insertFeedbackRows, type IngestResult } from '../db/guard/feedback';
+import { insertPolicy, requirePolicy } from '../db/guard/policies';
+import { requireReleaser } from '../db/guard/releaser-role';
+import type { ApprovalRecord, ProposalView, ReleaseBundle } from '../domain/guard/proposal-record';
 import {
   findApproval,
   findDecision,
@@ -12,10 +12,10 @@ import {
   findSafetyEvent,
   loadProposalView,
   requireProposalRow,
-} from '../activities/guard/proposal-store';
+} from '../db/guard/proposals';
 import { withTransaction } from '../db/pool';
-import { requirePrincipal } from '../db/principals';
-import { appendProvenance } from '../db/provenance-log';
+import { requirePrincipal } from '../db/access/principals';
+import { appendProvenance } from '../db/provenance/log';
 import { forbidden, notFound } from '../domain/errors';
 import { timerDuration } from '../domain/input/timer-duration';
 import { calibrationRequestSchema, type CalibrationRequestInput } from '../domain/guard/calibration-gates';

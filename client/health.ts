@@ -1,6 +1,7 @@
 import protos from '@temporalio/proto';
 
 const { TaskQueueKind, TaskQueueType } = protos.temporal.api.enums.v1;
+import { schemaVersion } from '../db/migrate';
 import { wardenSearchAttributes } from '../domain/search-attributes';
 import type { WardenContext } from './context';
 import { databaseFingerprint } from './database-fingerprint';
@@ -60,11 +61,7 @@ async function temporalHealth(ctx: HealthContext): Promise<Health['temporal']> {
 async function databaseHealth(ctx: HealthContext): Promise<Health['database']> {
   const fingerprint = databaseFingerprint(ctx.config.databaseUrl);
   try {
-    const { rows } = await withTimeout(
-      ctx.pool.query<{ version: number | null }>('SELECT max(version) AS version FROM schema_migrations'),
-      'PostgreSQL',
-    );
-    const version = rows[0]?.version ?? null;
+    const version = await withTimeout(schemaVersion(ctx.pool), 'PostgreSQL');
     return { ok: version !== null, detail: version === null ? 'no migrations applied' : 'connected', schemaVersion: version, fingerprint };
   } catch (e) {
     return { ok: false, detail: message(e), schemaVersion: null, fingerprint };

@@ -1,7 +1,9 @@
-import { listCurrent } from '../activities/delegation/abp-store';
-import { readTriggerCards, type TriggerCard } from '../activities/delegation/trigger-cards';
-import { countDeliveries } from '../activities/notifications/delivery-store';
-import { AbpSchema } from '../domain/abp/schema';
+import { listCurrent } from '../db/delegation/abps';
+import { readTriggerCards, type TriggerCard } from '../db/delegation/trigger-cards';
+import { countDeliveries } from '../db/notifications/deliveries';
+import { scoredDivergences } from '../db/endorsement/shadow-samples';
+import { openReviewTimes } from '../db/delegation/reviews';
+import { AbpSchema } from '../domain/delegation/schema';
 import type { EndorsementState } from '../domain/endorsement/states';
 import { PROPOSAL_STATES } from '../domain/guard/proposal-state';
 import type { WardenWorkflowKind } from '../domain/search-attributes';
@@ -58,22 +60,6 @@ async function countWorkflows(ctx: WardenContext): Promise<MetricsSnapshot['work
   return perKind.flat();
 }
 
-async function readDivergences(ctx: WardenContext): Promise<MetricsSnapshot['divergences']> {
-  const { rows } = await ctx.pool.query<{ agent_id: string; divergence: number }>(
-    `SELECT e.agent_id, s.divergence FROM shadow_samples s JOIN endorsements e ON e.id = s.endorsement_id
-      WHERE s.status = 'scored' AND s.divergence IS NOT NULL`,
-  );
-  return rows.map((r) => ({ agentId: r.agent_id, divergence: r.divergence }));
-}
-
-async function readOpenReviews(ctx: WardenContext): Promise<MetricsSnapshot['openReviews']> {
-  const { rows } = await ctx.pool.query<{ review_id: string; abp_id: string; trigger_id: string; severity: string; opened_at: Date }>(
-    `SELECT review_id, abp_id, trigger_id, severity, COALESCE(opened_at, queued_at) AS opened_at
-       FROM delegation_reviews WHERE state = 'open' ORDER BY opened_at`,
-  );
-  return rows.map((r) => ({ reviewId: r.review_id, abpId: r.abp_id, triggerId: r.trigger_id, severity: r.severity, openedAtMs: r.opened_at.getTime() }));
-}
-
 /** The same cards `warden triggers` shows, for every active ABP; a document that no longer parses is skipped. */
 async function readAllTriggerCards(ctx: WardenContext): Promise<TriggerCard[]> {
   const active = await listCurrent(ctx.pool, { status: 'active' });
@@ -89,8 +75,8 @@ async function readAllTriggerCards(ctx: WardenContext): Promise<TriggerCard[]> {
 export async function readMetricsSnapshot(ctx: WardenContext): Promise<MetricsSnapshot> {
   const [workflows, divergences, openReviews, triggers, deliveries] = await Promise.all([
     countWorkflows(ctx),
-    readDivergences(ctx),
-    readOpenReviews(ctx),
+    scoredDivergences(ctx.pool),
+    openReviewTimes(ctx.pool),
     readAllTriggerCards(ctx),
     countDeliveries(ctx.pool),
   ]);

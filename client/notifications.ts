@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { countDeliveries, listDeliveries, type DeliveryRecord } from '../activities/notifications/delivery-store';
-import {
-  deleteSubscription, generateSecret, insertSubscription, listSubscriptions, type WebhookSubscription,
-} from '../activities/notifications/subscription-store';
-import { requirePrincipal } from '../db/principals';
+import { countDeliveries, listDeliveries, type DeliveryRecord } from '../db/notifications/deliveries';
+import { deleteSubscription, insertSubscription, listSubscriptions, type WebhookSubscription } from '../db/notifications/subscriptions';
+import { generateSecret } from '../domain/non-workflow/webhook-signature';
+import { requirePrincipal } from '../db/access/principals';
 import { withTransaction } from '../db/pool';
-import { appendProvenance } from '../db/provenance-log';
+import { appendProvenance } from '../db/provenance/log';
 import { NOTIFICATION_EVENT_TYPES } from '../domain/notifications/events';
 import { webhookInput } from '../domain/notifications/subscription';
 import { notFound } from '../domain/errors';

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { anchoredEntryProblem } from '../domain/provenance/anchored-entry';
 import type { Queryable } from '../db/pool';
-import { provenanceHashesAt, verifyProvenanceChain, type ChainVerification } from '../db/provenance-log';
+import { provenanceHashesAt, verifyProvenanceChain, type ChainVerification } from '../db/provenance/log';
 import { readProvenanceAnchor, type AnchorReading } from './provenance-anchor';
 
 export interface AnchorReport {

@@ -4,7 +4,7 @@ import * as endorsement from './endorsement';
 import * as guard from './guard';
 import { GuardLoop, type GuardLoopOptions } from './guard-loop';
 import { checkHealth } from './health';
-import { grantPrincipal, principals } from './principals';
+import { grantPrincipal, principals } from './access';
 import { verifyProvenance } from './provenance-verify';
 
 export { CriticalSandboxDivergenceError } from './endorsement';

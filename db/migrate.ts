@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import { withTransaction } from './pool';
+import { type Queryable, withTransaction } from './pool';
 
 const migrationsDir = fileURLToPath(new URL('./migrations/', import.meta.url));
 const MIGRATION_LOCK = 7_246_201; // arbitrary advisory-lock id shared by every Warden process
@@ -59,4 +59,10 @@ export async function migrate(pool: pg.Pool, migrations?: Migration[]): Promise<
     }
     return done;
   });
+}
+
+/** The newest migration applied, or null when none has been (the health check's schema version). */
+export async function schemaVersion(q: Queryable): Promise<number | null> {
+  const { rows } = await q.query<{ version: number | null }>('SELECT max(version) AS version FROM schema_migrations');
+  return rows[0]?.version ?? null;
 }

@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { ensureTemporalCliShowingProgress } from '../cli/temporal-cli-progress';
 import { ConfigError, loadConfig } from '../config/env';
 import { ToolchainError } from '../toolchain/toolchain-error';
-import { type ManagedChild, portOpen, spawnManaged, stopChild, waitForPort } from './child-process';
-import { onFirstShutdownSignal } from './shutdown-signals';
+import { type ManagedChild, portOpen, spawnManaged, stopChild, waitForPort } from '../toolchain/child-process';
+import { onFirstShutdownSignal } from '../toolchain/shutdown-signals';
 import { devServerArgs } from './temporal-dev-server';
 
 const runner = fileURLToPath(new URL('../bin/run.js', import.meta.url));
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
       throw new Error(`port ${config.embeddedPgPort} is already in use (set WARDEN_PG_PORT to use another)`);
     }
     if (!config.externalDatabaseUrl) {
-      const pg = spawnManaged('postgres', process.execPath, [runner, 'db/embedded-postgres-main.ts', '--data', join(config.dataDir, 'pgdata'), '--port', String(config.embeddedPgPort)], process.env, ownGroup);
+      const pg = spawnManaged('postgres', process.execPath, [runner, 'start/embedded-postgres-main.ts', '--data', join(config.dataDir, 'pgdata'), '--port', String(config.embeddedPgPort)], process.env, ownGroup);
       watch(pg);
       awaitLater(waitForPort(config.embeddedPgPort, 60_000, pg));
     }

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { chmod, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { freePort } from '../start/child-process';
+import { freePort } from './child-process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commandExists, runProcess } from './run-process';

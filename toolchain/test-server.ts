@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { loadConfig } from '../config/env';
-import { freePort, portOpen } from '../start/child-process';
+import { freePort, portOpen } from './child-process';
 import { withLock } from './file-lock';
 import { ensureJavaTestServer } from './java-test-server';
 import { testServerWheel, type PrebuiltBinary } from './prebuilt-binaries';

@@ -1,29 +1,20 @@
 import type pg from 'pg';
 import { withTransaction } from '../../db/pool';
-import { appendProvenance } from '../../db/provenance-log';
-import type { GateResult } from '../../domain/abp/export-gates';
-import type { Abp, ReviewOutputKind } from '../../domain/abp/schema';
+import { appendProvenance } from '../../db/provenance/log';
+import type { ApplyOutcome } from '../../domain/delegation/apply-outcome';
+import type { Abp } from '../../domain/delegation/schema';
 import { conflict, notFound, WardenError } from '../../domain/errors';
-import { advancePointer, findCurrentByAbpId, insertAbpVersion, makeCurrent, scopeKey, setPointerStatus, type CurrentAbp } from './abp-store';
-import { discardStaged, gateFile, markRestamped, promoteStaged, writeStaged, type ExportRow } from './export-files';
-import { planReviewOutput } from './output-dry-run';
-import { concludeReviewRow, findOutput, findReview, recordFailedAttempt, voidApprovals } from './review-store';
+import { advancePointer, findCurrentByAbpId, insertAbpVersion, makeCurrent, scopeKey, setPointerStatus, type CurrentAbp } from '../../db/delegation/abps';
+import { discardStaged, promoteStaged, writeStaged } from '../../export-files/staged-files';
+import { gateFile } from '../../export-files/gate-file';
+import { markRestamped, type ExportRow } from '../../db/delegation/exports';
+import { planReviewOutput } from '../../db/delegation/output-dry-run';
+import { concludeReviewRow, findReview, recordFailedAttempt } from '../../db/delegation/reviews';
+import { findOutput } from '../../db/delegation/review-outputs';
+import { voidApprovals } from '../../db/delegation/review-votes';
 
-export interface ApplyOutcome {
-  state: 'applied' | 'failed';
-  outputKind: ReviewOutputKind;
-  outputHash: string;
-  approvers: string[];
-  previous: { abpId: string; abpHash: string };
-  next: { abpId: string; abpHash: string; status: 'active' | 'revoked' } | null;
-  exports: { exportId: string; fileName: string; gates: GateResult[] }[];
-  failure: string[];
-  /** Which application attempt of the review this was (1, 2, …); set when a failure reopens the review. */
-  round?: number;
-  /** The attempt failed and the review is open again, without the approvals of this output (`voided`). */
-  reopened?: boolean;
-  voided?: string[];
-}
+// The outcome's shape is shared with the workflow, the client and the CLI: defined in the domain.
+export type { ApplyOutcome };
 
 export interface ApplyDeps {
   pool: pg.Pool;

@@ -1,12 +1,12 @@
 import type pg from 'pg';
 import { withTransaction } from '../../db/pool';
-import { appendProvenance } from '../../db/provenance-log';
-import { AbpSchema } from '../../domain/abp/schema';
-import { listCurrent } from './abp-store';
-import { runPeriodicValidators } from './action-check';
-import { reviewStartOf, type ReviewStart } from '../../workflows/delegation/contract';
-import { insertReview, listReviews } from './review-store';
-import { readTriggerCards, type TriggerCard } from './trigger-cards';
+import { appendProvenance } from '../../db/provenance/log';
+import { AbpSchema } from '../../domain/delegation/schema';
+import { listCurrent } from '../../db/delegation/abps';
+import { runPeriodicValidators } from './periodic-validators';
+import { insertReview, listReviews, reviewStartOf } from '../../db/delegation/reviews';
+import type { ReviewStart } from '../../domain/delegation/review-start';
+import { readTriggerCards, type TriggerCard } from '../../db/delegation/trigger-cards';
 
 export interface EvaluationResult {
   cards: TriggerCard[];

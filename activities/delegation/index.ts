@@ -1,7 +1,7 @@
 import type { ActivityDeps } from '../deps';
 import { applyReviewOutput, type ApplyInput } from './apply-output';
 import { evaluateDelegationTriggers } from './evaluation';
-import { markWorkflowStarted } from './review-store';
+import { markWorkflowStarted } from '../../db/delegation/reviews';
 import { concludeReview, recordReviewVote, type VoteInput } from './review-votes';
 
 /** The delegation review loop's activities: every one idempotent under retries. */

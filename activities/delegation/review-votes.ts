@@ -1,12 +1,14 @@
 import type pg from 'pg';
 import { withTransaction } from '../../db/pool';
-import { findPrincipal } from '../../db/principals';
-import { appendProvenance } from '../../db/provenance-log';
-import type { ReviewOutputKind } from '../../domain/abp/schema';
+import { findPrincipal } from '../../db/access/principals';
+import { appendProvenance } from '../../db/provenance/log';
+import type { ReviewOutputKind } from '../../domain/delegation/schema';
 import { conflict, forbidden, invalid, notFound } from '../../domain/errors';
-import { planReviewOutput } from './output-dry-run';
-import { claimAuthorship, concludeReviewRow, findOutput, findReview } from './review-store';
-import { fireTimeoutEscalations } from './escalations';
+import { planReviewOutput } from '../../db/delegation/output-dry-run';
+import { claimAuthorship, findOutput } from '../../db/delegation/review-outputs';
+import { concludeReviewRow, findReview } from '../../db/delegation/reviews';
+import { findVote, insertVote } from '../../db/delegation/review-votes';
+import { fireTimeoutEscalations } from '../../db/delegation/escalations';
 
 export interface VoteInput {
   reviewId: string;
@@ -47,12 +49,9 @@ export async function recordReviewVote(deps: { pool: pg.Pool; provenanceKey: str
     const output = input.outputHash ? await findOutput(tx, input.reviewId, input.outputHash) : undefined;
     if (input.decision === 'approve' && !output) throw refuse(`output ${input.outputHash ?? '(none)'} is not stored for review ${input.reviewId}`);
     const accepted: AcceptedVote = { outputKind: output?.kind ?? null, outputAuthor: output?.authoredBy ?? null };
-    const { rows: prior } = await tx.query<{ decision: string; output_hash: string | null }>(
-      'SELECT decision, output_hash FROM delegation_review_votes WHERE review_id = $1 AND principal = $2',
-      [input.reviewId, input.principal],
-    );
-    if (prior[0]) {
-      if (prior[0].decision === input.decision && prior[0].output_hash === (input.outputHash ?? null)) return accepted;
+    const prior = await findVote(tx, input.reviewId, input.principal);
+    if (prior) {
+      if (prior.decision === input.decision && prior.outputHash === (input.outputHash ?? null)) return accepted;
       throw refuse(`${input.principal} has already voted on ${input.reviewId}`);
     }
     if (review.state !== 'open') throw refuse(`review ${input.reviewId} is ${review.state}, not open`);
@@ -60,10 +59,7 @@ export async function recordReviewVote(deps: { pool: pg.Pool; provenanceKey: str
       const plan = await planReviewOutput(tx, review.abpId, output);
       if (plan.problems.length > 0) throw unusable(plan.problems);
     }
-    await tx.query(
-      `INSERT INTO delegation_review_votes (review_id, principal, decision, output_hash, reason) VALUES ($1, $2, $3, $4, $5)`,
-      [input.reviewId, input.principal, input.decision, input.outputHash ?? null, input.reason],
-    );
+    await insertVote(tx, { reviewId: input.reviewId, principal: input.principal, decision: input.decision, outputHash: input.outputHash ?? null, reason: input.reason });
     if (input.decision === 'approve') accepted.outputAuthor = await claimAuthorship(tx, input.reviewId, input.outputHash!, input.principal);
     await appendProvenance(tx, deps.provenanceKey, {
       kind: input.decision === 'approve' ? 'review.approved' : 'review.dismiss_voted',

@@ -1,15 +1,15 @@
 import { Context } from '@temporalio/activity';
 import { withTransaction } from '../../db/pool';
 import type { ActivityDeps } from '../deps';
-import { extendCooldown, transitionEndorsement, type Transition } from './endorsement-store';
-import { createModelGateway, type ModelGateway } from './model-gateway';
+import { extendCooldown, transitionEndorsement, type Transition } from '../../db/endorsement/endorsements';
+import { createModelGateway, type ModelGateway } from '../../models/model-gateway';
 import { runProbeBattery } from './probes';
 import type { Registration } from '../../workflows/endorsement/contract';
 import { registerEndorsement, type RegisterInput } from './register';
-import { scoreShadowBatch, type BatchResult } from './shadow-samples';
+import { scoreShadowBatch, type BatchResult } from './shadow-scoring';
 
-export type { BatchResult } from './shadow-samples';
-export type { Transition } from './endorsement-store';
+export type { BatchResult } from './shadow-scoring';
+export type { Transition } from '../../db/endorsement/endorsements';
 
 /** What workflows learn from a transition: no rule text, no conversation, just the outcome. */
 export interface TransitionResult {

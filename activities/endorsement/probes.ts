@@ -1,10 +1,10 @@
 import type pg from 'pg';
-import { appendProvenance } from '../../db/provenance-log';
+import { appendProvenance } from '../../db/provenance/log';
 import { summariseProbes, type ProbeSummary } from '../../domain/endorsement/probe-outcome';
 import { applyKernelChange } from '../../domain/kernel/definition';
-import { loadKernelVersion, requireAgent } from './agent-store';
-import { requireEndorsement } from './endorsement-store';
-import type { ModelGateway } from './model-gateway';
+import { loadKernelVersion, requireAgent } from '../../db/endorsement/agents';
+import { requireEndorsement } from '../../db/endorsement/endorsements';
+import type { ModelGateway } from '../../models/model-gateway';
 
 /**
  * Runs the agent's probe battery against the sandbox (production kernel plus the staged change)

@@ -1,15 +1,15 @@
 import type pg from 'pg';
 import { z } from 'zod';
-import { appendProvenance } from '../../db/provenance-log';
-import { requirePrincipal } from '../../db/principals';
+import { appendProvenance } from '../../db/provenance/log';
+import { requirePrincipal } from '../../db/access/principals';
 import { withTransaction } from '../../db/pool';
 import { combineWithModelReading, detectConflict, proposedChange } from '../../domain/endorsement/conflict';
 import { commitmentIdSchema, commitmentValueSchema, operatorPrincipalSchema, ruleTextSchema } from '../../domain/endorsement/endorsement-request';
 import { agentIdSchema, endorsementIdSchema } from '../../domain/endorsement/identifiers';
 import { mergeSettings, settingsOverridesSchema } from '../../domain/endorsement/settings';
-import { appendKernelVersion, loadKernelVersion, requireAgent } from './agent-store';
-import { findEndorsement, findOpenEndorsement, insertEndorsement, type EndorsementRecord } from './endorsement-store';
-import type { ModelGateway } from './model-gateway';
+import { appendKernelVersion, loadKernelVersion, requireAgent } from '../../db/endorsement/agents';
+import { findEndorsement, findOpenEndorsement, insertEndorsement, type EndorsementRecord } from '../../db/endorsement/endorsements';
+import type { ModelGateway } from '../../models/model-gateway';
 import type { Registration } from '../../workflows/endorsement/contract';
 
 export const registerInputSchema = z.object({

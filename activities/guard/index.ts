@@ -3,8 +3,8 @@ import type pg from 'pg';
 import { withTransaction } from '../../db/pool';
 import type { GuardPolicy } from '../../domain/guard/policy';
 import type { ActivityDeps } from '../deps';
-import { requirePolicy } from './policy-store';
-import type { ApprovalRecord } from './proposal-record';
+import { requirePolicy } from '../../db/guard/policies';
+import type { ApprovalRecord } from '../../domain/guard/proposal-record';
 import { recordApproval, recordExpiry, recordProposalDecision, recordRelease, type DecisionInput } from './proposal-lifecycle';
 
 /**

@@ -1,18 +1,20 @@
 import type pg from 'pg';
-import type { Queryable } from '../../db/pool';
-import { findPrincipal, principalHasRole } from '../../db/principals';
-import { appendProvenance, appendProvenanceBatch, type ProvenanceInput } from '../../db/provenance-log';
-import { ADMIN_ROLE, requireRole } from '../../domain/authorization';
+import { findPrincipal, principalHasRole } from '../../db/access/principals';
+import { appendProvenance, appendProvenanceBatch, type ProvenanceInput } from '../../db/provenance/log';
 import { WardenError, conflict, forbidden } from '../../domain/errors';
 import { contentId } from '../../domain/guard/content-id';
 import { buildGuardDecision } from '../../domain/guard/decision-builder';
 import type { GateOutcome } from '../../domain/guard/gate-outcome';
 import { toSafetyEvent, type SafetyEvent } from '../../domain/guard/safety-event';
 import { parseSourceRef } from '../../domain/guard/source-ref';
-import { loadManifest } from './manifest-store';
-import { requirePolicy } from './policy-store';
-import type { ApprovalRecord, ProposalFields, ReleaseBundle } from './proposal-record';
-import { findApproval, findDecision, findRelease, findSafetyEvent, requireProposalRow } from './proposal-store';
+import { loadManifest } from '../../db/guard/manifests';
+import { requirePolicy } from '../../db/guard/policies';
+import type { ApprovalRecord, ProposalFields, ReleaseBundle } from '../../domain/guard/proposal-record';
+import {
+  approvalIdUsed, findApproval, findDecision, findRelease, findSafetyEvent, insertApproval, insertDecision, insertProposal, insertRelease,
+  insertSafetyEvent, requireProposalRow, setProposalState,
+} from '../../db/guard/proposals';
+import { requireReleaser } from '../../db/guard/releaser-role';
 
 export const GUARD_HOOK_ID = 'warden.guard_loop';
 
@@ -46,24 +48,7 @@ export async function recordProposalDecision(tx: pg.PoolClient, key: string, inp
   const policy = await requirePolicy(tx, input.policy_id);
   const manifest = await loadManifest(tx, input.manifest_id, input.source_ref);
   const allow = input.outcome.decision === 'allow';
-  await tx.query(
-    `INSERT INTO guard_proposals (proposal_id, proposal_type, policy_id, manifest_id, source_ref, request, payload, rollback_id, proposer, state, approval_deadline)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $11::bigint IS NULL THEN NULL ELSE now() + $11::bigint * interval '1 millisecond' END)
-     ON CONFLICT (proposal_id) DO NOTHING`,
-    [
-      input.proposal_id,
-      input.proposal_type,
-      input.policy_id,
-      input.manifest_id,
-      input.source_ref,
-      JSON.stringify(input.request),
-      JSON.stringify(input.payload),
-      input.rollback_id,
-      input.proposer,
-      allow ? 'awaiting_approval' : 'warned',
-      allow ? input.approval_timeout_ms : null,
-    ],
-  );
+  await insertProposal(tx, input, allow ? { state: 'awaiting_approval', approvalTimeoutMs: input.approval_timeout_ms } : { state: 'warned', approvalTimeoutMs: null });
   const existing = await findSafetyEvent(tx, input.proposal_id);
   if (existing) return existing;
 
@@ -84,15 +69,8 @@ export async function recordProposalDecision(tx: pg.PoolClient, key: string, inp
     // A proposal drawn from exactly one tenant's feedback is that tenant's event; otherwise none.
     tenant_id: singleTenant(input.source_ref),
   });
-  await tx.query(
-    `INSERT INTO guard_decisions (proposal_id, decision, reason, risk_score, gates, guard_decision) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [input.proposal_id, decision.decision, decision.reason, decision.risk_score, JSON.stringify(input.outcome.gates), JSON.stringify(decision)],
-  );
-  await tx.query('INSERT INTO guard_safety_events (event_id, proposal_id, event) VALUES ($1, $2, $3)', [
-    event.event_id,
-    input.proposal_id,
-    JSON.stringify(event),
-  ]);
+  await insertDecision(tx, input.proposal_id, decision, input.outcome.gates);
+  await insertSafetyEvent(tx, input.proposal_id, event);
   await appendProvenanceBatch(tx, key, [
     proposalStep(input.proposal_id, 'created', input.proposer, {
       proposal_type: input.proposal_type,
@@ -148,31 +126,13 @@ export async function recordApproval(
       `${input.approver} does not hold the role ${policy.approver_role} that policy ${policy.policy_id} requires of approvers`,
     );
   }
-  const used = await tx.query('SELECT proposal_id FROM guard_approvals WHERE approval_id = $1', [input.approval_id]);
-  if (used.rowCount) throw new ApprovalRefusedError(`approval_id ${input.approval_id} is already used by another proposal`);
-  await tx.query('INSERT INTO guard_approvals (proposal_id, approval_id, approver, approver_role) VALUES ($1, $2, $3, $4)', [
-    input.proposal_id,
-    input.approval_id,
-    input.approver,
-    policy.approver_role,
-  ]);
-  await tx.query(`UPDATE guard_proposals SET state = 'approved', updated_at = now() WHERE proposal_id = $1`, [input.proposal_id]);
+  if (await approvalIdUsed(tx, input.approval_id)) throw new ApprovalRefusedError(`approval_id ${input.approval_id} is already used by another proposal`);
+  await insertApproval(tx, { proposalId: input.proposal_id, approvalId: input.approval_id, approver: input.approver, approverRole: policy.approver_role });
+  await setProposalState(tx, input.proposal_id, 'approved');
   await appendProvenance(tx, key, proposalStep(input.proposal_id, 'approved', input.approver, {
     approval_id: input.approval_id, approver_role: policy.approver_role, policy_id: policy.policy_id,
   }));
   return (await findApproval(tx, input.proposal_id))!;
-}
-
-/**
- * Who may release: a holder of the policy's approver role, or an admin. Checked again for a
- * proposal already released, since a release hands the payload over.
- */
-export async function requireReleaser(q: Queryable, policyId: string, proposalId: string, releaser: string | undefined): Promise<void> {
-  if (!releaser) throw forbidden(`releasing proposal ${proposalId} needs the releasing principal (pass --as <principal>)`);
-  const principal = await findPrincipal(q, releaser);
-  if (!principal) throw forbidden(`unknown principal "${releaser}"`);
-  const policy = await requirePolicy(q, policyId);
-  requireRole(principal, [policy.approver_role, ADMIN_ROLE], `release proposal ${proposalId}`);
 }
 
 /**
@@ -207,12 +167,8 @@ export async function recordRelease(tx: pg.PoolClient, key: string, proposalId: 
     released_by: releaser,
     released_at: new Date().toISOString(),
   };
-  await tx.query('INSERT INTO guard_releases (proposal_id, payload, bundle) VALUES ($1, $2, $3)', [
-    proposalId,
-    JSON.stringify(proposal.payload),
-    JSON.stringify(bundle),
-  ]);
-  await tx.query(`UPDATE guard_proposals SET state = 'released', updated_at = now() WHERE proposal_id = $1`, [proposalId]);
+  await insertRelease(tx, proposalId, bundle);
+  await setProposalState(tx, proposalId, 'released');
   await appendProvenance(tx, key, proposalStep(proposalId, 'released', releaser ?? null, {
     rollback_id: proposal.rollback_id, approval_id: approval.approval_id, payload_hash: contentId('', proposal.payload),
   }));
@@ -224,6 +180,6 @@ export async function recordExpiry(tx: pg.PoolClient, key: string, proposalId: s
   const proposal = await requireProposalRow(tx, proposalId, true);
   if (proposal.state === 'expired') return;
   if (proposal.state !== 'awaiting_approval') throw conflict(`proposal ${proposalId} cannot expire from state ${proposal.state}`);
-  await tx.query(`UPDATE guard_proposals SET state = 'expired', updated_at = now() WHERE proposal_id = $1`, [proposalId]);
+  await setProposalState(tx, proposalId, 'expired');
   await appendProvenance(tx, key, proposalStep(proposalId, 'expired', null, { approval_deadline: proposal.approval_deadline?.toISOString() ?? null }));
 }

@@ -1,9 +1,9 @@
 import { Context } from '@temporalio/activity';
 import type { Queryable } from '../../db/pool';
-import { signatureHeader } from '../../domain/notifications/signature';
+import { signatureHeader } from '../../domain/non-workflow/webhook-signature';
 import { isPermanentRefusal } from '../../domain/notifications/subscription';
 import { failure } from '../../domain/temporal/failure-types';
-import { findDeliveryToSend, recordAttempt } from './delivery-store';
+import { findDeliveryToSend, recordAttempt } from '../../db/notifications/deliveries';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 const MAX_ERROR_LENGTH = 500;

@@ -7,7 +7,7 @@ import { startOrFind } from '../../domain/temporal/start-or-find';
 import { deliveryWorkflowId, notificationDeliveryWorkflowRef } from '../../workflows/notifications/contract';
 import type { ActivityDeps } from '../deps';
 import { deliverOnce, type DeliveryAttempt } from './deliver';
-import { markFailed, prepareDeliveries, type PendingDelivery } from './delivery-store';
+import { markFailed, prepareDeliveries, type PendingDelivery } from '../../db/notifications/deliveries';
 
 export function createNotificationActivities(deps: ActivityDeps) {
   return {

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/pool';
-import { lastProvenanceSeq, provenanceHashesAt, verifyProvenanceChain } from '../../db/provenance-log';
+import { lastProvenanceSeq, provenanceHashesAt, verifyProvenanceChain } from '../../db/provenance/log';
 import { checkpointSignatureValid, signCheckpoint } from '../../domain/provenance/anchor';
 import { anchoredEntryProblem } from '../../domain/provenance/anchored-entry';
 import type { HeadCheckpoint } from '../../domain/provenance/checkpoint';

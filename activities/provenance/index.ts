@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { appendProvenance, type ProvenanceInput } from '../../db/provenance-log';
+import { appendProvenance, type ProvenanceInput } from '../../db/provenance/log';
 import type { HeadCheckpoint } from '../../domain/provenance/checkpoint';
 import type { ActivityDeps } from '../deps';
 import { advanceAnchor, type AnchorStep } from './anchor-step';

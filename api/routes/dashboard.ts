@@ -1,5 +1,4 @@
-import { listCurrent } from '../../activities/delegation/abp-store';
-import { abpHistory, dashboardStamp, dashboardView, endorsementPanels, proposalPanels, temporalLinks } from '../../client/dashboard';
+import { abpHistory, abpList, dashboardStamp, dashboardView, endorsementPanels, proposalPanels, temporalLinks } from '../../client/dashboard';
 import { dashboardFile } from '../dashboard-files';
 import type { Route } from '../route';
 
@@ -29,9 +28,7 @@ export const dashboardRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/abps',
     summary: 'Every ABP scope with its current version and status',
-    handler: async (ctx) => ({
-      abps: (await listCurrent(ctx.pool)).map((a) => ({ abpId: a.abpId, abpHash: a.abpHash, status: a.status, statusReason: a.statusReason, replacedBy: a.replacedBy })),
-    }),
+    handler: async (ctx) => ({ abps: await abpList(ctx) }),
   },
   { method: 'GET', path: '/api/v1/abps/:id/history', summary: 'ABP versions, newest first, with hashes and export gate results', handler: (ctx, req) => abpHistory(ctx, req.params.id!) },
   {

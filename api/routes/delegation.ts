@@ -3,11 +3,11 @@ import {
   buildAbpFromSpec, checkAbpAction, ingestEvidence, showAbp, triggerCards, verifyAbp,
 } from '../../client/delegation';
 import { approveReview, dismissReview, openReview, reviews, showReview } from '../../client/delegation-reviews';
-import { abpJsonSchema } from '../../domain/abp/json-schema';
-import { INTAKE_KINDS } from '../../domain/abp/intake';
-import { ActionSchema } from '../../domain/abp/action';
-import { ReviewReasonSchema } from '../../domain/abp/review-output';
-import { AbpSpecSchema, ReviewOutputKindSchema } from '../../domain/abp/schema';
+import { abpJsonSchema } from '../../domain/delegation/json-schema';
+import { INTAKE_KINDS } from '../../domain/delegation/intake';
+import { ActionSchema } from '../../domain/delegation/action';
+import { ReviewReasonSchema } from '../../domain/delegation/review-output';
+import { AbpSpecSchema, ReviewOutputKindSchema } from '../../domain/delegation/schema';
 import { KEY_TEXT_BYTES, storableText } from '../../domain/input/storable-text';
 import { actingPrincipalField as principal, ADMIN_ROLE } from '../auth';
 import { HttpError, type Route } from '../route';

@@ -1,5 +1,7 @@
 import type { Route } from '../route';
-import { foundationRoutes } from './foundation';
+import { stackRoutes } from './stack';
+import { accessRoutes } from './access';
+import { provenanceRoutes } from './provenance';
 import { guardRoutes } from './guard';
 import { endorsementRoutes } from './endorsement';
 import { delegationRoutes } from './delegation';
@@ -10,7 +12,9 @@ import { dashboardRoutes } from './dashboard';
 
 /** Every HTTP route; each loop adds its list here. */
 export const routes: Route[] = [
-  ...foundationRoutes,
+  ...stackRoutes,
+  ...accessRoutes,
+  ...provenanceRoutes,
   ...guardRoutes,
   ...endorsementRoutes,
   ...delegationRoutes,

@@ -1,5 +1,5 @@
 import { chat } from '../../client/endorsement';
-import { requireEndorsement } from '../../activities/endorsement/endorsement-store';
+import { requireEndorsement } from '../../db/endorsement/endorsements';
 import type { Benchmark } from '../benchmark';
 import { benchOperator, HARMFUL, stagedEndorsement } from '../fixtures';
 import { startLocalStack } from '../stack/local-stack';

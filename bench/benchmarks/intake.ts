@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { createApiServer } from '../../api/server';
 import { buildAbpFromSpec } from '../../client/delegation';
-import { createApiToken } from '../../db/api-tokens';
-import { addPrincipal } from '../../db/principals';
-import { demoAbpSpec } from '../../domain/abp/demo';
+import { createApiToken } from '../../db/access/api-tokens';
+import { addPrincipal } from '../../db/access/principals';
+import { demoAbpSpec } from '../../demo/delegation-abp';
 import type { Benchmark } from '../benchmark';
 import type { Figure } from '../result';
 import { closedLoop } from '../load';

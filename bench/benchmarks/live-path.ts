@@ -1,7 +1,7 @@
 import { chat } from '../../client/endorsement';
-import { loadKernelVersion } from '../../activities/endorsement/agent-store';
-import { requireEndorsement } from '../../activities/endorsement/endorsement-store';
-import { createModelGateway } from '../../activities/endorsement/model-gateway';
+import { loadKernelVersion } from '../../db/endorsement/agents';
+import { requireEndorsement } from '../../db/endorsement/endorsements';
+import { createModelGateway } from '../../models/model-gateway';
 import { l1Divergence } from '../../domain/endorsement/trigram-embedding';
 import { applyKernelChange } from '../../domain/kernel/definition';
 import type { Benchmark } from '../benchmark';

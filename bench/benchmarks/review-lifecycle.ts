@@ -1,9 +1,9 @@
 import { resourceUsage } from 'node:process';
 import { buildAbpFromSpec } from '../../client/delegation';
 import { approveReview, openReview, reviewResult } from '../../client/delegation-reviews';
-import { addPrincipal } from '../../db/principals';
-import { demoAbpSpec } from '../../domain/abp/demo';
-import type { Abp } from '../../domain/abp/schema';
+import { addPrincipal } from '../../db/access/principals';
+import { demoAbpSpec } from '../../demo/delegation-abp';
+import type { Abp } from '../../domain/delegation/schema';
 import type { Benchmark } from '../benchmark';
 import { closedLoop, sampleRss } from '../load';
 import { withLocalStack } from '../stack/local-stack';

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Client } from '@temporalio/client';
-import { loadKernelVersion } from '../../activities/endorsement/agent-store';
-import { createModelGateway } from '../../activities/endorsement/model-gateway';
+import { loadKernelVersion } from '../../db/endorsement/agents';
+import { createModelGateway } from '../../models/model-gateway';
 import { shadowSamplesPendingSignal } from '../../workflows/endorsement/contract';
 import type { Benchmark } from '../benchmark';
 import { BENIGN, benchOperator, stagedEndorsement } from '../fixtures';

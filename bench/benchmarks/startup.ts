@@ -7,7 +7,7 @@ import { loadConfig } from '../../config/env';
 import { runProcess } from '../../toolchain/run-process';
 import { ensureTestServer } from '../../toolchain/test-server';
 import type { Benchmark } from '../benchmark';
-import { ownStackEnv } from '../../test/support/stack';
+import { ownStackEnv } from '../../start/own-stack-env';
 import { summarize } from '../stats';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

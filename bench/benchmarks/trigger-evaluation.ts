@@ -2,10 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { readTriggerCards } from '../../activities/delegation/trigger-cards';
+import { readTriggerCards } from '../../db/delegation/trigger-cards';
 import { migrate } from '../../db/migrate';
 import { createPool, type Queryable } from '../../db/pool';
-import { demoAbp } from '../../domain/abp/demo';
+import { demoAbp } from '../../demo/delegation-abp';
 import type { Benchmark } from '../benchmark';
 import type { Figure } from '../result';
 import { startEmbeddedDatabase, startRealDatabase, type BenchDatabase } from '../stack/database';
@@ -109,8 +109,8 @@ export const triggerEvaluation: Benchmark = {
   item: 4,
   title: 'Trigger evaluation',
   method:
-    '`readTriggerCards` (activities/delegation/trigger-cards.ts: for each of DRT-001..004 the last concluded review, the ' +
-    'indexed SQL count of activities/delegation/trigger-sql.ts and the active review) for the demo ABP, with 10k, 100k and 1M ' +
+    '`readTriggerCards` (db/delegation/trigger-cards.ts: for each of DRT-001..004 the last concluded review, the ' +
+    'indexed SQL count of db/delegation/trigger-measures.ts and the active review) for the demo ABP, with 10k, 100k and 1M ' +
     `rows in each evidence table (drift signals, action checks, coherence runs, claims). Rows are bulk-loaded with ` +
     `\`generate_series\`: ${ABPS} ABPs, the evaluated one holding every ${ABPS}th row, ${ROWS_PER_DAY.toLocaleString('en-US')} rows a day ` +
     'going back from now (so 1M rows is 200 days of history, 10k is two), 5 % irreversible actions of which a quarter blocked, ' +

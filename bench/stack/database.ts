@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createScratchDatabase } from '../../db/scratch-database';
-import { freePort, spawnManaged, stopChild, waitForPort } from '../../start/child-process';
+import { freePort, spawnManaged, stopChild, waitForPort } from '../../toolchain/child-process';
 import { startDebianPostgres } from './debian-postgres';
 
 const runner = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
@@ -20,7 +20,7 @@ export interface BenchDatabase {
  */
 export async function startEmbeddedDatabase(dataDir?: string): Promise<BenchDatabase> {
   const port = await freePort();
-  const child = spawnManaged('pglite', process.execPath, [runner, 'db/embedded-postgres-main.ts', '--port', String(port), ...(dataDir ? ['--data', dataDir] : [])]);
+  const child = spawnManaged('pglite', process.execPath, [runner, 'start/embedded-postgres-main.ts', '--port', String(port), ...(dataDir ? ['--data', dataDir] : [])]);
   await waitForPort(port, 60_000, child);
   return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, label: 'embedded (PGlite)', stop: () => stopChild(child, 10_000) };
 }

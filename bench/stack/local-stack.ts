@@ -11,7 +11,7 @@ import { loadConfig, type WardenConfig } from '../../config/env';
 import { migrate } from '../../db/migrate';
 import { createPool } from '../../db/pool';
 import { wardenSearchAttributes } from '../../domain/search-attributes';
-import { spawnManaged, stopChild, waitForLine } from '../../start/child-process';
+import { spawnManaged, stopChild, waitForLine } from '../../toolchain/child-process';
 import { ensureTemporalCli } from '../../toolchain/temporal-cli';
 import { createWardenWorker, workflowsPath } from '../../worker/create-worker';
 import { cachedWorkflowBundle } from '../../worker/workflow-bundle-cache';

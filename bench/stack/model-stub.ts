@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { freePort, spawnManaged, stopChild, waitForPort } from '../../start/child-process';
+import { freePort, spawnManaged, stopChild, waitForPort } from '../../toolchain/child-process';
 
 const runner = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 const DEFAULT_ANSWER = 'Here is a careful, factual answer to your question.';

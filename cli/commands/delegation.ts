@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { text as readAll } from 'node:stream/consumers';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { TriggerCard } from '../../activities/delegation/trigger-cards';
-import type { ApplyOutcome } from '../../activities/delegation/apply-output';
-import type { ReviewRow } from '../../activities/delegation/review-store';
+import type { TriggerCard } from '../../client/delegation';
+import type { ApplyOutcome } from '../../domain/delegation/apply-outcome';
+import type { ReviewRow } from '../../client/delegation-reviews';
 import type { EvaluationReport, Verification } from '../../client/delegation';
-import { INTAKE_KINDS, type IntakeKind } from '../../domain/abp/intake-kinds';
-import type { ReviewOutputKind } from '../../domain/abp/schema';
+import { INTAKE_KINDS, type IntakeKind } from '../../domain/delegation/intake-kinds';
+import type { ReviewOutputKind } from '../../domain/delegation/schema';
 import { invalid } from '../../domain/errors';
 import { actingPrincipal, EXIT_FAILURE, exitUnlessOk, optionalActor, runCommand, table } from '../output';
 import { withProgress } from '../with-progress';
@@ -125,7 +125,7 @@ export function registerDelegationCommands(program: Command): void {
     .command('verify <abp-id>')
     .description('Recompute hash and id, check contradictions, run the gates on every export; exit 1 on any failure')
     .action(async (abpId: string, _opts, cmd: Command) => {
-      const { abpJsonSchema } = await import('../../domain/abp/json-schema');
+      const { abpJsonSchema } = await import('../../domain/delegation/json-schema');
       const { verifyAbp } = await import('../../client/delegation');
       await runCommand(cmd, async (ctx) => exitUnlessOk(await verifyAbp(ctx, abpId)), renderVerification);
     });
@@ -133,7 +133,7 @@ export function registerDelegationCommands(program: Command): void {
     .command('schema')
     .description('Print the ABP v1 JSON Schema (draft 2020-12)')
     .action(async () => {
-      const { abpJsonSchema } = await import('../../domain/abp/json-schema');
+      const { abpJsonSchema } = await import('../../domain/delegation/json-schema');
       // JSON either way, and no connection needed.
       process.stdout.write(`${JSON.stringify(abpJsonSchema(), null, 2)}\n`);
     });

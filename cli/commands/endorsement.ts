@@ -1,11 +1,10 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import type { EndorseResult, EndorsementReport } from '../../client/endorsement';
+import type { EndorseResult, EndorsementReport, EndorsementView } from '../../client/endorsement';
 import type { WardenContext } from '../../client/context';
 import type { SettingsOverrides } from '../../domain/endorsement/settings';
 import { isDecision, type Decision } from '../../domain/endorsement/states';
 import { invalid } from '../../domain/errors';
-import type { EndorsementView } from '../../workflows/endorsement/contract';
 import { actingPrincipal, EXIT_FAILURE, optionalActor, runCommand, table } from '../output';
 
 interface SettingsFlags {

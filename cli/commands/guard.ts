@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { text as readAll } from 'node:stream/consumers';
 import type { Duration } from '@temporalio/common';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { ProposalView } from '../../activities/guard/proposal-record';
+import type { ProposalView } from '../../domain/guard/proposal-record';
 import { actingPrincipal, optionalActor, runCommand, table } from '../output';
 import { withProgress } from '../with-progress';
 

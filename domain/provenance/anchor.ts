@@ -1,5 +1,5 @@
 import type { HeadCheckpoint } from './checkpoint';
-import { sign, signatureMatches } from './entry-hash';
+import { sign, signatureMatches } from '../non-workflow/provenance-entry-hash';
 
 const CHECKPOINT_CONTEXT = 'warden.provenance.anchor.v1';
 

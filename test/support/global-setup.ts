@@ -10,7 +10,7 @@ import { createPool } from '../../db/pool';
 import { createScratchDatabase } from '../../db/scratch-database';
 import { wardenSearchAttributes } from '../../domain/search-attributes';
 import { ensureTemporalCliShowingProgress } from '../../cli/temporal-cli-progress';
-import { freePort } from '../../start/child-process';
+import { freePort } from '../../toolchain/child-process';
 import { startMigratedPostgres } from './migrated-postgres';
 import { testWorkflowBundlePath } from './workflow-bundle';
 

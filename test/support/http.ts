@@ -2,8 +2,8 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll } from 'vitest';
 import { createApiServer } from '../../api/server';
-import { createApiToken } from '../../db/api-tokens';
-import { addPrincipal } from '../../db/principals';
+import { createApiToken } from '../../db/access/api-tokens';
+import { addPrincipal } from '../../db/access/principals';
 import type { IntegrationContext } from './integration';
 
 export interface ApiCall {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { buildAbpFromSpec } from '../../client/delegation';
 import { openReview, reviews, showReview } from '../../client/delegation-reviews';
-import { addPrincipal } from '../../db/principals';
-import { listProvenance } from '../../db/provenance-log';
-import { DEFAULT_REVIEW_POLICY } from '../../domain/abp/compose';
-import { demoAbpSpec } from '../../domain/abp/demo';
+import { addPrincipal } from '../../db/access/principals';
+import { listProvenance } from '../../db/provenance/log';
+import { DEFAULT_REVIEW_POLICY } from '../../domain/delegation/compose';
+import { demoAbpSpec } from '../../demo/delegation-abp';
 import { reviewStatusQuery, type ReviewStatus } from '../../workflows/delegation/contract';
 import { useTimeSkippingStack } from '../support/time-skipping-stack';
 

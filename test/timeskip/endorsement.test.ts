@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAgent, decide, endorseRule, showEndorsement, showKernel } from '../../client/endorsement';
-import { grantPrincipal } from '../../client/principals';
-import { listProvenance } from '../../db/provenance-log';
+import { grantPrincipal } from '../../client/access';
+import { listProvenance } from '../../db/provenance/log';
 import { useTimeSkippingStack } from '../support/time-skipping-stack';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

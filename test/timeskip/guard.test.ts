@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { approve, ingestFeedback, proposeCalibrationUpdate, release, showProposal } from '../../client/guard';
-import { listProvenance } from '../../db/provenance-log';
+import { listProvenance } from '../../db/provenance/log';
 import { reviewedRows, seedCalibrationRequest, seedPeopleAndPolicy, toNdjson, type GuardPeople } from '../integration/guard/guard-fixtures';
 import { useTimeSkippingStack } from '../support/time-skipping-stack';
 

@@ -1,8 +1,9 @@
 import type { SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { ApplyOutcome } from '../../activities/delegation/apply-output';
-import type { OutputTally } from '../../domain/abp/review-tally';
-import type { ReviewOutputKind, ReviewPolicy } from '../../domain/abp/schema';
+import type { ApplyOutcome } from '../../domain/delegation/apply-outcome';
+import type { ReviewStart } from '../../domain/delegation/review-start';
+import type { OutputTally } from '../../domain/delegation/review-tally';
+import type { ReviewOutputKind } from '../../domain/delegation/schema';
 import { AbpId, Severity, TriggerId, WardenKind, WardenState } from '../../domain/search-attributes';
 import { workflowRef } from '../workflow-ref';
 import type { delegationEvaluationWorkflow } from './evaluation';
@@ -18,34 +19,8 @@ export const delegationReviewWorkflowRef = workflowRef<typeof delegationReviewWo
 /** One pass of the delegation monitor: after each intake, and on the monitor Schedule. */
 export const delegationEvaluationWorkflowRef = workflowRef<typeof delegationEvaluationWorkflow>('delegationEvaluationWorkflow');
 
-/** What a review workflow is started with: ids and the policy, never document text. */
-export interface ReviewStart {
-  reviewId: string;
-  abpId: string;
-  abpHash: string;
-  triggerId: string;
-  triggerName: string;
-  severity: 'warn' | 'critical';
-  policy: ReviewPolicy;
-  openedBy: string;
-}
-
-/** A stored review's start message (the monitor opens reviews without a person: 'monitor'). */
-export function reviewStartOf(
-  review: { reviewId: string; abpId: string; abpHash: string; triggerId: string; severity: ReviewStart['severity']; policy: ReviewPolicy; openedBy: string | null },
-  triggerName: string,
-): ReviewStart {
-  return {
-    reviewId: review.reviewId,
-    abpId: review.abpId,
-    abpHash: review.abpHash,
-    triggerId: review.triggerId,
-    triggerName,
-    severity: review.severity,
-    policy: review.policy,
-    openedBy: review.openedBy ?? 'monitor',
-  };
-}
+/** What a review workflow is started with (a domain type, so the stores can build it from a row). */
+export type { ReviewStart } from '../../domain/delegation/review-start';
 
 export interface ApproveInput {
   principal: string;

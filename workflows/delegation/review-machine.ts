@@ -1,7 +1,7 @@
 import { condition, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { DelegationActivities } from '../../activities/delegation';
-import type { ApplyOutcome } from '../../activities/delegation/apply-output';
-import { tallyApprovals, winningOutput, type Approval, type OutputTally } from '../../domain/abp/review-tally';
+import type { ApplyOutcome } from '../../domain/delegation/apply-outcome';
+import { tallyApprovals, winningOutput, type Approval, type OutputTally } from '../../domain/delegation/review-tally';
 import { failure, failureKind } from '../../domain/temporal/failure-types';
 import { innermostFailure, innermostMessage } from '../../domain/temporal/innermost-cause';
 import { notify } from '../notify';

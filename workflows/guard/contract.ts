@@ -1,5 +1,5 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { ApprovalRecord } from '../../activities/guard/proposal-record';
+import type { ApprovalRecord } from '../../domain/guard/proposal-record';
 import type { CalibrationRequest } from '../../domain/guard/calibration-gates';
 import type { GateOutcome, ProposalType } from '../../domain/guard/gate-outcome';
 import type { LoraRequest } from '../../domain/guard/lora-gates';

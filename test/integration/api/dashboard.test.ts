@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from '../../../api/server';
 import { ingestEvidence } from '../../../client/delegation';
-import { createApiToken } from '../../../db/api-tokens';
-import { addPrincipal } from '../../../db/principals';
+import { createApiToken } from '../../../db/access/api-tokens';
+import { addPrincipal } from '../../../db/access/principals';
 import { buildUniqueAbp, unique } from '../delegation/fixtures';
 import { useIntegrationContext } from '../../support/integration';
 

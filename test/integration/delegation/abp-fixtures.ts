@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { WardenContext } from '../../../client/context';
 import { buildAbpFromSpec } from '../../../client/delegation';
-import { addPrincipal } from '../../../db/principals';
-import { demoAbpSpec } from '../../../domain/abp/demo';
-import type { Abp, AbpSpecInput } from '../../../domain/abp/schema';
+import { addPrincipal } from '../../../db/access/principals';
+import { demoAbpSpec } from '../../../demo/delegation-abp';
+import type { Abp, AbpSpecInput } from '../../../domain/delegation/schema';
 
 /**
  * ABPs, principals and actions for the delegation loop, free of vitest (the replay recorder drives

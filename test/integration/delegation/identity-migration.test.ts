@@ -1,17 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { migrateAbpIdentities } from '../../../activities/delegation/abp-identity-migration';
-import { insertAbpVersion, makeCurrent } from '../../../activities/delegation/abp-store';
-import { exportDocument, registerExports, writeExport } from '../../../activities/delegation/export-files';
+import { migrateAbpIdentities } from '../../../worker/abp-identity-migration';
+import { insertAbpVersion, makeCurrent } from '../../../db/delegation/abps';
+import { exportDocument } from '../../../domain/delegation/export-document';
+import { registerExports } from '../../../db/delegation/exports';
+import { writeExport } from '../../../export-files/staged-files';
 import { checkAbpAction, ingestEvidence, showAbp, verifyAbp } from '../../../client/delegation';
 import { approveReview, openReview, reviewResult, showReview } from '../../../client/delegation-reviews';
 import { createPool, withTransaction } from '../../../db/pool';
-import { listProvenance } from '../../../db/provenance-log';
-import { buildAbp } from '../../../domain/abp/build';
-import { checkAbpIdentity, computeAbpId } from '../../../domain/abp/identity';
-import { legacyAbpIdentity } from '../../../domain/abp/legacy-identity';
-import type { Abp } from '../../../domain/abp/schema';
+import { listProvenance } from '../../../db/provenance/log';
+import { buildAbp } from '../../../domain/delegation/build';
+import { checkAbpIdentity, computeAbpId } from '../../../domain/delegation/identity';
+import { legacyAbpIdentity } from '../../../domain/delegation/legacy-identity';
+import type { Abp } from '../../../domain/delegation/schema';
 import { useIntegrationContext } from '../../support/integration';
 import { principal, sendExternalEmail, unique, uniqueSpec } from './fixtures';
 

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkAbpAction, showAbp, verifyAbp } from '../../../client/delegation';
 import { approveReview, reviewResult, reviews, showReview } from '../../../client/delegation-reviews';
-import { listProvenance } from '../../../db/provenance-log';
-import type { Abp } from '../../../domain/abp/schema';
+import { listProvenance } from '../../../db/provenance/log';
+import type { Abp } from '../../../domain/delegation/schema';
 import { useIntegrationContext } from '../../support/integration';
 import { buildUniqueAbp, principal, sendExternalEmail } from './fixtures';
 

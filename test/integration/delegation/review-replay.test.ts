@@ -3,7 +3,7 @@ import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
 import { buildAbpFromSpec, showAbp } from '../../../client/delegation';
 import { approveReview, openReview, reviewResult, showReview } from '../../../client/delegation-reviews';
-import type { Abp } from '../../../domain/abp/schema';
+import type { Abp } from '../../../domain/delegation/schema';
 import { REOPEN_AFTER_FAILED_APPLY } from '../../../workflows/delegation/review-reopen';
 import { bundleWithStandIn, patchIds } from '../../support/bundle-with-stand-in';
 import { useIntegrationContext } from '../../support/integration';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkAbpAction, showAbp, verifyAbp } from '../../../client/delegation';
 import { approveReview, dismissReview, openReview, reviewResult, reviews, showReview } from '../../../client/delegation-reviews';
-import type { Abp } from '../../../domain/abp/schema';
+import type { Abp } from '../../../domain/delegation/schema';
 import { useIntegrationContext } from '../../support/integration';
 import { allowEmail } from './abp-fixtures';
 import { buildUniqueAbp, principal, sendExternalEmail, uniqueSpec } from './fixtures';

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { storeIntakeBatch } from '../../../activities/delegation/intake-store';
-import { measureTriggerSql } from '../../../activities/delegation/trigger-sql';
+import { storeIntakeBatch } from '../../../db/delegation/intake';
+import { measureTriggerSql } from '../../../db/delegation/trigger-measures';
 import {
-  DELEGATION_MONITOR_SCHEDULE, checkAbpAction, ensureDelegationMonitorSchedule, ingestEvidence, runDelegationEvaluation, seedDelegationDemo, showAbp,
-  triggerCards,
+  DELEGATION_MONITOR_SCHEDULE, checkAbpAction, ensureDelegationMonitorSchedule, ingestEvidence, runDelegationEvaluation, showAbp, triggerCards,
 } from '../../../client/delegation';
+import { seedDelegationDemo } from '../../../demo/delegation';
 import { approveReview, dismissReview, openReview, reviews } from '../../../client/delegation-reviews';
-import { demoAbp } from '../../../domain/abp/demo';
-import { parseIntakeBatch } from '../../../domain/abp/intake';
-import { parseTriggerCondition } from '../../../domain/abp/trigger-conditions';
-import { DAY_MS } from '../../../domain/abp/trigger-evidence';
+import { demoAbp } from '../../../demo/delegation-abp';
+import { parseIntakeBatch } from '../../../domain/delegation/intake';
+import { parseTriggerCondition } from '../../../domain/delegation/trigger-conditions';
+import { DAY_MS } from '../../../domain/delegation/trigger-evidence';
 import { useIntegrationContext } from '../../support/integration';
 import { buildUniqueAbp, principal, sendExternalEmail, unique } from './fixtures';
 

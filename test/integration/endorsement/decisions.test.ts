@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { abort, chat, decide, endorseRule, extend, promote, showEndorsement, showKernel } from '../../../client/endorsement';
-import { listProvenance } from '../../../db/provenance-log';
+import { listProvenance } from '../../../db/provenance/log';
 import { useIntegrationContext } from '../../support/integration';
 import { BENIGN, eventually, failureOf, freshAgent, operator, SEED_RULE } from './helpers';
 

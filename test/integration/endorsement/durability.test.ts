@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { chat, endorseRule, endorsementState, showEndorsement, showKernel } from '../../../client/endorsement';
-import { transitionEndorsement } from '../../../activities/endorsement/endorsement-store';
+import { transitionEndorsement } from '../../../db/endorsement/endorsements';
 import { withTransaction } from '../../../db/pool';
-import { listProvenance } from '../../../db/provenance-log';
+import { listProvenance } from '../../../db/provenance/log';
 import { useIntegrationContext } from '../../support/integration';
 import { BENIGN, eventually, freshAgent, kernelVersionCount, operator, SEED_RULE } from './helpers';
 

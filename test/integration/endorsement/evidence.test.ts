@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DEMO_AGENT_ID, seedEndorsementDemo } from '../../../activities/endorsement/agent-store';
-import { evidenceOf } from '../../../activities/endorsement/endorsement-store';
-import { createModelGateway, type ModelGateway } from '../../../activities/endorsement/model-gateway';
-import { scoreShadowBatch } from '../../../activities/endorsement/shadow-samples';
+import { DEMO_AGENT_ID, seedEndorsementDemo } from '../../../demo/endorsement';
+import { createModelGateway, type ModelGateway } from '../../../models/model-gateway';
+import { evidenceOf } from '../../../db/endorsement/shadow-samples';
+import { scoreShadowBatch } from '../../../activities/endorsement/shadow-scoring';
 import { chat, endorseRule, showKernel } from '../../../client/endorsement';
-import { listProvenance } from '../../../db/provenance-log';
+import { listProvenance } from '../../../db/provenance/log';
 import { useIntegrationContext } from '../../support/integration';
 import { BENIGN, eventually, freshAgent, idleAfterFirstBatch, operator, SEED_RULE } from './helpers';
 

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
 import { describeError } from '../../../client/errors';
 import { createAgent } from '../../../client/endorsement';
-import { grantPrincipal } from '../../../client/principals';
+import { grantPrincipal } from '../../../client/access';
 import type { SettingsOverrides } from '../../../domain/endorsement/settings';
 import type { IntegrationContext } from '../../support/integration';
 

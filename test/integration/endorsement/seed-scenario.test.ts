@@ -6,7 +6,7 @@ import {
   showEndorsement,
   showKernel,
 } from '../../../client/endorsement';
-import { listProvenance, verifyProvenanceChain } from '../../../db/provenance-log';
+import { listProvenance, verifyProvenanceChain } from '../../../db/provenance/log';
 import { useIntegrationContext } from '../../support/integration';
 import { BENIGN, eventually, freshAgent, HARMFUL, operator, SEED_RULE } from './helpers';
 

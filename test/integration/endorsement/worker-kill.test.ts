@@ -4,8 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { chat, endorseRule, showEndorsement } from '../../../client/endorsement';
-import { listProvenance } from '../../../db/provenance-log';
-import { freePort } from '../../../start/child-process';
+import { listProvenance } from '../../../db/provenance/log';
+import { freePort } from '../../../toolchain/child-process';
 import { useIntegrationContext } from '../../support/integration';
 import { BENIGN, eventually, freshAgent, kernelVersionCount, operator, SEED_RULE } from './helpers';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { approve, proposeCalibrationUpdate, proposalBundle, release } from '../../../client/guard';
-import { seedGuardDemo } from '../../../client/guard-demo';
-import { findPrincipal } from '../../../db/principals';
+import { seedGuardDemo } from '../../../demo/guard';
+import { findPrincipal } from '../../../db/access/principals';
 import { useIntegrationContext } from '../../support/integration';
 import { seedCalibrationRequest } from './guard-fixtures';
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { grantPrincipal } from '../../../client/principals';
+import { grantPrincipal } from '../../../client/access';
 import type { WardenContext } from '../../../client/context';
 import { createPolicy } from '../../../client/guard';
-import { DEMO_GUARD_POLICY } from '../../../client/guard-demo';
+import { DEMO_GUARD_POLICY } from '../../../demo/guard';
 import { FEEDBACK_LABELS } from '../../../domain/guard/feedback-label';
 
 /** The seed document's policy, the same one the demo seed creates. */

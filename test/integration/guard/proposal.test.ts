@@ -13,8 +13,8 @@ import {
   toSafetyEvent,
 } from '../../../client/guard';
 import { GuardLoop } from '../../../client/guard-loop';
-import { grantPrincipal } from '../../../client/principals';
-import { listProvenance } from '../../../db/provenance-log';
+import { grantPrincipal } from '../../../client/access';
+import { listProvenance } from '../../../db/provenance/log';
 import { WardenKind, WardenState, PolicyId } from '../../../domain/search-attributes';
 import { guardProposalWorkflow } from '../../../workflows/guard/proposal';
 import { approveProposalUpdate, proposalPayloadQuery, releaseProposalUpdate, type ProposalWorkflowInput } from '../../../workflows/guard/contract';

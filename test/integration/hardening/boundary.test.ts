@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createApiServer } from '../../../api/server';
 import { createPool } from '../../../db/pool';
-import { freePort } from '../../../start/child-process';
+import { freePort } from '../../../toolchain/child-process';
 import { cliEnv, runCli } from '../../support/cli';
 import { useApiServer } from '../../support/http';
 import { useIntegrationContext } from '../../support/integration';

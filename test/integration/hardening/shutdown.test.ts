@@ -3,9 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { portOpen } from '../../../start/child-process';
+import { portOpen } from '../../../toolchain/child-process';
 import { rawGet, rawRequest } from '../../support/raw-http';
-import { ownStackEnv, startStack, type RunningStack } from '../../support/stack';
+import { ownStackEnv } from '../../../start/own-stack-env';
+import { startStack, type RunningStack } from '../../support/stack';
 
 /** The pid of the child of `parent` whose command line matches `command`. */
 function childPid(parent: number, command: RegExp): number {

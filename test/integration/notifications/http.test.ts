@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addPrincipal } from '../../../db/principals';
-import { listProvenance } from '../../../db/provenance-log';
+import { addPrincipal } from '../../../db/access/principals';
+import { listProvenance } from '../../../db/provenance/log';
 import { useApiServer } from '../../support/http';
 import { useIntegrationContext } from '../../support/integration';
 

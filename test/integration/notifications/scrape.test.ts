@@ -2,8 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../../start/child-process';
-import { ownStackEnv, startStack, type RunningStack } from '../../support/stack';
+import { freePort } from '../../../toolchain/child-process';
+import { ownStackEnv } from '../../../start/own-stack-env';
+import { startStack, type RunningStack } from '../../support/stack';
 
 describe('the metrics endpoints of a running Warden', () => {
   let dataDir: string | undefined;

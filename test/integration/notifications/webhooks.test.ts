@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { decide, endorseRule, promote } from '../../../client/endorsement';
 import { approve, proposeCalibrationUpdate, release } from '../../../client/guard';
 import { addWebhook, removeWebhook, webhookDeliveries, webhooks } from '../../../client/notifications';
-import { listProvenance } from '../../../db/provenance-log';
+import { listProvenance } from '../../../db/provenance/log';
 import { useIntegrationContext } from '../../support/integration';
 import { eventually, freshAgent, operator, SEED_RULE } from '../endorsement/helpers';
 import { SEED_POLICY, reviewedRows, seedCalibrationRequest, seedPeopleAndPolicy, toNdjson, uniqueSuffix, type GuardPeople } from '../guard/guard-fixtures';

@@ -1,7 +1,7 @@
 import type { WardenContext } from '../../../client/context';
 import { buildAbpFromSpec, checkAbpAction, runDelegationEvaluation, showAbp } from '../../../client/delegation';
 import { approveReview, dismissReview, openReview, reviewResult, reviews } from '../../../client/delegation-reviews';
-import type { Abp, AbpSpecInput } from '../../../domain/abp/schema';
+import type { Abp, AbpSpecInput } from '../../../domain/delegation/schema';
 import type { ReviewWorkflowState } from '../../../workflows/delegation/contract';
 import { allowEmail, allowTool, principal, sendExternalEmail, uniqueSpec } from '../../integration/delegation/abp-fixtures';
 import type { WardenActivities } from '../recording-stack';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { WardenContext } from '../../../client/context';
 import { abort, chat, createAgent, CriticalSandboxDivergenceError, decide, endorseRule, extend, promote, showEndorsement } from '../../../client/endorsement';
-import { grantPrincipal } from '../../../client/principals';
-import { listProvenance } from '../../../db/provenance-log';
+import { grantPrincipal } from '../../../client/access';
+import { listProvenance } from '../../../db/provenance/log';
 import type { SettingsOverrides } from '../../../domain/endorsement/settings';
 import type { endorsementWorkflow } from '../../../workflows/endorsement/endorsement';
 import type { RecordingStack } from '../recording-stack';

@@ -1,6 +1,6 @@
 import { anchorProvenanceNow, ensureProvenanceAnchor } from '../../../client/provenance-anchor';
 import { withTransaction } from '../../../db/pool';
-import { appendProvenance } from '../../../db/provenance-log';
+import { appendProvenance } from '../../../db/provenance/log';
 import { until, type ReplayCase } from './replay-case';
 
 /**

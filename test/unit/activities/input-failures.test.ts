@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { nonRetryableFailure, withInputFailuresNonRetryable } from '../../../activities/input-failures';
-import { UnknownPrincipalError } from '../../../db/principals';
+import { UnknownPrincipalError } from '../../../db/access/principals';
 import { conflict, WardenError } from '../../../domain/errors';
 
 const pgError = (code: string, message = 'database says no') => Object.assign(new Error(message), { code });

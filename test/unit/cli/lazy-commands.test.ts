@@ -89,7 +89,7 @@ describe('what a CLI call loads', { timeout: 60_000 }, () => {
     await writeFile(join(dir, 'action.json'), '{}');
     const { code, modules } = await loadedBy(['action', 'check', 'ABP-00000000', '--action', join(dir, 'action.json')]);
     expect(code).not.toBe(0);
-    expect(modules.some((m) => m.includes('/dist/activities/delegation/action-check.js'))).toBe(true);
+    expect(modules.some((m) => m.includes('/dist/client/action-check.js'))).toBe(true);
     expect(matching(modules, HEAVY)).toEqual([]);
   });
 });

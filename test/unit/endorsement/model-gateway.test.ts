@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createModelGateway } from '../../../activities/endorsement/model-gateway';
+import { createModelGateway } from '../../../models/model-gateway';
 import { EMBEDDED_MODEL_NAME } from '../../../domain/endorsement/embedded-model';
 import { DEFAULT_KERNEL } from '../../../domain/kernel/default-kernel';
 

@@ -3,7 +3,7 @@ import { ActivityFailure, ApplicationFailure, RetryState, TimeoutFailure, Timeou
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { describeError, workflowRefusal } from '../../../client/errors';
-import { UnknownPrincipalError } from '../../../db/principals';
+import { UnknownPrincipalError } from '../../../db/access/principals';
 import { WardenError } from '../../../domain/errors';
 import { describeIssues, describeZodError, fieldIssues } from '../../../domain/input/field-issues';
 import { EARLIER_FAILURE_TYPES, failure, failureKind, failureOf } from '../../../domain/temporal/failure-types';

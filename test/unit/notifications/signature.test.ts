@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { deliveryBody, type NotificationEvent } from '../../../domain/notifications/events';
-import { signatureHeader, signatureMatches } from '../../../domain/notifications/signature';
+import { signatureHeader, signatureMatches } from '../../../domain/non-workflow/webhook-signature';
 import { isPermanentRefusal, webhookInput } from '../../../domain/notifications/subscription';
 
 const event: NotificationEvent = {

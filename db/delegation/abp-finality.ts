@@ -1,0 +1,48 @@
+import type { Queryable } from '../pool';
+import { listProvenance } from '../provenance/log';
+import type { Abp } from '../../domain/delegation/schema';
+import { conflict } from '../../domain/errors';
+import { abpIdUsed, scopeKey } from './abps';
+
+/**
+ * Where an ABP id stands before a new version is stored under it: never seen, the current id of
+ * its scope (active, revoked or replaced), or an id its scope has moved on from (superseded).
+ */
+export type IdStanding =
+  | { kind: 'new' }
+  | { kind: 'current'; status: 'active' | 'revoked' | 'replaced'; reason: string | null; replacedBy: string | null }
+  | { kind: 'superseded'; by: string | null };
+
+/** Read under the scope's pointer lock (FOR UPDATE) so a concurrent build or review cannot slip between. */
+export async function idStanding(q: Queryable, abp: Pick<Abp, 'abp_id' | 'scope'>): Promise<IdStanding> {
+  const { rows } = await q.query<{ abp_id: string; status: 'active' | 'revoked' | 'replaced'; status_reason: string | null; replaced_by: string | null }>(
+    'SELECT abp_id, status, status_reason, replaced_by FROM abp_current WHERE scope_key = $1 FOR UPDATE',
+    [scopeKey(abp.scope)],
+  );
+  const pointer = rows[0];
+  if (pointer?.abp_id === abp.abp_id) {
+    return { kind: 'current', status: pointer.status, reason: pointer.status_reason, replacedBy: pointer.replaced_by };
+  }
+  return (await abpIdUsed(q, abp.abp_id)) ? { kind: 'superseded', by: pointer?.abp_id ?? null } : { kind: 'new' };
+}
+
+const final = (what: 'revocation' | 'replacement') =>
+  `${what} is final: build a new ABP (a new scope, authority_ref or created_at gives it a new id) or replace it through a reviewed abp_replace`;
+
+/**
+ * Revocation and replacement are final: building a spec whose id was revoked, replaced or
+ * superseded would otherwise make it active again. Refused (409) naming what happened to the id.
+ */
+export async function refuseRetiredId(q: Queryable, abp: Pick<Abp, 'abp_id' | 'scope'>): Promise<void> {
+  const standing = await idStanding(q, abp);
+  if (standing.kind === 'new' || (standing.kind === 'current' && standing.status === 'active')) return;
+  if (standing.kind === 'current') {
+    const what = standing.status === 'revoked' ? `was revoked: ${standing.reason ?? '(no reason recorded)'}` : `was replaced by ${standing.replacedBy}`;
+    throw conflict(`${abp.abp_id} ${what}; ${final(standing.status === 'revoked' ? 'revocation' : 'replacement')}`);
+  }
+  // The scope has moved on; a revocation before that is still the reason worth naming.
+  const [revocation] = await listProvenance(q, { subject: `abp:${abp.abp_id}`, kind: 'abp.revoked', limit: 1 });
+  const revokedFor = revocation ? (revocation.payload.reason as string | undefined) ?? `see review ${String(revocation.payload.review_id)}` : undefined;
+  const what = revokedFor !== undefined ? `was revoked: ${revokedFor}` : `was superseded by ${standing.by ?? 'another ABP'}`;
+  throw conflict(`${abp.abp_id} ${what}; ${final(revokedFor !== undefined ? 'revocation' : 'replacement')}${standing.by ? ` (its scope is now governed by ${standing.by})` : ''}`);
+}

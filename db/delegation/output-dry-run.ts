@@ -1,0 +1,89 @@
+import type { Queryable } from '../pool';
+import { buildAbp } from '../../domain/delegation/build';
+import { AbpSpecError } from '../../domain/delegation/errors';
+import { gateExport, type ExportDocument, type GateResult } from '../../domain/delegation/export-gates';
+import { patchAbp } from '../../domain/delegation/patch';
+import type { Abp, ReviewOutputKind } from '../../domain/delegation/schema';
+import { abpIdUsed, findCurrentByAbpId, scopeKey, scopeOwner, storedAbp, type CurrentAbp } from './abps';
+import { exportDocument } from '../../domain/delegation/export-document';
+import { listExports, type ExportRow } from './exports';
+
+/** A review output as stored: its kind, its document and when it was first named (a replacement's default clock). */
+export interface PlannedOutput {
+  kind: ReviewOutputKind;
+  document: unknown;
+  createdAt: string;
+}
+
+/**
+ * What applying a review output to the ABP as it is now would do, computed without writing
+ * anything: the resulting ABP (schema, meaning, identity), each export re-stamped with it and
+ * gated, and every problem named by the field or gate it concerns. Votes are refused on a plan
+ * with problems, and applying starts from a fresh plan, so an output never fails only after the
+ * approvals that chose it have been counted (short of a concurrent change in between).
+ */
+export interface OutputPlan {
+  outputKind: ReviewOutputKind;
+  /** The ABP's current pointer, or undefined when it has none (superseded). */
+  current: CurrentAbp | undefined;
+  /** False when the ABP is no longer active: no output of this review can apply any more. */
+  applicable: boolean;
+  base: Abp | null;
+  /** The new version (null for abp_revoke, or when it could not be computed). */
+  next: Abp | null;
+  /** What every export would embed and its status. */
+  stamped: { abp: Abp; status: 'active' | 'revoked' } | null;
+  exports: { row: ExportRow; document: ExportDocument; gates: GateResult[] }[];
+  /** "field: message" or "export: gate: detail"; empty when the output would apply. */
+  problems: string[];
+}
+
+/** The ABP an output yields from `base`: patch (same id, new hash), replace (new id) or revoke (none). */
+export function computeNext(output: PlannedOutput, base: Abp): Abp | null {
+  if (output.kind === 'abp_patch') return patchAbp(base, output.document);
+  if (output.kind === 'abp_replace') return buildAbp(output.document, output.createdAt);
+  return null;
+}
+
+/**
+ * abp_replace means a new ABP: a new id that was never used (so a revoked or superseded id cannot
+ * come back this way), on the ABP's own scope or one no other ABP governs.
+ */
+async function replacementProblems(q: Queryable, base: Abp, next: Abp): Promise<string[]> {
+  if (next.abp_id === base.abp_id) {
+    return [
+      `abp_replace: the replacement keeps ${base.abp_id} (the same scope, authority_ref and created_at); a replacement is a new ABP ` +
+        'with a new id: give it another created_at (or scope or authority_ref), or change this ABP with abp_patch',
+    ];
+  }
+  if (await abpIdUsed(q, next.abp_id)) return [`abp_replace: ${next.abp_id} was used before; a replacement needs an id never used (another created_at gives one)`];
+  const owner = await scopeOwner(q, scopeKey(next.scope));
+  return owner !== undefined && owner !== base.abp_id ? [`scope: already governed by ${owner}; a replacement cannot take over another ABP's scope`] : [];
+}
+
+/** Plans `output` against the current version of `abpId` (see OutputPlan). Reads only. */
+export async function planReviewOutput(q: Queryable, abpId: string, output: PlannedOutput): Promise<OutputPlan> {
+  const current = await findCurrentByAbpId(q, abpId);
+  const plan: OutputPlan = { outputKind: output.kind, current, applicable: true, base: null, next: null, stamped: null, exports: [], problems: [] };
+  if (!current || current.status !== 'active') {
+    return { ...plan, applicable: false, problems: [`${abpId} is no longer active (${current?.status ?? 'superseded'})`] };
+  }
+  try {
+    plan.base = storedAbp(current);
+    plan.next = computeNext(output, plan.base);
+  } catch (error) {
+    return { ...plan, problems: error instanceof AbpSpecError ? error.problems : [`stored ABP unreadable: ${(error as Error).message}`] };
+  }
+  if (output.kind === 'abp_replace' && plan.next) {
+    const problems = await replacementProblems(q, plan.base, plan.next);
+    if (problems.length > 0) return { ...plan, problems };
+  }
+  plan.stamped = { abp: plan.next ?? plan.base, status: output.kind === 'abp_revoke' ? 'revoked' : 'active' };
+  for (const row of await listExports(q, abpId)) {
+    const document = exportDocument(row, plan.stamped.abp, row.stamp + 1, plan.stamped.status);
+    const gates = gateExport(document, plan.stamped.abp.hash);
+    plan.exports.push({ row, document, gates });
+    plan.problems.push(...gates.filter((g) => !g.passed).map((g) => `${row.exportId}: ${g.gate}: ${g.detail}`));
+  }
+  return plan;
+}

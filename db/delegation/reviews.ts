@@ -1,0 +1,157 @@
+import type { Queryable } from '../pool';
+import { camelRow } from '../row-mapper';
+import type { GateResult } from '../../domain/delegation/export-gates';
+import type { ReviewStart } from '../../domain/delegation/review-start';
+import type { ReviewPolicy } from '../../domain/delegation/schema';
+import type { TriggerReading } from '../../domain/delegation/trigger-evaluation';
+
+export type ReviewState = 'queued' | 'open' | 'applied' | 'dismissed' | 'timed_out' | 'failed';
+
+export interface ReviewRow {
+  reviewId: string;
+  abpId: string;
+  abpHash: string;
+  triggerId: string;
+  severity: 'warn' | 'critical';
+  state: ReviewState;
+  policy: ReviewPolicy;
+  reading: (TriggerReading & { triggerName?: string }) | null;
+  openedBy: string | null;
+  workflowStarted: boolean;
+  outcome: unknown;
+  queuedAt: string;
+  openedAt: string | null;
+  concludedAt: string | null;
+}
+
+interface Row {
+  review_id: string;
+  abp_id: string;
+  abp_hash: string;
+  trigger_id: string;
+  severity: 'warn' | 'critical';
+  state: ReviewState;
+  policy: ReviewPolicy;
+  reading: ReviewRow['reading'];
+  opened_by: string | null;
+  workflow_started: boolean;
+  outcome: unknown;
+  queued_at: Date;
+  opened_at: Date | null;
+  concluded_at: Date | null;
+}
+
+/** The columns of ReviewRow, in its order. */
+const COLUMNS = `review_id, abp_id, abp_hash, trigger_id, severity, state, policy, reading, opened_by, workflow_started, outcome,
+  queued_at, opened_at, concluded_at`;
+
+const fromRow = (r: Row): ReviewRow => camelRow(r);
+
+export function reviewStartOf(r: ReviewRow, triggerName: string): ReviewStart {
+  return {
+    reviewId: r.reviewId,
+    abpId: r.abpId,
+    abpHash: r.abpHash,
+    triggerId: r.triggerId,
+    triggerName,
+    severity: r.severity,
+    policy: r.policy,
+    openedBy: r.openedBy ?? 'monitor',
+  };
+}
+
+export async function findReview(q: Queryable, reviewId: string, opts: { forUpdate?: boolean } = {}): Promise<ReviewRow | undefined> {
+  const { rows } = await q.query<Row>(`SELECT ${COLUMNS} FROM delegation_reviews WHERE review_id = $1${opts.forUpdate ? ' FOR UPDATE' : ''}`, [reviewId]);
+  return rows[0] ? fromRow(rows[0]) : undefined;
+}
+
+export async function findActiveReview(q: Queryable, abpId: string, triggerId: string, opts: { forUpdate?: boolean } = {}): Promise<ReviewRow | undefined> {
+  const { rows } = await q.query<Row>(
+    `SELECT ${COLUMNS} FROM delegation_reviews WHERE abp_id = $1 AND trigger_id = $2 AND state IN ('queued', 'open')${opts.forUpdate ? ' FOR UPDATE' : ''}`,
+    [abpId, triggerId],
+  );
+  return rows[0] ? fromRow(rows[0]) : undefined;
+}
+
+export async function listReviews(q: Queryable, filter: { state?: ReviewState; abpId?: string; unstarted?: boolean } = {}): Promise<ReviewRow[]> {
+  const { rows } = await q.query<Row>(
+    `SELECT ${COLUMNS} FROM delegation_reviews
+      WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR abp_id = $2) AND (NOT $3::boolean OR (state = 'open' AND NOT workflow_started))
+      ORDER BY queued_at, review_id`,
+    [filter.state ?? null, filter.abpId ?? null, filter.unstarted ?? false],
+  );
+  return rows.map(fromRow);
+}
+
+/**
+ * Inserts a queued or open review unless one is already active for the ABP and trigger (the
+ * partial unique index decides, so concurrent evaluations cannot both insert). Returns the new
+ * row, or undefined when there was one already.
+ */
+export async function insertReview(
+  q: Queryable,
+  r: { abpId: string; abpHash: string; triggerId: string; severity: 'warn' | 'critical'; state: 'queued' | 'open'; policy: ReviewPolicy; reading: unknown; openedBy: string | null },
+): Promise<ReviewRow | undefined> {
+  const { rows: seq } = await q.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM delegation_reviews WHERE abp_id = $1 AND trigger_id = $2',
+    [r.abpId, r.triggerId],
+  );
+  const reviewId = `${r.abpId}.${r.triggerId}.r${(seq[0]?.n ?? 0) + 1}`;
+  const { rows } = await q.query<Row>(
+    `INSERT INTO delegation_reviews (review_id, abp_id, abp_hash, trigger_id, severity, state, policy, reading, opened_by, opened_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $6 = 'open' THEN now() END)
+     ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
+    [reviewId, r.abpId, r.abpHash, r.triggerId, r.severity, r.state, JSON.stringify(r.policy), JSON.stringify(r.reading), r.openedBy],
+  );
+  return rows[0] ? fromRow(rows[0]) : undefined;
+}
+
+export async function markOpened(q: Queryable, reviewId: string, principal: string): Promise<ReviewRow | undefined> {
+  const { rows } = await q.query<Row>(
+    `UPDATE delegation_reviews SET state = 'open', opened_by = $2, opened_at = now() WHERE review_id = $1 AND state = 'queued' RETURNING ${COLUMNS}`,
+    [reviewId, principal],
+  );
+  return rows[0] ? fromRow(rows[0]) : undefined;
+}
+
+export async function markWorkflowStarted(q: Queryable, reviewId: string): Promise<void> {
+  await q.query('UPDATE delegation_reviews SET workflow_started = true WHERE review_id = $1', [reviewId]);
+}
+
+/** Moves an open review to a concluded state; false when it was no longer open (a retry). */
+export async function concludeReviewRow(q: Queryable, reviewId: string, state: Exclude<ReviewState, 'queued' | 'open'>, outcome: unknown): Promise<boolean> {
+  const r = await q.query(
+    `UPDATE delegation_reviews SET state = $2, outcome = $3, concluded_at = now() WHERE review_id = $1 AND state = 'open'`,
+    [reviewId, state, JSON.stringify(outcome)],
+  );
+  return r.rowCount === 1;
+}
+
+/** Keeps a failed application attempt on a review that stays open; false when it was not open. */
+export async function recordFailedAttempt(q: Queryable, reviewId: string, outcome: unknown): Promise<boolean> {
+  const r = await q.query(`UPDATE delegation_reviews SET outcome = $2 WHERE review_id = $1 AND state = 'open'`, [reviewId, JSON.stringify(outcome)]);
+  return r.rowCount === 1;
+}
+
+/** Export gates recorded when a review applied its output, per resulting ABP hash. */
+export async function gatesByAppliedHash(q: Queryable, abpId: string): Promise<Map<string, GateResult[]>> {
+  const { rows } = await q.query<{ outcome: { next?: { abpHash?: string } | null; exports?: { gates: GateResult[] }[] } | null }>(
+    `SELECT outcome FROM delegation_reviews WHERE abp_id = $1 AND state = 'applied' AND outcome IS NOT NULL`,
+    [abpId],
+  );
+  const gates = new Map<string, GateResult[]>();
+  for (const { outcome } of rows) {
+    const hash = outcome?.next?.abpHash;
+    if (hash) gates.set(hash, (outcome.exports ?? []).flatMap((e) => e.gates));
+  }
+  return gates;
+}
+
+/** Every open review with the time it opened (its queueing time if it never was opened by a person), oldest first. */
+export async function openReviewTimes(q: Queryable): Promise<{ reviewId: string; abpId: string; triggerId: string; severity: string; openedAtMs: number }[]> {
+  const { rows } = await q.query<{ review_id: string; abp_id: string; trigger_id: string; severity: string; opened_at: Date }>(
+    `SELECT review_id, abp_id, trigger_id, severity, COALESCE(opened_at, queued_at) AS opened_at
+       FROM delegation_reviews WHERE state = 'open' ORDER BY opened_at`,
+  );
+  return rows.map((r) => ({ reviewId: r.review_id, abpId: r.abp_id, triggerId: r.trigger_id, severity: r.severity, openedAtMs: r.opened_at.getTime() }));
+}

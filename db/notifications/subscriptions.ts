@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import type { Queryable } from '../pool';
+import { camelRow } from '../row-mapper';
+import type { NotificationEventType } from '../../domain/notifications/events';
+
+/** A subscription as every surface shows it: the secret is never read back out. */
+export interface WebhookSubscription {
+  id: string;
+  url: string;
+  events: NotificationEventType[];
+  maxAttempts: number;
+  createdBy: string | null;
+  createdAt: string;
+}
+
+interface Row {
+  id: string;
+  url: string;
+  events: NotificationEventType[];
+  max_attempts: number;
+  created_by: string | null;
+  created_at: Date;
+}
+
+/** The columns of WebhookSubscription, in its order: the secret is never read back out. */
+const COLUMNS = 'id, url, event_types AS events, max_attempts, created_by, created_at';
+
+const fromRow = (r: Row): WebhookSubscription => camelRow(r);
+
+export async function insertSubscription(
+  q: Queryable,
+  input: { url: string; events: NotificationEventType[]; secret: string; maxAttempts: number; createdBy: string | null },
+): Promise<WebhookSubscription> {
+  const id = `wh_${randomBytes(8).toString('hex')}`;
+  const { rows } = await q.query<Row>(
+    `INSERT INTO webhook_subscriptions (id, url, event_types, secret, max_attempts, created_by)
+     VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
+    [id, input.url, [...new Set(input.events)], input.secret, input.maxAttempts, input.createdBy],
+  );
+  return fromRow(rows[0]!);
+}
+
+export async function listSubscriptions(q: Queryable): Promise<WebhookSubscription[]> {
+  const { rows } = await q.query<Row>(`SELECT ${COLUMNS} FROM webhook_subscriptions ORDER BY created_at, id`);
+  return rows.map(fromRow);
+}
+
+export async function deleteSubscription(q: Queryable, id: string): Promise<WebhookSubscription | undefined> {
+  const { rows } = await q.query<Row>(`DELETE FROM webhook_subscriptions WHERE id = $1 RETURNING ${COLUMNS}`, [id]);
+  return rows[0] ? fromRow(rows[0]) : undefined;
+}

@@ -1,0 +1,217 @@
+import pg from 'pg';
+import { z } from 'zod';
+import { GENESIS_HASH, contentHash, sign, signatureMatches } from '../../domain/non-workflow/provenance-entry-hash';
+import { listLimit } from '../../domain/input/list-limit';
+import { KEY_TEXT_BYTES, storableText } from '../../domain/input/storable-text';
+import { findForbiddenKey } from '../../domain/provenance/forbidden-content';
+import { type Queryable, withTransaction } from '../pool';
+import { camelRow } from '../row-mapper';
+
+const APPEND_LOCK = 7_246_202; // advisory-lock id that serialises appends across processes
+
+export const provenanceInput = z.object({
+  kind: z.string().regex(/^[a-z][a-z0-9_.]*$/, 'lower-case dotted name, e.g. endorsement.staged'),
+  subject: z.string().min(1),
+  actor: z.string().min(1).nullable().optional(),
+  payload: z.record(z.string(), z.unknown()).default({}),
+  /** Retry-safety: a second append with the same key returns the first entry unchanged. */
+  idempotencyKey: z.string().min(1).optional(),
+});
+export type ProvenanceInput = z.input<typeof provenanceInput>;
+
+export interface ProvenanceEntry {
+  seq: number;
+  recordedAt: string;
+  kind: string;
+  subject: string;
+  actor: string | null;
+  payload: Record<string, unknown>;
+  prevHash: string;
+  contentHash: string;
+  signature: string;
+}
+
+interface Row {
+  seq: number;
+  recorded_at: Date;
+  kind: string;
+  subject: string;
+  actor: string | null;
+  payload: Record<string, unknown>;
+  prev_hash: string;
+  content_hash: string;
+  signature: string;
+}
+
+/** An entry's columns, in the order of ProvenanceEntry (the idempotency key stays in the table). */
+const ENTRY_COLUMNS = 'seq, recorded_at, kind, subject, actor, payload, prev_hash, content_hash, signature';
+
+const fromRow = (r: Row): ProvenanceEntry => camelRow(r);
+
+/**
+ * Appends one entry. Call it with the transaction client that makes the state change being
+ * recorded: the advisory lock is held until that transaction ends, so concurrent writers queue up
+ * and the chain stays linear, and a rolled-back change leaves no entry behind. Called with a pool,
+ * it runs in a transaction of its own.
+ */
+export async function appendProvenance(q: Queryable | pg.Pool, key: string, input: ProvenanceInput): Promise<ProvenanceEntry> {
+  return (await appendProvenanceBatch(q, key, [input]))[0]!;
+}
+
+/**
+ * Appends several entries in order under one lock, with one read of the chain's head and one
+ * INSERT: what a batch of state changes committed together records. An entry whose idempotency key
+ * is already in the log is returned as stored and not appended again (a retried batch).
+ */
+export async function appendProvenanceBatch(q: Queryable | pg.Pool, key: string, inputs: ProvenanceInput[]): Promise<ProvenanceEntry[]> {
+  const entries = inputs.map((input) => {
+    const entry = provenanceInput.parse(input);
+    const forbidden = findForbiddenKey(entry.payload);
+    if (forbidden) throw new Error(`provenance entries never carry text or secrets: ${forbidden} is not allowed`);
+    return entry;
+  });
+  if (entries.length === 0) return [];
+  return q instanceof pg.Pool ? withTransaction(q, (tx) => appendEntries(tx, key, entries)) : appendEntries(q, key, entries);
+}
+
+/** The append itself, on entries already validated, inside the caller's transaction. */
+async function appendEntries(q: Queryable, key: string, entries: z.output<typeof provenanceInput>[]): Promise<ProvenanceEntry[]> {
+  await q.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
+  const keys = entries.map((e) => e.idempotencyKey).filter((k): k is string => k !== undefined);
+  const stored = new Map<string, ProvenanceEntry>();
+  if (keys.length > 0) {
+    const existing = await q.query<Row & { idem_key: string }>(
+      `SELECT ${ENTRY_COLUMNS}, idem_key FROM provenance_log WHERE idem_key = ANY($1::text[])`,
+      [keys],
+    );
+    for (const { idem_key, ...row } of existing.rows) stored.set(idem_key, fromRow(row));
+  }
+  const last = await q.query<{ seq: number; content_hash: string }>(
+    'SELECT seq, content_hash FROM provenance_log ORDER BY seq DESC LIMIT 1',
+  );
+  let seq = last.rows[0]?.seq ?? 0;
+  let prevHash = last.rows[0]?.content_hash ?? GENESIS_HASH;
+  const recordedAt = new Date().toISOString();
+  const result: ProvenanceEntry[] = [];
+  const fresh: { entry: ProvenanceEntry; payloadJson: string; idemKey: string | null }[] = [];
+  for (const entry of entries) {
+    const already = entry.idempotencyKey ? stored.get(entry.idempotencyKey) : undefined;
+    if (already) {
+      result.push(already);
+      continue;
+    }
+    // Payloads go through JSON once so the hash covers exactly what jsonb will give back.
+    const payloadJson = JSON.stringify(entry.payload);
+    const payload = JSON.parse(payloadJson) as Record<string, unknown>;
+    const content = { seq: seq + 1, recordedAt, kind: entry.kind, subject: entry.subject, actor: entry.actor ?? null, payload, prevHash };
+    const hash = contentHash(content);
+    const appended = { ...content, contentHash: hash, signature: sign(key, hash) };
+    seq = appended.seq;
+    prevHash = hash;
+    result.push(appended);
+    fresh.push({ entry: appended, payloadJson, idemKey: entry.idempotencyKey ?? null });
+    // The same key twice in one batch records once, as two retries would.
+    if (entry.idempotencyKey) stored.set(entry.idempotencyKey, appended);
+  }
+  if (fresh.length > 0) {
+    await q.query(
+      `INSERT INTO provenance_log (seq, recorded_at, kind, subject, actor, payload, prev_hash, content_hash, signature, idem_key)
+       SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[], $9::text[], $10::text[])`,
+      [
+        fresh.map((f) => f.entry.seq),
+        fresh.map((f) => f.entry.recordedAt),
+        fresh.map((f) => f.entry.kind),
+        fresh.map((f) => f.entry.subject),
+        fresh.map((f) => f.entry.actor),
+        fresh.map((f) => f.payloadJson),
+        fresh.map((f) => f.entry.prevHash),
+        fresh.map((f) => f.entry.contentHash),
+        fresh.map((f) => f.entry.signature),
+        fresh.map((f) => f.idemKey),
+      ],
+    );
+  }
+  return result;
+}
+
+export interface ChainVerification {
+  ok: boolean;
+  /** Entries verified (from `from`, when given). */
+  entries: number;
+  /** The last verified entry: its content hash and sequence number (0 and the genesis hash for none). */
+  head: string;
+  headSeq: number;
+  firstBad?: { seq: number; reason: string };
+}
+
+/**
+ * Walks the chain in order, in pages, and names the first entry that does not hold: the whole
+ * chain, or only what follows `from` (an entry already verified, e.g. an anchored head).
+ */
+export async function verifyProvenanceChain(
+  q: Queryable,
+  key: string,
+  opts: { from?: { seq: number; contentHash: string }; pageSize?: number } = {},
+): Promise<ChainVerification> {
+  const pageSize = opts.pageSize ?? 2000;
+  let expectedPrev = opts.from?.contentHash ?? GENESIS_HASH;
+  let expectedSeq = (opts.from?.seq ?? 0) + 1;
+  let count = 0;
+  for (;;) {
+    const { rows } = await q.query<Row>(
+      `SELECT ${ENTRY_COLUMNS} FROM provenance_log WHERE seq >= $1 ORDER BY seq LIMIT $2`,
+      [expectedSeq, pageSize],
+    );
+    if (rows.length === 0) break;
+    for (const row of rows) {
+      const e = fromRow(row);
+      const bad = (reason: string): ChainVerification => ({
+        ok: false, entries: count, head: expectedPrev, headSeq: expectedSeq - 1, firstBad: { seq: e.seq, reason },
+      });
+      if (e.seq !== expectedSeq) return bad(`sequence gap: expected ${expectedSeq}`);
+      if (e.prevHash !== expectedPrev) return bad('previous-hash link broken');
+      const recomputed = contentHash({
+        seq: e.seq, recordedAt: e.recordedAt, kind: e.kind, subject: e.subject, actor: e.actor, payload: e.payload, prevHash: e.prevHash,
+      });
+      if (recomputed !== e.contentHash) return bad('content hash does not match the entry');
+      if (!signatureMatches(key, e.contentHash, e.signature)) return bad('signature does not match (wrong key or forged entry)');
+      expectedPrev = e.contentHash;
+      expectedSeq += 1;
+      count += 1;
+    }
+  }
+  return { ok: true, entries: count, head: expectedPrev, headSeq: expectedSeq - 1 };
+}
+
+/** The sequence number of the newest entry (0 for an empty chain). */
+export async function lastProvenanceSeq(q: Queryable): Promise<number> {
+  const { rows } = await q.query<{ seq: number | null }>('SELECT max(seq) AS seq FROM provenance_log');
+  return rows[0]?.seq ?? 0;
+}
+
+/** The content hashes stored at the given sequence numbers (absent ones are missing from the map). */
+export async function provenanceHashesAt(q: Queryable, seqs: number[]): Promise<Map<number, string>> {
+  const { rows } = await q.query<{ seq: number; content_hash: string }>(
+    'SELECT seq, content_hash FROM provenance_log WHERE seq = ANY($1::bigint[])',
+    [seqs],
+  );
+  return new Map(rows.map((r) => [r.seq, r.content_hash]));
+}
+
+/** `provenance list` and `GET /api/v1/provenance`: what to show, checked before it reaches SQL. */
+export const provenanceFilter = z.strictObject({
+  subject: storableText(KEY_TEXT_BYTES).optional(),
+  kind: storableText(KEY_TEXT_BYTES).optional(),
+  limit: listLimit(100),
+});
+
+export async function listProvenance(q: Queryable, input: z.input<typeof provenanceFilter> = {}): Promise<ProvenanceEntry[]> {
+  const filter = provenanceFilter.parse(input);
+  const { rows } = await q.query<Row>(
+    `SELECT ${ENTRY_COLUMNS} FROM provenance_log
+      WHERE ($1::text IS NULL OR subject = $1) AND ($2::text IS NULL OR kind LIKE $2 || '%')
+      ORDER BY seq DESC LIMIT $3`,
+    [filter.subject ?? null, filter.kind ?? null, filter.limit],
+  );
+  return rows.map(fromRow);
+}

@@ -1,7 +1,0 @@
-import { sha256Hex } from '../sha256';
-import { abpCanonicalJson } from './canonical';
-
-/** "sha256:<hex>" of a value's ABP canonical JSON: the form every ABP hash field uses. */
-export function canonicalDigest(value: unknown): string {
-  return `sha256:${sha256Hex(abpCanonicalJson(value))}`;
-}
