@@ -27,7 +27,7 @@ export type AnchorReading =
 export async function readProvenanceAnchor(temporal: Client, key: string): Promise<AnchorReading> {
   let description;
   try {
-    description = await temporal.workflow.getHandle(anchorWorkflowId(key)).describe();
+    description = await temporal.workflow.getHandle<typeof provenanceAnchorWorkflowRef>(anchorWorkflowId(key)).describe();
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return { found: false };
     throw error;

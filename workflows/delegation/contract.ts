@@ -1,9 +1,10 @@
 import type { SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { z } from 'zod';
 import type { ApplyOutcome } from '../../domain/delegation/apply-outcome';
 import type { ReviewStart } from '../../domain/delegation/review-start';
 import type { OutputTally } from '../../domain/delegation/review-tally';
-import type { ReviewOutputKind } from '../../domain/delegation/schema';
+import { ReviewOutputKindSchema, type ReviewOutputKind } from '../../domain/delegation/schema';
 import { AbpId, Severity, TriggerId, WardenKind, WardenState } from '../../domain/search-attributes';
 import { workflowRef } from '../workflow-ref';
 import type { delegationEvaluationWorkflow } from './evaluation';
@@ -22,18 +23,25 @@ export const delegationEvaluationWorkflowRef = workflowRef<typeof delegationEval
 /** What a review workflow is started with (a domain type, so the stores can build it from a row). */
 export type { ReviewStart } from '../../domain/delegation/review-start';
 
-export interface ApproveInput {
-  principal: string;
-  outputKind: ReviewOutputKind;
-  /** Canonical hash of the output document, stored beforehand by the client. */
-  outputHash: string;
-  reason: string;
-}
+const principalField = z.string({ error: 'required' }).min(1, 'required');
+const reasonField = z.string({ error: 'required' }).refine((reason) => reason.trim() !== '', 'required');
+const OUTPUT_HASH = 'must look like sha256:<64 hex>';
 
-export interface DismissInput {
-  principal: string;
-  reason: string;
-}
+/**
+ * What the approve Update takes; its validator parses it (the client checked the reason's length,
+ * the approver's role and the output before sending).
+ */
+export const approveInputSchema = z.object({
+  principal: principalField,
+  outputKind: ReviewOutputKindSchema,
+  /** Canonical hash of the output document, stored beforehand by the client. */
+  outputHash: z.string({ error: OUTPUT_HASH }).regex(/^sha256:[a-f0-9]{64}$/, OUTPUT_HASH),
+  reason: reasonField,
+});
+export const dismissInputSchema = z.object({ principal: principalField, reason: reasonField });
+
+export type ApproveInput = z.infer<typeof approveInputSchema>;
+export type DismissInput = z.infer<typeof dismissInputSchema>;
 
 export type ReviewWorkflowState = 'open' | 'applying' | 'applied' | 'failed' | 'dismissed' | 'timed_out';
 

@@ -1,11 +1,15 @@
 import { condition, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { z } from 'zod';
 import type { DelegationActivities } from '../../activities/delegation';
 import type { ApplyOutcome } from '../../domain/delegation/apply-outcome';
 import { tallyApprovals, winningOutput, type Approval, type OutputTally } from '../../domain/delegation/review-tally';
+import { describeZodError } from '../../domain/input/field-issues';
 import { failure, failureKind } from '../../domain/temporal/failure-types';
 import { innermostFailure, innermostMessage } from '../../domain/temporal/innermost-cause';
 import { notify } from '../notify';
 import {
+  approveInputSchema,
+  dismissInputSchema,
   reviewSearchAttributes,
   type ApproveInput,
   type DismissInput,
@@ -23,8 +27,11 @@ const acts = proxyActivities<DelegationActivities>({
   },
 });
 
-const OUTPUT_KINDS = ['abp_patch', 'abp_replace', 'abp_revoke'];
-const HASH = /^sha256:[a-f0-9]{64}$/;
+/** An Update's input as its contract's schema reads it, or the refusal naming every field at fault. */
+function parsedOrRefused(schema: z.ZodType, input: unknown): void {
+  const parsed = schema.safeParse(input ?? {});
+  if (!parsed.success) throw failure('invalid', describeZodError(parsed.error));
+}
 
 /** An activity refusal becomes the Update's failure: its kind and message are what the caller gets. */
 function asUpdateFailure(error: unknown): never {
@@ -82,10 +89,7 @@ export class ReviewMachine {
 
   validateApproval(input: ApproveInput): void {
     this.requireOpen();
-    if (!input || typeof input.principal !== 'string' || input.principal === '') throw failure('invalid', 'principal: required');
-    if (!OUTPUT_KINDS.includes(input.outputKind)) throw failure('invalid', `outputKind: one of ${OUTPUT_KINDS.join(', ')}`);
-    if (typeof input.outputHash !== 'string' || !HASH.test(input.outputHash)) throw failure('invalid', 'outputHash: must look like sha256:<64 hex>');
-    if (typeof input.reason !== 'string' || input.reason.trim() === '') throw failure('invalid', 'reason: required');
+    parsedOrRefused(approveInputSchema, input);
     this.requireFirstVote(input.principal);
   }
 
@@ -108,8 +112,7 @@ export class ReviewMachine {
 
   validateDismissal(input: DismissInput): void {
     this.requireOpen();
-    if (!input || typeof input.principal !== 'string' || input.principal === '') throw failure('invalid', 'principal: required');
-    if (typeof input.reason !== 'string' || input.reason.trim() === '') throw failure('invalid', 'reason: required');
+    parsedOrRefused(dismissInputSchema, input);
     this.requireFirstVote(input.principal);
   }
 

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { describeZodError } from '../../../domain/input/field-issues';
 import * as registered from '../../../workflows';
-import { delegationEvaluationWorkflowRef, delegationReviewWorkflowRef } from '../../../workflows/delegation/contract';
+import {
+  approveInputSchema,
+  delegationEvaluationWorkflowRef,
+  delegationReviewWorkflowRef,
+  dismissInputSchema,
+} from '../../../workflows/delegation/contract';
 import { endorsementWorkflowRef } from '../../../workflows/endorsement/contract';
 import { guardProposalWorkflowRef } from '../../../workflows/guard/contract';
 import { notificationDeliveryWorkflowRef } from '../../../workflows/notifications/contract';
@@ -30,5 +37,26 @@ describe('each loop\'s contract', () => {
 
   it('gives clients a reference that never runs workflow code outside a worker', () => {
     for (const [ref] of refs) expect(() => (ref as () => unknown)()).toThrow(/runs on a worker/);
+  });
+});
+
+describe("the delegation review's Update inputs, by the contract's schemas", () => {
+  const refusal = (schema: z.ZodType, input: unknown) => {
+    const parsed = schema.safeParse(input);
+    return parsed.success ? 'accepted' : describeZodError(parsed.error);
+  };
+  const hash = `sha256:${'a'.repeat(64)}`;
+
+  it('accepts a well-formed approval and dismissal', () => {
+    expect(refusal(approveInputSchema, { principal: 'rev', outputKind: 'abp_patch', outputHash: hash, reason: 'ok' })).toBe('accepted');
+    expect(refusal(dismissInputSchema, { principal: 'rev', reason: 'not needed' })).toBe('accepted');
+  });
+
+  it('names every field at fault, as the validators refuse them', () => {
+    expect(refusal(approveInputSchema, { principal: '', outputKind: 'abp_merge', outputHash: 'md5:1', reason: '  ' })).toBe(
+      'principal: required; outputKind: Invalid option: expected one of "abp_patch"|"abp_replace"|"abp_revoke"; ' +
+        'outputHash: must look like sha256:<64 hex>; reason: required',
+    );
+    expect(refusal(dismissInputSchema, {})).toBe('principal: required; reason: required');
   });
 });
