@@ -14,6 +14,7 @@ import { buildAbp, semanticProblems } from '../domain/delegation/build';
 import { AbpSpecError } from '../domain/delegation/errors';
 import type { GateResult } from '../domain/delegation/export-gates';
 import { checkAbpIdentity } from '../domain/delegation/identity';
+import { legacyIdOfSpec } from '../domain/delegation/legacy-identity';
 import { IntakeBatchError, parseIntakeBatch, type IntakeKind } from '../domain/delegation/intake';
 import { AbpSchema, type Abp } from '../domain/delegation/schema';
 import { TriggerConditionError } from '../domain/delegation/trigger-conditions';
@@ -23,6 +24,7 @@ import { INGEST_PHASES, type ProgressCallback } from '../domain/progress';
 import { waitMilliseconds } from '../domain/input/timer-duration';
 import { WardenKind } from '../domain/search-attributes';
 import { delegationEvaluationWorkflowRef, type EvaluationSummary } from '../workflows/delegation/contract';
+import { requireAdmin } from './administrator';
 import type { WardenContext } from './context';
 
 /** User mistakes in ABP documents, batches and trigger conditions are bad input (HTTP 400, exit 2). */
@@ -38,11 +40,15 @@ export async function asBadInput<T>(work: () => Promise<T> | T): Promise<T> {
 
 const deps = (ctx: WardenContext) => ({ pool: ctx.pool, provenanceKey: ctx.provenanceKey, exportDir: ctx.config.exportDir });
 
-/** `warden abp build`: validates the spec, computes id and hash, stores the version and makes it current. */
-export async function buildAbpFromSpec(ctx: WardenContext, spec: unknown, actor: string | null = null): Promise<StoredAbp> {
-  if (actor) await requirePrincipal(ctx.pool, actor);
+/**
+ * `warden abp build`: validates the spec, computes id and hash, stores the version and makes it
+ * current, for `actor`, who must hold the admin role (recorded as the actor).
+ */
+export async function buildAbpFromSpec(ctx: WardenContext, spec: unknown, actor: string | null): Promise<StoredAbp> {
+  await requireAdmin(ctx.pool, actor, 'build ABPs');
   const abp = await asBadInput(() => buildAbp(spec, new Date().toISOString()));
-  return storeBuiltAbp(deps(ctx), abp, { source: 'build', actor });
+  const legacyId = legacyIdOfSpec(spec, abp);
+  return storeBuiltAbp(deps(ctx), abp, { source: 'build', actor, ...(legacyId ? { legacyId } : {}) });
 }
 
 export interface AbpView {

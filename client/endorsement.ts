@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { createAgent as insertAgent, loadKernelVersion, requireAgent, type CreateAgentInput } from '../db/endorsement/agents';
 import { listOpenEndorsements, requireEndorsement, type EndorsementRecord } from '../db/endorsement/endorsements';
 import { createModelGateway, type ModelGateway } from '../models/model-gateway';
-import { requireOperator } from '../db/endorsement/operator-role';
+import { endorseAction, requireOperator } from '../db/endorsement/operator-role';
 import { evidenceOf, recordExchange, sampleOutcomes, type SampleOutcome } from '../db/endorsement/shadow-samples';
 import { requirePrincipal } from '../db/access/principals';
 import { ADMIN_ROLE, requireRole } from '../domain/authorization';
@@ -66,6 +66,10 @@ export interface EndorseOptions {
   value?: string;
   /** Per-endorsement overrides of the agent's settings. */
   settings?: SettingsOverrides;
+  /**
+   * Who proposes the rule: must hold the agent's operatorRole (default `operator`), and is
+   * recorded as the actor. Defaults to the principal of `decide`; one of the two is required.
+   */
   requestedBy?: string;
   /** Decide at once (the CLI's --decide / a TTY answer). */
   decide?: { decision: Decision; principal: string; rationale?: string };
@@ -117,9 +121,13 @@ export async function endorseRule(ctx: WardenContext, agentId: string, rule: str
   const settings = fields.settings;
   // Also the check that the agent exists.
   const kernel = await loadKernelVersion(ctx.pool, agent);
-  // Checked here too so that an unknown principal is refused before any workflow starts.
-  if (opts.requestedBy) await requirePrincipal(ctx.pool, opts.requestedBy);
-  if (opts.decide) await requireOperator(ctx.pool, agent, opts.decide.principal);
+  // Proposing changes the agent (a rule that conflicts with nothing is applied at once), so it
+  // needs the agent's operator role like deciding does; refused before any workflow starts, and
+  // checked again by the registration activity.
+  const proposer = fields.requestedBy ?? fields.decide?.principal;
+  if (!proposer) throw invalid('requestedBy: endorsing a rule acts for a person: name the principal who proposes it (--as)');
+  if (fields.decide) await requireOperator(ctx.pool, agent, fields.decide.principal);
+  if (proposer !== fields.decide?.principal) await requireOperator(ctx.pool, agent, proposer, endorseAction(agent));
   if (opts.commitment) {
     try {
       requireCommitment(kernel.definition, opts.commitment);
@@ -135,7 +143,7 @@ export async function endorseRule(ctx: WardenContext, agentId: string, rule: str
     ...(opts.commitment ? { commitment: opts.commitment } : {}),
     ...(opts.value ? { value: opts.value } : {}),
     ...(settings ? { settings } : {}),
-    requestedBy: opts.requestedBy ?? null,
+    requestedBy: proposer,
     // A decision needs a conflict to decide: a rule that conflicts with nothing is then refused, not applied.
     ...(opts.decide ? { requireConflict: true } : {}),
     ...(opts.tuning ? { tuning: opts.tuning } : {}),

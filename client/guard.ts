@@ -38,6 +38,7 @@ import {
   releaseProposalUpdate,
   type ProposalWorkflowInput,
 } from '../workflows/guard/contract';
+import { requireAdmin } from './administrator';
 import type { WardenContext } from './context';
 
 /** Stores a reviewed-feedback NDJSON batch: every row valid or nothing written. `onProgress` (the CLI's bar) hears validating and storing. */
@@ -58,9 +59,15 @@ export async function ingestFeedback(ctx: WardenContext, ndjson: string, actor: 
   });
 }
 
-export async function createPolicy(ctx: WardenContext, input: unknown, actor: string | null = null): Promise<{ policy: GuardPolicy; created: boolean }> {
+/** `warden policy create`: a guard-loop policy, immutable once created, for `actor`, who must hold the admin role. */
+export async function createPolicy(ctx: WardenContext, input: unknown, actor: string | null): Promise<{ policy: GuardPolicy; created: boolean }> {
   const policy = guardPolicySchema.parse(input);
-  if (actor) await requirePrincipal(ctx.pool, actor);
+  await requireAdmin(ctx.pool, actor, 'create guard policies');
+  return storePolicy(ctx, policy, actor);
+}
+
+/** The policy itself, unchecked: for the worker's first-start seed, which no person performs. */
+export async function storePolicy(ctx: WardenContext, policy: GuardPolicy, actor: string | null): Promise<{ policy: GuardPolicy; created: boolean }> {
   return withTransaction(ctx.pool, async (tx) => {
     const result = await insertPolicy(tx, policy, actor);
     if (result.created) {

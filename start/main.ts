@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureTemporalCliShowingProgress } from '../cli/temporal-cli-progress';
 import { ConfigError, loadConfig } from '../config/env';
 import { ToolchainError } from '../toolchain/toolchain-error';
-import { type ManagedChild, portOpen, spawnManaged, stopChild, waitForPort } from '../toolchain/child-process';
+import { type ManagedChild, killChild, portOpen, spawnManaged, stopChild, waitForPort } from '../toolchain/child-process';
 import { onFirstShutdownSignal } from '../toolchain/shutdown-signals';
 import { devServerArgs } from './temporal-dev-server';
 
@@ -40,9 +40,9 @@ async function main(): Promise<void> {
     () => void shutdown(0),
     (signal) => console.log(`warden: ${signal} again: still stopping (the children are stopped in order)`),
   );
-  // Should this process end any other way, no child is left running on its own.
+  // Should this process end any other way, no child is left running on its own (nor what it runs).
   process.on('exit', () => {
-    for (const child of children) if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
+    for (const child of children) if (child.process.exitCode === null && child.process.signalCode === null) killChild(child);
   });
   const watch = (child: ManagedChild) => {
     children.push(child);
@@ -77,7 +77,9 @@ async function main(): Promise<void> {
     }
     if (!config.temporal.externalAddress) {
       const cli = await ensureTemporalCliShowingProgress(config.cacheDir, 'warden:');
-      const temporal = spawnManaged('temporal', cli, devServerArgs(config), process.env, ownGroup);
+      // Through the tether: the dev server cannot watch its parent, and would otherwise outlive a
+      // `npm start` killed outright, holding its port.
+      const temporal = spawnManaged('temporal', process.execPath, [runner, 'start/tethered-main.ts', cli, ...devServerArgs(config)], process.env, ownGroup);
       watch(temporal);
       awaitLater(waitForPort(config.temporal.devServer.port, 60_000, temporal));
     }
@@ -98,7 +100,7 @@ async function main(): Promise<void> {
       '',
       'Warden is up.',
       `  HTTP API        ${config.http.url}  (health: ${config.http.url}/healthz)`,
-      `  Dashboard       ${config.http.url}/  (sign in with a token: npx warden token create --principal <name>)`,
+      `  Dashboard       ${config.http.url}/  (sign in with a token: npx warden token create --principal <name> --as <admin>)`,
       `  Temporal UI     ${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows`,
       `  Temporal gRPC   ${config.temporal.address}`,
       `  PostgreSQL      ${config.externalDatabaseUrl ? '(external DATABASE_URL)' : config.databaseUrl}`,

@@ -73,6 +73,12 @@ export async function principalHasRole(q: Queryable, name: string, role: string)
   return rowCount === 1;
 }
 
+/** Whether any principal holds `role` (e.g. whether an installation has its first admin yet). */
+export async function anyPrincipalHolds(q: Queryable, role: string): Promise<boolean> {
+  const { rowCount } = await q.query('SELECT 1 FROM principal_roles WHERE role = $1 LIMIT 1', [role]);
+  return (rowCount ?? 0) > 0;
+}
+
 export async function listPrincipals(q: Queryable): Promise<Principal[]> {
   const { rows } = await q.query<{ name: string; roles: string[] | null }>(
     `SELECT p.name, array_agg(r.role ORDER BY r.role) FILTER (WHERE r.role IS NOT NULL) AS roles
