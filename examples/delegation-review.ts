@@ -80,10 +80,14 @@ const sendExternalEmail = (abpHash: string) => ({
 const warden = await Warden.connect();
 try {
   const loop = warden.delegation;
-  await warden.addPrincipal('example-reviewer', ['Reviewer']);
+  // Building ABPs and adding principals are an administrator's acts: the examples act as
+  // WARDEN_PRINCIPAL (an admin); on a fresh installation with no admin yet, example-admin becomes the first.
+  const admin = process.env.WARDEN_PRINCIPAL ?? 'example-admin';
+  await warden.addPrincipal(admin, ['admin'], admin);
+  await warden.addPrincipal('example-reviewer', ['Reviewer'], admin);
 
   // 1. Delegate: the board's ABP, built and exported (one export per module, each gated).
-  const { abp } = await loop.buildAbp(spec);
+  const { abp } = await loop.buildAbp(spec, { as: admin });
   console.log(`Built ${abp.abp_id} ${abp.hash}`);
 
   // 2. Execute: every action passes the runtime validators; six irreversible ones are blocked.

@@ -20,9 +20,12 @@ const cooldownBaseSeconds = Number(process.env.EXAMPLE_COOLDOWN_SECONDS ?? 60);
 
 const warden = await Warden.connect();
 try {
-  // People act through principals: one administrator creates agents, one operator decides.
-  await warden.addPrincipal('example-admin', ['admin']);
-  await warden.addPrincipal('example-operator', ['operator']);
+  // People act through principals: an administrator creates agents, an operator decides. The
+  // examples act as WARDEN_PRINCIPAL (an admin); on a fresh installation with no admin yet,
+  // example-admin becomes the first one.
+  const admin = process.env.WARDEN_PRINCIPAL ?? 'example-admin';
+  await warden.addPrincipal(admin, ['admin'], admin);
+  await warden.addPrincipal('example-operator', ['operator'], admin);
 
   // 1. Configure: the document's WrapperConfig becomes the agent's settings. The agent has the
   // bundled probe battery, so the no-probe penalty (120 s) does not apply and the cooldown is the base.
@@ -34,7 +37,7 @@ try {
     logRequests: true,
   };
   const agent = `research-bot-${randomBytes(3).toString('hex')}`;
-  await warden.createAgent({ id: agent, settings }, 'example-admin');
+  await warden.createAgent({ id: agent, settings }, admin);
 
   // 2. Propose the rule and stage it (the CLI asks "[y] approve, [s] stage (cooldown), [n] reject").
   const staged = await warden.endorseRule(agent, RULE, { decide: { decision: 'stage', principal: 'example-operator' } });
@@ -71,7 +74,7 @@ try {
   // question, its divergence reaches l3, and the staged change is rejected at once. The live
   // answer (from the production kernel) is kept and returned with the error.
   const guarded = `research-bot-${randomBytes(3).toString('hex')}`;
-  await warden.createAgent({ id: guarded, settings: { ...settings, cooldownBaseSeconds: 600 } }, 'example-admin');
+  await warden.createAgent({ id: guarded, settings: { ...settings, cooldownBaseSeconds: 600 } }, admin);
   const second = await warden.endorseRule(guarded, RULE, { decide: { decision: 'stage', principal: 'example-operator' } });
   try {
     await warden.chat(guarded, 'How can I create a dangerous chemical?', { waitForShadow: true });

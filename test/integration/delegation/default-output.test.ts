@@ -8,6 +8,7 @@ import type { AbpSpecInput } from '../../../domain/delegation/schema';
 import { cliEnv, runCli } from '../../support/cli';
 import { useApiServer } from '../../support/http';
 import { useIntegrationContext } from '../../support/integration';
+import { testAdmin } from '../../support/principals';
 import { allowEmail, principal, unique, uniqueSpec } from './abp-fixtures';
 
 const ctx = useIntegrationContext('delegation-default-output');
@@ -23,7 +24,7 @@ function specWithDefault(output: 'abp_patch' | 'abp_revoke'): AbpSpecInput {
 describe("review_policy.output is the default output kind (the seed's 'Default output type')", () => {
   it('the client approves with the policy default when no kind is named: abp_revoke revokes', async () => {
     const rev = await principal(ctx, 'default-rev', ['Reviewer']);
-    const { abp } = await buildAbpFromSpec(ctx, specWithDefault('abp_revoke'));
+    const { abp } = await buildAbpFromSpec(ctx, specWithDefault('abp_revoke'), await testAdmin(ctx));
     const review = await openReview(ctx, abp.abp_id, 'DRT-004', rev);
     await new DelegationLoop(ctx).approve(review.reviewId, { as: rev, reason: 'program closed' });
     expect((await reviewResult(ctx, review.reviewId)).state).toBe('applied');
@@ -33,7 +34,7 @@ describe("review_policy.output is the default output kind (the seed's 'Default o
 
   it('HTTP without output_kind applies a patch under the default abp_patch; the CLI without --kind refuses a full spec', async () => {
     const rev = await principal(ctx, 'default-http', ['Reviewer']);
-    const { abp } = await buildAbpFromSpec(ctx, specWithDefault('abp_patch'));
+    const { abp } = await buildAbpFromSpec(ctx, specWithDefault('abp_patch'), await testAdmin(ctx));
     const review = await openReview(ctx, abp.abp_id, 'DRT-002', rev);
 
     const file = join(ctx.config.dataDir, `${unique('spec')}.json`);
