@@ -154,6 +154,18 @@ export async function planApproval(ctx: WardenContext, review: ReviewRow, input:
   return { output, outputHash, plan: await planReviewOutput(ctx.pool, review.abpId, { ...output, createdAt }) };
 }
 
+const looksLikeSpec = (document: unknown) =>
+  typeof document === 'object' && document !== null && 'scope' in document && 'authority_ref' in document;
+
+export interface ApproveReviewInput {
+  principal: string;
+  /** Default: the review policy's `output` (the seed's "default output type"), as the ABP declared it. */
+  outputKind?: ReviewOutputKind;
+  /** The patch or replacement spec; for abp_revoke it defaults to `{ reason }`. */
+  document?: unknown;
+  reason: string;
+}
+
 /**
  * `warden review approve`: checks the approver role and dry-runs the output first, so a refused
  * approver or an output that would not apply is never stored; then stores the named output and
@@ -163,14 +175,22 @@ export async function planApproval(ctx: WardenContext, review: ReviewRow, input:
 export async function approveReview(
   ctx: WardenContext,
   reviewId: string,
-  input: { principal: string; outputKind: ReviewOutputKind; document: unknown; reason: string },
+  input: ApproveReviewInput,
 ): Promise<ReviewVoteResult & { outputHash: string }> {
   const review = await requireOpenWorkflow(ctx, reviewId);
   const approver = await requirePrincipal(ctx.pool, input.principal);
   const role = review.policy.approver_role;
   if (!approver.roles.includes(role)) throw forbidden(`${input.principal} does not hold the approver role ${role}`);
   z.object({ reason: ReviewReasonSchema }).parse({ reason: input.reason });
-  const { output, outputHash, plan } = await planApproval(ctx, review, input);
+  const outputKind = input.outputKind ?? review.policy.output;
+  if (!input.outputKind && outputKind === 'abp_patch' && looksLikeSpec(input.document)) {
+    throw invalid(
+      "output_kind: the review policy's default output is abp_patch, but the document is a full ABP spec " +
+        '(scope and authority_ref); name output_kind abp_replace to replace the ABP',
+    );
+  }
+  const document = outputKind === 'abp_revoke' && input.document === undefined ? { reason: input.reason } : input.document;
+  const { output, outputHash, plan } = await planApproval(ctx, review, { outputKind, document });
   if (plan.problems.length > 0) throw invalid(`the output would not apply: ${plan.problems.join('; ')}`, plan.problems);
   await storeOutput(ctx.pool, reviewId, outputHash, output.kind, output.document, input.principal);
   const result = await sendVote(() =>

@@ -14,10 +14,10 @@ import { meanDivergence } from '../domain/endorsement/cooldown';
 import { chatMessageSchema } from '../domain/endorsement/endorsement-request';
 import { newEndorsementId, parseAgentId } from '../domain/endorsement/identifiers';
 import { waitMilliseconds } from '../domain/input/timer-duration';
-import type { SettingsOverrides } from '../domain/endorsement/settings';
+import type { EndorsementSettings, SettingsOverrides } from '../domain/endorsement/settings';
 import { OPEN_STATES, refusalReason, WATCHING_STATES, type Decision, type EndorsementState, type OperatorAction } from '../domain/endorsement/states';
 import { conflict, invalid } from '../domain/errors';
-import { requireCommitment } from '../domain/kernel/definition';
+import { requireCommitment, type KernelDefinition, type PlasticCommitment } from '../domain/kernel/definition';
 import { AgentId, WardenKind, WardenState } from '../domain/search-attributes';
 import {
   abortUpdate,
@@ -78,6 +78,8 @@ export interface EndorseOptions {
 
 export interface EndorseResult {
   endorsementId: string;
+  /** The rule as proposed (trimmed). */
+  rule: string;
   state: EndorsementView['state'];
   conflict: { kind: RegistrationView['conflictKind']; target: string | null; reason: string };
   view: EndorsementView;
@@ -172,6 +174,7 @@ export async function endorseRule(ctx: WardenContext, agentId: string, rule: str
   if (opts.decide && view.state === 'pending') view = await handle.executeUpdate(decideUpdate, { args: [opts.decide] });
   return {
     endorsementId: id,
+    rule: text,
     state: view.state,
     conflict: { kind: reg.conflictKind, target: reg.target, reason: reg.reason },
     view,
@@ -272,10 +275,26 @@ export async function endorsementState(ctx: WardenContext, id: string): Promise<
   return handleFor(ctx, id).query(endorsementStateQuery);
 }
 
-export async function showKernel(ctx: WardenContext, agentId: string) {
+export interface KernelReport {
+  agentId: string;
+  version: number;
+  changedBy: string | null;
+  kernel: KernelDefinition;
+  settings: EndorsementSettings;
+  probeBattery: boolean;
+  openEndorsements: Awaited<ReturnType<typeof listOpenEndorsements>>;
+  /**
+   * The seed's kernel.get_commitment(name): the current version's plastic commitment (its value
+   * is what an endorsement changed); an unknown name is refused, listing the known ones.
+   * Not enumerable, so the report serialises (CLI --json, HTTP) without it.
+   */
+  getCommitment(name: string): PlasticCommitment;
+}
+
+export async function showKernel(ctx: WardenContext, agentId: string): Promise<KernelReport> {
   const agent = await requireAgent(ctx.pool, parseAgentId(agentId));
   const kernel = await loadKernelVersion(ctx.pool, agent.id);
-  return {
+  const report = {
     agentId: agent.id,
     version: kernel.version,
     changedBy: kernel.endorsementId,
@@ -284,6 +303,8 @@ export async function showKernel(ctx: WardenContext, agentId: string) {
     probeBattery: agent.probeBattery !== null,
     openEndorsements: await listOpenEndorsements(ctx.pool, agent.id),
   };
+  const getCommitment = (name: string) => requireCommitment(kernel.definition, name);
+  return Object.defineProperty(report, 'getCommitment', { value: getCommitment, enumerable: false }) as KernelReport;
 }
 
 export interface ChatOptions {

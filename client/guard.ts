@@ -16,7 +16,7 @@ import {
 import { withTransaction } from '../db/pool';
 import { requirePrincipal } from '../db/access/principals';
 import { appendProvenance } from '../db/provenance/log';
-import { forbidden, notFound } from '../domain/errors';
+import { forbidden, invalid, notFound } from '../domain/errors';
 import { timerDuration } from '../domain/input/timer-duration';
 import { calibrationRequestSchema, type CalibrationRequestInput } from '../domain/guard/calibration-gates';
 import { contentId } from '../domain/guard/content-id';
@@ -27,7 +27,7 @@ import type { ReviewedFeedbackManifest } from '../domain/guard/manifest';
 import { guardPolicySchema, type GuardPolicy } from '../domain/guard/policy';
 import { proposalIdFor } from '../domain/guard/proposal-id';
 import { DEFAULT_APPROVAL_TIMEOUT } from '../domain/guard/proposal-state';
-import type { SafetyEvent } from '../domain/guard/safety-event';
+import { HOOK_SCOPES, toSafetyEvent as buildSafetyEvent, type SafetyEvent } from '../domain/guard/safety-event';
 import type { ProgressCallback } from '../domain/progress';
 import { PolicyId, WardenKind, WardenState } from '../domain/search-attributes';
 import { startOrFind } from '../domain/temporal/start-or-find';
@@ -107,6 +107,21 @@ function summaryOf(type: ProposalType, request: Record<string, unknown>, policyI
     : `LoRA training-job proposal on ${request.base_model_ref} under ${policyId} (held-out ${request.heldout_score} vs ${request.baseline_score}, rollback ${request.rollback_id})`;
 }
 
+/**
+ * The risk envelope's no_go_threshold is the line no guard threshold may reach: a calibration
+ * whose candidate is at or beyond it is refused before any workflow starts, whatever the gates
+ * would say, so no approver is ever asked to release one.
+ */
+function refuseBeyondNoGo(policy: GuardPolicy, request: ProposalWorkflowInput['request']): void {
+  const noGo = policy.risk_envelope.no_go_threshold;
+  if ('candidate_threshold' in request && request.candidate_threshold >= noGo) {
+    throw invalid(
+      `candidate_threshold: ${request.candidate_threshold} is at or beyond the no_go_threshold ${noGo} of ` +
+        `${policy.policy_id}'s risk envelope; a calibration must stay below it`,
+    );
+  }
+}
+
 async function propose(
   ctx: WardenContext,
   type: ProposalType,
@@ -116,6 +131,7 @@ async function propose(
   const timeoutMs = approvalTimeoutMs(common.approval_timeout);
   await requirePrincipal(ctx.pool, common.proposer);
   const policy = await requirePolicy(ctx.pool, common.policy_id);
+  refuseBeyondNoGo(policy, request);
   // Built before the workflow starts because the proposal id is derived from it: the same
   // evidence and request always name the same proposal.
   const manifest = await buildAndStoreManifest(ctx.pool, common.source_ref);
@@ -213,10 +229,36 @@ export async function proposalBundle(ctx: WardenContext, proposalId: string): Pr
   return released.bundle;
 }
 
-/** The seed's to_safety_event: the stored, validated safety event of the proposal's decision. */
-export async function toSafetyEvent(ctx: WardenContext, proposalId: string): Promise<SafetyEvent> {
+/** The seed's to_safety_event arguments, camel-cased; its defaults: scope 'agent', empty request and tenant ids, no latency. */
+export const safetyEventOptionsSchema = z.strictObject({
+  hookId: z.string({ error: 'hookId is required' }).trim().min(1, 'hookId is required').max(200),
+  hookScope: z.enum(HOOK_SCOPES, { error: `hookScope must be one of ${HOOK_SCOPES.join(', ')}` }).default('agent'),
+  requestId: z.string().max(200).default(''),
+  tenantId: z.string().max(200).default(''),
+  latencyMs: z.number().nonnegative().finite().nullable().default(null),
+});
+export type SafetyEventRequest = z.input<typeof safetyEventOptionsSchema>;
+
+/**
+ * The seed's to_safety_event. Without options: the safety event Warden stored when the gates
+ * decided (hook `GUARD_HOOK_ID`, the proposal id as request id). With options: the same decision
+ * as an event for the caller's hook, request and tenant, with the document's defaults; its id is
+ * derived from the decision and the options, and its timestamp is the decision's.
+ */
+export async function toSafetyEvent(ctx: WardenContext, proposalId: string, options?: SafetyEventRequest): Promise<SafetyEvent> {
+  const parsed = options === undefined ? undefined : safetyEventOptionsSchema.parse(options);
   await requireProposalRow(ctx.pool, proposalId);
-  const event = await findSafetyEvent(ctx.pool, proposalId);
-  if (!event) throw notFound(`safety event for proposal ${proposalId}`);
-  return event;
+  const [event, decision] = await Promise.all([findSafetyEvent(ctx.pool, proposalId), findDecision(ctx.pool, proposalId)]);
+  if (!event || !decision) throw notFound(`safety event for proposal ${proposalId}`);
+  if (!parsed) return event;
+  const guardDecision = decision.guard_decision;
+  return buildSafetyEvent(guardDecision, {
+    event_id: contentId('sevt_', { proposal_id: proposalId, decision: guardDecision.decision, reason: guardDecision.reason, ...parsed }),
+    timestamp: event.timestamp,
+    hook_id: parsed.hookId,
+    hook_scope: parsed.hookScope,
+    request_id: parsed.requestId,
+    tenant_id: parsed.tenantId,
+    latency_ms: parsed.latencyMs,
+  });
 }

@@ -5,6 +5,7 @@ import type { WardenContext } from '../../client/context';
 import type { SettingsOverrides } from '../../domain/endorsement/settings';
 import { isDecision, type Decision } from '../../domain/endorsement/states';
 import { invalid } from '../../domain/errors';
+import { conflictPrompt } from '../conflict-prompt';
 import { actingPrincipal, EXIT_FAILURE, optionalActor, runCommand, table } from '../output';
 
 interface SettingsFlags {
@@ -109,7 +110,7 @@ async function askDecision(ctx: WardenContext, cmd: Command, r: EndorseResult): 
   if (r.state !== 'pending' || !process.stdin.isTTY || !process.stdout.isTTY || cmd.optsWithGlobals().json) return r;
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
-    process.stdout.write(`[Reflective Endorsement] Conflict detected!\nConflicts with: ${r.conflict.target}\n`);
+    process.stdout.write(conflictPrompt(r.rule, r.conflict.target));
     let decision: Decision | undefined;
     while (!decision) {
       const answer = (await rl.question('Decision: [y] approve, [s] stage (cooldown), [n] reject > ')).trim().toLowerCase();
@@ -133,15 +134,20 @@ export function registerEndorsementCommands(program: Command): void {
       .description('Create an agent with a bundled kernel (needs the admin role: --as <admin>)')
       .option('--kernel <name>', 'bundled kernel', 'default')
       .option('--without-probes', 'no probe battery (cooldowns carry the no-probe penalty)')
-      .option('--operator-role <role>', 'the role that may decide, promote, abort or extend its endorsements (default operator)'),
-  ).action(async (id: string, opts: SettingsFlags & { kernel: string; withoutProbes?: boolean; operatorRole?: string }, cmd: Command) => {
+      .option('--operator-role <role>', 'the role that may decide, promote, abort or extend its endorsements (default operator)')
+      .option('--no-log-requests', 'keep chat text only until its shadow samples are scored, then only its SHA-256 and length'),
+  ).action(async (id: string, opts: SettingsFlags & { kernel: string; withoutProbes?: boolean; operatorRole?: string; logRequests: boolean }, cmd: Command) => {
     const { createAgent } = await import('../../client/endorsement');
     await runCommand(
       cmd,
       (ctx) =>
         createAgent(
           ctx,
-          { id, kernel: opts.kernel, settings: { ...settingsFromFlags(opts), ...(opts.operatorRole ? { operatorRole: opts.operatorRole } : {}) }, probes: !opts.withoutProbes },
+          { id, kernel: opts.kernel, settings: {
+            ...settingsFromFlags(opts),
+            ...(opts.operatorRole ? { operatorRole: opts.operatorRole } : {}),
+            ...(opts.logRequests === false ? { logRequests: false } : {}),
+          }, probes: !opts.withoutProbes },
           actingPrincipal(cmd, ctx),
         ),
       (r) => `created agent ${r.agent.id}: kernel ${r.kernel.definition.name} v${r.kernel.version}, cooldown base ${r.agent.settings.cooldownBaseSeconds} s, min samples ${r.agent.settings.minSamples}`,
