@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { storeBuiltAbp, type StoredAbp } from './abp-build';
 import { findCurrentByAbpId, findLatestVersion, listVersions } from '../db/delegation/abps';
 import { runActionCheck, type ActionCheckRecord } from './action-check';
+import { clearAgentDegradation, recordActionOutcome, type OutcomeRecord } from './action-outcome';
 import { gateFile } from '../export-files/gate-file';
 import { listExports } from '../db/delegation/exports';
 import { storeIntakeBatch, type IntakeResult } from '../db/delegation/intake';
@@ -112,6 +113,27 @@ export async function checkAbpAction(ctx: WardenContext, abpId: string, action: 
   const record = await runActionCheck(deps(ctx), abpId, action);
   if (!(record.irreversible && record.decision === 'blocked')) return { ...record, evaluation: null, evaluationError: null };
   return { ...record, ...(await evaluateAfterWrite(ctx, [abpId])) };
+}
+
+/**
+ * `warden action report`: records an allowed action's outcome and runs the post_action validators;
+ * a blocked outcome of an irreversible action re-evaluates the triggers (it counts for DRT-002).
+ */
+export async function reportActionOutcome(
+  ctx: WardenContext,
+  abpId: string,
+  checkId: string,
+  outcome: unknown,
+  actor: string | null = null,
+): Promise<OutcomeRecord & EvaluationReport> {
+  const record = await recordActionOutcome(deps(ctx), abpId, checkId, outcome, actor);
+  if (!(record.irreversible && record.decision === 'blocked')) return { ...record, evaluation: null, evaluationError: null };
+  return { ...record, ...(await evaluateAfterWrite(ctx, [record.abpId])) };
+}
+
+/** `warden action clear`: an operator lets an agent degraded by a post_action validator act again. */
+export function clearDegradedAgent(ctx: WardenContext, abpId: string, agentId: string | null, c: { principal: string; reason: string }) {
+  return clearAgentDegradation(deps(ctx), abpId, agentId, c);
 }
 
 /**
