@@ -32,6 +32,11 @@ export class DelegationLoop {
     return delegation.showAbp(this.ctx, abpId);
   }
 
+  /** A new parent version listing `childIds`, each child stamped with it. */
+  compose(parentId: string, childIds: string[], opts: { as?: string } = {}) {
+    return delegation.composeAbp(this.ctx, parentId, childIds, opts.as ?? null);
+  }
+
   verifyAbp(abpId: string) {
     return delegation.verifyAbp(this.ctx, abpId);
   }

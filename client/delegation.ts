@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { storeBuiltAbp, type StoredAbp } from './abp-build';
 import { findCurrentByAbpId, findLatestVersion, listVersions } from '../db/delegation/abps';
 import { runActionCheck, type ActionCheckRecord } from './action-check';
+import { composeUnderParent, type ComposedAbps } from './abp-compose';
+import { referencedAbp } from '../db/delegation/composition';
+import { compositionGates, type ReferencedAbp } from '../domain/delegation/composition';
 import { clearAgentDegradation, recordActionOutcome, type OutcomeRecord } from './action-outcome';
 import { gateFile } from '../export-files/gate-file';
 import { listExports } from '../db/delegation/exports';
@@ -43,7 +46,10 @@ const deps = (ctx: WardenContext) => ({ pool: ctx.pool, provenanceKey: ctx.prove
 export async function buildAbpFromSpec(ctx: WardenContext, spec: unknown, actor: string | null = null): Promise<StoredAbp> {
   if (actor) await requirePrincipal(ctx.pool, actor);
   const abp = await asBadInput(() => buildAbp(spec, new Date().toISOString()));
-  return storeBuiltAbp(deps(ctx), abp, { source: 'build', actor });
+  const stored = await storeBuiltAbp(deps(ctx), abp, { source: 'build', actor });
+  // The children of an ABP this one replaced have reviews now: a monitor pass starts their workflows.
+  if (stored.childReviews.length > 0) await evaluateAfterWrite(ctx, stored.childReviews.map((r) => r.abpId));
+  return stored;
 }
 
 export interface AbpView {
@@ -97,6 +103,7 @@ export async function verifyAbp(ctx: WardenContext, abpId: string): Promise<Veri
     checks.push({ gate: 'abp.id_deterministic', passed: identity.idMatches, detail: identity.idMatches ? 'id recomputed' : `stored ${abp.abp_id}, recomputed ${identity.expectedId}` });
     const problems = semanticProblems(abp);
     checks.push({ gate: 'abp.no_contradictions', passed: problems.length === 0, detail: problems.join('; ') || 'consistent' });
+    checks.push(...(await compositionChecks(ctx, abp)));
   }
   checks.push({ gate: 'abp.status', passed: view.status === 'active', detail: view.statusReason ? `${view.status}: ${view.statusReason}` : view.status });
   const referenceHash = abp?.hash ?? '';
@@ -106,6 +113,20 @@ export async function verifyAbp(ctx: WardenContext, abpId: string): Promise<Veri
   }
   const ok = checks.every((c) => c.passed) && exports.every((e) => e.gates.every((g) => g.passed));
   return { ok, abpId: view.abpId, abpHash: abp?.hash ?? null, status: view.status, checks, exports };
+}
+
+/** The composition references of `abp`, followed both ways (its parent, and each child it lists). */
+async function compositionChecks(ctx: WardenContext, abp: Abp): Promise<GateResult[]> {
+  const { parent_abp_id: parentId, parent_abp_hash: parentHash } = abp.composition;
+  const parent = parentId === null ? null : await referencedAbp(ctx.pool, parentId, parentHash);
+  const children = new Map<string, ReferencedAbp>();
+  for (const c of abp.composition.children) children.set(c.abp_id, await referencedAbp(ctx.pool, c.abp_id, c.abp_hash));
+  return compositionGates(abp, parent, children);
+}
+
+/** `warden abp compose`: lists the children in a new parent version and stamps each child with it. */
+export async function composeAbp(ctx: WardenContext, parentId: string, childIds: unknown, actor: string | null = null): Promise<ComposedAbps> {
+  return composeUnderParent(deps(ctx), parentId, childIds, actor);
 }
 
 /** `warden action check`: runs the validators; a blocked irreversible action re-evaluates the triggers. */

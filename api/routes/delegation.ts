@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  buildAbpFromSpec, checkAbpAction, clearDegradedAgent, ingestEvidence, reportActionOutcome, showAbp, triggerCards, verifyAbp,
+  buildAbpFromSpec, checkAbpAction, clearDegradedAgent, composeAbp, ingestEvidence, reportActionOutcome, showAbp, triggerCards, verifyAbp,
 } from '../../client/delegation';
 import { ActionOutcomeSchema } from '../../domain/delegation/action-outcome';
 import { approveReview, dismissReview, openReview, reviews, showReview } from '../../client/delegation-reviews';
@@ -20,6 +20,7 @@ const dismissBody = z.strictObject({ as: principal, reason });
 // The outcome as the CLI reads it from its file, plus who reports it (filled from the token).
 const outcomeBody = ActionOutcomeSchema.extend({ as: principal });
 const clearBody = z.strictObject({ as: principal, agent_id: storableText(KEY_TEXT_BYTES).min(1).nullable().default(null), reason });
+const composeBody = z.strictObject({ as: principal, children: z.array(z.string()).min(1).max(100) });
 const reviewFilter = z.object({
   state: z.enum(['queued', 'open', 'applied', 'dismissed', 'timed_out', 'failed']).optional(),
   abp: storableText(KEY_TEXT_BYTES).optional(),
@@ -51,6 +52,19 @@ export const delegationRoutes: Route[] = [
     async handler(ctx, req) {
       const v = await verifyAbp(ctx, req.params.id!);
       return { status: v.ok ? 200 : 422, body: v };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/abps/:id/compose',
+    // Composition changes the authority of every ABP it names: administrators only, as for building.
+    roles: [ADMIN_ROLE],
+    actsAs: true,
+    summary: "Compose: a new parent version listing the children by id and hash; each child's composition.parent_* stamped",
+    bodySchema: composeBody,
+    async handler(ctx, req) {
+      const b = composeBody.parse(req.body);
+      return { status: 201, body: await composeAbp(ctx, req.params.id!, b.children, b.as) };
     },
   },
   { method: 'GET', path: '/api/v1/abps/:id/triggers', summary: 'One card per delegation review trigger', handler: async (ctx, req) => ({ cards: await triggerCards(ctx, req.params.id!) }) },

@@ -139,6 +139,18 @@ export function registerDelegationCommands(program: Command): void {
       await runCommand(cmd, async (ctx) => exitUnlessOk(await verifyAbp(ctx, abpId)), renderVerification);
     });
   abp
+    .command('compose <parent-id>')
+    .description("Compose: store a new parent version listing the children by id and hash, and stamp each child's composition.parent_*")
+    .requiredOption('--child <child-id...>', 'one or more child ABP ids')
+    .action(async (parentId: string, opts: { child: string[] }, cmd: Command) => {
+      const { composeAbp } = await import('../../client/delegation');
+      await runCommand(cmd, (ctx) => composeAbp(ctx, parentId, opts.child, optionalActor(cmd, ctx)), (r) =>
+        [
+          `parent ${r.parent.abp_id} ${r.parent.hash}`,
+          ...r.children.map((c) => `  child ${c.abp_id} ${c.hash} (parent_abp_hash ${c.composition.parent_abp_hash})`),
+        ].join('\n'));
+    });
+  abp
     .command('schema')
     .description('Print the ABP v1 JSON Schema (draft 2020-12)')
     .action(async () => {

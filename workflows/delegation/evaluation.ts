@@ -1,9 +1,7 @@
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ParentClosePolicy, proxyActivities, startChild, upsertSearchAttributes } from '@temporalio/workflow';
+import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { DelegationActivities } from '../../activities/delegation';
 import { WardenKind, WardenState } from '../../domain/search-attributes';
-import { delegationReviewWorkflow } from './review';
-import { reviewSearchAttributes, reviewSummary } from './review-start';
+import { startReviewWorkflows } from './start-reviews';
 
 const acts = proxyActivities<DelegationActivities>({ startToCloseTimeout: '2 minutes', retry: { maximumInterval: '30 seconds' } });
 
@@ -27,22 +25,7 @@ export async function delegationEvaluationWorkflow(input: { abpIds?: string[] } 
     { key: WardenState, value: 'evaluating' },
   ]);
   const result = await acts.evaluateDelegationTriggers({ abpIds: input.abpIds });
-  const started: string[] = [];
-  for (const review of result.toStart) {
-    try {
-      await startChild(delegationReviewWorkflow, {
-        workflowId: review.reviewId,
-        args: [review],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        typedSearchAttributes: reviewSearchAttributes(review),
-        staticSummary: reviewSummary(review),
-      });
-      started.push(review.reviewId);
-    } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    }
-    await acts.markReviewStarted({ reviewId: review.reviewId });
-  }
+  const started = await startReviewWorkflows(result.toStart, (reviewId) => acts.markReviewStarted({ reviewId }));
   upsertSearchAttributes([{ key: WardenState, value: 'done' }]);
   return { opened: result.opened, queued: result.queued, started, tripped: result.tripped, periodic: result.periodic };
 }

@@ -12,6 +12,7 @@ import {
 import type { ApplyOutcome } from '../../activities/delegation/apply-output';
 import { notify } from '../notify';
 import { reopensAfterFailedApply } from './review-reopen';
+import { startReviewWorkflows, startsChildReviews } from './start-reviews';
 import { reviewSearchAttributes } from './review-start';
 
 const acts = proxyActivities<DelegationActivities>({
@@ -178,6 +179,11 @@ export async function delegationReviewWorkflow(start: ReviewStart): Promise<Revi
       }
       outcome = attempt;
       state = attempt.state;
+      // The ABP was revoked or replaced: the reviews it opened on its children start now, not at
+      // the monitor's next pass. (Histories from before this have no such reviews.)
+      if (attempt.childReviews?.length && startsChildReviews()) {
+        await startReviewWorkflows(attempt.childReviews, (reviewId) => acts.markReviewStarted({ reviewId }));
+      }
     }
     break;
   }

@@ -1,0 +1,40 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ParentClosePolicy, patched, startChild } from '@temporalio/workflow';
+import type { ReviewStart } from '../../domain/delegation/review-start';
+import { reviewSearchAttributes, reviewSummary } from './review-start';
+
+/**
+ * Starts a review workflow for each open review that has none yet (abandoned on close: a review
+ * outlives the workflow that started it), marking each started. By type name, so that the review
+ * workflow itself can start reviews (of the children of an ABP it revoked or replaced).
+ */
+export async function startReviewWorkflows(reviews: readonly ReviewStart[], markStarted: (reviewId: string) => Promise<void>): Promise<string[]> {
+  const started: string[] = [];
+  for (const review of reviews) {
+    try {
+      await startChild('delegationReviewWorkflow', {
+        workflowId: review.reviewId,
+        args: [review],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        typedSearchAttributes: reviewSearchAttributes(review),
+        staticSummary: reviewSummary(review),
+      });
+      started.push(review.reviewId);
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+    await markStarted(review.reviewId);
+  }
+  return started;
+}
+
+/** The patch id recorded in the histories of reviews that started their ABP's children's reviews. */
+export const STARTS_CHILD_REVIEWS = 'review-starts-parent-changed-reviews';
+
+/**
+ * Asked only when an applied output opened parent_changed reviews, which no history from before
+ * this patch contains: the marker keeps a replay of such a history on the same path.
+ */
+export function startsChildReviews(): boolean {
+  return patched(STARTS_CHILD_REVIEWS);
+}
