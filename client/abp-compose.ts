@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { z } from 'zod';
-import { requirePrincipal } from '../db/access/principals';
+import { requireAdmin } from './administrator';
 import { advancePointer, findCurrentByAbpId, insertAbpVersion, type CurrentAbp } from '../db/delegation/abps';
 import { listExports, markRestamped, type ExportRow } from '../db/delegation/exports';
 import { withTransaction, type Queryable } from '../db/pool';
@@ -31,7 +31,8 @@ const MAX_DEPTH = 32;
  * listing the children (by id and the hash each has now) and a new version of each child naming
  * that parent version (composition.parent_abp_id and parent_abp_hash); every export of each is
  * re-stamped. Refused (409): a parent that is revoked or replaced, a child that is not active, is
- * composed under another parent, is the parent or one of its ancestors.
+ * composed under another parent, is the parent or one of its ancestors. Only an administrator
+ * composes (the authority of every ABP named changes), on every surface.
  */
 export async function composeUnderParent(
   deps: { pool: pg.Pool; provenanceKey: string; exportDir: string },
@@ -41,7 +42,7 @@ export async function composeUnderParent(
 ): Promise<ComposedAbps> {
   const childIds = ComposeChildrenSchema.parse(childIdsInput);
   const stored = await withTransaction(deps.pool, async (tx) => {
-    if (actor) await requirePrincipal(tx, actor);
+    await requireAdmin(tx, actor, 'compose ABPs');
     const parentRow = await findCurrentByAbpId(tx, parentId, { forUpdate: true });
     if (!parentRow) throw notFound(`ABP ${parentId}`);
     if (parentRow.status === 'revoked') throw conflict(`cannot compose under ${parentRow.abpId}: it was revoked (${parentRow.statusReason ?? 'no reason recorded'})`);

@@ -1,25 +1,17 @@
 import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { DelegationActivities } from '../../activities/delegation';
 import { WardenKind, WardenState } from '../../domain/search-attributes';
+import type { EvaluationInput, EvaluationSummary } from './contract';
 import { startReviewWorkflows } from './start-reviews';
 
 const acts = proxyActivities<DelegationActivities>({ startToCloseTimeout: '2 minutes', retry: { maximumInterval: '30 seconds' } });
-
-export interface EvaluationSummary {
-  opened: string[];
-  queued: string[];
-  started: string[];
-  tripped: string[];
-  /** Periodic validators that failed ("<abp-id>/<validator>: <fail_action>"). */
-  periodic: string[];
-}
 
 /**
  * One pass of the delegation monitor: evaluates the triggers (of `abpIds`, or of every active
  * ABP), then starts a review workflow for every open review that has none yet. Runs after each
  * intake and on the delegation monitor Schedule. The reviews outlive this short workflow.
  */
-export async function delegationEvaluationWorkflow(input: { abpIds?: string[] } = {}): Promise<EvaluationSummary> {
+export async function delegationEvaluationWorkflow(input: EvaluationInput = {}): Promise<EvaluationSummary> {
   upsertSearchAttributes([
     { key: WardenKind, value: 'monitor' },
     { key: WardenState, value: 'evaluating' },

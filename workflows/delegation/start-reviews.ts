@@ -1,7 +1,7 @@
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, patched, startChild } from '@temporalio/workflow';
 import type { ReviewStart } from '../../domain/delegation/review-start';
-import { reviewSearchAttributes, reviewSummary } from './review-start';
+import { startOrFind } from '../../domain/temporal/start-or-find';
+import { reviewSearchAttributes, reviewSummary } from './contract';
 
 /**
  * Starts a review workflow for each open review that has none yet (abandoned on close: a review
@@ -11,18 +11,16 @@ import { reviewSearchAttributes, reviewSummary } from './review-start';
 export async function startReviewWorkflows(reviews: readonly ReviewStart[], markStarted: (reviewId: string) => Promise<void>): Promise<string[]> {
   const started: string[] = [];
   for (const review of reviews) {
-    try {
-      await startChild('delegationReviewWorkflow', {
+    const child = await startOrFind(() =>
+      startChild('delegationReviewWorkflow', {
         workflowId: review.reviewId,
         args: [review],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         typedSearchAttributes: reviewSearchAttributes(review),
         staticSummary: reviewSummary(review),
-      });
-      started.push(review.reviewId);
-    } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    }
+      }),
+    );
+    if (child) started.push(review.reviewId);
     await markStarted(review.reviewId);
   }
   return started;

@@ -5,6 +5,7 @@ import type { Abp } from '../../../domain/delegation/schema';
 import { cliEnv, runCli } from '../../support/cli';
 import { useApiServer } from '../../support/http';
 import { useIntegrationContext } from '../../support/integration';
+import { testAdmin } from '../../support/principals';
 import { buildUniqueAbp, principal, unique, uniqueSpec } from './fixtures';
 
 const ctx = useIntegrationContext('delegation-composition');
@@ -34,7 +35,7 @@ describe('composition', () => {
   it('compose lists the children by id and hash, stamps each child, and verify follows both ways', async () => {
     const parent = await buildUniqueAbp(ctx);
     const [a, b] = [await buildUniqueAbp(ctx), await buildUniqueAbp(ctx)];
-    const composed = await composeAbp(ctx, parent.abp_id, [a.abp_id, b.abp_id]);
+    const composed = await composeAbp(ctx, parent.abp_id, [a.abp_id, b.abp_id], await testAdmin(ctx));
     expect(composed.parent.abp_id).toBe(parent.abp_id);
     expect(composed.parent.hash).not.toBe(parent.hash);
     expect(composed.parent.composition.children).toEqual([{ abp_id: a.abp_id, abp_hash: a.hash }, { abp_id: b.abp_id, abp_hash: b.hash }]);
@@ -52,21 +53,21 @@ describe('composition', () => {
     expect(child.checks.find((c) => c.gate === 'abp.parent_reference')).toMatchObject({ passed: true });
 
     // A child that names a parent which does not list it fails verify.
-    const stray = (await buildAbpFromSpec(ctx, uniqueSpec({ composition: { parent_abp_id: parent.abp_id, parent_abp_hash: composed.parent.hash, children: [] } }))).abp;
+    const stray = (await buildAbpFromSpec(ctx, uniqueSpec({ composition: { parent_abp_id: parent.abp_id, parent_abp_hash: composed.parent.hash, children: [] } }), await testAdmin(ctx))).abp;
     const strayVerified = await verifyAbp(ctx, stray.abp_id);
     expect(strayVerified.ok).toBe(false);
     expect(strayVerified.checks.find((c) => c.gate === 'abp.parent_reference')?.detail).toMatch(/does not list/);
     // A child already under another parent, and the parent itself, are refused.
-    await expect(composeAbp(ctx, (await buildUniqueAbp(ctx)).abp_id, [a.abp_id])).rejects.toMatchObject({ kind: 'conflict', message: expect.stringContaining(parent.abp_id) });
-    await expect(composeAbp(ctx, a.abp_id, [parent.abp_id])).rejects.toMatchObject({ kind: 'conflict', message: expect.stringContaining('cycle') });
-    await expect(composeAbp(ctx, parent.abp_id, ['not-an-id'])).rejects.toThrow(/ABP-<8 hex>/);
+    await expect(composeAbp(ctx, (await buildUniqueAbp(ctx)).abp_id, [a.abp_id], await testAdmin(ctx))).rejects.toMatchObject({ kind: 'conflict', message: expect.stringContaining(parent.abp_id) });
+    await expect(composeAbp(ctx, a.abp_id, [parent.abp_id], await testAdmin(ctx))).rejects.toMatchObject({ kind: 'conflict', message: expect.stringContaining('cycle') });
+    await expect(composeAbp(ctx, parent.abp_id, ['not-an-id'], await testAdmin(ctx))).rejects.toThrow(/ABP-<8 hex>/);
   });
 
   it("the parent's tools.deny is denied in every child", async () => {
-    const parent = (await buildAbpFromSpec(ctx, parentSpec())).abp;
+    const parent = (await buildAbpFromSpec(ctx, parentSpec(), await testAdmin(ctx))).abp;
     const child = await buildUniqueAbp(ctx);
     expect((await checkAbpAction(ctx, child.abp_id, readCandidate(child))).decision).toBe('allowed');
-    const { children: [stamped] } = await composeAbp(ctx, parent.abp_id, [child.abp_id]);
+    const { children: [stamped] } = await composeAbp(ctx, parent.abp_id, [child.abp_id], await testAdmin(ctx));
     const verdict = await checkAbpAction(ctx, child.abp_id, readCandidate(stamped!));
     expect(verdict.decision).toBe('blocked');
     expect(verdict.results.filter((r) => !r.passed).map((r) => [r.name, r.detail])).toEqual([
@@ -80,7 +81,7 @@ describe('composition', () => {
   it("revoking the parent opens a parent_changed review on each child, and nothing composes under it after", async () => {
     const parent = await buildUniqueAbp(ctx);
     const [a, b] = [await buildUniqueAbp(ctx), await buildUniqueAbp(ctx)];
-    await composeAbp(ctx, parent.abp_id, [a.abp_id, b.abp_id]);
+    await composeAbp(ctx, parent.abp_id, [a.abp_id, b.abp_id], await testAdmin(ctx));
     await revoke(parent);
     for (const child of [a, b]) {
       const [review] = await reviews(ctx, { abpId: child.abp_id, state: 'open' });
@@ -91,22 +92,22 @@ describe('composition', () => {
       expect(verified.checks.find((c) => c.gate === 'abp.parent_reference')).toMatchObject({ passed: false, detail: expect.stringMatching(/revoked/) });
     }
     const late = await buildUniqueAbp(ctx);
-    await expect(composeAbp(ctx, parent.abp_id, [late.abp_id])).rejects.toMatchObject({
+    await expect(composeAbp(ctx, parent.abp_id, [late.abp_id], await testAdmin(ctx))).rejects.toMatchObject({
       kind: 'conflict', message: expect.stringContaining(`cannot compose under ${parent.abp_id}: it was revoked`),
     });
     const http = await call('POST', `/api/v1/abps/${parent.abp_id}/compose`, { children: [late.abp_id] });
     expect(http.status).toBe(409);
-    const cli = await runCli(['abp', 'compose', parent.abp_id, '--child', late.abp_id], cliEnv(ctx));
+    const cli = await runCli(['abp', 'compose', parent.abp_id, '--child', late.abp_id, '--as', await testAdmin(ctx)], cliEnv(ctx));
     expect(cli.code).toBe(1);
     expect(cli.stderr).toMatch(/revoked/);
   });
 
   it('replacing the parent on its scope opens a parent_changed review on each child', async () => {
     const spec = uniqueSpec();
-    const parent = (await buildAbpFromSpec(ctx, { ...spec, created_at: '2026-01-01T00:00:00Z' })).abp;
+    const parent = (await buildAbpFromSpec(ctx, { ...spec, created_at: '2026-01-01T00:00:00Z' }, await testAdmin(ctx))).abp;
     const child = await buildUniqueAbp(ctx);
-    await composeAbp(ctx, parent.abp_id, [child.abp_id]);
-    const replacement = await buildAbpFromSpec(ctx, { ...spec, created_at: '2026-02-01T00:00:00Z' });
+    await composeAbp(ctx, parent.abp_id, [child.abp_id], await testAdmin(ctx));
+    const replacement = await buildAbpFromSpec(ctx, { ...spec, created_at: '2026-02-01T00:00:00Z' }, await testAdmin(ctx));
     expect(replacement.childReviews).toEqual([{ reviewId: `${child.abp_id}.parent_changed.r1`, abpId: child.abp_id }]);
     const [review] = await reviews(ctx, { abpId: child.abp_id, state: 'open' });
     expect(review).toMatchObject({ triggerId: 'parent_changed', severity: 'warn' });
@@ -120,7 +121,7 @@ describe('composition', () => {
     expect((await call('POST', `/api/v1/abps/${parent.abp_id}/compose`, { children: [] })).status).toBe(400);
     const composed = await call('POST', `/api/v1/abps/${parent.abp_id}/compose`, { children: [a.abp_id] });
     expect(composed).toMatchObject({ status: 201, body: { parent: { abp_id: parent.abp_id }, children: [{ abp_id: a.abp_id }] } });
-    const cli = await runCli(['abp', 'compose', parent.abp_id, '--child', b.abp_id, '--json'], cliEnv(ctx));
+    const cli = await runCli(['abp', 'compose', parent.abp_id, '--child', b.abp_id, '--json', '--as', await testAdmin(ctx)], cliEnv(ctx));
     expect(cli.code, cli.stderr).toBe(0);
     expect(cli.json.parent.composition.children.map((c: { abp_id: string }) => c.abp_id)).toEqual([a.abp_id, b.abp_id]);
     expect((await call('GET', `/api/v1/abps/${parent.abp_id}/verify`)).status).toBe(200);
