@@ -23,7 +23,7 @@ export async function runActionCheck(deps: { pool: pg.Pool; provenanceKey: strin
   const action = ActionSchema.parse(actionInput);
   const now = new Date();
   return withTransaction(deps.pool, async (tx) => {
-    const { facts, current } = await gatherFacts(tx, abpId, now);
+    const { facts, current } = await gatherFacts(tx, abpId, now, { agentId: action.agent_id ?? null });
     const verdict = checkAction(facts, action);
     const checkId = action.action_id ? `${abpId}/${action.action_id}` : `check-${randomUUID()}`;
     const inserted = await insertActionCheck(tx, { checkId, abpId, abpHash: current?.abpHash ?? null, action, verdict, checkedAt: now });

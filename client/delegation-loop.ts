@@ -32,12 +32,27 @@ export class DelegationLoop {
     return delegation.showAbp(this.ctx, abpId);
   }
 
+  /** A new parent version listing `childIds`, each child stamped with it. */
+  compose(parentId: string, childIds: string[], opts: { as?: string } = {}) {
+    return delegation.composeAbp(this.ctx, parentId, childIds, opts.as ?? null);
+  }
+
   verifyAbp(abpId: string) {
     return delegation.verifyAbp(this.ctx, abpId);
   }
 
   checkAction(abpId: string, action: unknown) {
     return delegation.checkAbpAction(this.ctx, abpId, action);
+  }
+
+  /** The outcome of an allowed action, judged by the ABP's post_action validators. */
+  reportOutcome(abpId: string, checkId: string, outcome: unknown, opts: { as?: string } = {}) {
+    return delegation.reportActionOutcome(this.ctx, abpId, checkId, outcome, opts.as ?? null);
+  }
+
+  /** Lets an agent degraded by a post_action validator act again (operator or admin). */
+  clearDegradation(abpId: string, agentId: string | null, opts: { as: string; reason: string }) {
+    return delegation.clearDegradedAgent(this.ctx, abpId, agentId, { principal: opts.as, reason: opts.reason });
   }
 
   ingest(ndjson: string, opts: { kind?: IntakeKind; as?: string } = {}) {

@@ -3,6 +3,10 @@ import { z } from 'zod';
 import { storeBuiltAbp, type StoredAbp } from './abp-build';
 import { findCurrentByAbpId, findLatestVersion, listVersions } from '../db/delegation/abps';
 import { runActionCheck, type ActionCheckRecord } from './action-check';
+import { composeUnderParent, type ComposedAbps } from './abp-compose';
+import { referencedAbp } from '../db/delegation/composition';
+import { compositionGates, type ReferencedAbp } from '../domain/delegation/composition';
+import { clearAgentDegradation, recordActionOutcome, type OutcomeRecord } from './action-outcome';
 import { gateFile } from '../export-files/gate-file';
 import { listExports } from '../db/delegation/exports';
 import { storeIntakeBatch, type IntakeResult } from '../db/delegation/intake';
@@ -48,7 +52,10 @@ export async function buildAbpFromSpec(ctx: WardenContext, spec: unknown, actor:
   await requireAdmin(ctx.pool, actor, 'build ABPs');
   const abp = await asBadInput(() => buildAbp(spec, new Date().toISOString()));
   const legacyId = legacyIdOfSpec(spec, abp);
-  return storeBuiltAbp(deps(ctx), abp, { source: 'build', actor, ...(legacyId ? { legacyId } : {}) });
+  const stored = await storeBuiltAbp(deps(ctx), abp, { source: 'build', actor, ...(legacyId ? { legacyId } : {}) });
+  // The children of an ABP this one replaced have reviews now: a monitor pass starts their workflows.
+  if (stored.childReviews.length > 0) await evaluateAfterWrite(ctx, stored.childReviews.map((r) => r.abpId));
+  return stored;
 }
 
 export interface AbpView {
@@ -102,6 +109,7 @@ export async function verifyAbp(ctx: WardenContext, abpId: string): Promise<Veri
     checks.push({ gate: 'abp.id_deterministic', passed: identity.idMatches, detail: identity.idMatches ? 'id recomputed' : `stored ${abp.abp_id}, recomputed ${identity.expectedId}` });
     const problems = semanticProblems(abp);
     checks.push({ gate: 'abp.no_contradictions', passed: problems.length === 0, detail: problems.join('; ') || 'consistent' });
+    checks.push(...(await compositionChecks(ctx, abp)));
   }
   checks.push({ gate: 'abp.status', passed: view.status === 'active', detail: view.statusReason ? `${view.status}: ${view.statusReason}` : view.status });
   const referenceHash = abp?.hash ?? '';
@@ -113,11 +121,46 @@ export async function verifyAbp(ctx: WardenContext, abpId: string): Promise<Veri
   return { ok, abpId: view.abpId, abpHash: abp?.hash ?? null, status: view.status, checks, exports };
 }
 
+/** The composition references of `abp`, followed both ways (its parent, and each child it lists). */
+async function compositionChecks(ctx: WardenContext, abp: Abp): Promise<GateResult[]> {
+  const { parent_abp_id: parentId, parent_abp_hash: parentHash } = abp.composition;
+  const parent = parentId === null ? null : await referencedAbp(ctx.pool, parentId, parentHash);
+  const children = new Map<string, ReferencedAbp>();
+  for (const c of abp.composition.children) children.set(c.abp_id, await referencedAbp(ctx.pool, c.abp_id, c.abp_hash));
+  return compositionGates(abp, parent, children);
+}
+
+/** `warden abp compose`: lists the children in a new parent version and stamps each child with it. */
+export async function composeAbp(ctx: WardenContext, parentId: string, childIds: unknown, actor: string | null): Promise<ComposedAbps> {
+  return composeUnderParent(deps(ctx), parentId, childIds, actor);
+}
+
 /** `warden action check`: runs the validators; a blocked irreversible action re-evaluates the triggers. */
 export async function checkAbpAction(ctx: WardenContext, abpId: string, action: unknown): Promise<ActionCheckRecord & EvaluationReport> {
   const record = await runActionCheck(deps(ctx), abpId, action);
   if (!(record.irreversible && record.decision === 'blocked')) return { ...record, evaluation: null, evaluationError: null };
   return { ...record, ...(await evaluateAfterWrite(ctx, [abpId])) };
+}
+
+/**
+ * `warden action report`: records an allowed action's outcome and runs the post_action validators;
+ * a blocked outcome of an irreversible action re-evaluates the triggers (it counts for DRT-002).
+ */
+export async function reportActionOutcome(
+  ctx: WardenContext,
+  abpId: string,
+  checkId: string,
+  outcome: unknown,
+  actor: string | null = null,
+): Promise<OutcomeRecord & EvaluationReport> {
+  const record = await recordActionOutcome(deps(ctx), abpId, checkId, outcome, actor);
+  if (!(record.irreversible && record.decision === 'blocked')) return { ...record, evaluation: null, evaluationError: null };
+  return { ...record, ...(await evaluateAfterWrite(ctx, [record.abpId])) };
+}
+
+/** `warden action clear`: an operator lets an agent degraded by a post_action validator act again. */
+export function clearDegradedAgent(ctx: WardenContext, abpId: string, agentId: string | null, c: { principal: string; reason: string }) {
+  return clearAgentDegradation(deps(ctx), abpId, agentId, c);
 }
 
 /**

@@ -9,6 +9,7 @@ import { discardStaged, promoteStaged, writeStaged } from '../../export-files/st
 import { gateFile } from '../../export-files/gate-file';
 import { markRestamped, type ExportRow } from '../../db/delegation/exports';
 import { planReviewOutput } from '../../db/delegation/output-dry-run';
+import { openParentChangedReviews } from '../../db/delegation/composition';
 import { concludeReviewRow, findReview, recordFailedAttempt } from '../../db/delegation/reviews';
 import { findOutput } from '../../db/delegation/review-outputs';
 import { voidApprovals } from '../../db/delegation/review-votes';
@@ -122,6 +123,12 @@ async function commit(
       }
     }
     if (!moved) throw new PointerMovedError(`ABP ${current.abpId} changed while the review was applied`);
+    if (outcome.outputKind !== 'abp_patch') {
+      const childReviews = await openParentChangedReviews(tx, deps.provenanceKey, base, {
+        kind: next === null ? 'revoked' : 'replaced', replacedBy: next?.abp_id ?? null, reviewId,
+      });
+      if (childReviews.length > 0) outcome.childReviews = childReviews;
+    }
     for (const row of exports) await markRestamped(tx, row.exportId, next ?? base);
     const kind = outcome.outputKind === 'abp_patch' ? 'abp.patched' : outcome.outputKind === 'abp_replace' ? 'abp.replaced' : 'abp.revoked';
     await appendProvenance(tx, deps.provenanceKey, {

@@ -26,7 +26,9 @@ export interface EvaluationResult {
 export async function evaluateDelegationTriggers(deps: { pool: pg.Pool; provenanceKey: string }, abpIds?: string[]): Promise<EvaluationResult> {
   const result: EvaluationResult = { cards: [], opened: [], queued: [], toStart: [], periodic: [] };
   const names = new Map<string, string>();
+  const touched = new Set<string>();
   for (const current of await listCurrent(deps.pool, { abpIds, status: 'active' })) {
+    touched.add(current.abpId);
     const parsed = AbpSchema.safeParse(current.document);
     if (!parsed.success) continue; // a tampered row cannot be evaluated; verify reports it
     const abp = parsed.data;
@@ -64,7 +66,6 @@ export async function evaluateDelegationTriggers(deps: { pool: pg.Pool; provenan
       }
     }
   }
-  const touched = new Set(result.cards.map((c) => c.abpId));
   for (const row of await listReviews(deps.pool, { unstarted: true })) {
     if (abpIds === undefined || touched.has(row.abpId)) {
       result.toStart.push(reviewStartOf(row, names.get(`${row.abpId}/${row.triggerId}`) ?? row.triggerId));

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import {
-  buildAbpFromSpec, checkAbpAction, ingestEvidence, showAbp, triggerCards, verifyAbp,
+  buildAbpFromSpec, checkAbpAction, clearDegradedAgent, composeAbp, ingestEvidence, reportActionOutcome, showAbp, triggerCards, verifyAbp,
 } from '../../client/delegation';
+import { ActionOutcomeSchema } from '../../domain/delegation/action-outcome';
 import { approveReview, dismissReview, openReview, reviews, showReview } from '../../client/delegation-reviews';
 import { abpJsonSchema } from '../../domain/delegation/json-schema';
 import { INTAKE_KINDS } from '../../domain/delegation/intake';
@@ -16,6 +17,10 @@ const reason = ReviewReasonSchema;
 const openBody = z.strictObject({ abp_id: storableText(KEY_TEXT_BYTES), trigger_id: storableText(KEY_TEXT_BYTES), as: principal });
 const approveBody = z.strictObject({ as: principal, output_kind: ReviewOutputKindSchema.optional(), document: z.unknown().optional(), reason });
 const dismissBody = z.strictObject({ as: principal, reason });
+// The outcome as the CLI reads it from its file, plus who reports it (filled from the token).
+const outcomeBody = ActionOutcomeSchema.extend({ as: principal });
+const clearBody = z.strictObject({ as: principal, agent_id: storableText(KEY_TEXT_BYTES).min(1).nullable().default(null), reason });
+const composeBody = z.strictObject({ as: principal, children: z.array(z.string()).min(1).max(100) });
 const reviewFilter = z.object({
   state: z.enum(['queued', 'open', 'applied', 'dismissed', 'timed_out', 'failed']).optional(),
   abp: storableText(KEY_TEXT_BYTES).optional(),
@@ -49,6 +54,19 @@ export const delegationRoutes: Route[] = [
       return { status: v.ok ? 200 : 422, body: v };
     },
   },
+  {
+    method: 'POST',
+    path: '/api/v1/abps/:id/compose',
+    // Composition changes the authority of every ABP it names: administrators only, as for building.
+    roles: [ADMIN_ROLE],
+    actsAs: true,
+    summary: "Compose: a new parent version listing the children by id and hash; each child's composition.parent_* stamped",
+    bodySchema: composeBody,
+    async handler(ctx, req) {
+      const b = composeBody.parse(req.body);
+      return { status: 201, body: await composeAbp(ctx, req.params.id!, b.children, b.as) };
+    },
+  },
   { method: 'GET', path: '/api/v1/abps/:id/triggers', summary: 'One card per delegation review trigger', handler: async (ctx, req) => ({ cards: await triggerCards(ctx, req.params.id!) }) },
   {
     method: 'POST',
@@ -56,6 +74,28 @@ export const delegationRoutes: Route[] = [
     summary: "Run the ABP's pre_action and periodic validators on an action and record the verdict",
     bodySchema: ActionSchema,
     handler: (ctx, req) => checkAbpAction(ctx, req.params.id!, req.body),
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/abps/:id/actions/:check_id/outcome',
+    actsAs: true,
+    summary: "Report an allowed action's outcome: run the ABP's post_action validators and apply their fail_action",
+    bodySchema: outcomeBody,
+    async handler(ctx, req) {
+      const { as, ...outcome } = outcomeBody.parse(req.body);
+      return { status: 201, body: await reportActionOutcome(ctx, req.params.id!, req.params.check_id!, outcome, as) };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/abps/:id/degradations/clear',
+    actsAs: true,
+    summary: 'Let an agent degraded by a post_action validator act again (role operator or admin)',
+    bodySchema: clearBody,
+    async handler(ctx, req) {
+      const b = clearBody.parse(req.body);
+      return clearDegradedAgent(ctx, req.params.id!, b.agent_id, { principal: b.as, reason: b.reason });
+    },
   },
   {
     method: 'POST',

@@ -7,6 +7,7 @@ import type { ReviewRow } from '../../client/delegation-reviews';
 import type { EvaluationReport, Verification } from '../../client/delegation';
 import { INTAKE_KINDS, type IntakeKind } from '../../domain/delegation/intake-kinds';
 import type { ReviewOutputKind } from '../../domain/delegation/schema';
+import type { ActionVerdict } from '../../domain/delegation/validators';
 import { invalid } from '../../domain/errors';
 import { actingPrincipal, EXIT_FAILURE, exitUnlessOk, optionalActor, runCommand, table } from '../output';
 import { withProgress } from '../with-progress';
@@ -53,6 +54,14 @@ function renderVerification(v: Verification): string {
     for (const g of e.gates) lines.push(`    [${mark(g.passed)}] ${g.gate}: ${g.detail}`);
   }
   return lines.join('\n');
+}
+
+/** Each validator's result and each escalation it fired: the body of a check's or an outcome's verdict. */
+function renderValidatorResults(v: ActionVerdict): string[] {
+  return [
+    ...v.results.map((x) => `  [${mark(x.passed)}] ${x.name} (${x.when}, ${x.failAction}): ${x.detail}`),
+    ...v.escalations.map((e) => `  escalated to ${e.destination} (${e.severity}) by ${e.validator}`),
+  ];
 }
 
 function renderEvaluation(r: EvaluationReport): string[] {
@@ -130,6 +139,18 @@ export function registerDelegationCommands(program: Command): void {
       await runCommand(cmd, async (ctx) => exitUnlessOk(await verifyAbp(ctx, abpId)), renderVerification);
     });
   abp
+    .command('compose <parent-id>')
+    .description("Compose: store a new parent version listing the children by id and hash, and stamp each child's composition.parent_*")
+    .requiredOption('--child <child-id...>', 'one or more child ABP ids')
+    .action(async (parentId: string, opts: { child: string[] }, cmd: Command) => {
+      const { composeAbp } = await import('../../client/delegation');
+      await runCommand(cmd, (ctx) => composeAbp(ctx, parentId, opts.child, optionalActor(cmd, ctx)), (r) =>
+        [
+          `parent ${r.parent.abp_id} ${r.parent.hash}`,
+          ...r.children.map((c) => `  child ${c.abp_id} ${c.hash} (parent_abp_hash ${c.composition.parent_abp_hash})`),
+        ].join('\n'));
+    });
+  abp
     .command('schema')
     .description('Print the ABP v1 JSON Schema (draft 2020-12)')
     .action(async () => {
@@ -138,9 +159,8 @@ export function registerDelegationCommands(program: Command): void {
       process.stdout.write(`${JSON.stringify(abpJsonSchema(), null, 2)}\n`);
     });
 
-  program
-    .command('action')
-    .description('The execution umbrella: check actions against an ABP')
+  const action = program.command('action').description('The execution umbrella: check actions against an ABP, report their outcomes');
+  action
     .command('check <abp-id>')
     .description("Run the ABP's pre_action and periodic validators on an action; exit 1 when it is blocked")
     .requiredOption('--action <file>', 'the action (JSON or YAML)')
@@ -152,10 +172,41 @@ export function registerDelegationCommands(program: Command): void {
       }, (r) =>
         [
           `${r.decision.toUpperCase()} (${r.checkId})`,
-          ...r.results.map((x) => `  [${mark(x.passed)}] ${x.name} (${x.when}, ${x.failAction}): ${x.detail}`),
-          ...r.escalations.map((e) => `  escalated to ${e.destination} (${e.severity}) by ${e.validator}`),
+          ...renderValidatorResults(r),
           ...(r.evaluation || r.evaluationError ? renderEvaluation(r) : []),
         ].join('\n'));
+    });
+
+  action
+    .command('report <abp-id>')
+    .description("Report an allowed action's outcome and run the ABP's post_action validators on it; exit 1 when one blocks")
+    .requiredOption('--check <check-id>', 'the check_id `action check` gave the action')
+    .requiredOption('--outcome <file>', 'the outcome (JSON or YAML): status, tool, touched, cost, irreversible, summary')
+    .action(async (abpId: string, opts: { check: string; outcome: string }, cmd: Command) => {
+      const { reportActionOutcome } = await import('../../client/delegation');
+      await runCommand(cmd, async (ctx) => {
+        const r = await reportActionOutcome(ctx, abpId, opts.check, await readDocument(opts.outcome), optionalActor(cmd, ctx));
+        return { value: r, exitCode: r.allowed ? 0 : EXIT_FAILURE };
+      }, (r) =>
+        [
+          `${r.decision === 'blocked' ? 'POST-ACTION VIOLATION' : r.decision.toUpperCase()} (${r.checkId})`,
+          ...renderValidatorResults(r),
+          ...(r.degradedAgent !== null ? [`  agent ${r.degradedAgent || '(unnamed)'} degraded: its checks under ${r.abpId} are blocked until an operator clears it`] : []),
+          ...(r.evaluation || r.evaluationError ? renderEvaluation(r) : []),
+        ].join('\n'));
+    });
+  action
+    .command('clear <abp-id>')
+    .description('Let an agent degraded by a post_action validator act under the ABP again (role operator or admin)')
+    .option('--agent <agent-id>', 'the agent (leave out for actions that named no agent)')
+    .requiredOption('--reason <text>', 'why')
+    .action(async (abpId: string, opts: { agent?: string; reason: string }, cmd: Command) => {
+      const { clearDegradedAgent } = await import('../../client/delegation');
+      await runCommand(
+        cmd,
+        (ctx) => clearDegradedAgent(ctx, abpId, opts.agent ?? null, { principal: actingPrincipal(cmd, ctx), reason: opts.reason }),
+        (r) => `agent ${r.agentId ?? '(unnamed)'} cleared under ${r.abpId} (${r.cleared.join(', ')})`,
+      );
     });
 
   program

@@ -5,7 +5,7 @@ import { AbpSchema, type Abp, type AbpScope } from '../../domain/delegation/sche
 
 /** ABP versions (immutable, by hash) and the current pointer per scope. */
 export type AbpStatus = 'active' | 'revoked' | 'replaced';
-export type AbpSource = 'build' | 'seed' | 'patch' | 'replace' | 'migrate';
+export type AbpSource = 'build' | 'seed' | 'patch' | 'replace' | 'migrate' | 'compose';
 
 export interface CurrentAbp {
   scopeKey: string;
@@ -67,6 +67,12 @@ export async function followAliases(q: Queryable, abpIds: readonly string[]): Pr
 
 export async function findCurrentByAbpId(q: Queryable, abpId: string, opts: { forUpdate?: boolean } = {}): Promise<CurrentAbp | undefined> {
   const { rows } = await q.query<CurrentRow>(`${CURRENT_SELECT} WHERE c.abp_id = ${FOLLOW_ALIAS}${opts.forUpdate ? ' FOR UPDATE OF c' : ''}`, [abpId]);
+  return rows[0] ? fromRow(rows[0]) : undefined;
+}
+
+/** The pointer of a scope, whatever id it names now. */
+export async function findCurrentByScope(q: Queryable, scope: AbpScope): Promise<CurrentAbp | undefined> {
+  const { rows } = await q.query<CurrentRow>(`${CURRENT_SELECT} WHERE c.scope_key = $1`, [scopeKey(scope)]);
   return rows[0] ? fromRow(rows[0]) : undefined;
 }
 

@@ -1,9 +1,8 @@
-import { ParentClosePolicy, proxyActivities, startChild, upsertSearchAttributes } from '@temporalio/workflow';
+import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { DelegationActivities } from '../../activities/delegation';
 import { WardenKind, WardenState } from '../../domain/search-attributes';
-import { startOrFind } from '../../domain/temporal/start-or-find';
-import { reviewSearchAttributes, reviewSummary, type EvaluationInput, type EvaluationSummary } from './contract';
-import { delegationReviewWorkflow } from './review';
+import type { EvaluationInput, EvaluationSummary } from './contract';
+import { startReviewWorkflows } from './start-reviews';
 
 const acts = proxyActivities<DelegationActivities>({ startToCloseTimeout: '2 minutes', retry: { maximumInterval: '30 seconds' } });
 
@@ -18,20 +17,7 @@ export async function delegationEvaluationWorkflow(input: EvaluationInput = {}):
     { key: WardenState, value: 'evaluating' },
   ]);
   const result = await acts.evaluateDelegationTriggers({ abpIds: input.abpIds });
-  const started: string[] = [];
-  for (const review of result.toStart) {
-    const child = await startOrFind(() =>
-      startChild(delegationReviewWorkflow, {
-        workflowId: review.reviewId,
-        args: [review],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        typedSearchAttributes: reviewSearchAttributes(review),
-        staticSummary: reviewSummary(review),
-      }),
-    );
-    if (child) started.push(review.reviewId);
-    await acts.markReviewStarted({ reviewId: review.reviewId });
-  }
+  const started = await startReviewWorkflows(result.toStart, (reviewId) => acts.markReviewStarted({ reviewId }));
   upsertSearchAttributes([{ key: WardenState, value: 'done' }]);
   return { opened: result.opened, queued: result.queued, started, tripped: result.tripped, periodic: result.periodic };
 }

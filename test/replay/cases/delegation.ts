@@ -1,5 +1,5 @@
 import type { WardenContext } from '../../../client/context';
-import { buildAbpFromSpec, checkAbpAction, runDelegationEvaluation, showAbp } from '../../../client/delegation';
+import { buildAbpFromSpec, checkAbpAction, composeAbp, runDelegationEvaluation, showAbp } from '../../../client/delegation';
 import { approveReview, dismissReview, openReview, reviewResult, reviews } from '../../../client/delegation-reviews';
 import type { Abp, AbpSpecInput } from '../../../domain/delegation/schema';
 import type { ReviewWorkflowState } from '../../../workflows/delegation/contract';
@@ -68,6 +68,17 @@ export const reviewCases: ReplayCase[] = [
     const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
     const review = await openReview(ctx, abp.abp_id, 'DRT-001', rev);
     await approveReview(ctx, review.reviewId, { principal: rev, outputKind: 'abp_revoke', document: { reason: 'compromised' }, reason: 'compromised' });
+    await concluded(ctx, review.reviewId, 'applied');
+    return review.reviewId;
+  }),
+  reviewCase('approved-revoke-parent-starts-child-reviews', async (ctx) => {
+    // The revoked ABP has a child: the review starts the child's parent_changed review (a patch marker).
+    const rev = await reviewer(ctx, 'rev');
+    const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
+    const { abp: child } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
+    await composeAbp(ctx, abp.abp_id, [child.abp_id], await testAdmin(ctx));
+    const review = await openReview(ctx, abp.abp_id, 'DRT-001', rev);
+    await approveReview(ctx, review.reviewId, { principal: rev, outputKind: 'abp_revoke', document: { reason: 'program closed' }, reason: 'program closed' });
     await concluded(ctx, review.reviewId, 'applied');
     return review.reviewId;
   }),
