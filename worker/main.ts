@@ -19,7 +19,7 @@ import { cachedWorkflowBundle } from './workflow-bundle-cache';
 import { freePort } from '../toolchain/child-process';
 import { stopWhenParentExits } from '../toolchain/parent-watch';
 import { onFirstShutdownSignal } from '../toolchain/shutdown-signals';
-import { ensureSearchAttributes } from './search-attributes';
+import { ensureSearchAttributes } from '../client/search-attributes';
 import { createLogger } from './logger';
 import { retryUntilUp } from './retry-until-up';
 import { roleFromArgs, runsApi, runsWorker } from './process-role';
