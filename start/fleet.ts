@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { ensureTemporalClusterBinaries, type TemporalClusterBinaries } from '../toolchain/temporal-cluster-build';
-import { type ManagedChild, portOpen, spawnManaged, stopChild, waitForPort } from '../toolchain/child-process';
+import { freePortRange, type ManagedChild, spawnManaged, stopChild, waitForPort } from '../toolchain/child-process';
 import { ensureSearchAttributes } from '../client/search-attributes';
 import { externalPostgres, ownPostgres, type ClusterPostgres } from './cluster-postgres';
 import { writeTemporalServerConfig, writeUiServerConfig } from './temporal-cluster-config';
@@ -134,22 +134,9 @@ async function prepareNamespace(address: string, namespace: string, log: (line: 
   throw new Error(`could not prepare namespace ${namespace}: ${(lastError as Error)?.message}`);
 }
 
-/**
- * A free port below 32768: the server stores membership ports in a smallint column, and the
- * ports the OS hands out (freePort) are above it.
- */
-async function freeLowPort(taken: Set<number>): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (taken.has(port) || (await portOpen(port))) continue;
-    taken.add(port);
-    return port;
-  }
-}
-
 async function serverPorts(frontend: number) {
   const taken = new Set([frontend]);
-  const next = () => freeLowPort(taken);
+  const next = () => freePortRange(1, taken);
   return {
     frontend,
     frontendHttp: await next(),
