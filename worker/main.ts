@@ -146,7 +146,7 @@ async function main(): Promise<void> {
     (reason) => {
       log.info(`${reason}: shutting down${worker ? ', draining the worker' : ''}${api ? ', answering the requests in flight' : ''}`);
       if (api) apiClosed = closeServer(api);
-      if (healthServer) void closeServer(healthServer);
+      // The worker's /healthz stays up while it drains, answering 503, and closes after.
       worker?.shutdown();
       stopped();
     },
@@ -155,6 +155,7 @@ async function main(): Promise<void> {
   stopWhenParentExits(() => shutdown('parent exited'));
   if (worker) await worker.run();
   else await stopRequested;
+  if (healthServer) await closeServer(healthServer);
   await apiClosed;
   await ctx.deferred.settle();
   await workerConnection?.close();
