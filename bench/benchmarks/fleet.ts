@@ -65,12 +65,13 @@ export const fleet: Benchmark = {
     const w = await openContext({ config: loadConfig(running.wardenEnv), createProvenanceKey: false });
     try {
       await addPrincipal(w.pool, 'bench-reviewer', ['Reviewer']);
+      await addPrincipal(w.pool, 'bench-admin', ['admin']);
       const spec = demoAbpSpec();
       const batch = async (label: string) => {
         const abps: Abp[] = [];
         const reviewIds: string[] = [];
         await closedLoop(count, 4, async (i) => {
-          abps[i] = (await buildAbpFromSpec(w, { ...spec, scope: { ...spec.scope, contract_id: `CTR-fleet-${label}-${i}` } })).abp;
+          abps[i] = (await buildAbpFromSpec(w, { ...spec, scope: { ...spec.scope, contract_id: `CTR-fleet-${label}-${i}` } }, 'bench-admin')).abp;
           reviewIds[i] = (await openReview(w, abps[i]!.abp_id, 'DRT-002', 'bench-reviewer')).reviewId;
         });
         const approved = await closedLoop(count, CONCURRENCY, async (i) => {
