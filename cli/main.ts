@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerStackCommands } from './commands/stack';
+import { registerRoleCommands } from './commands/roles';
 import { registerAccessCommands } from './commands/access';
 import { registerProvenanceCommands } from './commands/provenance';
 import { registerEndorsementCommands } from './commands/endorsement';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerStackCommands(program);
+  registerRoleCommands(program);
   registerAccessCommands(program);
   registerProvenanceCommands(program);
   registerEndorsementCommands(program);

@@ -122,6 +122,11 @@ export const variables = {
     default: '127.0.0.1',
     description: 'Address the Warden HTTP API binds to.',
   },
+  WARDEN_WORKER_HEALTH_PORT: {
+    schema: optionalText.pipe(z.coerce.number<string | undefined>().int().min(1).max(65535).optional()),
+    form: 'a TCP port',
+    description: 'Health endpoint (`GET /healthz`) of a worker-only process (`warden worker`) on WARDEN_HTTP_HOST:this port. Unset: none (an API process answers `/healthz` on WARDEN_HTTP_PORT).',
+  },
   WARDEN_SDK_METRICS_PORT: {
     schema: optionalText.pipe(z.coerce.number<string | undefined>().int().min(1).max(65535).optional()),
     form: 'a TCP port',
@@ -249,6 +254,8 @@ export interface WardenConfig {
   databaseUrl: string;
   embeddedPgPort: number;
   http: { host: string; port: number; url: string };
+  /** Where a worker-only process serves its /healthz (undefined: nowhere). */
+  workerHealthPort: number | undefined;
   /** Where the Temporal SDK's Prometheus exporter listens (undefined: not exported). */
   sdkMetricsPort: number | undefined;
   /** The worker's sticky cache size (maxCachedWorkflows). */
@@ -307,6 +314,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
     databaseUrl: externalDatabaseUrl ?? `postgres://postgres@127.0.0.1:${pgPort}/postgres`,
     embeddedPgPort: pgPort,
     http: { host: httpHost, port: httpPort, url: opt('WARDEN_API_URL') ?? `http://${httpHost}:${httpPort}` },
+    workerHealthPort: v.WARDEN_WORKER_HEALTH_PORT as number | undefined,
     sdkMetricsPort: v.WARDEN_SDK_METRICS_PORT as number | undefined,
     maxCachedWorkflows: num('WARDEN_MAX_CACHED_WORKFLOWS'),
     provenanceKey: opt('WARDEN_PROVENANCE_KEY'),

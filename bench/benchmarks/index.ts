@@ -1,5 +1,6 @@
 import type { Benchmark } from '../benchmark';
 import { criticalReaction } from './critical-reaction';
+import { fleet } from './fleet';
 import { intake } from './intake';
 import { livePath } from './live-path';
 import { reviewLifecycle } from './review-lifecycle';
@@ -7,5 +8,5 @@ import { shadowThroughput } from './shadow-throughput';
 import { startup } from './startup';
 import { triggerEvaluation } from './trigger-evaluation';
 
-/** Every benchmark of issue 7, in the issue's order (BENCHMARKS.md keeps it). */
-export const benchmarks: Benchmark[] = [livePath, criticalReaction, shadowThroughput, triggerEvaluation, reviewLifecycle, intake, startup];
+/** Every benchmark of issue 7, in the issue's order (BENCHMARKS.md keeps it), then issue 13's fleet figure (opt-in). */
+export const benchmarks: Benchmark[] = [livePath, criticalReaction, shadowThroughput, triggerEvaluation, reviewLifecycle, intake, startup, fleet];
