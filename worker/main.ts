@@ -3,6 +3,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { closeApiServer } from '../api/close-server';
 import { createApiServer } from '../api/server';
 import { loadConfig } from '../config/env';
 import { resolveProvenanceKey } from '../config/provenance-key';
@@ -87,6 +88,7 @@ async function main(): Promise<void> {
   const anchor = await ensureProvenanceAnchor(temporal, provenanceKey, config.temporal.taskQueue);
   log.info(`provenance head anchored by workflow ${anchor.workflowId}`);
   const api: Server = createApiServer(ctx);
+  let apiClosed: Promise<void> = Promise.resolve();
   await new Promise<void>((resolve, reject) => {
     api.once('error', reject);
     api.listen(config.http.port, config.http.host, resolve);
@@ -100,14 +102,14 @@ async function main(): Promise<void> {
   const shutdown = onFirstShutdownSignal(
     (reason) => {
       log.info(`${reason}: shutting down, draining the worker`);
-      api.close();
-      api.closeIdleConnections();
+      apiClosed = closeApiServer(api, ctx);
       worker.shutdown();
     },
     (reason) => log.info(`${reason}: already shutting down`),
   );
   stopWhenParentExits(() => shutdown('parent exited'));
   await worker.run();
+  await apiClosed;
   await workerConnection.close();
   await connection.close();
   await pool.end();

@@ -26,7 +26,17 @@ export async function delegationEvaluationWorkflow(input: { abpIds?: string[] } 
     { key: WardenKind, value: 'monitor' },
     { key: WardenState, value: 'evaluating' },
   ]);
-  const result = await acts.evaluateDelegationTriggers({ abpIds: input.abpIds });
+  const summary = await evaluateAndStartReviews(input.abpIds);
+  upsertSearchAttributes([{ key: WardenState, value: 'done' }]);
+  return summary;
+}
+
+/**
+ * The pass itself, shared by the monitor and the per-ABP evaluation workflow: the evaluation
+ * activity, then a review workflow for each review it left unstarted.
+ */
+export async function evaluateAndStartReviews(abpIds: string[] | undefined): Promise<EvaluationSummary> {
+  const result = await acts.evaluateDelegationTriggers({ abpIds });
   const started: string[] = [];
   for (const review of result.toStart) {
     try {
@@ -43,6 +53,5 @@ export async function delegationEvaluationWorkflow(input: { abpIds?: string[] } 
     }
     await acts.markReviewStarted({ reviewId: review.reviewId });
   }
-  upsertSearchAttributes([{ key: WardenState, value: 'done' }]);
   return { opened: result.opened, queued: result.queued, started, tripped: result.tripped, periodic: result.periodic };
 }
