@@ -1,4 +1,5 @@
 import type { Benchmark } from '../benchmark';
+import { actionCheck } from './action-check';
 import { criticalReaction } from './critical-reaction';
 import { intake } from './intake';
 import { livePath } from './live-path';
@@ -8,4 +9,4 @@ import { startup } from './startup';
 import { triggerEvaluation } from './trigger-evaluation';
 
 /** Every benchmark of issue 7, in the issue's order (BENCHMARKS.md keeps it). */
-export const benchmarks: Benchmark[] = [livePath, criticalReaction, shadowThroughput, triggerEvaluation, reviewLifecycle, intake, startup];
+export const benchmarks: Benchmark[] = [livePath, criticalReaction, shadowThroughput, triggerEvaluation, reviewLifecycle, intake, startup, actionCheck];
