@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AbpId, WardenKind } from '../domain/search-attributes';
-import type { EvaluationSummary } from '../workflows/delegation/evaluation';
+import type { EvaluationSummary } from '../workflows/delegation/contract';
 import type { WardenContext } from './context';
 
 /** The per-ABP evaluation workflow's id (workflows/delegation/abp-evaluation.ts). */

@@ -55,7 +55,8 @@ export const actionCheck: Benchmark = {
     return withLocalStack({ log: ctx.log, poolSize: 16 }, async (stack) => {
       const w = stack.ctx;
       const spec = demoAbpSpec();
-      const { abp } = await buildAbpFromSpec(w, { ...spec, scope: { ...spec.scope, contract_id: 'CTR-bench-action-check' } });
+      await addPrincipal(w.pool, 'bench-admin', ['admin']);
+      const { abp } = await buildAbpFromSpec(w, { ...spec, scope: { ...spec.scope, contract_id: 'CTR-bench-action-check' } }, 'bench-admin');
       await addPrincipal(w.pool, 'bench-agent', ['agent']);
       const { token } = await createApiToken(w.pool, { principal: 'bench-agent', label: 'benchmark' });
       const action = {

@@ -42,7 +42,8 @@ export const intake: Benchmark = {
     return withLocalStack({ log: ctx.log, poolSize: 16 }, async (stack) => {
       const w = stack.ctx;
       const spec = demoAbpSpec();
-      const abp = (await buildAbpFromSpec(w, { ...spec, scope: { ...spec.scope, contract_id: 'CTR-bench-intake' } })).abp;
+      await addPrincipal(w.pool, 'bench-admin', ['admin']);
+      const abp = (await buildAbpFromSpec(w, { ...spec, scope: { ...spec.scope, contract_id: 'CTR-bench-intake' } }, 'bench-admin')).abp;
       await addPrincipal(w.pool, 'bench-intake', ['operator']);
       const { token } = await createApiToken(w.pool, { principal: 'bench-intake', label: 'benchmark' });
       const server = createApiServer(w);
@@ -86,7 +87,7 @@ export const intake: Benchmark = {
         // Write → review open: DRT-001 trips at the third repeat of one fingerprint.
         const tripLatencies: number[] = [];
         for (let t = 0; t < trials; t++) {
-          const fresh = (await buildAbpFromSpec(w, { ...spec, scope: { ...spec.scope, contract_id: `CTR-bench-trip-${t}` } })).abp;
+          const fresh = (await buildAbpFromSpec(w, { ...spec, scope: { ...spec.scope, contract_id: `CTR-bench-trip-${t}` } }, 'bench-admin')).abp;
           const repeat: Make = (n) =>
             JSON.stringify({ kind: 'drift_signal', signal_id: `trip-${t}-${n}`, abp_id: fresh.abp_id, type: 'freshness', severity: 'green', fingerprint: { key: 'fp-trip', version: 1 }, observed_at: new Date(now - n).toISOString() });
           await post('/api/v1/evidence', repeat, 1, 2, (b: any) => b.driftSignals.stored as number);

@@ -2,7 +2,8 @@ import {
   allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import { AbpId, WardenKind, WardenState } from '../../domain/search-attributes';
-import { evaluateAndStartReviews, type EvaluationSummary } from './evaluation';
+import type { EvaluationSummary } from './contract';
+import { evaluateAndStartReviews } from './evaluation';
 
 /** A write (intake batch, blocked irreversible action) asks for the ABP's triggers to be evaluated. */
 export const evaluationRequestedSignal = defineSignal<[{ requestId: string }]>('evaluationRequested');
