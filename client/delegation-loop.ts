@@ -41,8 +41,12 @@ export class DelegationLoop {
     return delegation.verifyAbp(this.ctx, abpId);
   }
 
-  checkAction(abpId: string, action: unknown) {
-    return delegation.checkAbpAction(this.ctx, abpId, action);
+  /**
+   * Checks an action in process: decided from the compiled ABP, answered once the verdict is
+   * stored; `waitForEvaluation` also waits for the trigger evaluation a blocked irreversible one causes.
+   */
+  checkAction(abpId: string, action: unknown, opts: delegation.AfterWriteOptions = {}) {
+    return delegation.checkAbpAction(this.ctx, abpId, action, opts);
   }
 
   /** The outcome of an allowed action, judged by the ABP's post_action validators. */
@@ -55,8 +59,14 @@ export class DelegationLoop {
     return delegation.clearDegradedAgent(this.ctx, abpId, agentId, { principal: opts.as, reason: opts.reason });
   }
 
-  ingest(ndjson: string, opts: { kind?: IntakeKind; as?: string } = {}) {
-    return delegation.ingestEvidence(this.ctx, ndjson, { kind: opts.kind, actor: opts.as ?? null });
+  /** Stores the batch and answers; the triggers are evaluated right after (awaited with `waitForEvaluation`). */
+  ingest(ndjson: string, opts: { kind?: IntakeKind; as?: string } & delegation.AfterWriteOptions = {}) {
+    return delegation.ingestEvidence(this.ctx, ndjson, { kind: opts.kind, actor: opts.as ?? null, waitForEvaluation: opts.waitForEvaluation });
+  }
+
+  /** The evaluation that answered a write's request (`evaluationRequests` of its result); null until it ran. */
+  evaluation(abpId: string, requestId: string) {
+    return delegation.evaluationResult(this.ctx, abpId, requestId);
   }
 
   triggers(abpId: string) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { storeBuiltAbp, type StoredAbp } from './abp-build';
 import { findCurrentByAbpId, findLatestVersion, listVersions } from '../db/delegation/abps';
-import { runActionCheck, type ActionCheckRecord } from './action-check';
+import { ActionCheckEngine, type ActionCheckRecord } from './action-check';
 import { composeUnderParent, type ComposedAbps } from './abp-compose';
 import { referencedAbp } from '../db/delegation/composition';
 import { compositionGates, type ReferencedAbp } from '../domain/delegation/composition';
@@ -30,6 +30,9 @@ import { WardenKind } from '../domain/search-attributes';
 import { delegationEvaluationWorkflowRef, type EvaluationSummary } from '../workflows/delegation/contract';
 import { requireAdmin } from './administrator';
 import type { WardenContext } from './context';
+import { requestEvaluation, type EvaluationRequest } from './evaluation-requests';
+
+export { evaluationResult } from './evaluation-requests';
 
 /** User mistakes in ABP documents, batches and trigger conditions are bad input (HTTP 400, exit 2). */
 export async function asBadInput<T>(work: () => Promise<T> | T): Promise<T> {
@@ -135,11 +138,37 @@ export async function composeAbp(ctx: WardenContext, parentId: string, childIds:
   return composeUnderParent(deps(ctx), parentId, childIds, actor);
 }
 
-/** `warden action check`: runs the validators; a blocked irreversible action re-evaluates the triggers. */
-export async function checkAbpAction(ctx: WardenContext, abpId: string, action: unknown): Promise<ActionCheckRecord & EvaluationReport> {
-  const record = await runActionCheck(deps(ctx), abpId, action);
+const engines = new WeakMap<WardenContext, ActionCheckEngine>();
+
+/** The context's action-check engine (its compiled ABPs and its group commit), made on first use. */
+export function actionCheckEngine(ctx: WardenContext): ActionCheckEngine {
+  let engine = engines.get(ctx);
+  if (!engine) engines.set(ctx, (engine = new ActionCheckEngine(deps(ctx))));
+  return engine;
+}
+
+export interface AfterWriteOptions {
+  /** Wait for the trigger evaluation the write causes and return its result (default: answer at once). */
+  waitForEvaluation?: boolean;
+}
+
+/**
+ * `warden action check`: runs the validators on the compiled ABP and answers once the verdict is
+ * stored. A blocked irreversible action (what DRT-002 counts) has the triggers re-evaluated right
+ * after, without the answer waiting for it unless `waitForEvaluation` asks to.
+ */
+export async function checkAbpAction(
+  ctx: WardenContext,
+  abpId: string,
+  action: unknown,
+  opts: AfterWriteOptions = {},
+): Promise<ActionCheckRecord & EvaluationReport> {
+  const checking = actionCheckEngine(ctx).check(abpId, action);
+  // close() settles deferred work: a context closing with checks in flight waits for their commit.
+  ctx.deferred.add(checking);
+  const record = await checking;
   if (!(record.irreversible && record.decision === 'blocked')) return { ...record, evaluation: null, evaluationError: null };
-  return { ...record, ...(await evaluateAfterWrite(ctx, [abpId])) };
+  return { ...record, ...(await afterWrite(ctx, [record.abpId], opts)) };
 }
 
 /**
@@ -170,19 +199,34 @@ export function clearDegradedAgent(ctx: WardenContext, abpId: string, agentId: s
 export async function ingestEvidence(
   ctx: WardenContext,
   ndjson: string,
-  opts: { kind?: IntakeKind; actor?: string | null; onProgress?: ProgressCallback } = {},
+  opts: { kind?: IntakeKind; actor?: string | null; onProgress?: ProgressCallback } & AfterWriteOptions = {},
 ): Promise<IntakeResult & EvaluationReport> {
   if (opts.actor) await requirePrincipal(ctx.pool, opts.actor);
   const batch = await asBadInput(() => parseIntakeBatch(ndjson, opts.kind, opts.onProgress));
   const stored = await asBadInput(() => storeIntakeBatch(deps(ctx), batch, opts.actor ?? null, opts.onProgress));
   opts.onProgress?.(0, undefined, INGEST_PHASES.evaluating);
-  return { ...stored, ...(await evaluateAfterWrite(ctx, batch.abpIds)) };
+  return { ...stored, ...(await afterWrite(ctx, batch.abpIds, opts)) };
+}
+
+/**
+ * Evaluates the triggers of `abpIds` after a write: awaited when asked (a monitor pass of its own),
+ * else asked of each ABP's coalescing evaluation workflow without waiting; the answer names the
+ * requests whose results `evaluationResult` finds.
+ */
+async function afterWrite(ctx: WardenContext, abpIds: string[], opts: AfterWriteOptions): Promise<EvaluationReport> {
+  if (opts.waitForEvaluation) return evaluateAfterWrite(ctx, abpIds);
+  return { evaluation: null, evaluationError: null, evaluationRequests: requestEvaluation(ctx, abpIds) };
 }
 
 export interface EvaluationReport {
-  /** The monitor pass run right after the write; null when it could not run (see evaluationError). */
+  /**
+   * The monitor pass run right after the write when the caller waited for it; null when it could
+   * not run (see evaluationError) or was not waited for (see evaluationRequests).
+   */
   evaluation: (EvaluationSummary & { pending?: string }) | null;
   evaluationError: string | null;
+  /** Not waited for: per ABP, the request id its evaluation answers under (`evaluationResult`). */
+  evaluationRequests?: EvaluationRequest;
 }
 
 /**
@@ -215,13 +259,7 @@ export async function runDelegationEvaluation(
   opts: { waitMs?: number } = {},
 ): Promise<EvaluationSummary & { pending?: string }> {
   const waitMs = z.object({ waitMs: waitMilliseconds().default(30_000) }).parse({ waitMs: opts.waitMs }).waitMs;
-  const handle = await ctx.temporal.workflow.start(delegationEvaluationWorkflowRef, {
-    taskQueue: ctx.taskQueue,
-    workflowId: `delegation-evaluation-${randomUUID()}`,
-    args: [{ abpIds }],
-    typedSearchAttributes: [{ key: WardenKind, value: 'monitor' }],
-    staticSummary: abpIds ? `Delegation trigger evaluation for ${abpIds.join(', ')}` : 'Delegation trigger evaluation',
-  });
+  const handle = await startDelegationEvaluation(ctx, abpIds);
   let timer: NodeJS.Timeout | undefined;
   const waited = new Promise<'pending'>((resolve) => {
     timer = setTimeout(() => resolve('pending'), waitMs);
@@ -232,6 +270,17 @@ export async function runDelegationEvaluation(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Starts one monitor pass over `abpIds` (all active ABPs when absent) without waiting for it. */
+function startDelegationEvaluation(ctx: WardenContext, abpIds?: string[]) {
+  return ctx.temporal.workflow.start(delegationEvaluationWorkflowRef, {
+    taskQueue: ctx.taskQueue,
+    workflowId: `delegation-evaluation-${randomUUID()}`,
+    args: [{ abpIds }],
+    typedSearchAttributes: [{ key: WardenKind, value: 'monitor' }],
+    staticSummary: abpIds ? `Delegation trigger evaluation for ${abpIds.join(', ')}` : 'Delegation trigger evaluation',
+  });
 }
 
 export const DELEGATION_MONITOR_SCHEDULE = 'warden-delegation-monitor';

@@ -3,6 +3,7 @@ import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { closeApiServer } from '../api/close-server';
 import { createApiServer } from '../api/server';
 import { loadConfig } from '../config/env';
 import { resolveProvenanceKey } from '../config/provenance-key';
@@ -145,7 +146,7 @@ async function main(): Promise<void> {
   const shutdown = onFirstShutdownSignal(
     (reason) => {
       log.info(`${reason}: shutting down${worker ? ', draining the worker' : ''}${api ? ', answering the requests in flight' : ''}`);
-      if (api) apiClosed = closeServer(api);
+      if (api) apiClosed = closeApiServer(api, ctx);
       // The worker's /healthz stays up while it drains, answering 503, and closes after.
       worker?.shutdown();
       stopped();

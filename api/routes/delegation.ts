@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
-  buildAbpFromSpec, checkAbpAction, clearDegradedAgent, composeAbp, ingestEvidence, reportActionOutcome, showAbp, triggerCards, verifyAbp,
+  buildAbpFromSpec, checkAbpAction, clearDegradedAgent, composeAbp, evaluationResult, ingestEvidence, reportActionOutcome, showAbp, triggerCards,
+  verifyAbp,
 } from '../../client/delegation';
 import { ActionOutcomeSchema } from '../../domain/delegation/action-outcome';
 import { approveReview, dismissReview, openReview, reviews, showReview } from '../../client/delegation-reviews';
@@ -14,6 +15,9 @@ import { actingPrincipalField as principal, ADMIN_ROLE } from '../auth';
 import { HttpError, type Route } from '../route';
 
 const reason = ReviewReasonSchema;
+/** `?wait=evaluation`: answer with the trigger evaluation the write caused, instead of at once. */
+const waitQuery = z.enum(['evaluation']).optional();
+const waitForEvaluation = (query: URLSearchParams) => waitQuery.parse(query.get('wait') ?? undefined) === 'evaluation';
 const openBody = z.strictObject({ abp_id: storableText(KEY_TEXT_BYTES), trigger_id: storableText(KEY_TEXT_BYTES), as: principal });
 const approveBody = z.strictObject({ as: principal, output_kind: ReviewOutputKindSchema.optional(), document: z.unknown().optional(), reason });
 const dismissBody = z.strictObject({ as: principal, reason });
@@ -71,9 +75,21 @@ export const delegationRoutes: Route[] = [
   {
     method: 'POST',
     path: '/api/v1/abps/:id/actions/check',
-    summary: "Run the ABP's pre_action and periodic validators on an action and record the verdict",
+    summary:
+      "Run the ABP's pre_action and periodic validators on an action and record the verdict (?wait=evaluation: " +
+      'also wait for the trigger evaluation a blocked irreversible action causes)',
     bodySchema: ActionSchema,
-    handler: (ctx, req) => checkAbpAction(ctx, req.params.id!, req.body),
+    handler: (ctx, req) => checkAbpAction(ctx, req.params.id!, req.body, { waitForEvaluation: waitForEvaluation(req.query) }),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/abps/:id/evaluations/:requestId',
+    summary: "The trigger evaluation that answered a write's request (evaluationRequests of its answer); 404 until it ran",
+    async handler(ctx, req) {
+      const evaluation = await evaluationResult(ctx, req.params.id!, req.params.requestId!);
+      if (!evaluation) throw new HttpError(404, `no evaluation for request ${req.params.requestId} of ${req.params.id} yet`);
+      return { evaluation };
+    },
   },
   {
     method: 'POST',
@@ -101,11 +117,13 @@ export const delegationRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/evidence',
     actsAs: true,
-    summary: 'Ingest NDJSON drift signals, coherence runs and claims (?kind= for the whole file); one bad row refuses the batch',
+    summary:
+      'Ingest NDJSON drift signals, coherence runs and claims (?kind= for the whole file); one bad row refuses the batch; ' +
+      'answers once stored (?wait=evaluation: once the triggers are evaluated too)',
     async handler(ctx, req) {
       if (typeof req.body !== 'string') throw new HttpError(400, 'send the batch as NDJSON (content-type application/x-ndjson)');
       const kind = z.enum(INTAKE_KINDS).optional().parse(req.query.get('kind') ?? undefined);
-      return ingestEvidence(ctx, req.body, { kind, actor: req.query.get('as') });
+      return ingestEvidence(ctx, req.body, { kind, actor: req.query.get('as'), waitForEvaluation: waitForEvaluation(req.query) });
     },
   },
   {

@@ -1,4 +1,5 @@
 import type { Benchmark } from '../benchmark';
+import { actionCheck } from './action-check';
 import { criticalReaction } from './critical-reaction';
 import { fleet } from './fleet';
 import { intake } from './intake';
@@ -8,5 +9,5 @@ import { shadowThroughput } from './shadow-throughput';
 import { startup } from './startup';
 import { triggerEvaluation } from './trigger-evaluation';
 
-/** Every benchmark of issue 7, in the issue's order (BENCHMARKS.md keeps it), then issue 13's fleet figure (opt-in). */
-export const benchmarks: Benchmark[] = [livePath, criticalReaction, shadowThroughput, triggerEvaluation, reviewLifecycle, intake, startup, fleet];
+/** Every benchmark of issue 7, in the issue's order (BENCHMARKS.md keeps it), issue 14's action check, then issue 13's fleet figure (opt-in). */
+export const benchmarks: Benchmark[] = [livePath, criticalReaction, shadowThroughput, triggerEvaluation, reviewLifecycle, intake, startup, actionCheck, fleet];

@@ -167,7 +167,7 @@ export function registerDelegationCommands(program: Command): void {
     .action(async (abpId: string, opts: { action: string }, cmd: Command) => {
       const { checkAbpAction } = await import('../../client/delegation');
       await runCommand(cmd, async (ctx) => {
-        const r = await checkAbpAction(ctx, abpId, await readDocument(opts.action));
+        const r = await checkAbpAction(ctx, abpId, await readDocument(opts.action), { waitForEvaluation: true });
         return { value: r, exitCode: r.allowed ? 0 : EXIT_FAILURE };
       }, (r) =>
         [
@@ -219,7 +219,7 @@ export function registerDelegationCommands(program: Command): void {
       const { ingestEvidence } = await import('../../client/delegation');
       await runCommand(cmd, async (ctx) => {
         const text = await readText(file);
-        return withProgress(cmd, 'ingest', (onProgress) => ingestEvidence(ctx, text, { kind: opts.kind, actor: optionalActor(cmd, ctx), onProgress }));
+        return withProgress(cmd, 'ingest', (onProgress) => ingestEvidence(ctx, text, { kind: opts.kind, actor: optionalActor(cmd, ctx), onProgress, waitForEvaluation: true }));
       },
       (r) =>
         [

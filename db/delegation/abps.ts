@@ -53,7 +53,7 @@ const CURRENT_SELECT = `SELECT c.scope_key, c.abp_id, c.abp_hash, c.status, c.st
 const fromRow = (r: CurrentRow): CurrentAbp => camelRow(r);
 
 /**
- * An id an ABP was re-issued away from (migration 009) names the ABP it moved to: people, feeds
+ * An id an ABP was re-issued away from (migration 007) names the ABP it moved to: people, feeds
  * and workflows started before the move keep reaching it.
  */
 const FOLLOW_ALIAS = 'COALESCE((SELECT a.new_id FROM abp_id_aliases a WHERE a.old_id = $1), $1)';

@@ -25,6 +25,12 @@ export async function findActiveDegradation(q: Queryable, abpId: string, agentId
   return rows[0] ? { checkId: rows[0].check_id, reason: rows[0].reason } : undefined;
 }
 
+/** Whether any agent is held back under this ABP (a cached decision path then reads per agent). */
+export async function anyActiveDegradation(q: Queryable, abpId: string): Promise<boolean> {
+  const { rows } = await q.query(`SELECT 1 FROM abp_agent_degradations WHERE abp_id = $1 AND cleared_at IS NULL LIMIT 1`, [abpId]);
+  return rows.length > 0;
+}
+
 /** Clears every active degradation of the agent under the ABP; returns the checks that caused them. */
 export async function clearDegradations(q: Queryable, c: { abpId: string; agentId: string | null; by: string; reason: string }): Promise<string[]> {
   const { rows } = await q.query<{ check_id: string }>(

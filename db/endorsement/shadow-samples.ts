@@ -258,23 +258,25 @@ export async function samplesArrivedWhileFallingAsleep(pool: pg.Pool, endorsemen
   return true;
 }
 
-/** Totals over every sample of an endorsement, straight from the table (so retries cannot double count). */
+/**
+ * An endorsement's evidence: the running totals of its scored and failed samples (migration 011
+ * keeps them in the statement that scores a batch, which moves each sample out of pending once, so
+ * retries cannot double count) and its pending samples counted through their index. The cost does
+ * not grow with the endorsement's history.
+ */
 export async function evidenceOf(q: Queryable, endorsementId: string): Promise<EvidenceSummary & { meanDrift: number | null; pending: number }> {
-  const { rows } = await q.query<{ count: number; sum: number | null; max: number | null; critical: number; failed: number; pending: number; mean_drift: number | null }>(
-    `SELECT count(*) FILTER (WHERE status = 'scored')::bigint AS count,
-            sum(divergence) FILTER (WHERE status = 'scored') AS sum,
-            max(divergence) FILTER (WHERE status = 'scored') AS max,
-            count(*) FILTER (WHERE status = 'scored' AND critical)::bigint AS critical,
-            count(*) FILTER (WHERE status = 'failed')::bigint AS failed,
-            count(*) FILTER (WHERE status = 'pending')::bigint AS pending,
-            avg(drift) FILTER (WHERE status = 'scored') AS mean_drift
-       FROM shadow_samples WHERE endorsement_id = $1`,
+  const { rows } = await q.query<{ count: number; sum: number; max: number | null; critical: number; failed: number; pending: number; mean_drift: number | null }>(
+    `SELECT coalesce(t.scored, 0)::bigint AS count, coalesce(t.divergence_sum, 0) AS sum, t.divergence_max AS max,
+            coalesce(t.critical, 0)::bigint AS critical, coalesce(t.failed, 0)::bigint AS failed,
+            (SELECT count(*) FROM shadow_samples p WHERE p.endorsement_id = $1 AND p.status = 'pending')::bigint AS pending,
+            CASE WHEN t.drift_count > 0 THEN t.drift_sum / t.drift_count END AS mean_drift
+       FROM (SELECT 1) AS one LEFT JOIN shadow_evidence_totals t ON t.endorsement_id = $1`,
     [endorsementId],
   );
   const r = rows[0]!;
   return {
     count: r.count,
-    sum: r.sum ?? 0,
+    sum: r.sum,
     max: r.max ?? 0,
     critical: r.critical,
     failed: r.failed,

@@ -1,4 +1,4 @@
-import { checkAbpIdentity } from './identity';
+import { checkAbpIdentity, type IdentityCheck } from './identity';
 import type { Action } from './action';
 import type { Abp, EscalationPath, FailAction, RuntimeValidator } from './schema';
 
@@ -29,6 +29,11 @@ export interface ActionFacts {
   parent?: { id: string; abp: Abp | null; status: AbpStanding | 'missing' } | null;
   /** The acting agent is held back under this ABP by a failing degrade post_action validator. */
   degradation?: { checkId: string; reason: string } | null;
+  /**
+   * The stored ABP's recomputed id and hash when the caller already has them (a compiled, cached
+   * ABP computes them once per stored version instead of on every check).
+   */
+  identity?: IdentityCheck;
 }
 
 export interface ValidatorResult {
@@ -86,7 +91,7 @@ export const checks: Record<string, Check> = {
       : { passed: false, detail: `export(s) without the current ABP: ${stale.map((e) => e.exportId).join(', ')}` };
   },
   abp_hash_valid: (f) => {
-    const identity = checkAbpIdentity(f.abp);
+    const identity = f.identity ?? checkAbpIdentity(f.abp);
     if (!identity.hashMatches) return { passed: false, detail: `stored hash ${f.abp.hash} != recomputed ${identity.expectedHash}` };
     if (!identity.idMatches) return { passed: false, detail: `abp_id ${f.abp.abp_id} != recomputed ${identity.expectedId}` };
     return { passed: true, detail: 'hash and id recomputed' };

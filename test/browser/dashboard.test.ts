@@ -42,7 +42,7 @@ beforeAll(async () => {
   const abp = await buildUniqueAbp(ctx);
   abpId = abp.abp_id;
   const now = Date.now();
-  const ingested = await ingestEvidence(ctx, driftRows(abpId, 'fp-browser', [1, 2, 3].map((n) => new Date(now - n * 60_000))), { kind: 'drift_signal' });
+  const ingested = await ingestEvidence(ctx, driftRows(abpId, 'fp-browser', [1, 2, 3].map((n) => new Date(now - n * 60_000))), { kind: 'drift_signal', waitForEvaluation: true });
   reviewId = ingested.evaluation!.opened[0]!;
   expect(reviewId).toBe(`${abpId}.DRT-001.r1`);
 
@@ -153,7 +153,7 @@ describe('the governance dashboard in a browser', () => {
   it('opens a queued review and dismisses it', async () => {
     // DRT-004 (more than 4 expired claims) queues its review instead of opening it.
     const claims = [1, 2, 3, 4, 5].map((n) => JSON.stringify({ kind: 'claim', claim_id: unique('claim'), abp_id: abpId, expires_at: new Date(Date.now() - n * 60_000).toISOString() }));
-    const queued = (await ingestEvidence(ctx, claims.join('\n'))).evaluation!.queued[0]!;
+    const queued = (await ingestEvidence(ctx, claims.join('\n'), { waitForEvaluation: true })).evaluation!.queued[0]!;
     const page = await b.newPage();
     await signIn(page, tokens.reviewer!, reviewer);
     const row = reviewRow(page, queued);

@@ -8,16 +8,26 @@ const acts = proxyActivities<DelegationActivities>({ startToCloseTimeout: '2 min
 
 /**
  * One pass of the delegation monitor: evaluates the triggers (of `abpIds`, or of every active
- * ABP), then starts a review workflow for every open review that has none yet. Runs after each
- * intake and on the delegation monitor Schedule. The reviews outlive this short workflow.
+ * ABP), then starts a review workflow for every open review that has none yet. Runs on the
+ * delegation monitor Schedule (and per ABP, coalesced, in delegationAbpEvaluationWorkflow). The
+ * reviews outlive this short workflow.
  */
 export async function delegationEvaluationWorkflow(input: EvaluationInput = {}): Promise<EvaluationSummary> {
   upsertSearchAttributes([
     { key: WardenKind, value: 'monitor' },
     { key: WardenState, value: 'evaluating' },
   ]);
-  const result = await acts.evaluateDelegationTriggers({ abpIds: input.abpIds });
-  const started = await startReviewWorkflows(result.toStart, (reviewId) => acts.markReviewStarted({ reviewId }));
+  const summary = await evaluateAndStartReviews(input.abpIds);
   upsertSearchAttributes([{ key: WardenState, value: 'done' }]);
+  return summary;
+}
+
+/**
+ * The pass itself, shared by the monitor and the per-ABP evaluation workflow: the evaluation
+ * activity, then a review workflow for each review it left unstarted.
+ */
+export async function evaluateAndStartReviews(abpIds: string[] | undefined): Promise<EvaluationSummary> {
+  const result = await acts.evaluateDelegationTriggers({ abpIds });
+  const started = await startReviewWorkflows(result.toStart, (reviewId) => acts.markReviewStarted({ reviewId }));
   return { opened: result.opened, queued: result.queued, started, tripped: result.tripped, periodic: result.periodic };
 }

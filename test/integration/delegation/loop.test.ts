@@ -19,7 +19,7 @@ describe('the delegation review loop, end to end', () => {
 
     // Six irreversible actions the ABP denies: the sixth trips DRT-002 (blocked_count_gt 5).
     for (let n = 1; n <= 6; n++) {
-      const check = await checkAbpAction(ctx, abp.abp_id, sendExternalEmail(abp.hash, n));
+      const check = await checkAbpAction(ctx, abp.abp_id, sendExternalEmail(abp.hash, n), { waitForEvaluation: true });
       expect(check.decision).toBe('blocked');
       expect(check.results.find((r) => !r.passed)?.name).toBe('authority_envelope_complete');
       if (n < 6) expect(check.evaluation?.opened).toEqual([]);
