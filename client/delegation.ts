@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { storeBuiltAbp, type StoredAbp } from './abp-build';
 import { findCurrentByAbpId, findLatestVersion, listVersions } from '../db/delegation/abps';
 import { runActionCheck, type ActionCheckRecord } from './action-check';
-import { gateFile } from '../export-files/gate-file';
+import { exportSinkFor } from './export-sink';
 import { listExports } from '../db/delegation/exports';
 import { storeIntakeBatch, type IntakeResult } from '../db/delegation/intake';
 import { readTriggerCards, type TriggerCard } from '../db/delegation/trigger-cards';
@@ -12,7 +12,7 @@ export type { TriggerCard };
 import { requirePrincipal } from '../db/access/principals';
 import { buildAbp, semanticProblems } from '../domain/delegation/build';
 import { AbpSpecError } from '../domain/delegation/errors';
-import type { GateResult } from '../domain/delegation/export-gates';
+import { gateExportText, type GateResult } from '../domain/delegation/export-gates';
 import { checkAbpIdentity } from '../domain/delegation/identity';
 import { IntakeBatchError, parseIntakeBatch, type IntakeKind } from '../domain/delegation/intake';
 import { describeZodIssues } from '../domain/delegation/issues';
@@ -36,7 +36,7 @@ export async function asBadInput<T>(work: () => Promise<T> | T): Promise<T> {
   }
 }
 
-const deps = (ctx: WardenContext) => ({ pool: ctx.pool, provenanceKey: ctx.provenanceKey, exportDir: ctx.config.exportDir });
+const deps = (ctx: WardenContext) => ({ pool: ctx.pool, provenanceKey: ctx.provenanceKey, exports: exportSinkFor(ctx.config, ctx.pool) });
 
 /** `warden abp build`: validates the spec, computes id and hash, stores the version and makes it current. */
 export async function buildAbpFromSpec(ctx: WardenContext, spec: unknown, actor: string | null = null): Promise<StoredAbp> {
@@ -81,7 +81,7 @@ export interface Verification {
   exports: { exportId: string; fileName: string; gates: GateResult[] }[];
 }
 
-/** `warden abp verify`: recomputes hash and id of the stored ABP and runs the gates on every export file. */
+/** `warden abp verify`: recomputes hash and id of the stored ABP and runs the gates on every export as its sink holds it. */
 export async function verifyAbp(ctx: WardenContext, abpId: string): Promise<Verification> {
   const view = await showAbp(ctx, abpId);
   const checks: GateResult[] = [];
@@ -99,9 +99,10 @@ export async function verifyAbp(ctx: WardenContext, abpId: string): Promise<Veri
   }
   checks.push({ gate: 'abp.status', passed: view.status === 'active', detail: view.statusReason ? `${view.status}: ${view.statusReason}` : view.status });
   const referenceHash = abp?.hash ?? '';
+  const sink = exportSinkFor(ctx.config, ctx.pool);
   const exports = [];
   for (const e of view.exports) {
-    exports.push({ exportId: e.exportId, fileName: e.fileName, gates: await gateFile(`${ctx.config.exportDir}/${e.fileName}`, referenceHash) });
+    exports.push({ exportId: e.exportId, fileName: e.fileName, gates: gateExportText(await sink.read(e), sink.where(e), referenceHash) });
   }
   const ok = checks.every((c) => c.passed) && exports.every((e) => e.gates.every((g) => g.passed));
   return { ok, abpId: view.abpId, abpHash: abp?.hash ?? null, status: view.status, checks, exports };
