@@ -88,6 +88,10 @@ describe('the provenance key fingerprint stored with the chain', () => {
     const taskQueue = `signing-key-${randomBytes(4).toString('hex')}`;
     const first = await startProcess(ctx.provenanceKey, taskQueue);
     const started: Started[] = [first];
+    // A stall says where each process was, instead of a bare timeout.
+    const stall = setTimeout(() => {
+      for (const [n, s] of started.entries()) console.error(`--- process ${n + 1}:\n${s.output().slice(-3000)}`);
+    }, 200_000);
     try {
       // The run's first process on the shared database records the key; a later one finds it.
       await first.until(/provenance key [0-9a-f]{16}… (recorded with|matches) the chain/);
@@ -106,6 +110,7 @@ describe('the provenance key fingerprint stored with the chain', () => {
       await third.until(/provenance key [0-9a-f]{16}… matches the chain/);
       await third.until(/worker polling task queue/);
     } finally {
+      clearTimeout(stall);
       for (const s of started) await s.stop();
     }
     const shared = createPool(sharedDatabaseUrl(), 1);
