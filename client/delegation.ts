@@ -108,6 +108,27 @@ export async function verifyAbp(ctx: WardenContext, abpId: string): Promise<Veri
   return { ok, abpId: view.abpId, abpHash: abp?.hash ?? null, status: view.status, checks, exports };
 }
 
+export interface ExportView {
+  exportId: string;
+  module: string;
+  stamp: number;
+  /** Where the sink keeps it (a table row or a file). */
+  where: string;
+  /** The document as stored; undefined when it is missing (`abp verify` says so). */
+  document: unknown;
+}
+
+/** `warden abp export`: one export's document, from the sink every replica shares. */
+export async function readExport(ctx: WardenContext, abpId: string, exportId: string): Promise<ExportView> {
+  const view = await showAbp(ctx, abpId);
+  const row = view.exports.find((e) => e.exportId === exportId);
+  if (!row) throw notFound(`export ${exportId} of ${view.abpId}`);
+  const sink = exportSinkFor(ctx.config, ctx.pool);
+  const text = await sink.read(row);
+  if (text === undefined) throw notFound(`the document of export ${exportId} (${sink.where(row)})`);
+  return { exportId, module: row.module, stamp: row.stamp, where: sink.where(row), document: JSON.parse(text) as unknown };
+}
+
 /** `warden action check`: runs the validators; a blocked irreversible action re-evaluates the triggers. */
 export async function checkAbpAction(ctx: WardenContext, abpId: string, action: unknown): Promise<ActionCheckRecord & EvaluationReport> {
   const record = await runActionCheck(deps(ctx), abpId, action);

@@ -13,6 +13,13 @@ import { exportDocument } from '../domain/delegation/export-document';
 import { exportRefsWithHashes, listExports, markRestamped, type ExportRow } from '../db/delegation/exports';
 
 const STAGE_TAG = 'identity-migration';
+
+export interface IdentityMigrationDeps {
+  pool: pg.Pool;
+  provenanceKey: string;
+  /** The export sink over a connection: the migration's transaction while it holds it, else the pool. */
+  exportsOn(q: Queryable): ExportSink;
+}
 const taken = (abpId: string) => `its reference id ${abpId} or scope is already taken by another ABP`;
 
 export interface IdentityMigrationResult {
@@ -47,11 +54,11 @@ interface Reissue {
  * finds nothing in the old form. Export documents are staged before the commit and moved into
  * place after it; a crash in between is finished by the next run.
  */
-export async function migrateAbpIdentities(deps: { pool: pg.Pool; provenanceKey: string; exports: ExportSink }): Promise<IdentityMigrationResult> {
+export async function migrateAbpIdentities(deps: IdentityMigrationDeps): Promise<IdentityMigrationResult> {
   const result: IdentityMigrationResult = { migrated: [], skipped: [] };
   const staged = await withTransaction(deps.pool, async (tx) => {
     await lockIdentityMigration(tx);
-    await finishStagedExports(tx, deps.exports);
+    await finishStagedExports(tx, deps.exportsOn(tx));
     const plans: Reissue[] = [];
     const claimed = new Set<string>();
     for (const pointer of await lockCurrentPointers(tx)) {
@@ -67,7 +74,7 @@ export async function migrateAbpIdentities(deps: { pool: pg.Pool; provenanceKey:
       plans.push(plan);
     }
     for (const plan of plans) {
-      await applyReissue(tx, deps, plan);
+      await applyReissue(tx, { provenanceKey: deps.provenanceKey, exports: deps.exportsOn(tx) }, plan);
       result.migrated.push({
         oldId: plan.old.abp_id, oldHash: plan.old.hash, newId: plan.next.abp_id, newHash: plan.next.hash,
         exports: plan.exports.map((e) => e.exportId),
@@ -75,7 +82,8 @@ export async function migrateAbpIdentities(deps: { pool: pg.Pool; provenanceKey:
     }
     return plans.flatMap((p) => p.exports);
   });
-  for (const row of staged) await deps.exports.promote(row, STAGE_TAG);
+  const exports = deps.exportsOn(deps.pool);
+  for (const row of staged) await exports.promote(row, STAGE_TAG);
   return result;
 }
 

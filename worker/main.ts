@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     if (moved.imported.length > 0) log.info(`export files imported into PostgreSQL: ${moved.imported.join(', ')}`);
     if (moved.missing.length > 0) log.warn(`exports with no document yet (re-stamped by the next build or review): ${moved.missing.join(', ')}`);
   }
-  const reissued = await migrateAbpIdentities({ pool, provenanceKey, exports: exportSinkFor(config, pool) });
+  const reissued = await migrateAbpIdentities({ pool, provenanceKey, exportsOn: (q) => exportSinkFor(config, q) });
   for (const m of reissued.migrated) log.info(`ABP ${m.oldId} re-issued in the reference form as ${m.newId} (${m.exports.length} export(s) re-stamped)`);
   for (const s of reissued.skipped) log.warn(`ABP ${s.abpId} left as it is: ${s.reason}`);
 

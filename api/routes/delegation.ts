@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  buildAbpFromSpec, checkAbpAction, ingestEvidence, showAbp, triggerCards, verifyAbp,
+  buildAbpFromSpec, checkAbpAction, ingestEvidence, readExport, showAbp, triggerCards, verifyAbp,
 } from '../../client/delegation';
 import { approveReview, dismissReview, openReview, reviews, showReview } from '../../client/delegation-reviews';
 import { abpJsonSchema } from '../../domain/delegation/json-schema';
@@ -48,6 +48,12 @@ export const delegationRoutes: Route[] = [
       const v = await verifyAbp(ctx, req.params.id!);
       return { status: v.ok ? 200 : 422, body: v };
     },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/abps/:id/exports/:exportId',
+    summary: "One export's document as stored (PostgreSQL, or the export directory with WARDEN_EXPORT_SINK=file)",
+    handler: (ctx, req) => readExport(ctx, req.params.id!, req.params.exportId!),
   },
   { method: 'GET', path: '/api/v1/abps/:id/triggers', summary: 'One card per delegation review trigger', handler: async (ctx, req) => ({ cards: await triggerCards(ctx, req.params.id!) }) },
   {

@@ -1,4 +1,3 @@
-import type pg from 'pg';
 import { exportText, type ExportRef, type ExportSink } from '../../domain/delegation/export-sink';
 import type { Queryable } from '../pool';
 import { camelRow } from '../row-mapper';
@@ -22,18 +21,19 @@ async function put(q: Queryable, exportId: string, slot: string, text: string): 
 /**
  * Export documents in PostgreSQL (WARDEN_EXPORT_SINK=postgres, the default): the text an export
  * file would hold, one row for the current document and one per staged one, so that every replica
- * reads and writes the same exports and none keeps them on its own disk.
+ * reads and writes the same exports and none keeps them on its own disk. `q` is the pool, or the
+ * client of a transaction that must see (and hold) what it writes.
  */
-export function postgresExportSink(pool: pg.Pool): ExportSink {
+export function postgresExportSink(q: Queryable): ExportSink {
   return {
     kind: 'postgres',
     where: (ref: ExportRef) => `abp_export_documents/${ref.exportId}`,
-    read: (ref) => body(pool, ref.exportId, CURRENT),
-    stage: (ref, tag, doc) => put(pool, ref.exportId, stagedSlot(tag), exportText(doc)),
-    readStaged: (ref, tag) => body(pool, ref.exportId, stagedSlot(tag)),
+    read: (ref) => body(q, ref.exportId, CURRENT),
+    stage: (ref, tag, doc) => put(q, ref.exportId, stagedSlot(tag), exportText(doc)),
+    readStaged: (ref, tag) => body(q, ref.exportId, stagedSlot(tag)),
     async promote(ref, tag) {
       // One statement: the staged row becomes the current one or, already promoted, nothing happens.
-      await pool.query(
+      await q.query(
         `WITH staged AS (DELETE FROM abp_export_documents WHERE export_id = $1 AND slot = $2 RETURNING body)
          INSERT INTO abp_export_documents (export_id, slot, body) SELECT $1, '${CURRENT}', body FROM staged
          ON CONFLICT (export_id, slot) DO UPDATE SET body = EXCLUDED.body, written_at = now()`,
@@ -41,7 +41,7 @@ export function postgresExportSink(pool: pg.Pool): ExportSink {
       );
     },
     async discard(ref, tag) {
-      await pool.query('DELETE FROM abp_export_documents WHERE export_id = $1 AND slot = $2', [ref.exportId, stagedSlot(tag)]);
+      await q.query('DELETE FROM abp_export_documents WHERE export_id = $1 AND slot = $2', [ref.exportId, stagedSlot(tag)]);
     },
   };
 }

@@ -10,10 +10,13 @@ import type { Abp } from '../../../domain/delegation/schema';
 import { importExportFiles } from '../../../worker/export-file-import';
 import type { IntegrationContext } from '../../support/integration';
 import { useIntegrationContext } from '../../support/integration';
+import { cliEnv, runCli } from '../../support/cli';
+import { useApiServer } from '../../support/http';
 import { allowEmail } from './abp-fixtures';
 import { buildUniqueAbp, principal, startWorkerAroundApply } from './fixtures';
 
 const ctx = useIntegrationContext('export-sink');
+const call = useApiServer(ctx);
 
 const filesIn = (dir: string) => readdir(dir).catch(() => [] as string[]);
 const embeddedHash = (text: string | undefined) => (JSON.parse(text!) as { abp: Abp }).abp.hash;
@@ -39,6 +42,20 @@ describe('ABP exports in PostgreSQL (the default sink)', () => {
     const verified = await verifyAbp(other, abp.abp_id);
     expect(verified.ok).toBe(true);
     expect(verified.exports.map((e) => e.gates.every((g) => g.passed))).toEqual([true, true, true, true]);
+  });
+
+  it('are read by the HTTP API and the CLI from the database', async () => {
+    const abp = await buildUniqueAbp(ctx);
+    const [first] = (await showAbp(ctx, abp.abp_id)).exports;
+    const got = await call('GET', `/api/v1/abps/${abp.abp_id}/exports/${first!.exportId}`);
+    expect(got.status).toBe(200);
+    expect(got.body).toMatchObject({ exportId: first!.exportId, where: `abp_export_documents/${first!.exportId}`, document: { export_id: first!.exportId, abp: { hash: abp.hash } } });
+    expect((await call('GET', `/api/v1/abps/${abp.abp_id}/exports/no-such-export`)).status).toBe(404);
+    // The CLI with a data directory of its own (a replica's operator): the same document.
+    const other = await replica(ctx);
+    const cli = await runCli(['abp', 'export', abp.abp_id, first!.exportId], cliEnv(ctx, { WARDEN_DATA_DIR: other.config.dataDir }));
+    expect(cli.code).toBe(0);
+    expect(JSON.parse(cli.stdout)).toMatchObject({ export_id: first!.exportId, stamp: 1, status: 'active', abp: { hash: abp.hash } });
   });
 
   it('verify names an export whose document is missing', async () => {

@@ -7,7 +7,7 @@ import { writeExport } from '../../../domain/delegation/export-sink';
 import { exportSinkFor } from '../../../client/export-sink';
 import { checkAbpAction, ingestEvidence, showAbp, verifyAbp } from '../../../client/delegation';
 import { approveReview, openReview, reviewResult, showReview } from '../../../client/delegation-reviews';
-import { createPool, withTransaction } from '../../../db/pool';
+import { createPool, withTransaction, type Queryable } from '../../../db/pool';
 import { listProvenance } from '../../../db/provenance/log';
 import { buildAbp } from '../../../domain/delegation/build';
 import { checkAbpIdentity, computeAbpId } from '../../../domain/delegation/identity';
@@ -18,7 +18,7 @@ import { principal, sendExternalEmail, unique, uniqueSpec } from './fixtures';
 
 const ctx = useIntegrationContext('identity-migration');
 const sink = () => exportSinkFor(ctx.config, ctx.pool);
-const deps = () => ({ pool: ctx.pool, provenanceKey: ctx.provenanceKey, exports: sink() });
+const deps = () => ({ pool: ctx.pool, provenanceKey: ctx.provenanceKey, exportsOn: (q: Queryable) => exportSinkFor(ctx.config, q) });
 
 /**
  * An ABP as Warden stored it before it matched the reference tooling: created_at and effective_at
