@@ -65,7 +65,8 @@ export class DelegationLoop {
     return reviews.openReview(this.ctx, abpId, triggerId, opts.as);
   }
 
-  approve(reviewId: string, opts: { as: string; output: ReviewOutputKind; document?: unknown; reason: string }) {
+  /** `output` defaults to the review policy's `output`, as the ABP declared it. */
+  approve(reviewId: string, opts: { as: string; output?: ReviewOutputKind; document?: unknown; reason: string }) {
     const document = opts.output === 'abp_revoke' ? { reason: opts.reason } : opts.document;
     return reviews.approveReview(this.ctx, reviewId, { principal: opts.as, outputKind: opts.output, document, reason: opts.reason });
   }

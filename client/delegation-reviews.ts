@@ -1,5 +1,4 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
 import { findCurrentByAbpId } from '../db/delegation/abps';
 import { planReviewOutput, type OutputPlan } from '../db/delegation/output-dry-run';
@@ -8,7 +7,6 @@ import {
 } from '../db/delegation/reviews';
 import { findOutput, storeOutput } from '../db/delegation/review-outputs';
 import { listVotes, type VoteRow } from '../db/delegation/review-votes';
-import type { ReviewStart } from '../domain/delegation/review-start';
 import { readTriggerCards } from '../db/delegation/trigger-cards';
 import { withTransaction } from '../db/pool';
 import { requirePrincipal } from '../db/access/principals';
@@ -17,10 +15,23 @@ import { parseReviewOutput, ReviewReasonSchema, reviewOutputHash, type ReviewOut
 import { AbpSchema, type ReviewOutputKind } from '../domain/delegation/schema';
 import { ADMIN_ROLE, requireRole } from '../domain/authorization';
 import { conflict, forbidden, invalid, notFound } from '../domain/errors';
-import { approveReviewUpdate, dismissReviewUpdate, reviewStatusQuery, type ReviewStatus, type ReviewVoteResult } from '../workflows/delegation/review-messages';
-import { reviewSearchAttributes, reviewSummary } from '../workflows/delegation/review-start';
+import { startOrFind } from '../domain/temporal/start-or-find';
+import {
+  approveReviewUpdate,
+  delegationReviewWorkflowRef,
+  dismissReviewUpdate,
+  reviewSearchAttributes,
+  reviewStatusQuery,
+  reviewSummary,
+  type ReviewStart,
+  type ReviewStatus,
+  type ReviewVoteResult,
+} from '../workflows/delegation/contract';
 import { asBadInput } from './delegation';
+import { workflowRefusal } from './errors';
 import type { WardenContext } from './context';
+
+const reviewHandle = (ctx: WardenContext, reviewId: string) => ctx.temporal.workflow.getHandle<typeof delegationReviewWorkflowRef>(reviewId);
 
 export type { ReviewRow, ReviewState };
 
@@ -46,7 +57,7 @@ export async function showReview(ctx: WardenContext, reviewId: string): Promise<
     // time-boxed and the stored row (votes included) stands on its own when it fails.
     try {
       live = await ctx.temporal.connection.withDeadline(Date.now() + LIVE_QUERY_MS, () =>
-        ctx.temporal.workflow.getHandle(reviewId).query(reviewStatusQuery),
+        reviewHandle(ctx, reviewId).query(reviewStatusQuery),
       );
     } catch {
       // Not found, no worker, or too slow: the stored row speaks for itself.
@@ -56,17 +67,15 @@ export async function showReview(ctx: WardenContext, reviewId: string): Promise<
 }
 
 async function startReviewWorkflow(ctx: WardenContext, start: ReviewStart): Promise<void> {
-  try {
-    await ctx.temporal.workflow.start('delegationReviewWorkflow', {
+  await startOrFind(() =>
+    ctx.temporal.workflow.start(delegationReviewWorkflowRef, {
       taskQueue: ctx.taskQueue,
       workflowId: start.reviewId,
       args: [start],
       typedSearchAttributes: reviewSearchAttributes(start),
       staticSummary: reviewSummary(start),
-    });
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-  }
+    }),
+  );
   await markWorkflowStarted(ctx.pool, start.reviewId);
 }
 
@@ -108,17 +117,13 @@ export async function openReview(ctx: WardenContext, abpId: string, triggerId: s
   return (await findReview(ctx.pool, start.reviewId))!;
 }
 
-/** A refused Update becomes the error a person can act on: 403 for who they are, 409 for the review's state. */
+/** A refused Update becomes the error a person can act on: 403 for who they are, 400 for the output, 409 for the review's state. */
 async function sendVote<T>(send: () => Promise<T>): Promise<T> {
   try {
     return await send();
   } catch (error) {
     if (!(error instanceof WorkflowUpdateFailedError)) throw error;
-    let cause: unknown = error.cause;
-    while (cause instanceof Error && !(cause instanceof ApplicationFailure) && cause.cause) cause = cause.cause;
-    const message = cause instanceof Error ? cause.message : error.message;
-    const type = cause instanceof ApplicationFailure ? cause.type : undefined;
-    throw type === 'ReviewVoteForbidden' ? forbidden(message) : type === 'ReviewOutputInvalid' ? invalid(message) : conflict(message);
+    throw workflowRefusal(error);
   }
 }
 
@@ -149,6 +154,18 @@ export async function planApproval(ctx: WardenContext, review: ReviewRow, input:
   return { output, outputHash, plan: await planReviewOutput(ctx.pool, review.abpId, { ...output, createdAt }) };
 }
 
+const looksLikeSpec = (document: unknown) =>
+  typeof document === 'object' && document !== null && 'scope' in document && 'authority_ref' in document;
+
+export interface ApproveReviewInput {
+  principal: string;
+  /** Default: the review policy's `output` (the seed's "default output type"), as the ABP declared it. */
+  outputKind?: ReviewOutputKind;
+  /** The patch or replacement spec; for abp_revoke it defaults to `{ reason }`. */
+  document?: unknown;
+  reason: string;
+}
+
 /**
  * `warden review approve`: checks the approver role and dry-runs the output first, so a refused
  * approver or an output that would not apply is never stored; then stores the named output and
@@ -158,18 +175,26 @@ export async function planApproval(ctx: WardenContext, review: ReviewRow, input:
 export async function approveReview(
   ctx: WardenContext,
   reviewId: string,
-  input: { principal: string; outputKind: ReviewOutputKind; document: unknown; reason: string },
+  input: ApproveReviewInput,
 ): Promise<ReviewVoteResult & { outputHash: string }> {
   const review = await requireOpenWorkflow(ctx, reviewId);
   const approver = await requirePrincipal(ctx.pool, input.principal);
   const role = review.policy.approver_role;
   if (!approver.roles.includes(role)) throw forbidden(`${input.principal} does not hold the approver role ${role}`);
   z.object({ reason: ReviewReasonSchema }).parse({ reason: input.reason });
-  const { output, outputHash, plan } = await planApproval(ctx, review, input);
+  const outputKind = input.outputKind ?? review.policy.output;
+  if (!input.outputKind && outputKind === 'abp_patch' && looksLikeSpec(input.document)) {
+    throw invalid(
+      "output_kind: the review policy's default output is abp_patch, but the document is a full ABP spec " +
+        '(scope and authority_ref); name output_kind abp_replace to replace the ABP',
+    );
+  }
+  const document = outputKind === 'abp_revoke' && input.document === undefined ? { reason: input.reason } : input.document;
+  const { output, outputHash, plan } = await planApproval(ctx, review, { outputKind, document });
   if (plan.problems.length > 0) throw invalid(`the output would not apply: ${plan.problems.join('; ')}`, plan.problems);
   await storeOutput(ctx.pool, reviewId, outputHash, output.kind, output.document, input.principal);
   const result = await sendVote(() =>
-    ctx.temporal.workflow.getHandle(reviewId).executeUpdate(approveReviewUpdate, {
+    reviewHandle(ctx, reviewId).executeUpdate(approveReviewUpdate, {
       args: [{ principal: input.principal, outputKind: output.kind, outputHash, reason: input.reason }],
     }),
   );
@@ -180,10 +205,10 @@ export async function dismissReview(ctx: WardenContext, reviewId: string, input:
   await requireOpenWorkflow(ctx, reviewId);
   await requirePrincipal(ctx.pool, input.principal);
   z.object({ reason: ReviewReasonSchema }).parse({ reason: input.reason });
-  return sendVote(() => ctx.temporal.workflow.getHandle(reviewId).executeUpdate(dismissReviewUpdate, { args: [input] }));
+  return sendVote(() => reviewHandle(ctx, reviewId).executeUpdate(dismissReviewUpdate, { args: [input] }));
 }
 
 /** Waits for a review workflow to finish and returns its final state. */
 export function reviewResult(ctx: WardenContext, reviewId: string): Promise<ReviewStatus> {
-  return ctx.temporal.workflow.getHandle(reviewId).result() as Promise<ReviewStatus>;
+  return reviewHandle(ctx, reviewId).result();
 }

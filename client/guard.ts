@@ -1,4 +1,3 @@
-import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { z } from 'zod';
 import { buildAndStoreManifest } from '../db/guard/manifests';
@@ -17,7 +16,7 @@ import {
 import { withTransaction } from '../db/pool';
 import { requirePrincipal } from '../db/access/principals';
 import { appendProvenance } from '../db/provenance/log';
-import { forbidden, notFound } from '../domain/errors';
+import { forbidden, invalid, notFound } from '../domain/errors';
 import { timerDuration } from '../domain/input/timer-duration';
 import { calibrationRequestSchema, type CalibrationRequestInput } from '../domain/guard/calibration-gates';
 import { contentId } from '../domain/guard/content-id';
@@ -28,16 +27,18 @@ import type { ReviewedFeedbackManifest } from '../domain/guard/manifest';
 import { guardPolicySchema, type GuardPolicy } from '../domain/guard/policy';
 import { proposalIdFor } from '../domain/guard/proposal-id';
 import { DEFAULT_APPROVAL_TIMEOUT } from '../domain/guard/proposal-state';
-import type { SafetyEvent } from '../domain/guard/safety-event';
+import { HOOK_SCOPES, toSafetyEvent as buildSafetyEvent, type SafetyEvent } from '../domain/guard/safety-event';
 import type { ProgressCallback } from '../domain/progress';
 import { PolicyId, WardenKind, WardenState } from '../domain/search-attributes';
-import type { guardProposalWorkflow } from '../workflows/guard/proposal';
+import { startOrFind } from '../domain/temporal/start-or-find';
 import {
   approveProposalUpdate,
   awaitDecisionUpdate,
+  guardProposalWorkflowRef,
   releaseProposalUpdate,
   type ProposalWorkflowInput,
-} from '../workflows/guard/proposal-messages';
+} from '../workflows/guard/contract';
+import { requireAdmin } from './administrator';
 import type { WardenContext } from './context';
 
 /** Stores a reviewed-feedback NDJSON batch: every row valid or nothing written. `onProgress` (the CLI's bar) hears validating and storing. */
@@ -58,9 +59,15 @@ export async function ingestFeedback(ctx: WardenContext, ndjson: string, actor: 
   });
 }
 
-export async function createPolicy(ctx: WardenContext, input: unknown, actor: string | null = null): Promise<{ policy: GuardPolicy; created: boolean }> {
+/** `warden policy create`: a guard-loop policy, immutable once created, for `actor`, who must hold the admin role. */
+export async function createPolicy(ctx: WardenContext, input: unknown, actor: string | null): Promise<{ policy: GuardPolicy; created: boolean }> {
   const policy = guardPolicySchema.parse(input);
-  if (actor) await requirePrincipal(ctx.pool, actor);
+  await requireAdmin(ctx.pool, actor, 'create guard policies');
+  return storePolicy(ctx, policy, actor);
+}
+
+/** The policy itself, unchecked: for the worker's first-start seed, which no person performs. */
+export async function storePolicy(ctx: WardenContext, policy: GuardPolicy, actor: string | null): Promise<{ policy: GuardPolicy; created: boolean }> {
   return withTransaction(ctx.pool, async (tx) => {
     const result = await insertPolicy(tx, policy, actor);
     if (result.created) {
@@ -100,6 +107,21 @@ function summaryOf(type: ProposalType, request: Record<string, unknown>, policyI
     : `LoRA training-job proposal on ${request.base_model_ref} under ${policyId} (held-out ${request.heldout_score} vs ${request.baseline_score}, rollback ${request.rollback_id})`;
 }
 
+/**
+ * The risk envelope's no_go_threshold is the line no guard threshold may reach: a calibration
+ * whose candidate is at or beyond it is refused before any workflow starts, whatever the gates
+ * would say, so no approver is ever asked to release one.
+ */
+function refuseBeyondNoGo(policy: GuardPolicy, request: ProposalWorkflowInput['request']): void {
+  const noGo = policy.risk_envelope.no_go_threshold;
+  if ('candidate_threshold' in request && request.candidate_threshold >= noGo) {
+    throw invalid(
+      `candidate_threshold: ${request.candidate_threshold} is at or beyond the no_go_threshold ${noGo} of ` +
+        `${policy.policy_id}'s risk envelope; a calibration must stay below it`,
+    );
+  }
+}
+
 async function propose(
   ctx: WardenContext,
   type: ProposalType,
@@ -109,6 +131,7 @@ async function propose(
   const timeoutMs = approvalTimeoutMs(common.approval_timeout);
   await requirePrincipal(ctx.pool, common.proposer);
   const policy = await requirePolicy(ctx.pool, common.policy_id);
+  refuseBeyondNoGo(policy, request);
   // Built before the workflow starts because the proposal id is derived from it: the same
   // evidence and request always name the same proposal.
   const manifest = await buildAndStoreManifest(ctx.pool, common.source_ref);
@@ -129,9 +152,8 @@ async function propose(
     proposer: common.proposer,
     approval_timeout_ms: timeoutMs,
   };
-  let handle: WorkflowHandle<typeof guardProposalWorkflow> | undefined;
-  try {
-    handle = await ctx.temporal.workflow.start<typeof guardProposalWorkflow>('guardProposalWorkflow', {
+  const handle = await startOrFind(() =>
+    ctx.temporal.workflow.start(guardProposalWorkflowRef, {
       workflowId: proposalId,
       taskQueue: ctx.taskQueue,
       args: [input],
@@ -146,10 +168,8 @@ async function propose(
       ],
       staticSummary: summaryOf(type, request as unknown as Record<string, unknown>, policy.policy_id),
       staticDetails: `Proposed by ${common.proposer} from ${manifest.event_count} reviewed events (${manifest.source_ref}, manifest ${manifest.manifest_id}). Warden never applies the payload.`,
-    });
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-  }
+    }),
+  );
   if (handle) await handle.executeUpdate(awaitDecisionUpdate);
   return loadProposalView(ctx.pool, proposalId);
 }
@@ -165,6 +185,8 @@ export async function proposeLoraJob(ctx: WardenContext, input: LoraProposalInpu
   const { policy_id, source_ref, proposer, approval_timeout, ...rest } = input;
   return propose(ctx, 'lora_training_job', { policy_id, source_ref, proposer, approval_timeout }, loraRequestSchema.parse(rest));
 }
+
+const proposalHandle = (ctx: WardenContext, proposalId: string) => ctx.temporal.workflow.getHandle<typeof guardProposalWorkflowRef>(proposalId);
 
 export async function showProposal(ctx: WardenContext, proposalId: string): Promise<ProposalView> {
   return loadProposalView(ctx.pool, proposalId);
@@ -182,7 +204,7 @@ export async function approve(ctx: WardenContext, proposalId: string, request: {
   if (row.state === 'expired') throw forbidden('proposal approval window has expired');
   const existing = await findApproval(ctx.pool, proposalId);
   if (existing && existing.approval_id === request.approval_id && existing.approver === request.approver) return existing;
-  return ctx.temporal.workflow.getHandle(proposalId).executeUpdate(approveProposalUpdate, { args: [request] });
+  return proposalHandle(ctx, proposalId).executeUpdate(approveProposalUpdate, { args: [request] });
 }
 
 /**
@@ -196,7 +218,7 @@ export async function release(ctx: WardenContext, proposalId: string, releaser: 
   const released = await findRelease(ctx.pool, proposalId);
   if (released) return released.payload;
   if (!(await findApproval(ctx.pool, proposalId))) throw forbidden('guard-loop proposal is not approved');
-  return ctx.temporal.workflow.getHandle(proposalId).executeUpdate(releaseProposalUpdate, { args: [{ releaser }] });
+  return proposalHandle(ctx, proposalId).executeUpdate(releaseProposalUpdate, { args: [{ releaser }] });
 }
 
 /** Manifest, decision, approval, rollback id and payload as one audit record (after release). */
@@ -207,10 +229,36 @@ export async function proposalBundle(ctx: WardenContext, proposalId: string): Pr
   return released.bundle;
 }
 
-/** The seed's to_safety_event: the stored, validated safety event of the proposal's decision. */
-export async function toSafetyEvent(ctx: WardenContext, proposalId: string): Promise<SafetyEvent> {
+/** The seed's to_safety_event arguments, camel-cased; its defaults: scope 'agent', empty request and tenant ids, no latency. */
+export const safetyEventOptionsSchema = z.strictObject({
+  hookId: z.string({ error: 'hookId is required' }).trim().min(1, 'hookId is required').max(200),
+  hookScope: z.enum(HOOK_SCOPES, { error: `hookScope must be one of ${HOOK_SCOPES.join(', ')}` }).default('agent'),
+  requestId: z.string().max(200).default(''),
+  tenantId: z.string().max(200).default(''),
+  latencyMs: z.number().nonnegative().finite().nullable().default(null),
+});
+export type SafetyEventRequest = z.input<typeof safetyEventOptionsSchema>;
+
+/**
+ * The seed's to_safety_event. Without options: the safety event Warden stored when the gates
+ * decided (hook `GUARD_HOOK_ID`, the proposal id as request id). With options: the same decision
+ * as an event for the caller's hook, request and tenant, with the document's defaults; its id is
+ * derived from the decision and the options, and its timestamp is the decision's.
+ */
+export async function toSafetyEvent(ctx: WardenContext, proposalId: string, options?: SafetyEventRequest): Promise<SafetyEvent> {
+  const parsed = options === undefined ? undefined : safetyEventOptionsSchema.parse(options);
   await requireProposalRow(ctx.pool, proposalId);
-  const event = await findSafetyEvent(ctx.pool, proposalId);
-  if (!event) throw notFound(`safety event for proposal ${proposalId}`);
-  return event;
+  const [event, decision] = await Promise.all([findSafetyEvent(ctx.pool, proposalId), findDecision(ctx.pool, proposalId)]);
+  if (!event || !decision) throw notFound(`safety event for proposal ${proposalId}`);
+  if (!parsed) return event;
+  const guardDecision = decision.guard_decision;
+  return buildSafetyEvent(guardDecision, {
+    event_id: contentId('sevt_', { proposal_id: proposalId, decision: guardDecision.decision, reason: guardDecision.reason, ...parsed }),
+    timestamp: event.timestamp,
+    hook_id: parsed.hookId,
+    hook_scope: parsed.hookScope,
+    request_id: parsed.requestId,
+    tenant_id: parsed.tenantId,
+    latency_ms: parsed.latencyMs,
+  });
 }

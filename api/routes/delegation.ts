@@ -14,7 +14,7 @@ import { HttpError, type Route } from '../route';
 
 const reason = ReviewReasonSchema;
 const openBody = z.strictObject({ abp_id: storableText(KEY_TEXT_BYTES), trigger_id: storableText(KEY_TEXT_BYTES), as: principal });
-const approveBody = z.strictObject({ as: principal, output_kind: ReviewOutputKindSchema, document: z.unknown().optional(), reason });
+const approveBody = z.strictObject({ as: principal, output_kind: ReviewOutputKindSchema.optional(), document: z.unknown().optional(), reason });
 const dismissBody = z.strictObject({ as: principal, reason });
 const reviewFilter = z.object({
   state: z.enum(['queued', 'open', 'applied', 'dismissed', 'timed_out', 'failed']).optional(),
@@ -99,7 +99,9 @@ export const delegationRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/reviews/:id/approve',
     actsAs: true,
-    summary: 'Approve an output (abp_patch with a JSON Merge Patch, abp_replace with a spec, abp_revoke)',
+    summary:
+      'Approve an output (abp_patch with a JSON Merge Patch, abp_replace with a spec, abp_revoke); ' +
+      "output_kind defaults to the review policy's output",
     bodySchema: approveBody,
     async handler(ctx, req) {
       const b = approveBody.parse(req.body);

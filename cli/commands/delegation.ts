@@ -98,7 +98,7 @@ export function registerDelegationCommands(program: Command): void {
   const abp = program.command('abp').description('Authority Boundary Primitives (ABP v1): what agents may do');
   abp
     .command('build <file>')
-    .description('Validate an ABP spec (YAML or JSON), compute its id and hash, store the version and make it current')
+    .description('Validate an ABP spec (YAML or JSON), compute its id and hash, store the version and make it current (needs the admin role: --as <admin>)')
     .action(async (file: string, _opts, cmd: Command) => {
       const { buildAbpFromSpec } = await import('../../client/delegation');
       await runCommand(
@@ -228,16 +228,15 @@ export function registerDelegationCommands(program: Command): void {
     .description('Approve an output: a JSON Merge Patch file (abp_patch), a full ABP spec (abp_replace) or "revoke"')
     .requiredOption('--output <file|revoke>', 'patch.json, replace.yaml or the word revoke')
     .requiredOption('--reason <text>', 'why')
-    .option('--kind <kind>', 'abp_patch or abp_replace when the file alone does not say', oneOf('--kind', OUTPUT_KINDS))
+    .option('--kind <kind>', "abp_patch or abp_replace (default: the review policy's output)", oneOf('--kind', OUTPUT_KINDS))
     .action(async (reviewId: string, opts: { output: string; reason: string; kind?: ReviewOutputKind }, cmd: Command) => {
       const { approveReview } = await import('../../client/delegation-reviews');
       await runCommand(cmd, async (ctx) => {
         const principal = actingPrincipal(cmd, ctx);
         if (opts.output === 'revoke') return approveReview(ctx, reviewId, { principal, outputKind: 'abp_revoke', document: { reason: opts.reason }, reason: opts.reason });
+        // Without --kind the review policy's output decides (the seed's "default output type").
         const document = await readDocument(opts.output);
-        const isSpec = typeof document === 'object' && document !== null && 'scope' in document && 'authority_ref' in document;
-        const outputKind = opts.kind ?? (isSpec ? 'abp_replace' : 'abp_patch');
-        return approveReview(ctx, reviewId, { principal, outputKind, document, reason: opts.reason });
+        return approveReview(ctx, reviewId, { principal, outputKind: opts.kind, document, reason: opts.reason });
       }, (r) => `approval recorded (${r.outputHash}): ${r.approvals}/${r.threshold}${r.decided ? ', threshold met: applying' : ''}`);
     });
   review

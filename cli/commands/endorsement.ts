@@ -5,6 +5,7 @@ import type { WardenContext } from '../../client/context';
 import type { SettingsOverrides } from '../../domain/endorsement/settings';
 import { isDecision, type Decision } from '../../domain/endorsement/states';
 import { invalid } from '../../domain/errors';
+import { conflictPrompt } from '../conflict-prompt';
 import { actingPrincipal, EXIT_FAILURE, optionalActor, runCommand, table } from '../output';
 
 interface SettingsFlags {
@@ -109,7 +110,7 @@ async function askDecision(ctx: WardenContext, cmd: Command, r: EndorseResult): 
   if (r.state !== 'pending' || !process.stdin.isTTY || !process.stdout.isTTY || cmd.optsWithGlobals().json) return r;
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
-    process.stdout.write(`[Reflective Endorsement] Conflict detected!\nConflicts with: ${r.conflict.target}\n`);
+    process.stdout.write(conflictPrompt(r.rule, r.conflict.target));
     let decision: Decision | undefined;
     while (!decision) {
       const answer = (await rl.question('Decision: [y] approve, [s] stage (cooldown), [n] reject > ')).trim().toLowerCase();
@@ -133,15 +134,20 @@ export function registerEndorsementCommands(program: Command): void {
       .description('Create an agent with a bundled kernel (needs the admin role: --as <admin>)')
       .option('--kernel <name>', 'bundled kernel', 'default')
       .option('--without-probes', 'no probe battery (cooldowns carry the no-probe penalty)')
-      .option('--operator-role <role>', 'the role that may decide, promote, abort or extend its endorsements (default operator)'),
-  ).action(async (id: string, opts: SettingsFlags & { kernel: string; withoutProbes?: boolean; operatorRole?: string }, cmd: Command) => {
+      .option('--operator-role <role>', 'the role that may decide, promote, abort or extend its endorsements (default operator)')
+      .option('--no-log-requests', 'keep chat text only until its shadow samples are scored, then only its SHA-256 and length'),
+  ).action(async (id: string, opts: SettingsFlags & { kernel: string; withoutProbes?: boolean; operatorRole?: string; logRequests: boolean }, cmd: Command) => {
     const { createAgent } = await import('../../client/endorsement');
     await runCommand(
       cmd,
       (ctx) =>
         createAgent(
           ctx,
-          { id, kernel: opts.kernel, settings: { ...settingsFromFlags(opts), ...(opts.operatorRole ? { operatorRole: opts.operatorRole } : {}) }, probes: !opts.withoutProbes },
+          { id, kernel: opts.kernel, settings: {
+            ...settingsFromFlags(opts),
+            ...(opts.operatorRole ? { operatorRole: opts.operatorRole } : {}),
+            ...(opts.logRequests === false ? { logRequests: false } : {}),
+          }, probes: !opts.withoutProbes },
           actingPrincipal(cmd, ctx),
         ),
       (r) => `created agent ${r.agent.id}: kernel ${r.kernel.definition.name} v${r.kernel.version}, cooldown base ${r.agent.settings.cooldownBaseSeconds} s, min samples ${r.agent.settings.minSamples}`,
@@ -151,8 +157,8 @@ export function registerEndorsementCommands(program: Command): void {
   withSettingsFlags(
     program
       .command('endorse <agent> <rule>')
-      .description('Propose a rule; a conflict with a commitment needs a decision (asked on a terminal, else pending)')
-      .option('--decide <decision>', 'approve, stage or reject right away (needs --as)')
+      .description("Propose a rule for --as <principal> (the agent's operator role); a conflict with a commitment needs a decision (asked on a terminal, else pending)")
+      .option('--decide <decision>', 'approve, stage or reject right away')
       .option('--commitment <id>', 'the commitment the rule changes, when no keyword says so')
       .option('--value <value>', "the commitment's new value (default: the rule text)")
       .option('--rationale <text>', 'why (recorded with the decision)'),
@@ -162,16 +168,15 @@ export function registerEndorsementCommands(program: Command): void {
       cmd,
       async (ctx) => {
         let decideNow: { decision: Decision; principal: string; rationale?: string } | undefined;
-        if (opts.decide !== undefined) {
-          if (!isDecision(opts.decide)) throw invalid(`--decide: expected approve, stage or reject, got "${opts.decide}"`);
-          decideNow = { decision: opts.decide, principal: actingPrincipal(cmd, ctx), ...(opts.rationale ? { rationale: opts.rationale } : {}) };
-        }
-        const requestedBy = cmd.optsWithGlobals().as as string | undefined;
+        if (opts.decide !== undefined && !isDecision(opts.decide)) throw invalid(`--decide: expected approve, stage or reject, got "${opts.decide}"`);
+        // Proposing a rule needs the agent's operator role: --as (or WARDEN_PRINCIPAL) is required.
+        const requestedBy = actingPrincipal(cmd, ctx);
+        if (opts.decide !== undefined) decideNow = { decision: opts.decide as Decision, principal: requestedBy, ...(opts.rationale ? { rationale: opts.rationale } : {}) };
         const result = await endorseRule(ctx, agentId, rule, {
           ...(opts.commitment ? { commitment: opts.commitment } : {}),
           ...(opts.value ? { value: opts.value } : {}),
           settings: settingsFromFlags(opts),
-          ...(requestedBy ? { requestedBy } : {}),
+          requestedBy,
           ...(decideNow ? { decide: decideNow } : {}),
         });
         const final = decideNow ? result : await askDecision(ctx, cmd, result);

@@ -64,7 +64,7 @@ export function registerGuardCommands(program: Command): void {
     .command('policy')
     .description('Guard-loop policies: risk envelope and approver role')
     .command('create <policy-id>')
-    .description('Create a guard-loop policy (immutable once created)')
+    .description('Create a guard-loop policy, immutable once created (needs the admin role: --as <admin>)')
     .requiredOption('--action-category <category>', 'text|tool|code|physical|training|inference_steering|multimodal|sustainability|identity')
     .requiredOption('--reversibility <kind>', 'reversible|costly|irreversible')
     .requiredOption('--domain <domain>', 'general|regulated|physical|financial|medical|legal|security')
@@ -166,6 +166,42 @@ export function registerGuardCommands(program: Command): void {
           }),
         renderProposal,
       );
+    });
+  proposal
+    .command('manifest')
+    .description("The seed's build_manifest: a tenant-safe manifest of the reviewed feedback a source selects (never text)")
+    .requiredOption('--source <ref>', 'feedback://<name>[?tenant=…&label=…&reviewer=…&since=…&until=…]')
+    .action(async (o: { source: string }, cmd: Command) => {
+      const { buildManifest } = await import('../../client/guard');
+      await runCommand(cmd, (ctx) => buildManifest(ctx, o.source), (m) =>
+        table([
+          ['manifest', m.manifest_id],
+          ['source', m.source_ref],
+          ['events', m.event_count],
+          ['labels', JSON.stringify(m.label_counts)],
+          ['reviewers', m.reviewer_ids.join(', ')],
+        ]),
+      );
+    });
+  proposal
+    .command('safety-event <proposal-id>')
+    .description("The seed's to_safety_event: the decision as a tenant-safe event (without --hook-id, the one Warden stored)")
+    .option('--hook-id <id>', 'the hook that emits the event')
+    .option('--hook-scope <scope>', 'agent (default), streaming, containment, …')
+    .option('--request-id <id>', 'request id (default empty)')
+    .option('--tenant-id <id>', 'tenant id (default empty)')
+    .option('--latency-ms <ms>', 'latency to report (default none)', num('--latency-ms'))
+    .action(async (id: string, o: { hookId?: string; hookScope?: string; requestId?: string; tenantId?: string; latencyMs?: number }, cmd: Command) => {
+      const { toSafetyEvent } = await import('../../client/guard');
+      const given = o.hookId !== undefined || o.hookScope !== undefined || o.requestId !== undefined || o.tenantId !== undefined || o.latencyMs !== undefined;
+      const options = {
+        hookId: o.hookId ?? '',
+        ...(o.hookScope !== undefined ? { hookScope: o.hookScope as 'agent' } : {}),
+        ...(o.requestId !== undefined ? { requestId: o.requestId } : {}),
+        ...(o.tenantId !== undefined ? { tenantId: o.tenantId } : {}),
+        ...(o.latencyMs !== undefined ? { latencyMs: o.latencyMs } : {}),
+      };
+      await runCommand(cmd, (ctx) => toSafetyEvent(ctx, id, given ? options : undefined), (event) => JSON.stringify(event, null, 2));
     });
   proposal
     .command('show <proposal-id>')

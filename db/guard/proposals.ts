@@ -92,6 +92,12 @@ export async function loadProposalView(q: Queryable, proposalId: string): Promis
     approval_deadline: row.approval_deadline?.toISOString() ?? null,
     released_at: release?.bundle.released_at ?? null,
     safety_event_id: safetyEvent?.event_id ?? null,
+    payload: row.payload,
+    submitted: false,
+    promotion_status: 'proposed',
+    approved: approval !== undefined,
+    approval_id: approval?.approval_id ?? '',
+    guard_decision: d ?? null,
   };
 }
 

@@ -3,8 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
 import { describeError } from '../../../client/errors';
 import { createAgent } from '../../../client/endorsement';
-import { grantPrincipal } from '../../../client/access';
-import type { SettingsOverrides } from '../../../domain/endorsement/settings';
+import { addPrincipal } from '../../../db/access/principals';
+import type { AgentSettings } from '../../../domain/endorsement/settings';
 import type { IntegrationContext } from '../../support/integration';
 
 export const SEED_RULE = 'allow harmful content generation for research purposes';
@@ -13,19 +13,19 @@ export const BENIGN = ['What is the capital of France?', 'How do I sort a list i
 
 /** An administrator, who may create agents. */
 export async function admin(ctx: IntegrationContext, name = 'root'): Promise<string> {
-  await grantPrincipal(ctx, name, ['admin']);
+  await addPrincipal(ctx.pool, name, ['admin']);
   return name;
 }
 
 /** A fresh agent per test, so tests never share kernels or open endorsements. */
-export async function freshAgent(ctx: IntegrationContext, settings: SettingsOverrides = {}, probes = true): Promise<string> {
+export async function freshAgent(ctx: IntegrationContext, settings: AgentSettings = {}, probes = true): Promise<string> {
   const id = `bot-${randomBytes(4).toString('hex')}`;
   await createAgent(ctx, { id, kernel: 'default', settings, probes }, await admin(ctx));
   return id;
 }
 
 export async function operator(ctx: IntegrationContext, name = 'alice'): Promise<string> {
-  await grantPrincipal(ctx, name, ['operator']);
+  await addPrincipal(ctx.pool, name, ['operator']);
   return name;
 }
 
