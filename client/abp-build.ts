@@ -8,7 +8,7 @@ import { openParentChangedReviews } from '../db/delegation/composition';
 import { AbpSchema } from '../domain/delegation/schema';
 import { exportDocument } from '../domain/delegation/export-document';
 import { listExports, markRestamped, registerExports, type ExportRow } from '../db/delegation/exports';
-import { writeExport } from '../export-files/staged-files';
+import { writeExport, type ExportSink } from '../domain/delegation/export-sink';
 
 export interface StoredAbp {
   abp: Abp;
@@ -25,7 +25,7 @@ export interface StoredAbp {
  * changes nothing; building one whose id was revoked, replaced or superseded is refused.
  */
 export async function storeBuiltAbp(
-  deps: { pool: pg.Pool; provenanceKey: string; exportDir: string },
+  deps: { pool: pg.Pool; provenanceKey: string; exports: ExportSink },
   abp: Abp,
   meta: { source: Extract<AbpSource, 'build' | 'seed'>; actor: string | null; legacyId?: string },
 ): Promise<StoredAbp> {
@@ -54,7 +54,8 @@ export async function storeBuiltAbp(
     return { created, madeCurrent, exports: await listExports(tx, abp.abp_id), childReviews: childReviews.map((r) => ({ reviewId: r.reviewId, abpId: r.abpId })) };
   });
   for (const row of result.exports) {
-    await writeExport(deps.exportDir, row.fileName, exportDocument(row, abp, row.stamp, 'active'));
+    // Tagged by the ABP: two builds of the same one stage the same document.
+    await writeExport(deps.exports, row, exportDocument(row, abp, row.stamp, 'active'), `build-${abp.hash.slice(7, 23)}`);
   }
   return { abp, ...result };
 }

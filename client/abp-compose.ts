@@ -9,7 +9,7 @@ import { listChildren, stampParent } from '../domain/delegation/composition';
 import { exportDocument } from '../domain/delegation/export-document';
 import { AbpSchema, type Abp } from '../domain/delegation/schema';
 import { conflict, notFound } from '../domain/errors';
-import { writeExport } from '../export-files/staged-files';
+import { writeExport, type ExportSink } from '../domain/delegation/export-sink';
 
 const abpId = z.string().regex(/^ABP-[a-f0-9]{8}$/, 'must look like ABP-<8 hex>');
 export const ComposeChildrenSchema = z
@@ -35,7 +35,7 @@ const MAX_DEPTH = 32;
  * composes (the authority of every ABP named changes), on every surface.
  */
 export async function composeUnderParent(
-  deps: { pool: pg.Pool; provenanceKey: string; exportDir: string },
+  deps: { pool: pg.Pool; provenanceKey: string; exports: ExportSink },
   parentId: string,
   childIdsInput: unknown,
   actor: string | null,
@@ -84,7 +84,8 @@ export async function composeUnderParent(
     return { parent: { abp: nextParent, exports: parentExports }, children };
   });
   for (const { abp, exports } of [stored.parent, ...stored.children]) {
-    for (const row of exports) await writeExport(deps.exportDir, row.fileName, exportDocument(row, abp, row.stamp, 'active'));
+    // Tagged by the version: composing again re-stages the same document.
+    for (const row of exports) await writeExport(deps.exports, row, exportDocument(row, abp, row.stamp, 'active'), `compose-${abp.hash.slice(7, 23)}`);
   }
   return { parent: stored.parent.abp, children: stored.children.map((c) => c.abp) };
 }

@@ -7,7 +7,7 @@ import { composeUnderParent, type ComposedAbps } from './abp-compose';
 import { referencedAbp } from '../db/delegation/composition';
 import { compositionGates, type ReferencedAbp } from '../domain/delegation/composition';
 import { clearAgentDegradation, recordActionOutcome, type OutcomeRecord } from './action-outcome';
-import { gateFile } from '../export-files/gate-file';
+import { exportSinkFor } from './export-sink';
 import { listExports } from '../db/delegation/exports';
 import { storeIntakeBatch, type IntakeResult } from '../db/delegation/intake';
 import { readTriggerCards, type TriggerCard } from '../db/delegation/trigger-cards';
@@ -16,7 +16,7 @@ export type { TriggerCard };
 import { requirePrincipal } from '../db/access/principals';
 import { buildAbp, semanticProblems } from '../domain/delegation/build';
 import { AbpSpecError } from '../domain/delegation/errors';
-import type { GateResult } from '../domain/delegation/export-gates';
+import { gateExportText, type GateResult } from '../domain/delegation/export-gates';
 import { checkAbpIdentity } from '../domain/delegation/identity';
 import { legacyIdOfSpec } from '../domain/delegation/legacy-identity';
 import { IntakeBatchError, parseIntakeBatch, type IntakeKind } from '../domain/delegation/intake';
@@ -45,7 +45,7 @@ export async function asBadInput<T>(work: () => Promise<T> | T): Promise<T> {
   }
 }
 
-const deps = (ctx: WardenContext) => ({ pool: ctx.pool, provenanceKey: ctx.provenanceKey, exportDir: ctx.config.exportDir });
+const deps = (ctx: WardenContext) => ({ pool: ctx.pool, provenanceKey: ctx.provenanceKey, exports: exportSinkFor(ctx.config, ctx.pool) });
 
 /**
  * `warden abp build`: validates the spec, computes id and hash, stores the version and makes it
@@ -97,7 +97,7 @@ export interface Verification {
   exports: { exportId: string; fileName: string; gates: GateResult[] }[];
 }
 
-/** `warden abp verify`: recomputes hash and id of the stored ABP and runs the gates on every export file. */
+/** `warden abp verify`: recomputes hash and id of the stored ABP and runs the gates on every export as its sink holds it. */
 export async function verifyAbp(ctx: WardenContext, abpId: string): Promise<Verification> {
   const view = await showAbp(ctx, abpId);
   const checks: GateResult[] = [];
@@ -116,12 +116,34 @@ export async function verifyAbp(ctx: WardenContext, abpId: string): Promise<Veri
   }
   checks.push({ gate: 'abp.status', passed: view.status === 'active', detail: view.statusReason ? `${view.status}: ${view.statusReason}` : view.status });
   const referenceHash = abp?.hash ?? '';
+  const sink = exportSinkFor(ctx.config, ctx.pool);
   const exports = [];
   for (const e of view.exports) {
-    exports.push({ exportId: e.exportId, fileName: e.fileName, gates: await gateFile(`${ctx.config.exportDir}/${e.fileName}`, referenceHash) });
+    exports.push({ exportId: e.exportId, fileName: e.fileName, gates: gateExportText(await sink.read(e), sink.where(e), referenceHash) });
   }
   const ok = checks.every((c) => c.passed) && exports.every((e) => e.gates.every((g) => g.passed));
   return { ok, abpId: view.abpId, abpHash: abp?.hash ?? null, status: view.status, checks, exports };
+}
+
+export interface ExportView {
+  exportId: string;
+  module: string;
+  stamp: number;
+  /** Where the sink keeps it (a table row or a file). */
+  where: string;
+  /** The document as stored; undefined when it is missing (`abp verify` says so). */
+  document: unknown;
+}
+
+/** `warden abp export`: one export's document, from the sink every replica shares. */
+export async function readExport(ctx: WardenContext, abpId: string, exportId: string): Promise<ExportView> {
+  const view = await showAbp(ctx, abpId);
+  const row = view.exports.find((e) => e.exportId === exportId);
+  if (!row) throw notFound(`export ${exportId} of ${view.abpId}`);
+  const sink = exportSinkFor(ctx.config, ctx.pool);
+  const text = await sink.read(row);
+  if (text === undefined) throw notFound(`the document of export ${exportId} (${sink.where(row)})`);
+  return { exportId, module: row.module, stamp: row.stamp, where: sink.where(row), document: JSON.parse(text) as unknown };
 }
 
 /** The composition references of `abp`, followed both ways (its parent, and each child it lists). */

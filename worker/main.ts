@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { closeApiServer } from '../api/close-server';
 import { createApiServer } from '../api/server';
 import { loadConfig } from '../config/env';
-import { resolveProvenanceKey } from '../config/provenance-key';
+import { checkedProvenanceKey } from '../client/provenance-key-check';
+import { exportSinkFor } from '../client/export-sink';
+import { importExportFiles } from './export-file-import';
 import { temporalConnectionOptions } from '../config/temporal-connection';
 import { migrate } from '../db/migrate';
 import { migrateAbpIdentities } from './abp-identity-migration';
@@ -73,17 +75,25 @@ async function main(): Promise<void> {
       telemetryOptions: { metrics: { prometheus: { bindAddress: sdkMetricsAddress } } },
     });
   }
-  // Bundling (webpack on a first start, a digest of the sources after) needs nothing below: it runs
-  // while the database is migrated and seeded. Awaited before the worker is created.
+  const pool = createPool(config.databaseUrl, 20);
+  const applied = await retryUntilUp('PostgreSQL', () => migrate(pool));
+  if (applied.length > 0) log.info(`database migrations applied: ${applied.join(', ')}`);
+  const { key: provenanceKey, fingerprint, registered } = await checkedProvenanceKey(config, pool);
+  log.info(`provenance key ${fingerprint.slice(0, 16)}… ${registered ? 'recorded with the chain' : 'matches the chain'}`);
+  // Bundling (webpack on a first start, a digest of the sources after) runs while the exports, the
+  // identity migration and the demo seed are done; it starts only once the key is accepted, so a
+  // refused process stops at once (webpack holds the event loop for seconds at a time).
+  // Awaited before the worker is created.
   const bundling = withWorker
     ? cachedWorkflowBundle({ root: projectRoot, workflowsPath, cacheDir: join(config.dataDir, 'workflow-bundles'), log: (m) => log.warn(m) })
     : undefined;
   bundling?.catch(() => undefined);
-  const pool = createPool(config.databaseUrl, 20);
-  const applied = await retryUntilUp('PostgreSQL', () => migrate(pool));
-  if (applied.length > 0) log.info(`database migrations applied: ${applied.join(', ')}`);
-  const provenanceKey = await resolveProvenanceKey(config);
-  const reissued = await migrateAbpIdentities({ pool, provenanceKey, exportDir: config.exportDir });
+  if (config.exportSink === 'postgres') {
+    const moved = await importExportFiles({ pool, provenanceKey, exportDir: config.exportDir });
+    if (moved.imported.length > 0) log.info(`export files imported into PostgreSQL: ${moved.imported.join(', ')}`);
+    if (moved.missing.length > 0) log.warn(`exports with no document yet (re-stamped by the next build or review): ${moved.missing.join(', ')}`);
+  }
+  const reissued = await migrateAbpIdentities({ pool, provenanceKey, exportsOn: (q) => exportSinkFor(config, q) });
   for (const m of reissued.migrated) log.info(`ABP ${m.oldId} re-issued in the reference form as ${m.newId} (${m.exports.length} export(s) re-stamped)`);
   for (const s of reissued.skipped) log.warn(`ABP ${s.abpId} left as it is: ${s.reason}`);
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import {
-  buildAbpFromSpec, checkAbpAction, clearDegradedAgent, composeAbp, evaluationResult, ingestEvidence, reportActionOutcome, showAbp, triggerCards,
-  verifyAbp,
+  buildAbpFromSpec, checkAbpAction, clearDegradedAgent, composeAbp, evaluationResult, ingestEvidence, readExport, reportActionOutcome, showAbp,
+  triggerCards, verifyAbp,
 } from '../../client/delegation';
 import { ActionOutcomeSchema } from '../../domain/delegation/action-outcome';
 import { approveReview, dismissReview, openReview, reviews, showReview } from '../../client/delegation-reviews';
@@ -70,6 +70,12 @@ export const delegationRoutes: Route[] = [
       const b = composeBody.parse(req.body);
       return { status: 201, body: await composeAbp(ctx, req.params.id!, b.children, b.as) };
     },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/abps/:id/exports/:exportId',
+    summary: "One export's document as stored (PostgreSQL, or the export directory with WARDEN_EXPORT_SINK=file)",
+    handler: (ctx, req) => readExport(ctx, req.params.id!, req.params.exportId!),
   },
   { method: 'GET', path: '/api/v1/abps/:id/triggers', summary: 'One card per delegation review trigger', handler: async (ctx, req) => ({ cards: await triggerCards(ctx, req.params.id!) }) },
   {

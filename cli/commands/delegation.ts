@@ -151,6 +151,13 @@ export function registerDelegationCommands(program: Command): void {
         ].join('\n'));
     });
   abp
+    .command('export <abp-id> <export-id>')
+    .description("Print one export's document as stored (where every replica reads it)")
+    .action(async (abpId: string, exportId: string, _opts, cmd: Command) => {
+      const { readExport } = await import('../../client/delegation');
+      await runCommand(cmd, (ctx) => readExport(ctx, abpId, exportId), (v) => JSON.stringify(v.document, null, 2));
+    });
+  abp
     .command('schema')
     .description('Print the ABP v1 JSON Schema (draft 2020-12)')
     .action(async () => {

@@ -7,7 +7,7 @@ import { findForbiddenKey } from '../../domain/provenance/forbidden-content';
 import { type Queryable, withTransaction } from '../pool';
 import { camelRow } from '../row-mapper';
 
-const APPEND_LOCK = 7_246_202; // advisory-lock id that serialises appends across processes
+export const APPEND_LOCK = 7_246_202; // advisory-lock id that serialises appends across processes
 
 export const provenanceInput = z.object({
   kind: z.string().regex(/^[a-z][a-z0-9_.]*$/, 'lower-case dotted name, e.g. endorsement.staged'),

@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkAbpAction, showAbp, verifyAbp } from '../../../client/delegation';
 import { approveReview, reviewResult, reviews, showReview } from '../../../client/delegation-reviews';
 import { listProvenance } from '../../../db/provenance/log';
 import type { Abp } from '../../../domain/delegation/schema';
+import { exportSinkFor } from '../../../client/export-sink';
 import { useIntegrationContext } from '../../support/integration';
 import { buildUniqueAbp, principal, sendExternalEmail } from './fixtures';
 
@@ -49,13 +48,13 @@ describe('the delegation review loop, end to end', () => {
     expect(next.abpHash).not.toBe(abp.hash);
     expect(final.outcome!.exports.every((e) => e.gates.every((g) => g.passed))).toBe(true);
 
-    // Exports re-stamped: rows and files carry the new hash; verify passes.
+    // Exports re-stamped: rows and documents carry the new hash; verify passes.
     const after = await showAbp(ctx, abp.abp_id);
     expect((after.abp as Abp).hash).toBe(next.abpHash);
     expect(after.versions.map((v) => v.source)).toEqual(['build', 'patch']);
     for (const e of after.exports) {
       expect(e).toMatchObject({ abpHash: next.abpHash, stamp: 2 });
-      const file = JSON.parse(await readFile(join(ctx.config.exportDir, e.fileName), 'utf8'));
+      const file = JSON.parse((await exportSinkFor(ctx.config, ctx.pool).read(e))!);
       expect(file.abp.hash).toBe(next.abpHash);
     }
     expect((await verifyAbp(ctx, abp.abp_id)).ok).toBe(true);
