@@ -6,6 +6,7 @@ import { registerEndorsementCommands } from './commands/endorsement';
 import { registerDelegationCommands } from './commands/delegation';
 import { registerGuardCommands } from './commands/guard';
 import { registerNotificationCommands } from './commands/notifications';
+import { registerInboxCommands } from './commands/inbox';
 import { EXIT_USAGE } from './output';
 
 /**
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerDelegationCommands(program);
   registerGuardCommands(program);
   registerNotificationCommands(program);
+  registerInboxCommands(program);
   return program;
 }
 

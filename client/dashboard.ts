@@ -1,6 +1,5 @@
 import { listCurrent, listVersions, type CurrentAbp } from '../db/delegation/abps';
 import type { TriggerCard } from '../db/delegation/trigger-cards';
-import type { ProposalView } from '../domain/guard/proposal-record';
 import { listProvenance, type ProvenanceEntry } from '../db/provenance/log';
 import { verifyProvenance, type ProvenanceVerification } from './provenance-verify';
 import type { GateResult } from '../domain/delegation/export-gates';
@@ -8,12 +7,11 @@ import type { WardenContext } from './context';
 import { triggerCards, verifyAbp } from './delegation';
 import { reviews, showReview, type ReviewView } from './delegation-reviews';
 import { changeStamp } from '../db/change-stamp';
-import { recentProposals } from '../db/guard/proposals';
 import { gatesByAppliedHash } from '../db/delegation/reviews';
 import { recentEndorsementIds } from '../db/endorsement/endorsements';
 import { divergenceSeries, type DivergencePoint } from '../db/endorsement/shadow-samples';
 import { showEndorsement, type EndorsementReport } from './endorsement';
-import { showProposal } from './guard';
+import { listProposals, type ProposalListItem } from './guard';
 
 /** Where the dashboard's links into the Temporal Web UI point. */
 export interface TemporalLinks {
@@ -119,13 +117,10 @@ export async function endorsementPanels(ctx: WardenContext): Promise<Endorsement
   return Promise.all(ids.map(async (id) => ({ ...(await showEndorsement(ctx, id)), series: await divergenceSeries(ctx.pool, id) })));
 }
 
-export interface ProposalPanel extends ProposalView {
-  approver_role: string;
-}
+export type ProposalPanel = ProposalListItem;
 
-export async function proposalPanels(ctx: WardenContext): Promise<ProposalPanel[]> {
-  const listed = await recentProposals(ctx.pool);
-  return Promise.all(listed.map(async (p) => ({ ...(await showProposal(ctx, p.proposalId)), approver_role: p.approverRole })));
+export function proposalPanels(ctx: WardenContext): Promise<ProposalPanel[]> {
+  return listProposals(ctx);
 }
 
 export interface DashboardView {

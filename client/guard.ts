@@ -12,6 +12,7 @@ import {
   findRelease,
   findSafetyEvent,
   loadProposalView,
+  recentProposals,
   requireProposalRow,
 } from '../db/guard/proposals';
 import { withTransaction } from '../db/pool';
@@ -27,7 +28,7 @@ import { loraRequestSchema, type LoraRequestInput } from '../domain/guard/lora-g
 import type { ReviewedFeedbackManifest } from '../domain/guard/manifest';
 import { guardPolicySchema, type GuardPolicy } from '../domain/guard/policy';
 import { proposalIdFor } from '../domain/guard/proposal-id';
-import { DEFAULT_APPROVAL_TIMEOUT } from '../domain/guard/proposal-state';
+import { DEFAULT_APPROVAL_TIMEOUT, type ProposalState } from '../domain/guard/proposal-state';
 import type { SafetyEvent } from '../domain/guard/safety-event';
 import type { ProgressCallback } from '../domain/progress';
 import { PolicyId, WardenKind, WardenState } from '../domain/search-attributes';
@@ -168,6 +169,20 @@ export async function proposeLoraJob(ctx: WardenContext, input: LoraProposalInpu
 
 export async function showProposal(ctx: WardenContext, proposalId: string): Promise<ProposalView> {
   return loadProposalView(ctx.pool, proposalId);
+}
+
+export interface ProposalListItem extends ProposalView {
+  /** The role the policy requires of an approver (and of a releaser, besides admin). */
+  approver_role: string;
+}
+
+/** `proposal list`, the dashboard and the inbox: the newest proposals, optionally one state or policy. */
+export async function listProposals(
+  ctx: WardenContext,
+  filter: { state?: ProposalState; policyId?: string; limit?: number } = {},
+): Promise<ProposalListItem[]> {
+  const listed = await recentProposals(ctx.pool, filter.limit ?? 30, filter);
+  return Promise.all(listed.map(async (p) => ({ ...(await loadProposalView(ctx.pool, p.proposalId)), approver_role: p.approverRole })));
 }
 
 /** The seed's approve: only an `allow` proposal, by a holder of the policy's approver role who did not propose it. */

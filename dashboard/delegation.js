@@ -28,7 +28,7 @@ function triggerCard(card, ui) {
   );
 }
 
-function approveReview(review, ui) {
+export function approveReview(review, ui) {
   const kind = select('output_kind', OUTPUT_KINDS, review.policy.output);
   runAction({
     title: `Approve ${review.reviewId}`,
@@ -46,7 +46,7 @@ function approveReview(review, ui) {
   });
 }
 
-function dismissReview(review, ui) {
+export function dismissReview(review, ui) {
   runAction({
     title: `Dismiss ${review.reviewId}`,
     confirm: 'Dismiss',

@@ -4,7 +4,7 @@ import { cardPanel, countdown, facts, h, pill, when } from './dom.js';
 
 const fixed = (v) => (v === null || v === undefined ? '—' : v.toFixed(3));
 
-function operatorAction(e, action, ui) {
+export function operatorAction(e, action, ui) {
   const path = `/api/v1/endorsements/${encodeURIComponent(e.id)}/${action}`;
   if (action === 'extend') {
     runAction({
@@ -35,7 +35,7 @@ function operatorAction(e, action, ui) {
   });
 }
 
-function decideAction(e, decision, ui) {
+export function decideAction(e, decision, ui) {
   runAction({
     title: `${decision[0].toUpperCase()}${decision.slice(1)} ${e.id}`,
     fields: [field('Rationale', textInput('rationale'))],

@@ -10,7 +10,7 @@ function gatesTable(gates) {
   );
 }
 
-function approveProposal(p, ui) {
+export function approveProposal(p, ui) {
   runAction({
     title: `Approve ${p.proposal_id}`,
     confirm: 'Approve',

@@ -185,17 +185,18 @@ export function registerDelegationCommands(program: Command): void {
       await runCommand(cmd, (ctx) => triggerCards(ctx, abpId), renderCards);
     });
 
-  program
-    .command('reviews')
-    .description('Delegation reviews, oldest first')
-    .option('--state <state>', `only reviews in this state: ${REVIEW_STATES.join(', ')}`, oneOf('--state', REVIEW_STATES))
-    .option('--abp <abp-id>', 'only reviews of this ABP')
-    .action(async (opts: { state?: (typeof REVIEW_STATES)[number]; abp?: string }, cmd: Command) => {
-      const { reviews } = await import('../../client/delegation-reviews');
-      await runCommand(cmd, (ctx) => reviews(ctx, { state: opts.state, abpId: opts.abp }), renderReviews);
-    });
+  const listReviews = (command: Command) =>
+    command
+      .option('--state <state>', `only reviews in this state: ${REVIEW_STATES.join(', ')}`, oneOf('--state', REVIEW_STATES))
+      .option('--abp <abp-id>', 'only reviews of this ABP')
+      .action(async (opts: { state?: (typeof REVIEW_STATES)[number]; abp?: string }, cmd: Command) => {
+        const { reviews } = await import('../../client/delegation-reviews');
+        await runCommand(cmd, (ctx) => reviews(ctx, { state: opts.state, abpId: opts.abp }), renderReviews);
+      });
+  listReviews(program.command('reviews').description('Delegation reviews, oldest first (the same as `review list`)'));
 
   const review = program.command('review').description('Act on one delegation review');
+  listReviews(review.command('list').description('Delegation reviews, oldest first'));
   review
     .command('show <review-id>')
     .description('A review with its votes and live workflow state')

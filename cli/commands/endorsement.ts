@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { EndorseResult, EndorsementReport, EndorsementView } from '../../client/endorsement';
 import type { WardenContext } from '../../client/context';
 import type { SettingsOverrides } from '../../domain/endorsement/settings';
-import { isDecision, type Decision } from '../../domain/endorsement/states';
+import { isDecision, type Decision, type EndorsementState } from '../../domain/endorsement/states';
 import { invalid } from '../../domain/errors';
 import { actingPrincipal, EXIT_FAILURE, optionalActor, runCommand, table } from '../output';
 
@@ -102,6 +102,15 @@ function renderReport(e: EndorsementReport): string {
   ]);
 }
 
+const ENDORSEMENT_STATES: readonly EndorsementState[] = [
+  'pending', 'staged', 'inconclusive', 'applied', 'promoted', 'rejected', 'aborted', 'expired', 'refused',
+];
+
+function endorsementState(value: string): EndorsementState {
+  if (!(ENDORSEMENT_STATES as readonly string[]).includes(value)) throw invalid(`--state: expected one of ${ENDORSEMENT_STATES.join(', ')} or open, got "${value}"`);
+  return value as EndorsementState;
+}
+
 const ANSWERS: Record<string, Decision> = { y: 'approve', yes: 'approve', s: 'stage', stage: 'stage', n: 'reject', no: 'reject' };
 
 /** Asks on a terminal only; anywhere else the endorsement simply stays pending. */
@@ -147,6 +156,17 @@ export function registerEndorsementCommands(program: Command): void {
       (r) => `created agent ${r.agent.id}: kernel ${r.kernel.definition.name} v${r.kernel.version}, cooldown base ${r.agent.settings.cooldownBaseSeconds} s, min samples ${r.agent.settings.minSamples}`,
     );
   });
+
+  agent
+    .command('list')
+    .description('Every agent with its kernel version and the role that steers its endorsements')
+    .action(async (_opts, cmd: Command) => {
+      const { agents } = await import('../../client/endorsement');
+      await runCommand(cmd, (ctx) => agents(ctx), (list) =>
+        list.length === 0
+          ? 'no agents'
+          : list.map((a) => `${a.id.padEnd(24)} kernel v${a.kernelVersion}  operator role ${a.operatorRole}${a.probes ? '' : '  (no probes)'}`).join('\n'));
+    });
 
   withSettingsFlags(
     program
@@ -233,6 +253,27 @@ export function registerEndorsementCommands(program: Command): void {
     .action(async (id: string, _opts, cmd: Command) => {
       const { showEndorsement } = await import('../../client/endorsement');
       await runCommand(cmd, (ctx) => showEndorsement(ctx, id), renderReport);
+    });
+  endorsement
+    .command('list')
+    .description('Endorsements, newest first')
+    .option('--state <state>', `only this state: ${ENDORSEMENT_STATES.join(', ')}, or open (pending, staged, inconclusive)`)
+    .option('--agent <agent>', 'only endorsements of this agent')
+    .option('--limit <n>', 'how many', '100')
+    .action(async (opts: { state?: string; agent?: string; limit: string }, cmd: Command) => {
+      const { endorsements } = await import('../../client/endorsement');
+      const { OPEN_STATES } = await import('../../domain/endorsement/states');
+      await runCommand(
+        cmd,
+        (ctx) => {
+          const states = opts.state === undefined ? undefined : opts.state === 'open' ? OPEN_STATES : [endorsementState(opts.state)];
+          return endorsements(ctx, { states, agentId: opts.agent, limit: numberFlag('limit', opts.limit) });
+        },
+        (list) =>
+          list.length === 0
+            ? 'no endorsements'
+            : list.map((e) => `${e.id.padEnd(40)} ${e.state.padEnd(12)} ${e.agentId}  ${e.target ?? e.conflictKind}  "${e.ruleText}"`).join('\n'),
+      );
     });
   endorsement
     .command('promote <endorsement>')

@@ -56,8 +56,9 @@ beforeAll(async () => {
   proposalId = proposal.proposal_id;
 });
 
+/** Signs in on the delegation tab (without a tab in the address, the page opens on "Waiting on me"). */
 async function signIn(page: Page, token: string, name: string): Promise<void> {
-  await page.goto(`${b.baseUrl}/`);
+  await page.goto(`${b.baseUrl}/#delegation`);
   await page.locator('#token').fill(token);
   await page.locator('#signin-form button[type=submit]').click();
   await page.locator('[data-testid=principal]', { hasText: name }).waitFor();
