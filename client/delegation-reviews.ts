@@ -16,7 +16,9 @@ import { appendProvenance } from '../db/provenance/log';
 import { parseReviewOutput, ReviewReasonSchema, reviewOutputHash, type ReviewOutput } from '../domain/delegation/review-output';
 import { AbpSchema, type ReviewOutputKind } from '../domain/delegation/schema';
 import { ADMIN_ROLE, requireRole } from '../domain/authorization';
-import { conflict, forbidden, invalid, notFound } from '../domain/errors';
+import { conflict, forbidden, invalid, notFound, WardenError } from '../domain/errors';
+import { jsonDiff, type JsonChange } from '../domain/delegation/abp-diff';
+import type { GateResult } from '../domain/delegation/export-gates';
 import { approveReviewUpdate, dismissReviewUpdate, reviewStatusQuery, type ReviewStatus, type ReviewVoteResult } from '../workflows/delegation/review-messages';
 import { reviewSearchAttributes, reviewSummary } from '../workflows/delegation/review-start';
 import { asBadInput } from './delegation';
@@ -147,6 +149,72 @@ export async function planApproval(ctx: WardenContext, review: ReviewRow, input:
   // A replacement without created_at takes the time its output was first named (as applying does).
   const createdAt = (await findOutput(ctx.pool, review.reviewId, outputHash))?.createdAt ?? new Date().toISOString();
   return { output, outputHash, plan: await planReviewOutput(ctx.pool, review.abpId, { ...output, createdAt }) };
+}
+
+/** A problem of a dry run by the field (or export gate) it concerns, as the dashboard marks it. */
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+/** "scope.contract_id: cannot be patched" → its field and message; a problem without a field concerns the document. */
+export function fieldIssue(problem: string): FieldIssue {
+  const at = problem.indexOf(': ');
+  return at > 0 ? { field: problem.slice(0, at), message: problem.slice(at + 2) } : { field: '(document)', message: problem };
+}
+
+/** What `review approve --dry-run` and `POST …/approve?dry_run=true` answer: nothing is written, no vote counted. */
+export interface ApprovalDryRun {
+  dryRun: true;
+  reviewId: string;
+  ok: boolean;
+  outputKind: ReviewOutputKind;
+  /** The hash approvals of this output would be counted under (null when the document is refused). */
+  outputHash: string | null;
+  issues: FieldIssue[];
+  current: { abpId: string; abpHash: string } | null;
+  /** The ABP the output yields and its status; null for a refused document. */
+  next: { abpId: string; abpHash: string; status: 'active' | 'revoked' } | null;
+  /** Field by field, the current ABP against the one the output yields (empty for a revocation). */
+  diff: JsonChange[];
+  exports: { exportId: string; fileName: string; gates: GateResult[] }[];
+}
+
+/**
+ * The dry run of an approval: the same checks a vote gets (an open review, the approver's role,
+ * the output planned against the ABP as it is now), answered with the resulting diff, the new hash
+ * and the export gates; an output that would not apply comes back with its problems by field.
+ */
+export async function dryRunApproval(
+  ctx: WardenContext,
+  reviewId: string,
+  input: { principal: string; outputKind: ReviewOutputKind; document: unknown },
+): Promise<ApprovalDryRun> {
+  const review = await requireOpenWorkflow(ctx, reviewId);
+  const approver = await requirePrincipal(ctx.pool, input.principal);
+  const role = review.policy.approver_role;
+  if (!approver.roles.includes(role)) throw forbidden(`${input.principal} does not hold the approver role ${role}`);
+  const refused = { dryRun: true as const, reviewId, ok: false, outputKind: input.outputKind, outputHash: null, current: null, next: null, diff: [], exports: [] };
+  let planned: ApprovalPlan;
+  try {
+    planned = await planApproval(ctx, review, input);
+  } catch (error) {
+    const problems = error instanceof WardenError && Array.isArray(error.details) ? (error.details as string[]) : null;
+    if (!problems) throw error;
+    return { ...refused, issues: problems.map(fieldIssue) };
+  }
+  const { plan, outputHash } = planned;
+  const next = plan.stamped ? { abpId: plan.stamped.abp.abp_id, abpHash: plan.stamped.abp.hash, status: plan.stamped.status } : null;
+  return {
+    ...refused,
+    ok: plan.problems.length === 0,
+    outputHash,
+    issues: plan.problems.map(fieldIssue),
+    current: plan.current ? { abpId: plan.current.abpId, abpHash: plan.current.abpHash } : null,
+    next,
+    diff: plan.base && plan.next ? jsonDiff(plan.base, plan.next) : [],
+    exports: plan.exports.map((e) => ({ exportId: e.row.exportId, fileName: e.row.fileName, gates: e.gates })),
+  };
 }
 
 /**

@@ -179,7 +179,7 @@ export async function runDelegationEvaluation(
   });
   try {
     const outcome = await Promise.race([handle.result() as Promise<EvaluationSummary>, waited]);
-    return outcome === 'pending' ? { opened: [], queued: [], started: [], tripped: [], periodic: [], pending: handle.workflowId } : outcome;
+    return outcome === 'pending' ? { opened: [], queued: [], started: [], tripped: [], periodic: [], underReview: [], pending: handle.workflowId } : outcome;
   } finally {
     clearTimeout(timer);
   }

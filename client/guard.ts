@@ -12,6 +12,7 @@ import {
   findRelease,
   findSafetyEvent,
   loadProposalView,
+  proposalExists,
   recentProposals,
   requireProposalRow,
 } from '../db/guard/proposals';
@@ -101,12 +102,15 @@ function summaryOf(type: ProposalType, request: Record<string, unknown>, policyI
     : `LoRA training-job proposal on ${request.base_model_ref} under ${policyId} (held-out ${request.heldout_score} vs ${request.baseline_score}, rollback ${request.rollback_id})`;
 }
 
+/** A proposal as proposing answers it: `existing` when the same evidence and request had proposed it before. */
+export type ProposedView = ProposalView & { existing: boolean };
+
 async function propose(
   ctx: WardenContext,
   type: ProposalType,
   common: ProposalCommon,
   request: ProposalWorkflowInput['request'],
-): Promise<ProposalView> {
+): Promise<ProposedView> {
   const timeoutMs = approvalTimeoutMs(common.approval_timeout);
   await requirePrincipal(ctx.pool, common.proposer);
   const policy = await requirePolicy(ctx.pool, common.policy_id);
@@ -130,6 +134,8 @@ async function propose(
     proposer: common.proposer,
     approval_timeout_ms: timeoutMs,
   };
+  // The same evidence and request name the same proposal: proposing it again returns that one, and says so.
+  if (await proposalExists(ctx.pool, proposalId)) return { ...(await loadProposalView(ctx.pool, proposalId)), existing: true };
   let handle: WorkflowHandle<typeof guardProposalWorkflow> | undefined;
   try {
     handle = await ctx.temporal.workflow.start<typeof guardProposalWorkflow>('guardProposalWorkflow', {
@@ -152,17 +158,17 @@ async function propose(
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
   if (handle) await handle.executeUpdate(awaitDecisionUpdate);
-  return loadProposalView(ctx.pool, proposalId);
+  return { ...(await loadProposalView(ctx.pool, proposalId)), existing: false };
 }
 
 /** The seed's propose_calibration_update. */
-export async function proposeCalibrationUpdate(ctx: WardenContext, input: CalibrationProposalInput): Promise<ProposalView> {
+export async function proposeCalibrationUpdate(ctx: WardenContext, input: CalibrationProposalInput): Promise<ProposedView> {
   const { policy_id, source_ref, proposer, approval_timeout, ...rest } = input;
   return propose(ctx, 'calibration_update', { policy_id, source_ref, proposer, approval_timeout }, calibrationRequestSchema.parse(rest));
 }
 
 /** The seed's propose_lora_job; a dataset URI with credentials is refused before anything starts. */
-export async function proposeLoraJob(ctx: WardenContext, input: LoraProposalInput): Promise<ProposalView> {
+export async function proposeLoraJob(ctx: WardenContext, input: LoraProposalInput): Promise<ProposedView> {
   const { policy_id, source_ref, proposer, approval_timeout, ...rest } = input;
   return propose(ctx, 'lora_training_job', { policy_id, source_ref, proposer, approval_timeout }, loraRequestSchema.parse(rest));
 }

@@ -14,7 +14,11 @@ export function approveProposal(p, ui) {
   runAction({
     title: `Approve ${p.proposal_id}`,
     confirm: 'Approve',
-    fields: [field('Approval id', textInput('approval_id', { required: true, placeholder: 'CHG-1234' }), 'Your change-management reference; recorded with the approval.')],
+    fields: [
+      h('p', { class: 'small' }, `Approval needs the role ${p.approver_role}, someone other than the proposer (${p.proposer}), and an allow decision with every gate passed:`),
+      p.decision ? gatesTable(p.decision.gates) : h('p', { class: 'bad' }, 'no decision recorded yet'),
+      field('Approval id', textInput('approval_id', { required: true, placeholder: 'CHG-1234' }), 'Your change-management reference; recorded with the approval.'),
+    ],
     submit: (v) => api('POST', `/api/v1/guard/proposals/${encodeURIComponent(p.proposal_id)}/approve`, { as: ui.me, approval_id: v.approval_id }),
     onDone: () => ui.done(`Approved ${p.proposal_id}`),
   });

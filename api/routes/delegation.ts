@@ -2,7 +2,7 @@ import { z } from 'zod';
 import {
   buildAbpFromSpec, checkAbpAction, ingestEvidence, showAbp, triggerCards, verifyAbp,
 } from '../../client/delegation';
-import { approveReview, dismissReview, openReview, reviews, showReview } from '../../client/delegation-reviews';
+import { approveReview, dismissReview, dryRunApproval, openReview, reviews, showReview } from '../../client/delegation-reviews';
 import { abpJsonSchema } from '../../domain/delegation/json-schema';
 import { INTAKE_KINDS } from '../../domain/delegation/intake';
 import { ActionSchema } from '../../domain/delegation/action';
@@ -15,6 +15,9 @@ import { HttpError, type Route } from '../route';
 const reason = ReviewReasonSchema;
 const openBody = z.strictObject({ abp_id: storableText(KEY_TEXT_BYTES), trigger_id: storableText(KEY_TEXT_BYTES), as: principal });
 const approveBody = z.strictObject({ as: principal, output_kind: ReviewOutputKindSchema, document: z.unknown().optional(), reason });
+// A dry run records no vote, so its reason may still be empty (a revocation's document needs one).
+const dryRunBody = approveBody.extend({ reason: z.string().optional() });
+const dryRunFlag = z.enum(['true', 'false']).optional();
 const dismissBody = z.strictObject({ as: principal, reason });
 const reviewFilter = z.object({
   state: z.enum(['queued', 'open', 'applied', 'dismissed', 'timed_out', 'failed']).optional(),
@@ -93,9 +96,16 @@ export const delegationRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/reviews/:id/approve',
     actsAs: true,
-    summary: 'Approve an output (abp_patch with a JSON Merge Patch, abp_replace with a spec, abp_revoke)',
+    summary:
+      'Approve an output (abp_patch with a JSON Merge Patch, abp_replace with a spec, abp_revoke); ?dry_run=true answers the ' +
+      'resulting ABP diff, new hash and export gates (or the problems by field) and records nothing',
     bodySchema: approveBody,
     async handler(ctx, req) {
+      if (dryRunFlag.parse(req.query.get('dry_run') ?? undefined) === 'true') {
+        const d = dryRunBody.parse(req.body);
+        const document = d.output_kind === 'abp_revoke' ? { reason: d.reason ?? '' } : d.document;
+        return dryRunApproval(ctx, req.params.id!, { principal: d.as, outputKind: d.output_kind, document });
+      }
       const b = approveBody.parse(req.body);
       const document = b.output_kind === 'abp_revoke' ? { reason: b.reason } : b.document;
       return approveReview(ctx, req.params.id!, { principal: b.as, outputKind: b.output_kind, document, reason: b.reason });

@@ -111,6 +111,10 @@ function endorsementState(value: string): EndorsementState {
   return value as EndorsementState;
 }
 
+/** A kernel entry's conflict keywords, as `kernel show` lists them. */
+const keywordText = (keywords: readonly string[]) =>
+  keywords.length ? `  (conflict keywords: ${keywords.map((k) => `"${k}"`).join(', ')})` : '  (no conflict keywords)';
+
 const ANSWERS: Record<string, Decision> = { y: 'approve', yes: 'approve', s: 'stage', stage: 'stage', n: 'reject', no: 'reject' };
 
 /** Asks on a terminal only; anywhere else the endorsement simply stays pending. */
@@ -315,9 +319,11 @@ export function registerEndorsementCommands(program: Command): void {
           [
             `${k.agentId}: kernel ${k.kernel.name} v${k.version}${k.changedBy ? ` (by ${k.changedBy})` : ''}`,
             'anchors:',
-            ...k.kernel.anchors.map((a) => `  ${a.id}`),
+            ...k.kernel.anchors.map((a) => `  ${a.id}${keywordText(a.keywords)}`),
             'commitments:',
-            ...k.kernel.commitments.map((c) => `  ${c.id} = ${c.value}`),
+            ...k.kernel.commitments.map((c) => `  ${c.id} = ${c.value}${keywordText(c.keywords)}`),
+            'A rule containing a keyword conflicts with that anchor (rejected) or commitment (needs a decision);',
+            '`endorse --commitment <id>` names the commitment a rule changes when no keyword says so.',
             ...(k.kernel.rules.length ? ['rules:', ...k.kernel.rules.map((r) => `  ${r}`)] : []),
             ...(k.openEndorsements.length ? ['open endorsements:', ...k.openEndorsements.map((e) => `  ${e.id} (${e.target}, ${e.state})`)] : []),
           ].join('\n'),

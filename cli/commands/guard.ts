@@ -20,6 +20,14 @@ const int = (option: string) => (value: string): number => {
   return n;
 };
 
+/** What proposing prints: the proposal, and first whether it is one proposed before. */
+function renderProposed(p: ProposalView & { existing: boolean }): string {
+  const head = p.existing
+    ? `already proposed: the same evidence and request name ${p.proposal_id} (${p.state}); returning the existing proposal, nothing new was started`
+    : `proposed ${p.proposal_id}`;
+  return `${head}\n${renderProposal(p)}`;
+}
+
 export function renderProposal(p: ProposalView): string {
   const d = p.decision;
   const rows: [string, unknown][] = [
@@ -131,7 +139,7 @@ export function registerGuardCommands(program: Command): void {
             min_feedback: o.minFeedback,
             max_interval_width: o.maxIntervalWidth,
           }),
-        renderProposal,
+        renderProposed,
       );
     });
   proposal
@@ -165,7 +173,7 @@ export function registerGuardCommands(program: Command): void {
             min_improvement: o.minImprovement,
             min_feedback: o.minFeedback,
           }),
-        renderProposal,
+        renderProposed,
       );
     });
   proposal

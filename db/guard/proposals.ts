@@ -24,6 +24,11 @@ export async function requireProposalRow(q: Queryable, proposalId: string, forUp
   return rows[0];
 }
 
+export async function proposalExists(q: Queryable, proposalId: string): Promise<boolean> {
+  const { rows } = await q.query('SELECT 1 FROM guard_proposals WHERE proposal_id = $1', [proposalId]);
+  return rows.length > 0;
+}
+
 export async function findDecision(q: Queryable, proposalId: string): Promise<{ guard_decision: GuardDecision; gates: GateCheck[] } | undefined> {
   const { rows } = await q.query<{ guard_decision: GuardDecision; gates: GateCheck[] }>(
     'SELECT guard_decision, gates FROM guard_decisions WHERE proposal_id = $1',

@@ -14,6 +14,8 @@ export interface EvaluationSummary {
   tripped: string[];
   /** Periodic validators that failed ("<abp-id>/<validator>: <fail_action>"). */
   periodic: string[];
+  /** Of `tripped`, those whose review was already active before this pass (absent from older runs). */
+  underReview?: string[];
 }
 
 /**
@@ -44,5 +46,6 @@ export async function delegationEvaluationWorkflow(input: { abpIds?: string[] } 
     await acts.markReviewStarted({ reviewId: review.reviewId });
   }
   upsertSearchAttributes([{ key: WardenState, value: 'done' }]);
-  return { opened: result.opened, queued: result.queued, started, tripped: result.tripped, periodic: result.periodic };
+  // Activity results recorded before `underReview` existed lack it: the summary then says none.
+  return { opened: result.opened, queued: result.queued, started, tripped: result.tripped, periodic: result.periodic, underReview: result.underReview ?? [] };
 }
