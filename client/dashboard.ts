@@ -7,6 +7,7 @@ import type { WardenContext } from './context';
 import { triggerCards, verifyAbp } from './delegation';
 import { reviews, showReview, type ReviewView } from './delegation-reviews';
 import { changeStamp } from '../db/change-stamp';
+import { listVotes } from '../db/delegation/review-votes';
 import { gatesByAppliedHash } from '../db/delegation/reviews';
 import { recentEndorsementIds } from '../db/endorsement/endorsements';
 import { divergenceSeries, type DivergencePoint } from '../db/endorsement/shadow-samples';
@@ -76,7 +77,10 @@ async function panelReviews(ctx: WardenContext, abpId: string): Promise<ReviewVi
     .filter((r) => r.state !== 'queued' && r.state !== 'open')
     .sort((a, b) => (b.concludedAt ?? b.queuedAt).localeCompare(a.concludedAt ?? a.queuedAt))
     .slice(0, 5);
-  return Promise.all([...active, ...concluded].map((r) => (r.state === 'open' ? showReview(ctx, r.reviewId) : { ...r, votes: [], live: null })));
+  // Concluded ones keep their votes: who approved or dismissed, why, and which output.
+  return Promise.all(
+    [...active, ...concluded].map(async (r) => (r.state === 'open' ? showReview(ctx, r.reviewId) : { ...r, votes: await listVotes(ctx.pool, r.reviewId), live: null })),
+  );
 }
 
 async function abpPanel(ctx: WardenContext, current: Awaited<ReturnType<typeof listCurrent>>[number]): Promise<AbpPanel> {

@@ -5,7 +5,7 @@ import { renderEndorsements } from './endorsements.js';
 import { renderInbox, tabCounts } from './inbox.js';
 import { permissions } from './permissions.js';
 import { renderProposals } from './proposals.js';
-import { renderProvenance } from './provenance.js';
+import { filterFromHash, renderProvenance, resetProvenancePanel } from './provenance.js';
 
 /*
  * Live updates: the page asks GET /api/v1/dashboard/stamp every 2 s and refetches the whole view
@@ -49,7 +49,11 @@ function signOut(message) {
   state.stamp = null;
   for (const el of document.querySelectorAll('[data-count]')) el.textContent = '';
   // Nothing a signed-out tab shows should still hold what the last principal saw.
-  for (const panel of document.querySelectorAll('[data-panel]')) panel.replaceChildren();
+  for (const panel of document.querySelectorAll('[data-panel]')) {
+    panel.replaceChildren();
+    delete panel.dataset.built;
+  }
+  resetProvenancePanel();
   showSignIn(message);
 }
 
@@ -149,7 +153,7 @@ function startPolling() {
 }
 
 function showTab() {
-  const tab = (location.hash || '#inbox').slice(1);
+  const tab = (location.hash || '#inbox').slice(1).split('?')[0];
   for (const panel of document.querySelectorAll('[data-panel]')) panel.hidden = panel.dataset.panel !== tab;
   for (const link of document.querySelectorAll('[data-tab]')) link.classList.toggle('active', link.dataset.tab === tab);
 }
@@ -166,6 +170,7 @@ async function enter(token) {
     h('span', { class: 'roles' }, principal.roles.join(', ') || 'no roles'),
     h('button', { type: 'button', class: 'secondary', id: 'signout', onclick: () => signOut('Signed out.') }, 'Sign out'),
   );
+  filterFromHash();
   await refresh(true);
   startPolling();
 }
@@ -179,7 +184,11 @@ $('signin-form').addEventListener('submit', async (event) => {
     $('signin-error').textContent = e instanceof ApiError && e.status === 401 ? `Not signed in: ${e.message}` : e.message;
   }
 });
-window.addEventListener('hashchange', showTab);
+window.addEventListener('hashchange', () => {
+  // A link from a loop item to its audit trail carries the filter in the address.
+  if (filterFromHash() && state.view) render(state.view, state.inbox);
+  showTab();
+});
 
 if (session.token) enter(session.token).catch((e) => signOut(e.message));
 else showSignIn();

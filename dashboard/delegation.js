@@ -1,5 +1,6 @@
 import { api, field, parseJson, runAction, select, StayOpen, textArea, textInput } from './actions.js';
 import { countdown, empty, h, pill, shortHash, when, fill } from './dom.js';
+import { auditLink } from './provenance.js';
 
 const OUTPUT_KINDS = ['abp_patch', 'abp_replace', 'abp_revoke'];
 
@@ -136,7 +137,7 @@ function reviewRow(review, ui) {
       h('button', { type: 'button', 'data-action': 'open', onclick: () => ui.act(() => api('POST', '/api/v1/reviews', { abp_id: review.abpId, trigger_id: review.triggerId, as: ui.me }), `Opened a review of ${review.triggerId}`) }, 'Open review'),
     );
   }
-  return h(
+  return [h(
     'tr',
     { 'data-testid': `review-${review.reviewId}`, 'data-state': review.state },
     h('td', {}, review.workflowStarted ? ui.workflowLink(review.reviewId) : review.reviewId),
@@ -144,7 +145,30 @@ function reviewRow(review, ui) {
     h('td', {}, pill(review.state)),
     h('td', {}, approvals, h('div', { class: 'muted small' }, `role ${review.policy.approver_role}`)),
     h('td', {}, review.state === 'open' ? countdown(live?.deadline ?? null) : when(review.concludedAt ?? review.queuedAt)),
-    h('td', { class: 'row-actions' }, buttons.length ? buttons : h('span', { class: 'muted small' }, review.state === 'open' || review.state === 'queued' ? `needs ${review.policy.approver_role}` : '')),
+    h('td', { class: 'row-actions' }, buttons.length ? buttons : h('span', { class: 'muted small' }, review.state === 'open' || review.state === 'queued' ? `needs ${review.policy.approver_role}` : ''), ' ', auditLink(`review:${review.reviewId}`)),
+  ), concludedRow(review)];
+}
+
+/** Who concluded a review, when, why and with which output: from its votes and its recorded outcome. */
+function concludedRow(review) {
+  if (review.state === 'open' || review.state === 'queued') return null;
+  const outcome = review.outcome ?? {};
+  const deciding = review.votes.filter((v) => (review.state === 'dismissed' ? v.decision === 'dismiss' : v.decision === 'approve' && (!outcome.outputHash || v.outputHash === outcome.outputHash)));
+  const who = review.state === 'timed_out' ? 'no decision before the deadline' : deciding.map((v) => v.principal).join(', ') || '—';
+  return h(
+    'tr',
+    { class: 'concluded', 'data-testid': `concluded-${review.reviewId}` },
+    h(
+      'td',
+      { colspan: 6 },
+      h('span', { class: 'muted' }, `${review.state.replace(/_/g, ' ')} `),
+      when(review.concludedAt),
+      ` · by ${who}`,
+      deciding.length ? [' · why: ', deciding.map((v) => `“${v.reason}”`).join('; ')] : null,
+      outcome.outputKind ? [' · output ', h('code', { title: outcome.outputHash }, `${outcome.outputKind} ${shortHash(outcome.outputHash)}`)] : null,
+      outcome.next ? [' → ', h('code', { title: outcome.next.abpHash }, `${outcome.next.abpId} ${shortHash(outcome.next.abpHash)}`)] : null,
+      outcome.failure?.length ? h('div', { class: 'bad small' }, outcome.failure.join('; ')) : null,
+    ),
   );
 }
 

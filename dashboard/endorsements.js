@@ -1,6 +1,7 @@
 import { api, field, runAction, textInput } from './actions.js';
 import { divergenceChart } from './chart.js';
 import { cardPanel, countdown, duration, facts, h, pill, when } from './dom.js';
+import { auditLink } from './provenance.js';
 
 const fixed = (v) => (v === null || v === undefined ? '—' : v.toFixed(3));
 
@@ -109,7 +110,7 @@ function endorsementCard(e, ui) {
   return h(
     'article',
     { class: `endorsement state-${e.state}`, 'data-testid': `endorsement-${e.id}`, 'data-state': e.state },
-    h('header', {}, ui.workflowLink(e.id), pill(e.state)),
+    h('header', {}, ui.workflowLink(e.id), pill(e.state), auditLink(`endorsement:${e.id}`)),
     h('blockquote', {}, e.ruleText),
     h(
       'div',
@@ -121,7 +122,8 @@ function endorsementCard(e, ui) {
         ['Divergence', `mean ${fixed(s.meanDivergence)} · max ${fixed(s.maxDivergence)}`],
         ['Time left', e.state === 'staged' ? countdown(e.deadlineAt) : '—'],
         ['Staged', when(e.stagedAt)],
-        e.outcomeReason ? ['Outcome', e.outcomeReason] : null,
+        e.decision ? ['Decided', `${e.decision} by ${e.decidedBy ?? '—'}`] : null,
+        e.outcomeReason ? ['Outcome', [e.outcomeReason, ' · ', when(e.updatedAt)]] : null,
       ]),
       divergenceChart(e.series, e.settings.thresholds),
     ),

@@ -1,5 +1,6 @@
 import { api, field, runAction, textInput } from './actions.js';
 import { cardPanel, countdown, facts, h, pill, when } from './dom.js';
+import { auditLink } from './provenance.js';
 
 function gatesTable(gates) {
   return h(
@@ -48,7 +49,7 @@ function proposalCard(p, ui) {
   return h(
     'article',
     { class: `proposal state-${p.state}`, 'data-testid': `proposal-${p.proposal_id}`, 'data-state': p.state },
-    h('header', {}, ui.workflowLink(p.proposal_id), pill(p.state), d ? pill(d.decision, 'decision') : null),
+    h('header', {}, ui.workflowLink(p.proposal_id), pill(p.state), d ? pill(d.decision, 'decision') : null, auditLink(`proposal:${p.proposal_id}`)),
     facts([
       ['Type', p.proposal_type.replace(/_/g, ' ')],
       ['Policy', `${p.policy_id} (approver ${p.approver_role})`],
@@ -56,7 +57,7 @@ function proposalCard(p, ui) {
       ['Reason', d ? d.reason : '—'],
       ['Risk', d ? `${d.risk_score.toFixed(3)} (CI ${d.confidence_low.toFixed(3)}–${d.confidence_high.toFixed(3)})` : '—'],
       ['Evidence', `${p.manifest.event_count} reviewed events · ${p.source_ref}`],
-      ['Approval', p.approval ? `${p.approval.approval_id} by ${p.approval.approver}` : p.approval_deadline ? ['waiting · ', countdown(p.approval_deadline)] : '—'],
+      ['Approval', p.approval ? [`${p.approval.approval_id} by ${p.approval.approver} · `, when(p.approval.approved_at)] : p.approval_deadline ? ['waiting · ', countdown(p.approval_deadline)] : '—'],
       ['Released', when(p.released_at)],
     ]),
     d ? gatesTable(d.gates) : null,
