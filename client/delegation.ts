@@ -157,6 +157,17 @@ export async function triggerCards(ctx: WardenContext, abpId: string): Promise<T
 }
 
 /**
+ * A monitor run's id says what it looked at and when, so the Temporal UI's list reads:
+ * `monitor-ABP-fa736dd6-20261130T051500Z-1a2b3c` (or `monitor-all-…`). Runs started before keep
+ * their `delegation-evaluation-<uuid>` ids; only new runs get these.
+ */
+export function monitorRunId(abpIds?: string[], now = new Date()): string {
+  const scope = abpIds === undefined ? 'all' : abpIds.length <= 2 ? abpIds.join('+') : `${abpIds.length}-abps`;
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `monitor-${scope}-${stamp}-${randomUUID().slice(0, 6)}`;
+}
+
+/**
  * Runs one monitor pass now (the same workflow the Schedule runs). Waits up to `waitMs` for it:
  * with no worker running the pass stays queued and the result names it as pending.
  */
@@ -168,7 +179,7 @@ export async function runDelegationEvaluation(
   const waitMs = z.object({ waitMs: waitMilliseconds().default(30_000) }).parse({ waitMs: opts.waitMs }).waitMs;
   const handle = await ctx.temporal.workflow.start('delegationEvaluationWorkflow', {
     taskQueue: ctx.taskQueue,
-    workflowId: `delegation-evaluation-${randomUUID()}`,
+    workflowId: monitorRunId(abpIds),
     args: [{ abpIds }],
     typedSearchAttributes: [{ key: WardenKind, value: 'monitor' }],
     staticSummary: abpIds ? `Delegation trigger evaluation for ${abpIds.join(', ')}` : 'Delegation trigger evaluation',

@@ -28,7 +28,7 @@ import type { ProposalType } from '../domain/guard/gate-outcome';
 import { loraRequestSchema, type LoraRequestInput } from '../domain/guard/lora-gates';
 import type { ReviewedFeedbackManifest } from '../domain/guard/manifest';
 import { guardPolicySchema, type GuardPolicy } from '../domain/guard/policy';
-import { proposalIdFor } from '../domain/guard/proposal-id';
+import { legacyProposalIdFor, proposalIdFor } from '../domain/guard/proposal-id';
 import { DEFAULT_APPROVAL_TIMEOUT, type ProposalState } from '../domain/guard/proposal-state';
 import type { SafetyEvent } from '../domain/guard/safety-event';
 import type { ProgressCallback } from '../domain/progress';
@@ -117,12 +117,11 @@ async function propose(
   // Built before the workflow starts because the proposal id is derived from it: the same
   // evidence and request always name the same proposal.
   const manifest = await buildAndStoreManifest(ctx.pool, common.source_ref);
-  const proposalId = proposalIdFor({
-    proposal_type: type,
-    policy_id: policy.policy_id,
-    manifest_id: manifest.manifest_id,
-    request: request as unknown as Record<string, unknown>,
-  });
+  const content = { proposal_type: type, policy_id: policy.policy_id, manifest_id: manifest.manifest_id, request: request as unknown as Record<string, unknown> };
+  // Proposed before ids became readable: that proposal, under its old id, is the one.
+  const legacyId = legacyProposalIdFor(content);
+  if (await proposalExists(ctx.pool, legacyId)) return { ...(await loadProposalView(ctx.pool, legacyId)), existing: true };
+  const proposalId = proposalIdFor(content);
   const input: ProposalWorkflowInput = {
     proposal_id: proposalId,
     proposal_type: type,

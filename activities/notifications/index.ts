@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { WardenKind, WardenState } from '../../domain/search-attributes';
 import type { NotificationEvent } from '../../domain/notifications/events';
+import { deliveryWorkflowId } from '../../domain/notifications/delivery-id';
 import { findForbiddenKey } from '../../domain/provenance/forbidden-content';
 import type { ActivityDeps } from '../deps';
 import { deliverOnce, type DeliveryAttempt } from './deliver';
@@ -17,7 +18,7 @@ export function createNotificationActivities(deps: ActivityDeps) {
       const { client, info } = Context.current();
       try {
         await client.workflow.start('notificationDeliveryWorkflow', {
-          workflowId: `notify-${event.eventId}`,
+          workflowId: deliveryWorkflowId(event),
           taskQueue: info.taskQueue,
           args: [event],
           // A retried start finds the first run, running or finished; an event is delivered once.
