@@ -141,7 +141,15 @@ function reviewRow(review, ui) {
     'tr',
     { 'data-testid': `review-${review.reviewId}`, 'data-state': review.state },
     h('td', {}, review.workflowStarted ? ui.workflowLink(review.reviewId) : review.reviewId),
-    h('td', {}, review.triggerId, ' ', h('span', { class: `sev sev-${review.severity}` }, review.severity)),
+    h(
+      'td',
+      {},
+      review.triggerId,
+      ' ',
+      h('span', { class: `sev sev-${review.severity}` }, review.severity),
+      // The evidence that opened it: the trigger's reading at that moment.
+      review.reading ? h('div', { class: 'muted small', 'data-testid': 'review-reading' }, `opened at ${review.reading.current} against threshold ${review.reading.threshold}`) : null,
+    ),
     h('td', {}, pill(review.state)),
     h('td', {}, approvals, h('div', { class: 'muted small' }, `role ${review.policy.approver_role}`)),
     h('td', {}, review.state === 'open' ? countdown(live?.deadline ?? null) : when(review.concludedAt ?? review.queuedAt)),

@@ -1,5 +1,5 @@
 import { api, field, runAction, textInput } from './actions.js';
-import { divergenceChart } from './chart.js';
+import { divergenceChart, probeResults } from './chart.js';
 import { cardPanel, countdown, duration, facts, h, pill, when } from './dom.js';
 import { auditLink } from './provenance.js';
 
@@ -119,7 +119,9 @@ function endorsementCard(e, ui) {
         ['Agent', e.agentId],
         ['Changes', e.target ? `${e.conflictKind} ${e.target}` : e.conflictKind],
         ['Samples', `${s.scored} scored / ${e.settings.minSamples} needed · ${s.pending} pending · ${s.failed} failed · ${s.critical} critical`],
-        ['Divergence', `mean ${fixed(s.meanDivergence)} · max ${fixed(s.maxDivergence)}`],
+        ['Divergence', `mean ${fixed(s.meanDivergence)} · max ${fixed(s.maxDivergence)} (L2 ${e.settings.thresholds.l2})`],
+        ['Identity drift', h('span', { title: 'How far the sandbox answers moved from the kernel\'s identity (0 none, 1 all)' }, `mean ${fixed(s.meanDrift)}`)],
+        ['Probes', probeResults(e.probes)],
         ['Time left', e.state === 'staged' ? countdown(e.deadlineAt) : '—'],
         ['Staged', when(e.stagedAt)],
         e.decision ? ['Decided', `${e.decision} by ${e.decidedBy ?? '—'}`] : null,

@@ -56,7 +56,13 @@ function proposalCard(p, ui) {
       ['Proposer', p.proposer],
       ['Reason', d ? d.reason : '—'],
       ['Risk', d ? `${d.risk_score.toFixed(3)} (CI ${d.confidence_low.toFixed(3)}–${d.confidence_high.toFixed(3)})` : '—'],
+      p.proposal_type === 'calibration_update'
+        ? ['Threshold', [h('strong', {}, `${p.request.current_threshold} → ${p.request.candidate_threshold}`), ` (CI ${p.request.confidence_low}–${p.request.confidence_high})`]]
+        : ['Held-out', `${p.request.baseline_score} → ${p.request.heldout_score} on ${p.request.base_model_ref}`],
       ['Evidence', `${p.manifest.event_count} reviewed events · ${p.source_ref}`],
+      ['Labels', Object.entries(p.manifest.label_counts ?? {}).map(([k, n]) => `${k.replace(/_/g, ' ')} ${n}`).join(' · ') || '—'],
+      ['Reviewers', String(p.manifest.reviewer_ids?.length ?? 0)],
+      ['Rollback', p.rollback_id],
       ['Approval', p.approval ? [`${p.approval.approval_id} by ${p.approval.approver} · `, when(p.approval.approved_at)] : p.approval_deadline ? ['waiting · ', countdown(p.approval_deadline)] : '—'],
       ['Released', when(p.released_at)],
     ]),
