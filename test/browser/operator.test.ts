@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ingestEvidence } from '../../client/delegation';
-import { grantPrincipal } from '../../client/access';
+import { addPrincipal } from '../../db/access/principals';
 import { createApiToken } from '../../db/access/api-tokens';
 import { buildUniqueAbp, unique } from '../integration/delegation/fixtures';
 import { useBrowser } from '../support/browser';
@@ -19,7 +19,7 @@ const driftRows = (abp: string, key: string) =>
     .join('\n');
 
 beforeAll(async () => {
-  await grantPrincipal(ctx, reviewer, ['Reviewer', 'operator']);
+  await addPrincipal(ctx.pool, reviewer, ['Reviewer', 'operator']);
   token = (await createApiToken(ctx.pool, { principal: reviewer, label: 'operator-browser' })).token;
 });
 
