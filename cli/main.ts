@@ -7,6 +7,7 @@ import { registerEndorsementCommands } from './commands/endorsement';
 import { registerDelegationCommands } from './commands/delegation';
 import { registerGuardCommands } from './commands/guard';
 import { registerNotificationCommands } from './commands/notifications';
+import { registerInboxCommands } from './commands/inbox';
 import { EXIT_USAGE } from './output';
 
 /**
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerDelegationCommands(program);
   registerGuardCommands(program);
   registerNotificationCommands(program);
+  registerInboxCommands(program);
   return program;
 }
 

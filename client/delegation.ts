@@ -272,6 +272,17 @@ export async function triggerCards(ctx: WardenContext, abpId: string): Promise<T
 }
 
 /**
+ * A monitor run's id says what it looked at and when, so the Temporal UI's list reads:
+ * `monitor-ABP-fa736dd6-20261130T051500Z-1a2b3c` (or `monitor-all-…`). Runs started before keep
+ * their `delegation-evaluation-<uuid>` ids; only new runs get these.
+ */
+export function monitorRunId(abpIds?: string[], now = new Date()): string {
+  const scope = abpIds === undefined ? 'all' : abpIds.length <= 2 ? abpIds.join('+') : `${abpIds.length}-abps`;
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `monitor-${scope}-${stamp}-${randomUUID().slice(0, 6)}`;
+}
+
+/**
  * Runs one monitor pass now (the same workflow the Schedule runs). Waits up to `waitMs` for it:
  * with no worker running the pass stays queued and the result names it as pending.
  */
@@ -288,7 +299,7 @@ export async function runDelegationEvaluation(
   });
   try {
     const outcome = await Promise.race([handle.result(), waited]);
-    return outcome === 'pending' ? { opened: [], queued: [], started: [], tripped: [], periodic: [], pending: handle.workflowId } : outcome;
+    return outcome === 'pending' ? { opened: [], queued: [], started: [], tripped: [], periodic: [], underReview: [], pending: handle.workflowId } : outcome;
   } finally {
     clearTimeout(timer);
   }
@@ -298,7 +309,7 @@ export async function runDelegationEvaluation(
 function startDelegationEvaluation(ctx: WardenContext, abpIds?: string[]) {
   return ctx.temporal.workflow.start(delegationEvaluationWorkflowRef, {
     taskQueue: ctx.taskQueue,
-    workflowId: `delegation-evaluation-${randomUUID()}`,
+    workflowId: monitorRunId(abpIds),
     args: [{ abpIds }],
     typedSearchAttributes: [{ key: WardenKind, value: 'monitor' }],
     staticSummary: abpIds ? `Delegation trigger evaluation for ${abpIds.join(', ')}` : 'Delegation trigger evaluation',

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
 import { z } from 'zod';
-import { createAgent as insertAgent, loadKernelVersion, requireAgent, type CreateAgentInput } from '../db/endorsement/agents';
-import { listOpenEndorsements, requireEndorsement, type EndorsementRecord } from '../db/endorsement/endorsements';
+import { createAgent as insertAgent, listAgents, loadKernelVersion, requireAgent, type CreateAgentInput } from '../db/endorsement/agents';
+import { listEndorsements, listOpenEndorsements, requireEndorsement, type EndorsementRecord } from '../db/endorsement/endorsements';
 import { createModelGateway, type ModelGateway } from '../models/model-gateway';
 import { endorseAction, requireOperator } from '../db/endorsement/operator-role';
 import { evidenceOf, recordExchange, sampleOutcomes, type SampleOutcome } from '../db/endorsement/shadow-samples';
@@ -238,6 +238,29 @@ export async function abort(ctx: WardenContext, id: string, principal: string, r
 export async function extend(ctx: WardenContext, id: string, principal: string, seconds?: number): Promise<EndorsementView> {
   const args = extendInputSchema.parse({ principal, seconds });
   return steer(ctx, id, 'extend', args.principal, (h) => h.executeUpdate(extendUpdate, { args: [args] }));
+}
+
+export interface AgentListItem {
+  id: string;
+  kernelVersion: number;
+  operatorRole: string;
+  probes: boolean;
+  createdAt: string;
+}
+
+/** `agent list`: every agent with its kernel version and the role that steers its endorsements. */
+export async function agents(ctx: WardenContext): Promise<AgentListItem[]> {
+  return (await listAgents(ctx.pool)).map((a) => ({
+    id: a.id, kernelVersion: a.currentVersion, operatorRole: a.settings.operatorRole, probes: a.probeBattery !== null, createdAt: a.createdAt,
+  }));
+}
+
+/** `endorsement list`: newest first, optionally only some states and one agent. */
+export function endorsements(
+  ctx: WardenContext,
+  filter: { states?: readonly EndorsementState[]; agentId?: string; limit?: number } = {},
+): Promise<EndorsementRecord[]> {
+  return listEndorsements(ctx.pool, filter);
 }
 
 export interface EndorsementReport extends EndorsementRecord {

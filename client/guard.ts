@@ -11,6 +11,8 @@ import {
   findRelease,
   findSafetyEvent,
   loadProposalView,
+  proposalExists,
+  recentProposals,
   requireProposalRow,
 } from '../db/guard/proposals';
 import { withTransaction } from '../db/pool';
@@ -25,8 +27,8 @@ import type { ProposalType } from '../domain/guard/gate-outcome';
 import { loraRequestSchema, type LoraRequestInput } from '../domain/guard/lora-gates';
 import type { ReviewedFeedbackManifest } from '../domain/guard/manifest';
 import { guardPolicySchema, type GuardPolicy } from '../domain/guard/policy';
-import { proposalIdFor } from '../domain/guard/proposal-id';
-import { DEFAULT_APPROVAL_TIMEOUT } from '../domain/guard/proposal-state';
+import { legacyProposalIdFor, proposalIdFor } from '../domain/guard/proposal-id';
+import { DEFAULT_APPROVAL_TIMEOUT, type ProposalState } from '../domain/guard/proposal-state';
 import { HOOK_SCOPES, toSafetyEvent as buildSafetyEvent, type SafetyEvent } from '../domain/guard/safety-event';
 import type { ProgressCallback } from '../domain/progress';
 import { PolicyId, WardenKind, WardenState } from '../domain/search-attributes';
@@ -122,12 +124,15 @@ function refuseBeyondNoGo(policy: GuardPolicy, request: ProposalWorkflowInput['r
   }
 }
 
+/** A proposal as proposing answers it: `existing` when the same evidence and request had proposed it before. */
+export type ProposedView = ProposalView & { existing: boolean };
+
 async function propose(
   ctx: WardenContext,
   type: ProposalType,
   common: ProposalCommon,
   request: ProposalWorkflowInput['request'],
-): Promise<ProposalView> {
+): Promise<ProposedView> {
   const timeoutMs = approvalTimeoutMs(common.approval_timeout);
   await requirePrincipal(ctx.pool, common.proposer);
   const policy = await requirePolicy(ctx.pool, common.policy_id);
@@ -135,12 +140,11 @@ async function propose(
   // Built before the workflow starts because the proposal id is derived from it: the same
   // evidence and request always name the same proposal.
   const manifest = await buildAndStoreManifest(ctx.pool, common.source_ref);
-  const proposalId = proposalIdFor({
-    proposal_type: type,
-    policy_id: policy.policy_id,
-    manifest_id: manifest.manifest_id,
-    request: request as unknown as Record<string, unknown>,
-  });
+  const content = { proposal_type: type, policy_id: policy.policy_id, manifest_id: manifest.manifest_id, request: request as unknown as Record<string, unknown> };
+  // Proposed before ids became readable: that proposal, under its old id, is the one.
+  const legacyId = legacyProposalIdFor(content);
+  if (await proposalExists(ctx.pool, legacyId)) return { ...(await loadProposalView(ctx.pool, legacyId)), existing: true };
+  const proposalId = proposalIdFor(content);
   const input: ProposalWorkflowInput = {
     proposal_id: proposalId,
     proposal_type: type,
@@ -152,6 +156,8 @@ async function propose(
     proposer: common.proposer,
     approval_timeout_ms: timeoutMs,
   };
+  // The same evidence and request name the same proposal: proposing it again returns that one, and says so.
+  if (await proposalExists(ctx.pool, proposalId)) return { ...(await loadProposalView(ctx.pool, proposalId)), existing: true };
   const handle = await startOrFind(() =>
     ctx.temporal.workflow.start(guardProposalWorkflowRef, {
       workflowId: proposalId,
@@ -171,17 +177,17 @@ async function propose(
     }),
   );
   if (handle) await handle.executeUpdate(awaitDecisionUpdate);
-  return loadProposalView(ctx.pool, proposalId);
+  return { ...(await loadProposalView(ctx.pool, proposalId)), existing: false };
 }
 
 /** The seed's propose_calibration_update. */
-export async function proposeCalibrationUpdate(ctx: WardenContext, input: CalibrationProposalInput): Promise<ProposalView> {
+export async function proposeCalibrationUpdate(ctx: WardenContext, input: CalibrationProposalInput): Promise<ProposedView> {
   const { policy_id, source_ref, proposer, approval_timeout, ...rest } = input;
   return propose(ctx, 'calibration_update', { policy_id, source_ref, proposer, approval_timeout }, calibrationRequestSchema.parse(rest));
 }
 
 /** The seed's propose_lora_job; a dataset URI with credentials is refused before anything starts. */
-export async function proposeLoraJob(ctx: WardenContext, input: LoraProposalInput): Promise<ProposalView> {
+export async function proposeLoraJob(ctx: WardenContext, input: LoraProposalInput): Promise<ProposedView> {
   const { policy_id, source_ref, proposer, approval_timeout, ...rest } = input;
   return propose(ctx, 'lora_training_job', { policy_id, source_ref, proposer, approval_timeout }, loraRequestSchema.parse(rest));
 }
@@ -190,6 +196,20 @@ const proposalHandle = (ctx: WardenContext, proposalId: string) => ctx.temporal.
 
 export async function showProposal(ctx: WardenContext, proposalId: string): Promise<ProposalView> {
   return loadProposalView(ctx.pool, proposalId);
+}
+
+export interface ProposalListItem extends ProposalView {
+  /** The role the policy requires of an approver (and of a releaser, besides admin). */
+  approver_role: string;
+}
+
+/** `proposal list`, the dashboard and the inbox: the newest proposals, optionally one state or policy. */
+export async function listProposals(
+  ctx: WardenContext,
+  filter: { state?: ProposalState; policyId?: string; limit?: number } = {},
+): Promise<ProposalListItem[]> {
+  const listed = await recentProposals(ctx.pool, filter.limit ?? 30, filter);
+  return Promise.all(listed.map(async (p) => ({ ...(await loadProposalView(ctx.pool, p.proposalId)), approver_role: p.approverRole })));
 }
 
 /** The seed's approve: only an `allow` proposal, by a holder of the policy's approver role who did not propose it. */

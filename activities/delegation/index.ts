@@ -21,6 +21,7 @@ export function createDelegationActivities(deps: ActivityDeps) {
         toStart: result.toStart,
         tripped: result.cards.filter((c) => c.state === 'tripped').map((c) => `${c.abpId}/${c.triggerId}`),
         periodic: result.periodic,
+        underReview: result.underReview,
       };
     },
     async markReviewStarted(input: { reviewId: string }): Promise<void> {

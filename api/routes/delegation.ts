@@ -4,7 +4,7 @@ import {
   triggerCards, verifyAbp,
 } from '../../client/delegation';
 import { ActionOutcomeSchema } from '../../domain/delegation/action-outcome';
-import { approveReview, dismissReview, openReview, reviews, showReview } from '../../client/delegation-reviews';
+import { approveReview, dismissReview, dryRunApproval, openReview, reviews, showReview } from '../../client/delegation-reviews';
 import { abpJsonSchema } from '../../domain/delegation/json-schema';
 import { INTAKE_KINDS } from '../../domain/delegation/intake';
 import { ActionSchema } from '../../domain/delegation/action';
@@ -20,6 +20,9 @@ const waitQuery = z.enum(['evaluation']).optional();
 const waitForEvaluation = (query: URLSearchParams) => waitQuery.parse(query.get('wait') ?? undefined) === 'evaluation';
 const openBody = z.strictObject({ abp_id: storableText(KEY_TEXT_BYTES), trigger_id: storableText(KEY_TEXT_BYTES), as: principal });
 const approveBody = z.strictObject({ as: principal, output_kind: ReviewOutputKindSchema.optional(), document: z.unknown().optional(), reason });
+// A dry run records no vote, so its reason may still be empty (a revocation's document needs one).
+const dryRunBody = approveBody.extend({ reason: z.string().optional() });
+const dryRunFlag = z.enum(['true', 'false']).optional();
 const dismissBody = z.strictObject({ as: principal, reason });
 // The outcome as the CLI reads it from its file, plus who reports it (filled from the token).
 const outcomeBody = ActionOutcomeSchema.extend({ as: principal });
@@ -159,9 +162,15 @@ export const delegationRoutes: Route[] = [
     actsAs: true,
     summary:
       'Approve an output (abp_patch with a JSON Merge Patch, abp_replace with a spec, abp_revoke); ' +
-      "output_kind defaults to the review policy's output",
+      "output_kind defaults to the review policy's output; ?dry_run=true answers the resulting ABP diff, new hash and " +
+      'export gates (or the problems by field) and records nothing',
     bodySchema: approveBody,
     async handler(ctx, req) {
+      if (dryRunFlag.parse(req.query.get('dry_run') ?? undefined) === 'true') {
+        const d = dryRunBody.parse(req.body);
+        const document = d.output_kind === 'abp_revoke' ? { reason: d.reason ?? '' } : d.document;
+        return dryRunApproval(ctx, req.params.id!, { principal: d.as, outputKind: d.output_kind, document });
+      }
       const b = approveBody.parse(req.body);
       const document = b.output_kind === 'abp_revoke' ? { reason: b.reason } : b.document;
       return approveReview(ctx, req.params.id!, { principal: b.as, outputKind: b.output_kind, document, reason: b.reason });

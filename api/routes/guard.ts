@@ -82,7 +82,8 @@ export const guardRoutes: Route[] = [
     bodySchema: proposalCommon.extend(calibrationRequestSchema.shape),
     async handler(ctx, req) {
       const { common, request } = proposalParts(req.body);
-      return { status: 201, body: await proposeCalibrationUpdate(ctx, { ...common, ...calibrationRequestSchema.parse(request) }) };
+      const proposed = await proposeCalibrationUpdate(ctx, { ...common, ...calibrationRequestSchema.parse(request) });
+      return { status: proposed.existing ? 200 : 201, body: proposed };
     },
   },
   {
@@ -93,7 +94,8 @@ export const guardRoutes: Route[] = [
     bodySchema: proposalCommon.extend(loraRequestSchema.shape),
     async handler(ctx, req) {
       const { common, request } = proposalParts(req.body);
-      return { status: 201, body: await proposeLoraJob(ctx, { ...common, ...loraRequestSchema.parse(request) }) };
+      const proposed = await proposeLoraJob(ctx, { ...common, ...loraRequestSchema.parse(request) });
+      return { status: proposed.existing ? 200 : 201, body: proposed };
     },
   },
   {

@@ -3,9 +3,10 @@ import { text as readAll } from 'node:stream/consumers';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { TriggerCard } from '../../client/delegation';
 import type { ApplyOutcome } from '../../domain/delegation/apply-outcome';
-import type { ReviewRow } from '../../client/delegation-reviews';
+import type { ApprovalDryRun, ReviewRow } from '../../client/delegation-reviews';
 import type { EvaluationReport, Verification } from '../../client/delegation';
 import { INTAKE_KINDS, type IntakeKind } from '../../domain/delegation/intake-kinds';
+import { triggerCountText } from '../../domain/delegation/trigger-count-text';
 import type { ReviewOutputKind } from '../../domain/delegation/schema';
 import type { ActionVerdict } from '../../domain/delegation/validators';
 import { invalid } from '../../domain/errors';
@@ -68,8 +69,12 @@ function renderEvaluation(r: EvaluationReport): string[] {
   const e = r.evaluation;
   if (!e) return [`triggers not evaluated now (${r.evaluationError}); the monitor schedule will`];
   if (e.pending) return [`trigger evaluation queued as ${e.pending} (no worker answered yet)`];
+  // A trigger that was tripped already, with its review open, did not trip now.
+  const underReview = new Set(e.underReview ?? []);
+  const fresh = e.tripped.filter((t) => !underReview.has(t));
   return [
-    `tripped: ${e.tripped.join(', ') || 'none'}`,
+    `newly tripped: ${fresh.join(', ') || 'none'}`,
+    ...(underReview.size ? [`still tripped, review already active: ${[...underReview].join(', ')}`] : []),
     ...(e.opened.length ? [`review opened: ${e.opened.join(', ')}`] : []),
     ...(e.queued.length ? [`review queued for a person: ${e.queued.join(', ')}`] : []),
     ...(e.periodic.length ? [`periodic validators failing: ${e.periodic.join(', ')}`] : []),
@@ -86,14 +91,31 @@ function renderOutcome(outcome: ApplyOutcome | { state: string } | null): string
   return lines;
 }
 
+const shown = (value: unknown) => (value === undefined ? '' : JSON.stringify(value));
+
+function renderDryRun(r: ApprovalDryRun): string {
+  const lines = [`dry run of ${r.outputKind} on ${r.reviewId}: ${r.ok ? 'would apply' : 'would NOT apply'} (no vote recorded)`];
+  if (r.outputHash) lines.push(`  output ${r.outputHash}`);
+  if (r.current && r.next) lines.push(`  ${r.current.abpId} ${r.current.abpHash} -> ${r.next.abpId} ${r.next.abpHash} (${r.next.status})`);
+  for (const c of r.diff) {
+    lines.push(c.op === 'added' ? `  + ${c.path}: ${shown(c.after)}` : c.op === 'removed' ? `  - ${c.path}: ${shown(c.before)}` : `  ~ ${c.path}: ${shown(c.before)} -> ${shown(c.after)}`);
+  }
+  for (const e of r.exports) {
+    lines.push(`  export ${e.exportId} (${e.fileName})`);
+    for (const g of e.gates) lines.push(`    [${mark(g.passed)}] ${g.gate}: ${g.detail}`);
+  }
+  for (const i of r.issues) lines.push(`  PROBLEM ${i.field}: ${i.message}`);
+  return lines.join('\n');
+}
+
 function renderCards(cards: TriggerCard[]): string {
   if (cards.length === 0) return 'no delegation review triggers';
   return cards
     .map((c) => {
       const bar = '#'.repeat(Math.round(c.progress / 10)).padEnd(10, '.');
       const review = c.activeReview ? `  review ${c.activeReview.reviewId} (${c.activeReview.state})` : '';
-      return `${c.triggerId} ${c.name.padEnd(30)} ${c.state.padEnd(7)} [${bar}] ${String(c.progress).padStart(3)}%  ${c.current} ${c.comparator} ${c.threshold}` +
-        `${c.windowDays ? ` in ${c.windowDays}d` : ''}  ${c.severity}${c.autoOpen ? ', auto-open' : ', manual'}${review}`;
+      return `${c.triggerId} ${c.name.padEnd(30)} ${c.state.padEnd(7)} [${bar}] ${String(c.progress).padStart(3)}%  ${triggerCountText(c)}` +
+        `  ${c.severity}${c.autoOpen ? ', auto-open' : ', manual'}${review}`;
     })
     .join('\n');
 }
@@ -243,17 +265,18 @@ export function registerDelegationCommands(program: Command): void {
       await runCommand(cmd, (ctx) => triggerCards(ctx, abpId), renderCards);
     });
 
-  program
-    .command('reviews')
-    .description('Delegation reviews, oldest first')
-    .option('--state <state>', `only reviews in this state: ${REVIEW_STATES.join(', ')}`, oneOf('--state', REVIEW_STATES))
-    .option('--abp <abp-id>', 'only reviews of this ABP')
-    .action(async (opts: { state?: (typeof REVIEW_STATES)[number]; abp?: string }, cmd: Command) => {
-      const { reviews } = await import('../../client/delegation-reviews');
-      await runCommand(cmd, (ctx) => reviews(ctx, { state: opts.state, abpId: opts.abp }), renderReviews);
-    });
+  const listReviews = (command: Command) =>
+    command
+      .option('--state <state>', `only reviews in this state: ${REVIEW_STATES.join(', ')}`, oneOf('--state', REVIEW_STATES))
+      .option('--abp <abp-id>', 'only reviews of this ABP')
+      .action(async (opts: { state?: (typeof REVIEW_STATES)[number]; abp?: string }, cmd: Command) => {
+        const { reviews } = await import('../../client/delegation-reviews');
+        await runCommand(cmd, (ctx) => reviews(ctx, { state: opts.state, abpId: opts.abp }), renderReviews);
+      });
+  listReviews(program.command('reviews').description('Delegation reviews, oldest first (the same as `review list`)'));
 
   const review = program.command('review').description('Act on one delegation review');
+  listReviews(review.command('list').description('Delegation reviews, oldest first'));
   review
     .command('show <review-id>')
     .description('A review with its votes and live workflow state')
@@ -278,16 +301,26 @@ export function registerDelegationCommands(program: Command): void {
     .command('approve <review-id>')
     .description('Approve an output: a JSON Merge Patch file (abp_patch), a full ABP spec (abp_replace) or "revoke"')
     .requiredOption('--output <file|revoke>', 'patch.json, replace.yaml or the word revoke')
-    .requiredOption('--reason <text>', 'why')
+    .option('--reason <text>', 'why (required unless --dry-run)')
     .option('--kind <kind>', "abp_patch or abp_replace (default: the review policy's output)", oneOf('--kind', OUTPUT_KINDS))
-    .action(async (reviewId: string, opts: { output: string; reason: string; kind?: ReviewOutputKind }, cmd: Command) => {
-      const { approveReview } = await import('../../client/delegation-reviews');
+    .option('--dry-run', 'show the resulting ABP diff, its new hash and the export gates; record no vote')
+    .action(async (reviewId: string, opts: { output: string; reason?: string; kind?: ReviewOutputKind; dryRun?: boolean }, cmd: Command) => {
+      const { approveReview, dryRunApproval } = await import('../../client/delegation-reviews');
+      // Without --kind the review policy's output decides (the seed's "default output type").
+      const output = async (): Promise<{ outputKind?: ReviewOutputKind; document: unknown }> => {
+        if (opts.output === 'revoke') return { outputKind: 'abp_revoke', document: { reason: opts.reason ?? '' } };
+        return { outputKind: opts.kind, document: await readDocument(opts.output) };
+      };
+      if (opts.dryRun) {
+        await runCommand(cmd, async (ctx) => {
+          const r = await dryRunApproval(ctx, reviewId, { principal: actingPrincipal(cmd, ctx), ...(await output()) });
+          return { value: r, exitCode: r.ok ? 0 : EXIT_FAILURE };
+        }, renderDryRun);
+        return;
+      }
       await runCommand(cmd, async (ctx) => {
-        const principal = actingPrincipal(cmd, ctx);
-        if (opts.output === 'revoke') return approveReview(ctx, reviewId, { principal, outputKind: 'abp_revoke', document: { reason: opts.reason }, reason: opts.reason });
-        // Without --kind the review policy's output decides (the seed's "default output type").
-        const document = await readDocument(opts.output);
-        return approveReview(ctx, reviewId, { principal, outputKind: opts.kind, document, reason: opts.reason });
+        if (opts.reason === undefined) throw invalid('--reason: required (why you approve); --dry-run needs none');
+        return approveReview(ctx, reviewId, { principal: actingPrincipal(cmd, ctx), ...(await output()), reason: opts.reason });
       }, (r) => `approval recorded (${r.outputHash}): ${r.approvals}/${r.threshold}${r.decided ? ', threshold met: applying' : ''}`);
     });
   review

@@ -3,6 +3,7 @@ import { text as readAll } from 'node:stream/consumers';
 import type { Duration } from '@temporalio/common';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ProposalView } from '../../domain/guard/proposal-record';
+import type { ProposalState } from '../../domain/guard/proposal-state';
 import { actingPrincipal, optionalActor, runCommand, table } from '../output';
 import { withProgress } from '../with-progress';
 
@@ -18,6 +19,14 @@ const int = (option: string) => (value: string): number => {
   if (!Number.isInteger(n)) throw new InvalidArgumentError(`${option} must be a whole number, got "${value}"`);
   return n;
 };
+
+/** What proposing prints: the proposal, and first whether it is one proposed before. */
+function renderProposed(p: ProposalView & { existing: boolean }): string {
+  const head = p.existing
+    ? `already proposed: the same evidence and request name ${p.proposal_id} (${p.state}); returning the existing proposal, nothing new was started`
+    : `proposed ${p.proposal_id}`;
+  return `${head}\n${renderProposal(p)}`;
+}
 
 export function renderProposal(p: ProposalView): string {
   const d = p.decision;
@@ -130,7 +139,7 @@ export function registerGuardCommands(program: Command): void {
             min_feedback: o.minFeedback,
             max_interval_width: o.maxIntervalWidth,
           }),
-        renderProposal,
+        renderProposed,
       );
     });
   proposal
@@ -164,7 +173,34 @@ export function registerGuardCommands(program: Command): void {
             min_improvement: o.minImprovement,
             min_feedback: o.minFeedback,
           }),
-        renderProposal,
+        renderProposed,
+      );
+    });
+  proposal
+    .command('list')
+    .description('Proposals, newest first: state, decision, approval deadline')
+    .option('--state <state>', 'only this state: gating, warned, awaiting_approval, approved, released, expired')
+    .option('--policy <policy-id>', 'only proposals under this policy')
+    .option('--limit <n>', 'how many', int('--limit'), 30)
+    .action(async (o: { state?: string; policy?: string; limit: number }, cmd: Command) => {
+      const { listProposals } = await import('../../client/guard');
+      const { PROPOSAL_STATES } = await import('../../domain/guard/proposal-state');
+      const { invalid } = await import('../../domain/errors');
+      await runCommand(
+        cmd,
+        async (ctx) => {
+          if (o.state !== undefined && !(PROPOSAL_STATES as readonly string[]).includes(o.state)) {
+            throw invalid(`--state: expected one of ${PROPOSAL_STATES.join(', ')}, got "${o.state}"`);
+          }
+          return listProposals(ctx, { state: o.state as ProposalState | undefined, policyId: o.policy, limit: o.limit });
+        },
+        (list) =>
+          list.length === 0
+            ? 'no proposals'
+            : list
+                .map((p) => `${p.proposal_id.padEnd(40)} ${p.state.padEnd(17)} ${p.proposal_type.padEnd(18)} ${p.policy_id}  by ${p.proposer}` +
+                  `${p.state === 'awaiting_approval' && p.approval_deadline ? `  due ${p.approval_deadline}` : ''}`)
+                .join('\n'),
       );
     });
   proposal

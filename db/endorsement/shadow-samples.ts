@@ -288,20 +288,22 @@ export async function evidenceOf(q: Queryable, endorsementId: string): Promise<E
 export interface DivergencePoint {
   at: string;
   divergence: number;
+  /** Identity drift of the same shadow answer (null when it was not measured). */
+  drift: number | null;
   critical: boolean;
 }
 
 /** Scored shadow samples of one endorsement in scoring order (the newest `limit`), for the dashboard's chart. */
 export async function divergenceSeries(q: Queryable, endorsementId: string, limit = 200): Promise<DivergencePoint[]> {
-  const { rows } = await q.query<{ scored_at: Date; divergence: number; critical: boolean | null }>(
-    `SELECT scored_at, divergence, critical FROM (
-       SELECT scored_at, divergence, critical, seq FROM shadow_samples
+  const { rows } = await q.query<{ scored_at: Date; divergence: number; drift: number | null; critical: boolean | null }>(
+    `SELECT scored_at, divergence, drift, critical FROM (
+       SELECT scored_at, divergence, drift, critical, seq FROM shadow_samples
         WHERE endorsement_id = $1 AND status = 'scored' AND divergence IS NOT NULL
         ORDER BY seq DESC LIMIT $2) newest
       ORDER BY seq`,
     [endorsementId, limit],
   );
-  return rows.map((r) => ({ at: r.scored_at.toISOString(), divergence: r.divergence, critical: r.critical === true }));
+  return rows.map((r) => ({ at: r.scored_at.toISOString(), divergence: r.divergence, drift: r.drift, critical: r.critical === true }));
 }
 
 /** The divergence of every scored shadow sample with its agent, for the metrics histogram. */

@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ingestEvidence } from '../../client/delegation';
+import { showReview } from '../../client/delegation-reviews';
 import { chat, endorseRule } from '../../client/endorsement';
 import { ingestFeedback, proposeCalibrationUpdate } from '../../client/guard';
 import { addPrincipal } from '../../db/access/principals';
@@ -61,8 +62,9 @@ beforeAll(async () => {
   proposalId = proposal.proposal_id;
 });
 
+/** Signs in on the delegation tab (without a tab in the address, the page opens on "Waiting on me"). */
 async function signIn(page: Page, token: string, name: string): Promise<void> {
-  await page.goto(`${b.baseUrl}/`);
+  await page.goto(`${b.baseUrl}/#delegation`);
   await page.locator('#token').fill(token);
   await page.locator('#signin-form button[type=submit]').click();
   await page.locator('[data-testid=principal]', { hasText: name }).waitFor();
@@ -121,18 +123,32 @@ describe('the governance dashboard in a browser', () => {
 
     await reviewRow(page, reviewId).locator('[data-action=approve]').click();
     const dialog = page.locator('#action-dialog');
+    // The current ABP stands beside the editor.
+    await expect.poll(() => dialog.locator('[data-testid=current-abp]').textContent(), { timeout: 60_000 }).toContain('"objectives"');
     await dialog.locator('select[name=output_kind]').selectOption('abp_patch');
-    // A patch the server refuses: the dialog shows the API's own message and stays open.
+    // A patch the server refuses: the dry run names the field, the dialog stays open, no vote is recorded.
     await dialog.locator('textarea[name=document]').fill('{"scope": {"contract_id": "elsewhere"}}');
     await dialog.locator('input[name=reason]').fill('narrow the objectives');
     await dialog.locator('#action-submit').click();
-    await expect.poll(() => dialog.locator('#action-error').textContent(), { timeout: 60_000 }).toMatch(/scope: cannot be patched/);
+    await expect.poll(() => dialog.locator('#action-error').textContent(), { timeout: 60_000 }).toMatch(/would not apply/);
+    expect(await dialog.locator('[data-testid=approve-issues] li[data-field=scope]').textContent()).toMatch(/cannot be patched/);
+    expect(await dialog.locator('#action-submit').textContent()).toBe('Preview');
+    expect(await page.evaluate("document.getElementById('action-dialog').open")).toBe(true);
     expect(await reviewRow(page, reviewId).getAttribute('data-state')).toBe('open');
+    expect((await showReview(ctx, reviewId)).votes).toEqual([]);
     await b.screenshot(page, '02-approve-refused');
 
+    // A valid patch: the first press shows the diff and the new hash, and still records nothing.
     const spec = uniqueSpec();
     const patch = { objectives: { allowed: spec.objectives!.allowed.slice(0, 3), denied: spec.objectives!.denied } };
     await dialog.locator('textarea[name=document]').fill(JSON.stringify(patch));
+    await dialog.locator('#action-submit').click();
+    await dialog.locator('[data-testid=dry-run][data-ok=true]').waitFor();
+    expect(await dialog.locator('[data-testid=diff] li[data-path="objectives.allowed"]').count()).toBe(1);
+    expect(await dialog.locator('[data-testid=next-hash]').textContent()).toContain(abpId);
+    expect(await dialog.locator('#action-submit').textContent()).toBe('Approve');
+    expect((await showReview(ctx, reviewId)).votes).toEqual([]);
+    await b.screenshot(page, '02b-approve-dry-run-diff');
     await dialog.locator('#action-submit').click();
     await reviewRow(page, reviewId).and(page.locator('[data-state=applied]')).waitFor({ timeout: 90_000 });
     await card(page, 'DRT-001').and(page.locator('[data-state=clear]')).waitFor();

@@ -29,5 +29,6 @@ export async function delegationEvaluationWorkflow(input: EvaluationInput = {}):
 export async function evaluateAndStartReviews(abpIds: string[] | undefined): Promise<EvaluationSummary> {
   const result = await acts.evaluateDelegationTriggers({ abpIds });
   const started = await startReviewWorkflows(result.toStart, (reviewId) => acts.markReviewStarted({ reviewId }));
-  return { opened: result.opened, queued: result.queued, started, tripped: result.tripped, periodic: result.periodic };
+  // Activity results recorded before `underReview` existed lack it: the summary then says none.
+  return { opened: result.opened, queued: result.queued, started, tripped: result.tripped, periodic: result.periodic, underReview: result.underReview ?? [] };
 }
