@@ -92,7 +92,9 @@ try {
 
   // 2. Execute: every action passes the runtime validators; six irreversible ones are blocked.
   for (let n = 1; n <= 6; n++) {
-    const check = await loop.checkAction(abp.abp_id, sendExternalEmail(abp.hash));
+    // A check answers once its verdict is stored; waiting for the trigger evaluation it causes lets
+    // the next step read the trigger as it stands.
+    const check = await loop.checkAction(abp.abp_id, sendExternalEmail(abp.hash), { waitForEvaluation: true });
     const failed = check.results.find((r) => !r.passed);
     console.log(`Action ${n}: ${check.decision.toUpperCase()} by ${failed?.name ?? '—'}`);
   }

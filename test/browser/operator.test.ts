@@ -44,7 +44,7 @@ describe('the operator views in a browser', () => {
     const before = await inboxCount(page);
 
     const abp = await buildUniqueAbp(ctx);
-    const opened = (await ingestEvidence(ctx, driftRows(abp.abp_id, 'fp-op'), { kind: 'drift_signal' })).evaluation!.opened[0]!;
+    const opened = (await ingestEvidence(ctx, driftRows(abp.abp_id, 'fp-op'), { kind: 'drift_signal', waitForEvaluation: true })).evaluation!.opened[0]!;
     const row = page.locator(`[data-testid="inbox-${opened}"]`);
     await row.waitFor({ timeout: 60_000 });
     await expect.poll(() => inboxCount(page), { timeout: 60_000 }).toBe(before + 1);
