@@ -195,6 +195,14 @@ export async function samplesArrivedWhileFallingAsleep(pool: pg.Pool, endorsemen
   return true;
 }
 
+/**
+ * A wake-up signal did not arrive: the flag goes down again so the next chat that queues a sample
+ * sends one (with the flag left up, every chat would take the wake-up as outstanding).
+ */
+export async function wakeUpLost(q: Queryable, endorsementId: string): Promise<void> {
+  await q.query('UPDATE endorsements SET wake_requested = false WHERE id = $1', [endorsementId]);
+}
+
 /** Totals over every sample of an endorsement, straight from the table (so retries cannot double count). */
 export async function evidenceOf(q: Queryable, endorsementId: string): Promise<EvidenceSummary & { meanDrift: number | null; pending: number }> {
   const { rows } = await q.query<{ count: number; sum: number | null; max: number | null; critical: number; failed: number; pending: number; mean_drift: number | null }>(
