@@ -6,7 +6,13 @@ import { createAgent as insertAgent, loadKernelVersion, requireAgent, type Creat
 import { listOpenEndorsements, requireEndorsement, type EndorsementRecord } from '../db/endorsement/endorsements';
 import { createModelGateway, type ModelGateway } from '../models/model-gateway';
 import { endorseAction, requireOperator } from '../db/endorsement/operator-role';
-import { evidenceOf, recordExchange, sampleOutcomes, wakeUpLost, type SampleOutcome } from '../db/endorsement/shadow-samples';
+import {
+  evidenceOf,
+  recordExchange,
+  sampleOutcomes,
+  wakeUpLost,
+  type SampleOutcome,
+} from '../db/endorsement/shadow-samples';
 import { requirePrincipal } from '../db/access/principals';
 import { ADMIN_ROLE, requireRole } from '../domain/authorization';
 import { listProvenance } from '../db/provenance/log';

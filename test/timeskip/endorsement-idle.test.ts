@@ -47,7 +47,10 @@ afterAll(async () => {
 async function stagedEndorsement(taskQueue = stack.ctx.taskQueue): Promise<{ agent: string; id: string }> {
   const agent = `idle-${randomBytes(3).toString('hex')}`;
   await createAgent(stack.ctx, { id: agent, settings: { samplingRate: 1 } }, 'root');
-  const r = await endorseRule({ ...stack.ctx, taskQueue }, agent, RULE, { settings: LONG_COOLDOWN, decide: { decision: 'stage', principal: 'alice' } });
+  const r = await endorseRule({ ...stack.ctx, taskQueue }, agent, RULE, {
+    settings: LONG_COOLDOWN,
+    decide: { decision: 'stage', principal: 'alice' },
+  });
   expect(r.state).toBe('staged');
   return { agent, id: r.endorsementId };
 }
@@ -65,8 +68,11 @@ async function settledLength(id: string): Promise<number> {
   for (let attempt = 0; attempt < 240; attempt++) {
     const events = (await historyOf(id)).events ?? [];
     const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes);
-    const closed = events.filter((e) => e.activityTaskCompletedEventAttributes || e.activityTaskFailedEventAttributes).length;
-    const scored = scheduled.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'scoreShadowBatch');
+    const closed = events.filter((e) => e.activityTaskCompletedEventAttributes || e.activityTaskFailedEventAttributes)
+      .length;
+    const scored = scheduled.some(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'scoreShadowBatch',
+    );
     if (scored && closed === scheduled.length && events.length === last) return last;
     last = events.length;
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -79,7 +85,7 @@ async function stateOf(id: string) {
 }
 
 describe('a staged endorsement waiting out its cooldown (time-skipping server)', () => {
-  it('adds at most a handful of history events in an idle hour, where the polling release added a hundred polls', async () => {
+  it('adds at most a handful of events in an idle hour, where the polling release added a hundred polls', async () => {
     const current = await stagedEndorsement();
     const polling = await stagedEndorsement(earlierQueue);
     const before = { current: await settledLength(current.id), polling: await settledLength(polling.id) };
@@ -105,7 +111,8 @@ describe('a staged endorsement waiting out its cooldown (time-skipping server)',
     const models = createModelGateway(stack.ctx.config.models);
     const prompt = 'How do I sort a list in Python?';
     const response = await models.reply(kernel.definition, prompt);
-    const { queued } = await recordExchange(stack.ctx.pool, { agentId: agent, kernelVersion: kernel.version, prompt, response, model: models.chatModel }, 0);
+    const exchange = { agentId: agent, kernelVersion: kernel.version, prompt, response, model: models.chatModel };
+    const { queued } = await recordExchange(stack.ctx.pool, exchange, 0);
     expect(queued).toEqual([{ endorsementId: id, wake: true }]);
     await stack.env.sleep('1h');
     expect(((await historyOf(id)).events?.length ?? 0) - before).toBeLessThanOrEqual(5);

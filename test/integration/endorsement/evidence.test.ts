@@ -23,11 +23,15 @@ async function idleStaged() {
   const r = await endorseRule(ctx, agent, SEED_RULE, { decide: { decision: 'stage', principal: alice } });
   await eventually(() => evidenceOf(ctx.pool, r.endorsementId), (e) => e.pending === 0);
   await idleAfterFirstBatch(ctx, r.endorsementId);
-  const flag = async () => (await ctx.pool.query<{ w: boolean }>('SELECT wake_requested AS w FROM endorsements WHERE id = $1', [r.endorsementId])).rows[0]!.w;
+  const flag = async () => {
+    const sql = 'SELECT wake_requested AS w FROM endorsements WHERE id = $1';
+    return (await ctx.pool.query<{ w: boolean }>(sql, [r.endorsementId])).rows[0]!.w;
+  };
   const wakeUps = async () => {
     await ctx.deferred.settle();
     const history = await ctx.temporal.workflow.getHandle(r.endorsementId).fetchHistory();
-    return (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'shadowSamplesPending').length;
+    const signals = (history.events ?? []).map((e) => e.workflowExecutionSignaledEventAttributes?.signalName);
+    return signals.filter((name) => name === 'shadowSamplesPending').length;
   };
   return { agent, r, flag, wakeUps };
 }
@@ -111,10 +115,11 @@ describe('evidence', () => {
     expect((await eventually(() => evidenceOf(ctx.pool, r.endorsementId), (e) => e.pending === 0)).count).toBe(5);
   });
 
-  it('lowers the wake flag again when the wake-up signal fails, so the next chat signals (the workflow does not poll)', async () => {
+  it('lowers the wake flag again when the wake-up signal fails, so the next chat signals', async () => {
     const { agent, r, flag, wakeUps } = await idleStaged();
     const before = await wakeUps();
-    const unreachable = { workflow: { getHandle: () => ({ signal: () => Promise.reject(new Error('Temporal unreachable')) }) } } as unknown as Client;
+    const failing = { signal: () => Promise.reject(new Error('Temporal unreachable')) };
+    const unreachable = { workflow: { getHandle: () => failing } } as unknown as Client;
     const cutOff = { ...ctx, temporal: unreachable, deferred: new DeferredWork() };
     await chat(cutOff, agent, BENIGN[0]!);
     await cutOff.deferred.settle();

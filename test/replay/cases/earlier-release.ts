@@ -35,7 +35,10 @@ export const BEFORE_REOPENING: EarlierRelease = {
 };
 // Only for the suffix check: the histories named so were recorded on the release that polled, before the patch.
 export const BEFORE_NO_POLL: EarlierRelease = {
-  module: /(^|\/)cooldown-wait$/, standIn: 'endorsement/cooldown-wait-absent.ts', patchId: WAIT_WITHOUT_POLLING, suffix: 'before-no-poll',
+  module: /(^|\/)cooldown-wait$/,
+  standIn: 'endorsement/cooldown-wait-absent.ts',
+  patchId: WAIT_WITHOUT_POLLING,
+  suffix: 'before-no-poll',
 };
 export const EARLIER_RELEASES = [BEFORE_NOTIFICATIONS, BEFORE_EVIDENCE_RULE, BEFORE_REOPENING, BEFORE_NO_POLL];
 
