@@ -2,7 +2,8 @@
  * Work a call starts but does not wait for, such as the wake-up signal `chat` sends: the caller
  * gets its answer without a Temporal round trip, and the context finishes the work before it
  * closes so a short-lived process (the CLI) does not drop it on exit. Failures are dropped on
- * purpose: what is deferred here must be covered by something else (the workflow's own poll).
+ * purpose: what is deferred here must be covered by something else (a lost wake-up: the next chat
+ * signals again, and the cooldown deadline scores every queued sample).
  */
 export class DeferredWork {
   private readonly pending = new Set<Promise<void>>();

@@ -6,7 +6,13 @@ import { createAgent as insertAgent, listAgents, loadKernelVersion, requireAgent
 import { listEndorsements, listOpenEndorsements, requireEndorsement, type EndorsementRecord } from '../db/endorsement/endorsements';
 import { createModelGateway, type ModelGateway } from '../models/model-gateway';
 import { endorseAction, requireOperator } from '../db/endorsement/operator-role';
-import { evidenceOf, recordExchange, sampleOutcomes, type SampleOutcome } from '../db/endorsement/shadow-samples';
+import {
+  evidenceOf,
+  recordExchange,
+  sampleOutcomes,
+  wakeUpLost,
+  type SampleOutcome,
+} from '../db/endorsement/shadow-samples';
 import { requirePrincipal } from '../db/access/principals';
 import { ADMIN_ROLE, requireRole } from '../domain/authorization';
 import { listProvenance } from '../db/provenance/log';
@@ -379,6 +385,15 @@ function modelsOf(ctx: WardenContext): ModelGateway {
   return models;
 }
 
+async function wakeEndorsement(ctx: WardenContext, endorsementId: string): Promise<void> {
+  try {
+    await handleFor(ctx, endorsementId).signal(shadowSamplesPendingSignal);
+  } catch (error) {
+    await wakeUpLost(ctx.pool, endorsementId);
+    throw error;
+  }
+}
+
 /**
  * The live path: answers from the production kernel at once. Each staged endorsement of the
  * agent gets the exchange as a shadow sample (by id; the text stays in PostgreSQL) and is woken
@@ -396,9 +411,9 @@ export async function chat(ctx: WardenContext, agentId: string, message: string,
     { agentId: kernel.agentId, kernelVersion: kernel.version, prompt, response: content, model: models.chatModel },
     (opts.random ?? Math.random)(),
   );
-  // Not awaited: the answer does not wait for a Temporal round trip, and a lost wake-up only
-  // delays scoring until the workflow's next poll.
-  for (const q of queued) if (q.wake) ctx.deferred.add(handleFor(ctx, q.endorsementId).signal(shadowSamplesPendingSignal));
+  // Not awaited: the answer does not wait for a Temporal round trip. One signal per batch (the
+  // wake flag), so a failed one lowers the flag again for the next chat to retry.
+  for (const q of queued) if (q.wake) ctx.deferred.add(wakeEndorsement(ctx, q.endorsementId));
   const result: ChatResult = { content, exchangeId, kernelVersion: kernel.version, model: models.chatModel, sandboxDivergence: null, shadows: [] };
   if (!opts.waitForShadow || queued.length === 0) return result;
   const shadows = await waitForSamples(ctx, exchangeId, timeoutMs);

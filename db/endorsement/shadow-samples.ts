@@ -259,6 +259,14 @@ export async function samplesArrivedWhileFallingAsleep(pool: pg.Pool, endorsemen
 }
 
 /**
+ * A wake-up signal did not arrive: the flag goes down again so the next chat that queues a sample
+ * sends one (with the flag left up, every chat would take the wake-up as outstanding).
+ */
+export async function wakeUpLost(q: Queryable, endorsementId: string): Promise<void> {
+  await q.query('UPDATE endorsements SET wake_requested = false WHERE id = $1', [endorsementId]);
+}
+
+/**
  * An endorsement's evidence: the running totals of its scored and failed samples (migration 011
  * keeps them in the statement that scores a batch, which moves each sample out of pending once, so
  * retries cannot double count) and its pending samples counted through their index. The cost does

@@ -23,8 +23,12 @@ import { patchIds } from '../support/bundle-with-stand-in';
 const CASES: ReplayCase[] = [...endorsementCases, ...reviewCases, ...evaluationCases, ...proposalCases, ...notificationCases, ...anchorCases];
 
 const [workflow, caseName] = process.argv.slice(2);
-// A workflow type (or * for all); a case by its name or a part of it (`before-` picks every earlier-release case).
-const chosen = CASES.filter((c) => (!workflow || workflow === '*' || c.workflow === workflow) && (!caseName || c.name.includes(caseName)));
+// A workflow type (or * for all); cases by name or a part of it, comma-separated (`before-` picks every
+// earlier-release case); a whole name picks that case alone (`staged-promoted`, not its `.before-…` twin).
+const ofType = CASES.filter((c) => !workflow || workflow === '*' || c.workflow === workflow);
+const picks = (c: ReplayCase, name: string) =>
+  ofType.some((o) => o.name === name) ? c.name === name : c.name.includes(name);
+const chosen = ofType.filter((c) => !caseName || caseName.split(',').some((name) => picks(c, name)));
 if (chosen.length === 0) {
   console.error(`no case matches ${[workflow, caseName].filter(Boolean).join(' ')}; the cases are:`);
   for (const c of CASES) console.error(`  ${c.workflow} ${c.name}`);

@@ -120,7 +120,7 @@ export interface EndorsementWorkflowInput {
   tuning?: {
     /** Samples scored per activity call. */
     batchSize?: number;
-    /** Pull samples at least this often even without a wake-up signal. */
+    /** Runs from before WAIT_WITHOUT_POLLING (cooldown-wait.ts) only: pull samples at least this often. */
     pollSeconds?: number;
     /** Continue as new once the history is this long (Temporal's own suggestion also counts). */
     maxHistoryEvents?: number;

@@ -18,6 +18,7 @@ import { WardenState } from '../../domain/search-attributes';
 import { failure } from '../../domain/temporal/failure-types';
 import { notify } from '../notify';
 import type { DecideInput, EndorsementView, EndorsementWorkflowInput, ExtendInput, OperatorInput, RegistrationView } from './contract';
+import { waitsWithoutPolling } from './cooldown-wait';
 import type { endorsementWorkflow } from './endorsement';
 import { promotionChecksEvidence } from './promotion-rule';
 
@@ -283,12 +284,15 @@ export class EndorsementMachine {
   }
 
   /**
-   * While staged or inconclusive: operator commands first, then samples (on a wake-up, at the
-   * poll interval, and all of them at the deadline), continue-as-new when the history grows long,
-   * and the cooldown's verdict once the deadline has passed with every sample scored.
+   * While staged or inconclusive: operator commands first, then samples (on a wake-up, and all of
+   * them at the deadline), continue-as-new when the history grows long, and the cooldown's verdict
+   * once the deadline has passed with every sample scored. Between those it sleeps on the one
+   * timer the deadline needs (none while inconclusive): an idle cooldown adds no events. Runs
+   * from before WAIT_WITHOUT_POLLING also pulled at every poll interval.
    */
   private async watchLoop(): Promise<void> {
     const view = this.view;
+    const polls = !waitsWithoutPolling();
     let nextPollMs = Date.now();
     while (WATCHING_STATES.includes(view.state)) {
       if (this.command) {
@@ -298,7 +302,7 @@ export class EndorsementMachine {
       const deadlinePassed = view.state === 'staged' && Date.now() >= view.deadlineMs!;
       // At the deadline every queued sample is scored first, so the verdict sees all the evidence.
       let drained = false;
-      if (this.wake || deadlinePassed || Date.now() >= nextPollMs) {
+      if (this.wake || deadlinePassed || (polls && Date.now() >= nextPollMs)) {
         const pulled = await this.pullSamples();
         if (pulled === 'critical') return;
         drained = pulled === 'drained';
@@ -315,8 +319,16 @@ export class EndorsementMachine {
         continue;
       }
       if (deadlinePassed || this.wake) continue;
+      const woken = () => this.wake || this.command !== undefined;
+      if (!polls) {
+        // A wake-up lost on its way from the chat path is covered at the deadline, which scores
+        // every queued sample, and before any operator command, which does too.
+        if (view.state === 'staged') await condition(woken, Math.max(1, view.deadlineMs! - Date.now()));
+        else await condition(woken);
+        continue;
+      }
       const until = view.state === 'staged' ? Math.min(nextPollMs, view.deadlineMs!) : nextPollMs;
-      await condition(() => this.wake || this.command !== undefined, Math.max(1, until - Date.now()));
+      await condition(woken, Math.max(1, until - Date.now()));
     }
   }
 

@@ -1,4 +1,6 @@
+import type { Client } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
+import { DeferredWork } from '../../../client/deferred-work';
 import { DEMO_AGENT_ID, seedEndorsementDemo } from '../../../demo/endorsement';
 import { createModelGateway, type ModelGateway } from '../../../models/model-gateway';
 import { evidenceOf } from '../../../db/endorsement/shadow-samples';
@@ -9,6 +11,30 @@ import { useIntegrationContext } from '../../support/integration';
 import { BENIGN, eventually, freshAgent, idleAfterFirstBatch, operator, SEED_RULE } from './helpers';
 
 const ctx = useIntegrationContext('endorsement-evidence');
+
+/**
+ * A staged endorsement (long cooldown, every chat sampled) whose first batch is scored and that
+ * has nothing in flight, with its wake flag and its count of wake-up signals (once deferred
+ * signals have gone out) at hand.
+ */
+async function idleStaged() {
+  const agent = await freshAgent(ctx, { cooldownBaseSeconds: 3000, cooldownMaxSeconds: 3600, samplingRate: 1 });
+  const alice = await operator(ctx);
+  const r = await endorseRule(ctx, agent, SEED_RULE, { decide: { decision: 'stage', principal: alice } });
+  await eventually(() => evidenceOf(ctx.pool, r.endorsementId), (e) => e.pending === 0);
+  await idleAfterFirstBatch(ctx, r.endorsementId);
+  const flag = async () => {
+    const sql = 'SELECT wake_requested AS w FROM endorsements WHERE id = $1';
+    return (await ctx.pool.query<{ w: boolean }>(sql, [r.endorsementId])).rows[0]!.w;
+  };
+  const wakeUps = async () => {
+    await ctx.deferred.settle();
+    const history = await ctx.temporal.workflow.getHandle(r.endorsementId).fetchHistory();
+    const signals = (history.events ?? []).map((e) => e.workflowExecutionSignaledEventAttributes?.signalName);
+    return signals.filter((name) => name === 'shadowSamplesPending').length;
+  };
+  return { agent, r, flag, wakeUps };
+}
 
 describe('evidence', () => {
   it('a shadow whose model keeps failing is recorded as missing evidence, never as a pass', async () => {
@@ -48,11 +74,7 @@ describe('evidence', () => {
   });
 
   it('answers a chat without waiting for the wake-up signal, which one chat per batch sends', async () => {
-    const agent = await freshAgent(ctx, { cooldownBaseSeconds: 3000, cooldownMaxSeconds: 3600, samplingRate: 1 });
-    const alice = await operator(ctx);
-    const r = await endorseRule(ctx, agent, SEED_RULE, { decide: { decision: 'stage', principal: alice } });
-    await eventually(() => evidenceOf(ctx.pool, r.endorsementId), (e) => e.pending === 0);
-    await idleAfterFirstBatch(ctx, r.endorsementId);
+    const { agent, r, wakeUps } = await idleStaged();
     // With no worker nothing scores, so the wake flag stays up after the first chat flips it.
     await ctx.stopWorker();
     try {
@@ -60,10 +82,7 @@ describe('evidence', () => {
       for (const message of BENIGN) answers.push(await chat(ctx, agent, message));
       expect(answers.map((a) => a.content.length > 0)).toEqual([true, true, true]);
       expect((await evidenceOf(ctx.pool, r.endorsementId)).pending).toBe(3);
-      await ctx.deferred.settle();
-      const history = await ctx.temporal.workflow.getHandle(r.endorsementId).fetchHistory();
-      const wakeUps = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'shadowSamplesPending');
-      expect(wakeUps).toHaveLength(1);
+      expect(await wakeUps()).toBe(1);
     } finally {
       await ctx.startWorker();
     }
@@ -72,17 +91,7 @@ describe('evidence', () => {
   });
 
   it('keeps the workflow awake through a backlog: chats queued meanwhile send no signal until the queue runs dry', async () => {
-    const agent = await freshAgent(ctx, { cooldownBaseSeconds: 3000, cooldownMaxSeconds: 3600, samplingRate: 1 });
-    const alice = await operator(ctx);
-    const r = await endorseRule(ctx, agent, SEED_RULE, { decide: { decision: 'stage', principal: alice } });
-    await eventually(() => evidenceOf(ctx.pool, r.endorsementId), (e) => e.pending === 0);
-    await idleAfterFirstBatch(ctx, r.endorsementId);
-    const flag = async () => (await ctx.pool.query<{ w: boolean }>('SELECT wake_requested AS w FROM endorsements WHERE id = $1', [r.endorsementId])).rows[0]!.w;
-    const wakeUps = async () => {
-      await ctx.deferred.settle();
-      const history = await ctx.temporal.workflow.getHandle(r.endorsementId).fetchHistory();
-      return (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'shadowSamplesPending').length;
-    };
+    const { agent, r, flag, wakeUps } = await idleStaged();
     const models = createModelGateway(ctx.config.models);
     const batch = (limit: number) => scoreShadowBatch(ctx.pool, ctx.provenanceKey, models, { endorsementId: r.endorsementId, limit });
     // Scored here, in batches this test controls; the worker would race it.
@@ -104,6 +113,23 @@ describe('evidence', () => {
       await ctx.startWorker();
     }
     expect((await eventually(() => evidenceOf(ctx.pool, r.endorsementId), (e) => e.pending === 0)).count).toBe(5);
+  });
+
+  it('lowers the wake flag again when the wake-up signal fails, so the next chat signals', async () => {
+    const { agent, r, flag, wakeUps } = await idleStaged();
+    const before = await wakeUps();
+    const failing = { signal: () => Promise.reject(new Error('Temporal unreachable')) };
+    const unreachable = { workflow: { getHandle: () => failing } } as unknown as Client;
+    const cutOff = { ...ctx, temporal: unreachable, deferred: new DeferredWork() };
+    await chat(cutOff, agent, BENIGN[0]!);
+    await cutOff.deferred.settle();
+    expect(await flag()).toBe(false);
+    expect(await wakeUps()).toBe(before);
+    expect((await evidenceOf(ctx.pool, r.endorsementId)).pending).toBe(1);
+    await chat(ctx, agent, BENIGN[1]!);
+    expect(await wakeUps()).toBe(before + 1);
+    // The one wake-up pulls both samples, the one whose signal was lost among them.
+    expect((await eventually(() => evidenceOf(ctx.pool, r.endorsementId), (e) => e.pending === 0)).count).toBe(2);
   });
 
   it('watches every staged change of an agent, not only the first', async () => {

@@ -3,6 +3,7 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { WardenContext } from '../../../client/context';
 import { bundleWithStandIn } from '../../support/bundle-with-stand-in';
 import { REOPEN_AFTER_FAILED_APPLY } from '../../../workflows/delegation/review-reopen';
+import { WAIT_WITHOUT_POLLING } from '../../../workflows/endorsement/cooldown-wait';
 import { PROMOTE_NEEDS_EVIDENCE_OR_OVERRIDE } from '../../../workflows/endorsement/promotion-rule';
 import { NOTIFY_PATCH } from '../../../workflows/notify';
 import type { RecordingStack, WardenActivities } from '../recording-stack';
@@ -32,7 +33,14 @@ export const BEFORE_EVIDENCE_RULE: EarlierRelease = {
 export const BEFORE_REOPENING: EarlierRelease = {
   module: /(^|\/)review-reopen$/, standIn: 'delegation/review-reopen-absent.ts', patchId: REOPEN_AFTER_FAILED_APPLY, suffix: 'before-reopening',
 };
-export const EARLIER_RELEASES = [BEFORE_NOTIFICATIONS, BEFORE_EVIDENCE_RULE, BEFORE_REOPENING];
+// Only for the suffix check: the histories named so were recorded on the release that polled, before the patch.
+export const BEFORE_NO_POLL: EarlierRelease = {
+  module: /(^|\/)cooldown-wait$/,
+  standIn: 'endorsement/cooldown-wait-absent.ts',
+  patchId: WAIT_WITHOUT_POLLING,
+  suffix: 'before-no-poll',
+};
+export const EARLIER_RELEASES = [BEFORE_NOTIFICATIONS, BEFORE_EVIDENCE_RULE, BEFORE_REOPENING, BEFORE_NO_POLL];
 
 const bundles = new Map<EarlierRelease, Promise<WorkflowBundleWithSourceMap>>();
 
