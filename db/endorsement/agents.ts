@@ -127,3 +127,9 @@ export async function appendKernelVersion(
   );
   return next;
 }
+
+/** Every agent's id and creation time, oldest first (the OpenAI-compatible `GET /v1/models`). */
+export async function listAgentIds(q: Queryable, limit = 1000): Promise<{ id: string; createdAt: Date }[]> {
+  const { rows } = await q.query<{ id: string; created_at: Date }>(`SELECT id, created_at FROM agents ORDER BY created_at, id LIMIT $1`, [limit]);
+  return rows.map((r) => ({ id: r.id, createdAt: r.created_at }));
+}
