@@ -2,15 +2,16 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { appendProvenance } from '../../db/provenance/log';
 import { withTransaction } from '../../db/pool';
-import { combineWithModelReading, detectConflict, proposedChange, type ConflictResult } from '../../domain/endorsement/conflict';
+import { combineWithModelReading, detectConflict, proposedChange } from '../../domain/endorsement/conflict';
 import { commitmentIdSchema, commitmentValueSchema, operatorPrincipalSchema, ruleTextSchema } from '../../domain/endorsement/endorsement-request';
 import { agentIdSchema, endorsementIdSchema } from '../../domain/endorsement/identifiers';
-import { mergeSettings, settingsOverridesSchema, type EndorsementSettings } from '../../domain/endorsement/settings';
+import { mergeSettings, settingsOverridesSchema } from '../../domain/endorsement/settings';
 import { forbidden } from '../../domain/errors';
 import { appendKernelVersion, loadKernelVersion, requireAgent } from '../../db/endorsement/agents';
 import { findEndorsement, findOpenEndorsement, insertEndorsement, type EndorsementRecord } from '../../db/endorsement/endorsements';
 import { endorseAction, requireOperator } from '../../db/endorsement/operator-role';
 import type { ModelGateway } from '../../models/model-gateway';
+import type { Registration } from '../../workflows/endorsement/contract';
 
 export const registerInputSchema = z.object({
   endorsementId: endorsementIdSchema,
@@ -25,22 +26,6 @@ export const registerInputSchema = z.object({
 });
 
 export type RegisterInput = z.input<typeof registerInputSchema>;
-
-export interface Registration {
-  /** no_conflict: a decision came with a rule that conflicts with nothing; nothing was recorded. */
-  outcome: 'pending' | 'rejected' | 'applied' | 'duplicate' | 'no_conflict';
-  endorsementId: string;
-  agentId: string;
-  conflictKind: ConflictResult['kind'];
-  target: string | null;
-  reason: string;
-  /** For a duplicate: the endorsement that is already open for the same agent and commitment. */
-  openEndorsementId: string | null;
-  settings: EndorsementSettings;
-  hasProbeBattery: boolean;
-  baseVersion: number;
-  appliedVersion: number | null;
-}
 
 function fromRecord(r: EndorsementRecord, hasProbeBattery: boolean): Registration {
   return {

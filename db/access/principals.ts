@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { roleNameSchema } from '../../domain/authorization';
-import { invalid } from '../../domain/errors';
+import { invalid, WardenError } from '../../domain/errors';
 import type { Queryable } from '../pool';
 
 /** Roles are names of duties, not data: a principal holding more than this is a mistake or an attack. */
@@ -16,9 +16,10 @@ export interface Principal {
   roles: string[];
 }
 
-export class UnknownPrincipalError extends Error {
+/** Whoever is not a principal may do nothing: refused like anyone without the role ('forbidden'). */
+export class UnknownPrincipalError extends WardenError {
   constructor(readonly principal: string) {
-    super(`unknown principal "${principal}": add it with \`warden principal add ${principal} --role <role>\``);
+    super('forbidden', `unknown principal "${principal}": add it with \`warden principal add ${principal} --role <role>\``);
     this.name = 'UnknownPrincipalError';
   }
 }

@@ -3,7 +3,7 @@ import { canonicalJson } from '../canonical-json';
 import { KEY_TEXT_BYTES, LINE_TEXT_BYTES, storableText } from '../input/storable-text';
 import { sha256Hex } from '../non-workflow/sha256';
 import { normaliseDateTime } from './utc-date-time';
-import { describeZodIssues } from './issues';
+import { describeZodError } from '../input/field-issues';
 import { INGEST_PHASES, type ProgressCallback } from '../progress';
 import { INTAKE_KINDS, type IntakeKind } from './intake-kinds';
 
@@ -189,7 +189,7 @@ function parseRow(value: unknown, line: number, fileKind: IntakeKind | undefined
   }
   const kind = (rowKind as IntakeKind | undefined) ?? fileKind;
   if (kind === undefined) return `kind: required (one of ${INTAKE_KINDS.join(', ')}) unless the file kind is given`;
-  const fail = (error: z.ZodError) => describeZodIssues(error).join('; ');
+  const fail = (error: z.ZodError) => describeZodError(error, { whole: '(document)' });
   switch (kind) {
     case 'drift_signal': {
       const p = DriftSignalSchema.safeParse(value);

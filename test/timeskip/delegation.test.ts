@@ -5,7 +5,7 @@ import { addPrincipal } from '../../db/access/principals';
 import { listProvenance } from '../../db/provenance/log';
 import { DEFAULT_REVIEW_POLICY } from '../../domain/delegation/compose';
 import { demoAbpSpec } from '../../demo/delegation-abp';
-import { reviewStatusQuery, type ReviewStatus } from '../../workflows/delegation/review-messages';
+import { reviewStatusQuery, type ReviewStatus } from '../../workflows/delegation/contract';
 import { useTimeSkippingStack } from '../support/time-skipping-stack';
 import { testAdmin } from '../support/principals';
 

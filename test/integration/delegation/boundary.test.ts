@@ -9,7 +9,7 @@ import { approveReview, openReview, reviewResult, showReview } from '../../../cl
 import { listProvenance } from '../../../db/provenance/log';
 import { reviewOutputHash } from '../../../domain/delegation/review-output';
 import type { Abp, AbpSpecInput } from '../../../domain/delegation/schema';
-import { approveReviewUpdate } from '../../../workflows/delegation/review-messages';
+import { approveReviewUpdate } from '../../../workflows/delegation/contract';
 import { cliEnv, runCli } from '../../support/cli';
 import { useApiServer } from '../../support/http';
 import { useIntegrationContext } from '../../support/integration';

@@ -5,7 +5,7 @@ import { describeError } from '../../../client/errors';
 import { addPrincipal } from '../../../db/access/principals';
 import { listProvenance } from '../../../db/provenance/log';
 import { newEndorsementId } from '../../../domain/endorsement/identifiers';
-import { decideUpdate } from '../../../workflows/endorsement/definitions';
+import { decideUpdate } from '../../../workflows/endorsement/contract';
 import { cliEnv, runCli } from '../../support/cli';
 import { useApiServer } from '../../support/http';
 import { useIntegrationContext } from '../../support/integration';

@@ -17,7 +17,7 @@ import { addPrincipal } from '../../../db/access/principals';
 import { listProvenance } from '../../../db/provenance/log';
 import { WardenKind, WardenState, PolicyId } from '../../../domain/search-attributes';
 import { guardProposalWorkflow } from '../../../workflows/guard/proposal';
-import { approveProposalUpdate, proposalPayloadQuery, releaseProposalUpdate, type ProposalWorkflowInput } from '../../../workflows/guard/proposal-messages';
+import { approveProposalUpdate, proposalPayloadQuery, releaseProposalUpdate, type ProposalWorkflowInput } from '../../../workflows/guard/contract';
 import { useIntegrationContext } from '../../support/integration';
 import { SEED_POLICY, reviewedRows, seedCalibrationRequest, seedPeopleAndPolicy, toNdjson, uniqueSuffix, type GuardPeople } from './guard-fixtures';
 

@@ -2,7 +2,7 @@ import type { WardenContext } from '../../../client/context';
 import { buildAbpFromSpec, checkAbpAction, runDelegationEvaluation, showAbp } from '../../../client/delegation';
 import { approveReview, dismissReview, openReview, reviewResult, reviews } from '../../../client/delegation-reviews';
 import type { Abp, AbpSpecInput } from '../../../domain/delegation/schema';
-import type { ReviewWorkflowState } from '../../../workflows/delegation/review-messages';
+import type { ReviewWorkflowState } from '../../../workflows/delegation/contract';
 import { allowEmail, allowTool, principal, sendExternalEmail, uniqueSpec } from '../../integration/delegation/abp-fixtures';
 import { testAdmin } from '../../support/principals';
 import type { WardenActivities } from '../recording-stack';
