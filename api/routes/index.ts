@@ -10,6 +10,7 @@ import { metricsRoutes } from './metrics';
 import { openApiRoutes } from './openapi';
 import { dashboardRoutes } from './dashboard';
 import { openAiCompatibleRoutes } from './openai-compatible';
+import { liteLlmGuardrailRoutes } from './litellm-guardrail';
 
 /** Every HTTP route; each loop adds its list here. */
 export const routes: Route[] = [
@@ -23,5 +24,6 @@ export const routes: Route[] = [
   ...metricsRoutes,
   ...dashboardRoutes,
   ...openAiCompatibleRoutes,
+  ...liteLlmGuardrailRoutes,
   ...openApiRoutes(() => routes),
 ];
