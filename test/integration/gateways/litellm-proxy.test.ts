@@ -69,8 +69,10 @@ beforeAll(async () => {
   await writeFile(join(dir, 'config.yaml'), stringify(config));
   const port = await freePort();
   proxyUrl = `http://127.0.0.1:${port}`;
+  // Warden's DATABASE_URL (a run on a real PostgreSQL) would make LiteLLM want its own Prisma database.
+  const { DATABASE_URL: _warden, ...env } = process.env;
   proxy = spawn(bin, ['--config', join(dir, 'config.yaml'), '--host', '127.0.0.1', '--port', String(port)], {
-    env: { ...process.env, LITELLM_MASTER_KEY: masterKey, LITELLM_TELEMETRY: 'False', NO_DOCS: 'True' },
+    env: { ...env, LITELLM_MASTER_KEY: masterKey, LITELLM_TELEMETRY: 'False', NO_DOCS: 'True' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const keep = (c: Buffer) => (proxyLog = (proxyLog + c.toString()).slice(-4000));
