@@ -3,7 +3,7 @@ import type { GatewayTarget } from '../domain/gateways/gateway-target';
 import { liveAnswerText, shadowPrompt } from '../domain/gateways/exchange-text';
 import { lastUserText, type OpenAiChatRequest } from '../domain/gateways/openai-chat-request';
 import type { ModelToolCall } from '../models/model-gateway';
-import { listAgentIds } from '../db/endorsement/agents';
+import { listAgents } from '../db/endorsement/agents';
 import type { WardenContext } from './context';
 import { modelsOf, productionKernel, recordLiveExchange } from './endorsement';
 import { denialReason, gateToolCalls } from './gateway-tool-gate';
@@ -103,9 +103,9 @@ export function completionEvents(c: ChatCompletion, includeUsage: boolean): stri
 
 /** `GET /v1/models`: every agent is a model name the endpoint answers to. */
 export async function listAgentModels(ctx: WardenContext) {
-  const agents = await listAgentIds(ctx.pool);
+  const agents = await listAgents(ctx.pool);
   return {
     object: 'list' as const,
-    data: agents.map((a) => ({ id: a.id, object: 'model' as const, created: Math.floor(a.createdAt.getTime() / 1000), owned_by: 'warden' })),
+    data: agents.map((a) => ({ id: a.id, object: 'model' as const, created: Math.floor(Date.parse(a.createdAt) / 1000), owned_by: 'warden' })),
   };
 }

@@ -11,6 +11,7 @@ import { openApiRoutes } from './openapi';
 import { dashboardRoutes } from './dashboard';
 import { openAiCompatibleRoutes } from './openai-compatible';
 import { liteLlmGuardrailRoutes } from './litellm-guardrail';
+import { inboxRoutes } from './inbox';
 
 /** Every HTTP route; each loop adds its list here. */
 export const routes: Route[] = [
@@ -25,5 +26,6 @@ export const routes: Route[] = [
   ...dashboardRoutes,
   ...openAiCompatibleRoutes,
   ...liteLlmGuardrailRoutes,
+  ...inboxRoutes,
   ...openApiRoutes(() => routes),
 ];
