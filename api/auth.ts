@@ -9,8 +9,14 @@ export { ADMIN_ROLE } from '../domain/authorization';
 /** A body's `as` field: who acts. On `actsAs` routes it is filled from the token (see bindActingPrincipal). */
 export const actingPrincipalField = z.string().min(1, 'the principal to act for');
 
+/**
+ * The caller's token: `Authorization: Bearer <token>`, or `X-API-Key: <token>` (what LiteLLM's
+ * generic guardrail sends). Both carry the same Warden API tokens.
+ */
 function bearer(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
+  const apiKey = req.headers['x-api-key'];
+  if (!header && typeof apiKey === 'string' && apiKey.trim() !== '') return apiKey.trim();
   if (!header) return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!match) throw new HttpError(401, 'Authorization header must be "Bearer <token>"');

@@ -35,6 +35,8 @@ export interface Route {
   summary?: string;
   /** The request body's schema, for the OpenAPI document (handlers still parse it themselves). */
   bodySchema?: ZodType;
+  /** How this route's failures look (default: Warden's); e.g. OpenAI's shape on `/v1/…`. */
+  errorFormat?: (error: unknown) => { status: number; body: unknown; headers: Record<string, string> };
 }
 
 /** Errors that carry their HTTP status; anything else is a 500. */

@@ -54,12 +54,13 @@ function isApiResponse(value: unknown): value is ApiResponse {
 }
 
 /** One request from its request line to its answer; everything it throws is answered by the caller. */
-async function answer(ctx: WardenContext, compiled: CompiledRoute[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function answer(ctx: WardenContext, compiled: CompiledRoute[], req: IncomingMessage, res: ServerResponse, seen: { route?: Route }): Promise<void> {
   const { path, query } = parseRequestTarget(req.url);
   const candidates = compiled.filter((c) => c.pattern.test(path));
   if (candidates.length === 0) throw new HttpError(404, `no route for ${path.slice(0, 200)}`);
   const match = candidates.find((c) => c.route.method === req.method);
   if (!match) throw new HttpError(405, `${req.method} not allowed on ${path.slice(0, 200)}`);
+  seen.route = match.route;
   const values = match.pattern.exec(path)!.slice(1);
   const params = Object.fromEntries(match.names.map((n, i) => [n, decodePathParameter(n, values[i] ?? '')]));
   checkPathParameters(params);
@@ -75,13 +76,13 @@ async function answer(ctx: WardenContext, compiled: CompiledRoute[], req: Incomi
 }
 
 /** Answers a failed request; if even that fails (the client went away), the connection is dropped. */
-function answerFailure(res: ServerResponse, error: unknown): void {
+function answerFailure(res: ServerResponse, error: unknown, route: Route | undefined): void {
   try {
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    const { status, body, headers } = errorResponse(error);
+    const { status, body, headers } = (route?.errorFormat ?? errorResponse)(error);
     send(res, status, body, headers);
   } catch {
     res.destroy();
@@ -96,6 +97,7 @@ function answerFailure(res: ServerResponse, error: unknown): void {
 export function createApiServer(ctx: WardenContext, routes: Route[] = defaultRoutes): Server {
   const compiled = routes.map(compile);
   return createServer((req, res) => {
-    answer(ctx, compiled, req, res).catch((error: unknown) => answerFailure(res, error));
+    const seen: { route?: Route } = {};
+    answer(ctx, compiled, req, res, seen).catch((error: unknown) => answerFailure(res, error, seen.route));
   });
 }

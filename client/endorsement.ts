@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
 import { z } from 'zod';
-import { createAgent as insertAgent, listAgents, loadKernelVersion, requireAgent, type CreateAgentInput } from '../db/endorsement/agents';
+import { createAgent as insertAgent, listAgents, loadKernelVersion, requireAgent, type CreateAgentInput, type KernelVersion } from '../db/endorsement/agents';
+import { toStorableText } from '../domain/input/storable-text';
 import { listEndorsements, listOpenEndorsements, requireEndorsement, type EndorsementRecord } from '../db/endorsement/endorsements';
 import { createModelGateway, type ModelGateway } from '../models/model-gateway';
 import { endorseAction, requireOperator } from '../db/endorsement/operator-role';
@@ -379,7 +380,7 @@ const chatMessage = z.object({ message: chatMessageSchema });
 const gateways = new WeakMap<WardenContext['config']['models'], ModelGateway>();
 
 /** One gateway (and remote client) per configuration, not one per chat. */
-function modelsOf(ctx: WardenContext): ModelGateway {
+export function modelsOf(ctx: WardenContext): ModelGateway {
   let models = gateways.get(ctx.config.models);
   if (!models) gateways.set(ctx.config.models, (models = createModelGateway(ctx.config.models)));
   return models;
@@ -394,26 +395,53 @@ async function wakeEndorsement(ctx: WardenContext, endorsementId: string): Promi
   }
 }
 
+/** The agent's current (production) kernel; fails as "agent not found" for an unknown agent. */
+export async function productionKernel(ctx: WardenContext, agentId: string): Promise<KernelVersion> {
+  return loadKernelVersion(ctx.pool, parseAgentId(agentId));
+}
+
+export interface LiveExchange {
+  prompt: string;
+  /** The live answer, already given (or about to be) to the caller: shadowing never changes it. */
+  response: string;
+  model: string;
+}
+
 /**
- * The live path: answers from the production kernel at once. Each staged endorsement of the
- * agent gets the exchange as a shadow sample (by id; the text stays in PostgreSQL) and is woken
- * at most once per batch. Only with waitForShadow does the caller wait for the scores.
+ * Records one live exchange and queues it as a shadow sample for every staged endorsement of the
+ * agent (by id; the text stays in PostgreSQL), waking each at most once per batch. Shared by
+ * `chat` and the agent gateways (OpenAI-compatible endpoint, LiteLLM guardrail, AI SDK).
  */
-export async function chat(ctx: WardenContext, agentId: string, message: string, opts: ChatOptions = {}): Promise<ChatResult> {
-  // One read: the current kernel (it fails as "agent not found" for an unknown agent).
-  const kernel = await loadKernelVersion(ctx.pool, parseAgentId(agentId));
-  const prompt = chatMessage.parse({ message }).message;
-  const timeoutMs = z.object({ shadowTimeoutMs: waitMilliseconds().default(60_000) }).parse({ shadowTimeoutMs: opts.shadowTimeoutMs }).shadowTimeoutMs;
-  const models = modelsOf(ctx);
-  const content = await models.reply(kernel.definition, prompt);
+export async function recordLiveExchange(
+  ctx: WardenContext,
+  kernel: KernelVersion,
+  exchange: LiveExchange,
+  random: () => number = Math.random,
+): Promise<{ exchangeId: string; queued: { endorsementId: string }[] }> {
+  const prompt = chatMessage.parse({ message: exchange.prompt }).message;
   const { exchangeId, queued } = await recordExchange(
     ctx.pool,
-    { agentId: kernel.agentId, kernelVersion: kernel.version, prompt, response: content, model: models.chatModel },
-    (opts.random ?? Math.random)(),
+    { agentId: kernel.agentId, kernelVersion: kernel.version, prompt, response: toStorableText(exchange.response), model: exchange.model },
+    random(),
   );
   // Not awaited: the answer does not wait for a Temporal round trip. One signal per batch (the
   // wake flag), so a failed one lowers the flag again for the next chat to retry.
   for (const q of queued) if (q.wake) ctx.deferred.add(wakeEndorsement(ctx, q.endorsementId));
+  return { exchangeId, queued };
+}
+
+/**
+ * The live path: answers from the production kernel at once. Each staged endorsement of the
+ * agent gets the exchange as a shadow sample. Only with waitForShadow does the caller wait for
+ * the scores.
+ */
+export async function chat(ctx: WardenContext, agentId: string, message: string, opts: ChatOptions = {}): Promise<ChatResult> {
+  const kernel = await productionKernel(ctx, agentId);
+  const prompt = chatMessage.parse({ message }).message;
+  const timeoutMs = z.object({ shadowTimeoutMs: waitMilliseconds().default(60_000) }).parse({ shadowTimeoutMs: opts.shadowTimeoutMs }).shadowTimeoutMs;
+  const models = modelsOf(ctx);
+  const content = await models.reply(kernel.definition, prompt);
+  const { exchangeId, queued } = await recordLiveExchange(ctx, kernel, { prompt, response: content, model: models.chatModel }, opts.random);
   const result: ChatResult = { content, exchangeId, kernelVersion: kernel.version, model: models.chatModel, sandboxDivergence: null, shadows: [] };
   if (!opts.waitForShadow || queued.length === 0) return result;
   const shadows = await waitForSamples(ctx, exchangeId, timeoutMs);

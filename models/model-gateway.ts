@@ -25,6 +25,37 @@ export interface ModelGateway {
   judge(production: KernelDefinition, request: string, response: string): Promise<JudgeVerdict>;
   /** A model's reading of which anchor or commitment a rule touches; null without a model. */
   classifyRule(kernel: KernelDefinition, rule: string): Promise<ModelReading | null>;
+  /**
+   * A whole conversation (the OpenAI-compatible endpoint): the kernel's system prompt first, then
+   * the caller's messages and tools as given. The embedded model answers the last user turn and
+   * never calls a tool.
+   */
+  converse(kernel: KernelDefinition, request: ConversationRequest): Promise<ConversationReply>;
+}
+
+/** A tool call as OpenAI's chat API returns it. */
+export interface ModelToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+export interface ConversationRequest {
+  /** OpenAI chat messages, already validated by the caller. */
+  messages: Record<string, unknown>[];
+  tools?: Record<string, unknown>[];
+  toolChoice?: unknown;
+  temperature?: number;
+  maxTokens?: number;
+  /** The caller's last user turn as text: what the embedded model answers. */
+  lastUserText: string;
+}
+
+export interface ConversationReply {
+  content: string | null;
+  toolCalls: ModelToolCall[];
+  finishReason: string;
+  usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
 }
 
 const ruleReading = z.object({
@@ -106,6 +137,29 @@ export function createModelGateway(models: WardenConfig['models']): ModelGateway
         const local = localJudge(production, request, response);
         return { ...local, reason: `${local.reason} (model judge unusable: ${(error as Error).message.slice(0, 120)})` };
       }
+    },
+    async converse(kernel, request) {
+      if (!chatModel) return { content: embeddedReply(kernel, request.lastUserText), toolCalls: [], finishReason: 'stop' };
+      const params = {
+        model: chatModel,
+        messages: [{ role: 'system', content: kernelSystemPrompt(kernel) }, ...request.messages],
+        ...(request.tools ? { tools: request.tools } : {}),
+        ...(request.toolChoice !== undefined ? { tool_choice: request.toolChoice } : {}),
+        ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+        ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
+      } as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming;
+      const r = await (await remote()).chat.completions.create(params);
+      const choice = r.choices[0];
+      const toolCalls = (choice?.message?.tool_calls ?? [])
+        .filter((c): c is OpenAI.ChatCompletionMessageFunctionToolCall => c.type === 'function')
+        .map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.function.name, arguments: c.function.arguments } }));
+      const text = choice?.message?.content;
+      return {
+        content: typeof text === 'string' ? toStorableText(text) : null,
+        toolCalls,
+        finishReason: choice?.finish_reason ?? 'stop',
+        ...(r.usage ? { usage: { prompt_tokens: r.usage.prompt_tokens, completion_tokens: r.usage.completion_tokens, total_tokens: r.usage.total_tokens } } : {}),
+      };
     },
     async classifyRule(kernel, rule) {
       if (!chatModel) return null;

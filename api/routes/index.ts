@@ -9,6 +9,8 @@ import { notificationRoutes } from './notifications';
 import { metricsRoutes } from './metrics';
 import { openApiRoutes } from './openapi';
 import { dashboardRoutes } from './dashboard';
+import { openAiCompatibleRoutes } from './openai-compatible';
+import { liteLlmGuardrailRoutes } from './litellm-guardrail';
 import { inboxRoutes } from './inbox';
 
 /** Every HTTP route; each loop adds its list here. */
@@ -22,6 +24,8 @@ export const routes: Route[] = [
   ...notificationRoutes,
   ...metricsRoutes,
   ...dashboardRoutes,
+  ...openAiCompatibleRoutes,
+  ...liteLlmGuardrailRoutes,
   ...inboxRoutes,
   ...openApiRoutes(() => routes),
 ];

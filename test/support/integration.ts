@@ -52,7 +52,10 @@ async function ownDatabase(): Promise<{ url: string; stop(): Promise<void> }> {
  * Use the returned object inside tests and hooks (its fields are filled in beforeAll).
  * `ownDatabase` gives the file a database of its own instead of the shared one.
  */
-export function useIntegrationContext(name: string, opts: { ownDatabase?: boolean } = {}): IntegrationContext {
+export function useIntegrationContext(
+  name: string,
+  opts: { ownDatabase?: boolean; /** Extra environment (read when the context is made, e.g. a model stub's URL). */ env?: () => Record<string, string> } = {},
+): IntegrationContext {
   const ctx = {} as IntegrationContext;
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
@@ -76,6 +79,7 @@ export function useIntegrationContext(name: string, opts: { ownDatabase?: boolea
       DATABASE_URL: database?.url ?? inject('databaseUrl'),
       WARDEN_PROVENANCE_KEY: inject('provenanceKey'),
       WARDEN_DATA_DIR: dataDir,
+      ...opts.env?.(),
     });
     const pool = createPool(config.databaseUrl, 8);
     connection = await Connection.connect({ address: config.temporal.address });

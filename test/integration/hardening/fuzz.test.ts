@@ -128,6 +128,9 @@ function templates(): Record<string, unknown> {
     'POST /api/v1/reviews/:id/approve': { output_kind: 'abp_patch', document: { objectives: { allowed: [] } }, reason: 'fuzz' },
     'POST /api/v1/reviews/:id/dismiss': { reason: 'fuzz' },
     'POST /api/v1/webhooks': { url: 'https://example.com/hook', events: ['review.opened'], maxAttempts: 3 },
+    'POST /v1/chat/completions': { model: 'research-bot', messages: [{ role: 'user', content: 'hello' }], stream: false },
+    'POST /beta/litellm_basic_guardrail_api': { input_type: 'request', texts: ['hello'], additional_provider_specific_params: { agent: 'research-bot' } },
+    'POST /guardrail/check': { input_type: 'response', texts: ['hi'], additional_provider_specific_params: { agent: 'research-bot' } },
     'DELETE /api/v1/tokens/:id': undefined,
     'DELETE /api/v1/webhooks/:id': undefined,
   };
