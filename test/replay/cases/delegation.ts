@@ -6,7 +6,7 @@ import type { ReviewWorkflowState } from '../../../workflows/delegation/review-m
 import { allowEmail, allowTool, principal, sendExternalEmail, uniqueSpec } from '../../integration/delegation/abp-fixtures';
 import type { WardenActivities } from '../recording-stack';
 import { BEFORE_NOTIFICATIONS, BEFORE_REOPENING, onEarlierRelease } from './earlier-release';
-import { listed, until, type Recorded, type ReplayCase } from './replay-case';
+import { listed, until, type ReplayCase } from './replay-case';
 
 /** The demo ABP under a contract of its own, with its review policy changed. */
 function spec(policy: { threshold?: number; timeout_ms?: number | null } = {}): AbpSpecInput {
