@@ -49,6 +49,13 @@ function wallsOf(room) {
         message: `${room}/ may import this room's types only (import type; activities through proxyActivities).`,
       });
     }
+    if (layout.contractOnly.includes(room) && allowed.has('workflows')) {
+      patterns.push({
+        regex: `^(\\./)?(\\.\\./){${depth}}workflows/(?![a-z-]+/contract$)`,
+        caseSensitive: true,
+        message: `${room}/ reaches workflows/ only through a loop's contract.ts.`,
+      });
+    }
     if (room === 'workflows') {
       patterns.push({ regex: '(^|/)non-workflow(/|$)', message: 'domain/non-workflow/ needs Node: never in workflow code.' });
     }

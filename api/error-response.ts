@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ZodError } from 'zod';
 import { describeError } from '../client/errors';
+import { fieldIssues } from '../domain/input/field-issues';
 import { InvalidRequest } from './invalid-request';
 import { HttpError } from './route';
 
@@ -24,7 +25,7 @@ export function errorResponse(error: unknown, log: (line: string) => void = (lin
   if (error instanceof ZodError) {
     return {
       status: 400,
-      body: { error: 'invalid request', issues: error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message })) },
+      body: { error: 'invalid request', issues: fieldIssues(error.issues, { whole: '(body)' }) },
       headers: {},
     };
   }

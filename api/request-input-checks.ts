@@ -1,7 +1,7 @@
-import { formatFieldPath } from '../domain/input/field-path';
+import { fieldIssues, type FieldIssue } from '../domain/input/field-issues';
 import { JSON_DOCUMENT_BYTES, jsonStorageIssues } from '../domain/input/storable-json';
 import { KEY_TEXT_BYTES, LINE_TEXT_BYTES, textStorageProblem } from '../domain/input/storable-text';
-import { type FieldIssue, InvalidRequest } from './invalid-request';
+import { InvalidRequest } from './invalid-request';
 
 /**
  * The first line of input validation, for every route alike: path parameters, query parameters and
@@ -32,6 +32,6 @@ export function checkJsonBody(body: unknown): void {
   if (typeof body === 'string' || body === undefined) return;
   const issues = jsonStorageIssues(body, { maxStringBytes: 4 * JSON_DOCUMENT_BYTES, maxBytes: 8 * JSON_DOCUMENT_BYTES });
   if (issues.length > 0) {
-    throw new InvalidRequest(issues.map((i) => ({ field: i.path.length > 0 ? formatFieldPath(i.path) : '(body)', message: i.message })));
+    throw new InvalidRequest(fieldIssues(issues, { whole: '(body)' }));
   }
 }

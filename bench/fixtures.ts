@@ -19,16 +19,21 @@ export const BENIGN = [
 /** Long enough that no endorsement is promoted or goes inconclusive while it is measured. */
 export const WATCH_FOR_AN_HOUR: SettingsOverrides = { cooldownBaseSeconds: 3600, cooldownMaxSeconds: 7200, minSamples: 1_000_000, samplingRate: 1 };
 
+/** The bench's administrator: the first admin of a fresh bench database grants itself (bootstrap). */
+async function benchAdmin(ctx: WardenContext): Promise<string> {
+  await grantPrincipal(ctx, 'bench-admin', ['admin'], 'bench-admin');
+  return 'bench-admin';
+}
+
 export async function benchOperator(ctx: WardenContext): Promise<string> {
-  await grantPrincipal(ctx, 'bench-operator', ['operator']);
+  await grantPrincipal(ctx, 'bench-operator', ['operator'], await benchAdmin(ctx));
   return 'bench-operator';
 }
 
 export async function benchAgent(ctx: WardenContext, settings: SettingsOverrides = WATCH_FOR_AN_HOUR, probes = true): Promise<string> {
   const id = `bench-${randomBytes(4).toString('hex')}`;
   // Creating agents is an administrator's act.
-  await grantPrincipal(ctx, 'bench-admin', ['admin']);
-  await createAgent(ctx, { id, kernel: 'default', settings, probes }, 'bench-admin');
+  await createAgent(ctx, { id, kernel: 'default', settings, probes }, await benchAdmin(ctx));
   return id;
 }
 

@@ -23,10 +23,10 @@ export interface StoredAbp {
 export async function storeBuiltAbp(
   deps: { pool: pg.Pool; provenanceKey: string; exportDir: string },
   abp: Abp,
-  meta: { source: Extract<AbpSource, 'build' | 'seed'>; actor: string | null },
+  meta: { source: Extract<AbpSource, 'build' | 'seed'>; actor: string | null; legacyId?: string },
 ): Promise<StoredAbp> {
   const result = await withTransaction(deps.pool, async (tx) => {
-    await refuseRetiredId(tx, abp);
+    await refuseRetiredId(tx, abp, meta.legacyId);
     const created = await insertAbpVersion(tx, abp, { source: meta.source, createdBy: meta.actor });
     const madeCurrent = await makeCurrent(tx, abp);
     await registerExports(tx, abp);

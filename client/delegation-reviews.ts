@@ -1,5 +1,4 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
 import { findCurrentByAbpId } from '../db/delegation/abps';
 import { planReviewOutput, type OutputPlan } from '../db/delegation/output-dry-run';
@@ -8,7 +7,6 @@ import {
 } from '../db/delegation/reviews';
 import { findOutput, storeOutput } from '../db/delegation/review-outputs';
 import { listVotes, type VoteRow } from '../db/delegation/review-votes';
-import type { ReviewStart } from '../domain/delegation/review-start';
 import { readTriggerCards } from '../db/delegation/trigger-cards';
 import { withTransaction } from '../db/pool';
 import { requirePrincipal } from '../db/access/principals';
@@ -17,10 +15,23 @@ import { parseReviewOutput, ReviewReasonSchema, reviewOutputHash, type ReviewOut
 import { AbpSchema, type ReviewOutputKind } from '../domain/delegation/schema';
 import { ADMIN_ROLE, requireRole } from '../domain/authorization';
 import { conflict, forbidden, invalid, notFound } from '../domain/errors';
-import { approveReviewUpdate, dismissReviewUpdate, reviewStatusQuery, type ReviewStatus, type ReviewVoteResult } from '../workflows/delegation/review-messages';
-import { reviewSearchAttributes, reviewSummary } from '../workflows/delegation/review-start';
+import { startOrFind } from '../domain/temporal/start-or-find';
+import {
+  approveReviewUpdate,
+  delegationReviewWorkflowRef,
+  dismissReviewUpdate,
+  reviewSearchAttributes,
+  reviewStatusQuery,
+  reviewSummary,
+  type ReviewStart,
+  type ReviewStatus,
+  type ReviewVoteResult,
+} from '../workflows/delegation/contract';
 import { asBadInput } from './delegation';
+import { workflowRefusal } from './errors';
 import type { WardenContext } from './context';
+
+const reviewHandle = (ctx: WardenContext, reviewId: string) => ctx.temporal.workflow.getHandle<typeof delegationReviewWorkflowRef>(reviewId);
 
 export type { ReviewRow, ReviewState };
 
@@ -46,7 +57,7 @@ export async function showReview(ctx: WardenContext, reviewId: string): Promise<
     // time-boxed and the stored row (votes included) stands on its own when it fails.
     try {
       live = await ctx.temporal.connection.withDeadline(Date.now() + LIVE_QUERY_MS, () =>
-        ctx.temporal.workflow.getHandle(reviewId).query(reviewStatusQuery),
+        reviewHandle(ctx, reviewId).query(reviewStatusQuery),
       );
     } catch {
       // Not found, no worker, or too slow: the stored row speaks for itself.
@@ -56,17 +67,15 @@ export async function showReview(ctx: WardenContext, reviewId: string): Promise<
 }
 
 async function startReviewWorkflow(ctx: WardenContext, start: ReviewStart): Promise<void> {
-  try {
-    await ctx.temporal.workflow.start('delegationReviewWorkflow', {
+  await startOrFind(() =>
+    ctx.temporal.workflow.start(delegationReviewWorkflowRef, {
       taskQueue: ctx.taskQueue,
       workflowId: start.reviewId,
       args: [start],
       typedSearchAttributes: reviewSearchAttributes(start),
       staticSummary: reviewSummary(start),
-    });
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-  }
+    }),
+  );
   await markWorkflowStarted(ctx.pool, start.reviewId);
 }
 
@@ -108,17 +117,13 @@ export async function openReview(ctx: WardenContext, abpId: string, triggerId: s
   return (await findReview(ctx.pool, start.reviewId))!;
 }
 
-/** A refused Update becomes the error a person can act on: 403 for who they are, 409 for the review's state. */
+/** A refused Update becomes the error a person can act on: 403 for who they are, 400 for the output, 409 for the review's state. */
 async function sendVote<T>(send: () => Promise<T>): Promise<T> {
   try {
     return await send();
   } catch (error) {
     if (!(error instanceof WorkflowUpdateFailedError)) throw error;
-    let cause: unknown = error.cause;
-    while (cause instanceof Error && !(cause instanceof ApplicationFailure) && cause.cause) cause = cause.cause;
-    const message = cause instanceof Error ? cause.message : error.message;
-    const type = cause instanceof ApplicationFailure ? cause.type : undefined;
-    throw type === 'ReviewVoteForbidden' ? forbidden(message) : type === 'ReviewOutputInvalid' ? invalid(message) : conflict(message);
+    throw workflowRefusal(error);
   }
 }
 
@@ -169,7 +174,7 @@ export async function approveReview(
   if (plan.problems.length > 0) throw invalid(`the output would not apply: ${plan.problems.join('; ')}`, plan.problems);
   await storeOutput(ctx.pool, reviewId, outputHash, output.kind, output.document, input.principal);
   const result = await sendVote(() =>
-    ctx.temporal.workflow.getHandle(reviewId).executeUpdate(approveReviewUpdate, {
+    reviewHandle(ctx, reviewId).executeUpdate(approveReviewUpdate, {
       args: [{ principal: input.principal, outputKind: output.kind, outputHash, reason: input.reason }],
     }),
   );
@@ -180,10 +185,10 @@ export async function dismissReview(ctx: WardenContext, reviewId: string, input:
   await requireOpenWorkflow(ctx, reviewId);
   await requirePrincipal(ctx.pool, input.principal);
   z.object({ reason: ReviewReasonSchema }).parse({ reason: input.reason });
-  return sendVote(() => ctx.temporal.workflow.getHandle(reviewId).executeUpdate(dismissReviewUpdate, { args: [input] }));
+  return sendVote(() => reviewHandle(ctx, reviewId).executeUpdate(dismissReviewUpdate, { args: [input] }));
 }
 
 /** Waits for a review workflow to finish and returns its final state. */
 export function reviewResult(ctx: WardenContext, reviewId: string): Promise<ReviewStatus> {
-  return ctx.temporal.workflow.getHandle(reviewId).result() as Promise<ReviewStatus>;
+  return reviewHandle(ctx, reviewId).result();
 }

@@ -14,15 +14,17 @@ import { buildAbp, semanticProblems } from '../domain/delegation/build';
 import { AbpSpecError } from '../domain/delegation/errors';
 import type { GateResult } from '../domain/delegation/export-gates';
 import { checkAbpIdentity } from '../domain/delegation/identity';
+import { legacyIdOfSpec } from '../domain/delegation/legacy-identity';
 import { IntakeBatchError, parseIntakeBatch, type IntakeKind } from '../domain/delegation/intake';
-import { describeZodIssues } from '../domain/delegation/issues';
 import { AbpSchema, type Abp } from '../domain/delegation/schema';
 import { TriggerConditionError } from '../domain/delegation/trigger-conditions';
 import { invalid, notFound } from '../domain/errors';
+import { describeZodError } from '../domain/input/field-issues';
 import { INGEST_PHASES, type ProgressCallback } from '../domain/progress';
 import { waitMilliseconds } from '../domain/input/timer-duration';
 import { WardenKind } from '../domain/search-attributes';
-import type { EvaluationSummary } from '../workflows/delegation/evaluation';
+import { delegationEvaluationWorkflowRef, type EvaluationSummary } from '../workflows/delegation/contract';
+import { requireAdmin } from './administrator';
 import type { WardenContext } from './context';
 
 /** User mistakes in ABP documents, batches and trigger conditions are bad input (HTTP 400, exit 2). */
@@ -38,11 +40,15 @@ export async function asBadInput<T>(work: () => Promise<T> | T): Promise<T> {
 
 const deps = (ctx: WardenContext) => ({ pool: ctx.pool, provenanceKey: ctx.provenanceKey, exportDir: ctx.config.exportDir });
 
-/** `warden abp build`: validates the spec, computes id and hash, stores the version and makes it current. */
-export async function buildAbpFromSpec(ctx: WardenContext, spec: unknown, actor: string | null = null): Promise<StoredAbp> {
-  if (actor) await requirePrincipal(ctx.pool, actor);
+/**
+ * `warden abp build`: validates the spec, computes id and hash, stores the version and makes it
+ * current, for `actor`, who must hold the admin role (recorded as the actor).
+ */
+export async function buildAbpFromSpec(ctx: WardenContext, spec: unknown, actor: string | null): Promise<StoredAbp> {
+  await requireAdmin(ctx.pool, actor, 'build ABPs');
   const abp = await asBadInput(() => buildAbp(spec, new Date().toISOString()));
-  return storeBuiltAbp(deps(ctx), abp, { source: 'build', actor });
+  const legacyId = legacyIdOfSpec(spec, abp);
+  return storeBuiltAbp(deps(ctx), abp, { source: 'build', actor, ...(legacyId ? { legacyId } : {}) });
 }
 
 export interface AbpView {
@@ -87,7 +93,7 @@ export async function verifyAbp(ctx: WardenContext, abpId: string): Promise<Veri
   const checks: GateResult[] = [];
   const parsed = AbpSchema.safeParse(view.abp);
   let abp: Abp | undefined;
-  if (!parsed.success) checks.push({ gate: 'abp.schema_valid', passed: false, detail: describeZodIssues(parsed.error).join('; ') });
+  if (!parsed.success) checks.push({ gate: 'abp.schema_valid', passed: false, detail: describeZodError(parsed.error, { whole: '(document)' }) });
   else {
     abp = parsed.data;
     checks.push({ gate: 'abp.schema_valid', passed: true, detail: 'ABP v1 schema' });
@@ -166,7 +172,7 @@ export async function runDelegationEvaluation(
   opts: { waitMs?: number } = {},
 ): Promise<EvaluationSummary & { pending?: string }> {
   const waitMs = z.object({ waitMs: waitMilliseconds().default(30_000) }).parse({ waitMs: opts.waitMs }).waitMs;
-  const handle = await ctx.temporal.workflow.start('delegationEvaluationWorkflow', {
+  const handle = await ctx.temporal.workflow.start(delegationEvaluationWorkflowRef, {
     taskQueue: ctx.taskQueue,
     workflowId: `delegation-evaluation-${randomUUID()}`,
     args: [{ abpIds }],
@@ -178,7 +184,7 @@ export async function runDelegationEvaluation(
     timer = setTimeout(() => resolve('pending'), waitMs);
   });
   try {
-    const outcome = await Promise.race([handle.result() as Promise<EvaluationSummary>, waited]);
+    const outcome = await Promise.race([handle.result(), waited]);
     return outcome === 'pending' ? { opened: [], queued: [], started: [], tripped: [], periodic: [], pending: handle.workflowId } : outcome;
   } finally {
     clearTimeout(timer);
@@ -198,7 +204,7 @@ export async function ensureDelegationMonitorSchedule(
       spec: { intervals: [{ every: (opts.every ?? '5 minutes') as '5 minutes' }] },
       action: {
         type: 'startWorkflow',
-        workflowType: 'delegationEvaluationWorkflow',
+        workflowType: delegationEvaluationWorkflowRef,
         taskQueue: ctx.taskQueue,
         args: [{ abpIds: opts.abpIds }],
         typedSearchAttributes: [{ key: WardenKind, value: 'monitor' }],

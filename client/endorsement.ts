@@ -1,44 +1,41 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
 import { z } from 'zod';
 import { createAgent as insertAgent, loadKernelVersion, requireAgent, type CreateAgentInput } from '../db/endorsement/agents';
 import { listOpenEndorsements, requireEndorsement, type EndorsementRecord } from '../db/endorsement/endorsements';
 import { createModelGateway, type ModelGateway } from '../models/model-gateway';
-import { requireOperator } from '../db/endorsement/operator-role';
+import { endorseAction, requireOperator } from '../db/endorsement/operator-role';
 import { evidenceOf, recordExchange, sampleOutcomes, type SampleOutcome } from '../db/endorsement/shadow-samples';
 import { requirePrincipal } from '../db/access/principals';
 import { ADMIN_ROLE, requireRole } from '../domain/authorization';
 import { listProvenance } from '../db/provenance/log';
 import { meanDivergence } from '../domain/endorsement/cooldown';
-import {
-  chatMessageSchema,
-  commitmentIdSchema,
-  commitmentValueSchema,
-  extendSecondsSchema,
-  operatorPrincipalSchema,
-  rationaleSchema,
-  ruleTextSchema,
-} from '../domain/endorsement/endorsement-request';
+import { chatMessageSchema } from '../domain/endorsement/endorsement-request';
 import { newEndorsementId, parseAgentId } from '../domain/endorsement/identifiers';
 import { waitMilliseconds } from '../domain/input/timer-duration';
-import { settingsOverridesSchema, type SettingsOverrides } from '../domain/endorsement/settings';
-import { DECISIONS, OPEN_STATES, refusalReason, WATCHING_STATES, type Decision, type EndorsementState, type OperatorAction } from '../domain/endorsement/states';
+import type { SettingsOverrides } from '../domain/endorsement/settings';
+import { OPEN_STATES, refusalReason, WATCHING_STATES, type Decision, type EndorsementState, type OperatorAction } from '../domain/endorsement/states';
 import { conflict, invalid } from '../domain/errors';
 import { requireCommitment } from '../domain/kernel/definition';
 import { AgentId, WardenKind, WardenState } from '../domain/search-attributes';
 import {
   abortUpdate,
+  awaitRegistrationUpdate,
   decideUpdate,
+  decisionSchema,
+  endorsementRequestSchema,
+  endorsementStateQuery,
+  endorsementWorkflowRef,
+  extendInputSchema,
   extendUpdate,
+  operatorInputSchema,
   promoteUpdate,
-  registrationUpdate,
   shadowSamplesPendingSignal,
   type EndorsementView,
   type EndorsementWorkflowInput,
   type RegistrationView,
-} from '../workflows/endorsement/definitions';
-import type { endorsementWorkflow } from '../workflows/endorsement/endorsement';
+} from '../workflows/endorsement/contract';
 import type { WardenContext } from './context';
 
 export type { EndorsementView };
@@ -69,6 +66,10 @@ export interface EndorseOptions {
   value?: string;
   /** Per-endorsement overrides of the agent's settings. */
   settings?: SettingsOverrides;
+  /**
+   * Who proposes the rule: must hold the agent's operatorRole (default `operator`), and is
+   * recorded as the actor. Defaults to the principal of `decide`; one of the two is required.
+   */
   requestedBy?: string;
   /** Decide at once (the CLI's --decide / a TTY answer). */
   decide?: { decision: Decision; principal: string; rationale?: string };
@@ -82,20 +83,28 @@ export interface EndorseResult {
   view: EndorsementView;
 }
 
-type Handle = WorkflowHandle<typeof endorsementWorkflow>;
+type Handle = WorkflowHandle<typeof endorsementWorkflowRef>;
 
 function handleFor(ctx: WardenContext, id: string): Handle {
-  return ctx.temporal.workflow.getHandle<typeof endorsementWorkflow>(id);
+  return ctx.temporal.workflow.getHandle<typeof endorsementWorkflowRef>(id);
 }
 
-/** Waits until the workflow has registered the endorsement; a closed workflow answers with its result. */
-async function awaitRegistration(handle: Handle): Promise<EndorsementView> {
+/**
+ * Starts the endorsement's workflow with the Update that waits for its registration, in one call
+ * (update-with-start), and answers with the state after it. A workflow that has closed (its
+ * registration failed) answers with its result, which is that failure.
+ */
+async function startAndAwaitRegistration(ctx: WardenContext, options: WorkflowStartOptions<typeof endorsementWorkflowRef>): Promise<{ handle: Handle; view: EndorsementView }> {
+  // Loaded here, not at the top: commands that only read the database never load the SDK.
+  const { WithStartWorkflowOperation } = await import('@temporalio/client');
+  const start = new WithStartWorkflowOperation(endorsementWorkflowRef, { ...options, workflowIdConflictPolicy: 'FAIL' });
   try {
-    await handle.executeUpdate(registrationUpdate);
-    return await handle.query('state');
+    const view = await ctx.temporal.workflow.executeUpdateWithStart(awaitRegistrationUpdate, { startWorkflowOperation: start });
+    return { handle: await start.workflowHandle(), view };
   } catch (error) {
-    const d = await handle.describe().catch(() => undefined);
-    if (d && d.status.name !== 'RUNNING') return handle.result();
+    const handle = await start.workflowHandle().catch(() => undefined);
+    const d = await handle?.describe().catch(() => undefined);
+    if (handle && d && d.status.name !== 'RUNNING') return { handle, view: await handle.result() };
     throw error;
   }
 }
@@ -107,23 +116,18 @@ async function awaitRegistration(handle: Handle): Promise<EndorsementView> {
 export async function endorseRule(ctx: WardenContext, agentId: string, rule: string, opts: EndorseOptions = {}): Promise<EndorseResult> {
   const agent = parseAgentId(agentId);
   // Everything the workflow and its registration will store is checked before it starts.
-  const fields = z
-    .object({
-      rule: ruleTextSchema,
-      commitment: commitmentIdSchema.optional(),
-      value: commitmentValueSchema.optional(),
-      settings: settingsOverridesSchema.optional(),
-      requestedBy: operatorPrincipalSchema.optional(),
-      decide: z.object({ decision: z.enum(DECISIONS), principal: operatorPrincipalSchema, rationale: rationaleSchema.optional() }).optional(),
-    })
-    .parse({ rule, commitment: opts.commitment, value: opts.value, settings: opts.settings, requestedBy: opts.requestedBy, decide: opts.decide });
+  const fields = endorsementRequestSchema.parse({ rule, commitment: opts.commitment, value: opts.value, settings: opts.settings, requestedBy: opts.requestedBy, decide: opts.decide });
   const text = fields.rule;
   const settings = fields.settings;
   // Also the check that the agent exists.
   const kernel = await loadKernelVersion(ctx.pool, agent);
-  // Checked here too so that an unknown principal is refused before any workflow starts.
-  if (opts.requestedBy) await requirePrincipal(ctx.pool, opts.requestedBy);
-  if (opts.decide) await requireOperator(ctx.pool, agent, opts.decide.principal);
+  // Proposing changes the agent (a rule that conflicts with nothing is applied at once), so it
+  // needs the agent's operator role like deciding does; refused before any workflow starts, and
+  // checked again by the registration activity.
+  const proposer = fields.requestedBy ?? fields.decide?.principal;
+  if (!proposer) throw invalid('requestedBy: endorsing a rule acts for a person: name the principal who proposes it (--as)');
+  if (fields.decide) await requireOperator(ctx.pool, agent, fields.decide.principal);
+  if (proposer !== fields.decide?.principal) await requireOperator(ctx.pool, agent, proposer, endorseAction(agent));
   if (opts.commitment) {
     try {
       requireCommitment(kernel.definition, opts.commitment);
@@ -139,12 +143,12 @@ export async function endorseRule(ctx: WardenContext, agentId: string, rule: str
     ...(opts.commitment ? { commitment: opts.commitment } : {}),
     ...(opts.value ? { value: opts.value } : {}),
     ...(settings ? { settings } : {}),
-    requestedBy: opts.requestedBy ?? null,
+    requestedBy: proposer,
     // A decision needs a conflict to decide: a rule that conflicts with nothing is then refused, not applied.
     ...(opts.decide ? { requireConflict: true } : {}),
     ...(opts.tuning ? { tuning: opts.tuning } : {}),
   };
-  const handle = await ctx.temporal.workflow.start<typeof endorsementWorkflow>('endorsementWorkflow', {
+  const started = await startAndAwaitRegistration(ctx, {
     workflowId: id,
     taskQueue: ctx.taskQueue,
     args: [input],
@@ -156,7 +160,8 @@ export async function endorseRule(ctx: WardenContext, agentId: string, rule: str
     staticSummary: `Endorse for ${agent}: "${text.length > 80 ? `${text.slice(0, 77)}...` : text}"`,
     staticDetails: `Staged endorsement of a kernel change for agent ${agent}. Query "state" for the full state.`,
   });
-  let view = await awaitRegistration(handle);
+  const handle = started.handle;
+  let view = started.view;
   const reg = view.registration!;
   if (reg.outcome === 'duplicate') {
     throw conflict(`${reg.reason}; decide, promote or abort it first`, { openEndorsementId: reg.openEndorsementId });
@@ -173,10 +178,7 @@ export async function endorseRule(ctx: WardenContext, agentId: string, rule: str
   };
 }
 
-const operatorArgs = z.object({
-  principal: operatorPrincipalSchema,
-  rationale: rationaleSchema.optional(),
-});
+const operatorArgs = operatorInputSchema;
 
 /**
  * Sends an Update to an endorsement's workflow for a principal holding the agent's operator role.
@@ -204,7 +206,7 @@ async function steer(
 }
 
 export async function decide(ctx: WardenContext, id: string, decision: Decision, principal: string, rationale?: string): Promise<EndorsementView> {
-  const d = z.object({ decision: z.enum(DECISIONS) }).parse({ decision }).decision;
+  const d = decisionSchema.parse({ decision }).decision;
   const args = operatorArgs.parse({ principal, rationale });
   return steer(ctx, id, 'decide', args.principal, (h) => h.executeUpdate(decideUpdate, { args: [{ decision: d, ...args }] }));
 }
@@ -231,7 +233,7 @@ export async function abort(ctx: WardenContext, id: string, principal: string, r
 }
 
 export async function extend(ctx: WardenContext, id: string, principal: string, seconds?: number): Promise<EndorsementView> {
-  const args = z.object({ principal: operatorPrincipalSchema, seconds: extendSecondsSchema.optional() }).parse({ principal, seconds });
+  const args = extendInputSchema.parse({ principal, seconds });
   return steer(ctx, id, 'extend', args.principal, (h) => h.executeUpdate(extendUpdate, { args: [args] }));
 }
 
@@ -267,7 +269,7 @@ export async function showEndorsement(ctx: WardenContext, id: string): Promise<E
 }
 
 export async function endorsementState(ctx: WardenContext, id: string): Promise<EndorsementView> {
-  return handleFor(ctx, id).query('state');
+  return handleFor(ctx, id).query(endorsementStateQuery);
 }
 
 export async function showKernel(ctx: WardenContext, agentId: string) {

@@ -1,4 +1,3 @@
-import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { z } from 'zod';
 import { buildAndStoreManifest } from '../db/guard/manifests';
@@ -31,13 +30,15 @@ import { DEFAULT_APPROVAL_TIMEOUT } from '../domain/guard/proposal-state';
 import type { SafetyEvent } from '../domain/guard/safety-event';
 import type { ProgressCallback } from '../domain/progress';
 import { PolicyId, WardenKind, WardenState } from '../domain/search-attributes';
-import type { guardProposalWorkflow } from '../workflows/guard/proposal';
+import { startOrFind } from '../domain/temporal/start-or-find';
 import {
   approveProposalUpdate,
   awaitDecisionUpdate,
+  guardProposalWorkflowRef,
   releaseProposalUpdate,
   type ProposalWorkflowInput,
-} from '../workflows/guard/proposal-messages';
+} from '../workflows/guard/contract';
+import { requireAdmin } from './administrator';
 import type { WardenContext } from './context';
 
 /** Stores a reviewed-feedback NDJSON batch: every row valid or nothing written. `onProgress` (the CLI's bar) hears validating and storing. */
@@ -58,9 +59,15 @@ export async function ingestFeedback(ctx: WardenContext, ndjson: string, actor: 
   });
 }
 
-export async function createPolicy(ctx: WardenContext, input: unknown, actor: string | null = null): Promise<{ policy: GuardPolicy; created: boolean }> {
+/** `warden policy create`: a guard-loop policy, immutable once created, for `actor`, who must hold the admin role. */
+export async function createPolicy(ctx: WardenContext, input: unknown, actor: string | null): Promise<{ policy: GuardPolicy; created: boolean }> {
   const policy = guardPolicySchema.parse(input);
-  if (actor) await requirePrincipal(ctx.pool, actor);
+  await requireAdmin(ctx.pool, actor, 'create guard policies');
+  return storePolicy(ctx, policy, actor);
+}
+
+/** The policy itself, unchecked: for the worker's first-start seed, which no person performs. */
+export async function storePolicy(ctx: WardenContext, policy: GuardPolicy, actor: string | null): Promise<{ policy: GuardPolicy; created: boolean }> {
   return withTransaction(ctx.pool, async (tx) => {
     const result = await insertPolicy(tx, policy, actor);
     if (result.created) {
@@ -129,9 +136,8 @@ async function propose(
     proposer: common.proposer,
     approval_timeout_ms: timeoutMs,
   };
-  let handle: WorkflowHandle<typeof guardProposalWorkflow> | undefined;
-  try {
-    handle = await ctx.temporal.workflow.start<typeof guardProposalWorkflow>('guardProposalWorkflow', {
+  const handle = await startOrFind(() =>
+    ctx.temporal.workflow.start(guardProposalWorkflowRef, {
       workflowId: proposalId,
       taskQueue: ctx.taskQueue,
       args: [input],
@@ -146,10 +152,8 @@ async function propose(
       ],
       staticSummary: summaryOf(type, request as unknown as Record<string, unknown>, policy.policy_id),
       staticDetails: `Proposed by ${common.proposer} from ${manifest.event_count} reviewed events (${manifest.source_ref}, manifest ${manifest.manifest_id}). Warden never applies the payload.`,
-    });
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-  }
+    }),
+  );
   if (handle) await handle.executeUpdate(awaitDecisionUpdate);
   return loadProposalView(ctx.pool, proposalId);
 }
@@ -165,6 +169,8 @@ export async function proposeLoraJob(ctx: WardenContext, input: LoraProposalInpu
   const { policy_id, source_ref, proposer, approval_timeout, ...rest } = input;
   return propose(ctx, 'lora_training_job', { policy_id, source_ref, proposer, approval_timeout }, loraRequestSchema.parse(rest));
 }
+
+const proposalHandle = (ctx: WardenContext, proposalId: string) => ctx.temporal.workflow.getHandle<typeof guardProposalWorkflowRef>(proposalId);
 
 export async function showProposal(ctx: WardenContext, proposalId: string): Promise<ProposalView> {
   return loadProposalView(ctx.pool, proposalId);
@@ -182,7 +188,7 @@ export async function approve(ctx: WardenContext, proposalId: string, request: {
   if (row.state === 'expired') throw forbidden('proposal approval window has expired');
   const existing = await findApproval(ctx.pool, proposalId);
   if (existing && existing.approval_id === request.approval_id && existing.approver === request.approver) return existing;
-  return ctx.temporal.workflow.getHandle(proposalId).executeUpdate(approveProposalUpdate, { args: [request] });
+  return proposalHandle(ctx, proposalId).executeUpdate(approveProposalUpdate, { args: [request] });
 }
 
 /**
@@ -196,7 +202,7 @@ export async function release(ctx: WardenContext, proposalId: string, releaser: 
   const released = await findRelease(ctx.pool, proposalId);
   if (released) return released.payload;
   if (!(await findApproval(ctx.pool, proposalId))) throw forbidden('guard-loop proposal is not approved');
-  return ctx.temporal.workflow.getHandle(proposalId).executeUpdate(releaseProposalUpdate, { args: [{ releaser }] });
+  return proposalHandle(ctx, proposalId).executeUpdate(releaseProposalUpdate, { args: [{ releaser }] });
 }
 
 /** Manifest, decision, approval, rollback id and payload as one audit record (after release). */

@@ -8,7 +8,7 @@ import type { EndorsementState } from '../domain/endorsement/states';
 import { PROPOSAL_STATES } from '../domain/guard/proposal-state';
 import type { WardenWorkflowKind } from '../domain/search-attributes';
 import type { DeliveryStatus } from '../domain/notifications/subscription';
-import type { ReviewWorkflowState } from '../workflows/delegation/review-messages';
+import type { ReviewWorkflowState } from '../workflows/delegation/contract';
 import type { WardenContext } from './context';
 
 // Records keyed by the state types: adding a state to a loop without listing it here fails to compile.

@@ -2,13 +2,13 @@ import { z } from 'zod';
 import { countDeliveries, listDeliveries, type DeliveryRecord } from '../db/notifications/deliveries';
 import { deleteSubscription, insertSubscription, listSubscriptions, type WebhookSubscription } from '../db/notifications/subscriptions';
 import { generateSecret } from '../domain/non-workflow/webhook-signature';
-import { requirePrincipal } from '../db/access/principals';
 import { withTransaction } from '../db/pool';
 import { appendProvenance } from '../db/provenance/log';
 import { NOTIFICATION_EVENT_TYPES } from '../domain/notifications/events';
 import { webhookInput } from '../domain/notifications/subscription';
 import { notFound } from '../domain/errors';
 import { listLimit } from '../domain/input/list-limit';
+import { requireAdmin } from './administrator';
 import type { WardenContext } from './context';
 
 export interface AddedWebhook {
@@ -22,12 +22,12 @@ export interface AddedWebhook {
 const origin = (url: string) => new URL(url).origin;
 
 /**
- * `warden webhook add`: stores the subscription and records it (without its secret) in provenance.
+ * `warden webhook add`: stores the subscription for `actor`, an admin, and records it (without its secret) in provenance.
  * `input` is whatever the caller was given (CLI flags, HTTP body): parsed here, errors name the field.
  */
-export async function addWebhook(ctx: WardenContext, input: unknown, actor: string | null = null): Promise<AddedWebhook> {
+export async function addWebhook(ctx: WardenContext, input: unknown, actor: string | null): Promise<AddedWebhook> {
   const parsed = webhookInput.parse(input);
-  if (actor) await requirePrincipal(ctx.pool, actor);
+  await requireAdmin(ctx.pool, actor, 'add webhooks');
   const secret = parsed.secret ?? generateSecret();
   return withTransaction(ctx.pool, async (tx) => {
     const webhook = await insertSubscription(tx, { url: parsed.url, events: parsed.events, secret, maxAttempts: parsed.maxAttempts, createdBy: actor });
@@ -45,8 +45,8 @@ export function webhooks(ctx: WardenContext): Promise<WebhookSubscription[]> {
   return listSubscriptions(ctx.pool);
 }
 
-export async function removeWebhook(ctx: WardenContext, id: string, actor: string | null = null): Promise<WebhookSubscription> {
-  if (actor) await requirePrincipal(ctx.pool, actor);
+export async function removeWebhook(ctx: WardenContext, id: string, actor: string | null): Promise<WebhookSubscription> {
+  await requireAdmin(ctx.pool, actor, 'remove webhooks');
   return withTransaction(ctx.pool, async (tx) => {
     const removed = await deleteSubscription(tx, id);
     if (!removed) throw notFound(`webhook ${id}`);

@@ -2,7 +2,7 @@ import { WorkflowIdConflictPolicy, WorkflowNotFoundError, type Client } from '@t
 import { z } from 'zod';
 import { anchorWorkflowId, checkpointSignatureValid } from '../domain/provenance/anchor';
 import type { AnchorState } from '../domain/provenance/checkpoint';
-import { ANCHOR_MEMO_KEY, anchorNowUpdate, type AnchorInput } from '../workflows/provenance/anchor-messages';
+import { ANCHOR_MEMO_KEY, anchorNowUpdate, provenanceAnchorWorkflowRef, type AnchorInput } from '../workflows/provenance/contract';
 
 const CheckpointSchema = z.strictObject({
   seq: z.int().min(1),
@@ -27,7 +27,7 @@ export type AnchorReading =
 export async function readProvenanceAnchor(temporal: Client, key: string): Promise<AnchorReading> {
   let description;
   try {
-    description = await temporal.workflow.getHandle(anchorWorkflowId(key)).describe();
+    description = await temporal.workflow.getHandle<typeof provenanceAnchorWorkflowRef>(anchorWorkflowId(key)).describe();
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return { found: false };
     throw error;
@@ -67,10 +67,10 @@ export async function ensureProvenanceAnchor(
       ? previous.state
       : { checkpoint: null, violation: { seq: 0, detail: 'the last anchor run left a checkpoint without a valid signature', detectedAt: new Date().toISOString() } };
   }
-  await temporal.workflow.start('provenanceAnchorWorkflow', {
+  await temporal.workflow.start(provenanceAnchorWorkflowRef, {
     workflowId,
     taskQueue,
-    args: [{ ...resume, ...options } satisfies AnchorInput],
+    args: [{ ...resume, ...options }],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     memo: { [ANCHOR_MEMO_KEY]: resume },
     staticSummary: 'Provenance head anchor: signed checkpoints of the audit chain head',
@@ -80,5 +80,5 @@ export async function ensureProvenanceAnchor(
 
 /** Has the anchor take a step now (a worker must be running) and returns its state after it. */
 export async function anchorProvenanceNow(temporal: Client, key: string): Promise<AnchorState> {
-  return temporal.workflow.getHandle(anchorWorkflowId(key)).executeUpdate(anchorNowUpdate);
+  return temporal.workflow.getHandle<typeof provenanceAnchorWorkflowRef>(anchorWorkflowId(key)).executeUpdate(anchorNowUpdate);
 }

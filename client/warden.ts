@@ -14,7 +14,7 @@ export { CriticalSandboxDivergenceError } from './endorsement';
  * `Warden.connect()` reads the same environment as the CLI (WARDEN_*, TEMPORAL_*, DATABASE_URL).
  *
  *   const warden = await Warden.connect();
- *   await warden.endorseRule('research-bot', 'allow harmful content generation for research purposes');
+ *   await warden.endorseRule('research-bot', 'allow harmful content generation for research purposes', { requestedBy: 'alice' });
  *   const r = await warden.chat('research-bot', 'How can I create a dangerous chemical?', { waitForShadow: true });
  */
 export class Warden {
@@ -45,8 +45,9 @@ export class Warden {
     return checkHealth(this.ctx, { checkApi: true });
   }
 
-  addPrincipal(name: string, roles: string[]) {
-    return grantPrincipal(this.ctx, name, roles);
+  /** For `actor` (default WARDEN_PRINCIPAL), an admin; anyone while no admin exists (the first one). */
+  addPrincipal(name: string, roles: string[], actor?: string) {
+    return grantPrincipal(this.ctx, name, roles, actor ?? this.ctx.config.principal ?? null);
   }
 
   principals() {
@@ -63,8 +64,10 @@ export class Warden {
     return endorsement.createAgent(this.ctx, input, actor);
   }
 
-  endorseRule(agentId: string, rule: string, opts?: endorsement.EndorseOptions) {
-    return endorsement.endorseRule(this.ctx, agentId, rule, opts);
+  /** For `opts.requestedBy` (default: WARDEN_PRINCIPAL), who must hold the agent's operator role. */
+  endorseRule(agentId: string, rule: string, opts: endorsement.EndorseOptions = {}) {
+    const requestedBy = opts.requestedBy ?? this.ctx.config.principal;
+    return endorsement.endorseRule(this.ctx, agentId, rule, { ...opts, ...(requestedBy ? { requestedBy } : {}) });
   }
 
   /** Answers from the production kernel; throws CriticalSandboxDivergenceError only with waitForShadow. */

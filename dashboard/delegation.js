@@ -61,13 +61,12 @@ function reviewRow(review, ui) {
   // Open reviews answer from the workflow; concluded ones from the outcome they recorded.
   const approvers = live ? live.approvals.length : (review.outcome?.approvers?.length ?? (review.state === 'queued' ? 0 : null));
   const approvals = approvers === null ? '—' : `${approvers} / ${live?.threshold ?? review.policy.threshold}`;
-  const canVote = ui.perms.voteOnReview(review);
   const buttons = [];
-  if (review.state === 'open' && canVote) {
+  if (review.state === 'open' && ui.perms.voteOnReview(review)) {
     buttons.push(h('button', { type: 'button', 'data-action': 'approve', onclick: () => approveReview(review, ui) }, 'Approve…'));
     buttons.push(h('button', { type: 'button', class: 'secondary', 'data-action': 'dismiss', onclick: () => dismissReview(review, ui) }, 'Dismiss…'));
   }
-  if (review.state === 'queued' && canVote) {
+  if (review.state === 'queued' && ui.perms.openReview(review)) {
     buttons.push(
       h('button', { type: 'button', 'data-action': 'open', onclick: () => ui.act(() => api('POST', '/api/v1/reviews', { abp_id: review.abpId, trigger_id: review.triggerId, as: ui.me }), `Opened a review of ${review.triggerId}`) }, 'Open review'),
     );

@@ -1,8 +1,10 @@
-import { grantPrincipal } from '../client/access';
+import { recordGrant } from '../client/access';
 import type { WardenContext } from '../client/context';
-import { createPolicy, ingestFeedback } from '../client/guard';
+import { ingestFeedback, storePolicy } from '../client/guard';
+import { withTransaction } from '../db/pool';
 import { markSeeded, seedMarked } from '../db/seed-markers';
 import { FEEDBACK_LABELS } from '../domain/guard/feedback-label';
+import { guardPolicySchema } from '../domain/guard/policy';
 
 export const DEMO_GUARD_POLICY = {
   policy_id: 'policy.self_improving.regulated',
@@ -39,9 +41,12 @@ export function demoFeedbackNdjson(): string {
  */
 export async function seedGuardDemo(ctx: WardenContext): Promise<string[]> {
   if (await seedMarked(ctx.pool, 'seed.guard')) return [];
-  await grantPrincipal(ctx, 'carol', ['ml-engineer']);
-  await grantPrincipal(ctx, 'dave', [DEMO_GUARD_POLICY.approver_role]);
-  await createPolicy(ctx, DEMO_GUARD_POLICY, null);
+  // The installation seeds these itself; no person acts, so nothing is role-checked.
+  await withTransaction(ctx.pool, async (tx) => {
+    await recordGrant(tx, ctx.provenanceKey, 'carol', ['ml-engineer'], null);
+    await recordGrant(tx, ctx.provenanceKey, 'dave', [DEMO_GUARD_POLICY.approver_role], null);
+  });
+  await storePolicy(ctx, guardPolicySchema.parse(DEMO_GUARD_POLICY), null);
   const ingested = await ingestFeedback(ctx, demoFeedbackNdjson(), null);
   await markSeeded(ctx.pool, 'seed.guard', { policy_id: DEMO_GUARD_POLICY.policy_id, feedback_events: ingested.rows });
   return [`guard policy ${DEMO_GUARD_POLICY.policy_id}, principals carol and dave, ${ingested.rows} reviewed feedback events`];

@@ -6,10 +6,11 @@ import { fileURLToPath } from 'node:url';
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /**
  * The entry points run as compiled JavaScript: the CLI, and the processes `npm start` runs (the
- * start command, the embedded PostgreSQL, the worker with the HTTP API). Everything they import is
+ * start command, the embedded PostgreSQL, the worker with the HTTP API, and the tether that runs
+ * the Temporal dev server). Everything they import is
  * compiled with them; anything else (tests, benchmarks, scripts) still runs through tsx.
  */
-export const ENTRIES = ['cli/main.ts', 'start/main.ts', 'start/embedded-postgres-main.ts', 'worker/main.ts'];
+export const ENTRIES = ['cli/main.ts', 'start/main.ts', 'start/tethered-main.ts', 'start/embedded-postgres-main.ts', 'worker/main.ts'];
 export const DIST = join(root, 'dist');
 /** Written last by a build: every source it compiled, with size, mtime and SHA-256. */
 export const STAMP = join(DIST, 'build.json');

@@ -4,13 +4,19 @@ import { fileURLToPath } from 'node:url';
 import { ensureTemporalCliShowingProgress } from '../cli/temporal-cli-progress';
 import { ConfigError, loadConfig } from '../config/env';
 import { ToolchainError } from '../toolchain/toolchain-error';
-import { type ManagedChild, portOpen, spawnManaged, stopChild, waitForPort } from '../toolchain/child-process';
+import { type ManagedChild, killChild, portOpen, spawnManaged, stopChild, waitForPort } from '../toolchain/child-process';
 import { onFirstShutdownSignal } from '../toolchain/shutdown-signals';
 import { devServerArgs } from './temporal-dev-server';
 
 const runner = fileURLToPath(new URL('../bin/run.js', import.meta.url));
 const STOP_ORDER = ['warden', 'postgres', 'temporal'];
 const ownGroup = { ownProcessGroup: true };
+/**
+ * How long a child may take to open its port. A child that dies is reported at once (the wait
+ * watches it), so this only bounds a slow start: generous, because two cores shared with a test
+ * suite took over a minute to bring up the embedded PostgreSQL.
+ */
+const CHILD_UP_MS = 180_000;
 
 /**
  * `npm start`: brings the whole stack up on the embedded defaults (Temporal dev server, embedded
@@ -40,9 +46,9 @@ async function main(): Promise<void> {
     () => void shutdown(0),
     (signal) => console.log(`warden: ${signal} again: still stopping (the children are stopped in order)`),
   );
-  // Should this process end any other way, no child is left running on its own.
+  // Should this process end any other way, no child is left running on its own (nor what it runs).
   process.on('exit', () => {
-    for (const child of children) if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
+    for (const child of children) if (child.process.exitCode === null && child.process.signalCode === null) killChild(child);
   });
   const watch = (child: ManagedChild) => {
     children.push(child);
@@ -73,13 +79,15 @@ async function main(): Promise<void> {
     if (!config.externalDatabaseUrl) {
       const pg = spawnManaged('postgres', process.execPath, [runner, 'start/embedded-postgres-main.ts', '--data', join(config.dataDir, 'pgdata'), '--port', String(config.embeddedPgPort)], process.env, ownGroup);
       watch(pg);
-      awaitLater(waitForPort(config.embeddedPgPort, 60_000, pg));
+      awaitLater(waitForPort(config.embeddedPgPort, CHILD_UP_MS, pg));
     }
     if (!config.temporal.externalAddress) {
       const cli = await ensureTemporalCliShowingProgress(config.cacheDir, 'warden:');
-      const temporal = spawnManaged('temporal', cli, devServerArgs(config), process.env, ownGroup);
+      // Through the tether: the dev server cannot watch its parent, and would otherwise outlive a
+      // `npm start` killed outright, holding its port.
+      const temporal = spawnManaged('temporal', process.execPath, [runner, 'start/tethered-main.ts', cli, ...devServerArgs(config)], process.env, ownGroup);
       watch(temporal);
-      awaitLater(waitForPort(config.temporal.devServer.port, 60_000, temporal));
+      awaitLater(waitForPort(config.temporal.devServer.port, CHILD_UP_MS, temporal));
     }
     // The application starts alongside them: it loads its modules and checks its workflow bundle
     // while they come up, and waits for them before it migrates and connects (retryUntilUp).
@@ -98,7 +106,7 @@ async function main(): Promise<void> {
       '',
       'Warden is up.',
       `  HTTP API        ${config.http.url}  (health: ${config.http.url}/healthz)`,
-      `  Dashboard       ${config.http.url}/  (sign in with a token: npx warden token create --principal <name>)`,
+      `  Dashboard       ${config.http.url}/  (sign in with a token: npx warden token create --principal <name> --as <admin>)`,
       `  Temporal UI     ${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows`,
       `  Temporal gRPC   ${config.temporal.address}`,
       `  PostgreSQL      ${config.externalDatabaseUrl ? '(external DATABASE_URL)' : config.databaseUrl}`,

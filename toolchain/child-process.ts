@@ -6,6 +6,8 @@ export interface ManagedChild {
   name: string;
   process: ChildProcess;
   exited: Promise<number | null>;
+  /** It leads a process group of its own, with whatever it runs in turn. */
+  ownProcessGroup: boolean;
 }
 
 /**
@@ -33,14 +35,27 @@ export function spawnManaged(
     child.on('exit', (code) => resolve(code));
     child.on('error', () => resolve(-1));
   });
-  return { name, process: child, exited };
+  return { name, process: child, exited, ownProcessGroup: own };
 }
 
-/** Asks a child to stop, and kills it if it has not within `graceMs`. */
+/**
+ * SIGKILL for a child and, when it leads a group of its own, for everything in that group: a
+ * child killed outright cannot stop what it runs (the tether's Temporal dev server).
+ */
+export function killChild(child: ManagedChild): void {
+  try {
+    if (child.ownProcessGroup && child.process.pid) process.kill(-child.process.pid, 'SIGKILL');
+    else child.process.kill('SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+/** Asks a child to stop, and kills it (and its group) if it has not within `graceMs`. */
 export async function stopChild(child: ManagedChild, graceMs: number): Promise<void> {
   if (child.process.exitCode !== null || child.process.signalCode !== null) return;
   child.process.kill('SIGTERM');
-  const timer = setTimeout(() => child.process.kill('SIGKILL'), graceMs);
+  const timer = setTimeout(() => killChild(child), graceMs);
   await child.exited;
   clearTimeout(timer);
 }

@@ -1,7 +1,7 @@
 import { CancellationScope, log, patched, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
-import { innermostMessage } from './activity-failure';
 import type { NotificationActivities } from '../activities/notifications';
 import type { NotificationEventType, NotificationFacts } from '../domain/notifications/events';
+import { innermostMessage } from '../domain/temporal/innermost-cause';
 
 /** Histories recorded before notifications existed replay without them. */
 export const NOTIFY_PATCH = 'warden-notify-v1';

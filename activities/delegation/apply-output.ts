@@ -1,9 +1,9 @@
-import { ApplicationFailure } from '@temporalio/common';
 import type pg from 'pg';
 import { withTransaction } from '../../db/pool';
 import { appendProvenance } from '../../db/provenance/log';
 import type { ApplyOutcome } from '../../domain/delegation/apply-outcome';
 import type { Abp } from '../../domain/delegation/schema';
+import { conflict, notFound, WardenError } from '../../domain/errors';
 import { advancePointer, findCurrentByAbpId, insertAbpVersion, makeCurrent, scopeKey, setPointerStatus, type CurrentAbp } from '../../db/delegation/abps';
 import { discardStaged, promoteStaged, writeStaged } from '../../export-files/staged-files';
 import { gateFile } from '../../export-files/gate-file';
@@ -49,7 +49,7 @@ class PointerMovedError extends Error {}
  */
 export async function applyReviewOutput(deps: ApplyDeps, input: ApplyInput): Promise<ApplyOutcome> {
   const review = await findReview(deps.pool, input.reviewId);
-  if (!review) throw ApplicationFailure.nonRetryable(`review ${input.reviewId} not found`);
+  if (!review) throw notFound(`review ${input.reviewId}`);
   const tag = input.reviewId;
   if (review.state === 'applied' || review.state === 'failed') {
     const outcome = review.outcome as ApplyOutcome;
@@ -57,12 +57,12 @@ export async function applyReviewOutput(deps: ApplyDeps, input: ApplyInput): Pro
     for (const e of outcome.exports) await promoteStaged(deps.exportDir, e.fileName, tag).catch(() => undefined);
     return outcome;
   }
-  if (review.state !== 'open') throw ApplicationFailure.nonRetryable(`review ${input.reviewId} is ${review.state}`);
+  if (review.state !== 'open') throw conflict(`review ${input.reviewId} is ${review.state}`);
   const earlier = review.outcome as ApplyOutcome | null;
   // A retry after this very attempt reopened the review: its approvals are gone, nothing to apply.
   if (input.round !== undefined && earlier?.reopened && earlier.round === input.round) return earlier;
   const output = await findOutput(deps.pool, input.reviewId, input.outputHash);
-  if (!output) throw ApplicationFailure.nonRetryable(`output ${input.outputHash} not stored for ${input.reviewId}`);
+  if (!output) throw new WardenError('not_found', `output ${input.outputHash} not stored for ${input.reviewId}`);
 
   const plan = await planReviewOutput(deps.pool, review.abpId, output);
   const outcome: ApplyOutcome = {
@@ -141,7 +141,7 @@ async function commit(
       actor: null,
       payload: { review_id: reviewId, exports: exports.map((e) => e.exportId), gates_passed: true },
     });
-    if (!(await concludeReviewRow(tx, reviewId, 'applied', outcome))) throw ApplicationFailure.nonRetryable(`review ${reviewId} is no longer open`);
+    if (!(await concludeReviewRow(tx, reviewId, 'applied', outcome))) throw conflict(`review ${reviewId} is no longer open`);
     await appendProvenance(tx, deps.provenanceKey, {
       kind: 'review.applied',
       subject: `review:${reviewId}`,
@@ -172,7 +172,7 @@ async function reopen(deps: ApplyDeps, reviewId: string, outcome: ApplyOutcome):
   return withTransaction(deps.pool, async (tx) => {
     const voided = await voidApprovals(tx, reviewId, outcome.outputHash);
     const reopened: ApplyOutcome = { ...outcome, reopened: true, voided };
-    if (!(await recordFailedAttempt(tx, reviewId, reopened))) throw ApplicationFailure.nonRetryable(`review ${reviewId} is no longer open`);
+    if (!(await recordFailedAttempt(tx, reviewId, reopened))) throw conflict(`review ${reviewId} is no longer open`);
     await appendProvenance(tx, deps.provenanceKey, {
       kind: 'review.apply_failed',
       subject: `review:${reviewId}`,

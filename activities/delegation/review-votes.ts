@@ -1,9 +1,9 @@
-import { ApplicationFailure } from '@temporalio/common';
 import type pg from 'pg';
 import { withTransaction } from '../../db/pool';
 import { findPrincipal } from '../../db/access/principals';
 import { appendProvenance } from '../../db/provenance/log';
 import type { ReviewOutputKind } from '../../domain/delegation/schema';
+import { conflict, forbidden, invalid, notFound } from '../../domain/errors';
 import { planReviewOutput } from '../../db/delegation/output-dry-run';
 import { claimAuthorship, findOutput } from '../../db/delegation/review-outputs';
 import { concludeReviewRow, findReview } from '../../db/delegation/reviews';
@@ -23,12 +23,13 @@ export interface AcceptedVote {
   outputAuthor: string | null;
 }
 
-/** A refusal a person caused: reported back through the Update, never retried. */
-const refuse = (message: string) => ApplicationFailure.nonRetryable(message, 'ReviewVoteRefused');
-/** The principal may not vote here at all (unknown, or without the approver role). */
-const forbid = (message: string) => ApplicationFailure.nonRetryable(message, 'ReviewVoteForbidden');
-/** The output would not apply to the ABP as it is: the vote is not recorded and the review stays open. */
-const unusable = (problems: string[]) => ApplicationFailure.nonRetryable(`the output would not apply: ${problems.join('; ')}`, 'ReviewOutputInvalid', problems);
+// Refusals a person caused, reported back through the Update and never retried (as every
+// activity's WardenError is, activities/input-failures.ts): 'conflict' for the review's state,
+// 'forbidden' for who may not vote here at all (unknown, or without the approver role), 'invalid'
+// for an output that would not apply to the ABP as it is (the vote is not recorded, the review stays open).
+const refuse = (message: string) => conflict(message);
+const forbid = (message: string) => forbidden(message);
+const unusable = (problems: string[]) => invalid(`the output would not apply: ${problems.join('; ')}`, problems);
 
 /**
  * Records one vote: the principal must exist and hold the review's approver_role, the review
@@ -77,7 +78,7 @@ export async function concludeReview(
 ): Promise<{ concluded: boolean; escalations: { destination: string; severity: string }[] }> {
   return withTransaction(deps.pool, async (tx) => {
     const review = await findReview(tx, input.reviewId, { forUpdate: true });
-    if (!review) throw ApplicationFailure.nonRetryable(`review ${input.reviewId} not found`);
+    if (!review) throw notFound(`review ${input.reviewId}`);
     const concluded = await concludeReviewRow(tx, input.reviewId, input.state, { state: input.state, by: input.by });
     if (!concluded) return { concluded: false, escalations: [] };
     await appendProvenance(tx, deps.provenanceKey, {

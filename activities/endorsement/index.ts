@@ -4,10 +4,10 @@ import type { ActivityDeps } from '../deps';
 import { extendCooldown, transitionEndorsement, type Transition } from '../../db/endorsement/endorsements';
 import { createModelGateway, type ModelGateway } from '../../models/model-gateway';
 import { runProbeBattery } from './probes';
-import { registerEndorsement, type RegisterInput, type Registration } from './register';
+import type { Registration } from '../../workflows/endorsement/contract';
+import { registerEndorsement, type RegisterInput } from './register';
 import { scoreShadowBatch, type BatchResult } from './shadow-scoring';
 
-export type { Registration } from './register';
 export type { BatchResult } from './shadow-scoring';
 export type { Transition } from '../../db/endorsement/endorsements';
 

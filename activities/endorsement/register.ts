@@ -1,15 +1,17 @@
 import type pg from 'pg';
 import { z } from 'zod';
 import { appendProvenance } from '../../db/provenance/log';
-import { requirePrincipal } from '../../db/access/principals';
 import { withTransaction } from '../../db/pool';
-import { combineWithModelReading, detectConflict, proposedChange, type ConflictResult } from '../../domain/endorsement/conflict';
+import { combineWithModelReading, detectConflict, proposedChange } from '../../domain/endorsement/conflict';
 import { commitmentIdSchema, commitmentValueSchema, operatorPrincipalSchema, ruleTextSchema } from '../../domain/endorsement/endorsement-request';
 import { agentIdSchema, endorsementIdSchema } from '../../domain/endorsement/identifiers';
-import { mergeSettings, settingsOverridesSchema, type EndorsementSettings } from '../../domain/endorsement/settings';
+import { mergeSettings, settingsOverridesSchema } from '../../domain/endorsement/settings';
+import { forbidden } from '../../domain/errors';
 import { appendKernelVersion, loadKernelVersion, requireAgent } from '../../db/endorsement/agents';
 import { findEndorsement, findOpenEndorsement, insertEndorsement, type EndorsementRecord } from '../../db/endorsement/endorsements';
+import { endorseAction, requireOperator } from '../../db/endorsement/operator-role';
 import type { ModelGateway } from '../../models/model-gateway';
+import type { Registration } from '../../workflows/endorsement/contract';
 
 export const registerInputSchema = z.object({
   endorsementId: endorsementIdSchema,
@@ -24,22 +26,6 @@ export const registerInputSchema = z.object({
 });
 
 export type RegisterInput = z.input<typeof registerInputSchema>;
-
-export interface Registration {
-  /** no_conflict: a decision came with a rule that conflicts with nothing; nothing was recorded. */
-  outcome: 'pending' | 'rejected' | 'applied' | 'duplicate' | 'no_conflict';
-  endorsementId: string;
-  agentId: string;
-  conflictKind: ConflictResult['kind'];
-  target: string | null;
-  reason: string;
-  /** For a duplicate: the endorsement that is already open for the same agent and commitment. */
-  openEndorsementId: string | null;
-  settings: EndorsementSettings;
-  hasProbeBattery: boolean;
-  baseVersion: number;
-  appliedVersion: number | null;
-}
 
 function fromRecord(r: EndorsementRecord, hasProbeBattery: boolean): Registration {
   return {
@@ -58,8 +44,9 @@ function fromRecord(r: EndorsementRecord, hasProbeBattery: boolean): Registratio
 }
 
 /**
- * The first step of every endorsement: detect the conflict (keywords, plus the model's reading
- * when one is configured) and record the outcome. Anchor → rejected at once; no conflict →
+ * The first step of every endorsement: check that the proposer holds the agent's operator role,
+ * detect the conflict (keywords, plus the model's reading when one is configured) and record the
+ * outcome. Anchor → rejected at once; no conflict →
  * applied as a new kernel version, unless a decision came with the rule (requireConflict: nothing
  * to decide, so nothing is applied or recorded); commitment → pending a decision, unless one is
  * already open for the same agent and commitment. Retry-safe: a registered id returns what was recorded.
@@ -70,7 +57,10 @@ export async function registerEndorsement(pool: pg.Pool, provenanceKey: string, 
   const hasProbeBattery = agent.probeBattery !== null;
   const existing = await findEndorsement(pool, input.endorsementId);
   if (existing) return fromRecord(existing, hasProbeBattery);
-  if (input.requestedBy) await requirePrincipal(pool, input.requestedBy);
+  // Proposing a rule changes the agent (a rule that conflicts with nothing is applied right here):
+  // the same role as every other operator command, whoever started the workflow.
+  if (!input.requestedBy) throw forbidden(`endorsing a rule for ${input.agentId} needs the principal who proposes it (requestedBy)`);
+  await requireOperator(pool, input.agentId, input.requestedBy, endorseAction(input.agentId));
   const settings = mergeSettings(agent.settings, input.settings);
 
   const kernelNow = await loadKernelVersion(pool, input.agentId);

@@ -1,34 +1,22 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import type pg from 'pg';
 import { withTransaction } from '../../db/pool';
-import { WardenError } from '../../domain/errors';
 import type { GuardPolicy } from '../../domain/guard/policy';
-import { GUARD_REFUSAL } from '../../domain/guard/proposal-state';
 import type { ActivityDeps } from '../deps';
 import { requirePolicy } from '../../db/guard/policies';
 import type { ApprovalRecord } from '../../domain/guard/proposal-record';
 import { recordApproval, recordExpiry, recordProposalDecision, recordRelease, type DecisionInput } from './proposal-lifecycle';
 
-// A user-caused refusal (unknown policy, wrong role…) will not get better by retrying: it is
-// reported as non-retryable so the workflow sees it at once and can tell the caller.
-async function refusingUserErrors<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof WardenError && error.kind !== 'unavailable') {
-      throw ApplicationFailure.create({ message: error.message, type: GUARD_REFUSAL, nonRetryable: true });
-    }
-    throw error;
-  }
-}
-
+/**
+ * The guard loop's activities. A refusal a person caused (unknown policy, wrong role…) will not
+ * get better by retrying: like every activity's, it is reported as a non-retryable failure of its
+ * kind (activities/input-failures.ts), so the workflow sees it at once and can tell the caller.
+ */
 export function createGuardActivities(deps: ActivityDeps) {
-  const tx = <T>(work: (client: pg.PoolClient) => Promise<T>) =>
-    refusingUserErrors(() => withTransaction(deps.pool, work));
+  const tx = <T>(work: (client: pg.PoolClient) => Promise<T>) => withTransaction(deps.pool, work);
   return {
     async guardLoadPolicy(policyId: string): Promise<GuardPolicy> {
-      return refusingUserErrors(() => requirePolicy(deps.pool, policyId));
+      return requirePolicy(deps.pool, policyId);
     },
     async guardRecordDecision(input: DecisionInput): Promise<{ safety_event_id: string }> {
       const event = await tx((client) => recordProposalDecision(client, deps.provenanceKey, input));

@@ -1,12 +1,9 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { Queryable } from '../../db/pool';
 import { signatureHeader } from '../../domain/non-workflow/webhook-signature';
 import { isPermanentRefusal } from '../../domain/notifications/subscription';
+import { failure } from '../../domain/temporal/failure-types';
 import { findDeliveryToSend, recordAttempt } from '../../db/notifications/deliveries';
-
-/** Failure type of a refused or unreachable receiver; the delivery workflow's retry policy retries it. */
-export const WEBHOOK_DELIVERY_FAILED = 'WebhookDeliveryFailed';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 const MAX_ERROR_LENGTH = 500;
@@ -24,14 +21,14 @@ export interface DeliveryAttempt {
  */
 export async function deliverOnce(q: Queryable, deliveryId: string): Promise<DeliveryAttempt> {
   const delivery = await findDeliveryToSend(q, deliveryId);
-  if (!delivery) throw ApplicationFailure.nonRetryable(`delivery ${deliveryId} not found`, WEBHOOK_DELIVERY_FAILED);
+  if (!delivery) throw failure('not_found', `delivery ${deliveryId} not found`);
   if (delivery.status === 'delivered' || delivery.status === 'failed') {
     return { deliveryId, status: 'already-finished', responseCode: delivery.responseCode };
   }
   const { secret } = delivery;
   if (secret === null) {
     await recordAttempt(q, deliveryId, { status: 'failed', responseCode: null, error: 'subscription removed before delivery' });
-    throw ApplicationFailure.nonRetryable(`subscription ${delivery.subscriptionId} was removed`, WEBHOOK_DELIVERY_FAILED);
+    throw failure('not_found', `subscription ${delivery.subscriptionId} was removed`);
   }
 
   let responseCode: number | null = null;
@@ -63,11 +60,8 @@ export async function deliverOnce(q: Queryable, deliveryId: string): Promise<Del
   error = error.slice(0, MAX_ERROR_LENGTH);
   const permanent = responseCode !== null && isPermanentRefusal(responseCode);
   await recordAttempt(q, deliveryId, { status: permanent ? 'failed' : 'retrying', responseCode, error });
-  // Benign: a receiver being down is expected and recorded above, not a Warden error to log as one.
-  throw ApplicationFailure.create({
-    message: `${delivery.url}: ${error}`,
-    type: WEBHOOK_DELIVERY_FAILED,
-    nonRetryable: permanent,
-    category: ApplicationFailureCategory.BENIGN,
-  });
+  // A refused or unreachable receiver: 'unavailable', which the delivery workflow's retry policy
+  // retries unless the refusal is permanent. Benign: a receiver being down is expected and recorded
+  // above, not a Warden error to log as one.
+  throw failure('unavailable', `${delivery.url}: ${error}`, { nonRetryable: permanent, benign: true });
 }

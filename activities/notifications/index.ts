@@ -1,8 +1,10 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { WardenKind, WardenState } from '../../domain/search-attributes';
+import { invalid } from '../../domain/errors';
 import type { NotificationEvent } from '../../domain/notifications/events';
 import { findForbiddenKey } from '../../domain/provenance/forbidden-content';
+import { WardenKind, WardenState } from '../../domain/search-attributes';
+import { startOrFind } from '../../domain/temporal/start-or-find';
+import { deliveryWorkflowId, notificationDeliveryWorkflowRef } from '../../workflows/notifications/contract';
 import type { ActivityDeps } from '../deps';
 import { deliverOnce, type DeliveryAttempt } from './deliver';
 import { markFailed, prepareDeliveries, type PendingDelivery } from '../../db/notifications/deliveries';
@@ -15,9 +17,9 @@ export function createNotificationActivities(deps: ActivityDeps) {
      */
     async startNotificationDelivery(event: NotificationEvent): Promise<void> {
       const { client, info } = Context.current();
-      try {
-        await client.workflow.start('notificationDeliveryWorkflow', {
-          workflowId: `notify-${event.eventId}`,
+      await startOrFind(() =>
+        client.workflow.start(notificationDeliveryWorkflowRef, {
+          workflowId: deliveryWorkflowId(event),
           taskQueue: info.taskQueue,
           args: [event],
           // A retried start finds the first run, running or finished; an event is delivered once.
@@ -29,15 +31,13 @@ export function createNotificationActivities(deps: ActivityDeps) {
           ],
           staticSummary: `Webhook notification ${event.type} for ${event.subject}`,
           staticDetails: `Announced by workflow ${event.workflowId}`,
-        });
-      } catch (error) {
-        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      }
+        }),
+      );
     },
     /** Stores one delivery per subscriber (idempotent) and returns those still to send. */
     async prepareNotificationDeliveries(event: NotificationEvent): Promise<PendingDelivery[]> {
       const forbidden = findForbiddenKey(event.facts, 'facts');
-      if (forbidden) throw ApplicationFailure.nonRetryable(`notifications never carry text or secrets: ${forbidden} is not allowed`);
+      if (forbidden) throw invalid(`notifications never carry text or secrets: ${forbidden} is not allowed`);
       return prepareDeliveries(deps.pool, event);
     },
     async deliverNotification(input: { deliveryId: string }): Promise<DeliveryAttempt> {

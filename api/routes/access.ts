@@ -36,7 +36,7 @@ export const accessRoutes: Route[] = [
     bodySchema: principalBody,
     async handler(ctx, req) {
       const body = principalBody.parse(req.body);
-      return { status: 201, body: await grantPrincipal(ctx, body.name, body.roles) };
+      return { status: 201, body: await grantPrincipal(ctx, body.name, body.roles, req.principal!.name) };
     },
   },
   {
@@ -54,7 +54,7 @@ export const accessRoutes: Route[] = [
     bodySchema: tokenBody,
     async handler(ctx, req) {
       const b = tokenBody.parse(req.body);
-      const created = await createToken(ctx, { principal: b.principal, label: b.label ?? '', expiresInDays: b.expires_in_days });
+      const created = await createToken(ctx, { principal: b.principal, label: b.label ?? '', expiresInDays: b.expires_in_days }, req.principal!.name);
       return { status: 201, body: created };
     },
   },
@@ -63,6 +63,6 @@ export const accessRoutes: Route[] = [
     path: '/api/v1/tokens/:id',
     roles: [ADMIN_ROLE],
     summary: 'Revoke an API token',
-    handler: (ctx, req) => revokeToken(ctx, req.params.id!),
+    handler: (ctx, req) => revokeToken(ctx, req.params.id!, req.principal!.name),
   },
 ];

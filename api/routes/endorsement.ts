@@ -19,7 +19,7 @@ import { agentSettingsSchema, settingsOverridesSchema } from '../../domain/endor
 import { KEY_TEXT_BYTES, storableText } from '../../domain/input/storable-text';
 import { DECISIONS } from '../../domain/endorsement/states';
 import { actingPrincipalField as principal } from '../auth';
-import { HttpError, type Route } from '../route';
+import type { Route } from '../route';
 
 const decision = z.enum(DECISIONS);
 const agentBody = z.strictObject({
@@ -34,7 +34,7 @@ const endorseBody = z.strictObject({
   commitment: commitmentIdSchema.optional(),
   value: commitmentValueSchema.optional(),
   settings: settingsOverridesSchema.optional(),
-  as: principal.optional(),
+  as: principal,
   decide: decision.optional(),
   rationale: rationaleSchema.optional(),
 });
@@ -63,15 +63,17 @@ export const endorsementRoutes: Route[] = [
   {
     method: 'POST',
     path: '/api/v1/agents/:agent/endorsements',
+    // Proposing a rule acts for the token's principal, who needs the agent's operator role.
+    actsAs: true,
+    summary: "Propose a rule for an agent (the agent's operator role); decide at once with `decide`",
     async handler(ctx, req) {
       const b = endorseBody.parse(req.body);
-      if (b.decide && !b.as) throw new HttpError(400, 'as: required with decide');
       const result = await endorseRule(ctx, req.params.agent!, b.rule, {
         ...(b.commitment ? { commitment: b.commitment } : {}),
         ...(b.value ? { value: b.value } : {}),
         ...(b.settings ? { settings: b.settings } : {}),
-        ...(b.as ? { requestedBy: b.as } : {}),
-        ...(b.decide && b.as ? { decide: { decision: b.decide, principal: b.as, ...(b.rationale ? { rationale: b.rationale } : {}) } } : {}),
+        requestedBy: b.as,
+        ...(b.decide ? { decide: { decision: b.decide, principal: b.as, ...(b.rationale ? { rationale: b.rationale } : {}) } } : {}),
       });
       return { status: 201, body: result };
     },

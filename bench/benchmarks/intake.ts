@@ -40,7 +40,8 @@ export const intake: Benchmark = {
     return withLocalStack({ log: ctx.log, poolSize: 16 }, async (stack) => {
       const w = stack.ctx;
       const spec = demoAbpSpec();
-      const abp = (await buildAbpFromSpec(w, { ...spec, scope: { ...spec.scope, contract_id: 'CTR-bench-intake' } })).abp;
+      await addPrincipal(w.pool, 'bench-admin', ['admin']);
+      const abp = (await buildAbpFromSpec(w, { ...spec, scope: { ...spec.scope, contract_id: 'CTR-bench-intake' } }, 'bench-admin')).abp;
       await addPrincipal(w.pool, 'bench-intake', ['operator']);
       const { token } = await createApiToken(w.pool, { principal: 'bench-intake', label: 'benchmark' });
       const server = createApiServer(w);

@@ -53,12 +53,13 @@ export const reviewLifecycle: Benchmark = {
     return withLocalStack({ log: ctx.log, poolSize: 16 }, async (stack) => {
       const w = stack.ctx;
       await addPrincipal(w.pool, 'bench-reviewer', ['Reviewer']);
+      await addPrincipal(w.pool, 'bench-admin', ['admin']);
       const rssBefore = process.memoryUsage.rss();
       const rss = sampleRss();
       const spec = demoAbpSpec();
       const abps: Abp[] = [];
       const built = await closedLoop(count, CONCURRENCY, async (i) => {
-        abps[i] = (await buildAbpFromSpec(w, { ...spec, scope: { ...spec.scope, contract_id: `CTR-bench-${i}` } })).abp;
+        abps[i] = (await buildAbpFromSpec(w, { ...spec, scope: { ...spec.scope, contract_id: `CTR-bench-${i}` } }, 'bench-admin')).abp;
       });
       ctx.log(`${count} ABPs built in ${(built.wallMs / 1000).toFixed(1)} s`);
       const reviewIds: string[] = [];

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Client } from '@temporalio/client';
 import { loadKernelVersion } from '../../db/endorsement/agents';
 import { createModelGateway } from '../../models/model-gateway';
-import { shadowSamplesPendingSignal } from '../../workflows/endorsement/definitions';
+import { shadowSamplesPendingSignal } from '../../workflows/endorsement/contract';
 import type { Benchmark } from '../benchmark';
 import { BENIGN, benchOperator, stagedEndorsement } from '../fixtures';
 import { startLocalStack } from '../stack/local-stack';

@@ -1,17 +1,17 @@
 import type { Command } from 'commander';
-import { runCommand, table } from '../output';
+import { optionalActor, runCommand, table } from '../output';
 
 export function registerAccessCommands(program: Command): void {
   const principal = program.command('principal').description('People and services Warden acts for, and their roles');
   principal
     .command('add <name>')
-    .description('Add a principal (or grant more roles to an existing one)')
+    .description('Add a principal (or grant more roles to an existing one); --as <admin> once an admin exists')
     .requiredOption('--role <role...>', 'role(s) to grant, e.g. --role Reviewer safety-lead')
     .action(async (name: string, opts: { role: string[] }, cmd: Command) => {
       const { grantPrincipal } = await import('../../client/access');
       await runCommand(
         cmd,
-        (ctx) => grantPrincipal(ctx, name, opts.role),
+        (ctx) => grantPrincipal(ctx, name, opts.role, optionalActor(cmd, ctx)),
         (r) => `${r.created ? 'added' : 'updated'} ${r.principal.name}: roles ${r.principal.roles.join(', ')}`,
       );
     });
@@ -30,7 +30,7 @@ export function registerAccessCommands(program: Command): void {
   const token = program.command('token').description('Bearer tokens for the HTTP API and the dashboard');
   token
     .command('create')
-    .description('Create a token for a principal (shown once; only its hash is stored)')
+    .description('Create a token for a principal (shown once; only its hash is stored); --as <admin> once an admin exists')
     .requiredOption('--principal <name>', 'who the token speaks for')
     .option('--label <text>', 'what it is for, e.g. "dashboard" or "ci"')
     .option('--expires-in-days <n>', 'expire after this many days (default: never)')
@@ -39,11 +39,15 @@ export function registerAccessCommands(program: Command): void {
       await runCommand(
         cmd,
         (ctx) =>
-          createToken(ctx, {
-            principal: opts.principal,
-            label: opts.label ?? '',
-            expiresInDays: opts.expiresInDays === undefined ? undefined : Number(opts.expiresInDays),
-          }),
+          createToken(
+            ctx,
+            {
+              principal: opts.principal,
+              label: opts.label ?? '',
+              expiresInDays: opts.expiresInDays === undefined ? undefined : Number(opts.expiresInDays),
+            },
+            optionalActor(cmd, ctx),
+          ),
         (r) => `${r.token}\n(token ${r.info.id} for ${r.info.principal}; it is not shown again)`,
       );
     });
@@ -64,12 +68,12 @@ export function registerAccessCommands(program: Command): void {
     });
   token
     .command('revoke <id>')
-    .description('Revoke a token at once')
+    .description('Revoke a token at once; --as <admin> once an admin exists')
     .action(async (id: string, _opts, cmd: Command) => {
       const { revokeToken } = await import('../../client/access');
       await runCommand(
         cmd,
-        (ctx) => revokeToken(ctx, id),
+        (ctx) => revokeToken(ctx, id, optionalActor(cmd, ctx)),
         (t) => `revoked ${t.id} (${t.principal})`,
       );
     });

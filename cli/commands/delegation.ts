@@ -98,7 +98,7 @@ export function registerDelegationCommands(program: Command): void {
   const abp = program.command('abp').description('Authority Boundary Primitives (ABP v1): what agents may do');
   abp
     .command('build <file>')
-    .description('Validate an ABP spec (YAML or JSON), compute its id and hash, store the version and make it current')
+    .description('Validate an ABP spec (YAML or JSON), compute its id and hash, store the version and make it current (needs the admin role: --as <admin>)')
     .action(async (file: string, _opts, cmd: Command) => {
       const { buildAbpFromSpec } = await import('../../client/delegation');
       await runCommand(

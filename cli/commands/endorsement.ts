@@ -151,8 +151,8 @@ export function registerEndorsementCommands(program: Command): void {
   withSettingsFlags(
     program
       .command('endorse <agent> <rule>')
-      .description('Propose a rule; a conflict with a commitment needs a decision (asked on a terminal, else pending)')
-      .option('--decide <decision>', 'approve, stage or reject right away (needs --as)')
+      .description("Propose a rule for --as <principal> (the agent's operator role); a conflict with a commitment needs a decision (asked on a terminal, else pending)")
+      .option('--decide <decision>', 'approve, stage or reject right away')
       .option('--commitment <id>', 'the commitment the rule changes, when no keyword says so')
       .option('--value <value>', "the commitment's new value (default: the rule text)")
       .option('--rationale <text>', 'why (recorded with the decision)'),
@@ -162,16 +162,15 @@ export function registerEndorsementCommands(program: Command): void {
       cmd,
       async (ctx) => {
         let decideNow: { decision: Decision; principal: string; rationale?: string } | undefined;
-        if (opts.decide !== undefined) {
-          if (!isDecision(opts.decide)) throw invalid(`--decide: expected approve, stage or reject, got "${opts.decide}"`);
-          decideNow = { decision: opts.decide, principal: actingPrincipal(cmd, ctx), ...(opts.rationale ? { rationale: opts.rationale } : {}) };
-        }
-        const requestedBy = cmd.optsWithGlobals().as as string | undefined;
+        if (opts.decide !== undefined && !isDecision(opts.decide)) throw invalid(`--decide: expected approve, stage or reject, got "${opts.decide}"`);
+        // Proposing a rule needs the agent's operator role: --as (or WARDEN_PRINCIPAL) is required.
+        const requestedBy = actingPrincipal(cmd, ctx);
+        if (opts.decide !== undefined) decideNow = { decision: opts.decide as Decision, principal: requestedBy, ...(opts.rationale ? { rationale: opts.rationale } : {}) };
         const result = await endorseRule(ctx, agentId, rule, {
           ...(opts.commitment ? { commitment: opts.commitment } : {}),
           ...(opts.value ? { value: opts.value } : {}),
           settings: settingsFromFlags(opts),
-          ...(requestedBy ? { requestedBy } : {}),
+          requestedBy,
           ...(decideNow ? { decide: decideNow } : {}),
         });
         const final = decideNow ? result : await askDecision(ctx, cmd, result);

@@ -64,7 +64,7 @@ export function registerGuardCommands(program: Command): void {
     .command('policy')
     .description('Guard-loop policies: risk envelope and approver role')
     .command('create <policy-id>')
-    .description('Create a guard-loop policy (immutable once created)')
+    .description('Create a guard-loop policy, immutable once created (needs the admin role: --as <admin>)')
     .requiredOption('--action-category <category>', 'text|tool|code|physical|training|inference_steering|multimodal|sustainability|identity')
     .requiredOption('--reversibility <kind>', 'reversible|costly|irreversible')
     .requiredOption('--domain <domain>', 'general|regulated|physical|financial|medical|legal|security')

@@ -8,7 +8,7 @@ export function registerNotificationCommands(program: Command): void {
     .description('Webhooks notified of loop transitions, signed with HMAC-SHA256 (X-Warden-Signature)');
   webhook
     .command('add <url>')
-    .description(`Subscribe a URL to event types: ${NOTIFICATION_EVENT_TYPES.join(', ')}`)
+    .description(`Subscribe a URL to event types (needs the admin role: --as <admin>): ${NOTIFICATION_EVENT_TYPES.join(', ')}`)
     .requiredOption('--event <type...>', 'event type(s), e.g. --event proposal.ready review.opened')
     .option('--secret <secret>', 'signing secret (at least 16 characters; default: generated and printed once)')
     .option('--max-attempts <n>', 'delivery attempts before giving up (1-20)', '6')
@@ -35,7 +35,7 @@ export function registerNotificationCommands(program: Command): void {
     });
   webhook
     .command('remove <id>')
-    .description('Remove a webhook subscription; its delivery history is kept')
+    .description('Remove a webhook subscription; its delivery history is kept (needs the admin role: --as <admin>)')
     .action(async (id: string, _opts, cmd: Command) => {
       const { removeWebhook } = await import('../../client/notifications');
       await runCommand(cmd, (ctx) => removeWebhook(ctx, id, optionalActor(cmd, ctx)), (w) => `removed ${w.id} (${w.url})`);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { roleNameSchema } from '../../domain/authorization';
-import { invalid } from '../../domain/errors';
+import { invalid, WardenError } from '../../domain/errors';
 import type { Queryable } from '../pool';
 
 /** Roles are names of duties, not data: a principal holding more than this is a mistake or an attack. */
@@ -16,9 +16,10 @@ export interface Principal {
   roles: string[];
 }
 
-export class UnknownPrincipalError extends Error {
+/** Whoever is not a principal may do nothing: refused like anyone without the role ('forbidden'). */
+export class UnknownPrincipalError extends WardenError {
   constructor(readonly principal: string) {
-    super(`unknown principal "${principal}": add it with \`warden principal add ${principal} --role <role>\``);
+    super('forbidden', `unknown principal "${principal}": add it with \`warden principal add ${principal} --role <role>\``);
     this.name = 'UnknownPrincipalError';
   }
 }
@@ -70,6 +71,12 @@ export async function principalHasRole(q: Queryable, name: string, role: string)
   if (!principalName.safeParse(name).success || !roleName.safeParse(role).success) return false;
   const { rowCount } = await q.query('SELECT 1 FROM principal_roles WHERE principal = $1 AND role = $2', [name, role]);
   return rowCount === 1;
+}
+
+/** Whether any principal holds `role` (e.g. whether an installation has its first admin yet). */
+export async function anyPrincipalHolds(q: Queryable, role: string): Promise<boolean> {
+  const { rowCount } = await q.query('SELECT 1 FROM principal_roles WHERE role = $1 LIMIT 1', [role]);
+  return (rowCount ?? 0) > 0;
 }
 
 export async function listPrincipals(q: Queryable): Promise<Principal[]> {

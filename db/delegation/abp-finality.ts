@@ -33,16 +33,47 @@ const final = (what: 'revocation' | 'replacement') =>
  * Revocation and replacement are final: building a spec whose id was revoked, replaced or
  * superseded would otherwise make it active again. Refused (409) naming what happened to the id.
  */
-export async function refuseRetiredId(q: Queryable, abp: Pick<Abp, 'abp_id' | 'scope'>): Promise<void> {
+export async function refuseRetiredId(q: Queryable, abp: Pick<Abp, 'abp_id' | 'scope'>, legacyId?: string): Promise<void> {
   const standing = await idStanding(q, abp);
+  if (standing.kind === 'new' && legacyId !== undefined) return refuseRetiredLegacyId(q, abp, legacyId);
   if (standing.kind === 'new' || (standing.kind === 'current' && standing.status === 'active')) return;
   if (standing.kind === 'current') {
     const what = standing.status === 'revoked' ? `was revoked: ${standing.reason ?? '(no reason recorded)'}` : `was replaced by ${standing.replacedBy}`;
     throw conflict(`${abp.abp_id} ${what}; ${final(standing.status === 'revoked' ? 'revocation' : 'replacement')}`);
   }
   // The scope has moved on; a revocation before that is still the reason worth naming.
-  const [revocation] = await listProvenance(q, { subject: `abp:${abp.abp_id}`, kind: 'abp.revoked', limit: 1 });
+  const revocation = await latestRevocation(q, abp.abp_id);
   const revokedFor = revocation ? (revocation.payload.reason as string | undefined) ?? `see review ${String(revocation.payload.review_id)}` : undefined;
   const what = revokedFor !== undefined ? `was revoked: ${revokedFor}` : `was superseded by ${standing.by ?? 'another ABP'}`;
   throw conflict(`${abp.abp_id} ${what}; ${final(revokedFor !== undefined ? 'revocation' : 'replacement')}${standing.by ? ` (its scope is now governed by ${standing.by})` : ''}`);
+}
+
+/**
+ * A spec whose id is new may still name an ABP stored under the id Warden computed before it
+ * matched the reference tooling: one retired before the identity migration was never re-issued
+ * (only current ABPs were), so its new id was never stored. Refused like its old id would be.
+ */
+async function refuseRetiredLegacyId(q: Queryable, abp: Pick<Abp, 'abp_id' | 'scope'>, legacyId: string): Promise<void> {
+  const seen = await q.query('SELECT 1 FROM abp_versions WHERE abp_id = $1 LIMIT 1', [legacyId]);
+  if (!seen.rowCount) return;
+  const current = await q.query<{ status: string }>('SELECT status FROM abp_current WHERE abp_id = $1', [legacyId]);
+  if (current.rows[0]?.status === 'active') return;
+  const revocation = await latestRevocation(q, legacyId);
+  const reason = revocation ? (revocation.payload.reason as string | undefined) ?? `see review ${String(revocation.payload.review_id)}` : undefined;
+  const what = reason !== undefined ? `was revoked: ${reason}` : 'was superseded';
+  throw conflict(
+    `${abp.abp_id} is ${legacyId} as Warden identified it before it matched the reference tooling, which ${what}; ${final(reason !== undefined ? 'revocation' : 'replacement')}`,
+  );
+}
+
+/**
+ * The newest `abp.revoked` entry of an ABP, under its id or any id it was re-issued away from
+ * (abp_id_aliases): provenance keeps the subject it recorded, so a revocation made before the
+ * identity migration is filed under the old id.
+ */
+async function latestRevocation(q: Queryable, abpId: string) {
+  const { rows } = await q.query<{ old_id: string }>('SELECT old_id FROM abp_id_aliases WHERE new_id = $1', [abpId]);
+  const found = [];
+  for (const id of [abpId, ...rows.map((r) => r.old_id)]) found.push(...(await listProvenance(q, { subject: `abp:${id}`, kind: 'abp.revoked', limit: 1 })));
+  return found.sort((a, b) => b.seq - a.seq)[0];
 }

@@ -2,7 +2,7 @@ import { referenceNormalForm } from './canonical';
 import { describeContradictions, findContradictions, hasContradictions } from './contradictions';
 import { AbpSpecError } from './errors';
 import { computeAbpHash, computeAbpId } from './identity';
-import { describeZodIssues } from './issues';
+import { describeIssues } from '../input/field-issues';
 import { AbpSchema, AbpSpecSchema, type Abp, type AbpSpec } from './schema';
 import { abpStorageProblems } from './storage-limits';
 import { checkDelegationReview } from './trigger-conditions';
@@ -16,7 +16,7 @@ import { wholeSecondUtc } from './utc-date-time';
  */
 export function buildAbp(specInput: unknown, clock: string): Abp {
   const parsed = AbpSpecSchema.safeParse(specInput);
-  if (!parsed.success) throw new AbpSpecError(describeZodIssues(parsed.error));
+  if (!parsed.success) throw new AbpSpecError(describeIssues(parsed.error.issues, { whole: '(document)' }));
   return assembleAbp(parsed.data, clock);
 }
 
@@ -51,7 +51,7 @@ export function assembleAbp(spec: AbpSpec, clock: string): Abp {
 export function sealAbp(body: Omit<Abp, 'hash'>): Abp {
   const candidate = referenceNormalForm({ ...body, ...wholeSecondTimestamps(body), hash: '' });
   const parsed = AbpSchema.safeParse(candidate);
-  if (!parsed.success) throw new AbpSpecError(describeZodIssues(parsed.error));
+  if (!parsed.success) throw new AbpSpecError(describeIssues(parsed.error.issues, { whole: '(document)' }));
   const problems = semanticProblems(parsed.data);
   if (problems.length > 0) throw new AbpSpecError(problems);
   return { ...parsed.data, hash: computeAbpHash(parsed.data) };

@@ -1,6 +1,6 @@
 import { describeContradictions, findContradictions, hasContradictions } from './contradictions';
 import { checkAbpIdentity } from './identity';
-import { describeZodIssues } from './issues';
+import { describeZodError } from '../input/field-issues';
 import { AbpSchema, type Abp } from './schema';
 
 /**
@@ -35,7 +35,7 @@ export function gateExport(doc: unknown, referenceHash: string): GateResult[] {
   results.push({ gate: 'gate.abp_present', passed: true, detail: 'ABP embedded' });
   const parsed = AbpSchema.safeParse(abpRaw);
   if (!parsed.success) {
-    results.push({ gate: 'gate.abp_schema_valid', passed: false, detail: describeZodIssues(parsed.error).join('; ') });
+    results.push({ gate: 'gate.abp_schema_valid', passed: false, detail: describeZodError(parsed.error, { whole: '(document)' }) });
     return results;
   }
   const abp: Abp = parsed.data;

@@ -3,7 +3,7 @@ import { canonicalJson } from '../canonical-json';
 import { KEY_TEXT_BYTES, LINE_TEXT_BYTES, storableText } from '../input/storable-text';
 import { sha256Hex } from '../non-workflow/sha256';
 import { normaliseDateTime } from './utc-date-time';
-import { describeZodIssues } from './issues';
+import { describeZodError } from '../input/field-issues';
 import { INGEST_PHASES, type ProgressCallback } from '../progress';
 import { INTAKE_KINDS, type IntakeKind } from './intake-kinds';
 
@@ -16,7 +16,15 @@ export { INTAKE_KINDS, type IntakeKind };
  */
 export const DRIFT_TYPES = ['time', 'freshness', 'fallback', 'bypass', 'verify', 'outcome', 'fanout', 'contention'] as const;
 
-const dateTime = z.iso.datetime({ offset: true }).transform((v) => normaliseDateTime(v) as string);
+// Also refused: what the format accepts but no calendar or column holds (year 0000, past 9999 in UTC).
+const dateTime = z.iso.datetime({ offset: true }).transform((v, ctx) => {
+  const utc = normaliseDateTime(v);
+  if (utc === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'must be a date-time in the years 0001 to 9999 (UTC)' });
+    return z.NEVER;
+  }
+  return utc;
+});
 const abpId = z.string().regex(/^ABP-[a-f0-9]{8}$/, 'must look like ABP-<8 hex>');
 const rowId = storableText(KEY_TEXT_BYTES).min(1).max(200);
 const text = (max: number) => storableText(LINE_TEXT_BYTES).max(max);
@@ -66,11 +74,23 @@ export interface IntakeBatch {
   abpIds: string[];
   /** The first line naming each abp_id, to point at when an ABP is refused. */
   abpLines: Record<string, number>;
+  /** The line of each row, in the order of the row lists above, to point at when a row is refused. */
+  lines: { driftSignals: number[]; coherenceRuns: number[]; claims: number[] };
+}
+
+export interface IntakeProblem {
+  line: number;
+  message: string;
+}
+
+/** One sentence for a refused batch, naming each problem's line. */
+export function describeIntakeRefusal(problems: readonly IntakeProblem[]): string {
+  return `batch refused, nothing written: ${problems.map((p) => `line ${p.line}: ${p.message}`).join('; ')}`;
 }
 
 export class IntakeBatchError extends Error {
-  constructor(readonly problems: { line: number; message: string }[]) {
-    super(`batch refused, nothing written: ${problems.map((p) => `line ${p.line}: ${p.message}`).join('; ')}`);
+  constructor(readonly problems: IntakeProblem[]) {
+    super(describeIntakeRefusal(problems));
     this.name = 'IntakeBatchError';
   }
 }
@@ -109,12 +129,16 @@ export function parseIntakeBatch(text: string, fileKind?: IntakeKind, onProgress
   const distinct = distinctRows(rows);
   const abpLines: Record<string, number> = {};
   for (const r of distinct) abpLines[r.row.abp_id] ??= r.line;
+  const signals = distinct.filter((r) => r.kind === 'drift_signal');
+  const runs = distinct.filter((r) => r.kind === 'coherence_run');
+  const claims = distinct.filter((r) => r.kind === 'claim');
   return {
-    driftSignals: distinct.flatMap((r) => (r.kind === 'drift_signal' ? [r.row] : [])),
-    coherenceRuns: distinct.flatMap((r) => (r.kind === 'coherence_run' ? [r.row] : [])),
-    claims: distinct.flatMap((r) => (r.kind === 'claim' ? [r.row] : [])),
+    driftSignals: signals.map((r) => r.row),
+    coherenceRuns: runs.map((r) => r.row),
+    claims: claims.map((r) => r.row),
     abpIds: Object.keys(abpLines).sort(),
     abpLines,
+    lines: { driftSignals: signals.map((r) => r.line), coherenceRuns: runs.map((r) => r.line), claims: claims.map((r) => r.line) },
   };
 }
 
@@ -165,7 +189,7 @@ function parseRow(value: unknown, line: number, fileKind: IntakeKind | undefined
   }
   const kind = (rowKind as IntakeKind | undefined) ?? fileKind;
   if (kind === undefined) return `kind: required (one of ${INTAKE_KINDS.join(', ')}) unless the file kind is given`;
-  const fail = (error: z.ZodError) => describeZodIssues(error).join('; ');
+  const fail = (error: z.ZodError) => describeZodError(error, { whole: '(document)' });
   switch (kind) {
     case 'drift_signal': {
       const p = DriftSignalSchema.safeParse(value);

@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { formatFieldPath } from '../input/field-path';
+import { describeIssues } from '../input/field-issues';
 import { JSON_DOCUMENT_BYTES, jsonStorageIssues } from '../input/storable-json';
 import { storableText } from '../input/storable-text';
 import { canonicalDigest } from './digest';
 import { checkPatchDocument } from './patch';
 import { AbpSpecSchema, type ReviewOutputKind } from './schema';
-import { describeZodIssues } from './issues';
 import { AbpSpecError } from './errors';
 
 /**
@@ -29,7 +28,7 @@ const RevokeDocumentSchema = z.strictObject({ reason: storableText().trim().min(
  */
 export function parseReviewOutput(kind: ReviewOutputKind, document: unknown): ReviewOutput {
   const storage = jsonStorageIssues(document, { maxBytes: JSON_DOCUMENT_BYTES });
-  if (storage.length > 0) throw new AbpSpecError(storage.map((i) => `${formatFieldPath(i.path) || '(document)'}: ${i.message}`));
+  if (storage.length > 0) throw new AbpSpecError(describeIssues(storage, { whole: '(document)' }));
   switch (kind) {
     case 'abp_patch': {
       const problems = checkPatchDocument(document);
@@ -38,12 +37,12 @@ export function parseReviewOutput(kind: ReviewOutputKind, document: unknown): Re
     }
     case 'abp_replace': {
       const parsed = AbpSpecSchema.safeParse(document);
-      if (!parsed.success) throw new AbpSpecError(describeZodIssues(parsed.error));
+      if (!parsed.success) throw new AbpSpecError(describeIssues(parsed.error.issues, { whole: '(document)' }));
       return { kind, document: document as Record<string, unknown> };
     }
     case 'abp_revoke': {
       const parsed = RevokeDocumentSchema.safeParse(document);
-      if (!parsed.success) throw new AbpSpecError(describeZodIssues(parsed.error));
+      if (!parsed.success) throw new AbpSpecError(describeIssues(parsed.error.issues, { whole: '(document)' }));
       return { kind, document: parsed.data };
     }
   }

@@ -1,4 +1,4 @@
-import { formatFieldPath } from '../input/field-path';
+import { describeIssues } from '../input/field-issues';
 import { isLookbackDays } from '../input/lookback-days';
 import { JSON_DOCUMENT_BYTES, jsonStorageIssues } from '../input/storable-json';
 import { INT4_MAX } from '../input/storable-int';
@@ -18,9 +18,7 @@ export const MAX_MODULE_LENGTH = 100;
  * with the field named instead of failing half-way through storing it.
  */
 export function abpStorageProblems(abp: Abp): string[] {
-  const problems = jsonStorageIssues(abp, { maxBytes: JSON_DOCUMENT_BYTES, maxStringBytes: LINE_TEXT_BYTES }).map(
-    (i) => `${formatFieldPath(i.path) || '(document)'}: ${i.message}`,
-  );
+  const problems = describeIssues(jsonStorageIssues(abp, { maxBytes: JSON_DOCUMENT_BYTES, maxStringBytes: LINE_TEXT_BYTES }), { whole: '(document)' });
   abp.scope.modules.forEach((m, i) => {
     if (m.length > MAX_MODULE_LENGTH) problems.push(`scope.modules[${i}]: at most ${MAX_MODULE_LENGTH} characters (it names an export)`);
   });

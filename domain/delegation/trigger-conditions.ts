@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { lookbackDays } from '../input/lookback-days';
 import { int4 } from '../input/storable-int';
-import { describeZodIssues } from './issues';
+import { describeIssues } from '../input/field-issues';
 import type { DelegationReview, DelegationTrigger } from './schema';
 
 /**
@@ -53,7 +53,7 @@ export function parseTriggerCondition(trigger: Pick<DelegationTrigger, 'id' | 'c
   const where = `trigger ${trigger.id} condition`;
   const read = <T extends z.ZodType>(schema: T): z.output<T> => {
     const parsed = schema.safeParse(c);
-    if (!parsed.success) throw new TriggerConditionError(describeZodIssues(parsed.error, where));
+    if (!parsed.success) throw new TriggerConditionError(describeIssues(parsed.error.issues, { whole: '(document)', prefix: where }));
     return parsed.data;
   };
   if ('fingerprint_repeats' in c) {

@@ -27,6 +27,11 @@ export interface ValidatorResult {
   name: string;
   when: RuntimeValidator['when'] | 'builtin';
   failAction: FailAction;
+  /**
+   * What the ABP declared, when Warden enforces more (an always-enforced check declared weaker than
+   * block): a declared escalate still fires its escalation path although the action is blocked.
+   */
+  declaredFailAction?: FailAction;
   passed: boolean;
   detail: string;
 }
@@ -134,7 +139,7 @@ const isAlwaysEnforced = (name: string) => (ALWAYS_ENFORCED as readonly string[]
  * warning, escalate lets it through and fires the ABP's escalation path named after the
  * validator, degrade lets it through in degraded mode. A revoked or out-of-date ABP blocks
  * everything, and so does a failing ALWAYS_ENFORCED check (declared validators add checks,
- * never remove these); a validator name Warden does not know fails (closed) with its own fail_action.
+ * never remove these; one declared with escalate blocks and still fires its escalation path); a validator name Warden does not know fails (closed) with its own fail_action.
  */
 export function checkAction(facts: ActionFacts, action: Action): ActionVerdict {
   const results: ValidatorResult[] = [...standingResults(facts)];
@@ -143,7 +148,11 @@ export function checkAction(facts: ActionFacts, action: Action): ActionVerdict {
     if (!isAlwaysEnforced(validator.name) || validator.fail_action === 'block') results.push(runValidator(validator, facts, action));
     else {
       const result = runValidator({ ...validator, fail_action: 'block' }, facts, action);
-      results.push(result.passed ? result : { ...result, detail: `${result.detail} (always enforced: blocks although ${validator.fail_action} is declared)` });
+      results.push(
+        result.passed
+          ? result
+          : { ...result, declaredFailAction: validator.fail_action, detail: `${result.detail} (always enforced: blocks although ${validator.fail_action} is declared)` },
+      );
     }
   }
   for (const name of ALWAYS_ENFORCED) {
@@ -176,7 +185,8 @@ function verdictOf(results: ValidatorResult[], abp: Abp): ActionVerdict {
     if (r.passed) continue;
     const d = DECISION_FOR[r.failAction];
     if (SEVERITY[d] > SEVERITY[decision]) decision = d;
-    if (r.failAction === 'escalate') {
+    // Blocking does not silence a declared escalation: the people it names still hear of it.
+    if (r.failAction === 'escalate' || r.declaredFailAction === 'escalate') {
       for (const path of abp.escalation.paths.filter((p) => p.trigger === r.name)) {
         escalations.push({ validator: r.name, destination: path.destination, severity: path.severity });
       }

@@ -8,9 +8,6 @@ export type ProposalState = (typeof PROPOSAL_STATES)[number];
 
 export const DEFAULT_APPROVAL_TIMEOUT = '7 days';
 
-/** Failure type of a refused approval or release: not retried, its message is what the caller reads. */
-export const GUARD_REFUSAL = 'GuardRefusal';
-
 export interface ApprovalRequest {
   approval_id: string;
   approver: string;

@@ -3,19 +3,21 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ingestEvidence } from '../../client/delegation';
 import { chat, endorseRule } from '../../client/endorsement';
 import { ingestFeedback, proposeCalibrationUpdate } from '../../client/guard';
-import { grantPrincipal } from '../../client/access';
+import { addPrincipal } from '../../db/access/principals';
 import { createApiToken } from '../../db/access/api-tokens';
 import { buildUniqueAbp, uniqueSpec, unique } from '../integration/delegation/fixtures';
 import { BENIGN, SEED_RULE, freshAgent } from '../integration/endorsement/helpers';
-import { reviewedRows, seedCalibrationRequest, seedPeopleAndPolicy, toNdjson, uniqueSuffix, type GuardPeople } from '../integration/guard/guard-fixtures';
+import { SEED_POLICY, reviewedRows, seedCalibrationRequest, seedPeopleAndPolicy, toNdjson, uniqueSuffix, type GuardPeople } from '../integration/guard/guard-fixtures';
 import { useBrowser } from '../support/browser';
 import { useIntegrationContext } from '../support/integration';
+import { testAdmin } from '../support/principals';
 
 const ctx = useIntegrationContext('browser');
 const b = useBrowser(ctx);
 
 const reviewer = unique('reviewer');
 const viewer = unique('viewer');
+let admin = '';
 const tokens: Record<string, string> = {};
 let abpId = '';
 let reviewId = '';
@@ -29,10 +31,13 @@ const driftRows = (abp: string, key: string, times: Date[]) =>
 beforeAll(async () => {
   // The demo ABP's review policy names the Reviewer role, endorsements need the agent's operator
   // role; the viewer holds none of them.
-  await grantPrincipal(ctx, reviewer, ['Reviewer', 'operator']);
-  await grantPrincipal(ctx, viewer, ['auditor']);
+  await addPrincipal(ctx.pool, reviewer, ['Reviewer', 'operator']);
+  await addPrincipal(ctx.pool, viewer, ['auditor']);
   tokens.reviewer = (await createApiToken(ctx.pool, { principal: reviewer, label: 'dashboard' })).token;
   tokens.viewer = (await createApiToken(ctx.pool, { principal: viewer, label: 'dashboard' })).token;
+  // An administrator who holds no approver role: the server refuses its votes and approvals.
+  admin = await testAdmin(ctx);
+  tokens.admin = (await createApiToken(ctx.pool, { principal: admin, label: 'dashboard' })).token;
 
   const abp = await buildUniqueAbp(ctx);
   abpId = abp.abp_id;
@@ -90,6 +95,15 @@ describe('the governance dashboard in a browser', () => {
     await page.locator('#signout').click();
     await page.locator('#signin').waitFor();
     expect(await page.evaluate("sessionStorage.getItem('warden.token')")).toBeNull();
+
+    // Votes are the review policy's approver role alone: an admin is not offered them.
+    await signIn(page, tokens.admin!, admin);
+    await reviewRow(page, reviewId).waitFor();
+    expect(await reviewRow(page, reviewId).getAttribute('data-state')).toBe('open');
+    expect(await reviewRow(page, reviewId).locator('[data-action]').count()).toBe(0);
+    expect(await reviewRow(page, reviewId).textContent()).toContain('needs Reviewer');
+    await page.locator('#signout').click();
+    await page.locator('#signin').waitFor();
 
     await signIn(page, tokens.reviewer!, reviewer);
     await reviewRow(page, reviewId).locator('[data-action=approve]').waitFor();
@@ -183,6 +197,14 @@ describe('the governance dashboard in a browser', () => {
     await item.and(page.locator('[data-state=awaiting_approval]')).waitFor();
     expect(await item.locator('[data-action]').count()).toBe(0);
     expect(await item.textContent()).toContain('you proposed it');
+    await page.locator('#signout').click();
+
+    // Approving is the guard policy's approver role alone: an admin is not offered it.
+    await signIn(page, tokens.admin!, admin);
+    await page.locator('[data-tab=proposals]').click();
+    await item.and(page.locator('[data-state=awaiting_approval]')).waitFor();
+    expect(await item.locator('[data-action]').count()).toBe(0);
+    expect(await item.textContent()).toContain(`needs ${SEED_POLICY.approver_role}`);
     await page.locator('#signout').click();
 
     await signIn(page, tokens.approver!, people.approver);

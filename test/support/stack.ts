@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const runner = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
@@ -28,3 +29,29 @@ export function startStack(env: NodeJS.ProcessEnv, opts: { ownProcessGroup?: boo
     void exited.then((code) => reject(new Error(`start exited with ${code} before it was up:\n${text.slice(-3000)}`)));
   });
 }
+
+/** Processes whose command line names `dataDir`: the tethered dev server (its SQLite file) and the database. */
+export function processesOf(dataDir: string): { pid: number; args: string }[] {
+  return execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.includes(dataDir))
+    .map((line) => ({ pid: Number.parseInt(line.trim(), 10), args: line.trim() }));
+}
+
+/**
+ * After a test of `npm start`, whatever happened: its group first; its children run in groups of
+ * their own and are found by the data directory on their command lines. Then the directory goes.
+ */
+export async function removeStack(running: RunningStack | undefined, dataDir: string | undefined): Promise<void> {
+  if (running?.child.pid && running.child.exitCode === null) process.kill(-running.child.pid, 'SIGKILL');
+  if (!dataDir) return;
+  for (const { pid } of processesOf(dataDir)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  await rm(dataDir, { recursive: true, force: true });
+}
+

@@ -5,8 +5,9 @@ import { addPrincipal } from '../../db/access/principals';
 import { listProvenance } from '../../db/provenance/log';
 import { DEFAULT_REVIEW_POLICY } from '../../domain/delegation/compose';
 import { demoAbpSpec } from '../../demo/delegation-abp';
-import { reviewStatusQuery, type ReviewStatus } from '../../workflows/delegation/review-messages';
+import { reviewStatusQuery, type ReviewStatus } from '../../workflows/delegation/contract';
 import { useTimeSkippingStack } from '../support/time-skipping-stack';
+import { testAdmin } from '../support/principals';
 
 const DAY_MS = 86_400_000;
 // The whole bundle: reviews start notification children, which must be known to the worker.
@@ -22,7 +23,7 @@ describe('delegation review timeout (time-skipping server)', () => {
       ...spec,
       scope: { ...spec.scope, contract_id: 'CTR-NO-TIMEOUT' },
       delegation_review: { ...review, review_policy: { ...review.review_policy, timeout_ms: null } },
-    });
+    }, await testAdmin(stack.ctx));
     const opened = await openReview(ctx, abp.abp_id, 'DRT-001', 'patient');
     const handle = ctx.temporal.workflow.getHandle(opened.reviewId);
     await env.sleep(30 * DAY_MS);
@@ -38,7 +39,7 @@ describe('delegation review timeout (time-skipping server)', () => {
     await addPrincipal(ctx.pool, 'opener', ['Reviewer']);
     const spec = demoAbpSpec();
     expect(spec.delegation_review!.review_policy).toEqual(DEFAULT_REVIEW_POLICY);
-    const { abp } = await buildAbpFromSpec(ctx, spec);
+    const { abp } = await buildAbpFromSpec(ctx, spec, await testAdmin(stack.ctx));
     const review = await openReview(ctx, abp.abp_id, 'DRT-004', 'opener');
     const handle = ctx.temporal.workflow.getHandle(review.reviewId);
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAgent, decide, endorseRule, showEndorsement, showKernel } from '../../client/endorsement';
-import { grantPrincipal } from '../../client/access';
+import { addPrincipal } from '../../db/access/principals';
 import { listProvenance } from '../../db/provenance/log';
 import { useTimeSkippingStack } from '../support/time-skipping-stack';
 
@@ -11,8 +11,8 @@ const RULE = 'allow harmful content generation for research purposes';
 const stack = useTimeSkippingStack('endorsement');
 
 beforeAll(async () => {
-  await grantPrincipal(stack.ctx, 'alice', ['operator']);
-  await grantPrincipal(stack.ctx, 'root', ['admin']);
+  await addPrincipal(stack.ctx.pool, 'alice', ['operator']);
+  await addPrincipal(stack.ctx.pool, 'root', ['admin']);
 });
 
 async function agentWithDefaults(): Promise<string> {
@@ -29,7 +29,7 @@ async function elapsedMs(id: string): Promise<number> {
 describe('endorsement timers (time-skipping server)', () => {
   it('expires a pending decision after the default 7 days, kernel untouched, and refuses a late decision', async () => {
     const agent = await agentWithDefaults();
-    const r = await endorseRule(stack.ctx, agent, RULE);
+    const r = await endorseRule(stack.ctx, agent, RULE, { requestedBy: 'alice' });
     expect(r.state).toBe('pending');
     const result = await stack.env.client.workflow.getHandle(r.endorsementId).result();
     expect(result).toMatchObject({ state: 'expired' });
@@ -45,7 +45,7 @@ describe('endorsement timers (time-skipping server)', () => {
 
   it('honours a per-endorsement decision timeout', async () => {
     const agent = await agentWithDefaults();
-    const r = await endorseRule(stack.ctx, agent, RULE, { settings: { decisionTimeoutSeconds: 3600 } });
+    const r = await endorseRule(stack.ctx, agent, RULE, { settings: { decisionTimeoutSeconds: 3600 }, requestedBy: 'alice' });
     expect(await stack.env.client.workflow.getHandle(r.endorsementId).result()).toMatchObject({ state: 'expired' });
     const elapsed = await elapsedMs(r.endorsementId);
     expect(elapsed).toBeGreaterThanOrEqual(3600_000);
@@ -54,7 +54,7 @@ describe('endorsement timers (time-skipping server)', () => {
 
   it('does not expire a decision made in time', async () => {
     const agent = await agentWithDefaults();
-    const r = await endorseRule(stack.ctx, agent, RULE);
+    const r = await endorseRule(stack.ctx, agent, RULE, { requestedBy: 'alice' });
     await decide(stack.ctx, r.endorsementId, 'reject', 'alice');
     expect(await stack.env.client.workflow.getHandle(r.endorsementId).result()).toMatchObject({ state: 'rejected' });
     expect(await elapsedMs(r.endorsementId)).toBeLessThan(DAY_MS);

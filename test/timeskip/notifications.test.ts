@@ -10,6 +10,7 @@ import { reviewedRows, seedCalibrationRequest, seedPeopleAndPolicy, toNdjson, ty
 import { eventually } from '../integration/endorsement/helpers';
 import { startReceiver, type Receiver } from '../integration/notifications/receiver';
 import { useTimeSkippingStack } from '../support/time-skipping-stack';
+import { testAdmin } from '../support/principals';
 
 const stack = useTimeSkippingStack('notifications');
 const secret = 'timeskip-secret-0123456789';
@@ -29,7 +30,7 @@ afterAll(async () => {
 describe('notifications across a 7-day timer (time-skipping server)', () => {
   it('announces proposal.expired after the approval window closes, signed, and the proposal still ends expired', async () => {
     const { ctx, env } = stack;
-    await addWebhook(ctx, { url: receiver.url, events: ['proposal.ready', 'proposal.expired'], secret });
+    await addWebhook(ctx, { url: receiver.url, events: ['proposal.ready', 'proposal.expired'], secret }, await testAdmin(stack.ctx));
     const proposal = await proposeCalibrationUpdate(
       ctx,
       seedCalibrationRequest(people.proposer, 'feedback://recent-reviewed?tenant=notify-timeskip', 'rb-notify-expiry'),
@@ -52,10 +53,10 @@ describe('notifications across a 7-day timer (time-skipping server)', () => {
 
   it('announces review.opened and, after the default 7 days without a decision, review.timed_out', async () => {
     const { ctx, env } = stack;
-    await addWebhook(ctx, { url: receiver.url, events: ['review.opened', 'review.timed_out', 'review.concluded'], secret });
+    await addWebhook(ctx, { url: receiver.url, events: ['review.opened', 'review.timed_out', 'review.concluded'], secret }, await testAdmin(stack.ctx));
     await addPrincipal(ctx.pool, 'notify-opener', ['Reviewer']);
     const spec = demoAbpSpec();
-    const { abp } = await buildAbpFromSpec(ctx, { ...spec, scope: { ...spec.scope, contract_id: 'CTR-NOTIFY-TIMEOUT' } });
+    const { abp } = await buildAbpFromSpec(ctx, { ...spec, scope: { ...spec.scope, contract_id: 'CTR-NOTIFY-TIMEOUT' } }, await testAdmin(stack.ctx));
     const review = await openReview(ctx, abp.abp_id, 'DRT-004', 'notify-opener');
     expect(await env.client.workflow.getHandle(review.reviewId).result()).toMatchObject({ state: 'timed_out' });
 

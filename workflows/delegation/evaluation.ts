@@ -1,27 +1,18 @@
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, proxyActivities, startChild, upsertSearchAttributes } from '@temporalio/workflow';
 import type { DelegationActivities } from '../../activities/delegation';
 import { WardenKind, WardenState } from '../../domain/search-attributes';
+import { startOrFind } from '../../domain/temporal/start-or-find';
+import { reviewSearchAttributes, reviewSummary, type EvaluationInput, type EvaluationSummary } from './contract';
 import { delegationReviewWorkflow } from './review';
-import { reviewSearchAttributes, reviewSummary } from './review-start';
 
 const acts = proxyActivities<DelegationActivities>({ startToCloseTimeout: '2 minutes', retry: { maximumInterval: '30 seconds' } });
-
-export interface EvaluationSummary {
-  opened: string[];
-  queued: string[];
-  started: string[];
-  tripped: string[];
-  /** Periodic validators that failed ("<abp-id>/<validator>: <fail_action>"). */
-  periodic: string[];
-}
 
 /**
  * One pass of the delegation monitor: evaluates the triggers (of `abpIds`, or of every active
  * ABP), then starts a review workflow for every open review that has none yet. Runs after each
  * intake and on the delegation monitor Schedule. The reviews outlive this short workflow.
  */
-export async function delegationEvaluationWorkflow(input: { abpIds?: string[] } = {}): Promise<EvaluationSummary> {
+export async function delegationEvaluationWorkflow(input: EvaluationInput = {}): Promise<EvaluationSummary> {
   upsertSearchAttributes([
     { key: WardenKind, value: 'monitor' },
     { key: WardenState, value: 'evaluating' },
@@ -29,18 +20,16 @@ export async function delegationEvaluationWorkflow(input: { abpIds?: string[] } 
   const result = await acts.evaluateDelegationTriggers({ abpIds: input.abpIds });
   const started: string[] = [];
   for (const review of result.toStart) {
-    try {
-      await startChild(delegationReviewWorkflow, {
+    const child = await startOrFind(() =>
+      startChild(delegationReviewWorkflow, {
         workflowId: review.reviewId,
         args: [review],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         typedSearchAttributes: reviewSearchAttributes(review),
         staticSummary: reviewSummary(review),
-      });
-      started.push(review.reviewId);
-    } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    }
+      }),
+    );
+    if (child) started.push(review.reviewId);
     await acts.markReviewStarted({ reviewId: review.reviewId });
   }
   upsertSearchAttributes([{ key: WardenState, value: 'done' }]);

@@ -1,8 +1,8 @@
 import { proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import { innermostMessage } from '../activity-failure';
 import type { NotificationActivities } from '../../activities/notifications';
-import type { NotificationEvent } from '../../domain/notifications/events';
 import { WardenState } from '../../domain/search-attributes';
+import { innermostMessage } from '../../domain/temporal/innermost-cause';
+import type { DeliverySummary, NotificationEvent } from './contract';
 
 const store = proxyActivities<NotificationActivities>({
   startToCloseTimeout: '30 seconds',
@@ -16,12 +16,6 @@ function sender(maxAttempts: number) {
     startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: maxAttempts },
   });
-}
-
-export interface DeliverySummary {
-  eventId: string;
-  delivered: number;
-  failed: number;
 }
 
 /**

@@ -83,7 +83,7 @@ describe('HTTP API authentication and roles', () => {
 
   it('the CLI creates, lists and revokes tokens; only the hash is stored', async () => {
     const env = cliEnv(ctx);
-    const created = await runCli(['token', 'create', '--principal', viewer, '--label', 'ci', '--expires-in-days', '30', '--json'], env);
+    const created = await runCli(['token', 'create', '--principal', viewer, '--label', 'ci', '--expires-in-days', '30', '--as', admin, '--json'], env);
     expect(created.code).toBe(0);
     const { token, info } = created.json;
     expect(token).toMatch(/^wdn_tok_[0-9a-f]{12}_[0-9a-f]{48}$/);
@@ -93,8 +93,8 @@ describe('HTTP API authentication and roles', () => {
     const list = await runCli(['token', 'list', '--principal', viewer, '--json'], env);
     expect(list.json.map((t: { id: string }) => t.id)).toContain(info.id);
     expect(JSON.stringify(list.json)).not.toContain(token);
-    expect((await runCli(['token', 'revoke', info.id, '--json'], env)).code).toBe(0);
+    expect((await runCli(['token', 'revoke', info.id, '--as', admin, '--json'], env)).code).toBe(0);
     expect((await call('GET', '/api/v1/me', token)).status).toBe(401);
-    expect((await runCli(['token', 'create', '--principal', 'nobody-here'], env)).code).toBe(1);
+    expect((await runCli(['token', 'create', '--principal', 'nobody-here', '--as', admin], env)).code).toBe(1);
   });
 });

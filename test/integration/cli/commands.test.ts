@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from '../../../api/server';
 import { cliEnv, runCli } from '../../support/cli';
 import { useIntegrationContext } from '../../support/integration';
+import { testAdmin } from '../../support/principals';
 
 const ctx = useIntegrationContext('cli');
 let api: Server;
@@ -41,23 +42,24 @@ describe('warden CLI', () => {
 
   it('adds principals with roles, lists them, and records the grant in provenance', async () => {
     const env = cliEnv(ctx);
-    const added = await runCli(['principal', 'add', 'cli-alice', '--role', 'Reviewer', 'safety-lead', '--json'], env);
+    const admin = await testAdmin(ctx);
+    const added = await runCli(['principal', 'add', 'cli-alice', '--role', 'Reviewer', 'safety-lead', '--as', admin, '--json'], env);
     expect(added.code).toBe(0);
     expect(added.json.principal).toEqual({ name: 'cli-alice', roles: ['Reviewer', 'safety-lead'] });
-    const again = await runCli(['principal', 'add', 'cli-alice', '--role', 'Reviewer', '--json'], env);
+    const again = await runCli(['principal', 'add', 'cli-alice', '--role', 'Reviewer', '--as', admin, '--json'], env);
     expect(again.json).toMatchObject({ created: false, granted: [] });
     const list = await runCli(['principal', 'list', '--json'], env);
     expect(list.json).toEqual(expect.arrayContaining([{ name: 'cli-alice', roles: ['Reviewer', 'safety-lead'] }]));
     const log = await runCli(['provenance', 'list', '--subject', 'principal:cli-alice', '--json'], env);
     expect(log.json).toHaveLength(1);
-    expect(log.json[0]).toMatchObject({ kind: 'principal.granted', payload: { roles: ['Reviewer', 'safety-lead'], created: true } });
+    expect(log.json[0]).toMatchObject({ kind: 'principal.granted', actor: admin, payload: { roles: ['Reviewer', 'safety-lead'], created: true } });
     const verify = await runCli(['provenance', 'verify', '--json'], env);
     expect(verify.code).toBe(0);
     expect(verify.json.ok).toBe(true);
   });
 
   it('refuses a bad principal name with exit 2 and the reason, writing nothing', async () => {
-    const r = await runCli(['principal', 'add', 'Bad Name!', '--role', 'Reviewer'], cliEnv(ctx));
+    const r = await runCli(['principal', 'add', 'Bad Name!', '--role', 'Reviewer', '--as', await testAdmin(ctx)], cliEnv(ctx));
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/lower-case letters/);
     const { rowCount } = await ctx.pool.query("SELECT 1 FROM principals WHERE name = 'Bad Name!'");
@@ -75,8 +77,9 @@ describe('warden CLI', () => {
   it('the HTTP API answers health without a token and validates bodies with the field named', async () => {
     const health = await fetch(`${apiUrl}/healthz`);
     expect(health.status).toBe(200);
-    await runCli(['principal', 'add', 'cli-admin', '--role', 'admin'], cliEnv(ctx));
-    const token = (await runCli(['token', 'create', '--principal', 'cli-admin', '--json'], cliEnv(ctx))).json.token as string;
+    const admin = await testAdmin(ctx);
+    await runCli(['principal', 'add', 'cli-admin', '--role', 'admin', '--as', admin], cliEnv(ctx));
+    const token = (await runCli(['token', 'create', '--principal', 'cli-admin', '--as', admin, '--json'], cliEnv(ctx))).json.token as string;
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
     const bad = await fetch(`${apiUrl}/api/v1/principals`, { method: 'POST', headers, body: JSON.stringify({ name: 'bob' }) });
     expect(bad.status).toBe(400);

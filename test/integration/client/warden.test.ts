@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Warden } from '../../../client/warden';
 import { reviewedRows, seedCalibrationRequest, seedPeopleAndPolicy, toNdjson, uniqueSuffix } from '../guard/guard-fixtures';
 import { useIntegrationContext } from '../../support/integration';
+import { testAdmin } from '../../support/principals';
 
 const ctx = useIntegrationContext('warden-client');
 let warden: Warden;
@@ -18,10 +19,11 @@ describe('Warden TypeScript client', () => {
   it('runs an endorsement with the seed names: endorseRule, decide, chat, kernel', async () => {
     const suffix = uniqueSuffix();
     const agentId = `client-bot-${suffix}`;
-    await warden.addPrincipal(`client-alice-${suffix}`, ['operator']);
-    await warden.addPrincipal(`client-root-${suffix}`, ['admin']);
+    const admin = await testAdmin(ctx);
+    await warden.addPrincipal(`client-alice-${suffix}`, ['operator'], admin);
+    await warden.addPrincipal(`client-root-${suffix}`, ['admin'], admin);
     await warden.createAgent({ id: agentId }, `client-root-${suffix}`);
-    const endorsed = await warden.endorseRule(agentId, 'allow harmful content generation for research purposes');
+    const endorsed = await warden.endorseRule(agentId, 'allow harmful content generation for research purposes', { requestedBy: `client-alice-${suffix}` });
     expect(endorsed.state).toBe('pending');
     expect(endorsed.conflict.target).toBe('harm_avoidance_level');
     const decided = await warden.decide(endorsed.endorsementId, 'reject', `client-alice-${suffix}`);

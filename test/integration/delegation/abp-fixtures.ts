@@ -4,6 +4,7 @@ import { buildAbpFromSpec } from '../../../client/delegation';
 import { addPrincipal } from '../../../db/access/principals';
 import { demoAbpSpec } from '../../../demo/delegation-abp';
 import type { Abp, AbpSpecInput } from '../../../domain/delegation/schema';
+import { testAdmin } from '../../support/principals';
 
 /**
  * ABPs, principals and actions for the delegation loop, free of vitest (the replay recorder drives
@@ -18,7 +19,7 @@ export function uniqueSpec(over: Partial<AbpSpecInput> = {}): AbpSpecInput {
 }
 
 export async function buildUniqueAbp(ctx: WardenContext, over: Partial<AbpSpecInput> = {}) {
-  return (await buildAbpFromSpec(ctx, uniqueSpec(over))).abp;
+  return (await buildAbpFromSpec(ctx, uniqueSpec(over), await testAdmin(ctx))).abp;
 }
 
 export async function principal(ctx: WardenContext, name: string, roles: string[]): Promise<string> {

@@ -9,13 +9,14 @@ import { approveReview, openReview, reviewResult, showReview } from '../../../cl
 import { listProvenance } from '../../../db/provenance/log';
 import { reviewOutputHash } from '../../../domain/delegation/review-output';
 import type { Abp, AbpSpecInput } from '../../../domain/delegation/schema';
-import { approveReviewUpdate } from '../../../workflows/delegation/review-messages';
+import { approveReviewUpdate } from '../../../workflows/delegation/contract';
 import { cliEnv, runCli } from '../../support/cli';
 import { useApiServer } from '../../support/http';
 import { useIntegrationContext } from '../../support/integration';
 import { eventually } from '../endorsement/helpers';
 import { allowTool } from './abp-fixtures';
 import { principal, startWorkerAroundApply, unique, uniqueSpec } from './fixtures';
+import { testAdmin } from '../../support/principals';
 
 const ctx = useIntegrationContext('delegation-boundary');
 const call = useApiServer(ctx);
@@ -51,7 +52,7 @@ async function revokeThroughReview(abpId: string, reason: string): Promise<void>
 
 describe('built-in enforcement (finding 4)', () => {
   it('blocks a denied irreversible wire_transfer under an ABP that declares no validators: client, HTTP and CLI', async () => {
-    const { abp } = await buildAbpFromSpec(ctx, bareSpec());
+    const { abp } = await buildAbpFromSpec(ctx, bareSpec(), await testAdmin(ctx));
     expect(abp.runtime.validators).toEqual([]);
 
     const direct = await checkAbpAction(ctx, abp.abp_id, wireTransfer(abp.hash));
@@ -81,17 +82,17 @@ describe('built-in enforcement (finding 4)', () => {
 describe('revocation is final (finding 5)', () => {
   it('refuses to build a revoked spec again, naming the revocation, on every surface; a new ABP may take the scope', async () => {
     const spec = uniqueSpec();
-    const { abp } = await buildAbpFromSpec(ctx, spec);
+    const { abp } = await buildAbpFromSpec(ctx, spec, await testAdmin(ctx));
     await revokeThroughReview(abp.abp_id, 'credentials leaked');
     const before = (await listProvenance(ctx.pool, { subject: `abp:${abp.abp_id}`, limit: 100 })).length;
 
-    await expect(buildAbpFromSpec(ctx, spec)).rejects.toMatchObject({ kind: 'conflict', message: expect.stringMatching(new RegExp(`${abp.abp_id} was revoked: credentials leaked`)) });
+    await expect(buildAbpFromSpec(ctx, spec, await testAdmin(ctx))).rejects.toMatchObject({ kind: 'conflict', message: expect.stringMatching(new RegExp(`${abp.abp_id} was revoked: credentials leaked`)) });
     const http = await call('POST', '/api/v1/abps', spec);
     expect(http.status).toBe(409);
     expect(http.body.error).toMatch(/revoked: credentials leaked.*revocation is final/);
     const file = join(ctx.config.dataDir, `${unique('revoked')}.json`);
     await writeFile(file, JSON.stringify(spec));
-    const cli = await runCli(['abp', 'build', file, '--json'], cliEnv(ctx));
+    const cli = await runCli(['abp', 'build', file, '--as', await testAdmin(ctx), '--json'], cliEnv(ctx));
     expect(cli.code).toBe(1);
     expect(cli.json.error).toMatch(/revoked: credentials leaked/);
 
@@ -101,16 +102,16 @@ describe('revocation is final (finding 5)', () => {
     expect(blocked.results.find((r) => !r.passed)?.name).toBe('abp_not_revoked');
 
     // A new ABP (a new created_at gives a new id) for the same scope is a fresh start.
-    const fresh = await buildAbpFromSpec(ctx, { ...spec, created_at: '2026-03-01T00:00:00Z' });
+    const fresh = await buildAbpFromSpec(ctx, { ...spec, created_at: '2026-03-01T00:00:00Z' }, await testAdmin(ctx));
     expect(fresh.abp.abp_id).not.toBe(abp.abp_id);
     expect((await showAbp(ctx, fresh.abp.abp_id)).status).toBe('active');
     expect((await showAbp(ctx, abp.abp_id)).status).toBe('superseded');
-    await expect(buildAbpFromSpec(ctx, spec)).rejects.toThrow(/revoked: credentials leaked/);
+    await expect(buildAbpFromSpec(ctx, spec, await testAdmin(ctx))).rejects.toThrow(/revoked: credentials leaked/);
   });
 
   it('refuses to build a superseded spec again: the replacement stays current', async () => {
     const spec = uniqueSpec();
-    const { abp } = await buildAbpFromSpec(ctx, spec);
+    const { abp } = await buildAbpFromSpec(ctx, spec, await testAdmin(ctx));
     const rev = await principal(ctx, 'replacer', ['Reviewer']);
     const review = await openReview(ctx, abp.abp_id, 'DRT-002', rev);
     const replacement = { ...spec, created_at: '2026-04-01T00:00:00Z' };
@@ -118,7 +119,7 @@ describe('revocation is final (finding 5)', () => {
     const next = (await reviewResult(ctx, review.reviewId)).outcome!.next!;
     expect(next.abpId).not.toBe(abp.abp_id);
 
-    await expect(buildAbpFromSpec(ctx, spec)).rejects.toThrow(new RegExp(`${abp.abp_id} was superseded by ${next.abpId}`));
+    await expect(buildAbpFromSpec(ctx, spec, await testAdmin(ctx))).rejects.toThrow(new RegExp(`${abp.abp_id} was superseded by ${next.abpId}`));
     expect((await call('POST', '/api/v1/abps', spec)).status).toBe(409);
     expect(await showAbp(ctx, next.abpId)).toMatchObject({ status: 'active' });
     expect((await showAbp(ctx, abp.abp_id)).status).toBe('superseded');
@@ -133,7 +134,7 @@ async function outputsOf(reviewId: string): Promise<{ output_hash: string; autho
 describe('review outputs are dry-run before a vote counts (finding 13)', () => {
   it('refuses an output that would not apply, naming the field or gate: client, the Update itself, HTTP and CLI; the review stays open', async () => {
     const rev = await principal(ctx, 'dry', ['Reviewer']);
-    const { abp } = await buildAbpFromSpec(ctx, uniqueSpec());
+    const { abp } = await buildAbpFromSpec(ctx, uniqueSpec(), await testAdmin(ctx));
     const review = await openReview(ctx, abp.abp_id, 'DRT-002', rev);
     // email.send_external stays denied while the patch allows it: a contradiction in the result.
     const contradicting = allowTool(abp, 'email.send_external');
@@ -172,14 +173,14 @@ describe('review outputs are dry-run before a vote counts (finding 13)', () => {
   it('a failure at apply time sends the review back to open with the reason, voids its approvals, and a corrected output applies', async () => {
     const rev = await principal(ctx, 'late', ['Reviewer']);
     const spec = uniqueSpec();
-    const { abp } = await buildAbpFromSpec(ctx, spec);
+    const { abp } = await buildAbpFromSpec(ctx, spec, await testAdmin(ctx));
     // Between the vote (dry-run passed) and the apply, someone rebuilds the ABP with fax.send
     // denied: the approved patch now contradicts it. A worker of its own makes that race certain.
     let raced = false;
     const racing = await startWorkerAroundApply(ctx, async (real, input) => {
       if (!raced) {
         raced = true;
-        await buildAbpFromSpec(ctx, { ...spec, tools: { ...spec.tools!, deny: [...spec.tools!.deny, { name: 'fax.send', reason: 'no faxes' }] } });
+        await buildAbpFromSpec(ctx, { ...spec, tools: { ...spec.tools!, deny: [...spec.tools!.deny, { name: 'fax.send', reason: 'no faxes' }] } }, await testAdmin(ctx));
       }
       return real(input);
     });
@@ -216,7 +217,7 @@ describe('abp_replace is always a new ABP (finding 6)', () => {
   it('refuses a replacement that would keep the old id, or reuse a retired one, with the reason: client, HTTP and CLI', async () => {
     const rev = await principal(ctx, 'keeper', ['Reviewer']);
     const spec = uniqueSpec();
-    const { abp } = await buildAbpFromSpec(ctx, spec);
+    const { abp } = await buildAbpFromSpec(ctx, spec, await testAdmin(ctx));
     const review = await openReview(ctx, abp.abp_id, 'DRT-002', rev);
     // Same scope, authority_ref and created_at: the same id, whatever else changes.
     const keeping = { ...spec, tools: { allow: spec.tools!.allow, deny: [] } };
@@ -233,7 +234,7 @@ describe('abp_replace is always a new ABP (finding 6)', () => {
 
     // An id that was revoked before cannot come back as somebody's replacement either.
     const retiredSpec = uniqueSpec();
-    const retired = (await buildAbpFromSpec(ctx, retiredSpec)).abp;
+    const retired = (await buildAbpFromSpec(ctx, retiredSpec, await testAdmin(ctx))).abp;
     await revokeThroughReview(retired.abp_id, 'retired');
     await expect(approveReview(ctx, review.reviewId, { principal: rev, outputKind: 'abp_replace', document: retiredSpec, reason: 'reuse' }))
       .rejects.toThrow(new RegExp(`${retired.abp_id} was used before`));
@@ -249,7 +250,7 @@ describe('abp_replace is always a new ABP (finding 6)', () => {
 describe('who authors and who opens (findings 7 and 9)', () => {
   it('never records a refused approver as the author of an output', async () => {
     const [rev, outsider] = await Promise.all([principal(ctx, 'author', ['Reviewer']), principal(ctx, 'outsider', ['auditor'])]);
-    const { abp } = await buildAbpFromSpec(ctx, uniqueSpec());
+    const { abp } = await buildAbpFromSpec(ctx, uniqueSpec(), await testAdmin(ctx));
     const review = await openReview(ctx, abp.abp_id, 'DRT-001', rev);
     const document = allowTool(abp, 'fax.send');
     await expect(approveReview(ctx, review.reviewId, { principal: outsider, outputKind: 'abp_patch', document, reason: 'mine' }))
@@ -272,7 +273,7 @@ describe('who authors and who opens (findings 7 and 9)', () => {
 
   it("opening a review needs the review policy's approver role or admin: client, HTTP and CLI", async () => {
     const [viewer, rev] = await Promise.all([principal(ctx, 'viewer', ['auditor']), principal(ctx, 'opener', ['Reviewer'])]);
-    const { abp } = await buildAbpFromSpec(ctx, uniqueSpec());
+    const { abp } = await buildAbpFromSpec(ctx, uniqueSpec(), await testAdmin(ctx));
     await expect(openReview(ctx, abp.abp_id, 'DRT-004', viewer)).rejects.toMatchObject({
       kind: 'forbidden', message: expect.stringMatching(new RegExp(`${viewer} may not open a review of ${abp.abp_id} DRT-004: that needs the role Reviewer or admin`)),
     });

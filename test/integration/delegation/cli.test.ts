@@ -5,6 +5,7 @@ import { stringify } from 'yaml';
 import { cliEnv, runCli } from '../../support/cli';
 import { useIntegrationContext } from '../../support/integration';
 import { sendExternalEmail, unique, uniqueSpec } from './fixtures';
+import { testAdmin } from '../../support/principals';
 
 const ctx = useIntegrationContext('delegation-cli');
 const DAY_MS = 86_400_000;
@@ -14,10 +15,11 @@ describe('the delegation loop from the CLI', () => {
     const env = cliEnv(ctx);
     const dir = ctx.config.dataDir;
     const bob = unique('bob');
-    expect((await runCli(['principal', 'add', bob, '--role', 'Reviewer'], env)).code).toBe(0);
+    const admin = await testAdmin(ctx);
+    expect((await runCli(['principal', 'add', bob, '--role', 'Reviewer', '--as', admin], env)).code).toBe(0);
 
     await writeFile(join(dir, 'abp.yaml'), stringify(uniqueSpec()));
-    const built = await runCli(['abp', 'build', join(dir, 'abp.yaml'), '--json'], env);
+    const built = await runCli(['abp', 'build', join(dir, 'abp.yaml'), '--as', admin, '--json'], env);
     expect(built.code, built.stderr + built.stdout).toBe(0);
     const abpId: string = built.json.abp.abp_id;
     const hash: string = built.json.abp.hash;
@@ -91,7 +93,7 @@ describe('the delegation loop from the CLI', () => {
     expect(afterRevoke.json).toMatchObject({ ok: false, status: 'revoked' });
 
     await writeFile(join(dir, 'bad.yaml'), stringify({ ...uniqueSpec(), tools: { allow: [{ name: 'x', scope: null }], deny: [{ name: 'x', reason: 'y' }] } }));
-    const refused = await runCli(['abp', 'build', join(dir, 'bad.yaml'), '--json'], env);
+    const refused = await runCli(['abp', 'build', join(dir, 'bad.yaml'), '--as', admin, '--json'], env);
     expect(refused.code).toBe(2);
     expect(refused.json.error).toMatch(/tools both allowed and denied: x/);
   }, 300_000);

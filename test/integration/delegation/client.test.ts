@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DelegationLoop } from '../../../client/delegation-loop';
 import { useIntegrationContext } from '../../support/integration';
 import { principal, sendExternalEmail, uniqueSpec } from './fixtures';
+import { testAdmin } from '../../support/principals';
 
 const ctx = useIntegrationContext('delegation-client');
 
@@ -9,7 +10,7 @@ describe('the TypeScript client', () => {
   it('runs a review through DelegationLoop: build, check, open, revoke', async () => {
     const loop = new DelegationLoop(ctx);
     const rev = await principal(ctx, 'client-rev', ['Reviewer']);
-    const { abp } = await loop.buildAbp(uniqueSpec());
+    const { abp } = await loop.buildAbp(uniqueSpec(), { as: await testAdmin(ctx) });
     expect((await loop.verifyAbp(abp.abp_id)).ok).toBe(true);
     expect((await loop.checkAction(abp.abp_id, { ...sendExternalEmail(abp.hash, 1), tool: 'ats.read' })).decision).toBe('allowed');
     expect((await loop.triggers(abp.abp_id)).map((c) => c.state)).toEqual(['clear', 'clear', 'clear', 'clear']);

@@ -1,23 +1,27 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { migrateAbpIdentities } from '../../../worker/abp-identity-migration';
-import { insertAbpVersion, makeCurrent } from '../../../db/delegation/abps';
+import { insertAbpVersion, makeCurrent, scopeKey, setPointerStatus } from '../../../db/delegation/abps';
 import { exportDocument } from '../../../domain/delegation/export-document';
 import { registerExports } from '../../../db/delegation/exports';
 import { writeExport } from '../../../export-files/staged-files';
-import { checkAbpAction, ingestEvidence, showAbp, verifyAbp } from '../../../client/delegation';
+import { buildAbpFromSpec, checkAbpAction, ingestEvidence, showAbp, verifyAbp } from '../../../client/delegation';
 import { approveReview, openReview, reviewResult, showReview } from '../../../client/delegation-reviews';
 import { createPool, withTransaction } from '../../../db/pool';
-import { listProvenance } from '../../../db/provenance/log';
+import { appendProvenance, listProvenance } from '../../../db/provenance/log';
 import { buildAbp } from '../../../domain/delegation/build';
 import { checkAbpIdentity, computeAbpId } from '../../../domain/delegation/identity';
 import { legacyAbpIdentity } from '../../../domain/delegation/legacy-identity';
 import type { Abp } from '../../../domain/delegation/schema';
+import { cliEnv, runCli } from '../../support/cli';
+import { useApiServer } from '../../support/http';
 import { useIntegrationContext } from '../../support/integration';
+import { testAdmin } from '../../support/principals';
 import { principal, sendExternalEmail, unique, uniqueSpec } from './fixtures';
 
 const ctx = useIntegrationContext('identity-migration');
+const call = useApiServer(ctx);
 const deps = () => ({ pool: ctx.pool, provenanceKey: ctx.provenanceKey, exportDir: ctx.config.exportDir });
 
 /**
@@ -45,6 +49,20 @@ async function storeLegacy(abp: Abp): Promise<void> {
     return registerExports(tx, abp);
   });
   for (const row of rows) await writeExport(ctx.config.exportDir, row.fileName, exportDocument(row, abp, row.stamp, 'active'));
+}
+
+/**
+ * Revoked before the upgrade, as a review applied it then: the pointer and one provenance entry
+ * under the old id (today's export gates refuse to re-stamp a legacy ABP at all).
+ */
+async function revokeLegacy(abp: Abp, reason: string): Promise<void> {
+  await withTransaction(ctx.pool, async (tx) => {
+    const { rows } = await tx.query<{ version: number }>('SELECT version FROM abp_current WHERE scope_key = $1', [scopeKey(abp.scope)]);
+    expect(await setPointerStatus(tx, scopeKey(abp.scope), rows[0]!.version, { status: 'revoked', reason })).toBe(true);
+    await appendProvenance(tx, ctx.provenanceKey, {
+      kind: 'abp.revoked', subject: `abp:${abp.abp_id}`, actor: null, payload: { review_id: `${abp.abp_id}.DRT-001.r1`, previous_hash: abp.hash, reason },
+    });
+  });
 }
 
 const driftSignal = (abpId: string, key: string) =>
@@ -143,5 +161,56 @@ describe('re-issuing ABPs stored in the legacy form (finding 11)', () => {
     const result = await migrateAbpIdentities(deps());
     expect([...result.migrated.map((m) => m.oldId), ...result.skipped.map((s) => s.abpId)]).not.toContain(built.abp_id);
     expect((await showAbp(ctx, built.abp_id)).versions.map((v) => v.source)).toEqual(['build']);
+  });
+
+  it('a rebuilt spec of an ABP revoked before its move names the revocation filed under its old id: client, HTTP and CLI', async () => {
+    const abp = legacyAbp();
+    await storeLegacy(abp);
+    await revokeLegacy(abp, 'keys leaked');
+    const moved = (await migrateAbpIdentities(deps())).migrated.find((m) => m.oldId === abp.abp_id);
+    expect(moved).toBeDefined();
+    const newId = moved!.newId;
+    expect(await showAbp(ctx, newId)).toMatchObject({ status: 'revoked', statusReason: 'keys leaked' });
+
+    // A new ABP takes the scope over; the revoked one is now superseded under its new id.
+    const admin = await testAdmin(ctx);
+    const { abp_id: _id, hash: _hash, ...spec } = abp;
+    const next = await buildAbpFromSpec(ctx, { ...spec, created_at: '2026-12-01T00:00:00Z' }, admin);
+    expect((await showAbp(ctx, newId)).status).toBe('superseded');
+
+    // Its spec rebuilt gives the new id; the refusal names the revocation, not the successor.
+    const revoked = new RegExp(`${newId} was revoked: keys leaked; revocation is final`);
+    await expect(buildAbpFromSpec(ctx, spec, admin)).rejects.toMatchObject({ kind: 'conflict', message: expect.stringMatching(revoked) });
+    const http = await call('POST', '/api/v1/abps', { ...spec, as: admin });
+    expect(http).toMatchObject({ status: 409, body: { error: expect.stringMatching(revoked) } });
+    const file = join(ctx.config.dataDir, `revoked-${newId}.json`);
+    await writeFile(file, JSON.stringify(spec));
+    const cli = await runCli(['abp', 'build', file, '--as', admin, '--json'], cliEnv(ctx));
+    expect(cli.code).toBe(1);
+    expect(cli.json.error).toMatch(revoked);
+    expect(await showAbp(ctx, next.abp.abp_id)).toMatchObject({ status: 'active' });
+  });
+
+  it('a rebuilt spec of an ABP revoked and superseded before the upgrade (so never re-issued) is refused too', async () => {
+    const abp = legacyAbp();
+    await storeLegacy(abp);
+    await revokeLegacy(abp, 'vendor contract ended');
+    // Another ABP took the scope over before the upgrade: only it is current, so only it moves.
+    const { abp_id: _id, hash: _hash, ...spec } = abp;
+    const successorBody = { ...abp, created_at: '2026-12-02T10:00:00.500Z', effective_at: '2026-12-02T10:00:00.500Z' };
+    const successorWithId = { ...successorBody, abp_id: legacyAbpIdentity(successorBody).abpId };
+    await storeLegacy({ ...successorWithId, hash: legacyAbpIdentity(successorWithId).hash });
+    const result = await migrateAbpIdentities(deps());
+    expect(result.migrated.map((m) => m.oldId)).toContain(successorWithId.abp_id);
+    expect(result.migrated.map((m) => m.oldId)).not.toContain(abp.abp_id);
+
+    // Its spec now computes an id never stored: without the old form, it would be a new ABP.
+    const referenceId = computeAbpId(abp.scope, abp.authority_ref, '2026-11-30T00:53:46Z');
+    const refusal = new RegExp(`${referenceId} is ${abp.abp_id} as Warden identified it before it matched the reference tooling, which was revoked: vendor contract ended; revocation is final`);
+    const admin = await testAdmin(ctx);
+    await expect(buildAbpFromSpec(ctx, spec, admin)).rejects.toMatchObject({ kind: 'conflict', message: expect.stringMatching(refusal) });
+    const http = await call('POST', '/api/v1/abps', { ...spec, as: admin });
+    expect(http).toMatchObject({ status: 409, body: { error: expect.stringMatching(refusal) } });
+    expect(await ctx.pool.query('SELECT 1 FROM abp_versions WHERE abp_id = $1', [referenceId])).toMatchObject({ rowCount: 0 });
   });
 });

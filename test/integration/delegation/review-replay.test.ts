@@ -8,6 +8,7 @@ import { REOPEN_AFTER_FAILED_APPLY } from '../../../workflows/delegation/review-
 import { bundleWithStandIn, patchIds } from '../../support/bundle-with-stand-in';
 import { useIntegrationContext } from '../../support/integration';
 import { principal, startWorkerAroundApply, uniqueSpec } from './fixtures';
+import { testAdmin } from '../../support/principals';
 
 const ctx = useIntegrationContext('delegation-review-replay');
 const absent = fileURLToPath(new URL('./review-reopen-absent.ts', import.meta.url));
@@ -16,13 +17,13 @@ describe('reviews already running when reopening after a failed apply was releas
   it('a review recorded by the earlier release fails as it did, and its history replays on the current code', async () => {
     const rev = await principal(ctx, 'replay', ['Reviewer']);
     const spec = uniqueSpec();
-    const { abp } = await buildAbpFromSpec(ctx, spec);
+    const { abp } = await buildAbpFromSpec(ctx, spec, await testAdmin(ctx));
     const allowFax = { tools: { allow: [...abp.tools.allow, { name: 'fax.send', scope: null }] } };
     // The earlier release's workflow code, with the ABP rebuilt between the vote and the apply so the output fails.
     const earlier = await startWorkerAroundApply(
       ctx,
       async (real, input) => {
-        await buildAbpFromSpec(ctx, { ...spec, tools: { ...spec.tools!, deny: [...spec.tools!.deny, { name: 'fax.send', reason: 'no faxes' }] } });
+        await buildAbpFromSpec(ctx, { ...spec, tools: { ...spec.tools!, deny: [...spec.tools!.deny, { name: 'fax.send', reason: 'no faxes' }] } }, await testAdmin(ctx));
         return real(input);
       },
       await bundleWithStandIn(/(^|\/)review-reopen$/, absent),
@@ -46,7 +47,7 @@ describe('reviews already running when reopening after a failed apply was releas
 
   it('a review started now records the patch marker', async () => {
     const rev = await principal(ctx, 'marker', ['Reviewer']);
-    const { abp } = await buildAbpFromSpec(ctx, uniqueSpec());
+    const { abp } = await buildAbpFromSpec(ctx, uniqueSpec(), await testAdmin(ctx));
     const review = await openReview(ctx, abp.abp_id, 'DRT-001', rev);
     await approveReview(ctx, review.reviewId, { principal: rev, outputKind: 'abp_revoke', document: { reason: 'done' }, reason: 'done' });
     expect((await reviewResult(ctx, review.reviewId)).state).toBe('applied');

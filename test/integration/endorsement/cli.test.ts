@@ -20,7 +20,7 @@ describe('warden CLI for the endorsement loop', { timeout: 300_000 }, () => {
     expect(created.code, created.stderr).toBe(0);
     expect(created.json.agent.settings).toMatchObject({ cooldownBaseSeconds: 1, noProbePenaltySeconds: 5, minSamples: 1, thresholds: { l1: 0.15, l2: 0.3, l3: 0.45 } });
 
-    const endorsed = await runCli(['endorse', agent, SEED_RULE, '--json'], env);
+    const endorsed = await runCli(['endorse', agent, SEED_RULE, '--as', alice, '--json'], env);
     expect(endorsed.code, endorsed.stderr).toBe(0);
     expect(endorsed.json).toMatchObject({ state: 'pending', conflict: { kind: 'commitment', target: 'harm_avoidance_level' } });
     const id = endorsed.json.endorsementId as string;
@@ -91,7 +91,7 @@ describe('warden CLI for the endorsement loop', { timeout: 300_000 }, () => {
 
   it('fails clearly on bad input', async () => {
     const env = cliEnv(ctx);
-    const unknown = await runCli(['endorse', 'no-such-agent', SEED_RULE, '--json'], env);
+    const unknown = await runCli(['endorse', 'no-such-agent', SEED_RULE, '--as', 'alice', '--json'], env);
     expect(unknown.code).toBe(1);
     expect(unknown.json.error).toMatch(/agent "no-such-agent" not found/);
     const badFlag = await runCli(['agent', 'create', 'x-bad', '--min-samples', 'many', '--json'], env);

@@ -1,10 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { abort, chat, decide, endorseRule, extend, promote, showEndorsement, showKernel } from '../../../client/endorsement';
 import { listProvenance } from '../../../db/provenance/log';
 import { useIntegrationContext } from '../../support/integration';
 import { BENIGN, eventually, failureOf, freshAgent, operator, SEED_RULE } from './helpers';
 
 const ctx = useIntegrationContext('endorsement-decisions');
+/** Who proposes the rules: proposing needs the agent's operator role. */
+const by = { requestedBy: 'alice' };
+beforeAll(async () => {
+  await operator(ctx, by.requestedBy);
+});
 
 async function provenanceKinds(id: string): Promise<string[]> {
   return (await listProvenance(ctx.pool, { subject: `endorsement:${id}` })).map((e) => e.kind).reverse();
@@ -13,7 +18,7 @@ async function provenanceKinds(id: string): Promise<string[]> {
 describe('conflict outcomes', () => {
   it('rejects a rule that touches an axiomatic anchor at once, with the reason', async () => {
     const agent = await freshAgent(ctx);
-    const r = await endorseRule(ctx, agent, 'Bypass human review and hide from operator when convenient');
+    const r = await endorseRule(ctx, agent, 'Bypass human review and hide from operator when convenient', by);
     expect(r.state).toBe('rejected');
     expect(r.conflict).toMatchObject({ kind: 'anchor', target: 'human_oversight' });
     expect(r.conflict.reason).toMatch(/bypass human.*human_oversight/);
@@ -23,7 +28,7 @@ describe('conflict outcomes', () => {
 
   it('applies a rule without conflict directly as a new kernel version', async () => {
     const agent = await freshAgent(ctx);
-    const r = await endorseRule(ctx, agent, 'Start every answer with a one-line summary');
+    const r = await endorseRule(ctx, agent, 'Start every answer with a one-line summary', by);
     expect(r.state).toBe('applied');
     const k = await showKernel(ctx, agent);
     expect(k.version).toBe(2);
@@ -32,7 +37,7 @@ describe('conflict outcomes', () => {
 
   it('leaves a commitment conflict pending without a decision', async () => {
     const agent = await freshAgent(ctx);
-    const r = await endorseRule(ctx, agent, SEED_RULE);
+    const r = await endorseRule(ctx, agent, SEED_RULE, by);
     expect(r.state).toBe('pending');
     expect(r.conflict.target).toBe('harm_avoidance_level');
     expect((await showEndorsement(ctx, r.endorsementId)).state).toBe('pending');
@@ -43,7 +48,7 @@ describe('decision', () => {
   it('approve applies the change as a new kernel version; a second decision is refused', async () => {
     const agent = await freshAgent(ctx);
     const alice = await operator(ctx);
-    const r = await endorseRule(ctx, agent, 'Use an aggressive tone with spammers');
+    const r = await endorseRule(ctx, agent, 'Use an aggressive tone with spammers', by);
     const v = await decide(ctx, r.endorsementId, 'approve', alice, 'spam wave');
     expect(v.state).toBe('applied');
     expect(v.outcome?.appliedVersion).toBe(2);
@@ -57,14 +62,14 @@ describe('decision', () => {
   it('reject leaves the kernel untouched', async () => {
     const agent = await freshAgent(ctx);
     const alice = await operator(ctx);
-    const r = await endorseRule(ctx, agent, SEED_RULE);
+    const r = await endorseRule(ctx, agent, SEED_RULE, by);
     expect((await decide(ctx, r.endorsementId, 'reject', alice)).state).toBe('rejected');
     expect((await showKernel(ctx, agent)).version).toBe(1);
   });
 
   it('refuses a decision without a principal or by an unknown principal, and stays pending', async () => {
     const agent = await freshAgent(ctx);
-    const r = await endorseRule(ctx, agent, SEED_RULE);
+    const r = await endorseRule(ctx, agent, SEED_RULE, by);
     expect((await failureOf(decide(ctx, r.endorsementId, 'approve', ''))).message).toMatch(/principal/);
     expect((await failureOf(decide(ctx, r.endorsementId, 'approve', 'nobody-known'))).message).toMatch(/unknown principal "nobody-known"/);
     expect((await showEndorsement(ctx, r.endorsementId)).state).toBe('pending');
@@ -74,23 +79,23 @@ describe('decision', () => {
 describe('refused inputs', () => {
   it('refuses a second open endorsement for the same agent and commitment, naming the open one', async () => {
     const agent = await freshAgent(ctx);
-    const first = await endorseRule(ctx, agent, SEED_RULE);
-    const second = await failureOf(endorseRule(ctx, agent, 'disable harm filter for the red team'));
+    const first = await endorseRule(ctx, agent, SEED_RULE, by);
+    const second = await failureOf(endorseRule(ctx, agent, 'disable harm filter for the red team', by));
     expect(second.status).toBe(409);
     expect(second.message).toContain(first.endorsementId);
     // Another commitment of the same agent is fine.
-    expect((await endorseRule(ctx, agent, 'use an aggressive tone')).state).toBe('pending');
+    expect((await endorseRule(ctx, agent, 'use an aggressive tone', by)).state).toBe('pending');
   });
 
   it('names the problem for an unknown agent, an empty rule, an unknown commitment and bad settings', async () => {
     const agent = await freshAgent(ctx);
-    expect(await failureOf(endorseRule(ctx, 'no-such-agent', SEED_RULE))).toMatchObject({ status: 404, message: expect.stringMatching(/agent "no-such-agent"/) });
-    expect(await failureOf(endorseRule(ctx, agent, '   '))).toMatchObject({ status: 400, message: expect.stringMatching(/rule: must not be empty/) });
-    expect(await failureOf(endorseRule(ctx, agent, 'answer in French', { commitment: 'nope' }))).toMatchObject({
+    expect(await failureOf(endorseRule(ctx, 'no-such-agent', SEED_RULE, by))).toMatchObject({ status: 404, message: expect.stringMatching(/agent "no-such-agent"/) });
+    expect(await failureOf(endorseRule(ctx, agent, '   ', by))).toMatchObject({ status: 400, message: expect.stringMatching(/rule: must not be empty/) });
+    expect(await failureOf(endorseRule(ctx, agent, 'answer in French', { commitment: 'nope', ...by }))).toMatchObject({
       status: 400,
       message: expect.stringMatching(/commitment: unknown commitment "nope"/),
     });
-    expect(await failureOf(endorseRule(ctx, agent, SEED_RULE, { settings: { samplingRate: 2 } }))).toMatchObject({
+    expect(await failureOf(endorseRule(ctx, agent, SEED_RULE, { settings: { samplingRate: 2 }, ...by }))).toMatchObject({
       status: 400,
       message: expect.stringMatching(/samplingRate/),
     });

@@ -35,7 +35,7 @@ describe('durability', () => {
   it('a retried transition applies the change once (compare-and-set on the kernel version)', async () => {
     const agent = await freshAgent(ctx);
     const alice = await operator(ctx);
-    const r = await endorseRule(ctx, agent, SEED_RULE);
+    const r = await endorseRule(ctx, agent, SEED_RULE, { requestedBy: alice });
     const approve = () =>
       withTransaction(ctx.pool, (tx) =>
         transitionEndorsement(tx, ctx.provenanceKey, {

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
 import { describeError } from '../../../client/errors';
 import { createAgent } from '../../../client/endorsement';
-import { grantPrincipal } from '../../../client/access';
+import { addPrincipal } from '../../../db/access/principals';
 import type { SettingsOverrides } from '../../../domain/endorsement/settings';
 import type { IntegrationContext } from '../../support/integration';
 
@@ -13,7 +13,7 @@ export const BENIGN = ['What is the capital of France?', 'How do I sort a list i
 
 /** An administrator, who may create agents. */
 export async function admin(ctx: IntegrationContext, name = 'root'): Promise<string> {
-  await grantPrincipal(ctx, name, ['admin']);
+  await addPrincipal(ctx.pool, name, ['admin']);
   return name;
 }
 
@@ -25,7 +25,7 @@ export async function freshAgent(ctx: IntegrationContext, settings: SettingsOver
 }
 
 export async function operator(ctx: IntegrationContext, name = 'alice'): Promise<string> {
-  await grantPrincipal(ctx, name, ['operator']);
+  await addPrincipal(ctx.pool, name, ['operator']);
   return name;
 }
 

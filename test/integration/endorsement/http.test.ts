@@ -13,7 +13,7 @@ describe('endorsement HTTP API', () => {
     const alice = await operator(ctx);
     const agent = `http-${randomBytes(3).toString('hex')}`;
     expect((await call('POST', '/api/v1/agents', { id: agent, settings: { cooldownBaseSeconds: 600 } })).status).toBe(201);
-    const endorsed = await call('POST', `/api/v1/agents/${agent}/endorsements`, { rule: SEED_RULE });
+    const endorsed = await call('POST', `/api/v1/agents/${agent}/endorsements`, { rule: SEED_RULE, as: alice });
     expect(endorsed.status).toBe(201);
     expect(endorsed.body.state).toBe('pending');
     const id = endorsed.body.endorsementId as string;

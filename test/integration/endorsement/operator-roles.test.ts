@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { abort, chat, createAgent, decide, endorseRule, extend, promote, showEndorsement, showKernel } from '../../../client/endorsement';
 import { describeError } from '../../../client/errors';
-import { grantPrincipal } from '../../../client/access';
+import { addPrincipal } from '../../../db/access/principals';
 import { listProvenance } from '../../../db/provenance/log';
-import { decideUpdate } from '../../../workflows/endorsement/definitions';
+import { newEndorsementId } from '../../../domain/endorsement/identifiers';
+import { decideUpdate } from '../../../workflows/endorsement/contract';
 import { cliEnv, runCli } from '../../support/cli';
 import { useApiServer } from '../../support/http';
 import { useIntegrationContext } from '../../support/integration';
@@ -17,7 +18,7 @@ const unique = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex')}`
 
 async function reviewerOnly(): Promise<string> {
   const name = unique('rita');
-  await grantPrincipal(ctx, name, ['Reviewer']);
+  await addPrincipal(ctx.pool, name, ['Reviewer']);
   return name;
 }
 
@@ -50,7 +51,7 @@ describe("steering endorsements needs the agent's operator role (finding 8)", ()
   it('refuses decide, promote, abort and extend by a Reviewer-only principal on every surface, and records nothing', async () => {
     const agent = await freshAgent(ctx, { cooldownBaseSeconds: 1800, cooldownMaxSeconds: 3600 });
     const [rita, alice] = [await reviewerOnly(), await operator(ctx)];
-    const pending = await endorseRule(ctx, agent, SEED_RULE);
+    const pending = await endorseRule(ctx, agent, SEED_RULE, { requestedBy: alice });
     const forbidden = expect.stringMatching(new RegExp(`${rita} may not decide, promote, abort or extend endorsements of ${agent}: that needs the role operator`));
     expect(await failureOf(decide(ctx, pending.endorsementId, 'stage', rita))).toMatchObject({ status: 403, message: forbidden });
     expect(await failureOf(endorseRule(ctx, agent, 'use an aggressive tone with spammers', { decide: { decision: 'approve', principal: rita } })))
@@ -66,7 +67,6 @@ describe("steering endorsements needs the agent's operator role (finding 8)", ()
 
     await decide(ctx, pending.endorsementId, 'stage', alice);
     const id = pending.endorsementId;
-    const before = (await entries(id)).length;
     for (const work of [() => promote(ctx, id, rita, 'because', { override: true }), () => abort(ctx, id, rita), () => extend(ctx, id, rita, 60)]) {
       expect(await failureOf(work())).toMatchObject({ status: 403, message: forbidden });
     }
@@ -76,7 +76,10 @@ describe("steering endorsements needs the agent's operator role (finding 8)", ()
     const cli = await runCli(['endorsement', 'abort', id, '--as', rita, '--json'], cliEnv(ctx));
     expect(cli.code).toBe(1);
     expect(cli.json.error).toMatch(/needs the role operator/);
-    expect(await entries(id)).toHaveLength(before);
+    // The staged change's probes may still be recording (endorsement.probed): what counts is that
+    // nothing the refused principal tried was recorded.
+    const refusedKinds = ['endorsement.promoted', 'endorsement.aborted', 'endorsement.extended'];
+    expect((await entries(id)).filter((e) => e.actor === rita || refusedKinds.includes(e.kind))).toEqual([]);
     expect((await showEndorsement(ctx, id)).state).toBe('staged');
     expect(await kernelVersionCount(ctx, agent)).toBe(1);
   });
@@ -88,11 +91,11 @@ describe("steering endorsements needs the agent's operator role (finding 8)", ()
     expect(created.code, created.stderr).toBe(0);
     expect(created.json.agent.settings.operatorRole).toBe('release-manager');
     const [alice, rel] = [await operator(ctx), unique('rel')];
-    await grantPrincipal(ctx, rel, ['release-manager']);
+    await addPrincipal(ctx.pool, rel, ['release-manager']);
     expect(await failureOf(endorseRule(ctx, id, SEED_RULE, { decide: { decision: 'stage', principal: alice } })))
       .toMatchObject({ status: 403, message: expect.stringMatching(/needs the role release-manager/) });
     // Each endorsement carries the agent's role.
-    const own = await endorseRule(ctx, id, SEED_RULE);
+    const own = await endorseRule(ctx, id, SEED_RULE, { requestedBy: rel });
     expect((await showEndorsement(ctx, own.endorsementId)).settings.operatorRole).toBe('release-manager');
     expect(await failureOf(decide(ctx, own.endorsementId, 'reject', alice))).toMatchObject({ status: 403 });
     expect((await decide(ctx, own.endorsementId, 'reject', rel)).state).toBe('rejected');
@@ -150,7 +153,67 @@ describe('--decide needs a conflict to decide (finding 10)', () => {
     expect(await kernelVersionCount(ctx, agent)).toBe(1);
     expect((await showKernel(ctx, agent)).kernel.rules).toEqual([]);
     // Without a decision the same rule is what it always was: added as a new kernel version.
-    expect((await endorseRule(ctx, agent, rule)).state).toBe('applied');
+    expect((await endorseRule(ctx, agent, rule, { requestedBy: alice })).state).toBe('applied');
     expect(await kernelVersionCount(ctx, agent)).toBe(2);
   });
 });
+
+describe("proposing a rule needs the agent's operator role (a rule that conflicts with nothing is applied at once)", () => {
+  const rule = 'Start every answer with a one-line summary';
+
+  it('refuses a Reviewer-only principal, and a proposal for nobody, on the client, HTTP and CLI; applies nothing', async () => {
+    const agent = await freshAgent(ctx);
+    const rita = await reviewerOnly();
+    const forbidden = new RegExp(`${rita} may not endorse rules for ${agent}: that needs the role operator`);
+    expect(await failureOf(endorseRule(ctx, agent, rule, { requestedBy: rita }))).toMatchObject({ status: 403, message: expect.stringMatching(forbidden) });
+    expect(await failureOf(endorseRule(ctx, agent, rule))).toMatchObject({ status: 400, message: expect.stringMatching(/^requestedBy: .*acts for a person/) });
+    const http = await call('POST', `/api/v1/agents/${agent}/endorsements`, { rule, as: rita });
+    expect(http).toMatchObject({ status: 403, body: { error: expect.stringMatching(forbidden) } });
+    // Any token holder used to get this far: the admin's token is refused too (admin is not the operator role).
+    const byAdmin = await call('POST', `/api/v1/agents/${agent}/endorsements`, { rule });
+    expect(byAdmin).toMatchObject({ status: 403, body: { error: expect.stringMatching(/needs the role operator/) } });
+    const cli = await runCli(['endorse', agent, rule, '--as', rita, '--json'], cliEnv(ctx));
+    expect(cli.code).toBe(1);
+    expect(cli.json.error).toMatch(forbidden);
+    const anonymous = await runCli(['endorse', agent, rule, '--json'], cliEnv(ctx, { WARDEN_PRINCIPAL: '' }));
+    expect(anonymous.code).toBe(2);
+    expect(anonymous.json.error).toMatch(/--as/);
+    expect(await kernelVersionCount(ctx, agent)).toBe(1);
+    expect((await ctx.pool.query('SELECT 1 FROM endorsements WHERE agent_id = $1', [agent])).rowCount).toBe(0);
+  });
+
+  it('applies the rule for an operator on every surface, recording who proposed it', async () => {
+    const agent = await freshAgent(ctx);
+    const alice = await operator(ctx);
+    const direct = await endorseRule(ctx, agent, rule, { requestedBy: alice });
+    expect(direct.state).toBe('applied');
+    const http = await call('POST', `/api/v1/agents/${agent}/endorsements`, { rule: 'Answer in British English', as: alice });
+    expect(http).toMatchObject({ status: 201, body: { state: 'applied' } });
+    const cli = await runCli(['endorse', agent, 'Close every answer with a source list', '--as', alice, '--json'], cliEnv(ctx));
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.json.state).toBe('applied');
+    for (const id of [direct.endorsementId, http.body.endorsementId, cli.json.endorsementId]) {
+      const [applied] = await entries(id);
+      expect(applied).toMatchObject({ kind: 'endorsement.applied', actor: alice });
+    }
+    expect(await kernelVersionCount(ctx, agent)).toBe(4);
+  });
+
+  it('the registration activity refuses a workflow started around the client: nothing is recorded or applied', async () => {
+    const agent = await freshAgent(ctx);
+    const rita = await reviewerOnly();
+    for (const requestedBy of [rita, null]) {
+      const id = newEndorsementId(agent, new Date(), randomBytes(2).toString('hex'));
+      const handle = await ctx.temporal.workflow.start('endorsementWorkflow', {
+        workflowId: id,
+        taskQueue: ctx.taskQueue,
+        args: [{ endorsementId: id, agentId: agent, ruleText: rule, requestedBy }],
+      });
+      const failure = describeError(await handle.result().catch((e: unknown) => e));
+      expect(failure.message).toMatch(requestedBy ? /may not endorse rules for .*needs the role operator/ : /needs the principal who proposes it/);
+      expect(await entries(id)).toEqual([]);
+    }
+    expect(await kernelVersionCount(ctx, agent)).toBe(1);
+  });
+});
+

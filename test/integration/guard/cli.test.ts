@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { cliEnv, runCli } from '../../support/cli';
 import { useIntegrationContext } from '../../support/integration';
 import { reviewedRows, toNdjson, uniqueSuffix } from './guard-fixtures';
+import { testAdmin } from '../../support/principals';
 
 const ctx = useIntegrationContext('guard-cli');
 const suffix = uniqueSuffix();
@@ -16,15 +17,16 @@ describe('guard loop from the CLI', () => {
     const file = join(ctx.config.dataDir, 'reviewed.ndjson');
     await writeFile(file, toNdjson(reviewedRows(`cli-tenant-${suffix}`, 32, { marker: `clitext-${suffix}` })));
 
-    expect((await runCli(['principal', 'add', carol, '--role', 'ml-engineer'], env)).code).toBe(0);
-    expect((await runCli(['principal', 'add', dave, '--role', 'safety-lead'], env)).code).toBe(0);
+    const admin = await testAdmin(ctx);
+    expect((await runCli(['principal', 'add', carol, '--role', 'ml-engineer', '--as', admin], env)).code).toBe(0);
+    expect((await runCli(['principal', 'add', dave, '--role', 'safety-lead', '--as', admin], env)).code).toBe(0);
     const ingest = await runCli(['feedback', 'ingest', file, '--json'], env);
     expect(ingest.code, ingest.stderr).toBe(0);
     expect(ingest.json).toMatchObject({ rows: 32, unchanged: 0 });
 
     const policy = await runCli(
       ['policy', 'create', 'policy.self_improving.regulated', '--action-category', 'training', '--reversibility', 'costly', '--domain', 'regulated',
-        '--calibrated-threshold', '0.45', '--no-go-threshold', '0.8', '--approver-role', 'safety-lead', '--json'],
+        '--calibrated-threshold', '0.45', '--no-go-threshold', '0.8', '--approver-role', 'safety-lead', '--as', admin, '--json'],
       env,
     );
     expect(policy.code, policy.stdout + policy.stderr).toBe(0);

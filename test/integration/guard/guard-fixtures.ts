@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { grantPrincipal } from '../../../client/access';
+import { addPrincipal } from '../../../db/access/principals';
 import type { WardenContext } from '../../../client/context';
 import { createPolicy } from '../../../client/guard';
 import { DEMO_GUARD_POLICY } from '../../../demo/guard';
 import { FEEDBACK_LABELS } from '../../../domain/guard/feedback-label';
+import { testAdmin } from '../../support/principals';
 
 /** The seed document's policy, the same one the demo seed creates. */
 export const SEED_POLICY = DEMO_GUARD_POLICY;
@@ -41,10 +42,10 @@ export interface GuardPeople {
 /** A proposer, an approver holding the seed policy's role, and someone without it. */
 export async function seedPeopleAndPolicy(ctx: WardenContext, suffix: string): Promise<GuardPeople> {
   const people = { proposer: `carol-${suffix}`, approver: `dave-${suffix}`, bystander: `erin-${suffix}` };
-  await grantPrincipal(ctx, people.proposer, ['ml-engineer', 'safety-lead']);
-  await grantPrincipal(ctx, people.approver, ['safety-lead']);
-  await grantPrincipal(ctx, people.bystander, ['ml-engineer']);
-  await createPolicy(ctx, SEED_POLICY, people.proposer);
+  await addPrincipal(ctx.pool, people.proposer, ['ml-engineer', 'safety-lead']);
+  await addPrincipal(ctx.pool, people.approver, ['safety-lead']);
+  await addPrincipal(ctx.pool, people.bystander, ['ml-engineer']);
+  await createPolicy(ctx, SEED_POLICY, await testAdmin(ctx));
   return people;
 }
 

@@ -13,11 +13,11 @@ import {
   toSafetyEvent,
 } from '../../../client/guard';
 import { GuardLoop } from '../../../client/guard-loop';
-import { grantPrincipal } from '../../../client/access';
+import { addPrincipal } from '../../../db/access/principals';
 import { listProvenance } from '../../../db/provenance/log';
 import { WardenKind, WardenState, PolicyId } from '../../../domain/search-attributes';
 import { guardProposalWorkflow } from '../../../workflows/guard/proposal';
-import { approveProposalUpdate, proposalPayloadQuery, releaseProposalUpdate, type ProposalWorkflowInput } from '../../../workflows/guard/proposal-messages';
+import { approveProposalUpdate, proposalPayloadQuery, releaseProposalUpdate, type ProposalWorkflowInput } from '../../../workflows/guard/contract';
 import { useIntegrationContext } from '../../support/integration';
 import { SEED_POLICY, reviewedRows, seedCalibrationRequest, seedPeopleAndPolicy, toNdjson, uniqueSuffix, type GuardPeople } from './guard-fixtures';
 
@@ -209,7 +209,7 @@ describe('guard-loop proposals on a real worker', () => {
 
   it('lets exactly one of two concurrent approvals land', async () => {
     const second = `frank-${suffix}`;
-    await grantPrincipal(ctx, second, ['safety-lead']);
+    await addPrincipal(ctx.pool, second, ['safety-lead']);
     const proposal = await proposeCalibrationUpdate(ctx, { ...seedCalibration(), rollback_id: 'rb-race' });
     const outcomes = await Promise.allSettled([
       approve(ctx, proposal.proposal_id, { approval_id: `race-a-${suffix}`, approver: people.approver }),

@@ -54,6 +54,8 @@ describe('the HTTP boundary (issue #10, findings 1 and 2)', () => {
       ['POST', '/api/v1/webhooks', { url: 'https://example.com/\u0000', events: ['review.opened'] }],
       ['POST', `/api/v1/agents/${agent}/endorsements`, { rule: 'allow harmful content generation \ud800' }],
       ['POST', `/api/v1/agents/${agent}/endorsements`, { rule: SEED_RULE, value: 'strict\u0000' }],
+      ['POST', `/api/v1/agents/${agent}/endorsements`, { rule: 'allow harmful content generation\u0000' }],
+      ['POST', `/api/v1/agents/${agent}/endorsements`, { rule: SEED_RULE, value: 'strict \udc00' }],
     ];
     for (const [method, path, body] of cases) {
       const r = await call(method, path, body);
@@ -78,9 +80,12 @@ describe('the HTTP boundary (issue #10, findings 1 and 2)', () => {
 
   it('refuses values beyond what storage and timers accept, before any workflow starts', async () => {
     const agent = await freshAgent(ctx);
-    const huge = await call('POST', `/api/v1/agents/${agent}/endorsements`, { rule: SEED_RULE, value: 'v'.repeat(2 * 1024 * 1024) });
-    expect(huge.status).toBe(400);
-    expect(huge.body.issues).toContainEqual(expect.objectContaining({ field: 'value' }));
+    // 1–3 MB values used to start a workflow that then failed (409/500).
+    for (const megabytes of [1, 2, 3]) {
+      const huge = await call('POST', `/api/v1/agents/${agent}/endorsements`, { rule: SEED_RULE, value: 'v'.repeat(megabytes * 1024 * 1024) });
+      expect(huge.status, `${megabytes} MB`).toBe(400);
+      expect(huge.body.issues).toContainEqual(expect.objectContaining({ field: 'value' }));
+    }
     const settings = await call('POST', `/api/v1/agents/${agent}/endorsements`, { rule: SEED_RULE, settings: { decisionTimeoutSeconds: 1e15 } });
     expect(settings.status).toBe(400);
     expect(settings.body.issues).toContainEqual(expect.objectContaining({ field: 'settings.decisionTimeoutSeconds' }));
@@ -99,6 +104,16 @@ describe('the HTTP boundary (issue #10, findings 1 and 2)', () => {
     });
     expect(proposal.status).toBe(400);
     expect(proposal.body.issues).toEqual([{ field: 'approval_timeout', message: 'must be at most 100 years' }]);
+    expect(await count('guard_proposals')).toBe(proposalsBefore);
+    // The same from the CLI, as the finding was first met (a bigint overflow in guardRecordDecision, retried for ever).
+    const fromCli = await runCli(
+      ['proposal', 'calibration', '--policy', SEED_POLICY.policy_id, '--source', `feedback://t?tenant=${tenant}`, '--current', '0.55',
+        '--candidate', '0.58', '--ci-low', '0.51', '--ci-high', '0.61', '--rollback-id', `rb-cli-${suffix}`,
+        '--approval-timeout', '999999999999d', '--as', people.proposer, '--json'],
+      cliEnv(ctx),
+    );
+    expect(fromCli.code, fromCli.stdout + fromCli.stderr).toBe(2);
+    expect(fromCli.json.error).toBe('approval_timeout: must be at most 100 years');
     expect(await count('guard_proposals')).toBe(proposalsBefore);
   });
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '../../../api/routes';
 import { createAgent } from '../../../client/endorsement';
-import { grantPrincipal } from '../../../client/access';
+import { addPrincipal } from '../../../db/access/principals';
 import { buildAbpFromSpec } from '../../../client/delegation';
 import { createApiToken } from '../../../db/access/api-tokens';
 import { demoAbpSpec } from '../../../demo/delegation-abp';
@@ -13,6 +13,7 @@ import { useIntegrationContext } from '../../support/integration';
 import { rawRequest } from '../../support/raw-http';
 import { SEED_RULE } from '../endorsement/helpers';
 import { reviewedRows, SEED_POLICY } from '../guard/guard-fixtures';
+import { testAdmin } from '../../support/principals';
 
 /**
  * Property-based fuzzing of the HTTP API (issue #10): every route's body, path and query, and raw
@@ -30,10 +31,10 @@ let abp: Abp;
 let token = '';
 
 beforeAll(async () => {
-  await grantPrincipal(ctx, ADMIN, ['admin', 'operator', 'Reviewer', 'safety-lead']);
+  await addPrincipal(ctx.pool, ADMIN, ['admin', 'operator', 'Reviewer', 'safety-lead']);
   token = (await createApiToken(ctx.pool, { principal: ADMIN })).token;
   await createAgent(ctx, { id: AGENT, kernel: 'default', settings: {}, probes: true }, ADMIN);
-  abp = (await buildAbpFromSpec(ctx, demoAbpSpec())).abp;
+  abp = (await buildAbpFromSpec(ctx, demoAbpSpec(), await testAdmin(ctx))).abp;
 });
 
 // ---------- what the database holds ----------

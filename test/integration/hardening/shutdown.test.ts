@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { portOpen } from '../../../toolchain/child-process';
 import { rawGet, rawRequest } from '../../support/raw-http';
 import { ownStackEnv } from '../../../start/own-stack-env';
-import { startStack, type RunningStack } from '../../support/stack';
+import { removeStack, startStack, type RunningStack } from '../../support/stack';
 
 /** The pid of the child of `parent` whose command line matches `command`. */
 function childPid(parent: number, command: RegExp): number {
@@ -19,22 +19,7 @@ function childPid(parent: number, command: RegExp): number {
 describe('npm start under attack and at Ctrl-C (issue #10, findings 1 and 3)', () => {
   let dataDir: string | undefined;
   let running: RunningStack | undefined;
-  afterAll(async () => {
-    // After a failure: npm start's group first; its children run in groups of their own and are
-    // found by the data directory on their command lines.
-    if (running?.child.pid && running.child.exitCode === null) process.kill(-running.child.pid, 'SIGKILL');
-    if (dataDir) {
-      for (const line of execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).split('\n')) {
-        if (!line.includes(dataDir)) continue;
-        try {
-          process.kill(Number.parseInt(line.trim(), 10), 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-      await rm(dataDir, { recursive: true, force: true });
-    }
-  });
+  afterAll(() => removeStack(running, dataDir));
 
   it('keeps serving after `//` and a bad absolute target, then stops once, in order, on SIGINT to the process group', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'warden-shutdown-'));

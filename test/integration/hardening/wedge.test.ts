@@ -5,7 +5,7 @@ import { chat, endorseRule, extend, showEndorsement } from '../../../client/endo
 import { describeError } from '../../../client/errors';
 import { buildManifest, ingestFeedback } from '../../../client/guard';
 import { MAX_TIMER_SECONDS } from '../../../domain/input/timer-duration';
-import { extendUpdate } from '../../../workflows/endorsement/definitions';
+import { extendUpdate } from '../../../workflows/endorsement/contract';
 import { cliEnv, runCli } from '../../support/cli';
 import { useIntegrationContext } from '../../support/integration';
 import { freshAgent, operator, SEED_RULE } from '../endorsement/helpers';

@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { cliEnv, runCli } from '../../support/cli';
 import { useIntegrationContext } from '../../support/integration';
+import { testAdmin } from '../../support/principals';
 
 const ctx = useIntegrationContext('notifications-cli');
 
 describe('warden webhook', () => {
   it('adds, lists, shows deliveries of and removes a webhook with --json and the documented exit codes', async () => {
     const env = cliEnv(ctx);
-    const added = await runCli(['webhook', 'add', 'http://127.0.0.1:9/hooks', '--event', 'review.opened', 'proposal.expired', '--max-attempts', '2', '--json'], env);
+    const admin = await testAdmin(ctx);
+    const added = await runCli(['webhook', 'add', 'http://127.0.0.1:9/hooks', '--event', 'review.opened', 'proposal.expired', '--max-attempts', '2', '--as', admin, '--json'], env);
     expect(added.code).toBe(0);
     const id: string = added.json.webhook.id;
     expect(added.json).toMatchObject({ webhook: { url: 'http://127.0.0.1:9/hooks', events: ['review.opened', 'proposal.expired'], maxAttempts: 2 }, secretGenerated: true });
@@ -28,16 +30,16 @@ describe('warden webhook', () => {
     expect(Array.isArray(deliveries.json)).toBe(true);
     for (const d of deliveries.json) expect(d).toMatchObject({ subscriptionId: id, url: 'http://127.0.0.1:9/hooks' });
 
-    const badEvent = await runCli(['webhook', 'add', 'http://127.0.0.1:9/hooks', '--event', 'review.exploded', '--json'], env);
+    const badEvent = await runCli(['webhook', 'add', 'http://127.0.0.1:9/hooks', '--event', 'review.exploded', '--as', admin, '--json'], env);
     expect(badEvent.code).toBe(2);
     expect(badEvent.json.error).toMatch(/events/);
     const badFilter = await runCli(['webhook', 'deliveries', '--event', 'nope'], env);
     expect(badFilter.code).toBe(2);
     expect(badFilter.stderr).toMatch(/event: one of/);
 
-    const removed = await runCli(['webhook', 'remove', id, '--json'], env);
+    const removed = await runCli(['webhook', 'remove', id, '--as', admin, '--json'], env);
     expect(removed).toMatchObject({ code: 0, json: { id } });
-    const again = await runCli(['webhook', 'remove', id], env);
+    const again = await runCli(['webhook', 'remove', id, '--as', admin], env);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/not found/);
   });

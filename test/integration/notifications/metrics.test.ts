@@ -10,6 +10,7 @@ import { buildUniqueAbp, principal } from '../delegation/fixtures';
 import { BENIGN, eventually, freshAgent, operator, SEED_RULE } from '../endorsement/helpers';
 import { useIntegrationContext } from '../../support/integration';
 import { startReceiver, type Receiver } from './receiver';
+import { testAdmin } from '../../support/principals';
 
 const ctx = useIntegrationContext('metrics');
 let server: Server;
@@ -53,11 +54,11 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   receiver = await startReceiver(200);
-  webhookId = (await addWebhook(ctx, { url: receiver.url, events: ['review.opened'] })).webhook.id;
+  webhookId = (await addWebhook(ctx, { url: receiver.url, events: ['review.opened'] }, await testAdmin(ctx))).webhook.id;
 });
 
 afterAll(async () => {
-  if (webhookId) await removeWebhook(ctx, webhookId).catch(() => undefined);
+  if (webhookId) await removeWebhook(ctx, webhookId, await testAdmin(ctx)).catch(() => undefined);
   await receiver?.close();
   await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
 });

@@ -10,6 +10,7 @@ import { eventually, freshAgent, operator, SEED_RULE } from '../endorsement/help
 import { SEED_POLICY, reviewedRows, seedCalibrationRequest, seedPeopleAndPolicy, toNdjson, uniqueSuffix, type GuardPeople } from '../guard/guard-fixtures';
 import { ingestFeedback } from '../../../client/guard';
 import { startReceiver, type Receiver } from './receiver';
+import { testAdmin } from '../../support/principals';
 
 const ctx = useIntegrationContext('notifications');
 const suffix = uniqueSuffix();
@@ -36,14 +37,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // The database is shared with other files: leave no subscription behind to call a closed port.
-  for (const id of added) await removeWebhook(ctx, id).catch(() => undefined);
+  for (const id of added) await removeWebhook(ctx, id, await testAdmin(ctx)).catch(() => undefined);
   await good?.close();
   await dead?.close();
 });
 
 describe('webhook notifications', () => {
   it('delivers signed proposal.ready, approved and released events for a real proposal', async () => {
-    const sub = await addWebhook(ctx, { url: good.url, events: ['proposal.ready', 'proposal.approved', 'proposal.released'], secret }, people.proposer);
+    const sub = await addWebhook(ctx, { url: good.url, events: ['proposal.ready', 'proposal.approved', 'proposal.released'], secret }, await testAdmin(ctx));
     added.push(sub.webhook.id);
     expect(sub.secretGenerated).toBe(false);
     expect((await webhooks(ctx)).find((w) => w.id === sub.webhook.id)).not.toHaveProperty('secret');
@@ -89,7 +90,7 @@ describe('webhook notifications', () => {
   });
 
   it('retries a receiver that always answers 500, records the delivery as failed, and the proposal still completes', async () => {
-    const sub = await addWebhook(ctx, { url: dead.url, events: ['proposal.ready'], maxAttempts: 3 });
+    const sub = await addWebhook(ctx, { url: dead.url, events: ['proposal.ready'], maxAttempts: 3 }, await testAdmin(ctx));
     added.push(sub.webhook.id);
     expect(sub.secretGenerated).toBe(true);
 
@@ -120,12 +121,12 @@ describe('webhook notifications', () => {
   });
 
   it('announces endorsements staged, promoted and rejected by operators', async () => {
-    const sub = await addWebhook(ctx, { url: good.url, events: ['endorsement.staged', 'endorsement.promoted', 'endorsement.rejected'], secret });
+    const sub = await addWebhook(ctx, { url: good.url, events: ['endorsement.staged', 'endorsement.promoted', 'endorsement.rejected'], secret }, await testAdmin(ctx));
     added.push(sub.webhook.id);
     const alice = await operator(ctx);
     const staged = await endorseRule(ctx, await freshAgent(ctx, { cooldownBaseSeconds: 3000, cooldownMaxSeconds: 3600 }), SEED_RULE, { decide: { decision: 'stage', principal: alice } });
     await promote(ctx, staged.endorsementId, alice, 'announced early on purpose', { override: true });
-    const rejected = await endorseRule(ctx, await freshAgent(ctx), SEED_RULE);
+    const rejected = await endorseRule(ctx, await freshAgent(ctx), SEED_RULE, { requestedBy: alice });
     await decide(ctx, rejected.endorsementId, 'reject', alice);
 
     const types = (subject: string) => about(good, subject).map((r) => JSON.parse(r.body).type).sort();
@@ -139,8 +140,8 @@ describe('webhook notifications', () => {
   });
 
   it('refuses an unknown event type and a URL with credentials, naming the field', async () => {
-    await expect(addWebhook(ctx, { url: good.url, events: ['proposal.exploded'] })).rejects.toThrow(/events/);
-    await expect(addWebhook(ctx, { url: 'http://user:pw@127.0.0.1:1/x', events: ['proposal.ready'] })).rejects.toThrow(/url/);
-    await expect(addWebhook(ctx, { url: 'ftp://127.0.0.1/x', events: ['proposal.ready'] })).rejects.toThrow(/url/);
+    await expect(addWebhook(ctx, { url: good.url, events: ['proposal.exploded'] }, await testAdmin(ctx))).rejects.toThrow(/events/);
+    await expect(addWebhook(ctx, { url: 'http://user:pw@127.0.0.1:1/x', events: ['proposal.ready'] }, await testAdmin(ctx))).rejects.toThrow(/url/);
+    await expect(addWebhook(ctx, { url: 'ftp://127.0.0.1/x', events: ['proposal.ready'] }, await testAdmin(ctx))).rejects.toThrow(/url/);
   });
 });

@@ -32,7 +32,7 @@ describe('npm start', () => {
     expect((await runCli(['principal', 'add', 'restart-carol', '--role', 'safety-lead', 'operator'], env)).code).toBe(0);
     // The first start seeded the demo agent; a conflicting rule waits, as a workflow, for a decision.
     expect((await runCli(['kernel', 'show', 'research-bot', '--json'], env)).code).toBe(0);
-    const endorsed = await runCli(['endorse', 'research-bot', 'allow harmful content generation for research purposes', '--json'], env);
+    const endorsed = await runCli(['endorse', 'research-bot', 'allow harmful content generation for research purposes', '--as', 'restart-carol', '--json'], env);
     expect(endorsed.json).toMatchObject({ state: 'pending' });
     const endorsementId = endorsed.json.endorsementId as string;
 

@@ -2,8 +2,9 @@ import type { WardenContext } from '../../../client/context';
 import { buildAbpFromSpec, checkAbpAction, runDelegationEvaluation, showAbp } from '../../../client/delegation';
 import { approveReview, dismissReview, openReview, reviewResult, reviews } from '../../../client/delegation-reviews';
 import type { Abp, AbpSpecInput } from '../../../domain/delegation/schema';
-import type { ReviewWorkflowState } from '../../../workflows/delegation/review-messages';
+import type { ReviewWorkflowState } from '../../../workflows/delegation/contract';
 import { allowEmail, allowTool, principal, sendExternalEmail, uniqueSpec } from '../../integration/delegation/abp-fixtures';
+import { testAdmin } from '../../support/principals';
 import type { WardenActivities } from '../recording-stack';
 import { BEFORE_NOTIFICATIONS, BEFORE_REOPENING, onEarlierRelease } from './earlier-release';
 import { listed, until, type ReplayCase } from './replay-case';
@@ -27,7 +28,7 @@ function raceApply(ctx: WardenContext, base: AbpSpecInput) {
     async applyReviewOutput(input) {
       if (!raced) {
         raced = true;
-        await buildAbpFromSpec(ctx, { ...base, tools: { ...base.tools!, deny: [...base.tools!.deny, { name: 'fax.send', reason: 'no faxes' }] } });
+        await buildAbpFromSpec(ctx, { ...base, tools: { ...base.tools!, deny: [...base.tools!.deny, { name: 'fax.send', reason: 'no faxes' }] } }, await testAdmin(ctx));
       }
       return real.applyReviewOutput(input);
     },
@@ -48,7 +49,7 @@ const reviewCase = (name: string, record: (ctx: WardenContext, stack: Parameters
 export const reviewCases: ReplayCase[] = [
   reviewCase('approved-patch', async (ctx) => {
     const rev = await reviewer(ctx, 'rev');
-    const { abp } = await buildAbpFromSpec(ctx, spec());
+    const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
     const review = await openReview(ctx, abp.abp_id, 'DRT-002', rev);
     await approveReview(ctx, review.reviewId, { principal: rev, outputKind: 'abp_patch', document: allowEmail(abp), reason: 'candidates must hear back' });
     await concluded(ctx, review.reviewId, 'applied');
@@ -56,7 +57,7 @@ export const reviewCases: ReplayCase[] = [
   }),
   reviewCase('approved-replace', async (ctx) => {
     const rev = await reviewer(ctx, 'rev');
-    const { abp } = await buildAbpFromSpec(ctx, spec());
+    const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
     const review = await openReview(ctx, abp.abp_id, 'DRT-002', rev);
     await approveReview(ctx, review.reviewId, { principal: rev, outputKind: 'abp_replace', document: { ...spec(), tools: allowEmail(abp).tools }, reason: 'fresh start' });
     await concluded(ctx, review.reviewId, 'applied');
@@ -64,7 +65,7 @@ export const reviewCases: ReplayCase[] = [
   }),
   reviewCase('approved-revoke', async (ctx) => {
     const rev = await reviewer(ctx, 'rev');
-    const { abp } = await buildAbpFromSpec(ctx, spec());
+    const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
     const review = await openReview(ctx, abp.abp_id, 'DRT-001', rev);
     await approveReview(ctx, review.reviewId, { principal: rev, outputKind: 'abp_revoke', document: { reason: 'compromised' }, reason: 'compromised' });
     await concluded(ctx, review.reviewId, 'applied');
@@ -74,14 +75,14 @@ export const reviewCases: ReplayCase[] = [
     // The policy's timeout (7 days by default; 2 s here: the history is the same but for the
     // duration) passes without a decision, and DRT-004's escalation path fires.
     const rev = await reviewer(ctx, 'opener');
-    const { abp } = await buildAbpFromSpec(ctx, spec({ timeout_ms: 2000 }));
+    const { abp } = await buildAbpFromSpec(ctx, spec({ timeout_ms: 2000 }), await testAdmin(ctx));
     const review = await openReview(ctx, abp.abp_id, 'DRT-004', rev);
     await concluded(ctx, review.reviewId, 'timed_out');
     return review.reviewId;
   }),
   reviewCase('dismissed-no-timeout', async (ctx) => {
     const rev = await reviewer(ctx, 'rev');
-    const { abp } = await buildAbpFromSpec(ctx, spec({ timeout_ms: null }));
+    const { abp } = await buildAbpFromSpec(ctx, spec({ timeout_ms: null }), await testAdmin(ctx));
     const review = await openReview(ctx, abp.abp_id, 'DRT-003', rev);
     await dismissReview(ctx, review.reviewId, { principal: rev, reason: 'not needed' });
     await concluded(ctx, review.reviewId, 'dismissed');
@@ -90,7 +91,7 @@ export const reviewCases: ReplayCase[] = [
   reviewCase('threshold-2-of-3', async (ctx) => {
     // N of M: two approvers must name the same output; a vote for another output does not count.
     const [ann, ben, cat] = [await reviewer(ctx, 'ann'), await reviewer(ctx, 'ben'), await reviewer(ctx, 'cat')];
-    const { abp } = await buildAbpFromSpec(ctx, spec({ threshold: 2 }));
+    const { abp } = await buildAbpFromSpec(ctx, spec({ threshold: 2 }), await testAdmin(ctx));
     const review = await openReview(ctx, abp.abp_id, 'DRT-003', ann);
     await approveReview(ctx, review.reviewId, { principal: ann, outputKind: 'abp_patch', document: allowEmail(abp), reason: 'needed' });
     await approveReview(ctx, review.reviewId, { principal: ben, outputKind: 'abp_patch', document: allowEmail(abp, 'bid'), reason: 'narrower' });
@@ -103,7 +104,7 @@ export const reviewCases: ReplayCase[] = [
     // the apply (fax.send denied), the approved patch fails, the review reopens, a corrected one applies.
     const rev = await reviewer(ctx, 'late');
     const base = spec();
-    const { abp } = await buildAbpFromSpec(ctx, base);
+    const { abp } = await buildAbpFromSpec(ctx, base, await testAdmin(ctx));
     const racing = await stack.workerWith({ activities: raceApply(ctx, base) });
     try {
       const review = await openReview(racing.ctx, abp.abp_id, 'DRT-002', rev);
@@ -125,7 +126,7 @@ export const reviewCases: ReplayCase[] = [
     // Started by the release before reviews reopened: no marker, and the failed apply is final.
     const rev = await reviewer(ctx, 'late');
     const base = spec();
-    const { abp } = await buildAbpFromSpec(ctx, base);
+    const { abp } = await buildAbpFromSpec(ctx, base, await testAdmin(ctx));
     return onEarlierRelease(stack, BEFORE_REOPENING, async (earlier) => {
       const review = await openReview(earlier, abp.abp_id, 'DRT-002', rev);
       await approveReview(earlier, review.reviewId, { principal: rev, outputKind: 'abp_patch', document: allowTool(abp, 'fax.send'), reason: 'faxes' });
@@ -135,7 +136,7 @@ export const reviewCases: ReplayCase[] = [
   }),
   reviewCase('approved-patch.before-notifications', async (ctx, stack) => {
     const rev = await reviewer(ctx, 'rev');
-    const { abp } = await buildAbpFromSpec(ctx, spec());
+    const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
     return onEarlierRelease(stack, BEFORE_NOTIFICATIONS, async (earlier) => {
       const review = await openReview(earlier, abp.abp_id, 'DRT-002', rev);
       await approveReview(earlier, review.reviewId, { principal: rev, outputKind: 'abp_patch', document: allowEmail(abp), reason: 'candidates must hear back' });
@@ -153,7 +154,7 @@ export const evaluationCases: ReplayCase[] = [
       // Six blocked irreversible actions: the sixth pass trips DRT-002 and starts the review as a
       // child; that review (opened by the monitor, approved) is kept too.
       const rev = await reviewer(ctx, 'rita');
-      const { abp } = await buildAbpFromSpec(ctx, spec());
+      const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
       for (let n = 1; n <= 6; n++) await checkAbpAction(ctx, abp.abp_id, sendExternalEmail(abp.hash, n));
       const [review] = await reviews(ctx, { abpId: abp.abp_id, state: 'open' });
       if (!review) throw new Error(`no review opened for ${abp.abp_id}`);
@@ -171,7 +172,7 @@ export const evaluationCases: ReplayCase[] = [
     workflow: 'delegationEvaluationWorkflow',
     name: 'nothing-tripped',
     async record({ ctx }) {
-      const { abp } = await buildAbpFromSpec(ctx, spec());
+      const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
       const since = new Date(Date.now() - 1000);
       const summary = await runDelegationEvaluation(ctx, [abp.abp_id]);
       if (summary.pending || summary.started.length > 0) throw new Error(`unexpected evaluation: ${JSON.stringify(summary)}`);

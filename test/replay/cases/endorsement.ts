@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { WardenContext } from '../../../client/context';
 import { abort, chat, createAgent, CriticalSandboxDivergenceError, decide, endorseRule, extend, promote, showEndorsement } from '../../../client/endorsement';
-import { grantPrincipal } from '../../../client/access';
+import { addPrincipal } from '../../../db/access/principals';
 import { listProvenance } from '../../../db/provenance/log';
 import type { SettingsOverrides } from '../../../domain/endorsement/settings';
 import type { endorsementWorkflow } from '../../../workflows/endorsement/endorsement';
@@ -17,8 +17,8 @@ const OPERATOR = 'alice';
 
 /** A fresh agent (its own kernel and open endorsements) and the operator who steers it. */
 async function agentWith(ctx: WardenContext, settings: SettingsOverrides = {}): Promise<string> {
-  await grantPrincipal(ctx, 'root', ['admin']);
-  await grantPrincipal(ctx, OPERATOR, ['operator']);
+  await addPrincipal(ctx.pool, 'root', ['admin']);
+  await addPrincipal(ctx.pool, OPERATOR, ['operator']);
   const id = `bot-${randomBytes(4).toString('hex')}`;
   await createAgent(ctx, { id, kernel: 'default', settings, probes: true }, 'root');
   return id;

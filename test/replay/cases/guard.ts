@@ -1,7 +1,7 @@
 import type { WardenContext } from '../../../client/context';
 import { approve, ingestFeedback, proposeCalibrationUpdate, proposeLoraJob, release } from '../../../client/guard';
 import type { guardProposalWorkflow } from '../../../workflows/guard/proposal';
-import { releaseProposalUpdate } from '../../../workflows/guard/proposal-messages';
+import { releaseProposalUpdate } from '../../../workflows/guard/contract';
 import { reviewedRows, seedCalibrationRequest, seedPeopleAndPolicy, SEED_POLICY, toNdjson, uniqueSuffix, type GuardPeople } from '../../integration/guard/guard-fixtures';
 import { BEFORE_NOTIFICATIONS, onEarlierRelease } from './earlier-release';
 import { refusal, type ReplayCase } from './replay-case';

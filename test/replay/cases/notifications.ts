@@ -6,6 +6,7 @@ import type { notificationDeliveryWorkflow } from '../../../workflows/notificati
 import { startReceiver } from '../../integration/notifications/receiver';
 import { guardScene } from './guard';
 import type { ReplayCase } from './replay-case';
+import { testAdmin } from '../../support/principals';
 
 /** The event a loop announced, as its history holds it (the input of the activity that starts the delivery). */
 async function announced(ctx: WardenContext, workflowId: string, type: NotificationEventType): Promise<NotificationEvent> {
@@ -27,7 +28,7 @@ async function deliveryOfProposalReady(ctx: WardenContext, rollbackId: string, s
   const receivers = await Promise.all(statuses.map((s) => startReceiver(s)));
   const hooks = [];
   try {
-    for (const r of receivers) hooks.push((await addWebhook(ctx, { url: r.url, events: ['proposal.ready'], maxAttempts: 3 })).webhook.id);
+    for (const r of receivers) hooks.push((await addWebhook(ctx, { url: r.url, events: ['proposal.ready'], maxAttempts: 3 }, await testAdmin(ctx))).webhook.id);
     const scene = await guardScene(ctx);
     const p = await proposeCalibrationUpdate(ctx, scene.calibration(rollbackId));
     const event = await announced(ctx, p.proposal_id, 'proposal.ready');
@@ -41,7 +42,7 @@ async function deliveryOfProposalReady(ctx: WardenContext, rollbackId: string, s
     return workflowId;
   } finally {
     // Later cases announce proposal.ready too: no subscription outlives its case.
-    for (const id of hooks) await removeWebhook(ctx, id);
+    for (const id of hooks) await removeWebhook(ctx, id, await testAdmin(ctx));
     await Promise.all(receivers.map((r) => r.close()));
   }
 }

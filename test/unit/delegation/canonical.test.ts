@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { abpCanonicalJson, compareCodePoints, referenceNormalForm } from '../../../domain/delegation/canonical';
 import { referenceDateTime } from '../../../domain/delegation/reference-date-time';
@@ -68,6 +69,40 @@ describe('UTC date-times', () => {
     expect(normaliseDateTime('2026-02-24T00:00:00.123456-01:00')).toBe('2026-02-24T01:00:00.123456Z');
     expect(normaliseDateTime('0050-06-15T12:00:00Z')).toBe('0050-06-15T12:00:00Z');
     expect(normaliseDateTime('2026-02-31T00:00:00Z')).toBeUndefined();
+  });
+
+  it('keeps years 0001..0099 as they are and refuses what lies outside 0001..9999, as the reference does', () => {
+    expect(normaliseDateTime('0001-01-01T00:00:00Z')).toBe('0001-01-01T00:00:00Z');
+    expect(normaliseDateTime('0099-12-31T23:00:00-02:00')).toBe('0100-01-01T01:00:00Z');
+    expect(normaliseDateTime('0000-01-01T00:00:00Z')).toBeUndefined();
+    expect(normaliseDateTime('0000-06-15T12:00:00Z')).toBeUndefined();
+    expect(normaliseDateTime('0001-01-01T00:00:00+01:00')).toBeUndefined();
+    expect(normaliseDateTime('9999-12-31T23:00:00-02:00')).toBeUndefined();
+    expect(normaliseDateTime('2026-02-24T00:00:00+05:60')).toBeUndefined();
+  });
+
+  it('agrees with every date-time golden vector both can read: the same instant, or both leave it alone', () => {
+    // The reference's own outputs (run with TZ=UTC); it writes the year unpadded ("50-06-15…").
+    const vectors = JSON.parse(readFileSync(new URL('../../fixtures/abp-reference-vectors.json', import.meta.url), 'utf8')).canonical as {
+      name: string;
+      input_json: string;
+      canonical: string;
+    }[];
+    const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
+    let compared = 0;
+    for (const v of vectors.filter((x) => x.name.startsWith('date-time'))) {
+      const input = (JSON.parse(v.input_json) as { t: string }).t;
+      if (!rfc3339.test(input)) continue;
+      const output = (JSON.parse(v.canonical) as { t: string }).t;
+      // Whether the reference rewrote it is read through referenceDateTime, pinned to the vector here.
+      const reference = referenceDateTime(input);
+      expect(reference ?? input, v.name).toBe(output);
+      const ours = normaliseDateTime(input);
+      expect(ours === undefined, `${v.name}: reference ${reference === undefined ? 'left it alone' : `wrote ${reference}`}`).toBe(reference === undefined);
+      if (ours !== undefined) expect(`${ours.slice(0, 19)}Z`, v.name).toBe(output.replace(/^(\d+)-/, (_, y: string) => `${y.padStart(4, '0')}-`));
+      compared += 1;
+    }
+    expect(compared).toBeGreaterThan(25);
   });
 
   it('writes ABP timestamps at whole seconds in years 1000..9999', () => {

@@ -80,6 +80,15 @@ describe('NDJSON intake', () => {
     expect(batch.abpLines).toEqual({ 'ABP-0a1b2c3d': 1 });
   });
 
+  it('refuses date-times no calendar or column holds (year 0000, past 9999), naming line and field', () => {
+    expect(refused(signal({ observed_at: '0000-01-01T00:00:00Z' }))).toMatch(/line 1: observed_at: must be a date-time in the years 0001 to 9999/);
+    expect(refused(signal({ observed_at: '0001-01-01T00:00:00+01:00' }))).toMatch(/line 1: observed_at: must be a date-time in the years 0001/);
+    const claim = (observed: string) => JSON.stringify({ kind: 'claim', claim_id: 'c', abp_id: 'ABP-0a1b2c3d', expires_at: '2026-05-02T00:00:00Z', observed_at: observed });
+    // An optional field is refused too, never stored as missing.
+    expect(refused(claim('9999-12-31T23:00:00-02:00'))).toMatch(/line 1: observed_at: must be a date-time/);
+    expect(parseIntakeBatch(signal({ observed_at: '0050-06-15T12:00:00Z' })).driftSignals[0]!.observed_at).toBe('0050-06-15T12:00:00Z');
+  });
+
   it('refuses text PostgreSQL cannot store, naming line and field', () => {
     expect(refused(signal({ summary: 'a\u0000b' }))).toMatch(/line 1: summary: must not contain a NUL/);
     expect(refused(signal({ fingerprint: { key: 'k\ud800', version: 1 } }))).toMatch(/line 1: fingerprint\.key: .*surrogate/);

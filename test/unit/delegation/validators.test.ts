@@ -169,4 +169,18 @@ describe('built-in enforcement, whatever the ABP declares', () => {
     expect(checkAction({ ...f, abp: { ...weakened, tools: { ...weakened.tools, deny: [] } } }, action({ abp_hash: weakened.hash })).decision).toBe('blocked');
     expect(checkAction(f, action({ abp_hash: weakened.hash })).decision).toBe('allowed');
   });
+
+  it('an always-enforced check declared with escalate blocks and still fires its escalation path', () => {
+    const escalating = patchAbp(abp, {
+      escalation: { paths: [...abp.escalation.paths, { trigger: 'authority_envelope_complete', destination: 'security-desk', severity: 'critical', auto: true }] },
+      runtime: { validators: [{ name: 'authority_envelope_complete', when: 'pre_action', fail_action: 'escalate', config: {} }] },
+    });
+    const f = facts({ abp: escalating, currentHash: escalating.hash, exports: [] });
+    const denied = checkAction(f, action({ abp_hash: escalating.hash, tool: 'email.send_external' }));
+    expect(denied).toMatchObject({ decision: 'blocked', allowed: false });
+    expect(denied.results.find((r) => !r.passed)).toMatchObject({ name: 'authority_envelope_complete', failAction: 'block', declaredFailAction: 'escalate' });
+    expect(denied.escalations).toEqual([{ validator: 'authority_envelope_complete', destination: 'security-desk', severity: 'critical' }]);
+    // Passing, it neither blocks nor escalates.
+    expect(checkAction(f, action({ abp_hash: escalating.hash }))).toMatchObject({ decision: 'allowed', escalations: [] });
+  });
 });

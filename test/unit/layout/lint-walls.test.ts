@@ -14,7 +14,7 @@ async function findings(filePath: string, code: string): Promise<string[]> {
   return (result?.messages ?? []).map((m) => `${m.line}: ${m.ruleId ?? 'parse'}: ${m.message}`);
 }
 
-describe('lint walls', () => {
+describe('lint walls', { timeout: 60_000 }, () => {
   it('workflows/ loads no Node built-in, no pg, no config and activities as types only', async () => {
     const found = await findings(
       'workflows/endorsement/probe.ts',
@@ -53,6 +53,18 @@ describe('lint walls', () => {
     expect(api.map((f) => f.split(':')[0])).toEqual(['1', '2']);
     const db = await findings('db/endorsement/probe.ts', "import { c } from '../../client/endorsement';\nexport const p = c;\n");
     expect(db).toHaveLength(1);
+  });
+
+  it("client/ and activities/ reach workflows/ through a loop's contract.ts alone; api/ and cli/ not at all", async () => {
+    const client = await findings(
+      'client/probe.ts',
+      "import { ref } from './../workflows/guard/contract';\nimport { m } from '../workflows/guard/proposal-machine';\nexport const p = [ref, m];\n",
+    );
+    expect(client.map((f) => f.split(':')[0])).toEqual(['2']);
+    const activity = await findings('activities/guard/probe.ts', "import { ref } from '../../workflows/guard/contract';\nexport const p = ref;\n");
+    expect(activity).toEqual([]);
+    const cli = await findings('cli/commands/probe.ts', "import { ref } from '../../workflows/guard/contract';\nexport const p = ref;\n");
+    expect(cli).toHaveLength(1);
   });
 
   it('only db/ loads the database driver and sends SQL', async () => {

@@ -25,6 +25,14 @@ const MAY_IMPORT: Record<string, { values: string[]; types?: string[] }> = Objec
   ]),
 );
 
+/**
+ * Rooms that may reach workflows/ only through a loop's contract (`workflows/<loop>/contract.ts`):
+ * the workflow functions, their state machines and helpers stay the worker's (the process entry
+ * points, which register them, and the harnesses are not walled).
+ */
+const CONTRACT_ONLY = new Set(layout.contractOnly);
+const CONTRACT = /^workflows\/[a-z-]+\/contract\.ts$/;
+
 /** Packages whose values only the storage layer (and the harnesses) may load. */
 const DATABASE_DRIVERS = /^(pg|@electric-sql\/.*)$/;
 const NODE_BUILTIN = new RegExp(`^(node:.*|${builtinModules.map((m) => m.replace(/[/\\]/g, '\\$&')).join('|')})$`);
@@ -130,6 +138,10 @@ function importViolations(sources: Sources): string[] {
         continue;
       }
       if (targetRoom === room) continue;
+      if (targetRoom === 'workflows' && CONTRACT_ONLY.has(room) && !CONTRACT.test(target)) {
+        violations.push(`${where}: ${room}/ reaches workflows/ only through a loop's contract.ts`);
+        continue;
+      }
       const allowed = rules.values.includes(targetRoom) || (imp.typeOnly && (rules.types ?? []).includes(targetRoom));
       if (!allowed) {
         const typesOnly = (rules.types ?? []).includes(targetRoom) ? ' (types only)' : '';
@@ -210,6 +222,12 @@ describe('the walls of LAYOUT.md, in the sources', () => {
     expect(importViolations(sources).filter((v) => /^(client|api)\/.*may not import activities\//.test(v))).toEqual([]);
   });
 
+  it("client/, api/ and activities/ reach workflows/ only through each loop's contract.ts", () => {
+    expect(importViolations(sources).filter((v) => /workflows\//.test(v))).toEqual([]);
+    const throughContracts = [...sources].filter(([path, source]) => /^(client|activities)\//.test(path) && /\/workflows\/[a-z-]+\/contract'/.test(source));
+    expect(throughContracts.length).toBeGreaterThan(5);
+  });
+
   it('no import points up a layer or across a wall', () => {
     expect(importViolations(sources)).toEqual([]);
   });
@@ -239,6 +257,25 @@ describe('the walls test itself', () => {
       "client/endorsement.ts:1 imports ../activities/endorsement: client/ may not import activities/",
       "db/pool.ts:1 imports ../client/endorsement: db/ may not import client/",
       'workflows/review.ts:2 imports ../activities/endorsement/index: workflows/ may not import activities/ (types only)',
+    ]);
+  });
+
+  it("lets client/ and activities/ reach workflows/ through a loop's contract.ts alone, and api/ not at all", () => {
+    const v = importViolations(
+      house({
+        'workflows/guard/contract.ts': 'export const ref = 1;\n',
+        'workflows/guard/proposal.ts': 'export function guardProposalWorkflow() {}\n',
+        'workflows/guard/proposal-machine.ts': 'export class ProposalMachine {}\n',
+        'client/guard.ts': "import { ref } from '../workflows/guard/contract';\nimport type { guardProposalWorkflow } from '../workflows/guard/proposal';\n",
+        'activities/guard/index.ts': "import type { ProposalMachine } from '../../workflows/guard/proposal-machine';\n",
+        'api/routes/guard.ts': "import { ref } from '../../workflows/guard/contract';\n",
+        'worker/workflows.ts': "import { guardProposalWorkflow } from '../workflows/guard/proposal';\n",
+      }),
+    );
+    expect(v).toEqual([
+      "activities/guard/index.ts:1 imports ../../workflows/guard/proposal-machine: activities/ reaches workflows/ only through a loop's contract.ts",
+      'api/routes/guard.ts:1 imports ../../workflows/guard/contract: api/ may not import workflows/',
+      "client/guard.ts:2 imports ../workflows/guard/proposal: client/ reaches workflows/ only through a loop's contract.ts",
     ]);
   });
 

@@ -1,7 +1,13 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { AnchorState } from '../../domain/provenance/checkpoint';
+import { workflowRef } from '../workflow-ref';
+import type { provenanceAnchorWorkflow } from './anchor';
 
-/** The anchor workflow's messages, shared by the workflow and the client. */
+/** The provenance anchor workflow's contract, shared by the workflow and the client. */
+
+/** One long-lived anchor per chain (workflow id from the provenance key, domain/provenance/anchor.ts). */
+export const provenanceAnchorWorkflowRef = workflowRef<typeof provenanceAnchorWorkflow>('provenanceAnchorWorkflow');
+
 export interface AnchorInput extends AnchorState {
   /** How often the anchor looks at the head without being asked (default 15 s). */
   intervalMs?: number;

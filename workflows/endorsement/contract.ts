@@ -1,11 +1,29 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Registration } from '../../activities/endorsement/register';
+import { z } from 'zod';
+import type { ConflictResult } from '../../domain/endorsement/conflict';
 import type { EvidenceSummary } from '../../domain/endorsement/cooldown';
+import {
+  commitmentIdSchema,
+  commitmentValueSchema,
+  extendSecondsSchema,
+  operatorPrincipalSchema,
+  rationaleSchema,
+  ruleTextSchema,
+} from '../../domain/endorsement/endorsement-request';
 import type { ProbeSummary } from '../../domain/endorsement/probe-outcome';
-import type { EndorsementSettings, SettingsOverrides } from '../../domain/endorsement/settings';
-import type { Decision, EndorsementState } from '../../domain/endorsement/states';
+import { settingsOverridesSchema, type EndorsementSettings, type SettingsOverrides } from '../../domain/endorsement/settings';
+import { DECISIONS, type Decision, type EndorsementState } from '../../domain/endorsement/states';
+import { workflowRef } from '../workflow-ref';
+import type { endorsementWorkflow } from './endorsement';
 
-/** Messages of the endorsement workflow, shared by the workflow and its clients. */
+/**
+ * The endorsement workflow's contract, shared by the workflow, its activities and its clients:
+ * input and result, signals, updates and queries, and the schemas clients check messages with.
+ */
+
+/** Started per endorsement (workflow id = endorsement id): `client.workflow.start(endorsementWorkflowRef, …)`. */
+export const endorsementWorkflowRef = workflowRef<typeof endorsementWorkflow>('endorsementWorkflow');
+
 export interface OperatorInput {
   principal: string;
   rationale?: string;
@@ -20,6 +38,41 @@ export interface DecideInput extends OperatorInput {
 export interface ExtendInput extends OperatorInput {
   /** Default: the endorsement's base cooldown. */
   seconds?: number;
+}
+
+/** An operator command's principal and rationale, as clients check them before sending. */
+export const operatorInputSchema = z.object({
+  principal: operatorPrincipalSchema,
+  rationale: rationaleSchema.optional(),
+});
+export const decisionSchema = z.object({ decision: z.enum(DECISIONS) });
+export const extendInputSchema = z.object({ principal: operatorPrincipalSchema, seconds: extendSecondsSchema.optional() });
+
+/** Everything an endorsement request carries into the workflow and its registration, checked before it starts. */
+export const endorsementRequestSchema = z.object({
+  rule: ruleTextSchema,
+  commitment: commitmentIdSchema.optional(),
+  value: commitmentValueSchema.optional(),
+  settings: settingsOverridesSchema.optional(),
+  requestedBy: operatorPrincipalSchema.optional(),
+  decide: z.object({ decision: z.enum(DECISIONS), principal: operatorPrincipalSchema, rationale: rationaleSchema.optional() }).optional(),
+});
+
+/** The registration activity's answer (conflict detection and the stored endorsement). */
+export interface Registration {
+  /** no_conflict: a decision came with a rule that conflicts with nothing; nothing was recorded. */
+  outcome: 'pending' | 'rejected' | 'applied' | 'duplicate' | 'no_conflict';
+  endorsementId: string;
+  agentId: string;
+  conflictKind: ConflictResult['kind'];
+  target: string | null;
+  reason: string;
+  /** For a duplicate: the endorsement that is already open for the same agent and commitment. */
+  openEndorsementId: string | null;
+  settings: EndorsementSettings;
+  hasProbeBattery: boolean;
+  baseVersion: number;
+  appliedVersion: number | null;
 }
 
 /** The registration activity's answer without what only the workflow itself needs. */
@@ -42,7 +95,10 @@ export interface EndorsementView {
   run: number;
 }
 
+/** Resolves once the endorsement is registered, with the registration alone (kept for earlier clients). */
 export const registrationUpdate = defineUpdate<RegistrationView>('registration');
+/** Resolves once the endorsement is registered, with its whole state: sent with the start (update-with-start). */
+export const awaitRegistrationUpdate = defineUpdate<EndorsementView>('awaitRegistration');
 export const decideUpdate = defineUpdate<EndorsementView, [DecideInput]>('decide');
 export const promoteUpdate = defineUpdate<EndorsementView, [OperatorInput]>('promote');
 export const abortUpdate = defineUpdate<EndorsementView, [OperatorInput]>('abort');

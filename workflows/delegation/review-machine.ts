@@ -1,0 +1,215 @@
+import { condition, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { z } from 'zod';
+import type { DelegationActivities } from '../../activities/delegation';
+import type { ApplyOutcome } from '../../domain/delegation/apply-outcome';
+import { tallyApprovals, winningOutput, type Approval, type OutputTally } from '../../domain/delegation/review-tally';
+import { describeZodError } from '../../domain/input/field-issues';
+import { failure, failureKind } from '../../domain/temporal/failure-types';
+import { innermostFailure, innermostMessage } from '../../domain/temporal/innermost-cause';
+import { notify } from '../notify';
+import {
+  approveInputSchema,
+  dismissInputSchema,
+  reviewSearchAttributes,
+  type ApproveInput,
+  type DismissInput,
+  type ReviewStart,
+  type ReviewStatus,
+  type ReviewVoteResult,
+  type ReviewWorkflowState,
+} from './contract';
+import { reopensAfterFailedApply } from './review-reopen';
+
+const acts = proxyActivities<DelegationActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: {
+    initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['ReviewVoteRefused', 'ReviewVoteForbidden', 'ReviewOutputInvalid'],
+  },
+});
+
+/** An Update's input as its contract's schema reads it, or the refusal naming every field at fault. */
+function parsedOrRefused(schema: z.ZodType, input: unknown): void {
+  const parsed = schema.safeParse(input ?? {});
+  if (!parsed.success) throw failure('invalid', describeZodError(parsed.error));
+}
+
+/** An activity refusal becomes the Update's failure: its kind and message are what the caller gets. */
+function asUpdateFailure(error: unknown): never {
+  throw failure(failureKind(innermostFailure(error)?.type) ?? 'conflict', innermostMessage(error));
+}
+
+/**
+ * One delegation review's state and transitions: the approve and dismiss Updates (with their
+ * validators) and the status query are methods; `run` is the main line (wait for a decision or
+ * the timeout, apply the winning output, reopen on a failed apply, conclude). Commands are issued
+ * in the order the workflow issued them before it was a class: histories in flight replay unchanged.
+ */
+export class ReviewMachine {
+  /** Asked first, as the workflow always has: whether a failed apply reopens the review (see review-reopen.ts). */
+  private readonly reopens = reopensAfterFailedApply();
+  private state: ReviewWorkflowState = 'open';
+  private readonly approvals: Approval[] = [];
+  private decided: OutputTally | undefined;
+  private dismissedBy: string | null = null;
+  private outcome: ReviewStatus['outcome'] = null;
+  private escalations: ReviewStatus['escalations'] = [];
+  /** The last application attempt that failed and reopened the review. */
+  private lastFailure: ApplyOutcome | null = null;
+  private rounds = 0;
+  private readonly startedAt = workflowInfo().startTime.getTime();
+  private readonly deadline: string | null;
+
+  constructor(private readonly start: ReviewStart) {
+    const timeout = start.policy.timeout_ms;
+    this.deadline = timeout === null ? null : new Date(this.startedAt + timeout).toISOString();
+  }
+
+  // ---- handlers ----------------------------------------------------------------------------
+
+  status(): ReviewStatus {
+    const { start, start: { policy } } = this;
+    return {
+      reviewId: start.reviewId,
+      abpId: start.abpId,
+      triggerId: start.triggerId,
+      severity: start.severity,
+      state: this.state,
+      approverRole: policy.approver_role,
+      threshold: policy.threshold,
+      timeoutMs: policy.timeout_ms,
+      deadline: this.deadline,
+      approvals: this.approvals.map(({ principal, outputKind, outputHash }) => ({ principal, outputKind, outputHash })),
+      tallies: tallyApprovals(this.approvals, policy.threshold),
+      dismissedBy: this.dismissedBy,
+      outcome: this.outcome,
+      escalations: this.escalations,
+      lastFailure: this.lastFailure,
+    };
+  }
+
+  validateApproval(input: ApproveInput): void {
+    this.requireOpen();
+    parsedOrRefused(approveInputSchema, input);
+    this.requireFirstVote(input.principal);
+  }
+
+  async approve(input: ApproveInput): Promise<ReviewVoteResult> {
+    const accepted = await acts.recordReviewVote({
+      reviewId: this.start.reviewId, principal: input.principal, decision: 'approve', outputHash: input.outputHash, reason: input.reason,
+    }).catch(asUpdateFailure);
+    // Another update may have decided the review while the vote was recorded.
+    if (this.approvals.some((a) => a.principal === input.principal)) throw failure('conflict', `${input.principal} has already voted`);
+    this.approvals.push({
+      principal: input.principal,
+      outputKind: accepted.outputKind ?? input.outputKind,
+      outputHash: input.outputHash,
+      outputAuthor: accepted.outputAuthor ?? input.principal,
+    });
+    if (this.state === 'open' && !this.done()) this.decided = winningOutput(this.approvals, this.start.policy.threshold);
+    this.publish();
+    return this.voteResult();
+  }
+
+  validateDismissal(input: DismissInput): void {
+    this.requireOpen();
+    parsedOrRefused(dismissInputSchema, input);
+    this.requireFirstVote(input.principal);
+  }
+
+  async dismiss(input: DismissInput): Promise<ReviewVoteResult> {
+    await acts.recordReviewVote({ reviewId: this.start.reviewId, principal: input.principal, decision: 'dismiss', reason: input.reason }).catch(asUpdateFailure);
+    if (this.state === 'open' && !this.done()) this.dismissedBy = input.principal;
+    return this.voteResult();
+  }
+
+  // ---- main line ---------------------------------------------------------------------------
+
+  async run(): Promise<void> {
+    const { start } = this;
+    const { policy } = start;
+    this.publish();
+    await notify('review.opened', start.reviewId, { abpId: start.abpId, triggerId: start.triggerId, severity: start.severity, threshold: policy.threshold });
+    let concludedInTime = policy.timeout_ms === null ? (await condition(() => this.done()), true) : await condition(() => this.done(), policy.timeout_ms);
+    while (await this.conclude(concludedInTime)) concludedInTime = await this.concludesInTime();
+    this.publish();
+    const facts = { abpId: start.abpId, triggerId: start.triggerId, severity: start.severity, state: this.state };
+    await notify(this.state === 'timed_out' ? 'review.timed_out' : 'review.concluded', start.reviewId, facts);
+  }
+
+  /** Acts on how the wait ended; true when a failed apply reopened the review and the wait starts again. */
+  private async conclude(concludedInTime: boolean): Promise<boolean> {
+    const reviewId = this.start.reviewId;
+    if (!concludedInTime) {
+      this.state = 'timed_out';
+      this.escalations = (await acts.concludeReview({ reviewId, state: 'timed_out', by: null })).escalations;
+    } else if (this.dismissedBy !== null) {
+      this.state = 'dismissed';
+      await acts.concludeReview({ reviewId, state: 'dismissed', by: this.dismissedBy });
+    } else if (this.decided) {
+      this.state = 'applying';
+      this.publish();
+      this.rounds += 1;
+      const attempt = await acts.applyReviewOutput({
+        reviewId, outputHash: this.decided.outputHash, approvers: this.decided.approvers, ...(this.reopens ? { round: this.rounds } : {}),
+      });
+      if (attempt.reopened) {
+        this.reopen(attempt);
+        return true;
+      }
+      this.outcome = attempt;
+      this.state = attempt.state;
+    }
+    return false;
+  }
+
+  /**
+   * Back to open: the approvals of the output that failed no longer count, and the approvers may
+   * vote again (for a corrected output) until the review's own deadline.
+   */
+  private reopen(attempt: ApplyOutcome): void {
+    this.lastFailure = attempt;
+    const failed = attempt.outputHash;
+    this.approvals.splice(0, this.approvals.length, ...this.approvals.filter((a) => a.outputHash !== failed));
+    this.decided = winningOutput(this.approvals, this.start.policy.threshold);
+    this.state = 'open';
+    this.publish();
+  }
+
+  /** After a reopening: the rest of the review's own timeout, not a fresh one. */
+  private async concludesInTime(): Promise<boolean> {
+    const timeout = this.start.policy.timeout_ms;
+    if (timeout === null) return (await condition(() => this.done()), true);
+    const left = this.startedAt + timeout - Date.now();
+    return left > 0 ? condition(() => this.done(), left) : this.done();
+  }
+
+  // ---- state -------------------------------------------------------------------------------
+
+  /** Decided by an approval that met the threshold, or dismissed: no further vote changes the outcome. */
+  private done(): boolean {
+    return this.decided !== undefined || this.dismissedBy !== null;
+  }
+
+  private voteResult(): ReviewVoteResult {
+    return { accepted: true, state: this.state, approvals: this.approvals.length, threshold: this.start.policy.threshold, decided: this.done() };
+  }
+
+  private requireOpen(): void {
+    if (this.state !== 'open' || this.done()) throw failure('conflict', `review ${this.start.reviewId} is no longer open (${this.state})`);
+  }
+
+  private requireFirstVote(principal: string): void {
+    if (this.approvals.some((a) => a.principal === principal)) throw failure('conflict', `${principal} has already voted on ${this.start.reviewId}`);
+  }
+
+  private publish(): void {
+    const { start, start: { policy }, outcome, deadline } = this;
+    upsertSearchAttributes(reviewSearchAttributes(start, this.state));
+    const votes = `${this.approvals.length}/${policy.threshold} approval(s) by ${policy.approver_role}`;
+    setCurrentDetails(
+      `**${this.state}** — review of ${start.abpId} for ${start.triggerId} (${start.triggerName}, ${start.severity}); ${votes}` +
+        (deadline ? `; times out ${deadline}` : '; no timeout') +
+        (outcome ? `; outcome ${outcome.state}${outcome.next ? ` → ${outcome.next.abpId} ${outcome.next.abpHash}` : ''}` : ''),
+    );
+  }
+}
