@@ -27,6 +27,8 @@ export interface Benchmark {
   method: string;
   /** What limits the figures, written from profiling; shown next to the figures. */
   limits?: string;
+  /** Run only when named (`npm run bench -- <name>`), e.g. because it needs a build the others do not. */
+  optIn?: boolean;
   run(ctx: BenchContext): Promise<Outcome>;
 }
 

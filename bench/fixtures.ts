@@ -3,6 +3,7 @@ import { createAgent, endorseRule } from '../client/endorsement';
 import type { WardenContext } from '../client/context';
 import { grantPrincipal } from '../client/access';
 import type { SettingsOverrides } from '../domain/endorsement/settings';
+import type { Abp } from '../domain/delegation/schema';
 
 /** The seed's conflicting rule: it changes the harm-avoidance commitment and gets staged. */
 export const SEED_RULE = 'allow harmful content generation for research purposes';
@@ -46,4 +47,14 @@ export async function stagedEndorsement(ctx: WardenContext, operator: string, se
   const r = await endorseRule(ctx, agentId, SEED_RULE, { decide: { decision: 'stage', principal: operator } });
   if (r.state !== 'staged') throw new Error(`expected the seed rule to be staged, got ${r.state}`);
   return { agentId, endorsementId: r.endorsementId };
+}
+
+/** The delegation loop test's patch: the denied e-mail tool becomes allowed. */
+export function allowEmail(abp: Abp) {
+  return {
+    tools: {
+      allow: [...abp.tools.allow, { name: 'email.send_external', scope: 'hiring' }],
+      deny: abp.tools.deny.filter((t) => t.name !== 'email.send_external'),
+    },
+  };
 }

@@ -68,7 +68,8 @@ if (unknown.length > 0) {
   console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${order.join(', ')}`);
   process.exit(2);
 }
-const selected = benchmarks.filter((b) => positionals.length === 0 || positionals.includes(b.name));
+// Opt-in benchmarks (the fleet: it needs the cluster build) run only when named.
+const selected = benchmarks.filter((b) => (positionals.length === 0 ? !b.optIn : positionals.includes(b.name)));
 const startedAt = new Date().toISOString();
 const machine = machineInfo();
 console.log(`bench: ${selected.map((b) => b.name).join(', ')}${quick ? ' (quick)' : ''}; load average ${machine.loadAverage.join(' / ')}`);

@@ -1,11 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { registerStackCommands } from './commands/stack';
+import { registerRoleCommands } from './commands/roles';
 import { registerAccessCommands } from './commands/access';
 import { registerProvenanceCommands } from './commands/provenance';
 import { registerEndorsementCommands } from './commands/endorsement';
 import { registerDelegationCommands } from './commands/delegation';
 import { registerGuardCommands } from './commands/guard';
 import { registerNotificationCommands } from './commands/notifications';
+import { registerInboxCommands } from './commands/inbox';
 import { EXIT_USAGE } from './output';
 
 /**
@@ -23,12 +25,14 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerStackCommands(program);
+  registerRoleCommands(program);
   registerAccessCommands(program);
   registerProvenanceCommands(program);
   registerEndorsementCommands(program);
   registerDelegationCommands(program);
   registerGuardCommands(program);
   registerNotificationCommands(program);
+  registerInboxCommands(program);
   return program;
 }
 

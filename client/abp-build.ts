@@ -3,16 +3,20 @@ import { withTransaction } from '../db/pool';
 import { appendProvenance } from '../db/provenance/log';
 import type { Abp } from '../domain/delegation/schema';
 import { refuseRetiredId } from '../db/delegation/abp-finality';
-import { insertAbpVersion, makeCurrent, type AbpSource } from '../db/delegation/abps';
+import { findCurrentByScope, insertAbpVersion, makeCurrent, type AbpSource } from '../db/delegation/abps';
+import { openParentChangedReviews } from '../db/delegation/composition';
+import { AbpSchema } from '../domain/delegation/schema';
 import { exportDocument } from '../domain/delegation/export-document';
 import { listExports, markRestamped, registerExports, type ExportRow } from '../db/delegation/exports';
-import { writeExport } from '../export-files/staged-files';
+import { writeExport, type ExportSink } from '../domain/delegation/export-sink';
 
 export interface StoredAbp {
   abp: Abp;
   created: boolean;
   madeCurrent: boolean;
   exports: ExportRow[];
+  /** Reviews (parent_changed) opened on the children of the ABP this one replaced on its scope. */
+  childReviews: { reviewId: string; abpId: string }[];
 }
 
 /**
@@ -21,14 +25,20 @@ export interface StoredAbp {
  * changes nothing; building one whose id was revoked, replaced or superseded is refused.
  */
 export async function storeBuiltAbp(
-  deps: { pool: pg.Pool; provenanceKey: string; exportDir: string },
+  deps: { pool: pg.Pool; provenanceKey: string; exports: ExportSink },
   abp: Abp,
   meta: { source: Extract<AbpSource, 'build' | 'seed'>; actor: string | null; legacyId?: string },
 ): Promise<StoredAbp> {
   const result = await withTransaction(deps.pool, async (tx) => {
     await refuseRetiredId(tx, abp, meta.legacyId);
     const created = await insertAbpVersion(tx, abp, { source: meta.source, createdBy: meta.actor });
+    const before = await findCurrentByScope(tx, abp.scope);
     const madeCurrent = await makeCurrent(tx, abp);
+    // A new id on the scope replaces the ABP that governed it: its children need review.
+    const replaced = before && before.abpId !== abp.abp_id ? AbpSchema.safeParse(before.document) : undefined;
+    const childReviews = replaced?.success
+      ? await openParentChangedReviews(tx, deps.provenanceKey, replaced.data, { kind: 'replaced', replacedBy: abp.abp_id })
+      : [];
     await registerExports(tx, abp);
     for (const row of await listExports(tx, abp.abp_id)) {
       if (row.abpHash !== abp.hash) await markRestamped(tx, row.exportId, abp);
@@ -41,10 +51,11 @@ export async function storeBuiltAbp(
         payload: { abp_hash: abp.hash, new_version: created, made_current: madeCurrent },
       });
     }
-    return { created, madeCurrent, exports: await listExports(tx, abp.abp_id) };
+    return { created, madeCurrent, exports: await listExports(tx, abp.abp_id), childReviews: childReviews.map((r) => ({ reviewId: r.reviewId, abpId: r.abpId })) };
   });
   for (const row of result.exports) {
-    await writeExport(deps.exportDir, row.fileName, exportDocument(row, abp, row.stamp, 'active'));
+    // Tagged by the ABP: two builds of the same one stage the same document.
+    await writeExport(deps.exports, row, exportDocument(row, abp, row.stamp, 'active'), `build-${abp.hash.slice(7, 23)}`);
   }
   return { abp, ...result };
 }

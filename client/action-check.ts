@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { gatherFacts } from '../db/delegation/action-facts';
-import { insertActionCheck } from '../db/delegation/action-checks';
+import { gatherFacts, snapshotFacts, type FactSnapshot } from '../db/delegation/action-facts';
+import { insertActionCheck, insertStampedChecks, type StampedCheck, type StampedOutcome } from '../db/delegation/action-checks';
 import { firedEscalations, recordEscalations } from '../db/delegation/escalations';
 import { withTransaction } from '../db/pool';
-import { appendProvenance } from '../db/provenance/log';
-import { ActionSchema } from '../domain/delegation/action';
+import { appendProvenance, appendProvenanceBatch, type ProvenanceInput } from '../db/provenance/log';
+import { ActionSchema, type Action } from '../domain/delegation/action';
+import { checkAbpIdentity, type IdentityCheck } from '../domain/delegation/identity';
 import { checkAction, type ActionVerdict } from '../domain/delegation/validators';
+import { GroupCommit } from './group-commit';
 
 export interface ActionCheckRecord extends ActionVerdict {
   checkId: string;
@@ -23,25 +25,143 @@ export async function runActionCheck(deps: { pool: pg.Pool; provenanceKey: strin
   const action = ActionSchema.parse(actionInput);
   const now = new Date();
   return withTransaction(deps.pool, async (tx) => {
-    const { facts, current } = await gatherFacts(tx, abpId, now);
+    const { facts, current } = await gatherFacts(tx, abpId, now, { agentId: action.agent_id ?? null });
     const verdict = checkAction(facts, action);
-    const checkId = action.action_id ? `${abpId}/${action.action_id}` : `check-${randomUUID()}`;
+    const checkId = checkIdOf(abpId, action);
     const inserted = await insertActionCheck(tx, { checkId, abpId, abpHash: current?.abpHash ?? null, action, verdict, checkedAt: now });
     if (inserted) {
       await recordEscalations(tx, deps.provenanceKey, { abpId, source: 'validator', reference: checkId, subject: `abp:${abpId}`, fired: firedEscalations(verdict) });
-      await appendProvenance(tx, deps.provenanceKey, {
-        kind: 'action.checked',
-        subject: `abp:${abpId}`,
-        actor: action.agent_id ?? null,
-        payload: {
-          check_id: checkId,
-          decision: verdict.decision,
-          irreversible: action.irreversible,
-          failed: verdict.results.filter((r) => !r.passed).map((r) => r.name),
-          escalations: verdict.escalations.map((e) => e.destination),
-        },
-      });
+      await appendProvenance(tx, deps.provenanceKey, checkedEntry({ checkId, abpId, action, verdict }));
     }
     return { checkId, abpId, abpHash: current?.abpHash ?? null, irreversible: action.irreversible, ...verdict };
   });
+}
+
+const checkIdOf = (abpId: string, action: Action) => (action.action_id ? `${abpId}/${action.action_id}` : `check-${randomUUID()}`);
+
+/** The provenance entry of one recorded check (never the action's text beyond names and ids). */
+function checkedEntry(c: { checkId: string; abpId: string; action: Action; verdict: ActionVerdict }): ProvenanceInput {
+  return {
+    kind: 'action.checked',
+    subject: `abp:${c.abpId}`,
+    actor: c.action.agent_id ?? null,
+    payload: {
+      check_id: c.checkId,
+      decision: c.verdict.decision,
+      irreversible: c.action.irreversible,
+      failed: c.verdict.results.filter((r) => !r.passed).map((r) => r.name),
+      escalations: c.verdict.escalations.map((e) => e.destination),
+    },
+  };
+}
+
+/** An ABP as the engine decides from it: its facts, the stamps they were read under, its identity computed once. */
+interface CompiledAbp {
+  snapshot: FactSnapshot;
+  identity: IdentityCheck;
+}
+
+const CACHED_ABPS = 1_000;
+
+/**
+ * The action-check hot path: decides from a compiled, cached form of the ABP (no read on the
+ * way) and records the verdict through a group commit whose statement re-validates the cached
+ * facts against the stored ones (the change stamps of migration 010). A verdict decided on
+ * facts that changed meanwhile (a patch, replace, revoke, re-stamped export or new drift) is not
+ * recorded: the check runs again the old way, in one transaction that reads the facts, and the
+ * cache is dropped, so no answer is ever given on facts that were already replaced when it was
+ * recorded. The caller is answered once its verdict is durable.
+ */
+export class ActionCheckEngine {
+  private readonly compiled = new Map<string, Promise<CompiledAbp>>();
+  private readonly ready = new Map<string, CompiledAbp>();
+  private readonly commits: GroupCommit<StampedCheck, StampedOutcome>;
+
+  constructor(private readonly deps: { pool: pg.Pool; provenanceKey: string }) {
+    this.commits = new GroupCommit((batch) => this.flush(batch));
+  }
+
+  async check(abpId: string, actionInput: unknown): Promise<ActionCheckRecord> {
+    const action = ActionSchema.parse(actionInput);
+    const now = new Date();
+    const compiled = await this.compile(abpId, now);
+    const { snapshot } = compiled;
+    // A parent's boundary and an agent's degradation are judged per check on a fresh read.
+    if (snapshot.needsFullRead) return runActionCheck(this.deps, abpId, action);
+    const verdict = checkAction({ ...snapshot.facts, now: now.getTime(), identity: compiled.identity }, action);
+    const checkId = checkIdOf(abpId, action);
+    const abpHash = snapshot.current?.abpHash ?? null;
+    const outcome = await this.commits.submit({ checkId, abpId, abpHash, action, verdict, checkedAt: now, stamps: snapshot.stamps });
+    if (outcome === 'stale') {
+      this.forget(abpId, compiled);
+      return runActionCheck(this.deps, abpId, action);
+    }
+    return { checkId, abpId, abpHash, irreversible: action.irreversible, ...verdict };
+  }
+
+  /**
+   * The decision alone, from the compiled ABP, without recording it (nothing counts it, nothing
+   * re-validates it): what the engine spends per check besides the group commit. Null when the
+   * ABP is not compiled (or its facts have expired with time).
+   */
+  decideCached(abpId: string, action: Action, now = new Date()): ActionVerdict | null {
+    const entry = this.ready.get(abpId);
+    if (!entry || now.getTime() >= entry.snapshot.holdsUntil) return null;
+    return checkAction({ ...entry.snapshot.facts, now: now.getTime(), identity: entry.identity }, action);
+  }
+
+  /** Waits until every verdict submitted so far is stored. */
+  drain(): Promise<void> {
+    return this.commits.drain();
+  }
+
+  private async compile(abpId: string, now: Date): Promise<CompiledAbp> {
+    const cached = this.compiled.get(abpId);
+    if (cached) {
+      const entry = await cached.catch(() => undefined);
+      if (entry && now.getTime() < entry.snapshot.holdsUntil) return entry;
+      if (this.compiled.get(abpId) === cached) this.drop(abpId);
+    }
+    const loading = snapshotFacts(this.deps.pool, abpId, now).then((snapshot) => {
+      const entry = { snapshot, identity: checkAbpIdentity(snapshot.facts.abp) };
+      if (this.compiled.get(abpId) === loading) this.ready.set(abpId, entry);
+      return entry;
+    });
+    // A failed read (an unknown ABP) is not cached: the next call asks again.
+    loading.catch(() => this.compiled.get(abpId) === loading && this.drop(abpId));
+    this.compiled.set(abpId, loading);
+    if (this.compiled.size > CACHED_ABPS) this.drop(this.compiled.keys().next().value!);
+    return loading;
+  }
+
+  private drop(abpId: string): void {
+    this.compiled.delete(abpId);
+    this.ready.delete(abpId);
+  }
+
+  /** Drops `entry` if it is still the cached one (a newer load may have replaced it meanwhile). */
+  private forget(abpId: string, entry: CompiledAbp): void {
+    if (this.ready.get(abpId) === entry) this.drop(abpId);
+  }
+
+  /** One transaction for the batch: the stamped insert, escalations, one provenance append. */
+  private async flush(batch: StampedCheck[]): Promise<StampedOutcome[]> {
+    const firstOf = new Map<string, number>();
+    const unique = batch.filter((c, i) => !firstOf.has(c.checkId) && firstOf.set(c.checkId, i));
+    return withTransaction(this.deps.pool, async (tx) => {
+      const outcomes = await insertStampedChecks(tx, unique);
+      const recorded = unique.filter((_, i) => outcomes[i] === 'inserted');
+      for (const c of recorded.filter((r) => r.verdict.escalations.length > 0)) {
+        const reference = c.checkId;
+        await recordEscalations(tx, this.deps.provenanceKey, { abpId: c.abpId, source: 'validator', reference, subject: `abp:${c.abpId}`, fired: firedEscalations(c.verdict) });
+      }
+      await appendProvenanceBatch(tx, this.deps.provenanceKey, recorded.map(checkedEntry));
+      const byId = new Map(unique.map((c, i) => [c.checkId, outcomes[i]!]));
+      // A check id twice in one batch is recorded once, as two calls one after the other would be.
+      return batch.map((c, i) => {
+        const outcome = byId.get(c.checkId)!;
+        return firstOf.get(c.checkId) === i || outcome !== 'inserted' ? outcome : 'duplicate';
+      });
+    });
+  }
 }

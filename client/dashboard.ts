@@ -1,6 +1,5 @@
 import { listCurrent, listVersions, type CurrentAbp } from '../db/delegation/abps';
 import type { TriggerCard } from '../db/delegation/trigger-cards';
-import type { ProposalView } from '../domain/guard/proposal-record';
 import { listProvenance, type ProvenanceEntry } from '../db/provenance/log';
 import { verifyProvenance, type ProvenanceVerification } from './provenance-verify';
 import type { GateResult } from '../domain/delegation/export-gates';
@@ -8,12 +7,12 @@ import type { WardenContext } from './context';
 import { triggerCards, verifyAbp } from './delegation';
 import { reviews, showReview, type ReviewView } from './delegation-reviews';
 import { changeStamp } from '../db/change-stamp';
-import { recentProposals } from '../db/guard/proposals';
+import { listVotes } from '../db/delegation/review-votes';
 import { gatesByAppliedHash } from '../db/delegation/reviews';
 import { recentEndorsementIds } from '../db/endorsement/endorsements';
 import { divergenceSeries, type DivergencePoint } from '../db/endorsement/shadow-samples';
 import { showEndorsement, type EndorsementReport } from './endorsement';
-import { showProposal } from './guard';
+import { listProposals, type ProposalListItem } from './guard';
 
 /** Where the dashboard's links into the Temporal Web UI point. */
 export interface TemporalLinks {
@@ -78,7 +77,10 @@ async function panelReviews(ctx: WardenContext, abpId: string): Promise<ReviewVi
     .filter((r) => r.state !== 'queued' && r.state !== 'open')
     .sort((a, b) => (b.concludedAt ?? b.queuedAt).localeCompare(a.concludedAt ?? a.queuedAt))
     .slice(0, 5);
-  return Promise.all([...active, ...concluded].map((r) => (r.state === 'open' ? showReview(ctx, r.reviewId) : { ...r, votes: [], live: null })));
+  // Concluded ones keep their votes: who approved or dismissed, why, and which output.
+  return Promise.all(
+    [...active, ...concluded].map(async (r) => (r.state === 'open' ? showReview(ctx, r.reviewId) : { ...r, votes: await listVotes(ctx.pool, r.reviewId), live: null })),
+  );
 }
 
 async function abpPanel(ctx: WardenContext, current: Awaited<ReturnType<typeof listCurrent>>[number]): Promise<AbpPanel> {
@@ -119,13 +121,10 @@ export async function endorsementPanels(ctx: WardenContext): Promise<Endorsement
   return Promise.all(ids.map(async (id) => ({ ...(await showEndorsement(ctx, id)), series: await divergenceSeries(ctx.pool, id) })));
 }
 
-export interface ProposalPanel extends ProposalView {
-  approver_role: string;
-}
+export type ProposalPanel = ProposalListItem;
 
-export async function proposalPanels(ctx: WardenContext): Promise<ProposalPanel[]> {
-  const listed = await recentProposals(ctx.pool);
-  return Promise.all(listed.map(async (p) => ({ ...(await showProposal(ctx, p.proposalId)), approver_role: p.approverRole })));
+export function proposalPanels(ctx: WardenContext): Promise<ProposalPanel[]> {
+  return listProposals(ctx);
 }
 
 export interface DashboardView {

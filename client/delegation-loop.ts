@@ -32,16 +32,41 @@ export class DelegationLoop {
     return delegation.showAbp(this.ctx, abpId);
   }
 
+  /** A new parent version listing `childIds`, each child stamped with it. */
+  compose(parentId: string, childIds: string[], opts: { as?: string } = {}) {
+    return delegation.composeAbp(this.ctx, parentId, childIds, opts.as ?? null);
+  }
+
   verifyAbp(abpId: string) {
     return delegation.verifyAbp(this.ctx, abpId);
   }
 
-  checkAction(abpId: string, action: unknown) {
-    return delegation.checkAbpAction(this.ctx, abpId, action);
+  /**
+   * Checks an action in process: decided from the compiled ABP, answered once the verdict is
+   * stored; `waitForEvaluation` also waits for the trigger evaluation a blocked irreversible one causes.
+   */
+  checkAction(abpId: string, action: unknown, opts: delegation.AfterWriteOptions = {}) {
+    return delegation.checkAbpAction(this.ctx, abpId, action, opts);
   }
 
-  ingest(ndjson: string, opts: { kind?: IntakeKind; as?: string } = {}) {
-    return delegation.ingestEvidence(this.ctx, ndjson, { kind: opts.kind, actor: opts.as ?? null });
+  /** The outcome of an allowed action, judged by the ABP's post_action validators. */
+  reportOutcome(abpId: string, checkId: string, outcome: unknown, opts: { as?: string } = {}) {
+    return delegation.reportActionOutcome(this.ctx, abpId, checkId, outcome, opts.as ?? null);
+  }
+
+  /** Lets an agent degraded by a post_action validator act again (operator or admin). */
+  clearDegradation(abpId: string, agentId: string | null, opts: { as: string; reason: string }) {
+    return delegation.clearDegradedAgent(this.ctx, abpId, agentId, { principal: opts.as, reason: opts.reason });
+  }
+
+  /** Stores the batch and answers; the triggers are evaluated right after (awaited with `waitForEvaluation`). */
+  ingest(ndjson: string, opts: { kind?: IntakeKind; as?: string } & delegation.AfterWriteOptions = {}) {
+    return delegation.ingestEvidence(this.ctx, ndjson, { kind: opts.kind, actor: opts.as ?? null, waitForEvaluation: opts.waitForEvaluation });
+  }
+
+  /** The evaluation that answered a write's request (`evaluationRequests` of its result); null until it ran. */
+  evaluation(abpId: string, requestId: string) {
+    return delegation.evaluationResult(this.ctx, abpId, requestId);
   }
 
   triggers(abpId: string) {
@@ -65,7 +90,8 @@ export class DelegationLoop {
     return reviews.openReview(this.ctx, abpId, triggerId, opts.as);
   }
 
-  approve(reviewId: string, opts: { as: string; output: ReviewOutputKind; document?: unknown; reason: string }) {
+  /** `output` defaults to the review policy's `output`, as the ABP declared it. */
+  approve(reviewId: string, opts: { as: string; output?: ReviewOutputKind; document?: unknown; reason: string }) {
     const document = opts.output === 'abp_revoke' ? { reason: opts.reason } : opts.document;
     return reviews.approveReview(this.ctx, reviewId, { principal: opts.as, outputKind: opts.output, document, reason: opts.reason });
   }

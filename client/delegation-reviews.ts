@@ -14,7 +14,9 @@ import { appendProvenance } from '../db/provenance/log';
 import { parseReviewOutput, ReviewReasonSchema, reviewOutputHash, type ReviewOutput } from '../domain/delegation/review-output';
 import { AbpSchema, type ReviewOutputKind } from '../domain/delegation/schema';
 import { ADMIN_ROLE, requireRole } from '../domain/authorization';
-import { conflict, forbidden, invalid, notFound } from '../domain/errors';
+import { conflict, forbidden, invalid, notFound, WardenError } from '../domain/errors';
+import { jsonDiff, type JsonChange } from '../domain/delegation/abp-diff';
+import type { GateResult } from '../domain/delegation/export-gates';
 import { startOrFind } from '../domain/temporal/start-or-find';
 import {
   approveReviewUpdate,
@@ -154,6 +156,101 @@ export async function planApproval(ctx: WardenContext, review: ReviewRow, input:
   return { output, outputHash, plan: await planReviewOutput(ctx.pool, review.abpId, { ...output, createdAt }) };
 }
 
+const looksLikeSpec = (document: unknown) =>
+  typeof document === 'object' && document !== null && 'scope' in document && 'authority_ref' in document;
+
+export interface ApproveReviewInput {
+  principal: string;
+  /** Default: the review policy's `output` (the seed's "default output type"), as the ABP declared it. */
+  outputKind?: ReviewOutputKind;
+  /** The patch or replacement spec; for abp_revoke it defaults to `{ reason }`. */
+  document?: unknown;
+  reason: string;
+}
+
+/** A problem of a dry run by the field (or export gate) it concerns, as the dashboard marks it. */
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+/** "scope.contract_id: cannot be patched" → its field and message; a problem without a field concerns the document. */
+export function fieldIssue(problem: string): FieldIssue {
+  const at = problem.indexOf(': ');
+  return at > 0 ? { field: problem.slice(0, at), message: problem.slice(at + 2) } : { field: '(document)', message: problem };
+}
+
+/** What `review approve --dry-run` and `POST …/approve?dry_run=true` answer: nothing is written, no vote counted. */
+export interface ApprovalDryRun {
+  dryRun: true;
+  reviewId: string;
+  ok: boolean;
+  outputKind: ReviewOutputKind;
+  /** The hash approvals of this output would be counted under (null when the document is refused). */
+  outputHash: string | null;
+  issues: FieldIssue[];
+  current: { abpId: string; abpHash: string } | null;
+  /** The ABP the output yields and its status; null for a refused document. */
+  next: { abpId: string; abpHash: string; status: 'active' | 'revoked' } | null;
+  /** Field by field, the current ABP against the one the output yields (empty for a revocation). */
+  diff: JsonChange[];
+  exports: { exportId: string; fileName: string; gates: GateResult[] }[];
+}
+
+/**
+ * The dry run of an approval: the same checks a vote gets (an open review, the approver's role,
+ * the output planned against the ABP as it is now), answered with the resulting diff, the new hash
+ * and the export gates; an output that would not apply comes back with its problems by field.
+ */
+export async function dryRunApproval(
+  ctx: WardenContext,
+  reviewId: string,
+  input: { principal: string; outputKind?: ReviewOutputKind; document?: unknown; reason?: string },
+): Promise<ApprovalDryRun> {
+  const review = await requireOpenWorkflow(ctx, reviewId);
+  const approver = await requirePrincipal(ctx.pool, input.principal);
+  const role = review.policy.approver_role;
+  if (!approver.roles.includes(role)) throw forbidden(`${input.principal} does not hold the approver role ${role}`);
+  const output = outputOf(review, { ...input, reason: input.reason ?? '' });
+  const refused = { dryRun: true as const, reviewId, ok: false, outputKind: output.outputKind, outputHash: null, current: null, next: null, diff: [], exports: [] };
+  let planned: ApprovalPlan;
+  try {
+    planned = await planApproval(ctx, review, output);
+  } catch (error) {
+    const problems = error instanceof WardenError && Array.isArray(error.details) ? (error.details as string[]) : null;
+    if (!problems) throw error;
+    return { ...refused, issues: problems.map(fieldIssue) };
+  }
+  const { plan, outputHash } = planned;
+  const next = plan.stamped ? { abpId: plan.stamped.abp.abp_id, abpHash: plan.stamped.abp.hash, status: plan.stamped.status } : null;
+  return {
+    ...refused,
+    ok: plan.problems.length === 0,
+    outputHash,
+    issues: plan.problems.map(fieldIssue),
+    current: plan.current ? { abpId: plan.current.abpId, abpHash: plan.current.abpHash } : null,
+    next,
+    diff: plan.base && plan.next ? jsonDiff(plan.base, plan.next) : [],
+    exports: plan.exports.map((e) => ({ exportId: e.row.exportId, fileName: e.row.fileName, gates: e.gates })),
+  };
+}
+
+/**
+ * The output an approval names: its kind defaults to the review policy's `output` (refusing a full
+ * spec under a default abp_patch), and a revocation's document defaults to `{ reason }`.
+ */
+function outputOf(review: ReviewRow, input: ApproveReviewInput): { outputKind: ReviewOutputKind; document: unknown } {
+  const outputKind = input.outputKind ?? review.policy.output;
+  if (!input.outputKind && outputKind === 'abp_patch' && looksLikeSpec(input.document)) {
+    throw invalid(
+      "output_kind: the review policy's default output is abp_patch, but the document is a full ABP spec " +
+        '(scope and authority_ref); name output_kind abp_replace to replace the ABP',
+    );
+  }
+  const document = outputKind === 'abp_revoke' && input.document === undefined ? { reason: input.reason } : input.document;
+  return { outputKind, document };
+}
+
 /**
  * `warden review approve`: checks the approver role and dry-runs the output first, so a refused
  * approver or an output that would not apply is never stored; then stores the named output and
@@ -163,14 +260,14 @@ export async function planApproval(ctx: WardenContext, review: ReviewRow, input:
 export async function approveReview(
   ctx: WardenContext,
   reviewId: string,
-  input: { principal: string; outputKind: ReviewOutputKind; document: unknown; reason: string },
+  input: ApproveReviewInput,
 ): Promise<ReviewVoteResult & { outputHash: string }> {
   const review = await requireOpenWorkflow(ctx, reviewId);
   const approver = await requirePrincipal(ctx.pool, input.principal);
   const role = review.policy.approver_role;
   if (!approver.roles.includes(role)) throw forbidden(`${input.principal} does not hold the approver role ${role}`);
   z.object({ reason: ReviewReasonSchema }).parse({ reason: input.reason });
-  const { output, outputHash, plan } = await planApproval(ctx, review, input);
+  const { output, outputHash, plan } = await planApproval(ctx, review, outputOf(review, input));
   if (plan.problems.length > 0) throw invalid(`the output would not apply: ${plan.problems.join('; ')}`, plan.problems);
   await storeOutput(ctx.pool, reviewId, outputHash, output.kind, output.document, input.principal);
   const result = await sendVote(() =>

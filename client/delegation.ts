@@ -2,8 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { storeBuiltAbp, type StoredAbp } from './abp-build';
 import { findCurrentByAbpId, findLatestVersion, listVersions } from '../db/delegation/abps';
-import { runActionCheck, type ActionCheckRecord } from './action-check';
-import { gateFile } from '../export-files/gate-file';
+import { ActionCheckEngine, type ActionCheckRecord } from './action-check';
+import { composeUnderParent, type ComposedAbps } from './abp-compose';
+import { referencedAbp } from '../db/delegation/composition';
+import { compositionGates, type ReferencedAbp } from '../domain/delegation/composition';
+import { clearAgentDegradation, recordActionOutcome, type OutcomeRecord } from './action-outcome';
+import { exportSinkFor } from './export-sink';
 import { listExports } from '../db/delegation/exports';
 import { storeIntakeBatch, type IntakeResult } from '../db/delegation/intake';
 import { readTriggerCards, type TriggerCard } from '../db/delegation/trigger-cards';
@@ -12,7 +16,7 @@ export type { TriggerCard };
 import { requirePrincipal } from '../db/access/principals';
 import { buildAbp, semanticProblems } from '../domain/delegation/build';
 import { AbpSpecError } from '../domain/delegation/errors';
-import type { GateResult } from '../domain/delegation/export-gates';
+import { gateExportText, type GateResult } from '../domain/delegation/export-gates';
 import { checkAbpIdentity } from '../domain/delegation/identity';
 import { legacyIdOfSpec } from '../domain/delegation/legacy-identity';
 import { IntakeBatchError, parseIntakeBatch, type IntakeKind } from '../domain/delegation/intake';
@@ -26,6 +30,9 @@ import { WardenKind } from '../domain/search-attributes';
 import { delegationEvaluationWorkflowRef, type EvaluationSummary } from '../workflows/delegation/contract';
 import { requireAdmin } from './administrator';
 import type { WardenContext } from './context';
+import { requestEvaluation, type EvaluationRequest } from './evaluation-requests';
+
+export { evaluationResult } from './evaluation-requests';
 
 /** User mistakes in ABP documents, batches and trigger conditions are bad input (HTTP 400, exit 2). */
 export async function asBadInput<T>(work: () => Promise<T> | T): Promise<T> {
@@ -38,7 +45,7 @@ export async function asBadInput<T>(work: () => Promise<T> | T): Promise<T> {
   }
 }
 
-const deps = (ctx: WardenContext) => ({ pool: ctx.pool, provenanceKey: ctx.provenanceKey, exportDir: ctx.config.exportDir });
+const deps = (ctx: WardenContext) => ({ pool: ctx.pool, provenanceKey: ctx.provenanceKey, exports: exportSinkFor(ctx.config, ctx.pool) });
 
 /**
  * `warden abp build`: validates the spec, computes id and hash, stores the version and makes it
@@ -48,7 +55,10 @@ export async function buildAbpFromSpec(ctx: WardenContext, spec: unknown, actor:
   await requireAdmin(ctx.pool, actor, 'build ABPs');
   const abp = await asBadInput(() => buildAbp(spec, new Date().toISOString()));
   const legacyId = legacyIdOfSpec(spec, abp);
-  return storeBuiltAbp(deps(ctx), abp, { source: 'build', actor, ...(legacyId ? { legacyId } : {}) });
+  const stored = await storeBuiltAbp(deps(ctx), abp, { source: 'build', actor, ...(legacyId ? { legacyId } : {}) });
+  // The children of an ABP this one replaced have reviews now: a monitor pass starts their workflows.
+  if (stored.childReviews.length > 0) await evaluateAfterWrite(ctx, stored.childReviews.map((r) => r.abpId));
+  return stored;
 }
 
 export interface AbpView {
@@ -87,7 +97,7 @@ export interface Verification {
   exports: { exportId: string; fileName: string; gates: GateResult[] }[];
 }
 
-/** `warden abp verify`: recomputes hash and id of the stored ABP and runs the gates on every export file. */
+/** `warden abp verify`: recomputes hash and id of the stored ABP and runs the gates on every export as its sink holds it. */
 export async function verifyAbp(ctx: WardenContext, abpId: string): Promise<Verification> {
   const view = await showAbp(ctx, abpId);
   const checks: GateResult[] = [];
@@ -102,22 +112,106 @@ export async function verifyAbp(ctx: WardenContext, abpId: string): Promise<Veri
     checks.push({ gate: 'abp.id_deterministic', passed: identity.idMatches, detail: identity.idMatches ? 'id recomputed' : `stored ${abp.abp_id}, recomputed ${identity.expectedId}` });
     const problems = semanticProblems(abp);
     checks.push({ gate: 'abp.no_contradictions', passed: problems.length === 0, detail: problems.join('; ') || 'consistent' });
+    checks.push(...(await compositionChecks(ctx, abp)));
   }
   checks.push({ gate: 'abp.status', passed: view.status === 'active', detail: view.statusReason ? `${view.status}: ${view.statusReason}` : view.status });
   const referenceHash = abp?.hash ?? '';
+  const sink = exportSinkFor(ctx.config, ctx.pool);
   const exports = [];
   for (const e of view.exports) {
-    exports.push({ exportId: e.exportId, fileName: e.fileName, gates: await gateFile(`${ctx.config.exportDir}/${e.fileName}`, referenceHash) });
+    exports.push({ exportId: e.exportId, fileName: e.fileName, gates: gateExportText(await sink.read(e), sink.where(e), referenceHash) });
   }
   const ok = checks.every((c) => c.passed) && exports.every((e) => e.gates.every((g) => g.passed));
   return { ok, abpId: view.abpId, abpHash: abp?.hash ?? null, status: view.status, checks, exports };
 }
 
-/** `warden action check`: runs the validators; a blocked irreversible action re-evaluates the triggers. */
-export async function checkAbpAction(ctx: WardenContext, abpId: string, action: unknown): Promise<ActionCheckRecord & EvaluationReport> {
-  const record = await runActionCheck(deps(ctx), abpId, action);
+export interface ExportView {
+  exportId: string;
+  module: string;
+  stamp: number;
+  /** Where the sink keeps it (a table row or a file). */
+  where: string;
+  /** The document as stored; undefined when it is missing (`abp verify` says so). */
+  document: unknown;
+}
+
+/** `warden abp export`: one export's document, from the sink every replica shares. */
+export async function readExport(ctx: WardenContext, abpId: string, exportId: string): Promise<ExportView> {
+  const view = await showAbp(ctx, abpId);
+  const row = view.exports.find((e) => e.exportId === exportId);
+  if (!row) throw notFound(`export ${exportId} of ${view.abpId}`);
+  const sink = exportSinkFor(ctx.config, ctx.pool);
+  const text = await sink.read(row);
+  if (text === undefined) throw notFound(`the document of export ${exportId} (${sink.where(row)})`);
+  return { exportId, module: row.module, stamp: row.stamp, where: sink.where(row), document: JSON.parse(text) as unknown };
+}
+
+/** The composition references of `abp`, followed both ways (its parent, and each child it lists). */
+async function compositionChecks(ctx: WardenContext, abp: Abp): Promise<GateResult[]> {
+  const { parent_abp_id: parentId, parent_abp_hash: parentHash } = abp.composition;
+  const parent = parentId === null ? null : await referencedAbp(ctx.pool, parentId, parentHash);
+  const children = new Map<string, ReferencedAbp>();
+  for (const c of abp.composition.children) children.set(c.abp_id, await referencedAbp(ctx.pool, c.abp_id, c.abp_hash));
+  return compositionGates(abp, parent, children);
+}
+
+/** `warden abp compose`: lists the children in a new parent version and stamps each child with it. */
+export async function composeAbp(ctx: WardenContext, parentId: string, childIds: unknown, actor: string | null): Promise<ComposedAbps> {
+  return composeUnderParent(deps(ctx), parentId, childIds, actor);
+}
+
+const engines = new WeakMap<WardenContext, ActionCheckEngine>();
+
+/** The context's action-check engine (its compiled ABPs and its group commit), made on first use. */
+export function actionCheckEngine(ctx: WardenContext): ActionCheckEngine {
+  let engine = engines.get(ctx);
+  if (!engine) engines.set(ctx, (engine = new ActionCheckEngine(deps(ctx))));
+  return engine;
+}
+
+export interface AfterWriteOptions {
+  /** Wait for the trigger evaluation the write causes and return its result (default: answer at once). */
+  waitForEvaluation?: boolean;
+}
+
+/**
+ * `warden action check`: runs the validators on the compiled ABP and answers once the verdict is
+ * stored. A blocked irreversible action (what DRT-002 counts) has the triggers re-evaluated right
+ * after, without the answer waiting for it unless `waitForEvaluation` asks to.
+ */
+export async function checkAbpAction(
+  ctx: WardenContext,
+  abpId: string,
+  action: unknown,
+  opts: AfterWriteOptions = {},
+): Promise<ActionCheckRecord & EvaluationReport> {
+  const checking = actionCheckEngine(ctx).check(abpId, action);
+  // close() settles deferred work: a context closing with checks in flight waits for their commit.
+  ctx.deferred.add(checking);
+  const record = await checking;
   if (!(record.irreversible && record.decision === 'blocked')) return { ...record, evaluation: null, evaluationError: null };
-  return { ...record, ...(await evaluateAfterWrite(ctx, [abpId])) };
+  return { ...record, ...(await afterWrite(ctx, [record.abpId], opts)) };
+}
+
+/**
+ * `warden action report`: records an allowed action's outcome and runs the post_action validators;
+ * a blocked outcome of an irreversible action re-evaluates the triggers (it counts for DRT-002).
+ */
+export async function reportActionOutcome(
+  ctx: WardenContext,
+  abpId: string,
+  checkId: string,
+  outcome: unknown,
+  actor: string | null = null,
+): Promise<OutcomeRecord & EvaluationReport> {
+  const record = await recordActionOutcome(deps(ctx), abpId, checkId, outcome, actor);
+  if (!(record.irreversible && record.decision === 'blocked')) return { ...record, evaluation: null, evaluationError: null };
+  return { ...record, ...(await evaluateAfterWrite(ctx, [record.abpId])) };
+}
+
+/** `warden action clear`: an operator lets an agent degraded by a post_action validator act again. */
+export function clearDegradedAgent(ctx: WardenContext, abpId: string, agentId: string | null, c: { principal: string; reason: string }) {
+  return clearAgentDegradation(deps(ctx), abpId, agentId, c);
 }
 
 /**
@@ -127,19 +221,34 @@ export async function checkAbpAction(ctx: WardenContext, abpId: string, action: 
 export async function ingestEvidence(
   ctx: WardenContext,
   ndjson: string,
-  opts: { kind?: IntakeKind; actor?: string | null; onProgress?: ProgressCallback } = {},
+  opts: { kind?: IntakeKind; actor?: string | null; onProgress?: ProgressCallback } & AfterWriteOptions = {},
 ): Promise<IntakeResult & EvaluationReport> {
   if (opts.actor) await requirePrincipal(ctx.pool, opts.actor);
   const batch = await asBadInput(() => parseIntakeBatch(ndjson, opts.kind, opts.onProgress));
   const stored = await asBadInput(() => storeIntakeBatch(deps(ctx), batch, opts.actor ?? null, opts.onProgress));
   opts.onProgress?.(0, undefined, INGEST_PHASES.evaluating);
-  return { ...stored, ...(await evaluateAfterWrite(ctx, batch.abpIds)) };
+  return { ...stored, ...(await afterWrite(ctx, batch.abpIds, opts)) };
+}
+
+/**
+ * Evaluates the triggers of `abpIds` after a write: awaited when asked (a monitor pass of its own),
+ * else asked of each ABP's coalescing evaluation workflow without waiting; the answer names the
+ * requests whose results `evaluationResult` finds.
+ */
+async function afterWrite(ctx: WardenContext, abpIds: string[], opts: AfterWriteOptions): Promise<EvaluationReport> {
+  if (opts.waitForEvaluation) return evaluateAfterWrite(ctx, abpIds);
+  return { evaluation: null, evaluationError: null, evaluationRequests: requestEvaluation(ctx, abpIds) };
 }
 
 export interface EvaluationReport {
-  /** The monitor pass run right after the write; null when it could not run (see evaluationError). */
+  /**
+   * The monitor pass run right after the write when the caller waited for it; null when it could
+   * not run (see evaluationError) or was not waited for (see evaluationRequests).
+   */
   evaluation: (EvaluationSummary & { pending?: string }) | null;
   evaluationError: string | null;
+  /** Not waited for: per ABP, the request id its evaluation answers under (`evaluationResult`). */
+  evaluationRequests?: EvaluationRequest;
 }
 
 /**
@@ -163,6 +272,17 @@ export async function triggerCards(ctx: WardenContext, abpId: string): Promise<T
 }
 
 /**
+ * A monitor run's id says what it looked at and when, so the Temporal UI's list reads:
+ * `monitor-ABP-fa736dd6-20261130T051500Z-1a2b3c` (or `monitor-all-…`). Runs started before keep
+ * their `delegation-evaluation-<uuid>` ids; only new runs get these.
+ */
+export function monitorRunId(abpIds?: string[], now = new Date()): string {
+  const scope = abpIds === undefined ? 'all' : abpIds.length <= 2 ? abpIds.join('+') : `${abpIds.length}-abps`;
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `monitor-${scope}-${stamp}-${randomUUID().slice(0, 6)}`;
+}
+
+/**
  * Runs one monitor pass now (the same workflow the Schedule runs). Waits up to `waitMs` for it:
  * with no worker running the pass stays queued and the result names it as pending.
  */
@@ -172,23 +292,28 @@ export async function runDelegationEvaluation(
   opts: { waitMs?: number } = {},
 ): Promise<EvaluationSummary & { pending?: string }> {
   const waitMs = z.object({ waitMs: waitMilliseconds().default(30_000) }).parse({ waitMs: opts.waitMs }).waitMs;
-  const handle = await ctx.temporal.workflow.start(delegationEvaluationWorkflowRef, {
-    taskQueue: ctx.taskQueue,
-    workflowId: `delegation-evaluation-${randomUUID()}`,
-    args: [{ abpIds }],
-    typedSearchAttributes: [{ key: WardenKind, value: 'monitor' }],
-    staticSummary: abpIds ? `Delegation trigger evaluation for ${abpIds.join(', ')}` : 'Delegation trigger evaluation',
-  });
+  const handle = await startDelegationEvaluation(ctx, abpIds);
   let timer: NodeJS.Timeout | undefined;
   const waited = new Promise<'pending'>((resolve) => {
     timer = setTimeout(() => resolve('pending'), waitMs);
   });
   try {
     const outcome = await Promise.race([handle.result(), waited]);
-    return outcome === 'pending' ? { opened: [], queued: [], started: [], tripped: [], periodic: [], pending: handle.workflowId } : outcome;
+    return outcome === 'pending' ? { opened: [], queued: [], started: [], tripped: [], periodic: [], underReview: [], pending: handle.workflowId } : outcome;
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Starts one monitor pass over `abpIds` (all active ABPs when absent) without waiting for it. */
+function startDelegationEvaluation(ctx: WardenContext, abpIds?: string[]) {
+  return ctx.temporal.workflow.start(delegationEvaluationWorkflowRef, {
+    taskQueue: ctx.taskQueue,
+    workflowId: monitorRunId(abpIds),
+    args: [{ abpIds }],
+    typedSearchAttributes: [{ key: WardenKind, value: 'monitor' }],
+    staticSummary: abpIds ? `Delegation trigger evaluation for ${abpIds.join(', ')}` : 'Delegation trigger evaluation',
+  });
 }
 
 export const DELEGATION_MONITOR_SCHEDULE = 'warden-delegation-monitor';

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
 import { z } from 'zod';
-import { createAgent as insertAgent, loadKernelVersion, requireAgent, type CreateAgentInput } from '../db/endorsement/agents';
-import { listOpenEndorsements, requireEndorsement, type EndorsementRecord } from '../db/endorsement/endorsements';
+import { createAgent as insertAgent, listAgents, loadKernelVersion, requireAgent, type CreateAgentInput } from '../db/endorsement/agents';
+import { listEndorsements, listOpenEndorsements, requireEndorsement, type EndorsementRecord } from '../db/endorsement/endorsements';
 import { createModelGateway, type ModelGateway } from '../models/model-gateway';
 import { endorseAction, requireOperator } from '../db/endorsement/operator-role';
 import { evidenceOf, recordExchange, sampleOutcomes, type SampleOutcome } from '../db/endorsement/shadow-samples';
@@ -14,10 +14,10 @@ import { meanDivergence } from '../domain/endorsement/cooldown';
 import { chatMessageSchema } from '../domain/endorsement/endorsement-request';
 import { newEndorsementId, parseAgentId } from '../domain/endorsement/identifiers';
 import { waitMilliseconds } from '../domain/input/timer-duration';
-import type { SettingsOverrides } from '../domain/endorsement/settings';
+import type { EndorsementSettings, SettingsOverrides } from '../domain/endorsement/settings';
 import { OPEN_STATES, refusalReason, WATCHING_STATES, type Decision, type EndorsementState, type OperatorAction } from '../domain/endorsement/states';
 import { conflict, invalid } from '../domain/errors';
-import { requireCommitment } from '../domain/kernel/definition';
+import { requireCommitment, type KernelDefinition, type PlasticCommitment } from '../domain/kernel/definition';
 import { AgentId, WardenKind, WardenState } from '../domain/search-attributes';
 import {
   abortUpdate,
@@ -78,6 +78,8 @@ export interface EndorseOptions {
 
 export interface EndorseResult {
   endorsementId: string;
+  /** The rule as proposed (trimmed). */
+  rule: string;
   state: EndorsementView['state'];
   conflict: { kind: RegistrationView['conflictKind']; target: string | null; reason: string };
   view: EndorsementView;
@@ -172,6 +174,7 @@ export async function endorseRule(ctx: WardenContext, agentId: string, rule: str
   if (opts.decide && view.state === 'pending') view = await handle.executeUpdate(decideUpdate, { args: [opts.decide] });
   return {
     endorsementId: id,
+    rule: text,
     state: view.state,
     conflict: { kind: reg.conflictKind, target: reg.target, reason: reg.reason },
     view,
@@ -237,6 +240,29 @@ export async function extend(ctx: WardenContext, id: string, principal: string, 
   return steer(ctx, id, 'extend', args.principal, (h) => h.executeUpdate(extendUpdate, { args: [args] }));
 }
 
+export interface AgentListItem {
+  id: string;
+  kernelVersion: number;
+  operatorRole: string;
+  probes: boolean;
+  createdAt: string;
+}
+
+/** `agent list`: every agent with its kernel version and the role that steers its endorsements. */
+export async function agents(ctx: WardenContext): Promise<AgentListItem[]> {
+  return (await listAgents(ctx.pool)).map((a) => ({
+    id: a.id, kernelVersion: a.currentVersion, operatorRole: a.settings.operatorRole, probes: a.probeBattery !== null, createdAt: a.createdAt,
+  }));
+}
+
+/** `endorsement list`: newest first, optionally only some states and one agent. */
+export function endorsements(
+  ctx: WardenContext,
+  filter: { states?: readonly EndorsementState[]; agentId?: string; limit?: number } = {},
+): Promise<EndorsementRecord[]> {
+  return listEndorsements(ctx.pool, filter);
+}
+
 export interface EndorsementReport extends EndorsementRecord {
   samples: { scored: number; pending: number; failed: number; critical: number; meanDivergence: number | null; maxDivergence: number | null; meanDrift: number | null };
   timeLeftSeconds: number | null;
@@ -272,10 +298,26 @@ export async function endorsementState(ctx: WardenContext, id: string): Promise<
   return handleFor(ctx, id).query(endorsementStateQuery);
 }
 
-export async function showKernel(ctx: WardenContext, agentId: string) {
+export interface KernelReport {
+  agentId: string;
+  version: number;
+  changedBy: string | null;
+  kernel: KernelDefinition;
+  settings: EndorsementSettings;
+  probeBattery: boolean;
+  openEndorsements: Awaited<ReturnType<typeof listOpenEndorsements>>;
+  /**
+   * The seed's kernel.get_commitment(name): the current version's plastic commitment (its value
+   * is what an endorsement changed); an unknown name is refused, listing the known ones.
+   * Not enumerable, so the report serialises (CLI --json, HTTP) without it.
+   */
+  getCommitment(name: string): PlasticCommitment;
+}
+
+export async function showKernel(ctx: WardenContext, agentId: string): Promise<KernelReport> {
   const agent = await requireAgent(ctx.pool, parseAgentId(agentId));
   const kernel = await loadKernelVersion(ctx.pool, agent.id);
-  return {
+  const report = {
     agentId: agent.id,
     version: kernel.version,
     changedBy: kernel.endorsementId,
@@ -284,6 +326,8 @@ export async function showKernel(ctx: WardenContext, agentId: string) {
     probeBattery: agent.probeBattery !== null,
     openEndorsements: await listOpenEndorsements(ctx.pool, agent.id),
   };
+  const getCommitment = (name: string) => requireCommitment(kernel.definition, name);
+  return Object.defineProperty(report, 'getCommitment', { value: getCommitment, enumerable: false }) as KernelReport;
 }
 
 export interface ChatOptions {

@@ -82,8 +82,9 @@ export class GuardLoop {
     return guard.release(this.ctx, proposal.proposal_id, args.releaser);
   }
 
-  toSafetyEvent(proposal: ProposalView): Promise<SafetyEvent> {
-    return guard.toSafetyEvent(this.ctx, proposal.proposal_id);
+  /** The seed's to_safety_event(hook_id=…, hook_scope='agent', request_id='', tenant_id='', latency_ms=None); without options, the stored event. */
+  toSafetyEvent(proposal: ProposalView, options?: guard.SafetyEventRequest): Promise<SafetyEvent> {
+    return guard.toSafetyEvent(this.ctx, proposal.proposal_id, options);
   }
 
   private common(sourceRef: string) {

@@ -11,12 +11,14 @@ import {
   findRelease,
   findSafetyEvent,
   loadProposalView,
+  proposalExists,
+  recentProposals,
   requireProposalRow,
 } from '../db/guard/proposals';
 import { withTransaction } from '../db/pool';
 import { requirePrincipal } from '../db/access/principals';
 import { appendProvenance } from '../db/provenance/log';
-import { forbidden, notFound } from '../domain/errors';
+import { forbidden, invalid, notFound } from '../domain/errors';
 import { timerDuration } from '../domain/input/timer-duration';
 import { calibrationRequestSchema, type CalibrationRequestInput } from '../domain/guard/calibration-gates';
 import { contentId } from '../domain/guard/content-id';
@@ -25,9 +27,9 @@ import type { ProposalType } from '../domain/guard/gate-outcome';
 import { loraRequestSchema, type LoraRequestInput } from '../domain/guard/lora-gates';
 import type { ReviewedFeedbackManifest } from '../domain/guard/manifest';
 import { guardPolicySchema, type GuardPolicy } from '../domain/guard/policy';
-import { proposalIdFor } from '../domain/guard/proposal-id';
-import { DEFAULT_APPROVAL_TIMEOUT } from '../domain/guard/proposal-state';
-import type { SafetyEvent } from '../domain/guard/safety-event';
+import { legacyProposalIdFor, proposalIdFor } from '../domain/guard/proposal-id';
+import { DEFAULT_APPROVAL_TIMEOUT, type ProposalState } from '../domain/guard/proposal-state';
+import { HOOK_SCOPES, toSafetyEvent as buildSafetyEvent, type SafetyEvent } from '../domain/guard/safety-event';
 import type { ProgressCallback } from '../domain/progress';
 import { PolicyId, WardenKind, WardenState } from '../domain/search-attributes';
 import { startOrFind } from '../domain/temporal/start-or-find';
@@ -107,24 +109,42 @@ function summaryOf(type: ProposalType, request: Record<string, unknown>, policyI
     : `LoRA training-job proposal on ${request.base_model_ref} under ${policyId} (held-out ${request.heldout_score} vs ${request.baseline_score}, rollback ${request.rollback_id})`;
 }
 
+/**
+ * The risk envelope's no_go_threshold is the line no guard threshold may reach: a calibration
+ * whose candidate is at or beyond it is refused before any workflow starts, whatever the gates
+ * would say, so no approver is ever asked to release one.
+ */
+function refuseBeyondNoGo(policy: GuardPolicy, request: ProposalWorkflowInput['request']): void {
+  const noGo = policy.risk_envelope.no_go_threshold;
+  if ('candidate_threshold' in request && request.candidate_threshold >= noGo) {
+    throw invalid(
+      `candidate_threshold: ${request.candidate_threshold} is at or beyond the no_go_threshold ${noGo} of ` +
+        `${policy.policy_id}'s risk envelope; a calibration must stay below it`,
+    );
+  }
+}
+
+/** A proposal as proposing answers it: `existing` when the same evidence and request had proposed it before. */
+export type ProposedView = ProposalView & { existing: boolean };
+
 async function propose(
   ctx: WardenContext,
   type: ProposalType,
   common: ProposalCommon,
   request: ProposalWorkflowInput['request'],
-): Promise<ProposalView> {
+): Promise<ProposedView> {
   const timeoutMs = approvalTimeoutMs(common.approval_timeout);
   await requirePrincipal(ctx.pool, common.proposer);
   const policy = await requirePolicy(ctx.pool, common.policy_id);
+  refuseBeyondNoGo(policy, request);
   // Built before the workflow starts because the proposal id is derived from it: the same
   // evidence and request always name the same proposal.
   const manifest = await buildAndStoreManifest(ctx.pool, common.source_ref);
-  const proposalId = proposalIdFor({
-    proposal_type: type,
-    policy_id: policy.policy_id,
-    manifest_id: manifest.manifest_id,
-    request: request as unknown as Record<string, unknown>,
-  });
+  const content = { proposal_type: type, policy_id: policy.policy_id, manifest_id: manifest.manifest_id, request: request as unknown as Record<string, unknown> };
+  // Proposed before ids became readable: that proposal, under its old id, is the one.
+  const legacyId = legacyProposalIdFor(content);
+  if (await proposalExists(ctx.pool, legacyId)) return { ...(await loadProposalView(ctx.pool, legacyId)), existing: true };
+  const proposalId = proposalIdFor(content);
   const input: ProposalWorkflowInput = {
     proposal_id: proposalId,
     proposal_type: type,
@@ -136,6 +156,8 @@ async function propose(
     proposer: common.proposer,
     approval_timeout_ms: timeoutMs,
   };
+  // The same evidence and request name the same proposal: proposing it again returns that one, and says so.
+  if (await proposalExists(ctx.pool, proposalId)) return { ...(await loadProposalView(ctx.pool, proposalId)), existing: true };
   const handle = await startOrFind(() =>
     ctx.temporal.workflow.start(guardProposalWorkflowRef, {
       workflowId: proposalId,
@@ -155,17 +177,17 @@ async function propose(
     }),
   );
   if (handle) await handle.executeUpdate(awaitDecisionUpdate);
-  return loadProposalView(ctx.pool, proposalId);
+  return { ...(await loadProposalView(ctx.pool, proposalId)), existing: false };
 }
 
 /** The seed's propose_calibration_update. */
-export async function proposeCalibrationUpdate(ctx: WardenContext, input: CalibrationProposalInput): Promise<ProposalView> {
+export async function proposeCalibrationUpdate(ctx: WardenContext, input: CalibrationProposalInput): Promise<ProposedView> {
   const { policy_id, source_ref, proposer, approval_timeout, ...rest } = input;
   return propose(ctx, 'calibration_update', { policy_id, source_ref, proposer, approval_timeout }, calibrationRequestSchema.parse(rest));
 }
 
 /** The seed's propose_lora_job; a dataset URI with credentials is refused before anything starts. */
-export async function proposeLoraJob(ctx: WardenContext, input: LoraProposalInput): Promise<ProposalView> {
+export async function proposeLoraJob(ctx: WardenContext, input: LoraProposalInput): Promise<ProposedView> {
   const { policy_id, source_ref, proposer, approval_timeout, ...rest } = input;
   return propose(ctx, 'lora_training_job', { policy_id, source_ref, proposer, approval_timeout }, loraRequestSchema.parse(rest));
 }
@@ -174,6 +196,20 @@ const proposalHandle = (ctx: WardenContext, proposalId: string) => ctx.temporal.
 
 export async function showProposal(ctx: WardenContext, proposalId: string): Promise<ProposalView> {
   return loadProposalView(ctx.pool, proposalId);
+}
+
+export interface ProposalListItem extends ProposalView {
+  /** The role the policy requires of an approver (and of a releaser, besides admin). */
+  approver_role: string;
+}
+
+/** `proposal list`, the dashboard and the inbox: the newest proposals, optionally one state or policy. */
+export async function listProposals(
+  ctx: WardenContext,
+  filter: { state?: ProposalState; policyId?: string; limit?: number } = {},
+): Promise<ProposalListItem[]> {
+  const listed = await recentProposals(ctx.pool, filter.limit ?? 30, filter);
+  return Promise.all(listed.map(async (p) => ({ ...(await loadProposalView(ctx.pool, p.proposalId)), approver_role: p.approverRole })));
 }
 
 /** The seed's approve: only an `allow` proposal, by a holder of the policy's approver role who did not propose it. */
@@ -213,10 +249,36 @@ export async function proposalBundle(ctx: WardenContext, proposalId: string): Pr
   return released.bundle;
 }
 
-/** The seed's to_safety_event: the stored, validated safety event of the proposal's decision. */
-export async function toSafetyEvent(ctx: WardenContext, proposalId: string): Promise<SafetyEvent> {
+/** The seed's to_safety_event arguments, camel-cased; its defaults: scope 'agent', empty request and tenant ids, no latency. */
+export const safetyEventOptionsSchema = z.strictObject({
+  hookId: z.string({ error: 'hookId is required' }).trim().min(1, 'hookId is required').max(200),
+  hookScope: z.enum(HOOK_SCOPES, { error: `hookScope must be one of ${HOOK_SCOPES.join(', ')}` }).default('agent'),
+  requestId: z.string().max(200).default(''),
+  tenantId: z.string().max(200).default(''),
+  latencyMs: z.number().nonnegative().finite().nullable().default(null),
+});
+export type SafetyEventRequest = z.input<typeof safetyEventOptionsSchema>;
+
+/**
+ * The seed's to_safety_event. Without options: the safety event Warden stored when the gates
+ * decided (hook `GUARD_HOOK_ID`, the proposal id as request id). With options: the same decision
+ * as an event for the caller's hook, request and tenant, with the document's defaults; its id is
+ * derived from the decision and the options, and its timestamp is the decision's.
+ */
+export async function toSafetyEvent(ctx: WardenContext, proposalId: string, options?: SafetyEventRequest): Promise<SafetyEvent> {
+  const parsed = options === undefined ? undefined : safetyEventOptionsSchema.parse(options);
   await requireProposalRow(ctx.pool, proposalId);
-  const event = await findSafetyEvent(ctx.pool, proposalId);
-  if (!event) throw notFound(`safety event for proposal ${proposalId}`);
-  return event;
+  const [event, decision] = await Promise.all([findSafetyEvent(ctx.pool, proposalId), findDecision(ctx.pool, proposalId)]);
+  if (!event || !decision) throw notFound(`safety event for proposal ${proposalId}`);
+  if (!parsed) return event;
+  const guardDecision = decision.guard_decision;
+  return buildSafetyEvent(guardDecision, {
+    event_id: contentId('sevt_', { proposal_id: proposalId, decision: guardDecision.decision, reason: guardDecision.reason, ...parsed }),
+    timestamp: event.timestamp,
+    hook_id: parsed.hookId,
+    hook_scope: parsed.hookScope,
+    request_id: parsed.requestId,
+    tenant_id: parsed.tenantId,
+    latency_ms: parsed.latencyMs,
+  });
 }

@@ -130,8 +130,8 @@ export class Warden {
     return guard.release(this.ctx, proposalId, releaser);
   }
 
-  toSafetyEvent(proposalId: string) {
-    return guard.toSafetyEvent(this.ctx, proposalId);
+  toSafetyEvent(proposalId: string, options?: guard.SafetyEventRequest) {
+    return guard.toSafetyEvent(this.ctx, proposalId, options);
   }
 
   proposalBundle(proposalId: string) {

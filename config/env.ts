@@ -32,7 +32,7 @@ export const variables = {
     schema: z.string().min(1),
     form: 'a directory path',
     default: '.warden',
-    description: 'Where the embedded Temporal SQLite file, embedded PostgreSQL data, the generated provenance key and ABP exports live (a relative path is taken from the Warden clone, so `warden` finds the stack from any directory).',
+    description: 'Where the embedded stack keeps its state: the Temporal SQLite file, the embedded PostgreSQL data and the generated provenance key (a relative path is taken from the Warden clone, so `warden` finds the stack from any directory). A deployed replica keeps nothing here that another replica needs: exports are in PostgreSQL, the key comes from configuration, and the workflow-bundle cache is only an optimisation.',
   },
   WARDEN_CACHE_DIR: {
     schema: z.string().min(1),
@@ -76,6 +76,11 @@ export const variables = {
     schema: optionalText,
     form: 'a PEM file path',
     description: 'Client private key for mTLS to Temporal.',
+  },
+  TEMPORAL_TLS_CA: {
+    schema: optionalText,
+    form: 'a PEM file path',
+    description: 'CA certificate that signed the Temporal frontend\'s certificate (a self-hosted cluster with its own CA; Temporal Cloud needs none). Implies TLS.',
   },
   TEMPORAL_TLS_SERVER_NAME: {
     schema: optionalText,
@@ -122,6 +127,11 @@ export const variables = {
     default: '127.0.0.1',
     description: 'Address the Warden HTTP API binds to.',
   },
+  WARDEN_WORKER_HEALTH_PORT: {
+    schema: optionalText.pipe(z.coerce.number<string | undefined>().int().min(1).max(65535).optional()),
+    form: 'a TCP port',
+    description: 'Health endpoint (`GET /healthz`) of a worker-only process (`warden worker`) on WARDEN_HTTP_HOST:this port. Unset: none (an API process answers `/healthz` on WARDEN_HTTP_PORT).',
+  },
   WARDEN_SDK_METRICS_PORT: {
     schema: optionalText.pipe(z.coerce.number<string | undefined>().int().min(1).max(65535).optional()),
     form: 'a TCP port',
@@ -141,7 +151,12 @@ export const variables = {
   WARDEN_PROVENANCE_KEY: {
     schema: optionalText.pipe(z.string().regex(/^[0-9a-f]{64,}$/i, 'at least 64 hex characters').optional()),
     form: 'at least 64 hex characters',
-    description: 'HMAC-SHA256 key for provenance signatures. Generated into WARDEN_DATA_DIR/provenance.key on first start when unset.',
+    description: 'HMAC-SHA256 key for provenance signatures, the same for every process on one database. Unset (and no WARDEN_PROVENANCE_KEY_FILE), the embedded default generates one into WARDEN_DATA_DIR/provenance.key on first start; with DATABASE_URL set a key must be given. A process whose key is not the one the chain is signed with refuses to start.',
+  },
+  WARDEN_PROVENANCE_KEY_FILE: {
+    schema: optionalText,
+    form: 'a file path',
+    description: 'A file holding the provenance key (64+ hex characters, e.g. a mounted secret), instead of WARDEN_PROVENANCE_KEY.',
   },
   WARDEN_PRINCIPAL: {
     schema: optionalText,
@@ -168,10 +183,16 @@ export const variables = {
     form: 'a model name',
     description: 'Embedding model name at WARDEN_MODEL_BASE_URL. Unset: local hashed character-trigram vectors.',
   },
+  WARDEN_EXPORT_SINK: {
+    schema: z.enum(['postgres', 'file']),
+    form: 'postgres or file',
+    default: 'postgres',
+    description: 'Where ABP export documents live: in PostgreSQL (every replica reads the same ones), or as JSON files in WARDEN_EXPORT_DIR (a directory every replica must share). Export files written before are imported into PostgreSQL at start-up.',
+  },
   WARDEN_EXPORT_DIR: {
     schema: optionalText,
     form: 'a directory path',
-    description: 'Where ABP exports are written (default: WARDEN_DATA_DIR/exports).',
+    description: 'The export files\' directory: where WARDEN_EXPORT_SINK=file writes them, and where start-up looks for files to import (default: WARDEN_DATA_DIR/exports).',
   },
   WARDEN_LOG_LEVEL: {
     schema: z.enum(['debug', 'info', 'warn', 'error']),
@@ -235,7 +256,7 @@ export interface TemporalConfig {
   apiKey: string | undefined;
   tls:
     | undefined
-    | { certPath: string | undefined; keyPath: string | undefined; serverName: string | undefined };
+    | { certPath: string | undefined; keyPath: string | undefined; caPath: string | undefined; serverName: string | undefined };
   devServer: { port: number; uiPort: number };
   uiUrl: string;
 }
@@ -249,11 +270,15 @@ export interface WardenConfig {
   databaseUrl: string;
   embeddedPgPort: number;
   http: { host: string; port: number; url: string };
+  /** Where a worker-only process serves its /healthz (undefined: nowhere). */
+  workerHealthPort: number | undefined;
   /** Where the Temporal SDK's Prometheus exporter listens (undefined: not exported). */
   sdkMetricsPort: number | undefined;
   /** The worker's sticky cache size (maxCachedWorkflows). */
   maxCachedWorkflows: number;
   provenanceKey: string | undefined;
+  /** WARDEN_PROVENANCE_KEY_FILE: read by config/provenance-key.ts (never both this and the key). */
+  provenanceKeyFile: string | undefined;
   principal: string | undefined;
   models: {
     baseUrl: string | undefined;
@@ -261,6 +286,7 @@ export interface WardenConfig {
     chatModel: string | undefined;
     embeddingModel: string | undefined;
   };
+  exportSink: 'postgres' | 'file';
   exportDir: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -283,8 +309,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
       { variable: certPath ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT', message: 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together' },
     ]);
   }
+  const caPath = opt('TEMPORAL_TLS_CA');
   const tlsFlag = v.TEMPORAL_TLS as boolean | undefined;
-  const useTls = tlsFlag ?? (apiKey !== undefined || certPath !== undefined);
+  const useTls = tlsFlag ?? (apiKey !== undefined || certPath !== undefined || caPath !== undefined);
+  const provenanceKey = opt('WARDEN_PROVENANCE_KEY');
+  const provenanceKeyFile = opt('WARDEN_PROVENANCE_KEY_FILE');
+  if (provenanceKey !== undefined && provenanceKeyFile !== undefined) {
+    throw new ConfigError([
+      { variable: 'WARDEN_PROVENANCE_KEY_FILE', message: 'set WARDEN_PROVENANCE_KEY or WARDEN_PROVENANCE_KEY_FILE, not both' },
+    ]);
+  }
   const httpHost = str('WARDEN_HTTP_HOST');
   const httpPort = num('WARDEN_HTTP_PORT');
   const pgPort = num('WARDEN_PG_PORT');
@@ -299,7 +333,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
       namespace: str('TEMPORAL_NAMESPACE'),
       taskQueue: str('TEMPORAL_TASK_QUEUE'),
       apiKey,
-      tls: useTls ? { certPath, keyPath, serverName: opt('TEMPORAL_TLS_SERVER_NAME') } : undefined,
+      tls: useTls ? { certPath, keyPath, caPath, serverName: opt('TEMPORAL_TLS_SERVER_NAME') } : undefined,
       devServer: { port: devPort, uiPort },
       uiUrl: opt('TEMPORAL_UI_URL') ?? `http://127.0.0.1:${uiPort}`,
     },
@@ -307,9 +341,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
     databaseUrl: externalDatabaseUrl ?? `postgres://postgres@127.0.0.1:${pgPort}/postgres`,
     embeddedPgPort: pgPort,
     http: { host: httpHost, port: httpPort, url: opt('WARDEN_API_URL') ?? `http://${httpHost}:${httpPort}` },
+    workerHealthPort: v.WARDEN_WORKER_HEALTH_PORT as number | undefined,
     sdkMetricsPort: v.WARDEN_SDK_METRICS_PORT as number | undefined,
     maxCachedWorkflows: num('WARDEN_MAX_CACHED_WORKFLOWS'),
-    provenanceKey: opt('WARDEN_PROVENANCE_KEY'),
+    provenanceKey,
+    provenanceKeyFile: provenanceKeyFile === undefined ? undefined : resolve(expandHome(provenanceKeyFile)),
     principal: opt('WARDEN_PRINCIPAL'),
     models: {
       baseUrl: opt('WARDEN_MODEL_BASE_URL'),
@@ -317,6 +353,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
       chatModel: opt('WARDEN_CHAT_MODEL'),
       embeddingModel: opt('WARDEN_EMBEDDING_MODEL'),
     },
+    exportSink: v.WARDEN_EXPORT_SINK as WardenConfig['exportSink'],
     exportDir: resolve(expandHome(opt('WARDEN_EXPORT_DIR') ?? `${dataDir}/exports`)),
     logLevel: v.WARDEN_LOG_LEVEL as WardenConfig['logLevel'],
   };

@@ -6,6 +6,7 @@ export function temporalConnectionOptions(t: TemporalConfig) {
   const tls = t.tls
     ? {
         serverNameOverride: t.tls.serverName,
+        serverRootCACertificate: t.tls.caPath ? readFileSync(t.tls.caPath) : undefined,
         clientCertPair:
           t.tls.certPath && t.tls.keyPath
             ? { crt: readFileSync(t.tls.certPath), key: readFileSync(t.tls.keyPath) }

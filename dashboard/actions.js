@@ -3,19 +3,24 @@ import { h } from './dom.js';
 
 const dialog = () => document.getElementById('action-dialog');
 
+/** Thrown by a `submit` to keep the dialog open with a notice (not an error), e.g. "check the preview, then confirm". */
+export class StayOpen extends Error {}
+
 /**
  * Asks for an action's inputs in a dialog that lives outside the live panels, so a refresh while
  * someone types never loses their text. `fields` are built elements with `name` attributes;
  * `submit(values)` returns the API call; its error message is shown in the dialog as the API gave it.
  */
-export function runAction({ title, fields = [], confirm = 'Confirm', submit, onDone }) {
+export function runAction({ title, fields = [], confirm = 'Confirm', submit, onDone, wide = false }) {
   const d = dialog();
+  d.classList.toggle('wide', wide);
   const form = document.getElementById('action-form');
   const error = document.getElementById('action-error');
   const button = document.getElementById('action-submit');
   document.getElementById('action-title').textContent = title;
   document.getElementById('action-fields').replaceChildren(...fields);
   error.textContent = '';
+  error.classList.remove('notice');
   button.textContent = confirm;
   button.disabled = false;
   form.onsubmit = async (event) => {
@@ -23,12 +28,14 @@ export function runAction({ title, fields = [], confirm = 'Confirm', submit, onD
     const values = Object.fromEntries(new FormData(form).entries());
     button.disabled = true;
     error.textContent = '';
+    error.classList.remove('notice');
     try {
-      const result = await submit(values);
+      const result = await submit(values, { setConfirm: (label) => (button.textContent = label) });
       d.close();
       onDone?.(result);
     } catch (e) {
       error.textContent = e.message;
+      error.classList.toggle('notice', e instanceof StayOpen);
       button.disabled = false;
     }
   };

@@ -2,9 +2,10 @@ import { api, ApiError, session } from './api.js';
 import { h, tickCountdowns } from './dom.js';
 import { renderDelegation } from './delegation.js';
 import { renderEndorsements } from './endorsements.js';
+import { renderInbox, tabCounts } from './inbox.js';
 import { permissions } from './permissions.js';
 import { renderProposals } from './proposals.js';
-import { renderProvenance } from './provenance.js';
+import { filterFromHash, renderProvenance, resetProvenancePanel } from './provenance.js';
 
 /*
  * Live updates: the page asks GET /api/v1/dashboard/stamp every 2 s and refetches the whole view
@@ -18,7 +19,7 @@ const POLL_MS = 2000;
 const FULL_REFRESH_MS = 60_000;
 const $ = (id) => document.getElementById(id);
 
-const state = { me: null, view: null, stamp: null, fetchedAt: 0, timer: null, polling: null, failures: 0 };
+const state = { me: null, view: null, inbox: null, stamp: null, fetchedAt: 0, timer: null, polling: null, failures: 0 };
 
 function toast(message, kind = 'info') {
   const el = $('toast');
@@ -44,9 +45,15 @@ function signOut(message) {
   session.clear();
   state.me = null;
   state.view = null;
+  state.inbox = null;
   state.stamp = null;
+  for (const el of document.querySelectorAll('[data-count]')) el.textContent = '';
   // Nothing a signed-out tab shows should still hold what the last principal saw.
-  for (const panel of document.querySelectorAll('[data-panel]')) panel.replaceChildren();
+  for (const panel of document.querySelectorAll('[data-panel]')) {
+    panel.replaceChildren();
+    delete panel.dataset.built;
+  }
+  resetProvenancePanel();
   showSignIn(message);
 }
 
@@ -79,9 +86,16 @@ function uiFor(view) {
   };
 }
 
-function render(view) {
+function render(view, inbox) {
   const ui = uiFor(view);
   const open = new Set([...document.querySelectorAll('details[open][data-key]')].map((d) => d.dataset.key));
+  renderInbox($('panel-inbox'), inbox, view, ui);
+  const counts = tabCounts(inbox, view);
+  for (const el of document.querySelectorAll('[data-count]')) {
+    const n = counts[el.dataset.count] ?? 0;
+    el.textContent = String(n);
+    el.classList.toggle('zero', n === 0);
+  }
   renderDelegation($('panel-delegation'), view, ui);
   renderEndorsements($('panel-endorsements'), view, ui);
   renderProposals($('panel-proposals'), view, ui);
@@ -104,11 +118,13 @@ async function refresh(force = false) {
     const { stamp } = await api('GET', '/api/v1/dashboard/stamp');
     const stale = state.view && Date.now() - state.fetchedAt > FULL_REFRESH_MS;
     if (force || stale || stamp !== state.stamp || !state.view) {
-      const view = await api('GET', '/api/v1/dashboard');
+      // The view is the same for everyone; the inbox is the signed-in principal's own.
+      const [view, inbox] = await Promise.all([api('GET', '/api/v1/dashboard'), api('GET', '/api/v1/inbox')]);
       state.view = view;
+      state.inbox = inbox;
       state.stamp = view.stamp;
       state.fetchedAt = Date.now();
-      render(view);
+      render(view, inbox);
     }
     state.failures = 0;
     setLive(true, `live · updated ${new Date(state.view.generatedAt).toLocaleTimeString()}`);
@@ -137,7 +153,7 @@ function startPolling() {
 }
 
 function showTab() {
-  const tab = (location.hash || '#delegation').slice(1);
+  const tab = (location.hash || '#inbox').slice(1).split('?')[0];
   for (const panel of document.querySelectorAll('[data-panel]')) panel.hidden = panel.dataset.panel !== tab;
   for (const link of document.querySelectorAll('[data-tab]')) link.classList.toggle('active', link.dataset.tab === tab);
 }
@@ -154,6 +170,7 @@ async function enter(token) {
     h('span', { class: 'roles' }, principal.roles.join(', ') || 'no roles'),
     h('button', { type: 'button', class: 'secondary', id: 'signout', onclick: () => signOut('Signed out.') }, 'Sign out'),
   );
+  filterFromHash();
   await refresh(true);
   startPolling();
 }
@@ -167,7 +184,11 @@ $('signin-form').addEventListener('submit', async (event) => {
     $('signin-error').textContent = e instanceof ApiError && e.status === 401 ? `Not signed in: ${e.message}` : e.message;
   }
 });
-window.addEventListener('hashchange', showTab);
+window.addEventListener('hashchange', () => {
+  // A link from a loop item to its audit trail carries the filter in the address.
+  if (filterFromHash() && state.view) render(state.view, state.inbox);
+  showTab();
+});
 
 if (session.token) enter(session.token).catch((e) => signOut(e.message));
 else showSignIn();

@@ -1,5 +1,6 @@
-import { api, field, parseJson, runAction, select, textArea, textInput } from './actions.js';
+import { api, field, parseJson, runAction, select, StayOpen, textArea, textInput } from './actions.js';
 import { countdown, empty, h, pill, shortHash, when, fill } from './dom.js';
+import { auditLink } from './provenance.js';
 
 const OUTPUT_KINDS = ['abp_patch', 'abp_replace', 'abp_revoke'];
 
@@ -28,25 +29,89 @@ function triggerCard(card, ui) {
   );
 }
 
-function approveReview(review, ui) {
+const shown = (v) => (v === undefined ? '' : JSON.stringify(v));
+
+/** The dry run's answer: the ABP diff, the new hash, the export gates, or the problems by field. */
+function dryRunView(r) {
+  const gates = r.exports.flatMap((e) => e.gates.map((g) => ({ ...g, exportId: e.exportId })));
+  return h(
+    'div',
+    { class: `dry-run ${r.ok ? 'ok' : 'bad'}`, 'data-testid': 'dry-run', 'data-ok': String(r.ok) },
+    h('p', {}, h('strong', {}, r.ok ? 'Would apply' : 'Would not apply'), r.next ? [' → ', h('code', { 'data-testid': 'next-hash', title: r.next.abpHash }, `${r.next.abpId} ${shortHash(r.next.abpHash)}`), ` (${r.next.status})`] : null),
+    r.diff.length
+      ? h('ul', { class: 'diff', 'data-testid': 'diff' }, r.diff.map((c) => h('li', { class: `diff-${c.op}`, 'data-path': c.path }, h('code', {}, c.path), ' ', c.op === 'added' ? `+ ${shown(c.after)}` : c.op === 'removed' ? `− ${shown(c.before)}` : `${shown(c.before)} → ${shown(c.after)}`)))
+      : r.ok ? h('p', { class: 'muted small' }, r.outputKind === 'abp_revoke' ? 'Revokes the ABP: every export is re-stamped as revoked.' : 'No change to the spec.') : null,
+    gates.length ? h('ul', { class: 'checks' }, gates.map((g) => h('li', { class: g.passed ? 'ok' : 'bad' }, `${g.passed ? '✓' : '✗'} ${g.exportId}: ${g.gate}`))) : null,
+    r.issues.length
+      ? h('ul', { class: 'issues', 'data-testid': 'approve-issues' }, r.issues.map((i) => h('li', { class: 'bad', 'data-field': i.field }, h('code', {}, i.field), ' ', i.message)))
+      : null,
+  );
+}
+
+/**
+ * Approving a review: the current ABP beside the editor, and a dry run (nothing recorded) of what
+ * the output would do before any vote: the first press previews, the second, on the same output,
+ * votes. An output that would not apply is shown with its problems by field, and the review stays open.
+ */
+export function approveReview(review, ui) {
   const kind = select('output_kind', OUTPUT_KINDS, review.policy.output);
+  const current = h('pre', { class: 'current-abp', 'data-testid': 'current-abp' }, 'loading the current ABP…');
+  const preview = h('div', { class: 'preview' });
+  api('GET', `/api/v1/abps/${encodeURIComponent(review.abpId)}`)
+    .then((v) => {
+      const { hash: _hash, abp_id: _id, ...spec } = v.abp;
+      current.textContent = JSON.stringify(spec, null, 2);
+    })
+    .catch((e) => (current.textContent = `could not load the ABP: ${e.message}`));
+  const document = textArea('document', { rows: 10, placeholder: 'abp_patch: a JSON Merge Patch of the spec on the left, e.g. {"tools": {"deny": […]}}', 'data-testid': 'approve-document' });
+  let previewed = null;
+  const body = (v) => {
+    const doc = v.output_kind === 'abp_revoke' || v.document.trim() === '' ? undefined : parseJson(v.document, 'document');
+    return { as: ui.me, output_kind: v.output_kind, document: doc, reason: v.reason };
+  };
+  const path = `/api/v1/reviews/${encodeURIComponent(review.reviewId)}/approve`;
   runAction({
     title: `Approve ${review.reviewId}`,
-    confirm: 'Approve',
+    confirm: 'Preview',
+    wide: true,
     fields: [
-      field('Output', kind, `The review policy asks for ${review.policy.output}.`),
-      field('Document (JSON)', textArea('document', { placeholder: '{"objectives": {"allowed": ["OBJ-001"]}}', 'data-testid': 'approve-document' }), 'abp_patch: a JSON Merge Patch of the spec; abp_replace: a whole spec; abp_revoke: leave empty.'),
-      field('Reason', textInput('reason', { required: true, 'data-testid': 'approve-reason' })),
+      h(
+        'div',
+        { class: 'approve-layout' },
+        h('div', { class: 'approve-current' }, h('span', { class: 'muted small' }, `Current ABP ${review.abpId}`), current),
+        h(
+          'div',
+          { class: 'approve-edit' },
+          field('Output', kind, `The review policy asks for ${review.policy.output}.`),
+          field('Document (JSON)', document, 'abp_patch: a JSON Merge Patch of the spec; abp_replace: a whole spec; abp_revoke: leave empty.'),
+          field('Reason', textInput('reason', { required: true, 'data-testid': 'approve-reason' })),
+          preview,
+        ),
+      ),
     ],
-    submit: (v) => {
-      const document = v.output_kind === 'abp_revoke' || v.document.trim() === '' ? undefined : parseJson(v.document, 'document');
-      return api('POST', `/api/v1/reviews/${encodeURIComponent(review.reviewId)}/approve`, { as: ui.me, output_kind: v.output_kind, document, reason: v.reason });
+    submit: async (v, dialog) => {
+      const b = body(v);
+      const key = JSON.stringify([b.output_kind, b.document ?? null, b.output_kind === 'abp_revoke' ? b.reason : null]);
+      if (!previewed || previewed.key !== key || !previewed.ok) {
+        const r = await api('POST', `${path}?dry_run=true`, { ...b, reason: b.reason || undefined });
+        preview.replaceChildren(dryRunView(r));
+        previewed = { key, ok: r.ok };
+        if (!r.ok) {
+          dialog.setConfirm('Preview');
+          throw new Error(`The output would not apply (${r.issues.length} problem${r.issues.length === 1 ? '' : 's'} below); the review stays open.`);
+        }
+        dialog.setConfirm('Approve');
+        throw new StayOpen('Check the change above. Press Approve to record your vote for exactly this output.');
+      }
+      return api('POST', path, b);
     },
     onDone: (r) => ui.done(r.decided ? `${review.reviewId}: threshold reached, applying the output` : `Approval recorded (${r.approvals}/${r.threshold})`),
   });
+  // Any edit after a preview needs a new one before the vote.
+  for (const input of [kind, document]) input.addEventListener('input', () => (document.closest('form').querySelector('#action-submit').textContent = 'Preview'));
 }
 
-function dismissReview(review, ui) {
+export function dismissReview(review, ui) {
   runAction({
     title: `Dismiss ${review.reviewId}`,
     confirm: 'Dismiss',
@@ -71,15 +136,46 @@ function reviewRow(review, ui) {
       h('button', { type: 'button', 'data-action': 'open', onclick: () => ui.act(() => api('POST', '/api/v1/reviews', { abp_id: review.abpId, trigger_id: review.triggerId, as: ui.me }), `Opened a review of ${review.triggerId}`) }, 'Open review'),
     );
   }
-  return h(
+  return [h(
     'tr',
     { 'data-testid': `review-${review.reviewId}`, 'data-state': review.state },
     h('td', {}, review.workflowStarted ? ui.workflowLink(review.reviewId) : review.reviewId),
-    h('td', {}, review.triggerId, ' ', h('span', { class: `sev sev-${review.severity}` }, review.severity)),
+    h(
+      'td',
+      {},
+      review.triggerId,
+      ' ',
+      h('span', { class: `sev sev-${review.severity}` }, review.severity),
+      // The evidence that opened it: the trigger's reading at that moment.
+      review.reading ? h('div', { class: 'muted small', 'data-testid': 'review-reading' }, `opened at ${review.reading.current} against threshold ${review.reading.threshold}`) : null,
+    ),
     h('td', {}, pill(review.state)),
     h('td', {}, approvals, h('div', { class: 'muted small' }, `role ${review.policy.approver_role}`)),
     h('td', {}, review.state === 'open' ? countdown(live?.deadline ?? null) : when(review.concludedAt ?? review.queuedAt)),
-    h('td', { class: 'row-actions' }, buttons.length ? buttons : h('span', { class: 'muted small' }, review.state === 'open' || review.state === 'queued' ? `needs ${review.policy.approver_role}` : '')),
+    h('td', { class: 'row-actions' }, buttons.length ? buttons : h('span', { class: 'muted small' }, review.state === 'open' || review.state === 'queued' ? `needs ${review.policy.approver_role}` : ''), ' ', auditLink(`review:${review.reviewId}`)),
+  ), concludedRow(review)];
+}
+
+/** Who concluded a review, when, why and with which output: from its votes and its recorded outcome. */
+function concludedRow(review) {
+  if (review.state === 'open' || review.state === 'queued') return null;
+  const outcome = review.outcome ?? {};
+  const deciding = review.votes.filter((v) => (review.state === 'dismissed' ? v.decision === 'dismiss' : v.decision === 'approve' && (!outcome.outputHash || v.outputHash === outcome.outputHash)));
+  const who = review.state === 'timed_out' ? 'no decision before the deadline' : deciding.map((v) => v.principal).join(', ') || '—';
+  return h(
+    'tr',
+    { class: 'concluded', 'data-testid': `concluded-${review.reviewId}` },
+    h(
+      'td',
+      { colspan: 6 },
+      h('span', { class: 'muted' }, `${review.state.replace(/_/g, ' ')} `),
+      when(review.concludedAt),
+      ` · by ${who}`,
+      deciding.length ? [' · why: ', deciding.map((v) => `“${v.reason}”`).join('; ')] : null,
+      outcome.outputKind ? [' · output ', h('code', { title: outcome.outputHash }, `${outcome.outputKind} ${shortHash(outcome.outputHash)}`)] : null,
+      outcome.next ? [' → ', h('code', { title: outcome.next.abpHash }, `${outcome.next.abpId} ${shortHash(outcome.next.abpHash)}`)] : null,
+      outcome.failure?.length ? h('div', { class: 'bad small' }, outcome.failure.join('; ')) : null,
+    ),
   );
 }
 

@@ -116,3 +116,19 @@ export function waitForLine(child: ManagedChild, ready: RegExp, timeoutMs: numbe
     child.process.once('exit', onExit);
   });
 }
+
+/**
+ * `count` consecutive ports nothing listens on, from 20000 to 32767: below the range the OS hands
+ * out (so they do not collide with freePort's) and within a smallint, where the Temporal server
+ * stores its membership ports. `taken` keeps one caller's picks apart before anything listens.
+ */
+export async function freePortRange(count: number, taken: Set<number> = new Set()): Promise<number> {
+  for (;;) {
+    const base = 20_000 + Math.floor(Math.random() * (12_768 - count));
+    const range = Array.from({ length: count }, (_, i) => base + i);
+    if (range.some((p) => taken.has(p))) continue;
+    if ((await Promise.all(range.map((p) => portOpen(p)))).some(Boolean)) continue;
+    for (const p of range) taken.add(p);
+    return base;
+  }
+}

@@ -13,7 +13,7 @@ import { ToolchainError } from './toolchain-error';
 const MODULE_PATH = 'github.com/temporalio/cli';
 const PACKAGE_DIR = 'cmd/temporal';
 
-async function isExecutable(path: string): Promise<boolean> {
+export async function isExecutable(path: string): Promise<boolean> {
   try {
     await access(path, constants.X_OK);
     return true;

@@ -8,11 +8,18 @@ import { checkAbpIdentity } from '../domain/delegation/identity';
 import { legacyIdentityMatches } from '../domain/delegation/legacy-identity';
 import { AbpSchema, type Abp } from '../domain/delegation/schema';
 import { scopeKey } from '../db/delegation/abps';
-import { discardStaged, promoteStaged, stagedAbpHash, writeStaged } from '../export-files/staged-files';
+import { stagedAbpHash, type ExportSink } from '../domain/delegation/export-sink';
 import { exportDocument } from '../domain/delegation/export-document';
-import { exportFileHashes, listExports, markRestamped, type ExportRow } from '../db/delegation/exports';
+import { exportRefsWithHashes, listExports, markRestamped, type ExportRow } from '../db/delegation/exports';
 
 const STAGE_TAG = 'identity-migration';
+
+export interface IdentityMigrationDeps {
+  pool: pg.Pool;
+  provenanceKey: string;
+  /** The export sink over a connection: the migration's transaction while it holds it, else the pool. */
+  exportsOn(q: Queryable): ExportSink;
+}
 const taken = (abpId: string) => `its reference id ${abpId} or scope is already taken by another ABP`;
 
 export interface IdentityMigrationResult {
@@ -44,14 +51,14 @@ interface Reissue {
  * hashes, review ids (which embed the id they were opened under) and provenance subjects.
  *
  * Idempotent and safe with several processes: an advisory lock serialises runs and a second run
- * finds nothing in the old form. Export files are staged before the commit and moved into place
- * after it; a crash in between is finished by the next run.
+ * finds nothing in the old form. Export documents are staged before the commit and moved into
+ * place after it; a crash in between is finished by the next run.
  */
-export async function migrateAbpIdentities(deps: { pool: pg.Pool; provenanceKey: string; exportDir: string }): Promise<IdentityMigrationResult> {
+export async function migrateAbpIdentities(deps: IdentityMigrationDeps): Promise<IdentityMigrationResult> {
   const result: IdentityMigrationResult = { migrated: [], skipped: [] };
   const staged = await withTransaction(deps.pool, async (tx) => {
     await lockIdentityMigration(tx);
-    await finishStagedExports(tx, deps.exportDir);
+    await finishStagedExports(tx, deps.exportsOn(tx));
     const plans: Reissue[] = [];
     const claimed = new Set<string>();
     for (const pointer of await lockCurrentPointers(tx)) {
@@ -67,7 +74,7 @@ export async function migrateAbpIdentities(deps: { pool: pg.Pool; provenanceKey:
       plans.push(plan);
     }
     for (const plan of plans) {
-      await applyReissue(tx, deps, plan);
+      await applyReissue(tx, { provenanceKey: deps.provenanceKey, exports: deps.exportsOn(tx) }, plan);
       result.migrated.push({
         oldId: plan.old.abp_id, oldHash: plan.old.hash, newId: plan.next.abp_id, newHash: plan.next.hash,
         exports: plan.exports.map((e) => e.exportId),
@@ -75,7 +82,8 @@ export async function migrateAbpIdentities(deps: { pool: pg.Pool; provenanceKey:
     }
     return plans.flatMap((p) => p.exports);
   });
-  for (const row of staged) await promoteStaged(deps.exportDir, row.fileName, STAGE_TAG);
+  const exports = deps.exportsOn(deps.pool);
+  for (const row of staged) await exports.promote(row, STAGE_TAG);
   return result;
 }
 
@@ -101,12 +109,12 @@ async function planReissue(q: Queryable, pointer: LockedPointer, result: Identit
   return { pointer, old, next, exports: await listExports(q, old.abp_id) };
 }
 
-async function applyReissue(tx: pg.PoolClient, deps: { provenanceKey: string; exportDir: string }, plan: Reissue): Promise<void> {
+async function applyReissue(tx: pg.PoolClient, deps: { provenanceKey: string; exports: ExportSink }, plan: Reissue): Promise<void> {
   const { pointer, old, next } = plan;
   await moveAbpIdentity(tx, pointer, old, next);
   const status = pointer.status === 'revoked' ? 'revoked' : 'active';
   for (const row of plan.exports) {
-    await writeStaged(deps.exportDir, row.fileName, STAGE_TAG, exportDocument(row, next, row.stamp + 1, status));
+    await deps.exports.stage(row, STAGE_TAG, exportDocument(row, next, row.stamp + 1, status));
     await markRestamped(tx, row.exportId, next);
   }
   await appendProvenance(tx, deps.provenanceKey, {
@@ -126,14 +134,14 @@ async function applyReissue(tx: pg.PoolClient, deps: { provenanceKey: string; ex
 }
 
 /**
- * Files staged by a run that committed but stopped before moving them into place: moved now when
- * they embed the hash their export row names, discarded otherwise (that run rolled back).
+ * Documents staged by a run that committed but stopped before moving them into place: moved now
+ * when they embed the hash their export row names, discarded otherwise (that run rolled back).
  */
-async function finishStagedExports(q: Queryable, exportDir: string): Promise<void> {
-  for (const row of await exportFileHashes(q)) {
-    const embedded = await stagedAbpHash(exportDir, row.fileName, STAGE_TAG);
+async function finishStagedExports(q: Queryable, exports: ExportSink): Promise<void> {
+  for (const row of await exportRefsWithHashes(q)) {
+    const embedded = await stagedAbpHash(exports, row, STAGE_TAG);
     if (embedded === undefined) continue;
-    if (embedded === row.abpHash) await promoteStaged(exportDir, row.fileName, STAGE_TAG);
-    else await discardStaged(exportDir, row.fileName, STAGE_TAG);
+    if (embedded === row.abpHash) await exports.promote(row, STAGE_TAG);
+    else await exports.discard(row, STAGE_TAG);
   }
 }

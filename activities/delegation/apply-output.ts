@@ -5,10 +5,11 @@ import type { ApplyOutcome } from '../../domain/delegation/apply-outcome';
 import type { Abp } from '../../domain/delegation/schema';
 import { conflict, notFound, WardenError } from '../../domain/errors';
 import { advancePointer, findCurrentByAbpId, insertAbpVersion, makeCurrent, scopeKey, setPointerStatus, type CurrentAbp } from '../../db/delegation/abps';
-import { discardStaged, promoteStaged, writeStaged } from '../../export-files/staged-files';
-import { gateFile } from '../../export-files/gate-file';
+import { gateExportText } from '../../domain/delegation/export-gates';
+import type { ExportSink } from '../../domain/delegation/export-sink';
 import { markRestamped, type ExportRow } from '../../db/delegation/exports';
 import { planReviewOutput } from '../../db/delegation/output-dry-run';
+import { openParentChangedReviews } from '../../db/delegation/composition';
 import { concludeReviewRow, findReview, recordFailedAttempt } from '../../db/delegation/reviews';
 import { findOutput } from '../../db/delegation/review-outputs';
 import { voidApprovals } from '../../db/delegation/review-votes';
@@ -19,7 +20,7 @@ export type { ApplyOutcome };
 export interface ApplyDeps {
   pool: pg.Pool;
   provenanceKey: string;
-  exportDir: string;
+  exports: ExportSink;
 }
 
 export interface ApplyInput {
@@ -40,9 +41,9 @@ class PointerMovedError extends Error {}
  * Applies the approved output of a review: patch (same id, new hash), replace (new id) or
  * revoke. The output is planned against the current ABP (planReviewOutput, the same dry-run that
  * refused invalid outputs before their votes counted); every export is re-stamped into a staged
- * file and gated as read back from disk; only when every gate passes does one transaction store
- * the version, move the pointer (compare-and-set), update the export rows, record provenance and
- * conclude the review; then the staged files replace the old ones. A failure leaves the old ABP
+ * document and gated as read back from its sink; only when every gate passes does one transaction
+ * store the version, move the pointer (compare-and-set), update the export rows, record provenance
+ * and conclude the review; then the staged documents replace the old ones. A failure leaves the old ABP
  * current and the exports untouched; the review goes back to open with the failure recorded and
  * the approvals of the output voided (with `round`), or concludes as failed when the ABP is no
  * longer active (no output can apply any more) or the workflow predates reopening.
@@ -53,8 +54,8 @@ export async function applyReviewOutput(deps: ApplyDeps, input: ApplyInput): Pro
   const tag = input.reviewId;
   if (review.state === 'applied' || review.state === 'failed') {
     const outcome = review.outcome as ApplyOutcome;
-    // A retry after the commit: finish moving the staged files into place.
-    for (const e of outcome.exports) await promoteStaged(deps.exportDir, e.fileName, tag).catch(() => undefined);
+    // A retry after the commit: finish moving the staged documents into place.
+    for (const e of outcome.exports) await deps.exports.promote(e, tag);
     return outcome;
   }
   if (review.state !== 'open') throw conflict(`review ${input.reviewId} is ${review.state}`);
@@ -81,18 +82,20 @@ export async function applyReviewOutput(deps: ApplyDeps, input: ApplyInput): Pro
 
   outcome.exports = [];
   for (const e of plan.exports) {
-    const path = await writeStaged(deps.exportDir, e.row.fileName, tag, e.document);
-    outcome.exports.push({ exportId: e.row.exportId, fileName: e.row.fileName, gates: await gateFile(path, plan.stamped.abp.hash) });
+    await deps.exports.stage(e.row, tag, e.document);
+    const staged = await deps.exports.readStaged(e.row, tag);
+    const gates = gateExportText(staged, deps.exports.where(e.row), plan.stamped.abp.hash);
+    outcome.exports.push({ exportId: e.row.exportId, fileName: e.row.fileName, gates });
   }
   const failedGates = outcome.exports.flatMap((e) => e.gates.filter((g) => !g.passed).map((g) => `${e.exportId}: ${g.gate}: ${g.detail}`));
   if (failedGates.length > 0) {
-    for (const e of plan.exports) await discardStaged(deps.exportDir, e.row.fileName, tag);
+    for (const e of plan.exports) await deps.exports.discard(e.row, tag);
     return setBack({ ...outcome, failure: failedGates });
   }
   const applied: ApplyOutcome = { ...outcome, state: 'applied' };
   const rows = plan.exports.map((e) => e.row);
   await commit(deps, review.reviewId, plan.current, plan.base, plan.next, rows, applied, output.document);
-  for (const row of rows) await promoteStaged(deps.exportDir, row.fileName, tag);
+  for (const row of rows) await deps.exports.promote(row, tag);
   return applied;
 }
 
@@ -122,6 +125,12 @@ async function commit(
       }
     }
     if (!moved) throw new PointerMovedError(`ABP ${current.abpId} changed while the review was applied`);
+    if (outcome.outputKind !== 'abp_patch') {
+      const childReviews = await openParentChangedReviews(tx, deps.provenanceKey, base, {
+        kind: next === null ? 'revoked' : 'replaced', replacedBy: next?.abp_id ?? null, reviewId,
+      });
+      if (childReviews.length > 0) outcome.childReviews = childReviews;
+    }
     for (const row of exports) await markRestamped(tx, row.exportId, next ?? base);
     const kind = outcome.outputKind === 'abp_patch' ? 'abp.patched' : outcome.outputKind === 'abp_replace' ? 'abp.replaced' : 'abp.revoked';
     await appendProvenance(tx, deps.provenanceKey, {

@@ -16,6 +16,8 @@ export interface EvaluationResult {
   toStart: ReviewStart[];
   /** Periodic validators that failed, as "<abp-id>/<validator>: <fail_action>". */
   periodic: string[];
+  /** Tripped triggers ("<abp-id>/<trigger-id>") that already had an active review before this pass. */
+  underReview: string[];
 }
 
 /**
@@ -24,9 +26,11 @@ export interface EvaluationResult {
  * trigger never get a second active review. The ABP's periodic validators run in the same pass.
  */
 export async function evaluateDelegationTriggers(deps: { pool: pg.Pool; provenanceKey: string }, abpIds?: string[]): Promise<EvaluationResult> {
-  const result: EvaluationResult = { cards: [], opened: [], queued: [], toStart: [], periodic: [] };
+  const result: EvaluationResult = { cards: [], opened: [], queued: [], toStart: [], periodic: [], underReview: [] };
   const names = new Map<string, string>();
+  const touched = new Set<string>();
   for (const current of await listCurrent(deps.pool, { abpIds, status: 'active' })) {
+    touched.add(current.abpId);
     const parsed = AbpSchema.safeParse(current.document);
     if (!parsed.success) continue; // a tampered row cannot be evaluated; verify reports it
     const abp = parsed.data;
@@ -36,6 +40,7 @@ export async function evaluateDelegationTriggers(deps: { pool: pg.Pool; provenan
     const cards = await readTriggerCards(deps.pool, abp);
     result.cards.push(...cards);
     for (const card of cards) {
+      if (card.state === 'tripped' && card.activeReview) result.underReview.push(`${card.abpId}/${card.triggerId}`);
       if (card.state !== 'tripped' || card.activeReview) continue;
       const review = await withTransaction(deps.pool, async (tx) => {
         const row = await insertReview(tx, {
@@ -64,7 +69,6 @@ export async function evaluateDelegationTriggers(deps: { pool: pg.Pool; provenan
       }
     }
   }
-  const touched = new Set(result.cards.map((c) => c.abpId));
   for (const row of await listReviews(deps.pool, { unstarted: true })) {
     if (abpIds === undefined || touched.has(row.abpId)) {
       result.toStart.push(reviewStartOf(row, names.get(`${row.abpId}/${row.triggerId}`) ?? row.triggerId));

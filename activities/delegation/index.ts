@@ -1,4 +1,6 @@
 import type { ActivityDeps } from '../deps';
+import { postgresExportSink } from '../../db/delegation/export-documents';
+import { fileExportSink } from '../../export-files/file-sink';
 import { applyReviewOutput, type ApplyInput } from './apply-output';
 import { evaluateDelegationTriggers } from './evaluation';
 import { markWorkflowStarted } from '../../db/delegation/reviews';
@@ -6,7 +8,9 @@ import { concludeReview, recordReviewVote, type VoteInput } from './review-votes
 
 /** The delegation review loop's activities: every one idempotent under retries. */
 export function createDelegationActivities(deps: ActivityDeps) {
-  const d = { pool: deps.pool, provenanceKey: deps.provenanceKey, exportDir: deps.config.exportDir };
+  // The sink WARDEN_EXPORT_SINK names, as client/export-sink.ts chooses it (activities never import client/).
+  const exports = deps.config.exportSink === 'file' ? fileExportSink(deps.config.exportDir) : postgresExportSink(deps.pool);
+  const d = { pool: deps.pool, provenanceKey: deps.provenanceKey, exports };
   return {
     async evaluateDelegationTriggers(input: { abpIds?: string[] }) {
       const result = await evaluateDelegationTriggers(d, input.abpIds);
@@ -17,6 +21,7 @@ export function createDelegationActivities(deps: ActivityDeps) {
         toStart: result.toStart,
         tripped: result.cards.filter((c) => c.state === 'tripped').map((c) => `${c.abpId}/${c.triggerId}`),
         periodic: result.periodic,
+        underReview: result.underReview,
       };
     },
     async markReviewStarted(input: { reviewId: string }): Promise<void> {

@@ -10,6 +10,8 @@ import type { Route } from '../route';
 export const dashboardRoutes: Route[] = [
   { method: 'GET', path: '/', public: true, summary: 'The governance dashboard', handler: () => dashboardFile('index.html') },
   { method: 'GET', path: '/dashboard', public: true, summary: 'The governance dashboard', handler: () => dashboardFile('index.html') },
+  // Browsers ask for /favicon.ico whatever the page links: the same icon, as SVG.
+  { method: 'GET', path: '/favicon.ico', public: true, summary: "The dashboard's icon", handler: () => dashboardFile('favicon.svg') },
   { method: 'GET', path: '/dashboard/:file', public: true, summary: "The dashboard's scripts and styles", handler: (_ctx, req) => dashboardFile(req.params.file!) },
   {
     method: 'GET',

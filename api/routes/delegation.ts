@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import {
-  buildAbpFromSpec, checkAbpAction, ingestEvidence, showAbp, triggerCards, verifyAbp,
+  buildAbpFromSpec, checkAbpAction, clearDegradedAgent, composeAbp, evaluationResult, ingestEvidence, readExport, reportActionOutcome, showAbp,
+  triggerCards, verifyAbp,
 } from '../../client/delegation';
-import { approveReview, dismissReview, openReview, reviews, showReview } from '../../client/delegation-reviews';
+import { ActionOutcomeSchema } from '../../domain/delegation/action-outcome';
+import { approveReview, dismissReview, dryRunApproval, openReview, reviews, showReview } from '../../client/delegation-reviews';
 import { abpJsonSchema } from '../../domain/delegation/json-schema';
 import { INTAKE_KINDS } from '../../domain/delegation/intake';
 import { ActionSchema } from '../../domain/delegation/action';
@@ -13,9 +15,19 @@ import { actingPrincipalField as principal, ADMIN_ROLE } from '../auth';
 import { HttpError, type Route } from '../route';
 
 const reason = ReviewReasonSchema;
+/** `?wait=evaluation`: answer with the trigger evaluation the write caused, instead of at once. */
+const waitQuery = z.enum(['evaluation']).optional();
+const waitForEvaluation = (query: URLSearchParams) => waitQuery.parse(query.get('wait') ?? undefined) === 'evaluation';
 const openBody = z.strictObject({ abp_id: storableText(KEY_TEXT_BYTES), trigger_id: storableText(KEY_TEXT_BYTES), as: principal });
-const approveBody = z.strictObject({ as: principal, output_kind: ReviewOutputKindSchema, document: z.unknown().optional(), reason });
+const approveBody = z.strictObject({ as: principal, output_kind: ReviewOutputKindSchema.optional(), document: z.unknown().optional(), reason });
+// A dry run records no vote, so its reason may still be empty (a revocation's document needs one).
+const dryRunBody = approveBody.extend({ reason: z.string().optional() });
+const dryRunFlag = z.enum(['true', 'false']).optional();
 const dismissBody = z.strictObject({ as: principal, reason });
+// The outcome as the CLI reads it from its file, plus who reports it (filled from the token).
+const outcomeBody = ActionOutcomeSchema.extend({ as: principal });
+const clearBody = z.strictObject({ as: principal, agent_id: storableText(KEY_TEXT_BYTES).min(1).nullable().default(null), reason });
+const composeBody = z.strictObject({ as: principal, children: z.array(z.string()).min(1).max(100) });
 const reviewFilter = z.object({
   state: z.enum(['queued', 'open', 'applied', 'dismissed', 'timed_out', 'failed']).optional(),
   abp: storableText(KEY_TEXT_BYTES).optional(),
@@ -49,23 +61,78 @@ export const delegationRoutes: Route[] = [
       return { status: v.ok ? 200 : 422, body: v };
     },
   },
+  {
+    method: 'POST',
+    path: '/api/v1/abps/:id/compose',
+    // Composition changes the authority of every ABP it names: administrators only, as for building.
+    roles: [ADMIN_ROLE],
+    actsAs: true,
+    summary: "Compose: a new parent version listing the children by id and hash; each child's composition.parent_* stamped",
+    bodySchema: composeBody,
+    async handler(ctx, req) {
+      const b = composeBody.parse(req.body);
+      return { status: 201, body: await composeAbp(ctx, req.params.id!, b.children, b.as) };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/abps/:id/exports/:exportId',
+    summary: "One export's document as stored (PostgreSQL, or the export directory with WARDEN_EXPORT_SINK=file)",
+    handler: (ctx, req) => readExport(ctx, req.params.id!, req.params.exportId!),
+  },
   { method: 'GET', path: '/api/v1/abps/:id/triggers', summary: 'One card per delegation review trigger', handler: async (ctx, req) => ({ cards: await triggerCards(ctx, req.params.id!) }) },
   {
     method: 'POST',
     path: '/api/v1/abps/:id/actions/check',
-    summary: "Run the ABP's pre_action and periodic validators on an action and record the verdict",
+    summary:
+      "Run the ABP's pre_action and periodic validators on an action and record the verdict (?wait=evaluation: " +
+      'also wait for the trigger evaluation a blocked irreversible action causes)',
     bodySchema: ActionSchema,
-    handler: (ctx, req) => checkAbpAction(ctx, req.params.id!, req.body),
+    handler: (ctx, req) => checkAbpAction(ctx, req.params.id!, req.body, { waitForEvaluation: waitForEvaluation(req.query) }),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/abps/:id/evaluations/:requestId',
+    summary: "The trigger evaluation that answered a write's request (evaluationRequests of its answer); 404 until it ran",
+    async handler(ctx, req) {
+      const evaluation = await evaluationResult(ctx, req.params.id!, req.params.requestId!);
+      if (!evaluation) throw new HttpError(404, `no evaluation for request ${req.params.requestId} of ${req.params.id} yet`);
+      return { evaluation };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/abps/:id/actions/:check_id/outcome',
+    actsAs: true,
+    summary: "Report an allowed action's outcome: run the ABP's post_action validators and apply their fail_action",
+    bodySchema: outcomeBody,
+    async handler(ctx, req) {
+      const { as, ...outcome } = outcomeBody.parse(req.body);
+      return { status: 201, body: await reportActionOutcome(ctx, req.params.id!, req.params.check_id!, outcome, as) };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/abps/:id/degradations/clear',
+    actsAs: true,
+    summary: 'Let an agent degraded by a post_action validator act again (role operator or admin)',
+    bodySchema: clearBody,
+    async handler(ctx, req) {
+      const b = clearBody.parse(req.body);
+      return clearDegradedAgent(ctx, req.params.id!, b.agent_id, { principal: b.as, reason: b.reason });
+    },
   },
   {
     method: 'POST',
     path: '/api/v1/evidence',
     actsAs: true,
-    summary: 'Ingest NDJSON drift signals, coherence runs and claims (?kind= for the whole file); one bad row refuses the batch',
+    summary:
+      'Ingest NDJSON drift signals, coherence runs and claims (?kind= for the whole file); one bad row refuses the batch; ' +
+      'answers once stored (?wait=evaluation: once the triggers are evaluated too)',
     async handler(ctx, req) {
       if (typeof req.body !== 'string') throw new HttpError(400, 'send the batch as NDJSON (content-type application/x-ndjson)');
       const kind = z.enum(INTAKE_KINDS).optional().parse(req.query.get('kind') ?? undefined);
-      return ingestEvidence(ctx, req.body, { kind, actor: req.query.get('as') });
+      return ingestEvidence(ctx, req.body, { kind, actor: req.query.get('as'), waitForEvaluation: waitForEvaluation(req.query) });
     },
   },
   {
@@ -93,9 +160,17 @@ export const delegationRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/reviews/:id/approve',
     actsAs: true,
-    summary: 'Approve an output (abp_patch with a JSON Merge Patch, abp_replace with a spec, abp_revoke)',
+    summary:
+      'Approve an output (abp_patch with a JSON Merge Patch, abp_replace with a spec, abp_revoke); ' +
+      "output_kind defaults to the review policy's output; ?dry_run=true answers the resulting ABP diff, new hash and " +
+      'export gates (or the problems by field) and records nothing',
     bodySchema: approveBody,
     async handler(ctx, req) {
+      if (dryRunFlag.parse(req.query.get('dry_run') ?? undefined) === 'true') {
+        const d = dryRunBody.parse(req.body);
+        const document = d.output_kind === 'abp_revoke' ? { reason: d.reason ?? '' } : d.document;
+        return dryRunApproval(ctx, req.params.id!, { principal: d.as, outputKind: d.output_kind, document });
+      }
       const b = approveBody.parse(req.body);
       const document = b.output_kind === 'abp_revoke' ? { reason: b.reason } : b.document;
       return approveReview(ctx, req.params.id!, { principal: b.as, outputKind: b.output_kind, document, reason: b.reason });

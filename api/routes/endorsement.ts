@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   abort,
+  agents,
   chat,
   createAgent,
   CriticalSandboxDivergenceError,
@@ -45,6 +46,7 @@ const promoteBody = operatorBody.extend({ override: z.boolean().optional() });
 const extendBody = z.strictObject({ as: principal, seconds: extendSecondsSchema.optional() });
 
 export const endorsementRoutes: Route[] = [
+  { method: 'GET', path: '/api/v1/agents', summary: 'Every agent with its kernel version and operator role', handler: async (ctx) => ({ agents: await agents(ctx) }) },
   {
     method: 'POST',
     path: '/api/v1/agents',

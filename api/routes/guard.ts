@@ -11,7 +11,10 @@ import {
   release,
   showProposal,
   toSafetyEvent,
+  type SafetyEventRequest,
 } from '../../client/guard';
+
+const SAFETY_EVENT_QUERY = ['hook_id', 'hook_scope', 'request_id', 'tenant_id', 'latency_ms'];
 import { calibrationRequestSchema } from '../../domain/guard/calibration-gates';
 import { loraRequestSchema } from '../../domain/guard/lora-gates';
 import { guardPolicySchema } from '../../domain/guard/policy';
@@ -79,7 +82,8 @@ export const guardRoutes: Route[] = [
     bodySchema: proposalCommon.extend(calibrationRequestSchema.shape),
     async handler(ctx, req) {
       const { common, request } = proposalParts(req.body);
-      return { status: 201, body: await proposeCalibrationUpdate(ctx, { ...common, ...calibrationRequestSchema.parse(request) }) };
+      const proposed = await proposeCalibrationUpdate(ctx, { ...common, ...calibrationRequestSchema.parse(request) });
+      return { status: proposed.existing ? 200 : 201, body: proposed };
     },
   },
   {
@@ -90,7 +94,8 @@ export const guardRoutes: Route[] = [
     bodySchema: proposalCommon.extend(loraRequestSchema.shape),
     async handler(ctx, req) {
       const { common, request } = proposalParts(req.body);
-      return { status: 201, body: await proposeLoraJob(ctx, { ...common, ...loraRequestSchema.parse(request) }) };
+      const proposed = await proposeLoraJob(ctx, { ...common, ...loraRequestSchema.parse(request) });
+      return { status: proposed.existing ? 200 : 201, body: proposed };
     },
   },
   {
@@ -127,7 +132,20 @@ export const guardRoutes: Route[] = [
   {
     method: 'GET',
     path: '/api/v1/guard/proposals/:id/safety-event',
-    summary: "The safety event of the proposal's decision",
-    handler: (ctx, req) => toSafetyEvent(ctx, req.params.id!),
+    summary:
+      "The safety event of the proposal's decision; with ?hook_id=… (and hook_scope, request_id, tenant_id, " +
+      'latency_ms) the same decision as an event for that hook, with the seed\'s defaults',
+    handler(ctx, req) {
+      const q = req.query;
+      if (![...q.keys()].some((k) => SAFETY_EVENT_QUERY.includes(k))) return toSafetyEvent(ctx, req.params.id!);
+      const latency = q.get('latency_ms');
+      return toSafetyEvent(ctx, req.params.id!, {
+        hookId: q.get('hook_id') ?? '',
+        ...(q.has('hook_scope') ? { hookScope: q.get('hook_scope') as SafetyEventRequest['hookScope'] } : {}),
+        ...(q.has('request_id') ? { requestId: q.get('request_id')! } : {}),
+        ...(q.has('tenant_id') ? { tenantId: q.get('tenant_id')! } : {}),
+        ...(latency !== null ? { latencyMs: latency.trim() === '' ? Number.NaN : Number(latency) } : {}),
+      });
+    },
   },
 ];

@@ -9,6 +9,7 @@ import { notificationRoutes } from './notifications';
 import { metricsRoutes } from './metrics';
 import { openApiRoutes } from './openapi';
 import { dashboardRoutes } from './dashboard';
+import { inboxRoutes } from './inbox';
 
 /** Every HTTP route; each loop adds its list here. */
 export const routes: Route[] = [
@@ -21,5 +22,6 @@ export const routes: Route[] = [
   ...notificationRoutes,
   ...metricsRoutes,
   ...dashboardRoutes,
+  ...inboxRoutes,
   ...openApiRoutes(() => routes),
 ];

@@ -1,4 +1,4 @@
-import { provenanceEntries, provenanceFilter } from '../../client/provenance-entries';
+import { provenanceEntry, provenancePage, provenanceFilter } from '../../client/provenance-entries';
 import { verifyProvenance } from '../../client/provenance-verify';
 import type { Route } from '../route';
 
@@ -7,12 +7,21 @@ export const provenanceRoutes: Route[] = [
   {
     method: 'GET',
     path: '/api/v1/provenance',
-    summary: 'Recent provenance entries, newest first (filters: subject, kind, limit)',
+    summary: 'Provenance entries, newest first (filters: subject, kind prefix, actor or system, since, until; paging: limit, before=nextBefore)',
     async handler(ctx, req) {
       const q = req.query;
-      const filter = provenanceFilter.parse({ subject: q.get('subject') ?? undefined, kind: q.get('kind') ?? undefined, limit: q.get('limit') ?? undefined });
-      return { entries: await provenanceEntries(ctx, filter) };
+      const pick = (name: string) => q.get(name) || undefined;
+      const filter = provenanceFilter.parse({
+        subject: pick('subject'), kind: pick('kind'), actor: pick('actor'), since: pick('since'), until: pick('until'), before: pick('before'), limit: pick('limit'),
+      });
+      return provenancePage(ctx, filter);
     },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/provenance/entries/:seq',
+    summary: 'One provenance entry in full, with its content hash, signature and link checked',
+    handler: (ctx, req) => provenanceEntry(ctx, Number(req.params.seq)),
   },
   {
     method: 'GET',

@@ -1,5 +1,7 @@
 import type { Benchmark } from '../benchmark';
+import { actionCheck } from './action-check';
 import { criticalReaction } from './critical-reaction';
+import { fleet } from './fleet';
 import { intake } from './intake';
 import { livePath } from './live-path';
 import { reviewLifecycle } from './review-lifecycle';
@@ -7,5 +9,5 @@ import { shadowThroughput } from './shadow-throughput';
 import { startup } from './startup';
 import { triggerEvaluation } from './trigger-evaluation';
 
-/** Every benchmark of issue 7, in the issue's order (BENCHMARKS.md keeps it). */
-export const benchmarks: Benchmark[] = [livePath, criticalReaction, shadowThroughput, triggerEvaluation, reviewLifecycle, intake, startup];
+/** Every benchmark of issue 7, in the issue's order (BENCHMARKS.md keeps it), issue 14's action check, then issue 13's fleet figure (opt-in). */
+export const benchmarks: Benchmark[] = [livePath, criticalReaction, shadowThroughput, triggerEvaluation, reviewLifecycle, intake, startup, actionCheck, fleet];

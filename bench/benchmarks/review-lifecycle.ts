@@ -5,6 +5,7 @@ import { addPrincipal } from '../../db/access/principals';
 import { demoAbpSpec } from '../../demo/delegation-abp';
 import type { Abp } from '../../domain/delegation/schema';
 import type { Benchmark } from '../benchmark';
+import { allowEmail } from '../fixtures';
 import { closedLoop, sampleRss } from '../load';
 import { withLocalStack } from '../stack/local-stack';
 import { summarize } from '../stats';
@@ -12,16 +13,6 @@ import { summarize } from '../stats';
 const CONCURRENCY = 8;
 const WARM_UP = 2 * CONCURRENCY;
 const MiB = 1024 * 1024;
-
-/** The loop test's patch: the denied e-mail tool becomes allowed. */
-function allowEmail(abp: Abp) {
-  return {
-    tools: {
-      allow: [...abp.tools.allow, { name: 'email.send_external', scope: 'hiring' }],
-      deny: abp.tools.deny.filter((t) => t.name !== 'email.send_external'),
-    },
-  };
-}
 
 /** Item 5: a thousand open reviews, each approved and re-gated. */
 export const reviewLifecycle: Benchmark = {

@@ -21,7 +21,8 @@ export interface BenchDatabase {
 export async function startEmbeddedDatabase(dataDir?: string): Promise<BenchDatabase> {
   const port = await freePort();
   const child = spawnManaged('pglite', process.execPath, [runner, 'start/embedded-postgres-main.ts', '--port', String(port), ...(dataDir ? ['--data', dataDir] : [])]);
-  await waitForPort(port, 60_000, child);
+  // Minutes, not seconds: on two cores shared with other work PGlite's start-up alone can take over a minute.
+  await waitForPort(port, 240_000, child);
   return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, label: 'embedded (PGlite)', stop: () => stopChild(child, 10_000) };
 }
 

@@ -3,10 +3,12 @@ import { text as readAll } from 'node:stream/consumers';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { TriggerCard } from '../../client/delegation';
 import type { ApplyOutcome } from '../../domain/delegation/apply-outcome';
-import type { ReviewRow } from '../../client/delegation-reviews';
+import type { ApprovalDryRun, ReviewRow } from '../../client/delegation-reviews';
 import type { EvaluationReport, Verification } from '../../client/delegation';
 import { INTAKE_KINDS, type IntakeKind } from '../../domain/delegation/intake-kinds';
+import { triggerCountText } from '../../domain/delegation/trigger-count-text';
 import type { ReviewOutputKind } from '../../domain/delegation/schema';
+import type { ActionVerdict } from '../../domain/delegation/validators';
 import { invalid } from '../../domain/errors';
 import { actingPrincipal, EXIT_FAILURE, exitUnlessOk, optionalActor, runCommand, table } from '../output';
 import { withProgress } from '../with-progress';
@@ -55,12 +57,24 @@ function renderVerification(v: Verification): string {
   return lines.join('\n');
 }
 
+/** Each validator's result and each escalation it fired: the body of a check's or an outcome's verdict. */
+function renderValidatorResults(v: ActionVerdict): string[] {
+  return [
+    ...v.results.map((x) => `  [${mark(x.passed)}] ${x.name} (${x.when}, ${x.failAction}): ${x.detail}`),
+    ...v.escalations.map((e) => `  escalated to ${e.destination} (${e.severity}) by ${e.validator}`),
+  ];
+}
+
 function renderEvaluation(r: EvaluationReport): string[] {
   const e = r.evaluation;
   if (!e) return [`triggers not evaluated now (${r.evaluationError}); the monitor schedule will`];
   if (e.pending) return [`trigger evaluation queued as ${e.pending} (no worker answered yet)`];
+  // A trigger that was tripped already, with its review open, did not trip now.
+  const underReview = new Set(e.underReview ?? []);
+  const fresh = e.tripped.filter((t) => !underReview.has(t));
   return [
-    `tripped: ${e.tripped.join(', ') || 'none'}`,
+    `newly tripped: ${fresh.join(', ') || 'none'}`,
+    ...(underReview.size ? [`still tripped, review already active: ${[...underReview].join(', ')}`] : []),
     ...(e.opened.length ? [`review opened: ${e.opened.join(', ')}`] : []),
     ...(e.queued.length ? [`review queued for a person: ${e.queued.join(', ')}`] : []),
     ...(e.periodic.length ? [`periodic validators failing: ${e.periodic.join(', ')}`] : []),
@@ -77,14 +91,31 @@ function renderOutcome(outcome: ApplyOutcome | { state: string } | null): string
   return lines;
 }
 
+const shown = (value: unknown) => (value === undefined ? '' : JSON.stringify(value));
+
+function renderDryRun(r: ApprovalDryRun): string {
+  const lines = [`dry run of ${r.outputKind} on ${r.reviewId}: ${r.ok ? 'would apply' : 'would NOT apply'} (no vote recorded)`];
+  if (r.outputHash) lines.push(`  output ${r.outputHash}`);
+  if (r.current && r.next) lines.push(`  ${r.current.abpId} ${r.current.abpHash} -> ${r.next.abpId} ${r.next.abpHash} (${r.next.status})`);
+  for (const c of r.diff) {
+    lines.push(c.op === 'added' ? `  + ${c.path}: ${shown(c.after)}` : c.op === 'removed' ? `  - ${c.path}: ${shown(c.before)}` : `  ~ ${c.path}: ${shown(c.before)} -> ${shown(c.after)}`);
+  }
+  for (const e of r.exports) {
+    lines.push(`  export ${e.exportId} (${e.fileName})`);
+    for (const g of e.gates) lines.push(`    [${mark(g.passed)}] ${g.gate}: ${g.detail}`);
+  }
+  for (const i of r.issues) lines.push(`  PROBLEM ${i.field}: ${i.message}`);
+  return lines.join('\n');
+}
+
 function renderCards(cards: TriggerCard[]): string {
   if (cards.length === 0) return 'no delegation review triggers';
   return cards
     .map((c) => {
       const bar = '#'.repeat(Math.round(c.progress / 10)).padEnd(10, '.');
       const review = c.activeReview ? `  review ${c.activeReview.reviewId} (${c.activeReview.state})` : '';
-      return `${c.triggerId} ${c.name.padEnd(30)} ${c.state.padEnd(7)} [${bar}] ${String(c.progress).padStart(3)}%  ${c.current} ${c.comparator} ${c.threshold}` +
-        `${c.windowDays ? ` in ${c.windowDays}d` : ''}  ${c.severity}${c.autoOpen ? ', auto-open' : ', manual'}${review}`;
+      return `${c.triggerId} ${c.name.padEnd(30)} ${c.state.padEnd(7)} [${bar}] ${String(c.progress).padStart(3)}%  ${triggerCountText(c)}` +
+        `  ${c.severity}${c.autoOpen ? ', auto-open' : ', manual'}${review}`;
     })
     .join('\n');
 }
@@ -129,6 +160,25 @@ export function registerDelegationCommands(program: Command): void {
       await runCommand(cmd, async (ctx) => exitUnlessOk(await verifyAbp(ctx, abpId)), renderVerification);
     });
   abp
+    .command('compose <parent-id>')
+    .description("Compose: store a new parent version listing the children by id and hash, and stamp each child's composition.parent_*")
+    .requiredOption('--child <child-id...>', 'one or more child ABP ids')
+    .action(async (parentId: string, opts: { child: string[] }, cmd: Command) => {
+      const { composeAbp } = await import('../../client/delegation');
+      await runCommand(cmd, (ctx) => composeAbp(ctx, parentId, opts.child, optionalActor(cmd, ctx)), (r) =>
+        [
+          `parent ${r.parent.abp_id} ${r.parent.hash}`,
+          ...r.children.map((c) => `  child ${c.abp_id} ${c.hash} (parent_abp_hash ${c.composition.parent_abp_hash})`),
+        ].join('\n'));
+    });
+  abp
+    .command('export <abp-id> <export-id>')
+    .description("Print one export's document as stored (where every replica reads it)")
+    .action(async (abpId: string, exportId: string, _opts, cmd: Command) => {
+      const { readExport } = await import('../../client/delegation');
+      await runCommand(cmd, (ctx) => readExport(ctx, abpId, exportId), (v) => JSON.stringify(v.document, null, 2));
+    });
+  abp
     .command('schema')
     .description('Print the ABP v1 JSON Schema (draft 2020-12)')
     .action(async () => {
@@ -137,24 +187,54 @@ export function registerDelegationCommands(program: Command): void {
       process.stdout.write(`${JSON.stringify(abpJsonSchema(), null, 2)}\n`);
     });
 
-  program
-    .command('action')
-    .description('The execution umbrella: check actions against an ABP')
+  const action = program.command('action').description('The execution umbrella: check actions against an ABP, report their outcomes');
+  action
     .command('check <abp-id>')
     .description("Run the ABP's pre_action and periodic validators on an action; exit 1 when it is blocked")
     .requiredOption('--action <file>', 'the action (JSON or YAML)')
     .action(async (abpId: string, opts: { action: string }, cmd: Command) => {
       const { checkAbpAction } = await import('../../client/delegation');
       await runCommand(cmd, async (ctx) => {
-        const r = await checkAbpAction(ctx, abpId, await readDocument(opts.action));
+        const r = await checkAbpAction(ctx, abpId, await readDocument(opts.action), { waitForEvaluation: true });
         return { value: r, exitCode: r.allowed ? 0 : EXIT_FAILURE };
       }, (r) =>
         [
           `${r.decision.toUpperCase()} (${r.checkId})`,
-          ...r.results.map((x) => `  [${mark(x.passed)}] ${x.name} (${x.when}, ${x.failAction}): ${x.detail}`),
-          ...r.escalations.map((e) => `  escalated to ${e.destination} (${e.severity}) by ${e.validator}`),
+          ...renderValidatorResults(r),
           ...(r.evaluation || r.evaluationError ? renderEvaluation(r) : []),
         ].join('\n'));
+    });
+
+  action
+    .command('report <abp-id>')
+    .description("Report an allowed action's outcome and run the ABP's post_action validators on it; exit 1 when one blocks")
+    .requiredOption('--check <check-id>', 'the check_id `action check` gave the action')
+    .requiredOption('--outcome <file>', 'the outcome (JSON or YAML): status, tool, touched, cost, irreversible, summary')
+    .action(async (abpId: string, opts: { check: string; outcome: string }, cmd: Command) => {
+      const { reportActionOutcome } = await import('../../client/delegation');
+      await runCommand(cmd, async (ctx) => {
+        const r = await reportActionOutcome(ctx, abpId, opts.check, await readDocument(opts.outcome), optionalActor(cmd, ctx));
+        return { value: r, exitCode: r.allowed ? 0 : EXIT_FAILURE };
+      }, (r) =>
+        [
+          `${r.decision === 'blocked' ? 'POST-ACTION VIOLATION' : r.decision.toUpperCase()} (${r.checkId})`,
+          ...renderValidatorResults(r),
+          ...(r.degradedAgent !== null ? [`  agent ${r.degradedAgent || '(unnamed)'} degraded: its checks under ${r.abpId} are blocked until an operator clears it`] : []),
+          ...(r.evaluation || r.evaluationError ? renderEvaluation(r) : []),
+        ].join('\n'));
+    });
+  action
+    .command('clear <abp-id>')
+    .description('Let an agent degraded by a post_action validator act under the ABP again (role operator or admin)')
+    .option('--agent <agent-id>', 'the agent (leave out for actions that named no agent)')
+    .requiredOption('--reason <text>', 'why')
+    .action(async (abpId: string, opts: { agent?: string; reason: string }, cmd: Command) => {
+      const { clearDegradedAgent } = await import('../../client/delegation');
+      await runCommand(
+        cmd,
+        (ctx) => clearDegradedAgent(ctx, abpId, opts.agent ?? null, { principal: actingPrincipal(cmd, ctx), reason: opts.reason }),
+        (r) => `agent ${r.agentId ?? '(unnamed)'} cleared under ${r.abpId} (${r.cleared.join(', ')})`,
+      );
     });
 
   program
@@ -167,7 +247,7 @@ export function registerDelegationCommands(program: Command): void {
       const { ingestEvidence } = await import('../../client/delegation');
       await runCommand(cmd, async (ctx) => {
         const text = await readText(file);
-        return withProgress(cmd, 'ingest', (onProgress) => ingestEvidence(ctx, text, { kind: opts.kind, actor: optionalActor(cmd, ctx), onProgress }));
+        return withProgress(cmd, 'ingest', (onProgress) => ingestEvidence(ctx, text, { kind: opts.kind, actor: optionalActor(cmd, ctx), onProgress, waitForEvaluation: true }));
       },
       (r) =>
         [
@@ -184,17 +264,18 @@ export function registerDelegationCommands(program: Command): void {
       await runCommand(cmd, (ctx) => triggerCards(ctx, abpId), renderCards);
     });
 
-  program
-    .command('reviews')
-    .description('Delegation reviews, oldest first')
-    .option('--state <state>', `only reviews in this state: ${REVIEW_STATES.join(', ')}`, oneOf('--state', REVIEW_STATES))
-    .option('--abp <abp-id>', 'only reviews of this ABP')
-    .action(async (opts: { state?: (typeof REVIEW_STATES)[number]; abp?: string }, cmd: Command) => {
-      const { reviews } = await import('../../client/delegation-reviews');
-      await runCommand(cmd, (ctx) => reviews(ctx, { state: opts.state, abpId: opts.abp }), renderReviews);
-    });
+  const listReviews = (command: Command) =>
+    command
+      .option('--state <state>', `only reviews in this state: ${REVIEW_STATES.join(', ')}`, oneOf('--state', REVIEW_STATES))
+      .option('--abp <abp-id>', 'only reviews of this ABP')
+      .action(async (opts: { state?: (typeof REVIEW_STATES)[number]; abp?: string }, cmd: Command) => {
+        const { reviews } = await import('../../client/delegation-reviews');
+        await runCommand(cmd, (ctx) => reviews(ctx, { state: opts.state, abpId: opts.abp }), renderReviews);
+      });
+  listReviews(program.command('reviews').description('Delegation reviews, oldest first (the same as `review list`)'));
 
   const review = program.command('review').description('Act on one delegation review');
+  listReviews(review.command('list').description('Delegation reviews, oldest first'));
   review
     .command('show <review-id>')
     .description('A review with its votes and live workflow state')
@@ -219,17 +300,26 @@ export function registerDelegationCommands(program: Command): void {
     .command('approve <review-id>')
     .description('Approve an output: a JSON Merge Patch file (abp_patch), a full ABP spec (abp_replace) or "revoke"')
     .requiredOption('--output <file|revoke>', 'patch.json, replace.yaml or the word revoke')
-    .requiredOption('--reason <text>', 'why')
-    .option('--kind <kind>', 'abp_patch or abp_replace when the file alone does not say', oneOf('--kind', OUTPUT_KINDS))
-    .action(async (reviewId: string, opts: { output: string; reason: string; kind?: ReviewOutputKind }, cmd: Command) => {
-      const { approveReview } = await import('../../client/delegation-reviews');
+    .option('--reason <text>', 'why (required unless --dry-run)')
+    .option('--kind <kind>', "abp_patch or abp_replace (default: the review policy's output)", oneOf('--kind', OUTPUT_KINDS))
+    .option('--dry-run', 'show the resulting ABP diff, its new hash and the export gates; record no vote')
+    .action(async (reviewId: string, opts: { output: string; reason?: string; kind?: ReviewOutputKind; dryRun?: boolean }, cmd: Command) => {
+      const { approveReview, dryRunApproval } = await import('../../client/delegation-reviews');
+      // Without --kind the review policy's output decides (the seed's "default output type").
+      const output = async (): Promise<{ outputKind?: ReviewOutputKind; document: unknown }> => {
+        if (opts.output === 'revoke') return { outputKind: 'abp_revoke', document: { reason: opts.reason ?? '' } };
+        return { outputKind: opts.kind, document: await readDocument(opts.output) };
+      };
+      if (opts.dryRun) {
+        await runCommand(cmd, async (ctx) => {
+          const r = await dryRunApproval(ctx, reviewId, { principal: actingPrincipal(cmd, ctx), ...(await output()) });
+          return { value: r, exitCode: r.ok ? 0 : EXIT_FAILURE };
+        }, renderDryRun);
+        return;
+      }
       await runCommand(cmd, async (ctx) => {
-        const principal = actingPrincipal(cmd, ctx);
-        if (opts.output === 'revoke') return approveReview(ctx, reviewId, { principal, outputKind: 'abp_revoke', document: { reason: opts.reason }, reason: opts.reason });
-        const document = await readDocument(opts.output);
-        const isSpec = typeof document === 'object' && document !== null && 'scope' in document && 'authority_ref' in document;
-        const outputKind = opts.kind ?? (isSpec ? 'abp_replace' : 'abp_patch');
-        return approveReview(ctx, reviewId, { principal, outputKind, document, reason: opts.reason });
+        if (opts.reason === undefined) throw invalid('--reason: required (why you approve); --dry-run needs none');
+        return approveReview(ctx, reviewId, { principal: actingPrincipal(cmd, ctx), ...(await output()), reason: opts.reason });
       }, (r) => `approval recorded (${r.outputHash}): ${r.approvals}/${r.threshold}${r.decided ? ', threshold met: applying' : ''}`);
     });
   review

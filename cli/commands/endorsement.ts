@@ -3,8 +3,9 @@ import type { Command } from 'commander';
 import type { EndorseResult, EndorsementReport, EndorsementView } from '../../client/endorsement';
 import type { WardenContext } from '../../client/context';
 import type { SettingsOverrides } from '../../domain/endorsement/settings';
-import { isDecision, type Decision } from '../../domain/endorsement/states';
+import { isDecision, type Decision, type EndorsementState } from '../../domain/endorsement/states';
 import { invalid } from '../../domain/errors';
+import { conflictPrompt } from '../conflict-prompt';
 import { actingPrincipal, EXIT_FAILURE, optionalActor, runCommand, table } from '../output';
 
 interface SettingsFlags {
@@ -102,6 +103,19 @@ function renderReport(e: EndorsementReport): string {
   ]);
 }
 
+const ENDORSEMENT_STATES: readonly EndorsementState[] = [
+  'pending', 'staged', 'inconclusive', 'applied', 'promoted', 'rejected', 'aborted', 'expired', 'refused',
+];
+
+function endorsementState(value: string): EndorsementState {
+  if (!(ENDORSEMENT_STATES as readonly string[]).includes(value)) throw invalid(`--state: expected one of ${ENDORSEMENT_STATES.join(', ')} or open, got "${value}"`);
+  return value as EndorsementState;
+}
+
+/** A kernel entry's conflict keywords, as `kernel show` lists them. */
+const keywordText = (keywords: readonly string[]) =>
+  keywords.length ? `  (conflict keywords: ${keywords.map((k) => `"${k}"`).join(', ')})` : '  (no conflict keywords)';
+
 const ANSWERS: Record<string, Decision> = { y: 'approve', yes: 'approve', s: 'stage', stage: 'stage', n: 'reject', no: 'reject' };
 
 /** Asks on a terminal only; anywhere else the endorsement simply stays pending. */
@@ -109,7 +123,7 @@ async function askDecision(ctx: WardenContext, cmd: Command, r: EndorseResult): 
   if (r.state !== 'pending' || !process.stdin.isTTY || !process.stdout.isTTY || cmd.optsWithGlobals().json) return r;
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
-    process.stdout.write(`[Reflective Endorsement] Conflict detected!\nConflicts with: ${r.conflict.target}\n`);
+    process.stdout.write(conflictPrompt(r.rule, r.conflict.target));
     let decision: Decision | undefined;
     while (!decision) {
       const answer = (await rl.question('Decision: [y] approve, [s] stage (cooldown), [n] reject > ')).trim().toLowerCase();
@@ -133,20 +147,36 @@ export function registerEndorsementCommands(program: Command): void {
       .description('Create an agent with a bundled kernel (needs the admin role: --as <admin>)')
       .option('--kernel <name>', 'bundled kernel', 'default')
       .option('--without-probes', 'no probe battery (cooldowns carry the no-probe penalty)')
-      .option('--operator-role <role>', 'the role that may decide, promote, abort or extend its endorsements (default operator)'),
-  ).action(async (id: string, opts: SettingsFlags & { kernel: string; withoutProbes?: boolean; operatorRole?: string }, cmd: Command) => {
+      .option('--operator-role <role>', 'the role that may decide, promote, abort or extend its endorsements (default operator)')
+      .option('--no-log-requests', 'keep chat text only until its shadow samples are scored, then only its SHA-256 and length'),
+  ).action(async (id: string, opts: SettingsFlags & { kernel: string; withoutProbes?: boolean; operatorRole?: string; logRequests: boolean }, cmd: Command) => {
     const { createAgent } = await import('../../client/endorsement');
     await runCommand(
       cmd,
       (ctx) =>
         createAgent(
           ctx,
-          { id, kernel: opts.kernel, settings: { ...settingsFromFlags(opts), ...(opts.operatorRole ? { operatorRole: opts.operatorRole } : {}) }, probes: !opts.withoutProbes },
+          { id, kernel: opts.kernel, settings: {
+            ...settingsFromFlags(opts),
+            ...(opts.operatorRole ? { operatorRole: opts.operatorRole } : {}),
+            ...(opts.logRequests === false ? { logRequests: false } : {}),
+          }, probes: !opts.withoutProbes },
           actingPrincipal(cmd, ctx),
         ),
       (r) => `created agent ${r.agent.id}: kernel ${r.kernel.definition.name} v${r.kernel.version}, cooldown base ${r.agent.settings.cooldownBaseSeconds} s, min samples ${r.agent.settings.minSamples}`,
     );
   });
+
+  agent
+    .command('list')
+    .description('Every agent with its kernel version and the role that steers its endorsements')
+    .action(async (_opts, cmd: Command) => {
+      const { agents } = await import('../../client/endorsement');
+      await runCommand(cmd, (ctx) => agents(ctx), (list) =>
+        list.length === 0
+          ? 'no agents'
+          : list.map((a) => `${a.id.padEnd(24)} kernel v${a.kernelVersion}  operator role ${a.operatorRole}${a.probes ? '' : '  (no probes)'}`).join('\n'));
+    });
 
   withSettingsFlags(
     program
@@ -234,6 +264,27 @@ export function registerEndorsementCommands(program: Command): void {
       await runCommand(cmd, (ctx) => showEndorsement(ctx, id), renderReport);
     });
   endorsement
+    .command('list')
+    .description('Endorsements, newest first')
+    .option('--state <state>', `only this state: ${ENDORSEMENT_STATES.join(', ')}, or open (pending, staged, inconclusive)`)
+    .option('--agent <agent>', 'only endorsements of this agent')
+    .option('--limit <n>', 'how many', '100')
+    .action(async (opts: { state?: string; agent?: string; limit: string }, cmd: Command) => {
+      const { endorsements } = await import('../../client/endorsement');
+      const { OPEN_STATES } = await import('../../domain/endorsement/states');
+      await runCommand(
+        cmd,
+        (ctx) => {
+          const states = opts.state === undefined ? undefined : opts.state === 'open' ? OPEN_STATES : [endorsementState(opts.state)];
+          return endorsements(ctx, { states, agentId: opts.agent, limit: numberFlag('limit', opts.limit) });
+        },
+        (list) =>
+          list.length === 0
+            ? 'no endorsements'
+            : list.map((e) => `${e.id.padEnd(40)} ${e.state.padEnd(12)} ${e.agentId}  ${e.target ?? e.conflictKind}  "${e.ruleText}"`).join('\n'),
+      );
+    });
+  endorsement
     .command('promote <endorsement>')
     .description("Promote a staged or inconclusive endorsement now (the agent's operator role)")
     .option('--rationale <text>', 'why (required with --override)')
@@ -273,9 +324,11 @@ export function registerEndorsementCommands(program: Command): void {
           [
             `${k.agentId}: kernel ${k.kernel.name} v${k.version}${k.changedBy ? ` (by ${k.changedBy})` : ''}`,
             'anchors:',
-            ...k.kernel.anchors.map((a) => `  ${a.id}`),
+            ...k.kernel.anchors.map((a) => `  ${a.id}${keywordText(a.keywords)}`),
             'commitments:',
-            ...k.kernel.commitments.map((c) => `  ${c.id} = ${c.value}`),
+            ...k.kernel.commitments.map((c) => `  ${c.id} = ${c.value}${keywordText(c.keywords)}`),
+            'A rule containing a keyword conflicts with that anchor (rejected) or commitment (needs a decision);',
+            '`endorse --commitment <id>` names the commitment a rule changes when no keyword says so.',
             ...(k.kernel.rules.length ? ['rules:', ...k.kernel.rules.map((r) => `  ${r}`)] : []),
             ...(k.openEndorsements.length ? ['open endorsements:', ...k.openEndorsements.map((e) => `  ${e.id} (${e.target}, ${e.state})`)] : []),
           ].join('\n'),

@@ -3,6 +3,7 @@ import { text as readAll } from 'node:stream/consumers';
 import type { Duration } from '@temporalio/common';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ProposalView } from '../../domain/guard/proposal-record';
+import type { ProposalState } from '../../domain/guard/proposal-state';
 import { actingPrincipal, optionalActor, runCommand, table } from '../output';
 import { withProgress } from '../with-progress';
 
@@ -18,6 +19,14 @@ const int = (option: string) => (value: string): number => {
   if (!Number.isInteger(n)) throw new InvalidArgumentError(`${option} must be a whole number, got "${value}"`);
   return n;
 };
+
+/** What proposing prints: the proposal, and first whether it is one proposed before. */
+function renderProposed(p: ProposalView & { existing: boolean }): string {
+  const head = p.existing
+    ? `already proposed: the same evidence and request name ${p.proposal_id} (${p.state}); returning the existing proposal, nothing new was started`
+    : `proposed ${p.proposal_id}`;
+  return `${head}\n${renderProposal(p)}`;
+}
 
 export function renderProposal(p: ProposalView): string {
   const d = p.decision;
@@ -130,7 +139,7 @@ export function registerGuardCommands(program: Command): void {
             min_feedback: o.minFeedback,
             max_interval_width: o.maxIntervalWidth,
           }),
-        renderProposal,
+        renderProposed,
       );
     });
   proposal
@@ -164,8 +173,71 @@ export function registerGuardCommands(program: Command): void {
             min_improvement: o.minImprovement,
             min_feedback: o.minFeedback,
           }),
-        renderProposal,
+        renderProposed,
       );
+    });
+  proposal
+    .command('list')
+    .description('Proposals, newest first: state, decision, approval deadline')
+    .option('--state <state>', 'only this state: gating, warned, awaiting_approval, approved, released, expired')
+    .option('--policy <policy-id>', 'only proposals under this policy')
+    .option('--limit <n>', 'how many', int('--limit'), 30)
+    .action(async (o: { state?: string; policy?: string; limit: number }, cmd: Command) => {
+      const { listProposals } = await import('../../client/guard');
+      const { PROPOSAL_STATES } = await import('../../domain/guard/proposal-state');
+      const { invalid } = await import('../../domain/errors');
+      await runCommand(
+        cmd,
+        async (ctx) => {
+          if (o.state !== undefined && !(PROPOSAL_STATES as readonly string[]).includes(o.state)) {
+            throw invalid(`--state: expected one of ${PROPOSAL_STATES.join(', ')}, got "${o.state}"`);
+          }
+          return listProposals(ctx, { state: o.state as ProposalState | undefined, policyId: o.policy, limit: o.limit });
+        },
+        (list) =>
+          list.length === 0
+            ? 'no proposals'
+            : list
+                .map((p) => `${p.proposal_id.padEnd(40)} ${p.state.padEnd(17)} ${p.proposal_type.padEnd(18)} ${p.policy_id}  by ${p.proposer}` +
+                  `${p.state === 'awaiting_approval' && p.approval_deadline ? `  due ${p.approval_deadline}` : ''}`)
+                .join('\n'),
+      );
+    });
+  proposal
+    .command('manifest')
+    .description("The seed's build_manifest: a tenant-safe manifest of the reviewed feedback a source selects (never text)")
+    .requiredOption('--source <ref>', 'feedback://<name>[?tenant=…&label=…&reviewer=…&since=…&until=…]')
+    .action(async (o: { source: string }, cmd: Command) => {
+      const { buildManifest } = await import('../../client/guard');
+      await runCommand(cmd, (ctx) => buildManifest(ctx, o.source), (m) =>
+        table([
+          ['manifest', m.manifest_id],
+          ['source', m.source_ref],
+          ['events', m.event_count],
+          ['labels', JSON.stringify(m.label_counts)],
+          ['reviewers', m.reviewer_ids.join(', ')],
+        ]),
+      );
+    });
+  proposal
+    .command('safety-event <proposal-id>')
+    .description("The seed's to_safety_event: the decision as a tenant-safe event (without --hook-id, the one Warden stored)")
+    .option('--hook-id <id>', 'the hook that emits the event')
+    .option('--hook-scope <scope>', 'agent (default), streaming, containment, …')
+    .option('--request-id <id>', 'request id (default empty)')
+    .option('--tenant-id <id>', 'tenant id (default empty)')
+    .option('--latency-ms <ms>', 'latency to report (default none)', num('--latency-ms'))
+    .action(async (id: string, o: { hookId?: string; hookScope?: string; requestId?: string; tenantId?: string; latencyMs?: number }, cmd: Command) => {
+      const { toSafetyEvent } = await import('../../client/guard');
+      const given = o.hookId !== undefined || o.hookScope !== undefined || o.requestId !== undefined || o.tenantId !== undefined || o.latencyMs !== undefined;
+      const options = {
+        hookId: o.hookId ?? '',
+        ...(o.hookScope !== undefined ? { hookScope: o.hookScope as 'agent' } : {}),
+        ...(o.requestId !== undefined ? { requestId: o.requestId } : {}),
+        ...(o.tenantId !== undefined ? { tenantId: o.tenantId } : {}),
+        ...(o.latencyMs !== undefined ? { latencyMs: o.latencyMs } : {}),
+      };
+      await runCommand(cmd, (ctx) => toSafetyEvent(ctx, id, given ? options : undefined), (event) => JSON.stringify(event, null, 2));
     });
   proposal
     .command('show <proposal-id>')

@@ -5,7 +5,7 @@ import { AbpSchema, type Abp, type AbpScope } from '../../domain/delegation/sche
 
 /** ABP versions (immutable, by hash) and the current pointer per scope. */
 export type AbpStatus = 'active' | 'revoked' | 'replaced';
-export type AbpSource = 'build' | 'seed' | 'patch' | 'replace' | 'migrate';
+export type AbpSource = 'build' | 'seed' | 'patch' | 'replace' | 'migrate' | 'compose';
 
 export interface CurrentAbp {
   scopeKey: string;
@@ -53,7 +53,7 @@ const CURRENT_SELECT = `SELECT c.scope_key, c.abp_id, c.abp_hash, c.status, c.st
 const fromRow = (r: CurrentRow): CurrentAbp => camelRow(r);
 
 /**
- * An id an ABP was re-issued away from (migration 009) names the ABP it moved to: people, feeds
+ * An id an ABP was re-issued away from (migration 007) names the ABP it moved to: people, feeds
  * and workflows started before the move keep reaching it.
  */
 const FOLLOW_ALIAS = 'COALESCE((SELECT a.new_id FROM abp_id_aliases a WHERE a.old_id = $1), $1)';
@@ -67,6 +67,12 @@ export async function followAliases(q: Queryable, abpIds: readonly string[]): Pr
 
 export async function findCurrentByAbpId(q: Queryable, abpId: string, opts: { forUpdate?: boolean } = {}): Promise<CurrentAbp | undefined> {
   const { rows } = await q.query<CurrentRow>(`${CURRENT_SELECT} WHERE c.abp_id = ${FOLLOW_ALIAS}${opts.forUpdate ? ' FOR UPDATE OF c' : ''}`, [abpId]);
+  return rows[0] ? fromRow(rows[0]) : undefined;
+}
+
+/** The pointer of a scope, whatever id it names now. */
+export async function findCurrentByScope(q: Queryable, scope: AbpScope): Promise<CurrentAbp | undefined> {
+  const { rows } = await q.query<CurrentRow>(`${CURRENT_SELECT} WHERE c.scope_key = $1`, [scopeKey(scope)]);
   return rows[0] ? fromRow(rows[0]) : undefined;
 }
 

@@ -19,3 +19,57 @@ export async function insertActionCheck(
   );
   return inserted.rowCount === 1;
 }
+
+/** A verdict decided from facts read under `stamps` (db/delegation/action-facts.ts). */
+export interface StampedCheck {
+  checkId: string;
+  abpId: string;
+  abpHash: string | null;
+  action: Action;
+  verdict: ActionVerdict;
+  checkedAt: Date;
+  stamps: { structure: number; driftKey: string; drift: number };
+}
+
+export type StampedOutcome = 'inserted' | 'duplicate' | 'stale';
+
+/**
+ * Records a batch of verdicts in one statement, each only if the facts it was decided on are
+ * still the stored ones (its stamps equal those of migration 010, read in the statement's own
+ * snapshot); no extra round trip for the check. 'stale' verdicts are not recorded: the caller
+ * decides them again from fresh facts. Check ids must be distinct within the batch.
+ */
+export async function insertStampedChecks(q: Queryable, checks: StampedCheck[]): Promise<StampedOutcome[]> {
+  if (checks.length === 0) return [];
+  const col = <T>(f: (c: StampedCheck) => T) => checks.map(f);
+  const { rows } = await q.query<{ check_id: string; fresh: boolean; inserted: boolean }>(
+    `WITH input AS (
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::boolean[], $7::text[],
+                            $8::jsonb[], $9::jsonb[], $10::timestamptz[], $11::bigint[], $12::text[], $13::bigint[])
+         AS u(check_id, abp_id, abp_hash, agent_id, action, irreversible, decision, results, escalations, checked_at,
+              structure_stamp, drift_key, drift_stamp)
+     ), fresh AS (
+       SELECT i.* FROM input i
+        WHERE i.structure_stamp = (SELECT s.stamp FROM abp_fact_stamps s WHERE s.stamp_key = '*')
+          AND i.drift_stamp = coalesce((SELECT s.stamp FROM abp_fact_stamps s WHERE s.stamp_key = i.drift_key), 1)
+     ), inserted AS (
+       INSERT INTO abp_action_checks (check_id, abp_id, abp_hash, agent_id, action, irreversible, decision, results, escalations, checked_at)
+       SELECT check_id, abp_id, abp_hash, agent_id, action, irreversible, decision, results, escalations, checked_at FROM fresh
+       ON CONFLICT (check_id) DO NOTHING
+       RETURNING check_id
+     )
+     SELECT i.check_id, f.check_id IS NOT NULL AS fresh, n.check_id IS NOT NULL AS inserted
+       FROM input i LEFT JOIN fresh f ON f.check_id = i.check_id LEFT JOIN inserted n ON n.check_id = i.check_id`,
+    [
+      col((c) => c.checkId), col((c) => c.abpId), col((c) => c.abpHash), col((c) => c.action.agent_id ?? null),
+      col((c) => JSON.stringify(c.action)), col((c) => c.action.irreversible), col((c) => c.verdict.decision),
+      col((c) => JSON.stringify(c.verdict.results)), col((c) => JSON.stringify(c.verdict.escalations)), col((c) => c.checkedAt),
+      col((c) => c.stamps.structure), col((c) => c.stamps.driftKey), col((c) => c.stamps.drift),
+    ],
+  );
+  const byId = new Map(rows.map((r) => [r.check_id, r]));
+  return checks.map((c) => {
+    const r = byId.get(c.checkId);
+    return !r?.fresh ? 'stale' : r.inserted ? 'inserted' : 'duplicate';
+  });
+}

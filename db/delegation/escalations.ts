@@ -24,7 +24,7 @@ export const firedEscalations = (verdict: ActionVerdict): FiredEscalation[] =>
 export async function recordEscalations(
   q: Queryable,
   provenanceKey: string,
-  e: { abpId: string; source: 'validator' | 'review_timeout'; reference: string; subject: string; fired: FiredEscalation[] },
+  e: { abpId: string; source: 'validator' | 'review_timeout' | 'post_action'; reference: string; subject: string; fired: FiredEscalation[] },
 ): Promise<number> {
   let recorded = 0;
   for (const [i, path] of e.fired.entries()) {
@@ -39,7 +39,9 @@ export async function recordEscalations(
       kind: e.source === 'review_timeout' ? 'review.escalated' : 'abp.escalated',
       subject: e.subject,
       actor: null,
-      payload: { abp_id: e.abpId, reference: e.reference, destination: path.destination, severity: path.severity, escalation_trigger: path.trigger },
+      payload: {
+        abp_id: e.abpId, reference: e.reference, destination: path.destination, severity: path.severity, escalation_trigger: path.trigger, source: e.source,
+      },
     });
   }
   return recorded;

@@ -3,8 +3,9 @@ import { camelRow } from '../row-mapper';
 import type { Abp } from '../../domain/delegation/schema';
 
 /**
- * Export rows: one per module of an ABP's scope, naming the file in the export directory that
- * embeds the ABP (export-files/ writes the files) and the ABP it was last stamped with.
+ * Export rows: one per module of an ABP's scope, naming the export that embeds the ABP (its
+ * document is in abp_export_documents, or a file of that name with WARDEN_EXPORT_SINK=file) and
+ * the ABP it was last stamped with.
  */
 export interface ExportRow {
   exportId: string;
@@ -52,8 +53,8 @@ export async function markRestamped(q: Queryable, exportId: string, abp: Abp): P
   );
 }
 
-/** Every export's file and the hash its row names, across all ABPs. */
-export async function exportFileHashes(q: Queryable): Promise<{ fileName: string; abpHash: string }[]> {
-  const { rows } = await q.query<{ file_name: string; abp_hash: string }>('SELECT file_name, abp_hash FROM abp_exports');
+/** Every export and the hash its row names, across all ABPs. */
+export async function exportRefsWithHashes(q: Queryable): Promise<{ exportId: string; fileName: string; abpHash: string }[]> {
+  const { rows } = await q.query<{ export_id: string; file_name: string; abp_hash: string }>('SELECT export_id, file_name, abp_hash FROM abp_exports');
   return rows.map(camelRow);
 }

@@ -52,9 +52,12 @@ export async function measureTriggerSql(
            SELECT count(*) AS n FROM drift_signals WHERE abp_id = $1 AND ${inScope('observed_at')} GROUP BY fingerprint_key) per_key`,
       );
     case 'blocked_actions':
+      // Blocked checks, and outcomes a post_action validator blocked after the fact.
       return count(
-        `SELECT count(*)::int AS n FROM abp_action_checks
-          WHERE abp_id = $1 AND irreversible AND decision = 'blocked' AND ${inScope('checked_at')}`,
+        `SELECT ((SELECT count(*) FROM abp_action_checks
+                   WHERE abp_id = $1 AND irreversible AND decision = 'blocked' AND ${inScope('checked_at')})
+               + (SELECT count(*) FROM abp_action_outcomes
+                   WHERE abp_id = $1 AND irreversible AND decision = 'blocked' AND ${inScope('reported_at')}))::int AS n`,
       );
     case 'coherence_drop':
       // The streak of newest runs below the bar: the runs after the newest run at or above it.

@@ -53,6 +53,12 @@ export async function requireAgent(q: Queryable, id: string, lock = false): Prom
   return agentFromRow(rows[0]);
 }
 
+/** `agent list`: every agent, oldest first. */
+export async function listAgents(q: Queryable): Promise<Agent[]> {
+  const { rows } = await q.query<AgentRow>('SELECT id, settings, probe_battery, current_version, created_at FROM agents ORDER BY created_at, id');
+  return rows.map(agentFromRow);
+}
+
 export async function loadKernelVersion(q: Queryable, agentId: string, version?: number): Promise<KernelVersion> {
   const { rows } = await q.query<{ agent_id: string; version: number; definition: unknown; endorsement_id: string | null; created_at: Date }>(
     version === undefined

@@ -224,3 +224,17 @@ export async function recentEndorsementIds(q: Queryable, closedLimit = 10): Prom
   );
   return rows.map((r) => r.id);
 }
+
+/** `endorsement list` and the inbox: newest first, optionally only some states and one agent. */
+export async function listEndorsements(
+  q: Queryable,
+  filter: { states?: readonly EndorsementState[]; agentId?: string; limit?: number } = {},
+): Promise<EndorsementRecord[]> {
+  const { rows } = await q.query<Row>(
+    `SELECT ${COLUMNS} FROM endorsements
+      WHERE ($1::text[] IS NULL OR state = ANY($1::text[])) AND ($2::text IS NULL OR agent_id = $2) AND state <> 'registering'
+      ORDER BY created_at DESC, id LIMIT $3`,
+    [filter.states ? [...filter.states] : null, filter.agentId ?? null, filter.limit ?? 100],
+  );
+  return rows.map(fromRow);
+}

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { sha256Hex } from '../../domain/non-workflow/sha256';
 import type pg from 'pg';
 import { appendProvenanceBatch } from '../provenance/log';
 import { withTransaction, type Queryable } from '../pool';
-import { camelRow } from '../row-mapper';
+import { camelRow, type CamelRow } from '../row-mapper';
 import type { EvidenceSummary } from '../../domain/endorsement/cooldown';
 import type { JudgeVerdict } from '../../domain/endorsement/divergence-tier';
 
@@ -11,6 +12,9 @@ export interface QueuedSample {
   /** True when this caller must wake the workflow; false when a wake-up is already outstanding. */
   wake: boolean;
 }
+
+/** Length in characters (code points), as a person counts them. */
+const characters = (text: string) => [...text].length;
 
 /**
  * Records a live exchange and queues it as a shadow sample for every staged (or inconclusive)
@@ -27,12 +31,19 @@ export async function recordExchange(
 ): Promise<{ exchangeId: string; queued: QueuedSample[] }> {
   const exchangeId = `ex-${randomUUID()}`;
   const { rows } = await q.query<{ id: string; wake: boolean }>(
-    `WITH exchange AS (
-       INSERT INTO chat_exchanges (id, agent_id, kernel_version, prompt, response, model)
-       VALUES ($1, $2, $3, $4, $5, $6) RETURNING id),
-     sampled AS (
+    `WITH sampled AS (
        SELECT id, created_at FROM endorsements
         WHERE agent_id = $2 AND state IN ('staged', 'inconclusive') AND $7 < (settings->>'samplingRate')::float8),
+     -- The text is needed by the shadow samples; otherwise only an agent that logs requests keeps it.
+     keep AS (
+       SELECT EXISTS (SELECT 1 FROM sampled)
+              OR COALESCE((SELECT (settings->>'logRequests')::boolean FROM agents WHERE id = $2), true) AS text),
+     exchange AS (
+       INSERT INTO chat_exchanges (id, agent_id, kernel_version, prompt, response, model,
+                                   prompt_sha256, prompt_length, response_sha256, response_length, redacted_at)
+       SELECT $1, $2, $3, CASE WHEN keep.text THEN $4::text ELSE '' END, CASE WHEN keep.text THEN $5::text ELSE '' END, $6,
+              $8, $9, $10, $11, CASE WHEN keep.text THEN NULL ELSE now() END
+         FROM keep RETURNING id),
      queued AS (
        INSERT INTO shadow_samples (endorsement_id, exchange_id)
        SELECT sampled.id, exchange.id FROM sampled, exchange ON CONFLICT DO NOTHING),
@@ -41,7 +52,10 @@ export async function recordExchange(
         WHERE id IN (SELECT id FROM sampled) AND wake_requested = false RETURNING id)
      SELECT sampled.id, EXISTS (SELECT 1 FROM woken WHERE woken.id = sampled.id) AS wake
        FROM sampled ORDER BY sampled.created_at`,
-    [exchangeId, e.agentId, e.kernelVersion, e.prompt, e.response, e.model, draw],
+    [
+      exchangeId, e.agentId, e.kernelVersion, e.prompt, e.response, e.model, draw,
+      sha256Hex(e.prompt), characters(e.prompt), sha256Hex(e.response), characters(e.response),
+    ],
   );
   return { exchangeId, queued: rows.map((r) => ({ endorsementId: r.id, wake: r.wake })) };
 }
@@ -95,6 +109,9 @@ export async function recordScoredSamples(
   if (outcomes.length === 0) return { scored: 0, failed: 0 };
   const scored = (o: ScoredSample) => (o.status === 'scored' ? o : undefined);
   return withTransaction(pool, async (tx) => {
+    // Serialises batches of different endorsements that share an exchange, so the last one to
+    // score it sees the others' samples scored and blanks the text (see blankUnloggedExchanges).
+    await tx.query(`SELECT id FROM chat_exchanges WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`, [outcomes.map((o) => o.exchangeId)]);
     const updated = await tx.query<{ exchange_id: string }>(
       `UPDATE shadow_samples s
           SET status = u.status, shadow_response = u.shadow, model = u.model, divergence = u.divergence, drift = u.drift,
@@ -121,6 +138,7 @@ export async function recordScoredSamples(
     );
     const written = new Set(updated.rows.map((r) => r.exchange_id));
     const recorded = outcomes.filter((o) => written.has(o.exchangeId));
+    await blankUnloggedExchanges(tx, [...written]);
     await appendProvenanceBatch(
       tx,
       provenanceKey,
@@ -147,6 +165,51 @@ export async function recordScoredSamples(
       failed: recorded.filter((o) => o.status === 'failed').length,
     };
   });
+}
+
+/**
+ * log_requests off: an exchange's text is kept only while a shadow sample still needs it. Once
+ * none of its samples is pending, prompt and answer are blanked; their SHA-256 and length stay
+ * (computed here for exchanges recorded before those columns existed).
+ */
+async function blankUnloggedExchanges(q: Queryable, exchangeIds: string[]): Promise<void> {
+  if (exchangeIds.length === 0) return;
+  await q.query(
+    `UPDATE chat_exchanges e
+        SET prompt = '', response = '', redacted_at = now(),
+            prompt_sha256 = COALESCE(e.prompt_sha256, encode(sha256(convert_to(e.prompt, 'UTF8')), 'hex')),
+            prompt_length = COALESCE(e.prompt_length, char_length(e.prompt)),
+            response_sha256 = COALESCE(e.response_sha256, encode(sha256(convert_to(e.response, 'UTF8')), 'hex')),
+            response_length = COALESCE(e.response_length, char_length(e.response))
+       FROM agents a
+      WHERE e.id = ANY($1::text[]) AND a.id = e.agent_id AND e.redacted_at IS NULL
+        AND (a.settings->>'logRequests')::boolean IS FALSE
+        AND NOT EXISTS (SELECT 1 FROM shadow_samples s WHERE s.exchange_id = e.id AND s.status = 'pending')`,
+    [exchangeIds],
+  );
+}
+
+interface ExchangeRow {
+  id: string;
+  agent_id: string;
+  prompt: string;
+  response: string;
+  prompt_sha256: string | null;
+  prompt_length: number | null;
+  response_sha256: string | null;
+  response_length: number | null;
+  redacted_at: Date | null;
+}
+export type StoredExchange = CamelRow<ExchangeRow>;
+
+/** One exchange as stored (blank text once redacted), for audits and tests of log_requests. */
+export async function findExchange(q: Queryable, exchangeId: string): Promise<StoredExchange | undefined> {
+  const { rows } = await q.query<ExchangeRow>(
+    `SELECT id, agent_id, prompt, response, prompt_sha256, prompt_length, response_sha256, response_length, redacted_at
+       FROM chat_exchanges WHERE id = $1`,
+    [exchangeId],
+  );
+  return rows[0] ? camelRow(rows[0]) : undefined;
 }
 
 export interface PendingSample {
@@ -195,23 +258,25 @@ export async function samplesArrivedWhileFallingAsleep(pool: pg.Pool, endorsemen
   return true;
 }
 
-/** Totals over every sample of an endorsement, straight from the table (so retries cannot double count). */
+/**
+ * An endorsement's evidence: the running totals of its scored and failed samples (migration 011
+ * keeps them in the statement that scores a batch, which moves each sample out of pending once, so
+ * retries cannot double count) and its pending samples counted through their index. The cost does
+ * not grow with the endorsement's history.
+ */
 export async function evidenceOf(q: Queryable, endorsementId: string): Promise<EvidenceSummary & { meanDrift: number | null; pending: number }> {
-  const { rows } = await q.query<{ count: number; sum: number | null; max: number | null; critical: number; failed: number; pending: number; mean_drift: number | null }>(
-    `SELECT count(*) FILTER (WHERE status = 'scored')::bigint AS count,
-            sum(divergence) FILTER (WHERE status = 'scored') AS sum,
-            max(divergence) FILTER (WHERE status = 'scored') AS max,
-            count(*) FILTER (WHERE status = 'scored' AND critical)::bigint AS critical,
-            count(*) FILTER (WHERE status = 'failed')::bigint AS failed,
-            count(*) FILTER (WHERE status = 'pending')::bigint AS pending,
-            avg(drift) FILTER (WHERE status = 'scored') AS mean_drift
-       FROM shadow_samples WHERE endorsement_id = $1`,
+  const { rows } = await q.query<{ count: number; sum: number; max: number | null; critical: number; failed: number; pending: number; mean_drift: number | null }>(
+    `SELECT coalesce(t.scored, 0)::bigint AS count, coalesce(t.divergence_sum, 0) AS sum, t.divergence_max AS max,
+            coalesce(t.critical, 0)::bigint AS critical, coalesce(t.failed, 0)::bigint AS failed,
+            (SELECT count(*) FROM shadow_samples p WHERE p.endorsement_id = $1 AND p.status = 'pending')::bigint AS pending,
+            CASE WHEN t.drift_count > 0 THEN t.drift_sum / t.drift_count END AS mean_drift
+       FROM (SELECT 1) AS one LEFT JOIN shadow_evidence_totals t ON t.endorsement_id = $1`,
     [endorsementId],
   );
   const r = rows[0]!;
   return {
     count: r.count,
-    sum: r.sum ?? 0,
+    sum: r.sum,
     max: r.max ?? 0,
     critical: r.critical,
     failed: r.failed,
@@ -223,20 +288,22 @@ export async function evidenceOf(q: Queryable, endorsementId: string): Promise<E
 export interface DivergencePoint {
   at: string;
   divergence: number;
+  /** Identity drift of the same shadow answer (null when it was not measured). */
+  drift: number | null;
   critical: boolean;
 }
 
 /** Scored shadow samples of one endorsement in scoring order (the newest `limit`), for the dashboard's chart. */
 export async function divergenceSeries(q: Queryable, endorsementId: string, limit = 200): Promise<DivergencePoint[]> {
-  const { rows } = await q.query<{ scored_at: Date; divergence: number; critical: boolean | null }>(
-    `SELECT scored_at, divergence, critical FROM (
-       SELECT scored_at, divergence, critical, seq FROM shadow_samples
+  const { rows } = await q.query<{ scored_at: Date; divergence: number; drift: number | null; critical: boolean | null }>(
+    `SELECT scored_at, divergence, drift, critical FROM (
+       SELECT scored_at, divergence, drift, critical, seq FROM shadow_samples
         WHERE endorsement_id = $1 AND status = 'scored' AND divergence IS NOT NULL
         ORDER BY seq DESC LIMIT $2) newest
       ORDER BY seq`,
     [endorsementId, limit],
   );
-  return rows.map((r) => ({ at: r.scored_at.toISOString(), divergence: r.divergence, critical: r.critical === true }));
+  return rows.map((r) => ({ at: r.scored_at.toISOString(), divergence: r.divergence, drift: r.drift, critical: r.critical === true }));
 }
 
 /** The divergence of every scored shadow sample with its agent, for the metrics histogram. */

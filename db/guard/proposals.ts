@@ -24,6 +24,11 @@ export async function requireProposalRow(q: Queryable, proposalId: string, forUp
   return rows[0];
 }
 
+export async function proposalExists(q: Queryable, proposalId: string): Promise<boolean> {
+  const { rows } = await q.query('SELECT 1 FROM guard_proposals WHERE proposal_id = $1', [proposalId]);
+  return rows.length > 0;
+}
+
 export async function findDecision(q: Queryable, proposalId: string): Promise<{ guard_decision: GuardDecision; gates: GateCheck[] } | undefined> {
   const { rows } = await q.query<{ guard_decision: GuardDecision; gates: GateCheck[] }>(
     'SELECT guard_decision, gates FROM guard_decisions WHERE proposal_id = $1',
@@ -92,6 +97,12 @@ export async function loadProposalView(q: Queryable, proposalId: string): Promis
     approval_deadline: row.approval_deadline?.toISOString() ?? null,
     released_at: release?.bundle.released_at ?? null,
     safety_event_id: safetyEvent?.event_id ?? null,
+    payload: row.payload,
+    submitted: false,
+    promotion_status: 'proposed',
+    approved: approval !== undefined,
+    approval_id: approval?.approval_id ?? '',
+    guard_decision: d ?? null,
   };
 }
 
@@ -168,13 +179,17 @@ export interface ProposalListing {
   approverRole: string;
 }
 
-/** The newest proposals with the role their policy requires of an approver. */
-export async function recentProposals(q: Queryable, limit = 30): Promise<ProposalListing[]> {
+/** The newest proposals with the role their policy requires of an approver (optionally one state or policy). */
+export async function recentProposals(
+  q: Queryable,
+  limit = 30,
+  filter: { state?: ProposalState; policyId?: string } = {},
+): Promise<ProposalListing[]> {
   const { rows } = await q.query<{ proposal_id: string; approver_role: string }>(
     `SELECT p.proposal_id, g.approver_role FROM guard_proposals p JOIN guard_policies g ON g.policy_id = p.policy_id
+      WHERE ($2::text IS NULL OR p.state = $2) AND ($3::text IS NULL OR p.policy_id = $3)
       ORDER BY p.created_at DESC, p.proposal_id LIMIT $1`,
-    [limit],
+    [limit, filter.state ?? null, filter.policyId ?? null],
   );
   return rows.map(camelRow);
 }
-

@@ -7,7 +7,7 @@ import { findForbiddenKey } from '../../domain/provenance/forbidden-content';
 import { type Queryable, withTransaction } from '../pool';
 import { camelRow } from '../row-mapper';
 
-const APPEND_LOCK = 7_246_202; // advisory-lock id that serialises appends across processes
+export const APPEND_LOCK = 7_246_202; // advisory-lock id that serialises appends across processes
 
 export const provenanceInput = z.object({
   kind: z.string().regex(/^[a-z][a-z0-9_.]*$/, 'lower-case dotted name, e.g. endorsement.staged'),
@@ -202,16 +202,37 @@ export async function provenanceHashesAt(q: Queryable, seqs: number[]): Promise<
 export const provenanceFilter = z.strictObject({
   subject: storableText(KEY_TEXT_BYTES).optional(),
   kind: storableText(KEY_TEXT_BYTES).optional(),
+  /** A principal's name, or `system` for entries no person made. */
+  actor: storableText(KEY_TEXT_BYTES).optional(),
+  since: z.iso.datetime({ offset: true, error: 'an ISO-8601 date-time, e.g. 2026-11-30T08:00:00Z' }).optional(),
+  until: z.iso.datetime({ offset: true, error: 'an ISO-8601 date-time, e.g. 2026-11-30T08:00:00Z' }).optional(),
+  /** Paging: only entries older than this sequence number (the previous page's `nextBefore`). */
+  before: z.coerce.number({ error: 'a whole number' }).int('a whole number').min(1, 'at least 1').max(Number.MAX_SAFE_INTEGER).optional(),
   limit: listLimit(100),
 });
 
 export async function listProvenance(q: Queryable, input: z.input<typeof provenanceFilter> = {}): Promise<ProvenanceEntry[]> {
   const filter = provenanceFilter.parse(input);
+  const system = filter.actor === 'system';
   const { rows } = await q.query<Row>(
     `SELECT ${ENTRY_COLUMNS} FROM provenance_log
       WHERE ($1::text IS NULL OR subject = $1) AND ($2::text IS NULL OR kind LIKE $2 || '%')
-      ORDER BY seq DESC LIMIT $3`,
-    [filter.subject ?? null, filter.kind ?? null, filter.limit],
+        AND ($3::text IS NULL OR actor = $3) AND (NOT $4::boolean OR actor IS NULL)
+        AND ($5::timestamptz IS NULL OR recorded_at >= $5) AND ($6::timestamptz IS NULL OR recorded_at <= $6)
+        AND ($7::bigint IS NULL OR seq < $7)
+      ORDER BY seq DESC LIMIT $8`,
+    [
+      filter.subject ?? null, filter.kind ?? null, system ? null : (filter.actor ?? null), system,
+      filter.since ?? null, filter.until ?? null, filter.before ?? null, filter.limit,
+    ],
   );
   return rows.map(fromRow);
+}
+
+/** One entry and the hash of the entry before it (for checking the link), by sequence number. */
+export async function findProvenanceEntry(q: Queryable, seq: number): Promise<{ entry: ProvenanceEntry; previousHash: string | null } | undefined> {
+  const { rows } = await q.query<Row>(`SELECT ${ENTRY_COLUMNS} FROM provenance_log WHERE seq = $1`, [seq]);
+  if (!rows[0]) return undefined;
+  const prev = await q.query<{ content_hash: string }>('SELECT content_hash FROM provenance_log WHERE seq = $1', [seq - 1]);
+  return { entry: fromRow(rows[0]), previousHash: seq === 1 ? GENESIS_HASH : (prev.rows[0]?.content_hash ?? null) };
 }

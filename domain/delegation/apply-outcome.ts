@@ -1,4 +1,5 @@
 import type { GateResult } from './export-gates';
+import type { ReviewStart } from './review-start';
 import type { ReviewOutputKind } from './schema';
 
 /** What applying a review's approved output did (or why it did not), as the review records it. */
@@ -16,4 +17,6 @@ export interface ApplyOutcome {
   /** The attempt failed and the review is open again, without the approvals of this output (`voided`). */
   reopened?: boolean;
   voided?: string[];
+  /** Reviews (trigger parent_changed) this revocation or replacement opened on the ABP's children. */
+  childReviews?: ReviewStart[];
 }

@@ -5,7 +5,7 @@ import { AbpSchema, type Abp } from './schema';
 
 /**
  * An export: an artifact that embeds an ABP (in the original, an HTML page with the ABP in a
- * script block; here a JSON document in the export directory). Re-stamping rewrites it with the
+ * script block; here a JSON document in PostgreSQL or in the export directory, see export-sink.ts). Re-stamping rewrites it with the
  * new ABP; the gates decide whether the stamped artifact may ship.
  */
 export interface ExportDocument {
@@ -70,4 +70,16 @@ export function gateExport(doc: unknown, referenceHash: string): GateResult[] {
     detail: inScope ? `${module} in scope` : `${String(module)} not in scope (${abp.scope.modules.join(', ')})`,
   });
   return results;
+}
+
+/** The gates on an export as its sink gives it back: missing, not JSON, or the document's gates. */
+export function gateExportText(text: string | undefined, where: string, referenceHash: string): GateResult[] {
+  if (text === undefined) return [{ gate: 'gate.abp_present', passed: false, detail: `export missing: ${where}` }];
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    return [{ gate: 'gate.abp_json_valid', passed: false, detail: (error as Error).message }];
+  }
+  return gateExport(doc, referenceHash);
 }

@@ -1,4 +1,4 @@
-import { checkAbpIdentity } from './identity';
+import { checkAbpIdentity, type IdentityCheck } from './identity';
 import type { Action } from './action';
 import type { Abp, EscalationPath, FailAction, RuntimeValidator } from './schema';
 
@@ -21,6 +21,19 @@ export interface ActionFacts {
   /** Red and yellow drift signals for this ABP inside drift_threshold's window. */
   openDriftSignals: number;
   now: number;
+  /**
+   * The parent this ABP is composed under (composition.parent_abp_id), as its pointer stands:
+   * its denials reach every child. Absent or null: no parent. `abp` null: the reference names no
+   * stored ABP (status missing), and the child's checks fail closed.
+   */
+  parent?: { id: string; abp: Abp | null; status: AbpStanding | 'missing' } | null;
+  /** The acting agent is held back under this ABP by a failing degrade post_action validator. */
+  degradation?: { checkId: string; reason: string } | null;
+  /**
+   * The stored ABP's recomputed id and hash when the caller already has them (a compiled, cached
+   * ABP computes them once per stored version instead of on every check).
+   */
+  identity?: IdentityCheck;
 }
 
 export interface ValidatorResult {
@@ -54,7 +67,7 @@ const ACTIONS_ONLY = { passed: true, detail: 'applies to checked actions only' }
 
 export const DEFAULT_MAX_DS = 6;
 
-const checks: Record<string, Check> = {
+export const checks: Record<string, Check> = {
   authority_envelope_complete: (f, a) => {
     if (!a) return ACTIONS_ONLY;
     const problems = envelopeProblems(f.abp, a);
@@ -78,7 +91,7 @@ const checks: Record<string, Check> = {
       : { passed: false, detail: `export(s) without the current ABP: ${stale.map((e) => e.exportId).join(', ')}` };
   },
   abp_hash_valid: (f) => {
-    const identity = checkAbpIdentity(f.abp);
+    const identity = f.identity ?? checkAbpIdentity(f.abp);
     if (!identity.hashMatches) return { passed: false, detail: `stored hash ${f.abp.hash} != recomputed ${identity.expectedHash}` };
     if (!identity.idMatches) return { passed: false, detail: `abp_id ${f.abp.abp_id} != recomputed ${identity.expectedId}` };
     return { passed: true, detail: 'hash and id recomputed' };
@@ -142,7 +155,7 @@ const isAlwaysEnforced = (name: string) => (ALWAYS_ENFORCED as readonly string[]
  * never remove these; one declared with escalate blocks and still fires its escalation path); a validator name Warden does not know fails (closed) with its own fail_action.
  */
 export function checkAction(facts: ActionFacts, action: Action): ActionVerdict {
-  const results: ValidatorResult[] = [...standingResults(facts)];
+  const results: ValidatorResult[] = [...standingResults(facts), ...agentResults(facts), ...parentResults(facts, action)];
   const declared = facts.abp.runtime.validators.filter((v) => v.when !== 'post_action');
   for (const validator of declared) {
     if (!isAlwaysEnforced(validator.name) || validator.fail_action === 'block') results.push(runValidator(validator, facts, action));
@@ -172,13 +185,17 @@ export function checkPeriodic(facts: ActionFacts): ActionVerdict {
   return verdictOf(results, facts.abp);
 }
 
-function runValidator(validator: RuntimeValidator, facts: ActionFacts, action: Action | undefined): ValidatorResult {
+export function runValidator(validator: RuntimeValidator, facts: ActionFacts, action: Action | undefined): ValidatorResult {
   const check = checks[validator.name];
   const outcome = check ? check(facts, action, validator.config) : { passed: false, detail: `unknown validator ${validator.name}` };
   return { name: validator.name, when: validator.when, failAction: validator.fail_action, ...outcome };
 }
 
-function verdictOf(results: ValidatorResult[], abp: Abp): ActionVerdict {
+/**
+ * The strongest failing fail_action decides; each failing escalate fires the ABP's escalation
+ * paths whose trigger is the validator's name (or one of `alsoTriggers`).
+ */
+export function verdictOf(results: ValidatorResult[], abp: Abp, alsoTriggers: readonly string[] = []): ActionVerdict {
   let decision: ActionDecision = 'allowed';
   const escalations: ActionVerdict['escalations'] = [];
   for (const r of results) {
@@ -187,7 +204,7 @@ function verdictOf(results: ValidatorResult[], abp: Abp): ActionVerdict {
     if (SEVERITY[d] > SEVERITY[decision]) decision = d;
     // Blocking does not silence a declared escalation: the people it names still hear of it.
     if (r.failAction === 'escalate' || r.declaredFailAction === 'escalate') {
-      for (const path of abp.escalation.paths.filter((p) => p.trigger === r.name)) {
+      for (const path of abp.escalation.paths.filter((p) => p.trigger === r.name || alsoTriggers.includes(p.trigger))) {
         escalations.push({ validator: r.name, destination: path.destination, severity: path.severity });
       }
     }
@@ -213,4 +230,50 @@ function standingResults(facts: ActionFacts): ValidatorResult[] {
     });
   }
   return out;
+}
+
+/** An agent held back by a failing degrade post_action validator is blocked until an operator clears it. */
+function agentResults(facts: ActionFacts): ValidatorResult[] {
+  if (!facts.degradation) return [];
+  const { checkId, reason } = facts.degradation;
+  return [{
+    name: 'agent_not_degraded',
+    when: 'builtin',
+    failAction: 'block',
+    passed: false,
+    detail: `the agent is degraded under ${facts.abp.abp_id} since the outcome of ${checkId} (${reason}); an operator clears it`,
+  }];
+}
+
+/**
+ * The parent's denials (tools.deny, objectives.denied) reach every child, and a parent whose
+ * stored document does not recompute stops its children too. Listed whenever there is a parent.
+ */
+function parentResults(facts: ActionFacts, action: Action): ValidatorResult[] {
+  const parent = facts.parent;
+  if (!parent) return [];
+  const problems: string[] = [];
+  if (parent.abp === null) problems.push(`parent ${parent.id} is not a stored ABP`);
+  else {
+    problems.push(...parentDenials(parent.abp, action.objective, action.tool));
+    const identity = checkAbpIdentity(parent.abp);
+    if (!identity.hashMatches || !identity.idMatches) problems.push(`parent ${parent.id} does not recompute (hash or id)`);
+  }
+  return [{
+    name: 'parent_boundary',
+    when: 'builtin',
+    failAction: 'block',
+    passed: problems.length === 0,
+    detail: problems.length === 0 ? `inside the denials of parent ${parent.id} (${parent.status})` : problems.join('; '),
+  }];
+}
+
+/** What a parent denies, for an objective and tool a child's action names. */
+export function parentDenials(parent: Abp, objective: string, tool: string): string[] {
+  const problems: string[] = [];
+  const objectiveDenied = parent.objectives.denied.find((o) => o.id === objective);
+  if (objectiveDenied) problems.push(`objective ${objective} denied by parent ${parent.abp_id}: ${objectiveDenied.reason}`);
+  const toolDenied = parent.tools.deny.find((t) => t.name === tool);
+  if (toolDenied) problems.push(`tool ${tool} denied by parent ${parent.abp_id}: ${toolDenied.reason}`);
+  return problems;
 }

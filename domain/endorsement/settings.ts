@@ -31,6 +31,12 @@ export const endorsementSettingsSchema = z
     thresholds: divergenceThresholdsSchema.default({ l1: 0.15, l2: 0.3, l3: 0.5, judgeConfidence: 0.6 }),
     /** Who may decide, promote, abort or extend this agent's endorsements. Set when the agent is created; an endorsement cannot change it. */
     operatorRole: roleNameSchema.default(DEFAULT_OPERATOR_ROLE),
+    /**
+     * The seed's log_requests. Off: a chat's prompt and answer are kept only until its shadow
+     * samples are scored (at once when nothing is staged), then replaced by their SHA-256 and
+     * length. Provenance and scoring are the same either way. Set when the agent is created.
+     */
+    logRequests: z.boolean().default(true),
   })
   .refine((s) => s.cooldownBaseSeconds <= s.cooldownMaxSeconds, {
     message: 'cooldownBaseSeconds must not exceed cooldownMaxSeconds',
@@ -59,8 +65,8 @@ export const settingsOverridesSchema = z
 
 export type SettingsOverrides = z.infer<typeof settingsOverridesSchema>;
 
-/** An agent's settings as given at creation: the overrides, plus the role that operates its endorsements. */
-export const agentSettingsSchema = settingsOverridesSchema.extend({ operatorRole: roleNameSchema }).partial();
+/** An agent's settings as given at creation: the overrides, plus the role that operates its endorsements and log_requests. */
+export const agentSettingsSchema = settingsOverridesSchema.extend({ operatorRole: roleNameSchema, logRequests: z.boolean() }).partial();
 
 export type AgentSettings = z.infer<typeof agentSettingsSchema>;
 

@@ -48,6 +48,18 @@ export interface ProposalView {
   approval_deadline: string | null;
   released_at: string | null;
   safety_event_id: string | null;
+  // The seed's GuardLoopProposal.to_dict() fields, so code written against the original reads ours.
+  /** What release() hands to the deployment controller (kept from the proposal's creation). */
+  payload: Record<string, unknown>;
+  /** Always false: Warden never submits a job or applies a payload. */
+  submitted: false;
+  /** Always 'proposed': only the external deployment controller promotes. */
+  promotion_status: 'proposed';
+  approved: boolean;
+  /** The approval's id, '' until approved (as the original's default). */
+  approval_id: string;
+  /** The full GuardDecision (null while the gates are still running). */
+  guard_decision: GuardDecision | null;
 }
 
 /** The audit record kept at release and exported by `proposal bundle`. */

@@ -28,3 +28,11 @@ export function signatureMatches(key: string, hash: string, signature: string): 
   const given = Buffer.from(signature, 'hex');
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
+
+/**
+ * Names a provenance key without revealing it: an HMAC of a fixed label under the key (a key
+ * check value), stored with the chain so that a process holding another key is refused.
+ */
+export function keyFingerprint(key: string): string {
+  return createHmac('sha256', Buffer.from(key, 'hex')).update('warden provenance key fingerprint v1').digest('hex');
+}

@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ingestEvidence } from '../../client/delegation';
+import { showReview } from '../../client/delegation-reviews';
 import { chat, endorseRule } from '../../client/endorsement';
 import { ingestFeedback, proposeCalibrationUpdate } from '../../client/guard';
 import { addPrincipal } from '../../db/access/principals';
@@ -42,7 +43,7 @@ beforeAll(async () => {
   const abp = await buildUniqueAbp(ctx);
   abpId = abp.abp_id;
   const now = Date.now();
-  const ingested = await ingestEvidence(ctx, driftRows(abpId, 'fp-browser', [1, 2, 3].map((n) => new Date(now - n * 60_000))), { kind: 'drift_signal' });
+  const ingested = await ingestEvidence(ctx, driftRows(abpId, 'fp-browser', [1, 2, 3].map((n) => new Date(now - n * 60_000))), { kind: 'drift_signal', waitForEvaluation: true });
   reviewId = ingested.evaluation!.opened[0]!;
   expect(reviewId).toBe(`${abpId}.DRT-001.r1`);
 
@@ -61,8 +62,9 @@ beforeAll(async () => {
   proposalId = proposal.proposal_id;
 });
 
+/** Signs in on the delegation tab (without a tab in the address, the page opens on "Waiting on me"). */
 async function signIn(page: Page, token: string, name: string): Promise<void> {
-  await page.goto(`${b.baseUrl}/`);
+  await page.goto(`${b.baseUrl}/#delegation`);
   await page.locator('#token').fill(token);
   await page.locator('#signin-form button[type=submit]').click();
   await page.locator('[data-testid=principal]', { hasText: name }).waitFor();
@@ -121,18 +123,32 @@ describe('the governance dashboard in a browser', () => {
 
     await reviewRow(page, reviewId).locator('[data-action=approve]').click();
     const dialog = page.locator('#action-dialog');
+    // The current ABP stands beside the editor.
+    await expect.poll(() => dialog.locator('[data-testid=current-abp]').textContent(), { timeout: 60_000 }).toContain('"objectives"');
     await dialog.locator('select[name=output_kind]').selectOption('abp_patch');
-    // A patch the server refuses: the dialog shows the API's own message and stays open.
+    // A patch the server refuses: the dry run names the field, the dialog stays open, no vote is recorded.
     await dialog.locator('textarea[name=document]').fill('{"scope": {"contract_id": "elsewhere"}}');
     await dialog.locator('input[name=reason]').fill('narrow the objectives');
     await dialog.locator('#action-submit').click();
-    await expect.poll(() => dialog.locator('#action-error').textContent(), { timeout: 60_000 }).toMatch(/scope: cannot be patched/);
+    await expect.poll(() => dialog.locator('#action-error').textContent(), { timeout: 60_000 }).toMatch(/would not apply/);
+    expect(await dialog.locator('[data-testid=approve-issues] li[data-field=scope]').textContent()).toMatch(/cannot be patched/);
+    expect(await dialog.locator('#action-submit').textContent()).toBe('Preview');
+    expect(await page.evaluate("document.getElementById('action-dialog').open")).toBe(true);
     expect(await reviewRow(page, reviewId).getAttribute('data-state')).toBe('open');
+    expect((await showReview(ctx, reviewId)).votes).toEqual([]);
     await b.screenshot(page, '02-approve-refused');
 
+    // A valid patch: the first press shows the diff and the new hash, and still records nothing.
     const spec = uniqueSpec();
     const patch = { objectives: { allowed: spec.objectives!.allowed.slice(0, 3), denied: spec.objectives!.denied } };
     await dialog.locator('textarea[name=document]').fill(JSON.stringify(patch));
+    await dialog.locator('#action-submit').click();
+    await dialog.locator('[data-testid=dry-run][data-ok=true]').waitFor();
+    expect(await dialog.locator('[data-testid=diff] li[data-path="objectives.allowed"]').count()).toBe(1);
+    expect(await dialog.locator('[data-testid=next-hash]').textContent()).toContain(abpId);
+    expect(await dialog.locator('#action-submit').textContent()).toBe('Approve');
+    expect((await showReview(ctx, reviewId)).votes).toEqual([]);
+    await b.screenshot(page, '02b-approve-dry-run-diff');
     await dialog.locator('#action-submit').click();
     await reviewRow(page, reviewId).and(page.locator('[data-state=applied]')).waitFor({ timeout: 90_000 });
     await card(page, 'DRT-001').and(page.locator('[data-state=clear]')).waitFor();
@@ -153,7 +169,7 @@ describe('the governance dashboard in a browser', () => {
   it('opens a queued review and dismisses it', async () => {
     // DRT-004 (more than 4 expired claims) queues its review instead of opening it.
     const claims = [1, 2, 3, 4, 5].map((n) => JSON.stringify({ kind: 'claim', claim_id: unique('claim'), abp_id: abpId, expires_at: new Date(Date.now() - n * 60_000).toISOString() }));
-    const queued = (await ingestEvidence(ctx, claims.join('\n'))).evaluation!.queued[0]!;
+    const queued = (await ingestEvidence(ctx, claims.join('\n'), { waitForEvaluation: true })).evaluation!.queued[0]!;
     const page = await b.newPage();
     await signIn(page, tokens.reviewer!, reviewer);
     const row = reviewRow(page, queued);

@@ -11,6 +11,7 @@ import { eventually } from '../integration/endorsement/helpers';
 import { startReceiver, type Receiver } from '../integration/notifications/receiver';
 import { useTimeSkippingStack } from '../support/time-skipping-stack';
 import { testAdmin } from '../support/principals';
+import { deliveryWorkflowId } from '../../workflows/notifications/contract';
 
 const stack = useTimeSkippingStack('notifications');
 const secret = 'timeskip-secret-0123456789';
@@ -44,7 +45,7 @@ describe('notifications across a 7-day timer (time-skipping server)', () => {
     );
     const eventId = row!.eventId;
     // The delivery runs as its own workflow; waiting for it moves nothing in the loop.
-    await env.client.workflow.getHandle(`notify-${eventId}`).result();
+    await env.client.workflow.getHandle(deliveryWorkflowId({ eventId, type: 'proposal.expired', subject: proposal.proposal_id })).result();
     const received = receiver.requests.filter((r) => JSON.parse(r.body).subject === proposal.proposal_id);
     expect(received.map((r) => JSON.parse(r.body).type).sort()).toEqual(['proposal.expired', 'proposal.ready']);
     for (const r of received) expect(r.headers['x-warden-signature']).toBe(`sha256=${createHmac('sha256', secret).update(r.body).digest('hex')}`);

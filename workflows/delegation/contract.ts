@@ -108,4 +108,6 @@ export interface EvaluationSummary {
   tripped: string[];
   /** Periodic validators that failed ("<abp-id>/<validator>: <fail_action>"). */
   periodic: string[];
+  /** Of `tripped`, those whose review was already active before this pass (absent from older runs). */
+  underReview?: string[];
 }

@@ -1,2 +1,3 @@
 export { delegationReviewWorkflow } from './review';
 export { delegationEvaluationWorkflow } from './evaluation';
+export { delegationAbpEvaluationWorkflow } from './abp-evaluation';

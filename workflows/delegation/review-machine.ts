@@ -19,6 +19,7 @@ import {
   type ReviewWorkflowState,
 } from './contract';
 import { reopensAfterFailedApply } from './review-reopen';
+import { startReviewWorkflows, startsChildReviews } from './start-reviews';
 
 const acts = proxyActivities<DelegationActivities>({
   startToCloseTimeout: '1 minute',
@@ -158,6 +159,11 @@ export class ReviewMachine {
       }
       this.outcome = attempt;
       this.state = attempt.state;
+      // The ABP was revoked or replaced: the reviews it opened on its children start now, not at
+      // the monitor's next pass. (Histories from before this have no such reviews.)
+      if (attempt.childReviews?.length && startsChildReviews()) {
+        await startReviewWorkflows(attempt.childReviews, (id) => acts.markReviewStarted({ reviewId: id }));
+      }
     }
     return false;
   }

@@ -18,7 +18,11 @@ export interface DeliverySummary {
   failed: number;
 }
 
-/** The id of an event's delivery workflow: a retried start finds the first one. */
-export function deliveryWorkflowId(event: Pick<NotificationEvent, 'eventId'>): string {
-  return `notify-${event.eventId}`;
+/**
+ * The id of an event's delivery workflow: what was announced about which subject, then the
+ * event's own suffix, so the Temporal UI's list reads (`notify-proposal.ready-proposal-…-1a2b3c4d`)
+ * and a retried start still finds the first run. Deliveries started before keep `notify-<event id>`.
+ */
+export function deliveryWorkflowId(event: Pick<NotificationEvent, 'eventId' | 'type' | 'subject'>): string {
+  return `notify-${event.type}-${event.subject}-${event.eventId.replace(/^evt_/, '').slice(0, 8)}`;
 }

@@ -228,7 +228,10 @@ describe('abp_replace is always a new ABP (finding 6)', () => {
     expect(http.body.error).toMatch(/a replacement is a new ABP with a new id/);
     const file = join(ctx.config.dataDir, `${unique('keep')}.json`);
     await writeFile(file, JSON.stringify(keeping));
-    const cli = await runCli(['review', 'approve', review.reviewId, '--as', rev, '--output', file, '--reason', 'keep', '--json'], cliEnv(ctx));
+    const cli = await runCli(
+      ['review', 'approve', review.reviewId, '--as', rev, '--output', file, '--kind', 'abp_replace', '--reason', 'keep', '--json'],
+      cliEnv(ctx),
+    );
     expect(cli.code).toBe(2);
     expect(cli.json.error).toMatch(/the replacement keeps/);
 

@@ -17,13 +17,13 @@ describe('the delegation loop over HTTP', () => {
     // Setting an ABP is an administrator's act; a reviewer's token is refused.
     expect((await call('POST', '/api/v1/abps', { ...uniqueSpec(), as: rev })).status).toBe(403);
 
-    const check = await call('POST', `/api/v1/abps/${abpId}/actions/check`, sendExternalEmail(hash, 1));
+    const check = await call('POST', `/api/v1/abps/${abpId}/actions/check?wait=evaluation`, sendExternalEmail(hash, 1));
     expect(check).toMatchObject({ status: 200, body: { decision: 'blocked', evaluation: { opened: [] } } });
 
     const rows = [1, 2, 3].map((n) =>
       JSON.stringify({ abp_id: abpId, type: 'verify', severity: 'red', fingerprint: { key: 'fp-http', version: 'v1' }, observed_at: new Date(Date.now() - n * 60_000).toISOString() }),
     );
-    const ingest = await call('POST', '/api/v1/evidence?kind=drift_signal', rows.join('\n'), 'application/x-ndjson');
+    const ingest = await call('POST', '/api/v1/evidence?kind=drift_signal&wait=evaluation', rows.join('\n'), 'application/x-ndjson');
     expect(ingest).toMatchObject({ status: 200, body: { driftSignals: { stored: 3 }, evaluation: { opened: [`${abpId}.DRT-001.r1`] } } });
     const badIngest = await call('POST', '/api/v1/evidence?kind=drift_signal', `${rows[0]}\n{"abp_id":"${abpId}"}`, 'application/x-ndjson');
     expect(badIngest.status).toBe(400);

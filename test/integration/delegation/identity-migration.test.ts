@@ -1,14 +1,15 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { migrateAbpIdentities } from '../../../worker/abp-identity-migration';
 import { insertAbpVersion, makeCurrent, scopeKey, setPointerStatus } from '../../../db/delegation/abps';
 import { exportDocument } from '../../../domain/delegation/export-document';
 import { registerExports } from '../../../db/delegation/exports';
-import { writeExport } from '../../../export-files/staged-files';
+import { writeExport } from '../../../domain/delegation/export-sink';
+import { exportSinkFor } from '../../../client/export-sink';
 import { buildAbpFromSpec, checkAbpAction, ingestEvidence, showAbp, verifyAbp } from '../../../client/delegation';
 import { approveReview, openReview, reviewResult, showReview } from '../../../client/delegation-reviews';
-import { createPool, withTransaction } from '../../../db/pool';
+import { createPool, withTransaction, type Queryable } from '../../../db/pool';
 import { appendProvenance, listProvenance } from '../../../db/provenance/log';
 import { buildAbp } from '../../../domain/delegation/build';
 import { checkAbpIdentity, computeAbpId } from '../../../domain/delegation/identity';
@@ -22,7 +23,8 @@ import { principal, sendExternalEmail, unique, uniqueSpec } from './fixtures';
 
 const ctx = useIntegrationContext('identity-migration');
 const call = useApiServer(ctx);
-const deps = () => ({ pool: ctx.pool, provenanceKey: ctx.provenanceKey, exportDir: ctx.config.exportDir });
+const sink = () => exportSinkFor(ctx.config, ctx.pool);
+const deps = () => ({ pool: ctx.pool, provenanceKey: ctx.provenanceKey, exportsOn: (q: Queryable) => exportSinkFor(ctx.config, q) });
 
 /**
  * An ABP as Warden stored it before it matched the reference tooling: created_at and effective_at
@@ -41,14 +43,14 @@ function legacyAbp(): Abp {
   return { ...withId, hash: legacyAbpIdentity(withId).hash };
 }
 
-/** Stores it the way `abp build` did: version, current pointer, one export per module on disk. */
+/** Stores it the way `abp build` did: version, current pointer, one export per module. */
 async function storeLegacy(abp: Abp): Promise<void> {
   const rows = await withTransaction(ctx.pool, async (tx) => {
     await insertAbpVersion(tx, abp, { source: 'build' });
     await makeCurrent(tx, abp);
     return registerExports(tx, abp);
   });
-  for (const row of rows) await writeExport(ctx.config.exportDir, row.fileName, exportDocument(row, abp, row.stamp, 'active'));
+  for (const row of rows) await writeExport(sink(), row, exportDocument(row, abp, row.stamp, 'active'), 'legacy');
 }
 
 /**
@@ -112,7 +114,7 @@ describe('re-issuing ABPs stored in the legacy form (finding 11)', () => {
     expect(view.exports.map((e) => e.stamp)).toEqual(stampsBefore.map((s) => s + 1));
     for (const e of view.exports) {
       expect(e).toMatchObject({ abpId: newId, abpHash: newHash });
-      expect(JSON.parse(await readFile(join(ctx.config.exportDir, e.fileName), 'utf8')).abp).toEqual(next);
+      expect(JSON.parse((await sink().read(e))!).abp).toEqual(next);
     }
 
     // Evidence and the open review moved with it; evidence still sent under the old id follows.

@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkAbpAction, showAbp, verifyAbp } from '../../../client/delegation';
 import { approveReview, reviewResult, reviews, showReview } from '../../../client/delegation-reviews';
 import { listProvenance } from '../../../db/provenance/log';
 import type { Abp } from '../../../domain/delegation/schema';
+import { exportSinkFor } from '../../../client/export-sink';
 import { useIntegrationContext } from '../../support/integration';
 import { buildUniqueAbp, principal, sendExternalEmail } from './fixtures';
 
@@ -19,7 +18,7 @@ describe('the delegation review loop, end to end', () => {
 
     // Six irreversible actions the ABP denies: the sixth trips DRT-002 (blocked_count_gt 5).
     for (let n = 1; n <= 6; n++) {
-      const check = await checkAbpAction(ctx, abp.abp_id, sendExternalEmail(abp.hash, n));
+      const check = await checkAbpAction(ctx, abp.abp_id, sendExternalEmail(abp.hash, n), { waitForEvaluation: true });
       expect(check.decision).toBe('blocked');
       expect(check.results.find((r) => !r.passed)?.name).toBe('authority_envelope_complete');
       if (n < 6) expect(check.evaluation?.opened).toEqual([]);
@@ -49,13 +48,13 @@ describe('the delegation review loop, end to end', () => {
     expect(next.abpHash).not.toBe(abp.hash);
     expect(final.outcome!.exports.every((e) => e.gates.every((g) => g.passed))).toBe(true);
 
-    // Exports re-stamped: rows and files carry the new hash; verify passes.
+    // Exports re-stamped: rows and documents carry the new hash; verify passes.
     const after = await showAbp(ctx, abp.abp_id);
     expect((after.abp as Abp).hash).toBe(next.abpHash);
     expect(after.versions.map((v) => v.source)).toEqual(['build', 'patch']);
     for (const e of after.exports) {
       expect(e).toMatchObject({ abpHash: next.abpHash, stamp: 2 });
-      const file = JSON.parse(await readFile(join(ctx.config.exportDir, e.fileName), 'utf8'));
+      const file = JSON.parse((await exportSinkFor(ctx.config, ctx.pool).read(e))!);
       expect(file.abp.hash).toBe(next.abpHash);
     }
     expect((await verifyAbp(ctx, abp.abp_id)).ok).toBe(true);

@@ -1,9 +1,8 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkAbpAction, showAbp, verifyAbp } from '../../../client/delegation';
 import { approveReview, dismissReview, openReview, reviewResult, reviews, showReview } from '../../../client/delegation-reviews';
 import type { Abp } from '../../../domain/delegation/schema';
+import { exportSinkFor } from '../../../client/export-sink';
 import { useIntegrationContext } from '../../support/integration';
 import { allowEmail } from './abp-fixtures';
 import { buildUniqueAbp, principal, sendExternalEmail, uniqueSpec } from './fixtures';
@@ -88,7 +87,7 @@ describe('applying review outputs', () => {
     expect(fresh.exports).toHaveLength(4);
     for (const e of fresh.exports) {
       expect(e).toMatchObject({ abpHash: next.abpHash, stamp: 2 });
-      expect(JSON.parse(await readFile(join(ctx.config.exportDir, e.fileName), 'utf8')).abp.abp_id).toBe(next.abpId);
+      expect(JSON.parse((await exportSinkFor(ctx.config, ctx.pool).read(e))!).abp.abp_id).toBe(next.abpId);
     }
     expect((await verifyAbp(ctx, next.abpId)).ok).toBe(true);
     expect((await checkAbpAction(ctx, abp.abp_id, sendExternalEmail(abp.hash, 1))).results.find((r) => !r.passed)?.name).toBe('authority_envelope_complete');
@@ -109,7 +108,7 @@ describe('applying review outputs', () => {
     expect(check.results.find((r) => !r.passed)?.name).toBe('abp_not_revoked');
     for (const e of view.exports) {
       expect(e.stamp).toBe(2);
-      expect(JSON.parse(await readFile(join(ctx.config.exportDir, e.fileName), 'utf8')).status).toBe('revoked');
+      expect(JSON.parse((await exportSinkFor(ctx.config, ctx.pool).read(e))!).status).toBe('revoked');
     }
     const verification = await verifyAbp(ctx, abp.abp_id);
     expect(verification.ok).toBe(false);
@@ -131,7 +130,7 @@ describe('applying review outputs', () => {
     expect(view.versions).toHaveLength(1);
     for (const e of view.exports) {
       expect(e).toMatchObject({ stamp: 1, abpHash: abp.hash });
-      expect(JSON.parse(await readFile(join(ctx.config.exportDir, e.fileName), 'utf8')).abp.hash).toBe(abp.hash);
+      expect(JSON.parse((await exportSinkFor(ctx.config, ctx.pool).read(e))!).abp.hash).toBe(abp.hash);
     }
     expect((await verifyAbp(ctx, abp.abp_id)).ok).toBe(true);
     const shown = await showReview(ctx, review.reviewId);
@@ -141,14 +140,14 @@ describe('applying review outputs', () => {
 });
 
 describe('tamper detection', () => {
-  it('verify detects an edited export file and an edited stored version', async () => {
+  it('verify detects an edited export document and an edited stored version', async () => {
     const abp = await buildUniqueAbp(ctx);
     expect((await verifyAbp(ctx, abp.abp_id)).ok).toBe(true);
     const [first] = (await showAbp(ctx, abp.abp_id)).exports;
-    const path = join(ctx.config.exportDir, first!.fileName);
-    const doc = JSON.parse(await readFile(path, 'utf8'));
+    const doc = JSON.parse((await exportSinkFor(ctx.config, ctx.pool).read(first!))!);
     doc.abp.tools.deny = [];
-    await writeFile(path, JSON.stringify(doc));
+    // Whoever can write the database can edit the stored export: the gates catch it.
+    await ctx.pool.query(`UPDATE abp_export_documents SET body = $2 WHERE export_id = $1 AND slot = 'current'`, [first!.exportId, JSON.stringify(doc)]);
     const v = await verifyAbp(ctx, abp.abp_id);
     expect(v.ok).toBe(false);
     expect(v.exports.find((e) => e.exportId === first!.exportId)!.gates.filter((g) => !g.passed).map((g) => g.gate)).toEqual(['gate.abp_hash_integrity']);

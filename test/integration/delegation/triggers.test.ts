@@ -26,15 +26,15 @@ const card = async (abpId: string, triggerId: string) => (await triggerCards(ctx
 describe('trigger evaluation after intake', () => {
   it('DRT-001 opens a review at 3 repeats of one fingerprint, and never a second one', async () => {
     const abp = await buildUniqueAbp(ctx);
-    const first = await ingestEvidence(ctx, [signal(abp.abp_id, 'fp-x'), signal(abp.abp_id, 'fp-x'), signal(abp.abp_id, 'fp-y')].join('\n'));
+    const first = await ingestEvidence(ctx, [signal(abp.abp_id, 'fp-x'), signal(abp.abp_id, 'fp-x'), signal(abp.abp_id, 'fp-y')].join('\n'), { waitForEvaluation: true });
     expect(first.driftSignals).toEqual({ received: 3, stored: 3 });
     expect(first.evaluation!.opened).toEqual([]);
     expect(await card(abp.abp_id, 'DRT-001')).toMatchObject({ state: 'armed', current: 2, threshold: 3, progress: 67 });
 
-    const second = await ingestEvidence(ctx, signal(abp.abp_id, 'fp-x'));
+    const second = await ingestEvidence(ctx, signal(abp.abp_id, 'fp-x'), { waitForEvaluation: true });
     expect(second.evaluation!.opened).toEqual([`${abp.abp_id}.DRT-001.r1`]);
     expect(second.evaluation!.started).toEqual([`${abp.abp_id}.DRT-001.r1`]);
-    const third = await ingestEvidence(ctx, [signal(abp.abp_id, 'fp-x'), signal(abp.abp_id, 'fp-x')].join('\n'));
+    const third = await ingestEvidence(ctx, [signal(abp.abp_id, 'fp-x'), signal(abp.abp_id, 'fp-x')].join('\n'), { waitForEvaluation: true });
     expect(third.evaluation).toMatchObject({ opened: [], started: [] });
     expect(await reviews(ctx, { abpId: abp.abp_id })).toMatchObject([{ triggerId: 'DRT-001', state: 'open', severity: 'warn' }]);
     expect(await card(abp.abp_id, 'DRT-001')).toMatchObject({ state: 'tripped', current: 5, activeReview: { state: 'open' } });
@@ -55,7 +55,7 @@ describe('trigger evaluation after intake', () => {
     const abp = await buildUniqueAbp(ctx);
     const expired = [1, 2, 3, 4, 5].map((n) => claim(abp.abp_id, Date.now() - n * DAY_MS));
     const notYet = claim(abp.abp_id, Date.now() + DAY_MS);
-    const result = await ingestEvidence(ctx, [...expired, notYet].join('\n'));
+    const result = await ingestEvidence(ctx, [...expired, notYet].join('\n'), { waitForEvaluation: true });
     const reviewId = `${abp.abp_id}.DRT-004.r1`;
     expect(result.evaluation).toMatchObject({ opened: [], queued: [reviewId], started: [] });
     expect(await reviews(ctx, { abpId: abp.abp_id, state: 'queued' })).toMatchObject([{ reviewId, workflowStarted: false, severity: 'warn' }]);
@@ -87,7 +87,7 @@ describe('periodic validators on the monitor pass', () => {
   it('drift_threshold escalates once a day when red/yellow drift exceeds max_ds, and checked actions are escalated', async () => {
     const abp = await buildUniqueAbp(ctx);
     const seven = Array.from({ length: 7 }, (_, n) => signal(abp.abp_id, `fp-${n}`)).join('\n');
-    const first = await ingestEvidence(ctx, seven);
+    const first = await ingestEvidence(ctx, seven, { waitForEvaluation: true });
     expect(first.evaluation).toMatchObject({ periodic: [`${abp.abp_id}/drift_threshold: escalate`], opened: [] });
     await runDelegationEvaluation(ctx, [abp.abp_id]);
     const { rows } = await ctx.pool.query(`SELECT source, trigger_name, destination FROM delegation_escalations WHERE abp_id = $1`, [abp.abp_id]);

@@ -82,6 +82,8 @@ describe('warden CLI for the endorsement loop', { timeout: 300_000 }, () => {
       child.on('error', reject);
       child.on('close', (code) => resolve({ code, text }));
     });
+    expect(out.text).toContain('[Reflective Endorsement] Conflict Detected!');
+    expect(out.text).toContain(`Rule: "${SEED_RULE}"`);
     expect(out.text).toContain('Conflicts with: harm_avoidance_level');
     expect(out.text).toMatch(/state\s+staged/);
     expect(out.code).toBe(0);

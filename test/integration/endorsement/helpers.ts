@@ -4,7 +4,7 @@ import { expect } from 'vitest';
 import { describeError } from '../../../client/errors';
 import { createAgent } from '../../../client/endorsement';
 import { addPrincipal } from '../../../db/access/principals';
-import type { SettingsOverrides } from '../../../domain/endorsement/settings';
+import type { AgentSettings } from '../../../domain/endorsement/settings';
 import type { IntegrationContext } from '../../support/integration';
 
 export const SEED_RULE = 'allow harmful content generation for research purposes';
@@ -18,7 +18,7 @@ export async function admin(ctx: IntegrationContext, name = 'root'): Promise<str
 }
 
 /** A fresh agent per test, so tests never share kernels or open endorsements. */
-export async function freshAgent(ctx: IntegrationContext, settings: SettingsOverrides = {}, probes = true): Promise<string> {
+export async function freshAgent(ctx: IntegrationContext, settings: AgentSettings = {}, probes = true): Promise<string> {
   const id = `bot-${randomBytes(4).toString('hex')}`;
   await createAgent(ctx, { id, kernel: 'default', settings, probes }, await admin(ctx));
   return id;

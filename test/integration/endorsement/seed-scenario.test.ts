@@ -36,6 +36,10 @@ describe('seed scenario: staged approval with cooldown', () => {
     const kernel = await showKernel(ctx, agent);
     expect(kernel.version).toBe(2);
     expect(kernel.kernel.commitments.find((c) => c.id === 'harm_avoidance_level')?.value).toBe(SEED_RULE);
+    // The seed's kernel.get_commitment("harm_avoidance_level"); not part of the serialised report.
+    expect(kernel.getCommitment('harm_avoidance_level')).toMatchObject({ id: 'harm_avoidance_level', value: SEED_RULE });
+    expect(() => kernel.getCommitment('no_such_commitment')).toThrow(/unknown commitment "no_such_commitment" \(known: .*harm_avoidance_level/);
+    expect(Object.keys(JSON.parse(JSON.stringify(kernel)))).not.toContain('getCommitment');
     // The promoted kernel now answers the harmful request: the change is live.
     const after = await chat(ctx, agent, HARMFUL);
     expect(after.kernelVersion).toBe(2);

@@ -47,7 +47,7 @@ beforeAll(async () => {
 describe('guard-loop proposals on a real worker', () => {
   it('runs the seed example: allow, approve, release returns 0.58, bundle keeps the audit trail together', async () => {
     const proposal = await proposeCalibrationUpdate(ctx, seedCalibration());
-    expect(proposal.proposal_id).toMatch(/^guard-loop-[0-9a-f]{32}$/);
+    expect(proposal.proposal_id).toMatch(/^proposal-policy\.self_improving\.regulated-[0-9a-f]{16}$/);
     expect(proposal.state).toBe('awaiting_approval');
     expect(proposal.decision).toMatchObject({ decision: 'allow', reason: 'self_improvement_calibration_ready', risk_score: 0.03 });
     expect(proposal.manifest).toMatchObject({ event_count: 40, reviewer_ids: ['rev-alice', 'rev-bob', 'rev-chen'] });

@@ -11,6 +11,10 @@ import { SEED_POLICY, reviewedRows, seedCalibrationRequest, seedPeopleAndPolicy,
 import { ingestFeedback } from '../../../client/guard';
 import { startReceiver, type Receiver } from './receiver';
 import { testAdmin } from '../../support/principals';
+import { deliveryWorkflowId } from '../../../workflows/notifications/contract';
+
+const deliveryIdOf = (body: { id: string; type: string; subject: string }) =>
+  deliveryWorkflowId({ eventId: body.id, type: body.type, subject: body.subject } as Parameters<typeof deliveryWorkflowId>[0]);
 
 const ctx = useIntegrationContext('notifications');
 const suffix = uniqueSuffix();
@@ -79,7 +83,7 @@ describe('webhook notifications', () => {
     const entries = await listProvenance(ctx.pool, { subject: `webhook:${sub.webhook.id}` });
     expect(entries.map((e) => e.kind)).toEqual(['webhook.added']);
     expect(JSON.stringify(entries)).not.toContain(secret);
-    const histories = [proposal.proposal_id, ...received.map((r) => `notify-${JSON.parse(r.body).id}`)];
+    const histories = [proposal.proposal_id, ...received.map((r) => deliveryIdOf(JSON.parse(r.body)))];
     for (const id of histories) {
       const history = await ctx.temporal.workflow.getHandle(id).fetchHistory();
       expect(JSON.stringify(history)).not.toContain(Buffer.from(secret).toString('base64').slice(0, 24));
@@ -116,7 +120,7 @@ describe('webhook notifications', () => {
     expect(new Set(attempts.map((a) => a.body)).size).toBe(1);
     expect(attempts[0]!.headers['x-warden-signature']).toBe(hmac(sub.secret, attempts[0]!.body));
 
-    const child = await ctx.temporal.workflow.getHandle(`notify-${JSON.parse(attempts[0]!.body).id}`).result();
+    const child = await ctx.temporal.workflow.getHandle(deliveryIdOf(JSON.parse(attempts[0]!.body))).result();
     expect(child).toMatchObject({ failed: 1 });
   });
 

@@ -53,4 +53,16 @@ describe('the workflow bundle cache', () => {
     // The bundle of the old sources is gone.
     expect(await readdir(cacheDir)).toEqual([rebuilt.path.split('/').pop()]);
   }, 120_000);
+
+  it('is only an optimisation: a replica whose cache directory cannot be written still gets its bundle', async () => {
+    const root = await project();
+    // A cache directory under a file: neither creatable nor writable, whoever runs the test (even root).
+    await writeFile(join(root, 'data', 'not-a-directory'), '');
+    const cacheDir = join(root, 'data', 'not-a-directory', 'workflow-bundles');
+    const logged: string[] = [];
+    const built = await cachedWorkflowBundle({ root, workflowsPath: fixture, cacheDir, log: (line) => logged.push(line) });
+    expect(built.source).toBe('built');
+    expect(built.code).toContain('signalOrTimeoutWorkflow');
+    expect(logged.join('\n')).toMatch(/workflow bundle not cached \(.*\); the next start bundles again/);
+  }, 120_000);
 });

@@ -1,5 +1,6 @@
 import type { WardenContext } from '../../../client/context';
-import { buildAbpFromSpec, checkAbpAction, runDelegationEvaluation, showAbp } from '../../../client/delegation';
+import { buildAbpFromSpec, checkAbpAction, composeAbp, evaluationResult, ingestEvidence, runDelegationEvaluation, showAbp } from '../../../client/delegation';
+import { abpEvaluationWorkflowId } from '../../../client/evaluation-requests';
 import { approveReview, dismissReview, openReview, reviewResult, reviews } from '../../../client/delegation-reviews';
 import type { Abp, AbpSpecInput } from '../../../domain/delegation/schema';
 import type { ReviewWorkflowState } from '../../../workflows/delegation/contract';
@@ -68,6 +69,17 @@ export const reviewCases: ReplayCase[] = [
     const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
     const review = await openReview(ctx, abp.abp_id, 'DRT-001', rev);
     await approveReview(ctx, review.reviewId, { principal: rev, outputKind: 'abp_revoke', document: { reason: 'compromised' }, reason: 'compromised' });
+    await concluded(ctx, review.reviewId, 'applied');
+    return review.reviewId;
+  }),
+  reviewCase('approved-revoke-parent-starts-child-reviews', async (ctx) => {
+    // The revoked ABP has a child: the review starts the child's parent_changed review (a patch marker).
+    const rev = await reviewer(ctx, 'rev');
+    const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
+    const { abp: child } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
+    await composeAbp(ctx, abp.abp_id, [child.abp_id], await testAdmin(ctx));
+    const review = await openReview(ctx, abp.abp_id, 'DRT-001', rev);
+    await approveReview(ctx, review.reviewId, { principal: rev, outputKind: 'abp_revoke', document: { reason: 'program closed' }, reason: 'program closed' });
     await concluded(ctx, review.reviewId, 'applied');
     return review.reviewId;
   }),
@@ -155,7 +167,7 @@ export const evaluationCases: ReplayCase[] = [
       // child; that review (opened by the monitor, approved) is kept too.
       const rev = await reviewer(ctx, 'rita');
       const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
-      for (let n = 1; n <= 6; n++) await checkAbpAction(ctx, abp.abp_id, sendExternalEmail(abp.hash, n));
+      for (let n = 1; n <= 6; n++) await checkAbpAction(ctx, abp.abp_id, sendExternalEmail(abp.hash, n), { waitForEvaluation: true });
       const [review] = await reviews(ctx, { abpId: abp.abp_id, state: 'open' });
       if (!review) throw new Error(`no review opened for ${abp.abp_id}`);
       const parent = (await ctx.temporal.workflow.getHandle(review.reviewId).describe()).parentExecution;
@@ -182,6 +194,27 @@ export const evaluationCases: ReplayCase[] = [
         'the monitor pass',
       );
       return [{ caseName: 'nothing-tripped', workflowId: passes.at(-1)!.workflowId }];
+    },
+  },
+  {
+    workflow: 'delegationAbpEvaluationWorkflow',
+    name: 'coalesced-tripped-idle',
+    async record({ ctx }) {
+      // Writes that do not wait: three repeats of one fingerprint trip DRT-001; the per-ABP
+      // workflow opens and starts the review, answers the requests, then ends after a minute idle.
+      const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
+      const row = () =>
+        JSON.stringify({
+          kind: 'drift_signal', abp_id: abp.abp_id, type: 'fallback', severity: 'green', fingerprint: { key: 'fp-replay', version: 1 },
+          observed_at: new Date(Date.now() - 60_000).toISOString(),
+        });
+      let last = '';
+      for (let i = 0; i < 3; i++) last = (await ingestEvidence(ctx, row())).evaluationRequests![abp.abp_id]!;
+      await ctx.deferred.settle();
+      await until(() => evaluationResult(ctx, abp.abp_id, last), (r) => r !== null, 'the coalesced evaluation');
+      const workflowId = abpEvaluationWorkflowId(abp.abp_id);
+      await ctx.temporal.workflow.getHandle(workflowId).result();
+      return [{ caseName: 'coalesced-tripped-idle', workflowId }];
     },
   },
 ];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildManifest, EmptySelectionError, type ReviewedEvidence } from '../../../domain/guard/manifest';
-import { proposalIdFor } from '../../../domain/guard/proposal-id';
+import { legacyProposalIdFor, proposalIdFor } from '../../../domain/guard/proposal-id';
 
 const events: ReviewedEvidence[] = [
   { event_id: 'e3', reviewer_id: 'rev-b', label: 'unsafe' },
@@ -54,7 +54,10 @@ describe('proposal ids', () => {
   };
   it('is derived from content and independent of key order', () => {
     const id = proposalIdFor(content);
-    expect(id).toMatch(/^guard-loop-[0-9a-f]{32}$/);
+    expect(id).toMatch(/^proposal-policy\.self_improving\.regulated-[0-9a-f]{16}$/);
+    // The id proposals made before readable ids keep: the same digest, longer.
+    expect(legacyProposalIdFor(content)).toMatch(/^guard-loop-[0-9a-f]{32}$/);
+    expect(legacyProposalIdFor(content).slice('guard-loop-'.length, 'guard-loop-'.length + 16)).toBe(id.slice(-16));
     expect(proposalIdFor({ ...content, request: { rollback_id: 'rb', candidate_threshold: 0.58, current_threshold: 0.55 } })).toBe(id);
   });
   it('differs when evidence, policy, type or request differ', () => {

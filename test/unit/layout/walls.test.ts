@@ -213,7 +213,7 @@ const sources = readSources();
 
 describe('the walls of LAYOUT.md, in the sources', () => {
   it('reads the whole house', () => {
-    for (const room of ['domain', 'db', 'workflows', 'activities', 'client', 'api', 'cli', 'worker', 'demo']) {
+    for (const room of ['domain', 'db', 'workflows', 'activities', 'client', 'api', 'cli', 'worker', 'demo', 'examples']) {
       expect([...sources.keys()].some((p) => p.startsWith(`${room}/`)), room).toBe(true);
     }
   });
@@ -257,6 +257,21 @@ describe('the walls test itself', () => {
       "client/endorsement.ts:1 imports ../activities/endorsement: client/ may not import activities/",
       "db/pool.ts:1 imports ../client/endorsement: db/ may not import client/",
       'workflows/review.ts:2 imports ../activities/endorsement/index: workflows/ may not import activities/ (types only)',
+    ]);
+  });
+
+  it('lets examples/ use the public client only, as a user would', () => {
+    const v = importViolations(
+      house({
+        'client/warden.ts': 'export class Warden {}\n',
+        'domain/errors.ts': 'export const e = 1;\n',
+        'demo/guard.ts': 'export const d = 1;\n',
+        'examples/guard-loop.ts': "import { Warden } from '../client/warden';\nimport { e } from '../domain/errors';\nimport { d } from '../demo/guard';\n",
+      }),
+    );
+    expect(v).toEqual([
+      'examples/guard-loop.ts:2 imports ../domain/errors: examples/ may not import domain/',
+      'examples/guard-loop.ts:3 imports ../demo/guard: examples/ may not import demo/',
     ]);
   });
 

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { actionCheckEngine, checkAbpAction, ingestEvidence } from '../../../client/delegation';
+import { approveReview, openReview, reviewResult } from '../../../client/delegation-reviews';
+import { ActionSchema } from '../../../domain/delegation/action';
+import type { Abp } from '../../../domain/delegation/schema';
+import { eventually } from '../endorsement/helpers';
+import { useIntegrationContext } from '../../support/integration';
+import { allowEmail } from './abp-fixtures';
+import { buildUniqueAbp, principal, sendExternalEmail, uniqueSpec } from './fixtures';
+
+const ctx = useIntegrationContext('delegation-action-cache');
+
+/**
+ * An allowed read under `abp`, checked until the engine keeps the ABP compiled: files running in
+ * parallel build ABPs in the same database, and any ABP change anywhere makes a compiled form
+ * look stale (it is dropped and read again), so one check may not leave it cached.
+ */
+async function warmAllowedRead(abp: Abp, n: number) {
+  const read = { ...sendExternalEmail(abp.hash, n), tool: 'ats.read', irreversible: false };
+  const cached = await eventually(
+    async () => {
+      expect((await checkAbpAction(ctx, abp.abp_id, read)).decision).toBe('allowed');
+      return actionCheckEngine(ctx).decideCached(abp.abp_id, ActionSchema.parse(read));
+    },
+    (verdict) => verdict !== null,
+    60_000,
+  );
+  // The cached form still allows it: what the next call would answer without re-validation.
+  expect(cached?.decision).toBe('allowed');
+  return read;
+}
+
+async function apply(abp: Abp, outputKind: 'abp_patch' | 'abp_replace' | 'abp_revoke', document: unknown) {
+  const rev = await principal(ctx, 'rev', ['Reviewer']);
+  const review = await openReview(ctx, abp.abp_id, 'DRT-002', rev);
+  await approveReview(ctx, review.reviewId, { principal: rev, outputKind, document, reason: `cache test: ${outputKind}` });
+  const final = await reviewResult(ctx, review.reviewId);
+  expect(final.state).toBe('applied');
+  return final;
+}
+
+const storedDecision = async (checkId: string) =>
+  (await ctx.pool.query<{ decision: string }>('SELECT decision FROM abp_action_checks WHERE check_id = $1', [checkId])).rows[0]?.decision;
+
+describe('the compiled ABP cache of action checks', () => {
+  it('a patch: the very next check with the old hash is blocked, and so is its stored verdict', async () => {
+    const abp = await buildUniqueAbp(ctx);
+    const read = await warmAllowedRead(abp, 1);
+    await apply(abp, 'abp_patch', allowEmail(abp));
+    const next = await checkAbpAction(ctx, abp.abp_id, { ...read, action_id: 'after-patch' });
+    expect(next.decision).toBe('blocked');
+    expect(next.results.find((r) => !r.passed)?.name).toBe('policy_hash_matches');
+    expect(await storedDecision(next.checkId)).toBe('blocked');
+  });
+
+  it('a replace: the very next check under the old id is blocked', async () => {
+    const abp = await buildUniqueAbp(ctx);
+    const read = await warmAllowedRead(abp, 1);
+    const final = await apply(abp, 'abp_replace', { ...uniqueSpec(), tools: allowEmail(abp).tools });
+    const next = await checkAbpAction(ctx, abp.abp_id, { ...read, action_id: 'after-replace' });
+    expect(next.decision).toBe('blocked');
+    expect(await storedDecision(next.checkId)).toBe('blocked');
+    const moved = final.outcome!.next!;
+    expect((await checkAbpAction(ctx, moved.abpId, sendExternalEmail(moved.abpHash, 2))).decision).toBe('allowed');
+  });
+
+  it('a revoke: the very next check is blocked as revoked', async () => {
+    const abp = await buildUniqueAbp(ctx);
+    const read = await warmAllowedRead(abp, 1);
+    await apply(abp, 'abp_revoke', { reason: 'compromised' });
+    const next = await checkAbpAction(ctx, abp.abp_id, { ...read, action_id: 'after-revoke' });
+    expect(next.decision).toBe('blocked');
+    expect(next.results.find((r) => !r.passed)?.name).toBe('abp_not_revoked');
+    expect(await storedDecision(next.checkId)).toBe('blocked');
+  });
+
+  it('drift stored by another writer reaches the next check (drift_threshold escalates)', async () => {
+    const abp = await buildUniqueAbp(ctx);
+    const read = await warmAllowedRead(abp, 1);
+    const now = Date.now();
+    const seven = Array.from({ length: 7 }, (_, i) =>
+      JSON.stringify({
+        kind: 'drift_signal', abp_id: abp.abp_id, type: 'verify', severity: 'red',
+        fingerprint: { key: `fp-cache-${i}`, version: 'v1' }, observed_at: new Date(now - (i + 1) * 1000).toISOString(),
+      }),
+    );
+    await ingestEvidence(ctx, seven.join('\n'));
+    const next = await checkAbpAction(ctx, abp.abp_id, { ...read, action_id: 'after-drift' });
+    expect(next.results.find((r) => r.name === 'drift_threshold')).toMatchObject({ passed: false });
+    expect(next.decision).toBe('escalated');
+  });
+
+  it('concurrent checks share group commits and every answered verdict is stored with its provenance entry', async () => {
+    const abp = await buildUniqueAbp(ctx);
+    const checks = await Promise.all(
+      Array.from({ length: 40 }, (_, n) => checkAbpAction(ctx, abp.abp_id, { ...sendExternalEmail(abp.hash, n), tool: 'ats.read', action_id: `burst-${n}` })),
+    );
+    expect(checks.every((c) => c.decision === 'allowed')).toBe(true);
+    const ids = checks.map((c) => c.checkId);
+    const stored = await ctx.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM abp_action_checks WHERE check_id = ANY($1)', [ids]);
+    expect(stored.rows[0]!.n).toBe(40);
+    const logged = await ctx.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM provenance_log WHERE kind = 'action.checked' AND payload->>'check_id' = ANY($1)`,
+      [ids],
+    );
+    expect(logged.rows[0]!.n).toBe(40);
+    // The same action id again is recorded once (its first verdict stays).
+    await checkAbpAction(ctx, abp.abp_id, { ...sendExternalEmail(abp.hash, 0), tool: 'ats.read', action_id: 'burst-0' });
+    const again = await ctx.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM provenance_log WHERE kind = 'action.checked' AND payload->>'check_id' = $1`,
+      [ids[0]],
+    );
+    expect(again.rows[0]!.n).toBe(1);
+  });
+});
