@@ -23,6 +23,7 @@ export async function ensureSearchAttributes(client: Client, namespace: string):
     throw new Error(
       `search attributes ${missing.map((k) => k.name).join(', ')} are missing in namespace ${namespace} and could not be added ` +
         `(${(error as Error).message}). Add them as Keyword attributes (Temporal Cloud: tcld namespace search-attributes add).`,
+      { cause: error },
     );
   }
   return missing.map((k) => k.name);

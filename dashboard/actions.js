@@ -58,7 +58,7 @@ export function parseJson(text, fieldName) {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new Error(`${fieldName}: not valid JSON (${e.message})`);
+    throw new Error(`${fieldName}: not valid JSON (${e.message})`, { cause: e });
   }
 }
 

@@ -52,7 +52,7 @@ export async function migrate(pool: pg.Pool, migrations?: Migration[]): Promise<
       try {
         await tx.query(m.sql);
       } catch (error) {
-        throw new Error(`migration ${m.name} failed: ${(error as Error).message}`);
+        throw new Error(`migration ${m.name} failed: ${(error as Error).message}`, { cause: error });
       }
       await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
       done.push(m.name);

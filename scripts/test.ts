@@ -7,8 +7,9 @@ import { ensureTestServer } from '../toolchain/test-server';
 
 /**
  * `npm test`: makes sure the cached toolchain exists (fetching or building it on first use, with
- * progress) and Debian's chromium for the browser tests, then runs every vitest project. Extra
- * arguments go to vitest (e.g. a file filter).
+ * progress) and Debian's chromium for the browser tests, runs the linter and the format check
+ * (whole runs only), then runs every vitest project. Extra arguments go to vitest (e.g. a file
+ * filter).
  */
 const config = loadConfig();
 const progress = (line: string) => console.log(`[toolchain] ${line}`);
@@ -20,5 +21,16 @@ await ensureChromium(progress);
 const litellm = await ensureLiteLlmProxy(config.cacheDir, progress);
 if (litellm) process.env.WARDEN_LITELLM_BIN = litellm;
 else progress('no python3 with venv: the LiteLLM proxy test is not run');
-const vitest = spawnSync(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', ...process.argv.slice(2)], { stdio: 'inherit' });
+const filters = process.argv.slice(2);
+// The whole suite starts with the walls and the format (ESLint + Prettier, `npm run lint`); a run
+// narrowed to some files is someone iterating on them, and skips it.
+if (filters.length === 0) {
+  console.log('[lint] npm run lint (ESLint walls and rules, Prettier at 120 columns)');
+  const lint = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', '-s', 'lint'], { stdio: 'inherit' });
+  if (lint.status !== 0) {
+    console.error('[lint] failed: fix the findings above (`npm run format` rewrites the format).');
+    process.exit(lint.status ?? 1);
+  }
+}
+const vitest = spawnSync(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', ...filters], { stdio: 'inherit' });
 process.exit(vitest.status ?? 1);

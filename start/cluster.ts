@@ -29,6 +29,8 @@ async function main(): Promise<void> {
   const workerHealthPort = count(values['worker-health-port'], 8887, 'worker-health-port', 1024, 65535);
   if (config.temporal.externalAddress) throw new Error('npm run cluster runs a Temporal cluster of its own: unset TEMPORAL_ADDRESS');
   const log = (line: string) => console.log(`cluster: ${line}`);
+  // Not const: the stop handler is installed before the fleet exists and must see it undefined then.
+  // eslint-disable-next-line prefer-const
   let fleet: Fleet | undefined;
   let stopping = false;
   const stop = async (code: number) => {

@@ -127,7 +127,7 @@ export const startup: Benchmark = {
     const timeskip: number[] = [];
     const notes: string[] = [];
     const ratios: Record<string, Awaited<ReturnType<typeof cliRatio>>> = {};
-    let compileMs = 0;
+    let compileMs: number;
     try {
       const { env } = await ownStackEnv(dataDir, { WARDEN_CACHE_DIR: emptyCache });
       await rm(join(root, 'dist'), { recursive: true, force: true });

@@ -156,7 +156,6 @@ export function registerDelegationCommands(program: Command): void {
     .command('verify <abp-id>')
     .description('Recompute hash and id, check contradictions, run the gates on every export; exit 1 on any failure')
     .action(async (abpId: string, _opts, cmd: Command) => {
-      const { abpJsonSchema } = await import('../../domain/delegation/json-schema');
       const { verifyAbp } = await import('../../client/delegation');
       await runCommand(cmd, async (ctx) => exitUnlessOk(await verifyAbp(ctx, abpId)), renderVerification);
     });

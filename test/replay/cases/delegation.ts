@@ -8,7 +8,7 @@ import { allowEmail, allowTool, principal, sendExternalEmail, uniqueSpec } from 
 import { testAdmin } from '../../support/principals';
 import type { WardenActivities } from '../recording-stack';
 import { BEFORE_NOTIFICATIONS, BEFORE_REOPENING, onEarlierRelease } from './earlier-release';
-import { listed, until, type Recorded, type ReplayCase } from './replay-case';
+import { listed, until, type ReplayCase } from './replay-case';
 
 /** The demo ABP under a contract of its own, with its review policy changed. */
 function spec(policy: { threshold?: number; timeout_ms?: number | null } = {}): AbpSpecInput {

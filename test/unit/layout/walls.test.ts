@@ -3,6 +3,7 @@ import { builtinModules } from 'node:module';
 import { dirname, join, normalize, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import layout from '../../../scripts/lint/rooms.json';
 
 /**
  * The walls of LAYOUT.md, read from the sources: which room may import which, that SQL lives in
@@ -11,49 +12,25 @@ import { describe, expect, it } from 'vitest';
  */
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** Below the process entry points (layer 7): what worker/, start/ and demo/ may build on. */
-const BELOW_ENTRIES = ['domain', 'config', 'db', 'models', 'export-files', 'workflows', 'activities', 'client', 'api', 'cli'];
-
 /**
- * Per room, the rooms it may import, bottom to top (LAYOUT.md). `types` are rooms it may import
- * types from only (`import type`, erased at run time). A room not listed here is not a room of the
- * house: the test fails until it is placed.
+ * Per room, the rooms it may import, bottom to top (LAYOUT.md), from the one table eslint.config.js
+ * reads too. `types` are rooms it may import types from only (`import type`, erased at run time);
+ * `@entries` stands for every room below the process entry points. A room not listed there is not
+ * a room of the house: the test fails until it is placed.
  */
-const MAY_IMPORT: Record<string, { values: string[]; types?: string[] }> = {
-  domain: { values: ['domain'] },
-  config: { values: ['config', 'domain'] },
-  db: { values: ['db', 'domain', 'config'] },
-  // Adapters to the outside world other than PostgreSQL.
-  models: { values: ['models', 'domain', 'config'] },
-  'export-files': { values: ['export-files', 'domain', 'config'] },
-  workflows: { values: ['workflows', 'domain'], types: ['activities'] },
-  // workflows/ only through a loop's contract.ts (CONTRACT_ONLY): its message types, and the
-  // workflow references an activity starts a workflow by (notifications' delivery).
-  activities: { values: ['activities', 'domain', 'config', 'db', 'models', 'export-files', 'workflows'] },
-  // workflows/ only through a loop's contract.ts: typed handles, message definitions, references.
-  client: { values: ['client', 'domain', 'config', 'db', 'models', 'export-files', 'workflows'] },
-  // api/ and cli/ reach workflows through client/ alone.
-  api: { values: ['api', 'client', 'domain', 'config'] },
-  cli: { values: ['cli', 'client', 'domain', 'config', 'toolchain'] },
-  dashboard: { values: ['dashboard'] },
-  demo: { values: ['demo', ...BELOW_ENTRIES] },
-  worker: { values: ['worker', 'demo', 'toolchain', ...BELOW_ENTRIES] },
-  start: { values: ['start', 'toolchain', ...BELOW_ENTRIES] },
-  // The seed documents' examples: the public client only, as a user's own script would use it.
-  examples: { values: ['examples', 'client'] },
-  // Side rooms.
-  toolchain: { values: ['toolchain', 'config', 'domain'] },
-  scripts: { values: ['scripts', 'cli', 'config', 'toolchain'] },
-  bin: { values: ['bin', 'scripts'] },
-  bench: { values: ['bench', 'demo', 'worker', 'start', 'toolchain', ...BELOW_ENTRIES] },
-};
+const MAY_IMPORT: Record<string, { values: string[]; types?: string[] }> = Object.fromEntries(
+  Object.entries(layout.rooms as Record<string, { values: string[]; types?: string[] }>).map(([room, rule]) => [
+    room,
+    { ...rule, values: rule.values.flatMap((r) => (r === '@entries' ? layout.belowEntries : [r])) },
+  ]),
+);
 
 /**
  * Rooms that may reach workflows/ only through a loop's contract (`workflows/<loop>/contract.ts`):
  * the workflow functions, their state machines and helpers stay the worker's (the process entry
  * points, which register them, and the harnesses are not walled).
  */
-const CONTRACT_ONLY = new Set(['activities', 'client', 'api', 'cli']);
+const CONTRACT_ONLY = new Set(layout.contractOnly);
 const CONTRACT = /^workflows\/[a-z-]+\/contract\.ts$/;
 
 /** Packages whose values only the storage layer (and the harnesses) may load. */

@@ -7,7 +7,6 @@ import { TEMPORAL_UI_VERSION } from '../../../toolchain/temporal-cli';
 /** The Temporal server `npm run cluster` builds (toolchain/temporal-cluster-build.ts on the cluster branch). */
 const CLUSTER_SERVER_VERSION = '1.29.1';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Service = Record<string, any>;
 
 async function compose(): Promise<{ services: Record<string, Service>; volumes?: Record<string, unknown> }> {
