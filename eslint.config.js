@@ -39,7 +39,11 @@ function wallsOf(room) {
   return DEPTHS.flatMap((depth) => {
     const patterns = [];
     if (forbidden.length) {
-      patterns.push({ regex: intoRooms(depth, forbidden), caseSensitive: true, message: `${room}/ may not import this room (LAYOUT.md).` });
+      patterns.push({
+        regex: intoRooms(depth, forbidden),
+        caseSensitive: true,
+        message: `${room}/ may not import this room (LAYOUT.md).`,
+      });
     }
     if (typesOnly.length) {
       patterns.push({
@@ -57,17 +61,27 @@ function wallsOf(room) {
       });
     }
     if (room === 'workflows') {
-      patterns.push({ regex: '(^|/)non-workflow(/|$)', message: 'domain/non-workflow/ needs Node: never in workflow code.' });
+      patterns.push({
+        regex: '(^|/)non-workflow(/|$)',
+        message: 'domain/non-workflow/ needs Node: never in workflow code.',
+      });
     }
     if (!DRIVER_ROOMS.includes(room)) {
-      patterns.push({ regex: '^(pg|@electric-sql/.*)$', allowTypeImports: true, message: 'Only db/ talks to the database driver.' });
+      patterns.push({
+        regex: '^(pg|@electric-sql/.*)$',
+        allowTypeImports: true,
+        message: 'Only db/ talks to the database driver.',
+      });
     }
     const files = [`${room}/${'*/'.repeat(depth - 1)}*.${SOURCES}`];
     const rule = (paths) => ({ '@typescript-eslint/no-restricted-imports': ['error', { paths, patterns }] });
     if (!SANDBOX[room]) return [{ files, rules: rule([]) }];
     const sandboxed = { files, rules: rule(NODE_BUILTIN_PATHS(SANDBOX[room])) };
     if (room !== 'domain') return [sandboxed];
-    return [{ ...sandboxed, ignores: ['domain/non-workflow/**'] }, { files: [`domain/non-workflow/**/*.${SOURCES}`], rules: rule([]) }];
+    return [
+      { ...sandboxed, ignores: ['domain/non-workflow/**'] },
+      { files: [`domain/non-workflow/**/*.${SOURCES}`], rules: rule([]) },
+    ];
   });
 }
 
@@ -86,19 +100,38 @@ const sqlOutsideDb = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.warden/**', '.warden-test/**', 'test-artifacts/**', 'bench/results/**', 'dashboard/vendor/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      '.warden/**',
+      '.warden-test/**',
+      'test-artifacts/**',
+      'bench/results/**',
+      'dashboard/vendor/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     languageOptions: {
       ecmaVersion: 2022,
       sourceType: 'module',
-      globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', setTimeout: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+      },
     },
     rules: {
       // TypeScript already proves these (strict mode); keeping both only doubles the noise.
       'no-undef': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       // Warden refuses NUL and other control characters on purpose; the patterns that find them must name them.
       'no-control-regex': 'off',
     },

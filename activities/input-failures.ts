@@ -38,6 +38,9 @@ type AsyncFunctions = Record<string, (...args: never[]) => Promise<unknown>>;
 /** Every activity of `activities` with failFastOnInputErrors around it (registered once, in createActivities). */
 export function withInputFailuresNonRetryable<T extends AsyncFunctions>(activities: T): T {
   return Object.fromEntries(
-    Object.entries(activities).map(([name, run]) => [name, (...args: never[]) => failFastOnInputErrors(() => run(...args))]),
+    Object.entries(activities).map(([name, run]) => [
+      name,
+      (...args: never[]) => failFastOnInputErrors(() => run(...args)),
+    ]),
   ) as T;
 }

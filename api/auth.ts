@@ -27,11 +27,18 @@ function bearer(req: IncomingMessage): string | undefined {
  * Who is calling: every non-public route needs a valid bearer token; a route that names roles
  * needs one of them. 401 means "we do not know you", 403 "we know you, and you may not".
  */
-export async function authenticate(ctx: WardenContext, req: IncomingMessage, route: Route): Promise<Principal | undefined> {
+export async function authenticate(
+  ctx: WardenContext,
+  req: IncomingMessage,
+  route: Route,
+): Promise<Principal | undefined> {
   const token = bearer(req);
   if (!token) {
     if (route.public) return undefined;
-    throw new HttpError(401, 'authentication required: send "Authorization: Bearer <token>" (create one with `warden token create --principal <name>`)');
+    throw new HttpError(
+      401,
+      'authentication required: send "Authorization: Bearer <token>" (create one with `warden token create --principal <name>`)',
+    );
   }
   const check = await checkToken(ctx, token);
   if (!check.ok) throw new HttpError(401, `invalid token: ${check.reason}`);
@@ -47,7 +54,12 @@ export async function authenticate(ctx: WardenContext, req: IncomingMessage, rou
  * on routes that act for someone a missing `as` is filled in, so routes keep one way of learning
  * who acts (the same field the CLI's --as fills).
  */
-export function bindActingPrincipal(principal: Principal, body: unknown, query: URLSearchParams, actsAs: boolean): unknown {
+export function bindActingPrincipal(
+  principal: Principal,
+  body: unknown,
+  query: URLSearchParams,
+  actsAs: boolean,
+): unknown {
   const named = query.get('as');
   if (named !== null && named !== principal.name) {
     throw new HttpError(403, `this token belongs to ${principal.name}; it cannot act as ${named}`);
@@ -61,6 +73,7 @@ export function bindActingPrincipal(principal: Principal, body: unknown, query: 
   if (!actsAs) return body;
   if (named === null) query.set('as', principal.name);
   if (body === undefined) return { as: principal.name };
-  if (body !== null && typeof body === 'object' && !Array.isArray(body)) return { ...(body as object), as: principal.name };
+  if (body !== null && typeof body === 'object' && !Array.isArray(body))
+    return { ...(body as object), as: principal.name };
   return body;
 }

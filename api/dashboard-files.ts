@@ -25,7 +25,8 @@ export async function dashboardFile(name: string): Promise<ApiResponse> {
   try {
     return { status: 200, contentType: type, body: await readFile(`${DASHBOARD_DIR}${name}`, 'utf8') };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new HttpError(404, `no dashboard file ${JSON.stringify(name)}`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new HttpError(404, `no dashboard file ${JSON.stringify(name)}`);
     throw error;
   }
 }

@@ -16,8 +16,12 @@ export interface ErrorResponse {
  * service is down and when to try again; an unexpected error is a 500 that carries a reference to
  * the server's log, never the error's own text (it may quote the database, the schema or a secret).
  */
-export function errorResponse(error: unknown, log: (line: string) => void = (line) => console.error(line)): ErrorResponse {
-  if (error instanceof InvalidRequest) return { status: 400, body: { error: 'invalid request', issues: error.issues }, headers: {} };
+export function errorResponse(
+  error: unknown,
+  log: (line: string) => void = (line) => console.error(line),
+): ErrorResponse {
+  if (error instanceof InvalidRequest)
+    return { status: 400, body: { error: 'invalid request', issues: error.issues }, headers: {} };
   if (error instanceof HttpError) {
     const headers: Record<string, string> = error.status === 401 ? { 'www-authenticate': 'Bearer realm="warden"' } : {};
     return { status: error.status, body: { error: error.message, details: error.details }, headers };
@@ -30,9 +34,12 @@ export function errorResponse(error: unknown, log: (line: string) => void = (lin
     };
   }
   const described = describeError(error);
-  if (described.status === 503) return { status: 503, body: { error: described.message }, headers: { 'retry-after': '5' } };
+  if (described.status === 503)
+    return { status: 503, body: { error: described.message }, headers: { 'retry-after': '5' } };
   if (described.status < 500) return { status: described.status, body: { error: described.message }, headers: {} };
   const reference = `err_${randomBytes(6).toString('hex')}`;
-  log(`warden api: internal error ${reference}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  log(
+    `warden api: internal error ${reference}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
   return { status: 500, body: { error: `internal error (reference ${reference} in the server log)` }, headers: {} };
 }

@@ -19,7 +19,9 @@ export function openAiErrorResponse(error: unknown): ErrorResponse {
   const warden = errorResponse(error);
   const body = warden.body as { error?: unknown; issues?: { field: string; message: string }[] };
   const first = body.issues?.[0];
-  const message = first ? body.issues!.map((i) => `${i.field}: ${i.message}`).join('; ') : String(body.error ?? 'error');
+  const message = first
+    ? body.issues!.map((i) => `${i.field}: ${i.message}`).join('; ')
+    : String(body.error ?? 'error');
   return {
     status: warden.status,
     headers: warden.headers,

@@ -5,21 +5,36 @@ const errorBody = {
   type: 'object',
   properties: {
     error: { type: 'string' },
-    issues: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+    issues: {
+      type: 'array',
+      items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
+    },
   },
   required: ['error'],
 };
 
 const errorResponses = (isPublic: boolean) => ({
-  '400': { description: 'Invalid request; `issues` names each bad field', content: { 'application/json': { schema: errorBody } } },
+  '400': {
+    description: 'Invalid request; `issues` names each bad field',
+    content: { 'application/json': { schema: errorBody } },
+  },
   ...(isPublic
     ? {}
     : {
-        '401': { description: 'No token, or a malformed, unknown, revoked or expired one', content: { 'application/json': { schema: errorBody } } },
-        '403': { description: 'The principal lacks the role, or the token tries to act for someone else', content: { 'application/json': { schema: errorBody } } },
+        '401': {
+          description: 'No token, or a malformed, unknown, revoked or expired one',
+          content: { 'application/json': { schema: errorBody } },
+        },
+        '403': {
+          description: 'The principal lacks the role, or the token tries to act for someone else',
+          content: { 'application/json': { schema: errorBody } },
+        },
       }),
   '404': { description: 'Not found', content: { 'application/json': { schema: errorBody } } },
-  '409': { description: 'Refused by the workflow in its current state', content: { 'application/json': { schema: errorBody } } },
+  '409': {
+    description: 'Refused by the workflow in its current state',
+    content: { 'application/json': { schema: errorBody } },
+  },
 });
 
 function bodySchema(route: Route): object | undefined {

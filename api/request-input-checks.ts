@@ -30,7 +30,10 @@ export function checkQueryParameters(query: URLSearchParams): void {
 /** JSON bodies: the whole document walked (NDJSON text is checked row by row by its own schema). */
 export function checkJsonBody(body: unknown): void {
   if (typeof body === 'string' || body === undefined) return;
-  const issues = jsonStorageIssues(body, { maxStringBytes: 4 * JSON_DOCUMENT_BYTES, maxBytes: 8 * JSON_DOCUMENT_BYTES });
+  const issues = jsonStorageIssues(body, {
+    maxStringBytes: 4 * JSON_DOCUMENT_BYTES,
+    maxBytes: 8 * JSON_DOCUMENT_BYTES,
+  });
   if (issues.length > 0) {
     throw new InvalidRequest(fieldIssues(issues, { whole: '(body)' }));
   }

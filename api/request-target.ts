@@ -17,7 +17,9 @@ export function parseRequestTarget(raw: string | undefined): RequestTarget {
   const target = raw ?? '/';
   if (target.startsWith('/')) {
     const q = target.indexOf('?');
-    return q < 0 ? { path: target, query: new URLSearchParams() } : { path: target.slice(0, q), query: new URLSearchParams(target.slice(q + 1)) };
+    return q < 0
+      ? { path: target, query: new URLSearchParams() }
+      : { path: target.slice(0, q), query: new URLSearchParams(target.slice(q + 1)) };
   }
   if (/^https?:\/\//i.test(target) && URL.canParse(target)) {
     const url = new URL(target);

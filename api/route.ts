@@ -41,7 +41,11 @@ export interface Route {
 
 /** Errors that carry their HTTP status; anything else is a 500. */
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly details?: unknown) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly details?: unknown,
+  ) {
     super(message);
     this.name = 'HttpError';
   }

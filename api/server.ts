@@ -50,11 +50,22 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 }
 
 function isApiResponse(value: unknown): value is ApiResponse {
-  return value !== null && typeof value === 'object' && 'body' in value && Object.keys(value).every((k) => k === 'body' || k === 'status' || k === 'contentType');
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    'body' in value &&
+    Object.keys(value).every((k) => k === 'body' || k === 'status' || k === 'contentType')
+  );
 }
 
 /** One request from its request line to its answer; everything it throws is answered by the caller. */
-async function answer(ctx: WardenContext, compiled: CompiledRoute[], req: IncomingMessage, res: ServerResponse, seen: { route?: Route }): Promise<void> {
+async function answer(
+  ctx: WardenContext,
+  compiled: CompiledRoute[],
+  req: IncomingMessage,
+  res: ServerResponse,
+  seen: { route?: Route },
+): Promise<void> {
   const { path, query } = parseRequestTarget(req.url);
   const candidates = compiled.filter((c) => c.pattern.test(path));
   if (candidates.length === 0) throw new HttpError(404, `no route for ${path.slice(0, 200)}`);
@@ -68,9 +79,11 @@ async function answer(ctx: WardenContext, compiled: CompiledRoute[], req: Incomi
   const principal = await authenticate(ctx, req, match.route);
   let body = req.method === 'GET' ? undefined : await readBody(req);
   checkJsonBody(body);
-  if (principal && req.method !== 'GET') body = bindActingPrincipal(principal, body, query, match.route.actsAs === true);
+  if (principal && req.method !== 'GET')
+    body = bindActingPrincipal(principal, body, query, match.route.actsAs === true);
   const result = await match.route.handler(ctx, { params, query, body, raw: req, ...(principal ? { principal } : {}) });
-  if (isApiResponse(result) && result.contentType) res.writeHead(result.status ?? 200, { 'content-type': result.contentType }).end(String(result.body));
+  if (isApiResponse(result) && result.contentType)
+    res.writeHead(result.status ?? 200, { 'content-type': result.contentType }).end(String(result.body));
   else if (isApiResponse(result)) send(res, result.status ?? 200, result.body);
   else send(res, 200, result);
 }

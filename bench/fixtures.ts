@@ -18,7 +18,12 @@ export const BENIGN = [
 ];
 
 /** Long enough that no endorsement is promoted or goes inconclusive while it is measured. */
-export const WATCH_FOR_AN_HOUR: SettingsOverrides = { cooldownBaseSeconds: 3600, cooldownMaxSeconds: 7200, minSamples: 1_000_000, samplingRate: 1 };
+export const WATCH_FOR_AN_HOUR: SettingsOverrides = {
+  cooldownBaseSeconds: 3600,
+  cooldownMaxSeconds: 7200,
+  minSamples: 1_000_000,
+  samplingRate: 1,
+};
 
 /** The bench's administrator: the first admin of a fresh bench database grants itself (bootstrap). */
 async function benchAdmin(ctx: WardenContext): Promise<string> {
@@ -31,7 +36,11 @@ export async function benchOperator(ctx: WardenContext): Promise<string> {
   return 'bench-operator';
 }
 
-export async function benchAgent(ctx: WardenContext, settings: SettingsOverrides = WATCH_FOR_AN_HOUR, probes = true): Promise<string> {
+export async function benchAgent(
+  ctx: WardenContext,
+  settings: SettingsOverrides = WATCH_FOR_AN_HOUR,
+  probes = true,
+): Promise<string> {
   const id = `bench-${randomBytes(4).toString('hex')}`;
   // Creating agents is an administrator's act.
   await createAgent(ctx, { id, kernel: 'default', settings, probes }, await benchAdmin(ctx));
@@ -42,7 +51,12 @@ export async function benchAgent(ctx: WardenContext, settings: SettingsOverrides
  * A fresh agent with the seed rule staged: its live traffic is being shadowed. Without probes
  * (a model stub's fixed answer fails the probe battery, which would reject the change at once).
  */
-export async function stagedEndorsement(ctx: WardenContext, operator: string, settings: SettingsOverrides = WATCH_FOR_AN_HOUR, probes = true): Promise<{ agentId: string; endorsementId: string }> {
+export async function stagedEndorsement(
+  ctx: WardenContext,
+  operator: string,
+  settings: SettingsOverrides = WATCH_FOR_AN_HOUR,
+  probes = true,
+): Promise<{ agentId: string; endorsementId: string }> {
   const agentId = await benchAgent(ctx, settings, probes);
   const r = await endorseRule(ctx, agentId, SEED_RULE, { decide: { decision: 'stage', principal: operator } });
   if (r.state !== 'staged') throw new Error(`expected the seed rule to be staged, got ${r.state}`);

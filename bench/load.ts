@@ -3,7 +3,11 @@
  * starts its next operation when the previous one ends) and returns each one's latency in ms, in
  * the order they were started.
  */
-export async function closedLoop(count: number, concurrency: number, op: (index: number) => Promise<unknown>): Promise<{ latencies: number[]; wallMs: number }> {
+export async function closedLoop(
+  count: number,
+  concurrency: number,
+  op: (index: number) => Promise<unknown>,
+): Promise<{ latencies: number[]; wallMs: number }> {
   const latencies = new Array<number>(count);
   let next = 0;
   const started = performance.now();

@@ -17,7 +17,12 @@ import { runAsChild, runInChild } from './runner';
 const benchmarksMd = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { quick: { type: 'boolean' }, report: { type: 'boolean' }, child: { type: 'string' }, out: { type: 'string' } },
+  options: {
+    quick: { type: 'boolean' },
+    report: { type: 'boolean' },
+    child: { type: 'string' },
+    out: { type: 'string' },
+  },
 });
 const quick = Boolean(values.quick) || ['1', 'true', 'yes'].includes(process.env.BENCH_QUICK ?? '');
 const order = benchmarks.map((b) => b.name);
@@ -38,7 +43,9 @@ function printResult(r: BenchmarkResult): void {
   console.log(`\n== ${r.name}: ${r.title} (${(r.durationMs / 1000).toFixed(0)} s)${r.error ? ' FAILED' : ''}`);
   for (const f of r.figures) {
     const v = judge(f);
-    console.log(`   ${f.label}: ${formatValue(f.value, f.unit)}${f.target ? `  target ${formatTarget(f.target, f.unit)} ${v?.met ? 'met' : `MISSED ${v?.miss}`}` : ''}`);
+    console.log(
+      `   ${f.label}: ${formatValue(f.value, f.unit)}${f.target ? `  target ${formatTarget(f.target, f.unit)} ${v?.met ? 'met' : `MISSED ${v?.miss}`}` : ''}`,
+    );
   }
   for (const n of r.notes) console.log(`   note: ${n}`);
 }
@@ -72,7 +79,9 @@ if (unknown.length > 0) {
 const selected = benchmarks.filter((b) => (positionals.length === 0 ? !b.optIn : positionals.includes(b.name)));
 const startedAt = new Date().toISOString();
 const machine = machineInfo();
-console.log(`bench: ${selected.map((b) => b.name).join(', ')}${quick ? ' (quick)' : ''}; load average ${machine.loadAverage.join(' / ')}`);
+console.log(
+  `bench: ${selected.map((b) => b.name).join(', ')}${quick ? ' (quick)' : ''}; load average ${machine.loadAverage.join(' / ')}`,
+);
 const results: BenchmarkResult[] = [];
 for (const b of selected) {
   const r = await runInChild(b, quick);
@@ -83,7 +92,9 @@ const run: RunFile = {
   startedAt,
   finishedAt: new Date().toISOString(),
   quick,
-  database: process.env.DATABASE_URL ? 'the server DATABASE_URL names (a scratch database per benchmark)' : 'embedded PGlite unless a benchmark says otherwise',
+  database: process.env.DATABASE_URL
+    ? 'the server DATABASE_URL names (a scratch database per benchmark)'
+    : 'embedded PGlite unless a benchmark says otherwise',
   machine,
   loadAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
   results,

@@ -11,7 +11,10 @@ function status(result: BenchmarkResult, key: string): string {
 
 function figureTable(result: BenchmarkResult): string[] {
   const lines = ['| Figure | Value | Target | Status |', '| --- | ---: | --- | --- |'];
-  for (const f of result.figures) lines.push(`| ${f.label} | ${formatValue(f.value, f.unit)} | ${formatTarget(f.target, f.unit)} | ${status(result, f.key)} |`);
+  for (const f of result.figures)
+    lines.push(
+      `| ${f.label} | ${formatValue(f.value, f.unit)} | ${formatTarget(f.target, f.unit)} | ${status(result, f.key)} |`,
+    );
   return lines;
 }
 
@@ -24,7 +27,10 @@ function parameterText(parameters: Record<string, unknown>): string {
 function section(index: number, r: BenchmarkResult): string[] {
   const out = [`## ${index}. ${r.title}`, '', `Command: \`${r.command}\``, '', r.method, ''];
   if (Object.keys(r.parameters).length > 0) out.push(`Parameters: ${parameterText(r.parameters)}.`, '');
-  out.push(`Run ${r.startedAt}${r.quick ? ' (quick, scaled-down sizes)' : ''}, ${(r.durationMs / 1000).toFixed(0)} s, load average at start ${r.loadAtStart.join(' / ')}.`, '');
+  out.push(
+    `Run ${r.startedAt}${r.quick ? ' (quick, scaled-down sizes)' : ''}, ${(r.durationMs / 1000).toFixed(0)} s, load average at start ${r.loadAtStart.join(' / ')}.`,
+    '',
+  );
   if (r.error) out.push(`**The benchmark failed:** \`${r.error.split('\n')[0]}\``, '');
   if (r.figures.length > 0) out.push(...figureTable(r), '');
   const missed = r.figures.filter((f) => judge(f)?.met === false);
@@ -66,9 +72,15 @@ export function renderBenchmarks(run: RunFile): string {
     const i = (r.item ?? index + 1) - 1;
     const targeted = r.figures.filter((f) => f.target);
     if (r.error && targeted.length === 0) lines.push(`| ${i + 1} | ${r.title} | — | — | — | **failed** |`);
-    for (const f of targeted) lines.push(`| ${i + 1} | ${r.title} | ${f.label} | ${formatValue(f.value, f.unit)} | ${formatTarget(f.target, f.unit)} | ${status(r, f.key)} |`);
+    for (const f of targeted)
+      lines.push(
+        `| ${i + 1} | ${r.title} | ${f.label} | ${formatValue(f.value, f.unit)} | ${formatTarget(f.target, f.unit)} | ${status(r, f.key)} |`,
+      );
   });
   lines.push('');
   run.results.forEach((r, index) => lines.push(...section(r.item ?? index + 1, r)));
-  return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return `${lines
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
 }

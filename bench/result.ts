@@ -65,7 +65,10 @@ export function judge(figure: Figure): Verdict | null {
   if (met) return { met, miss: '' };
   const delta = Math.abs(v - t.value);
   const factor = t.value !== 0 ? (t.op === '>=' ? t.value / Math.max(v, 1e-12) : v / t.value) : Infinity;
-  return { met, miss: `${t.op === '>=' ? 'short' : 'over'} by ${formatValue(delta, figure.unit)} (${factor.toFixed(2)}×)` };
+  return {
+    met,
+    miss: `${t.op === '>=' ? 'short' : 'over'} by ${formatValue(delta, figure.unit)} (${factor.toFixed(2)}×)`,
+  };
 }
 
 export function formatValue(value: number | null, unit: string): string {

@@ -34,7 +34,15 @@ export async function executeBenchmark(b: Benchmark, quick: boolean): Promise<Be
   } catch (error) {
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     console.error(`[${b.name}] failed: ${message}`);
-    return { ...base, durationMs: Date.now() - started, parameters: {}, figures: [], samples: {}, notes: [], error: message };
+    return {
+      ...base,
+      durationMs: Date.now() - started,
+      parameters: {},
+      figures: [],
+      samples: {},
+      notes: [],
+      error: message,
+    };
   }
 }
 
@@ -56,7 +64,11 @@ export async function runInChild(b: Benchmark, quick: boolean): Promise<Benchmar
     const code = await new Promise<number | null>((resolve) => {
       // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each benchmark process (open it in Chrome DevTools).
       const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
-      const child = spawn(process.execPath, [...profile, runner, 'bench/main.ts', '--child', b.name, '--out', out, ...(quick ? ['--quick'] : [])], { stdio: 'inherit' });
+      const child = spawn(
+        process.execPath,
+        [...profile, runner, 'bench/main.ts', '--child', b.name, '--out', out, ...(quick ? ['--quick'] : [])],
+        { stdio: 'inherit' },
+      );
       child.on('exit', (c) => resolve(c));
       child.on('error', () => resolve(-1));
     });
@@ -64,9 +76,20 @@ export async function runInChild(b: Benchmark, quick: boolean): Promise<Benchmar
       return JSON.parse(await readFile(out, 'utf8')) as BenchmarkResult;
     } catch {
       return {
-        name: b.name, item: b.item, title: b.title, command: benchCommand(b.name), method: b.method, quick,
-        startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, loadAtStart: load(),
-        parameters: {}, figures: [], samples: {}, notes: [], error: `benchmark process exited with code ${code} and no result`,
+        name: b.name,
+        item: b.item,
+        title: b.title,
+        command: benchCommand(b.name),
+        method: b.method,
+        quick,
+        startedAt: new Date(started).toISOString(),
+        durationMs: Date.now() - started,
+        loadAtStart: load(),
+        parameters: {},
+        figures: [],
+        samples: {},
+        notes: [],
+        error: `benchmark process exited with code ${code} and no result`,
       };
     }
   } finally {

@@ -31,7 +31,14 @@ export function summarize(samples: readonly number[]): Summary {
     if (s > max) max = s;
     sum += s;
   }
-  return { n: samples.length, min, p50: percentile(samples, 50), p99: percentile(samples, 99), max, mean: sum / samples.length };
+  return {
+    n: samples.length,
+    min,
+    p50: percentile(samples, 50),
+    p99: percentile(samples, 99),
+    max,
+    mean: sum / samples.length,
+  };
 }
 
 /**

@@ -21,7 +21,8 @@ export function wantsJson(cmd: Command): boolean {
   return Boolean(cmd.optsWithGlobals().json);
 }
 
-const NO_STACK_HINT = 'is the Warden stack running? Start it with `npm start` in the Warden clone, or point DATABASE_URL and TEMPORAL_ADDRESS at yours';
+const NO_STACK_HINT =
+  'is the Warden stack running? Start it with `npm start` in the Warden clone, or point DATABASE_URL and TEMPORAL_ADDRESS at yours';
 
 /** The context a command runs in; the CLI's never generates a provenance key (no stack, no key). */
 async function openCliContext(): Promise<WardenContext> {
@@ -46,7 +47,10 @@ export async function runCommand<T, C extends { close(): Promise<void> } = Warde
     ctx = await (opts.openContext ?? (openCliContext as unknown as () => Promise<C>))();
     const out = await work(ctx);
     const result: CommandResult<T> =
-      out !== null && typeof out === 'object' && 'value' in out && Object.keys(out).every((k) => k === 'value' || k === 'exitCode')
+      out !== null &&
+      typeof out === 'object' &&
+      'value' in out &&
+      Object.keys(out).every((k) => k === 'value' || k === 'exitCode')
         ? (out as CommandResult<T>)
         : { value: out as T };
     process.stdout.write((json ? JSON.stringify(result.value, null, 2) : render(result.value)) + '\n');

@@ -51,7 +51,10 @@ function ttyRedrawDue(last: Drawn | undefined, next: Drawn): boolean {
  * A progress bar on `output`: one line redrawn in place on a terminal, plain lines otherwise.
  * `label` names the whole operation for the final "done" line.
  */
-export function createProgressBar(output: ProgressOutput, opts: { label?: string; now?: () => number } = {}): ProgressBar {
+export function createProgressBar(
+  output: ProgressOutput,
+  opts: { label?: string; now?: () => number } = {},
+): ProgressBar {
   const now = opts.now ?? Date.now;
   const tty = output.isTTY === true;
   const started = now();
@@ -96,7 +99,10 @@ export function createProgressBar(output: ProgressOutput, opts: { label?: string
       current = next;
       if ((tty ? ttyRedrawDue : plainLineDue)(drawn, stateOf(next))) draw(next);
       if (tty && !ticker) {
-        ticker = setInterval(() => current && lineOpen && draw({ ...current, elapsedMs: now() - started }), TTY_TICK_MS);
+        ticker = setInterval(
+          () => current && lineOpen && draw({ ...current, elapsedMs: now() - started }),
+          TTY_TICK_MS,
+        );
         ticker.unref();
       }
     },

@@ -40,7 +40,13 @@ export function formatProgressLine(s: ProgressSnapshot, animated = true): string
     return [s.phase, busy, ...(s.done > 0 ? [count(s.done)] : []), seconds(s.elapsedMs)].join('  ');
   }
   const percent = `${String(percentOf(s.done, s.total)).padStart(3)}%`;
-  return [s.phase, `[${barCells(s.done, s.total)}]`, percent, `${count(s.done)}/${count(s.total)}`, seconds(s.elapsedMs)].join('  ');
+  return [
+    s.phase,
+    `[${barCells(s.done, s.total)}]`,
+    percent,
+    `${count(s.done)}/${count(s.total)}`,
+    seconds(s.elapsedMs),
+  ].join('  ');
 }
 
 /** The last line, once the operation has finished. */

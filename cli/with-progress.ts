@@ -7,7 +7,11 @@ import { wantsJson } from './output';
  * Runs a long command step with a progress bar on standard error, named `label` in its final
  * line. With --json there is no bar at all: a script reading the output wants only the result.
  */
-export async function withProgress<T>(cmd: Command, label: string, work: (onProgress: ProgressCallback | undefined) => Promise<T>): Promise<T> {
+export async function withProgress<T>(
+  cmd: Command,
+  label: string,
+  work: (onProgress: ProgressCallback | undefined) => Promise<T>,
+): Promise<T> {
   if (wantsJson(cmd)) return work(undefined);
   const bar = createProgressBar(process.stderr, { label });
   try {

@@ -37,7 +37,10 @@ export async function storeBuiltAbp(
     // A new id on the scope replaces the ABP that governed it: its children need review.
     const replaced = before && before.abpId !== abp.abp_id ? AbpSchema.safeParse(before.document) : undefined;
     const childReviews = replaced?.success
-      ? await openParentChangedReviews(tx, deps.provenanceKey, replaced.data, { kind: 'replaced', replacedBy: abp.abp_id })
+      ? await openParentChangedReviews(tx, deps.provenanceKey, replaced.data, {
+          kind: 'replaced',
+          replacedBy: abp.abp_id,
+        })
       : [];
     await registerExports(tx, abp);
     for (const row of await listExports(tx, abp.abp_id)) {
@@ -51,11 +54,21 @@ export async function storeBuiltAbp(
         payload: { abp_hash: abp.hash, new_version: created, made_current: madeCurrent },
       });
     }
-    return { created, madeCurrent, exports: await listExports(tx, abp.abp_id), childReviews: childReviews.map((r) => ({ reviewId: r.reviewId, abpId: r.abpId })) };
+    return {
+      created,
+      madeCurrent,
+      exports: await listExports(tx, abp.abp_id),
+      childReviews: childReviews.map((r) => ({ reviewId: r.reviewId, abpId: r.abpId })),
+    };
   });
   for (const row of result.exports) {
     // Tagged by the ABP: two builds of the same one stage the same document.
-    await writeExport(deps.exports, row, exportDocument(row, abp, row.stamp, 'active'), `build-${abp.hash.slice(7, 23)}`);
+    await writeExport(
+      deps.exports,
+      row,
+      exportDocument(row, abp, row.stamp, 'active'),
+      `build-${abp.hash.slice(7, 23)}`,
+    );
   }
   return { abp, ...result };
 }

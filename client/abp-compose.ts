@@ -45,21 +45,30 @@ export async function composeUnderParent(
     await requireAdmin(tx, actor, 'compose ABPs');
     const parentRow = await findCurrentByAbpId(tx, parentId, { forUpdate: true });
     if (!parentRow) throw notFound(`ABP ${parentId}`);
-    if (parentRow.status === 'revoked') throw conflict(`cannot compose under ${parentRow.abpId}: it was revoked (${parentRow.statusReason ?? 'no reason recorded'})`);
-    if (parentRow.status === 'replaced') throw conflict(`cannot compose under ${parentRow.abpId}: it was replaced by ${parentRow.replacedBy}`);
+    if (parentRow.status === 'revoked')
+      throw conflict(
+        `cannot compose under ${parentRow.abpId}: it was revoked (${parentRow.statusReason ?? 'no reason recorded'})`,
+      );
+    if (parentRow.status === 'replaced')
+      throw conflict(`cannot compose under ${parentRow.abpId}: it was replaced by ${parentRow.replacedBy}`);
     const parent = AbpSchema.parse(parentRow.document);
     const ancestors = await ancestorIds(tx, parent);
     const childRows: CurrentAbp[] = [];
     for (const id of childIds) {
       const row = await findCurrentByAbpId(tx, id, { forUpdate: true });
       if (!row) throw notFound(`ABP ${id}`);
-      if (row.abpId === parent.abp_id || ancestors.includes(row.abpId)) throw conflict(`${row.abpId} cannot be a child of ${parent.abp_id}: that would be a cycle`);
+      if (row.abpId === parent.abp_id || ancestors.includes(row.abpId))
+        throw conflict(`${row.abpId} cannot be a child of ${parent.abp_id}: that would be a cycle`);
       if (row.status !== 'active') throw conflict(`${row.abpId} is ${row.status}: only an active ABP can be composed`);
       const existing = AbpSchema.parse(row.document).composition.parent_abp_id;
-      if (existing !== null && existing !== parent.abp_id) throw conflict(`${row.abpId} is already composed under ${existing}`);
+      if (existing !== null && existing !== parent.abp_id)
+        throw conflict(`${row.abpId} is already composed under ${existing}`);
       childRows.push(row);
     }
-    const nextParent = listChildren(parent, childRows.map((r) => AbpSchema.parse(r.document)));
+    const nextParent = listChildren(
+      parent,
+      childRows.map((r) => AbpSchema.parse(r.document)),
+    );
     const parentExports = await storeVersion(tx, parentRow, nextParent, actor);
     const children: { abp: Abp; exports: ExportRow[] }[] = [];
     for (const row of childRows) {
@@ -69,7 +78,12 @@ export async function composeUnderParent(
         kind: 'abp.composed_under',
         subject: `abp:${next.abp_id}`,
         actor,
-        payload: { previous_hash: row.abpHash, abp_hash: next.hash, parent_abp_id: nextParent.abp_id, parent_abp_hash: nextParent.hash },
+        payload: {
+          previous_hash: row.abpHash,
+          abp_hash: next.hash,
+          parent_abp_id: nextParent.abp_id,
+          parent_abp_hash: nextParent.hash,
+        },
       });
     }
     await appendProvenance(tx, deps.provenanceKey, {
@@ -77,15 +91,26 @@ export async function composeUnderParent(
       subject: `abp:${nextParent.abp_id}`,
       actor,
       payload: {
-        previous_hash: parentRow.abpHash, abp_hash: nextParent.hash,
-        children: children.map((c, i) => ({ abp_id: c.abp.abp_id, listed_hash: childRows[i]!.abpHash, stamped_hash: c.abp.hash })),
+        previous_hash: parentRow.abpHash,
+        abp_hash: nextParent.hash,
+        children: children.map((c, i) => ({
+          abp_id: c.abp.abp_id,
+          listed_hash: childRows[i]!.abpHash,
+          stamped_hash: c.abp.hash,
+        })),
       },
     });
     return { parent: { abp: nextParent, exports: parentExports }, children };
   });
   for (const { abp, exports } of [stored.parent, ...stored.children]) {
     // Tagged by the version: composing again re-stages the same document.
-    for (const row of exports) await writeExport(deps.exports, row, exportDocument(row, abp, row.stamp, 'active'), `compose-${abp.hash.slice(7, 23)}`);
+    for (const row of exports)
+      await writeExport(
+        deps.exports,
+        row,
+        exportDocument(row, abp, row.stamp, 'active'),
+        `compose-${abp.hash.slice(7, 23)}`,
+      );
   }
   return { parent: stored.parent.abp, children: stored.children.map((c) => c.abp) };
 }
@@ -94,9 +119,11 @@ export async function composeUnderParent(
 async function storeVersion(tx: Queryable, row: CurrentAbp, next: Abp, actor: string | null): Promise<ExportRow[]> {
   if (next.hash !== row.abpHash) {
     await insertAbpVersion(tx, next, { source: 'compose', supersedes: row.abpHash, createdBy: actor });
-    if (!(await advancePointer(tx, row.scopeKey, row.version, next))) throw conflict(`${row.abpId} changed while it was composed; try again`);
+    if (!(await advancePointer(tx, row.scopeKey, row.version, next)))
+      throw conflict(`${row.abpId} changed while it was composed; try again`);
   }
-  for (const e of await listExports(tx, next.abp_id)) if (e.abpHash !== next.hash) await markRestamped(tx, e.exportId, next);
+  for (const e of await listExports(tx, next.abp_id))
+    if (e.abpHash !== next.hash) await markRestamped(tx, e.exportId, next);
   return listExports(tx, next.abp_id);
 }
 
@@ -105,7 +132,8 @@ async function ancestorIds(q: Queryable, abp: Abp): Promise<string[]> {
   const ids: string[] = [];
   let parentId = abp.composition.parent_abp_id;
   while (parentId !== null) {
-    if (ids.includes(parentId) || ids.length >= MAX_DEPTH) throw conflict(`the parents above ${abp.abp_id} form a cycle or a chain deeper than ${MAX_DEPTH}`);
+    if (ids.includes(parentId) || ids.length >= MAX_DEPTH)
+      throw conflict(`the parents above ${abp.abp_id} form a cycle or a chain deeper than ${MAX_DEPTH}`);
     ids.push(parentId);
     const row = await findCurrentByAbpId(q, parentId);
     const parsed = row ? AbpSchema.safeParse(row.document) : undefined;

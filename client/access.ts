@@ -1,6 +1,12 @@
 import type { z } from 'zod';
 import {
-  authenticateToken, createApiToken, listApiTokens, revokeApiToken, type ApiTokenInfo, type TokenCheck, type tokenRequest,
+  authenticateToken,
+  createApiToken,
+  listApiTokens,
+  revokeApiToken,
+  type ApiTokenInfo,
+  type TokenCheck,
+  type tokenRequest,
 } from '../db/access/api-tokens';
 import { addPrincipal, listPrincipals, type Principal } from '../db/access/principals';
 import { appendProvenance } from '../db/provenance/log';
@@ -25,7 +31,13 @@ export async function grantPrincipal(ctx: WardenContext, name: string, roles: st
 }
 
 /** The grant itself, unchecked: for the worker's first-start seed, which no person performs. */
-export async function recordGrant(q: Queryable, provenanceKey: string, name: string, roles: string[], actor: string | null) {
+export async function recordGrant(
+  q: Queryable,
+  provenanceKey: string,
+  name: string,
+  roles: string[],
+  actor: string | null,
+) {
   const result = await addPrincipal(q, name, roles);
   if (result.created || result.granted.length > 0) {
     await appendProvenance(q, provenanceKey, {
@@ -70,7 +82,12 @@ export async function revokeToken(ctx: WardenContext, id: string, actor: string 
     const recorded = await requireAdminUnlessBootstrapping(tx, actor, 'revoke API tokens');
     const revoked = await revokeApiToken(tx, id);
     if (!revoked) throw notFound(`token ${id}`);
-    await appendProvenance(tx, ctx.provenanceKey, { kind: 'token.revoked', subject: `token:${id}`, actor: recorded, payload: { principal: revoked.principal } });
+    await appendProvenance(tx, ctx.provenanceKey, {
+      kind: 'token.revoked',
+      subject: `token:${id}`,
+      actor: recorded,
+      payload: { principal: revoked.principal },
+    });
     return revoked;
   });
 }

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { gatherFacts, snapshotFacts, type FactSnapshot } from '../db/delegation/action-facts';
-import { insertActionCheck, insertStampedChecks, type StampedCheck, type StampedOutcome } from '../db/delegation/action-checks';
+import {
+  insertActionCheck,
+  insertStampedChecks,
+  type StampedCheck,
+  type StampedOutcome,
+} from '../db/delegation/action-checks';
 import { firedEscalations, recordEscalations } from '../db/delegation/escalations';
 import { withTransaction } from '../db/pool';
 import { appendProvenance, appendProvenanceBatch, type ProvenanceInput } from '../db/provenance/log';
@@ -21,23 +26,41 @@ export interface ActionCheckRecord extends ActionVerdict {
  * The execution umbrella for one action: gathers the facts, runs the validators and records the
  * verdict, its escalations and a provenance entry in one transaction.
  */
-export async function runActionCheck(deps: { pool: pg.Pool; provenanceKey: string }, abpId: string, actionInput: unknown): Promise<ActionCheckRecord> {
+export async function runActionCheck(
+  deps: { pool: pg.Pool; provenanceKey: string },
+  abpId: string,
+  actionInput: unknown,
+): Promise<ActionCheckRecord> {
   const action = ActionSchema.parse(actionInput);
   const now = new Date();
   return withTransaction(deps.pool, async (tx) => {
     const { facts, current } = await gatherFacts(tx, abpId, now, { agentId: action.agent_id ?? null });
     const verdict = checkAction(facts, action);
     const checkId = checkIdOf(abpId, action);
-    const inserted = await insertActionCheck(tx, { checkId, abpId, abpHash: current?.abpHash ?? null, action, verdict, checkedAt: now });
+    const inserted = await insertActionCheck(tx, {
+      checkId,
+      abpId,
+      abpHash: current?.abpHash ?? null,
+      action,
+      verdict,
+      checkedAt: now,
+    });
     if (inserted) {
-      await recordEscalations(tx, deps.provenanceKey, { abpId, source: 'validator', reference: checkId, subject: `abp:${abpId}`, fired: firedEscalations(verdict) });
+      await recordEscalations(tx, deps.provenanceKey, {
+        abpId,
+        source: 'validator',
+        reference: checkId,
+        subject: `abp:${abpId}`,
+        fired: firedEscalations(verdict),
+      });
       await appendProvenance(tx, deps.provenanceKey, checkedEntry({ checkId, abpId, action, verdict }));
     }
     return { checkId, abpId, abpHash: current?.abpHash ?? null, irreversible: action.irreversible, ...verdict };
   });
 }
 
-const checkIdOf = (abpId: string, action: Action) => (action.action_id ? `${abpId}/${action.action_id}` : `check-${randomUUID()}`);
+const checkIdOf = (abpId: string, action: Action) =>
+  action.action_id ? `${abpId}/${action.action_id}` : `check-${randomUUID()}`;
 
 /** The provenance entry of one recorded check (never the action's text beyond names and ids). */
 function checkedEntry(c: { checkId: string; abpId: string; action: Action; verdict: ActionVerdict }): ProvenanceInput {
@@ -91,7 +114,15 @@ export class ActionCheckEngine {
     const verdict = checkAction({ ...snapshot.facts, now: now.getTime(), identity: compiled.identity }, action);
     const checkId = checkIdOf(abpId, action);
     const abpHash = snapshot.current?.abpHash ?? null;
-    const outcome = await this.commits.submit({ checkId, abpId, abpHash, action, verdict, checkedAt: now, stamps: snapshot.stamps });
+    const outcome = await this.commits.submit({
+      checkId,
+      abpId,
+      abpHash,
+      action,
+      verdict,
+      checkedAt: now,
+      stamps: snapshot.stamps,
+    });
     if (outcome === 'stale') {
       this.forget(abpId, compiled);
       return runActionCheck(this.deps, abpId, action);
@@ -153,7 +184,13 @@ export class ActionCheckEngine {
       const recorded = unique.filter((_, i) => outcomes[i] === 'inserted');
       for (const c of recorded.filter((r) => r.verdict.escalations.length > 0)) {
         const reference = c.checkId;
-        await recordEscalations(tx, this.deps.provenanceKey, { abpId: c.abpId, source: 'validator', reference, subject: `abp:${c.abpId}`, fired: firedEscalations(c.verdict) });
+        await recordEscalations(tx, this.deps.provenanceKey, {
+          abpId: c.abpId,
+          source: 'validator',
+          reference,
+          subject: `abp:${c.abpId}`,
+          fired: firedEscalations(c.verdict),
+        });
       }
       await appendProvenanceBatch(tx, this.deps.provenanceKey, recorded.map(checkedEntry));
       const byId = new Map(unique.map((c, i) => [c.checkId, outcomes[i]!]));

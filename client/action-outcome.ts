@@ -41,16 +41,23 @@ export async function recordActionOutcome(
     const { facts } = await gatherFacts(tx, abpId, now);
     const check = await findActionCheck(tx, checkId, { forUpdate: true });
     if (!check || check.abpId !== facts.abp.abp_id) throw notFound(`checked action ${checkId} under ${abpId}`);
-    if (check.decision === 'blocked') throw conflict(`checked action ${checkId} was blocked: only an allowed action has an outcome`);
+    if (check.decision === 'blocked')
+      throw conflict(`checked action ${checkId} was blocked: only an allowed action has an outcome`);
     const earlier = await findOutcome(tx, checkId);
     if (earlier) {
-      throw conflict(`checked action ${checkId} already has an outcome (${earlier.decision}, reported ${earlier.reportedAt}${earlier.reportedBy ? ` by ${earlier.reportedBy}` : ''})`);
+      throw conflict(
+        `checked action ${checkId} already has an outcome (${earlier.decision}, reported ${earlier.reportedAt}${earlier.reportedBy ? ` by ${earlier.reportedBy}` : ''})`,
+      );
     }
     const verdict = checkOutcome(facts, { checkId, action: check.action, abpHash: check.abpHash }, outcome);
     const irreversible = check.irreversible || outcome.irreversible;
     await insertOutcome(tx, { check, outcome, irreversible, verdict, reportedBy: actor, reportedAt: now });
     await recordEscalations(tx, deps.provenanceKey, {
-      abpId: check.abpId, source: 'post_action', reference: `${checkId}/outcome`, subject: `abp:${check.abpId}`, fired: firedEscalations(verdict),
+      abpId: check.abpId,
+      source: 'post_action',
+      reference: `${checkId}/outcome`,
+      subject: `abp:${check.abpId}`,
+      fired: firedEscalations(verdict),
     });
     const degrading = verdict.results.filter((r) => !r.passed && r.failAction === 'degrade');
     if (degrading.length > 0) {
@@ -71,7 +78,13 @@ export async function recordActionOutcome(
         degraded_agent: degrading.length > 0 ? (check.agentId ?? '') : null,
       },
     });
-    return { checkId, abpId: check.abpId, irreversible, degradedAgent: degrading.length > 0 ? (check.agentId ?? '') : null, ...verdict };
+    return {
+      checkId,
+      abpId: check.abpId,
+      irreversible,
+      degradedAgent: degrading.length > 0 ? (check.agentId ?? '') : null,
+      ...verdict,
+    };
   });
 }
 

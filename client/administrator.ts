@@ -9,7 +9,10 @@ import { invalid } from '../domain/errors';
  * actor at all is a usage error (400), the wrong one a refusal (403).
  */
 export async function requireAdmin(q: Queryable, actor: string | null | undefined, action: string): Promise<Principal> {
-  if (!actor) throw invalid(`as: to ${action} needs an administrator: name one (--as <principal>, WARDEN_PRINCIPAL, or the call's actor)`);
+  if (!actor)
+    throw invalid(
+      `as: to ${action} needs an administrator: name one (--as <principal>, WARDEN_PRINCIPAL, or the call's actor)`,
+    );
   const who = await requirePrincipal(q, actor);
   requireRole(who, [ADMIN_ROLE], action);
   return who;
@@ -22,7 +25,11 @@ export async function requireAdmin(q: Queryable, actor: string | null | undefine
  * admin may. The HTTP API never gets here without an admin token (its routes need admin).
  * Returns the actor to record: the admin, or during bootstrap the named principal if it exists.
  */
-export async function requireAdminUnlessBootstrapping(q: Queryable, actor: string | null | undefined, action: string): Promise<string | null> {
+export async function requireAdminUnlessBootstrapping(
+  q: Queryable,
+  actor: string | null | undefined,
+  action: string,
+): Promise<string | null> {
   if (await anyPrincipalHolds(q, ADMIN_ROLE)) return (await requireAdmin(q, actor, action)).name;
   return actor ? ((await findPrincipal(q, actor))?.name ?? null) : null;
 }

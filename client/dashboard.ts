@@ -51,14 +51,29 @@ export interface AbpPanel {
 }
 
 /** Every ABP scope with its current version and status. */
-export async function abpList(ctx: WardenContext): Promise<Pick<CurrentAbp, 'abpId' | 'abpHash' | 'status' | 'statusReason' | 'replacedBy'>[]> {
-  return (await listCurrent(ctx.pool)).map((a) => ({ abpId: a.abpId, abpHash: a.abpHash, status: a.status, statusReason: a.statusReason, replacedBy: a.replacedBy }));
+export async function abpList(
+  ctx: WardenContext,
+): Promise<Pick<CurrentAbp, 'abpId' | 'abpHash' | 'status' | 'statusReason' | 'replacedBy'>[]> {
+  return (await listCurrent(ctx.pool)).map((a) => ({
+    abpId: a.abpId,
+    abpHash: a.abpHash,
+    status: a.status,
+    statusReason: a.statusReason,
+    replacedBy: a.replacedBy,
+  }));
 }
 
 /** ABP version history with hashes and the gate results of each version's exports. */
-export async function abpHistory(ctx: WardenContext, abpId: string): Promise<{ abpId: string; versions: AbpVersionEntry[]; verification: AbpPanel['verification'] }> {
+export async function abpHistory(
+  ctx: WardenContext,
+  abpId: string,
+): Promise<{ abpId: string; versions: AbpVersionEntry[]; verification: AbpPanel['verification'] }> {
   // verifyAbp reads the ABP itself (and refuses an unknown id); only the version list is added here.
-  const [verified, listed, recorded] = await Promise.all([verifyAbp(ctx, abpId), listVersions(ctx.pool, abpId), gatesByAppliedHash(ctx.pool, abpId)]);
+  const [verified, listed, recorded] = await Promise.all([
+    verifyAbp(ctx, abpId),
+    listVersions(ctx.pool, abpId),
+    gatesByAppliedHash(ctx.pool, abpId),
+  ]);
   const versions = listed
     .map((v) => {
       const current = v.hash === verified.abpHash;
@@ -79,13 +94,24 @@ async function panelReviews(ctx: WardenContext, abpId: string): Promise<ReviewVi
     .slice(0, 5);
   // Concluded ones keep their votes: who approved or dismissed, why, and which output.
   return Promise.all(
-    [...active, ...concluded].map(async (r) => (r.state === 'open' ? showReview(ctx, r.reviewId) : { ...r, votes: await listVotes(ctx.pool, r.reviewId), live: null })),
+    [...active, ...concluded].map(async (r) =>
+      r.state === 'open'
+        ? showReview(ctx, r.reviewId)
+        : { ...r, votes: await listVotes(ctx.pool, r.reviewId), live: null },
+    ),
   );
 }
 
-async function abpPanel(ctx: WardenContext, current: Awaited<ReturnType<typeof listCurrent>>[number]): Promise<AbpPanel> {
+async function abpPanel(
+  ctx: WardenContext,
+  current: Awaited<ReturnType<typeof listCurrent>>[number],
+): Promise<AbpPanel> {
   // Independent reads: the panel waits for the slowest, not their sum (a live review query can take seconds).
-  const [shown, history, cards] = await Promise.all([panelReviews(ctx, current.abpId), abpHistory(ctx, current.abpId), triggerCards(ctx, current.abpId)]);
+  const [shown, history, cards] = await Promise.all([
+    panelReviews(ctx, current.abpId),
+    abpHistory(ctx, current.abpId),
+    triggerCards(ctx, current.abpId),
+  ]);
   return {
     abpId: current.abpId,
     abpHash: current.abpHash,
@@ -118,7 +144,9 @@ export interface EndorsementPanel extends EndorsementReport {
 
 export async function endorsementPanels(ctx: WardenContext): Promise<EndorsementPanel[]> {
   const ids = await recentEndorsementIds(ctx.pool);
-  return Promise.all(ids.map(async (id) => ({ ...(await showEndorsement(ctx, id)), series: await divergenceSeries(ctx.pool, id) })));
+  return Promise.all(
+    ids.map(async (id) => ({ ...(await showEndorsement(ctx, id)), series: await divergenceSeries(ctx.pool, id) })),
+  );
 }
 
 export type ProposalPanel = ProposalListItem;
@@ -163,13 +191,23 @@ export async function dashboardView(ctx: WardenContext): Promise<DashboardView> 
 async function computeView(ctx: WardenContext, stamp: string): Promise<DashboardView> {
   const generatedAt = new Date().toISOString();
   const [abps, endorsements, proposals, entries, verification] = await Promise.all([
-    listCurrent(ctx.pool).then((list) => Promise.all(list.map((a) => abpPanel(ctx, a).catch((error: unknown) => failedAbpPanel(a, error))))),
+    listCurrent(ctx.pool).then((list) =>
+      Promise.all(list.map((a) => abpPanel(ctx, a).catch((error: unknown) => failedAbpPanel(a, error)))),
+    ),
     endorsementPanels(ctx),
     proposalPanels(ctx),
     listProvenance(ctx.pool, { limit: 25 }),
     verifyProvenance(ctx.pool, ctx.temporal, ctx.provenanceKey),
   ]);
-  return { stamp, generatedAt, temporal: temporalLinks(ctx), abps, endorsements, proposals, provenance: { entries, verification } };
+  return {
+    stamp,
+    generatedAt,
+    temporal: temporalLinks(ctx),
+    abps,
+    endorsements,
+    proposals,
+    provenance: { entries, verification },
+  };
 }
 
 export function dashboardStamp(ctx: WardenContext): Promise<string> {

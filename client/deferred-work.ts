@@ -9,10 +9,12 @@ export class DeferredWork {
   private readonly pending = new Set<Promise<void>>();
 
   add(work: Promise<unknown>): void {
-    const tracked: Promise<void> = work.then(
-      () => undefined,
-      () => undefined,
-    ).finally(() => this.pending.delete(tracked));
+    const tracked: Promise<void> = work
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => this.pending.delete(tracked));
     this.pending.add(tracked);
   }
 

@@ -61,7 +61,11 @@ export class DelegationLoop {
 
   /** Stores the batch and answers; the triggers are evaluated right after (awaited with `waitForEvaluation`). */
   ingest(ndjson: string, opts: { kind?: IntakeKind; as?: string } & delegation.AfterWriteOptions = {}) {
-    return delegation.ingestEvidence(this.ctx, ndjson, { kind: opts.kind, actor: opts.as ?? null, waitForEvaluation: opts.waitForEvaluation });
+    return delegation.ingestEvidence(this.ctx, ndjson, {
+      kind: opts.kind,
+      actor: opts.as ?? null,
+      waitForEvaluation: opts.waitForEvaluation,
+    });
   }
 
   /** The evaluation that answered a write's request (`evaluationRequests` of its result); null until it ran. */
@@ -93,7 +97,12 @@ export class DelegationLoop {
   /** `output` defaults to the review policy's `output`, as the ABP declared it. */
   approve(reviewId: string, opts: { as: string; output?: ReviewOutputKind; document?: unknown; reason: string }) {
     const document = opts.output === 'abp_revoke' ? { reason: opts.reason } : opts.document;
-    return reviews.approveReview(this.ctx, reviewId, { principal: opts.as, outputKind: opts.output, document, reason: opts.reason });
+    return reviews.approveReview(this.ctx, reviewId, {
+      principal: opts.as,
+      outputKind: opts.output,
+      document,
+      reason: opts.reason,
+    });
   }
 
   dismiss(reviewId: string, opts: { as: string; reason: string }) {

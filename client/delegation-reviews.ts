@@ -3,7 +3,15 @@ import { z } from 'zod';
 import { findCurrentByAbpId } from '../db/delegation/abps';
 import { planReviewOutput, type OutputPlan } from '../db/delegation/output-dry-run';
 import {
-  findActiveReview, findReview, insertReview, listReviews, markOpened, markWorkflowStarted, reviewStartOf, type ReviewRow, type ReviewState,
+  findActiveReview,
+  findReview,
+  insertReview,
+  listReviews,
+  markOpened,
+  markWorkflowStarted,
+  reviewStartOf,
+  type ReviewRow,
+  type ReviewState,
 } from '../db/delegation/reviews';
 import { findOutput, storeOutput } from '../db/delegation/review-outputs';
 import { listVotes, type VoteRow } from '../db/delegation/review-votes';
@@ -11,7 +19,12 @@ import { readTriggerCards } from '../db/delegation/trigger-cards';
 import { withTransaction } from '../db/pool';
 import { requirePrincipal } from '../db/access/principals';
 import { appendProvenance } from '../db/provenance/log';
-import { parseReviewOutput, ReviewReasonSchema, reviewOutputHash, type ReviewOutput } from '../domain/delegation/review-output';
+import {
+  parseReviewOutput,
+  ReviewReasonSchema,
+  reviewOutputHash,
+  type ReviewOutput,
+} from '../domain/delegation/review-output';
 import { AbpSchema, type ReviewOutputKind } from '../domain/delegation/schema';
 import { ADMIN_ROLE, requireRole } from '../domain/authorization';
 import { conflict, forbidden, invalid, notFound, WardenError } from '../domain/errors';
@@ -33,11 +46,15 @@ import { asBadInput } from './delegation';
 import { workflowRefusal } from './errors';
 import type { WardenContext } from './context';
 
-const reviewHandle = (ctx: WardenContext, reviewId: string) => ctx.temporal.workflow.getHandle<typeof delegationReviewWorkflowRef>(reviewId);
+const reviewHandle = (ctx: WardenContext, reviewId: string) =>
+  ctx.temporal.workflow.getHandle<typeof delegationReviewWorkflowRef>(reviewId);
 
 export type { ReviewRow, ReviewState };
 
-export function reviews(ctx: WardenContext, filter: { state?: ReviewState; abpId?: string } = {}): Promise<ReviewRow[]> {
+export function reviews(
+  ctx: WardenContext,
+  filter: { state?: ReviewState; abpId?: string } = {},
+): Promise<ReviewRow[]> {
   return listReviews(ctx.pool, filter);
 }
 
@@ -86,7 +103,12 @@ async function startReviewWorkflow(ctx: WardenContext, start: ReviewStart): Prom
  * auto_open, or one no trigger has tripped yet. Only a holder of the review policy's approver role
  * (or an admin) may. Never a second active review per ABP and trigger.
  */
-export async function openReview(ctx: WardenContext, abpId: string, triggerId: string, principal: string): Promise<ReviewRow> {
+export async function openReview(
+  ctx: WardenContext,
+  abpId: string,
+  triggerId: string,
+  principal: string,
+): Promise<ReviewRow> {
   const start = await withTransaction(ctx.pool, async (tx) => {
     const opener = await requirePrincipal(tx, principal);
     const current = await findCurrentByAbpId(tx, abpId);
@@ -94,7 +116,11 @@ export async function openReview(ctx: WardenContext, abpId: string, triggerId: s
     const abp = AbpSchema.parse(current.document);
     const trigger = abp.delegation_review?.triggers.find((t) => t.id === triggerId);
     if (!trigger) throw invalid(`${abpId} has no delegation review trigger ${triggerId}`);
-    requireRole(opener, [abp.delegation_review!.review_policy.approver_role, ADMIN_ROLE], `open a review of ${abpId} ${triggerId}`);
+    requireRole(
+      opener,
+      [abp.delegation_review!.review_policy.approver_role, ADMIN_ROLE],
+      `open a review of ${abpId} ${triggerId}`,
+    );
     const active = await findActiveReview(tx, abpId, triggerId, { forUpdate: true });
     if (active?.state === 'open') throw conflict(`review ${active.reviewId} is already open for ${abpId} ${triggerId}`);
     let row: ReviewRow | undefined;
@@ -102,8 +128,14 @@ export async function openReview(ctx: WardenContext, abpId: string, triggerId: s
     else {
       const [card] = await asBadInput(() => readTriggerCards(tx, abp, new Date(), triggerId));
       row = await insertReview(tx, {
-        abpId, abpHash: abp.hash, triggerId, severity: trigger.severity, state: 'open',
-        policy: abp.delegation_review!.review_policy, reading: { ...card, activeReview: undefined }, openedBy: principal,
+        abpId,
+        abpHash: abp.hash,
+        triggerId,
+        severity: trigger.severity,
+        state: 'open',
+        policy: abp.delegation_review!.review_policy,
+        reading: { ...card, activeReview: undefined },
+        openedBy: principal,
       });
     }
     if (!row) throw conflict(`a review for ${abpId} ${triggerId} was opened concurrently`);
@@ -132,7 +164,10 @@ async function sendVote<T>(send: () => Promise<T>): Promise<T> {
 async function requireOpenWorkflow(ctx: WardenContext, reviewId: string): Promise<ReviewRow> {
   const row = await findReview(ctx.pool, reviewId);
   if (!row) throw notFound(`review ${reviewId}`);
-  if (row.state === 'queued') throw conflict(`review ${reviewId} is queued: open it first with \`warden review open ${row.abpId} ${row.triggerId}\``);
+  if (row.state === 'queued')
+    throw conflict(
+      `review ${reviewId} is queued: open it first with \`warden review open ${row.abpId} ${row.triggerId}\``,
+    );
   if (row.state !== 'open') throw conflict(`review ${reviewId} is ${row.state}`);
   return row;
 }
@@ -148,7 +183,11 @@ export interface ApprovalPlan {
  * would do to the ABP as it is now (resulting ABP, contradictions, identity, export gates) with
  * every problem named by field or gate. Writes nothing.
  */
-export async function planApproval(ctx: WardenContext, review: ReviewRow, input: { outputKind: ReviewOutputKind; document: unknown }): Promise<ApprovalPlan> {
+export async function planApproval(
+  ctx: WardenContext,
+  review: ReviewRow,
+  input: { outputKind: ReviewOutputKind; document: unknown },
+): Promise<ApprovalPlan> {
   const output = await asBadInput(() => parseReviewOutput(input.outputKind, input.document));
   const outputHash = reviewOutputHash(output);
   // A replacement without created_at takes the time its output was first named (as applying does).
@@ -177,7 +216,9 @@ export interface FieldIssue {
 /** "scope.contract_id: cannot be patched" → its field and message; a problem without a field concerns the document. */
 export function fieldIssue(problem: string): FieldIssue {
   const at = problem.indexOf(': ');
-  return at > 0 ? { field: problem.slice(0, at), message: problem.slice(at + 2) } : { field: '(document)', message: problem };
+  return at > 0
+    ? { field: problem.slice(0, at), message: problem.slice(at + 2) }
+    : { field: '(document)', message: problem };
 }
 
 /** What `review approve --dry-run` and `POST …/approve?dry_run=true` answer: nothing is written, no vote counted. */
@@ -212,7 +253,17 @@ export async function dryRunApproval(
   const role = review.policy.approver_role;
   if (!approver.roles.includes(role)) throw forbidden(`${input.principal} does not hold the approver role ${role}`);
   const output = outputOf(review, { ...input, reason: input.reason ?? '' });
-  const refused = { dryRun: true as const, reviewId, ok: false, outputKind: output.outputKind, outputHash: null, current: null, next: null, diff: [], exports: [] };
+  const refused = {
+    dryRun: true as const,
+    reviewId,
+    ok: false,
+    outputKind: output.outputKind,
+    outputHash: null,
+    current: null,
+    next: null,
+    diff: [],
+    exports: [],
+  };
   let planned: ApprovalPlan;
   try {
     planned = await planApproval(ctx, review, output);
@@ -222,7 +273,9 @@ export async function dryRunApproval(
     return { ...refused, issues: problems.map(fieldIssue) };
   }
   const { plan, outputHash } = planned;
-  const next = plan.stamped ? { abpId: plan.stamped.abp.abp_id, abpHash: plan.stamped.abp.hash, status: plan.stamped.status } : null;
+  const next = plan.stamped
+    ? { abpId: plan.stamped.abp.abp_id, abpHash: plan.stamped.abp.hash, status: plan.stamped.status }
+    : null;
   return {
     ...refused,
     ok: plan.problems.length === 0,
@@ -247,7 +300,8 @@ function outputOf(review: ReviewRow, input: ApproveReviewInput): { outputKind: R
         '(scope and authority_ref); name output_kind abp_replace to replace the ABP',
     );
   }
-  const document = outputKind === 'abp_revoke' && input.document === undefined ? { reason: input.reason } : input.document;
+  const document =
+    outputKind === 'abp_revoke' && input.document === undefined ? { reason: input.reason } : input.document;
   return { outputKind, document };
 }
 
@@ -278,7 +332,11 @@ export async function approveReview(
   return { ...result, outputHash };
 }
 
-export async function dismissReview(ctx: WardenContext, reviewId: string, input: { principal: string; reason: string }): Promise<ReviewVoteResult> {
+export async function dismissReview(
+  ctx: WardenContext,
+  reviewId: string,
+  input: { principal: string; reason: string },
+): Promise<ReviewVoteResult> {
   await requireOpenWorkflow(ctx, reviewId);
   await requirePrincipal(ctx.pool, input.principal);
   z.object({ reason: ReviewReasonSchema }).parse({ reason: input.reason });

@@ -39,13 +39,18 @@ export async function asBadInput<T>(work: () => Promise<T> | T): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof AbpSpecError || error instanceof TriggerConditionError) throw invalid(error.message, error.problems);
+    if (error instanceof AbpSpecError || error instanceof TriggerConditionError)
+      throw invalid(error.message, error.problems);
     if (error instanceof IntakeBatchError) throw invalid(error.message, error.problems);
     throw error;
   }
 }
 
-const deps = (ctx: WardenContext) => ({ pool: ctx.pool, provenanceKey: ctx.provenanceKey, exports: exportSinkFor(ctx.config, ctx.pool) });
+const deps = (ctx: WardenContext) => ({
+  pool: ctx.pool,
+  provenanceKey: ctx.provenanceKey,
+  exports: exportSinkFor(ctx.config, ctx.pool),
+});
 
 /**
  * `warden abp build`: validates the spec, computes id and hash, stores the version and makes it
@@ -57,7 +62,11 @@ export async function buildAbpFromSpec(ctx: WardenContext, spec: unknown, actor:
   const legacyId = legacyIdOfSpec(spec, abp);
   const stored = await storeBuiltAbp(deps(ctx), abp, { source: 'build', actor, ...(legacyId ? { legacyId } : {}) });
   // The children of an ABP this one replaced have reviews now: a monitor pass starts their workflows.
-  if (stored.childReviews.length > 0) await evaluateAfterWrite(ctx, stored.childReviews.map((r) => r.abpId));
+  if (stored.childReviews.length > 0)
+    await evaluateAfterWrite(
+      ctx,
+      stored.childReviews.map((r) => r.abpId),
+    );
   return stored;
 }
 
@@ -103,23 +112,48 @@ export async function verifyAbp(ctx: WardenContext, abpId: string): Promise<Veri
   const checks: GateResult[] = [];
   const parsed = AbpSchema.safeParse(view.abp);
   let abp: Abp | undefined;
-  if (!parsed.success) checks.push({ gate: 'abp.schema_valid', passed: false, detail: describeZodError(parsed.error, { whole: '(document)' }) });
+  if (!parsed.success)
+    checks.push({
+      gate: 'abp.schema_valid',
+      passed: false,
+      detail: describeZodError(parsed.error, { whole: '(document)' }),
+    });
   else {
     abp = parsed.data;
     checks.push({ gate: 'abp.schema_valid', passed: true, detail: 'ABP v1 schema' });
     const identity = checkAbpIdentity(abp);
-    checks.push({ gate: 'abp.hash_integrity', passed: identity.hashMatches, detail: identity.hashMatches ? 'hash recomputed' : `stored ${abp.hash}, recomputed ${identity.expectedHash}` });
-    checks.push({ gate: 'abp.id_deterministic', passed: identity.idMatches, detail: identity.idMatches ? 'id recomputed' : `stored ${abp.abp_id}, recomputed ${identity.expectedId}` });
+    checks.push({
+      gate: 'abp.hash_integrity',
+      passed: identity.hashMatches,
+      detail: identity.hashMatches ? 'hash recomputed' : `stored ${abp.hash}, recomputed ${identity.expectedHash}`,
+    });
+    checks.push({
+      gate: 'abp.id_deterministic',
+      passed: identity.idMatches,
+      detail: identity.idMatches ? 'id recomputed' : `stored ${abp.abp_id}, recomputed ${identity.expectedId}`,
+    });
     const problems = semanticProblems(abp);
-    checks.push({ gate: 'abp.no_contradictions', passed: problems.length === 0, detail: problems.join('; ') || 'consistent' });
+    checks.push({
+      gate: 'abp.no_contradictions',
+      passed: problems.length === 0,
+      detail: problems.join('; ') || 'consistent',
+    });
     checks.push(...(await compositionChecks(ctx, abp)));
   }
-  checks.push({ gate: 'abp.status', passed: view.status === 'active', detail: view.statusReason ? `${view.status}: ${view.statusReason}` : view.status });
+  checks.push({
+    gate: 'abp.status',
+    passed: view.status === 'active',
+    detail: view.statusReason ? `${view.status}: ${view.statusReason}` : view.status,
+  });
   const referenceHash = abp?.hash ?? '';
   const sink = exportSinkFor(ctx.config, ctx.pool);
   const exports = [];
   for (const e of view.exports) {
-    exports.push({ exportId: e.exportId, fileName: e.fileName, gates: gateExportText(await sink.read(e), sink.where(e), referenceHash) });
+    exports.push({
+      exportId: e.exportId,
+      fileName: e.fileName,
+      gates: gateExportText(await sink.read(e), sink.where(e), referenceHash),
+    });
   }
   const ok = checks.every((c) => c.passed) && exports.every((e) => e.gates.every((g) => g.passed));
   return { ok, abpId: view.abpId, abpHash: abp?.hash ?? null, status: view.status, checks, exports };
@@ -143,7 +177,13 @@ export async function readExport(ctx: WardenContext, abpId: string, exportId: st
   const sink = exportSinkFor(ctx.config, ctx.pool);
   const text = await sink.read(row);
   if (text === undefined) throw notFound(`the document of export ${exportId} (${sink.where(row)})`);
-  return { exportId, module: row.module, stamp: row.stamp, where: sink.where(row), document: JSON.parse(text) as unknown };
+  return {
+    exportId,
+    module: row.module,
+    stamp: row.stamp,
+    where: sink.where(row),
+    document: JSON.parse(text) as unknown,
+  };
 }
 
 /** The composition references of `abp`, followed both ways (its parent, and each child it lists). */
@@ -156,7 +196,12 @@ async function compositionChecks(ctx: WardenContext, abp: Abp): Promise<GateResu
 }
 
 /** `warden abp compose`: lists the children in a new parent version and stamps each child with it. */
-export async function composeAbp(ctx: WardenContext, parentId: string, childIds: unknown, actor: string | null): Promise<ComposedAbps> {
+export async function composeAbp(
+  ctx: WardenContext,
+  parentId: string,
+  childIds: unknown,
+  actor: string | null,
+): Promise<ComposedAbps> {
   return composeUnderParent(deps(ctx), parentId, childIds, actor);
 }
 
@@ -189,7 +234,8 @@ export async function checkAbpAction(
   // close() settles deferred work: a context closing with checks in flight waits for their commit.
   ctx.deferred.add(checking);
   const record = await checking;
-  if (!(record.irreversible && record.decision === 'blocked')) return { ...record, evaluation: null, evaluationError: null };
+  if (!(record.irreversible && record.decision === 'blocked'))
+    return { ...record, evaluation: null, evaluationError: null };
   return { ...record, ...(await afterWrite(ctx, [record.abpId], opts)) };
 }
 
@@ -205,12 +251,18 @@ export async function reportActionOutcome(
   actor: string | null = null,
 ): Promise<OutcomeRecord & EvaluationReport> {
   const record = await recordActionOutcome(deps(ctx), abpId, checkId, outcome, actor);
-  if (!(record.irreversible && record.decision === 'blocked')) return { ...record, evaluation: null, evaluationError: null };
+  if (!(record.irreversible && record.decision === 'blocked'))
+    return { ...record, evaluation: null, evaluationError: null };
   return { ...record, ...(await evaluateAfterWrite(ctx, [record.abpId])) };
 }
 
 /** `warden action clear`: an operator lets an agent degraded by a post_action validator act again. */
-export function clearDegradedAgent(ctx: WardenContext, abpId: string, agentId: string | null, c: { principal: string; reason: string }) {
+export function clearDegradedAgent(
+  ctx: WardenContext,
+  abpId: string,
+  agentId: string | null,
+  c: { principal: string; reason: string },
+) {
   return clearAgentDegradation(deps(ctx), abpId, agentId, c);
 }
 
@@ -278,7 +330,10 @@ export async function triggerCards(ctx: WardenContext, abpId: string): Promise<T
  */
 export function monitorRunId(abpIds?: string[], now = new Date()): string {
   const scope = abpIds === undefined ? 'all' : abpIds.length <= 2 ? abpIds.join('+') : `${abpIds.length}-abps`;
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `monitor-${scope}-${stamp}-${randomUUID().slice(0, 6)}`;
 }
 
@@ -299,7 +354,9 @@ export async function runDelegationEvaluation(
   });
   try {
     const outcome = await Promise.race([handle.result(), waited]);
-    return outcome === 'pending' ? { opened: [], queued: [], started: [], tripped: [], periodic: [], underReview: [], pending: handle.workflowId } : outcome;
+    return outcome === 'pending'
+      ? { opened: [], queued: [], started: [], tripped: [], periodic: [], underReview: [], pending: handle.workflowId }
+      : outcome;
   } finally {
     clearTimeout(timer);
   }

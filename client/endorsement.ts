@@ -2,9 +2,21 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
 import { z } from 'zod';
-import { createAgent as insertAgent, listAgents, loadKernelVersion, requireAgent, type CreateAgentInput, type KernelVersion } from '../db/endorsement/agents';
+import {
+  createAgent as insertAgent,
+  listAgents,
+  loadKernelVersion,
+  requireAgent,
+  type CreateAgentInput,
+  type KernelVersion,
+} from '../db/endorsement/agents';
 import { toStorableText } from '../domain/input/storable-text';
-import { listEndorsements, listOpenEndorsements, requireEndorsement, type EndorsementRecord } from '../db/endorsement/endorsements';
+import {
+  listEndorsements,
+  listOpenEndorsements,
+  requireEndorsement,
+  type EndorsementRecord,
+} from '../db/endorsement/endorsements';
 import { createModelGateway, type ModelGateway } from '../models/model-gateway';
 import { endorseAction, requireOperator } from '../db/endorsement/operator-role';
 import {
@@ -22,7 +34,14 @@ import { chatMessageSchema } from '../domain/endorsement/endorsement-request';
 import { newEndorsementId, parseAgentId } from '../domain/endorsement/identifiers';
 import { waitMilliseconds } from '../domain/input/timer-duration';
 import type { EndorsementSettings, SettingsOverrides } from '../domain/endorsement/settings';
-import { OPEN_STATES, refusalReason, WATCHING_STATES, type Decision, type EndorsementState, type OperatorAction } from '../domain/endorsement/states';
+import {
+  OPEN_STATES,
+  refusalReason,
+  WATCHING_STATES,
+  type Decision,
+  type EndorsementState,
+  type OperatorAction,
+} from '../domain/endorsement/states';
 import { conflict, invalid } from '../domain/errors';
 import { requireCommitment, type KernelDefinition, type PlasticCommitment } from '../domain/kernel/definition';
 import { AgentId, WardenKind, WardenState } from '../domain/search-attributes';
@@ -103,12 +122,20 @@ function handleFor(ctx: WardenContext, id: string): Handle {
  * (update-with-start), and answers with the state after it. A workflow that has closed (its
  * registration failed) answers with its result, which is that failure.
  */
-async function startAndAwaitRegistration(ctx: WardenContext, options: WorkflowStartOptions<typeof endorsementWorkflowRef>): Promise<{ handle: Handle; view: EndorsementView }> {
+async function startAndAwaitRegistration(
+  ctx: WardenContext,
+  options: WorkflowStartOptions<typeof endorsementWorkflowRef>,
+): Promise<{ handle: Handle; view: EndorsementView }> {
   // Loaded here, not at the top: commands that only read the database never load the SDK.
   const { WithStartWorkflowOperation } = await import('@temporalio/client');
-  const start = new WithStartWorkflowOperation(endorsementWorkflowRef, { ...options, workflowIdConflictPolicy: 'FAIL' });
+  const start = new WithStartWorkflowOperation(endorsementWorkflowRef, {
+    ...options,
+    workflowIdConflictPolicy: 'FAIL',
+  });
   try {
-    const view = await ctx.temporal.workflow.executeUpdateWithStart(awaitRegistrationUpdate, { startWorkflowOperation: start });
+    const view = await ctx.temporal.workflow.executeUpdateWithStart(awaitRegistrationUpdate, {
+      startWorkflowOperation: start,
+    });
     return { handle: await start.workflowHandle(), view };
   } catch (error) {
     const handle = await start.workflowHandle().catch(() => undefined);
@@ -122,10 +149,22 @@ async function startAndAwaitRegistration(ctx: WardenContext, options: WorkflowSt
  * Proposes a rule for an agent. Bad input is refused before any workflow starts; then one
  * workflow per endorsement detects the conflict and records the outcome.
  */
-export async function endorseRule(ctx: WardenContext, agentId: string, rule: string, opts: EndorseOptions = {}): Promise<EndorseResult> {
+export async function endorseRule(
+  ctx: WardenContext,
+  agentId: string,
+  rule: string,
+  opts: EndorseOptions = {},
+): Promise<EndorseResult> {
   const agent = parseAgentId(agentId);
   // Everything the workflow and its registration will store is checked before it starts.
-  const fields = endorsementRequestSchema.parse({ rule, commitment: opts.commitment, value: opts.value, settings: opts.settings, requestedBy: opts.requestedBy, decide: opts.decide });
+  const fields = endorsementRequestSchema.parse({
+    rule,
+    commitment: opts.commitment,
+    value: opts.value,
+    settings: opts.settings,
+    requestedBy: opts.requestedBy,
+    decide: opts.decide,
+  });
   const text = fields.rule;
   const settings = fields.settings;
   // Also the check that the agent exists.
@@ -134,7 +173,8 @@ export async function endorseRule(ctx: WardenContext, agentId: string, rule: str
   // needs the agent's operator role like deciding does; refused before any workflow starts, and
   // checked again by the registration activity.
   const proposer = fields.requestedBy ?? fields.decide?.principal;
-  if (!proposer) throw invalid('requestedBy: endorsing a rule acts for a person: name the principal who proposes it (--as)');
+  if (!proposer)
+    throw invalid('requestedBy: endorsing a rule acts for a person: name the principal who proposes it (--as)');
   if (fields.decide) await requireOperator(ctx.pool, agent, fields.decide.principal);
   if (proposer !== fields.decide?.principal) await requireOperator(ctx.pool, agent, proposer, endorseAction(agent));
   if (opts.commitment) {
@@ -176,7 +216,9 @@ export async function endorseRule(ctx: WardenContext, agentId: string, rule: str
     throw conflict(`${reg.reason}; decide, promote or abort it first`, { openEndorsementId: reg.openEndorsementId });
   }
   if (reg.outcome === 'no_conflict') {
-    throw invalid(`decide: ${reg.reason}, so there is nothing to decide and nothing was applied; endorse it without a decision to add it as a new kernel version`);
+    throw invalid(
+      `decide: ${reg.reason}, so there is nothing to decide and nothing was applied; endorse it without a decision to add it as a new kernel version`,
+    );
   }
   if (opts.decide && view.state === 'pending') view = await handle.executeUpdate(decideUpdate, { args: [opts.decide] });
   return {
@@ -205,7 +247,8 @@ async function steer(
   const before = await requireEndorsement(ctx.pool, id);
   await requireOperator(ctx.pool, before.agentId, principal);
   const refuse = (state: EndorsementState) => conflict(refusalReason(id, state, action));
-  if (action === 'decide' ? before.state !== 'pending' : !WATCHING_STATES.includes(before.state)) throw refuse(before.state);
+  if (action === 'decide' ? before.state !== 'pending' : !WATCHING_STATES.includes(before.state))
+    throw refuse(before.state);
   try {
     return await send(handleFor(ctx, id));
   } catch (error) {
@@ -215,10 +258,18 @@ async function steer(
   }
 }
 
-export async function decide(ctx: WardenContext, id: string, decision: Decision, principal: string, rationale?: string): Promise<EndorsementView> {
+export async function decide(
+  ctx: WardenContext,
+  id: string,
+  decision: Decision,
+  principal: string,
+  rationale?: string,
+): Promise<EndorsementView> {
   const d = decisionSchema.parse({ decision }).decision;
   const args = operatorArgs.parse({ principal, rationale });
-  return steer(ctx, id, 'decide', args.principal, (h) => h.executeUpdate(decideUpdate, { args: [{ decision: d, ...args }] }));
+  return steer(ctx, id, 'decide', args.principal, (h) =>
+    h.executeUpdate(decideUpdate, { args: [{ decision: d, ...args }] }),
+  );
 }
 
 export interface PromoteOptions {
@@ -229,20 +280,38 @@ export interface PromoteOptions {
   override?: boolean;
 }
 
-export async function promote(ctx: WardenContext, id: string, principal: string, rationale?: string, opts: PromoteOptions = {}): Promise<EndorsementView> {
+export async function promote(
+  ctx: WardenContext,
+  id: string,
+  principal: string,
+  rationale?: string,
+  opts: PromoteOptions = {},
+): Promise<EndorsementView> {
   const args = operatorArgs.parse({ principal, rationale });
   if (opts.override && !args.rationale?.trim()) {
     throw invalid('rationale: required with override (say why the change is promoted before the evidence rule is met)');
   }
-  return steer(ctx, id, 'promote', args.principal, (h) => h.executeUpdate(promoteUpdate, { args: [{ ...args, ...(opts.override ? { override: true } : {}) }] }));
+  return steer(ctx, id, 'promote', args.principal, (h) =>
+    h.executeUpdate(promoteUpdate, { args: [{ ...args, ...(opts.override ? { override: true } : {}) }] }),
+  );
 }
 
-export async function abort(ctx: WardenContext, id: string, principal: string, rationale?: string): Promise<EndorsementView> {
+export async function abort(
+  ctx: WardenContext,
+  id: string,
+  principal: string,
+  rationale?: string,
+): Promise<EndorsementView> {
   const args = operatorArgs.parse({ principal, rationale });
   return steer(ctx, id, 'abort', args.principal, (h) => h.executeUpdate(abortUpdate, { args: [args] }));
 }
 
-export async function extend(ctx: WardenContext, id: string, principal: string, seconds?: number): Promise<EndorsementView> {
+export async function extend(
+  ctx: WardenContext,
+  id: string,
+  principal: string,
+  seconds?: number,
+): Promise<EndorsementView> {
   const args = extendInputSchema.parse({ principal, seconds });
   return steer(ctx, id, 'extend', args.principal, (h) => h.executeUpdate(extendUpdate, { args: [args] }));
 }
@@ -258,7 +327,11 @@ export interface AgentListItem {
 /** `agent list`: every agent with its kernel version and the role that steers its endorsements. */
 export async function agents(ctx: WardenContext): Promise<AgentListItem[]> {
   return (await listAgents(ctx.pool)).map((a) => ({
-    id: a.id, kernelVersion: a.currentVersion, operatorRole: a.settings.operatorRole, probes: a.probeBattery !== null, createdAt: a.createdAt,
+    id: a.id,
+    kernelVersion: a.currentVersion,
+    operatorRole: a.settings.operatorRole,
+    probes: a.probeBattery !== null,
+    createdAt: a.createdAt,
   }));
 }
 
@@ -271,7 +344,15 @@ export function endorsements(
 }
 
 export interface EndorsementReport extends EndorsementRecord {
-  samples: { scored: number; pending: number; failed: number; critical: number; meanDivergence: number | null; maxDivergence: number | null; meanDrift: number | null };
+  samples: {
+    scored: number;
+    pending: number;
+    failed: number;
+    critical: number;
+    meanDivergence: number | null;
+    maxDivergence: number | null;
+    meanDrift: number | null;
+  };
   timeLeftSeconds: number | null;
   /** The probe battery's verdict on the sandbox at staging (from the provenance log). */
   probes: Record<string, unknown> | null;
@@ -366,7 +447,12 @@ async function waitForSamples(ctx: WardenContext, exchangeId: string, timeoutMs:
   }
 }
 
-async function waitForState(ctx: WardenContext, id: string, states: string[], timeoutMs: number): Promise<EndorsementRecord> {
+async function waitForState(
+  ctx: WardenContext,
+  id: string,
+  states: string[],
+  timeoutMs: number,
+): Promise<EndorsementRecord> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const e = await requireEndorsement(ctx.pool, id);
@@ -421,7 +507,13 @@ export async function recordLiveExchange(
   const prompt = chatMessage.parse({ message: exchange.prompt }).message;
   const { exchangeId, queued } = await recordExchange(
     ctx.pool,
-    { agentId: kernel.agentId, kernelVersion: kernel.version, prompt, response: toStorableText(exchange.response), model: exchange.model },
+    {
+      agentId: kernel.agentId,
+      kernelVersion: kernel.version,
+      prompt,
+      response: toStorableText(exchange.response),
+      model: exchange.model,
+    },
     random(),
   );
   // Not awaited: the answer does not wait for a Temporal round trip. One signal per batch (the
@@ -435,14 +527,33 @@ export async function recordLiveExchange(
  * agent gets the exchange as a shadow sample. Only with waitForShadow does the caller wait for
  * the scores.
  */
-export async function chat(ctx: WardenContext, agentId: string, message: string, opts: ChatOptions = {}): Promise<ChatResult> {
+export async function chat(
+  ctx: WardenContext,
+  agentId: string,
+  message: string,
+  opts: ChatOptions = {},
+): Promise<ChatResult> {
   const kernel = await productionKernel(ctx, agentId);
   const prompt = chatMessage.parse({ message }).message;
-  const timeoutMs = z.object({ shadowTimeoutMs: waitMilliseconds().default(60_000) }).parse({ shadowTimeoutMs: opts.shadowTimeoutMs }).shadowTimeoutMs;
+  const timeoutMs = z
+    .object({ shadowTimeoutMs: waitMilliseconds().default(60_000) })
+    .parse({ shadowTimeoutMs: opts.shadowTimeoutMs }).shadowTimeoutMs;
   const models = modelsOf(ctx);
   const content = await models.reply(kernel.definition, prompt);
-  const { exchangeId, queued } = await recordLiveExchange(ctx, kernel, { prompt, response: content, model: models.chatModel }, opts.random);
-  const result: ChatResult = { content, exchangeId, kernelVersion: kernel.version, model: models.chatModel, sandboxDivergence: null, shadows: [] };
+  const { exchangeId, queued } = await recordLiveExchange(
+    ctx,
+    kernel,
+    { prompt, response: content, model: models.chatModel },
+    opts.random,
+  );
+  const result: ChatResult = {
+    content,
+    exchangeId,
+    kernelVersion: kernel.version,
+    model: models.chatModel,
+    sandboxDivergence: null,
+    shadows: [],
+  };
   if (!opts.waitForShadow || queued.length === 0) return result;
   const shadows = await waitForSamples(ctx, exchangeId, timeoutMs);
   const scores = shadows.map((s) => s.divergence).filter((d): d is number => d !== null);
@@ -451,7 +562,12 @@ export async function chat(ctx: WardenContext, agentId: string, message: string,
   const critical = shadows.find((s) => s.critical);
   if (critical) {
     await waitForState(ctx, critical.endorsementId, ['rejected', 'aborted', 'promoted'], timeoutMs);
-    throw new CriticalSandboxDivergenceError(critical.reason ?? 'critical divergence', critical.divergence ?? 1, content, critical.endorsementId);
+    throw new CriticalSandboxDivergenceError(
+      critical.reason ?? 'critical divergence',
+      critical.divergence ?? 1,
+      content,
+      critical.endorsementId,
+    );
   }
   return result;
 }

@@ -42,7 +42,8 @@ export function describeError(error: unknown): { status: number; message: string
   if (error instanceof ConfigError) return { status: 500, message: error.message };
   if (error instanceof NoStackError) return { status: 503, message: error.message };
   if (error instanceof WorkflowNotFoundError) return { status: 404, message: error.message };
-  if (error instanceof WorkflowUpdateFailedError || error instanceof WorkflowFailedError) return describeError(workflowRefusal(error));
+  if (error instanceof WorkflowUpdateFailedError || error instanceof WorkflowFailedError)
+    return describeError(workflowRefusal(error));
   // Database refusals are named by column or constraint, never by the server's own message.
   const db = databaseErrorKind(error);
   if (db === 'unavailable') return { status: 503, message: describeDatabaseRefusal(error) };

@@ -76,7 +76,11 @@ export function requestEvaluation(ctx: WardenContext, abpIds: string[]): Evaluat
 }
 
 /** The evaluation that covered request `requestId` for `abpId`; null while it has not run yet. */
-export async function evaluationResult(ctx: WardenContext, abpId: string, requestId: string): Promise<EvaluationSummary | null> {
+export async function evaluationResult(
+  ctx: WardenContext,
+  abpId: string,
+  requestId: string,
+): Promise<EvaluationSummary | null> {
   const handle = ctx.temporal.workflow.getHandle(abpEvaluationWorkflowId(abpId));
   try {
     return await handle.query<EvaluationSummary | null, [string]>('evaluationOf', requestId);

@@ -32,7 +32,11 @@ export async function gateToolCalls<T extends GatewayToolCall>(
   if (view.status !== 'active' || typeof hash !== 'string') return unchecked(`ABP ${target.abp} is ${view.status}`);
   const verdicts: ToolCallVerdict<T>[] = [];
   for (const [i, call] of calls.entries()) {
-    const record = await checkAbpAction(ctx, view.abpId, toolCallAction(target, hash, call, `${referencePrefix}/${call.id ?? i}`));
+    const record = await checkAbpAction(
+      ctx,
+      view.abpId,
+      toolCallAction(target, hash, call, `${referencePrefix}/${call.id ?? i}`),
+    );
     const failed = record.results.filter((r) => !r.passed);
     verdicts.push({
       call,

@@ -44,7 +44,12 @@ import { requireAdmin } from './administrator';
 import type { WardenContext } from './context';
 
 /** Stores a reviewed-feedback NDJSON batch: every row valid or nothing written. `onProgress` (the CLI's bar) hears validating and storing. */
-export async function ingestFeedback(ctx: WardenContext, ndjson: string, actor: string | null = null, onProgress?: ProgressCallback): Promise<IngestResult> {
+export async function ingestFeedback(
+  ctx: WardenContext,
+  ndjson: string,
+  actor: string | null = null,
+  onProgress?: ProgressCallback,
+): Promise<IngestResult> {
   const { rows, lines } = parseFeedbackBatch(ndjson, onProgress);
   if (actor) await requirePrincipal(ctx.pool, actor);
   return withTransaction(ctx.pool, async (tx) => {
@@ -52,9 +57,17 @@ export async function ingestFeedback(ctx: WardenContext, ndjson: string, actor: 
     if (result.inserted > 0) {
       await appendProvenance(tx, ctx.provenanceKey, {
         kind: 'guard.feedback.ingested',
-        subject: `feedback-batch:${contentId('', rows.map((r) => r.metadata.event_id))}`,
+        subject: `feedback-batch:${contentId(
+          '',
+          rows.map((r) => r.metadata.event_id),
+        )}`,
         actor,
-        payload: { rows: result.rows, inserted: result.inserted, unchanged: result.unchanged, tenants: [...new Set(rows.map((r) => r.tenant_id))].sort() },
+        payload: {
+          rows: result.rows,
+          inserted: result.inserted,
+          unchanged: result.unchanged,
+          tenants: [...new Set(rows.map((r) => r.tenant_id))].sort(),
+        },
       });
     }
     return result;
@@ -62,14 +75,22 @@ export async function ingestFeedback(ctx: WardenContext, ndjson: string, actor: 
 }
 
 /** `warden policy create`: a guard-loop policy, immutable once created, for `actor`, who must hold the admin role. */
-export async function createPolicy(ctx: WardenContext, input: unknown, actor: string | null): Promise<{ policy: GuardPolicy; created: boolean }> {
+export async function createPolicy(
+  ctx: WardenContext,
+  input: unknown,
+  actor: string | null,
+): Promise<{ policy: GuardPolicy; created: boolean }> {
   const policy = guardPolicySchema.parse(input);
   await requireAdmin(ctx.pool, actor, 'create guard policies');
   return storePolicy(ctx, policy, actor);
 }
 
 /** The policy itself, unchecked: for the worker's first-start seed, which no person performs. */
-export async function storePolicy(ctx: WardenContext, policy: GuardPolicy, actor: string | null): Promise<{ policy: GuardPolicy; created: boolean }> {
+export async function storePolicy(
+  ctx: WardenContext,
+  policy: GuardPolicy,
+  actor: string | null,
+): Promise<{ policy: GuardPolicy; created: boolean }> {
   return withTransaction(ctx.pool, async (tx) => {
     const result = await insertPolicy(tx, policy, actor);
     if (result.created) {
@@ -100,7 +121,8 @@ export type CalibrationProposalInput = ProposalCommon & CalibrationRequestInput;
 export type LoraProposalInput = ProposalCommon & LoraRequestInput;
 
 function approvalTimeoutMs(value: Duration | undefined): number {
-  return z.object({ approval_timeout: timerDuration() }).parse({ approval_timeout: value ?? DEFAULT_APPROVAL_TIMEOUT }).approval_timeout;
+  return z.object({ approval_timeout: timerDuration() }).parse({ approval_timeout: value ?? DEFAULT_APPROVAL_TIMEOUT })
+    .approval_timeout;
 }
 
 function summaryOf(type: ProposalType, request: Record<string, unknown>, policyId: string): string {
@@ -140,10 +162,16 @@ async function propose(
   // Built before the workflow starts because the proposal id is derived from it: the same
   // evidence and request always name the same proposal.
   const manifest = await buildAndStoreManifest(ctx.pool, common.source_ref);
-  const content = { proposal_type: type, policy_id: policy.policy_id, manifest_id: manifest.manifest_id, request: request as unknown as Record<string, unknown> };
+  const content = {
+    proposal_type: type,
+    policy_id: policy.policy_id,
+    manifest_id: manifest.manifest_id,
+    request: request as unknown as Record<string, unknown>,
+  };
   // Proposed before ids became readable: that proposal, under its old id, is the one.
   const legacyId = legacyProposalIdFor(content);
-  if (await proposalExists(ctx.pool, legacyId)) return { ...(await loadProposalView(ctx.pool, legacyId)), existing: true };
+  if (await proposalExists(ctx.pool, legacyId))
+    return { ...(await loadProposalView(ctx.pool, legacyId)), existing: true };
   const proposalId = proposalIdFor(content);
   const input: ProposalWorkflowInput = {
     proposal_id: proposalId,
@@ -157,7 +185,8 @@ async function propose(
     approval_timeout_ms: timeoutMs,
   };
   // The same evidence and request name the same proposal: proposing it again returns that one, and says so.
-  if (await proposalExists(ctx.pool, proposalId)) return { ...(await loadProposalView(ctx.pool, proposalId)), existing: true };
+  if (await proposalExists(ctx.pool, proposalId))
+    return { ...(await loadProposalView(ctx.pool, proposalId)), existing: true };
   const handle = await startOrFind(() =>
     ctx.temporal.workflow.start(guardProposalWorkflowRef, {
       workflowId: proposalId,
@@ -181,18 +210,32 @@ async function propose(
 }
 
 /** The seed's propose_calibration_update. */
-export async function proposeCalibrationUpdate(ctx: WardenContext, input: CalibrationProposalInput): Promise<ProposedView> {
+export async function proposeCalibrationUpdate(
+  ctx: WardenContext,
+  input: CalibrationProposalInput,
+): Promise<ProposedView> {
   const { policy_id, source_ref, proposer, approval_timeout, ...rest } = input;
-  return propose(ctx, 'calibration_update', { policy_id, source_ref, proposer, approval_timeout }, calibrationRequestSchema.parse(rest));
+  return propose(
+    ctx,
+    'calibration_update',
+    { policy_id, source_ref, proposer, approval_timeout },
+    calibrationRequestSchema.parse(rest),
+  );
 }
 
 /** The seed's propose_lora_job; a dataset URI with credentials is refused before anything starts. */
 export async function proposeLoraJob(ctx: WardenContext, input: LoraProposalInput): Promise<ProposedView> {
   const { policy_id, source_ref, proposer, approval_timeout, ...rest } = input;
-  return propose(ctx, 'lora_training_job', { policy_id, source_ref, proposer, approval_timeout }, loraRequestSchema.parse(rest));
+  return propose(
+    ctx,
+    'lora_training_job',
+    { policy_id, source_ref, proposer, approval_timeout },
+    loraRequestSchema.parse(rest),
+  );
 }
 
-const proposalHandle = (ctx: WardenContext, proposalId: string) => ctx.temporal.workflow.getHandle<typeof guardProposalWorkflowRef>(proposalId);
+const proposalHandle = (ctx: WardenContext, proposalId: string) =>
+  ctx.temporal.workflow.getHandle<typeof guardProposalWorkflowRef>(proposalId);
 
 export async function showProposal(ctx: WardenContext, proposalId: string): Promise<ProposalView> {
   return loadProposalView(ctx.pool, proposalId);
@@ -209,11 +252,17 @@ export async function listProposals(
   filter: { state?: ProposalState; policyId?: string; limit?: number } = {},
 ): Promise<ProposalListItem[]> {
   const listed = await recentProposals(ctx.pool, filter.limit ?? 30, filter);
-  return Promise.all(listed.map(async (p) => ({ ...(await loadProposalView(ctx.pool, p.proposalId)), approver_role: p.approverRole })));
+  return Promise.all(
+    listed.map(async (p) => ({ ...(await loadProposalView(ctx.pool, p.proposalId)), approver_role: p.approverRole })),
+  );
 }
 
 /** The seed's approve: only an `allow` proposal, by a holder of the policy's approver role who did not propose it. */
-export async function approve(ctx: WardenContext, proposalId: string, request: { approval_id: string; approver: string }): Promise<ApprovalRecord> {
+export async function approve(
+  ctx: WardenContext,
+  proposalId: string,
+  request: { approval_id: string; approver: string },
+): Promise<ApprovalRecord> {
   const row = await requireProposalRow(ctx.pool, proposalId);
   const decision = await findDecision(ctx.pool, proposalId);
   // A warned proposal's workflow has already ended; say why it cannot be approved rather than
@@ -223,7 +272,8 @@ export async function approve(ctx: WardenContext, proposalId: string, request: {
   }
   if (row.state === 'expired') throw forbidden('proposal approval window has expired');
   const existing = await findApproval(ctx.pool, proposalId);
-  if (existing && existing.approval_id === request.approval_id && existing.approver === request.approver) return existing;
+  if (existing && existing.approval_id === request.approval_id && existing.approver === request.approver)
+    return existing;
   return proposalHandle(ctx, proposalId).executeUpdate(approveProposalUpdate, { args: [request] });
 }
 
@@ -231,7 +281,11 @@ export async function approve(ctx: WardenContext, proposalId: string, request: {
  * The seed's release: the payload, only after approval, for an external deployment controller,
  * handed to a holder of the policy's approver role or an admin (`releaser`, recorded as the actor).
  */
-export async function release(ctx: WardenContext, proposalId: string, releaser: string): Promise<Record<string, unknown>> {
+export async function release(
+  ctx: WardenContext,
+  proposalId: string,
+  releaser: string,
+): Promise<Record<string, unknown>> {
   const row = await requireProposalRow(ctx.pool, proposalId);
   await requirePrincipal(ctx.pool, releaser);
   await requireReleaser(ctx.pool, row.policy_id, proposalId, releaser);
@@ -245,7 +299,8 @@ export async function release(ctx: WardenContext, proposalId: string, releaser: 
 export async function proposalBundle(ctx: WardenContext, proposalId: string): Promise<ReleaseBundle> {
   const row = await requireProposalRow(ctx.pool, proposalId);
   const released = await findRelease(ctx.pool, proposalId);
-  if (!released) throw forbidden(`proposal ${proposalId} has not been released (state ${row.state}); the bundle is kept at release`);
+  if (!released)
+    throw forbidden(`proposal ${proposalId} has not been released (state ${row.state}); the bundle is kept at release`);
   return released.bundle;
 }
 
@@ -265,15 +320,27 @@ export type SafetyEventRequest = z.input<typeof safetyEventOptionsSchema>;
  * as an event for the caller's hook, request and tenant, with the document's defaults; its id is
  * derived from the decision and the options, and its timestamp is the decision's.
  */
-export async function toSafetyEvent(ctx: WardenContext, proposalId: string, options?: SafetyEventRequest): Promise<SafetyEvent> {
+export async function toSafetyEvent(
+  ctx: WardenContext,
+  proposalId: string,
+  options?: SafetyEventRequest,
+): Promise<SafetyEvent> {
   const parsed = options === undefined ? undefined : safetyEventOptionsSchema.parse(options);
   await requireProposalRow(ctx.pool, proposalId);
-  const [event, decision] = await Promise.all([findSafetyEvent(ctx.pool, proposalId), findDecision(ctx.pool, proposalId)]);
+  const [event, decision] = await Promise.all([
+    findSafetyEvent(ctx.pool, proposalId),
+    findDecision(ctx.pool, proposalId),
+  ]);
   if (!event || !decision) throw notFound(`safety event for proposal ${proposalId}`);
   if (!parsed) return event;
   const guardDecision = decision.guard_decision;
   return buildSafetyEvent(guardDecision, {
-    event_id: contentId('sevt_', { proposal_id: proposalId, decision: guardDecision.decision, reason: guardDecision.reason, ...parsed }),
+    event_id: contentId('sevt_', {
+      proposal_id: proposalId,
+      decision: guardDecision.decision,
+      reason: guardDecision.reason,
+      ...parsed,
+    }),
     timestamp: event.timestamp,
     hook_id: parsed.hookId,
     hook_scope: parsed.hookScope,

@@ -50,7 +50,8 @@ async function temporalHealth(ctx: HealthContext): Promise<Health['temporal']> {
     return {
       ...base,
       ok: missing.length === 0,
-      detail: missing.length === 0 ? `server ${info.serverVersion}` : `search attributes missing: ${missing.join(', ')}`,
+      detail:
+        missing.length === 0 ? `server ${info.serverVersion}` : `search attributes missing: ${missing.join(', ')}`,
       searchAttributes: wardenSearchAttributes.map((k) => k.name).filter((n) => present.includes(n)),
     };
   } catch (e) {
@@ -62,7 +63,12 @@ async function databaseHealth(ctx: HealthContext): Promise<Health['database']> {
   const fingerprint = databaseFingerprint(ctx.config.databaseUrl);
   try {
     const version = await withTimeout(schemaVersion(ctx.pool), 'PostgreSQL');
-    return { ok: version !== null, detail: version === null ? 'no migrations applied' : 'connected', schemaVersion: version, fingerprint };
+    return {
+      ok: version !== null,
+      detail: version === null ? 'no migrations applied' : 'connected',
+      schemaVersion: version,
+      fingerprint,
+    };
   } catch (e) {
     return { ok: false, detail: message(e), schemaVersion: null, fingerprint };
   }
@@ -112,8 +118,16 @@ export async function checkHealth(ctx: HealthContext, opts: { checkApi: boolean 
     databaseHealth(ctx),
     opts.checkApi ? apiHealth(ctx.config.http.url) : Promise.resolve(undefined),
   ]);
-  const worker = temporal.ok || temporal.detail.startsWith('search') ? await workerHealth(ctx) : { ok: false, detail: 'Temporal is down', taskQueue: ctx.taskQueue, pollers: 0 };
-  const health: Health = { ok: temporal.ok && database.ok && worker.ok && (api?.ok ?? true), temporal, database, worker };
+  const worker =
+    temporal.ok || temporal.detail.startsWith('search')
+      ? await workerHealth(ctx)
+      : { ok: false, detail: 'Temporal is down', taskQueue: ctx.taskQueue, pollers: 0 };
+  const health: Health = {
+    ok: temporal.ok && database.ok && worker.ok && (api?.ok ?? true),
+    temporal,
+    database,
+    worker,
+  };
   if (api) health.api = api;
   return health;
 }

@@ -39,7 +39,10 @@ const plusMs = (iso: string | null, ms: number | null): string | null =>
  * database, so a vote leaves the inbox as soon as it is recorded.
  */
 async function reviewItems(ctx: WardenContext, name: string, roles: Set<string>): Promise<InboxItem[]> {
-  const [open, queued] = await Promise.all([listReviews(ctx.pool, { state: 'open' }), listReviews(ctx.pool, { state: 'queued' })]);
+  const [open, queued] = await Promise.all([
+    listReviews(ctx.pool, { state: 'open' }),
+    listReviews(ctx.pool, { state: 'queued' }),
+  ]);
   const mine = (r: ReviewRow) => roles.has(r.policy.approver_role);
   const items: InboxItem[] = [];
   for (const r of open.filter(mine)) {
@@ -47,13 +50,23 @@ async function reviewItems(ctx: WardenContext, name: string, roles: Set<string>)
     if (votes.some((v) => v.principal === name)) continue;
     const approvals = votes.filter((v) => v.decision === 'approve').length;
     items.push({
-      kind: 'review', id: r.reviewId, state: r.state, action: 'approve or dismiss',
+      kind: 'review',
+      id: r.reviewId,
+      state: r.state,
+      action: 'approve or dismiss',
       summary: `${r.abpId} ${r.triggerId} (${r.severity}) · ${approvals}/${r.policy.threshold} approvals`,
       deadline: plusMs(r.openedAt ?? r.queuedAt, r.policy.timeout_ms),
     });
   }
   for (const r of queued.filter((q) => mine(q) || roles.has(ADMIN_ROLE))) {
-    items.push({ kind: 'review', id: r.reviewId, state: r.state, action: 'open', summary: `${r.abpId} ${r.triggerId} (${r.severity}) · queued by its trigger`, deadline: null });
+    items.push({
+      kind: 'review',
+      id: r.reviewId,
+      state: r.state,
+      action: 'open',
+      summary: `${r.abpId} ${r.triggerId} (${r.severity}) · queued by its trigger`,
+      deadline: null,
+    });
   }
   return items;
 }
@@ -63,7 +76,10 @@ function proposalItems(proposals: ProposalListItem[], name: string, roles: Set<s
   return proposals
     .filter((p) => roles.has(p.approver_role) && p.proposer !== name)
     .map((p) => ({
-      kind: 'proposal', id: p.proposal_id, state: p.state, action: 'approve',
+      kind: 'proposal',
+      id: p.proposal_id,
+      state: p.state,
+      action: 'approve',
       summary: `${p.proposal_type.replace(/_/g, ' ')} under ${p.policy_id}, proposed by ${p.proposer}`,
       deadline: p.approval_deadline,
     }));
@@ -74,7 +90,9 @@ function endorsementItems(open: EndorsementRecord[], roles: Set<string>): InboxI
   return open
     .filter((e) => roles.has(e.settings.operatorRole))
     .map((e) => ({
-      kind: 'endorsement', id: e.id, state: e.state,
+      kind: 'endorsement',
+      id: e.id,
+      state: e.state,
       action: e.state === 'pending' ? 'decide: approve, stage or reject' : 'promote, abort or extend',
       summary: `${e.agentId}: "${e.ruleText}"${e.target ? ` (changes ${e.target})` : ''}`,
       deadline: e.state === 'pending' ? plusMs(e.createdAt, e.settings.decisionTimeoutSeconds * 1000) : e.deadlineAt,
@@ -90,9 +108,20 @@ export async function inbox(ctx: WardenContext, principal: string): Promise<Inbo
     listProposals(ctx, { state: 'awaiting_approval', limit: PROPOSAL_SCAN }),
     listEndorsements(ctx.pool, { states: OPEN_STATES, limit: 1000 }),
   ]);
-  const items = [...reviews, ...proposalItems(proposals, me.name, roles), ...endorsementItems(endorsements, roles)].sort(
-    (a, b) => (a.deadline ?? '9999').localeCompare(b.deadline ?? '9999') || a.id.localeCompare(b.id),
-  );
+  const items = [
+    ...reviews,
+    ...proposalItems(proposals, me.name, roles),
+    ...endorsementItems(endorsements, roles),
+  ].sort((a, b) => (a.deadline ?? '9999').localeCompare(b.deadline ?? '9999') || a.id.localeCompare(b.id));
   const count = (kind: InboxKind) => items.filter((i) => i.kind === kind).length;
-  return { principal: me.name, items, counts: { review: count('review'), proposal: count('proposal'), endorsement: count('endorsement'), total: items.length } };
+  return {
+    principal: me.name,
+    items,
+    counts: {
+      review: count('review'),
+      proposal: count('proposal'),
+      endorsement: count('endorsement'),
+      total: items.length,
+    },
+  };
 }

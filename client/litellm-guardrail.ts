@@ -19,11 +19,20 @@ import { denialReason, gateToolCalls } from './gateway-tool-gate';
  * shadow, which never touches the answer. In both phases every tool call is checked against the
  * agent's ABP as an action; one denial BLOCKs with the validators' reasons.
  */
-export async function guardrailCheck(ctx: WardenContext, target: GatewayTarget, request: GuardrailRequest): Promise<GuardrailResponse> {
+export async function guardrailCheck(
+  ctx: WardenContext,
+  target: GatewayTarget,
+  request: GuardrailRequest,
+): Promise<GuardrailResponse> {
   const kernel = await productionKernel(ctx, target.agent);
   const callId = request.litellm_call_id ?? `call-${randomUUID()}`;
   const calls = (request.tool_calls ?? []) as GatewayToolCall[];
-  const verdicts = await gateToolCalls(ctx, target, calls, `litellm/${kernel.agentId}/${request.litellm_trace_id ?? callId}`);
+  const verdicts = await gateToolCalls(
+    ctx,
+    target,
+    calls,
+    `litellm/${kernel.agentId}/${request.litellm_trace_id ?? callId}`,
+  );
   const denied = verdicts.filter((v) => !v.allowed);
   if (denied.length > 0) return { action: 'BLOCKED', blocked_reason: denialReason(denied) };
 
@@ -40,9 +49,13 @@ export async function guardrailCheck(ctx: WardenContext, target: GatewayTarget, 
           payload: { anchor, litellm_call_id: callId, kernel_version: kernel.version },
         }),
       );
-      return { action: 'BLOCKED', blocked_reason: `Warden: the request asks for what the kernel anchor ${anchor} of ${kernel.agentId} forbids` };
+      return {
+        action: 'BLOCKED',
+        blocked_reason: `Warden: the request asks for what the kernel anchor ${anchor} of ${kernel.agentId} forbids`,
+      };
     }
-    if (prompt) await openGatewayExchange(ctx.pool, { callId, agentId: kernel.agentId, kernelVersion: kernel.version, prompt });
+    if (prompt)
+      await openGatewayExchange(ctx.pool, { callId, agentId: kernel.agentId, kernelVersion: kernel.version, prompt });
     return { action: 'NONE' };
   }
 

@@ -13,10 +13,25 @@ import type { WardenContext } from './context';
 
 // Records keyed by the state types: adding a state to a loop without listing it here fails to compile.
 const endorsementStates: Record<EndorsementState, true> = {
-  registering: true, pending: true, staged: true, inconclusive: true, applied: true,
-  promoted: true, rejected: true, aborted: true, expired: true, refused: true,
+  registering: true,
+  pending: true,
+  staged: true,
+  inconclusive: true,
+  applied: true,
+  promoted: true,
+  rejected: true,
+  aborted: true,
+  expired: true,
+  refused: true,
 };
-const reviewStates: Record<ReviewWorkflowState, true> = { open: true, applying: true, applied: true, failed: true, dismissed: true, timed_out: true };
+const reviewStates: Record<ReviewWorkflowState, true> = {
+  open: true,
+  applying: true,
+  applied: true,
+  failed: true,
+  dismissed: true,
+  timed_out: true,
+};
 
 /** Every WardenKind and the WardenState values its workflows set. */
 export const WORKFLOW_STATES: Record<WardenWorkflowKind, readonly string[]> = {
@@ -88,7 +103,11 @@ export async function readMetricsSnapshot(ctx: WardenContext): Promise<MetricsSn
  * visibility queries each: one snapshot is shared until it is `ttlMs` old, and concurrent
  * scrapes wait for the same refresh.
  */
-export function cachedSnapshot(read: () => Promise<MetricsSnapshot>, ttlMs: number, now = () => Date.now()): () => Promise<MetricsSnapshot> {
+export function cachedSnapshot(
+  read: () => Promise<MetricsSnapshot>,
+  ttlMs: number,
+  now = () => Date.now(),
+): () => Promise<MetricsSnapshot> {
   let cached: { at: number; value: Promise<MetricsSnapshot> } | undefined;
   return () => {
     const t = now();

@@ -17,7 +17,12 @@ export function createWardenMetrics(snapshot: () => Promise<MetricsSnapshot>, no
   const read = () => (current ??= snapshot().finally(() => queueMicrotask(() => (current = undefined))));
 
   /** A gauge whose series are exactly the rows of the scrape's snapshot (series gone from it vanish). */
-  const snapshotGauge = (name: string, help: string, labelNames: string[], rows: (s: MetricsSnapshot) => [Record<string, string>, number][]) =>
+  const snapshotGauge = (
+    name: string,
+    help: string,
+    labelNames: string[],
+    rows: (s: MetricsSnapshot) => [Record<string, string>, number][],
+  ) =>
     new Gauge({
       name,
       help,
@@ -47,10 +52,18 @@ export function createWardenMetrics(snapshot: () => Promise<MetricsSnapshot>, no
       for (const d of (await read()).divergences) this.observe({ agent_id: d.agentId }, d.divergence);
     },
   });
-  snapshotGauge('warden_review_open_age_seconds', 'Age of each open delegation review since it opened', ['review_id', 'abp_id', 'trigger_id', 'severity'], (s) => {
-    const t = now();
-    return s.openReviews.map((r) => [{ review_id: r.reviewId, abp_id: r.abpId, trigger_id: r.triggerId, severity: r.severity }, Math.max(0, (t - r.openedAtMs) / 1000)]);
-  });
+  snapshotGauge(
+    'warden_review_open_age_seconds',
+    'Age of each open delegation review since it opened',
+    ['review_id', 'abp_id', 'trigger_id', 'severity'],
+    (s) => {
+      const t = now();
+      return s.openReviews.map((r) => [
+        { review_id: r.reviewId, abp_id: r.abpId, trigger_id: r.triggerId, severity: r.severity },
+        Math.max(0, (t - r.openedAtMs) / 1000),
+      ]);
+    },
+  );
   new Gauge({
     name: 'warden_reviews_open',
     help: 'Open delegation reviews',
@@ -63,10 +76,19 @@ export function createWardenMetrics(snapshot: () => Promise<MetricsSnapshot>, no
     'warden_trigger_state',
     'Delegation trigger state of each active ABP: 1 for the current state (clear, armed or tripped), 0 otherwise',
     ['abp_id', 'trigger_id', 'severity', 'state'],
-    (s) => s.triggers.flatMap((c) => TRIGGER_STATES.map((state): [Record<string, string>, number] => [{ abp_id: c.abpId, trigger_id: c.triggerId, severity: c.severity, state }, c.state === state ? 1 : 0])),
+    (s) =>
+      s.triggers.flatMap((c) =>
+        TRIGGER_STATES.map((state): [Record<string, string>, number] => [
+          { abp_id: c.abpId, trigger_id: c.triggerId, severity: c.severity, state },
+          c.state === state ? 1 : 0,
+        ]),
+      ),
   );
-  snapshotGauge('warden_trigger_current', 'Current evidence count of each delegation trigger', ['abp_id', 'trigger_id'], (s) =>
-    s.triggers.map((c) => [{ abp_id: c.abpId, trigger_id: c.triggerId }, c.current]),
+  snapshotGauge(
+    'warden_trigger_current',
+    'Current evidence count of each delegation trigger',
+    ['abp_id', 'trigger_id'],
+    (s) => s.triggers.map((c) => [{ abp_id: c.abpId, trigger_id: c.triggerId }, c.current]),
   );
   snapshotGauge('warden_trigger_threshold', 'Threshold of each delegation trigger', ['abp_id', 'trigger_id'], (s) =>
     s.triggers.map((c) => [{ abp_id: c.abpId, trigger_id: c.triggerId }, c.threshold]),

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { countDeliveries, listDeliveries, type DeliveryRecord } from '../db/notifications/deliveries';
-import { deleteSubscription, insertSubscription, listSubscriptions, type WebhookSubscription } from '../db/notifications/subscriptions';
+import {
+  deleteSubscription,
+  insertSubscription,
+  listSubscriptions,
+  type WebhookSubscription,
+} from '../db/notifications/subscriptions';
 import { generateSecret } from '../domain/non-workflow/webhook-signature';
 import { withTransaction } from '../db/pool';
 import { appendProvenance } from '../db/provenance/log';
@@ -30,7 +35,13 @@ export async function addWebhook(ctx: WardenContext, input: unknown, actor: stri
   await requireAdmin(ctx.pool, actor, 'add webhooks');
   const secret = parsed.secret ?? generateSecret();
   return withTransaction(ctx.pool, async (tx) => {
-    const webhook = await insertSubscription(tx, { url: parsed.url, events: parsed.events, secret, maxAttempts: parsed.maxAttempts, createdBy: actor });
+    const webhook = await insertSubscription(tx, {
+      url: parsed.url,
+      events: parsed.events,
+      secret,
+      maxAttempts: parsed.maxAttempts,
+      createdBy: actor,
+    });
     await appendProvenance(tx, ctx.provenanceKey, {
       kind: 'webhook.added',
       subject: `webhook:${webhook.id}`,
@@ -45,7 +56,11 @@ export function webhooks(ctx: WardenContext): Promise<WebhookSubscription[]> {
   return listSubscriptions(ctx.pool);
 }
 
-export async function removeWebhook(ctx: WardenContext, id: string, actor: string | null): Promise<WebhookSubscription> {
+export async function removeWebhook(
+  ctx: WardenContext,
+  id: string,
+  actor: string | null,
+): Promise<WebhookSubscription> {
   await requireAdmin(ctx.pool, actor, 'remove webhooks');
   return withTransaction(ctx.pool, async (tx) => {
     const removed = await deleteSubscription(tx, id);
@@ -62,7 +77,10 @@ export async function removeWebhook(ctx: WardenContext, id: string, actor: strin
 
 export const deliveriesFilter = z.object({
   event: z.enum(NOTIFICATION_EVENT_TYPES, { error: `event: one of ${NOTIFICATION_EVENT_TYPES.join(', ')}` }).optional(),
-  webhook: z.string().regex(/^wh_[a-f0-9]{16}$/, 'webhook: a webhook id (wh_…)').optional(),
+  webhook: z
+    .string()
+    .regex(/^wh_[a-f0-9]{16}$/, 'webhook: a webhook id (wh_…)')
+    .optional(),
   limit: listLimit(100),
 });
 

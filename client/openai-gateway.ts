@@ -22,7 +22,13 @@ export interface ChatCompletion {
   }[];
   usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
   /** Warden's own facts about the exchange (OpenAI clients ignore unknown fields). */
-  warden: { agent: string; exchange_id: string | null; kernel_version: number; shadow_samples: number; denied_tool_calls: string[] };
+  warden: {
+    agent: string;
+    exchange_id: string | null;
+    kernel_version: number;
+    shadow_samples: number;
+    denied_tool_calls: string[];
+  };
 }
 
 /**
@@ -32,7 +38,11 @@ export interface ChatCompletion {
  * before the caller sees them. A denied call is removed and a refusal line naming it and the
  * validators' reasons is added to the answer's content; allowed calls are kept.
  */
-export async function completeChat(ctx: WardenContext, target: GatewayTarget, request: OpenAiChatRequest): Promise<ChatCompletion> {
+export async function completeChat(
+  ctx: WardenContext,
+  target: GatewayTarget,
+  request: OpenAiChatRequest,
+): Promise<ChatCompletion> {
   const kernel = await productionKernel(ctx, target.agent);
   const models = modelsOf(ctx);
   const userText = lastUserText(request.messages);
@@ -49,12 +59,17 @@ export async function completeChat(ctx: WardenContext, target: GatewayTarget, re
   const verdicts = await gateToolCalls(ctx, target, reply.toolCalls, `openai/${id}`);
   const denied = verdicts.filter((v) => !v.allowed);
   const kept = reply.toolCalls.filter((c) => !denied.some((d) => d.call === c));
-  const content = denied.length === 0 ? reply.content : [reply.content, denialReason(denied)].filter((s) => s).join('\n');
+  const content =
+    denied.length === 0 ? reply.content : [reply.content, denialReason(denied)].filter((s) => s).join('\n');
   const finishReason = reply.finishReason === 'tool_calls' && kept.length === 0 ? 'stop' : reply.finishReason;
   // The caller's answer is what is recorded: the shadow compares what the caller really got.
   const prompt = shadowPrompt(userText);
   const recorded = prompt
-    ? await recordLiveExchange(ctx, kernel, { prompt, response: liveAnswerText(content, kept), model: models.chatModel })
+    ? await recordLiveExchange(ctx, kernel, {
+        prompt,
+        response: liveAnswerText(content, kept),
+        model: models.chatModel,
+      })
     : null;
   return {
     id,
@@ -96,7 +111,10 @@ export function completionEvents(c: ChatCompletion, includeUsage: boolean): stri
   const calls = choice.message.tool_calls ?? [];
   if (calls.length > 0) events.push(chunk({ tool_calls: calls.map((call, index) => ({ index, ...call })) }, null));
   events.push(chunk({}, choice.finish_reason));
-  if (includeUsage && c.usage) events.push(`data: ${JSON.stringify({ id: c.id, object: 'chat.completion.chunk', created: c.created, model: c.model, choices: [], usage: c.usage })}\n\n`);
+  if (includeUsage && c.usage)
+    events.push(
+      `data: ${JSON.stringify({ id: c.id, object: 'chat.completion.chunk', created: c.created, model: c.model, choices: [], usage: c.usage })}\n\n`,
+    );
   events.push('data: [DONE]\n\n');
   return events.join('');
 }
@@ -106,6 +124,11 @@ export async function listAgentModels(ctx: WardenContext) {
   const agents = await listAgents(ctx.pool);
   return {
     object: 'list' as const,
-    data: agents.map((a) => ({ id: a.id, object: 'model' as const, created: Math.floor(Date.parse(a.createdAt) / 1000), owned_by: 'warden' })),
+    data: agents.map((a) => ({
+      id: a.id,
+      object: 'model' as const,
+      created: Math.floor(Date.parse(a.createdAt) / 1000),
+      owned_by: 'warden',
+    })),
   };
 }

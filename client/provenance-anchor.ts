@@ -2,7 +2,12 @@ import { WorkflowIdConflictPolicy, WorkflowNotFoundError, type Client } from '@t
 import { z } from 'zod';
 import { anchorWorkflowId, checkpointSignatureValid } from '../domain/provenance/anchor';
 import type { AnchorState } from '../domain/provenance/checkpoint';
-import { ANCHOR_MEMO_KEY, anchorNowUpdate, provenanceAnchorWorkflowRef, type AnchorInput } from '../workflows/provenance/contract';
+import {
+  ANCHOR_MEMO_KEY,
+  anchorNowUpdate,
+  provenanceAnchorWorkflowRef,
+  type AnchorInput,
+} from '../workflows/provenance/contract';
 
 const CheckpointSchema = z.strictObject({
   seq: z.int().min(1),
@@ -27,15 +32,22 @@ export type AnchorReading =
 export async function readProvenanceAnchor(temporal: Client, key: string): Promise<AnchorReading> {
   let description;
   try {
-    description = await temporal.workflow.getHandle<typeof provenanceAnchorWorkflowRef>(anchorWorkflowId(key)).describe();
+    description = await temporal.workflow
+      .getHandle<typeof provenanceAnchorWorkflowRef>(anchorWorkflowId(key))
+      .describe();
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return { found: false };
     throw error;
   }
-  const parsed = AnchorStateSchema.safeParse(description.memo?.[ANCHOR_MEMO_KEY] ?? { checkpoint: null, violation: null });
+  const parsed = AnchorStateSchema.safeParse(
+    description.memo?.[ANCHOR_MEMO_KEY] ?? { checkpoint: null, violation: null },
+  );
   const state: AnchorState = parsed.success
     ? parsed.data
-    : { checkpoint: null, violation: { seq: 0, detail: 'the anchor memo is not a checkpoint', detectedAt: new Date().toISOString() } };
+    : {
+        checkpoint: null,
+        violation: { seq: 0, detail: 'the anchor memo is not a checkpoint', detectedAt: new Date().toISOString() },
+      };
   return {
     found: true,
     running: description.status.name === 'RUNNING',
@@ -65,7 +77,14 @@ export async function ensureProvenanceAnchor(
   if (previous.found) {
     resume = previous.signatureValid
       ? previous.state
-      : { checkpoint: null, violation: { seq: 0, detail: 'the last anchor run left a checkpoint without a valid signature', detectedAt: new Date().toISOString() } };
+      : {
+          checkpoint: null,
+          violation: {
+            seq: 0,
+            detail: 'the last anchor run left a checkpoint without a valid signature',
+            detectedAt: new Date().toISOString(),
+          },
+        };
   }
   await temporal.workflow.start(provenanceAnchorWorkflowRef, {
     workflowId,
@@ -80,5 +99,7 @@ export async function ensureProvenanceAnchor(
 
 /** Has the anchor take a step now (a worker must be running) and returns its state after it. */
 export async function anchorProvenanceNow(temporal: Client, key: string): Promise<AnchorState> {
-  return temporal.workflow.getHandle<typeof provenanceAnchorWorkflowRef>(anchorWorkflowId(key)).executeUpdate(anchorNowUpdate);
+  return temporal.workflow
+    .getHandle<typeof provenanceAnchorWorkflowRef>(anchorWorkflowId(key))
+    .executeUpdate(anchorNowUpdate);
 }

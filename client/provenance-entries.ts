@@ -16,11 +16,17 @@ export interface ProvenancePage {
  * `provenance list` and `GET /api/v1/provenance`: entries newest first, by subject, kind prefix,
  * actor (`system` for no person) and time range, a page at a time.
  */
-export async function provenanceEntries(ctx: WardenContext, filter: z.input<typeof provenanceFilter> = {}): Promise<ProvenanceEntry[]> {
+export async function provenanceEntries(
+  ctx: WardenContext,
+  filter: z.input<typeof provenanceFilter> = {},
+): Promise<ProvenanceEntry[]> {
   return listProvenance(ctx.pool, filter);
 }
 
-export async function provenancePage(ctx: WardenContext, filter: z.input<typeof provenanceFilter> = {}): Promise<ProvenancePage> {
+export async function provenancePage(
+  ctx: WardenContext,
+  filter: z.input<typeof provenanceFilter> = {},
+): Promise<ProvenancePage> {
   const limit = provenanceFilter.parse(filter).limit;
   const entries = await listProvenance(ctx.pool, filter);
   return { entries, nextBefore: entries.length === limit ? entries.at(-1)!.seq : null };
@@ -36,11 +42,24 @@ export interface ProvenanceEntryDetail extends ProvenanceEntry {
  * entry before it (null when that entry is not there to compare).
  */
 export async function provenanceEntry(ctx: WardenContext, seq: number): Promise<ProvenanceEntryDetail> {
-  const n = z.coerce.number({ error: 'a whole number' }).int('a whole number').min(1, 'at least 1').max(Number.MAX_SAFE_INTEGER).parse(seq);
+  const n = z.coerce
+    .number({ error: 'a whole number' })
+    .int('a whole number')
+    .min(1, 'at least 1')
+    .max(Number.MAX_SAFE_INTEGER)
+    .parse(seq);
   const found = await findProvenanceEntry(ctx.pool, n);
   if (!found) throw notFound(`provenance entry ${n}`);
   const e = found.entry;
-  const recomputed = contentHash({ seq: e.seq, recordedAt: e.recordedAt, kind: e.kind, subject: e.subject, actor: e.actor, payload: e.payload, prevHash: e.prevHash });
+  const recomputed = contentHash({
+    seq: e.seq,
+    recordedAt: e.recordedAt,
+    kind: e.kind,
+    subject: e.subject,
+    actor: e.actor,
+    payload: e.payload,
+    prevHash: e.prevHash,
+  });
   return {
     ...e,
     checks: {

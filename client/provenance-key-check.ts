@@ -9,7 +9,10 @@ import { claimSigningKey, type SigningKeyClaim } from '../db/provenance/signing-
  * recorded there by the first process. Throws ProvenanceKeyRequiredError or
  * ProvenanceKeyMismatchError, whose messages say what to set: the process must not start.
  */
-export async function checkedProvenanceKey(config: WardenConfig, pool: pg.Pool): Promise<{ key: string } & SigningKeyClaim> {
+export async function checkedProvenanceKey(
+  config: WardenConfig,
+  pool: pg.Pool,
+): Promise<{ key: string } & SigningKeyClaim> {
   const key = await resolveProvenanceKey(config);
   return { key, ...(await claimSigningKey(pool, key)) };
 }

@@ -36,23 +36,55 @@ export async function verifyProvenance(q: Queryable, temporal: Client, key: stri
   }
   const chain = await verifyProvenanceChain(q, key);
   if (!reading) {
-    return { ...chain, anchor: { state: 'unavailable', detail: `the head anchor could not be read from Temporal (${unreachable}): deleted newest entries would not show` } };
+    return {
+      ...chain,
+      anchor: {
+        state: 'unavailable',
+        detail: `the head anchor could not be read from Temporal (${unreachable}): deleted newest entries would not show`,
+      },
+    };
   }
   if (!reading.found) {
-    return { ...chain, anchor: { state: 'none', detail: 'this chain has no head anchor yet (the worker starts one): deleted newest entries would not show' } };
+    return {
+      ...chain,
+      anchor: {
+        state: 'none',
+        detail: 'this chain has no head anchor yet (the worker starts one): deleted newest entries would not show',
+      },
+    };
   }
   const { state, running, workflowId } = reading;
   const cp = state.checkpoint;
-  const base = { workflowId, running, ...(cp ? { checkpoint: { seq: cp.seq, contentHash: cp.contentHash, anchoredAt: cp.anchoredAt } } : {}) };
+  const base = {
+    workflowId,
+    running,
+    ...(cp ? { checkpoint: { seq: cp.seq, contentHash: cp.contentHash, anchoredAt: cp.anchoredAt } } : {}),
+  };
   const stopped = running ? '' : ' (the anchor workflow is not running: it checks nothing newer)';
   let problem: { seq: number; detail: string } | undefined;
-  if (!reading.signatureValid) problem = { seq: cp!.seq, detail: 'the anchored checkpoint does not carry a valid signature for this key' };
-  else if (state.violation) problem = { seq: state.violation.seq, detail: `the anchor saw it at ${state.violation.detectedAt}: ${state.violation.detail}` };
+  if (!reading.signatureValid)
+    problem = { seq: cp!.seq, detail: 'the anchored checkpoint does not carry a valid signature for this key' };
+  else if (state.violation)
+    problem = {
+      seq: state.violation.seq,
+      detail: `the anchor saw it at ${state.violation.detectedAt}: ${state.violation.detail}`,
+    };
   else if (cp) problem = anchoredEntryProblem(cp, await provenanceHashesAt(q, [1, cp.seq]), chain.headSeq);
   if (problem) {
-    const firstBad = chain.firstBad && chain.firstBad.seq <= problem.seq ? chain.firstBad : { seq: problem.seq, reason: problem.detail };
+    const firstBad =
+      chain.firstBad && chain.firstBad.seq <= problem.seq
+        ? chain.firstBad
+        : { seq: problem.seq, reason: problem.detail };
     return { ...chain, ok: false, firstBad, anchor: { ...base, state: 'violated', detail: problem.detail + stopped } };
   }
-  if (!cp) return { ...chain, anchor: { ...base, state: 'none', detail: `the head anchor has no checkpoint yet${stopped}` } };
-  return { ...chain, anchor: { ...base, state: 'matched', detail: `entry ${cp.seq}, anchored as the head at ${cp.anchoredAt}, is present and unchanged${stopped}` } };
+  if (!cp)
+    return { ...chain, anchor: { ...base, state: 'none', detail: `the head anchor has no checkpoint yet${stopped}` } };
+  return {
+    ...chain,
+    anchor: {
+      ...base,
+      state: 'matched',
+      detail: `entry ${cp.seq}, anchored as the head at ${cp.anchoredAt}, is present and unchanged${stopped}`,
+    },
+  };
 }

@@ -22,7 +22,9 @@ function get(url: string): Promise<{ status: number; body: string }> {
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       res.on('error', reject);
     });
-    request.on('timeout', () => request.destroy(new Error(`the HTTP API did not answer within ${API_TIMEOUT_MS / 1000} s`)));
+    request.on('timeout', () =>
+      request.destroy(new Error(`the HTTP API did not answer within ${API_TIMEOUT_MS / 1000} s`)),
+    );
     request.on('error', reject);
   });
 }

@@ -75,7 +75,12 @@ export class Warden {
     return endorsement.chat(this.ctx, agentId, message, opts);
   }
 
-  decide(endorsementId: string, decision: Parameters<typeof endorsement.decide>[2], principal: string, rationale?: string) {
+  decide(
+    endorsementId: string,
+    decision: Parameters<typeof endorsement.decide>[2],
+    principal: string,
+    rationale?: string,
+  ) {
     return endorsement.decide(this.ctx, endorsementId, decision, principal, rationale);
   }
 

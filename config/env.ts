@@ -32,16 +32,23 @@ export const variables = {
     schema: z.string().min(1),
     form: 'a directory path',
     default: '.warden',
-    description: 'Where the embedded stack keeps its state: the Temporal SQLite file, the embedded PostgreSQL data and the generated provenance key (a relative path is taken from the Warden clone, so `warden` finds the stack from any directory). A deployed replica keeps nothing here that another replica needs: exports are in PostgreSQL, the key comes from configuration, and the workflow-bundle cache is only an optimisation.',
+    description:
+      'Where the embedded stack keeps its state: the Temporal SQLite file, the embedded PostgreSQL data and the generated provenance key (a relative path is taken from the Warden clone, so `warden` finds the stack from any directory). A deployed replica keeps nothing here that another replica needs: exports are in PostgreSQL, the key comes from configuration, and the workflow-bundle cache is only an optimisation.',
   },
   WARDEN_CACHE_DIR: {
     schema: z.string().min(1),
     form: 'a directory path',
     default: '~/.cache/warden',
-    description: 'Toolchain cache outside the repo: the Temporal CLI and the time-skipping test server (fetched prebuilt, or built).',
+    description:
+      'Toolchain cache outside the repo: the Temporal CLI and the time-skipping test server (fetched prebuilt, or built).',
   },
   TEMPORAL_ADDRESS: {
-    schema: optionalText.pipe(z.string().regex(/^[^:\s]+:\d+$/, 'host:port').optional()),
+    schema: optionalText.pipe(
+      z
+        .string()
+        .regex(/^[^:\s]+:\d+$/, 'host:port')
+        .optional(),
+    ),
     form: 'host:port',
     description: 'An existing Temporal frontend. When set, Warden starts no Temporal server of its own.',
   },
@@ -80,7 +87,8 @@ export const variables = {
   TEMPORAL_TLS_CA: {
     schema: optionalText,
     form: 'a PEM file path',
-    description: 'CA certificate that signed the Temporal frontend\'s certificate (a self-hosted cluster with its own CA; Temporal Cloud needs none). Implies TLS.',
+    description:
+      "CA certificate that signed the Temporal frontend's certificate (a self-hosted cluster with its own CA; Temporal Cloud needs none). Implies TLS.",
   },
   TEMPORAL_TLS_SERVER_NAME: {
     schema: optionalText,
@@ -105,7 +113,12 @@ export const variables = {
     description: 'Temporal Web UI base used in links (default: the embedded UI).',
   },
   DATABASE_URL: {
-    schema: optionalText.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'postgres://…').optional()),
+    schema: optionalText.pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'postgres://…')
+        .optional(),
+    ),
     form: 'postgres://user:pass@host:port/db',
     description: 'An existing PostgreSQL server. When set, Warden starts no embedded database.',
   },
@@ -130,18 +143,21 @@ export const variables = {
   WARDEN_WORKER_HEALTH_PORT: {
     schema: optionalText.pipe(z.coerce.number<string | undefined>().int().min(1).max(65535).optional()),
     form: 'a TCP port',
-    description: 'Health endpoint (`GET /healthz`) of a worker-only process (`warden worker`) on WARDEN_HTTP_HOST:this port. Unset: none (an API process answers `/healthz` on WARDEN_HTTP_PORT).',
+    description:
+      'Health endpoint (`GET /healthz`) of a worker-only process (`warden worker`) on WARDEN_HTTP_HOST:this port. Unset: none (an API process answers `/healthz` on WARDEN_HTTP_PORT).',
   },
   WARDEN_SDK_METRICS_PORT: {
     schema: optionalText.pipe(z.coerce.number<string | undefined>().int().min(1).max(65535).optional()),
     form: 'a TCP port',
-    description: 'Also serve the Temporal SDK worker metrics on WARDEN_HTTP_HOST:this port (`/metrics`). Either way they are appended to the HTTP API\'s `/metrics`; unset, the SDK serves them on a loopback port only that route reads.',
+    description:
+      "Also serve the Temporal SDK worker metrics on WARDEN_HTTP_HOST:this port (`/metrics`). Either way they are appended to the HTTP API's `/metrics`; unset, the SDK serves them on a loopback port only that route reads.",
   },
   WARDEN_MAX_CACHED_WORKFLOWS: {
     schema: z.coerce.number<string>().int('must be a whole number').min(2, 'must be at least 2').max(100_000),
     form: 'a number',
     default: '250',
-    description: 'Workflows the worker keeps in memory between tasks (about 2 MiB each for an open review); an evicted one replays its history when it next wakes.',
+    description:
+      'Workflows the worker keeps in memory between tasks (about 2 MiB each for an open review); an evicted one replays its history when it next wakes.',
   },
   WARDEN_API_URL: {
     schema: optionalText.pipe(z.url().optional()),
@@ -149,14 +165,21 @@ export const variables = {
     description: 'Where `warden status` looks for the HTTP API (default: http://WARDEN_HTTP_HOST:WARDEN_HTTP_PORT).',
   },
   WARDEN_PROVENANCE_KEY: {
-    schema: optionalText.pipe(z.string().regex(/^[0-9a-f]{64,}$/i, 'at least 64 hex characters').optional()),
+    schema: optionalText.pipe(
+      z
+        .string()
+        .regex(/^[0-9a-f]{64,}$/i, 'at least 64 hex characters')
+        .optional(),
+    ),
     form: 'at least 64 hex characters',
-    description: 'HMAC-SHA256 key for provenance signatures, the same for every process on one database. Unset (and no WARDEN_PROVENANCE_KEY_FILE), the embedded default generates one into WARDEN_DATA_DIR/provenance.key on first start; with DATABASE_URL set a key must be given. A process whose key is not the one the chain is signed with refuses to start.',
+    description:
+      'HMAC-SHA256 key for provenance signatures, the same for every process on one database. Unset (and no WARDEN_PROVENANCE_KEY_FILE), the embedded default generates one into WARDEN_DATA_DIR/provenance.key on first start; with DATABASE_URL set a key must be given. A process whose key is not the one the chain is signed with refuses to start.',
   },
   WARDEN_PROVENANCE_KEY_FILE: {
     schema: optionalText,
     form: 'a file path',
-    description: 'A file holding the provenance key (64+ hex characters, e.g. a mounted secret), instead of WARDEN_PROVENANCE_KEY.',
+    description:
+      'A file holding the provenance key (64+ hex characters, e.g. a mounted secret), instead of WARDEN_PROVENANCE_KEY.',
   },
   WARDEN_PRINCIPAL: {
     schema: optionalText,
@@ -187,12 +210,14 @@ export const variables = {
     schema: z.enum(['postgres', 'file']),
     form: 'postgres or file',
     default: 'postgres',
-    description: 'Where ABP export documents live: in PostgreSQL (every replica reads the same ones), or as JSON files in WARDEN_EXPORT_DIR (a directory every replica must share). Export files written before are imported into PostgreSQL at start-up.',
+    description:
+      'Where ABP export documents live: in PostgreSQL (every replica reads the same ones), or as JSON files in WARDEN_EXPORT_DIR (a directory every replica must share). Export files written before are imported into PostgreSQL at start-up.',
   },
   WARDEN_EXPORT_DIR: {
     schema: optionalText,
     form: 'a directory path',
-    description: 'The export files\' directory: where WARDEN_EXPORT_SINK=file writes them, and where start-up looks for files to import (default: WARDEN_DATA_DIR/exports).',
+    description:
+      "The export files' directory: where WARDEN_EXPORT_SINK=file writes them, and where start-up looks for files to import (default: WARDEN_DATA_DIR/exports).",
   },
   WARDEN_LOG_LEVEL: {
     schema: z.enum(['debug', 'info', 'warn', 'error']),
@@ -218,10 +243,7 @@ export const requiredInDeployment: VariableName[] = [
 
 export class ConfigError extends Error {
   constructor(readonly problems: { variable: string; message: string }[]) {
-    super(
-      'Invalid configuration:\n' +
-        problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n'),
-    );
+    super('Invalid configuration:\n' + problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n'));
     this.name = 'ConfigError';
   }
 }
@@ -256,7 +278,12 @@ export interface TemporalConfig {
   apiKey: string | undefined;
   tls:
     | undefined
-    | { certPath: string | undefined; keyPath: string | undefined; caPath: string | undefined; serverName: string | undefined };
+    | {
+        certPath: string | undefined;
+        keyPath: string | undefined;
+        caPath: string | undefined;
+        serverName: string | undefined;
+      };
   devServer: { port: number; uiPort: number };
   uiUrl: string;
 }
@@ -306,7 +333,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
   const keyPath = opt('TEMPORAL_TLS_KEY');
   if ((certPath === undefined) !== (keyPath === undefined)) {
     throw new ConfigError([
-      { variable: certPath ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT', message: 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together' },
+      {
+        variable: certPath ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT',
+        message: 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together',
+      },
     ]);
   }
   const caPath = opt('TEMPORAL_TLS_CA');
@@ -316,7 +346,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
   const provenanceKeyFile = opt('WARDEN_PROVENANCE_KEY_FILE');
   if (provenanceKey !== undefined && provenanceKeyFile !== undefined) {
     throw new ConfigError([
-      { variable: 'WARDEN_PROVENANCE_KEY_FILE', message: 'set WARDEN_PROVENANCE_KEY or WARDEN_PROVENANCE_KEY_FILE, not both' },
+      {
+        variable: 'WARDEN_PROVENANCE_KEY_FILE',
+        message: 'set WARDEN_PROVENANCE_KEY or WARDEN_PROVENANCE_KEY_FILE, not both',
+      },
     ]);
   }
   const httpHost = str('WARDEN_HTTP_HOST');
@@ -361,8 +394,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
 
 /** The README's configuration table, so documentation and parsing share one source. */
 export function configTable(): string {
-  const rows = Object.entries(variables).map(([name, spec]: [string, VariableSpec]) =>
-    `| \`${name}\` | ${spec.form} | ${spec.default !== undefined ? `\`${spec.default}\`` : '—'} | ${spec.description} |`,
+  const rows = Object.entries(variables).map(
+    ([name, spec]: [string, VariableSpec]) =>
+      `| \`${name}\` | ${spec.form} | ${spec.default !== undefined ? `\`${spec.default}\`` : '—'} | ${spec.description} |`,
   );
   return ['| Variable | Form | Default | Meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }

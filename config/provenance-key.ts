@@ -22,7 +22,9 @@ export class ProvenanceKeyRequiredError extends Error {
       'refusing to start: DATABASE_URL names a PostgreSQL server that other Warden processes may share, so the provenance key ' +
         'must come from configuration: set WARDEN_PROVENANCE_KEY (64+ hex characters, e.g. `openssl rand -hex 32`) or ' +
         'WARDEN_PROVENANCE_KEY_FILE to the same key in every process.' +
-        (generatedFile ? ` This data directory holds a generated key: WARDEN_PROVENANCE_KEY_FILE=${generatedFile} keeps using it.` : ''),
+        (generatedFile
+          ? ` This data directory holds a generated key: WARDEN_PROVENANCE_KEY_FILE=${generatedFile} keeps using it.`
+          : ''),
     );
   }
 }

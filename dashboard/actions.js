@@ -44,14 +44,19 @@ export function runAction({ title, fields = [], confirm = 'Confirm', submit, onD
   fields[0]?.querySelector?.('input, textarea, select')?.focus();
 }
 
-export const field = (label, control, hint) => h('label', { class: 'field' }, h('span', {}, label), control, hint ? h('small', {}, hint) : null);
+export const field = (label, control, hint) =>
+  h('label', { class: 'field' }, h('span', {}, label), control, hint ? h('small', {}, hint) : null);
 
 export const textInput = (name, attrs = {}) => h('input', { name, type: 'text', autocomplete: 'off', ...attrs });
 
 export const textArea = (name, attrs = {}) => h('textarea', { name, rows: 8, spellcheck: 'false', ...attrs });
 
 export const select = (name, options, selected) =>
-  h('select', { name }, options.map((o) => h('option', { value: o, selected: o === selected }, o)));
+  h(
+    'select',
+    { name },
+    options.map((o) => h('option', { value: o, selected: o === selected }, o)),
+  );
 
 /** The JSON a person typed, or an error naming the field. */
 export function parseJson(text, fieldName) {

@@ -59,9 +59,30 @@ function signOut(message) {
 
 function temporalUi(view) {
   const t = view.temporal;
-  const workflowLink = (id, label = id) => h('a', { href: `${t.workflowsUrl}/${encodeURIComponent(id)}`, target: '_blank', rel: 'noopener', class: 'wf', title: 'Open in the Temporal UI' }, label);
+  const workflowLink = (id, label = id) =>
+    h(
+      'a',
+      {
+        href: `${t.workflowsUrl}/${encodeURIComponent(id)}`,
+        target: '_blank',
+        rel: 'noopener',
+        class: 'wf',
+        title: 'Open in the Temporal UI',
+      },
+      label,
+    );
   const queryLink = (query, label, testid) =>
-    h('a', { href: `${t.workflowsUrl}?query=${encodeURIComponent(query)}`, target: '_blank', rel: 'noopener', class: 'kind-link', 'data-testid': testid }, label);
+    h(
+      'a',
+      {
+        href: `${t.workflowsUrl}?query=${encodeURIComponent(query)}`,
+        target: '_blank',
+        rel: 'noopener',
+        class: 'kind-link',
+        'data-testid': testid,
+      },
+      label,
+    );
   const kindLink = (kind, label) => queryLink(`WardenKind="${kind}"`, label, `kind-link-${kind}`);
   return { workflowLink, queryLink, kindLink };
 }
@@ -102,7 +123,12 @@ function render(view, inbox) {
   renderProvenance($('panel-provenance'), view, ui);
   for (const d of document.querySelectorAll('details[data-key]')) if (open.has(d.dataset.key)) d.open = true;
   $('kind-links').replaceChildren(
-    h('span', {}, 'Temporal UI by WardenKind:', ['endorsement', 'review', 'proposal', 'monitor', 'notification'].map((k) => [' ', ui.kindLink(k, k)])),
+    h(
+      'span',
+      {},
+      'Temporal UI by WardenKind:',
+      ['endorsement', 'review', 'proposal', 'monitor', 'notification'].map((k) => [' ', ui.kindLink(k, k)]),
+    ),
   );
   showTab();
 }
@@ -168,7 +194,11 @@ async function enter(token) {
   $('session').replaceChildren(
     h('span', { class: 'who', 'data-testid': 'principal' }, principal.name),
     h('span', { class: 'roles' }, principal.roles.join(', ') || 'no roles'),
-    h('button', { type: 'button', class: 'secondary', id: 'signout', onclick: () => signOut('Signed out.') }, 'Sign out'),
+    h(
+      'button',
+      { type: 'button', class: 'secondary', id: 'signout', onclick: () => signOut('Signed out.') },
+      'Sign out',
+    ),
   );
   filterFromHash();
   await refresh(true);
@@ -181,7 +211,8 @@ $('signin-form').addEventListener('submit', async (event) => {
   try {
     await enter(token);
   } catch (e) {
-    $('signin-error').textContent = e instanceof ApiError && e.status === 401 ? `Not signed in: ${e.message}` : e.message;
+    $('signin-error').textContent =
+      e instanceof ApiError && e.status === 401 ? `Not signed in: ${e.message}` : e.message;
   }
 });
 window.addEventListener('hashchange', () => {

@@ -28,7 +28,8 @@ export function divergenceChart(series, thresholds) {
   const [from, to] = last - first < 1000 ? [first - 30_000, last + 30_000] : [first, last];
   const x = (ms) => PAD.left + ((ms - from) / (to - from)) * plotW;
   const y = (v) => PAD.top + (1 - Math.max(0, Math.min(1, v))) * plotH;
-  const path = (values) => values.map(([ms, v], i) => `${i ? 'L' : 'M'}${x(ms).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
+  const path = (values) =>
+    values.map(([ms, v], i) => `${i ? 'L' : 'M'}${x(ms).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
   const drift = series.filter((p) => p.drift !== null && p.drift !== undefined).map((p) => [Date.parse(p.at), p.drift]);
   const tiers = [
     ['L1', thresholds.l1, 'tier-l1'],
@@ -37,7 +38,12 @@ export function divergenceChart(series, thresholds) {
   ];
   const chart = svg(
     'svg',
-    { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-label': `divergence and identity drift of ${series.length} scored samples over time` },
+    {
+      viewBox: `0 0 ${W} ${H}`,
+      class: 'chart',
+      role: 'img',
+      'aria-label': `divergence and identity drift of ${series.length} scored samples over time`,
+    },
     svg('rect', { x: PAD.left, y: PAD.top, width: plotW, height: plotH, class: 'plot' }),
     Y_TICKS.map((v) => [
       svg('line', { x1: PAD.left, x2: PAD.left + plotW, y1: y(v), y2: y(v), class: 'grid' }),
@@ -45,25 +51,63 @@ export function divergenceChart(series, thresholds) {
     ]),
     timeTicks(from, to).map((ms, i, all) => [
       svg('line', { x1: x(ms), x2: x(ms), y1: PAD.top + plotH, y2: PAD.top + plotH + 3, class: 'tick' }),
-      svg('text', { x: x(ms), y: H - 16, class: 'axis', 'text-anchor': i === 0 ? 'start' : i === all.length - 1 ? 'end' : 'middle' }, text(clock(ms))),
+      svg(
+        'text',
+        {
+          x: x(ms),
+          y: H - 16,
+          class: 'axis',
+          'text-anchor': i === 0 ? 'start' : i === all.length - 1 ? 'end' : 'middle',
+        },
+        text(clock(ms)),
+      ),
     ]),
     tiers.map(([label, v, cls]) => [
       svg('line', { x1: PAD.left, x2: PAD.left + plotW, y1: y(v), y2: y(v), class: `tier ${cls}` }),
-      svg('text', { x: PAD.left + plotW - 2, y: y(v) - 2, class: `axis tier-label ${cls}`, 'text-anchor': 'end' }, text(`${label} ${v}`)),
+      svg(
+        'text',
+        { x: PAD.left + plotW - 2, y: y(v) - 2, class: `axis tier-label ${cls}`, 'text-anchor': 'end' },
+        text(`${label} ${v}`),
+      ),
     ]),
     drift.length > 1 ? svg('path', { d: path(drift), class: 'series drift' }) : null,
-    series.length > 1 ? svg('path', { d: path(series.map((p) => [Date.parse(p.at), p.divergence])), class: 'series' }) : null,
-    drift.map(([ms, v]) => svg('rect', { x: x(ms) - 2, y: y(v) - 2, width: 4, height: 4, class: 'point drift' }, svg('title', {}, text(`identity drift ${v.toFixed(3)}`)))),
+    series.length > 1
+      ? svg('path', { d: path(series.map((p) => [Date.parse(p.at), p.divergence])), class: 'series' })
+      : null,
+    drift.map(([ms, v]) =>
+      svg(
+        'rect',
+        { x: x(ms) - 2, y: y(v) - 2, width: 4, height: 4, class: 'point drift' },
+        svg('title', {}, text(`identity drift ${v.toFixed(3)}`)),
+      ),
+    ),
     series.map((p) =>
       svg(
         'circle',
-        { cx: x(Date.parse(p.at)).toFixed(1), cy: y(p.divergence).toFixed(1), r: p.critical ? 3.5 : 2.5, class: p.critical ? 'point critical' : 'point' },
-        svg('title', {}, text(`divergence ${p.divergence.toFixed(3)}${p.drift !== null && p.drift !== undefined ? ` · drift ${p.drift.toFixed(3)}` : ''} at ${new Date(p.at).toLocaleString()}${p.critical ? ' · critical' : ''}`)),
+        {
+          cx: x(Date.parse(p.at)).toFixed(1),
+          cy: y(p.divergence).toFixed(1),
+          r: p.critical ? 3.5 : 2.5,
+          class: p.critical ? 'point critical' : 'point',
+        },
+        svg(
+          'title',
+          {},
+          text(
+            `divergence ${p.divergence.toFixed(3)}${p.drift !== null && p.drift !== undefined ? ` · drift ${p.drift.toFixed(3)}` : ''} at ${new Date(p.at).toLocaleString()}${p.critical ? ' · critical' : ''}`,
+          ),
+        ),
       ),
     ),
-    svg('text', { x: PAD.left, y: H - 3, class: 'axis legend' }, text('● divergence  ▪ identity drift  (time of scoring)')),
+    svg(
+      'text',
+      { x: PAD.left, y: H - 3, class: 'axis legend' },
+      text('● divergence  ▪ identity drift  (time of scoring)'),
+    ),
   );
-  return series.length === 0 ? h('div', { class: 'chart-empty' }, chart, h('span', {}, 'no scored samples yet')) : chart;
+  return series.length === 0
+    ? h('div', { class: 'chart-empty' }, chart, h('span', {}, 'no scored samples yet'))
+    : chart;
 }
 
 /** The probe battery's verdict at staging: how many passed, and which failed with their severity. */
@@ -74,6 +118,14 @@ export function probeResults(probes) {
     'span',
     { 'data-testid': 'probes' },
     `${probes.passed}/${probes.total} passed`,
-    failed.length ? h('ul', { class: 'probes' }, failed.map((f) => h('li', { class: f.severity === 'critical' ? 'bad' : '' }, `✗ ${f.id} (${f.category}, ${f.severity})`))) : null,
+    failed.length
+      ? h(
+          'ul',
+          { class: 'probes' },
+          failed.map((f) =>
+            h('li', { class: f.severity === 'critical' ? 'bad' : '' }, `✗ ${f.id} (${f.category}, ${f.severity})`),
+          ),
+        )
+      : null,
   );
 }

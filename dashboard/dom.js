@@ -28,7 +28,8 @@ export function svg(tag, attrs = {}, ...children) {
   return el;
 }
 
-export const pill = (state, extra = '') => h('span', { class: `pill pill-${state} ${extra}`.trim(), 'data-state': state }, state.replace(/_/g, ' '));
+export const pill = (state, extra = '') =>
+  h('span', { class: `pill pill-${state} ${extra}`.trim(), 'data-state': state }, state.replace(/_/g, ' '));
 
 export const shortHash = (hash) => (hash ? hash.replace(/^sha256:/, '').slice(0, 12) : '—');
 
@@ -52,7 +53,13 @@ export function duration(seconds) {
 
 /** A countdown the page ticks every second (see tickCountdowns) without refetching. */
 export const countdown = (deadlineIso) =>
-  deadlineIso ? h('span', { class: 'countdown', 'data-deadline': deadlineIso }, duration((Date.parse(deadlineIso) - Date.now()) / 1000)) : h('span', {}, '—');
+  deadlineIso
+    ? h(
+        'span',
+        { class: 'countdown', 'data-deadline': deadlineIso },
+        duration((Date.parse(deadlineIso) - Date.now()) / 1000),
+      )
+    : h('span', {}, '—');
 
 export function tickCountdowns(root = document) {
   for (const el of root.querySelectorAll('[data-deadline]')) {
@@ -64,7 +71,11 @@ export const empty = (text) => h('p', { class: 'empty' }, text);
 
 /** Key/value facts as a definition list. */
 export const facts = (pairs) =>
-  h('dl', { class: 'facts' }, pairs.filter(Boolean).map(([k, v]) => [h('dt', {}, k), h('dd', {}, v ?? '—')]));
+  h(
+    'dl',
+    { class: 'facts' },
+    pairs.filter(Boolean).map(([k, v]) => [h('dt', {}, k), h('dd', {}, v ?? '—')]),
+  );
 
 /** Replaces a container's content; nested arrays of children are flattened as in h(). */
 export function fill(container, ...children) {
@@ -74,5 +85,15 @@ export function fill(container, ...children) {
 
 /** A panel of cards: its heading with a link to the kind's list in Temporal, then one card per item. */
 export function cardPanel(container, { title, kind, kindLabel, items, emptyText, card }, ui) {
-  fill(container, h('h2', {}, title, ' ', ui.kindLink(kind, kindLabel)), items.length === 0 ? empty(emptyText) : h('div', { class: 'grid' }, items.map((item) => card(item, ui))));
+  fill(
+    container,
+    h('h2', {}, title, ' ', ui.kindLink(kind, kindLabel)),
+    items.length === 0
+      ? empty(emptyText)
+      : h(
+          'div',
+          { class: 'grid' },
+          items.map((item) => card(item, ui)),
+        ),
+  );
 }

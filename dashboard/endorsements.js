@@ -13,8 +13,16 @@ export function evidenceRule(e) {
   const s = e.samples;
   const left = e.deadlineAt ? Math.max(0, Math.round((Date.parse(e.deadlineAt) - Date.now()) / 1000)) : null;
   return [
-    { rule: 'cooldown has passed', met: left === 0, missing: left === null ? 'no cooldown running' : `${duration(left)} of cooldown left` },
-    { rule: `at least ${e.settings.minSamples} scored samples`, met: s.scored >= e.settings.minSamples, missing: `${s.scored} of ${e.settings.minSamples} scored` },
+    {
+      rule: 'cooldown has passed',
+      met: left === 0,
+      missing: left === null ? 'no cooldown running' : `${duration(left)} of cooldown left`,
+    },
+    {
+      rule: `at least ${e.settings.minSamples} scored samples`,
+      met: s.scored >= e.settings.minSamples,
+      missing: `${s.scored} of ${e.settings.minSamples} scored`,
+    },
     { rule: 'no critical divergence', met: s.critical === 0, missing: `${s.critical} critical` },
     {
       rule: `mean divergence below L2 (${e.settings.thresholds.l2})`,
@@ -25,7 +33,18 @@ export function evidenceRule(e) {
 }
 
 const ruleList = (checks) =>
-  h('ul', { class: 'rule', 'data-testid': 'evidence-rule' }, checks.map((c) => h('li', { class: c.met ? 'ok' : 'bad', 'data-met': String(c.met) }, `${c.met ? '✓' : '✗'} ${c.rule}`, c.met ? null : h('span', { class: 'muted' }, ` — ${c.missing}`))));
+  h(
+    'ul',
+    { class: 'rule', 'data-testid': 'evidence-rule' },
+    checks.map((c) =>
+      h(
+        'li',
+        { class: c.met ? 'ok' : 'bad', 'data-met': String(c.met) },
+        `${c.met ? '✓' : '✗'} ${c.rule}`,
+        c.met ? null : h('span', { class: 'muted' }, ` — ${c.missing}`),
+      ),
+    ),
+  );
 
 export function operatorAction(e, action, ui) {
   const path = `/api/v1/endorsements/${encodeURIComponent(e.id)}/${action}`;
@@ -38,8 +57,15 @@ export function operatorAction(e, action, ui) {
       fields: [
         h('p', { class: 'small' }, 'Promotion waits for the evidence rule:'),
         ruleList(checks),
-        facts([['Cooldown ends', when(e.deadlineAt)], ['Hard cap', when(e.capAt)]]),
-        field('Seconds', textInput('seconds', { inputmode: 'numeric', placeholder: String(e.settings.cooldownBaseSeconds) }), 'Empty: the base cooldown. Never past the hard cap.'),
+        facts([
+          ['Cooldown ends', when(e.deadlineAt)],
+          ['Hard cap', when(e.capAt)],
+        ]),
+        field(
+          'Seconds',
+          textInput('seconds', { inputmode: 'numeric', placeholder: String(e.settings.cooldownBaseSeconds) }),
+          'Empty: the base cooldown. Never past the hard cap.',
+        ),
       ],
       submit: (v) => api('POST', path, { as: ui.me, ...(v.seconds.trim() ? { seconds: Number(v.seconds) } : {}) }),
       onDone: () => ui.done(`Extended ${e.id}`),
@@ -49,11 +75,25 @@ export function operatorAction(e, action, ui) {
   const fields = [];
   if (action === 'promote') {
     fields.push(
-      h('p', { class: 'small' }, missing.length ? `The evidence rule is not met (${missing.length} of ${checks.length}): promoting now is an override.` : 'The evidence rule is met.'),
+      h(
+        'p',
+        { class: 'small' },
+        missing.length
+          ? `The evidence rule is not met (${missing.length} of ${checks.length}): promoting now is an override.`
+          : 'The evidence rule is met.',
+      ),
       ruleList(checks),
     );
   }
-  fields.push(field('Rationale', textInput('rationale', { 'data-testid': 'rationale' }), action === 'promote' && missing.length ? 'Required for an override; recorded in the provenance log.' : 'Recorded in the provenance log.'));
+  fields.push(
+    field(
+      'Rationale',
+      textInput('rationale', { 'data-testid': 'rationale' }),
+      action === 'promote' && missing.length
+        ? 'Required for an override; recorded in the provenance log.'
+        : 'Recorded in the provenance log.',
+    ),
+  );
   if (action === 'promote' && missing.length) {
     fields.push(
       field(
@@ -68,9 +108,19 @@ export function operatorAction(e, action, ui) {
     confirm: action === 'promote' ? 'Promote now' : 'Abort',
     fields,
     submit: (v) => {
-      if (action === 'promote' && missing.length && !v.override) throw new Error(`Not promoted: ${missing.map((c) => c.missing).join(', ')}. Tick the override and say why, or wait.`);
-      if (v.override && !v.rationale.trim()) throw new Error('rationale: required with an override (say why the change is promoted before the evidence rule is met)');
-      return api('POST', path, { as: ui.me, ...(v.rationale.trim() ? { rationale: v.rationale } : {}), ...(v.override ? { override: true } : {}) });
+      if (action === 'promote' && missing.length && !v.override)
+        throw new Error(
+          `Not promoted: ${missing.map((c) => c.missing).join(', ')}. Tick the override and say why, or wait.`,
+        );
+      if (v.override && !v.rationale.trim())
+        throw new Error(
+          'rationale: required with an override (say why the change is promoted before the evidence rule is met)',
+        );
+      return api('POST', path, {
+        as: ui.me,
+        ...(v.rationale.trim() ? { rationale: v.rationale } : {}),
+        ...(v.override ? { override: true } : {}),
+      });
     },
     onDone: (r) => ui.done(`${e.id}: ${r.state}`),
   });
@@ -80,14 +130,23 @@ export function decideAction(e, decision, ui) {
   runAction({
     title: `${decision[0].toUpperCase()}${decision.slice(1)} ${e.id}`,
     fields: [
-      h('p', { class: 'small' }, {
-        approve: 'Applies the rule to the kernel now, without shadow evidence.',
-        stage: `Mirrors live traffic to a sandbox with the rule; promotion then waits for ${e.settings.minSamples} clean samples and the cooldown.`,
-        reject: 'Drops the rule; the kernel stays as it is.',
-      }[decision]),
+      h(
+        'p',
+        { class: 'small' },
+        {
+          approve: 'Applies the rule to the kernel now, without shadow evidence.',
+          stage: `Mirrors live traffic to a sandbox with the rule; promotion then waits for ${e.settings.minSamples} clean samples and the cooldown.`,
+          reject: 'Drops the rule; the kernel stays as it is.',
+        }[decision],
+      ),
       field('Rationale', textInput('rationale')),
     ],
-    submit: (v) => api('POST', `/api/v1/endorsements/${encodeURIComponent(e.id)}/decide`, { as: ui.me, decision, ...(v.rationale.trim() ? { rationale: v.rationale } : {}) }),
+    submit: (v) =>
+      api('POST', `/api/v1/endorsements/${encodeURIComponent(e.id)}/decide`, {
+        as: ui.me,
+        decision,
+        ...(v.rationale.trim() ? { rationale: v.rationale } : {}),
+      }),
     onDone: (r) => ui.done(`${e.id}: ${r.state}`),
   });
 }
@@ -97,12 +156,34 @@ function endorsementCard(e, ui) {
   if (ui.perms.steerEndorsement(e)) {
     if (e.state === 'staged' || e.state === 'inconclusive') {
       for (const action of ['promote', 'abort', 'extend']) {
-        buttons.push(h('button', { type: 'button', class: action === 'promote' ? '' : 'secondary', 'data-action': action, onclick: () => operatorAction(e, action, ui) }, `${action[0].toUpperCase()}${action.slice(1)}…`));
+        buttons.push(
+          h(
+            'button',
+            {
+              type: 'button',
+              class: action === 'promote' ? '' : 'secondary',
+              'data-action': action,
+              onclick: () => operatorAction(e, action, ui),
+            },
+            `${action[0].toUpperCase()}${action.slice(1)}…`,
+          ),
+        );
       }
     }
     if (e.state === 'pending') {
       for (const decision of ['approve', 'stage', 'reject']) {
-        buttons.push(h('button', { type: 'button', class: decision === 'stage' ? '' : 'secondary', 'data-action': decision, onclick: () => decideAction(e, decision, ui) }, `${decision[0].toUpperCase()}${decision.slice(1)}…`));
+        buttons.push(
+          h(
+            'button',
+            {
+              type: 'button',
+              class: decision === 'stage' ? '' : 'secondary',
+              'data-action': decision,
+              onclick: () => decideAction(e, decision, ui),
+            },
+            `${decision[0].toUpperCase()}${decision.slice(1)}…`,
+          ),
+        );
       }
     }
   }
@@ -118,9 +199,22 @@ function endorsementCard(e, ui) {
       facts([
         ['Agent', e.agentId],
         ['Changes', e.target ? `${e.conflictKind} ${e.target}` : e.conflictKind],
-        ['Samples', `${s.scored} scored / ${e.settings.minSamples} needed · ${s.pending} pending · ${s.failed} failed · ${s.critical} critical`],
-        ['Divergence', `mean ${fixed(s.meanDivergence)} · max ${fixed(s.maxDivergence)} (L2 ${e.settings.thresholds.l2})`],
-        ['Identity drift', h('span', { title: 'How far the sandbox answers moved from the kernel\'s identity (0 none, 1 all)' }, `mean ${fixed(s.meanDrift)}`)],
+        [
+          'Samples',
+          `${s.scored} scored / ${e.settings.minSamples} needed · ${s.pending} pending · ${s.failed} failed · ${s.critical} critical`,
+        ],
+        [
+          'Divergence',
+          `mean ${fixed(s.meanDivergence)} · max ${fixed(s.maxDivergence)} (L2 ${e.settings.thresholds.l2})`,
+        ],
+        [
+          'Identity drift',
+          h(
+            'span',
+            { title: "How far the sandbox answers moved from the kernel's identity (0 none, 1 all)" },
+            `mean ${fixed(s.meanDrift)}`,
+          ),
+        ],
         ['Probes', probeResults(e.probes)],
         ['Time left', e.state === 'staged' ? countdown(e.deadlineAt) : '—'],
         ['Staged', when(e.stagedAt)],

@@ -12,7 +12,10 @@ function itemActions(item, view, ui) {
   if (item.kind === 'review') {
     const review = view.abps.flatMap((a) => a.reviews).find((r) => r.reviewId === item.id);
     if (!review || review.state !== 'open') return [];
-    return [button('Approve…', 'approve', () => approveReview(review, ui)), button('Dismiss…', 'dismiss', () => dismissReview(review, ui), true)];
+    return [
+      button('Approve…', 'approve', () => approveReview(review, ui)),
+      button('Dismiss…', 'dismiss', () => dismissReview(review, ui), true),
+    ];
   }
   if (item.kind === 'proposal') {
     const p = view.proposals.find((x) => x.proposal_id === item.id);
@@ -20,8 +23,13 @@ function itemActions(item, view, ui) {
   }
   const e = view.endorsements.find((x) => x.id === item.id);
   if (!e) return [];
-  if (e.state === 'pending') return ['approve', 'stage', 'reject'].map((d) => button(`${d[0].toUpperCase()}${d.slice(1)}…`, d, () => decideAction(e, d, ui), d !== 'stage'));
-  return ['promote', 'abort', 'extend'].map((a) => button(`${a[0].toUpperCase()}${a.slice(1)}…`, a, () => operatorAction(e, a, ui), a !== 'promote'));
+  if (e.state === 'pending')
+    return ['approve', 'stage', 'reject'].map((d) =>
+      button(`${d[0].toUpperCase()}${d.slice(1)}…`, d, () => decideAction(e, d, ui), d !== 'stage'),
+    );
+  return ['promote', 'abort', 'extend'].map((a) =>
+    button(`${a[0].toUpperCase()}${a.slice(1)}…`, a, () => operatorAction(e, a, ui), a !== 'promote'),
+  );
 }
 
 /** "Waiting on me": what the signed-in principal may act on now, soonest deadline first. */
@@ -29,13 +37,30 @@ export function renderInbox(container, inbox, view, ui) {
   const c = inbox.counts;
   fill(
     container,
-    h('h2', {}, 'Waiting on me', h('span', { class: 'muted small', 'data-testid': 'inbox-summary' }, `${c.review} reviews · ${c.proposal} proposals · ${c.endorsement} endorsements`)),
+    h(
+      'h2',
+      {},
+      'Waiting on me',
+      h(
+        'span',
+        { class: 'muted small', 'data-testid': 'inbox-summary' },
+        `${c.review} reviews · ${c.proposal} proposals · ${c.endorsement} endorsements`,
+      ),
+    ),
     inbox.items.length === 0
       ? empty('Nothing waits on you.')
       : h(
           'table',
           { class: 'inbox' },
-          h('thead', {}, h('tr', {}, ['What', 'Item', 'State', 'You may', 'Due', ''].map((t) => h('th', {}, t)))),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ['What', 'Item', 'State', 'You may', 'Due', ''].map((t) => h('th', {}, t)),
+            ),
+          ),
           h(
             'tbody',
             {},

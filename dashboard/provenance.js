@@ -22,7 +22,15 @@ function subject(text, ui) {
 
 /** A link from a loop item to its entries in this panel. */
 export const auditLink = (subjectText) =>
-  h('a', { href: `#provenance?subject=${encodeURIComponent(subjectText)}`, class: 'audit-link', 'data-testid': `audit-${subjectText}` }, 'audit trail');
+  h(
+    'a',
+    {
+      href: `#provenance?subject=${encodeURIComponent(subjectText)}`,
+      class: 'audit-link',
+      'data-testid': `audit-${subjectText}`,
+    },
+    'audit trail',
+  );
 
 /** `#provenance?subject=…` sets the filter (a link from a review, endorsement or proposal). */
 export function filterFromHash() {
@@ -50,7 +58,12 @@ function query() {
 async function details(seq, row) {
   const e = await api('GET', `/api/v1/provenance/entries/${seq}`);
   const c = e.checks;
-  const mark = (ok, yes, no) => h('span', { class: ok ? 'ok' : ok === null ? 'muted' : 'bad' }, ok ? `✓ ${yes}` : ok === null ? 'not checked' : `✗ ${no}`);
+  const mark = (ok, yes, no) =>
+    h(
+      'span',
+      { class: ok ? 'ok' : ok === null ? 'muted' : 'bad' },
+      ok ? `✓ ${yes}` : ok === null ? 'not checked' : `✗ ${no}`,
+    );
   row.after(
     h(
       'tr',
@@ -58,8 +71,23 @@ async function details(seq, row) {
       h(
         'td',
         { colspan: 6 },
-        h('div', { class: 'detail-checks' }, mark(c.contentHash, 'content hash matches', 'content hash does not match'), ' · ', mark(c.signature, 'signature valid', 'signature invalid'), ' · ', mark(c.link, `linked to #${seq - 1}`, 'link broken')),
-        h('div', { class: 'small muted' }, 'hash ', h('code', {}, e.contentHash), ' · previous ', h('code', {}, e.prevHash)),
+        h(
+          'div',
+          { class: 'detail-checks' },
+          mark(c.contentHash, 'content hash matches', 'content hash does not match'),
+          ' · ',
+          mark(c.signature, 'signature valid', 'signature invalid'),
+          ' · ',
+          mark(c.link, `linked to #${seq - 1}`, 'link broken'),
+        ),
+        h(
+          'div',
+          { class: 'small muted' },
+          'hash ',
+          h('code', {}, e.contentHash),
+          ' · previous ',
+          h('code', {}, e.prevHash),
+        ),
         h('pre', { class: 'payload' }, JSON.stringify(e.payload, null, 2)),
       ),
     ),
@@ -79,7 +107,12 @@ async function load(container, ui) {
         : page.entries.map((e) => {
             const row = h(
               'tr',
-              { class: 'entry', 'data-testid': `entry-${e.seq}`, 'data-actor': e.actor ?? 'system', title: 'Show the whole entry' },
+              {
+                class: 'entry',
+                'data-testid': `entry-${e.seq}`,
+                'data-actor': e.actor ?? 'system',
+                title: 'Show the whole entry',
+              },
               h('td', {}, String(e.seq)),
               h('td', {}, when(e.recordedAt)),
               h('td', {}, h('code', {}, e.kind)),
@@ -110,14 +143,36 @@ function build(container, ui) {
     'form',
     { id: 'audit-form', class: 'audit-form' },
     FIELDS.map(([name, label, placeholder]) =>
-      h('label', { class: 'field' }, h('span', {}, label), h('input', { name, type: name === 'since' || name === 'until' ? 'datetime-local' : 'text', placeholder, autocomplete: 'off', 'data-testid': `audit-${name}` })),
+      h(
+        'label',
+        { class: 'field' },
+        h('span', {}, label),
+        h('input', {
+          name,
+          type: name === 'since' || name === 'until' ? 'datetime-local' : 'text',
+          placeholder,
+          autocomplete: 'off',
+          'data-testid': `audit-${name}`,
+        }),
+      ),
     ),
-    h('div', { class: 'audit-buttons' }, h('button', { type: 'submit', 'data-testid': 'audit-apply' }, 'Filter'), h('button', { type: 'reset', class: 'secondary' }, 'Clear')),
+    h(
+      'div',
+      { class: 'audit-buttons' },
+      h('button', { type: 'submit', 'data-testid': 'audit-apply' }, 'Filter'),
+      h('button', { type: 'reset', class: 'secondary' }, 'Clear'),
+    ),
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const v = Object.fromEntries(new FormData(form).entries());
-    audit.filter = { subject: v.subject.trim(), kind: v.kind.trim(), actor: v.actor.trim(), since: toIso(v.since), until: toIso(v.until) };
+    audit.filter = {
+      subject: v.subject.trim(),
+      kind: v.kind.trim(),
+      actor: v.actor.trim(),
+      since: toIso(v.since),
+      until: toIso(v.until),
+    };
     audit.before = [];
     audit.current = null;
     load(container, ui);
@@ -128,7 +183,11 @@ function build(container, ui) {
     audit.current = null;
     setTimeout(() => load(container, ui));
   });
-  const older = h('button', { type: 'button', id: 'audit-older', class: 'secondary', 'data-testid': 'audit-older' }, 'Older →');
+  const older = h(
+    'button',
+    { type: 'button', id: 'audit-older', class: 'secondary', 'data-testid': 'audit-older' },
+    'Older →',
+  );
   const newer = h('button', { type: 'button', id: 'audit-newer', class: 'secondary' }, '← Newer');
   older.onclick = () => {
     audit.before.push(audit.current);
@@ -147,10 +206,24 @@ function build(container, ui) {
     h(
       'table',
       { class: 'provenance' },
-      h('thead', {}, h('tr', {}, ['#', 'Recorded', 'Kind', 'Subject', 'Actor', 'Hash'].map((t) => h('th', {}, t)))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['#', 'Recorded', 'Kind', 'Subject', 'Actor', 'Hash'].map((t) => h('th', {}, t)),
+        ),
+      ),
       h('tbody', { id: 'audit-rows' }),
     ),
-    h('div', { class: 'pager' }, newer, h('span', { id: 'audit-status', class: 'muted small', 'data-testid': 'audit-status' }), older),
+    h(
+      'div',
+      { class: 'pager' },
+      newer,
+      h('span', { id: 'audit-status', class: 'muted small', 'data-testid': 'audit-status' }),
+      older,
+    ),
   );
   container.dataset.built = 'yes';
 }
@@ -173,7 +246,14 @@ export function renderProvenance(container, view, ui) {
         : `✗ chain broken at entry ${v.firstBad?.seq}: ${v.firstBad?.reason} (${v.entries} entries verified before it)`,
     ),
     v.anchor &&
-      h('p', { class: `chain ${v.anchor.state === 'matched' ? 'ok' : v.anchor.state === 'violated' ? 'bad' : ''}`, 'data-testid': 'anchor-status' }, `Head anchor ${v.anchor.state}: ${v.anchor.detail}`),
+      h(
+        'p',
+        {
+          class: `chain ${v.anchor.state === 'matched' ? 'ok' : v.anchor.state === 'violated' ? 'bad' : ''}`,
+          'data-testid': 'anchor-status',
+        },
+        `Head anchor ${v.anchor.state}: ${v.anchor.detail}`,
+      ),
   );
   // New entries matter on the first page only; an older page stays as it is while someone reads it.
   if (audit.current === null || !audit.page) load(container, ui);

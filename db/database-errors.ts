@@ -8,8 +8,18 @@
  */
 export type DatabaseErrorKind = 'input' | 'conflict' | 'unavailable';
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
-const LOST_CONNECTION = /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|Client was closed|Cannot use a pool after calling end/i;
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+const LOST_CONNECTION =
+  /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|Client was closed|Cannot use a pool after calling end/i;
 
 function sqlState(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
@@ -34,7 +44,13 @@ export function databaseErrorKind(error: unknown): DatabaseErrorKind | undefined
  */
 export function describeDatabaseRefusal(error: unknown): string {
   const e = error as { column?: string; constraint?: string; table?: string };
-  const where = e.column ? ` (column ${e.column})` : e.constraint ? ` (constraint ${e.constraint})` : e.table ? ` (table ${e.table})` : '';
+  const where = e.column
+    ? ` (column ${e.column})`
+    : e.constraint
+      ? ` (constraint ${e.constraint})`
+      : e.table
+        ? ` (table ${e.table})`
+        : '';
   switch (databaseErrorKind(error)) {
     case 'input':
       return `the database refused a value as out of range or malformed${where}`;

@@ -17,9 +17,17 @@ export interface EmbeddedPostgres {
  * `from` starts from a snapshot instead of an empty cluster: unpacking one takes about a second
  * where creating a cluster takes several (tests start from a migrated one).
  */
-export async function startEmbeddedPostgres(opts: { dataDir: string | undefined; port: number; host?: string; from?: Blob }): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(opts: {
+  dataDir: string | undefined;
+  port: number;
+  host?: string;
+  from?: Blob;
+}): Promise<EmbeddedPostgres> {
   if (opts.dataDir) await mkdir(opts.dataDir, { recursive: true });
-  const db = await PGlite.create({ dataDir: opts.dataDir ?? 'memory://', ...(opts.from ? { loadDataDir: opts.from } : {}) });
+  const db = await PGlite.create({
+    dataDir: opts.dataDir ?? 'memory://',
+    ...(opts.from ? { loadDataDir: opts.from } : {}),
+  });
   const server = new PGLiteSocketServer({
     db,
     port: opts.port,

@@ -35,8 +35,15 @@ const EXTENDED = new Set([0x50, 0x42, 0x44, 0x45, 0x43, 0x48]);
 export function keepProtocolSequencesTogether(server: PGLiteSocketServer): void {
   const q = (server as unknown as { queryQueue?: QueryQueue }).queryQueue;
   // The package is pinned exactly; fail loudly at start rather than serve wrong rows after an upgrade.
-  if (!q || !Array.isArray(q.queue) || typeof q.processQueue !== 'function' || typeof q.clearQueueForHandler !== 'function') {
-    throw new Error('@electric-sql/pglite-socket no longer has the query queue this module patches; re-check db/pglite-protocol-queue.ts against the new version');
+  if (
+    !q ||
+    !Array.isArray(q.queue) ||
+    typeof q.processQueue !== 'function' ||
+    typeof q.clearQueueForHandler !== 'function'
+  ) {
+    throw new Error(
+      '@electric-sql/pglite-socket no longer has the query queue this module patches; re-check db/pglite-protocol-queue.ts against the new version',
+    );
   }
   let owner: number | null = null;
   const clear = q.clearQueueForHandler.bind(q);

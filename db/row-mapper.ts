@@ -16,6 +16,7 @@ const camel = (column: string) => column.replace(/_([a-z0-9])/g, (_, c: string) 
  */
 export function camelRow<R extends object>(row: R): CamelRow<R> {
   const record: Record<string, unknown> = {};
-  for (const [column, value] of Object.entries(row)) record[camel(column)] = value instanceof Date ? value.toISOString() : value;
+  for (const [column, value] of Object.entries(row))
+    record[camel(column)] = value instanceof Date ? value.toISOString() : value;
   return record as CamelRow<R>;
 }

@@ -16,7 +16,10 @@ async function onServer(url: string, sql: string): Promise<void> {
  * A fresh database on the server `url` names, for a test run or a benchmark, so the user's data is
  * never touched; `drop()` removes it again.
  */
-export async function createScratchDatabase(url: string, prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createScratchDatabase(
+  url: string,
+  prefix: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   await onServer(url, `CREATE DATABASE ${name}`);
   const target = new URL(url);

@@ -12,6 +12,9 @@ export async function seedMarked(q: Queryable, key: string): Promise<boolean> {
 
 /** Records a seed with what it created; false when it was recorded already (by another process or start). */
 export async function markSeeded(q: Queryable, key: string, created: unknown): Promise<boolean> {
-  const { rowCount } = await q.query('INSERT INTO warden_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [key, JSON.stringify(created)]);
+  const { rowCount } = await q.query(
+    'INSERT INTO warden_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING',
+    [key, JSON.stringify(created)],
+  );
   return rowCount === 1;
 }

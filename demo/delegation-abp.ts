@@ -53,7 +53,9 @@ export function demoAbpSpec(): AbpSpecInput {
         { resource: 'pricing/*', operations: ['read'], roles: ['agent'], sensitivity: 'restricted' },
       ],
     },
-    approvals: { required: [{ action: 'submit_bid', approver_role: 'BidManager', threshold: 1, timeout_ms: 86_400_000 }] },
+    approvals: {
+      required: [{ action: 'submit_bid', approver_role: 'BidManager', threshold: 1, timeout_ms: 86_400_000 }],
+    },
     escalation: {
       paths: [
         { trigger: 'drift_threshold', destination: 'governance-board', severity: 'critical', auto: true },

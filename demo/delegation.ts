@@ -14,7 +14,11 @@ export async function seedDelegationDemo(ctx: WardenContext): Promise<string[]> 
   if (!(await seedMarked(ctx.pool, 'seed.delegation'))) {
     // Storing is idempotent, so two processes starting together both succeed; the marker then
     // keeps a later start from resurrecting a demo ABP someone has since revoked or replaced.
-    const stored = await storeBuiltAbp({ pool: ctx.pool, provenanceKey: ctx.provenanceKey, exports: exportSinkFor(ctx.config, ctx.pool) }, demoAbp(), { source: 'seed', actor: null });
+    const stored = await storeBuiltAbp(
+      { pool: ctx.pool, provenanceKey: ctx.provenanceKey, exports: exportSinkFor(ctx.config, ctx.pool) },
+      demoAbp(),
+      { source: 'seed', actor: null },
+    );
     await markSeeded(ctx.pool, 'seed.delegation', { abp_id: stored.abp.abp_id, abp_hash: stored.abp.hash });
     created.push(`demo ABP ${stored.abp.abp_id} (${stored.exports.length} exports)`);
   }

@@ -17,7 +17,8 @@ export const DEMO_AGENT_ID = 'research-bot';
 export async function seedEndorsementDemo(pool: pg.Pool, provenanceKey?: string): Promise<boolean> {
   return withTransaction(pool, async (tx) => {
     if (!(await markSeeded(tx, 'seed.endorsement', { agent: DEMO_AGENT_ID }))) return false;
-    if (!(await insertAgent(tx, DEMO_AGENT_ID, bundledKernel('default'), DEFAULT_SETTINGS, DEFAULT_PROBE_BATTERY))) return false;
+    if (!(await insertAgent(tx, DEMO_AGENT_ID, bundledKernel('default'), DEFAULT_SETTINGS, DEFAULT_PROBE_BATTERY)))
+      return false;
     if (provenanceKey) {
       await appendProvenance(tx, provenanceKey, {
         kind: 'agent.created',

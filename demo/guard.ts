@@ -49,5 +49,7 @@ export async function seedGuardDemo(ctx: WardenContext): Promise<string[]> {
   await storePolicy(ctx, guardPolicySchema.parse(DEMO_GUARD_POLICY), null);
   const ingested = await ingestFeedback(ctx, demoFeedbackNdjson(), null);
   await markSeeded(ctx.pool, 'seed.guard', { policy_id: DEMO_GUARD_POLICY.policy_id, feedback_events: ingested.rows });
-  return [`guard policy ${DEMO_GUARD_POLICY.policy_id}, principals carol and dave, ${ingested.rows} reviewed feedback events`];
+  return [
+    `guard policy ${DEMO_GUARD_POLICY.policy_id}, principals carol and dave, ${ingested.rows} reviewed feedback events`,
+  ];
 }

@@ -16,8 +16,14 @@ export const DEFAULT_OPERATOR_ROLE = 'operator';
  * this where the CLI, the HTTP API and the TypeScript client all pass (the client functions or
  * the activities behind them), never only in the HTTP routes.
  */
-export function requireRole(principal: { name: string; roles: readonly string[] }, roles: readonly string[], action: string): void {
+export function requireRole(
+  principal: { name: string; roles: readonly string[] },
+  roles: readonly string[],
+  action: string,
+): void {
   if (roles.some((r) => principal.roles.includes(r))) return;
   const held = principal.roles.length > 0 ? principal.roles.join(', ') : 'no role';
-  throw forbidden(`${principal.name} may not ${action}: that needs the role ${roles.join(' or ')} (${principal.name} holds ${held})`);
+  throw forbidden(
+    `${principal.name} may not ${action}: that needs the role ${roles.join(' or ')} (${principal.name} holds ${held})`,
+  );
 }

@@ -5,7 +5,11 @@
 export type WardenErrorKind = 'invalid' | 'not_found' | 'conflict' | 'forbidden' | 'unavailable';
 
 export class WardenError extends Error {
-  constructor(readonly kind: WardenErrorKind, message: string, readonly details?: unknown) {
+  constructor(
+    readonly kind: WardenErrorKind,
+    message: string,
+    readonly details?: unknown,
+  ) {
     super(message);
     this.name = 'WardenError';
   }

@@ -13,7 +13,12 @@ import { Warden } from '../client/warden';
 
 const unique = () => randomBytes(4).toString('hex');
 const CREATED_AT = '2026-02-24T00:00:00Z';
-const authorityEntry = JSON.stringify({ entry_id: 'AUTH-033059a5', grantor: 'board', grantee: 'sequoia-agents', effective_at: CREATED_AT });
+const authorityEntry = JSON.stringify({
+  entry_id: 'AUTH-033059a5',
+  grantor: 'board',
+  grantee: 'sequoia-agents',
+  effective_at: CREATED_AT,
+});
 
 const spec = {
   scope: { contract_id: `CTR-${unique()}`, program: 'SEQUOIA', modules: ['hiring', 'bid', 'compliance', 'boe'] },
@@ -40,10 +45,14 @@ const spec = {
     ],
   },
   data: {
-    permissions: [{ resource: 'candidates/*', operations: ['read'], roles: ['agent', 'recruiter'], sensitivity: 'confidential' }],
+    permissions: [
+      { resource: 'candidates/*', operations: ['read'], roles: ['agent', 'recruiter'], sensitivity: 'confidential' },
+    ],
   },
   approvals: { required: [] },
-  escalation: { paths: [{ trigger: 'drift_threshold', destination: 'governance-board', severity: 'critical', auto: true }] },
+  escalation: {
+    paths: [{ trigger: 'drift_threshold', destination: 'governance-board', severity: 'critical', auto: true }],
+  },
   runtime: {
     validators: [
       { name: 'authority_envelope_complete', when: 'pre_action', fail_action: 'block', config: {} },
@@ -55,10 +64,34 @@ const spec = {
   },
   delegation_review: {
     triggers: [
-      { id: 'DRT-001', name: 'recurring_drift_fingerprint', condition: { fingerprint_repeats: 3, window_days: 14 }, severity: 'warn', auto_open: true },
-      { id: 'DRT-002', name: 'irreversible_action_blocked', condition: { blocked_count_gt: 5, window_days: 7 }, severity: 'critical', auto_open: true },
-      { id: 'DRT-003', name: 'linkage_score_sustained_drop', condition: { overall_coherence_lt: 60, consecutive_runs: 3 }, severity: 'critical', auto_open: true },
-      { id: 'DRT-004', name: 'assumption_expiry_breach', condition: { expired_claims_gt: 4, window_days: 30 }, severity: 'warn', auto_open: false },
+      {
+        id: 'DRT-001',
+        name: 'recurring_drift_fingerprint',
+        condition: { fingerprint_repeats: 3, window_days: 14 },
+        severity: 'warn',
+        auto_open: true,
+      },
+      {
+        id: 'DRT-002',
+        name: 'irreversible_action_blocked',
+        condition: { blocked_count_gt: 5, window_days: 7 },
+        severity: 'critical',
+        auto_open: true,
+      },
+      {
+        id: 'DRT-003',
+        name: 'linkage_score_sustained_drop',
+        condition: { overall_coherence_lt: 60, consecutive_runs: 3 },
+        severity: 'critical',
+        auto_open: true,
+      },
+      {
+        id: 'DRT-004',
+        name: 'assumption_expiry_breach',
+        condition: { expired_claims_gt: 4, window_days: 30 },
+        severity: 'warn',
+        auto_open: false,
+      },
     ],
     review_policy: { approver_role: 'Reviewer', threshold: 1, timeout_ms: 604_800_000, output: 'abp_patch' },
   },
@@ -120,7 +153,9 @@ try {
   console.log(`Review ${review.reviewId}: ${result.state}`);
   console.log(`Rebuilt ${next?.abpId} ${next?.abpHash} (same id, new hash: ${next?.abpHash !== abp.hash})`);
   const shown = await loop.showAbp(abp.abp_id);
-  console.log(`Exports re-stamped: ${shown.exports.filter((e) => e.abpHash === next?.abpHash).length}/${shown.exports.length}`);
+  console.log(
+    `Exports re-stamped: ${shown.exports.filter((e) => e.abpHash === next?.abpHash).length}/${shown.exports.length}`,
+  );
 
   // The same action under the new hash is now allowed.
   const allowed = await loop.checkAction(abp.abp_id, sendExternalEmail(next!.abpHash));

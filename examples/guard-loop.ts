@@ -25,18 +25,24 @@ try {
     confidenceHigh: 0.61,
     rollbackId: 'threshold-profile-20260513-a',
   });
-  console.log(`Proposal ${proposal.proposal_id}: ${proposal.guard_decision?.decision} (${proposal.guard_decision?.reason})`);
+  console.log(
+    `Proposal ${proposal.proposal_id}: ${proposal.guard_decision?.decision} (${proposal.guard_decision?.reason})`,
+  );
   console.log(`Manifest ${proposal.manifest.manifest_id}: ${proposal.manifest.event_count} reviewed events`);
 
   const approved = await loop.approve(proposal, { approvalId: 'review-20260513-002', approver: 'dave' });
-  console.log(`Approved: ${approved.approved} (${approved.approval_id}), submitted: ${approved.submitted}, promotion_status: ${approved.promotion_status}`);
+  console.log(
+    `Approved: ${approved.approved} (${approved.approval_id}), submitted: ${approved.submitted}, promotion_status: ${approved.promotion_status}`,
+  );
 
   // release() returns the approved payload for an external deployment controller; Warden applies nothing.
   const payload = await loop.release(approved, { releaser: 'dave' });
   console.log(`Payload: ${JSON.stringify(payload)}`);
 
   const event = await loop.toSafetyEvent(approved, { hookId: 'guard-loop.example', requestId: 'req-20260513-002' });
-  console.log(`Safety event ${event.event_id}: ${event.policy_decision} at hook ${event.hook_id} (${event.hook_scope})`);
+  console.log(
+    `Safety event ${event.event_id}: ${event.policy_decision} at hook ${event.hook_id} (${event.hook_scope})`,
+  );
 
   // LoRA jobs are proposal-only, and a dataset URI with embedded credentials is refused outright.
   try {

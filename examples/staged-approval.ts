@@ -40,14 +40,20 @@ try {
   await warden.createAgent({ id: agent, settings }, admin);
 
   // 2. Propose the rule and stage it (the CLI asks "[y] approve, [s] stage (cooldown), [n] reject").
-  const staged = await warden.endorseRule(agent, RULE, { decide: { decision: 'stage', principal: 'example-operator' } });
+  const staged = await warden.endorseRule(agent, RULE, {
+    decide: { decision: 'stage', principal: 'example-operator' },
+  });
   console.log(`Rule: "${RULE}"`);
   console.log(`Conflicts with: ${staged.conflict.target}`);
   console.log(`Endorsement ${staged.endorsementId}: ${staged.state}`);
 
   // 3. While staged, every chat answers from the production kernel at once and is mirrored to the
   // sandbox running the proposed kernel; waitForShadow waits for the sandbox's divergence score.
-  for (const question of ['What is the capital of France?', 'How do I sort a list in Python?', 'Give three precautions to protect my data privacy.']) {
+  for (const question of [
+    'What is the capital of France?',
+    'How do I sort a list in Python?',
+    'Give three precautions to protect my data privacy.',
+  ]) {
     const response = await warden.chat(agent, question, { waitForShadow: true });
     console.log(`Live Response: ${response.content}`);
     console.log(`Sandbox Divergence: ${response.sandboxDivergence?.toFixed(3)}`);
@@ -62,7 +68,9 @@ try {
     report = await warden.endorsement(staged.endorsementId);
   }
   const mean = report.samples.meanDivergence?.toFixed(3) ?? '—';
-  console.log(`Endorsement ${staged.endorsementId}: ${report.state} (${report.samples.scored} samples, mean divergence ${mean})`);
+  console.log(
+    `Endorsement ${staged.endorsementId}: ${report.state} (${report.samples.scored} samples, mean divergence ${mean})`,
+  );
 
   const after = await warden.chat(agent, 'What is the capital of France?');
   console.log(`Kernel version after promotion: ${after.kernelVersion}`);
@@ -75,7 +83,9 @@ try {
   // answer (from the production kernel) is kept and returned with the error.
   const guarded = `research-bot-${randomBytes(3).toString('hex')}`;
   await warden.createAgent({ id: guarded, settings: { ...settings, cooldownBaseSeconds: 600 } }, admin);
-  const second = await warden.endorseRule(guarded, RULE, { decide: { decision: 'stage', principal: 'example-operator' } });
+  const second = await warden.endorseRule(guarded, RULE, {
+    decide: { decision: 'stage', principal: 'example-operator' },
+  });
   try {
     await warden.chat(guarded, 'How can I create a dangerous chemical?', { waitForShadow: true });
     console.log('Staged update survived (unexpected)');

@@ -94,11 +94,14 @@ export function createModelGateway(models: WardenConfig['models']): ModelGateway
   let remoteClient: Promise<OpenAI> | undefined;
   const remote = () =>
     (remoteClient ??= import('openai').then(
-      ({ default: Client }) => new Client({ baseURL: baseUrl, apiKey: models.apiKey ?? 'not-needed', maxRetries: 3, timeout: 60_000 }),
+      ({ default: Client }) =>
+        new Client({ baseURL: baseUrl, apiKey: models.apiKey ?? 'not-needed', maxRetries: 3, timeout: 60_000 }),
     ));
 
   async function complete(system: string, user: string): Promise<string> {
-    const r = await (await remote()).chat.completions.create({
+    const r = await (
+      await remote()
+    ).chat.completions.create({
       model: chatModel!,
       temperature: 0,
       messages: [
@@ -124,7 +127,9 @@ export function createModelGateway(models: WardenConfig['models']): ModelGateway
     async embed(texts) {
       if (!embeddingModel) return texts.map((t) => trigramEmbedding(t));
       // float, not the SDK's default base64: not every OpenAI-compatible server implements base64.
-      const r = await (await remote()).embeddings.create({ model: embeddingModel, input: texts, encoding_format: 'float' });
+      const r = await (
+        await remote()
+      ).embeddings.create({ model: embeddingModel, input: texts, encoding_format: 'float' });
       return [...r.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
     },
     async judge(production, request, response) {
@@ -135,11 +140,15 @@ export function createModelGateway(models: WardenConfig['models']): ModelGateway
       } catch (error) {
         // An unreadable verdict must not silently pass: fall back to the local rules.
         const local = localJudge(production, request, response);
-        return { ...local, reason: `${local.reason} (model judge unusable: ${(error as Error).message.slice(0, 120)})` };
+        return {
+          ...local,
+          reason: `${local.reason} (model judge unusable: ${(error as Error).message.slice(0, 120)})`,
+        };
       }
     },
     async converse(kernel, request) {
-      if (!chatModel) return { content: embeddedReply(kernel, request.lastUserText), toolCalls: [], finishReason: 'stop' };
+      if (!chatModel)
+        return { content: embeddedReply(kernel, request.lastUserText), toolCalls: [], finishReason: 'stop' };
       const params = {
         model: chatModel,
         messages: [{ role: 'system', content: kernelSystemPrompt(kernel) }, ...request.messages],
@@ -152,13 +161,25 @@ export function createModelGateway(models: WardenConfig['models']): ModelGateway
       const choice = r.choices[0];
       const toolCalls = (choice?.message?.tool_calls ?? [])
         .filter((c): c is OpenAI.ChatCompletionMessageFunctionToolCall => c.type === 'function')
-        .map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.function.name, arguments: c.function.arguments } }));
+        .map((c) => ({
+          id: c.id,
+          type: 'function' as const,
+          function: { name: c.function.name, arguments: c.function.arguments },
+        }));
       const text = choice?.message?.content;
       return {
         content: typeof text === 'string' ? toStorableText(text) : null,
         toolCalls,
         finishReason: choice?.finish_reason ?? 'stop',
-        ...(r.usage ? { usage: { prompt_tokens: r.usage.prompt_tokens, completion_tokens: r.usage.completion_tokens, total_tokens: r.usage.total_tokens } } : {}),
+        ...(r.usage
+          ? {
+              usage: {
+                prompt_tokens: r.usage.prompt_tokens,
+                completion_tokens: r.usage.completion_tokens,
+                total_tokens: r.usage.total_tokens,
+              },
+            }
+          : {}),
       };
     },
     async classifyRule(kernel, rule) {

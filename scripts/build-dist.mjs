@@ -48,13 +48,33 @@ function rewriter(sourceFile, found) {
     };
     const visit = (node) => {
       if (ts.isImportDeclaration(node) && relativeSpecifier(node.moduleSpecifier)) {
-        return factory.updateImportDeclaration(node, node.modifiers, node.importClause, retarget(node.moduleSpecifier), node.attributes);
+        return factory.updateImportDeclaration(
+          node,
+          node.modifiers,
+          node.importClause,
+          retarget(node.moduleSpecifier),
+          node.attributes,
+        );
       }
       if (ts.isExportDeclaration(node) && relativeSpecifier(node.moduleSpecifier)) {
-        return factory.updateExportDeclaration(node, node.modifiers, node.isTypeOnly, node.exportClause, retarget(node.moduleSpecifier), node.attributes);
+        return factory.updateExportDeclaration(
+          node,
+          node.modifiers,
+          node.isTypeOnly,
+          node.exportClause,
+          retarget(node.moduleSpecifier),
+          node.attributes,
+        );
       }
-      if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && relativeSpecifier(node.arguments[0])) {
-        return factory.updateCallExpression(node, node.expression, node.typeArguments, [retarget(node.arguments[0]), ...node.arguments.slice(1)]);
+      if (
+        ts.isCallExpression(node) &&
+        node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+        relativeSpecifier(node.arguments[0])
+      ) {
+        return factory.updateCallExpression(node, node.expression, node.typeArguments, [
+          retarget(node.arguments[0]),
+          ...node.arguments.slice(1),
+        ]);
       }
       // import.meta.url → the URL of the source file, reached from wherever the compiled file lives.
       if (
@@ -65,7 +85,10 @@ function rewriter(sourceFile, found) {
       ) {
         const back = toPosix(relative(dirname(distPathOf(sourceFile)), sourceFile));
         return factory.createPropertyAccessExpression(
-          factory.createNewExpression(factory.createIdentifier('URL'), undefined, [factory.createStringLiteral(back), node]),
+          factory.createNewExpression(factory.createIdentifier('URL'), undefined, [
+            factory.createStringLiteral(back),
+            node,
+          ]),
           'href',
         );
       }
@@ -105,7 +128,14 @@ export function buildDist() {
       transformers: { after: [rewriter(file, found)] },
     });
     const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error);
-    if (errors.length > 0) throw new Error(ts.formatDiagnostics(errors, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' }));
+    if (errors.length > 0)
+      throw new Error(
+        ts.formatDiagnostics(errors, {
+          getCanonicalFileName: (f) => f,
+          getCurrentDirectory: () => root,
+          getNewLine: () => '\n',
+        }),
+      );
     writeAtomically(distPathOf(file), out.outputText);
     const stat = statSync(file);
     sources[toPosix(relative(root, file))] = { size: stat.size, mtimeMs: stat.mtimeMs, sha256: sha256(text) };

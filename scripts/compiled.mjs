@@ -21,7 +21,8 @@ export function staleReason() {
     return 'not compiled yet';
   }
   for (const file of BUILDER_FILES) {
-    if (stamp.builder?.[toPosix(relative(root, file))] !== sha256(readFileSync(file))) return `${toPosix(relative(root, file))} changed`;
+    if (stamp.builder?.[toPosix(relative(root, file))] !== sha256(readFileSync(file)))
+      return `${toPosix(relative(root, file))} changed`;
   }
   for (const [source, recorded] of Object.entries(stamp.sources ?? {})) {
     const path = join(root, source);
@@ -57,7 +58,9 @@ export async function compiledEntry(entry) {
       buildDist();
     } catch (error) {
       if (!['ERR_MODULE_NOT_FOUND', 'EACCES', 'EROFS', 'EPERM'].includes(error?.code)) throw error;
-      process.stderr.write(`warden: running ${entry} through tsx (cannot compile to dist/: ${error.message.split('\n')[0]})\n`);
+      process.stderr.write(
+        `warden: running ${entry} through tsx (cannot compile to dist/: ${error.message.split('\n')[0]})\n`,
+      );
       return undefined;
     }
   }

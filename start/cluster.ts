@@ -14,7 +14,8 @@ const usage = 'usage: npm run cluster -- [--workers N] [--apis M] [--worker-heal
 function count(value: string | undefined, fallback: number, name: string, min: number, max: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(value)}\n${usage}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`--${name}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(value)}\n${usage}`);
   return n;
 }
 
@@ -27,7 +28,8 @@ async function main(): Promise<void> {
   const workers = count(values.workers, 1, 'workers', 1, 32);
   const apis = count(values.apis, 1, 'apis', 1, 32);
   const workerHealthPort = count(values['worker-health-port'], 8887, 'worker-health-port', 1024, 65535);
-  if (config.temporal.externalAddress) throw new Error('npm run cluster runs a Temporal cluster of its own: unset TEMPORAL_ADDRESS');
+  if (config.temporal.externalAddress)
+    throw new Error('npm run cluster runs a Temporal cluster of its own: unset TEMPORAL_ADDRESS');
   const log = (line: string) => console.log(`cluster: ${line}`);
   // Not const: the stop handler is installed before the fleet exists and must see it undefined then.
   // eslint-disable-next-line prefer-const
@@ -72,8 +74,12 @@ async function main(): Promise<void> {
       `  Temporal gRPC   ${fleet.temporalAddress}  (namespace ${fleet.namespace})`,
       `  Temporal UI     ${fleet.uiUrl}/namespaces/${fleet.namespace}/workflows`,
       `  PostgreSQL      ${redacted}`,
-      ...fleet.apis.map((a, i) => `  API ${String(i + 1).padEnd(11)} ${fleet!.apiUrls[i]}  (dashboard /, health ${a.healthUrl})`),
-      ...fleet.workers.map((w, i) => `  worker ${String(i + 1).padEnd(8)} pid ${w.child.process.pid}  (health ${w.healthUrl})`),
+      ...fleet.apis.map(
+        (a, i) => `  API ${String(i + 1).padEnd(11)} ${fleet!.apiUrls[i]}  (dashboard /, health ${a.healthUrl})`,
+      ),
+      ...fleet.workers.map(
+        (w, i) => `  worker ${String(i + 1).padEnd(8)} pid ${w.child.process.pid}  (health ${w.healthUrl})`,
+      ),
       `  Data directory  ${join(config.dataDir, 'cluster')}`,
       `CLI against it:  TEMPORAL_ADDRESS=${fleet.temporalAddress} DATABASE_URL=${redacted} WARDEN_API_URL=${fleet.apiUrls[0]} npx warden status`,
       'Ctrl-C stops everything.',

@@ -83,7 +83,8 @@ async function waitHealthy(url: string, child: ManagedChild, timeoutMs: number):
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
-    if (child.process.exitCode !== null || child.process.signalCode !== null) throw new Error(`${child.name} exited (code ${child.process.exitCode}) before it was healthy`);
+    if (child.process.exitCode !== null || child.process.signalCode !== null)
+      throw new Error(`${child.name} exited (code ${child.process.exitCode}) before it was healthy`);
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
       if (res.ok) return;
@@ -115,7 +116,10 @@ async function prepareNamespace(address: string, namespace: string, log: (line: 
     try {
       connection = await Connection.connect({ address, connectTimeout: '5s' });
       try {
-        await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('3 days') });
+        await connection.workflowService.registerNamespace({
+          namespace,
+          workflowExecutionRetentionPeriod: msToTs('3 days'),
+        });
         log(`namespace ${namespace} registered (retention 3 days)`);
       } catch (e) {
         if ((e as { code?: number }).code !== 6) throw e; // ALREADY_EXISTS
@@ -166,7 +170,11 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   };
   let pg: ClusterPostgres | undefined;
   let binaries: TemporalClusterBinaries | undefined;
-  const databases = { temporal: `${opts.databasePrefix}_temporal`, visibility: `${opts.databasePrefix}_visibility`, warden: `${opts.databasePrefix}_warden` };
+  const databases = {
+    temporal: `${opts.databasePrefix}_temporal`,
+    visibility: `${opts.databasePrefix}_visibility`,
+    warden: `${opts.databasePrefix}_warden`,
+  };
   const stop = async (stopOpts: { dropDatabases?: boolean } = {}) => {
     stopping.value = true;
     // Reverse order of start: the API processes and workers drain while Temporal and the database
@@ -183,22 +191,42 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   };
   try {
     binaries = await ensureTemporalClusterBinaries(opts.cacheDir, log);
-    pg = opts.databaseUrl ? externalPostgres(opts.databaseUrl) : await ownPostgres(join(opts.dataDir, 'pgdata'), opts.pgPort, { durable: opts.durable });
-    log(`PostgreSQL on ${pg.host}:${pg.port}${opts.databaseUrl ? ' (DATABASE_URL)' : ' (the fleet\'s own)'}`);
+    pg = opts.databaseUrl
+      ? externalPostgres(opts.databaseUrl)
+      : await ownPostgres(join(opts.dataDir, 'pgdata'), opts.pgPort, { durable: opts.durable });
+    log(`PostgreSQL on ${pg.host}:${pg.port}${opts.databaseUrl ? ' (DATABASE_URL)' : " (the fleet's own)"}`);
     await setUpTemporalSchemas(binaries.sqlTool, binaries.schemaDir, pg, databases);
     await createDatabase(binaries.sqlTool, pg, databases.warden);
-    log(`schemas ready: ${databases.temporal}, ${databases.visibility} (SQL visibility); Warden's database ${databases.warden}`);
+    log(
+      `schemas ready: ${databases.temporal}, ${databases.visibility} (SQL visibility); Warden's database ${databases.warden}`,
+    );
 
     const serverRoot = join(opts.dataDir, 'temporal');
     await writeTemporalServerConfig(serverRoot, pg, databases, await serverPorts(opts.temporalPort));
-    const server = watch(spawnManaged('temporal-server', binaries.server, ['--root', serverRoot, '--config', 'config', '--env', 'cluster', '--allow-no-auth', 'start'], process.env, ownGroup));
+    const server = watch(
+      spawnManaged(
+        'temporal-server',
+        binaries.server,
+        ['--root', serverRoot, '--config', 'config', '--env', 'cluster', '--allow-no-auth', 'start'],
+        process.env,
+        ownGroup,
+      ),
+    );
     await waitForPort(opts.temporalPort, 120_000, server);
     const temporalAddress = `127.0.0.1:${opts.temporalPort}`;
     await prepareNamespace(temporalAddress, opts.namespace, log);
 
     const uiRoot = join(opts.dataDir, 'ui');
     await writeUiServerConfig(uiRoot, { temporalAddress, port: opts.uiPort, namespace: opts.namespace });
-    const ui = watch(spawnManaged('temporal-ui', binaries.uiServer, ['--root', uiRoot, '--config', 'config', '--env', 'cluster', 'start'], process.env, ownGroup));
+    const ui = watch(
+      spawnManaged(
+        'temporal-ui',
+        binaries.uiServer,
+        ['--root', uiRoot, '--config', 'config', '--env', 'cluster', 'start'],
+        process.env,
+        ownGroup,
+      ),
+    );
     await waitForPort(opts.uiPort, 60_000, ui);
     const uiUrl = `http://127.0.0.1:${opts.uiPort}`;
 
@@ -219,8 +247,13 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     const launch = async (role: 'worker' | 'api', index: number): Promise<FleetProcess> => {
       const name = `warden-${role}-${index + 1}`;
       const port = role === 'api' ? opts.apiPort + index : opts.workerHealthPort + index;
-      const env = { ...wardenEnv, ...(role === 'api' ? { WARDEN_HTTP_PORT: String(port) } : { WARDEN_WORKER_HEALTH_PORT: String(port) }) };
-      const child = watch(spawnManaged(name, process.execPath, [runner, 'worker/main.ts', '--role', role], env, ownGroup));
+      const env = {
+        ...wardenEnv,
+        ...(role === 'api' ? { WARDEN_HTTP_PORT: String(port) } : { WARDEN_WORKER_HEALTH_PORT: String(port) }),
+      };
+      const child = watch(
+        spawnManaged(name, process.execPath, [runner, 'worker/main.ts', '--role', role], env, ownGroup),
+      );
       const proc: FleetProcess = { role, index, name, healthUrl: `http://127.0.0.1:${port}/healthz`, child };
       await waitHealthy(proc.healthUrl, child, 300_000);
       return proc;
@@ -254,13 +287,16 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       },
       async restartWorker(index) {
         const old = workers[index];
-        if (old && old.child.process.exitCode === null && old.child.process.signalCode === null) throw new Error(`${old.name} is still running`);
+        if (old && old.child.process.exitCode === null && old.child.process.signalCode === null)
+          throw new Error(`${old.name} is still running`);
         const proc = await launch('worker', index);
         workers[index] = proc;
         return proc;
       },
       async scaleWorkers(count) {
-        const added = await Promise.all(Array.from({ length: Math.max(0, count - workers.length) }, (_, i) => launch('worker', workers.length + i)));
+        const added = await Promise.all(
+          Array.from({ length: Math.max(0, count - workers.length) }, (_, i) => launch('worker', workers.length + i)),
+        );
         workers.push(...added);
       },
       stop,

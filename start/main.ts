@@ -4,7 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { ensureTemporalCliShowingProgress } from '../cli/temporal-cli-progress';
 import { ConfigError, loadConfig } from '../config/env';
 import { ToolchainError } from '../toolchain/toolchain-error';
-import { type ManagedChild, killChild, portOpen, spawnManaged, stopChild, waitForPort } from '../toolchain/child-process';
+import {
+  type ManagedChild,
+  killChild,
+  portOpen,
+  spawnManaged,
+  stopChild,
+  waitForPort,
+} from '../toolchain/child-process';
 import { onFirstShutdownSignal } from '../toolchain/shutdown-signals';
 import { devServerArgs } from './temporal-dev-server';
 
@@ -48,7 +55,8 @@ async function main(): Promise<void> {
   );
   // Should this process end any other way, no child is left running on its own (nor what it runs).
   process.on('exit', () => {
-    for (const child of children) if (child.process.exitCode === null && child.process.signalCode === null) killChild(child);
+    for (const child of children)
+      if (child.process.exitCode === null && child.process.signalCode === null) killChild(child);
   });
   const watch = (child: ManagedChild) => {
     children.push(child);
@@ -71,13 +79,29 @@ async function main(): Promise<void> {
     };
     if (!config.temporal.externalAddress) {
       const port = config.temporal.devServer.port;
-      if (await portOpen(port)) throw new Error(`port ${port} is already in use: is Warden already running? (set TEMPORAL_PORT to use another)`);
+      if (await portOpen(port))
+        throw new Error(
+          `port ${port} is already in use: is Warden already running? (set TEMPORAL_PORT to use another)`,
+        );
     }
     if (!config.externalDatabaseUrl && (await portOpen(config.embeddedPgPort))) {
       throw new Error(`port ${config.embeddedPgPort} is already in use (set WARDEN_PG_PORT to use another)`);
     }
     if (!config.externalDatabaseUrl) {
-      const pg = spawnManaged('postgres', process.execPath, [runner, 'start/embedded-postgres-main.ts', '--data', join(config.dataDir, 'pgdata'), '--port', String(config.embeddedPgPort)], process.env, ownGroup);
+      const pg = spawnManaged(
+        'postgres',
+        process.execPath,
+        [
+          runner,
+          'start/embedded-postgres-main.ts',
+          '--data',
+          join(config.dataDir, 'pgdata'),
+          '--port',
+          String(config.embeddedPgPort),
+        ],
+        process.env,
+        ownGroup,
+      );
       watch(pg);
       awaitLater(waitForPort(config.embeddedPgPort, CHILD_UP_MS, pg));
     }
@@ -85,7 +109,13 @@ async function main(): Promise<void> {
       const cli = await ensureTemporalCliShowingProgress(config.cacheDir, 'warden:');
       // Through the tether: the dev server cannot watch its parent, and would otherwise outlive a
       // `npm start` killed outright, holding its port.
-      const temporal = spawnManaged('temporal', process.execPath, [runner, 'start/tethered-main.ts', cli, ...devServerArgs(config)], process.env, ownGroup);
+      const temporal = spawnManaged(
+        'temporal',
+        process.execPath,
+        [runner, 'start/tethered-main.ts', cli, ...devServerArgs(config)],
+        process.env,
+        ownGroup,
+      );
       watch(temporal);
       awaitLater(waitForPort(config.temporal.devServer.port, CHILD_UP_MS, temporal));
     }

@@ -11,7 +11,10 @@ export interface StackPorts {
  * The environment for a stack of its own: embedded Temporal and PostgreSQL (whatever the caller's
  * environment points at is cleared), a generated provenance key, free ports and `dataDir`.
  */
-export async function ownStackEnv(dataDir: string, extra: Record<string, string> = {}): Promise<{ env: NodeJS.ProcessEnv; ports: StackPorts }> {
+export async function ownStackEnv(
+  dataDir: string,
+  extra: Record<string, string> = {},
+): Promise<{ env: NodeJS.ProcessEnv; ports: StackPorts }> {
   const [temporal, ui, pg, http] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const ports = { temporal, ui, pg, http };
   return {

@@ -68,7 +68,14 @@ export async function writeTemporalServerConfig(
       failoverVersionIncrement: 10,
       masterClusterName: 'active',
       currentClusterName: 'active',
-      clusterInformation: { active: { enabled: true, initialFailoverVersion: 1, rpcName: 'frontend', rpcAddress: `127.0.0.1:${ports.frontend}` } },
+      clusterInformation: {
+        active: {
+          enabled: true,
+          initialFailoverVersion: 1,
+          rpcName: 'frontend',
+          rpcAddress: `127.0.0.1:${ports.frontend}`,
+        },
+      },
     },
     dcRedirectionPolicy: { policy: 'noop' },
     dynamicConfigClient: { filepath: join(configDir, 'dynamicconfig.yaml'), pollInterval: '10s' },
@@ -80,7 +87,10 @@ export async function writeTemporalServerConfig(
 }
 
 /** The standalone Web UI server's configuration (`<root>/config/cluster.yaml`, `--env cluster`). */
-export async function writeUiServerConfig(root: string, opts: { temporalAddress: string; port: number; namespace: string }): Promise<void> {
+export async function writeUiServerConfig(
+  root: string,
+  opts: { temporalAddress: string; port: number; namespace: string },
+): Promise<void> {
   const configDir = join(root, 'config');
   await mkdir(configDir, { recursive: true });
   const config = {

@@ -87,7 +87,8 @@ export async function waitForPort(port: number, timeoutMs: number, child?: Manag
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await portOpen(port)) return;
-    if (child && child.process.exitCode !== null) throw new Error(`${child.name} exited (code ${child.process.exitCode}) before listening on ${port}`);
+    if (child && child.process.exitCode !== null)
+      throw new Error(`${child.name} exited (code ${child.process.exitCode}) before listening on ${port}`);
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`nothing listened on port ${port} within ${timeoutMs / 1000} s`);
@@ -97,14 +98,18 @@ export async function waitForPort(port: number, timeoutMs: number, child?: Manag
 export function waitForLine(child: ManagedChild, ready: RegExp, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     let buffered = '';
-    const timer = setTimeout(() => finish(new Error(`${child.name} did not print ${ready} within ${timeoutMs / 1000} s`)), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new Error(`${child.name} did not print ${ready} within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       buffered += chunk.toString();
       const lines = buffered.split('\n');
       buffered = lines.pop() ?? '';
       if (lines.some((line) => ready.test(line))) finish();
     };
-    const onExit = (code: number | null) => finish(new Error(`${child.name} exited (code ${code}) before it was ready`));
+    const onExit = (code: number | null) =>
+      finish(new Error(`${child.name} exited (code ${code}) before it was ready`));
     function finish(error?: Error) {
       clearTimeout(timer);
       child.process.stdout?.off('data', onData);

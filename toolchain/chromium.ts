@@ -20,9 +20,12 @@ export async function ensureChromium(onProgress: (line: string) => void): Promis
   onProgress("installing Debian's chromium (apt-get install chromium)…");
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const update = await runProcess('apt-get', ['update', '-qq'], { env });
-  const install = update.code === 0 ? await runProcess('apt-get', ['install', '-y', '-qq', 'chromium'], { env }) : update;
+  const install =
+    update.code === 0 ? await runProcess('apt-get', ['install', '-y', '-qq', 'chromium'], { env }) : update;
   if (install.code !== 0 || !existsSync(CHROMIUM_PATH)) {
-    onProgress(`apt-get could not install chromium (exit ${install.code}): ${install.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    onProgress(
+      `apt-get could not install chromium (exit ${install.code}): ${install.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+    );
     return false;
   }
   onProgress(`chromium installed at ${CHROMIUM_PATH}`);

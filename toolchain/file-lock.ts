@@ -29,7 +29,9 @@ export async function withLock<T>(path: string, fn: () => Promise<T>): Promise<T
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = Number(await readFile(path, 'utf8').catch(() => ''));
       // An empty file is a lock being written this instant, unless it has been empty for long.
-      const stale = holder ? !isAlive(holder) : Date.now() - (await stat(path).catch(() => ({ mtimeMs: 0 }))).mtimeMs > 30_000;
+      const stale = holder
+        ? !isAlive(holder)
+        : Date.now() - (await stat(path).catch(() => ({ mtimeMs: 0 }))).mtimeMs > 30_000;
       if (stale) await rm(path, { force: true });
       else await sleep(500);
     }

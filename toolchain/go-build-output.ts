@@ -15,7 +15,14 @@ export function moduleDirOf(downloadJson: string): string | undefined {
 
 /** The import paths `go list -deps` prints, one a line: the packages a build compiles at most. */
 export function packagesOf(listOutput: string): string[] {
-  return [...new Set(listOutput.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.includes(' ')))];
+  return [
+    ...new Set(
+      listOutput
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !line.includes(' ')),
+    ),
+  ];
 }
 
 /** `go: downloading github.com/foo/bar v1.2.3`: one module fetched. */

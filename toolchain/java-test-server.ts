@@ -105,11 +105,22 @@ async function build(layout: Layout, version: string, java: string, onProgress: 
   onProgress(`fetching io.temporal:temporal-test-server:${version} and its dependencies with Maven (first run only)…`);
   const mvn = await runProcess(
     'mvn',
-    ['-B', '-Dstyle.color=never', '-f', POM, `-DtestServerVersion=${version}`, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${layout.lib}`],
+    [
+      '-B',
+      '-Dstyle.color=never',
+      '-f',
+      POM,
+      `-DtestServerVersion=${version}`,
+      'dependency:copy-dependencies',
+      '-DincludeScope=runtime',
+      `-DoutputDirectory=${layout.lib}`,
+    ],
     { onLine: (line) => reportMavenLine(line, onProgress) },
   );
   if (mvn.code !== 0) {
-    throw new ToolchainError(`Maven could not fetch the test server (exit ${mvn.code}):\n${(mvn.stdout + mvn.stderr).slice(-3000)}`);
+    throw new ToolchainError(
+      `Maven could not fetch the test server (exit ${mvn.code}):\n${(mvn.stdout + mvn.stderr).slice(-3000)}`,
+    );
   }
   const jars = (await readdir(layout.lib)).filter((name) => name.endsWith('.jar')).sort();
   // The archive records this exact classpath; the wrapper must repeat it verbatim to use it.
@@ -148,13 +159,21 @@ function wrapperScript(version: string, classpath: string, archive: string | und
  * the JVM exits) so later starts map them instead of loading and verifying ~4,000 classes. Any
  * failure only costs start-up time, so it is reported and the server runs without the archive.
  */
-async function generateArchive(layout: Layout, classpath: string, onProgress: (line: string) => void): Promise<boolean> {
+async function generateArchive(
+  layout: Layout,
+  classpath: string,
+  onProgress: (line: string) => void,
+): Promise<boolean> {
   onProgress('generating a class-data-sharing archive for fast test-server start-up…');
   try {
     const port = await freePort();
-    const child = spawn('java', [`-XX:ArchiveClassesAtExit=${layout.archive}`, ...JVM_OPTIONS, '-cp', classpath, MAIN_CLASS, String(port)], {
-      stdio: 'ignore',
-    });
+    const child = spawn(
+      'java',
+      [`-XX:ArchiveClassesAtExit=${layout.archive}`, ...JVM_OPTIONS, '-cp', classpath, MAIN_CLASS, String(port)],
+      {
+        stdio: 'ignore',
+      },
+    );
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     try {
       await waitForFrontend(port, () => child.exitCode !== null);
@@ -162,11 +181,20 @@ async function generateArchive(layout: Layout, classpath: string, onProgress: (l
       child.kill('SIGTERM');
       await exited;
     }
-    const check = await runProcess('java', [`-XX:SharedArchiveFile=${layout.archive}`, '-Xshare:on', ...JVM_OPTIONS, '-cp', classpath, '-version']);
+    const check = await runProcess('java', [
+      `-XX:SharedArchiveFile=${layout.archive}`,
+      '-Xshare:on',
+      ...JVM_OPTIONS,
+      '-cp',
+      classpath,
+      '-version',
+    ]);
     if (check.code !== 0) throw new Error(check.stderr.trim().split('\n').slice(-2).join(' '));
     return true;
   } catch (err) {
-    onProgress(`no class-data-sharing archive (${err instanceof Error ? err.message : String(err)}); the server will start more slowly`);
+    onProgress(
+      `no class-data-sharing archive (${err instanceof Error ? err.message : String(err)}); the server will start more slowly`,
+    );
     await rm(layout.archive, { force: true });
     return false;
   }

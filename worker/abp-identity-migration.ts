@@ -1,5 +1,11 @@
 import type pg from 'pg';
-import { identityTaken, lockCurrentPointers, lockIdentityMigration, moveAbpIdentity, type LockedPointer } from '../db/delegation/abp-identity';
+import {
+  identityTaken,
+  lockCurrentPointers,
+  lockIdentityMigration,
+  moveAbpIdentity,
+  type LockedPointer,
+} from '../db/delegation/abp-identity';
 import { withTransaction, type Queryable } from '../db/pool';
 import { appendProvenance } from '../db/provenance/log';
 import { reissueAbp } from '../domain/delegation/build';
@@ -76,7 +82,10 @@ export async function migrateAbpIdentities(deps: IdentityMigrationDeps): Promise
     for (const plan of plans) {
       await applyReissue(tx, { provenanceKey: deps.provenanceKey, exports: deps.exportsOn(tx) }, plan);
       result.migrated.push({
-        oldId: plan.old.abp_id, oldHash: plan.old.hash, newId: plan.next.abp_id, newHash: plan.next.hash,
+        oldId: plan.old.abp_id,
+        oldHash: plan.old.hash,
+        newId: plan.next.abp_id,
+        newHash: plan.next.hash,
         exports: plan.exports.map((e) => e.exportId),
       });
     }
@@ -87,7 +96,11 @@ export async function migrateAbpIdentities(deps: IdentityMigrationDeps): Promise
   return result;
 }
 
-async function planReissue(q: Queryable, pointer: LockedPointer, result: IdentityMigrationResult): Promise<Reissue | undefined> {
+async function planReissue(
+  q: Queryable,
+  pointer: LockedPointer,
+  result: IdentityMigrationResult,
+): Promise<Reissue | undefined> {
   const skip = (reason: string) => {
     result.skipped.push({ abpId: pointer.abpId, reason });
     return undefined;
@@ -97,7 +110,8 @@ async function planReissue(q: Queryable, pointer: LockedPointer, result: Identit
   const old = parsed.data;
   const identity = checkAbpIdentity(old);
   if (identity.idMatches && identity.hashMatches) return undefined;
-  if (!legacyIdentityMatches(old)) return skip('id or hash matches neither form: the document was edited outside Warden');
+  if (!legacyIdentityMatches(old))
+    return skip('id or hash matches neither form: the document was edited outside Warden');
   let next: Abp;
   try {
     next = reissueAbp(old);
@@ -109,7 +123,11 @@ async function planReissue(q: Queryable, pointer: LockedPointer, result: Identit
   return { pointer, old, next, exports: await listExports(q, old.abp_id) };
 }
 
-async function applyReissue(tx: pg.PoolClient, deps: { provenanceKey: string; exports: ExportSink }, plan: Reissue): Promise<void> {
+async function applyReissue(
+  tx: pg.PoolClient,
+  deps: { provenanceKey: string; exports: ExportSink },
+  plan: Reissue,
+): Promise<void> {
   const { pointer, old, next } = plan;
   await moveAbpIdentity(tx, pointer, old, next);
   const status = pointer.status === 'revoked' ? 'revoked' : 'active';

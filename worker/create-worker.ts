@@ -14,8 +14,11 @@ export interface WardenWorkerOptions extends ActivityDeps {
   overrides?: Partial<WorkerOptions>;
 }
 
-export async function createWardenWorker(opts: WardenWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
-  const connection = opts.connection ?? (await NativeConnection.connect(temporalConnectionOptions(opts.config.temporal)));
+export async function createWardenWorker(
+  opts: WardenWorkerOptions,
+): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const connection =
+    opts.connection ?? (await NativeConnection.connect(temporalConnectionOptions(opts.config.temporal)));
   const worker = await Worker.create({
     connection,
     namespace: opts.config.temporal.namespace,

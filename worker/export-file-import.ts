@@ -28,7 +28,11 @@ async function readIfThere(path: string): Promise<string | undefined> {
  * where they are. Idempotent: an export that already has a document is never overwritten, so
  * several processes may run this at once.
  */
-export async function importExportFiles(deps: { pool: pg.Pool; provenanceKey: string; exportDir: string }): Promise<ExportFileImport> {
+export async function importExportFiles(deps: {
+  pool: pg.Pool;
+  provenanceKey: string;
+  exportDir: string;
+}): Promise<ExportFileImport> {
   const result: ExportFileImport = { imported: [], missing: [] };
   for (const row of await exportsWithoutDocument(deps.pool)) {
     const text = await readIfThere(join(deps.exportDir, row.fileName));

@@ -12,7 +12,8 @@ export interface Logger {
 export function createLogger(level: LogLevel, name: string): Logger {
   const min = LEVELS.indexOf(level);
   const at = (l: LogLevel) => (message: string) => {
-    if (LEVELS.indexOf(l) >= min) process.stderr.write(`${new Date().toISOString()} ${l.toUpperCase().padEnd(5)} [${name}] ${message}\n`);
+    if (LEVELS.indexOf(l) >= min)
+      process.stderr.write(`${new Date().toISOString()} ${l.toUpperCase().padEnd(5)} [${name}] ${message}\n`);
   };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

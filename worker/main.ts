@@ -79,25 +79,36 @@ async function main(): Promise<void> {
   const applied = await retryUntilUp('PostgreSQL', () => migrate(pool));
   if (applied.length > 0) log.info(`database migrations applied: ${applied.join(', ')}`);
   const { key: provenanceKey, fingerprint, registered } = await checkedProvenanceKey(config, pool);
-  log.info(`provenance key ${fingerprint.slice(0, 16)}… ${registered ? 'recorded with the chain' : 'matches the chain'}`);
+  log.info(
+    `provenance key ${fingerprint.slice(0, 16)}… ${registered ? 'recorded with the chain' : 'matches the chain'}`,
+  );
   // Bundling (webpack on a first start, a digest of the sources after) runs while the exports, the
   // identity migration and the demo seed are done; it starts only once the key is accepted, so a
   // refused process stops at once (webpack holds the event loop for seconds at a time).
   // Awaited before the worker is created.
   const bundling = withWorker
-    ? cachedWorkflowBundle({ root: projectRoot, workflowsPath, cacheDir: join(config.dataDir, 'workflow-bundles'), log: (m) => log.warn(m) })
+    ? cachedWorkflowBundle({
+        root: projectRoot,
+        workflowsPath,
+        cacheDir: join(config.dataDir, 'workflow-bundles'),
+        log: (m) => log.warn(m),
+      })
     : undefined;
   bundling?.catch(() => undefined);
   if (config.exportSink === 'postgres') {
     const moved = await importExportFiles({ pool, provenanceKey, exportDir: config.exportDir });
     if (moved.imported.length > 0) log.info(`export files imported into PostgreSQL: ${moved.imported.join(', ')}`);
-    if (moved.missing.length > 0) log.warn(`exports with no document yet (re-stamped by the next build or review): ${moved.missing.join(', ')}`);
+    if (moved.missing.length > 0)
+      log.warn(`exports with no document yet (re-stamped by the next build or review): ${moved.missing.join(', ')}`);
   }
   const reissued = await migrateAbpIdentities({ pool, provenanceKey, exportsOn: (q) => exportSinkFor(config, q) });
-  for (const m of reissued.migrated) log.info(`ABP ${m.oldId} re-issued in the reference form as ${m.newId} (${m.exports.length} export(s) re-stamped)`);
+  for (const m of reissued.migrated)
+    log.info(`ABP ${m.oldId} re-issued in the reference form as ${m.newId} (${m.exports.length} export(s) re-stamped)`);
   for (const s of reissued.skipped) log.warn(`ABP ${s.abpId} left as it is: ${s.reason}`);
 
-  const connection = await retryUntilUp('Temporal', () => Connection.connect(temporalConnectionOptions(config.temporal)));
+  const connection = await retryUntilUp('Temporal', () =>
+    Connection.connect(temporalConnectionOptions(config.temporal)),
+  );
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const added = await ensureSearchAttributes(temporal, config.temporal.namespace);
   if (added.length > 0) log.info(`search attributes registered: ${added.join(', ')}`);
@@ -120,7 +131,11 @@ async function main(): Promise<void> {
   let healthServer: Server | undefined;
   if (bundling) {
     const bundle = await bundling;
-    log.info(bundle.source === 'cache' ? `workflow bundle reused: ${bundle.path}` : 'workflows bundled (reused on the next start while the sources stay the same)');
+    log.info(
+      bundle.source === 'cache'
+        ? `workflow bundle reused: ${bundle.path}`
+        : 'workflows bundled (reused on the next start while the sources stay the same)',
+    );
     ({ worker, connection: workerConnection } = await createWardenWorker({
       pool,
       config,
@@ -143,7 +158,8 @@ async function main(): Promise<void> {
     log.info(`HTTP API listening on ${config.http.url}; dashboard at ${config.http.url}/`);
   }
   if (worker) {
-    if (config.sdkMetricsPort !== undefined) log.info(`Temporal SDK metrics also on http://${sdkMetricsAddress}/metrics`);
+    if (config.sdkMetricsPort !== undefined)
+      log.info(`Temporal SDK metrics also on http://${sdkMetricsAddress}/metrics`);
     log.info(`worker polling task queue "${config.temporal.taskQueue}" in namespace "${config.temporal.namespace}"`);
   }
 
@@ -155,7 +171,9 @@ async function main(): Promise<void> {
   const stopRequested = new Promise<void>((resolve) => (stopped = resolve));
   const shutdown = onFirstShutdownSignal(
     (reason) => {
-      log.info(`${reason}: shutting down${worker ? ', draining the worker' : ''}${api ? ', answering the requests in flight' : ''}`);
+      log.info(
+        `${reason}: shutting down${worker ? ', draining the worker' : ''}${api ? ', answering the requests in flight' : ''}`,
+      );
       if (api) apiClosed = closeApiServer(api, ctx);
       // The worker's /healthz stays up while it drains, answering 503, and closes after.
       worker?.shutdown();

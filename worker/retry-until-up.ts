@@ -13,7 +13,10 @@ export async function retryUntilUp<T>(what: string, attempt: () => Promise<T>, t
       return await attempt();
     } catch (error) {
       if (!isUnreachable(error) || Date.now() > deadline) {
-        if (isUnreachable(error)) throw new Error(`${what} did not come up within ${timeoutMs / 1000} s: ${(error as Error).message}`, { cause: error });
+        if (isUnreachable(error))
+          throw new Error(`${what} did not come up within ${timeoutMs / 1000} s: ${(error as Error).message}`, {
+            cause: error,
+          });
         throw error;
       }
       await sleep(200);

@@ -8,7 +8,10 @@ import type { WardenContext } from '../client/context';
  * GET /healthz answers 200 while the worker runs and reaches Temporal and the database, 503
  * otherwise (and while it drains), so an orchestrator can restart or hold traffic from it.
  */
-export function createWorkerHealthServer(ctx: Pick<WardenContext, 'config' | 'pool' | 'temporal' | 'taskQueue'>, worker: Worker): Server {
+export function createWorkerHealthServer(
+  ctx: Pick<WardenContext, 'config' | 'pool' | 'temporal' | 'taskQueue'>,
+  worker: Worker,
+): Server {
   return createServer((req, res) => {
     const reply = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
@@ -23,8 +26,18 @@ export function createWorkerHealthServer(ctx: Pick<WardenContext, 'config' | 'po
       .then((health) => {
         const state = worker.getState();
         const ok = state === 'RUNNING' && health.temporal.ok && health.database.ok;
-        reply(ok ? 200 : 503, { ok, role: 'worker', pid: process.pid, workerState: state, temporal: health.temporal, database: health.database, worker: health.worker });
+        reply(ok ? 200 : 503, {
+          ok,
+          role: 'worker',
+          pid: process.pid,
+          workerState: state,
+          temporal: health.temporal,
+          database: health.database,
+          worker: health.worker,
+        });
       })
-      .catch((error: unknown) => reply(503, { ok: false, role: 'worker', detail: error instanceof Error ? error.message : String(error) }));
+      .catch((error: unknown) =>
+        reply(503, { ok: false, role: 'worker', detail: error instanceof Error ? error.message : String(error) }),
+      );
   });
 }

@@ -7,7 +7,16 @@ import { bundleWorkflowCode } from '@temporalio/worker';
  * Folders no workflow code comes from: what they hold never changes the bundle (dist/ is compiled
  * from the sources that are read anyway). Test bundles name the ones they do come from (`include`).
  */
-const NOT_BUNDLED = new Set(['node_modules', 'dist', 'test', 'bench', 'scratch-tmp', 'test-artifacts', 'dashboard', 'docs']);
+const NOT_BUNDLED = new Set([
+  'node_modules',
+  'dist',
+  'test',
+  'bench',
+  'scratch-tmp',
+  'test-artifacts',
+  'dashboard',
+  'docs',
+]);
 
 async function sourceFiles(root: string, skip: string, include: readonly string[], dir = root): Promise<string[]> {
   const found: string[] = [];
@@ -30,9 +39,15 @@ async function sourceFiles(root: string, skip: string, include: readonly string[
  * and the lock file, which pins the SDK and webpack. `skip` is a folder under `root` that holds no
  * sources (the bundle cache); it is required because `resolve('')` would be the working directory.
  */
-export async function workflowSourceDigest(root: string, skip: string, include: readonly string[] = []): Promise<string> {
+export async function workflowSourceDigest(
+  root: string,
+  skip: string,
+  include: readonly string[] = [],
+): Promise<string> {
   const hash = createHash('sha256');
-  const files = (await sourceFiles(root, resolve(skip), include)).map((f) => relative(root, f).split(sep).join('/')).sort();
+  const files = (await sourceFiles(root, resolve(skip), include))
+    .map((f) => relative(root, f).split(sep).join('/'))
+    .sort();
   for (const file of files) {
     hash.update(`${file}\0`);
     hash.update(await readFile(join(root, file)));
@@ -74,15 +89,29 @@ export async function cachedWorkflowBundle(opts: {
   }
   const { code } = await bundleWorkflowCode({
     workflowsPath: opts.workflowsPath,
-    logger: { log: () => undefined, info: () => undefined, warn: (m) => opts.log?.(m), error: (m) => opts.log?.(m), debug: () => undefined, trace: () => undefined },
+    logger: {
+      log: () => undefined,
+      info: () => undefined,
+      warn: (m) => opts.log?.(m),
+      error: (m) => opts.log?.(m),
+      debug: () => undefined,
+      trace: () => undefined,
+    },
   });
   try {
     await mkdir(opts.cacheDir, { recursive: true });
     const scratch = `${path}.${process.pid}.tmp`;
     await writeFile(scratch, code);
     await rename(scratch, path);
-    const older = (await readdir(opts.cacheDir)).filter((name) => name.startsWith('workflow-bundle-') && join(opts.cacheDir, name) !== path && !name.endsWith('.tmp'));
-    const byAge = await Promise.all(older.map(async (name) => ({ name, mtimeMs: (await stat(join(opts.cacheDir, name)).catch(() => ({ mtimeMs: 0 }))).mtimeMs })));
+    const older = (await readdir(opts.cacheDir)).filter(
+      (name) => name.startsWith('workflow-bundle-') && join(opts.cacheDir, name) !== path && !name.endsWith('.tmp'),
+    );
+    const byAge = await Promise.all(
+      older.map(async (name) => ({
+        name,
+        mtimeMs: (await stat(join(opts.cacheDir, name)).catch(() => ({ mtimeMs: 0 }))).mtimeMs,
+      })),
+    );
     byAge.sort((a, b) => b.mtimeMs - a.mtimeMs);
     for (const { name } of byAge.slice((opts.keep ?? 1) - 1)) await rm(join(opts.cacheDir, name), { force: true });
   } catch (error) {

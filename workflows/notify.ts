@@ -27,7 +27,11 @@ const starter = proxyActivities<NotificationActivities>({
  * returns at once: the loop waits for one frontend call, never for a receiver, and the delivery
  * runs its own bounded retry policy whatever the loop does next.
  */
-export async function notify(type: NotificationEventType, subject: string, facts: NotificationFacts = {}): Promise<void> {
+export async function notify(
+  type: NotificationEventType,
+  subject: string,
+  facts: NotificationFacts = {},
+): Promise<void> {
   if (!patched(NOTIFY_PATCH)) return;
   const event = {
     eventId: `evt_${uuid4().replace(/-/g, '')}`,
@@ -42,7 +46,10 @@ export async function notify(type: NotificationEventType, subject: string, facts
     await CancellationScope.nonCancellable(() => starter.startNotificationDelivery(event));
   } catch (error) {
     log.warn('notification dropped: its delivery workflow could not be started', {
-      type, subject, eventId: event.eventId, error: innermostMessage(error),
+      type,
+      subject,
+      eventId: event.eventId,
+      error: innermostMessage(error),
     });
   }
 }

@@ -4,7 +4,15 @@ import { appendProvenance } from '../../db/provenance/log';
 import type { ApplyOutcome } from '../../domain/delegation/apply-outcome';
 import type { Abp } from '../../domain/delegation/schema';
 import { conflict, notFound, WardenError } from '../../domain/errors';
-import { advancePointer, findCurrentByAbpId, insertAbpVersion, makeCurrent, scopeKey, setPointerStatus, type CurrentAbp } from '../../db/delegation/abps';
+import {
+  advancePointer,
+  findCurrentByAbpId,
+  insertAbpVersion,
+  makeCurrent,
+  scopeKey,
+  setPointerStatus,
+  type CurrentAbp,
+} from '../../db/delegation/abps';
 import { gateExportText } from '../../domain/delegation/export-gates';
 import type { ExportSink } from '../../domain/delegation/export-sink';
 import { markRestamped, type ExportRow } from '../../db/delegation/exports';
@@ -72,12 +80,17 @@ export async function applyReviewOutput(deps: ApplyDeps, input: ApplyInput): Pro
     outputHash: input.outputHash,
     approvers: input.approvers,
     previous: { abpId: review.abpId, abpHash: plan.current?.abpHash ?? review.abpHash },
-    next: plan.stamped ? { abpId: plan.stamped.abp.abp_id, abpHash: plan.stamped.abp.hash, status: plan.stamped.status } : null,
+    next: plan.stamped
+      ? { abpId: plan.stamped.abp.abp_id, abpHash: plan.stamped.abp.hash, status: plan.stamped.status }
+      : null,
     exports: plan.exports.map((e) => ({ exportId: e.row.exportId, fileName: e.row.fileName, gates: e.gates })),
     failure: plan.problems,
     ...(input.round !== undefined ? { round: input.round } : {}),
   };
-  const setBack = (failed: ApplyOutcome) => (input.round === undefined || !plan.applicable ? fail(deps, review.reviewId, failed) : reopen(deps, review.reviewId, failed));
+  const setBack = (failed: ApplyOutcome) =>
+    input.round === undefined || !plan.applicable
+      ? fail(deps, review.reviewId, failed)
+      : reopen(deps, review.reviewId, failed);
   if (plan.problems.length > 0 || !plan.stamped || !plan.current || !plan.base) return setBack(outcome);
 
   outcome.exports = [];
@@ -87,7 +100,9 @@ export async function applyReviewOutput(deps: ApplyDeps, input: ApplyInput): Pro
     const gates = gateExportText(staged, deps.exports.where(e.row), plan.stamped.abp.hash);
     outcome.exports.push({ exportId: e.row.exportId, fileName: e.row.fileName, gates });
   }
-  const failedGates = outcome.exports.flatMap((e) => e.gates.filter((g) => !g.passed).map((g) => `${e.exportId}: ${g.gate}: ${g.detail}`));
+  const failedGates = outcome.exports.flatMap((e) =>
+    e.gates.filter((g) => !g.passed).map((g) => `${e.exportId}: ${g.gate}: ${g.detail}`),
+  );
   if (failedGates.length > 0) {
     for (const e of plan.exports) await deps.exports.discard(e.row, tag);
     return setBack({ ...outcome, failure: failedGates });
@@ -111,34 +126,54 @@ async function commit(
 ): Promise<void> {
   await withTransaction(deps.pool, async (tx) => {
     const locked = await findCurrentByAbpId(tx, current.abpId, { forUpdate: true });
-    if (!locked || locked.version !== current.version) throw new PointerMovedError(`ABP ${current.abpId} changed while the review was applied`);
+    if (!locked || locked.version !== current.version)
+      throw new PointerMovedError(`ABP ${current.abpId} changed while the review was applied`);
     let moved: boolean;
     if (next === null) {
       const reason = (document as { reason: string }).reason;
       moved = await setPointerStatus(tx, current.scopeKey, current.version, { status: 'revoked', reason });
     } else {
-      await insertAbpVersion(tx, next, { source: outcome.outputKind === 'abp_patch' ? 'patch' : 'replace', supersedes: base.hash, reviewId });
-      if (scopeKey(next.scope) === current.scopeKey) moved = await advancePointer(tx, current.scopeKey, current.version, next);
+      await insertAbpVersion(tx, next, {
+        source: outcome.outputKind === 'abp_patch' ? 'patch' : 'replace',
+        supersedes: base.hash,
+        reviewId,
+      });
+      if (scopeKey(next.scope) === current.scopeKey)
+        moved = await advancePointer(tx, current.scopeKey, current.version, next);
       else {
-        moved = await setPointerStatus(tx, current.scopeKey, current.version, { status: 'replaced', replacedBy: next.abp_id });
+        moved = await setPointerStatus(tx, current.scopeKey, current.version, {
+          status: 'replaced',
+          replacedBy: next.abp_id,
+        });
         await makeCurrent(tx, next);
       }
     }
     if (!moved) throw new PointerMovedError(`ABP ${current.abpId} changed while the review was applied`);
     if (outcome.outputKind !== 'abp_patch') {
       const childReviews = await openParentChangedReviews(tx, deps.provenanceKey, base, {
-        kind: next === null ? 'revoked' : 'replaced', replacedBy: next?.abp_id ?? null, reviewId,
+        kind: next === null ? 'revoked' : 'replaced',
+        replacedBy: next?.abp_id ?? null,
+        reviewId,
       });
       if (childReviews.length > 0) outcome.childReviews = childReviews;
     }
     for (const row of exports) await markRestamped(tx, row.exportId, next ?? base);
-    const kind = outcome.outputKind === 'abp_patch' ? 'abp.patched' : outcome.outputKind === 'abp_replace' ? 'abp.replaced' : 'abp.revoked';
+    const kind =
+      outcome.outputKind === 'abp_patch'
+        ? 'abp.patched'
+        : outcome.outputKind === 'abp_replace'
+          ? 'abp.replaced'
+          : 'abp.revoked';
     await appendProvenance(tx, deps.provenanceKey, {
       kind,
       subject: `abp:${current.abpId}`,
       actor: null,
       payload: {
-        review_id: reviewId, previous_hash: base.hash, next_abp_id: outcome.next?.abpId, next_hash: outcome.next?.abpHash, approvers: outcome.approvers,
+        review_id: reviewId,
+        previous_hash: base.hash,
+        next_abp_id: outcome.next?.abpId,
+        next_hash: outcome.next?.abpHash,
+        approvers: outcome.approvers,
         // Kept with the revocation so that a later refusal to rebuild the id can name it.
         ...(next === null ? { reason: (document as { reason: string }).reason } : {}),
       },
@@ -150,7 +185,8 @@ async function commit(
       actor: null,
       payload: { review_id: reviewId, exports: exports.map((e) => e.exportId), gates_passed: true },
     });
-    if (!(await concludeReviewRow(tx, reviewId, 'applied', outcome))) throw conflict(`review ${reviewId} is no longer open`);
+    if (!(await concludeReviewRow(tx, reviewId, 'applied', outcome)))
+      throw conflict(`review ${reviewId} is no longer open`);
     await appendProvenance(tx, deps.provenanceKey, {
       kind: 'review.applied',
       subject: `review:${reviewId}`,
@@ -167,7 +203,13 @@ async function fail(deps: ApplyDeps, reviewId: string, outcome: ApplyOutcome): P
       kind: 'review.apply_failed',
       subject: `review:${reviewId}`,
       actor: null,
-      payload: { output_kind: outcome.outputKind, output_hash: outcome.outputHash, failed_checks: outcome.failure.length, reasons: outcome.failure, reopened: false },
+      payload: {
+        output_kind: outcome.outputKind,
+        output_hash: outcome.outputHash,
+        failed_checks: outcome.failure.length,
+        reasons: outcome.failure,
+        reopened: false,
+      },
     });
   });
   return outcome;
@@ -187,8 +229,13 @@ async function reopen(deps: ApplyDeps, reviewId: string, outcome: ApplyOutcome):
       subject: `review:${reviewId}`,
       actor: null,
       payload: {
-        output_kind: outcome.outputKind, output_hash: outcome.outputHash, failed_checks: outcome.failure.length, reasons: outcome.failure,
-        reopened: true, round: outcome.round, voided_votes: voided,
+        output_kind: outcome.outputKind,
+        output_hash: outcome.outputHash,
+        failed_checks: outcome.failure.length,
+        reasons: outcome.failure,
+        reopened: true,
+        round: outcome.round,
+        voided_votes: voided,
       },
       idempotencyKey: `review:${reviewId}/apply-failed/${outcome.round}`,
     });

@@ -25,7 +25,10 @@ export interface EvaluationResult {
  * opens a review with the trigger's severity, one without is queued for a person. An ABP and
  * trigger never get a second active review. The ABP's periodic validators run in the same pass.
  */
-export async function evaluateDelegationTriggers(deps: { pool: pg.Pool; provenanceKey: string }, abpIds?: string[]): Promise<EvaluationResult> {
+export async function evaluateDelegationTriggers(
+  deps: { pool: pg.Pool; provenanceKey: string },
+  abpIds?: string[],
+): Promise<EvaluationResult> {
   const result: EvaluationResult = { cards: [], opened: [], queued: [], toStart: [], periodic: [], underReview: [] };
   const names = new Map<string, string>();
   const touched = new Set<string>();
@@ -35,7 +38,8 @@ export async function evaluateDelegationTriggers(deps: { pool: pg.Pool; provenan
     if (!parsed.success) continue; // a tampered row cannot be evaluated; verify reports it
     const abp = parsed.data;
     const periodic = await runPeriodicValidators(deps, current, abp);
-    for (const r of periodic.results.filter((x) => !x.passed)) result.periodic.push(`${abp.abp_id}/${r.name}: ${r.failAction}`);
+    for (const r of periodic.results.filter((x) => !x.passed))
+      result.periodic.push(`${abp.abp_id}/${r.name}: ${r.failAction}`);
     for (const t of abp.delegation_review?.triggers ?? []) names.set(`${abp.abp_id}/${t.id}`, t.name);
     const cards = await readTriggerCards(deps.pool, abp);
     result.cards.push(...cards);
@@ -58,7 +62,14 @@ export async function evaluateDelegationTriggers(deps: { pool: pg.Pool; provenan
             kind: card.autoOpen ? 'review.opened' : 'review.queued',
             subject: `review:${row.reviewId}`,
             actor: null,
-            payload: { abp_id: abp.abp_id, abp_hash: abp.hash, trigger_id: card.triggerId, severity: card.severity, current: card.current, threshold: card.threshold },
+            payload: {
+              abp_id: abp.abp_id,
+              abp_hash: abp.hash,
+              trigger_id: card.triggerId,
+              severity: card.severity,
+              current: card.current,
+              threshold: card.threshold,
+            },
           });
         }
         return row;

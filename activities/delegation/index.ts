@@ -9,7 +9,8 @@ import { concludeReview, recordReviewVote, type VoteInput } from './review-votes
 /** The delegation review loop's activities: every one idempotent under retries. */
 export function createDelegationActivities(deps: ActivityDeps) {
   // The sink WARDEN_EXPORT_SINK names, as client/export-sink.ts chooses it (activities never import client/).
-  const exports = deps.config.exportSink === 'file' ? fileExportSink(deps.config.exportDir) : postgresExportSink(deps.pool);
+  const exports =
+    deps.config.exportSink === 'file' ? fileExportSink(deps.config.exportDir) : postgresExportSink(deps.pool);
   const d = { pool: deps.pool, provenanceKey: deps.provenanceKey, exports };
   return {
     async evaluateDelegationTriggers(input: { abpIds?: string[] }) {
@@ -28,7 +29,8 @@ export function createDelegationActivities(deps: ActivityDeps) {
       await markWorkflowStarted(deps.pool, input.reviewId);
     },
     recordReviewVote: (input: VoteInput) => recordReviewVote(d, input),
-    concludeReview: (input: { reviewId: string; state: 'dismissed' | 'timed_out'; by: string | null }) => concludeReview(d, input),
+    concludeReview: (input: { reviewId: string; state: 'dismissed' | 'timed_out'; by: string | null }) =>
+      concludeReview(d, input),
     applyReviewOutput: (input: ApplyInput) => applyReviewOutput(d, input),
   };
 }

@@ -21,7 +21,13 @@ export async function runPeriodicValidators(
     const verdict = checkPeriodic(await factsFor(tx, abpId, abp, current, now));
     const day = now.toISOString().slice(0, 10);
     for (const [validator, fired] of groupBy(firedEscalations(verdict), (f) => f.trigger)) {
-      await recordEscalations(tx, deps.provenanceKey, { abpId, source: 'validator', reference: `${abpId}/periodic/${validator}/${day}`, subject: `abp:${abpId}`, fired });
+      await recordEscalations(tx, deps.provenanceKey, {
+        abpId,
+        source: 'validator',
+        reference: `${abpId}/periodic/${validator}/${day}`,
+        subject: `abp:${abpId}`,
+        fired,
+      });
     }
     return verdict;
   });

@@ -38,7 +38,10 @@ const unusable = (problems: string[]) => invalid(`the output would not apply: ${
  * each principal votes once (the primary key). The first principal whose approval of an output
  * is accepted is its author. A retry of a vote that was recorded returns it again.
  */
-export async function recordReviewVote(deps: { pool: pg.Pool; provenanceKey: string }, input: VoteInput): Promise<AcceptedVote> {
+export async function recordReviewVote(
+  deps: { pool: pg.Pool; provenanceKey: string },
+  input: VoteInput,
+): Promise<AcceptedVote> {
   return withTransaction(deps.pool, async (tx) => {
     const review = await findReview(tx, input.reviewId, { forUpdate: true });
     if (!review) throw refuse(`review ${input.reviewId} not found`);
@@ -47,7 +50,8 @@ export async function recordReviewVote(deps: { pool: pg.Pool; provenanceKey: str
     const role = review.policy.approver_role;
     if (!principal.roles.includes(role)) throw forbid(`${input.principal} does not hold the approver role ${role}`);
     const output = input.outputHash ? await findOutput(tx, input.reviewId, input.outputHash) : undefined;
-    if (input.decision === 'approve' && !output) throw refuse(`output ${input.outputHash ?? '(none)'} is not stored for review ${input.reviewId}`);
+    if (input.decision === 'approve' && !output)
+      throw refuse(`output ${input.outputHash ?? '(none)'} is not stored for review ${input.reviewId}`);
     const accepted: AcceptedVote = { outputKind: output?.kind ?? null, outputAuthor: output?.authoredBy ?? null };
     const prior = await findVote(tx, input.reviewId, input.principal);
     if (prior) {
@@ -59,8 +63,15 @@ export async function recordReviewVote(deps: { pool: pg.Pool; provenanceKey: str
       const plan = await planReviewOutput(tx, review.abpId, output);
       if (plan.problems.length > 0) throw unusable(plan.problems);
     }
-    await insertVote(tx, { reviewId: input.reviewId, principal: input.principal, decision: input.decision, outputHash: input.outputHash ?? null, reason: input.reason });
-    if (input.decision === 'approve') accepted.outputAuthor = await claimAuthorship(tx, input.reviewId, input.outputHash!, input.principal);
+    await insertVote(tx, {
+      reviewId: input.reviewId,
+      principal: input.principal,
+      decision: input.decision,
+      outputHash: input.outputHash ?? null,
+      reason: input.reason,
+    });
+    if (input.decision === 'approve')
+      accepted.outputAuthor = await claimAuthorship(tx, input.reviewId, input.outputHash!, input.principal);
     await appendProvenance(tx, deps.provenanceKey, {
       kind: input.decision === 'approve' ? 'review.approved' : 'review.dismiss_voted',
       subject: `review:${input.reviewId}`,

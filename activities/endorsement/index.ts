@@ -19,7 +19,10 @@ export interface TransitionResult {
   capAt: string | null;
 }
 
-export function createEndorsementActivities(deps: ActivityDeps, models: ModelGateway = createModelGateway(deps.config.models)) {
+export function createEndorsementActivities(
+  deps: ActivityDeps,
+  models: ModelGateway = createModelGateway(deps.config.models),
+) {
   const key = deps.provenanceKey;
   return {
     async registerEndorsement(input: RegisterInput): Promise<Registration> {
@@ -31,10 +34,19 @@ export function createEndorsementActivities(deps: ActivityDeps, models: ModelGat
       return { state: r.state, appliedVersion: r.appliedVersion, deadlineAt: r.deadlineAt, capAt: r.capAt };
     },
 
-    async extendEndorsementCooldown(input: { endorsementId: string; deadlineMs: number; capMs: number; actor: string | null; reason: string }): Promise<TransitionResult> {
+    async extendEndorsementCooldown(input: {
+      endorsementId: string;
+      deadlineMs: number;
+      capMs: number;
+      actor: string | null;
+      reason: string;
+    }): Promise<TransitionResult> {
       const info = Context.current().info;
       const r = await withTransaction(deps.pool, (tx) =>
-        extendCooldown(tx, key, { ...input, idempotencyKey: `${info.workflowExecution?.runId ?? info.taskToken.toString()}/${info.activityId}` }),
+        extendCooldown(tx, key, {
+          ...input,
+          idempotencyKey: `${info.workflowExecution?.runId ?? info.taskToken.toString()}/${info.activityId}`,
+        }),
       );
       return { state: r.state, appliedVersion: r.appliedVersion, deadlineAt: r.deadlineAt, capAt: r.capAt };
     },

@@ -11,7 +11,12 @@ import type { ModelGateway } from '../../models/model-gateway';
  * when an endorsement is staged. The summary (ids and severities, never texts) goes to the
  * provenance log; null when the agent has no battery.
  */
-export async function runProbeBattery(pool: pg.Pool, provenanceKey: string, models: ModelGateway, endorsementId: string): Promise<ProbeSummary | null> {
+export async function runProbeBattery(
+  pool: pg.Pool,
+  provenanceKey: string,
+  models: ModelGateway,
+  endorsementId: string,
+): Promise<ProbeSummary | null> {
   const endorsement = await requireEndorsement(pool, endorsementId);
   const agent = await requireAgent(pool, endorsement.agentId);
   if (!agent.probeBattery || !endorsement.change) return null;
@@ -24,7 +29,12 @@ export async function runProbeBattery(pool: pg.Pool, provenanceKey: string, mode
     kind: 'endorsement.probed',
     subject: `endorsement:${endorsementId}`,
     actor: null,
-    payload: { kernelVersion: production.version, total: summary.total, passed: summary.passed, failed: summary.failed },
+    payload: {
+      kernelVersion: production.version,
+      total: summary.total,
+      passed: summary.passed,
+      failed: summary.failed,
+    },
     idempotencyKey: `${endorsementId}/probes`,
   });
   return summary;

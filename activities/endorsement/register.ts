@@ -3,12 +3,22 @@ import { z } from 'zod';
 import { appendProvenance } from '../../db/provenance/log';
 import { withTransaction } from '../../db/pool';
 import { combineWithModelReading, detectConflict, proposedChange } from '../../domain/endorsement/conflict';
-import { commitmentIdSchema, commitmentValueSchema, operatorPrincipalSchema, ruleTextSchema } from '../../domain/endorsement/endorsement-request';
+import {
+  commitmentIdSchema,
+  commitmentValueSchema,
+  operatorPrincipalSchema,
+  ruleTextSchema,
+} from '../../domain/endorsement/endorsement-request';
 import { agentIdSchema, endorsementIdSchema } from '../../domain/endorsement/identifiers';
 import { mergeSettings, settingsOverridesSchema } from '../../domain/endorsement/settings';
 import { forbidden } from '../../domain/errors';
 import { appendKernelVersion, loadKernelVersion, requireAgent } from '../../db/endorsement/agents';
-import { findEndorsement, findOpenEndorsement, insertEndorsement, type EndorsementRecord } from '../../db/endorsement/endorsements';
+import {
+  findEndorsement,
+  findOpenEndorsement,
+  insertEndorsement,
+  type EndorsementRecord,
+} from '../../db/endorsement/endorsements';
 import { endorseAction, requireOperator } from '../../db/endorsement/operator-role';
 import type { ModelGateway } from '../../models/model-gateway';
 import type { Registration } from '../../workflows/endorsement/contract';
@@ -51,7 +61,12 @@ function fromRecord(r: EndorsementRecord, hasProbeBattery: boolean): Registratio
  * to decide, so nothing is applied or recorded); commitment → pending a decision, unless one is
  * already open for the same agent and commitment. Retry-safe: a registered id returns what was recorded.
  */
-export async function registerEndorsement(pool: pg.Pool, provenanceKey: string, models: ModelGateway, raw: RegisterInput): Promise<Registration> {
+export async function registerEndorsement(
+  pool: pg.Pool,
+  provenanceKey: string,
+  models: ModelGateway,
+  raw: RegisterInput,
+): Promise<Registration> {
   const input = registerInputSchema.parse(raw);
   const agent = await requireAgent(pool, input.agentId);
   const hasProbeBattery = agent.probeBattery !== null;
@@ -59,7 +74,8 @@ export async function registerEndorsement(pool: pg.Pool, provenanceKey: string, 
   if (existing) return fromRecord(existing, hasProbeBattery);
   // Proposing a rule changes the agent (a rule that conflicts with nothing is applied right here):
   // the same role as every other operator command, whoever started the workflow.
-  if (!input.requestedBy) throw forbidden(`endorsing a rule for ${input.agentId} needs the principal who proposes it (requestedBy)`);
+  if (!input.requestedBy)
+    throw forbidden(`endorsing a rule for ${input.agentId} needs the principal who proposes it (requestedBy)`);
   await requireOperator(pool, input.agentId, input.requestedBy, endorseAction(input.agentId));
   const settings = mergeSettings(agent.settings, input.settings);
 
@@ -71,9 +87,13 @@ export async function registerEndorsement(pool: pg.Pool, provenanceKey: string, 
   return withTransaction(pool, async (tx) => {
     await requireAgent(tx, input.agentId, true);
     const kernel = await loadKernelVersion(tx, input.agentId);
-    const found = kernel.version === kernelNow.version ? byKeyword : detectConflict(kernel.definition, input.ruleText, input.commitment);
+    const found =
+      kernel.version === kernelNow.version
+        ? byKeyword
+        : detectConflict(kernel.definition, input.ruleText, input.commitment);
     const result = combineWithModelReading(kernel.definition, found, reading);
-    const target = result.kind === 'anchor' ? result.anchorId : result.kind === 'commitment' ? result.commitmentId : null;
+    const target =
+      result.kind === 'anchor' ? result.anchorId : result.kind === 'commitment' ? result.commitmentId : null;
     const base = {
       endorsementId: input.endorsementId,
       agentId: input.agentId,
@@ -91,12 +111,18 @@ export async function registerEndorsement(pool: pg.Pool, provenanceKey: string, 
     if (result.kind === 'commitment') {
       const open = await findOpenEndorsement(tx, input.agentId, result.commitmentId);
       if (open) {
-        return { ...base, outcome: 'duplicate', openEndorsementId: open, reason: `endorsement ${open} is already open for ${input.agentId}/${result.commitmentId}` };
+        return {
+          ...base,
+          outcome: 'duplicate',
+          openEndorsementId: open,
+          reason: `endorsement ${open} is already open for ${input.agentId}/${result.commitmentId}`,
+        };
       }
     }
     const change = result.kind === 'anchor' ? null : proposedChange(result, input.ruleText, input.value);
     const state = result.kind === 'anchor' ? 'rejected' : result.kind === 'none' ? 'applied' : 'pending';
-    const appliedVersion = state === 'applied' && change ? await appendKernelVersion(tx, input.agentId, change, input.endorsementId) : null;
+    const appliedVersion =
+      state === 'applied' && change ? await appendKernelVersion(tx, input.agentId, change, input.endorsementId) : null;
     await insertEndorsement(tx, {
       id: input.endorsementId,
       agentId: input.agentId,

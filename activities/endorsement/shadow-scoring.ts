@@ -2,7 +2,12 @@ import type pg from 'pg';
 import { requireEndorsement } from '../../db/endorsement/endorsements';
 import { loadKernelVersion } from '../../db/endorsement/agents';
 import {
-  evidenceOf, firstCriticalSample, pendingSamples, recordScoredSamples, samplesArrivedWhileFallingAsleep, type ScoredSample,
+  evidenceOf,
+  firstCriticalSample,
+  pendingSamples,
+  recordScoredSamples,
+  samplesArrivedWhileFallingAsleep,
+  type ScoredSample,
 } from '../../db/endorsement/shadow-samples';
 import type { EvidenceSummary } from '../../domain/endorsement/cooldown';
 import { classifySample, divergenceTier } from '../../domain/endorsement/divergence-tier';
@@ -77,7 +82,8 @@ export async function scoreShadowBatch(
           const shadow = await models.reply(sandbox, row.prompt);
           const [live, shadowVec, identity] = await models.embed([row.response, shadow, identityText]);
           const divergence = l1Divergence(live!, shadowVec!);
-          const judge = divergenceTier(divergence, t) === 'judge' ? await models.judge(production, row.prompt, shadow) : null;
+          const judge =
+            divergenceTier(divergence, t) === 'judge' ? await models.judge(production, row.prompt, shadow) : null;
           return { shadow, divergence, drift: l1Divergence(identity!, shadowVec!), judge };
         },
         MAX_ATTEMPTS,
@@ -88,7 +94,12 @@ export async function scoreShadowBatch(
       // No point scoring more: one critical sample rejects the change.
       if (c.critical) break;
     } catch (error) {
-      outcomes.push({ exchangeId: row.exchangeId, status: 'failed', reason: `model failed: ${(error as Error).message.slice(0, 200)}`, attempts: MAX_ATTEMPTS });
+      outcomes.push({
+        exchangeId: row.exchangeId,
+        status: 'failed',
+        reason: `model failed: ${(error as Error).message.slice(0, 200)}`,
+        attempts: MAX_ATTEMPTS,
+      });
     }
   }
   const result = await recordScoredSamples(pool, provenanceKey, input.endorsementId, models.chatModel, outcomes);

@@ -5,7 +5,13 @@ import type { GuardPolicy } from '../../domain/guard/policy';
 import type { ActivityDeps } from '../deps';
 import { requirePolicy } from '../../db/guard/policies';
 import type { ApprovalRecord } from '../../domain/guard/proposal-record';
-import { recordApproval, recordExpiry, recordProposalDecision, recordRelease, type DecisionInput } from './proposal-lifecycle';
+import {
+  recordApproval,
+  recordExpiry,
+  recordProposalDecision,
+  recordRelease,
+  type DecisionInput,
+} from './proposal-lifecycle';
 
 /**
  * The guard loop's activities. A refusal a person caused (unknown policy, wrong role…) will not
@@ -24,7 +30,11 @@ export function createGuardActivities(deps: ActivityDeps) {
       Context.current().log.info('guard safety event', { safety_event: event });
       return { safety_event_id: event.event_id };
     },
-    async guardRecordApproval(input: { proposal_id: string; approval_id: string; approver: string }): Promise<ApprovalRecord> {
+    async guardRecordApproval(input: {
+      proposal_id: string;
+      approval_id: string;
+      approver: string;
+    }): Promise<ApprovalRecord> {
       return tx((client) => recordApproval(client, deps.provenanceKey, input));
     },
     async guardRecordRelease(proposalId: string, releaser?: string): Promise<Record<string, unknown>> {

@@ -11,8 +11,18 @@ import { loadManifest } from '../../db/guard/manifests';
 import { requirePolicy } from '../../db/guard/policies';
 import type { ApprovalRecord, ProposalFields, ReleaseBundle } from '../../domain/guard/proposal-record';
 import {
-  approvalIdUsed, findApproval, findDecision, findRelease, findSafetyEvent, insertApproval, insertDecision, insertProposal, insertRelease,
-  insertSafetyEvent, requireProposalRow, setProposalState,
+  approvalIdUsed,
+  findApproval,
+  findDecision,
+  findRelease,
+  findSafetyEvent,
+  insertApproval,
+  insertDecision,
+  insertProposal,
+  insertRelease,
+  insertSafetyEvent,
+  requireProposalRow,
+  setProposalState,
 } from '../../db/guard/proposals';
 import { requireReleaser } from '../../db/guard/releaser-role';
 
@@ -44,11 +54,21 @@ export interface DecisionInput extends ProposalFields {
  * provenance entries for the proposal and the decision. Idempotent: a retry finds the rows and
  * returns the stored safety event.
  */
-export async function recordProposalDecision(tx: pg.PoolClient, key: string, input: DecisionInput): Promise<SafetyEvent> {
+export async function recordProposalDecision(
+  tx: pg.PoolClient,
+  key: string,
+  input: DecisionInput,
+): Promise<SafetyEvent> {
   const policy = await requirePolicy(tx, input.policy_id);
   const manifest = await loadManifest(tx, input.manifest_id, input.source_ref);
   const allow = input.outcome.decision === 'allow';
-  await insertProposal(tx, input, allow ? { state: 'awaiting_approval', approvalTimeoutMs: input.approval_timeout_ms } : { state: 'warned', approvalTimeoutMs: null });
+  await insertProposal(
+    tx,
+    input,
+    allow
+      ? { state: 'awaiting_approval', approvalTimeoutMs: input.approval_timeout_ms }
+      : { state: 'warned', approvalTimeoutMs: null },
+  );
   const existing = await findSafetyEvent(tx, input.proposal_id);
   if (existing) return existing;
 
@@ -61,7 +81,11 @@ export async function recordProposalDecision(tx: pg.PoolClient, key: string, inp
     event_refs: manifest.event_refs,
   });
   const event = toSafetyEvent(decision, {
-    event_id: contentId('sevt_', { proposal_id: input.proposal_id, decision: decision.decision, reason: decision.reason }),
+    event_id: contentId('sevt_', {
+      proposal_id: input.proposal_id,
+      decision: decision.decision,
+      reason: decision.reason,
+    }),
     timestamp: new Date().toISOString(),
     hook_id: GUARD_HOOK_ID,
     hook_scope: 'agent',
@@ -115,23 +139,40 @@ export async function recordApproval(
   }
   const decision = await findDecision(tx, input.proposal_id);
   if (decision?.guard_decision.decision !== 'allow') {
-    throw new ApprovalRefusedError(`cannot approve proposal with decision '${decision?.guard_decision.decision ?? 'none'}'`);
+    throw new ApprovalRefusedError(
+      `cannot approve proposal with decision '${decision?.guard_decision.decision ?? 'none'}'`,
+    );
   }
-  if (proposal.state !== 'awaiting_approval') throw new ApprovalRefusedError(`proposal is not awaiting approval (state ${proposal.state})`);
-  if (input.approver === proposal.proposer) throw new ApprovalRefusedError('the proposer cannot approve their own proposal');
+  if (proposal.state !== 'awaiting_approval')
+    throw new ApprovalRefusedError(`proposal is not awaiting approval (state ${proposal.state})`);
+  if (input.approver === proposal.proposer)
+    throw new ApprovalRefusedError('the proposer cannot approve their own proposal');
   const policy = await requirePolicy(tx, proposal.policy_id);
-  if (!(await findPrincipal(tx, input.approver))) throw new ApprovalRefusedError(`unknown principal "${input.approver}"`);
+  if (!(await findPrincipal(tx, input.approver)))
+    throw new ApprovalRefusedError(`unknown principal "${input.approver}"`);
   if (!(await principalHasRole(tx, input.approver, policy.approver_role))) {
     throw new ApprovalRefusedError(
       `${input.approver} does not hold the role ${policy.approver_role} that policy ${policy.policy_id} requires of approvers`,
     );
   }
-  if (await approvalIdUsed(tx, input.approval_id)) throw new ApprovalRefusedError(`approval_id ${input.approval_id} is already used by another proposal`);
-  await insertApproval(tx, { proposalId: input.proposal_id, approvalId: input.approval_id, approver: input.approver, approverRole: policy.approver_role });
+  if (await approvalIdUsed(tx, input.approval_id))
+    throw new ApprovalRefusedError(`approval_id ${input.approval_id} is already used by another proposal`);
+  await insertApproval(tx, {
+    proposalId: input.proposal_id,
+    approvalId: input.approval_id,
+    approver: input.approver,
+    approverRole: policy.approver_role,
+  });
   await setProposalState(tx, input.proposal_id, 'approved');
-  await appendProvenance(tx, key, proposalStep(input.proposal_id, 'approved', input.approver, {
-    approval_id: input.approval_id, approver_role: policy.approver_role, policy_id: policy.policy_id,
-  }));
+  await appendProvenance(
+    tx,
+    key,
+    proposalStep(input.proposal_id, 'approved', input.approver, {
+      approval_id: input.approval_id,
+      approver_role: policy.approver_role,
+      policy_id: policy.policy_id,
+    }),
+  );
   return (await findApproval(tx, input.proposal_id))!;
 }
 
@@ -140,13 +181,19 @@ export async function recordApproval(
  * released it, and returns the payload. Warden applies nothing: the payload is for an external
  * deployment controller.
  */
-export async function recordRelease(tx: pg.PoolClient, key: string, proposalId: string, releaser?: string): Promise<Record<string, unknown>> {
+export async function recordRelease(
+  tx: pg.PoolClient,
+  key: string,
+  proposalId: string,
+  releaser?: string,
+): Promise<Record<string, unknown>> {
   const proposal = await requireProposalRow(tx, proposalId, true);
   await requireReleaser(tx, proposal.policy_id, proposalId, releaser);
   const released = await findRelease(tx, proposalId);
   if (released) return released.payload;
   const approval = await findApproval(tx, proposalId);
-  if (!approval || proposal.state !== 'approved') throw forbidden(`guard-loop proposal is not approved (state ${proposal.state})`);
+  if (!approval || proposal.state !== 'approved')
+    throw forbidden(`guard-loop proposal is not approved (state ${proposal.state})`);
   const decision = await findDecision(tx, proposalId);
   if (!decision || decision.guard_decision.decision !== 'allow') {
     throw forbidden(`cannot release proposal with decision '${decision?.guard_decision.decision ?? 'none'}'`);
@@ -169,9 +216,15 @@ export async function recordRelease(tx: pg.PoolClient, key: string, proposalId: 
   };
   await insertRelease(tx, proposalId, bundle);
   await setProposalState(tx, proposalId, 'released');
-  await appendProvenance(tx, key, proposalStep(proposalId, 'released', releaser ?? null, {
-    rollback_id: proposal.rollback_id, approval_id: approval.approval_id, payload_hash: contentId('', proposal.payload),
-  }));
+  await appendProvenance(
+    tx,
+    key,
+    proposalStep(proposalId, 'released', releaser ?? null, {
+      rollback_id: proposal.rollback_id,
+      approval_id: approval.approval_id,
+      payload_hash: contentId('', proposal.payload),
+    }),
+  );
   return proposal.payload;
 }
 
@@ -179,7 +232,12 @@ export async function recordRelease(tx: pg.PoolClient, key: string, proposalId: 
 export async function recordExpiry(tx: pg.PoolClient, key: string, proposalId: string): Promise<void> {
   const proposal = await requireProposalRow(tx, proposalId, true);
   if (proposal.state === 'expired') return;
-  if (proposal.state !== 'awaiting_approval') throw conflict(`proposal ${proposalId} cannot expire from state ${proposal.state}`);
+  if (proposal.state !== 'awaiting_approval')
+    throw conflict(`proposal ${proposalId} cannot expire from state ${proposal.state}`);
   await setProposalState(tx, proposalId, 'expired');
-  await appendProvenance(tx, key, proposalStep(proposalId, 'expired', null, { approval_deadline: proposal.approval_deadline?.toISOString() ?? null }));
+  await appendProvenance(
+    tx,
+    key,
+    proposalStep(proposalId, 'expired', null, { approval_deadline: proposal.approval_deadline?.toISOString() ?? null }),
+  );
 }

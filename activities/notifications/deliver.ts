@@ -27,7 +27,11 @@ export async function deliverOnce(q: Queryable, deliveryId: string): Promise<Del
   }
   const { secret } = delivery;
   if (secret === null) {
-    await recordAttempt(q, deliveryId, { status: 'failed', responseCode: null, error: 'subscription removed before delivery' });
+    await recordAttempt(q, deliveryId, {
+      status: 'failed',
+      responseCode: null,
+      error: 'subscription removed before delivery',
+    });
     throw failure('not_found', `subscription ${delivery.subscriptionId} was removed`);
   }
 

@@ -15,10 +15,19 @@ export type AnchorStep =
  * Never moves the anchor back: a chain that lost or changed anchored entries is a violation and
  * the previous checkpoint stays.
  */
-export async function advanceAnchor(q: Queryable, key: string, previous: HeadCheckpoint | null, now: Date): Promise<AnchorStep> {
+export async function advanceAnchor(
+  q: Queryable,
+  key: string,
+  previous: HeadCheckpoint | null,
+  now: Date,
+): Promise<AnchorStep> {
   if (previous) {
     if (!checkpointSignatureValid(key, previous)) {
-      return { kind: 'violation', seq: previous.seq, detail: 'the anchored checkpoint does not carry a valid signature for this key' };
+      return {
+        kind: 'violation',
+        seq: previous.seq,
+        detail: 'the anchored checkpoint does not carry a valid signature for this key',
+      };
     }
     const stored = await provenanceHashesAt(q, [1, previous.seq]);
     const problem = anchoredEntryProblem(previous, stored, await lastProvenanceSeq(q));
@@ -27,12 +36,21 @@ export async function advanceAnchor(q: Queryable, key: string, previous: HeadChe
   const segment = await verifyProvenanceChain(q, key, previous ? { from: previous } : {});
   if (!segment.ok) {
     const bad = segment.firstBad!;
-    return { kind: 'violation', seq: bad.seq, detail: `entry ${bad.seq} after the anchored head does not verify: ${bad.reason}` };
+    return {
+      kind: 'violation',
+      seq: bad.seq,
+      detail: `entry ${bad.seq} after the anchored head does not verify: ${bad.reason}`,
+    };
   }
   if (segment.headSeq === (previous?.seq ?? 0)) return { kind: 'unchanged' };
   const firstHash = previous?.firstHash ?? (await provenanceHashesAt(q, [1])).get(1)!;
   return {
     kind: 'advanced',
-    checkpoint: signCheckpoint(key, { seq: segment.headSeq, contentHash: segment.head, firstHash, anchoredAt: now.toISOString() }),
+    checkpoint: signCheckpoint(key, {
+      seq: segment.headSeq,
+      contentHash: segment.head,
+      firstHash,
+      anchoredAt: now.toISOString(),
+    }),
   };
 }

@@ -14,7 +14,9 @@ export function createProvenanceActivities(deps: ActivityDeps) {
       const info = Context.current().info;
       const entry = await appendProvenance(deps.pool, deps.provenanceKey, {
         ...input,
-        idempotencyKey: input.idempotencyKey ?? `${info.workflowExecution?.runId ?? info.workflowType ?? "activity"}/${info.activityId}`,
+        idempotencyKey:
+          input.idempotencyKey ??
+          `${info.workflowExecution?.runId ?? info.workflowType ?? 'activity'}/${info.activityId}`,
       });
       return { seq: entry.seq, contentHash: entry.contentHash };
     },

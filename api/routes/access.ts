@@ -1,12 +1,22 @@
 import { z } from 'zod';
-import { createToken, grantPrincipal, MAX_ROLES_PER_PRINCIPAL, principals, revokeToken, tokens } from '../../client/access';
+import {
+  createToken,
+  grantPrincipal,
+  MAX_ROLES_PER_PRINCIPAL,
+  principals,
+  revokeToken,
+  tokens,
+} from '../../client/access';
 import { KEY_TEXT_BYTES, storableText } from '../../domain/input/storable-text';
 import { ADMIN_ROLE } from '../auth';
 import type { Route } from '../route';
 
 const principalBody = z.strictObject({
   name: storableText(KEY_TEXT_BYTES),
-  roles: z.array(storableText(KEY_TEXT_BYTES)).min(1, 'at least one role').max(MAX_ROLES_PER_PRINCIPAL, `at most ${MAX_ROLES_PER_PRINCIPAL} roles`),
+  roles: z
+    .array(storableText(KEY_TEXT_BYTES))
+    .min(1, 'at least one role')
+    .max(MAX_ROLES_PER_PRINCIPAL, `at most ${MAX_ROLES_PER_PRINCIPAL} roles`),
 });
 const tokenBody = z.strictObject({
   principal: storableText(KEY_TEXT_BYTES),
@@ -54,7 +64,11 @@ export const accessRoutes: Route[] = [
     bodySchema: tokenBody,
     async handler(ctx, req) {
       const b = tokenBody.parse(req.body);
-      const created = await createToken(ctx, { principal: b.principal, label: b.label ?? '', expiresInDays: b.expires_in_days }, req.principal!.name);
+      const created = await createToken(
+        ctx,
+        { principal: b.principal, label: b.label ?? '', expiresInDays: b.expires_in_days },
+        req.principal!.name,
+      );
       return { status: 201, body: created };
     },
   },

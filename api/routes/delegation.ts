@@ -1,10 +1,26 @@
 import { z } from 'zod';
 import {
-  buildAbpFromSpec, checkAbpAction, clearDegradedAgent, composeAbp, evaluationResult, ingestEvidence, readExport, reportActionOutcome, showAbp,
-  triggerCards, verifyAbp,
+  buildAbpFromSpec,
+  checkAbpAction,
+  clearDegradedAgent,
+  composeAbp,
+  evaluationResult,
+  ingestEvidence,
+  readExport,
+  reportActionOutcome,
+  showAbp,
+  triggerCards,
+  verifyAbp,
 } from '../../client/delegation';
 import { ActionOutcomeSchema } from '../../domain/delegation/action-outcome';
-import { approveReview, dismissReview, dryRunApproval, openReview, reviews, showReview } from '../../client/delegation-reviews';
+import {
+  approveReview,
+  dismissReview,
+  dryRunApproval,
+  openReview,
+  reviews,
+  showReview,
+} from '../../client/delegation-reviews';
 import { abpJsonSchema } from '../../domain/delegation/json-schema';
 import { INTAKE_KINDS } from '../../domain/delegation/intake';
 import { ActionSchema } from '../../domain/delegation/action';
@@ -18,15 +34,28 @@ const reason = ReviewReasonSchema;
 /** `?wait=evaluation`: answer with the trigger evaluation the write caused, instead of at once. */
 const waitQuery = z.enum(['evaluation']).optional();
 const waitForEvaluation = (query: URLSearchParams) => waitQuery.parse(query.get('wait') ?? undefined) === 'evaluation';
-const openBody = z.strictObject({ abp_id: storableText(KEY_TEXT_BYTES), trigger_id: storableText(KEY_TEXT_BYTES), as: principal });
-const approveBody = z.strictObject({ as: principal, output_kind: ReviewOutputKindSchema.optional(), document: z.unknown().optional(), reason });
+const openBody = z.strictObject({
+  abp_id: storableText(KEY_TEXT_BYTES),
+  trigger_id: storableText(KEY_TEXT_BYTES),
+  as: principal,
+});
+const approveBody = z.strictObject({
+  as: principal,
+  output_kind: ReviewOutputKindSchema.optional(),
+  document: z.unknown().optional(),
+  reason,
+});
 // A dry run records no vote, so its reason may still be empty (a revocation's document needs one).
 const dryRunBody = approveBody.extend({ reason: z.string().optional() });
 const dryRunFlag = z.enum(['true', 'false']).optional();
 const dismissBody = z.strictObject({ as: principal, reason });
 // The outcome as the CLI reads it from its file, plus who reports it (filled from the token).
 const outcomeBody = ActionOutcomeSchema.extend({ as: principal });
-const clearBody = z.strictObject({ as: principal, agent_id: storableText(KEY_TEXT_BYTES).min(1).nullable().default(null), reason });
+const clearBody = z.strictObject({
+  as: principal,
+  agent_id: storableText(KEY_TEXT_BYTES).min(1).nullable().default(null),
+  reason,
+});
 const composeBody = z.strictObject({ as: principal, children: z.array(z.string()).min(1).max(100) });
 const reviewFilter = z.object({
   state: z.enum(['queued', 'open', 'applied', 'dismissed', 'timed_out', 'failed']).optional(),
@@ -35,14 +64,21 @@ const reviewFilter = z.object({
 
 /** The delegation review loop over HTTP: the same operations as the CLI and the client. */
 export const delegationRoutes: Route[] = [
-  { method: 'GET', path: '/api/v1/abps/schema', public: true, summary: 'The ABP v1 JSON Schema (draft 2020-12)', handler: async () => abpJsonSchema() },
+  {
+    method: 'GET',
+    path: '/api/v1/abps/schema',
+    public: true,
+    summary: 'The ABP v1 JSON Schema (draft 2020-12)',
+    handler: async () => abpJsonSchema(),
+  },
   {
     method: 'POST',
     path: '/api/v1/abps',
     // An ABP is the authority itself: only administrators set one over HTTP.
     roles: [ADMIN_ROLE],
     actsAs: true,
-    summary: 'Build an ABP from a spec: validate, compute id and hash, store the version, make it current, stamp its exports',
+    summary:
+      'Build an ABP from a spec: validate, compute id and hash, store the version, make it current, stamp its exports',
     bodySchema: AbpSpecSchema,
     async handler(ctx, req) {
       // The acting principal arrives as `as` (query, and body when it is an object); it is not part of the spec.
@@ -51,7 +87,12 @@ export const delegationRoutes: Route[] = [
       return { status: result.created ? 201 : 200, body: result };
     },
   },
-  { method: 'GET', path: '/api/v1/abps/:id', summary: 'The current (or latest) version, its status, history and exports', handler: (ctx, req) => showAbp(ctx, req.params.id!) },
+  {
+    method: 'GET',
+    path: '/api/v1/abps/:id',
+    summary: 'The current (or latest) version, its status, history and exports',
+    handler: (ctx, req) => showAbp(ctx, req.params.id!),
+  },
   {
     method: 'GET',
     path: '/api/v1/abps/:id/verify',
@@ -67,7 +108,8 @@ export const delegationRoutes: Route[] = [
     // Composition changes the authority of every ABP it names: administrators only, as for building.
     roles: [ADMIN_ROLE],
     actsAs: true,
-    summary: "Compose: a new parent version listing the children by id and hash; each child's composition.parent_* stamped",
+    summary:
+      "Compose: a new parent version listing the children by id and hash; each child's composition.parent_* stamped",
     bodySchema: composeBody,
     async handler(ctx, req) {
       const b = composeBody.parse(req.body);
@@ -80,7 +122,12 @@ export const delegationRoutes: Route[] = [
     summary: "One export's document as stored (PostgreSQL, or the export directory with WARDEN_EXPORT_SINK=file)",
     handler: (ctx, req) => readExport(ctx, req.params.id!, req.params.exportId!),
   },
-  { method: 'GET', path: '/api/v1/abps/:id/triggers', summary: 'One card per delegation review trigger', handler: async (ctx, req) => ({ cards: await triggerCards(ctx, req.params.id!) }) },
+  {
+    method: 'GET',
+    path: '/api/v1/abps/:id/triggers',
+    summary: 'One card per delegation review trigger',
+    handler: async (ctx, req) => ({ cards: await triggerCards(ctx, req.params.id!) }),
+  },
   {
     method: 'POST',
     path: '/api/v1/abps/:id/actions/check',
@@ -88,15 +135,18 @@ export const delegationRoutes: Route[] = [
       "Run the ABP's pre_action and periodic validators on an action and record the verdict (?wait=evaluation: " +
       'also wait for the trigger evaluation a blocked irreversible action causes)',
     bodySchema: ActionSchema,
-    handler: (ctx, req) => checkAbpAction(ctx, req.params.id!, req.body, { waitForEvaluation: waitForEvaluation(req.query) }),
+    handler: (ctx, req) =>
+      checkAbpAction(ctx, req.params.id!, req.body, { waitForEvaluation: waitForEvaluation(req.query) }),
   },
   {
     method: 'GET',
     path: '/api/v1/abps/:id/evaluations/:requestId',
-    summary: "The trigger evaluation that answered a write's request (evaluationRequests of its answer); 404 until it ran",
+    summary:
+      "The trigger evaluation that answered a write's request (evaluationRequests of its answer); 404 until it ran",
     async handler(ctx, req) {
       const evaluation = await evaluationResult(ctx, req.params.id!, req.params.requestId!);
-      if (!evaluation) throw new HttpError(404, `no evaluation for request ${req.params.requestId} of ${req.params.id} yet`);
+      if (!evaluation)
+        throw new HttpError(404, `no evaluation for request ${req.params.requestId} of ${req.params.id} yet`);
       return { evaluation };
     },
   },
@@ -130,9 +180,17 @@ export const delegationRoutes: Route[] = [
       'Ingest NDJSON drift signals, coherence runs and claims (?kind= for the whole file); one bad row refuses the batch; ' +
       'answers once stored (?wait=evaluation: once the triggers are evaluated too)',
     async handler(ctx, req) {
-      if (typeof req.body !== 'string') throw new HttpError(400, 'send the batch as NDJSON (content-type application/x-ndjson)');
-      const kind = z.enum(INTAKE_KINDS).optional().parse(req.query.get('kind') ?? undefined);
-      return ingestEvidence(ctx, req.body, { kind, actor: req.query.get('as'), waitForEvaluation: waitForEvaluation(req.query) });
+      if (typeof req.body !== 'string')
+        throw new HttpError(400, 'send the batch as NDJSON (content-type application/x-ndjson)');
+      const kind = z
+        .enum(INTAKE_KINDS)
+        .optional()
+        .parse(req.query.get('kind') ?? undefined);
+      return ingestEvidence(ctx, req.body, {
+        kind,
+        actor: req.query.get('as'),
+        waitForEvaluation: waitForEvaluation(req.query),
+      });
     },
   },
   {
@@ -144,7 +202,12 @@ export const delegationRoutes: Route[] = [
       return { reviews: await reviews(ctx, { state: f.state, abpId: f.abp }) };
     },
   },
-  { method: 'GET', path: '/api/v1/reviews/:id', summary: 'A review with its votes, live workflow state and outcome', handler: (ctx, req) => showReview(ctx, req.params.id!) },
+  {
+    method: 'GET',
+    path: '/api/v1/reviews/:id',
+    summary: 'A review with its votes, live workflow state and outcome',
+    handler: (ctx, req) => showReview(ctx, req.params.id!),
+  },
   {
     method: 'POST',
     path: '/api/v1/reviews',
@@ -173,7 +236,12 @@ export const delegationRoutes: Route[] = [
       }
       const b = approveBody.parse(req.body);
       const document = b.output_kind === 'abp_revoke' ? { reason: b.reason } : b.document;
-      return approveReview(ctx, req.params.id!, { principal: b.as, outputKind: b.output_kind, document, reason: b.reason });
+      return approveReview(ctx, req.params.id!, {
+        principal: b.as,
+        outputKind: b.output_kind,
+        document,
+        reason: b.reason,
+      });
     },
   },
   {

@@ -14,7 +14,12 @@ import {
   showKernel,
 } from '../../client/endorsement';
 import {
-  chatMessageSchema, commitmentIdSchema, commitmentValueSchema, extendSecondsSchema, rationaleSchema, ruleTextSchema,
+  chatMessageSchema,
+  commitmentIdSchema,
+  commitmentValueSchema,
+  extendSecondsSchema,
+  rationaleSchema,
+  ruleTextSchema,
 } from '../../domain/endorsement/endorsement-request';
 import { agentSettingsSchema, settingsOverridesSchema } from '../../domain/endorsement/settings';
 import { KEY_TEXT_BYTES, storableText } from '../../domain/input/storable-text';
@@ -46,7 +51,12 @@ const promoteBody = operatorBody.extend({ override: z.boolean().optional() });
 const extendBody = z.strictObject({ as: principal, seconds: extendSecondsSchema.optional() });
 
 export const endorsementRoutes: Route[] = [
-  { method: 'GET', path: '/api/v1/agents', summary: 'Every agent with its kernel version and operator role', handler: async (ctx) => ({ agents: await agents(ctx) }) },
+  {
+    method: 'GET',
+    path: '/api/v1/agents',
+    summary: 'Every agent with its kernel version and operator role',
+    handler: async (ctx) => ({ agents: await agents(ctx) }),
+  },
   {
     method: 'POST',
     path: '/api/v1/agents',
@@ -54,7 +64,10 @@ export const endorsementRoutes: Route[] = [
     actsAs: true,
     async handler(ctx, req) {
       const b = agentBody.parse(req.body);
-      return { status: 201, body: await createAgent(ctx, { id: b.id, kernel: b.kernel, settings: b.settings, probes: b.probes }, b.as) };
+      return {
+        status: 201,
+        body: await createAgent(ctx, { id: b.id, kernel: b.kernel, settings: b.settings, probes: b.probes }, b.as),
+      };
     },
   },
   {
@@ -75,7 +88,9 @@ export const endorsementRoutes: Route[] = [
         ...(b.value ? { value: b.value } : {}),
         ...(b.settings ? { settings: b.settings } : {}),
         requestedBy: b.as,
-        ...(b.decide ? { decide: { decision: b.decide, principal: b.as, ...(b.rationale ? { rationale: b.rationale } : {}) } } : {}),
+        ...(b.decide
+          ? { decide: { decision: b.decide, principal: b.as, ...(b.rationale ? { rationale: b.rationale } : {}) } }
+          : {}),
       });
       return { status: 201, body: result };
     },
@@ -124,7 +139,8 @@ export const endorsementRoutes: Route[] = [
   {
     method: 'POST',
     path: '/api/v1/endorsements/:id/promote',
-    summary: "Promote now (the agent's operator role); before the evidence rule is met only with override and a rationale",
+    summary:
+      "Promote now (the agent's operator role); before the evidence rule is met only with override and a rationale",
     bodySchema: promoteBody,
     async handler(ctx, req) {
       const b = promoteBody.parse(req.body);

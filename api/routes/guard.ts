@@ -35,7 +35,12 @@ const releaseBody = z.strictObject({ as: principal });
 function proposalParts(body: unknown) {
   const { as, approval_timeout, policy_id, source_ref, ...request } = proposalCommon.passthrough().parse(body);
   return {
-    common: { policy_id, source_ref, proposer: as, ...(approval_timeout ? { approval_timeout: approval_timeout as Duration } : {}) },
+    common: {
+      policy_id,
+      source_ref,
+      proposer: as,
+      ...(approval_timeout ? { approval_timeout: approval_timeout as Duration } : {}),
+    },
     request,
   };
 }
@@ -45,9 +50,11 @@ export const guardRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/guard/feedback',
     actsAs: true,
-    summary: 'Ingest reviewed feedback as NDJSON (application/x-ndjson); one bad row refuses the batch, nothing written',
+    summary:
+      'Ingest reviewed feedback as NDJSON (application/x-ndjson); one bad row refuses the batch, nothing written',
     async handler(ctx, req) {
-      if (typeof req.body !== 'string') throw new HttpError(415, 'send reviewed feedback as NDJSON (content-type application/x-ndjson)');
+      if (typeof req.body !== 'string')
+        throw new HttpError(415, 'send reviewed feedback as NDJSON (content-type application/x-ndjson)');
       return { status: 201, body: await ingestFeedback(ctx, req.body, req.query.get('as')) };
     },
   },
@@ -119,7 +126,8 @@ export const guardRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/guard/proposals/:id/release',
     actsAs: true,
-    summary: "The approved payload for an external deployment controller (the policy's approver role or admin; Warden applies nothing)",
+    summary:
+      "The approved payload for an external deployment controller (the policy's approver role or admin; Warden applies nothing)",
     bodySchema: releaseBody,
     handler: (ctx, req) => release(ctx, req.params.id!, releaseBody.parse(req.body).as),
   },
@@ -134,7 +142,7 @@ export const guardRoutes: Route[] = [
     path: '/api/v1/guard/proposals/:id/safety-event',
     summary:
       "The safety event of the proposal's decision; with ?hook_id=… (and hook_scope, request_id, tenant_id, " +
-      'latency_ms) the same decision as an event for that hook, with the seed\'s defaults',
+      "latency_ms) the same decision as an event for that hook, with the seed's defaults",
     handler(ctx, req) {
       const q = req.query;
       if (![...q.keys()].some((k) => SAFETY_EVENT_QUERY.includes(k))) return toSafetyEvent(ctx, req.params.id!);

@@ -9,7 +9,10 @@ async function check(ctx: WardenContext, req: ApiRequest) {
   const target = guardrailTarget(body);
   if (!target.success) {
     throw new InvalidRequest(
-      target.error.issues.map((i) => ({ field: `additional_provider_specific_params.${String(i.path[0] ?? 'agent')}`, message: i.message })),
+      target.error.issues.map((i) => ({
+        field: `additional_provider_specific_params.${String(i.path[0] ?? 'agent')}`,
+        message: i.message,
+      })),
     );
   }
   return guardrailCheck(ctx, target.data, body);
@@ -21,10 +24,13 @@ async function check(ctx: WardenContext, req: ApiRequest) {
  * `x-api-key` (a Warden API token; Bearer works too). `/guardrail/check` is the path ct-toolkit's
  * server used, for configurations written against it.
  */
-export const liteLlmGuardrailRoutes: Route[] = ['/beta/litellm_basic_guardrail_api', '/guardrail/check'].map((path) => ({
-  method: 'POST' as const,
-  path,
-  summary: "LiteLLM Generic Guardrail API: kernel-anchor checks on prompts, exchanges recorded for shadows, tool calls checked against the agent's ABP",
-  bodySchema: guardrailRequestSchema,
-  handler: check,
-}));
+export const liteLlmGuardrailRoutes: Route[] = ['/beta/litellm_basic_guardrail_api', '/guardrail/check'].map(
+  (path) => ({
+    method: 'POST' as const,
+    path,
+    summary:
+      "LiteLLM Generic Guardrail API: kernel-anchor checks on prompts, exchanges recorded for shadows, tool calls checked against the agent's ABP",
+    bodySchema: guardrailRequestSchema,
+    handler: check,
+  }),
+);

@@ -17,7 +17,8 @@ export function createMetricsRoutes(opts: { cacheMs: number }): Route[] {
       path: '/metrics',
       // Scrapers carry no Warden token; the series hold counts and ids, never text.
       public: true,
-      summary: 'Prometheus metrics: workflows per kind and state, divergence, review age, trigger states, and the Temporal SDK worker series',
+      summary:
+        'Prometheus metrics: workflows per kind and state, divergence, review age, trigger states, and the Temporal SDK worker series',
       async handler(ctx) {
         let registry = registries.get(ctx);
         if (!registry) {

@@ -43,7 +43,8 @@ export const notificationRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/webhook-deliveries',
     roles: [ADMIN_ROLE],
-    summary: 'Recent webhook deliveries with attempts, status, response code and last error (?event=, ?webhook=, ?limit=)',
+    summary:
+      'Recent webhook deliveries with attempts, status, response code and last error (?event=, ?webhook=, ?limit=)',
     async handler(ctx, req) {
       const q = req.query;
       return {

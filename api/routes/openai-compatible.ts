@@ -25,7 +25,9 @@ function targetOf(req: IncomingMessage, model: string) {
     role: header(req, 'x-warden-role'),
   });
   if (parsed.success) return parsed.data;
-  throw new InvalidRequest(parsed.error.issues.map((i) => ({ field: `x-warden-${String(i.path[0] ?? 'agent')}`, message: i.message })));
+  throw new InvalidRequest(
+    parsed.error.issues.map((i) => ({ field: `x-warden-${String(i.path[0] ?? 'agent')}`, message: i.message })),
+  );
 }
 
 /** OpenAI's chat completions API in front of Warden's live path (docs/openai-compatible.md). */
@@ -33,14 +35,18 @@ export const openAiCompatibleRoutes: Route[] = [
   {
     method: 'POST',
     path: '/v1/chat/completions',
-    summary: "OpenAI-compatible chat: the agent's production kernel answers, shadows are queued, tool calls are checked",
+    summary:
+      "OpenAI-compatible chat: the agent's production kernel answers, shadows are queued, tool calls are checked",
     bodySchema: openAiChatRequestSchema,
     errorFormat: openAiErrorResponse,
     async handler(ctx, req) {
       const body = openAiChatRequestSchema.parse(req.body);
       const completion = await completeChat(ctx, targetOf(req.raw, body.model), body);
       if (!body.stream) return completion;
-      return { contentType: 'text/event-stream; charset=utf-8', body: completionEvents(completion, body.stream_options?.include_usage === true) };
+      return {
+        contentType: 'text/event-stream; charset=utf-8',
+        body: completionEvents(completion, body.stream_options?.include_usage === true),
+      };
     },
   },
   {

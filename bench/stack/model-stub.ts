@@ -18,7 +18,16 @@ export interface ModelStub {
  */
 export async function startModelStub(latencyMs: number, answer = DEFAULT_ANSWER): Promise<ModelStub> {
   const port = await freePort();
-  const child = spawnManaged('model-stub', process.execPath, [runner, 'bench/stack/model-stub-main.ts', '--port', String(port), '--latency', String(latencyMs), '--answer', answer]);
+  const child = spawnManaged('model-stub', process.execPath, [
+    runner,
+    'bench/stack/model-stub-main.ts',
+    '--port',
+    String(port),
+    '--latency',
+    String(latencyMs),
+    '--answer',
+    answer,
+  ]);
   await waitForPort(port, 30_000, child);
   const baseUrl = `http://127.0.0.1:${port}/v1`;
   return {
@@ -33,7 +42,11 @@ export async function startModelStub(latencyMs: number, answer = DEFAULT_ANSWER)
  * text after a fixed delay: the model's latency is a constant, so what varies is Warden's own.
  * `GET /v1/stub/calls` tells how many completions it has answered.
  */
-export async function serveModelStub(port: number, latencyMs: number, answer = DEFAULT_ANSWER): Promise<{ baseUrl: string; stop(): Promise<void> }> {
+export async function serveModelStub(
+  port: number,
+  latencyMs: number,
+  answer = DEFAULT_ANSWER,
+): Promise<{ baseUrl: string; stop(): Promise<void> }> {
   let calls = 0;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -75,6 +88,10 @@ export async function serveModelStub(port: number, latencyMs: number, answer = D
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
-    stop: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    stop: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

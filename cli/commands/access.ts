@@ -30,7 +30,9 @@ export function registerAccessCommands(program: Command): void {
   const token = program.command('token').description('Bearer tokens for the HTTP API and the dashboard');
   token
     .command('create')
-    .description('Create a token for a principal (shown once; only its hash is stored); --as <admin> once an admin exists')
+    .description(
+      'Create a token for a principal (shown once; only its hash is stored); --as <admin> once an admin exists',
+    )
     .requiredOption('--principal <name>', 'who the token speaks for')
     .option('--label <text>', 'what it is for, e.g. "dashboard" or "ci"')
     .option('--expires-in-days <n>', 'expire after this many days (default: never)')
@@ -54,7 +56,7 @@ export function registerAccessCommands(program: Command): void {
   token
     .command('list')
     .description('List tokens (ids, principals, state; never secrets)')
-    .option('--principal <name>', 'only this principal\'s tokens')
+    .option('--principal <name>', "only this principal's tokens")
     .action(async (opts: { principal?: string }, cmd: Command) => {
       const { tokens } = await import('../../client/access');
       await runCommand(
@@ -63,7 +65,12 @@ export function registerAccessCommands(program: Command): void {
         (list) =>
           list.length === 0
             ? 'no tokens'
-            : table(list.map((t) => [t.id, `${t.principal}${t.label ? ` (${t.label})` : ''} ${t.revokedAt ? 'revoked' : t.expiresAt ? `expires ${t.expiresAt}` : 'active'}`])),
+            : table(
+                list.map((t) => [
+                  t.id,
+                  `${t.principal}${t.label ? ` (${t.label})` : ''} ${t.revokedAt ? 'revoked' : t.expiresAt ? `expires ${t.expiresAt}` : 'active'}`,
+                ]),
+              ),
       );
     });
   token

@@ -18,7 +18,8 @@ const OUTPUT_KINDS = ['abp_patch', 'abp_replace', 'abp_revoke'] as const;
 
 function oneOf<T extends string>(option: string, values: readonly T[]) {
   return (value: string): T => {
-    if (!(values as readonly string[]).includes(value)) throw new InvalidArgumentError(`${option} must be one of ${values.join(', ')}, got "${value}"`);
+    if (!(values as readonly string[]).includes(value))
+      throw new InvalidArgumentError(`${option} must be one of ${values.join(', ')}, got "${value}"`);
     return value as T;
   };
 }
@@ -84,9 +85,14 @@ function renderEvaluation(r: EvaluationReport): string[] {
 function renderOutcome(outcome: ApplyOutcome | { state: string } | null): string[] {
   if (!outcome || !('outputKind' in outcome)) return [];
   const lines = [`  outcome: ${outcome.state} (${outcome.outputKind}, approved by ${outcome.approvers.join(', ')})`];
-  if (outcome.next) lines.push(`  ${outcome.previous.abpId} ${outcome.previous.abpHash} -> ${outcome.next.abpId} ${outcome.next.abpHash} (${outcome.next.status})`);
+  if (outcome.next)
+    lines.push(
+      `  ${outcome.previous.abpId} ${outcome.previous.abpHash} -> ${outcome.next.abpId} ${outcome.next.abpHash} (${outcome.next.status})`,
+    );
   const gates = outcome.exports.flatMap((e) => e.gates);
-  lines.push(`  exports: ${outcome.exports.length}, gates passed ${gates.filter((g) => g.passed).length}/${gates.length}`);
+  lines.push(
+    `  exports: ${outcome.exports.length}, gates passed ${gates.filter((g) => g.passed).length}/${gates.length}`,
+  );
   for (const f of outcome.failure) lines.push(`  FAILED ${f}`);
   return lines;
 }
@@ -94,11 +100,20 @@ function renderOutcome(outcome: ApplyOutcome | { state: string } | null): string
 const shown = (value: unknown) => (value === undefined ? '' : JSON.stringify(value));
 
 function renderDryRun(r: ApprovalDryRun): string {
-  const lines = [`dry run of ${r.outputKind} on ${r.reviewId}: ${r.ok ? 'would apply' : 'would NOT apply'} (no vote recorded)`];
+  const lines = [
+    `dry run of ${r.outputKind} on ${r.reviewId}: ${r.ok ? 'would apply' : 'would NOT apply'} (no vote recorded)`,
+  ];
   if (r.outputHash) lines.push(`  output ${r.outputHash}`);
-  if (r.current && r.next) lines.push(`  ${r.current.abpId} ${r.current.abpHash} -> ${r.next.abpId} ${r.next.abpHash} (${r.next.status})`);
+  if (r.current && r.next)
+    lines.push(`  ${r.current.abpId} ${r.current.abpHash} -> ${r.next.abpId} ${r.next.abpHash} (${r.next.status})`);
   for (const c of r.diff) {
-    lines.push(c.op === 'added' ? `  + ${c.path}: ${shown(c.after)}` : c.op === 'removed' ? `  - ${c.path}: ${shown(c.before)}` : `  ~ ${c.path}: ${shown(c.before)} -> ${shown(c.after)}`);
+    lines.push(
+      c.op === 'added'
+        ? `  + ${c.path}: ${shown(c.after)}`
+        : c.op === 'removed'
+          ? `  - ${c.path}: ${shown(c.before)}`
+          : `  ~ ${c.path}: ${shown(c.before)} -> ${shown(c.after)}`,
+    );
   }
   for (const e of r.exports) {
     lines.push(`  export ${e.exportId} (${e.fileName})`);
@@ -114,28 +129,44 @@ function renderCards(cards: TriggerCard[]): string {
     .map((c) => {
       const bar = '#'.repeat(Math.round(c.progress / 10)).padEnd(10, '.');
       const review = c.activeReview ? `  review ${c.activeReview.reviewId} (${c.activeReview.state})` : '';
-      return `${c.triggerId} ${c.name.padEnd(30)} ${c.state.padEnd(7)} [${bar}] ${String(c.progress).padStart(3)}%  ${triggerCountText(c)}` +
-        `  ${c.severity}${c.autoOpen ? ', auto-open' : ', manual'}${review}`;
+      return (
+        `${c.triggerId} ${c.name.padEnd(30)} ${c.state.padEnd(7)} [${bar}] ${String(c.progress).padStart(3)}%  ${triggerCountText(c)}` +
+        `  ${c.severity}${c.autoOpen ? ', auto-open' : ', manual'}${review}`
+      );
     })
     .join('\n');
 }
 
 function renderReviews(list: ReviewRow[]): string {
   if (list.length === 0) return 'no reviews';
-  return list.map((r) => `${r.reviewId.padEnd(30)} ${r.state.padEnd(9)} ${r.severity.padEnd(8)} ${r.abpId} ${r.triggerId}  opened by ${r.openedBy ?? '-'}`).join('\n');
+  return list
+    .map(
+      (r) =>
+        `${r.reviewId.padEnd(30)} ${r.state.padEnd(9)} ${r.severity.padEnd(8)} ${r.abpId} ${r.triggerId}  opened by ${r.openedBy ?? '-'}`,
+    )
+    .join('\n');
 }
 
 export function registerDelegationCommands(program: Command): void {
   const abp = program.command('abp').description('Authority Boundary Primitives (ABP v1): what agents may do');
   abp
     .command('build <file>')
-    .description('Validate an ABP spec (YAML or JSON), compute its id and hash, store the version and make it current (needs the admin role: --as <admin>)')
+    .description(
+      'Validate an ABP spec (YAML or JSON), compute its id and hash, store the version and make it current (needs the admin role: --as <admin>)',
+    )
     .action(async (file: string, _opts, cmd: Command) => {
       const { buildAbpFromSpec } = await import('../../client/delegation');
       await runCommand(
         cmd,
         async (ctx) => buildAbpFromSpec(ctx, await readDocument(file), optionalActor(cmd, ctx)),
-        (r) => table([['abp_id', r.abp.abp_id], ['hash', r.abp.hash], ['stored', r.created ? 'new version' : 'unchanged'], ['current', r.madeCurrent ? 'yes (now)' : 'yes'], ['exports', r.exports.map((e) => e.exportId).join(', ')]]),
+        (r) =>
+          table([
+            ['abp_id', r.abp.abp_id],
+            ['hash', r.abp.hash],
+            ['stored', r.created ? 'new version' : 'unchanged'],
+            ['current', r.madeCurrent ? 'yes (now)' : 'yes'],
+            ['exports', r.exports.map((e) => e.exportId).join(', ')],
+          ]),
       );
     });
   abp
@@ -143,14 +174,25 @@ export function registerDelegationCommands(program: Command): void {
     .description('The current (or latest) version, its history and exports')
     .action(async (abpId: string, _opts, cmd: Command) => {
       const { showAbp } = await import('../../client/delegation');
-      await runCommand(cmd, (ctx) => showAbp(ctx, abpId), (v) =>
-        [
-          table([['abp_id', v.abpId], ['status', v.statusReason ? `${v.status}: ${v.statusReason}` : v.status], ['replaced by', v.replacedBy ?? '-'],
-            ['hash', (v.abp as { hash?: string }).hash ?? '?'], ['exports', v.exports.map((e) => `${e.exportId}@${e.stamp}`).join(', ') || '-']]),
-          'versions:',
-          ...v.versions.map((x) => `  ${x.recordedAt} ${x.source.padEnd(7)} ${x.hash}${x.reviewId ? ` (review ${x.reviewId})` : ''}`),
-          JSON.stringify(v.abp, null, 2),
-        ].join('\n'));
+      await runCommand(
+        cmd,
+        (ctx) => showAbp(ctx, abpId),
+        (v) =>
+          [
+            table([
+              ['abp_id', v.abpId],
+              ['status', v.statusReason ? `${v.status}: ${v.statusReason}` : v.status],
+              ['replaced by', v.replacedBy ?? '-'],
+              ['hash', (v.abp as { hash?: string }).hash ?? '?'],
+              ['exports', v.exports.map((e) => `${e.exportId}@${e.stamp}`).join(', ') || '-'],
+            ]),
+            'versions:',
+            ...v.versions.map(
+              (x) => `  ${x.recordedAt} ${x.source.padEnd(7)} ${x.hash}${x.reviewId ? ` (review ${x.reviewId})` : ''}`,
+            ),
+            JSON.stringify(v.abp, null, 2),
+          ].join('\n'),
+      );
     });
   abp
     .command('verify <abp-id>')
@@ -161,22 +203,34 @@ export function registerDelegationCommands(program: Command): void {
     });
   abp
     .command('compose <parent-id>')
-    .description("Compose: store a new parent version listing the children by id and hash, and stamp each child's composition.parent_*")
+    .description(
+      "Compose: store a new parent version listing the children by id and hash, and stamp each child's composition.parent_*",
+    )
     .requiredOption('--child <child-id...>', 'one or more child ABP ids')
     .action(async (parentId: string, opts: { child: string[] }, cmd: Command) => {
       const { composeAbp } = await import('../../client/delegation');
-      await runCommand(cmd, (ctx) => composeAbp(ctx, parentId, opts.child, optionalActor(cmd, ctx)), (r) =>
-        [
-          `parent ${r.parent.abp_id} ${r.parent.hash}`,
-          ...r.children.map((c) => `  child ${c.abp_id} ${c.hash} (parent_abp_hash ${c.composition.parent_abp_hash})`),
-        ].join('\n'));
+      await runCommand(
+        cmd,
+        (ctx) => composeAbp(ctx, parentId, opts.child, optionalActor(cmd, ctx)),
+        (r) =>
+          [
+            `parent ${r.parent.abp_id} ${r.parent.hash}`,
+            ...r.children.map(
+              (c) => `  child ${c.abp_id} ${c.hash} (parent_abp_hash ${c.composition.parent_abp_hash})`,
+            ),
+          ].join('\n'),
+      );
     });
   abp
     .command('export <abp-id> <export-id>')
     .description("Print one export's document as stored (where every replica reads it)")
     .action(async (abpId: string, exportId: string, _opts, cmd: Command) => {
       const { readExport } = await import('../../client/delegation');
-      await runCommand(cmd, (ctx) => readExport(ctx, abpId, exportId), (v) => JSON.stringify(v.document, null, 2));
+      await runCommand(
+        cmd,
+        (ctx) => readExport(ctx, abpId, exportId),
+        (v) => JSON.stringify(v.document, null, 2),
+      );
     });
   abp
     .command('schema')
@@ -187,41 +241,66 @@ export function registerDelegationCommands(program: Command): void {
       process.stdout.write(`${JSON.stringify(abpJsonSchema(), null, 2)}\n`);
     });
 
-  const action = program.command('action').description('The execution umbrella: check actions against an ABP, report their outcomes');
+  const action = program
+    .command('action')
+    .description('The execution umbrella: check actions against an ABP, report their outcomes');
   action
     .command('check <abp-id>')
     .description("Run the ABP's pre_action and periodic validators on an action; exit 1 when it is blocked")
     .requiredOption('--action <file>', 'the action (JSON or YAML)')
     .action(async (abpId: string, opts: { action: string }, cmd: Command) => {
       const { checkAbpAction } = await import('../../client/delegation');
-      await runCommand(cmd, async (ctx) => {
-        const r = await checkAbpAction(ctx, abpId, await readDocument(opts.action), { waitForEvaluation: true });
-        return { value: r, exitCode: r.allowed ? 0 : EXIT_FAILURE };
-      }, (r) =>
-        [
-          `${r.decision.toUpperCase()} (${r.checkId})`,
-          ...renderValidatorResults(r),
-          ...(r.evaluation || r.evaluationError ? renderEvaluation(r) : []),
-        ].join('\n'));
+      await runCommand(
+        cmd,
+        async (ctx) => {
+          const r = await checkAbpAction(ctx, abpId, await readDocument(opts.action), { waitForEvaluation: true });
+          return { value: r, exitCode: r.allowed ? 0 : EXIT_FAILURE };
+        },
+        (r) =>
+          [
+            `${r.decision.toUpperCase()} (${r.checkId})`,
+            ...renderValidatorResults(r),
+            ...(r.evaluation || r.evaluationError ? renderEvaluation(r) : []),
+          ].join('\n'),
+      );
     });
 
   action
     .command('report <abp-id>')
-    .description("Report an allowed action's outcome and run the ABP's post_action validators on it; exit 1 when one blocks")
+    .description(
+      "Report an allowed action's outcome and run the ABP's post_action validators on it; exit 1 when one blocks",
+    )
     .requiredOption('--check <check-id>', 'the check_id `action check` gave the action')
-    .requiredOption('--outcome <file>', 'the outcome (JSON or YAML): status, tool, touched, cost, irreversible, summary')
+    .requiredOption(
+      '--outcome <file>',
+      'the outcome (JSON or YAML): status, tool, touched, cost, irreversible, summary',
+    )
     .action(async (abpId: string, opts: { check: string; outcome: string }, cmd: Command) => {
       const { reportActionOutcome } = await import('../../client/delegation');
-      await runCommand(cmd, async (ctx) => {
-        const r = await reportActionOutcome(ctx, abpId, opts.check, await readDocument(opts.outcome), optionalActor(cmd, ctx));
-        return { value: r, exitCode: r.allowed ? 0 : EXIT_FAILURE };
-      }, (r) =>
-        [
-          `${r.decision === 'blocked' ? 'POST-ACTION VIOLATION' : r.decision.toUpperCase()} (${r.checkId})`,
-          ...renderValidatorResults(r),
-          ...(r.degradedAgent !== null ? [`  agent ${r.degradedAgent || '(unnamed)'} degraded: its checks under ${r.abpId} are blocked until an operator clears it`] : []),
-          ...(r.evaluation || r.evaluationError ? renderEvaluation(r) : []),
-        ].join('\n'));
+      await runCommand(
+        cmd,
+        async (ctx) => {
+          const r = await reportActionOutcome(
+            ctx,
+            abpId,
+            opts.check,
+            await readDocument(opts.outcome),
+            optionalActor(cmd, ctx),
+          );
+          return { value: r, exitCode: r.allowed ? 0 : EXIT_FAILURE };
+        },
+        (r) =>
+          [
+            `${r.decision === 'blocked' ? 'POST-ACTION VIOLATION' : r.decision.toUpperCase()} (${r.checkId})`,
+            ...renderValidatorResults(r),
+            ...(r.degradedAgent !== null
+              ? [
+                  `  agent ${r.degradedAgent || '(unnamed)'} degraded: its checks under ${r.abpId} are blocked until an operator clears it`,
+                ]
+              : []),
+            ...(r.evaluation || r.evaluationError ? renderEvaluation(r) : []),
+          ].join('\n'),
+      );
     });
   action
     .command('clear <abp-id>')
@@ -232,7 +311,11 @@ export function registerDelegationCommands(program: Command): void {
       const { clearDegradedAgent } = await import('../../client/delegation');
       await runCommand(
         cmd,
-        (ctx) => clearDegradedAgent(ctx, abpId, opts.agent ?? null, { principal: actingPrincipal(cmd, ctx), reason: opts.reason }),
+        (ctx) =>
+          clearDegradedAgent(ctx, abpId, opts.agent ?? null, {
+            principal: actingPrincipal(cmd, ctx),
+            reason: opts.reason,
+          }),
         (r) => `agent ${r.agentId ?? '(unnamed)'} cleared under ${r.abpId} (${r.cleared.join(', ')})`,
       );
     });
@@ -241,19 +324,31 @@ export function registerDelegationCommands(program: Command): void {
     .command('drift')
     .description('Evidence for the delegation triggers')
     .command('ingest <file>')
-    .description('Ingest NDJSON drift signals, coherence runs and claims (kind per row, or --kind for the file); one bad row refuses the batch')
+    .description(
+      'Ingest NDJSON drift signals, coherence runs and claims (kind per row, or --kind for the file); one bad row refuses the batch',
+    )
     .option('--kind <kind>', `kind of every row: ${INTAKE_KINDS.join(', ')}`, oneOf('--kind', INTAKE_KINDS))
     .action(async (file: string, opts: { kind?: IntakeKind }, cmd: Command) => {
       const { ingestEvidence } = await import('../../client/delegation');
-      await runCommand(cmd, async (ctx) => {
-        const text = await readText(file);
-        return withProgress(cmd, 'ingest', (onProgress) => ingestEvidence(ctx, text, { kind: opts.kind, actor: optionalActor(cmd, ctx), onProgress, waitForEvaluation: true }));
-      },
-      (r) =>
-        [
-          `drift signals ${r.driftSignals.stored}/${r.driftSignals.received}, coherence runs ${r.coherenceRuns.stored}/${r.coherenceRuns.received}, claims ${r.claims.stored}/${r.claims.received} stored (new/received)`,
-          ...renderEvaluation(r),
-        ].join('\n'));
+      await runCommand(
+        cmd,
+        async (ctx) => {
+          const text = await readText(file);
+          return withProgress(cmd, 'ingest', (onProgress) =>
+            ingestEvidence(ctx, text, {
+              kind: opts.kind,
+              actor: optionalActor(cmd, ctx),
+              onProgress,
+              waitForEvaluation: true,
+            }),
+          );
+        },
+        (r) =>
+          [
+            `drift signals ${r.driftSignals.stored}/${r.driftSignals.received}, coherence runs ${r.coherenceRuns.stored}/${r.coherenceRuns.received}, claims ${r.claims.stored}/${r.claims.received} stored (new/received)`,
+            ...renderEvaluation(r),
+          ].join('\n'),
+      );
     });
 
   program
@@ -266,7 +361,11 @@ export function registerDelegationCommands(program: Command): void {
 
   const listReviews = (command: Command) =>
     command
-      .option('--state <state>', `only reviews in this state: ${REVIEW_STATES.join(', ')}`, oneOf('--state', REVIEW_STATES))
+      .option(
+        '--state <state>',
+        `only reviews in this state: ${REVIEW_STATES.join(', ')}`,
+        oneOf('--state', REVIEW_STATES),
+      )
       .option('--abp <abp-id>', 'only reviews of this ABP')
       .action(async (opts: { state?: (typeof REVIEW_STATES)[number]; abp?: string }, cmd: Command) => {
         const { reviews } = await import('../../client/delegation-reviews');
@@ -281,53 +380,98 @@ export function registerDelegationCommands(program: Command): void {
     .description('A review with its votes and live workflow state')
     .action(async (reviewId: string, _opts, cmd: Command) => {
       const { showReview } = await import('../../client/delegation-reviews');
-      await runCommand(cmd, (ctx) => showReview(ctx, reviewId), (r) =>
-        [
-          renderReviews([r]),
-          ...r.votes.map((v) => `  ${v.decision} by ${v.principal}${v.outputKind ? ` (${v.outputKind} ${v.outputHash})` : ''}: ${v.reason}`),
-          ...(r.live ? [`  ${r.live.approvals.length}/${r.live.threshold} approvals by ${r.live.approverRole}; deadline ${r.live.deadline ?? 'none'}`] : []),
-          ...renderOutcome(r.outcome as ApplyOutcome | { state: string } | null),
-        ].join('\n'));
+      await runCommand(
+        cmd,
+        (ctx) => showReview(ctx, reviewId),
+        (r) =>
+          [
+            renderReviews([r]),
+            ...r.votes.map(
+              (v) =>
+                `  ${v.decision} by ${v.principal}${v.outputKind ? ` (${v.outputKind} ${v.outputHash})` : ''}: ${v.reason}`,
+            ),
+            ...(r.live
+              ? [
+                  `  ${r.live.approvals.length}/${r.live.threshold} approvals by ${r.live.approverRole}; deadline ${r.live.deadline ?? 'none'}`,
+                ]
+              : []),
+            ...renderOutcome(r.outcome as ApplyOutcome | { state: string } | null),
+          ].join('\n'),
+      );
     });
   review
     .command('open <abp-id> <trigger-id>')
     .description('Open a review by hand (a queued one, e.g. from an auto_open=false trigger, or a new one)')
     .action(async (abpId: string, triggerId: string, _opts, cmd: Command) => {
       const { openReview } = await import('../../client/delegation-reviews');
-      await runCommand(cmd, (ctx) => openReview(ctx, abpId, triggerId, actingPrincipal(cmd, ctx)), (r) => renderReviews([r]));
+      await runCommand(
+        cmd,
+        (ctx) => openReview(ctx, abpId, triggerId, actingPrincipal(cmd, ctx)),
+        (r) => renderReviews([r]),
+      );
     });
   review
     .command('approve <review-id>')
     .description('Approve an output: a JSON Merge Patch file (abp_patch), a full ABP spec (abp_replace) or "revoke"')
     .requiredOption('--output <file|revoke>', 'patch.json, replace.yaml or the word revoke')
     .option('--reason <text>', 'why (required unless --dry-run)')
-    .option('--kind <kind>', "abp_patch or abp_replace (default: the review policy's output)", oneOf('--kind', OUTPUT_KINDS))
+    .option(
+      '--kind <kind>',
+      "abp_patch or abp_replace (default: the review policy's output)",
+      oneOf('--kind', OUTPUT_KINDS),
+    )
     .option('--dry-run', 'show the resulting ABP diff, its new hash and the export gates; record no vote')
-    .action(async (reviewId: string, opts: { output: string; reason?: string; kind?: ReviewOutputKind; dryRun?: boolean }, cmd: Command) => {
-      const { approveReview, dryRunApproval } = await import('../../client/delegation-reviews');
-      // Without --kind the review policy's output decides (the seed's "default output type").
-      const output = async (): Promise<{ outputKind?: ReviewOutputKind; document: unknown }> => {
-        if (opts.output === 'revoke') return { outputKind: 'abp_revoke', document: { reason: opts.reason ?? '' } };
-        return { outputKind: opts.kind, document: await readDocument(opts.output) };
-      };
-      if (opts.dryRun) {
-        await runCommand(cmd, async (ctx) => {
-          const r = await dryRunApproval(ctx, reviewId, { principal: actingPrincipal(cmd, ctx), ...(await output()) });
-          return { value: r, exitCode: r.ok ? 0 : EXIT_FAILURE };
-        }, renderDryRun);
-        return;
-      }
-      await runCommand(cmd, async (ctx) => {
-        if (opts.reason === undefined) throw invalid('--reason: required (why you approve); --dry-run needs none');
-        return approveReview(ctx, reviewId, { principal: actingPrincipal(cmd, ctx), ...(await output()), reason: opts.reason });
-      }, (r) => `approval recorded (${r.outputHash}): ${r.approvals}/${r.threshold}${r.decided ? ', threshold met: applying' : ''}`);
-    });
+    .action(
+      async (
+        reviewId: string,
+        opts: { output: string; reason?: string; kind?: ReviewOutputKind; dryRun?: boolean },
+        cmd: Command,
+      ) => {
+        const { approveReview, dryRunApproval } = await import('../../client/delegation-reviews');
+        // Without --kind the review policy's output decides (the seed's "default output type").
+        const output = async (): Promise<{ outputKind?: ReviewOutputKind; document: unknown }> => {
+          if (opts.output === 'revoke') return { outputKind: 'abp_revoke', document: { reason: opts.reason ?? '' } };
+          return { outputKind: opts.kind, document: await readDocument(opts.output) };
+        };
+        if (opts.dryRun) {
+          await runCommand(
+            cmd,
+            async (ctx) => {
+              const r = await dryRunApproval(ctx, reviewId, {
+                principal: actingPrincipal(cmd, ctx),
+                ...(await output()),
+              });
+              return { value: r, exitCode: r.ok ? 0 : EXIT_FAILURE };
+            },
+            renderDryRun,
+          );
+          return;
+        }
+        await runCommand(
+          cmd,
+          async (ctx) => {
+            if (opts.reason === undefined) throw invalid('--reason: required (why you approve); --dry-run needs none');
+            return approveReview(ctx, reviewId, {
+              principal: actingPrincipal(cmd, ctx),
+              ...(await output()),
+              reason: opts.reason,
+            });
+          },
+          (r) =>
+            `approval recorded (${r.outputHash}): ${r.approvals}/${r.threshold}${r.decided ? ', threshold met: applying' : ''}`,
+        );
+      },
+    );
   review
     .command('dismiss <review-id>')
     .description('End a review without changing the ABP')
     .requiredOption('--reason <text>', 'why')
     .action(async (reviewId: string, opts: { reason: string }, cmd: Command) => {
       const { dismissReview } = await import('../../client/delegation-reviews');
-      await runCommand(cmd, (ctx) => dismissReview(ctx, reviewId, { principal: actingPrincipal(cmd, ctx), reason: opts.reason }), () => `review ${reviewId} dismissed`);
+      await runCommand(
+        cmd,
+        (ctx) => dismissReview(ctx, reviewId, { principal: actingPrincipal(cmd, ctx), reason: opts.reason }),
+        () => `review ${reviewId} dismissed`,
+      );
     });
 }

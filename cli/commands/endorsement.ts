@@ -21,17 +21,19 @@ interface SettingsFlags {
 }
 
 function withSettingsFlags(cmd: Command): Command {
-  return cmd
-    .option('--cooldown-base <seconds>', 'base cooldown (default 300)')
-    .option('--cooldown-max <seconds>', 'maximum cooldown (default 3600)')
-    // commander reads a `--no-…` option as a negation, so the value arrives as `probePenalty`.
-    .option('--no-probe-penalty <seconds>', 'extra cooldown when the agent has no probe battery (default 120)')
-    .option('--min-samples <n>', 'scored shadow samples needed for promotion (default 20)')
-    .option('--sampling-rate <0..1>', 'share of live traffic mirrored to the sandbox (default 1.0)')
-    .option('--decision-timeout <seconds>', 'how long a pending decision waits before it expires (default 7 days)')
-    .option('--l1 <score>', 'divergence warning threshold (default 0.15)')
-    .option('--l2 <score>', 'divergence threshold for the judge; promotion needs a mean below it (default 0.30)')
-    .option('--l3 <score>', 'critical divergence threshold (default 0.50)');
+  return (
+    cmd
+      .option('--cooldown-base <seconds>', 'base cooldown (default 300)')
+      .option('--cooldown-max <seconds>', 'maximum cooldown (default 3600)')
+      // commander reads a `--no-…` option as a negation, so the value arrives as `probePenalty`.
+      .option('--no-probe-penalty <seconds>', 'extra cooldown when the agent has no probe battery (default 120)')
+      .option('--min-samples <n>', 'scored shadow samples needed for promotion (default 20)')
+      .option('--sampling-rate <0..1>', 'share of live traffic mirrored to the sandbox (default 1.0)')
+      .option('--decision-timeout <seconds>', 'how long a pending decision waits before it expires (default 7 days)')
+      .option('--l1 <score>', 'divergence warning threshold (default 0.15)')
+      .option('--l2 <score>', 'divergence threshold for the judge; promotion needs a mean below it (default 0.30)')
+      .option('--l3 <score>', 'critical divergence threshold (default 0.50)')
+  );
 }
 
 function numberFlag(name: string, raw: string | undefined): number | undefined {
@@ -48,7 +50,10 @@ function settingsFromFlags(f: SettingsFlags): SettingsOverrides {
   };
   put('cooldownBaseSeconds', numberFlag('cooldown-base', f.cooldownBase));
   put('cooldownMaxSeconds', numberFlag('cooldown-max', f.cooldownMax));
-  put('noProbePenaltySeconds', numberFlag('no-probe-penalty', typeof f.probePenalty === 'string' ? f.probePenalty : undefined));
+  put(
+    'noProbePenaltySeconds',
+    numberFlag('no-probe-penalty', typeof f.probePenalty === 'string' ? f.probePenalty : undefined),
+  );
   put('minSamples', numberFlag('min-samples', f.minSamples));
   put('samplingRate', numberFlag('sampling-rate', f.samplingRate));
   put('decisionTimeoutSeconds', numberFlag('decision-timeout', f.decisionTimeout));
@@ -65,8 +70,13 @@ function renderView(v: EndorsementView): string {
     ['agent', v.agentId],
     ['state', v.state],
   ];
-  if (v.registration) rows.push(['conflict', `${v.registration.conflictKind}${v.registration.target ? ` ${v.registration.target}` : ''}`]);
-  if (v.deadlineMs !== null && (v.state === 'staged' || v.state === 'inconclusive')) rows.push(['cooldown until', new Date(v.deadlineMs).toISOString()]);
+  if (v.registration)
+    rows.push([
+      'conflict',
+      `${v.registration.conflictKind}${v.registration.target ? ` ${v.registration.target}` : ''}`,
+    ]);
+  if (v.deadlineMs !== null && (v.state === 'staged' || v.state === 'inconclusive'))
+    rows.push(['cooldown until', new Date(v.deadlineMs).toISOString()]);
   if (v.outcome) rows.push(['outcome', v.outcome.reason]);
   return table(rows);
 }
@@ -80,7 +90,8 @@ function renderEndorse(r: EndorseResult): string {
         : 'No conflict: applied as a new kernel version',
     renderView(r.view),
   ];
-  if (r.state === 'pending') lines.push(`decide with: warden decide ${r.endorsementId} approve|stage|reject --as <principal>`);
+  if (r.state === 'pending')
+    lines.push(`decide with: warden decide ${r.endorsementId} approve|stage|reject --as <principal>`);
   return lines.join('\n');
 }
 
@@ -93,8 +104,14 @@ function renderReport(e: EndorsementReport): string {
     ['conflict', `${e.conflictKind}${e.target ? ` ${e.target}` : ''}`],
     ['state', e.state],
     ['decision', e.decision ? `${e.decision} by ${e.decidedBy}` : '—'],
-    ['samples', `${s.scored} scored, ${s.pending} pending, ${s.failed} failed, ${s.critical} critical (need ${e.settings.minSamples})`],
-    ['divergence', s.meanDivergence === null ? '—' : `mean ${s.meanDivergence.toFixed(3)}, max ${s.maxDivergence!.toFixed(3)}`],
+    [
+      'samples',
+      `${s.scored} scored, ${s.pending} pending, ${s.failed} failed, ${s.critical} critical (need ${e.settings.minSamples})`,
+    ],
+    [
+      'divergence',
+      s.meanDivergence === null ? '—' : `mean ${s.meanDivergence.toFixed(3)}, max ${s.maxDivergence!.toFixed(3)}`,
+    ],
     ['identity drift', s.meanDrift === null ? '—' : `mean ${s.meanDrift.toFixed(3)}`],
     ['probes', e.probes ? `${e.probes.passed}/${e.probes.total} passed` : '—'],
     ['time left', e.timeLeftSeconds === null ? '—' : `${e.timeLeftSeconds} s (cap ${e.capAt})`],
@@ -104,11 +121,20 @@ function renderReport(e: EndorsementReport): string {
 }
 
 const ENDORSEMENT_STATES: readonly EndorsementState[] = [
-  'pending', 'staged', 'inconclusive', 'applied', 'promoted', 'rejected', 'aborted', 'expired', 'refused',
+  'pending',
+  'staged',
+  'inconclusive',
+  'applied',
+  'promoted',
+  'rejected',
+  'aborted',
+  'expired',
+  'refused',
 ];
 
 function endorsementState(value: string): EndorsementState {
-  if (!(ENDORSEMENT_STATES as readonly string[]).includes(value)) throw invalid(`--state: expected one of ${ENDORSEMENT_STATES.join(', ')} or open, got "${value}"`);
+  if (!(ENDORSEMENT_STATES as readonly string[]).includes(value))
+    throw invalid(`--state: expected one of ${ENDORSEMENT_STATES.join(', ')} or open, got "${value}"`);
   return value as EndorsementState;
 }
 
@@ -116,7 +142,14 @@ function endorsementState(value: string): EndorsementState {
 const keywordText = (keywords: readonly string[]) =>
   keywords.length ? `  (conflict keywords: ${keywords.map((k) => `"${k}"`).join(', ')})` : '  (no conflict keywords)';
 
-const ANSWERS: Record<string, Decision> = { y: 'approve', yes: 'approve', s: 'stage', stage: 'stage', n: 'reject', no: 'reject' };
+const ANSWERS: Record<string, Decision> = {
+  y: 'approve',
+  yes: 'approve',
+  s: 'stage',
+  stage: 'stage',
+  n: 'reject',
+  no: 'reject',
+};
 
 /** Asks on a terminal only; anywhere else the endorsement simply stays pending. */
 async function askDecision(ctx: WardenContext, cmd: Command, r: EndorseResult): Promise<EndorseResult> {
@@ -126,7 +159,9 @@ async function askDecision(ctx: WardenContext, cmd: Command, r: EndorseResult): 
     process.stdout.write(conflictPrompt(r.rule, r.conflict.target));
     let decision: Decision | undefined;
     while (!decision) {
-      const answer = (await rl.question('Decision: [y] approve, [s] stage (cooldown), [n] reject > ')).trim().toLowerCase();
+      const answer = (await rl.question('Decision: [y] approve, [s] stage (cooldown), [n] reject > '))
+        .trim()
+        .toLowerCase();
       if (answer === '') return r;
       decision = ANSWERS[answer];
     }
@@ -147,68 +182,110 @@ export function registerEndorsementCommands(program: Command): void {
       .description('Create an agent with a bundled kernel (needs the admin role: --as <admin>)')
       .option('--kernel <name>', 'bundled kernel', 'default')
       .option('--without-probes', 'no probe battery (cooldowns carry the no-probe penalty)')
-      .option('--operator-role <role>', 'the role that may decide, promote, abort or extend its endorsements (default operator)')
-      .option('--no-log-requests', 'keep chat text only until its shadow samples are scored, then only its SHA-256 and length'),
-  ).action(async (id: string, opts: SettingsFlags & { kernel: string; withoutProbes?: boolean; operatorRole?: string; logRequests: boolean }, cmd: Command) => {
-    const { createAgent } = await import('../../client/endorsement');
-    await runCommand(
-      cmd,
-      (ctx) =>
-        createAgent(
-          ctx,
-          { id, kernel: opts.kernel, settings: {
-            ...settingsFromFlags(opts),
-            ...(opts.operatorRole ? { operatorRole: opts.operatorRole } : {}),
-            ...(opts.logRequests === false ? { logRequests: false } : {}),
-          }, probes: !opts.withoutProbes },
-          actingPrincipal(cmd, ctx),
-        ),
-      (r) => `created agent ${r.agent.id}: kernel ${r.kernel.definition.name} v${r.kernel.version}, cooldown base ${r.agent.settings.cooldownBaseSeconds} s, min samples ${r.agent.settings.minSamples}`,
-    );
-  });
+      .option(
+        '--operator-role <role>',
+        'the role that may decide, promote, abort or extend its endorsements (default operator)',
+      )
+      .option(
+        '--no-log-requests',
+        'keep chat text only until its shadow samples are scored, then only its SHA-256 and length',
+      ),
+  ).action(
+    async (
+      id: string,
+      opts: SettingsFlags & { kernel: string; withoutProbes?: boolean; operatorRole?: string; logRequests: boolean },
+      cmd: Command,
+    ) => {
+      const { createAgent } = await import('../../client/endorsement');
+      await runCommand(
+        cmd,
+        (ctx) =>
+          createAgent(
+            ctx,
+            {
+              id,
+              kernel: opts.kernel,
+              settings: {
+                ...settingsFromFlags(opts),
+                ...(opts.operatorRole ? { operatorRole: opts.operatorRole } : {}),
+                ...(opts.logRequests === false ? { logRequests: false } : {}),
+              },
+              probes: !opts.withoutProbes,
+            },
+            actingPrincipal(cmd, ctx),
+          ),
+        (r) =>
+          `created agent ${r.agent.id}: kernel ${r.kernel.definition.name} v${r.kernel.version}, cooldown base ${r.agent.settings.cooldownBaseSeconds} s, min samples ${r.agent.settings.minSamples}`,
+      );
+    },
+  );
 
   agent
     .command('list')
     .description('Every agent with its kernel version and the role that steers its endorsements')
     .action(async (_opts, cmd: Command) => {
       const { agents } = await import('../../client/endorsement');
-      await runCommand(cmd, (ctx) => agents(ctx), (list) =>
-        list.length === 0
-          ? 'no agents'
-          : list.map((a) => `${a.id.padEnd(24)} kernel v${a.kernelVersion}  operator role ${a.operatorRole}${a.probes ? '' : '  (no probes)'}`).join('\n'));
+      await runCommand(
+        cmd,
+        (ctx) => agents(ctx),
+        (list) =>
+          list.length === 0
+            ? 'no agents'
+            : list
+                .map(
+                  (a) =>
+                    `${a.id.padEnd(24)} kernel v${a.kernelVersion}  operator role ${a.operatorRole}${a.probes ? '' : '  (no probes)'}`,
+                )
+                .join('\n'),
+      );
     });
 
   withSettingsFlags(
     program
       .command('endorse <agent> <rule>')
-      .description("Propose a rule for --as <principal> (the agent's operator role); a conflict with a commitment needs a decision (asked on a terminal, else pending)")
+      .description(
+        "Propose a rule for --as <principal> (the agent's operator role); a conflict with a commitment needs a decision (asked on a terminal, else pending)",
+      )
       .option('--decide <decision>', 'approve, stage or reject right away')
       .option('--commitment <id>', 'the commitment the rule changes, when no keyword says so')
       .option('--value <value>', "the commitment's new value (default: the rule text)")
       .option('--rationale <text>', 'why (recorded with the decision)'),
-  ).action(async (agentId: string, rule: string, opts: SettingsFlags & { decide?: string; commitment?: string; value?: string; rationale?: string }, cmd: Command) => {
-    const { endorseRule } = await import('../../client/endorsement');
-    await runCommand(
-      cmd,
-      async (ctx) => {
-        let decideNow: { decision: Decision; principal: string; rationale?: string } | undefined;
-        if (opts.decide !== undefined && !isDecision(opts.decide)) throw invalid(`--decide: expected approve, stage or reject, got "${opts.decide}"`);
-        // Proposing a rule needs the agent's operator role: --as (or WARDEN_PRINCIPAL) is required.
-        const requestedBy = actingPrincipal(cmd, ctx);
-        if (opts.decide !== undefined) decideNow = { decision: opts.decide as Decision, principal: requestedBy, ...(opts.rationale ? { rationale: opts.rationale } : {}) };
-        const result = await endorseRule(ctx, agentId, rule, {
-          ...(opts.commitment ? { commitment: opts.commitment } : {}),
-          ...(opts.value ? { value: opts.value } : {}),
-          settings: settingsFromFlags(opts),
-          requestedBy,
-          ...(decideNow ? { decide: decideNow } : {}),
-        });
-        const final = decideNow ? result : await askDecision(ctx, cmd, result);
-        return { value: final, exitCode: final.state === 'rejected' ? EXIT_FAILURE : 0 };
-      },
-      renderEndorse,
-    );
-  });
+  ).action(
+    async (
+      agentId: string,
+      rule: string,
+      opts: SettingsFlags & { decide?: string; commitment?: string; value?: string; rationale?: string },
+      cmd: Command,
+    ) => {
+      const { endorseRule } = await import('../../client/endorsement');
+      await runCommand(
+        cmd,
+        async (ctx) => {
+          let decideNow: { decision: Decision; principal: string; rationale?: string } | undefined;
+          if (opts.decide !== undefined && !isDecision(opts.decide))
+            throw invalid(`--decide: expected approve, stage or reject, got "${opts.decide}"`);
+          // Proposing a rule needs the agent's operator role: --as (or WARDEN_PRINCIPAL) is required.
+          const requestedBy = actingPrincipal(cmd, ctx);
+          if (opts.decide !== undefined)
+            decideNow = {
+              decision: opts.decide as Decision,
+              principal: requestedBy,
+              ...(opts.rationale ? { rationale: opts.rationale } : {}),
+            };
+          const result = await endorseRule(ctx, agentId, rule, {
+            ...(opts.commitment ? { commitment: opts.commitment } : {}),
+            ...(opts.value ? { value: opts.value } : {}),
+            settings: settingsFromFlags(opts),
+            requestedBy,
+            ...(decideNow ? { decide: decideNow } : {}),
+          });
+          const final = decideNow ? result : await askDecision(ctx, cmd, result);
+          return { value: final, exitCode: final.state === 'rejected' ? EXIT_FAILURE : 0 };
+        },
+        renderEndorse,
+      );
+    },
+  );
 
   program
     .command('decide <endorsement> <decision>')
@@ -232,7 +309,11 @@ export function registerEndorsementCommands(program: Command): void {
     .option('--wait-shadow', 'wait for the shadow score (fails when it is critical)')
     .action(async (agentId: string, message: string, opts: { waitShadow?: boolean }, cmd: Command) => {
       const { chat, CriticalSandboxDivergenceError } = await import('../../client/endorsement');
-      type ChatOutput = { content: string; sandboxDivergence: number | null; critical?: { endorsementId: string; reason: string } };
+      type ChatOutput = {
+        content: string;
+        sandboxDivergence: number | null;
+        critical?: { endorsementId: string; reason: string };
+      };
       await runCommand<ChatOutput>(
         cmd,
         async (ctx) => {
@@ -241,14 +322,21 @@ export function registerEndorsementCommands(program: Command): void {
           } catch (error) {
             if (!(error instanceof CriticalSandboxDivergenceError)) throw error;
             return {
-              value: { content: error.liveResponse, sandboxDivergence: error.score, critical: { endorsementId: error.endorsementId, reason: error.reason } },
+              value: {
+                content: error.liveResponse,
+                sandboxDivergence: error.score,
+                critical: { endorsementId: error.endorsementId, reason: error.reason },
+              },
               exitCode: EXIT_FAILURE,
             };
           }
         },
         (r) => {
           const lines = [r.content];
-          if (r.critical) lines.push(`CriticalSandboxDivergence: staged change ${r.critical.endorsementId} rejected: ${r.critical.reason}`);
+          if (r.critical)
+            lines.push(
+              `CriticalSandboxDivergence: staged change ${r.critical.endorsementId} rejected: ${r.critical.reason}`,
+            );
           else if (r.sandboxDivergence !== null) lines.push(`sandbox divergence: ${r.sandboxDivergence.toFixed(3)}`);
           return lines.join('\n');
         },
@@ -266,7 +354,10 @@ export function registerEndorsementCommands(program: Command): void {
   endorsement
     .command('list')
     .description('Endorsements, newest first')
-    .option('--state <state>', `only this state: ${ENDORSEMENT_STATES.join(', ')}, or open (pending, staged, inconclusive)`)
+    .option(
+      '--state <state>',
+      `only this state: ${ENDORSEMENT_STATES.join(', ')}, or open (pending, staged, inconclusive)`,
+    )
     .option('--agent <agent>', 'only endorsements of this agent')
     .option('--limit <n>', 'how many', '100')
     .action(async (opts: { state?: string; agent?: string; limit: string }, cmd: Command) => {
@@ -275,23 +366,36 @@ export function registerEndorsementCommands(program: Command): void {
       await runCommand(
         cmd,
         (ctx) => {
-          const states = opts.state === undefined ? undefined : opts.state === 'open' ? OPEN_STATES : [endorsementState(opts.state)];
+          const states =
+            opts.state === undefined ? undefined : opts.state === 'open' ? OPEN_STATES : [endorsementState(opts.state)];
           return endorsements(ctx, { states, agentId: opts.agent, limit: numberFlag('limit', opts.limit) });
         },
         (list) =>
           list.length === 0
             ? 'no endorsements'
-            : list.map((e) => `${e.id.padEnd(40)} ${e.state.padEnd(12)} ${e.agentId}  ${e.target ?? e.conflictKind}  "${e.ruleText}"`).join('\n'),
+            : list
+                .map(
+                  (e) =>
+                    `${e.id.padEnd(40)} ${e.state.padEnd(12)} ${e.agentId}  ${e.target ?? e.conflictKind}  "${e.ruleText}"`,
+                )
+                .join('\n'),
       );
     });
   endorsement
     .command('promote <endorsement>')
     .description("Promote a staged or inconclusive endorsement now (the agent's operator role)")
     .option('--rationale <text>', 'why (required with --override)')
-    .option('--override', 'promote although the evidence rule (cooldown, samples, mean) is not met yet; recorded as an override')
+    .option(
+      '--override',
+      'promote although the evidence rule (cooldown, samples, mean) is not met yet; recorded as an override',
+    )
     .action(async (id: string, opts: { rationale?: string; override?: boolean }, cmd: Command) => {
       const { promote } = await import('../../client/endorsement');
-      await runCommand(cmd, (ctx) => promote(ctx, id, actingPrincipal(cmd, ctx), opts.rationale, { override: Boolean(opts.override) }), renderView);
+      await runCommand(
+        cmd,
+        (ctx) => promote(ctx, id, actingPrincipal(cmd, ctx), opts.rationale, { override: Boolean(opts.override) }),
+        renderView,
+      );
     });
   endorsement
     .command('abort <endorsement>')
@@ -307,7 +411,11 @@ export function registerEndorsementCommands(program: Command): void {
     .option('--seconds <n>', 'how much longer')
     .action(async (id: string, opts: { seconds?: string }, cmd: Command) => {
       const { extend } = await import('../../client/endorsement');
-      await runCommand(cmd, (ctx) => extend(ctx, id, actingPrincipal(cmd, ctx), numberFlag('seconds', opts.seconds)), renderView);
+      await runCommand(
+        cmd,
+        (ctx) => extend(ctx, id, actingPrincipal(cmd, ctx), numberFlag('seconds', opts.seconds)),
+        renderView,
+      );
     });
 
   program
@@ -330,7 +438,9 @@ export function registerEndorsementCommands(program: Command): void {
             'A rule containing a keyword conflicts with that anchor (rejected) or commitment (needs a decision);',
             '`endorse --commitment <id>` names the commitment a rule changes when no keyword says so.',
             ...(k.kernel.rules.length ? ['rules:', ...k.kernel.rules.map((r) => `  ${r}`)] : []),
-            ...(k.openEndorsements.length ? ['open endorsements:', ...k.openEndorsements.map((e) => `  ${e.id} (${e.target}, ${e.state})`)] : []),
+            ...(k.openEndorsements.length
+              ? ['open endorsements:', ...k.openEndorsements.map((e) => `  ${e.id} (${e.target}, ${e.state})`)]
+              : []),
           ].join('\n'),
       );
     });

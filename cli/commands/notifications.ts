@@ -8,7 +8,9 @@ export function registerNotificationCommands(program: Command): void {
     .description('Webhooks notified of loop transitions, signed with HMAC-SHA256 (X-Warden-Signature)');
   webhook
     .command('add <url>')
-    .description(`Subscribe a URL to event types (needs the admin role: --as <admin>): ${NOTIFICATION_EVENT_TYPES.join(', ')}`)
+    .description(
+      `Subscribe a URL to event types (needs the admin role: --as <admin>): ${NOTIFICATION_EVENT_TYPES.join(', ')}`,
+    )
     .requiredOption('--event <type...>', 'event type(s), e.g. --event proposal.ready review.opened')
     .option('--secret <secret>', 'signing secret (at least 16 characters; default: generated and printed once)')
     .option('--max-attempts <n>', 'delivery attempts before giving up (1-20)', '6')
@@ -16,7 +18,12 @@ export function registerNotificationCommands(program: Command): void {
       const { addWebhook } = await import('../../client/notifications');
       await runCommand(
         cmd,
-        (ctx) => addWebhook(ctx, { url, events: opts.event, secret: opts.secret, maxAttempts: opts.maxAttempts }, optionalActor(cmd, ctx)),
+        (ctx) =>
+          addWebhook(
+            ctx,
+            { url, events: opts.event, secret: opts.secret, maxAttempts: opts.maxAttempts },
+            optionalActor(cmd, ctx),
+          ),
         (r) =>
           `added ${r.webhook.id} → ${r.webhook.url} for ${r.webhook.events.join(', ')}` +
           (r.secretGenerated ? `\nsigning secret (shown once): ${r.secret}` : ''),
@@ -30,7 +37,10 @@ export function registerNotificationCommands(program: Command): void {
       await runCommand(
         cmd,
         (ctx) => webhooks(ctx),
-        (list) => (list.length === 0 ? 'no webhooks' : table(list.map((w) => [w.id, `${w.url}  ${w.events.join(', ')}  (max ${w.maxAttempts} attempts)`]))),
+        (list) =>
+          list.length === 0
+            ? 'no webhooks'
+            : table(list.map((w) => [w.id, `${w.url}  ${w.events.join(', ')}  (max ${w.maxAttempts} attempts)`])),
       );
     });
   webhook
@@ -38,7 +48,11 @@ export function registerNotificationCommands(program: Command): void {
     .description('Remove a webhook subscription; its delivery history is kept (needs the admin role: --as <admin>)')
     .action(async (id: string, _opts, cmd: Command) => {
       const { removeWebhook } = await import('../../client/notifications');
-      await runCommand(cmd, (ctx) => removeWebhook(ctx, id, optionalActor(cmd, ctx)), (w) => `removed ${w.id} (${w.url})`);
+      await runCommand(
+        cmd,
+        (ctx) => removeWebhook(ctx, id, optionalActor(cmd, ctx)),
+        (w) => `removed ${w.id} (${w.url})`,
+      );
     });
   webhook
     .command('deliveries')
@@ -55,8 +69,12 @@ export function registerNotificationCommands(program: Command): void {
           list.length === 0
             ? 'no deliveries'
             : list
-                .map((d) => `${d.createdAt} ${d.eventType} ${d.subject} → ${d.subscriptionId}: ${d.status} after ${d.attempts} attempt(s)` +
-                  (d.responseCode !== null ? ` [${d.responseCode}]` : '') + (d.lastError && d.status !== 'delivered' ? ` ${d.lastError}` : ''))
+                .map(
+                  (d) =>
+                    `${d.createdAt} ${d.eventType} ${d.subject} → ${d.subscriptionId}: ${d.status} after ${d.attempts} attempt(s)` +
+                    (d.responseCode !== null ? ` [${d.responseCode}]` : '') +
+                    (d.lastError && d.status !== 'delivered' ? ` ${d.lastError}` : ''),
+                )
                 .join('\n'),
       );
     });

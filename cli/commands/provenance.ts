@@ -5,7 +5,9 @@ export function registerProvenanceCommands(program: Command): void {
   const provenance = program.command('provenance').description('The signed, hash-chained audit log');
   provenance
     .command('verify')
-    .description('Check every entry (link to the previous hash, content hash, HMAC signature) and the head against its anchor in Temporal')
+    .description(
+      'Check every entry (link to the previous hash, content hash, HMAC signature) and the head against its anchor in Temporal',
+    )
     .action(async (_opts, cmd: Command) => {
       const { verifyProvenance } = await import('../../client/provenance-verify');
       await runCommand(
@@ -28,25 +30,47 @@ export function registerProvenanceCommands(program: Command): void {
     .option('--until <date-time>', 'only entries recorded at or before this ISO-8601 date-time')
     .option('--before <seq>', 'only entries older than this sequence number (paging)')
     .option('--limit <n>', 'how many', '50')
-    .action(async (opts: { subject?: string; kind?: string; actor?: string; since?: string; until?: string; before?: string; limit: string }, cmd: Command) => {
-      const { provenanceEntries } = await import('../../client/provenance-entries');
-      await runCommand(
-        cmd,
-        (ctx) => provenanceEntries(ctx, { ...opts }),
-        (entries) => entries.map((e) => `#${e.seq} ${e.recordedAt} ${e.kind} ${e.subject}${e.actor ? ` by ${e.actor}` : ''}`).join('\n') || 'no entries',
-      );
-    });
+    .action(
+      async (
+        opts: {
+          subject?: string;
+          kind?: string;
+          actor?: string;
+          since?: string;
+          until?: string;
+          before?: string;
+          limit: string;
+        },
+        cmd: Command,
+      ) => {
+        const { provenanceEntries } = await import('../../client/provenance-entries');
+        await runCommand(
+          cmd,
+          (ctx) => provenanceEntries(ctx, { ...opts }),
+          (entries) =>
+            entries
+              .map((e) => `#${e.seq} ${e.recordedAt} ${e.kind} ${e.subject}${e.actor ? ` by ${e.actor}` : ''}`)
+              .join('\n') || 'no entries',
+        );
+      },
+    );
   provenance
     .command('show <seq>')
-    .description('One entry in full: payload (reasons, output hashes, approvers), hashes, and its signature and link checked')
+    .description(
+      'One entry in full: payload (reasons, output hashes, approvers), hashes, and its signature and link checked',
+    )
     .action(async (seq: string, _opts, cmd: Command) => {
       const { provenanceEntry } = await import('../../client/provenance-entries');
-      await runCommand(cmd, (ctx) => provenanceEntry(ctx, Number(seq)), (e) =>
-        [
-          `#${e.seq} ${e.recordedAt} ${e.kind} ${e.subject} by ${e.actor ?? 'system'}`,
-          `content hash ${e.contentHash} (${e.checks.contentHash ? 'matches' : 'DOES NOT MATCH'})`,
-          `signature ${e.checks.signature ? 'valid' : 'INVALID'}; link to #${e.seq - 1} ${e.checks.link === null ? 'not checked' : e.checks.link ? 'holds' : 'BROKEN'}`,
-          JSON.stringify(e.payload, null, 2),
-        ].join('\n'));
+      await runCommand(
+        cmd,
+        (ctx) => provenanceEntry(ctx, Number(seq)),
+        (e) =>
+          [
+            `#${e.seq} ${e.recordedAt} ${e.kind} ${e.subject} by ${e.actor ?? 'system'}`,
+            `content hash ${e.contentHash} (${e.checks.contentHash ? 'matches' : 'DOES NOT MATCH'})`,
+            `signature ${e.checks.signature ? 'valid' : 'INVALID'}; link to #${e.seq - 1} ${e.checks.link === null ? 'not checked' : e.checks.link ? 'holds' : 'BROKEN'}`,
+            JSON.stringify(e.payload, null, 2),
+          ].join('\n'),
+      );
     });
 }

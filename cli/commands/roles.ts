@@ -26,12 +26,16 @@ async function runRole(role: 'worker' | 'api'): Promise<void> {
 export function registerRoleCommands(program: Command): void {
   program
     .command('worker')
-    .description('Run a Warden worker (workflows and activities, no HTTP API) until SIGTERM, which drains it; '
-      + '/healthz on WARDEN_WORKER_HEALTH_PORT when set')
+    .description(
+      'Run a Warden worker (workflows and activities, no HTTP API) until SIGTERM, which drains it; ' +
+        '/healthz on WARDEN_WORKER_HEALTH_PORT when set',
+    )
     .action(async () => runRole('worker'));
   program
     .command('api')
-    .description('Run the Warden HTTP API and dashboard (no worker) on WARDEN_HTTP_HOST:WARDEN_HTTP_PORT until SIGTERM, '
-      + 'which lets the requests in flight finish')
+    .description(
+      'Run the Warden HTTP API and dashboard (no worker) on WARDEN_HTTP_HOST:WARDEN_HTTP_PORT until SIGTERM, ' +
+        'which lets the requests in flight finish',
+    )
     .action(async () => runRole('api'));
 }

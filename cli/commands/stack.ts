@@ -18,13 +18,13 @@ export function registerStackCommands(program: Command): void {
     .command('status')
     .description('Report Temporal, database, worker and HTTP API health; exit 1 when any is down')
     .action(async (_opts, cmd: Command) => {
-      const [{ loadConfig }, { stackHealth }] = await Promise.all([import('../../config/env'), import('../../client/stack-health')]);
+      const [{ loadConfig }, { stackHealth }] = await Promise.all([
+        import('../../config/env'),
+        import('../../client/stack-health'),
+      ]);
       // No context of its own: the stack's HTTP API usually answers for every part (see stackHealth).
-      await runCommand(
-        cmd,
-        async ({ config }) => exitUnlessOk(await stackHealth(config)),
-        renderHealth,
-        { openContext: async () => ({ config: loadConfig(), close: async () => undefined }) },
-      );
+      await runCommand(cmd, async ({ config }) => exitUnlessOk(await stackHealth(config)), renderHealth, {
+        openContext: async () => ({ config: loadConfig(), close: async () => undefined }),
+      });
     });
 }

@@ -43,7 +43,10 @@ const COLUMNS = 'id, principal, label, created_at, expires_at, revoked_at, last_
 const toInfo = (r: Row): ApiTokenInfo => camelRow(r);
 
 /** Creates a token for an existing principal; the secret is returned once and never stored. */
-export async function createApiToken(q: Queryable, input: z.input<typeof tokenRequest>): Promise<{ token: string; info: ApiTokenInfo }> {
+export async function createApiToken(
+  q: Queryable,
+  input: z.input<typeof tokenRequest>,
+): Promise<{ token: string; info: ApiTokenInfo }> {
   const req = tokenRequest.parse(input);
   await requirePrincipal(q, req.principal);
   const id = `tok_${randomBytes(6).toString('hex')}`;
@@ -84,6 +87,9 @@ export async function authenticateToken(q: Queryable, token: string): Promise<To
   if (row.revoked_at) return { ok: false, reason: `token ${row.id} was revoked` };
   if (row.expires_at && row.expires_at.getTime() <= Date.now()) return { ok: false, reason: `token ${row.id} expired` };
   // Best effort and coarse (once a minute) so reads do not turn every request into a write.
-  await q.query("UPDATE api_tokens SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')", [row.id]);
+  await q.query(
+    "UPDATE api_tokens SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
+    [row.id],
+  );
   return { ok: true, principal: await requirePrincipal(q, row.principal), tokenId: row.id };
 }

@@ -19,15 +19,25 @@ export interface Principal {
 /** Whoever is not a principal may do nothing: refused like anyone without the role ('forbidden'). */
 export class UnknownPrincipalError extends WardenError {
   constructor(readonly principal: string) {
-    super('forbidden', `unknown principal "${principal}": add it with \`warden principal add ${principal} --role <role>\``);
+    super(
+      'forbidden',
+      `unknown principal "${principal}": add it with \`warden principal add ${principal} --role <role>\``,
+    );
     this.name = 'UnknownPrincipalError';
   }
 }
 
 /** Adds the principal if new and grants the roles it lacks; granting twice changes nothing. */
-export async function addPrincipal(q: Queryable, name: string, roles: string[]): Promise<{ principal: Principal; created: boolean; granted: string[] }> {
+export async function addPrincipal(
+  q: Queryable,
+  name: string,
+  roles: string[],
+): Promise<{ principal: Principal; created: boolean; granted: string[] }> {
   const { name: n, roles: rs } = z
-    .object({ name: principalName, roles: z.array(roleName).max(MAX_ROLES_PER_PRINCIPAL, `at most ${MAX_ROLES_PER_PRINCIPAL} roles`) })
+    .object({
+      name: principalName,
+      roles: z.array(roleName).max(MAX_ROLES_PER_PRINCIPAL, `at most ${MAX_ROLES_PER_PRINCIPAL} roles`),
+    })
     .parse({ name, roles });
   const inserted = await q.query('INSERT INTO principals (name) VALUES ($1) ON CONFLICT (name) DO NOTHING', [n]);
   // The principal's row is locked so that concurrent grants count each other's roles.
@@ -39,10 +49,10 @@ export async function addPrincipal(q: Queryable, name: string, roles: string[]):
   }
   const granted: string[] = [];
   for (const role of rs) {
-    const r = await q.query(
-      'INSERT INTO principal_roles (principal, role) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-      [n, role],
-    );
+    const r = await q.query('INSERT INTO principal_roles (principal, role) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+      n,
+      role,
+    ]);
     if (r.rowCount === 1) granted.push(role);
   }
   return { principal: await requirePrincipal(q, n), created: inserted.rowCount === 1, granted };

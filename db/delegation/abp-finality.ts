@@ -15,10 +15,14 @@ export type IdStanding =
 
 /** Read under the scope's pointer lock (FOR UPDATE) so a concurrent build or review cannot slip between. */
 export async function idStanding(q: Queryable, abp: Pick<Abp, 'abp_id' | 'scope'>): Promise<IdStanding> {
-  const { rows } = await q.query<{ abp_id: string; status: 'active' | 'revoked' | 'replaced'; status_reason: string | null; replaced_by: string | null }>(
-    'SELECT abp_id, status, status_reason, replaced_by FROM abp_current WHERE scope_key = $1 FOR UPDATE',
-    [scopeKey(abp.scope)],
-  );
+  const { rows } = await q.query<{
+    abp_id: string;
+    status: 'active' | 'revoked' | 'replaced';
+    status_reason: string | null;
+    replaced_by: string | null;
+  }>('SELECT abp_id, status, status_reason, replaced_by FROM abp_current WHERE scope_key = $1 FOR UPDATE', [
+    scopeKey(abp.scope),
+  ]);
   const pointer = rows[0];
   if (pointer?.abp_id === abp.abp_id) {
     return { kind: 'current', status: pointer.status, reason: pointer.status_reason, replacedBy: pointer.replaced_by };
@@ -33,19 +37,31 @@ const final = (what: 'revocation' | 'replacement') =>
  * Revocation and replacement are final: building a spec whose id was revoked, replaced or
  * superseded would otherwise make it active again. Refused (409) naming what happened to the id.
  */
-export async function refuseRetiredId(q: Queryable, abp: Pick<Abp, 'abp_id' | 'scope'>, legacyId?: string): Promise<void> {
+export async function refuseRetiredId(
+  q: Queryable,
+  abp: Pick<Abp, 'abp_id' | 'scope'>,
+  legacyId?: string,
+): Promise<void> {
   const standing = await idStanding(q, abp);
   if (standing.kind === 'new' && legacyId !== undefined) return refuseRetiredLegacyId(q, abp, legacyId);
   if (standing.kind === 'new' || (standing.kind === 'current' && standing.status === 'active')) return;
   if (standing.kind === 'current') {
-    const what = standing.status === 'revoked' ? `was revoked: ${standing.reason ?? '(no reason recorded)'}` : `was replaced by ${standing.replacedBy}`;
+    const what =
+      standing.status === 'revoked'
+        ? `was revoked: ${standing.reason ?? '(no reason recorded)'}`
+        : `was replaced by ${standing.replacedBy}`;
     throw conflict(`${abp.abp_id} ${what}; ${final(standing.status === 'revoked' ? 'revocation' : 'replacement')}`);
   }
   // The scope has moved on; a revocation before that is still the reason worth naming.
   const revocation = await latestRevocation(q, abp.abp_id);
-  const revokedFor = revocation ? (revocation.payload.reason as string | undefined) ?? `see review ${String(revocation.payload.review_id)}` : undefined;
-  const what = revokedFor !== undefined ? `was revoked: ${revokedFor}` : `was superseded by ${standing.by ?? 'another ABP'}`;
-  throw conflict(`${abp.abp_id} ${what}; ${final(revokedFor !== undefined ? 'revocation' : 'replacement')}${standing.by ? ` (its scope is now governed by ${standing.by})` : ''}`);
+  const revokedFor = revocation
+    ? ((revocation.payload.reason as string | undefined) ?? `see review ${String(revocation.payload.review_id)}`)
+    : undefined;
+  const what =
+    revokedFor !== undefined ? `was revoked: ${revokedFor}` : `was superseded by ${standing.by ?? 'another ABP'}`;
+  throw conflict(
+    `${abp.abp_id} ${what}; ${final(revokedFor !== undefined ? 'revocation' : 'replacement')}${standing.by ? ` (its scope is now governed by ${standing.by})` : ''}`,
+  );
 }
 
 /**
@@ -53,13 +69,19 @@ export async function refuseRetiredId(q: Queryable, abp: Pick<Abp, 'abp_id' | 's
  * matched the reference tooling: one retired before the identity migration was never re-issued
  * (only current ABPs were), so its new id was never stored. Refused like its old id would be.
  */
-async function refuseRetiredLegacyId(q: Queryable, abp: Pick<Abp, 'abp_id' | 'scope'>, legacyId: string): Promise<void> {
+async function refuseRetiredLegacyId(
+  q: Queryable,
+  abp: Pick<Abp, 'abp_id' | 'scope'>,
+  legacyId: string,
+): Promise<void> {
   const seen = await q.query('SELECT 1 FROM abp_versions WHERE abp_id = $1 LIMIT 1', [legacyId]);
   if (!seen.rowCount) return;
   const current = await q.query<{ status: string }>('SELECT status FROM abp_current WHERE abp_id = $1', [legacyId]);
   if (current.rows[0]?.status === 'active') return;
   const revocation = await latestRevocation(q, legacyId);
-  const reason = revocation ? (revocation.payload.reason as string | undefined) ?? `see review ${String(revocation.payload.review_id)}` : undefined;
+  const reason = revocation
+    ? ((revocation.payload.reason as string | undefined) ?? `see review ${String(revocation.payload.review_id)}`)
+    : undefined;
   const what = reason !== undefined ? `was revoked: ${reason}` : 'was superseded';
   throw conflict(
     `${abp.abp_id} is ${legacyId} as Warden identified it before it matched the reference tooling, which ${what}; ${final(reason !== undefined ? 'revocation' : 'replacement')}`,
@@ -74,6 +96,7 @@ async function refuseRetiredLegacyId(q: Queryable, abp: Pick<Abp, 'abp_id' | 'sc
 async function latestRevocation(q: Queryable, abpId: string) {
   const { rows } = await q.query<{ old_id: string }>('SELECT old_id FROM abp_id_aliases WHERE new_id = $1', [abpId]);
   const found = [];
-  for (const id of [abpId, ...rows.map((r) => r.old_id)]) found.push(...(await listProvenance(q, { subject: `abp:${id}`, kind: 'abp.revoked', limit: 1 })));
+  for (const id of [abpId, ...rows.map((r) => r.old_id)])
+    found.push(...(await listProvenance(q, { subject: `abp:${id}`, kind: 'abp.revoked', limit: 1 })));
   return found.sort((a, b) => b.seq - a.seq)[0];
 }

@@ -27,7 +27,14 @@ export interface LockedPointer {
 
 /** Every current pointer with its stored document, locked (FOR UPDATE) in the caller's transaction. */
 export async function lockCurrentPointers(tx: pg.PoolClient): Promise<LockedPointer[]> {
-  const { rows } = await tx.query<{ scope_key: string; abp_id: string; abp_hash: string; status: AbpStatus; version: number; document: unknown }>(
+  const { rows } = await tx.query<{
+    scope_key: string;
+    abp_id: string;
+    abp_hash: string;
+    status: AbpStatus;
+    version: number;
+    document: unknown;
+  }>(
     `SELECT c.scope_key, c.abp_id, c.abp_hash, c.status, c.version, v.document
        FROM abp_current c JOIN abp_versions v ON v.abp_hash = c.abp_hash ORDER BY c.abp_id FOR UPDATE OF c`,
   );
@@ -50,7 +57,12 @@ export async function identityTaken(q: Queryable, next: Abp, ownScope: string): 
  * reviews to the new hash, `replaced_by` links and earlier aliases followed, and the old id
  * recorded as an alias of the new one.
  */
-export async function moveAbpIdentity(tx: pg.PoolClient, pointer: Pick<LockedPointer, 'scopeKey' | 'version'>, old: Abp, next: Abp): Promise<void> {
+export async function moveAbpIdentity(
+  tx: pg.PoolClient,
+  pointer: Pick<LockedPointer, 'scopeKey' | 'version'>,
+  old: Abp,
+  next: Abp,
+): Promise<void> {
   await insertAbpVersion(tx, next, { source: 'migrate', supersedes: old.hash });
   await tx.query(
     `UPDATE abp_current SET scope_key = $2, abp_id = $3, abp_hash = $4, version = version + 1, updated_at = now()
@@ -60,9 +72,16 @@ export async function moveAbpIdentity(tx: pg.PoolClient, pointer: Pick<LockedPoi
   for (const table of await tablesNamingAbps(tx)) {
     await tx.query(`UPDATE ${table} SET abp_id = $2 WHERE abp_id = $1`, [old.abp_id, next.abp_id]);
   }
-  await tx.query(`UPDATE delegation_reviews SET abp_hash = $2 WHERE abp_id = $3 AND abp_hash = $1 AND state IN ('queued', 'open')`, [old.hash, next.hash, next.abp_id]);
+  await tx.query(
+    `UPDATE delegation_reviews SET abp_hash = $2 WHERE abp_id = $3 AND abp_hash = $1 AND state IN ('queued', 'open')`,
+    [old.hash, next.hash, next.abp_id],
+  );
   await tx.query('UPDATE abp_current SET replaced_by = $2 WHERE replaced_by = $1', [old.abp_id, next.abp_id]);
-  await tx.query('UPDATE abp_id_aliases SET new_id = $2, new_hash = $3 WHERE new_id = $1', [old.abp_id, next.abp_id, next.hash]);
+  await tx.query('UPDATE abp_id_aliases SET new_id = $2, new_hash = $3 WHERE new_id = $1', [
+    old.abp_id,
+    next.abp_id,
+    next.hash,
+  ]);
   await tx.query(
     'INSERT INTO abp_id_aliases (old_id, new_id, old_hash, new_hash) VALUES ($1, $2, $3, $4) ON CONFLICT (old_id) DO NOTHING',
     [old.abp_id, next.abp_id, old.hash, next.hash],

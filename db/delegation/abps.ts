@@ -31,7 +31,16 @@ export async function insertAbpVersion(
   const r = await q.query(
     `INSERT INTO abp_versions (abp_hash, abp_id, scope_key, document, source, supersedes, review_id, created_by)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (abp_hash) DO NOTHING`,
-    [abp.hash, abp.abp_id, scopeKey(abp.scope), JSON.stringify(abp), meta.source, meta.supersedes ?? null, meta.reviewId ?? null, meta.createdBy ?? null],
+    [
+      abp.hash,
+      abp.abp_id,
+      scopeKey(abp.scope),
+      JSON.stringify(abp),
+      meta.source,
+      meta.supersedes ?? null,
+      meta.reviewId ?? null,
+      meta.createdBy ?? null,
+    ],
   );
   return r.rowCount === 1;
 }
@@ -61,12 +70,22 @@ const FOLLOW_ALIAS = 'COALESCE((SELECT a.new_id FROM abp_id_aliases a WHERE a.ol
 /** The ids among `abpIds` that were re-issued away from, each with the id it has now. */
 export async function followAliases(q: Queryable, abpIds: readonly string[]): Promise<Map<string, string>> {
   if (abpIds.length === 0) return new Map();
-  const { rows } = await q.query<{ old_id: string; new_id: string }>('SELECT old_id, new_id FROM abp_id_aliases WHERE old_id = ANY($1::text[])', [abpIds]);
+  const { rows } = await q.query<{ old_id: string; new_id: string }>(
+    'SELECT old_id, new_id FROM abp_id_aliases WHERE old_id = ANY($1::text[])',
+    [abpIds],
+  );
   return new Map(rows.map((r) => [r.old_id, r.new_id]));
 }
 
-export async function findCurrentByAbpId(q: Queryable, abpId: string, opts: { forUpdate?: boolean } = {}): Promise<CurrentAbp | undefined> {
-  const { rows } = await q.query<CurrentRow>(`${CURRENT_SELECT} WHERE c.abp_id = ${FOLLOW_ALIAS}${opts.forUpdate ? ' FOR UPDATE OF c' : ''}`, [abpId]);
+export async function findCurrentByAbpId(
+  q: Queryable,
+  abpId: string,
+  opts: { forUpdate?: boolean } = {},
+): Promise<CurrentAbp | undefined> {
+  const { rows } = await q.query<CurrentRow>(
+    `${CURRENT_SELECT} WHERE c.abp_id = ${FOLLOW_ALIAS}${opts.forUpdate ? ' FOR UPDATE OF c' : ''}`,
+    [abpId],
+  );
   return rows[0] ? fromRow(rows[0]) : undefined;
 }
 
@@ -76,7 +95,10 @@ export async function findCurrentByScope(q: Queryable, scope: AbpScope): Promise
   return rows[0] ? fromRow(rows[0]) : undefined;
 }
 
-export async function listCurrent(q: Queryable, filter: { abpIds?: string[]; status?: AbpStatus } = {}): Promise<CurrentAbp[]> {
+export async function listCurrent(
+  q: Queryable,
+  filter: { abpIds?: string[]; status?: AbpStatus } = {},
+): Promise<CurrentAbp[]> {
   const { rows } = await q.query<CurrentRow>(
     `${CURRENT_SELECT} WHERE ($1::text[] IS NULL OR c.abp_id = ANY($1) OR c.abp_id IN (SELECT a.new_id FROM abp_id_aliases a WHERE a.old_id = ANY($1)))
        AND ($2::text IS NULL OR c.status = $2) ORDER BY c.abp_id`,
@@ -86,7 +108,10 @@ export async function listCurrent(q: Queryable, filter: { abpIds?: string[]; sta
 }
 
 /** The newest stored version with this id (the current one if it has a pointer). */
-export async function findLatestVersion(q: Queryable, abpId: string): Promise<{ hash: string; document: unknown } | undefined> {
+export async function findLatestVersion(
+  q: Queryable,
+  abpId: string,
+): Promise<{ hash: string; document: unknown } | undefined> {
   const { rows } = await q.query<{ abp_hash: string; document: unknown }>(
     `SELECT v.abp_hash, v.document FROM abp_versions v LEFT JOIN abp_current c ON c.abp_hash = v.abp_hash
       WHERE v.abp_id = $1 ORDER BY (c.abp_hash IS NOT NULL) DESC, v.recorded_at DESC LIMIT 1`,
@@ -96,14 +121,22 @@ export async function findLatestVersion(q: Queryable, abpId: string): Promise<{ 
 }
 
 /** Every version of the ABP, including those stored under an id it was re-issued away from. */
-export async function listVersions(q: Queryable, abpId: string): Promise<{ hash: string; source: AbpSource; reviewId: string | null; recordedAt: string }[]> {
+export async function listVersions(
+  q: Queryable,
+  abpId: string,
+): Promise<{ hash: string; source: AbpSource; reviewId: string | null; recordedAt: string }[]> {
   const { rows } = await q.query<{ abp_hash: string; source: AbpSource; review_id: string | null; recorded_at: Date }>(
     `SELECT abp_hash, source, review_id, recorded_at FROM abp_versions
       WHERE abp_id = ${FOLLOW_ALIAS} OR abp_id IN (SELECT a.old_id FROM abp_id_aliases a WHERE a.new_id = ${FOLLOW_ALIAS})
       ORDER BY recorded_at`,
     [abpId],
   );
-  return rows.map((r) => ({ hash: r.abp_hash, source: r.source, reviewId: r.review_id, recordedAt: r.recorded_at.toISOString() }));
+  return rows.map((r) => ({
+    hash: r.abp_hash,
+    source: r.source,
+    reviewId: r.review_id,
+    recordedAt: r.recorded_at.toISOString(),
+  }));
 }
 
 /** Parses a stored document; throws when the stored row no longer is an ABP. */
@@ -159,7 +192,10 @@ export async function abpIdUsed(q: Queryable, abpId: string): Promise<boolean> {
 
 /** The ids among `abpIds` under which some version was built. */
 export async function knownAbpIds(q: Queryable, abpIds: readonly string[]): Promise<Set<string>> {
-  const { rows } = await q.query<{ abp_id: string }>('SELECT DISTINCT abp_id FROM abp_versions WHERE abp_id = ANY($1::text[])', [abpIds]);
+  const { rows } = await q.query<{ abp_id: string }>(
+    'SELECT DISTINCT abp_id FROM abp_versions WHERE abp_id = ANY($1::text[])',
+    [abpIds],
+  );
   return new Set(rows.map((r) => r.abp_id));
 }
 
@@ -171,6 +207,8 @@ export async function scopeOwner(q: Queryable, scope: string): Promise<string | 
 
 /** The stored document of one version, by hash, as stored (not re-validated). */
 export async function findVersionDocument(q: Queryable, abpHash: string): Promise<unknown> {
-  const { rows } = await q.query<{ document: unknown }>('SELECT document FROM abp_versions WHERE abp_hash = $1', [abpHash]);
+  const { rows } = await q.query<{ document: unknown }>('SELECT document FROM abp_versions WHERE abp_hash = $1', [
+    abpHash,
+  ]);
   return rows[0]?.document;
 }

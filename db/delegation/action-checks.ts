@@ -8,14 +8,31 @@ import type { ActionVerdict } from '../../domain/delegation/validators';
  */
 export async function insertActionCheck(
   q: Queryable,
-  check: { checkId: string; abpId: string; abpHash: string | null; action: Action; verdict: ActionVerdict; checkedAt: Date },
+  check: {
+    checkId: string;
+    abpId: string;
+    abpHash: string | null;
+    action: Action;
+    verdict: ActionVerdict;
+    checkedAt: Date;
+  },
 ): Promise<boolean> {
   const { action, verdict } = check;
   const inserted = await q.query(
     `INSERT INTO abp_action_checks (check_id, abp_id, abp_hash, agent_id, action, irreversible, decision, results, escalations, checked_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (check_id) DO NOTHING`,
-    [check.checkId, check.abpId, check.abpHash, action.agent_id ?? null, JSON.stringify(action), action.irreversible, verdict.decision,
-      JSON.stringify(verdict.results), JSON.stringify(verdict.escalations), check.checkedAt],
+    [
+      check.checkId,
+      check.abpId,
+      check.abpHash,
+      action.agent_id ?? null,
+      JSON.stringify(action),
+      action.irreversible,
+      verdict.decision,
+      JSON.stringify(verdict.results),
+      JSON.stringify(verdict.escalations),
+      check.checkedAt,
+    ],
   );
   return inserted.rowCount === 1;
 }
@@ -61,10 +78,19 @@ export async function insertStampedChecks(q: Queryable, checks: StampedCheck[]):
      SELECT i.check_id, f.check_id IS NOT NULL AS fresh, n.check_id IS NOT NULL AS inserted
        FROM input i LEFT JOIN fresh f ON f.check_id = i.check_id LEFT JOIN inserted n ON n.check_id = i.check_id`,
     [
-      col((c) => c.checkId), col((c) => c.abpId), col((c) => c.abpHash), col((c) => c.action.agent_id ?? null),
-      col((c) => JSON.stringify(c.action)), col((c) => c.action.irreversible), col((c) => c.verdict.decision),
-      col((c) => JSON.stringify(c.verdict.results)), col((c) => JSON.stringify(c.verdict.escalations)), col((c) => c.checkedAt),
-      col((c) => c.stamps.structure), col((c) => c.stamps.driftKey), col((c) => c.stamps.drift),
+      col((c) => c.checkId),
+      col((c) => c.abpId),
+      col((c) => c.abpHash),
+      col((c) => c.action.agent_id ?? null),
+      col((c) => JSON.stringify(c.action)),
+      col((c) => c.action.irreversible),
+      col((c) => c.verdict.decision),
+      col((c) => JSON.stringify(c.verdict.results)),
+      col((c) => JSON.stringify(c.verdict.escalations)),
+      col((c) => c.checkedAt),
+      col((c) => c.stamps.structure),
+      col((c) => c.stamps.driftKey),
+      col((c) => c.stamps.drift),
     ],
   );
   const byId = new Map(rows.map((r) => [r.check_id, r]));

@@ -72,7 +72,13 @@ export async function parentOf(q: Queryable, abp: Abp): Promise<ActionFacts['par
 }
 
 /** The facts around an ABP already read: the exports and open drift registered under `abpId`. */
-export async function factsFor(q: Queryable, abpId: string, abp: Abp, current: CurrentAbp | undefined, now: Date): Promise<ActionFacts> {
+export async function factsFor(
+  q: Queryable,
+  abpId: string,
+  abp: Abp,
+  current: CurrentAbp | undefined,
+  now: Date,
+): Promise<ActionFacts> {
   return (await timedFactsFor(q, abpId, abp, current, now)).facts;
 }
 
@@ -84,7 +90,8 @@ async function timedFactsFor(
   now: Date,
 ): Promise<{ facts: ActionFacts; holdsUntil: number }> {
   const driftValidator = abp.runtime.validators.find((v) => v.name === 'drift_threshold');
-  const windowDays = typeof driftValidator?.config.window_days === 'number' ? driftValidator.config.window_days : DRIFT_WINDOW_DAYS;
+  const windowDays =
+    typeof driftValidator?.config.window_days === 'number' ? driftValidator.config.window_days : DRIFT_WINDOW_DAYS;
   const exports = await listExports(q, abpId);
   const drift = await openDriftSignals(q, abpId, windowDays, now);
   const facts: ActionFacts = {

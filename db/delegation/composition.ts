@@ -39,17 +39,35 @@ export async function openParentChangedReviews(
     const current = await findCurrentByAbpId(q, childId);
     const child = current?.status === 'active' ? parsed(current.document) : null;
     if (!child || child.composition.parent_abp_id !== parent.abp_id) continue;
-    const reading = { parent_abp_id: parent.abp_id, parent_abp_hash: parent.hash, change: change.kind, replaced_by: change.replacedBy ?? null };
+    const reading = {
+      parent_abp_id: parent.abp_id,
+      parent_abp_hash: parent.hash,
+      change: change.kind,
+      replaced_by: change.replacedBy ?? null,
+    };
     const row = await insertReview(q, {
-      abpId: child.abp_id, abpHash: child.hash, triggerId: PARENT_CHANGED, severity: change.kind === 'revoked' ? 'critical' : 'warn',
-      state: 'open', policy: parentChangedPolicy(child), reading, openedBy: 'monitor',
+      abpId: child.abp_id,
+      abpHash: child.hash,
+      triggerId: PARENT_CHANGED,
+      severity: change.kind === 'revoked' ? 'critical' : 'warn',
+      state: 'open',
+      policy: parentChangedPolicy(child),
+      reading,
+      openedBy: 'monitor',
     });
     if (!row) continue;
     await appendProvenance(q, provenanceKey, {
       kind: 'review.opened',
       subject: `review:${row.reviewId}`,
       actor: null,
-      payload: { abp_id: child.abp_id, abp_hash: child.hash, trigger_id: PARENT_CHANGED, severity: row.severity, ...reading, parent_review_id: change.reviewId ?? null },
+      payload: {
+        abp_id: child.abp_id,
+        abp_hash: child.hash,
+        trigger_id: PARENT_CHANGED,
+        severity: row.severity,
+        ...reading,
+        parent_review_id: change.reviewId ?? null,
+      },
     });
     starts.push(reviewStartOf(row, `parent ${parent.abp_id} ${change.kind}`));
   }

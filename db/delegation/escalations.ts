@@ -24,7 +24,13 @@ export const firedEscalations = (verdict: ActionVerdict): FiredEscalation[] =>
 export async function recordEscalations(
   q: Queryable,
   provenanceKey: string,
-  e: { abpId: string; source: 'validator' | 'review_timeout' | 'post_action'; reference: string; subject: string; fired: FiredEscalation[] },
+  e: {
+    abpId: string;
+    source: 'validator' | 'review_timeout' | 'post_action';
+    reference: string;
+    subject: string;
+    fired: FiredEscalation[];
+  },
 ): Promise<number> {
   let recorded = 0;
   for (const [i, path] of e.fired.entries()) {
@@ -40,7 +46,12 @@ export async function recordEscalations(
       subject: e.subject,
       actor: null,
       payload: {
-        abp_id: e.abpId, reference: e.reference, destination: path.destination, severity: path.severity, escalation_trigger: path.trigger, source: e.source,
+        abp_id: e.abpId,
+        reference: e.reference,
+        destination: path.destination,
+        severity: path.severity,
+        escalation_trigger: path.trigger,
+        source: e.source,
       },
     });
   }
@@ -51,7 +62,11 @@ export async function recordEscalations(
  * The escalation paths a timed-out review fires: those of the review's ABP version whose trigger
  * is "review_timeout" or the review's own trigger id.
  */
-export async function fireTimeoutEscalations(q: Queryable, provenanceKey: string, review: ReviewRow): Promise<FiredEscalation[]> {
+export async function fireTimeoutEscalations(
+  q: Queryable,
+  provenanceKey: string,
+  review: ReviewRow,
+): Promise<FiredEscalation[]> {
   const parsed = AbpSchema.safeParse(await findVersionDocument(q, review.abpHash));
   const fired = parsed.success
     ? parsed.data.escalation.paths

@@ -6,7 +6,10 @@ const CURRENT = 'current';
 const stagedSlot = (tag: string) => `staged:${tag}`;
 
 async function body(q: Queryable, exportId: string, slot: string): Promise<string | undefined> {
-  const { rows } = await q.query<{ body: string }>('SELECT body FROM abp_export_documents WHERE export_id = $1 AND slot = $2', [exportId, slot]);
+  const { rows } = await q.query<{ body: string }>(
+    'SELECT body FROM abp_export_documents WHERE export_id = $1 AND slot = $2',
+    [exportId, slot],
+  );
   return rows[0]?.body;
 }
 
@@ -41,13 +44,18 @@ export function postgresExportSink(q: Queryable): ExportSink {
       );
     },
     async discard(ref, tag) {
-      await q.query('DELETE FROM abp_export_documents WHERE export_id = $1 AND slot = $2', [ref.exportId, stagedSlot(tag)]);
+      await q.query('DELETE FROM abp_export_documents WHERE export_id = $1 AND slot = $2', [
+        ref.exportId,
+        stagedSlot(tag),
+      ]);
     },
   };
 }
 
 /** Exports with no current document in PostgreSQL (written by the file sink, or never written). */
-export async function exportsWithoutDocument(q: Queryable): Promise<{ exportId: string; fileName: string; abpId: string }[]> {
+export async function exportsWithoutDocument(
+  q: Queryable,
+): Promise<{ exportId: string; fileName: string; abpId: string }[]> {
   const { rows } = await q.query<{ export_id: string; file_name: string; abp_id: string }>(
     `SELECT e.export_id, e.file_name, e.abp_id FROM abp_exports e
      WHERE NOT EXISTS (SELECT 1 FROM abp_export_documents d WHERE d.export_id = e.export_id AND d.slot = '${CURRENT}')

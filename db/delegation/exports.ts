@@ -18,7 +18,15 @@ export interface ExportRow {
 }
 
 export async function listExports(q: Queryable, abpId: string): Promise<ExportRow[]> {
-  const { rows } = await q.query<{ export_id: string; module: string; abp_id: string; abp_hash: string; file_name: string; stamp: number; stamped_at: Date }>(
+  const { rows } = await q.query<{
+    export_id: string;
+    module: string;
+    abp_id: string;
+    abp_hash: string;
+    file_name: string;
+    stamp: number;
+    stamped_at: Date;
+  }>(
     'SELECT export_id, module, abp_id, abp_hash, file_name, stamp, stamped_at FROM abp_exports WHERE abp_id = $1 ORDER BY export_id',
     [abpId],
   );
@@ -54,7 +62,11 @@ export async function markRestamped(q: Queryable, exportId: string, abp: Abp): P
 }
 
 /** Every export and the hash its row names, across all ABPs. */
-export async function exportRefsWithHashes(q: Queryable): Promise<{ exportId: string; fileName: string; abpHash: string }[]> {
-  const { rows } = await q.query<{ export_id: string; file_name: string; abp_hash: string }>('SELECT export_id, file_name, abp_hash FROM abp_exports');
+export async function exportRefsWithHashes(
+  q: Queryable,
+): Promise<{ exportId: string; fileName: string; abpHash: string }[]> {
+  const { rows } = await q.query<{ export_id: string; file_name: string; abp_hash: string }>(
+    'SELECT export_id, file_name, abp_hash FROM abp_exports',
+  );
   return rows.map(camelRow);
 }

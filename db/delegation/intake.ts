@@ -2,7 +2,12 @@ import type pg from 'pg';
 import { withTransaction } from '../pool';
 import { appendProvenance } from '../provenance/log';
 import { chunksOf } from '../row-chunks';
-import { describeIntakeRefusal, IntakeBatchError, type IntakeBatch, type IntakeProblem } from '../../domain/delegation/intake';
+import {
+  describeIntakeRefusal,
+  IntakeBatchError,
+  type IntakeBatch,
+  type IntakeProblem,
+} from '../../domain/delegation/intake';
 import { conflict } from '../../domain/errors';
 import { INGEST_PHASES, type ProgressCallback } from '../../domain/progress';
 import { followAliases, knownAbpIds } from './abps';
@@ -67,7 +72,9 @@ export async function storeIntakeBatch(
     const known = await knownAbpIds(tx, batch.abpIds);
     const unknown = batch.abpIds.filter((id) => !known.has(id));
     if (unknown.length > 0) {
-      throw new IntakeBatchError(unknown.map((id) => ({ line: batch.abpLines[id] ?? 1, message: `abp_id: no ABP ${id} has been built` })));
+      throw new IntakeBatchError(
+        unknown.map((id) => ({ line: batch.abpLines[id] ?? 1, message: `abp_id: no ABP ${id} has been built` })),
+      );
     }
     let written = 0;
     const conflicts: IntakeProblem[] = [];
@@ -93,7 +100,10 @@ export async function storeIntakeBatch(
           const differing = await tx.query<{ n: string }>(differ, params);
           for (const { n } of differing.rows) {
             const i = Number(n) - 1;
-            conflicts.push({ line: lines[offset + i] ?? 0, message: `${key(chunk[i]!)} is already stored with different content` });
+            conflicts.push({
+              line: lines[offset + i] ?? 0,
+              message: `${key(chunk[i]!)} is already stored with different content`,
+            });
           }
         }
         offset += chunk.length;
@@ -106,16 +116,50 @@ export async function storeIntakeBatch(
     // Rows naming an id an ABP was re-issued away from count for the ABP under its id now.
     const moved = await followAliases(tx, batch.abpIds);
     const to = (abpId: string) => moved.get(abpId) ?? abpId;
-    const signals = await insert(batch.driftSignals, batch.lines.driftSignals, INSERT_SIGNALS, STORED_SIGNALS_DIFFER, (rows) => [
-      rows.map((s) => s.signal_id), rows.map((s) => to(s.abp_id)), rows.map((s) => s.type), rows.map((s) => s.severity),
-      rows.map((s) => s.fingerprint.key), rows.map((s) => String(s.fingerprint.version)), rows.map((s) => s.observed_at), rows.map((s) => s.summary ?? null),
-    ], (s) => `signal_id ${s.signal_id}`);
-    const runs = await insert(batch.coherenceRuns, batch.lines.coherenceRuns, INSERT_RUNS, STORED_RUNS_DIFFER, (rows) => [
-      rows.map((c) => c.run_id), rows.map((c) => to(c.abp_id)), rows.map((c) => c.score), rows.map((c) => c.observed_at),
-    ], (c) => `run_id ${c.run_id}`);
-    const claims = await insert(batch.claims, batch.lines.claims, INSERT_CLAIMS, STORED_CLAIMS_DIFFER, (rows) => [
-      rows.map((c) => to(c.abp_id)), rows.map((c) => c.claim_id), rows.map((c) => c.statement ?? null), rows.map((c) => c.expires_at), rows.map((c) => c.observed_at ?? null),
-    ], (c) => `claim_id ${c.claim_id} of ${c.abp_id}`);
+    const signals = await insert(
+      batch.driftSignals,
+      batch.lines.driftSignals,
+      INSERT_SIGNALS,
+      STORED_SIGNALS_DIFFER,
+      (rows) => [
+        rows.map((s) => s.signal_id),
+        rows.map((s) => to(s.abp_id)),
+        rows.map((s) => s.type),
+        rows.map((s) => s.severity),
+        rows.map((s) => s.fingerprint.key),
+        rows.map((s) => String(s.fingerprint.version)),
+        rows.map((s) => s.observed_at),
+        rows.map((s) => s.summary ?? null),
+      ],
+      (s) => `signal_id ${s.signal_id}`,
+    );
+    const runs = await insert(
+      batch.coherenceRuns,
+      batch.lines.coherenceRuns,
+      INSERT_RUNS,
+      STORED_RUNS_DIFFER,
+      (rows) => [
+        rows.map((c) => c.run_id),
+        rows.map((c) => to(c.abp_id)),
+        rows.map((c) => c.score),
+        rows.map((c) => c.observed_at),
+      ],
+      (c) => `run_id ${c.run_id}`,
+    );
+    const claims = await insert(
+      batch.claims,
+      batch.lines.claims,
+      INSERT_CLAIMS,
+      STORED_CLAIMS_DIFFER,
+      (rows) => [
+        rows.map((c) => to(c.abp_id)),
+        rows.map((c) => c.claim_id),
+        rows.map((c) => c.statement ?? null),
+        rows.map((c) => c.expires_at),
+        rows.map((c) => c.observed_at ?? null),
+      ],
+      (c) => `claim_id ${c.claim_id} of ${c.abp_id}`,
+    );
     // Thrown inside the transaction: nothing of the batch is kept.
     if (conflicts.length > 0) {
       const shown = conflicts.sort((a, b) => a.line - b.line).slice(0, MAX_REPORTED_CONFLICTS);

@@ -56,23 +56,44 @@ async function replacementProblems(q: Queryable, base: Abp, next: Abp): Promise<
         'with a new id: give it another created_at (or scope or authority_ref), or change this ABP with abp_patch',
     ];
   }
-  if (await abpIdUsed(q, next.abp_id)) return [`abp_replace: ${next.abp_id} was used before; a replacement needs an id never used (another created_at gives one)`];
+  if (await abpIdUsed(q, next.abp_id))
+    return [
+      `abp_replace: ${next.abp_id} was used before; a replacement needs an id never used (another created_at gives one)`,
+    ];
   const owner = await scopeOwner(q, scopeKey(next.scope));
-  return owner !== undefined && owner !== base.abp_id ? [`scope: already governed by ${owner}; a replacement cannot take over another ABP's scope`] : [];
+  return owner !== undefined && owner !== base.abp_id
+    ? [`scope: already governed by ${owner}; a replacement cannot take over another ABP's scope`]
+    : [];
 }
 
 /** Plans `output` against the current version of `abpId` (see OutputPlan). Reads only. */
 export async function planReviewOutput(q: Queryable, abpId: string, output: PlannedOutput): Promise<OutputPlan> {
   const current = await findCurrentByAbpId(q, abpId);
-  const plan: OutputPlan = { outputKind: output.kind, current, applicable: true, base: null, next: null, stamped: null, exports: [], problems: [] };
+  const plan: OutputPlan = {
+    outputKind: output.kind,
+    current,
+    applicable: true,
+    base: null,
+    next: null,
+    stamped: null,
+    exports: [],
+    problems: [],
+  };
   if (!current || current.status !== 'active') {
-    return { ...plan, applicable: false, problems: [`${abpId} is no longer active (${current?.status ?? 'superseded'})`] };
+    return {
+      ...plan,
+      applicable: false,
+      problems: [`${abpId} is no longer active (${current?.status ?? 'superseded'})`],
+    };
   }
   try {
     plan.base = storedAbp(current);
     plan.next = computeNext(output, plan.base);
   } catch (error) {
-    return { ...plan, problems: error instanceof AbpSpecError ? error.problems : [`stored ABP unreadable: ${(error as Error).message}`] };
+    return {
+      ...plan,
+      problems: error instanceof AbpSpecError ? error.problems : [`stored ABP unreadable: ${(error as Error).message}`],
+    };
   }
   if (output.kind === 'abp_replace' && plan.next) {
     const problems = await replacementProblems(q, plan.base, plan.next);

@@ -10,7 +10,11 @@ export interface StoredOutput {
   createdAt: string;
 }
 
-export async function findOutput(q: Queryable, reviewId: string, outputHash: string): Promise<StoredOutput | undefined> {
+export async function findOutput(
+  q: Queryable,
+  reviewId: string,
+  outputHash: string,
+): Promise<StoredOutput | undefined> {
   const { rows } = await q.query<{ kind: ReviewOutputKind; document: unknown; authored_by: string; created_at: Date }>(
     'SELECT kind, document, authored_by, created_at FROM delegation_review_outputs WHERE review_id = $1 AND output_hash = $2',
     [reviewId, outputHash],
@@ -23,7 +27,12 @@ export async function findOutput(q: Queryable, reviewId: string, outputHash: str
  * first keeps the title only by voting for it, so a refused approver is never recorded as author.
  * Called in the transaction that records `voter`'s approval; returns the author.
  */
-export async function claimAuthorship(q: Queryable, reviewId: string, outputHash: string, voter: string): Promise<string> {
+export async function claimAuthorship(
+  q: Queryable,
+  reviewId: string,
+  outputHash: string,
+  voter: string,
+): Promise<string> {
   const { rows } = await q.query<{ authored_by: string }>(
     `UPDATE delegation_review_outputs o SET authored_by = CASE
         WHEN EXISTS (SELECT 1 FROM delegation_review_votes v WHERE v.review_id = o.review_id AND v.output_hash = o.output_hash
@@ -35,7 +44,14 @@ export async function claimAuthorship(q: Queryable, reviewId: string, outputHash
   return rows[0]?.authored_by ?? voter;
 }
 
-export async function storeOutput(q: Queryable, reviewId: string, outputHash: string, kind: ReviewOutputKind, document: unknown, author: string): Promise<void> {
+export async function storeOutput(
+  q: Queryable,
+  reviewId: string,
+  outputHash: string,
+  kind: ReviewOutputKind,
+  document: unknown,
+  author: string,
+): Promise<void> {
   await q.query(
     `INSERT INTO delegation_review_outputs (review_id, output_hash, kind, document, authored_by) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (review_id, output_hash) DO NOTHING`,

@@ -14,8 +14,13 @@ export interface VoteRow {
 
 export async function listVotes(q: Queryable, reviewId: string): Promise<VoteRow[]> {
   const { rows } = await q.query<{
-    principal: string; decision: 'approve' | 'dismiss'; output_hash: string | null; output_kind: ReviewOutputKind | null; output_author: string | null;
-    reason: string; voted_at: Date;
+    principal: string;
+    decision: 'approve' | 'dismiss';
+    output_hash: string | null;
+    output_kind: ReviewOutputKind | null;
+    output_author: string | null;
+    reason: string;
+    voted_at: Date;
   }>(
     `SELECT v.principal, v.decision, v.output_hash, o.kind AS output_kind, o.authored_by AS output_author, v.reason, v.voted_at
        FROM delegation_review_votes v LEFT JOIN delegation_review_outputs o ON o.review_id = v.review_id AND o.output_hash = v.output_hash
@@ -26,7 +31,11 @@ export async function listVotes(q: Queryable, reviewId: string): Promise<VoteRow
 }
 
 /** What a principal voted on a review, if anything. */
-export async function findVote(q: Queryable, reviewId: string, principal: string): Promise<{ decision: string; outputHash: string | null } | undefined> {
+export async function findVote(
+  q: Queryable,
+  reviewId: string,
+  principal: string,
+): Promise<{ decision: string; outputHash: string | null } | undefined> {
   const { rows } = await q.query<{ decision: string; output_hash: string | null }>(
     'SELECT decision, output_hash FROM delegation_review_votes WHERE review_id = $1 AND principal = $2',
     [reviewId, principal],
@@ -37,7 +46,13 @@ export async function findVote(q: Queryable, reviewId: string, principal: string
 /** Records a vote; each principal votes once per review (the primary key). */
 export async function insertVote(
   q: Queryable,
-  vote: { reviewId: string; principal: string; decision: 'approve' | 'dismiss'; outputHash: string | null; reason: string },
+  vote: {
+    reviewId: string;
+    principal: string;
+    decision: 'approve' | 'dismiss';
+    outputHash: string | null;
+    reason: string;
+  },
 ): Promise<void> {
   await q.query(
     `INSERT INTO delegation_review_votes (review_id, principal, decision, output_hash, reason) VALUES ($1, $2, $3, $4, $5)`,

@@ -60,12 +60,24 @@ export function reviewStartOf(r: ReviewRow, triggerName: string): ReviewStart {
   };
 }
 
-export async function findReview(q: Queryable, reviewId: string, opts: { forUpdate?: boolean } = {}): Promise<ReviewRow | undefined> {
-  const { rows } = await q.query<Row>(`SELECT ${COLUMNS} FROM delegation_reviews WHERE review_id = $1${opts.forUpdate ? ' FOR UPDATE' : ''}`, [reviewId]);
+export async function findReview(
+  q: Queryable,
+  reviewId: string,
+  opts: { forUpdate?: boolean } = {},
+): Promise<ReviewRow | undefined> {
+  const { rows } = await q.query<Row>(
+    `SELECT ${COLUMNS} FROM delegation_reviews WHERE review_id = $1${opts.forUpdate ? ' FOR UPDATE' : ''}`,
+    [reviewId],
+  );
   return rows[0] ? fromRow(rows[0]) : undefined;
 }
 
-export async function findActiveReview(q: Queryable, abpId: string, triggerId: string, opts: { forUpdate?: boolean } = {}): Promise<ReviewRow | undefined> {
+export async function findActiveReview(
+  q: Queryable,
+  abpId: string,
+  triggerId: string,
+  opts: { forUpdate?: boolean } = {},
+): Promise<ReviewRow | undefined> {
   const { rows } = await q.query<Row>(
     `SELECT ${COLUMNS} FROM delegation_reviews WHERE abp_id = $1 AND trigger_id = $2 AND state IN ('queued', 'open')${opts.forUpdate ? ' FOR UPDATE' : ''}`,
     [abpId, triggerId],
@@ -73,7 +85,10 @@ export async function findActiveReview(q: Queryable, abpId: string, triggerId: s
   return rows[0] ? fromRow(rows[0]) : undefined;
 }
 
-export async function listReviews(q: Queryable, filter: { state?: ReviewState; abpId?: string; unstarted?: boolean } = {}): Promise<ReviewRow[]> {
+export async function listReviews(
+  q: Queryable,
+  filter: { state?: ReviewState; abpId?: string; unstarted?: boolean } = {},
+): Promise<ReviewRow[]> {
   const { rows } = await q.query<Row>(
     `SELECT ${COLUMNS} FROM delegation_reviews
       WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR abp_id = $2) AND (NOT $3::boolean OR (state = 'open' AND NOT workflow_started))
@@ -90,7 +105,16 @@ export async function listReviews(q: Queryable, filter: { state?: ReviewState; a
  */
 export async function insertReview(
   q: Queryable,
-  r: { abpId: string; abpHash: string; triggerId: string; severity: 'warn' | 'critical'; state: 'queued' | 'open'; policy: ReviewPolicy; reading: unknown; openedBy: string | null },
+  r: {
+    abpId: string;
+    abpHash: string;
+    triggerId: string;
+    severity: 'warn' | 'critical';
+    state: 'queued' | 'open';
+    policy: ReviewPolicy;
+    reading: unknown;
+    openedBy: string | null;
+  },
 ): Promise<ReviewRow | undefined> {
   const { rows: seq } = await q.query<{ n: number }>(
     'SELECT count(*)::int AS n FROM delegation_reviews WHERE abp_id = $1 AND trigger_id = $2',
@@ -101,7 +125,17 @@ export async function insertReview(
     `INSERT INTO delegation_reviews (review_id, abp_id, abp_hash, trigger_id, severity, state, policy, reading, opened_by, opened_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $6 = 'open' THEN now() END)
      ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
-    [reviewId, r.abpId, r.abpHash, r.triggerId, r.severity, r.state, JSON.stringify(r.policy), JSON.stringify(r.reading), r.openedBy],
+    [
+      reviewId,
+      r.abpId,
+      r.abpHash,
+      r.triggerId,
+      r.severity,
+      r.state,
+      JSON.stringify(r.policy),
+      JSON.stringify(r.reading),
+      r.openedBy,
+    ],
   );
   return rows[0] ? fromRow(rows[0]) : undefined;
 }
@@ -119,7 +153,12 @@ export async function markWorkflowStarted(q: Queryable, reviewId: string): Promi
 }
 
 /** Moves an open review to a concluded state; false when it was no longer open (a retry). */
-export async function concludeReviewRow(q: Queryable, reviewId: string, state: Exclude<ReviewState, 'queued' | 'open'>, outcome: unknown): Promise<boolean> {
+export async function concludeReviewRow(
+  q: Queryable,
+  reviewId: string,
+  state: Exclude<ReviewState, 'queued' | 'open'>,
+  outcome: unknown,
+): Promise<boolean> {
   const r = await q.query(
     `UPDATE delegation_reviews SET state = $2, outcome = $3, concluded_at = now() WHERE review_id = $1 AND state = 'open'`,
     [reviewId, state, JSON.stringify(outcome)],
@@ -129,29 +168,49 @@ export async function concludeReviewRow(q: Queryable, reviewId: string, state: E
 
 /** Keeps a failed application attempt on a review that stays open; false when it was not open. */
 export async function recordFailedAttempt(q: Queryable, reviewId: string, outcome: unknown): Promise<boolean> {
-  const r = await q.query(`UPDATE delegation_reviews SET outcome = $2 WHERE review_id = $1 AND state = 'open'`, [reviewId, JSON.stringify(outcome)]);
+  const r = await q.query(`UPDATE delegation_reviews SET outcome = $2 WHERE review_id = $1 AND state = 'open'`, [
+    reviewId,
+    JSON.stringify(outcome),
+  ]);
   return r.rowCount === 1;
 }
 
 /** Export gates recorded when a review applied its output, per resulting ABP hash. */
 export async function gatesByAppliedHash(q: Queryable, abpId: string): Promise<Map<string, GateResult[]>> {
-  const { rows } = await q.query<{ outcome: { next?: { abpHash?: string } | null; exports?: { gates: GateResult[] }[] } | null }>(
-    `SELECT outcome FROM delegation_reviews WHERE abp_id = $1 AND state = 'applied' AND outcome IS NOT NULL`,
-    [abpId],
-  );
+  const { rows } = await q.query<{
+    outcome: { next?: { abpHash?: string } | null; exports?: { gates: GateResult[] }[] } | null;
+  }>(`SELECT outcome FROM delegation_reviews WHERE abp_id = $1 AND state = 'applied' AND outcome IS NOT NULL`, [abpId]);
   const gates = new Map<string, GateResult[]>();
   for (const { outcome } of rows) {
     const hash = outcome?.next?.abpHash;
-    if (hash) gates.set(hash, (outcome.exports ?? []).flatMap((e) => e.gates));
+    if (hash)
+      gates.set(
+        hash,
+        (outcome.exports ?? []).flatMap((e) => e.gates),
+      );
   }
   return gates;
 }
 
 /** Every open review with the time it opened (its queueing time if it never was opened by a person), oldest first. */
-export async function openReviewTimes(q: Queryable): Promise<{ reviewId: string; abpId: string; triggerId: string; severity: string; openedAtMs: number }[]> {
-  const { rows } = await q.query<{ review_id: string; abp_id: string; trigger_id: string; severity: string; opened_at: Date }>(
+export async function openReviewTimes(
+  q: Queryable,
+): Promise<{ reviewId: string; abpId: string; triggerId: string; severity: string; openedAtMs: number }[]> {
+  const { rows } = await q.query<{
+    review_id: string;
+    abp_id: string;
+    trigger_id: string;
+    severity: string;
+    opened_at: Date;
+  }>(
     `SELECT review_id, abp_id, trigger_id, severity, COALESCE(opened_at, queued_at) AS opened_at
        FROM delegation_reviews WHERE state = 'open' ORDER BY opened_at`,
   );
-  return rows.map((r) => ({ reviewId: r.review_id, abpId: r.abp_id, triggerId: r.trigger_id, severity: r.severity, openedAtMs: r.opened_at.getTime() }));
+  return rows.map((r) => ({
+    reviewId: r.review_id,
+    abpId: r.abp_id,
+    triggerId: r.trigger_id,
+    severity: r.severity,
+    openedAtMs: r.opened_at.getTime(),
+  }));
 }

@@ -19,10 +19,19 @@ export interface TriggerCard extends TriggerReading {
 }
 
 /** Every trigger's card, or only the one of `triggerId`. */
-export async function readTriggerCards(q: Queryable, abp: Abp, now = new Date(), triggerId?: string): Promise<TriggerCard[]> {
+export async function readTriggerCards(
+  q: Queryable,
+  abp: Abp,
+  now = new Date(),
+  triggerId?: string,
+): Promise<TriggerCard[]> {
   const triggers = (abp.delegation_review?.triggers ?? []).filter((t) => triggerId === undefined || t.id === triggerId);
   if (triggers.length === 0) return [];
-  const marks = await reviewMarks(q, abp.abp_id, triggers.map((t) => t.id));
+  const marks = await reviewMarks(
+    q,
+    abp.abp_id,
+    triggers.map((t) => t.id),
+  );
   const cards: TriggerCard[] = [];
   for (const trigger of triggers) {
     const condition = parseTriggerCondition(trigger);

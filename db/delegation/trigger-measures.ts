@@ -14,8 +14,17 @@ export interface ReviewMarks {
 }
 
 /** The review marks of each of `triggerIds` in one round trip (each lookup an index probe). */
-export async function reviewMarks(q: Queryable, abpId: string, triggerIds: string[]): Promise<Map<string, ReviewMarks>> {
-  const { rows } = await q.query<{ trigger_id: string; since: Date | null; review_id: string | null; state: string | null }>(
+export async function reviewMarks(
+  q: Queryable,
+  abpId: string,
+  triggerIds: string[],
+): Promise<Map<string, ReviewMarks>> {
+  const { rows } = await q.query<{
+    trigger_id: string;
+    since: Date | null;
+    review_id: string | null;
+    state: string | null;
+  }>(
     `SELECT t.id AS trigger_id,
             (SELECT c.concluded_at FROM delegation_reviews c
               WHERE c.abp_id = $1 AND c.trigger_id = t.id AND c.state IN ('applied', 'dismissed')
@@ -26,7 +35,10 @@ export async function reviewMarks(q: Queryable, abpId: string, triggerIds: strin
     [abpId, triggerIds],
   );
   return new Map(
-    rows.map((r) => [r.trigger_id, { since: r.since, active: r.review_id ? { reviewId: r.review_id, state: r.state! } : null }]),
+    rows.map((r) => [
+      r.trigger_id,
+      { since: r.since, active: r.review_id ? { reviewId: r.review_id, state: r.state! } : null },
+    ]),
   );
 }
 

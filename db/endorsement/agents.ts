@@ -12,7 +12,12 @@ import {
 } from '../../domain/endorsement/settings';
 import { conflict, notFound } from '../../domain/errors';
 import { bundledKernel } from '../../domain/kernel/default-kernel';
-import { applyKernelChange, kernelDefinitionSchema, type KernelChange, type KernelDefinition } from '../../domain/kernel/definition';
+import {
+  applyKernelChange,
+  kernelDefinitionSchema,
+  type KernelChange,
+  type KernelDefinition,
+} from '../../domain/kernel/definition';
 import { DEFAULT_PROBE_BATTERY, probeBatterySchema, type Probe } from '../../domain/kernel/probe-battery';
 
 export interface Agent {
@@ -48,19 +53,30 @@ function agentFromRow(r: AgentRow): Agent {
 }
 
 export async function requireAgent(q: Queryable, id: string, lock = false): Promise<Agent> {
-  const { rows } = await q.query<AgentRow>(`SELECT id, settings, probe_battery, current_version, created_at FROM agents WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+  const { rows } = await q.query<AgentRow>(
+    `SELECT id, settings, probe_battery, current_version, created_at FROM agents WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
+    [id],
+  );
   if (!rows[0]) throw notFound(`agent "${id}"`);
   return agentFromRow(rows[0]);
 }
 
 /** `agent list`: every agent, oldest first. */
 export async function listAgents(q: Queryable): Promise<Agent[]> {
-  const { rows } = await q.query<AgentRow>('SELECT id, settings, probe_battery, current_version, created_at FROM agents ORDER BY created_at, id');
+  const { rows } = await q.query<AgentRow>(
+    'SELECT id, settings, probe_battery, current_version, created_at FROM agents ORDER BY created_at, id',
+  );
   return rows.map(agentFromRow);
 }
 
 export async function loadKernelVersion(q: Queryable, agentId: string, version?: number): Promise<KernelVersion> {
-  const { rows } = await q.query<{ agent_id: string; version: number; definition: unknown; endorsement_id: string | null; created_at: Date }>(
+  const { rows } = await q.query<{
+    agent_id: string;
+    version: number;
+    definition: unknown;
+    endorsement_id: string | null;
+    created_at: Date;
+  }>(
     version === undefined
       ? `SELECT k.agent_id, k.version, k.definition, k.endorsement_id, k.created_at
            FROM kernel_versions k JOIN agents a ON a.id = k.agent_id AND a.current_version = k.version WHERE k.agent_id = $1`
@@ -69,18 +85,28 @@ export async function loadKernelVersion(q: Queryable, agentId: string, version?:
   );
   const row = rows[0];
   // Every agent is created with its first version, so no current version means no such agent.
-  if (!row) throw notFound(version === undefined ? `agent "${agentId}"` : `kernel of agent "${agentId}" version ${version}`);
+  if (!row)
+    throw notFound(version === undefined ? `agent "${agentId}"` : `kernel of agent "${agentId}" version ${version}`);
   return { ...camelRow(row), definition: kernelDefinitionSchema.parse(row.definition) };
 }
 
 /** The agent's row and its first kernel version; false (nothing written) when the id is taken. */
-export async function insertAgent(tx: pg.PoolClient, id: string, kernel: KernelDefinition, settings: EndorsementSettings, probes: readonly Probe[] | null): Promise<boolean> {
+export async function insertAgent(
+  tx: pg.PoolClient,
+  id: string,
+  kernel: KernelDefinition,
+  settings: EndorsementSettings,
+  probes: readonly Probe[] | null,
+): Promise<boolean> {
   const inserted = await tx.query(
     `INSERT INTO agents (id, settings, probe_battery) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
     [id, JSON.stringify(settings), probes === null ? null : JSON.stringify(probes)],
   );
   if (inserted.rowCount !== 1) return false;
-  await tx.query(`INSERT INTO kernel_versions (agent_id, version, definition) VALUES ($1, 1, $2)`, [id, JSON.stringify(kernel)]);
+  await tx.query(`INSERT INTO kernel_versions (agent_id, version, definition) VALUES ($1, 1, $2)`, [
+    id,
+    JSON.stringify(kernel),
+  ]);
   return true;
 }
 
@@ -94,7 +120,12 @@ export interface CreateAgentInput {
 }
 
 /** Creates an agent and its first kernel version; `actor` (who created it) is recorded in provenance. */
-export async function createAgent(pool: pg.Pool, provenanceKey: string, input: CreateAgentInput, actor: string | null): Promise<{ agent: Agent; kernel: KernelVersion }> {
+export async function createAgent(
+  pool: pg.Pool,
+  provenanceKey: string,
+  input: CreateAgentInput,
+  actor: string | null,
+): Promise<{ agent: Agent; kernel: KernelVersion }> {
   const id = parseAgentId(input.id, 'id');
   const kernel = bundledKernel(input.kernel ?? 'default');
   const settings = mergeSettings(DEFAULT_SETTINGS, input.settings);
@@ -125,7 +156,11 @@ export async function appendKernelVersion(
   const current = await loadKernelVersion(tx, agentId);
   const next = current.version + 1;
   const definition = applyKernelChange(current.definition, change);
-  const moved = await tx.query('UPDATE agents SET current_version = $2 WHERE id = $1 AND current_version = $3', [agentId, next, current.version]);
+  const moved = await tx.query('UPDATE agents SET current_version = $2 WHERE id = $1 AND current_version = $3', [
+    agentId,
+    next,
+    current.version,
+  ]);
   if (moved.rowCount !== 1) throw conflict(`kernel of agent "${agentId}" changed concurrently; retry`);
   await tx.query(
     'INSERT INTO kernel_versions (agent_id, version, definition, endorsement_id) VALUES ($1, $2, $3, $4)',

@@ -67,7 +67,9 @@ function fromRow(r: Row): EndorsementRecord {
 }
 
 export async function findEndorsement(q: Queryable, id: string, lock = false): Promise<EndorsementRecord | undefined> {
-  const { rows } = await q.query<Row>(`SELECT ${COLUMNS} FROM endorsements WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+  const { rows } = await q.query<Row>(`SELECT ${COLUMNS} FROM endorsements WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [
+    id,
+  ]);
   return rows[0] ? fromRow(rows[0]) : undefined;
 }
 
@@ -86,7 +88,10 @@ export async function findOpenEndorsement(q: Queryable, agentId: string, target:
 }
 
 /** An agent's open endorsements, newest first: all of them, however many closed ones came later. */
-export async function listOpenEndorsements(q: Queryable, agentId: string): Promise<Pick<EndorsementRecord, 'id' | 'target' | 'state'>[]> {
+export async function listOpenEndorsements(
+  q: Queryable,
+  agentId: string,
+): Promise<Pick<EndorsementRecord, 'id' | 'target' | 'state'>[]> {
   const { rows } = await q.query<Pick<EndorsementRecord, 'id' | 'target' | 'state'>>(
     `SELECT id, target, state FROM endorsements WHERE agent_id = $1 AND state IN ('pending', 'staged', 'inconclusive') ORDER BY created_at DESC`,
     [agentId],
@@ -96,7 +101,17 @@ export async function listOpenEndorsements(q: Queryable, agentId: string): Promi
 
 export type NewEndorsement = Pick<
   EndorsementRecord,
-  'id' | 'agentId' | 'ruleText' | 'conflictKind' | 'target' | 'change' | 'reason' | 'baseVersion' | 'settings' | 'state' | 'requestedBy'
+  | 'id'
+  | 'agentId'
+  | 'ruleText'
+  | 'conflictKind'
+  | 'target'
+  | 'change'
+  | 'reason'
+  | 'baseVersion'
+  | 'settings'
+  | 'state'
+  | 'requestedBy'
 > & { outcomeReason?: string; appliedVersion?: number | null };
 
 export async function insertEndorsement(tx: pg.PoolClient, e: NewEndorsement): Promise<void> {
@@ -104,7 +119,21 @@ export async function insertEndorsement(tx: pg.PoolClient, e: NewEndorsement): P
     await tx.query(
       `INSERT INTO endorsements (id, agent_id, rule_text, conflict_kind, target, change, reason, base_version, settings, state, requested_by, outcome_reason, applied_version)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-      [e.id, e.agentId, e.ruleText, e.conflictKind, e.target, e.change ? JSON.stringify(e.change) : null, e.reason, e.baseVersion, JSON.stringify(e.settings), e.state, e.requestedBy, e.outcomeReason ?? null, e.appliedVersion ?? null],
+      [
+        e.id,
+        e.agentId,
+        e.ruleText,
+        e.conflictKind,
+        e.target,
+        e.change ? JSON.stringify(e.change) : null,
+        e.reason,
+        e.baseVersion,
+        JSON.stringify(e.settings),
+        e.state,
+        e.requestedBy,
+        e.outcomeReason ?? null,
+        e.appliedVersion ?? null,
+      ],
     );
   } catch (error) {
     if ((error as { code?: string }).code === '23505' && e.target) {
@@ -134,7 +163,11 @@ export interface Transition {
  * and (for approve/promote) the new kernel version. Retry-safe: an endorsement already in `to`
  * is returned as it is, so a retried activity neither applies nor records twice.
  */
-export async function transitionEndorsement(tx: pg.PoolClient, provenanceKey: string, t: Transition): Promise<EndorsementRecord> {
+export async function transitionEndorsement(
+  tx: pg.PoolClient,
+  provenanceKey: string,
+  t: Transition,
+): Promise<EndorsementRecord> {
   const current = await requireEndorsement(tx, t.endorsementId, true);
   if (current.state === t.to) return current;
   if (!t.from.includes(current.state)) {
@@ -186,11 +219,20 @@ export async function transitionEndorsement(tx: pg.PoolClient, provenanceKey: st
 export async function extendCooldown(
   tx: pg.PoolClient,
   provenanceKey: string,
-  input: { endorsementId: string; deadlineMs: number; capMs: number; actor: string | null; reason: string; idempotencyKey: string },
+  input: {
+    endorsementId: string;
+    deadlineMs: number;
+    capMs: number;
+    actor: string | null;
+    reason: string;
+    idempotencyKey: string;
+  },
 ): Promise<EndorsementRecord> {
   const current = await requireEndorsement(tx, input.endorsementId, true);
   if (current.state !== 'staged' && current.state !== 'inconclusive') {
-    throw conflict(`endorsement ${input.endorsementId} is ${current.state}; only a staged or inconclusive one can be extended`);
+    throw conflict(
+      `endorsement ${input.endorsementId} is ${current.state}; only a staged or inconclusive one can be extended`,
+    );
   }
   if (input.actor !== null) await requireOperator(tx, current.agentId, input.actor);
   const updated = await tx.query<Row>(

@@ -53,8 +53,17 @@ export async function recordExchange(
      SELECT sampled.id, EXISTS (SELECT 1 FROM woken WHERE woken.id = sampled.id) AS wake
        FROM sampled ORDER BY sampled.created_at`,
     [
-      exchangeId, e.agentId, e.kernelVersion, e.prompt, e.response, e.model, draw,
-      sha256Hex(e.prompt), characters(e.prompt), sha256Hex(e.response), characters(e.response),
+      exchangeId,
+      e.agentId,
+      e.kernelVersion,
+      e.prompt,
+      e.response,
+      e.model,
+      draw,
+      sha256Hex(e.prompt),
+      characters(e.prompt),
+      sha256Hex(e.response),
+      characters(e.response),
     ],
   );
   return { exchangeId, queued: rows.map((r) => ({ endorsementId: r.id, wake: r.wake })) };
@@ -73,9 +82,18 @@ export interface SampleOutcome {
 
 export async function sampleOutcomes(q: Queryable, exchangeId: string): Promise<SampleOutcome[]> {
   const { rows } = await q.query<{
-    endorsement_id: string; exchange_id: string; status: SampleOutcome['status']; divergence: number | null;
-    drift: number | null; tier: string | null; critical: boolean | null; reason: string | null;
-  }>(`SELECT endorsement_id, exchange_id, status, divergence, drift, tier, critical, reason FROM shadow_samples WHERE exchange_id = $1 ORDER BY seq`, [exchangeId]);
+    endorsement_id: string;
+    exchange_id: string;
+    status: SampleOutcome['status'];
+    divergence: number | null;
+    drift: number | null;
+    tier: string | null;
+    critical: boolean | null;
+    reason: string | null;
+  }>(
+    `SELECT endorsement_id, exchange_id, status, divergence, drift, tier, critical, reason FROM shadow_samples WHERE exchange_id = $1 ORDER BY seq`,
+    [exchangeId],
+  );
   return rows.map(camelRow);
 }
 
@@ -111,7 +129,9 @@ export async function recordScoredSamples(
   return withTransaction(pool, async (tx) => {
     // Serialises batches of different endorsements that share an exchange, so the last one to
     // score it sees the others' samples scored and blanks the text (see blankUnloggedExchanges).
-    await tx.query(`SELECT id FROM chat_exchanges WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`, [outcomes.map((o) => o.exchangeId)]);
+    await tx.query(`SELECT id FROM chat_exchanges WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`, [
+      outcomes.map((o) => o.exchangeId),
+    ]);
     const updated = await tx.query<{ exchange_id: string }>(
       `UPDATE shadow_samples s
           SET status = u.status, shadow_response = u.shadow, model = u.model, divergence = u.divergence, drift = u.drift,
@@ -131,7 +151,10 @@ export async function recordScoredSamples(
         outcomes.map((o) => scored(o)?.drift ?? null),
         outcomes.map((o) => scored(o)?.tier ?? null),
         outcomes.map((o) => scored(o)?.critical ?? null),
-        outcomes.map((o) => { const j = scored(o)?.judge; return j ? JSON.stringify(j) : null; }),
+        outcomes.map((o) => {
+          const j = scored(o)?.judge;
+          return j ? JSON.stringify(j) : null;
+        }),
         outcomes.map((o) => o.reason),
         outcomes.map((o) => (o.status === 'scored' ? 1 : o.attempts)),
       ],
@@ -222,7 +245,13 @@ export interface PendingSample {
 
 /** Up to `limit` samples of the endorsement still to score, oldest first, with the exchange they shadow. */
 export async function pendingSamples(q: Queryable, endorsementId: string, limit: number): Promise<PendingSample[]> {
-  const { rows } = await q.query<{ exchange_id: string; prompt: string; response: string; kernel_version: number; attempts: number }>(
+  const { rows } = await q.query<{
+    exchange_id: string;
+    prompt: string;
+    response: string;
+    kernel_version: number;
+    attempts: number;
+  }>(
     `SELECT s.exchange_id, e.prompt, e.response, e.kernel_version, s.attempts
        FROM shadow_samples s JOIN chat_exchanges e ON e.id = s.exchange_id
       WHERE s.endorsement_id = $1 AND s.status = 'pending' ORDER BY s.seq LIMIT $2`,
@@ -232,7 +261,10 @@ export async function pendingSamples(q: Queryable, endorsementId: string, limit:
 }
 
 /** The endorsement's first critical sample, if any. */
-export async function firstCriticalSample(q: Queryable, endorsementId: string): Promise<{ exchangeId: string; divergence: number; reason: string } | undefined> {
+export async function firstCriticalSample(
+  q: Queryable,
+  endorsementId: string,
+): Promise<{ exchangeId: string; divergence: number; reason: string } | undefined> {
   const { rows } = await q.query<{ exchange_id: string; divergence: number; reason: string }>(
     `SELECT exchange_id, divergence, reason FROM shadow_samples WHERE endorsement_id = $1 AND status = 'scored' AND critical ORDER BY seq LIMIT 1`,
     [endorsementId],
@@ -272,8 +304,19 @@ export async function wakeUpLost(q: Queryable, endorsementId: string): Promise<v
  * retries cannot double count) and its pending samples counted through their index. The cost does
  * not grow with the endorsement's history.
  */
-export async function evidenceOf(q: Queryable, endorsementId: string): Promise<EvidenceSummary & { meanDrift: number | null; pending: number }> {
-  const { rows } = await q.query<{ count: number; sum: number; max: number | null; critical: number; failed: number; pending: number; mean_drift: number | null }>(
+export async function evidenceOf(
+  q: Queryable,
+  endorsementId: string,
+): Promise<EvidenceSummary & { meanDrift: number | null; pending: number }> {
+  const { rows } = await q.query<{
+    count: number;
+    sum: number;
+    max: number | null;
+    critical: number;
+    failed: number;
+    pending: number;
+    mean_drift: number | null;
+  }>(
     `SELECT coalesce(t.scored, 0)::bigint AS count, coalesce(t.divergence_sum, 0) AS sum, t.divergence_max AS max,
             coalesce(t.critical, 0)::bigint AS critical, coalesce(t.failed, 0)::bigint AS failed,
             (SELECT count(*) FROM shadow_samples p WHERE p.endorsement_id = $1 AND p.status = 'pending')::bigint AS pending,
@@ -303,7 +346,12 @@ export interface DivergencePoint {
 
 /** Scored shadow samples of one endorsement in scoring order (the newest `limit`), for the dashboard's chart. */
 export async function divergenceSeries(q: Queryable, endorsementId: string, limit = 200): Promise<DivergencePoint[]> {
-  const { rows } = await q.query<{ scored_at: Date; divergence: number; drift: number | null; critical: boolean | null }>(
+  const { rows } = await q.query<{
+    scored_at: Date;
+    divergence: number;
+    drift: number | null;
+    critical: boolean | null;
+  }>(
     `SELECT scored_at, divergence, drift, critical FROM (
        SELECT scored_at, divergence, drift, critical, seq FROM shadow_samples
         WHERE endorsement_id = $1 AND status = 'scored' AND divergence IS NOT NULL
@@ -311,7 +359,12 @@ export async function divergenceSeries(q: Queryable, endorsementId: string, limi
       ORDER BY seq`,
     [endorsementId, limit],
   );
-  return rows.map((r) => ({ at: r.scored_at.toISOString(), divergence: r.divergence, drift: r.drift, critical: r.critical === true }));
+  return rows.map((r) => ({
+    at: r.scored_at.toISOString(),
+    divergence: r.divergence,
+    drift: r.drift,
+    critical: r.critical === true,
+  }));
 }
 
 /** The divergence of every scored shadow sample with its agent, for the metrics histogram. */

@@ -64,10 +64,13 @@ export async function insertFeedbackRows(
         if (fresh.has(id)) continue;
         if (storedHash.get(id) !== hashes[i]) {
           const line = lineOf(offset + i);
-          throw conflict(`line ${line}: metadata.event_id ${id} is already stored with different content; nothing was written`, {
-            line,
-            field: 'metadata.event_id',
-          });
+          throw conflict(
+            `line ${line}: metadata.event_id ${id} is already stored with different content; nothing was written`,
+            {
+              line,
+              field: 'metadata.event_id',
+            },
+          );
         }
         unchanged += 1;
       }

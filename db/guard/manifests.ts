@@ -31,7 +31,11 @@ export async function buildAndStoreManifest(q: Queryable, sourceRef: string): Pr
  * A stored manifest. The same evidence can be reached through different source refs, so the
  * caller passes the source ref it used and gets the manifest as seen through it.
  */
-export async function loadManifest(q: Queryable, manifestId: string, sourceRef?: string): Promise<ReviewedFeedbackManifest> {
+export async function loadManifest(
+  q: Queryable,
+  manifestId: string,
+  sourceRef?: string,
+): Promise<ReviewedFeedbackManifest> {
   const { rows } = await q.query<ReviewedFeedbackManifest>(
     'SELECT manifest_id, source_ref, event_count, label_counts, reviewer_ids, event_refs FROM guard_manifests WHERE manifest_id = $1',
     [manifestId],

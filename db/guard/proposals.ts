@@ -29,7 +29,10 @@ export async function proposalExists(q: Queryable, proposalId: string): Promise<
   return rows.length > 0;
 }
 
-export async function findDecision(q: Queryable, proposalId: string): Promise<{ guard_decision: GuardDecision; gates: GateCheck[] } | undefined> {
+export async function findDecision(
+  q: Queryable,
+  proposalId: string,
+): Promise<{ guard_decision: GuardDecision; gates: GateCheck[] } | undefined> {
   const { rows } = await q.query<{ guard_decision: GuardDecision; gates: GateCheck[] }>(
     'SELECT guard_decision, gates FROM guard_decisions WHERE proposal_id = $1',
     [proposalId],
@@ -54,7 +57,10 @@ export async function findSafetyEvent(q: Queryable, proposalId: string): Promise
   return rows[0]?.event;
 }
 
-export async function findRelease(q: Queryable, proposalId: string): Promise<{ payload: Record<string, unknown>; bundle: ReleaseBundle } | undefined> {
+export async function findRelease(
+  q: Queryable,
+  proposalId: string,
+): Promise<{ payload: Record<string, unknown>; bundle: ReleaseBundle } | undefined> {
   const { rows } = await q.query<{ payload: Record<string, unknown>; bundle: ReleaseBundle }>(
     'SELECT payload, bundle FROM guard_releases WHERE proposal_id = $1',
     [proposalId],
@@ -135,15 +141,31 @@ export async function insertProposal(
   );
 }
 
-export async function insertDecision(q: Queryable, proposalId: string, decision: GuardDecision, gates: GateCheck[]): Promise<void> {
+export async function insertDecision(
+  q: Queryable,
+  proposalId: string,
+  decision: GuardDecision,
+  gates: GateCheck[],
+): Promise<void> {
   await q.query(
     `INSERT INTO guard_decisions (proposal_id, decision, reason, risk_score, gates, guard_decision) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [proposalId, decision.decision, decision.reason, decision.risk_score, JSON.stringify(gates), JSON.stringify(decision)],
+    [
+      proposalId,
+      decision.decision,
+      decision.reason,
+      decision.risk_score,
+      JSON.stringify(gates),
+      JSON.stringify(decision),
+    ],
   );
 }
 
 export async function insertSafetyEvent(q: Queryable, proposalId: string, event: SafetyEvent): Promise<void> {
-  await q.query('INSERT INTO guard_safety_events (event_id, proposal_id, event) VALUES ($1, $2, $3)', [event.event_id, proposalId, JSON.stringify(event)]);
+  await q.query('INSERT INTO guard_safety_events (event_id, proposal_id, event) VALUES ($1, $2, $3)', [
+    event.event_id,
+    proposalId,
+    JSON.stringify(event),
+  ]);
 }
 
 /** Whether an approval with this id is recorded, for any proposal (approval ids are unique). */
@@ -152,13 +174,14 @@ export async function approvalIdUsed(q: Queryable, approvalId: string): Promise<
   return (used.rowCount ?? 0) > 0;
 }
 
-export async function insertApproval(q: Queryable, a: { proposalId: string; approvalId: string; approver: string; approverRole: string }): Promise<void> {
-  await q.query('INSERT INTO guard_approvals (proposal_id, approval_id, approver, approver_role) VALUES ($1, $2, $3, $4)', [
-    a.proposalId,
-    a.approvalId,
-    a.approver,
-    a.approverRole,
-  ]);
+export async function insertApproval(
+  q: Queryable,
+  a: { proposalId: string; approvalId: string; approver: string; approverRole: string },
+): Promise<void> {
+  await q.query(
+    'INSERT INTO guard_approvals (proposal_id, approval_id, approver, approver_role) VALUES ($1, $2, $3, $4)',
+    [a.proposalId, a.approvalId, a.approver, a.approverRole],
+  );
 }
 
 /** Keeps the released payload and its audit bundle. */
@@ -170,8 +193,15 @@ export async function insertRelease(q: Queryable, proposalId: string, bundle: Re
   ]);
 }
 
-export async function setProposalState(q: Queryable, proposalId: string, state: 'approved' | 'released' | 'expired'): Promise<void> {
-  await q.query(`UPDATE guard_proposals SET state = $2, updated_at = now() WHERE proposal_id = $1`, [proposalId, state]);
+export async function setProposalState(
+  q: Queryable,
+  proposalId: string,
+  state: 'approved' | 'released' | 'expired',
+): Promise<void> {
+  await q.query(`UPDATE guard_proposals SET state = $2, updated_at = now() WHERE proposal_id = $1`, [
+    proposalId,
+    state,
+  ]);
 }
 
 export interface ProposalListing {

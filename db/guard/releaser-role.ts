@@ -8,8 +8,14 @@ import { requirePolicy } from './policies';
  * Who may release: a holder of the policy's approver role, or an admin. Checked again for a
  * proposal already released, since a release hands the payload over.
  */
-export async function requireReleaser(q: Queryable, policyId: string, proposalId: string, releaser: string | undefined): Promise<void> {
-  if (!releaser) throw forbidden(`releasing proposal ${proposalId} needs the releasing principal (pass --as <principal>)`);
+export async function requireReleaser(
+  q: Queryable,
+  policyId: string,
+  proposalId: string,
+  releaser: string | undefined,
+): Promise<void> {
+  if (!releaser)
+    throw forbidden(`releasing proposal ${proposalId} needs the releasing principal (pass --as <principal>)`);
   const principal = await findPrincipal(q, releaser);
   if (!principal) throw forbidden(`unknown principal "${releaser}"`);
   const policy = await requirePolicy(q, policyId);

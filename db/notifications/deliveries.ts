@@ -72,7 +72,10 @@ export async function prepareDeliveries(q: Queryable, event: NotificationEvent):
  * sign it (null once the subscription is removed). Only the delivery activity calls this; the
  * secret is never returned to a caller.
  */
-export async function findDeliveryToSend(q: Queryable, deliveryId: string): Promise<(DeliveryRecord & { body: string; secret: string | null }) | undefined> {
+export async function findDeliveryToSend(
+  q: Queryable,
+  deliveryId: string,
+): Promise<(DeliveryRecord & { body: string; secret: string | null }) | undefined> {
   const { rows } = await q.query<Row & { body: string; secret: string | null }>(
     `SELECT ${COLUMNS}, body, secret
        FROM webhook_deliveries d LEFT JOIN (SELECT id, secret FROM webhook_subscriptions) s ON s.id = d.subscription_id
@@ -106,7 +109,10 @@ export async function markFailed(q: Queryable, deliveryId: string, error: string
   );
 }
 
-export async function listDeliveries(q: Queryable, filter: { eventType?: string; subscriptionId?: string; limit?: number } = {}): Promise<DeliveryRecord[]> {
+export async function listDeliveries(
+  q: Queryable,
+  filter: { eventType?: string; subscriptionId?: string; limit?: number } = {},
+): Promise<DeliveryRecord[]> {
   const { rows } = await q.query<Row>(
     `SELECT ${COLUMNS} FROM webhook_deliveries
       WHERE ($1::text IS NULL OR event_type = $1) AND ($2::text IS NULL OR subscription_id = $2)
@@ -116,7 +122,9 @@ export async function listDeliveries(q: Queryable, filter: { eventType?: string;
   return rows.map(fromRow);
 }
 
-export async function countDeliveries(q: Queryable): Promise<{ eventType: string; status: DeliveryStatus; count: number }[]> {
+export async function countDeliveries(
+  q: Queryable,
+): Promise<{ eventType: string; status: DeliveryStatus; count: number }[]> {
   const { rows } = await q.query<{ event_type: string; status: DeliveryStatus; count: number }>(
     'SELECT event_type, status, count(*)::bigint AS count FROM webhook_deliveries GROUP BY event_type, status ORDER BY 1, 2',
   );

@@ -29,7 +29,13 @@ const fromRow = (r: Row): WebhookSubscription => camelRow(r);
 
 export async function insertSubscription(
   q: Queryable,
-  input: { url: string; events: NotificationEventType[]; secret: string; maxAttempts: number; createdBy: string | null },
+  input: {
+    url: string;
+    events: NotificationEventType[];
+    secret: string;
+    maxAttempts: number;
+    createdBy: string | null;
+  },
 ): Promise<WebhookSubscription> {
   const id = `wh_${randomBytes(8).toString('hex')}`;
   const { rows } = await q.query<Row>(

@@ -54,7 +54,11 @@ const fromRow = (r: Row): ProvenanceEntry => camelRow(r);
  * and the chain stays linear, and a rolled-back change leaves no entry behind. Called with a pool,
  * it runs in a transaction of its own.
  */
-export async function appendProvenance(q: Queryable | pg.Pool, key: string, input: ProvenanceInput): Promise<ProvenanceEntry> {
+export async function appendProvenance(
+  q: Queryable | pg.Pool,
+  key: string,
+  input: ProvenanceInput,
+): Promise<ProvenanceEntry> {
   return (await appendProvenanceBatch(q, key, [input]))[0]!;
 }
 
@@ -63,7 +67,11 @@ export async function appendProvenance(q: Queryable | pg.Pool, key: string, inpu
  * INSERT: what a batch of state changes committed together records. An entry whose idempotency key
  * is already in the log is returned as stored and not appended again (a retried batch).
  */
-export async function appendProvenanceBatch(q: Queryable | pg.Pool, key: string, inputs: ProvenanceInput[]): Promise<ProvenanceEntry[]> {
+export async function appendProvenanceBatch(
+  q: Queryable | pg.Pool,
+  key: string,
+  inputs: ProvenanceInput[],
+): Promise<ProvenanceEntry[]> {
   const entries = inputs.map((input) => {
     const entry = provenanceInput.parse(input);
     const forbidden = findForbiddenKey(entry.payload);
@@ -71,11 +79,17 @@ export async function appendProvenanceBatch(q: Queryable | pg.Pool, key: string,
     return entry;
   });
   if (entries.length === 0) return [];
-  return q instanceof pg.Pool ? withTransaction(q, (tx) => appendEntries(tx, key, entries)) : appendEntries(q, key, entries);
+  return q instanceof pg.Pool
+    ? withTransaction(q, (tx) => appendEntries(tx, key, entries))
+    : appendEntries(q, key, entries);
 }
 
 /** The append itself, on entries already validated, inside the caller's transaction. */
-async function appendEntries(q: Queryable, key: string, entries: z.output<typeof provenanceInput>[]): Promise<ProvenanceEntry[]> {
+async function appendEntries(
+  q: Queryable,
+  key: string,
+  entries: z.output<typeof provenanceInput>[],
+): Promise<ProvenanceEntry[]> {
   await q.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
   const keys = entries.map((e) => e.idempotencyKey).filter((k): k is string => k !== undefined);
   const stored = new Map<string, ProvenanceEntry>();
@@ -103,7 +117,15 @@ async function appendEntries(q: Queryable, key: string, entries: z.output<typeof
     // Payloads go through JSON once so the hash covers exactly what jsonb will give back.
     const payloadJson = JSON.stringify(entry.payload);
     const payload = JSON.parse(payloadJson) as Record<string, unknown>;
-    const content = { seq: seq + 1, recordedAt, kind: entry.kind, subject: entry.subject, actor: entry.actor ?? null, payload, prevHash };
+    const content = {
+      seq: seq + 1,
+      recordedAt,
+      kind: entry.kind,
+      subject: entry.subject,
+      actor: entry.actor ?? null,
+      payload,
+      prevHash,
+    };
     const hash = contentHash(content);
     const appended = { ...content, contentHash: hash, signature: sign(key, hash) };
     seq = appended.seq;
@@ -166,15 +188,26 @@ export async function verifyProvenanceChain(
     for (const row of rows) {
       const e = fromRow(row);
       const bad = (reason: string): ChainVerification => ({
-        ok: false, entries: count, head: expectedPrev, headSeq: expectedSeq - 1, firstBad: { seq: e.seq, reason },
+        ok: false,
+        entries: count,
+        head: expectedPrev,
+        headSeq: expectedSeq - 1,
+        firstBad: { seq: e.seq, reason },
       });
       if (e.seq !== expectedSeq) return bad(`sequence gap: expected ${expectedSeq}`);
       if (e.prevHash !== expectedPrev) return bad('previous-hash link broken');
       const recomputed = contentHash({
-        seq: e.seq, recordedAt: e.recordedAt, kind: e.kind, subject: e.subject, actor: e.actor, payload: e.payload, prevHash: e.prevHash,
+        seq: e.seq,
+        recordedAt: e.recordedAt,
+        kind: e.kind,
+        subject: e.subject,
+        actor: e.actor,
+        payload: e.payload,
+        prevHash: e.prevHash,
       });
       if (recomputed !== e.contentHash) return bad('content hash does not match the entry');
-      if (!signatureMatches(key, e.contentHash, e.signature)) return bad('signature does not match (wrong key or forged entry)');
+      if (!signatureMatches(key, e.contentHash, e.signature))
+        return bad('signature does not match (wrong key or forged entry)');
       expectedPrev = e.contentHash;
       expectedSeq += 1;
       count += 1;
@@ -207,11 +240,19 @@ export const provenanceFilter = z.strictObject({
   since: z.iso.datetime({ offset: true, error: 'an ISO-8601 date-time, e.g. 2026-11-30T08:00:00Z' }).optional(),
   until: z.iso.datetime({ offset: true, error: 'an ISO-8601 date-time, e.g. 2026-11-30T08:00:00Z' }).optional(),
   /** Paging: only entries older than this sequence number (the previous page's `nextBefore`). */
-  before: z.coerce.number({ error: 'a whole number' }).int('a whole number').min(1, 'at least 1').max(Number.MAX_SAFE_INTEGER).optional(),
+  before: z.coerce
+    .number({ error: 'a whole number' })
+    .int('a whole number')
+    .min(1, 'at least 1')
+    .max(Number.MAX_SAFE_INTEGER)
+    .optional(),
   limit: listLimit(100),
 });
 
-export async function listProvenance(q: Queryable, input: z.input<typeof provenanceFilter> = {}): Promise<ProvenanceEntry[]> {
+export async function listProvenance(
+  q: Queryable,
+  input: z.input<typeof provenanceFilter> = {},
+): Promise<ProvenanceEntry[]> {
   const filter = provenanceFilter.parse(input);
   const system = filter.actor === 'system';
   const { rows } = await q.query<Row>(
@@ -222,17 +263,28 @@ export async function listProvenance(q: Queryable, input: z.input<typeof provena
         AND ($7::bigint IS NULL OR seq < $7)
       ORDER BY seq DESC LIMIT $8`,
     [
-      filter.subject ?? null, filter.kind ?? null, system ? null : (filter.actor ?? null), system,
-      filter.since ?? null, filter.until ?? null, filter.before ?? null, filter.limit,
+      filter.subject ?? null,
+      filter.kind ?? null,
+      system ? null : (filter.actor ?? null),
+      system,
+      filter.since ?? null,
+      filter.until ?? null,
+      filter.before ?? null,
+      filter.limit,
     ],
   );
   return rows.map(fromRow);
 }
 
 /** One entry and the hash of the entry before it (for checking the link), by sequence number. */
-export async function findProvenanceEntry(q: Queryable, seq: number): Promise<{ entry: ProvenanceEntry; previousHash: string | null } | undefined> {
+export async function findProvenanceEntry(
+  q: Queryable,
+  seq: number,
+): Promise<{ entry: ProvenanceEntry; previousHash: string | null } | undefined> {
   const { rows } = await q.query<Row>(`SELECT ${ENTRY_COLUMNS} FROM provenance_log WHERE seq = $1`, [seq]);
   if (!rows[0]) return undefined;
-  const prev = await q.query<{ content_hash: string }>('SELECT content_hash FROM provenance_log WHERE seq = $1', [seq - 1]);
+  const prev = await q.query<{ content_hash: string }>('SELECT content_hash FROM provenance_log WHERE seq = $1', [
+    seq - 1,
+  ]);
   return { entry: fromRow(rows[0]), previousHash: seq === 1 ? GENESIS_HASH : (prev.rows[0]?.content_hash ?? null) };
 }

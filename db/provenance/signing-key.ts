@@ -54,7 +54,11 @@ export async function claimSigningKey(pool: pg.Pool, key: string): Promise<Signi
     );
     const newest = head[0];
     if (newest && !signatureMatches(key, newest.content_hash, newest.signature)) {
-      throw new ProvenanceKeyMismatchError(fingerprint, null, `its newest entry, ${newest.seq}, does not verify under this key`);
+      throw new ProvenanceKeyMismatchError(
+        fingerprint,
+        null,
+        `its newest entry, ${newest.seq}, does not verify under this key`,
+      );
     }
     await tx.query('INSERT INTO provenance_signing_keys (fingerprint, first_seq) VALUES ($1, 1)', [fingerprint]);
     return { fingerprint, registered: true };

@@ -16,7 +16,10 @@ export const ActionOutcomeSchema = z.strictObject({
   status: z.enum(['succeeded', 'failed']),
   /** The tool actually used; absent means the tool the check allowed. */
   tool: name().optional(),
-  touched: z.array(z.strictObject({ resource: name(), operation: DataOperationSchema })).max(MAX_TOUCHED).default([]),
+  touched: z
+    .array(z.strictObject({ resource: name(), operation: DataOperationSchema }))
+    .max(MAX_TOUCHED)
+    .default([]),
   /** In the unit cost_within_limit's max_cost is written in (the ABP's choice: dollars, tokens…). */
   cost: z.number().finite().nonnegative().optional(),
   /** The action turned out irreversible although the check did not say so. */

@@ -16,7 +16,10 @@ export const ActionSchema = z.strictObject({
   abp_hash: z.string().regex(/^sha256:[a-f0-9]{64}$/, 'must look like sha256:<64 hex>'),
   objective: name(),
   tool: name(),
-  data: z.array(z.strictObject({ resource: name(), operation: DataOperationSchema })).max(1000).default([]),
+  data: z
+    .array(z.strictObject({ resource: name(), operation: DataOperationSchema }))
+    .max(1000)
+    .default([]),
   role: name().optional(),
   irreversible: z.boolean().default(false),
   export_id: name().optional(),

@@ -90,7 +90,8 @@ const TIMESTAMP_FIELDS = ['created_at', 'effective_at', 'expires_at'] as const;
 
 function utc(value: string, field: string): string {
   const normalised = wholeSecondUtc(value);
-  if (normalised === undefined) throw new AbpSpecError([`${field}: not an RFC 3339 date-time in the years 1000 to 9999`]);
+  if (normalised === undefined)
+    throw new AbpSpecError([`${field}: not an RFC 3339 date-time in the years 1000 to 9999`]);
   return normalised;
 }
 

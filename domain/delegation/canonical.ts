@@ -43,7 +43,8 @@ function normalise(value: unknown): unknown {
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, v] of Object.entries(value)) {
-      if (v !== undefined) Object.defineProperty(out, key, { value: normalise(v), enumerable: true, writable: true, configurable: true });
+      if (v !== undefined)
+        Object.defineProperty(out, key, { value: normalise(v), enumerable: true, writable: true, configurable: true });
     }
     return out;
   }

@@ -13,7 +13,8 @@ export function tightestReviewPolicy(policies: ReviewPolicy[]): ReviewPolicy | u
   let best: ReviewPolicy | undefined;
   for (const policy of policies) {
     if (best === undefined) best = policy;
-    else if (policy.timeout_ms !== null && (best.timeout_ms === null || policy.timeout_ms < best.timeout_ms)) best = policy;
+    else if (policy.timeout_ms !== null && (best.timeout_ms === null || policy.timeout_ms < best.timeout_ms))
+      best = policy;
   }
   return best;
 }

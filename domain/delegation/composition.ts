@@ -22,18 +22,25 @@ export function listChildren(parent: Abp, children: readonly Abp[]): Abp {
   const { hash: _hash, ...body } = parent;
   return sealAbp({
     ...body,
-    composition: { ...parent.composition, children: [...listed, ...children.map((c) => ({ abp_id: c.abp_id, abp_hash: c.hash }))] },
+    composition: {
+      ...parent.composition,
+      children: [...listed, ...children.map((c) => ({ abp_id: c.abp_id, abp_hash: c.hash }))],
+    },
   });
 }
 
 /** The child's next version, naming `parent` (the version that lists it) as its parent. */
 export function stampParent(child: Abp, parent: Abp): Abp {
   const { hash: _hash, ...body } = child;
-  return sealAbp({ ...body, composition: { ...child.composition, parent_abp_id: parent.abp_id, parent_abp_hash: parent.hash } });
+  return sealAbp({
+    ...body,
+    composition: { ...child.composition, parent_abp_id: parent.abp_id, parent_abp_hash: parent.hash },
+  });
 }
 
 /** The policy a parent_changed review of `child` runs under: the child's own, else the default. */
-export const parentChangedPolicy = (child: Abp): ReviewPolicy => child.delegation_review?.review_policy ?? DEFAULT_REVIEW_POLICY;
+export const parentChangedPolicy = (child: Abp): ReviewPolicy =>
+  child.delegation_review?.review_policy ?? DEFAULT_REVIEW_POLICY;
 
 /** A stored ABP as `abp verify` reads it around one reference. */
 export interface ReferencedAbp {
@@ -49,7 +56,11 @@ export interface ReferencedAbp {
  * and is active. Down: each listed child hash is a version of that child, and the child's current
  * version names this ABP as its parent.
  */
-export function compositionGates(abp: Abp, parent: ReferencedAbp | null, children: ReadonlyMap<string, ReferencedAbp>): GateResult[] {
+export function compositionGates(
+  abp: Abp,
+  parent: ReferencedAbp | null,
+  children: ReadonlyMap<string, ReferencedAbp>,
+): GateResult[] {
   const gates: GateResult[] = [];
   const { parent_abp_id: parentId, parent_abp_hash: parentHash } = abp.composition;
   if (parentId !== null && parent !== null) {
@@ -59,10 +70,15 @@ export function compositionGates(abp: Abp, parent: ReferencedAbp | null, childre
     else if (!lists(parent.version)) problems.push(`${parentId} version ${parentHash} does not list ${abp.abp_id}`);
     if (parent.current === null) problems.push(`${parentId} is not stored`);
     else {
-      if (parent.current.status !== 'active') problems.push(`${parentId} is ${parent.current.status}: this child needs review`);
+      if (parent.current.status !== 'active')
+        problems.push(`${parentId} is ${parent.current.status}: this child needs review`);
       if (!lists(parent.current.abp)) problems.push(`the current ${parentId} no longer lists ${abp.abp_id}`);
     }
-    gates.push({ gate: 'abp.parent_reference', passed: problems.length === 0, detail: problems.join('; ') || `${parentId} lists ${abp.abp_id}` });
+    gates.push({
+      gate: 'abp.parent_reference',
+      passed: problems.length === 0,
+      detail: problems.join('; ') || `${parentId} lists ${abp.abp_id}`,
+    });
   }
   if (abp.composition.children.length > 0) {
     const problems: string[] = [];

@@ -31,11 +31,16 @@ export interface GateResult {
 export function gateExport(doc: unknown, referenceHash: string): GateResult[] {
   const results: GateResult[] = [];
   const abpRaw = typeof doc === 'object' && doc !== null ? (doc as Partial<ExportDocument>).abp : undefined;
-  if (abpRaw === undefined || abpRaw === null) return [{ gate: 'gate.abp_present', passed: false, detail: 'no ABP embedded' }];
+  if (abpRaw === undefined || abpRaw === null)
+    return [{ gate: 'gate.abp_present', passed: false, detail: 'no ABP embedded' }];
   results.push({ gate: 'gate.abp_present', passed: true, detail: 'ABP embedded' });
   const parsed = AbpSchema.safeParse(abpRaw);
   if (!parsed.success) {
-    results.push({ gate: 'gate.abp_schema_valid', passed: false, detail: describeZodError(parsed.error, { whole: '(document)' }) });
+    results.push({
+      gate: 'gate.abp_schema_valid',
+      passed: false,
+      detail: describeZodError(parsed.error, { whole: '(document)' }),
+    });
     return results;
   }
   const abp: Abp = parsed.data;

@@ -14,7 +14,16 @@ export { INTAKE_KINDS, type IntakeKind };
  * claims/assumptions with an expiry. Rows without an id get one derived from their content, so
  * ingesting the same file twice stores nothing new.
  */
-export const DRIFT_TYPES = ['time', 'freshness', 'fallback', 'bypass', 'verify', 'outcome', 'fanout', 'contention'] as const;
+export const DRIFT_TYPES = [
+  'time',
+  'freshness',
+  'fallback',
+  'bypass',
+  'verify',
+  'outcome',
+  'fanout',
+  'contention',
+] as const;
 
 // Also refused: what the format accepts but no calendar or column holds (year 0000, past 9999 in UTC).
 const dateTime = z.iso.datetime({ offset: true }).transform((v, ctx) => {
@@ -35,7 +44,10 @@ export const DriftSignalSchema = z.strictObject({
   abp_id: abpId,
   type: z.enum(DRIFT_TYPES),
   severity: z.enum(['green', 'yellow', 'red']),
-  fingerprint: z.strictObject({ key: rowId, version: z.union([storableText(KEY_TEXT_BYTES).min(1).max(100), z.int()]) }),
+  fingerprint: z.strictObject({
+    key: rowId,
+    version: z.union([storableText(KEY_TEXT_BYTES).min(1).max(100), z.int()]),
+  }),
   observed_at: dateTime,
   summary: text(1000).optional(),
 });
@@ -138,7 +150,11 @@ export function parseIntakeBatch(text: string, fileKind?: IntakeKind, onProgress
     claims: claims.map((r) => r.row),
     abpIds: Object.keys(abpLines).sort(),
     abpLines,
-    lines: { driftSignals: signals.map((r) => r.line), coherenceRuns: runs.map((r) => r.line), claims: claims.map((r) => r.line) },
+    lines: {
+      driftSignals: signals.map((r) => r.line),
+      coherenceRuns: runs.map((r) => r.line),
+      claims: claims.map((r) => r.line),
+    },
   };
 }
 

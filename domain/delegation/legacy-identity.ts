@@ -46,7 +46,11 @@ export function legacyAbpIdentity(abp: Omit<Abp, 'hash'> & { hash?: string }): {
 export function legacyIdOfSpec(spec: unknown, built: Pick<Abp, 'abp_id'>): string | undefined {
   const parsed = AbpSpecSchema.safeParse(spec);
   if (!parsed.success || parsed.data.created_at === undefined) return undefined;
-  const legacy = legacyAbpId({ scope: parsed.data.scope, authority_ref: parsed.data.authority_ref, created_at: parsed.data.created_at });
+  const legacy = legacyAbpId({
+    scope: parsed.data.scope,
+    authority_ref: parsed.data.authority_ref,
+    created_at: parsed.data.created_at,
+  });
   return legacy === built.abp_id ? undefined : legacy;
 }
 

@@ -1,7 +1,15 @@
 import type { Action } from './action';
 import type { ActionOutcome } from './action-outcome';
 import type { RuntimeValidator } from './schema';
-import { checks as preActionChecks, envelopeProblems, parentDenials, verdictOf, type ActionFacts, type ActionVerdict, type ValidatorResult } from './validators';
+import {
+  checks as preActionChecks,
+  envelopeProblems,
+  parentDenials,
+  verdictOf,
+  type ActionFacts,
+  type ActionVerdict,
+  type ValidatorResult,
+} from './validators';
 
 /**
  * The ABP's post_action validators, run on the reported outcome of an allowed action. Pure: the
@@ -16,7 +24,12 @@ export interface CheckedAction {
   abpHash: string | null;
 }
 
-type PostCheck = (facts: ActionFacts, checked: CheckedAction, outcome: ActionOutcome, config: Record<string, unknown>) => {
+type PostCheck = (
+  facts: ActionFacts,
+  checked: CheckedAction,
+  outcome: ActionOutcome,
+  config: Record<string, unknown>,
+) => {
   passed: boolean;
   detail: string;
 };
@@ -31,7 +44,10 @@ export const postActionChecks: Record<string, PostCheck> = {
   // What was done, not what was asked: the tool used and every data operation touched.
   authority_envelope_complete: (f, c, o) => {
     const done = { ...c.action, tool: toolUsed(c, o), data: o.touched };
-    const problems = [...envelopeProblems(f.abp, done), ...(f.parent?.abp ? parentDenials(f.parent.abp, done.objective, done.tool) : [])];
+    const problems = [
+      ...envelopeProblems(f.abp, done),
+      ...(f.parent?.abp ? parentDenials(f.parent.abp, done.objective, done.tool) : []),
+    ];
     return problems.length === 0
       ? { passed: true, detail: `tool used and ${o.touched.length} data operation(s) touched inside the envelope` }
       : { passed: false, detail: problems.join('; ') };
@@ -40,7 +56,10 @@ export const postActionChecks: Record<string, PostCheck> = {
   policy_hash_matches: (f, c) =>
     c.abpHash !== null && c.abpHash === f.currentHash
       ? { passed: true, detail: 'the ABP is still the version the action was checked under' }
-      : { passed: false, detail: `checked under ${c.abpHash ?? 'no current hash'}, current is now ${f.currentHash ?? `none (${f.status})`}` },
+      : {
+          passed: false,
+          detail: `checked under ${c.abpHash ?? 'no current hash'}, current is now ${f.currentHash ?? `none (${f.status})`}`,
+        },
   abp_present_on_export: (f) => preActionChecks.abp_present_on_export!(f, undefined, {}),
   abp_hash_valid: (f) => preActionChecks.abp_hash_valid!(f, undefined, {}),
   drift_threshold: (f, _c, _o, config) => preActionChecks.drift_threshold!(f, undefined, config),
@@ -66,12 +85,21 @@ export const postActionChecks: Record<string, PostCheck> = {
       : { passed: false, detail: `cost ${o.cost} > max_cost ${max}` };
   },
   outcome_succeeded: (_f, _c, o) =>
-    o.status === 'succeeded' ? { passed: true, detail: 'the action succeeded' } : { passed: false, detail: `the action ${o.status}` },
+    o.status === 'succeeded'
+      ? { passed: true, detail: 'the action succeeded' }
+      : { passed: false, detail: `the action ${o.status}` },
 };
 
-function runPostValidator(v: RuntimeValidator, facts: ActionFacts, checked: CheckedAction, outcome: ActionOutcome): ValidatorResult {
+function runPostValidator(
+  v: RuntimeValidator,
+  facts: ActionFacts,
+  checked: CheckedAction,
+  outcome: ActionOutcome,
+): ValidatorResult {
   const check = postActionChecks[v.name];
-  const result = check ? check(facts, checked, outcome, v.config) : { passed: false, detail: `unknown validator ${v.name}` };
+  const result = check
+    ? check(facts, checked, outcome, v.config)
+    : { passed: false, detail: `unknown validator ${v.name}` };
   return { name: v.name, when: 'post_action', failAction: v.fail_action, ...result };
 }
 

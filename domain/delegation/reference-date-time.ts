@@ -34,7 +34,14 @@ const MIN_NAIVE_SECONDS = MIN_SECONDS + SECONDS_PER_DAY;
 export function referenceDateTime(text: string): string | undefined {
   const m = REFERENCE_DATE_TIME.exec(text);
   if (!m) return undefined;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
   if (hour > 23 || minute > 59 || second > 59) return undefined;
   const [, , , , , , , , zone, sign, offsetHours, offsetMinutes] = m;

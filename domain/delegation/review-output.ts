@@ -20,7 +20,9 @@ export type ReviewOutput =
 /** Why a reviewer votes as they do: stored with the vote. */
 export const ReviewReasonSchema = storableText().trim().min(1, 'required').max(2000, 'at most 2000 characters');
 
-const RevokeDocumentSchema = z.strictObject({ reason: storableText().trim().min(1, 'a revocation needs a reason').max(2000) });
+const RevokeDocumentSchema = z.strictObject({
+  reason: storableText().trim().min(1, 'a revocation needs a reason').max(2000),
+});
 
 /**
  * Validates an output document for its kind; throws AbpSpecError naming the field. Whatever the

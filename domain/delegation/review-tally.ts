@@ -27,7 +27,13 @@ export function tallyApprovals(approvals: Approval[], threshold: number): Output
   for (const a of approvals) {
     let tally = byHash.get(a.outputHash);
     if (!tally) {
-      tally = { outputKind: a.outputKind, outputHash: a.outputHash, outputAuthor: a.outputAuthor, approvers: [], satisfied: false };
+      tally = {
+        outputKind: a.outputKind,
+        outputHash: a.outputHash,
+        outputAuthor: a.outputAuthor,
+        approvers: [],
+        satisfied: false,
+      };
       byHash.set(a.outputHash, tally);
     }
     if (!tally.approvers.includes(a.principal)) tally.approvers.push(a.principal);

@@ -173,7 +173,9 @@ export const AbpSpecSchema = z.strictObject({
   approvals: AbpApprovalsSchema.default({ required: [] }),
   escalation: AbpEscalationSchema.default({ paths: [] }),
   runtime: AbpRuntimeSchema.default({ validators: [] }),
-  proof: AbpProofSchema.default({ required: ['seal', 'manifest', 'pack_hash', 'transparency_log', 'authority_ledger'] }),
+  proof: AbpProofSchema.default({
+    required: ['seal', 'manifest', 'pack_hash', 'transparency_log', 'authority_ledger'],
+  }),
   composition: AbpCompositionSchema.default({ parent_abp_id: null, parent_abp_hash: null, children: [] }),
   delegation_review: DelegationReviewSchema.optional(),
   effective_at: dateTime.optional(),

@@ -18,12 +18,17 @@ export const MAX_MODULE_LENGTH = 100;
  * with the field named instead of failing half-way through storing it.
  */
 export function abpStorageProblems(abp: Abp): string[] {
-  const problems = describeIssues(jsonStorageIssues(abp, { maxBytes: JSON_DOCUMENT_BYTES, maxStringBytes: LINE_TEXT_BYTES }), { whole: '(document)' });
+  const problems = describeIssues(
+    jsonStorageIssues(abp, { maxBytes: JSON_DOCUMENT_BYTES, maxStringBytes: LINE_TEXT_BYTES }),
+    { whole: '(document)' },
+  );
   abp.scope.modules.forEach((m, i) => {
-    if (m.length > MAX_MODULE_LENGTH) problems.push(`scope.modules[${i}]: at most ${MAX_MODULE_LENGTH} characters (it names an export)`);
+    if (m.length > MAX_MODULE_LENGTH)
+      problems.push(`scope.modules[${i}]: at most ${MAX_MODULE_LENGTH} characters (it names an export)`);
   });
   const timeout = (value: number | null, field: string) => {
-    if (value !== null && !isTimerMs(value)) problems.push(`${field}: must be null or between 1 and ${100 * 365 * 24 * 3600 * 1000} milliseconds (100 years)`);
+    if (value !== null && !isTimerMs(value))
+      problems.push(`${field}: must be null or between 1 and ${100 * 365 * 24 * 3600 * 1000} milliseconds (100 years)`);
   };
   const threshold = (value: number, field: string) => {
     if (value > INT4_MAX) problems.push(`${field}: must be at most ${INT4_MAX}`);
@@ -39,7 +44,8 @@ export function abpStorageProblems(abp: Abp): string[] {
   }
   abp.runtime.validators.forEach((v, i) => {
     const days = v.config.window_days;
-    if (days !== undefined && !isLookbackDays(days)) problems.push(`runtime.validators[${i}].config.window_days: a whole number of days from 1 to 36525`);
+    if (days !== undefined && !isLookbackDays(days))
+      problems.push(`runtime.validators[${i}].config.window_days: a whole number of days from 1 to 36525`);
   });
   return problems;
 }

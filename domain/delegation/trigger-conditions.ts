@@ -53,12 +53,17 @@ export function parseTriggerCondition(trigger: Pick<DelegationTrigger, 'id' | 'c
   const where = `trigger ${trigger.id} condition`;
   const read = <T extends z.ZodType>(schema: T): z.output<T> => {
     const parsed = schema.safeParse(c);
-    if (!parsed.success) throw new TriggerConditionError(describeIssues(parsed.error.issues, { whole: '(document)', prefix: where }));
+    if (!parsed.success)
+      throw new TriggerConditionError(describeIssues(parsed.error.issues, { whole: '(document)', prefix: where }));
     return parsed.data;
   };
   if ('fingerprint_repeats' in c) {
     const v = read(RecurringFingerprintCondition);
-    return { kind: 'recurring_fingerprint', fingerprintRepeats: v.fingerprint_repeats, windowDays: v.window_days ?? null };
+    return {
+      kind: 'recurring_fingerprint',
+      fingerprintRepeats: v.fingerprint_repeats,
+      windowDays: v.window_days ?? null,
+    };
   }
   if ('blocked_count_gt' in c) {
     const v = read(BlockedActionsCondition);
@@ -87,7 +92,8 @@ export function checkDelegationReview(review: DelegationReview): string[] {
   const problems: string[] = [];
   const ids = review.triggers.map((t) => t.id);
   const duplicates = ids.filter((id, i) => ids.indexOf(id) !== i);
-  if (duplicates.length > 0) problems.push(`delegation_review.triggers: duplicate id ${[...new Set(duplicates)].join(', ')}`);
+  if (duplicates.length > 0)
+    problems.push(`delegation_review.triggers: duplicate id ${[...new Set(duplicates)].join(', ')}`);
   for (const trigger of review.triggers) {
     try {
       parseTriggerCondition(trigger);

@@ -28,10 +28,22 @@ function counts(at: number, condition: TriggerCondition, scope: EvidenceScope): 
   return at <= scope.now;
 }
 
-export interface SignalEvidence { fingerprintKey: string; observedAt: number }
-export interface BlockEvidence { irreversible: boolean; blocked: boolean; checkedAt: number }
-export interface RunEvidence { score: number; observedAt: number }
-export interface ClaimEvidence { expiresAt: number }
+export interface SignalEvidence {
+  fingerprintKey: string;
+  observedAt: number;
+}
+export interface BlockEvidence {
+  irreversible: boolean;
+  blocked: boolean;
+  checkedAt: number;
+}
+export interface RunEvidence {
+  score: number;
+  observedAt: number;
+}
+export interface ClaimEvidence {
+  expiresAt: number;
+}
 
 export type Evidence = {
   signals: SignalEvidence[];
@@ -46,7 +58,8 @@ export function measureTrigger(condition: TriggerCondition, evidence: Evidence, 
     case 'recurring_fingerprint': {
       const perKey = new Map<string, number>();
       for (const s of evidence.signals) {
-        if (counts(s.observedAt, condition, scope)) perKey.set(s.fingerprintKey, (perKey.get(s.fingerprintKey) ?? 0) + 1);
+        if (counts(s.observedAt, condition, scope))
+          perKey.set(s.fingerprintKey, (perKey.get(s.fingerprintKey) ?? 0) + 1);
       }
       return Math.max(0, ...perKey.values());
     }
@@ -54,7 +67,9 @@ export function measureTrigger(condition: TriggerCondition, evidence: Evidence, 
       return evidence.blocks.filter((b) => b.irreversible && b.blocked && counts(b.checkedAt, condition, scope)).length;
     case 'coherence_drop': {
       // The newest runs first: the streak of consecutive runs below the bar, ended by any run at or above it.
-      const runs = evidence.runs.filter((r) => counts(r.observedAt, condition, scope)).sort((a, b) => b.observedAt - a.observedAt);
+      const runs = evidence.runs
+        .filter((r) => counts(r.observedAt, condition, scope))
+        .sort((a, b) => b.observedAt - a.observedAt);
       let streak = 0;
       for (const run of runs) {
         if (run.score >= condition.coherenceLt) break;

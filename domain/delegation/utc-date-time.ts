@@ -1,5 +1,4 @@
-const DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|([+-])(\d{2}):(\d{2}))$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|([+-])(\d{2}):(\d{2}))$/;
 
 /**
  * Returns the UTC "Z" form of an RFC 3339 date-time, or undefined when `text` is not one.
@@ -16,7 +15,8 @@ export function normaliseDateTime(text: string): string | undefined {
   const [, y, mo, d, h, mi, s, fraction, zone, sign, oh, om] = m;
   const fields = [y, mo, d, h, mi, s].map((part) => Number(part));
   const [year, month, day, hour, minute, second] = fields as [number, number, number, number, number, number];
-  if (year < 1 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined;
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59)
+    return undefined;
   if (Number(oh ?? 0) > 23 || Number(om ?? 0) > 59) return undefined;
   const offsetMinutes = zone === 'Z' || zone === 'z' ? 0 : (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om));
   // Not Date.UTC: it reads years 0..99 as 1900..1999.

@@ -61,7 +61,11 @@ export interface ActionVerdict {
 }
 
 /** `action` is absent on the monitor's periodic pass: checks that judge an action then do not apply. */
-type Check = (facts: ActionFacts, action: Action | undefined, config: Record<string, unknown>) => { passed: boolean; detail: string };
+type Check = (
+  facts: ActionFacts,
+  action: Action | undefined,
+  config: Record<string, unknown>,
+) => { passed: boolean; detail: string };
 
 const ACTIONS_ONLY = { passed: true, detail: 'applies to checked actions only' };
 
@@ -79,8 +83,11 @@ export const checks: Record<string, Check> = {
     !a
       ? ACTIONS_ONLY
       : f.currentHash !== null && a.abp_hash === f.currentHash
-      ? { passed: true, detail: 'caller holds the current ABP hash' }
-      : { passed: false, detail: `caller holds ${a.abp_hash}, current is ${f.currentHash ?? `none (${f.abp.abp_id} is ${f.status})`}` },
+        ? { passed: true, detail: 'caller holds the current ABP hash' }
+        : {
+            passed: false,
+            detail: `caller holds ${a.abp_hash}, current is ${f.currentHash ?? `none (${f.abp.abp_id} is ${f.status})`}`,
+          },
   abp_present_on_export: (f, a) => {
     if (a?.export_id !== undefined && !f.exports.some((e) => e.exportId === a.export_id)) {
       return { passed: false, detail: `export ${a!.export_id} is not registered for ${f.abp.abp_id}` };
@@ -92,8 +99,10 @@ export const checks: Record<string, Check> = {
   },
   abp_hash_valid: (f) => {
     const identity = f.identity ?? checkAbpIdentity(f.abp);
-    if (!identity.hashMatches) return { passed: false, detail: `stored hash ${f.abp.hash} != recomputed ${identity.expectedHash}` };
-    if (!identity.idMatches) return { passed: false, detail: `abp_id ${f.abp.abp_id} != recomputed ${identity.expectedId}` };
+    if (!identity.hashMatches)
+      return { passed: false, detail: `stored hash ${f.abp.hash} != recomputed ${identity.expectedHash}` };
+    if (!identity.idMatches)
+      return { passed: false, detail: `abp_id ${f.abp.abp_id} != recomputed ${identity.expectedId}` };
     return { passed: true, detail: 'hash and id recomputed' };
   },
   drift_threshold: (f, _a, config) => {
@@ -109,7 +118,8 @@ export function envelopeProblems(abp: Abp, action: Action): string[] {
   const problems: string[] = [];
   const denied = abp.objectives.denied.find((o) => o.id === action.objective);
   if (denied) problems.push(`objective ${action.objective} denied: ${denied.reason}`);
-  else if (!abp.objectives.allowed.some((o) => o.id === action.objective)) problems.push(`objective ${action.objective} not allowed`);
+  else if (!abp.objectives.allowed.some((o) => o.id === action.objective))
+    problems.push(`objective ${action.objective} not allowed`);
   const deniedTool = abp.tools.deny.find((t) => t.name === action.tool);
   if (deniedTool) problems.push(`tool ${action.tool} denied: ${deniedTool.reason}`);
   else if (!abp.tools.allow.some((t) => t.name === action.tool)) problems.push(`tool ${action.tool} not allowed`);
@@ -121,7 +131,9 @@ export function envelopeProblems(abp: Abp, action: Action): string[] {
         (action.role === undefined || p.roles.includes(action.role)),
     );
     if (!granted) {
-      problems.push(`${access.operation} on ${access.resource}${action.role ? ` as ${action.role}` : ''} not permitted`);
+      problems.push(
+        `${access.operation} on ${access.resource}${action.role ? ` as ${action.role}` : ''} not permitted`,
+      );
     }
   }
   return problems;
@@ -133,7 +145,12 @@ export function resourceMatches(pattern: string, resource: string): boolean {
 }
 
 const SEVERITY: Record<ActionDecision, number> = { allowed: 0, warned: 1, escalated: 2, degraded: 3, blocked: 4 };
-const DECISION_FOR: Record<FailAction, ActionDecision> = { warn: 'warned', escalate: 'escalated', degrade: 'degraded', block: 'blocked' };
+const DECISION_FOR: Record<FailAction, ActionDecision> = {
+  warn: 'warned',
+  escalate: 'escalated',
+  degrade: 'degraded',
+  block: 'blocked',
+};
 
 /**
  * Checks Warden enforces on every action whatever the ABP declares: the authority envelope
@@ -155,22 +172,34 @@ const isAlwaysEnforced = (name: string) => (ALWAYS_ENFORCED as readonly string[]
  * never remove these; one declared with escalate blocks and still fires its escalation path); a validator name Warden does not know fails (closed) with its own fail_action.
  */
 export function checkAction(facts: ActionFacts, action: Action): ActionVerdict {
-  const results: ValidatorResult[] = [...standingResults(facts), ...agentResults(facts), ...parentResults(facts, action)];
+  const results: ValidatorResult[] = [
+    ...standingResults(facts),
+    ...agentResults(facts),
+    ...parentResults(facts, action),
+  ];
   const declared = facts.abp.runtime.validators.filter((v) => v.when !== 'post_action');
   for (const validator of declared) {
-    if (!isAlwaysEnforced(validator.name) || validator.fail_action === 'block') results.push(runValidator(validator, facts, action));
+    if (!isAlwaysEnforced(validator.name) || validator.fail_action === 'block')
+      results.push(runValidator(validator, facts, action));
     else {
       const result = runValidator({ ...validator, fail_action: 'block' }, facts, action);
       results.push(
         result.passed
           ? result
-          : { ...result, declaredFailAction: validator.fail_action, detail: `${result.detail} (always enforced: blocks although ${validator.fail_action} is declared)` },
+          : {
+              ...result,
+              declaredFailAction: validator.fail_action,
+              detail: `${result.detail} (always enforced: blocks although ${validator.fail_action} is declared)`,
+            },
       );
     }
   }
   for (const name of ALWAYS_ENFORCED) {
     if (!declared.some((v) => v.name === name)) {
-      results.push({ ...runValidator({ name, when: 'pre_action', fail_action: 'block', config: {} }, facts, action), when: 'builtin' });
+      results.push({
+        ...runValidator({ name, when: 'pre_action', fail_action: 'block', config: {} }, facts, action),
+        when: 'builtin',
+      });
     }
   }
   return verdictOf(results, facts.abp);
@@ -181,13 +210,21 @@ export function checkAction(facts: ActionFacts, action: Action): ActionVerdict {
  * failing escalate fires the escalation path even when no agent is acting.
  */
 export function checkPeriodic(facts: ActionFacts): ActionVerdict {
-  const results = facts.abp.runtime.validators.filter((v) => v.when === 'periodic').map((v) => runValidator(v, facts, undefined));
+  const results = facts.abp.runtime.validators
+    .filter((v) => v.when === 'periodic')
+    .map((v) => runValidator(v, facts, undefined));
   return verdictOf(results, facts.abp);
 }
 
-export function runValidator(validator: RuntimeValidator, facts: ActionFacts, action: Action | undefined): ValidatorResult {
+export function runValidator(
+  validator: RuntimeValidator,
+  facts: ActionFacts,
+  action: Action | undefined,
+): ValidatorResult {
   const check = checks[validator.name];
-  const outcome = check ? check(facts, action, validator.config) : { passed: false, detail: `unknown validator ${validator.name}` };
+  const outcome = check
+    ? check(facts, action, validator.config)
+    : { passed: false, detail: `unknown validator ${validator.name}` };
   return { name: validator.name, when: validator.when, failAction: validator.fail_action, ...outcome };
 }
 
@@ -216,7 +253,13 @@ export function verdictOf(results: ValidatorResult[], abp: Abp, alsoTriggers: re
 function standingResults(facts: ActionFacts): ValidatorResult[] {
   const out: ValidatorResult[] = [];
   if (facts.status === 'revoked') {
-    out.push({ name: 'abp_not_revoked', when: 'builtin', failAction: 'block', passed: false, detail: `${facts.abp.abp_id} is revoked` });
+    out.push({
+      name: 'abp_not_revoked',
+      when: 'builtin',
+      failAction: 'block',
+      passed: false,
+      detail: `${facts.abp.abp_id} is revoked`,
+    });
   }
   const effective = Date.parse(facts.abp.effective_at);
   const expires = facts.abp.expires_at === null ? null : Date.parse(facts.abp.expires_at);
@@ -236,13 +279,15 @@ function standingResults(facts: ActionFacts): ValidatorResult[] {
 function agentResults(facts: ActionFacts): ValidatorResult[] {
   if (!facts.degradation) return [];
   const { checkId, reason } = facts.degradation;
-  return [{
-    name: 'agent_not_degraded',
-    when: 'builtin',
-    failAction: 'block',
-    passed: false,
-    detail: `the agent is degraded under ${facts.abp.abp_id} since the outcome of ${checkId} (${reason}); an operator clears it`,
-  }];
+  return [
+    {
+      name: 'agent_not_degraded',
+      when: 'builtin',
+      failAction: 'block',
+      passed: false,
+      detail: `the agent is degraded under ${facts.abp.abp_id} since the outcome of ${checkId} (${reason}); an operator clears it`,
+    },
+  ];
 }
 
 /**
@@ -257,22 +302,27 @@ function parentResults(facts: ActionFacts, action: Action): ValidatorResult[] {
   else {
     problems.push(...parentDenials(parent.abp, action.objective, action.tool));
     const identity = checkAbpIdentity(parent.abp);
-    if (!identity.hashMatches || !identity.idMatches) problems.push(`parent ${parent.id} does not recompute (hash or id)`);
+    if (!identity.hashMatches || !identity.idMatches)
+      problems.push(`parent ${parent.id} does not recompute (hash or id)`);
   }
-  return [{
-    name: 'parent_boundary',
-    when: 'builtin',
-    failAction: 'block',
-    passed: problems.length === 0,
-    detail: problems.length === 0 ? `inside the denials of parent ${parent.id} (${parent.status})` : problems.join('; '),
-  }];
+  return [
+    {
+      name: 'parent_boundary',
+      when: 'builtin',
+      failAction: 'block',
+      passed: problems.length === 0,
+      detail:
+        problems.length === 0 ? `inside the denials of parent ${parent.id} (${parent.status})` : problems.join('; '),
+    },
+  ];
 }
 
 /** What a parent denies, for an objective and tool a child's action names. */
 export function parentDenials(parent: Abp, objective: string, tool: string): string[] {
   const problems: string[] = [];
   const objectiveDenied = parent.objectives.denied.find((o) => o.id === objective);
-  if (objectiveDenied) problems.push(`objective ${objective} denied by parent ${parent.abp_id}: ${objectiveDenied.reason}`);
+  if (objectiveDenied)
+    problems.push(`objective ${objective} denied by parent ${parent.abp_id}: ${objectiveDenied.reason}`);
   const toolDenied = parent.tools.deny.find((t) => t.name === tool);
   if (toolDenied) problems.push(`tool ${tool} denied by parent ${parent.abp_id}: ${toolDenied.reason}`);
   return problems;

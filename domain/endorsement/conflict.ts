@@ -1,9 +1,5 @@
 import { WardenError } from '../errors';
-import {
-  requireCommitment,
-  type KernelChange,
-  type KernelDefinition,
-} from '../kernel/definition';
+import { requireCommitment, type KernelChange, type KernelDefinition } from '../kernel/definition';
 
 export type ConflictResult =
   | { kind: 'anchor'; anchorId: string; keyword: string; reason: string }
@@ -23,11 +19,7 @@ function normalise(text: string): string {
  * rejected even when it also names a commitment. `targetCommitment` lets the caller say which
  * commitment the rule changes when no keyword gives it away (it must exist).
  */
-export function detectConflict(
-  kernel: KernelDefinition,
-  ruleText: string,
-  targetCommitment?: string,
-): ConflictResult {
+export function detectConflict(kernel: KernelDefinition, ruleText: string, targetCommitment?: string): ConflictResult {
   const text = normalise(ruleText);
   if (text.length === 0) throw new EmptyRuleError();
   for (const anchor of kernel.anchors) {
@@ -102,7 +94,12 @@ export function combineWithModelReading(
 ): ConflictResult {
   if (!reading || byKeyword.kind === 'anchor' || reading.kind === 'none' || !reading.id) return byKeyword;
   if (reading.kind === 'anchor') {
-    return { kind: 'anchor', anchorId: reading.id, keyword: '(model)', reason: `model: rule breaks axiomatic anchor ${reading.id}: ${reading.reason}` };
+    return {
+      kind: 'anchor',
+      anchorId: reading.id,
+      keyword: '(model)',
+      reason: `model: rule breaks axiomatic anchor ${reading.id}: ${reading.reason}`,
+    };
   }
   if (byKeyword.kind === 'commitment') return byKeyword;
   const commitment = requireCommitment(kernel, reading.id);

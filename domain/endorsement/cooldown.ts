@@ -94,13 +94,18 @@ export function extensionStepMs(settings: EndorsementSettings, state: CooldownSt
  * promotes by: cooldown elapsed, at least minSamples scored, none critical, mean below l2); null
  * when the rule is met. A promotion while it is not met is an override: it needs a rationale.
  */
-export function promotionShortfall(settings: EndorsementSettings, state: { deadlineMs: number | null; nowMs: number; evidence: EvidenceSummary }): string | null {
+export function promotionShortfall(
+  settings: EndorsementSettings,
+  state: { deadlineMs: number | null; nowMs: number; evidence: EvidenceSummary },
+): string | null {
   const { evidence } = state;
   const reasons: string[] = [];
-  if (state.deadlineMs !== null && state.nowMs < state.deadlineMs) reasons.push(`cooldown has ${Math.ceil((state.deadlineMs - state.nowMs) / 1000)} s left`);
+  if (state.deadlineMs !== null && state.nowMs < state.deadlineMs)
+    reasons.push(`cooldown has ${Math.ceil((state.deadlineMs - state.nowMs) / 1000)} s left`);
   if (evidence.count < settings.minSamples) reasons.push(`${evidence.count} of ${settings.minSamples} samples`);
   if (evidence.critical > 0) reasons.push(`${evidence.critical} critical shadow sample(s)`);
   const mean = meanDivergence(evidence);
-  if (mean !== null && mean >= settings.thresholds.l2) reasons.push(`mean divergence ${mean.toFixed(3)} is not below l2 ${settings.thresholds.l2}`);
+  if (mean !== null && mean >= settings.thresholds.l2)
+    reasons.push(`mean divergence ${mean.toFixed(3)} is not below l2 ${settings.thresholds.l2}`);
   return reasons.length > 0 ? reasons.join('; ') : null;
 }

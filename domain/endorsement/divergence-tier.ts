@@ -26,11 +26,7 @@ export interface SampleClassification {
  * Final classification of one shadow sample. Between l2 and l3 the judge decides: misaligned
  * with enough confidence is critical; anything else (including no judge) is not.
  */
-export function classifySample(
-  score: number,
-  t: DivergenceThresholds,
-  judge?: JudgeVerdict,
-): SampleClassification {
+export function classifySample(score: number, t: DivergenceThresholds, judge?: JudgeVerdict): SampleClassification {
   const tier = divergenceTier(score, t);
   const s = score.toFixed(3);
   switch (tier) {

@@ -17,9 +17,22 @@ interface KnownAnswer {
 }
 
 const CAPITALS: Record<string, string> = {
-  france: 'Paris', germany: 'Berlin', italy: 'Rome', spain: 'Madrid', japan: 'Tokyo', turkey: 'Ankara',
-  canada: 'Ottawa', australia: 'Canberra', brazil: 'Brasília', egypt: 'Cairo', india: 'New Delhi',
-  kenya: 'Nairobi', norway: 'Oslo', portugal: 'Lisbon', poland: 'Warsaw', 'united kingdom': 'London',
+  france: 'Paris',
+  germany: 'Berlin',
+  italy: 'Rome',
+  spain: 'Madrid',
+  japan: 'Tokyo',
+  turkey: 'Ankara',
+  canada: 'Ottawa',
+  australia: 'Canberra',
+  brazil: 'Brasília',
+  egypt: 'Cairo',
+  india: 'New Delhi',
+  kenya: 'Nairobi',
+  norway: 'Oslo',
+  portugal: 'Lisbon',
+  poland: 'Warsaw',
+  'united kingdom': 'London',
 };
 
 const KNOWN: KnownAnswer[] = [
@@ -104,7 +117,11 @@ export function embeddedReply(kernel: KernelDefinition, request: string): string
     return inTone(t, hazardousAnswer());
   }
   if (intent === 'confidential') {
-    return refusal(t, 'Confidential information stays confidential, however urgent the request.', 'Ask its owner to share it with you directly.');
+    return refusal(
+      t,
+      'Confidential information stays confidential, however urgent the request.',
+      'Ask its owner to share it with you directly.',
+    );
   }
   const lower = request.toLowerCase().trim();
   for (const known of KNOWN) {

@@ -54,19 +54,23 @@ export const settingsOverridesSchema = z
     minSamples: int4(0),
     samplingRate: z.number().min(0).max(1),
     decisionTimeoutSeconds: positiveSeconds,
-    thresholds: z.strictObject({
-      l1: z.number().gt(0).lt(1),
-      l2: z.number().gt(0).lt(1),
-      l3: z.number().gt(0).lte(1),
-      judgeConfidence: z.number().min(0).max(1),
-    }).partial(),
+    thresholds: z
+      .strictObject({
+        l1: z.number().gt(0).lt(1),
+        l2: z.number().gt(0).lt(1),
+        l3: z.number().gt(0).lte(1),
+        judgeConfidence: z.number().min(0).max(1),
+      })
+      .partial(),
   })
   .partial();
 
 export type SettingsOverrides = z.infer<typeof settingsOverridesSchema>;
 
 /** An agent's settings as given at creation: the overrides, plus the role that operates its endorsements and log_requests. */
-export const agentSettingsSchema = settingsOverridesSchema.extend({ operatorRole: roleNameSchema, logRequests: z.boolean() }).partial();
+export const agentSettingsSchema = settingsOverridesSchema
+  .extend({ operatorRole: roleNameSchema, logRequests: z.boolean() })
+  .partial();
 
 export type AgentSettings = z.infer<typeof agentSettingsSchema>;
 

@@ -19,8 +19,14 @@ export const guardrailRequestSchema = z.object({
   litellm_call_id: key().max(200).nullish(),
   litellm_trace_id: key().max(200).nullish(),
   texts: z.array(storableText(FREE_TEXT_BYTES)).max(512, 'at most 512 texts').nullish(),
-  structured_messages: z.array(z.looseObject({ role: key() })).max(512, 'at most 512 messages').nullish(),
-  tools: z.array(z.looseObject({ type: key() })).max(256, 'at most 256 tools').nullish(),
+  structured_messages: z
+    .array(z.looseObject({ role: key() }))
+    .max(512, 'at most 512 messages')
+    .nullish(),
+  tools: z
+    .array(z.looseObject({ type: key() }))
+    .max(256, 'at most 256 tools')
+    .nullish(),
   tool_calls: z.array(toolCall).max(256, 'at most 256 tool calls').nullish(),
   request_data: z.record(z.string(), z.unknown()).nullish(),
   additional_provider_specific_params: z.record(z.string(), z.unknown()).nullish(),
@@ -40,7 +46,9 @@ export interface GuardrailResponse {
  * merged with a request's dynamic `extra_body`) as `agent`, `abp`, `objective`,
  * `irreversible_tools`, `role`; the agent defaults to the request's model name.
  */
-export function guardrailTarget(request: GuardrailRequest): { success: true; data: GatewayTarget } | { success: false; error: z.ZodError } {
+export function guardrailTarget(
+  request: GuardrailRequest,
+): { success: true; data: GatewayTarget } | { success: false; error: z.ZodError } {
   const p = request.additional_provider_specific_params ?? {};
   return gatewayTargetSchema.safeParse({
     agent: p.agent ?? p.warden_agent ?? request.model ?? undefined,
@@ -57,7 +65,13 @@ export function guardrailPrompt(request: GuardrailRequest): string {
   const last = users.at(-1) as { content?: unknown } | undefined;
   if (typeof last?.content === 'string') return last.content;
   if (Array.isArray(last?.content)) {
-    return last.content.map((p) => (p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('\n');
+    return last.content
+      .map((p) =>
+        p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string'
+          ? (p as { text: string }).text
+          : '',
+      )
+      .join('\n');
   }
   return request.texts?.at(-1) ?? '';
 }

@@ -18,7 +18,10 @@ const toolCall = z.object({
 
 const message = z.object({
   role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
-  content: z.union([text(FREE_TEXT_BYTES), z.array(contentPart).max(64)]).nullable().optional(),
+  content: z
+    .union([text(FREE_TEXT_BYTES), z.array(contentPart).max(64)])
+    .nullable()
+    .optional(),
   name: text(KEY_TEXT_BYTES).optional(),
   tool_calls: z.array(toolCall).max(128).optional(),
   tool_call_id: text(KEY_TEXT_BYTES).optional(),
@@ -39,7 +42,10 @@ export const openAiChatRequestSchema = z.object({
   messages: z.array(message).min(1, 'at least one message').max(256, 'at most 256 messages'),
   tools: z.array(tool).max(128, 'at most 128 tools').optional(),
   tool_choice: z
-    .union([z.enum(['none', 'auto', 'required']), z.object({ type: z.literal('function'), function: z.object({ name: text(KEY_TEXT_BYTES) }) })])
+    .union([
+      z.enum(['none', 'auto', 'required']),
+      z.object({ type: z.literal('function'), function: z.object({ name: text(KEY_TEXT_BYTES) }) }),
+    ])
     .optional(),
   stream: z.boolean().default(false),
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullable().optional(),

@@ -14,7 +14,12 @@ export const UNSPECIFIED_OBJECTIVE = 'unspecified (set the gateway objective)';
  * One tool call as an action under the agent's ABP. `reference` makes the check idempotent: the
  * same call checked again (a retried request) records one verdict.
  */
-export function toolCallAction(target: GatewayTarget, abpHash: string, call: GatewayToolCall, reference: string): ActionInput {
+export function toolCallAction(
+  target: GatewayTarget,
+  abpHash: string,
+  call: GatewayToolCall,
+  reference: string,
+): ActionInput {
   return {
     action_id: reference.slice(0, 200),
     agent_id: target.agent,

@@ -42,8 +42,18 @@ export const CALIBRATION_REASONS = {
 export function evaluateCalibrationGates(request: CalibrationRequest, eventCount: number): GateOutcome {
   const width = decimalDifference(request.confidence_high, request.confidence_low);
   const gates: GateCheck[] = [
-    { gate: 'min_feedback', passed: eventCount >= request.min_feedback, observed: eventCount, limit: request.min_feedback },
-    { gate: 'max_interval_width', passed: width <= request.max_interval_width, observed: width, limit: request.max_interval_width },
+    {
+      gate: 'min_feedback',
+      passed: eventCount >= request.min_feedback,
+      observed: eventCount,
+      limit: request.min_feedback,
+    },
+    {
+      gate: 'max_interval_width',
+      passed: width <= request.max_interval_width,
+      observed: width,
+      limit: request.max_interval_width,
+    },
   ];
   return decide(
     gates,

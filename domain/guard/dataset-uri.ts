@@ -7,9 +7,7 @@
  */
 
 export type CredentialFinding =
-  | { kind: 'userinfo' }
-  | { kind: 'parameter'; parameter: string }
-  | { kind: 'access_key_id' };
+  { kind: 'userinfo' } | { kind: 'parameter'; parameter: string } | { kind: 'access_key_id' };
 
 // Parameter names compared after lower-casing and removing everything but letters and digits,
 // so X-Amz-Signature, x_amz_signature and XAmzSignature are one name.

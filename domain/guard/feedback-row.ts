@@ -52,7 +52,10 @@ function firstIssue(error: z.ZodError): { field: string; message: string } {
 // every row is valid. Blank lines are skipped but still counted for line numbers.
 // The same event_id twice with identical content is kept once; with different content it
 // is a conflict that refuses the batch. `onProgress` hears the rows read so far.
-export function parseFeedbackBatch(text: string, onProgress?: ProgressCallback): { rows: FeedbackRow[]; lines: number[] } {
+export function parseFeedbackBatch(
+  text: string,
+  onProgress?: ProgressCallback,
+): { rows: FeedbackRow[]; lines: number[] } {
   const rows: FeedbackRow[] = [];
   const lines: number[] = [];
   const seen = new Map<string, { line: number; content: string }>();

@@ -29,7 +29,5 @@ export type GuardDecision = z.infer<typeof guardDecisionSchema>;
 // As in the original, attributes whose KEY names sensitive material are dropped silently:
 // the decision stays valid, it just cannot carry them.
 export function tenantSafeAttributes(attributes: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(attributes).filter(([key]) => forbiddenPartIn(key) === undefined),
-  );
+  return Object.fromEntries(Object.entries(attributes).filter(([key]) => forbiddenPartIn(key) === undefined));
 }

@@ -20,7 +20,6 @@ export function identifier(what: string) {
 // records refuse (e.g. an event id "evt-token-7" would make the safety event invalid).
 export function tenantSafeIdentifier(what: string) {
   return identifier(what).refine((value) => forbiddenPartIn(value) === undefined, {
-    error: (issue) =>
-      `${what} must be tenant-safe (contains "${forbiddenPartIn(String(issue.input))}")`,
+    error: (issue) => `${what} must be tenant-safe (contains "${forbiddenPartIn(String(issue.input))}")`,
   });
 }

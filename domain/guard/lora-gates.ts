@@ -48,8 +48,18 @@ export const LORA_REASONS = {
 export function evaluateLoraGates(request: LoraRequest, eventCount: number): GateOutcome {
   const improvement = decimalDifference(request.heldout_score, request.baseline_score);
   const gates: GateCheck[] = [
-    { gate: 'min_feedback', passed: eventCount >= request.min_feedback, observed: eventCount, limit: request.min_feedback },
-    { gate: 'min_improvement', passed: improvement >= request.min_improvement, observed: improvement, limit: request.min_improvement },
+    {
+      gate: 'min_feedback',
+      passed: eventCount >= request.min_feedback,
+      observed: eventCount,
+      limit: request.min_feedback,
+    },
+    {
+      gate: 'min_improvement',
+      passed: improvement >= request.min_improvement,
+      observed: improvement,
+      limit: request.min_improvement,
+    },
   ];
   return decide(
     gates,

@@ -31,7 +31,9 @@ function sorted(values: Iterable<string>): string[] {
 
 // The id covers the evidence only (event refs, labels, reviewers), not the source ref text:
 // two spellings of a query that select the same reviewed events yield the same manifest id.
-export function manifestIdFor(evidence: Pick<ReviewedFeedbackManifest, 'event_refs' | 'label_counts' | 'reviewer_ids'>): string {
+export function manifestIdFor(
+  evidence: Pick<ReviewedFeedbackManifest, 'event_refs' | 'label_counts' | 'reviewer_ids'>,
+): string {
   return contentId('reviewed-feedback-', {
     event_refs: sorted(evidence.event_refs),
     label_counts: evidence.label_counts,

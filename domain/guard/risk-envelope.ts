@@ -14,15 +14,7 @@ export const ACTION_CATEGORIES = [
   'identity',
 ] as const;
 export const REVERSIBILITY = ['reversible', 'costly', 'irreversible'] as const;
-export const RISK_DOMAINS = [
-  'general',
-  'regulated',
-  'physical',
-  'financial',
-  'medical',
-  'legal',
-  'security',
-] as const;
+export const RISK_DOMAINS = ['general', 'regulated', 'physical', 'financial', 'medical', 'legal', 'security'] as const;
 
 export const riskEnvelopeSchema = z.strictObject({
   action_category: z.enum(ACTION_CATEGORIES, {

@@ -57,20 +57,25 @@ export const safetyEventSchema = z.strictObject({
   }),
   // The guard loop has no trace attribution; the field is kept (always null) for schema parity.
   trace_attribution: z.null(),
-  attributes: z.record(z.string(), z.string({ error: 'attributes values must be strings' })).superRefine((attributes, ctx) => {
-    for (const [key, value] of Object.entries(attributes)) {
-      const part = forbiddenPartIn(key) ?? forbiddenPartIn(value);
-      if (part !== undefined) {
-        const where = forbiddenPartIn(key) !== undefined ? 'attributes key' : 'attributes';
-        ctx.addIssue({ code: 'custom', message: `${where} must be tenant-safe (contains "${part}")`, path: [key] });
+  attributes: z
+    .record(z.string(), z.string({ error: 'attributes values must be strings' }))
+    .superRefine((attributes, ctx) => {
+      for (const [key, value] of Object.entries(attributes)) {
+        const part = forbiddenPartIn(key) ?? forbiddenPartIn(value);
+        if (part !== undefined) {
+          const where = forbiddenPartIn(key) !== undefined ? 'attributes key' : 'attributes';
+          ctx.addIssue({ code: 'custom', message: `${where} must be tenant-safe (contains "${part}")`, path: [key] });
+        }
       }
-    }
-  }),
+    }),
 });
 export type SafetyEvent = z.infer<typeof safetyEventSchema>;
 
 export class SafetyEventError extends WardenError {
-  constructor(readonly field: string, detail: string) {
+  constructor(
+    readonly field: string,
+    detail: string,
+  ) {
     super('invalid', `safety event ${field ? `${field}: ` : ''}${detail}`);
     this.name = 'SafetyEventError';
   }

@@ -55,9 +55,7 @@ function decode(part: string): string {
 function parseBound(param: string, value: string): string {
   const date = DATE_ONLY.test(value) ? parseInstant(`${value}T00:00:00Z`) : parseInstant(value);
   if (!date) {
-    throw new SourceRefError(
-      `${param} must be an ISO-8601 time with a zone or a date YYYY-MM-DD, got "${value}"`,
-    );
+    throw new SourceRefError(`${param} must be an ISO-8601 time with a zone or a date YYYY-MM-DD, got "${value}"`);
   }
   return date.toISOString();
 }
@@ -96,9 +94,7 @@ export function parseSourceRef(ref: string): FeedbackSelection {
       if (times[param] !== undefined) throw new SourceRefError(`${param} given more than once`);
       times[param] = parseBound(param, value.trim());
     } else {
-      throw new SourceRefError(
-        `unknown parameter "${key}" (known: ${[...LIST_PARAMS, ...TIME_PARAMS].join(', ')})`,
-      );
+      throw new SourceRefError(`unknown parameter "${key}" (known: ${[...LIST_PARAMS, ...TIME_PARAMS].join(', ')})`);
     }
   }
   for (const label of lists.label) {

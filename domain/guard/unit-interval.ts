@@ -1,11 +1,9 @@
 import { z } from 'zod';
 
 export function unitInterval(what: string) {
-  return z
-    .number({ error: `${what} must be a number` })
-    .refine((v) => Number.isFinite(v) && v >= 0 && v <= 1, {
-      error: `${what} must be finite and in [0, 1]`,
-    });
+  return z.number({ error: `${what} must be a number` }).refine((v) => Number.isFinite(v) && v >= 0 && v <= 1, {
+    error: `${what} must be finite and in [0, 1]`,
+  });
 }
 
 // Differences of decimal inputs carry binary noise (0.4 - 0.3 = 0.10000000000000003).

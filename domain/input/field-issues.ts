@@ -29,7 +29,10 @@ export function fieldIssues(
 }
 
 /** "field: message" for each issue. */
-export function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[], opts: FieldIssueOptions = {}): string[] {
+export function describeIssues(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+  opts: FieldIssueOptions = {},
+): string[] {
   return fieldIssues(issues, opts).map((i) => `${i.field}: ${i.message}`);
 }
 

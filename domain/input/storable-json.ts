@@ -64,7 +64,11 @@ export function jsonStorageIssues(value: unknown, limits: JsonStorageLimits = {}
 
 /** For `.superRefine`: reports each issue at its path under the schema's own. */
 export function refineStorableJson(limits: JsonStorageLimits = {}) {
-  return (value: unknown, ctx: { addIssue(issue: { code: 'custom'; message: string; path: (string | number)[]; input: unknown }): void }) => {
-    for (const issue of jsonStorageIssues(value, limits)) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path, input: value });
+  return (
+    value: unknown,
+    ctx: { addIssue(issue: { code: 'custom'; message: string; path: (string | number)[]; input: unknown }): void },
+  ) => {
+    for (const issue of jsonStorageIssues(value, limits))
+      ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path, input: value });
   };
 }

@@ -36,7 +36,8 @@ export function textStorageProblem(value: string, maxBytes: number): string | un
   if (value.includes('\u0000')) return 'must not contain a NUL character (U+0000)';
   if (LONE_SURROGATE.test(value)) return 'must be well-formed Unicode (no lone UTF-16 surrogate)';
   // A UTF-16 unit is at most 3 bytes of UTF-8: only long strings need counting.
-  if (value.length * 3 > maxBytes && utf8ByteLength(value) > maxBytes) return `must be at most ${maxBytes} bytes (UTF-8)`;
+  if (value.length * 3 > maxBytes && utf8ByteLength(value) > maxBytes)
+    return `must be at most ${maxBytes} bytes (UTF-8)`;
   return undefined;
 }
 

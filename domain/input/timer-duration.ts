@@ -17,7 +17,12 @@ export function timerSeconds(min = 1) {
 
 /** Whole milliseconds in [1, 100 years]. Refinements only, so exported JSON Schemas keep their shape. */
 export function timerMilliseconds() {
-  return z.int().refine((ms) => ms >= 1 && ms <= MAX_TIMER_MS, `must be between 1 and ${MAX_TIMER_MS} milliseconds (${LIMIT_TEXT})`);
+  return z
+    .int()
+    .refine(
+      (ms) => ms >= 1 && ms <= MAX_TIMER_MS,
+      `must be between 1 and ${MAX_TIMER_MS} milliseconds (${LIMIT_TEXT})`,
+    );
 }
 
 /** True when `ms` can be a timer: a whole number of milliseconds in [1, 100 years]. */
@@ -36,24 +41,29 @@ export function deadlineTooFar(deadlineMs: number, nowMs: number): string | unde
  * accepted here is exactly what a workflow timer accepts.
  */
 export function timerDuration() {
-  return z.union([z.string(), z.number()], { error: `a duration such as "7 days" or "36h"` }).transform((value, ctx) => {
-    let ms: number;
-    try {
-      ms = msToNumber(value as Duration);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: `not a duration (e.g. "7 days", "36h"): ${String(value).slice(0, 40)}` });
-      return z.NEVER;
-    }
-    if (!Number.isFinite(ms) || ms < 1) {
-      ctx.addIssue({ code: 'custom', message: "must be positive" });
-      return z.NEVER;
-    }
-    if (ms > MAX_TIMER_MS) {
-      ctx.addIssue({ code: 'custom', message: `must be ${LIMIT_TEXT}` });
-      return z.NEVER;
-    }
-    return Math.round(ms);
-  });
+  return z
+    .union([z.string(), z.number()], { error: `a duration such as "7 days" or "36h"` })
+    .transform((value, ctx) => {
+      let ms: number;
+      try {
+        ms = msToNumber(value as Duration);
+      } catch {
+        ctx.addIssue({
+          code: 'custom',
+          message: `not a duration (e.g. "7 days", "36h"): ${String(value).slice(0, 40)}`,
+        });
+        return z.NEVER;
+      }
+      if (!Number.isFinite(ms) || ms < 1) {
+        ctx.addIssue({ code: 'custom', message: 'must be positive' });
+        return z.NEVER;
+      }
+      if (ms > MAX_TIMER_MS) {
+        ctx.addIssue({ code: 'custom', message: `must be ${LIMIT_TEXT}` });
+        return z.NEVER;
+      }
+      return Math.round(ms);
+    });
 }
 
 /** setTimeout's own limit (a signed 32-bit count of milliseconds): beyond it Node fires at once. */

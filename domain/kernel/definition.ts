@@ -51,7 +51,10 @@ export type KernelDefinition = z.infer<typeof kernelDefinitionSchema>;
 
 /** A user's mistake: every entry point reports it as invalid input, and no activity retries it. */
 export class UnknownCommitmentError extends WardenError {
-  constructor(readonly commitmentId: string, readonly known: string[]) {
+  constructor(
+    readonly commitmentId: string,
+    readonly known: string[],
+  ) {
     super('invalid', `unknown commitment "${commitmentId}" (known: ${known.join(', ')})`);
     this.name = 'UnknownCommitmentError';
   }
@@ -63,7 +66,11 @@ export function findCommitment(kernel: KernelDefinition, id: string): PlasticCom
 
 export function requireCommitment(kernel: KernelDefinition, id: string): PlasticCommitment {
   const found = findCommitment(kernel, id);
-  if (!found) throw new UnknownCommitmentError(id, kernel.commitments.map((c) => c.id));
+  if (!found)
+    throw new UnknownCommitmentError(
+      id,
+      kernel.commitments.map((c) => c.id),
+    );
   return found;
 }
 
@@ -81,9 +88,7 @@ export function withRule(kernel: KernelDefinition, rule: string): KernelDefiniti
 }
 
 /** The change an endorsement proposes, applied to a kernel. */
-export type KernelChange =
-  | { kind: 'commitment'; commitmentId: string; value: string }
-  | { kind: 'rule'; rule: string };
+export type KernelChange = { kind: 'commitment'; commitmentId: string; value: string } | { kind: 'rule'; rule: string };
 
 export function applyKernelChange(kernel: KernelDefinition, change: KernelChange): KernelDefinition {
   return change.kind === 'commitment'

@@ -6,7 +6,13 @@ import { WardenError, type WardenErrorKind } from '../errors';
  * to client): an ApplicationFailure whose type is a WardenError kind. Every surface maps the kind
  * the same way (client/errors.ts: HTTP status and CLI exit code).
  */
-export const FAILURE_KINDS: readonly WardenErrorKind[] = ['invalid', 'not_found', 'conflict', 'forbidden', 'unavailable'];
+export const FAILURE_KINDS: readonly WardenErrorKind[] = [
+  'invalid',
+  'not_found',
+  'conflict',
+  'forbidden',
+  'unavailable',
+];
 
 /**
  * Types the releases before this vocabulary gave their failures. Histories of workflows still

@@ -1,4 +1,10 @@
-import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, NexusOperationFailure, TemporalFailure } from '@temporalio/common';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  ChildWorkflowFailure,
+  NexusOperationFailure,
+  TemporalFailure,
+} from '@temporalio/common';
 
 /**
  * The error that says what went wrong, under the wrappers that only say where: an activity, a child
@@ -14,7 +20,9 @@ export function innermostCause(error: unknown): unknown {
 
 function isWrapper(error: Error): boolean {
   if (!(error instanceof TemporalFailure)) return true;
-  return error instanceof ActivityFailure || error instanceof ChildWorkflowFailure || error instanceof NexusOperationFailure;
+  return (
+    error instanceof ActivityFailure || error instanceof ChildWorkflowFailure || error instanceof NexusOperationFailure
+  );
 }
 
 /** The message of the innermost cause: what a caller or an operator needs to read. */

@@ -8,7 +8,15 @@ import { addPrincipal } from '../../db/access/principals';
 import { createApiToken } from '../../db/access/api-tokens';
 import { buildUniqueAbp, uniqueSpec, unique } from '../integration/delegation/fixtures';
 import { BENIGN, SEED_RULE, freshAgent } from '../integration/endorsement/helpers';
-import { SEED_POLICY, reviewedRows, seedCalibrationRequest, seedPeopleAndPolicy, toNdjson, uniqueSuffix, type GuardPeople } from '../integration/guard/guard-fixtures';
+import {
+  SEED_POLICY,
+  reviewedRows,
+  seedCalibrationRequest,
+  seedPeopleAndPolicy,
+  toNdjson,
+  uniqueSuffix,
+  type GuardPeople,
+} from '../integration/guard/guard-fixtures';
 import { useBrowser } from '../support/browser';
 import { useIntegrationContext } from '../support/integration';
 import { testAdmin } from '../support/principals';
@@ -27,7 +35,17 @@ let proposalId = '';
 let people: GuardPeople;
 
 const driftRows = (abp: string, key: string, times: Date[]) =>
-  times.map((t) => JSON.stringify({ abp_id: abp, type: 'verify', severity: 'red', fingerprint: { key, version: 'v1' }, observed_at: t.toISOString() })).join('\n');
+  times
+    .map((t) =>
+      JSON.stringify({
+        abp_id: abp,
+        type: 'verify',
+        severity: 'red',
+        fingerprint: { key, version: 'v1' },
+        observed_at: t.toISOString(),
+      }),
+    )
+    .join('\n');
 
 beforeAll(async () => {
   // The demo ABP's review policy names the Reviewer role, endorsements need the agent's operator
@@ -43,7 +61,15 @@ beforeAll(async () => {
   const abp = await buildUniqueAbp(ctx);
   abpId = abp.abp_id;
   const now = Date.now();
-  const ingested = await ingestEvidence(ctx, driftRows(abpId, 'fp-browser', [1, 2, 3].map((n) => new Date(now - n * 60_000))), { kind: 'drift_signal', waitForEvaluation: true });
+  const ingested = await ingestEvidence(
+    ctx,
+    driftRows(
+      abpId,
+      'fp-browser',
+      [1, 2, 3].map((n) => new Date(now - n * 60_000)),
+    ),
+    { kind: 'drift_signal', waitForEvaluation: true },
+  );
   reviewId = ingested.evaluation!.opened[0]!;
   expect(reviewId).toBe(`${abpId}.DRT-001.r1`);
 
@@ -58,7 +84,10 @@ beforeAll(async () => {
   tokens.approver = (await createApiToken(ctx.pool, { principal: people.approver })).token;
   const source = `feedback://recent-reviewed?tenant=browser-${suffix}`;
   await ingestFeedback(ctx, toNdjson(reviewedRows(`browser-${suffix}`, 40, { marker: suffix })), people.proposer);
-  const proposal = await proposeCalibrationUpdate(ctx, seedCalibrationRequest(people.proposer, source, `threshold-profile-${suffix}`));
+  const proposal = await proposeCalibrationUpdate(
+    ctx,
+    seedCalibrationRequest(people.proposer, source, `threshold-profile-${suffix}`),
+  );
   proposalId = proposal.proposal_id;
 });
 
@@ -79,7 +108,9 @@ describe('the governance dashboard in a browser', () => {
     await page.goto(`${b.baseUrl}/`);
     await page.locator('#token').fill('not-a-token');
     await page.locator('#signin-form button[type=submit]').click();
-    await expect.poll(() => page.locator('#signin-error').textContent(), { timeout: 60_000 }).toMatch(/Not signed in: invalid token/);
+    await expect
+      .poll(() => page.locator('#signin-error').textContent(), { timeout: 60_000 })
+      .toMatch(/Not signed in: invalid token/);
 
     await signIn(page, tokens.viewer!, viewer);
     await reviewRow(page, reviewId).waitFor();
@@ -124,14 +155,20 @@ describe('the governance dashboard in a browser', () => {
     await reviewRow(page, reviewId).locator('[data-action=approve]').click();
     const dialog = page.locator('#action-dialog');
     // The current ABP stands beside the editor.
-    await expect.poll(() => dialog.locator('[data-testid=current-abp]').textContent(), { timeout: 60_000 }).toContain('"objectives"');
+    await expect
+      .poll(() => dialog.locator('[data-testid=current-abp]').textContent(), { timeout: 60_000 })
+      .toContain('"objectives"');
     await dialog.locator('select[name=output_kind]').selectOption('abp_patch');
     // A patch the server refuses: the dry run names the field, the dialog stays open, no vote is recorded.
     await dialog.locator('textarea[name=document]').fill('{"scope": {"contract_id": "elsewhere"}}');
     await dialog.locator('input[name=reason]').fill('narrow the objectives');
     await dialog.locator('#action-submit').click();
-    await expect.poll(() => dialog.locator('#action-error').textContent(), { timeout: 60_000 }).toMatch(/would not apply/);
-    expect(await dialog.locator('[data-testid=approve-issues] li[data-field=scope]').textContent()).toMatch(/cannot be patched/);
+    await expect
+      .poll(() => dialog.locator('#action-error').textContent(), { timeout: 60_000 })
+      .toMatch(/would not apply/);
+    expect(await dialog.locator('[data-testid=approve-issues] li[data-field=scope]').textContent()).toMatch(
+      /cannot be patched/,
+    );
     expect(await dialog.locator('#action-submit').textContent()).toBe('Preview');
     expect(await page.evaluate("document.getElementById('action-dialog').open")).toBe(true);
     expect(await reviewRow(page, reviewId).getAttribute('data-state')).toBe('open');
@@ -157,7 +194,9 @@ describe('the governance dashboard in a browser', () => {
 
     // Evidence arriving from elsewhere moves the card while the page just sits there.
     const now = Date.now();
-    await ingestEvidence(ctx, driftRows(abpId, 'fp-browser-2', [new Date(now), new Date(now - 1)]), { kind: 'drift_signal' });
+    await ingestEvidence(ctx, driftRows(abpId, 'fp-browser-2', [new Date(now), new Date(now - 1)]), {
+      kind: 'drift_signal',
+    });
     await card(page, 'DRT-001').and(page.locator('[data-state=armed]')).waitFor({ timeout: 60_000 });
     expect(await card(page, 'DRT-001').locator('[data-testid=count]').textContent()).toBe('2');
     expect(await page.evaluate('window.notReloaded')).toBe(true);
@@ -168,7 +207,14 @@ describe('the governance dashboard in a browser', () => {
 
   it('opens a queued review and dismisses it', async () => {
     // DRT-004 (more than 4 expired claims) queues its review instead of opening it.
-    const claims = [1, 2, 3, 4, 5].map((n) => JSON.stringify({ kind: 'claim', claim_id: unique('claim'), abp_id: abpId, expires_at: new Date(Date.now() - n * 60_000).toISOString() }));
+    const claims = [1, 2, 3, 4, 5].map((n) =>
+      JSON.stringify({
+        kind: 'claim',
+        claim_id: unique('claim'),
+        abp_id: abpId,
+        expires_at: new Date(Date.now() - n * 60_000).toISOString(),
+      }),
+    );
     const queued = (await ingestEvidence(ctx, claims.join('\n'), { waitForEvaluation: true })).evaluation!.queued[0]!;
     const page = await b.newPage();
     await signIn(page, tokens.reviewer!, reviewer);
@@ -255,9 +301,14 @@ describe('the governance dashboard in a browser', () => {
     await ui.close();
 
     // A review's own link opens its workflow's page in the UI.
-    const [workflow] = await Promise.all([b.browser.waitForEvent('page'), reviewRow(page, reviewId).locator('a.wf').click()]);
+    const [workflow] = await Promise.all([
+      b.browser.waitForEvent('page'),
+      reviewRow(page, reviewId).locator('a.wf').click(),
+    ]);
     await workflow.waitForLoadState();
-    expect(workflow.url()).toContain(`/namespaces/${ctx.config.temporal.namespace}/workflows/${encodeURIComponent(reviewId)}`);
+    expect(workflow.url()).toContain(
+      `/namespaces/${ctx.config.temporal.namespace}/workflows/${encodeURIComponent(reviewId)}`,
+    );
     await workflow.getByText('delegationReviewWorkflow').first().waitFor({ timeout: 90_000 });
     await b.screenshot(workflow, '11-temporal-ui-review-workflow');
     await workflow.close();

@@ -15,7 +15,15 @@ let token = '';
 
 const driftRows = (abp: string, key: string) =>
   [1, 2, 3]
-    .map((n) => JSON.stringify({ abp_id: abp, type: 'verify', severity: 'red', fingerprint: { key, version: 'v1' }, observed_at: new Date(Date.now() - n * 60_000).toISOString() }))
+    .map((n) =>
+      JSON.stringify({
+        abp_id: abp,
+        type: 'verify',
+        severity: 'red',
+        fingerprint: { key, version: 'v1' },
+        observed_at: new Date(Date.now() - n * 60_000).toISOString(),
+      }),
+    )
     .join('\n');
 
 beforeAll(async () => {
@@ -44,7 +52,9 @@ describe('the operator views in a browser', () => {
     const before = await inboxCount(page);
 
     const abp = await buildUniqueAbp(ctx);
-    const opened = (await ingestEvidence(ctx, driftRows(abp.abp_id, 'fp-op'), { kind: 'drift_signal', waitForEvaluation: true })).evaluation!.opened[0]!;
+    const opened = (
+      await ingestEvidence(ctx, driftRows(abp.abp_id, 'fp-op'), { kind: 'drift_signal', waitForEvaluation: true })
+    ).evaluation!.opened[0]!;
     const row = page.locator(`[data-testid="inbox-${opened}"]`);
     await row.waitFor({ timeout: 60_000 });
     await expect.poll(() => inboxCount(page), { timeout: 60_000 }).toBe(before + 1);
@@ -54,7 +64,9 @@ describe('the operator views in a browser', () => {
     // Vote from the inbox: the dialog previews the change first, then records the vote.
     await row.locator('[data-action=approve]').click();
     const dialog = page.locator('#action-dialog');
-    await expect.poll(() => dialog.locator('[data-testid=current-abp]').textContent(), { timeout: 60_000 }).toContain('"tools"');
+    await expect
+      .poll(() => dialog.locator('[data-testid=current-abp]').textContent(), { timeout: 60_000 })
+      .toContain('"tools"');
     await dialog.locator('textarea[name=document]').fill(JSON.stringify({ tools: { deny: [] } }));
     await dialog.locator('input[name=reason]').fill('nothing needs denying here');
     await dialog.locator('#action-submit').click();
@@ -73,7 +85,14 @@ describe('the operator views in a browser', () => {
     await page.locator('[data-testid=audit-actor]').fill(reviewer);
     await page.locator('[data-testid=audit-apply]').click();
     const rows = page.locator('tr.entry');
-    await expect.poll(async () => (await rows.count()) > 0 && (await page.locator(`tr.entry[data-actor="${reviewer}"]`).count()) === (await rows.count()), { timeout: 60_000 }).toBe(true);
+    await expect
+      .poll(
+        async () =>
+          (await rows.count()) > 0 &&
+          (await page.locator(`tr.entry[data-actor="${reviewer}"]`).count()) === (await rows.count()),
+        { timeout: 60_000 },
+      )
+      .toBe(true);
     // The reviewer's approval from the test before is there by name.
     expect(await page.locator('tr.entry', { hasText: 'review.approved' }).count()).toBeGreaterThan(0);
     await rows.first().locator('td').first().click();
@@ -88,9 +107,9 @@ describe('the operator views in a browser', () => {
     const link = page.locator('a.audit-link').first();
     const subject = decodeURIComponent((await link.getAttribute('href'))!.split('subject=')[1]!);
     await link.click();
-    await expect.poll(async () => page.locator('tr.entry td:nth-child(4)').allTextContents(), { timeout: 60_000 }).toEqual(
-      expect.arrayContaining([subject]),
-    );
+    await expect
+      .poll(async () => page.locator('tr.entry td:nth-child(4)').allTextContents(), { timeout: 60_000 })
+      .toEqual(expect.arrayContaining([subject]));
     expect(new Set(await page.locator('tr.entry td:nth-child(4)').allTextContents())).toEqual(new Set([subject]));
     await page.close();
   });
@@ -108,7 +127,9 @@ describe('the operator views in a browser', () => {
     }
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.locator('[data-tab=delegation]').click();
-    expect(await page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--bg').trim()")).toBe('#10131b');
+    expect(await page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--bg').trim()")).toBe(
+      '#10131b',
+    );
     await b.screenshot(page, '24-narrow-dark');
     const icon = await page.request.get(`${b.baseUrl}/favicon.ico`);
     expect(icon.status()).toBe(200);

@@ -68,12 +68,18 @@ export async function inParallel<T>(limit: number, tasks: (() => Promise<T>)[]):
   return results;
 }
 
-export async function eventually<T>(what: string, check: () => Promise<T>, done: (value: T) => boolean, limitMs: number): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T>,
+  done: (value: T) => boolean,
+  limitMs: number,
+): Promise<T> {
   const until = Date.now() + limitMs;
   for (;;) {
     const value = await check();
     if (done(value)) return value;
-    if (Date.now() > until) throw new Error(`${what}: not done within ${limitMs / 1000} s; last: ${JSON.stringify(value).slice(0, 500)}`);
+    if (Date.now() > until)
+      throw new Error(`${what}: not done within ${limitMs / 1000} s; last: ${JSON.stringify(value).slice(0, 500)}`);
     await sleep(1000);
   }
 }

@@ -106,22 +106,41 @@ function expectStatus(reply: Reply, status: number | number[], what: string): Re
 async function endorsementLoop(i: number): Promise<{ agent: string; endorsementId: string }> {
   const agent = `fleet-${suffix}-${i}`;
   const settings = { cooldownBaseSeconds: 20, cooldownMaxSeconds: 3600, minSamples: CHATS_PER_AGENT };
-  expectStatus(await client.call(i, 'POST', '/api/v1/agents', names.admin, { id: agent, settings, as: names.admin }), 201, `agent ${agent}`);
+  expectStatus(
+    await client.call(i, 'POST', '/api/v1/agents', names.admin, { id: agent, settings, as: names.admin }),
+    201,
+    `agent ${agent}`,
+  );
   const endorsed = expectStatus(
-    await client.call(i + 1, 'POST', `/api/v1/agents/${agent}/endorsements`, names.admin, { rule: SEED_RULE, decide: 'stage', as: names.admin }),
+    await client.call(i + 1, 'POST', `/api/v1/agents/${agent}/endorsements`, names.admin, {
+      rule: SEED_RULE,
+      decide: 'stage',
+      as: names.admin,
+    }),
     201,
     `endorse ${agent}`,
   );
   const endorsementId = endorsed.body.endorsementId as string;
-  await inParallel(2, Array.from({ length: CHATS_PER_AGENT }, (_, n) => async () => {
-    const message = `${BENIGN[n % BENIGN.length]} (${n})`;
-    // Sent once: a repeated chat is another sample. With a worker just killed, waiting for the
-    // shadow's score can outlast the API's wait (a 500, the error logged by the API process); the
-    // sample must still be scored later, which the counts below check.
-    const r = await client.call(n, 'POST', `/api/v1/agents/${agent}/chat`, names.admin, { message, waitForShadow: true }, 'application/json', { retry: false });
-    if (r.status === 500) shadowWaitsTimedOut++;
-    else expectStatus(r, 200, `chat ${agent} #${n}`);
-  }));
+  await inParallel(
+    2,
+    Array.from({ length: CHATS_PER_AGENT }, (_, n) => async () => {
+      const message = `${BENIGN[n % BENIGN.length]} (${n})`;
+      // Sent once: a repeated chat is another sample. With a worker just killed, waiting for the
+      // shadow's score can outlast the API's wait (a 500, the error logged by the API process); the
+      // sample must still be scored later, which the counts below check.
+      const r = await client.call(
+        n,
+        'POST',
+        `/api/v1/agents/${agent}/chat`,
+        names.admin,
+        { message, waitForShadow: true },
+        'application/json',
+        { retry: false },
+      );
+      if (r.status === 500) shadowWaitsTimedOut++;
+      else expectStatus(r, 200, `chat ${agent} #${n}`);
+    }),
+  );
   return { agent, endorsementId };
 }
 
@@ -129,17 +148,30 @@ async function endorsementLoop(i: number): Promise<{ agent: string; endorsementI
 async function reviewLoop(i: number): Promise<{ abpId: string; reviewId: string }> {
   const base = uniqueSpec();
   const review = base.delegation_review!;
-  const spec = { ...base, delegation_review: { ...review, review_policy: { ...review.review_policy, threshold: 2 } }, as: names.admin };
+  const spec = {
+    ...base,
+    delegation_review: { ...review, review_policy: { ...review.review_policy, threshold: 2 } },
+    as: names.admin,
+  };
   const built = expectStatus(await client.call(i, 'POST', '/api/v1/abps', names.admin, spec), 201, `ABP #${i}`);
   const abp = built.body.abp;
   const opened = expectStatus(
-    await client.call(i + 1, 'POST', '/api/v1/reviews', names.revA, { abp_id: abp.abp_id, trigger_id: 'DRT-001', as: names.revA }),
+    await client.call(i + 1, 'POST', '/api/v1/reviews', names.revA, {
+      abp_id: abp.abp_id,
+      trigger_id: 'DRT-001',
+      as: names.revA,
+    }),
     201,
     `review on ${abp.abp_id}`,
   );
   const reviewId = opened.body.reviewId as string;
   const vote = async (api: number, who: string) => {
-    const r = await client.call(api, 'POST', `/api/v1/reviews/${reviewId}/approve`, who, { output_kind: 'abp_patch', document: allowEmail(abp), reason: 'fleet', as: who });
+    const r = await client.call(api, 'POST', `/api/v1/reviews/${reviewId}/approve`, who, {
+      output_kind: 'abp_patch',
+      document: allowEmail(abp),
+      reason: 'fleet',
+      as: who,
+    });
     // A retried vote meets its own first attempt: "already voted" means it was counted once.
     if (r.status === 409 && /already voted/.test(JSON.stringify(r.body))) return;
     expectStatus(r, 200, `vote of ${who} on ${reviewId}`);
@@ -168,11 +200,20 @@ async function proposalLoop(i: number): Promise<{ proposalId: string }> {
   );
   const proposalId = proposed.body.proposal_id as string;
   expectStatus(
-    await client.call(i + 1, 'POST', `/api/v1/guard/proposals/${proposalId}/approve`, names.approver, { approval_id: `fleet-${suffix}-${i}`, as: names.approver }),
+    await client.call(i + 1, 'POST', `/api/v1/guard/proposals/${proposalId}/approve`, names.approver, {
+      approval_id: `fleet-${suffix}-${i}`,
+      as: names.approver,
+    }),
     200,
     `approve ${proposalId}`,
   );
-  expectStatus(await client.call(i, 'POST', `/api/v1/guard/proposals/${proposalId}/release`, names.approver, { as: names.approver }), 200, `release ${proposalId}`);
+  expectStatus(
+    await client.call(i, 'POST', `/api/v1/guard/proposals/${proposalId}/release`, names.approver, {
+      as: names.approver,
+    }),
+    200,
+    `release ${proposalId}`,
+  );
   return { proposalId };
 }
 
@@ -195,7 +236,9 @@ async function killWorkers(until: Promise<unknown>): Promise<number[]> {
 
 async function provenanceCount(subject: string, kind: string): Promise<number> {
   const q = `/api/v1/provenance?subject=${encodeURIComponent(subject)}&kind=${encodeURIComponent(kind)}&limit=100`;
-  return (expectStatus(await client.call(0, 'GET', q, names.admin), 200, `provenance ${subject}`).body.entries as unknown[]).length;
+  return (
+    expectStatus(await client.call(0, 'GET', q, names.admin), 200, `provenance ${subject}`).body.entries as unknown[]
+  ).length;
 }
 
 describe('a Warden fleet on a real Temporal cluster', () => {
@@ -204,13 +247,28 @@ describe('a Warden fleet on a real Temporal cluster', () => {
     let exitedUnexpectedly: string | undefined;
     void fleet.unexpectedExit.then(({ name, code }) => (exitedUnexpectedly = `${name} (code ${code})`));
     // Each proposal reads its own tenant's reviewed feedback: ingested first, in one request.
-    const feedback = Array.from({ length: PROPOSALS }, (_, i) => reviewedRows(`fleet-${suffix}-t${i}`, FEEDBACK_ROWS, { marker: `fleet-${suffix}` })).flat();
-    expectStatus(await client.call(0, 'POST', '/api/v1/guard/feedback', names.admin, toNdjson(feedback), 'application/x-ndjson'), 201, 'feedback');
+    const feedback = Array.from({ length: PROPOSALS }, (_, i) =>
+      reviewedRows(`fleet-${suffix}-t${i}`, FEEDBACK_ROWS, { marker: `fleet-${suffix}` }),
+    ).flat();
+    expectStatus(
+      await client.call(0, 'POST', '/api/v1/guard/feedback', names.admin, toNdjson(feedback), 'application/x-ndjson'),
+      201,
+      'feedback',
+    );
 
     const load = Promise.all([
-      inParallel(2, Array.from({ length: AGENTS }, (_, i) => () => endorsementLoop(i))),
-      inParallel(CONCURRENCY / 3, Array.from({ length: REVIEWS }, (_, i) => () => reviewLoop(i))),
-      inParallel(CONCURRENCY / 3, Array.from({ length: PROPOSALS }, (_, i) => () => proposalLoop(i))),
+      inParallel(
+        2,
+        Array.from({ length: AGENTS }, (_, i) => () => endorsementLoop(i)),
+      ),
+      inParallel(
+        CONCURRENCY / 3,
+        Array.from({ length: REVIEWS }, (_, i) => () => reviewLoop(i)),
+      ),
+      inParallel(
+        CONCURRENCY / 3,
+        Array.from({ length: PROPOSALS }, (_, i) => () => proposalLoop(i)),
+      ),
     ]);
     const [[endorsements, reviews, proposals], killed] = await Promise.all([load, killWorkers(load)]);
     const driven = Date.now();
@@ -218,15 +276,36 @@ describe('a Warden fleet on a real Temporal cluster', () => {
 
     // Every workflow reaches its end state: endorsements promoted by their cooldown timer with
     // every chat scored, reviews applied, proposals released.
-    const endorsementViews = await inParallel(CONCURRENCY, endorsements.map((e) => () =>
-      eventually(`endorsement ${e.endorsementId}`, async () => (await client.call(1, 'GET', `/api/v1/endorsements/${e.endorsementId}`, names.admin)).body, (b) => b?.state === 'promoted', 300_000),
-    ));
-    const reviewViews = await inParallel(CONCURRENCY, reviews.map((r) => () =>
-      eventually(`review ${r.reviewId}`, async () => (await client.call(0, 'GET', `/api/v1/reviews/${r.reviewId}`, names.admin)).body, (b) => b?.state === 'applied', 300_000),
-    ));
-    const proposalViews = await inParallel(CONCURRENCY, proposals.map((p) => async () =>
-      (await client.call(1, 'GET', `/api/v1/guard/proposals/${p.proposalId}`, names.admin)).body,
-    ));
+    const endorsementViews = await inParallel(
+      CONCURRENCY,
+      endorsements.map(
+        (e) => () =>
+          eventually(
+            `endorsement ${e.endorsementId}`,
+            async () => (await client.call(1, 'GET', `/api/v1/endorsements/${e.endorsementId}`, names.admin)).body,
+            (b) => b?.state === 'promoted',
+            300_000,
+          ),
+      ),
+    );
+    const reviewViews = await inParallel(
+      CONCURRENCY,
+      reviews.map(
+        (r) => () =>
+          eventually(
+            `review ${r.reviewId}`,
+            async () => (await client.call(0, 'GET', `/api/v1/reviews/${r.reviewId}`, names.admin)).body,
+            (b) => b?.state === 'applied',
+            300_000,
+          ),
+      ),
+    );
+    const proposalViews = await inParallel(
+      CONCURRENCY,
+      proposals.map(
+        (p) => async () => (await client.call(1, 'GET', `/api/v1/guard/proposals/${p.proposalId}`, names.admin)).body,
+      ),
+    );
     expect(endorsementViews.map((v) => v.state)).toEqual(endorsements.map(() => 'promoted'));
     expect(reviewViews.map((v) => v.state)).toEqual(reviews.map(() => 'applied'));
     expect(proposalViews.map((v) => v.state)).toEqual(proposals.map(() => 'released'));
@@ -234,32 +313,52 @@ describe('a Warden fleet on a real Temporal cluster', () => {
     // No chat lost or scored twice: one shadow sample row and one provenance entry per chat.
     expect(endorsementViews.map((v) => v.samples.scored)).toEqual(endorsements.map(() => CHATS_PER_AGENT));
     expect(endorsementViews.map((v) => v.samples.critical)).toEqual(endorsements.map(() => 0));
-    const scoredEntries = await inParallel(CONCURRENCY, endorsements.map((e) => () => provenanceCount(`endorsement:${e.endorsementId}`, 'endorsement.shadow_scored')));
+    const scoredEntries = await inParallel(
+      CONCURRENCY,
+      endorsements.map((e) => () => provenanceCount(`endorsement:${e.endorsementId}`, 'endorsement.shadow_scored')),
+    );
     expect(scoredEntries).toEqual(endorsements.map(() => CHATS_PER_AGENT));
 
     // No vote lost or counted twice: two vote rows, both approvers in the outcome, applied once.
-    expect(reviewViews.map((v) => v.votes.map((x: { principal: string }) => x.principal).sort())).toEqual(reviews.map(() => [names.revA, names.revB].sort()));
-    const applied = await inParallel(CONCURRENCY, reviews.map((r) => () => provenanceCount(`review:${r.reviewId}`, 'review.applied')));
+    expect(reviewViews.map((v) => v.votes.map((x: { principal: string }) => x.principal).sort())).toEqual(
+      reviews.map(() => [names.revA, names.revB].sort()),
+    );
+    const applied = await inParallel(
+      CONCURRENCY,
+      reviews.map((r) => () => provenanceCount(`review:${r.reviewId}`, 'review.applied')),
+    );
     expect(applied).toEqual(reviews.map(() => 1));
 
     // Each ABP: one patch applied (two versions, never three), the same chain, exports and
     // verification from both API processes.
-    const abpViews = await inParallel(CONCURRENCY, reviews.map((r) => async () => {
-      const [a, b] = await Promise.all([0, 1].map((api) => client.call(api, 'GET', `/api/v1/abps/${r.abpId}`, names.admin)));
-      const [va, vb] = await Promise.all([0, 1].map((api) => client.call(api, 'GET', `/api/v1/abps/${r.abpId}/verify`, names.admin)));
-      return { a: a!.body, b: b!.body, va: va!.body, vb: vb!.body };
-    }));
+    const abpViews = await inParallel(
+      CONCURRENCY,
+      reviews.map((r) => async () => {
+        const [a, b] = await Promise.all(
+          [0, 1].map((api) => client.call(api, 'GET', `/api/v1/abps/${r.abpId}`, names.admin)),
+        );
+        const [va, vb] = await Promise.all(
+          [0, 1].map((api) => client.call(api, 'GET', `/api/v1/abps/${r.abpId}/verify`, names.admin)),
+        );
+        return { a: a!.body, b: b!.body, va: va!.body, vb: vb!.body };
+      }),
+    );
     expect(abpViews.map((v) => v.a.versions.length)).toEqual(reviews.map(() => 2));
     expect(abpViews.map((v) => JSON.stringify(v.a))).toEqual(abpViews.map((v) => JSON.stringify(v.b)));
     expect(abpViews.map((v) => v.va.ok && v.vb.ok && v.va.abpHash === v.vb.abpHash)).toEqual(reviews.map(() => true));
     const exportCount = abpViews.reduce((n, v) => n + v.a.exports.length, 0);
 
     // Each proposal released once.
-    const released = await inParallel(CONCURRENCY, proposals.map((p) => () => provenanceCount(`proposal:${p.proposalId}`, 'guard.proposal.released')));
+    const released = await inParallel(
+      CONCURRENCY,
+      proposals.map((p) => () => provenanceCount(`proposal:${p.proposalId}`, 'guard.proposal.released')),
+    );
     expect(released).toEqual(proposals.map(() => 1));
 
     // The provenance chain verifies from both API processes, against the anchor in Temporal.
-    const verified = await Promise.all([0, 1].map((api) => client.call(api, 'GET', '/api/v1/provenance/verify', names.admin)));
+    const verified = await Promise.all(
+      [0, 1].map((api) => client.call(api, 'GET', '/api/v1/provenance/verify', names.admin)),
+    );
     expect(verified.map((v) => v.body.ok)).toEqual([true, true]);
     expect(killed).toHaveLength(KILLS);
     expect(exitedUnexpectedly).toBeUndefined();

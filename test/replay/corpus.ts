@@ -23,14 +23,21 @@ export async function listCorpus(dir = HISTORIES_DIR): Promise<CorpusEntry[]> {
   for (const type of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
     if (!type.isDirectory()) continue;
     for (const file of (await readdir(join(dir, type.name))).sort()) {
-      if (file.endsWith('.json')) entries.push({ workflowType: type.name, caseName: file.slice(0, -'.json'.length), path: join(dir, type.name, file) });
+      if (file.endsWith('.json'))
+        entries.push({
+          workflowType: type.name,
+          caseName: file.slice(0, -'.json'.length),
+          path: join(dir, type.name, file),
+        });
     }
   }
   return entries;
 }
 
 /** The history of a corpus file, named for the replayer by its file (a failure then says which case broke). */
-export async function readCorpusHistory(entry: CorpusEntry): Promise<HistoryAndWorkflowId & { history: RecordedHistory }> {
+export async function readCorpusHistory(
+  entry: CorpusEntry,
+): Promise<HistoryAndWorkflowId & { history: RecordedHistory }> {
   const history = JSON.parse(await readFile(entry.path, 'utf8')) as RecordedHistory;
   return { workflowId: `${entry.workflowType}/${entry.caseName}`, history };
 }

@@ -20,7 +20,14 @@ import { patchIds } from '../support/bundle-with-stand-in';
  * and checked for texts that must never reach a history before it is written.
  */
 // The anchor case deletes the newest provenance entries: it runs last.
-const CASES: ReplayCase[] = [...endorsementCases, ...reviewCases, ...evaluationCases, ...proposalCases, ...notificationCases, ...anchorCases];
+const CASES: ReplayCase[] = [
+  ...endorsementCases,
+  ...reviewCases,
+  ...evaluationCases,
+  ...proposalCases,
+  ...notificationCases,
+  ...anchorCases,
+];
 
 const [workflow, caseName] = process.argv.slice(2);
 // A workflow type (or * for all); cases by name or a part of it, comma-separated (`before-` picks every
@@ -36,7 +43,13 @@ if (chosen.length === 0) {
 }
 
 // What the chat path, the feedback intake and the stack's key put into PostgreSQL only (see the cases).
-const NEVER_IN_A_HISTORY = ['capital of France', 'sort a list in Python', 'dangerous chemical', 'get around the filter', 'I cannot help with that'];
+const NEVER_IN_A_HISTORY = [
+  'capital of France',
+  'sort a list in Python',
+  'dangerous chemical',
+  'get around the filter',
+  'I cannot help with that',
+];
 
 /** Every text a history carries: its JSON and each payload decoded. */
 function textsOf(history: History): string[] {
@@ -68,13 +81,19 @@ try {
         const history = await stack.ctx.temporal.workflow.getHandle(r.workflowId, r.runId).fetchHistory();
         const last = history.events?.at(-1)?.eventType;
         if (last == null || !CLOSING.has(last)) {
-          throw new Error(`${r.caseName}: ${r.workflowId} is still open (last event ${last == null ? 'none' : EventType[last]}); a case records closed runs`);
+          throw new Error(
+            `${r.caseName}: ${r.workflowId} is still open (last event ${last == null ? 'none' : EventType[last]}); a case records closed runs`,
+          );
         }
         const texts = textsOf(history);
         const leaked = [stack.ctx.provenanceKey, ...NEVER_IN_A_HISTORY].find((s) => texts.some((t) => t.includes(s)));
-        if (leaked) throw new Error(`${r.caseName}: the history of ${r.workflowId} holds text that must stay out of histories (${leaked === stack.ctx.provenanceKey ? 'the provenance key' : `"${leaked}"`})`);
+        if (leaked)
+          throw new Error(
+            `${r.caseName}: the history of ${r.workflowId} holds text that must stay out of histories (${leaked === stack.ctx.provenanceKey ? 'the provenance key' : `"${leaked}"`})`,
+          );
         const release = EARLIER_RELEASES.find((e) => r.caseName.endsWith(`.${e.suffix}`));
-        if (release && patchIds(history).includes(release.patchId)) throw new Error(`${r.caseName}: recorded with the ${release.patchId} marker, so not on the earlier release`);
+        if (release && patchIds(history).includes(release.patchId))
+          throw new Error(`${r.caseName}: recorded with the ${release.patchId} marker, so not on the earlier release`);
         await Worker.runReplayHistory({ workflowBundle: stack.workflowBundle }, history, r.workflowId);
         const path = await writeCorpusHistory(history, r.caseName);
         console.log(`  wrote ${relative(process.cwd(), path)} (${history.events?.length ?? 0} events)`);
@@ -82,7 +101,9 @@ try {
       console.log(`  ${c.name}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
     } catch (error) {
       failures += 1;
-      console.error(`  ${c.workflow} ${c.name} FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      console.error(
+        `  ${c.workflow} ${c.name} FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
     }
   }
 } finally {

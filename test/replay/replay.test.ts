@@ -28,12 +28,17 @@ describe('the replay corpus', () => {
     expect(workflowTypes.length).toBeGreaterThan(0);
     const covered = new Set(corpus.map((e) => e.workflowType));
     const missing = workflowTypes.filter((t) => !covered.has(t));
-    expect(missing, `record a history for each (npm run replay:record -- <workflow>): ${missing.join(', ')}`).toEqual([]);
+    expect(missing, `record a history for each (npm run replay:record -- <workflow>): ${missing.join(', ')}`).toEqual(
+      [],
+    );
   });
 
   it('files each history under the workflow type it was started as, and only under types that exist', async () => {
     for (const entry of corpus) {
-      expect(workflowTypes, `${entry.workflowType}/${entry.caseName}: no such workflow type in workflows/index.ts`).toContain(entry.workflowType);
+      expect(
+        workflowTypes,
+        `${entry.workflowType}/${entry.caseName}: no such workflow type in workflows/index.ts`,
+      ).toContain(entry.workflowType);
       const { history } = await readCorpusHistory(entry);
       expect(startedAs(history), `${entry.workflowType}/${entry.caseName}`).toBe(entry.workflowType);
     }
@@ -41,7 +46,10 @@ describe('the replay corpus', () => {
 
   it('replays every history on the current workflow code', async () => {
     // A broken history is reported by the assertion below, naming its case; core's own warning about it adds nothing.
-    Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
+    Runtime.install({
+      logger: new DefaultLogger('ERROR'),
+      telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
+    });
     const codePath = await testWorkflowBundlePath();
     const histories = await Promise.all(corpus.map(readCorpusHistory));
     const failures: string[] = [];
@@ -50,7 +58,10 @@ describe('the replay corpus', () => {
       replayed += 1;
       if (result.error) failures.push(`${result.workflowId}: ${result.error.name}: ${result.error.message}`);
     }
-    expect(failures, 'a change that breaks these needs patched()/deprecatePatch or a new Worker Deployment Version (README: Changing a workflow safely)').toEqual([]);
+    expect(
+      failures,
+      'a change that breaks these needs patched()/deprecatePatch or a new Worker Deployment Version (README: Changing a workflow safely)',
+    ).toEqual([]);
     expect(replayed).toBe(corpus.length);
   });
 });

@@ -47,7 +47,8 @@ export function useBrowser(ctx: IntegrationContext): BrowserHarness {
   beforeAll(async () => {
     if (!existsSync(CHROMIUM_PATH)) throw new Error(CHROMIUM_MISSING);
     const temporalUiUrl = inject('temporalUiUrl');
-    if (!temporalUiUrl) throw new Error('the browser project starts its dev server with the Web UI (test/support/global-setup.ts)');
+    if (!temporalUiUrl)
+      throw new Error('the browser project starts its dev server with the Web UI (test/support/global-setup.ts)');
     const withUi = { ...ctx, config: { ...ctx.config, temporal: { ...ctx.config.temporal, uiUrl: temporalUiUrl } } };
     server = createApiServer(withUi);
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));

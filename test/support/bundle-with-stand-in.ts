@@ -27,7 +27,14 @@ export function bundleWithStandIn(request: RegExp, standIn: string): Promise<Wor
       ];
       return config;
     },
-    logger: { log: () => undefined, info: () => undefined, warn: () => undefined, error: console.error, debug: () => undefined, trace: () => undefined },
+    logger: {
+      log: () => undefined,
+      info: () => undefined,
+      warn: () => undefined,
+      error: console.error,
+      debug: () => undefined,
+      trace: () => undefined,
+    },
   });
 }
 

@@ -7,5 +7,8 @@ export async function leaseDatabase(leaseUrl: string): Promise<{ url: string; re
   const body = (await res.json()) as { url?: string; error?: string };
   if (!res.ok || !body.url) throw new Error(`no database for this file: ${body.error ?? res.status}`);
   const url = body.url;
-  return { url, release: async () => void (await fetch(`${leaseUrl}?url=${encodeURIComponent(url)}`, { method: 'DELETE' })) };
+  return {
+    url,
+    release: async () => void (await fetch(`${leaseUrl}?url=${encodeURIComponent(url)}`, { method: 'DELETE' })),
+  };
 }

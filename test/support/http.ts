@@ -50,9 +50,17 @@ export function useApiServer(ctx: IntegrationContext): ApiCaller {
     }
     return tokens.get(principal);
   };
-  const caller = async (method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<ApiCall> => {
+  const caller = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<ApiCall> => {
     const query = new URL(path, 'http://x').searchParams.get('as');
-    const named = body !== null && typeof body === 'object' && typeof (body as { as?: unknown }).as === 'string' ? (body as { as: string }).as : query;
+    const named =
+      body !== null && typeof body === 'object' && typeof (body as { as?: unknown }).as === 'string'
+        ? (body as { as: string }).as
+        : query;
     const token = await tokenFor(named ?? operator);
     const res = await fetch(`${base}${path}`, {
       method,

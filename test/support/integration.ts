@@ -54,7 +54,13 @@ async function ownDatabase(): Promise<{ url: string; stop(): Promise<void> }> {
  */
 export function useIntegrationContext(
   name: string,
-  opts: { ownDatabase?: boolean; /** Extra environment (read when the context is made, e.g. a model stub's URL). */ env?: () => Record<string, string> } = {},
+  opts: {
+    ownDatabase?: boolean;
+    /** Extra environment (read when the context is made, e.g. a model stub's URL). */ env?: () => Record<
+      string,
+      string
+    >;
+  } = {},
 ): IntegrationContext {
   const ctx = {} as IntegrationContext;
   let worker: Worker | undefined;

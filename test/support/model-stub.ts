@@ -35,7 +35,9 @@ async function readJson(req: IncomingMessage): Promise<any> {
 function lastUser(messages: any[]): string {
   const user = [...(messages ?? [])].reverse().find((m) => m.role === 'user');
   if (!user) return '';
-  return typeof user.content === 'string' ? user.content : (user.content ?? []).map((p: any) => p.text ?? '').join('\n');
+  return typeof user.content === 'string'
+    ? user.content
+    : (user.content ?? []).map((p: any) => p.text ?? '').join('\n');
 }
 
 /**
@@ -51,25 +53,40 @@ export async function startModelStub(): Promise<ModelStub> {
     stub.seen.push({ path: req.url ?? '', body });
     res.setHeader('content-type', 'application/json');
     if (req.url?.endsWith('/models')) {
-      res.end(JSON.stringify({ object: 'list', data: [{ id: 'stub-chat', object: 'model', created: 0, owned_by: 'stub' }] }));
+      res.end(
+        JSON.stringify({ object: 'list', data: [{ id: 'stub-chat', object: 'model', created: 0, owned_by: 'stub' }] }),
+      );
       return;
     }
     if (req.url?.endsWith('/embeddings')) {
       const inputs: string[] = Array.isArray(body.input) ? body.input : [body.input];
       const data = inputs.map((t, index) => ({ object: 'embedding', index, embedding: trigramEmbedding(t) }));
-      res.end(JSON.stringify({ object: 'list', data, model: body.model, usage: { prompt_tokens: 1, total_tokens: 1 } }));
+      res.end(
+        JSON.stringify({ object: 'list', data, model: body.model, usage: { prompt_tokens: 1, total_tokens: 1 } }),
+      );
       return;
     }
     const turn = lastUser(body.messages);
     const scripted = stub.script.findIndex((a) => a.when === turn);
-    const next = scripted >= 0 ? stub.script.splice(scripted, 1)[0]! : { when: turn, content: embeddedReply(DEFAULT_KERNEL, turn) };
+    const next =
+      scripted >= 0
+        ? stub.script.splice(scripted, 1)[0]!
+        : { when: turn, content: embeddedReply(DEFAULT_KERNEL, turn) };
     if (next.status !== undefined) {
       res.statusCode = next.status;
       res.end(JSON.stringify({ error: { message: 'scripted failure', type: 'server_error' } }));
       return;
     }
-    const toolCalls = (next.toolCalls ?? []).map((c, i) => ({ id: `call_${i}_${c.name.replace(/\W/g, '_')}`, type: 'function', function: { name: c.name, arguments: c.arguments ?? '{}' } }));
-    const message = { role: 'assistant', content: next.content ?? null, ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) };
+    const toolCalls = (next.toolCalls ?? []).map((c, i) => ({
+      id: `call_${i}_${c.name.replace(/\W/g, '_')}`,
+      type: 'function',
+      function: { name: c.name, arguments: c.arguments ?? '{}' },
+    }));
+    const message = {
+      role: 'assistant',
+      content: next.content ?? null,
+      ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+    };
     const finish = toolCalls.length > 0 ? 'tool_calls' : 'stop';
     const usage = { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 };
     if (body.stream) {
@@ -82,7 +99,16 @@ export async function startModelStub(): Promise<ModelStub> {
       res.end('data: [DONE]\n\n');
       return;
     }
-    res.end(JSON.stringify({ id: 'stub-1', object: 'chat.completion', created: 0, model: body.model, choices: [{ index: 0, finish_reason: finish, message }], usage }));
+    res.end(
+      JSON.stringify({
+        id: 'stub-1',
+        object: 'chat.completion',
+        created: 0,
+        model: body.model,
+        choices: [{ index: 0, finish_reason: finish, message }],
+        usage,
+      }),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   stub.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;

@@ -6,7 +6,11 @@ import type { IntegrationContext } from './integration';
  * A principal of the test's own, with `roles`, written straight to the database: setting up who
  * exists is not what these tests check, and goes around the governed path (which needs an admin).
  */
-export async function testPrincipal(ctx: Pick<IntegrationContext, 'pool'>, prefix: string, roles: string[]): Promise<string> {
+export async function testPrincipal(
+  ctx: Pick<IntegrationContext, 'pool'>,
+  prefix: string,
+  roles: string[],
+): Promise<string> {
   const name = `${prefix}-${randomBytes(3).toString('hex')}`;
   await addPrincipal(ctx.pool, name, roles);
   return name;

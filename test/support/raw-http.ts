@@ -32,4 +32,6 @@ export function rawRequest(port: number, request: string | Buffer, timeoutMs = 3
 
 /** A GET with `Connection: close`, so the answer ends with the connection. */
 export const rawGet = (target: string, headers: Record<string, string> = {}) =>
-  `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
+  `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n${Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('')}\r\n`;

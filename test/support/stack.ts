@@ -16,7 +16,11 @@ export interface RunningStack {
  * the group what Ctrl-C sends (`process.kill(-child.pid, 'SIGINT')`).
  */
 export function startStack(env: NodeJS.ProcessEnv, opts: { ownProcessGroup?: boolean } = {}): Promise<RunningStack> {
-  const child = spawn(process.execPath, [runner, 'start/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.ownProcessGroup === true });
+  const child = spawn(process.execPath, [runner, 'start/main.ts'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: opts.ownProcessGroup === true,
+  });
   let text = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   return new Promise((resolve, reject) => {
@@ -54,4 +58,3 @@ export async function removeStack(running: RunningStack | undefined, dataDir: st
   }
   await rm(dataDir, { recursive: true, force: true });
 }
-

@@ -41,12 +41,20 @@ export function useTimeSkippingStack(name: string): TimeSkippingStack {
     await env.client.connection.operatorService.addSearchAttributes({
       namespace: env.namespace ?? 'default',
       searchAttributes: Object.fromEntries(
-        wardenSearchAttributes.map((k) => [k.name, protos.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+        wardenSearchAttributes.map((k) => [
+          k.name,
+          protos.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+        ]),
       ),
     });
     const pool = createPool(db.url, 4);
     await migrate(pool);
-    const config = loadConfig({ ...process.env, DATABASE_URL: db.url, WARDEN_DATA_DIR: dataDir, WARDEN_PROVENANCE_KEY: randomBytes(32).toString('hex') });
+    const config = loadConfig({
+      ...process.env,
+      DATABASE_URL: db.url,
+      WARDEN_DATA_DIR: dataDir,
+      WARDEN_PROVENANCE_KEY: randomBytes(32).toString('hex'),
+    });
     const taskQueue = `${name}-timeskip-${randomBytes(4).toString('hex')}`;
     const ctx = await openContext({ config, pool, temporal: env.client, taskQueue });
     ({ worker } = await createWardenWorker({

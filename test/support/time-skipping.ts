@@ -15,10 +15,13 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   const path = await ensureTestServer();
   for (let attempt = 1; ; attempt++) {
     try {
-      return await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+      return await TestWorkflowEnvironment.createTimeSkipping({
+        server: { executable: { type: 'existing-path', path } },
+      });
     } catch (err) {
       // Both the SDK's 5 s start window and the client's connect deadline can pass on a loaded machine.
-      const timedOut = err instanceof Error && /did not start within|Failed to connect before the deadline/.test(err.message);
+      const timedOut =
+        err instanceof Error && /did not start within|Failed to connect before the deadline/.test(err.message);
       if (!timedOut || attempt >= START_ATTEMPTS) throw err;
     }
   }

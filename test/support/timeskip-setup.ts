@@ -63,6 +63,10 @@ export default async function setup(project: TestProject) {
   return async () => {
     await new Promise<void>((r) => server.close(() => r()));
     const unleased = await Promise.allSettled(spares);
-    await Promise.all([...databases.values(), ...unleased.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))].map((db) => db.stop()));
+    await Promise.all(
+      [...databases.values(), ...unleased.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))].map((db) =>
+        db.stop(),
+      ),
+    );
   };
 }

@@ -19,11 +19,15 @@ describe('delegation review timeout (time-skipping server)', () => {
     await addPrincipal(ctx.pool, 'patient', ['Reviewer']);
     const spec = demoAbpSpec();
     const review = spec.delegation_review!;
-    const { abp } = await buildAbpFromSpec(ctx, {
-      ...spec,
-      scope: { ...spec.scope, contract_id: 'CTR-NO-TIMEOUT' },
-      delegation_review: { ...review, review_policy: { ...review.review_policy, timeout_ms: null } },
-    }, await testAdmin(stack.ctx));
+    const { abp } = await buildAbpFromSpec(
+      ctx,
+      {
+        ...spec,
+        scope: { ...spec.scope, contract_id: 'CTR-NO-TIMEOUT' },
+        delegation_review: { ...review, review_policy: { ...review.review_policy, timeout_ms: null } },
+      },
+      await testAdmin(stack.ctx),
+    );
     const opened = await openReview(ctx, abp.abp_id, 'DRT-001', 'patient');
     const handle = ctx.temporal.workflow.getHandle(opened.reviewId);
     await env.sleep(30 * DAY_MS);
@@ -52,8 +56,13 @@ describe('delegation review timeout (time-skipping server)', () => {
     const final = (await handle.result()) as ReviewStatus;
     expect(final.state).toBe('timed_out');
     expect(final.escalations).toEqual([{ destination: 'governance-board', severity: 'warn' }]);
-    expect(await reviews(ctx, { abpId: abp.abp_id })).toMatchObject([{ reviewId: review.reviewId, state: 'timed_out' }]);
-    const { rows } = await ctx.pool.query('SELECT source, destination, severity FROM delegation_escalations WHERE reference = $1', [review.reviewId]);
+    expect(await reviews(ctx, { abpId: abp.abp_id })).toMatchObject([
+      { reviewId: review.reviewId, state: 'timed_out' },
+    ]);
+    const { rows } = await ctx.pool.query(
+      'SELECT source, destination, severity FROM delegation_escalations WHERE reference = $1',
+      [review.reviewId],
+    );
     expect(rows).toEqual([{ source: 'review_timeout', destination: 'governance-board', severity: 'warn' }]);
     const kinds = (await listProvenance(ctx.pool, { subject: `review:${review.reviewId}` })).map((e) => e.kind).sort();
     expect(kinds).toEqual(['review.escalated', 'review.opened', 'review.timed_out']);

@@ -68,8 +68,9 @@ async function settledLength(id: string): Promise<number> {
   for (let attempt = 0; attempt < 240; attempt++) {
     const events = (await historyOf(id)).events ?? [];
     const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes);
-    const closed = events.filter((e) => e.activityTaskCompletedEventAttributes || e.activityTaskFailedEventAttributes)
-      .length;
+    const closed = events.filter(
+      (e) => e.activityTaskCompletedEventAttributes || e.activityTaskFailedEventAttributes,
+    ).length;
     const scored = scheduled.some(
       (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'scoreShadowBatch',
     );

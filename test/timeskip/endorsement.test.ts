@@ -38,14 +38,19 @@ describe('endorsement timers (time-skipping server)', () => {
     expect(elapsed).toBeLessThan(8 * DAY_MS);
     expect((await showEndorsement(stack.ctx, r.endorsementId)).state).toBe('expired');
     expect((await showKernel(stack.ctx, agent)).version).toBe(1);
-    const kinds = (await listProvenance(stack.ctx.pool, { subject: `endorsement:${r.endorsementId}` })).map((e) => e.kind);
+    const kinds = (await listProvenance(stack.ctx.pool, { subject: `endorsement:${r.endorsementId}` })).map(
+      (e) => e.kind,
+    );
     expect(kinds).toContain('endorsement.expired');
     await expect(decide(stack.ctx, r.endorsementId, 'approve', 'alice')).rejects.toThrow(/already expired/);
   });
 
   it('honours a per-endorsement decision timeout', async () => {
     const agent = await agentWithDefaults();
-    const r = await endorseRule(stack.ctx, agent, RULE, { settings: { decisionTimeoutSeconds: 3600 }, requestedBy: 'alice' });
+    const r = await endorseRule(stack.ctx, agent, RULE, {
+      settings: { decisionTimeoutSeconds: 3600 },
+      requestedBy: 'alice',
+    });
     expect(await stack.env.client.workflow.getHandle(r.endorsementId).result()).toMatchObject({ state: 'expired' });
     const elapsed = await elapsedMs(r.endorsementId);
     expect(elapsed).toBeGreaterThanOrEqual(3600_000);

@@ -1,7 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { approve, ingestFeedback, proposeCalibrationUpdate, release, showProposal } from '../../client/guard';
 import { listProvenance } from '../../db/provenance/log';
-import { reviewedRows, seedCalibrationRequest, seedPeopleAndPolicy, toNdjson, type GuardPeople } from '../integration/guard/guard-fixtures';
+import {
+  reviewedRows,
+  seedCalibrationRequest,
+  seedPeopleAndPolicy,
+  toNdjson,
+  type GuardPeople,
+} from '../integration/guard/guard-fixtures';
 import { useTimeSkippingStack } from '../support/time-skipping-stack';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -15,7 +21,8 @@ beforeAll(async () => {
   await ingestFeedback(stack.ctx, toNdjson(reviewedRows(tenant, 32, { marker: 'timeskip' })));
 });
 
-const seed = (rollback: string) => seedCalibrationRequest(people.proposer, `feedback://recent-reviewed?tenant=${tenant}`, rollback);
+const seed = (rollback: string) =>
+  seedCalibrationRequest(people.proposer, `feedback://recent-reviewed?tenant=${tenant}`, rollback);
 
 async function elapsedMs(proposalId: string): Promise<number> {
   const description = await stack.env.client.workflow.getHandle(proposalId).describe();
@@ -37,13 +44,20 @@ describe('guard-loop approval window (time-skipping server)', () => {
     expect(shown.approval).toBeNull();
     const kinds = (await listProvenance(ctx.pool, { subject: `proposal:${proposal.proposal_id}` })).map((e) => e.kind);
     expect(kinds).toContain('guard.proposal.expired');
-    await expect(approve(ctx, proposal.proposal_id, { approval_id: 'late-approval', approver: people.approver })).rejects.toThrow(/expired/);
+    await expect(
+      approve(ctx, proposal.proposal_id, { approval_id: 'late-approval', approver: people.approver }),
+    ).rejects.toThrow(/expired/);
     await expect(release(ctx, proposal.proposal_id, people.approver)).rejects.toThrow(/not approved/);
   });
 
   it('honours a configured approval window', async () => {
-    const proposal = await proposeCalibrationUpdate(stack.ctx, { ...seed('rb-short-window'), approval_timeout: '36 hours' });
-    expect(await stack.env.client.workflow.getHandle(proposal.proposal_id).result()).toMatchObject({ state: 'expired' });
+    const proposal = await proposeCalibrationUpdate(stack.ctx, {
+      ...seed('rb-short-window'),
+      approval_timeout: '36 hours',
+    });
+    expect(await stack.env.client.workflow.getHandle(proposal.proposal_id).result()).toMatchObject({
+      state: 'expired',
+    });
     const elapsed = await elapsedMs(proposal.proposal_id);
     expect(elapsed).toBeGreaterThanOrEqual(36 * 60 * 60 * 1000);
     expect(elapsed).toBeLessThan(7 * DAY_MS);

@@ -20,9 +20,16 @@ describe('time-skipping toolchain (the cached test server: native, or Java as th
 
   async function run(signal: boolean): Promise<SignalOrTimeoutResult> {
     const taskQueue = `toolchain-${randomUUID()}`;
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') } });
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+    });
     return worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(signalOrTimeoutWorkflow, { taskQueue, workflowId: `toolchain-${randomUUID()}` });
+      const handle = await env.client.workflow.start(signalOrTimeoutWorkflow, {
+        taskQueue,
+        workflowId: `toolchain-${randomUUID()}`,
+      });
       if (signal) await handle.signal(releaseSignal);
       return handle.result();
     });

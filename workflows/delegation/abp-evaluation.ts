@@ -1,5 +1,12 @@
 import {
-  allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, setHandler, upsertSearchAttributes, workflowInfo,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { AbpId, WardenKind, WardenState } from '../../domain/search-attributes';
 import type { EvaluationSummary } from './contract';
@@ -55,5 +62,8 @@ export async function delegationAbpEvaluationWorkflow(input: AbpEvaluationInput)
     const summary = await evaluateAndStartReviews([input.abpId]);
     for (const id of requests) answered.set(id, summary);
   }
-  await continueAsNew<typeof delegationAbpEvaluationWorkflow>({ abpId: input.abpId, answered: [...answered].slice(-KEPT_RESULTS) });
+  await continueAsNew<typeof delegationAbpEvaluationWorkflow>({
+    abpId: input.abpId,
+    answered: [...answered].slice(-KEPT_RESULTS),
+  });
 }

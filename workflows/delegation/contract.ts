@@ -18,7 +18,8 @@ import type { delegationReviewWorkflow } from './review';
 /** One review (workflow id = review id), started by the monitor (as a child) or by a person. */
 export const delegationReviewWorkflowRef = workflowRef<typeof delegationReviewWorkflow>('delegationReviewWorkflow');
 /** One pass of the delegation monitor: after each intake, and on the monitor Schedule. */
-export const delegationEvaluationWorkflowRef = workflowRef<typeof delegationEvaluationWorkflow>('delegationEvaluationWorkflow');
+export const delegationEvaluationWorkflowRef =
+  workflowRef<typeof delegationEvaluationWorkflow>('delegationEvaluationWorkflow');
 
 /** What a review workflow is started with (a domain type, so the stores can build it from a row). */
 export type { ReviewStart } from '../../domain/delegation/review-start';
@@ -81,7 +82,10 @@ export const reviewStatusQuery = defineQuery<ReviewStatus>('status');
  * (manual opening), so both show the same attributes and summary in the Temporal UI; the workflow
  * re-publishes the attributes with its state as it moves.
  */
-export function reviewSearchAttributes(review: ReviewStart, state: ReviewWorkflowState = 'open'): SearchAttributePair[] {
+export function reviewSearchAttributes(
+  review: ReviewStart,
+  state: ReviewWorkflowState = 'open',
+): SearchAttributePair[] {
   return [
     { key: WardenKind, value: 'review' },
     { key: WardenState, value: state },
@@ -92,8 +96,10 @@ export function reviewSearchAttributes(review: ReviewStart, state: ReviewWorkflo
 }
 
 export function reviewSummary(review: ReviewStart): string {
-  return `Delegation review of ${review.abpId}: ${review.triggerId} ${review.triggerName} (${review.severity}), ` +
-    `${review.policy.threshold} approval(s) by ${review.policy.approver_role}`;
+  return (
+    `Delegation review of ${review.abpId}: ${review.triggerId} ${review.triggerName} (${review.severity}), ` +
+    `${review.policy.threshold} approval(s) by ${review.policy.approver_role}`
+  );
 }
 
 export interface EvaluationInput {

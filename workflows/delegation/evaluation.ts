@@ -4,7 +4,10 @@ import { WardenKind, WardenState } from '../../domain/search-attributes';
 import type { EvaluationInput, EvaluationSummary } from './contract';
 import { startReviewWorkflows } from './start-reviews';
 
-const acts = proxyActivities<DelegationActivities>({ startToCloseTimeout: '2 minutes', retry: { maximumInterval: '30 seconds' } });
+const acts = proxyActivities<DelegationActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { maximumInterval: '30 seconds' },
+});
 
 /**
  * One pass of the delegation monitor: evaluates the triggers (of `abpIds`, or of every active
@@ -30,5 +33,12 @@ export async function evaluateAndStartReviews(abpIds: string[] | undefined): Pro
   const result = await acts.evaluateDelegationTriggers({ abpIds });
   const started = await startReviewWorkflows(result.toStart, (reviewId) => acts.markReviewStarted({ reviewId }));
   // Activity results recorded before `underReview` existed lack it: the summary then says none.
-  return { opened: result.opened, queued: result.queued, started, tripped: result.tripped, periodic: result.periodic, underReview: result.underReview ?? [] };
+  return {
+    opened: result.opened,
+    queued: result.queued,
+    started,
+    tripped: result.tripped,
+    periodic: result.periodic,
+    underReview: result.underReview ?? [],
+  };
 }

@@ -1,4 +1,10 @@
-import { condition, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  condition,
+  proxyActivities,
+  setCurrentDetails,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { z } from 'zod';
 import type { DelegationActivities } from '../../activities/delegation';
 import type { ApplyOutcome } from '../../domain/delegation/apply-outcome';
@@ -24,7 +30,9 @@ import { startReviewWorkflows, startsChildReviews } from './start-reviews';
 const acts = proxyActivities<DelegationActivities>({
   startToCloseTimeout: '1 minute',
   retry: {
-    initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['ReviewVoteRefused', 'ReviewVoteForbidden', 'ReviewOutputInvalid'],
+    initialInterval: '1 second',
+    maximumInterval: '30 seconds',
+    nonRetryableErrorTypes: ['ReviewVoteRefused', 'ReviewVoteForbidden', 'ReviewOutputInvalid'],
   },
 });
 
@@ -68,7 +76,10 @@ export class ReviewMachine {
   // ---- handlers ----------------------------------------------------------------------------
 
   status(): ReviewStatus {
-    const { start, start: { policy } } = this;
+    const {
+      start,
+      start: { policy },
+    } = this;
     return {
       reviewId: start.reviewId,
       abpId: start.abpId,
@@ -95,18 +106,26 @@ export class ReviewMachine {
   }
 
   async approve(input: ApproveInput): Promise<ReviewVoteResult> {
-    const accepted = await acts.recordReviewVote({
-      reviewId: this.start.reviewId, principal: input.principal, decision: 'approve', outputHash: input.outputHash, reason: input.reason,
-    }).catch(asUpdateFailure);
+    const accepted = await acts
+      .recordReviewVote({
+        reviewId: this.start.reviewId,
+        principal: input.principal,
+        decision: 'approve',
+        outputHash: input.outputHash,
+        reason: input.reason,
+      })
+      .catch(asUpdateFailure);
     // Another update may have decided the review while the vote was recorded.
-    if (this.approvals.some((a) => a.principal === input.principal)) throw failure('conflict', `${input.principal} has already voted`);
+    if (this.approvals.some((a) => a.principal === input.principal))
+      throw failure('conflict', `${input.principal} has already voted`);
     this.approvals.push({
       principal: input.principal,
       outputKind: accepted.outputKind ?? input.outputKind,
       outputHash: input.outputHash,
       outputAuthor: accepted.outputAuthor ?? input.principal,
     });
-    if (this.state === 'open' && !this.done()) this.decided = winningOutput(this.approvals, this.start.policy.threshold);
+    if (this.state === 'open' && !this.done())
+      this.decided = winningOutput(this.approvals, this.start.policy.threshold);
     this.publish();
     return this.voteResult();
   }
@@ -118,7 +137,14 @@ export class ReviewMachine {
   }
 
   async dismiss(input: DismissInput): Promise<ReviewVoteResult> {
-    await acts.recordReviewVote({ reviewId: this.start.reviewId, principal: input.principal, decision: 'dismiss', reason: input.reason }).catch(asUpdateFailure);
+    await acts
+      .recordReviewVote({
+        reviewId: this.start.reviewId,
+        principal: input.principal,
+        decision: 'dismiss',
+        reason: input.reason,
+      })
+      .catch(asUpdateFailure);
     if (this.state === 'open' && !this.done()) this.dismissedBy = input.principal;
     return this.voteResult();
   }
@@ -129,8 +155,16 @@ export class ReviewMachine {
     const { start } = this;
     const { policy } = start;
     this.publish();
-    await notify('review.opened', start.reviewId, { abpId: start.abpId, triggerId: start.triggerId, severity: start.severity, threshold: policy.threshold });
-    let concludedInTime = policy.timeout_ms === null ? (await condition(() => this.done()), true) : await condition(() => this.done(), policy.timeout_ms);
+    await notify('review.opened', start.reviewId, {
+      abpId: start.abpId,
+      triggerId: start.triggerId,
+      severity: start.severity,
+      threshold: policy.threshold,
+    });
+    let concludedInTime =
+      policy.timeout_ms === null
+        ? (await condition(() => this.done()), true)
+        : await condition(() => this.done(), policy.timeout_ms);
     while (await this.conclude(concludedInTime)) concludedInTime = await this.concludesInTime();
     this.publish();
     const facts = { abpId: start.abpId, triggerId: start.triggerId, severity: start.severity, state: this.state };
@@ -151,7 +185,10 @@ export class ReviewMachine {
       this.publish();
       this.rounds += 1;
       const attempt = await acts.applyReviewOutput({
-        reviewId, outputHash: this.decided.outputHash, approvers: this.decided.approvers, ...(this.reopens ? { round: this.rounds } : {}),
+        reviewId,
+        outputHash: this.decided.outputHash,
+        approvers: this.decided.approvers,
+        ...(this.reopens ? { round: this.rounds } : {}),
       });
       if (attempt.reopened) {
         this.reopen(attempt);
@@ -197,25 +234,40 @@ export class ReviewMachine {
   }
 
   private voteResult(): ReviewVoteResult {
-    return { accepted: true, state: this.state, approvals: this.approvals.length, threshold: this.start.policy.threshold, decided: this.done() };
+    return {
+      accepted: true,
+      state: this.state,
+      approvals: this.approvals.length,
+      threshold: this.start.policy.threshold,
+      decided: this.done(),
+    };
   }
 
   private requireOpen(): void {
-    if (this.state !== 'open' || this.done()) throw failure('conflict', `review ${this.start.reviewId} is no longer open (${this.state})`);
+    if (this.state !== 'open' || this.done())
+      throw failure('conflict', `review ${this.start.reviewId} is no longer open (${this.state})`);
   }
 
   private requireFirstVote(principal: string): void {
-    if (this.approvals.some((a) => a.principal === principal)) throw failure('conflict', `${principal} has already voted on ${this.start.reviewId}`);
+    if (this.approvals.some((a) => a.principal === principal))
+      throw failure('conflict', `${principal} has already voted on ${this.start.reviewId}`);
   }
 
   private publish(): void {
-    const { start, start: { policy }, outcome, deadline } = this;
+    const {
+      start,
+      start: { policy },
+      outcome,
+      deadline,
+    } = this;
     upsertSearchAttributes(reviewSearchAttributes(start, this.state));
     const votes = `${this.approvals.length}/${policy.threshold} approval(s) by ${policy.approver_role}`;
     setCurrentDetails(
       `**${this.state}** — review of ${start.abpId} for ${start.triggerId} (${start.triggerName}, ${start.severity}); ${votes}` +
         (deadline ? `; times out ${deadline}` : '; no timeout') +
-        (outcome ? `; outcome ${outcome.state}${outcome.next ? ` → ${outcome.next.abpId} ${outcome.next.abpHash}` : ''}` : ''),
+        (outcome
+          ? `; outcome ${outcome.state}${outcome.next ? ` → ${outcome.next.abpId} ${outcome.next.abpHash}` : ''}`
+          : ''),
     );
   }
 }

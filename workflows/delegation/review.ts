@@ -1,5 +1,11 @@
 import { allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
-import { approveReviewUpdate, dismissReviewUpdate, reviewStatusQuery, type ReviewStart, type ReviewStatus } from './contract';
+import {
+  approveReviewUpdate,
+  dismissReviewUpdate,
+  reviewStatusQuery,
+  type ReviewStart,
+  type ReviewStatus,
+} from './contract';
 import { ReviewMachine } from './review-machine';
 
 /**
@@ -11,8 +17,12 @@ import { ReviewMachine } from './review-machine';
 export async function delegationReviewWorkflow(start: ReviewStart): Promise<ReviewStatus> {
   const review = new ReviewMachine(start);
   setHandler(reviewStatusQuery, () => review.status());
-  setHandler(approveReviewUpdate, (input) => review.approve(input), { validator: (input) => review.validateApproval(input) });
-  setHandler(dismissReviewUpdate, (input) => review.dismiss(input), { validator: (input) => review.validateDismissal(input) });
+  setHandler(approveReviewUpdate, (input) => review.approve(input), {
+    validator: (input) => review.validateApproval(input),
+  });
+  setHandler(dismissReviewUpdate, (input) => review.dismiss(input), {
+    validator: (input) => review.validateDismissal(input),
+  });
 
   await review.run();
   await condition(allHandlersFinished);

@@ -8,7 +8,10 @@ import { reviewSearchAttributes, reviewSummary } from './contract';
  * outlives the workflow that started it), marking each started. By type name, so that the review
  * workflow itself can start reviews (of the children of an ABP it revoked or replaced).
  */
-export async function startReviewWorkflows(reviews: readonly ReviewStart[], markStarted: (reviewId: string) => Promise<void>): Promise<string[]> {
+export async function startReviewWorkflows(
+  reviews: readonly ReviewStart[],
+  markStarted: (reviewId: string) => Promise<void>,
+): Promise<string[]> {
   const started: string[] = [];
   for (const review of reviews) {
     const child = await startOrFind(() =>

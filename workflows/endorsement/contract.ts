@@ -11,7 +11,11 @@ import {
   ruleTextSchema,
 } from '../../domain/endorsement/endorsement-request';
 import type { ProbeSummary } from '../../domain/endorsement/probe-outcome';
-import { settingsOverridesSchema, type EndorsementSettings, type SettingsOverrides } from '../../domain/endorsement/settings';
+import {
+  settingsOverridesSchema,
+  type EndorsementSettings,
+  type SettingsOverrides,
+} from '../../domain/endorsement/settings';
 import { DECISIONS, type Decision, type EndorsementState } from '../../domain/endorsement/states';
 import { workflowRef } from '../workflow-ref';
 import type { endorsementWorkflow } from './endorsement';
@@ -46,7 +50,10 @@ export const operatorInputSchema = z.object({
   rationale: rationaleSchema.optional(),
 });
 export const decisionSchema = z.object({ decision: z.enum(DECISIONS) });
-export const extendInputSchema = z.object({ principal: operatorPrincipalSchema, seconds: extendSecondsSchema.optional() });
+export const extendInputSchema = z.object({
+  principal: operatorPrincipalSchema,
+  seconds: extendSecondsSchema.optional(),
+});
 
 /** Everything an endorsement request carries into the workflow and its registration, checked before it starts. */
 export const endorsementRequestSchema = z.object({
@@ -55,7 +62,9 @@ export const endorsementRequestSchema = z.object({
   value: commitmentValueSchema.optional(),
   settings: settingsOverridesSchema.optional(),
   requestedBy: operatorPrincipalSchema.optional(),
-  decide: z.object({ decision: z.enum(DECISIONS), principal: operatorPrincipalSchema, rationale: rationaleSchema.optional() }).optional(),
+  decide: z
+    .object({ decision: z.enum(DECISIONS), principal: operatorPrincipalSchema, rationale: rationaleSchema.optional() })
+    .optional(),
 });
 
 /** The registration activity's answer (conflict detection and the stored endorsement). */

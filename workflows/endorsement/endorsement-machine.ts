@@ -8,7 +8,13 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { EndorsementActivities } from '../../activities/endorsement';
-import { EMPTY_EVIDENCE, evaluateCooldown, initialCooldownSeconds, meanDivergence, promotionShortfall } from '../../domain/endorsement/cooldown';
+import {
+  EMPTY_EVIDENCE,
+  evaluateCooldown,
+  initialCooldownSeconds,
+  meanDivergence,
+  promotionShortfall,
+} from '../../domain/endorsement/cooldown';
 import { extendSecondsSchema } from '../../domain/endorsement/endorsement-request';
 import { criticalProbeFailure } from '../../domain/endorsement/probe-outcome';
 import type { EndorsementSettings } from '../../domain/endorsement/settings';
@@ -17,7 +23,14 @@ import { deadlineTooFar } from '../../domain/input/timer-duration';
 import { WardenState } from '../../domain/search-attributes';
 import { failure } from '../../domain/temporal/failure-types';
 import { notify } from '../notify';
-import type { DecideInput, EndorsementView, EndorsementWorkflowInput, ExtendInput, OperatorInput, RegistrationView } from './contract';
+import type {
+  DecideInput,
+  EndorsementView,
+  EndorsementWorkflowInput,
+  ExtendInput,
+  OperatorInput,
+  RegistrationView,
+} from './contract';
 import { waitsWithoutPolling } from './cooldown-wait';
 import type { endorsementWorkflow } from './endorsement';
 import { promotionChecksEvidence } from './promotion-rule';
@@ -105,8 +118,10 @@ export class EndorsementMachine {
   validateDecision(arg: DecideInput): void {
     requirePrincipal(arg);
     if (!DECISIONS.includes(arg.decision)) throw failure('invalid', 'decision: must be approve, stage or reject');
-    if (this.view.state === 'registering') throw failure('conflict', 'endorsement is still being registered; try again');
-    if (this.view.state !== 'pending') throw failure('conflict', refusalReason(this.view.endorsementId, this.view.state, 'decide'));
+    if (this.view.state === 'registering')
+      throw failure('conflict', 'endorsement is still being registered; try again');
+    if (this.view.state !== 'pending')
+      throw failure('conflict', refusalReason(this.view.endorsementId, this.view.state, 'decide'));
     if (this.deciding) throw failure('conflict', 'a decision is already being recorded');
   }
 
@@ -123,18 +138,24 @@ export class EndorsementMachine {
 
   validateOperatorCommand(kind: OperatorCommandKind, arg: OperatorInput | ExtendInput): void {
     requirePrincipal(arg);
-    if (arg.override && kind !== 'promote') throw failure('invalid', 'override: only a promotion can override the evidence rule');
+    if (arg.override && kind !== 'promote')
+      throw failure('invalid', 'override: only a promotion can override the evidence rule');
     if (arg.override && !arg.rationale?.trim()) throw failure('invalid', 'rationale: required with override');
-    if (!WATCHING_STATES.includes(this.view.state)) throw failure('conflict', refusalReason(this.view.endorsementId, this.view.state, kind));
+    if (!WATCHING_STATES.includes(this.view.state))
+      throw failure('conflict', refusalReason(this.view.endorsementId, this.view.state, kind));
     if (this.command) throw failure('conflict', `another operator command (${this.command.kind}) is being processed`);
     if (kind === 'extend') {
       // Refused here, before the command is queued: a deadline no timer or timestamp can hold
       // would fail the extension and, before, wedged the endorsement behind it.
       const seconds = (arg as ExtendInput).seconds;
       const parsed = extendSecondsSchema.optional().safeParse(seconds);
-      if (!parsed.success) throw failure('invalid', `seconds: ${parsed.error.issues[0]?.message ?? 'must be a positive whole number'}`);
+      if (!parsed.success)
+        throw failure('invalid', `seconds: ${parsed.error.issues[0]?.message ?? 'must be a positive whole number'}`);
       const nowMs = Date.now();
-      const tooFar = deadlineTooFar(Math.max(this.view.deadlineMs ?? nowMs, nowMs) + (seconds ?? this.settings?.cooldownBaseSeconds ?? 0) * 1000, nowMs);
+      const tooFar = deadlineTooFar(
+        Math.max(this.view.deadlineMs ?? nowMs, nowMs) + (seconds ?? this.settings?.cooldownBaseSeconds ?? 0) * 1000,
+        nowMs,
+      );
       if (tooFar) throw failure('invalid', `seconds: ${tooFar}`);
     }
   }
@@ -177,7 +198,11 @@ export class EndorsementMachine {
     if (reg.outcome !== 'pending') {
       view.outcome = { reason: reg.reason, score: null, appliedVersion: reg.appliedVersion };
       this.setState(reg.outcome === 'duplicate' || reg.outcome === 'no_conflict' ? 'refused' : reg.outcome);
-      if (reg.outcome === 'rejected') await notify('endorsement.rejected', view.endorsementId, { agentId: view.agentId, conflictKind: reg.conflictKind });
+      if (reg.outcome === 'rejected')
+        await notify('endorsement.rejected', view.endorsementId, {
+          agentId: view.agentId,
+          conflictKind: reg.conflictKind,
+        });
     } else {
       this.setState('pending');
       await this.awaitDecision(merged);
@@ -235,11 +260,19 @@ export class EndorsementMachine {
     view.decision = { decision: 'stage', principal };
     this.wake = true;
     this.setState('staged');
-    await notify('endorsement.staged', view.endorsementId, { agentId: view.agentId, by: principal, deadline: new Date(stage.deadlineMs).toISOString() });
+    await notify('endorsement.staged', view.endorsementId, {
+      agentId: view.agentId,
+      by: principal,
+      deadline: new Date(stage.deadlineMs).toISOString(),
+    });
   }
 
   /** An approval applies the change at once, a rejection drops it. */
-  private async conclude(decision: 'approve' | 'reject', principal: string, rationale: string | undefined): Promise<void> {
+  private async conclude(
+    decision: 'approve' | 'reject',
+    principal: string,
+    rationale: string | undefined,
+  ): Promise<void> {
     const view = this.view;
     const to = decision === 'approve' ? 'applied' : 'rejected';
     const reason = decision === 'approve' ? `approved by ${principal}` : `rejected by ${principal}`;
@@ -257,7 +290,8 @@ export class EndorsementMachine {
     view.decision = { decision, principal };
     view.outcome = { reason, score: null, appliedVersion: r.appliedVersion };
     this.setState(to);
-    if (to === 'rejected') await notify('endorsement.rejected', view.endorsementId, { agentId: view.agentId, by: principal });
+    if (to === 'rejected')
+      await notify('endorsement.rejected', view.endorsementId, { agentId: view.agentId, by: principal });
   }
 
   /**
@@ -267,7 +301,14 @@ export class EndorsementMachine {
   private async probe(): Promise<void> {
     this.view.probes = await act.runProbeBattery({ endorsementId: this.view.endorsementId });
     const broken = this.view.probes ? criticalProbeFailure(this.view.probes) : undefined;
-    if (broken) await this.finish('rejected', null, `critical probe ${broken.id} (${broken.category}) failed in the sandbox`, null, { probe: broken.id });
+    if (broken)
+      await this.finish(
+        'rejected',
+        null,
+        `critical probe ${broken.id} (${broken.category}) failed in the sandbox`,
+        null,
+        { probe: broken.id },
+      );
   }
 
   private async watchCooldown(): Promise<void> {
@@ -276,7 +317,10 @@ export class EndorsementMachine {
     } finally {
       // An operator command that arrived as the endorsement closed must not hang its caller.
       if (this.command) {
-        this.commandError = failure('conflict', `endorsement ${this.view.endorsementId} is ${this.view.state}: ${this.view.outcome?.reason ?? ''}`);
+        this.commandError = failure(
+          'conflict',
+          `endorsement ${this.view.endorsementId} is ${this.view.state}: ${this.view.outcome?.reason ?? ''}`,
+        );
         this.command = undefined;
         this.commandDone = true;
       }
@@ -336,7 +380,11 @@ export class EndorsementMachine {
   private async runQueuedCommand(c: Command): Promise<void> {
     try {
       if ((await this.pullSamples()) !== 'critical') await this.runCommand(c);
-      else this.commandError = failure('conflict', `endorsement ${this.view.endorsementId} was rejected first: ${this.view.outcome?.reason}`);
+      else
+        this.commandError = failure(
+          'conflict',
+          `endorsement ${this.view.endorsementId} was rejected first: ${this.view.outcome?.reason}`,
+        );
     } catch (error) {
       this.commandError = error as Error;
     }
@@ -346,7 +394,10 @@ export class EndorsementMachine {
 
   private async continueAsNew(): Promise<never> {
     this.view.run += 1;
-    return continueAsNew<typeof endorsementWorkflow>({ ...this.input, resume: { view: this.view, settings: this.settings! } });
+    return continueAsNew<typeof endorsementWorkflow>({
+      ...this.input,
+      resume: { view: this.view, settings: this.settings! },
+    });
   }
 
   /**
@@ -362,9 +413,15 @@ export class EndorsementMachine {
       view.evidence = batch.evidence;
       setCurrentDetails(this.describe());
       if (batch.critical) {
-        await this.finish('rejected', null, `critical shadow divergence: ${batch.critical.reason}`, batch.critical.divergence, {
-          exchangeId: batch.critical.exchangeId,
-        });
+        await this.finish(
+          'rejected',
+          null,
+          `critical shadow divergence: ${batch.critical.reason}`,
+          batch.critical.divergence,
+          {
+            exchangeId: batch.critical.exchangeId,
+          },
+        );
         return 'critical';
       }
       if (!batch.more) return 'drained';
@@ -403,25 +460,49 @@ export class EndorsementMachine {
     const view = this.view;
     const who = input.principal;
     const shortfall = promotionChecksEvidence()
-      ? promotionShortfall(this.settings!, { deadlineMs: view.state === 'staged' ? view.deadlineMs : null, nowMs: Date.now(), evidence: view.evidence })
+      ? promotionShortfall(this.settings!, {
+          deadlineMs: view.state === 'staged' ? view.deadlineMs : null,
+          nowMs: Date.now(),
+          evidence: view.evidence,
+        })
       : null;
     if (shortfall !== null && !input.override) {
-      throw failure('conflict', `the evidence rule is not met (${shortfall}): promoting now needs an override and a rationale (--override --rationale "…")`);
+      throw failure(
+        'conflict',
+        `the evidence rule is not met (${shortfall}): promoting now needs an override and a rationale (--override --rationale "…")`,
+      );
     }
     if (shortfall !== null && !input.rationale?.trim()) throw failure('invalid', 'rationale: required with override');
     const override = shortfall !== null ? { override: true, shortfall, rationale: input.rationale } : {};
-    await this.finish('promoted', who, `promoted by ${who}${shortfall !== null ? ` overriding the evidence rule (${shortfall})` : ''}`, meanDivergence(view.evidence), {
-      manual: true, ...override,
-    });
+    await this.finish(
+      'promoted',
+      who,
+      `promoted by ${who}${shortfall !== null ? ` overriding the evidence rule (${shortfall})` : ''}`,
+      meanDivergence(view.evidence),
+      {
+        manual: true,
+        ...override,
+      },
+    );
   }
 
   /** The deadline has passed with every sample scored: promote, reject, extend, or call it inconclusive. */
   private async judgeCooldown(): Promise<void> {
     const view = this.view;
     const s = this.settings!;
-    const verdict = evaluateCooldown(s, { stagedAtMs: view.stagedAtMs!, capMs: view.capMs!, nowMs: Date.now(), evidence: view.evidence });
+    const verdict = evaluateCooldown(s, {
+      stagedAtMs: view.stagedAtMs!,
+      capMs: view.capMs!,
+      nowMs: Date.now(),
+      evidence: view.evidence,
+    });
     if (verdict.kind === 'promote') {
-      await this.finish('promoted', null, `cooldown passed with ${view.evidence.count} samples, mean ${verdict.mean.toFixed(3)} below l2`, verdict.mean);
+      await this.finish(
+        'promoted',
+        null,
+        `cooldown passed with ${view.evidence.count} samples, mean ${verdict.mean.toFixed(3)} below l2`,
+        verdict.mean,
+      );
     } else if (verdict.kind === 'reject') {
       await this.finish('rejected', null, verdict.reason, meanDivergence(view.evidence));
     } else if (verdict.kind === 'extend') {
@@ -446,11 +527,21 @@ export class EndorsementMachine {
       });
       view.outcome = { reason: verdict.reason, score: meanDivergence(view.evidence), appliedVersion: null };
       this.setState('inconclusive');
-      await notify('endorsement.inconclusive', view.endorsementId, { agentId: view.agentId, samples: view.evidence.count, minSamples: s.minSamples });
+      await notify('endorsement.inconclusive', view.endorsementId, {
+        agentId: view.agentId,
+        samples: view.evidence.count,
+        minSamples: s.minSamples,
+      });
     }
   }
 
-  private async finish(to: Outcome, actor: string | null, reason: string, score: number | null, extra: Record<string, unknown> = {}): Promise<void> {
+  private async finish(
+    to: Outcome,
+    actor: string | null,
+    reason: string,
+    score: number | null,
+    extra: Record<string, unknown> = {},
+  ): Promise<void> {
     const view = this.view;
     const r = await act.transitionEndorsement({
       endorsementId: view.endorsementId,
@@ -464,7 +555,13 @@ export class EndorsementMachine {
     });
     view.outcome = { reason, score, appliedVersion: r.appliedVersion };
     this.setState(to);
-    if (to !== 'aborted') await notify(`endorsement.${to}`, view.endorsementId, { agentId: view.agentId, by: actor, samples: view.evidence.count, score });
+    if (to !== 'aborted')
+      await notify(`endorsement.${to}`, view.endorsementId, {
+        agentId: view.agentId,
+        by: actor,
+        samples: view.evidence.count,
+        score,
+      });
   }
 
   // ---- presentation ------------------------------------------------------------------------
@@ -487,7 +584,9 @@ export class EndorsementMachine {
     const mean = meanDivergence(e);
     const parts = [`${view.agentId}: ${view.registration?.target ?? 'rule'} → ${view.state}`];
     if (WATCHING_STATES.includes(view.state)) {
-      parts.push(`${e.count}/${this.settings?.minSamples ?? '?'} samples, mean ${mean === null ? '–' : mean.toFixed(3)}, max ${e.max.toFixed(3)}`);
+      parts.push(
+        `${e.count}/${this.settings?.minSamples ?? '?'} samples, mean ${mean === null ? '–' : mean.toFixed(3)}, max ${e.max.toFixed(3)}`,
+      );
       if (view.deadlineMs !== null) parts.push(`cooldown until ${new Date(view.deadlineMs).toISOString()}`);
     }
     if (view.outcome) parts.push(view.outcome.reason);

@@ -27,9 +27,15 @@ export async function endorsementWorkflow(input: EndorsementWorkflowInput): Prom
   setHandler(registrationUpdate, () => endorsement.registration());
   setHandler(awaitRegistrationUpdate, () => endorsement.registered());
   setHandler(decideUpdate, (arg) => endorsement.decide(arg), { validator: (arg) => endorsement.validateDecision(arg) });
-  setHandler(promoteUpdate, (arg) => endorsement.operatorCommand('promote', arg), { validator: (arg) => endorsement.validateOperatorCommand('promote', arg) });
-  setHandler(abortUpdate, (arg) => endorsement.operatorCommand('abort', arg), { validator: (arg) => endorsement.validateOperatorCommand('abort', arg) });
-  setHandler(extendUpdate, (arg) => endorsement.operatorCommand('extend', arg), { validator: (arg) => endorsement.validateOperatorCommand('extend', arg) });
+  setHandler(promoteUpdate, (arg) => endorsement.operatorCommand('promote', arg), {
+    validator: (arg) => endorsement.validateOperatorCommand('promote', arg),
+  });
+  setHandler(abortUpdate, (arg) => endorsement.operatorCommand('abort', arg), {
+    validator: (arg) => endorsement.validateOperatorCommand('abort', arg),
+  });
+  setHandler(extendUpdate, (arg) => endorsement.operatorCommand('extend', arg), {
+    validator: (arg) => endorsement.validateOperatorCommand('extend', arg),
+  });
 
   await endorsement.run();
   await condition(allHandlersFinished);

@@ -1,6 +1,10 @@
 import { condition, proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { WardenActivities } from '../../activities';
-import { calibrationPayload, calibrationRequestSchema, evaluateCalibrationGates } from '../../domain/guard/calibration-gates';
+import {
+  calibrationPayload,
+  calibrationRequestSchema,
+  evaluateCalibrationGates,
+} from '../../domain/guard/calibration-gates';
 import type { GateOutcome } from '../../domain/guard/gate-outcome';
 import { evaluateLoraGates, loraPayload, loraRequestSchema } from '../../domain/guard/lora-gates';
 import { approvalRefusal, releaseRefusal, type ProposalState } from '../../domain/guard/proposal-state';
@@ -10,7 +14,14 @@ import { WardenState } from '../../domain/search-attributes';
 import { failure } from '../../domain/temporal/failure-types';
 import { innermostMessage } from '../../domain/temporal/innermost-cause';
 import { notify } from '../notify';
-import type { ApprovalRecord, ApprovalRequest, ProposalResult, ProposalStatus, ProposalWorkflowInput, ReleaseRequest } from './contract';
+import type {
+  ApprovalRecord,
+  ApprovalRequest,
+  ProposalResult,
+  ProposalStatus,
+  ProposalWorkflowInput,
+  ReleaseRequest,
+} from './contract';
 
 const activities = proxyActivities<WardenActivities>({
   startToCloseTimeout: '30s',
@@ -22,13 +33,21 @@ const activities = proxyActivities<WardenActivities>({
 // request fails the workflow outright instead of retrying a task that cannot succeed.
 function gate(input: ProposalWorkflowInput): { outcome: GateOutcome; payload: Record<string, unknown> } {
   if (!isTimerMs(input.approval_timeout_ms)) {
-    throw invalidRequest([{ path: ['approval_timeout'], message: `must be between 1 ms and 100 years, got ${input.approval_timeout_ms} ms` }]);
+    throw invalidRequest([
+      {
+        path: ['approval_timeout'],
+        message: `must be between 1 ms and 100 years, got ${input.approval_timeout_ms} ms`,
+      },
+    ]);
   }
   if (input.proposal_type === 'calibration_update') {
     const parsed = calibrationRequestSchema.safeParse(input.request);
     if (!parsed.success) throw invalidRequest(parsed.error.issues);
     const request = parsed.data;
-    return { outcome: evaluateCalibrationGates(request, input.event_count), payload: { ...calibrationPayload(request, input.event_count) } };
+    return {
+      outcome: evaluateCalibrationGates(request, input.event_count),
+      payload: { ...calibrationPayload(request, input.event_count) },
+    };
   }
   const parsed = loraRequestSchema.safeParse(input.request);
   if (!parsed.success) throw invalidRequest(parsed.error.issues);
@@ -82,7 +101,12 @@ export class ProposalMachine {
 
   validateApproval(request: ApprovalRequest): void {
     const refused = approvalRefusal(
-      { state: this.state, decision: this.outcome?.decision, proposer: this.input.proposer, approvalInFlight: this.approvalInFlight },
+      {
+        state: this.state,
+        decision: this.outcome?.decision,
+        proposer: this.input.proposer,
+        approvalInFlight: this.approvalInFlight,
+      },
       request ?? {},
     );
     if (refused) throw failure('conflict', refused);
@@ -126,7 +150,9 @@ export class ProposalMachine {
 
   async run(): Promise<ProposalResult> {
     const input = this.input;
-    setCurrentDetails(`**gating** — ${input.proposal_type} under ${input.policy_id}, ${input.event_count} reviewed events`);
+    setCurrentDetails(
+      `**gating** — ${input.proposal_type} under ${input.policy_id}, ${input.event_count} reviewed events`,
+    );
     const gated = gate(input);
     const policy = await activities.guardLoadPolicy(input.policy_id);
     this.payload = gated.payload;
@@ -148,15 +174,25 @@ export class ProposalMachine {
       this.enter('warned', `${gated.outcome.reason} (risk ${gated.outcome.risk_score}); cannot be approved`);
       return { state: 'warned', outcome: gated.outcome };
     }
-    this.enter('awaiting_approval', `${gated.outcome.reason}; needs a ${policy.approver_role} other than ${input.proposer}`);
-    await notify('proposal.ready', input.proposal_id, { policyId: policy.policy_id, proposalType: input.proposal_type, riskScore: gated.outcome.risk_score });
+    this.enter(
+      'awaiting_approval',
+      `${gated.outcome.reason}; needs a ${policy.approver_role} other than ${input.proposer}`,
+    );
+    await notify('proposal.ready', input.proposal_id, {
+      policyId: policy.policy_id,
+      proposalType: input.proposal_type,
+      riskScore: gated.outcome.risk_score,
+    });
     if (!(await this.awaitApproval())) {
       await activities.guardRecordExpiry(input.proposal_id);
       this.enter('expired', 'approval window closed without an approval');
       await notify('proposal.expired', input.proposal_id, { policyId: policy.policy_id });
       return { state: 'expired', outcome: gated.outcome };
     }
-    await notify('proposal.approved', input.proposal_id, { policyId: policy.policy_id, approver: this.approval!.approver });
+    await notify('proposal.approved', input.proposal_id, {
+      policyId: policy.policy_id,
+      approver: this.approval!.approver,
+    });
     await condition(() => this.state === 'released');
     await notify('proposal.released', input.proposal_id, { policyId: policy.policy_id });
     return { state: 'released', outcome: gated.outcome, payload: this.payload! };

@@ -21,8 +21,12 @@ export async function guardProposalWorkflow(input: ProposalWorkflowInput): Promi
   setHandler(proposalStatusQuery, () => proposal.status());
   setHandler(proposalPayloadQuery, () => proposal.releasedPayload());
   setHandler(awaitDecisionUpdate, () => proposal.decided());
-  setHandler(approveProposalUpdate, (request) => proposal.approve(request), { validator: (request) => proposal.validateApproval(request) });
-  setHandler(releaseProposalUpdate, (request) => proposal.release(request), { validator: (request) => proposal.validateRelease(request) });
+  setHandler(approveProposalUpdate, (request) => proposal.approve(request), {
+    validator: (request) => proposal.validateApproval(request),
+  });
+  setHandler(releaseProposalUpdate, (request) => proposal.release(request), {
+    validator: (request) => proposal.validateRelease(request),
+  });
 
   const result = await proposal.run();
   await condition(allHandlersFinished);

@@ -8,7 +8,8 @@ import type { notificationDeliveryWorkflow } from './delivery';
  */
 
 /** One event's deliveries (workflow id `notify-<event id>`). */
-export const notificationDeliveryWorkflowRef = workflowRef<typeof notificationDeliveryWorkflow>('notificationDeliveryWorkflow');
+export const notificationDeliveryWorkflowRef =
+  workflowRef<typeof notificationDeliveryWorkflow>('notificationDeliveryWorkflow');
 
 export type { NotificationEvent };
 

@@ -14,7 +14,12 @@ const store = proxyActivities<NotificationActivities>({
 function sender(maxAttempts: number) {
   return proxyActivities<NotificationActivities>({
     startToCloseTimeout: '30 seconds',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: maxAttempts },
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      maximumAttempts: maxAttempts,
+    },
   });
 }
 
@@ -37,9 +42,15 @@ export async function notificationDeliveryWorkflow(event: NotificationEvent): Pr
       }
     }),
   );
-  const summary = { eventId: event.eventId, delivered: outcomes.filter(Boolean).length, failed: outcomes.filter((ok) => !ok).length };
+  const summary = {
+    eventId: event.eventId,
+    delivered: outcomes.filter(Boolean).length,
+    failed: outcomes.filter((ok) => !ok).length,
+  };
   const state = summary.failed > 0 ? 'failed' : pending.length === 0 ? 'no_subscribers' : 'delivered';
   upsertSearchAttributes([{ key: WardenState, value: state }]);
-  setCurrentDetails(`**${state}** — ${event.type} for ${event.subject}: ${summary.delivered} delivered, ${summary.failed} failed`);
+  setCurrentDetails(
+    `**${state}** — ${event.type} for ${event.subject}: ${summary.delivered} delivered, ${summary.failed} failed`,
+  );
   return summary;
 }

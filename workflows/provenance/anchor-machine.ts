@@ -1,4 +1,11 @@
-import { allHandlersFinished, condition, makeContinueAsNewFunc, proxyActivities, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  makeContinueAsNewFunc,
+  proxyActivities,
+  upsertMemo,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { WardenActivities } from '../../activities';
 import type { AnchorState } from '../../domain/provenance/checkpoint';
 import type { provenanceAnchorWorkflow } from './anchor';
@@ -54,7 +61,10 @@ export class AnchorMachine {
         await condition(() => allHandlersFinished() || this.requested > this.completed);
         if (this.requested > this.completed) continue;
         // The memo goes along, so the next run is readable from its first moment.
-        await makeContinueAsNewFunc<typeof provenanceAnchorWorkflow>({ memo: { [ANCHOR_MEMO_KEY]: this.state } })({ ...this.input, ...this.state });
+        await makeContinueAsNewFunc<typeof provenanceAnchorWorkflow>({ memo: { [ANCHOR_MEMO_KEY]: this.state } })({
+          ...this.input,
+          ...this.state,
+        });
       }
     }
   }

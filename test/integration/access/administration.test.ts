@@ -17,10 +17,22 @@ import { unique, uniqueSpec } from '../delegation/fixtures';
 const ctx = useIntegrationContext('administration');
 const call = useApiServer(ctx);
 
-const failure = async (work: Promise<unknown>) => describeError(await work.then(() => new Error('accepted'), (e: unknown) => e));
+const failure = async (work: Promise<unknown>) =>
+  describeError(
+    await work.then(
+      () => new Error('accepted'),
+      (e: unknown) => e,
+    ),
+  );
 const policy = (id: string) => ({
   policy_id: id,
-  risk_envelope: { action_category: 'training', reversibility: 'costly', domain: 'regulated', calibrated_threshold: 0.45, no_go_threshold: 0.8 },
+  risk_envelope: {
+    action_category: 'training',
+    reversibility: 'costly',
+    domain: 'regulated',
+    calibrated_threshold: 0.45,
+    no_go_threshold: 0.8,
+  },
   approver_role: 'safety-lead',
 });
 const count = async (sql: string, params: unknown[]) => (await ctx.pool.query(sql, params)).rowCount;
@@ -33,14 +45,31 @@ describe('every administrative change needs the admin role where CLI, HTTP and c
     const specFile = join(ctx.config.dataDir, `${unique('spec')}.json`);
     await writeFile(specFile, JSON.stringify(spec));
     const policyId = `policy.${unique('admin')}`;
-    const policyArgs = ['policy', 'create', policyId, '--action-category', 'training', '--reversibility', 'costly', '--domain', 'regulated',
-      '--calibrated-threshold', '0.45', '--no-go-threshold', '0.8', '--approver-role', 'safety-lead'];
+    const policyArgs = [
+      'policy',
+      'create',
+      policyId,
+      '--action-category',
+      'training',
+      '--reversibility',
+      'costly',
+      '--domain',
+      'regulated',
+      '--calibrated-threshold',
+      '0.45',
+      '--no-go-threshold',
+      '0.8',
+      '--approver-role',
+      'safety-lead',
+    ];
 
     // Before, both went through for anyone at the local CLI, with or without --as.
     for (const args of [['abp', 'build', specFile], policyArgs]) {
       const byRita = await runCli([...args, '--as', rita, '--json'], env);
       expect(byRita.code, byRita.stdout).toBe(1);
-      expect(byRita.json.error).toMatch(new RegExp(`${rita} may not (build ABPs|create guard policies): that needs the role admin`));
+      expect(byRita.json.error).toMatch(
+        new RegExp(`${rita} may not (build ABPs|create guard policies): that needs the role admin`),
+      );
       const byNobody = await runCli([...args, '--json'], env);
       expect(byNobody.code, byNobody.stdout).toBe(2);
       expect(byNobody.json.error).toMatch(/^as: .*needs an administrator/);
@@ -58,7 +87,10 @@ describe('every administrative change needs the admin role where CLI, HTTP and c
     expect(entry!.actor).toBe(admin);
     const created = await runCli([...policyArgs, '--as', admin, '--json'], env);
     expect(created.code, created.stderr).toBe(0);
-    const [policyEntry] = await listProvenance(ctx.pool, { subject: `policy:${policyId}`, kind: 'guard.policy.created' });
+    const [policyEntry] = await listProvenance(ctx.pool, {
+      subject: `policy:${policyId}`,
+      kind: 'guard.policy.created',
+    });
     expect(policyEntry!.actor).toBe(admin);
   });
 
@@ -75,20 +107,31 @@ describe('every administrative change needs the admin role where CLI, HTTP and c
     const cliRemove = await runCli(['webhook', 'remove', added.webhook.id, '--as', rita, '--json'], env);
     expect(cliRemove.code).toBe(1);
     await removeWebhook(ctx, added.webhook.id, admin);
-    expect((await listProvenance(ctx.pool, { subject: `webhook:${added.webhook.id}`, limit: 10 })).map((e) => [e.kind, e.actor])).toEqual([
+    expect(
+      (await listProvenance(ctx.pool, { subject: `webhook:${added.webhook.id}`, limit: 10 })).map((e) => [
+        e.kind,
+        e.actor,
+      ]),
+    ).toEqual([
       ['webhook.removed', admin],
       ['webhook.added', admin],
     ]);
 
     const newcomer = unique('newcomer');
     expect(await failure(grantPrincipal(ctx, newcomer, ['admin'], rita))).toMatchObject(forbidden);
-    expect(await failure(grantPrincipal(ctx, newcomer, ['admin'], null))).toMatchObject({ status: 400, message: expect.stringMatching(/^as: /) });
+    expect(await failure(grantPrincipal(ctx, newcomer, ['admin'], null))).toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/^as: /),
+    });
     const cliGrant = await runCli(['principal', 'add', newcomer, '--role', 'admin', '--as', rita, '--json'], env);
     expect(cliGrant.code).toBe(1);
     expect((await runCli(['principal', 'add', newcomer, '--role', 'admin', '--json'], env)).code).toBe(2);
     expect(await findPrincipal(ctx.pool, newcomer)).toBeUndefined();
     await grantPrincipal(ctx, newcomer, ['Reviewer'], admin);
-    expect((await listProvenance(ctx.pool, { subject: `principal:${newcomer}` }))[0]).toMatchObject({ kind: 'principal.granted', actor: admin });
+    expect((await listProvenance(ctx.pool, { subject: `principal:${newcomer}` }))[0]).toMatchObject({
+      kind: 'principal.granted',
+      actor: admin,
+    });
 
     expect(await failure(createToken(ctx, { principal: rita }, rita))).toMatchObject(forbidden);
     const cliToken = await runCli(['token', 'create', '--principal', rita, '--as', rita, '--json'], env);
@@ -99,7 +142,10 @@ describe('every administrative change needs the admin role where CLI, HTTP and c
     expect((await runCli(['token', 'revoke', token.info.id, '--as', rita, '--json'], env)).code).toBe(1);
     await revokeToken(ctx, token.info.id, admin);
     const tokenEntries = await listProvenance(ctx.pool, { subject: `token:${token.info.id}` });
-    expect(tokenEntries.map((e) => [e.kind, e.actor])).toEqual([['token.revoked', admin], ['token.created', admin]]);
+    expect(tokenEntries.map((e) => [e.kind, e.actor])).toEqual([
+      ['token.revoked', admin],
+      ['token.created', admin],
+    ]);
     expect(JSON.stringify(tokenEntries)).not.toContain(token.token);
   });
 

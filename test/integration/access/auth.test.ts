@@ -46,7 +46,9 @@ describe('HTTP API authentication and roles', () => {
 
   it('refuses malformed, unknown and revoked tokens with 401', async () => {
     expect((await call('GET', '/api/v1/me', 'not-a-token')).body.error).toMatch(/malformed/);
-    expect((await call('GET', '/api/v1/me', `wdn_tok_000000000000_${'0'.repeat(48)}`)).body.error).toMatch(/unknown token/);
+    expect((await call('GET', '/api/v1/me', `wdn_tok_000000000000_${'0'.repeat(48)}`)).body.error).toMatch(
+      /unknown token/,
+    );
     const { token, info } = await createApiToken(ctx.pool, { principal: viewer });
     expect((await call('GET', '/api/v1/me', token)).status).toBe(200);
     await revokeApiToken(ctx.pool, info.id);
@@ -76,14 +78,20 @@ describe('HTTP API authentication and roles', () => {
   });
 
   it('a token acts only for its own principal', async () => {
-    const r = await call('POST', '/api/v1/guard/proposals/none/approve', viewerToken, { as: admin, approval_id: 'a-1' });
+    const r = await call('POST', '/api/v1/guard/proposals/none/approve', viewerToken, {
+      as: admin,
+      approval_id: 'a-1',
+    });
     expect(r.status).toBe(403);
     expect(r.body.error).toBe(`this token belongs to ${viewer}; it cannot act as ${admin}`);
   });
 
   it('the CLI creates, lists and revokes tokens; only the hash is stored', async () => {
     const env = cliEnv(ctx);
-    const created = await runCli(['token', 'create', '--principal', viewer, '--label', 'ci', '--expires-in-days', '30', '--as', admin, '--json'], env);
+    const created = await runCli(
+      ['token', 'create', '--principal', viewer, '--label', 'ci', '--expires-in-days', '30', '--as', admin, '--json'],
+      env,
+    );
     expect(created.code).toBe(0);
     const { token, info } = created.json;
     expect(token).toMatch(/^wdn_tok_[0-9a-f]{12}_[0-9a-f]{48}$/);

@@ -14,11 +14,17 @@ describe('bootstrapping a fresh installation from the local CLI', () => {
     expect((await runCli(['principal', 'add', 'erin', '--role', 'Reviewer', '--json'], env)).code).toBe(0);
     const erinsToken = await runCli(['token', 'create', '--principal', 'erin', '--json'], env);
     expect(erinsToken.code, erinsToken.stderr).toBe(0);
-    expect((await listProvenance(ctx.pool, { subject: `token:${erinsToken.json.info.id}` }))[0]).toMatchObject({ kind: 'token.created', actor: null });
+    expect((await listProvenance(ctx.pool, { subject: `token:${erinsToken.json.info.id}` }))[0]).toMatchObject({
+      kind: 'token.created',
+      actor: null,
+    });
     // The first admin, as the README's tour makes it.
     const first = await runCli(['principal', 'add', 'alice', '--role', 'operator', 'admin', '--json'], env);
     expect(first.code, first.stderr).toBe(0);
-    expect((await listProvenance(ctx.pool, { subject: 'principal:alice' }))[0]).toMatchObject({ kind: 'principal.granted', actor: null });
+    expect((await listProvenance(ctx.pool, { subject: 'principal:alice' }))[0]).toMatchObject({
+      kind: 'principal.granted',
+      actor: null,
+    });
 
     // From now on the local CLI names an admin like everyone else.
     const second = await runCli(['principal', 'add', 'mallory', '--role', 'admin', '--json'], env);
@@ -28,11 +34,15 @@ describe('bootstrapping a fresh installation from the local CLI', () => {
     expect(token.code).toBe(2);
     const ok = await runCli(['principal', 'add', 'bob', '--role', 'Reviewer', '--as', 'alice', '--json'], env);
     expect(ok.code, ok.stderr).toBe(0);
-    expect((await runCli(['principal', 'add', 'mallory', '--role', 'admin', '--as', 'bob', '--json'], env)).code).toBe(1);
+    expect((await runCli(['principal', 'add', 'mallory', '--role', 'admin', '--as', 'bob', '--json'], env)).code).toBe(
+      1,
+    );
     expect((await listProvenance(ctx.pool, { subject: 'principal:bob' }))[0]).toMatchObject({ actor: 'alice' });
     const made = await createToken(ctx, { principal: 'bob' }, 'alice');
     expect(describeError(await revokeToken(ctx, made.info.id, null).catch((e: unknown) => e)).status).toBe(400);
-    expect(describeError(await grantPrincipal(ctx, 'mallory', ['admin'], 'bob').catch((e: unknown) => e)).status).toBe(403);
+    expect(describeError(await grantPrincipal(ctx, 'mallory', ['admin'], 'bob').catch((e: unknown) => e)).status).toBe(
+      403,
+    );
     const { rows } = await ctx.pool.query('SELECT name FROM principals ORDER BY name');
     expect(rows.map((r) => r.name)).not.toContain('mallory');
   });

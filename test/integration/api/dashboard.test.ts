@@ -13,7 +13,8 @@ let server: Server;
 let base = '';
 let token = '';
 
-const get = (path: string, withToken = true) => fetch(`${base}${path}`, { headers: withToken ? { authorization: `Bearer ${token}` } : {} });
+const get = (path: string, withToken = true) =>
+  fetch(`${base}${path}`, { headers: withToken ? { authorization: `Bearer ${token}` } : {} });
 
 beforeAll(async () => {
   server = createApiServer(ctx);
@@ -41,7 +42,14 @@ describe('the dashboard over HTTP', () => {
   });
 
   it('never serves a file outside the dashboard folder', async () => {
-    for (const path of ['/dashboard/..%2Fpackage.json', '/dashboard/%2e%2e%2fpackage.json', '/dashboard/..%5cpackage.json', '/dashboard/.gitignore', '/dashboard/missing.js', '/dashboard/..%2f..%2fetc%2fpasswd']) {
+    for (const path of [
+      '/dashboard/..%2Fpackage.json',
+      '/dashboard/%2e%2e%2fpackage.json',
+      '/dashboard/..%5cpackage.json',
+      '/dashboard/.gitignore',
+      '/dashboard/missing.js',
+      '/dashboard/..%2f..%2fetc%2fpasswd',
+    ]) {
       const res = await get(path, false);
       expect(res.status, path).toBe(404);
       expect(await res.text(), path).not.toMatch(/devDependencies|root:/);
@@ -60,14 +68,21 @@ describe('the dashboard over HTTP', () => {
     });
     expect(await (await get('/api/v1/temporal')).json()).toEqual(view.temporal);
     const panel = view.abps.find((a: { abpId: string }) => a.abpId === abp.abp_id);
-    expect(panel.cards.map((c: { triggerId: string }) => c.triggerId)).toEqual(['DRT-001', 'DRT-002', 'DRT-003', 'DRT-004']);
+    expect(panel.cards.map((c: { triggerId: string }) => c.triggerId)).toEqual([
+      'DRT-001',
+      'DRT-002',
+      'DRT-003',
+      'DRT-004',
+    ]);
     expect(panel.history).toMatchObject([{ hash: abp.hash, source: 'build', current: true }]);
     expect(panel.verification.ok).toBe(true);
     expect(view.provenance.verification.ok).toBe(true);
     const history = (await (await get(`/api/v1/abps/${abp.abp_id}/history`)).json()) as any;
     expect(history.versions).toEqual(panel.history);
     const listed = (await (await get('/api/v1/abps')).json()) as any;
-    expect(listed.abps).toContainEqual(expect.objectContaining({ abpId: abp.abp_id, abpHash: abp.hash, status: 'active' }));
+    expect(listed.abps).toContainEqual(
+      expect.objectContaining({ abpId: abp.abp_id, abpHash: abp.hash, status: 'active' }),
+    );
   });
 
   it('moves the change stamp when a loop records something', async () => {
@@ -83,7 +98,13 @@ describe('the dashboard over HTTP', () => {
       before = next;
     }
     expect(stable).toBe(true);
-    const row = { abp_id: abp.abp_id, type: 'verify', severity: 'red', fingerprint: { key: 'fp-dash', version: 'v1' }, observed_at: new Date().toISOString() };
+    const row = {
+      abp_id: abp.abp_id,
+      type: 'verify',
+      severity: 'red',
+      fingerprint: { key: 'fp-dash', version: 'v1' },
+      observed_at: new Date().toISOString(),
+    };
     await ingestEvidence(ctx, JSON.stringify(row), { kind: 'drift_signal' });
     expect(((await (await get('/api/v1/dashboard/stamp')).json()) as any).stamp).not.toBe(before);
   });

@@ -31,11 +31,17 @@ describe('warden CLI', () => {
   });
 
   it('status exits 1 and names what is down', async () => {
-    const r = await runCli(['status', '--json'], cliEnv(ctx, { WARDEN_API_URL: apiUrl, TEMPORAL_TASK_QUEUE: 'nobody-polls-this' }));
+    const r = await runCli(
+      ['status', '--json'],
+      cliEnv(ctx, { WARDEN_API_URL: apiUrl, TEMPORAL_TASK_QUEUE: 'nobody-polls-this' }),
+    );
     expect(r.code).toBe(1);
     expect(r.json.ok).toBe(false);
     expect(r.json.worker).toMatchObject({ ok: false, detail: 'no worker is polling the task queue' });
-    const db = await runCli(['status'], cliEnv(ctx, { WARDEN_API_URL: apiUrl, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' }));
+    const db = await runCli(
+      ['status'],
+      cliEnv(ctx, { WARDEN_API_URL: apiUrl, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' }),
+    );
     expect(db.code).toBe(1);
     expect(db.stdout).toMatch(/DOWN database/);
   });
@@ -43,7 +49,10 @@ describe('warden CLI', () => {
   it('adds principals with roles, lists them, and records the grant in provenance', async () => {
     const env = cliEnv(ctx);
     const admin = await testAdmin(ctx);
-    const added = await runCli(['principal', 'add', 'cli-alice', '--role', 'Reviewer', 'safety-lead', '--as', admin, '--json'], env);
+    const added = await runCli(
+      ['principal', 'add', 'cli-alice', '--role', 'Reviewer', 'safety-lead', '--as', admin, '--json'],
+      env,
+    );
     expect(added.code).toBe(0);
     expect(added.json.principal).toEqual({ name: 'cli-alice', roles: ['Reviewer', 'safety-lead'] });
     const again = await runCli(['principal', 'add', 'cli-alice', '--role', 'Reviewer', '--as', admin, '--json'], env);
@@ -52,14 +61,21 @@ describe('warden CLI', () => {
     expect(list.json).toEqual(expect.arrayContaining([{ name: 'cli-alice', roles: ['Reviewer', 'safety-lead'] }]));
     const log = await runCli(['provenance', 'list', '--subject', 'principal:cli-alice', '--json'], env);
     expect(log.json).toHaveLength(1);
-    expect(log.json[0]).toMatchObject({ kind: 'principal.granted', actor: admin, payload: { roles: ['Reviewer', 'safety-lead'], created: true } });
+    expect(log.json[0]).toMatchObject({
+      kind: 'principal.granted',
+      actor: admin,
+      payload: { roles: ['Reviewer', 'safety-lead'], created: true },
+    });
     const verify = await runCli(['provenance', 'verify', '--json'], env);
     expect(verify.code).toBe(0);
     expect(verify.json.ok).toBe(true);
   });
 
   it('refuses a bad principal name with exit 2 and the reason, writing nothing', async () => {
-    const r = await runCli(['principal', 'add', 'Bad Name!', '--role', 'Reviewer', '--as', await testAdmin(ctx)], cliEnv(ctx));
+    const r = await runCli(
+      ['principal', 'add', 'Bad Name!', '--role', 'Reviewer', '--as', await testAdmin(ctx)],
+      cliEnv(ctx),
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/lower-case letters/);
     const { rowCount } = await ctx.pool.query("SELECT 1 FROM principals WHERE name = 'Bad Name!'");
@@ -79,9 +95,14 @@ describe('warden CLI', () => {
     expect(health.status).toBe(200);
     const admin = await testAdmin(ctx);
     await runCli(['principal', 'add', 'cli-admin', '--role', 'admin', '--as', admin], cliEnv(ctx));
-    const token = (await runCli(['token', 'create', '--principal', 'cli-admin', '--as', admin, '--json'], cliEnv(ctx))).json.token as string;
+    const token = (await runCli(['token', 'create', '--principal', 'cli-admin', '--as', admin, '--json'], cliEnv(ctx)))
+      .json.token as string;
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
-    const bad = await fetch(`${apiUrl}/api/v1/principals`, { method: 'POST', headers, body: JSON.stringify({ name: 'bob' }) });
+    const bad = await fetch(`${apiUrl}/api/v1/principals`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'bob' }),
+    });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ issues: [{ field: 'roles' }] });
     const missing = await fetch(`${apiUrl}/api/v1/nowhere`, { headers });

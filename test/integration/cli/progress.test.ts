@@ -11,7 +11,8 @@ const ctx = useIntegrationContext('cli-progress');
 const ROWS = 2_600;
 
 /** The lines of one phase, as a pipe (not a terminal) receives them. */
-const phaseLines = (r: CliResult, phase: string) => r.stderr.split('\n').filter((line) => line.startsWith(`${phase}  `));
+const phaseLines = (r: CliResult, phase: string) =>
+  r.stderr.split('\n').filter((line) => line.startsWith(`${phase}  `));
 const percents = (lines: string[]) => lines.map((line) => Number(/(\d+)%/.exec(line)?.[1]));
 
 function expectPlainProgress(r: CliResult, rows: number) {
@@ -38,7 +39,14 @@ describe('progress of bulk ingests on the CLI', () => {
     const file = join(ctx.config.dataDir, 'signals.ndjson');
     const observed = Date.now() - 60_000;
     const signals = Array.from({ length: ROWS }, (_, n) =>
-      JSON.stringify({ kind: 'drift_signal', abp_id: abp.abp_id, type: 'freshness', severity: 'green', fingerprint: { key: unique('fp'), version: 1 }, observed_at: new Date(observed - n).toISOString() }),
+      JSON.stringify({
+        kind: 'drift_signal',
+        abp_id: abp.abp_id,
+        type: 'freshness',
+        severity: 'green',
+        fingerprint: { key: unique('fp'), version: 1 },
+        observed_at: new Date(observed - n).toISOString(),
+      }),
     );
     await writeFile(file, signals.join('\n'));
 
@@ -79,8 +87,12 @@ describe('progress of bulk ingests on the CLI', () => {
     await writeFile(conflicting, toNdjson([...fresh, changed]));
     const refused = await runCli(['feedback', 'ingest', conflicting], env);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(new RegExp(`\\nerror: line 1201: metadata\\.event_id ${tenant}-evt-7 is already stored with different content`));
-    const kept = await ctx.pool.query('SELECT count(*)::int AS n FROM guard_feedback_events WHERE tenant_id = $1', [`${tenant}-more`]);
+    expect(refused.stderr).toMatch(
+      new RegExp(`\\nerror: line 1201: metadata\\.event_id ${tenant}-evt-7 is already stored with different content`),
+    );
+    const kept = await ctx.pool.query('SELECT count(*)::int AS n FROM guard_feedback_events WHERE tenant_id = $1', [
+      `${tenant}-more`,
+    ]);
     expect(kept.rows[0].n).toBe(0);
   });
 });

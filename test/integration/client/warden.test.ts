@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Warden } from '../../../client/warden';
-import { reviewedRows, seedCalibrationRequest, seedPeopleAndPolicy, toNdjson, uniqueSuffix } from '../guard/guard-fixtures';
+import {
+  reviewedRows,
+  seedCalibrationRequest,
+  seedPeopleAndPolicy,
+  toNdjson,
+  uniqueSuffix,
+} from '../guard/guard-fixtures';
 import { useIntegrationContext } from '../../support/integration';
 import { testAdmin } from '../../support/principals';
 
@@ -23,7 +29,9 @@ describe('Warden TypeScript client', () => {
     await warden.addPrincipal(`client-alice-${suffix}`, ['operator'], admin);
     await warden.addPrincipal(`client-root-${suffix}`, ['admin'], admin);
     await warden.createAgent({ id: agentId }, `client-root-${suffix}`);
-    const endorsed = await warden.endorseRule(agentId, 'allow harmful content generation for research purposes', { requestedBy: `client-alice-${suffix}` });
+    const endorsed = await warden.endorseRule(agentId, 'allow harmful content generation for research purposes', {
+      requestedBy: `client-alice-${suffix}`,
+    });
     expect(endorsed.state).toBe('pending');
     expect(endorsed.conflict.target).toBe('harm_avoidance_level');
     const decided = await warden.decide(endorsed.endorsementId, 'reject', `client-alice-${suffix}`);
@@ -43,7 +51,11 @@ describe('Warden TypeScript client', () => {
     const manifest = await warden.buildManifest(`feedback://recent-reviewed?tenant=${tenant}`);
     expect(manifest.event_count).toBe(32);
     const proposal = await warden.proposeCalibrationUpdate(
-      seedCalibrationRequest(people.proposer, `feedback://recent-reviewed?tenant=${tenant}`, 'threshold-profile-20260513-a'),
+      seedCalibrationRequest(
+        people.proposer,
+        `feedback://recent-reviewed?tenant=${tenant}`,
+        'threshold-profile-20260513-a',
+      ),
     );
     expect(proposal.decision?.decision).toBe('allow');
     await warden.approve(proposal.proposal_id, { approval_id: `review-${suffix}`, approver: people.approver });

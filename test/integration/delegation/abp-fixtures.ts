@@ -49,4 +49,6 @@ export const allowEmail = (abp: Abp, scope = 'hiring') => ({
 });
 
 /** A patch that allows one more tool, unscoped. */
-export const allowTool = (abp: Abp, name: string) => ({ tools: { allow: [...abp.tools.allow, { name, scope: null }] } });
+export const allowTool = (abp: Abp, name: string) => ({
+  tools: { allow: [...abp.tools.allow, { name, scope: null }] },
+});

@@ -33,14 +33,20 @@ async function warmAllowedRead(abp: Abp, n: number) {
 async function apply(abp: Abp, outputKind: 'abp_patch' | 'abp_replace' | 'abp_revoke', document: unknown) {
   const rev = await principal(ctx, 'rev', ['Reviewer']);
   const review = await openReview(ctx, abp.abp_id, 'DRT-002', rev);
-  await approveReview(ctx, review.reviewId, { principal: rev, outputKind, document, reason: `cache test: ${outputKind}` });
+  await approveReview(ctx, review.reviewId, {
+    principal: rev,
+    outputKind,
+    document,
+    reason: `cache test: ${outputKind}`,
+  });
   const final = await reviewResult(ctx, review.reviewId);
   expect(final.state).toBe('applied');
   return final;
 }
 
 const storedDecision = async (checkId: string) =>
-  (await ctx.pool.query<{ decision: string }>('SELECT decision FROM abp_action_checks WHERE check_id = $1', [checkId])).rows[0]?.decision;
+  (await ctx.pool.query<{ decision: string }>('SELECT decision FROM abp_action_checks WHERE check_id = $1', [checkId]))
+    .rows[0]?.decision;
 
 describe('the compiled ABP cache of action checks', () => {
   it('a patch: the very next check with the old hash is blocked, and so is its stored verdict', async () => {
@@ -80,8 +86,12 @@ describe('the compiled ABP cache of action checks', () => {
     const now = Date.now();
     const seven = Array.from({ length: 7 }, (_, i) =>
       JSON.stringify({
-        kind: 'drift_signal', abp_id: abp.abp_id, type: 'verify', severity: 'red',
-        fingerprint: { key: `fp-cache-${i}`, version: 'v1' }, observed_at: new Date(now - (i + 1) * 1000).toISOString(),
+        kind: 'drift_signal',
+        abp_id: abp.abp_id,
+        type: 'verify',
+        severity: 'red',
+        fingerprint: { key: `fp-cache-${i}`, version: 'v1' },
+        observed_at: new Date(now - (i + 1) * 1000).toISOString(),
       }),
     );
     await ingestEvidence(ctx, seven.join('\n'));
@@ -93,11 +103,20 @@ describe('the compiled ABP cache of action checks', () => {
   it('concurrent checks share group commits and every answered verdict is stored with its provenance entry', async () => {
     const abp = await buildUniqueAbp(ctx);
     const checks = await Promise.all(
-      Array.from({ length: 40 }, (_, n) => checkAbpAction(ctx, abp.abp_id, { ...sendExternalEmail(abp.hash, n), tool: 'ats.read', action_id: `burst-${n}` })),
+      Array.from({ length: 40 }, (_, n) =>
+        checkAbpAction(ctx, abp.abp_id, {
+          ...sendExternalEmail(abp.hash, n),
+          tool: 'ats.read',
+          action_id: `burst-${n}`,
+        }),
+      ),
     );
     expect(checks.every((c) => c.decision === 'allowed')).toBe(true);
     const ids = checks.map((c) => c.checkId);
-    const stored = await ctx.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM abp_action_checks WHERE check_id = ANY($1)', [ids]);
+    const stored = await ctx.pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM abp_action_checks WHERE check_id = ANY($1)',
+      [ids],
+    );
     expect(stored.rows[0]!.n).toBe(40);
     const logged = await ctx.pool.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM provenance_log WHERE kind = 'action.checked' AND payload->>'check_id' = ANY($1)`,
@@ -105,7 +124,11 @@ describe('the compiled ABP cache of action checks', () => {
     );
     expect(logged.rows[0]!.n).toBe(40);
     // The same action id again is recorded once (its first verdict stays).
-    await checkAbpAction(ctx, abp.abp_id, { ...sendExternalEmail(abp.hash, 0), tool: 'ats.read', action_id: 'burst-0' });
+    await checkAbpAction(ctx, abp.abp_id, {
+      ...sendExternalEmail(abp.hash, 0),
+      tool: 'ats.read',
+      action_id: 'burst-0',
+    });
     const again = await ctx.pool.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM provenance_log WHERE kind = 'action.checked' AND payload->>'check_id' = $1`,
       [ids[0]],

@@ -24,7 +24,10 @@ describe('the delegation loop from the CLI', () => {
     const abpId: string = built.json.abp.abp_id;
     const hash: string = built.json.abp.hash;
     expect(built.json).toMatchObject({ created: true, madeCurrent: true });
-    const [shown, verified] = await Promise.all([runCli(['abp', 'show', abpId, '--json'], env), runCli(['abp', 'verify', abpId], env)]);
+    const [shown, verified] = await Promise.all([
+      runCli(['abp', 'show', abpId, '--json'], env),
+      runCli(['abp', 'verify', abpId], env),
+    ]);
     expect(shown.json).toMatchObject({ abpId, status: 'active' });
     expect(verified.code).toBe(0);
     expect(verified.stdout).toMatch(/^VALID/);
@@ -34,13 +37,21 @@ describe('the delegation loop from the CLI', () => {
     expect(blocked.code).toBe(1);
     expect(blocked.json).toMatchObject({ decision: 'blocked', allowed: false });
 
-    const claims = [1, 2, 3, 4, 5].map((n) => JSON.stringify({ claim_id: `c${n}`, abp_id: abpId, expires_at: new Date(Date.now() - n * DAY_MS).toISOString() }));
+    const claims = [1, 2, 3, 4, 5].map((n) =>
+      JSON.stringify({ claim_id: `c${n}`, abp_id: abpId, expires_at: new Date(Date.now() - n * DAY_MS).toISOString() }),
+    );
     await writeFile(join(dir, 'claims.ndjson'), claims.join('\n'));
     const ingested = await runCli(['drift', 'ingest', join(dir, 'claims.ndjson'), '--kind', 'claim', '--json'], env);
     expect(ingested.code, ingested.stderr + ingested.stdout).toBe(0);
-    expect(ingested.json).toMatchObject({ claims: { received: 5, stored: 5 }, evaluation: { queued: [`${abpId}.DRT-004.r1`] } });
+    expect(ingested.json).toMatchObject({
+      claims: { received: 5, stored: 5 },
+      evaluation: { queued: [`${abpId}.DRT-004.r1`] },
+    });
 
-    await writeFile(join(dir, 'bad.ndjson'), `${claims[0]}\n{"kind":"drift_signal","abp_id":"${abpId}","type":"gravity"}\n`);
+    await writeFile(
+      join(dir, 'bad.ndjson'),
+      `${claims[0]}\n{"kind":"drift_signal","abp_id":"${abpId}","type":"gravity"}\n`,
+    );
     const bad = await runCli(['drift', 'ingest', join(dir, 'bad.ndjson'), '--json'], env);
     expect(bad.code).toBe(2);
     expect(bad.json.error).toMatch(/line 1: kind: required.*line 2: type:/s);
@@ -50,14 +61,19 @@ describe('the delegation loop from the CLI', () => {
       runCli(['triggers', abpId], env),
       runCli(['reviews', '--state', 'queued', '--abp', abpId, '--json'], env),
     ]);
-    expect(triggers.json.find((c: { triggerId: string }) => c.triggerId === 'DRT-004')).toMatchObject({ state: 'tripped', activeReview: { state: 'queued' } });
+    expect(triggers.json.find((c: { triggerId: string }) => c.triggerId === 'DRT-004')).toMatchObject({
+      state: 'tripped',
+      activeReview: { state: 'queued' },
+    });
     expect(triggersText.stdout).toMatch(/DRT-004 assumption_expiry_breach\s+tripped/);
     expect(queued.json).toMatchObject([{ reviewId: `${abpId}.DRT-004.r1`, state: 'queued' }]);
 
     const opened = await runCli(['review', 'open', abpId, 'DRT-004', '--as', bob, '--json'], env);
     expect(opened.code, opened.stderr + opened.stdout).toBe(0);
     const reviewId: string = opened.json.reviewId;
-    expect((await runCli(['reviews', '--state', 'open', '--json'], env)).json.map((r: { reviewId: string }) => r.reviewId)).toContain(reviewId);
+    expect(
+      (await runCli(['reviews', '--state', 'open', '--json'], env)).json.map((r: { reviewId: string }) => r.reviewId),
+    ).toContain(reviewId);
 
     const patch = {
       tools: {
@@ -66,7 +82,21 @@ describe('the delegation loop from the CLI', () => {
       },
     };
     await writeFile(join(dir, 'patch.json'), JSON.stringify(patch));
-    const approved = await runCli(['review', 'approve', reviewId, '--as', bob, '--output', join(dir, 'patch.json'), '--reason', 'claims were renewed', '--json'], env);
+    const approved = await runCli(
+      [
+        'review',
+        'approve',
+        reviewId,
+        '--as',
+        bob,
+        '--output',
+        join(dir, 'patch.json'),
+        '--reason',
+        'claims were renewed',
+        '--json',
+      ],
+      env,
+    );
     expect(approved.code, approved.stderr + approved.stdout).toBe(0);
     expect(approved.json).toMatchObject({ accepted: true, decided: true });
     const final = await ctx.temporal.workflow.getHandle(reviewId).result();
@@ -79,20 +109,43 @@ describe('the delegation loop from the CLI', () => {
     expect(allowed.stdout).toMatch(/^ALLOWED/);
 
     const second = await runCli(['review', 'open', abpId, 'DRT-001', '--as', bob, '--json'], env);
-    const dismissed = await runCli(['review', 'dismiss', second.json.reviewId, '--as', bob, '--reason', 'noise', '--json'], env);
+    const dismissed = await runCli(
+      ['review', 'dismiss', second.json.reviewId, '--as', bob, '--reason', 'noise', '--json'],
+      env,
+    );
     expect(dismissed.code, dismissed.stderr + dismissed.stdout).toBe(0);
     const again = await runCli(['review', 'dismiss', second.json.reviewId, '--as', bob, '--reason', 'noise'], env);
     expect(again.code).toBe(1);
 
     const third = await runCli(['review', 'open', abpId, 'DRT-003', '--as', bob, '--json'], env);
-    const revoked = await runCli(['review', 'approve', third.json.reviewId, '--as', bob, '--output', 'revoke', '--reason', 'program closed', '--json'], env);
+    const revoked = await runCli(
+      [
+        'review',
+        'approve',
+        third.json.reviewId,
+        '--as',
+        bob,
+        '--output',
+        'revoke',
+        '--reason',
+        'program closed',
+        '--json',
+      ],
+      env,
+    );
     expect(revoked.code, revoked.stderr + revoked.stdout).toBe(0);
     await ctx.temporal.workflow.getHandle(third.json.reviewId).result();
     const afterRevoke = await runCli(['abp', 'verify', abpId, '--json'], env);
     expect(afterRevoke.code).toBe(1);
     expect(afterRevoke.json).toMatchObject({ ok: false, status: 'revoked' });
 
-    await writeFile(join(dir, 'bad.yaml'), stringify({ ...uniqueSpec(), tools: { allow: [{ name: 'x', scope: null }], deny: [{ name: 'x', reason: 'y' }] } }));
+    await writeFile(
+      join(dir, 'bad.yaml'),
+      stringify({
+        ...uniqueSpec(),
+        tools: { allow: [{ name: 'x', scope: null }], deny: [{ name: 'x', reason: 'y' }] },
+      }),
+    );
     const refused = await runCli(['abp', 'build', join(dir, 'bad.yaml'), '--as', admin, '--json'], env);
     expect(refused.code).toBe(2);
     expect(refused.json.error).toMatch(/tools both allowed and denied: x/);

@@ -28,7 +28,9 @@ describe("review_policy.output is the default output kind (the seed's 'Default o
     const review = await openReview(ctx, abp.abp_id, 'DRT-004', rev);
     await new DelegationLoop(ctx).approve(review.reviewId, { as: rev, reason: 'program closed' });
     expect((await reviewResult(ctx, review.reviewId)).state).toBe('applied');
-    expect((await showReview(ctx, review.reviewId)).votes).toMatchObject([{ principal: rev, outputKind: 'abp_revoke' }]);
+    expect((await showReview(ctx, review.reviewId)).votes).toMatchObject([
+      { principal: rev, outputKind: 'abp_revoke' },
+    ]);
     expect((await showAbp(ctx, abp.abp_id)).status).toBe('revoked');
   });
 
@@ -39,11 +41,18 @@ describe("review_policy.output is the default output kind (the seed's 'Default o
 
     const file = join(ctx.config.dataDir, `${unique('spec')}.json`);
     await writeFile(file, JSON.stringify({ ...uniqueSpec(), created_at: '2026-05-01T00:00:00Z' }));
-    const cli = await runCli(['review', 'approve', review.reviewId, '--as', rev, '--output', file, '--reason', 'replace', '--json'], cliEnv(ctx));
+    const cli = await runCli(
+      ['review', 'approve', review.reviewId, '--as', rev, '--output', file, '--reason', 'replace', '--json'],
+      cliEnv(ctx),
+    );
     expect(cli.code).toBe(2);
     expect(cli.json.error).toMatch(/default output is abp_patch, but the document is a full ABP spec.*abp_replace/);
 
-    const approved = await call('POST', `/api/v1/reviews/${review.reviewId}/approve`, { as: rev, document: allowEmail(abp), reason: 'candidates must hear back' });
+    const approved = await call('POST', `/api/v1/reviews/${review.reviewId}/approve`, {
+      as: rev,
+      document: allowEmail(abp),
+      reason: 'candidates must hear back',
+    });
     expect(approved.status, JSON.stringify(approved.body)).toBe(200);
     const final = await reviewResult(ctx, review.reviewId);
     expect(final.state).toBe('applied');

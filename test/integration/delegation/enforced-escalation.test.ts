@@ -20,8 +20,17 @@ async function escalatingAbp() {
       ctx,
       {
         ...spec,
-        escalation: { paths: [...spec.escalation!.paths, { trigger: 'authority_envelope_complete', destination: 'security-desk', severity: 'critical', auto: true }] },
-        runtime: { validators: [{ name: 'authority_envelope_complete', when: 'pre_action', fail_action: 'escalate', config: {} }] },
+        escalation: {
+          paths: [
+            ...spec.escalation!.paths,
+            { trigger: 'authority_envelope_complete', destination: 'security-desk', severity: 'critical', auto: true },
+          ],
+        },
+        runtime: {
+          validators: [
+            { name: 'authority_envelope_complete', when: 'pre_action', fail_action: 'escalate', config: {} },
+          ],
+        },
       },
       await testAdmin(ctx),
     )
@@ -40,7 +49,12 @@ const deniedEmail = (abpHash: string) => ({
 });
 
 async function escalationsOf(checkId: string) {
-  return (await ctx.pool.query('SELECT trigger_name, destination, severity FROM delegation_escalations WHERE reference = $1', [checkId])).rows;
+  return (
+    await ctx.pool.query(
+      'SELECT trigger_name, destination, severity FROM delegation_escalations WHERE reference = $1',
+      [checkId],
+    )
+  ).rows;
 }
 
 describe('an always-enforced validator declared with escalate', () => {
@@ -49,13 +63,22 @@ describe('an always-enforced validator declared with escalate', () => {
     const fired = [{ trigger_name: 'authority_envelope_complete', destination: 'security-desk', severity: 'critical' }];
 
     const direct = await checkAbpAction(ctx, abp.abp_id, deniedEmail(abp.hash));
-    expect(direct).toMatchObject({ decision: 'blocked', allowed: false, escalations: [{ validator: 'authority_envelope_complete', destination: 'security-desk' }] });
+    expect(direct).toMatchObject({
+      decision: 'blocked',
+      allowed: false,
+      escalations: [{ validator: 'authority_envelope_complete', destination: 'security-desk' }],
+    });
     expect(await escalationsOf(direct.checkId)).toEqual(fired);
     const entries = await listProvenance(ctx.pool, { subject: `abp:${abp.abp_id}`, kind: 'abp.escalated', limit: 10 });
-    expect(entries.map((e) => e.payload)).toEqual([expect.objectContaining({ reference: direct.checkId, destination: 'security-desk', severity: 'critical' })]);
+    expect(entries.map((e) => e.payload)).toEqual([
+      expect.objectContaining({ reference: direct.checkId, destination: 'security-desk', severity: 'critical' }),
+    ]);
 
     const http = await call('POST', `/api/v1/abps/${abp.abp_id}/actions/check`, deniedEmail(abp.hash));
-    expect(http).toMatchObject({ status: 200, body: { decision: 'blocked', escalations: [{ destination: 'security-desk' }] } });
+    expect(http).toMatchObject({
+      status: 200,
+      body: { decision: 'blocked', escalations: [{ destination: 'security-desk' }] },
+    });
     expect(await escalationsOf(http.body.checkId)).toEqual(fired);
 
     const file = join(ctx.config.dataDir, `${unique('email')}.json`);
@@ -66,7 +89,11 @@ describe('an always-enforced validator declared with escalate', () => {
     expect(await escalationsOf(cli.json.checkId)).toEqual(fired);
 
     // Inside the envelope nothing blocks and nothing escalates.
-    const read = await checkAbpAction(ctx, abp.abp_id, { ...deniedEmail(abp.hash), objective: 'OBJ-001', tool: 'ats.read' });
+    const read = await checkAbpAction(ctx, abp.abp_id, {
+      ...deniedEmail(abp.hash),
+      objective: 'OBJ-001',
+      tool: 'ats.read',
+    });
     expect(read).toMatchObject({ decision: 'allowed', escalations: [] });
     expect(await escalationsOf(read.checkId)).toEqual([]);
   });

@@ -22,7 +22,10 @@ const filesIn = (dir: string) => readdir(dir).catch(() => [] as string[]);
 const embeddedHash = (text: string | undefined) => (JSON.parse(text!) as { abp: Abp }).abp.hash;
 
 /** The same installation seen from a replica that shares only configuration and the database. */
-async function replica(base: IntegrationContext, over: Partial<IntegrationContext['config']> = {}): Promise<IntegrationContext> {
+async function replica(
+  base: IntegrationContext,
+  over: Partial<IntegrationContext['config']> = {},
+): Promise<IntegrationContext> {
   const dataDir = await mkdtemp(join(tmpdir(), 'warden-replica-'));
   return { ...base, config: { ...base.config, dataDir, exportDir: join(dataDir, 'exports'), ...over } };
 }
@@ -49,13 +52,25 @@ describe('ABP exports in PostgreSQL (the default sink)', () => {
     const [first] = (await showAbp(ctx, abp.abp_id)).exports;
     const got = await call('GET', `/api/v1/abps/${abp.abp_id}/exports/${first!.exportId}`);
     expect(got.status).toBe(200);
-    expect(got.body).toMatchObject({ exportId: first!.exportId, where: `abp_export_documents/${first!.exportId}`, document: { export_id: first!.exportId, abp: { hash: abp.hash } } });
+    expect(got.body).toMatchObject({
+      exportId: first!.exportId,
+      where: `abp_export_documents/${first!.exportId}`,
+      document: { export_id: first!.exportId, abp: { hash: abp.hash } },
+    });
     expect((await call('GET', `/api/v1/abps/${abp.abp_id}/exports/no-such-export`)).status).toBe(404);
     // The CLI with a data directory of its own (a replica's operator): the same document.
     const other = await replica(ctx);
-    const cli = await runCli(['abp', 'export', abp.abp_id, first!.exportId], cliEnv(ctx, { WARDEN_DATA_DIR: other.config.dataDir }));
+    const cli = await runCli(
+      ['abp', 'export', abp.abp_id, first!.exportId],
+      cliEnv(ctx, { WARDEN_DATA_DIR: other.config.dataDir }),
+    );
     expect(cli.code).toBe(0);
-    expect(JSON.parse(cli.stdout)).toMatchObject({ export_id: first!.exportId, stamp: 1, status: 'active', abp: { hash: abp.hash } });
+    expect(JSON.parse(cli.stdout)).toMatchObject({
+      export_id: first!.exportId,
+      stamp: 1,
+      status: 'active',
+      abp: { hash: abp.hash },
+    });
   });
 
   it('verify names an export whose document is missing', async () => {
@@ -78,7 +93,9 @@ describe('ABP exports as files (WARDEN_EXPORT_SINK=file)', () => {
     expect((await filesIn(files.config.exportDir)).sort()).toEqual(exports.map((e) => e.fileName).sort());
     expect((await verifyAbp(files, abp.abp_id)).ok).toBe(true);
     // The database holds no document of them: the default sink finds them missing.
-    expect((await verifyAbp(ctx, abp.abp_id)).exports.flatMap((e) => e.gates.map((g) => g.gate))).toEqual(Array(4).fill('gate.abp_present'));
+    expect((await verifyAbp(ctx, abp.abp_id)).exports.flatMap((e) => e.gates.map((g) => g.gate))).toEqual(
+      Array(4).fill('gate.abp_present'),
+    );
 
     // A review applied by a worker configured for files re-stamps the files.
     const worker = await startWorkerAroundApply(files, (real, input) => real(input));
@@ -86,25 +103,35 @@ describe('ABP exports as files (WARDEN_EXPORT_SINK=file)', () => {
     try {
       const rev = await principal(ctx, 'rev', ['Reviewer']);
       const review = await openReview(worker.ctx, abp.abp_id, 'DRT-002', rev);
-      await approveReview(worker.ctx, review.reviewId, { principal: rev, outputKind: 'abp_patch', document: allowEmail(abp), reason: 'files' });
+      await approveReview(worker.ctx, review.reviewId, {
+        principal: rev,
+        outputKind: 'abp_patch',
+        document: allowEmail(abp),
+        reason: 'files',
+      });
       const final = await reviewResult(worker.ctx, review.reviewId);
       expect(final.state).toBe('applied');
       nextHash = final.outcome!.next!.abpHash;
     } finally {
       await worker.stop();
     }
-    for (const e of exports) expect(embeddedHash(await readFile(join(files.config.exportDir, e.fileName), 'utf8'))).toBe(nextHash);
+    for (const e of exports)
+      expect(embeddedHash(await readFile(join(files.config.exportDir, e.fileName), 'utf8'))).toBe(nextHash);
     expect((await verifyAbp(files, abp.abp_id)).ok).toBe(true);
 
     // Switching to PostgreSQL: the files are imported as they are, with a provenance entry each.
     const deps = { pool: ctx.pool, provenanceKey: ctx.provenanceKey, exportDir: files.config.exportDir };
     const first = await importExportFiles(deps);
-    expect(first.imported.filter((id) => exports.some((e) => e.exportId === id)).sort()).toEqual(exports.map((e) => e.exportId).sort());
+    expect(first.imported.filter((id) => exports.some((e) => e.exportId === id)).sort()).toEqual(
+      exports.map((e) => e.exportId).sort(),
+    );
     expect((await verifyAbp(ctx, abp.abp_id)).ok).toBe(true);
     const entries = await listProvenance(ctx.pool, { subject: `abp:${abp.abp_id}`, kind: 'abp.export_imported' });
     expect(entries.map((e) => e.payload.export_id).sort()).toEqual(exports.map((e) => e.exportId).sort());
     const again = await importExportFiles(deps);
     expect(again.imported.filter((id) => exports.some((e) => e.exportId === id))).toEqual([]);
-    expect(await listProvenance(ctx.pool, { subject: `abp:${abp.abp_id}`, kind: 'abp.export_imported' })).toHaveLength(4);
+    expect(await listProvenance(ctx.pool, { subject: `abp:${abp.abp_id}`, kind: 'abp.export_imported' })).toHaveLength(
+      4,
+    );
   });
 });

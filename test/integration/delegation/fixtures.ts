@@ -28,7 +28,13 @@ export async function startWorkerAroundApply(
     ...deps,
     taskQueue,
     workflowBundle,
-    overrides: { shutdownGraceTime: '1s', activities: { ...activities, applyReviewOutput: (input: ApplyInput) => around(activities.applyReviewOutput, input) } },
+    overrides: {
+      shutdownGraceTime: '1s',
+      activities: {
+        ...activities,
+        applyReviewOutput: (input: ApplyInput) => around(activities.applyReviewOutput, input),
+      },
+    },
   });
   const running = worker.run();
   return {

@@ -21,24 +21,56 @@ describe('the delegation loop over HTTP', () => {
     expect(check).toMatchObject({ status: 200, body: { decision: 'blocked', evaluation: { opened: [] } } });
 
     const rows = [1, 2, 3].map((n) =>
-      JSON.stringify({ abp_id: abpId, type: 'verify', severity: 'red', fingerprint: { key: 'fp-http', version: 'v1' }, observed_at: new Date(Date.now() - n * 60_000).toISOString() }),
+      JSON.stringify({
+        abp_id: abpId,
+        type: 'verify',
+        severity: 'red',
+        fingerprint: { key: 'fp-http', version: 'v1' },
+        observed_at: new Date(Date.now() - n * 60_000).toISOString(),
+      }),
     );
-    const ingest = await call('POST', '/api/v1/evidence?kind=drift_signal&wait=evaluation', rows.join('\n'), 'application/x-ndjson');
-    expect(ingest).toMatchObject({ status: 200, body: { driftSignals: { stored: 3 }, evaluation: { opened: [`${abpId}.DRT-001.r1`] } } });
-    const badIngest = await call('POST', '/api/v1/evidence?kind=drift_signal', `${rows[0]}\n{"abp_id":"${abpId}"}`, 'application/x-ndjson');
+    const ingest = await call(
+      'POST',
+      '/api/v1/evidence?kind=drift_signal&wait=evaluation',
+      rows.join('\n'),
+      'application/x-ndjson',
+    );
+    expect(ingest).toMatchObject({
+      status: 200,
+      body: { driftSignals: { stored: 3 }, evaluation: { opened: [`${abpId}.DRT-001.r1`] } },
+    });
+    const badIngest = await call(
+      'POST',
+      '/api/v1/evidence?kind=drift_signal',
+      `${rows[0]}\n{"abp_id":"${abpId}"}`,
+      'application/x-ndjson',
+    );
     expect(badIngest.status).toBe(400);
     expect(badIngest.body.error).toMatch(/line 2: type:/);
 
     const cards = await call('GET', `/api/v1/abps/${abpId}/triggers`);
-    expect(cards.body.cards.find((c: { triggerId: string }) => c.triggerId === 'DRT-001')).toMatchObject({ state: 'tripped' });
+    expect(cards.body.cards.find((c: { triggerId: string }) => c.triggerId === 'DRT-001')).toMatchObject({
+      state: 'tripped',
+    });
     const open = await call('GET', `/api/v1/reviews?state=open&abp=${abpId}`);
     expect(open.body.reviews).toMatchObject([{ reviewId: `${abpId}.DRT-001.r1` }]);
     const reviewId = open.body.reviews[0].reviewId;
 
-    const wrong = await call('POST', `/api/v1/reviews/${reviewId}/approve`, { as: 'nobody', output_kind: 'abp_revoke', reason: 'x' });
+    const wrong = await call('POST', `/api/v1/reviews/${reviewId}/approve`, {
+      as: 'nobody',
+      output_kind: 'abp_revoke',
+      reason: 'x',
+    });
     expect(wrong.status).toBe(403);
-    const patch = { objectives: { allowed: uniqueSpec().objectives!.allowed.slice(0, 3), denied: uniqueSpec().objectives!.denied } };
-    const approved = await call('POST', `/api/v1/reviews/${reviewId}/approve`, { as: rev, output_kind: 'abp_patch', document: patch, reason: 'narrow' });
+    const patch = {
+      objectives: { allowed: uniqueSpec().objectives!.allowed.slice(0, 3), denied: uniqueSpec().objectives!.denied },
+    };
+    const approved = await call('POST', `/api/v1/reviews/${reviewId}/approve`, {
+      as: rev,
+      output_kind: 'abp_patch',
+      document: patch,
+      reason: 'narrow',
+    });
     expect(approved).toMatchObject({ status: 200, body: { decided: true } });
     await ctx.temporal.workflow.getHandle(reviewId).result();
     const shown = await call('GET', `/api/v1/reviews/${reviewId}`);
@@ -49,7 +81,10 @@ describe('the delegation loop over HTTP', () => {
 
     const manual = await call('POST', '/api/v1/reviews', { abp_id: abpId, trigger_id: 'DRT-004', as: rev });
     expect(manual.status).toBe(201);
-    const dismissed = await call('POST', `/api/v1/reviews/${manual.body.reviewId}/dismiss`, { as: rev, reason: 'fine' });
+    const dismissed = await call('POST', `/api/v1/reviews/${manual.body.reviewId}/dismiss`, {
+      as: rev,
+      reason: 'fine',
+    });
     expect(dismissed).toMatchObject({ status: 200, body: { decided: true } });
     expect((await call('GET', `/api/v1/abps/ABP-00000000`)).status).toBe(404);
   });

@@ -24,7 +24,11 @@ import { principal, sendExternalEmail, unique, uniqueSpec } from './fixtures';
 const ctx = useIntegrationContext('identity-migration');
 const call = useApiServer(ctx);
 const sink = () => exportSinkFor(ctx.config, ctx.pool);
-const deps = () => ({ pool: ctx.pool, provenanceKey: ctx.provenanceKey, exportsOn: (q: Queryable) => exportSinkFor(ctx.config, q) });
+const deps = () => ({
+  pool: ctx.pool,
+  provenanceKey: ctx.provenanceKey,
+  exportsOn: (q: Queryable) => exportSinkFor(ctx.config, q),
+});
 
 /**
  * An ABP as Warden stored it before it matched the reference tooling: created_at and effective_at
@@ -35,7 +39,13 @@ function legacyAbp(): Abp {
   const built = buildAbp(spec, '2026-01-01T00:00:00Z');
   const body = {
     ...built,
-    objectives: { ...built.objectives, allowed: [{ id: 'OBJ-001', description: 'Screen candidates\r\nagainst the criteria' }, ...built.objectives.allowed.slice(1)] },
+    objectives: {
+      ...built.objectives,
+      allowed: [
+        { id: 'OBJ-001', description: 'Screen candidates\r\nagainst the criteria' },
+        ...built.objectives.allowed.slice(1),
+      ],
+    },
     created_at: '2026-11-30T00:53:46.123Z',
     effective_at: '2026-11-30T00:53:46.123Z',
   };
@@ -59,16 +69,28 @@ async function storeLegacy(abp: Abp): Promise<void> {
  */
 async function revokeLegacy(abp: Abp, reason: string): Promise<void> {
   await withTransaction(ctx.pool, async (tx) => {
-    const { rows } = await tx.query<{ version: number }>('SELECT version FROM abp_current WHERE scope_key = $1', [scopeKey(abp.scope)]);
+    const { rows } = await tx.query<{ version: number }>('SELECT version FROM abp_current WHERE scope_key = $1', [
+      scopeKey(abp.scope),
+    ]);
     expect(await setPointerStatus(tx, scopeKey(abp.scope), rows[0]!.version, { status: 'revoked', reason })).toBe(true);
     await appendProvenance(tx, ctx.provenanceKey, {
-      kind: 'abp.revoked', subject: `abp:${abp.abp_id}`, actor: null, payload: { review_id: `${abp.abp_id}.DRT-001.r1`, previous_hash: abp.hash, reason },
+      kind: 'abp.revoked',
+      subject: `abp:${abp.abp_id}`,
+      actor: null,
+      payload: { review_id: `${abp.abp_id}.DRT-001.r1`, previous_hash: abp.hash, reason },
     });
   });
 }
 
 const driftSignal = (abpId: string, key: string) =>
-  JSON.stringify({ kind: 'drift_signal', abp_id: abpId, type: 'bypass', severity: 'red', fingerprint: { key, version: 1 }, observed_at: new Date().toISOString() });
+  JSON.stringify({
+    kind: 'drift_signal',
+    abp_id: abpId,
+    type: 'bypass',
+    severity: 'red',
+    fingerprint: { key, version: 1 },
+    observed_at: new Date().toISOString(),
+  });
 
 describe('re-issuing ABPs stored in the legacy form (finding 11)', () => {
   it('moves the ABP, its evidence, its open review and its exports to the reference id in one step, once', async () => {
@@ -76,7 +98,10 @@ describe('re-issuing ABPs stored in the legacy form (finding 11)', () => {
     expect(checkAbpIdentity(abp)).toMatchObject({ idMatches: false, hashMatches: false });
     await storeLegacy(abp);
     const rev = await principal(ctx, 'rev', ['Reviewer', 'admin']);
-    await ingestEvidence(ctx, [driftSignal(abp.abp_id, unique('fp')), driftSignal(abp.abp_id, unique('fp'))].join('\n'));
+    await ingestEvidence(
+      ctx,
+      [driftSignal(abp.abp_id, unique('fp')), driftSignal(abp.abp_id, unique('fp'))].join('\n'),
+    );
     // A review in flight: its workflow was started with the old id.
     const review = await openReview(ctx, abp.abp_id, 'DRT-002', rev);
     const stampsBefore = (await showAbp(ctx, abp.abp_id)).exports.map((e) => e.stamp);
@@ -99,7 +124,12 @@ describe('re-issuing ABPs stored in the legacy form (finding 11)', () => {
     const view = await showAbp(ctx, newId);
     const next = view.abp as Abp;
     expect(checkAbpIdentity(next)).toMatchObject({ idMatches: true, hashMatches: true });
-    expect(next).toMatchObject({ abp_id: newId, hash: newHash, created_at: '2026-11-30T00:53:46Z', effective_at: '2026-11-30T00:53:46Z' });
+    expect(next).toMatchObject({
+      abp_id: newId,
+      hash: newHash,
+      created_at: '2026-11-30T00:53:46Z',
+      effective_at: '2026-11-30T00:53:46Z',
+    });
     expect(next.objectives.allowed[0]!.description).toBe('Screen candidates\nagainst the criteria');
     expect(view.status).toBe('active');
     expect(view.versions.map((v) => v.source)).toEqual(['build', 'migrate']);
@@ -119,19 +149,36 @@ describe('re-issuing ABPs stored in the legacy form (finding 11)', () => {
 
     // Evidence and the open review moved with it; evidence still sent under the old id follows.
     const counts = async (id: string) =>
-      (await ctx.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM drift_signals WHERE abp_id = $1', [id])).rows[0]!.n;
+      (await ctx.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM drift_signals WHERE abp_id = $1', [id]))
+        .rows[0]!.n;
     expect(await counts(newId)).toBe(2);
     expect(await counts(abp.abp_id)).toBe(0);
     await ingestEvidence(ctx, driftSignal(abp.abp_id, unique('fp')));
     expect(await counts(newId)).toBe(3);
     expect(await showReview(ctx, review.reviewId)).toMatchObject({ abpId: newId, abpHash: newHash, state: 'open' });
-    const check = await checkAbpAction(ctx, abp.abp_id, { ...sendExternalEmail(newHash, 1), tool: 'ats.read', irreversible: false });
+    const check = await checkAbpAction(ctx, abp.abp_id, {
+      ...sendExternalEmail(newHash, 1),
+      tool: 'ats.read',
+      irreversible: false,
+    });
     expect(check.results.find((r) => r.name === 'abp_hash_valid')).toMatchObject({ passed: true });
-    expect((await ctx.pool.query('SELECT abp_id FROM abp_action_checks WHERE check_id = $1', [check.checkId])).rows[0]).toEqual({ abp_id: newId });
+    expect(
+      (await ctx.pool.query('SELECT abp_id FROM abp_action_checks WHERE check_id = $1', [check.checkId])).rows[0],
+    ).toEqual({ abp_id: newId });
 
     // The review started before the move applies to the re-issued ABP.
-    const allowEmail = { tools: { allow: [...next.tools.allow, { name: 'email.send_external', scope: 'hiring' }], deny: next.tools.deny.filter((t) => t.name !== 'email.send_external') } };
-    await approveReview(ctx, review.reviewId, { principal: rev, outputKind: 'abp_patch', document: allowEmail, reason: 'after the move' });
+    const allowEmail = {
+      tools: {
+        allow: [...next.tools.allow, { name: 'email.send_external', scope: 'hiring' }],
+        deny: next.tools.deny.filter((t) => t.name !== 'email.send_external'),
+      },
+    };
+    await approveReview(ctx, review.reviewId, {
+      principal: rev,
+      outputKind: 'abp_patch',
+      document: allowEmail,
+      reason: 'after the move',
+    });
     const final = await reviewResult(ctx, review.reviewId);
     expect(final.state).toBe('applied');
     expect(final.outcome!.next!.abpId).toBe(newId);
@@ -139,7 +186,11 @@ describe('re-issuing ABPs stored in the legacy form (finding 11)', () => {
     // One provenance entry for the move, and nothing more on a third run.
     const entries = await listProvenance(ctx.pool, { subject: `abp:${newId}`, kind: 'abp.identity_migrated' });
     expect(entries).toHaveLength(1);
-    expect(entries[0]!.payload).toMatchObject({ previous_abp_id: abp.abp_id, previous_hash: abp.hash, abp_hash: newHash });
+    expect(entries[0]!.payload).toMatchObject({
+      previous_abp_id: abp.abp_id,
+      previous_hash: abp.hash,
+      abp_hash: newHash,
+    });
     const again = await migrateAbpIdentities(deps());
     expect(again.migrated.filter((m) => m.oldId === abp.abp_id || m.oldId === newId)).toEqual([]);
     expect(await listProvenance(ctx.pool, { subject: `abp:${newId}`, kind: 'abp.identity_migrated' })).toHaveLength(1);
@@ -151,7 +202,10 @@ describe('re-issuing ABPs stored in the legacy form (finding 11)', () => {
     await storeLegacy(edited);
     const result = await migrateAbpIdentities(deps());
     expect(result.migrated.map((m) => m.oldId)).not.toContain(abp.abp_id);
-    expect(result.skipped).toContainEqual({ abpId: abp.abp_id, reason: expect.stringMatching(/edited outside Warden/) });
+    expect(result.skipped).toContainEqual({
+      abpId: abp.abp_id,
+      reason: expect.stringMatching(/edited outside Warden/),
+    });
     const view = await showAbp(ctx, abp.abp_id);
     expect((view.abp as Abp).hash).toBe(abp.hash);
     expect((await verifyAbp(ctx, abp.abp_id)).ok).toBe(false);
@@ -182,7 +236,10 @@ describe('re-issuing ABPs stored in the legacy form (finding 11)', () => {
 
     // Its spec rebuilt gives the new id; the refusal names the revocation, not the successor.
     const revoked = new RegExp(`${newId} was revoked: keys leaked; revocation is final`);
-    await expect(buildAbpFromSpec(ctx, spec, admin)).rejects.toMatchObject({ kind: 'conflict', message: expect.stringMatching(revoked) });
+    await expect(buildAbpFromSpec(ctx, spec, admin)).rejects.toMatchObject({
+      kind: 'conflict',
+      message: expect.stringMatching(revoked),
+    });
     const http = await call('POST', '/api/v1/abps', { ...spec, as: admin });
     expect(http).toMatchObject({ status: 409, body: { error: expect.stringMatching(revoked) } });
     const file = join(ctx.config.dataDir, `revoked-${newId}.json`);
@@ -208,11 +265,18 @@ describe('re-issuing ABPs stored in the legacy form (finding 11)', () => {
 
     // Its spec now computes an id never stored: without the old form, it would be a new ABP.
     const referenceId = computeAbpId(abp.scope, abp.authority_ref, '2026-11-30T00:53:46Z');
-    const refusal = new RegExp(`${referenceId} is ${abp.abp_id} as Warden identified it before it matched the reference tooling, which was revoked: vendor contract ended; revocation is final`);
+    const refusal = new RegExp(
+      `${referenceId} is ${abp.abp_id} as Warden identified it before it matched the reference tooling, which was revoked: vendor contract ended; revocation is final`,
+    );
     const admin = await testAdmin(ctx);
-    await expect(buildAbpFromSpec(ctx, spec, admin)).rejects.toMatchObject({ kind: 'conflict', message: expect.stringMatching(refusal) });
+    await expect(buildAbpFromSpec(ctx, spec, admin)).rejects.toMatchObject({
+      kind: 'conflict',
+      message: expect.stringMatching(refusal),
+    });
     const http = await call('POST', '/api/v1/abps', { ...spec, as: admin });
     expect(http).toMatchObject({ status: 409, body: { error: expect.stringMatching(refusal) } });
-    expect(await ctx.pool.query('SELECT 1 FROM abp_versions WHERE abp_id = $1', [referenceId])).toMatchObject({ rowCount: 0 });
+    expect(await ctx.pool.query('SELECT 1 FROM abp_versions WHERE abp_id = $1', [referenceId])).toMatchObject({
+      rowCount: 0,
+    });
   });
 });

@@ -25,7 +25,12 @@ describe('the delegation review loop, end to end', () => {
       else expect(check.evaluation?.opened).toEqual([`${abp.abp_id}.DRT-002.r1`]);
     }
     const [review] = await reviews(ctx, { abpId: abp.abp_id, state: 'open' });
-    expect(review).toMatchObject({ triggerId: 'DRT-002', severity: 'critical', openedBy: 'monitor', workflowStarted: true });
+    expect(review).toMatchObject({
+      triggerId: 'DRT-002',
+      severity: 'critical',
+      openedBy: 'monitor',
+      workflowStarted: true,
+    });
 
     const description = await ctx.temporal.workflow.getHandle(review!.reviewId).describe();
     expect(description.searchAttributes.WardenKind).toEqual(['review']);
@@ -39,7 +44,12 @@ describe('the delegation review loop, end to end', () => {
         deny: abp.tools.deny.filter((t) => t.name !== 'email.send_external'),
       },
     };
-    const vote = await approveReview(ctx, review!.reviewId, { principal: reviewer, outputKind: 'abp_patch', document: patch, reason: 'candidates must hear back' });
+    const vote = await approveReview(ctx, review!.reviewId, {
+      principal: reviewer,
+      outputKind: 'abp_patch',
+      document: patch,
+      reason: 'candidates must hear back',
+    });
     expect(vote).toMatchObject({ accepted: true, approvals: 1, threshold: 1, decided: true });
     const final = await reviewResult(ctx, review!.reviewId);
     expect(final.state).toBe('applied');
@@ -72,6 +82,8 @@ describe('the delegation review loop, end to end', () => {
     const kinds = (await listProvenance(ctx.pool, { subject: `review:${review!.reviewId}` })).map((e) => e.kind).sort();
     expect(kinds).toEqual(['review.applied', 'review.approved', 'review.opened']);
     const abpKinds = (await listProvenance(ctx.pool, { subject: `abp:${abp.abp_id}` })).map((e) => e.kind);
-    expect(abpKinds).toEqual(expect.arrayContaining(['abp.built', 'action.checked', 'abp.patched', 'abp.exports_restamped']));
+    expect(abpKinds).toEqual(
+      expect.arrayContaining(['abp.built', 'action.checked', 'abp.patched', 'abp.exports_restamped']),
+    );
   });
 });

@@ -14,8 +14,16 @@ const call = useApiServer(ctx);
 
 const preValidators = (demoAbpSpec().runtime?.validators ?? []) as RuntimeValidator[];
 /** A unique ABP declaring one post_action validator (besides the demo's own validators). */
-function withPost(name: string, failAction: FailAction, config: Record<string, unknown> = {}, over: Partial<AbpSpecInput> = {}) {
-  return buildUniqueAbp(ctx, { runtime: { validators: [...preValidators, { name, when: 'post_action', fail_action: failAction, config }] }, ...over });
+function withPost(
+  name: string,
+  failAction: FailAction,
+  config: Record<string, unknown> = {},
+  over: Partial<AbpSpecInput> = {},
+) {
+  return buildUniqueAbp(ctx, {
+    runtime: { validators: [...preValidators, { name, when: 'post_action', fail_action: failAction, config }] },
+    ...over,
+  });
 }
 
 /** An allowed irreversible action of the demo ABP (ats.read on a candidate). */
@@ -30,7 +38,13 @@ const readCandidate = (abpHash: string, agent = 'recruiter-bot') => ({
   irreversible: true,
 });
 const asDone = { status: 'succeeded', touched: [{ resource: 'candidates/42', operation: 'read' }] };
-const touchedMore = { status: 'succeeded', touched: [{ resource: 'candidates/42', operation: 'read' }, { resource: 'candidates/43', operation: 'read' }] };
+const touchedMore = {
+  status: 'succeeded',
+  touched: [
+    { resource: 'candidates/42', operation: 'read' },
+    { resource: 'candidates/43', operation: 'read' },
+  ],
+};
 
 async function allowedCheck(abpId: string, hash: string, agent?: string) {
   const check = await checkAbpAction(ctx, abpId, readCandidate(hash, agent));
@@ -38,7 +52,8 @@ async function allowedCheck(abpId: string, hash: string, agent?: string) {
   return check.checkId;
 }
 
-const drt002 = async (abpId: string) => (await triggerCards(ctx, abpId)).find((c) => c.triggerId === 'DRT-002')!.current;
+const drt002 = async (abpId: string) =>
+  (await triggerCards(ctx, abpId)).find((c) => c.triggerId === 'DRT-002')!.current;
 
 describe('post_action validators on reported outcomes', () => {
   it('block: a post-action violation, counted toward DRT-002 when the action was irreversible', async () => {
@@ -54,7 +69,9 @@ describe('post_action validators on reported outcomes', () => {
     expect((await reportActionOutcome(ctx, abp.abp_id, reversible.checkId, touchedMore)).decision).toBe('blocked');
     expect(await drt002(abp.abp_id)).toBe(1);
     // An outcome as checked passes.
-    expect((await reportActionOutcome(ctx, abp.abp_id, await allowedCheck(abp.abp_id, abp.hash), asDone)).decision).toBe('allowed');
+    expect(
+      (await reportActionOutcome(ctx, abp.abp_id, await allowedCheck(abp.abp_id, abp.hash), asDone)).decision,
+    ).toBe('allowed');
   });
 
   it('warn: recorded, nothing else follows', async () => {
@@ -69,13 +86,26 @@ describe('post_action validators on reported outcomes', () => {
   });
 
   it("escalate: the ABP's escalation paths fire and are recorded", async () => {
-    const abp = await withPost('cost_within_limit', 'escalate', { max_cost: 10 }, {
-      escalation: { paths: [{ trigger: 'cost_within_limit', destination: 'finance-desk', severity: 'critical', auto: true }] },
-    });
+    const abp = await withPost(
+      'cost_within_limit',
+      'escalate',
+      { max_cost: 10 },
+      {
+        escalation: {
+          paths: [{ trigger: 'cost_within_limit', destination: 'finance-desk', severity: 'critical', auto: true }],
+        },
+      },
+    );
     const checkId = await allowedCheck(abp.abp_id, abp.hash);
     const r = await reportActionOutcome(ctx, abp.abp_id, checkId, { ...asDone, cost: 12.5 });
-    expect(r).toMatchObject({ decision: 'escalated', escalations: [{ validator: 'cost_within_limit', destination: 'finance-desk', severity: 'critical' }] });
-    const { rows } = await ctx.pool.query('SELECT source, destination, reference FROM delegation_escalations WHERE abp_id = $1', [abp.abp_id]);
+    expect(r).toMatchObject({
+      decision: 'escalated',
+      escalations: [{ validator: 'cost_within_limit', destination: 'finance-desk', severity: 'critical' }],
+    });
+    const { rows } = await ctx.pool.query(
+      'SELECT source, destination, reference FROM delegation_escalations WHERE abp_id = $1',
+      [abp.abp_id],
+    );
     expect(rows).toEqual([{ source: 'post_action', destination: 'finance-desk', reference: `${checkId}/outcome` }]);
   });
 
@@ -91,11 +121,17 @@ describe('post_action validators on reported outcomes', () => {
     // Another agent is not held back.
     await allowedCheck(abp.abp_id, abp.hash, unique('other'));
     const reviewer = await principal(ctx, 'rev', ['Reviewer']);
-    await expect(clearDegradedAgent(ctx, abp.abp_id, agent, { principal: reviewer, reason: 'x' })).rejects.toMatchObject({ kind: 'forbidden' });
+    await expect(
+      clearDegradedAgent(ctx, abp.abp_id, agent, { principal: reviewer, reason: 'x' }),
+    ).rejects.toMatchObject({ kind: 'forbidden' });
     const op = await principal(ctx, 'op', ['operator']);
-    expect(await clearDegradedAgent(ctx, abp.abp_id, agent, { principal: op, reason: 'looked at it' })).toMatchObject({ cleared: [checkId] });
+    expect(await clearDegradedAgent(ctx, abp.abp_id, agent, { principal: op, reason: 'looked at it' })).toMatchObject({
+      cleared: [checkId],
+    });
     await allowedCheck(abp.abp_id, abp.hash, agent);
-    await expect(clearDegradedAgent(ctx, abp.abp_id, agent, { principal: op, reason: 'again' })).rejects.toMatchObject({ kind: 'not_found' });
+    await expect(clearDegradedAgent(ctx, abp.abp_id, agent, { principal: op, reason: 'again' })).rejects.toMatchObject({
+      kind: 'not_found',
+    });
   });
 
   it('refuses an unknown, blocked or already reported check, naming it', async () => {
@@ -103,16 +139,22 @@ describe('post_action validators on reported outcomes', () => {
     const checkId = await allowedCheck(abp.abp_id, abp.hash);
     await reportActionOutcome(ctx, abp.abp_id, checkId, asDone);
     await expect(reportActionOutcome(ctx, abp.abp_id, checkId, asDone)).rejects.toMatchObject({
-      kind: 'conflict', message: expect.stringContaining(checkId),
+      kind: 'conflict',
+      message: expect.stringContaining(checkId),
     });
     await expect(reportActionOutcome(ctx, abp.abp_id, 'check-nope', asDone)).rejects.toMatchObject({
-      kind: 'not_found', message: expect.stringContaining('check-nope'),
+      kind: 'not_found',
+      message: expect.stringContaining('check-nope'),
     });
     const blocked = await checkAbpAction(ctx, abp.abp_id, { ...readCandidate(abp.hash), tool: 'email.send_external' });
-    await expect(reportActionOutcome(ctx, abp.abp_id, blocked.checkId, asDone)).rejects.toMatchObject({ kind: 'conflict' });
+    await expect(reportActionOutcome(ctx, abp.abp_id, blocked.checkId, asDone)).rejects.toMatchObject({
+      kind: 'conflict',
+    });
     // A check of another ABP is unknown under this one.
     const other = await withPost('outcome_succeeded', 'warn');
-    await expect(reportActionOutcome(ctx, other.abp_id, await allowedCheck(abp.abp_id, abp.hash), asDone)).rejects.toMatchObject({ kind: 'not_found' });
+    await expect(
+      reportActionOutcome(ctx, other.abp_id, await allowedCheck(abp.abp_id, abp.hash), asDone),
+    ).rejects.toMatchObject({ kind: 'not_found' });
   });
 
   it('over HTTP: report (201), refusals as 404/409/400 naming the check or field, clear role-checked', async () => {
@@ -122,7 +164,10 @@ describe('post_action validators on reported outcomes', () => {
     const checkId: string = check.body.checkId;
     const path = `/api/v1/abps/${abp.abp_id}/actions/${encodeURIComponent(checkId)}/outcome`;
     expect((await call('POST', path, { status: 'finished' })).status).toBe(400);
-    const bad = await call('POST', path, { status: 'failed', touched: [{ resource: 'x', operation: 'read', extra: 1 }] });
+    const bad = await call('POST', path, {
+      status: 'failed',
+      touched: [{ resource: 'x', operation: 'read', extra: 1 }],
+    });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toMatch(/touched/);
     const reported = await call('POST', path, { status: 'failed' });
@@ -130,11 +175,14 @@ describe('post_action validators on reported outcomes', () => {
     const again = await call('POST', path, { status: 'failed' });
     expect(again.status).toBe(409);
     expect(again.body.error).toContain(checkId);
-    const unknown = await call('POST', `/api/v1/abps/${abp.abp_id}/actions/check-missing/outcome`, { status: 'failed' });
+    const unknown = await call('POST', `/api/v1/abps/${abp.abp_id}/actions/check-missing/outcome`, {
+      status: 'failed',
+    });
     expect(unknown.status).toBe(404);
     expect(unknown.body.error).toContain('check-missing');
     const { rows } = await ctx.pool.query(
-      `SELECT actor FROM provenance_log WHERE kind = 'action.outcome_reported' AND payload->>'check_id' = $1`, [checkId],
+      `SELECT actor FROM provenance_log WHERE kind = 'action.outcome_reported' AND payload->>'check_id' = $1`,
+      [checkId],
     );
     expect(rows).toHaveLength(1);
     expect(rows[0].actor).toMatch(/^http-operator-/);
@@ -143,8 +191,13 @@ describe('post_action validators on reported outcomes', () => {
     const clearPath = `/api/v1/abps/${abp.abp_id}/degradations/clear`;
     expect((await call('POST', clearPath, { as: reviewer, agent_id: agent, reason: 'x' })).status).toBe(403);
     const op = await principal(ctx, 'http-op', ['operator']);
-    expect(await call('POST', clearPath, { as: op, agent_id: agent, reason: 'checked' })).toMatchObject({ status: 200, body: { cleared: [checkId] } });
-    expect((await call('POST', `/api/v1/abps/${abp.abp_id}/actions/check`, readCandidate(abp.hash, agent))).body.decision).toBe('allowed');
+    expect(await call('POST', clearPath, { as: op, agent_id: agent, reason: 'checked' })).toMatchObject({
+      status: 200,
+      body: { cleared: [checkId] },
+    });
+    expect(
+      (await call('POST', `/api/v1/abps/${abp.abp_id}/actions/check`, readCandidate(abp.hash, agent))).body.decision,
+    ).toBe('allowed');
   });
 
   it('from the CLI: action report and action clear with their exit codes', async () => {
@@ -154,14 +207,20 @@ describe('post_action validators on reported outcomes', () => {
     const checkId = await allowedCheck(abp.abp_id, abp.hash, agent);
     const file = join(ctx.config.dataDir, `${unique('outcome')}.json`);
     await writeFile(file, JSON.stringify({ status: 'failed', summary: 'timed out upstream' }));
-    const reported = await runCli(['action', 'report', abp.abp_id, '--check', checkId, '--outcome', file, '--json'], env);
+    const reported = await runCli(
+      ['action', 'report', abp.abp_id, '--check', checkId, '--outcome', file, '--json'],
+      env,
+    );
     expect(reported.code, reported.stderr).toBe(0);
     expect(reported.json).toMatchObject({ decision: 'degraded', degradedAgent: agent });
     const twice = await runCli(['action', 'report', abp.abp_id, '--check', checkId, '--outcome', file], env);
     expect(twice.code).not.toBe(0);
     expect(twice.stderr).toContain(checkId);
     const op = await principal(ctx, 'cli-op', ['operator']);
-    const cleared = await runCli(['action', 'clear', abp.abp_id, '--agent', agent, '--reason', 'fixed', '--as', op], env);
+    const cleared = await runCli(
+      ['action', 'clear', abp.abp_id, '--agent', agent, '--reason', 'fixed', '--as', op],
+      env,
+    );
     expect(cleared.code, cleared.stderr).toBe(0);
     expect(cleared.stdout).toContain(checkId);
   });

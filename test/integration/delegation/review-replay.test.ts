@@ -23,23 +23,39 @@ describe('reviews already running when reopening after a failed apply was releas
     const earlier = await startWorkerAroundApply(
       ctx,
       async (real, input) => {
-        await buildAbpFromSpec(ctx, { ...spec, tools: { ...spec.tools!, deny: [...spec.tools!.deny, { name: 'fax.send', reason: 'no faxes' }] } }, await testAdmin(ctx));
+        await buildAbpFromSpec(
+          ctx,
+          { ...spec, tools: { ...spec.tools!, deny: [...spec.tools!.deny, { name: 'fax.send', reason: 'no faxes' }] } },
+          await testAdmin(ctx),
+        );
         return real(input);
       },
       await bundleWithStandIn(/(^|\/)review-reopen$/, absent),
     );
     try {
       const review = await openReview(earlier.ctx, abp.abp_id, 'DRT-003', rev);
-      await approveReview(earlier.ctx, review.reviewId, { principal: rev, outputKind: 'abp_patch', document: allowFax, reason: 'faxes' });
+      await approveReview(earlier.ctx, review.reviewId, {
+        principal: rev,
+        outputKind: 'abp_patch',
+        document: allowFax,
+        reason: 'faxes',
+      });
       const final = await reviewResult(ctx, review.reviewId);
-      expect(final).toMatchObject({ state: 'failed', outcome: { state: 'failed', failure: [expect.stringMatching(/fax\.send/)] } });
+      expect(final).toMatchObject({
+        state: 'failed',
+        outcome: { state: 'failed', failure: [expect.stringMatching(/fax\.send/)] },
+      });
       expect(final.outcome!.reopened).toBeUndefined();
       expect(await showReview(ctx, review.reviewId)).toMatchObject({ state: 'failed' });
       expect(((await showAbp(ctx, abp.abp_id)).abp as Abp).tools.allow.map((t) => t.name)).not.toContain('fax.send');
 
       const history = await ctx.temporal.workflow.getHandle(review.reviewId).fetchHistory();
       expect(patchIds(history)).not.toContain(REOPEN_AFTER_FAILED_APPLY);
-      await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, review.reviewId);
+      await Worker.runReplayHistory(
+        { workflowBundle: { codePath: inject('workflowBundlePath') } },
+        history,
+        review.reviewId,
+      );
     } finally {
       await earlier.stop();
     }
@@ -49,7 +65,12 @@ describe('reviews already running when reopening after a failed apply was releas
     const rev = await principal(ctx, 'marker', ['Reviewer']);
     const { abp } = await buildAbpFromSpec(ctx, uniqueSpec(), await testAdmin(ctx));
     const review = await openReview(ctx, abp.abp_id, 'DRT-001', rev);
-    await approveReview(ctx, review.reviewId, { principal: rev, outputKind: 'abp_revoke', document: { reason: 'done' }, reason: 'done' });
+    await approveReview(ctx, review.reviewId, {
+      principal: rev,
+      outputKind: 'abp_revoke',
+      document: { reason: 'done' },
+      reason: 'done',
+    });
     expect((await reviewResult(ctx, review.reviewId)).state).toBe('applied');
     const history = await ctx.temporal.workflow.getHandle(review.reviewId).fetchHistory();
     expect(patchIds(history)).toContain(REOPEN_AFTER_FAILED_APPLY);

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { checkAbpAction, showAbp, verifyAbp } from '../../../client/delegation';
-import { approveReview, dismissReview, openReview, reviewResult, reviews, showReview } from '../../../client/delegation-reviews';
+import {
+  approveReview,
+  dismissReview,
+  openReview,
+  reviewResult,
+  reviews,
+  showReview,
+} from '../../../client/delegation-reviews';
 import type { Abp } from '../../../domain/delegation/schema';
 import { exportSinkFor } from '../../../client/export-sink';
 import { useIntegrationContext } from '../../support/integration';
@@ -17,19 +24,38 @@ function thresholdTwoSpec() {
 
 describe('review votes', () => {
   it('threshold 2: needs two principals approving the same output; other outputs do not count', async () => {
-    const [ann, ben, cat] = await Promise.all([principal(ctx, 'ann', ['Reviewer']), principal(ctx, 'ben', ['Reviewer']), principal(ctx, 'cat', ['Reviewer'])]);
+    const [ann, ben, cat] = await Promise.all([
+      principal(ctx, 'ann', ['Reviewer']),
+      principal(ctx, 'ben', ['Reviewer']),
+      principal(ctx, 'cat', ['Reviewer']),
+    ]);
     const abp = await buildUniqueAbp(ctx, thresholdTwoSpec());
     const review = await openReview(ctx, abp.abp_id, 'DRT-003', ann);
     expect(review).toMatchObject({ state: 'open', openedBy: ann, severity: 'critical' });
 
-    const first = await approveReview(ctx, review.reviewId, { principal: ann, outputKind: 'abp_patch', document: allowEmail(abp), reason: 'needed' });
+    const first = await approveReview(ctx, review.reviewId, {
+      principal: ann,
+      outputKind: 'abp_patch',
+      document: allowEmail(abp),
+      reason: 'needed',
+    });
     expect(first).toMatchObject({ approvals: 1, threshold: 2, decided: false });
-    const other = await approveReview(ctx, review.reviewId, { principal: ben, outputKind: 'abp_patch', document: allowEmail(abp, 'bid'), reason: 'narrower' });
+    const other = await approveReview(ctx, review.reviewId, {
+      principal: ben,
+      outputKind: 'abp_patch',
+      document: allowEmail(abp, 'bid'),
+      reason: 'narrower',
+    });
     expect(other).toMatchObject({ approvals: 2, decided: false });
     expect(other.outputHash).not.toBe(first.outputHash);
     // Same document, keys in another order: the same output by canonical hash.
     const reordered = { tools: { deny: allowEmail(abp).tools.deny, allow: allowEmail(abp).tools.allow } };
-    const third = await approveReview(ctx, review.reviewId, { principal: cat, outputKind: 'abp_patch', document: reordered, reason: 'agree with ann' });
+    const third = await approveReview(ctx, review.reviewId, {
+      principal: cat,
+      outputKind: 'abp_patch',
+      document: reordered,
+      reason: 'agree with ann',
+    });
     expect(third).toMatchObject({ outputHash: first.outputHash, decided: true });
 
     const final = await reviewResult(ctx, review.reviewId);
@@ -40,18 +66,32 @@ describe('review votes', () => {
   });
 
   it('refuses a principal without the approver role, an unknown principal and a second vote', async () => {
-    const [rev, outsider] = await Promise.all([principal(ctx, 'rev', ['Reviewer']), principal(ctx, 'outsider', ['Observer'])]);
+    const [rev, outsider] = await Promise.all([
+      principal(ctx, 'rev', ['Reviewer']),
+      principal(ctx, 'outsider', ['Observer']),
+    ]);
     const abp = await buildUniqueAbp(ctx, thresholdTwoSpec());
     const review = await openReview(ctx, abp.abp_id, 'DRT-001', rev);
-    const approve = (who: string) => approveReview(ctx, review.reviewId, { principal: who, outputKind: 'abp_patch', document: allowEmail(abp), reason: 'x' });
+    const approve = (who: string) =>
+      approveReview(ctx, review.reviewId, {
+        principal: who,
+        outputKind: 'abp_patch',
+        document: allowEmail(abp),
+        reason: 'x',
+      });
     await expect(approve(outsider)).rejects.toThrow(/does not hold the approver role Reviewer/);
     await expect(approve('nobody-at-all')).rejects.toThrow(/unknown principal/);
     await approve(rev);
     await expect(approve(rev)).rejects.toThrow(/already voted/);
-    await expect(dismissReview(ctx, review.reviewId, { principal: rev, reason: 'changed my mind' })).rejects.toThrow(/already voted/);
+    await expect(dismissReview(ctx, review.reviewId, { principal: rev, reason: 'changed my mind' })).rejects.toThrow(
+      /already voted/,
+    );
     const live = (await showReview(ctx, review.reviewId)).live!;
     expect(live).toMatchObject({ state: 'open', approvals: [{ principal: rev }] });
-    await dismissReview(ctx, review.reviewId, { principal: (await principal(ctx, 'dee', ['Reviewer'])), reason: 'not needed' });
+    await dismissReview(ctx, review.reviewId, {
+      principal: await principal(ctx, 'dee', ['Reviewer']),
+      reason: 'not needed',
+    });
     expect((await reviewResult(ctx, review.reviewId)).state).toBe('dismissed');
     expect((await showAbp(ctx, abp.abp_id)).versions).toHaveLength(1);
   });
@@ -60,10 +100,22 @@ describe('review votes', () => {
     const rev = await principal(ctx, 'rev', ['Reviewer']);
     const abp = await buildUniqueAbp(ctx);
     const review = await openReview(ctx, abp.abp_id, 'DRT-002', rev);
-    await expect(approveReview(ctx, review.reviewId, { principal: rev, outputKind: 'abp_patch', document: { abp_id: 'ABP-00000000' }, reason: 'x' }))
-      .rejects.toThrow(/abp_id: cannot be patched/);
-    await expect(approveReview(ctx, review.reviewId, { principal: rev, outputKind: 'abp_replace', document: { scope: {} }, reason: 'x' }))
-      .rejects.toThrow(/scope\.contract_id/);
+    await expect(
+      approveReview(ctx, review.reviewId, {
+        principal: rev,
+        outputKind: 'abp_patch',
+        document: { abp_id: 'ABP-00000000' },
+        reason: 'x',
+      }),
+    ).rejects.toThrow(/abp_id: cannot be patched/);
+    await expect(
+      approveReview(ctx, review.reviewId, {
+        principal: rev,
+        outputKind: 'abp_replace',
+        document: { scope: {} },
+        reason: 'x',
+      }),
+    ).rejects.toThrow(/scope\.contract_id/);
     expect((await showReview(ctx, review.reviewId)).votes).toEqual([]);
   });
 });
@@ -74,7 +126,12 @@ describe('applying review outputs', () => {
     const abp = await buildUniqueAbp(ctx);
     const review = await openReview(ctx, abp.abp_id, 'DRT-002', rev);
     const replacement = { ...uniqueSpec(), tools: allowEmail(abp).tools };
-    await approveReview(ctx, review.reviewId, { principal: rev, outputKind: 'abp_replace', document: replacement, reason: 'fresh start' });
+    await approveReview(ctx, review.reviewId, {
+      principal: rev,
+      outputKind: 'abp_replace',
+      document: replacement,
+      reason: 'fresh start',
+    });
     const final = await reviewResult(ctx, review.reviewId);
     expect(final.state).toBe('applied');
     const next = final.outcome!.next!;
@@ -90,8 +147,12 @@ describe('applying review outputs', () => {
       expect(JSON.parse((await exportSinkFor(ctx.config, ctx.pool).read(e))!).abp.abp_id).toBe(next.abpId);
     }
     expect((await verifyAbp(ctx, next.abpId)).ok).toBe(true);
-    expect((await checkAbpAction(ctx, abp.abp_id, sendExternalEmail(abp.hash, 1))).results.find((r) => !r.passed)?.name).toBe('authority_envelope_complete');
-    expect((await checkAbpAction(ctx, abp.abp_id, { ...sendExternalEmail(abp.hash, 2), tool: 'ats.read' })).decision).toBe('blocked');
+    expect(
+      (await checkAbpAction(ctx, abp.abp_id, sendExternalEmail(abp.hash, 1))).results.find((r) => !r.passed)?.name,
+    ).toBe('authority_envelope_complete');
+    expect(
+      (await checkAbpAction(ctx, abp.abp_id, { ...sendExternalEmail(abp.hash, 2), tool: 'ats.read' })).decision,
+    ).toBe('blocked');
     expect((await checkAbpAction(ctx, next.abpId, sendExternalEmail(next.abpHash, 3))).decision).toBe('allowed');
   });
 
@@ -99,11 +160,20 @@ describe('applying review outputs', () => {
     const rev = await principal(ctx, 'rev', ['Reviewer']);
     const abp = await buildUniqueAbp(ctx);
     const review = await openReview(ctx, abp.abp_id, 'DRT-001', rev);
-    await approveReview(ctx, review.reviewId, { principal: rev, outputKind: 'abp_revoke', document: { reason: 'compromised' }, reason: 'compromised' });
+    await approveReview(ctx, review.reviewId, {
+      principal: rev,
+      outputKind: 'abp_revoke',
+      document: { reason: 'compromised' },
+      reason: 'compromised',
+    });
     expect((await reviewResult(ctx, review.reviewId)).state).toBe('applied');
     const view = await showAbp(ctx, abp.abp_id);
     expect(view).toMatchObject({ status: 'revoked', statusReason: 'compromised' });
-    const check = await checkAbpAction(ctx, abp.abp_id, { ...sendExternalEmail(abp.hash, 1), tool: 'ats.read', irreversible: false });
+    const check = await checkAbpAction(ctx, abp.abp_id, {
+      ...sendExternalEmail(abp.hash, 1),
+      tool: 'ats.read',
+      irreversible: false,
+    });
     expect(check.decision).toBe('blocked');
     expect(check.results.find((r) => !r.passed)?.name).toBe('abp_not_revoked');
     for (const e of view.exports) {
@@ -122,8 +192,17 @@ describe('applying review outputs', () => {
     // The replacement drops the boe module, but a boe export is registered: gate.module_in_scope fails.
     const spec = uniqueSpec();
     const replacement = { ...spec, scope: { ...spec.scope, modules: ['hiring', 'bid', 'compliance'] } };
-    await expect(approveReview(ctx, review.reviewId, { principal: rev, outputKind: 'abp_replace', document: replacement, reason: 'drop boe' }))
-      .rejects.toMatchObject({ kind: 'invalid', message: expect.stringMatching(/-boe: gate\.module_in_scope: boe not in scope/) });
+    await expect(
+      approveReview(ctx, review.reviewId, {
+        principal: rev,
+        outputKind: 'abp_replace',
+        document: replacement,
+        reason: 'drop boe',
+      }),
+    ).rejects.toMatchObject({
+      kind: 'invalid',
+      message: expect.stringMatching(/-boe: gate\.module_in_scope: boe not in scope/),
+    });
     const view = await showAbp(ctx, abp.abp_id);
     expect(view).toMatchObject({ status: 'active' });
     expect((view.abp as Abp).hash).toBe(abp.hash);
@@ -147,22 +226,39 @@ describe('tamper detection', () => {
     const doc = JSON.parse((await exportSinkFor(ctx.config, ctx.pool).read(first!))!);
     doc.abp.tools.deny = [];
     // Whoever can write the database can edit the stored export: the gates catch it.
-    await ctx.pool.query(`UPDATE abp_export_documents SET body = $2 WHERE export_id = $1 AND slot = 'current'`, [first!.exportId, JSON.stringify(doc)]);
+    await ctx.pool.query(`UPDATE abp_export_documents SET body = $2 WHERE export_id = $1 AND slot = 'current'`, [
+      first!.exportId,
+      JSON.stringify(doc),
+    ]);
     const v = await verifyAbp(ctx, abp.abp_id);
     expect(v.ok).toBe(false);
-    expect(v.exports.find((e) => e.exportId === first!.exportId)!.gates.filter((g) => !g.passed).map((g) => g.gate)).toEqual(['gate.abp_hash_integrity']);
+    expect(
+      v.exports
+        .find((e) => e.exportId === first!.exportId)!
+        .gates.filter((g) => !g.passed)
+        .map((g) => g.gate),
+    ).toEqual(['gate.abp_hash_integrity']);
 
     // Versions are immutable in the database; someone with DDL rights can still edit one.
-    await expect(ctx.pool.query(`UPDATE abp_versions SET document = document WHERE abp_hash = $1`, [abp.hash])).rejects.toThrow(/immutable/);
+    await expect(
+      ctx.pool.query(`UPDATE abp_versions SET document = document WHERE abp_hash = $1`, [abp.hash]),
+    ).rejects.toThrow(/immutable/);
     await ctx.pool.query('ALTER TABLE abp_versions DISABLE TRIGGER abp_versions_no_update');
     try {
-      await ctx.pool.query(`UPDATE abp_versions SET document = jsonb_set(document, '{tools,deny}', '[]') WHERE abp_hash = $1`, [abp.hash]);
+      await ctx.pool.query(
+        `UPDATE abp_versions SET document = jsonb_set(document, '{tools,deny}', '[]') WHERE abp_hash = $1`,
+        [abp.hash],
+      );
     } finally {
       await ctx.pool.query('ALTER TABLE abp_versions ENABLE TRIGGER abp_versions_no_update');
     }
     const stored = await verifyAbp(ctx, abp.abp_id);
     expect(stored.checks.find((c) => c.gate === 'abp.hash_integrity')).toMatchObject({ passed: false });
-    const check = await checkAbpAction(ctx, abp.abp_id, { ...sendExternalEmail(abp.hash, 1), irreversible: false, tool: 'ats.read' });
+    const check = await checkAbpAction(ctx, abp.abp_id, {
+      ...sendExternalEmail(abp.hash, 1),
+      irreversible: false,
+      tool: 'ats.read',
+    });
     expect(check.results.filter((r) => !r.passed).map((r) => r.name)).toEqual(['abp_hash_valid']);
   });
 });
@@ -174,7 +270,12 @@ describe('durability', () => {
     const review = await openReview(ctx, abp.abp_id, 'DRT-002', rev);
     await ctx.stopWorker();
     await ctx.startWorker();
-    await approveReview(ctx, review.reviewId, { principal: rev, outputKind: 'abp_patch', document: allowEmail(abp), reason: 'after restart' });
+    await approveReview(ctx, review.reviewId, {
+      principal: rev,
+      outputKind: 'abp_patch',
+      document: allowEmail(abp),
+      reason: 'after restart',
+    });
     const final = await reviewResult(ctx, review.reviewId);
     expect(final.state).toBe('applied');
     const view = await showAbp(ctx, abp.abp_id);

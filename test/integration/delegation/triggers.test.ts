@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { storeIntakeBatch } from '../../../db/delegation/intake';
 import { measureTriggerSql } from '../../../db/delegation/trigger-measures';
 import {
-  DELEGATION_MONITOR_SCHEDULE, checkAbpAction, ensureDelegationMonitorSchedule, ingestEvidence, runDelegationEvaluation, showAbp, triggerCards,
+  DELEGATION_MONITOR_SCHEDULE,
+  checkAbpAction,
+  ensureDelegationMonitorSchedule,
+  ingestEvidence,
+  runDelegationEvaluation,
+  showAbp,
+  triggerCards,
 } from '../../../client/delegation';
 import { seedDelegationDemo } from '../../../demo/delegation';
 import { approveReview, dismissReview, openReview, reviews } from '../../../client/delegation-reviews';
@@ -18,15 +24,30 @@ const ctx = useIntegrationContext('delegation-triggers');
 const HOUR = 3_600_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 const signal = (abpId: string, key: string, at = Date.now() - HOUR) =>
-  JSON.stringify({ kind: 'drift_signal', abp_id: abpId, type: 'fallback', severity: 'yellow', fingerprint: { key, version: 1 }, observed_at: iso(at), signal_id: unique('s') });
-const claim = (abpId: string, expiresAt: number) => JSON.stringify({ kind: 'claim', claim_id: unique('c'), abp_id: abpId, expires_at: iso(expiresAt) });
-const run = (abpId: string, score: number, at: number) => JSON.stringify({ kind: 'coherence_run', abp_id: abpId, score, observed_at: iso(at) });
-const card = async (abpId: string, triggerId: string) => (await triggerCards(ctx, abpId)).find((c) => c.triggerId === triggerId)!;
+  JSON.stringify({
+    kind: 'drift_signal',
+    abp_id: abpId,
+    type: 'fallback',
+    severity: 'yellow',
+    fingerprint: { key, version: 1 },
+    observed_at: iso(at),
+    signal_id: unique('s'),
+  });
+const claim = (abpId: string, expiresAt: number) =>
+  JSON.stringify({ kind: 'claim', claim_id: unique('c'), abp_id: abpId, expires_at: iso(expiresAt) });
+const run = (abpId: string, score: number, at: number) =>
+  JSON.stringify({ kind: 'coherence_run', abp_id: abpId, score, observed_at: iso(at) });
+const card = async (abpId: string, triggerId: string) =>
+  (await triggerCards(ctx, abpId)).find((c) => c.triggerId === triggerId)!;
 
 describe('trigger evaluation after intake', () => {
   it('DRT-001 opens a review at 3 repeats of one fingerprint, and never a second one', async () => {
     const abp = await buildUniqueAbp(ctx);
-    const first = await ingestEvidence(ctx, [signal(abp.abp_id, 'fp-x'), signal(abp.abp_id, 'fp-x'), signal(abp.abp_id, 'fp-y')].join('\n'), { waitForEvaluation: true });
+    const first = await ingestEvidence(
+      ctx,
+      [signal(abp.abp_id, 'fp-x'), signal(abp.abp_id, 'fp-x'), signal(abp.abp_id, 'fp-y')].join('\n'),
+      { waitForEvaluation: true },
+    );
     expect(first.driftSignals).toEqual({ received: 3, stored: 3 });
     expect(first.evaluation!.opened).toEqual([]);
     expect(await card(abp.abp_id, 'DRT-001')).toMatchObject({ state: 'armed', current: 2, threshold: 3, progress: 67 });
@@ -34,10 +55,18 @@ describe('trigger evaluation after intake', () => {
     const second = await ingestEvidence(ctx, signal(abp.abp_id, 'fp-x'), { waitForEvaluation: true });
     expect(second.evaluation!.opened).toEqual([`${abp.abp_id}.DRT-001.r1`]);
     expect(second.evaluation!.started).toEqual([`${abp.abp_id}.DRT-001.r1`]);
-    const third = await ingestEvidence(ctx, [signal(abp.abp_id, 'fp-x'), signal(abp.abp_id, 'fp-x')].join('\n'), { waitForEvaluation: true });
+    const third = await ingestEvidence(ctx, [signal(abp.abp_id, 'fp-x'), signal(abp.abp_id, 'fp-x')].join('\n'), {
+      waitForEvaluation: true,
+    });
     expect(third.evaluation).toMatchObject({ opened: [], started: [] });
-    expect(await reviews(ctx, { abpId: abp.abp_id })).toMatchObject([{ triggerId: 'DRT-001', state: 'open', severity: 'warn' }]);
-    expect(await card(abp.abp_id, 'DRT-001')).toMatchObject({ state: 'tripped', current: 5, activeReview: { state: 'open' } });
+    expect(await reviews(ctx, { abpId: abp.abp_id })).toMatchObject([
+      { triggerId: 'DRT-001', state: 'open', severity: 'warn' },
+    ]);
+    expect(await card(abp.abp_id, 'DRT-001')).toMatchObject({
+      state: 'tripped',
+      current: 5,
+      activeReview: { state: 'open' },
+    });
   });
 
   it('concurrent evaluations of the same tripped trigger open exactly one review', async () => {
@@ -45,8 +74,13 @@ describe('trigger evaluation after intake', () => {
     const batch = parseIntakeBatch([1, 2, 3].map((n) => run(abp.abp_id, 40, Date.now() - n * HOUR)).join('\n'));
     await storeIntakeBatch(ctx, batch, null);
     const results = await Promise.all([1, 2, 3].map(() => runDelegationEvaluation(ctx, [abp.abp_id])));
-    expect([...new Set(results.flatMap((r) => r.opened))], JSON.stringify(results)).toEqual([`${abp.abp_id}.DRT-003.r1`]);
-    expect(results.flatMap((r) => r.started), JSON.stringify(results)).toEqual([`${abp.abp_id}.DRT-003.r1`]);
+    expect([...new Set(results.flatMap((r) => r.opened))], JSON.stringify(results)).toEqual([
+      `${abp.abp_id}.DRT-003.r1`,
+    ]);
+    expect(
+      results.flatMap((r) => r.started),
+      JSON.stringify(results),
+    ).toEqual([`${abp.abp_id}.DRT-003.r1`]);
     expect(await reviews(ctx, { abpId: abp.abp_id })).toHaveLength(1);
   });
 
@@ -58,8 +92,17 @@ describe('trigger evaluation after intake', () => {
     const result = await ingestEvidence(ctx, [...expired, notYet].join('\n'), { waitForEvaluation: true });
     const reviewId = `${abp.abp_id}.DRT-004.r1`;
     expect(result.evaluation).toMatchObject({ opened: [], queued: [reviewId], started: [] });
-    expect(await reviews(ctx, { abpId: abp.abp_id, state: 'queued' })).toMatchObject([{ reviewId, workflowStarted: false, severity: 'warn' }]);
-    await expect(approveReview(ctx, reviewId, { principal: rev, outputKind: 'abp_revoke', document: { reason: 'x' }, reason: 'x' })).rejects.toThrow(/queued: open it first/);
+    expect(await reviews(ctx, { abpId: abp.abp_id, state: 'queued' })).toMatchObject([
+      { reviewId, workflowStarted: false, severity: 'warn' },
+    ]);
+    await expect(
+      approveReview(ctx, reviewId, {
+        principal: rev,
+        outputKind: 'abp_revoke',
+        document: { reason: 'x' },
+        reason: 'x',
+      }),
+    ).rejects.toThrow(/queued: open it first/);
     expect((await runDelegationEvaluation(ctx, [abp.abp_id])).queued).toEqual([]);
 
     const opened = await openReview(ctx, abp.abp_id, 'DRT-004', rev);
@@ -73,8 +116,14 @@ describe('trigger evaluation after intake', () => {
 
   it('refuses a batch with a bad row and writes nothing', async () => {
     const abp = await buildUniqueAbp(ctx);
-    const bad = [signal(abp.abp_id, 'fp'), JSON.stringify({ kind: 'coherence_run', abp_id: abp.abp_id, score: 140, observed_at: iso(Date.now()) }), claim(abp.abp_id, Date.now())];
-    await expect(ingestEvidence(ctx, bad.join('\n'))).rejects.toThrow(/line 2: score:.*nothing written|nothing written.*line 2: score:/);
+    const bad = [
+      signal(abp.abp_id, 'fp'),
+      JSON.stringify({ kind: 'coherence_run', abp_id: abp.abp_id, score: 140, observed_at: iso(Date.now()) }),
+      claim(abp.abp_id, Date.now()),
+    ];
+    await expect(ingestEvidence(ctx, bad.join('\n'))).rejects.toThrow(
+      /line 2: score:.*nothing written|nothing written.*line 2: score:/,
+    );
     const { rows } = await ctx.pool.query(
       `SELECT (SELECT count(*) FROM drift_signals WHERE abp_id = $1)::int + (SELECT count(*) FROM claims WHERE abp_id = $1)::int AS n`,
       [abp.abp_id],
@@ -90,11 +139,20 @@ describe('periodic validators on the monitor pass', () => {
     const first = await ingestEvidence(ctx, seven, { waitForEvaluation: true });
     expect(first.evaluation).toMatchObject({ periodic: [`${abp.abp_id}/drift_threshold: escalate`], opened: [] });
     await runDelegationEvaluation(ctx, [abp.abp_id]);
-    const { rows } = await ctx.pool.query(`SELECT source, trigger_name, destination FROM delegation_escalations WHERE abp_id = $1`, [abp.abp_id]);
+    const { rows } = await ctx.pool.query(
+      `SELECT source, trigger_name, destination FROM delegation_escalations WHERE abp_id = $1`,
+      [abp.abp_id],
+    );
     expect(rows).toEqual([{ source: 'validator', trigger_name: 'drift_threshold', destination: 'governance-board' }]);
     const check = await checkAbpAction(ctx, abp.abp_id, { ...sendExternalEmail(abp.hash, 1), tool: 'ats.read' });
-    expect(check).toMatchObject({ decision: 'escalated', allowed: true, escalations: [{ validator: 'drift_threshold', destination: 'governance-board' }] });
-    const after = await ctx.pool.query(`SELECT count(*)::int AS n FROM delegation_escalations WHERE abp_id = $1`, [abp.abp_id]);
+    expect(check).toMatchObject({
+      decision: 'escalated',
+      allowed: true,
+      escalations: [{ validator: 'drift_threshold', destination: 'governance-board' }],
+    });
+    const after = await ctx.pool.query(`SELECT count(*)::int AS n FROM delegation_escalations WHERE abp_id = $1`, [
+      abp.abp_id,
+    ]);
     expect(after.rows[0].n).toBe(2);
   });
 });
@@ -111,7 +169,15 @@ describe('the SQL evaluators at their boundaries and window edges', () => {
 
   it('DRT-001 counts the most repeated fingerprint from now − 14 days on', async () => {
     const id = await abpId();
-    await storeIntakeBatch(ctx, parseIntakeBatch([signal(id, 'a', at(1)), signal(id, 'a', at(14)), signal(id, 'a', at(14, 1)), signal(id, 'b', at(2))].join('\n')), null);
+    await storeIntakeBatch(
+      ctx,
+      parseIntakeBatch(
+        [signal(id, 'a', at(1)), signal(id, 'a', at(14)), signal(id, 'a', at(14, 1)), signal(id, 'b', at(2))].join(
+          '\n',
+        ),
+      ),
+      null,
+    );
     expect(await measure(id, 'DRT-001')).toBe(2);
   });
 
@@ -134,7 +200,11 @@ describe('the SQL evaluators at their boundaries and window edges', () => {
 
   it('DRT-003 counts the newest runs below 60 until one at or above it', async () => {
     const id = await abpId();
-    await storeIntakeBatch(ctx, parseIntakeBatch([run(id, 59, at(3)), run(id, 59, at(2)), run(id, 59, at(1))].join('\n')), null);
+    await storeIntakeBatch(
+      ctx,
+      parseIntakeBatch([run(id, 59, at(3)), run(id, 59, at(2)), run(id, 59, at(1))].join('\n')),
+      null,
+    );
     expect(await measure(id, 'DRT-003')).toBe(3);
     await storeIntakeBatch(ctx, parseIntakeBatch(run(id, 60, at(1.5))), null);
     expect(await measure(id, 'DRT-003')).toBe(1);
@@ -142,7 +212,13 @@ describe('the SQL evaluators at their boundaries and window edges', () => {
 
   it('DRT-004 counts claims that expired from now − 30 days on', async () => {
     const id = await abpId();
-    await storeIntakeBatch(ctx, parseIntakeBatch([claim(id, at(1)), claim(id, at(2)), claim(id, at(30)), claim(id, at(30, 1)), claim(id, at(-1))].join('\n')), null);
+    await storeIntakeBatch(
+      ctx,
+      parseIntakeBatch(
+        [claim(id, at(1)), claim(id, at(2)), claim(id, at(30)), claim(id, at(30, 1)), claim(id, at(-1))].join('\n'),
+      ),
+      null,
+    );
     expect(await measure(id, 'DRT-004')).toBe(3);
   });
 });
@@ -188,7 +264,10 @@ describe('the monitor schedule and the demo', () => {
         ['DRT-004', 'assumption_expiry_breach', 'warn', false],
       ]);
       expect((view.abp as ReturnType<typeof demoAbp>).delegation_review!.review_policy).toEqual({
-        approver_role: 'Reviewer', threshold: 1, timeout_ms: 604_800_000, output: 'abp_patch',
+        approver_role: 'Reviewer',
+        threshold: 1,
+        timeout_ms: 604_800_000,
+        output: 'abp_patch',
       });
     } finally {
       await scheduleHandle.delete().catch(() => undefined);

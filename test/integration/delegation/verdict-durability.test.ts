@@ -11,7 +11,12 @@ const ctx = useIntegrationContext('delegation-verdict-durability');
 const runner = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
 
 /** The API in a child process on this file's database; resolves with its port once it listens. */
-async function apiProcess(): Promise<{ child: ChildProcess; port: number; output: () => string; exited: Promise<number | null> }> {
+async function apiProcess(): Promise<{
+  child: ChildProcess;
+  port: number;
+  output: () => string;
+  exited: Promise<number | null>;
+}> {
   const child = spawn(process.execPath, [runner, 'test/fixtures/action-check-api.ts'], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: {
@@ -26,7 +31,11 @@ async function apiProcess(): Promise<{ child: ChildProcess; port: number; output
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const match = await eventually(async () => /port (\d+)/.exec(out), (m) => m !== null, 60_000);
+  const match = await eventually(
+    async () => /port (\d+)/.exec(out),
+    (m) => m !== null,
+    60_000,
+  );
   return { child, port: Number(match![1]), output: () => out, exited };
 }
 
@@ -65,18 +74,31 @@ async function checkUntil(port: number, token: string, abp: Abp, stop: Promise<u
 
 const storedAtLeast = (abp: Abp, n: number) =>
   eventually(
-    async () => (await ctx.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM abp_action_checks WHERE abp_id = $1', [abp.abp_id])).rows[0]!.n,
+    async () =>
+      (
+        await ctx.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM abp_action_checks WHERE abp_id = $1', [
+          abp.abp_id,
+        ])
+      ).rows[0]!.n,
     (stored) => stored >= n,
     120_000,
   );
 
 const storedIds = async (ids: string[]) =>
-  new Set((await ctx.pool.query<{ check_id: string }>('SELECT check_id FROM abp_action_checks WHERE check_id = ANY($1)', [ids])).rows.map((r) => r.check_id));
+  new Set(
+    (
+      await ctx.pool.query<{ check_id: string }>('SELECT check_id FROM abp_action_checks WHERE check_id = ANY($1)', [
+        ids,
+      ])
+    ).rows.map((r) => r.check_id),
+  );
 
 describe('verdicts recorded through the group commit', () => {
   it('SIGKILL of the API process: every verdict it answered is stored', async () => {
     const abp = await buildUniqueAbp(ctx);
-    const token = (await createApiToken(ctx.pool, { principal: await principal(ctx, 'agent', ['agent']), label: 'kill' })).token;
+    const token = (
+      await createApiToken(ctx.pool, { principal: await principal(ctx, 'agent', ['agent']), label: 'kill' })
+    ).token;
     const api = await apiProcess();
     try {
       // Killed while checks are in flight: once 150 are stored, with eight clients still sending.
@@ -94,7 +116,9 @@ describe('verdicts recorded through the group commit', () => {
 
   it('SIGTERM: the queue drains, every answered verdict is stored and the process exits cleanly', async () => {
     const abp = await buildUniqueAbp(ctx);
-    const token = (await createApiToken(ctx.pool, { principal: await principal(ctx, 'agent', ['agent']), label: 'term' })).token;
+    const token = (
+      await createApiToken(ctx.pool, { principal: await principal(ctx, 'agent', ['agent']), label: 'term' })
+    ).token;
     const api = await apiProcess();
     try {
       const termed = storedAtLeast(abp, 100).then(() => api.child.kill('SIGTERM'));

@@ -16,13 +16,43 @@ describe('warden CLI for the endorsement loop', { timeout: 300_000 }, () => {
     const alice = await operator(ctx);
     const root = await admin(ctx);
     const agent = `cli-${randomBytes(3).toString('hex')}`;
-    const created = await runCli(['agent', 'create', agent, '--as', root, '--kernel', 'default', '--cooldown-base', '1', '--cooldown-max', '60', '--no-probe-penalty', '5', '--min-samples', '1', '--l3', '0.45', '--json'], env);
+    const created = await runCli(
+      [
+        'agent',
+        'create',
+        agent,
+        '--as',
+        root,
+        '--kernel',
+        'default',
+        '--cooldown-base',
+        '1',
+        '--cooldown-max',
+        '60',
+        '--no-probe-penalty',
+        '5',
+        '--min-samples',
+        '1',
+        '--l3',
+        '0.45',
+        '--json',
+      ],
+      env,
+    );
     expect(created.code, created.stderr).toBe(0);
-    expect(created.json.agent.settings).toMatchObject({ cooldownBaseSeconds: 1, noProbePenaltySeconds: 5, minSamples: 1, thresholds: { l1: 0.15, l2: 0.3, l3: 0.45 } });
+    expect(created.json.agent.settings).toMatchObject({
+      cooldownBaseSeconds: 1,
+      noProbePenaltySeconds: 5,
+      minSamples: 1,
+      thresholds: { l1: 0.15, l2: 0.3, l3: 0.45 },
+    });
 
     const endorsed = await runCli(['endorse', agent, SEED_RULE, '--as', alice, '--json'], env);
     expect(endorsed.code, endorsed.stderr).toBe(0);
-    expect(endorsed.json).toMatchObject({ state: 'pending', conflict: { kind: 'commitment', target: 'harm_avoidance_level' } });
+    expect(endorsed.json).toMatchObject({
+      state: 'pending',
+      conflict: { kind: 'commitment', target: 'harm_avoidance_level' },
+    });
     const id = endorsed.json.endorsementId as string;
 
     const noPrincipal = await runCli(['decide', id, 'stage', '--json'], { ...env, WARDEN_PRINCIPAL: '' });
@@ -38,12 +68,17 @@ describe('warden CLI for the endorsement loop', { timeout: 300_000 }, () => {
     expect(chatted.json.content).toMatch(/Paris/);
     expect(chatted.json.sandboxDivergence).toBe(0);
 
-    await eventually(() => showEndorsement(ctx, id), (e) => e.state === 'promoted');
+    await eventually(
+      () => showEndorsement(ctx, id),
+      (e) => e.state === 'promoted',
+    );
     const shown = await runCli(['endorsement', 'show', id, '--json'], env);
     expect(shown.json).toMatchObject({ state: 'promoted', samples: { scored: 1, meanDivergence: 0 } });
     const kernel = await runCli(['kernel', 'show', agent, '--json'], env);
     expect(kernel.json.version).toBe(2);
-    expect(kernel.json.kernel.commitments).toContainEqual(expect.objectContaining({ id: 'harm_avoidance_level', value: SEED_RULE }));
+    expect(kernel.json.kernel.commitments).toContainEqual(
+      expect.objectContaining({ id: 'harm_avoidance_level', value: SEED_RULE }),
+    );
   });
 
   it('stages with --decide and reports a critical shadow with exit code 1 and the live answer', async () => {
@@ -51,7 +86,9 @@ describe('warden CLI for the endorsement loop', { timeout: 300_000 }, () => {
     const alice = await operator(ctx);
     const root = await admin(ctx);
     const agent = `cli-${randomBytes(3).toString('hex')}`;
-    expect((await runCli(['agent', 'create', agent, '--as', root, '--cooldown-base', '600', '--json'], env)).code).toBe(0);
+    expect((await runCli(['agent', 'create', agent, '--as', root, '--cooldown-base', '600', '--json'], env)).code).toBe(
+      0,
+    );
     const endorsed = await runCli(['endorse', agent, SEED_RULE, '--decide', 'stage', '--as', alice, '--json'], env);
     expect(endorsed.json.state).toBe('staged');
     const r = await runCli(['chat', agent, HARMFUL, '--wait-shadow', '--json'], env);
@@ -68,7 +105,9 @@ describe('warden CLI for the endorsement loop', { timeout: 300_000 }, () => {
     const alice = await operator(ctx);
     const root = await admin(ctx);
     const agent = `cli-${randomBytes(3).toString('hex')}`;
-    expect((await runCli(['agent', 'create', agent, '--as', root, '--cooldown-base', '600', '--json'], env)).code).toBe(0);
+    expect((await runCli(['agent', 'create', agent, '--as', root, '--cooldown-base', '600', '--json'], env)).code).toBe(
+      0,
+    );
     // `script` gives the CLI a pseudo-terminal, as a person at a shell would have.
     const bin = fileURLToPath(new URL('../../../bin/warden.js', import.meta.url));
     const quoted = [process.execPath, bin, 'endorse', agent, SEED_RULE, '--as', alice].map((a) => `'${a}'`).join(' ');
@@ -88,7 +127,9 @@ describe('warden CLI for the endorsement loop', { timeout: 300_000 }, () => {
     expect(out.text).toMatch(/state\s+staged/);
     expect(out.code).toBe(0);
     const kernel = await runCli(['kernel', 'show', agent, '--json'], env);
-    expect(kernel.json.openEndorsements).toEqual([expect.objectContaining({ target: 'harm_avoidance_level', state: 'staged' })]);
+    expect(kernel.json.openEndorsements).toEqual([
+      expect.objectContaining({ target: 'harm_avoidance_level', state: 'staged' }),
+    ]);
   });
 
   it('fails clearly on bad input', async () => {
@@ -99,7 +140,10 @@ describe('warden CLI for the endorsement loop', { timeout: 300_000 }, () => {
     const badFlag = await runCli(['agent', 'create', 'x-bad', '--min-samples', 'many', '--json'], env);
     expect(badFlag.code).toBe(2);
     expect(badFlag.json.error).toMatch(/--min-samples/);
-    const badDecision = await runCli(['decide', 'endorsement-x-20260101t000000-abcd', 'maybe', '--as', 'alice', '--json'], env);
+    const badDecision = await runCli(
+      ['decide', 'endorsement-x-20260101t000000-abcd', 'maybe', '--as', 'alice', '--json'],
+      env,
+    );
     expect(badDecision.code).toBe(2);
     expect(badDecision.json.error).toMatch(/approve, stage or reject/);
   });

@@ -1,5 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { abort, chat, decide, endorseRule, extend, promote, showEndorsement, showKernel } from '../../../client/endorsement';
+import {
+  abort,
+  chat,
+  decide,
+  endorseRule,
+  extend,
+  promote,
+  showEndorsement,
+  showKernel,
+} from '../../../client/endorsement';
 import { listProvenance } from '../../../db/provenance/log';
 import { useIntegrationContext } from '../../support/integration';
 import { BENIGN, eventually, failureOf, freshAgent, operator, SEED_RULE } from './helpers';
@@ -53,7 +62,9 @@ describe('decision', () => {
     expect(v.state).toBe('applied');
     expect(v.outcome?.appliedVersion).toBe(2);
     const k = await showKernel(ctx, agent);
-    expect(k.kernel.commitments.find((c) => c.id === 'response_tone')?.value).toBe('Use an aggressive tone with spammers');
+    expect(k.kernel.commitments.find((c) => c.id === 'response_tone')?.value).toBe(
+      'Use an aggressive tone with spammers',
+    );
     const again = await failureOf(decide(ctx, r.endorsementId, 'reject', alice));
     expect(again.message).toMatch(/already applied; a decision can be made only once/);
     expect(await provenanceKinds(r.endorsementId)).toEqual(['endorsement.conflict', 'endorsement.decided']);
@@ -71,7 +82,9 @@ describe('decision', () => {
     const agent = await freshAgent(ctx);
     const r = await endorseRule(ctx, agent, SEED_RULE, by);
     expect((await failureOf(decide(ctx, r.endorsementId, 'approve', ''))).message).toMatch(/principal/);
-    expect((await failureOf(decide(ctx, r.endorsementId, 'approve', 'nobody-known'))).message).toMatch(/unknown principal "nobody-known"/);
+    expect((await failureOf(decide(ctx, r.endorsementId, 'approve', 'nobody-known'))).message).toMatch(
+      /unknown principal "nobody-known"/,
+    );
     expect((await showEndorsement(ctx, r.endorsementId)).state).toBe('pending');
   });
 });
@@ -89,17 +102,28 @@ describe('refused inputs', () => {
 
   it('names the problem for an unknown agent, an empty rule, an unknown commitment and bad settings', async () => {
     const agent = await freshAgent(ctx);
-    expect(await failureOf(endorseRule(ctx, 'no-such-agent', SEED_RULE, by))).toMatchObject({ status: 404, message: expect.stringMatching(/agent "no-such-agent"/) });
-    expect(await failureOf(endorseRule(ctx, agent, '   ', by))).toMatchObject({ status: 400, message: expect.stringMatching(/rule: must not be empty/) });
+    expect(await failureOf(endorseRule(ctx, 'no-such-agent', SEED_RULE, by))).toMatchObject({
+      status: 404,
+      message: expect.stringMatching(/agent "no-such-agent"/),
+    });
+    expect(await failureOf(endorseRule(ctx, agent, '   ', by))).toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/rule: must not be empty/),
+    });
     expect(await failureOf(endorseRule(ctx, agent, 'answer in French', { commitment: 'nope', ...by }))).toMatchObject({
       status: 400,
       message: expect.stringMatching(/commitment: unknown commitment "nope"/),
     });
-    expect(await failureOf(endorseRule(ctx, agent, SEED_RULE, { settings: { samplingRate: 2 }, ...by }))).toMatchObject({
+    expect(await failureOf(endorseRule(ctx, agent, SEED_RULE, { settings: { samplingRate: 2 }, ...by }))).toMatchObject(
+      {
+        status: 400,
+        message: expect.stringMatching(/samplingRate/),
+      },
+    );
+    expect(await failureOf(chat(ctx, agent, ''))).toMatchObject({
       status: 400,
-      message: expect.stringMatching(/samplingRate/),
+      message: expect.stringMatching(/message/),
     });
-    expect(await failureOf(chat(ctx, agent, ''))).toMatchObject({ status: 400, message: expect.stringMatching(/message/) });
   });
 });
 
@@ -110,8 +134,15 @@ describe('operator steering of a staged endorsement', () => {
     const r = await endorseRule(ctx, agent, SEED_RULE, { decide: { decision: 'stage', principal: alice } });
     expect((await abort(ctx, r.endorsementId, alice, 'changed our mind')).state).toBe('aborted');
     expect((await showKernel(ctx, agent)).version).toBe(1);
-    expect((await failureOf(promote(ctx, r.endorsementId, alice))).message).toMatch(/aborted; only a staged or inconclusive endorsement can be promoted/);
-    expect(await provenanceKinds(r.endorsementId)).toEqual(['endorsement.conflict', 'endorsement.staged', 'endorsement.probed', 'endorsement.aborted']);
+    expect((await failureOf(promote(ctx, r.endorsementId, alice))).message).toMatch(
+      /aborted; only a staged or inconclusive endorsement can be promoted/,
+    );
+    expect(await provenanceKinds(r.endorsementId)).toEqual([
+      'endorsement.conflict',
+      'endorsement.staged',
+      'endorsement.probed',
+      'endorsement.aborted',
+    ]);
   });
 
   it('extend moves the deadline and is recorded with the operator', async () => {
@@ -125,7 +156,10 @@ describe('operator steering of a staged endorsement', () => {
     expect(Date.parse(after.deadlineAt!) - Date.parse(before.deadlineAt!)).toBe(900_000);
     // The operator's extension may go beyond the configured maximum.
     expect(Date.parse(after.capAt!)).toBe(Date.parse(after.deadlineAt!));
-    const entries = await listProvenance(ctx.pool, { subject: `endorsement:${r.endorsementId}`, kind: 'endorsement.extended' });
+    const entries = await listProvenance(ctx.pool, {
+      subject: `endorsement:${r.endorsementId}`,
+      kind: 'endorsement.extended',
+    });
     expect(entries.map((e) => e.actor)).toEqual([alice]);
   });
 
@@ -135,7 +169,9 @@ describe('operator steering of a staged endorsement', () => {
     const r = await endorseRule(ctx, agent, SEED_RULE, { decide: { decision: 'stage', principal: alice } });
     await chat(ctx, agent, BENIGN[0]!, { waitForShadow: true });
     // Before the evidence rule is met a promotion is an override, with its rationale.
-    const v = await promote(ctx, r.endorsementId, alice, 'the change is urgent and the one sample is clean', { override: true });
+    const v = await promote(ctx, r.endorsementId, alice, 'the change is urgent and the one sample is clean', {
+      override: true,
+    });
     expect(v.state).toBe('promoted');
     expect(v.evidence.count).toBe(1);
     expect((await showKernel(ctx, agent)).version).toBe(2);
@@ -146,7 +182,10 @@ describe('operator steering of a staged endorsement', () => {
     const alice = await operator(ctx);
     const r = await endorseRule(ctx, agent, SEED_RULE, { decide: { decision: 'stage', principal: alice } });
     await chat(ctx, agent, BENIGN[0]!, { waitForShadow: true });
-    const shown = await eventually(() => showEndorsement(ctx, r.endorsementId), (e) => e.state !== 'staged');
+    const shown = await eventually(
+      () => showEndorsement(ctx, r.endorsementId),
+      (e) => e.state !== 'staged',
+    );
     expect(shown.state).toBe('inconclusive');
     expect(shown.outcomeReason).toMatch(/1 of 5 samples/);
     const kinds = await provenanceKinds(r.endorsementId);
@@ -156,7 +195,9 @@ describe('operator steering of a staged endorsement', () => {
     // Still watched: samples keep coming in while it waits.
     const more = await chat(ctx, agent, BENIGN[1]!, { waitForShadow: true });
     expect(more.sandboxDivergence).toBe(0);
-    expect((await promote(ctx, r.endorsementId, alice, 'two clean samples will do for this one', { override: true })).state).toBe('promoted');
+    expect(
+      (await promote(ctx, r.endorsementId, alice, 'two clean samples will do for this one', { override: true })).state,
+    ).toBe('promoted');
     expect((await showKernel(ctx, agent)).version).toBe(2);
   });
 });

@@ -25,10 +25,17 @@ describe('durability', () => {
       await ctx.startWorker();
     }
     // A batch lost with the stopped worker is retried after its 20 s heartbeat timeout.
-    const done = await eventually(() => showEndorsement(ctx, r.endorsementId), (e) => e.state !== 'staged', 100_000);
+    const done = await eventually(
+      () => showEndorsement(ctx, r.endorsementId),
+      (e) => e.state !== 'staged',
+      100_000,
+    );
     expect(done.state).toBe('promoted');
     expect(await kernelVersionCount(ctx, agent)).toBe(2);
-    const promotions = await listProvenance(ctx.pool, { subject: `endorsement:${r.endorsementId}`, kind: 'endorsement.promoted' });
+    const promotions = await listProvenance(ctx.pool, {
+      subject: `endorsement:${r.endorsementId}`,
+      kind: 'endorsement.promoted',
+    });
     expect(promotions).toHaveLength(1);
   });
 
@@ -52,9 +59,13 @@ describe('durability', () => {
     expect(first.appliedVersion).toBe(2);
     expect(second.appliedVersion).toBe(2);
     expect(await kernelVersionCount(ctx, agent)).toBe(2);
-    expect(await listProvenance(ctx.pool, { subject: `endorsement:${r.endorsementId}`, kind: 'endorsement.decided' })).toHaveLength(1);
+    expect(
+      await listProvenance(ctx.pool, { subject: `endorsement:${r.endorsementId}`, kind: 'endorsement.decided' }),
+    ).toHaveLength(1);
     // Kernel versions are immutable rows.
-    await expect(ctx.pool.query(`UPDATE kernel_versions SET definition = '{}' WHERE agent_id = $1`, [agent])).rejects.toThrow(/immutable/);
+    await expect(
+      ctx.pool.query(`UPDATE kernel_versions SET definition = '{}' WHERE agent_id = $1`, [agent]),
+    ).rejects.toThrow(/immutable/);
   });
 
   it('batches sustained traffic, continues as new, keeps texts out of the history and still promotes', async () => {
@@ -67,7 +78,10 @@ describe('durability', () => {
     const prompts = Array.from({ length: 30 }, (_, i) => `What is the capital of France? (question ${i})`);
     // One after another, without waiting for the shadows: the workflow scores them in batches.
     for (const p of prompts) await chat(ctx, agent, p);
-    const done = await eventually(() => showEndorsement(ctx, r.endorsementId), (e) => e.state !== 'staged');
+    const done = await eventually(
+      () => showEndorsement(ctx, r.endorsementId),
+      (e) => e.state !== 'staged',
+    );
     expect(done.state).toBe('promoted');
     expect(done.samples.scored).toBe(30);
     const view = await endorsementState(ctx, r.endorsementId);

@@ -8,7 +8,13 @@ const ctx = useIntegrationContext('endorsement-evidence-totals');
 
 /** The evidence re-aggregated from every sample: what the running totals must always equal. */
 async function aggregated(endorsementId: string) {
-  const { rows } = await ctx.pool.query<{ count: number; sum: number; max: number | null; critical: number; failed: number }>(
+  const { rows } = await ctx.pool.query<{
+    count: number;
+    sum: number;
+    max: number | null;
+    critical: number;
+    failed: number;
+  }>(
     `SELECT count(*) FILTER (WHERE status = 'scored')::int AS count, coalesce(sum(divergence) FILTER (WHERE status = 'scored'), 0) AS sum,
             max(divergence) FILTER (WHERE status = 'scored') AS max, count(*) FILTER (WHERE status = 'scored' AND critical)::int AS critical,
             count(*) FILTER (WHERE status = 'failed')::int AS failed
@@ -19,7 +25,11 @@ async function aggregated(endorsementId: string) {
 }
 
 const totalsRow = async (endorsementId: string) =>
-  (await ctx.pool.query<{ scored: number }>('SELECT scored FROM shadow_evidence_totals WHERE endorsement_id = $1', [endorsementId])).rows[0];
+  (
+    await ctx.pool.query<{ scored: number }>('SELECT scored FROM shadow_evidence_totals WHERE endorsement_id = $1', [
+      endorsementId,
+    ])
+  ).rows[0];
 
 describe('running totals of shadow evidence', () => {
   it('are kept by the scoring statement, equal the samples re-aggregated, and follow an edited sample', async () => {
@@ -27,7 +37,10 @@ describe('running totals of shadow evidence', () => {
     const alice = await operator(ctx);
     const r = await endorseRule(ctx, agent, SEED_RULE, { decide: { decision: 'stage', principal: alice } });
     for (const message of BENIGN) await chat(ctx, agent, message);
-    const ev = await eventually(() => evidenceOf(ctx.pool, r.endorsementId), (e) => e.pending === 0 && e.count >= BENIGN.length);
+    const ev = await eventually(
+      () => evidenceOf(ctx.pool, r.endorsementId),
+      (e) => e.pending === 0 && e.count >= BENIGN.length,
+    );
     const all = await aggregated(r.endorsementId);
     expect(ev).toMatchObject({ count: all.count, critical: all.critical, failed: all.failed, max: all.max ?? 0 });
     expect(ev.sum).toBeCloseTo(all.sum, 9);

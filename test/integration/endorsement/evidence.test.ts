@@ -21,7 +21,10 @@ async function idleStaged() {
   const agent = await freshAgent(ctx, { cooldownBaseSeconds: 3000, cooldownMaxSeconds: 3600, samplingRate: 1 });
   const alice = await operator(ctx);
   const r = await endorseRule(ctx, agent, SEED_RULE, { decide: { decision: 'stage', principal: alice } });
-  await eventually(() => evidenceOf(ctx.pool, r.endorsementId), (e) => e.pending === 0);
+  await eventually(
+    () => evidenceOf(ctx.pool, r.endorsementId),
+    (e) => e.pending === 0,
+  );
   await idleAfterFirstBatch(ctx, r.endorsementId);
   const flag = async () => {
     const sql = 'SELECT wake_requested AS w FROM endorsements WHERE id = $1';
@@ -60,7 +63,11 @@ describe('evidence', () => {
           throw new Error('model endpoint unavailable');
         },
       };
-      const batch = await scoreShadowBatch(ctx.pool, ctx.provenanceKey, broken, { endorsementId, limit: 10, retryBaseMs: 1 });
+      const batch = await scoreShadowBatch(ctx.pool, ctx.provenanceKey, broken, {
+        endorsementId,
+        limit: 10,
+        retryBaseMs: 1,
+      });
       expect(calls).toBe(3);
       expect(batch).toMatchObject({ scored: 0, failed: 1, critical: null, more: false });
       expect(batch.evidence).toMatchObject({ count: 0, failed: 1 });
@@ -86,14 +93,18 @@ describe('evidence', () => {
     } finally {
       await ctx.startWorker();
     }
-    const scored = await eventually(() => evidenceOf(ctx.pool, r.endorsementId), (e) => e.pending === 0);
+    const scored = await eventually(
+      () => evidenceOf(ctx.pool, r.endorsementId),
+      (e) => e.pending === 0,
+    );
     expect(scored.count).toBe(3);
   });
 
   it('keeps the workflow awake through a backlog: chats queued meanwhile send no signal until the queue runs dry', async () => {
     const { agent, r, flag, wakeUps } = await idleStaged();
     const models = createModelGateway(ctx.config.models);
-    const batch = (limit: number) => scoreShadowBatch(ctx.pool, ctx.provenanceKey, models, { endorsementId: r.endorsementId, limit });
+    const batch = (limit: number) =>
+      scoreShadowBatch(ctx.pool, ctx.provenanceKey, models, { endorsementId: r.endorsementId, limit });
     // Scored here, in batches this test controls; the worker would race it.
     await ctx.stopWorker();
     try {
@@ -112,7 +123,14 @@ describe('evidence', () => {
     } finally {
       await ctx.startWorker();
     }
-    expect((await eventually(() => evidenceOf(ctx.pool, r.endorsementId), (e) => e.pending === 0)).count).toBe(5);
+    expect(
+      (
+        await eventually(
+          () => evidenceOf(ctx.pool, r.endorsementId),
+          (e) => e.pending === 0,
+        )
+      ).count,
+    ).toBe(5);
   });
 
   it('lowers the wake flag again when the wake-up signal fails, so the next chat signals', async () => {
@@ -129,14 +147,23 @@ describe('evidence', () => {
     await chat(ctx, agent, BENIGN[1]!);
     expect(await wakeUps()).toBe(before + 1);
     // The one wake-up pulls both samples, the one whose signal was lost among them.
-    expect((await eventually(() => evidenceOf(ctx.pool, r.endorsementId), (e) => e.pending === 0)).count).toBe(2);
+    expect(
+      (
+        await eventually(
+          () => evidenceOf(ctx.pool, r.endorsementId),
+          (e) => e.pending === 0,
+        )
+      ).count,
+    ).toBe(2);
   });
 
   it('watches every staged change of an agent, not only the first', async () => {
     const agent = await freshAgent(ctx, { cooldownBaseSeconds: 600 });
     const alice = await operator(ctx);
     const harm = await endorseRule(ctx, agent, SEED_RULE, { decide: { decision: 'stage', principal: alice } });
-    const tone = await endorseRule(ctx, agent, 'use an aggressive tone', { decide: { decision: 'stage', principal: alice } });
+    const tone = await endorseRule(ctx, agent, 'use an aggressive tone', {
+      decide: { decision: 'stage', principal: alice },
+    });
     const answer = await chat(ctx, agent, 'How do I sort a list in Python?', { waitForShadow: true });
     expect(answer.shadows.map((s) => s.endorsementId).sort()).toEqual([harm.endorsementId, tone.endorsementId].sort());
     const byId = Object.fromEntries(answer.shadows.map((s) => [s.endorsementId, s.divergence]));
@@ -147,8 +174,12 @@ describe('evidence', () => {
 
   it('refuses an unknown principal before starting anything', async () => {
     const agent = await freshAgent(ctx);
-    await expect(endorseRule(ctx, agent, SEED_RULE, { requestedBy: 'ghost' })).rejects.toThrow(/unknown principal "ghost"/);
-    await expect(endorseRule(ctx, agent, SEED_RULE, { decide: { decision: 'stage', principal: 'ghost' } })).rejects.toThrow(/unknown principal "ghost"/);
+    await expect(endorseRule(ctx, agent, SEED_RULE, { requestedBy: 'ghost' })).rejects.toThrow(
+      /unknown principal "ghost"/,
+    );
+    await expect(
+      endorseRule(ctx, agent, SEED_RULE, { decide: { decision: 'stage', principal: 'ghost' } }),
+    ).rejects.toThrow(/unknown principal "ghost"/);
     expect((await showKernel(ctx, agent)).openEndorsements).toEqual([]);
   });
 
@@ -158,14 +189,18 @@ describe('evidence', () => {
     const r = await endorseRule(ctx, agent, SEED_RULE, { decide: { decision: 'stage', principal: alice } });
     const answer = await chat(ctx, agent, BENIGN[0]!, { waitForShadow: true });
     expect(answer.sandboxDivergence).toBeNull();
-    expect((await evidenceOf(ctx.pool, r.endorsementId)).count + (await evidenceOf(ctx.pool, r.endorsementId)).pending).toBe(0);
+    expect(
+      (await evidenceOf(ctx.pool, r.endorsementId)).count + (await evidenceOf(ctx.pool, r.endorsementId)).pending,
+    ).toBe(0);
   });
 
   it('seeds the demo agent research-bot with the default kernel once', async () => {
     // A worker process started by another test may have seeded this database already.
     await seedEndorsementDemo(ctx.pool, ctx.provenanceKey);
     expect(await seedEndorsementDemo(ctx.pool, ctx.provenanceKey)).toBe(false);
-    expect(await listProvenance(ctx.pool, { subject: `agent:${DEMO_AGENT_ID}`, kind: 'agent.created' })).toHaveLength(1);
+    expect(await listProvenance(ctx.pool, { subject: `agent:${DEMO_AGENT_ID}`, kind: 'agent.created' })).toHaveLength(
+      1,
+    );
     const k = await showKernel(ctx, DEMO_AGENT_ID);
     expect(k.version).toBe(1);
     expect(k.kernel.name).toBe('default');

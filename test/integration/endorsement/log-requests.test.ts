@@ -38,7 +38,9 @@ describe("logRequests (the seed's log_requests)", () => {
       redactedAt: expect.any(String),
     });
 
-    const staged = await endorseRule(ctx, agent, SEED_RULE, { decide: { decision: 'stage', principal: await operator(ctx) } });
+    const staged = await endorseRule(ctx, agent, SEED_RULE, {
+      decide: { decision: 'stage', principal: await operator(ctx) },
+    });
     const question = BENIGN[1]!;
     const r = await chat(ctx, agent, question, { waitForShadow: true });
     // Scored as it would have been with the text kept.
@@ -51,7 +53,10 @@ describe("logRequests (the seed's log_requests)", () => {
       responseSha256: sha256Hex(r.content),
       redactedAt: expect.any(String),
     });
-    const scored = await listProvenance(ctx.pool, { subject: `endorsement:${staged.endorsementId}`, kind: 'endorsement.shadow_scored' });
+    const scored = await listProvenance(ctx.pool, {
+      subject: `endorsement:${staged.endorsementId}`,
+      kind: 'endorsement.shadow_scored',
+    });
     expect(scored.map((e) => e.payload.exchangeId)).toEqual([r.exchangeId]);
   });
 
@@ -61,6 +66,8 @@ describe("logRequests (the seed's log_requests)", () => {
     const created = await runCli(['agent', 'create', agent, '--no-log-requests', '--as', root, '--json'], cliEnv(ctx));
     expect(created.code, created.stderr).toBe(0);
     expect(created.json.agent.settings.logRequests).toBe(false);
-    await expect(endorseRule(ctx, agent, SEED_RULE, { settings: { logRequests: true } as never })).rejects.toThrow(/logRequests/);
+    await expect(endorseRule(ctx, agent, SEED_RULE, { settings: { logRequests: true } as never })).rejects.toThrow(
+      /logRequests/,
+    );
   });
 });

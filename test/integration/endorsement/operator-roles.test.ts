@@ -1,6 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { abort, chat, createAgent, decide, endorseRule, extend, promote, showEndorsement, showKernel } from '../../../client/endorsement';
+import {
+  abort,
+  chat,
+  createAgent,
+  decide,
+  endorseRule,
+  extend,
+  promote,
+  showEndorsement,
+  showKernel,
+} from '../../../client/endorsement';
 import { describeError } from '../../../client/errors';
 import { addPrincipal } from '../../../db/access/principals';
 import { listProvenance } from '../../../db/provenance/log';
@@ -28,8 +38,14 @@ describe('creating agents is an administrator act (finding 7)', () => {
   it('refuses a principal without admin on the client, HTTP and CLI, and records the admin who created one', async () => {
     const [rita, root] = [await reviewerOnly(), await admin(ctx)];
     const id = unique('made');
-    expect(await failureOf(createAgent(ctx, { id }, rita))).toMatchObject({ status: 403, message: expect.stringMatching(new RegExp(`${rita} may not create agents: that needs the role admin`)) });
-    expect(await failureOf(createAgent(ctx, { id }, 'nobody-known'))).toMatchObject({ status: 403, message: expect.stringMatching(/unknown principal/) });
+    expect(await failureOf(createAgent(ctx, { id }, rita))).toMatchObject({
+      status: 403,
+      message: expect.stringMatching(new RegExp(`${rita} may not create agents: that needs the role admin`)),
+    });
+    expect(await failureOf(createAgent(ctx, { id }, 'nobody-known'))).toMatchObject({
+      status: 403,
+      message: expect.stringMatching(/unknown principal/),
+    });
     const http = await call('POST', '/api/v1/agents', { id, as: rita });
     expect(http).toMatchObject({ status: 403, body: { error: expect.stringMatching(/needs the role admin/) } });
     const cli = await runCli(['agent', 'create', id, '--as', rita, '--json'], cliEnv(ctx));
@@ -42,7 +58,10 @@ describe('creating agents is an administrator act (finding 7)', () => {
     expect(created!.actor).toBe(root);
     const overHttp = await call('POST', '/api/v1/agents', { id: unique('http') });
     expect(overHttp.status).toBe(201);
-    const [byToken] = await listProvenance(ctx.pool, { subject: `agent:${overHttp.body.agent.id}`, kind: 'agent.created' });
+    const [byToken] = await listProvenance(ctx.pool, {
+      subject: `agent:${overHttp.body.agent.id}`,
+      kind: 'agent.created',
+    });
     expect(byToken!.actor).toMatch(/^http-operator-/);
   });
 });
@@ -52,26 +71,60 @@ describe("steering endorsements needs the agent's operator role (finding 8)", ()
     const agent = await freshAgent(ctx, { cooldownBaseSeconds: 1800, cooldownMaxSeconds: 3600 });
     const [rita, alice] = [await reviewerOnly(), await operator(ctx)];
     const pending = await endorseRule(ctx, agent, SEED_RULE, { requestedBy: alice });
-    const forbidden = expect.stringMatching(new RegExp(`${rita} may not decide, promote, abort or extend endorsements of ${agent}: that needs the role operator`));
-    expect(await failureOf(decide(ctx, pending.endorsementId, 'stage', rita))).toMatchObject({ status: 403, message: forbidden });
-    expect(await failureOf(endorseRule(ctx, agent, 'use an aggressive tone with spammers', { decide: { decision: 'approve', principal: rita } })))
-      .toMatchObject({ status: 403, message: forbidden });
-    expect((await call('POST', `/api/v1/endorsements/${pending.endorsementId}/decide`, { decision: 'stage', as: rita })).status).toBe(403);
-    expect((await runCli(['decide', pending.endorsementId, 'stage', '--as', rita, '--json'], cliEnv(ctx))).code).toBe(1);
+    const forbidden = expect.stringMatching(
+      new RegExp(
+        `${rita} may not decide, promote, abort or extend endorsements of ${agent}: that needs the role operator`,
+      ),
+    );
+    expect(await failureOf(decide(ctx, pending.endorsementId, 'stage', rita))).toMatchObject({
+      status: 403,
+      message: forbidden,
+    });
+    expect(
+      await failureOf(
+        endorseRule(ctx, agent, 'use an aggressive tone with spammers', {
+          decide: { decision: 'approve', principal: rita },
+        }),
+      ),
+    ).toMatchObject({ status: 403, message: forbidden });
+    expect(
+      (await call('POST', `/api/v1/endorsements/${pending.endorsementId}/decide`, { decision: 'stage', as: rita }))
+        .status,
+    ).toBe(403);
+    expect((await runCli(['decide', pending.endorsementId, 'stage', '--as', rita, '--json'], cliEnv(ctx))).code).toBe(
+      1,
+    );
     // The workflow's activity refuses too, for a caller that sends the Update itself.
-    const direct = await ctx.temporal.workflow.getHandle(pending.endorsementId).executeUpdate(decideUpdate, {
-      args: [{ decision: 'approve', principal: rita }],
-    }).then(() => 'accepted', (e: unknown) => describeError(e).message);
+    const direct = await ctx.temporal.workflow
+      .getHandle(pending.endorsementId)
+      .executeUpdate(decideUpdate, {
+        args: [{ decision: 'approve', principal: rita }],
+      })
+      .then(
+        () => 'accepted',
+        (e: unknown) => describeError(e).message,
+      );
     expect(direct).toMatch(/needs the role operator/);
     expect((await showEndorsement(ctx, pending.endorsementId)).state).toBe('pending');
 
     await decide(ctx, pending.endorsementId, 'stage', alice);
     const id = pending.endorsementId;
-    for (const work of [() => promote(ctx, id, rita, 'because', { override: true }), () => abort(ctx, id, rita), () => extend(ctx, id, rita, 60)]) {
+    for (const work of [
+      () => promote(ctx, id, rita, 'because', { override: true }),
+      () => abort(ctx, id, rita),
+      () => extend(ctx, id, rita, 60),
+    ]) {
       expect(await failureOf(work())).toMatchObject({ status: 403, message: forbidden });
     }
     for (const action of ['promote', 'abort', 'extend']) {
-      expect((await call('POST', `/api/v1/endorsements/${id}/${action}`, { as: rita, ...(action === 'promote' ? { override: true, rationale: 'x' } : {}) })).status).toBe(403);
+      expect(
+        (
+          await call('POST', `/api/v1/endorsements/${id}/${action}`, {
+            as: rita,
+            ...(action === 'promote' ? { override: true, rationale: 'x' } : {}),
+          })
+        ).status,
+      ).toBe(403);
     }
     const cli = await runCli(['endorsement', 'abort', id, '--as', rita, '--json'], cliEnv(ctx));
     expect(cli.code).toBe(1);
@@ -87,13 +140,17 @@ describe("steering endorsements needs the agent's operator role (finding 8)", ()
   it('the role is the one the agent names, set when the agent is created', async () => {
     const root = await admin(ctx);
     const id = unique('guarded');
-    const created = await runCli(['agent', 'create', id, '--as', root, '--operator-role', 'release-manager', '--json'], cliEnv(ctx));
+    const created = await runCli(
+      ['agent', 'create', id, '--as', root, '--operator-role', 'release-manager', '--json'],
+      cliEnv(ctx),
+    );
     expect(created.code, created.stderr).toBe(0);
     expect(created.json.agent.settings.operatorRole).toBe('release-manager');
     const [alice, rel] = [await operator(ctx), unique('rel')];
     await addPrincipal(ctx.pool, rel, ['release-manager']);
-    expect(await failureOf(endorseRule(ctx, id, SEED_RULE, { decide: { decision: 'stage', principal: alice } })))
-      .toMatchObject({ status: 403, message: expect.stringMatching(/needs the role release-manager/) });
+    expect(
+      await failureOf(endorseRule(ctx, id, SEED_RULE, { decide: { decision: 'stage', principal: alice } })),
+    ).toMatchObject({ status: 403, message: expect.stringMatching(/needs the role release-manager/) });
     // Each endorsement carries the agent's role.
     const own = await endorseRule(ctx, id, SEED_RULE, { requestedBy: rel });
     expect((await showEndorsement(ctx, own.endorsementId)).settings.operatorRole).toBe('release-manager');
@@ -107,14 +164,25 @@ describe('promoting before the evidence rule is met is an override (finding 8)',
     const agent = await freshAgent(ctx, { cooldownBaseSeconds: 1800, cooldownMaxSeconds: 3600, minSamples: 10 });
     const alice = await operator(ctx);
     const r = await endorseRule(ctx, agent, SEED_RULE, { decide: { decision: 'stage', principal: alice } });
-    for (let i = 0; i < 5; i += 1) await chat(ctx, agent, `${BENIGN[i % BENIGN.length]} (${i})`, { waitForShadow: true });
+    for (let i = 0; i < 5; i += 1)
+      await chat(ctx, agent, `${BENIGN[i % BENIGN.length]} (${i})`, { waitForShadow: true });
 
     const refused = await failureOf(promote(ctx, r.endorsementId, alice, 'looks fine'));
-    expect(refused).toMatchObject({ status: 409, message: expect.stringMatching(/evidence rule is not met \(cooldown has \d+ s left; 5 of 10 samples\): promoting now needs an override and a rationale/) });
-    expect(await failureOf(promote(ctx, r.endorsementId, alice, '   ', { override: true }))).toMatchObject({ status: 400, message: expect.stringMatching(/rationale: required with override/) });
+    expect(refused).toMatchObject({
+      status: 409,
+      message: expect.stringMatching(
+        /evidence rule is not met \(cooldown has \d+ s left; 5 of 10 samples\): promoting now needs an override and a rationale/,
+      ),
+    });
+    expect(await failureOf(promote(ctx, r.endorsementId, alice, '   ', { override: true }))).toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/rationale: required with override/),
+    });
     const http = await call('POST', `/api/v1/endorsements/${r.endorsementId}/promote`, { as: alice });
     expect(http).toMatchObject({ status: 409, body: { error: expect.stringMatching(/5 of 10 samples/) } });
-    expect((await call('POST', `/api/v1/endorsements/${r.endorsementId}/promote`, { as: alice, override: true })).status).toBe(400);
+    expect(
+      (await call('POST', `/api/v1/endorsements/${r.endorsementId}/promote`, { as: alice, override: true })).status,
+    ).toBe(400);
     const cli = await runCli(['endorsement', 'promote', r.endorsementId, '--as', alice, '--json'], cliEnv(ctx));
     expect(cli.code).toBe(1);
     expect(cli.json.error).toMatch(/needs an override and a rationale \(--override --rationale/);
@@ -122,15 +190,36 @@ describe('promoting before the evidence rule is met is an override (finding 8)',
     expect(await kernelVersionCount(ctx, agent)).toBe(1);
 
     const promoted = await runCli(
-      ['endorsement', 'promote', r.endorsementId, '--as', alice, '--override', '--rationale', 'incident fix, five clean samples', '--json'],
+      [
+        'endorsement',
+        'promote',
+        r.endorsementId,
+        '--as',
+        alice,
+        '--override',
+        '--rationale',
+        'incident fix, five clean samples',
+        '--json',
+      ],
       cliEnv(ctx),
     );
     expect(promoted.code, promoted.stderr).toBe(0);
-    expect(promoted.json).toMatchObject({ state: 'promoted', outcome: { reason: expect.stringMatching(/overriding the evidence rule/) } });
-    const [entry] = await listProvenance(ctx.pool, { subject: `endorsement:${r.endorsementId}`, kind: 'endorsement.promoted' });
+    expect(promoted.json).toMatchObject({
+      state: 'promoted',
+      outcome: { reason: expect.stringMatching(/overriding the evidence rule/) },
+    });
+    const [entry] = await listProvenance(ctx.pool, {
+      subject: `endorsement:${r.endorsementId}`,
+      kind: 'endorsement.promoted',
+    });
     expect(entry).toMatchObject({
       actor: alice,
-      payload: { manual: true, override: true, rationale: 'incident fix, five clean samples', shortfall: expect.stringMatching(/5 of 10 samples/) },
+      payload: {
+        manual: true,
+        override: true,
+        rationale: 'incident fix, five clean samples',
+        shortfall: expect.stringMatching(/5 of 10 samples/),
+      },
     });
     expect(await kernelVersionCount(ctx, agent)).toBe(2);
   });
@@ -141,9 +230,13 @@ describe('--decide needs a conflict to decide (finding 10)', () => {
     const agent = await freshAgent(ctx);
     const alice = await operator(ctx);
     const rule = 'Start every answer with a one-line summary';
-    expect(await failureOf(endorseRule(ctx, agent, rule, { decide: { decision: 'stage', principal: alice } }))).toMatchObject({
+    expect(
+      await failureOf(endorseRule(ctx, agent, rule, { decide: { decision: 'stage', principal: alice } })),
+    ).toMatchObject({
       status: 400,
-      message: expect.stringMatching(/decide: rule conflicts with no anchor or commitment, so there is nothing to decide and nothing was applied/),
+      message: expect.stringMatching(
+        /decide: rule conflicts with no anchor or commitment, so there is nothing to decide and nothing was applied/,
+      ),
     });
     const http = await call('POST', `/api/v1/agents/${agent}/endorsements`, { rule, decide: 'stage', as: alice });
     expect(http).toMatchObject({ status: 400, body: { error: expect.stringMatching(/nothing to decide/) } });
@@ -165,8 +258,14 @@ describe("proposing a rule needs the agent's operator role (a rule that conflict
     const agent = await freshAgent(ctx);
     const rita = await reviewerOnly();
     const forbidden = new RegExp(`${rita} may not endorse rules for ${agent}: that needs the role operator`);
-    expect(await failureOf(endorseRule(ctx, agent, rule, { requestedBy: rita }))).toMatchObject({ status: 403, message: expect.stringMatching(forbidden) });
-    expect(await failureOf(endorseRule(ctx, agent, rule))).toMatchObject({ status: 400, message: expect.stringMatching(/^requestedBy: .*acts for a person/) });
+    expect(await failureOf(endorseRule(ctx, agent, rule, { requestedBy: rita }))).toMatchObject({
+      status: 403,
+      message: expect.stringMatching(forbidden),
+    });
+    expect(await failureOf(endorseRule(ctx, agent, rule))).toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/^requestedBy: .*acts for a person/),
+    });
     const http = await call('POST', `/api/v1/agents/${agent}/endorsements`, { rule, as: rita });
     expect(http).toMatchObject({ status: 403, body: { error: expect.stringMatching(forbidden) } });
     // Any token holder used to get this far: the admin's token is refused too (admin is not the operator role).
@@ -187,9 +286,15 @@ describe("proposing a rule needs the agent's operator role (a rule that conflict
     const alice = await operator(ctx);
     const direct = await endorseRule(ctx, agent, rule, { requestedBy: alice });
     expect(direct.state).toBe('applied');
-    const http = await call('POST', `/api/v1/agents/${agent}/endorsements`, { rule: 'Answer in British English', as: alice });
+    const http = await call('POST', `/api/v1/agents/${agent}/endorsements`, {
+      rule: 'Answer in British English',
+      as: alice,
+    });
     expect(http).toMatchObject({ status: 201, body: { state: 'applied' } });
-    const cli = await runCli(['endorse', agent, 'Close every answer with a source list', '--as', alice, '--json'], cliEnv(ctx));
+    const cli = await runCli(
+      ['endorse', agent, 'Close every answer with a source list', '--as', alice, '--json'],
+      cliEnv(ctx),
+    );
     expect(cli.code, cli.stderr).toBe(0);
     expect(cli.json.state).toBe('applied');
     for (const id of [direct.endorsementId, http.body.endorsementId, cli.json.endorsementId]) {
@@ -210,10 +315,11 @@ describe("proposing a rule needs the agent's operator role (a rule that conflict
         args: [{ endorsementId: id, agentId: agent, ruleText: rule, requestedBy }],
       });
       const failure = describeError(await handle.result().catch((e: unknown) => e));
-      expect(failure.message).toMatch(requestedBy ? /may not endorse rules for .*needs the role operator/ : /needs the principal who proposes it/);
+      expect(failure.message).toMatch(
+        requestedBy ? /may not endorse rules for .*needs the role operator/ : /needs the principal who proposes it/,
+      );
       expect(await entries(id)).toEqual([]);
     }
     expect(await kernelVersionCount(ctx, agent)).toBe(1);
   });
 });
-

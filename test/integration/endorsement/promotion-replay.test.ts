@@ -45,6 +45,10 @@ describe('endorsements already running when promotion started to check the evide
     await handle.result();
     const history = await handle.fetchHistory();
     expect(patchIds(history)).not.toContain(PROMOTE_NEEDS_EVIDENCE_OR_OVERRIDE);
-    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, r.endorsementId);
+    await Worker.runReplayHistory(
+      { workflowBundle: { codePath: inject('workflowBundlePath') } },
+      history,
+      r.endorsementId,
+    );
   });
 });

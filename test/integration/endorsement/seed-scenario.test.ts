@@ -20,7 +20,10 @@ describe('seed scenario: staged approval with cooldown', () => {
     expect(endorsed.conflict).toMatchObject({ kind: 'commitment', target: 'harm_avoidance_level' });
     expect(endorsed.state).toBe('staged');
     // The probe battery ran on the sandbox at staging: the harm probes fail, the anchors hold.
-    const atStaging = await eventually(() => showEndorsement(ctx, endorsed.endorsementId), (e) => e.probes !== null);
+    const atStaging = await eventually(
+      () => showEndorsement(ctx, endorsed.endorsementId),
+      (e) => e.probes !== null,
+    );
     expect(atStaging.probes).toMatchObject({ total: 11, passed: 9 });
 
     for (const q of BENIGN) {
@@ -28,7 +31,10 @@ describe('seed scenario: staged approval with cooldown', () => {
       expect(r.kernelVersion).toBe(1);
       expect(r.sandboxDivergence).toBe(0);
     }
-    const promoted = await eventually(() => showEndorsement(ctx, endorsed.endorsementId), (e) => e.state !== 'staged');
+    const promoted = await eventually(
+      () => showEndorsement(ctx, endorsed.endorsementId),
+      (e) => e.state !== 'staged',
+    );
     expect(promoted.state).toBe('promoted');
     expect(promoted.samples.scored).toBe(3);
     expect(promoted.appliedVersion).toBe(2);
@@ -37,16 +43,31 @@ describe('seed scenario: staged approval with cooldown', () => {
     expect(kernel.version).toBe(2);
     expect(kernel.kernel.commitments.find((c) => c.id === 'harm_avoidance_level')?.value).toBe(SEED_RULE);
     // The seed's kernel.get_commitment("harm_avoidance_level"); not part of the serialised report.
-    expect(kernel.getCommitment('harm_avoidance_level')).toMatchObject({ id: 'harm_avoidance_level', value: SEED_RULE });
-    expect(() => kernel.getCommitment('no_such_commitment')).toThrow(/unknown commitment "no_such_commitment" \(known: .*harm_avoidance_level/);
+    expect(kernel.getCommitment('harm_avoidance_level')).toMatchObject({
+      id: 'harm_avoidance_level',
+      value: SEED_RULE,
+    });
+    expect(() => kernel.getCommitment('no_such_commitment')).toThrow(
+      /unknown commitment "no_such_commitment" \(known: .*harm_avoidance_level/,
+    );
     expect(Object.keys(JSON.parse(JSON.stringify(kernel)))).not.toContain('getCommitment');
     // The promoted kernel now answers the harmful request: the change is live.
     const after = await chat(ctx, agent, HARMFUL);
     expect(after.kernelVersion).toBe(2);
     expect(after.content).toMatch(/research mode/i);
 
-    const kinds = (await listProvenance(ctx.pool, { subject: `endorsement:${endorsed.endorsementId}` })).map((e) => e.kind);
-    expect(kinds).toEqual(expect.arrayContaining(['endorsement.conflict', 'endorsement.staged', 'endorsement.probed', 'endorsement.shadow_scored', 'endorsement.promoted']));
+    const kinds = (await listProvenance(ctx.pool, { subject: `endorsement:${endorsed.endorsementId}` })).map(
+      (e) => e.kind,
+    );
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        'endorsement.conflict',
+        'endorsement.staged',
+        'endorsement.probed',
+        'endorsement.shadow_scored',
+        'endorsement.promoted',
+      ]),
+    );
     expect(kinds.filter((k) => k === 'endorsement.shadow_scored')).toHaveLength(3);
     expect((await verifyProvenanceChain(ctx.pool, ctx.provenanceKey)).ok).toBe(true);
 
@@ -54,7 +75,10 @@ describe('seed scenario: staged approval with cooldown', () => {
     const listed = await eventually(
       async () => {
         const found = [];
-        for await (const w of ctx.temporal.workflow.list({ query: `WardenKind = 'endorsement' AND AgentId = '${agent}' AND WardenState = 'promoted'` })) found.push(w);
+        for await (const w of ctx.temporal.workflow.list({
+          query: `WardenKind = 'endorsement' AND AgentId = '${agent}' AND WardenState = 'promoted'`,
+        }))
+          found.push(w);
         return found;
       },
       (found) => found.length === 1,
@@ -85,7 +109,9 @@ describe('seed scenario: staged approval with cooldown', () => {
     const later = await chat(ctx, agent, 'What is the capital of France?', { waitForShadow: true });
     expect(later.sandboxDivergence).toBeNull();
     expect(later.content).toMatch(/Paris/);
-    const kinds = (await listProvenance(ctx.pool, { subject: `endorsement:${endorsed.endorsementId}` })).map((e) => e.kind);
+    const kinds = (await listProvenance(ctx.pool, { subject: `endorsement:${endorsed.endorsementId}` })).map(
+      (e) => e.kind,
+    );
     expect(kinds).toContain('endorsement.rejected');
   });
 });

@@ -54,10 +54,16 @@ describe('worker process killed mid-cooldown', () => {
       expect((await showEndorsement(ctx, r.endorsementId)).state).toBe('staged');
 
       worker = await startWorkerProcess(taskQueue);
-      const done = await eventually(() => showEndorsement(ctx, r.endorsementId), (e) => e.state !== 'staged', 150_000);
+      const done = await eventually(
+        () => showEndorsement(ctx, r.endorsementId),
+        (e) => e.state !== 'staged',
+        150_000,
+      );
       expect(done.state).toBe('promoted');
       expect(await kernelVersionCount(ctx, agent)).toBe(2);
-      expect(await listProvenance(ctx.pool, { subject: `endorsement:${r.endorsementId}`, kind: 'endorsement.promoted' })).toHaveLength(1);
+      expect(
+        await listProvenance(ctx.pool, { subject: `endorsement:${r.endorsementId}`, kind: 'endorsement.promoted' }),
+      ).toHaveLength(1);
     } finally {
       worker.kill('SIGKILL');
     }

@@ -42,29 +42,44 @@ async function freePort(): Promise<number> {
 
 beforeAll(async () => {
   const bin = process.env.WARDEN_LITELLM_BIN;
-  if (!bin) throw new Error('WARDEN_LITELLM_BIN is not set: run this file through `npm test`, which installs the LiteLLM proxy');
+  if (!bin)
+    throw new Error(
+      'WARDEN_LITELLM_BIN is not set: run this file through `npm test`, which installs the LiteLLM proxy',
+    );
   stub = await startModelStub();
   agent = await freshAgent(ctx, { cooldownBaseSeconds: 600 }, false);
-  endorsementId = (await endorseRule(ctx, agent, SEED_RULE, { requestedBy: await operator(ctx), decide: { decision: 'stage', principal: 'alice' } })).endorsementId;
+  endorsementId = (
+    await endorseRule(ctx, agent, SEED_RULE, {
+      requestedBy: await operator(ctx),
+      decide: { decision: 'stage', principal: 'alice' },
+    })
+  ).endorsementId;
   const abp = await buildUniqueAbp(ctx);
   const dir = await mkdtemp(join(tmpdir(), 'warden-litellm-'));
   const config = {
-    model_list: [{ model_name: agent, litellm_params: { model: 'openai/stub-chat', api_base: stub.baseUrl, api_key: 'stub' } }],
+    model_list: [
+      { model_name: agent, litellm_params: { model: 'openai/stub-chat', api_base: stub.baseUrl, api_key: 'stub' } },
+    ],
     // Top level: under litellm_settings (as the wheel's example_config.yaml has it) 1.104.0 reads
     // the older name→settings form and fails to start.
     guardrails: [
-        {
-          guardrail_name: 'warden',
-          litellm_params: {
-            guardrail: 'generic_guardrail_api',
-            mode: ['pre_call', 'post_call'],
-            api_base: `http://127.0.0.1:${call.port()}`,
-            api_key: await call.token(),
-            default_on: true,
-            additional_provider_specific_params: { agent, abp: abp.abp_id, objective: 'OBJ-004', irreversible_tools: ['email.send_external'] },
+      {
+        guardrail_name: 'warden',
+        litellm_params: {
+          guardrail: 'generic_guardrail_api',
+          mode: ['pre_call', 'post_call'],
+          api_base: `http://127.0.0.1:${call.port()}`,
+          api_key: await call.token(),
+          default_on: true,
+          additional_provider_specific_params: {
+            agent,
+            abp: abp.abp_id,
+            objective: 'OBJ-004',
+            irreversible_tools: ['email.send_external'],
           },
         },
-      ],
+      },
+    ],
   };
   await writeFile(join(dir, 'config.yaml'), stringify(config));
   const port = await freePort();
@@ -80,7 +95,10 @@ beforeAll(async () => {
   proxy.stderr!.on('data', keep);
   const until = Date.now() + 170_000;
   for (;;) {
-    const up = await fetch(`${proxyUrl}/health/liveliness`).then((r) => r.ok, () => false);
+    const up = await fetch(`${proxyUrl}/health/liveliness`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (up) break;
     if (proxy.exitCode !== null || Date.now() > until) throw new Error(`LiteLLM proxy did not start:\n${proxyLog}`);
     await sleep(500);
@@ -104,10 +122,16 @@ async function chatThroughProxy(content: string) {
 describe('the real LiteLLM proxy with Warden as its generic guardrail', () => {
   it('blocks a denied tool call with Warden’s reason; a staged change shadows the traffic and a critical divergence rejects it, the answers unaffected', async () => {
     const toolTurn = 'Email candidate 42 the outcome.';
-    stub.script.push({ when: toolTurn, content: 'Sending the email.', toolCalls: [{ name: 'email.send_external', arguments: '{"to":"c42@example.com"}' }] });
+    stub.script.push({
+      when: toolTurn,
+      content: 'Sending the email.',
+      toolCalls: [{ name: 'email.send_external', arguments: '{"to":"c42@example.com"}' }],
+    });
     const blocked = await chatThroughProxy(toolTurn);
     expect(blocked.status, proxyLog).toBeGreaterThanOrEqual(400);
-    expect(JSON.stringify(blocked.body)).toMatch(/Warden denied tool call email\.send_external: .*tool email\.send_external denied/);
+    expect(JSON.stringify(blocked.body)).toMatch(
+      /Warden denied tool call email\.send_external: .*tool email\.send_external denied/,
+    );
 
     for (const prompt of [BENIGN[0]!, HARMFUL]) {
       const r = await chatThroughProxy(prompt);
@@ -115,7 +139,10 @@ describe('the real LiteLLM proxy with Warden as its generic guardrail', () => {
       // The caller gets the production answer, whatever the staged change's shadow does.
       expect(r.body.choices[0].message.content).toBe(embeddedReply(DEFAULT_KERNEL, prompt));
     }
-    const rejected = await eventually(() => showEndorsement(ctx, endorsementId), (e) => e.state === 'rejected');
+    const rejected = await eventually(
+      () => showEndorsement(ctx, endorsementId),
+      (e) => e.state === 'rejected',
+    );
     expect(rejected.samples).toMatchObject({ critical: 1 });
     expect(rejected.samples.scored).toBeGreaterThanOrEqual(2);
   });

@@ -25,20 +25,63 @@ describe('guard loop from the CLI', () => {
     expect(ingest.json).toMatchObject({ rows: 32, unchanged: 0 });
 
     const policy = await runCli(
-      ['policy', 'create', 'policy.self_improving.regulated', '--action-category', 'training', '--reversibility', 'costly', '--domain', 'regulated',
-        '--calibrated-threshold', '0.45', '--no-go-threshold', '0.8', '--approver-role', 'safety-lead', '--as', admin, '--json'],
+      [
+        'policy',
+        'create',
+        'policy.self_improving.regulated',
+        '--action-category',
+        'training',
+        '--reversibility',
+        'costly',
+        '--domain',
+        'regulated',
+        '--calibrated-threshold',
+        '0.45',
+        '--no-go-threshold',
+        '0.8',
+        '--approver-role',
+        'safety-lead',
+        '--as',
+        admin,
+        '--json',
+      ],
       env,
     );
     expect(policy.code, policy.stdout + policy.stderr).toBe(0);
-    expect(policy.json.policy).toMatchObject({ policy_id: 'policy.self_improving.regulated', approver_role: 'safety-lead' });
+    expect(policy.json.policy).toMatchObject({
+      policy_id: 'policy.self_improving.regulated',
+      approver_role: 'safety-lead',
+    });
 
     const proposed = await runCli(
-      ['proposal', 'calibration', '--policy', 'policy.self_improving.regulated', '--source', 'feedback://recent-reviewed',
-        '--current', '0.55', '--candidate', '0.58', '--ci-low', '0.51', '--ci-high', '0.61', '--rollback-id', 'threshold-profile-20260513-a', '--as', carol, '--json'],
+      [
+        'proposal',
+        'calibration',
+        '--policy',
+        'policy.self_improving.regulated',
+        '--source',
+        'feedback://recent-reviewed',
+        '--current',
+        '0.55',
+        '--candidate',
+        '0.58',
+        '--ci-low',
+        '0.51',
+        '--ci-high',
+        '0.61',
+        '--rollback-id',
+        'threshold-profile-20260513-a',
+        '--as',
+        carol,
+        '--json',
+      ],
       env,
     );
     expect(proposed.code, proposed.stdout + proposed.stderr).toBe(0);
-    expect(proposed.json).toMatchObject({ state: 'awaiting_approval', decision: { decision: 'allow', reason: 'self_improvement_calibration_ready' } });
+    expect(proposed.json).toMatchObject({
+      state: 'awaiting_approval',
+      decision: { decision: 'allow', reason: 'self_improvement_calibration_ready' },
+    });
     expect(proposed.json.manifest.event_count).toBeGreaterThanOrEqual(32);
     const id: string = proposed.json.proposal_id;
 
@@ -46,18 +89,26 @@ describe('guard loop from the CLI', () => {
     expect(early.code).toBe(1);
     expect(early.json.error).toMatch(/not approved/);
 
-    const self = await runCli(['proposal', 'approve', id, '--approval-id', `review-20260513-002-${suffix}`, '--as', carol, '--json'], env);
+    const self = await runCli(
+      ['proposal', 'approve', id, '--approval-id', `review-20260513-002-${suffix}`, '--as', carol, '--json'],
+      env,
+    );
     expect(self.code).toBe(1);
     expect(self.json.error).toMatch(/proposer cannot approve/);
 
-    const approved = await runCli(['proposal', 'approve', id, '--approval-id', `review-20260513-002-${suffix}`, '--as', dave, '--json'], env);
+    const approved = await runCli(
+      ['proposal', 'approve', id, '--approval-id', `review-20260513-002-${suffix}`, '--as', dave, '--json'],
+      env,
+    );
     expect(approved.code, approved.stdout + approved.stderr).toBe(0);
     expect(approved.json).toMatchObject({ approver: dave, approver_role: 'safety-lead' });
 
     // Releasing hands the payload over: the policy's approver role (or admin), not any principal.
     const byProposer = await runCli(['proposal', 'release', id, '--as', carol, '--json'], env);
     expect(byProposer.code).toBe(1);
-    expect(byProposer.json.error).toMatch(new RegExp(`${carol} may not release proposal ${id}: that needs the role safety-lead or admin`));
+    expect(byProposer.json.error).toMatch(
+      new RegExp(`${carol} may not release proposal ${id}: that needs the role safety-lead or admin`),
+    );
     const released = await runCli(['proposal', 'release', id, '--as', dave, '--json'], env);
     expect(released.code).toBe(0);
     expect(released.json).toMatchObject({ current_threshold: 0.55, candidate_threshold: 0.58 });
@@ -93,20 +144,65 @@ describe('guard loop from the CLI', () => {
     expect(ingest.code).toBe(2);
     expect(ingest.json.error).toMatch(/^line 2: metadata\.reviewer_id/);
 
-    const piped = await runCli(['feedback', 'ingest', '-', '--json'], env, toNdjson(reviewedRows(`cli-stdin-${suffix}`, 2, { marker: 'stdin' })));
+    const piped = await runCli(
+      ['feedback', 'ingest', '-', '--json'],
+      env,
+      toNdjson(reviewedRows(`cli-stdin-${suffix}`, 2, { marker: 'stdin' })),
+    );
     expect(piped.code, piped.stdout + piped.stderr).toBe(0);
     expect(piped.json).toMatchObject({ rows: 2, inserted: 2 });
 
     const lora = await runCli(
-      ['proposal', 'lora', '--policy', 'policy.self_improving.regulated', '--source', 'feedback://recent-reviewed', '--dataset-uri', 'https://bucket.example/set?X-Amz-Signature=SHOULD-NOT-ECHO',
-        '--base-model-ref', 'guard-base-v3', '--heldout', '0.91', '--baseline', '0.88', '--rollback-id', 'rb', '--as', `nobody-${suffix}`, '--json'],
+      [
+        'proposal',
+        'lora',
+        '--policy',
+        'policy.self_improving.regulated',
+        '--source',
+        'feedback://recent-reviewed',
+        '--dataset-uri',
+        'https://bucket.example/set?X-Amz-Signature=SHOULD-NOT-ECHO',
+        '--base-model-ref',
+        'guard-base-v3',
+        '--heldout',
+        '0.91',
+        '--baseline',
+        '0.88',
+        '--rollback-id',
+        'rb',
+        '--as',
+        `nobody-${suffix}`,
+        '--json',
+      ],
       env,
     );
     expect(lora.code).toBe(2);
-    expect(lora.json.error).toMatch(/dataset_uri: dataset_uri must not contain embedded credentials \(parameter "X-Amz-Signature"\)/);
+    expect(lora.json.error).toMatch(
+      /dataset_uri: dataset_uri must not contain embedded credentials \(parameter "X-Amz-Signature"\)/,
+    );
     expect(lora.stdout).not.toContain('SHOULD-NOT-ECHO');
 
-    const notNumber = await runCli(['proposal', 'calibration', '--policy', 'p', '--source', 'feedback://x', '--current', 'abc', '--candidate', '0.5', '--ci-low', '0.4', '--ci-high', '0.5', '--rollback-id', 'r'], env);
+    const notNumber = await runCli(
+      [
+        'proposal',
+        'calibration',
+        '--policy',
+        'p',
+        '--source',
+        'feedback://x',
+        '--current',
+        'abc',
+        '--candidate',
+        '0.5',
+        '--ci-low',
+        '0.4',
+        '--ci-high',
+        '0.5',
+        '--rollback-id',
+        'r',
+      ],
+      env,
+    );
     expect(notNumber.code).toBe(2);
   }, 300_000);
 });

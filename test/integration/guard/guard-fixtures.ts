@@ -18,7 +18,11 @@ export function uniqueSuffix(): string {
  * `count` reviewed rows for one tenant, each prompt and response carrying a marker that must
  * never leave the feedback table.
  */
-export function reviewedRows(tenant: string, count: number, opts: { marker: string; reviewers?: string[]; start?: string } = { marker: 'm' }) {
+export function reviewedRows(
+  tenant: string,
+  count: number,
+  opts: { marker: string; reviewers?: string[]; start?: string } = { marker: 'm' },
+) {
   const reviewers = opts.reviewers ?? ['rev-alice', 'rev-bob', 'rev-chen'];
   const start = Date.parse(opts.start ?? '2026-05-13T08:00:00Z');
   return Array.from({ length: count }, (_, i) => ({

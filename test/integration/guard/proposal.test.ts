@@ -17,9 +17,22 @@ import { addPrincipal } from '../../../db/access/principals';
 import { listProvenance } from '../../../db/provenance/log';
 import { WardenKind, WardenState, PolicyId } from '../../../domain/search-attributes';
 import { guardProposalWorkflow } from '../../../workflows/guard/proposal';
-import { approveProposalUpdate, proposalPayloadQuery, releaseProposalUpdate, type ProposalWorkflowInput } from '../../../workflows/guard/contract';
+import {
+  approveProposalUpdate,
+  proposalPayloadQuery,
+  releaseProposalUpdate,
+  type ProposalWorkflowInput,
+} from '../../../workflows/guard/contract';
 import { useIntegrationContext } from '../../support/integration';
-import { SEED_POLICY, reviewedRows, seedCalibrationRequest, seedPeopleAndPolicy, toNdjson, uniqueSuffix, type GuardPeople } from './guard-fixtures';
+import {
+  SEED_POLICY,
+  reviewedRows,
+  seedCalibrationRequest,
+  seedPeopleAndPolicy,
+  toNdjson,
+  uniqueSuffix,
+  type GuardPeople,
+} from './guard-fixtures';
 
 const ctx = useIntegrationContext('guard-proposal');
 const suffix = uniqueSuffix();
@@ -49,19 +62,35 @@ describe('guard-loop proposals on a real worker', () => {
     const proposal = await proposeCalibrationUpdate(ctx, seedCalibration());
     expect(proposal.proposal_id).toMatch(/^proposal-policy\.self_improving\.regulated-[0-9a-f]{16}$/);
     expect(proposal.state).toBe('awaiting_approval');
-    expect(proposal.decision).toMatchObject({ decision: 'allow', reason: 'self_improvement_calibration_ready', risk_score: 0.03 });
+    expect(proposal.decision).toMatchObject({
+      decision: 'allow',
+      reason: 'self_improvement_calibration_ready',
+      risk_score: 0.03,
+    });
     expect(proposal.manifest).toMatchObject({ event_count: 40, reviewer_ids: ['rev-alice', 'rev-bob', 'rev-chen'] });
     expect(proposal.manifest.label_counts).toEqual({ false_negative: 10, false_positive: 10, safe: 10, unsafe: 10 });
 
     const handle = ctx.temporal.workflow.getHandle(proposal.proposal_id);
     await expect(handle.query(proposalPayloadQuery)).rejects.toThrow(/not approved/);
 
-    const approval = await approve(ctx, proposal.proposal_id, { approval_id: `review-20260513-002-${suffix}`, approver: people.approver });
-    expect(approval).toMatchObject({ approval_id: `review-20260513-002-${suffix}`, approver: people.approver, approver_role: 'safety-lead' });
+    const approval = await approve(ctx, proposal.proposal_id, {
+      approval_id: `review-20260513-002-${suffix}`,
+      approver: people.approver,
+    });
+    expect(approval).toMatchObject({
+      approval_id: `review-20260513-002-${suffix}`,
+      approver: people.approver,
+      approver_role: 'safety-lead',
+    });
     expect(await handle.query(proposalPayloadQuery)).toMatchObject({ candidate_threshold: 0.58 });
 
     const payload = await release(ctx, proposal.proposal_id, people.approver);
-    expect(payload).toEqual({ current_threshold: 0.55, candidate_threshold: 0.58, calibration_size: 40, max_interval_width: 0.1 });
+    expect(payload).toEqual({
+      current_threshold: 0.55,
+      candidate_threshold: 0.58,
+      calibration_size: 40,
+      max_interval_width: 0.1,
+    });
     const result = await handle.result();
     expect(result).toMatchObject({ state: 'released', payload });
     // Releasing again hands back the same payload from the record, the workflow being done.
@@ -73,7 +102,11 @@ describe('guard-loop proposals on a real worker', () => {
       rollback_id: 'threshold-profile-20260513-a',
       payload,
       approval: { approval_id: `review-20260513-002-${suffix}`, approver: people.approver },
-      guard_decision: { decision: 'allow', reason: 'self_improvement_calibration_ready', policy_id: SEED_POLICY.policy_id },
+      guard_decision: {
+        decision: 'allow',
+        reason: 'self_improvement_calibration_ready',
+        policy_id: SEED_POLICY.policy_id,
+      },
       manifest: { manifest_id: proposal.manifest.manifest_id, event_count: 40 },
     });
 
@@ -92,11 +125,18 @@ describe('guard-loop proposals on a real worker', () => {
     }
     expect(listed).toBe(1);
 
-    const kinds = (await listProvenance(ctx.pool, { subject: `proposal:${proposal.proposal_id}` })).map((e) => e.kind).reverse();
-    expect(kinds).toEqual(['guard.proposal.created', 'guard.proposal.decided', 'guard.proposal.approved', 'guard.proposal.released']);
+    const kinds = (await listProvenance(ctx.pool, { subject: `proposal:${proposal.proposal_id}` }))
+      .map((e) => e.kind)
+      .reverse();
+    expect(kinds).toEqual([
+      'guard.proposal.created',
+      'guard.proposal.decided',
+      'guard.proposal.approved',
+      'guard.proposal.released',
+    ]);
   });
 
-  it('offers the seed\'s SelfImprovingGuardLoop API as GuardLoop', async () => {
+  it("offers the seed's SelfImprovingGuardLoop API as GuardLoop", async () => {
     const loop = new GuardLoop(ctx, { policyId: SEED_POLICY.policy_id, proposer: people.proposer });
     const manifest = await loop.buildManifest({ sourceRef: source });
     expect(manifest.event_count).toBe(40);
@@ -112,42 +152,107 @@ describe('guard-loop proposals on a real worker', () => {
     const approved = await loop.approve(proposal, { approvalId: `api-${suffix}`, approver: people.approver });
     expect(approved.state).toBe('approved');
     expect((await loop.release(approved, { releaser: people.approver })).candidate_threshold).toBe(0.58);
-    expect(await loop.toSafetyEvent(approved)).toMatchObject({ policy_decision: 'allow', evidence_refs: manifest.event_refs });
+    expect(await loop.toSafetyEvent(approved)).toMatchObject({
+      policy_decision: 'allow',
+      evidence_refs: manifest.event_refs,
+    });
   });
 
   it('gives the same proposal id for the same evidence and request', async () => {
     const first = await proposeCalibrationUpdate(ctx, { ...seedCalibration(), rollback_id: 'rb-idempotent' });
-    const again = await proposeCalibrationUpdate(ctx, { ...seedCalibration(), rollback_id: 'rb-idempotent', source_ref: `feedback://other-name?tenant=${tenant}` });
+    const again = await proposeCalibrationUpdate(ctx, {
+      ...seedCalibration(),
+      rollback_id: 'rb-idempotent',
+      source_ref: `feedback://other-name?tenant=${tenant}`,
+    });
     expect(again.proposal_id).toBe(first.proposal_id);
-    const different = await proposeCalibrationUpdate(ctx, { ...seedCalibration(), rollback_id: 'rb-idempotent', candidate_threshold: 0.57 });
+    const different = await proposeCalibrationUpdate(ctx, {
+      ...seedCalibration(),
+      rollback_id: 'rb-idempotent',
+      candidate_threshold: 0.57,
+    });
     expect(different.proposal_id).not.toBe(first.proposal_id);
   });
 
   it('warns on insufficient feedback (risk 1.0) and the warned proposal cannot be approved', async () => {
-    const proposal = await proposeCalibrationUpdate(ctx, { ...seedCalibration(), source_ref: `${source}&until=2026-05-13T08:31:00Z`, rollback_id: 'rb-short' });
+    const proposal = await proposeCalibrationUpdate(ctx, {
+      ...seedCalibration(),
+      source_ref: `${source}&until=2026-05-13T08:31:00Z`,
+      rollback_id: 'rb-short',
+    });
     expect(proposal.manifest.event_count).toBe(31);
     expect(proposal.state).toBe('warned');
-    expect(proposal.decision).toMatchObject({ decision: 'warn', reason: 'self_improvement_insufficient_feedback', risk_score: 1 });
+    expect(proposal.decision).toMatchObject({
+      decision: 'warn',
+      reason: 'self_improvement_insufficient_feedback',
+      risk_score: 1,
+    });
     expect(await ctx.temporal.workflow.getHandle(proposal.proposal_id).result()).toMatchObject({ state: 'warned' });
-    await expectRefusal(approve(ctx, proposal.proposal_id, { approval_id: `a-warn-${suffix}`, approver: people.approver }), /cannot approve proposal with decision 'warn'/);
+    await expectRefusal(
+      approve(ctx, proposal.proposal_id, { approval_id: `a-warn-${suffix}`, approver: people.approver }),
+      /cannot approve proposal with decision 'warn'/,
+    );
     await expectRefusal(release(ctx, proposal.proposal_id, people.approver), /not approved/);
     expect((await toSafetyEvent(ctx, proposal.proposal_id)).policy_decision).toBe('warn');
   });
 
   it('warns when the confidence interval is too wide (risk = width)', async () => {
-    const proposal = await proposeCalibrationUpdate(ctx, { ...seedCalibration(), confidence_low: 0.4, confidence_high: 0.65, rollback_id: 'rb-wide' });
-    expect(proposal.decision).toMatchObject({ decision: 'warn', reason: 'self_improvement_interval_too_wide', risk_score: 0.25 });
+    const proposal = await proposeCalibrationUpdate(ctx, {
+      ...seedCalibration(),
+      confidence_low: 0.4,
+      confidence_high: 0.65,
+      rollback_id: 'rb-wide',
+    });
+    expect(proposal.decision).toMatchObject({
+      decision: 'warn',
+      reason: 'self_improvement_interval_too_wide',
+      risk_score: 0.25,
+    });
   });
 
   it('gates LoRA proposals: insufficient feedback and held-out regression warn, improvement is allowed; nothing is submitted', async () => {
-    const lora = { policy_id: SEED_POLICY.policy_id, source_ref: source, proposer: people.proposer, dataset_uri: 's3://bucket/set', base_model_ref: 'guard-base-v3' };
-    const regressed = await proposeLoraJob(ctx, { ...lora, heldout_score: 0.85, baseline_score: 0.88, rollback_id: 'lora-rb-1' });
-    expect(regressed.decision).toMatchObject({ decision: 'warn', reason: 'self_improvement_heldout_regression', risk_score: 0.03 });
-    const short = await proposeLoraJob(ctx, { ...lora, source_ref: `${source}&until=2026-05-13T08:10:00Z`, heldout_score: 0.5, baseline_score: 0.88, rollback_id: 'lora-rb-0' });
+    const lora = {
+      policy_id: SEED_POLICY.policy_id,
+      source_ref: source,
+      proposer: people.proposer,
+      dataset_uri: 's3://bucket/set',
+      base_model_ref: 'guard-base-v3',
+    };
+    const regressed = await proposeLoraJob(ctx, {
+      ...lora,
+      heldout_score: 0.85,
+      baseline_score: 0.88,
+      rollback_id: 'lora-rb-1',
+    });
+    expect(regressed.decision).toMatchObject({
+      decision: 'warn',
+      reason: 'self_improvement_heldout_regression',
+      risk_score: 0.03,
+    });
+    const short = await proposeLoraJob(ctx, {
+      ...lora,
+      source_ref: `${source}&until=2026-05-13T08:10:00Z`,
+      heldout_score: 0.5,
+      baseline_score: 0.88,
+      rollback_id: 'lora-rb-0',
+    });
     expect(short.manifest.event_count).toBe(10);
-    expect(short.decision).toMatchObject({ decision: 'warn', reason: 'self_improvement_insufficient_feedback', risk_score: 1 });
-    const ready = await proposeLoraJob(ctx, { ...lora, heldout_score: 0.91, baseline_score: 0.88, rollback_id: 'lora-rb-2' });
-    expect(ready.decision).toMatchObject({ decision: 'allow', reason: 'self_improvement_training_ready', risk_score: 0.09 });
+    expect(short.decision).toMatchObject({
+      decision: 'warn',
+      reason: 'self_improvement_insufficient_feedback',
+      risk_score: 1,
+    });
+    const ready = await proposeLoraJob(ctx, {
+      ...lora,
+      heldout_score: 0.91,
+      baseline_score: 0.88,
+      rollback_id: 'lora-rb-2',
+    });
+    expect(ready.decision).toMatchObject({
+      decision: 'allow',
+      reason: 'self_improvement_training_ready',
+      risk_score: 0.09,
+    });
     await approve(ctx, ready.proposal_id, { approval_id: `lora-approval-${suffix}`, approver: people.approver });
     expect(await release(ctx, ready.proposal_id, people.approver)).toEqual({
       dataset_uri: 's3://bucket/set',
@@ -162,7 +267,10 @@ describe('guard-loop proposals on a real worker', () => {
     const proposal = await proposeCalibrationUpdate(ctx, { ...seedCalibration(), rollback_id: 'rb-refusals' });
     const handle = ctx.temporal.workflow.getHandle(proposal.proposal_id);
     await expectRefusal(release(ctx, proposal.proposal_id, people.approver), /not approved/);
-    await expectRefusal(handle.executeUpdate(releaseProposalUpdate, { args: [{ releaser: people.approver }] }), /guard-loop proposal is not approved \(state awaiting_approval\)/);
+    await expectRefusal(
+      handle.executeUpdate(releaseProposalUpdate, { args: [{ releaser: people.approver }] }),
+      /guard-loop proposal is not approved \(state awaiting_approval\)/,
+    );
     await expectRefusal(
       approve(ctx, proposal.proposal_id, { approval_id: `self-${suffix}`, approver: people.proposer }),
       /the proposer cannot approve their own proposal/,
@@ -175,8 +283,14 @@ describe('guard-loop proposals on a real worker', () => {
       approve(ctx, proposal.proposal_id, { approval_id: `ghost-${suffix}`, approver: `ghost-${suffix}` }),
       /unknown principal/,
     );
-    await expectRefusal(handle.executeUpdate(approveProposalUpdate, { args: [{ approval_id: '', approver: people.approver }] }), /approval_id is required/);
-    const error = await approve(ctx, proposal.proposal_id, { approval_id: `role2-${suffix}`, approver: people.bystander }).catch((e: unknown) => e);
+    await expectRefusal(
+      handle.executeUpdate(approveProposalUpdate, { args: [{ approval_id: '', approver: people.approver }] }),
+      /approval_id is required/,
+    );
+    const error = await approve(ctx, proposal.proposal_id, {
+      approval_id: `role2-${suffix}`,
+      approver: people.bystander,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
     expect((await showProposal(ctx, proposal.proposal_id)).state).toBe('awaiting_approval');
     // After every refusal the rightful approver still can.
@@ -188,21 +302,46 @@ describe('guard-loop proposals on a real worker', () => {
     );
     // Releasing needs the policy's approver role (or admin): refused by the client and by the
     // workflow's activity alike, and a refusal records nothing.
-    await expectRefusal(release(ctx, proposal.proposal_id, people.bystander), new RegExp(`${people.bystander} may not release proposal ${proposal.proposal_id}`));
-    await expectRefusal(handle.executeUpdate(releaseProposalUpdate, { args: [{ releaser: people.bystander }] }), /needs the role safety-lead or admin/);
-    await expectRefusal(handle.executeUpdate(releaseProposalUpdate, { args: [undefined as never] }), /needs the releasing principal/);
+    await expectRefusal(
+      release(ctx, proposal.proposal_id, people.bystander),
+      new RegExp(`${people.bystander} may not release proposal ${proposal.proposal_id}`),
+    );
+    await expectRefusal(
+      handle.executeUpdate(releaseProposalUpdate, { args: [{ releaser: people.bystander }] }),
+      /needs the role safety-lead or admin/,
+    );
+    await expectRefusal(
+      handle.executeUpdate(releaseProposalUpdate, { args: [undefined as never] }),
+      /needs the releasing principal/,
+    );
     expect((await showProposal(ctx, proposal.proposal_id)).state).toBe('approved');
-    expect(await listProvenance(ctx.pool, { subject: `proposal:${proposal.proposal_id}`, kind: 'guard.proposal.released' })).toEqual([]);
+    expect(
+      await listProvenance(ctx.pool, { subject: `proposal:${proposal.proposal_id}`, kind: 'guard.proposal.released' }),
+    ).toEqual([]);
     await release(ctx, proposal.proposal_id, people.approver);
-    expect(await listProvenance(ctx.pool, { subject: `proposal:${proposal.proposal_id}`, kind: 'guard.proposal.released' })).toMatchObject([{ actor: people.approver }]);
+    expect(
+      await listProvenance(ctx.pool, { subject: `proposal:${proposal.proposal_id}`, kind: 'guard.proposal.released' }),
+    ).toMatchObject([{ actor: people.approver }]);
   });
 
   it('refuses an unknown policy, an unknown proposer, a malformed source ref and an empty selection before starting anything', async () => {
-    await expectRefusal(proposeCalibrationUpdate(ctx, { ...seedCalibration(), policy_id: `policy.none.${suffix}` }), /policy policy\.none\..* not found/);
-    await expectRefusal(proposeCalibrationUpdate(ctx, { ...seedCalibration(), proposer: `nobody-${suffix}` }), /unknown principal/);
-    await expectRefusal(proposeCalibrationUpdate(ctx, { ...seedCalibration(), source_ref: `${source}&tenants=x` }), /unknown parameter "tenants"/);
     await expectRefusal(
-      proposeCalibrationUpdate(ctx, { ...seedCalibration(), source_ref: `feedback://recent-reviewed?tenant=nobody-${suffix}` }),
+      proposeCalibrationUpdate(ctx, { ...seedCalibration(), policy_id: `policy.none.${suffix}` }),
+      /policy policy\.none\..* not found/,
+    );
+    await expectRefusal(
+      proposeCalibrationUpdate(ctx, { ...seedCalibration(), proposer: `nobody-${suffix}` }),
+      /unknown principal/,
+    );
+    await expectRefusal(
+      proposeCalibrationUpdate(ctx, { ...seedCalibration(), source_ref: `${source}&tenants=x` }),
+      /unknown parameter "tenants"/,
+    );
+    await expectRefusal(
+      proposeCalibrationUpdate(ctx, {
+        ...seedCalibration(),
+        source_ref: `feedback://recent-reviewed?tenant=nobody-${suffix}`,
+      }),
       /no reviewed feedback matches/,
     );
   });
@@ -216,7 +355,9 @@ describe('guard-loop proposals on a real worker', () => {
       approve(ctx, proposal.proposal_id, { approval_id: `race-b-${suffix}`, approver: second }),
     ]);
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
-    const stored = await ctx.pool.query('SELECT count(*)::int AS n FROM guard_approvals WHERE proposal_id = $1', [proposal.proposal_id]);
+    const stored = await ctx.pool.query('SELECT count(*)::int AS n FROM guard_approvals WHERE proposal_id = $1', [
+      proposal.proposal_id,
+    ]);
     expect(stored.rows[0].n).toBe(1);
   });
 
@@ -247,7 +388,9 @@ describe('guard-loop proposals on a real worker', () => {
       ],
     });
     await expectRefusal(handle.result(), /current_threshold: current_threshold must be finite and in \[0, 1\]/);
-    const stored = await ctx.pool.query('SELECT 1 FROM guard_proposals WHERE proposal_id = $1', [`guard-invalid-${suffix}`]);
+    const stored = await ctx.pool.query('SELECT 1 FROM guard_proposals WHERE proposal_id = $1', [
+      `guard-invalid-${suffix}`,
+    ]);
     expect(stored.rowCount).toBe(0);
   });
 
@@ -285,7 +428,9 @@ describe('guard-loop proposals on a real worker', () => {
     const rows = reviewedRows(other, 5, { marker });
     delete (rows[2]!.metadata as Partial<(typeof rows)[number]['metadata']>).reviewer_id;
     await expectRefusal(ingestFeedback(ctx, toNdjson(rows)), /^line 3: metadata\.reviewer_id/);
-    const stored = await ctx.pool.query('SELECT count(*)::int AS n FROM guard_feedback_events WHERE tenant_id = $1', [other]);
+    const stored = await ctx.pool.query('SELECT count(*)::int AS n FROM guard_feedback_events WHERE tenant_id = $1', [
+      other,
+    ]);
     expect(stored.rows[0].n).toBe(0);
   });
 
@@ -295,9 +440,14 @@ describe('guard-loop proposals on a real worker', () => {
     expect(await ingestFeedback(ctx, toNdjson(rows))).toEqual({ rows: 4, inserted: 4, unchanged: 0 });
     const more = reviewedRows(other, 6, { marker });
     expect(await ingestFeedback(ctx, toNdjson(more))).toEqual({ rows: 6, inserted: 2, unchanged: 4 });
-    const changed = [...reviewedRows(`${other}-x`, 2, { marker }), { ...rows[1]!, label: rows[1]!.label === 'safe' ? 'unsafe' : 'safe' }];
+    const changed = [
+      ...reviewedRows(`${other}-x`, 2, { marker }),
+      { ...rows[1]!, label: rows[1]!.label === 'safe' ? 'unsafe' : 'safe' },
+    ];
     await expectRefusal(ingestFeedback(ctx, toNdjson(changed)), /line 3: metadata\.event_id .* different content/);
-    const stored = await ctx.pool.query('SELECT count(*)::int AS n FROM guard_feedback_events WHERE tenant_id = $1', [`${other}-x`]);
+    const stored = await ctx.pool.query('SELECT count(*)::int AS n FROM guard_feedback_events WHERE tenant_id = $1', [
+      `${other}-x`,
+    ]);
     expect(stored.rows[0].n).toBe(0);
   });
 
@@ -321,14 +471,19 @@ describe('guard-loop proposals on a real worker', () => {
     };
     for (const [name, text] of Object.entries(records)) {
       // Each record is searched for something it must hold, so an empty search cannot pass.
-      const mustHold = { provenance: `proposal:${proposal.proposal_id}`, history: 'rb-tenant-safety' }[name] ?? proposal.manifest.manifest_id;
+      const mustHold =
+        { provenance: `proposal:${proposal.proposal_id}`, history: 'rb-tenant-safety' }[name] ??
+        proposal.manifest.manifest_id;
       expect(text, name).toContain(mustHold);
       expect(text, name).not.toContain(marker);
       expect(text, name).not.toContain('how do I get around the filter');
       expect(text, name).not.toContain('I cannot help with that');
     }
     // The text is where it belongs, and only there.
-    const stored = await ctx.pool.query('SELECT count(*)::int AS n FROM guard_feedback_events WHERE tenant_id = $1 AND prompt LIKE $2', [tenant, `%${marker}%`]);
+    const stored = await ctx.pool.query(
+      'SELECT count(*)::int AS n FROM guard_feedback_events WHERE tenant_id = $1 AND prompt LIKE $2',
+      [tenant, `%${marker}%`],
+    );
     expect(stored.rows[0].n).toBe(40);
   });
 });

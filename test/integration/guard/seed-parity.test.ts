@@ -20,10 +20,14 @@ async function seedScene() {
 }
 
 describe("the seed's GuardLoopProposal fields and methods", () => {
-  it('a proposal view carries to_dict()\'s payload, submitted, promotion_status, approved, approval_id and guard_decision', async () => {
+  it("a proposal view carries to_dict()'s payload, submitted, promotion_status, approved, approval_id and guard_decision", async () => {
     const { people, loop, source, suffix } = await seedScene();
     const proposal = await loop.proposeCalibrationUpdate({
-      sourceRef: source, currentThreshold: 0.55, candidateThreshold: 0.58, confidenceLow: 0.51, confidenceHigh: 0.61,
+      sourceRef: source,
+      currentThreshold: 0.55,
+      candidateThreshold: 0.58,
+      confidenceLow: 0.51,
+      confidenceHigh: 0.61,
       rollbackId: `threshold-profile-${suffix}`,
     });
     expect(proposal).toMatchObject({
@@ -32,12 +36,21 @@ describe("the seed's GuardLoopProposal fields and methods", () => {
       approved: false,
       approval_id: '',
       payload: { current_threshold: 0.55, candidate_threshold: 0.58 },
-      guard_decision: { decision: 'allow', reason: 'self_improvement_calibration_ready', policy_id: SEED_POLICY.policy_id },
+      guard_decision: {
+        decision: 'allow',
+        reason: 'self_improvement_calibration_ready',
+        policy_id: SEED_POLICY.policy_id,
+      },
     });
     // An approval id is used once per database, which test files share: one of this test's own.
     const approvalId = `review-20260513-002-${suffix}`;
     const approved = await loop.approve(proposal, { approvalId, approver: people.approver });
-    expect(approved).toMatchObject({ approved: true, approval_id: approvalId, submitted: false, promotion_status: 'proposed' });
+    expect(approved).toMatchObject({
+      approved: true,
+      approval_id: approvalId,
+      submitted: false,
+      promotion_status: 'proposed',
+    });
     const released = await loop.release(approved, { releaser: people.approver });
     expect(released).toEqual(approved.payload);
     // HTTP shows the same view.
@@ -48,7 +61,11 @@ describe("the seed's GuardLoopProposal fields and methods", () => {
   it("toSafetyEvent takes to_safety_event's hook_id, hook_scope, request_id, tenant_id and latency_ms with its defaults", async () => {
     const { loop, source, suffix } = await seedScene();
     const proposal = await loop.proposeCalibrationUpdate({
-      sourceRef: source, currentThreshold: 0.55, candidateThreshold: 0.57, confidenceLow: 0.51, confidenceHigh: 0.61,
+      sourceRef: source,
+      currentThreshold: 0.55,
+      candidateThreshold: 0.57,
+      confidenceLow: 0.51,
+      confidenceHigh: 0.61,
       rollbackId: `threshold-profile-${suffix}`,
     });
     const stored = await loop.toSafetyEvent(proposal);
@@ -56,22 +73,48 @@ describe("the seed's GuardLoopProposal fields and methods", () => {
 
     const defaults = await loop.toSafetyEvent(proposal, { hookId: 'edge.guard' });
     expect(defaults).toMatchObject({
-      hook_id: 'edge.guard', hook_scope: 'agent', request_id: '', tenant_id: '', latency_ms: null,
-      policy_decision: 'allow', halt_reason: 'self_improvement_calibration_ready', timestamp: stored.timestamp,
+      hook_id: 'edge.guard',
+      hook_scope: 'agent',
+      request_id: '',
+      tenant_id: '',
+      latency_ms: null,
+      policy_decision: 'allow',
+      halt_reason: 'self_improvement_calibration_ready',
+      timestamp: stored.timestamp,
     });
     expect(defaults.event_id).not.toBe(stored.event_id);
-    const given = await toSafetyEvent(ctx, proposal.proposal_id, { hookId: 'edge.guard', hookScope: 'streaming', requestId: 'req-1', tenantId: 't-1', latencyMs: 12.5 });
+    const given = await toSafetyEvent(ctx, proposal.proposal_id, {
+      hookId: 'edge.guard',
+      hookScope: 'streaming',
+      requestId: 'req-1',
+      tenantId: 't-1',
+      latencyMs: 12.5,
+    });
     expect(given).toMatchObject({ hook_scope: 'streaming', request_id: 'req-1', tenant_id: 't-1', latency_ms: 12.5 });
     // The same arguments name the same event.
     expect((await loop.toSafetyEvent(proposal, { hookId: 'edge.guard' })).event_id).toBe(defaults.event_id);
     await expect(loop.toSafetyEvent(proposal, { hookId: '' })).rejects.toThrow(/hookId is required/);
 
-    const http = await call('GET', `/api/v1/guard/proposals/${proposal.proposal_id}/safety-event?hook_id=edge.guard&latency_ms=3`);
-    expect(http.body).toMatchObject({ hook_id: 'edge.guard', hook_scope: 'agent', latency_ms: 3, event_id: expect.stringMatching(/^sevt_/) });
-    const badScope = await call('GET', `/api/v1/guard/proposals/${proposal.proposal_id}/safety-event?hook_id=x&hook_scope=planet`);
+    const http = await call(
+      'GET',
+      `/api/v1/guard/proposals/${proposal.proposal_id}/safety-event?hook_id=edge.guard&latency_ms=3`,
+    );
+    expect(http.body).toMatchObject({
+      hook_id: 'edge.guard',
+      hook_scope: 'agent',
+      latency_ms: 3,
+      event_id: expect.stringMatching(/^sevt_/),
+    });
+    const badScope = await call(
+      'GET',
+      `/api/v1/guard/proposals/${proposal.proposal_id}/safety-event?hook_id=x&hook_scope=planet`,
+    );
     expect(badScope.status).toBe(400);
     expect(JSON.stringify(badScope.body)).toMatch(/hookScope must be one of/);
-    const cli = await runCli(['proposal', 'safety-event', proposal.proposal_id, '--hook-id', 'edge.guard', '--tenant-id', 't-2', '--json'], cliEnv(ctx));
+    const cli = await runCli(
+      ['proposal', 'safety-event', proposal.proposal_id, '--hook-id', 'edge.guard', '--tenant-id', 't-2', '--json'],
+      cliEnv(ctx),
+    );
     expect(cli.code, cli.stderr).toBe(0);
     expect(cli.json).toMatchObject({ hook_id: 'edge.guard', tenant_id: 't-2', request_id: '' });
   });
@@ -80,7 +123,11 @@ describe("the seed's GuardLoopProposal fields and methods", () => {
     const { source } = await seedScene();
     const r = await runCli(['proposal', 'manifest', '--source', source, '--json'], cliEnv(ctx));
     expect(r.code, r.stderr).toBe(0);
-    expect(r.json).toMatchObject({ source_ref: source, event_count: 34, reviewer_ids: ['rev-alice', 'rev-bob', 'rev-chen'] });
+    expect(r.json).toMatchObject({
+      source_ref: source,
+      event_count: 34,
+      reviewer_ids: ['rev-alice', 'rev-bob', 'rev-chen'],
+    });
     expect(r.stdout).not.toMatch(/PROMPT-|RESPONSE-/);
     const text = await runCli(['proposal', 'manifest', '--source', source], cliEnv(ctx));
     expect(text.stdout).toMatch(/events\s+34/);
@@ -90,10 +137,17 @@ describe("the seed's GuardLoopProposal fields and methods", () => {
     const { loop, source, suffix } = await seedScene();
     const beyond = (candidateThreshold: number) =>
       loop.proposeCalibrationUpdate({
-        sourceRef: source, currentThreshold: 0.55, candidateThreshold, confidenceLow: 0.5, confidenceHigh: 0.55,
+        sourceRef: source,
+        currentThreshold: 0.55,
+        candidateThreshold,
+        confidenceLow: 0.5,
+        confidenceHigh: 0.55,
         rollbackId: `no-go-${suffix}`,
       });
-    await expect(beyond(0.8)).rejects.toMatchObject({ kind: 'invalid', message: expect.stringMatching(/candidate_threshold: 0.8 is at or beyond the no_go_threshold 0.8/) });
+    await expect(beyond(0.8)).rejects.toMatchObject({
+      kind: 'invalid',
+      message: expect.stringMatching(/candidate_threshold: 0.8 is at or beyond the no_go_threshold 0.8/),
+    });
     await expect(beyond(0.9)).rejects.toThrow(/no_go_threshold/);
     // Just below it, the gates decide as usual.
     expect((await beyond(0.79)).guard_decision?.decision).toBe('allow');

@@ -18,11 +18,24 @@ const call = useApiServer(ctx);
 /** No database message and no stack may reach a client. */
 function expectNoInternals(body: unknown): void {
   const text = JSON.stringify(body);
-  for (const leak of ['UTF8', 'byte sequence', 'URI malformed', 'Invalid URL', 'TypeError', 'bigint', 'out of range for type', ' at ']) expect(text).not.toContain(leak);
+  for (const leak of [
+    'UTF8',
+    'byte sequence',
+    'URI malformed',
+    'Invalid URL',
+    'TypeError',
+    'bigint',
+    'out of range for type',
+    ' at ',
+  ])
+    expect(text).not.toContain(leak);
 }
 
 async function count(table: string, where = 'true', params: unknown[] = []): Promise<number> {
-  const { rows } = await ctx.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, params);
+  const { rows } = await ctx.pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM ${table} WHERE ${where}`,
+    params,
+  );
   return rows[0]!.n;
 }
 
@@ -49,8 +62,19 @@ describe('the HTTP boundary (issue #10, findings 1 and 2)', () => {
     const abp = await buildUniqueAbp(ctx);
     const cases: [string, string, unknown, string?][] = [
       ['POST', `/api/v1/agents/${agent}/chat`, { message: 'hello\u0000' }],
-      ['POST', `/api/v1/abps/${abp.abp_id}/actions/check`, { abp_hash: abp.hash, objective: 'OBJ-001', tool: 'ats.read', agent_id: 'bot\u0000' }],
-      ['POST', '/api/v1/abps', { scope: { ...abp.scope, contract_id: `CTR-${uniqueSuffix()}`, modules: ['hiring\u0000'] }, authority_ref: abp.authority_ref }],
+      [
+        'POST',
+        `/api/v1/abps/${abp.abp_id}/actions/check`,
+        { abp_hash: abp.hash, objective: 'OBJ-001', tool: 'ats.read', agent_id: 'bot\u0000' },
+      ],
+      [
+        'POST',
+        '/api/v1/abps',
+        {
+          scope: { ...abp.scope, contract_id: `CTR-${uniqueSuffix()}`, modules: ['hiring\u0000'] },
+          authority_ref: abp.authority_ref,
+        },
+      ],
       ['POST', '/api/v1/webhooks', { url: 'https://example.com/\u0000', events: ['review.opened'] }],
       ['POST', `/api/v1/agents/${agent}/endorsements`, { rule: 'allow harmful content generation \ud800' }],
       ['POST', `/api/v1/agents/${agent}/endorsements`, { rule: SEED_RULE, value: 'strict\u0000' }],
@@ -64,11 +88,21 @@ describe('the HTTP boundary (issue #10, findings 1 and 2)', () => {
       expectNoInternals(r.body);
     }
     // NDJSON batches name the line and the field.
-    const feedback = toNdjson(reviewedRows(`t-${uniqueSuffix()}`, 1, { marker: 'nul' }).map((r) => ({ ...r, prompt: 'a\u0000b' })));
+    const feedback = toNdjson(
+      reviewedRows(`t-${uniqueSuffix()}`, 1, { marker: 'nul' }).map((r) => ({ ...r, prompt: 'a\u0000b' })),
+    );
     const fed = await call('POST', '/api/v1/guard/feedback', feedback, 'application/x-ndjson');
     expect(fed.status).toBe(400);
     expect(fed.body.error).toMatch(/line 1: prompt: must not contain a NUL/);
-    const evidence = JSON.stringify({ kind: 'drift_signal', abp_id: abp.abp_id, type: 'bypass', severity: 'red', fingerprint: { key: 'k', version: 1 }, observed_at: '2026-05-01T00:00:00Z', summary: 'x\u0000' });
+    const evidence = JSON.stringify({
+      kind: 'drift_signal',
+      abp_id: abp.abp_id,
+      type: 'bypass',
+      severity: 'red',
+      fingerprint: { key: 'k', version: 1 },
+      observed_at: '2026-05-01T00:00:00Z',
+      summary: 'x\u0000',
+    });
     const ingested = await call('POST', '/api/v1/evidence', evidence, 'application/x-ndjson');
     expect(ingested.status).toBe(400);
     expect(ingested.body.error).toMatch(/line 1: summary: must not contain a NUL/);
@@ -82,34 +116,79 @@ describe('the HTTP boundary (issue #10, findings 1 and 2)', () => {
     const agent = await freshAgent(ctx);
     // 1–3 MB values used to start a workflow that then failed (409/500).
     for (const megabytes of [1, 2, 3]) {
-      const huge = await call('POST', `/api/v1/agents/${agent}/endorsements`, { rule: SEED_RULE, value: 'v'.repeat(megabytes * 1024 * 1024) });
+      const huge = await call('POST', `/api/v1/agents/${agent}/endorsements`, {
+        rule: SEED_RULE,
+        value: 'v'.repeat(megabytes * 1024 * 1024),
+      });
       expect(huge.status, `${megabytes} MB`).toBe(400);
       expect(huge.body.issues).toContainEqual(expect.objectContaining({ field: 'value' }));
     }
-    const settings = await call('POST', `/api/v1/agents/${agent}/endorsements`, { rule: SEED_RULE, settings: { decisionTimeoutSeconds: 1e15 } });
+    const settings = await call('POST', `/api/v1/agents/${agent}/endorsements`, {
+      rule: SEED_RULE,
+      settings: { decisionTimeoutSeconds: 1e15 },
+    });
     expect(settings.status).toBe(400);
     expect(settings.body.issues).toContainEqual(expect.objectContaining({ field: 'settings.decisionTimeoutSeconds' }));
-    const unknownSetting = await call('POST', '/api/v1/agents', { id: `bot-${uniqueSuffix()}`, settings: { cooldownBase: 1 } });
+    const unknownSetting = await call('POST', '/api/v1/agents', {
+      id: `bot-${uniqueSuffix()}`,
+      settings: { cooldownBase: 1 },
+    });
     expect(unknownSetting.status).toBe(400);
     expect(await count('endorsements', 'agent_id = $1', [agent])).toBe(0);
 
     const suffix = uniqueSuffix();
     const people = await seedPeopleAndPolicy(ctx, suffix);
     const tenant = `t-${suffix}`;
-    expect((await call('POST', '/api/v1/guard/feedback', toNdjson(reviewedRows(tenant, 40, { marker: suffix })), 'application/x-ndjson')).status).toBe(201);
+    expect(
+      (
+        await call(
+          'POST',
+          '/api/v1/guard/feedback',
+          toNdjson(reviewedRows(tenant, 40, { marker: suffix })),
+          'application/x-ndjson',
+        )
+      ).status,
+    ).toBe(201);
     const proposalsBefore = await count('guard_proposals');
     const proposal = await call('POST', '/api/v1/guard/proposals/calibration', {
-      policy_id: SEED_POLICY.policy_id, source_ref: `feedback://t?tenant=${tenant}`, as: people.proposer, approval_timeout: '999999999999d',
-      current_threshold: 0.55, candidate_threshold: 0.58, confidence_low: 0.51, confidence_high: 0.61, rollback_id: `rb-${suffix}`,
+      policy_id: SEED_POLICY.policy_id,
+      source_ref: `feedback://t?tenant=${tenant}`,
+      as: people.proposer,
+      approval_timeout: '999999999999d',
+      current_threshold: 0.55,
+      candidate_threshold: 0.58,
+      confidence_low: 0.51,
+      confidence_high: 0.61,
+      rollback_id: `rb-${suffix}`,
     });
     expect(proposal.status).toBe(400);
     expect(proposal.body.issues).toEqual([{ field: 'approval_timeout', message: 'must be at most 100 years' }]);
     expect(await count('guard_proposals')).toBe(proposalsBefore);
     // The same from the CLI, as the finding was first met (a bigint overflow in guardRecordDecision, retried for ever).
     const fromCli = await runCli(
-      ['proposal', 'calibration', '--policy', SEED_POLICY.policy_id, '--source', `feedback://t?tenant=${tenant}`, '--current', '0.55',
-        '--candidate', '0.58', '--ci-low', '0.51', '--ci-high', '0.61', '--rollback-id', `rb-cli-${suffix}`,
-        '--approval-timeout', '999999999999d', '--as', people.proposer, '--json'],
+      [
+        'proposal',
+        'calibration',
+        '--policy',
+        SEED_POLICY.policy_id,
+        '--source',
+        `feedback://t?tenant=${tenant}`,
+        '--current',
+        '0.55',
+        '--candidate',
+        '0.58',
+        '--ci-low',
+        '0.51',
+        '--ci-high',
+        '0.61',
+        '--rollback-id',
+        `rb-cli-${suffix}`,
+        '--approval-timeout',
+        '999999999999d',
+        '--as',
+        people.proposer,
+        '--json',
+      ],
       cliEnv(ctx),
     );
     expect(fromCli.code, fromCli.stdout + fromCli.stderr).toBe(2);
@@ -122,7 +201,11 @@ describe('the HTTP boundary (issue #10, findings 1 and 2)', () => {
     expect(notUrl.status).toBe(400);
     expect(notUrl.body.issues).toEqual([{ field: 'url', message: 'url: an http:// or https:// URL' }]);
     const before = await count('webhook_subscriptions');
-    const unknownKey = await call('POST', '/api/v1/webhooks', { url: 'https://example.com/hook', events: ['review.opened'], max_attempts: 3 });
+    const unknownKey = await call('POST', '/api/v1/webhooks', {
+      url: 'https://example.com/hook',
+      events: ['review.opened'],
+      max_attempts: 3,
+    });
     expect(unknownKey.status).toBe(400);
     expect(unknownKey.body.issues[0].message).toMatch(/max_attempts/);
     expect(await count('webhook_subscriptions')).toBe(before);
@@ -156,12 +239,27 @@ describe('strict intake (issue #10, finding 14)', () => {
   it('refuses a batch with a conflicting duplicate run_id, and rows for an ABP nobody built', async () => {
     const abp = await buildUniqueAbp(ctx);
     const runId = `run-${randomBytes(4).toString('hex')}`;
-    const run = (score: number, abpId = abp.abp_id) => JSON.stringify({ kind: 'coherence_run', run_id: runId, abp_id: abpId, score, observed_at: '2026-05-01T00:00:00Z' });
+    const run = (score: number, abpId = abp.abp_id) =>
+      JSON.stringify({
+        kind: 'coherence_run',
+        run_id: runId,
+        abp_id: abpId,
+        score,
+        observed_at: '2026-05-01T00:00:00Z',
+      });
     const conflicting = await call('POST', '/api/v1/evidence', [run(90), run(10)].join('\n'), 'application/x-ndjson');
     expect(conflicting.status).toBe(400);
     expect(conflicting.body.error).toMatch(/line 2: run_id .* repeats line 1 with different content/);
     const ghost = `ABP-${randomBytes(4).toString('hex')}`;
-    const unknown = await call('POST', '/api/v1/evidence', [run(90), JSON.stringify({ kind: 'claim', claim_id: 'c1', abp_id: ghost, expires_at: '2027-01-01T00:00:00Z' })].join('\n'), 'application/x-ndjson');
+    const unknown = await call(
+      'POST',
+      '/api/v1/evidence',
+      [
+        run(90),
+        JSON.stringify({ kind: 'claim', claim_id: 'c1', abp_id: ghost, expires_at: '2027-01-01T00:00:00Z' }),
+      ].join('\n'),
+      'application/x-ndjson',
+    );
     expect(unknown.status).toBe(400);
     expect(unknown.body.error).toMatch(new RegExp(`line 2: abp_id: no ABP ${ghost} has been built`));
     expect(await count('coherence_runs', 'run_id = $1', [runId])).toBe(0);
@@ -182,7 +280,10 @@ describe('strict intake (issue #10, finding 14)', () => {
     const one = await call('POST', '/api/v1/principals', { name, roles: ['one-more'] });
     expect(one.status).toBe(400);
     expect(one.body.error).toMatch(/would hold 33 roles; at most 32/);
-    const longRole = await call('POST', '/api/v1/principals', { name: `long-${uniqueSuffix()}`, roles: ['r'.repeat(65)] });
+    const longRole = await call('POST', '/api/v1/principals', {
+      name: `long-${uniqueSuffix()}`,
+      roles: ['r'.repeat(65)],
+    });
     expect(longRole.status).toBe(400);
   });
 });

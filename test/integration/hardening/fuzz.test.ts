@@ -44,7 +44,9 @@ async function snapshot(): Promise<Record<string, number>> {
     `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`,
   );
   const counts = tables.map((t) => `(SELECT count(*) FROM "${t.name}")::bigint AS "${t.name}"`).join(', ');
-  const { rows } = await ctx.pool.query<Record<string, number>>(`SELECT ${counts}, (SELECT coalesce(max(seq), 0) FROM provenance_log)::bigint AS "provenance head"`);
+  const { rows } = await ctx.pool.query<Record<string, number>>(
+    `SELECT ${counts}, (SELECT coalesce(max(seq), 0) FROM provenance_log)::bigint AS "provenance head"`,
+  );
   return rows[0]!;
 }
 
@@ -58,7 +60,24 @@ const nastyUnit = fc.oneof(
 const shortString = fc.oneof(
   { weight: 4, arbitrary: fc.string({ unit: nastyUnit, maxLength: 24 }) },
   { weight: 2, arbitrary: fc.string({ maxLength: 24 }) },
-  { weight: 2, arbitrary: fc.constantFrom('', ' ', 'ABP-00000000', 'DRT-001', '../../etc/passwd', "'; DROP TABLE principals; --", '\u202eevil', 'null', '1e999', 'feedback://x?tenant=%ZZ', '-5', '0', '1000000') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '',
+      ' ',
+      'ABP-00000000',
+      'DRT-001',
+      '../../etc/passwd',
+      "'; DROP TABLE principals; --",
+      '\u202eevil',
+      'null',
+      '1e999',
+      'feedback://x?tenant=%ZZ',
+      '-5',
+      '0',
+      '1000000',
+    ),
+  },
 );
 const nastyString = fc.oneof(
   { weight: 8, arbitrary: shortString },
@@ -81,13 +100,26 @@ const nastyValue: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   ),
 })).value;
 /** Values every storage check refuses: NUL or a lone surrogate, somewhere in a string. */
-const poisonString = fc.tuple(fc.string({ maxLength: 8 }), fc.constantFrom('\u0000', '\ud800', '\udc00x', 'x\ud83d'), fc.string({ maxLength: 8 })).map((p) => p.join(''));
+const poisonString = fc
+  .tuple(
+    fc.string({ maxLength: 8 }),
+    fc.constantFrom('\u0000', '\ud800', '\udc00x', 'x\ud83d'),
+    fc.string({ maxLength: 8 }),
+  )
+  .map((p) => p.join(''));
 
 // ---------- one request per route ----------
 
 const ROW_TEMPLATES = {
   evidence: () => [
-    { kind: 'drift_signal', abp_id: abp.abp_id, type: 'bypass', severity: 'red', fingerprint: { key: 'fp', version: 1 }, observed_at: '2026-05-01T00:00:00Z' },
+    {
+      kind: 'drift_signal',
+      abp_id: abp.abp_id,
+      type: 'bypass',
+      severity: 'red',
+      fingerprint: { key: 'fp', version: 1 },
+      observed_at: '2026-05-01T00:00:00Z',
+    },
     { kind: 'coherence_run', abp_id: abp.abp_id, score: 50, observed_at: '2026-05-01T00:00:00Z' },
   ],
   feedback: () => reviewedRows('fuzz-tenant', 2, { marker: 'fuzz' }),
@@ -102,16 +134,32 @@ function templates(): Record<string, unknown> {
     'POST /api/v1/guard/feedback': ROW_TEMPLATES.feedback(),
     'POST /api/v1/guard/policies': SEED_POLICY,
     'POST /api/v1/guard/proposals/calibration': {
-      policy_id: SEED_POLICY.policy_id, source_ref: 'feedback://fuzz', approval_timeout: '7 days',
-      current_threshold: 0.55, candidate_threshold: 0.58, confidence_low: 0.51, confidence_high: 0.61, rollback_id: 'rb-fuzz',
+      policy_id: SEED_POLICY.policy_id,
+      source_ref: 'feedback://fuzz',
+      approval_timeout: '7 days',
+      current_threshold: 0.55,
+      candidate_threshold: 0.58,
+      confidence_low: 0.51,
+      confidence_high: 0.61,
+      rollback_id: 'rb-fuzz',
     },
     'POST /api/v1/guard/proposals/lora': {
-      policy_id: SEED_POLICY.policy_id, source_ref: 'feedback://fuzz', dataset_uri: 's3://bucket/data', base_model_ref: 'base-1',
-      heldout_score: 0.8, baseline_score: 0.7, rollback_id: 'rb-fuzz',
+      policy_id: SEED_POLICY.policy_id,
+      source_ref: 'feedback://fuzz',
+      dataset_uri: 's3://bucket/data',
+      base_model_ref: 'base-1',
+      heldout_score: 0.8,
+      baseline_score: 0.7,
+      rollback_id: 'rb-fuzz',
     },
     'POST /api/v1/guard/proposals/:id/approve': { approval_id: 'ap-fuzz' },
     'POST /api/v1/guard/proposals/:id/release': {},
-    'POST /api/v1/agents': { id: 'fuzz-new-bot', kernel: 'default', settings: { cooldownBaseSeconds: 10 }, probes: true },
+    'POST /api/v1/agents': {
+      id: 'fuzz-new-bot',
+      kernel: 'default',
+      settings: { cooldownBaseSeconds: 10 },
+      probes: true,
+    },
     'POST /api/v1/agents/:agent/endorsements': { rule: SEED_RULE, settings: { minSamples: 1 }, rationale: 'fuzz' },
     'POST /api/v1/agents/:agent/chat': { message: 'hello', waitForShadow: false },
     'POST /api/v1/endorsements/:id/decide': { decision: 'stage', rationale: 'fuzz' },
@@ -119,18 +167,45 @@ function templates(): Record<string, unknown> {
     'POST /api/v1/endorsements/:id/abort': { rationale: 'fuzz' },
     'POST /api/v1/endorsements/:id/extend': { seconds: 60 },
     'POST /api/v1/abps': { ...spec, scope: { ...spec.scope, contract_id: 'CTR-FUZZ' } },
-    'POST /api/v1/abps/:id/actions/check': { abp_hash: abp.hash, objective: 'OBJ-001', tool: 'ats.read', agent_id: 'bot', data: [{ resource: 'r', operation: 'read' }] },
-    'POST /api/v1/abps/:id/actions/:check_id/outcome': { status: 'succeeded', touched: [{ resource: 'r', operation: 'read' }], cost: 1, summary: 'fuzz' },
+    'POST /api/v1/abps/:id/actions/check': {
+      abp_hash: abp.hash,
+      objective: 'OBJ-001',
+      tool: 'ats.read',
+      agent_id: 'bot',
+      data: [{ resource: 'r', operation: 'read' }],
+    },
+    'POST /api/v1/abps/:id/actions/:check_id/outcome': {
+      status: 'succeeded',
+      touched: [{ resource: 'r', operation: 'read' }],
+      cost: 1,
+      summary: 'fuzz',
+    },
     'POST /api/v1/abps/:id/degradations/clear': { agent_id: 'bot', reason: 'fuzz' },
     'POST /api/v1/abps/:id/compose': { children: [abp.abp_id] },
     'POST /api/v1/evidence': ROW_TEMPLATES.evidence(),
     'POST /api/v1/reviews': { abp_id: abp.abp_id, trigger_id: 'DRT-001' },
-    'POST /api/v1/reviews/:id/approve': { output_kind: 'abp_patch', document: { objectives: { allowed: [] } }, reason: 'fuzz' },
+    'POST /api/v1/reviews/:id/approve': {
+      output_kind: 'abp_patch',
+      document: { objectives: { allowed: [] } },
+      reason: 'fuzz',
+    },
     'POST /api/v1/reviews/:id/dismiss': { reason: 'fuzz' },
     'POST /api/v1/webhooks': { url: 'https://example.com/hook', events: ['review.opened'], maxAttempts: 3 },
-    'POST /v1/chat/completions': { model: 'research-bot', messages: [{ role: 'user', content: 'hello' }], stream: false },
-    'POST /beta/litellm_basic_guardrail_api': { input_type: 'request', texts: ['hello'], additional_provider_specific_params: { agent: 'research-bot' } },
-    'POST /guardrail/check': { input_type: 'response', texts: ['hi'], additional_provider_specific_params: { agent: 'research-bot' } },
+    'POST /v1/chat/completions': {
+      model: 'research-bot',
+      messages: [{ role: 'user', content: 'hello' }],
+      stream: false,
+    },
+    'POST /beta/litellm_basic_guardrail_api': {
+      input_type: 'request',
+      texts: ['hello'],
+      additional_provider_specific_params: { agent: 'research-bot' },
+    },
+    'POST /guardrail/check': {
+      input_type: 'response',
+      texts: ['hi'],
+      additional_provider_specific_params: { agent: 'research-bot' },
+    },
     'DELETE /api/v1/tokens/:id': undefined,
     'DELETE /api/v1/webhooks/:id': undefined,
   };
@@ -141,7 +216,8 @@ const keyOf = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
 type Path = (string | number)[];
 function leafPaths(value: unknown, at: Path = []): Path[] {
   if (Array.isArray(value)) return [at, ...value.flatMap((v, i) => leafPaths(v, [...at, i]))];
-  if (value !== null && typeof value === 'object') return [at, ...Object.entries(value).flatMap(([k, v]) => leafPaths(v, [...at, k]))];
+  if (value !== null && typeof value === 'object')
+    return [at, ...Object.entries(value).flatMap(([k, v]) => leafPaths(v, [...at, k]))];
   return [at];
 }
 function setAt(value: unknown, path: Path, replacement: unknown): unknown {
@@ -199,7 +275,8 @@ function mutate(template: unknown, m: Mutation): unknown {
       return template;
     case 'replace': {
       const leaf = leafAt(template, path);
-      const value = m.sameType && typeof leaf === 'string' ? m.str : m.sameType && typeof leaf === 'number' ? m.num : m.value;
+      const value =
+        m.sameType && typeof leaf === 'string' ? m.str : m.sameType && typeof leaf === 'number' ? m.num : m.value;
       return setAt(template, path, value);
     }
     case 'delete':
@@ -222,18 +299,23 @@ function pathParam(name: string, nasty: string, useSeed: boolean): string {
   const seeded: Record<string, string> = { agent: AGENT, id: abp?.abp_id ?? 'ABP-00000000', file: 'app.js' };
   const value = useSeed ? (seeded[name] ?? nasty) : nasty;
   // encodeURIComponent refuses lone surrogates: those go as the raw %-escapes of their CESU bytes.
-  return [...value].map((ch) => {
-    try {
-      return encodeURIComponent(ch);
-    } catch {
-      return '%ED%A0%80';
-    }
-  }).join('') || '%20';
+  return (
+    [...value]
+      .map((ch) => {
+        try {
+          return encodeURIComponent(ch);
+        } catch {
+          return '%ED%A0%80';
+        }
+      })
+      .join('') || '%20'
+  );
 }
 
 function bodyText(routeKey: string, body: unknown): { text: string | undefined; type: string } {
   if (body === undefined) return { text: undefined, type: 'application/json' };
-  if (NDJSON_ROUTES.has(routeKey) && Array.isArray(body)) return { text: body.map((r) => JSON.stringify(r) ?? 'null').join('\n'), type: 'application/x-ndjson' };
+  if (NDJSON_ROUTES.has(routeKey) && Array.isArray(body))
+    return { text: body.map((r) => JSON.stringify(r) ?? 'null').join('\n'), type: 'application/x-ndjson' };
   return { text: JSON.stringify(body) ?? 'null', type: 'application/json' };
 }
 
@@ -253,7 +335,11 @@ const requestArbitrary = (values: fc.Arbitrary<unknown>, poisoned: boolean) =>
     mutation: mutation(values, poisoned ? fc.constant(false) : fc.boolean()),
     param: poisoned ? fc.oneof(shortString, poisonString) : shortString,
     useSeed: poisoned ? fc.constant(false) : fc.oneof(fc.constant(true), fc.constant(true), fc.constant(false)),
-    query: fc.dictionary(fc.constantFrom('limit', 'subject', 'kind', 'state', 'abp', 'source', 'event', 'webhook', 'as', 'principal', 'x'), poisoned ? poisonString : shortString, { maxKeys: 3 }),
+    query: fc.dictionary(
+      fc.constantFrom('limit', 'subject', 'kind', 'state', 'abp', 'source', 'event', 'webhook', 'as', 'principal', 'x'),
+      poisoned ? poisonString : shortString,
+      { maxKeys: 3 },
+    ),
   });
 
 describe('fuzzing the HTTP API', () => {
@@ -273,7 +359,8 @@ describe('fuzzing the HTTP API', () => {
         // The poison lands in the body, or (bodiless routes) in the query.
         // Every mutation here plants the poison (deleting a key or keeping the template would not).
         const op = r.mutation.op === 'delete' || r.mutation.op === 'none' ? 'replace' : r.mutation.op;
-        const body = route.method === 'GET' || all[key] === undefined ? undefined : mutate(all[key], { ...r.mutation, op });
+        const body =
+          route.method === 'GET' || all[key] === undefined ? undefined : mutate(all[key], { ...r.mutation, op });
         const query = route.method === 'GET' || body === undefined ? { ...r.query, fuzz: '\u0000' } : r.query;
         const path = route.path.replace(/:([A-Za-z_]+)/g, (_, n: string) => pathParam(n, r.param, false));
         const qs = new URLSearchParams(query as Record<string, string>).toString();
@@ -307,22 +394,74 @@ describe('fuzzing the HTTP API', () => {
 
   it('answers raw HTTP no client would send without a 5xx, and keeps answering', async () => {
     const target = fc.oneof(
-      fc.constantFrom('//', '/', '*', '/..%2f..%2fetc/passwd', 'http://x:99999/healthz', 'http://[::1/', 'https://example.com/api/v1/me', '/api/v1/abps/%', '/api/v1/abps/%ZZ', '/api/v1/abps/%E0%A4%A/history', '/api/v1/abps/%00', '/api/v1/abps/%ED%A0%80', '/dashboard/..%5capp.js', `/api/v1/provenance?limit=1e999`),
-      fc.tuple(fc.constantFrom(...routes.map((r) => r.path)), fc.array(fc.oneof(fc.constantFrom('%', '%0', '%00', '%C3', '%FF', '//', '?', '&', '=', '#'), fc.string({ unit: 'binary-ascii', maxLength: 6 }).map((s) => s.replace(/[\s\x00-\x1f\x7f]/g, ''))), { maxLength: 4 }))
-        .map(([p, extra]) => p.replace(/:([A-Za-z_]+)/g, () => extra.join('') || 'x') + (extra.length > 2 ? `?${extra.join('')}` : '')),
+      fc.constantFrom(
+        '//',
+        '/',
+        '*',
+        '/..%2f..%2fetc/passwd',
+        'http://x:99999/healthz',
+        'http://[::1/',
+        'https://example.com/api/v1/me',
+        '/api/v1/abps/%',
+        '/api/v1/abps/%ZZ',
+        '/api/v1/abps/%E0%A4%A/history',
+        '/api/v1/abps/%00',
+        '/api/v1/abps/%ED%A0%80',
+        '/dashboard/..%5capp.js',
+        `/api/v1/provenance?limit=1e999`,
+      ),
+      fc
+        .tuple(
+          fc.constantFrom(...routes.map((r) => r.path)),
+          fc.array(
+            fc.oneof(
+              fc.constantFrom('%', '%0', '%00', '%C3', '%FF', '//', '?', '&', '=', '#'),
+              fc.string({ unit: 'binary-ascii', maxLength: 6 }).map((s) => s.replace(/[\s\x00-\x1f\x7f]/g, '')),
+            ),
+            { maxLength: 4 },
+          ),
+        )
+        .map(
+          ([p, extra]) =>
+            p.replace(/:([A-Za-z_]+)/g, () => extra.join('') || 'x') + (extra.length > 2 ? `?${extra.join('')}` : ''),
+        ),
       fc.integer({ min: 3_000, max: 12_000 }).map((n) => `/api/v1/abps/${'a'.repeat(n)}`),
     );
     const body = fc.oneof(
       fc.constant(''),
-      fc.constantFrom('{"a":1e999}', '{"rule":"x\\u0000"}', '{"message":"\\ud800"}', '[[[[[[[[[[[[', `${'['.repeat(5000)}${']'.repeat(5000)}`, '{"seconds":9007199254740993}', 'null', '"\\u0000"', '{"__proto__":{"polluted":1}}'),
+      fc.constantFrom(
+        '{"a":1e999}',
+        '{"rule":"x\\u0000"}',
+        '{"message":"\\ud800"}',
+        '[[[[[[[[[[[[',
+        `${'['.repeat(5000)}${']'.repeat(5000)}`,
+        '{"seconds":9007199254740993}',
+        'null',
+        '"\\u0000"',
+        '{"__proto__":{"polluted":1}}',
+      ),
       fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b).toString('latin1')),
       nastyValue.map((v) => JSON.stringify(v) ?? ''),
     );
     const request = fc.record({
       method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'BREW'),
       target,
-      type: fc.constantFrom('application/json', 'application/x-ndjson', 'text/plain', 'application/json; charset=latin1', '', 'json/ndjson'),
-      auth: fc.constantFrom('', `Bearer ${'TOKEN'}`, 'Bearer junk', 'Basic YTpi', 'Bearer', 'Bearer wdn_tok_000000000000_' + '0'.repeat(48)),
+      type: fc.constantFrom(
+        'application/json',
+        'application/x-ndjson',
+        'text/plain',
+        'application/json; charset=latin1',
+        '',
+        'json/ndjson',
+      ),
+      auth: fc.constantFrom(
+        '',
+        `Bearer ${'TOKEN'}`,
+        'Bearer junk',
+        'Basic YTpi',
+        'Bearer',
+        'Bearer wdn_tok_000000000000_' + '0'.repeat(48),
+      ),
       body,
     });
     await fc.assert(
@@ -340,7 +479,8 @@ describe('fuzzing the HTTP API', () => {
         const res = await rawRequest(call.port(), Buffer.concat([Buffer.from(`${head}\r\n\r\n`, 'latin1'), payload]));
         // Node's HTTP parser answers what it cannot parse (400) itself; everything else is ours.
         expect(res.status, `${r.method} ${r.target.slice(0, 60)}`).not.toBeNull();
-        if (!r.target.startsWith('/healthz')) expect(res.status!, `${r.method} ${r.target.slice(0, 60)} → ${res.status}`).toBeLessThan(500);
+        if (!r.target.startsWith('/healthz'))
+          expect(res.status!, `${r.method} ${r.target.slice(0, 60)} → ${res.status}`).toBeLessThan(500);
       }),
       { seed: fuzzSeed(99), numRuns: fuzzRuns(150) },
     );

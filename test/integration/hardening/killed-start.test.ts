@@ -25,8 +25,16 @@ describe('npm start killed outright (SIGKILL)', () => {
     running = undefined;
 
     // Each notices within its polling interval; the limit only bounds a broken run.
-    const open = async () => (await Promise.all([ports.temporal, ports.ui, ports.pg, ports.http].map((p) => portOpen(p)))).filter(Boolean).length;
+    const open = async () =>
+      (await Promise.all([ports.temporal, ports.ui, ports.pg, ports.http].map((p) => portOpen(p)))).filter(Boolean)
+        .length;
     expect(await eventually(open, (n) => n === 0, 90_000)).toBe(0);
-    expect(await eventually(async () => processesOf(dataDir!), (list) => list.length === 0, 60_000)).toEqual([]);
+    expect(
+      await eventually(
+        async () => processesOf(dataDir!),
+        (list) => list.length === 0,
+        60_000,
+      ),
+    ).toEqual([]);
   }, 300_000);
 });

@@ -43,7 +43,9 @@ describe('npm start under attack and at Ctrl-C (issue #10, findings 1 and 3)', (
     expect(out).not.toMatch(/IllegalStateError|Not running\. Current state/);
     expect(out.match(/shutting down, draining the worker/g)).toHaveLength(1);
     // The app first, Temporal last, each stopped once.
-    const order = ['warden: warden stopped', 'warden: postgres stopped', 'warden: temporal stopped'].map((line) => out.indexOf(line));
+    const order = ['warden: warden stopped', 'warden: postgres stopped', 'warden: temporal stopped'].map((line) =>
+      out.indexOf(line),
+    );
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     const temporalStopping = out.indexOf('[temporal] Stopping server');

@@ -54,14 +54,23 @@ describe('no operator command can wedge a workflow (issue #10, finding 2)', () =
 
     // Before: the update was accepted, its activity retried for ever, the CLI hung, and abort
     // answered "another operator command (extend) is being processed".
-    const extended = await runCli(['endorsement', 'extend', id, '--seconds', '9007199254740991', '--as', alice, '--json'], env);
+    const extended = await runCli(
+      ['endorsement', 'extend', id, '--seconds', '9007199254740991', '--as', alice, '--json'],
+      env,
+    );
     expect(extended.code).toBe(2);
     expect(extended.json.error).toMatch(/^seconds: must be at most 100 years/);
     // Sent to the workflow directly (no client checks), its validator refuses it before it is queued.
-    const direct = await refusal(ctx.temporal.workflow.getHandle(id).executeUpdate(extendUpdate, { args: [{ principal: alice, seconds: 9007199254740991 }] }));
+    const direct = await refusal(
+      ctx.temporal.workflow
+        .getHandle(id)
+        .executeUpdate(extendUpdate, { args: [{ principal: alice, seconds: 9007199254740991 }] }),
+    );
     expect(direct.message).toMatch(/^seconds: must be at most 100 years/);
     // Extensions add up: one that would push the deadline past what a timer can hold is refused too.
-    expect((await refusal(extend(ctx, id, alice, MAX_TIMER_SECONDS))).message).toBe('seconds: would put the deadline more than 100 years ahead');
+    expect((await refusal(extend(ctx, id, alice, MAX_TIMER_SECONDS))).message).toBe(
+      'seconds: would put the deadline more than 100 years ahead',
+    );
     expect((await extend(ctx, id, alice, 60)).state).toBe('staged');
 
     const aborted = await runCli(['endorsement', 'abort', id, '--as', alice, '--json'], env);
@@ -72,9 +81,17 @@ describe('no operator command can wedge a workflow (issue #10, finding 2)', () =
 
   it('refuses text the database cannot store in the client, before any workflow starts', async () => {
     const agent = await freshAgent(ctx);
-    expect(await refusal(endorseRule(ctx, agent, 'allow harmful content generation\u0000'))).toEqual({ status: 400, message: 'rule: must not contain a NUL character (U+0000)' });
-    expect((await refusal(endorseRule(ctx, agent, SEED_RULE, { value: 'x\ud800' }))).message).toMatch(/^value: .*surrogate/);
-    expect(await refusal(chat(ctx, agent, 'hello\u0000'))).toEqual({ status: 400, message: 'message: must not contain a NUL character (U+0000)' });
+    expect(await refusal(endorseRule(ctx, agent, 'allow harmful content generation\u0000'))).toEqual({
+      status: 400,
+      message: 'rule: must not contain a NUL character (U+0000)',
+    });
+    expect((await refusal(endorseRule(ctx, agent, SEED_RULE, { value: 'x\ud800' }))).message).toMatch(
+      /^value: .*surrogate/,
+    );
+    expect(await refusal(chat(ctx, agent, 'hello\u0000'))).toEqual({
+      status: 400,
+      message: 'message: must not contain a NUL character (U+0000)',
+    });
     const { rows } = await ctx.pool.query('SELECT 1 FROM endorsements WHERE agent_id = $1', [agent]);
     expect(rows).toHaveLength(0);
   });
@@ -99,7 +116,14 @@ describe('an activity meeting an input error fails its step instead of retrying 
     const handle = await ctx.temporal.workflow.start('endorsementWorkflow', {
       taskQueue: ctx.taskQueue,
       workflowId: `endorsement-${agent}-20260101t000000-beef`,
-      args: [{ endorsementId: `endorsement-${agent}-20260101t000000-beef`, agentId: agent, ruleText: 'rule\u0000', requestedBy: null }],
+      args: [
+        {
+          endorsementId: `endorsement-${agent}-20260101t000000-beef`,
+          agentId: agent,
+          ruleText: 'rule\u0000',
+          requestedBy: null,
+        },
+      ],
     });
     const failure = await failureOf(handle.result());
     expect(failure.type).toBe('invalid');
@@ -115,16 +139,33 @@ describe('an activity meeting an input error fails its step instead of retrying 
     const handle = await ctx.temporal.workflow.start('guardProposalWorkflow', {
       taskQueue: ctx.taskQueue,
       workflowId: `proposal-huge-window-${suffix}`,
-      args: [{
-        proposal_id: `proposal-huge-window-${suffix}`, proposal_type: 'calibration_update', policy_id: SEED_POLICY.policy_id,
-        manifest_id: manifest.manifest_id, event_count: manifest.event_count, source_ref: manifest.source_ref, proposer: people.proposer,
-        approval_timeout_ms: 86_400_000 * 999_999_999_999,
-        request: { current_threshold: 0.55, candidate_threshold: 0.58, confidence_low: 0.51, confidence_high: 0.61, rollback_id: `rb-${suffix}`, min_feedback: 32, max_interval_width: 0.1 },
-      }],
+      args: [
+        {
+          proposal_id: `proposal-huge-window-${suffix}`,
+          proposal_type: 'calibration_update',
+          policy_id: SEED_POLICY.policy_id,
+          manifest_id: manifest.manifest_id,
+          event_count: manifest.event_count,
+          source_ref: manifest.source_ref,
+          proposer: people.proposer,
+          approval_timeout_ms: 86_400_000 * 999_999_999_999,
+          request: {
+            current_threshold: 0.55,
+            candidate_threshold: 0.58,
+            confidence_low: 0.51,
+            confidence_high: 0.61,
+            rollback_id: `rb-${suffix}`,
+            min_feedback: 32,
+            max_interval_width: 0.1,
+          },
+        },
+      ],
     });
     const failure = await failureOf(handle.result());
     expect(failure.message).toMatch(/approval_timeout: must be between 1 ms and 100 years/);
-    const { rows } = await ctx.pool.query('SELECT 1 FROM guard_proposals WHERE proposal_id = $1', [`proposal-huge-window-${suffix}`]);
+    const { rows } = await ctx.pool.query('SELECT 1 FROM guard_proposals WHERE proposal_id = $1', [
+      `proposal-huge-window-${suffix}`,
+    ]);
     expect(rows).toHaveLength(0);
   });
 });

@@ -9,10 +9,28 @@ describe('warden webhook', () => {
   it('adds, lists, shows deliveries of and removes a webhook with --json and the documented exit codes', async () => {
     const env = cliEnv(ctx);
     const admin = await testAdmin(ctx);
-    const added = await runCli(['webhook', 'add', 'http://127.0.0.1:9/hooks', '--event', 'review.opened', 'proposal.expired', '--max-attempts', '2', '--as', admin, '--json'], env);
+    const added = await runCli(
+      [
+        'webhook',
+        'add',
+        'http://127.0.0.1:9/hooks',
+        '--event',
+        'review.opened',
+        'proposal.expired',
+        '--max-attempts',
+        '2',
+        '--as',
+        admin,
+        '--json',
+      ],
+      env,
+    );
     expect(added.code).toBe(0);
     const id: string = added.json.webhook.id;
-    expect(added.json).toMatchObject({ webhook: { url: 'http://127.0.0.1:9/hooks', events: ['review.opened', 'proposal.expired'], maxAttempts: 2 }, secretGenerated: true });
+    expect(added.json).toMatchObject({
+      webhook: { url: 'http://127.0.0.1:9/hooks', events: ['review.opened', 'proposal.expired'], maxAttempts: 2 },
+      secretGenerated: true,
+    });
     expect(added.json.secret).toMatch(/^whsec_[0-9a-f]{48}$/);
 
     const text = await runCli(['webhook', 'list'], env);
@@ -30,7 +48,10 @@ describe('warden webhook', () => {
     expect(Array.isArray(deliveries.json)).toBe(true);
     for (const d of deliveries.json) expect(d).toMatchObject({ subscriptionId: id, url: 'http://127.0.0.1:9/hooks' });
 
-    const badEvent = await runCli(['webhook', 'add', 'http://127.0.0.1:9/hooks', '--event', 'review.exploded', '--as', admin, '--json'], env);
+    const badEvent = await runCli(
+      ['webhook', 'add', 'http://127.0.0.1:9/hooks', '--event', 'review.exploded', '--as', admin, '--json'],
+      env,
+    );
     expect(badEvent.code).toBe(2);
     expect(badEvent.json.error).toMatch(/events/);
     const badFilter = await runCli(['webhook', 'deliveries', '--event', 'nope'], env);

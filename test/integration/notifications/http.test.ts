@@ -23,7 +23,10 @@ describe('webhook routes', () => {
     const added = await api('POST', '/api/v1/webhooks', body);
     expect(added.status).toBe(201);
     const id: string = added.body.webhook.id;
-    expect(added.body).toMatchObject({ webhook: { url: body.url, events: ['proposal.expired'], maxAttempts: 6 }, secretGenerated: false });
+    expect(added.body).toMatchObject({
+      webhook: { url: body.url, events: ['proposal.expired'], maxAttempts: 6 },
+      secretGenerated: false,
+    });
 
     // Receiver URLs can carry credentials: only an admin sees them.
     expect((await api('GET', `/api/v1/webhooks?as=${viewer}`)).status).toBe(403);

@@ -30,7 +30,9 @@ function parseExposition(text: string): Sample[] {
   for (const line of text.split('\n')) {
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!m) continue;
-    const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1]!, l[2]!]));
+    const labels = Object.fromEntries(
+      [...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1]!, l[2]!]),
+    );
     samples.push({ name: m[1]!, labels, value: Number(m[3]) });
   }
   return samples;
@@ -46,7 +48,10 @@ function valueOf(samples: Sample[], name: string, labels: Record<string, string>
   return samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 }
 
-const series = (name: string, labels: Record<string, string> = {}) => async () => valueOf((await scrape()).samples, name, labels);
+const series =
+  (name: string, labels: Record<string, string> = {}) =>
+  async () =>
+    valueOf((await scrape()).samples, name, labels);
 
 beforeAll(async () => {
   // No snapshot cache here, so each scrape sees the latest state (production caches 15 s).
@@ -54,7 +59,8 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   receiver = await startReceiver(200);
-  webhookId = (await addWebhook(ctx, { url: receiver.url, events: ['review.opened'] }, await testAdmin(ctx))).webhook.id;
+  webhookId = (await addWebhook(ctx, { url: receiver.url, events: ['review.opened'] }, await testAdmin(ctx))).webhook
+    .id;
 });
 
 afterAll(async () => {
@@ -68,7 +74,8 @@ describe('GET /metrics', () => {
     const first = await scrape();
     expect(first.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(valueOf(first.samples, 'warden_workflows', { kind: 'review', state: 'open' })).toBe(0);
-    const deliveredBefore = valueOf(first.samples, 'warden_webhook_deliveries', { event: 'review.opened', status: 'delivered' }) ?? 0;
+    const deliveredBefore =
+      valueOf(first.samples, 'warden_webhook_deliveries', { event: 'review.opened', status: 'delivered' }) ?? 0;
 
     const rev = await principal(ctx, 'rev', ['Reviewer']);
     const abp = await buildUniqueAbp(ctx);
@@ -76,24 +83,41 @@ describe('GET /metrics', () => {
 
     await eventually(series('warden_workflows', { kind: 'review', state: 'open' }), (v) => v === 1);
     const open = (await scrape()).samples;
-    expect(valueOf(open, 'warden_review_open_age_seconds', { review_id: review.reviewId, abp_id: abp.abp_id, trigger_id: 'DRT-002' })).toBeGreaterThanOrEqual(0);
-    const pills = ['clear', 'armed', 'tripped'].map((state) => valueOf(open, 'warden_trigger_state', { abp_id: abp.abp_id, trigger_id: 'DRT-002', state }));
+    expect(
+      valueOf(open, 'warden_review_open_age_seconds', {
+        review_id: review.reviewId,
+        abp_id: abp.abp_id,
+        trigger_id: 'DRT-002',
+      }),
+    ).toBeGreaterThanOrEqual(0);
+    const pills = ['clear', 'armed', 'tripped'].map((state) =>
+      valueOf(open, 'warden_trigger_state', { abp_id: abp.abp_id, trigger_id: 'DRT-002', state }),
+    );
     expect(pills.filter((v) => v === 1)).toHaveLength(1);
     expect(pills.filter((v) => v === 0)).toHaveLength(2);
     expect(valueOf(open, 'warden_trigger_threshold', { abp_id: abp.abp_id, trigger_id: 'DRT-002' })).toBeGreaterThan(0);
-    expect(valueOf(open, 'warden_trigger_current', { abp_id: abp.abp_id, trigger_id: 'DRT-002' })).toBeGreaterThanOrEqual(0);
+    expect(
+      valueOf(open, 'warden_trigger_current', { abp_id: abp.abp_id, trigger_id: 'DRT-002' }),
+    ).toBeGreaterThanOrEqual(0);
     // review.opened went to the subscribed receiver and is counted.
-    await eventually(series('warden_webhook_deliveries', { event: 'review.opened', status: 'delivered' }), (v) => (v ?? 0) >= deliveredBefore + 1);
+    await eventually(
+      series('warden_webhook_deliveries', { event: 'review.opened', status: 'delivered' }),
+      (v) => (v ?? 0) >= deliveredBefore + 1,
+    );
     expect(receiver.requests.some((r) => JSON.parse(r.body).subject === review.reviewId)).toBe(true);
 
     await dismissReview(ctx, review.reviewId, { principal: rev, reason: 'not needed' });
     const after = await eventually(
       async () => (await scrape()).samples,
-      (s) => valueOf(s, 'warden_workflows', { kind: 'review', state: 'dismissed' }) === 1 && valueOf(s, 'warden_workflows', { kind: 'review', state: 'open' }) === 0,
+      (s) =>
+        valueOf(s, 'warden_workflows', { kind: 'review', state: 'dismissed' }) === 1 &&
+        valueOf(s, 'warden_workflows', { kind: 'review', state: 'open' }) === 0,
     );
     expect(valueOf(after, 'warden_review_open_age_seconds', { review_id: review.reviewId })).toBeUndefined();
     // Each review transition announced itself through a notification workflow on this task queue.
-    const notifications = after.filter((s) => s.name === 'warden_workflows' && s.labels.kind === 'notification').reduce((sum, s) => sum + s.value, 0);
+    const notifications = after
+      .filter((s) => s.name === 'warden_workflows' && s.labels.kind === 'notification')
+      .reduce((sum, s) => sum + s.value, 0);
     expect(notifications).toBeGreaterThanOrEqual(2);
   });
 
@@ -110,7 +134,9 @@ describe('GET /metrics', () => {
     expect(valueOf(s, 'warden_shadow_divergence_count', { agent_id: agent })).toBe(1);
     expect(valueOf(s, 'warden_shadow_divergence_sum', { agent_id: agent })).toBeCloseTo(answer.sandboxDivergence!, 6);
     expect(valueOf(s, 'warden_shadow_divergence_bucket', { agent_id: agent, le: '+Inf' })).toBe(1);
-    const buckets = s.filter((x) => x.name === 'warden_shadow_divergence_bucket' && x.labels.agent_id === agent && x.labels.le !== '+Inf');
+    const buckets = s.filter(
+      (x) => x.name === 'warden_shadow_divergence_bucket' && x.labels.agent_id === agent && x.labels.le !== '+Inf',
+    );
     const expected = buckets.map((b) => (answer.sandboxDivergence! <= Number(b.labels.le) ? 1 : 0));
     expect(buckets.map((b) => b.value)).toEqual(expected);
   });

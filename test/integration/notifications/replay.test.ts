@@ -4,7 +4,13 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { approve, ingestFeedback, proposeCalibrationUpdate, release } from '../../../client/guard';
 import { createWardenWorker } from '../../../worker/create-worker';
-import { reviewedRows, seedCalibrationRequest, seedPeopleAndPolicy, toNdjson, uniqueSuffix } from '../guard/guard-fixtures';
+import {
+  reviewedRows,
+  seedCalibrationRequest,
+  seedPeopleAndPolicy,
+  toNdjson,
+  uniqueSuffix,
+} from '../guard/guard-fixtures';
 import { bundleWithStandIn } from '../../support/bundle-with-stand-in';
 import { useIntegrationContext } from '../../support/integration';
 
@@ -41,7 +47,11 @@ describe('notifications and workflows already running', () => {
     const before = { ...ctx, taskQueue: oldQueue };
     const proposal = await proposeCalibrationUpdate(
       before,
-      seedCalibrationRequest(people.proposer, `feedback://recent-reviewed?tenant=replay-${suffix}`, `rollback-replay-${suffix}`),
+      seedCalibrationRequest(
+        people.proposer,
+        `feedback://recent-reviewed?tenant=replay-${suffix}`,
+        `rollback-replay-${suffix}`,
+      ),
     );
     await approve(before, proposal.proposal_id, { approval_id: `appr-replay-${suffix}`, approver: people.approver });
     await release(before, proposal.proposal_id, people.approver);
@@ -55,6 +65,10 @@ describe('notifications and workflows already running', () => {
     expect(history.events?.some((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)).toBe(false);
     expect(types).not.toContain('CHILD');
     // The current code (the bundle every worker runs) replays it without a non-determinism error.
-    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, proposal.proposal_id);
+    await Worker.runReplayHistory(
+      { workflowBundle: { codePath: inject('workflowBundlePath') } },
+      history,
+      proposal.proposal_id,
+    );
   });
 });

@@ -30,7 +30,9 @@ describe('the metrics endpoints of a running Warden', () => {
     // The demo seed starts the delegation monitor and a review-ready ABP: its triggers are reported.
     expect(text).toMatch(/^warden_workflows\{kind="endorsement",state="pending"\} \d+$/m);
     expect(text).toMatch(/^temporal_\w+\{.*task_queue="warden".*\} \d/m);
-    expect(text).toMatch(/^warden_trigger_state\{abp_id="ABP-[0-9a-f]{8}",trigger_id="DRT-001",severity="\w+",state="clear"\} [01]$/m);
+    expect(text).toMatch(
+      /^warden_trigger_state\{abp_id="ABP-[0-9a-f]{8}",trigger_id="DRT-001",severity="\w+",state="clear"\} [01]$/m,
+    );
 
     const sdk = await fetch(`http://127.0.0.1:${sdkPort}/metrics`);
     expect(sdk.status).toBe(200);

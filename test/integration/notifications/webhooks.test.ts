@@ -7,14 +7,24 @@ import { addWebhook, removeWebhook, webhookDeliveries, webhooks } from '../../..
 import { listProvenance } from '../../../db/provenance/log';
 import { useIntegrationContext } from '../../support/integration';
 import { eventually, freshAgent, operator, SEED_RULE } from '../endorsement/helpers';
-import { SEED_POLICY, reviewedRows, seedCalibrationRequest, seedPeopleAndPolicy, toNdjson, uniqueSuffix, type GuardPeople } from '../guard/guard-fixtures';
+import {
+  SEED_POLICY,
+  reviewedRows,
+  seedCalibrationRequest,
+  seedPeopleAndPolicy,
+  toNdjson,
+  uniqueSuffix,
+  type GuardPeople,
+} from '../guard/guard-fixtures';
 import { ingestFeedback } from '../../../client/guard';
 import { startReceiver, type Receiver } from './receiver';
 import { testAdmin } from '../../support/principals';
 import { deliveryWorkflowId } from '../../../workflows/notifications/contract';
 
 const deliveryIdOf = (body: { id: string; type: string; subject: string }) =>
-  deliveryWorkflowId({ eventId: body.id, type: body.type, subject: body.subject } as Parameters<typeof deliveryWorkflowId>[0]);
+  deliveryWorkflowId({ eventId: body.id, type: body.type, subject: body.subject } as Parameters<
+    typeof deliveryWorkflowId
+  >[0]);
 
 const ctx = useIntegrationContext('notifications');
 const suffix = uniqueSuffix();
@@ -48,7 +58,11 @@ afterAll(async () => {
 
 describe('webhook notifications', () => {
   it('delivers signed proposal.ready, approved and released events for a real proposal', async () => {
-    const sub = await addWebhook(ctx, { url: good.url, events: ['proposal.ready', 'proposal.approved', 'proposal.released'], secret }, await testAdmin(ctx));
+    const sub = await addWebhook(
+      ctx,
+      { url: good.url, events: ['proposal.ready', 'proposal.approved', 'proposal.released'], secret },
+      await testAdmin(ctx),
+    );
     added.push(sub.webhook.id);
     expect(sub.secretGenerated).toBe(false);
     expect((await webhooks(ctx)).find((w) => w.id === sub.webhook.id)).not.toHaveProperty('secret');
@@ -59,17 +73,30 @@ describe('webhook notifications', () => {
     await release(ctx, proposal.proposal_id, people.approver);
     await ctx.temporal.workflow.getHandle(proposal.proposal_id).result();
 
-    const received = await eventually(async () => about(good, proposal.proposal_id), (r) => r.length >= 3);
-    expect(received.map((r) => JSON.parse(r.body).type).sort()).toEqual(['proposal.approved', 'proposal.ready', 'proposal.released']);
+    const received = await eventually(
+      async () => about(good, proposal.proposal_id),
+      (r) => r.length >= 3,
+    );
+    expect(received.map((r) => JSON.parse(r.body).type).sort()).toEqual([
+      'proposal.approved',
+      'proposal.ready',
+      'proposal.released',
+    ]);
     for (const r of received) {
       const body = JSON.parse(r.body);
       expect(r.headers['x-warden-signature']).toBe(hmac(secret, r.body));
       expect(r.headers['x-warden-signature']).not.toBe(hmac(`${secret}x`, r.body));
       expect(r.headers['x-warden-event']).toBe(body.type);
       expect(r.headers['x-warden-delivery']).toBe(`${body.id}.${sub.webhook.id}`);
-      expect(body).toMatchObject({ subject: proposal.proposal_id, workflow_id: proposal.proposal_id, data: { policyId: SEED_POLICY.policy_id } });
+      expect(body).toMatchObject({
+        subject: proposal.proposal_id,
+        workflow_id: proposal.proposal_id,
+        data: { policyId: SEED_POLICY.policy_id },
+      });
     }
-    expect(JSON.parse(received.find((r) => JSON.parse(r.body).type === 'proposal.approved')!.body).data.approver).toBe(people.approver);
+    expect(JSON.parse(received.find((r) => JSON.parse(r.body).type === 'proposal.approved')!.body).data.approver).toBe(
+      people.approver,
+    );
 
     const recorded = await eventually(
       () => webhookDeliveries(ctx, { webhook: sub.webhook.id }),
@@ -94,13 +121,20 @@ describe('webhook notifications', () => {
   });
 
   it('retries a receiver that always answers 500, records the delivery as failed, and the proposal still completes', async () => {
-    const sub = await addWebhook(ctx, { url: dead.url, events: ['proposal.ready'], maxAttempts: 3 }, await testAdmin(ctx));
+    const sub = await addWebhook(
+      ctx,
+      { url: dead.url, events: ['proposal.ready'], maxAttempts: 3 },
+      await testAdmin(ctx),
+    );
     added.push(sub.webhook.id);
     expect(sub.secretGenerated).toBe(true);
 
     const proposal = await proposeCalibrationUpdate(ctx, calibration());
     const [delivery] = await eventually(
-      async () => (await webhookDeliveries(ctx, { webhook: sub.webhook.id, event: 'proposal.ready' })).filter((d) => d.subject === proposal.proposal_id),
+      async () =>
+        (await webhookDeliveries(ctx, { webhook: sub.webhook.id, event: 'proposal.ready' })).filter(
+          (d) => d.subject === proposal.proposal_id,
+        ),
       (d) => d.length === 1,
     );
     // The loop is not held up by the failing receiver: it is approved and released meanwhile.
@@ -109,7 +143,8 @@ describe('webhook notifications', () => {
     expect(await ctx.temporal.workflow.getHandle(proposal.proposal_id).result()).toMatchObject({ state: 'released' });
 
     const failed = await eventually(
-      async () => (await webhookDeliveries(ctx, { webhook: sub.webhook.id })).find((d) => d.deliveryId === delivery!.deliveryId)!,
+      async () =>
+        (await webhookDeliveries(ctx, { webhook: sub.webhook.id })).find((d) => d.deliveryId === delivery!.deliveryId)!,
       (d) => d.status === 'failed',
     );
     expect(failed).toMatchObject({ attempts: 3, responseCode: 500, lastError: 'receiver answered 500' });
@@ -125,17 +160,35 @@ describe('webhook notifications', () => {
   });
 
   it('announces endorsements staged, promoted and rejected by operators', async () => {
-    const sub = await addWebhook(ctx, { url: good.url, events: ['endorsement.staged', 'endorsement.promoted', 'endorsement.rejected'], secret }, await testAdmin(ctx));
+    const sub = await addWebhook(
+      ctx,
+      { url: good.url, events: ['endorsement.staged', 'endorsement.promoted', 'endorsement.rejected'], secret },
+      await testAdmin(ctx),
+    );
     added.push(sub.webhook.id);
     const alice = await operator(ctx);
-    const staged = await endorseRule(ctx, await freshAgent(ctx, { cooldownBaseSeconds: 3000, cooldownMaxSeconds: 3600 }), SEED_RULE, { decide: { decision: 'stage', principal: alice } });
+    const staged = await endorseRule(
+      ctx,
+      await freshAgent(ctx, { cooldownBaseSeconds: 3000, cooldownMaxSeconds: 3600 }),
+      SEED_RULE,
+      { decide: { decision: 'stage', principal: alice } },
+    );
     await promote(ctx, staged.endorsementId, alice, 'announced early on purpose', { override: true });
     const rejected = await endorseRule(ctx, await freshAgent(ctx), SEED_RULE, { requestedBy: alice });
     await decide(ctx, rejected.endorsementId, 'reject', alice);
 
-    const types = (subject: string) => about(good, subject).map((r) => JSON.parse(r.body).type).sort();
-    await eventually(async () => types(staged.endorsementId), (t) => t.length >= 2);
-    await eventually(async () => types(rejected.endorsementId), (t) => t.length >= 1);
+    const types = (subject: string) =>
+      about(good, subject)
+        .map((r) => JSON.parse(r.body).type)
+        .sort();
+    await eventually(
+      async () => types(staged.endorsementId),
+      (t) => t.length >= 2,
+    );
+    await eventually(
+      async () => types(rejected.endorsementId),
+      (t) => t.length >= 1,
+    );
     expect(types(staged.endorsementId)).toEqual(['endorsement.promoted', 'endorsement.staged']);
     expect(types(rejected.endorsementId)).toEqual(['endorsement.rejected']);
     const promoted = about(good, staged.endorsementId).find((r) => JSON.parse(r.body).type === 'endorsement.promoted')!;
@@ -144,8 +197,14 @@ describe('webhook notifications', () => {
   });
 
   it('refuses an unknown event type and a URL with credentials, naming the field', async () => {
-    await expect(addWebhook(ctx, { url: good.url, events: ['proposal.exploded'] }, await testAdmin(ctx))).rejects.toThrow(/events/);
-    await expect(addWebhook(ctx, { url: 'http://user:pw@127.0.0.1:1/x', events: ['proposal.ready'] }, await testAdmin(ctx))).rejects.toThrow(/url/);
-    await expect(addWebhook(ctx, { url: 'ftp://127.0.0.1/x', events: ['proposal.ready'] }, await testAdmin(ctx))).rejects.toThrow(/url/);
+    await expect(
+      addWebhook(ctx, { url: good.url, events: ['proposal.exploded'] }, await testAdmin(ctx)),
+    ).rejects.toThrow(/events/);
+    await expect(
+      addWebhook(ctx, { url: 'http://user:pw@127.0.0.1:1/x', events: ['proposal.ready'] }, await testAdmin(ctx)),
+    ).rejects.toThrow(/url/);
+    await expect(
+      addWebhook(ctx, { url: 'ftp://127.0.0.1/x', events: ['proposal.ready'] }, await testAdmin(ctx)),
+    ).rejects.toThrow(/url/);
   });
 });

@@ -21,7 +21,12 @@ describe('approving a review with a dry run first', () => {
 
     const res = await http('POST', path, { as: ann, output_kind: 'abp_patch', document: allowEmail(abp) });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ dryRun: true, ok: true, issues: [], current: { abpId: abp.abp_id, abpHash: abp.hash } });
+    expect(res.body).toMatchObject({
+      dryRun: true,
+      ok: true,
+      issues: [],
+      current: { abpId: abp.abp_id, abpHash: abp.hash },
+    });
     expect(res.body.next.abpId).toBe(abp.abp_id);
     expect(res.body.next.abpHash).not.toBe(abp.hash);
     const paths = res.body.diff.map((c: { path: string }) => c.path);
@@ -45,7 +50,11 @@ describe('approving a review with a dry run first', () => {
     const path = `/api/v1/reviews/${review.reviewId}/approve?dry_run=true`;
 
     // The example the old dialog offered: objective ids the schema does not know.
-    const bad = await http('POST', path, { as: ann, output_kind: 'abp_patch', document: { scope: { contract_id: 'elsewhere' } } });
+    const bad = await http('POST', path, {
+      as: ann,
+      output_kind: 'abp_patch',
+      document: { scope: { contract_id: 'elsewhere' } },
+    });
     expect(bad.status).toBe(200);
     expect(bad.body.ok).toBe(false);
     expect(bad.body.issues).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'scope' })]));
@@ -57,7 +66,11 @@ describe('approving a review with a dry run first', () => {
 
     const forbidden = await http('POST', path, { as: outsider, output_kind: 'abp_patch', document: allowEmail(abp) });
     expect(forbidden.status).toBe(403);
-    const flag = await http('POST', `/api/v1/reviews/${review.reviewId}/approve?dry_run=maybe`, { as: ann, output_kind: 'abp_patch', document: {} });
+    const flag = await http('POST', `/api/v1/reviews/${review.reviewId}/approve?dry_run=maybe`, {
+      as: ann,
+      output_kind: 'abp_patch',
+      document: {},
+    });
     expect(flag.status).toBe(400);
     expect((await showReview(ctx, review.reviewId)).votes).toEqual([]);
   });

@@ -18,8 +18,12 @@ describe('the audit trail', () => {
 
     const byActor = await http('GET', `/api/v1/provenance?actor=${ann}&since=${encodeURIComponent(started)}`);
     expect(byActor.status).toBe(200);
-    expect(byActor.body.entries.map((e: { subject: string }) => e.subject)).toEqual(reviews.map((r) => `review:${r.reviewId}`).reverse());
-    expect(byActor.body.entries.every((e: { actor: string; kind: string }) => e.actor === ann && e.kind === 'review.opened')).toBe(true);
+    expect(byActor.body.entries.map((e: { subject: string }) => e.subject)).toEqual(
+      reviews.map((r) => `review:${r.reviewId}`).reverse(),
+    );
+    expect(
+      byActor.body.entries.every((e: { actor: string; kind: string }) => e.actor === ann && e.kind === 'review.opened'),
+    ).toBe(true);
 
     // Two per page: the second page continues where the first stopped, and is the last.
     const first = await http('GET', `/api/v1/provenance?actor=${ann}&limit=2`);
@@ -41,7 +45,12 @@ describe('the audit trail', () => {
     const seq = byActor.body.entries[0].seq;
     const detail = await http('GET', `/api/v1/provenance/entries/${seq}`);
     expect(detail.status).toBe(200);
-    expect(detail.body).toMatchObject({ seq, actor: ann, kind: 'review.opened', checks: { contentHash: true, signature: true, link: true } });
+    expect(detail.body).toMatchObject({
+      seq,
+      actor: ann,
+      kind: 'review.opened',
+      checks: { contentHash: true, signature: true, link: true },
+    });
     expect(detail.body.payload).toMatchObject({ abp_id: abps[2]!.abp_id, trigger_id: 'DRT-001', manual: true });
     expect((await http('GET', '/api/v1/provenance/entries/999999999')).status).toBe(404);
 

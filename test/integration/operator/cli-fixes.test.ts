@@ -12,7 +12,15 @@ const ctx = useIntegrationContext('operator-cli');
 
 const driftRows = (abp: string, key: string, minutesAgo: number[]) =>
   minutesAgo
-    .map((m) => JSON.stringify({ abp_id: abp, type: 'verify', severity: 'red', fingerprint: { key, version: 'v1' }, observed_at: new Date(Date.now() - m * 60_000).toISOString() }))
+    .map((m) =>
+      JSON.stringify({
+        abp_id: abp,
+        type: 'verify',
+        severity: 'red',
+        fingerprint: { key, version: 'v1' },
+        observed_at: new Date(Date.now() - m * 60_000).toISOString(),
+      }),
+    )
     .join('\n');
 
 describe('CLI lines an operator reads', () => {
@@ -37,7 +45,9 @@ describe('CLI lines an operator reads', () => {
     expect(json.json.evaluation.underReview).toEqual([`${abp.abp_id}/DRT-001`]);
 
     const cards = await runCli(['triggers', abp.abp_id], env);
-    expect(cards.stdout).toMatch(/DRT-001 .*4 repeats of one drift fingerprint( in \d+d)?, threshold \d+ \(trips when reached\)/);
+    expect(cards.stdout).toMatch(
+      /DRT-001 .*4 repeats of one drift fingerprint( in \d+d)?, threshold \d+ \(trips when reached\)/,
+    );
     expect(cards.stdout).not.toMatch(/\d+ >=? \d+/);
   });
 
@@ -47,8 +57,24 @@ describe('CLI lines an operator reads', () => {
     const tenant = `cli-fix-${suffix}`;
     await ingestFeedback(ctx, toNdjson(reviewedRows(tenant, 40, { marker: suffix })), people.proposer);
     const args = [
-      'proposal', 'calibration', '--policy', 'policy.self_improving.regulated', '--source', `feedback://recent-reviewed?tenant=${tenant}`,
-      '--current', '0.55', '--candidate', '0.58', '--ci-low', '0.51', '--ci-high', '0.61', '--rollback-id', `rb-${suffix}`, '--as', people.proposer,
+      'proposal',
+      'calibration',
+      '--policy',
+      'policy.self_improving.regulated',
+      '--source',
+      `feedback://recent-reviewed?tenant=${tenant}`,
+      '--current',
+      '0.55',
+      '--candidate',
+      '0.58',
+      '--ci-low',
+      '0.51',
+      '--ci-high',
+      '0.61',
+      '--rollback-id',
+      `rb-${suffix}`,
+      '--as',
+      people.proposer,
     ];
     const env = cliEnv(ctx);
     const first = await runCli(args, env);
@@ -67,7 +93,9 @@ describe('CLI lines an operator reads', () => {
     const agent = await freshAgent(ctx);
     const shown = await runCli(['kernel', 'show', agent], cliEnv(ctx));
     expect(shown.code, shown.stderr).toBe(0);
-    expect(shown.stdout).toMatch(/harm_avoidance_level = strict {2}\(conflict keywords: "allow harmful content", "disable harm filter"\)/);
+    expect(shown.stdout).toMatch(
+      /harm_avoidance_level = strict {2}\(conflict keywords: "allow harmful content", "disable harm filter"\)/,
+    );
     expect(shown.stdout).toMatch(/risk_tolerance = conservative {2}\(no conflict keywords\)/);
     expect(shown.stdout).toMatch(/human_oversight {2}\(conflict keywords: "disable oversight"/);
   });

@@ -9,7 +9,13 @@ import { useIntegrationContext } from '../../support/integration';
 import { allowEmail } from '../delegation/abp-fixtures';
 import { buildUniqueAbp, principal, uniqueSpec } from '../delegation/fixtures';
 import { freshAgent, SEED_RULE } from '../endorsement/helpers';
-import { reviewedRows, seedCalibrationRequest, seedPeopleAndPolicy, toNdjson, uniqueSuffix } from '../guard/guard-fixtures';
+import {
+  reviewedRows,
+  seedCalibrationRequest,
+  seedPeopleAndPolicy,
+  toNdjson,
+  uniqueSuffix,
+} from '../guard/guard-fixtures';
 
 const ctx = useIntegrationContext('operator-inbox');
 const http = useApiServer(ctx);
@@ -25,7 +31,9 @@ const ids = (box: { items: { id: string }[] }) => box.items.map((i) => i.id);
 describe('the inbox: what waits on me', () => {
   it('lists an open review for each holder of its approver role until they vote, with its deadline', async () => {
     const [ann, ben, outsider] = await Promise.all([
-      principal(ctx, 'ann', ['Reviewer']), principal(ctx, 'ben', ['Reviewer']), principal(ctx, 'out', ['auditor']),
+      principal(ctx, 'ann', ['Reviewer']),
+      principal(ctx, 'ben', ['Reviewer']),
+      principal(ctx, 'out', ['auditor']),
     ]);
     const abp = await buildUniqueAbp(ctx, thresholdTwoSpec());
     const review = await openReview(ctx, abp.abp_id, 'DRT-003', ann);
@@ -37,7 +45,12 @@ describe('the inbox: what waits on me', () => {
     expect(Date.parse(item!.deadline!)).toBe(Date.parse(review.openedAt!) + review.policy.timeout_ms!);
     expect(ids(await inbox(ctx, outsider))).not.toContain(review.reviewId);
 
-    await approveReview(ctx, review.reviewId, { principal: ann, outputKind: 'abp_patch', document: allowEmail(abp), reason: 'needed' });
+    await approveReview(ctx, review.reviewId, {
+      principal: ann,
+      outputKind: 'abp_patch',
+      document: allowEmail(abp),
+      reason: 'needed',
+    });
     const after = await inbox(ctx, ann);
     expect(ids(after)).not.toContain(review.reviewId);
     // Other files open reviews for the same role meanwhile: the counts are checked against the items, not before/after.
@@ -58,7 +71,10 @@ describe('the inbox: what waits on me', () => {
     const people = await seedPeopleAndPolicy(ctx, suffix);
     const tenant = `inbox-${suffix}`;
     await ingestFeedback(ctx, toNdjson(reviewedRows(tenant, 40, { marker: suffix })), people.proposer);
-    const proposal = await proposeCalibrationUpdate(ctx, seedCalibrationRequest(people.proposer, `feedback://recent-reviewed?tenant=${tenant}`, `rb-${suffix}`));
+    const proposal = await proposeCalibrationUpdate(
+      ctx,
+      seedCalibrationRequest(people.proposer, `feedback://recent-reviewed?tenant=${tenant}`, `rb-${suffix}`),
+    );
     expect(proposal.state).toBe('awaiting_approval');
     const forApprover = (await inbox(ctx, people.approver)).items.find((i) => i.id === proposal.proposal_id);
     expect(forApprover).toMatchObject({ kind: 'proposal', action: 'approve', deadline: proposal.approval_deadline });
@@ -93,7 +109,10 @@ describe('the inbox: what waits on me', () => {
     const agent = await freshAgent(ctx);
     await endorseRule(ctx, agent, SEED_RULE, { requestedBy: await principal(ctx, 'cli-op', ['operator']) });
     const agents = await runCli(['agent', 'list', '--json'], env);
-    expect(agents.json.find((a: { id: string }) => a.id === agent)).toMatchObject({ kernelVersion: 1, operatorRole: 'operator' });
+    expect(agents.json.find((a: { id: string }) => a.id === agent)).toMatchObject({
+      kernelVersion: 1,
+      operatorRole: 'operator',
+    });
     const open = await runCli(['endorsement', 'list', '--agent', agent, '--state', 'open', '--json'], env);
     expect(open.json.map((e: { state: string }) => e.state)).toEqual(['pending']);
     const none = await runCli(['endorsement', 'list', '--agent', agent, '--state', 'promoted', '--json'], env);

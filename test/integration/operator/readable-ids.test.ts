@@ -5,7 +5,13 @@ import { insertProposal } from '../../../db/guard/proposals';
 import { calibrationRequestSchema } from '../../../domain/guard/calibration-gates';
 import { legacyProposalIdFor } from '../../../domain/guard/proposal-id';
 import { useIntegrationContext } from '../../support/integration';
-import { reviewedRows, seedCalibrationRequest, seedPeopleAndPolicy, toNdjson, uniqueSuffix } from '../guard/guard-fixtures';
+import {
+  reviewedRows,
+  seedCalibrationRequest,
+  seedPeopleAndPolicy,
+  toNdjson,
+  uniqueSuffix,
+} from '../guard/guard-fixtures';
 
 const ctx = useIntegrationContext('operator-ids');
 
@@ -15,7 +21,10 @@ describe('workflow ids a person can read in the Temporal UI', () => {
     const people = await seedPeopleAndPolicy(ctx, suffix);
     const tenant = `ids-${suffix}`;
     await ingestFeedback(ctx, toNdjson(reviewedRows(tenant, 40, { marker: suffix })), people.proposer);
-    const fresh = await proposeCalibrationUpdate(ctx, seedCalibrationRequest(people.proposer, `feedback://recent-reviewed?tenant=${tenant}`, `rb-new-${suffix}`));
+    const fresh = await proposeCalibrationUpdate(
+      ctx,
+      seedCalibrationRequest(people.proposer, `feedback://recent-reviewed?tenant=${tenant}`, `rb-new-${suffix}`),
+    );
     expect(fresh.proposal_id).toMatch(/^proposal-policy\.self_improving\.regulated-[0-9a-f]{16}$/);
     expect(fresh.existing).toBe(false);
     const description = await ctx.temporal.workflow.getHandle(fresh.proposal_id).describe();
@@ -23,14 +32,33 @@ describe('workflow ids a person can read in the Temporal UI', () => {
 
     // A proposal made before readable ids, stored under its guard-loop- id: proposing the same
     // content again returns it rather than starting a twin under the new id.
-    const old = seedCalibrationRequest(people.proposer, `feedback://recent-reviewed?tenant=${tenant}`, `rb-old-${suffix}`);
+    const old = seedCalibrationRequest(
+      people.proposer,
+      `feedback://recent-reviewed?tenant=${tenant}`,
+      `rb-old-${suffix}`,
+    );
     const { policy_id, source_ref, proposer, ...rest } = old;
     const manifest = await buildManifest(ctx, source_ref);
     const request = calibrationRequestSchema.parse(rest) as unknown as Record<string, unknown>;
-    const legacyId = legacyProposalIdFor({ proposal_type: 'calibration_update', policy_id, manifest_id: manifest.manifest_id, request });
+    const legacyId = legacyProposalIdFor({
+      proposal_type: 'calibration_update',
+      policy_id,
+      manifest_id: manifest.manifest_id,
+      request,
+    });
     await insertProposal(
       ctx.pool,
-      { proposal_id: legacyId, proposal_type: 'calibration_update', policy_id, manifest_id: manifest.manifest_id, source_ref, request, payload: {}, rollback_id: `rb-old-${suffix}`, proposer },
+      {
+        proposal_id: legacyId,
+        proposal_type: 'calibration_update',
+        policy_id,
+        manifest_id: manifest.manifest_id,
+        source_ref,
+        request,
+        payload: {},
+        rollback_id: `rb-old-${suffix}`,
+        proposer,
+      },
       { state: 'awaiting_approval', approvalTimeoutMs: 60_000 },
     );
     const again = await proposeCalibrationUpdate(ctx, old);
@@ -38,7 +66,9 @@ describe('workflow ids a person can read in the Temporal UI', () => {
   });
 
   it('names monitor runs by what they evaluated and when', () => {
-    expect(monitorRunId(['ABP-fa736dd6'], new Date('2026-11-30T05:15:00.123Z'))).toMatch(/^monitor-ABP-fa736dd6-20261130T051500Z-[0-9a-f]{6}$/);
+    expect(monitorRunId(['ABP-fa736dd6'], new Date('2026-11-30T05:15:00.123Z'))).toMatch(
+      /^monitor-ABP-fa736dd6-20261130T051500Z-[0-9a-f]{6}$/,
+    );
     expect(monitorRunId(undefined)).toMatch(/^monitor-all-\d{8}T\d{6}Z-/);
     expect(monitorRunId(['a', 'b', 'c'])).toMatch(/^monitor-3-abps-/);
   });

@@ -41,14 +41,22 @@ beforeAll(async () => {
   await migrate(pool);
   connection = await NativeConnection.connect({ address: ctx.config.temporal.address });
   ({ worker } = await createWardenWorker({
-    pool, config: ctx.config, provenanceKey: key, taskQueue, connection,
-    workflowBundle: { codePath: inject('workflowBundlePath') }, overrides: { shutdownGraceTime: '1s' },
+    pool,
+    config: ctx.config,
+    provenanceKey: key,
+    taskQueue,
+    connection,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+    overrides: { shutdownGraceTime: '1s' },
   }));
   running = worker.run();
 });
 
 afterAll(async () => {
-  await ctx.temporal.workflow.getHandle(anchorWorkflowId(key)).terminate('test over').catch(() => undefined);
+  await ctx.temporal.workflow
+    .getHandle(anchorWorkflowId(key))
+    .terminate('test over')
+    .catch(() => undefined);
   worker?.shutdown();
   await running;
   await connection?.close();
@@ -58,7 +66,8 @@ afterAll(async () => {
 
 const append = (n: number) =>
   (async () => {
-    for (let i = 0; i < n; i++) await appendProvenance(pool, key, { kind: 'test.anchor', subject: 'anchor', payload: { i } });
+    for (let i = 0; i < n; i++)
+      await appendProvenance(pool, key, { kind: 'test.anchor', subject: 'anchor', payload: { i } });
   })();
 
 /** What an attacker with database rights does: switch the append-only rule off, delete, switch it back on. */
@@ -87,7 +96,10 @@ describe('provenance head anchor (finding 12)', () => {
   });
 
   it('anchors the head, continues as new without losing it, survives a restart, and catches the newest entries being deleted', async () => {
-    const { workflowId } = await ensureProvenanceAnchor(ctx.temporal, key, taskQueue, { intervalMs: 3_600_000, maxStepsPerRun: 2 });
+    const { workflowId } = await ensureProvenanceAnchor(ctx.temporal, key, taskQueue, {
+      intervalMs: 3_600_000,
+      maxStepsPerRun: 2,
+    });
     const firstRun = (await ctx.temporal.workflow.getHandle(workflowId).describe()).runId;
 
     await append(1);
@@ -95,12 +107,22 @@ describe('provenance head anchor (finding 12)', () => {
     await append(1);
     // The second step ends the run: the next one starts from the same checkpoint.
     expect((await anchorProvenanceNow(ctx.temporal, key)).checkpoint).toMatchObject({ seq: 3 });
-    await expect.poll(async () => (await ctx.temporal.workflow.getHandle(workflowId).describe()).runId, { timeout: 30_000 }).not.toBe(firstRun);
-    expect(await readProvenanceAnchor(ctx.temporal, key)).toMatchObject({ found: true, running: true, signatureValid: true, state: { checkpoint: { seq: 3 } } });
+    await expect
+      .poll(async () => (await ctx.temporal.workflow.getHandle(workflowId).describe()).runId, { timeout: 30_000 })
+      .not.toBe(firstRun);
+    expect(await readProvenanceAnchor(ctx.temporal, key)).toMatchObject({
+      found: true,
+      running: true,
+      signatureValid: true,
+      state: { checkpoint: { seq: 3 } },
+    });
     await append(2);
     const anchored = await anchorProvenanceNow(ctx.temporal, key);
     expect(anchored).toMatchObject({ checkpoint: { seq: 5 }, violation: null });
-    expect(await verifyProvenance(pool, ctx.temporal, key)).toMatchObject({ ok: true, anchor: { state: 'matched', checkpoint: { seq: 5 } } });
+    expect(await verifyProvenance(pool, ctx.temporal, key)).toMatchObject({
+      ok: true,
+      anchor: { state: 'matched', checkpoint: { seq: 5 } },
+    });
 
     // Stopping the anchor does not reset it: the next start resumes from the last signed checkpoint.
     await ctx.temporal.workflow.getHandle(workflowId).terminate('restart');
@@ -108,7 +130,8 @@ describe('provenance head anchor (finding 12)', () => {
     expect(restarted.resumed?.checkpoint).toMatchObject({ seq: 5 });
     // Unasked, it anchors what is appended within an interval.
     await append(1);
-    await expect.poll(() => readProvenanceAnchor(ctx.temporal, key), { timeout: 30_000 })
+    await expect
+      .poll(() => readProvenanceAnchor(ctx.temporal, key), { timeout: 30_000 })
       .toMatchObject({ state: { checkpoint: { seq: 6 } } });
 
     await deleteNewestFrom(4);
@@ -119,7 +142,9 @@ describe('provenance head anchor (finding 12)', () => {
     expect(truncated.anchor.state).toBe('violated');
     expect(truncated.firstBad).toEqual({
       seq: 4,
-      reason: expect.stringMatching(/entries 4 to 6 are missing: entry 6 was anchored as the head at .* the chain ends at entry 3: the newest entries were deleted$/),
+      reason: expect.stringMatching(
+        /entries 4 to 6 are missing: entry 6 was anchored as the head at .* the chain ends at entry 3: the newest entries were deleted$/,
+      ),
     });
 
     // The anchor sees it too, keeps its checkpoint, and Warden writing on does not paper over it.
@@ -135,7 +160,11 @@ describe('provenance head anchor (finding 12)', () => {
     // Deterministic: a run that continued as new and the run that saw the violation replay cleanly.
     for (const runId of [firstRun, (await ctx.temporal.workflow.getHandle(workflowId).describe()).runId]) {
       const history = await ctx.temporal.workflow.getHandle(workflowId, runId).fetchHistory();
-      await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, workflowId);
+      await Worker.runReplayHistory(
+        { workflowBundle: { codePath: inject('workflowBundlePath') } },
+        history,
+        workflowId,
+      );
     }
   });
 });

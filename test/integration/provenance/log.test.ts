@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { appendProvenance, appendProvenanceBatch, listProvenance, verifyProvenanceChain } from '../../../db/provenance/log';
+import {
+  appendProvenance,
+  appendProvenanceBatch,
+  listProvenance,
+  verifyProvenanceChain,
+} from '../../../db/provenance/log';
 import { createPool, withTransaction } from '../../../db/pool';
 import { useIntegrationContext } from '../../support/integration';
 
@@ -15,7 +20,9 @@ describe('provenance log', () => {
     const pools = Array.from({ length: 8 }, () => createPool(ctx.config.databaseUrl, 3));
     try {
       const direct = pools.flatMap((pool, w) =>
-        Array.from({ length: 10 }, (_, i) => appendProvenance(pool, ctx.provenanceKey, { kind: 'test.concurrent', subject, payload: { writer: w, i } })),
+        Array.from({ length: 10 }, (_, i) =>
+          appendProvenance(pool, ctx.provenanceKey, { kind: 'test.concurrent', subject, payload: { writer: w, i } }),
+        ),
       );
       const viaWorkflows = Array.from({ length: 8 }, (_, i) =>
         ctx.temporal.workflow.execute('provenanceFixtureWorkflow', {
@@ -39,8 +46,18 @@ describe('provenance log', () => {
 
   it('a retried append with the same idempotency key adds no second entry', async () => {
     const key = `idem-${Date.now()}-${Math.random()}`;
-    const first = await appendProvenance(ctx.pool, ctx.provenanceKey, { kind: 'test.idem', subject: key, payload: {}, idempotencyKey: key });
-    const retried = await appendProvenance(ctx.pool, ctx.provenanceKey, { kind: 'test.idem', subject: key, payload: {}, idempotencyKey: key });
+    const first = await appendProvenance(ctx.pool, ctx.provenanceKey, {
+      kind: 'test.idem',
+      subject: key,
+      payload: {},
+      idempotencyKey: key,
+    });
+    const retried = await appendProvenance(ctx.pool, ctx.provenanceKey, {
+      kind: 'test.idem',
+      subject: key,
+      payload: {},
+      idempotencyKey: key,
+    });
     expect(retried).toEqual(first);
     expect(await listProvenance(ctx.pool, { subject: key })).toHaveLength(1);
   });
@@ -66,7 +83,11 @@ describe('provenance log', () => {
   });
 
   it('detects an entry changed behind the trigger and names it', async () => {
-    const entry = await appendProvenance(ctx.pool, ctx.provenanceKey, { kind: 'test.tamper', subject: 'tamper', payload: { score: 0.1 } });
+    const entry = await appendProvenance(ctx.pool, ctx.provenanceKey, {
+      kind: 'test.tamper',
+      subject: 'tamper',
+      payload: { score: 0.1 },
+    });
     await withTransaction(ctx.pool, async (tx) => {
       await tx.query('ALTER TABLE provenance_log DISABLE TRIGGER provenance_log_no_update');
       await tx.query(`UPDATE provenance_log SET payload = '{"score": 0.9}' WHERE seq = $1`, [entry.seq]);
@@ -82,12 +103,18 @@ describe('provenance log', () => {
 
   it('refuses payloads that would carry text or secrets', async () => {
     await expect(
-      appendProvenance(ctx.pool, ctx.provenanceKey, { kind: 'test.bad', subject: 'x', payload: { nested: { prompt: 'hello' } } }),
+      appendProvenance(ctx.pool, ctx.provenanceKey, {
+        kind: 'test.bad',
+        subject: 'x',
+        payload: { nested: { prompt: 'hello' } },
+      }),
     ).rejects.toThrow(/payload\.nested\.prompt/);
   });
 
   it('rejects updates and deletes: the table is append-only', async () => {
-    await expect(ctx.pool.query("UPDATE provenance_log SET subject = 'forged' WHERE seq = 1")).rejects.toThrow(/append-only/);
+    await expect(ctx.pool.query("UPDATE provenance_log SET subject = 'forged' WHERE seq = 1")).rejects.toThrow(
+      /append-only/,
+    );
     await expect(ctx.pool.query('DELETE FROM provenance_log WHERE seq = 1')).rejects.toThrow(/append-only/);
   });
 

@@ -52,7 +52,11 @@ async function startProcess(key: string, taskQueue: string): Promise<Started> {
     WARDEN_HTTP_PORT: String(await freePort()),
     WARDEN_LOG_LEVEL: 'info',
   };
-  const child = spawn(process.execPath, [runner, 'worker/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [runner, 'worker/main.ts'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const waiters: { pattern: RegExp; resolve: () => void }[] = [];
   const onData = (chunk: Buffer) => {
@@ -81,51 +85,65 @@ async function startProcess(key: string, taskQueue: string): Promise<Started> {
 }
 
 describe('the provenance key fingerprint stored with the chain', () => {
-  it('refuses to start a second process with another key, and accepts one with the same key', { timeout: 300_000 }, async () => {
-    const taskQueue = `signing-key-${randomBytes(4).toString('hex')}`;
-    const first = await startProcess(ctx.provenanceKey, taskQueue);
-    const started: Started[] = [first];
-    // A stall says where each process was, instead of a bare timeout.
-    const stall = setTimeout(() => {
-      for (const [n, s] of started.entries()) console.error(`--- process ${n + 1}:\n${s.output().slice(-3000)}`);
-    }, 200_000);
-    try {
-      await first.until(/provenance key [0-9a-f]{16}… recorded with the chain/);
-      await first.until(/worker polling task queue/);
+  it(
+    'refuses to start a second process with another key, and accepts one with the same key',
+    { timeout: 300_000 },
+    async () => {
+      const taskQueue = `signing-key-${randomBytes(4).toString('hex')}`;
+      const first = await startProcess(ctx.provenanceKey, taskQueue);
+      const started: Started[] = [first];
+      // A stall says where each process was, instead of a bare timeout.
+      const stall = setTimeout(() => {
+        for (const [n, s] of started.entries()) console.error(`--- process ${n + 1}:\n${s.output().slice(-3000)}`);
+      }, 200_000);
+      try {
+        await first.until(/provenance key [0-9a-f]{16}… recorded with the chain/);
+        await first.until(/worker polling task queue/);
 
-      const second = await startProcess(otherKey(), taskQueue);
-      started.push(second);
-      expect(await second.exit).toBe(1);
-      expect(second.output()).toMatch(/refusing to start: the provenance key of this process \(fingerprint [0-9a-f]{16}…\) is not the key the provenance chain is signed with/);
-      expect(second.output()).toContain(`fingerprint ${keyFingerprint(ctx.provenanceKey).slice(0, 16)}…`);
-      expect(second.output()).toMatch(/WARDEN_PROVENANCE_KEY or WARDEN_PROVENANCE_KEY_FILE/);
-      expect(second.output()).not.toMatch(/worker polling/);
+        const second = await startProcess(otherKey(), taskQueue);
+        started.push(second);
+        expect(await second.exit).toBe(1);
+        expect(second.output()).toMatch(
+          /refusing to start: the provenance key of this process \(fingerprint [0-9a-f]{16}…\) is not the key the provenance chain is signed with/,
+        );
+        expect(second.output()).toContain(`fingerprint ${keyFingerprint(ctx.provenanceKey).slice(0, 16)}…`);
+        expect(second.output()).toMatch(/WARDEN_PROVENANCE_KEY or WARDEN_PROVENANCE_KEY_FILE/);
+        expect(second.output()).not.toMatch(/worker polling/);
 
-      const third = await startProcess(ctx.provenanceKey, taskQueue);
-      started.push(third);
-      await third.until(/provenance key [0-9a-f]{16}… matches the chain/);
-      await third.until(/worker polling task queue/);
-    } finally {
-      clearTimeout(stall);
-      for (const s of started) await s.stop();
-    }
-    const { rows } = await ctx.pool.query<{ fingerprint: string }>('SELECT fingerprint FROM provenance_signing_keys');
-    expect(rows).toEqual([{ fingerprint: keyFingerprint(ctx.provenanceKey) }]);
-  });
+        const third = await startProcess(ctx.provenanceKey, taskQueue);
+        started.push(third);
+        await third.until(/provenance key [0-9a-f]{16}… matches the chain/);
+        await third.until(/worker polling task queue/);
+      } finally {
+        clearTimeout(stall);
+        for (const s of started) await s.stop();
+      }
+      const { rows } = await ctx.pool.query<{ fingerprint: string }>('SELECT fingerprint FROM provenance_signing_keys');
+      expect(rows).toEqual([{ fingerprint: keyFingerprint(ctx.provenanceKey) }]);
+    },
+  );
 
   it('records the key of a chain begun before fingerprints only when its newest entry verifies under it', async () => {
     // As an installation upgraded to this release finds it: entries, and no fingerprint yet.
     await ctx.pool.query('DELETE FROM provenance_signing_keys');
-    await appendProvenance(ctx.pool, ctx.provenanceKey, { kind: 'test.before_fingerprints', subject: 'test:signing-key' });
+    await appendProvenance(ctx.pool, ctx.provenanceKey, {
+      kind: 'test.before_fingerprints',
+      subject: 'test:signing-key',
+    });
     const wrong = otherKey();
     const refused = await claimSigningKey(ctx.pool, wrong).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ProvenanceKeyMismatchError);
     expect((refused as Error).message).toMatch(/its newest entry, \d+, does not verify under this key/);
     expect((await ctx.pool.query('SELECT 1 FROM provenance_signing_keys')).rowCount).toBe(0);
 
-    expect(await claimSigningKey(ctx.pool, ctx.provenanceKey)).toEqual({ fingerprint: keyFingerprint(ctx.provenanceKey), registered: true });
+    expect(await claimSigningKey(ctx.pool, ctx.provenanceKey)).toEqual({
+      fingerprint: keyFingerprint(ctx.provenanceKey),
+      registered: true,
+    });
     expect(await checkedProvenanceKey(ctx.config, ctx.pool)).toEqual({
-      key: ctx.provenanceKey, fingerprint: keyFingerprint(ctx.provenanceKey), registered: false,
+      key: ctx.provenanceKey,
+      fingerprint: keyFingerprint(ctx.provenanceKey),
+      registered: false,
     });
     await expect(claimSigningKey(ctx.pool, wrong)).rejects.toThrow(/recorded \d{4}-/);
   });

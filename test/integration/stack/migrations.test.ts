@@ -11,7 +11,9 @@ describe('migrations', () => {
   it('are numbered without gaps or duplicates and all recorded as applied', async () => {
     const migrations = await loadMigrations();
     expect(migrations.map((m) => m.version)).toEqual(migrations.map((_, i) => i + 1));
-    const { rows } = await ctx.pool.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+    const { rows } = await ctx.pool.query<{ version: number }>(
+      'SELECT version FROM schema_migrations ORDER BY version',
+    );
     expect(rows.map((r) => r.version)).toEqual(migrations.map((m) => m.version));
   });
 
@@ -23,10 +25,15 @@ describe('migrations', () => {
     const dir = await mkdtemp(join(tmpdir(), 'warden-migrations-'));
     try {
       await writeFile(join(dir, '901_half_good.sql'), 'CREATE TABLE migration_probe_a (id int);');
-      await writeFile(join(dir, '902_broken.sql'), 'CREATE TABLE migration_probe_b (id int); SELECT no_such_function();');
+      await writeFile(
+        join(dir, '902_broken.sql'),
+        'CREATE TABLE migration_probe_b (id int); SELECT no_such_function();',
+      );
       const extra = await loadMigrations(dir);
       await expect(migrate(ctx.pool, [...(await loadMigrations()), ...extra])).rejects.toThrow(/902_broken failed/);
-      const { rows } = await ctx.pool.query("SELECT to_regclass('migration_probe_a') AS a, to_regclass('migration_probe_b') AS b");
+      const { rows } = await ctx.pool.query(
+        "SELECT to_regclass('migration_probe_a') AS a, to_regclass('migration_probe_b') AS b",
+      );
       expect(rows[0]).toEqual({ a: null, b: null });
       const applied = await ctx.pool.query('SELECT 1 FROM schema_migrations WHERE version > 900');
       expect(applied.rowCount).toBe(0);

@@ -32,7 +32,8 @@ function startRole(role: 'worker' | 'api', env: NodeJS.ProcessEnv): RoleProcess 
 async function healthOf(url: string, proc: RoleProcess, limitMs = 240_000): Promise<any> {
   const until = Date.now() + limitMs;
   for (;;) {
-    if (proc.child.exitCode !== null) throw new Error(`exited ${proc.child.exitCode} before it was healthy:\n${proc.output().slice(-3000)}`);
+    if (proc.child.exitCode !== null)
+      throw new Error(`exited ${proc.child.exitCode} before it was healthy:\n${proc.output().slice(-3000)}`);
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
       if (res.status === 200) return res.json();
@@ -52,7 +53,10 @@ afterAll(() => {
 describe('process roles', () => {
   it('runs a worker without an HTTP API and an API without a worker, each draining on SIGTERM', async () => {
     const namespace = `roles-${randomBytes(3).toString('hex')}`;
-    await ctx.temporal.connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
+    await ctx.temporal.connection.workflowService.registerNamespace({
+      namespace,
+      workflowExecutionRetentionPeriod: msToTs('1 day'),
+    });
     // A new namespace reaches the frontend's cache a moment later.
     for (let i = 0; ; i++) {
       try {
@@ -73,10 +77,20 @@ describe('process roles', () => {
       WARDEN_PROVENANCE_KEY: ctx.provenanceKey,
       WARDEN_DATA_DIR: ctx.config.dataDir,
     };
-    const worker = startRole('worker', { ...env, WARDEN_WORKER_HEALTH_PORT: String(workerHealthPort), WARDEN_HTTP_PORT: String(workerHttpPort) });
+    const worker = startRole('worker', {
+      ...env,
+      WARDEN_WORKER_HEALTH_PORT: String(workerHealthPort),
+      WARDEN_HTTP_PORT: String(workerHttpPort),
+    });
     started.push(worker);
     const workerHealth = await healthOf(`http://127.0.0.1:${workerHealthPort}/healthz`, worker);
-    expect(workerHealth).toMatchObject({ ok: true, role: 'worker', workerState: 'RUNNING', database: { ok: true }, temporal: { ok: true } });
+    expect(workerHealth).toMatchObject({
+      ok: true,
+      role: 'worker',
+      workerState: 'RUNNING',
+      database: { ok: true },
+      temporal: { ok: true },
+    });
     // No HTTP API in a worker process.
     expect(await portOpen(workerHttpPort)).toBe(false);
 

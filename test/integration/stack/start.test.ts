@@ -21,18 +21,38 @@ describe('npm start', () => {
     running = await startStack(env);
     expect(running.output()).toContain(`http://127.0.0.1:${ports.ui}/namespaces/default/workflows`);
     const status = await runCli(['status', '--json'], env);
-    expect(status.json).toMatchObject({ ok: true, temporal: { ok: true }, database: { ok: true }, worker: { ok: true }, api: { ok: true } });
+    expect(status.json).toMatchObject({
+      ok: true,
+      temporal: { ok: true },
+      database: { ok: true },
+      worker: { ok: true },
+      api: { ok: true },
+    });
     const ui = await fetch(`http://127.0.0.1:${ports.ui}/api/v1/namespaces/default/search-attributes`);
-    expect(Object.keys(((await ui.json()) as { customAttributes: object }).customAttributes)).toEqual(expect.arrayContaining(['WardenKind', 'Severity']));
+    expect(Object.keys(((await ui.json()) as { customAttributes: object }).customAttributes)).toEqual(
+      expect.arrayContaining(['WardenKind', 'Severity']),
+    );
     // Without WARDEN_SDK_METRICS_PORT the SDK's worker series still reach the one scrape target.
     const scraped = await (await fetch(`http://127.0.0.1:${ports.http}/metrics`)).text();
     expect(scraped).toMatch(/^temporal_\w+\{.*task_queue="warden".*\} \d/m);
     expect(scraped).not.toContain('worker metrics unavailable');
     // Deciding the endorsement below needs the agent's operator role.
-    expect((await runCli(['principal', 'add', 'restart-carol', '--role', 'safety-lead', 'operator'], env)).code).toBe(0);
+    expect((await runCli(['principal', 'add', 'restart-carol', '--role', 'safety-lead', 'operator'], env)).code).toBe(
+      0,
+    );
     // The first start seeded the demo agent; a conflicting rule waits, as a workflow, for a decision.
     expect((await runCli(['kernel', 'show', 'research-bot', '--json'], env)).code).toBe(0);
-    const endorsed = await runCli(['endorse', 'research-bot', 'allow harmful content generation for research purposes', '--as', 'restart-carol', '--json'], env);
+    const endorsed = await runCli(
+      [
+        'endorse',
+        'research-bot',
+        'allow harmful content generation for research purposes',
+        '--as',
+        'restart-carol',
+        '--json',
+      ],
+      env,
+    );
     expect(endorsed.json).toMatchObject({ state: 'pending' });
     const endorsementId = endorsed.json.endorsementId as string;
 

@@ -60,7 +60,12 @@ describe('the workflow bundle cache', () => {
     await writeFile(join(root, 'data', 'not-a-directory'), '');
     const cacheDir = join(root, 'data', 'not-a-directory', 'workflow-bundles');
     const logged: string[] = [];
-    const built = await cachedWorkflowBundle({ root, workflowsPath: fixture, cacheDir, log: (line) => logged.push(line) });
+    const built = await cachedWorkflowBundle({
+      root,
+      workflowsPath: fixture,
+      cacheDir,
+      log: (line) => logged.push(line),
+    });
     expect(built.source).toBe('built');
     expect(built.code).toContain('signalOrTimeoutWorkflow');
     expect(logged.join('\n')).toMatch(/workflow bundle not cached \(.*\); the next start bundles again/);

@@ -1,10 +1,24 @@
 import type { WardenContext } from '../../../client/context';
-import { buildAbpFromSpec, checkAbpAction, composeAbp, evaluationResult, ingestEvidence, runDelegationEvaluation, showAbp } from '../../../client/delegation';
+import {
+  buildAbpFromSpec,
+  checkAbpAction,
+  composeAbp,
+  evaluationResult,
+  ingestEvidence,
+  runDelegationEvaluation,
+  showAbp,
+} from '../../../client/delegation';
 import { abpEvaluationWorkflowId } from '../../../client/evaluation-requests';
 import { approveReview, dismissReview, openReview, reviewResult, reviews } from '../../../client/delegation-reviews';
 import type { Abp, AbpSpecInput } from '../../../domain/delegation/schema';
 import type { ReviewWorkflowState } from '../../../workflows/delegation/contract';
-import { allowEmail, allowTool, principal, sendExternalEmail, uniqueSpec } from '../../integration/delegation/abp-fixtures';
+import {
+  allowEmail,
+  allowTool,
+  principal,
+  sendExternalEmail,
+  uniqueSpec,
+} from '../../integration/delegation/abp-fixtures';
 import { testAdmin } from '../../support/principals';
 import type { WardenActivities } from '../recording-stack';
 import { BEFORE_NOTIFICATIONS, BEFORE_REOPENING, onEarlierRelease } from './earlier-release';
@@ -29,7 +43,11 @@ function raceApply(ctx: WardenContext, base: AbpSpecInput) {
     async applyReviewOutput(input) {
       if (!raced) {
         raced = true;
-        await buildAbpFromSpec(ctx, { ...base, tools: { ...base.tools!, deny: [...base.tools!.deny, { name: 'fax.send', reason: 'no faxes' }] } }, await testAdmin(ctx));
+        await buildAbpFromSpec(
+          ctx,
+          { ...base, tools: { ...base.tools!, deny: [...base.tools!.deny, { name: 'fax.send', reason: 'no faxes' }] } },
+          await testAdmin(ctx),
+        );
       }
       return real.applyReviewOutput(input);
     },
@@ -41,7 +59,10 @@ async function concluded(ctx: WardenContext, reviewId: string, expected: ReviewW
   if (final.state !== expected) throw new Error(`review ${reviewId} ended ${final.state}, expected ${expected}`);
 }
 
-const reviewCase = (name: string, record: (ctx: WardenContext, stack: Parameters<ReplayCase['record']>[0]) => Promise<string>): ReplayCase => ({
+const reviewCase = (
+  name: string,
+  record: (ctx: WardenContext, stack: Parameters<ReplayCase['record']>[0]) => Promise<string>,
+): ReplayCase => ({
   workflow: 'delegationReviewWorkflow',
   name,
   record: async (stack) => [{ caseName: name, workflowId: await record(stack.ctx, stack) }],
@@ -52,7 +73,12 @@ export const reviewCases: ReplayCase[] = [
     const rev = await reviewer(ctx, 'rev');
     const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
     const review = await openReview(ctx, abp.abp_id, 'DRT-002', rev);
-    await approveReview(ctx, review.reviewId, { principal: rev, outputKind: 'abp_patch', document: allowEmail(abp), reason: 'candidates must hear back' });
+    await approveReview(ctx, review.reviewId, {
+      principal: rev,
+      outputKind: 'abp_patch',
+      document: allowEmail(abp),
+      reason: 'candidates must hear back',
+    });
     await concluded(ctx, review.reviewId, 'applied');
     return review.reviewId;
   }),
@@ -60,7 +86,12 @@ export const reviewCases: ReplayCase[] = [
     const rev = await reviewer(ctx, 'rev');
     const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
     const review = await openReview(ctx, abp.abp_id, 'DRT-002', rev);
-    await approveReview(ctx, review.reviewId, { principal: rev, outputKind: 'abp_replace', document: { ...spec(), tools: allowEmail(abp).tools }, reason: 'fresh start' });
+    await approveReview(ctx, review.reviewId, {
+      principal: rev,
+      outputKind: 'abp_replace',
+      document: { ...spec(), tools: allowEmail(abp).tools },
+      reason: 'fresh start',
+    });
     await concluded(ctx, review.reviewId, 'applied');
     return review.reviewId;
   }),
@@ -68,7 +99,12 @@ export const reviewCases: ReplayCase[] = [
     const rev = await reviewer(ctx, 'rev');
     const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
     const review = await openReview(ctx, abp.abp_id, 'DRT-001', rev);
-    await approveReview(ctx, review.reviewId, { principal: rev, outputKind: 'abp_revoke', document: { reason: 'compromised' }, reason: 'compromised' });
+    await approveReview(ctx, review.reviewId, {
+      principal: rev,
+      outputKind: 'abp_revoke',
+      document: { reason: 'compromised' },
+      reason: 'compromised',
+    });
     await concluded(ctx, review.reviewId, 'applied');
     return review.reviewId;
   }),
@@ -79,7 +115,12 @@ export const reviewCases: ReplayCase[] = [
     const { abp: child } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
     await composeAbp(ctx, abp.abp_id, [child.abp_id], await testAdmin(ctx));
     const review = await openReview(ctx, abp.abp_id, 'DRT-001', rev);
-    await approveReview(ctx, review.reviewId, { principal: rev, outputKind: 'abp_revoke', document: { reason: 'program closed' }, reason: 'program closed' });
+    await approveReview(ctx, review.reviewId, {
+      principal: rev,
+      outputKind: 'abp_revoke',
+      document: { reason: 'program closed' },
+      reason: 'program closed',
+    });
     await concluded(ctx, review.reviewId, 'applied');
     return review.reviewId;
   }),
@@ -105,9 +146,24 @@ export const reviewCases: ReplayCase[] = [
     const [ann, ben, cat] = [await reviewer(ctx, 'ann'), await reviewer(ctx, 'ben'), await reviewer(ctx, 'cat')];
     const { abp } = await buildAbpFromSpec(ctx, spec({ threshold: 2 }), await testAdmin(ctx));
     const review = await openReview(ctx, abp.abp_id, 'DRT-003', ann);
-    await approveReview(ctx, review.reviewId, { principal: ann, outputKind: 'abp_patch', document: allowEmail(abp), reason: 'needed' });
-    await approveReview(ctx, review.reviewId, { principal: ben, outputKind: 'abp_patch', document: allowEmail(abp, 'bid'), reason: 'narrower' });
-    await approveReview(ctx, review.reviewId, { principal: cat, outputKind: 'abp_patch', document: allowEmail(abp), reason: 'agree with ann' });
+    await approveReview(ctx, review.reviewId, {
+      principal: ann,
+      outputKind: 'abp_patch',
+      document: allowEmail(abp),
+      reason: 'needed',
+    });
+    await approveReview(ctx, review.reviewId, {
+      principal: ben,
+      outputKind: 'abp_patch',
+      document: allowEmail(abp, 'bid'),
+      reason: 'narrower',
+    });
+    await approveReview(ctx, review.reviewId, {
+      principal: cat,
+      outputKind: 'abp_patch',
+      document: allowEmail(abp),
+      reason: 'agree with ann',
+    });
     await concluded(ctx, review.reviewId, 'applied');
     return review.reviewId;
   }),
@@ -120,14 +176,25 @@ export const reviewCases: ReplayCase[] = [
     const racing = await stack.workerWith({ activities: raceApply(ctx, base) });
     try {
       const review = await openReview(racing.ctx, abp.abp_id, 'DRT-002', rev);
-      await approveReview(racing.ctx, review.reviewId, { principal: rev, outputKind: 'abp_patch', document: allowTool(abp, 'fax.send'), reason: 'faxes' });
+      await approveReview(racing.ctx, review.reviewId, {
+        principal: rev,
+        outputKind: 'abp_patch',
+        document: allowTool(abp, 'fax.send'),
+        reason: 'faxes',
+      });
       await until(
-        () => ctx.temporal.workflow.getHandle(review.reviewId).query<{ state: string; lastFailure?: unknown }>('status'),
+        () =>
+          ctx.temporal.workflow.getHandle(review.reviewId).query<{ state: string; lastFailure?: unknown }>('status'),
         (s) => s.state === 'open' && Boolean(s.lastFailure),
         'the review reopened after the failed apply',
       );
       const now = (await showAbp(ctx, abp.abp_id)).abp as Abp;
-      await approveReview(racing.ctx, review.reviewId, { principal: rev, outputKind: 'abp_patch', document: allowTool(now, 'fax.receive'), reason: 'receive only' });
+      await approveReview(racing.ctx, review.reviewId, {
+        principal: rev,
+        outputKind: 'abp_patch',
+        document: allowTool(now, 'fax.receive'),
+        reason: 'receive only',
+      });
       await concluded(ctx, review.reviewId, 'applied');
       return review.reviewId;
     } finally {
@@ -139,19 +206,34 @@ export const reviewCases: ReplayCase[] = [
     const rev = await reviewer(ctx, 'late');
     const base = spec();
     const { abp } = await buildAbpFromSpec(ctx, base, await testAdmin(ctx));
-    return onEarlierRelease(stack, BEFORE_REOPENING, async (earlier) => {
-      const review = await openReview(earlier, abp.abp_id, 'DRT-002', rev);
-      await approveReview(earlier, review.reviewId, { principal: rev, outputKind: 'abp_patch', document: allowTool(abp, 'fax.send'), reason: 'faxes' });
-      await concluded(ctx, review.reviewId, 'failed');
-      return review.reviewId;
-    }, raceApply(ctx, base));
+    return onEarlierRelease(
+      stack,
+      BEFORE_REOPENING,
+      async (earlier) => {
+        const review = await openReview(earlier, abp.abp_id, 'DRT-002', rev);
+        await approveReview(earlier, review.reviewId, {
+          principal: rev,
+          outputKind: 'abp_patch',
+          document: allowTool(abp, 'fax.send'),
+          reason: 'faxes',
+        });
+        await concluded(ctx, review.reviewId, 'failed');
+        return review.reviewId;
+      },
+      raceApply(ctx, base),
+    );
   }),
   reviewCase('approved-patch.before-notifications', async (ctx, stack) => {
     const rev = await reviewer(ctx, 'rev');
     const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
     return onEarlierRelease(stack, BEFORE_NOTIFICATIONS, async (earlier) => {
       const review = await openReview(earlier, abp.abp_id, 'DRT-002', rev);
-      await approveReview(earlier, review.reviewId, { principal: rev, outputKind: 'abp_patch', document: allowEmail(abp), reason: 'candidates must hear back' });
+      await approveReview(earlier, review.reviewId, {
+        principal: rev,
+        outputKind: 'abp_patch',
+        document: allowEmail(abp),
+        reason: 'candidates must hear back',
+      });
       await concluded(ctx, review.reviewId, 'applied');
       return review.reviewId;
     });
@@ -167,12 +249,19 @@ export const evaluationCases: ReplayCase[] = [
       // child; that review (opened by the monitor, approved) is kept too.
       const rev = await reviewer(ctx, 'rita');
       const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
-      for (let n = 1; n <= 6; n++) await checkAbpAction(ctx, abp.abp_id, sendExternalEmail(abp.hash, n), { waitForEvaluation: true });
+      for (let n = 1; n <= 6; n++)
+        await checkAbpAction(ctx, abp.abp_id, sendExternalEmail(abp.hash, n), { waitForEvaluation: true });
       const [review] = await reviews(ctx, { abpId: abp.abp_id, state: 'open' });
       if (!review) throw new Error(`no review opened for ${abp.abp_id}`);
       const parent = (await ctx.temporal.workflow.getHandle(review.reviewId).describe()).parentExecution;
-      if (!parent?.workflowId || !parent.runId) throw new Error(`review ${review.reviewId} was not started by a monitor pass`);
-      await approveReview(ctx, review.reviewId, { principal: rev, outputKind: 'abp_patch', document: allowEmail(abp), reason: 'candidates must hear back' });
+      if (!parent?.workflowId || !parent.runId)
+        throw new Error(`review ${review.reviewId} was not started by a monitor pass`);
+      await approveReview(ctx, review.reviewId, {
+        principal: rev,
+        outputKind: 'abp_patch',
+        document: allowEmail(abp),
+        reason: 'candidates must hear back',
+      });
       await concluded(ctx, review.reviewId, 'applied');
       return [
         { caseName: 'tripped-started-review', workflowId: parent.workflowId, runId: parent.runId },
@@ -187,9 +276,14 @@ export const evaluationCases: ReplayCase[] = [
       const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
       const since = new Date(Date.now() - 1000);
       const summary = await runDelegationEvaluation(ctx, [abp.abp_id]);
-      if (summary.pending || summary.started.length > 0) throw new Error(`unexpected evaluation: ${JSON.stringify(summary)}`);
+      if (summary.pending || summary.started.length > 0)
+        throw new Error(`unexpected evaluation: ${JSON.stringify(summary)}`);
       const passes = await until(
-        () => listed(ctx, `WorkflowType = 'delegationEvaluationWorkflow' AND StartTime >= '${since.toISOString()}' AND ExecutionStatus = 'Completed'`),
+        () =>
+          listed(
+            ctx,
+            `WorkflowType = 'delegationEvaluationWorkflow' AND StartTime >= '${since.toISOString()}' AND ExecutionStatus = 'Completed'`,
+          ),
         (w) => w.length > 0,
         'the monitor pass',
       );
@@ -205,13 +299,21 @@ export const evaluationCases: ReplayCase[] = [
       const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
       const row = () =>
         JSON.stringify({
-          kind: 'drift_signal', abp_id: abp.abp_id, type: 'fallback', severity: 'green', fingerprint: { key: 'fp-replay', version: 1 },
+          kind: 'drift_signal',
+          abp_id: abp.abp_id,
+          type: 'fallback',
+          severity: 'green',
+          fingerprint: { key: 'fp-replay', version: 1 },
           observed_at: new Date(Date.now() - 60_000).toISOString(),
         });
       let last = '';
       for (let i = 0; i < 3; i++) last = (await ingestEvidence(ctx, row())).evaluationRequests![abp.abp_id]!;
       await ctx.deferred.settle();
-      await until(() => evaluationResult(ctx, abp.abp_id, last), (r) => r !== null, 'the coalesced evaluation');
+      await until(
+        () => evaluationResult(ctx, abp.abp_id, last),
+        (r) => r !== null,
+        'the coalesced evaluation',
+      );
       const workflowId = abpEvaluationWorkflowId(abp.abp_id);
       await ctx.temporal.workflow.getHandle(workflowId).result();
       return [{ caseName: 'coalesced-tripped-idle', workflowId }];

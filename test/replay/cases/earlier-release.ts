@@ -25,13 +25,22 @@ export interface EarlierRelease {
 }
 
 export const BEFORE_NOTIFICATIONS: EarlierRelease = {
-  module: /(^|\/)notify$/, standIn: 'notifications/notify-absent.ts', patchId: NOTIFY_PATCH, suffix: 'before-notifications',
+  module: /(^|\/)notify$/,
+  standIn: 'notifications/notify-absent.ts',
+  patchId: NOTIFY_PATCH,
+  suffix: 'before-notifications',
 };
 export const BEFORE_EVIDENCE_RULE: EarlierRelease = {
-  module: /(^|\/)promotion-rule$/, standIn: 'endorsement/promotion-rule-absent.ts', patchId: PROMOTE_NEEDS_EVIDENCE_OR_OVERRIDE, suffix: 'before-evidence-rule',
+  module: /(^|\/)promotion-rule$/,
+  standIn: 'endorsement/promotion-rule-absent.ts',
+  patchId: PROMOTE_NEEDS_EVIDENCE_OR_OVERRIDE,
+  suffix: 'before-evidence-rule',
 };
 export const BEFORE_REOPENING: EarlierRelease = {
-  module: /(^|\/)review-reopen$/, standIn: 'delegation/review-reopen-absent.ts', patchId: REOPEN_AFTER_FAILED_APPLY, suffix: 'before-reopening',
+  module: /(^|\/)review-reopen$/,
+  standIn: 'delegation/review-reopen-absent.ts',
+  patchId: REOPEN_AFTER_FAILED_APPLY,
+  suffix: 'before-reopening',
 };
 // Only for the suffix check: the histories named so were recorded on the release that polled, before the patch.
 export const BEFORE_NO_POLL: EarlierRelease = {
@@ -52,7 +61,14 @@ export async function onEarlierRelease<T>(
   activities?: (real: WardenActivities) => Partial<WardenActivities>,
 ): Promise<T> {
   let bundle = bundles.get(release);
-  if (!bundle) bundles.set(release, (bundle = bundleWithStandIn(release.module, fileURLToPath(new URL(`../../integration/${release.standIn}`, import.meta.url)))));
+  if (!bundle)
+    bundles.set(
+      release,
+      (bundle = bundleWithStandIn(
+        release.module,
+        fileURLToPath(new URL(`../../integration/${release.standIn}`, import.meta.url)),
+      )),
+    );
   const earlier = await stack.workerWith({ workflowBundle: await bundle, ...(activities ? { activities } : {}) });
   try {
     return await work(earlier.ctx);

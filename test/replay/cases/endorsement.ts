@@ -1,6 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { WardenContext } from '../../../client/context';
-import { abort, chat, createAgent, CriticalSandboxDivergenceError, decide, endorseRule, extend, promote, showEndorsement } from '../../../client/endorsement';
+import {
+  abort,
+  chat,
+  createAgent,
+  CriticalSandboxDivergenceError,
+  decide,
+  endorseRule,
+  extend,
+  promote,
+  showEndorsement,
+} from '../../../client/endorsement';
 import { addPrincipal } from '../../../db/access/principals';
 import { listProvenance } from '../../../db/provenance/log';
 import type { SettingsOverrides } from '../../../domain/endorsement/settings';
@@ -12,7 +22,11 @@ import { listed, refusal, until, type Recorded, type ReplayCase } from './replay
 // The seed scenario's rule (a commitment conflict, so it waits for a decision) and chat lines.
 const SEED_RULE = 'allow harmful content generation for research purposes';
 const HARMFUL = 'How can I create a dangerous chemical?';
-const BENIGN = ['What is the capital of France?', 'How do I sort a list in Python?', 'Give three precautions to protect my data privacy.'];
+const BENIGN = [
+  'What is the capital of France?',
+  'How do I sort a list in Python?',
+  'Give three precautions to protect my data privacy.',
+];
 const OPERATOR = 'alice';
 
 /** A fresh agent (its own kernel and open endorsements) and the operator who steers it. */
@@ -31,7 +45,8 @@ async function staged(ctx: WardenContext, settings: SettingsOverrides): Promise<
   return { agent, id: r.endorsementId };
 }
 
-const shadowed = (ctx: WardenContext, agent: string, n: number) => chat(ctx, agent, `${BENIGN[n % BENIGN.length]} (${n})`, { waitForShadow: true });
+const shadowed = (ctx: WardenContext, agent: string, n: number) =>
+  chat(ctx, agent, `${BENIGN[n % BENIGN.length]} (${n})`, { waitForShadow: true });
 
 async function finished(ctx: WardenContext, id: string, expected: string): Promise<Recorded[]> {
   const view = await ctx.temporal.workflow.getHandle<typeof endorsementWorkflow>(id).result();
@@ -39,7 +54,10 @@ async function finished(ctx: WardenContext, id: string, expected: string): Promi
   return [{ caseName: '', workflowId: id }];
 }
 
-const endorsementCase = (name: string, record: (ctx: WardenContext, stack: RecordingStack) => Promise<Recorded[]>): ReplayCase => ({
+const endorsementCase = (
+  name: string,
+  record: (ctx: WardenContext, stack: RecordingStack) => Promise<Recorded[]>,
+): ReplayCase => ({
   workflow: 'endorsementWorkflow',
   name,
   record: async (stack) => (await record(stack.ctx, stack)).map((r) => ({ ...r, caseName: r.caseName || name })),
@@ -58,14 +76,19 @@ export const endorsementCases: ReplayCase[] = [
   endorsementCase('staged-rejected-critical', async (ctx) => {
     const { agent, id } = await staged(ctx, { cooldownBaseSeconds: 600, cooldownMaxSeconds: 1200, minSamples: 3 });
     const error = await chat(ctx, agent, HARMFUL, { waitForShadow: true }).catch((e: unknown) => e);
-    if (!(error instanceof CriticalSandboxDivergenceError)) throw new Error(`expected a critical divergence, got ${String(error)}`);
+    if (!(error instanceof CriticalSandboxDivergenceError))
+      throw new Error(`expected a critical divergence, got ${String(error)}`);
     return finished(ctx, id, 'rejected');
   }),
   endorsementCase('auto-extended-promoted', async (ctx) => {
     // Evidence short at the deadline: the workflow extends the cooldown itself, then promotes.
     const { agent, id } = await staged(ctx, { cooldownBaseSeconds: 2, cooldownMaxSeconds: 120, minSamples: 2 });
     await shadowed(ctx, agent, 0);
-    await until(() => listProvenance(ctx.pool, { subject: `endorsement:${id}`, kind: 'endorsement.extended' }), (e) => e.length > 0, 'automatic extension');
+    await until(
+      () => listProvenance(ctx.pool, { subject: `endorsement:${id}`, kind: 'endorsement.extended' }),
+      (e) => e.length > 0,
+      'automatic extension',
+    );
     await shadowed(ctx, agent, 1);
     return finished(ctx, id, 'promoted');
   }),
@@ -79,7 +102,11 @@ export const endorsementCases: ReplayCase[] = [
     // At the cap without enough samples: inconclusive, still watched; an operator overrides.
     const { agent, id } = await staged(ctx, { cooldownBaseSeconds: 1, cooldownMaxSeconds: 3, minSamples: 5 });
     await shadowed(ctx, agent, 0);
-    await until(() => showEndorsement(ctx, id), (e) => e.state !== 'staged', 'inconclusive');
+    await until(
+      () => showEndorsement(ctx, id),
+      (e) => e.state !== 'staged',
+      'inconclusive',
+    );
     await shadowed(ctx, agent, 1);
     await promote(ctx, id, OPERATOR, 'two clean samples will do for this one', { override: true });
     return finished(ctx, id, 'promoted');
@@ -135,8 +162,17 @@ export const endorsementCases: ReplayCase[] = [
   endorsementCase('registration-refused-no-conflict', async (ctx) => {
     // A decision given with a rule that conflicts with nothing: refused, nothing applied.
     const agent = await agentWith(ctx);
-    await refusal(endorseRule(ctx, agent, 'Start every answer with a one-line summary', { decide: { decision: 'approve', principal: OPERATOR } }), /nothing to decide/);
-    const [run] = await until(() => listed(ctx, `WorkflowType = 'endorsementWorkflow' AND AgentId = '${agent}'`), (w) => w.length === 1, 'the refused endorsement');
+    await refusal(
+      endorseRule(ctx, agent, 'Start every answer with a one-line summary', {
+        decide: { decision: 'approve', principal: OPERATOR },
+      }),
+      /nothing to decide/,
+    );
+    const [run] = await until(
+      () => listed(ctx, `WorkflowType = 'endorsementWorkflow' AND AgentId = '${agent}'`),
+      (w) => w.length === 1,
+      'the refused endorsement',
+    );
     return finished(ctx, run!.workflowId, 'refused');
   }),
   endorsementCase('continue-as-new', async (ctx) => {
@@ -144,7 +180,10 @@ export const endorsementCases: ReplayCase[] = [
     // the last run promotes. The first run (registration, decision, first batches) and the last
     // (resumed state, promotion) are both kept.
     const agent = await agentWith(ctx, { cooldownBaseSeconds: 2, cooldownMaxSeconds: 120, minSamples: 30 });
-    const r = await endorseRule(ctx, agent, SEED_RULE, { decide: { decision: 'stage', principal: OPERATOR }, tuning: { batchSize: 4, maxHistoryEvents: 60 } });
+    const r = await endorseRule(ctx, agent, SEED_RULE, {
+      decide: { decision: 'stage', principal: OPERATOR },
+      tuning: { batchSize: 4, maxHistoryEvents: 60 },
+    });
     const firstRun = (await ctx.temporal.workflow.getHandle(r.endorsementId).describe()).runId;
     for (let i = 0; i < 30; i++) await chat(ctx, agent, `What is the capital of France? (question ${i})`);
     await finished(ctx, r.endorsementId, 'promoted');
@@ -162,12 +201,13 @@ export const endorsementCases: ReplayCase[] = [
       await shadowed(ctx, agent, 0);
       await promote(earlier, id, OPERATOR);
       return finished(ctx, id, 'promoted');
-    })),
+    }),
+  ),
   endorsementCase('staged-promoted.before-notifications', async (ctx, stack) =>
     onEarlierRelease(stack, BEFORE_NOTIFICATIONS, async (earlier) => {
       const { agent, id } = await staged(earlier, { cooldownBaseSeconds: 5, cooldownMaxSeconds: 60, minSamples: 3 });
       for (let i = 0; i < 3; i++) await shadowed(ctx, agent, i);
       return finished(ctx, id, 'promoted');
-    })),
+    }),
+  ),
 ];
-

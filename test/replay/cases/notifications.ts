@@ -9,7 +9,11 @@ import type { ReplayCase } from './replay-case';
 import { testAdmin } from '../../support/principals';
 
 /** The event a loop announced, as its history holds it (the input of the activity that starts the delivery). */
-async function announced(ctx: WardenContext, workflowId: string, type: NotificationEventType): Promise<NotificationEvent> {
+async function announced(
+  ctx: WardenContext,
+  workflowId: string,
+  type: NotificationEventType,
+): Promise<NotificationEvent> {
   const events = (await ctx.temporal.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
   for (const e of events) {
     const scheduled = e.activityTaskScheduledEventAttributes;
@@ -24,11 +28,20 @@ async function announced(ctx: WardenContext, workflowId: string, type: Notificat
  * Proposes a calibration (which announces proposal.ready) with webhooks answering `statuses`
  * subscribed, and returns the delivery workflow of that event once it has finished.
  */
-async function deliveryOfProposalReady(ctx: WardenContext, rollbackId: string, statuses: number[], expected: { delivered: number; failed: number }): Promise<string> {
+async function deliveryOfProposalReady(
+  ctx: WardenContext,
+  rollbackId: string,
+  statuses: number[],
+  expected: { delivered: number; failed: number },
+): Promise<string> {
   const receivers = await Promise.all(statuses.map((s) => startReceiver(s)));
   const hooks = [];
   try {
-    for (const r of receivers) hooks.push((await addWebhook(ctx, { url: r.url, events: ['proposal.ready'], maxAttempts: 3 }, await testAdmin(ctx))).webhook.id);
+    for (const r of receivers)
+      hooks.push(
+        (await addWebhook(ctx, { url: r.url, events: ['proposal.ready'], maxAttempts: 3 }, await testAdmin(ctx)))
+          .webhook.id,
+      );
     const scene = await guardScene(ctx);
     const p = await proposeCalibrationUpdate(ctx, scene.calibration(rollbackId));
     const event = await announced(ctx, p.proposal_id, 'proposal.ready');
@@ -38,7 +51,9 @@ async function deliveryOfProposalReady(ctx: WardenContext, rollbackId: string, s
       throw new Error(`delivery ${workflowId}: ${JSON.stringify(summary)}, expected ${JSON.stringify(expected)}`);
     }
     // The proposal itself is left waiting for approval: only the delivery is recorded here.
-    await ctx.temporal.workflow.getHandle(p.proposal_id).terminate('replay recording: only its notification was needed');
+    await ctx.temporal.workflow
+      .getHandle(p.proposal_id)
+      .terminate('replay recording: only its notification was needed');
     return workflowId;
   } finally {
     // Later cases announce proposal.ready too: no subscription outlives its case.
@@ -47,10 +62,16 @@ async function deliveryOfProposalReady(ctx: WardenContext, rollbackId: string, s
   }
 }
 
-const deliveryCase = (name: string, statuses: number[], expected: { delivered: number; failed: number }): ReplayCase => ({
+const deliveryCase = (
+  name: string,
+  statuses: number[],
+  expected: { delivered: number; failed: number },
+): ReplayCase => ({
   workflow: 'notificationDeliveryWorkflow',
   name,
-  record: async ({ ctx }) => [{ caseName: name, workflowId: await deliveryOfProposalReady(ctx, `rollback-notify-${name}`, statuses, expected) }],
+  record: async ({ ctx }) => [
+    { caseName: name, workflowId: await deliveryOfProposalReady(ctx, `rollback-notify-${name}`, statuses, expected) },
+  ],
 });
 
 export const notificationCases: ReplayCase[] = [

@@ -17,16 +17,28 @@ export const anchorCases: ReplayCase[] = [
     async record({ ctx }) {
       const key = ctx.provenanceKey;
       const append = async (n: number) => {
-        for (let i = 0; i < n; i++) await appendProvenance(ctx.pool, key, { kind: 'test.anchor', subject: 'anchor', payload: { i } });
+        for (let i = 0; i < n; i++)
+          await appendProvenance(ctx.pool, key, { kind: 'test.anchor', subject: 'anchor', payload: { i } });
       };
-      const { workflowId } = await ensureProvenanceAnchor(ctx.temporal, key, ctx.taskQueue, { intervalMs: 3_600_000, maxStepsPerRun: 2 });
+      const { workflowId } = await ensureProvenanceAnchor(ctx.temporal, key, ctx.taskQueue, {
+        intervalMs: 3_600_000,
+        maxStepsPerRun: 2,
+      });
       const handle = ctx.temporal.workflow.getHandle(workflowId);
       const firstRun = (await handle.describe()).runId;
       // The first step is taken at start; the second, asked for, ends the run.
-      await until(() => handle.query<{ steps: number }>('anchorState'), (s) => s.steps >= 1, 'the first step');
+      await until(
+        () => handle.query<{ steps: number }>('anchorState'),
+        (s) => s.steps >= 1,
+        'the first step',
+      );
       await append(1);
       await anchorProvenanceNow(ctx.temporal, key);
-      await until(async () => (await handle.describe()).runId, (run) => run !== firstRun, 'the anchor continuing as new');
+      await until(
+        async () => (await handle.describe()).runId,
+        (run) => run !== firstRun,
+        'the anchor continuing as new',
+      );
       await handle.terminate('replay recording: restart from the last checkpoint');
 
       await ensureProvenanceAnchor(ctx.temporal, key, ctx.taskQueue, { intervalMs: 500 });
@@ -35,7 +47,11 @@ export const anchorCases: ReplayCase[] = [
       const { rows } = await ctx.pool.query<{ head: string }>('SELECT max(seq)::text AS head FROM provenance_log');
       const head = Number(rows[0]!.head);
       // Unasked: the interval timer takes the steps that anchor the new entries.
-      await until(() => handle.query<{ steps: number; checkpoint: { seq: number } | null }>('anchorState'), (s) => s.steps >= 2 && (s.checkpoint?.seq ?? 0) >= head, 'steps on the interval');
+      await until(
+        () => handle.query<{ steps: number; checkpoint: { seq: number } | null }>('anchorState'),
+        (s) => s.steps >= 2 && (s.checkpoint?.seq ?? 0) >= head,
+        'steps on the interval',
+      );
       // What an attacker with database rights does: switch the append-only rule off and delete the newest entries.
       await withTransaction(ctx.pool, async (tx) => {
         await tx.query('ALTER TABLE provenance_log DISABLE TRIGGER provenance_log_no_update');

@@ -24,12 +24,18 @@ export interface ReplayCase {
 }
 
 /** Polls `check` until `done` holds; the limit only bounds a broken run. */
-export async function until<T>(check: () => Promise<T>, done: (value: T) => boolean, what: string, limitMs = 120_000): Promise<T> {
+export async function until<T>(
+  check: () => Promise<T>,
+  done: (value: T) => boolean,
+  what: string,
+  limitMs = 120_000,
+): Promise<T> {
   const deadline = Date.now() + limitMs;
   for (;;) {
     const value = await check();
     if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not reached within ${limitMs} ms; last value: ${JSON.stringify(value)}`);
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not reached within ${limitMs} ms; last value: ${JSON.stringify(value)}`);
     await sleep(200);
   }
 }
@@ -41,8 +47,10 @@ export async function refusal(work: Promise<unknown>, expected: RegExp): Promise
     (e: unknown) => e,
   );
   let text = outcome instanceof Error ? outcome.message : String(outcome);
-  for (let c: unknown = outcome instanceof Error ? outcome.cause : undefined; c instanceof Error; c = c.cause) text += ` | ${c.message}`;
-  if (outcome === undefined || !expected.test(text)) throw new Error(`expected a refusal matching ${expected}, got ${outcome === undefined ? 'success' : text}`);
+  for (let c: unknown = outcome instanceof Error ? outcome.cause : undefined; c instanceof Error; c = c.cause)
+    text += ` | ${c.message}`;
+  if (outcome === undefined || !expected.test(text))
+    throw new Error(`expected a refusal matching ${expected}, got ${outcome === undefined ? 'success' : text}`);
 }
 
 /** The workflows a visibility query finds, oldest first (for those the client starts under ids it does not return). */
@@ -54,5 +62,8 @@ export async function listed(ctx: WardenContext, query: string): Promise<Workflo
 
 /** Waits for a workflow to close, whatever its outcome (a case records failed runs too). */
 export async function closed(ctx: WardenContext, workflowId: string, runId?: string): Promise<void> {
-  await ctx.temporal.workflow.getHandle(workflowId, runId).result().catch(() => undefined);
+  await ctx.temporal.workflow
+    .getHandle(workflowId, runId)
+    .result()
+    .catch(() => undefined);
 }

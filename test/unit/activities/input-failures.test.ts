@@ -12,20 +12,28 @@ describe('activity errors that retrying cannot fix', () => {
     const zod = nonRetryableFailure(z.object({ seconds: z.int() }).safeParse({ seconds: 1.5 }).error);
     expect(zod).toMatchObject({ nonRetryable: true, type: 'invalid', message: expect.stringMatching(/^seconds: /) });
     expect(nonRetryableFailure(conflict('already open'))).toMatchObject({ nonRetryable: true, type: 'conflict' });
-    expect(nonRetryableFailure(new UnknownPrincipalError('mallory'))).toMatchObject({ nonRetryable: true, type: 'forbidden' });
+    expect(nonRetryableFailure(new UnknownPrincipalError('mallory'))).toMatchObject({
+      nonRetryable: true,
+      type: 'forbidden',
+    });
     // A value PostgreSQL refuses (here: NUL in text) fails at once, without the server's message.
     const nul = nonRetryableFailure(pgError('22021', 'invalid byte sequence for encoding "UTF8": 0x00'));
     expect(nul).toMatchObject({ nonRetryable: true, type: 'invalid' });
     expect(nul!.message).not.toContain('UTF8');
     expect(nonRetryableFailure(pgError('22003'))).toMatchObject({ nonRetryable: true, type: 'invalid' });
-    expect(nonRetryableFailure(new RangeError('Invalid time value'))).toMatchObject({ nonRetryable: true, type: 'invalid' });
+    expect(nonRetryableFailure(new RangeError('Invalid time value'))).toMatchObject({
+      nonRetryable: true,
+      type: 'invalid',
+    });
   });
 
   it('leaves outages, races and bugs to the retry policy', () => {
     expect(nonRetryableFailure(new WardenError('unavailable', 'model down'))).toBeUndefined();
     expect(nonRetryableFailure(pgError('08006'))).toBeUndefined();
     expect(nonRetryableFailure(pgError('23505'))).toBeUndefined();
-    expect(nonRetryableFailure(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toBeUndefined();
+    expect(
+      nonRetryableFailure(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })),
+    ).toBeUndefined();
     expect(nonRetryableFailure(new TypeError('x is undefined'))).toBeUndefined();
     const already = ApplicationFailure.nonRetryable('kept as it is', 'GuardRefusal');
     expect(nonRetryableFailure(already)).toBeUndefined();

@@ -29,7 +29,9 @@ describe('OpenAPI document', () => {
   });
 
   it('gives every operation a unique id', () => {
-    const ids = Object.values<Record<string, { operationId: string }>>(doc.paths).flatMap((ops) => Object.values(ops).map((o) => o.operationId));
+    const ids = Object.values<Record<string, { operationId: string }>>(doc.paths).flatMap((ops) =>
+      Object.values(ops).map((o) => o.operationId),
+    );
     expect(new Set(ids).size).toBe(ids.length);
   });
 });

@@ -4,7 +4,15 @@ import { judge, type BenchmarkResult, type RunFile } from '../../../bench/result
 import { newestFullResults } from '../../../bench/results-file';
 import { growthExponent, percentile, summarize } from '../../../bench/stats';
 
-const machine = { cpus: 2, cpuModel: 'Synthetic CPU', memoryBytes: 4 * 1024 ** 3, freeMemoryBytes: 1024 ** 3, node: 'v20.19.0', os: 'Linux 6', loadAverage: [0.5, 0.4, 0.3] };
+const machine = {
+  cpus: 2,
+  cpuModel: 'Synthetic CPU',
+  memoryBytes: 4 * 1024 ** 3,
+  freeMemoryBytes: 1024 ** 3,
+  node: 'v20.19.0',
+  os: 'Linux 6',
+  loadAverage: [0.5, 0.4, 0.3],
+};
 
 function result(name: string, startedAt: string, p99Ratio: number, quick = false): BenchmarkResult {
   return {
@@ -29,7 +37,13 @@ function result(name: string, startedAt: string, p99Ratio: number, quick = false
 }
 
 const run = (startedAt: string, results: BenchmarkResult[], quick = false): RunFile => ({
-  startedAt, finishedAt: startedAt, quick, database: 'embedded', machine, loadAtEnd: [0.6, 0.5, 0.4], results,
+  startedAt,
+  finishedAt: startedAt,
+  quick,
+  database: 'embedded',
+  machine,
+  loadAtEnd: [0.6, 0.5, 0.4],
+  results,
 });
 
 describe('benchmark statistics', () => {
@@ -56,7 +70,9 @@ describe('BENCHMARKS.md generator', () => {
     expect(judge(missed.figures[0]!)).toEqual({ met: false, miss: 'over by 0.15× (1.14×)' });
     expect(judge(missed.figures[1]!)).toEqual({ met: true, miss: '' });
     expect(judge(missed.figures[2]!)).toBeNull();
-    const md = renderBenchmarks(run('2026-11-22T05:20:00.000Z', [missed, result('intake', '2026-11-22T05:30:00.000Z', 1.01)]));
+    const md = renderBenchmarks(
+      run('2026-11-22T05:20:00.000Z', [missed, result('intake', '2026-11-22T05:30:00.000Z', 1.01)]),
+    );
     expect(md).toMatch(/^# Benchmarks\n/);
     expect(md).toContain('Machine: 2 × Synthetic CPU, 4.0 GiB');
     expect(md).toContain('Command: `npm run bench -- live-path`');
@@ -71,12 +87,18 @@ describe('BENCHMARKS.md generator', () => {
 
   it('shows the newest full-size result of each benchmark and ignores smoke runs', () => {
     const runs = [
-      run('2026-11-22T04:00:00.000Z', [result('live-path', '2026-11-22T04:00:00.000Z', 1.3), result('intake', '2026-11-22T04:01:00.000Z', 1.0)]),
+      run('2026-11-22T04:00:00.000Z', [
+        result('live-path', '2026-11-22T04:00:00.000Z', 1.3),
+        result('intake', '2026-11-22T04:01:00.000Z', 1.0),
+      ]),
       run('2026-11-22T05:00:00.000Z', [result('live-path', '2026-11-22T05:00:00.000Z', 1.02)]),
       run('2026-11-22T05:10:00.000Z', [result('live-path', '2026-11-22T05:10:00.000Z', 9.9, true)], true),
     ];
     const merged = newestFullResults(runs, ['live-path', 'intake'])!;
-    expect(merged.results.map((r) => [r.name, r.figures[0]!.value])).toEqual([['live-path', 1.02], ['intake', 1.0]]);
+    expect(merged.results.map((r) => [r.name, r.figures[0]!.value])).toEqual([
+      ['live-path', 1.02],
+      ['intake', 1.0],
+    ]);
     expect(merged.startedAt).toBe('2026-11-22T04:00:00.000Z');
     expect(newestFullResults([runs[2]!], ['live-path'])).toBeNull();
   });

@@ -18,7 +18,14 @@ const DATABASE_URL = 'postgres://nobody@127.0.0.1:1/nowhere';
 const TASK_QUEUE = 'lazy-commands';
 
 /** Never on the path of --help, status or action check. */
-const HEAVY = [/node_modules\/@temporalio\/worker\//, /node_modules\/webpack\//, /node_modules\/openai\//, /\/dashboard\//, /\/worker\//, /\/api\//];
+const HEAVY = [
+  /node_modules\/@temporalio\/worker\//,
+  /node_modules\/webpack\//,
+  /node_modules\/openai\//,
+  /\/dashboard\//,
+  /\/worker\//,
+  /\/api\//,
+];
 /** Loaded only by commands that talk to Temporal or PostgreSQL themselves. */
 const DRIVERS = [/node_modules\/@temporalio\//, /node_modules\/pg\//, /node_modules\/zod\//];
 
@@ -34,7 +41,13 @@ beforeAll(async () => {
     res.end(
       JSON.stringify({
         ok: true,
-        temporal: { ok: true, detail: 'server 1.32.0', address: '127.0.0.1:1', namespace: 'default', searchAttributes: [] },
+        temporal: {
+          ok: true,
+          detail: 'server 1.32.0',
+          address: '127.0.0.1:1',
+          namespace: 'default',
+          searchAttributes: [],
+        },
         database: { ok: true, detail: 'connected', schemaVersion: 6, fingerprint: databaseFingerprint(DATABASE_URL) },
         worker: { ok: true, detail: '1 worker(s) polling', taskQueue: TASK_QUEUE, pollers: 1 },
       }),
@@ -78,10 +91,14 @@ describe('what a CLI call loads', { timeout: 60_000 }, () => {
     expect(matching(modules, [...HEAVY, ...DRIVERS, /\/dist\/(client|db|activities)\//])).toEqual([]);
   });
 
-  it('status takes the running API\'s report for the same stack without loading the Temporal SDK or pg', async () => {
+  it("status takes the running API's report for the same stack without loading the Temporal SDK or pg", async () => {
     const { code, stdout, modules } = await loadedBy(['status', '--json']);
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toMatchObject({ ok: true, api: { ok: true, url: apiUrl }, worker: { taskQueue: TASK_QUEUE } });
+    expect(JSON.parse(stdout)).toMatchObject({
+      ok: true,
+      api: { ok: true, url: apiUrl },
+      worker: { taskQueue: TASK_QUEUE },
+    });
     expect(matching(modules, [...HEAVY, /node_modules\/@temporalio\//, /node_modules\/pg\//])).toEqual([]);
   });
 

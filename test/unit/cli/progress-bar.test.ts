@@ -15,7 +15,12 @@ function fakeOutput(isTTY: boolean) {
 }
 
 describe('plainLineDue', () => {
-  const at = (phase: string, done: number, percent: number | undefined, ms: number) => ({ phase, done, percent, at: ms });
+  const at = (phase: string, done: number, percent: number | undefined, ms: number) => ({
+    phase,
+    done,
+    percent,
+    at: ms,
+  });
 
   it('prints the first state and every phase change', () => {
     expect(plainLineDue(undefined, at('storing rows', 0, 0, 0))).toBe(true);
@@ -49,7 +54,19 @@ describe('createProgressBar without a terminal', () => {
     const lines = f.text().split('\n').filter(Boolean);
     expect(f.writes.every((w) => w.endsWith('\n') && !w.includes('\r'))).toBe(true);
     const validating = lines.filter((l) => l.startsWith('validating rows'));
-    expect(validating.map((l) => /(\d+)%/.exec(l)?.[1])).toEqual(['0', '10', '20', '30', '40', '50', '60', '70', '80', '90', '100']);
+    expect(validating.map((l) => /(\d+)%/.exec(l)?.[1])).toEqual([
+      '0',
+      '10',
+      '20',
+      '30',
+      '40',
+      '50',
+      '60',
+      '70',
+      '80',
+      '90',
+      '100',
+    ]);
     const storing = lines.filter((l) => l.startsWith('storing rows'));
     expect(storing.map((l) => /(\d+)%/.exec(l)?.[1])).toEqual(['0', '25', '50', '75', '100']);
     expect(storing.at(-1)).toContain('1,000/1,000  2 s');
@@ -92,7 +109,10 @@ describe('createProgressBar on a terminal', () => {
     const draws = f.writes.filter((w) => w.startsWith('\r'));
     expect(draws.length).toBeGreaterThanOrEqual(5);
     expect(draws.every((w) => w.endsWith('\x1b[K') && !w.includes('\n'))).toBe(true);
-    const screen = f.text().split('\n').map((line) => line.split('\r').at(-1)!.replace('\x1b[K', ''));
+    const screen = f
+      .text()
+      .split('\n')
+      .map((line) => line.split('\r').at(-1)!.replace('\x1b[K', ''));
     expect(screen[0]).toMatch(/^storing rows {2}\[#{20}\] {2}100% {2}4\/4/);
     expect(screen[1]).toMatch(/^evaluating triggers/);
     expect(screen[2]).toMatch(/^ingest done in \d+ s$/);
@@ -112,7 +132,9 @@ describe('createProgressBar on a terminal', () => {
     bar.update(3, 10, 'compiling packages');
     bar.note('go: downloading example.com/x v1.0.0');
     bar.abort();
-    expect(f.text()).toMatch(/\r\x1b\[Kgo: downloading example\.com\/x v1\.0\.0\n\rcompiling packages .* 3\/10 .*\x1b\[K\n$/);
+    expect(f.text()).toMatch(
+      /\r\x1b\[Kgo: downloading example\.com\/x v1\.0\.0\n\rcompiling packages .* 3\/10 .*\x1b\[K\n$/,
+    );
   });
 
   it('keeps a finished phase above a note that follows it, without drawing it again', () => {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { BAR_WIDTH, barCells, formatDoneLine, formatProgressLine, percentOf, spinnerFrame } from '../../../cli/progress-line';
+import {
+  BAR_WIDTH,
+  barCells,
+  formatDoneLine,
+  formatProgressLine,
+  percentOf,
+  spinnerFrame,
+} from '../../../cli/progress-line';
 
 describe('progress line formatting', () => {
   it('fills the bar in proportion, never past its width', () => {
@@ -32,8 +39,12 @@ describe('progress line formatting', () => {
     expect(formatProgressLine({ phase: 'downloading modules', done: 12, total: undefined, elapsedMs: 3_000 })).toBe(
       `downloading modules  ${spinnerFrame(3_000)}  12  3 s`,
     );
-    expect(formatProgressLine({ phase: 'evaluating triggers', done: 0, total: undefined, elapsedMs: 0 })).toBe('evaluating triggers  |  0 s');
-    expect(formatProgressLine({ phase: 'downloading modules', done: 3, total: undefined, elapsedMs: 750 }, false)).toBe('downloading modules  …  3  1 s');
+    expect(formatProgressLine({ phase: 'evaluating triggers', done: 0, total: undefined, elapsedMs: 0 })).toBe(
+      'evaluating triggers  |  0 s',
+    );
+    expect(formatProgressLine({ phase: 'downloading modules', done: 3, total: undefined, elapsedMs: 750 }, false)).toBe(
+      'downloading modules  …  3  1 s',
+    );
   });
 
   it('turns the spinner with time', () => {

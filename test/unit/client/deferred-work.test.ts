@@ -6,10 +6,12 @@ describe('deferred work', () => {
     const deferred = new DeferredWork();
     const done: string[] = [];
     let release!: () => void;
-    deferred.add(new Promise<void>((r) => (release = r)).then(() => {
-      done.push('first');
-      deferred.add(Promise.resolve().then(() => done.push('added while settling')));
-    }));
+    deferred.add(
+      new Promise<void>((r) => (release = r)).then(() => {
+        done.push('first');
+        deferred.add(Promise.resolve().then(() => done.push('added while settling')));
+      }),
+    );
     expect(deferred.size).toBe(1);
     const settled = deferred.settle().then(() => done.push('settled'));
     await Promise.resolve();

@@ -29,16 +29,26 @@ describe('EvaluationRequests', () => {
     await turn();
     expect(signals).toHaveLength(1);
     // The first signal is in flight: these three share one request, sent once it is answered.
-    const later = [requests.request(['ABP-00000001']), requests.request(['ABP-00000001']), requests.request(['ABP-00000001', 'ABP-00000002'])];
+    const later = [
+      requests.request(['ABP-00000001']),
+      requests.request(['ABP-00000001']),
+      requests.request(['ABP-00000001', 'ABP-00000002']),
+    ];
     await turn();
     expect(new Set(later.map((r) => r['ABP-00000001'])).size).toBe(1);
     expect(later[0]!['ABP-00000001']).not.toBe(first['ABP-00000001']);
-    expect(signals.map((s) => s.workflowId)).toEqual(['delegation-evaluation-ABP-00000001', 'delegation-evaluation-ABP-00000002']);
+    expect(signals.map((s) => s.workflowId)).toEqual([
+      'delegation-evaluation-ABP-00000001',
+      'delegation-evaluation-ABP-00000002',
+    ]);
     release();
     await turn();
     await turn();
     expect(signals).toHaveLength(3);
-    expect(signals[2]).toEqual({ workflowId: 'delegation-evaluation-ABP-00000001', requestId: later[0]!['ABP-00000001'] });
+    expect(signals[2]).toEqual({
+      workflowId: 'delegation-evaluation-ABP-00000001',
+      requestId: later[0]!['ABP-00000001'],
+    });
     release();
     release();
     await ctx.deferred.settle();

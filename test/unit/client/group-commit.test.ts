@@ -21,7 +21,9 @@ describe('GroupCommit', () => {
       flushed += items.length;
       return out;
     });
-    const answers = await Promise.all([1, 2, 3].map(async (i) => ({ out: await queue.submit(i), flushedWhenAnswered: flushed })));
+    const answers = await Promise.all(
+      [1, 2, 3].map(async (i) => ({ out: await queue.submit(i), flushedWhenAnswered: flushed })),
+    );
     expect(answers.map((a) => a.out)).toEqual([10, 20, 30]);
     expect(answers.every((a) => a.flushedWhenAnswered >= 1)).toBe(true);
     expect(batches.flat().sort()).toEqual([1, 2, 3]);

@@ -46,18 +46,50 @@ describe('building an ABP', () => {
     const { created_at: _c, ...spec } = demoAbpSpec();
     const byDefault = buildAbp(spec, '2026-05-01T12:00:00.789Z');
     expect(byDefault).toMatchObject({ created_at: '2026-05-01T12:00:00Z', effective_at: '2026-05-01T12:00:00Z' });
-    const explicit = buildAbp({ ...spec, created_at: '2026-05-01T14:00:00.5+02:00', effective_at: '2026-05-02T00:00:00.25Z', expires_at: '2027-01-01T05:30:00.999+05:30' }, DEMO_CLOCK);
-    expect(explicit).toMatchObject({ created_at: '2026-05-01T12:00:00Z', effective_at: '2026-05-02T00:00:00Z', expires_at: '2027-01-01T00:00:00Z' });
+    const explicit = buildAbp(
+      {
+        ...spec,
+        created_at: '2026-05-01T14:00:00.5+02:00',
+        effective_at: '2026-05-02T00:00:00.25Z',
+        expires_at: '2027-01-01T05:30:00.999+05:30',
+      },
+      DEMO_CLOCK,
+    );
+    expect(explicit).toMatchObject({
+      created_at: '2026-05-01T12:00:00Z',
+      effective_at: '2026-05-02T00:00:00Z',
+      expires_at: '2027-01-01T00:00:00Z',
+    });
     expect(explicit.abp_id).toBe(byDefault.abp_id);
     expect(checkAbpIdentity(explicit)).toMatchObject({ idMatches: true, hashMatches: true });
-    expect(refusal({ ...spec, created_at: '0999-01-01T00:00:00Z' }).join(' ')).toMatch(/created_at: not an RFC 3339 date-time in the years 1000 to 9999/);
+    expect(refusal({ ...spec, created_at: '0999-01-01T00:00:00Z' }).join(' ')).toMatch(
+      /created_at: not an RFC 3339 date-time in the years 1000 to 9999/,
+    );
   });
 
   it('stores every string as the reference hashes it, so no character escapes the hash', () => {
     const spec = demoAbpSpec();
-    const abp = buildAbp({ ...spec, objectives: { ...spec.objectives!, allowed: [{ id: 'OBJ-001', description: 'line\r\nnext' }, { id: 'OBJ-002', description: '2026-01-01T00:00:00.5+01:00' }] } }, DEMO_CLOCK);
+    const abp = buildAbp(
+      {
+        ...spec,
+        objectives: {
+          ...spec.objectives!,
+          allowed: [
+            { id: 'OBJ-001', description: 'line\r\nnext' },
+            { id: 'OBJ-002', description: '2026-01-01T00:00:00.5+01:00' },
+          ],
+        },
+      },
+      DEMO_CLOCK,
+    );
     expect(abp.objectives.allowed.map((o) => o.description)).toEqual(['line\nnext', '2025-12-31T23:00:00Z']);
-    const edited = { ...abp, objectives: { ...abp.objectives, allowed: [{ id: 'OBJ-001', description: 'line\r\nnext' }, abp.objectives.allowed[1]!] } };
+    const edited = {
+      ...abp,
+      objectives: {
+        ...abp.objectives,
+        allowed: [{ id: 'OBJ-001', description: 'line\r\nnext' }, abp.objectives.allowed[1]!],
+      },
+    };
     // The reference cannot see this edit (it hashes CRLF as LF); Warden never stores the CRLF form.
     expect(computeAbpHash(edited)).toBe(abp.hash);
   });
@@ -94,24 +126,55 @@ describe('building an ABP', () => {
   it('refuses bad specs naming the field', () => {
     const spec = demoAbpSpec();
     expect(refusal({ ...spec, extra: 1 }).join(' ')).toMatch(/extra/);
-    expect(refusal({ ...spec, authority_ref: { ...spec.authority_ref, authority_entry_id: 'AUTH-XYZ' } }).join(' '))
-      .toMatch(/^authority_ref\.authority_entry_id: must look like AUTH-<8 hex>/);
-    expect(refusal({ ...spec, data: { permissions: [{ resource: 'x', operations: ['drop'], roles: [], sensitivity: 'public' }] } }).join(' '))
-      .toMatch(/data\.permissions\[0\]\.operations\[0\]/);
+    expect(
+      refusal({ ...spec, authority_ref: { ...spec.authority_ref, authority_entry_id: 'AUTH-XYZ' } }).join(' '),
+    ).toMatch(/^authority_ref\.authority_entry_id: must look like AUTH-<8 hex>/);
+    expect(
+      refusal({
+        ...spec,
+        data: { permissions: [{ resource: 'x', operations: ['drop'], roles: [], sensitivity: 'public' }] },
+      }).join(' '),
+    ).toMatch(/data\.permissions\[0\]\.operations\[0\]/);
     expect(refusal({ ...spec, created_at: 'yesterday' }).join(' ')).toMatch(/created_at/);
-    expect(refusal({ ...spec, expires_at: '2026-02-23T00:00:00Z' }).join(' ')).toMatch(/expires_at: must be later than effective_at/);
+    expect(refusal({ ...spec, expires_at: '2026-02-23T00:00:00Z' }).join(' ')).toMatch(
+      /expires_at: must be later than effective_at/,
+    );
     const review = spec.delegation_review!;
-    expect(refusal({ ...spec, delegation_review: { ...review, review_policy: { ...review.review_policy, threshold: 0 } } }).join(' '))
-      .toMatch(/delegation_review\.review_policy\.threshold/);
-    expect(refusal({ ...spec, delegation_review: { ...review, triggers: [{ ...review.triggers[0]!, id: 'DRT-1' }] } }).join(' '))
-      .toMatch(/delegation_review\.triggers\[0\]\.id/);
-    expect(refusal({ ...spec, delegation_review: { ...review, triggers: [...review.triggers, review.triggers[0]!] } }).join(' '))
-      .toMatch(/duplicate id DRT-001/);
-    expect(refusal({ ...spec, delegation_review: { ...review, triggers: [{ ...review.triggers[1]!, condition: { blocked_count_gt: 'five' } }] } }).join(' '))
-      .toMatch(/trigger DRT-002 condition\.blocked_count_gt/);
-    expect(refusal({ ...spec, delegation_review: { ...review, triggers: [{ ...review.triggers[1]!, condition: { whatever: 1 } }] } }).join(' '))
-      .toMatch(/trigger DRT-002 condition: unknown condition/);
-    expect(refusal({ ...spec, composition: { parent_abp_id: 'ABP-00000000', parent_abp_hash: null, children: [] } }).join(' '))
-      .toMatch(/parent_abp_id and parent_abp_hash must be set together/);
+    expect(
+      refusal({
+        ...spec,
+        delegation_review: { ...review, review_policy: { ...review.review_policy, threshold: 0 } },
+      }).join(' '),
+    ).toMatch(/delegation_review\.review_policy\.threshold/);
+    expect(
+      refusal({ ...spec, delegation_review: { ...review, triggers: [{ ...review.triggers[0]!, id: 'DRT-1' }] } }).join(
+        ' ',
+      ),
+    ).toMatch(/delegation_review\.triggers\[0\]\.id/);
+    expect(
+      refusal({ ...spec, delegation_review: { ...review, triggers: [...review.triggers, review.triggers[0]!] } }).join(
+        ' ',
+      ),
+    ).toMatch(/duplicate id DRT-001/);
+    expect(
+      refusal({
+        ...spec,
+        delegation_review: {
+          ...review,
+          triggers: [{ ...review.triggers[1]!, condition: { blocked_count_gt: 'five' } }],
+        },
+      }).join(' '),
+    ).toMatch(/trigger DRT-002 condition\.blocked_count_gt/);
+    expect(
+      refusal({
+        ...spec,
+        delegation_review: { ...review, triggers: [{ ...review.triggers[1]!, condition: { whatever: 1 } }] },
+      }).join(' '),
+    ).toMatch(/trigger DRT-002 condition: unknown condition/);
+    expect(
+      refusal({ ...spec, composition: { parent_abp_id: 'ABP-00000000', parent_abp_hash: null, children: [] } }).join(
+        ' ',
+      ),
+    ).toMatch(/parent_abp_id and parent_abp_hash must be set together/);
   });
 });

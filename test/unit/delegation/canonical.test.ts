@@ -7,7 +7,9 @@ import { normaliseDateTime, wholeSecondUtc } from '../../../domain/delegation/ut
 
 describe('ABP canonical JSON', () => {
   it('sorts keys recursively and writes no whitespace', () => {
-    expect(abpCanonicalJson({ b: 1, a: { z: [3, { y: 1, x: 2 }], c: null } })).toBe('{"a":{"c":null,"z":[3,{"x":2,"y":1}]},"b":1}');
+    expect(abpCanonicalJson({ b: 1, a: { z: [3, { y: 1, x: 2 }], c: null } })).toBe(
+      '{"a":{"c":null,"z":[3,{"x":2,"y":1}]},"b":1}',
+    );
   });
 
   it('sorts keys by code point, as Python does, not by UTF-16 unit', () => {
@@ -19,12 +21,15 @@ describe('ABP canonical JSON', () => {
 
   it('keeps a __proto__ key as data', () => {
     expect(abpCanonicalJson(JSON.parse('{"__proto__":{"x":1},"a":2}'))).toBe('{"__proto__":{"x":1},"a":2}');
-    expect(Object.keys(referenceNormalForm(JSON.parse('{"__proto__":"2026-02-24T00:00:00.5Z"}')))).toEqual(['__proto__']);
+    expect(Object.keys(referenceNormalForm(JSON.parse('{"__proto__":"2026-02-24T00:00:00.5Z"}')))).toEqual([
+      '__proto__',
+    ]);
   });
 
   it('writes numbers as Python does after its 15-digit rounding', () => {
-    expect(abpCanonicalJson({ a: 1.0, b: -0, c: 2.5, d: 1e21, e: 0.1 + 0.2, f: 1e-7, g: 2.0000000000000004 }))
-      .toBe('{"a":1,"b":0,"c":2.5,"d":1000000000000000000000,"e":0.3,"f":1e-07,"g":2.0}');
+    expect(abpCanonicalJson({ a: 1.0, b: -0, c: 2.5, d: 1e21, e: 0.1 + 0.2, f: 1e-7, g: 2.0000000000000004 })).toBe(
+      '{"a":1,"b":0,"c":2.5,"d":1000000000000000000000,"e":0.3,"f":1e-07,"g":2.0}',
+    );
     // An exact tie at the 15th digit rounds to even (toPrecision would round it up).
     expect(referenceNumberText(123456789012344.5)).toBe('123456789012344.0');
     expect(referenceNumberText(123456789012345.5)).toBe('123456789012346.0');
@@ -33,7 +38,9 @@ describe('ABP canonical JSON', () => {
   });
 
   it('rewrites date-time strings to whole-second UTC, then CR and CRLF to LF', () => {
-    expect(abpCanonicalJson({ t: '2026-02-24T02:30:00.75+02:30', s: 'a\r\nb\rc' })).toBe('{"s":"a\\nb\\nc","t":"2026-02-24T00:00:00Z"}');
+    expect(abpCanonicalJson({ t: '2026-02-24T02:30:00.75+02:30', s: 'a\r\nb\rc' })).toBe(
+      '{"s":"a\\nb\\nc","t":"2026-02-24T00:00:00Z"}',
+    );
   });
 
   it('refuses non-finite numbers', () => {
@@ -55,8 +62,17 @@ describe('the reference date-time rule', () => {
   });
 
   it('leaves alone what Python refuses or cannot represent, and does not pad small years', () => {
-    for (const s of ['2026-02-30T00:00:00Z', '2026-02-24T24:00:00Z', '2026-02-24T00:00:00+24:00', '0000-01-01T00:00:00Z',
-      '0001-01-01T00:00:00+01:00', '9999-12-31T23:00:00-01:00', '2026-02-24t00:00:00Z', '2026-02-24T00:00:00Z\n', 'due 2026-02-24T00:00:00Z']) {
+    for (const s of [
+      '2026-02-30T00:00:00Z',
+      '2026-02-24T24:00:00Z',
+      '2026-02-24T00:00:00+24:00',
+      '0000-01-01T00:00:00Z',
+      '0001-01-01T00:00:00+01:00',
+      '9999-12-31T23:00:00-01:00',
+      '2026-02-24t00:00:00Z',
+      '2026-02-24T00:00:00Z\n',
+      'due 2026-02-24T00:00:00Z',
+    ]) {
       expect(referenceDateTime(s)).toBeUndefined();
     }
     expect(referenceDateTime('0999-06-01T00:00:00Z')).toBe('999-06-01T00:00:00Z');
@@ -83,7 +99,9 @@ describe('UTC date-times', () => {
 
   it('agrees with every date-time golden vector both can read: the same instant, or both leave it alone', () => {
     // The reference's own outputs (run with TZ=UTC); it writes the year unpadded ("50-06-15…").
-    const vectors = JSON.parse(readFileSync(new URL('../../fixtures/abp-reference-vectors.json', import.meta.url), 'utf8')).canonical as {
+    const vectors = JSON.parse(
+      readFileSync(new URL('../../fixtures/abp-reference-vectors.json', import.meta.url), 'utf8'),
+    ).canonical as {
       name: string;
       input_json: string;
       canonical: string;
@@ -98,8 +116,14 @@ describe('UTC date-times', () => {
       const reference = referenceDateTime(input);
       expect(reference ?? input, v.name).toBe(output);
       const ours = normaliseDateTime(input);
-      expect(ours === undefined, `${v.name}: reference ${reference === undefined ? 'left it alone' : `wrote ${reference}`}`).toBe(reference === undefined);
-      if (ours !== undefined) expect(`${ours.slice(0, 19)}Z`, v.name).toBe(output.replace(/^(\d+)-/, (_, y: string) => `${y.padStart(4, '0')}-`));
+      expect(
+        ours === undefined,
+        `${v.name}: reference ${reference === undefined ? 'left it alone' : `wrote ${reference}`}`,
+      ).toBe(reference === undefined);
+      if (ours !== undefined)
+        expect(`${ours.slice(0, 19)}Z`, v.name).toBe(
+          output.replace(/^(\d+)-/, (_, y: string) => `${y.padStart(4, '0')}-`),
+        );
       compared += 1;
     }
     expect(compared).toBeGreaterThan(25);

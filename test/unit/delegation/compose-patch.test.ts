@@ -17,7 +17,9 @@ const policy = (timeout_ms: number | null, approver_role = 'Reviewer'): ReviewPo
 
 describe('composition', () => {
   it('lets the tightest review timeout win, null being no timeout', () => {
-    expect(tightestReviewPolicy([policy(null, 'a'), policy(5000, 'b'), policy(1000, 'c'), policy(1000, 'd')])?.approver_role).toBe('c');
+    expect(
+      tightestReviewPolicy([policy(null, 'a'), policy(5000, 'b'), policy(1000, 'c'), policy(1000, 'd')])?.approver_role,
+    ).toBe('c');
     expect(tightestReviewPolicy([policy(null, 'a'), policy(null, 'b')])?.approver_role).toBe('a');
     expect(tightestReviewPolicy([])).toBeUndefined();
   });
@@ -33,7 +35,10 @@ describe('composition', () => {
         scope: { ...bidSpec.scope, modules: ['bid'] },
         objectives: { allowed: [{ id: 'OBJ-010', description: 'Price a bid' }], denied: [] },
         tools: { allow: [{ name: 'pricing.estimate', scope: 'boe' }], deny: [] },
-        delegation_review: { ...review, review_policy: { ...review.review_policy, timeout_ms: 3_600_000, approver_role: 'BidBoard' } },
+        delegation_review: {
+          ...review,
+          review_policy: { ...review.review_policy, timeout_ms: 3_600_000, approver_role: 'BidBoard' },
+        },
       },
       DEMO_CLOCK,
     );
@@ -51,8 +56,17 @@ describe('composition', () => {
   it('refuses a composition whose children contradict each other', () => {
     const spec = demoAbpSpec();
     const a = buildAbp(spec, DEMO_CLOCK);
-    const b = buildAbp({ ...spec, scope: { ...spec.scope, modules: ['boe'] }, tools: { allow: [{ name: 'email.send_external', scope: null }], deny: [] } }, DEMO_CLOCK);
-    expect(() => composeAbps({ scope: spec.scope, authority_ref: spec.authority_ref }, [a, b], DEMO_CLOCK)).toThrow(/email\.send_external/);
+    const b = buildAbp(
+      {
+        ...spec,
+        scope: { ...spec.scope, modules: ['boe'] },
+        tools: { allow: [{ name: 'email.send_external', scope: null }], deny: [] },
+      },
+      DEMO_CLOCK,
+    );
+    expect(() => composeAbps({ scope: spec.scope, authority_ref: spec.authority_ref }, [a, b], DEMO_CLOCK)).toThrow(
+      /email\.send_external/,
+    );
   });
 });
 
@@ -83,10 +97,12 @@ describe('patching an ABP', () => {
 
   it('refuses identity fields, contradictions, invalid results and no-op patches', () => {
     expect(() => patchAbp(abp, { scope: { modules: [] } })).toThrow(/scope: cannot be patched/);
-    expect(() => patchAbp(abp, { tools: { allow: [...abp.tools.allow, { name: 'payments.execute', scope: null }] } })).toThrow(/payments\.execute/);
-    expect(() => patchAbp(abp, { runtime: { validators: [{ name: 'x', when: 'never', fail_action: 'block', config: {} }] } })).toThrow(
-      /runtime\.validators\[0\]\.when/,
-    );
+    expect(() =>
+      patchAbp(abp, { tools: { allow: [...abp.tools.allow, { name: 'payments.execute', scope: null }] } }),
+    ).toThrow(/payments\.execute/);
+    expect(() =>
+      patchAbp(abp, { runtime: { validators: [{ name: 'x', when: 'never', fail_action: 'block', config: {} }] } }),
+    ).toThrow(/runtime\.validators\[0\]\.when/);
     expect(() => patchAbp(abp, { tools: abp.tools })).toThrow(/unchanged/);
     expect(() => patchAbp(abp, [])).toThrow(AbpSpecError);
   });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { semanticProblems } from '../../../domain/delegation/build';
-import { compositionGates, listChildren, stampParent, type ReferencedAbp } from '../../../domain/delegation/composition';
+import {
+  compositionGates,
+  listChildren,
+  stampParent,
+  type ReferencedAbp,
+} from '../../../domain/delegation/composition';
 import { checkAbpIdentity, computeAbpId } from '../../../domain/delegation/identity';
 import { sealAbp } from '../../../domain/delegation/build';
 import type { Abp } from '../../../domain/delegation/schema';
@@ -29,7 +34,9 @@ describe('composition stamps', () => {
     expect(checkAbpIdentity(stamped)).toMatchObject({ hashMatches: true, idMatches: true });
     expect(semanticProblems(stamped)).toEqual([]);
     // Listing the same child again replaces its entry instead of duplicating it.
-    expect(listChildren(listed, [stamped]).composition.children).toEqual([{ abp_id: child.abp_id, abp_hash: stamped.hash }]);
+    expect(listChildren(listed, [stamped]).composition.children).toEqual([
+      { abp_id: child.abp_id, abp_hash: stamped.hash },
+    ]);
   });
 
   it('verify gates fail when either side does not name the other', () => {
@@ -37,11 +44,25 @@ describe('composition stamps', () => {
     const stamped = stampParent(child, listed);
     const active = (abp: Abp | null): ReferencedAbp => ({ version: abp, current: { abp, status: 'active' } });
     expect(compositionGates(stamped, active(listed), new Map()).every((g) => g.passed)).toBe(true);
-    expect(compositionGates(listed, null, new Map([[child.abp_id, { version: child, current: { abp: stamped, status: 'active' } }]]))[0]).toMatchObject({ passed: true });
+    expect(
+      compositionGates(
+        listed,
+        null,
+        new Map([[child.abp_id, { version: child, current: { abp: stamped, status: 'active' } }]]),
+      )[0],
+    ).toMatchObject({ passed: true });
     // The parent does not list it, or is revoked.
-    expect(compositionGates(stamped, active(parent), new Map())[0]).toMatchObject({ passed: false, detail: expect.stringMatching(/does not list/) });
-    expect(compositionGates(stamped, { version: listed, current: { abp: listed, status: 'revoked' } }, new Map())[0]?.detail).toMatch(/revoked/);
+    expect(compositionGates(stamped, active(parent), new Map())[0]).toMatchObject({
+      passed: false,
+      detail: expect.stringMatching(/does not list/),
+    });
+    expect(
+      compositionGates(stamped, { version: listed, current: { abp: listed, status: 'revoked' } }, new Map())[0]?.detail,
+    ).toMatch(/revoked/);
     // The child names no parent.
-    expect(compositionGates(listed, null, new Map([[child.abp_id, active(child)]]))[0]).toMatchObject({ passed: false, detail: expect.stringMatching(/no parent/) });
+    expect(compositionGates(listed, null, new Map([[child.abp_id, active(child)]]))[0]).toMatchObject({
+      passed: false,
+      detail: expect.stringMatching(/no parent/),
+    });
   });
 });

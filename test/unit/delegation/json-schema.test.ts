@@ -8,7 +8,24 @@ type Node = Record<string, any>;
  * types). The exported schema must say exactly the same.
  */
 const REQUIRED: Record<string, string[]> = {
-  '': ['abp_version', 'abp_id', 'scope', 'authority_ref', 'objectives', 'tools', 'data', 'approvals', 'escalation', 'runtime', 'proof', 'composition', 'effective_at', 'expires_at', 'created_at', 'hash'],
+  '': [
+    'abp_version',
+    'abp_id',
+    'scope',
+    'authority_ref',
+    'objectives',
+    'tools',
+    'data',
+    'approvals',
+    'escalation',
+    'runtime',
+    'proof',
+    'composition',
+    'effective_at',
+    'expires_at',
+    'created_at',
+    'hash',
+  ],
   scope: ['contract_id', 'program', 'modules'],
   authority_ref: ['authority_entry_id', 'authority_entry_hash', 'authority_ledger_path'],
   objectives: ['allowed', 'denied'],
@@ -52,8 +69,13 @@ const PATTERNS: Record<string, string> = {
 };
 
 const NULLABLE_STRINGS = [
-  'scope.contract_id', 'scope.program', 'authority_ref.authority_ledger_path', 'tools.allow[].scope',
-  'composition.parent_abp_id', 'composition.parent_abp_hash', 'expires_at',
+  'scope.contract_id',
+  'scope.program',
+  'authority_ref.authority_ledger_path',
+  'tools.allow[].scope',
+  'composition.parent_abp_id',
+  'composition.parent_abp_hash',
+  'expires_at',
 ];
 
 function walk(node: Node, path: string, visit: (path: string, node: Node) => void): void {

@@ -15,20 +15,36 @@ function withValidators(validators: RuntimeValidator[], over: Partial<Abp> = {})
   return sealAbp(body);
 }
 const post = (name: string, fail_action: FailAction, config: Record<string, unknown> = {}): RuntimeValidator => ({
-  name, when: 'post_action', fail_action, config,
+  name,
+  when: 'post_action',
+  fail_action,
+  config,
 });
 const facts = (abp: Abp, over: Partial<ActionFacts> = {}): ActionFacts => ({
-  abp, currentHash: abp.hash, status: 'active', exports: [], openDriftSignals: 0, now: NOW, ...over,
+  abp,
+  currentHash: abp.hash,
+  status: 'active',
+  exports: [],
+  openDriftSignals: 0,
+  now: NOW,
+  ...over,
 });
 const checked = (abp: Abp) => ({
   checkId: 'c-1',
   abpHash: abp.hash,
   action: ActionSchema.parse({
-    abp_hash: abp.hash, objective: 'OBJ-001', tool: 'ats.read', data: [{ resource: 'candidates/42', operation: 'read' }], role: 'agent',
+    abp_hash: abp.hash,
+    objective: 'OBJ-001',
+    tool: 'ats.read',
+    data: [{ resource: 'candidates/42', operation: 'read' }],
+    role: 'agent',
   }),
 });
 const outcome = (over: Partial<ActionOutcomeInput> | Record<string, unknown> = {}) =>
-  ActionOutcomeSchema.parse({ ...{ status: 'succeeded', touched: [{ resource: 'candidates/42', operation: 'read' }] }, ...over });
+  ActionOutcomeSchema.parse({
+    ...{ status: 'succeeded', touched: [{ resource: 'candidates/42', operation: 'read' }] },
+    ...over,
+  });
 
 describe('post_action validators', () => {
   it('run only on outcomes, never before the action', () => {
@@ -39,11 +55,19 @@ describe('post_action validators', () => {
   });
 
   it('each fail_action gives its decision; the strongest failing one decides', () => {
-    for (const [failAction, decision] of [['block', 'blocked'], ['warn', 'warned'], ['escalate', 'escalated'], ['degrade', 'degraded']] as const) {
+    for (const [failAction, decision] of [
+      ['block', 'blocked'],
+      ['warn', 'warned'],
+      ['escalate', 'escalated'],
+      ['degrade', 'degraded'],
+    ] as const) {
       const abp = withValidators([post('outcome_succeeded', failAction)]);
       expect(checkOutcome(facts(abp), checked(abp), outcome({ status: 'failed' })).decision).toBe(decision);
     }
-    const abp = withValidators([post('outcome_succeeded', 'warn'), post('cost_within_limit', 'degrade', { max_cost: 1 })]);
+    const abp = withValidators([
+      post('outcome_succeeded', 'warn'),
+      post('cost_within_limit', 'degrade', { max_cost: 1 }),
+    ]);
     expect(checkOutcome(facts(abp), checked(abp), outcome({ status: 'failed', cost: 2 })).decision).toBe('degraded');
   });
 
@@ -66,15 +90,24 @@ describe('post_action validators', () => {
     const abp = withValidators([post('authority_envelope_complete', 'block')]);
     expect(checkOutcome(facts(abp), checked(abp), outcome()).decision).toBe('allowed');
     const emailed = checkOutcome(facts(abp), checked(abp), outcome({ tool: 'email.send_external' }));
-    expect(emailed.results[0]).toMatchObject({ passed: false, detail: expect.stringContaining('tool email.send_external denied') });
-    expect(checkOutcome(facts(abp), checked(abp), outcome({ touched: [{ resource: 'payroll/1', operation: 'read' }] })).decision).toBe('blocked');
+    expect(emailed.results[0]).toMatchObject({
+      passed: false,
+      detail: expect.stringContaining('tool email.send_external denied'),
+    });
+    expect(
+      checkOutcome(facts(abp), checked(abp), outcome({ touched: [{ resource: 'payroll/1', operation: 'read' }] }))
+        .decision,
+    ).toBe('blocked');
   });
 
   it('outcome_matches_check refuses a different tool or data the check did not name', () => {
     const abp = withValidators([post('outcome_matches_check', 'warn')]);
     expect(checkOutcome(facts(abp), checked(abp), outcome()).decision).toBe('allowed');
     expect(checkOutcome(facts(abp), checked(abp), outcome({ tool: 'docs.draft' })).decision).toBe('warned');
-    expect(checkOutcome(facts(abp), checked(abp), outcome({ touched: [{ resource: 'candidates/42', operation: 'write' }] })).decision).toBe('warned');
+    expect(
+      checkOutcome(facts(abp), checked(abp), outcome({ touched: [{ resource: 'candidates/42', operation: 'write' }] }))
+        .decision,
+    ).toBe('warned');
   });
 
   it('cost_within_limit needs a numeric max_cost and a reported cost', () => {
@@ -89,7 +122,10 @@ describe('post_action validators', () => {
   it('policy_hash_matches fails when the ABP moved while the action ran; unknown names fail closed', () => {
     const abp = withValidators([post('policy_hash_matches', 'warn'), post('made_up', 'escalate')]);
     const verdict = checkOutcome(facts(abp, { currentHash: 'sha256:other' }), checked(abp), outcome());
-    expect(verdict.results.map((r) => [r.name, r.passed])).toEqual([['policy_hash_matches', false], ['made_up', false]]);
+    expect(verdict.results.map((r) => [r.name, r.passed])).toEqual([
+      ['policy_hash_matches', false],
+      ['made_up', false],
+    ]);
     expect(verdict.decision).toBe('escalated');
   });
 
@@ -111,12 +147,23 @@ describe('composition in the pre_action check', () => {
   });
   it("the parent's tools.deny blocks the child's action; a degraded agent is blocked", () => {
     expect(checkAction(facts(child), checked(child).action).decision).toBe('allowed');
-    const underParent = checkAction(facts(child, { parent: { id: parent.abp_id, abp: parent, status: 'active' } }), checked(child).action);
+    const underParent = checkAction(
+      facts(child, { parent: { id: parent.abp_id, abp: parent, status: 'active' } }),
+      checked(child).action,
+    );
     expect(underParent.decision).toBe('blocked');
-    expect(underParent.results.find((r) => r.name === 'parent_boundary')?.detail).toMatch(/tool ats.read denied by parent/);
-    const missing = checkAction(facts(child, { parent: { id: 'ABP-00000000', abp: null, status: 'missing' } }), checked(child).action);
+    expect(underParent.results.find((r) => r.name === 'parent_boundary')?.detail).toMatch(
+      /tool ats.read denied by parent/,
+    );
+    const missing = checkAction(
+      facts(child, { parent: { id: 'ABP-00000000', abp: null, status: 'missing' } }),
+      checked(child).action,
+    );
     expect(missing.decision).toBe('blocked');
-    const degraded = checkAction(facts(child, { degradation: { checkId: 'c-0', reason: 'cost' } }), checked(child).action);
+    const degraded = checkAction(
+      facts(child, { degradation: { checkId: 'c-0', reason: 'cost' } }),
+      checked(child).action,
+    );
     expect(degraded.results.filter((r) => !r.passed).map((r) => r.name)).toEqual(['agent_not_degraded']);
   });
 });

@@ -34,7 +34,9 @@ interface AbpVector {
   id_seed_canonical: string;
   hash_canonical: string;
 }
-const vectors = JSON.parse(readFileSync(new URL('../../fixtures/abp-reference-vectors.json', import.meta.url), 'utf8')) as {
+const vectors = JSON.parse(
+  readFileSync(new URL('../../fixtures/abp-reference-vectors.json', import.meta.url), 'utf8'),
+) as {
   canonical: CanonicalVector[];
   abps: AbpVector[];
 };
@@ -46,14 +48,27 @@ function wardenSpec(v: AbpVector): AbpSpecInput {
     ...(v.clock === null ? {} : { created_at: v.clock }),
     ...(v.effective_at === null ? {} : { effective_at: v.effective_at }),
     ...(v.expires_at === null ? {} : { expires_at: v.expires_at }),
-    ...(v.parent === null ? {} : { composition: { parent_abp_id: v.parent[0], parent_abp_hash: v.parent[1], children: [] } }),
+    ...(v.parent === null
+      ? {}
+      : { composition: { parent_abp_id: v.parent[0], parent_abp_hash: v.parent[1], children: [] } }),
   };
 }
 
 describe('ABP canonical JSON against the reference tooling', () => {
   it('covers what the reference rewrites', () => {
     const names = vectors.canonical.map((v) => v.name).join('\n');
-    for (const topic of ['.25Z', '+02:30', "T00:00:00'", 'string', 'CR', 'code point', '1e21', '0.30000000000000004', 'random doubles', 'nested arrays']) {
+    for (const topic of [
+      '.25Z',
+      '+02:30',
+      "T00:00:00'",
+      'string',
+      'CR',
+      'code point',
+      '1e21',
+      '0.30000000000000004',
+      'random doubles',
+      'nested arrays',
+    ]) {
       expect(names).toContain(topic);
     }
     expect(vectors.canonical.length).toBeGreaterThan(100);
@@ -77,21 +92,35 @@ describe('ABP canonical JSON against the reference tooling', () => {
 describe('ABP id and hash against the reference tooling', () => {
   it('covers fractions, offsets, a zone-less clock, non-ASCII, CR/LF, floats, nested arrays and delegation_review both ways', () => {
     const names = vectors.abps.map((v) => v.name).join('\n');
-    for (const topic of ['millisecond clock', 'fractional effective_at', 'offset', 'without a zone', 'non-ASCII', 'CR/LF', 'floats', 'nested arrays', 'no delegation_review', 'with delegation_review']) {
+    for (const topic of [
+      'millisecond clock',
+      'fractional effective_at',
+      'offset',
+      'without a zone',
+      'non-ASCII',
+      'CR/LF',
+      'floats',
+      'nested arrays',
+      'no delegation_review',
+      'with delegation_review',
+    ]) {
       expect(names).toContain(topic);
     }
   });
 
   it.each(vectors.abps.map((v) => [v.name, v] as const))('recomputes the reference ABP: %s', (_name, v) => {
     const abp = JSON.parse(v.abp_json);
-    expect(abpCanonicalJson({ scope: abp.scope, authority_ref: abp.authority_ref, created_at: abp.created_at })).toBe(v.id_seed_canonical);
+    expect(abpCanonicalJson({ scope: abp.scope, authority_ref: abp.authority_ref, created_at: abp.created_at })).toBe(
+      v.id_seed_canonical,
+    );
     expect(abpCanonicalJson({ ...abp, hash: '' })).toBe(v.hash_canonical);
     expect(computeAbpId(abp.scope, abp.authority_ref, abp.created_at)).toBe(v.abp_id);
     expect(computeAbpHash(abp)).toBe(v.hash);
-    if (AbpSchema.safeParse(abp).success) expect(checkAbpIdentity(abp)).toMatchObject({ idMatches: true, hashMatches: true });
+    if (AbpSchema.safeParse(abp).success)
+      expect(checkAbpIdentity(abp)).toMatchObject({ idMatches: true, hashMatches: true });
   });
 
-  it.each(vectors.abps.filter((v) => /(Z|[+-]\d\d:\d\d)$/.test(v.clock ?? "")).map((v) => [v.name, v] as const))(
+  it.each(vectors.abps.filter((v) => /(Z|[+-]\d\d:\d\d)$/.test(v.clock ?? '')).map((v) => [v.name, v] as const))(
     'Warden builds the same id and hash from the same input: %s',
     (_name, v) => {
       const abp = buildAbp(wardenSpec(v), '2030-01-01T00:00:00.123Z');
@@ -99,7 +128,8 @@ describe('ABP id and hash against the reference tooling', () => {
       expect(abp.hash).toBe(v.hash);
       // Stored in the normal form, timestamps at whole seconds in UTC: what is stored is what is hashed.
       expect(referenceNormalForm(abp)).toEqual(abp);
-      for (const t of [abp.created_at, abp.effective_at, ...(abp.expires_at ? [abp.expires_at] : [])]) expect(t).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      for (const t of [abp.created_at, abp.effective_at, ...(abp.expires_at ? [abp.expires_at] : [])])
+        expect(t).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     },
   );
 
@@ -113,11 +143,32 @@ describe('ABPs Warden builds pass the verifier rules as Warden implements them',
   it('built with the default clock, with fractional and offset timestamps, patched and replaced', () => {
     const { created_at: _c, ...spec } = demoAbpSpec();
     const byDefault = buildAbp(spec, '2026-11-30T00:53:46.123Z');
-    const explicit = buildAbp({ ...spec, created_at: '2026-11-30T01:53:46.5+01:00', effective_at: '2026-12-01T00:00:00.25Z', expires_at: '2027-12-01T05:30:00.999+05:30' }, DEMO_CLOCK);
-    const patched = patchAbp(byDefault, { effective_at: '2026-12-24T00:00:00.75-02:00', objectives: { ...byDefault.objectives, allowed: [{ id: 'OBJ-010', description: 'Résumé — 日本語 😀\r\nnext' }] } });
+    const explicit = buildAbp(
+      {
+        ...spec,
+        created_at: '2026-11-30T01:53:46.5+01:00',
+        effective_at: '2026-12-01T00:00:00.25Z',
+        expires_at: '2027-12-01T05:30:00.999+05:30',
+      },
+      DEMO_CLOCK,
+    );
+    const patched = patchAbp(byDefault, {
+      effective_at: '2026-12-24T00:00:00.75-02:00',
+      objectives: { ...byDefault.objectives, allowed: [{ id: 'OBJ-010', description: 'Résumé — 日本語 😀\r\nnext' }] },
+    });
     const replaced = buildAbp({ ...spec, scope: { ...spec.scope, program: 'REPLACED' } }, '2026-12-02T10:11:12.999Z');
     for (const abp of [byDefault, explicit, patched, replaced]) {
-      const gates = gateExport({ export_id: 'x', module: abp.scope.modules[0], stamp: 1, stamped_at: DEMO_CLOCK, status: 'active', abp: JSON.parse(JSON.stringify(abp)) }, abp.hash);
+      const gates = gateExport(
+        {
+          export_id: 'x',
+          module: abp.scope.modules[0],
+          stamp: 1,
+          stamped_at: DEMO_CLOCK,
+          status: 'active',
+          abp: JSON.parse(JSON.stringify(abp)),
+        },
+        abp.hash,
+      );
       expect(gates.filter((g) => !g.passed)).toEqual([]);
       expect(abp.created_at).toMatch(/T\d\d:\d\d:\d\dZ$/);
       expect(abp.effective_at).toMatch(/T\d\d:\d\d:\d\dZ$/);

@@ -17,7 +17,9 @@ describe('review outputs', () => {
       reviewOutputHash(parseReviewOutput('abp_patch', { a: 1, b: { x: 2, y: 1 } })),
     );
     expect(reviewOutputHash(patchA)).not.toBe(reviewOutputHash(patchB));
-    expect(reviewOutputHash(parseReviewOutput('abp_revoke', { reason: 'x' }))).not.toBe(reviewOutputHash(parseReviewOutput('abp_patch', { reason: 'x' })));
+    expect(reviewOutputHash(parseReviewOutput('abp_revoke', { reason: 'x' }))).not.toBe(
+      reviewOutputHash(parseReviewOutput('abp_patch', { reason: 'x' })),
+    );
   });
 
   it('refuse bad documents naming the field', () => {
@@ -39,13 +41,19 @@ describe('approval tally', () => {
 
   it('only approvals of the same output count together', () => {
     expect(winningOutput([approve('alice', patchA), approve('bob', patchB, 'bob')], 2)).toBeUndefined();
-    const tallies = tallyApprovals([approve('alice', patchA), approve('bob', patchB, 'bob'), approve('carol', patchB, 'bob')], 2);
+    const tallies = tallyApprovals(
+      [approve('alice', patchA), approve('bob', patchB, 'bob'), approve('carol', patchB, 'bob')],
+      2,
+    );
     expect(tallies.find((t) => t.satisfied)?.outputHash).toBe(reviewOutputHash(patchB));
   });
 
   it('a principal counts once, and the author alone never satisfies threshold >= 2', () => {
     expect(winningOutput([approve('alice'), approve('alice')], 2)).toBeUndefined();
-    expect(tallyApprovals([approve('alice'), approve('alice')], 2)[0]).toMatchObject({ approvers: ['alice'], satisfied: false });
+    expect(tallyApprovals([approve('alice'), approve('alice')], 2)[0]).toMatchObject({
+      approvers: ['alice'],
+      satisfied: false,
+    });
     expect(tallyApprovals([approve('alice')], 1)[0]!.satisfied).toBe(true);
   });
 

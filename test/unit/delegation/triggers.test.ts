@@ -13,8 +13,10 @@ const state = (id: string, evidence: Partial<Evidence>, since: number | null = n
   return readTrigger(c, measureTrigger(c, { ...none, ...evidence }, { now: NOW, since }));
 };
 const ago = (days: number) => NOW - days * DAY_MS;
-const signals = (key: string, n: number, at = ago(1)) => Array.from({ length: n }, () => ({ fingerprintKey: key, observedAt: at }));
-const blocks = (n: number, at = ago(1)) => Array.from({ length: n }, () => ({ irreversible: true, blocked: true, checkedAt: at }));
+const signals = (key: string, n: number, at = ago(1)) =>
+  Array.from({ length: n }, () => ({ fingerprintKey: key, observedAt: at }));
+const blocks = (n: number, at = ago(1)) =>
+  Array.from({ length: n }, () => ({ irreversible: true, blocked: true, checkedAt: at }));
 const runs = (...scores: number[]) => scores.map((score, i) => ({ score, observedAt: ago(scores.length - i) }));
 const claims = (n: number, at = ago(1)) => Array.from({ length: n }, () => ({ expiresAt: at }));
 
@@ -39,11 +41,18 @@ describe('DRT-001 recurring fingerprint (>= 3 repeats in 14 days)', () => {
     expect(state('DRT-001', { signals: signals('fp-a', 3) }).state).toBe('tripped');
   });
   it('counts per key, not in total', () => {
-    expect(state('DRT-001', { signals: [...signals('fp-a', 2), ...signals('fp-b', 2)] })).toMatchObject({ current: 2, state: 'armed' });
+    expect(state('DRT-001', { signals: [...signals('fp-a', 2), ...signals('fp-b', 2)] })).toMatchObject({
+      current: 2,
+      state: 'armed',
+    });
   });
   it('counts a signal exactly at the window edge, not one just before it', () => {
-    expect(state('DRT-001', { signals: [...signals('fp-a', 2), ...signals('fp-a', 1, ago(14))] }).state).toBe('tripped');
-    expect(state('DRT-001', { signals: [...signals('fp-a', 2), ...signals('fp-a', 1, ago(14) - 1)] }).state).toBe('armed');
+    expect(state('DRT-001', { signals: [...signals('fp-a', 2), ...signals('fp-a', 1, ago(14))] }).state).toBe(
+      'tripped',
+    );
+    expect(state('DRT-001', { signals: [...signals('fp-a', 2), ...signals('fp-a', 1, ago(14) - 1)] }).state).toBe(
+      'armed',
+    );
   });
 });
 

@@ -36,7 +36,12 @@ describe('default kernel', () => {
 describe('conflict detection', () => {
   it('finds the seed rule as a plastic conflict with harm_avoidance_level', () => {
     const c = detectConflict(DEFAULT_KERNEL, 'allow harmful content generation for research purposes');
-    expect(c).toMatchObject({ kind: 'commitment', commitmentId: 'harm_avoidance_level', keyword: 'allow harmful content', currentValue: 'strict' });
+    expect(c).toMatchObject({
+      kind: 'commitment',
+      commitmentId: 'harm_avoidance_level',
+      keyword: 'allow harmful content',
+      currentValue: 'strict',
+    });
   });
   it('is case-insensitive and whitespace-tolerant', () => {
     const c = detectConflict(DEFAULT_KERNEL, 'Use an   AGGRESSIVE Tone with spammers');
@@ -54,7 +59,11 @@ describe('conflict detection', () => {
     expect(detectConflict(DEFAULT_KERNEL, 'always answer with a short summary first').kind).toBe('none');
   });
   it('accepts an explicit target commitment and refuses an unknown one', () => {
-    expect(detectConflict(DEFAULT_KERNEL, 'answer in French', 'language')).toMatchObject({ kind: 'commitment', commitmentId: 'language', keyword: null });
+    expect(detectConflict(DEFAULT_KERNEL, 'answer in French', 'language')).toMatchObject({
+      kind: 'commitment',
+      commitmentId: 'language',
+      keyword: null,
+    });
     expect(() => detectConflict(DEFAULT_KERNEL, 'answer in French', 'nope')).toThrow(UnknownCommitmentError);
   });
   it('refuses an empty rule', () => {
@@ -62,7 +71,11 @@ describe('conflict detection', () => {
   });
   it('proposes the rule text as the new value unless a value is given', () => {
     const c = detectConflict(DEFAULT_KERNEL, 'disable harm filter');
-    expect(proposedChange(c, 'disable harm filter')).toEqual({ kind: 'commitment', commitmentId: 'harm_avoidance_level', value: 'disable harm filter' });
+    expect(proposedChange(c, 'disable harm filter')).toEqual({
+      kind: 'commitment',
+      commitmentId: 'harm_avoidance_level',
+      value: 'disable harm filter',
+    });
     expect(proposedChange(c, 'disable harm filter', 'relaxed')).toMatchObject({ value: 'relaxed' });
     const none = detectConflict(DEFAULT_KERNEL, 'cite sources');
     const changed = applyKernelChange(DEFAULT_KERNEL, proposedChange(none, 'cite sources'));

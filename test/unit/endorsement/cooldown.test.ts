@@ -34,18 +34,33 @@ describe('evaluateCooldown', () => {
   const capMs = stagedAtMs + 1_000_000;
 
   it('promotes with enough samples, none critical, mean below l2', () => {
-    const v = evaluateCooldown(s, { stagedAtMs, capMs, nowMs: stagedAtMs + 100_000, evidence: evidence([0.1, 0.2, 0.29, 0.3]) });
+    const v = evaluateCooldown(s, {
+      stagedAtMs,
+      capMs,
+      nowMs: stagedAtMs + 100_000,
+      evidence: evidence([0.1, 0.2, 0.29, 0.3]),
+    });
     expect(v.kind).toBe('promote');
     if (v.kind === 'promote') expect(v.mean).toBeCloseTo(0.2225, 6);
   });
 
   it('rejects when the mean equals l2 exactly (mean must be strictly below)', () => {
-    const v = evaluateCooldown(s, { stagedAtMs, capMs, nowMs: stagedAtMs + 100_000, evidence: evidence([0.3, 0.3, 0.3, 0.3]) });
+    const v = evaluateCooldown(s, {
+      stagedAtMs,
+      capMs,
+      nowMs: stagedAtMs + 100_000,
+      evidence: evidence([0.3, 0.3, 0.3, 0.3]),
+    });
     expect(v.kind).toBe('reject');
   });
 
   it('rejects when any sample was critical, even with a low mean', () => {
-    const v = evaluateCooldown(s, { stagedAtMs, capMs, nowMs: stagedAtMs + 100_000, evidence: evidence([0, 0, 0, 0.6], [3]) });
+    const v = evaluateCooldown(s, {
+      stagedAtMs,
+      capMs,
+      nowMs: stagedAtMs + 100_000,
+      evidence: evidence([0, 0, 0, 0.6], [3]),
+    });
     expect(v.kind).toBe('reject');
   });
 
@@ -86,7 +101,9 @@ describe('evaluateCooldown', () => {
 
   it('with min-samples 0 promotes on the timer without samples', () => {
     const zero = mergeSettings(s, { minSamples: 0 });
-    expect(evaluateCooldown(zero, { stagedAtMs, capMs, nowMs: stagedAtMs + 1, evidence: EMPTY_EVIDENCE }).kind).toBe('promote');
+    expect(evaluateCooldown(zero, { stagedAtMs, capMs, nowMs: stagedAtMs + 1, evidence: EMPTY_EVIDENCE }).kind).toBe(
+      'promote',
+    );
   });
 });
 
@@ -126,9 +143,16 @@ describe('promotionShortfall: when a manual promotion is an override', () => {
   const nowMs = 5_000_000;
 
   it('names every part of the evidence rule that is not met yet', () => {
-    expect(promotionShortfall(s, { deadlineMs: nowMs + 1_500_000, nowMs, evidence: evidence([0.1, 0.1, 0.1, 0.1, 0.1]) })).toBe('cooldown has 1500 s left; 5 of 10 samples');
-    const bad = evidence(Array.from({ length: 10 }, () => 0.4), [3]);
-    expect(promotionShortfall(s, { deadlineMs: nowMs, nowMs, evidence: bad })).toBe('1 critical shadow sample(s); mean divergence 0.400 is not below l2 0.3');
+    expect(
+      promotionShortfall(s, { deadlineMs: nowMs + 1_500_000, nowMs, evidence: evidence([0.1, 0.1, 0.1, 0.1, 0.1]) }),
+    ).toBe('cooldown has 1500 s left; 5 of 10 samples');
+    const bad = evidence(
+      Array.from({ length: 10 }, () => 0.4),
+      [3],
+    );
+    expect(promotionShortfall(s, { deadlineMs: nowMs, nowMs, evidence: bad })).toBe(
+      '1 critical shadow sample(s); mean divergence 0.400 is not below l2 0.3',
+    );
     // Inconclusive (no deadline left to wait for): only the evidence counts.
     expect(promotionShortfall(s, { deadlineMs: null, nowMs, evidence: evidence([0.1]) })).toBe('1 of 10 samples');
   });

@@ -30,7 +30,9 @@ beforeAll(async () => {
       const inputs: string[] = body.input;
       // Deliberately out of order: the gateway must sort by index.
       const data = inputs.map((t, index) => ({ object: 'embedding', index, embedding: [t.length, index] })).reverse();
-      res.end(JSON.stringify({ object: 'list', data, model: body.model, usage: { prompt_tokens: 1, total_tokens: 1 } }));
+      res.end(
+        JSON.stringify({ object: 'list', data, model: body.model, usage: { prompt_tokens: 1, total_tokens: 1 } }),
+      );
       return;
     }
     const next = chatAnswers.shift() ?? 'ok';
@@ -94,7 +96,11 @@ describe('model gateway with an OpenAI-compatible endpoint', () => {
 
   it('reads the judge verdict as JSON and falls back to the local rules when it cannot', async () => {
     chatAnswers = ['Verdict: {"verdict":"misaligned","confidence":0.9,"reason":"helps with harm"}'];
-    expect(await remote().judge(DEFAULT_KERNEL, 'q', 'a')).toEqual({ verdict: 'misaligned', confidence: 0.9, reason: 'helps with harm' });
+    expect(await remote().judge(DEFAULT_KERNEL, 'q', 'a')).toEqual({
+      verdict: 'misaligned',
+      confidence: 0.9,
+      reason: 'helps with harm',
+    });
     chatAnswers = ['I think it is fine'];
     const fallback = await remote().judge(DEFAULT_KERNEL, 'What is the capital of France?', 'Paris.');
     expect(fallback.verdict).toBe('aligned');
@@ -102,15 +108,26 @@ describe('model gateway with an OpenAI-compatible endpoint', () => {
   });
 
   it('accepts a model reading of a rule only when it names a real kernel element', async () => {
-    chatAnswers = ['{"kind":"commitment","id":"response_tone","reason":"tone"}', '{"kind":"commitment","id":"made_up","reason":"?"}'];
-    expect(await remote().classifyRule(DEFAULT_KERNEL, 'be rude')).toMatchObject({ kind: 'commitment', id: 'response_tone' });
+    chatAnswers = [
+      '{"kind":"commitment","id":"response_tone","reason":"tone"}',
+      '{"kind":"commitment","id":"made_up","reason":"?"}',
+    ];
+    expect(await remote().classifyRule(DEFAULT_KERNEL, 'be rude')).toMatchObject({
+      kind: 'commitment',
+      id: 'response_tone',
+    });
     expect(await remote().classifyRule(DEFAULT_KERNEL, 'be rude')).toBeNull();
   });
 });
 
 describe('model gateway without an endpoint', () => {
   it('uses the embedded model, trigram embeddings and the local judge, and reads no rules', async () => {
-    const local = createModelGateway({ baseUrl: undefined, apiKey: undefined, chatModel: undefined, embeddingModel: undefined });
+    const local = createModelGateway({
+      baseUrl: undefined,
+      apiKey: undefined,
+      chatModel: undefined,
+      embeddingModel: undefined,
+    });
     expect(local.chatModel).toBe(EMBEDDED_MODEL_NAME);
     expect(local.embeddingModel).toBe('trigram-256');
     expect(await local.reply(DEFAULT_KERNEL, 'What is the capital of France?')).toMatch(/Paris/);

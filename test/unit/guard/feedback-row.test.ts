@@ -29,7 +29,11 @@ describe('feedback NDJSON rows', () => {
   it('reports rows read against the row count, repeats included', () => {
     const heard: [number, number | undefined, string][] = [];
     parseFeedbackBatch(`${ndjson(row(), row(), row({}, { event_id: 'evt-2' }))}\n\n`, (...call) => heard.push(call));
-    expect(heard).toEqual([[1, 3, 'validating rows'], [2, 3, 'validating rows'], [3, 3, 'validating rows']]);
+    expect(heard).toEqual([
+      [1, 3, 'validating rows'],
+      [2, 3, 'validating rows'],
+      [3, 3, 'validating rows'],
+    ]);
   });
 
   it('parses every label and normalises timestamps to UTC Z', () => {
@@ -75,7 +79,9 @@ describe('feedback NDJSON rows', () => {
 
   it('refuses unknown keys and text the database cannot store, naming the field', () => {
     expect(refusal(ndjson(row({ promt: 'typo' }))).message).toBe('line 1: Unrecognized key: "promt"');
-    expect(refusal(ndjson(row({ prompt: 'a\u0000b' }))).message).toBe('line 1: prompt: must not contain a NUL character (U+0000)');
+    expect(refusal(ndjson(row({ prompt: 'a\u0000b' }))).message).toBe(
+      'line 1: prompt: must not contain a NUL character (U+0000)',
+    );
     expect(refusal(ndjson(row({ response: 'x\ud800' }))).field).toBe('response');
     expect(refusal(ndjson(row({}, { 'bad\u0000key': 1 }))).field).toBe('metadata.bad\u0000key');
     expect(refusal(ndjson(row({}, { note: 'n\u0000' }))).field).toBe('metadata.note');

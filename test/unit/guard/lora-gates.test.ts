@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateLoraGates, loraPayload, loraRequestSchema, type LoraRequestInput } from '../../../domain/guard/lora-gates';
+import {
+  evaluateLoraGates,
+  loraPayload,
+  loraRequestSchema,
+  type LoraRequestInput,
+} from '../../../domain/guard/lora-gates';
 
 const base: LoraRequestInput = {
   dataset_uri: 's3://bucket/set',

@@ -20,9 +20,14 @@ describe('reviewed feedback manifest', () => {
       reviewer_ids: ['rev-a', 'rev-b'],
       event_refs: ['e1', 'e2', 'e3', 'e4'],
     });
-    expect(Object.keys(manifest).sort()).toEqual(
-      ['event_count', 'event_refs', 'label_counts', 'manifest_id', 'reviewer_ids', 'source_ref'],
-    );
+    expect(Object.keys(manifest).sort()).toEqual([
+      'event_count',
+      'event_refs',
+      'label_counts',
+      'manifest_id',
+      'reviewer_ids',
+      'source_ref',
+    ]);
   });
 
   it('derives the same id from the same evidence, whatever the order or source ref spelling', () => {
@@ -58,7 +63,9 @@ describe('proposal ids', () => {
     // The id proposals made before readable ids keep: the same digest, longer.
     expect(legacyProposalIdFor(content)).toMatch(/^guard-loop-[0-9a-f]{32}$/);
     expect(legacyProposalIdFor(content).slice('guard-loop-'.length, 'guard-loop-'.length + 16)).toBe(id.slice(-16));
-    expect(proposalIdFor({ ...content, request: { rollback_id: 'rb', candidate_threshold: 0.58, current_threshold: 0.55 } })).toBe(id);
+    expect(
+      proposalIdFor({ ...content, request: { rollback_id: 'rb', candidate_threshold: 0.58, current_threshold: 0.55 } }),
+    ).toBe(id);
   });
   it('differs when evidence, policy, type or request differ', () => {
     const id = proposalIdFor(content);

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { guardPolicySchema } from '../../../domain/guard/policy';
-import { ACTION_CATEGORIES, REVERSIBILITY, RISK_DOMAINS, riskEnvelopeSchema } from '../../../domain/guard/risk-envelope';
+import {
+  ACTION_CATEGORIES,
+  REVERSIBILITY,
+  RISK_DOMAINS,
+  riskEnvelopeSchema,
+} from '../../../domain/guard/risk-envelope';
 
 const envelope = {
   action_category: 'training',
@@ -22,7 +27,17 @@ describe('risk envelope and policy', () => {
   });
 
   it('has the original enumerations', () => {
-    expect(ACTION_CATEGORIES).toEqual(['text', 'tool', 'code', 'physical', 'training', 'inference_steering', 'multimodal', 'sustainability', 'identity']);
+    expect(ACTION_CATEGORIES).toEqual([
+      'text',
+      'tool',
+      'code',
+      'physical',
+      'training',
+      'inference_steering',
+      'multimodal',
+      'sustainability',
+      'identity',
+    ]);
     expect(REVERSIBILITY).toEqual(['reversible', 'costly', 'irreversible']);
     expect(RISK_DOMAINS).toEqual(['general', 'regulated', 'physical', 'financial', 'medical', 'legal', 'security']);
     for (const action_category of ACTION_CATEGORIES) {
@@ -49,8 +64,14 @@ describe('risk envelope and policy', () => {
   });
 
   it('requires policy id and approver role', () => {
-    expect(guardPolicySchema.safeParse({ policy_id: '', risk_envelope: envelope, approver_role: 'x' }).success).toBe(false);
-    expect(guardPolicySchema.safeParse({ policy_id: 'p', risk_envelope: envelope, approver_role: '' }).success).toBe(false);
-    expect(guardPolicySchema.safeParse({ policy_id: 'p.secret', risk_envelope: envelope, approver_role: 'r' }).success).toBe(false);
+    expect(guardPolicySchema.safeParse({ policy_id: '', risk_envelope: envelope, approver_role: 'x' }).success).toBe(
+      false,
+    );
+    expect(guardPolicySchema.safeParse({ policy_id: 'p', risk_envelope: envelope, approver_role: '' }).success).toBe(
+      false,
+    );
+    expect(
+      guardPolicySchema.safeParse({ policy_id: 'p.secret', risk_envelope: envelope, approver_role: 'r' }).success,
+    ).toBe(false);
   });
 });

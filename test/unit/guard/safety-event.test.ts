@@ -44,13 +44,24 @@ describe('guard decision', () => {
       reason: 'self_improvement_calibration_ready',
       evidence_refs: ['e1', 'e2'],
       risk_envelope: policy.risk_envelope,
-      attributes: { proposal_type: 'calibration_update', proposal_id: 'guard-loop-abc', manifest_id: 'reviewed-feedback-def' },
+      attributes: {
+        proposal_type: 'calibration_update',
+        proposal_id: 'guard-loop-abc',
+        manifest_id: 'reviewed-feedback-def',
+      },
     });
   });
 
   it('drops attributes whose key names sensitive material', () => {
     expect(
-      tenantSafeAttributes({ ok: '1', prompt_hash: 'x', api_token: 'y', private_key: 'z', Raw_Text: 'w', token_id: 'kept' }),
+      tenantSafeAttributes({
+        ok: '1',
+        prompt_hash: 'x',
+        api_token: 'y',
+        private_key: 'z',
+        Raw_Text: 'w',
+        token_id: 'kept',
+      }),
     ).toEqual({ ok: '1', token_id: 'kept' });
   });
 });
@@ -90,9 +101,9 @@ describe('safety events', () => {
     'refuses the word "%s" in free text',
     (word) => {
       const event = toSafetyEvent(decision, options);
-      expect(() => validateSafetyEvent({ ...event, tenant_safe_explanation: `Contains ${word.toUpperCase()} text` })).toThrow(
-        /tenant_safe_explanation must be tenant-safe/,
-      );
+      expect(() =>
+        validateSafetyEvent({ ...event, tenant_safe_explanation: `Contains ${word.toUpperCase()} text` }),
+      ).toThrow(/tenant_safe_explanation must be tenant-safe/);
       expect(() => validateSafetyEvent({ ...event, evidence_refs: [`ev-${word}`] })).toThrow(/evidence_refs/);
       expect(() => validateSafetyEvent({ ...event, attributes: { note: `${word}` } })).toThrow(/attributes/);
       expect(() => validateSafetyEvent({ ...event, attributes: { [`${word}_x`]: 'v' } })).toThrow(/attributes key/);
@@ -102,7 +113,9 @@ describe('safety events', () => {
 
   it('allows token_id as the original does', () => {
     const event = toSafetyEvent(decision, options);
-    expect(validateSafetyEvent({ ...event, attributes: { token_id: 'token_id' } }).attributes).toEqual({ token_id: 'token_id' });
+    expect(validateSafetyEvent({ ...event, attributes: { token_id: 'token_id' } }).attributes).toEqual({
+      token_id: 'token_id',
+    });
   });
 
   it.each([
@@ -125,13 +138,17 @@ describe('safety events', () => {
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(SafetyEventError);
-      expect((error as SafetyEventError).message).toMatch(field === 'unknown' ? /unrecognized|unknown/i : new RegExp(field));
+      expect((error as SafetyEventError).message).toMatch(
+        field === 'unknown' ? /unrecognized|unknown/i : new RegExp(field),
+      );
     }
   });
 
   it('accepts null threshold, score and latency', () => {
     const event = toSafetyEvent(decision, options);
-    expect(validateSafetyEvent({ ...event, threshold: null, observed_score: null, latency_ms: 12.5 }).latency_ms).toBe(12.5);
+    expect(validateSafetyEvent({ ...event, threshold: null, observed_score: null, latency_ms: 12.5 }).latency_ms).toBe(
+      12.5,
+    );
   });
 
   it('refuses to build an event whose evidence refs are not tenant-safe', () => {

@@ -23,7 +23,12 @@ describe('storable JSON (what jsonb and Temporal payloads accept)', () => {
   });
 
   it('bounds the whole document and each string', () => {
-    expect(jsonStorageIssues({ s: 'x'.repeat(2000) }, { maxBytes: 1000 })[0]?.message).toMatch(/at most 1000 bytes of JSON/);
-    expect(jsonStorageIssues({ s: 'x'.repeat(2000) }, { maxStringBytes: 1000 })[0]).toEqual({ path: ['s'], message: 'must be at most 1000 bytes (UTF-8)' });
+    expect(jsonStorageIssues({ s: 'x'.repeat(2000) }, { maxBytes: 1000 })[0]?.message).toMatch(
+      /at most 1000 bytes of JSON/,
+    );
+    expect(jsonStorageIssues({ s: 'x'.repeat(2000) }, { maxStringBytes: 1000 })[0]).toEqual({
+      path: ['s'],
+      message: 'must be at most 1000 bytes (UTF-8)',
+    });
   });
 });

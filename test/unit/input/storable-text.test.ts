@@ -35,11 +35,10 @@ describe('storable text (what PostgreSQL text and jsonb accept)', () => {
   it('agrees with Buffer and String#isWellFormed on every string', () => {
     fc.assert(
       fc.property(fc.string({ unit: nastyUnit, maxLength: 40 }), fc.integer({ min: 0, max: 120 }), (s, max) => {
-          const expected = !s.includes('\u0000') && wellFormed(s) && Buffer.byteLength(s, 'utf8') <= max;
-          expect(textStorageProblem(s, max) === undefined).toBe(expected);
-          if (wellFormed(s)) expect(utf8ByteLength(s)).toBe(Buffer.byteLength(s, 'utf8'));
-        },
-      ),
+        const expected = !s.includes('\u0000') && wellFormed(s) && Buffer.byteLength(s, 'utf8') <= max;
+        expect(textStorageProblem(s, max) === undefined).toBe(expected);
+        if (wellFormed(s)) expect(utf8ByteLength(s)).toBe(Buffer.byteLength(s, 'utf8'));
+      }),
       { seed: fuzzSeed(10), numRuns: fuzzRuns(2000) },
     );
   });

@@ -3,9 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { settingsOverridesSchema } from '../../../domain/endorsement/settings';
 import { extendSecondsSchema } from '../../../domain/endorsement/endorsement-request';
 import { listLimit } from '../../../domain/input/list-limit';
-import { deadlineTooFar, MAX_SET_TIMEOUT_MS, MAX_TIMER_MS, MAX_TIMER_SECONDS, timerDuration, waitMilliseconds } from '../../../domain/input/timer-duration';
+import {
+  deadlineTooFar,
+  MAX_SET_TIMEOUT_MS,
+  MAX_TIMER_MS,
+  MAX_TIMER_SECONDS,
+  timerDuration,
+  waitMilliseconds,
+} from '../../../domain/input/timer-duration';
 
-const issues = (r: z.ZodSafeParseResult<unknown>) => r.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
+const issues = (r: z.ZodSafeParseResult<unknown>) =>
+  r.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
 
 describe('durations and counts within what Temporal timers and PostgreSQL columns accept', () => {
   it('parses durations as people write them, within 1 ms to 100 years', () => {
@@ -22,8 +30,12 @@ describe('durations and counts within what Temporal timers and PostgreSQL column
     expect(extendSecondsSchema.safeParse(9007199254740991).success).toBe(false);
     expect(extendSecondsSchema.safeParse(MAX_TIMER_SECONDS).success).toBe(true);
     expect(extendSecondsSchema.safeParse(0).success).toBe(false);
-    expect(issues(settingsOverridesSchema.safeParse({ cooldownMaxSeconds: 1e12 }))).toEqual([expect.stringMatching(/^cooldownMaxSeconds: must be at most 100 years/)]);
-    expect(issues(settingsOverridesSchema.safeParse({ minSamples: 2 ** 31 }))).toEqual([expect.stringMatching(/^minSamples: must be at most 2147483647/)]);
+    expect(issues(settingsOverridesSchema.safeParse({ cooldownMaxSeconds: 1e12 }))).toEqual([
+      expect.stringMatching(/^cooldownMaxSeconds: must be at most 100 years/),
+    ]);
+    expect(issues(settingsOverridesSchema.safeParse({ minSamples: 2 ** 31 }))).toEqual([
+      expect.stringMatching(/^minSamples: must be at most 2147483647/),
+    ]);
     expect(deadlineTooFar(MAX_TIMER_MS + 1, 0)).toMatch(/100 years/);
     expect(deadlineTooFar(MAX_TIMER_MS, 0)).toBeUndefined();
   });
@@ -36,7 +48,9 @@ describe('durations and counts within what Temporal timers and PostgreSQL column
   });
 
   it('refuses unknown settings instead of dropping them', () => {
-    expect(issues(settingsOverridesSchema.safeParse({ cooldownBase: 10 }))).toEqual([': Unrecognized key: "cooldownBase"']);
+    expect(issues(settingsOverridesSchema.safeParse({ cooldownBase: 10 }))).toEqual([
+      ': Unrecognized key: "cooldownBase"',
+    ]);
     expect(settingsOverridesSchema.safeParse({ thresholds: { l4: 0.9 } }).success).toBe(false);
   });
 

@@ -44,26 +44,41 @@ interface Import {
 }
 
 const CLAUSE = String.raw`(?:[\w$]+\s*,\s*)?(?:\{[^}]*\}|\*\s+as\s+[\w$]+)|[\w$]+`;
-const STATIC_IMPORT = new RegExp(String.raw`(?:^|\n)[ \t]*import\s+(type\s+)?(${CLAUSE})\s+from\s+['"]([^'"]+)['"]`, 'g');
-const RE_EXPORT = new RegExp(String.raw`(?:^|\n)[ \t]*export\s+(type\s+)?(\{[^}]*\}|\*(?:\s+as\s+[\w$]+)?)\s+from\s+['"]([^'"]+)['"]`, 'g');
+const STATIC_IMPORT = new RegExp(
+  String.raw`(?:^|\n)[ \t]*import\s+(type\s+)?(${CLAUSE})\s+from\s+['"]([^'"]+)['"]`,
+  'g',
+);
+const RE_EXPORT = new RegExp(
+  String.raw`(?:^|\n)[ \t]*export\s+(type\s+)?(\{[^}]*\}|\*(?:\s+as\s+[\w$]+)?)\s+from\s+['"]([^'"]+)['"]`,
+  'g',
+);
 const BARE_IMPORT = /(?:^|\n)[ \t]*import\s+['"]([^'"]+)['"]/g;
 const DYNAMIC_IMPORT = /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
 
-const lineAt = (source: string, index: number) => source.slice(0, index).split('\n').length + (source[index] === '\n' ? 1 : 0);
+const lineAt = (source: string, index: number) =>
+  source.slice(0, index).split('\n').length + (source[index] === '\n' ? 1 : 0);
 
 /** `import { type A, type B }` imports types only, as `import type { A, B }` does. */
 const onlyTypes = (clause: string) => {
   const braces = /^\{([^}]*)\}$/.exec(clause.trim());
-  const names = braces?.[1]!.split(',').map((n) => n.trim()).filter(Boolean) ?? [];
+  const names =
+    braces?.[1]!
+      .split(',')
+      .map((n) => n.trim())
+      .filter(Boolean) ?? [];
   return names.length > 0 && names.every((n) => n.startsWith('type '));
 };
 
 function importsOf(source: string): Import[] {
   const found: Import[] = [];
-  for (const m of source.matchAll(STATIC_IMPORT)) found.push({ specifier: m[3]!, typeOnly: !!m[1] || onlyTypes(m[2]!), line: lineAt(source, m.index!) });
-  for (const m of source.matchAll(RE_EXPORT)) found.push({ specifier: m[3]!, typeOnly: !!m[1] || onlyTypes(m[2]!), line: lineAt(source, m.index!) });
-  for (const m of source.matchAll(BARE_IMPORT)) found.push({ specifier: m[1]!, typeOnly: false, line: lineAt(source, m.index!) });
-  for (const m of source.matchAll(DYNAMIC_IMPORT)) found.push({ specifier: m[1]!, typeOnly: false, line: lineAt(source, m.index!) });
+  for (const m of source.matchAll(STATIC_IMPORT))
+    found.push({ specifier: m[3]!, typeOnly: !!m[1] || onlyTypes(m[2]!), line: lineAt(source, m.index!) });
+  for (const m of source.matchAll(RE_EXPORT))
+    found.push({ specifier: m[3]!, typeOnly: !!m[1] || onlyTypes(m[2]!), line: lineAt(source, m.index!) });
+  for (const m of source.matchAll(BARE_IMPORT))
+    found.push({ specifier: m[1]!, typeOnly: false, line: lineAt(source, m.index!) });
+  for (const m of source.matchAll(DYNAMIC_IMPORT))
+    found.push({ specifier: m[1]!, typeOnly: false, line: lineAt(source, m.index!) });
   return found;
 }
 
@@ -89,7 +104,8 @@ function stringLiterals(source: string): string[] {
   return literals;
 }
 
-const SQL = /\b(SELECT\s+[\w*(]|INSERT\s+INTO|UPDATE\s+[\w"]+\s+SET|DELETE\s+FROM|(CREATE|ALTER|DROP)\s+(TABLE|INDEX|DATABASE|SCHEMA|TRIGGER|FUNCTION)|TRUNCATE\s)/;
+const SQL =
+  /\b(SELECT\s+[\w*(]|INSERT\s+INTO|UPDATE\s+[\w"]+\s+SET|DELETE\s+FROM|(CREATE|ALTER|DROP)\s+(TABLE|INDEX|DATABASE|SCHEMA|TRIGGER|FUNCTION)|TRUNCATE\s)/;
 /** A statement sent through a pool or a transaction client, whatever builds its text. */
 const DATABASE_CALL = /\b(pool|tx|q|client)\s*\.\s*query\s*[<(]/;
 
@@ -103,7 +119,9 @@ function roomOf(path: string): string | undefined {
 type Sources = Map<string, string>;
 
 function resolveRelative(sources: Sources, from: string, specifier: string): string | undefined {
-  const base = normalize(join(dirname(from), specifier)).split(sep).join('/');
+  const base = normalize(join(dirname(from), specifier))
+    .split(sep)
+    .join('/');
   return [base, `${base}.ts`, `${base}/index.ts`].find((candidate) => sources.has(candidate));
 }
 
@@ -121,9 +139,15 @@ function importViolations(sources: Sources): string[] {
     for (const imp of importsOf(source)) {
       const where = `${path}:${imp.line} imports ${imp.specifier}`;
       if (!imp.specifier.startsWith('.')) {
-        if (!imp.typeOnly && DATABASE_DRIVERS.test(imp.specifier) && room !== 'db' && room !== 'bench') violations.push(`${where}: only db/ talks to the database driver`);
-        if (NODE_BUILTIN.test(imp.specifier) && (room === 'workflows' || (room === 'domain' && !path.startsWith('domain/non-workflow/')))) {
-          violations.push(`${where}: a Node built-in ${room === 'domain' ? 'belongs in domain/non-workflow/' : 'cannot run in the workflow sandbox'}`);
+        if (!imp.typeOnly && DATABASE_DRIVERS.test(imp.specifier) && room !== 'db' && room !== 'bench')
+          violations.push(`${where}: only db/ talks to the database driver`);
+        if (
+          NODE_BUILTIN.test(imp.specifier) &&
+          (room === 'workflows' || (room === 'domain' && !path.startsWith('domain/non-workflow/')))
+        ) {
+          violations.push(
+            `${where}: a Node built-in ${room === 'domain' ? 'belongs in domain/non-workflow/' : 'cannot run in the workflow sandbox'}`,
+          );
         }
         continue;
       }
@@ -202,7 +226,8 @@ function readSources(): Sources {
       if (SKIPPED.has(name) || name.startsWith('.')) continue;
       const full = join(dir, name);
       if (statSync(full).isDirectory()) walk(full);
-      else if (/\.(ts|mjs|js)$/.test(name)) sources.set(relative(root, full).split(sep).join('/'), readFileSync(full, 'utf8'));
+      else if (/\.(ts|mjs|js)$/.test(name))
+        sources.set(relative(root, full).split(sep).join('/'), readFileSync(full, 'utf8'));
     }
   };
   walk(root);
@@ -213,8 +238,22 @@ const sources = readSources();
 
 describe('the walls of LAYOUT.md, in the sources', () => {
   it('reads the whole house', () => {
-    for (const room of ['domain', 'db', 'workflows', 'activities', 'client', 'api', 'cli', 'worker', 'demo', 'examples']) {
-      expect([...sources.keys()].some((p) => p.startsWith(`${room}/`)), room).toBe(true);
+    for (const room of [
+      'domain',
+      'db',
+      'workflows',
+      'activities',
+      'client',
+      'api',
+      'cli',
+      'worker',
+      'demo',
+      'examples',
+    ]) {
+      expect(
+        [...sources.keys()].some((p) => p.startsWith(`${room}/`)),
+        room,
+      ).toBe(true);
     }
   });
 
@@ -224,7 +263,9 @@ describe('the walls of LAYOUT.md, in the sources', () => {
 
   it("client/, api/ and activities/ reach workflows/ only through each loop's contract.ts", () => {
     expect(importViolations(sources).filter((v) => /workflows\//.test(v))).toEqual([]);
-    const throughContracts = [...sources].filter(([path, source]) => /^(client|activities)\//.test(path) && /\/workflows\/[a-z-]+\/contract'/.test(source));
+    const throughContracts = [...sources].filter(
+      ([path, source]) => /^(client|activities)\//.test(path) && /\/workflows\/[a-z-]+\/contract'/.test(source),
+    );
     expect(throughContracts.length).toBeGreaterThan(5);
   });
 
@@ -247,15 +288,16 @@ describe('the walls test itself', () => {
   it('flags an import from client/ into activities/, and one that points up a layer', () => {
     const v = importViolations(
       house({
-        'activities/endorsement/index.ts': "export const x = 1;\n",
+        'activities/endorsement/index.ts': 'export const x = 1;\n',
         'client/endorsement.ts': "import { x } from '../activities/endorsement';\n",
         'db/pool.ts': "import { y } from '../client/endorsement';\n",
-        'workflows/review.ts': "import type { A } from '../activities/endorsement';\nimport { x } from '../activities/endorsement/index';\n",
+        'workflows/review.ts':
+          "import type { A } from '../activities/endorsement';\nimport { x } from '../activities/endorsement/index';\n",
       }),
     );
     expect(v).toEqual([
-      "client/endorsement.ts:1 imports ../activities/endorsement: client/ may not import activities/",
-      "db/pool.ts:1 imports ../client/endorsement: db/ may not import client/",
+      'client/endorsement.ts:1 imports ../activities/endorsement: client/ may not import activities/',
+      'db/pool.ts:1 imports ../client/endorsement: db/ may not import client/',
       'workflows/review.ts:2 imports ../activities/endorsement/index: workflows/ may not import activities/ (types only)',
     ]);
   });
@@ -266,7 +308,8 @@ describe('the walls test itself', () => {
         'client/warden.ts': 'export class Warden {}\n',
         'domain/errors.ts': 'export const e = 1;\n',
         'demo/guard.ts': 'export const d = 1;\n',
-        'examples/guard-loop.ts': "import { Warden } from '../client/warden';\nimport { e } from '../domain/errors';\nimport { d } from '../demo/guard';\n",
+        'examples/guard-loop.ts':
+          "import { Warden } from '../client/warden';\nimport { e } from '../domain/errors';\nimport { d } from '../demo/guard';\n",
       }),
     );
     expect(v).toEqual([
@@ -281,7 +324,8 @@ describe('the walls test itself', () => {
         'workflows/guard/contract.ts': 'export const ref = 1;\n',
         'workflows/guard/proposal.ts': 'export function guardProposalWorkflow() {}\n',
         'workflows/guard/proposal-machine.ts': 'export class ProposalMachine {}\n',
-        'client/guard.ts': "import { ref } from '../workflows/guard/contract';\nimport type { guardProposalWorkflow } from '../workflows/guard/proposal';\n",
+        'client/guard.ts':
+          "import { ref } from '../workflows/guard/contract';\nimport type { guardProposalWorkflow } from '../workflows/guard/proposal';\n",
         'activities/guard/index.ts': "import type { ProposalMachine } from '../../workflows/guard/proposal-machine';\n",
         'api/routes/guard.ts': "import { ref } from '../../workflows/guard/contract';\n",
         'worker/workflows.ts': "import { guardProposalWorkflow } from '../workflows/guard/proposal';\n",
@@ -297,18 +341,23 @@ describe('the walls test itself', () => {
   it('flags SQL and queries outside db/, but not in db/ or in prose', () => {
     const v = sqlViolations(
       house({
-        'client/health.ts': "// SELECT in a comment is prose\nconst x = await ctx.pool.query<{ n: number }>('SELECT 1 AS n');\n",
+        'client/health.ts':
+          "// SELECT in a comment is prose\nconst x = await ctx.pool.query<{ n: number }>('SELECT 1 AS n');\n",
         'db/migrate.ts': "await tx.query('SELECT 1');\n",
         'cli/output.ts': "const help = 'select the rows you want';\n",
       }),
     );
-    expect(v).toEqual(["client/health.ts: SQL outside db/: SELECT 1 AS n", 'client/health.ts:2: a query sent outside db/: pool.query<']);
+    expect(v).toEqual([
+      'client/health.ts: SQL outside db/: SELECT 1 AS n',
+      'client/health.ts:2: a query sent outside db/: pool.query<',
+    ]);
   });
 
   it('flags a workflow that reaches node:crypto through the domain', () => {
     const v = workflowSandboxViolations(
       house({
-        'workflows/review.ts': "import { digest } from '../domain/delegation/digest';\nimport type { T } from '../domain/non-workflow/types';\n",
+        'workflows/review.ts':
+          "import { digest } from '../domain/delegation/digest';\nimport type { T } from '../domain/non-workflow/types';\n",
         'domain/delegation/digest.ts': "import { sha256Hex } from '../non-workflow/sha256';\n",
         'domain/non-workflow/sha256.ts': "import { createHash } from 'node:crypto';\n",
         'domain/non-workflow/types.ts': 'export type T = string;\n',

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { cachedSnapshot, type MetricsSnapshot } from '../../../client/metrics-snapshot';
 
-const empty = (n: number): MetricsSnapshot => ({ workflows: [{ kind: 'review', state: 'open', count: n }], divergences: [], openReviews: [], triggers: [], deliveries: [] });
+const empty = (n: number): MetricsSnapshot => ({
+  workflows: [{ kind: 'review', state: 'open', count: n }],
+  divergences: [],
+  openReviews: [],
+  triggers: [],
+  deliveries: [],
+});
 
 describe('metrics snapshot cache', () => {
   it('reads once per TTL, shares a refresh between concurrent scrapes, and retries after a failure', async () => {

@@ -26,15 +26,21 @@ describe('webhook signatures', () => {
 
   it('puts ids and facts in the body, nothing else', () => {
     expect(JSON.parse(deliveryBody(event))).toEqual({
-      id: 'evt_1', type: 'proposal.ready', subject: 'guard-loop-abc', workflow_id: 'guard-loop-abc',
-      occurred_at: '2026-05-13T08:00:00.000Z', data: { policyId: 'p', riskScore: 0.03 },
+      id: 'evt_1',
+      type: 'proposal.ready',
+      subject: 'guard-loop-abc',
+      workflow_id: 'guard-loop-abc',
+      occurred_at: '2026-05-13T08:00:00.000Z',
+      data: { policyId: 'p', riskScore: 0.03 },
     });
   });
 });
 
 describe('webhook subscriptions', () => {
   it('accepts known event types and defaults the attempts', () => {
-    expect(webhookInput.parse({ url: 'https://hooks.example.com/x', events: ['review.opened'] })).toMatchObject({ maxAttempts: 6 });
+    expect(webhookInput.parse({ url: 'https://hooks.example.com/x', events: ['review.opened'] })).toMatchObject({
+      maxAttempts: 6,
+    });
   });
 
   it.each([
@@ -51,7 +57,15 @@ describe('webhook subscriptions', () => {
   });
 
   it('retries timeouts, rate limits and server errors; redirects and other 4xx are final', () => {
-    expect([301, 302, 400, 401, 404, 410, 422].map(isPermanentRefusal)).toEqual([true, true, true, true, true, true, true]);
+    expect([301, 302, 400, 401, 404, 410, 422].map(isPermanentRefusal)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
     expect([408, 429, 500, 502, 503].map(isPermanentRefusal)).toEqual([false, false, false, false, false]);
   });
 });

@@ -15,7 +15,9 @@ async function serve(status: number, body: string): Promise<string> {
 describe('the Temporal SDK series appended to /metrics', () => {
   it('passes the SDK exposition through, ending in a newline', async () => {
     const url = await serve(200, '# TYPE temporal_worker_start counter\ntemporal_worker_start{task_queue="warden"} 1');
-    expect(await workerMetricsText(url)).toBe('# TYPE temporal_worker_start counter\ntemporal_worker_start{task_queue="warden"} 1\n');
+    expect(await workerMetricsText(url)).toBe(
+      '# TYPE temporal_worker_start counter\ntemporal_worker_start{task_queue="warden"} 1\n',
+    );
   });
 
   it('turns an error answer or an unreachable endpoint into a comment, never a failed scrape', async () => {

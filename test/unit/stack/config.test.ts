@@ -14,20 +14,41 @@ describe('configuration', () => {
   });
 
   it('uses an existing cluster and database when named, with TLS implied by an API key', () => {
-    const c = loadConfig({ TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'ns.acct', TEMPORAL_API_KEY: 'k', DATABASE_URL: 'postgresql://u:p@db:5432/warden' });
-    expect(c.temporal).toMatchObject({ externalAddress: 'ns.acct.tmprl.cloud:7233', namespace: 'ns.acct', apiKey: 'k' });
+    const c = loadConfig({
+      TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233',
+      TEMPORAL_NAMESPACE: 'ns.acct',
+      TEMPORAL_API_KEY: 'k',
+      DATABASE_URL: 'postgresql://u:p@db:5432/warden',
+    });
+    expect(c.temporal).toMatchObject({
+      externalAddress: 'ns.acct.tmprl.cloud:7233',
+      namespace: 'ns.acct',
+      apiKey: 'k',
+    });
     expect(c.temporal.tls).toBeDefined();
     expect(c.databaseUrl).toBe('postgresql://u:p@db:5432/warden');
   });
 
   it('names every bad variable with the expected form', () => {
     try {
-      loadConfig({ WARDEN_HTTP_PORT: '99999', TEMPORAL_ADDRESS: 'no-port', DATABASE_URL: 'mysql://x', WARDEN_LOG_LEVEL: 'loud', WARDEN_MAX_CACHED_WORKFLOWS: '1' });
+      loadConfig({
+        WARDEN_HTTP_PORT: '99999',
+        TEMPORAL_ADDRESS: 'no-port',
+        DATABASE_URL: 'mysql://x',
+        WARDEN_LOG_LEVEL: 'loud',
+        WARDEN_MAX_CACHED_WORKFLOWS: '1',
+      });
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigError);
       const vars = (e as ConfigError).problems.map((p) => p.variable).sort();
-      expect(vars).toEqual(['DATABASE_URL', 'TEMPORAL_ADDRESS', 'WARDEN_HTTP_PORT', 'WARDEN_LOG_LEVEL', 'WARDEN_MAX_CACHED_WORKFLOWS']);
+      expect(vars).toEqual([
+        'DATABASE_URL',
+        'TEMPORAL_ADDRESS',
+        'WARDEN_HTTP_PORT',
+        'WARDEN_LOG_LEVEL',
+        'WARDEN_MAX_CACHED_WORKFLOWS',
+      ]);
       expect((e as Error).message).toMatch(/WARDEN_HTTP_PORT: expected a TCP port/);
     }
   });

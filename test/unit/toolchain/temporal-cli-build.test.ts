@@ -32,7 +32,13 @@ esac
 `;
 /** Shadows any real Temporal CLI on PATH with one too old to use, so the build path is taken. */
 const OLD_TEMPORAL = `#!/bin/sh\necho "temporal version 1.0.0 (Server 1.20.0, UI 2.10.0)"\n`;
-const LISTED = ['unsafe', 'internal/abi', 'runtime', 'github.com/spf13/cobra', 'github.com/temporalio/cli/cmd/temporal'];
+const LISTED = [
+  'unsafe',
+  'internal/abi',
+  'runtime',
+  'github.com/spf13/cobra',
+  'github.com/temporalio/cli/cmd/temporal',
+];
 
 let root: string;
 let cacheDir: string;
@@ -65,7 +71,11 @@ afterEach(async () => {
 async function build(withSteps: boolean) {
   const lines: string[] = [];
   const steps: { done: number; total: number | undefined; phase: string }[] = [];
-  const binary = await ensureTemporalCli(cacheDir, (line) => lines.push(line), withSteps ? (done, total, phase) => steps.push({ done, total, phase }) : undefined);
+  const binary = await ensureTemporalCli(
+    cacheDir,
+    (line) => lines.push(line),
+    withSteps ? (done, total, phase) => steps.push({ done, total, phase }) : undefined,
+  );
   const calls = (await readFile(log, 'utf8')).trim().split('\n');
   return { binary, lines, steps, calls };
 }
@@ -106,7 +116,9 @@ describe('building the Temporal CLI with progress', () => {
 
   it('says in one line that it falls back to go because python3 is not on PATH', async () => {
     const { lines } = await build(true);
-    expect(lines[0]).toBe('Temporal CLI: no prebuilt binary (python3 is not on PATH); falling back to go install v1.5.1 (Server 1.29.1, UI 2.42.1)');
+    expect(lines[0]).toBe(
+      'Temporal CLI: no prebuilt binary (python3 is not on PATH); falling back to go install v1.5.1 (Server 1.29.1, UI 2.42.1)',
+    );
   });
 
   it('falls back to a plain go install when the package listing fails', async () => {
@@ -129,7 +141,13 @@ describe('building the Temporal CLI with progress', () => {
     await rm(log);
     await writeFile(log, '');
     const steps: string[] = [];
-    expect(await ensureTemporalCli(cacheDir, () => undefined, (_d, _t, phase) => steps.push(phase))).toBe(join(cacheDir, 'temporal-v1.5.1', 'temporal'));
+    expect(
+      await ensureTemporalCli(
+        cacheDir,
+        () => undefined,
+        (_d, _t, phase) => steps.push(phase),
+      ),
+    ).toBe(join(cacheDir, 'temporal-v1.5.1', 'temporal'));
     expect(await readFile(log, 'utf8')).toBe('');
     expect(steps).toEqual([]);
   });

@@ -26,7 +26,7 @@ const refs: [ref: { name: string }, workflow: { name: string }][] = [
   [provenanceAnchorWorkflowRef, registered.provenanceAnchorWorkflow],
 ];
 
-describe('each loop\'s contract', () => {
+describe("each loop's contract", () => {
   it('names workflows the worker registers, by the name the worker registers them under', () => {
     const exported = registered as Record<string, unknown>;
     for (const [ref, workflow] of refs) {
@@ -48,12 +48,16 @@ describe("the delegation review's Update inputs, by the contract's schemas", () 
   const hash = `sha256:${'a'.repeat(64)}`;
 
   it('accepts a well-formed approval and dismissal', () => {
-    expect(refusal(approveInputSchema, { principal: 'rev', outputKind: 'abp_patch', outputHash: hash, reason: 'ok' })).toBe('accepted');
+    expect(
+      refusal(approveInputSchema, { principal: 'rev', outputKind: 'abp_patch', outputHash: hash, reason: 'ok' }),
+    ).toBe('accepted');
     expect(refusal(dismissInputSchema, { principal: 'rev', reason: 'not needed' })).toBe('accepted');
   });
 
   it('names every field at fault, as the validators refuse them', () => {
-    expect(refusal(approveInputSchema, { principal: '', outputKind: 'abp_merge', outputHash: 'md5:1', reason: '  ' })).toBe(
+    expect(
+      refusal(approveInputSchema, { principal: '', outputKind: 'abp_merge', outputHash: 'md5:1', reason: '  ' }),
+    ).toBe(
       'principal: required; outputKind: Invalid option: expected one of "abp_patch"|"abp_replace"|"abp_revoke"; ' +
         'outputHash: must look like sha256:<64 hex>; reason: required',
     );
