@@ -78,12 +78,15 @@ export function useIntegrationContext(
     const dataDir = join(inject('scratchDir'), `${name}-${randomBytes(3).toString('hex')}`);
     await mkdir(dataDir, { recursive: true });
     if (opts.ownDatabase) database = await ownDatabase();
+    // A chain of its own is signed with a key of its own: the provenance anchor workflow is named
+    // by the key, so two databases sharing one would anchor each other's heads in one workflow.
+    const provenanceKey = database ? randomBytes(32).toString('hex') : inject('provenanceKey');
     const config = loadConfig({
       ...process.env,
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       TEMPORAL_NAMESPACE: inject('temporalNamespace'),
       DATABASE_URL: database?.url ?? inject('databaseUrl'),
-      WARDEN_PROVENANCE_KEY: inject('provenanceKey'),
+      WARDEN_PROVENANCE_KEY: provenanceKey,
       WARDEN_DATA_DIR: dataDir,
       ...opts.env?.(),
     });
@@ -94,7 +97,7 @@ export function useIntegrationContext(
       config,
       pool,
       temporal: new Client({ connection, namespace: config.temporal.namespace }),
-      provenanceKey: inject('provenanceKey'),
+      provenanceKey,
       taskQueue: `test-${name}-${randomBytes(4).toString('hex')}`,
       deferred: new DeferredWork(),
       close: async () => undefined,
