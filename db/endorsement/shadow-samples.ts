@@ -21,17 +21,27 @@ const characters = (text: string) => [...text].length;
  * endorsement of the agent whose sampling rate takes it (`draw` is uniform in [0, 1): each
  * endorsement takes the exchange when draw < its rate). The wake flag is flipped with a
  * compare-and-set so that, however many chats arrive, one signal wakes the workflow for the whole
- * batch. One statement, because it is on the live path: with nothing staged it costs what
- * recording the exchange alone would.
+ * batch. One transaction of two statements on the live path (the lock, then the recording); with
+ * nothing staged the lock finds no row and costs one indexed read.
  */
 export async function recordExchange(
-  q: Queryable,
+  pool: pg.Pool,
   e: { agentId: string; kernelVersion: number; prompt: string; response: string; model: string },
   draw: number,
 ): Promise<{ exchangeId: string; queued: QueuedSample[] }> {
   const exchangeId = `ex-${randomUUID()}`;
-  const { rows } = await q.query<{ id: string; wake: boolean }>(
-    `WITH sampled AS (
+  // The staged endorsements' rows are locked first, in a statement of their own: a scorer lowering
+  // the wake flag (samplesArrivedWhileFallingAsleep) then waits for this sample to be committed and
+  // sees it, and the statement below reads the flag as it is now. Without the lock, a chat whose
+  // snapshot still showed the flag up sent no signal while the scorer, not seeing the uncommitted
+  // sample yet, went to sleep: the sample waited for the deadline.
+  const { rows } = await withTransaction(pool, async (q) => {
+    await q.query(
+      `SELECT id FROM endorsements WHERE agent_id = $1 AND state IN ('staged', 'inconclusive') ORDER BY id FOR UPDATE`,
+      [e.agentId],
+    );
+    return q.query<{ id: string; wake: boolean }>(
+      `WITH sampled AS (
        SELECT id, created_at FROM endorsements
         WHERE agent_id = $2 AND state IN ('staged', 'inconclusive') AND $7 < (settings->>'samplingRate')::float8),
      -- The text is needed by the shadow samples; otherwise only an agent that logs requests keeps it.
@@ -52,20 +62,21 @@ export async function recordExchange(
         WHERE id IN (SELECT id FROM sampled) AND wake_requested = false RETURNING id)
      SELECT sampled.id, EXISTS (SELECT 1 FROM woken WHERE woken.id = sampled.id) AS wake
        FROM sampled ORDER BY sampled.created_at`,
-    [
-      exchangeId,
-      e.agentId,
-      e.kernelVersion,
-      e.prompt,
-      e.response,
-      e.model,
-      draw,
-      sha256Hex(e.prompt),
-      characters(e.prompt),
-      sha256Hex(e.response),
-      characters(e.response),
-    ],
-  );
+      [
+        exchangeId,
+        e.agentId,
+        e.kernelVersion,
+        e.prompt,
+        e.response,
+        e.model,
+        draw,
+        sha256Hex(e.prompt),
+        characters(e.prompt),
+        sha256Hex(e.response),
+        characters(e.response),
+      ],
+    );
+  });
   return { exchangeId, queued: rows.map((r) => ({ endorsementId: r.id, wake: r.wake })) };
 }
 
