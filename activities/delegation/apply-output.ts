@@ -196,21 +196,26 @@ async function commit(
   });
 }
 
+/** The provenance entry of a failed apply: what failed, and what became of the review. */
+function applyFailedEntry(reviewId: string, outcome: ApplyOutcome, after: Record<string, unknown>) {
+  return {
+    kind: 'review.apply_failed',
+    subject: `review:${reviewId}`,
+    actor: null,
+    payload: {
+      output_kind: outcome.outputKind,
+      output_hash: outcome.outputHash,
+      failed_checks: outcome.failure.length,
+      reasons: outcome.failure,
+      ...after,
+    },
+  };
+}
+
 async function fail(deps: ApplyDeps, reviewId: string, outcome: ApplyOutcome): Promise<ApplyOutcome> {
   await withTransaction(deps.pool, async (tx) => {
     if (!(await concludeReviewRow(tx, reviewId, 'failed', outcome))) return;
-    await appendProvenance(tx, deps.provenanceKey, {
-      kind: 'review.apply_failed',
-      subject: `review:${reviewId}`,
-      actor: null,
-      payload: {
-        output_kind: outcome.outputKind,
-        output_hash: outcome.outputHash,
-        failed_checks: outcome.failure.length,
-        reasons: outcome.failure,
-        reopened: false,
-      },
-    });
+    await appendProvenance(tx, deps.provenanceKey, applyFailedEntry(reviewId, outcome, { reopened: false }));
   });
   return outcome;
 }
@@ -225,18 +230,7 @@ async function reopen(deps: ApplyDeps, reviewId: string, outcome: ApplyOutcome):
     const reopened: ApplyOutcome = { ...outcome, reopened: true, voided };
     if (!(await recordFailedAttempt(tx, reviewId, reopened))) throw conflict(`review ${reviewId} is no longer open`);
     await appendProvenance(tx, deps.provenanceKey, {
-      kind: 'review.apply_failed',
-      subject: `review:${reviewId}`,
-      actor: null,
-      payload: {
-        output_kind: outcome.outputKind,
-        output_hash: outcome.outputHash,
-        failed_checks: outcome.failure.length,
-        reasons: outcome.failure,
-        reopened: true,
-        round: outcome.round,
-        voided_votes: voided,
-      },
+      ...applyFailedEntry(reviewId, outcome, { reopened: true, round: outcome.round, voided_votes: voided }),
       idempotencyKey: `review:${reviewId}/apply-failed/${outcome.round}`,
     });
     return reopened;
