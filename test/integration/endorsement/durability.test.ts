@@ -39,6 +39,21 @@ describe('durability', () => {
     expect(promotions).toHaveLength(1);
   });
 
+  it('answers a chat waiting for its shadow with the samples still pending when no scorer runs in time', async () => {
+    const agent = await freshAgent(ctx);
+    const alice = await operator(ctx);
+    const r = await endorseRule(ctx, agent, SEED_RULE, { decide: { decision: 'stage', principal: alice } });
+    await ctx.stopWorker();
+    try {
+      const answer = await chat(ctx, agent, BENIGN[0]!, { waitForShadow: true, shadowTimeoutMs: 1_500 });
+      expect(answer.content.length).toBeGreaterThan(0);
+      expect(answer.shadows.map((s) => [s.endorsementId, s.status])).toEqual([[r.endorsementId, 'pending']]);
+      expect(answer.sandboxDivergence).toBeNull();
+    } finally {
+      await ctx.startWorker();
+    }
+  });
+
   it('a retried transition applies the change once (compare-and-set on the kernel version)', async () => {
     const agent = await freshAgent(ctx);
     const alice = await operator(ctx);
