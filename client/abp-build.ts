@@ -2,10 +2,11 @@ import type pg from 'pg';
 import { withTransaction } from '../db/pool';
 import { appendProvenance } from '../db/provenance/log';
 import type { Abp } from '../domain/delegation/schema';
-import { refuseRetiredId } from '../db/delegation/abp-finality';
+import { liveParent, refuseRetiredId } from '../db/delegation/abp-finality';
 import { findCurrentByScope, insertAbpVersion, makeCurrent, type AbpSource } from '../db/delegation/abps';
 import { openParentChangedReviews } from '../db/delegation/composition';
 import { AbpSchema } from '../domain/delegation/schema';
+import { invalid } from '../domain/errors';
 import { exportDocument } from '../domain/delegation/export-document';
 import { listExports, markRestamped, registerExports, type ExportRow } from '../db/delegation/exports';
 import { writeExport, type ExportSink } from '../domain/delegation/export-sink';
@@ -22,7 +23,8 @@ export interface StoredAbp {
 /**
  * Stores a built ABP as a new immutable version, makes it current for its scope, registers one
  * export per module and stamps every export of this ABP with it. Building the same spec twice
- * changes nothing; building one whose id was revoked, replaced or superseded is refused.
+ * changes nothing; building one whose id was revoked, replaced or superseded is refused, and so is
+ * one naming (composition.parent_abp_id) a parent that was.
  */
 export async function storeBuiltAbp(
   deps: { pool: pg.Pool; provenanceKey: string; exports: ExportSink },
@@ -31,6 +33,9 @@ export async function storeBuiltAbp(
 ): Promise<StoredAbp> {
   const result = await withTransaction(deps.pool, async (tx) => {
     await refuseRetiredId(tx, abp, meta.legacyId);
+    const parentId = abp.composition.parent_abp_id;
+    if (parentId !== null && !(await liveParent(tx, parentId)))
+      throw invalid(`composition.parent_abp_id: no ABP ${parentId} is stored (build the parent first)`);
     const created = await insertAbpVersion(tx, abp, { source: meta.source, createdBy: meta.actor });
     const before = await findCurrentByScope(tx, abp.scope);
     const madeCurrent = await makeCurrent(tx, abp);

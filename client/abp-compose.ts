@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { z } from 'zod';
 import { requireAdmin } from './administrator';
+import { liveParent } from '../db/delegation/abp-finality';
 import { advancePointer, findCurrentByAbpId, insertAbpVersion, type CurrentAbp } from '../db/delegation/abps';
 import { listExports, markRestamped, type ExportRow } from '../db/delegation/exports';
 import { withTransaction, type Queryable } from '../db/pool';
@@ -43,14 +44,8 @@ export async function composeUnderParent(
   const childIds = ComposeChildrenSchema.parse(childIdsInput);
   const stored = await withTransaction(deps.pool, async (tx) => {
     await requireAdmin(tx, actor, 'compose ABPs');
-    const parentRow = await findCurrentByAbpId(tx, parentId, { forUpdate: true });
+    const parentRow = await liveParent(tx, parentId);
     if (!parentRow) throw notFound(`ABP ${parentId}`);
-    if (parentRow.status === 'revoked')
-      throw conflict(
-        `cannot compose under ${parentRow.abpId}: it was revoked (${parentRow.statusReason ?? 'no reason recorded'})`,
-      );
-    if (parentRow.status === 'replaced')
-      throw conflict(`cannot compose under ${parentRow.abpId}: it was replaced by ${parentRow.replacedBy}`);
     const parent = AbpSchema.parse(parentRow.document);
     const ancestors = await ancestorIds(tx, parent);
     const childRows: CurrentAbp[] = [];

@@ -2,7 +2,7 @@ import type { Queryable } from '../pool';
 import { listProvenance } from '../provenance/log';
 import type { Abp } from '../../domain/delegation/schema';
 import { conflict } from '../../domain/errors';
-import { abpIdUsed, scopeKey } from './abps';
+import { abpIdUsed, findCurrentByAbpId, scopeKey, type CurrentAbp } from './abps';
 
 /**
  * Where an ABP id stands before a new version is stored under it: never seen, the current id of
@@ -99,4 +99,23 @@ async function latestRevocation(q: Queryable, abpId: string) {
   for (const id of [abpId, ...rows.map((r) => r.old_id)])
     found.push(...(await listProvenance(q, { subject: `abp:${id}`, kind: 'abp.revoked', limit: 1 })));
   return found.sort((a, b) => b.seq - a.seq)[0];
+}
+
+/**
+ * The ABP a child is composed under, read under its pointer lock, or undefined when no ABP has
+ * that id: a revoked, replaced or superseded parent cannot take a child, whether the child comes
+ * through `abp compose` or a spec built naming it (composition.parent_abp_id). Refused (409)
+ * naming what happened.
+ */
+export async function liveParent(q: Queryable, parentId: string): Promise<CurrentAbp | undefined> {
+  const row = await findCurrentByAbpId(q, parentId, { forUpdate: true });
+  if (!row) {
+    if (await abpIdUsed(q, parentId)) throw conflict(`cannot compose under ${parentId}: its scope has moved on`);
+    return undefined;
+  }
+  if (row.status === 'revoked')
+    throw conflict(`cannot compose under ${row.abpId}: it was revoked (${row.statusReason ?? 'no reason recorded'})`);
+  if (row.status === 'replaced')
+    throw conflict(`cannot compose under ${row.abpId}: it was replaced by ${row.replacedBy}`);
+  return row;
 }

@@ -148,6 +148,23 @@ describe('composition', () => {
     );
     expect(cli.code).toBe(1);
     expect(cli.stderr).toMatch(/revoked/);
+    // Nor does a spec built naming the revoked parent: nothing is stored under it.
+    const named = uniqueSpec({
+      composition: { parent_abp_id: parent.abp_id, parent_abp_hash: parent.hash, children: [] },
+    });
+    await expect(buildAbpFromSpec(ctx, named, await testAdmin(ctx))).rejects.toMatchObject({
+      kind: 'conflict',
+      message: expect.stringContaining(`cannot compose under ${parent.abp_id}: it was revoked`),
+    });
+    expect(await reviews(ctx, { abpId: parent.abp_id, state: 'open' })).toEqual([]);
+    // A parent that was never built is a bad field, not a missing page.
+    const unknown = uniqueSpec({
+      composition: { parent_abp_id: 'ABP-00000000', parent_abp_hash: parent.hash, children: [] },
+    });
+    await expect(buildAbpFromSpec(ctx, unknown, await testAdmin(ctx))).rejects.toMatchObject({
+      kind: 'invalid',
+      message: expect.stringContaining('composition.parent_abp_id'),
+    });
   });
 
   it('replacing the parent on its scope opens a parent_changed review on each child', async () => {
