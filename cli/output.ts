@@ -24,10 +24,23 @@ export function wantsJson(cmd: Command): boolean {
 const NO_STACK_HINT =
   'is the Warden stack running? Start it with `npm start` in the Warden clone, or point DATABASE_URL and TEMPORAL_ADDRESS at yours';
 
-/** The context a command runs in; the CLI's never generates a provenance key (no stack, no key). */
+/**
+ * The context a command runs in; the CLI's never generates a provenance key (no stack, no key)
+ * and refuses to run with another key than the one the chain is signed with.
+ */
 async function openCliContext(): Promise<WardenContext> {
-  const { openContext } = await import('../client/context');
-  return openContext({ createProvenanceKey: false });
+  const [{ openContext }, { refuseForeignCliKey }] = await Promise.all([
+    import('../client/context'),
+    import('../client/provenance-key-check'),
+  ]);
+  const ctx = await openContext({ createProvenanceKey: false });
+  try {
+    await refuseForeignCliKey(ctx);
+  } catch (error) {
+    await ctx.close();
+    throw error;
+  }
+  return ctx;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { keyFingerprint, signatureMatches } from '../../domain/non-workflow/provenance-entry-hash';
-import { withTransaction } from '../pool';
+import { withTransaction, type Queryable } from '../pool';
 import { APPEND_LOCK } from './log';
 
 const short = (fingerprint: string) => fingerprint.slice(0, 16);
@@ -12,9 +12,10 @@ export class ProvenanceKeyMismatchError extends Error {
     readonly fingerprint: string,
     readonly chainFingerprint: string | null,
     detail: string,
+    refusing: 'start' | 'run' = 'start',
   ) {
     super(
-      `refusing to start: the provenance key of this process (fingerprint ${short(fingerprint)}…) is not the key the ` +
+      `refusing to ${refusing}: the provenance key of this process (fingerprint ${short(fingerprint)}…) is not the key the ` +
         `provenance chain is signed with (${detail}). Every Warden process on this database must use the same key: ` +
         'set WARDEN_PROVENANCE_KEY or WARDEN_PROVENANCE_KEY_FILE to the key the first process was started with.',
     );
@@ -37,18 +38,7 @@ export async function claimSigningKey(pool: pg.Pool, key: string): Promise<Signi
   const fingerprint = keyFingerprint(key);
   return withTransaction(pool, async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
-    const { rows: keys } = await tx.query<{ fingerprint: string; registered_at: Date }>(
-      'SELECT fingerprint, registered_at FROM provenance_signing_keys ORDER BY first_seq DESC LIMIT 1',
-    );
-    const chain = keys[0];
-    if (chain) {
-      if (chain.fingerprint === fingerprint) return { fingerprint, registered: false };
-      throw new ProvenanceKeyMismatchError(
-        fingerprint,
-        chain.fingerprint,
-        `fingerprint ${short(chain.fingerprint)}…, recorded ${chain.registered_at.toISOString()}`,
-      );
-    }
+    if (await refuseForeignKey(tx, fingerprint, 'start')) return { fingerprint, registered: false };
     const { rows: head } = await tx.query<{ seq: number; content_hash: string; signature: string }>(
       'SELECT seq, content_hash, signature FROM provenance_log ORDER BY seq DESC LIMIT 1',
     );
@@ -63,4 +53,30 @@ export async function claimSigningKey(pool: pg.Pool, key: string): Promise<Signi
     await tx.query('INSERT INTO provenance_signing_keys (fingerprint, first_seq) VALUES ($1, 1)', [fingerprint]);
     return { fingerprint, registered: true };
   });
+}
+
+/**
+ * For a short-lived process (the local CLI) that signs entries without registering a key: refused
+ * when the chain records another key, so its entries are never written rather than flagged later
+ * by `provenance verify`. A chain with no key recorded yet is left to the first long-running
+ * process to claim. One read, no lock.
+ */
+export async function refuseForeignSigningKey(q: Queryable, key: string): Promise<void> {
+  await refuseForeignKey(q, keyFingerprint(key), 'run');
+}
+
+/** True when the chain records this fingerprint, false when it records none; throws for another. */
+async function refuseForeignKey(q: Queryable, fingerprint: string, refusing: 'start' | 'run'): Promise<boolean> {
+  const { rows } = await q.query<{ fingerprint: string; registered_at: Date }>(
+    'SELECT fingerprint, registered_at FROM provenance_signing_keys ORDER BY first_seq DESC LIMIT 1',
+  );
+  const chain = rows[0];
+  if (!chain) return false;
+  if (chain.fingerprint === fingerprint) return true;
+  throw new ProvenanceKeyMismatchError(
+    fingerprint,
+    chain.fingerprint,
+    `fingerprint ${short(chain.fingerprint)}…, recorded ${chain.registered_at.toISOString()}`,
+    refusing,
+  );
 }

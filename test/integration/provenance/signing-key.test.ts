@@ -10,6 +10,7 @@ import { claimSigningKey, ProvenanceKeyMismatchError } from '../../../db/provena
 import { keyFingerprint } from '../../../domain/non-workflow/provenance-entry-hash';
 import { freePort } from '../../../toolchain/child-process';
 import { workflowSourceDigest } from '../../../worker/workflow-bundle-cache';
+import { cliEnv, runCli } from '../../support/cli';
 import { useIntegrationContext } from '../../support/integration';
 
 // A database of its own: the processes' start-up (identity migration, demo seed) must not touch
@@ -146,5 +147,21 @@ describe('the provenance key fingerprint stored with the chain', () => {
       registered: false,
     });
     await expect(claimSigningKey(ctx.pool, wrong)).rejects.toThrow(/recorded \d{4}-/);
+  });
+
+  it('the local CLI refuses to run with another key than the chain records, and runs with the chain key', async () => {
+    await claimSigningKey(ctx.pool, ctx.provenanceKey);
+    const count = async () => Number((await ctx.pool.query('SELECT count(*) AS n FROM provenance_log')).rows[0].n);
+    const before = await count();
+    const refused = await runCli(
+      ['principal', 'add', 'cli-other-key', '--role', 'operator'],
+      cliEnv(ctx, { WARDEN_PROVENANCE_KEY: otherKey() }),
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/refusing to run: the provenance key of this process .* is not the key/);
+    expect(await count()).toBe(before);
+    const allowed = await runCli(['provenance', 'verify', '--json'], cliEnv(ctx));
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(allowed.json).toMatchObject({ ok: true });
   });
 });
