@@ -178,7 +178,8 @@ describe('operator steering of a staged endorsement', () => {
   });
 
   it('becomes inconclusive at the maximum without enough evidence and waits for an operator', async () => {
-    const agent = await freshAgent(ctx, { cooldownBaseSeconds: 1, cooldownMaxSeconds: 3, minSamples: 5 });
+    // The maximum leaves a loaded machine time to score the one sample before it is reached.
+    const agent = await freshAgent(ctx, { cooldownBaseSeconds: 1, cooldownMaxSeconds: 8, minSamples: 5 });
     const alice = await operator(ctx);
     const r = await endorseRule(ctx, agent, SEED_RULE, { decide: { decision: 'stage', principal: alice } });
     await chat(ctx, agent, BENIGN[0]!, { waitForShadow: true });
