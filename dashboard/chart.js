@@ -52,7 +52,7 @@ export function divergenceChart(series, thresholds) {
     svg('rect', { x: PAD.left, y: PAD.top, width: plotW, height: plotH, class: 'plot' }),
     Y_TICKS.map((v) => [
       svg('line', { x1: PAD.left, x2: PAD.left + plotW, y1: y(v), y2: y(v), class: 'grid' }),
-      svg('text', { x: PAD.left - 4, y: y(v) + 3, class: 'axis', 'text-anchor': 'end' }, text(String(v))),
+      svg('text', { x: PAD.left - 4, y: y(v) + 3, class: 'axis value', 'text-anchor': 'end' }, text(String(v))),
     ]),
     timeTicks(from, to).map((ms, i, all) => [
       svg('line', { x1: x(ms), x2: x(ms), y1: PAD.top + plotH, y2: PAD.top + plotH + 3, class: 'tick' }),
@@ -61,7 +61,7 @@ export function divergenceChart(series, thresholds) {
         {
           x: x(ms),
           y: H - 16,
-          class: 'axis',
+          class: 'axis time',
           'text-anchor': i === 0 ? 'start' : i === all.length - 1 ? 'end' : 'middle',
         },
         text(tickLabel(ms, to - from)),

@@ -151,12 +151,8 @@ describe('the evidence views in a browser', () => {
       return {
         plot: [px, px + pw],
         cx: Number(svg.querySelector('circle')!.getAttribute('cx')),
-        xLabels: [...svg.querySelectorAll('text.axis')]
-          .map((t) => t.textContent ?? '')
-          .filter((t) => /\d:\d\d/.test(t)),
-        yLabels: [...svg.querySelectorAll('text.axis')]
-          .map((t) => t.textContent ?? '')
-          .filter((t) => /^[\d.]+$/.test(t)),
+        xLabels: [...svg.querySelectorAll('text.axis.time')].map((t) => t.textContent),
+        yLabels: [...svg.querySelectorAll('text.axis.value')].map((t) => t.textContent),
         title: svg.querySelector('circle title')!.textContent,
       };
     });
@@ -198,11 +194,11 @@ describe('the evidence views in a browser', () => {
       page.locator(`svg[data-chart=${name}]`).evaluate((svg) => {
         const plot = svg.querySelector('rect.plot')!;
         const num = (el: { getAttribute(name: string): string | null }, a: string) => Number(el.getAttribute(a));
-        const texts = [...svg.querySelectorAll('text.axis')].map((t) => t.textContent ?? '');
+        const texts = (sel: string) => [...svg.querySelectorAll(sel)].map((t) => t.textContent ?? '');
         return {
           plot: { x: num(plot, 'x'), y: num(plot, 'y'), w: num(plot, 'width'), h: num(plot, 'height') },
-          yLabels: texts.filter((t) => /^[\d.]+$/.test(t)),
-          xLabels: texts.filter((t) => /\d:\d\d/.test(t)),
+          yLabels: texts('text.axis.value'),
+          xLabels: texts('text.axis.time'),
           grid: svg.querySelectorAll('line.grid').length,
           ticks: [...svg.querySelectorAll('line.tick')].map((l) => num(l, 'x1')),
           tiers: [...svg.querySelectorAll('line.tier')].map((l) => num(l, 'y1')),
@@ -234,6 +230,7 @@ describe('the evidence views in a browser', () => {
       expect(m.tierLabels).toEqual(['L1 0.1', 'L2 0.3', 'L3 0.6']);
     }
     expect(new Set(many.xLabels).size).toBe(4);
+    expect(many.xLabels.every((l) => /\d:\d\d:\d\d/.test(l))).toBe(true);
     // Over more than a day the ticks carry the date, not the clock alone.
     expect(days.xLabels.every((l) => /Nov|Dec/.test(l))).toBe(true);
     expect(new Set(days.xLabels).size).toBe(4);
