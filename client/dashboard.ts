@@ -29,6 +29,8 @@ export function temporalLinks(ctx: WardenContext): TemporalLinks {
 }
 
 export interface AbpVersionEntry {
+  /** The version's number (1 = first recorded), as `abp diff --from/--to` names it. */
+  number: number;
   hash: string;
   source: string;
   reviewId: string | null;
@@ -78,7 +80,15 @@ export async function abpHistory(
     .map((v) => {
       const current = v.hash === verified.abpHash;
       const gates = current ? verified.exports.flatMap((e) => e.gates) : (recorded.get(v.hash) ?? null);
-      return { hash: v.hash, source: v.source, reviewId: v.reviewId, recordedAt: v.recordedAt, current, gates };
+      return {
+        number: v.number,
+        hash: v.hash,
+        source: v.source,
+        reviewId: v.reviewId,
+        recordedAt: v.recordedAt,
+        current,
+        gates,
+      };
     })
     .reverse();
   return { abpId, versions, verification: { ok: verified.ok, checks: verified.checks } };

@@ -5,7 +5,12 @@ const H = 150;
 const PAD = { left: 30, right: 8, top: 8, bottom: 30 };
 const Y_TICKS = [0, 0.25, 0.5, 0.75, 1];
 const text = (value) => document.createTextNode(value);
-const clock = (ms) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const DAY_MS = 86_400_000;
+/** A tick's time: the clock within a day; the date and hour when the samples span more than a day. */
+const tickLabel = (ms, span) =>
+  span > DAY_MS
+    ? new Date(ms).toLocaleString([], { month: 'short', day: 'numeric', hour: 'numeric' })
+    : new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
 /** Up to `n` evenly spaced instants across [from, to], for the time axis. */
 function timeTicks(from, to, n = 4) {
@@ -47,7 +52,7 @@ export function divergenceChart(series, thresholds) {
     svg('rect', { x: PAD.left, y: PAD.top, width: plotW, height: plotH, class: 'plot' }),
     Y_TICKS.map((v) => [
       svg('line', { x1: PAD.left, x2: PAD.left + plotW, y1: y(v), y2: y(v), class: 'grid' }),
-      svg('text', { x: PAD.left - 4, y: y(v) + 3, class: 'axis', 'text-anchor': 'end' }, text(String(v))),
+      svg('text', { x: PAD.left - 4, y: y(v) + 3, class: 'axis value', 'text-anchor': 'end' }, text(String(v))),
     ]),
     timeTicks(from, to).map((ms, i, all) => [
       svg('line', { x1: x(ms), x2: x(ms), y1: PAD.top + plotH, y2: PAD.top + plotH + 3, class: 'tick' }),
@@ -56,10 +61,10 @@ export function divergenceChart(series, thresholds) {
         {
           x: x(ms),
           y: H - 16,
-          class: 'axis',
+          class: 'axis time',
           'text-anchor': i === 0 ? 'start' : i === all.length - 1 ? 'end' : 'middle',
         },
-        text(clock(ms)),
+        text(tickLabel(ms, to - from)),
       ),
     ]),
     tiers.map(([label, v, cls]) => [

@@ -1,6 +1,7 @@
 import { api, field, parseJson, runAction, select, StayOpen, textArea, textInput } from './actions.js';
 import { countdown, empty, h, pill, shortHash, when, fill } from './dom.js';
 import { auditLink } from './provenance.js';
+import { diffList, reviewDiffPanel, reviewEvidencePanel, versionDiffPicker } from './evidence.js';
 
 const OUTPUT_KINDS = ['abp_patch', 'abp_replace', 'abp_revoke'];
 
@@ -54,8 +55,6 @@ function triggerCard(card, ui) {
   );
 }
 
-const shown = (v) => (v === undefined ? '' : JSON.stringify(v));
-
 /** The dry run's answer: the ABP diff, the new hash, the export gates, or the problems by field. */
 function dryRunView(r) {
   const gates = r.exports.flatMap((e) => e.gates.map((g) => ({ ...g, exportId: e.exportId })));
@@ -79,23 +78,7 @@ function dryRunView(r) {
         : null,
     ),
     r.diff.length
-      ? h(
-          'ul',
-          { class: 'diff', 'data-testid': 'diff' },
-          r.diff.map((c) =>
-            h(
-              'li',
-              { class: `diff-${c.op}`, 'data-path': c.path },
-              h('code', {}, c.path),
-              ' ',
-              c.op === 'added'
-                ? `+ ${shown(c.after)}`
-                : c.op === 'removed'
-                  ? `− ${shown(c.before)}`
-                  : `${shown(c.before)} → ${shown(c.after)}`,
-            ),
-          ),
-        )
+      ? diffList(r.diff)
       : r.ok
         ? h(
             'p',
@@ -302,6 +285,11 @@ function reviewRow(review, ui) {
       ),
     ),
     concludedRow(review),
+    h(
+      'tr',
+      { class: 'review-evidence' },
+      h('td', { colspan: 6 }, reviewEvidencePanel(review), reviewDiffPanel(review)),
+    ),
   ];
 }
 
@@ -359,6 +347,7 @@ function gateSummary(gates) {
 }
 
 function history(abp) {
+  const diffs = versionDiffPicker(abp);
   return h(
     'details',
     { class: 'history', 'data-key': `history-${abp.abpId}` },
@@ -378,7 +367,7 @@ function history(abp) {
         h(
           'tr',
           {},
-          ['Recorded', 'Source', 'Hash', 'Review', 'Export gates'].map((t) => h('th', {}, t)),
+          ['#', 'Recorded', 'Source', 'Hash', 'Review', 'Export gates', 'Diff'].map((t) => h('th', {}, t)),
         ),
       ),
       h(
@@ -387,16 +376,19 @@ function history(abp) {
         abp.history.map((v) =>
           h(
             'tr',
-            { class: v.current ? 'current' : '' },
+            { class: v.current ? 'current' : '', 'data-version': v.number },
+            h('td', {}, `v${v.number}`),
             h('td', {}, when(v.recordedAt)),
             h('td', {}, v.source, v.current ? h('span', { class: 'tag' }, 'current') : null),
             h('td', {}, h('code', { title: v.hash }, shortHash(v.hash))),
             h('td', {}, v.reviewId ?? '—'),
             h('td', {}, gateSummary(v.gates)),
+            h('td', {}, diffs.rowButton(v.number)),
           ),
         ),
       ),
     ),
+    diffs.picker,
     h(
       'ul',
       { class: 'checks' },

@@ -20,11 +20,15 @@ function append(el, children) {
   }
 }
 
-/** An SVG element (the chart); attributes are set verbatim. */
+/**
+ * An SVG element (the chart); attributes are set verbatim. Children nest as in h(): flattened all
+ * the way down (one level was not enough: the chart's ticks, gridlines and tier lines, built as
+ * lists of pairs, were appended as their text and never drawn).
+ */
 export function svg(tag, attrs = {}, ...children) {
   const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
   for (const [key, value] of Object.entries(attrs)) el.setAttribute(key, String(value));
-  for (const child of children.flat()) if (child) el.append(child);
+  for (const child of children.flat(Infinity)) if (child) el.append(child);
   return el;
 }
 

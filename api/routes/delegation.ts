@@ -12,6 +12,8 @@ import {
   triggerCards,
   verifyAbp,
 } from '../../client/delegation';
+import { abpVersionDiff, reviewVersionDiff } from '../../client/abp-version-diff';
+import { reviewEvidence } from '../../client/review-evidence';
 import { ActionOutcomeSchema } from '../../domain/delegation/action-outcome';
 import {
   approveReview,
@@ -92,6 +94,14 @@ export const delegationRoutes: Route[] = [
     path: '/api/v1/abps/:id',
     summary: 'The current (or latest) version, its status, history and exports',
     handler: (ctx, req) => showAbp(ctx, req.params.id!),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/abps/:id/diff',
+    summary:
+      'Field by field, one version against another (?from=N&to=M, numbers from 1; to defaults to the current, ' +
+      'from to the one before it)',
+    handler: (ctx, req) => abpVersionDiff(ctx, req.params.id!, Object.fromEntries(req.query)),
   },
   {
     method: 'GET',
@@ -207,6 +217,20 @@ export const delegationRoutes: Route[] = [
     path: '/api/v1/reviews/:id',
     summary: 'A review with its votes, live workflow state and outcome',
     handler: (ctx, req) => showReview(ctx, req.params.id!),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/reviews/:id/evidence',
+    summary:
+      'The evidence rows its trigger counted when the review was queued, newest first (?limit=1..200, ?offset=): ids, ' +
+      'names, times and values only',
+    handler: (ctx, req) => reviewEvidence(ctx, req.params.id!, Object.fromEntries(req.query)),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/reviews/:id/diff',
+    summary: 'The ABP version the review was opened on against the one it applied (or the current one)',
+    handler: (ctx, req) => reviewVersionDiff(ctx, req.params.id!),
   },
   {
     method: 'POST',

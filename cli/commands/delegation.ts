@@ -4,6 +4,9 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { TriggerCard } from '../../client/delegation';
 import type { ApplyOutcome } from '../../domain/delegation/apply-outcome';
 import type { ApprovalDryRun, ReviewRow } from '../../client/delegation-reviews';
+import type { AbpVersionDiff, DiffSide } from '../../client/abp-version-diff';
+import type { EvidenceRow, ReviewEvidence } from '../../client/review-evidence';
+import type { JsonChange } from '../../domain/delegation/abp-diff';
 import type { EvaluationReport, Verification } from '../../client/delegation';
 import { INTAKE_KINDS, type IntakeKind } from '../../domain/delegation/intake-kinds';
 import { triggerCountText } from '../../domain/delegation/trigger-count-text';
@@ -99,6 +102,49 @@ function renderOutcome(outcome: ApplyOutcome | { state: string } | null): string
 
 const shown = (value: unknown) => (value === undefined ? '' : JSON.stringify(value));
 
+/** One line per changed field: `+` added, `-` removed, `~` changed (the dry run's and `abp diff`'s format). */
+function renderChanges(diff: JsonChange[]): string[] {
+  return diff.map((c) =>
+    c.op === 'added'
+      ? `  + ${c.path}: ${shown(c.after)}`
+      : c.op === 'removed'
+        ? `  - ${c.path}: ${shown(c.before)}`
+        : `  ~ ${c.path}: ${shown(c.before)} -> ${shown(c.after)}`,
+  );
+}
+
+const versionName = (v: DiffSide) => `${v.abpId} ${v.number === null ? '' : `v${v.number} `}${v.hash}`;
+
+function renderVersionDiff(d: AbpVersionDiff): string {
+  const lines = [`${versionName(d.from)} -> ${versionName(d.to)}`, ...renderChanges(d.diff)];
+  if (d.diff.length === 0) lines.push('  (no change)');
+  return lines.join('\n');
+}
+
+function renderEvidenceRow(row: EvidenceRow): string {
+  switch (row.kind) {
+    case 'drift_signal':
+      return `${row.at}  signal ${row.id}  ${row.fingerprintKey} (${row.keyCount} in scope)  ${row.type} ${row.severity}`;
+    case 'blocked_action':
+      return `${row.at}  blocked ${row.stage} ${row.id}  agent ${row.agentId ?? '-'}  ${row.tool ?? '-'} for ${row.objective ?? '-'}`;
+    case 'coherence_run':
+      return `${row.at}  run ${row.id}  score ${row.score}`;
+    case 'expired_claim':
+      return `${row.at}  claim ${row.id} expired  (observed ${row.observedAt ?? '-'})`;
+  }
+}
+
+function renderEvidence(e: ReviewEvidence): string {
+  const window = `${e.scope.from ?? 'no window'} .. ${e.scope.to}${e.scope.since ? `, after ${e.scope.since}` : ''}`;
+  const shownTo = e.offset + e.rows.length;
+  return [
+    `${e.reviewId}: ${e.triggerId} ${e.triggerName} (${e.kind}) of ${e.abpId} ${e.abpHash}`,
+    `  counted ${window}${e.reading ? `; reading ${e.reading.current} against ${e.reading.threshold}` : ''}`,
+    `  rows ${e.rows.length ? e.offset + 1 : 0}-${shownTo} of ${e.total}, newest first${shownTo < e.total ? ` (next: --offset ${shownTo})` : ''}`,
+    ...e.rows.map((r) => `  ${renderEvidenceRow(r)}`),
+  ].join('\n');
+}
+
 function renderDryRun(r: ApprovalDryRun): string {
   const lines = [
     `dry run of ${r.outputKind} on ${r.reviewId}: ${r.ok ? 'would apply' : 'would NOT apply'} (no vote recorded)`,
@@ -106,15 +152,7 @@ function renderDryRun(r: ApprovalDryRun): string {
   if (r.outputHash) lines.push(`  output ${r.outputHash}`);
   if (r.current && r.next)
     lines.push(`  ${r.current.abpId} ${r.current.abpHash} -> ${r.next.abpId} ${r.next.abpHash} (${r.next.status})`);
-  for (const c of r.diff) {
-    lines.push(
-      c.op === 'added'
-        ? `  + ${c.path}: ${shown(c.after)}`
-        : c.op === 'removed'
-          ? `  - ${c.path}: ${shown(c.before)}`
-          : `  ~ ${c.path}: ${shown(c.before)} -> ${shown(c.after)}`,
-    );
-  }
+  lines.push(...renderChanges(r.diff));
   for (const e of r.exports) {
     lines.push(`  export ${e.exportId} (${e.fileName})`);
     for (const g of e.gates) lines.push(`    [${mark(g.passed)}] ${g.gate}: ${g.detail}`);
@@ -188,11 +226,21 @@ export function registerDelegationCommands(program: Command): void {
             ]),
             'versions:',
             ...v.versions.map(
-              (x) => `  ${x.recordedAt} ${x.source.padEnd(7)} ${x.hash}${x.reviewId ? ` (review ${x.reviewId})` : ''}`,
+              (x) =>
+                `  v${x.number} ${x.recordedAt} ${x.source.padEnd(7)} ${x.hash}${x.reviewId ? ` (review ${x.reviewId})` : ''}`,
             ),
             JSON.stringify(v.abp, null, 2),
           ].join('\n'),
       );
+    });
+  abp
+    .command('diff <abp-id>')
+    .description('Field by field, one version of the ABP against another (numbers as `abp show` lists them)')
+    .option('--from <n>', 'the older version (default: the one before --to)')
+    .option('--to <n>', 'the newer version (default: the current one)')
+    .action(async (abpId: string, opts: { from?: string; to?: string }, cmd: Command) => {
+      const { abpVersionDiff } = await import('../../client/abp-version-diff');
+      await runCommand(cmd, (ctx) => abpVersionDiff(ctx, abpId, { from: opts.from, to: opts.to }), renderVersionDiff);
     });
   abp
     .command('verify <abp-id>')
@@ -398,6 +446,24 @@ export function registerDelegationCommands(program: Command): void {
             ...renderOutcome(r.outcome as ApplyOutcome | { state: string } | null),
           ].join('\n'),
       );
+    });
+  review
+    .command('evidence <review-id>')
+    .description(
+      'The evidence rows its trigger counted when the review was queued, newest first (ids, names, times, values)',
+    )
+    .option('--limit <n>', 'rows per page (1-200)', '50')
+    .option('--offset <n>', 'rows to skip', '0')
+    .action(async (reviewId: string, opts: { limit: string; offset: string }, cmd: Command) => {
+      const { reviewEvidence } = await import('../../client/review-evidence');
+      await runCommand(cmd, (ctx) => reviewEvidence(ctx, reviewId, opts), renderEvidence);
+    });
+  review
+    .command('diff <review-id>')
+    .description('The ABP version the review was opened on against the one it applied (or the current one)')
+    .action(async (reviewId: string, _opts, cmd: Command) => {
+      const { reviewVersionDiff } = await import('../../client/abp-version-diff');
+      await runCommand(cmd, (ctx) => reviewVersionDiff(ctx, reviewId), renderVersionDiff);
     });
   review
     .command('open <abp-id> <trigger-id>')

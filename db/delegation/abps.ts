@@ -120,18 +120,25 @@ export async function findLatestVersion(
   return rows[0] ? { hash: rows[0].abp_hash, document: rows[0].document } : undefined;
 }
 
-/** Every version of the ABP, including those stored under an id it was re-issued away from. */
-export async function listVersions(
-  q: Queryable,
-  abpId: string,
-): Promise<{ hash: string; source: AbpSource; reviewId: string | null; recordedAt: string }[]> {
+export interface AbpVersion {
+  /** 1 for the first version recorded, counting up: how people name a version (`abp diff --from 1 --to 2`). */
+  number: number;
+  hash: string;
+  source: AbpSource;
+  reviewId: string | null;
+  recordedAt: string;
+}
+
+/** Every version of the ABP, oldest first, including those stored under an id it was re-issued away from. */
+export async function listVersions(q: Queryable, abpId: string): Promise<AbpVersion[]> {
   const { rows } = await q.query<{ abp_hash: string; source: AbpSource; review_id: string | null; recorded_at: Date }>(
     `SELECT abp_hash, source, review_id, recorded_at FROM abp_versions
       WHERE abp_id = ${FOLLOW_ALIAS} OR abp_id IN (SELECT a.old_id FROM abp_id_aliases a WHERE a.new_id = ${FOLLOW_ALIAS})
       ORDER BY recorded_at`,
     [abpId],
   );
-  return rows.map((r) => ({
+  return rows.map((r, i) => ({
+    number: i + 1,
     hash: r.abp_hash,
     source: r.source,
     reviewId: r.review_id,

@@ -43,7 +43,7 @@ export async function reviewMarks(
 }
 
 /** $1 abp_id, $2 now, $3 window_days (null: none), $4 since (null: none); `col` is the evidence time. */
-const inScope = (col: string) =>
+export const inScope = (col: string) =>
   `${col} <= $2 AND ($3::int IS NULL OR ${col} >= $2::timestamptz - make_interval(days => $3::int)) AND ($4::timestamptz IS NULL OR ${col} > $4)`;
 
 export async function measureTriggerSql(
