@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { storeBuiltAbp, type StoredAbp } from './abp-build';
 import { findCurrentByAbpId, findLatestVersion, listVersions } from '../db/delegation/abps';
-import { ActionCheckEngine, type ActionCheckRecord } from './action-check';
+import { ActionCheckEngine, type ActionCheckRecord, type CheckCaller } from './action-check';
+import { forgetToken, TokenRefusedError } from './verified-tokens';
 import { composeUnderParent, type ComposedAbps } from './abp-compose';
 import { referencedAbp } from '../db/delegation/composition';
 import { compositionGates, type ReferencedAbp } from '../domain/delegation/composition';
@@ -228,12 +229,15 @@ export async function checkAbpAction(
   ctx: WardenContext,
   abpId: string,
   action: unknown,
-  opts: AfterWriteOptions = {},
+  opts: AfterWriteOptions & { caller?: CheckCaller } = {},
 ): Promise<ActionCheckRecord & EvaluationReport> {
-  const checking = actionCheckEngine(ctx).check(abpId, action);
+  const checking = actionCheckEngine(ctx).check(abpId, action, opts.caller);
   // close() settles deferred work: a context closing with checks in flight waits for their commit.
   ctx.deferred.add(checking);
-  const record = await checking;
+  const record = await checking.catch((error: unknown) => {
+    if (error instanceof TokenRefusedError && opts.caller?.tokenId) forgetToken(ctx, opts.caller.tokenId);
+    throw error;
+  });
   if (!(record.irreversible && record.decision === 'blocked'))
     return { ...record, evaluation: null, evaluationError: null };
   return { ...record, ...(await afterWrite(ctx, [record.abpId], opts)) };

@@ -135,8 +135,12 @@ export const delegationRoutes: Route[] = [
       "Run the ABP's pre_action and periodic validators on an action and record the verdict (?wait=evaluation: " +
       'also wait for the trigger evaluation a blocked irreversible action causes)',
     bodySchema: ActionSchema,
+    revalidatesToken: true,
     handler: (ctx, req) =>
-      checkAbpAction(ctx, req.params.id!, req.body, { waitForEvaluation: waitForEvaluation(req.query) }),
+      checkAbpAction(ctx, req.params.id!, req.body, {
+        waitForEvaluation: waitForEvaluation(req.query),
+        ...(req.tokenId ? { caller: { tokenId: req.tokenId } } : {}),
+      }),
   },
   {
     method: 'GET',
