@@ -1,4 +1,4 @@
-import { authenticateToken, hashToken, type TokenCheck } from '../db/access/api-tokens';
+import { authenticateToken, hashToken, TokenRefusedError, type TokenCheck } from '../db/access/api-tokens';
 import type { WardenContext } from './context';
 
 /**
@@ -7,12 +7,7 @@ import type { WardenContext } from './context';
  * group commit, db/delegation/action-checks.ts), so a revoked token is still refused by the first
  * write that commits after its revocation, whichever process revoked it.
  */
-export class TokenRefusedError extends Error {
-  constructor(readonly reason: string) {
-    super(`invalid token: ${reason}`);
-    this.name = 'TokenRefusedError';
-  }
-}
+export { TokenRefusedError };
 
 type Verified = Extract<TokenCheck, { ok: true }>;
 

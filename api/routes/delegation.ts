@@ -180,6 +180,7 @@ export const delegationRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/evidence',
     actsAs: true,
+    revalidatesToken: true,
     summary:
       'Ingest NDJSON drift signals, coherence runs and claims (?kind= for the whole file); one bad row refuses the batch; ' +
       'answers once stored (?wait=evaluation: once the triggers are evaluated too)',
@@ -194,6 +195,7 @@ export const delegationRoutes: Route[] = [
         kind,
         actor: req.query.get('as'),
         waitForEvaluation: waitForEvaluation(req.query),
+        ...(req.tokenId ? { caller: { tokenId: req.tokenId } } : {}),
       });
     },
   },

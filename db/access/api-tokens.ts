@@ -121,6 +121,14 @@ export async function authenticateToken(q: Queryable, token: string): Promise<To
   };
 }
 
+/** A token authenticated earlier from a cache that a write found no longer holds (answered as a 401). */
+export class TokenRefusedError extends Error {
+  constructor(readonly reason: string) {
+    super(`invalid token: ${reason}`);
+    this.name = 'TokenRefusedError';
+  }
+}
+
 /**
  * Why a token authenticated earlier speaks for nobody now (revoked, expired, gone), or null while
  * it still holds: what a write that trusted a cached token checks in its own transaction.
