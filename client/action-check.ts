@@ -47,34 +47,40 @@ export async function runActionCheck(
 ): Promise<ActionCheckRecord> {
   const action = ActionSchema.parse(actionInput);
   const now = new Date();
-  return withTransaction(deps.pool, async (tx) => {
-    if (caller.tokenId) {
-      const refusal = await tokenRefusal(tx, caller.tokenId);
-      if (refusal) throw new TokenRefusedError(refusal);
-    }
-    const { facts, current } = await gatherFacts(tx, abpId, now, { agentId: action.agent_id ?? null });
-    const verdict = checkAction(facts, action);
-    const checkId = checkIdOf(abpId, action);
-    const inserted = await insertActionCheck(tx, {
-      checkId,
-      abpId,
-      abpHash: current?.abpHash ?? null,
-      action,
-      verdict,
-      checkedAt: now,
-    });
-    if (inserted) {
-      await recordEscalations(tx, deps.provenanceKey, {
+  // The provenance lock first, as the group commit's flush takes it: both insert the same check
+  // ids, and the opposite order could deadlock a fallback check with a flush.
+  return withTransaction(
+    deps.pool,
+    async (tx) => {
+      if (caller.tokenId) {
+        const refusal = await tokenRefusal(tx, caller.tokenId);
+        if (refusal) throw new TokenRefusedError(refusal);
+      }
+      const { facts, current } = await gatherFacts(tx, abpId, now, { agentId: action.agent_id ?? null });
+      const verdict = checkAction(facts, action);
+      const checkId = checkIdOf(abpId, action);
+      const inserted = await insertActionCheck(tx, {
+        checkId,
         abpId,
-        source: 'validator',
-        reference: checkId,
-        subject: `abp:${abpId}`,
-        fired: firedEscalations(verdict),
+        abpHash: current?.abpHash ?? null,
+        action,
+        verdict,
+        checkedAt: now,
       });
-      await appendProvenance(tx, deps.provenanceKey, checkedEntry({ checkId, abpId, action, verdict }));
-    }
-    return { checkId, abpId, abpHash: current?.abpHash ?? null, irreversible: action.irreversible, ...verdict };
-  });
+      if (inserted) {
+        await recordEscalations(tx, deps.provenanceKey, {
+          abpId,
+          source: 'validator',
+          reference: checkId,
+          subject: `abp:${abpId}`,
+          fired: firedEscalations(verdict),
+        });
+        await appendProvenance(tx, deps.provenanceKey, checkedEntry({ checkId, abpId, action, verdict }));
+      }
+      return { checkId, abpId, abpHash: current?.abpHash ?? null, irreversible: action.irreversible, ...verdict };
+    },
+    { lock: APPEND_LOCK },
+  );
 }
 
 const checkIdOf = (abpId: string, action: Action) =>

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { TOKEN_REFUSAL_SQL, TokenRefusedError } from '../access/api-tokens';
-import { UnknownPrincipalError } from '../access/principals';
+import { principalName, UnknownPrincipalError } from '../access/principals';
 import { withTransaction, type Queryable } from '../pool';
 import { APPEND_LOCK, appendProvenanceAfterHead, PROVENANCE_HEAD_COLUMNS, provenanceHeadOf } from '../provenance/log';
 import { chunksOf } from '../row-chunks';
@@ -142,7 +142,12 @@ export async function storeIntakeBatches(
   return withTransaction(
     deps.pool,
     async (tx) => {
-      const actors = [...new Set(items.flatMap((i) => (i.actor === null ? [] : [i.actor])))];
+      // A name no principal could have (e.g. one with a NUL) never reaches the query: it is unknown.
+      const actors = [
+        ...new Set(
+          items.flatMap((i) => (i.actor !== null && principalName.safeParse(i.actor).success ? [i.actor] : [])),
+        ),
+      ];
       const tokenIds = [...new Set(items.flatMap((i) => (i.tokenId ? [i.tokenId] : [])))];
       const { known, moved, provenanceHead, ...who } = await intakeTargets(tx, batch.abpIds, actors, tokenIds);
       // Who sends first: a refused token or an unknown actor refuses its item before its rows are read.
