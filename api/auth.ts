@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import type { WardenContext } from '../client/context';
 import { checkToken, type Principal } from '../client/access';
+import { checkTokenCached } from '../client/verified-tokens';
 import { HttpError, type Route } from './route';
 
 export { ADMIN_ROLE } from '../domain/authorization';
@@ -31,7 +32,7 @@ export async function authenticate(
   ctx: WardenContext,
   req: IncomingMessage,
   route: Route,
-): Promise<Principal | undefined> {
+): Promise<{ principal: Principal; tokenId?: string } | undefined> {
   const token = bearer(req);
   if (!token) {
     if (route.public) return undefined;
@@ -40,13 +41,15 @@ export async function authenticate(
       'authentication required: send "Authorization: Bearer <token>" (create one with `warden token create --principal <name>`)',
     );
   }
-  const check = await checkToken(ctx, token);
+  // Cached roles could be stale: a route that needs a role always reads the token.
+  const cached = route.revalidatesToken === true && !route.roles;
+  const check = cached ? await checkTokenCached(ctx, token) : await checkToken(ctx, token);
   if (!check.ok) throw new HttpError(401, `invalid token: ${check.reason}`);
   const principal = check.principal;
   if (route.roles && !route.roles.some((r) => principal.roles.includes(r))) {
     throw new HttpError(403, `${principal.name} lacks the role this needs (${route.roles.join(' or ')})`);
   }
-  return principal;
+  return cached ? { principal, tokenId: check.tokenId } : { principal };
 }
 
 /**

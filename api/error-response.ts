@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ZodError } from 'zod';
 import { describeError } from '../client/errors';
+import { TokenRefusedError } from '../client/verified-tokens';
 import { fieldIssues } from '../domain/input/field-issues';
 import { InvalidRequest } from './invalid-request';
 import { HttpError } from './route';
@@ -26,6 +27,9 @@ export function errorResponse(
     const headers: Record<string, string> = error.status === 401 ? { 'www-authenticate': 'Bearer realm="warden"' } : {};
     return { status: error.status, body: { error: error.message, details: error.details }, headers };
   }
+  // A cached token that a write found revoked or expired: what authentication would have said.
+  if (error instanceof TokenRefusedError)
+    return { status: 401, body: { error: error.message }, headers: { 'www-authenticate': 'Bearer realm="warden"' } };
   if (error instanceof ZodError) {
     return {
       status: 400,

@@ -11,6 +11,8 @@ export interface ApiRequest {
   raw: IncomingMessage;
   /** Who the bearer token belongs to; absent only on public routes. */
   principal?: Principal;
+  /** The bearer token's id, on routes whose write re-validates it (`revalidatesToken`). */
+  tokenId?: string;
 }
 
 export interface ApiResponse {
@@ -31,6 +33,12 @@ export interface Route {
   actsAs?: boolean;
   /** The caller must hold one of these roles (checked before the handler runs). */
   roles?: string[];
+  /**
+   * The handler's write re-validates the caller's token (req.tokenId) in its own transaction and
+   * refuses a revoked one (TokenRefusedError), so the token may come from this process's cache
+   * instead of a read per request: for hot routes that need no role.
+   */
+  revalidatesToken?: boolean;
   /** One line for the OpenAPI document. */
   summary?: string;
   /** The request body's schema, for the OpenAPI document (handlers still parse it themselves). */

@@ -76,12 +76,13 @@ async function answer(
   const params = Object.fromEntries(match.names.map((n, i) => [n, decodePathParameter(n, values[i] ?? '')]));
   checkPathParameters(params);
   checkQueryParameters(query);
-  const principal = await authenticate(ctx, req, match.route);
+  const caller = await authenticate(ctx, req, match.route);
+  const principal = caller?.principal;
   let body = req.method === 'GET' ? undefined : await readBody(req);
   checkJsonBody(body);
   if (principal && req.method !== 'GET')
     body = bindActingPrincipal(principal, body, query, match.route.actsAs === true);
-  const result = await match.route.handler(ctx, { params, query, body, raw: req, ...(principal ? { principal } : {}) });
+  const result = await match.route.handler(ctx, { params, query, body, raw: req, ...caller });
   if (isApiResponse(result) && result.contentType)
     res.writeHead(result.status ?? 200, { 'content-type': result.contentType }).end(String(result.body));
   else if (isApiResponse(result)) send(res, result.status ?? 200, result.body);

@@ -7,19 +7,32 @@ import {
   type StampedCheck,
   type StampedOutcome,
 } from '../db/delegation/action-checks';
+import { tokenRefusal } from '../db/access/api-tokens';
 import { firedEscalations, recordEscalations } from '../db/delegation/escalations';
 import { withTransaction } from '../db/pool';
-import { appendProvenance, appendProvenanceBatch, type ProvenanceInput } from '../db/provenance/log';
+import {
+  APPEND_LOCK,
+  appendProvenance,
+  appendProvenanceAfterHead,
+  appendProvenanceBatch,
+  type ProvenanceInput,
+} from '../db/provenance/log';
 import { ActionSchema, type Action } from '../domain/delegation/action';
 import { checkAbpIdentity, type IdentityCheck } from '../domain/delegation/identity';
 import { checkAction, type ActionVerdict } from '../domain/delegation/validators';
 import { GroupCommit } from './group-commit';
+import { TokenRefusedError } from './verified-tokens';
 
 export interface ActionCheckRecord extends ActionVerdict {
   checkId: string;
   abpId: string;
   abpHash: string | null;
   irreversible: boolean;
+}
+
+/** Who asks, when it matters: the API token a caller was authenticated with from a cache. */
+export interface CheckCaller {
+  tokenId?: string;
 }
 
 /**
@@ -30,33 +43,44 @@ export async function runActionCheck(
   deps: { pool: pg.Pool; provenanceKey: string },
   abpId: string,
   actionInput: unknown,
+  caller: CheckCaller = {},
 ): Promise<ActionCheckRecord> {
   const action = ActionSchema.parse(actionInput);
   const now = new Date();
-  return withTransaction(deps.pool, async (tx) => {
-    const { facts, current } = await gatherFacts(tx, abpId, now, { agentId: action.agent_id ?? null });
-    const verdict = checkAction(facts, action);
-    const checkId = checkIdOf(abpId, action);
-    const inserted = await insertActionCheck(tx, {
-      checkId,
-      abpId,
-      abpHash: current?.abpHash ?? null,
-      action,
-      verdict,
-      checkedAt: now,
-    });
-    if (inserted) {
-      await recordEscalations(tx, deps.provenanceKey, {
+  // The provenance lock first, as the group commit's flush takes it: both insert the same check
+  // ids, and the opposite order could deadlock a fallback check with a flush.
+  return withTransaction(
+    deps.pool,
+    async (tx) => {
+      if (caller.tokenId) {
+        const refusal = await tokenRefusal(tx, caller.tokenId);
+        if (refusal) throw new TokenRefusedError(refusal);
+      }
+      const { facts, current } = await gatherFacts(tx, abpId, now, { agentId: action.agent_id ?? null });
+      const verdict = checkAction(facts, action);
+      const checkId = checkIdOf(abpId, action);
+      const inserted = await insertActionCheck(tx, {
+        checkId,
         abpId,
-        source: 'validator',
-        reference: checkId,
-        subject: `abp:${abpId}`,
-        fired: firedEscalations(verdict),
+        abpHash: current?.abpHash ?? null,
+        action,
+        verdict,
+        checkedAt: now,
       });
-      await appendProvenance(tx, deps.provenanceKey, checkedEntry({ checkId, abpId, action, verdict }));
-    }
-    return { checkId, abpId, abpHash: current?.abpHash ?? null, irreversible: action.irreversible, ...verdict };
-  });
+      if (inserted) {
+        await recordEscalations(tx, deps.provenanceKey, {
+          abpId,
+          source: 'validator',
+          reference: checkId,
+          subject: `abp:${abpId}`,
+          fired: firedEscalations(verdict),
+        });
+        await appendProvenance(tx, deps.provenanceKey, checkedEntry({ checkId, abpId, action, verdict }));
+      }
+      return { checkId, abpId, abpHash: current?.abpHash ?? null, irreversible: action.irreversible, ...verdict };
+    },
+    { lock: APPEND_LOCK },
+  );
 }
 
 const checkIdOf = (abpId: string, action: Action) =>
@@ -104,13 +128,17 @@ export class ActionCheckEngine {
     this.commits = new GroupCommit((batch) => this.flush(batch));
   }
 
-  async check(abpId: string, actionInput: unknown): Promise<ActionCheckRecord> {
+  /**
+   * Decides and records one check; with `caller.tokenId` it is recorded only while that token
+   * still holds (else TokenRefusedError), so the API may authenticate its caller from a cache.
+   */
+  async check(abpId: string, actionInput: unknown, caller: CheckCaller = {}): Promise<ActionCheckRecord> {
     const action = ActionSchema.parse(actionInput);
     const now = new Date();
     const compiled = await this.compile(abpId, now);
     const { snapshot } = compiled;
     // A parent's boundary and an agent's degradation are judged per check on a fresh read.
-    if (snapshot.needsFullRead) return runActionCheck(this.deps, abpId, action);
+    if (snapshot.needsFullRead) return runActionCheck(this.deps, abpId, action, caller);
     const verdict = checkAction({ ...snapshot.facts, now: now.getTime(), identity: compiled.identity }, action);
     const checkId = checkIdOf(abpId, action);
     const abpHash = snapshot.current?.abpHash ?? null;
@@ -122,10 +150,13 @@ export class ActionCheckEngine {
       verdict,
       checkedAt: now,
       stamps: snapshot.stamps,
+      tokenId: caller.tokenId ?? null,
     });
+    // A refused token is named by the full path, which reads it in its own transaction.
+    if (outcome === 'refused') return runActionCheck(this.deps, abpId, action, caller);
     if (outcome === 'stale') {
       this.forget(abpId, compiled);
-      return runActionCheck(this.deps, abpId, action);
+      return runActionCheck(this.deps, abpId, action, caller);
     }
     return { checkId, abpId, abpHash, irreversible: action.irreversible, ...verdict };
   }
@@ -175,30 +206,41 @@ export class ActionCheckEngine {
     if (this.ready.get(abpId) === entry) this.drop(abpId);
   }
 
-  /** One transaction for the batch: the stamped insert, escalations, one provenance append. */
+  /**
+   * One transaction for the batch, in three round trips when no verdict escalates: BEGIN with the
+   * provenance lock, the stamped insert (which reads the chain's head too), the entries' INSERT,
+   * then COMMIT. Escalations append entries of their own, so a batch with any reads the head again.
+   */
   private async flush(batch: StampedCheck[]): Promise<StampedOutcome[]> {
     const firstOf = new Map<string, number>();
     const unique = batch.filter((c, i) => !firstOf.has(c.checkId) && firstOf.set(c.checkId, i));
-    return withTransaction(this.deps.pool, async (tx) => {
-      const outcomes = await insertStampedChecks(tx, unique);
-      const recorded = unique.filter((_, i) => outcomes[i] === 'inserted');
-      for (const c of recorded.filter((r) => r.verdict.escalations.length > 0)) {
-        const reference = c.checkId;
-        await recordEscalations(tx, this.deps.provenanceKey, {
-          abpId: c.abpId,
-          source: 'validator',
-          reference,
-          subject: `abp:${c.abpId}`,
-          fired: firedEscalations(c.verdict),
+    return withTransaction(
+      this.deps.pool,
+      async (tx) => {
+        const { outcomes, provenanceHead } = await insertStampedChecks(tx, unique);
+        const recorded = unique.filter((_, i) => outcomes[i] === 'inserted');
+        const escalating = recorded.filter((r) => r.verdict.escalations.length > 0);
+        for (const c of escalating) {
+          const reference = c.checkId;
+          await recordEscalations(tx, this.deps.provenanceKey, {
+            abpId: c.abpId,
+            source: 'validator',
+            reference,
+            subject: `abp:${c.abpId}`,
+            fired: firedEscalations(c.verdict),
+          });
+        }
+        const entries = recorded.map(checkedEntry);
+        if (escalating.length > 0 || !provenanceHead) await appendProvenanceBatch(tx, this.deps.provenanceKey, entries);
+        else await appendProvenanceAfterHead(tx, this.deps.provenanceKey, entries, provenanceHead);
+        const byId = new Map(unique.map((c, i) => [c.checkId, outcomes[i]!]));
+        // A check id twice in one batch is recorded once, as two calls one after the other would be.
+        return batch.map((c, i) => {
+          const outcome = byId.get(c.checkId)!;
+          return firstOf.get(c.checkId) === i || outcome !== 'inserted' ? outcome : 'duplicate';
         });
-      }
-      await appendProvenanceBatch(tx, this.deps.provenanceKey, recorded.map(checkedEntry));
-      const byId = new Map(unique.map((c, i) => [c.checkId, outcomes[i]!]));
-      // A check id twice in one batch is recorded once, as two calls one after the other would be.
-      return batch.map((c, i) => {
-        const outcome = byId.get(c.checkId)!;
-        return firstOf.get(c.checkId) === i || outcome !== 'inserted' ? outcome : 'duplicate';
-      });
-    });
+      },
+      { lock: APPEND_LOCK },
+    );
   }
 }

@@ -2,18 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { storeBuiltAbp, type StoredAbp } from './abp-build';
 import { findCurrentByAbpId, findLatestVersion, listVersions } from '../db/delegation/abps';
-import { ActionCheckEngine, type ActionCheckRecord } from './action-check';
+import { ActionCheckEngine, type ActionCheckRecord, type CheckCaller } from './action-check';
+import { forgetToken, TokenRefusedError } from './verified-tokens';
+import { IntakeCommit } from './intake-commit';
 import { composeUnderParent, type ComposedAbps } from './abp-compose';
 import { referencedAbp } from '../db/delegation/composition';
 import { compositionGates, type ReferencedAbp } from '../domain/delegation/composition';
 import { clearAgentDegradation, recordActionOutcome, type OutcomeRecord } from './action-outcome';
 import { exportSinkFor } from './export-sink';
 import { listExports } from '../db/delegation/exports';
-import { storeIntakeBatch, type IntakeResult } from '../db/delegation/intake';
+import { storeIntakeBatches, type IntakeResult } from '../db/delegation/intake';
 import { readTriggerCards, type TriggerCard } from '../db/delegation/trigger-cards';
 
 export type { TriggerCard };
-import { requirePrincipal } from '../db/access/principals';
 import { buildAbp, semanticProblems } from '../domain/delegation/build';
 import { AbpSpecError } from '../domain/delegation/errors';
 import { gateExportText, type GateResult } from '../domain/delegation/export-gates';
@@ -214,6 +215,15 @@ export function actionCheckEngine(ctx: WardenContext): ActionCheckEngine {
   return engine;
 }
 
+const intakeCommits = new WeakMap<WardenContext, IntakeCommit>();
+
+/** The context's intake group commit, made on first use. */
+function intakeCommit(ctx: WardenContext): IntakeCommit {
+  let commit = intakeCommits.get(ctx);
+  if (!commit) intakeCommits.set(ctx, (commit = new IntakeCommit(deps(ctx))));
+  return commit;
+}
+
 export interface AfterWriteOptions {
   /** Wait for the trigger evaluation the write causes and return its result (default: answer at once). */
   waitForEvaluation?: boolean;
@@ -228,12 +238,15 @@ export async function checkAbpAction(
   ctx: WardenContext,
   abpId: string,
   action: unknown,
-  opts: AfterWriteOptions = {},
+  opts: AfterWriteOptions & { caller?: CheckCaller } = {},
 ): Promise<ActionCheckRecord & EvaluationReport> {
-  const checking = actionCheckEngine(ctx).check(abpId, action);
+  const checking = actionCheckEngine(ctx).check(abpId, action, opts.caller);
   // close() settles deferred work: a context closing with checks in flight waits for their commit.
   ctx.deferred.add(checking);
-  const record = await checking;
+  const record = await checking.catch((error: unknown) => {
+    if (error instanceof TokenRefusedError && opts.caller?.tokenId) forgetToken(ctx, opts.caller.tokenId);
+    throw error;
+  });
   if (!(record.irreversible && record.decision === 'blocked'))
     return { ...record, evaluation: null, evaluationError: null };
   return { ...record, ...(await afterWrite(ctx, [record.abpId], opts)) };
@@ -273,11 +286,27 @@ export function clearDegradedAgent(
 export async function ingestEvidence(
   ctx: WardenContext,
   ndjson: string,
-  opts: { kind?: IntakeKind; actor?: string | null; onProgress?: ProgressCallback } & AfterWriteOptions = {},
+  opts: {
+    kind?: IntakeKind;
+    actor?: string | null;
+    onProgress?: ProgressCallback;
+    caller?: CheckCaller;
+  } & AfterWriteOptions = {},
 ): Promise<IntakeResult & EvaluationReport> {
-  if (opts.actor) await requirePrincipal(ctx.pool, opts.actor);
   const batch = await asBadInput(() => parseIntakeBatch(ndjson, opts.kind, opts.onProgress));
-  const stored = await asBadInput(() => storeIntakeBatch(deps(ctx), batch, opts.actor ?? null, opts.onProgress));
+  // The actor (and a token taken from the API's cache) is checked in the transaction that stores the rows.
+  const item = { batch, actor: opts.actor ?? null, tokenId: opts.caller?.tokenId ?? null };
+  // A caller following progress (a large file from the CLI) has a transaction of its own; any
+  // other shares one with the requests that arrive meanwhile (intake's group commit).
+  const storing = opts.onProgress
+    ? storeIntakeBatches(deps(ctx), [item], opts.onProgress).then(([result]) => result!)
+    : intakeCommit(ctx).store(item);
+  // close() settles deferred work: a context closing with intake in flight waits for its commit.
+  ctx.deferred.add(storing);
+  storing.catch((error: unknown) => {
+    if (error instanceof TokenRefusedError && item.tokenId) forgetToken(ctx, item.tokenId);
+  });
+  const stored = await asBadInput(() => storing);
   opts.onProgress?.(0, undefined, INGEST_PHASES.evaluating);
   return { ...stored, ...(await afterWrite(ctx, batch.abpIds, opts)) };
 }

@@ -145,8 +145,12 @@ export const delegationRoutes: Route[] = [
       "Run the ABP's pre_action and periodic validators on an action and record the verdict (?wait=evaluation: " +
       'also wait for the trigger evaluation a blocked irreversible action causes)',
     bodySchema: ActionSchema,
+    revalidatesToken: true,
     handler: (ctx, req) =>
-      checkAbpAction(ctx, req.params.id!, req.body, { waitForEvaluation: waitForEvaluation(req.query) }),
+      checkAbpAction(ctx, req.params.id!, req.body, {
+        waitForEvaluation: waitForEvaluation(req.query),
+        ...(req.tokenId ? { caller: { tokenId: req.tokenId } } : {}),
+      }),
   },
   {
     method: 'GET',
@@ -186,6 +190,7 @@ export const delegationRoutes: Route[] = [
     method: 'POST',
     path: '/api/v1/evidence',
     actsAs: true,
+    revalidatesToken: true,
     summary:
       'Ingest NDJSON drift signals, coherence runs and claims (?kind= for the whole file); one bad row refuses the batch; ' +
       'answers once stored (?wait=evaluation: once the triggers are evaluated too)',
@@ -200,6 +205,7 @@ export const delegationRoutes: Route[] = [
         kind,
         actor: req.query.get('as'),
         waitForEvaluation: waitForEvaluation(req.query),
+        ...(req.tokenId ? { caller: { tokenId: req.tokenId } } : {}),
       });
     },
   },

@@ -1,4 +1,6 @@
+import { TOKEN_REFUSAL_SQL } from '../access/api-tokens';
 import type { Queryable } from '../pool';
+import { PROVENANCE_HEAD_COLUMNS, provenanceHeadOf, type ProvenanceHead } from '../provenance/log';
 import type { Action } from '../../domain/delegation/action';
 import type { ActionVerdict } from '../../domain/delegation/validators';
 
@@ -46,28 +48,50 @@ export interface StampedCheck {
   verdict: ActionVerdict;
   checkedAt: Date;
   stamps: { structure: number; driftKey: string; drift: number };
+  /** The API token the caller was authenticated with from a cache: recorded only while it still holds. */
+  tokenId: string | null;
 }
 
-export type StampedOutcome = 'inserted' | 'duplicate' | 'stale';
+/** 'refused': the caller's token no longer holds (revoked, expired): nothing recorded. */
+export type StampedOutcome = 'inserted' | 'duplicate' | 'stale' | 'refused';
 
 /**
  * Records a batch of verdicts in one statement, each only if the facts it was decided on are
  * still the stored ones (its stamps equal those of migration 010, read in the statement's own
- * snapshot); no extra round trip for the check. 'stale' verdicts are not recorded: the caller
- * decides them again from fresh facts. Check ids must be distinct within the batch.
+ * snapshot); no extra round trip for the check. In a transaction that holds the provenance lock it
+ * also reads the chain's head, so the batch's entries need no read of their own. 'stale' verdicts are not recorded: the caller
+ * decides them again from fresh facts. A verdict whose caller was authenticated from a cached
+ * token is recorded only if that token still holds in the same snapshot ('refused' otherwise), so
+ * a revoked token is refused from the first statement that commits after its revocation. Check
+ * ids must be distinct within the batch.
  */
-export async function insertStampedChecks(q: Queryable, checks: StampedCheck[]): Promise<StampedOutcome[]> {
-  if (checks.length === 0) return [];
+export async function insertStampedChecks(
+  q: Queryable,
+  checks: StampedCheck[],
+): Promise<{ outcomes: StampedOutcome[]; provenanceHead: ProvenanceHead | null }> {
+  if (checks.length === 0) return { outcomes: [], provenanceHead: null };
   const col = <T>(f: (c: StampedCheck) => T) => checks.map(f);
-  const { rows } = await q.query<{ check_id: string; fresh: boolean; inserted: boolean }>(
+  const { rows } = await q.query<{
+    check_id: string;
+    fresh: boolean;
+    inserted: boolean;
+    refused: boolean;
+    head_seq: number | null;
+    head_hash: string | null;
+  }>(
     `WITH input AS (
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::boolean[], $7::text[],
-                            $8::jsonb[], $9::jsonb[], $10::timestamptz[], $11::bigint[], $12::text[], $13::bigint[])
+                            $8::jsonb[], $9::jsonb[], $10::timestamptz[], $11::bigint[], $12::text[], $13::bigint[],
+                            $14::text[])
          AS u(check_id, abp_id, abp_hash, agent_id, action, irreversible, decision, results, escalations, checked_at,
-              structure_stamp, drift_key, drift_stamp)
+              structure_stamp, drift_key, drift_stamp, token_id)
+     ), refused AS (
+       SELECT i.check_id FROM input i LEFT JOIN api_tokens t ON t.id = i.token_id
+        WHERE i.token_id IS NOT NULL AND ${TOKEN_REFUSAL_SQL('t')} IS NOT NULL
      ), fresh AS (
        SELECT i.* FROM input i
-        WHERE i.structure_stamp = (SELECT s.stamp FROM abp_fact_stamps s WHERE s.stamp_key = '*')
+        WHERE i.check_id NOT IN (SELECT check_id FROM refused)
+          AND i.structure_stamp = (SELECT s.stamp FROM abp_fact_stamps s WHERE s.stamp_key = '*')
           AND i.drift_stamp = coalesce((SELECT s.stamp FROM abp_fact_stamps s WHERE s.stamp_key = i.drift_key), 1)
      ), inserted AS (
        INSERT INTO abp_action_checks (check_id, abp_id, abp_hash, agent_id, action, irreversible, decision, results, escalations, checked_at)
@@ -75,7 +99,8 @@ export async function insertStampedChecks(q: Queryable, checks: StampedCheck[]):
        ON CONFLICT (check_id) DO NOTHING
        RETURNING check_id
      )
-     SELECT i.check_id, f.check_id IS NOT NULL AS fresh, n.check_id IS NOT NULL AS inserted
+     SELECT i.check_id, f.check_id IS NOT NULL AS fresh, n.check_id IS NOT NULL AS inserted,
+            i.check_id IN (SELECT check_id FROM refused) AS refused, ${PROVENANCE_HEAD_COLUMNS}
        FROM input i LEFT JOIN fresh f ON f.check_id = i.check_id LEFT JOIN inserted n ON n.check_id = i.check_id`,
     [
       col((c) => c.checkId),
@@ -91,11 +116,14 @@ export async function insertStampedChecks(q: Queryable, checks: StampedCheck[]):
       col((c) => c.stamps.structure),
       col((c) => c.stamps.driftKey),
       col((c) => c.stamps.drift),
+      col((c) => c.tokenId),
     ],
   );
   const byId = new Map(rows.map((r) => [r.check_id, r]));
-  return checks.map((c) => {
+  const outcomes = checks.map((c): StampedOutcome => {
     const r = byId.get(c.checkId);
+    if (r?.refused) return 'refused';
     return !r?.fresh ? 'stale' : r.inserted ? 'inserted' : 'duplicate';
   });
+  return { outcomes, provenanceHead: rows[0] ? provenanceHeadOf(rows[0]) : null };
 }

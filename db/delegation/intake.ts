@@ -1,6 +1,8 @@
 import type pg from 'pg';
-import { withTransaction } from '../pool';
-import { appendProvenance } from '../provenance/log';
+import { TOKEN_REFUSAL_SQL, TokenRefusedError } from '../access/api-tokens';
+import { principalName, UnknownPrincipalError } from '../access/principals';
+import { withTransaction, type Queryable } from '../pool';
+import { APPEND_LOCK, appendProvenanceAfterHead, PROVENANCE_HEAD_COLUMNS, provenanceHeadOf } from '../provenance/log';
 import { chunksOf } from '../row-chunks';
 import {
   describeIntakeRefusal,
@@ -10,7 +12,6 @@ import {
 } from '../../domain/delegation/intake';
 import { conflict } from '../../domain/errors';
 import { INGEST_PHASES, type ProgressCallback } from '../../domain/progress';
-import { followAliases, knownAbpIds } from './abps';
 
 export interface IntakeResult {
   driftSignals: { received: number; stored: number };
@@ -52,6 +53,62 @@ const STORED_CLAIMS_DIFFER = `SELECT i.n FROM unnest($1::text[], $2::text[], $3:
 
 const MAX_REPORTED_CONFLICTS = 20;
 
+/** One request's parsed batch and who sent it. */
+export interface IntakeItem {
+  batch: IntakeBatch;
+  actor: string | null;
+  /** The API token the sender was authenticated with from a cache: stored only while it holds. */
+  tokenId?: string | null;
+}
+
+/**
+ * What a flush needs to know before it writes, in one statement: which ABP ids were ever built and
+ * where re-issued ones moved, which actors are principals, which cached tokens no longer hold, and
+ * the provenance chain's head (the transaction took APPEND_LOCK before it: withTransaction's `lock`).
+ */
+async function intakeTargets(q: Queryable, abpIds: readonly string[], actors: string[], tokenIds: string[]) {
+  const { rows } = await q.query<{
+    ids: { id: string; known: boolean; moved: string | null }[] | null;
+    actors: string[] | null;
+    refused: { id: string; refusal: string }[] | null;
+    head_seq: number | null;
+    head_hash: string | null;
+  }>(
+    `SELECT (SELECT json_agg(json_build_object(
+                     'id', a.id,
+                     'known', EXISTS (SELECT 1 FROM abp_versions v WHERE v.abp_id = a.id),
+                     'moved', (SELECT m.new_id FROM abp_id_aliases m WHERE m.old_id = a.id)))
+               FROM unnest($1::text[]) AS a(id)) AS ids,
+            (SELECT array_agg(p.name) FROM principals p WHERE p.name = ANY($2::text[])) AS actors,
+            (SELECT json_agg(json_build_object('id', i.id, 'refusal', ${TOKEN_REFUSAL_SQL('t')}))
+               FROM unnest($3::text[]) AS i(id) LEFT JOIN api_tokens t ON t.id = i.id
+              WHERE ${TOKEN_REFUSAL_SQL('t')} IS NOT NULL) AS refused,
+            ${PROVENANCE_HEAD_COLUMNS}`,
+    [abpIds, actors, tokenIds],
+  );
+  const row = rows[0]!;
+  const ids = row.ids ?? [];
+  return {
+    known: new Set(ids.filter((r) => r.known).map((r) => r.id)),
+    moved: new Map(ids.filter((r) => r.moved !== null).map((r) => [r.id, r.moved!])),
+    actors: new Set(row.actors ?? []),
+    refusedTokens: new Map((row.refused ?? []).map((r) => [r.id, r.refusal])),
+    provenanceHead: provenanceHeadOf(row),
+  };
+}
+
+/**
+ * Thrown by storeIntakeBatches for several items when one of them cannot be settled as if it were
+ * alone (an unknown ABP, a row skipped as already stored): nothing is kept, and the caller stores
+ * each item in a transaction of its own, which answers each with its own result or refusal.
+ */
+export class IntakeNeedsOwnTransaction extends Error {
+  constructor() {
+    super('an intake item needs a transaction of its own');
+    this.name = 'IntakeNeedsOwnTransaction';
+  }
+}
+
 /**
  * Stores a parsed batch in one transaction: all rows or none. A row whose id is already stored
  * with the same content is skipped, so re-sending a file is harmless; one whose id is stored with
@@ -65,120 +122,186 @@ export async function storeIntakeBatch(
   actor: string | null,
   onProgress?: ProgressCallback,
 ): Promise<IntakeResult> {
+  return (await storeIntakeBatches(deps, [{ batch, actor }], onProgress))[0]!;
+}
+
+/**
+ * Stores several requests' batches in one transaction (intake's group commit): one statement per
+ * kind and chunk for all of them, one provenance entry per item appended in one INSERT, and the
+ * transaction's BEGIN, provenance lock and head read folded into two round trips. With more than
+ * one item, any item that would not be stored whole and alone throws IntakeNeedsOwnTransaction.
+ */
+export async function storeIntakeBatches(
+  deps: { pool: pg.Pool; provenanceKey: string },
+  items: IntakeItem[],
+  onProgress?: ProgressCallback,
+): Promise<IntakeResult[]> {
+  const alone = items.length === 1;
+  const batch: IntakeBatch = alone ? items[0]!.batch : mergedBatch(items.map((i) => i.batch));
   const total = batch.driftSignals.length + batch.coherenceRuns.length + batch.claims.length;
-  return withTransaction(deps.pool, async (tx) => {
-    // Evidence about an ABP nobody built would count towards nothing, or towards an ABP built later
-    // under that id: refused, naming the first line of each unknown id.
-    const known = await knownAbpIds(tx, batch.abpIds);
-    const unknown = batch.abpIds.filter((id) => !known.has(id));
-    if (unknown.length > 0) {
-      throw new IntakeBatchError(
-        unknown.map((id) => ({ line: batch.abpLines[id] ?? 1, message: `abp_id: no ABP ${id} has been built` })),
-      );
-    }
-    let written = 0;
-    const conflicts: IntakeProblem[] = [];
-    /**
-     * Inserts `rows` a chunk at a time; `columns` gives one array per unnest parameter. When a
-     * chunk stores fewer rows than it has, the skipped ones are compared with what is stored.
-     */
-    const insert = async <T>(
-      rows: readonly T[],
-      lines: readonly number[],
-      sql: string,
-      differ: string,
-      columns: (chunk: T[]) => unknown[][],
-      key: (row: T) => string,
-    ): Promise<number> => {
-      let stored = 0;
-      let offset = 0;
-      for (const chunk of chunksOf(rows)) {
-        const params = columns(chunk);
-        const inserted = (await tx.query(sql, params)).rowCount ?? 0;
-        stored += inserted;
-        if (inserted < chunk.length && conflicts.length < MAX_REPORTED_CONFLICTS) {
-          const differing = await tx.query<{ n: string }>(differ, params);
-          for (const { n } of differing.rows) {
-            const i = Number(n) - 1;
-            conflicts.push({
-              line: lines[offset + i] ?? 0,
-              message: `${key(chunk[i]!)} is already stored with different content`,
-            });
-          }
-        }
-        offset += chunk.length;
-        written += chunk.length;
-        onProgress?.(written, total, INGEST_PHASES.storing);
+  return withTransaction(
+    deps.pool,
+    async (tx) => {
+      // A name no principal could have (e.g. one with a NUL) never reaches the query: it is unknown.
+      const actors = [
+        ...new Set(
+          items.flatMap((i) => (i.actor !== null && principalName.safeParse(i.actor).success ? [i.actor] : [])),
+        ),
+      ];
+      const tokenIds = [...new Set(items.flatMap((i) => (i.tokenId ? [i.tokenId] : [])))];
+      const { known, moved, provenanceHead, ...who } = await intakeTargets(tx, batch.abpIds, actors, tokenIds);
+      // Who sends first: a refused token or an unknown actor refuses its item before its rows are read.
+      for (const { actor, tokenId } of items) {
+        const refusal = tokenId ? who.refusedTokens.get(tokenId) : undefined;
+        const unknownActor = actor !== null && !who.actors.has(actor);
+        if ((refusal || unknownActor) && !alone) throw new IntakeNeedsOwnTransaction();
+        if (refusal) throw new TokenRefusedError(refusal);
+        if (unknownActor) throw new UnknownPrincipalError(actor);
       }
-      return stored;
-    };
-    onProgress?.(0, total, INGEST_PHASES.storing);
-    // Rows naming an id an ABP was re-issued away from count for the ABP under its id now.
-    const moved = await followAliases(tx, batch.abpIds);
-    const to = (abpId: string) => moved.get(abpId) ?? abpId;
-    const signals = await insert(
-      batch.driftSignals,
-      batch.lines.driftSignals,
-      INSERT_SIGNALS,
-      STORED_SIGNALS_DIFFER,
-      (rows) => [
-        rows.map((s) => s.signal_id),
-        rows.map((s) => to(s.abp_id)),
-        rows.map((s) => s.type),
-        rows.map((s) => s.severity),
-        rows.map((s) => s.fingerprint.key),
-        rows.map((s) => String(s.fingerprint.version)),
-        rows.map((s) => s.observed_at),
-        rows.map((s) => s.summary ?? null),
-      ],
-      (s) => `signal_id ${s.signal_id}`,
-    );
-    const runs = await insert(
-      batch.coherenceRuns,
-      batch.lines.coherenceRuns,
-      INSERT_RUNS,
-      STORED_RUNS_DIFFER,
-      (rows) => [
-        rows.map((c) => c.run_id),
-        rows.map((c) => to(c.abp_id)),
-        rows.map((c) => c.score),
-        rows.map((c) => c.observed_at),
-      ],
-      (c) => `run_id ${c.run_id}`,
-    );
-    const claims = await insert(
-      batch.claims,
-      batch.lines.claims,
-      INSERT_CLAIMS,
-      STORED_CLAIMS_DIFFER,
-      (rows) => [
-        rows.map((c) => to(c.abp_id)),
-        rows.map((c) => c.claim_id),
-        rows.map((c) => c.statement ?? null),
-        rows.map((c) => c.expires_at),
-        rows.map((c) => c.observed_at ?? null),
-      ],
-      (c) => `claim_id ${c.claim_id} of ${c.abp_id}`,
-    );
-    // Thrown inside the transaction: nothing of the batch is kept.
-    if (conflicts.length > 0) {
-      const shown = conflicts.sort((a, b) => a.line - b.line).slice(0, MAX_REPORTED_CONFLICTS);
-      throw conflict(describeIntakeRefusal(shown), shown);
-    }
-    const result: IntakeResult = {
-      driftSignals: { received: batch.driftSignals.length, stored: signals },
-      coherenceRuns: { received: batch.coherenceRuns.length, stored: runs },
-      claims: { received: batch.claims.length, stored: claims },
-      abpIds: [...new Set(batch.abpIds.map(to))],
-    };
-    if (signals + runs + claims > 0) {
-      await appendProvenance(tx, deps.provenanceKey, {
-        kind: 'evidence.ingested',
-        subject: `abp:${result.abpIds.join(',')}`,
-        actor,
-        payload: { drift_signals: signals, coherence_runs: runs, claims },
+      // Evidence about an ABP nobody built would count towards nothing, or towards an ABP built later
+      // under that id: refused, naming the first line of each unknown id.
+      const unknown = batch.abpIds.filter((id) => !known.has(id));
+      if (unknown.length > 0) {
+        if (!alone) throw new IntakeNeedsOwnTransaction();
+        throw new IntakeBatchError(
+          unknown.map((id) => ({ line: batch.abpLines[id] ?? 1, message: `abp_id: no ABP ${id} has been built` })),
+        );
+      }
+      let written = 0;
+      const conflicts: IntakeProblem[] = [];
+      /**
+       * Inserts `rows` a chunk at a time; `columns` gives one array per unnest parameter. When a
+       * chunk stores fewer rows than it has, the skipped ones are compared with what is stored.
+       */
+      const insert = async <T>(
+        rows: readonly T[],
+        lines: readonly number[],
+        sql: string,
+        differ: string,
+        columns: (chunk: T[]) => unknown[][],
+        key: (row: T) => string,
+      ): Promise<number> => {
+        let stored = 0;
+        let offset = 0;
+        for (const chunk of chunksOf(rows)) {
+          const params = columns(chunk);
+          const inserted = (await tx.query(sql, params)).rowCount ?? 0;
+          stored += inserted;
+          // Which item a skipped row belongs to is not known here: each item goes again alone.
+          if (inserted < chunk.length && !alone) throw new IntakeNeedsOwnTransaction();
+          if (inserted < chunk.length && conflicts.length < MAX_REPORTED_CONFLICTS) {
+            const differing = await tx.query<{ n: string }>(differ, params);
+            for (const { n } of differing.rows) {
+              const i = Number(n) - 1;
+              conflicts.push({
+                line: lines[offset + i] ?? 0,
+                message: `${key(chunk[i]!)} is already stored with different content`,
+              });
+            }
+          }
+          offset += chunk.length;
+          written += chunk.length;
+          onProgress?.(written, total, INGEST_PHASES.storing);
+        }
+        return stored;
+      };
+      onProgress?.(0, total, INGEST_PHASES.storing);
+      // Rows naming an id an ABP was re-issued away from count for the ABP under its id now.
+      const to = (abpId: string) => moved.get(abpId) ?? abpId;
+      const signals = await insert(
+        batch.driftSignals,
+        batch.lines.driftSignals,
+        INSERT_SIGNALS,
+        STORED_SIGNALS_DIFFER,
+        (rows) => [
+          rows.map((s) => s.signal_id),
+          rows.map((s) => to(s.abp_id)),
+          rows.map((s) => s.type),
+          rows.map((s) => s.severity),
+          rows.map((s) => s.fingerprint.key),
+          rows.map((s) => String(s.fingerprint.version)),
+          rows.map((s) => s.observed_at),
+          rows.map((s) => s.summary ?? null),
+        ],
+        (s) => `signal_id ${s.signal_id}`,
+      );
+      const runs = await insert(
+        batch.coherenceRuns,
+        batch.lines.coherenceRuns,
+        INSERT_RUNS,
+        STORED_RUNS_DIFFER,
+        (rows) => [
+          rows.map((c) => c.run_id),
+          rows.map((c) => to(c.abp_id)),
+          rows.map((c) => c.score),
+          rows.map((c) => c.observed_at),
+        ],
+        (c) => `run_id ${c.run_id}`,
+      );
+      const claims = await insert(
+        batch.claims,
+        batch.lines.claims,
+        INSERT_CLAIMS,
+        STORED_CLAIMS_DIFFER,
+        (rows) => [
+          rows.map((c) => to(c.abp_id)),
+          rows.map((c) => c.claim_id),
+          rows.map((c) => c.statement ?? null),
+          rows.map((c) => c.expires_at),
+          rows.map((c) => c.observed_at ?? null),
+        ],
+        (c) => `claim_id ${c.claim_id} of ${c.abp_id}`,
+      );
+      // Thrown inside the transaction: nothing of the batch is kept.
+      if (conflicts.length > 0) {
+        const shown = conflicts.sort((a, b) => a.line - b.line).slice(0, MAX_REPORTED_CONFLICTS);
+        throw conflict(describeIntakeRefusal(shown), shown);
+      }
+      const results = items.map(({ batch: own }): IntakeResult => {
+        // Several items were stored whole (anything less went again alone), so each stored what it received.
+        const count = (received: number, storedAlone: number) => ({ received, stored: alone ? storedAlone : received });
+        return {
+          driftSignals: count(own.driftSignals.length, signals),
+          coherenceRuns: count(own.coherenceRuns.length, runs),
+          claims: count(own.claims.length, claims),
+          abpIds: [...new Set(own.abpIds.map(to))],
+        };
       });
-    }
-    return result;
-  });
+      const entries = results.flatMap((result, i) => {
+        const { driftSignals, coherenceRuns, claims: stored } = result;
+        if (driftSignals.stored + coherenceRuns.stored + stored.stored === 0) return [];
+        return [
+          {
+            kind: 'evidence.ingested',
+            subject: `abp:${result.abpIds.join(',')}`,
+            actor: items[i]!.actor,
+            payload: {
+              drift_signals: driftSignals.stored,
+              coherence_runs: coherenceRuns.stored,
+              claims: stored.stored,
+            },
+          },
+        ];
+      });
+      await appendProvenanceAfterHead(tx, deps.provenanceKey, entries, provenanceHead);
+      return results;
+    },
+    { lock: APPEND_LOCK },
+  );
+}
+
+/** Several batches as one (their line numbers are each request's own: only a single item reports them). */
+function mergedBatch(batches: IntakeBatch[]): IntakeBatch {
+  const all = <K extends 'driftSignals' | 'coherenceRuns' | 'claims'>(k: K) =>
+    batches.flatMap((b) => b[k] as IntakeBatch[K][number][]) as IntakeBatch[K];
+  const lines = <K extends keyof IntakeBatch['lines']>(k: K) => batches.flatMap((b) => b.lines[k]);
+  return {
+    ...batches[0]!,
+    driftSignals: all('driftSignals'),
+    coherenceRuns: all('coherenceRuns'),
+    claims: all('claims'),
+    abpIds: [...new Set(batches.flatMap((b) => b.abpIds))],
+    abpLines: Object.assign({}, ...batches.map((b) => b.abpLines)),
+    lines: { driftSignals: lines('driftSignals'), coherenceRuns: lines('coherenceRuns'), claims: lines('claims') },
+  };
 }

@@ -72,16 +72,58 @@ export async function appendProvenanceBatch(
   key: string,
   inputs: ProvenanceInput[],
 ): Promise<ProvenanceEntry[]> {
-  const entries = inputs.map((input) => {
-    const entry = provenanceInput.parse(input);
-    const forbidden = findForbiddenKey(entry.payload);
-    if (forbidden) throw new Error(`provenance entries never carry text or secrets: ${forbidden} is not allowed`);
-    return entry;
-  });
+  const entries = inputs.map(validEntry);
   if (entries.length === 0) return [];
   return q instanceof pg.Pool
     ? withTransaction(q, (tx) => appendEntries(tx, key, entries))
     : appendEntries(q, key, entries);
+}
+
+/** The chain's head as one transaction read it while holding APPEND_LOCK. */
+export interface ProvenanceHead {
+  seq: number;
+  contentHash: string;
+}
+
+/**
+ * The head as SQL columns `head_seq, head_hash` (nulls for an empty log), for a statement of a
+ * transaction that took APPEND_LOCK before it (withProvenanceLock): a hot writer reads the head in
+ * the statement that makes its change instead of in two round trips of its own.
+ */
+export const PROVENANCE_HEAD_COLUMNS = `(SELECT seq FROM provenance_log ORDER BY seq DESC LIMIT 1) AS head_seq,
+  (SELECT content_hash FROM provenance_log ORDER BY seq DESC LIMIT 1) AS head_hash`;
+
+export const provenanceHeadOf = (r: { head_seq: number | null; head_hash: string | null }): ProvenanceHead => ({
+  seq: r.head_seq ?? 0,
+  contentHash: r.head_hash ?? GENESIS_HASH,
+});
+
+/**
+ * appendProvenanceBatch for a transaction that already holds APPEND_LOCK (begun by
+ * withTransaction's `lock`) and read `head` after taking it: one INSERT, no other round trip.
+ */
+export async function appendProvenanceAfterHead(
+  q: Queryable,
+  key: string,
+  inputs: ProvenanceInput[],
+  head: ProvenanceHead,
+): Promise<ProvenanceEntry[]> {
+  const entries = inputs.map(validEntry);
+  return entries.length === 0 ? [] : appendEntries(q, key, entries, head);
+}
+
+async function readHead(q: Queryable): Promise<ProvenanceHead> {
+  const { rows } = await q.query<{ head_seq: number; head_hash: string }>(
+    'SELECT seq AS head_seq, content_hash AS head_hash FROM provenance_log ORDER BY seq DESC LIMIT 1',
+  );
+  return provenanceHeadOf(rows[0] ?? { head_seq: null, head_hash: null });
+}
+
+function validEntry(input: ProvenanceInput): z.output<typeof provenanceInput> {
+  const entry = provenanceInput.parse(input);
+  const forbidden = findForbiddenKey(entry.payload);
+  if (forbidden) throw new Error(`provenance entries never carry text or secrets: ${forbidden} is not allowed`);
+  return entry;
 }
 
 /** The append itself, on entries already validated, inside the caller's transaction. */
@@ -89,8 +131,9 @@ async function appendEntries(
   q: Queryable,
   key: string,
   entries: z.output<typeof provenanceInput>[],
+  lockedHead?: ProvenanceHead,
 ): Promise<ProvenanceEntry[]> {
-  await q.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
+  if (!lockedHead) await q.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
   const keys = entries.map((e) => e.idempotencyKey).filter((k): k is string => k !== undefined);
   const stored = new Map<string, ProvenanceEntry>();
   if (keys.length > 0) {
@@ -100,11 +143,9 @@ async function appendEntries(
     );
     for (const { idem_key, ...row } of existing.rows) stored.set(idem_key, fromRow(row));
   }
-  const last = await q.query<{ seq: number; content_hash: string }>(
-    'SELECT seq, content_hash FROM provenance_log ORDER BY seq DESC LIMIT 1',
-  );
-  let seq = last.rows[0]?.seq ?? 0;
-  let prevHash = last.rows[0]?.content_hash ?? GENESIS_HASH;
+  const head: ProvenanceHead = lockedHead ?? (await readHead(q));
+  let seq = head.seq;
+  let prevHash = head.contentHash;
   const recordedAt = new Date().toISOString();
   const result: ProvenanceEntry[] = [];
   const fresh: { entry: ProvenanceEntry; payloadJson: string; idemKey: string | null }[] = [];

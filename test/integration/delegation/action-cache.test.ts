@@ -1,4 +1,8 @@
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { createApiServer } from '../../../api/server';
+import { createApiToken, revokeApiToken } from '../../../db/access/api-tokens';
+import { addPrincipal } from '../../../db/access/principals';
 import { actionCheckEngine, checkAbpAction, ingestEvidence } from '../../../client/delegation';
 import { approveReview, openReview, reviewResult } from '../../../client/delegation-reviews';
 import { ActionSchema } from '../../../domain/delegation/action';
@@ -134,5 +138,39 @@ describe('the compiled ABP cache of action checks', () => {
       [ids[0]],
     );
     expect(again.rows[0]!.n).toBe(1);
+  });
+
+  it('a cached API token: revoked by another context, the very next check over HTTP is refused and not recorded', async () => {
+    const abp = await buildUniqueAbp(ctx);
+    const agent = `cache-agent-${Math.random().toString(16).slice(2, 8)}`;
+    await addPrincipal(ctx.pool, agent, ['agent']);
+    const { token, info } = await createApiToken(ctx.pool, { principal: agent });
+    const server = createApiServer(ctx);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/abps/${abp.abp_id}/actions/check`;
+      const check = async (actionId: string) => {
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ ...sendExternalEmail(abp.hash, 1), tool: 'ats.read', action_id: actionId }),
+        });
+        return { status: res.status, body: (await res.json()) as { decision?: string; error?: string } };
+      };
+      // Twice, so the second is answered from the cached token.
+      expect((await check('before-1')).body.decision).toBe('allowed');
+      expect((await check('before-2')).body.decision).toBe('allowed');
+      // Revoked in the database by another writer (as the CLI would), not through this server's cache.
+      await revokeApiToken(ctx.pool, info.id);
+      const refused = await check('after-revoke');
+      expect(refused.status).toBe(401);
+      expect(refused.body.error).toMatch(/revoked/);
+      expect(await storedDecision(`${abp.abp_id}/after-revoke`)).toBeUndefined();
+      expect(await storedDecision(`${abp.abp_id}/before-2`)).toBe('allowed');
+      // And stays refused (the cache dropped it: the next request is refused by authentication).
+      expect((await check('after-revoke-2')).status).toBe(401);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });

@@ -1,0 +1,125 @@
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { createApiServer } from '../../../api/server';
+import { ingestEvidence } from '../../../client/delegation';
+import { createApiToken, revokeApiToken } from '../../../db/access/api-tokens';
+import { addPrincipal } from '../../../db/access/principals';
+import { useIntegrationContext } from '../../support/integration';
+import { buildUniqueAbp, unique } from './fixtures';
+
+const ctx = useIntegrationContext('delegation-intake-commit');
+
+const observedAt = new Date(Date.now() - 60_000).toISOString();
+const signal = (abpId: string, id: string, severity = 'green') =>
+  JSON.stringify({
+    kind: 'drift_signal',
+    signal_id: id,
+    abp_id: abpId,
+    type: 'freshness',
+    severity,
+    fingerprint: { key: `fp-${id}`, version: 1 },
+    observed_at: observedAt,
+  });
+
+const storedSignals = async (ids: string[]) =>
+  (
+    await ctx.pool.query<{ signal_id: string; severity: string }>(
+      'SELECT signal_id, severity FROM drift_signals WHERE signal_id = ANY($1) ORDER BY signal_id',
+      [ids],
+    )
+  ).rows;
+
+describe("drift intake's group commit", () => {
+  it('concurrent one-row writes share transactions, each answered with its own rows and a provenance entry of its own', async () => {
+    const abp = await buildUniqueAbp(ctx);
+    const ids = Array.from({ length: 30 }, (_, n) => unique(`gc-${n}`));
+    const answers = await Promise.all(ids.map((id) => ingestEvidence(ctx, signal(abp.abp_id, id), { actor: null })));
+    for (const a of answers) {
+      expect(a.driftSignals).toEqual({ received: 1, stored: 1 });
+      expect(a.abpIds).toEqual([abp.abp_id]);
+    }
+    expect((await storedSignals(ids)).map((r) => r.signal_id)).toEqual([...ids].sort());
+    const entries = await ctx.pool.query<{ n: number; at: number }>(
+      `SELECT count(*)::int AS n, count(DISTINCT recorded_at)::int AS at FROM provenance_log
+        WHERE kind = 'evidence.ingested' AND subject = $1`,
+      [`abp:${abp.abp_id}`],
+    );
+    expect(entries.rows[0]!.n).toBe(30);
+    // Fewer transactions than writes: the burst was stored together.
+    expect(entries.rows[0]!.at).toBeLessThan(30);
+  });
+
+  it('a refused write in a burst is refused alone: the others are stored, and a harmless repeat counts as not stored', async () => {
+    const abp = await buildUniqueAbp(ctx);
+    const first = unique('gc-first');
+    await ingestEvidence(ctx, signal(abp.abp_id, first), { actor: null });
+    const fine = Array.from({ length: 6 }, (_, n) => unique(`gc-fine-${n}`));
+    const results = await Promise.allSettled([
+      ...fine.map((id) => ingestEvidence(ctx, signal(abp.abp_id, id), { actor: null })),
+      // The same id with other content: a conflict; the same row again: a harmless repeat.
+      ingestEvidence(ctx, signal(abp.abp_id, first, 'red'), { actor: null }),
+      ingestEvidence(ctx, signal(abp.abp_id, first), { actor: null }),
+      ingestEvidence(ctx, signal(`abp-nobody-built-${unique('x')}`, unique('gc-unknown')), { actor: null }),
+    ]);
+    for (const r of results.slice(0, fine.length)) {
+      expect(r.status).toBe('fulfilled');
+      if (r.status === 'fulfilled') expect(r.value.driftSignals).toEqual({ received: 1, stored: 1 });
+    }
+    const [conflicting, repeat, unknown] = results.slice(fine.length);
+    expect(conflicting).toMatchObject({ status: 'rejected', reason: { kind: 'conflict' } });
+    expect(repeat).toMatchObject({ status: 'fulfilled', value: { driftSignals: { received: 1, stored: 0 } } });
+    expect(unknown).toMatchObject({ status: 'rejected', reason: { kind: 'invalid' } });
+    expect((await storedSignals(fine)).length).toBe(fine.length);
+    expect(await storedSignals([first])).toEqual([{ signal_id: first, severity: 'green' }]);
+  });
+
+  it('an unknown actor is refused in the transaction, alone or in a burst', async () => {
+    const abp = await buildUniqueAbp(ctx);
+    const ok = unique('gc-actor-ok');
+    const nobody = unique('gc-nobody');
+    const [stored, refused] = await Promise.allSettled([
+      ingestEvidence(ctx, signal(abp.abp_id, ok), { actor: null }),
+      ingestEvidence(ctx, signal(abp.abp_id, unique('gc-actor-refused')), { actor: nobody }),
+    ]);
+    expect(stored).toMatchObject({ status: 'fulfilled', value: { driftSignals: { stored: 1 } } });
+    expect(refused).toMatchObject({ status: 'rejected', reason: { kind: 'forbidden' } });
+    await expect(ingestEvidence(ctx, signal(abp.abp_id, unique('gc-alone')), { actor: nobody })).rejects.toMatchObject({
+      kind: 'forbidden',
+    });
+  });
+
+  it('over HTTP a cached token revoked by another writer is refused by the very next write, which stores nothing', async () => {
+    const abp = await buildUniqueAbp(ctx);
+    const sender = unique('gc-sender');
+    await addPrincipal(ctx.pool, sender, ['operator']);
+    const { token, info } = await createApiToken(ctx.pool, { principal: sender });
+    const server = createApiServer(ctx);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const send = async (id: string) => {
+        const res = await fetch(`${base}/api/v1/evidence`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${token}` },
+          body: signal(abp.abp_id, id),
+        });
+        return { status: res.status, body: (await res.json()) as { error?: string } };
+      };
+      const [a, b, c] = [unique('gc-http-a'), unique('gc-http-b'), unique('gc-http-c')];
+      expect((await send(a)).status).toBe(200);
+      expect((await send(b)).status).toBe(200);
+      await revokeApiToken(ctx.pool, info.id);
+      const refused = await send(c);
+      expect(refused.status).toBe(401);
+      expect(refused.body.error).toMatch(/revoked/);
+      expect((await storedSignals([a, b, c])).map((r) => r.signal_id)).toEqual([a, b].sort());
+      const actors = await ctx.pool.query<{ actor: string }>(
+        `SELECT DISTINCT actor FROM provenance_log WHERE kind = 'evidence.ingested' AND subject = $1`,
+        [`abp:${abp.abp_id}`],
+      );
+      expect(actors.rows).toEqual([{ actor: sender }]);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
