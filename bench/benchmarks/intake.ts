@@ -24,7 +24,9 @@ export const intake: Benchmark = {
     `\`fetch\` and a bearer token, ${CONCURRENCY} requests in flight (closed loop). Drift signals go to \`POST /api/v1/evidence\` for one built ABP (each ` +
     'with a fingerprint of its own, so no trigger trips), reviewed feedback to `POST /api/v1/guard/feedback`; batches of 1 row ' +
     'and of 1,000 rows. Events per second = rows stored / wall time; every response is checked (2xx, all rows stored). ' +
-    "A drift write is answered once stored; its trigger evaluation is asked of the ABP's coalescing evaluation workflow " +
+    'A drift write goes through the intake group commit (client/intake-commit.ts: the requests arriving during a flush ' +
+    "are stored in one transaction) and is answered once stored; its trigger evaluation is asked of the ABP's coalescing " +
+    'evaluation workflow ' +
     '(signal-with-start) without waiting. **Write → review open**: per trial a fresh ABP gets two signals of one fingerprint, ' +
     'then the third (DRT-001 trips at 3 repeats) is timed from the POST until its review row is open (polled every 5 ms).',
   limits:
