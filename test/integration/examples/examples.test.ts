@@ -9,7 +9,7 @@ import { createApiServer } from '../../../api/server';
 import { createApiToken } from '../../../db/access/api-tokens';
 import { addPrincipal } from '../../../db/access/principals';
 import { useIntegrationContext } from '../../support/integration';
-import { startModelStub, type ModelStub } from '../../support/model-stub';
+import { startModelStub, type ModelStub } from '../../../toolchain/model-stub';
 import { buildUniqueAbp } from '../delegation/abp-fixtures';
 
 /**

@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createOpenAI } from '@ai-sdk/openai';
 import { generateText, jsonSchema, streamText, tool, wrapLanguageModel } from 'ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -5,9 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wardenMiddleware, WardenGatewayError, type WardenVerdict } from 'warden/ai-sdk';
 import { endorseRule, showEndorsement } from '../../../client/endorsement';
 import { listProvenance } from '../../../db/provenance/log';
+import { runProcess } from '../../../toolchain/run-process';
 import { useApiServer } from '../../support/http';
 import { useIntegrationContext } from '../../support/integration';
-import { startModelStub, type ModelStub } from '../../support/model-stub';
+import { startModelStub, type ModelStub } from '../../../toolchain/model-stub';
 import { buildUniqueAbp } from '../delegation/abp-fixtures';
 import { freshAgent, operator, SEED_RULE } from '../endorsement/helpers';
 
@@ -150,5 +154,44 @@ describe('Vercel AI SDK middleware (warden/ai-sdk)', () => {
     expect(JSON.stringify(r.body)).toContain('toolCalls');
     const unknown = await call('POST', '/api/v1/gateway/exchanges', { agent: 'no-such-agent', prompt: 'hi' });
     expect(unknown.status).toBe(404);
+  });
+
+  it('is importable as warden/ai-sdk from a plain .mjs in plain Node (the compiled dist/, no TypeScript loader)', async () => {
+    const agent = await freshAgent(ctx);
+    const root = fileURLToPath(new URL('../../../', import.meta.url));
+    // Inside the package's folder, so `warden/ai-sdk` resolves as a self-reference through "exports".
+    const dir = await mkdtemp(join(root, '.ai-sdk-consumer-'));
+    try {
+      const script = join(dir, 'consumer.mjs');
+      await writeFile(
+        script,
+        `import { wardenMiddleware } from 'warden/ai-sdk';
+const mw = wardenMiddleware({ url: process.env.WARDEN_URL, token: process.env.WARDEN_TOKEN, agent: process.env.AGENT });
+const r = await mw.wrapGenerate({
+  doGenerate: async () => ({ content: [{ type: 'text', text: 'Hello back.' }], finishReason: { unified: 'stop', raw: 'stop' }, usage: {}, warnings: [] }),
+  params: { prompt: [{ role: 'user', content: [{ type: 'text', text: 'Hello from plain Node.' }] }] },
+  model: { modelId: 'plain-node' },
+});
+console.log(JSON.stringify(r.content));
+`,
+      );
+      const r = await runProcess(process.execPath, [script], {
+        cwd: root,
+        env: {
+          ...process.env,
+          WARDEN_URL: `http://127.0.0.1:${call.port()}`,
+          WARDEN_TOKEN: await call.token(),
+          AGENT: agent,
+        },
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual([{ type: 'text', text: 'Hello back.' }]);
+      const { rows } = await ctx.pool.query('SELECT prompt, response, model FROM chat_exchanges WHERE agent_id = $1', [
+        agent,
+      ]);
+      expect(rows).toEqual([{ prompt: 'Hello from plain Node.', response: 'Hello back.', model: 'plain-node' }]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
