@@ -55,7 +55,11 @@ export async function guardrailCheck(
       };
     }
     if (prompt)
-      await openGatewayExchange(ctx.pool, { callId, agentId: kernel.agentId, kernelVersion: kernel.version, prompt });
+      await openGatewayExchange(
+        ctx.pool,
+        { callId, agentId: kernel.agentId, kernelVersion: kernel.version, prompt },
+        ctx.config.gatewayExchangeTtlSeconds,
+      );
     return { action: 'NONE' };
   }
 

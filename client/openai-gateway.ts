@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { GatewayTarget } from '../domain/gateways/gateway-target';
-import { liveAnswerText, shadowPrompt } from '../domain/gateways/exchange-text';
 import { lastUserText, type OpenAiChatRequest } from '../domain/gateways/openai-chat-request';
 import type { ModelToolCall } from '../models/model-gateway';
 import { listAgents } from '../db/endorsement/agents';
 import type { WardenContext } from './context';
-import { modelsOf, productionKernel, recordLiveExchange } from './endorsement';
-import { denialReason, gateToolCalls } from './gateway-tool-gate';
+import { modelsOf, productionKernel } from './endorsement';
+import { settleAnswer } from './gateway-exchange';
 
 /** OpenAI's `chat.completion` object, as far as Warden fills it. */
 export interface ChatCompletion {
@@ -56,21 +55,15 @@ export async function completeChat(
     lastUserText: userText,
   });
   const id = `chatcmpl-${randomUUID()}`;
-  const verdicts = await gateToolCalls(ctx, target, reply.toolCalls, `openai/${id}`);
+  const { content, kept, verdicts, recorded } = await settleAnswer(ctx, kernel, target, {
+    userText,
+    content: reply.content,
+    toolCalls: reply.toolCalls,
+    model: models.chatModel,
+    reference: `openai/${id}`,
+  });
   const denied = verdicts.filter((v) => !v.allowed);
-  const kept = reply.toolCalls.filter((c) => !denied.some((d) => d.call === c));
-  const content =
-    denied.length === 0 ? reply.content : [reply.content, denialReason(denied)].filter((s) => s).join('\n');
   const finishReason = reply.finishReason === 'tool_calls' && kept.length === 0 ? 'stop' : reply.finishReason;
-  // The caller's answer is what is recorded: the shadow compares what the caller really got.
-  const prompt = shadowPrompt(userText);
-  const recorded = prompt
-    ? await recordLiveExchange(ctx, kernel, {
-        prompt,
-        response: liveAnswerText(content, kept),
-        model: models.chatModel,
-      })
-    : null;
   return {
     id,
     object: 'chat.completion',

@@ -206,6 +206,17 @@ export const variables = {
     form: 'a model name',
     description: 'Embedding model name at WARDEN_MODEL_BASE_URL. Unset: local hashed character-trigram vectors.',
   },
+  WARDEN_GATEWAY_EXCHANGE_TTL_SECONDS: {
+    schema: z.coerce
+      .number<string>()
+      .int('must be a whole number')
+      .min(60, 'must be at least 60')
+      .max(30 * 86_400, 'must be at most 2592000 (30 days)'),
+    form: 'seconds',
+    default: '3600',
+    description:
+      "How long an exchange the LiteLLM guardrail's request phase opened waits for its response phase; older unanswered ones (and their prompts) are deleted when the next one opens.",
+  },
   WARDEN_EXPORT_SINK: {
     schema: z.enum(['postgres', 'file']),
     form: 'postgres or file',
@@ -301,6 +312,8 @@ export interface WardenConfig {
   workerHealthPort: number | undefined;
   /** Where the Temporal SDK's Prometheus exporter listens (undefined: not exported). */
   sdkMetricsPort: number | undefined;
+  /** Seconds an unanswered gateway exchange (and its prompt) is kept before it is deleted. */
+  gatewayExchangeTtlSeconds: number;
   /** The worker's sticky cache size (maxCachedWorkflows). */
   maxCachedWorkflows: number;
   provenanceKey: string | undefined;
@@ -377,6 +390,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
     workerHealthPort: v.WARDEN_WORKER_HEALTH_PORT as number | undefined,
     sdkMetricsPort: v.WARDEN_SDK_METRICS_PORT as number | undefined,
     maxCachedWorkflows: num('WARDEN_MAX_CACHED_WORKFLOWS'),
+    gatewayExchangeTtlSeconds: num('WARDEN_GATEWAY_EXCHANGE_TTL_SECONDS'),
     provenanceKey,
     provenanceKeyFile: provenanceKeyFile === undefined ? undefined : resolve(expandHome(provenanceKeyFile)),
     principal: opt('WARDEN_PRINCIPAL'),

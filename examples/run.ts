@@ -9,6 +9,7 @@ const EXAMPLES: Record<string, () => Promise<unknown>> = {
   'staged-approval': () => import('./staged-approval'),
   'delegation-review': () => import('./delegation-review'),
   'guard-loop': () => import('./guard-loop'),
+  'ai-sdk': () => import('./ai-sdk'),
 };
 
 const name = process.argv[2] ?? '';

@@ -7,8 +7,9 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /**
  * The entry points run as compiled JavaScript: the CLI, and the processes `npm start` runs (the
  * start command, the embedded PostgreSQL, the worker with the HTTP API, and the tether that runs
- * the Temporal dev server). Everything they import is
- * compiled with them; anything else (tests, benchmarks, scripts) still runs through tsx.
+ * the Temporal dev server), and the AI SDK middleware that package.json exports as `warden/ai-sdk`
+ * (so an agent's project in plain Node can import it). Everything they import is compiled with
+ * them; anything else (tests, benchmarks, scripts) still runs through tsx.
  */
 export const ENTRIES = [
   'cli/main.ts',
@@ -16,6 +17,7 @@ export const ENTRIES = [
   'start/tethered-main.ts',
   'start/embedded-postgres-main.ts',
   'worker/main.ts',
+  'sdk/ai-sdk.ts',
 ];
 export const DIST = join(root, 'dist');
 /** Written last by a build: every source it compiled, with size, mtime and SHA-256. */

@@ -12,6 +12,7 @@ import { dashboardRoutes } from './dashboard';
 import { openAiCompatibleRoutes } from './openai-compatible';
 import { liteLlmGuardrailRoutes } from './litellm-guardrail';
 import { inboxRoutes } from './inbox';
+import { gatewayExchangeRoutes } from './gateway-exchanges';
 
 /** Every HTTP route; each loop adds its list here. */
 export const routes: Route[] = [
@@ -26,6 +27,7 @@ export const routes: Route[] = [
   ...dashboardRoutes,
   ...openAiCompatibleRoutes,
   ...liteLlmGuardrailRoutes,
+  ...gatewayExchangeRoutes,
   ...inboxRoutes,
   ...openApiRoutes(() => routes),
 ];

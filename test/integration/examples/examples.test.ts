@@ -1,10 +1,16 @@
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestFeedback } from '../../../client/guard';
 import { seedGuardDemo } from '../../../demo/guard';
 import { runProcess } from '../../../toolchain/run-process';
 import { cliEnv } from '../../support/cli';
+import type { AddressInfo } from 'node:net';
+import { createApiServer } from '../../../api/server';
+import { createApiToken } from '../../../db/access/api-tokens';
+import { addPrincipal } from '../../../db/access/principals';
 import { useIntegrationContext } from '../../support/integration';
+import { startModelStub, type ModelStub } from '../../../toolchain/model-stub';
+import { buildUniqueAbp } from '../delegation/abp-fixtures';
 
 /**
  * The seed documents' examples (examples/), each run as `npm run example -- <name>` runs it: a
@@ -14,10 +20,16 @@ import { useIntegrationContext } from '../../support/integration';
  */
 const ctx = useIntegrationContext('examples', { ownDatabase: true });
 const root = fileURLToPath(new URL('../../../', import.meta.url));
+// The AI SDK example's agent talks to its own model (the local stub) and to Warden's HTTP API.
+let stub: ModelStub;
+beforeAll(async () => {
+  stub = await startModelStub();
+});
+afterAll(() => stub?.close());
 
-async function example(name: string) {
+async function example(name: string, extra: Record<string, string> = {}) {
   // The cooldown of the staged-approval example, shortened from the document's 60 s.
-  const env = cliEnv(ctx, { EXAMPLE_COOLDOWN_SECONDS: '2' });
+  const env = cliEnv(ctx, { EXAMPLE_COOLDOWN_SECONDS: '2', ...extra });
   const r = await runProcess(process.execPath, ['bin/run.js', 'examples/run.ts', name], { env, cwd: root });
   return { ...r, lines: r.stdout.split('\n') };
 }
@@ -96,9 +108,44 @@ describe('the seed documents run as written (examples/)', () => {
     SLOW,
   );
 
+  it(
+    'ai-sdk: the AI SDK agent behind the middleware gets the allowed tool call, a refusal for the denied one, and feeds the shadow',
+    async () => {
+      const abp = await buildUniqueAbp(ctx);
+      // Warden's API, with a token of the examples' admin (the first admin of this database, or one more).
+      await addPrincipal(ctx.pool, 'example-admin', ['admin']);
+      const { token } = await createApiToken(ctx.pool, { principal: 'example-admin' });
+      const server = createApiServer(ctx);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      afterAll(() => new Promise((resolve) => server.close(resolve)));
+      for (const turn of ['Tell candidate 42 the outcome.', 'Tell candidate 43 the outcome.'])
+        stub.script.push({
+          when: turn,
+          content: 'On it.',
+          toolCalls: [{ name: 'ats.read' }, { name: 'email.send_external' }],
+        });
+      const r = await example('ai-sdk', {
+        WARDEN_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        WARDEN_TOKEN: token,
+        EXAMPLE_ABP: abp.abp_id,
+        EXAMPLE_MODEL_BASE_URL: stub.baseUrl,
+      });
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      expect(r.stdout).toMatch(/^Endorsement \S+: staged$/m);
+      for (const api of ['generateText', 'streamText']) {
+        expect(r.lines).toContain(`${api} tool calls: ats.read`);
+        expect(r.stdout).toMatch(new RegExp(`^Warden denied tool call email\\.send_external: .*denied`, 'm'));
+        expect(r.lines.some((l) => l.startsWith(`${api} text: On it.`))).toBe(true);
+      }
+      // Both exchanges queued for the staged change's shadow; scoring runs in the background.
+      expect(r.stdout).toMatch(/^Shadow samples for \S+: 2 queued, [12] scored, [01] pending, 0 failed$/m);
+    },
+    SLOW,
+  );
+
   it('`npm run example` names the examples when given another name', async () => {
     const r = await example('no-such-example');
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('one of: staged-approval, delegation-review, guard-loop');
+    expect(r.stderr).toContain('one of: staged-approval, delegation-review, guard-loop, ai-sdk');
   });
 });

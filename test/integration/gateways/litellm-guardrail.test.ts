@@ -134,4 +134,50 @@ describe('LiteLLM Generic Guardrail API', () => {
     const tooMany = await guardrail({ ...ok, texts: Array.from({ length: 513 }, () => 'x') });
     expect(tooMany.body.issues).toContainEqual(expect.objectContaining({ field: 'texts' }));
   });
+
+  it('deletes exchanges whose response phase never came once older than the TTL, when the next one opens (idempotent)', async () => {
+    const agent = await freshAgent(ctx, {}, false);
+    const open = async (id: string, prompt: string) =>
+      guardrail({
+        input_type: 'request',
+        litellm_call_id: id,
+        texts: [prompt],
+        request_data: {},
+        additional_provider_specific_params: { agent },
+      });
+    const stale = callId();
+    const fresh = callId();
+    expect((await open(stale, 'A question never answered.')).body).toEqual({ action: 'NONE' });
+    // Opened longer ago than the TTL (WARDEN_GATEWAY_EXCHANGE_TTL_SECONDS, 3600 s by default).
+    await ctx.pool.query(`UPDATE gateway_exchanges SET opened_at = now() - interval '2 hours' WHERE call_id = $1`, [
+      stale,
+    ]);
+    const young = callId();
+    await open(young, 'A question answered soon.');
+    await ctx.pool.query(`UPDATE gateway_exchanges SET opened_at = now() - interval '30 minutes' WHERE call_id = $1`, [
+      young,
+    ]);
+    await open(fresh, 'Another question.');
+    const left = await ctx.pool.query<{ call_id: string }>(
+      'SELECT call_id FROM gateway_exchanges WHERE call_id = ANY($1) ORDER BY call_id',
+      [[stale, young, fresh]],
+    );
+    expect(left.rows.map((r) => r.call_id).sort()).toEqual([fresh, young].sort());
+    // Its late response phase finds nothing to record, and says NONE as for any unknown call.
+    const late = await guardrail({
+      input_type: 'response',
+      litellm_call_id: stale,
+      texts: ['A late answer.'],
+      request_data: {},
+      additional_provider_specific_params: { agent },
+    });
+    expect(late.body).toEqual({ action: 'NONE' });
+    const recorded = await ctx.pool.query('SELECT count(*)::int AS n FROM chat_exchanges WHERE agent_id = $1', [agent]);
+    expect(recorded.rows[0].n).toBe(0);
+    // A second sweep with nothing expired deletes nothing.
+    await open(fresh, 'Another question.');
+    expect(
+      (await ctx.pool.query('SELECT 1 FROM gateway_exchanges WHERE call_id = ANY($1)', [[young, fresh]])).rowCount,
+    ).toBe(2);
+  });
 });

@@ -1,18 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endorseRule, showEndorsement } from '../../../client/endorsement';
 import { embeddedReply } from '../../../domain/endorsement/embedded-model';
 import { DEFAULT_KERNEL } from '../../../domain/kernel/default-kernel';
 import { useApiServer } from '../../support/http';
 import { useIntegrationContext } from '../../support/integration';
-import { startModelStub, type ModelStub } from '../../support/model-stub';
+import { startLiteLlmProxy, type LiteLlmProxy } from '../../../toolchain/litellm-proxy';
+import { startModelStub, type ModelStub } from '../../../toolchain/model-stub';
 import { buildUniqueAbp } from '../delegation/abp-fixtures';
 import { BENIGN, eventually, freshAgent, HARMFUL, operator, SEED_RULE } from '../endorsement/helpers';
 
@@ -24,21 +17,9 @@ import { BENIGN, eventually, freshAgent, HARMFUL, operator, SEED_RULE } from '..
 const ctx = useIntegrationContext('litellm-proxy');
 const call = useApiServer(ctx);
 let stub: ModelStub;
-let proxy: ChildProcess | undefined;
-let proxyUrl = '';
-let proxyLog = '';
-/** The proxy's own key (1.104.0 refuses to start without one): what the agent's client sends to LiteLLM. */
-const masterKey = `sk-${randomBytes(32).toString('hex')}`;
+let proxy: LiteLlmProxy | undefined;
 let agent = '';
 let endorsementId = '';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 beforeAll(async () => {
   const bin = process.env.WARDEN_LITELLM_BIN;
@@ -55,7 +36,6 @@ beforeAll(async () => {
     })
   ).endorsementId;
   const abp = await buildUniqueAbp(ctx);
-  const dir = await mkdtemp(join(tmpdir(), 'warden-litellm-'));
   const config = {
     model_list: [
       { model_name: agent, litellm_params: { model: 'openai/stub-chat', api_base: stub.baseUrl, api_key: 'stub' } },
@@ -81,39 +61,18 @@ beforeAll(async () => {
       },
     ],
   };
-  await writeFile(join(dir, 'config.yaml'), stringify(config));
-  const port = await freePort();
-  proxyUrl = `http://127.0.0.1:${port}`;
-  // Warden's DATABASE_URL (a run on a real PostgreSQL) would make LiteLLM want its own Prisma database.
-  const { DATABASE_URL: _warden, ...env } = process.env;
-  proxy = spawn(bin, ['--config', join(dir, 'config.yaml'), '--host', '127.0.0.1', '--port', String(port)], {
-    env: { ...env, LITELLM_MASTER_KEY: masterKey, LITELLM_TELEMETRY: 'False', NO_DOCS: 'True' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (c: Buffer) => (proxyLog = (proxyLog + c.toString()).slice(-4000));
-  proxy.stdout!.on('data', keep);
-  proxy.stderr!.on('data', keep);
-  const until = Date.now() + 170_000;
-  for (;;) {
-    const up = await fetch(`${proxyUrl}/health/liveliness`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (up) break;
-    if (proxy.exitCode !== null || Date.now() > until) throw new Error(`LiteLLM proxy did not start:\n${proxyLog}`);
-    await sleep(500);
-  }
+  proxy = await startLiteLlmProxy(bin, config);
 }, 180_000);
 
 afterAll(async () => {
-  proxy?.kill('SIGTERM');
+  proxy?.stop();
   await stub?.close();
 });
 
 async function chatThroughProxy(content: string) {
-  const res = await fetch(`${proxyUrl}/v1/chat/completions`, {
+  const res = await fetch(`${proxy!.url}/v1/chat/completions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${masterKey}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${proxy!.masterKey}` },
     body: JSON.stringify({ model: agent, messages: [{ role: 'user', content }] }),
   });
   return { status: res.status, body: (await res.json()) as any };
@@ -128,7 +87,7 @@ describe('the real LiteLLM proxy with Warden as its generic guardrail', () => {
       toolCalls: [{ name: 'email.send_external', arguments: '{"to":"c42@example.com"}' }],
     });
     const blocked = await chatThroughProxy(toolTurn);
-    expect(blocked.status, proxyLog).toBeGreaterThanOrEqual(400);
+    expect(blocked.status, proxy!.log()).toBeGreaterThanOrEqual(400);
     expect(JSON.stringify(blocked.body)).toMatch(
       /Warden denied tool call email\.send_external: .*tool email\.send_external denied/,
     );

@@ -4,7 +4,7 @@ import { endorseRule } from '../../../client/endorsement';
 import { listProvenance } from '../../../db/provenance/log';
 import { useApiServer } from '../../support/http';
 import { useIntegrationContext } from '../../support/integration';
-import { startModelStub, type ModelStub } from '../../support/model-stub';
+import { startModelStub, type ModelStub } from '../../../toolchain/model-stub';
 import { buildUniqueAbp } from '../delegation/abp-fixtures';
 import { freshAgent, operator, SEED_RULE } from '../endorsement/helpers';
 

@@ -206,6 +206,12 @@ function templates(): Record<string, unknown> {
       texts: ['hi'],
       additional_provider_specific_params: { agent: 'research-bot' },
     },
+    'POST /api/v1/gateway/exchanges': {
+      agent: 'research-bot',
+      prompt: 'hello',
+      content: 'hi',
+      toolCalls: [{ id: 'call-1', name: 'ats.read', arguments: '{}' }],
+    },
     'DELETE /api/v1/tokens/:id': undefined,
     'DELETE /api/v1/webhooks/:id': undefined,
   };

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { embeddedReply } from '../../domain/endorsement/embedded-model';
-import { trigramEmbedding } from '../../domain/endorsement/trigram-embedding';
-import { DEFAULT_KERNEL } from '../../domain/kernel/default-kernel';
+import { embeddedReply } from '../domain/endorsement/embedded-model';
+import { trigramEmbedding } from '../domain/endorsement/trigram-embedding';
+import { DEFAULT_KERNEL } from '../domain/kernel/default-kernel';
 
 /**
  * One scripted answer to the next request whose last user turn is `when`: text, tool calls, or an
@@ -41,7 +41,7 @@ function lastUser(messages: any[]): string {
 }
 
 /**
- * A stand-in for an OpenAI-compatible model endpoint (Ollama, vLLM, …), for tests that drive real
+ * A stand-in for an OpenAI-compatible model endpoint (Ollama, vLLM, …), for tests and benchmarks that drive real
  * clients (the OpenAI SDK, the LiteLLM proxy) through Warden: chat completions (streamed when
  * asked), embeddings and the model list. Unscripted, it answers as Warden's embedded model does under
  * the default kernel, so a live answer through it matches a production shadow answer.
