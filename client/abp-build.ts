@@ -48,9 +48,12 @@ export async function storeBuiltAbp(
         })
       : [];
     await registerExports(tx, abp);
-    for (const row of await listExports(tx, abp.abp_id)) {
-      if (row.abpHash !== abp.hash) await markRestamped(tx, row.exportId, abp);
-    }
+    const stale = (await listExports(tx, abp.abp_id)).filter((row) => row.abpHash !== abp.hash);
+    await markRestamped(
+      tx,
+      stale.map((row) => row.exportId),
+      abp,
+    );
     if (created || madeCurrent) {
       await appendProvenance(tx, deps.provenanceKey, {
         kind: meta.source === 'seed' ? 'abp.seeded' : 'abp.built',

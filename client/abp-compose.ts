@@ -117,8 +117,12 @@ async function storeVersion(tx: Queryable, row: CurrentAbp, next: Abp, actor: st
     if (!(await advancePointer(tx, row.scopeKey, row.version, next)))
       throw conflict(`${row.abpId} changed while it was composed; try again`);
   }
-  for (const e of await listExports(tx, next.abp_id))
-    if (e.abpHash !== next.hash) await markRestamped(tx, e.exportId, next);
+  const stale = (await listExports(tx, next.abp_id)).filter((e) => e.abpHash !== next.hash);
+  await markRestamped(
+    tx,
+    stale.map((e) => e.exportId),
+    next,
+  );
   return listExports(tx, next.abp_id);
 }
 

@@ -85,7 +85,7 @@ export async function showReview(ctx: WardenContext, reviewId: string): Promise<
   return { ...row, votes: await listVotes(ctx.pool, reviewId), live };
 }
 
-async function startReviewWorkflow(ctx: WardenContext, start: ReviewStart): Promise<void> {
+async function startReviewWorkflow(ctx: WardenContext, start: ReviewStart): Promise<ReviewRow> {
   await startOrFind(() =>
     ctx.temporal.workflow.start(delegationReviewWorkflowRef, {
       taskQueue: ctx.taskQueue,
@@ -95,13 +95,20 @@ async function startReviewWorkflow(ctx: WardenContext, start: ReviewStart): Prom
       staticSummary: reviewSummary(start),
     }),
   );
-  await markWorkflowStarted(ctx.pool, start.reviewId);
+  const [row] = await markWorkflowStarted(ctx.pool, [start.reviewId]);
+  return row!;
 }
 
 /**
  * `warden review open`: a person opens a review, typically one queued by a trigger without
  * auto_open, or one no trigger has tripped yet. Only a holder of the review policy's approver role
  * (or an admin) may. Never a second active review per ABP and trigger.
+ *
+ * Everything that only reads (the principal, the current ABP, the trigger's card) is done before
+ * the transaction, which holds only the review's lock, the insert (on the condition that the ABP
+ * read is still the active current version) and the provenance append: on the embedded database
+ * one open transaction holds the only session, so concurrent opens wait for each other's
+ * transactions, not for each other's reads and parsing.
  */
 export async function openReview(
   ctx: WardenContext,
@@ -109,36 +116,36 @@ export async function openReview(
   triggerId: string,
   principal: string,
 ): Promise<ReviewRow> {
+  const opener = await requirePrincipal(ctx.pool, principal);
+  const current = await findCurrentByAbpId(ctx.pool, abpId);
+  if (!current || current.status !== 'active') throw notFound(`active ABP ${abpId}`);
+  const abp = AbpSchema.parse(current.document);
+  const trigger = abp.delegation_review?.triggers.find((t) => t.id === triggerId);
+  if (!trigger) throw invalid(`${abpId} has no delegation review trigger ${triggerId}`);
+  requireRole(
+    opener,
+    [abp.delegation_review!.review_policy.approver_role, ADMIN_ROLE],
+    `open a review of ${abpId} ${triggerId}`,
+  );
+  const [card] = await asBadInput(() => readTriggerCards(ctx.pool, abp, new Date(), triggerId));
   const start = await withTransaction(ctx.pool, async (tx) => {
-    const opener = await requirePrincipal(tx, principal);
-    const current = await findCurrentByAbpId(tx, abpId);
-    if (!current || current.status !== 'active') throw notFound(`active ABP ${abpId}`);
-    const abp = AbpSchema.parse(current.document);
-    const trigger = abp.delegation_review?.triggers.find((t) => t.id === triggerId);
-    if (!trigger) throw invalid(`${abpId} has no delegation review trigger ${triggerId}`);
-    requireRole(
-      opener,
-      [abp.delegation_review!.review_policy.approver_role, ADMIN_ROLE],
-      `open a review of ${abpId} ${triggerId}`,
-    );
     const active = await findActiveReview(tx, abpId, triggerId, { forUpdate: true });
     if (active?.state === 'open') throw conflict(`review ${active.reviewId} is already open for ${abpId} ${triggerId}`);
-    let row: ReviewRow | undefined;
-    if (active) row = await markOpened(tx, active.reviewId, principal);
-    else {
-      const [card] = await asBadInput(() => readTriggerCards(tx, abp, new Date(), triggerId));
-      row = await insertReview(tx, {
-        abpId,
-        abpHash: abp.hash,
-        triggerId,
-        severity: trigger.severity,
-        state: 'open',
-        policy: abp.delegation_review!.review_policy,
-        reading: { ...card, activeReview: undefined },
-        openedBy: principal,
-      });
-    }
-    if (!row) throw conflict(`a review for ${abpId} ${triggerId} was opened concurrently`);
+    const row = active
+      ? await markOpened(tx, active.reviewId, principal)
+      : await insertReview(tx, {
+          abpId,
+          abpHash: abp.hash,
+          triggerId,
+          severity: trigger.severity,
+          state: 'open',
+          policy: abp.delegation_review!.review_policy,
+          reading: { ...card, activeReview: undefined },
+          openedBy: principal,
+          whileCurrent: { abpId: current.abpId, abpHash: current.abpHash },
+        });
+    if (!row)
+      throw conflict(`a review for ${abpId} ${triggerId} was opened concurrently, or the ABP changed; try again`);
     await appendProvenance(tx, ctx.provenanceKey, {
       kind: 'review.opened',
       subject: `review:${row.reviewId}`,
@@ -147,8 +154,7 @@ export async function openReview(
     });
     return reviewStartOf(row, trigger.name);
   });
-  await startReviewWorkflow(ctx, start);
-  return (await findReview(ctx.pool, start.reviewId))!;
+  return startReviewWorkflow(ctx, start);
 }
 
 /** A refused Update becomes the error a person can act on: 403 for who they are, 400 for the output, 409 for the review's state. */

@@ -133,7 +133,7 @@ async function applyReissue(
   const status = pointer.status === 'revoked' ? 'revoked' : 'active';
   for (const row of plan.exports) {
     await deps.exports.stage(row, STAGE_TAG, exportDocument(row, next, row.stamp + 1, status));
-    await markRestamped(tx, row.exportId, next);
+    await markRestamped(tx, [row.exportId], next);
   }
   await appendProvenance(tx, deps.provenanceKey, {
     kind: 'abp.identity_migrated',

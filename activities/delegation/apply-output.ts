@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { withTransaction } from '../../db/pool';
-import { appendProvenance } from '../../db/provenance/log';
+import { withTransaction, type Queryable } from '../../db/pool';
+import { appendProvenance, appendProvenanceBatch } from '../../db/provenance/log';
 import type { ApplyOutcome } from '../../domain/delegation/apply-outcome';
 import type { Abp } from '../../domain/delegation/schema';
 import { conflict, notFound, WardenError } from '../../domain/errors';
@@ -14,7 +14,8 @@ import {
   type CurrentAbp,
 } from '../../db/delegation/abps';
 import { gateExportText } from '../../domain/delegation/export-gates';
-import type { ExportSink } from '../../domain/delegation/export-sink';
+import { exportText, type ExportSink } from '../../domain/delegation/export-sink';
+import { writeCurrentDocuments } from '../../db/delegation/export-documents';
 import { markRestamped, type ExportRow } from '../../db/delegation/exports';
 import { planReviewOutput } from '../../db/delegation/output-dry-run';
 import { openParentChangedReviews } from '../../db/delegation/composition';
@@ -48,10 +49,11 @@ class PointerMovedError extends Error {}
 /**
  * Applies the approved output of a review: patch (same id, new hash), replace (new id) or
  * revoke. The output is planned against the current ABP (planReviewOutput, the same dry-run that
- * refused invalid outputs before their votes counted); every export is re-stamped into a staged
- * document and gated as read back from its sink; only when every gate passes does one transaction
- * store the version, move the pointer (compare-and-set), update the export rows, record provenance
- * and conclude the review; then the staged documents replace the old ones. A failure leaves the old ABP
+ * refused invalid outputs before their votes counted); every export is re-stamped and gated as read
+ * back from its sink; only when every gate passes does one transaction store the version, move the
+ * pointer (compare-and-set), update the export rows, record provenance and conclude the review.
+ * Documents in PostgreSQL are written and read back inside that transaction; export files are
+ * staged beside the old ones first and replace them after it. A failure leaves the old ABP
  * current and the exports untouched; the review goes back to open with the failure recorded and
  * the approvals of the output voided (with `round`), or concludes as failed when the ABP is no
  * longer active (no output can apply any more) or the workflow predates reopening.
@@ -93,27 +95,71 @@ export async function applyReviewOutput(deps: ApplyDeps, input: ApplyInput): Pro
       : reopen(deps, review.reviewId, failed);
   if (plan.problems.length > 0 || !plan.stamped || !plan.current || !plan.base) return setBack(outcome);
 
-  outcome.exports = [];
-  for (const e of plan.exports) {
-    await deps.exports.stage(e.row, tag, e.document);
-    const staged = await deps.exports.readStaged(e.row, tag);
-    const gates = gateExportText(staged, deps.exports.where(e.row), plan.stamped.abp.hash);
-    outcome.exports.push({ exportId: e.row.exportId, fileName: e.row.fileName, gates });
+  const applied: ApplyOutcome = { ...outcome, state: 'applied', exports: [] };
+  const stamped = plan.stamped.abp;
+  const gated = (row: ExportRow, text: string | undefined) => ({
+    exportId: row.exportId,
+    fileName: row.fileName,
+    gates: gateExportText(text, deps.exports.where(row), stamped.hash),
+  });
+  let writeExports: (tx: Queryable) => Promise<ApplyOutcome['exports']>;
+  if (deps.exports.kind === 'postgres') {
+    // The documents are rows of the same database: written, read back and gated inside the
+    // transaction that moves the pointer, which commits them or rolls them back with it (one
+    // statement where a staged copy, its read-back and its promotion took three per export).
+    writeExports = async (tx) => {
+      const docs = plan.exports.map((e) => ({ exportId: e.row.exportId, text: exportText(e.document) }));
+      const stored = await writeCurrentDocuments(tx, tag, docs);
+      return plan.exports.map((e) => gated(e.row, stored.get(e.row.exportId)));
+    };
+  } else {
+    // Files: staged beside the old ones and gated as read back before the transaction; promoted after it.
+    const staged: ApplyOutcome['exports'] = [];
+    for (const e of plan.exports) {
+      await deps.exports.stage(e.row, tag, e.document);
+      staged.push(gated(e.row, await deps.exports.readStaged(e.row, tag)));
+    }
+    writeExports = () => Promise.resolve(staged);
   }
-  const failedGates = outcome.exports.flatMap((e) =>
-    e.gates.filter((g) => !g.passed).map((g) => `${e.exportId}: ${g.gate}: ${g.detail}`),
-  );
-  if (failedGates.length > 0) {
-    for (const e of plan.exports) await deps.exports.discard(e.row, tag);
-    return setBack({ ...outcome, failure: failedGates });
-  }
-  const applied: ApplyOutcome = { ...outcome, state: 'applied' };
   const rows = plan.exports.map((e) => e.row);
-  await commit(deps, review.reviewId, plan.current, plan.base, plan.next, rows, applied, output.document);
-  for (const row of rows) await deps.exports.promote(row, tag);
+  try {
+    await commit(
+      deps,
+      review.reviewId,
+      plan.current,
+      plan.base,
+      plan.next,
+      rows,
+      applied,
+      output.document,
+      writeExports,
+    );
+  } catch (error) {
+    if (!(error instanceof GatesFailed)) throw error;
+    if (deps.exports.kind !== 'postgres') for (const e of plan.exports) await deps.exports.discard(e.row, tag);
+    return setBack({ ...outcome, exports: error.exports, failure: error.failed });
+  }
+  if (deps.exports.kind !== 'postgres') for (const row of rows) await deps.exports.promote(row, tag);
   return applied;
 }
 
+/** A re-stamped export failed a gate as read back: the transaction rolls back and the review is set back. */
+class GatesFailed extends Error {
+  readonly failed: string[];
+  constructor(readonly exports: ApplyOutcome['exports']) {
+    const failed = exports.flatMap((e) =>
+      e.gates.filter((g) => !g.passed).map((g) => `${e.exportId}: ${g.gate}: ${g.detail}`),
+    );
+    super(failed.join('; '));
+    this.failed = failed;
+  }
+}
+
+/**
+ * The apply's one transaction: the pointer locked and moved (compare-and-set), the exports written
+ * and gated (`writeExports`; a failed gate rolls everything back), their rows re-stamped in one
+ * statement, the review concluded, and its three provenance entries appended in one batch.
+ */
 async function commit(
   deps: ApplyDeps,
   reviewId: string,
@@ -123,11 +169,14 @@ async function commit(
   exports: ExportRow[],
   outcome: ApplyOutcome,
   document: unknown,
+  writeExports: (tx: Queryable) => Promise<ApplyOutcome['exports']>,
 ): Promise<void> {
   await withTransaction(deps.pool, async (tx) => {
     const locked = await findCurrentByAbpId(tx, current.abpId, { forUpdate: true });
     if (!locked || locked.version !== current.version)
       throw new PointerMovedError(`ABP ${current.abpId} changed while the review was applied`);
+    outcome.exports = await writeExports(tx);
+    if (outcome.exports.some((e) => e.gates.some((g) => !g.passed))) throw new GatesFailed(outcome.exports);
     let moved: boolean;
     if (next === null) {
       const reason = (document as { reason: string }).reason;
@@ -157,42 +206,49 @@ async function commit(
       });
       if (childReviews.length > 0) outcome.childReviews = childReviews;
     }
-    for (const row of exports) await markRestamped(tx, row.exportId, next ?? base);
+    await markRestamped(
+      tx,
+      exports.map((e) => e.exportId),
+      next ?? base,
+    );
+    if (!(await concludeReviewRow(tx, reviewId, 'applied', outcome)))
+      throw conflict(`review ${reviewId} is no longer open`);
     const kind =
       outcome.outputKind === 'abp_patch'
         ? 'abp.patched'
         : outcome.outputKind === 'abp_replace'
           ? 'abp.replaced'
           : 'abp.revoked';
-    await appendProvenance(tx, deps.provenanceKey, {
-      kind,
-      subject: `abp:${current.abpId}`,
-      actor: null,
-      payload: {
-        review_id: reviewId,
-        previous_hash: base.hash,
-        next_abp_id: outcome.next?.abpId,
-        next_hash: outcome.next?.abpHash,
-        approvers: outcome.approvers,
-        // Kept with the revocation so that a later refusal to rebuild the id can name it.
-        ...(next === null ? { reason: (document as { reason: string }).reason } : {}),
+    // One append for the three entries, in the order they have always been recorded.
+    await appendProvenanceBatch(tx, deps.provenanceKey, [
+      {
+        kind,
+        subject: `abp:${current.abpId}`,
+        actor: null,
+        payload: {
+          review_id: reviewId,
+          previous_hash: base.hash,
+          next_abp_id: outcome.next?.abpId,
+          next_hash: outcome.next?.abpHash,
+          approvers: outcome.approvers,
+          // Kept with the revocation so that a later refusal to rebuild the id can name it.
+          ...(next === null ? { reason: (document as { reason: string }).reason } : {}),
+        },
       },
-    });
-    // Only reached when every staged export passed its gates (a failing gate sets the review back instead).
-    await appendProvenance(tx, deps.provenanceKey, {
-      kind: 'abp.exports_restamped',
-      subject: `abp:${outcome.next?.abpId ?? current.abpId}`,
-      actor: null,
-      payload: { review_id: reviewId, exports: exports.map((e) => e.exportId), gates_passed: true },
-    });
-    if (!(await concludeReviewRow(tx, reviewId, 'applied', outcome)))
-      throw conflict(`review ${reviewId} is no longer open`);
-    await appendProvenance(tx, deps.provenanceKey, {
-      kind: 'review.applied',
-      subject: `review:${reviewId}`,
-      actor: null,
-      payload: { output_kind: outcome.outputKind, output_hash: outcome.outputHash, next_hash: outcome.next?.abpHash },
-    });
+      // Only reached when every export passed its gates (a failing gate sets the review back instead).
+      {
+        kind: 'abp.exports_restamped',
+        subject: `abp:${outcome.next?.abpId ?? current.abpId}`,
+        actor: null,
+        payload: { review_id: reviewId, exports: exports.map((e) => e.exportId), gates_passed: true },
+      },
+      {
+        kind: 'review.applied',
+        subject: `review:${reviewId}`,
+        actor: null,
+        payload: { output_kind: outcome.outputKind, output_hash: outcome.outputHash, next_hash: outcome.next?.abpHash },
+      },
+    ]);
   });
 }
 

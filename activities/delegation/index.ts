@@ -25,8 +25,13 @@ export function createDelegationActivities(deps: ActivityDeps) {
         underReview: result.underReview,
       };
     },
+    /** One review at a time: what histories from before MARKS_STARTED_TOGETHER call. */
     async markReviewStarted(input: { reviewId: string }): Promise<void> {
-      await markWorkflowStarted(deps.pool, input.reviewId);
+      await markWorkflowStarted(deps.pool, [input.reviewId]);
+    },
+    /** Every review whose workflow a workflow task just started, in one statement. */
+    async markReviewsStarted(input: { reviewIds: string[] }): Promise<void> {
+      await markWorkflowStarted(deps.pool, input.reviewIds);
     },
     recordReviewVote: (input: VoteInput) => recordReviewVote(d, input),
     concludeReview: (input: { reviewId: string; state: 'dismissed' | 'timed_out'; by: string | null }) =>

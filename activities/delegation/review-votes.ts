@@ -5,7 +5,7 @@ import { appendProvenance } from '../../db/provenance/log';
 import type { ReviewOutputKind } from '../../domain/delegation/schema';
 import { conflict, forbidden, invalid, notFound } from '../../domain/errors';
 import { planReviewOutput } from '../../db/delegation/output-dry-run';
-import { claimAuthorship, findOutput } from '../../db/delegation/review-outputs';
+import { findOutput, recordApproval } from '../../db/delegation/review-outputs';
 import { concludeReviewRow, findReview } from '../../db/delegation/reviews';
 import { findVote, insertVote } from '../../db/delegation/review-votes';
 import { fireTimeoutEscalations } from '../../db/delegation/escalations';
@@ -63,15 +63,21 @@ export async function recordReviewVote(
       const plan = await planReviewOutput(tx, review.abpId, output);
       if (plan.problems.length > 0) throw unusable(plan.problems);
     }
-    await insertVote(tx, {
-      reviewId: input.reviewId,
-      principal: input.principal,
-      decision: input.decision,
-      outputHash: input.outputHash ?? null,
-      reason: input.reason,
-    });
     if (input.decision === 'approve')
-      accepted.outputAuthor = await claimAuthorship(tx, input.reviewId, input.outputHash!, input.principal);
+      accepted.outputAuthor = await recordApproval(tx, {
+        reviewId: input.reviewId,
+        principal: input.principal,
+        outputHash: input.outputHash!,
+        reason: input.reason,
+      });
+    else
+      await insertVote(tx, {
+        reviewId: input.reviewId,
+        principal: input.principal,
+        decision: input.decision,
+        outputHash: input.outputHash ?? null,
+        reason: input.reason,
+      });
     await appendProvenance(tx, deps.provenanceKey, {
       kind: input.decision === 'approve' ? 'review.approved' : 'review.dismiss_voted',
       subject: `review:${input.reviewId}`,

@@ -52,6 +52,30 @@ export function postgresExportSink(q: Queryable): ExportSink {
   };
 }
 
+/**
+ * Makes `docs` the current documents of their exports in one statement, inside the caller's
+ * transaction, and gives back each body as the table stored it (RETURNING reads the rows written),
+ * so a re-stamp gates what is stored without a staged copy: the transaction that moves the ABP
+ * pointer commits the documents with it, or rolls them back with it. Anything left staged under
+ * `tag` by an earlier attempt is dropped in the same statement.
+ */
+export async function writeCurrentDocuments(
+  q: Queryable,
+  tag: string,
+  docs: { exportId: string; text: string }[],
+): Promise<Map<string, string>> {
+  if (docs.length === 0) return new Map();
+  const { rows } = await q.query<{ export_id: string; body: string }>(
+    `WITH dropped AS (DELETE FROM abp_export_documents WHERE export_id = ANY($1::text[]) AND slot = $3)
+     INSERT INTO abp_export_documents (export_id, slot, body)
+     SELECT u.export_id, '${CURRENT}', u.body FROM unnest($1::text[], $2::text[]) AS u(export_id, body)
+     ON CONFLICT (export_id, slot) DO UPDATE SET body = EXCLUDED.body, written_at = now()
+     RETURNING export_id, body`,
+    [docs.map((d) => d.exportId), docs.map((d) => d.text), stagedSlot(tag)],
+  );
+  return new Map(rows.map((r) => [r.export_id, r.body]));
+}
+
 /** Exports with no current document in PostgreSQL (written by the file sink, or never written). */
 export async function exportsWithoutDocument(
   q: Queryable,

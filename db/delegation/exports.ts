@@ -54,10 +54,12 @@ export async function registerExports(q: Queryable, abp: Abp): Promise<ExportRow
   return listExports(q, abp.abp_id);
 }
 
-export async function markRestamped(q: Queryable, exportId: string, abp: Abp): Promise<void> {
+/** Every export of `exportIds` now embeds `abp`: one statement for all of them. */
+export async function markRestamped(q: Queryable, exportIds: readonly string[], abp: Abp): Promise<void> {
+  if (exportIds.length === 0) return;
   await q.query(
-    `UPDATE abp_exports SET abp_id = $2, abp_hash = $3, stamp = stamp + 1, stamped_at = now() WHERE export_id = $1`,
-    [exportId, abp.abp_id, abp.hash],
+    `UPDATE abp_exports SET abp_id = $2, abp_hash = $3, stamp = stamp + 1, stamped_at = now() WHERE export_id = ANY($1::text[])`,
+    [exportIds, abp.abp_id, abp.hash],
   );
 }
 

@@ -23,25 +23,29 @@ export async function findOutput(
 }
 
 /**
- * An output's author is the first principal whose approval of it was accepted: whoever stored it
- * first keeps the title only by voting for it, so a refused approver is never recorded as author.
- * Called in the transaction that records `voter`'s approval; returns the author.
+ * Records `voter`'s approval of an output and settles the output's author in one statement. The
+ * author is the first principal whose approval of it was accepted: whoever stored it first keeps
+ * the title only by voting for it, so a refused approver is never recorded as author. (The vote
+ * inserted by the same statement is not visible to its author check, which needs it only when the
+ * author is the voter, who keeps the title either way.) Called in the transaction that checked the
+ * vote; returns the author.
  */
-export async function claimAuthorship(
+export async function recordApproval(
   q: Queryable,
-  reviewId: string,
-  outputHash: string,
-  voter: string,
+  vote: { reviewId: string; principal: string; outputHash: string; reason: string },
 ): Promise<string> {
   const { rows } = await q.query<{ authored_by: string }>(
-    `UPDATE delegation_review_outputs o SET authored_by = CASE
+    `WITH vote AS (
+       INSERT INTO delegation_review_votes (review_id, principal, decision, output_hash, reason)
+       VALUES ($1, $2, 'approve', $3, $4) RETURNING review_id)
+     UPDATE delegation_review_outputs o SET authored_by = CASE
         WHEN EXISTS (SELECT 1 FROM delegation_review_votes v WHERE v.review_id = o.review_id AND v.output_hash = o.output_hash
                       AND v.decision = 'approve' AND v.principal = o.authored_by) THEN o.authored_by
-        ELSE $3 END
-      WHERE o.review_id = $1 AND o.output_hash = $2 RETURNING authored_by`,
-    [reviewId, outputHash, voter],
+        ELSE $2 END
+       FROM vote WHERE o.review_id = vote.review_id AND o.output_hash = $3 RETURNING o.authored_by`,
+    [vote.reviewId, vote.principal, vote.outputHash, vote.reason],
   );
-  return rows[0]?.authored_by ?? voter;
+  return rows[0]?.authored_by ?? vote.principal;
 }
 
 export async function storeOutput(

@@ -100,8 +100,10 @@ export async function listReviews(
 
 /**
  * Inserts a queued or open review unless one is already active for the ABP and trigger (the
- * partial unique index decides, so concurrent evaluations cannot both insert). Returns the new
- * row, or undefined when there was one already.
+ * partial unique index decides, so concurrent evaluations cannot both insert), numbered after the
+ * reviews of that ABP and trigger in the same statement. With `whileCurrent`, only while that ABP
+ * version is still the active current one (a caller that read it before its transaction). Returns
+ * the new row, or undefined when there was one already (or the ABP moved on).
  */
 export async function insertReview(
   q: Queryable,
@@ -114,19 +116,17 @@ export async function insertReview(
     policy: ReviewPolicy;
     reading: unknown;
     openedBy: string | null;
+    whileCurrent?: { abpId: string; abpHash: string };
   },
 ): Promise<ReviewRow | undefined> {
-  const { rows: seq } = await q.query<{ n: number }>(
-    'SELECT count(*)::int AS n FROM delegation_reviews WHERE abp_id = $1 AND trigger_id = $2',
-    [r.abpId, r.triggerId],
-  );
-  const reviewId = `${r.abpId}.${r.triggerId}.r${(seq[0]?.n ?? 0) + 1}`;
   const { rows } = await q.query<Row>(
     `INSERT INTO delegation_reviews (review_id, abp_id, abp_hash, trigger_id, severity, state, policy, reading, opened_by, opened_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $6 = 'open' THEN now() END)
+     SELECT $1 || '.' || $3 || '.r' || (SELECT count(*) + 1 FROM delegation_reviews WHERE abp_id = $1 AND trigger_id = $3),
+            $1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $5 = 'open' THEN now() END
+      WHERE $9::text IS NULL
+         OR EXISTS (SELECT 1 FROM abp_current c WHERE c.abp_id = $9 AND c.abp_hash = $10 AND c.status = 'active')
      ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
     [
-      reviewId,
       r.abpId,
       r.abpHash,
       r.triggerId,
@@ -135,6 +135,8 @@ export async function insertReview(
       JSON.stringify(r.policy),
       JSON.stringify(r.reading),
       r.openedBy,
+      r.whileCurrent?.abpId ?? null,
+      r.whileCurrent?.abpHash ?? null,
     ],
   );
   return rows[0] ? fromRow(rows[0]) : undefined;
@@ -148,8 +150,14 @@ export async function markOpened(q: Queryable, reviewId: string, principal: stri
   return rows[0] ? fromRow(rows[0]) : undefined;
 }
 
-export async function markWorkflowStarted(q: Queryable, reviewId: string): Promise<void> {
-  await q.query('UPDATE delegation_reviews SET workflow_started = true WHERE review_id = $1', [reviewId]);
+/** Marks reviews whose workflow has started: one statement however many; returns the rows as marked. */
+export async function markWorkflowStarted(q: Queryable, reviewIds: readonly string[]): Promise<ReviewRow[]> {
+  if (reviewIds.length === 0) return [];
+  const { rows } = await q.query<Row>(
+    `UPDATE delegation_reviews SET workflow_started = true WHERE review_id = ANY($1::text[]) RETURNING ${COLUMNS}`,
+    [reviewIds],
+  );
+  return rows.map(fromRow);
 }
 
 /** Moves an open review to a concluded state; false when it was no longer open (a retry). */

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { ReviewOutputKindSchema } from './review-output-kind';
+
+export { ReviewOutputKindSchema, type ReviewOutputKind } from './review-output-kind';
 
 /**
  * ABP v1 (Authority Boundary Primitive), field for field the original DeepSigma
@@ -102,7 +105,6 @@ export const AbpCompositionSchema = z.strictObject({
 });
 
 export const TriggerSeveritySchema = z.enum(['warn', 'critical']);
-export const ReviewOutputKindSchema = z.enum(['abp_patch', 'abp_replace', 'abp_revoke']);
 
 export const DelegationTriggerSchema = z.strictObject({
   id: z.string().regex(/^DRT-[0-9]{3}$/, 'must look like DRT-<3 digits>'),
@@ -150,7 +152,6 @@ export type AbpAuthorityRef = z.infer<typeof AbpAuthorityRefSchema>;
 export type DelegationTrigger = z.infer<typeof DelegationTriggerSchema>;
 export type ReviewPolicy = z.infer<typeof ReviewPolicySchema>;
 export type DelegationReview = z.infer<typeof DelegationReviewSchema>;
-export type ReviewOutputKind = z.infer<typeof ReviewOutputKindSchema>;
 export type RuntimeValidator = Abp['runtime']['validators'][number];
 export type FailAction = z.infer<typeof FailActionSchema>;
 export type DataOperation = z.infer<typeof DataOperationSchema>;

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { ApplyOutcome } from '../../domain/delegation/apply-outcome';
 import type { ReviewStart } from '../../domain/delegation/review-start';
 import type { OutputTally } from '../../domain/delegation/review-tally';
-import { ReviewOutputKindSchema, type ReviewOutputKind } from '../../domain/delegation/schema';
+import { ReviewOutputKindSchema, type ReviewOutputKind } from '../../domain/delegation/review-output-kind';
 import { AbpId, Severity, TriggerId, WardenKind, WardenState } from '../../domain/search-attributes';
 import { workflowRef } from '../workflow-ref';
 import type { delegationEvaluationWorkflow } from './evaluation';

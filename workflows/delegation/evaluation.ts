@@ -31,7 +31,11 @@ export async function delegationEvaluationWorkflow(input: EvaluationInput = {}):
  */
 export async function evaluateAndStartReviews(abpIds: string[] | undefined): Promise<EvaluationSummary> {
   const result = await acts.evaluateDelegationTriggers({ abpIds });
-  const started = await startReviewWorkflows(result.toStart, (reviewId) => acts.markReviewStarted({ reviewId }));
+  const started = await startReviewWorkflows(
+    result.toStart,
+    (reviewId) => acts.markReviewStarted({ reviewId }),
+    (reviewIds) => acts.markReviewsStarted({ reviewIds }),
+  );
   // Activity results recorded before `underReview` existed lack it: the summary then says none.
   return {
     opened: result.opened,

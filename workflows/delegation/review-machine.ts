@@ -199,7 +199,11 @@ export class ReviewMachine {
       // The ABP was revoked or replaced: the reviews it opened on its children start now, not at
       // the monitor's next pass. (Histories from before this have no such reviews.)
       if (attempt.childReviews?.length && startsChildReviews()) {
-        await startReviewWorkflows(attempt.childReviews, (id) => acts.markReviewStarted({ reviewId: id }));
+        await startReviewWorkflows(
+          attempt.childReviews,
+          (id) => acts.markReviewStarted({ reviewId: id }),
+          (reviewIds) => acts.markReviewsStarted({ reviewIds }),
+        );
       }
     }
     return false;

@@ -11,6 +11,7 @@ import {
 import type { Abp } from '../../../domain/delegation/schema';
 import { exportSinkFor } from '../../../client/export-sink';
 import { useIntegrationContext } from '../../support/integration';
+import { eventually } from '../endorsement/helpers';
 import { allowEmail } from './abp-fixtures';
 import { buildUniqueAbp, principal, sendExternalEmail, uniqueSpec } from './fixtures';
 
@@ -20,6 +21,19 @@ function thresholdTwoSpec() {
   const spec = uniqueSpec();
   const review = spec.delegation_review!;
   return { ...spec, delegation_review: { ...review, review_policy: { ...review.review_policy, threshold: 2 } } };
+}
+
+/** The ABP is still the one built: active, one version, every export stamped once with it and verifying. */
+async function expectUntouched(abp: Abp) {
+  const view = await showAbp(ctx, abp.abp_id);
+  expect(view).toMatchObject({ status: 'active' });
+  expect((view.abp as Abp).hash).toBe(abp.hash);
+  expect(view.versions).toHaveLength(1);
+  for (const e of view.exports) {
+    expect(e).toMatchObject({ stamp: 1, abpHash: abp.hash });
+    expect(JSON.parse((await exportSinkFor(ctx.config, ctx.pool).read(e))!).abp.hash).toBe(abp.hash);
+  }
+  expect((await verifyAbp(ctx, abp.abp_id)).ok).toBe(true);
 }
 
 describe('review votes', () => {
@@ -203,15 +217,7 @@ describe('applying review outputs', () => {
       kind: 'invalid',
       message: expect.stringMatching(/-boe: gate\.module_in_scope: boe not in scope/),
     });
-    const view = await showAbp(ctx, abp.abp_id);
-    expect(view).toMatchObject({ status: 'active' });
-    expect((view.abp as Abp).hash).toBe(abp.hash);
-    expect(view.versions).toHaveLength(1);
-    for (const e of view.exports) {
-      expect(e).toMatchObject({ stamp: 1, abpHash: abp.hash });
-      expect(JSON.parse((await exportSinkFor(ctx.config, ctx.pool).read(e))!).abp.hash).toBe(abp.hash);
-    }
-    expect((await verifyAbp(ctx, abp.abp_id)).ok).toBe(true);
+    await expectUntouched(abp);
     const shown = await showReview(ctx, review.reviewId);
     expect(shown).toMatchObject({ state: 'open', votes: [], live: { state: 'open', approvals: [] } });
     expect(await reviews(ctx, { abpId: abp.abp_id, state: 'failed' })).toHaveLength(0);
@@ -219,6 +225,41 @@ describe('applying review outputs', () => {
 });
 
 describe('tamper detection', () => {
+  it('an apply gates the export documents as the database stored them, in its transaction: a store that alters one sets the review back and changes nothing', async () => {
+    const rev = await principal(ctx, 'gated', ['Reviewer']);
+    const abp = await buildUniqueAbp(ctx);
+    const review = await openReview(ctx, abp.abp_id, 'DRT-002', rev);
+    const [first] = (await showAbp(ctx, abp.abp_id)).exports;
+    // Stands for storage that does not keep what it was given: the current document of one export
+    // is altered as it is written (a staged copy read back elsewhere would have passed).
+    const fn = `gate_probe_${first!.exportId.replace(/[^a-z0-9]/g, '_')}`;
+    await ctx.pool.query(`CREATE FUNCTION ${fn}() RETURNS trigger AS $$
+      BEGIN IF NEW.export_id = '${first!.exportId}' AND NEW.slot = 'current' THEN NEW.body := '{"abp": {}}'; END IF; RETURN NEW; END
+      $$ LANGUAGE plpgsql`);
+    await ctx.pool.query(
+      `CREATE TRIGGER ${fn} BEFORE INSERT OR UPDATE ON abp_export_documents FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
+    );
+    try {
+      const vote = await approveReview(ctx, review.reviewId, {
+        principal: rev,
+        outputKind: 'abp_patch',
+        document: allowEmail(abp),
+        reason: 'needed',
+      });
+      expect(vote.decided).toBe(true);
+      const setBack = await eventually(
+        () => showReview(ctx, review.reviewId),
+        (r) => r.live?.lastFailure !== null && r.live?.lastFailure !== undefined,
+      );
+      expect(setBack).toMatchObject({ state: 'open', live: { state: 'open', outcome: null } });
+      expect(setBack.live!.lastFailure!.failure.join('; ')).toContain(`${first!.exportId}: gate.`);
+    } finally {
+      await ctx.pool.query(`DROP TRIGGER ${fn} ON abp_export_documents`);
+      await ctx.pool.query(`DROP FUNCTION ${fn}()`);
+    }
+    await expectUntouched(abp);
+  });
+
   it('verify detects an edited export document and an edited stored version', async () => {
     const abp = await buildUniqueAbp(ctx);
     expect((await verifyAbp(ctx, abp.abp_id)).ok).toBe(true);

@@ -197,6 +197,15 @@ function sqlViolations(sources: Sources): string[] {
  * may be a file of domain/non-workflow/ or import a Node built-in (types are erased, so `import
  * type` reaches nothing).
  */
+/**
+ * Modules every workflow run would evaluate for nothing: the bundle loads all workflows' imports
+ * into each run's own module cache, so a value import of the whole ABP schema (for one enum) built
+ * it for every review, endorsement and proposal run, and every cached run kept a copy.
+ */
+const HEAVY_FOR_WORKFLOWS = new Map([
+  ['domain/delegation/schema.ts', 'the whole ABP schema, built in every workflow run'],
+]);
+
 function workflowSandboxViolations(sources: Sources): string[] {
   const violations = new Set<string>();
   const seen = new Set<string>();
@@ -205,6 +214,8 @@ function workflowSandboxViolations(sources: Sources): string[] {
     seen.add(path);
     const route = [...chain, path].join(' → ');
     if (path.startsWith('domain/non-workflow/')) violations.add(`${route}: stays out of workflows`);
+    const heavy = HEAVY_FOR_WORKFLOWS.get(path);
+    if (heavy) violations.add(`${route}: ${heavy}`);
     for (const imp of importsOf(sources.get(path) ?? '')) {
       if (imp.typeOnly) continue;
       if (NODE_BUILTIN.test(imp.specifier)) violations.add(`${route}: imports ${imp.specifier}`);
