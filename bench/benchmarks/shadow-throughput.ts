@@ -153,7 +153,7 @@ export const shadowThroughput: Benchmark = {
     'read from running totals (migration 011) and the pending count through the pending index; the one read that still walked ' +
     'the history was the check, per scored exchange, that none of its samples is still pending (blanking unlogged text): with ' +
     'no index led by exchange_id the planner walked `shadow_samples_pending_idx` on its second column across every sample of ' +
-    'every endorsement. Migration 017 adds a partial index of the pending samples by exchange (and indexes for reads by ' +
+    'every endorsement. Migration 015 adds a partial index of the pending samples by exchange (and indexes for reads by ' +
     'exchange and for the first critical sample), so no read of a batch depends on how many samples were scored before; the ' +
     'provenance chain is reached only by its primary key (the head) and the unique idempotency-key index (the seeded history ' +
     'adds no provenance entries: a signed hash chain is not a set-based write). Ten endorsements share one worker and one ' +
