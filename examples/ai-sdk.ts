@@ -74,8 +74,10 @@ try {
   console.log(`streamText text: ${text}`);
 
   // The staged change's shadow scores the exchanges in the background; the answers did not wait.
+  // A critical shadow answer rejects the change at once, and a closed change scores nothing more.
   let report = await warden.endorsement(staged.endorsementId);
-  const settled = () => report.samples.scored + report.samples.failed >= queued;
+  const settled = () =>
+    report.samples.scored + report.samples.failed >= queued || !['staged', 'inconclusive'].includes(report.state);
   for (const until = Date.now() + 60_000; !settled() && Date.now() < until;) {
     await sleep(500);
     report = await warden.endorsement(staged.endorsementId);
@@ -83,6 +85,9 @@ try {
   const { scored, pending, failed } = report.samples;
   console.log(
     `Shadow samples for ${staged.endorsementId}: ${queued} queued, ${scored} scored, ${pending} pending, ${failed} failed`,
+  );
+  console.log(
+    `Endorsement ${staged.endorsementId} is now ${report.state}${report.outcomeReason ? `: ${report.outcomeReason}` : ''}`,
   );
 } finally {
   await warden.close();

@@ -137,8 +137,14 @@ describe('the seed documents run as written (examples/)', () => {
         expect(r.stdout).toMatch(new RegExp(`^Warden denied tool call email\\.send_external: .*denied`, 'm'));
         expect(r.lines.some((l) => l.startsWith(`${api} text: On it.`))).toBe(true);
       }
-      // Both exchanges queued for the staged change's shadow; scoring runs in the background.
-      expect(r.stdout).toMatch(/^Shadow samples for \S+: 2 queued, [12] scored, [01] pending, 0 failed$/m);
+      // The exchanges queued for the staged change's shadow are scored in the background. The live
+      // answers come from the stub and the sandbox's from the embedded model, so the first shadow
+      // answer diverges critically and rejects the change: a second exchange recorded before that
+      // is queued and left pending, one recorded after is not queued at all.
+      expect(r.stdout).toMatch(
+        /^Shadow samples for \S+: (1 queued, 1 scored, 0|2 queued, 1 scored, 1) pending, 0 failed$/m,
+      );
+      expect(r.stdout).toMatch(/^Endorsement \S+ is now rejected: critical shadow divergence/m);
     },
     SLOW,
   );
