@@ -60,6 +60,13 @@ export function renderBenchmarks(run: RunFile): string {
     '- Regenerate this file from the newest results: `npm run bench -- --report`.',
     `- Machine: ${m.cpus} × ${m.cpuModel}, ${(m.memoryBytes / GiB).toFixed(1)} GiB, ${m.os}, Node ${m.node}; database: ${run.database}.`,
     `- Run ${run.startedAt} → ${run.finishedAt}; load average ${m.loadAverage.join(' / ')} at start, ${run.loadAtEnd.join(' / ')} at the end.`,
+    ...((run.runs?.length ?? 0) > 1
+      ? [
+          '  Merged from separate runs (each section gives its own start and load): ' +
+            run.runs!.map((r) => `${r.startedAt} → ${r.finishedAt}: ${r.names.join(', ')}`).join('; ') +
+            '.',
+        ]
+      : []),
     '  The machine is shared and has two cores: absolute times drift from run to run, ratios against a baseline measured in',
     '  the same run much less.',
     '',

@@ -48,6 +48,8 @@ export interface RunFile {
   machine: MachineInfo;
   loadAtEnd: number[];
   results: BenchmarkResult[];
+  /** When the report merges runs: each contributing run and the benchmarks taken from it, oldest first. */
+  runs?: { startedAt: string; finishedAt: string; names: string[] }[];
 }
 
 export interface Verdict {

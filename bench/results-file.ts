@@ -47,5 +47,10 @@ export function newestFullResults(runs: RunFile[], order: string[]): RunFile | n
     ...newest,
     startedAt: contributing[0]?.startedAt ?? newest.startedAt,
     results,
+    runs: contributing.map((run) => ({
+      startedAt: run.startedAt,
+      finishedAt: run.finishedAt,
+      names: run.results.filter((r) => results.includes(r)).map((r) => r.name),
+    })),
   };
 }

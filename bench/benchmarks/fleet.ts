@@ -22,7 +22,7 @@ const CONCURRENCY = 12;
  */
 export const fleet: Benchmark = {
   name: 'fleet',
-  item: 8,
+  item: 9,
   optIn: true,
   title: 'Fleet: reviews applied per second, 1 vs 3 workers (real Temporal cluster)',
   method:

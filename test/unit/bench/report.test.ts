@@ -100,6 +100,13 @@ describe('BENCHMARKS.md generator', () => {
       ['intake', 1.0],
     ]);
     expect(merged.startedAt).toBe('2026-11-22T04:00:00.000Z');
+    expect(merged.runs?.map((r) => [r.startedAt, r.names])).toEqual([
+      ['2026-11-22T04:00:00.000Z', ['intake']],
+      ['2026-11-22T05:00:00.000Z', ['live-path']],
+    ]);
+    expect(renderBenchmarks(merged)).toMatch(
+      /Merged from separate runs .*: 2026-11-22T04:00:00.000Z → \S+: intake; 2026-11-22T05:00:00.000Z → \S+: live-path\./,
+    );
     expect(newestFullResults([runs[2]!], ['live-path'])).toBeNull();
   });
 });
