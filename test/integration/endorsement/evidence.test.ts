@@ -25,11 +25,16 @@ async function idleStaged() {
     () => evidenceOf(ctx.pool, r.endorsementId),
     (e) => e.pending === 0,
   );
-  await idleAfterFirstBatch(ctx, r.endorsementId);
   const flag = async () => {
     const sql = 'SELECT wake_requested AS w FROM endorsements WHERE id = $1';
     return (await ctx.pool.query<{ w: boolean }>(sql, [r.endorsementId])).rows[0]!.w;
   };
+  // Idle means no batch in flight and the flag down: a loaded machine can show the first batch
+  // closed in the history before the workflow has gone to sleep (the flag still up), and a chat
+  // then would rightly send no signal.
+  await idleAfterFirstBatch(ctx, r.endorsementId);
+  await eventually(flag, (up) => !up);
+  await idleAfterFirstBatch(ctx, r.endorsementId);
   const wakeUps = async () => {
     await ctx.deferred.settle();
     const history = await ctx.temporal.workflow.getHandle(r.endorsementId).fetchHistory();
