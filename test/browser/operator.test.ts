@@ -125,11 +125,19 @@ describe('the operator views in a browser', () => {
       expect(width, `${tab} at 390 px`).toBeLessThanOrEqual(390);
       await b.screenshot(page, `23-narrow-${tab}`);
     }
-    await page.emulateMedia({ colorScheme: 'dark' });
     await page.locator('[data-tab=delegation]').click();
+    const pill = page.locator('#panel-delegation .pill').first();
+    await pill.waitFor();
+    const pillColours = () => pill.evaluate((el) => [getComputedStyle(el).backgroundColor, getComputedStyle(el).color]);
+    const lightPill = await pillColours();
+    await page.emulateMedia({ colorScheme: 'dark' });
     expect(await page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--bg').trim()")).toBe(
       '#10131b',
     );
+    // The pills take their palette from the scheme's variables, not from a second list of states.
+    const darkPill = await pillColours();
+    expect(darkPill[0]).not.toBe(lightPill[0]);
+    expect(darkPill[1]).not.toBe(lightPill[1]);
     await b.screenshot(page, '24-narrow-dark');
     const icon = await page.request.get(`${b.baseUrl}/favicon.ico`);
     expect(icon.status()).toBe(200);
