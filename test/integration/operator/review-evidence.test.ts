@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { abpVersionDiff, reviewVersionDiff } from '../../../client/abp-version-diff';
-import { checkAbpAction, ingestEvidence } from '../../../client/delegation';
+import { checkAbpAction, ingestEvidence, reportActionOutcome } from '../../../client/delegation';
+import { demoAbpSpec } from '../../../demo/delegation-abp';
+import type { RuntimeValidator } from '../../../domain/delegation/schema';
 import { approveReview, dismissReview, dryRunApproval, reviewResult } from '../../../client/delegation-reviews';
 import { reviewEvidence, type EvidenceRow } from '../../../client/review-evidence';
 import { cliEnv, runCli } from '../../support/cli';
@@ -113,6 +115,65 @@ describe('the evidence behind a review', () => {
     expect(claims).toMatchObject({ kind: 'expired_claims', total: 5 });
     expect(ids(claims.rows)).toEqual(['claim-1', 'claim-2', 'claim-3', 'claim-4', 'claim-5']);
     expect(JSON.stringify(claims)).not.toContain(SECRET);
+  });
+
+  it('lists an irreversible action a post_action validator blocked after it ran (DRT-002, stage outcome)', async () => {
+    const validators = (demoAbpSpec().runtime?.validators ?? []) as RuntimeValidator[];
+    const abp = await buildUniqueAbp(ctx, {
+      runtime: {
+        validators: [
+          ...validators,
+          { name: 'outcome_matches_check', when: 'post_action', fail_action: 'block', config: {} },
+        ],
+      },
+    });
+    for (let n = 0; n < 5; n++) await checkAbpAction(ctx, abp.abp_id, sendExternalEmail(abp.hash, n));
+    const read = await checkAbpAction(ctx, abp.abp_id, {
+      action_id: unique('read'),
+      agent_id: 'sourcing-bot',
+      abp_hash: abp.hash,
+      objective: 'OBJ-004',
+      tool: 'ats.read',
+      data: [{ resource: 'candidates/42', operation: 'read' }],
+      role: 'agent',
+      irreversible: true,
+    });
+    expect(read.decision).toBe('allowed');
+    // It touched more than it was allowed: blocked afterwards, the sixth blocked irreversible action.
+    const outcome = await reportActionOutcome(ctx, abp.abp_id, read.checkId, {
+      status: 'succeeded',
+      touched: [
+        { resource: 'candidates/42', operation: 'read' },
+        { resource: 'candidates/43', operation: 'read' },
+      ],
+    });
+    expect(outcome.decision).toBe('blocked');
+    const now = Date.now();
+    const passing = JSON.stringify({
+      kind: 'coherence_run',
+      run_id: unique('run'),
+      abp_id: abp.abp_id,
+      score: 90,
+      observed_at: iso(now),
+    });
+    const evaluation = (await ingestEvidence(ctx, passing, { waitForEvaluation: true })).evaluation!;
+    const reviewId =
+      [...evaluation.opened, ...evaluation.queued].find((r) => r.includes('DRT-002')) ?? `${abp.abp_id}.DRT-002.r1`;
+
+    const blocked = await reviewEvidence(ctx, reviewId);
+    expect(blocked).toMatchObject({ kind: 'blocked_actions', total: 6 });
+    expect(blocked.reading!.current).toBe(6);
+    const afterwards = blocked.rows.filter((r) => r.kind === 'blocked_action' && r.stage === 'outcome');
+    expect(afterwards).toHaveLength(1);
+    expect(afterwards[0]).toMatchObject({
+      id: read.checkId,
+      agentId: 'sourcing-bot',
+      tool: 'ats.read',
+      objective: 'OBJ-004',
+    });
+    // Newest first: the outcome was reported after the five checks.
+    expect(blocked.rows[0]!.id).toBe(read.checkId);
+    expect(blocked.rows.filter((r) => r.kind === 'blocked_action' && r.stage === 'check')).toHaveLength(5);
   });
 
   it('after a dismissed review, the next review of the trigger lists only the evidence after it', async () => {
