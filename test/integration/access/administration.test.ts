@@ -13,6 +13,7 @@ import { useApiServer } from '../../support/http';
 import { useIntegrationContext } from '../../support/integration';
 import { testAdmin, testPrincipal } from '../../support/principals';
 import { unique, uniqueSpec } from '../delegation/fixtures';
+import { policyCreateArgs } from '../guard/guard-fixtures';
 
 const ctx = useIntegrationContext('administration');
 const call = useApiServer(ctx);
@@ -45,23 +46,7 @@ describe('every administrative change needs the admin role where CLI, HTTP and c
     const specFile = join(ctx.config.dataDir, `${unique('spec')}.json`);
     await writeFile(specFile, JSON.stringify(spec));
     const policyId = `policy.${unique('admin')}`;
-    const policyArgs = [
-      'policy',
-      'create',
-      policyId,
-      '--action-category',
-      'training',
-      '--reversibility',
-      'costly',
-      '--domain',
-      'regulated',
-      '--calibrated-threshold',
-      '0.45',
-      '--no-go-threshold',
-      '0.8',
-      '--approver-role',
-      'safety-lead',
-    ];
+    const policyArgs = policyCreateArgs(policyId);
 
     // Before, both went through for anyone at the local CLI, with or without --as.
     for (const args of [['abp', 'build', specFile], policyArgs]) {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliEnv, runCli } from '../../support/cli';
 import { useIntegrationContext } from '../../support/integration';
-import { reviewedRows, toNdjson, uniqueSuffix } from './guard-fixtures';
+import { calibrationArgs, policyCreateArgs, reviewedRows, toNdjson, uniqueSuffix } from './guard-fixtures';
 import { testAdmin } from '../../support/principals';
 
 const ctx = useIntegrationContext('guard-cli');
@@ -24,29 +24,7 @@ describe('guard loop from the CLI', () => {
     expect(ingest.code, ingest.stderr).toBe(0);
     expect(ingest.json).toMatchObject({ rows: 32, unchanged: 0 });
 
-    const policy = await runCli(
-      [
-        'policy',
-        'create',
-        'policy.self_improving.regulated',
-        '--action-category',
-        'training',
-        '--reversibility',
-        'costly',
-        '--domain',
-        'regulated',
-        '--calibrated-threshold',
-        '0.45',
-        '--no-go-threshold',
-        '0.8',
-        '--approver-role',
-        'safety-lead',
-        '--as',
-        admin,
-        '--json',
-      ],
-      env,
-    );
+    const policy = await runCli([...policyCreateArgs('policy.self_improving.regulated'), '--as', admin, '--json'], env);
     expect(policy.code, policy.stdout + policy.stderr).toBe(0);
     expect(policy.json.policy).toMatchObject({
       policy_id: 'policy.self_improving.regulated',
@@ -54,27 +32,7 @@ describe('guard loop from the CLI', () => {
     });
 
     const proposed = await runCli(
-      [
-        'proposal',
-        'calibration',
-        '--policy',
-        'policy.self_improving.regulated',
-        '--source',
-        'feedback://recent-reviewed',
-        '--current',
-        '0.55',
-        '--candidate',
-        '0.58',
-        '--ci-low',
-        '0.51',
-        '--ci-high',
-        '0.61',
-        '--rollback-id',
-        'threshold-profile-20260513-a',
-        '--as',
-        carol,
-        '--json',
-      ],
+      [...calibrationArgs('feedback://recent-reviewed', 'threshold-profile-20260513-a'), '--as', carol, '--json'],
       env,
     );
     expect(proposed.code, proposed.stdout + proposed.stderr).toBe(0);

@@ -10,7 +10,14 @@ import { useIntegrationContext } from '../../support/integration';
 import { rawGet, rawRequest } from '../../support/raw-http';
 import { buildUniqueAbp } from '../delegation/fixtures';
 import { freshAgent, SEED_RULE } from '../endorsement/helpers';
-import { reviewedRows, seedPeopleAndPolicy, toNdjson, uniqueSuffix, SEED_POLICY } from '../guard/guard-fixtures';
+import {
+  calibrationArgs,
+  reviewedRows,
+  seedPeopleAndPolicy,
+  toNdjson,
+  uniqueSuffix,
+  SEED_POLICY,
+} from '../guard/guard-fixtures';
 
 const ctx = useIntegrationContext('hardening-boundary');
 const call = useApiServer(ctx);
@@ -168,22 +175,7 @@ describe('the HTTP boundary (issue #10, findings 1 and 2)', () => {
     // The same from the CLI, as the finding was first met (a bigint overflow in guardRecordDecision, retried for ever).
     const fromCli = await runCli(
       [
-        'proposal',
-        'calibration',
-        '--policy',
-        SEED_POLICY.policy_id,
-        '--source',
-        `feedback://t?tenant=${tenant}`,
-        '--current',
-        '0.55',
-        '--candidate',
-        '0.58',
-        '--ci-low',
-        '0.51',
-        '--ci-high',
-        '0.61',
-        '--rollback-id',
-        `rb-cli-${suffix}`,
+        ...calibrationArgs(`feedback://t?tenant=${tenant}`, `rb-cli-${suffix}`),
         '--approval-timeout',
         '999999999999d',
         '--as',
