@@ -12,6 +12,24 @@ export function createPool(connectionString: string, max = 10): pg.Pool {
   return pool;
 }
 
+/** An advisory lock in the two-key space (`pg_advisory_xact_lock(int4, int4)`): a family and a member. */
+export interface KeyedLock {
+  key: readonly [number, number];
+  /** Shared: holders run side by side and only an exclusive holder of the same key waits for them. */
+  shared?: boolean;
+}
+
+const isInt4 = (n: number) => Number.isInteger(n) && n >= -0x80000000 && n <= 0x7fffffff;
+
+function lockStatement(lock: number | KeyedLock): string {
+  if (typeof lock === 'number') {
+    if (!Number.isSafeInteger(lock)) throw new Error(`bad advisory lock id ${lock}`);
+    return `SELECT pg_advisory_xact_lock(${lock})`;
+  }
+  if (!lock.key.every(isInt4)) throw new Error(`bad advisory lock key ${lock.key.join(', ')}`);
+  return `SELECT pg_advisory_xact_lock${lock.shared ? '_shared' : ''}(${lock.key[0]}, ${lock.key[1]})`;
+}
+
 /**
  * Runs `work` in one transaction: everything it writes lands together or not at all. With `lock`,
  * the transaction takes that advisory lock in the same round trip as its BEGIN (a hot writer that
@@ -20,13 +38,14 @@ export function createPool(connectionString: string, max = 10): pg.Pool {
 export async function withTransaction<T>(
   pool: pg.Pool,
   work: (tx: pg.PoolClient) => Promise<T>,
-  opts: { lock?: number } = {},
+  opts: { lock?: number | KeyedLock } = {},
 ): Promise<T> {
-  if (opts.lock !== undefined && !Number.isSafeInteger(opts.lock)) throw new Error(`bad advisory lock id ${opts.lock}`);
+  // Built (and checked) before a connection is taken: the ids are inlined into the BEGIN's round trip.
+  const begin = opts.lock === undefined ? 'BEGIN' : `BEGIN; ${lockStatement(opts.lock)}`;
   const tx = await pool.connect();
   try {
     // A simple-protocol query may carry several statements: one round trip for both.
-    await tx.query(opts.lock === undefined ? 'BEGIN' : `BEGIN; SELECT pg_advisory_xact_lock(${opts.lock})`);
+    await tx.query(begin);
     const result = await work(tx);
     await tx.query('COMMIT');
     return result;

@@ -60,16 +60,30 @@ export async function stopChild(child: ManagedChild, graceMs: number): Promise<v
   clearTimeout(timer);
 }
 
-/** A TCP port nothing listens on right now (the OS picks it), for a server started next. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Ports picked here: below the range the OS hands out (32768 up on Linux) and within a smallint. */
+const PICK_FROM = 20_000;
+const PICK_TO = 32_767;
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
   });
+}
+
+/**
+ * A TCP port nothing listens on right now, for a server started next: one at random from 20000 to
+ * 32767 that can be listened on. Not one the OS picks (listening on port 0): the OS hands the
+ * ports of its range to outgoing connections too, so on a loaded test machine, with thousands of
+ * connections made each minute, a port picked and released that way could be taken by one before
+ * the server bound it.
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = PICK_FROM + Math.floor(Math.random() * (PICK_TO - PICK_FROM + 1));
+    if (await canListen(port)) return port;
+  }
 }
 
 export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
@@ -123,13 +137,13 @@ export function waitForLine(child: ManagedChild, ready: RegExp, timeoutMs: numbe
 }
 
 /**
- * `count` consecutive ports nothing listens on, from 20000 to 32767: below the range the OS hands
- * out (so they do not collide with freePort's) and within a smallint, where the Temporal server
- * stores its membership ports. `taken` keeps one caller's picks apart before anything listens.
+ * `count` consecutive ports nothing listens on, from 20000 to 32767 (as freePort's): below the
+ * range the OS hands out and within a smallint, where the Temporal server stores its membership
+ * ports. `taken` keeps one caller's picks apart before anything listens.
  */
 export async function freePortRange(count: number, taken: Set<number> = new Set()): Promise<number> {
   for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * (12_768 - count));
+    const base = PICK_FROM + Math.floor(Math.random() * (PICK_TO - PICK_FROM + 2 - count));
     const range = Array.from({ length: count }, (_, i) => base + i);
     if (range.some((p) => taken.has(p))) continue;
     if ((await Promise.all(range.map((p) => portOpen(p)))).some(Boolean)) continue;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sha256Hex } from '../../domain/non-workflow/sha256';
 import type pg from 'pg';
 import { appendProvenanceBatch } from '../provenance/log';
-import { withTransaction, type Queryable } from '../pool';
+import { withTransaction, type KeyedLock, type Queryable } from '../pool';
 import { camelRow, type CamelRow } from '../row-mapper';
 import type { EvidenceSummary } from '../../domain/endorsement/cooldown';
 import type { JudgeVerdict } from '../../domain/endorsement/divergence-tier';
@@ -13,6 +13,17 @@ export interface QueuedSample {
   wake: boolean;
 }
 
+/** The family of the agents' wake locks in the two-key advisory space (apart from the one-key locks). */
+const WAKE_LOCK_FAMILY = 7_246_210;
+
+/**
+ * The wake lock of an agent's staged endorsements: chats recording an exchange hold it shared, a
+ * scorer lowering the flag holds it exclusively. Two agents whose ids hash alike only share a lock.
+ */
+export function wakeLock(agentId: string, shared: boolean): KeyedLock {
+  return { key: [WAKE_LOCK_FAMILY, Buffer.from(sha256Hex(agentId).slice(0, 8), 'hex').readInt32BE(0)], shared };
+}
+
 /** Length in characters (code points), as a person counts them. */
 const characters = (text: string) => [...text].length;
 
@@ -21,8 +32,8 @@ const characters = (text: string) => [...text].length;
  * endorsement of the agent whose sampling rate takes it (`draw` is uniform in [0, 1): each
  * endorsement takes the exchange when draw < its rate). The wake flag is flipped with a
  * compare-and-set so that, however many chats arrive, one signal wakes the workflow for the whole
- * batch. One transaction of two statements on the live path (the lock, then the recording); with
- * nothing staged the lock finds no row and costs one indexed read.
+ * batch. One transaction on the live path: its BEGIN takes the agent's wake lock shared (same round
+ * trip), then one statement records the exchange.
  */
 export async function recordExchange(
   pool: pg.Pool,
@@ -30,18 +41,18 @@ export async function recordExchange(
   draw: number,
 ): Promise<{ exchangeId: string; queued: QueuedSample[] }> {
   const exchangeId = `ex-${randomUUID()}`;
-  // The staged endorsements' rows are locked first, in a statement of their own: a scorer lowering
-  // the wake flag (samplesArrivedWhileFallingAsleep) then waits for this sample to be committed and
-  // sees it, and the statement below reads the flag as it is now. Without the lock, a chat whose
-  // snapshot still showed the flag up sent no signal while the scorer, not seeing the uncommitted
-  // sample yet, went to sleep: the sample waited for the deadline.
-  const { rows } = await withTransaction(pool, async (q) => {
-    await q.query(
-      `SELECT id FROM endorsements WHERE agent_id = $1 AND state IN ('staged', 'inconclusive') ORDER BY id FOR UPDATE`,
-      [e.agentId],
-    );
-    return q.query<{ id: string; wake: boolean }>(
-      `WITH sampled AS (
+  // The agent's wake lock, shared: chats record side by side, and a scorer lowering the wake flag
+  // (samplesArrivedWhileFallingAsleep takes it exclusively) waits for every chat still recording,
+  // then sees its sample; the statement below, begun after the lock, reads the flag as it is now.
+  // Without it, a chat whose snapshot still showed the flag up sent no signal while the scorer, not
+  // seeing the uncommitted sample yet, went to sleep: the sample waited for the deadline. (A row
+  // lock on the staged endorsement did the same, but made the chats of a shadowed agent queue one
+  // behind another through their commits: p99 1.11x the unshadowed chat's on PostgreSQL at 8 at once.)
+  const { rows } = await withTransaction(
+    pool,
+    async (q) =>
+      q.query<{ id: string; wake: boolean }>(
+        `WITH sampled AS (
        SELECT id, created_at FROM endorsements
         WHERE agent_id = $2 AND state IN ('staged', 'inconclusive') AND $7 < (settings->>'samplingRate')::float8),
      -- The text is needed by the shadow samples; otherwise only an agent that logs requests keeps it.
@@ -62,21 +73,22 @@ export async function recordExchange(
         WHERE id IN (SELECT id FROM sampled) AND wake_requested = false RETURNING id)
      SELECT sampled.id, EXISTS (SELECT 1 FROM woken WHERE woken.id = sampled.id) AS wake
        FROM sampled ORDER BY sampled.created_at`,
-      [
-        exchangeId,
-        e.agentId,
-        e.kernelVersion,
-        e.prompt,
-        e.response,
-        e.model,
-        draw,
-        sha256Hex(e.prompt),
-        characters(e.prompt),
-        sha256Hex(e.response),
-        characters(e.response),
-      ],
-    );
-  });
+        [
+          exchangeId,
+          e.agentId,
+          e.kernelVersion,
+          e.prompt,
+          e.response,
+          e.model,
+          draw,
+          sha256Hex(e.prompt),
+          characters(e.prompt),
+          sha256Hex(e.response),
+          characters(e.response),
+        ],
+      ),
+    { lock: wakeLock(e.agentId, true) },
+  );
   return { exchangeId, queued: rows.map((r) => ({ endorsementId: r.id, wake: r.wake })) };
 }
 
@@ -291,7 +303,18 @@ export async function firstCriticalSample(
  * flag itself and signals.
  */
 export async function samplesArrivedWhileFallingAsleep(pool: pg.Pool, endorsementId: string): Promise<boolean> {
-  await pool.query('UPDATE endorsements SET wake_requested = false WHERE id = $1', [endorsementId]);
+  const agent = await pool.query<{ agent_id: string }>('SELECT agent_id FROM endorsements WHERE id = $1', [
+    endorsementId,
+  ]);
+  if (!agent.rows[0]) return false;
+  // Exclusively, before the row is touched: every chat still recording commits first (its sample is
+  // seen below), and a chat after this reads the flag down and signals. (The lock before the row: a
+  // chat holding it shared may be waiting for the row to raise the flag.)
+  await withTransaction(
+    pool,
+    (tx) => tx.query('UPDATE endorsements SET wake_requested = false WHERE id = $1', [endorsementId]),
+    { lock: wakeLock(agent.rows[0].agent_id, false) },
+  );
   const { rows } = await pool.query<{ pending: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM shadow_samples WHERE endorsement_id = $1 AND status = 'pending') AS pending`,
     [endorsementId],

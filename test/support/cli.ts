@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import { runProcess } from '../../toolchain/run-process';
 import type { IntegrationContext } from './integration';
 
@@ -36,4 +37,14 @@ export async function runCli(args: string[], env: NodeJS.ProcessEnv, input?: str
     json = undefined;
   }
   return { ...r, json };
+}
+
+/**
+ * A CLI call that must be refused: its exit code (1 refused, 2 bad input) and the error its --json
+ * output names (a string must be the whole message, a pattern matches in it).
+ */
+export function expectRefused(r: CliResult, code: 1 | 2, error: RegExp | string): void {
+  expect(r.code, r.stdout + r.stderr).toBe(code);
+  if (typeof error === 'string') expect(r.json?.error).toBe(error);
+  else expect(r.json?.error).toMatch(error);
 }

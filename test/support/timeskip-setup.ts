@@ -15,6 +15,18 @@ declare module 'vitest' {
 }
 
 /**
+ * How many of this project's files the run has: all of them, or those the command line's filters
+ * name. vitest keeps the filters in a field it marks internal; without it every file is counted
+ * (a spare too many is only the cost of starting it).
+ */
+async function filesInThisRun(project: TestProject): Promise<number> {
+  const filters = (project.vitest as unknown as { filenamePattern?: string[] }).filenamePattern;
+  const specifications = await project.vitest.globTestSpecifications(filters);
+  const mine = specifications.filter((s) => s.project.name === project.name).length;
+  return mine > 0 ? mine : SPARE_DATABASES;
+}
+
+/**
  * Time-skipping files run the same cached workflow bundle as the integration tests, not one each,
  * and get their databases from here: every file needs one of its own (their tests share ids), and
  * an embedded PostgreSQL started in the file's process pays PGlite's WebAssembly compilation
@@ -25,9 +37,16 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const databases = new Map<string, EmbeddedPostgres>();
   // As many ready as files run at once (vitest.config.ts), started while vitest starts its workers
-  // and they import the test files; each lease starts the next.
+  // and they import the test files; each lease starts the next while files of this run are still to
+  // come. (Every start costs this process about a second of CPU, the process that also answers
+  // every query of the running files' databases: a run of two files started two spares nobody
+  // leased, one more second on the wall of the 7-day-timeout benchmark each.)
+  const expected = await filesInThisRun(project);
+  let started = 0;
   const spares: Promise<EmbeddedPostgres>[] = [];
   const startSpare = () => {
+    if (started >= expected) return;
+    started += 1;
     const next = startMigratedPostgres();
     next.catch(() => undefined);
     spares.push(next);
@@ -41,7 +60,7 @@ export default async function setup(project: TestProject) {
       res.end(JSON.stringify(body));
     };
     if (req.method === 'POST' && url.pathname === '/databases') {
-      const leased = spares.shift() ?? startMigratedPostgres();
+      const leased = spares.shift() ?? (started++, startMigratedPostgres());
       startSpare();
       leased.then(
         (db) => {

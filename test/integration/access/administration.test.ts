@@ -8,11 +8,12 @@ import { addWebhook, removeWebhook } from '../../../client/notifications';
 import { createToken, grantPrincipal, revokeToken } from '../../../client/access';
 import { findPrincipal } from '../../../db/access/principals';
 import { listProvenance } from '../../../db/provenance/log';
-import { cliEnv, runCli } from '../../support/cli';
+import { cliEnv, runCli, expectRefused } from '../../support/cli';
 import { useApiServer } from '../../support/http';
 import { useIntegrationContext } from '../../support/integration';
 import { testAdmin, testPrincipal } from '../../support/principals';
 import { unique, uniqueSpec } from '../delegation/fixtures';
+import { policyCreateArgs } from '../guard/guard-fixtures';
 
 const ctx = useIntegrationContext('administration');
 const call = useApiServer(ctx);
@@ -45,34 +46,18 @@ describe('every administrative change needs the admin role where CLI, HTTP and c
     const specFile = join(ctx.config.dataDir, `${unique('spec')}.json`);
     await writeFile(specFile, JSON.stringify(spec));
     const policyId = `policy.${unique('admin')}`;
-    const policyArgs = [
-      'policy',
-      'create',
-      policyId,
-      '--action-category',
-      'training',
-      '--reversibility',
-      'costly',
-      '--domain',
-      'regulated',
-      '--calibrated-threshold',
-      '0.45',
-      '--no-go-threshold',
-      '0.8',
-      '--approver-role',
-      'safety-lead',
-    ];
+    const policyArgs = policyCreateArgs(policyId);
 
     // Before, both went through for anyone at the local CLI, with or without --as.
     for (const args of [['abp', 'build', specFile], policyArgs]) {
       const byRita = await runCli([...args, '--as', rita, '--json'], env);
-      expect(byRita.code, byRita.stdout).toBe(1);
-      expect(byRita.json.error).toMatch(
+      expectRefused(
+        byRita,
+        1,
         new RegExp(`${rita} may not (build ABPs|create guard policies): that needs the role admin`),
       );
       const byNobody = await runCli([...args, '--json'], env);
-      expect(byNobody.code, byNobody.stdout).toBe(2);
-      expect(byNobody.json.error).toMatch(/^as: .*needs an administrator/);
+      expectRefused(byNobody, 2, /^as: .*needs an administrator/);
     }
     expect(await count(`SELECT 1 FROM abp_current WHERE scope_key LIKE $1`, [`%${spec.scope.contract_id}%`])).toBe(0);
     expect(await count('SELECT 1 FROM guard_policies WHERE policy_id = $1', [policyId])).toBe(0);

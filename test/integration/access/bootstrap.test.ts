@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { describeError } from '../../../client/errors';
 import { createToken, grantPrincipal, revokeToken } from '../../../client/access';
 import { listProvenance } from '../../../db/provenance/log';
-import { cliEnv, runCli } from '../../support/cli';
+import { cliEnv, runCli, expectRefused } from '../../support/cli';
 import { useIntegrationContext } from '../../support/integration';
 
 // A database of its own: the bootstrap rule depends on no principal holding admin yet.
@@ -28,8 +28,7 @@ describe('bootstrapping a fresh installation from the local CLI', () => {
 
     // From now on the local CLI names an admin like everyone else.
     const second = await runCli(['principal', 'add', 'mallory', '--role', 'admin', '--json'], env);
-    expect(second.code).toBe(2);
-    expect(second.json.error).toMatch(/^as: .*needs an administrator/);
+    expectRefused(second, 2, /^as: .*needs an administrator/);
     const token = await runCli(['token', 'create', '--principal', 'alice', '--json'], env);
     expect(token.code).toBe(2);
     const ok = await runCli(['principal', 'add', 'bob', '--role', 'Reviewer', '--as', 'alice', '--json'], env);

@@ -89,10 +89,11 @@ describe('the dashboard over HTTP', () => {
     const abp = await buildUniqueAbp(ctx);
     const stamp = async () => ((await (await get('/api/v1/dashboard/stamp')).json()) as any).stamp as string;
     // Other files write to the shared database meanwhile, so a quiet moment is looked for rather than assumed;
-    // a stamp that moved on every read (a clock in it) would never find one.
+    // a stamp that moved on every read (a clock in it) would never find one. Looked for until a
+    // deadline, not for 20 reads: a file writing steadily alongside could move it on each of those.
     let before = await stamp();
     let stable = false;
-    for (let attempt = 0; attempt < 20 && !stable; attempt++) {
+    for (const until = Date.now() + 60_000; !stable && Date.now() < until;) {
       const next = await stamp();
       stable = next === before;
       before = next;

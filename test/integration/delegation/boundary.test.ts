@@ -10,7 +10,7 @@ import { listProvenance } from '../../../db/provenance/log';
 import { reviewOutputHash } from '../../../domain/delegation/review-output';
 import type { Abp, AbpSpecInput } from '../../../domain/delegation/schema';
 import { approveReviewUpdate } from '../../../workflows/delegation/contract';
-import { cliEnv, runCli } from '../../support/cli';
+import { cliEnv, runCli, expectRefused } from '../../support/cli';
 import { useApiServer } from '../../support/http';
 import { useIntegrationContext } from '../../support/integration';
 import { eventually } from '../endorsement/helpers';
@@ -110,8 +110,7 @@ describe('revocation is final (finding 5)', () => {
     const file = join(ctx.config.dataDir, `${unique('revoked')}.json`);
     await writeFile(file, JSON.stringify(spec));
     const cli = await runCli(['abp', 'build', file, '--as', await testAdmin(ctx), '--json'], cliEnv(ctx));
-    expect(cli.code).toBe(1);
-    expect(cli.json.error).toMatch(/revoked: credentials leaked/);
+    expectRefused(cli, 1, /revoked: credentials leaked/);
 
     expect(await showAbp(ctx, abp.abp_id)).toMatchObject({ status: 'revoked', statusReason: 'credentials leaked' });
     expect(await listProvenance(ctx.pool, { subject: `abp:${abp.abp_id}`, limit: 100 })).toHaveLength(before);
@@ -214,8 +213,7 @@ describe('review outputs are dry-run before a vote counts (finding 13)', () => {
       ['review', 'approve', review.reviewId, '--as', rev, '--output', file, '--reason', 'cli', '--json'],
       cliEnv(ctx),
     );
-    expect(cli.code).toBe(2);
-    expect(cli.json.error).toMatch(/tools both allowed and denied: email\.send_external/);
+    expectRefused(cli, 2, /tools both allowed and denied: email\.send_external/);
 
     const shown = await showReview(ctx, review.reviewId);
     expect(shown).toMatchObject({ state: 'open', votes: [], live: { state: 'open', approvals: [] } });
@@ -359,8 +357,7 @@ describe('abp_replace is always a new ABP (finding 6)', () => {
       ],
       cliEnv(ctx),
     );
-    expect(cli.code).toBe(2);
-    expect(cli.json.error).toMatch(/the replacement keeps/);
+    expectRefused(cli, 2, /the replacement keeps/);
 
     // An id that was revoked before cannot come back as somebody's replacement either.
     const retiredSpec = uniqueSpec();
@@ -451,8 +448,7 @@ describe('who authors and who opens (findings 7 and 9)', () => {
       (await call('POST', '/api/v1/reviews', { abp_id: abp.abp_id, trigger_id: 'DRT-004', as: viewer })).status,
     ).toBe(403);
     const cli = await runCli(['review', 'open', abp.abp_id, 'DRT-004', '--as', viewer, '--json'], cliEnv(ctx));
-    expect(cli.code).toBe(1);
-    expect(cli.json.error).toMatch(/needs the role Reviewer or admin/);
+    expectRefused(cli, 1, /needs the role Reviewer or admin/);
     expect(
       await listProvenance(ctx.pool, { kind: 'review.opened', subject: `review:${abp.abp_id}.DRT-004.r1` }),
     ).toEqual([]);

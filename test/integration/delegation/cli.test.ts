@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { cliEnv, runCli } from '../../support/cli';
+import { cliEnv, runCli, expectRefused } from '../../support/cli';
 import { useIntegrationContext } from '../../support/integration';
 import { sendExternalEmail, unique, uniqueSpec } from './fixtures';
 import { testAdmin } from '../../support/principals';
@@ -53,8 +53,7 @@ describe('the delegation loop from the CLI', () => {
       `${claims[0]}\n{"kind":"drift_signal","abp_id":"${abpId}","type":"gravity"}\n`,
     );
     const bad = await runCli(['drift', 'ingest', join(dir, 'bad.ndjson'), '--json'], env);
-    expect(bad.code).toBe(2);
-    expect(bad.json.error).toMatch(/line 1: kind: required.*line 2: type:/s);
+    expectRefused(bad, 2, /line 1: kind: required.*line 2: type:/s);
 
     const [triggers, triggersText, queued] = await Promise.all([
       runCli(['triggers', abpId, '--json'], env),
@@ -147,7 +146,6 @@ describe('the delegation loop from the CLI', () => {
       }),
     );
     const refused = await runCli(['abp', 'build', join(dir, 'bad.yaml'), '--as', admin, '--json'], env);
-    expect(refused.code).toBe(2);
-    expect(refused.json.error).toMatch(/tools both allowed and denied: x/);
+    expectRefused(refused, 2, /tools both allowed and denied: x/);
   }, 300_000);
 });

@@ -5,7 +5,7 @@ import { buildAbpFromSpec, showAbp } from '../../../client/delegation';
 import { DelegationLoop } from '../../../client/delegation-loop';
 import { openReview, reviewResult, showReview } from '../../../client/delegation-reviews';
 import type { AbpSpecInput } from '../../../domain/delegation/schema';
-import { cliEnv, runCli } from '../../support/cli';
+import { cliEnv, runCli, expectRefused } from '../../support/cli';
 import { useApiServer } from '../../support/http';
 import { useIntegrationContext } from '../../support/integration';
 import { testAdmin } from '../../support/principals';
@@ -45,8 +45,7 @@ describe("review_policy.output is the default output kind (the seed's 'Default o
       ['review', 'approve', review.reviewId, '--as', rev, '--output', file, '--reason', 'replace', '--json'],
       cliEnv(ctx),
     );
-    expect(cli.code).toBe(2);
-    expect(cli.json.error).toMatch(/default output is abp_patch, but the document is a full ABP spec.*abp_replace/);
+    expectRefused(cli, 2, /default output is abp_patch, but the document is a full ABP spec.*abp_replace/);
 
     const approved = await call('POST', `/api/v1/reviews/${review.reviewId}/approve`, {
       as: rev,

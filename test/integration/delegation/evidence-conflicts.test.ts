@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { buildAbpFromSpec, ingestEvidence } from '../../../client/delegation';
 import { describeError } from '../../../client/errors';
 import { listProvenance } from '../../../db/provenance/log';
-import { cliEnv, runCli } from '../../support/cli';
+import { cliEnv, runCli, expectRefused } from '../../support/cli';
 import { useApiServer } from '../../support/http';
 import { useIntegrationContext } from '../../support/integration';
 import { testAdmin } from '../../support/principals';
@@ -92,8 +92,7 @@ describe('evidence whose id is already stored', () => {
       signal(abpId, fresh),
       { ...run(abpId, runId, 90), observed_at: '2026-05-01T00:00:01Z' },
     ]);
-    expect(cli.code).toBe(1);
-    expect(cli.json.error).toMatch(new RegExp(`line 2: run_id ${runId} is already stored with different content`));
+    expectRefused(cli, 1, new RegExp(`line 2: run_id ${runId} is already stored with different content`));
 
     // Nothing of a refused batch was written, and nothing recorded.
     expect(await count('drift_signals', 'signal_id = $1', [fresh])).toBe(0);
@@ -152,8 +151,7 @@ describe('evidence date-times outside the years 0001..9999', () => {
     expect(http.status).toBe(400);
     expect(http.body.error).toMatch(/line 1: observed_at: must be a date-time in the years 0001 to 9999/);
     const cli = await cliIngest([run(abpId, 'ok', 50), { ...row, observed_at: '0001-01-01T00:00:00+01:00' }]);
-    expect(cli.code).toBe(2);
-    expect(cli.json.error).toMatch(/line 2: observed_at: must be a date-time in the years 0001 to 9999/);
+    expectRefused(cli, 2, /line 2: observed_at: must be a date-time in the years 0001 to 9999/);
     // Years 0001..0099 are years, not 1901..1999.
     const early = { ...run(abpId, `run-${randomBytes(4).toString('hex')}`, 50), observed_at: '0050-06-15T12:00:00Z' };
     expect((await call('POST', '/api/v1/evidence', ndjson([early]), 'application/x-ndjson')).status).toBe(200);

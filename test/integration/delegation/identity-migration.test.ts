@@ -15,7 +15,7 @@ import { buildAbp } from '../../../domain/delegation/build';
 import { checkAbpIdentity, computeAbpId } from '../../../domain/delegation/identity';
 import { legacyAbpIdentity } from '../../../domain/delegation/legacy-identity';
 import type { Abp } from '../../../domain/delegation/schema';
-import { cliEnv, runCli } from '../../support/cli';
+import { cliEnv, runCli, expectRefused } from '../../support/cli';
 import { useApiServer } from '../../support/http';
 import { useIntegrationContext } from '../../support/integration';
 import { testAdmin } from '../../support/principals';
@@ -245,8 +245,7 @@ describe('re-issuing ABPs stored in the legacy form (finding 11)', () => {
     const file = join(ctx.config.dataDir, `revoked-${newId}.json`);
     await writeFile(file, JSON.stringify(spec));
     const cli = await runCli(['abp', 'build', file, '--as', admin, '--json'], cliEnv(ctx));
-    expect(cli.code).toBe(1);
-    expect(cli.json.error).toMatch(revoked);
+    expectRefused(cli, 1, revoked);
     expect(await showAbp(ctx, next.abp.abp_id)).toMatchObject({ status: 'active' });
   });
 

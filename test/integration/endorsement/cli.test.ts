@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { showEndorsement } from '../../../client/endorsement';
-import { cliEnv, runCli } from '../../support/cli';
+import { cliEnv, runCli, expectRefused } from '../../support/cli';
 import { useIntegrationContext } from '../../support/integration';
 import { admin, eventually, HARMFUL, operator, SEED_RULE } from './helpers';
 
@@ -56,8 +56,7 @@ describe('warden CLI for the endorsement loop', { timeout: 300_000 }, () => {
     const id = endorsed.json.endorsementId as string;
 
     const noPrincipal = await runCli(['decide', id, 'stage', '--json'], { ...env, WARDEN_PRINCIPAL: '' });
-    expect(noPrincipal.code).toBe(2);
-    expect(noPrincipal.json.error).toMatch(/--as/);
+    expectRefused(noPrincipal, 2, /--as/);
 
     const staged = await runCli(['decide', id, 'stage', '--as', alice, '--json'], env);
     expect(staged.code, staged.stderr).toBe(0);
@@ -135,16 +134,13 @@ describe('warden CLI for the endorsement loop', { timeout: 300_000 }, () => {
   it('fails clearly on bad input', async () => {
     const env = cliEnv(ctx);
     const unknown = await runCli(['endorse', 'no-such-agent', SEED_RULE, '--as', 'alice', '--json'], env);
-    expect(unknown.code).toBe(1);
-    expect(unknown.json.error).toMatch(/agent "no-such-agent" not found/);
+    expectRefused(unknown, 1, /agent "no-such-agent" not found/);
     const badFlag = await runCli(['agent', 'create', 'x-bad', '--min-samples', 'many', '--json'], env);
-    expect(badFlag.code).toBe(2);
-    expect(badFlag.json.error).toMatch(/--min-samples/);
+    expectRefused(badFlag, 2, /--min-samples/);
     const badDecision = await runCli(
       ['decide', 'endorsement-x-20260101t000000-abcd', 'maybe', '--as', 'alice', '--json'],
       env,
     );
-    expect(badDecision.code).toBe(2);
-    expect(badDecision.json.error).toMatch(/approve, stage or reject/);
+    expectRefused(badDecision, 2, /approve, stage or reject/);
   });
 });

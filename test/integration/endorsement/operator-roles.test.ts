@@ -16,7 +16,7 @@ import { addPrincipal } from '../../../db/access/principals';
 import { listProvenance } from '../../../db/provenance/log';
 import { newEndorsementId } from '../../../domain/endorsement/identifiers';
 import { decideUpdate } from '../../../workflows/endorsement/contract';
-import { cliEnv, runCli } from '../../support/cli';
+import { cliEnv, runCli, expectRefused } from '../../support/cli';
 import { useApiServer } from '../../support/http';
 import { useIntegrationContext } from '../../support/integration';
 import { admin, BENIGN, failureOf, freshAgent, kernelVersionCount, operator, SEED_RULE } from './helpers';
@@ -49,8 +49,7 @@ describe('creating agents is an administrator act (finding 7)', () => {
     const http = await call('POST', '/api/v1/agents', { id, as: rita });
     expect(http).toMatchObject({ status: 403, body: { error: expect.stringMatching(/needs the role admin/) } });
     const cli = await runCli(['agent', 'create', id, '--as', rita, '--json'], cliEnv(ctx));
-    expect(cli.code).toBe(1);
-    expect(cli.json.error).toMatch(/needs the role admin/);
+    expectRefused(cli, 1, /needs the role admin/);
     expect(await failureOf(showKernel(ctx, id))).toMatchObject({ status: 404 });
 
     await createAgent(ctx, { id }, root);
@@ -127,8 +126,7 @@ describe("steering endorsements needs the agent's operator role (finding 8)", ()
       ).toBe(403);
     }
     const cli = await runCli(['endorsement', 'abort', id, '--as', rita, '--json'], cliEnv(ctx));
-    expect(cli.code).toBe(1);
-    expect(cli.json.error).toMatch(/needs the role operator/);
+    expectRefused(cli, 1, /needs the role operator/);
     // The staged change's probes may still be recording (endorsement.probed): what counts is that
     // nothing the refused principal tried was recorded.
     const refusedKinds = ['endorsement.promoted', 'endorsement.aborted', 'endorsement.extended'];
@@ -184,8 +182,7 @@ describe('promoting before the evidence rule is met is an override (finding 8)',
       (await call('POST', `/api/v1/endorsements/${r.endorsementId}/promote`, { as: alice, override: true })).status,
     ).toBe(400);
     const cli = await runCli(['endorsement', 'promote', r.endorsementId, '--as', alice, '--json'], cliEnv(ctx));
-    expect(cli.code).toBe(1);
-    expect(cli.json.error).toMatch(/needs an override and a rationale \(--override --rationale/);
+    expectRefused(cli, 1, /needs an override and a rationale \(--override --rationale/);
     expect((await showEndorsement(ctx, r.endorsementId)).state).toBe('staged');
     expect(await kernelVersionCount(ctx, agent)).toBe(1);
 
@@ -241,8 +238,7 @@ describe('--decide needs a conflict to decide (finding 10)', () => {
     const http = await call('POST', `/api/v1/agents/${agent}/endorsements`, { rule, decide: 'stage', as: alice });
     expect(http).toMatchObject({ status: 400, body: { error: expect.stringMatching(/nothing to decide/) } });
     const cli = await runCli(['endorse', agent, rule, '--decide', 'stage', '--as', alice, '--json'], cliEnv(ctx));
-    expect(cli.code).toBe(2);
-    expect(cli.json.error).toMatch(/nothing to decide/);
+    expectRefused(cli, 2, /nothing to decide/);
     expect(await kernelVersionCount(ctx, agent)).toBe(1);
     expect((await showKernel(ctx, agent)).kernel.rules).toEqual([]);
     // Without a decision the same rule is what it always was: added as a new kernel version.
@@ -272,11 +268,9 @@ describe("proposing a rule needs the agent's operator role (a rule that conflict
     const byAdmin = await call('POST', `/api/v1/agents/${agent}/endorsements`, { rule });
     expect(byAdmin).toMatchObject({ status: 403, body: { error: expect.stringMatching(/needs the role operator/) } });
     const cli = await runCli(['endorse', agent, rule, '--as', rita, '--json'], cliEnv(ctx));
-    expect(cli.code).toBe(1);
-    expect(cli.json.error).toMatch(forbidden);
+    expectRefused(cli, 1, forbidden);
     const anonymous = await runCli(['endorse', agent, rule, '--json'], cliEnv(ctx, { WARDEN_PRINCIPAL: '' }));
-    expect(anonymous.code).toBe(2);
-    expect(anonymous.json.error).toMatch(/--as/);
+    expectRefused(anonymous, 2, /--as/);
     expect(await kernelVersionCount(ctx, agent)).toBe(1);
     expect((await ctx.pool.query('SELECT 1 FROM endorsements WHERE agent_id = $1', [agent])).rowCount).toBe(0);
   });

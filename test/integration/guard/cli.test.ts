@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliEnv, runCli } from '../../support/cli';
+import { cliEnv, runCli, expectRefused } from '../../support/cli';
 import { useIntegrationContext } from '../../support/integration';
-import { reviewedRows, toNdjson, uniqueSuffix } from './guard-fixtures';
+import { calibrationArgs, policyCreateArgs, reviewedRows, toNdjson, uniqueSuffix } from './guard-fixtures';
 import { testAdmin } from '../../support/principals';
 
 const ctx = useIntegrationContext('guard-cli');
@@ -24,29 +24,7 @@ describe('guard loop from the CLI', () => {
     expect(ingest.code, ingest.stderr).toBe(0);
     expect(ingest.json).toMatchObject({ rows: 32, unchanged: 0 });
 
-    const policy = await runCli(
-      [
-        'policy',
-        'create',
-        'policy.self_improving.regulated',
-        '--action-category',
-        'training',
-        '--reversibility',
-        'costly',
-        '--domain',
-        'regulated',
-        '--calibrated-threshold',
-        '0.45',
-        '--no-go-threshold',
-        '0.8',
-        '--approver-role',
-        'safety-lead',
-        '--as',
-        admin,
-        '--json',
-      ],
-      env,
-    );
+    const policy = await runCli([...policyCreateArgs('policy.self_improving.regulated'), '--as', admin, '--json'], env);
     expect(policy.code, policy.stdout + policy.stderr).toBe(0);
     expect(policy.json.policy).toMatchObject({
       policy_id: 'policy.self_improving.regulated',
@@ -54,27 +32,7 @@ describe('guard loop from the CLI', () => {
     });
 
     const proposed = await runCli(
-      [
-        'proposal',
-        'calibration',
-        '--policy',
-        'policy.self_improving.regulated',
-        '--source',
-        'feedback://recent-reviewed',
-        '--current',
-        '0.55',
-        '--candidate',
-        '0.58',
-        '--ci-low',
-        '0.51',
-        '--ci-high',
-        '0.61',
-        '--rollback-id',
-        'threshold-profile-20260513-a',
-        '--as',
-        carol,
-        '--json',
-      ],
+      [...calibrationArgs('feedback://recent-reviewed', 'threshold-profile-20260513-a'), '--as', carol, '--json'],
       env,
     );
     expect(proposed.code, proposed.stdout + proposed.stderr).toBe(0);
@@ -86,15 +44,13 @@ describe('guard loop from the CLI', () => {
     const id: string = proposed.json.proposal_id;
 
     const early = await runCli(['proposal', 'release', id, '--as', dave, '--json'], env);
-    expect(early.code).toBe(1);
-    expect(early.json.error).toMatch(/not approved/);
+    expectRefused(early, 1, /not approved/);
 
     const self = await runCli(
       ['proposal', 'approve', id, '--approval-id', `review-20260513-002-${suffix}`, '--as', carol, '--json'],
       env,
     );
-    expect(self.code).toBe(1);
-    expect(self.json.error).toMatch(/proposer cannot approve/);
+    expectRefused(self, 1, /proposer cannot approve/);
 
     const approved = await runCli(
       ['proposal', 'approve', id, '--approval-id', `review-20260513-002-${suffix}`, '--as', dave, '--json'],
@@ -105,8 +61,9 @@ describe('guard loop from the CLI', () => {
 
     // Releasing hands the payload over: the policy's approver role (or admin), not any principal.
     const byProposer = await runCli(['proposal', 'release', id, '--as', carol, '--json'], env);
-    expect(byProposer.code).toBe(1);
-    expect(byProposer.json.error).toMatch(
+    expectRefused(
+      byProposer,
+      1,
       new RegExp(`${carol} may not release proposal ${id}: that needs the role safety-lead or admin`),
     );
     const released = await runCli(['proposal', 'release', id, '--as', dave, '--json'], env);
@@ -141,8 +98,7 @@ describe('guard loop from the CLI', () => {
     const file = join(ctx.config.dataDir, 'bad.ndjson');
     await writeFile(file, toNdjson(rows));
     const ingest = await runCli(['feedback', 'ingest', file, '--json'], env);
-    expect(ingest.code).toBe(2);
-    expect(ingest.json.error).toMatch(/^line 2: metadata\.reviewer_id/);
+    expectRefused(ingest, 2, /^line 2: metadata\.reviewer_id/);
 
     const piped = await runCli(
       ['feedback', 'ingest', '-', '--json'],
@@ -176,8 +132,9 @@ describe('guard loop from the CLI', () => {
       ],
       env,
     );
-    expect(lora.code).toBe(2);
-    expect(lora.json.error).toMatch(
+    expectRefused(
+      lora,
+      2,
       /dataset_uri: dataset_uri must not contain embedded credentials \(parameter "X-Amz-Signature"\)/,
     );
     expect(lora.stdout).not.toContain('SHOULD-NOT-ECHO');

@@ -64,3 +64,23 @@ export const seedCalibrationRequest = (proposer: string, sourceRef: string, roll
   confidence_high: 0.61,
   rollback_id: rollbackId,
 });
+
+/** `warden policy create <id> …` with the seed policy's risk envelope and approver role. */
+export function policyCreateArgs(policyId: string): string[] {
+  const e = SEED_POLICY.risk_envelope;
+  return [
+    ...['policy', 'create', policyId, '--action-category', e.action_category, '--reversibility', e.reversibility],
+    ...['--domain', e.domain, '--calibrated-threshold', String(e.calibrated_threshold)],
+    ...['--no-go-threshold', String(e.no_go_threshold), '--approver-role', SEED_POLICY.approver_role],
+  ];
+}
+
+/** `warden proposal calibration …` for the seed example's request (as seedCalibrationRequest). */
+export function calibrationArgs(sourceRef: string, rollbackId: string, policyId: string = SEED_POLICY.policy_id) {
+  const r = seedCalibrationRequest('', sourceRef, rollbackId);
+  return [
+    ...['proposal', 'calibration', '--policy', policyId, '--source', r.source_ref],
+    ...['--current', String(r.current_threshold), '--candidate', String(r.candidate_threshold)],
+    ...['--ci-low', String(r.confidence_low), '--ci-high', String(r.confidence_high), '--rollback-id', r.rollback_id],
+  ];
+}

@@ -118,8 +118,9 @@ describe('guard-loop proposals on a real worker', () => {
 
     // Operators find it in the Temporal UI by the same attributes (visibility is eventually consistent).
     const query = `WardenKind = 'proposal' AND WardenState = 'released' AND PolicyId = '${SEED_POLICY.policy_id}' AND WorkflowId = '${proposal.proposal_id}'`;
+    // Polled to a generous deadline: 50 tries 200 ms apart (10 s) could run out on a loaded machine.
     let listed = 0;
-    for (let attempt = 0; attempt < 50 && listed === 0; attempt++) {
+    for (const until = Date.now() + 90_000; listed === 0 && Date.now() < until;) {
       for await (const _ of ctx.temporal.workflow.list({ query })) listed += 1;
       if (listed === 0) await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -460,7 +461,9 @@ describe('guard-loop proposals on a real worker', () => {
 
     const history = await handle.fetchHistory();
     const historyText = Buffer.from(protos.temporal.api.history.v1.History.encode(history).finish()).toString('utf8');
-    const provenance = await listProvenance(ctx.pool, { limit: 1000 });
+    // The whole log, not its newest page: files running alongside append to it meanwhile, and this
+    // file's feedback entries were written before the test began.
+    const provenance = (await ctx.pool.query('SELECT subject, kind, actor, payload FROM provenance_log')).rows;
     const records: Record<string, string> = {
       manifest: JSON.stringify(await buildManifest(ctx, source)),
       show: JSON.stringify(await showProposal(ctx, proposal.proposal_id)),

@@ -4,13 +4,20 @@ import { describe, expect, it } from 'vitest';
 import { createApiServer } from '../../../api/server';
 import { createPool } from '../../../db/pool';
 import { freePort } from '../../../toolchain/child-process';
-import { cliEnv, runCli } from '../../support/cli';
+import { cliEnv, runCli, expectRefused } from '../../support/cli';
 import { useApiServer } from '../../support/http';
 import { useIntegrationContext } from '../../support/integration';
 import { rawGet, rawRequest } from '../../support/raw-http';
 import { buildUniqueAbp } from '../delegation/fixtures';
 import { freshAgent, SEED_RULE } from '../endorsement/helpers';
-import { reviewedRows, seedPeopleAndPolicy, toNdjson, uniqueSuffix, SEED_POLICY } from '../guard/guard-fixtures';
+import {
+  calibrationArgs,
+  reviewedRows,
+  seedPeopleAndPolicy,
+  toNdjson,
+  uniqueSuffix,
+  SEED_POLICY,
+} from '../guard/guard-fixtures';
 
 const ctx = useIntegrationContext('hardening-boundary');
 const call = useApiServer(ctx);
@@ -168,22 +175,7 @@ describe('the HTTP boundary (issue #10, findings 1 and 2)', () => {
     // The same from the CLI, as the finding was first met (a bigint overflow in guardRecordDecision, retried for ever).
     const fromCli = await runCli(
       [
-        'proposal',
-        'calibration',
-        '--policy',
-        SEED_POLICY.policy_id,
-        '--source',
-        `feedback://t?tenant=${tenant}`,
-        '--current',
-        '0.55',
-        '--candidate',
-        '0.58',
-        '--ci-low',
-        '0.51',
-        '--ci-high',
-        '0.61',
-        '--rollback-id',
-        `rb-cli-${suffix}`,
+        ...calibrationArgs(`feedback://t?tenant=${tenant}`, `rb-cli-${suffix}`),
         '--approval-timeout',
         '999999999999d',
         '--as',
@@ -192,8 +184,7 @@ describe('the HTTP boundary (issue #10, findings 1 and 2)', () => {
       ],
       cliEnv(ctx),
     );
-    expect(fromCli.code, fromCli.stdout + fromCli.stderr).toBe(2);
-    expect(fromCli.json.error).toBe('approval_timeout: must be at most 100 years');
+    expectRefused(fromCli, 2, 'approval_timeout: must be at most 100 years');
     expect(await ours()).toBe(0);
   });
 
@@ -213,8 +204,7 @@ describe('the HTTP boundary (issue #10, findings 1 and 2)', () => {
     const negative = await call('GET', '/api/v1/provenance?limit=-5');
     expect(negative).toMatchObject({ status: 400, body: { issues: [{ field: 'limit', message: 'at least 1' }] } });
     const cli = await runCli(['provenance', 'list', '--limit', '-5', '--json'], cliEnv(ctx));
-    expect(cli.code).toBe(2);
-    expect(cli.json.error).toBe('limit: at least 1');
+    expectRefused(cli, 2, 'limit: at least 1');
   });
 
   it('answers 503 while the database is unreachable, and the process keeps serving', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cliEnv, runCli } from '../../support/cli';
+import { cliEnv, runCli, expectRefused } from '../../support/cli';
 import { useIntegrationContext } from '../../support/integration';
 import { testAdmin } from '../../support/principals';
 
@@ -52,8 +52,7 @@ describe('warden webhook', () => {
       ['webhook', 'add', 'http://127.0.0.1:9/hooks', '--event', 'review.exploded', '--as', admin, '--json'],
       env,
     );
-    expect(badEvent.code).toBe(2);
-    expect(badEvent.json.error).toMatch(/events/);
+    expectRefused(badEvent, 2, /events/);
     const badFilter = await runCli(['webhook', 'deliveries', '--event', 'nope'], env);
     expect(badFilter.code).toBe(2);
     expect(badFilter.stderr).toMatch(/event: one of/);

@@ -6,7 +6,7 @@ import { cliEnv, runCli } from '../../support/cli';
 import { useIntegrationContext } from '../../support/integration';
 import { buildUniqueAbp } from '../delegation/fixtures';
 import { freshAgent } from '../endorsement/helpers';
-import { reviewedRows, seedPeopleAndPolicy, toNdjson, uniqueSuffix } from '../guard/guard-fixtures';
+import { calibrationArgs, reviewedRows, seedPeopleAndPolicy, toNdjson, uniqueSuffix } from '../guard/guard-fixtures';
 
 const ctx = useIntegrationContext('operator-cli');
 
@@ -57,22 +57,7 @@ describe('CLI lines an operator reads', () => {
     const tenant = `cli-fix-${suffix}`;
     await ingestFeedback(ctx, toNdjson(reviewedRows(tenant, 40, { marker: suffix })), people.proposer);
     const args = [
-      'proposal',
-      'calibration',
-      '--policy',
-      'policy.self_improving.regulated',
-      '--source',
-      `feedback://recent-reviewed?tenant=${tenant}`,
-      '--current',
-      '0.55',
-      '--candidate',
-      '0.58',
-      '--ci-low',
-      '0.51',
-      '--ci-high',
-      '0.61',
-      '--rollback-id',
-      `rb-${suffix}`,
+      ...calibrationArgs(`feedback://recent-reviewed?tenant=${tenant}`, `rb-${suffix}`),
       '--as',
       people.proposer,
     ];
