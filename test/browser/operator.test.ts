@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ingestEvidence } from '../../client/delegation';
 import { addPrincipal } from '../../db/access/principals';
 import { createApiToken } from '../../db/access/api-tokens';
+import { demoAbpSpec } from '../../demo/delegation-abp';
 import { buildUniqueAbp, unique } from '../integration/delegation/fixtures';
 import { useBrowser } from '../support/browser';
 import { useIntegrationContext } from '../support/integration';
@@ -11,6 +12,9 @@ const ctx = useIntegrationContext('browser-operator');
 const b = useBrowser(ctx);
 
 const reviewer = unique('op-reviewer');
+// A role of this file's own: the inbox counts every review of its approver role, and the other browser
+// files open and close reviews of the demo's Reviewer role in the same database meanwhile.
+const approverRole = unique('OpReviewer');
 let token = '';
 
 const driftRows = (abp: string, key: string) =>
@@ -27,7 +31,7 @@ const driftRows = (abp: string, key: string) =>
     .join('\n');
 
 beforeAll(async () => {
-  await addPrincipal(ctx.pool, reviewer, ['Reviewer', 'operator']);
+  await addPrincipal(ctx.pool, reviewer, [approverRole]);
   token = (await createApiToken(ctx.pool, { principal: reviewer, label: 'operator-browser' })).token;
 });
 
@@ -51,7 +55,13 @@ describe('the operator views in a browser', () => {
     await expect.poll(() => page.locator('[data-count=inbox]').textContent(), { timeout: 60_000 }).toMatch(/^\d+$/);
     const before = await inboxCount(page);
 
-    const abp = await buildUniqueAbp(ctx);
+    const review = demoAbpSpec().delegation_review!;
+    const abp = await buildUniqueAbp(ctx, {
+      delegation_review: {
+        ...review,
+        review_policy: { ...review.review_policy, approver_role: approverRole },
+      },
+    });
     const opened = (
       await ingestEvidence(ctx, driftRows(abp.abp_id, 'fp-op'), { kind: 'drift_signal', waitForEvaluation: true })
     ).evaluation!.opened[0]!;
@@ -128,7 +138,10 @@ describe('the operator views in a browser', () => {
     await page.locator('[data-tab=delegation]').click();
     const pill = page.locator('#panel-delegation .pill').first();
     await pill.waitFor();
-    const pillColours = () => pill.evaluate((el) => [getComputedStyle(el).backgroundColor, getComputedStyle(el).color]);
+    const pillColours = () =>
+      page.evaluate(
+        "(() => { const s = getComputedStyle(document.querySelector('#panel-delegation .pill')); return [s.backgroundColor, s.color]; })()",
+      ) as Promise<string[]>;
     const lightPill = await pillColours();
     await page.emulateMedia({ colorScheme: 'dark' });
     expect(await page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--bg').trim()")).toBe(
