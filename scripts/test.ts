@@ -7,8 +7,8 @@ import { ensureTestServer } from '../toolchain/test-server';
 
 /**
  * `npm test`: makes sure the cached toolchain exists (fetching or building it on first use, with
- * progress) and Debian's chromium for the browser tests, runs the linter and the format check
- * (whole runs only), then runs every vitest project. Extra arguments go to vitest (e.g. a file
+ * progress) and Debian's chromium for the browser tests, runs the linter, the format check and the
+ * type check (whole runs only), then runs every vitest project. Extra arguments go to vitest (e.g. a file
  * filter).
  */
 const config = loadConfig();
@@ -33,6 +33,15 @@ if (filters.length === 0) {
   if (lint.status !== 0) {
     console.error('[lint] failed: fix the findings above (`npm run format` rewrites the format).');
     process.exit(lint.status ?? 1);
+  }
+  // Strict types are checked here too: vitest strips types without checking them.
+  console.log('[typecheck] npm run typecheck');
+  const types = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', '-s', 'typecheck'], {
+    stdio: 'inherit',
+  });
+  if (types.status !== 0) {
+    console.error('[typecheck] failed: fix the type errors above.');
+    process.exit(types.status ?? 1);
   }
 }
 const vitest = spawnSync(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', ...filters], { stdio: 'inherit' });
