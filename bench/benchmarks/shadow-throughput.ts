@@ -157,7 +157,7 @@ export const shadowThroughput: Benchmark = {
     'exchange and for the first critical sample), so no read of a batch depends on how many samples were scored before; the ' +
     'provenance chain is reached only by its primary key (the head) and the unique idempotency-key index (the seeded history ' +
     'adds no provenance entries: a signed hash chain is not a set-based write). Ten endorsements share one worker and one ' +
-    'provenance chain, whose appends are serialised by design.' +
+    'provenance chain, whose appends are serialised by design. ' +
     'Yet in the full run of 2026-11-30 09:14 a batch still cost 1.43× as much with that history (target ≤ ' +
     '1.25×), and no plan explains it: every read of a batch is planned on an index that does not walk the ' +
     'history (test/integration/endorsement/sample-indexes.test.ts asserts it, on PGlite and PostgreSQL, ' +
