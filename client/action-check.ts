@@ -113,7 +113,8 @@ const CACHED_ABPS = 1_000;
 /**
  * The action-check hot path: decides from a compiled, cached form of the ABP (no read on the
  * way) and records the verdict through a group commit whose statement re-validates the cached
- * facts against the stored ones (the change stamps of migration 010). A verdict decided on
+ * facts against the stored ones (the ABP's change stamp, migrations 010 and 016: a change to
+ * another ABP leaves this one's cached form fresh). A verdict decided on
  * facts that changed meanwhile (a patch, replace, revoke, re-stamped export or new drift) is not
  * recorded: the check runs again the old way, in one transaction that reads the facts, and the
  * cache is dropped, so no answer is ever given on facts that were already replaced when it was

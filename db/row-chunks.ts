@@ -7,3 +7,7 @@ export const ROWS_PER_STATEMENT = 500;
 export function* chunksOf<T>(rows: readonly T[], size = ROWS_PER_STATEMENT): Generator<T[]> {
   for (let start = 0; start < rows.length; start += size) yield rows.slice(start, start + size);
 }
+
+/** `unnest($first::t1[], $first+1::t2[], …)`: one array parameter per column, numbered from `first`. */
+export const unnestOf = (first: number, types: readonly string[]) =>
+  `unnest(${types.map((t, i) => `$${first + i}::${t}[]`).join(', ')})`;

@@ -157,7 +157,14 @@ export const shadowThroughput: Benchmark = {
     'exchange and for the first critical sample), so no read of a batch depends on how many samples were scored before; the ' +
     'provenance chain is reached only by its primary key (the head) and the unique idempotency-key index (the seeded history ' +
     'adds no provenance entries: a signed hash chain is not a set-based write). Ten endorsements share one worker and one ' +
-    'provenance chain, whose appends are serialised by design.',
+    'provenance chain, whose appends are serialised by design. ' +
+    'Yet in the full run of 2026-11-30 09:14 a batch still cost 1.43× as much with that history (target ≤ ' +
+    '1.25×), and no plan explains it: every read of a batch is planned on an index that does not walk the ' +
+    'history (test/integration/endorsement/sample-indexes.test.ts asserts it, on PGlite and PostgreSQL, ' +
+    'for the reads migration 015 serves). Not profiled yet; the unmeasured suspects are the writes, not ' +
+    "the reads: each sample's UPDATE changes its indexed status, so it is never a heap-only update and " +
+    'adds an entry to every index of shadow_samples (B-trees a level deeper at a million rows), and the ' +
+    "working set (a million samples and exchanges) outgrows PGlite's buffer cache.",
   async run(ctx) {
     const single = ctx.size(10_000, 400);
     const perEndorsementOfTen = ctx.size(1_000, 100);

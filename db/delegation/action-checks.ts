@@ -2,6 +2,7 @@ import { TOKEN_REFUSAL_SQL } from '../access/api-tokens';
 import type { Queryable } from '../pool';
 import { PROVENANCE_HEAD_COLUMNS, provenanceHeadOf, type ProvenanceHead } from '../provenance/log';
 import type { Action } from '../../domain/delegation/action';
+import type { FactStamps } from './action-facts';
 import type { ActionVerdict } from '../../domain/delegation/validators';
 
 /**
@@ -47,7 +48,7 @@ export interface StampedCheck {
   action: Action;
   verdict: ActionVerdict;
   checkedAt: Date;
-  stamps: { structure: number; driftKey: string; drift: number };
+  stamps: FactStamps;
   /** The API token the caller was authenticated with from a cache: recorded only while it still holds. */
   tokenId: string | null;
 }
@@ -57,8 +58,8 @@ export type StampedOutcome = 'inserted' | 'duplicate' | 'stale' | 'refused';
 
 /**
  * Records a batch of verdicts in one statement, each only if the facts it was decided on are
- * still the stored ones (its stamps equal those of migration 010, read in the statement's own
- * snapshot); no extra round trip for the check. In a transaction that holds the provenance lock it
+ * still the stored ones (its ABP's change stamp, migrations 010 and 016, is the one it was
+ * decided under, read in the statement's own snapshot); no extra round trip for the check. In a transaction that holds the provenance lock it
  * also reads the chain's head, so the batch's entries need no read of their own. 'stale' verdicts are not recorded: the caller
  * decides them again from fresh facts. A verdict whose caller was authenticated from a cached
  * token is recorded only if that token still holds in the same snapshot ('refused' otherwise), so
@@ -81,18 +82,16 @@ export async function insertStampedChecks(
   }>(
     `WITH input AS (
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::boolean[], $7::text[],
-                            $8::jsonb[], $9::jsonb[], $10::timestamptz[], $11::bigint[], $12::text[], $13::bigint[],
-                            $14::text[])
+                            $8::jsonb[], $9::jsonb[], $10::timestamptz[], $11::text[], $12::bigint[], $13::text[])
          AS u(check_id, abp_id, abp_hash, agent_id, action, irreversible, decision, results, escalations, checked_at,
-              structure_stamp, drift_key, drift_stamp, token_id)
+              stamp_key, stamp, token_id)
      ), refused AS (
        SELECT i.check_id FROM input i LEFT JOIN api_tokens t ON t.id = i.token_id
         WHERE i.token_id IS NOT NULL AND ${TOKEN_REFUSAL_SQL('t')} IS NOT NULL
      ), fresh AS (
        SELECT i.* FROM input i
         WHERE i.check_id NOT IN (SELECT check_id FROM refused)
-          AND i.structure_stamp = (SELECT s.stamp FROM abp_fact_stamps s WHERE s.stamp_key = '*')
-          AND i.drift_stamp = coalesce((SELECT s.stamp FROM abp_fact_stamps s WHERE s.stamp_key = i.drift_key), 1)
+          AND i.stamp = coalesce((SELECT s.stamp FROM abp_fact_stamps s WHERE s.stamp_key = i.stamp_key), 1)
      ), inserted AS (
        INSERT INTO abp_action_checks (check_id, abp_id, abp_hash, agent_id, action, irreversible, decision, results, escalations, checked_at)
        SELECT check_id, abp_id, abp_hash, agent_id, action, irreversible, decision, results, escalations, checked_at FROM fresh
@@ -113,9 +112,8 @@ export async function insertStampedChecks(
       col((c) => JSON.stringify(c.verdict.results)),
       col((c) => JSON.stringify(c.verdict.escalations)),
       col((c) => c.checkedAt),
-      col((c) => c.stamps.structure),
-      col((c) => c.stamps.driftKey),
-      col((c) => c.stamps.drift),
+      col((c) => c.stamps.key),
+      col((c) => c.stamps.stamp),
       col((c) => c.tokenId),
     ],
   );

@@ -105,23 +105,17 @@ async function timedFactsFor(
   return { facts, holdsUntil: drift.holdsUntil };
 }
 
-/** The change stamps of migration 010 a set of facts was read under. */
+/** The change stamp a set of facts was read under (migrations 010 and 016). */
 export interface FactStamps {
-  /** Stamp of every ABP version, current pointer, export and alias ('*'). */
-  structure: number;
-  /** The ABP whose red/yellow drift the facts counted, and that count's stamp. */
-  driftKey: string;
-  drift: number;
+  /** The ABP id whose facts were read: its stamp moves with any change to them (and only to them). */
+  key: string;
+  stamp: number;
 }
 
-/** Reads the stamps of '*' and `driftKey` (1 for a key no drift was ever stamped under). */
-async function readFactStamps(q: Queryable, driftKey: string): Promise<{ structure: number; drift: number }> {
-  const { rows } = await q.query<{ stamp_key: string; stamp: number }>(
-    `SELECT stamp_key, stamp FROM abp_fact_stamps WHERE stamp_key IN ('*', $1)`,
-    [driftKey],
-  );
-  const of = (key: string) => rows.find((r) => r.stamp_key === key)?.stamp ?? 1;
-  return { structure: of('*'), drift: of(driftKey) };
+/** Reads the stamp of `key` (1 for an ABP whose facts never changed since migration 016). */
+async function readFactStamp(q: Queryable, key: string): Promise<number> {
+  const { rows } = await q.query<{ stamp: number }>(`SELECT stamp FROM abp_fact_stamps WHERE stamp_key = $1`, [key]);
+  return rows[0]?.stamp ?? 1;
 }
 
 export interface FactSnapshot {
@@ -144,13 +138,15 @@ export interface FactSnapshot {
  */
 export async function snapshotFacts(q: Queryable, abpId: string, now: Date): Promise<FactSnapshot> {
   const resolved = (await followAliases(q, [abpId])).get(abpId) ?? abpId;
-  const before = await readFactStamps(q, resolved);
+  const before = await readFactStamp(q, resolved);
   const current = await findCurrentByAbpId(q, abpId);
   const stored = current ?? (await findLatestVersion(q, abpId));
   if (!stored) throw notFound(`ABP ${abpId}`);
-  const driftKey = current?.abpId ?? abpId;
-  const stamps = driftKey === resolved ? before : { ...before, drift: (await readFactStamps(q, driftKey)).drift };
-  const { facts, holdsUntil } = await timedFactsFor(q, driftKey, AbpSchema.parse(stored.document), current, now);
-  const needsFullRead = facts.abp.composition.parent_abp_id !== null || (await anyActiveDegradation(q, driftKey));
-  return { facts, current, stamps: { ...stamps, driftKey }, holdsUntil, needsFullRead };
+  const key = current?.abpId ?? abpId;
+  // The facts were read under another id than the stamp (an alias moved meanwhile): a stamp no
+  // row ever has, so the snapshot looks stale (re-read), never fresh.
+  const stamp = key === resolved ? before : 0;
+  const { facts, holdsUntil } = await timedFactsFor(q, key, AbpSchema.parse(stored.document), current, now);
+  const needsFullRead = facts.abp.composition.parent_abp_id !== null || (await anyActiveDegradation(q, key));
+  return { facts, current, stamps: { key, stamp }, holdsUntil, needsFullRead };
 }

@@ -2,8 +2,16 @@ import type pg from 'pg';
 import { TOKEN_REFUSAL_SQL, TokenRefusedError } from '../access/api-tokens';
 import { principalName, UnknownPrincipalError } from '../access/principals';
 import { withTransaction, type Queryable } from '../pool';
-import { APPEND_LOCK, appendProvenanceAfterHead, PROVENANCE_HEAD_COLUMNS, provenanceHeadOf } from '../provenance/log';
-import { chunksOf } from '../row-chunks';
+import {
+  APPEND_LOCK,
+  appendProvenanceAfterHead,
+  PROVENANCE_HEAD_COLUMNS,
+  PROVENANCE_INSERT,
+  provenanceHeadOf,
+  signedAfterHead,
+  type ProvenanceInput,
+} from '../provenance/log';
+import { chunksOf, ROWS_PER_STATEMENT, unnestOf } from '../row-chunks';
 import {
   describeIntakeRefusal,
   IntakeBatchError,
@@ -21,16 +29,55 @@ export interface IntakeResult {
 }
 
 // One multi-row INSERT per chunk and kind. ON CONFLICT DO NOTHING also skips a row repeated
-// within the same statement, so identical rows in one file store once.
-const INSERT_SIGNALS = `INSERT INTO drift_signals (signal_id, abp_id, type, severity, fingerprint_key, fingerprint_version, observed_at, summary)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[])
+// within the same statement, so identical rows in one file store once. `p` numbers the first
+// parameter, so the flush's single statement can hold all three.
+const INSERT_SIGNALS = (
+  p = 1,
+) => `INSERT INTO drift_signals (signal_id, abp_id, type, severity, fingerprint_key, fingerprint_version, observed_at, summary)
+  SELECT * FROM ${unnestOf(p, ['text', 'text', 'text', 'text', 'text', 'text', 'timestamptz', 'text'])}
   ON CONFLICT (signal_id) DO NOTHING`;
-const INSERT_RUNS = `INSERT INTO coherence_runs (run_id, abp_id, score, observed_at)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::timestamptz[])
+const INSERT_RUNS = (p = 1) => `INSERT INTO coherence_runs (run_id, abp_id, score, observed_at)
+  SELECT * FROM ${unnestOf(p, ['text', 'text', 'float8', 'timestamptz'])}
   ON CONFLICT (run_id) DO NOTHING`;
-const INSERT_CLAIMS = `INSERT INTO claims (abp_id, claim_id, statement, expires_at, observed_at)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[])
+const INSERT_CLAIMS = (p = 1) => `INSERT INTO claims (abp_id, claim_id, statement, expires_at, observed_at)
+  SELECT * FROM ${unnestOf(p, ['text', 'text', 'text', 'timestamptz', 'timestamptz'])}
   ON CONFLICT (abp_id, claim_id) DO NOTHING`;
+
+/**
+ * A whole flush's writes in one statement (data-modifying CTEs): each kind's rows and the
+ * provenance entries, answering how many rows of each kind were inserted. Used when every kind
+ * fits one chunk and no row is expected to be skipped: the entries say what each item stored.
+ */
+const INSERT_ALL = `WITH s AS (${INSERT_SIGNALS(1)} RETURNING 1),
+       r AS (${INSERT_RUNS(9)} RETURNING 1),
+       c AS (${INSERT_CLAIMS(13)} RETURNING 1),
+       p AS (${PROVENANCE_INSERT(18)})
+  SELECT (SELECT count(*) FROM s)::int AS signals, (SELECT count(*) FROM r)::int AS runs, (SELECT count(*) FROM c)::int AS claims`;
+
+type To = (abpId: string) => string;
+const signalColumns = (rows: readonly IntakeBatch['driftSignals'][number][], to: To) => [
+  rows.map((s) => s.signal_id),
+  rows.map((s) => to(s.abp_id)),
+  rows.map((s) => s.type),
+  rows.map((s) => s.severity),
+  rows.map((s) => s.fingerprint.key),
+  rows.map((s) => String(s.fingerprint.version)),
+  rows.map((s) => s.observed_at),
+  rows.map((s) => s.summary ?? null),
+];
+const runColumns = (rows: readonly IntakeBatch['coherenceRuns'][number][], to: To) => [
+  rows.map((c) => c.run_id),
+  rows.map((c) => to(c.abp_id)),
+  rows.map((c) => c.score),
+  rows.map((c) => c.observed_at),
+];
+const claimColumns = (rows: readonly IntakeBatch['claims'][number][], to: To) => [
+  rows.map((c) => to(c.abp_id)),
+  rows.map((c) => c.claim_id),
+  rows.map((c) => c.statement ?? null),
+  rows.map((c) => c.expires_at),
+  rows.map((c) => c.observed_at ?? null),
+];
 
 // A row skipped by ON CONFLICT is compared with the stored row of its id: the same content is a
 // harmless repeat, anything else refuses the batch. `n` is the row's place in the chunk.
@@ -138,6 +185,30 @@ export async function storeIntakeBatches(
 ): Promise<IntakeResult[]> {
   const alone = items.length === 1;
   const batch: IntakeBatch = alone ? items[0]!.batch : mergedBatch(items.map((i) => i.batch));
+  // A batch that fits one statement per kind (and no caller following chunks) is written in one
+  // statement with its entries; an item it stored in part (a repeat) goes again the careful way.
+  const fits = [batch.driftSignals, batch.coherenceRuns, batch.claims].every((r) => r.length <= ROWS_PER_STATEMENT);
+  if (!onProgress && fits) {
+    try {
+      return await storeIn(deps, items, batch, { oneStatement: true });
+    } catch (error) {
+      if (!(error instanceof StoredInPart)) throw error;
+    }
+  }
+  return storeIn(deps, items, batch, { oneStatement: false, onProgress });
+}
+
+/** The one-statement write of a single item stored fewer rows than it received: nothing is kept. */
+class StoredInPart extends Error {}
+
+async function storeIn(
+  deps: { pool: pg.Pool; provenanceKey: string },
+  items: IntakeItem[],
+  batch: IntakeBatch,
+  opts: { oneStatement: boolean; onProgress?: ProgressCallback },
+): Promise<IntakeResult[]> {
+  const { onProgress } = opts;
+  const alone = items.length === 1;
   const total = batch.driftSignals.length + batch.coherenceRuns.length + batch.claims.length;
   return withTransaction(
     deps.pool,
@@ -166,6 +237,27 @@ export async function storeIntakeBatches(
         throw new IntakeBatchError(
           unknown.map((id) => ({ line: batch.abpLines[id] ?? 1, message: `abp_id: no ABP ${id} has been built` })),
         );
+      }
+      // Rows naming an id an ABP was re-issued away from count for the ABP under its id now.
+      const to = (abpId: string) => moved.get(abpId) ?? abpId;
+      if (opts.oneStatement) {
+        // Each item is taken to store all it received: the entries say so, and a statement that
+        // stored fewer rows is undone (the item, or each item alone, goes again).
+        const results = resultsOf(items, to);
+        const entries = signedAfterHead(deps.provenanceKey, entriesOf(results, items), provenanceHead);
+        const { rows } = await tx.query<{ signals: number; runs: number; claims: number }>(INSERT_ALL, [
+          ...signalColumns(batch.driftSignals, to),
+          ...runColumns(batch.coherenceRuns, to),
+          ...claimColumns(batch.claims, to),
+          ...entries,
+        ]);
+        const stored = rows[0]!;
+        const whole =
+          stored.signals === batch.driftSignals.length &&
+          stored.runs === batch.coherenceRuns.length &&
+          stored.claims === batch.claims.length;
+        if (!whole) throw alone ? new StoredInPart() : new IntakeNeedsOwnTransaction();
+        return results;
       }
       let written = 0;
       const conflicts: IntakeProblem[] = [];
@@ -206,50 +298,28 @@ export async function storeIntakeBatches(
         return stored;
       };
       onProgress?.(0, total, INGEST_PHASES.storing);
-      // Rows naming an id an ABP was re-issued away from count for the ABP under its id now.
-      const to = (abpId: string) => moved.get(abpId) ?? abpId;
       const signals = await insert(
         batch.driftSignals,
         batch.lines.driftSignals,
-        INSERT_SIGNALS,
+        INSERT_SIGNALS(),
         STORED_SIGNALS_DIFFER,
-        (rows) => [
-          rows.map((s) => s.signal_id),
-          rows.map((s) => to(s.abp_id)),
-          rows.map((s) => s.type),
-          rows.map((s) => s.severity),
-          rows.map((s) => s.fingerprint.key),
-          rows.map((s) => String(s.fingerprint.version)),
-          rows.map((s) => s.observed_at),
-          rows.map((s) => s.summary ?? null),
-        ],
+        (rows) => signalColumns(rows, to),
         (s) => `signal_id ${s.signal_id}`,
       );
       const runs = await insert(
         batch.coherenceRuns,
         batch.lines.coherenceRuns,
-        INSERT_RUNS,
+        INSERT_RUNS(),
         STORED_RUNS_DIFFER,
-        (rows) => [
-          rows.map((c) => c.run_id),
-          rows.map((c) => to(c.abp_id)),
-          rows.map((c) => c.score),
-          rows.map((c) => c.observed_at),
-        ],
+        (rows) => runColumns(rows, to),
         (c) => `run_id ${c.run_id}`,
       );
       const claims = await insert(
         batch.claims,
         batch.lines.claims,
-        INSERT_CLAIMS,
+        INSERT_CLAIMS(),
         STORED_CLAIMS_DIFFER,
-        (rows) => [
-          rows.map((c) => to(c.abp_id)),
-          rows.map((c) => c.claim_id),
-          rows.map((c) => c.statement ?? null),
-          rows.map((c) => c.expires_at),
-          rows.map((c) => c.observed_at ?? null),
-        ],
+        (rows) => claimColumns(rows, to),
         (c) => `claim_id ${c.claim_id} of ${c.abp_id}`,
       );
       // Thrown inside the transaction: nothing of the batch is kept.
@@ -257,37 +327,54 @@ export async function storeIntakeBatches(
         const shown = conflicts.sort((a, b) => a.line - b.line).slice(0, MAX_REPORTED_CONFLICTS);
         throw conflict(describeIntakeRefusal(shown), shown);
       }
-      const results = items.map(({ batch: own }): IntakeResult => {
-        // Several items were stored whole (anything less went again alone), so each stored what it received.
-        const count = (received: number, storedAlone: number) => ({ received, stored: alone ? storedAlone : received });
-        return {
-          driftSignals: count(own.driftSignals.length, signals),
-          coherenceRuns: count(own.coherenceRuns.length, runs),
-          claims: count(own.claims.length, claims),
-          abpIds: [...new Set(own.abpIds.map(to))],
-        };
-      });
-      const entries = results.flatMap((result, i) => {
-        const { driftSignals, coherenceRuns, claims: stored } = result;
-        if (driftSignals.stored + coherenceRuns.stored + stored.stored === 0) return [];
-        return [
-          {
-            kind: 'evidence.ingested',
-            subject: `abp:${result.abpIds.join(',')}`,
-            actor: items[i]!.actor,
-            payload: {
-              drift_signals: driftSignals.stored,
-              coherence_runs: coherenceRuns.stored,
-              claims: stored.stored,
-            },
-          },
-        ];
-      });
+      const results = resultsOf(items, to, alone ? { signals, runs, claims } : undefined);
+      const entries = entriesOf(results, items);
       await appendProvenanceAfterHead(tx, deps.provenanceKey, entries, provenanceHead);
       return results;
     },
     { lock: APPEND_LOCK },
   );
+}
+
+/**
+ * Each item's result: what it received and stored (`storedAlone`: the counts of a single item
+ * stored alone; without it, each stored what it received, as several items stored together did,
+ * anything less having gone again alone), under the ids its ABPs have now.
+ */
+function resultsOf(
+  items: IntakeItem[],
+  to: To,
+  storedAlone?: { signals: number; runs: number; claims: number },
+): IntakeResult[] {
+  return items.map(({ batch: own }): IntakeResult => {
+    const count = (received: number, stored?: number) => ({ received, stored: stored ?? received });
+    return {
+      driftSignals: count(own.driftSignals.length, storedAlone?.signals),
+      coherenceRuns: count(own.coherenceRuns.length, storedAlone?.runs),
+      claims: count(own.claims.length, storedAlone?.claims),
+      abpIds: [...new Set(own.abpIds.map(to))],
+    };
+  });
+}
+
+/** One `evidence.ingested` entry per item that stored any row. */
+function entriesOf(results: IntakeResult[], items: IntakeItem[]): ProvenanceInput[] {
+  return results.flatMap((result, i) => {
+    const { driftSignals, coherenceRuns, claims: stored } = result;
+    if (driftSignals.stored + coherenceRuns.stored + stored.stored === 0) return [];
+    return [
+      {
+        kind: 'evidence.ingested',
+        subject: `abp:${result.abpIds.join(',')}`,
+        actor: items[i]!.actor,
+        payload: {
+          drift_signals: driftSignals.stored,
+          coherence_runs: coherenceRuns.stored,
+          claims: stored.stored,
+        },
+      },
+    ];
+  });
 }
 
 /** Several batches as one (their line numbers are each request's own: only a single item reports them). */

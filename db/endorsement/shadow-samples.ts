@@ -92,6 +92,26 @@ export async function recordExchange(
   return { exchangeId, queued: rows.map((r) => ({ endorsementId: r.id, wake: r.wake })) };
 }
 
+/**
+ * The statements a scoring batch runs that find samples by exchange or the first critical one:
+ * each is served by an index of migration 015 (test/integration/endorsement/sample-indexes.test.ts
+ * checks the plans), so its cost does not grow with the samples ever scored.
+ */
+export const SAMPLE_READS = {
+  outcomesByExchange: `SELECT endorsement_id, exchange_id, status, divergence, drift, tier, critical, reason FROM shadow_samples WHERE exchange_id = $1 ORDER BY seq`,
+  blankUnlogged: `UPDATE chat_exchanges e
+        SET prompt = '', response = '', redacted_at = now(),
+            prompt_sha256 = COALESCE(e.prompt_sha256, encode(sha256(convert_to(e.prompt, 'UTF8')), 'hex')),
+            prompt_length = COALESCE(e.prompt_length, char_length(e.prompt)),
+            response_sha256 = COALESCE(e.response_sha256, encode(sha256(convert_to(e.response, 'UTF8')), 'hex')),
+            response_length = COALESCE(e.response_length, char_length(e.response))
+       FROM agents a
+      WHERE e.id = ANY($1::text[]) AND a.id = e.agent_id AND e.redacted_at IS NULL
+        AND (a.settings->>'logRequests')::boolean IS FALSE
+        AND NOT EXISTS (SELECT 1 FROM shadow_samples s WHERE s.exchange_id = e.id AND s.status = 'pending')`,
+  firstCritical: `SELECT exchange_id, divergence, reason FROM shadow_samples WHERE endorsement_id = $1 AND status = 'scored' AND critical ORDER BY seq LIMIT 1`,
+} as const;
+
 export interface SampleOutcome {
   endorsementId: string;
   exchangeId: string;
@@ -113,10 +133,7 @@ export async function sampleOutcomes(q: Queryable, exchangeId: string): Promise<
     tier: string | null;
     critical: boolean | null;
     reason: string | null;
-  }>(
-    `SELECT endorsement_id, exchange_id, status, divergence, drift, tier, critical, reason FROM shadow_samples WHERE exchange_id = $1 ORDER BY seq`,
-    [exchangeId],
-  );
+  }>(SAMPLE_READS.outcomesByExchange, [exchangeId]);
   return rows.map(camelRow);
 }
 
@@ -220,19 +237,7 @@ export async function recordScoredSamples(
  */
 async function blankUnloggedExchanges(q: Queryable, exchangeIds: string[]): Promise<void> {
   if (exchangeIds.length === 0) return;
-  await q.query(
-    `UPDATE chat_exchanges e
-        SET prompt = '', response = '', redacted_at = now(),
-            prompt_sha256 = COALESCE(e.prompt_sha256, encode(sha256(convert_to(e.prompt, 'UTF8')), 'hex')),
-            prompt_length = COALESCE(e.prompt_length, char_length(e.prompt)),
-            response_sha256 = COALESCE(e.response_sha256, encode(sha256(convert_to(e.response, 'UTF8')), 'hex')),
-            response_length = COALESCE(e.response_length, char_length(e.response))
-       FROM agents a
-      WHERE e.id = ANY($1::text[]) AND a.id = e.agent_id AND e.redacted_at IS NULL
-        AND (a.settings->>'logRequests')::boolean IS FALSE
-        AND NOT EXISTS (SELECT 1 FROM shadow_samples s WHERE s.exchange_id = e.id AND s.status = 'pending')`,
-    [exchangeIds],
-  );
+  await q.query(SAMPLE_READS.blankUnlogged, [exchangeIds]);
 }
 
 interface ExchangeRow {
@@ -289,7 +294,7 @@ export async function firstCriticalSample(
   endorsementId: string,
 ): Promise<{ exchangeId: string; divergence: number; reason: string } | undefined> {
   const { rows } = await q.query<{ exchange_id: string; divergence: number; reason: string }>(
-    `SELECT exchange_id, divergence, reason FROM shadow_samples WHERE endorsement_id = $1 AND status = 'scored' AND critical ORDER BY seq LIMIT 1`,
+    SAMPLE_READS.firstCritical,
     [endorsementId],
   );
   return rows[0] ? camelRow(rows[0]) : undefined;

@@ -6,6 +6,7 @@ import { KEY_TEXT_BYTES, storableText } from '../../domain/input/storable-text';
 import { findForbiddenKey } from '../../domain/provenance/forbidden-content';
 import { type Queryable, withTransaction } from '../pool';
 import { camelRow } from '../row-mapper';
+import { unnestOf } from '../row-chunks';
 
 export const APPEND_LOCK = 7_246_202; // advisory-lock id that serialises appends across processes
 
@@ -144,11 +145,26 @@ async function appendEntries(
     for (const { idem_key, ...row } of existing.rows) stored.set(idem_key, fromRow(row));
   }
   const head: ProvenanceHead = lockedHead ?? (await readHead(q));
+  const { result, fresh } = signEntries(key, entries, head, stored);
+  if (fresh.length > 0) await q.query(PROVENANCE_INSERT(1), provenanceInsertParams(fresh));
+  return result;
+}
+
+/**
+ * Chains and signs `entries` after `head`; an entry whose idempotency key is in `stored` is that
+ * stored entry again (and none is written for it).
+ */
+function signEntries(
+  key: string,
+  entries: z.output<typeof provenanceInput>[],
+  head: ProvenanceHead,
+  stored: Map<string, ProvenanceEntry>,
+): { result: ProvenanceEntry[]; fresh: SignedEntry[] } {
   let seq = head.seq;
   let prevHash = head.contentHash;
   const recordedAt = new Date().toISOString();
   const result: ProvenanceEntry[] = [];
-  const fresh: { entry: ProvenanceEntry; payloadJson: string; idemKey: string | null }[] = [];
+  const fresh: SignedEntry[] = [];
   for (const entry of entries) {
     const already = entry.idempotencyKey ? stored.get(entry.idempotencyKey) : undefined;
     if (already) {
@@ -176,25 +192,44 @@ async function appendEntries(
     // The same key twice in one batch records once, as two retries would.
     if (entry.idempotencyKey) stored.set(entry.idempotencyKey, appended);
   }
-  if (fresh.length > 0) {
-    await q.query(
-      `INSERT INTO provenance_log (seq, recorded_at, kind, subject, actor, payload, prev_hash, content_hash, signature, idem_key)
-       SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[], $9::text[], $10::text[])`,
-      [
-        fresh.map((f) => f.entry.seq),
-        fresh.map((f) => f.entry.recordedAt),
-        fresh.map((f) => f.entry.kind),
-        fresh.map((f) => f.entry.subject),
-        fresh.map((f) => f.entry.actor),
-        fresh.map((f) => f.payloadJson),
-        fresh.map((f) => f.entry.prevHash),
-        fresh.map((f) => f.entry.contentHash),
-        fresh.map((f) => f.entry.signature),
-        fresh.map((f) => f.idemKey),
-      ],
-    );
-  }
-  return result;
+  return { result, fresh };
+}
+
+type SignedEntry = { entry: ProvenanceEntry; payloadJson: string; idemKey: string | null };
+
+/**
+ * The INSERT of signed entries, its ten parameters numbered from `first`: a statement may write
+ * them beside rows of its own (data-modifying CTEs), saving the append its round trip.
+ */
+export const PROVENANCE_INSERT = (first: number) =>
+  `INSERT INTO provenance_log (seq, recorded_at, kind, subject, actor, payload, prev_hash, content_hash, signature, idem_key)
+       SELECT * FROM ${unnestOf(first, ['bigint', 'timestamptz', 'text', 'text', 'text', 'jsonb', 'text', 'text', 'text', 'text'])}`;
+
+function provenanceInsertParams(fresh: SignedEntry[]): unknown[][] {
+  return [
+    fresh.map((f) => f.entry.seq),
+    fresh.map((f) => f.entry.recordedAt),
+    fresh.map((f) => f.entry.kind),
+    fresh.map((f) => f.entry.subject),
+    fresh.map((f) => f.entry.actor),
+    fresh.map((f) => f.payloadJson),
+    fresh.map((f) => f.entry.prevHash),
+    fresh.map((f) => f.entry.contentHash),
+    fresh.map((f) => f.entry.signature),
+    fresh.map((f) => f.idemKey),
+  ];
+}
+
+/**
+ * Entries without idempotency keys signed after `head` (read under APPEND_LOCK in the caller's
+ * transaction), not yet written: the parameters of PROVENANCE_INSERT, for a statement that writes
+ * them with rows of its own. The entries chain only once that statement commits.
+ */
+export function signedAfterHead(key: string, inputs: ProvenanceInput[], head: ProvenanceHead): unknown[][] {
+  const entries = inputs.map(validEntry);
+  if (entries.some((e) => e.idempotencyKey !== undefined))
+    throw new Error('entries with idempotency keys are appended by appendProvenanceAfterHead');
+  return provenanceInsertParams(signEntries(key, entries, head, new Map()).fresh);
 }
 
 export interface ChainVerification {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createApiServer } from '../../../api/server';
 import { createApiToken, revokeApiToken } from '../../../db/access/api-tokens';
 import { addPrincipal } from '../../../db/access/principals';
+import { ActionCheckEngine } from '../../../client/action-check';
 import { actionCheckEngine, checkAbpAction, ingestEvidence } from '../../../client/delegation';
 import { approveReview, openReview, reviewResult } from '../../../client/delegation-reviews';
 import { ActionSchema } from '../../../domain/delegation/action';
@@ -15,9 +16,8 @@ import { buildUniqueAbp, principal, sendExternalEmail, uniqueSpec } from './fixt
 const ctx = useIntegrationContext('delegation-action-cache');
 
 /**
- * An allowed read under `abp`, checked until the engine keeps the ABP compiled: files running in
- * parallel build ABPs in the same database, and any ABP change anywhere makes a compiled form
- * look stale (it is dropped and read again), so one check may not leave it cached.
+ * An allowed read under `abp`, checked until the engine keeps the ABP compiled (only a change to
+ * this ABP makes its compiled form stale, so the first check normally leaves it cached).
  */
 async function warmAllowedRead(abp: Abp, n: number) {
   const read = { ...sendExternalEmail(abp.hash, n), tool: 'ats.read', irreversible: false };
@@ -80,6 +80,37 @@ describe('the compiled ABP cache of action checks', () => {
     await apply(abp, 'abp_revoke', { reason: 'compromised' });
     const next = await checkAbpAction(ctx, abp.abp_id, { ...read, action_id: 'after-revoke' });
     expect(next.decision).toBe('blocked');
+    expect(next.results.find((r) => !r.passed)?.name).toBe('abp_not_revoked');
+    expect(await storedDecision(next.checkId)).toBe('blocked');
+  });
+
+  it("a change to another ABP leaves this one's compiled form fresh: its next checks read no facts and are not re-run", async () => {
+    const [x, y] = [await buildUniqueAbp(ctx), await buildUniqueAbp(ctx)];
+    // An engine of its own over a pool that counts its reads (the compile path queries the pool
+    // directly) and its transactions (one per flush, one more per check re-run on fresh facts).
+    const seen = { reads: 0, transactions: 0 };
+    const counting = new Proxy(ctx.pool, {
+      get(pool, name) {
+        if (name === 'query') return (...args: Parameters<typeof pool.query>) => (seen.reads++, pool.query(...args));
+        if (name === 'connect') return () => (seen.transactions++, pool.connect());
+        const value: unknown = Reflect.get(pool, name);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(pool) : value;
+      },
+    });
+    const engine = new ActionCheckEngine({ pool: counting, provenanceKey: ctx.provenanceKey });
+    const read = (n: number) => ({ ...sendExternalEmail(y.hash, n), tool: 'ats.read', action_id: `y-${n}` });
+    expect((await engine.check(y.abp_id, read(1))).decision).toBe('allowed');
+    expect(seen.reads).toBeGreaterThan(0);
+    // X patched (through the other context) between Y's checks.
+    await apply(x, 'abp_patch', allowEmail(x));
+    seen.reads = 0;
+    seen.transactions = 0;
+    for (const n of [2, 3]) expect((await engine.check(y.abp_id, read(n))).decision).toBe('allowed');
+    expect(seen).toEqual({ reads: 0, transactions: 2 });
+    expect(await storedDecision(`${y.abp_id}/y-3`)).toBe('allowed');
+    // And a change to Y itself still reaches Y's very next check.
+    await apply(y, 'abp_revoke', { reason: 'compromised' });
+    const next = await engine.check(y.abp_id, read(4));
     expect(next.results.find((r) => !r.passed)?.name).toBe('abp_not_revoked');
     expect(await storedDecision(next.checkId)).toBe('blocked');
   });

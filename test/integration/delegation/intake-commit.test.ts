@@ -4,6 +4,8 @@ import { createApiServer } from '../../../api/server';
 import { ingestEvidence } from '../../../client/delegation';
 import { createApiToken, revokeApiToken } from '../../../db/access/api-tokens';
 import { addPrincipal } from '../../../db/access/principals';
+import { storeIntakeBatches } from '../../../db/delegation/intake';
+import { parseIntakeBatch } from '../../../domain/delegation/intake';
 import { useIntegrationContext } from '../../support/integration';
 import { buildUniqueAbp, unique } from './fixtures';
 
@@ -71,6 +73,47 @@ describe("drift intake's group commit", () => {
     expect(unknown).toMatchObject({ status: 'rejected', reason: { kind: 'invalid' } });
     expect((await storedSignals(fine)).length).toBe(fine.length);
     expect(await storedSignals([first])).toEqual([{ signal_id: first, severity: 'green' }]);
+  });
+
+  it('a flush is four round trips (its rows and entries in one statement); a lone repeat is undone and stored the careful way', async () => {
+    const abp = await buildUniqueAbp(ctx);
+    // Every statement the flush sends, counted on the clients it takes from a wrapped pool.
+    let statements = 0;
+    const counting = new Proxy(ctx.pool, {
+      get(pool, name) {
+        if (name !== 'connect') return Reflect.get(pool, name, pool) as unknown;
+        return async () => {
+          const client = await pool.connect();
+          return new Proxy(client, {
+            get(c, n) {
+              if (n === 'query') return (...args: Parameters<typeof c.query>) => (statements++, c.query(...args));
+              const value: unknown = Reflect.get(c, n, c);
+              return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(c) : value;
+            },
+          });
+        };
+      },
+    });
+    const deps = { pool: counting, provenanceKey: ctx.provenanceKey };
+    const item = (id: string) => ({ batch: parseIntakeBatch(signal(abp.abp_id, id)), actor: null });
+    const [a, b] = [unique('gc-rt-a'), unique('gc-rt-b')];
+    const both = await storeIntakeBatches(deps, [item(a), item(b)]);
+    expect(both.map((r) => r.driftSignals)).toEqual([
+      { received: 1, stored: 1 },
+      { received: 1, stored: 1 },
+    ]);
+    // BEGIN with the lock, the targets, the rows with their entries, COMMIT.
+    expect(statements).toBe(4);
+    statements = 0;
+    const [again] = await storeIntakeBatches(deps, [item(a)]);
+    expect(again!.driftSignals).toEqual({ received: 1, stored: 0 });
+    expect(statements).toBeGreaterThan(4);
+    const entries = await ctx.pool.query<{ payload: { drift_signals: number } }>(
+      `SELECT payload FROM provenance_log WHERE kind = 'evidence.ingested' AND subject = $1`,
+      [`abp:${abp.abp_id}`],
+    );
+    // One entry per item stored; the repeat stored nothing and has none.
+    expect(entries.rows.map((r) => r.payload.drift_signals)).toEqual([1, 1]);
   });
 
   it('an unknown actor is refused in the transaction, alone or in a burst', async () => {
