@@ -31,7 +31,11 @@ describe('npm start under attack and at Ctrl-C (issue #10, findings 1 and 3)', (
     expect((await rawRequest(ports.http, rawGet('//'))).status).toBe(200);
     expect((await rawRequest(ports.http, rawGet('http://x:99999/healthz'))).status).toBe(400);
     expect((await rawRequest(ports.http, rawGet('/api/v1/abps/%E0%A4%A/history'))).status).toBe(400);
-    expect((await rawRequest(ports.http, rawGet('/healthz'))).status).toBe(200);
+    // Healthy afterwards: every part answers. On a loaded machine one health probe can run past its
+    // 5 s limit (a 503 that is still an answer), so it is asked again until healthy, for at most 90 s.
+    await expect
+      .poll(async () => (await rawRequest(ports.http, rawGet('/healthz'))).status, { timeout: 90_000, interval: 1000 })
+      .toBe(200);
 
     // Finding 3: Ctrl-C is SIGINT to the foreground process group. The worker is also signalled
     // directly, as when it runs on its own: with the SIGTERM `npm start` sends, it sees two signals.
