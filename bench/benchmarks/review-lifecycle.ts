@@ -8,6 +8,7 @@ import type { Benchmark } from '../benchmark';
 import { allowEmail } from '../fixtures';
 import { closedLoop, sampleRss } from '../load';
 import { withLocalStack } from '../stack/local-stack';
+import { StatementTally } from '../statement-tally';
 import { summarize } from '../stats';
 
 const CONCURRENCY = 8;
@@ -60,6 +61,7 @@ export const reviewLifecycle: Benchmark = {
   async run(ctx) {
     const count = ctx.size(1000, 40);
     const approvals = ctx.size(250, 40);
+    const statements = new StatementTally();
     return withLocalStack({ log: ctx.log, poolSize: 16 }, async (stack) => {
       const w = stack.ctx;
       await addPrincipal(w.pool, 'bench-reviewer', ['Reviewer']);
@@ -75,14 +77,17 @@ export const reviewLifecycle: Benchmark = {
       });
       ctx.log(`${count} ABPs built in ${(built.wallMs / 1000).toFixed(1)} s`);
       const reviewIds: string[] = [];
+      statements.enter('open');
       const opened = await closedLoop(count, CONCURRENCY, async (i) => {
         reviewIds[i] = (await openReview(w, abps[i]!.abp_id, 'DRT-002', 'bench-reviewer')).reviewId;
       });
       ctx.log(`${count} reviews opened in ${(opened.wallMs / 1000).toFixed(1)} s`);
+      statements.enter('');
       const open = await w.pool.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM delegation_reviews WHERE state = 'open'`,
       );
       const voted: number[] = [];
+      statements.enter('approve');
       const approved = await closedLoop(approvals, CONCURRENCY, async (i) => {
         const t0 = performance.now();
         await approveReview(w, reviewIds[i]!, {
@@ -95,6 +100,7 @@ export const reviewLifecycle: Benchmark = {
         const final = await reviewResult(w, reviewIds[i]!);
         if (final.state !== 'applied') throw new Error(`review ${reviewIds[i]} ended ${final.state}`);
       });
+      statements.enter('');
       const memory = rss.stop();
       // The first approvals of a fresh worker load modules and fill caches: reported apart.
       const warm = Math.min(WARM_UP, Math.floor(approvals / 4));
@@ -137,6 +143,18 @@ export const reviewLifecycle: Benchmark = {
             unit: '/s',
           },
           {
+            key: 'statements_per_open',
+            label: 'SQL statements per review opened (client and worker)',
+            value: statements.total('open') / count,
+            unit: '',
+          },
+          {
+            key: 'statements_per_approval',
+            label: 'SQL statements per approval, to re-gated (client and worker)',
+            value: statements.total('approve') / approvals,
+            unit: '',
+          },
+          {
             key: 'rss_peak',
             label: 'worker process: peak resident set (sampled)',
             value: memory.peakBytes / MiB,
@@ -168,6 +186,7 @@ export const reviewLifecycle: Benchmark = {
           open_ms: opened.latencies,
           rss_bytes: memory.samples,
         },
+        details: { statements: { open: statements.top('open'), approve: statements.top('approve') } },
         notes: [`${count} ABPs built in ${(built.wallMs / 1000).toFixed(1)} s before the reviews were opened`],
       };
     });
