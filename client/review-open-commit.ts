@@ -1,14 +1,19 @@
 import type pg from 'pg';
 import {
   findActiveReview,
-  insertReviews,
+  insertReviewsReadingHead,
   markOpened,
   markWorkflowStarted,
   reviewStartOf,
 } from '../db/delegation/reviews';
 import type { NewReview, ReviewRow } from '../db/delegation/reviews';
-import { withTransaction, type Queryable } from '../db/pool';
-import { appendProvenanceBatch, type ProvenanceInput } from '../db/provenance/log';
+import { withTransaction } from '../db/pool';
+import {
+  APPEND_LOCK,
+  appendProvenanceAfterHead,
+  appendProvenanceBatch,
+  type ProvenanceInput,
+} from '../db/provenance/log';
 import type { ReviewStart } from '../domain/delegation/review-start';
 import { conflict } from '../domain/errors';
 import { GroupCommit } from './group-commit';
@@ -76,7 +81,7 @@ export class ReviewOpenCommit {
     const settled: Settled[] = [];
     for (const item of items) {
       settled.push(
-        await withTransaction(this.deps.pool, (tx) => this.storeAlone(tx, item)).then(
+        await this.storeAlone(item).then(
           (start) => ({ start }),
           (error: unknown) => ({ error }),
         ),
@@ -85,34 +90,61 @@ export class ReviewOpenCommit {
     return settled;
   }
 
+  /**
+   * One transaction for them all, begun holding the provenance lock: one INSERT of the rows that
+   * also reads the chain's head, one INSERT of their entries, COMMIT.
+   */
   private storeTogether(items: ReviewOpening[]): Promise<ReviewStart[]> {
-    return withTransaction(this.deps.pool, async (tx) => {
-      const rows = await insertReviews(
-        tx,
-        items.map((i) => i.review),
-      );
-      const rowOf = (i: ReviewOpening) =>
-        rows.find((r) => r.abpId === i.review.abpId && r.triggerId === i.review.triggerId && r.state === 'open');
-      if (rows.length !== items.length || items.some((i) => !rowOf(i))) throw new OpeningNeedsOwnTransaction();
-      const opened = items.map((i) => rowOf(i)!);
-      await appendProvenanceBatch(
-        tx,
-        this.deps.provenanceKey,
-        opened.map((row, n) => openedEntry(row.reviewId, items[n]!.review)),
-      );
-      return opened.map((row, n) => reviewStartOf(row, items[n]!.triggerName));
-    });
+    return withTransaction(
+      this.deps.pool,
+      async (tx) => {
+        const { rows, head } = await insertReviewsReadingHead(
+          tx,
+          items.map((i) => i.review),
+        );
+        const rowOf = (i: ReviewOpening) =>
+          rows.find((r) => r.abpId === i.review.abpId && r.triggerId === i.review.triggerId && r.state === 'open');
+        if (!head || rows.length !== items.length || items.some((i) => !rowOf(i)))
+          throw new OpeningNeedsOwnTransaction();
+        const opened = items.map((i) => rowOf(i)!);
+        await appendProvenanceAfterHead(
+          tx,
+          this.deps.provenanceKey,
+          opened.map((row, n) => openedEntry(row.reviewId, items[n]!.review)),
+          head,
+        );
+        return opened.map((row, n) => reviewStartOf(row, items[n]!.triggerName));
+      },
+      { lock: APPEND_LOCK },
+    );
   }
 
-  /** One opening in its own transaction: the active review's lock, the insert (or the queued review opened) and its entry. */
-  private async storeAlone(tx: Queryable, { review, triggerName }: ReviewOpening): Promise<ReviewStart> {
+  /**
+   * One opening in its own transaction, begun holding the provenance lock: the insert (reading the
+   * chain's head) and its entry; only when the insert was skipped, the active review's lock and,
+   * for a queued one, its opening.
+   */
+  private storeAlone({ review, triggerName }: ReviewOpening): Promise<ReviewStart> {
     const { abpId, triggerId, openedBy } = review;
-    const active = await findActiveReview(tx, abpId, triggerId, { forUpdate: true });
-    if (active?.state === 'open') throw conflict(`review ${active.reviewId} is already open for ${abpId} ${triggerId}`);
-    const row = active ? await markOpened(tx, active.reviewId, openedBy) : (await insertReviews(tx, [review]))[0];
-    if (!row)
-      throw conflict(`a review for ${abpId} ${triggerId} was opened concurrently, or the ABP changed; try again`);
-    await appendProvenanceBatch(tx, this.deps.provenanceKey, [openedEntry(row.reviewId, review)]);
-    return reviewStartOf(row, triggerName);
+    return withTransaction(
+      this.deps.pool,
+      async (tx) => {
+        const { rows, head } = await insertReviewsReadingHead(tx, [review]);
+        const [inserted] = rows;
+        if (inserted && head) {
+          await appendProvenanceAfterHead(tx, this.deps.provenanceKey, [openedEntry(inserted.reviewId, review)], head);
+          return reviewStartOf(inserted, triggerName);
+        }
+        const active = await findActiveReview(tx, abpId, triggerId, { forUpdate: true });
+        if (active?.state === 'open')
+          throw conflict(`review ${active.reviewId} is already open for ${abpId} ${triggerId}`);
+        const row = active ? await markOpened(tx, active.reviewId, openedBy) : undefined;
+        if (!row)
+          throw conflict(`a review for ${abpId} ${triggerId} was opened concurrently, or the ABP changed; try again`);
+        await appendProvenanceBatch(tx, this.deps.provenanceKey, [openedEntry(row.reviewId, review)]);
+        return reviewStartOf(row, triggerName);
+      },
+      { lock: APPEND_LOCK },
+    );
   }
 }

@@ -1,5 +1,6 @@
 import type { Queryable } from '../pool';
 import { camelRow } from '../row-mapper';
+import { PROVENANCE_HEAD_COLUMNS, provenanceHeadOf, type ProvenanceHead } from '../provenance/log';
 import type { GateResult } from '../../domain/delegation/export-gates';
 import type { ReviewStart } from '../../domain/delegation/review-start';
 import type { ReviewPolicy } from '../../domain/delegation/schema';
@@ -129,34 +130,56 @@ export async function insertReview(q: Queryable, r: NewReview): Promise<ReviewRo
  */
 export async function insertReviews(q: Queryable, reviews: readonly NewReview[]): Promise<ReviewRow[]> {
   if (reviews.length === 0) return [];
-  const { rows } = await q.query<Row>(
-    `INSERT INTO delegation_reviews (review_id, abp_id, abp_hash, trigger_id, severity, state, policy, reading, opened_by, opened_at)
+  const { rows } = await q.query<Row>(`${INSERT_REVIEWS} RETURNING ${COLUMNS}`, insertReviewsParams(reviews));
+  return rows.map(fromRow);
+}
+
+/**
+ * insertReviews for a transaction that took APPEND_LOCK when it began (withTransaction's `lock`):
+ * the same statement reads the provenance chain's head, so the caller appends the reviews'
+ * entries with appendProvenanceAfterHead and no other round trip. `head` is undefined when no row
+ * was inserted (the statement returned none to carry it).
+ */
+export async function insertReviewsReadingHead(
+  q: Queryable,
+  reviews: readonly NewReview[],
+): Promise<{ rows: ReviewRow[]; head: ProvenanceHead | undefined }> {
+  if (reviews.length === 0) return { rows: [], head: undefined };
+  const { rows } = await q.query<Row & { head_seq: number | null; head_hash: string | null }>(
+    `WITH inserted AS (${INSERT_REVIEWS} RETURNING ${COLUMNS}) SELECT inserted.*, ${PROVENANCE_HEAD_COLUMNS} FROM inserted`,
+    insertReviewsParams(reviews),
+  );
+  return {
+    rows: rows.map(({ head_seq: _seq, head_hash: _hash, ...row }) => fromRow(row)),
+    head: rows[0] ? provenanceHeadOf(rows[0]) : undefined,
+  };
+}
+
+const INSERT_REVIEWS = `INSERT INTO delegation_reviews (review_id, abp_id, abp_hash, trigger_id, severity, state, policy, reading, opened_by, opened_at)
      SELECT i.abp_id || '.' || i.trigger_id || '.r' || (SELECT count(*) + 1 FROM delegation_reviews d WHERE d.abp_id = i.abp_id AND d.trigger_id = i.trigger_id),
             i.abp_id, i.abp_hash, i.trigger_id, i.severity, i.state, i.policy, i.reading, i.opened_by, CASE WHEN i.state = 'open' THEN now() END
        FROM jsonb_to_recordset($1::jsonb) AS i(abp_id text, abp_hash text, trigger_id text, severity text, state text,
                                                policy jsonb, reading jsonb, opened_by text, current_id text, current_hash text)
       WHERE i.current_id IS NULL
          OR EXISTS (SELECT 1 FROM abp_current c WHERE c.abp_id = i.current_id AND c.abp_hash = i.current_hash AND c.status = 'active')
-     ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
-    [
-      JSON.stringify(
-        reviews.map((r) => ({
-          abp_id: r.abpId,
-          abp_hash: r.abpHash,
-          trigger_id: r.triggerId,
-          severity: r.severity,
-          state: r.state,
-          policy: r.policy,
-          reading: r.reading ?? null,
-          opened_by: r.openedBy,
-          current_id: r.whileCurrent?.abpId ?? null,
-          current_hash: r.whileCurrent?.abpHash ?? null,
-        })),
-      ),
-    ],
-  );
-  return rows.map(fromRow);
-}
+     ON CONFLICT DO NOTHING`;
+
+const insertReviewsParams = (reviews: readonly NewReview[]) => [
+  JSON.stringify(
+    reviews.map((r) => ({
+      abp_id: r.abpId,
+      abp_hash: r.abpHash,
+      trigger_id: r.triggerId,
+      severity: r.severity,
+      state: r.state,
+      policy: r.policy,
+      reading: r.reading ?? null,
+      opened_by: r.openedBy,
+      current_id: r.whileCurrent?.abpId ?? null,
+      current_hash: r.whileCurrent?.abpHash ?? null,
+    })),
+  ),
+];
 
 export async function markOpened(q: Queryable, reviewId: string, principal: string): Promise<ReviewRow | undefined> {
   const { rows } = await q.query<Row>(
