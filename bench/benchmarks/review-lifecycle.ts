@@ -47,28 +47,30 @@ export const reviewLifecycle: Benchmark = {
     "only session for every process) across twelve statements, the dry-run's reads and the gating of every export " +
     "included; the reads and the dry-run now run before it and the transaction holds the review's lock for eight " +
     '(the vote checks, the vote, the provenance append). Reviews opened at the same time share one transaction ' +
-    "(ReviewOpenCommit on the project's GroupCommit: one INSERT of the rows, one batched provenance append, one " +
-    "UPDATE marking their workflows started), and an evaluation pass opens an ABP's tripped triggers' reviews in " +
-    'one transaction; with 8 openers in a closed loop the reads before the transaction (principal, current ABP, ' +
-    'two trigger-card reads) spread the arrivals, so batches average under two: about 9 statements per opening ' +
-    'where there were 13. In quick runs on the shared machine (40 reviews, load 10 to 17, indicative only) ' +
-    'approval → re-gated went from p50 2.97 s / p99 4.5 s to p50 1.2 s / p99 1.5 s and the Update from p50 1.6 s ' +
-    'to 0.6 s. An approval is still about 36 statements, mostly reads done again by each step that must not trust ' +
-    "the one before: the client's dry-run (so a refused output is never stored), the vote's (the Update may come " +
-    "from anyone who can reach Temporal) and the apply's (the ABP may have moved since); each reads the review, " +
-    'the current ABP, the output and the export rows, and none of them holds a transaction any more. On the ' +
-    'Temporal side an approval is the Update (a workflow task, `recordReviewVote`, a task), `applyReviewOutput`, ' +
-    'a task, the review.concluded check and the closing task: about 0.4 s of server-side history for a late ' +
-    "approval, the rest is the client's reads, queueing on PGlite (every statement of every process in one " +
-    'process) and CPU contention between the worker, PGlite and the dev server on two cores. Memory: with 200 ' +
-    "reviews opened at concurrency 8 and the bench's garbage collected, the process grew 1.08 MiB per open review " +
-    "with the default WARDEN_MAX_CACHED_WORKFLOWS (250) and 0.65 MiB with 20; the main thread's heap grew 6 to 8 " +
-    "MiB in both, so the growth is in the workflow thread (each cached run's own module copies, about 0.47 MiB " +
-    "per cached run) and in what that thread and the SDK's native core allocated and have not returned. A smaller " +
-    'cache is a lever, but every evicted review then evaluates its modules again when it wakes; not taken. No ' +
-    'heap snapshot of the workflow thread was taken (a worker thread the SDK creates), so the split between ' +
-    'module copies and memory not returned rests on the two cache sizes only. The peak also includes the client ' +
-    'driving the benchmark',
+    "(ReviewOpenCommit on the project's GroupCommit), begun holding the provenance lock: one INSERT of the rows " +
+    "that also reads the chain's head, one INSERT of their entries, COMMIT (four round trips for one opening or a " +
+    'batch, where one opening took seven), and one UPDATE marks their workflows started; an evaluation pass opens ' +
+    "an ABP's tripped triggers' reviews in one transaction too. With 8 openers in a closed loop the reads before " +
+    'the transaction (principal, current ABP, two trigger-card reads) spread the arrivals, so batches average ' +
+    'under two: 8.9 statements per opening where there were 13, before the lock was folded into BEGIN. In quick ' +
+    'runs on the shared machine (40 reviews, load 10 to 17, indicative only) approval → re-gated went from p50 ' +
+    '2.97 s / p99 4.5 s to p50 1.2 s / p99 1.5 s and the Update from p50 1.6 s to 0.6 s. An approval is still ' +
+    "about 36 statements, mostly reads done again by each step that must not trust the one before: the client's " +
+    "dry-run (so a refused output is never stored), the vote's (the Update may come from anyone who can reach " +
+    "Temporal) and the apply's (the ABP may have moved since); each reads the review, the current ABP, the output " +
+    'and the export rows, and none of them holds a transaction any more. On the Temporal side an approval is the ' +
+    'Update (a workflow task, `recordReviewVote`, a task), `applyReviewOutput`, a task, the review.concluded ' +
+    "check and the closing task: about 0.4 s of server-side history for a late approval, the rest is the client's " +
+    'reads, queueing on PGlite (every statement of every process in one process) and CPU contention between the ' +
+    'worker, PGlite and the dev server on two cores. Memory: with 200 reviews opened at concurrency 8 and the ' +
+    "bench's garbage collected, the process grew 1.08 MiB per open review with the default " +
+    "WARDEN_MAX_CACHED_WORKFLOWS (250) and 0.65 MiB with 20; the main thread's heap grew 6 to 8 MiB in both, so " +
+    "the growth is in the workflow thread (each cached run's own module copies, about 0.47 MiB per cached run) " +
+    "and in what that thread and the SDK's native core allocated and have not returned. A smaller cache is a " +
+    'lever, but every evicted review then evaluates its modules again when it wakes; not taken. No heap snapshot ' +
+    'of the workflow thread was taken (a worker thread the SDK creates), so the split between module copies and ' +
+    'memory not returned rests on the two cache sizes only. The peak also includes the client driving the ' +
+    'benchmark',
   async run(ctx) {
     const count = ctx.size(1000, 40);
     const approvals = ctx.size(250, 40);
