@@ -52,7 +52,7 @@ export const reviewLifecycle: Benchmark = {
     'batch, where one opening took seven), and one UPDATE marks their workflows started; an evaluation pass opens ' +
     "an ABP's tripped triggers' reviews in one transaction too. With 8 openers in a closed loop the reads before " +
     'the transaction (principal, current ABP, two trigger-card reads) spread the arrivals, so batches average ' +
-    'under two: 8.9 statements per opening where there were 13, before the lock was folded into BEGIN. In quick ' +
+    'under two: 7.4 statements per opening where there were 13. In quick ' +
     'runs on the shared machine (40 reviews, load 10 to 17, indicative only) approval → re-gated went from p50 ' +
     '2.97 s / p99 4.5 s to p50 1.2 s / p99 1.5 s and the Update from p50 1.6 s to 0.6 s. An approval is still ' +
     "about 36 statements, mostly reads done again by each step that must not trust the one before: the client's " +
