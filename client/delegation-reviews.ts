@@ -2,23 +2,11 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
 import { findCurrentByAbpId } from '../db/delegation/abps';
 import { planReviewOutput, type OutputPlan } from '../db/delegation/output-dry-run';
-import {
-  findActiveReview,
-  findReview,
-  insertReview,
-  listReviews,
-  markOpened,
-  markWorkflowStarted,
-  reviewStartOf,
-  type ReviewRow,
-  type ReviewState,
-} from '../db/delegation/reviews';
+import { findReview, listReviews, type ReviewRow, type ReviewState } from '../db/delegation/reviews';
 import { findOutput, storeOutput } from '../db/delegation/review-outputs';
 import { listVotes, type VoteRow } from '../db/delegation/review-votes';
 import { readTriggerCards } from '../db/delegation/trigger-cards';
-import { withTransaction } from '../db/pool';
 import { requirePrincipal } from '../db/access/principals';
-import { appendProvenance } from '../db/provenance/log';
 import {
   parseReviewOutput,
   ReviewReasonSchema,
@@ -43,6 +31,7 @@ import {
   type ReviewVoteResult,
 } from '../workflows/delegation/contract';
 import { asBadInput } from './delegation';
+import { ReviewOpenCommit } from './review-open-commit';
 import { workflowRefusal } from './errors';
 import type { WardenContext } from './context';
 
@@ -95,8 +84,16 @@ async function startReviewWorkflow(ctx: WardenContext, start: ReviewStart): Prom
       staticSummary: reviewSummary(start),
     }),
   );
-  const [row] = await markWorkflowStarted(ctx.pool, [start.reviewId]);
-  return row!;
+  return reviewOpenCommit(ctx).markStarted(start.reviewId);
+}
+
+const reviewOpenCommits = new WeakMap<WardenContext, ReviewOpenCommit>();
+
+/** The context's group commit of review openings (one per context, as its pool is). */
+function reviewOpenCommit(ctx: WardenContext): ReviewOpenCommit {
+  let commit = reviewOpenCommits.get(ctx);
+  if (!commit) reviewOpenCommits.set(ctx, (commit = new ReviewOpenCommit(ctx)));
+  return commit;
 }
 
 /**
@@ -106,9 +103,9 @@ async function startReviewWorkflow(ctx: WardenContext, start: ReviewStart): Prom
  *
  * Everything that only reads (the principal, the current ABP, the trigger's card) is done before
  * the transaction, which holds only the review's lock, the insert (on the condition that the ABP
- * read is still the active current version) and the provenance append: on the embedded database
- * one open transaction holds the only session, so concurrent opens wait for each other's
- * transactions, not for each other's reads and parsing.
+ * read is still the active current version) and the provenance append; openings that arrive
+ * together share one transaction (ReviewOpenCommit): on the embedded database one open
+ * transaction holds the only session, so concurrent opens wait for each other's transactions.
  */
 export async function openReview(
   ctx: WardenContext,
@@ -128,31 +125,19 @@ export async function openReview(
     `open a review of ${abpId} ${triggerId}`,
   );
   const [card] = await asBadInput(() => readTriggerCards(ctx.pool, abp, new Date(), triggerId));
-  const start = await withTransaction(ctx.pool, async (tx) => {
-    const active = await findActiveReview(tx, abpId, triggerId, { forUpdate: true });
-    if (active?.state === 'open') throw conflict(`review ${active.reviewId} is already open for ${abpId} ${triggerId}`);
-    const row = active
-      ? await markOpened(tx, active.reviewId, principal)
-      : await insertReview(tx, {
-          abpId,
-          abpHash: abp.hash,
-          triggerId,
-          severity: trigger.severity,
-          state: 'open',
-          policy: abp.delegation_review!.review_policy,
-          reading: { ...card, activeReview: undefined },
-          openedBy: principal,
-          whileCurrent: { abpId: current.abpId, abpHash: current.abpHash },
-        });
-    if (!row)
-      throw conflict(`a review for ${abpId} ${triggerId} was opened concurrently, or the ABP changed; try again`);
-    await appendProvenance(tx, ctx.provenanceKey, {
-      kind: 'review.opened',
-      subject: `review:${row.reviewId}`,
-      actor: principal,
-      payload: { abp_id: abpId, abp_hash: abp.hash, trigger_id: triggerId, severity: trigger.severity, manual: true },
-    });
-    return reviewStartOf(row, trigger.name);
+  const start = await reviewOpenCommit(ctx).open({
+    review: {
+      abpId,
+      abpHash: abp.hash,
+      triggerId,
+      severity: trigger.severity,
+      state: 'open',
+      policy: abp.delegation_review!.review_policy,
+      reading: { ...card, activeReview: undefined },
+      openedBy: principal,
+      whileCurrent: { abpId: current.abpId, abpHash: current.abpHash },
+    },
+    triggerName: trigger.name,
   });
   return startReviewWorkflow(ctx, start);
 }

@@ -1,10 +1,10 @@
 import type pg from 'pg';
 import { withTransaction } from '../../db/pool';
-import { appendProvenance } from '../../db/provenance/log';
+import { appendProvenanceBatch } from '../../db/provenance/log';
 import { AbpSchema } from '../../domain/delegation/schema';
 import { listCurrent } from '../../db/delegation/abps';
 import { runPeriodicValidators } from './periodic-validators';
-import { insertReview, listReviews, reviewStartOf } from '../../db/delegation/reviews';
+import { insertReviews, listReviews, reviewStartOf } from '../../db/delegation/reviews';
 import type { ReviewStart } from '../../domain/delegation/review-start';
 import { readTriggerCards, type TriggerCard } from '../../db/delegation/trigger-cards';
 
@@ -43,41 +43,53 @@ export async function evaluateDelegationTriggers(
     for (const t of abp.delegation_review?.triggers ?? []) names.set(`${abp.abp_id}/${t.id}`, t.name);
     const cards = await readTriggerCards(deps.pool, abp);
     result.cards.push(...cards);
-    for (const card of cards) {
+    for (const card of cards)
       if (card.state === 'tripped' && card.activeReview) result.underReview.push(`${card.abpId}/${card.triggerId}`);
-      if (card.state !== 'tripped' || card.activeReview) continue;
-      const review = await withTransaction(deps.pool, async (tx) => {
-        const row = await insertReview(tx, {
+    const tripped = cards.filter((card) => card.state === 'tripped' && !card.activeReview);
+    if (tripped.length === 0) continue;
+    // The ABP's tripped triggers open (or queue) their reviews together: one transaction, one
+    // INSERT, their entries appended as one batch. A trigger that has an active review by now is skipped.
+    const inserted = await withTransaction(deps.pool, async (tx) => {
+      const rows = await insertReviews(
+        tx,
+        tripped.map((card) => ({
           abpId: abp.abp_id,
           abpHash: abp.hash,
           triggerId: card.triggerId,
           severity: card.severity,
-          state: card.autoOpen ? 'open' : 'queued',
+          state: card.autoOpen ? ('open' as const) : ('queued' as const),
           policy: abp.delegation_review!.review_policy,
           reading: { ...card, activeReview: undefined },
           openedBy: card.autoOpen ? 'monitor' : null,
-        });
-        if (row) {
-          await appendProvenance(tx, deps.provenanceKey, {
-            kind: card.autoOpen ? 'review.opened' : 'review.queued',
-            subject: `review:${row.reviewId}`,
-            actor: null,
-            payload: {
-              abp_id: abp.abp_id,
-              abp_hash: abp.hash,
-              trigger_id: card.triggerId,
-              severity: card.severity,
-              current: card.current,
-              threshold: card.threshold,
-            },
-          });
-        }
-        return row;
+        })),
+      );
+      const byTrigger = new Map(rows.map((row) => [row.triggerId, row]));
+      const stored = tripped.flatMap((card) => {
+        const row = byTrigger.get(card.triggerId);
+        return row ? [{ card, row }] : [];
       });
-      if (review) {
-        (review.state === 'open' ? result.opened : result.queued).push(review.reviewId);
-        card.activeReview = { reviewId: review.reviewId, state: review.state };
-      }
+      await appendProvenanceBatch(
+        tx,
+        deps.provenanceKey,
+        stored.map(({ card, row }) => ({
+          kind: card.autoOpen ? 'review.opened' : 'review.queued',
+          subject: `review:${row.reviewId}`,
+          actor: null,
+          payload: {
+            abp_id: abp.abp_id,
+            abp_hash: abp.hash,
+            trigger_id: card.triggerId,
+            severity: card.severity,
+            current: card.current,
+            threshold: card.threshold,
+          },
+        })),
+      );
+      return stored;
+    });
+    for (const { card, row } of inserted) {
+      (row.state === 'open' ? result.opened : result.queued).push(row.reviewId);
+      card.activeReview = { reviewId: row.reviewId, state: row.state };
     }
   }
   for (const row of await listReviews(deps.pool, { unstarted: true })) {

@@ -42,16 +42,28 @@ export async function recordReviewVote(
   deps: { pool: pg.Pool; provenanceKey: string },
   input: VoteInput,
 ): Promise<AcceptedVote> {
+  // Everything that only reads is done before the transaction, which holds the review's lock only
+  // for the checks that need it, the vote and its provenance entry: on the embedded database an
+  // open transaction holds the only session, so every other statement of every process waits for
+  // it (the dry-run alone is several reads and the gating of every export). Outside it the reads
+  // see what they saw inside (the ABP and the output are not locked by a vote either way).
+  const unlocked = await findReview(deps.pool, input.reviewId);
+  if (!unlocked) throw refuse(`review ${input.reviewId} not found`);
+  const principal = await findPrincipal(deps.pool, input.principal);
+  if (!principal) throw forbid(`unknown principal "${input.principal}"`);
+  // A review's policy never changes after it is opened: the role is checked against it here.
+  const role = unlocked.policy.approver_role;
+  if (!principal.roles.includes(role)) throw forbid(`${input.principal} does not hold the approver role ${role}`);
+  const output = input.outputHash ? await findOutput(deps.pool, input.reviewId, input.outputHash) : undefined;
+  if (input.decision === 'approve' && !output)
+    throw refuse(`output ${input.outputHash ?? '(none)'} is not stored for review ${input.reviewId}`);
+  const planned =
+    output && input.decision === 'approve' && unlocked.state === 'open'
+      ? await planReviewOutput(deps.pool, unlocked.abpId, output)
+      : undefined;
   return withTransaction(deps.pool, async (tx) => {
     const review = await findReview(tx, input.reviewId, { forUpdate: true });
     if (!review) throw refuse(`review ${input.reviewId} not found`);
-    const principal = await findPrincipal(tx, input.principal);
-    if (!principal) throw forbid(`unknown principal "${input.principal}"`);
-    const role = review.policy.approver_role;
-    if (!principal.roles.includes(role)) throw forbid(`${input.principal} does not hold the approver role ${role}`);
-    const output = input.outputHash ? await findOutput(tx, input.reviewId, input.outputHash) : undefined;
-    if (input.decision === 'approve' && !output)
-      throw refuse(`output ${input.outputHash ?? '(none)'} is not stored for review ${input.reviewId}`);
     const accepted: AcceptedVote = { outputKind: output?.kind ?? null, outputAuthor: output?.authoredBy ?? null };
     const prior = await findVote(tx, input.reviewId, input.principal);
     if (prior) {
@@ -59,8 +71,9 @@ export async function recordReviewVote(
       throw refuse(`${input.principal} has already voted on ${input.reviewId}`);
     }
     if (review.state !== 'open') throw refuse(`review ${input.reviewId} is ${review.state}, not open`);
-    if (input.decision === 'approve' && output) {
-      const plan = await planReviewOutput(tx, review.abpId, output);
+    if (output && input.decision === 'approve') {
+      // Opened since the read above (rare): planned under the lock instead.
+      const plan = planned ?? (await planReviewOutput(tx, review.abpId, output));
       if (plan.problems.length > 0) throw unusable(plan.problems);
     }
     if (input.decision === 'approve')

@@ -8,14 +8,20 @@ import { deliveryWorkflowId, notificationDeliveryWorkflowRef } from '../../workf
 import type { ActivityDeps } from '../deps';
 import { deliverOnce, type DeliveryAttempt } from './deliver';
 import { markFailed, prepareDeliveries, type PendingDelivery } from '../../db/notifications/deliveries';
+import { hasSubscriberFor } from '../../db/notifications/subscriptions';
 
 export function createNotificationActivities(deps: ActivityDeps) {
   return {
     /**
      * Starts the delivery of one event as a workflow of its own on this worker's task queue and
-     * returns without waiting for it (see workflows/notify.ts for why).
+     * returns without waiting for it (see workflows/notify.ts for why). An event no subscription
+     * wants starts none: every review would otherwise start a delivery run of its own per event
+     * (a workflow start, a task, a module evaluation and a cached run on the worker) to find no
+     * subscriber. The read runs when the event is announced, as the delivery's own read would a
+     * moment later, so a subscription stored before the event still receives it.
      */
     async startNotificationDelivery(event: NotificationEvent): Promise<void> {
+      if (!(await hasSubscriberFor(deps.pool, event.type))) return;
       const { client, info } = Context.current();
       await startOrFind(() =>
         client.workflow.start(notificationDeliveryWorkflowRef, {

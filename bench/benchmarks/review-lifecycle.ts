@@ -8,6 +8,7 @@ import type { Benchmark } from '../benchmark';
 import { allowEmail } from '../fixtures';
 import { closedLoop, sampleRss } from '../load';
 import { withLocalStack } from '../stack/local-stack';
+import { StatementTally } from '../statement-tally';
 import { summarize } from '../stats';
 
 const CONCURRENCY = 8;
@@ -28,38 +29,52 @@ export const reviewLifecycle: Benchmark = {
     'it; the database and Temporal are other processes): resident set sampled every 200 ms, and `resourceUsage().maxRSS`; the growth per open review is the sampled peak ' +
     'minus the resident set before the reviews were opened, divided by the reviews open.',
   limits:
-    'From V8 CPU profiles of the benchmark process (`BENCH_CPU_PROF`), which runs the worker and the client; the database ' +
-    "and Temporal's dev server are other processes. The main thread is about 70 % idle: it waits on PGlite and the dev " +
-    "server. The worker's workflow thread was the busy one (72 % of 304 s), and 41 % of its busy time went to evaluating the " +
-    'workflow bundle again for every workflow run (the SDK gives each run, new or replayed after an eviction, a module cache ' +
-    'of its own, and workflows/index.ts re-exported every loop): every review run built the whole ABP zod schema (for the ' +
-    "contract's one enum of output kinds; 10.8 % of the thread), the endorsement and guard loops' schemas (11.6 %) and zod " +
-    'itself, then the garbage collector took 16 % more. Now a run evaluates only its own loop (eager dynamic imports in ' +
-    'workflows/index.ts) and the review contract imports the enum from a module of its own: in the same benchmark the ' +
-    'workflow thread went from 28 % to 51 % idle, module evaluation from 29.5 % to 7.4 % of it and garbage collection ' +
-    'from 16 % to 5.8 %, and the resident set grew by 0.9 MiB per open review instead of 1.56. What is left per run is ' +
-    'zod and the delegation modules: the SDK can share preloaded modules across runs but deep-freezes them, and zod 4 ' +
-    'schemas define members on first use and rewrite their parse function on first parse, so shared frozen schemas fail. ' +
-    'The memory is the worker holding up to WARDEN_MAX_CACHED_WORKFLOWS (default 250) runs, each with its own module ' +
-    'copies, plus garbage not yet collected (a sampled peak, not a heap snapshot: not broken down further). With the ' +
-    'workflow thread half idle, what bounds the rates now is the database and the dev server: PGlite runs every statement ' +
-    'of every client in one process, one at a time. Opening: `openReview` reads the principal, the current ABP and the trigger card before ' +
-    'its transaction, which holds only the active review FOR UPDATE, one insert (numbered, and conditional on the ABP read ' +
-    "still being current, in the same statement) and the provenance append (the chain's advisory lock, its head, the " +
-    'INSERT): seven round trips where there were twelve, because pglite-socket serves only the connection whose transaction ' +
-    'is open until it commits, so concurrent opens queue behind each other there. Each open then starts a review workflow, ' +
-    'whose first task announces review.opened by starting a notification delivery workflow (a second new run per review, ' +
-    'with its own module evaluation, even with no webhook subscribed). Approving: the approval Update (validator, a workflow ' +
-    'task, the `recordReviewVote` activity, a workflow task) and the apply activity, now one transaction: the documents in ' +
-    'PostgreSQL are written and read back by one statement, gated, and committed with the new version, the moved pointer, ' +
-    'the re-stamped export rows (one statement) and the three provenance entries (one batched append) — about 15 ' +
-    'statements where there were 34 (four staged writes, four read-backs and four promotions outside the transaction). ' +
-    'On two cores shared with other work (load average 10 to 20 during these runs) the figures are dominated by CPU ' +
-    'contention between the worker, PGlite and the dev server; the first approvals of a fresh worker are slower (module ' +
-    'loading, caches; reported apart). The peak also includes the client driving the benchmark',
+    'From V8 CPU profiles of the benchmark process (`BENCH_CPU_PROF`), which runs the worker and the client; the ' +
+    "database and Temporal's dev server are other processes. The worker's workflow thread was the busy one, and " +
+    'most of its busy time went to evaluating the workflow bundle again for every workflow run (the SDK gives ' +
+    'each run, new or replayed after an eviction, a module cache of its own): now a run evaluates only its own ' +
+    'loop (eager dynamic imports in workflows/index.ts) and the review contract imports the output-kind enum from ' +
+    'a module of its own, which took module evaluation from 29.5 % to 7.4 % of the thread and garbage collection ' +
+    'from 16 % to 5.8 %. What is left per run is zod and the delegation modules: the SDK can share preloaded ' +
+    'modules across runs but deep-freezes them, and zod 4 schemas define members on first use, so shared frozen ' +
+    "schemas fail; while 8 openings run at once a review's first workflow task still waits several seconds for " +
+    'the thread (the SDK warns of tasks over 5 s). Round trips: the benchmark counts every SQL statement of ' +
+    'client and worker (both figures above; the most frequent statements are in the results file) and the review ' +
+    'histories give the Temporal side. Each review event used to start a notification delivery workflow even with ' +
+    'no webhook subscribed (a second run per event, with its own module evaluation, a workflow task and two ' +
+    'statements, to find no subscriber): `startNotificationDelivery` now reads whether any subscription wants the ' +
+    'event (one statement) and starts nothing otherwise. Recording a vote held its transaction (on PGlite, the ' +
+    "only session for every process) across twelve statements, the dry-run's reads and the gating of every export " +
+    "included; the reads and the dry-run now run before it and the transaction holds the review's lock for eight " +
+    '(the vote checks, the vote, the provenance append). Reviews opened at the same time share one transaction ' +
+    "(ReviewOpenCommit on the project's GroupCommit), begun holding the provenance lock: one INSERT of the rows " +
+    "that also reads the chain's head, one INSERT of their entries, COMMIT (four round trips for one opening or a " +
+    'batch, where one opening took seven), and one UPDATE marks their workflows started; an evaluation pass opens ' +
+    "an ABP's tripped triggers' reviews in one transaction too. With 8 openers in a closed loop the reads before " +
+    'the transaction (principal, current ABP, two trigger-card reads) spread the arrivals, so batches average ' +
+    'under two: 7.4 statements per opening where there were 13. In quick ' +
+    'runs on the shared machine (40 reviews, load 10 to 17, indicative only) approval → re-gated went from p50 ' +
+    '2.97 s / p99 4.5 s to p50 1.2 s / p99 1.5 s and the Update from p50 1.6 s to 0.6 s. An approval is still ' +
+    "about 36 statements, mostly reads done again by each step that must not trust the one before: the client's " +
+    "dry-run (so a refused output is never stored), the vote's (the Update may come from anyone who can reach " +
+    "Temporal) and the apply's (the ABP may have moved since); each reads the review, the current ABP, the output " +
+    'and the export rows, and none of them holds a transaction any more. On the Temporal side an approval is the ' +
+    'Update (a workflow task, `recordReviewVote`, a task), `applyReviewOutput`, a task, the review.concluded ' +
+    "check and the closing task: about 0.4 s of server-side history for a late approval, the rest is the client's " +
+    'reads, queueing on PGlite (every statement of every process in one process) and CPU contention between the ' +
+    'worker, PGlite and the dev server on two cores. Memory: with 200 reviews opened at concurrency 8 and the ' +
+    "bench's garbage collected, the process grew 1.08 MiB per open review with the default " +
+    "WARDEN_MAX_CACHED_WORKFLOWS (250) and 0.65 MiB with 20; the main thread's heap grew 6 to 8 MiB in both, so " +
+    "the growth is in the workflow thread (each cached run's own module copies, about 0.47 MiB per cached run) " +
+    "and in what that thread and the SDK's native core allocated and have not returned. A smaller cache is a " +
+    'lever, but every evicted review then evaluates its modules again when it wakes; not taken. No heap snapshot ' +
+    'of the workflow thread was taken (a worker thread the SDK creates), so the split between module copies and ' +
+    'memory not returned rests on the two cache sizes only. The peak also includes the client driving the ' +
+    'benchmark',
   async run(ctx) {
     const count = ctx.size(1000, 40);
     const approvals = ctx.size(250, 40);
+    const statements = new StatementTally();
     return withLocalStack({ log: ctx.log, poolSize: 16 }, async (stack) => {
       const w = stack.ctx;
       await addPrincipal(w.pool, 'bench-reviewer', ['Reviewer']);
@@ -75,14 +90,17 @@ export const reviewLifecycle: Benchmark = {
       });
       ctx.log(`${count} ABPs built in ${(built.wallMs / 1000).toFixed(1)} s`);
       const reviewIds: string[] = [];
+      statements.enter('open');
       const opened = await closedLoop(count, CONCURRENCY, async (i) => {
         reviewIds[i] = (await openReview(w, abps[i]!.abp_id, 'DRT-002', 'bench-reviewer')).reviewId;
       });
       ctx.log(`${count} reviews opened in ${(opened.wallMs / 1000).toFixed(1)} s`);
+      statements.enter('');
       const open = await w.pool.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM delegation_reviews WHERE state = 'open'`,
       );
       const voted: number[] = [];
+      statements.enter('approve');
       const approved = await closedLoop(approvals, CONCURRENCY, async (i) => {
         const t0 = performance.now();
         await approveReview(w, reviewIds[i]!, {
@@ -95,6 +113,7 @@ export const reviewLifecycle: Benchmark = {
         const final = await reviewResult(w, reviewIds[i]!);
         if (final.state !== 'applied') throw new Error(`review ${reviewIds[i]} ended ${final.state}`);
       });
+      statements.enter('');
       const memory = rss.stop();
       // The first approvals of a fresh worker load modules and fill caches: reported apart.
       const warm = Math.min(WARM_UP, Math.floor(approvals / 4));
@@ -137,6 +156,18 @@ export const reviewLifecycle: Benchmark = {
             unit: '/s',
           },
           {
+            key: 'statements_per_open',
+            label: 'SQL statements per review opened (client and worker)',
+            value: statements.total('open') / count,
+            unit: '',
+          },
+          {
+            key: 'statements_per_approval',
+            label: 'SQL statements per approval, to re-gated (client and worker)',
+            value: statements.total('approve') / approvals,
+            unit: '',
+          },
+          {
             key: 'rss_peak',
             label: 'worker process: peak resident set (sampled)',
             value: memory.peakBytes / MiB,
@@ -168,6 +199,7 @@ export const reviewLifecycle: Benchmark = {
           open_ms: opened.latencies,
           rss_bytes: memory.samples,
         },
+        details: { statements: { open: statements.top('open'), approve: statements.top('approve') } },
         notes: [`${count} ABPs built in ${(built.wallMs / 1000).toFixed(1)} s before the reviews were opened`],
       };
     });

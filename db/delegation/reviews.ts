@@ -1,5 +1,6 @@
 import type { Queryable } from '../pool';
 import { camelRow } from '../row-mapper';
+import { PROVENANCE_HEAD_COLUMNS, provenanceHeadOf, type ProvenanceHead } from '../provenance/log';
 import type { GateResult } from '../../domain/delegation/export-gates';
 import type { ReviewStart } from '../../domain/delegation/review-start';
 import type { ReviewPolicy } from '../../domain/delegation/schema';
@@ -98,6 +99,19 @@ export async function listReviews(
   return rows.map(fromRow);
 }
 
+/** A review to insert (see insertReviews). */
+export interface NewReview {
+  abpId: string;
+  abpHash: string;
+  triggerId: string;
+  severity: 'warn' | 'critical';
+  state: 'queued' | 'open';
+  policy: ReviewPolicy;
+  reading: unknown;
+  openedBy: string | null;
+  whileCurrent?: { abpId: string; abpHash: string };
+}
+
 /**
  * Inserts a queued or open review unless one is already active for the ABP and trigger (the
  * partial unique index decides, so concurrent evaluations cannot both insert), numbered after the
@@ -105,42 +119,67 @@ export async function listReviews(
  * version is still the active current one (a caller that read it before its transaction). Returns
  * the new row, or undefined when there was one already (or the ABP moved on).
  */
-export async function insertReview(
-  q: Queryable,
-  r: {
-    abpId: string;
-    abpHash: string;
-    triggerId: string;
-    severity: 'warn' | 'critical';
-    state: 'queued' | 'open';
-    policy: ReviewPolicy;
-    reading: unknown;
-    openedBy: string | null;
-    whileCurrent?: { abpId: string; abpHash: string };
-  },
-): Promise<ReviewRow | undefined> {
-  const { rows } = await q.query<Row>(
-    `INSERT INTO delegation_reviews (review_id, abp_id, abp_hash, trigger_id, severity, state, policy, reading, opened_by, opened_at)
-     SELECT $1 || '.' || $3 || '.r' || (SELECT count(*) + 1 FROM delegation_reviews WHERE abp_id = $1 AND trigger_id = $3),
-            $1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $5 = 'open' THEN now() END
-      WHERE $9::text IS NULL
-         OR EXISTS (SELECT 1 FROM abp_current c WHERE c.abp_id = $9 AND c.abp_hash = $10 AND c.status = 'active')
-     ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
-    [
-      r.abpId,
-      r.abpHash,
-      r.triggerId,
-      r.severity,
-      r.state,
-      JSON.stringify(r.policy),
-      JSON.stringify(r.reading),
-      r.openedBy,
-      r.whileCurrent?.abpId ?? null,
-      r.whileCurrent?.abpHash ?? null,
-    ],
-  );
-  return rows[0] ? fromRow(rows[0]) : undefined;
+export async function insertReview(q: Queryable, r: NewReview): Promise<ReviewRow | undefined> {
+  return (await insertReviews(q, [r]))[0];
 }
+
+/**
+ * insertReview for several reviews in one statement. Returns the rows inserted, in no particular
+ * order and without those skipped: a caller that needs all of them compares the count. Two of one
+ * ABP and trigger would take the same number: the second is skipped.
+ */
+export async function insertReviews(q: Queryable, reviews: readonly NewReview[]): Promise<ReviewRow[]> {
+  if (reviews.length === 0) return [];
+  const { rows } = await q.query<Row>(`${INSERT_REVIEWS} RETURNING ${COLUMNS}`, insertReviewsParams(reviews));
+  return rows.map(fromRow);
+}
+
+/**
+ * insertReviews for a transaction that took APPEND_LOCK when it began (withTransaction's `lock`):
+ * the same statement reads the provenance chain's head, so the caller appends the reviews'
+ * entries with appendProvenanceAfterHead and no other round trip. `head` is undefined when no row
+ * was inserted (the statement returned none to carry it).
+ */
+export async function insertReviewsReadingHead(
+  q: Queryable,
+  reviews: readonly NewReview[],
+): Promise<{ rows: ReviewRow[]; head: ProvenanceHead | undefined }> {
+  if (reviews.length === 0) return { rows: [], head: undefined };
+  const { rows } = await q.query<Row & { head_seq: number | null; head_hash: string | null }>(
+    `WITH inserted AS (${INSERT_REVIEWS} RETURNING ${COLUMNS}) SELECT inserted.*, ${PROVENANCE_HEAD_COLUMNS} FROM inserted`,
+    insertReviewsParams(reviews),
+  );
+  return {
+    rows: rows.map(({ head_seq: _seq, head_hash: _hash, ...row }) => fromRow(row)),
+    head: rows[0] ? provenanceHeadOf(rows[0]) : undefined,
+  };
+}
+
+const INSERT_REVIEWS = `INSERT INTO delegation_reviews (review_id, abp_id, abp_hash, trigger_id, severity, state, policy, reading, opened_by, opened_at)
+     SELECT i.abp_id || '.' || i.trigger_id || '.r' || (SELECT count(*) + 1 FROM delegation_reviews d WHERE d.abp_id = i.abp_id AND d.trigger_id = i.trigger_id),
+            i.abp_id, i.abp_hash, i.trigger_id, i.severity, i.state, i.policy, i.reading, i.opened_by, CASE WHEN i.state = 'open' THEN now() END
+       FROM jsonb_to_recordset($1::jsonb) AS i(abp_id text, abp_hash text, trigger_id text, severity text, state text,
+                                               policy jsonb, reading jsonb, opened_by text, current_id text, current_hash text)
+      WHERE i.current_id IS NULL
+         OR EXISTS (SELECT 1 FROM abp_current c WHERE c.abp_id = i.current_id AND c.abp_hash = i.current_hash AND c.status = 'active')
+     ON CONFLICT DO NOTHING`;
+
+const insertReviewsParams = (reviews: readonly NewReview[]) => [
+  JSON.stringify(
+    reviews.map((r) => ({
+      abp_id: r.abpId,
+      abp_hash: r.abpHash,
+      trigger_id: r.triggerId,
+      severity: r.severity,
+      state: r.state,
+      policy: r.policy,
+      reading: r.reading ?? null,
+      opened_by: r.openedBy,
+      current_id: r.whileCurrent?.abpId ?? null,
+      current_hash: r.whileCurrent?.abpHash ?? null,
+    })),
+  ),
+];
 
 export async function markOpened(q: Queryable, reviewId: string, principal: string): Promise<ReviewRow | undefined> {
   const { rows } = await q.query<Row>(

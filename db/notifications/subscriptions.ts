@@ -55,3 +55,15 @@ export async function deleteSubscription(q: Queryable, id: string): Promise<Webh
   const { rows } = await q.query<Row>(`DELETE FROM webhook_subscriptions WHERE id = $1 RETURNING ${COLUMNS}`, [id]);
   return rows[0] ? fromRow(rows[0]) : undefined;
 }
+
+/**
+ * Whether any subscription wants events of `type`: one read of a table of a few rows, so a loop
+ * event nobody subscribes to costs this instead of a delivery workflow run of its own.
+ */
+export async function hasSubscriberFor(q: Queryable, type: string): Promise<boolean> {
+  const { rows } = await q.query<{ wanted: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM webhook_subscriptions WHERE $1 = ANY (event_types)) AS wanted`,
+    [type],
+  );
+  return rows[0]?.wanted === true;
+}

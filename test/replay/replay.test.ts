@@ -1,7 +1,10 @@
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as workflows from '../../workflows';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { patchIds } from '../support/bundle-with-stand-in';
 import { testWorkflowBundlePath } from '../support/workflow-bundle';
+import { EARLIER_RELEASES } from './cases/earlier-release';
 import { listCorpus, readCorpusHistory, startedAs, type CorpusEntry } from './corpus';
 
 /**
@@ -41,6 +44,20 @@ describe('the replay corpus', () => {
       ).toContain(entry.workflowType);
       const { history } = await readCorpusHistory(entry);
       expect(startedAs(history), `${entry.workflowType}/${entry.caseName}`).toBe(entry.workflowType);
+    }
+  });
+
+  it('holds both paths of every patch an earlier release lacked: histories recorded before it, without its marker, and one with it', async () => {
+    const markers = new Map<CorpusEntry, string[]>();
+    for (const entry of corpus) markers.set(entry, patchIds(historyFromJSON((await readCorpusHistory(entry)).history)));
+    for (const release of EARLIER_RELEASES) {
+      const before = corpus.filter((e) => e.caseName.endsWith(`.${release.suffix}`));
+      expect(before.length, `no history of the path before ${release.patchId} (*.${release.suffix})`).toBeGreaterThan(
+        0,
+      );
+      for (const e of before) expect(markers.get(e), `${e.workflowType}/${e.caseName}`).not.toContain(release.patchId);
+      const after = corpus.filter((e) => markers.get(e)!.includes(release.patchId));
+      expect(after.length, `no history recorded through ${release.patchId}`).toBeGreaterThan(0);
     }
   });
 

@@ -59,8 +59,10 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   receiver = await startReceiver(200);
-  webhookId = (await addWebhook(ctx, { url: receiver.url, events: ['review.opened'] }, await testAdmin(ctx))).webhook
-    .id;
+  // Both ends of a review: an event no subscription wants starts no notification workflow.
+  webhookId = (
+    await addWebhook(ctx, { url: receiver.url, events: ['review.opened', 'review.concluded'] }, await testAdmin(ctx))
+  ).webhook.id;
 });
 
 afterAll(async () => {

@@ -21,8 +21,8 @@ import {
 } from '../../integration/delegation/abp-fixtures';
 import { testAdmin } from '../../support/principals';
 import type { WardenActivities } from '../recording-stack';
-import { BEFORE_NOTIFICATIONS, BEFORE_REOPENING, onEarlierRelease } from './earlier-release';
-import { listed, until, type ReplayCase } from './replay-case';
+import { BEFORE_NOTIFICATIONS, BEFORE_REOPENING, BEFORE_STARTED_TOGETHER, onEarlierRelease } from './earlier-release';
+import { listed, until, type Recorded, type ReplayCase } from './replay-case';
 
 /** The demo ABP under a contract of its own, with its review policy changed. */
 function spec(policy: { threshold?: number; timeout_ms?: number | null } = {}): AbpSpecInput {
@@ -240,34 +240,53 @@ export const reviewCases: ReplayCase[] = [
   }),
 ];
 
+/**
+ * Six blocked irreversible actions: the sixth pass trips DRT-002 and starts the review as a child,
+ * which is approved. Returns the pass (and, given a second name, the review) under `names`.
+ * `on` is the context whose worker runs the workflows (an earlier release's, or the current one).
+ */
+async function trippedStartedReview(
+  ctx: WardenContext,
+  on: WardenContext,
+  names: [string, string?],
+): Promise<Recorded[]> {
+  const rev = await reviewer(ctx, 'rita');
+  const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
+  for (let n = 1; n <= 6; n++)
+    await checkAbpAction(on, abp.abp_id, sendExternalEmail(abp.hash, n), { waitForEvaluation: true });
+  const [review] = await reviews(ctx, { abpId: abp.abp_id, state: 'open' });
+  if (!review) throw new Error(`no review opened for ${abp.abp_id}`);
+  const parent = (await ctx.temporal.workflow.getHandle(review.reviewId).describe()).parentExecution;
+  if (!parent?.workflowId || !parent.runId)
+    throw new Error(`review ${review.reviewId} was not started by a monitor pass`);
+  await approveReview(on, review.reviewId, {
+    principal: rev,
+    outputKind: 'abp_patch',
+    document: allowEmail(abp),
+    reason: 'candidates must hear back',
+  });
+  await concluded(ctx, review.reviewId, 'applied');
+  const [pass, approved] = names;
+  return [
+    { caseName: pass, workflowId: parent.workflowId, runId: parent.runId },
+    ...(approved ? [{ caseName: approved, workflowId: review.reviewId }] : []),
+  ];
+}
+
 export const evaluationCases: ReplayCase[] = [
   {
     workflow: 'delegationEvaluationWorkflow',
     name: 'tripped-started-review',
-    async record({ ctx }) {
-      // Six blocked irreversible actions: the sixth pass trips DRT-002 and starts the review as a
-      // child; that review (opened by the monitor, approved) is kept too.
-      const rev = await reviewer(ctx, 'rita');
-      const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
-      for (let n = 1; n <= 6; n++)
-        await checkAbpAction(ctx, abp.abp_id, sendExternalEmail(abp.hash, n), { waitForEvaluation: true });
-      const [review] = await reviews(ctx, { abpId: abp.abp_id, state: 'open' });
-      if (!review) throw new Error(`no review opened for ${abp.abp_id}`);
-      const parent = (await ctx.temporal.workflow.getHandle(review.reviewId).describe()).parentExecution;
-      if (!parent?.workflowId || !parent.runId)
-        throw new Error(`review ${review.reviewId} was not started by a monitor pass`);
-      await approveReview(ctx, review.reviewId, {
-        principal: rev,
-        outputKind: 'abp_patch',
-        document: allowEmail(abp),
-        reason: 'candidates must hear back',
-      });
-      await concluded(ctx, review.reviewId, 'applied');
-      return [
-        { caseName: 'tripped-started-review', workflowId: parent.workflowId, runId: parent.runId },
-        { caseName: 'opened-by-monitor-approved', workflowId: review.reviewId },
-      ];
-    },
+    record: ({ ctx }) => trippedStartedReview(ctx, ctx, ['tripped-started-review', 'opened-by-monitor-approved']),
+  },
+  {
+    workflow: 'delegationEvaluationWorkflow',
+    name: 'tripped-started-review.before-started-together',
+    // A monitor pass of the release that started and marked its reviews one at a time.
+    record: (stack) =>
+      onEarlierRelease(stack, BEFORE_STARTED_TOGETHER, (earlier) =>
+        trippedStartedReview(stack.ctx, earlier, ['tripped-started-review.before-started-together']),
+      ),
   },
   {
     workflow: 'delegationEvaluationWorkflow',

@@ -3,6 +3,7 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { WardenContext } from '../../../client/context';
 import { bundleWithStandIn } from '../../support/bundle-with-stand-in';
 import { REOPEN_AFTER_FAILED_APPLY } from '../../../workflows/delegation/review-reopen';
+import { MARKS_STARTED_TOGETHER } from '../../../workflows/delegation/start-reviews';
 import { WAIT_WITHOUT_POLLING } from '../../../workflows/endorsement/cooldown-wait';
 import { PROMOTE_NEEDS_EVIDENCE_OR_OVERRIDE } from '../../../workflows/endorsement/promotion-rule';
 import { NOTIFY_PATCH } from '../../../workflows/notify';
@@ -42,6 +43,12 @@ export const BEFORE_REOPENING: EarlierRelease = {
   patchId: REOPEN_AFTER_FAILED_APPLY,
   suffix: 'before-reopening',
 };
+export const BEFORE_STARTED_TOGETHER: EarlierRelease = {
+  module: /(^|\/)start-reviews$/,
+  standIn: 'delegation/start-reviews-absent.ts',
+  patchId: MARKS_STARTED_TOGETHER,
+  suffix: 'before-started-together',
+};
 // Only for the suffix check: the histories named so were recorded on the release that polled, before the patch.
 export const BEFORE_NO_POLL: EarlierRelease = {
   module: /(^|\/)cooldown-wait$/,
@@ -49,7 +56,13 @@ export const BEFORE_NO_POLL: EarlierRelease = {
   patchId: WAIT_WITHOUT_POLLING,
   suffix: 'before-no-poll',
 };
-export const EARLIER_RELEASES = [BEFORE_NOTIFICATIONS, BEFORE_EVIDENCE_RULE, BEFORE_REOPENING, BEFORE_NO_POLL];
+export const EARLIER_RELEASES = [
+  BEFORE_NOTIFICATIONS,
+  BEFORE_EVIDENCE_RULE,
+  BEFORE_REOPENING,
+  BEFORE_STARTED_TOGETHER,
+  BEFORE_NO_POLL,
+];
 
 const bundles = new Map<EarlierRelease, Promise<WorkflowBundleWithSourceMap>>();
 
