@@ -12,6 +12,10 @@ import { closedLoop } from '../load';
 import { startOpaServer } from '../opa/opa-server';
 import type { Figure } from '../result';
 import { withLocalStack } from '../stack/local-stack';
+import { startEmbeddedDatabase, startRealDatabase, type BenchDatabase } from '../stack/database';
+import { httpLoadInChild } from '../http-load';
+import type { WardenContext } from '../../client/context';
+import type { Abp } from '../../domain/delegation/schema';
 import { summarize } from '../stats';
 
 const CONCURRENCIES = [1, 8] as const;
@@ -62,170 +66,216 @@ export const actionCheck: Benchmark = {
     const inProcess = ctx.size(3000, 200);
     const decisions = ctx.size(50_000, 2000);
     const opaBinary = await ensureOpa(process.env.WARDEN_CACHE_DIR ?? `${process.env.HOME}/.cache/warden`, ctx.log);
-    return withLocalStack({ log: ctx.log, poolSize: 16 }, async (stack) => {
-      const w = stack.ctx;
-      const spec = demoAbpSpec();
-      await addPrincipal(w.pool, 'bench-admin', ['admin']);
-      const { abp } = await buildAbpFromSpec(
-        w,
-        { ...spec, scope: { ...spec.scope, contract_id: 'CTR-bench-action-check' } },
-        'bench-admin',
+    const figures: Figure[] = [];
+    const samples: Record<string, number[]> = {};
+    const notes: string[] = [];
+    let decided: number[] | undefined;
+    const targets: { key: string; db: () => Promise<BenchDatabase | null> }[] = [
+      { key: 'embedded', db: () => startEmbeddedDatabase() },
+      { key: 'postgres', db: () => startRealDatabase() },
+    ];
+    for (const t of targets) {
+      const database = await t.db();
+      if (!database) {
+        notes.push('no real PostgreSQL: DATABASE_URL is unset and no Debian postgresql is installed');
+        continue;
+      }
+      ctx.log(`on ${database.label}`);
+      const on = (label: string) => `${database.label}: ${label}`;
+      const run = await withLocalStack(
+        { log: ctx.log, poolSize: 16, database, workerInChildProcess: true },
+        // The decision alone does not depend on the database: measured on the first one.
+        (stack) =>
+          measureOn(stack.ctx, opaBinary, { requests, warmup, inProcess, decisions: decided ? 0 : decisions }, ctx.log),
       );
-      await addPrincipal(w.pool, 'bench-agent', ['agent']);
-      const { token } = await createApiToken(w.pool, { principal: 'bench-agent', label: 'benchmark' });
-      const action = {
-        agent_id: 'recruiter-bot',
-        abp_hash: abp.hash,
-        objective: 'OBJ-001',
-        tool: 'ats.read',
-        data: [{ resource: 'candidates/42', operation: 'read' }],
-        role: 'agent',
-        irreversible: false,
-      };
-      const view = await showAbp(w, abp.abp_id);
-      const driftValidator = abp.runtime.validators.find((v) => v.name === 'drift_threshold');
-      const opa = await startOpaServer(opaBinary, {
-        abp,
-        current_hash: abp.hash,
-        status: view.status,
-        exports: view.exports.map((e) => ({ export_id: e.exportId, abp_hash: e.abpHash })),
-        open_drift: 0,
-        max_ds: typeof driftValidator?.config.max_ds === 'number' ? driftValidator.config.max_ds : DEFAULT_MAX_DS,
-      });
-      const server = createApiServer(w);
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const wardenUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/abps/${abp.abp_id}/actions/check`;
-      const body = JSON.stringify(action);
-      const opaBody = JSON.stringify({ input: action });
-      const warden = async () => {
-        const res = await fetch(wardenUrl, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-          body,
-        });
-        const answer = (await res.json()) as { decision?: string };
-        if (res.status !== 200 || answer.decision !== 'allowed')
-          throw new Error(`Warden: HTTP ${res.status} ${JSON.stringify(answer).slice(0, 300)}`);
-      };
-      const opaCall = async () => {
-        const res = await fetch(opa.decisionUrl, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: opaBody,
-        });
-        const answer = (await res.json()) as { result?: { allowed?: boolean } };
-        if (res.status !== 200 || answer.result?.allowed !== true)
-          throw new Error(`OPA: HTTP ${res.status} ${JSON.stringify(answer).slice(0, 300)}`);
-      };
-      const figures: Figure[] = [];
-      const samples: Record<string, number[]> = {};
-      const p99s: Record<string, number> = {};
-      try {
-        for (const c of CONCURRENCIES) {
-          for (const [who, call] of [
-            ['warden', warden],
-            ['opa', opaCall],
-          ] as const) {
-            await closedLoop(warmup, c, call);
-            const r = await closedLoop(requests, c, call);
-            const s = summarize(r.latencies);
-            const rate = (requests / r.wallMs) * 1000;
-            const name = who === 'warden' ? 'Warden' : 'OPA';
-            p99s[`${who}_${c}`] = s.p99;
-            figures.push({
-              key: `${who}_c${c}_p50`,
-              label: `${name} over HTTP, concurrency ${c}: p50`,
+      decided ??= run.decide;
+      for (const c of CONCURRENCIES) {
+        for (const who of ['warden', 'opa'] as const) {
+          const r = run.http[`${who}_${c}`]!;
+          const s = summarize(r.latencies);
+          const name = who === 'warden' ? 'Warden' : 'OPA';
+          figures.push(
+            {
+              key: `${t.key}_${who}_c${c}_p50`,
+              label: on(`${name} over HTTP, concurrency ${c}: p50`),
               value: s.p50,
               unit: 'ms',
-            });
-            figures.push({
-              key: `${who}_c${c}_p99`,
-              label: `${name} over HTTP, concurrency ${c}: p99`,
+            },
+            {
+              key: `${t.key}_${who}_c${c}_p99`,
+              label: on(`${name} over HTTP, concurrency ${c}: p99`),
               value: s.p99,
               unit: 'ms',
-            });
-            figures.push({
-              key: `${who}_c${c}_rate`,
-              label: `${name} over HTTP, concurrency ${c}: checks/s`,
-              value: rate,
+            },
+            {
+              key: `${t.key}_${who}_c${c}_rate`,
+              label: on(`${name} over HTTP, concurrency ${c}: checks/s`),
+              value: (r.latencies.length / r.wallMs) * 1000,
               unit: '/s',
               ...(who === 'warden' && c === 8 ? { target: { op: '>=' as const, value: 2000 } } : {}),
-            });
-            samples[`${who}_c${c}_ms`] = r.latencies;
-            ctx.log(
-              `${name} at concurrency ${c}: ${requests} in ${(r.wallMs / 1000).toFixed(1)} s, p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms`,
-            );
-          }
-          figures.push({
-            key: `ratio_c${c}_p99`,
-            label: `p99 ratio Warden / OPA, concurrency ${c}`,
-            value: p99s[`warden_${c}`]! / p99s[`opa_${c}`]!,
-            unit: '×',
-            ...(c === 8 ? { target: { op: '<=' as const, value: 2 } } : {}),
-          });
+            },
+          );
+          samples[`${t.key}_${who}_c${c}_ms`] = r.latencies;
         }
-        // In process: the client path (answered once stored), then the decision alone.
-        const local = await closedLoop(inProcess, 1, async () => {
-          const r = await checkAbpAction(w, abp.abp_id, action);
-          if (r.decision !== 'allowed') throw new Error(`in-process check: ${r.decision}`);
-        });
-        const ls = summarize(local.latencies);
         figures.push({
-          key: 'inprocess_p50',
-          label: 'in-process checkAction (answered once stored): p50',
+          key: `${t.key}_ratio_c${c}_p99`,
+          label: on(`p99 ratio Warden / OPA, concurrency ${c}`),
+          value: summarize(run.http[`warden_${c}`]!.latencies).p99 / summarize(run.http[`opa_${c}`]!.latencies).p99,
+          unit: '×',
+          ...(c === 8 ? { target: { op: '<=' as const, value: 2 } } : {}),
+        });
+      }
+      const ls = summarize(run.inProcess);
+      figures.push(
+        {
+          key: `${t.key}_inprocess_p50`,
+          label: on('in-process checkAction (answered once stored): p50'),
           value: ls.p50,
           unit: 'ms',
-        });
-        figures.push({
-          key: 'inprocess_p99',
-          label: 'in-process checkAction (answered once stored): p99',
+        },
+        {
+          key: `${t.key}_inprocess_p99`,
+          label: on('in-process checkAction (answered once stored): p99'),
           value: ls.p99,
           unit: 'ms',
-        });
-        const engine = actionCheckEngine(w);
-        const parsed = ActionSchema.parse(action);
-        const decide = new Array<number>(decisions);
-        for (let i = 0; i < decisions; i++) {
-          const t0 = performance.now();
-          if (engine.decideCached(abp.abp_id, parsed)?.decision !== 'allowed')
-            throw new Error('the compiled ABP did not allow the action');
-          decide[i] = performance.now() - t0;
-        }
-        const ds = summarize(decide);
-        figures.push({
-          key: 'decision_p50',
-          label: 'decision from the compiled ABP alone (no recording): p50',
-          value: ds.p50,
-          unit: 'ms',
-        });
-        figures.push({
-          key: 'decision_p99',
-          label: 'decision from the compiled ABP alone (no recording): p99',
-          value: ds.p99,
-          unit: 'ms',
-          // The in-process target is judged here: see `limits` for why not on the durable answer.
-          target: { op: '<=', value: 0.5 },
-        });
-        samples.inprocess_ms = local.latencies;
-        samples.decision_ms = decide;
-        const batches = await w.pool.query<{ n: number }>(
-          `SELECT count(DISTINCT recorded_at)::int AS n FROM provenance_log WHERE kind = 'action.checked' AND subject = $1`,
-          [`abp:${abp.abp_id}`],
-        );
-        const checks = CONCURRENCIES.length * (requests + warmup) + inProcess;
-        const notes = [
-          `${checks} checks recorded in ${batches.rows[0]!.n} group commits (distinct provenance append times)`,
-        ];
-        return {
-          parameters: { requests, warmup, concurrencies: [...CONCURRENCIES], inProcess, decisions, opa: OPA_VERSION },
-          figures,
-          samples,
-          notes,
-        };
-      } finally {
-        await new Promise((resolve) => server.close(resolve));
-        await opa.stop();
-      }
-    });
+        },
+      );
+      samples[`${t.key}_inprocess_ms`] = run.inProcess;
+      notes.push(
+        on(`${run.checks} checks recorded in ${run.flushes} group commits (distinct provenance append times)`),
+      );
+    }
+    const decide = decided ?? [];
+    const ds = summarize(decide);
+    figures.push(
+      {
+        key: 'decision_p50',
+        label: 'decision from the compiled ABP alone (no recording): p50',
+        value: ds.p50,
+        unit: 'ms',
+      },
+      {
+        key: 'decision_p99',
+        label: 'decision from the compiled ABP alone (no recording): p99',
+        value: ds.p99,
+        unit: 'ms',
+        // The in-process target is judged here: see `limits` for why not on the durable answer.
+        target: { op: '<=', value: 0.5 },
+      },
+    );
+    samples.decision_ms = decide;
+    return {
+      parameters: { requests, warmup, concurrencies: [...CONCURRENCIES], inProcess, decisions, opa: OPA_VERSION },
+      figures,
+      samples,
+      notes,
+    };
   },
 };
+
+const allowedRead = (abp: Abp) => ({
+  agent_id: 'recruiter-bot',
+  abp_hash: abp.hash,
+  objective: 'OBJ-001',
+  tool: 'ats.read',
+  data: [{ resource: 'candidates/42', operation: 'read' }],
+  role: 'agent',
+  irreversible: false,
+});
+
+/**
+ * On one stack: one demo ABP, the API on a free port, OPA over the same ABP; for each
+ * concurrency Warden then OPA from the load generator's child process; then checkAbpAction in
+ * process, one at a time.
+ */
+async function measureOn(
+  w: WardenContext,
+  opaBinary: string,
+  size: { requests: number; warmup: number; inProcess: number; decisions: number },
+  log: (line: string) => void,
+) {
+  const spec = demoAbpSpec();
+  await addPrincipal(w.pool, 'bench-admin', ['admin']);
+  const { abp } = await buildAbpFromSpec(
+    w,
+    { ...spec, scope: { ...spec.scope, contract_id: 'CTR-bench-action-check' } },
+    'bench-admin',
+  );
+  await addPrincipal(w.pool, 'bench-agent', ['agent']);
+  const { token } = await createApiToken(w.pool, { principal: 'bench-agent', label: 'benchmark' });
+  const action = allowedRead(abp);
+  const view = await showAbp(w, abp.abp_id);
+  const driftValidator = abp.runtime.validators.find((v) => v.name === 'drift_threshold');
+  const opa = await startOpaServer(opaBinary, {
+    abp,
+    current_hash: abp.hash,
+    status: view.status,
+    exports: view.exports.map((e) => ({ export_id: e.exportId, abp_hash: e.abpHash })),
+    open_drift: 0,
+    max_ds: typeof driftValidator?.config.max_ds === 'number' ? driftValidator.config.max_ds : DEFAULT_MAX_DS,
+  });
+  const server = createApiServer(w);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (server.address() as AddressInfo).port;
+    const loads = {
+      warden: {
+        url: `http://127.0.0.1:${port}/api/v1/abps/${abp.abp_id}/actions/check`,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(action),
+        expect: '"decision":\\s*"allowed"',
+      },
+      opa: {
+        url: opa.decisionUrl,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ input: action }),
+        expect: '"allowed":\\s*true',
+      },
+    };
+    const http: Record<string, { latencies: number[]; wallMs: number }> = {};
+    for (const c of CONCURRENCIES) {
+      for (const who of ['warden', 'opa'] as const) {
+        const r = await httpLoadInChild({
+          ...loads[who],
+          warmup: size.warmup,
+          requests: size.requests,
+          concurrency: c,
+        });
+        const s = summarize(r.latencies);
+        log(
+          `${who} at concurrency ${c}: ${size.requests} in ${(r.wallMs / 1000).toFixed(1)} s, p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms`,
+        );
+        http[`${who}_${c}`] = r;
+      }
+    }
+    // In process: the client path, answered once stored, one call at a time.
+    const local = await closedLoop(size.inProcess, 1, async () => {
+      const r = await checkAbpAction(w, abp.abp_id, action);
+      if (r.decision !== 'allowed') throw new Error(`in-process check: ${r.decision}`);
+    });
+    // The decision alone, from the compiled ABP the checks above left in the engine.
+    const engine = actionCheckEngine(w);
+    const parsed = ActionSchema.parse(action);
+    const decide = new Array<number>(size.decisions);
+    for (let i = 0; i < size.decisions; i++) {
+      const t0 = performance.now();
+      if (engine.decideCached(abp.abp_id, parsed)?.decision !== 'allowed')
+        throw new Error('the compiled ABP did not allow the action');
+      decide[i] = performance.now() - t0;
+    }
+    const batches = await w.pool.query<{ n: number }>(
+      `SELECT count(DISTINCT recorded_at)::int AS n FROM provenance_log WHERE kind = 'action.checked' AND subject = $1`,
+      [`abp:${abp.abp_id}`],
+    );
+    return {
+      http,
+      inProcess: local.latencies,
+      decide: size.decisions > 0 ? decide : undefined,
+      checks: CONCURRENCIES.length * (size.requests + size.warmup) + size.inProcess,
+      flushes: batches.rows[0]!.n,
+    };
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+    await opa.stop();
+  }
+}
