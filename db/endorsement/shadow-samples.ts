@@ -1,3 +1,4 @@
+import { TOKEN_REFUSAL_SQL, TokenRefusedError } from '../access/api-tokens';
 import { randomUUID } from 'node:crypto';
 import { sha256Hex } from '../../domain/non-workflow/sha256';
 import type pg from 'pg';
@@ -28,6 +29,8 @@ export async function recordExchange(
   pool: pg.Pool,
   e: { agentId: string; kernelVersion: number; prompt: string; response: string; model: string },
   draw: number,
+  /** The API token the caller was authenticated with from a cache: recorded only while it still holds. */
+  tokenId: string | null = null,
 ): Promise<{ exchangeId: string; queued: QueuedSample[] }> {
   const exchangeId = `ex-${randomUUID()}`;
   // The staged endorsements' rows are locked first, in a statement of their own: a scorer lowering
@@ -36,10 +39,17 @@ export async function recordExchange(
   // snapshot still showed the flag up sent no signal while the scorer, not seeing the uncommitted
   // sample yet, went to sleep: the sample waited for the deadline.
   const { rows } = await withTransaction(pool, async (q) => {
-    await q.query(
-      `SELECT id FROM endorsements WHERE agent_id = $1 AND state IN ('staged', 'inconclusive') ORDER BY id FOR UPDATE`,
-      [e.agentId],
+    // The same statement re-validates a cached token (TokenRefusedError rolls the exchange back).
+    const locked = await q.query<{ refusal: string | null }>(
+      `WITH locked AS (
+         SELECT id FROM endorsements WHERE agent_id = $1 AND state IN ('staged', 'inconclusive') ORDER BY id FOR UPDATE)
+       SELECT (SELECT count(*) FROM locked) AS locked,
+              CASE WHEN $2::text IS NULL THEN NULL ELSE ${TOKEN_REFUSAL_SQL('t')} END AS refusal
+         FROM (SELECT $2::text AS id) i LEFT JOIN api_tokens t ON t.id = i.id`,
+      [e.agentId, tokenId],
     );
+    const refusal = locked.rows[0]?.refusal;
+    if (refusal) throw new TokenRefusedError(refusal);
     return q.query<{ id: string; wake: boolean }>(
       `WITH sampled AS (
        SELECT id, created_at FROM endorsements
