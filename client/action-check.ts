@@ -191,6 +191,8 @@ export class ActionCheckEngine {
     }
     const loading = snapshotFacts(this.deps.pool, abpId, now).then((snapshot) => {
       const entry = { snapshot, identity: checkAbpIdentity(snapshot.facts.abp) };
+      // A cold engine's first flush tries the one-round-trip path from the head read with the facts.
+      this.head ??= snapshot.provenanceHead;
       if (this.compiled.get(abpId) === loading) this.ready.set(abpId, entry);
       return entry;
     });

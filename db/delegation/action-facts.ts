@@ -1,4 +1,5 @@
 import type { Queryable } from '../pool';
+import { PROVENANCE_HEAD_COLUMNS, provenanceHeadOf, type ProvenanceHead } from '../provenance/log';
 import { AbpSchema, type Abp } from '../../domain/delegation/schema';
 import type { ActionFacts } from '../../domain/delegation/validators';
 import { notFound } from '../../domain/errors';
@@ -115,13 +116,23 @@ export interface FactStamps {
 }
 
 /** Reads the stamps of '*' and `driftKey` (1 for a key no drift was ever stamped under). */
-async function readFactStamps(q: Queryable, driftKey: string): Promise<{ structure: number; drift: number }> {
-  const { rows } = await q.query<{ stamp_key: string; stamp: number }>(
-    `SELECT stamp_key, stamp FROM abp_fact_stamps WHERE stamp_key IN ('*', $1)`,
+/** The stamps, and the provenance chain's head in the same statement (no lock: a hint for a writer that checks it under the lock). */
+async function readFactStamps(
+  q: Queryable,
+  driftKey: string,
+): Promise<{ structure: number; drift: number; provenanceHead: ProvenanceHead }> {
+  const { rows } = await q.query<{
+    stamp_key: string | null;
+    stamp: number | null;
+    head_seq: number | null;
+    head_hash: string | null;
+  }>(
+    `SELECT s.stamp_key, s.stamp, h.head_seq, h.head_hash
+       FROM (SELECT ${PROVENANCE_HEAD_COLUMNS}) h LEFT JOIN abp_fact_stamps s ON s.stamp_key IN ('*', $1)`,
     [driftKey],
   );
   const of = (key: string) => rows.find((r) => r.stamp_key === key)?.stamp ?? 1;
-  return { structure: of('*'), drift: of(driftKey) };
+  return { structure: of('*'), drift: of(driftKey), provenanceHead: provenanceHeadOf(rows[0]!) };
 }
 
 export interface FactSnapshot {
@@ -135,6 +146,11 @@ export interface FactSnapshot {
    * is composed under a parent, or some agent is degraded under it (both judged per check).
    */
   needsFullRead: boolean;
+  /**
+   * The provenance chain's head when the stamps were read, without the lock: where a writer that
+   * does not know the head yet signs its first entries (recordChecksAtHead checks it under the lock).
+   */
+  provenanceHead: ProvenanceHead;
 }
 
 /**
@@ -144,7 +160,7 @@ export interface FactSnapshot {
  */
 export async function snapshotFacts(q: Queryable, abpId: string, now: Date): Promise<FactSnapshot> {
   const resolved = (await followAliases(q, [abpId])).get(abpId) ?? abpId;
-  const before = await readFactStamps(q, resolved);
+  const { provenanceHead, ...before } = await readFactStamps(q, resolved);
   const current = await findCurrentByAbpId(q, abpId);
   const stored = current ?? (await findLatestVersion(q, abpId));
   if (!stored) throw notFound(`ABP ${abpId}`);
@@ -152,5 +168,5 @@ export async function snapshotFacts(q: Queryable, abpId: string, now: Date): Pro
   const stamps = driftKey === resolved ? before : { ...before, drift: (await readFactStamps(q, driftKey)).drift };
   const { facts, holdsUntil } = await timedFactsFor(q, driftKey, AbpSchema.parse(stored.document), current, now);
   const needsFullRead = facts.abp.composition.parent_abp_id !== null || (await anyActiveDegradation(q, driftKey));
-  return { facts, current, stamps: { ...stamps, driftKey }, holdsUntil, needsFullRead };
+  return { facts, current, stamps: { ...stamps, driftKey }, holdsUntil, needsFullRead, provenanceHead };
 }

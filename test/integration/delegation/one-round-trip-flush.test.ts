@@ -72,6 +72,23 @@ async function entriesFor(checkId: string) {
   return Promise.all(rows.map((r) => provenanceEntry(ctx, r.seq)));
 }
 
+/** The test context's pool, counting the statements and transactions (connect) asked of it. */
+function countingPool() {
+  const counts = { query: 0, connect: 0 };
+  const pool = new Proxy(ctx.pool, {
+    get(target, prop, receiver) {
+      if (prop === 'query' || prop === 'connect') {
+        return (...args: unknown[]) => {
+          counts[prop] += 1;
+          return (target[prop] as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      }
+      return Reflect.get(target, prop, receiver) as unknown;
+    },
+  }) as pg.Pool;
+  return { pool, counts };
+}
+
 describe('the group commit in one round trip (recordChecksAtHead)', () => {
   it('records the checks and their entries, linked after the head they were signed on', async () => {
     const abp = await buildUniqueAbp(ctx);
@@ -130,20 +147,32 @@ describe('the group commit in one round trip (recordChecksAtHead)', () => {
     expect(await entriesFor(already.checkId)).toHaveLength(1);
   });
 
+  it("a cold engine's first check (the CLI's only one) flushes through it from the head read with the facts", async () => {
+    const abp = await buildUniqueAbp(ctx);
+    const read = { ...sendExternalEmail(abp.hash, 1), tool: 'ats.read', irreversible: false };
+    let n = 0;
+    // A fresh engine each time, as each CLI process is; another file appending between its read
+    // of the facts and its flush sends it the long way (a transaction: pool.connect).
+    const checkId = await eventually(
+      async () => {
+        const { pool, counts } = countingPool();
+        const r = await new ActionCheckEngine({ pool, provenanceKey: ctx.provenanceKey }).check(abp.abp_id, {
+          ...read,
+          action_id: `cold-${n++}`,
+        });
+        expect(r.decision).toBe('allowed');
+        return counts.connect === 0 ? r.checkId : null;
+      },
+      (id) => id !== null,
+      60_000,
+    );
+    expect(await stored([checkId!])).toBe(1);
+    expect((await entriesFor(checkId!))[0]!.checks).toEqual({ contentHash: true, signature: true, link: true });
+  });
+
   it('the engine answers through it: one pool statement and no transaction of its own once it knows the head', async () => {
     const abp = await buildUniqueAbp(ctx);
-    const counts = { query: 0, connect: 0 };
-    const counting = new Proxy(ctx.pool, {
-      get(target, prop, receiver) {
-        if (prop === 'query' || prop === 'connect') {
-          return (...args: unknown[]) => {
-            counts[prop] += 1;
-            return (target[prop] as (...a: unknown[]) => unknown).apply(target, args);
-          };
-        }
-        return Reflect.get(target, prop, receiver) as unknown;
-      },
-    }) as pg.Pool;
+    const { pool: counting, counts } = countingPool();
     const engine = new ActionCheckEngine({ pool: counting, provenanceKey: ctx.provenanceKey });
     const read = { ...sendExternalEmail(abp.hash, 1), tool: 'ats.read', irreversible: false };
     let n = 0;
