@@ -4,6 +4,7 @@ import { gatherFacts, snapshotFacts, type FactSnapshot } from '../db/delegation/
 import {
   insertActionCheck,
   insertStampedChecks,
+  recordChecksAtHead,
   type StampedCheck,
   type StampedOutcome,
 } from '../db/delegation/action-checks';
@@ -15,6 +16,8 @@ import {
   appendProvenance,
   appendProvenanceAfterHead,
   appendProvenanceBatch,
+  signEntriesAfter,
+  type ProvenanceHead,
   type ProvenanceInput,
 } from '../db/provenance/log';
 import { ActionSchema, type Action } from '../domain/delegation/action';
@@ -124,6 +127,8 @@ export class ActionCheckEngine {
   private readonly compiled = new Map<string, Promise<CompiledAbp>>();
   private readonly ready = new Map<string, CompiledAbp>();
   private readonly commits: GroupCommit<StampedCheck, StampedOutcome>;
+  /** The chain's head as this engine's last flush left it: the next flush signs its entries after it. */
+  private head: ProvenanceHead | null = null;
 
   constructor(private readonly deps: { pool: pg.Pool; provenanceKey: string }) {
     this.commits = new GroupCommit((batch) => this.flush(batch));
@@ -187,6 +192,8 @@ export class ActionCheckEngine {
     }
     const loading = snapshotFacts(this.deps.pool, abpId, now).then((snapshot) => {
       const entry = { snapshot, identity: checkAbpIdentity(snapshot.facts.abp) };
+      // A cold engine's first flush tries the one-round-trip path from the head read with the facts.
+      this.head ??= snapshot.provenanceHead;
       if (this.compiled.get(abpId) === loading) this.ready.set(abpId, entry);
       return entry;
     });
@@ -208,14 +215,40 @@ export class ActionCheckEngine {
   }
 
   /**
-   * One transaction for the batch, in three round trips when no verdict escalates: BEGIN with the
-   * provenance lock, the stamped insert (which reads the chain's head too), the entries' INSERT,
-   * then COMMIT. Escalations append entries of their own, so a batch with any reads the head again.
+   * Records a batch in one round trip when it can (recordChecksAtHead: no verdict escalates,
+   * every one is recorded and the chain's head is still the one the last flush left), else in
+   * one transaction of its own that reads what it needs (flushLocked).
    */
   private async flush(batch: StampedCheck[]): Promise<StampedOutcome[]> {
     const firstOf = new Map<string, number>();
     const unique = batch.filter((c, i) => !firstOf.has(c.checkId) && firstOf.set(c.checkId, i));
-    return withTransaction(
+    const head = this.head;
+    let outcomes: StampedOutcome[] | null = null;
+    if (head && unique.every((c) => c.verdict.escalations.length === 0)) {
+      const entries = signEntriesAfter(this.deps.provenanceKey, unique.map(checkedEntry), head);
+      if (await recordChecksAtHead(this.deps.pool, unique, entries, head)) {
+        this.head = entries.at(-1) ?? head;
+        outcomes = unique.map(() => 'inserted' as const);
+      }
+    }
+    outcomes ??= await this.flushLocked(unique);
+    const byId = new Map(unique.map((c, i) => [c.checkId, outcomes[i]!]));
+    // A check id twice in one batch is recorded once, as two calls one after the other would be.
+    return batch.map((c, i) => {
+      const outcome = byId.get(c.checkId)!;
+      return firstOf.get(c.checkId) === i || outcome !== 'inserted' ? outcome : 'duplicate';
+    });
+  }
+
+  /**
+   * One transaction for a batch of distinct check ids, in four round trips when no verdict
+   * escalates: BEGIN with the provenance lock, the stamped insert (which reads the chain's head
+   * too), the entries' INSERT, then COMMIT. Escalations append entries of their own, so a batch
+   * with any reads the head again. Leaves the head it wrote as the next flush's.
+   */
+  private async flushLocked(unique: StampedCheck[]): Promise<StampedOutcome[]> {
+    this.head = null;
+    const { outcomes, head } = await withTransaction(
       this.deps.pool,
       async (tx) => {
         const { outcomes, provenanceHead } = await insertStampedChecks(tx, unique);
@@ -232,16 +265,15 @@ export class ActionCheckEngine {
           });
         }
         const entries = recorded.map(checkedEntry);
-        if (escalating.length > 0 || !provenanceHead) await appendProvenanceBatch(tx, this.deps.provenanceKey, entries);
-        else await appendProvenanceAfterHead(tx, this.deps.provenanceKey, entries, provenanceHead);
-        const byId = new Map(unique.map((c, i) => [c.checkId, outcomes[i]!]));
-        // A check id twice in one batch is recorded once, as two calls one after the other would be.
-        return batch.map((c, i) => {
-          const outcome = byId.get(c.checkId)!;
-          return firstOf.get(c.checkId) === i || outcome !== 'inserted' ? outcome : 'duplicate';
-        });
+        const appended =
+          escalating.length > 0 || !provenanceHead
+            ? await appendProvenanceBatch(tx, this.deps.provenanceKey, entries)
+            : await appendProvenanceAfterHead(tx, this.deps.provenanceKey, entries, provenanceHead);
+        return { outcomes, head: appended.at(-1) ?? provenanceHead };
       },
       { lock: APPEND_LOCK },
     );
+    this.head = head;
+    return outcomes;
   }
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { CheckCaller } from './action-check';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
 import { z } from 'zod';
@@ -508,6 +509,7 @@ export async function recordLiveExchange(
   kernel: KernelVersion,
   exchange: LiveExchange,
   random: () => number = Math.random,
+  caller: CheckCaller = {},
 ): Promise<{ exchangeId: string; queued: { endorsementId: string }[] }> {
   const prompt = chatMessage.parse({ message: exchange.prompt }).message;
   const { exchangeId, queued } = await recordExchange(
@@ -520,6 +522,7 @@ export async function recordLiveExchange(
       model: exchange.model,
     },
     random(),
+    caller.tokenId ?? null,
   );
   // Not awaited: the answer does not wait for a Temporal round trip. One signal per batch (the
   // wake flag), so a failed one lowers the flag again for the next chat to retry.

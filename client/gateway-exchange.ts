@@ -3,6 +3,9 @@ import type { GatewayTarget } from '../domain/gateways/gateway-target';
 import type { SdkExchangeRequest, SdkExchangeVerdict } from '../domain/gateways/sdk-exchange-request';
 import type { GatewayToolCall } from '../domain/gateways/tool-call-action';
 import type { WardenContext } from './context';
+import type { CheckCaller } from './action-check';
+import { tokenRefusal } from '../db/access/api-tokens';
+import { forgetToken, TokenRefusedError } from './verified-tokens';
 import type { KernelVersion } from '../db/endorsement/agents';
 import { productionKernel, recordLiveExchange } from './endorsement';
 import { denialReason, gateToolCalls, type ToolCallVerdict } from './gateway-tool-gate';
@@ -28,16 +31,43 @@ export async function settleAnswer<T extends GatewayToolCall>(
   kernel: KernelVersion,
   target: GatewayTarget,
   answer: { userText: string; content: string | null; toolCalls: readonly T[]; model: string; reference: string },
+  caller: CheckCaller = {},
 ): Promise<SettledAnswer<T>> {
-  const verdicts = await gateToolCalls(ctx, target, answer.toolCalls, answer.reference);
+  try {
+    return await settle(ctx, kernel, target, answer, caller);
+  } catch (error) {
+    if (error instanceof TokenRefusedError && caller.tokenId) forgetToken(ctx, caller.tokenId);
+    throw error;
+  }
+}
+
+async function settle<T extends GatewayToolCall>(
+  ctx: WardenContext,
+  kernel: KernelVersion,
+  target: GatewayTarget,
+  answer: { userText: string; content: string | null; toolCalls: readonly T[]; model: string; reference: string },
+  caller: CheckCaller,
+): Promise<SettledAnswer<T>> {
+  const verdicts = await gateToolCalls(ctx, target, answer.toolCalls, answer.reference, caller);
   const denied = verdicts.filter((v) => !v.allowed);
   const kept = answer.toolCalls.filter((c) => !denied.some((d) => d.call === c));
   const refusal = denied.length === 0 ? '' : denialReason(denied);
   const content = refusal === '' ? answer.content : [answer.content, refusal].filter((s) => s).join('\n');
   const prompt = shadowPrompt(answer.userText);
   const recorded = prompt
-    ? await recordLiveExchange(ctx, kernel, { prompt, response: liveAnswerText(content, kept), model: answer.model })
+    ? await recordLiveExchange(
+        ctx,
+        kernel,
+        { prompt, response: liveAnswerText(content, kept), model: answer.model },
+        Math.random,
+        caller,
+      )
     : null;
+  // A cached token is re-validated by the writes above; an answer that wrote nothing reads it.
+  if (caller.tokenId && !recorded && verdicts.every((v) => v.checkId === null)) {
+    const refusal = await tokenRefusal(ctx.pool, caller.tokenId);
+    if (refusal) throw new TokenRefusedError(refusal);
+  }
   return { content, refusal, kept, verdicts, recorded };
 }
 
@@ -51,16 +81,23 @@ export async function settleSdkExchange(
   target: GatewayTarget,
   request: SdkExchangeRequest,
   reference: string,
+  caller: CheckCaller = {},
 ): Promise<SdkExchangeVerdict> {
   const kernel = await productionKernel(ctx, target.agent);
   const calls = request.toolCalls.map((c) => ({ id: c.id, function: { name: c.name, arguments: c.arguments } }));
-  const settled = await settleAnswer(ctx, kernel, target, {
-    userText: request.prompt,
-    content: request.content,
-    toolCalls: calls,
-    model: request.model,
-    reference,
-  });
+  const settled = await settleAnswer(
+    ctx,
+    kernel,
+    target,
+    {
+      userText: request.prompt,
+      content: request.content,
+      toolCalls: calls,
+      model: request.model,
+      reference,
+    },
+    caller,
+  );
   return {
     agent: kernel.agentId,
     exchangeId: settled.recorded?.exchangeId ?? null,

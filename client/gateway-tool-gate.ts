@@ -1,5 +1,6 @@
 import type { GatewayTarget } from '../domain/gateways/gateway-target';
 import { toolCallAction, type GatewayToolCall } from '../domain/gateways/tool-call-action';
+import type { CheckCaller } from './action-check';
 import type { WardenContext } from './context';
 import { checkAbpAction, showAbp } from './delegation';
 
@@ -23,6 +24,7 @@ export async function gateToolCalls<T extends GatewayToolCall>(
   target: GatewayTarget,
   calls: readonly T[],
   referencePrefix: string,
+  caller: CheckCaller = {},
 ): Promise<ToolCallVerdict<T>[]> {
   if (calls.length === 0) return [];
   const unchecked = (reason: string) => calls.map((call) => ({ call, allowed: false, reason, checkId: null }));
@@ -36,6 +38,7 @@ export async function gateToolCalls<T extends GatewayToolCall>(
       ctx,
       view.abpId,
       toolCallAction(target, hash, call, `${referencePrefix}/${call.id ?? i}`),
+      { caller },
     );
     const failed = record.results.filter((r) => !r.passed);
     verdicts.push({

@@ -3,6 +3,7 @@ import type { GatewayTarget } from '../domain/gateways/gateway-target';
 import { lastUserText, type OpenAiChatRequest } from '../domain/gateways/openai-chat-request';
 import type { ModelToolCall } from '../models/model-gateway';
 import { listAgents } from '../db/endorsement/agents';
+import type { CheckCaller } from './action-check';
 import type { WardenContext } from './context';
 import { modelsOf, productionKernel } from './endorsement';
 import { settleAnswer } from './gateway-exchange';
@@ -41,6 +42,7 @@ export async function completeChat(
   ctx: WardenContext,
   target: GatewayTarget,
   request: OpenAiChatRequest,
+  caller: CheckCaller = {},
 ): Promise<ChatCompletion> {
   const kernel = await productionKernel(ctx, target.agent);
   const models = modelsOf(ctx);
@@ -55,13 +57,19 @@ export async function completeChat(
     lastUserText: userText,
   });
   const id = `chatcmpl-${randomUUID()}`;
-  const { content, kept, verdicts, recorded } = await settleAnswer(ctx, kernel, target, {
-    userText,
-    content: reply.content,
-    toolCalls: reply.toolCalls,
-    model: models.chatModel,
-    reference: `openai/${id}`,
-  });
+  const { content, kept, verdicts, recorded } = await settleAnswer(
+    ctx,
+    kernel,
+    target,
+    {
+      userText,
+      content: reply.content,
+      toolCalls: reply.toolCalls,
+      model: models.chatModel,
+      reference: `openai/${id}`,
+    },
+    caller,
+  );
   const denied = verdicts.filter((v) => !v.allowed);
   const finishReason = reply.finishReason === 'tool_calls' && kept.length === 0 ? 'stop' : reply.finishReason;
   return {

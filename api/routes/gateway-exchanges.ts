@@ -15,9 +15,12 @@ export const gatewayExchangeRoutes: Route[] = [
     summary:
       "An SDK middleware's exchange: tool calls checked against the agent's ABP, the exchange queued for shadows",
     bodySchema: sdkExchangeRequestSchema,
+    // The exchange's record and its tool calls' checks re-validate a cached token (client/gateway-exchange.ts).
+    revalidatesToken: true,
     async handler(ctx, req) {
       const body = sdkExchangeRequestSchema.parse(req.body);
-      return settleSdkExchange(ctx, body, body, `ai-sdk/${body.agent}/${body.callId ?? randomUUID()}`);
+      const caller = req.tokenId ? { tokenId: req.tokenId } : {};
+      return settleSdkExchange(ctx, body, body, `ai-sdk/${body.agent}/${body.callId ?? randomUUID()}`, caller);
     },
   },
 ];

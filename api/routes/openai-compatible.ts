@@ -39,9 +39,12 @@ export const openAiCompatibleRoutes: Route[] = [
       "OpenAI-compatible chat: the agent's production kernel answers, shadows are queued, tool calls are checked",
     bodySchema: openAiChatRequestSchema,
     errorFormat: openAiErrorResponse,
+    // The exchange's record and its tool calls' checks re-validate a cached token (client/gateway-exchange.ts).
+    revalidatesToken: true,
     async handler(ctx, req) {
       const body = openAiChatRequestSchema.parse(req.body);
-      const completion = await completeChat(ctx, targetOf(req.raw, body.model), body);
+      const caller = req.tokenId ? { tokenId: req.tokenId } : {};
+      const completion = await completeChat(ctx, targetOf(req.raw, body.model), body, caller);
       if (!body.stream) return completion;
       return {
         contentType: 'text/event-stream; charset=utf-8',

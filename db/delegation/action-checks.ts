@@ -1,6 +1,15 @@
 import { TOKEN_REFUSAL_SQL } from '../access/api-tokens';
+import pg from 'pg';
 import type { Queryable } from '../pool';
-import { PROVENANCE_HEAD_COLUMNS, provenanceHeadOf, type ProvenanceHead } from '../provenance/log';
+import {
+  APPEND_LOCK,
+  PROVENANCE_ENTRIES_AFTER,
+  PROVENANCE_HEAD_COLUMNS,
+  PROVENANCE_HEAD_IS,
+  provenanceHeadOf,
+  type ProvenanceEntry,
+  type ProvenanceHead,
+} from '../provenance/log';
 import type { Action } from '../../domain/delegation/action';
 import type { FactStamps } from './action-facts';
 import type { ActionVerdict } from '../../domain/delegation/validators';
@@ -124,4 +133,71 @@ export async function insertStampedChecks(
     return !r?.fresh ? 'stale' : r.inserted ? 'inserted' : 'duplicate';
   });
   return { outcomes, provenanceHead: rows[0] ? provenanceHeadOf(rows[0]) : null };
+}
+
+/**
+ * The group commit's flush in one round trip and one transaction: `checks` (distinct check ids,
+ * none escalating) and their provenance `entries`, signed after `head`, are recorded together
+ * only if every check would be recorded ('inserted' by insertStampedChecks: its stamps fresh,
+ * its token holding, its id new) and `head` is still the chain's head; otherwise nothing is
+ * written and the caller flushes the batch the long way (false). One simple-protocol message of
+ * two statements, which PostgreSQL runs as one implicit transaction: the provenance lock first,
+ * then the write in a snapshot taken after it, so other appenders (which take the lock before
+ * reading the head) see it. A simple-protocol message takes no parameters: the batch travels as
+ * one escaped jsonb literal.
+ */
+export async function recordChecksAtHead(
+  q: Queryable,
+  checks: StampedCheck[],
+  entries: ProvenanceEntry[],
+  head: ProvenanceHead,
+): Promise<boolean> {
+  if (checks.length === 0) return true;
+  const input = pg.escapeLiteral(
+    JSON.stringify(
+      checks.map((c) => ({
+        check_id: c.checkId,
+        abp_id: c.abpId,
+        abp_hash: c.abpHash,
+        agent_id: c.action.agent_id ?? null,
+        action: c.action,
+        irreversible: c.action.irreversible,
+        decision: c.verdict.decision,
+        results: c.verdict.results,
+        escalations: c.verdict.escalations,
+        checked_at: c.checkedAt.toISOString(),
+        stamp_key: c.stamps.key,
+        stamp: c.stamps.stamp,
+        token_id: c.tokenId,
+      })),
+    ),
+  );
+  const results = (await q.query(
+    `SELECT pg_advisory_xact_lock(${APPEND_LOCK});
+     WITH input AS (
+       SELECT * FROM jsonb_to_recordset(${input}::jsonb)
+         AS u(check_id text, abp_id text, abp_hash text, agent_id text, action jsonb, irreversible boolean, decision text,
+              results jsonb, escalations jsonb, checked_at timestamptz, stamp_key text, stamp bigint,
+              token_id text)
+     ), recordable AS (
+       SELECT i.* FROM input i LEFT JOIN api_tokens t ON t.id = i.token_id
+        WHERE (i.token_id IS NULL OR ${TOKEN_REFUSAL_SQL('t')} IS NULL)
+          AND i.stamp = coalesce((SELECT s.stamp FROM abp_fact_stamps s WHERE s.stamp_key = i.stamp_key), 1)
+          AND NOT EXISTS (SELECT 1 FROM abp_action_checks c WHERE c.check_id = i.check_id)
+     ), go AS (
+       SELECT (SELECT count(*) FROM recordable) = ${checks.length} AND ${PROVENANCE_HEAD_IS(head)} AS ok
+     ), inserted AS (
+       INSERT INTO abp_action_checks (check_id, abp_id, abp_hash, agent_id, action, irreversible, decision, results, escalations, checked_at)
+       SELECT check_id, abp_id, abp_hash, agent_id, action, irreversible, decision, results, escalations, checked_at
+         FROM recordable WHERE (SELECT ok FROM go)
+       RETURNING check_id
+     ), appended AS (${PROVENANCE_ENTRIES_AFTER(pg.escapeLiteral(JSON.stringify(entries)) + '::jsonb', '(SELECT ok FROM go)')})
+     SELECT (SELECT ok FROM go) AS ok, (SELECT count(*) FROM inserted)::int AS checks, (SELECT count(*) FROM appended)::int AS entries`,
+  )) as unknown as pg.QueryResult<{ ok: boolean; checks: number; entries: number }>[];
+  const row = results[1]?.rows[0];
+  if (!row?.ok) return false;
+  // Both inserts ran on the same verdict; a mismatch would be a bug in the statement, not a race.
+  if (row.checks !== checks.length || row.entries !== entries.length)
+    throw new Error(`recorded ${row.checks} checks and ${row.entries} provenance entries for ${checks.length}`);
+  return true;
 }

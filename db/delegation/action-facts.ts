@@ -1,4 +1,5 @@
 import type { Queryable } from '../pool';
+import { PROVENANCE_HEAD_COLUMNS, provenanceHeadOf, type ProvenanceHead } from '../provenance/log';
 import { AbpSchema, type Abp } from '../../domain/delegation/schema';
 import type { ActionFacts } from '../../domain/delegation/validators';
 import { notFound } from '../../domain/errors';
@@ -112,10 +113,17 @@ export interface FactStamps {
   stamp: number;
 }
 
-/** Reads the stamp of `key` (1 for an ABP whose facts never changed since migration 016). */
-async function readFactStamp(q: Queryable, key: string): Promise<number> {
-  const { rows } = await q.query<{ stamp: number }>(`SELECT stamp FROM abp_fact_stamps WHERE stamp_key = $1`, [key]);
-  return rows[0]?.stamp ?? 1;
+/**
+ * Reads the stamp of `key` (1 for an ABP whose facts never changed since migration 016), and the
+ * provenance chain's head in the same statement (no lock: a hint for a writer that checks it under the lock).
+ */
+async function readFactStamp(q: Queryable, key: string): Promise<{ stamp: number; provenanceHead: ProvenanceHead }> {
+  const { rows } = await q.query<{ stamp: number | null; head_seq: number | null; head_hash: string | null }>(
+    `SELECT s.stamp, h.head_seq, h.head_hash
+       FROM (SELECT ${PROVENANCE_HEAD_COLUMNS}) h LEFT JOIN abp_fact_stamps s ON s.stamp_key = $1`,
+    [key],
+  );
+  return { stamp: rows[0]?.stamp ?? 1, provenanceHead: provenanceHeadOf(rows[0]!) };
 }
 
 export interface FactSnapshot {
@@ -129,6 +137,11 @@ export interface FactSnapshot {
    * is composed under a parent, or some agent is degraded under it (both judged per check).
    */
   needsFullRead: boolean;
+  /**
+   * The provenance chain's head when the stamps were read, without the lock: where a writer that
+   * does not know the head yet signs its first entries (recordChecksAtHead checks it under the lock).
+   */
+  provenanceHead: ProvenanceHead;
 }
 
 /**
@@ -138,7 +151,7 @@ export interface FactSnapshot {
  */
 export async function snapshotFacts(q: Queryable, abpId: string, now: Date): Promise<FactSnapshot> {
   const resolved = (await followAliases(q, [abpId])).get(abpId) ?? abpId;
-  const before = await readFactStamp(q, resolved);
+  const { stamp: before, provenanceHead } = await readFactStamp(q, resolved);
   const current = await findCurrentByAbpId(q, abpId);
   const stored = current ?? (await findLatestVersion(q, abpId));
   if (!stored) throw notFound(`ABP ${abpId}`);
@@ -148,5 +161,5 @@ export async function snapshotFacts(q: Queryable, abpId: string, now: Date): Pro
   const stamp = key === resolved ? before : 0;
   const { facts, holdsUntil } = await timedFactsFor(q, key, AbpSchema.parse(stored.document), current, now);
   const needsFullRead = facts.abp.composition.parent_abp_id !== null || (await anyActiveDegradation(q, key));
-  return { facts, current, stamps: { key, stamp }, holdsUntil, needsFullRead };
+  return { facts, current, stamps: { key, stamp }, holdsUntil, needsFullRead, provenanceHead };
 }

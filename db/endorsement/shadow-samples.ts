@@ -1,3 +1,4 @@
+import { TOKEN_REFUSAL_SQL, TokenRefusedError } from '../access/api-tokens';
 import { randomUUID } from 'node:crypto';
 import { sha256Hex } from '../../domain/non-workflow/sha256';
 import type pg from 'pg';
@@ -39,6 +40,8 @@ export async function recordExchange(
   pool: pg.Pool,
   e: { agentId: string; kernelVersion: number; prompt: string; response: string; model: string },
   draw: number,
+  /** The API token the caller was authenticated with from a cache: recorded only while it still holds. */
+  tokenId: string | null = null,
 ): Promise<{ exchangeId: string; queued: QueuedSample[] }> {
   const exchangeId = `ex-${randomUUID()}`;
   // The agent's wake lock, shared: chats record side by side, and a scorer lowering the wake flag
@@ -50,8 +53,17 @@ export async function recordExchange(
   // behind another through their commits: p99 1.11x the unshadowed chat's on PostgreSQL at 8 at once.)
   const { rows } = await withTransaction(
     pool,
-    async (q) =>
-      q.query<{ id: string; wake: boolean }>(
+    async (q) => {
+      if (tokenId !== null) {
+        // A token the caller took from a cache is re-validated inside the exchange's transaction
+        // (TokenRefusedError rolls it back): only the gateways pass one.
+        const { rows: token } = await q.query<{ refusal: string | null }>(
+          `SELECT ${TOKEN_REFUSAL_SQL('t')} AS refusal FROM (SELECT $1::text AS id) i LEFT JOIN api_tokens t ON t.id = i.id`,
+          [tokenId],
+        );
+        if (token[0]?.refusal) throw new TokenRefusedError(token[0].refusal);
+      }
+      return q.query<{ id: string; wake: boolean }>(
         `WITH sampled AS (
        SELECT id, created_at FROM endorsements
         WHERE agent_id = $2 AND state IN ('staged', 'inconclusive') AND $7 < (settings->>'samplingRate')::float8),
@@ -86,7 +98,8 @@ export async function recordExchange(
           sha256Hex(e.response),
           characters(e.response),
         ],
-      ),
+      );
+    },
     { lock: wakeLock(e.agentId, true) },
   );
   return { exchangeId, queued: rows.map((r) => ({ endorsementId: r.id, wake: r.wake })) };

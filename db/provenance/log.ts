@@ -127,6 +127,66 @@ function validEntry(input: ProvenanceInput): z.output<typeof provenanceInput> {
   return entry;
 }
 
+/** `entry` as the entry that follows `prev`, hashed and signed. */
+function signEntry(
+  key: string,
+  entry: z.output<typeof provenanceInput>,
+  prev: ProvenanceHead,
+  recordedAt: string,
+): { appended: ProvenanceEntry; payloadJson: string } {
+  // Payloads go through JSON once so the hash covers exactly what jsonb will give back.
+  const payloadJson = JSON.stringify(entry.payload);
+  const payload = JSON.parse(payloadJson) as Record<string, unknown>;
+  const content = {
+    seq: prev.seq + 1,
+    recordedAt,
+    kind: entry.kind,
+    subject: entry.subject,
+    actor: entry.actor ?? null,
+    payload,
+    prevHash: prev.contentHash,
+  };
+  const hash = contentHash(content);
+  return { appended: { ...content, contentHash: hash, signature: sign(key, hash) }, payloadJson };
+}
+
+/**
+ * Entries (without idempotency keys) signed to follow `head`, for a writer that appends them in
+ * a statement of its own only if `head` is still the chain's head under APPEND_LOCK
+ * (PROVENANCE_ENTRIES_AFTER): a hot writer that remembers the head it left behind appends in the
+ * same round trip as its change.
+ */
+export function signEntriesAfter(key: string, inputs: ProvenanceInput[], head: ProvenanceHead): ProvenanceEntry[] {
+  const recordedAt = new Date().toISOString();
+  let prev = head;
+  return inputs.map((input) => {
+    const entry = validEntry(input);
+    if (entry.idempotencyKey) throw new Error('signEntriesAfter appends entries without idempotency keys');
+    const { appended } = signEntry(key, entry, prev, recordedAt);
+    prev = appended;
+    return appended;
+  });
+}
+
+/**
+ * SQL for a data-modifying CTE body that appends `entries` (a jsonb array of ProvenanceEntry
+ * objects, as signEntriesAfter made them) when the SQL condition `when` holds; the statement must
+ * follow `SELECT pg_advisory_xact_lock(APPEND_LOCK)` in the same transaction and check in `when`
+ * that the head is the one they were signed after (PROVENANCE_HEAD_IS).
+ */
+export const PROVENANCE_ENTRIES_AFTER = (entries: string, when: string) =>
+  `INSERT INTO provenance_log (seq, recorded_at, kind, subject, actor, payload, prev_hash, content_hash, signature)
+   SELECT e."seq", e."recordedAt", e."kind", e."subject", e."actor", e."payload", e."prevHash", e."contentHash", e."signature"
+     FROM jsonb_to_recordset(${entries}) AS e("seq" bigint, "recordedAt" timestamptz, "kind" text, "subject" text,
+          "actor" text, "payload" jsonb, "prevHash" text, "contentHash" text, "signature" text)
+    WHERE ${when}
+   RETURNING seq`;
+
+/** A SQL condition: the chain's head (in the statement's snapshot) is `head`. */
+export const PROVENANCE_HEAD_IS = (head: ProvenanceHead) =>
+  `coalesce((SELECT seq FROM provenance_log ORDER BY seq DESC LIMIT 1), 0) = ${Math.trunc(head.seq)}
+   AND coalesce((SELECT content_hash FROM provenance_log ORDER BY seq DESC LIMIT 1), ${pg.escapeLiteral(GENESIS_HASH)}) = ${pg.escapeLiteral(head.contentHash)}`;
+
 /** The append itself, on entries already validated, inside the caller's transaction. */
 async function appendEntries(
   q: Queryable,
@@ -171,22 +231,9 @@ function signEntries(
       result.push(already);
       continue;
     }
-    // Payloads go through JSON once so the hash covers exactly what jsonb will give back.
-    const payloadJson = JSON.stringify(entry.payload);
-    const payload = JSON.parse(payloadJson) as Record<string, unknown>;
-    const content = {
-      seq: seq + 1,
-      recordedAt,
-      kind: entry.kind,
-      subject: entry.subject,
-      actor: entry.actor ?? null,
-      payload,
-      prevHash,
-    };
-    const hash = contentHash(content);
-    const appended = { ...content, contentHash: hash, signature: sign(key, hash) };
+    const { appended, payloadJson } = signEntry(key, entry, { seq, contentHash: prevHash }, recordedAt);
     seq = appended.seq;
-    prevHash = hash;
+    prevHash = appended.contentHash;
     result.push(appended);
     fresh.push({ entry: appended, payloadJson, idemKey: entry.idempotencyKey ?? null });
     // The same key twice in one batch records once, as two retries would.

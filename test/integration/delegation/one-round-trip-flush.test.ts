@@ -1,0 +1,196 @@
+import type pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { ActionCheckEngine } from '../../../client/action-check';
+import { provenanceEntry } from '../../../client/provenance-entries';
+import { recordChecksAtHead, type StampedCheck } from '../../../db/delegation/action-checks';
+import { snapshotFacts } from '../../../db/delegation/action-facts';
+import { appendProvenance, signEntriesAfter, type ProvenanceHead } from '../../../db/provenance/log';
+import { ActionSchema } from '../../../domain/delegation/action';
+import { checkAction } from '../../../domain/delegation/validators';
+import { checkAbpIdentity } from '../../../domain/delegation/identity';
+import type { Abp } from '../../../domain/delegation/schema';
+import { eventually } from '../endorsement/helpers';
+import { useIntegrationContext } from '../../support/integration';
+import { buildUniqueAbp, sendExternalEmail } from './fixtures';
+
+const ctx = useIntegrationContext('delegation-one-round-trip-flush');
+
+const readHead = async (): Promise<ProvenanceHead> => {
+  const { rows } = await ctx.pool.query<{ seq: number; content_hash: string }>(
+    'SELECT seq, content_hash FROM provenance_log ORDER BY seq DESC LIMIT 1',
+  );
+  return { seq: rows[0]!.seq, contentHash: rows[0]!.content_hash };
+};
+
+/** A verdict for an allowed read under `abp`, decided from its facts as the engine would. */
+async function stampedRead(abp: Abp, actionId: string, tokenId: string | null = null): Promise<StampedCheck> {
+  const now = new Date();
+  const snapshot = await snapshotFacts(ctx.pool, abp.abp_id, now);
+  const action = ActionSchema.parse({
+    ...sendExternalEmail(abp.hash, 1),
+    tool: 'ats.read',
+    irreversible: false,
+    action_id: actionId,
+  });
+  const verdict = checkAction(
+    { ...snapshot.facts, now: now.getTime(), identity: checkAbpIdentity(snapshot.facts.abp) },
+    action,
+  );
+  expect(verdict.decision).toBe('allowed');
+  return {
+    checkId: `${abp.abp_id}/${actionId}`,
+    abpId: abp.abp_id,
+    abpHash: abp.hash,
+    action,
+    verdict,
+    checkedAt: now,
+    stamps: snapshot.stamps,
+    tokenId,
+  };
+}
+
+const entryOf = (c: StampedCheck) => ({
+  kind: 'action.checked',
+  subject: `abp:${c.abpId}`,
+  actor: c.action.agent_id ?? null,
+  payload: { check_id: c.checkId, decision: c.verdict.decision },
+});
+
+const stored = async (checkIds: string[]) =>
+  (
+    await ctx.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM abp_action_checks WHERE check_id = ANY($1)', [
+      checkIds,
+    ])
+  ).rows[0]!.n;
+
+/** The entries recorded for `checkId`, each with its own checks (hash, signature, link). */
+async function entriesFor(checkId: string) {
+  const { rows } = await ctx.pool.query<{ seq: number }>(
+    `SELECT seq FROM provenance_log WHERE kind = 'action.checked' AND payload->>'check_id' = $1`,
+    [checkId],
+  );
+  return Promise.all(rows.map((r) => provenanceEntry(ctx, r.seq)));
+}
+
+/** The test context's pool, counting the statements and transactions (connect) asked of it. */
+function countingPool() {
+  const counts = { query: 0, connect: 0 };
+  const pool = new Proxy(ctx.pool, {
+    get(target, prop, receiver) {
+      if (prop === 'query' || prop === 'connect') {
+        return (...args: unknown[]) => {
+          counts[prop] += 1;
+          return (target[prop] as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      }
+      return Reflect.get(target, prop, receiver) as unknown;
+    },
+  }) as pg.Pool;
+  return { pool, counts };
+}
+
+describe('the group commit in one round trip (recordChecksAtHead)', () => {
+  it('records the checks and their entries, linked after the head they were signed on', async () => {
+    const abp = await buildUniqueAbp(ctx);
+    const checks = [await stampedRead(abp, 'one-a'), await stampedRead(abp, 'one-b')];
+    // Other files append to the same chain meanwhile: the head is read again until it held.
+    const head = await eventually(
+      async () => {
+        const head = await readHead();
+        const entries = signEntriesAfter(ctx.provenanceKey, checks.map(entryOf), head);
+        return (await recordChecksAtHead(ctx.pool, checks, entries, head)) ? head : null;
+      },
+      (h) => h !== null,
+      60_000,
+    );
+    expect(await stored(checks.map((c) => c.checkId))).toBe(2);
+    const [a] = await entriesFor(checks[0]!.checkId);
+    const [b] = await entriesFor(checks[1]!.checkId);
+    expect(a?.seq).toBe(head!.seq + 1);
+    expect(a?.prevHash).toBe(head!.contentHash);
+    expect(b?.seq).toBe(head!.seq + 2);
+    for (const e of [a!, b!]) expect(e.checks).toEqual({ contentHash: true, signature: true, link: true });
+  });
+
+  it('writes nothing when the head moved, a check is already stored, its facts changed or its token is refused', async () => {
+    const abp = await buildUniqueAbp(ctx);
+    const fresh = await stampedRead(abp, 'moved');
+    const head = await readHead();
+    await appendProvenance(ctx.pool, ctx.provenanceKey, { kind: 'test.moved', subject: `abp:${abp.abp_id}` });
+    const movedEntries = signEntriesAfter(ctx.provenanceKey, [entryOf(fresh)], head);
+    expect(await recordChecksAtHead(ctx.pool, [fresh], movedEntries, head)).toBe(false);
+
+    const stale = { ...(await stampedRead(abp, 'stale')), stamps: { ...fresh.stamps, structure: -1 } };
+    const refused = await stampedRead(abp, 'refused', 'no-such-token');
+    const already = await stampedRead(abp, 'already');
+    await eventually(
+      async () => {
+        const now = await readHead();
+        return recordChecksAtHead(
+          ctx.pool,
+          [already],
+          signEntriesAfter(ctx.provenanceKey, [entryOf(already)], now),
+          now,
+        );
+      },
+      (done) => done,
+      60_000,
+    );
+    for (const batch of [[fresh, stale], [refused], [fresh, already]]) {
+      const now = await readHead();
+      expect(
+        await recordChecksAtHead(ctx.pool, batch, signEntriesAfter(ctx.provenanceKey, batch.map(entryOf), now), now),
+      ).toBe(false);
+    }
+    expect(await stored([fresh.checkId, stale.checkId, refused.checkId])).toBe(0);
+    for (const c of [fresh, stale, refused]) expect(await entriesFor(c.checkId)).toEqual([]);
+    expect(await entriesFor(already.checkId)).toHaveLength(1);
+  });
+
+  it("a cold engine's first check (the CLI's only one) flushes through it from the head read with the facts", async () => {
+    const abp = await buildUniqueAbp(ctx);
+    const read = { ...sendExternalEmail(abp.hash, 1), tool: 'ats.read', irreversible: false };
+    let n = 0;
+    // A fresh engine each time, as each CLI process is; another file appending between its read
+    // of the facts and its flush sends it the long way (a transaction: pool.connect).
+    const checkId = await eventually(
+      async () => {
+        const { pool, counts } = countingPool();
+        const r = await new ActionCheckEngine({ pool, provenanceKey: ctx.provenanceKey }).check(abp.abp_id, {
+          ...read,
+          action_id: `cold-${n++}`,
+        });
+        expect(r.decision).toBe('allowed');
+        return counts.connect === 0 ? r.checkId : null;
+      },
+      (id) => id !== null,
+      60_000,
+    );
+    expect(await stored([checkId!])).toBe(1);
+    expect((await entriesFor(checkId!))[0]!.checks).toEqual({ contentHash: true, signature: true, link: true });
+  });
+
+  it('the engine answers through it: one pool statement and no transaction of its own once it knows the head', async () => {
+    const abp = await buildUniqueAbp(ctx);
+    const { pool: counting, counts } = countingPool();
+    const engine = new ActionCheckEngine({ pool: counting, provenanceKey: ctx.provenanceKey });
+    const read = { ...sendExternalEmail(abp.hash, 1), tool: 'ats.read', irreversible: false };
+    let n = 0;
+    // The first flush learns the head the long way; a later one (once no other file appended in
+    // between and the compiled ABP held) is one statement on the pool.
+    const checkId = await eventually(
+      async () => {
+        const before = { ...counts };
+        const r = await engine.check(abp.abp_id, { ...read, action_id: `fast-${n++}` });
+        expect(r.decision).toBe('allowed');
+        return counts.connect === before.connect && counts.query === before.query + 1 ? r.checkId : null;
+      },
+      (id) => id !== null,
+      60_000,
+    );
+    expect(await stored([checkId!])).toBe(1);
+    const entries = await entriesFor(checkId!);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.checks).toEqual({ contentHash: true, signature: true, link: true });
+  });
+});
