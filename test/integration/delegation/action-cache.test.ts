@@ -87,12 +87,19 @@ describe('the compiled ABP cache of action checks', () => {
   it("a change to another ABP leaves this one's compiled form fresh: its next checks read no facts and are not re-run", async () => {
     const [x, y] = [await buildUniqueAbp(ctx), await buildUniqueAbp(ctx)];
     // An engine of its own over a pool that counts its reads (the compile path queries the pool
-    // directly) and its transactions (one per flush, one more per check re-run on fresh facts).
-    const seen = { reads: 0, transactions: 0 };
+    // directly) and its flushes: one statement on the pool when the chain's head is where the engine
+    // left it, else a transaction; a check re-run on fresh facts would add reads and a transaction.
+    const seen = { reads: 0, flushes: 0 };
+    const isFlush = (sql: unknown) => typeof sql === 'string' && sql.startsWith('SELECT pg_advisory_xact_lock(');
     const counting = new Proxy(ctx.pool, {
       get(pool, name) {
-        if (name === 'query') return (...args: Parameters<typeof pool.query>) => (seen.reads++, pool.query(...args));
-        if (name === 'connect') return () => (seen.transactions++, pool.connect());
+        if (name === 'query')
+          return (...args: Parameters<typeof pool.query>) => {
+            if (isFlush(args[0])) seen.flushes++;
+            else seen.reads++;
+            return pool.query(...args);
+          };
+        if (name === 'connect') return () => (seen.flushes++, pool.connect());
         const value: unknown = Reflect.get(pool, name);
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(pool) : value;
       },
@@ -104,9 +111,13 @@ describe('the compiled ABP cache of action checks', () => {
     // X patched (through the other context) between Y's checks.
     await apply(x, 'abp_patch', allowEmail(x));
     seen.reads = 0;
-    seen.transactions = 0;
+    seen.flushes = 0;
     for (const n of [2, 3]) expect((await engine.check(y.abp_id, read(n))).decision).toBe('allowed');
-    expect(seen).toEqual({ reads: 0, transactions: 2 });
+    // X's patch moved the chain's head, so the first flush may take both ways (the one statement,
+    // refused, then the transaction): at most one flush more than the checks, and no read of facts.
+    expect(seen.reads).toBe(0);
+    expect(seen.flushes).toBeGreaterThanOrEqual(2);
+    expect(seen.flushes).toBeLessThanOrEqual(3);
     expect(await storedDecision(`${y.abp_id}/y-3`)).toBe('allowed');
     // And a change to Y itself still reaches Y's very next check.
     await apply(y, 'abp_revoke', { reason: 'compromised' });

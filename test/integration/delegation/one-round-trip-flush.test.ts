@@ -120,7 +120,7 @@ describe('the group commit in one round trip (recordChecksAtHead)', () => {
     const movedEntries = signEntriesAfter(ctx.provenanceKey, [entryOf(fresh)], head);
     expect(await recordChecksAtHead(ctx.pool, [fresh], movedEntries, head)).toBe(false);
 
-    const stale = { ...(await stampedRead(abp, 'stale')), stamps: { ...fresh.stamps, structure: -1 } };
+    const stale = { ...(await stampedRead(abp, 'stale')), stamps: { ...fresh.stamps, stamp: -1 } };
     const refused = await stampedRead(abp, 'refused', 'no-such-token');
     const already = await stampedRead(abp, 'already');
     await eventually(
