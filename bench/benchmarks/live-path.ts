@@ -36,16 +36,24 @@ export const livePath: Benchmark = {
     "own: on embedded PGlite (`npm start`'s default) and on a real PostgreSQL (DATABASE_URL's server, else a throwaway " +
     "cluster of Debian's postgresql).",
   limits:
-    'Shadowing adds no statement to `chat`: recording the exchange is one statement in every mode, and the same statement ' +
-    'queues the shadow samples and flips the wake flag (data-modifying CTEs). Only a chat that finds the flag down sends the ' +
-    "wake-up signal, and without waiting for it (a lost wake-up is covered by the workflow's poll); the flag stays up while " +
-    'the worker has a backlog and goes down only when the queue runs dry, so under sustained traffic almost no chat signals ' +
-    '(the notes count them; with the flag lowered at every batch it was about one chat in a hundred, right at the p99, and ' +
-    'the ratio varied from 0.90× to 1.15× between runs). What remains is the worker: while a change is staged it scores ' +
-    'every sample (one more stub call, three embeddings and one transaction per batch of 25), competing for the two cores ' +
-    'and the database. A p99 of 2,000 requests is the twentieth slowest, so on this shared machine the ratio still moves from ' +
-    "run to run (0.89× to 1.01× in the runs since the last change, a shadowed block now and then faster than its baseline). Against that, the original's in-line shadow call adds a full model latency to every " +
-    'request (the inline rows)',
+    'Shadowing adds no statement to `chat`: recording the exchange is one statement in every mode, and the ' +
+    "same statement queues the shadow samples and flips the wake flag (data-modifying CTEs). Its transaction's " +
+    "BEGIN takes the agent's wake lock shared in the same round trip (a scorer lowering the flag takes it " +
+    'exclusively, so it waits for the chats still recording and sees their samples). It used to lock the ' +
+    "staged endorsement's row instead, and on PostgreSQL that row lock made the 8 concurrent shadowed chats " +
+    'queue one behind another through their commits, 1.11× at the p99 where PGlite, which runs one transaction ' +
+    'at a time anyway, showed none (a probe of 8 concurrent `recordExchange` calls on the shared server: ' +
+    "shadowed p99 about 4× the unshadowed agent's with the row lock, about equal with the shared lock). Only a " +
+    'chat that finds the flag down sends the wake-up signal, and without waiting for it (a lost wake-up is ' +
+    "covered by the workflow's poll); the flag stays up while the worker has a backlog and goes down only when " +
+    'the queue runs dry, so under sustained traffic almost no chat signals (the notes count them; with the ' +
+    'flag lowered at every batch it was about one chat in a hundred, right at the p99, and the ratio varied ' +
+    'from 0.90× to 1.15× between runs). What remains is the worker: while a change is staged it scores every ' +
+    'sample (one more stub call, three embeddings and one transaction per batch of 25), competing for the two ' +
+    'cores and the database. A p99 of 2,000 requests is the twentieth slowest, so on this shared machine the ' +
+    'ratio still moves from run to run (0.89× to 1.01× in the runs since the last change, a shadowed block now ' +
+    "and then faster than its baseline). Against that, the original's in-line shadow call adds a full model " +
+    'latency to every request (the inline rows)',
   async run(ctx) {
     const total = ctx.size(2000, 150);
     const blocks = ctx.size(8, 2);

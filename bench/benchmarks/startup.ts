@@ -119,14 +119,23 @@ export const startup: Benchmark = {
     "bare `node -e 0` after one warm-up of each; the figure is the median of the pairs' ratios. Then the wall time of the 7-day-timeout " +
     `tests: \`npx vitest run --project timeskip ${TIMESKIP_FILES.join(' ')}\` (test server, workflow bundle and database snapshot cached).`,
   limits:
-    'The notes show when each part came up. A cold start is dominated by the one-time work: compiling dist/, pip fetching the ' +
-    '44 MB wheel, PGlite creating its cluster, webpack bundling the workflows (kept in the data directory afterwards, keyed by a ' +
-    'digest of the sources). A restart is process start-up of three Node processes (compiled, no tsx) and the dev server on two cores. ' +
-    'CLI calls: `--help` loads commander and the command files only; `status` asks the running API for its /healthz report (one HTTP ' +
-    'request, no Temporal SDK or pg loaded; it checks each part itself only when the API does not answer for the same stack); ' +
-    '`action check` loads zod, pg, the ABP validators and @temporalio/common, most of its time. The time-skipping files each start ' +
-    "a native test server (well under a second), lease a database started from the migrated snapshot in vitest's main process and " +
-    'load the worker; most of their wall time is module loading. On two shared cores every figure here moves with the load average',
+    'The notes show when each part came up. A cold start is dominated by the one-time work: compiling dist/, ' +
+    'pip fetching the 44 MB wheel, PGlite creating its cluster, webpack bundling the workflows (kept in the ' +
+    'data directory afterwards, keyed by a digest of the sources). A restart is process start-up of three Node ' +
+    'processes (compiled, no tsx) and the dev server on two cores. CLI calls: `--help` loads commander and the ' +
+    'command files only; `status` asks the running API for its /healthz report (one HTTP request, no Temporal ' +
+    'SDK or pg loaded; it checks each part itself only when the API does not answer for the same stack); ' +
+    '`action check` loads zod, pg, the ABP validators and @temporalio/common, most of its time. The ' +
+    'time-skipping files each start a native test server (well under a second), lease a database started from ' +
+    "the migrated snapshot in vitest's main process and load the worker; most of their wall time is module " +
+    "loading. vitest's main process is the busiest of the run (a CPU profile: about 8 s of its 11 s busy, most " +
+    "of it PGlite answering both files' queries and starting databases); it used to start a spare database for " +
+    'every lease, so a run of these two files started four and leased two, about two seconds of CPU for ' +
+    'nothing; it now starts them only for files of the run still to come. Profiled against the code from ' +
+    'before the lazy per-loop loading in workflows/index.ts and the review-start patch, the same run took ' +
+    'about the same CPU time (13 to 14 s user on both, three runs each): an earlier 13.3 s against 9.94 s ' +
+    'most likely came with the load (4.1 at the start of that run), not with those changes. On two shared ' +
+    'cores every figure here moves with the load average',
   async run(ctx) {
     const restarts = ctx.size(2, 1);
     const cliRuns = ctx.size(15, 5);
