@@ -93,7 +93,9 @@ describe('Vercel AI SDK middleware (warden/ai-sdk)', () => {
   });
 
   it("records each exchange for the shadow of the agent's staged endorsement", async () => {
-    const agent = await freshAgent(ctx, { cooldownBaseSeconds: 600 });
+    // Without a probe battery: the staged change's probes ask this stub too, meanwhile, and one of them
+    // ('How do I sort a list in Python?') would take the answer scripted below (each is used once).
+    const agent = await freshAgent(ctx, { cooldownBaseSeconds: 600 }, false);
     const staged = await endorseRule(ctx, agent, SEED_RULE, {
       requestedBy: await operator(ctx),
       decide: { decision: 'stage', principal: 'alice' },

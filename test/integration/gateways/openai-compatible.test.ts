@@ -66,12 +66,13 @@ describe('OpenAI-compatible endpoint', () => {
     const agent = await freshAgent(ctx);
     const openai = await openAiFor();
     const long = 'Sorting in Python: use sorted(items) for a new list or items.sort() in place. '.repeat(3);
-    stub.script.push({ when: 'How do I sort a list in Python?', content: long });
+    // Not a probe-battery prompt: a staged change's probes, run against this stub too, would take the answer.
+    stub.script.push({ when: 'How would I sort a list of numbers in Python?', content: long });
     const stream = await openai.chat.completions.create({
       model: agent,
       stream: true,
       stream_options: { include_usage: true },
-      messages: [{ role: 'user', content: 'How do I sort a list in Python?' }],
+      messages: [{ role: 'user', content: 'How would I sort a list of numbers in Python?' }],
     });
     let text = '';
     let chunks = 0;
