@@ -12,7 +12,7 @@ import { closedLoop } from '../load';
 import { startOpaServer } from '../opa/opa-server';
 import type { Figure } from '../result';
 import { withLocalStack } from '../stack/local-stack';
-import { startEmbeddedDatabase, startRealDatabase, type BenchDatabase } from '../stack/database';
+import { bothDatabases } from '../stack/database';
 import { httpLoadInChild } from '../http-load';
 import type { WardenContext } from '../../client/context';
 import type { Abp } from '../../domain/delegation/schema';
@@ -79,16 +79,8 @@ export const actionCheck: Benchmark = {
     const samples: Record<string, number[]> = {};
     const notes: string[] = [];
     let decided: number[] | undefined;
-    const targets: { key: string; db: () => Promise<BenchDatabase | null> }[] = [
-      { key: 'embedded', db: () => startEmbeddedDatabase() },
-      { key: 'postgres', db: () => startRealDatabase() },
-    ];
-    for (const t of targets) {
-      const database = await t.db();
-      if (!database) {
-        notes.push('no real PostgreSQL: DATABASE_URL is unset and no Debian postgresql is installed');
-        continue;
-      }
+    for await (const t of bothDatabases(notes)) {
+      const { database } = t;
       ctx.log(`on ${database.label}`);
       const on = (label: string) => `${database.label}: ${label}`;
       const run = await withLocalStack(

@@ -7,7 +7,7 @@ import { demoAbpSpec } from '../../demo/delegation-abp';
 import type { Benchmark } from '../benchmark';
 import type { Figure } from '../result';
 import { closedLoop } from '../load';
-import { startEmbeddedDatabase, startRealDatabase, type BenchDatabase } from '../stack/database';
+import { bothDatabases, type BenchDatabase } from '../stack/database';
 import { withLocalStack } from '../stack/local-stack';
 import { summarize } from '../stats';
 
@@ -65,16 +65,8 @@ export const intake: Benchmark = {
     const samples: Record<string, number[]> = {};
     const notes: string[] = [];
     // The same run on PGlite and on a real server (DATABASE_URL's, else a throwaway cluster).
-    const targets: { key: string; db: () => Promise<BenchDatabase | null> }[] = [
-      { key: 'embedded', db: () => startEmbeddedDatabase() },
-      { key: 'postgres', db: () => startRealDatabase() },
-    ];
-    for (const t of targets) {
-      const database = await t.db();
-      if (!database) {
-        notes.push('no real PostgreSQL: DATABASE_URL is unset and no Debian postgresql is installed');
-        continue;
-      }
+    for await (const t of bothDatabases(notes)) {
+      const { database } = t;
       ctx.log(`on ${database.label}`);
       // PGlite keeps the figures' old keys (the summary and earlier runs name them); the server's are prefixed.
       const on = t.key === 'embedded' ? '' : `${t.key}_`;

@@ -8,7 +8,7 @@ import type { Benchmark } from '../benchmark';
 import { BENIGN, benchAgent, benchOperator, stagedEndorsement } from '../fixtures';
 import { closedLoop } from '../load';
 import type { Figure } from '../result';
-import { startDefaultDatabase, startRealDatabase, type BenchDatabase } from '../stack/database';
+import { bothDatabases, startEmbeddedDatabase, type BenchDatabase } from '../stack/database';
 import { startLocalStack } from '../stack/local-stack';
 import { startModelStub } from '../stack/model-stub';
 import { summarize } from '../stats';
@@ -60,18 +60,11 @@ export const livePath: Benchmark = {
     const figures: Figure[] = [];
     const samples: Record<string, number[]> = {};
     const notes: string[] = [];
-    const targets: { key: string; db: () => Promise<BenchDatabase | null> }[] = [
-      { key: 'embedded', db: () => startDefaultDatabase() },
-      { key: 'postgres', db: () => startRealDatabase() },
-    ];
-    for (const t of targets) {
-      // DATABASE_URL makes the default the real server: measured once, under its own key.
-      if (t.key === 'embedded' && process.env.DATABASE_URL) continue;
-      const database = await t.db();
-      if (!database) {
-        notes.push('no real PostgreSQL: DATABASE_URL is unset and no Debian postgresql is installed');
-        continue;
-      }
+    // DATABASE_URL makes the default the real server: measured once, under its own key.
+    for await (const t of bothDatabases(notes, async () =>
+      process.env.DATABASE_URL ? null : startEmbeddedDatabase(),
+    )) {
+      const { database } = t;
       ctx.log(`on ${database.label}`);
       const run = await measureOn(database, total, blocks, ctx.log);
       const s = {

@@ -8,7 +8,7 @@ import { createPool, type Queryable } from '../../db/pool';
 import { demoAbp } from '../../demo/delegation-abp';
 import type { Benchmark } from '../benchmark';
 import type { Figure } from '../result';
-import { startEmbeddedDatabase, startRealDatabase, type BenchDatabase } from '../stack/database';
+import { bothDatabases, startEmbeddedDatabase, type BenchDatabase } from '../stack/database';
 import { growthExponent, summarize } from '../stats';
 
 const ABPS = 10;
@@ -154,17 +154,9 @@ export const triggerEvaluation: Benchmark = {
       rowsPerDay: ROWS_PER_DAY,
     };
     const dir = await mkdtemp(join(tmpdir(), 'warden-bench-pgdata-'));
-    const targets: { key: string; db: () => Promise<BenchDatabase | null> }[] = [
-      { key: 'embedded', db: () => startEmbeddedDatabase(dir) },
-      { key: 'postgres', db: () => startRealDatabase() },
-    ];
     try {
-      for (const t of targets) {
-        const database = await t.db();
-        if (!database) {
-          notes.push('no real PostgreSQL: DATABASE_URL is unset and no Debian postgresql is installed');
-          continue;
-        }
+      for await (const t of bothDatabases(notes, () => startEmbeddedDatabase(dir))) {
+        const { database } = t;
         try {
           const results = await measureOn(database, sizes, iterations, ctx.log);
           const largest = results[results.length - 1]!;

@@ -72,3 +72,24 @@ export async function startRealDatabase(): Promise<BenchDatabase | null> {
 export async function startDefaultDatabase(): Promise<BenchDatabase> {
   return process.env.DATABASE_URL ? scratchOn(process.env.DATABASE_URL) : startEmbeddedDatabase();
 }
+
+/**
+ * The databases a benchmark that compares them runs on, in order: embedded PGlite (`embedded` starts
+ * it; null skips it), then a real PostgreSQL (DATABASE_URL's server, else a throwaway cluster). With no
+ * real server, `notes` says so. The benchmark stops each database it is given.
+ */
+export async function* bothDatabases(
+  notes: string[],
+  embedded: () => Promise<BenchDatabase | null> = () => startEmbeddedDatabase(),
+): AsyncGenerator<{ key: 'embedded' | 'postgres'; database: BenchDatabase }> {
+  const starts = [
+    ['embedded', embedded],
+    ['postgres', startRealDatabase],
+  ] as const;
+  for (const [key, start] of starts) {
+    const database = await start();
+    if (database) yield { key, database };
+    else if (key === 'postgres')
+      notes.push('no real PostgreSQL: DATABASE_URL is unset and no Debian postgresql is installed');
+  }
+}
