@@ -4,9 +4,10 @@ import type { WardenContext } from './context';
 /**
  * A token this process authenticated earlier, kept so that a hot route need not read it again:
  * only for routes whose write re-validates the token in its own transaction (the action check's
- * group commit, db/delegation/action-checks.ts; the gateways' exchange record and tool-call checks,
- * client/gateway-exchange.ts), so a revoked token is still refused by the first write that commits
- * after its revocation, whichever process revoked it.
+ * group commit, db/delegation/action-checks.ts; the SDK exchange route's record and tool-call
+ * checks, client/gateway-exchange.ts), so a revoked token is still refused by the first write that
+ * commits after its revocation, whichever process revoked it. Not for a route that spends anything
+ * (a model call) before its first write.
  */
 export { TokenRefusedError };
 

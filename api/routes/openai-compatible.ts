@@ -39,8 +39,8 @@ export const openAiCompatibleRoutes: Route[] = [
       "OpenAI-compatible chat: the agent's production kernel answers, shadows are queued, tool calls are checked",
     bodySchema: openAiChatRequestSchema,
     errorFormat: openAiErrorResponse,
-    // The exchange's record and its tool calls' checks re-validate a cached token (client/gateway-exchange.ts).
-    revalidatesToken: true,
+    // Not served from the token cache: the model is called before anything is written, so a cached
+    // token revoked elsewhere would still spend a model call. One token read is small next to it.
     async handler(ctx, req) {
       const body = openAiChatRequestSchema.parse(req.body);
       const caller = req.tokenId ? { tokenId: req.tokenId } : {};

@@ -40,16 +40,16 @@ const exchangesOf = async (agent: string) =>
   (await ctx.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM chat_exchanges WHERE agent_id = $1', [agent]))
     .rows[0]!.n;
 
-describe('the gateway routes take their caller from the token cache', () => {
-  it('both routes are served from the cache (no token read per request), needing no role', () => {
-    const routes = [...gatewayExchangeRoutes, ...openAiCompatibleRoutes].filter((r) => r.method === 'POST');
-    expect(routes.map((r) => r.path).sort()).toEqual(['/api/v1/gateway/exchanges', '/v1/chat/completions']);
-    for (const r of routes)
-      expect({ path: r.path, cached: r.revalidatesToken, roles: r.roles }).toEqual({
-        path: r.path,
-        cached: true,
-        roles: undefined,
-      });
+describe('a revoked token at the gateway routes', () => {
+  it('the SDK exchange route is served from the cache; the OpenAI route, which calls the model first, reads the token', () => {
+    const served = [...gatewayExchangeRoutes, ...openAiCompatibleRoutes]
+      .filter((r) => r.method === 'POST')
+      .map((r) => ({ path: r.path, cached: r.revalidatesToken === true, roles: r.roles }))
+      .sort((a, b) => a.path.localeCompare(b.path));
+    expect(served).toEqual([
+      { path: '/api/v1/gateway/exchanges', cached: true, roles: undefined },
+      { path: '/v1/chat/completions', cached: false, roles: undefined },
+    ]);
   });
 
   it('POST /api/v1/gateway/exchanges: a token revoked by another writer is refused on the very next call, whatever the exchange writes', async () => {
@@ -87,7 +87,7 @@ describe('the gateway routes take their caller from the token cache', () => {
     }
   });
 
-  it('POST /v1/chat/completions: a token revoked by another writer is refused on the very next call and nothing is recorded', async () => {
+  it('POST /v1/chat/completions: a token revoked by another writer is refused on the very next call, before the model is asked, and nothing is recorded', async () => {
     const agent = await freshAgent(ctx);
     const { token, info } = await freshToken();
     const chat = () =>
@@ -98,11 +98,13 @@ describe('the gateway routes take their caller from the token cache', () => {
     }
     expect(await exchangesOf(agent)).toBe(2);
     await revokeApiToken(ctx.pool, info.id);
-    stub.script.push({ when: 'Say hello.', content: 'Hello.' });
+    const modelCalls = stub.seen.length;
     const refused = await chat();
     expect(refused.status).toBe(401);
     expect((refused.body.error as { type?: string; message?: string }).type).toBe('authentication_error');
     expect((refused.body.error as { message?: string }).message).toMatch(/revoked/);
+    // Refused before the model is asked: a revoked token spends no model call.
+    expect(stub.seen.length).toBe(modelCalls);
     expect(await exchangesOf(agent)).toBe(2);
   });
 });
