@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { APPEND_LOCK } from '../../../db/provenance/log';
+import { useIntegrationContext } from '../../support/integration';
+import { eventually } from '../endorsement/helpers';
+import { buildUniqueAbp } from './abp-fixtures';
+
+const ctx = useIntegrationContext('delegation-fact-stamp-lock-order');
+
+/** Whether the session `pid` waits for a lock (PGlite has one session: nothing ever waits there). */
+async function waitsForLock(pool: pg.Pool, pid: number): Promise<boolean> {
+  const { rows } = await pool.query<{ waiting: boolean }>(
+    `SELECT coalesce(bool_or(wait_event_type = 'Lock'), false) AS waiting FROM pg_stat_activity WHERE pid = $1`,
+    [pid],
+  );
+  return rows[0]!.waiting;
+}
+
+async function sessionPid(client: pg.PoolClient): Promise<number> {
+  return (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+}
+
+/**
+ * An ABP's change stamp (migration 016) is a row that every change to the ABP's facts updates and
+ * every red or yellow drift signal too. Writers that append provenance take the chain's lock; the
+ * intake flush takes it first and then stores drift, while an ABP change used to update its rows
+ * (and so lock the stamp) before appending. Two such transactions on one ABP locked in opposite
+ * orders: PostgreSQL found the deadlock after a second and aborted one of them.
+ */
+describe("an ABP's change stamp and the provenance chain's lock are taken in one order", () => {
+  it('a change to the ABP that appends provenance after, and a drift flush holding the chain lock, both commit', async () => {
+    const abp = await buildUniqueAbp(ctx);
+    const change = await ctx.pool.connect();
+    const flush = await ctx.pool.connect();
+    try {
+      const flushPid = await sessionPid(flush);
+      await change.query('BEGIN');
+      // The change updates its rows first (the stamp trigger runs here) ...
+      await change.query('UPDATE abp_current SET updated_at = now() WHERE abp_id = $1', [abp.abp_id]);
+      // ... while a drift flush holds the chain's lock and stores a red signal for the same ABP.
+      const flushed = (async () => {
+        await flush.query('BEGIN');
+        await flush.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
+        await flush.query(
+          `INSERT INTO drift_signals (signal_id, abp_id, type, severity, fingerprint_key, fingerprint_version, observed_at)
+           VALUES ($1, $2, 'bypass', 'red', 'lock-order', 'v1', now())`,
+          [`lock-order-${randomBytes(6).toString('hex')}`, abp.abp_id],
+        );
+        await flush.query('COMMIT');
+      })().then(
+        () => 'committed',
+        async (error: unknown) => {
+          await flush.query('ROLLBACK');
+          return String(error);
+        },
+      );
+      // On PostgreSQL the flush now waits (for the chain lock, or for the stamp row before the fix);
+      // on PGlite its transaction waits for this one's to end, which nothing can observe.
+      if (process.env.DATABASE_URL)
+        await eventually(
+          () => waitsForLock(ctx.pool, flushPid),
+          (waiting) => waiting,
+          60_000,
+        );
+      // ... and then the change appends its provenance entry: it takes the chain's lock.
+      const changed = await change.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]).then(
+        () => change.query('COMMIT').then(() => 'committed'),
+        async (error: unknown) => {
+          await change.query('ROLLBACK');
+          return String(error);
+        },
+      );
+      expect({ change: changed, flush: await flushed }).toEqual({ change: 'committed', flush: 'committed' });
+    } finally {
+      change.release();
+      flush.release();
+    }
+  });
+});
