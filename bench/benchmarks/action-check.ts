@@ -28,13 +28,14 @@ export const actionCheck: Benchmark = {
   method:
     '`createApiServer` (api/server.ts) on a free port of 127.0.0.1 with a real worker behind it; one demo ABP (a contract of its ' +
     'own); clients POST an allowed action (`ats.read` of `candidates/42` for OBJ-001 as `agent`, the current hash) to ' +
-    '`/api/v1/abps/:id/actions/check` with `fetch` and a bearer token, closed loop at concurrency 1 and 8; every answer is ' +
+    '`/api/v1/abps/:id/actions/check` with a bearer token, closed loop at concurrency 1 and 8; every answer is ' +
     'checked (200, `allowed`). Each verdict is answered once stored (the group commit); the route takes its caller from ' +
     "the API's token cache (client/verified-tokens.ts), which the group commit's statement re-validates. In the same run, " +
     `Open Policy Agent ${OPA_VERSION} (built with \`CGO_ENABLED=0 go install\` by toolchain/opa.ts into the toolchain cache) serves ` +
     '`opa run --server` with bench/opa/warden-policy.rego (the same deny/allow rules over the same ABP and facts as data) and ' +
     'decision logs on, to the console (read and dropped); its clients POST `{"input": action}` to `/v1/data/warden/decision`. ' +
-    'Warden and OPA alternate per concurrency, each after a warm-up. The load generator (closed loop, `fetch`) runs in a ' +
+    'Warden and OPA alternate per concurrency, each after a warm-up. The load generator (closed loop; `node:http` over one ' +
+    'kept-alive connection per client, as wrk or autocannon do, bench/http-post.ts; the same for OPA) runs in a ' +
     'child process of its own (bench/http-load.ts), and so does the worker, so that neither shares the event loop or the ' +
     "CPU time of the API being measured. Measured twice, each on a stack of its own: on embedded PGlite (`npm start`'s " +
     "default, in a child process) and on a real PostgreSQL (DATABASE_URL's server, else a throwaway cluster of Debian's " +
