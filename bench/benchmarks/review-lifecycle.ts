@@ -10,6 +10,7 @@ import { closedLoop, sampleRss } from '../load';
 import { withLocalStack } from '../stack/local-stack';
 import { StatementTally } from '../statement-tally';
 import { summarize } from '../stats';
+import { measureCpu } from '../thread-cpu';
 
 const CONCURRENCY = 8;
 const WARM_UP = 2 * CONCURRENCY;
@@ -91,10 +92,13 @@ export const reviewLifecycle: Benchmark = {
       ctx.log(`${count} ABPs built in ${(built.wallMs / 1000).toFixed(1)} s`);
       const reviewIds: string[] = [];
       statements.enter('open');
+      const openCpu = measureCpu();
       const opened = await closedLoop(count, CONCURRENCY, async (i) => {
         reviewIds[i] = (await openReview(w, abps[i]!.abp_id, 'DRT-002', 'bench-reviewer')).reviewId;
       });
+      const openCpuSpent = openCpu.stop();
       ctx.log(`${count} reviews opened in ${(opened.wallMs / 1000).toFixed(1)} s`);
+      ctx.log(`CPU while opening (ms): ${JSON.stringify(openCpuSpent)}`);
       statements.enter('');
       const open = await w.pool.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM delegation_reviews WHERE state = 'open'`,
@@ -160,6 +164,24 @@ export const reviewLifecycle: Benchmark = {
             label: 'SQL statements per review opened (client and worker)',
             value: statements.total('open') / count,
             unit: '',
+          },
+          {
+            key: 'cpu_per_open',
+            label: 'CPU per review opened: benchmark process (worker and client, all threads)',
+            value: openCpuSpent.processMs / count,
+            unit: 'ms',
+          },
+          {
+            key: 'cpu_main_per_open',
+            label: 'CPU per review opened: its main thread (client and activities)',
+            value: openCpuSpent.mainMs / count,
+            unit: 'ms',
+          },
+          {
+            key: 'cpu_workflow_thread_per_open',
+            label: 'CPU per review opened: its busiest other thread (the workflow thread)',
+            value: openCpuSpent.busiestOtherMs / count,
+            unit: 'ms',
           },
           {
             key: 'statements_per_approval',
