@@ -61,11 +61,11 @@ export const reviewLifecycle: Benchmark = {
     'trips for one opening or a batch, where one opening took seven), and one UPDATE marks their workflows ' +
     "started; an evaluation pass opens an ABP's tripped triggers' reviews in one transaction too. With 8 " +
     'openers in a closed loop the reads before the transaction (principal, current ABP, two trigger-card ' +
-    'reads) spread the arrivals, so batches averaged 1.4 (8.1 statements per opening); the openings that ' +
+    'reads) spread the arrivals, so batches averaged 1.4 (8.0 statements per opening); the openings that ' +
     'arrive together are now read together too (ReviewOpenReads): one read per principal named and one ' +
     'statement for all their current ABPs, each opening refused as it would be alone. In one sitting on the ' +
     'shared machine (1,000 reviews, load 11 to 25, so the wall-clock rates are indicative only: 8.9 /s before, ' +
-    '12.4 /s after) batches grew to 1.8, statements per opening went from 8.2 to 6.4, and the benchmark ' +
+    '12.4 /s after) batches grew to 1.8, statements per opening went from 8.0 to 6.4, and the benchmark ' +
     "process's CPU per opening (worker and client, all threads; `cpu_per_open`) from 17.4 ms to 13.8 ms (main " +
     'thread 7.3 to 6.1 ms, its busiest other thread 5.4 to 3.8 ms; a run with only zod taken out, between the ' +
     'two at load 16 to 21, measured 17.4 ms, main thread 7.8 ms and busiest other thread 4.7 ms, so the module ' +
@@ -92,9 +92,10 @@ export const reviewLifecycle: Benchmark = {
     'in one sitting (1,000 reviews, the default cache of 250), the growth per open review went from 0.843 MiB ' +
     'to 0.131 MiB (peak 1,199 MiB to 506 MiB); with the batched reads on top, 0.178 MiB (peak 553 MiB; the ' +
     "runs differ by the machine's load, 16 to 25). That drop (about 700 MiB) is far more than 250 cached runs' " +
-    'module copies (about 150 MiB at 618 KiB each), so most of it was the garbage of the module evaluations of ' +
-    "every new, evicted and replayed run, which the thread's heap held at the peak. A smaller cache is no " +
-    'longer needed for the target and was not changed. The peak also includes the client driving the benchmark',
+    'module copies (about 150 MiB at 618 KiB each), so most of it was presumably the garbage of the module ' +
+    "evaluations of every new, evicted and replayed run that the thread's heap still held at the peak (not " +
+    "measured apart: no heap snapshot of the SDK's thread). A smaller cache is no longer needed for the target " +
+    'and was not changed. The peak also includes the client driving the benchmark',
   async run(ctx) {
     const count = ctx.size(1000, 40);
     const approvals = ctx.size(250, 40);
