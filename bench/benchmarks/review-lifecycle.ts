@@ -10,6 +10,7 @@ import { closedLoop, sampleRss } from '../load';
 import { withLocalStack } from '../stack/local-stack';
 import { StatementTally } from '../statement-tally';
 import { summarize } from '../stats';
+import { measureCpu } from '../thread-cpu';
 
 const CONCURRENCY = 8;
 const WARM_UP = 2 * CONCURRENCY;
@@ -29,48 +30,72 @@ export const reviewLifecycle: Benchmark = {
     'it; the database and Temporal are other processes): resident set sampled every 200 ms, and `resourceUsage().maxRSS`; the growth per open review is the sampled peak ' +
     'minus the resident set before the reviews were opened, divided by the reviews open.',
   limits:
-    'From V8 CPU profiles of the benchmark process (`BENCH_CPU_PROF`), which runs the worker and the client; the ' +
-    "database and Temporal's dev server are other processes. The worker's workflow thread was the busy one, and " +
-    'most of its busy time went to evaluating the workflow bundle again for every workflow run (the SDK gives ' +
-    'each run, new or replayed after an eviction, a module cache of its own): now a run evaluates only its own ' +
-    'loop (eager dynamic imports in workflows/index.ts) and the review contract imports the output-kind enum from ' +
-    'a module of its own, which took module evaluation from 29.5 % to 7.4 % of the thread and garbage collection ' +
-    'from 16 % to 5.8 %. What is left per run is zod and the delegation modules: the SDK can share preloaded ' +
-    'modules across runs but deep-freezes them, and zod 4 schemas define members on first use, so shared frozen ' +
-    "schemas fail; while 8 openings run at once a review's first workflow task still waits several seconds for " +
-    'the thread (the SDK warns of tasks over 5 s). Round trips: the benchmark counts every SQL statement of ' +
-    'client and worker (both figures above; the most frequent statements are in the results file) and the review ' +
-    'histories give the Temporal side. Each review event used to start a notification delivery workflow even with ' +
-    'no webhook subscribed (a second run per event, with its own module evaluation, a workflow task and two ' +
-    'statements, to find no subscriber): `startNotificationDelivery` now reads whether any subscription wants the ' +
-    'event (one statement) and starts nothing otherwise. Recording a vote held its transaction (on PGlite, the ' +
-    "only session for every process) across twelve statements, the dry-run's reads and the gating of every export " +
-    "included; the reads and the dry-run now run before it and the transaction holds the review's lock for eight " +
-    '(the vote checks, the vote, the provenance append). Reviews opened at the same time share one transaction ' +
-    "(ReviewOpenCommit on the project's GroupCommit), begun holding the provenance lock: one INSERT of the rows " +
-    "that also reads the chain's head, one INSERT of their entries, COMMIT (four round trips for one opening or a " +
-    'batch, where one opening took seven), and one UPDATE marks their workflows started; an evaluation pass opens ' +
-    "an ABP's tripped triggers' reviews in one transaction too. With 8 openers in a closed loop the reads before " +
-    'the transaction (principal, current ABP, two trigger-card reads) spread the arrivals, so batches average ' +
-    'under two: 7.4 statements per opening where there were 13. In quick ' +
-    'runs on the shared machine (40 reviews, load 10 to 17, indicative only) approval → re-gated went from p50 ' +
-    '2.97 s / p99 4.5 s to p50 1.2 s / p99 1.5 s and the Update from p50 1.6 s to 0.6 s. An approval is still ' +
-    "about 36 statements, mostly reads done again by each step that must not trust the one before: the client's " +
-    "dry-run (so a refused output is never stored), the vote's (the Update may come from anyone who can reach " +
-    "Temporal) and the apply's (the ABP may have moved since); each reads the review, the current ABP, the output " +
-    'and the export rows, and none of them holds a transaction any more. On the Temporal side an approval is the ' +
-    'Update (a workflow task, `recordReviewVote`, a task), `applyReviewOutput`, a task, the review.concluded ' +
-    "check and the closing task: about 0.4 s of server-side history for a late approval, the rest is the client's " +
-    'reads, queueing on PGlite (every statement of every process in one process) and CPU contention between the ' +
-    'worker, PGlite and the dev server on two cores. Memory: with 200 reviews opened at concurrency 8 and the ' +
-    "bench's garbage collected, the process grew 1.08 MiB per open review with the default " +
-    "WARDEN_MAX_CACHED_WORKFLOWS (250) and 0.65 MiB with 20; the main thread's heap grew 6 to 8 MiB in both, so " +
-    "the growth is in the workflow thread (each cached run's own module copies, about 0.47 MiB per cached run) " +
-    "and in what that thread and the SDK's native core allocated and have not returned. A smaller cache is a " +
-    'lever, but every evicted review then evaluates its modules again when it wakes; not taken. No heap snapshot ' +
-    'of the workflow thread was taken (a worker thread the SDK creates), so the split between module copies and ' +
-    'memory not returned rests on the two cache sizes only. The peak also includes the client driving the ' +
-    'benchmark',
+    'From V8 CPU profiles of the benchmark process (`BENCH_CPU_PROF`), which runs the worker and the client; ' +
+    "the database and Temporal's dev server are other processes. The worker's workflow thread was the busy " +
+    'one, and most of its busy time went to evaluating the workflow bundle again for every workflow run (the ' +
+    'SDK gives each run, new or replayed after an eviction, a module cache of its own): now a run evaluates ' +
+    'only its own loop (eager dynamic imports in workflows/index.ts) and the review contract imports the ' +
+    'output-kind enum from a module of its own, which took module evaluation from 29.5 % to 7.4 % of the ' +
+    'thread and garbage collection from 16 % to 5.8 %. What was left per run was zod (the SDK can share ' +
+    'preloaded modules across runs but deep-freezes them, and zod 4 schemas define members on first use, so ' +
+    'shared frozen schemas fail): the delegation workflows now load none (the review checks its Update inputs ' +
+    "with hand-written validators, held word for word to the contract's zod schemas, which stay at the " +
+    'boundary, by a table test). `node --expose-gc bin/run.js bench/tools/workflow-run-cost.ts` lists what a ' +
+    "run evaluates (the loop's part of the bundle that the SDK's entry does not share) and evaluates it as the " +
+    "SDK's reusable VM does: a review run now evaluates 26 modules (96 KB of source: the delegation modules " +
+    "and six of the SDK's) where it evaluated 43 (558 KB, 18 of them zod's), in 0.5 to 0.6 ms of CPU where it " +
+    'took 7 to 8 ms, and keeps 42 KiB of heap where it kept 618 KiB (same sitting, load about 20; module ' +
+    "objects only, not the run's own state; no heap snapshot of the SDK's thread itself). While 8 openings run " +
+    "at once a review's first workflow task can still wait seconds for the thread on a loaded machine (the SDK " +
+    'warns of tasks over 5 s). Round trips: the benchmark counts every SQL statement of client and worker ' +
+    '(both figures above; the most frequent statements are in the results file) and the review histories give ' +
+    'the Temporal side. Each review event used to start a notification delivery workflow even with no webhook ' +
+    'subscribed (a second run per event, with its own module evaluation, a workflow task and two statements, ' +
+    'to find no subscriber): `startNotificationDelivery` now reads whether any subscription wants the event ' +
+    '(one statement) and starts nothing otherwise. Recording a vote held its transaction (on PGlite, the only ' +
+    "session for every process) across twelve statements, the dry-run's reads and the gating of every export " +
+    "included; the reads and the dry-run now run before it and the transaction holds the review's lock for " +
+    'eight (the vote checks, the vote, the provenance append). Reviews opened at the same time share one ' +
+    "transaction (ReviewOpenCommit on the project's GroupCommit), begun holding the provenance lock: one " +
+    "INSERT of the rows that also reads the chain's head, one INSERT of their entries, COMMIT (four round " +
+    'trips for one opening or a batch, where one opening took seven), and one UPDATE marks their workflows ' +
+    "started; an evaluation pass opens an ABP's tripped triggers' reviews in one transaction too. With 8 " +
+    'openers in a closed loop the reads before the transaction (principal, current ABP, two trigger-card ' +
+    'reads) spread the arrivals, so batches averaged 1.4 (8.0 statements per opening); the openings that ' +
+    'arrive together are now read together too (ReviewOpenReads): one read per principal named and one ' +
+    'statement for all their current ABPs, each opening refused as it would be alone. In one sitting on the ' +
+    'shared machine (1,000 reviews, load 11 to 25, so the wall-clock rates are indicative only: 8.9 /s before, ' +
+    '12.4 /s after) batches grew to 1.8, statements per opening went from 8.0 to 6.4, and the benchmark ' +
+    "process's CPU per opening (worker and client, all threads; `cpu_per_open`) from 17.4 ms to 13.8 ms (main " +
+    'thread 7.3 to 6.1 ms, its busiest other thread 5.4 to 3.8 ms; a run with only zod taken out, between the ' +
+    'two at load 16 to 21, measured 17.4 ms, main thread 7.8 ms and busiest other thread 4.7 ms, so the module ' +
+    "evaluation that left each run does not show as clearly in the whole process as in the tool's measurement, " +
+    'and CPU per opening on this machine varies by a millisecond or two with the load). That CPU is why 200 /s ' +
+    'is out of reach on this machine: 13.8 ms per opening allows at most 145 openings per second with both ' +
+    "cores given to the benchmark process alone, before PGlite's process (every statement) and the dev server " +
+    '(a workflow start, its first task, the review.opened notification check and its activity). What each ' +
+    "opening still does apart: the trigger card's two statements (its counts are per ABP), the workflow start " +
+    '(not batched: one gRPC call each) and its first workflow task; the marking of started workflows is one ' +
+    'UPDATE per batch. In quick runs on the shared machine (40 reviews, load 10 to 17, indicative only) ' +
+    'approval → re-gated went from p50 2.97 s / p99 4.5 s to p50 1.2 s / p99 1.5 s and the Update from p50 1.6 ' +
+    's to 0.6 s. An approval is still about 36 statements, mostly reads done again by each step that must not ' +
+    "trust the one before: the client's dry-run (so a refused output is never stored), the vote's (the Update " +
+    "may come from anyone who can reach Temporal) and the apply's (the ABP may have moved since); each reads " +
+    'the review, the current ABP, the output and the export rows, and none of them holds a transaction any ' +
+    'more. On the Temporal side an approval is the Update (a workflow task, `recordReviewVote`, a task), ' +
+    '`applyReviewOutput`, a task, the review.concluded check and the closing task: about 0.4 s of server-side ' +
+    "history for a late approval, the rest is the client's reads, queueing on PGlite (every statement of every " +
+    'process in one process) and CPU contention between the worker, PGlite and the dev server on two cores. ' +
+    "Memory: with 200 reviews opened at concurrency 8 and the bench's garbage collected, the process grew 1.08 " +
+    'MiB per open review with the default WARDEN_MAX_CACHED_WORKFLOWS (250) and 0.65 MiB with 20, the main ' +
+    "thread's heap 6 to 8 MiB in both: the growth was the workflow thread's. With zod out of the review run, " +
+    'in one sitting (1,000 reviews, the default cache of 250), the growth per open review went from 0.843 MiB ' +
+    'to 0.131 MiB (peak 1,199 MiB to 506 MiB); with the batched reads on top, 0.178 MiB (peak 553 MiB; the ' +
+    "runs differ by the machine's load, 16 to 25). That drop (about 700 MiB) is far more than 250 cached runs' " +
+    'module copies (about 150 MiB at 618 KiB each), so most of it was presumably the garbage of the module ' +
+    "evaluations of every new, evicted and replayed run that the thread's heap still held at the peak (not " +
+    "measured apart: no heap snapshot of the SDK's thread). A smaller cache is no longer needed for the target " +
+    'and was not changed. The peak also includes the client driving the benchmark',
   async run(ctx) {
     const count = ctx.size(1000, 40);
     const approvals = ctx.size(250, 40);
@@ -91,10 +116,13 @@ export const reviewLifecycle: Benchmark = {
       ctx.log(`${count} ABPs built in ${(built.wallMs / 1000).toFixed(1)} s`);
       const reviewIds: string[] = [];
       statements.enter('open');
+      const openCpu = measureCpu();
       const opened = await closedLoop(count, CONCURRENCY, async (i) => {
         reviewIds[i] = (await openReview(w, abps[i]!.abp_id, 'DRT-002', 'bench-reviewer')).reviewId;
       });
+      const openCpuSpent = openCpu.stop();
       ctx.log(`${count} reviews opened in ${(opened.wallMs / 1000).toFixed(1)} s`);
+      ctx.log(`CPU while opening (ms): ${JSON.stringify(openCpuSpent)}`);
       statements.enter('');
       const open = await w.pool.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM delegation_reviews WHERE state = 'open'`,
@@ -160,6 +188,24 @@ export const reviewLifecycle: Benchmark = {
             label: 'SQL statements per review opened (client and worker)',
             value: statements.total('open') / count,
             unit: '',
+          },
+          {
+            key: 'cpu_per_open',
+            label: 'CPU per review opened: benchmark process (worker and client, all threads)',
+            value: openCpuSpent.processMs / count,
+            unit: 'ms',
+          },
+          {
+            key: 'cpu_main_per_open',
+            label: 'CPU per review opened: its main thread (client and activities)',
+            value: openCpuSpent.mainMs / count,
+            unit: 'ms',
+          },
+          {
+            key: 'cpu_workflow_thread_per_open',
+            label: 'CPU per review opened: its busiest other thread',
+            value: openCpuSpent.busiestOtherMs / count,
+            unit: 'ms',
           },
           {
             key: 'statements_per_approval',
