@@ -6,13 +6,18 @@ import { spawnManaged } from '../toolchain/child-process';
 
 const runner = fileURLToPath(new URL('../bin/run.js', import.meta.url));
 
-/** A closed-loop load of identical POSTs, each answer checked to be 200 and to match `expect`. */
+/** A closed-loop load of identical (or numbered) POSTs, each answer checked to be 2xx and to match `expect`. */
 export interface HttpLoad {
   url: string;
   headers: Record<string, string>;
   body: string;
   /** A regular expression every answer's body must match, e.g. `"decision":\\s*"allowed"`. */
   expect: string;
+  /**
+   * When set, each occurrence of this token in `body` is replaced by the request's number (warm-up
+   * included, each request its own), for a load whose requests must each store rows of their own.
+   */
+  numbered?: string;
   warmup: number;
   requests: number;
   concurrency: number;

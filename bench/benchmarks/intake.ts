@@ -4,9 +4,12 @@ import { buildAbpFromSpec } from '../../client/delegation';
 import { createApiToken } from '../../db/access/api-tokens';
 import { addPrincipal } from '../../db/access/principals';
 import { demoAbpSpec } from '../../demo/delegation-abp';
+import type { WardenContext } from '../../client/context';
 import type { Benchmark } from '../benchmark';
 import type { Figure } from '../result';
-import { closedLoop } from '../load';
+import { httpLoadInChild } from '../http-load';
+import { cpuOfProcessTree, cpuSpent } from '../process-cpu';
+import { StatementTally } from '../statement-tally';
 import { bothDatabases, type BenchDatabase } from '../stack/database';
 import { withLocalStack } from '../stack/local-stack';
 import { summarize } from '../stats';
@@ -15,23 +18,39 @@ const CONCURRENCY = 8;
 
 type Make = (n: number) => string;
 
+/** The benchmark's child processes whose CPU time is reported, by their command lines. */
+const CHILDREN = { pglite: /embedded-postgres-main/, worker: /worker-main/, temporal: /temporal/ };
+
+/** Intake flushes that stored rows for `abpId` so far: one signing time each (signEntriesAfter, signedAfterHead). */
+async function intakeFlushes(w: WardenContext, abpId: string): Promise<number> {
+  const { rows } = await w.pool.query<{ n: number }>(
+    `SELECT count(DISTINCT recorded_at)::int AS n FROM provenance_log WHERE kind = 'evidence.ingested' AND subject = $1`,
+    [`abp:${abpId}`],
+  );
+  return rows[0]!.n;
+}
+
 /** Item 6: evidence and feedback through the HTTP API, one row and a thousand rows a request. */
 export const intake: Benchmark = {
   name: 'intake',
   item: 6,
   title: 'Intake through the HTTP API',
   method:
-    '`createApiServer` (api/server.ts) on a free port of 127.0.0.1 with a real worker behind it; clients POST NDJSON with ' +
-    `\`fetch\` and a bearer token, ${CONCURRENCY} requests in flight (closed loop). Drift signals go to \`POST /api/v1/evidence\` for one built ABP (each ` +
-    'with a fingerprint of its own, so no trigger trips), reviewed feedback to `POST /api/v1/guard/feedback`; batches of 1 row ' +
-    'and of 1,000 rows, the whole measurement once on PGlite (embedded, in a child process) and once on a real PostgreSQL ' +
-    "(DATABASE_URL's server, else a throwaway Debian cluster), each with a stack of its own. " +
-    'Events per second = rows stored / wall time; every response is checked (2xx, all rows stored). ' +
-    'A drift write goes through the intake group commit (client/intake-commit.ts: the requests arriving during a flush ' +
-    "are stored in one transaction) and is answered once stored; its trigger evaluation is asked of the ABP's coalescing " +
-    'evaluation workflow ' +
-    '(signal-with-start) without waiting. **Write → review open**: per trial a fresh ABP gets two signals of one fingerprint, ' +
-    'then the third (DRT-001 trips at 3 repeats) is timed from the POST until its review row is open (polled every 5 ms).',
+    '`createApiServer` (api/server.ts) on a free port of 127.0.0.1; the worker runs in a child process of its own ' +
+    '(bench/stack/worker-main.ts) and so does the load generator (bench/http-load.ts: closed loop, `fetch`, a bearer ' +
+    `token, ${CONCURRENCY} requests in flight, after a warm-up), so that neither shares the event loop or the CPU time of ` +
+    'the API being measured, as §8 does. Drift signals go to `POST /api/v1/evidence` for one built ABP (each row with an ' +
+    'id and a fingerprint of its own, numbered by the load generator, so no trigger trips), reviewed feedback to ' +
+    '`POST /api/v1/guard/feedback`; batches of 1 row and of 1,000 rows, the whole measurement once on PGlite (embedded, ' +
+    "in a child process) and once on a real PostgreSQL (DATABASE_URL's server, else a throwaway Debian cluster), each " +
+    'with a stack of its own. Events per second = rows stored / wall time; every response is checked (2xx, all rows ' +
+    'stored). Per load the notes give the CPU time per event of each process (the API, the worker, PGlite, the ' +
+    "Temporal dev server; from `process.cpuUsage()` and /proc), the API's statements per request and, for drift " +
+    'signals, the flushes (distinct provenance signing times) with their requests and statements each. A drift write ' +
+    'goes through the intake group commit (client/intake-commit.ts) and is answered once stored; its trigger ' +
+    "evaluation is asked of the ABP's coalescing evaluation workflow (signal-with-start) without waiting. " +
+    '**Write → review open**: per trial a fresh ABP gets two signals of one fingerprint, then the third (DRT-001 trips ' +
+    'at 3 repeats) is timed from the POST (from the benchmark process) until its review row is open (polled every 5 ms).',
   limits:
     'A drift-signal request is answered once its rows are stored, with the ids stored and an evaluation ' +
     "request id; its trigger evaluation runs after, in the ABP's `delegationAbpEvaluationWorkflow`, " +
@@ -64,13 +83,15 @@ export const intake: Benchmark = {
     const figures: Figure[] = [];
     const samples: Record<string, number[]> = {};
     const notes: string[] = [];
+    // One tally for the whole run: it wraps pg's Client#query once.
+    const tally = new StatementTally();
     // The same run on PGlite and on a real server (DATABASE_URL's, else a throwaway cluster).
     for await (const t of bothDatabases(notes)) {
       const { database } = t;
       ctx.log(`on ${database.label}`);
       // PGlite keeps the figures' old keys (the summary and earlier runs name them); the server's are prefixed.
       const on = t.key === 'embedded' ? '' : `${t.key}_`;
-      const run = await measureOn(database, { single, thousands, trials }, ctx.log);
+      const run = await measureOn(database, { single, thousands, trials }, { log: ctx.log, tally, notes });
       figures.push(...run.figures.map((f) => ({ ...f, key: `${on}${f.key}`, label: `${database.label}: ${f.label}` })));
       for (const [k, v] of Object.entries(run.samples)) samples[`${on}${k}`] = v;
     }
@@ -87,9 +108,9 @@ export const intake: Benchmark = {
 async function measureOn(
   database: BenchDatabase,
   { single, thousands, trials }: { single: number; thousands: number; trials: number },
-  log: (line: string) => void,
+  { log, tally, notes }: { log: (line: string) => void; tally: StatementTally; notes: string[] },
 ): Promise<{ figures: Figure[]; samples: Record<string, number[]> }> {
-  return withLocalStack({ database, log, poolSize: 16 }, async (stack) => {
+  return withLocalStack({ database, log, poolSize: 16, workerInChildProcess: true }, async (stack) => {
     const w = stack.ctx;
     const spec = demoAbpSpec();
     await addPrincipal(w.pool, 'bench-admin', ['admin']);
@@ -102,25 +123,28 @@ async function measureOn(
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const now = Date.now();
-    const signal: Make = (n) =>
+    const observedAt = new Date(now - 60_000).toISOString();
+    // The load generator numbers each request ({n}): every row it sends has an id of its own.
+    const numberedSignal = (load: string, k: number) =>
       JSON.stringify({
         kind: 'drift_signal',
-        signal_id: `sig-${n}`,
+        signal_id: `sig-${load}-{n}-${k}`,
         abp_id: abp.abp_id,
         type: 'freshness',
         severity: 'green',
-        fingerprint: { key: `fp-${n}`, version: 1 },
-        observed_at: new Date(now - n).toISOString(),
+        fingerprint: { key: `fp-${load}-{n}-${k}`, version: 1 },
+        observed_at: observedAt,
       });
-    const feedback: Make = (n) =>
+    const numberedFeedback = (load: string, k: number) =>
       JSON.stringify({
-        prompt: `prompt ${n}`,
-        response: `response ${n}`,
-        label: n % 2 ? 'safe' : 'unsafe',
+        prompt: `prompt ${load} {n} ${k}`,
+        response: `response ${load} {n} ${k}`,
+        label: k % 2 ? 'safe' : 'unsafe',
         tenant_id: 'tenant-a',
-        metadata: { event_id: `evt-${n}`, reviewer_id: 'rev-1' },
-        timestamp: new Date(now - n).toISOString(),
+        metadata: { event_id: `evt-${load}-{n}-${k}`, reviewer_id: 'rev-1' },
+        timestamp: observedAt,
       });
+    // The trials below post from this process, one at a time.
     const post = async (path: string, make: Make, first: number, rows: number, stored: (body: any) => number) => {
       const lines = Array.from({ length: rows }, (_, k) => make(first + k)).join('\n');
       const res = await fetch(`${base}${path}`, {
@@ -137,32 +161,45 @@ async function measureOn(
         key: 'signals',
         label: 'drift signals',
         path: '/api/v1/evidence',
-        make: signal,
-        stored: (b: any) => b.driftSignals.stored as number,
+        make: numberedSignal,
+        // Every row stored: `"driftSignals": {"received": N, "stored": N`.
+        stored: (rows: number) => `"driftSignals":\\s*\\{\\s*"received":\\s*${rows},\\s*"stored":\\s*${rows}\\b`,
       },
       {
         key: 'feedback',
         label: 'feedback events',
         path: '/api/v1/guard/feedback',
-        make: feedback,
-        stored: (b: any) => b.inserted as number,
+        make: numberedFeedback,
+        stored: (rows: number) => `"inserted":\\s*${rows}\\b`,
       },
     ];
     const figures: Figure[] = [];
     const samples: Record<string, number[]> = {};
-    let next = 1;
     try {
       for (const k of kinds) {
         for (const [batch, requests] of [
           [1, single],
           [1000, thousands],
         ] as const) {
-          const offset = next;
-          next += batch * requests;
-          const r = await closedLoop(requests, CONCURRENCY, (i) =>
-            post(k.path, k.make, offset + i * batch, batch, k.stored),
-          );
+          const load = `${k.key}-${batch}`;
+          const warmup = batch === 1 ? Math.min(20, requests) : 1;
+          const flushesBefore = await intakeFlushes(w, abp.abp_id);
+          tally.enter(`${database.label}: ${load}`);
+          const cpuBefore = cpuOfProcessTree(CHILDREN);
+          const r = await httpLoadInChild({
+            url: `${base}${k.path}`,
+            headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${token}` },
+            body: Array.from({ length: batch }, (_, i) => k.make(load, i)).join('\n'),
+            numbered: '{n}',
+            expect: k.stored(batch),
+            warmup,
+            requests,
+            concurrency: CONCURRENCY,
+          });
+          const cpu = cpuSpent(cpuBefore, cpuOfProcessTree(CHILDREN));
+          tally.enter('');
           const s = summarize(r.latencies);
+          const events = batch * (requests + warmup);
           figures.push({
             key: `${k.key}_${batch}_rate`,
             label: `${k.label}, batches of ${batch}: events/s`,
@@ -183,7 +220,22 @@ async function measureOn(
             unit: 'ms',
           });
           samples[`${k.key}_batch${batch}_request_ms`] = r.latencies;
+          const perEvent = (ms: number | undefined) => ((ms ?? 0) / events).toFixed(3);
+          const statements = tally.total(`${database.label}: ${load}`);
+          let profile =
+            `${k.label}, batches of ${batch}: CPU ms per event (warm-up included): API process ${perEvent(cpu.self)}, ` +
+            `worker ${perEvent(cpu.worker)}, PGlite ${perEvent(cpu.pglite)}, Temporal ${perEvent(cpu.temporal)}; ` +
+            `API statements per request ${(statements / (requests + warmup)).toFixed(2)}`;
+          if (k.key === 'signals') {
+            const flushes = (await intakeFlushes(w, abp.abp_id)) - flushesBefore;
+            profile +=
+              `; ${flushes} flushes, ${((requests + warmup) / flushes).toFixed(2)} requests and ` +
+              `${(statements / flushes).toFixed(2)} statements (round trips) per flush`;
+          }
+          notes.push(profile);
           log(`${k.label}, batches of ${batch}: ${requests} requests in ${(r.wallMs / 1000).toFixed(1)} s`);
+          log(profile);
+          log(`top statements: ${JSON.stringify(tally.top(`${database.label}: ${load}`, 6))}`);
         }
       }
       // Write → review open: DRT-001 trips at the third repeat of one fingerprint.
