@@ -21,13 +21,18 @@ function statOf(pid: number): Stat | null {
   }
 }
 
-function nameOf(pid: number, names: Record<string, RegExp>): string {
-  let cmdline = '';
+/** A file of /proc, or null when it cannot be read (the process is gone, or there is no /proc). */
+function readProc<T>(read: () => T): T | null {
   try {
-    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    return read();
   } catch {
-    return 'gone';
+    return null;
   }
+}
+
+function nameOf(pid: number, names: Record<string, RegExp>): string {
+  const cmdline = readProc(() => readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '));
+  if (cmdline === null) return 'gone';
   for (const [name, pattern] of Object.entries(names)) if (pattern.test(cmdline)) return name;
   return cmdline.split(' ')[0]!.split('/').pop() ?? 'unknown';
 }
@@ -40,13 +45,10 @@ function nameOf(pid: number, names: Record<string, RegExp>): string {
  * Empty of children where /proc is missing.
  */
 export function cpuOfProcessTree(names: Record<string, RegExp> = {}): Map<string, number> {
-  const cpu = new Map<string, number>([['self', process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000]]);
-  let pids: number[] = [];
-  try {
-    pids = readdirSync('/proc').flatMap((d) => (/^\d+$/.test(d) ? [Number(d)] : []));
-  } catch {
-    return cpu;
-  }
+  const own = process.cpuUsage();
+  const cpu = new Map<string, number>([['self', (own.user + own.system) / 1000]]);
+  const pids = readProc(() => readdirSync('/proc').flatMap((d) => (/^\d+$/.test(d) ? [Number(d)] : [])));
+  if (!pids) return cpu;
   const stats = pids.flatMap((pid) => statOf(pid) ?? []);
   const children = new Map<number, Stat[]>();
   for (const s of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), s]);
