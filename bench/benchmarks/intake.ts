@@ -54,28 +54,35 @@ export const intake: Benchmark = {
   limits:
     'A drift-signal request is answered once its rows are stored, with the ids stored and an evaluation ' +
     "request id; its trigger evaluation runs after, in the ABP's `delegationAbpEvaluationWorkflow`, " +
-    'signalled at most once per ABP in flight. **A flush** (client/intake-commit.ts, ' +
-    'db/delegation/intake.ts) is now 4 round trips: BEGIN with the provenance lock; one statement reading ' +
-    "the ABP ids, aliases, actors, cached tokens and the chain head; one statement writing every kind's " +
-    'rows and the signed provenance entries together (data-modifying CTEs; a single item that stored ' +
-    'fewer rows than it received, a harmless repeat, is undone and stored the careful way); COMMIT. ' +
-    'Before (7e46f63, 5 round trips) the entries had an INSERT of their own. **Measured both ' +
-    'ways in one sitting** (2026-11-30 10:55-11:02 UTC, load 12-17 on the 2 shared cores, so indicative): ' +
-    'batches of 1, before 75.8 /s on PGlite and 124.8 /s on PostgreSQL 15, after 79-100 /s and 121-129 ' +
-    '/s: within the noise. **Why ≥ 1,000/s is missed**, from timing each flush (wrapped withTransaction ' +
-    'and `monitorEventLoopDelay` in the benchmark process): flushes carry 4.0 requests on average, not 8, ' +
-    'because they are one at a time: while one is in flight the other four requests gather for the next, ' +
-    'so each request waits about two flushes and events/s ≈ 4 / flush time. A flush takes a median 15 ms ' +
-    'on PostgreSQL (BEGIN 3.2, the two statements 10.1, COMMIT 0.9) and 17 ms on PGlite, although the ' +
-    "server's own work is well under a millisecond a statement: the time is the benchmark process's event " +
-    "loop (delay p99 17-67 ms), which also runs the HTTP server, the eight fetch clients, the worker's " +
-    "evaluation workflows and activities and the Temporal client's signals, on a CPU share of about a " +
-    'sixth of a core at that load. Moving the worker to a child process (tried: workerInChildProcess) did ' +
-    'not change the figure at this load. The next steps are a flush that may start while the previous one ' +
-    'commits (group-commit pipelining, in client/group-commit.ts, which the action-check work owns) and a ' +
-    'quiet machine; fewer round trips alone do not reach 1,000/s. Feedback intake (the guard loop) is ' +
-    'unchanged. The write → review figure is the signal-with-start round trip, a workflow task and the ' +
-    'evaluation activity.',
+    'signalled at most once per ABP in flight. **A flush** (client/intake-commit.ts) is now one round trip ' +
+    'once it knows the chain head the previous flush left (storeIntakeAtHead in db/delegation/intake.ts, on ' +
+    "db/provenance/write-at-head.ts, the mechanism the action checks' flush uses too): one simple-protocol message, " +
+    'the provenance lock then one statement whose data-modifying CTEs insert the rows and the signed ' +
+    '`evidence.ingested` entries, written only if every ABP id is built and not re-issued, every actor a ' +
+    'principal, every cached token holding, no row id already stored or repeated, and the head unchanged; ' +
+    'otherwise nothing is written and the flush takes the 4-round-trip transaction (BEGIN with the lock; the read ' +
+    'of ids, aliases, actors, tokens and head; rows and entries; COMMIT), which settles every case and leaves the ' +
+    'head for the next. **Measured in one sitting** (2026-11-30 13:28-13:53 UTC, load 12-23 on the 2 shared ' +
+    'cores, so wall times are indicative only; CPU per event from `process.cpuUsage()` and /proc, warm-up ' +
+    'included), batches of 1 on PGlite: before, 81 flushes of 3.95 requests and 4.1 statements each, CPU per ' +
+    'event API 2.67 ms, PGlite 3.69, worker 2.50, Temporal 3.03; after, 83 flushes of 3.86 requests and 1.14 ' +
+    'statements each, API 2.20, PGlite 3.06, worker 2.19, Temporal 2.13. On PostgreSQL 15 (the API side; the ' +
+    "server's CPU is not ours to read) 4 → 1.13 statements per flush, API 2.28 → 2.17 ms per event. " +
+    '**Pipelining** (client/group-commit.ts, `maxInFlight`: the next flush gathers, prepares and queues on the ' +
+    'lock while the previous one commits) was measured with 2 in flight in the same sitting: flushes shrank to ' +
+    '2.6 requests (121 flushes instead of 81) and every process spent more per event (PGlite run: API 4.13 ms, ' +
+    'PGlite 5.28, worker 3.19, Temporal 4.09; 300 requests in 4.9 s instead of 3.5): on a machine whose cores ' +
+    'are the bottleneck a second flush in flight only splits batches, so intake stays at one (the default) and ' +
+    'the opt-in is left for a user whose flushes wait on latency rather than CPU. **Why ≥ 1,000/s is missed**, ' +
+    'from that per-process profile: it is CPU, not round trips. A one-row drift write costs about 9.6 ms of CPU ' +
+    'in all: the API 2.2 (HTTP, token, NDJSON and zod, the flush, the signal-with-start), PGlite 3.1, and the ' +
+    'evaluation each flush asks for, about 8 ms of the worker and 8 ms of the Temporal server per flush (a ' +
+    'signal-with-start, a workflow task and the evaluation activity), 2.2 and 2.1 per event. Two cores give at ' +
+    'most about 200 events/s at that cost even with nothing else running; 1,000/s needs 2 ms of CPU per event ' +
+    'for everything. The next steps are evaluations coalesced across flushes (asked at most once per ABP per ' +
+    'interval, still inside the 2 s to a review) and a cheaper request path in the API. Feedback intake (the ' +
+    'guard loop, 8 statements a request, no group commit) is unchanged. The write → review figure is the ' +
+    'signal-with-start round trip, a workflow task and the evaluation activity.',
   async run(ctx) {
     const single = ctx.size(300, 40);
     const thousands = ctx.size(12, 2);
