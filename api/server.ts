@@ -5,34 +5,49 @@ import { errorResponse } from './error-response';
 import { checkJsonBody, checkPathParameters, checkQueryParameters } from './request-input-checks';
 import { decodePathParameter, parseRequestTarget } from './request-target';
 import { HttpError, type ApiResponse, type Route } from './route';
+import { RouteTable } from './route-table';
 import { routes as defaultRoutes } from './routes';
 
 const MAX_BODY = 16 * 1024 * 1024;
 
-interface CompiledRoute {
-  route: Route;
-  pattern: RegExp;
-  names: string[];
-}
-
-function compile(route: Route): CompiledRoute {
-  const names: string[] = [];
-  const source = route.path.replace(/:([A-Za-z_]+)/g, (_, name: string) => {
-    names.push(name);
-    return '([^/]+)';
+/**
+ * The body as JSON (or text for non-JSON types). Read from the stream's events rather than its
+ * async iterator, which builds an iterator, a promise per chunk and an end-of-stream watcher for
+ * what is one chunk on the hot routes.
+ */
+function readBody(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        // As leaving a for-await loop over the request did: the stream is destroyed.
+        req.off('data', onData);
+        req.destroy();
+        reject(new HttpError(413, `request body larger than ${MAX_BODY} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.on('error', reject);
+    // A client gone before the end: settles nothing if the body was read (a promise settles once).
+    req.on('close', () => reject(new Error('the request closed before its body was read')));
+    req.on('end', () => {
+      if (size > MAX_BODY) return;
+      try {
+        resolve(
+          parseBody(req, chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')),
+        );
+      } catch (error) {
+        reject(error);
+      }
+    });
   });
-  return { route, pattern: new RegExp(`^${source}/?$`), names };
 }
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new HttpError(413, `request body larger than ${MAX_BODY} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+function parseBody(req: IncomingMessage, text: string): unknown {
   if (text === '') return undefined;
   const type = req.headers['content-type'] ?? 'application/json';
   if (!type.includes('json') || type.includes('ndjson')) return text;
@@ -61,18 +76,15 @@ function isApiResponse(value: unknown): value is ApiResponse {
 /** One request from its request line to its answer; everything it throws is answered by the caller. */
 async function answer(
   ctx: WardenContext,
-  compiled: CompiledRoute[],
+  table: RouteTable,
   req: IncomingMessage,
   res: ServerResponse,
   seen: { route?: Route },
 ): Promise<void> {
   const { path, query } = parseRequestTarget(req.url);
-  const candidates = compiled.filter((c) => c.pattern.test(path));
-  if (candidates.length === 0) throw new HttpError(404, `no route for ${path.slice(0, 200)}`);
-  const match = candidates.find((c) => c.route.method === req.method);
-  if (!match) throw new HttpError(405, `${req.method} not allowed on ${path.slice(0, 200)}`);
+  const match = table.match(req.method, path);
   seen.route = match.route;
-  const values = match.pattern.exec(path)!.slice(1);
+  const values = match.values;
   const params = Object.fromEntries(match.names.map((n, i) => [n, decodePathParameter(n, values[i] ?? '')]));
   checkPathParameters(params);
   checkQueryParameters(query);
@@ -109,9 +121,9 @@ function answerFailure(res: ServerResponse, error: unknown, route: Route | undef
  * request can end the process, and a malformed one is a 400.
  */
 export function createApiServer(ctx: WardenContext, routes: Route[] = defaultRoutes): Server {
-  const compiled = routes.map(compile);
+  const table = new RouteTable(routes);
   return createServer((req, res) => {
     const seen: { route?: Route } = {};
-    answer(ctx, compiled, req, res, seen).catch((error: unknown) => answerFailure(res, error, seen.route));
+    answer(ctx, table, req, res, seen).catch((error: unknown) => answerFailure(res, error, seen.route));
   });
 }

@@ -3,31 +3,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnManaged } from '../toolchain/child-process';
+import type { CheckedPost } from './http-post';
 
 const runner = fileURLToPath(new URL('../bin/run.js', import.meta.url));
 
-/** A closed-loop load of identical (or numbered) POSTs, each answer checked to be 2xx and to match `expect`. */
-export interface HttpLoad {
-  url: string;
-  headers: Record<string, string>;
-  body: string;
-  /** A regular expression every answer's body must match, e.g. `"decision":\\s*"allowed"`. */
-  expect: string;
-  /**
-   * When set, each occurrence of this token in `body` is replaced by the request's number (warm-up
-   * included, each request its own), for a load whose requests must each store rows of their own.
-   */
-  numbered?: string;
+/** A closed-loop load of identical POSTs, each answer checked to be 200 and to match `expect`. */
+export interface HttpLoad extends CheckedPost {
   warmup: number;
   requests: number;
   concurrency: number;
+}
+
+export interface HttpLoadResult {
+  latencies: number[];
+  wallMs: number;
+  /** CPU time (user + system) the load generator itself spent on the measured requests. */
+  cpuMs: number;
 }
 
 /**
  * closedLoop (bench/load.ts) over HTTP from a child process (bench/stack/http-load-main.ts): the
  * warm-up, then the measured requests; the latencies of the measured ones and their wall time.
  */
-export async function httpLoadInChild(load: HttpLoad): Promise<{ latencies: number[]; wallMs: number }> {
+export async function httpLoadInChild(load: HttpLoad): Promise<HttpLoadResult> {
   const dir = await mkdtemp(join(tmpdir(), 'warden-http-load-'));
   try {
     const spec = join(dir, 'spec.json');
@@ -43,7 +41,7 @@ export async function httpLoadInChild(load: HttpLoad): Promise<{ latencies: numb
     ]);
     const code = await child.exited;
     if (code !== 0) throw new Error(`the load generator exited with code ${code} (its output is above)`);
-    return JSON.parse(await readFile(out, 'utf8')) as { latencies: number[]; wallMs: number };
+    return JSON.parse(await readFile(out, 'utf8')) as HttpLoadResult;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,66 +1,73 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ: 100 on every Linux we run on). */
-const TICKS_PER_SECOND = 100;
+/** Linux's USER_HZ: /proc reports CPU time in ticks of 10 ms on every architecture Node runs on. */
+const MS_PER_TICK = 10;
 
-interface Stat {
-  pid: number;
-  ppid: number;
-  cpuMs: number;
-}
-
-function statOf(pid: number): Stat | null {
+/**
+ * CPU time (user + system, ms) a process has spent so far, from /proc/<pid>/stat; 0 when it is gone
+ * or /proc is not there (the figure is then left out, see cpuMsOf). 10 ms resolution: measure
+ * over seconds of load.
+ */
+export function processCpuMs(pid: number): number {
   try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name may hold spaces and parentheses: the fields start after its last ')'.
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
-    return { pid, ppid: Number(fields[1]), cpuMs: (ticks * 1000) / TICKS_PER_SECOND };
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may contain spaces and parentheses: fields are counted after its last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK;
   } catch {
-    return null; // gone meanwhile, or no /proc
+    return 0;
   }
 }
 
-/** A file of /proc, or null when it cannot be read (the process is gone, or there is no /proc). */
-function readProc<T>(read: () => T): T | null {
-  try {
-    return read();
-  } catch {
-    return null;
-  }
-}
-
-function nameOf(pid: number, names: Record<string, RegExp>): string {
-  const cmdline = readProc(() => readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '));
-  if (cmdline === null) return 'gone';
-  for (const [name, pattern] of Object.entries(names)) if (pattern.test(cmdline)) return name;
-  return cmdline.split(' ')[0]!.split('/').pop() ?? 'unknown';
+/** The CPU time the processes `pids` spend while `work` runs (ms, summed); null without /proc. */
+export async function cpuMsOf<T>(pids: number[], work: () => Promise<T>): Promise<{ result: T; cpuMs: number | null }> {
+  const before = pids.map(processCpuMs);
+  const result = await work();
+  const spent = pids.reduce((sum, pid, i) => sum + processCpuMs(pid) - before[i]!, 0);
+  return { result, cpuMs: pids.length > 0 && before.some((ms) => ms > 0) ? spent : null };
 }
 
 /**
- * CPU time (user + system, ms) used so far by this process (`self`) and by each of its direct
- * children with everything they started, keyed by the first of `names` whose pattern matches the
- * child's command line (else its executable's name; children of one name are summed). On a
- * shared machine wall time says little: CPU per operation of each process says what it costs.
- * Empty of children where /proc is missing.
+ * cpuMsOf for several groups of processes at once (e.g. the API, the worker, the database), each
+ * named: the CPU time each group spends while `work` runs (ms), null for a group with no process.
  */
-export function cpuOfProcessTree(names: Record<string, RegExp> = {}): Map<string, number> {
-  const own = process.cpuUsage();
-  const cpu = new Map<string, number>([['self', (own.user + own.system) / 1000]]);
-  const pids = readProc(() => readdirSync('/proc').flatMap((d) => (/^\d+$/.test(d) ? [Number(d)] : [])));
-  if (!pids) return cpu;
-  const stats = pids.flatMap((pid) => statOf(pid) ?? []);
-  const children = new Map<number, Stat[]>();
-  for (const s of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), s]);
-  const subtree = (s: Stat): number => s.cpuMs + (children.get(s.pid) ?? []).reduce((t, c) => t + subtree(c), 0);
-  for (const child of children.get(process.pid) ?? []) {
-    const name = nameOf(child.pid, names);
-    cpu.set(name, (cpu.get(name) ?? 0) + subtree(child));
-  }
-  return cpu;
+export async function cpuMsOfEach<T, K extends string>(
+  groups: Record<K, number[]>,
+  work: () => Promise<T>,
+): Promise<{ result: T; cpuMs: Record<K, number | null> }> {
+  const names = Object.keys(groups) as K[];
+  const before = names.map((k) => groups[k].map(processCpuMs));
+  const result = await work();
+  const cpuMs = Object.fromEntries(
+    names.map((k, g) => {
+      const pids = groups[k];
+      const spent = pids.reduce((sum, pid, i) => sum + processCpuMs(pid) - before[g]![i]!, 0);
+      return [k, pids.length > 0 && before[g]!.some((ms) => ms > 0) ? spent : null];
+    }),
+  ) as Record<K, number | null>;
+  return { result, cpuMs };
 }
 
-/** What each process of the tree spent between two readings of cpuOfProcessTree, in ms. */
-export function cpuSpent(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
-  return Object.fromEntries([...after].map(([name, ms]) => [name, ms - (before.get(name) ?? 0)]));
+/**
+ * The direct children of this process whose command line matches `pattern` (the benchmark's worker
+ * or Temporal dev server), for cpuMsOfEach; empty without /proc.
+ */
+export function childProcessIds(pattern: RegExp): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  return entries.flatMap((d) => {
+    if (!/^\d+$/.test(d)) return [];
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const cmdline = readFileSync(`/proc/${d}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      return ppid === process.pid && pattern.test(cmdline) ? [Number(d)] : [];
+    } catch {
+      return [];
+    }
+  });
 }

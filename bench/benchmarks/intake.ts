@@ -8,7 +8,7 @@ import type { WardenContext } from '../../client/context';
 import type { Benchmark } from '../benchmark';
 import type { Figure } from '../result';
 import { httpLoadInChild } from '../http-load';
-import { cpuOfProcessTree, cpuSpent } from '../process-cpu';
+import { childProcessIds, cpuMsOfEach } from '../process-cpu';
 import { StatementTally } from '../statement-tally';
 import { bothDatabases, type BenchDatabase } from '../stack/database';
 import { withLocalStack } from '../stack/local-stack';
@@ -17,9 +17,6 @@ import { summarize } from '../stats';
 const CONCURRENCY = 8;
 
 type Make = (n: number) => string;
-
-/** The benchmark's child processes whose CPU time is reported, by their command lines. */
-const CHILDREN = { pglite: /embedded-postgres-main/, worker: /worker-main/, temporal: /temporal/ };
 
 /** Intake flushes that stored rows for `abpId` so far: one signing time each (signEntriesAfter, signedAfterHead). */
 async function intakeFlushes(w: WardenContext, abpId: string): Promise<number> {
@@ -192,18 +189,26 @@ async function measureOn(
           const warmup = batch === 1 ? Math.min(20, requests) : 1;
           const flushesBefore = await intakeFlushes(w, abp.abp_id);
           tally.enter(`${database.label}: ${load}`);
-          const cpuBefore = cpuOfProcessTree(CHILDREN);
-          const r = await httpLoadInChild({
-            url: `${base}${k.path}`,
-            headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${token}` },
-            body: Array.from({ length: batch }, (_, i) => k.make(load, i)).join('\n'),
-            numbered: '{n}',
-            expect: k.stored(batch),
-            warmup,
-            requests,
-            concurrency: CONCURRENCY,
-          });
-          const cpu = cpuSpent(cpuBefore, cpuOfProcessTree(CHILDREN));
+          // Each process's CPU over the load: the API (this one), the worker's and the Temporal server's
+          // children, the database's processes (PGlite's, or the server's backends).
+          const processes = {
+            api: [process.pid],
+            worker: childProcessIds(/worker-main/),
+            temporal: childProcessIds(/temporal/),
+            database: await database.processIds(),
+          };
+          const { result: r, cpuMs: cpu } = await cpuMsOfEach(processes, () =>
+            httpLoadInChild({
+              url: `${base}${k.path}`,
+              headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${token}` },
+              body: Array.from({ length: batch }, (_, i) => k.make(load, i)).join('\n'),
+              numbered: '{n}',
+              expect: k.stored(batch),
+              warmup,
+              requests,
+              concurrency: CONCURRENCY,
+            }),
+          );
           tally.enter('');
           const s = summarize(r.latencies);
           const events = batch * (requests + warmup);
@@ -227,11 +232,12 @@ async function measureOn(
             unit: 'ms',
           });
           samples[`${k.key}_batch${batch}_request_ms`] = r.latencies;
-          const perEvent = (ms: number | undefined) => ((ms ?? 0) / events).toFixed(3);
+          const perEvent = (ms: number | null) => (ms === null ? 'n/a' : (ms / events).toFixed(3));
           const statements = tally.total(`${database.label}: ${load}`);
           let profile =
-            `${k.label}, batches of ${batch}: CPU ms per event (warm-up included): API process ${perEvent(cpu.self)}, ` +
-            `worker ${perEvent(cpu.worker)}, PGlite ${perEvent(cpu.pglite)}, Temporal ${perEvent(cpu.temporal)}; ` +
+            `${k.label}, batches of ${batch}: CPU ms per event (warm-up included): API process ${perEvent(cpu.api)}, ` +
+            `worker ${perEvent(cpu.worker)}, database ${perEvent(cpu.database)}, Temporal ${perEvent(cpu.temporal)}, ` +
+            `load generator (measured requests only) ${(r.cpuMs / (batch * requests)).toFixed(3)}; ` +
             `API statements per request ${(statements / (requests + warmup)).toFixed(2)}`;
           if (k.key === 'signals') {
             const flushes = (await intakeFlushes(w, abp.abp_id)) - flushesBefore;

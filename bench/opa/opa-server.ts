@@ -10,6 +10,8 @@ const POLICY = fileURLToPath(new URL('./warden-policy.rego', import.meta.url));
 export interface OpaServer {
   /** POST {"input": action} here: answers {"result": {"allowed", "deny", "escalate"}}. */
   decisionUrl: string;
+  /** OPA's process, for CPU accounting. */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export async function startOpaServer(binary: string, data: Record<string, unknow
   await waitForPort(port, 30_000);
   return {
     decisionUrl: `http://127.0.0.1:${port}/v1/data/warden/decision`,
+    pid: child.pid,
     async stop() {
       child.kill('SIGTERM');
       await exited;

@@ -10,6 +10,8 @@ export interface BenchDatabase {
   url: string;
   /** What the report names: `embedded (PGlite)` or `PostgreSQL 15.x`. */
   label: string;
+  /** The server's processes that serve this database (PGlite's process, or a server's backends), for CPU accounting. */
+  processIds(): Promise<number[]>;
   stop(): Promise<void>;
 }
 
@@ -32,6 +34,7 @@ export async function startEmbeddedDatabase(dataDir?: string): Promise<BenchData
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     label: 'embedded (PGlite)',
+    processIds: async () => (child.process.pid ? [child.process.pid] : []),
     stop: () => stopChild(child, 10_000),
   };
 }
@@ -47,10 +50,29 @@ async function serverVersion(url: string): Promise<string> {
   }
 }
 
+/** The backends serving the database `url` names (on this machine, so /proc can account for them). */
+async function backendPids(url: string): Promise<number[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+    );
+    return rows.map((r) => r.pid);
+  } finally {
+    await c.end();
+  }
+}
+
 /** A database of its own on the server `url` names, dropped at the end: the user's data is never touched. */
 async function scratchOn(url: string): Promise<BenchDatabase> {
   const scratch = await createScratchDatabase(url, 'warden_bench');
-  return { url: scratch.url, label: await serverVersion(url), stop: scratch.drop };
+  return {
+    url: scratch.url,
+    label: await serverVersion(url),
+    processIds: () => backendPids(scratch.url),
+    stop: scratch.drop,
+  };
 }
 
 /**
@@ -64,6 +86,7 @@ export async function startRealDatabase(): Promise<BenchDatabase | null> {
   return {
     url: cluster.url,
     label: `${await serverVersion(cluster.url)} (throwaway cluster)`,
+    processIds: () => backendPids(cluster.url),
     stop: async () => cluster.stop(),
   };
 }
