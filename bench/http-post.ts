@@ -1,12 +1,17 @@
 import { Agent, request } from 'node:http';
 
-/** One POST whose answer must be 200 with a body matching `expect`. */
+/** One POST whose answer must be 2xx with a body matching `expect`. */
 export interface CheckedPost {
   url: string;
   headers: Record<string, string>;
   body: string;
   /** A regular expression every answer's body must match, e.g. `"decision":\\s*"allowed"`. */
   expect: string;
+  /**
+   * When set, each occurrence of this token in `body` is replaced by the request's number (from 0,
+   * counted over every send of the poster), for a load whose requests must each store rows of their own.
+   */
+  numbered?: string;
 }
 
 /**
@@ -20,7 +25,9 @@ export interface CheckedPost {
 export function checkedPoster(post: CheckedPost, connections: number): { send(): Promise<void>; close(): void } {
   const url = new URL(post.url);
   if (url.protocol !== 'http:') throw new Error(`${post.url}: only http:// is served by this generator`);
-  const body = Buffer.from(post.body);
+  const fixed = Buffer.from(post.body);
+  const { numbered } = post;
+  let sent = 0;
   const expected = new RegExp(post.expect);
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const options = {
@@ -29,17 +36,20 @@ export function checkedPoster(post: CheckedPost, connections: number): { send():
     host: url.hostname,
     port: url.port === '' ? 80 : Number(url.port),
     path: url.pathname + url.search,
-    headers: { ...post.headers, 'content-length': String(body.length) },
+    headers: { ...post.headers, 'content-length': String(fixed.length) },
   };
   const send = () =>
     new Promise<void>((resolve, reject) => {
-      const req = request(options, (res) => {
+      const body = numbered ? Buffer.from(post.body.replaceAll(numbered, String(sent++))) : fixed;
+      const headers = numbered ? { ...options.headers, 'content-length': String(body.length) } : options.headers;
+      const req = request({ ...options, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', reject);
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          if (res.statusCode !== 200 || !expected.test(text))
+          const status = res.statusCode ?? 0;
+          if (status < 200 || status > 299 || !expected.test(text))
             reject(new Error(`${post.url}: HTTP ${res.statusCode} ${text.slice(0, 300)}`));
           else resolve();
         });

@@ -3,19 +3,29 @@
  * while a flush is in flight (or in the same turn of the event loop) are flushed together by the
  * next one, so N concurrent callers cost one transaction instead of N. A caller is answered only
  * after the flush that carries its item has committed, so an answered item is a stored item
- * whatever happens to the process afterwards. One flush at a time: the statements it runs
- * serialise on the same locks anyway.
+ * whatever happens to the process afterwards; a failed flush fails only the callers it carried.
+ *
+ * `maxInFlight` (default 1) bounds the flushes running at once. One at a time is right for a user
+ * whose flush builds on what the previous one left (the action checks sign after the chain head
+ * the previous flush wrote). A user whose flushes are independent (each takes its locks and reads
+ * what it builds on inside its own transaction, as intake's does) may opt in to more: the next
+ * flush then gathers and prepares its batch, and waits on the database's locks, while the previous
+ * one commits, instead of waiting for its answer. Batches are still cut in submission order, but
+ * two flushes in flight commit in whatever order the database serialises them.
  */
 export class GroupCommit<I, O> {
   private pending: { item: I; resolve: (o: O) => void; reject: (e: unknown) => void }[] = [];
-  private flushing: Promise<void> | null = null;
+  private readonly flushing = new Set<Promise<void>>();
   private scheduled = false;
 
   constructor(
     /** Makes `items` durable together; returns one outcome per item, in order. */
     private readonly flushBatch: (items: I[]) => Promise<O[]>,
     private readonly maxBatch = 500,
-  ) {}
+    private readonly maxInFlight = 1,
+  ) {
+    if (!(maxInFlight >= 1)) throw new Error(`maxInFlight must be at least 1, not ${maxInFlight}`);
+  }
 
   submit(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
@@ -24,42 +34,51 @@ export class GroupCommit<I, O> {
     });
   }
 
-  /** Items waiting for a flush (the batch being flushed is not counted). */
+  /** Items waiting for a flush (the batches being flushed are not counted). */
   get size(): number {
     return this.pending.length;
   }
 
+  /** Flushes running now (at most `maxInFlight`). */
+  get inFlight(): number {
+    return this.flushing.size;
+  }
+
   /** Resolves once every item submitted so far (and meanwhile) is flushed (SIGTERM drains here). */
   async drain(): Promise<void> {
-    while (this.flushing || this.pending.length > 0) {
+    while (this.flushing.size > 0 || this.pending.length > 0) {
       this.schedule();
       // Until the scheduled flush has begun there is nothing to await but the next turn.
-      await (this.flushing ?? new Promise<void>((resolve) => setImmediate(resolve)));
+      await (this.flushing.size > 0
+        ? Promise.race(this.flushing)
+        : new Promise<void>((resolve) => setImmediate(resolve)));
     }
   }
 
   private schedule(): void {
-    if (this.flushing || this.scheduled) return;
+    if (this.scheduled || this.pending.length === 0 || this.flushing.size >= this.maxInFlight) return;
     this.scheduled = true;
     // Callers that arrive in the same turn (a burst of requests parsed together) share the flush.
     setImmediate(() => {
       this.scheduled = false;
-      this.flushing = this.flushLoop().finally(() => {
-        this.flushing = null;
-        if (this.pending.length > 0) this.schedule();
+      if (this.pending.length === 0 || this.flushing.size >= this.maxInFlight) return;
+      const batch = this.pending.splice(0, this.maxBatch);
+      const flush = this.flush(batch).finally(() => {
+        this.flushing.delete(flush);
+        this.schedule();
       });
+      this.flushing.add(flush);
+      // A slot left: what arrives meanwhile may start the next flush before this one commits.
+      this.schedule();
     });
   }
 
-  private async flushLoop(): Promise<void> {
-    while (this.pending.length > 0) {
-      const batch = this.pending.splice(0, this.maxBatch);
-      try {
-        const outcomes = await this.flushBatch(batch.map((p) => p.item));
-        batch.forEach((p, i) => p.resolve(outcomes[i]!));
-      } catch (error) {
-        for (const p of batch) p.reject(error);
-      }
+  private async flush(batch: typeof this.pending): Promise<void> {
+    try {
+      const outcomes = await this.flushBatch(batch.map((p) => p.item));
+      batch.forEach((p, i) => p.resolve(outcomes[i]!));
+    } catch (error) {
+      for (const p of batch) p.reject(error);
     }
   }
 }

@@ -1,24 +1,32 @@
 import type pg from 'pg';
 import {
   IntakeNeedsOwnTransaction,
-  storeIntakeBatches,
+  storeIntakeAtHead,
+  storeIntakeBatchesLeavingHead,
   type IntakeItem,
   type IntakeResult,
 } from '../db/delegation/intake';
+import type { ProvenanceHead } from '../db/provenance/log';
 import { GroupCommit } from './group-commit';
 
 type Settled = { result: IntakeResult } | { error: unknown };
 
 /**
- * Intake's group commit: requests that arrive while a flush is in flight are stored together, in
- * one transaction with one INSERT per kind (db/delegation/intake.ts, storeIntakeBatches), and each
- * is answered with its own result once that transaction has committed. When one of them cannot be
+ * Intake's group commit: requests that arrive while a flush is in flight are stored together and
+ * each is answered with its own result once that flush has committed. A flush is one round trip
+ * when it can be (storeIntakeAtHead: signed after the chain head the previous flush left, written
+ * only if every item would be stored whole and that is still the head), else one transaction with
+ * one INSERT per kind (db/delegation/intake.ts, storeIntakeBatches). When one of them cannot be
  * settled as if it were alone (an unknown ABP, a row already stored, a conflict), the flush stores
  * each in a transaction of its own instead, so every request gets exactly the answer it would have
- * had by itself.
+ * had by itself. One flush at a time (GroupCommit's default): each signs after the head the
+ * previous one left, and on two shared cores a second flush in flight only made batches smaller
+ * (BENCHMARKS.md §6).
  */
 export class IntakeCommit {
   private readonly commits: GroupCommit<IntakeItem, Settled>;
+  /** The chain's head as the last flush left it; null until a careful flush has read it. */
+  private head: ProvenanceHead | null = null;
 
   constructor(private readonly deps: { pool: pg.Pool; provenanceKey: string }) {
     this.commits = new GroupCommit((items) => this.flush(items));
@@ -31,9 +39,21 @@ export class IntakeCommit {
   }
 
   private async flush(items: IntakeItem[]): Promise<Settled[]> {
+    const head = this.head;
+    if (head) {
+      const done = await storeIntakeAtHead(this.deps.pool, this.deps.provenanceKey, items, head).catch((error) => {
+        this.head = null;
+        throw error;
+      });
+      if (done) {
+        this.head = done.head;
+        return done.results.map((result) => ({ result }));
+      }
+    }
+    this.head = null;
     if (items.length > 1) {
       try {
-        return (await storeIntakeBatches(this.deps, items)).map((result) => ({ result }));
+        return (await this.careful(items)).map((result) => ({ result }));
       } catch (error) {
         if (!(error instanceof IntakeNeedsOwnTransaction)) throw error;
       }
@@ -41,12 +61,19 @@ export class IntakeCommit {
     const settled: Settled[] = [];
     for (const item of items) {
       settled.push(
-        await storeIntakeBatches(this.deps, [item]).then(
+        await this.careful([item]).then(
           ([result]) => ({ result: result! }),
           (error: unknown) => ({ error }),
         ),
       );
     }
     return settled;
+  }
+
+  /** The transaction that settles every case; it leaves the head the next flush signs after. */
+  private async careful(items: IntakeItem[]): Promise<IntakeResult[]> {
+    const { results, head } = await storeIntakeBatchesLeavingHead(this.deps, items);
+    this.head = head;
+    return results;
   }
 }

@@ -4,9 +4,12 @@ import { buildAbpFromSpec } from '../../client/delegation';
 import { createApiToken } from '../../db/access/api-tokens';
 import { addPrincipal } from '../../db/access/principals';
 import { demoAbpSpec } from '../../demo/delegation-abp';
+import type { WardenContext } from '../../client/context';
 import type { Benchmark } from '../benchmark';
 import type { Figure } from '../result';
-import { closedLoop } from '../load';
+import { httpLoadInChild } from '../http-load';
+import { childProcessIds, cpuMsOfEach } from '../process-cpu';
+import { StatementTally } from '../statement-tally';
 import { bothDatabases, type BenchDatabase } from '../stack/database';
 import { withLocalStack } from '../stack/local-stack';
 import { summarize } from '../stats';
@@ -15,48 +18,74 @@ const CONCURRENCY = 8;
 
 type Make = (n: number) => string;
 
+/** Intake flushes that stored rows for `abpId` so far: one signing time each (signEntriesAfter, signedAfterHead). */
+async function intakeFlushes(w: WardenContext, abpId: string): Promise<number> {
+  const { rows } = await w.pool.query<{ n: number }>(
+    `SELECT count(DISTINCT recorded_at)::int AS n FROM provenance_log WHERE kind = 'evidence.ingested' AND subject = $1`,
+    [`abp:${abpId}`],
+  );
+  return rows[0]!.n;
+}
+
 /** Item 6: evidence and feedback through the HTTP API, one row and a thousand rows a request. */
 export const intake: Benchmark = {
   name: 'intake',
   item: 6,
   title: 'Intake through the HTTP API',
   method:
-    '`createApiServer` (api/server.ts) on a free port of 127.0.0.1 with a real worker behind it; clients POST NDJSON with ' +
-    `\`fetch\` and a bearer token, ${CONCURRENCY} requests in flight (closed loop). Drift signals go to \`POST /api/v1/evidence\` for one built ABP (each ` +
-    'with a fingerprint of its own, so no trigger trips), reviewed feedback to `POST /api/v1/guard/feedback`; batches of 1 row ' +
-    'and of 1,000 rows, the whole measurement once on PGlite (embedded, in a child process) and once on a real PostgreSQL ' +
-    "(DATABASE_URL's server, else a throwaway Debian cluster), each with a stack of its own. " +
-    'Events per second = rows stored / wall time; every response is checked (2xx, all rows stored). ' +
-    'A drift write goes through the intake group commit (client/intake-commit.ts: the requests arriving during a flush ' +
-    "are stored in one transaction) and is answered once stored; its trigger evaluation is asked of the ABP's coalescing " +
-    'evaluation workflow ' +
-    '(signal-with-start) without waiting. **Write → review open**: per trial a fresh ABP gets two signals of one fingerprint, ' +
-    'then the third (DRT-001 trips at 3 repeats) is timed from the POST until its review row is open (polled every 5 ms).',
+    '`createApiServer` (api/server.ts) on a free port of 127.0.0.1; the worker runs in a child process of its own ' +
+    '(bench/stack/worker-main.ts) and so does the load generator (bench/http-load.ts: closed loop, `fetch`, a bearer ' +
+    `token, ${CONCURRENCY} requests in flight, after a warm-up), so that neither shares the event loop or the CPU time of ` +
+    'the API being measured, as §8 does. Drift signals go to `POST /api/v1/evidence` for one built ABP (each row with an ' +
+    'id and a fingerprint of its own, numbered by the load generator, so no trigger trips), reviewed feedback to ' +
+    '`POST /api/v1/guard/feedback`; batches of 1 row and of 1,000 rows, the whole measurement once on PGlite (embedded, ' +
+    "in a child process) and once on a real PostgreSQL (DATABASE_URL's server, else a throwaway Debian cluster), each " +
+    'with a stack of its own. Events per second = rows stored / wall time; every response is checked (2xx, all rows ' +
+    'stored). Per load the notes give the CPU time per event of each process (the API, the worker, PGlite, the ' +
+    "Temporal dev server; from `process.cpuUsage()` and /proc), the API's statements per request and, for drift " +
+    'signals, the flushes (distinct provenance signing times) with their requests and statements each. A drift write ' +
+    'goes through the intake group commit (client/intake-commit.ts) and is answered once stored; its trigger ' +
+    "evaluation is asked of the ABP's coalescing evaluation workflow (signal-with-start) without waiting. " +
+    '**Write → review open**: per trial a fresh ABP gets two signals of one fingerprint, then the third (DRT-001 trips ' +
+    'at 3 repeats) is timed from the POST (from the benchmark process) until its review row is open (polled every 5 ms).',
   limits:
     'A drift-signal request is answered once its rows are stored, with the ids stored and an evaluation ' +
     "request id; its trigger evaluation runs after, in the ABP's `delegationAbpEvaluationWorkflow`, " +
-    'signalled at most once per ABP in flight. **A flush** (client/intake-commit.ts, ' +
-    'db/delegation/intake.ts) is now 4 round trips: BEGIN with the provenance lock; one statement reading ' +
-    "the ABP ids, aliases, actors, cached tokens and the chain head; one statement writing every kind's " +
-    'rows and the signed provenance entries together (data-modifying CTEs; a single item that stored ' +
-    'fewer rows than it received, a harmless repeat, is undone and stored the careful way); COMMIT. ' +
-    'Before (7e46f63, 5 round trips) the entries had an INSERT of their own. **Measured both ' +
-    'ways in one sitting** (2026-11-30 10:55-11:02 UTC, load 12-17 on the 2 shared cores, so indicative): ' +
-    'batches of 1, before 75.8 /s on PGlite and 124.8 /s on PostgreSQL 15, after 79-100 /s and 121-129 ' +
-    '/s: within the noise. **Why ≥ 1,000/s is missed**, from timing each flush (wrapped withTransaction ' +
-    'and `monitorEventLoopDelay` in the benchmark process): flushes carry 4.0 requests on average, not 8, ' +
-    'because they are one at a time: while one is in flight the other four requests gather for the next, ' +
-    'so each request waits about two flushes and events/s ≈ 4 / flush time. A flush takes a median 15 ms ' +
-    'on PostgreSQL (BEGIN 3.2, the two statements 10.1, COMMIT 0.9) and 17 ms on PGlite, although the ' +
-    "server's own work is well under a millisecond a statement: the time is the benchmark process's event " +
-    "loop (delay p99 17-67 ms), which also runs the HTTP server, the eight fetch clients, the worker's " +
-    "evaluation workflows and activities and the Temporal client's signals, on a CPU share of about a " +
-    'sixth of a core at that load. Moving the worker to a child process (tried: workerInChildProcess) did ' +
-    'not change the figure at this load. The next steps are a flush that may start while the previous one ' +
-    'commits (group-commit pipelining, in client/group-commit.ts, which the action-check work owns) and a ' +
-    'quiet machine; fewer round trips alone do not reach 1,000/s. Feedback intake (the guard loop) is ' +
-    'unchanged. The write → review figure is the signal-with-start round trip, a workflow task and the ' +
-    'evaluation activity.',
+    'signalled at most once per ABP in flight. **A flush** (client/intake-commit.ts) is now one round trip ' +
+    'once it knows the chain head the previous flush left (storeIntakeAtHead in db/delegation/intake.ts, on ' +
+    "db/provenance/write-at-head.ts, the mechanism the action checks' flush uses too): one simple-protocol message, " +
+    'the provenance lock then one statement whose data-modifying CTEs insert the rows and the signed ' +
+    '`evidence.ingested` entries, written only if every ABP id is built and not re-issued, every actor a ' +
+    'principal, every cached token holding, no row id already stored or repeated, and the head unchanged; ' +
+    'otherwise nothing is written and the flush takes the 4-round-trip transaction (BEGIN with the lock; the read ' +
+    'of ids, aliases, actors, tokens and head; rows and entries; COMMIT), which settles every case and leaves the ' +
+    'head for the next. **Measured in one sitting** (2026-11-30 13:28-13:53 UTC, load 12-23 on the 2 shared ' +
+    'cores, so wall times are indicative only; CPU per event from `process.cpuUsage()` and /proc, warm-up ' +
+    'included), batches of 1 on PGlite: before, 81 flushes of 3.95 requests and 4.1 statements each, CPU per ' +
+    'event API 2.67 ms, PGlite 3.69, worker 2.50, Temporal 3.03; after, 83 flushes of 3.86 requests and 1.14 ' +
+    'statements each, API 2.20, PGlite 3.06, worker 2.19, Temporal 2.13. On PostgreSQL 15 (the API side; the ' +
+    "server's CPU is not ours to read) 4 → 1.13 statements per flush, API 2.28 → 2.17 ms per event. " +
+    '**Pipelining** (client/group-commit.ts, `maxInFlight`: the next flush gathers, prepares and queues on the ' +
+    'lock while the previous one commits) was measured with 2 in flight in the same sitting: flushes shrank to ' +
+    '2.6 requests (121 flushes instead of 81) and every process spent more per event (PGlite run: API 4.13 ms, ' +
+    'PGlite 5.28, worker 3.19, Temporal 4.09; 300 requests in 4.9 s instead of 3.5): on a machine whose cores ' +
+    'are the bottleneck a second flush in flight only splits batches, so intake stays at one (the default) and ' +
+    'the opt-in is left for a user whose flushes wait on latency rather than CPU. **Why ≥ 1,000/s is missed**, ' +
+    'from the per-process profile of the last run of that sitting (14:10-14:12 UTC, load 17-20, after the ' +
+    "action-check work's cheaper load generator and API routing were merged): it is CPU, not round trips. On " +
+    'PGlite a one-row drift write cost 8 ms of CPU in all: the API 1.88 (HTTP, token, NDJSON and zod, its ' +
+    'share of the flush, the signal-with-start), PGlite 2.41, the load generator 0.40, and the evaluation each ' +
+    'flush asks for, about 7 ms of the worker and 6.5 ms of the Temporal server per flush (a signal-with-start, ' +
+    'a workflow task and the evaluation activity), 1.75 and 1.59 per event; on PostgreSQL 15 the API 1.59, the ' +
+    'worker 1.28, Temporal 1.19, the generator 0.43 (the server backends open at the start 0.03). Two cores ' +
+    'give at most about 250 events/s at 8 ms even with nothing else running; 1,000/s needs 2 ms of CPU per ' +
+    'event for everything, so the target is missed by about 4× in CPU, whatever the round trips. The next ' +
+    'steps are evaluations coalesced across flushes (asked at most once per ABP per interval, still inside the ' +
+    "2 s to a review; the worker's and Temporal's share is paid per evaluation asked) and a cheaper request path in the " +
+    'API. Feedback intake (the ' +
+    'guard loop, 8 statements a request, no group commit) is unchanged. The write → review figure is the ' +
+    'signal-with-start round trip, a workflow task and the evaluation activity; its p99 stayed between 0.17 and ' +
+    '0.92 s in every run of that sitting (load 12-23), inside the 2 s.',
   async run(ctx) {
     const single = ctx.size(300, 40);
     const thousands = ctx.size(12, 2);
@@ -64,13 +93,15 @@ export const intake: Benchmark = {
     const figures: Figure[] = [];
     const samples: Record<string, number[]> = {};
     const notes: string[] = [];
+    // One tally for the whole run: it wraps pg's Client#query once.
+    const tally = new StatementTally();
     // The same run on PGlite and on a real server (DATABASE_URL's, else a throwaway cluster).
     for await (const t of bothDatabases(notes)) {
       const { database } = t;
       ctx.log(`on ${database.label}`);
       // PGlite keeps the figures' old keys (the summary and earlier runs name them); the server's are prefixed.
       const on = t.key === 'embedded' ? '' : `${t.key}_`;
-      const run = await measureOn(database, { single, thousands, trials }, ctx.log);
+      const run = await measureOn(database, { single, thousands, trials }, { log: ctx.log, tally, notes });
       figures.push(...run.figures.map((f) => ({ ...f, key: `${on}${f.key}`, label: `${database.label}: ${f.label}` })));
       for (const [k, v] of Object.entries(run.samples)) samples[`${on}${k}`] = v;
     }
@@ -87,9 +118,9 @@ export const intake: Benchmark = {
 async function measureOn(
   database: BenchDatabase,
   { single, thousands, trials }: { single: number; thousands: number; trials: number },
-  log: (line: string) => void,
+  { log, tally, notes }: { log: (line: string) => void; tally: StatementTally; notes: string[] },
 ): Promise<{ figures: Figure[]; samples: Record<string, number[]> }> {
-  return withLocalStack({ database, log, poolSize: 16 }, async (stack) => {
+  return withLocalStack({ database, log, poolSize: 16, workerInChildProcess: true }, async (stack) => {
     const w = stack.ctx;
     const spec = demoAbpSpec();
     await addPrincipal(w.pool, 'bench-admin', ['admin']);
@@ -102,25 +133,28 @@ async function measureOn(
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const now = Date.now();
-    const signal: Make = (n) =>
+    const observedAt = new Date(now - 60_000).toISOString();
+    // The load generator numbers each request ({n}): every row it sends has an id of its own.
+    const numberedSignal = (load: string, k: number) =>
       JSON.stringify({
         kind: 'drift_signal',
-        signal_id: `sig-${n}`,
+        signal_id: `sig-${load}-{n}-${k}`,
         abp_id: abp.abp_id,
         type: 'freshness',
         severity: 'green',
-        fingerprint: { key: `fp-${n}`, version: 1 },
-        observed_at: new Date(now - n).toISOString(),
+        fingerprint: { key: `fp-${load}-{n}-${k}`, version: 1 },
+        observed_at: observedAt,
       });
-    const feedback: Make = (n) =>
+    const numberedFeedback = (load: string, k: number) =>
       JSON.stringify({
-        prompt: `prompt ${n}`,
-        response: `response ${n}`,
-        label: n % 2 ? 'safe' : 'unsafe',
+        prompt: `prompt ${load} {n} ${k}`,
+        response: `response ${load} {n} ${k}`,
+        label: k % 2 ? 'safe' : 'unsafe',
         tenant_id: 'tenant-a',
-        metadata: { event_id: `evt-${n}`, reviewer_id: 'rev-1' },
-        timestamp: new Date(now - n).toISOString(),
+        metadata: { event_id: `evt-${load}-{n}-${k}`, reviewer_id: 'rev-1' },
+        timestamp: observedAt,
       });
+    // The trials below post from this process, one at a time.
     const post = async (path: string, make: Make, first: number, rows: number, stored: (body: any) => number) => {
       const lines = Array.from({ length: rows }, (_, k) => make(first + k)).join('\n');
       const res = await fetch(`${base}${path}`, {
@@ -137,32 +171,53 @@ async function measureOn(
         key: 'signals',
         label: 'drift signals',
         path: '/api/v1/evidence',
-        make: signal,
-        stored: (b: any) => b.driftSignals.stored as number,
+        make: numberedSignal,
+        // Every row stored: `"driftSignals": {"received": N, "stored": N`.
+        stored: (rows: number) => `"driftSignals":\\s*\\{\\s*"received":\\s*${rows},\\s*"stored":\\s*${rows}\\b`,
       },
       {
         key: 'feedback',
         label: 'feedback events',
         path: '/api/v1/guard/feedback',
-        make: feedback,
-        stored: (b: any) => b.inserted as number,
+        make: numberedFeedback,
+        stored: (rows: number) => `"inserted":\\s*${rows}\\b`,
       },
     ];
     const figures: Figure[] = [];
     const samples: Record<string, number[]> = {};
-    let next = 1;
     try {
       for (const k of kinds) {
         for (const [batch, requests] of [
           [1, single],
           [1000, thousands],
         ] as const) {
-          const offset = next;
-          next += batch * requests;
-          const r = await closedLoop(requests, CONCURRENCY, (i) =>
-            post(k.path, k.make, offset + i * batch, batch, k.stored),
+          const load = `${k.key}-${batch}`;
+          const warmup = batch === 1 ? Math.min(20, requests) : 1;
+          const flushesBefore = await intakeFlushes(w, abp.abp_id);
+          tally.enter(`${database.label}: ${load}`);
+          // Each process's CPU over the load: the API (this one), the worker's and the Temporal server's
+          // children, the database's processes (PGlite's, or the server's backends).
+          const processes = {
+            api: [process.pid],
+            worker: childProcessIds(/worker-main/),
+            temporal: childProcessIds(/temporal/),
+            database: await database.processIds(),
+          };
+          const { result: r, cpuMs: cpu } = await cpuMsOfEach(processes, () =>
+            httpLoadInChild({
+              url: `${base}${k.path}`,
+              headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${token}` },
+              body: Array.from({ length: batch }, (_, i) => k.make(load, i)).join('\n'),
+              numbered: '{n}',
+              expect: k.stored(batch),
+              warmup,
+              requests,
+              concurrency: CONCURRENCY,
+            }),
           );
+          tally.enter('');
           const s = summarize(r.latencies);
+          const events = batch * (requests + warmup);
           figures.push({
             key: `${k.key}_${batch}_rate`,
             label: `${k.label}, batches of ${batch}: events/s`,
@@ -183,7 +238,23 @@ async function measureOn(
             unit: 'ms',
           });
           samples[`${k.key}_batch${batch}_request_ms`] = r.latencies;
+          const perEvent = (ms: number | null) => (ms === null ? 'n/a' : (ms / events).toFixed(3));
+          const statements = tally.total(`${database.label}: ${load}`);
+          let profile =
+            `${k.label}, batches of ${batch}: CPU ms per event (warm-up included): API process ${perEvent(cpu.api)}, ` +
+            `worker ${perEvent(cpu.worker)}, database ${perEvent(cpu.database)}, Temporal ${perEvent(cpu.temporal)}, ` +
+            `load generator (measured requests only) ${(r.cpuMs / (batch * requests)).toFixed(3)}; ` +
+            `API statements per request ${(statements / (requests + warmup)).toFixed(2)}`;
+          if (k.key === 'signals') {
+            const flushes = (await intakeFlushes(w, abp.abp_id)) - flushesBefore;
+            profile +=
+              `; ${flushes} flushes, ${((requests + warmup) / flushes).toFixed(2)} requests and ` +
+              `${(statements / flushes).toFixed(2)} statements (round trips) per flush`;
+          }
+          notes.push(`${database.label}: ${profile}`);
           log(`${k.label}, batches of ${batch}: ${requests} requests in ${(r.wallMs / 1000).toFixed(1)} s`);
+          log(profile);
+          log(`top statements: ${JSON.stringify(tally.top(`${database.label}: ${load}`, 6))}`);
         }
       }
       // Write → review open: DRT-001 trips at the third repeat of one fingerprint.

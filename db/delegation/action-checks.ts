@@ -1,15 +1,12 @@
 import { TOKEN_REFUSAL_SQL } from '../access/api-tokens';
-import pg from 'pg';
 import type { Queryable } from '../pool';
 import {
-  APPEND_LOCK,
-  PROVENANCE_ENTRIES_AFTER,
   PROVENANCE_HEAD_COLUMNS,
-  PROVENANCE_HEAD_IS,
   provenanceHeadOf,
   type ProvenanceEntry,
   type ProvenanceHead,
 } from '../provenance/log';
+import { AT_HEAD_OK, jsonbLiteral, writeAtHead } from '../provenance/write-at-head';
 import type { Action } from '../../domain/delegation/action';
 import type { FactStamps } from './action-facts';
 import type { ActionVerdict } from '../../domain/delegation/validators';
@@ -153,29 +150,26 @@ export async function recordChecksAtHead(
   head: ProvenanceHead,
 ): Promise<boolean> {
   if (checks.length === 0) return true;
-  const input = pg.escapeLiteral(
-    JSON.stringify(
-      checks.map((c) => ({
-        check_id: c.checkId,
-        abp_id: c.abpId,
-        abp_hash: c.abpHash,
-        agent_id: c.action.agent_id ?? null,
-        action: c.action,
-        irreversible: c.action.irreversible,
-        decision: c.verdict.decision,
-        results: c.verdict.results,
-        escalations: c.verdict.escalations,
-        checked_at: c.checkedAt.toISOString(),
-        stamp_key: c.stamps.key,
-        stamp: c.stamps.stamp,
-        token_id: c.tokenId,
-      })),
-    ),
+  const input = jsonbLiteral(
+    checks.map((c) => ({
+      check_id: c.checkId,
+      abp_id: c.abpId,
+      abp_hash: c.abpHash,
+      agent_id: c.action.agent_id ?? null,
+      action: c.action,
+      irreversible: c.action.irreversible,
+      decision: c.verdict.decision,
+      results: c.verdict.results,
+      escalations: c.verdict.escalations,
+      checked_at: c.checkedAt.toISOString(),
+      stamp_key: c.stamps.key,
+      stamp: c.stamps.stamp,
+      token_id: c.tokenId,
+    })),
   );
-  const results = (await q.query(
-    `SELECT pg_advisory_xact_lock(${APPEND_LOCK});
-     WITH input AS (
-       SELECT * FROM jsonb_to_recordset(${input}::jsonb)
+  const written = await writeAtHead(q, {
+    inputs: `input AS (
+       SELECT * FROM jsonb_to_recordset(${input})
          AS u(check_id text, abp_id text, abp_hash text, agent_id text, action jsonb, irreversible boolean, decision text,
               results jsonb, escalations jsonb, checked_at timestamptz, stamp_key text, stamp bigint,
               token_id text)
@@ -184,20 +178,22 @@ export async function recordChecksAtHead(
         WHERE (i.token_id IS NULL OR ${TOKEN_REFUSAL_SQL('t')} IS NULL)
           AND i.stamp = coalesce((SELECT s.stamp FROM abp_fact_stamps s WHERE s.stamp_key = i.stamp_key), 1)
           AND NOT EXISTS (SELECT 1 FROM abp_action_checks c WHERE c.check_id = i.check_id)
-     ), go AS (
-       SELECT (SELECT count(*) FROM recordable) = ${checks.length} AND ${PROVENANCE_HEAD_IS(head)} AS ok
-     ), inserted AS (
-       INSERT INTO abp_action_checks (check_id, abp_id, abp_hash, agent_id, action, irreversible, decision, results, escalations, checked_at)
+     )`,
+    ready: `(SELECT count(*) FROM recordable) = ${checks.length}`,
+    writes: {
+      inserted: `INSERT INTO abp_action_checks (check_id, abp_id, abp_hash, agent_id, action, irreversible, decision, results, escalations, checked_at)
        SELECT check_id, abp_id, abp_hash, agent_id, action, irreversible, decision, results, escalations, checked_at
-         FROM recordable WHERE (SELECT ok FROM go)
-       RETURNING check_id
-     ), appended AS (${PROVENANCE_ENTRIES_AFTER(pg.escapeLiteral(JSON.stringify(entries)) + '::jsonb', '(SELECT ok FROM go)')})
-     SELECT (SELECT ok FROM go) AS ok, (SELECT count(*) FROM inserted)::int AS checks, (SELECT count(*) FROM appended)::int AS entries`,
-  )) as unknown as pg.QueryResult<{ ok: boolean; checks: number; entries: number }>[];
-  const row = results[1]?.rows[0];
-  if (!row?.ok) return false;
+         FROM recordable WHERE ${AT_HEAD_OK}
+       RETURNING check_id`,
+    },
+    entries,
+    head,
+  });
+  if (!written) return false;
   // Both inserts ran on the same verdict; a mismatch would be a bug in the statement, not a race.
-  if (row.checks !== checks.length || row.entries !== entries.length)
-    throw new Error(`recorded ${row.checks} checks and ${row.entries} provenance entries for ${checks.length}`);
+  if (written.inserted !== checks.length)
+    throw new Error(
+      `recorded ${written.inserted} checks and ${written.entries} provenance entries for ${checks.length}`,
+    );
   return true;
 }

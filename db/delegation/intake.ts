@@ -9,8 +9,11 @@ import {
   PROVENANCE_INSERT,
   provenanceHeadOf,
   signedAfterHead,
+  signEntriesAfter,
+  type ProvenanceHead,
   type ProvenanceInput,
 } from '../provenance/log';
+import { AT_HEAD_OK, jsonbLiteral, writeAtHead } from '../provenance/write-at-head';
 import { chunksOf, ROWS_PER_STATEMENT, unnestOf } from '../row-chunks';
 import {
   describeIntakeRefusal,
@@ -183,6 +186,15 @@ export async function storeIntakeBatches(
   items: IntakeItem[],
   onProgress?: ProgressCallback,
 ): Promise<IntakeResult[]> {
+  return (await storeIntakeBatchesLeavingHead(deps, items, onProgress)).results;
+}
+
+/** storeIntakeBatches, also answering the chain head its transaction left (for storeIntakeAtHead next). */
+export async function storeIntakeBatchesLeavingHead(
+  deps: { pool: pg.Pool; provenanceKey: string },
+  items: IntakeItem[],
+  onProgress?: ProgressCallback,
+): Promise<{ results: IntakeResult[]; head: ProvenanceHead }> {
   const alone = items.length === 1;
   const batch: IntakeBatch = alone ? items[0]!.batch : mergedBatch(items.map((i) => i.batch));
   // A batch that fits one statement per kind (and no caller following chunks) is written in one
@@ -198,6 +210,89 @@ export async function storeIntakeBatches(
   return storeIn(deps, items, batch, { oneStatement: false, onProgress });
 }
 
+/**
+ * A flush in one round trip (writeAtHead, as the action checks' group commit does): the items'
+ * rows and their `evidence.ingested` entries, signed in advance after `head` (the chain head the
+ * last flush left), written in one simple-protocol message only if every item would be stored
+ * whole and as if alone: every ABP id built and not re-issued away, every actor a principal,
+ * every cached token holding, no row's id already stored or repeated in the batch, and `head`
+ * still the chain's head. Null (nothing written) otherwise: the caller takes storeIntakeBatches'
+ * transaction, which settles each of those cases. Answers the results and the head it left.
+ */
+export async function storeIntakeAtHead(
+  q: Queryable,
+  provenanceKey: string,
+  items: IntakeItem[],
+  head: ProvenanceHead,
+): Promise<{ results: IntakeResult[]; head: ProvenanceHead } | null> {
+  const batch = items.length === 1 ? items[0]!.batch : mergedBatch(items.map((i) => i.batch));
+  const distinct = <T>(rows: readonly T[], key: (r: T) => string) => new Set(rows.map(key)).size === rows.length;
+  const actors = [...new Set(items.flatMap((i) => (i.actor === null ? [] : [i.actor])))];
+  if (
+    // A batch larger than one statement per kind goes the careful way, a chunk at a time.
+    ![batch.driftSignals, batch.coherenceRuns, batch.claims].every((r) => r.length <= ROWS_PER_STATEMENT) ||
+    !distinct(batch.driftSignals, (s) => s.signal_id) ||
+    !distinct(batch.coherenceRuns, (c) => c.run_id) ||
+    !distinct(batch.claims, (c) => JSON.stringify([c.abp_id, c.claim_id])) ||
+    !actors.every((a) => principalName.safeParse(a).success)
+  )
+    return null;
+  const results = resultsOf(items, (id) => id);
+  const entries = signEntriesAfter(provenanceKey, entriesOf(results, items), head);
+  const rows = (columns: unknown[][], names: string[]) =>
+    jsonbLiteral(columns[0]!.map((_, i) => Object.fromEntries(names.map((n, c) => [n, columns[c]![i]]))));
+  const signalNames = [
+    'signal_id',
+    'abp_id',
+    'type',
+    'severity',
+    'fingerprint_key',
+    'fingerprint_version',
+    'observed_at',
+    'summary',
+  ];
+  const runNames = ['run_id', 'abp_id', 'score', 'observed_at'];
+  const claimNames = ['abp_id', 'claim_id', 'statement', 'expires_at', 'observed_at'];
+  const same = (id: string) => id;
+  const tokenIds = [...new Set(items.flatMap((i) => (i.tokenId ? [i.tokenId] : [])))];
+  const written = await writeAtHead(q, {
+    inputs: `sig AS (SELECT * FROM jsonb_to_recordset(${rows(signalColumns(batch.driftSignals, same), signalNames)})
+         AS u(signal_id text, abp_id text, type text, severity text, fingerprint_key text, fingerprint_version text,
+              observed_at timestamptz, summary text)),
+     run AS (SELECT * FROM jsonb_to_recordset(${rows(runColumns(batch.coherenceRuns, same), runNames)})
+         AS u(run_id text, abp_id text, score float8, observed_at timestamptz)),
+     clm AS (SELECT * FROM jsonb_to_recordset(${rows(claimColumns(batch.claims, same), claimNames)})
+         AS u(abp_id text, claim_id text, statement text, expires_at timestamptz, observed_at timestamptz)),
+     abp AS (SELECT jsonb_array_elements_text(${jsonbLiteral(batch.abpIds)}) AS id),
+     who AS (SELECT jsonb_array_elements_text(${jsonbLiteral(actors)}) AS name),
+     tok AS (SELECT jsonb_array_elements_text(${jsonbLiteral(tokenIds)}) AS id)`,
+    ready: `NOT EXISTS (SELECT 1 FROM abp a WHERE NOT EXISTS (SELECT 1 FROM abp_versions v WHERE v.abp_id = a.id)
+                                          OR EXISTS (SELECT 1 FROM abp_id_aliases m WHERE m.old_id = a.id))
+      AND NOT EXISTS (SELECT 1 FROM who w WHERE NOT EXISTS (SELECT 1 FROM principals p WHERE p.name = w.name))
+      AND NOT EXISTS (SELECT 1 FROM tok i LEFT JOIN api_tokens t ON t.id = i.id WHERE ${TOKEN_REFUSAL_SQL('t')} IS NOT NULL)
+      AND NOT EXISTS (SELECT 1 FROM sig i JOIN drift_signals s ON s.signal_id = i.signal_id)
+      AND NOT EXISTS (SELECT 1 FROM run i JOIN coherence_runs s ON s.run_id = i.run_id)
+      AND NOT EXISTS (SELECT 1 FROM clm i JOIN claims s ON s.abp_id = i.abp_id AND s.claim_id = i.claim_id)`,
+    // No ON CONFLICT: under the provenance lock the checks above hold, and were one to fail the
+    // whole message would be undone rather than leave entries claiming rows it skipped.
+    writes: {
+      signals: `INSERT INTO drift_signals (${signalNames.join(', ')}) SELECT * FROM sig WHERE ${AT_HEAD_OK} RETURNING 1`,
+      runs: `INSERT INTO coherence_runs (${runNames.join(', ')}) SELECT * FROM run WHERE ${AT_HEAD_OK} RETURNING 1`,
+      claims: `INSERT INTO claims (${claimNames.join(', ')}) SELECT * FROM clm WHERE ${AT_HEAD_OK} RETURNING 1`,
+    },
+    entries,
+    head,
+  });
+  if (!written) return null;
+  if (
+    written.signals !== batch.driftSignals.length ||
+    written.runs !== batch.coherenceRuns.length ||
+    written.claims !== batch.claims.length
+  )
+    throw new Error(`the one-round-trip intake flush stored ${JSON.stringify(written)} of ${items.length} items`);
+  return { results, head: entries.at(-1) ?? head };
+}
+
 /** The one-statement write of a single item stored fewer rows than it received: nothing is kept. */
 class StoredInPart extends Error {}
 
@@ -206,7 +301,7 @@ async function storeIn(
   items: IntakeItem[],
   batch: IntakeBatch,
   opts: { oneStatement: boolean; onProgress?: ProgressCallback },
-): Promise<IntakeResult[]> {
+): Promise<{ results: IntakeResult[]; head: ProvenanceHead }> {
   const { onProgress } = opts;
   const alone = items.length === 1;
   const total = batch.driftSignals.length + batch.coherenceRuns.length + batch.claims.length;
@@ -257,7 +352,12 @@ async function storeIn(
           stored.runs === batch.coherenceRuns.length &&
           stored.claims === batch.claims.length;
         if (!whole) throw alone ? new StoredInPart() : new IntakeNeedsOwnTransaction();
-        return results;
+        // PROVENANCE_INSERT's parameters: the sequence numbers first, the content hashes eighth.
+        const [seqs, hashes] = [entries[0]!, entries[7]!];
+        const head = seqs.length
+          ? { seq: seqs.at(-1) as number, contentHash: hashes.at(-1) as string }
+          : provenanceHead;
+        return { results, head };
       }
       let written = 0;
       const conflicts: IntakeProblem[] = [];
@@ -329,8 +429,8 @@ async function storeIn(
       }
       const results = resultsOf(items, to, alone ? { signals, runs, claims } : undefined);
       const entries = entriesOf(results, items);
-      await appendProvenanceAfterHead(tx, deps.provenanceKey, entries, provenanceHead);
-      return results;
+      const appended = await appendProvenanceAfterHead(tx, deps.provenanceKey, entries, provenanceHead);
+      return { results, head: appended.at(-1) ?? provenanceHead };
     },
     { lock: APPEND_LOCK },
   );

@@ -109,4 +109,28 @@ describe('the load generator checks every answer', () => {
     const bad = await serve((n) => ({ status: 200, body: `{"decision": "${n === 30 ? 'blocked' : 'allowed'}"}` }));
     await expect(httpLoadInChild({ ...load, url: bad.url })).rejects.toThrow(/exited with code [1-9]/);
   }, 120_000);
+
+  it('numbers each request when asked (every id its own, however many rows) and takes any 2xx, e.g. 201', async () => {
+    const { url, seen } = await serve(() => ({ status: 201, body: '{"decision": "allowed"}' }));
+    const poster = checkedPoster(
+      { ...post(url), body: '{"id": "row-{n}-0"}\n{"id": "row-{n}-1"}', numbered: '{n}' },
+      2,
+    );
+    try {
+      for (let i = 0; i < 2; i++) await Promise.all([poster.send(), poster.send()]);
+    } finally {
+      poster.close();
+    }
+    const ids = seen.flatMap((s) => s.body.split('\n').map((line) => (JSON.parse(line) as { id: string }).id));
+    expect(ids.sort()).toEqual([
+      'row-0-0',
+      'row-0-1',
+      'row-1-0',
+      'row-1-1',
+      'row-2-0',
+      'row-2-1',
+      'row-3-0',
+      'row-3-1',
+    ]);
+  });
 });

@@ -73,4 +73,126 @@ describe('GroupCommit', () => {
     await Promise.all(Array.from({ length: 10 }, (_, i) => queue.submit(i)));
     expect(batches.map((b) => b.length)).toEqual([4, 4, 2]);
   });
+
+  describe('with more than one flush in flight (maxInFlight)', () => {
+    /** A flush held open until the test releases it, recording how many run at once. */
+    function gatedFlush() {
+      const started: { items: number[]; release: (fail?: Error) => void }[] = [];
+      let running = 0;
+      let most = 0;
+      const flush = (items: number[]) =>
+        new Promise<number[]>((resolve, reject) => {
+          running += 1;
+          most = Math.max(most, running);
+          started.push({
+            items,
+            release: (fail) => {
+              running -= 1;
+              if (fail) reject(fail);
+              else resolve(items.map((i) => i * 10));
+            },
+          });
+        });
+      return { started, flush, most: () => most };
+    }
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    const until = async (ok: () => boolean) => {
+      for (let i = 0; i < 1000 && !ok(); i++) await turn();
+      expect(ok()).toBe(true);
+    };
+
+    it('starts the next flush while the previous one is still in flight, never more than the bound', async () => {
+      const gate = gatedFlush();
+      const queue = new GroupCommit<number, number>(gate.flush, 500, 2);
+      const answered: number[] = [];
+      const submit = (i: number) => queue.submit(i).then((o) => answered.push(o));
+      const first = submit(1);
+      await until(() => gate.started.length === 1);
+      const second = submit(2);
+      await until(() => gate.started.length === 2);
+      // Both in flight: what arrives now waits for a slot, gathered into one batch.
+      const rest = [3, 4, 5].map(submit);
+      await turn();
+      await turn();
+      expect(gate.started).toHaveLength(2);
+      expect(queue.inFlight).toBe(2);
+      expect(queue.size).toBe(3);
+      // Nobody is answered before their own flush commits, whatever the other one does.
+      expect(answered).toEqual([]);
+      gate.started[1]!.release();
+      await second;
+      expect(answered).toEqual([20]);
+      await until(() => gate.started.length === 3);
+      expect(gate.started.map((s) => s.items)).toEqual([[1], [2], [3, 4, 5]]);
+      gate.started[0]!.release();
+      gate.started[2]!.release();
+      await Promise.all([first, ...rest]);
+      expect(answered.sort((a, b) => a - b)).toEqual([10, 20, 30, 40, 50]);
+      expect(gate.most()).toBe(2);
+    });
+
+    it('a failed flush fails only its own callers while the other flush in flight succeeds', async () => {
+      const gate = gatedFlush();
+      const queue = new GroupCommit<number, number>(gate.flush, 500, 2);
+      const first = queue.submit(1);
+      await until(() => gate.started.length === 1);
+      const second = [queue.submit(2), queue.submit(3)];
+      await until(() => gate.started.length === 2);
+      gate.started[0]!.release(new Error('deadlock detected'));
+      gate.started[1]!.release();
+      await expect(first).rejects.toThrow(/deadlock detected/);
+      expect(await Promise.all(second)).toEqual([20, 30]);
+      const third = queue.submit(4);
+      await until(() => gate.started.length === 3);
+      gate.started[2]!.release();
+      expect(await third).toBe(40);
+    });
+
+    it('keeps the bound under a backlog and drain waits for every flush in flight and every item', async () => {
+      const { batches, flush } = recordingFlush(5);
+      let running = 0;
+      let most = 0;
+      const queue = new GroupCommit<number, number>(
+        async (items) => {
+          running += 1;
+          most = Math.max(most, running);
+          try {
+            return await flush(items);
+          } finally {
+            running -= 1;
+          }
+        },
+        3,
+        2,
+      );
+      const outcomes: number[] = [];
+      for (let i = 0; i < 20; i++) void queue.submit(i).then((o) => outcomes.push(o));
+      const draining = queue.drain();
+      void queue.submit(99).then((o) => outcomes.push(o));
+      await draining;
+      await Promise.resolve();
+      expect(outcomes.sort((a, b) => a - b)).toEqual([...Array.from({ length: 20 }, (_, i) => i * 10), 990]);
+      expect(queue.size).toBe(0);
+      expect(queue.inFlight).toBe(0);
+      expect(most).toBe(2);
+      expect(batches.every((b) => b.length <= 3)).toBe(true);
+      // Cut in submission order.
+      expect(batches.flat()).toEqual([...Array.from({ length: 20 }, (_, i) => i), 99]);
+    });
+
+    it('at the default bound of one, a flush never starts while another is in flight', async () => {
+      const gate = gatedFlush();
+      const queue = new GroupCommit<number, number>(gate.flush);
+      const first = queue.submit(1);
+      await until(() => gate.started.length === 1);
+      const second = queue.submit(2);
+      for (let i = 0; i < 20; i++) await turn();
+      expect(gate.started).toHaveLength(1);
+      gate.started[0]!.release();
+      await until(() => gate.started.length === 2);
+      gate.started[1]!.release();
+      expect(await Promise.all([first, second])).toEqual([10, 20]);
+      expect(gate.most()).toBe(1);
+    });
+  });
 });

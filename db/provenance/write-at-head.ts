@@ -1,0 +1,54 @@
+import pg from 'pg';
+import type { Queryable } from '../pool';
+import {
+  APPEND_LOCK,
+  PROVENANCE_ENTRIES_AFTER,
+  PROVENANCE_HEAD_IS,
+  type ProvenanceEntry,
+  type ProvenanceHead,
+} from './log';
+
+/** SQL for the condition a write of writeAtHead is gated on: everything is written, or nothing. */
+export const AT_HEAD_OK = '(SELECT ok FROM go)';
+
+/** A value as a jsonb literal, for a simple-protocol message (which takes no parameters). */
+export const jsonbLiteral = (value: unknown) => `${pg.escapeLiteral(JSON.stringify(value))}::jsonb`;
+
+/**
+ * A hot writer's change and its provenance entries in one round trip and one transaction, for a
+ * writer that remembers the chain head its last write left: `entries` are signed in advance after
+ * `head` (signEntriesAfter), and everything is written only if `ready` holds and `head` is still
+ * the chain's head; otherwise nothing is written and the caller takes its careful transaction
+ * (null). One simple-protocol message of two statements, which PostgreSQL runs as one implicit
+ * transaction: the provenance lock first, then the write in a snapshot taken after it, so other
+ * appenders (which take the lock before reading the head) see it.
+ *
+ * `inputs` are CTEs (`name AS (...)`, joined by commas) that the condition `ready` and the
+ * `writes` read; each write is a data-modifying CTE body that writes only `WHERE AT_HEAD_OK` and
+ * returns a row per row written. Answers the rows each write wrote, by name.
+ */
+export async function writeAtHead<W extends string>(
+  q: Queryable,
+  parts: { inputs: string; ready: string; writes: Record<W, string>; entries: ProvenanceEntry[]; head: ProvenanceHead },
+): Promise<Record<W | 'entries', number> | null> {
+  const names = Object.keys(parts.writes) as W[];
+  const results = (await q.query(
+    `SELECT pg_advisory_xact_lock(${APPEND_LOCK});
+     WITH ${parts.inputs},
+     go AS (SELECT (${parts.ready}) AND ${PROVENANCE_HEAD_IS(parts.head)} AS ok),
+     ${names.map((n) => `${n} AS (${parts.writes[n]})`).join(',\n     ')},
+     appended AS (${PROVENANCE_ENTRIES_AFTER(jsonbLiteral(parts.entries), AT_HEAD_OK)})
+     SELECT ${AT_HEAD_OK} AS ok, ${names.map((n) => `(SELECT count(*) FROM ${n})::int AS "${n}"`).join(', ')},
+            (SELECT count(*) FROM appended)::int AS entries`,
+  )) as unknown as pg.QueryResult<Record<string, number | boolean>>[];
+  const row = results[1]?.rows[0];
+  if (!row?.ok) return null;
+  const counts = Object.fromEntries([...names, 'entries'].map((n) => [n, row[n] as number])) as Record<
+    W | 'entries',
+    number
+  >;
+  // Every write and the entries ran on the same verdict; a short count would be a bug in the statement, not a race.
+  if (counts.entries !== parts.entries.length)
+    throw new Error(`appended ${counts.entries} provenance entries of ${parts.entries.length}`);
+  return counts;
+}
