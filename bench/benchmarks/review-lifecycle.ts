@@ -8,6 +8,7 @@ import type { Benchmark } from '../benchmark';
 import { allowEmail } from '../fixtures';
 import { closedLoop, sampleRss } from '../load';
 import { withLocalStack } from '../stack/local-stack';
+import { approvalSteps, childCpuMs, type ApprovalSteps } from '../approval-steps';
 import { StatementTally } from '../statement-tally';
 import { summarize } from '../stats';
 
@@ -101,6 +102,8 @@ export const reviewLifecycle: Benchmark = {
       );
       const voted: number[] = [];
       statements.enter('approve');
+      const cpuBefore = process.cpuUsage();
+      const childrenBefore = childCpuMs();
       const approved = await closedLoop(approvals, CONCURRENCY, async (i) => {
         const t0 = performance.now();
         await approveReview(w, reviewIds[i]!, {
@@ -114,10 +117,28 @@ export const reviewLifecycle: Benchmark = {
         if (final.state !== 'applied') throw new Error(`review ${reviewIds[i]} ended ${final.state}`);
       });
       statements.enter('');
+      const cpu = process.cpuUsage(cpuBefore);
+      const children = [...childCpuMs()].map(([name, used]) => ({
+        name,
+        msPerApproval: (used - (childrenBefore.get(name) ?? 0)) / approvals,
+      }));
       const memory = rss.stop();
       // The first approvals of a fresh worker load modules and fill caches: reported apart.
       const warm = Math.min(WARM_UP, Math.floor(approvals / 4));
       const latency = summarize(approved.latencies.slice(warm));
+      // Where an approval's time went on the Temporal side: its review's history, step by step.
+      const steps: ApprovalSteps[] = [];
+      for (const id of reviewIds.slice(warm, approvals).slice(0, 50)) {
+        const timed = approvalSteps(await w.temporal.workflow.getHandle(id).fetchHistory());
+        if (timed) steps.push(timed);
+      }
+      const stepKeys = Object.keys(steps[0] ?? {}) as (keyof ApprovalSteps)[];
+      const stepSummary = Object.fromEntries(
+        stepKeys.map((k) => {
+          const s = summarize(steps.map((t) => t[k]));
+          return [k, { p50: s.p50, p99: s.p99 }];
+        }),
+      );
       return {
         parameters: { reviews: count, approvals, concurrency: CONCURRENCY, threshold: 1 },
         figures: [
@@ -168,6 +189,24 @@ export const reviewLifecycle: Benchmark = {
             unit: '',
           },
           {
+            key: 'cpu_per_approval',
+            label: 'CPU per approval, benchmark process (client and worker)',
+            value: (cpu.user + cpu.system) / 1000 / approvals,
+            unit: 'ms',
+          },
+          {
+            key: 'cpu_children_per_approval',
+            label: 'CPU per approval, database and Temporal processes (children)',
+            value: children.reduce((sum, c) => sum + c.msPerApproval, 0),
+            unit: 'ms',
+          },
+          {
+            key: 'history_p50',
+            label: 'approval in the review history (Update accepted → closed), p50',
+            value: stepSummary.total?.p50 ?? NaN,
+            unit: 'ms',
+          },
+          {
             key: 'rss_peak',
             label: 'worker process: peak resident set (sampled)',
             value: memory.peakBytes / MiB,
@@ -199,7 +238,11 @@ export const reviewLifecycle: Benchmark = {
           open_ms: opened.latencies,
           rss_bytes: memory.samples,
         },
-        details: { statements: { open: statements.top('open'), approve: statements.top('approve') } },
+        details: {
+          statements: { open: statements.top('open'), approve: statements.top('approve', 24) },
+          approval_steps_ms: { reviews: steps.length, ...stepSummary },
+          cpu_children_per_approval_ms: children,
+        },
         notes: [`${count} ABPs built in ${(built.wallMs / 1000).toFixed(1)} s before the reviews were opened`],
       };
     });
