@@ -28,7 +28,10 @@ export const reviewLifecycle: Benchmark = {
     `${CONCURRENCY}; approval-to-regated latency runs from the \`approveReview\` call to the workflow's result (the patched ABP ` +
     'stored, its exports re-stamped and re-gated); the first 16 approvals of the fresh worker are a warm-up, reported apart. Memory is the benchmark process, which runs the worker (and the client driving ' +
     'it; the database and Temporal are other processes): resident set sampled every 200 ms, and `resourceUsage().maxRSS`; the growth per open review is the sampled peak ' +
-    'minus the resident set before the reviews were opened, divided by the reviews open.',
+    'minus the resident set before the reviews were opened, divided by the reviews open. CPU per approval is `process.cpuUsage()` ' +
+    'of the benchmark process and `/proc/<pid>/stat` of its children (the Temporal dev server and PGlite) over the approvals, ' +
+    'divided by their number; the steps of an approval are read from the review histories of up to 50 approvals after the warm-up ' +
+    '(server-side event times, in the results file).',
   limits:
     'From V8 CPU profiles of the benchmark process (`BENCH_CPU_PROF`), which runs the worker and the client; the ' +
     "database and Temporal's dev server are other processes. The worker's workflow thread was the busy one, and " +
@@ -55,15 +58,39 @@ export const reviewLifecycle: Benchmark = {
     'the transaction (principal, current ABP, two trigger-card reads) spread the arrivals, so batches average ' +
     'under two: 7.4 statements per opening where there were 13. In quick ' +
     'runs on the shared machine (40 reviews, load 10 to 17, indicative only) approval → re-gated went from p50 ' +
-    '2.97 s / p99 4.5 s to p50 1.2 s / p99 1.5 s and the Update from p50 1.6 s to 0.6 s. An approval is still ' +
-    "about 36 statements, mostly reads done again by each step that must not trust the one before: the client's " +
-    "dry-run (so a refused output is never stored), the vote's (the Update may come from anyone who can reach " +
-    "Temporal) and the apply's (the ABP may have moved since); each reads the review, the current ABP, the output " +
-    'and the export rows, and none of them holds a transaction any more. On the Temporal side an approval is the ' +
-    'Update (a workflow task, `recordReviewVote`, a task), `applyReviewOutput`, a task, the review.concluded ' +
-    "check and the closing task: about 0.4 s of server-side history for a late approval, the rest is the client's " +
-    'reads, queueing on PGlite (every statement of every process in one process) and CPU contention between the ' +
-    'worker, PGlite and the dev server on two cores. Memory: with 200 reviews opened at concurrency 8 and the ' +
+    '2.97 s / p99 4.5 s to p50 1.2 s / p99 1.5 s and the Update from p50 1.6 s to 0.6 s. ' +
+    'An approval was 36 statements, mostly reads done again by each step that must not trust the one ' +
+    "before: the client's dry-run (so a refused output is never stored), the vote's (the Update may come " +
+    "from anyone who can reach Temporal) and the apply's (the ABP may have moved since). Each step still " +
+    'reads for itself, but one statement (`readApproval`) now returns the review, the principal with ' +
+    'their roles, the output, the current ABP (alias followed) and its export rows where there were four ' +
+    "or five; and the build and gating of the output (the patched ABP, every export's schema, identity " +
+    'and contradiction gates) is reused when the same process planned the same output on the same reading ' +
+    "(the pointer's version and hash, the output's digest, the export rows' ids and stamps), with its " +
+    'export documents stamped afresh. A moved ABP is another reading and is planned again, and the apply ' +
+    'still moves the pointer only from the version it planned on (compare-and-set). In production the ' +
+    'client and the worker are different processes, so the vote plans again and only the apply reuses the ' +
+    "vote's plan; in this benchmark they share one process and so one plan. On the Temporal side a review " +
+    'now announces its conclusion with a local activity inside the task that closes it (patch ' +
+    '`review-announces-conclusion-inline`): an approval is the Update (a workflow task, ' +
+    '`recordReviewVote`, a task), `applyReviewOutput` and the closing task, one activity task and one ' +
+    'workflow task fewer. Measured in one sitting at the quick size (40 reviews, 30 timed approvals; load ' +
+    '18 to 25, so wall times are indicative only): statements per approval 36 → 25; CPU per approval of ' +
+    'the benchmark process (client and worker) 95.5 → 74.7 ms, of its children 118.5 → 88 ms (the ' +
+    'Temporal dev server 80.8 → 56.5 ms, PGlite 37.8 → 31.5 ms); in the histories the vote activity ran ' +
+    'p50 317 → 145 to 235 ms and the apply 291 → 156 to 290 ms. A full-size run right after (load 25) had ' +
+    'p50 2.2 s and p99 14.2 s, 13 s over the target: the history of an approval was p50 4.2 s, of which ' +
+    "1.5 s waiting between the vote's result and the apply's scheduling and 2.0 s between the apply's " +
+    'result and the close, both workflow tasks queued behind the first tasks of the 1,000 reviews just ' +
+    'opened (their review.opened announcements still ran during the approvals: 851 subscription reads in ' +
+    'that phase) on a worker whose workflow thread, the dev server and PGlite share two cores with the ' +
+    "other engineers' runs; the vote and the apply themselves ran p50 0.5 and 0.4 s. Left per approval: " +
+    "the vote's transaction (BEGIN, the review locked, the prior vote, the vote, the provenance lock, " +
+    "head and entry, COMMIT) and the apply's (the pointer locked, the documents, the version, the " +
+    'pointer, the export rows, the review, the provenance lock, head and entries, COMMIT), which keep ' +
+    'their lock order (pointer, review, then the provenance lock), and the workflow task between the vote ' +
+    'and the apply. ' +
+    'Memory: with 200 reviews opened at concurrency 8 and the ' +
     "bench's garbage collected, the process grew 1.08 MiB per open review with the default " +
     "WARDEN_MAX_CACHED_WORKFLOWS (250) and 0.65 MiB with 20; the main thread's heap grew 6 to 8 MiB in both, so " +
     "the growth is in the workflow thread (each cached run's own module copies, about 0.47 MiB per cached run) " +
