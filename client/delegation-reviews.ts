@@ -1,12 +1,10 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
-import { findCurrentByAbpId } from '../db/delegation/abps';
 import { planOutputOn, type OutputPlan } from '../db/delegation/output-dry-run';
 import { readApproval, type ApprovalReading } from '../db/delegation/approval-reading';
 import { findReview, listReviews, type ReviewRow, type ReviewState } from '../db/delegation/reviews';
 import { storeOutput } from '../db/delegation/review-outputs';
 import { listVotes, type VoteRow } from '../db/delegation/review-votes';
-import { readTriggerCards } from '../db/delegation/trigger-cards';
 import { requirePrincipal, UnknownPrincipalError } from '../db/access/principals';
 import {
   parseReviewOutput,
@@ -14,8 +12,7 @@ import {
   reviewOutputHash,
   type ReviewOutput,
 } from '../domain/delegation/review-output';
-import { AbpSchema, type ReviewOutputKind } from '../domain/delegation/schema';
-import { ADMIN_ROLE, requireRole } from '../domain/authorization';
+import type { ReviewOutputKind } from '../domain/delegation/schema';
 import { conflict, forbidden, invalid, notFound, WardenError } from '../domain/errors';
 import { jsonDiff, type JsonChange } from '../domain/delegation/abp-diff';
 import type { GateResult } from '../domain/delegation/export-gates';
@@ -33,6 +30,7 @@ import {
 } from '../workflows/delegation/contract';
 import { asBadInput } from './delegation';
 import { ReviewOpenCommit } from './review-open-commit';
+import { ReviewOpenReads } from './review-open-reads';
 import { workflowRefusal } from './errors';
 import type { WardenContext } from './context';
 
@@ -85,16 +83,17 @@ async function startReviewWorkflow(ctx: WardenContext, start: ReviewStart): Prom
       staticSummary: reviewSummary(start),
     }),
   );
-  return reviewOpenCommit(ctx).markStarted(start.reviewId);
+  return reviewOpenings(ctx).commit.markStarted(start.reviewId);
 }
 
-const reviewOpenCommits = new WeakMap<WardenContext, ReviewOpenCommit>();
+const reviewOpeningsOf = new WeakMap<WardenContext, { reads: ReviewOpenReads; commit: ReviewOpenCommit }>();
 
-/** The context's group commit of review openings (one per context, as its pool is). */
-function reviewOpenCommit(ctx: WardenContext): ReviewOpenCommit {
-  let commit = reviewOpenCommits.get(ctx);
-  if (!commit) reviewOpenCommits.set(ctx, (commit = new ReviewOpenCommit(ctx)));
-  return commit;
+/** The context's batching of review openings, reads and commit (one per context, as its pool is). */
+function reviewOpenings(ctx: WardenContext): { reads: ReviewOpenReads; commit: ReviewOpenCommit } {
+  let openings = reviewOpeningsOf.get(ctx);
+  if (!openings)
+    reviewOpeningsOf.set(ctx, (openings = { reads: new ReviewOpenReads(ctx), commit: new ReviewOpenCommit(ctx) }));
+  return openings;
 }
 
 /**
@@ -103,10 +102,11 @@ function reviewOpenCommit(ctx: WardenContext): ReviewOpenCommit {
  * (or an admin) may. Never a second active review per ABP and trigger.
  *
  * Everything that only reads (the principal, the current ABP, the trigger's card) is done before
- * the transaction, which holds only the review's lock, the insert (on the condition that the ABP
- * read is still the active current version) and the provenance append; openings that arrive
- * together share one transaction (ReviewOpenCommit): on the embedded database one open
- * transaction holds the only session, so concurrent opens wait for each other's transactions.
+ * the transaction, for the openings that arrive together at once (ReviewOpenReads); the
+ * transaction holds only the review's lock, the insert (on the condition that the ABP read is
+ * still the active current version) and the provenance append, and openings that arrive together
+ * share one (ReviewOpenCommit): on the embedded database one open transaction holds the only
+ * session, so concurrent opens wait for each other's transactions.
  */
 export async function openReview(
   ctx: WardenContext,
@@ -114,32 +114,8 @@ export async function openReview(
   triggerId: string,
   principal: string,
 ): Promise<ReviewRow> {
-  const opener = await requirePrincipal(ctx.pool, principal);
-  const current = await findCurrentByAbpId(ctx.pool, abpId);
-  if (!current || current.status !== 'active') throw notFound(`active ABP ${abpId}`);
-  const abp = AbpSchema.parse(current.document);
-  const trigger = abp.delegation_review?.triggers.find((t) => t.id === triggerId);
-  if (!trigger) throw invalid(`${abpId} has no delegation review trigger ${triggerId}`);
-  requireRole(
-    opener,
-    [abp.delegation_review!.review_policy.approver_role, ADMIN_ROLE],
-    `open a review of ${abpId} ${triggerId}`,
-  );
-  const [card] = await asBadInput(() => readTriggerCards(ctx.pool, abp, new Date(), triggerId));
-  const start = await reviewOpenCommit(ctx).open({
-    review: {
-      abpId,
-      abpHash: abp.hash,
-      triggerId,
-      severity: trigger.severity,
-      state: 'open',
-      policy: abp.delegation_review!.review_policy,
-      reading: { ...card, activeReview: undefined },
-      openedBy: principal,
-      whileCurrent: { abpId: current.abpId, abpHash: current.abpHash },
-    },
-    triggerName: trigger.name,
-  });
+  const { reads, commit } = reviewOpenings(ctx);
+  const start = await commit.open(await reads.prepare({ abpId, triggerId, principal }));
   return startReviewWorkflow(ctx, start);
 }
 

@@ -92,6 +92,23 @@ export async function findCurrentByAbpId(
   return rows[0] ? fromRow(rows[0]) : undefined;
 }
 
+/**
+ * findCurrentByAbpId for several ids in one statement (openings read together): each id asked
+ * for, aliases followed as there, with its ABP; ids with none are absent.
+ */
+export async function findCurrentByAbpIds(q: Queryable, abpIds: readonly string[]): Promise<Map<string, CurrentAbp>> {
+  if (abpIds.length === 0) return new Map();
+  const { rows } = await q.query<CurrentRow & { asked: string }>(
+    `SELECT asked.id AS asked, c.scope_key, c.abp_id, c.abp_hash, c.status, c.status_reason, c.replaced_by, c.version, v.document
+       FROM unnest($1::text[]) AS asked(id)
+       JOIN abp_current c
+         ON c.abp_id = COALESCE((SELECT a.new_id FROM abp_id_aliases a WHERE a.old_id = asked.id), asked.id)
+       JOIN abp_versions v ON v.abp_hash = c.abp_hash`,
+    [abpIds],
+  );
+  return new Map(rows.map(({ asked, ...row }) => [asked, fromRow(row)]));
+}
+
 /** The pointer of a scope, whatever id it names now. */
 export async function findCurrentByScope(q: Queryable, scope: AbpScope): Promise<CurrentAbp | undefined> {
   const { rows } = await q.query<CurrentRow>(`${CURRENT_SELECT} WHERE c.scope_key = $1`, [scopeKey(scope)]);

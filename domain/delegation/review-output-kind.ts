@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REVIEW_OUTPUT_KINDS } from './review-output-kinds';
 
 /**
  * What an approved review does to its ABP. A module of its own because the review workflow's
@@ -6,5 +7,5 @@ import { z } from 'zod';
  * the whole ABP schema (a tenth of the worker's workflow-thread CPU in the review benchmark, and
  * part of what each cached workflow holds).
  */
-export const ReviewOutputKindSchema = z.enum(['abp_patch', 'abp_replace', 'abp_revoke']);
+export const ReviewOutputKindSchema = z.enum(REVIEW_OUTPUT_KINDS);
 export type ReviewOutputKind = z.infer<typeof ReviewOutputKindSchema>;

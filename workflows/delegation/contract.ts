@@ -1,14 +1,11 @@
-import type { SearchAttributePair } from '@temporalio/common';
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { ApplyOutcome } from '../../domain/delegation/apply-outcome';
-import type { ReviewStart } from '../../domain/delegation/review-start';
 import type { OutputTally } from '../../domain/delegation/review-tally';
 import { ReviewOutputKindSchema, type ReviewOutputKind } from '../../domain/delegation/review-output-kind';
-import { AbpId, Severity, TriggerId, WardenKind, WardenState } from '../../domain/search-attributes';
 import { workflowRef } from '../workflow-ref';
 import type { delegationEvaluationWorkflow } from './evaluation';
 import type { delegationReviewWorkflow } from './review';
+import { OUTPUT_HASH, OUTPUT_HASH_PATTERN, REQUIRED } from './review-vote-input';
 
 /**
  * The delegation loop's contract, shared by its two workflows (the review, the monitor's
@@ -24,25 +21,26 @@ export const delegationEvaluationWorkflowRef =
 /** What a review workflow is started with (a domain type, so the stores can build it from a row). */
 export type { ReviewStart } from '../../domain/delegation/review-start';
 
-const principalField = z.string({ error: 'required' }).min(1, 'required');
-const reasonField = z.string({ error: 'required' }).refine((reason) => reason.trim() !== '', 'required');
-const OUTPUT_HASH = 'must look like sha256:<64 hex>';
+const principalField = z.string({ error: REQUIRED }).min(1, REQUIRED);
+const reasonField = z.string({ error: REQUIRED }).refine((reason) => reason.trim() !== '', REQUIRED);
 
 /**
- * What the approve Update takes; its validator parses it (the client checked the reason's length,
- * the approver's role and the output before sending).
+ * What the approve Update takes, as the boundary parses it; the workflow's validator checks the
+ * same rules without zod (review-vote-input.ts). The client checked the reason's length, the
+ * approver's role and the output before sending.
  */
 export const approveInputSchema = z.object({
   principal: principalField,
   outputKind: ReviewOutputKindSchema,
   /** Canonical hash of the output document, stored beforehand by the client. */
-  outputHash: z.string({ error: OUTPUT_HASH }).regex(/^sha256:[a-f0-9]{64}$/, OUTPUT_HASH),
+  outputHash: z.string({ error: OUTPUT_HASH }).regex(OUTPUT_HASH_PATTERN, OUTPUT_HASH),
   reason: reasonField,
 });
 export const dismissInputSchema = z.object({ principal: principalField, reason: reasonField });
 
-export type ApproveInput = z.infer<typeof approveInputSchema>;
-export type DismissInput = z.infer<typeof dismissInputSchema>;
+export type { ApproveInput, DismissInput } from './review-vote-input';
+export { approveReviewUpdate, dismissReviewUpdate, reviewStatusQuery } from './review-messages';
+export { reviewSearchAttributes, reviewSummary } from './review-start-options';
 
 export type ReviewWorkflowState = 'open' | 'applying' | 'applied' | 'failed' | 'dismissed' | 'timed_out';
 
@@ -71,35 +69,6 @@ export interface ReviewStatus {
   escalations: { destination: string; severity: string }[];
   /** The last attempt to apply an output that failed and sent the review back to open. */
   lastFailure?: ApplyOutcome | null;
-}
-
-export const approveReviewUpdate = defineUpdate<ReviewVoteResult, [ApproveInput]>('approve');
-export const dismissReviewUpdate = defineUpdate<ReviewVoteResult, [DismissInput]>('dismiss');
-export const reviewStatusQuery = defineQuery<ReviewStatus>('status');
-
-/**
- * How a review workflow is started, shared by the monitor (child workflow) and the client
- * (manual opening), so both show the same attributes and summary in the Temporal UI; the workflow
- * re-publishes the attributes with its state as it moves.
- */
-export function reviewSearchAttributes(
-  review: ReviewStart,
-  state: ReviewWorkflowState = 'open',
-): SearchAttributePair[] {
-  return [
-    { key: WardenKind, value: 'review' },
-    { key: WardenState, value: state },
-    { key: AbpId, value: review.abpId },
-    { key: TriggerId, value: review.triggerId },
-    { key: Severity, value: review.severity },
-  ];
-}
-
-export function reviewSummary(review: ReviewStart): string {
-  return (
-    `Delegation review of ${review.abpId}: ${review.triggerId} ${review.triggerName} (${review.severity}), ` +
-    `${review.policy.threshold} approval(s) by ${review.policy.approver_role}`
-  );
 }
 
 export interface EvaluationInput {

@@ -5,25 +5,22 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { z } from 'zod';
 import type { DelegationActivities } from '../../activities/delegation';
 import type { ApplyOutcome } from '../../domain/delegation/apply-outcome';
 import { tallyApprovals, winningOutput, type Approval, type OutputTally } from '../../domain/delegation/review-tally';
-import { describeZodError } from '../../domain/input/field-issues';
+import { describeIssues } from '../../domain/input/field-issues';
 import { failure, failureKind } from '../../domain/temporal/failure-types';
 import { innermostFailure, innermostMessage } from '../../domain/temporal/innermost-cause';
 import { notify } from '../notify';
+import type { ReviewStart, ReviewStatus, ReviewVoteResult, ReviewWorkflowState } from './contract';
+import { reviewSearchAttributes } from './review-start-options';
 import {
-  approveInputSchema,
-  dismissInputSchema,
-  reviewSearchAttributes,
+  approveInputIssues,
+  dismissInputIssues,
   type ApproveInput,
   type DismissInput,
-  type ReviewStart,
-  type ReviewStatus,
-  type ReviewVoteResult,
-  type ReviewWorkflowState,
-} from './contract';
+  type InputIssue,
+} from './review-vote-input';
 import { announcesConclusionInline } from './review-conclusion-inline';
 import { reopensAfterFailedApply } from './review-reopen';
 import { startReviewWorkflows, startsChildReviews } from './start-reviews';
@@ -37,10 +34,10 @@ const acts = proxyActivities<DelegationActivities>({
   },
 });
 
-/** An Update's input as its contract's schema reads it, or the refusal naming every field at fault. */
-function parsedOrRefused(schema: z.ZodType, input: unknown): void {
-  const parsed = schema.safeParse(input ?? {});
-  if (!parsed.success) throw failure('invalid', describeZodError(parsed.error));
+/** An Update's input checked (review-vote-input.ts), or the refusal naming every field at fault. */
+function checkedOrRefused(issuesOf: (input: unknown) => InputIssue[], input: unknown): void {
+  const issues = issuesOf(input ?? {});
+  if (issues.length > 0) throw failure('invalid', describeIssues(issues).join('; '));
 }
 
 /** An activity refusal becomes the Update's failure: its kind and message are what the caller gets. */
@@ -102,7 +99,7 @@ export class ReviewMachine {
 
   validateApproval(input: ApproveInput): void {
     this.requireOpen();
-    parsedOrRefused(approveInputSchema, input);
+    checkedOrRefused(approveInputIssues, input);
     this.requireFirstVote(input.principal);
   }
 
@@ -133,7 +130,7 @@ export class ReviewMachine {
 
   validateDismissal(input: DismissInput): void {
     this.requireOpen();
-    parsedOrRefused(dismissInputSchema, input);
+    checkedOrRefused(dismissInputIssues, input);
     this.requireFirstVote(input.principal);
   }
 

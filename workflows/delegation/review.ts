@@ -1,11 +1,6 @@
 import { allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
-import {
-  approveReviewUpdate,
-  dismissReviewUpdate,
-  reviewStatusQuery,
-  type ReviewStart,
-  type ReviewStatus,
-} from './contract';
+import type { ReviewStart, ReviewStatus } from './contract';
+import { approveReviewUpdate, dismissReviewUpdate, reviewStatusQuery } from './review-messages';
 import { ReviewMachine } from './review-machine';
 
 /**

@@ -1,7 +1,7 @@
 import { ParentClosePolicy, patched, startChild } from '@temporalio/workflow';
 import type { ReviewStart } from '../../domain/delegation/review-start';
 import { startOrFind } from '../../domain/temporal/start-or-find';
-import { reviewSearchAttributes, reviewSummary } from './contract';
+import { reviewSearchAttributes, reviewSummary } from './review-start-options';
 
 /** The patch id recorded in the histories of workflows that start their reviews together. */
 export const MARKS_STARTED_TOGETHER = 'start-reviews-together-marked-once';

@@ -1,0 +1,82 @@
+import type pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { ReviewOpenReads } from '../../../client/review-open-reads';
+import { useIntegrationContext } from '../../support/integration';
+import { buildUniqueAbp, principal } from './fixtures';
+
+const ctx = useIntegrationContext('review-open-reads');
+
+/** The pool, recording the text of every statement sent through pool.query. */
+function recordingPool(pool: pg.Pool): { pool: pg.Pool; statements: string[] } {
+  const statements: string[] = [];
+  const recorded = new Proxy(pool, {
+    get(target, prop, receiver) {
+      if (prop === 'query') {
+        return (...args: unknown[]) => {
+          const first = args[0];
+          statements.push(typeof first === 'string' ? first : String((first as { text?: string }).text));
+          return (target.query as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      }
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { pool: recorded, statements };
+}
+
+describe('review openings read together', () => {
+  it('read their principal once and all their current ABPs in one statement', async () => {
+    const opener = await principal(ctx, 'opener', ['Reviewer']);
+    const abps = await Promise.all([1, 2, 3].map(() => buildUniqueAbp(ctx)));
+    const recording = recordingPool(ctx.pool);
+    const reads = new ReviewOpenReads({ pool: recording.pool });
+
+    const openings = await Promise.all(
+      abps.map((abp) => reads.prepare({ abpId: abp.abp_id, triggerId: 'DRT-002', principal: opener })),
+    );
+
+    expect(openings.map((o) => [o.review.abpId, o.review.abpHash, o.review.openedBy, o.triggerName])).toEqual(
+      abps.map((abp) => [
+        abp.abp_id,
+        abp.hash,
+        opener,
+        abp.delegation_review!.triggers.find((t) => t.id === 'DRT-002')!.name,
+      ]),
+    );
+    for (const [n, o] of openings.entries()) {
+      expect(o.review).toMatchObject({ triggerId: 'DRT-002', state: 'open', severity: 'critical' });
+      expect(o.review.whileCurrent).toEqual({ abpId: abps[n]!.abp_id, abpHash: abps[n]!.hash });
+      expect(o.review.reading).toMatchObject({ triggerId: 'DRT-002', abpId: abps[n]!.abp_id });
+    }
+    expect(recording.statements.filter((s) => /FROM principals/.test(s))).toHaveLength(1);
+    expect(recording.statements.filter((s) => /FROM abp_current|JOIN abp_current/.test(s))).toHaveLength(1);
+  });
+
+  it('refuse each opening as it would be refused alone, and prepare the others', async () => {
+    const opener = await principal(ctx, 'opener', ['Reviewer']);
+    const bystander = await principal(ctx, 'bystander', ['Viewer']);
+    const [a, b] = await Promise.all([buildUniqueAbp(ctx), buildUniqueAbp(ctx)]);
+    const reads = new ReviewOpenReads({ pool: ctx.pool });
+
+    const settled = await Promise.allSettled([
+      reads.prepare({ abpId: a.abp_id, triggerId: 'DRT-002', principal: 'nobody-at-all' }),
+      reads.prepare({ abpId: 'ABP-none', triggerId: 'DRT-002', principal: opener }),
+      reads.prepare({ abpId: a.abp_id, triggerId: 'DRT-999', principal: opener }),
+      reads.prepare({ abpId: a.abp_id, triggerId: 'DRT-002', principal: bystander }),
+      reads.prepare({ abpId: b.abp_id, triggerId: 'DRT-002', principal: opener }),
+    ]);
+
+    const refusal = (n: number) => {
+      const s = settled[n]!;
+      if (s.status === 'fulfilled') return 'prepared';
+      const reason = s.reason as { kind?: string; message: string };
+      return `${reason.kind}: ${reason.message}`;
+    };
+    expect(refusal(0)).toMatch(/^forbidden: .*nobody-at-all/);
+    expect(refusal(1)).toMatch(/^not_found: .*active ABP ABP-none/);
+    expect(refusal(2)).toBe(`invalid: ${a.abp_id} has no delegation review trigger DRT-999`);
+    expect(refusal(3)).toMatch(/^forbidden: .*open a review of/);
+    expect(refusal(4)).toBe('prepared');
+  });
+});

@@ -1,0 +1,64 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+// Every run of a workflow evaluates the modules its loop imports (the SDK gives each run a module
+// cache of its own) and a cached run keeps them: the delegation loop's workflows must not reach zod,
+// which was most of what a review run evaluated (BENCHMARKS.md §5). Type-only imports are erased.
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The modules an import of `entry` evaluates: project files by path, packages by name. */
+function evaluatedFrom(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (path: string) => {
+    const name = relative(root, path);
+    if (seen.has(name)) return;
+    seen.add(name);
+    const file = ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.ES2022, true);
+    const specifiers: string[] = [];
+    const collect = (node: ts.Node) => {
+      if (ts.isImportDeclaration(node) && !node.importClause?.isTypeOnly) {
+        const bindings = node.importClause?.namedBindings;
+        const typesOnly =
+          bindings !== undefined &&
+          ts.isNamedImports(bindings) &&
+          node.importClause?.name === undefined &&
+          bindings.elements.length > 0 &&
+          bindings.elements.every((e) => e.isTypeOnly);
+        if (!typesOnly) specifiers.push((node.moduleSpecifier as ts.StringLiteral).text);
+      } else if (ts.isExportDeclaration(node) && !node.isTypeOnly && node.moduleSpecifier) {
+        specifiers.push((node.moduleSpecifier as ts.StringLiteral).text);
+      } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
+        const [arg] = node.arguments;
+        if (arg && ts.isStringLiteral(arg)) specifiers.push(arg.text);
+      }
+      ts.forEachChild(node, collect);
+    };
+    collect(file);
+    for (const spec of specifiers) {
+      if (!spec.startsWith('.')) {
+        seen.add(spec);
+        continue;
+      }
+      const base = join(dirname(path), spec);
+      visit([`${base}.ts`, join(base, 'index.ts')].find((p) => existsSync(p)) ?? base);
+    }
+  };
+  visit(entry);
+  return seen;
+}
+
+describe('what a delegation workflow run evaluates', () => {
+  it('reaches no zod from the delegation workflows (review, evaluation passes)', () => {
+    const modules = evaluatedFrom(join(root, 'workflows/delegation/index.ts'));
+    expect(modules).toContain('workflows/delegation/review-machine.ts');
+    expect([...modules].filter((m) => m === 'zod' || m.startsWith('zod/'))).toEqual([]);
+  });
+
+  it("finds zod where it is: the contract's boundary schemas", () => {
+    expect(evaluatedFrom(join(root, 'workflows/delegation/contract.ts'))).toContain('zod');
+  });
+});
