@@ -1,10 +1,11 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
-import { planReviewOutput, type OutputPlan } from '../db/delegation/output-dry-run';
+import { planOutputOn, type OutputPlan } from '../db/delegation/output-dry-run';
+import { readApproval, type ApprovalReading } from '../db/delegation/approval-reading';
 import { findReview, listReviews, type ReviewRow, type ReviewState } from '../db/delegation/reviews';
-import { findOutput, storeOutput } from '../db/delegation/review-outputs';
+import { storeOutput } from '../db/delegation/review-outputs';
 import { listVotes, type VoteRow } from '../db/delegation/review-votes';
-import { requirePrincipal } from '../db/access/principals';
+import { requirePrincipal, UnknownPrincipalError } from '../db/access/principals';
 import {
   parseReviewOutput,
   ReviewReasonSchema,
@@ -129,7 +130,10 @@ async function sendVote<T>(send: () => Promise<T>): Promise<T> {
 }
 
 async function requireOpenWorkflow(ctx: WardenContext, reviewId: string): Promise<ReviewRow> {
-  const row = await findReview(ctx.pool, reviewId);
+  return openWorkflowOf(reviewId, await findReview(ctx.pool, reviewId));
+}
+
+function openWorkflowOf(reviewId: string, row: ReviewRow | undefined): ReviewRow {
   if (!row) throw notFound(`review ${reviewId}`);
   if (row.state === 'queued')
     throw conflict(
@@ -157,9 +161,22 @@ export async function planApproval(
 ): Promise<ApprovalPlan> {
   const output = await asBadInput(() => parseReviewOutput(input.outputKind, input.document));
   const outputHash = reviewOutputHash(output);
+  const read = await readApproval(ctx.pool, { reviewId: review.reviewId, outputHash });
+  return planOn(ctx, review, read, output, outputHash);
+}
+
+/** planApproval on an approval's reading (its output, current ABP and export rows read in one statement). */
+function planOn(
+  ctx: WardenContext,
+  review: ReviewRow,
+  read: ApprovalReading,
+  output: ReviewOutput,
+  outputHash: string,
+): Promise<ApprovalPlan> {
   // A replacement without created_at takes the time its output was first named (as applying does).
-  const createdAt = (await findOutput(ctx.pool, review.reviewId, outputHash))?.createdAt ?? new Date().toISOString();
-  return { output, outputHash, plan: await planReviewOutput(ctx.pool, review.abpId, { ...output, createdAt }) };
+  const createdAt = read.output?.createdAt ?? new Date().toISOString();
+  const reading = { abpId: review.abpId, current: read.current, exports: read.exports };
+  return planOutputOn(ctx.pool, reading, { ...output, createdAt }).then((plan) => ({ output, outputHash, plan }));
 }
 
 const looksLikeSpec = (document: unknown) =>
@@ -267,10 +284,12 @@ function outputOf(review: ReviewRow, input: ApproveReviewInput): { outputKind: R
         '(scope and authority_ref); name output_kind abp_replace to replace the ABP',
     );
   }
-  const document =
-    outputKind === 'abp_revoke' && input.document === undefined ? { reason: input.reason } : input.document;
-  return { outputKind, document };
+  return { outputKind, document: documentOf(outputKind, input) };
 }
+
+/** A revocation's document defaults to `{ reason }`. */
+const documentOf = (outputKind: ReviewOutputKind, input: { document?: unknown; reason: string }) =>
+  outputKind === 'abp_revoke' && input.document === undefined ? { reason: input.reason } : input.document;
 
 /**
  * `warden review approve`: checks the approver role and dry-runs the output first, so a refused
@@ -283,12 +302,21 @@ export async function approveReview(
   reviewId: string,
   input: ApproveReviewInput,
 ): Promise<ReviewVoteResult & { outputHash: string }> {
-  const review = await requireOpenWorkflow(ctx, reviewId);
-  const approver = await requirePrincipal(ctx.pool, input.principal);
+  // The output's hash is known before the review only when its kind is named (the default kind is
+  // the review policy's): then the review, the approver, the output, the ABP and its exports are
+  // one statement; else the output, ABP and exports are read once the review gave the kind.
+  const named =
+    input.outputKind === undefined ? undefined : namedOutput(input.outputKind, documentOf(input.outputKind, input));
+  const read = await readApproval(ctx.pool, { reviewId, principal: input.principal, outputHash: named?.outputHash });
+  const review = openWorkflowOf(reviewId, read.review);
+  const approver = read.principal;
+  if (!approver) throw new UnknownPrincipalError(input.principal);
   const role = review.policy.approver_role;
   if (!approver.roles.includes(role)) throw forbidden(`${input.principal} does not hold the approver role ${role}`);
   z.object({ reason: ReviewReasonSchema }).parse({ reason: input.reason });
-  const { output, outputHash, plan } = await planApproval(ctx, review, outputOf(review, input));
+  const { output, outputHash, plan } = named
+    ? await planOn(ctx, review, read, named.output, named.outputHash)
+    : await planApproval(ctx, review, outputOf(review, input));
   if (plan.problems.length > 0) throw invalid(`the output would not apply: ${plan.problems.join('; ')}`, plan.problems);
   await storeOutput(ctx.pool, reviewId, outputHash, output.kind, output.document, input.principal);
   const result = await sendVote(() =>
@@ -297,6 +325,22 @@ export async function approveReview(
     }),
   );
   return { ...result, outputHash };
+}
+
+/**
+ * An output whose kind the approver named, parsed and hashed before anything is read; refused (400)
+ * as planApproval refuses it, but only after the review, the approver and the reason were checked.
+ */
+function namedOutput(
+  outputKind: ReviewOutputKind,
+  document: unknown,
+): { output: ReviewOutput; outputHash: string } | undefined {
+  try {
+    const output = parseReviewOutput(outputKind, document);
+    return { output, outputHash: reviewOutputHash(output) };
+  } catch {
+    return undefined;
+  }
 }
 
 export async function dismissReview(

@@ -1,4 +1,12 @@
-import { CancellationScope, log, patched, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  log,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { NotificationActivities } from '../activities/notifications';
 import type { NotificationEventType, NotificationFacts } from '../domain/notifications/events';
 import { innermostMessage } from '../domain/temporal/innermost-cause';
@@ -8,10 +16,16 @@ export const NOTIFY_PATCH = 'warden-notify-v1';
 
 // Starting the delivery workflow is one quick call to the Temporal frontend; a few bounded
 // retries cover a blip, and if it still fails the event is dropped (logged), never the loop.
-const starter = proxyActivities<NotificationActivities>({
+const starting = {
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 4 },
-});
+} as const;
+const starter = proxyActivities<NotificationActivities>(starting);
+// The same start as a local activity: it runs inside the workflow task that asks for it, so a loop
+// that announces its end and then closes does both in one task (no activity task to dispatch, no
+// second workflow task to take the result). The start is idempotent (the delivery's workflow id is
+// the event's), so a local activity retried after a lost task starts nothing twice.
+const inlineStarter = proxyLocalActivities<NotificationActivities>(starting);
 
 /**
  * Announces a loop transition to the webhooks subscribed to `type`. Call it from workflow code
@@ -31,6 +45,7 @@ export async function notify(
   type: NotificationEventType,
   subject: string,
   facts: NotificationFacts = {},
+  opts: { inline?: boolean } = {},
 ): Promise<void> {
   if (!patched(NOTIFY_PATCH)) return;
   const event = {
@@ -43,7 +58,8 @@ export async function notify(
   };
   try {
     // Not cancellable: a loop being cancelled still announces what it had already done.
-    await CancellationScope.nonCancellable(() => starter.startNotificationDelivery(event));
+    const start = opts.inline ? inlineStarter : starter;
+    await CancellationScope.nonCancellable(() => start.startNotificationDelivery(event));
   } catch (error) {
     log.warn('notification dropped: its delivery workflow could not be started', {
       type,

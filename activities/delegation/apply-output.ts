@@ -17,10 +17,10 @@ import { gateExportText } from '../../domain/delegation/export-gates';
 import { exportText, type ExportSink } from '../../domain/delegation/export-sink';
 import { writeCurrentDocuments } from '../../db/delegation/export-documents';
 import { markRestamped, type ExportRow } from '../../db/delegation/exports';
-import { planReviewOutput } from '../../db/delegation/output-dry-run';
+import { planOutputOn } from '../../db/delegation/output-dry-run';
+import { readApproval } from '../../db/delegation/approval-reading';
 import { openParentChangedReviews } from '../../db/delegation/composition';
-import { concludeReviewRow, findReview, recordFailedAttempt } from '../../db/delegation/reviews';
-import { findOutput } from '../../db/delegation/review-outputs';
+import { concludeReviewRow, recordFailedAttempt } from '../../db/delegation/reviews';
 import { voidApprovals } from '../../db/delegation/review-votes';
 
 // The outcome's shape is shared with the workflow, the client and the CLI: defined in the domain.
@@ -59,7 +59,12 @@ class PointerMovedError extends Error {}
  * longer active (no output can apply any more) or the workflow predates reopening.
  */
 export async function applyReviewOutput(deps: ApplyDeps, input: ApplyInput): Promise<ApplyOutcome> {
-  const review = await findReview(deps.pool, input.reviewId);
+  // The review, the output, the current ABP and its export rows: one statement. The plan is
+  // computed from them afresh (or taken from this process's own plan of the very same reading,
+  // the vote's when it ran here and nothing moved): the commit below moves the pointer only from
+  // the version planned on (compare-and-set), so an ABP that moved since makes it plan again.
+  const read = await readApproval(deps.pool, { reviewId: input.reviewId, outputHash: input.outputHash });
+  const review = read.review;
   if (!review) throw notFound(`review ${input.reviewId}`);
   const tag = input.reviewId;
   if (review.state === 'applied' || review.state === 'failed') {
@@ -72,10 +77,14 @@ export async function applyReviewOutput(deps: ApplyDeps, input: ApplyInput): Pro
   const earlier = review.outcome as ApplyOutcome | null;
   // A retry after this very attempt reopened the review: its approvals are gone, nothing to apply.
   if (input.round !== undefined && earlier?.reopened && earlier.round === input.round) return earlier;
-  const output = await findOutput(deps.pool, input.reviewId, input.outputHash);
+  const output = read.output;
   if (!output) throw new WardenError('not_found', `output ${input.outputHash} not stored for ${input.reviewId}`);
 
-  const plan = await planReviewOutput(deps.pool, review.abpId, output);
+  const plan = await planOutputOn(
+    deps.pool,
+    { abpId: review.abpId, current: read.current, exports: read.exports },
+    output,
+  );
   const outcome: ApplyOutcome = {
     state: 'failed',
     outputKind: output.kind,

@@ -1,11 +1,11 @@
 import type pg from 'pg';
 import { withTransaction } from '../../db/pool';
-import { findPrincipal } from '../../db/access/principals';
 import { appendProvenance } from '../../db/provenance/log';
 import type { ReviewOutputKind } from '../../domain/delegation/schema';
 import { conflict, forbidden, invalid, notFound } from '../../domain/errors';
-import { planReviewOutput } from '../../db/delegation/output-dry-run';
-import { findOutput, recordApproval } from '../../db/delegation/review-outputs';
+import { planOutputOn, planReviewOutput } from '../../db/delegation/output-dry-run';
+import { readApproval } from '../../db/delegation/approval-reading';
+import { recordApproval } from '../../db/delegation/review-outputs';
 import { concludeReviewRow, findReview } from '../../db/delegation/reviews';
 import { findVote, insertVote } from '../../db/delegation/review-votes';
 import { fireTimeoutEscalations } from '../../db/delegation/escalations';
@@ -47,19 +47,25 @@ export async function recordReviewVote(
   // open transaction holds the only session, so every other statement of every process waits for
   // it (the dry-run alone is several reads and the gating of every export). Outside it the reads
   // see what they saw inside (the ABP and the output are not locked by a vote either way).
-  const unlocked = await findReview(deps.pool, input.reviewId);
+  // The review, the principal, the output, the current ABP and its export rows: one statement.
+  const read = await readApproval(deps.pool, {
+    reviewId: input.reviewId,
+    principal: input.principal,
+    outputHash: input.outputHash,
+  });
+  const unlocked = read.review;
   if (!unlocked) throw refuse(`review ${input.reviewId} not found`);
-  const principal = await findPrincipal(deps.pool, input.principal);
+  const principal = read.principal;
   if (!principal) throw forbid(`unknown principal "${input.principal}"`);
   // A review's policy never changes after it is opened: the role is checked against it here.
   const role = unlocked.policy.approver_role;
   if (!principal.roles.includes(role)) throw forbid(`${input.principal} does not hold the approver role ${role}`);
-  const output = input.outputHash ? await findOutput(deps.pool, input.reviewId, input.outputHash) : undefined;
+  const output = input.outputHash ? read.output : undefined;
   if (input.decision === 'approve' && !output)
     throw refuse(`output ${input.outputHash ?? '(none)'} is not stored for review ${input.reviewId}`);
   const planned =
     output && input.decision === 'approve' && unlocked.state === 'open'
-      ? await planReviewOutput(deps.pool, unlocked.abpId, output)
+      ? await planOutputOn(deps.pool, { abpId: unlocked.abpId, current: read.current, exports: read.exports }, output)
       : undefined;
   return withTransaction(deps.pool, async (tx) => {
     const review = await findReview(tx, input.reviewId, { forUpdate: true });

@@ -8,6 +8,7 @@ import type { Benchmark } from '../benchmark';
 import { allowEmail } from '../fixtures';
 import { closedLoop, sampleRss } from '../load';
 import { withLocalStack } from '../stack/local-stack';
+import { approvalSteps, childCpuMs, type ApprovalSteps } from '../approval-steps';
 import { StatementTally } from '../statement-tally';
 import { summarize } from '../stats';
 import { measureCpu } from '../thread-cpu';
@@ -28,7 +29,10 @@ export const reviewLifecycle: Benchmark = {
     `${CONCURRENCY}; approval-to-regated latency runs from the \`approveReview\` call to the workflow's result (the patched ABP ` +
     'stored, its exports re-stamped and re-gated); the first 16 approvals of the fresh worker are a warm-up, reported apart. Memory is the benchmark process, which runs the worker (and the client driving ' +
     'it; the database and Temporal are other processes): resident set sampled every 200 ms, and `resourceUsage().maxRSS`; the growth per open review is the sampled peak ' +
-    'minus the resident set before the reviews were opened, divided by the reviews open.',
+    'minus the resident set before the reviews were opened, divided by the reviews open. CPU per approval is `process.cpuUsage()` ' +
+    'of the benchmark process and `/proc/<pid>/stat` of its children (the Temporal dev server and PGlite) over the approvals, ' +
+    'divided by their number; the steps of an approval are read from the review histories of up to 50 approvals after the warm-up ' +
+    '(server-side event times, in the results file).',
   limits:
     'From V8 CPU profiles of the benchmark process (`BENCH_CPU_PROF`), which runs the worker and the client; ' +
     "the database and Temporal's dev server are other processes. The worker's workflow thread was the busy " +
@@ -41,61 +45,83 @@ export const reviewLifecycle: Benchmark = {
     'shared frozen schemas fail): the delegation workflows now load none (the review checks its Update inputs ' +
     "with hand-written validators, held word for word to the contract's zod schemas, which stay at the " +
     'boundary, by a table test). `node --expose-gc bin/run.js bench/tools/workflow-run-cost.ts` lists what a ' +
-    "run evaluates (the loop's part of the bundle that the SDK's entry does not share) and evaluates it as the " +
-    "SDK's reusable VM does: a review run now evaluates 26 modules (96 KB of source: the delegation modules " +
-    "and six of the SDK's) where it evaluated 43 (558 KB, 18 of them zod's), in 0.5 to 0.6 ms of CPU where it " +
-    'took 7 to 8 ms, and keeps 42 KiB of heap where it kept 618 KiB (same sitting, load about 20; module ' +
-    "objects only, not the run's own state; no heap snapshot of the SDK's thread itself). While 8 openings run " +
-    "at once a review's first workflow task can still wait seconds for the thread on a loaded machine (the SDK " +
-    'warns of tasks over 5 s). Round trips: the benchmark counts every SQL statement of client and worker ' +
-    '(both figures above; the most frequent statements are in the results file) and the review histories give ' +
-    'the Temporal side. Each review event used to start a notification delivery workflow even with no webhook ' +
-    'subscribed (a second run per event, with its own module evaluation, a workflow task and two statements, ' +
-    'to find no subscriber): `startNotificationDelivery` now reads whether any subscription wants the event ' +
-    '(one statement) and starts nothing otherwise. Recording a vote held its transaction (on PGlite, the only ' +
-    "session for every process) across twelve statements, the dry-run's reads and the gating of every export " +
-    "included; the reads and the dry-run now run before it and the transaction holds the review's lock for " +
-    'eight (the vote checks, the vote, the provenance append). Reviews opened at the same time share one ' +
-    "transaction (ReviewOpenCommit on the project's GroupCommit), begun holding the provenance lock: one " +
-    "INSERT of the rows that also reads the chain's head, one INSERT of their entries, COMMIT (four round " +
-    'trips for one opening or a batch, where one opening took seven), and one UPDATE marks their workflows ' +
-    "started; an evaluation pass opens an ABP's tripped triggers' reviews in one transaction too. With 8 " +
-    'openers in a closed loop the reads before the transaction (principal, current ABP, two trigger-card ' +
-    'reads) spread the arrivals, so batches averaged 1.4 (8.0 statements per opening); the openings that ' +
-    'arrive together are now read together too (ReviewOpenReads): one read per principal named and one ' +
-    'statement for all their current ABPs, each opening refused as it would be alone. In one sitting on the ' +
-    'shared machine (1,000 reviews, load 11 to 25, so the wall-clock rates are indicative only: 8.9 /s before, ' +
-    '12.4 /s after) batches grew to 1.8, statements per opening went from 8.0 to 6.4, and the benchmark ' +
-    "process's CPU per opening (worker and client, all threads; `cpu_per_open`) from 17.4 ms to 13.8 ms (main " +
-    'thread 7.3 to 6.1 ms, its busiest other thread 5.4 to 3.8 ms; a run with only zod taken out, between the ' +
-    'two at load 16 to 21, measured 17.4 ms, main thread 7.8 ms and busiest other thread 4.7 ms, so the module ' +
-    "evaluation that left each run does not show as clearly in the whole process as in the tool's measurement, " +
-    'and CPU per opening on this machine varies by a millisecond or two with the load). That CPU is why 200 /s ' +
-    'is out of reach on this machine: 13.8 ms per opening allows at most 145 openings per second with both ' +
-    "cores given to the benchmark process alone, before PGlite's process (every statement) and the dev server " +
-    '(a workflow start, its first task, the review.opened notification check and its activity). What each ' +
-    "opening still does apart: the trigger card's two statements (its counts are per ABP), the workflow start " +
-    '(not batched: one gRPC call each) and its first workflow task; the marking of started workflows is one ' +
-    'UPDATE per batch. In quick runs on the shared machine (40 reviews, load 10 to 17, indicative only) ' +
-    'approval → re-gated went from p50 2.97 s / p99 4.5 s to p50 1.2 s / p99 1.5 s and the Update from p50 1.6 ' +
-    's to 0.6 s. An approval is still about 36 statements, mostly reads done again by each step that must not ' +
-    "trust the one before: the client's dry-run (so a refused output is never stored), the vote's (the Update " +
-    "may come from anyone who can reach Temporal) and the apply's (the ABP may have moved since); each reads " +
-    'the review, the current ABP, the output and the export rows, and none of them holds a transaction any ' +
-    'more. On the Temporal side an approval is the Update (a workflow task, `recordReviewVote`, a task), ' +
-    '`applyReviewOutput`, a task, the review.concluded check and the closing task: about 0.4 s of server-side ' +
-    "history for a late approval, the rest is the client's reads, queueing on PGlite (every statement of every " +
-    'process in one process) and CPU contention between the worker, PGlite and the dev server on two cores. ' +
-    "Memory: with 200 reviews opened at concurrency 8 and the bench's garbage collected, the process grew 1.08 " +
-    'MiB per open review with the default WARDEN_MAX_CACHED_WORKFLOWS (250) and 0.65 MiB with 20, the main ' +
-    "thread's heap 6 to 8 MiB in both: the growth was the workflow thread's. With zod out of the review run, " +
-    'in one sitting (1,000 reviews, the default cache of 250), the growth per open review went from 0.843 MiB ' +
-    'to 0.131 MiB (peak 1,199 MiB to 506 MiB); with the batched reads on top, 0.178 MiB (peak 553 MiB; the ' +
-    "runs differ by the machine's load, 16 to 25). That drop (about 700 MiB) is far more than 250 cached runs' " +
-    'module copies (about 150 MiB at 618 KiB each), so most of it was presumably the garbage of the module ' +
-    "evaluations of every new, evicted and replayed run that the thread's heap still held at the peak (not " +
-    "measured apart: no heap snapshot of the SDK's thread). A smaller cache is no longer needed for the target " +
-    'and was not changed. The peak also includes the client driving the benchmark',
+    "run evaluates (the loop's part of the bundle that the SDK's entry does not share) and evaluates it as " +
+    "the SDK's reusable VM does: a review run now evaluates 26 modules (96 KB of source: the delegation " +
+    "modules and six of the SDK's) where it evaluated 43 (558 KB, 18 of them zod's), in 0.5 to 0.6 ms of CPU " +
+    'where it took 7 to 8 ms, and keeps 42 KiB of heap where it kept 618 KiB (same sitting, load about 20; ' +
+    "module objects only, not the run's own state; no heap snapshot of the SDK's thread itself). While 8 " +
+    "openings run at once a review's first workflow task can still wait seconds for the thread on a loaded " +
+    'machine (the SDK warns of tasks over 5 s). Round trips: the benchmark counts every SQL statement of ' +
+    'client and worker (both figures above; the most frequent statements are in the results file) and the ' +
+    'review histories give the Temporal side. Each review event used to start a notification delivery ' +
+    'workflow even with no webhook subscribed (a second run per event, with its own module evaluation, a ' +
+    'workflow task and two statements, to find no subscriber): `startNotificationDelivery` now reads whether ' +
+    'any subscription wants the event (one statement) and starts nothing otherwise. Recording a vote held its ' +
+    "transaction (on PGlite, the only session for every process) across twelve statements, the dry-run's " +
+    'reads and the gating of every export included; the reads and the dry-run now run before it and the ' +
+    "transaction holds the review's lock for eight (the vote checks, the vote, the provenance append). " +
+    "Reviews opened at the same time share one transaction (ReviewOpenCommit on the project's GroupCommit), " +
+    "begun holding the provenance lock: one INSERT of the rows that also reads the chain's head, one INSERT " +
+    'of their entries, COMMIT (four round trips for one opening or a batch, where one opening took seven), ' +
+    "and one UPDATE marks their workflows started; an evaluation pass opens an ABP's tripped triggers' " +
+    'reviews in one transaction too. With 8 openers in a closed loop the reads before the transaction ' +
+    '(principal, current ABP, two trigger-card reads) spread the arrivals, so batches averaged 1.4 (8.0 ' +
+    'statements per opening); the openings that arrive together are now read together too (ReviewOpenReads): ' +
+    'one read per principal named and one statement for all their current ABPs, each opening refused as it ' +
+    'would be alone. In one sitting on the shared machine (1,000 reviews, load 11 to 25, so the wall-clock ' +
+    'rates are indicative only: 8.9 /s before, 12.4 /s after) batches grew to 1.8, statements per opening ' +
+    "went from 8.0 to 6.4, and the benchmark process's CPU per opening (worker and client, all threads; " +
+    '`cpu_per_open`) from 17.4 ms to 13.8 ms (main thread 7.3 to 6.1 ms, its busiest other thread 5.4 to 3.8 ' +
+    'ms; a run with only zod taken out, between the two at load 16 to 21, measured 17.4 ms, main thread 7.8 ' +
+    'ms and busiest other thread 4.7 ms, so the module evaluation that left each run does not show as clearly ' +
+    "in the whole process as in the tool's measurement, and CPU per opening on this machine varies by a " +
+    'millisecond or two with the load). That CPU is why 200 /s is out of reach on this machine: 13.8 ms per ' +
+    'opening allows at most 145 openings per second with both cores given to the benchmark process alone, ' +
+    "before PGlite's process (every statement) and the dev server (a workflow start, its first task, the " +
+    'review.opened notification check and its activity). What each opening still does apart: the trigger ' +
+    "card's two statements (its counts are per ABP), the workflow start (not batched: one gRPC call each) and " +
+    'its first workflow task; the marking of started workflows is one UPDATE per batch. In quick runs on the ' +
+    'shared machine (40 reviews, load 10 to 17, indicative only) approval → re-gated went from p50 2.97 s / ' +
+    'p99 4.5 s to p50 1.2 s / p99 1.5 s and the Update from p50 1.6 s to 0.6 s. An approval was 36 ' +
+    "statements, mostly reads done again by each step that must not trust the one before: the client's " +
+    "dry-run (so a refused output is never stored), the vote's (the Update may come from anyone who can reach " +
+    "Temporal) and the apply's (the ABP may have moved since). Each step still reads for itself, but one " +
+    'statement (`readApproval`) now returns the review, the principal with their roles, the output, the ' +
+    'current ABP (alias followed) and its export rows where there were four or five; and the build and gating ' +
+    "of the output (the patched ABP, every export's schema, identity and contradiction gates) is reused when " +
+    "the same process planned the same output on the same reading (the pointer's version and hash, the " +
+    "output's digest, the export rows' ids and stamps), with its export documents stamped afresh. A moved ABP " +
+    'is another reading and is planned again, and the apply still moves the pointer only from the version it ' +
+    'planned on (compare-and-set). In production the client and the worker are different processes, so the ' +
+    "vote plans again and only the apply reuses the vote's plan; in this benchmark they share one process and " +
+    'so one plan. On the Temporal side a review now announces its conclusion with a local activity inside the ' +
+    'task that closes it (patch `review-announces-conclusion-inline`): an approval is the Update (a workflow ' +
+    'task, `recordReviewVote`, a task), `applyReviewOutput` and the closing task, one activity task and one ' +
+    'workflow task fewer. Measured in one sitting at the quick size (40 reviews, 30 timed approvals; load 18 ' +
+    'to 25, so wall times are indicative only): statements per approval 36 → 25; CPU per approval of the ' +
+    'benchmark process (client and worker) 95.5 → 74.7 ms, of its children 118.5 → 88 ms (the Temporal dev ' +
+    'server 80.8 → 56.5 ms, PGlite 37.8 → 31.5 ms); in the histories the vote activity ran p50 317 → 145 to ' +
+    '235 ms and the apply 291 → 156 to 290 ms. A full-size run right after (load 25) had p50 2.2 s and p99 ' +
+    '14.2 s, 13 s over the target: the history of an approval was p50 4.2 s, of which 1.5 s waiting between ' +
+    "the vote's result and the apply's scheduling and 2.0 s between the apply's result and the close, both " +
+    'workflow tasks queued behind the first tasks of the 1,000 reviews just opened (their review.opened ' +
+    'announcements still ran during the approvals: 851 subscription reads in that phase) on a worker whose ' +
+    "workflow thread, the dev server and PGlite share two cores with the other engineers' runs; the vote and " +
+    "the apply themselves ran p50 0.5 and 0.4 s. Left per approval: the vote's transaction (BEGIN, the review " +
+    "locked, the prior vote, the vote, the provenance lock, head and entry, COMMIT) and the apply's (the " +
+    'pointer locked, the documents, the version, the pointer, the export rows, the review, the provenance ' +
+    'lock, head and entries, COMMIT), which keep their lock order (pointer, review, then the provenance ' +
+    'lock), and the workflow task between the vote and the apply. Memory: with 200 reviews opened at ' +
+    "concurrency 8 and the bench's garbage collected, the process grew 1.08 MiB per open review with the " +
+    "default WARDEN_MAX_CACHED_WORKFLOWS (250) and 0.65 MiB with 20, the main thread's heap 6 to 8 MiB in " +
+    "both: the growth was the workflow thread's. With zod out of the review run, in one sitting (1,000 " +
+    'reviews, the default cache of 250), the growth per open review went from 0.843 MiB to 0.131 MiB (peak ' +
+    '1,199 MiB to 506 MiB); with the batched reads on top, 0.178 MiB (peak 553 MiB; the runs differ by the ' +
+    "machine's load, 16 to 25). That drop (about 700 MiB) is far more than 250 cached runs' module copies " +
+    '(about 150 MiB at 618 KiB each), so most of it was presumably the garbage of the module evaluations of ' +
+    "every new, evicted and replayed run that the thread's heap still held at the peak (not measured apart: " +
+    "no heap snapshot of the SDK's thread). A smaller cache is no longer needed for the target and was not " +
+    'changed. The peak also includes the client driving the benchmark',
   async run(ctx) {
     const count = ctx.size(1000, 40);
     const approvals = ctx.size(250, 40);
@@ -129,6 +155,8 @@ export const reviewLifecycle: Benchmark = {
       );
       const voted: number[] = [];
       statements.enter('approve');
+      const cpuBefore = process.cpuUsage();
+      const childrenBefore = childCpuMs();
       const approved = await closedLoop(approvals, CONCURRENCY, async (i) => {
         const t0 = performance.now();
         await approveReview(w, reviewIds[i]!, {
@@ -142,10 +170,28 @@ export const reviewLifecycle: Benchmark = {
         if (final.state !== 'applied') throw new Error(`review ${reviewIds[i]} ended ${final.state}`);
       });
       statements.enter('');
+      const cpu = process.cpuUsage(cpuBefore);
+      const children = [...childCpuMs()].map(([name, used]) => ({
+        name,
+        msPerApproval: (used - (childrenBefore.get(name) ?? 0)) / approvals,
+      }));
       const memory = rss.stop();
       // The first approvals of a fresh worker load modules and fill caches: reported apart.
       const warm = Math.min(WARM_UP, Math.floor(approvals / 4));
       const latency = summarize(approved.latencies.slice(warm));
+      // Where an approval's time went on the Temporal side: its review's history, step by step.
+      const steps: ApprovalSteps[] = [];
+      for (const id of reviewIds.slice(warm, approvals).slice(0, 50)) {
+        const timed = approvalSteps(await w.temporal.workflow.getHandle(id).fetchHistory());
+        if (timed) steps.push(timed);
+      }
+      const stepKeys = Object.keys(steps[0] ?? {}) as (keyof ApprovalSteps)[];
+      const stepSummary = Object.fromEntries(
+        stepKeys.map((k) => {
+          const s = summarize(steps.map((t) => t[k]));
+          return [k, { p50: s.p50, p99: s.p99 }];
+        }),
+      );
       return {
         parameters: { reviews: count, approvals, concurrency: CONCURRENCY, threshold: 1 },
         figures: [
@@ -214,6 +260,24 @@ export const reviewLifecycle: Benchmark = {
             unit: '',
           },
           {
+            key: 'cpu_per_approval',
+            label: 'CPU per approval, benchmark process (client and worker)',
+            value: (cpu.user + cpu.system) / 1000 / approvals,
+            unit: 'ms',
+          },
+          {
+            key: 'cpu_children_per_approval',
+            label: 'CPU per approval, database and Temporal processes (children)',
+            value: children.reduce((sum, c) => sum + c.msPerApproval, 0),
+            unit: 'ms',
+          },
+          {
+            key: 'history_p50',
+            label: 'approval in the review history (Update accepted → closed), p50',
+            value: stepSummary.total?.p50 ?? NaN,
+            unit: 'ms',
+          },
+          {
             key: 'rss_peak',
             label: 'worker process: peak resident set (sampled)',
             value: memory.peakBytes / MiB,
@@ -245,7 +309,11 @@ export const reviewLifecycle: Benchmark = {
           open_ms: opened.latencies,
           rss_bytes: memory.samples,
         },
-        details: { statements: { open: statements.top('open'), approve: statements.top('approve') } },
+        details: {
+          statements: { open: statements.top('open'), approve: statements.top('approve', 24) },
+          approval_steps_ms: { reviews: steps.length, ...stepSummary },
+          cpu_children_per_approval_ms: children,
+        },
         notes: [`${count} ABPs built in ${(built.wallMs / 1000).toFixed(1)} s before the reviews were opened`],
       };
     });

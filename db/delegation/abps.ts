@@ -45,7 +45,7 @@ export async function insertAbpVersion(
   return r.rowCount === 1;
 }
 
-interface CurrentRow {
+export interface CurrentRow {
   scope_key: string;
   abp_id: string;
   abp_hash: string;
@@ -56,16 +56,19 @@ interface CurrentRow {
   document: unknown;
 }
 
-const CURRENT_SELECT = `SELECT c.scope_key, c.abp_id, c.abp_hash, c.status, c.status_reason, c.replaced_by, c.version, v.document
+export const CURRENT_SELECT = `SELECT c.scope_key, c.abp_id, c.abp_hash, c.status, c.status_reason, c.replaced_by, c.version, v.document
   FROM abp_current c JOIN abp_versions v ON v.abp_hash = c.abp_hash`;
 
-const fromRow = (r: CurrentRow): CurrentAbp => camelRow(r);
+export const currentOf = (r: CurrentRow): CurrentAbp => camelRow(r);
+const fromRow = currentOf;
 
 /**
  * An id an ABP was re-issued away from (migration 007) names the ABP it moved to: people, feeds
  * and workflows started before the move keep reaching it.
  */
-const FOLLOW_ALIAS = 'COALESCE((SELECT a.new_id FROM abp_id_aliases a WHERE a.old_id = $1), $1)';
+export const FOLLOW_ALIAS_OF = (id: string) =>
+  `COALESCE((SELECT a.new_id FROM abp_id_aliases a WHERE a.old_id = ${id}), ${id})`;
+const FOLLOW_ALIAS = FOLLOW_ALIAS_OF('$1');
 
 /** The ids among `abpIds` that were re-issued away from, each with the id it has now. */
 export async function followAliases(q: Queryable, abpIds: readonly string[]): Promise<Map<string, string>> {

@@ -7,6 +7,7 @@ import type { Abp, ReviewOutputKind } from '../../domain/delegation/schema';
 import { abpIdUsed, findCurrentByAbpId, scopeKey, scopeOwner, storedAbp, type CurrentAbp } from './abps';
 import { exportDocument } from '../../domain/delegation/export-document';
 import { listExports, type ExportRow } from './exports';
+import { canonicalDigest } from '../../domain/delegation/digest';
 
 /** A review output as stored: its kind, its document and when it was first named (a replacement's default clock). */
 export interface PlannedOutput {
@@ -69,6 +70,26 @@ async function replacementProblems(q: Queryable, base: Abp, next: Abp): Promise<
 /** Plans `output` against the current version of `abpId` (see OutputPlan). Reads only. */
 export async function planReviewOutput(q: Queryable, abpId: string, output: PlannedOutput): Promise<OutputPlan> {
   const current = await findCurrentByAbpId(q, abpId);
+  const exports = current?.status === 'active' ? await listExports(q, abpId) : [];
+  return planOutputOn(q, { abpId, current, exports }, output);
+}
+
+/** What a plan is computed from, as a step read it (readApproval reads all of it in one statement). */
+export interface PlanReading {
+  abpId: string;
+  current: CurrentAbp | undefined;
+  exports: ExportRow[];
+}
+
+/**
+ * planReviewOutput on what the caller read: the ABP's current pointer and its export rows. Only
+ * a replacement reads more (whether its id was used, who governs its scope), through `q`. A plan
+ * of a patch or a revocation is a function of what was read (the pointer's version and hash, the
+ * output, the export rows): one this process computed on the same reading is reused
+ * (plannedBefore) and only its documents are stamped afresh; a moved pointer is another reading.
+ */
+export async function planOutputOn(q: Queryable, read: PlanReading, output: PlannedOutput): Promise<OutputPlan> {
+  const { abpId, current } = read;
   const plan: OutputPlan = {
     outputKind: output.kind,
     current,
@@ -86,6 +107,9 @@ export async function planReviewOutput(q: Queryable, abpId: string, output: Plan
       problems: [`${abpId} is no longer active (${current?.status ?? 'superseded'})`],
     };
   }
+  const key = output.kind === 'abp_replace' ? undefined : planKey(current, read.exports, output);
+  const earlier = key === undefined ? undefined : plannedBefore.get(key);
+  if (earlier) return restamped(earlier, current, read.exports);
   try {
     plan.base = storedAbp(current);
     plan.next = computeNext(output, plan.base);
@@ -100,11 +124,48 @@ export async function planReviewOutput(q: Queryable, abpId: string, output: Plan
     if (problems.length > 0) return { ...plan, problems };
   }
   plan.stamped = { abp: plan.next ?? plan.base, status: output.kind === 'abp_revoke' ? 'revoked' : 'active' };
-  for (const row of await listExports(q, abpId)) {
+  for (const row of read.exports) {
     const document = exportDocument(row, plan.stamped.abp, row.stamp + 1, plan.stamped.status);
     const gates = gateExport(document, plan.stamped.abp.hash);
     plan.exports.push({ row, document, gates });
     plan.problems.push(...gates.filter((g) => !g.passed).map((g) => `${row.exportId}: ${g.gate}: ${g.detail}`));
   }
+  if (key !== undefined) remember(key, plan);
   return plan;
+}
+
+/**
+ * Plans this process computed, by what they were computed from. An approval plans the same output
+ * on the same reading up to three times (the client's dry-run, the vote, the apply), each step
+ * reading for itself because it must not trust the one before; the reading is what it checks, and
+ * the building and gating (schema, identity, contradictions of every export) is what the key
+ * spares when nothing moved. Bounded: the oldest plan goes first.
+ */
+const plannedBefore = new Map<string, OutputPlan>();
+const PLANS_KEPT = 256;
+
+function planKey(current: CurrentAbp, exports: readonly ExportRow[], output: PlannedOutput): string {
+  return JSON.stringify([
+    current.abpId,
+    current.version,
+    current.abpHash,
+    canonicalDigest({ kind: output.kind, document: output.document }),
+    exports.map((e) => [e.exportId, e.module, e.stamp]),
+  ]);
+}
+
+function remember(key: string, plan: OutputPlan): void {
+  if (plannedBefore.size >= PLANS_KEPT) plannedBefore.delete(plannedBefore.keys().next().value!);
+  plannedBefore.set(key, plan);
+}
+
+/** A remembered plan for this reading: the same results, its export documents stamped now. */
+function restamped(plan: OutputPlan, current: CurrentAbp, rows: readonly ExportRow[]): OutputPlan {
+  const stampedAt = new Date().toISOString();
+  return {
+    ...plan,
+    current,
+    exports: plan.exports.map((e, i) => ({ ...e, row: rows[i]!, document: { ...e.document, stamped_at: stampedAt } })),
+    problems: [...plan.problems],
+  };
 }

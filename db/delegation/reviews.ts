@@ -25,7 +25,8 @@ export interface ReviewRow {
   concludedAt: string | null;
 }
 
-interface Row {
+/** A review row's columns as the driver returns them. */
+export interface ReviewRowColumns {
   review_id: string;
   abp_id: string;
   abp_hash: string;
@@ -43,10 +44,12 @@ interface Row {
 }
 
 /** The columns of ReviewRow, in its order. */
-const COLUMNS = `review_id, abp_id, abp_hash, trigger_id, severity, state, policy, reading, opened_by, workflow_started, outcome,
+export const REVIEW_COLUMNS = `review_id, abp_id, abp_hash, trigger_id, severity, state, policy, reading, opened_by, workflow_started, outcome,
   queued_at, opened_at, concluded_at`;
 
-const fromRow = (r: Row): ReviewRow => camelRow(r);
+export const reviewOf = (r: ReviewRowColumns): ReviewRow => camelRow(r);
+const COLUMNS = REVIEW_COLUMNS;
+const fromRow = reviewOf;
 
 export function reviewStartOf(r: ReviewRow, triggerName: string): ReviewStart {
   return {
@@ -66,7 +69,7 @@ export async function findReview(
   reviewId: string,
   opts: { forUpdate?: boolean } = {},
 ): Promise<ReviewRow | undefined> {
-  const { rows } = await q.query<Row>(
+  const { rows } = await q.query<ReviewRowColumns>(
     `SELECT ${COLUMNS} FROM delegation_reviews WHERE review_id = $1${opts.forUpdate ? ' FOR UPDATE' : ''}`,
     [reviewId],
   );
@@ -79,7 +82,7 @@ export async function findActiveReview(
   triggerId: string,
   opts: { forUpdate?: boolean } = {},
 ): Promise<ReviewRow | undefined> {
-  const { rows } = await q.query<Row>(
+  const { rows } = await q.query<ReviewRowColumns>(
     `SELECT ${COLUMNS} FROM delegation_reviews WHERE abp_id = $1 AND trigger_id = $2 AND state IN ('queued', 'open')${opts.forUpdate ? ' FOR UPDATE' : ''}`,
     [abpId, triggerId],
   );
@@ -90,7 +93,7 @@ export async function listReviews(
   q: Queryable,
   filter: { state?: ReviewState; abpId?: string; unstarted?: boolean } = {},
 ): Promise<ReviewRow[]> {
-  const { rows } = await q.query<Row>(
+  const { rows } = await q.query<ReviewRowColumns>(
     `SELECT ${COLUMNS} FROM delegation_reviews
       WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR abp_id = $2) AND (NOT $3::boolean OR (state = 'open' AND NOT workflow_started))
       ORDER BY queued_at, review_id`,
@@ -130,7 +133,10 @@ export async function insertReview(q: Queryable, r: NewReview): Promise<ReviewRo
  */
 export async function insertReviews(q: Queryable, reviews: readonly NewReview[]): Promise<ReviewRow[]> {
   if (reviews.length === 0) return [];
-  const { rows } = await q.query<Row>(`${INSERT_REVIEWS} RETURNING ${COLUMNS}`, insertReviewsParams(reviews));
+  const { rows } = await q.query<ReviewRowColumns>(
+    `${INSERT_REVIEWS} RETURNING ${COLUMNS}`,
+    insertReviewsParams(reviews),
+  );
   return rows.map(fromRow);
 }
 
@@ -145,7 +151,7 @@ export async function insertReviewsReadingHead(
   reviews: readonly NewReview[],
 ): Promise<{ rows: ReviewRow[]; head: ProvenanceHead | undefined }> {
   if (reviews.length === 0) return { rows: [], head: undefined };
-  const { rows } = await q.query<Row & { head_seq: number | null; head_hash: string | null }>(
+  const { rows } = await q.query<ReviewRowColumns & { head_seq: number | null; head_hash: string | null }>(
     `WITH inserted AS (${INSERT_REVIEWS} RETURNING ${COLUMNS}) SELECT inserted.*, ${PROVENANCE_HEAD_COLUMNS} FROM inserted`,
     insertReviewsParams(reviews),
   );
@@ -182,7 +188,7 @@ const insertReviewsParams = (reviews: readonly NewReview[]) => [
 ];
 
 export async function markOpened(q: Queryable, reviewId: string, principal: string): Promise<ReviewRow | undefined> {
-  const { rows } = await q.query<Row>(
+  const { rows } = await q.query<ReviewRowColumns>(
     `UPDATE delegation_reviews SET state = 'open', opened_by = $2, opened_at = now() WHERE review_id = $1 AND state = 'queued' RETURNING ${COLUMNS}`,
     [reviewId, principal],
   );
@@ -192,7 +198,7 @@ export async function markOpened(q: Queryable, reviewId: string, principal: stri
 /** Marks reviews whose workflow has started: one statement however many; returns the rows as marked. */
 export async function markWorkflowStarted(q: Queryable, reviewIds: readonly string[]): Promise<ReviewRow[]> {
   if (reviewIds.length === 0) return [];
-  const { rows } = await q.query<Row>(
+  const { rows } = await q.query<ReviewRowColumns>(
     `UPDATE delegation_reviews SET workflow_started = true WHERE review_id = ANY($1::text[]) RETURNING ${COLUMNS}`,
     [reviewIds],
   );

@@ -21,6 +21,7 @@ import {
   type DismissInput,
   type InputIssue,
 } from './review-vote-input';
+import { announcesConclusionInline } from './review-conclusion-inline';
 import { reopensAfterFailedApply } from './review-reopen';
 import { startReviewWorkflows, startsChildReviews } from './start-reviews';
 
@@ -165,7 +166,9 @@ export class ReviewMachine {
     while (await this.conclude(concludedInTime)) concludedInTime = await this.concludesInTime();
     this.publish();
     const facts = { abpId: start.abpId, triggerId: start.triggerId, severity: start.severity, state: this.state };
-    await notify(this.state === 'timed_out' ? 'review.timed_out' : 'review.concluded', start.reviewId, facts);
+    await notify(this.state === 'timed_out' ? 'review.timed_out' : 'review.concluded', start.reviewId, facts, {
+      inline: announcesConclusionInline(),
+    });
   }
 
   /** Acts on how the wait ended; true when a failed apply reopened the review and the wait starts again. */

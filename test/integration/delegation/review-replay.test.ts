@@ -4,6 +4,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { buildAbpFromSpec, showAbp } from '../../../client/delegation';
 import { approveReview, openReview, reviewResult, showReview } from '../../../client/delegation-reviews';
 import type { Abp } from '../../../domain/delegation/schema';
+import { ANNOUNCE_CONCLUSION_INLINE } from '../../../workflows/delegation/review-conclusion-inline';
 import { REOPEN_AFTER_FAILED_APPLY } from '../../../workflows/delegation/review-reopen';
 import { bundleWithStandIn, patchIds } from '../../support/bundle-with-stand-in';
 import { useIntegrationContext } from '../../support/integration';
@@ -74,5 +75,33 @@ describe('reviews already running when reopening after a failed apply was releas
     expect((await reviewResult(ctx, review.reviewId)).state).toBe('applied');
     const history = await ctx.temporal.workflow.getHandle(review.reviewId).fetchHistory();
     expect(patchIds(history)).toContain(REOPEN_AFTER_FAILED_APPLY);
+  });
+
+  it('a review approved now announces its conclusion as a local activity in its closing task, and replays', async () => {
+    const rev = await principal(ctx, 'inline', ['Reviewer']);
+    const { abp } = await buildAbpFromSpec(ctx, uniqueSpec(), await testAdmin(ctx));
+    const review = await openReview(ctx, abp.abp_id, 'DRT-002', rev);
+    await approveReview(ctx, review.reviewId, {
+      principal: rev,
+      outputKind: 'abp_revoke',
+      document: { reason: 'done' },
+      reason: 'done',
+    });
+    expect((await reviewResult(ctx, review.reviewId)).state).toBe('applied');
+    const history = await ctx.temporal.workflow.getHandle(review.reviewId).fetchHistory();
+    expect(patchIds(history)).toContain(ANNOUNCE_CONCLUSION_INLINE);
+    const events = history.events ?? [];
+    // review.opened is still an activity; review.concluded is a local activity's marker instead.
+    const started = events.filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'startNotificationDelivery',
+    );
+    expect(started).toHaveLength(1);
+    const localMarkers = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+    expect(localMarkers).toHaveLength(1);
+    await Worker.runReplayHistory(
+      { workflowBundle: { codePath: inject('workflowBundlePath') } },
+      history,
+      review.reviewId,
+    );
   });
 });
