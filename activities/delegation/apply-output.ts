@@ -20,7 +20,7 @@ import { markRestamped, type ExportRow } from '../../db/delegation/exports';
 import { planOutputOn } from '../../db/delegation/output-dry-run';
 import { readApproval } from '../../db/delegation/approval-reading';
 import { openParentChangedReviews } from '../../db/delegation/composition';
-import { concludeReviewRow, recordFailedAttempt } from '../../db/delegation/reviews';
+import { concludeReviewRow, findReview, recordFailedAttempt } from '../../db/delegation/reviews';
 import { voidApprovals } from '../../db/delegation/review-votes';
 
 // The outcome's shape is shared with the workflow, the client and the CLI: defined in the domain.
@@ -181,6 +181,11 @@ async function commit(
   writeExports: (tx: Queryable) => Promise<ApplyOutcome['exports']>,
 ): Promise<void> {
   await withTransaction(deps.pool, async (tx) => {
+    // The review's row before anything else, as a late vote locks it before it appends: moving the
+    // pointer takes the provenance chain's lock (migration 018), and a vote holding the review while
+    // it waits for that lock would otherwise deadlock with this transaction.
+    if ((await findReview(tx, reviewId, { forUpdate: true }))?.state !== 'open')
+      throw conflict(`review ${reviewId} is no longer open`);
     const locked = await findCurrentByAbpId(tx, current.abpId, { forUpdate: true });
     if (!locked || locked.version !== current.version)
       throw new PointerMovedError(`ABP ${current.abpId} changed while the review was applied`);
