@@ -101,12 +101,16 @@ describe('GET /metrics', () => {
     expect(
       valueOf(open, 'warden_trigger_current', { abp_id: abp.abp_id, trigger_id: 'DRT-002' }),
     ).toBeGreaterThanOrEqual(0);
-    // review.opened went to the subscribed receiver and is counted.
+    // review.opened went to the subscribed receiver and is counted. The receiver hears other files'
+    // reviews too (the subscription is the database's), so wait for this one, then for its count.
+    await eventually(
+      async () => receiver.requests.some((r) => JSON.parse(r.body).subject === review.reviewId),
+      (received) => received,
+    );
     await eventually(
       series('warden_webhook_deliveries', { event: 'review.opened', status: 'delivered' }),
       (v) => (v ?? 0) >= deliveredBefore + 1,
     );
-    expect(receiver.requests.some((r) => JSON.parse(r.body).subject === review.reviewId)).toBe(true);
 
     await dismissReview(ctx, review.reviewId, { principal: rev, reason: 'not needed' });
     const after = await eventually(
