@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { APPEND_LOCK } from '../../../db/provenance/log';
+import { approveReview, openReview, reviewResult } from '../../../client/delegation-reviews';
 import { useIntegrationContext } from '../../support/integration';
 import { eventually } from '../endorsement/helpers';
-import { buildUniqueAbp } from './abp-fixtures';
+import { allowTool, buildUniqueAbp } from './abp-fixtures';
+import { principal, startWorkerAroundApply } from './fixtures';
 
 const ctx = useIntegrationContext('delegation-fact-stamp-lock-order');
 
@@ -15,6 +17,15 @@ async function waitsForLock(pool: pg.Pool, pid: number): Promise<boolean> {
     [pid],
   );
   return rows[0]!.waiting;
+}
+
+/** Whether any session waits for one that `pid` holds a lock for. */
+async function blocksAnother(pool: pg.Pool, pid: number): Promise<boolean> {
+  const { rows } = await pool.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
+    [pid],
+  );
+  return rows[0]!.n > 0;
 }
 
 async function sessionPid(client: pg.PoolClient): Promise<number> {
@@ -28,7 +39,7 @@ async function sessionPid(client: pg.PoolClient): Promise<number> {
  * (and so lock the stamp) before appending. Two such transactions on one ABP locked in opposite
  * orders: PostgreSQL found the deadlock after a second and aborted one of them.
  */
-describe("an ABP's change stamp and the provenance chain's lock are taken in one order", () => {
+describe("the provenance chain's lock and the rows a change locks are taken in one order", () => {
   it('a change to the ABP that appends provenance after, and a drift flush holding the chain lock, both commit', async () => {
     const abp = await buildUniqueAbp(ctx);
     const change = await ctx.pool.connect();
@@ -75,6 +86,60 @@ describe("an ABP's change stamp and the provenance chain's lock are taken in one
     } finally {
       change.release();
       flush.release();
+    }
+  });
+
+  it("an apply waiting for its review's row, which a late vote holds while it appends, holds no chain lock meanwhile", async () => {
+    const abp = await buildUniqueAbp(ctx);
+    const rev = await principal(ctx, 'lock-order-rev', ['Reviewer']);
+    const vote = await ctx.pool.connect();
+    let voted: string | undefined;
+    let firstApply: string | undefined;
+    const racing = await startWorkerAroundApply(ctx, async (real, input) => {
+      // Only the first attempt races (a retry after a deadlock must not hide it).
+      if (voted !== undefined) return real(input);
+      const votePid = await sessionPid(vote);
+      // A late vote: it locks the review's row, as recordReviewVote does, before the apply runs ...
+      await vote.query('BEGIN');
+      await vote.query('SELECT 1 FROM delegation_reviews WHERE review_id = $1 FOR UPDATE', [input.reviewId]);
+      const applied = real(input).then(
+        (outcome) => ((firstApply = 'applied'), outcome),
+        (error: unknown) => {
+          firstApply = String(error);
+          throw error;
+        },
+      );
+      // ... the apply reaches the review's row and waits (PGlite: its transaction waits for this one) ...
+      if (process.env.DATABASE_URL)
+        await eventually(
+          () => blocksAnother(ctx.pool, votePid),
+          (blocking) => blocking,
+          60_000,
+        );
+      // ... and the vote appends: it takes the chain's lock, which the apply must not hold yet.
+      voted = await vote.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]).then(
+        () => vote.query('COMMIT').then(() => 'committed'),
+        async (error: unknown) => {
+          await vote.query('ROLLBACK');
+          return String(error);
+        },
+      );
+      return applied;
+    });
+    try {
+      const review = await openReview(racing.ctx, abp.abp_id, 'DRT-002', rev);
+      await approveReview(racing.ctx, review.reviewId, {
+        principal: rev,
+        outputKind: 'abp_patch',
+        document: allowTool(abp, 'fax.send'),
+        reason: 'faxes',
+      });
+      expect((await reviewResult(racing.ctx, review.reviewId)).state).toBe('applied');
+      // Neither was aborted (before, PostgreSQL found a deadlock and the apply ran again).
+      expect({ voted, firstApply }).toEqual({ voted: 'committed', firstApply: 'applied' });
+    } finally {
+      vote.release();
+      await racing.stop();
     }
   });
 });
