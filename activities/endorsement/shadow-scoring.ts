@@ -90,12 +90,13 @@ export async function scoreShadowBatch(
         input.retryBaseMs ?? 250,
       );
       const c = classifySample(scored.divergence, t, scored.judge ?? undefined);
-      outcomes.push({ exchangeId: row.exchangeId, status: 'scored', ...scored, ...c });
+      outcomes.push({ exchangeId: row.exchangeId, seq: row.seq, status: 'scored', ...scored, ...c });
       // No point scoring more: one critical sample rejects the change.
       if (c.critical) break;
     } catch (error) {
       outcomes.push({
         exchangeId: row.exchangeId,
+        seq: row.seq,
         status: 'failed',
         reason: `model failed: ${(error as Error).message.slice(0, 200)}`,
         attempts: MAX_ATTEMPTS,
@@ -103,7 +104,8 @@ export async function scoreShadowBatch(
     }
   }
   const result = await recordScoredSamples(pool, provenanceKey, input.endorsementId, models.chatModel, outcomes);
-  const { pending, meanDrift: _drift, ...evidence } = await evidenceOf(pool, input.endorsementId);
+  // Whether any sample is left, not how many: counting the queue would cost the backlog per batch.
+  const { pending, meanDrift: _drift, ...evidence } = await evidenceOf(pool, input.endorsementId, 1);
   // The evidence counts critical samples; only when there is one is it worth reading which.
   const first = evidence.critical > 0 ? await firstCriticalSample(pool, input.endorsementId) : undefined;
   return {

@@ -106,12 +106,38 @@ export async function recordExchange(
 }
 
 /**
- * The statements a scoring batch runs that find samples by exchange or the first critical one:
- * each is served by an index of migration 015 (test/integration/endorsement/sample-indexes.test.ts
- * checks the plans), so its cost does not grow with the samples ever scored.
+ * The statements a scoring batch runs: each is served by an index of migration 015 or 017
+ * (test/integration/endorsement/sample-indexes.test.ts checks the plans), so its cost grows neither
+ * with the samples ever scored nor with the queue behind the batch.
  */
 export const SAMPLE_READS = {
+  /** The batch: the oldest pending samples, an ordered range of the queue index that stops at `$2`. */
+  pendingBatch: `SELECT s.exchange_id, s.seq, e.prompt, e.response, e.kernel_version, s.attempts
+       FROM shadow_samples s JOIN chat_exchanges e ON e.id = s.exchange_id
+      WHERE s.endorsement_id = $1 AND s.status = 'pending' ORDER BY s.seq LIMIT $2`,
+  /**
+   * The batch's outcomes. Bounded by the batch's seq range ($13, $14): with statistics taken while
+   * the queue was empty the planner expects one pending sample and would hash-join the whole queue.
+   */
+  scoreBatch: `UPDATE shadow_samples s
+          SET status = u.status, shadow_response = u.shadow, model = u.model, divergence = u.divergence, drift = u.drift,
+              tier = u.tier, critical = u.critical, judge = u.judge, reason = u.reason, scored_at = now(),
+              attempts = s.attempts + u.attempts
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::text[], $9::bool[], $10::jsonb[], $11::text[], $12::int[])
+              AS u(exchange_id, status, shadow, model, divergence, drift, tier, critical, judge, reason, attempts)
+        WHERE s.endorsement_id = $1 AND s.seq BETWEEN $13::bigint AND $14::bigint
+          AND s.exchange_id = u.exchange_id AND s.status = 'pending'
+        RETURNING s.exchange_id`,
+  /** Whether the endorsement has samples left: at most `$2` of them are counted (none: all). */
+  pendingCount: `SELECT count(*) AS pending FROM (
+       SELECT 1 FROM shadow_samples p WHERE p.endorsement_id = $1 AND p.status = 'pending' LIMIT $2) p`,
   outcomesByExchange: `SELECT endorsement_id, exchange_id, status, divergence, drift, tier, critical, reason FROM shadow_samples WHERE exchange_id = $1 ORDER BY seq`,
+  /**
+   * Blanks an exchange's text once none of its samples is pending, spelt as neither scored nor
+   * failed (the CHECK's third value): the probe by exchange then implies no partial index, where
+   * `status = 'pending'` let the planner, on statistics taken with an empty queue, walk the queue
+   * index across every endorsement's queue instead of probing shadow_samples_exchange_idx (017).
+   */
   blankUnlogged: `UPDATE chat_exchanges e
         SET prompt = '', response = '', redacted_at = now(),
             prompt_sha256 = COALESCE(e.prompt_sha256, encode(sha256(convert_to(e.prompt, 'UTF8')), 'hex')),
@@ -121,7 +147,7 @@ export const SAMPLE_READS = {
        FROM agents a
       WHERE e.id = ANY($1::text[]) AND a.id = e.agent_id AND e.redacted_at IS NULL
         AND (a.settings->>'logRequests')::boolean IS FALSE
-        AND NOT EXISTS (SELECT 1 FROM shadow_samples s WHERE s.exchange_id = e.id AND s.status = 'pending')`,
+        AND NOT EXISTS (SELECT 1 FROM shadow_samples s WHERE s.exchange_id = e.id AND s.status NOT IN ('scored', 'failed'))`,
   firstCritical: `SELECT exchange_id, divergence, reason FROM shadow_samples WHERE endorsement_id = $1 AND status = 'scored' AND critical ORDER BY seq LIMIT 1`,
 } as const;
 
@@ -154,6 +180,8 @@ export async function sampleOutcomes(q: Queryable, exchangeId: string): Promise<
 export type ScoredSample =
   | {
       exchangeId: string;
+      /** The sample's place in the queue (int8, as pg returns it). */
+      seq: string;
       status: 'scored';
       shadow: string;
       divergence: number;
@@ -163,7 +191,7 @@ export type ScoredSample =
       critical: boolean;
       reason: string | null;
     }
-  | { exchangeId: string; status: 'failed'; reason: string; attempts: number };
+  | { exchangeId: string; seq: string; status: 'failed'; reason: string; attempts: number };
 
 /**
  * Writes a batch's outcomes in one transaction: one UPDATE of the samples still pending (a
@@ -185,33 +213,26 @@ export async function recordScoredSamples(
     await tx.query(`SELECT id FROM chat_exchanges WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`, [
       outcomes.map((o) => o.exchangeId),
     ]);
-    const updated = await tx.query<{ exchange_id: string }>(
-      `UPDATE shadow_samples s
-          SET status = u.status, shadow_response = u.shadow, model = u.model, divergence = u.divergence, drift = u.drift,
-              tier = u.tier, critical = u.critical, judge = u.judge, reason = u.reason, scored_at = now(),
-              attempts = s.attempts + u.attempts
-         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::text[], $9::bool[], $10::jsonb[], $11::text[], $12::int[])
-              AS u(exchange_id, status, shadow, model, divergence, drift, tier, critical, judge, reason, attempts)
-        WHERE s.endorsement_id = $1 AND s.exchange_id = u.exchange_id AND s.status = 'pending'
-        RETURNING s.exchange_id`,
-      [
-        endorsementId,
-        outcomes.map((o) => o.exchangeId),
-        outcomes.map((o) => o.status),
-        outcomes.map((o) => scored(o)?.shadow ?? null),
-        outcomes.map((o) => (o.status === 'scored' ? model : null)),
-        outcomes.map((o) => scored(o)?.divergence ?? null),
-        outcomes.map((o) => scored(o)?.drift ?? null),
-        outcomes.map((o) => scored(o)?.tier ?? null),
-        outcomes.map((o) => scored(o)?.critical ?? null),
-        outcomes.map((o) => {
-          const j = scored(o)?.judge;
-          return j ? JSON.stringify(j) : null;
-        }),
-        outcomes.map((o) => o.reason),
-        outcomes.map((o) => (o.status === 'scored' ? 1 : o.attempts)),
-      ],
-    );
+    const seqs = outcomes.map((o) => BigInt(o.seq));
+    const updated = await tx.query<{ exchange_id: string }>(SAMPLE_READS.scoreBatch, [
+      endorsementId,
+      outcomes.map((o) => o.exchangeId),
+      outcomes.map((o) => o.status),
+      outcomes.map((o) => scored(o)?.shadow ?? null),
+      outcomes.map((o) => (o.status === 'scored' ? model : null)),
+      outcomes.map((o) => scored(o)?.divergence ?? null),
+      outcomes.map((o) => scored(o)?.drift ?? null),
+      outcomes.map((o) => scored(o)?.tier ?? null),
+      outcomes.map((o) => scored(o)?.critical ?? null),
+      outcomes.map((o) => {
+        const j = scored(o)?.judge;
+        return j ? JSON.stringify(j) : null;
+      }),
+      outcomes.map((o) => o.reason),
+      outcomes.map((o) => (o.status === 'scored' ? 1 : o.attempts)),
+      String(seqs.reduce((a, b) => (b < a ? b : a))),
+      String(seqs.reduce((a, b) => (b > a ? b : a))),
+    ]);
     const written = new Set(updated.rows.map((r) => r.exchange_id));
     const recorded = outcomes.filter((o) => written.has(o.exchangeId));
     await blankUnloggedExchanges(tx, [...written]);
@@ -278,6 +299,7 @@ export async function findExchange(q: Queryable, exchangeId: string): Promise<St
 
 export interface PendingSample {
   exchangeId: string;
+  seq: string;
   prompt: string;
   response: string;
   kernelVersion: number;
@@ -288,16 +310,12 @@ export interface PendingSample {
 export async function pendingSamples(q: Queryable, endorsementId: string, limit: number): Promise<PendingSample[]> {
   const { rows } = await q.query<{
     exchange_id: string;
+    seq: string;
     prompt: string;
     response: string;
     kernel_version: number;
     attempts: number;
-  }>(
-    `SELECT s.exchange_id, e.prompt, e.response, e.kernel_version, s.attempts
-       FROM shadow_samples s JOIN chat_exchanges e ON e.id = s.exchange_id
-      WHERE s.endorsement_id = $1 AND s.status = 'pending' ORDER BY s.seq LIMIT $2`,
-    [endorsementId, limit],
-  );
+  }>(SAMPLE_READS.pendingBatch, [endorsementId, limit]);
   return rows.map(camelRow);
 }
 
@@ -359,6 +377,8 @@ export async function wakeUpLost(q: Queryable, endorsementId: string): Promise<v
 export async function evidenceOf(
   q: Queryable,
   endorsementId: string,
+  /** Count the pending samples only up to this many (a scoring batch asks whether any is left: 1). */
+  pendingUpTo: number | null = null,
 ): Promise<EvidenceSummary & { meanDrift: number | null; pending: number }> {
   const { rows } = await q.query<{
     count: number;
@@ -371,10 +391,10 @@ export async function evidenceOf(
   }>(
     `SELECT coalesce(t.scored, 0)::bigint AS count, coalesce(t.divergence_sum, 0) AS sum, t.divergence_max AS max,
             coalesce(t.critical, 0)::bigint AS critical, coalesce(t.failed, 0)::bigint AS failed,
-            (SELECT count(*) FROM shadow_samples p WHERE p.endorsement_id = $1 AND p.status = 'pending')::bigint AS pending,
+            (${SAMPLE_READS.pendingCount})::bigint AS pending,
             CASE WHEN t.drift_count > 0 THEN t.drift_sum / t.drift_count END AS mean_drift
        FROM (SELECT 1) AS one LEFT JOIN shadow_evidence_totals t ON t.endorsement_id = $1`,
-    [endorsementId],
+    [endorsementId, pendingUpTo],
   );
   const r = rows[0]!;
   return {
