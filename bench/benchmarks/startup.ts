@@ -117,7 +117,7 @@ export const startup: Benchmark = {
     'same data and cache, to status ok. **CLI calls** against the running stack: `warden --help`, `warden status --json` and ' +
     `\`warden action check ${DEMO_ABP} --action <an allowed ats.read action>\` (\`node bin/warden.js …\`), each run in turn with a ` +
     "bare `node -e 0` after one warm-up of each; the figure is the median of the pairs' ratios. Then the wall time of the 7-day-timeout " +
-    `tests: \`npx vitest run --project timeskip ${TIMESKIP_FILES.join(' ')}\` (test server, workflow bundle and database snapshot cached).`,
+    `tests: \`npx vitest run --project timeskip ${TIMESKIP_FILES.join(' ')}\` (test server, workflow bundle and database snapshot cached: one untimed run first makes them when the sources changed).`,
   limits:
     'The notes show when each part came up. A cold start is dominated by the one-time work: compiling dist/, ' +
     'pip fetching the 44 MB wheel, PGlite creating its cluster, webpack bundling the workflows (kept in the ' +
@@ -215,13 +215,23 @@ export const startup: Benchmark = {
       await rm(dataDir, { recursive: true, force: true });
       await rm(emptyCache, { recursive: true, force: true });
     }
-    for (let i = 0; i < timeskipRuns; i++) {
-      const t0 = performance.now();
-      const r = await runProcess(
+    const runTimeskipFiles = () =>
+      runProcess(
         process.execPath,
         ['node_modules/vitest/vitest.mjs', 'run', '--project', 'timeskip', ...TIMESKIP_FILES],
-        { cwd: root },
+        {
+          cwd: root,
+        },
       );
+    if (timeskipRuns > 0) {
+      // Untimed: after a change to the migrations or the workflows the first run makes the migrated
+      // database snapshot and the workflow bundle again (seconds), which the figure is without.
+      const warm = await runTimeskipFiles();
+      ctx.log(`time-skipping tests: warm-up run exited with ${warm.code}`);
+    }
+    for (let i = 0; i < timeskipRuns; i++) {
+      const t0 = performance.now();
+      const r = await runTimeskipFiles();
       const ms = performance.now() - t0;
       const output = r.stdout + r.stderr;
       if (r.code !== 0)
