@@ -62,10 +62,11 @@ describe('reviews already running when reopening after a failed apply was releas
     }
   });
 
-  it('a review started now records the patch marker', async () => {
-    const rev = await principal(ctx, 'marker', ['Reviewer']);
+  /** A review of a fresh ABP, started now and approved (a revocation) until applied; its history. */
+  async function appliedRevocation(name: string, triggerId: string) {
+    const rev = await principal(ctx, name, ['Reviewer']);
     const { abp } = await buildAbpFromSpec(ctx, uniqueSpec(), await testAdmin(ctx));
-    const review = await openReview(ctx, abp.abp_id, 'DRT-001', rev);
+    const review = await openReview(ctx, abp.abp_id, triggerId, rev);
     await approveReview(ctx, review.reviewId, {
       principal: rev,
       outputKind: 'abp_revoke',
@@ -73,22 +74,16 @@ describe('reviews already running when reopening after a failed apply was releas
       reason: 'done',
     });
     expect((await reviewResult(ctx, review.reviewId)).state).toBe('applied');
-    const history = await ctx.temporal.workflow.getHandle(review.reviewId).fetchHistory();
+    return { review, history: await ctx.temporal.workflow.getHandle(review.reviewId).fetchHistory() };
+  }
+
+  it('a review started now records the patch marker', async () => {
+    const { history } = await appliedRevocation('marker', 'DRT-001');
     expect(patchIds(history)).toContain(REOPEN_AFTER_FAILED_APPLY);
   });
 
   it('a review approved now announces its conclusion as a local activity in its closing task, and replays', async () => {
-    const rev = await principal(ctx, 'inline', ['Reviewer']);
-    const { abp } = await buildAbpFromSpec(ctx, uniqueSpec(), await testAdmin(ctx));
-    const review = await openReview(ctx, abp.abp_id, 'DRT-002', rev);
-    await approveReview(ctx, review.reviewId, {
-      principal: rev,
-      outputKind: 'abp_revoke',
-      document: { reason: 'done' },
-      reason: 'done',
-    });
-    expect((await reviewResult(ctx, review.reviewId)).state).toBe('applied');
-    const history = await ctx.temporal.workflow.getHandle(review.reviewId).fetchHistory();
+    const { review, history } = await appliedRevocation('inline', 'DRT-002');
     expect(patchIds(history)).toContain(ANNOUNCE_CONCLUSION_INLINE);
     const events = history.events ?? [];
     // review.opened is still an activity; review.concluded is a local activity's marker instead.
