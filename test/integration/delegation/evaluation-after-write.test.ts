@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { checkAbpAction, evaluationResult, ingestEvidence } from '../../../client/delegation';
+import { checkAbpAction, evaluationResult, ingestEvidence, runDelegationEvaluation } from '../../../client/delegation';
 import { reviews } from '../../../client/delegation-reviews';
-import { abpEvaluationWorkflowId } from '../../../client/evaluation-requests';
+import { abpEvaluationWorkflowId, EvaluationRequests } from '../../../client/evaluation-requests';
+import { storeIntakeBatch } from '../../../db/delegation/intake';
+import { parseIntakeBatch } from '../../../domain/delegation/intake';
 import { eventually } from '../endorsement/helpers';
 import { useIntegrationContext } from '../../support/integration';
 import { buildUniqueAbp, sendExternalEmail, unique } from './fixtures';
@@ -18,6 +20,124 @@ const signal = (abpId: string, key: string) =>
     observed_at: new Date(Date.now() - 60_000).toISOString(),
     signal_id: unique('s'),
   });
+
+/** Stores one row without asking for its evaluation (the test asks through a requester of its own). */
+const store = (row: string) => storeIntakeBatch(ctx, parseIntakeBatch(row), null);
+
+/** An interval the test ends by hand: `pass` ends the wait under way, or the next one when none is. */
+function heldInterval() {
+  const waiting: (() => void)[] = [];
+  let passed = 0;
+  return {
+    wait: () =>
+      new Promise<void>((resolve) => {
+        if (passed > 0) {
+          passed--;
+          resolve();
+        } else waiting.push(resolve);
+      }),
+    pass: () => {
+      if (waiting.length === 0) passed++;
+      waiting.splice(0).forEach((resolve) => resolve());
+    },
+  };
+}
+
+/** The evaluation passes (activities) and the requests (signals) in the ABP's evaluation workflow so far. */
+async function evaluationHistory(abpId: string) {
+  const history = await ctx.temporal.workflow
+    .getHandle(abpEvaluationWorkflowId(abpId))
+    .fetchHistory()
+    .catch((error: unknown) => {
+      // gRPC NOT_FOUND: the signal-with-start has not reached Temporal yet.
+      if ((error as { code?: unknown }).code === 5) return { events: [] };
+      throw error;
+    });
+  const events = history.events ?? [];
+  return {
+    passes: events.filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'evaluateDelegationTriggers',
+    ).length,
+    signals: events.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'evaluationRequested')
+      .length,
+  };
+}
+
+const resultOf = (abpId: string, requestId: string) =>
+  eventually(
+    () => evaluationResult(ctx, abpId, requestId),
+    (r) => r !== null,
+    60_000,
+  );
+
+describe('evaluations coalesced across writes (one signal per ABP per interval)', () => {
+  it('writes within the interval after a signal share one evaluation, which sees them all and opens the review', async () => {
+    const abp = await buildUniqueAbp(ctx);
+    const interval = heldInterval();
+    const requests = new EvaluationRequests(ctx, { intervalMs: 60_000, wait: interval.wait });
+    await store(signal(abp.abp_id, 'fp-coalesced'));
+    const first = requests.request([abp.abp_id])[abp.abp_id]!;
+    // The first write is signalled at once; its pass saw one repeat of three, so nothing tripped.
+    expect((await resultOf(abp.abp_id, first))!.tripped).not.toContain(`${abp.abp_id}/DRT-001`);
+    // The next writes land within the interval: they ride on one request, not signalled yet.
+    const later: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      await store(signal(abp.abp_id, i < 2 ? 'fp-coalesced' : `fp-other-${i}`));
+      later.push(requests.request([abp.abp_id])[abp.abp_id]!);
+    }
+    expect(new Set(later).size).toBe(1);
+    expect(later[0]).not.toBe(first);
+    expect(await evaluationHistory(abp.abp_id)).toEqual({ passes: 1, signals: 1 });
+    interval.pass();
+    // One pass answers the four writes, and it saw both repeats that landed within the interval.
+    expect((await resultOf(abp.abp_id, later[0]!))!.tripped).toContain(`${abp.abp_id}/DRT-001`);
+    expect(await evaluationHistory(abp.abp_id)).toEqual({ passes: 2, signals: 2 });
+    const open = await eventually(
+      () => reviews(ctx, { abpId: abp.abp_id, state: 'open' }),
+      (r) => r.length > 0,
+      60_000,
+    );
+    expect(open.map((r) => r.reviewId)).toEqual([`${abp.abp_id}.DRT-001.r1`]);
+    interval.pass();
+  });
+
+  it('a write that lands once an evaluation has started is evaluated again after it', async () => {
+    const abp = await buildUniqueAbp(ctx);
+    const interval = heldInterval();
+    const requests = new EvaluationRequests(ctx, { intervalMs: 60_000, wait: interval.wait });
+    for (let i = 0; i < 2; i++) await store(signal(abp.abp_id, 'fp-during'));
+    const first = requests.request([abp.abp_id])[abp.abp_id]!;
+    // Its pass has been scheduled (it may be reading the evidence right now) when the third repeat lands.
+    await eventually(
+      () => evaluationHistory(abp.abp_id),
+      (h) => h.passes === 1,
+      60_000,
+    );
+    await store(signal(abp.abp_id, 'fp-during'));
+    const during = requests.request([abp.abp_id])[abp.abp_id]!;
+    expect(during).not.toBe(first);
+    interval.pass();
+    // Whichever pass tripped DRT-001, the write's own request is answered by a pass after it, and the review opens.
+    expect(await resultOf(abp.abp_id, during)).not.toBeNull();
+    expect(await evaluationHistory(abp.abp_id)).toMatchObject({ passes: 2 });
+    const open = await eventually(
+      () => reviews(ctx, { abpId: abp.abp_id, state: 'open' }),
+      (r) => r.length > 0,
+      60_000,
+    );
+    expect(open.map((r) => r.triggerId)).toEqual(['DRT-001']);
+    interval.pass();
+  });
+  it('a write whose signal never went out (its process died after storing) is evaluated by the monitor pass', async () => {
+    const abp = await buildUniqueAbp(ctx);
+    // Three repeats stored, no evaluation asked: what a process killed within the interval leaves.
+    for (let i = 0; i < 3; i++) await store(signal(abp.abp_id, 'fp-lost-signal'));
+    // The monitor Schedule (ensured at every start, worker/main.ts) runs this workflow every 5 minutes.
+    const pass = await runDelegationEvaluation(ctx, [abp.abp_id], { waitMs: 60_000 });
+    expect(pass.tripped).toContain(`${abp.abp_id}/DRT-001`);
+    expect((await reviews(ctx, { abpId: abp.abp_id, state: 'open' })).map((r) => r.triggerId)).toEqual(['DRT-001']);
+  });
+});
 
 describe('evaluation after a write, without the writer waiting', () => {
   it('an intake answers with the ids stored and a request; the coalesced evaluation opens the review and answers the request', async () => {

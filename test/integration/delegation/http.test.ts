@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { useApiServer } from '../../support/http';
 import { useIntegrationContext } from '../../support/integration';
+import { eventually } from '../endorsement/helpers';
 import { principal, sendExternalEmail, uniqueSpec } from './fixtures';
 
 const ctx = useIntegrationContext('delegation-http');
@@ -87,5 +88,31 @@ describe('the delegation loop over HTTP', () => {
     });
     expect(dismissed).toMatchObject({ status: 200, body: { decided: true } });
     expect((await call('GET', `/api/v1/abps/ABP-00000000`)).status).toBe(404);
+  });
+
+  it('answers a write at once with its evaluation request, whose result the caller fetches separately', async () => {
+    const built = await call('POST', '/api/v1/abps', uniqueSpec());
+    const abpId: string = built.body.abp.abp_id;
+    // Three writes of one fingerprint (DRT-001 trips at three), each answered before any evaluation.
+    const requests: string[] = [];
+    for (const n of [1, 2, 3]) {
+      const row = JSON.stringify({
+        abp_id: abpId,
+        type: 'verify',
+        severity: 'red',
+        fingerprint: { key: 'fp-http-later', version: 'v1' },
+        observed_at: new Date(Date.now() - n * 60_000).toISOString(),
+      });
+      const ingest = await call('POST', '/api/v1/evidence?kind=drift_signal', row, 'application/x-ndjson');
+      expect(ingest).toMatchObject({ status: 200, body: { driftSignals: { stored: 1 }, evaluation: null } });
+      requests.push(ingest.body.evaluationRequests[abpId]);
+    }
+    const last = await eventually(
+      () => call('GET', `/api/v1/abps/${abpId}/evaluations/${requests.at(-1)}`),
+      (r) => r.status === 200,
+      60_000,
+    );
+    expect(last.body.evaluation.tripped).toContain(`${abpId}/DRT-001`);
+    expect((await call('GET', `/api/v1/abps/${abpId}/evaluations/no-such-request`)).status).toBe(404);
   });
 });

@@ -19,38 +19,148 @@ function fakeContext() {
   return { ctx, signals, release: () => releases.shift()?.() };
 }
 
+/** An interval the test ends by hand: each wait for it resolves when `pass` is called. */
+function heldInterval() {
+  const waiting: (() => void)[] = [];
+  return {
+    wait: () => new Promise<void>((resolve) => waiting.push(resolve)),
+    pass: () => waiting.splice(0).forEach((resolve) => resolve()),
+    get held() {
+      return waiting.length;
+    },
+  };
+}
+
 const turn = () => new Promise((resolve) => setImmediate(resolve));
+const turns = async (n = 4) => {
+  for (let i = 0; i < n; i++) await turn();
+};
+
+const A = 'ABP-00000001';
+const B = 'ABP-00000002';
+const workflowOf = (abpId: string) => `delegation-evaluation-${abpId}`;
 
 describe('EvaluationRequests', () => {
   it('sends one signal per ABP in flight; writes meanwhile ride on the next one, which goes out after it', async () => {
     const { ctx, signals, release } = fakeContext();
-    const requests = new EvaluationRequests(ctx);
-    const first = requests.request(['ABP-00000001']);
+    const requests = new EvaluationRequests(ctx, { intervalMs: 0 });
+    const first = requests.request([A]);
     await turn();
     expect(signals).toHaveLength(1);
     // The first signal is in flight: these three share one request, sent once it is answered.
-    const later = [
-      requests.request(['ABP-00000001']),
-      requests.request(['ABP-00000001']),
-      requests.request(['ABP-00000001', 'ABP-00000002']),
-    ];
+    const later = [requests.request([A]), requests.request([A]), requests.request([A, B])];
     await turn();
-    expect(new Set(later.map((r) => r['ABP-00000001'])).size).toBe(1);
-    expect(later[0]!['ABP-00000001']).not.toBe(first['ABP-00000001']);
-    expect(signals.map((s) => s.workflowId)).toEqual([
-      'delegation-evaluation-ABP-00000001',
-      'delegation-evaluation-ABP-00000002',
+    expect(new Set(later.map((r) => r[A])).size).toBe(1);
+    expect(later[0]![A]).not.toBe(first[A]);
+    expect(signals.map((s) => s.workflowId)).toEqual([workflowOf(A), workflowOf(B)]);
+    release();
+    await turns();
+    expect(signals).toHaveLength(3);
+    expect(signals[2]).toEqual({ workflowId: workflowOf(A), requestId: later[0]![A] });
+    release();
+    release();
+    await ctx.deferred.settle();
+  });
+
+  it('signals the first write at once; every write within the interval after it rides on one signal at its end', async () => {
+    const { ctx, signals, release } = fakeContext();
+    const interval = heldInterval();
+    const requests = new EvaluationRequests(ctx, { intervalMs: 60_000, wait: interval.wait });
+    const first = requests.request([A]);
+    await turn();
+    expect(signals).toEqual([{ workflowId: workflowOf(A), requestId: first[A] }]);
+    // Answered at once, yet the interval since it went out holds the next signal back.
+    release();
+    await turns();
+    expect(interval.held).toBe(1);
+    const burst = Array.from({ length: 20 }, () => requests.request([A])[A]);
+    await turns();
+    expect(new Set(burst).size).toBe(1);
+    expect(burst[0]).not.toBe(first[A]);
+    expect(signals).toHaveLength(1);
+    interval.pass();
+    await turns();
+    // One signal answers the twenty writes.
+    expect(signals).toEqual([
+      { workflowId: workflowOf(A), requestId: first[A] },
+      { workflowId: workflowOf(A), requestId: burst[0] },
     ]);
     release();
+    await turns();
+    interval.pass();
+    await ctx.deferred.settle();
+  });
+
+  it('a write after a signal went out is never folded into it: it gets a signal of its own after the interval', async () => {
+    const { ctx, signals, release } = fakeContext();
+    const interval = heldInterval();
+    const requests = new EvaluationRequests(ctx, { intervalMs: 60_000, wait: interval.wait });
+    requests.request([A]);
     await turn();
+    interval.pass();
+    release();
+    await turns();
+    // The second signal is in flight (its evaluation may be running): a write now needs a third.
+    const second = requests.request([A])[A];
+    interval.pass();
+    await turns();
+    expect(signals.at(-1)!.requestId).toBe(second);
+    const during = requests.request([A])[A];
+    expect(during).not.toBe(second);
+    release();
+    await turns();
+    expect(signals.map((s) => s.requestId)).not.toContain(during);
+    interval.pass();
+    await turns();
+    expect(signals.at(-1)).toEqual({ workflowId: workflowOf(A), requestId: during });
+    release();
+    await turns();
+    interval.pass();
+    await ctx.deferred.settle();
+  });
+
+  it('a failed signal does not stop the next one', async () => {
+    const calls: string[] = [];
+    const failing = {
+      workflow: {
+        signalWithStart: (_type: string, opts: { signalArgs: [{ requestId: string }] }) => {
+          calls.push(opts.signalArgs[0].requestId);
+          return Promise.reject(new Error('Temporal is down'));
+        },
+      },
+    };
+    const ctx = { temporal: failing, taskQueue: 'q', deferred: new DeferredWork() } as unknown as WardenContext;
+    const interval = heldInterval();
+    const requests = new EvaluationRequests(ctx, { intervalMs: 60_000, wait: interval.wait });
+    const first = requests.request([A])[A];
+    await turns();
+    const second = requests.request([A])[A];
+    interval.pass();
+    await turns();
+    expect(calls).toEqual([first, second]);
+    interval.pass();
+    await ctx.deferred.settle();
+  });
+
+  it('ABPs are spaced apart each on its own: a write to another ABP goes out at once', async () => {
+    const { ctx, signals, release } = fakeContext();
+    const interval = heldInterval();
+    const requests = new EvaluationRequests(ctx, { intervalMs: 60_000, wait: interval.wait });
+    requests.request([A]);
     await turn();
-    expect(signals).toHaveLength(3);
-    expect(signals[2]).toEqual({
-      workflowId: 'delegation-evaluation-ABP-00000001',
-      requestId: later[0]!['ABP-00000001'],
-    });
     release();
+    await turns();
+    requests.request([A]);
+    const other = requests.request([B])[B];
+    await turns();
+    expect(signals.map((s) => s.workflowId)).toEqual([workflowOf(A), workflowOf(B)]);
+    expect(signals[1]!.requestId).toBe(other);
     release();
+    interval.pass();
+    await turns();
+    release();
+    await turns();
+    interval.pass();
     await ctx.deferred.settle();
   });
 });
