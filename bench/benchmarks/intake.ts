@@ -15,6 +15,8 @@ import { withLocalStack } from '../stack/local-stack';
 import { summarize } from '../stats';
 
 const CONCURRENCY = 8;
+/** How long the processes' idle CPU is measured before the drift load of one-row batches. */
+const IDLE_MS = 2000;
 
 type Make = (n: number) => string;
 
@@ -25,6 +27,21 @@ async function intakeFlushes(w: WardenContext, abpId: string): Promise<number> {
     [`abp:${abpId}`],
   );
   return rows[0]!.n;
+}
+
+/**
+ * Counts the evaluation signals (signal-with-start of a per-ABP evaluation workflow) the API sends
+ * through `w`'s Temporal client: the evaluations the writes asked for.
+ */
+function countEvaluationSignals(w: WardenContext): () => number {
+  const workflow = w.temporal.workflow;
+  const signalWithStart = workflow.signalWithStart.bind(workflow);
+  let sent = 0;
+  workflow.signalWithStart = ((type: unknown, opts: unknown) => {
+    if (type === 'delegationAbpEvaluationWorkflow') sent++;
+    return signalWithStart(type as never, opts as never);
+  }) as typeof workflow.signalWithStart;
+  return () => sent;
 }
 
 /** Item 6: evidence and feedback through the HTTP API, one row and a thousand rows a request. */
@@ -129,6 +146,7 @@ async function measureOn(
     ).abp;
     await addPrincipal(w.pool, 'bench-intake', ['operator']);
     const { token } = await createApiToken(w.pool, { principal: 'bench-intake', label: 'benchmark' });
+    const evaluationSignals = countEvaluationSignals(w);
     const server = createApiServer(w);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -193,8 +211,6 @@ async function measureOn(
         ] as const) {
           const load = `${k.key}-${batch}`;
           const warmup = batch === 1 ? Math.min(20, requests) : 1;
-          const flushesBefore = await intakeFlushes(w, abp.abp_id);
-          tally.enter(`${database.label}: ${load}`);
           // Each process's CPU over the load: the API (this one), the worker's and the Temporal server's
           // children, the database's processes (PGlite's, or the server's backends).
           const processes = {
@@ -203,6 +219,15 @@ async function measureOn(
             temporal: childProcessIds(/temporal/),
             database: await database.processIds(),
           };
+          // What each process spends with no request at all (timers, polls): a slow run on a loaded
+          // machine adds this per second to its CPU per event.
+          const idle =
+            batch === 1 && k.key === 'signals'
+              ? (await cpuMsOfEach(processes, () => new Promise((resolve) => setTimeout(resolve, IDLE_MS)))).cpuMs
+              : null;
+          const flushesBefore = await intakeFlushes(w, abp.abp_id);
+          const signalsBefore = evaluationSignals();
+          tally.enter(`${database.label}: ${load}`);
           const { result: r, cpuMs: cpu } = await cpuMsOfEach(processes, () =>
             httpLoadInChild({
               url: `${base}${k.path}`,
@@ -249,7 +274,14 @@ async function measureOn(
             const flushes = (await intakeFlushes(w, abp.abp_id)) - flushesBefore;
             profile +=
               `; ${flushes} flushes, ${((requests + warmup) / flushes).toFixed(2)} requests and ` +
-              `${(statements / flushes).toFixed(2)} statements (round trips) per flush`;
+              `${(statements / flushes).toFixed(2)} statements (round trips) per flush; ` +
+              `${evaluationSignals() - signalsBefore} evaluation signals in ${(r.wallMs / 1000).toFixed(1)} s`;
+          }
+          if (idle) {
+            const perSecond = (ms: number | null) => (ms === null ? 'n/a' : ((ms / IDLE_MS) * 1000).toFixed(1));
+            profile +=
+              `; idle CPU ms per second before the load: API ${perSecond(idle.api)}, worker ${perSecond(idle.worker)}, ` +
+              `database ${perSecond(idle.database)}, Temporal ${perSecond(idle.temporal)}`;
           }
           notes.push(`${database.label}: ${profile}`);
           log(`${k.label}, batches of ${batch}: ${requests} requests in ${(r.wallMs / 1000).toFixed(1)} s`);
