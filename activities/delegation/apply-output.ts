@@ -18,7 +18,7 @@ import { exportText, type ExportSink } from '../../domain/delegation/export-sink
 import { writeCurrentDocuments } from '../../db/delegation/export-documents';
 import { markRestamped, type ExportRow } from '../../db/delegation/exports';
 import { planOutputOn } from '../../db/delegation/output-dry-run';
-import { readApproval } from '../../db/delegation/approval-reading';
+import { readApproval, type ApprovalReading } from '../../db/delegation/approval-reading';
 import { openParentChangedReviews } from '../../db/delegation/composition';
 import { concludeReviewRow, findReview, recordFailedAttempt } from '../../db/delegation/reviews';
 import { voidApprovals } from '../../db/delegation/review-votes';
@@ -58,12 +58,18 @@ class PointerMovedError extends Error {}
  * the approvals of the output voided (with `round`), or concludes as failed when the ABP is no
  * longer active (no output can apply any more) or the workflow predates reopening.
  */
-export async function applyReviewOutput(deps: ApplyDeps, input: ApplyInput): Promise<ApplyOutcome> {
+export async function applyReviewOutput(
+  deps: ApplyDeps,
+  input: ApplyInput,
+  reading?: ApprovalReading,
+): Promise<ApplyOutcome> {
   // The review, the output, the current ABP and its export rows: one statement. The plan is
   // computed from them afresh (or taken from this process's own plan of the very same reading,
   // the vote's when it ran here and nothing moved): the commit below moves the pointer only from
   // the version planned on (compare-and-set), so an ABP that moved since makes it plan again.
-  const read = await readApproval(deps.pool, { reviewId: input.reviewId, outputHash: input.outputHash });
+  // A deciding vote passes the reading it was checked on, taken just before: whatever moved since
+  // (the pointer, the review's state) is checked again under the commit's locks.
+  const read = reading ?? (await readApproval(deps.pool, { reviewId: input.reviewId, outputHash: input.outputHash }));
   const review = read.review;
   if (!review) throw notFound(`review ${input.reviewId}`);
   const tag = input.reviewId;
