@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { withTransaction, type Queryable } from '../../db/pool';
-import { appendProvenance, appendProvenanceBatch } from '../../db/provenance/log';
+import { appendProvenance, appendProvenanceAfterHead, lockChainHead } from '../../db/provenance/log';
 import type { ApplyOutcome } from '../../domain/delegation/apply-outcome';
 import type { Abp } from '../../domain/delegation/schema';
 import { conflict, notFound, WardenError } from '../../domain/errors';
@@ -239,36 +239,46 @@ async function commit(
         : outcome.outputKind === 'abp_replace'
           ? 'abp.replaced'
           : 'abp.revoked';
-    // One append for the three entries, in the order they have always been recorded.
-    await appendProvenanceBatch(tx, deps.provenanceKey, [
-      {
-        kind,
-        subject: `abp:${current.abpId}`,
-        actor: null,
-        payload: {
-          review_id: reviewId,
-          previous_hash: base.hash,
-          next_abp_id: outcome.next?.abpId,
-          next_hash: outcome.next?.abpHash,
-          approvers: outcome.approvers,
-          // Kept with the revocation so that a later refusal to rebuild the id can name it.
-          ...(next === null ? { reason: (document as { reason: string }).reason } : {}),
+    // One append for the three entries, in the order they have always been recorded; the
+    // provenance lock (which moving the pointer already took) and the chain's head in one round trip.
+    await appendProvenanceAfterHead(
+      tx,
+      deps.provenanceKey,
+      [
+        {
+          kind,
+          subject: `abp:${current.abpId}`,
+          actor: null,
+          payload: {
+            review_id: reviewId,
+            previous_hash: base.hash,
+            next_abp_id: outcome.next?.abpId,
+            next_hash: outcome.next?.abpHash,
+            approvers: outcome.approvers,
+            // Kept with the revocation so that a later refusal to rebuild the id can name it.
+            ...(next === null ? { reason: (document as { reason: string }).reason } : {}),
+          },
         },
-      },
-      // Only reached when every export passed its gates (a failing gate sets the review back instead).
-      {
-        kind: 'abp.exports_restamped',
-        subject: `abp:${outcome.next?.abpId ?? current.abpId}`,
-        actor: null,
-        payload: { review_id: reviewId, exports: exports.map((e) => e.exportId), gates_passed: true },
-      },
-      {
-        kind: 'review.applied',
-        subject: `review:${reviewId}`,
-        actor: null,
-        payload: { output_kind: outcome.outputKind, output_hash: outcome.outputHash, next_hash: outcome.next?.abpHash },
-      },
-    ]);
+        // Only reached when every export passed its gates (a failing gate sets the review back instead).
+        {
+          kind: 'abp.exports_restamped',
+          subject: `abp:${outcome.next?.abpId ?? current.abpId}`,
+          actor: null,
+          payload: { review_id: reviewId, exports: exports.map((e) => e.exportId), gates_passed: true },
+        },
+        {
+          kind: 'review.applied',
+          subject: `review:${reviewId}`,
+          actor: null,
+          payload: {
+            output_kind: outcome.outputKind,
+            output_hash: outcome.outputHash,
+            next_hash: outcome.next?.abpHash,
+          },
+        },
+      ],
+      await lockChainHead(tx),
+    );
   });
 }
 

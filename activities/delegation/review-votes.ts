@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { withTransaction } from '../../db/pool';
-import { appendProvenance } from '../../db/provenance/log';
+import { appendProvenance, appendProvenanceAfterHead, lockChainHead } from '../../db/provenance/log';
 import type { ReviewOutputKind } from '../../domain/delegation/schema';
 import { conflict, forbidden, invalid, notFound } from '../../domain/errors';
 import { planOutputOn, planReviewOutput } from '../../db/delegation/output-dry-run';
@@ -105,12 +105,14 @@ export async function recordVote(
         outputHash: input.outputHash ?? null,
         reason: input.reason,
       });
-    await appendProvenance(tx, deps.provenanceKey, {
+    // The provenance lock and the chain's head in one round trip, then the entry.
+    const entry = {
       kind: input.decision === 'approve' ? 'review.approved' : 'review.dismiss_voted',
       subject: `review:${input.reviewId}`,
       actor: input.principal,
       payload: { output_hash: input.outputHash ?? null, output_kind: accepted.outputKind },
-    });
+    };
+    await appendProvenanceAfterHead(tx, deps.provenanceKey, [entry], await lockChainHead(tx));
     return accepted;
   });
   return { accepted, read };

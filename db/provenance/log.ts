@@ -113,6 +113,18 @@ export async function appendProvenanceAfterHead(
   return entries.length === 0 ? [] : appendEntries(q, key, entries, head);
 }
 
+/**
+ * Takes APPEND_LOCK and reads the chain's head in one round trip, for appendProvenanceAfterHead:
+ * one simple-protocol message of two statements, the read's snapshot taken after the lock (as
+ * appendProvenanceBatch's own two round trips take them), inside the caller's transaction.
+ */
+export async function lockChainHead(q: Queryable): Promise<ProvenanceHead> {
+  const results = (await q.query(
+    `SELECT pg_advisory_xact_lock(${APPEND_LOCK}); SELECT ${PROVENANCE_HEAD_COLUMNS}`,
+  )) as unknown as pg.QueryResult<{ head_seq: number | null; head_hash: string | null }>[];
+  return provenanceHeadOf(results[1]?.rows[0] ?? { head_seq: null, head_hash: null });
+}
+
 async function readHead(q: Queryable): Promise<ProvenanceHead> {
   const { rows } = await q.query<{ head_seq: number; head_hash: string }>(
     'SELECT seq AS head_seq, content_hash AS head_hash FROM provenance_log ORDER BY seq DESC LIMIT 1',
