@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { withTransaction, type Queryable } from '../../db/pool';
-import { appendProvenance, appendProvenanceBatch } from '../../db/provenance/log';
+import { type Queryable } from '../../db/pool';
+import { appendProvenance, appendProvenanceBatch, withProvenanceTransaction } from '../../db/provenance/log';
 import type { ApplyOutcome } from '../../domain/delegation/apply-outcome';
 import type { Abp } from '../../domain/delegation/schema';
 import { conflict, notFound, WardenError } from '../../domain/errors';
@@ -180,10 +180,9 @@ async function commit(
   document: unknown,
   writeExports: (tx: Queryable) => Promise<ApplyOutcome['exports']>,
 ): Promise<void> {
-  await withTransaction(deps.pool, async (tx) => {
-    // The review's row before anything else, as a late vote locks it before it appends: moving the
-    // pointer takes the provenance chain's lock (migration 018), and a vote holding the review while
-    // it waits for that lock would otherwise deadlock with this transaction.
+  await withProvenanceTransaction(deps.pool, async (tx) => {
+    // Begun holding the chain's lock (APPEND_LOCK's lock-order rule), then the review's row, as a late
+    // vote or a duplicate opening of the review takes them.
     if ((await findReview(tx, reviewId, { forUpdate: true }))?.state !== 'open')
       throw conflict(`review ${reviewId} is no longer open`);
     const locked = await findCurrentByAbpId(tx, current.abpId, { forUpdate: true });
@@ -283,7 +282,7 @@ function applyFailedEntry(reviewId: string, outcome: ApplyOutcome, after: Record
 }
 
 async function fail(deps: ApplyDeps, reviewId: string, outcome: ApplyOutcome): Promise<ApplyOutcome> {
-  await withTransaction(deps.pool, async (tx) => {
+  await withProvenanceTransaction(deps.pool, async (tx) => {
     if (!(await concludeReviewRow(tx, reviewId, 'failed', outcome))) return;
     await appendProvenance(tx, deps.provenanceKey, applyFailedEntry(reviewId, outcome, { reopened: false }));
   });
@@ -295,7 +294,7 @@ async function fail(deps: ApplyDeps, reviewId: string, outcome: ApplyOutcome): P
  * review); the approvals of the output that failed are voided so their principals may vote again.
  */
 async function reopen(deps: ApplyDeps, reviewId: string, outcome: ApplyOutcome): Promise<ApplyOutcome> {
-  return withTransaction(deps.pool, async (tx) => {
+  return withProvenanceTransaction(deps.pool, async (tx) => {
     const voided = await voidApprovals(tx, reviewId, outcome.outputHash);
     const reopened: ApplyOutcome = { ...outcome, reopened: true, voided };
     if (!(await recordFailedAttempt(tx, reviewId, reopened))) throw conflict(`review ${reviewId} is no longer open`);

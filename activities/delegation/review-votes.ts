@@ -1,6 +1,5 @@
 import type pg from 'pg';
-import { withTransaction } from '../../db/pool';
-import { appendProvenance } from '../../db/provenance/log';
+import { appendProvenance, withProvenanceTransaction } from '../../db/provenance/log';
 import type { ReviewOutputKind } from '../../domain/delegation/schema';
 import { conflict, forbidden, invalid, notFound } from '../../domain/errors';
 import { planOutputOn, planReviewOutput } from '../../db/delegation/output-dry-run';
@@ -67,7 +66,7 @@ export async function recordReviewVote(
     output && input.decision === 'approve' && unlocked.state === 'open'
       ? await planOutputOn(deps.pool, { abpId: unlocked.abpId, current: read.current, exports: read.exports }, output)
       : undefined;
-  return withTransaction(deps.pool, async (tx) => {
+  return withProvenanceTransaction(deps.pool, async (tx) => {
     const review = await findReview(tx, input.reviewId, { forUpdate: true });
     if (!review) throw refuse(`review ${input.reviewId} not found`);
     const accepted: AcceptedVote = { outputKind: output?.kind ?? null, outputAuthor: output?.authoredBy ?? null };
@@ -112,7 +111,7 @@ export async function concludeReview(
   deps: { pool: pg.Pool; provenanceKey: string },
   input: { reviewId: string; state: 'dismissed' | 'timed_out'; by: string | null },
 ): Promise<{ concluded: boolean; escalations: { destination: string; severity: string }[] }> {
-  return withTransaction(deps.pool, async (tx) => {
+  return withProvenanceTransaction(deps.pool, async (tx) => {
     const review = await findReview(tx, input.reviewId, { forUpdate: true });
     if (!review) throw notFound(`review ${input.reviewId}`);
     const concluded = await concludeReviewRow(tx, input.reviewId, input.state, { state: input.state, by: input.by });
