@@ -107,11 +107,12 @@ export const reviewLifecycle: Benchmark = {
     'workflow tasks queued behind the first tasks of the 1,000 reviews just opened (their review.opened ' +
     'announcements still ran during the approvals: 851 subscription reads in that phase) on a worker whose ' +
     "workflow thread, the dev server and PGlite share two cores with the other engineers' runs; the vote and " +
-    "the apply themselves ran p50 0.5 and 0.4 s. Left per approval: the vote's transaction (BEGIN, the review " +
-    "locked, the prior vote, the vote, the provenance lock, head and entry, COMMIT) and the apply's (the " +
-    'pointer locked, the documents, the version, the pointer, the export rows, the review, the provenance ' +
-    'lock, head and entries, COMMIT), which keep their lock order (pointer, review, then the provenance ' +
-    'lock), and the workflow task between the vote and the apply. Memory: with 200 reviews opened at ' +
+    "the apply themselves ran p50 0.5 and 0.4 s. Left per approval: the vote's transaction (BEGIN with the " +
+    'provenance lock, the review locked, the prior vote, the vote, head and entry, COMMIT) and the ' +
+    "apply's (BEGIN with the provenance lock, the review and the pointer locked, the documents, the " +
+    'version, the pointer, the export rows, the review, head and entries, COMMIT): every provenance writer ' +
+    "takes that lock first, before any row (APPEND_LOCK's rule in db/provenance/log.ts), and the workflow " +
+    'task between the vote and the apply. Memory: with 200 reviews opened at ' +
     "concurrency 8 and the bench's garbage collected, the process grew 1.08 MiB per open review with the " +
     "default WARDEN_MAX_CACHED_WORKFLOWS (250) and 0.65 MiB with 20, the main thread's heap 6 to 8 MiB in " +
     "both: the growth was the workflow thread's. With zod out of the review run, in one sitting (1,000 " +
