@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { withTransaction, type Queryable } from '../../db/pool';
-import { appendProvenance, appendProvenanceAfterHead, lockChainHead } from '../../db/provenance/log';
+import { type Queryable } from '../../db/pool';
+import { appendProvenance, appendProvenanceBatch, withProvenanceTransaction } from '../../db/provenance/log';
 import type { ApplyOutcome } from '../../domain/delegation/apply-outcome';
 import type { Abp } from '../../domain/delegation/schema';
 import { conflict, notFound, WardenError } from '../../domain/errors';
@@ -186,10 +186,9 @@ async function commit(
   document: unknown,
   writeExports: (tx: Queryable) => Promise<ApplyOutcome['exports']>,
 ): Promise<void> {
-  await withTransaction(deps.pool, async (tx) => {
-    // The review's row before anything else, as a late vote locks it before it appends: moving the
-    // pointer takes the provenance chain's lock (migration 018), and a vote holding the review while
-    // it waits for that lock would otherwise deadlock with this transaction.
+  await withProvenanceTransaction(deps.pool, async (tx) => {
+    // Begun holding the chain's lock (APPEND_LOCK's lock-order rule), then the review's row, as a late
+    // vote or a duplicate opening of the review takes them.
     if ((await findReview(tx, reviewId, { forUpdate: true }))?.state !== 'open')
       throw conflict(`review ${reviewId} is no longer open`);
     const locked = await findCurrentByAbpId(tx, current.abpId, { forUpdate: true });
@@ -239,46 +238,40 @@ async function commit(
         : outcome.outputKind === 'abp_replace'
           ? 'abp.replaced'
           : 'abp.revoked';
-    // One append for the three entries, in the order they have always been recorded; the
-    // provenance lock (which moving the pointer already took) and the chain's head in one round trip.
-    await appendProvenanceAfterHead(
-      tx,
-      deps.provenanceKey,
-      [
-        {
-          kind,
-          subject: `abp:${current.abpId}`,
-          actor: null,
-          payload: {
-            review_id: reviewId,
-            previous_hash: base.hash,
-            next_abp_id: outcome.next?.abpId,
-            next_hash: outcome.next?.abpHash,
-            approvers: outcome.approvers,
-            // Kept with the revocation so that a later refusal to rebuild the id can name it.
-            ...(next === null ? { reason: (document as { reason: string }).reason } : {}),
-          },
+    // One append for the three entries, in the order they have always been recorded.
+    await appendProvenanceBatch(tx, deps.provenanceKey, [
+      {
+        kind,
+        subject: `abp:${current.abpId}`,
+        actor: null,
+        payload: {
+          review_id: reviewId,
+          previous_hash: base.hash,
+          next_abp_id: outcome.next?.abpId,
+          next_hash: outcome.next?.abpHash,
+          approvers: outcome.approvers,
+          // Kept with the revocation so that a later refusal to rebuild the id can name it.
+          ...(next === null ? { reason: (document as { reason: string }).reason } : {}),
         },
-        // Only reached when every export passed its gates (a failing gate sets the review back instead).
-        {
-          kind: 'abp.exports_restamped',
-          subject: `abp:${outcome.next?.abpId ?? current.abpId}`,
-          actor: null,
-          payload: { review_id: reviewId, exports: exports.map((e) => e.exportId), gates_passed: true },
+      },
+      // Only reached when every export passed its gates (a failing gate sets the review back instead).
+      {
+        kind: 'abp.exports_restamped',
+        subject: `abp:${outcome.next?.abpId ?? current.abpId}`,
+        actor: null,
+        payload: { review_id: reviewId, exports: exports.map((e) => e.exportId), gates_passed: true },
+      },
+      {
+        kind: 'review.applied',
+        subject: `review:${reviewId}`,
+        actor: null,
+        payload: {
+          output_kind: outcome.outputKind,
+          output_hash: outcome.outputHash,
+          next_hash: outcome.next?.abpHash,
         },
-        {
-          kind: 'review.applied',
-          subject: `review:${reviewId}`,
-          actor: null,
-          payload: {
-            output_kind: outcome.outputKind,
-            output_hash: outcome.outputHash,
-            next_hash: outcome.next?.abpHash,
-          },
-        },
-      ],
-      await lockChainHead(tx),
-    );
+      },
+    ]);
   });
 }
 
@@ -299,7 +292,7 @@ function applyFailedEntry(reviewId: string, outcome: ApplyOutcome, after: Record
 }
 
 async function fail(deps: ApplyDeps, reviewId: string, outcome: ApplyOutcome): Promise<ApplyOutcome> {
-  await withTransaction(deps.pool, async (tx) => {
+  await withProvenanceTransaction(deps.pool, async (tx) => {
     if (!(await concludeReviewRow(tx, reviewId, 'failed', outcome))) return;
     await appendProvenance(tx, deps.provenanceKey, applyFailedEntry(reviewId, outcome, { reopened: false }));
   });
@@ -311,7 +304,7 @@ async function fail(deps: ApplyDeps, reviewId: string, outcome: ApplyOutcome): P
  * review); the approvals of the output that failed are voided so their principals may vote again.
  */
 async function reopen(deps: ApplyDeps, reviewId: string, outcome: ApplyOutcome): Promise<ApplyOutcome> {
-  return withTransaction(deps.pool, async (tx) => {
+  return withProvenanceTransaction(deps.pool, async (tx) => {
     const voided = await voidApprovals(tx, reviewId, outcome.outputHash);
     const reopened: ApplyOutcome = { ...outcome, reopened: true, voided };
     if (!(await recordFailedAttempt(tx, reviewId, reopened))) throw conflict(`review ${reviewId} is no longer open`);

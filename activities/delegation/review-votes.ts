@@ -1,6 +1,5 @@
 import type pg from 'pg';
-import { withTransaction } from '../../db/pool';
-import { appendProvenance, appendProvenanceAfterHead, lockChainHead } from '../../db/provenance/log';
+import { appendProvenance, withProvenanceTransaction } from '../../db/provenance/log';
 import type { ReviewOutputKind } from '../../domain/delegation/schema';
 import { conflict, forbidden, invalid, notFound } from '../../domain/errors';
 import { planOutputOn, planReviewOutput } from '../../db/delegation/output-dry-run';
@@ -75,7 +74,7 @@ export async function recordVote(
     output && input.decision === 'approve' && unlocked.state === 'open'
       ? await planOutputOn(deps.pool, { abpId: unlocked.abpId, current: read.current, exports: read.exports }, output)
       : undefined;
-  const accepted = await withTransaction(deps.pool, async (tx) => {
+  const accepted = await withProvenanceTransaction(deps.pool, async (tx) => {
     const review = await findReview(tx, input.reviewId, { forUpdate: true });
     if (!review) throw refuse(`review ${input.reviewId} not found`);
     const accepted: AcceptedVote = { outputKind: output?.kind ?? null, outputAuthor: output?.authoredBy ?? null };
@@ -105,14 +104,12 @@ export async function recordVote(
         outputHash: input.outputHash ?? null,
         reason: input.reason,
       });
-    // The provenance lock and the chain's head in one round trip, then the entry.
-    const entry = {
+    await appendProvenance(tx, deps.provenanceKey, {
       kind: input.decision === 'approve' ? 'review.approved' : 'review.dismiss_voted',
       subject: `review:${input.reviewId}`,
       actor: input.principal,
       payload: { output_hash: input.outputHash ?? null, output_kind: accepted.outputKind },
-    };
-    await appendProvenanceAfterHead(tx, deps.provenanceKey, [entry], await lockChainHead(tx));
+    });
     return accepted;
   });
   return { accepted, read };
@@ -123,7 +120,7 @@ export async function concludeReview(
   deps: { pool: pg.Pool; provenanceKey: string },
   input: { reviewId: string; state: 'dismissed' | 'timed_out'; by: string | null },
 ): Promise<{ concluded: boolean; escalations: { destination: string; severity: string }[] }> {
-  return withTransaction(deps.pool, async (tx) => {
+  return withProvenanceTransaction(deps.pool, async (tx) => {
     const review = await findReview(tx, input.reviewId, { forUpdate: true });
     if (!review) throw notFound(`review ${input.reviewId}`);
     const concluded = await concludeReviewRow(tx, input.reviewId, input.state, { state: input.state, by: input.by });
