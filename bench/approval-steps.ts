@@ -4,21 +4,25 @@ import type { temporal } from '@temporalio/proto';
 type History = temporal.api.history.v1.IHistory;
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-/** The steps of one approval as its review's history timed them (server-side clock), in ms. */
+/**
+ * Where the time of one approval went, from its review's history (server-side clock), in ms. An
+ * approval is the workflow tasks from the one that ran its Update to the one that closed the
+ * review, and the activity tasks between them: each waits in its task queue (scheduled → started)
+ * and then runs (started → completed). A local activity (the deciding vote's recordVoteAndApply,
+ * the review.concluded announcement) runs inside its workflow task and so counts in `tasksRan`.
+ */
 export interface ApprovalSteps {
-  /** Update accepted → recordReviewVote scheduled (the workflow task that ran the handler). */
-  updateTask: number;
-  /** recordReviewVote scheduled → started (waiting for an activity slot). */
-  voteQueued: number;
-  /** recordReviewVote started → completed (its statements). */
-  voteRan: number;
-  /** recordReviewVote completed → applyReviewOutput scheduled (the workflow task between them). */
-  voteToApply: number;
-  applyQueued: number;
-  applyRan: number;
-  /** applyReviewOutput completed → workflow completed (a task, the review.concluded check, the closing task). */
-  applyToClosed: number;
-  /** Update accepted → workflow completed. */
+  /** Workflow tasks from the Update's to the closing one, scheduled → started, summed. */
+  tasksQueued: number;
+  /** The same tasks, started → completed, summed (local activities included). */
+  tasksRan: number;
+  /** Workflow tasks in the approval (the Update's included). */
+  tasks: number;
+  /** Activity tasks, scheduled → started, summed. */
+  activitiesQueued: number;
+  /** Activity tasks, started → completed, summed. */
+  activitiesRan: number;
+  /** The Update's workflow task scheduled → workflow completed. */
   total: number;
 }
 
@@ -27,34 +31,39 @@ const ms = (e: HistoryEvent | undefined): number => {
   return t ? Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : NaN;
 };
 
-/** The steps of the first approval in `history` (a review approved once and applied), or undefined. */
+/** The steps of the first approval in `history` (a review approved once and closed), or undefined. */
 export function approvalSteps(history: History): ApprovalSteps | undefined {
   const events = history.events ?? [];
-  const byId = new Map(events.map((e) => [Number(e.eventId), e]));
-  const scheduled = (name: string) =>
-    events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === name);
-  const after = (s: HistoryEvent | undefined, key: 'started' | 'completed') =>
-    events.find((e) => {
-      const attrs = key === 'started' ? e.activityTaskStartedEventAttributes : e.activityTaskCompletedEventAttributes;
-      return attrs && Number(attrs.scheduledEventId) === Number(s?.eventId);
-    });
-  const accepted = events.find((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
-  const vote = scheduled('recordReviewVote');
-  const apply = scheduled('applyReviewOutput');
-  const closed = events.find((e) => e.workflowExecutionCompletedEventAttributes);
-  if (!accepted || !vote || !apply || !closed || !byId.size) return undefined;
-  const [voteStarted, voteDone] = [after(vote, 'started'), after(vote, 'completed')];
-  const [applyStarted, applyDone] = [after(apply, 'started'), after(apply, 'completed')];
-  return {
-    updateTask: ms(vote) - ms(accepted),
-    voteQueued: ms(voteStarted) - ms(vote),
-    voteRan: ms(voteDone) - ms(voteStarted),
-    voteToApply: ms(apply) - ms(voteDone),
-    applyQueued: ms(applyStarted) - ms(apply),
-    applyRan: ms(applyDone) - ms(applyStarted),
-    applyToClosed: ms(closed) - ms(applyDone),
-    total: ms(closed) - ms(accepted),
+  const accepted = events.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+  const closed = events.findIndex((e) => e.workflowExecutionCompletedEventAttributes);
+  if (accepted < 0 || closed < 0) return undefined;
+  // The Update ran in the last workflow task scheduled before its acceptance was recorded.
+  let first = accepted;
+  while (first >= 0 && !events[first]!.workflowTaskScheduledEventAttributes) first -= 1;
+  if (first < 0) return undefined;
+  const steps: ApprovalSteps = {
+    tasksQueued: 0,
+    tasksRan: 0,
+    tasks: 0,
+    activitiesQueued: 0,
+    activitiesRan: 0,
+    total: 0,
   };
+  const at = new Map(events.map((e) => [Number(e.eventId), e]));
+  for (const e of events.slice(first, closed + 1)) {
+    const task = e.workflowTaskStartedEventAttributes;
+    const taskDone = e.workflowTaskCompletedEventAttributes;
+    const activity = e.activityTaskStartedEventAttributes;
+    const activityDone = e.activityTaskCompletedEventAttributes;
+    if (task) {
+      steps.tasks += 1;
+      steps.tasksQueued += ms(e) - ms(at.get(Number(task.scheduledEventId)));
+    } else if (taskDone) steps.tasksRan += ms(e) - ms(at.get(Number(taskDone.startedEventId)));
+    else if (activity) steps.activitiesQueued += ms(e) - ms(at.get(Number(activity.scheduledEventId)));
+    else if (activityDone) steps.activitiesRan += ms(e) - ms(at.get(Number(activityDone.startedEventId)));
+  }
+  steps.total = ms(events[closed]) - ms(events[first]);
+  return steps;
 }
 
 /** CPU time (user + system, ms) of each child process of this one, by its command name. */

@@ -1,6 +1,5 @@
 import type pg from 'pg';
-import { withTransaction } from '../db/pool';
-import { appendProvenance } from '../db/provenance/log';
+import { appendProvenance, withProvenanceTransaction } from '../db/provenance/log';
 import type { Abp } from '../domain/delegation/schema';
 import { liveParent, refuseRetiredId } from '../db/delegation/abp-finality';
 import { findCurrentByScope, insertAbpVersion, makeCurrent, type AbpSource } from '../db/delegation/abps';
@@ -31,7 +30,7 @@ export async function storeBuiltAbp(
   abp: Abp,
   meta: { source: Extract<AbpSource, 'build' | 'seed'>; actor: string | null; legacyId?: string },
 ): Promise<StoredAbp> {
-  const result = await withTransaction(deps.pool, async (tx) => {
+  const result = await withProvenanceTransaction(deps.pool, async (tx) => {
     await refuseRetiredId(tx, abp, meta.legacyId);
     const parentId = abp.composition.parent_abp_id;
     if (parentId !== null && !(await liveParent(tx, parentId)))

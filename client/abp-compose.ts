@@ -4,8 +4,8 @@ import { requireAdmin } from './administrator';
 import { liveParent } from '../db/delegation/abp-finality';
 import { advancePointer, findCurrentByAbpId, insertAbpVersion, type CurrentAbp } from '../db/delegation/abps';
 import { listExports, markRestamped, type ExportRow } from '../db/delegation/exports';
-import { withTransaction, type Queryable } from '../db/pool';
-import { appendProvenance } from '../db/provenance/log';
+import { type Queryable } from '../db/pool';
+import { appendProvenance, withProvenanceTransaction } from '../db/provenance/log';
 import { listChildren, stampParent } from '../domain/delegation/composition';
 import { exportDocument } from '../domain/delegation/export-document';
 import { AbpSchema, type Abp } from '../domain/delegation/schema';
@@ -42,7 +42,7 @@ export async function composeUnderParent(
   actor: string | null,
 ): Promise<ComposedAbps> {
   const childIds = ComposeChildrenSchema.parse(childIdsInput);
-  const stored = await withTransaction(deps.pool, async (tx) => {
+  const stored = await withProvenanceTransaction(deps.pool, async (tx) => {
     await requireAdmin(tx, actor, 'compose ABPs');
     const parentRow = await liveParent(tx, parentId);
     if (!parentRow) throw notFound(`ABP ${parentId}`);

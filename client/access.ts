@@ -9,8 +9,8 @@ import {
   type tokenRequest,
 } from '../db/access/api-tokens';
 import { addPrincipal, listPrincipals, type Principal } from '../db/access/principals';
-import { appendProvenance } from '../db/provenance/log';
-import { withTransaction, type Queryable } from '../db/pool';
+import { appendProvenance, withProvenanceTransaction } from '../db/provenance/log';
+import { type Queryable } from '../db/pool';
 import { notFound } from '../domain/errors';
 import { requireAdminUnlessBootstrapping } from './administrator';
 import type { WardenContext } from './context';
@@ -24,7 +24,7 @@ export { MAX_ROLES_PER_PRINCIPAL } from '../db/access/principals';
  * grant and its actor in the provenance log in the same transaction.
  */
 export async function grantPrincipal(ctx: WardenContext, name: string, roles: string[], actor: string | null) {
-  return withTransaction(ctx.pool, async (tx) => {
+  return withProvenanceTransaction(ctx.pool, async (tx) => {
     const recorded = await requireAdminUnlessBootstrapping(tx, actor, 'add principals or grant roles');
     return recordGrant(tx, ctx.provenanceKey, name, roles, recorded);
   });
@@ -63,7 +63,7 @@ export async function createToken(
   input: z.input<typeof tokenRequest>,
   actor: string | null,
 ): Promise<{ token: string; info: ApiTokenInfo }> {
-  return withTransaction(ctx.pool, async (tx) => {
+  return withProvenanceTransaction(ctx.pool, async (tx) => {
     const recorded = await requireAdminUnlessBootstrapping(tx, actor, 'create API tokens');
     const created = await createApiToken(tx, input);
     await appendProvenance(tx, ctx.provenanceKey, {
@@ -78,7 +78,7 @@ export async function createToken(
 
 /** Revokes a principal's API token at once (again is harmless), for `actor` as createToken; an unknown id is not found. */
 export async function revokeToken(ctx: WardenContext, id: string, actor: string | null): Promise<ApiTokenInfo> {
-  return withTransaction(ctx.pool, async (tx) => {
+  return withProvenanceTransaction(ctx.pool, async (tx) => {
     const recorded = await requireAdminUnlessBootstrapping(tx, actor, 'revoke API tokens');
     const revoked = await revokeApiToken(tx, id);
     if (!revoked) throw notFound(`token ${id}`);

@@ -4,8 +4,7 @@ import { gatherFacts } from '../db/delegation/action-facts';
 import { findActionCheck, findOutcome, insertOutcome } from '../db/delegation/action-outcomes';
 import { clearDegradations, insertDegradation } from '../db/delegation/degradations';
 import { firedEscalations, recordEscalations } from '../db/delegation/escalations';
-import { withTransaction } from '../db/pool';
-import { appendProvenance } from '../db/provenance/log';
+import { appendProvenance, withProvenanceTransaction } from '../db/provenance/log';
 import { ActionOutcomeSchema } from '../domain/delegation/action-outcome';
 import { checkOutcome } from '../domain/delegation/post-action';
 import type { ActionVerdict } from '../domain/delegation/validators';
@@ -36,7 +35,7 @@ export async function recordActionOutcome(
 ): Promise<OutcomeRecord> {
   const outcome = ActionOutcomeSchema.parse(outcomeInput);
   const now = new Date();
-  return withTransaction(deps.pool, async (tx) => {
+  return withProvenanceTransaction(deps.pool, async (tx) => {
     if (actor) await requirePrincipal(tx, actor);
     const { facts } = await gatherFacts(tx, abpId, now);
     const check = await findActionCheck(tx, checkId, { forUpdate: true });
@@ -98,7 +97,7 @@ export async function clearAgentDegradation(
   agentId: string | null,
   c: { principal: string; reason: string },
 ): Promise<{ abpId: string; agentId: string | null; cleared: string[] }> {
-  return withTransaction(deps.pool, async (tx) => {
+  return withProvenanceTransaction(deps.pool, async (tx) => {
     const operator = await requirePrincipal(tx, c.principal);
     const { facts } = await gatherFacts(tx, abpId, new Date());
     const id = facts.abp.abp_id;

@@ -15,9 +15,8 @@ import {
   recentProposals,
   requireProposalRow,
 } from '../db/guard/proposals';
-import { withTransaction } from '../db/pool';
 import { requirePrincipal } from '../db/access/principals';
-import { appendProvenance } from '../db/provenance/log';
+import { appendProvenance, withProvenanceTransaction } from '../db/provenance/log';
 import { forbidden, invalid, notFound } from '../domain/errors';
 import { timerDuration } from '../domain/input/timer-duration';
 import { calibrationRequestSchema, type CalibrationRequestInput } from '../domain/guard/calibration-gates';
@@ -52,7 +51,7 @@ export async function ingestFeedback(
 ): Promise<IngestResult> {
   const { rows, lines } = parseFeedbackBatch(ndjson, onProgress);
   if (actor) await requirePrincipal(ctx.pool, actor);
-  return withTransaction(ctx.pool, async (tx) => {
+  return withProvenanceTransaction(ctx.pool, async (tx) => {
     const result = await insertFeedbackRows(tx, rows, (index) => lines[index] ?? 0, onProgress);
     if (result.inserted > 0) {
       await appendProvenance(tx, ctx.provenanceKey, {
@@ -91,7 +90,7 @@ export async function storePolicy(
   policy: GuardPolicy,
   actor: string | null,
 ): Promise<{ policy: GuardPolicy; created: boolean }> {
-  return withTransaction(ctx.pool, async (tx) => {
+  return withProvenanceTransaction(ctx.pool, async (tx) => {
     const result = await insertPolicy(tx, policy, actor);
     if (result.created) {
       await appendProvenance(tx, ctx.provenanceKey, {

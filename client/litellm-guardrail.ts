@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { openGatewayExchange, takeGatewayExchange } from '../db/gateways/open-exchanges';
-import { withTransaction } from '../db/pool';
-import { appendProvenance } from '../db/provenance/log';
+import { appendProvenance, withProvenanceTransaction } from '../db/provenance/log';
 import { ANCHOR_INTENTS, classifyRequest } from '../domain/endorsement/request-intent';
 import { liveAnswerText, shadowPrompt } from '../domain/gateways/exchange-text';
 import type { GatewayTarget } from '../domain/gateways/gateway-target';
@@ -41,7 +40,7 @@ export async function guardrailCheck(
     const anchor = ANCHOR_INTENTS[classifyRequest(prompt)];
     if (anchor && kernel.definition.anchors.some((a) => a.id === anchor)) {
       // Recorded like any refusal: who, which anchor, which call; never the prompt.
-      await withTransaction(ctx.pool, (tx) =>
+      await withProvenanceTransaction(ctx.pool, (tx) =>
         appendProvenance(tx, ctx.provenanceKey, {
           kind: 'gateway.request_blocked',
           subject: `agent:${kernel.agentId}`,

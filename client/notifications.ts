@@ -7,8 +7,7 @@ import {
   type WebhookSubscription,
 } from '../db/notifications/subscriptions';
 import { generateSecret } from '../domain/non-workflow/webhook-signature';
-import { withTransaction } from '../db/pool';
-import { appendProvenance } from '../db/provenance/log';
+import { appendProvenance, withProvenanceTransaction } from '../db/provenance/log';
 import { NOTIFICATION_EVENT_TYPES } from '../domain/notifications/events';
 import { webhookInput } from '../domain/notifications/subscription';
 import { notFound } from '../domain/errors';
@@ -34,7 +33,7 @@ export async function addWebhook(ctx: WardenContext, input: unknown, actor: stri
   const parsed = webhookInput.parse(input);
   await requireAdmin(ctx.pool, actor, 'add webhooks');
   const secret = parsed.secret ?? generateSecret();
-  return withTransaction(ctx.pool, async (tx) => {
+  return withProvenanceTransaction(ctx.pool, async (tx) => {
     const webhook = await insertSubscription(tx, {
       url: parsed.url,
       events: parsed.events,
@@ -62,7 +61,7 @@ export async function removeWebhook(
   actor: string | null,
 ): Promise<WebhookSubscription> {
   await requireAdmin(ctx.pool, actor, 'remove webhooks');
-  return withTransaction(ctx.pool, async (tx) => {
+  return withProvenanceTransaction(ctx.pool, async (tx) => {
     const removed = await deleteSubscription(tx, id);
     if (!removed) throw notFound(`webhook ${id}`);
     await appendProvenance(tx, ctx.provenanceKey, {

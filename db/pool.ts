@@ -30,6 +30,12 @@ function lockStatement(lock: number | KeyedLock): string {
   return `SELECT pg_advisory_xact_lock${lock.shared ? '_shared' : ''}(${lock.key[0]}, ${lock.key[1]})`;
 }
 
+/** The advisory lock each open transaction of withTransaction began with (a lock-order rule checks it). */
+const begunWith = new WeakMap<object, number | KeyedLock>();
+
+/** The advisory lock `q`'s transaction took with its BEGIN (withTransaction's `lock`), if any. */
+export const lockTakenAtBegin = (q: object): number | KeyedLock | undefined => begunWith.get(q);
+
 /**
  * Runs `work` in one transaction: everything it writes lands together or not at all. With `lock`,
  * the transaction takes that advisory lock in the same round trip as its BEGIN (a hot writer that
@@ -46,6 +52,7 @@ export async function withTransaction<T>(
   try {
     // A simple-protocol query may carry several statements: one round trip for both.
     await tx.query(begin);
+    if (opts.lock !== undefined) begunWith.set(tx, opts.lock);
     const result = await work(tx);
     await tx.query('COMMIT');
     return result;
@@ -53,6 +60,7 @@ export async function withTransaction<T>(
     await tx.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
+    begunWith.delete(tx);
     tx.release();
   }
 }

@@ -1,8 +1,7 @@
 import type pg from 'pg';
 import type { WardenContext } from '../client/context';
 import { insertAgent } from '../db/endorsement/agents';
-import { withTransaction } from '../db/pool';
-import { appendProvenance } from '../db/provenance/log';
+import { appendProvenance, withProvenanceTransaction } from '../db/provenance/log';
 import { markSeeded } from '../db/seed-markers';
 import { DEFAULT_SETTINGS } from '../domain/endorsement/settings';
 import { bundledKernel } from '../domain/kernel/default-kernel';
@@ -15,7 +14,7 @@ export const DEMO_AGENT_ID = 'research-bot';
  * Runs once per installation (remembered in warden_meta), so deleting nothing ever re-seeds.
  */
 export async function seedEndorsementDemo(pool: pg.Pool, provenanceKey?: string): Promise<boolean> {
-  return withTransaction(pool, async (tx) => {
+  return withProvenanceTransaction(pool, async (tx) => {
     if (!(await markSeeded(tx, 'seed.endorsement', { agent: DEMO_AGENT_ID }))) return false;
     if (!(await insertAgent(tx, DEMO_AGENT_ID, bundledKernel('default'), DEFAULT_SETTINGS, DEFAULT_PROBE_BATTERY)))
       return false;

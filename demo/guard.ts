@@ -1,7 +1,7 @@
+import { withProvenanceTransaction } from '../db/provenance/log';
 import { recordGrant } from '../client/access';
 import type { WardenContext } from '../client/context';
 import { ingestFeedback, storePolicy } from '../client/guard';
-import { withTransaction } from '../db/pool';
 import { markSeeded, seedMarked } from '../db/seed-markers';
 import { FEEDBACK_LABELS } from '../domain/guard/feedback-label';
 import { guardPolicySchema } from '../domain/guard/policy';
@@ -42,7 +42,7 @@ export function demoFeedbackNdjson(): string {
 export async function seedGuardDemo(ctx: WardenContext): Promise<string[]> {
   if (await seedMarked(ctx.pool, 'seed.guard')) return [];
   // The installation seeds these itself; no person acts, so nothing is role-checked.
-  await withTransaction(ctx.pool, async (tx) => {
+  await withProvenanceTransaction(ctx.pool, async (tx) => {
     await recordGrant(tx, ctx.provenanceKey, 'carol', ['ml-engineer'], null);
     await recordGrant(tx, ctx.provenanceKey, 'dave', [DEMO_GUARD_POLICY.approver_role], null);
   });

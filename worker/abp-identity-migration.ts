@@ -6,8 +6,8 @@ import {
   moveAbpIdentity,
   type LockedPointer,
 } from '../db/delegation/abp-identity';
-import { withTransaction, type Queryable } from '../db/pool';
-import { appendProvenance } from '../db/provenance/log';
+import { type Queryable } from '../db/pool';
+import { appendProvenance, withProvenanceTransaction } from '../db/provenance/log';
 import { reissueAbp } from '../domain/delegation/build';
 import { AbpSpecError } from '../domain/delegation/errors';
 import { checkAbpIdentity } from '../domain/delegation/identity';
@@ -62,7 +62,7 @@ interface Reissue {
  */
 export async function migrateAbpIdentities(deps: IdentityMigrationDeps): Promise<IdentityMigrationResult> {
   const result: IdentityMigrationResult = { migrated: [], skipped: [] };
-  const staged = await withTransaction(deps.pool, async (tx) => {
+  const staged = await withProvenanceTransaction(deps.pool, async (tx) => {
     await lockIdentityMigration(tx);
     await finishStagedExports(tx, deps.exportsOn(tx));
     const plans: Reissue[] = [];

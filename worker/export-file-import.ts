@@ -2,8 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { exportsWithoutDocument, importExportDocument } from '../db/delegation/export-documents';
-import { withTransaction } from '../db/pool';
-import { appendProvenance } from '../db/provenance/log';
+import { appendProvenance, withProvenanceTransaction } from '../db/provenance/log';
 
 export interface ExportFileImport {
   /** Export ids whose file was imported. */
@@ -40,7 +39,7 @@ export async function importExportFiles(deps: {
       result.missing.push(row.exportId);
       continue;
     }
-    await withTransaction(deps.pool, async (tx) => {
+    await withProvenanceTransaction(deps.pool, async (tx) => {
       if (!(await importExportDocument(tx, row.exportId, text))) return;
       result.imported.push(row.exportId);
       await appendProvenance(tx, deps.provenanceKey, {

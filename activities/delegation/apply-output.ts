@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { withTransaction, type Queryable } from '../../db/pool';
-import { appendProvenance, appendProvenanceBatch } from '../../db/provenance/log';
+import { type Queryable } from '../../db/pool';
+import { appendProvenance, appendProvenanceBatch, withProvenanceTransaction } from '../../db/provenance/log';
 import type { ApplyOutcome } from '../../domain/delegation/apply-outcome';
 import type { Abp } from '../../domain/delegation/schema';
 import { conflict, notFound, WardenError } from '../../domain/errors';
@@ -18,7 +18,7 @@ import { exportText, type ExportSink } from '../../domain/delegation/export-sink
 import { writeCurrentDocuments } from '../../db/delegation/export-documents';
 import { markRestamped, type ExportRow } from '../../db/delegation/exports';
 import { planOutputOn } from '../../db/delegation/output-dry-run';
-import { readApproval } from '../../db/delegation/approval-reading';
+import { readApproval, type ApprovalReading } from '../../db/delegation/approval-reading';
 import { openParentChangedReviews } from '../../db/delegation/composition';
 import { concludeReviewRow, findReview, recordFailedAttempt } from '../../db/delegation/reviews';
 import { voidApprovals } from '../../db/delegation/review-votes';
@@ -58,12 +58,18 @@ class PointerMovedError extends Error {}
  * the approvals of the output voided (with `round`), or concludes as failed when the ABP is no
  * longer active (no output can apply any more) or the workflow predates reopening.
  */
-export async function applyReviewOutput(deps: ApplyDeps, input: ApplyInput): Promise<ApplyOutcome> {
+export async function applyReviewOutput(
+  deps: ApplyDeps,
+  input: ApplyInput,
+  reading?: ApprovalReading,
+): Promise<ApplyOutcome> {
   // The review, the output, the current ABP and its export rows: one statement. The plan is
   // computed from them afresh (or taken from this process's own plan of the very same reading,
   // the vote's when it ran here and nothing moved): the commit below moves the pointer only from
   // the version planned on (compare-and-set), so an ABP that moved since makes it plan again.
-  const read = await readApproval(deps.pool, { reviewId: input.reviewId, outputHash: input.outputHash });
+  // A deciding vote passes the reading it was checked on, taken just before: whatever moved since
+  // (the pointer, the review's state) is checked again under the commit's locks.
+  const read = reading ?? (await readApproval(deps.pool, { reviewId: input.reviewId, outputHash: input.outputHash }));
   const review = read.review;
   if (!review) throw notFound(`review ${input.reviewId}`);
   const tag = input.reviewId;
@@ -180,10 +186,9 @@ async function commit(
   document: unknown,
   writeExports: (tx: Queryable) => Promise<ApplyOutcome['exports']>,
 ): Promise<void> {
-  await withTransaction(deps.pool, async (tx) => {
-    // The review's row before anything else, as a late vote locks it before it appends: moving the
-    // pointer takes the provenance chain's lock (migration 018), and a vote holding the review while
-    // it waits for that lock would otherwise deadlock with this transaction.
+  await withProvenanceTransaction(deps.pool, async (tx) => {
+    // Begun holding the chain's lock (APPEND_LOCK's lock-order rule), then the review's row, as a late
+    // vote or a duplicate opening of the review takes them.
     if ((await findReview(tx, reviewId, { forUpdate: true }))?.state !== 'open')
       throw conflict(`review ${reviewId} is no longer open`);
     const locked = await findCurrentByAbpId(tx, current.abpId, { forUpdate: true });
@@ -260,7 +265,11 @@ async function commit(
         kind: 'review.applied',
         subject: `review:${reviewId}`,
         actor: null,
-        payload: { output_kind: outcome.outputKind, output_hash: outcome.outputHash, next_hash: outcome.next?.abpHash },
+        payload: {
+          output_kind: outcome.outputKind,
+          output_hash: outcome.outputHash,
+          next_hash: outcome.next?.abpHash,
+        },
       },
     ]);
   });
@@ -283,7 +292,7 @@ function applyFailedEntry(reviewId: string, outcome: ApplyOutcome, after: Record
 }
 
 async function fail(deps: ApplyDeps, reviewId: string, outcome: ApplyOutcome): Promise<ApplyOutcome> {
-  await withTransaction(deps.pool, async (tx) => {
+  await withProvenanceTransaction(deps.pool, async (tx) => {
     if (!(await concludeReviewRow(tx, reviewId, 'failed', outcome))) return;
     await appendProvenance(tx, deps.provenanceKey, applyFailedEntry(reviewId, outcome, { reopened: false }));
   });
@@ -295,7 +304,7 @@ async function fail(deps: ApplyDeps, reviewId: string, outcome: ApplyOutcome): P
  * review); the approvals of the output that failed are voided so their principals may vote again.
  */
 async function reopen(deps: ApplyDeps, reviewId: string, outcome: ApplyOutcome): Promise<ApplyOutcome> {
-  return withTransaction(deps.pool, async (tx) => {
+  return withProvenanceTransaction(deps.pool, async (tx) => {
     const voided = await voidApprovals(tx, reviewId, outcome.outputHash);
     const reopened: ApplyOutcome = { ...outcome, reopened: true, voided };
     if (!(await recordFailedAttempt(tx, reviewId, reopened))) throw conflict(`review ${reviewId} is no longer open`);

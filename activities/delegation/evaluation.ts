@@ -1,6 +1,5 @@
 import type pg from 'pg';
-import { withTransaction } from '../../db/pool';
-import { appendProvenanceBatch } from '../../db/provenance/log';
+import { appendProvenanceBatch, withProvenanceTransaction } from '../../db/provenance/log';
 import { AbpSchema } from '../../domain/delegation/schema';
 import { listCurrent } from '../../db/delegation/abps';
 import { runPeriodicValidators } from './periodic-validators';
@@ -49,7 +48,7 @@ export async function evaluateDelegationTriggers(
     if (tripped.length === 0) continue;
     // The ABP's tripped triggers open (or queue) their reviews together: one transaction, one
     // INSERT, their entries appended as one batch. A trigger that has an active review by now is skipped.
-    const inserted = await withTransaction(deps.pool, async (tx) => {
+    const inserted = await withProvenanceTransaction(deps.pool, async (tx) => {
       const rows = await insertReviews(
         tx,
         tripped.map((card) => ({

@@ -1,17 +1,23 @@
 import type { ActivityDeps } from '../deps';
 import { postgresExportSink } from '../../db/delegation/export-documents';
 import { fileExportSink } from '../../export-files/file-sink';
-import { applyReviewOutput, type ApplyInput } from './apply-output';
+import { applyReviewOutput, type ApplyDeps, type ApplyInput } from './apply-output';
 import { evaluateDelegationTriggers } from './evaluation';
 import { markWorkflowStarted } from '../../db/delegation/reviews';
-import { concludeReview, recordReviewVote, type VoteInput } from './review-votes';
+import { concludeReview, recordReviewVote, recordVote, type VoteInput } from './review-votes';
+import { voteAndApply, type VoteAndApplyInput } from './vote-and-apply';
+
+/** What the review activities work on: the pool, the provenance key and the export sink WARDEN_EXPORT_SINK names. */
+export function reviewDeps(deps: ActivityDeps): ApplyDeps {
+  // The sink as client/export-sink.ts chooses it (activities never import client/).
+  const exports =
+    deps.config.exportSink === 'file' ? fileExportSink(deps.config.exportDir) : postgresExportSink(deps.pool);
+  return { pool: deps.pool, provenanceKey: deps.provenanceKey, exports };
+}
 
 /** The delegation review loop's activities: every one idempotent under retries. */
 export function createDelegationActivities(deps: ActivityDeps) {
-  // The sink WARDEN_EXPORT_SINK names, as client/export-sink.ts chooses it (activities never import client/).
-  const exports =
-    deps.config.exportSink === 'file' ? fileExportSink(deps.config.exportDir) : postgresExportSink(deps.pool);
-  const d = { pool: deps.pool, provenanceKey: deps.provenanceKey, exports };
+  const d = reviewDeps(deps);
   return {
     async evaluateDelegationTriggers(input: { abpIds?: string[] }) {
       const result = await evaluateDelegationTriggers(d, input.abpIds);
@@ -37,6 +43,13 @@ export function createDelegationActivities(deps: ActivityDeps) {
     concludeReview: (input: { reviewId: string; state: 'dismissed' | 'timed_out'; by: string | null }) =>
       concludeReview(d, input),
     applyReviewOutput: (input: ApplyInput) => applyReviewOutput(d, input),
+    /** The deciding approval: recorded, then applied from the same reading (the review runs it as a local activity). */
+    recordVoteAndApply: (input: VoteAndApplyInput) =>
+      voteAndApply(
+        (vote) => recordVote(d, vote),
+        (apply, reading) => applyReviewOutput(d, apply, reading),
+        input,
+      ),
   };
 }
 

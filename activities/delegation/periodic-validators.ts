@@ -1,8 +1,8 @@
+import { withProvenanceTransaction } from '../../db/provenance/log';
 import type pg from 'pg';
 import { factsFor } from '../../db/delegation/action-facts';
 import type { CurrentAbp } from '../../db/delegation/abps';
 import { firedEscalations, recordEscalations } from '../../db/delegation/escalations';
-import { withTransaction } from '../../db/pool';
 import type { Abp } from '../../domain/delegation/schema';
 import { checkPeriodic, type ActionVerdict } from '../../domain/delegation/validators';
 
@@ -17,7 +17,7 @@ export async function runPeriodicValidators(
   now = new Date(),
 ): Promise<ActionVerdict> {
   const abpId = abp.abp_id;
-  return withTransaction(deps.pool, async (tx) => {
+  return withProvenanceTransaction(deps.pool, async (tx) => {
     const verdict = checkPeriodic(await factsFor(tx, abpId, abp, current, now));
     const day = now.toISOString().slice(0, 10);
     for (const [validator, fired] of groupBy(firedEscalations(verdict), (f) => f.trigger)) {

@@ -1,10 +1,9 @@
 import type pg from 'pg';
-import { withTransaction } from '../../db/pool';
-import { appendProvenance } from '../../db/provenance/log';
+import { appendProvenance, withProvenanceTransaction } from '../../db/provenance/log';
 import type { ReviewOutputKind } from '../../domain/delegation/schema';
 import { conflict, forbidden, invalid, notFound } from '../../domain/errors';
 import { planOutputOn, planReviewOutput } from '../../db/delegation/output-dry-run';
-import { readApproval } from '../../db/delegation/approval-reading';
+import { readApproval, type ApprovalReading } from '../../db/delegation/approval-reading';
 import { recordApproval } from '../../db/delegation/review-outputs';
 import { concludeReviewRow, findReview } from '../../db/delegation/reviews';
 import { findVote, insertVote } from '../../db/delegation/review-votes';
@@ -42,6 +41,14 @@ export async function recordReviewVote(
   deps: { pool: pg.Pool; provenanceKey: string },
   input: VoteInput,
 ): Promise<AcceptedVote> {
+  return (await recordVote(deps, input)).accepted;
+}
+
+/** recordReviewVote, with the reading it checked the vote on (the apply that follows a deciding vote starts from it). */
+export async function recordVote(
+  deps: { pool: pg.Pool; provenanceKey: string },
+  input: VoteInput,
+): Promise<{ accepted: AcceptedVote; read: ApprovalReading }> {
   // Everything that only reads is done before the transaction, which holds the review's lock only
   // for the checks that need it, the vote and its provenance entry: on the embedded database an
   // open transaction holds the only session, so every other statement of every process waits for
@@ -67,7 +74,7 @@ export async function recordReviewVote(
     output && input.decision === 'approve' && unlocked.state === 'open'
       ? await planOutputOn(deps.pool, { abpId: unlocked.abpId, current: read.current, exports: read.exports }, output)
       : undefined;
-  return withTransaction(deps.pool, async (tx) => {
+  const accepted = await withProvenanceTransaction(deps.pool, async (tx) => {
     const review = await findReview(tx, input.reviewId, { forUpdate: true });
     if (!review) throw refuse(`review ${input.reviewId} not found`);
     const accepted: AcceptedVote = { outputKind: output?.kind ?? null, outputAuthor: output?.authoredBy ?? null };
@@ -105,6 +112,7 @@ export async function recordReviewVote(
     });
     return accepted;
   });
+  return { accepted, read };
 }
 
 /** Ends an open review as dismissed or timed out; a timeout fires the ABP's escalation paths for it. */
@@ -112,7 +120,7 @@ export async function concludeReview(
   deps: { pool: pg.Pool; provenanceKey: string },
   input: { reviewId: string; state: 'dismissed' | 'timed_out'; by: string | null },
 ): Promise<{ concluded: boolean; escalations: { destination: string; severity: string }[] }> {
-  return withTransaction(deps.pool, async (tx) => {
+  return withProvenanceTransaction(deps.pool, async (tx) => {
     const review = await findReview(tx, input.reviewId, { forUpdate: true });
     if (!review) throw notFound(`review ${input.reviewId}`);
     const concluded = await concludeReviewRow(tx, input.reviewId, input.state, { state: input.state, by: input.by });

@@ -1,5 +1,5 @@
+import { withProvenanceTransaction } from '../../db/provenance/log';
 import { Context } from '@temporalio/activity';
-import { withTransaction } from '../../db/pool';
 import type { ActivityDeps } from '../deps';
 import { extendCooldown, transitionEndorsement, type Transition } from '../../db/endorsement/endorsements';
 import { createModelGateway, type ModelGateway } from '../../models/model-gateway';
@@ -30,7 +30,7 @@ export function createEndorsementActivities(
     },
 
     async transitionEndorsement(t: Transition): Promise<TransitionResult> {
-      const r = await withTransaction(deps.pool, (tx) => transitionEndorsement(tx, key, t));
+      const r = await withProvenanceTransaction(deps.pool, (tx) => transitionEndorsement(tx, key, t));
       return { state: r.state, appliedVersion: r.appliedVersion, deadlineAt: r.deadlineAt, capAt: r.capAt };
     },
 
@@ -42,7 +42,7 @@ export function createEndorsementActivities(
       reason: string;
     }): Promise<TransitionResult> {
       const info = Context.current().info;
-      const r = await withTransaction(deps.pool, (tx) =>
+      const r = await withProvenanceTransaction(deps.pool, (tx) =>
         extendCooldown(tx, key, {
           ...input,
           idempotencyKey: `${info.workflowExecution?.runId ?? info.taskToken.toString()}/${info.activityId}`,

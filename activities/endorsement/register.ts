@@ -1,7 +1,6 @@
 import type pg from 'pg';
 import { z } from 'zod';
-import { appendProvenance } from '../../db/provenance/log';
-import { withTransaction } from '../../db/pool';
+import { appendProvenance, withProvenanceTransaction } from '../../db/provenance/log';
 import { combineWithModelReading, detectConflict, proposedChange } from '../../domain/endorsement/conflict';
 import {
   commitmentIdSchema,
@@ -84,7 +83,7 @@ export async function registerEndorsement(
   // The model is asked outside the transaction: a slow model must not hold the agent's lock.
   const reading = input.commitment ? null : await models.classifyRule(kernelNow.definition, input.ruleText);
 
-  return withTransaction(pool, async (tx) => {
+  return withProvenanceTransaction(pool, async (tx) => {
     await requireAgent(tx, input.agentId, true);
     const kernel = await loadKernelVersion(tx, input.agentId);
     const found =

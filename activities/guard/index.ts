@@ -1,6 +1,6 @@
+import { withProvenanceTransaction } from '../../db/provenance/log';
 import { Context } from '@temporalio/activity';
 import type pg from 'pg';
-import { withTransaction } from '../../db/pool';
 import type { GuardPolicy } from '../../domain/guard/policy';
 import type { ActivityDeps } from '../deps';
 import { requirePolicy } from '../../db/guard/policies';
@@ -19,7 +19,7 @@ import {
  * kind (activities/input-failures.ts), so the workflow sees it at once and can tell the caller.
  */
 export function createGuardActivities(deps: ActivityDeps) {
-  const tx = <T>(work: (client: pg.PoolClient) => Promise<T>) => withTransaction(deps.pool, work);
+  const tx = <T>(work: (client: pg.PoolClient) => Promise<T>) => withProvenanceTransaction(deps.pool, work);
   return {
     async guardLoadPolicy(policyId: string): Promise<GuardPolicy> {
       return requirePolicy(deps.pool, policyId);

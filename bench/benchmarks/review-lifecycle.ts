@@ -94,30 +94,51 @@ export const reviewLifecycle: Benchmark = {
     'is another reading and is planned again, and the apply still moves the pointer only from the version it ' +
     'planned on (compare-and-set). In production the client and the worker are different processes, so the ' +
     "vote plans again and only the apply reuses the vote's plan; in this benchmark they share one process and " +
-    'so one plan. On the Temporal side a review now announces its conclusion with a local activity inside the ' +
-    'task that closes it (patch `review-announces-conclusion-inline`): an approval is the Update (a workflow ' +
-    'task, `recordReviewVote`, a task), `applyReviewOutput` and the closing task, one activity task and one ' +
-    'workflow task fewer. Measured in one sitting at the quick size (40 reviews, 30 timed approvals; load 18 ' +
-    'to 25, so wall times are indicative only): statements per approval 36 → 25; CPU per approval of the ' +
-    'benchmark process (client and worker) 95.5 → 74.7 ms, of its children 118.5 → 88 ms (the Temporal dev ' +
-    'server 80.8 → 56.5 ms, PGlite 37.8 → 31.5 ms); in the histories the vote activity ran p50 317 → 145 to ' +
-    '235 ms and the apply 291 → 156 to 290 ms. A full-size run right after (load 25) had p50 2.2 s and p99 ' +
-    '14.2 s, 13 s over the target: the history of an approval was p50 4.2 s, of which 1.5 s waiting between ' +
-    "the vote's result and the apply's scheduling and 2.0 s between the apply's result and the close, both " +
-    'workflow tasks queued behind the first tasks of the 1,000 reviews just opened (their review.opened ' +
-    'announcements still ran during the approvals: 851 subscription reads in that phase) on a worker whose ' +
-    "workflow thread, the dev server and PGlite share two cores with the other engineers' runs; the vote and " +
-    "the apply themselves ran p50 0.5 and 0.4 s. Left per approval: the vote's transaction (BEGIN, the review " +
-    "locked, the prior vote, the vote, the provenance lock, head and entry, COMMIT) and the apply's (the " +
-    'pointer locked, the documents, the version, the pointer, the export rows, the review, the provenance ' +
-    'lock, head and entries, COMMIT), which keep their lock order (pointer, review, then the provenance ' +
-    'lock), and the workflow task between the vote and the apply. Memory: with 200 reviews opened at ' +
-    "concurrency 8 and the bench's garbage collected, the process grew 1.08 MiB per open review with the " +
-    "default WARDEN_MAX_CACHED_WORKFLOWS (250) and 0.65 MiB with 20, the main thread's heap 6 to 8 MiB in " +
-    "both: the growth was the workflow thread's. With zod out of the review run, in one sitting (1,000 " +
-    'reviews, the default cache of 250), the growth per open review went from 0.843 MiB to 0.131 MiB (peak ' +
-    '1,199 MiB to 506 MiB); with the batched reads on top, 0.178 MiB (peak 553 MiB; the runs differ by the ' +
-    "machine's load, 16 to 25). That drop (about 700 MiB) is far more than 250 cached runs' module copies " +
+    'so one plan. On the Temporal side a review announces its conclusion with a local activity inside the ' +
+    'task that closes it (patch `review-announces-conclusion-inline`), and the approval that meets the ' +
+    'threshold is recorded and applied by one local activity, `recordVoteAndApply`, inside the workflow task ' +
+    'that runs its Update (patch `review-deciding-vote-applies`; a vote that does not decide is still the ' +
+    '`recordReviewVote` activity, and an apply that does not finish, e.g. because the ABP moved since the ' +
+    "vote's reading, is left to the main line's `applyReviewOutput` as before): where an approval was three " +
+    'workflow tasks and two activity tasks it is one workflow task, and its Update answers once the output is ' +
+    "applied. The apply starts from the vote's reading (one statement fewer), and the vote's and the apply's " +
+    'provenance appends no longer take the chain lock in a round trip of their own (measured here with the ' +
+    'lock and the head read in one message; merged with the lock-order rule, the lock now comes with BEGIN, ' +
+    'which costs the same count). Measured in one sitting at the quick size (40 reviews, 30 timed approvals; ' +
+    'two runs of each, alternated, load 16 to 20, so wall times are indicative only): statements per approval ' +
+    '26 → 23 and 22.8; CPU per approval of the benchmark process 60.6 and 63.0 → 60.7 and 58.0 ms, of its ' +
+    'children 77.3 and 85.8 → 66.0 and 62.5 ms (the Temporal dev server 48.8 and 55.5 → 37.3 and 34.3 ms, ' +
+    'PGlite unchanged at 28 to 30 ms); p99 1.78 and 2.13 s → 1.40 and 1.92 s; in the histories an approval ' +
+    'took p50 728 and 1,233 → 722 and 1,115 ms, its workflow tasks waiting in the task queue p50 20 ms before ' +
+    "and 1 to 2 ms after: the rest is the work itself (the statements on PGlite's one session, the workflow " +
+    'thread) on two cores at load 16 to 20. Full-size runs in one sitting (load 15 to 17): before p50 1.12 s ' +
+    '/ p99 4.25 s, 27 statements per approval; after p50 0.97 s / p99 6.33 s, 23.9 statements; after with ' +
+    'WARDEN_MAX_CACHED_WORKFLOWS=1500, p50 0.95 s / p99 4.13 s, 24 statements. What makes the p99 is when an ' +
+    'approval runs, not its steps: in all three the first hundred approvals (medians per 25 of 1.7 to 6.1 s) ' +
+    'ran while the worker still carried the first tasks of the 1,000 reviews just opened and their ' +
+    'review.opened announcements (726 to 851 subscription reads during the approvals), and the other 150 ran ' +
+    'at medians per 25 of 0.46 to 1.32 s (maxima 0.66 to 1.96 s). The wait is inside the worker, not in ' +
+    "Temporal's task queue: after the change an approval's workflow task was dispatched p50 20 to 55 ms after " +
+    'it was scheduled and then ran (started → completed, the local activity included) p50 1.8 to 2.1 s, ' +
+    "behind the other reviews' activations on the workflow thread and the announcements' statements on " +
+    "PGlite's session. Task-queue priority (Temporal's priority keys, set per workflow and activity) orders " +
+    "only the server's backlog, and an approval's task has its review's priority like the opening's own " +
+    "tasks, so it cannot help here; a cheaper opening would (its announcement inline as review.concluded's " +
+    'is, a cheaper first task: the opening path, worked on apart). With a cache that holds every open review ' +
+    "(1,500) no approval replays its review's history first: CPU per approval 78.4 → 60.1 ms in the benchmark " +
+    'process and 98.5 → 80.9 ms in its children, resident set per open review 0.197 → 0.324 MiB (the target ' +
+    "of 0.5 still met); the default (250) was not changed. Left per approval: the vote's transaction (BEGIN " +
+    'with the provenance lock, the review locked, the prior vote, the vote, head and entry, COMMIT) and the ' +
+    "apply's (BEGIN with the provenance lock, the review and the pointer locked, the documents, the version, " +
+    'the pointer, the export rows, the review, head and entries, COMMIT): every provenance writer takes that ' +
+    "lock first, before any row (APPEND_LOCK's rule in db/provenance/log.ts). One transaction for both would " +
+    "save four more round trips, but the vote must stand when the apply's gates fail. Memory: with 200 " +
+    "reviews opened at concurrency 8 and the bench's garbage collected, the process grew 1.08 MiB per open " +
+    "review with the default WARDEN_MAX_CACHED_WORKFLOWS (250) and 0.65 MiB with 20, the main thread's heap 6 " +
+    "to 8 MiB in both: the growth was the workflow thread's. With zod out of the review run, in one sitting " +
+    '(1,000 reviews, the default cache of 250), the growth per open review went from 0.843 MiB to 0.131 MiB ' +
+    '(peak 1,199 MiB to 506 MiB); with the batched reads on top, 0.178 MiB (peak 553 MiB; the runs differ by ' +
+    "the machine's load, 16 to 25). That drop (about 700 MiB) is far more than 250 cached runs' module copies " +
     '(about 150 MiB at 618 KiB each), so most of it was presumably the garbage of the module evaluations of ' +
     "every new, evicted and replayed run that the thread's heap still held at the peak (not measured apart: " +
     "no heap snapshot of the SDK's thread). A smaller cache is no longer needed for the target and was not " +
@@ -219,7 +240,7 @@ export const reviewLifecycle: Benchmark = {
           },
           {
             key: 'voted_p50',
-            label: 'approval Update answered (vote recorded), p50',
+            label: 'approval Update answered (vote recorded; a deciding one also applied), p50',
             value: summarize(voted.slice(warm)).p50,
             unit: 'ms',
           },

@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { appendProvenance } from '../provenance/log';
-import { type Queryable, withTransaction } from '../pool';
+import { appendProvenance, withProvenanceTransaction } from '../provenance/log';
+import { type Queryable } from '../pool';
 import { camelRow } from '../row-mapper';
 import { parseAgentId } from '../../domain/endorsement/identifiers';
 import {
@@ -130,7 +130,7 @@ export async function createAgent(
   const kernel = bundledKernel(input.kernel ?? 'default');
   const settings = mergeSettings(DEFAULT_SETTINGS, input.settings);
   const probes = input.probes === false ? null : DEFAULT_PROBE_BATTERY;
-  return withTransaction(pool, async (tx) => {
+  return withProvenanceTransaction(pool, async (tx) => {
     if (!(await insertAgent(tx, id, kernel, settings, probes))) throw conflict(`agent "${id}" already exists`);
     await appendProvenance(tx, provenanceKey, {
       kind: 'agent.created',

@@ -2,7 +2,7 @@ import { TOKEN_REFUSAL_SQL, TokenRefusedError } from '../access/api-tokens';
 import { randomUUID } from 'node:crypto';
 import { sha256Hex } from '../../domain/non-workflow/sha256';
 import type pg from 'pg';
-import { appendProvenanceBatch } from '../provenance/log';
+import { appendProvenanceBatch, withProvenanceTransaction } from '../provenance/log';
 import { withTransaction, type KeyedLock, type Queryable } from '../pool';
 import { camelRow, type CamelRow } from '../row-mapper';
 import type { EvidenceSummary } from '../../domain/endorsement/cooldown';
@@ -207,7 +207,7 @@ export async function recordScoredSamples(
 ): Promise<{ scored: number; failed: number }> {
   if (outcomes.length === 0) return { scored: 0, failed: 0 };
   const scored = (o: ScoredSample) => (o.status === 'scored' ? o : undefined);
-  return withTransaction(pool, async (tx) => {
+  return withProvenanceTransaction(pool, async (tx) => {
     // Serialises batches of different endorsements that share an exchange, so the last one to
     // score it sees the others' samples scored and blanks the text (see blankUnloggedExchanges).
     await tx.query(`SELECT id FROM chat_exchanges WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`, [

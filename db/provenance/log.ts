@@ -4,11 +4,28 @@ import { GENESIS_HASH, contentHash, sign, signatureMatches } from '../../domain/
 import { listLimit } from '../../domain/input/list-limit';
 import { KEY_TEXT_BYTES, storableText } from '../../domain/input/storable-text';
 import { findForbiddenKey } from '../../domain/provenance/forbidden-content';
-import { type Queryable, withTransaction } from '../pool';
+import { type Queryable, lockTakenAtBegin, withTransaction } from '../pool';
 import { camelRow } from '../row-mapper';
 import { unnestOf } from '../row-chunks';
 
-export const APPEND_LOCK = 7_246_202; // advisory-lock id that serialises appends across processes
+/**
+ * The provenance chain's lock: the advisory lock that serialises appends across processes.
+ *
+ * Lock order, one rule for every provenance writer: a transaction that appends provenance takes
+ * this lock FIRST, with its BEGIN (`withTransaction(pool, work, { lock: APPEND_LOCK })`, or the
+ * first statement of a one-message write, writeAtHead), before any row lock (FOR UPDATE, UPDATE,
+ * INSERT) or other lock. Everyone then queues on this lock and can never hold a row that a chain
+ * lock holder waits for while itself waiting for the chain lock: a deadlock PostgreSQL resolves by
+ * aborting one of them (a duplicate opening against an apply, a vote against an apply, a fact change
+ * against a drift flush, all reproduced in fact-stamp-lock-order.test.ts). Triggers that take it
+ * (migration 018's abp_fact_stamp_bump) are then no-ops. appendEntries refuses a transaction that
+ * did not begin with it. Keyed advisory locks (db/pool.ts KeyedLock, e.g. the wake locks) come after.
+ */
+export const APPEND_LOCK = 7_246_202;
+
+/** withTransaction for a transaction that appends provenance: begun holding APPEND_LOCK (its lock-order rule). */
+export const withProvenanceTransaction = <T>(pool: pg.Pool, work: (tx: pg.PoolClient) => Promise<T>): Promise<T> =>
+  withTransaction(pool, work, { lock: APPEND_LOCK });
 
 export const provenanceInput = z.object({
   kind: z.string().regex(/^[a-z][a-z0-9_.]*$/, 'lower-case dotted name, e.g. endorsement.staged'),
@@ -76,7 +93,7 @@ export async function appendProvenanceBatch(
   const entries = inputs.map(validEntry);
   if (entries.length === 0) return [];
   return q instanceof pg.Pool
-    ? withTransaction(q, (tx) => appendEntries(tx, key, entries))
+    ? withProvenanceTransaction(q, (tx) => appendEntries(tx, key, entries))
     : appendEntries(q, key, entries);
 }
 
@@ -194,7 +211,10 @@ async function appendEntries(
   entries: z.output<typeof provenanceInput>[],
   lockedHead?: ProvenanceHead,
 ): Promise<ProvenanceEntry[]> {
-  if (!lockedHead) await q.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
+  // The lock-order rule (APPEND_LOCK): taking the lock here, after the transaction's row locks,
+  // is what deadlocked against writers that hold it and wait for those rows.
+  if (lockTakenAtBegin(q) !== APPEND_LOCK)
+    throw new Error('provenance is appended only in a transaction begun holding APPEND_LOCK (see its lock-order rule)');
   const keys = entries.map((e) => e.idempotencyKey).filter((k): k is string => k !== undefined);
   const stored = new Map<string, ProvenanceEntry>();
   if (keys.length > 0) {

@@ -1,18 +1,13 @@
 import { msToNumber, type Duration } from '@temporalio/common';
 import { z } from 'zod';
+import { MAX_TIMER_MS, MAX_TIMER_SECONDS, TIMER_LIMIT_TEXT, TIMER_SECONDS_TOO_LONG } from './timer-limits';
 
-/**
- * Durations that become Temporal timers and database timestamps. Temporal refuses timers beyond
- * about a hundred years, and a deadline that far out is a typo, never a plan; the bound also keeps
- * `now + duration` a valid Date, `timestamptz` and `bigint` of milliseconds.
- */
-export const MAX_TIMER_MS = 100 * 365 * 24 * 3600 * 1000;
-export const MAX_TIMER_SECONDS = MAX_TIMER_MS / 1000;
-const LIMIT_TEXT = 'at most 100 years';
+// The bounds and the zod-free checks live in timer-limits.ts (the workflows import them).
+export { MAX_TIMER_MS, MAX_TIMER_SECONDS, deadlineTooFar, isTimerMs } from './timer-limits';
 
 /** Whole seconds in [min, 100 years]. */
 export function timerSeconds(min = 1) {
-  return z.int().min(min).max(MAX_TIMER_SECONDS, `must be ${LIMIT_TEXT} (${MAX_TIMER_SECONDS} seconds)`);
+  return z.int().min(min).max(MAX_TIMER_SECONDS, TIMER_SECONDS_TOO_LONG);
 }
 
 /** Whole milliseconds in [1, 100 years]. Refinements only, so exported JSON Schemas keep their shape. */
@@ -21,18 +16,8 @@ export function timerMilliseconds() {
     .int()
     .refine(
       (ms) => ms >= 1 && ms <= MAX_TIMER_MS,
-      `must be between 1 and ${MAX_TIMER_MS} milliseconds (${LIMIT_TEXT})`,
+      `must be between 1 and ${MAX_TIMER_MS} milliseconds (${TIMER_LIMIT_TEXT})`,
     );
-}
-
-/** True when `ms` can be a timer: a whole number of milliseconds in [1, 100 years]. */
-export function isTimerMs(ms: number): boolean {
-  return Number.isInteger(ms) && ms >= 1 && ms <= MAX_TIMER_MS;
-}
-
-/** The refusal for a deadline pushed out too far (extensions add up). */
-export function deadlineTooFar(deadlineMs: number, nowMs: number): string | undefined {
-  return deadlineMs - nowMs > MAX_TIMER_MS ? `would put the deadline more than 100 years ahead` : undefined;
 }
 
 /**
@@ -59,7 +44,7 @@ export function timerDuration() {
         return z.NEVER;
       }
       if (ms > MAX_TIMER_MS) {
-        ctx.addIssue({ code: 'custom', message: `must be ${LIMIT_TEXT}` });
+        ctx.addIssue({ code: 'custom', message: `must be ${TIMER_LIMIT_TEXT}` });
         return z.NEVER;
       }
       return Math.round(ms);

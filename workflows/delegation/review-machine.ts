@@ -1,6 +1,8 @@
 import {
   condition,
+  type ActivityOptions,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   upsertSearchAttributes,
   workflowInfo,
@@ -23,16 +25,23 @@ import {
 } from './review-vote-input';
 import { announcesConclusionInline } from './review-conclusion-inline';
 import { reopensAfterFailedApply } from './review-reopen';
+import { decidingVoteApplies } from './review-vote-applies';
 import { startReviewWorkflows, startsChildReviews } from './start-reviews';
 
-const acts = proxyActivities<DelegationActivities>({
+const stepOptions: Pick<ActivityOptions, 'startToCloseTimeout' | 'retry'> = {
   startToCloseTimeout: '1 minute',
   retry: {
     initialInterval: '1 second',
     maximumInterval: '30 seconds',
     nonRetryableErrorTypes: ['ReviewVoteRefused', 'ReviewVoteForbidden', 'ReviewOutputInvalid'],
   },
-});
+};
+const acts = proxyActivities<DelegationActivities>(stepOptions);
+// The deciding approval (review-vote-applies.ts) runs inside the workflow task of its Update: no
+// activity task to dispatch and no workflow task to take its result, each of which waits in the
+// task queue behind every other review's tasks. Both its halves are idempotent, so a local
+// activity run again after a lost workflow task records and applies nothing twice.
+const inline = proxyLocalActivities<DelegationActivities>(stepOptions);
 
 /** An Update's input checked (review-vote-input.ts), or the refusal naming every field at fault. */
 function checkedOrRefused(issuesOf: (input: unknown) => InputIssue[], input: unknown): void {
@@ -62,6 +71,10 @@ export class ReviewMachine {
   private escalations: ReviewStatus['escalations'] = [];
   /** The last application attempt that failed and reopened the review. */
   private lastFailure: ApplyOutcome | null = null;
+  /** A deciding approval is being recorded and applied (recordVoteAndApply): other votes wait for it. */
+  private deciding = false;
+  /** What the deciding approval's apply returned, for the main line to conclude with instead of applying. */
+  private appliedWithVote: ApplyOutcome | null = null;
   private rounds = 0;
   private readonly startedAt = workflowInfo().startTime.getTime();
   private readonly deadline: string | null;
@@ -104,6 +117,14 @@ export class ReviewMachine {
   }
 
   async approve(input: ApproveInput): Promise<ReviewVoteResult> {
+    if (this.deciding) {
+      // The vote before this one decides the review: this one counts only if that one was refused.
+      await this.decidingSettled();
+      this.requireOpen();
+      this.requireFirstVote(input.principal);
+    }
+    const deciding = this.decidedWith(input);
+    if (deciding && decidingVoteApplies()) return this.approveAndApply(input, deciding);
     const accepted = await acts
       .recordReviewVote({
         reviewId: this.start.reviewId,
@@ -113,6 +134,8 @@ export class ReviewMachine {
         reason: input.reason,
       })
       .catch(asUpdateFailure);
+    // A deciding vote that arrived meanwhile applies with the approvals it counted: it goes first.
+    if (this.deciding) await this.decidingSettled();
     // Another update may have decided the review while the vote was recorded.
     if (this.approvals.some((a) => a.principal === input.principal))
       throw failure('conflict', `${input.principal} has already voted`);
@@ -126,6 +149,56 @@ export class ReviewMachine {
       this.decided = winningOutput(this.approvals, this.start.policy.threshold);
     this.publish();
     return this.voteResult();
+  }
+
+  /**
+   * The approval that meets the threshold: recorded and applied in one local activity, whose
+   * outcome the main line concludes with. An apply that did not finish (null) is left to the main
+   * line's `applyReviewOutput`, as before.
+   */
+  private async approveAndApply(input: ApproveInput, decided: OutputTally): Promise<ReviewVoteResult> {
+    this.deciding = true;
+    try {
+      const { vote, outcome } = await inline
+        .recordVoteAndApply({
+          vote: {
+            reviewId: this.start.reviewId,
+            principal: input.principal,
+            decision: 'approve',
+            outputHash: input.outputHash,
+            reason: input.reason,
+          },
+          apply: {
+            reviewId: this.start.reviewId,
+            outputHash: decided.outputHash,
+            approvers: decided.approvers,
+            ...(this.reopens ? { round: this.rounds + 1 } : {}),
+          },
+        })
+        .catch(asUpdateFailure);
+      this.approvals.push({
+        principal: input.principal,
+        outputKind: vote.outputKind ?? input.outputKind,
+        outputHash: input.outputHash,
+        outputAuthor: vote.outputAuthor ?? input.principal,
+      });
+      this.appliedWithVote = outcome;
+      this.decided = winningOutput(this.approvals, this.start.policy.threshold) ?? decided;
+    } finally {
+      this.deciding = false;
+    }
+    this.publish();
+    return this.voteResult();
+  }
+
+  /** The output this approval would decide the review for (threshold met with it), if any. */
+  private decidedWith(input: ApproveInput): OutputTally | undefined {
+    if (this.state !== 'open' || this.done()) return undefined;
+    // The output's author is its first approver's (the stored output's author, which only the
+    // vote's activity knows, matters only at a threshold of 2 or more, where a first approval never decides).
+    const author = this.approvals.find((a) => a.outputHash === input.outputHash)?.outputAuthor ?? input.principal;
+    const approval = { ...input, outputAuthor: author };
+    return winningOutput([...this.approvals, approval], this.start.policy.threshold);
   }
 
   validateDismissal(input: DismissInput): void {
@@ -143,6 +216,8 @@ export class ReviewMachine {
         reason: input.reason,
       })
       .catch(asUpdateFailure);
+    // A deciding approval recorded meanwhile may already have applied: it goes first.
+    if (this.deciding) await this.decidingSettled();
     if (this.state === 'open' && !this.done()) this.dismissedBy = input.principal;
     return this.voteResult();
   }
@@ -174,6 +249,11 @@ export class ReviewMachine {
   /** Acts on how the wait ended; true when a failed apply reopened the review and the wait starts again. */
   private async conclude(concludedInTime: boolean): Promise<boolean> {
     const reviewId = this.start.reviewId;
+    if (!concludedInTime && this.deciding) {
+      // The deadline passed while the deciding approval was being applied: what it did stands.
+      await this.decidingSettled();
+      concludedInTime = this.done();
+    }
     if (!concludedInTime) {
       this.state = 'timed_out';
       this.escalations = (await acts.concludeReview({ reviewId, state: 'timed_out', by: null })).escalations;
@@ -184,12 +264,16 @@ export class ReviewMachine {
       this.state = 'applying';
       this.publish();
       this.rounds += 1;
-      const attempt = await acts.applyReviewOutput({
-        reviewId,
-        outputHash: this.decided.outputHash,
-        approvers: this.decided.approvers,
-        ...(this.reopens ? { round: this.rounds } : {}),
-      });
+      // Applied by the deciding approval (review-vote-applies.ts), or applied here.
+      const attempt =
+        this.appliedWithVote ??
+        (await acts.applyReviewOutput({
+          reviewId,
+          outputHash: this.decided.outputHash,
+          approvers: this.decided.approvers,
+          ...(this.reopens ? { round: this.rounds } : {}),
+        }));
+      this.appliedWithVote = null;
       if (attempt.reopened) {
         this.reopen(attempt);
         return true;
@@ -231,6 +315,15 @@ export class ReviewMachine {
   }
 
   // ---- state -------------------------------------------------------------------------------
+
+  /**
+   * Once the deciding approval in flight has been recorded and applied (or refused). Callers ask
+   * only while one is in flight (`if (this.deciding)`), so that histories from before
+   * DECIDING_VOTE_APPLIES, which never had one, resume their handlers without an added await.
+   */
+  private decidingSettled(): Promise<void> {
+    return condition(() => !this.deciding);
+  }
 
   /** Decided by an approval that met the threshold, or dismissed: no further vote changes the outcome. */
   private done(): boolean {

@@ -15,11 +15,10 @@ import {
   meanDivergence,
   promotionShortfall,
 } from '../../domain/endorsement/cooldown';
-import { extendSecondsSchema } from '../../domain/endorsement/endorsement-request';
 import { criticalProbeFailure } from '../../domain/endorsement/probe-outcome';
 import type { EndorsementSettings } from '../../domain/endorsement/settings';
 import { DECISIONS, refusalReason, WATCHING_STATES, type EndorsementState } from '../../domain/endorsement/states';
-import { deadlineTooFar } from '../../domain/input/timer-duration';
+import { deadlineTooFar, timerSecondsIssue } from '../../domain/input/timer-limits';
 import { WardenState } from '../../domain/search-attributes';
 import { failure } from '../../domain/temporal/failure-types';
 import { notify } from '../notify';
@@ -30,7 +29,7 @@ import type {
   ExtendInput,
   OperatorInput,
   RegistrationView,
-} from './contract';
+} from './messages';
 import { waitsWithoutPolling } from './cooldown-wait';
 import type { endorsementWorkflow } from './endorsement';
 import { promotionChecksEvidence } from './promotion-rule';
@@ -148,9 +147,9 @@ export class EndorsementMachine {
       // Refused here, before the command is queued: a deadline no timer or timestamp can hold
       // would fail the extension and, before, wedged the endorsement behind it.
       const seconds = (arg as ExtendInput).seconds;
-      const parsed = extendSecondsSchema.optional().safeParse(seconds);
-      if (!parsed.success)
-        throw failure('invalid', `seconds: ${parsed.error.issues[0]?.message ?? 'must be a positive whole number'}`);
+      // extendSecondsSchema's words without zod, which a run must not load (the unit test holds them alike).
+      const issue = seconds === undefined ? null : timerSecondsIssue(seconds);
+      if (issue) throw failure('invalid', `seconds: ${issue}`);
       const nowMs = Date.now();
       const tooFar = deadlineTooFar(
         Math.max(this.view.deadlineMs ?? nowMs, nowMs) + (seconds ?? this.settings?.cooldownBaseSeconds ?? 0) * 1000,

@@ -10,7 +10,7 @@ import {
   shadowSamplesPendingSignal,
   type EndorsementView,
   type EndorsementWorkflowInput,
-} from './contract';
+} from './messages';
 import { EndorsementMachine } from './endorsement-machine';
 
 /**

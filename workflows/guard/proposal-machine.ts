@@ -9,7 +9,7 @@ import type { GateOutcome } from '../../domain/guard/gate-outcome';
 import { evaluateLoraGates, loraPayload, loraRequestSchema } from '../../domain/guard/lora-gates';
 import { approvalRefusal, releaseRefusal, type ProposalState } from '../../domain/guard/proposal-state';
 import { describeIssues } from '../../domain/input/field-issues';
-import { isTimerMs } from '../../domain/input/timer-duration';
+import { isTimerMs } from '../../domain/input/timer-limits';
 import { WardenState } from '../../domain/search-attributes';
 import { failure } from '../../domain/temporal/failure-types';
 import { innermostMessage } from '../../domain/temporal/innermost-cause';

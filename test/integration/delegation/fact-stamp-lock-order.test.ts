@@ -32,6 +32,19 @@ async function sessionPid(client: pg.PoolClient): Promise<number> {
   return (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
 }
 
+/** A review of `abp` opened by `rev` and approved with a patch, once it is applied (by `racing`'s worker). */
+async function patchApplied(racing: typeof ctx, abp: Awaited<ReturnType<typeof buildUniqueAbp>>, rev: string) {
+  const review = await openReview(racing, abp.abp_id, 'DRT-002', rev);
+  await approveReview(racing, review.reviewId, {
+    principal: rev,
+    outputKind: 'abp_patch',
+    document: allowTool(abp, 'fax.send'),
+    reason: 'faxes',
+  });
+  expect((await reviewResult(racing, review.reviewId)).state).toBe('applied');
+  return review;
+}
+
 /**
  * An ABP's change stamp (migration 016) is a row that every change to the ABP's facts updates and
  * every red or yellow drift signal too. Writers that append provenance take the chain's lock; the
@@ -89,7 +102,7 @@ describe("the provenance chain's lock and the rows a change locks are taken in o
     }
   });
 
-  it("an apply waiting for its review's row, which a late vote holds while it appends, holds no chain lock meanwhile", async () => {
+  it('an apply and a late vote on its review, both taking the chain lock with their BEGIN, both commit', async () => {
     const abp = await buildUniqueAbp(ctx);
     const rev = await principal(ctx, 'lock-order-rev', ['Reviewer']);
     const vote = await ctx.pool.connect();
@@ -99,8 +112,10 @@ describe("the provenance chain's lock and the rows a change locks are taken in o
       // Only the first attempt races (a retry after a deadlock must not hide it).
       if (voted !== undefined) return real(input);
       const votePid = await sessionPid(vote);
-      // A late vote: it locks the review's row, as recordReviewVote does, before the apply runs ...
+      // A late vote: it takes the chain's lock with its BEGIN and then locks the review's row, as
+      // recordReviewVote does (it used to lock the row first and take the chain's lock when it appended) ...
       await vote.query('BEGIN');
+      await vote.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
       await vote.query('SELECT 1 FROM delegation_reviews WHERE review_id = $1 FOR UPDATE', [input.reviewId]);
       const applied = real(input).then(
         (outcome) => ((firstApply = 'applied'), outcome),
@@ -109,16 +124,16 @@ describe("the provenance chain's lock and the rows a change locks are taken in o
           throw error;
         },
       );
-      // ... the apply reaches the review's row and waits (PGlite: its transaction waits for this one) ...
+      // ... the apply waits for the chain's lock, holding no row (PGlite: its transaction waits for this one) ...
       if (process.env.DATABASE_URL)
         await eventually(
           () => blocksAnother(ctx.pool, votePid),
           (blocking) => blocking,
           60_000,
         );
-      // ... and the vote appends: it takes the chain's lock, which the apply must not hold yet.
-      voted = await vote.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]).then(
-        () => vote.query('COMMIT').then(() => 'committed'),
+      // ... and the vote commits.
+      voted = await vote.query('COMMIT').then(
+        () => 'committed',
         async (error: unknown) => {
           await vote.query('ROLLBACK');
           return String(error);
@@ -127,18 +142,73 @@ describe("the provenance chain's lock and the rows a change locks are taken in o
       return applied;
     });
     try {
-      const review = await openReview(racing.ctx, abp.abp_id, 'DRT-002', rev);
-      await approveReview(racing.ctx, review.reviewId, {
-        principal: rev,
-        outputKind: 'abp_patch',
-        document: allowTool(abp, 'fax.send'),
-        reason: 'faxes',
-      });
-      expect((await reviewResult(racing.ctx, review.reviewId)).state).toBe('applied');
+      await patchApplied(racing.ctx, abp, rev);
       // Neither was aborted (before, PostgreSQL found a deadlock and the apply ran again).
       expect({ voted, firstApply }).toEqual({ voted: 'committed', firstApply: 'applied' });
     } finally {
       vote.release();
+      await racing.stop();
+    }
+  });
+
+  it("a duplicate opening of a review being applied, queued before the apply for the chain's lock, is refused as already open and the apply commits", async () => {
+    const abp = await buildUniqueAbp(ctx);
+    const rev = await principal(ctx, 'lock-order-dup', ['Reviewer']);
+    const gate = await ctx.pool.connect();
+    let duplicate: string | undefined;
+    let firstApply: string | undefined;
+    const racing = await startWorkerAroundApply(ctx, async (real, input) => {
+      // Only the first attempt races (a retry after a deadlock must not hide it).
+      if (firstApply !== undefined) return real(input);
+      const gatePid = await sessionPid(gate);
+      const waitingBehindGate = (n: number) =>
+        process.env.DATABASE_URL
+          ? eventually(
+              () =>
+                ctx.pool.query<{ n: number }>(
+                  'SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
+                  [gatePid],
+                ),
+              (r) => r.rows[0]!.n >= n,
+              60_000,
+            )
+          : Promise.resolve();
+      // Another appender holds the chain's lock; a second opening of the same trigger queues for it first ...
+      await gate.query('BEGIN');
+      await gate.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
+      const opened = openReview(ctx, abp.abp_id, 'DRT-002', rev).then(
+        () => 'opened',
+        (error: unknown) => String(error),
+      );
+      await waitingBehindGate(1);
+      // ... then the apply (before the rule: it locked the review's row, then queued for the chain's lock) ...
+      const applied = real(input).then(
+        (outcome) => ((firstApply = 'applied'), outcome),
+        (error: unknown) => {
+          firstApply = String(error);
+          throw error;
+        },
+      );
+      await waitingBehindGate(2);
+      // ... and the lock is let go: the opening gets it first and looks for the active review's row.
+      await gate.query('COMMIT');
+      duplicate = await opened;
+      return applied;
+    });
+    try {
+      const review = await patchApplied(racing.ctx, abp, rev);
+      // Before, PostgreSQL found a deadlock and aborted one of them (the opening or the apply's first
+      // attempt). PGlite orders nothing here (one session: its advisory locks exclude no one), so the
+      // opening may also come before, between or after the apply's statements: it is refused as a
+      // conflict, or opens the next review once the apply has concluded this one.
+      expect({ firstApply, duplicate }).toEqual({
+        firstApply: 'applied',
+        duplicate: process.env.DATABASE_URL
+          ? expect.stringContaining(`review ${review.reviewId} is already open`)
+          : expect.toSatisfy((d: string) => d === 'opened' || d.startsWith('WardenError: ')),
+      });
+    } finally {
+      gate.release();
       await racing.stop();
     }
   });

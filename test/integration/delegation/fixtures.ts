@@ -2,6 +2,9 @@ import type { WorkerOptions } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createActivities } from '../../../activities';
 import type { ApplyInput, ApplyOutcome } from '../../../activities/delegation/apply-output';
+import { failFastOnInputErrors } from '../../../activities/input-failures';
+import { recordVote } from '../../../activities/delegation/review-votes';
+import { voteAndApply, type VoteAndApplyInput } from '../../../activities/delegation/vote-and-apply';
 import type { IntegrationContext } from '../../support/integration';
 import { createWardenWorker } from '../../../worker/create-worker';
 import { unique } from './abp-fixtures';
@@ -12,8 +15,9 @@ type ApplyActivity = (input: ApplyInput) => Promise<ApplyOutcome>;
 
 /**
  * A worker of its own for one test, on its own task queue (with this run's workflow bundle unless
- * given another), whose applyReviewOutput activity runs `around` the real one: a test uses it to
- * change the world between a vote and its application. Returns a context that starts workflows
+ * given another), whose applyReviewOutput activity, and the apply of recordVoteAndApply (the
+ * deciding vote's), run `around` the real one: a test uses it to change the world between a vote
+ * and its application. Returns a context that starts workflows
  * on that queue.
  */
 export async function startWorkerAroundApply(
@@ -33,6 +37,15 @@ export async function startWorkerAroundApply(
       activities: {
         ...activities,
         applyReviewOutput: (input: ApplyInput) => around(activities.applyReviewOutput, input),
+        // The apply reads afresh here (not from the vote's reading), so that it sees what `around` changed.
+        recordVoteAndApply: (input: VoteAndApplyInput) =>
+          failFastOnInputErrors(() =>
+            voteAndApply(
+              (vote) => recordVote(deps, vote),
+              (apply) => around(activities.applyReviewOutput, apply),
+              input,
+            ),
+          ),
       },
     },
   });

@@ -10,7 +10,7 @@ import { exportSinkFor } from '../../../client/export-sink';
 import { buildAbpFromSpec, checkAbpAction, ingestEvidence, showAbp, verifyAbp } from '../../../client/delegation';
 import { approveReview, openReview, reviewResult, showReview } from '../../../client/delegation-reviews';
 import { createPool, withTransaction, type Queryable } from '../../../db/pool';
-import { appendProvenance, listProvenance } from '../../../db/provenance/log';
+import { appendProvenance, listProvenance, withProvenanceTransaction } from '../../../db/provenance/log';
 import { buildAbp } from '../../../domain/delegation/build';
 import { checkAbpIdentity, computeAbpId } from '../../../domain/delegation/identity';
 import { legacyAbpIdentity } from '../../../domain/delegation/legacy-identity';
@@ -68,7 +68,7 @@ async function storeLegacy(abp: Abp): Promise<void> {
  * under the old id (today's export gates refuse to re-stamp a legacy ABP at all).
  */
 async function revokeLegacy(abp: Abp, reason: string): Promise<void> {
-  await withTransaction(ctx.pool, async (tx) => {
+  await withProvenanceTransaction(ctx.pool, async (tx) => {
     const { rows } = await tx.query<{ version: number }>('SELECT version FROM abp_current WHERE scope_key = $1', [
       scopeKey(abp.scope),
     ]);

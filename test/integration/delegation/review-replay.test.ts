@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import type { History } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
 import { buildAbpFromSpec, showAbp } from '../../../client/delegation';
@@ -6,6 +7,7 @@ import { approveReview, openReview, reviewResult, showReview } from '../../../cl
 import type { Abp } from '../../../domain/delegation/schema';
 import { ANNOUNCE_CONCLUSION_INLINE } from '../../../workflows/delegation/review-conclusion-inline';
 import { REOPEN_AFTER_FAILED_APPLY } from '../../../workflows/delegation/review-reopen';
+import { DECIDING_VOTE_APPLIES } from '../../../workflows/delegation/review-vote-applies';
 import { bundleWithStandIn, patchIds } from '../../support/bundle-with-stand-in';
 import { useIntegrationContext } from '../../support/integration';
 import { principal, startWorkerAroundApply, uniqueSpec } from './fixtures';
@@ -77,6 +79,22 @@ describe('reviews already running when reopening after a failed apply was releas
     return { review, history: await ctx.temporal.workflow.getHandle(review.reviewId).fetchHistory() };
   }
 
+  it("a deciding approval now is recorded and applied by one local activity in its Update's task, and replays", async () => {
+    const { review, history } = await appliedRevocation('vote-applies', 'DRT-002');
+    expect(patchIds(history)).toContain(DECIDING_VOTE_APPLIES);
+    const activities = (history.events ?? []).flatMap(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [],
+    );
+    expect(activities).not.toContain('recordReviewVote');
+    expect(activities).not.toContain('applyReviewOutput');
+    expect(localActivities(history)).toEqual(['recordVoteAndApply', 'startNotificationDelivery']);
+    await Worker.runReplayHistory(
+      { workflowBundle: { codePath: inject('workflowBundlePath') } },
+      history,
+      review.reviewId,
+    );
+  });
+
   it('a review started now records the patch marker', async () => {
     const { history } = await appliedRevocation('marker', 'DRT-001');
     expect(patchIds(history)).toContain(REOPEN_AFTER_FAILED_APPLY);
@@ -91,8 +109,7 @@ describe('reviews already running when reopening after a failed apply was releas
       (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'startNotificationDelivery',
     );
     expect(started).toHaveLength(1);
-    const localMarkers = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
-    expect(localMarkers).toHaveLength(1);
+    expect(localActivities(history).filter((type) => type === 'startNotificationDelivery')).toHaveLength(1);
     await Worker.runReplayHistory(
       { workflowBundle: { codePath: inject('workflowBundlePath') } },
       history,
@@ -100,3 +117,12 @@ describe('reviews already running when reopening after a failed apply was releas
     );
   });
 });
+
+/** The activity types of a history's local activities, in order, from their markers' data. */
+function localActivities(history: History): string[] {
+  return (history.events ?? []).flatMap((e) => {
+    const marker = e.markerRecordedEventAttributes;
+    const data = marker?.markerName === 'core_local_activity' ? marker.details?.data?.payloads?.[0]?.data : undefined;
+    return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type: string }).activity_type] : [];
+  });
+}

@@ -2,8 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { chat, endorseRule, endorsementState, showEndorsement, showKernel } from '../../../client/endorsement';
 import { transitionEndorsement } from '../../../db/endorsement/endorsements';
-import { withTransaction } from '../../../db/pool';
-import { listProvenance } from '../../../db/provenance/log';
+import { listProvenance, withProvenanceTransaction } from '../../../db/provenance/log';
 import { useIntegrationContext } from '../../support/integration';
 import { BENIGN, eventually, freshAgent, kernelVersionCount, operator, SEED_RULE } from './helpers';
 
@@ -59,7 +58,7 @@ describe('durability', () => {
     const alice = await operator(ctx);
     const r = await endorseRule(ctx, agent, SEED_RULE, { requestedBy: alice });
     const approve = () =>
-      withTransaction(ctx.pool, (tx) =>
+      withProvenanceTransaction(ctx.pool, (tx) =>
         transitionEndorsement(tx, ctx.provenanceKey, {
           endorsementId: r.endorsementId,
           from: ['pending'],

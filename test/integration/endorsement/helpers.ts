@@ -75,14 +75,26 @@ export async function kernelVersionCount(ctx: IntegrationContext, agent: string)
 }
 
 /**
- * Until the endorsement workflow has run its first scoring batch and has no activity in flight:
- * a test that then stops the worker cuts no batch short (one finishing later would lower the
- * wake flag behind the test's back).
+ * Until the endorsement workflow has run its first scoring batch and sleeps: no activity in flight
+ * (a test that then stops the worker cuts no batch short: one finishing later would lower the wake
+ * flag behind the test's back) and no workflow task either. A worker stopped while it runs the
+ * task that follows the batch (on a loaded machine it may not finish it within the grace time)
+ * leaves the task started until it times out, and Temporal holds back the signals that arrive
+ * meanwhile from the history: a test counting wake-up signals there saw 0 where 1 was sent.
  */
 export async function idleAfterFirstBatch(ctx: IntegrationContext, endorsementId: string): Promise<void> {
+  const handle = ctx.temporal.workflow.getHandle(endorsementId);
   await eventually(
     async () => {
-      const events = (await ctx.temporal.workflow.getHandle(endorsementId).fetchHistory()).events ?? [];
+      const events = (await handle.fetchHistory()).events ?? [];
+      const tasks = events.filter((e) => e.workflowTaskScheduledEventAttributes).length;
+      const tasksClosed = events.filter(
+        (e) =>
+          e.workflowTaskCompletedEventAttributes ||
+          e.workflowTaskFailedEventAttributes ||
+          e.workflowTaskTimedOutEventAttributes,
+      ).length;
+      if (tasksClosed < tasks) return false;
       const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes);
       const closed = events.filter(
         (e) =>

@@ -21,7 +21,13 @@ import {
 } from '../../integration/delegation/abp-fixtures';
 import { testAdmin } from '../../support/principals';
 import type { WardenActivities } from '../recording-stack';
-import { BEFORE_NOTIFICATIONS, BEFORE_REOPENING, BEFORE_STARTED_TOGETHER, onEarlierRelease } from './earlier-release';
+import {
+  BEFORE_NOTIFICATIONS,
+  BEFORE_REOPENING,
+  BEFORE_STARTED_TOGETHER,
+  BEFORE_VOTE_APPLIES,
+  onEarlierRelease,
+} from './earlier-release';
 import { listed, until, type Recorded, type ReplayCase } from './replay-case';
 
 /** The demo ABP under a contract of its own, with its review policy changed. */
@@ -39,17 +45,25 @@ const reviewer = (ctx: WardenContext, name: string) => principal(ctx, name, ['Re
  */
 function raceApply(ctx: WardenContext, base: AbpSpecInput) {
   let raced = false;
+  const race = async () => {
+    if (raced) return;
+    raced = true;
+    await buildAbpFromSpec(
+      ctx,
+      { ...base, tools: { ...base.tools!, deny: [...base.tools!.deny, { name: 'fax.send', reason: 'no faxes' }] } },
+      await testAdmin(ctx),
+    );
+  };
   return (real: WardenActivities): Partial<WardenActivities> => ({
     async applyReviewOutput(input) {
-      if (!raced) {
-        raced = true;
-        await buildAbpFromSpec(
-          ctx,
-          { ...base, tools: { ...base.tools!, deny: [...base.tools!.deny, { name: 'fax.send', reason: 'no faxes' }] } },
-          await testAdmin(ctx),
-        );
-      }
+      await race();
       return real.applyReviewOutput(input);
+    },
+    // The deciding approval's step (review-vote-applies.ts): the vote, the rebuild, then the apply.
+    async recordVoteAndApply(input) {
+      const vote = await real.recordReviewVote(input.vote);
+      await race();
+      return { vote, outcome: await real.applyReviewOutput(input.apply) };
     },
   });
 }
@@ -68,20 +82,83 @@ const reviewCase = (
   record: async (stack) => [{ caseName: name, workflowId: await record(stack.ctx, stack) }],
 });
 
+async function approvedPatch(ctx: WardenContext): Promise<string> {
+  const rev = await reviewer(ctx, 'rev');
+  const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
+  const review = await openReview(ctx, abp.abp_id, 'DRT-002', rev);
+  await approveReview(ctx, review.reviewId, {
+    principal: rev,
+    outputKind: 'abp_patch',
+    document: allowEmail(abp),
+    reason: 'candidates must hear back',
+  });
+  await concluded(ctx, review.reviewId, 'applied');
+  return review.reviewId;
+}
+
+/** N of M: two approvers must name the same output; a vote for another output does not count. */
+async function thresholdTwoOfThree(ctx: WardenContext): Promise<string> {
+  const [ann, ben, cat] = [await reviewer(ctx, 'ann'), await reviewer(ctx, 'ben'), await reviewer(ctx, 'cat')];
+  const { abp } = await buildAbpFromSpec(ctx, spec({ threshold: 2 }), await testAdmin(ctx));
+  const review = await openReview(ctx, abp.abp_id, 'DRT-003', ann);
+  await approveReview(ctx, review.reviewId, {
+    principal: ann,
+    outputKind: 'abp_patch',
+    document: allowEmail(abp),
+    reason: 'needed',
+  });
+  await approveReview(ctx, review.reviewId, {
+    principal: ben,
+    outputKind: 'abp_patch',
+    document: allowEmail(abp, 'bid'),
+    reason: 'narrower',
+  });
+  await approveReview(ctx, review.reviewId, {
+    principal: cat,
+    outputKind: 'abp_patch',
+    document: allowEmail(abp),
+    reason: 'agree with ann',
+  });
+  await concluded(ctx, review.reviewId, 'applied');
+  return review.reviewId;
+}
+
+/**
+ * Behind the review-reopens-after-failed-apply patch: the ABP is rebuilt between the vote and the
+ * apply (fax.send denied; `on` is a worker whose activities race so), the approved patch fails,
+ * the review reopens, a corrected one applies.
+ */
+async function reopenedThenApplied(ctx: WardenContext, on: WardenContext, base: AbpSpecInput): Promise<string> {
+  const rev = await reviewer(ctx, 'late');
+  const { abp } = await buildAbpFromSpec(ctx, base, await testAdmin(ctx));
+  const review = await openReview(on, abp.abp_id, 'DRT-002', rev);
+  await approveReview(on, review.reviewId, {
+    principal: rev,
+    outputKind: 'abp_patch',
+    document: allowTool(abp, 'fax.send'),
+    reason: 'faxes',
+  });
+  await until(
+    () => ctx.temporal.workflow.getHandle(review.reviewId).query<{ state: string; lastFailure?: unknown }>('status'),
+    (s) => s.state === 'open' && Boolean(s.lastFailure),
+    'the review reopened after the failed apply',
+  );
+  const now = (await showAbp(ctx, abp.abp_id)).abp as Abp;
+  await approveReview(on, review.reviewId, {
+    principal: rev,
+    outputKind: 'abp_patch',
+    document: allowTool(now, 'fax.receive'),
+    reason: 'receive only',
+  });
+  await concluded(ctx, review.reviewId, 'applied');
+  return review.reviewId;
+}
+
 export const reviewCases: ReplayCase[] = [
-  reviewCase('approved-patch', async (ctx) => {
-    const rev = await reviewer(ctx, 'rev');
-    const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
-    const review = await openReview(ctx, abp.abp_id, 'DRT-002', rev);
-    await approveReview(ctx, review.reviewId, {
-      principal: rev,
-      outputKind: 'abp_patch',
-      document: allowEmail(abp),
-      reason: 'candidates must hear back',
-    });
-    await concluded(ctx, review.reviewId, 'applied');
-    return review.reviewId;
-  }),
+  reviewCase('approved-patch', approvedPatch),
+  reviewCase('approved-patch.before-vote-applies', (_ctx, stack) =>
+    onEarlierRelease(stack, BEFORE_VOTE_APPLIES, approvedPatch),
+  ),
   reviewCase('approved-replace', async (ctx) => {
     const rev = await reviewer(ctx, 'rev');
     const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
@@ -141,65 +218,27 @@ export const reviewCases: ReplayCase[] = [
     await concluded(ctx, review.reviewId, 'dismissed');
     return review.reviewId;
   }),
-  reviewCase('threshold-2-of-3', async (ctx) => {
-    // N of M: two approvers must name the same output; a vote for another output does not count.
-    const [ann, ben, cat] = [await reviewer(ctx, 'ann'), await reviewer(ctx, 'ben'), await reviewer(ctx, 'cat')];
-    const { abp } = await buildAbpFromSpec(ctx, spec({ threshold: 2 }), await testAdmin(ctx));
-    const review = await openReview(ctx, abp.abp_id, 'DRT-003', ann);
-    await approveReview(ctx, review.reviewId, {
-      principal: ann,
-      outputKind: 'abp_patch',
-      document: allowEmail(abp),
-      reason: 'needed',
-    });
-    await approveReview(ctx, review.reviewId, {
-      principal: ben,
-      outputKind: 'abp_patch',
-      document: allowEmail(abp, 'bid'),
-      reason: 'narrower',
-    });
-    await approveReview(ctx, review.reviewId, {
-      principal: cat,
-      outputKind: 'abp_patch',
-      document: allowEmail(abp),
-      reason: 'agree with ann',
-    });
-    await concluded(ctx, review.reviewId, 'applied');
-    return review.reviewId;
-  }),
+  reviewCase('threshold-2-of-3', thresholdTwoOfThree),
+  reviewCase('threshold-2-of-3.before-vote-applies', (_ctx, stack) =>
+    onEarlierRelease(stack, BEFORE_VOTE_APPLIES, thresholdTwoOfThree),
+  ),
   reviewCase('apply-failed-reopened-applied', async (ctx, stack) => {
-    // Behind the review-reopens-after-failed-apply patch: the ABP is rebuilt between the vote and
-    // the apply (fax.send denied), the approved patch fails, the review reopens, a corrected one applies.
-    const rev = await reviewer(ctx, 'late');
     const base = spec();
-    const { abp } = await buildAbpFromSpec(ctx, base, await testAdmin(ctx));
     const racing = await stack.workerWith({ activities: raceApply(ctx, base) });
     try {
-      const review = await openReview(racing.ctx, abp.abp_id, 'DRT-002', rev);
-      await approveReview(racing.ctx, review.reviewId, {
-        principal: rev,
-        outputKind: 'abp_patch',
-        document: allowTool(abp, 'fax.send'),
-        reason: 'faxes',
-      });
-      await until(
-        () =>
-          ctx.temporal.workflow.getHandle(review.reviewId).query<{ state: string; lastFailure?: unknown }>('status'),
-        (s) => s.state === 'open' && Boolean(s.lastFailure),
-        'the review reopened after the failed apply',
-      );
-      const now = (await showAbp(ctx, abp.abp_id)).abp as Abp;
-      await approveReview(racing.ctx, review.reviewId, {
-        principal: rev,
-        outputKind: 'abp_patch',
-        document: allowTool(now, 'fax.receive'),
-        reason: 'receive only',
-      });
-      await concluded(ctx, review.reviewId, 'applied');
-      return review.reviewId;
+      return await reopenedThenApplied(ctx, racing.ctx, base);
     } finally {
       await racing.stop();
     }
+  }),
+  reviewCase('apply-failed-reopened-applied.before-vote-applies', (ctx, stack) => {
+    const base = spec();
+    return onEarlierRelease(
+      stack,
+      BEFORE_VOTE_APPLIES,
+      (earlier) => reopenedThenApplied(ctx, earlier, base),
+      raceApply(ctx, base),
+    );
   }),
   reviewCase('apply-failed.before-reopening', async (ctx, stack) => {
     // Started by the release before reviews reopened: no marker, and the failed apply is final.
@@ -223,21 +262,9 @@ export const reviewCases: ReplayCase[] = [
       raceApply(ctx, base),
     );
   }),
-  reviewCase('approved-patch.before-notifications', async (ctx, stack) => {
-    const rev = await reviewer(ctx, 'rev');
-    const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
-    return onEarlierRelease(stack, BEFORE_NOTIFICATIONS, async (earlier) => {
-      const review = await openReview(earlier, abp.abp_id, 'DRT-002', rev);
-      await approveReview(earlier, review.reviewId, {
-        principal: rev,
-        outputKind: 'abp_patch',
-        document: allowEmail(abp),
-        reason: 'candidates must hear back',
-      });
-      await concluded(ctx, review.reviewId, 'applied');
-      return review.reviewId;
-    });
-  }),
+  reviewCase('approved-patch.before-notifications', (_ctx, stack) =>
+    onEarlierRelease(stack, BEFORE_NOTIFICATIONS, approvedPatch),
+  ),
 ];
 
 /**

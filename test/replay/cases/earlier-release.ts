@@ -4,6 +4,7 @@ import type { WardenContext } from '../../../client/context';
 import { bundleWithStandIn } from '../../support/bundle-with-stand-in';
 import { REOPEN_AFTER_FAILED_APPLY } from '../../../workflows/delegation/review-reopen';
 import { MARKS_STARTED_TOGETHER } from '../../../workflows/delegation/start-reviews';
+import { DECIDING_VOTE_APPLIES } from '../../../workflows/delegation/review-vote-applies';
 import { WAIT_WITHOUT_POLLING } from '../../../workflows/endorsement/cooldown-wait';
 import { PROMOTE_NEEDS_EVIDENCE_OR_OVERRIDE } from '../../../workflows/endorsement/promotion-rule';
 import { NOTIFY_PATCH } from '../../../workflows/notify';
@@ -49,6 +50,12 @@ export const BEFORE_STARTED_TOGETHER: EarlierRelease = {
   patchId: MARKS_STARTED_TOGETHER,
   suffix: 'before-started-together',
 };
+export const BEFORE_VOTE_APPLIES: EarlierRelease = {
+  module: /(^|\/)review-vote-applies$/,
+  standIn: 'delegation/review-vote-applies-absent.ts',
+  patchId: DECIDING_VOTE_APPLIES,
+  suffix: 'before-vote-applies',
+};
 // Only for the suffix check: the histories named so were recorded on the release that polled, before the patch.
 export const BEFORE_NO_POLL: EarlierRelease = {
   module: /(^|\/)cooldown-wait$/,
@@ -62,6 +69,7 @@ export const EARLIER_RELEASES = [
   BEFORE_REOPENING,
   BEFORE_STARTED_TOGETHER,
   BEFORE_NO_POLL,
+  BEFORE_VOTE_APPLIES,
 ];
 
 const bundles = new Map<EarlierRelease, Promise<WorkflowBundleWithSourceMap>>();

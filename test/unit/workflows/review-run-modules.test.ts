@@ -5,8 +5,9 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 // Every run of a workflow evaluates the modules its loop imports (the SDK gives each run a module
-// cache of its own) and a cached run keeps them: the delegation loop's workflows must not reach zod,
-// which was most of what a review run evaluated (BENCHMARKS.md §5). Type-only imports are erased.
+// cache of its own) and a cached run keeps them: the delegation and endorsement loops' workflows must
+// not reach zod, which was most of what a review or endorsement run evaluated (BENCHMARKS.md §5).
+// Type-only imports are erased.
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -51,14 +52,20 @@ function evaluatedFrom(entry: string): Set<string> {
   return seen;
 }
 
-describe('what a delegation workflow run evaluates', () => {
-  it('reaches no zod from the delegation workflows (review, evaluation passes)', () => {
-    const modules = evaluatedFrom(join(root, 'workflows/delegation/index.ts'));
-    expect(modules).toContain('workflows/delegation/review-machine.ts');
+// Each loop: the entry its runs import, a module of the loop's own it must reach, and its contract.
+const loops: [loop: string, entry: string, machine: string][] = [
+  ['delegation (review, evaluation passes)', 'workflows/delegation/index.ts', 'workflows/delegation/review-machine.ts'],
+  ['endorsement', 'workflows/endorsement/endorsement.ts', 'workflows/endorsement/endorsement-machine.ts'],
+];
+
+describe.each(loops)('what a %s workflow run evaluates', (_, entry, machine) => {
+  it('reaches no zod from the workflows', () => {
+    const modules = evaluatedFrom(join(root, entry));
+    expect(modules).toContain(machine);
     expect([...modules].filter((m) => m === 'zod' || m.startsWith('zod/'))).toEqual([]);
   });
 
   it("finds zod where it is: the contract's boundary schemas", () => {
-    expect(evaluatedFrom(join(root, 'workflows/delegation/contract.ts'))).toContain('zod');
+    expect(evaluatedFrom(join(root, dirname(entry), 'contract.ts'))).toContain('zod');
   });
 });
