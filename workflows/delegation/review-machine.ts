@@ -22,6 +22,7 @@ import {
   type InputIssue,
 } from './review-vote-input';
 import { announcesConclusionInline } from './review-conclusion-inline';
+import { opensInOneTask } from './review-opening-task';
 import { reopensAfterFailedApply } from './review-reopen';
 import { startReviewWorkflows, startsChildReviews } from './start-reviews';
 
@@ -152,13 +153,14 @@ export class ReviewMachine {
   async run(): Promise<void> {
     const { start } = this;
     const { policy } = start;
-    this.publish();
-    await notify('review.opened', start.reviewId, {
-      abpId: start.abpId,
-      triggerId: start.triggerId,
-      severity: start.severity,
-      threshold: policy.threshold,
-    });
+    const inOneTask = opensInOneTask();
+    this.publish({ attributes: !inOneTask });
+    await notify(
+      'review.opened',
+      start.reviewId,
+      { abpId: start.abpId, triggerId: start.triggerId, severity: start.severity, threshold: policy.threshold },
+      { inline: inOneTask },
+    );
     let concludedInTime =
       policy.timeout_ms === null
         ? (await condition(() => this.done()), true)
@@ -257,14 +259,15 @@ export class ReviewMachine {
       throw failure('conflict', `${principal} has already voted on ${this.start.reviewId}`);
   }
 
-  private publish(): void {
+  /** The search attributes (unless the start gave them already: `attributes: false`) and the details of the state. */
+  private publish({ attributes = true } = {}): void {
     const {
       start,
       start: { policy },
       outcome,
       deadline,
     } = this;
-    upsertSearchAttributes(reviewSearchAttributes(start, this.state));
+    if (attributes) upsertSearchAttributes(reviewSearchAttributes(start, this.state));
     const votes = `${this.approvals.length}/${policy.threshold} approval(s) by ${policy.approver_role}`;
     setCurrentDetails(
       `**${this.state}** — review of ${start.abpId} for ${start.triggerId} (${start.triggerName}, ${start.severity}); ${votes}` +
