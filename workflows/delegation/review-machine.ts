@@ -53,8 +53,14 @@ function asUpdateFailure(error: unknown): never {
  * in the order the workflow issued them before it was a class: histories in flight replay unchanged.
  */
 export class ReviewMachine {
-  /** Asked first, as the workflow always has: whether a failed apply reopens the review (see review-reopen.ts). */
-  private readonly reopens = reopensAfterFailedApply();
+  /**
+   * Asked first: whether the review opens in one task (review-opening-task.ts). A history that
+   * records it is newer than the reopening and notification patches, so it does not ask them (one
+   * marker and one TemporalChangeVersion upsert each); an older one asks, as it always did, whether
+   * a failed apply reopens the review (review-reopen.ts).
+   */
+  private readonly inOneTask = opensInOneTask();
+  private readonly reopens = this.inOneTask || reopensAfterFailedApply();
   private state: ReviewWorkflowState = 'open';
   private readonly approvals: Approval[] = [];
   private decided: OutputTally | undefined;
@@ -153,13 +159,13 @@ export class ReviewMachine {
   async run(): Promise<void> {
     const { start } = this;
     const { policy } = start;
-    const inOneTask = opensInOneTask();
+    const { inOneTask } = this;
     this.publish({ attributes: !inOneTask });
     await notify(
       'review.opened',
       start.reviewId,
       { abpId: start.abpId, triggerId: start.triggerId, severity: start.severity, threshold: policy.threshold },
-      { inline: inOneTask },
+      { inline: inOneTask, afterNotifyPatch: inOneTask },
     );
     let concludedInTime =
       policy.timeout_ms === null
@@ -170,6 +176,7 @@ export class ReviewMachine {
     const facts = { abpId: start.abpId, triggerId: start.triggerId, severity: start.severity, state: this.state };
     await notify(this.state === 'timed_out' ? 'review.timed_out' : 'review.concluded', start.reviewId, facts, {
       inline: announcesConclusionInline(),
+      afterNotifyPatch: this.inOneTask,
     });
   }
 
