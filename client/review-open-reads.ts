@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import { requirePrincipal, type Principal } from '../db/access/principals';
 import { findCurrentByAbpIds } from '../db/delegation/abps';
-import { readTriggerCards } from '../db/delegation/trigger-cards';
+import { readTriggerCardsOf, type TriggerCard } from '../db/delegation/trigger-cards';
 import { ADMIN_ROLE, requireRole } from '../domain/authorization';
-import { AbpSchema } from '../domain/delegation/schema';
+import { AbpSchema, type Abp, type DelegationTrigger } from '../domain/delegation/schema';
 import { invalid, notFound } from '../domain/errors';
 import { asBadInput } from './delegation';
 import { GroupCommit } from './group-commit';
@@ -21,8 +21,9 @@ type Prepared = { opening: ReviewOpening } | { error: unknown };
 /**
  * The reads and checks before a review opening is stored (the principal and their role, the
  * current ABP and its trigger, the trigger's card), done for the openings that arrive together:
- * one read per principal named and one of all their current ABPs, where each opening read them
- * for itself. Reading apart spread concurrent openings out in time, so they seldom met in one
+ * one read per principal named, one of all their current ABPs and one of all their trigger cards
+ * (readTriggerCardsOf), where each opening read them for itself (the cards took two statements
+ * each). Reading apart spread concurrent openings out in time, so they seldom met in one
  * ReviewOpenCommit batch; read together, they go to it together. Each opening still gets the
  * refusal it would have had alone, in the same order of checks.
  */
@@ -47,23 +48,37 @@ export class ReviewOpenReads {
     // An unknown principal is that opening's refusal, not the batch's.
     for (const p of principals.values()) p.catch(() => undefined);
     const currents = await findCurrentByAbpIds(pool, [...new Set(requests.map((r) => r.abpId))]);
-    const now = new Date();
-    return Promise.all(
+    const checked = await Promise.all(
       requests.map((request) =>
-        this.prepareOne(request, principals.get(request.principal)!, currents, now).then(
-          (opening) => ({ opening }),
-          (error: unknown) => ({ error }),
-        ),
+        this.check(request, principals.get(request.principal)!, currents).catch((error: unknown) => ({ error })),
       ),
+    );
+    // The trigger cards of every opening that passed its checks: one statement for them all.
+    const passed = checked.flatMap((c) => ('error' in c ? [] : [c]));
+    const cards = await readTriggerCardsOf(
+      pool,
+      passed.map((c) => ({ abp: c.abp, triggerId: c.request.triggerId })),
+    );
+    return Promise.all(
+      checked.map(async (c) => {
+        if ('error' in c) return c;
+        const asked = cards[passed.indexOf(c)]!;
+        // A condition the ABP cannot have been stored with is still that opening's bad input alone.
+        return asBadInput(() => {
+          if ('error' in asked) throw asked.error;
+          return { opening: openingOf(c, asked.card) };
+        }).catch((error: unknown) => ({ error }));
+      }),
     );
   }
 
-  private async prepareOne(
-    { abpId, triggerId, principal }: OpenRequest,
+  /** One opening's checks, in the order it had alone: its principal, the active ABP, the trigger, the role. */
+  private async check(
+    request: OpenRequest,
     openerRead: Promise<Principal>,
     currents: Awaited<ReturnType<typeof findCurrentByAbpIds>>,
-    now: Date,
-  ): Promise<ReviewOpening> {
+  ): Promise<Checked> {
+    const { abpId, triggerId } = request;
     const opener = await openerRead;
     const current = currents.get(abpId);
     if (!current || current.status !== 'active') throw notFound(`active ABP ${abpId}`);
@@ -75,20 +90,30 @@ export class ReviewOpenReads {
       [abp.delegation_review!.review_policy.approver_role, ADMIN_ROLE],
       `open a review of ${abpId} ${triggerId}`,
     );
-    const [card] = await asBadInput(() => readTriggerCards(this.deps.pool, abp, now, triggerId));
-    return {
-      review: {
-        abpId,
-        abpHash: abp.hash,
-        triggerId,
-        severity: trigger.severity,
-        state: 'open',
-        policy: abp.delegation_review!.review_policy,
-        reading: { ...card, activeReview: undefined },
-        openedBy: principal,
-        whileCurrent: { abpId: current.abpId, abpHash: current.abpHash },
-      },
-      triggerName: trigger.name,
-    };
+    return { request, abp, trigger, current: { abpId: current.abpId, abpHash: current.abpHash } };
   }
+}
+
+interface Checked {
+  request: OpenRequest;
+  abp: Abp;
+  trigger: DelegationTrigger;
+  current: { abpId: string; abpHash: string };
+}
+
+function openingOf({ request, abp, trigger, current }: Checked, card: TriggerCard): ReviewOpening {
+  return {
+    review: {
+      abpId: request.abpId,
+      abpHash: abp.hash,
+      triggerId: request.triggerId,
+      severity: trigger.severity,
+      state: 'open',
+      policy: abp.delegation_review!.review_policy,
+      reading: { ...card, activeReview: undefined },
+      openedBy: request.principal,
+      whileCurrent: current,
+    },
+    triggerName: trigger.name,
+  };
 }

@@ -45,9 +45,10 @@ export async function notify(
   type: NotificationEventType,
   subject: string,
   facts: NotificationFacts = {},
-  opts: { inline?: boolean } = {},
+  opts: { inline?: boolean; afterNotifyPatch?: boolean } = {},
 ): Promise<void> {
-  if (!patched(NOTIFY_PATCH)) return;
+  // A caller whose own newer patch is in its history knows it announces without asking (no marker).
+  if (!opts.afterNotifyPatch && !patched(NOTIFY_PATCH)) return;
   const event = {
     eventId: `evt_${uuid4().replace(/-/g, '')}`,
     type,

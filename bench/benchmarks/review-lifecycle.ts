@@ -75,12 +75,38 @@ export const reviewLifecycle: Benchmark = {
     'ms; a run with only zod taken out, between the two at load 16 to 21, measured 17.4 ms, main thread 7.8 ' +
     'ms and busiest other thread 4.7 ms, so the module evaluation that left each run does not show as clearly ' +
     "in the whole process as in the tool's measurement, and CPU per opening on this machine varies by a " +
-    'millisecond or two with the load). That CPU is why 200 /s is out of reach on this machine: 13.8 ms per ' +
-    'opening allows at most 145 openings per second with both cores given to the benchmark process alone, ' +
-    "before PGlite's process (every statement) and the dev server (a workflow start, its first task, the " +
-    'review.opened notification check and its activity). What each opening still does apart: the trigger ' +
-    "card's two statements (its counts are per ABP), the workflow start (not batched: one gRPC call each) and " +
-    'its first workflow task; the marking of started workflows is one UPDATE per batch. In quick runs on the ' +
+    'millisecond or two with the load). That CPU is the limit, and most of it is not the benchmark ' +
+    "process's: `node bin/run.js bench/tools/review-open-cost.ts 300 8 --worker-in-child` opens reviews " +
+    "with the worker in a process of its own and reads each process's CPU from /proc (its idle rate " +
+    'subtracted). Before the changes below an opening cost (three runs, load 1 to 25) the client 3.9 to ' +
+    "7.7 ms, the worker 14.1 to 14.9 ms (its main thread 12: the SDK's handling of each workflow and " +
+    "activity task; the workflow code's thread took 0.4 to 0.6 ms), PGlite 6.3 to 11.4 ms and the " +
+    'Temporal dev server 23 to 33 ms: 47 to 67 ms in all, so two cores allow 30 to 40 openings per ' +
+    'second whatever the batching, where 200 /s needs 10 ms in all (`cpu_per_open` above is the ' +
+    'benchmark process alone). A review now opens in one workflow task (patch ' +
+    '`review-opens-in-one-task`): it announces review.opened with a local activity inside that task, ' +
+    'where it took an activity task and a second workflow task, and no longer upserts the search ' +
+    'attributes its starter (client or parent workflow) gave it; its one patch marker implies the older ' +
+    'reopening and notification patches, which it no longer asks (the SDK records each patch as a marker ' +
+    'and an upsert of TemporalChangeVersion, so an opening recorded three of each). The openings read ' +
+    'together also read their trigger cards together (`readTriggerCardsOf`: the review marks and the ' +
+    'count of every asked trigger in one statement, each count the same SQL as `measureTriggerSql`), ' +
+    'where each opening took two. Measured with the tool: statements per opening (client) 5.5 to 6.1 ' +
+    'before, 3.8 to 4.0 after; the dev server 23 to 25.4 ms before and 17.6 to 20.8 ms after at load 1 ' +
+    'to 17, and 33 → 29 ms in a back-to-back pair at load 25; the worker did not get cheaper (14.1 to ' +
+    '14.9 ms before; 12.5 to 15 ms after at load 13 to 17, and 18.8 ms in that pair at load 25, where ' +
+    "the pair's totals were 66.8 and 66.2 ms), nor did PGlite measurably (about 0.5 ms of its CPU per " +
+    'statement saved is within the run-to-run spread). A full run at load 19 to 20 measured 13.1 ms per ' +
+    'opening in the benchmark process and 23.9 ms in its children (dev server 16.9, PGlite 7.1): 14 ' +
+    "openings per second. What is left is Temporal's: the workflow start (one gRPC call each, already " +
+    "issued while the next batch's transaction runs; the client has no batched start) and its first " +
+    'task, some 17 ms of the dev server and 12 to 15 ms of the worker per review, which no batching of ' +
+    'the SQL side reaches. 200 /s on two cores would need a review to cost less than a workflow start ' +
+    'and a task: one workflow carrying many reviews, or none until a review has a vote to wait for, a ' +
+    'change of design not made here. The SQL side per batch (2 openings on average at concurrency 8): ' +
+    'the reads (each principal named, the current ABPs, the cards), the transaction (BEGIN with the ' +
+    "provenance lock, the insert reading the chain's head, the entries, COMMIT) and one UPDATE marking " +
+    'their workflows started. In quick runs on the ' +
     'shared machine (40 reviews, load 10 to 17, indicative only) approval → re-gated went from p50 2.97 s / ' +
     'p99 4.5 s to p50 1.2 s / p99 1.5 s and the Update from p50 1.6 s to 0.6 s. An approval was 36 ' +
     "statements, mostly reads done again by each step that must not trust the one before: the client's " +
@@ -164,10 +190,17 @@ export const reviewLifecycle: Benchmark = {
       const reviewIds: string[] = [];
       statements.enter('open');
       const openCpu = measureCpu();
+      const openChildrenBefore = childCpuMs();
       const opened = await closedLoop(count, CONCURRENCY, async (i) => {
         reviewIds[i] = (await openReview(w, abps[i]!.abp_id, 'DRT-002', 'bench-reviewer')).reviewId;
       });
       const openCpuSpent = openCpu.stop();
+      // The children's share (the database, the Temporal dev server) over the same phase; the reviews'
+      // first workflow tasks that finish after the last opening answered are not in it.
+      const openChildren = [...childCpuMs()].map(([name, used]) => ({
+        name,
+        msPerOpen: (used - (openChildrenBefore.get(name) ?? 0)) / count,
+      }));
       ctx.log(`${count} reviews opened in ${(opened.wallMs / 1000).toFixed(1)} s`);
       ctx.log(`CPU while opening (ms): ${JSON.stringify(openCpuSpent)}`);
       statements.enter('');
@@ -275,6 +308,12 @@ export const reviewLifecycle: Benchmark = {
             unit: 'ms',
           },
           {
+            key: 'cpu_children_per_open',
+            label: 'CPU per review opened: database and Temporal processes (children)',
+            value: openChildren.reduce((sum, c) => sum + c.msPerOpen, 0),
+            unit: 'ms',
+          },
+          {
             key: 'statements_per_approval',
             label: 'SQL statements per approval, to re-gated (client and worker)',
             value: statements.total('approve') / approvals,
@@ -334,6 +373,7 @@ export const reviewLifecycle: Benchmark = {
           statements: { open: statements.top('open'), approve: statements.top('approve', 24) },
           approval_steps_ms: { reviews: steps.length, ...stepSummary },
           cpu_children_per_approval_ms: children,
+          cpu_children_per_open_ms: openChildren,
         },
         notes: [`${count} ABPs built in ${(built.wallMs / 1000).toFixed(1)} s before the reviews were opened`],
       };

@@ -42,9 +42,56 @@ export async function reviewMarks(
   );
 }
 
-/** $1 abp_id, $2 now, $3 window_days (null: none), $4 since (null: none); `col` is the evidence time. */
-export const inScope = (col: string) =>
-  `${col} <= $2 AND ($3::int IS NULL OR ${col} >= $2::timestamptz - make_interval(days => $3::int)) AND ($4::timestamptz IS NULL OR ${col} > $4)`;
+/**
+ * The SQL expressions a measure is written over: the parameters of one trigger's statement
+ * (PARAMS), or the columns of a row of asked triggers when many are measured in one statement.
+ */
+export interface MeasureRefs {
+  abpId: string;
+  now: string;
+  /** int, or NULL for no window. */
+  windowDays: string;
+  /** timestamptz, or NULL: evidence up to it was handled. */
+  since: string;
+  coherenceLt: string;
+}
+
+/** $1 abp_id, $2 now, $3 window_days (null: none), $4 since (null: none), $5 the coherence bar. */
+const PARAMS: MeasureRefs = {
+  abpId: '$1',
+  now: '$2',
+  windowDays: '$3::int',
+  since: '$4::timestamptz',
+  coherenceLt: '$5',
+};
+
+/** Evidence time `col` is in the trigger's scope: in the window up to now, and after `since`. */
+export const inScope = (col: string, r: MeasureRefs = PARAMS) =>
+  `${col} <= ${r.now} AND (${r.windowDays} IS NULL OR ${col} >= ${r.now}::timestamptz - make_interval(days => ${r.windowDays})) AND (${r.since} IS NULL OR ${col} > ${r.since})`;
+
+/** A trigger kind's count as one scalar SQL expression over `r`. */
+export function measureSql(kind: TriggerCondition['kind'], r: MeasureRefs): string {
+  switch (kind) {
+    case 'recurring_fingerprint':
+      return `(SELECT coalesce(max(n), 0) FROM (
+                SELECT count(*) AS n FROM drift_signals WHERE abp_id = ${r.abpId} AND ${inScope('observed_at', r)} GROUP BY fingerprint_key) per_key)`;
+    case 'blocked_actions':
+      // Blocked checks, and outcomes a post_action validator blocked after the fact.
+      return `((SELECT count(*) FROM abp_action_checks
+                 WHERE abp_id = ${r.abpId} AND irreversible AND decision = 'blocked' AND ${inScope('checked_at', r)})
+             + (SELECT count(*) FROM abp_action_outcomes
+                 WHERE abp_id = ${r.abpId} AND irreversible AND decision = 'blocked' AND ${inScope('reported_at', r)}))`;
+    case 'coherence_drop':
+      // The streak of newest runs below the bar: the runs after the newest run at or above it.
+      return `(SELECT count(*) FROM coherence_runs cr
+                WHERE cr.abp_id = ${r.abpId} AND ${inScope('cr.observed_at', r)}
+                  AND cr.observed_at > coalesce((
+                    SELECT max(p.observed_at) FROM coherence_runs p
+                     WHERE p.abp_id = ${r.abpId} AND p.score >= ${r.coherenceLt} AND ${inScope('p.observed_at', r)}), '-infinity'::timestamptz))`;
+    case 'expired_claims':
+      return `(SELECT count(*) FROM claims WHERE abp_id = ${r.abpId} AND ${inScope('expires_at', r)})`;
+  }
+}
 
 export async function measureTriggerSql(
   q: Queryable,
@@ -52,36 +99,9 @@ export async function measureTriggerSql(
   condition: TriggerCondition,
   scope: { now: Date; since: Date | null },
 ): Promise<number> {
-  const base = [abpId, scope.now, condition.windowDays, scope.since];
-  const count = async (sql: string, extra: unknown[] = []) => {
-    const { rows } = await q.query<{ n: number }>(sql, [...base, ...extra]);
-    return rows[0]?.n ?? 0;
-  };
-  switch (condition.kind) {
-    case 'recurring_fingerprint':
-      return count(
-        `SELECT coalesce(max(n), 0)::int AS n FROM (
-           SELECT count(*) AS n FROM drift_signals WHERE abp_id = $1 AND ${inScope('observed_at')} GROUP BY fingerprint_key) per_key`,
-      );
-    case 'blocked_actions':
-      // Blocked checks, and outcomes a post_action validator blocked after the fact.
-      return count(
-        `SELECT ((SELECT count(*) FROM abp_action_checks
-                   WHERE abp_id = $1 AND irreversible AND decision = 'blocked' AND ${inScope('checked_at')})
-               + (SELECT count(*) FROM abp_action_outcomes
-                   WHERE abp_id = $1 AND irreversible AND decision = 'blocked' AND ${inScope('reported_at')}))::int AS n`,
-      );
-    case 'coherence_drop':
-      // The streak of newest runs below the bar: the runs after the newest run at or above it.
-      return count(
-        `SELECT count(*)::int AS n FROM coherence_runs r
-          WHERE r.abp_id = $1 AND ${inScope('r.observed_at')}
-            AND r.observed_at > coalesce((
-              SELECT max(p.observed_at) FROM coherence_runs p
-               WHERE p.abp_id = $1 AND p.score >= $5 AND ${inScope('p.observed_at')}), '-infinity'::timestamptz)`,
-        [condition.coherenceLt],
-      );
-    case 'expired_claims':
-      return count(`SELECT count(*)::int AS n FROM claims WHERE abp_id = $1 AND ${inScope('expires_at')}`);
-  }
+  // $5 only where the statement uses it: a parameter PostgreSQL cannot type is an error.
+  const params = [abpId, scope.now, condition.windowDays, scope.since];
+  if (condition.kind === 'coherence_drop') params.push(condition.coherenceLt);
+  const { rows } = await q.query<{ n: number }>(`SELECT ${measureSql(condition.kind, PARAMS)}::int AS n`, params);
+  return rows[0]?.n ?? 0;
 }

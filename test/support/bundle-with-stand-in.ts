@@ -7,9 +7,15 @@ const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.m
 /**
  * The workflow bundle as it was before a patch: every import whose request matches `request`
  * (e.g. /(^|\/)notify$/) resolves to `standIn` instead, a module that behaves as the code did
- * before. Histories recorded on it are what workers running the older release left behind.
+ * before (and so for each of `more`, for a release before several patches). Histories recorded
+ * on it are what workers running the older release left behind.
  */
-export function bundleWithStandIn(request: RegExp, standIn: string): Promise<WorkflowBundleWithSourceMap> {
+export function bundleWithStandIn(
+  request: RegExp,
+  standIn: string,
+  ...more: { request: RegExp; standIn: string }[]
+): Promise<WorkflowBundleWithSourceMap> {
+  const standIns = [{ request, standIn }, ...more];
   return bundleWorkflowCode({
     workflowsPath,
     webpackConfigHook: (config) => {
@@ -19,7 +25,8 @@ export function bundleWithStandIn(request: RegExp, standIn: string): Promise<Wor
           apply(compiler: { hooks: { normalModuleFactory: { tap(name: string, fn: (nmf: any) => void): void } } }) {
             compiler.hooks.normalModuleFactory.tap('warden-stand-in', (nmf) => {
               nmf.hooks.beforeResolve.tap('warden-stand-in', (data: { request: string }) => {
-                if (request.test(data.request)) data.request = standIn;
+                const replaced = standIns.find((s) => s.request.test(data.request));
+                if (replaced) data.request = replaced.standIn;
               });
             });
           },

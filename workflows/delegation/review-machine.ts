@@ -24,6 +24,7 @@ import {
   type InputIssue,
 } from './review-vote-input';
 import { announcesConclusionInline } from './review-conclusion-inline';
+import { opensInOneTask } from './review-opening-task';
 import { reopensAfterFailedApply } from './review-reopen';
 import { decidingVoteApplies } from './review-vote-applies';
 import { startReviewWorkflows, startsChildReviews } from './start-reviews';
@@ -61,8 +62,14 @@ function asUpdateFailure(error: unknown): never {
  * in the order the workflow issued them before it was a class: histories in flight replay unchanged.
  */
 export class ReviewMachine {
-  /** Asked first, as the workflow always has: whether a failed apply reopens the review (see review-reopen.ts). */
-  private readonly reopens = reopensAfterFailedApply();
+  /**
+   * Asked first: whether the review opens in one task (review-opening-task.ts). A history that
+   * records it is newer than the reopening and notification patches, so it does not ask them (one
+   * marker and one TemporalChangeVersion upsert each); an older one asks, as it always did, whether
+   * a failed apply reopens the review (review-reopen.ts).
+   */
+  private readonly inOneTask = opensInOneTask();
+  private readonly reopens = this.inOneTask || reopensAfterFailedApply();
   private state: ReviewWorkflowState = 'open';
   private readonly approvals: Approval[] = [];
   private decided: OutputTally | undefined;
@@ -227,13 +234,14 @@ export class ReviewMachine {
   async run(): Promise<void> {
     const { start } = this;
     const { policy } = start;
-    this.publish();
-    await notify('review.opened', start.reviewId, {
-      abpId: start.abpId,
-      triggerId: start.triggerId,
-      severity: start.severity,
-      threshold: policy.threshold,
-    });
+    const { inOneTask } = this;
+    this.publish({ attributes: !inOneTask });
+    await notify(
+      'review.opened',
+      start.reviewId,
+      { abpId: start.abpId, triggerId: start.triggerId, severity: start.severity, threshold: policy.threshold },
+      { inline: inOneTask, afterNotifyPatch: inOneTask },
+    );
     let concludedInTime =
       policy.timeout_ms === null
         ? (await condition(() => this.done()), true)
@@ -243,6 +251,7 @@ export class ReviewMachine {
     const facts = { abpId: start.abpId, triggerId: start.triggerId, severity: start.severity, state: this.state };
     await notify(this.state === 'timed_out' ? 'review.timed_out' : 'review.concluded', start.reviewId, facts, {
       inline: announcesConclusionInline(),
+      afterNotifyPatch: this.inOneTask,
     });
   }
 
@@ -350,14 +359,15 @@ export class ReviewMachine {
       throw failure('conflict', `${principal} has already voted on ${this.start.reviewId}`);
   }
 
-  private publish(): void {
+  /** The search attributes (unless the start gave them already: `attributes: false`) and the details of the state. */
+  private publish({ attributes = true } = {}): void {
     const {
       start,
       start: { policy },
       outcome,
       deadline,
     } = this;
-    upsertSearchAttributes(reviewSearchAttributes(start, this.state));
+    if (attributes) upsertSearchAttributes(reviewSearchAttributes(start, this.state));
     const votes = `${this.approvals.length}/${policy.threshold} approval(s) by ${policy.approver_role}`;
     setCurrentDetails(
       `**${this.state}** — review of ${start.abpId} for ${start.triggerId} (${start.triggerName}, ${start.severity}); ${votes}` +

@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { dismissReview, openReview, reviewResult } from '../../../client/delegation-reviews';
 import { ReviewOpenReads } from '../../../client/review-open-reads';
+import { readTriggerCards } from '../../../db/delegation/trigger-cards';
 import { useIntegrationContext } from '../../support/integration';
 import { buildUniqueAbp, principal } from './fixtures';
 
@@ -51,6 +53,39 @@ describe('review openings read together', () => {
     }
     expect(recording.statements.filter((s) => /FROM principals/.test(s))).toHaveLength(1);
     expect(recording.statements.filter((s) => /FROM abp_current|JOIN abp_current/.test(s))).toHaveLength(1);
+    // Their trigger cards too: one statement, where each opening took two (its review marks, its count).
+    expect(recording.statements.filter((s) => /delegation_reviews/.test(s))).toHaveLength(1);
+    expect(recording.statements.filter((s) => /abp_action_checks/.test(s))).toHaveLength(1);
+    expect(recording.statements).toHaveLength(3);
+  });
+
+  it('take the reading each trigger card gives alone, evidence since the last concluded review included', async () => {
+    const opener = await principal(ctx, 'opener', ['Reviewer']);
+    const [fresh, dismissed] = await Promise.all([buildUniqueAbp(ctx), buildUniqueAbp(ctx)]);
+    for (const abp of [fresh, dismissed])
+      await ctx.pool.query(
+        `INSERT INTO abp_action_checks (check_id, abp_id, action, irreversible, decision, results, escalations, checked_at)
+         SELECT $1 || n, $2, '{}', true, 'blocked', '[]', '[]', now() - interval '1 hour' FROM generate_series(1, 2) n`,
+        [`chk-${abp.abp_id}-`, abp.abp_id],
+      );
+    const first = await openReview(ctx, dismissed.abp_id, 'DRT-002', opener);
+    await dismissReview(ctx, first.reviewId, { principal: opener, reason: 'seen' });
+    expect((await reviewResult(ctx, first.reviewId)).state).toBe('dismissed');
+    const reads = new ReviewOpenReads({ pool: ctx.pool });
+
+    const openings = await Promise.all(
+      [fresh, dismissed].map((abp) => reads.prepare({ abpId: abp.abp_id, triggerId: 'DRT-002', principal: opener })),
+    );
+
+    const alone = await Promise.all(
+      [fresh, dismissed].map(async (abp) => (await readTriggerCards(ctx.pool, abp, new Date(), 'DRT-002'))[0]!),
+    );
+    expect(openings.map((o) => o.review.reading)).toEqual(alone.map((card) => ({ ...card, activeReview: undefined })));
+    // The dismissal handled the two blocked checks: the fresh ABP counts them, the other counts none since.
+    expect(alone.map((card) => [card.current, card.countingSince !== null])).toEqual([
+      [2, false],
+      [0, true],
+    ]);
   });
 
   it('refuse each opening as it would be refused alone, and prepare the others', async () => {

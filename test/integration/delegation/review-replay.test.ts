@@ -6,8 +6,10 @@ import { buildAbpFromSpec, showAbp } from '../../../client/delegation';
 import { approveReview, openReview, reviewResult, showReview } from '../../../client/delegation-reviews';
 import type { Abp } from '../../../domain/delegation/schema';
 import { ANNOUNCE_CONCLUSION_INLINE } from '../../../workflows/delegation/review-conclusion-inline';
+import { OPENS_IN_ONE_TASK } from '../../../workflows/delegation/review-opening-task';
 import { REOPEN_AFTER_FAILED_APPLY } from '../../../workflows/delegation/review-reopen';
 import { DECIDING_VOTE_APPLIES } from '../../../workflows/delegation/review-vote-applies';
+import { NOTIFY_PATCH } from '../../../workflows/notify';
 import { bundleWithStandIn, patchIds } from '../../support/bundle-with-stand-in';
 import { useIntegrationContext } from '../../support/integration';
 import { principal, startWorkerAroundApply, uniqueSpec } from './fixtures';
@@ -15,6 +17,11 @@ import { testAdmin } from '../../support/principals';
 
 const ctx = useIntegrationContext('delegation-review-replay');
 const absent = fileURLToPath(new URL('./review-reopen-absent.ts', import.meta.url));
+// That release came before reviews opened in one task too (a patch that implies the reopening one).
+const openingAbsent = {
+  request: /(^|\/)review-opening-task$/,
+  standIn: fileURLToPath(new URL('./review-opening-task-absent.ts', import.meta.url)),
+};
 
 describe('reviews already running when reopening after a failed apply was released', () => {
   it('a review recorded by the earlier release fails as it did, and its history replays on the current code', async () => {
@@ -33,7 +40,7 @@ describe('reviews already running when reopening after a failed apply was releas
         );
         return real(input);
       },
-      await bundleWithStandIn(/(^|\/)review-reopen$/, absent),
+      await bundleWithStandIn(/(^|\/)review-reopen$/, absent, openingAbsent),
     );
     try {
       const review = await openReview(earlier.ctx, abp.abp_id, 'DRT-003', rev);
@@ -87,7 +94,11 @@ describe('reviews already running when reopening after a failed apply was releas
     );
     expect(activities).not.toContain('recordReviewVote');
     expect(activities).not.toContain('applyReviewOutput');
-    expect(localActivities(history)).toEqual(['recordVoteAndApply', 'startNotificationDelivery']);
+    expect(localActivities(history)).toEqual([
+      'startNotificationDelivery',
+      'recordVoteAndApply',
+      'startNotificationDelivery',
+    ]);
     await Worker.runReplayHistory(
       { workflowBundle: { codePath: inject('workflowBundlePath') } },
       history,
@@ -95,21 +106,24 @@ describe('reviews already running when reopening after a failed apply was releas
     );
   });
 
-  it('a review started now records the patch marker', async () => {
+  it('a review started now records the one-task opening marker, which implies reopening without its own marker', async () => {
     const { history } = await appliedRevocation('marker', 'DRT-001');
-    expect(patchIds(history)).toContain(REOPEN_AFTER_FAILED_APPLY);
+    expect(patchIds(history)).toContain(OPENS_IN_ONE_TASK);
+    expect(patchIds(history)).not.toContain(REOPEN_AFTER_FAILED_APPLY);
+    expect(patchIds(history)).not.toContain(NOTIFY_PATCH);
   });
 
   it('a review approved now announces its conclusion as a local activity in its closing task, and replays', async () => {
     const { review, history } = await appliedRevocation('inline', 'DRT-002');
     expect(patchIds(history)).toContain(ANNOUNCE_CONCLUSION_INLINE);
     const events = history.events ?? [];
-    // review.opened is still an activity; review.concluded is a local activity's marker instead.
+    // review.concluded is a local activity's marker, not an activity (review.opened too: see
+    // review-opening-task.test.ts).
     const started = events.filter(
       (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'startNotificationDelivery',
     );
-    expect(started).toHaveLength(1);
-    expect(localActivities(history).filter((type) => type === 'startNotificationDelivery')).toHaveLength(1);
+    expect(started).toHaveLength(0);
+    expect(localActivities(history).filter((type) => type === 'startNotificationDelivery')).toHaveLength(2);
     await Worker.runReplayHistory(
       { workflowBundle: { codePath: inject('workflowBundlePath') } },
       history,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { storeIntakeBatch } from '../../../db/delegation/intake';
+import { readTriggerCardsOf } from '../../../db/delegation/trigger-cards';
 import { measureTriggerSql } from '../../../db/delegation/trigger-measures';
 import {
   DELEGATION_MONITOR_SCHEDULE,
@@ -160,9 +161,20 @@ describe('periodic validators on the monitor pass', () => {
 describe('the SQL evaluators at their boundaries and window edges', () => {
   const now = new Date('2026-06-01T00:00:00Z');
   const at = (days: number, ms = 0) => now.getTime() - days * DAY_MS - ms;
+  // Each count twice: alone (measureTriggerSql) and in a batch of cards (readTriggerCardsOf), which must agree.
   const measure = async (abpId: string, triggerId: string) => {
     const trigger = demoAbp().delegation_review!.triggers.find((t) => t.id === triggerId)!;
-    return measureTriggerSql(ctx.pool, abpId, parseTriggerCondition(trigger), { now, since: null });
+    const alone = await measureTriggerSql(ctx.pool, abpId, parseTriggerCondition(trigger), { now, since: null });
+    const abp = { ...demoAbp(), abp_id: abpId };
+    const batch = await readTriggerCardsOf(
+      ctx.pool,
+      ['DRT-001', 'DRT-002', 'DRT-003', 'DRT-004', triggerId].map((id) => ({ abp, triggerId: id })),
+      now,
+    );
+    const counted = batch.map((asked) => ('card' in asked ? asked.card.current : asked.error));
+    expect(counted[4]).toBe(alone);
+    expect(counted[['DRT-001', 'DRT-002', 'DRT-003', 'DRT-004'].indexOf(triggerId)]).toBe(alone);
+    return alone;
   };
   // Evidence is only accepted for an ABP that was built: each test builds one of its own.
   const abpId = async () => (await buildUniqueAbp(ctx)).abp_id;

@@ -74,6 +74,11 @@ export const EARLIER_RELEASES = [
 
 const bundles = new Map<EarlierRelease, Promise<WorkflowBundleWithSourceMap>>();
 
+const OPENING_IN_ONE_TASK_ABSENT = {
+  request: /(^|\/)review-opening-task$/,
+  standIn: fileURLToPath(new URL('../../integration/delegation/review-opening-task-absent.ts', import.meta.url)),
+};
+
 /** Runs `work` with a context whose workflows run on the earlier release's code (bundled once per recording). */
 export async function onEarlierRelease<T>(
   stack: RecordingStack,
@@ -88,6 +93,9 @@ export async function onEarlierRelease<T>(
       (bundle = bundleWithStandIn(
         release.module,
         fileURLToPath(new URL(`../../integration/${release.standIn}`, import.meta.url)),
+        // Every release listed here came before reviews opened in one task: that patch, which
+        // implies the reopening and notification ones, is absent from them too.
+        OPENING_IN_ONE_TASK_ABSENT,
       )),
     );
   const earlier = await stack.workerWith({ workflowBundle: await bundle, ...(activities ? { activities } : {}) });
