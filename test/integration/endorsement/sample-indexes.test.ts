@@ -1,31 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SAMPLE_READS } from '../../../db/endorsement/shadow-samples';
-import { withTransaction } from '../../../db/pool';
 import { useIntegrationContext } from '../../support/integration';
+import { planOf as planOfOn } from '../../support/query-plan';
 import { freshAgent } from './helpers';
 
 const ctx = useIntegrationContext('endorsement-sample-indexes');
 
-/**
- * The plan of `sql` with sequential scans priced out (SET LOCAL, rolled back): the planner then
- * shows which index it would walk, whatever few rows the test database holds, which is what the
- * plan becomes once a million scored samples make a sequential scan too dear.
- */
-async function planOf(sql: string, params: unknown[]): Promise<string> {
-  let plan = '';
-  await withTransaction(ctx.pool, async (tx) => {
-    await tx.query('SET LOCAL enable_seqscan = off');
-    const { rows } = await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params);
-    plan = rows.map((r) => r['QUERY PLAN']).join('\n');
-    // EXPLAIN without ANALYZE runs nothing; rolled back all the same, so the setting never leaks.
-    throw new Rollback();
-  }).catch((error: unknown) => {
-    if (!(error instanceof Rollback)) throw error;
-  });
-  return plan;
-}
-class Rollback extends Error {}
+const planOf = (sql: string, params: unknown[]) => planOfOn(ctx.pool, sql, params);
 
 describe("a scoring batch's reads by exchange and of the first critical sample (migration 015)", () => {
   it("an exchange's outcomes are read through the index on exchange_id", async () => {
