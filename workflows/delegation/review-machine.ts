@@ -27,6 +27,7 @@ import { announcesConclusionInline } from './review-conclusion-inline';
 import { opensInOneTask } from './review-opening-task';
 import { reopensAfterFailedApply } from './review-reopen';
 import { decidingVoteApplies } from './review-vote-applies';
+import { deadlineRechecksDecision } from './review-deadline-decision';
 import { startReviewWorkflows, startsChildReviews } from './start-reviews';
 
 const stepOptions: Pick<ActivityOptions, 'startToCloseTimeout' | 'retry'> = {
@@ -258,8 +259,12 @@ export class ReviewMachine {
   /** Acts on how the wait ended; true when a failed apply reopened the review and the wait starts again. */
   private async conclude(concludedInTime: boolean): Promise<boolean> {
     const reviewId = this.start.reviewId;
-    if (!concludedInTime && this.deciding) {
-      // The deadline passed while the deciding approval was being applied: what it did stands.
+    if (!concludedInTime && deadlineRechecksDecision()) {
+      // The deadline passed: a deciding approval being applied settles first, and what the votes
+      // decided stands (review-deadline-decision.ts says why this is not asked of `deciding` alone).
+      if (this.deciding) await this.decidingSettled();
+      concludedInTime = this.done();
+    } else if (!concludedInTime && this.deciding) {
       await this.decidingSettled();
       concludedInTime = this.done();
     }

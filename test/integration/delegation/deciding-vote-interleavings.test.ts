@@ -1,0 +1,185 @@
+import type { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, inject, it } from 'vitest';
+import { buildAbpFromSpec } from '../../../client/delegation';
+import { approveReview, dismissReview, openReview, reviewResult, showReview } from '../../../client/delegation-reviews';
+import { DEFAULT_REVIEW_POLICY } from '../../../domain/delegation/compose';
+import type { ReviewStatus } from '../../../workflows/delegation/contract';
+import { eventually } from '../endorsement/helpers';
+import { useIntegrationContext, type IntegrationContext } from '../../support/integration';
+import { testAdmin } from '../../support/principals';
+import { patchIds } from '../../support/bundle-with-stand-in';
+import { DEADLINE_RECHECKS_DECISION } from '../../../workflows/delegation/review-deadline-decision';
+import { allowEmail } from './abp-fixtures';
+import { principal, startWorkerAroundApply, uniqueSpec } from './fixtures';
+
+const ctx = useIntegrationContext('delegation-deciding-interleavings');
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/**
+ * A review whose deciding approval's apply (inside the local activity recordVoteAndApply) is held
+ * until the test lets it go. While the local activity runs, the SDK keeps the workflow task open
+ * and completes it every 80 % of the task timeout so that the server can hand over what arrived
+ * meanwhile: that is how another vote, a dismissal or the timeout reaches the workflow while
+ * `deciding` is set. The test lets the apply go once the history shows the workflow took it.
+ */
+async function heldDecidingVote(timeoutMs: number | null = DEFAULT_REVIEW_POLICY.timeout_ms) {
+  const spec = uniqueSpec();
+  const review = spec.delegation_review!;
+  const { abp } = await buildAbpFromSpec(
+    ctx,
+    { ...spec, delegation_review: { ...review, review_policy: { ...review.review_policy, timeout_ms: timeoutMs } } },
+    await testAdmin(ctx),
+  );
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let entered!: () => void;
+  const applying = new Promise<void>((resolve) => (entered = resolve));
+  let applies = 0;
+  const worker = await startWorkerAroundApply(ctx, async (real, input) => {
+    // Only the deciding vote's apply is held; an apply that follows runs at once.
+    if ((applies += 1) === 1) {
+      entered();
+      await released;
+    }
+    return real(input);
+  });
+  const w: IntegrationContext = worker.ctx;
+  const first = await principal(ctx, 'decider', ['Reviewer']);
+  const opened = await openReview(w, abp.abp_id, 'DRT-002', first);
+  const deciding = approveReview(w, opened.reviewId, {
+    principal: first,
+    outputKind: 'abp_patch',
+    document: allowEmail(abp),
+    reason: 'deciding',
+  });
+  deciding.catch(() => undefined);
+  await applying;
+  return {
+    w,
+    abp,
+    reviewId: opened.reviewId,
+    deciding,
+    release,
+    stop: () => worker.stop(),
+    /** Once the history holds the event `find` finds and a workflow task completed after it (the workflow ran with it). */
+    async taken(find: (events: HistoryEvent[]) => number, what: string): Promise<void> {
+      await eventually(
+        async () => {
+          const events = (await w.temporal.workflow.getHandle(opened.reviewId).fetchHistory()).events ?? [];
+          const at = find(events);
+          return at >= 0 && events.slice(at + 1).some((e) => e.workflowTaskCompletedEventAttributes) ? what : '';
+        },
+        (found) => found === what,
+      );
+    },
+  };
+}
+
+/** Where the `n`th Update was accepted in a history (-1: not yet). */
+const updateAccepted = (n: number) => (events: HistoryEvent[]) =>
+  events.map((e, i) => (e.workflowExecutionUpdateAcceptedEventAttributes ? i : -1)).filter((i) => i >= 0)[n - 1] ?? -1;
+
+/** The review's end as its workflow, the database and the votes recorded tell it. */
+async function ended(w: IntegrationContext, reviewId: string) {
+  const result: ReviewStatus = await reviewResult(w, reviewId);
+  const { rows } = await w.pool.query<{ principal: string; decision: string }>(
+    'SELECT principal, decision FROM delegation_review_votes WHERE review_id = $1 ORDER BY principal',
+    [reviewId],
+  );
+  const history = await w.temporal.workflow.getHandle(reviewId).fetchHistory();
+  // The interleaving replays: the same commands in the same order from the history alone.
+  const replayed = await Worker.runReplayHistory(
+    { workflowBundle: { codePath: inject('workflowBundlePath') } },
+    history,
+    reviewId,
+  ).then(
+    () => 'replays',
+    (error: unknown) => String(error),
+  );
+  return {
+    workflow: result.state,
+    stored: (await showReview(w, reviewId)).state,
+    dismissedBy: result.dismissedBy,
+    votes: rows,
+    replayed,
+    history,
+  };
+}
+
+describe('a deciding approval in flight (recordVoteAndApply) goes first', () => {
+  it('another approval arriving meanwhile waits for it and is then refused: the review is no longer open', async () => {
+    const held = await heldDecidingVote();
+    try {
+      const second = await principal(ctx, 'late-approver', ['Reviewer']);
+      const late = approveReview(held.w, held.reviewId, {
+        principal: second,
+        outputKind: 'abp_patch',
+        document: allowEmail(held.abp),
+        reason: 'late',
+      }).then(
+        () => 'accepted',
+        (error: unknown) => String(error),
+      );
+      // Both Updates accepted: the late one's handler runs while the deciding one is applying.
+      await held.taken(updateAccepted(2), 'late approval accepted');
+      held.release();
+      await expect(held.deciding).resolves.toMatchObject({ decided: true });
+      expect(await late).toMatch(/no longer open/);
+      const end = await ended(held.w, held.reviewId);
+      expect(end).toMatchObject({ workflow: 'applied', stored: 'applied', replayed: 'replays' });
+      expect(end.votes.map((v) => v.decision)).toEqual(['approve']);
+    } finally {
+      held.release();
+      await held.stop();
+    }
+  });
+
+  it('a dismissal recorded meanwhile waits for it and does not count: the review is applied', async () => {
+    const held = await heldDecidingVote();
+    try {
+      const dismisser = await principal(ctx, 'dismisser', ['Reviewer']);
+      const dismissal = dismissReview(held.w, held.reviewId, { principal: dismisser, reason: 'not needed' });
+      dismissal.catch(() => undefined);
+      // The dismissal's vote is recorded (its activity completed) and the workflow took its result.
+      await held.taken(
+        (events) => events.findIndex((e) => e.activityTaskCompletedEventAttributes),
+        'dismissal recorded',
+      );
+      held.release();
+      await expect(held.deciding).resolves.toMatchObject({ decided: true });
+      await expect(dismissal).resolves.toMatchObject({ decided: true });
+      expect(await ended(held.w, held.reviewId)).toMatchObject({
+        workflow: 'applied',
+        stored: 'applied',
+        dismissedBy: null,
+        replayed: 'replays',
+      });
+    } finally {
+      held.release();
+      await held.stop();
+    }
+  });
+
+  it('the timeout passing meanwhile waits for it: what it applied stands and the review does not time out', async () => {
+    // Long enough for the approval to be accepted first on a loaded machine, short enough for the
+    // held local activity (one minute at most) to see it pass.
+    const held = await heldDecidingVote(20_000);
+    try {
+      await held.taken((events) => events.findIndex((e) => e.timerFiredEventAttributes), 'timeout fired');
+      held.release();
+      await expect(held.deciding).resolves.toMatchObject({ decided: true });
+      const end = await ended(held.w, held.reviewId);
+      expect(end).toMatchObject({ workflow: 'applied', stored: 'applied', replayed: 'replays' });
+      expect(patchIds(end.history)).toContain(DEADLINE_RECHECKS_DECISION);
+      const { rows } = await held.w.pool.query('SELECT 1 FROM delegation_escalations WHERE reference = $1', [
+        held.reviewId,
+      ]);
+      expect(rows).toEqual([]);
+    } finally {
+      held.release();
+      await held.stop();
+    }
+  });
+});
