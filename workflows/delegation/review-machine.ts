@@ -26,6 +26,7 @@ import {
 import { announcesConclusionInline } from './review-conclusion-inline';
 import { opensInOneTask } from './review-opening-task';
 import { reopensAfterFailedApply } from './review-reopen';
+import { approvalInOneLeanTask } from './review-approval-task';
 import { decidingVoteApplies } from './review-vote-applies';
 import { deadlineRechecksDecision } from './review-deadline-decision';
 import { startReviewWorkflows, startsChildReviews } from './start-reviews';
@@ -83,6 +84,8 @@ export class ReviewMachine {
   private deciding = false;
   /** What the deciding approval's apply returned, for the main line to conclude with instead of applying. */
   private appliedWithVote: ApplyOutcome | null = null;
+  /** The deciding approval ran under review-approval-task.ts's patch: no unchanged or passing state is upserted. */
+  private leanApproval = false;
   private rounds = 0;
   private readonly startedAt = workflowInfo().startTime.getTime();
   private readonly deadline: string | null;
@@ -132,7 +135,7 @@ export class ReviewMachine {
       this.requireFirstVote(input.principal);
     }
     const deciding = this.decidedWith(input);
-    if (deciding && decidingVoteApplies()) return this.approveAndApply(input, deciding);
+    if (deciding && this.decidingVoteApplies()) return this.approveAndApply(input, deciding);
     const accepted = await acts
       .recordReviewVote({
         reviewId: this.start.reviewId,
@@ -195,8 +198,16 @@ export class ReviewMachine {
     } finally {
       this.deciding = false;
     }
-    this.publish();
+    // The state is still open: only the details changed (the attributes did not, under the lean patch).
+    this.publish({ attributes: !this.leanApproval });
     return this.voteResult();
+  }
+
+  /** Whether the deciding approval records and applies in one local activity (review-vote-applies.ts). */
+  private decidingVoteApplies(): boolean {
+    // A run that opened in one task asks the lean patch first, which implies this one.
+    if (this.inOneTask && approvalInOneLeanTask()) return (this.leanApproval = true);
+    return decidingVoteApplies();
   }
 
   /** The output this approval would decide the review for (threshold met with it), if any. */
@@ -251,7 +262,7 @@ export class ReviewMachine {
     this.publish();
     const facts = { abpId: start.abpId, triggerId: start.triggerId, severity: start.severity, state: this.state };
     await notify(this.state === 'timed_out' ? 'review.timed_out' : 'review.concluded', start.reviewId, facts, {
-      inline: announcesConclusionInline(),
+      inline: this.leanApproval || announcesConclusionInline(),
       afterNotifyPatch: this.inOneTask,
     });
   }
@@ -276,7 +287,9 @@ export class ReviewMachine {
       await acts.concludeReview({ reviewId, state: 'dismissed', by: this.dismissedBy });
     } else if (this.decided) {
       this.state = 'applying';
-      this.publish();
+      // Under the lean patch an outcome the deciding approval already applied is not upserted as
+      // applying: the next upsert, in this same task unless child reviews start first, is its own.
+      this.publish({ attributes: !(this.leanApproval && this.appliedWithVote) });
       this.rounds += 1;
       // Applied by the deciding approval (review-vote-applies.ts), or applied here.
       const attempt =

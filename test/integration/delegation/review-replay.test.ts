@@ -8,6 +8,7 @@ import type { Abp } from '../../../domain/delegation/schema';
 import { ANNOUNCE_CONCLUSION_INLINE } from '../../../workflows/delegation/review-conclusion-inline';
 import { OPENS_IN_ONE_TASK } from '../../../workflows/delegation/review-opening-task';
 import { REOPEN_AFTER_FAILED_APPLY } from '../../../workflows/delegation/review-reopen';
+import { APPROVAL_IN_ONE_LEAN_TASK } from '../../../workflows/delegation/review-approval-task';
 import { DECIDING_VOTE_APPLIES } from '../../../workflows/delegation/review-vote-applies';
 import { NOTIFY_PATCH } from '../../../workflows/notify';
 import { bundleWithStandIn, patchIds } from '../../support/bundle-with-stand-in';
@@ -88,7 +89,8 @@ describe('reviews already running when reopening after a failed apply was releas
 
   it("a deciding approval now is recorded and applied by one local activity in its Update's task, and replays", async () => {
     const { review, history } = await appliedRevocation('vote-applies', 'DRT-002');
-    expect(patchIds(history)).toContain(DECIDING_VOTE_APPLIES);
+    // The lean approval's marker implies the deciding-vote patch (see the next test).
+    expect(patchIds(history)).toContain(APPROVAL_IN_ONE_LEAN_TASK);
     const activities = (history.events ?? []).flatMap(
       (e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [],
     );
@@ -106,6 +108,25 @@ describe('reviews already running when reopening after a failed apply was releas
     );
   });
 
+  it('a deciding approval now records one patch marker and upserts the search attributes once, with the outcome', async () => {
+    const { review, history } = await appliedRevocation('lean', 'DRT-002');
+    const events = history.events ?? [];
+    const accepted = events.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+    const approval = events.slice(accepted);
+    // One marker where the deciding-vote and inline-conclusion patches recorded one each (and an
+    // upsert of TemporalChangeVersion each).
+    expect(patchIds({ events: approval })).toEqual([APPROVAL_IN_ONE_LEAN_TASK]);
+    expect(patchIds(history)).not.toContain(DECIDING_VOTE_APPLIES);
+    expect(patchIds(history)).not.toContain(ANNOUNCE_CONCLUSION_INLINE);
+    // The state upserted once, as applied: not again as open after the vote, nor as applying.
+    const states = approval.flatMap((e) => {
+      const state = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.WardenState;
+      return state?.data ? [JSON.parse(Buffer.from(state.data).toString('utf8')) as string] : [];
+    });
+    expect(states).toEqual(['applied']);
+    expect((await reviewResult(ctx, review.reviewId)).state).toBe('applied');
+  });
+
   it('a review started now records the one-task opening marker, which implies reopening without its own marker', async () => {
     const { history } = await appliedRevocation('marker', 'DRT-001');
     expect(patchIds(history)).toContain(OPENS_IN_ONE_TASK);
@@ -115,7 +136,7 @@ describe('reviews already running when reopening after a failed apply was releas
 
   it('a review approved now announces its conclusion as a local activity in its closing task, and replays', async () => {
     const { review, history } = await appliedRevocation('inline', 'DRT-002');
-    expect(patchIds(history)).toContain(ANNOUNCE_CONCLUSION_INLINE);
+    expect(patchIds(history)).toContain(APPROVAL_IN_ONE_LEAN_TASK);
     const events = history.events ?? [];
     // review.concluded is a local activity's marker, not an activity (review.opened too: see
     // review-opening-task.test.ts).

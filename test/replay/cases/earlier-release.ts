@@ -5,6 +5,8 @@ import { bundleWithStandIn } from '../../support/bundle-with-stand-in';
 import { REOPEN_AFTER_FAILED_APPLY } from '../../../workflows/delegation/review-reopen';
 import { MARKS_STARTED_TOGETHER } from '../../../workflows/delegation/start-reviews';
 import { DECIDING_VOTE_APPLIES } from '../../../workflows/delegation/review-vote-applies';
+import { APPROVAL_IN_ONE_LEAN_TASK } from '../../../workflows/delegation/review-approval-task';
+import { DEADLINE_RECHECKS_DECISION } from '../../../workflows/delegation/review-deadline-decision';
 import { WAIT_WITHOUT_POLLING } from '../../../workflows/endorsement/cooldown-wait';
 import { PROMOTE_NEEDS_EVIDENCE_OR_OVERRIDE } from '../../../workflows/endorsement/promotion-rule';
 import { NOTIFY_PATCH } from '../../../workflows/notify';
@@ -56,6 +58,18 @@ export const BEFORE_VOTE_APPLIES: EarlierRelease = {
   patchId: DECIDING_VOTE_APPLIES,
   suffix: 'before-vote-applies',
 };
+export const BEFORE_DEADLINE_RECHECKS: EarlierRelease = {
+  module: /(^|\/)review-deadline-decision$/,
+  standIn: 'delegation/review-deadline-decision-absent.ts',
+  patchId: DEADLINE_RECHECKS_DECISION,
+  suffix: 'before-deadline-rechecks',
+};
+export const BEFORE_LEAN_APPROVAL: EarlierRelease = {
+  module: /(^|\/)review-approval-task$/,
+  standIn: 'delegation/review-approval-task-absent.ts',
+  patchId: APPROVAL_IN_ONE_LEAN_TASK,
+  suffix: 'before-lean-approval',
+};
 // Only for the suffix check: the histories named so were recorded on the release that polled, before the patch.
 export const BEFORE_NO_POLL: EarlierRelease = {
   module: /(^|\/)cooldown-wait$/,
@@ -70,6 +84,8 @@ export const EARLIER_RELEASES = [
   BEFORE_STARTED_TOGETHER,
   BEFORE_NO_POLL,
   BEFORE_VOTE_APPLIES,
+  BEFORE_DEADLINE_RECHECKS,
+  BEFORE_LEAN_APPROVAL,
 ];
 
 const bundles = new Map<EarlierRelease, Promise<WorkflowBundleWithSourceMap>>();
