@@ -130,30 +130,37 @@ export const reviewLifecycle: Benchmark = {
     "applied. The apply starts from the vote's reading (one statement fewer), and the vote's and the apply's " +
     'provenance appends no longer take the chain lock in a round trip of their own (measured here with the ' +
     'lock and the head read in one message; merged with the lock-order rule, the lock now comes with BEGIN, ' +
-    'which costs the same count). Measured in one sitting at the quick size (40 reviews, 30 timed approvals; ' +
-    'two runs of each, alternated, load 16 to 20, so wall times are indicative only): statements per approval ' +
-    '26 → 23 and 22.8; CPU per approval of the benchmark process 60.6 and 63.0 → 60.7 and 58.0 ms, of its ' +
-    'children 77.3 and 85.8 → 66.0 and 62.5 ms (the Temporal dev server 48.8 and 55.5 → 37.3 and 34.3 ms, ' +
-    'PGlite unchanged at 28 to 30 ms); p99 1.78 and 2.13 s → 1.40 and 1.92 s; in the histories an approval ' +
-    'took p50 728 and 1,233 → 722 and 1,115 ms, its workflow tasks waiting in the task queue p50 20 ms before ' +
-    "and 1 to 2 ms after: the rest is the work itself (the statements on PGlite's one session, the workflow " +
-    'thread) on two cores at load 16 to 20. Full-size runs in one sitting (load 15 to 17): before p50 1.12 s ' +
-    '/ p99 4.25 s, 27 statements per approval; after p50 0.97 s / p99 6.33 s, 23.9 statements; after with ' +
-    'WARDEN_MAX_CACHED_WORKFLOWS=1500, p50 0.95 s / p99 4.13 s, 24 statements. What makes the p99 is when an ' +
-    'approval runs, not its steps: in all three the first hundred approvals (medians per 25 of 1.7 to 6.1 s) ' +
-    'ran while the worker still carried the first tasks of the 1,000 reviews just opened and their ' +
-    'review.opened announcements (726 to 851 subscription reads during the approvals), and the other 150 ran ' +
-    'at medians per 25 of 0.46 to 1.32 s (maxima 0.66 to 1.96 s). The wait is inside the worker, not in ' +
-    "Temporal's task queue: after the change an approval's workflow task was dispatched p50 20 to 55 ms after " +
-    'it was scheduled and then ran (started → completed, the local activity included) p50 1.8 to 2.1 s, ' +
-    "behind the other reviews' activations on the workflow thread and the announcements' statements on " +
-    "PGlite's session. Task-queue priority (Temporal's priority keys, set per workflow and activity) orders " +
-    "only the server's backlog, and an approval's task has its review's priority like the opening's own " +
-    "tasks, so it cannot help here; a cheaper opening would (its announcement inline as review.concluded's " +
-    'is, a cheaper first task: the opening path, worked on apart). With a cache that holds every open review ' +
-    "(1,500) no approval replays its review's history first: CPU per approval 78.4 → 60.1 ms in the benchmark " +
-    'process and 98.5 → 80.9 ms in its children, resident set per open review 0.197 → 0.324 MiB (the target ' +
-    "of 0.5 still met); the default (250) was not changed. Left per approval: the vote's transaction (BEGIN " +
+    'which costs the same count). In one sitting at the quick size (two runs of each, alternated, load 16 ' +
+    "to 20) that took statements per approval from 26 to 23 and the dev server's CPU per approval from 49 " +
+    'and 56 ms to 37 and 34 ms (PGlite unchanged at 28 to 30 ms). A deciding approval in a review opened ' +
+    'in one task now records one patch marker (`review-approval-in-one-lean-task`, which implies the ' +
+    'deciding-vote and inline-conclusion patches) and upserts the search attributes once, with the ' +
+    'outcome, where it upserted them unchanged after the vote and as applying just before applied: 10 ' +
+    'history events where there were 14 (upserts 5 → 2, markers 2 → 1). Four quick runs of each, ' +
+    'alternated (load 14 to 20), measured the dev server at 25 to 31 ms per approval after and 27 to 36 ' +
+    'ms before, PGlite 28 to 35 and 27 to 37 ms, the benchmark process 57 to 65 and 54 to 70 ms: a ' +
+    'millisecond or two at most, within the spread. What makes the p99 is when an approval runs, not its ' +
+    'steps. The benchmark approves as soon as the last opening answered, while the worker still carries ' +
+    'the first tasks of hundreds of the reviews just opened and their review.opened announcements: in two ' +
+    'full runs of 2026-11-30 (load 15 to 17) the approvals counted 672 and 752 subscription reads, of ' +
+    'which 250 were their own review.concluded, and the medians per 25 approvals were 3.6, 2.6 and 1.6 s ' +
+    '(and 3.1, 2.2, 2.4, 2.4 s) before falling to 0.35 to 1.0 s (0.45 to 1.2 s; maxima 0.66 to 2.0 s), so ' +
+    'the target\'s "with 1,000 open" is measured here under the openings\' backlog, not with 1,000 reviews ' +
+    "open at rest. The wait is inside the worker, not in Temporal's task queue: an approval's workflow " +
+    'task was dispatched p50 2 to 5 ms after it was scheduled and then ran (started → completed, the ' +
+    "local activity included) p50 1.7 to 1.8 s, behind the other reviews' activations on the workflow " +
+    "thread and the announcements' statements on PGlite's session. Task-queue priority (Temporal's " +
+    "priority keys, set per workflow and activity) orders only the server's backlog, and an approval's " +
+    "task has its review's priority like the opening's own tasks, so it cannot help here; a cheaper " +
+    'opening would (the opening path, worked on apart). A cache that holds every open review ' +
+    "(WARDEN_MAX_CACHED_WORKFLOWS=1500) spares an approval the replay of its review's history, but in a " +
+    'pair of full runs in one sitting (load 15 to 17) it measured no gain: p99 3.45 s against 3.73 s with ' +
+    'the default 250, CPU per approval 66.2 ms against 59.8 ms in the benchmark process and 68.4 against ' +
+    '60.1 ms in its children (with the larger cache the openings ran at 29 /s instead of 14 /s, so more ' +
+    'of their backlog fell into the approvals), for 0.321 MiB per open review against 0.187 (peak 689 ' +
+    'against 559 MiB); a session before measured 78.4 → 60.1 ms and 98.5 → 80.9 ms. The default stays ' +
+    '250: the replay it saves is not what sets the p99, and the memory grows with the cache in every ' +
+    "deployment. Left per approval: the vote's transaction (BEGIN " +
     'with the provenance lock, the review locked, the prior vote, the vote, head and entry, COMMIT) and the ' +
     "apply's (BEGIN with the provenance lock, the review and the pointer locked, the documents, the version, " +
     'the pointer, the export rows, the review, head and entries, COMMIT): every provenance writer takes that ' +
