@@ -72,8 +72,9 @@ export const intake: Benchmark = {
     'lingers 3 ms so the callers just answered can join it. **Where the CPU went** (bench/tools/' +
     'intake-cost.ts: 1,000 one-row writes, CPU per event of each process from /proc, V8 profiles; ' +
     '2026-11-30 18:50-19:23 UTC, load 13-17, so rates are indicative only). An evaluation pass costs about ' +
-    "25 ms of the worker's CPU, 30 of Temporal's (a signal-with-start, two workflow tasks, an activity) " +
-    "and 15-90 of the database's; passes come per ABP per interval, not per write, so at 150 ms they " +
+    "25 ms of the worker's CPU, 30 of Temporal's (one pass per signal; its history holds 12 events a pass: " +
+    'the signal, two workflow tasks, the activity, the idle timer started and cancelled) and 15-90 of ' +
+    "the database's; passes come per ABP per interval, not per write, so at 150 ms they " +
     'were 40 % of all CPU: on PostgreSQL worker 0.84 → 0.22 and Temporal 0.88 → 0.22 ms per event at ' +
     '500 ms (4.3 → 2.6 ms in all). Each pass also held the provenance chain lock while the periodic ' +
     'validators read their facts, stalling the flushes; it now takes it only to record an escalation. ' +

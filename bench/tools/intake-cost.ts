@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createApiServer } from '../../api/server';
 import { buildAbpFromSpec, evaluationResult } from '../../client/delegation';
+import { abpEvaluationWorkflowId } from '../../client/evaluation-requests';
 import { createApiToken } from '../../db/access/api-tokens';
 import { addPrincipal } from '../../db/access/principals';
 import { demoAbpSpec } from '../../demo/delegation-abp';
@@ -117,6 +118,13 @@ await withLocalStack(
         await new Promise((resolve) => setTimeout(resolve, SPACING_MS));
       }
     });
+    // What the evaluation workflow's history holds per pass (this run: continue-as-new every 200 passes).
+    const history = await w.temporal.workflow.getHandle(abpEvaluationWorkflowId(abp.abp_id)).fetchHistory();
+    const eventTypes = new Map<string, number>();
+    for (const e of history.events ?? []) {
+      const type = String(e.eventType ?? '?');
+      eventTypes.set(type, (eventTypes.get(type) ?? 0) + 1);
+    }
     const idle = await cpuMsOfEach(
       processes,
       () => new Promise((resolve) => setTimeout(resolve, PASSES_ALONE * SPACING_MS)),
@@ -145,6 +153,7 @@ await withLocalStack(
             ]),
           ),
           top: tally.top('load', 6),
+          evaluationHistory: { events: history.events?.length ?? 0, byType: Object.fromEntries(eventTypes) },
         },
         null,
         1,
