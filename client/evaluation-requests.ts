@@ -8,11 +8,14 @@ export const abpEvaluationWorkflowId = (abpId: string) => `delegation-evaluation
 
 /**
  * The least time between two evaluation signals for one ABP from one process. Every signal costs a
- * signal-with-start, a workflow task and an evaluation pass (about 7 ms of the worker and 6.5 ms
- * of Temporal's CPU, BENCHMARKS.md §6), so under a stream of writes one pass per interval answers
- * them all; the interval adds at most this much to the 2 s from a write to its review opening.
+ * signal-with-start, two workflow tasks, an activity and an evaluation pass: about 25 ms of the
+ * worker's CPU, 35 of Temporal's and 20-60 of the database's (bench/tools/intake-cost.ts). Under a
+ * stream of writes one pass per interval answers them all, so the passes cost CPU per second, not
+ * per write: at 150 ms the worker and Temporal took 1.7 of the 4.3 ms a one-row write cost in all
+ * on PostgreSQL, at 500 ms 0.4 of 2.6. The interval adds at most this much to the 2 s from a write
+ * to its review opening, and only for a write that follows another within it.
  */
-export const EVALUATION_INTERVAL_MS = 150;
+export const EVALUATION_INTERVAL_MS = 500;
 
 /**
  * The evaluation a write asked for: per ABP it touched, the request id under which that ABP's

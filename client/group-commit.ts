@@ -12,17 +12,26 @@
  * flush then gathers and prepares its batch, and waits on the database's locks, while the previous
  * one commits, instead of waiting for its answer. Batches are still cut in submission order, but
  * two flushes in flight commit in whatever order the database serialises them.
+ *
+ * `lingerMs` (default 0) holds a flush that follows one of several items for that long, so the
+ * callers just answered can join it: where each flush costs the database far more than each item
+ * (PGlite plans and commits intake's one-round-trip statement in about 6 ms, an item adds about
+ * 0.05), larger batches cut CPU per item. A flush after one of a single item starts at once, so a
+ * lone caller writing in sequence waits for no linger.
  */
 export class GroupCommit<I, O> {
   private pending: { item: I; resolve: (o: O) => void; reject: (e: unknown) => void }[] = [];
   private readonly flushing = new Set<Promise<void>>();
   private scheduled = false;
+  /** Items the last flush carried: after several, the next one lingers. */
+  private lastBatch = 0;
 
   constructor(
     /** Makes `items` durable together; returns one outcome per item, in order. */
     private readonly flushBatch: (items: I[]) => Promise<O[]>,
     private readonly maxBatch = 500,
     private readonly maxInFlight = 1,
+    private readonly lingerMs = 0,
   ) {
     if (!(maxInFlight >= 1)) throw new Error(`maxInFlight must be at least 1, not ${maxInFlight}`);
   }
@@ -58,11 +67,15 @@ export class GroupCommit<I, O> {
   private schedule(): void {
     if (this.scheduled || this.pending.length === 0 || this.flushing.size >= this.maxInFlight) return;
     this.scheduled = true;
-    // Callers that arrive in the same turn (a burst of requests parsed together) share the flush.
-    setImmediate(() => {
+    // Callers that arrive in the same turn (a burst of requests parsed together) share the flush;
+    // after a flush of several, so do those that arrive within the linger.
+    const later = (start: () => void) =>
+      this.lingerMs > 0 && this.lastBatch > 1 ? setTimeout(start, this.lingerMs) : setImmediate(start);
+    later(() => {
       this.scheduled = false;
       if (this.pending.length === 0 || this.flushing.size >= this.maxInFlight) return;
       const batch = this.pending.splice(0, this.maxBatch);
+      this.lastBatch = batch.length;
       const flush = this.flush(batch).finally(() => {
         this.flushing.delete(flush);
         this.schedule();

@@ -12,6 +12,16 @@ import { GroupCommit } from './group-commit';
 type Settled = { result: IntakeResult } | { error: unknown };
 
 /**
+ * How long a flush that follows one of several requests waits for more (GroupCommit's linger). A
+ * flush costs the database nearly the same for 1 row as for 8 (the 1,000-row loads of BENCHMARKS.md
+ * §6 put a row at about 0.05 ms of PGlite's CPU, a one-row flush at several ms), so under concurrent
+ * writers larger batches cost every process less per event: 8 writers in a closed loop, 1,000
+ * one-row writes (bench/tools/intake-cost.ts, same sitting): requests per flush 4.0 -> 6.2, PGlite
+ * 2.1-2.6 -> 1.5-1.6 ms per event, the API 1.5-1.8 -> 1.2. A lone writer (flushes of one) never waits.
+ */
+export const INTAKE_LINGER_MS = 3;
+
+/**
  * Intake's group commit: requests that arrive while a flush is in flight are stored together and
  * each is answered with its own result once that flush has committed. A flush is one round trip
  * when it can be (storeIntakeAtHead: signed after the chain head the previous flush left, written
@@ -29,7 +39,7 @@ export class IntakeCommit {
   private head: ProvenanceHead | null = null;
 
   constructor(private readonly deps: { pool: pg.Pool; provenanceKey: string }) {
-    this.commits = new GroupCommit((items) => this.flush(items));
+    this.commits = new GroupCommit((items) => this.flush(items), undefined, undefined, INTAKE_LINGER_MS);
   }
 
   async store(item: IntakeItem): Promise<IntakeResult> {

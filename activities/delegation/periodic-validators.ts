@@ -9,6 +9,12 @@ import { checkPeriodic, type ActionVerdict } from '../../domain/delegation/valid
 /**
  * The monitor's periodic validators for one active ABP. An escalation fires at most once per ABP,
  * validator and UTC day, however often the monitor runs.
+ *
+ * The facts are read without the provenance chain's lock: most passes fire nothing, and a pass that
+ * held the lock while it read (as every pass did) stalled every provenance writer behind it, the
+ * intake flushes among them, several times a second under a stream of writes. Recording is keyed by
+ * validator and day (ON CONFLICT DO NOTHING), so a pass that fires takes the lock only to record,
+ * and two passes that both fire record once.
  */
 export async function runPeriodicValidators(
   deps: { pool: pg.Pool; provenanceKey: string },
@@ -17,20 +23,22 @@ export async function runPeriodicValidators(
   now = new Date(),
 ): Promise<ActionVerdict> {
   const abpId = abp.abp_id;
-  return withProvenanceTransaction(deps.pool, async (tx) => {
-    const verdict = checkPeriodic(await factsFor(tx, abpId, abp, current, now));
-    const day = now.toISOString().slice(0, 10);
-    for (const [validator, fired] of groupBy(firedEscalations(verdict), (f) => f.trigger)) {
+  const verdict = checkPeriodic(await factsFor(deps.pool, abpId, abp, current, now));
+  const fired = groupBy(firedEscalations(verdict), (f) => f.trigger);
+  if (fired.size === 0) return verdict;
+  const day = now.toISOString().slice(0, 10);
+  await withProvenanceTransaction(deps.pool, async (tx) => {
+    for (const [validator, escalations] of fired) {
       await recordEscalations(tx, deps.provenanceKey, {
         abpId,
         source: 'validator',
         reference: `${abpId}/periodic/${validator}/${day}`,
         subject: `abp:${abpId}`,
-        fired,
+        fired: escalations,
       });
     }
-    return verdict;
   });
+  return verdict;
 }
 
 function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {

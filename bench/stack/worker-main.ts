@@ -1,3 +1,6 @@
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../../config/env';
@@ -22,11 +25,21 @@ const { worker, connection } = await createWardenWorker({
   ...(values.bundle ? { workflowBundle: { codePath: values.bundle } } : {}),
   overrides: { shutdownGraceTime: '1s' },
 });
+// BENCH_CPU_PROFILE_DIR (bench/tools/intake-cost.ts): a V8 CPU profile of this process, written when it stops.
+const profileDir = process.env.BENCH_CPU_PROFILE_DIR;
+const profiler = profileDir ? new Session() : undefined;
+if (profiler) {
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.start');
+}
 const running = worker.run();
 process.stdout.write(`ready ${config.temporal.taskQueue}\n`);
 const stop = () => worker.shutdown();
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
 await running;
+if (profiler)
+  writeFileSync(join(profileDir!, 'worker.cpuprofile'), JSON.stringify((await profiler.post('Profiler.stop')).profile));
 await connection.close();
 await pool.end();

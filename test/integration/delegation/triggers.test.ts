@@ -1,4 +1,9 @@
+import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { runPeriodicValidators } from '../../../activities/delegation/periodic-validators';
+import { findCurrentByAbpId } from '../../../db/delegation/abps';
+import { AbpSchema } from '../../../domain/delegation/schema';
+import { firedEscalations } from '../../../db/delegation/escalations';
 import { storeIntakeBatch } from '../../../db/delegation/intake';
 import { readTriggerCardsOf } from '../../../db/delegation/trigger-cards';
 import { measureTriggerSql } from '../../../db/delegation/trigger-measures';
@@ -155,6 +160,65 @@ describe('periodic validators on the monitor pass', () => {
       abp.abp_id,
     ]);
     expect(after.rows[0].n).toBe(2);
+  });
+});
+
+describe('periodic validators without the chain lock', () => {
+  /** ctx.pool seen through a recorder: the statements sent on the pool and the clients taken from it (transactions). */
+  const recordingPool = () => {
+    const statements: string[] = [];
+    let connections = 0;
+    const pool = {
+      query: (text: string, values?: unknown[]) => {
+        statements.push(text);
+        return ctx.pool.query(text, values);
+      },
+      connect: () => {
+        connections++;
+        return ctx.pool.connect();
+      },
+    } as unknown as pg.Pool;
+    return { pool, statements, connections: () => connections };
+  };
+
+  it('a pass whose validators fire nothing reads its facts without a transaction or the chain lock', async () => {
+    const abp = await buildUniqueAbp(ctx);
+    const current = (await findCurrentByAbpId(ctx.pool, abp.abp_id))!;
+    const seen = recordingPool();
+    const verdict = await runPeriodicValidators(
+      { pool: seen.pool, provenanceKey: ctx.provenanceKey },
+      current,
+      AbpSchema.parse(current.document),
+    );
+    expect(firedEscalations(verdict)).toEqual([]);
+    expect(seen.statements.length).toBeGreaterThan(0);
+    expect(seen.connections()).toBe(0);
+    expect(seen.statements.join('\n')).not.toMatch(/advisory|BEGIN/i);
+  });
+
+  it('a pass that fires records its escalation under the lock, and a second pass the same day records nothing more', async () => {
+    const abp = await buildUniqueAbp(ctx);
+    const seven = Array.from({ length: 7 }, (_, n) => signal(abp.abp_id, `fp-${n}`)).join('\n');
+    await storeIntakeBatch(ctx, parseIntakeBatch(seven), null);
+    const current = (await findCurrentByAbpId(ctx.pool, abp.abp_id))!;
+    const pass = async () => {
+      const seen = recordingPool();
+      const verdict = await runPeriodicValidators(
+        { pool: seen.pool, provenanceKey: ctx.provenanceKey },
+        current,
+        AbpSchema.parse(current.document),
+      );
+      return { fired: firedEscalations(verdict).map((f) => f.trigger), transactions: seen.connections() };
+    };
+    expect(await pass()).toEqual({ fired: ['drift_threshold'], transactions: 1 });
+    expect(await pass()).toEqual({ fired: ['drift_threshold'], transactions: 1 });
+    const { rows } = await ctx.pool.query(
+      `SELECT e.trigger_name, (SELECT count(*)::int FROM provenance_log p
+                                WHERE p.kind = 'abp.escalated' AND p.subject = $2) AS entries
+         FROM delegation_escalations e WHERE e.abp_id = $1`,
+      [abp.abp_id, `abp:${abp.abp_id}`],
+    );
+    expect(rows).toEqual([{ trigger_name: 'drift_threshold', entries: 1 }]);
   });
 });
 

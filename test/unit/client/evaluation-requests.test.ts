@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { WardenContext } from '../../../client/context';
 import { DeferredWork } from '../../../client/deferred-work';
-import { EvaluationRequests } from '../../../client/evaluation-requests';
+import { EVALUATION_INTERVAL_MS, EvaluationRequests } from '../../../client/evaluation-requests';
 
 /** A context whose Temporal client records signal-with-start calls and answers them when released. */
 function fakeContext() {
@@ -29,6 +29,12 @@ function heldInterval() {
       return waiting.length;
     },
   };
+}
+
+/** Polls `done` every 10 ms, for up to 60 s. */
+async function eventually(done: () => boolean): Promise<void> {
+  for (const t0 = Date.now(); !done(); await new Promise((resolve) => setTimeout(resolve, 10)))
+    if (Date.now() - t0 > 60_000) throw new Error('not within 60 s');
 }
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
@@ -161,6 +167,29 @@ describe('EvaluationRequests', () => {
     release();
     await turns();
     interval.pass();
+    await ctx.deferred.settle();
+  });
+
+  it('by default a second signal for one ABP waits EVALUATION_INTERVAL_MS (500 ms) after the first went out', async () => {
+    const { ctx, signals, release } = fakeContext();
+    const sentAt: number[] = [];
+    const signalWithStart = ctx.temporal.workflow.signalWithStart;
+    ctx.temporal.workflow.signalWithStart = ((...args: Parameters<typeof signalWithStart>) => {
+      sentAt.push(performance.now());
+      return signalWithStart(...args);
+    }) as typeof signalWithStart;
+    const requests = new EvaluationRequests(ctx);
+    requests.request([A]);
+    await turn();
+    release();
+    requests.request([A]);
+    // Lower bounds only: a loaded machine can only make the second signal later.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(signals).toHaveLength(1);
+    await eventually(() => signals.length === 2);
+    expect(EVALUATION_INTERVAL_MS).toBe(500);
+    expect(sentAt[1]! - sentAt[0]!).toBeGreaterThanOrEqual(EVALUATION_INTERVAL_MS - 5);
+    release();
     await ctx.deferred.settle();
   });
 });

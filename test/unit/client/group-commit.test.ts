@@ -29,6 +29,28 @@ describe('GroupCommit', () => {
     expect(batches.flat().sort()).toEqual([1, 2, 3]);
   });
 
+  it('with a linger, a flush after one of several waits for callers arriving within it; after one of one it does not', async () => {
+    const { batches, flush } = recordingFlush(1);
+    const queue = new GroupCommit<number, number>(flush, 500, 1, 2000);
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    // A lone caller: its flush starts at once, and so does the next after a flush of one.
+    await queue.submit(1);
+    const second = queue.submit(2);
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toEqual([[1], [2]]);
+    await second;
+    // Two in one turn go together at once (the last flush carried one) ...
+    await Promise.all([queue.submit(3), queue.submit(4)]);
+    expect(batches.at(-1)).toEqual([3, 4]);
+    // ... and the flush after that lingers: a caller 100 ms later still joins it (the linger is 2 s, so
+    // a loaded machine has margin; it can only make the linger end later).
+    const fifth = queue.submit(5);
+    await sleep(100);
+    expect(batches).toHaveLength(3);
+    await Promise.all([fifth, queue.submit(6)]);
+    expect(batches.at(-1)).toEqual([5, 6]);
+  });
+
   it('batches items that arrive while a flush is in flight into the next one', async () => {
     const { batches, flush } = recordingFlush(20);
     const queue = new GroupCommit<number, number>(flush);
