@@ -19,11 +19,15 @@ import { requirePrincipal } from '../db/access/principals';
 import { appendProvenance, withProvenanceTransaction } from '../db/provenance/log';
 import { forbidden, invalid, notFound } from '../domain/errors';
 import { timerDuration } from '../domain/input/timer-duration';
-import { calibrationRequestSchema, type CalibrationRequestInput } from '../domain/guard/calibration-gates';
 import { contentId } from '../domain/guard/content-id';
 import { parseFeedbackBatch } from '../domain/guard/feedback-row';
 import type { ProposalType } from '../domain/guard/gate-outcome';
-import { loraRequestSchema, type LoraRequestInput } from '../domain/guard/lora-gates';
+import {
+  calibrationRequestSchema,
+  loraRequestSchema,
+  type CalibrationRequestInput,
+  type LoraRequestInput,
+} from '../domain/guard/proposal-request-schemas';
 import type { ReviewedFeedbackManifest } from '../domain/guard/manifest';
 import { guardPolicySchema, type GuardPolicy } from '../domain/guard/policy';
 import { legacyProposalIdFor, proposalIdFor } from '../domain/guard/proposal-id';
