@@ -1,7 +1,7 @@
 import type { Duration } from '@temporalio/common';
 import { z } from 'zod';
 import { buildAndStoreManifest } from '../db/guard/manifests';
-import { insertFeedbackRows, type IngestResult } from '../db/guard/feedback';
+import { insertFeedbackRows, prepareFeedbackRows, type IngestResult } from '../db/guard/feedback';
 import { insertPolicy, requirePolicy } from '../db/guard/policies';
 import { requireReleaser } from '../db/guard/releaser-role';
 import type { ApprovalRecord, ProposalView, ReleaseBundle } from '../domain/guard/proposal-record';
@@ -55,22 +55,21 @@ export async function ingestFeedback(
 ): Promise<IngestResult> {
   const { rows, lines } = parseFeedbackBatch(ndjson, onProgress);
   if (actor) await requirePrincipal(ctx.pool, actor);
+  // Everything computed from the rows is computed before the transaction, which holds the chain lock.
+  const batch = prepareFeedbackRows(rows);
+  const subject = `feedback-batch:${contentId(
+    '',
+    rows.map((r) => r.metadata.event_id),
+  )}`;
+  const tenants = [...new Set(rows.map((r) => r.tenant_id))].sort();
   return withProvenanceTransaction(ctx.pool, async (tx) => {
-    const result = await insertFeedbackRows(tx, rows, (index) => lines[index] ?? 0, onProgress);
+    const result = await insertFeedbackRows(tx, batch, (index) => lines[index] ?? 0, onProgress);
     if (result.inserted > 0) {
       await appendProvenance(tx, ctx.provenanceKey, {
         kind: 'guard.feedback.ingested',
-        subject: `feedback-batch:${contentId(
-          '',
-          rows.map((r) => r.metadata.event_id),
-        )}`,
+        subject,
         actor,
-        payload: {
-          rows: result.rows,
-          inserted: result.inserted,
-          unchanged: result.unchanged,
-          tenants: [...new Set(rows.map((r) => r.tenant_id))].sort(),
-        },
+        payload: { rows: result.rows, inserted: result.inserted, unchanged: result.unchanged, tenants },
       });
     }
     return result;
