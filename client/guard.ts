@@ -1,7 +1,7 @@
 import type { Duration } from '@temporalio/common';
 import { z } from 'zod';
 import { buildAndStoreManifest } from '../db/guard/manifests';
-import { insertFeedbackRows, type IngestResult } from '../db/guard/feedback';
+import { insertFeedbackRows, prepareFeedbackRows, type IngestResult } from '../db/guard/feedback';
 import { insertPolicy, requirePolicy } from '../db/guard/policies';
 import { requireReleaser } from '../db/guard/releaser-role';
 import type { ApprovalRecord, ProposalView, ReleaseBundle } from '../domain/guard/proposal-record';
@@ -19,11 +19,15 @@ import { requirePrincipal } from '../db/access/principals';
 import { appendProvenance, withProvenanceTransaction } from '../db/provenance/log';
 import { forbidden, invalid, notFound } from '../domain/errors';
 import { timerDuration } from '../domain/input/timer-duration';
-import { calibrationRequestSchema, type CalibrationRequestInput } from '../domain/guard/calibration-gates';
 import { contentId } from '../domain/guard/content-id';
 import { parseFeedbackBatch } from '../domain/guard/feedback-row';
 import type { ProposalType } from '../domain/guard/gate-outcome';
-import { loraRequestSchema, type LoraRequestInput } from '../domain/guard/lora-gates';
+import {
+  calibrationRequestSchema,
+  loraRequestSchema,
+  type CalibrationRequestInput,
+  type LoraRequestInput,
+} from '../domain/guard/proposal-request-schemas';
 import type { ReviewedFeedbackManifest } from '../domain/guard/manifest';
 import { guardPolicySchema, type GuardPolicy } from '../domain/guard/policy';
 import { legacyProposalIdFor, proposalIdFor } from '../domain/guard/proposal-id';
@@ -51,22 +55,21 @@ export async function ingestFeedback(
 ): Promise<IngestResult> {
   const { rows, lines } = parseFeedbackBatch(ndjson, onProgress);
   if (actor) await requirePrincipal(ctx.pool, actor);
+  // Everything computed from the rows is computed before the transaction, which holds the chain lock.
+  const batch = prepareFeedbackRows(rows);
+  const subject = `feedback-batch:${contentId(
+    '',
+    rows.map((r) => r.metadata.event_id),
+  )}`;
+  const tenants = [...new Set(rows.map((r) => r.tenant_id))].sort();
   return withProvenanceTransaction(ctx.pool, async (tx) => {
-    const result = await insertFeedbackRows(tx, rows, (index) => lines[index] ?? 0, onProgress);
+    const result = await insertFeedbackRows(tx, batch, (index) => lines[index] ?? 0, onProgress);
     if (result.inserted > 0) {
       await appendProvenance(tx, ctx.provenanceKey, {
         kind: 'guard.feedback.ingested',
-        subject: `feedback-batch:${contentId(
-          '',
-          rows.map((r) => r.metadata.event_id),
-        )}`,
+        subject,
         actor,
-        payload: {
-          rows: result.rows,
-          inserted: result.inserted,
-          unchanged: result.unchanged,
-          tenants: [...new Set(rows.map((r) => r.tenant_id))].sort(),
-        },
+        payload: { rows: result.rows, inserted: result.inserted, unchanged: result.unchanged, tenants },
       });
     }
     return result;

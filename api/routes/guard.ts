@@ -15,8 +15,7 @@ import {
 } from '../../client/guard';
 
 const SAFETY_EVENT_QUERY = ['hook_id', 'hook_scope', 'request_id', 'tenant_id', 'latency_ms'];
-import { calibrationRequestSchema } from '../../domain/guard/calibration-gates';
-import { loraRequestSchema } from '../../domain/guard/lora-gates';
+import { calibrationRequestSchema, loraRequestSchema } from '../../domain/guard/proposal-request-schemas';
 import { guardPolicySchema } from '../../domain/guard/policy';
 import { actingPrincipalField as principal, ADMIN_ROLE } from '../auth';
 import { HttpError, type Route } from '../route';

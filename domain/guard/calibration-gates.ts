@@ -1,35 +1,10 @@
-import { z } from 'zod';
-import { INT4_MAX } from '../input/storable-int';
 import { decide, type GateCheck, type GateOutcome } from './gate-outcome';
-import { identifier } from './identifiers';
-import { decimalDifference, unitInterval } from './unit-interval';
+import type { CalibrationRequest } from './proposal-request';
+import { decimalDifference } from './unit-rules';
 
-export const DEFAULT_MIN_FEEDBACK = 32;
-export const DEFAULT_MAX_INTERVAL_WIDTH = 0.1;
-
-// Compared with a count of stored rows (an int4 column's range).
-export const minFeedbackSchema = z
-  .number({ error: 'min_feedback must be a number' })
-  .int('min_feedback must be a whole number')
-  .positive('min_feedback must be positive')
-  .max(INT4_MAX, `min_feedback must be at most ${INT4_MAX}`);
-
-export const calibrationRequestSchema = z
-  .strictObject({
-    current_threshold: unitInterval('current_threshold'),
-    candidate_threshold: unitInterval('candidate_threshold'),
-    confidence_low: unitInterval('confidence_low'),
-    confidence_high: unitInterval('confidence_high'),
-    rollback_id: identifier('rollback_id'),
-    min_feedback: minFeedbackSchema.default(DEFAULT_MIN_FEEDBACK),
-    max_interval_width: unitInterval('max_interval_width').default(DEFAULT_MAX_INTERVAL_WIDTH),
-  })
-  .refine((r) => r.confidence_low <= r.confidence_high, {
-    error: 'confidence_low must be <= confidence_high',
-    path: ['confidence_low'],
-  });
-export type CalibrationRequest = z.infer<typeof calibrationRequestSchema>;
-export type CalibrationRequestInput = z.input<typeof calibrationRequestSchema>;
+// The request and its checks are in proposal-request.ts (the boundary's zod schema in
+// proposal-request-schemas.ts): this module is the gates alone, which the workflow runs.
+export type { CalibrationRequest } from './proposal-request';
 
 export const CALIBRATION_REASONS = {
   insufficientFeedback: 'self_improvement_insufficient_feedback',

@@ -1,5 +1,5 @@
 import type { GuardDecisionKind } from './guard-decision';
-import { clampUnit } from './unit-interval';
+import { clampUnit } from './unit-rules';
 
 export const PROPOSAL_TYPES = ['calibration_update', 'lora_training_job'] as const;
 export type ProposalType = (typeof PROPOSAL_TYPES)[number];

@@ -1,19 +1,21 @@
 import { z } from 'zod';
+import {
+  ID_PATTERN,
+  MAX_ID_LENGTH,
+  identifierAlphabet,
+  identifierRequired,
+  identifierTooLong,
+} from './identifier-rules';
 import { forbiddenPartIn } from './tenant-safe-text';
 
-// Identifiers (event ids, reviewer ids, tenant ids, rollback ids…) end up in manifests,
-// safety events and provenance entries. Restricting them to a token-like alphabet means
-// free text such as a prompt cannot be smuggled into those tenant-safe records through an id.
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@/+-]*$/;
-export const MAX_ID_LENGTH = 200;
-
+/** An identifier at the boundary (the rules, and why, are in identifier-rules.ts). */
 export function identifier(what: string) {
   return z
-    .string({ error: `${what} is required` })
+    .string({ error: identifierRequired(what) })
     .trim()
-    .min(1, `${what} is required`)
-    .max(MAX_ID_LENGTH, `${what} must be at most ${MAX_ID_LENGTH} characters`)
-    .regex(ID_PATTERN, `${what} may contain only letters, digits and . _ : @ / + - (no spaces)`);
+    .min(1, identifierRequired(what))
+    .max(MAX_ID_LENGTH, identifierTooLong(what))
+    .regex(ID_PATTERN, identifierAlphabet(what));
 }
 
 // An identifier that is also copied into tenant-safe records must not contain words such

@@ -1,41 +1,10 @@
-import { z } from 'zod';
-import { DEFAULT_MIN_FEEDBACK, minFeedbackSchema } from './calibration-gates';
-import { describeCredentialFinding, findCredentials } from './dataset-uri';
-import { KEY_TEXT_BYTES, storableText } from '../input/storable-text';
 import { decide, type GateCheck, type GateOutcome } from './gate-outcome';
-import { identifier } from './identifiers';
-import { decimalDifference, unitInterval } from './unit-interval';
+import type { LoraRequest } from './proposal-request';
+import { decimalDifference } from './unit-rules';
 
-export const DEFAULT_MIN_IMPROVEMENT = 0;
-
-// The credential check runs first and alone, as in the original: a URI with a secret is
-// refused outright, before any other field is looked at or echoed in an error.
-export const datasetUriSchema = storableText(KEY_TEXT_BYTES, { error: 'dataset_uri is required' })
-  .superRefine((uri, ctx) => {
-    const finding = findCredentials(uri);
-    if (finding) {
-      ctx.addIssue({ code: 'custom', message: describeCredentialFinding(finding), continue: false });
-      return;
-    }
-    if (uri.trim() === '') ctx.addIssue({ code: 'custom', message: 'dataset_uri is required' });
-    else if (/\s/.test(uri.trim())) ctx.addIssue({ code: 'custom', message: 'dataset_uri must not contain spaces' });
-  })
-  .transform((uri) => uri.trim());
-
-export const loraRequestSchema = z.strictObject({
-  dataset_uri: datasetUriSchema,
-  base_model_ref: identifier('base_model_ref'),
-  rollback_id: identifier('rollback_id'),
-  heldout_score: unitInterval('heldout_score'),
-  baseline_score: unitInterval('baseline_score'),
-  min_improvement: z
-    .number({ error: 'min_improvement must be a number' })
-    .refine((v) => Number.isFinite(v) && v >= 0, { error: 'min_improvement must be finite and non-negative' })
-    .default(DEFAULT_MIN_IMPROVEMENT),
-  min_feedback: minFeedbackSchema.default(DEFAULT_MIN_FEEDBACK),
-});
-export type LoraRequest = z.infer<typeof loraRequestSchema>;
-export type LoraRequestInput = z.input<typeof loraRequestSchema>;
+// The request and its checks are in proposal-request.ts (the boundary's zod schema in
+// proposal-request-schemas.ts): this module is the gates alone, which the workflow runs.
+export type { LoraRequest } from './proposal-request';
 
 export const LORA_REASONS = {
   insufficientFeedback: 'self_improvement_insufficient_feedback',

@@ -1,5 +1,5 @@
 import type { GuardDecisionKind } from './guard-decision';
-import { identifier } from './identifiers';
+import { checkIdentifier } from './identifier-rules';
 
 // Lifecycle of one proposal workflow. `warned` is final: a warn decision is recorded for the
 // audit trail but can never be approved.
@@ -31,8 +31,8 @@ export function approvalRefusal(ctx: ApprovalContext, request: Partial<ApprovalR
   if (ctx.state !== 'awaiting_approval') return `proposal is not awaiting approval (state ${ctx.state})`;
   if (ctx.approvalInFlight) return 'another approval is being recorded';
   for (const field of ['approval_id', 'approver'] as const) {
-    const checked = identifier(field).safeParse(request[field]);
-    if (!checked.success) return checked.error.issues[0]?.message ?? `${field} is invalid`;
+    const [issue] = checkIdentifier(field, request[field]).issues;
+    if (issue !== undefined) return issue;
   }
   if (request.approver === ctx.proposer) return 'the proposer cannot approve their own proposal';
   return undefined;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { INT4_MAX } from './int4-range';
 
-/** PostgreSQL `integer` (int4): counts, versions, attempts and day numbers are stored or bound as one. */
-export const INT4_MAX = 2_147_483_647;
+export { INT4_MAX } from './int4-range';
 
 /** A whole number in [min, INT4_MAX]. */
 export function int4(min = 0) {

@@ -1,12 +1,9 @@
 import { condition, proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { WardenActivities } from '../../activities';
-import {
-  calibrationPayload,
-  calibrationRequestSchema,
-  evaluateCalibrationGates,
-} from '../../domain/guard/calibration-gates';
+import { calibrationPayload, evaluateCalibrationGates } from '../../domain/guard/calibration-gates';
 import type { GateOutcome } from '../../domain/guard/gate-outcome';
-import { evaluateLoraGates, loraPayload, loraRequestSchema } from '../../domain/guard/lora-gates';
+import { evaluateLoraGates, loraPayload } from '../../domain/guard/lora-gates';
+import { checkCalibrationRequest, checkLoraRequest } from '../../domain/guard/proposal-request';
 import { approvalRefusal, releaseRefusal, type ProposalState } from '../../domain/guard/proposal-state';
 import { describeIssues } from '../../domain/input/field-issues';
 import { isTimerMs } from '../../domain/input/timer-limits';
@@ -30,7 +27,9 @@ const activities = proxyActivities<WardenActivities>({
 
 // The client validated the request already; checking again here means a workflow started by
 // other means still cannot gate on out-of-range numbers or a credential-carrying URI. A bad
-// request fails the workflow outright instead of retrying a task that cannot succeed.
+// request fails the workflow outright instead of retrying a task that cannot succeed. The check
+// is the zod-free twin of the boundary's schema (same results, word for word; a unit test holds
+// them): a workflow run evaluates the modules it imports afresh, and zod was most of them.
 function gate(input: ProposalWorkflowInput): { outcome: GateOutcome; payload: Record<string, unknown> } {
   if (!isTimerMs(input.approval_timeout_ms)) {
     throw invalidRequest([
@@ -41,17 +40,17 @@ function gate(input: ProposalWorkflowInput): { outcome: GateOutcome; payload: Re
     ]);
   }
   if (input.proposal_type === 'calibration_update') {
-    const parsed = calibrationRequestSchema.safeParse(input.request);
-    if (!parsed.success) throw invalidRequest(parsed.error.issues);
-    const request = parsed.data;
+    const parsed = checkCalibrationRequest(input.request);
+    if (!parsed.ok) throw invalidRequest(parsed.issues);
+    const request = parsed.value;
     return {
       outcome: evaluateCalibrationGates(request, input.event_count),
       payload: { ...calibrationPayload(request, input.event_count) },
     };
   }
-  const parsed = loraRequestSchema.safeParse(input.request);
-  if (!parsed.success) throw invalidRequest(parsed.error.issues);
-  return { outcome: evaluateLoraGates(parsed.data, input.event_count), payload: { ...loraPayload(parsed.data) } };
+  const parsed = checkLoraRequest(input.request);
+  if (!parsed.ok) throw invalidRequest(parsed.issues);
+  return { outcome: evaluateLoraGates(parsed.value, input.event_count), payload: { ...loraPayload(parsed.value) } };
 }
 
 function invalidRequest(issues: { path: PropertyKey[]; message: string }[]) {

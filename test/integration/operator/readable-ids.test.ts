@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildManifest, ingestFeedback, proposeCalibrationUpdate } from '../../../client/guard';
 import { monitorRunId } from '../../../client/delegation';
 import { insertProposal } from '../../../db/guard/proposals';
-import { calibrationRequestSchema } from '../../../domain/guard/calibration-gates';
+import { calibrationRequestSchema } from '../../../domain/guard/proposal-request-schemas';
 import { legacyProposalIdFor } from '../../../domain/guard/proposal-id';
 import { useIntegrationContext } from '../../support/integration';
 import {

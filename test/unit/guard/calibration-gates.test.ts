@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  calibrationPayload,
-  calibrationRequestSchema,
-  evaluateCalibrationGates,
-  type CalibrationRequestInput,
-} from '../../../domain/guard/calibration-gates';
+import { calibrationPayload, evaluateCalibrationGates } from '../../../domain/guard/calibration-gates';
+import { calibrationRequestSchema, type CalibrationRequestInput } from '../../../domain/guard/proposal-request-schemas';
 
 const seed: CalibrationRequestInput = {
   current_threshold: 0.55,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeCredentialFinding, findCredentials, isCredentialParameter } from '../../../domain/guard/dataset-uri';
-import { loraRequestSchema } from '../../../domain/guard/lora-gates';
+import { loraRequestSchema } from '../../../domain/guard/proposal-request-schemas';
 
 describe('dataset URI credential detection', () => {
   it.each([

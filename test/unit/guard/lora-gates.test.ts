@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  evaluateLoraGates,
-  loraPayload,
-  loraRequestSchema,
-  type LoraRequestInput,
-} from '../../../domain/guard/lora-gates';
+import { evaluateLoraGates, loraPayload } from '../../../domain/guard/lora-gates';
+import { loraRequestSchema, type LoraRequestInput } from '../../../domain/guard/proposal-request-schemas';
 
 const base: LoraRequestInput = {
   dataset_uri: 's3://bucket/set',

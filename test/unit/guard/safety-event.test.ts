@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { calibrationRequestSchema, evaluateCalibrationGates } from '../../../domain/guard/calibration-gates';
+import { evaluateCalibrationGates } from '../../../domain/guard/calibration-gates';
+import { calibrationRequestSchema } from '../../../domain/guard/proposal-request-schemas';
 import { buildGuardDecision } from '../../../domain/guard/decision-builder';
 import { tenantSafeAttributes } from '../../../domain/guard/guard-decision';
 import type { GuardPolicy } from '../../../domain/guard/policy';
