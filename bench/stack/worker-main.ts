@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../../config/env';
@@ -27,6 +29,28 @@ process.stdout.write(`ready ${config.temporal.taskQueue}\n`);
 const stop = () => worker.shutdown();
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
+// BENCH_WORKER_CPU_PROF=<file>: SIGWINCH (the SDK's Runtime takes SIGUSR2 as a shutdown) starts a V8 CPU profile of this process's main thread (the
+// SDK's handling of every task and the activities), the next SIGWINCH writes it, so a tool can
+// profile just the phase it measures (the workflow code runs on a thread of its own, not in it).
+const profileTo = process.env.BENCH_WORKER_CPU_PROF;
+if (profileTo) {
+  let profiler: Session | undefined;
+  process.on('SIGWINCH', () => {
+    void (async () => {
+      if (!profiler) {
+        profiler = new Session();
+        profiler.connect();
+        await profiler.post('Profiler.enable');
+        await profiler.post('Profiler.start');
+        return;
+      }
+      const { profile } = await profiler.post('Profiler.stop');
+      writeFileSync(profileTo, JSON.stringify(profile));
+      profiler.disconnect();
+      profiler = undefined;
+    })();
+  });
+}
 await running;
 await connection.close();
 await pool.end();
