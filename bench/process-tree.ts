@@ -89,3 +89,21 @@ export function counterDelta(
       .sort((a, b) => b[1] - a[1]),
   );
 }
+
+/**
+ * Waits until the dev server has completed no workflow task for `quietMs` (its counter of
+ * RespondWorkflowTaskCompleted stands still; at most `maxMs`), so that the first tasks of the
+ * workflows just started are counted in the phase that started them even on a loaded machine,
+ * where a fixed settling time left some of them to the next phase.
+ */
+export async function untilTasksSettle(port: number, quietMs = 3000, maxMs = 120_000): Promise<void> {
+  const completed = async () => (await serverCounters(port)).get('service_requests RespondWorkflowTaskCompleted') ?? 0;
+  const deadline = Date.now() + maxMs;
+  let last = await completed();
+  let stillSince = Date.now();
+  while (Date.now() < deadline && Date.now() - stillSince < quietMs) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = await completed();
+    if (now !== last) [last, stillSince] = [now, Date.now()];
+  }
+}

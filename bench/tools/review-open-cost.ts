@@ -15,7 +15,7 @@ import type { Abp } from '../../domain/delegation/schema';
 import { freePort } from '../../toolchain/child-process';
 import { closedLoop } from '../load';
 import { processCpuMs } from '../process-cpu';
-import { counterDelta, descendants, serverCounters, threadsOf } from '../process-tree';
+import { counterDelta, descendants, serverCounters, threadsOf, untilTasksSettle } from '../process-tree';
 import { withLocalStack } from '../stack/local-stack';
 import { StatementTally } from '../statement-tally';
 import { measureCpu } from '../thread-cpu';
@@ -47,8 +47,8 @@ await withLocalStack({ ...stackOptions, log: (l) => console.error(l) }, async ({
   // Settle: the builds' evaluations and announcements finish before the measured phase.
   await new Promise((r) => setTimeout(r, 3000));
   const children = descendants();
-  // What each process spends idle over the settling time that ends the measured phase (pollers,
-  // timers), subtracted below so that it is not counted as the openings'.
+  // What each process spends idle (pollers, timers) over a quiet spell, subtracted below at that
+  // rate over the measured phase's length so that it is not counted as the openings'.
   const idle0 = new Map([...children.keys()].map((pid) => [pid, processCpuMs(pid)]));
   const idleSelf = measureCpu();
   await new Promise((r) => setTimeout(r, SETTLE_MS));
@@ -57,6 +57,7 @@ await withLocalStack({ ...stackOptions, log: (l) => console.error(l) }, async ({
   const before = new Map([...children.keys()].map((pid) => [pid, processCpuMs(pid)]));
   const threadsBefore = new Map([...children.keys()].map((pid) => [pid, threadsOf(pid)]));
   const cpu = measureCpu();
+  const t0 = performance.now();
   const profiler = profileTo ? new Session() : undefined;
   if (profiler) {
     profiler.connect();
@@ -73,8 +74,9 @@ await withLocalStack({ ...stackOptions, log: (l) => console.error(l) }, async ({
   });
   statements.enter('');
   // The workflows' first tasks and announcements run after openReview answers: let them finish.
-  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  await untilTasksSettle(metricsPort);
   const self = cpu.stop();
+  const idleShare = (performance.now() - t0) / SETTLE_MS;
   const metricsAfter = await serverCounters(metricsPort);
   if (profiler) writeFileSync(profileTo!, JSON.stringify((await profiler.post('Profiler.stop')).profile));
   if (workerProfileTo && workerPid) {
@@ -85,13 +87,13 @@ await withLocalStack({ ...stackOptions, log: (l) => console.error(l) }, async ({
   const rows = [
     {
       process: 'this (client' + (workerInChildProcess ? ')' : ' + worker)'),
-      msPerOpen: per(self.processMs - idleSelfMs),
+      msPerOpen: per(self.processMs - idleSelfMs * idleShare),
     },
     { process: '  main thread', msPerOpen: per(self.mainMs) },
     ...self.topOthersMs.map((ms, i) => ({ process: `  other thread #${i + 1}`, msPerOpen: per(ms) })),
     ...[...children].map(([pid, name]) => ({
       process: `${name} (${pid})`,
-      msPerOpen: per(processCpuMs(pid) - before.get(pid)! - idle.get(pid)!),
+      msPerOpen: per(processCpuMs(pid) - before.get(pid)! - idle.get(pid)! * idleShare),
     })),
   ];
   console.table(rows);
