@@ -92,9 +92,9 @@ export const reviewLifecycle: Benchmark = {
     'stores the openings also reads whether any subscription wants review.opened and the start carries it ' +
     '(patch `review-opening-knows-subscribers`, which implies the one-task patch: still one marker), so ' +
     'without a subscriber the opening runs no local activity (8 → 7 events). Worker CPU per opening, ' +
-    'back to back at load 13 to 17: 11.3 → 9.5 ms (client 5.4 and 7.1, PGlite 5.3 and 6.7, dev server ' +
-    '16.6 and 18.5 ms: the load moved those, which the change does not touch); earlier runs of the ' +
-    'sitting, with some first tasks timing out after 10 s and run again, had 18.4 before and 10.6 after. ' +
+    'two back-to-back pairs (load 13 to 21): 11.3 → 9.5 and 14.5 → 9.5 ms; all four processes 38.5 → 41.9 ' +
+    'and 50.8 → 42.6 ms (client, PGlite and dev server moved with the load; the change does not touch ' +
+    'them). ' +
     "What is left is Temporal's floor: `node bin/run.js bench/tools/workflow-start-cost.ts 300 8` starts " +
     'the least a review could be (search attributes, summary, a first task that starts a timer; ' +
     'bench/tools/minimal/) with a worker of its own, and measured (load 12 to 15) per workflow: client 3.2 ' +
