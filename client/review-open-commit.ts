@@ -98,7 +98,7 @@ export class ReviewOpenCommit {
     return withTransaction(
       this.deps.pool,
       async (tx) => {
-        const { rows, head } = await insertReviewsReadingHead(
+        const { rows, head, openedSubscribed } = await insertReviewsReadingHead(
           tx,
           items.map((i) => i.review),
         );
@@ -113,7 +113,7 @@ export class ReviewOpenCommit {
           opened.map((row, n) => openedEntry(row.reviewId, items[n]!.review)),
           head,
         );
-        return opened.map((row, n) => reviewStartOf(row, items[n]!.triggerName));
+        return opened.map((row, n) => reviewStartOf(row, items[n]!.triggerName, { openedSubscribed }));
       },
       { lock: APPEND_LOCK },
     );
@@ -129,11 +129,11 @@ export class ReviewOpenCommit {
     return withTransaction(
       this.deps.pool,
       async (tx) => {
-        const { rows, head } = await insertReviewsReadingHead(tx, [review]);
+        const { rows, head, openedSubscribed } = await insertReviewsReadingHead(tx, [review]);
         const [inserted] = rows;
         if (inserted && head) {
           await appendProvenanceAfterHead(tx, this.deps.provenanceKey, [openedEntry(inserted.reviewId, review)], head);
-          return reviewStartOf(inserted, triggerName);
+          return reviewStartOf(inserted, triggerName, { openedSubscribed });
         }
         const active = await findActiveReview(tx, abpId, triggerId, { forUpdate: true });
         if (active?.state === 'open')

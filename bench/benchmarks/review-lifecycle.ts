@@ -76,37 +76,36 @@ export const reviewLifecycle: Benchmark = {
     'ms and busiest other thread 4.7 ms, so the module evaluation that left each run does not show as clearly ' +
     "in the whole process as in the tool's measurement, and CPU per opening on this machine varies by a " +
     'millisecond or two with the load). That CPU is the limit, and most of it is not the benchmark ' +
-    "process's: `node bin/run.js bench/tools/review-open-cost.ts 300 8 --worker-in-child` opens reviews " +
-    "with the worker in a process of its own and reads each process's CPU from /proc (its idle rate " +
-    'subtracted). Before the changes below an opening cost (three runs, load 1 to 25) the client 3.9 to ' +
-    "7.7 ms, the worker 14.1 to 14.9 ms (its main thread 12: the SDK's handling of each workflow and " +
-    "activity task; the workflow code's thread took 0.4 to 0.6 ms), PGlite 6.3 to 11.4 ms and the " +
-    'Temporal dev server 23 to 33 ms: 47 to 67 ms in all, so two cores allow 30 to 40 openings per ' +
-    'second whatever the batching, where 200 /s needs 10 ms in all (`cpu_per_open` above is the ' +
-    'benchmark process alone). A review now opens in one workflow task (patch ' +
-    '`review-opens-in-one-task`): it announces review.opened with a local activity inside that task, ' +
-    'where it took an activity task and a second workflow task, and no longer upserts the search ' +
-    'attributes its starter (client or parent workflow) gave it; its one patch marker implies the older ' +
-    'reopening and notification patches, which it no longer asks (the SDK records each patch as a marker ' +
-    'and an upsert of TemporalChangeVersion, so an opening recorded three of each). The openings read ' +
-    'together also read their trigger cards together (`readTriggerCardsOf`: the review marks and the ' +
-    'count of every asked trigger in one statement, each count the same SQL as `measureTriggerSql`), ' +
-    'where each opening took two. Measured with the tool: statements per opening (client) 5.5 to 6.1 ' +
-    'before, 3.8 to 4.0 after; the dev server 23 to 25.4 ms before and 17.6 to 20.8 ms after at load 1 ' +
-    'to 17, and 33 → 29 ms in a back-to-back pair at load 25; the worker did not get cheaper (14.1 to ' +
-    '14.9 ms before; 12.5 to 15 ms after at load 13 to 17, and 18.8 ms in that pair at load 25, where ' +
-    "the pair's totals were 66.8 and 66.2 ms), nor did PGlite measurably (about 0.5 ms of its CPU per " +
-    'statement saved is within the run-to-run spread). A full run at load 19 to 20 measured 13.1 ms per ' +
-    'opening in the benchmark process and 23.9 ms in its children (dev server 16.9, PGlite 7.1): 14 ' +
-    "openings per second. What is left is Temporal's: the workflow start (one gRPC call each, already " +
-    "issued while the next batch's transaction runs; the client has no batched start) and its first " +
-    'task, some 17 ms of the dev server and 12 to 15 ms of the worker per review, which no batching of ' +
-    'the SQL side reaches. 200 /s on two cores would need a review to cost less than a workflow start ' +
-    'and a task: one workflow carrying many reviews, or none until a review has a vote to wait for, a ' +
-    'change of design not made here. The SQL side per batch (2 openings on average at concurrency 8): ' +
-    'the reads (each principal named, the current ABPs, the cards), the transaction (BEGIN with the ' +
-    "provenance lock, the insert reading the chain's head, the entries, COMMIT) and one UPDATE marking " +
-    'their workflows started. In quick runs on the ' +
+    "process's: `node bin/run.js bench/tools/review-open-cost.ts 300 8 --worker-in-child` opens reviews with " +
+    "the worker in a process of its own and reads each process's CPU from /proc (idle rate subtracted, " +
+    "counted until the dev server completes no more workflow tasks), the dev server's requests per opening " +
+    "(its Prometheus counters) and, with `--worker-profile <file>`, a V8 profile of the worker's main " +
+    'thread. An opening is one workflow start and one workflow task (patch `review-opens-in-one-task`: the ' +
+    "starter's search attributes are not upserted again and one marker implies the older patches): 7 " +
+    "history events (started, the task's three, the patch marker with the SDK's upsert of " +
+    'TemporalChangeVersion, the timeout timer); on the dev server one execution created and one updated, ' +
+    "a visibility record started and one upserted. The worker's main thread (the workflow code's own " +
+    "thread takes 0.3 to 0.5 ms) went to the SDK's bridge calls (polling and completing each workflow " +
+    'activation and each activity task, about 1.4 to 1.6 ms each in the profile), rxjs and protobuf ' +
+    'around them, and the local activity that announced review.opened, which the SDK runs as an activity ' +
+    'task of the worker plus a second activation, mostly to find no subscriber. Now the statement that ' +
+    'stores the openings also reads whether any subscription wants review.opened and the start carries it ' +
+    '(patch `review-opening-knows-subscribers`, which implies the one-task patch: still one marker), so ' +
+    'without a subscriber the opening runs no local activity (8 → 7 events). Worker CPU per opening, ' +
+    'two back-to-back pairs (load 13 to 21): 11.3 → 9.5 and 14.5 → 9.5 ms; all four processes 38.5 → 41.9 ' +
+    'and 50.8 → 42.6 ms (client, PGlite and dev server moved with the load; the change does not touch ' +
+    'them). ' +
+    "What is left is Temporal's floor: `node bin/run.js bench/tools/workflow-start-cost.ts 300 8` starts " +
+    'the least a review could be (search attributes, summary, a first task that starts a timer; ' +
+    'bench/tools/minimal/) with a worker of its own, and measured (load 12 to 15) per workflow: client 3.2 ' +
+    'ms, worker 6.6 ms, dev server 17.7 ms (22.7 in the run with one patch marker right after; the reviews, which record one, measured 16.6 to 18.5): about 27 ms ' +
+    "of the two cores, at most some 70 workflows a second, before any of Warden's work. 200 /s (10 ms " +
+    'in all) is out of reach while each review starts a workflow: it needs one workflow hosting many ' +
+    'reviews, or none until a review has a vote to wait for, a design decision left to the planner. The ' +
+    'SQL side per batch (about 2 openings at concurrency 8, 4.3 to 4.5 statements per opening): the reads ' +
+    '(each principal named, the current ABPs, the cards), the transaction (BEGIN with the provenance lock, ' +
+    "the insert reading the chain's head and the subscription, the entries, COMMIT) and one UPDATE " +
+    'marking their workflows started. In quick runs on the ' +
     'shared machine (40 reviews, load 10 to 17, indicative only) approval → re-gated went from p50 2.97 s / ' +
     'p99 4.5 s to p50 1.2 s / p99 1.5 s and the Update from p50 1.6 s to 0.6 s. An approval was 36 ' +
     "statements, mostly reads done again by each step that must not trust the one before: the client's " +

@@ -44,6 +44,8 @@ export interface LocalStackOptions {
    */
   workerInChildProcess?: boolean;
   log?: (line: string) => void;
+  /** The dev server's Prometheus endpoint on this port (default: one the CLI picks and only prints). */
+  temporalMetricsPort?: number;
   /** The SDK's log level (default WARN); the process's first stack sets it. */
   logLevel?: 'WARN' | 'ERROR';
 }
@@ -70,7 +72,12 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         executable: { type: 'existing-path', path: cli },
         ip: '127.0.0.1',
         searchAttributes: [...wardenSearchAttributes],
-        extraArgs: ['--headless', '--log-level', 'error'],
+        extraArgs: [
+          '--headless',
+          '--log-level',
+          'error',
+          ...(opts.temporalMetricsPort ? ['--metrics-port', String(opts.temporalMetricsPort)] : []),
+        ],
       },
     }),
     opts.database ?? startDefaultDatabase(),

@@ -38,6 +38,28 @@ process.stdout.write(`ready ${config.temporal.taskQueue}\n`);
 const stop = () => worker.shutdown();
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
+// BENCH_WORKER_CPU_PROF=<file>: SIGWINCH (the SDK's Runtime takes SIGUSR2 as a shutdown) starts a V8 CPU profile of this process's main thread (the
+// SDK's handling of every task and the activities), the next SIGWINCH writes it, so a tool can
+// profile just the phase it measures (the workflow code runs on a thread of its own, not in it).
+const profileTo = process.env.BENCH_WORKER_CPU_PROF;
+if (profileTo) {
+  let phaseProfiler: Session | undefined;
+  process.on('SIGWINCH', () => {
+    void (async () => {
+      if (!phaseProfiler) {
+        phaseProfiler = new Session();
+        phaseProfiler.connect();
+        await phaseProfiler.post('Profiler.enable');
+        await phaseProfiler.post('Profiler.start');
+        return;
+      }
+      const { profile } = await phaseProfiler.post('Profiler.stop');
+      writeFileSync(profileTo, JSON.stringify(profile));
+      phaseProfiler.disconnect();
+      phaseProfiler = undefined;
+    })();
+  });
+}
 await running;
 if (profiler)
   writeFileSync(join(profileDir!, 'worker.cpuprofile'), JSON.stringify((await profiler.post('Profiler.stop')).profile));

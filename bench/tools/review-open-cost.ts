@@ -1,19 +1,21 @@
 // What one review opening costs, process by process:
 //   node bin/run.js bench/tools/review-open-cost.ts [reviews] [concurrency] [--worker-in-child]
-// [--profile <file.cpuprofile>] (default 300 reviews at 8). Builds one ABP per review, then opens them all (`openReview` on
+// [--profile <file.cpuprofile>] [--worker-profile <file.cpuprofile>] (default 300 reviews at 8). Builds one ABP per review, then opens them all (`openReview` on
 // DRT-002) and reports CPU per opening of this process (the client, and the worker unless it runs
 // in a child), of each child process (the database, the Temporal dev server, the worker), read from
 // /proc/<pid>/stat, and the SQL statements per opening of this process. CPU time per operation,
 // not wall-clock rates, is what a shared, loaded machine leaves comparable between two runs.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { buildAbpFromSpec } from '../../client/delegation';
 import { openReview } from '../../client/delegation-reviews';
 import { addPrincipal } from '../../db/access/principals';
 import { demoAbpSpec } from '../../demo/delegation-abp';
 import type { Abp } from '../../domain/delegation/schema';
+import { freePort } from '../../toolchain/child-process';
 import { closedLoop } from '../load';
 import { processCpuMs } from '../process-cpu';
+import { counterDelta, descendants, serverCounters, threadsOf, untilTasksSettle } from '../process-tree';
 import { withLocalStack } from '../stack/local-stack';
 import { StatementTally } from '../statement-tally';
 import { measureCpu } from '../thread-cpu';
@@ -23,62 +25,16 @@ const workerInChildProcess = process.argv.includes('--worker-in-child');
 const SETTLE_MS = 5000;
 /** `--profile <file>`: a V8 CPU profile of this process's main thread over the openings. */
 const profileTo = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : undefined;
-
-/** This process's descendants (pid → short name), the Temporal dev server and the database among them. */
-function descendants(): Map<number, string> {
-  const parentOf = new Map<number, number>();
-  const nameOf = new Map<number, string>();
-  for (const d of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      parentOf.set(Number(d), Number(fields[1]));
-      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      nameOf.set(
-        Number(d),
-        cmd
-          .slice(0, 3)
-          .map((a) => a.split('/').pop())
-          .join(' ')
-          .slice(0, 60),
-      );
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const mine = new Map<number, string>();
-  for (const [pid, name] of nameOf) {
-    for (let p = parentOf.get(pid); p !== undefined && p > 1; p = parentOf.get(p))
-      if (p === process.pid) {
-        mine.set(pid, name);
-        break;
-      }
-  }
-  return mine;
-}
-
-/** A process's CPU so far by thread name (threads of one name summed: the runtime's pools). */
-function threadsOf(pid: number): Map<string, number> {
-  const out = new Map<string, number>();
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10);
-      } catch {
-        // ended meanwhile
-      }
-    }
-  } catch {
-    // gone
-  }
-  return out;
-}
+/** `--worker-profile <file>` (with --worker-in-child): the same of the worker process's main thread. */
+const workerProfileTo = process.argv.includes('--worker-profile')
+  ? process.argv[process.argv.indexOf('--worker-profile') + 1]
+  : undefined;
 
 const statements = new StatementTally();
-await withLocalStack({ poolSize: 16, workerInChildProcess, log: (l) => console.error(l) }, async ({ ctx }) => {
+const stackEnv = workerProfileTo ? { BENCH_WORKER_CPU_PROF: workerProfileTo } : undefined;
+const metricsPort = await freePort();
+const stackOptions = { poolSize: 16, workerInChildProcess, env: stackEnv, temporalMetricsPort: metricsPort };
+await withLocalStack({ ...stackOptions, log: (l) => console.error(l) }, async ({ ctx }) => {
   await addPrincipal(ctx.pool, 'cost-reviewer', ['Reviewer']);
   await addPrincipal(ctx.pool, 'cost-admin', ['admin']);
   const spec = demoAbpSpec();
@@ -91,8 +47,8 @@ await withLocalStack({ poolSize: 16, workerInChildProcess, log: (l) => console.e
   // Settle: the builds' evaluations and announcements finish before the measured phase.
   await new Promise((r) => setTimeout(r, 3000));
   const children = descendants();
-  // What each process spends idle over the settling time that ends the measured phase (pollers,
-  // timers), subtracted below so that it is not counted as the openings'.
+  // What each process spends idle (pollers, timers) over a quiet spell, subtracted below at that
+  // rate over the measured phase's length so that it is not counted as the openings'.
   const idle0 = new Map([...children.keys()].map((pid) => [pid, processCpuMs(pid)]));
   const idleSelf = measureCpu();
   await new Promise((r) => setTimeout(r, SETTLE_MS));
@@ -101,32 +57,43 @@ await withLocalStack({ poolSize: 16, workerInChildProcess, log: (l) => console.e
   const before = new Map([...children.keys()].map((pid) => [pid, processCpuMs(pid)]));
   const threadsBefore = new Map([...children.keys()].map((pid) => [pid, threadsOf(pid)]));
   const cpu = measureCpu();
+  const t0 = performance.now();
   const profiler = profileTo ? new Session() : undefined;
   if (profiler) {
     profiler.connect();
     await profiler.post('Profiler.enable');
     await profiler.post('Profiler.start');
   }
+  const workerPid = [...children].find(([, name]) => name.includes('worker-main'))?.[0];
+  if (workerProfileTo && workerPid) process.kill(workerPid, 'SIGWINCH');
+  const metricsBefore = await serverCounters(metricsPort);
   statements.enter('open');
+  const reviewIds: string[] = [];
   const opened = await closedLoop(reviews, concurrency, async (i) => {
-    await openReview(ctx, abps[i]!.abp_id, 'DRT-002', 'cost-reviewer');
+    reviewIds[i] = (await openReview(ctx, abps[i]!.abp_id, 'DRT-002', 'cost-reviewer')).reviewId;
   });
   statements.enter('');
   // The workflows' first tasks and announcements run after openReview answers: let them finish.
-  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  await untilTasksSettle(metricsPort);
   const self = cpu.stop();
+  const idleShare = (performance.now() - t0) / SETTLE_MS;
+  const metricsAfter = await serverCounters(metricsPort);
   if (profiler) writeFileSync(profileTo!, JSON.stringify((await profiler.post('Profiler.stop')).profile));
+  if (workerProfileTo && workerPid) {
+    process.kill(workerPid, 'SIGWINCH');
+    await new Promise((r) => setTimeout(r, 2000));
+  }
   const per = (ms: number) => Number((ms / reviews).toFixed(2));
   const rows = [
     {
       process: 'this (client' + (workerInChildProcess ? ')' : ' + worker)'),
-      msPerOpen: per(self.processMs - idleSelfMs),
+      msPerOpen: per(self.processMs - idleSelfMs * idleShare),
     },
     { process: '  main thread', msPerOpen: per(self.mainMs) },
     ...self.topOthersMs.map((ms, i) => ({ process: `  other thread #${i + 1}`, msPerOpen: per(ms) })),
     ...[...children].map(([pid, name]) => ({
       process: `${name} (${pid})`,
-      msPerOpen: per(processCpuMs(pid) - before.get(pid)! - idle.get(pid)!),
+      msPerOpen: per(processCpuMs(pid) - before.get(pid)! - idle.get(pid)! * idleShare),
     })),
   ];
   console.table(rows);
@@ -139,10 +106,19 @@ await withLocalStack({ poolSize: 16, workerInChildProcess, log: (l) => console.e
       .sort((a, b) => b[1] - a[1]);
     if (spent.length > 0) console.log(`${name}: ${spent.map(([t, ms]) => `${t} ${ms}`).join(', ')}`);
   }
+  // What Temporal records per opening: the last review's history so far (its events by type).
+  const events = (await ctx.temporal.workflow.getHandle(reviewIds.at(-1)!).fetchHistory()).events ?? [];
+  const eventTypes = events.map((e) => {
+    const type = String(e.eventType ?? '');
+    const marker = e.markerRecordedEventAttributes?.markerName;
+    return marker ? `${type}(${marker})` : type;
+  });
   console.log(
     JSON.stringify(
       {
         reviews,
+        historyOfOne: eventTypes,
+        serverPerOpen: counterDelta(metricsBefore, metricsAfter, reviews),
         concurrency,
         wallS: opened.wallMs / 1000,
         statementsPerOpen: statements.total('open') / reviews,

@@ -1,5 +1,6 @@
 import type { Queryable } from '../pool';
 import { camelRow } from '../row-mapper';
+import { subscribedTo } from '../notifications/subscriptions';
 import { PROVENANCE_HEAD_COLUMNS, provenanceHeadOf, type ProvenanceHead } from '../provenance/log';
 import type { GateResult } from '../../domain/delegation/export-gates';
 import type { ReviewStart } from '../../domain/delegation/review-start';
@@ -51,8 +52,13 @@ export const reviewOf = (r: ReviewRowColumns): ReviewRow => camelRow(r);
 const COLUMNS = REVIEW_COLUMNS;
 const fromRow = reviewOf;
 
-export function reviewStartOf(r: ReviewRow, triggerName: string): ReviewStart {
+export function reviewStartOf(
+  r: ReviewRow,
+  triggerName: string,
+  known: Pick<ReviewStart, 'openedSubscribed'> = {},
+): ReviewStart {
   return {
+    ...known,
     reviewId: r.reviewId,
     abpId: r.abpId,
     abpHash: r.abpHash,
@@ -149,17 +155,28 @@ export async function insertReviews(q: Queryable, reviews: readonly NewReview[])
 export async function insertReviewsReadingHead(
   q: Queryable,
   reviews: readonly NewReview[],
-): Promise<{ rows: ReviewRow[]; head: ProvenanceHead | undefined }> {
-  if (reviews.length === 0) return { rows: [], head: undefined };
-  const { rows } = await q.query<ReviewRowColumns & { head_seq: number | null; head_hash: string | null }>(
-    `WITH inserted AS (${INSERT_REVIEWS} RETURNING ${COLUMNS}) SELECT inserted.*, ${PROVENANCE_HEAD_COLUMNS} FROM inserted`,
+): Promise<{ rows: ReviewRow[]; head: ProvenanceHead | undefined; openedSubscribed: boolean | undefined }> {
+  if (reviews.length === 0) return { rows: [], head: undefined, openedSubscribed: undefined };
+  const { rows } = await q.query<
+    ReviewRowColumns & { head_seq: number | null; head_hash: string | null; opened_subscribed: boolean }
+  >(
+    `WITH inserted AS (${INSERT_REVIEWS} RETURNING ${COLUMNS})
+     SELECT inserted.*, ${PROVENANCE_HEAD_COLUMNS}, ${OPENED_SUBSCRIBED} AS opened_subscribed FROM inserted`,
     insertReviewsParams(reviews),
   );
   return {
-    rows: rows.map(({ head_seq: _seq, head_hash: _hash, ...row }) => fromRow(row)),
+    rows: rows.map(({ head_seq: _seq, head_hash: _hash, opened_subscribed: _subscribed, ...row }) => fromRow(row)),
     head: rows[0] ? provenanceHeadOf(rows[0]) : undefined,
+    openedSubscribed: rows[0]?.opened_subscribed,
   };
 }
+
+/**
+ * Whether any webhook subscription wants review.opened (hasSubscriberFor's question), read with
+ * the insert so that the review workflow needs no local activity to ask it (ReviewStart's
+ * `openedSubscribed`).
+ */
+const OPENED_SUBSCRIBED = subscribedTo(`'review.opened'`);
 
 const INSERT_REVIEWS = `INSERT INTO delegation_reviews (review_id, abp_id, abp_hash, trigger_id, severity, state, policy, reading, opened_by, opened_at)
      SELECT i.abp_id || '.' || i.trigger_id || '.r' || (SELECT count(*) + 1 FROM delegation_reviews d WHERE d.abp_id = i.abp_id AND d.trigger_id = i.trigger_id),

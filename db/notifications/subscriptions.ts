@@ -60,10 +60,11 @@ export async function deleteSubscription(q: Queryable, id: string): Promise<Webh
  * Whether any subscription wants events of `type`: one read of a table of a few rows, so a loop
  * event nobody subscribes to costs this instead of a delivery workflow run of its own.
  */
+/** Whether any subscription wants the event type `type` names (a parameter or a literal), as an SQL expression. */
+export const subscribedTo = (type: string) =>
+  `EXISTS (SELECT 1 FROM webhook_subscriptions WHERE ${type} = ANY (event_types))`;
+
 export async function hasSubscriberFor(q: Queryable, type: string): Promise<boolean> {
-  const { rows } = await q.query<{ wanted: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM webhook_subscriptions WHERE $1 = ANY (event_types)) AS wanted`,
-    [type],
-  );
+  const { rows } = await q.query<{ wanted: boolean }>(`SELECT ${subscribedTo('$1')} AS wanted`, [type]);
   return rows[0]?.wanted === true;
 }

@@ -24,7 +24,7 @@ import {
   type InputIssue,
 } from './review-vote-input';
 import { announcesConclusionInline } from './review-conclusion-inline';
-import { opensInOneTask } from './review-opening-task';
+import { openingPatches } from './review-opening-task';
 import { reopensAfterFailedApply } from './review-reopen';
 import { approvalInOneLeanTask } from './review-approval-task';
 import { decidingVoteApplies } from './review-vote-applies';
@@ -65,12 +65,15 @@ function asUpdateFailure(error: unknown): never {
  */
 export class ReviewMachine {
   /**
-   * Asked first: whether the review opens in one task (review-opening-task.ts). A history that
-   * records it is newer than the reopening and notification patches, so it does not ask them (one
+   * Asked first: the opening's patches (review-opening-task.ts): whether the review knows from its
+   * start if review.opened has subscribers, and whether it opens in one task. A history that
+   * opens in one task is newer than the reopening and notification patches, so it does not ask them (one
    * marker and one TemporalChangeVersion upsert each); an older one asks, as it always did, whether
    * a failed apply reopens the review (review-reopen.ts).
    */
-  private readonly inOneTask = opensInOneTask();
+  private readonly opening = openingPatches();
+  private readonly knowsSubscribers = this.opening.knowsSubscribers;
+  private readonly inOneTask = this.opening.inOneTask;
   private readonly reopens = this.inOneTask || reopensAfterFailedApply();
   private state: ReviewWorkflowState = 'open';
   private readonly approvals: Approval[] = [];
@@ -248,12 +251,13 @@ export class ReviewMachine {
     const { policy } = start;
     const { inOneTask } = this;
     this.publish({ attributes: !inOneTask });
-    await notify(
-      'review.opened',
-      start.reviewId,
-      { abpId: start.abpId, triggerId: start.triggerId, severity: start.severity, threshold: policy.threshold },
-      { inline: inOneTask, afterNotifyPatch: inOneTask },
-    );
+    if (!(this.knowsSubscribers && start.openedSubscribed === false))
+      await notify(
+        'review.opened',
+        start.reviewId,
+        { abpId: start.abpId, triggerId: start.triggerId, severity: start.severity, threshold: policy.threshold },
+        { inline: inOneTask, afterNotifyPatch: inOneTask },
+      );
     let concludedInTime =
       policy.timeout_ms === null
         ? (await condition(() => this.done()), true)

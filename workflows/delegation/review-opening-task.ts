@@ -1,4 +1,5 @@
 import { patched } from '@temporalio/workflow';
+import { openingKnowsSubscribers } from './review-opening-subscribers';
 
 /** The patch id recorded in the histories of reviews whose opening takes one workflow task. */
 export const OPENS_IN_ONE_TASK = 'review-opens-in-one-task';
@@ -15,4 +16,14 @@ export const OPENS_IN_ONE_TASK = 'review-opens-in-one-task';
  */
 export function opensInOneTask(): boolean {
   return patched(OPENS_IN_ONE_TASK);
+}
+
+/**
+ * The opening's patches, newest first: one that knows from its start whether review.opened has
+ * subscribers (review-opening-subscribers.ts) implies the one-task opening; otherwise the one-task
+ * patch is asked. A new history records only the newest marker.
+ */
+export function openingPatches(): { knowsSubscribers: boolean; inOneTask: boolean } {
+  if (openingKnowsSubscribers()) return { knowsSubscribers: true, inOneTask: true };
+  return { knowsSubscribers: false, inOneTask: opensInOneTask() };
 }

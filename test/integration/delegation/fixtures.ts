@@ -1,3 +1,4 @@
+import type { History } from '@temporalio/common/lib/proto-utils';
 import type { WorkerOptions } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createActivities } from '../../../activities';
@@ -58,4 +59,19 @@ export async function startWorkerAroundApply(
       await connection.close();
     },
   };
+}
+
+/**
+ * A review's history once its opening is done: its first task completed and started the review's
+ * timeout timer (polled for up to 90 s).
+ */
+export async function historyOnceOpened(ctx: IntegrationContext, reviewId: string): Promise<History> {
+  const handle = ctx.temporal.workflow.getHandle(reviewId);
+  const deadline = Date.now() + 90_000;
+  let history = await handle.fetchHistory();
+  while (!(history.events ?? []).some((e) => e.timerStartedEventAttributes) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    history = await handle.fetchHistory();
+  }
+  return history;
 }

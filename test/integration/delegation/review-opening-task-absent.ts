@@ -5,3 +5,6 @@ export const OPENS_IN_ONE_TASK = 'review-opens-in-one-task';
 export function opensInOneTask(): boolean {
   return false;
 }
+export function openingPatches(): { knowsSubscribers: boolean; inOneTask: boolean } {
+  return { knowsSubscribers: false, inOneTask: false };
+}

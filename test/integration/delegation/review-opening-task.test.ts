@@ -1,28 +1,37 @@
+import { fileURLToPath } from 'node:url';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
 import { buildAbpFromSpec } from '../../../client/delegation';
 import { openReview } from '../../../client/delegation-reviews';
 import { WardenState } from '../../../domain/search-attributes';
 import { OPENS_IN_ONE_TASK } from '../../../workflows/delegation/review-opening-task';
-import { patchIds } from '../../support/bundle-with-stand-in';
+import { bundleWithStandIn, patchIds } from '../../support/bundle-with-stand-in';
 import { useIntegrationContext } from '../../support/integration';
 import { testAdmin } from '../../support/principals';
-import { principal, uniqueSpec } from './fixtures';
+import { historyOnceOpened, principal, startWorkerAroundApply, uniqueSpec } from './fixtures';
 
 const ctx = useIntegrationContext('delegation-review-opening-task');
 
-describe('a review opened now', () => {
-  it('opens in one workflow task: its start attributes stand, review.opened is a local activity, and it replays', async () => {
+// The release before reviews took from their start whether review.opened has subscribers
+// (review-opening-subscribers.ts): it asked with a local activity at every opening.
+const subscribersAbsent = fileURLToPath(new URL('./review-opening-subscribers-absent.ts', import.meta.url));
+
+describe('a review opened in one task (the release before review-opening-knows-subscribers)', () => {
+  it('opens in one workflow task: its start attributes stand, review.opened is a local activity, and it replays on the current code', async () => {
     const rev = await principal(ctx, 'one-task', ['Reviewer']);
     const { abp } = await buildAbpFromSpec(ctx, uniqueSpec(), await testAdmin(ctx));
-    const review = await openReview(ctx, abp.abp_id, 'DRT-002', rev);
-    const handle = ctx.temporal.workflow.getHandle(review.reviewId);
-    // The opening is done once its first task has completed and started the review's timeout timer.
-    const deadline = Date.now() + 90_000;
-    let history = await handle.fetchHistory();
-    while (!(history.events ?? []).some((e) => e.timerStartedEventAttributes) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-      history = await handle.fetchHistory();
+    const earlier = await startWorkerAroundApply(
+      ctx,
+      (real, input) => real(input),
+      await bundleWithStandIn(/(^|\/)review-opening-subscribers$/, subscribersAbsent),
+    );
+    let reviewId: string;
+    let history;
+    try {
+      reviewId = (await openReview(earlier.ctx, abp.abp_id, 'DRT-002', rev)).reviewId;
+      history = await historyOnceOpened(ctx, reviewId);
+    } finally {
+      await earlier.stop();
     }
     const events = history.events ?? [];
     expect(events.some((e) => e.timerStartedEventAttributes)).toBe(true);
@@ -39,12 +48,9 @@ describe('a review opened now', () => {
     expect(events.filter((e) => e.workflowTaskCompletedEventAttributes)).toHaveLength(1);
     expect(events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toHaveLength(1);
     // The attributes the client started it with are what the server shows.
-    const described = await handle.describe();
+    const described = await ctx.temporal.workflow.getHandle(reviewId).describe();
     expect(described.typedSearchAttributes.get(WardenState)).toBe('open');
-    await Worker.runReplayHistory(
-      { workflowBundle: { codePath: inject('workflowBundlePath') } },
-      history,
-      review.reviewId,
-    );
+    // Recorded by the earlier release, replayed on the current code.
+    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, reviewId);
   });
 });
