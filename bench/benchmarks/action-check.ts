@@ -15,8 +15,8 @@ import { withLocalStack } from '../stack/local-stack';
 import { bothDatabases } from '../stack/database';
 import { httpLoadInChild } from '../http-load';
 import type { WardenContext } from '../../client/context';
-import type { Abp } from '../../domain/delegation/schema';
 import { summarize } from '../stats';
+import { allowedRead } from '../fixtures';
 import { cpuMsOf } from '../process-cpu';
 import type { BenchDatabase } from '../stack/database';
 
@@ -194,16 +194,6 @@ export const actionCheck: Benchmark = {
     };
   },
 };
-
-const allowedRead = (abp: Abp) => ({
-  agent_id: 'recruiter-bot',
-  abp_hash: abp.hash,
-  objective: 'OBJ-001',
-  tool: 'ats.read',
-  data: [{ resource: 'candidates/42', operation: 'read' }],
-  role: 'agent',
-  irreversible: false,
-});
 
 /**
  * On one stack: one demo ABP, the API on a free port, OPA over the same ABP; for each

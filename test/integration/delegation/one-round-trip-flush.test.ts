@@ -72,22 +72,43 @@ async function entriesFor(checkId: string) {
   return Promise.all(rows.map((r) => provenanceEntry(ctx, r.seq)));
 }
 
-/** The test context's pool, counting the statements and transactions (connect) asked of it. */
+/** The test context's pool, recording every message sent through it, by the pool or a client checked out of it. */
 function countingPool() {
-  const counts = { query: 0, connect: 0 };
+  const sent: string[] = [];
+  const record = (args: unknown[]) => {
+    const q = args[0];
+    sent.push(typeof q === 'string' ? q : String((q as { text?: unknown }).text));
+  };
+  const recording = <T extends object>(target: T): T =>
+    new Proxy(target, {
+      get(t, prop, receiver) {
+        const value = Reflect.get(t, prop, receiver) as unknown;
+        if (prop !== 'query' || typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          record(args);
+          return (value as (...a: unknown[]) => unknown).apply(t, args);
+        };
+      },
+    });
+  const wrapped = new WeakMap<pg.PoolClient, pg.PoolClient>();
   const pool = new Proxy(ctx.pool, {
     get(target, prop, receiver) {
-      if (prop === 'query' || prop === 'connect') {
-        return (...args: unknown[]) => {
-          counts[prop] += 1;
-          return (target[prop] as (...a: unknown[]) => unknown).apply(target, args);
+      if (prop === 'query') return recording(target).query.bind(target);
+      if (prop === 'connect')
+        return async () => {
+          // One wrapper per connection, as the pool hands out one object per connection.
+          const client = await target.connect();
+          if (!wrapped.has(client)) wrapped.set(client, recording(client));
+          return wrapped.get(client)!;
         };
-      }
       return Reflect.get(target, prop, receiver) as unknown;
     },
   }) as pg.Pool;
-  return { pool, counts };
+  return { pool, sent };
 }
+
+/** A transaction of its own: the long way of a flush (or of a check). */
+const begins = (sent: string[]) => sent.filter((q) => q.startsWith('BEGIN')).length;
 
 describe('the group commit in one round trip (recordChecksAtHead)', () => {
   it('records the checks and their entries, linked after the head they were signed on', async () => {
@@ -152,16 +173,16 @@ describe('the group commit in one round trip (recordChecksAtHead)', () => {
     const read = { ...sendExternalEmail(abp.hash, 1), tool: 'ats.read', irreversible: false };
     let n = 0;
     // A fresh engine each time, as each CLI process is; another file appending between its read
-    // of the facts and its flush sends it the long way (a transaction: pool.connect).
+    // of the facts and its flush sends it the long way (a transaction).
     const checkId = await eventually(
       async () => {
-        const { pool, counts } = countingPool();
+        const { pool, sent } = countingPool();
         const r = await new ActionCheckEngine({ pool, provenanceKey: ctx.provenanceKey }).check(abp.abp_id, {
           ...read,
           action_id: `cold-${n++}`,
         });
         expect(r.decision).toBe('allowed');
-        return counts.connect === 0 ? r.checkId : null;
+        return begins(sent) === 0 ? r.checkId : null;
       },
       (id) => id !== null,
       60_000,
@@ -170,20 +191,24 @@ describe('the group commit in one round trip (recordChecksAtHead)', () => {
     expect((await entriesFor(checkId!))[0]!.checks).toEqual({ contentHash: true, signature: true, link: true });
   });
 
-  it('the engine answers through it: one pool statement and no transaction of its own once it knows the head', async () => {
+  it('the engine answers through it: one message (the lock and the prepared write) and no transaction of its own once it knows the head', async () => {
     const abp = await buildUniqueAbp(ctx);
-    const { pool: counting, counts } = countingPool();
+    const { pool: counting, sent } = countingPool();
     const engine = new ActionCheckEngine({ pool: counting, provenanceKey: ctx.provenanceKey });
     const read = { ...sendExternalEmail(abp.hash, 1), tool: 'ats.read', irreversible: false };
     let n = 0;
     // The first flush learns the head the long way; a later one (once no other file appended in
-    // between and the compiled ABP held) is one statement on the pool.
+    // between, the compiled ABP held and the connection has the statement prepared) is one message.
     const checkId = await eventually(
       async () => {
-        const before = { ...counts };
+        const before = sent.length;
         const r = await engine.check(abp.abp_id, { ...read, action_id: `fast-${n++}` });
         expect(r.decision).toBe('allowed');
-        return counts.connect === before.connect && counts.query === before.query + 1 ? r.checkId : null;
+        const added = sent.slice(before);
+        return added.length === 1 &&
+          /^SELECT pg_advisory_xact_lock\(\d+\); EXECUTE warden_record_checks_/.test(added[0]!)
+          ? r.checkId
+          : null;
       },
       (id) => id !== null,
       60_000,
