@@ -5,6 +5,7 @@ import { provenanceEntry } from '../../../client/provenance-entries';
 import { recordChecksAtHead, type StampedCheck } from '../../../db/delegation/action-checks';
 import { snapshotFacts } from '../../../db/delegation/action-facts';
 import { appendProvenance, signEntriesAfter, type ProvenanceHead } from '../../../db/provenance/log';
+import { createPool } from '../../../db/pool';
 import { ActionSchema } from '../../../domain/delegation/action';
 import { checkAction } from '../../../domain/delegation/validators';
 import { checkAbpIdentity } from '../../../domain/delegation/identity';
@@ -206,7 +207,9 @@ describe('the group commit in one round trip (recordChecksAtHead)', () => {
         expect(r.decision).toBe('allowed');
         const added = sent.slice(before);
         return added.length === 1 &&
-          /^SELECT pg_advisory_xact_lock\(\d+\); EXECUTE warden_record_checks_/.test(added[0]!)
+          /^SELECT pg_advisory_xact_lock\(\d+\); SET LOCAL enable_seqscan = off; EXECUTE warden_record_checks_/.test(
+            added[0]!,
+          )
           ? r.checkId
           : null;
       },
@@ -217,5 +220,38 @@ describe('the group commit in one round trip (recordChecksAtHead)', () => {
     const entries = await entriesFor(checkId!);
     expect(entries).toHaveLength(1);
     expect(entries[0]!.checks).toEqual({ contentHash: true, signature: true, link: true });
+  });
+});
+
+describe("the flush's prepared statement", () => {
+  it('keeps a plan that walks the indexes, though it was planned while the tables were small', async () => {
+    const abp = await buildUniqueAbp(ctx);
+    // One connection: its session holds the statement and the generic plan made after five runs.
+    const pool = createPool(ctx.config.databaseUrl, 1);
+    try {
+      const check = await stampedRead(abp, 'planned');
+      // A head that is not the chain's: each run plans (or reuses the plan) and writes nothing.
+      const head = { seq: 0, contentHash: 'not-the-head' };
+      for (let i = 0; i < 7; i++)
+        expect(
+          await recordChecksAtHead(pool, [check], signEntriesAfter(ctx.provenanceKey, [entryOf(check)], head), head),
+        ).toBe(false);
+      const { rows } = await pool.query<{ name: string; generic_plans: number }>(
+        `SELECT name, generic_plans FROM pg_prepared_statements WHERE name LIKE 'warden_record_checks_%'`,
+      );
+      expect(rows[0]!.generic_plans).toBeGreaterThan(0);
+      const plan = (
+        await pool.query<{ 'QUERY PLAN': string }>(
+          `EXPLAIN EXECUTE ${rows[0]!.name}('[]'::jsonb, 0, '[]'::jsonb, 0, 'x')`,
+        )
+      ).rows
+        .map((r) => r['QUERY PLAN'])
+        .join('\n');
+      expect(plan).toMatch(/Index (Only )?Scan using abp_action_checks_pkey/);
+      expect(plan).not.toMatch(/Seq Scan/);
+    } finally {
+      await pool.end();
+    }
+    expect(await stored([`${abp.abp_id}/planned`])).toBe(0);
   });
 });
