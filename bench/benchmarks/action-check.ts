@@ -62,14 +62,15 @@ export const actionCheck: Benchmark = {
     'verdicts per flush ÷ flush time. **The flush statement**: sent as text it was parsed and planned on every flush ' +
     "(planning alone 0.5-0.65 ms of PGlite's time). Prepared once per session (SQL PREPARE, run by EXECUTE in the " +
     "same simple-protocol message as the lock: pg's named statements take one statement per message, and " +
-    "pglite-socket shares PGlite's one session between connections), the database's CPU per flush of one check " +
-    '(bench/tools/check-flush-cost.ts, alternating, load 10-16) fell from 3.4-4.6 to 1.2-2.6 ms on PGlite and from ' +
-    '1.2-1.3 to 0.4-0.65 ms on PostgreSQL. A prepared statement is planned generically after five runs and that plan ' +
+    "pglite-socket shares PGlite's one session between connections), the database's CPU " +
+    '(bench/tools/check-flush-cost.ts, 600 flushes, two alternations, 20:00-20:06 UTC, load 17-23) per flush of one ' +
+    'check fell from 3.5-3.9 to 2.0-2.2 ms on PGlite and from 1.2-1.55 to 0.65-0.7 ms on PostgreSQL; per check at 4 a ' +
+    'flush from 0.93-1.04 to 0.73-0.78 ms (PGlite) and 0.40-0.43 to 0.25-0.27 ms (PostgreSQL). A prepared statement is planned generically after five runs and that plan ' +
     'is kept until statistics change, which on PGlite (no autovacuum) is never: planned while abp_action_checks was ' +
     'small it kept a sequential scan of it (the anti-join on check ids already stored), and each flush cost more as ' +
     'the table grew (PGlite 1.24 ms per check over 1,000 flushes of 4, one run; the flush function tried before, whose ' +
-    'statements are cached the same way, was measured slower for this reason). It is now planned with sequential ' +
-    'scans priced out (SET LOCAL in its message) and walks the primary key: 0.62 ms. **Per verdict** (at 4 a flush ' +
+    'statements are cached the same way, was measured slower, likely for this reason: not re-measured). It is now planned with sequential ' +
+    'scans priced out (SET LOCAL in its message) and walks the primary key (0.62 ms, one run). **Per verdict** (at 4 a flush ' +
     "most of the database's cost): the rows maintain the (abp_id, checked_at) index of abp_action_checks, the subject " +
     'index of provenance_log and the follow-alias trigger, and carry the validator results (about 0.7 KB of JSON a ' +
     'verdict). Dropping the trigger, dropping the index, or storing no results each measured within the spread at ' +
