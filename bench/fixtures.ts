@@ -72,3 +72,14 @@ export function allowEmail(abp: Abp) {
     },
   };
 }
+
+/** The action-check benchmarks' allowed action: `ats.read` of `candidates/42` for OBJ-001 as `agent`, at `abp`'s hash. */
+export const allowedRead = (abp: Abp) => ({
+  agent_id: 'recruiter-bot',
+  abp_hash: abp.hash,
+  objective: 'OBJ-001',
+  tool: 'ats.read',
+  data: [{ resource: 'candidates/42', operation: 'read' }],
+  role: 'agent',
+  irreversible: false,
+});

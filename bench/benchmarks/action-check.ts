@@ -15,8 +15,8 @@ import { withLocalStack } from '../stack/local-stack';
 import { bothDatabases } from '../stack/database';
 import { httpLoadInChild } from '../http-load';
 import type { WardenContext } from '../../client/context';
-import type { Abp } from '../../domain/delegation/schema';
 import { summarize } from '../stats';
+import { allowedRead } from '../fixtures';
 import { cpuMsOf } from '../process-cpu';
 import type { BenchDatabase } from '../stack/database';
 
@@ -47,42 +47,41 @@ export const actionCheck: Benchmark = {
   limits:
     'Profiled per process (CPU time per check from /proc and process.cpuUsage over 3,000-check runs at concurrency 8; ' +
     'V8 CPU profiles of the API, PGlite and the load generator; 2 cores shared with other work, so only CPU per check, ' +
-    'not checks/s, is compared, each pair measured alternately on one stack in one sitting). A flush is one round trip ' +
-    '(the provenance lock, then one statement whose data-modifying CTEs insert the verdicts and their signed provenance ' +
-    'entries, re-validating stamps, token and head; otherwise the old four-round-trip transaction); each verdict keeps ' +
-    'its own signed entry. **The load generator was the largest consumer**: `fetch` (undici: a Request, an ' +
-    'AbortSignal and web streams per call) spent 1.10-1.22 ms of CPU per check, more than the API it measured, on the ' +
-    'same two cores; the generator now posts with `node:http` over one kept-alive connection per client ' +
-    '(bench/http-post.ts, for OPA alike, every answer still checked): 0.27-0.36 ms. Same sitting (load 13-18), before ' +
-    '→ after, per check: on PGlite API 0.83-0.95 → 0.54-0.58 ms, PGlite 1.21 → 0.79-0.86 ms, generator 1.10-1.20 → ' +
-    '0.27-0.30 ms (checks/s 141-164 → 436-486 at that load); on PostgreSQL 15 API 0.86-1.15 → 0.61-0.69 ms, backends ' +
-    '0.77-0.80 → 0.55-0.68 ms, generator 1.10-1.22 → 0.29-0.36 ms (114-138 → 210-282/s). The API and the database ' +
-    'fell too because answered clients return sooner, so a flush carries more verdicts and its fixed cost is shared. ' +
-    "The API's route lookup (74 patterns tested per request, ~20 µs) and its body read (an async iterator per " +
-    'request) were cut as well (api/route-table.ts, api/server.ts): a few percent, within the noise of a shared machine. ' +
-    '**Why ≥ 2,000/s is still missed**: 2,000 checks/s on two cores is 1 ms of CPU per check for everything; after the ' +
-    'change a check costs about 0.55 ms in the API (no single item dominates its profile: HTTP parsing and the ' +
-    "answer's socket write, zod, the decision, signing, the flush statement), 0.8 ms in PGlite (0.55-0.7 ms in PostgreSQL's backends) and 0.3 ms in the generator: 1.5-1.65 " +
-    "ms, a ceiling of about 1,200-1,300/s with the cores fully used, before the worker and the servers' background work. " +
-    "PGlite's cost is mostly per flush, not per verdict: with one check per flush (concurrency 1) it spends 4.5 ms a " +
-    'check; the flush statement re-run with nothing to write costs it 1.4-2.0 ms (planning 0.5-0.65 ms, execution ' +
-    '0.35-0.7 ms by EXPLAIN ANALYZE, the rest parsing its text: about 1.8 KB of JSON literal per verdict, most of it ' +
-    'the validator results each verdict stores), a trivial round trip 0.3-0.5 ms. A flush carries at most the checks in ' +
-    'flight (8 clients: 3-4 a flush), so that fixed cost is paid every few checks. Per verdict, the rows it writes ' +
-    'maintained the (abp_id, checked_at) index of abp_action_checks, the kind and subject indexes of provenance_log and ' +
-    'the follow-alias trigger: dropping those four on a scratch stack took PGlite from 1.29 to 1.00 ms per check. ' +
-    "Migration 019 leaves the checks' own entries out of the kind index (a partial index, text_pattern_ops so that a " +
-    'listing by kind prefix uses it under any collation); in alternating runs of the code before and after it (two ' +
-    'each, 18:07-18:12 UTC) database CPU per check was 0.71-0.77 and 0.67-0.82 ms on PGlite, 0.28-0.35 and 0.32-0.42 ms ' +
-    'on PostgreSQL: within the spread. A PL/pgSQL function for the flush (planned once per session) with the other ' +
-    'three removed was measured slower (database CPU per check 1.2-2.1 ms on PGlite) and not taken. OPA, for ' +
-    'scale, spends about 0.55-0.6 ms of CPU per decision in its process, from memory and without waiting for ' +
-    "durability, which Warden's answer does by design (a verdict answered is a verdict stored). The per-process CPU of " +
-    'this run is in the notes below. **In process**: the target (p99 ≤ 0.5 ms) is judged on the decision from the ' +
-    "compiled ABP, the part that corresponds to an in-process policy engine's evaluation: it is microseconds (no read on " +
-    "the way, the ABP's identity computed once per stored version). The answer once durable is reported next to it " +
-    'without a target: it is one flush of one check (one round trip), and no commit to a database that fsyncs can ' +
-    'take 0.5 ms, so a target on it would only measure the disk.',
+    'not checks/s, is compared, each pair measured alternately in one sitting). A flush is one round trip: the ' +
+    'provenance lock, then EXECUTE of a statement prepared once per database session (db/session-prepared.ts) whose ' +
+    'data-modifying CTEs insert the verdicts and their signed provenance entries, re-validating stamps, token and head ' +
+    '(otherwise the old four-round-trip transaction); each verdict keeps its own signed entry. The load generator posts ' +
+    'with `node:http` over one kept-alive connection per client (bench/http-post.ts, for OPA alike, every answer ' +
+    'checked): 0.27-0.36 ms of CPU per check, where `fetch` spent 1.10-1.22 ms, more than the API it measured. ' +
+    '**Why ≥ 2,000/s is still missed**: 2,000 checks/s on two cores is 1 ms of CPU per check for everything; a check ' +
+    "cost 0.55-0.75 ms in the API (no single item dominates its profile: HTTP parsing and the answer's socket write, " +
+    'zod, the decision, signing, the flush), 0.8-0.95 ms in PGlite (0.3-0.4 ms in PostgreSQL) and 0.3-0.4 ms in the ' +
+    'generator (runs of 18:11 and 19:23 UTC, before the prepared flush below; this benchmark was not rerun on it in ' +
+    "that sitting: at load 27-33 it timed out), before the worker and the servers' background work. At concurrency " +
+    '8 the closed loop is also latency bound: flushes are serialized by the provenance chain, a flush carries the checks in flight (3-4), so the rate is ' +
+    'verdicts per flush ÷ flush time. **The flush statement**: sent as text it was parsed and planned on every flush ' +
+    "(planning alone 0.5-0.65 ms of PGlite's time). Prepared once per session (SQL PREPARE, run by EXECUTE in the " +
+    "same simple-protocol message as the lock: pg's named statements take one statement per message, and " +
+    "pglite-socket shares PGlite's one session between connections), the database's CPU " +
+    '(bench/tools/check-flush-cost.ts, 600 flushes, two alternations, 20:00-20:06 UTC, load 17-23) per flush of one ' +
+    'check fell from 3.5-3.9 to 2.0-2.2 ms on PGlite and from 1.2-1.55 to 0.65-0.7 ms on PostgreSQL; per check at 4 a ' +
+    'flush from 0.93-1.04 to 0.73-0.78 ms (PGlite) and 0.40-0.43 to 0.25-0.27 ms (PostgreSQL). A prepared statement is planned generically after five runs and that plan ' +
+    'is kept until statistics change, which on PGlite (no autovacuum) is never: planned while abp_action_checks was ' +
+    'small it kept a sequential scan of it (the anti-join on check ids already stored), and each flush cost more as ' +
+    'the table grew (PGlite 1.24 ms per check over 1,000 flushes of 4, one run; the flush function tried before, whose ' +
+    'statements are cached the same way, was measured slower, likely for this reason: not re-measured). It is now planned with sequential ' +
+    'scans priced out (SET LOCAL in its message) and walks the primary key (0.62 ms, one run). **Per verdict** (at 4 a flush ' +
+    "most of the database's cost): the rows maintain the (abp_id, checked_at) index of abp_action_checks, the subject " +
+    'index of provenance_log and the follow-alias trigger, and carry the validator results (about 0.7 KB of JSON a ' +
+    'verdict). Dropping the trigger, dropping the index, or storing no results each measured within the spread at ' +
+    'load 15 (and those runs still had the sequential scan above): not taken; the index also serves the legacy-id ' +
+    're-issue. OPA, for scale, spends about 0.5-0.6 ms of CPU per decision in its process, from memory and without ' +
+    "waiting for durability, which Warden's answer does by design (a verdict answered is a verdict stored). The " +
+    'per-process CPU of this run is in the notes below. **In process**: the target (p99 ≤ 0.5 ms) is judged on the ' +
+    "decision from the compiled ABP, the part that corresponds to an in-process policy engine's evaluation: it is " +
+    "microseconds (no read on the way, the ABP's identity computed once per stored version). The answer once durable " +
+    'is reported next to it without a target: it is one flush of one check (one round trip), and no commit to a ' +
+    'database that fsyncs can take 0.5 ms, so a target on it would only measure the disk.',
   async run(ctx) {
     const requests = ctx.size(3000, 200);
     const warmup = ctx.size(200, 20);
@@ -194,16 +193,6 @@ export const actionCheck: Benchmark = {
     };
   },
 };
-
-const allowedRead = (abp: Abp) => ({
-  agent_id: 'recruiter-bot',
-  abp_hash: abp.hash,
-  objective: 'OBJ-001',
-  tool: 'ats.read',
-  data: [{ resource: 'candidates/42', operation: 'read' }],
-  role: 'agent',
-  irreversible: false,
-});
 
 /**
  * On one stack: one demo ABP, the API on a free port, OPA over the same ABP; for each

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { TOKEN_REFUSAL_SQL } from '../access/api-tokens';
 import type { Queryable } from '../pool';
 import {
@@ -6,7 +7,7 @@ import {
   type ProvenanceEntry,
   type ProvenanceHead,
 } from '../provenance/log';
-import { AT_HEAD_OK, jsonbLiteral, writeAtHead } from '../provenance/write-at-head';
+import { AT_HEAD_OK, jsonbLiteral, preparedWriteAtHead } from '../provenance/write-at-head';
 import type { Action } from '../../domain/delegation/action';
 import type { FactStamps } from './action-facts';
 import type { ActionVerdict } from '../../domain/delegation/validators';
@@ -140,11 +141,12 @@ export async function insertStampedChecks(
  * written and the caller flushes the batch the long way (false). One simple-protocol message of
  * two statements, which PostgreSQL runs as one implicit transaction: the provenance lock first,
  * then the write in a snapshot taken after it, so other appenders (which take the lock before
- * reading the head) see it. A simple-protocol message takes no parameters: the batch travels as
- * one escaped jsonb literal.
+ * reading the head) see it. The write is a statement prepared once per session (EXECUTE of
+ * preparedWriteAtHead's): a simple-protocol message takes no parameters, so the batch travels as
+ * one escaped jsonb literal argument, but the statement is not parsed and planned per flush.
  */
 export async function recordChecksAtHead(
-  q: Queryable,
+  pool: pg.Pool,
   checks: StampedCheck[],
   entries: ProvenanceEntry[],
   head: ProvenanceHead,
@@ -167,9 +169,21 @@ export async function recordChecksAtHead(
       token_id: c.tokenId,
     })),
   );
-  const written = await writeAtHead(q, {
-    inputs: `input AS (
-       SELECT * FROM jsonb_to_recordset(${input})
+  const written = await recordAtHead(pool, [input, `${checks.length}`], entries, head);
+  if (!written) return false;
+  // Both inserts ran on the same verdict; a mismatch would be a bug in the statement, not a race.
+  if (written.inserted !== checks.length)
+    throw new Error(
+      `recorded ${written.inserted} checks and ${written.entries} provenance entries for ${checks.length}`,
+    );
+  return true;
+}
+
+/** recordChecksAtHead's statement, prepared once per session: $1 the checks (jsonb), $2 how many. */
+const recordAtHead = preparedWriteAtHead('warden_record_checks', {
+  parameterTypes: ['jsonb', 'integer'],
+  inputs: `input AS (
+       SELECT * FROM jsonb_to_recordset($1)
          AS u(check_id text, abp_id text, abp_hash text, agent_id text, action jsonb, irreversible boolean, decision text,
               results jsonb, escalations jsonb, checked_at timestamptz, stamp_key text, stamp bigint,
               token_id text)
@@ -179,21 +193,11 @@ export async function recordChecksAtHead(
           AND i.stamp = coalesce((SELECT s.stamp FROM abp_fact_stamps s WHERE s.stamp_key = i.stamp_key), 1)
           AND NOT EXISTS (SELECT 1 FROM abp_action_checks c WHERE c.check_id = i.check_id)
      )`,
-    ready: `(SELECT count(*) FROM recordable) = ${checks.length}`,
-    writes: {
-      inserted: `INSERT INTO abp_action_checks (check_id, abp_id, abp_hash, agent_id, action, irreversible, decision, results, escalations, checked_at)
+  ready: `(SELECT count(*) FROM recordable) = $2`,
+  writes: {
+    inserted: `INSERT INTO abp_action_checks (check_id, abp_id, abp_hash, agent_id, action, irreversible, decision, results, escalations, checked_at)
        SELECT check_id, abp_id, abp_hash, agent_id, action, irreversible, decision, results, escalations, checked_at
          FROM recordable WHERE ${AT_HEAD_OK}
        RETURNING check_id`,
-    },
-    entries,
-    head,
-  });
-  if (!written) return false;
-  // Both inserts ran on the same verdict; a mismatch would be a bug in the statement, not a race.
-  if (written.inserted !== checks.length)
-    throw new Error(
-      `recorded ${written.inserted} checks and ${written.entries} provenance entries for ${checks.length}`,
-    );
-  return true;
-}
+  },
+});

@@ -199,10 +199,14 @@ export const PROVENANCE_ENTRIES_AFTER = (entries: string, when: string) =>
     WHERE ${when}
    RETURNING seq`;
 
+/** A SQL condition: the chain's head (in the statement's snapshot) has the seq and hash these SQL expressions give. */
+export const PROVENANCE_HEAD_MATCHES = (seq: string, contentHash: string) =>
+  `coalesce((SELECT seq FROM provenance_log ORDER BY seq DESC LIMIT 1), 0) = ${seq}
+   AND coalesce((SELECT content_hash FROM provenance_log ORDER BY seq DESC LIMIT 1), ${pg.escapeLiteral(GENESIS_HASH)}) = ${contentHash}`;
+
 /** A SQL condition: the chain's head (in the statement's snapshot) is `head`. */
 export const PROVENANCE_HEAD_IS = (head: ProvenanceHead) =>
-  `coalesce((SELECT seq FROM provenance_log ORDER BY seq DESC LIMIT 1), 0) = ${Math.trunc(head.seq)}
-   AND coalesce((SELECT content_hash FROM provenance_log ORDER BY seq DESC LIMIT 1), ${pg.escapeLiteral(GENESIS_HASH)}) = ${pg.escapeLiteral(head.contentHash)}`;
+  PROVENANCE_HEAD_MATCHES(`${Math.trunc(head.seq)}`, pg.escapeLiteral(head.contentHash));
 
 /** The append itself, on entries already validated, inside the caller's transaction. */
 async function appendEntries(

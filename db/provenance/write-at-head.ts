@@ -1,9 +1,11 @@
 import pg from 'pg';
 import type { Queryable } from '../pool';
+import { SessionPrepared } from '../session-prepared';
 import {
   APPEND_LOCK,
   PROVENANCE_ENTRIES_AFTER,
   PROVENANCE_HEAD_IS,
+  PROVENANCE_HEAD_MATCHES,
   type ProvenanceEntry,
   type ProvenanceHead,
 } from './log';
@@ -32,15 +34,84 @@ export async function writeAtHead<W extends string>(
   parts: { inputs: string; ready: string; writes: Record<W, string>; entries: ProvenanceEntry[]; head: ProvenanceHead },
 ): Promise<Record<W | 'entries', number> | null> {
   const names = Object.keys(parts.writes) as W[];
-  const results = (await q.query(
-    `SELECT pg_advisory_xact_lock(${APPEND_LOCK});
-     WITH ${parts.inputs},
-     go AS (SELECT (${parts.ready}) AND ${PROVENANCE_HEAD_IS(parts.head)} AS ok),
+  const write = atHeadWrite(parts, jsonbLiteral(parts.entries), PROVENANCE_HEAD_IS(parts.head));
+  const results = (await q.query(`SELECT pg_advisory_xact_lock(${APPEND_LOCK}); ${write}`)) as unknown as AtHeadResults;
+  return countsOf(results, names, parts.entries.length);
+}
+
+/**
+ * writeAtHead as a statement prepared once per database session (SessionPrepared): `inputs`,
+ * `ready` and `writes` are constant SQL reading the caller's arguments as $1..$n, typed
+ * `parameterTypes`; the entries and the head they were signed after follow as the last three
+ * parameters. Each call sends the lock and an EXECUTE with the arguments as literals (SQL
+ * expressions in parameter order), one simple-protocol message as writeAtHead's, with the same
+ * answer, but the statement is not parsed and planned again.
+ */
+export function preparedWriteAtHead<W extends string>(
+  label: string,
+  parts: { parameterTypes: readonly string[]; inputs: string; ready: string; writes: Record<W, string> },
+): (
+  pool: pg.Pool,
+  args: readonly string[],
+  entries: ProvenanceEntry[],
+  head: ProvenanceHead,
+) => Promise<Record<W | 'entries', number> | null> {
+  const names = Object.keys(parts.writes) as W[];
+  const n = parts.parameterTypes.length;
+  const statement = new SessionPrepared(
+    label,
+    [...parts.parameterTypes, 'jsonb', 'bigint', 'text'],
+    atHeadWrite(parts, `$${n + 1}`, PROVENANCE_HEAD_MATCHES(`$${n + 2}`, `$${n + 3}`)),
+  );
+  return async (pool, args, entries, head) => {
+    const execute = statement.execute([
+      ...args,
+      jsonbLiteral(entries),
+      `${Math.trunc(head.seq)}`,
+      pg.escapeLiteral(head.contentHash),
+    ]);
+    const results = await statement.run<AtHeadResults>(
+      pool,
+      `SELECT pg_advisory_xact_lock(${APPEND_LOCK}); ${NO_SEQUENTIAL_SCANS}; ${execute}`,
+    );
+    // The answers of the lock, the SET and the EXECUTE: countsOf reads the write's, second.
+    return countsOf([results[0]!, results[2]!], names, entries.length);
+  };
+}
+
+type AtHeadResults = pg.QueryResult<Record<string, number | boolean>>[];
+
+/**
+ * In force while a prepared write is planned (and executed): PostgreSQL plans a prepared statement
+ * generically after five executions and keeps that plan until a table's definition or statistics
+ * change, which on PGlite (no autovacuum) is never. Planned on the first flushes, when the tables
+ * are small, it kept a sequential scan of abp_action_checks (the anti-join that finds check ids
+ * already stored), which then cost every flush more as the table grew. With sequential scans
+ * priced out the plan walks the keys' indexes whatever the tables hold then. SET LOCAL: it ends
+ * with the message's implicit transaction and reaches no other statement.
+ */
+const NO_SEQUENTIAL_SCANS = 'SET LOCAL enable_seqscan = off';
+
+/** The write's statement: `entries` (a jsonb expression) appended and `writes` run only if `ready` and `headIs` hold. */
+function atHeadWrite(
+  parts: { inputs: string; ready: string; writes: Record<string, string> },
+  entries: string,
+  headIs: string,
+): string {
+  const names = Object.keys(parts.writes);
+  return `WITH ${parts.inputs},
+     go AS (SELECT (${parts.ready}) AND ${headIs} AS ok),
      ${names.map((n) => `${n} AS (${parts.writes[n]})`).join(',\n     ')},
-     appended AS (${PROVENANCE_ENTRIES_AFTER(jsonbLiteral(parts.entries), AT_HEAD_OK)})
+     appended AS (${PROVENANCE_ENTRIES_AFTER(entries, AT_HEAD_OK)})
      SELECT ${AT_HEAD_OK} AS ok, ${names.map((n) => `(SELECT count(*) FROM ${n})::int AS "${n}"`).join(', ')},
-            (SELECT count(*) FROM appended)::int AS entries`,
-  )) as unknown as pg.QueryResult<Record<string, number | boolean>>[];
+            (SELECT count(*) FROM appended)::int AS entries`;
+}
+
+function countsOf<W extends string>(
+  results: AtHeadResults,
+  names: W[],
+  entries: number,
+): Record<W | 'entries', number> | null {
   const row = results[1]?.rows[0];
   if (!row?.ok) return null;
   const counts = Object.fromEntries([...names, 'entries'].map((n) => [n, row[n] as number])) as Record<
@@ -48,7 +119,6 @@ export async function writeAtHead<W extends string>(
     number
   >;
   // Every write and the entries ran on the same verdict; a short count would be a bug in the statement, not a race.
-  if (counts.entries !== parts.entries.length)
-    throw new Error(`appended ${counts.entries} provenance entries of ${parts.entries.length}`);
+  if (counts.entries !== entries) throw new Error(`appended ${counts.entries} provenance entries of ${entries}`);
   return counts;
 }

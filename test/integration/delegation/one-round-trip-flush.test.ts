@@ -5,6 +5,7 @@ import { provenanceEntry } from '../../../client/provenance-entries';
 import { recordChecksAtHead, type StampedCheck } from '../../../db/delegation/action-checks';
 import { snapshotFacts } from '../../../db/delegation/action-facts';
 import { appendProvenance, signEntriesAfter, type ProvenanceHead } from '../../../db/provenance/log';
+import { createPool } from '../../../db/pool';
 import { ActionSchema } from '../../../domain/delegation/action';
 import { checkAction } from '../../../domain/delegation/validators';
 import { checkAbpIdentity } from '../../../domain/delegation/identity';
@@ -72,22 +73,43 @@ async function entriesFor(checkId: string) {
   return Promise.all(rows.map((r) => provenanceEntry(ctx, r.seq)));
 }
 
-/** The test context's pool, counting the statements and transactions (connect) asked of it. */
+/** The test context's pool, recording every message sent through it, by the pool or a client checked out of it. */
 function countingPool() {
-  const counts = { query: 0, connect: 0 };
+  const sent: string[] = [];
+  const record = (args: unknown[]) => {
+    const q = args[0];
+    sent.push(typeof q === 'string' ? q : String((q as { text?: unknown }).text));
+  };
+  const recording = <T extends object>(target: T): T =>
+    new Proxy(target, {
+      get(t, prop, receiver) {
+        const value = Reflect.get(t, prop, receiver) as unknown;
+        if (prop !== 'query' || typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          record(args);
+          return (value as (...a: unknown[]) => unknown).apply(t, args);
+        };
+      },
+    });
+  const wrapped = new WeakMap<pg.PoolClient, pg.PoolClient>();
   const pool = new Proxy(ctx.pool, {
     get(target, prop, receiver) {
-      if (prop === 'query' || prop === 'connect') {
-        return (...args: unknown[]) => {
-          counts[prop] += 1;
-          return (target[prop] as (...a: unknown[]) => unknown).apply(target, args);
+      if (prop === 'query') return recording(target).query.bind(target);
+      if (prop === 'connect')
+        return async () => {
+          // One wrapper per connection, as the pool hands out one object per connection.
+          const client = await target.connect();
+          if (!wrapped.has(client)) wrapped.set(client, recording(client));
+          return wrapped.get(client)!;
         };
-      }
       return Reflect.get(target, prop, receiver) as unknown;
     },
   }) as pg.Pool;
-  return { pool, counts };
+  return { pool, sent };
 }
+
+/** A transaction of its own: the long way of a flush (or of a check). */
+const begins = (sent: string[]) => sent.filter((q) => q.startsWith('BEGIN')).length;
 
 describe('the group commit in one round trip (recordChecksAtHead)', () => {
   it('records the checks and their entries, linked after the head they were signed on', async () => {
@@ -152,16 +174,16 @@ describe('the group commit in one round trip (recordChecksAtHead)', () => {
     const read = { ...sendExternalEmail(abp.hash, 1), tool: 'ats.read', irreversible: false };
     let n = 0;
     // A fresh engine each time, as each CLI process is; another file appending between its read
-    // of the facts and its flush sends it the long way (a transaction: pool.connect).
+    // of the facts and its flush sends it the long way (a transaction).
     const checkId = await eventually(
       async () => {
-        const { pool, counts } = countingPool();
+        const { pool, sent } = countingPool();
         const r = await new ActionCheckEngine({ pool, provenanceKey: ctx.provenanceKey }).check(abp.abp_id, {
           ...read,
           action_id: `cold-${n++}`,
         });
         expect(r.decision).toBe('allowed');
-        return counts.connect === 0 ? r.checkId : null;
+        return begins(sent) === 0 ? r.checkId : null;
       },
       (id) => id !== null,
       60_000,
@@ -170,20 +192,26 @@ describe('the group commit in one round trip (recordChecksAtHead)', () => {
     expect((await entriesFor(checkId!))[0]!.checks).toEqual({ contentHash: true, signature: true, link: true });
   });
 
-  it('the engine answers through it: one pool statement and no transaction of its own once it knows the head', async () => {
+  it('the engine answers through it: one message (the lock and the prepared write) and no transaction of its own once it knows the head', async () => {
     const abp = await buildUniqueAbp(ctx);
-    const { pool: counting, counts } = countingPool();
+    const { pool: counting, sent } = countingPool();
     const engine = new ActionCheckEngine({ pool: counting, provenanceKey: ctx.provenanceKey });
     const read = { ...sendExternalEmail(abp.hash, 1), tool: 'ats.read', irreversible: false };
     let n = 0;
     // The first flush learns the head the long way; a later one (once no other file appended in
-    // between and the compiled ABP held) is one statement on the pool.
+    // between, the compiled ABP held and the connection has the statement prepared) is one message.
     const checkId = await eventually(
       async () => {
-        const before = { ...counts };
+        const before = sent.length;
         const r = await engine.check(abp.abp_id, { ...read, action_id: `fast-${n++}` });
         expect(r.decision).toBe('allowed');
-        return counts.connect === before.connect && counts.query === before.query + 1 ? r.checkId : null;
+        const added = sent.slice(before);
+        return added.length === 1 &&
+          /^SELECT pg_advisory_xact_lock\(\d+\); SET LOCAL enable_seqscan = off; EXECUTE warden_record_checks_/.test(
+            added[0]!,
+          )
+          ? r.checkId
+          : null;
       },
       (id) => id !== null,
       60_000,
@@ -192,5 +220,38 @@ describe('the group commit in one round trip (recordChecksAtHead)', () => {
     const entries = await entriesFor(checkId!);
     expect(entries).toHaveLength(1);
     expect(entries[0]!.checks).toEqual({ contentHash: true, signature: true, link: true });
+  });
+});
+
+describe("the flush's prepared statement", () => {
+  it('keeps a plan that walks the indexes, though it was planned while the tables were small', async () => {
+    const abp = await buildUniqueAbp(ctx);
+    // One connection: its session holds the statement and the generic plan made after five runs.
+    const pool = createPool(ctx.config.databaseUrl, 1);
+    try {
+      const check = await stampedRead(abp, 'planned');
+      // A head that is not the chain's: each run plans (or reuses the plan) and writes nothing.
+      const head = { seq: 0, contentHash: 'not-the-head' };
+      for (let i = 0; i < 7; i++)
+        expect(
+          await recordChecksAtHead(pool, [check], signEntriesAfter(ctx.provenanceKey, [entryOf(check)], head), head),
+        ).toBe(false);
+      const { rows } = await pool.query<{ name: string; generic_plans: number }>(
+        `SELECT name, generic_plans FROM pg_prepared_statements WHERE name LIKE 'warden_record_checks_%'`,
+      );
+      expect(rows[0]!.generic_plans).toBeGreaterThan(0);
+      const plan = (
+        await pool.query<{ 'QUERY PLAN': string }>(
+          `EXPLAIN EXECUTE ${rows[0]!.name}('[]'::jsonb, 0, '[]'::jsonb, 0, 'x')`,
+        )
+      ).rows
+        .map((r) => r['QUERY PLAN'])
+        .join('\n');
+      expect(plan).toMatch(/Index (Only )?Scan using abp_action_checks_pkey/);
+      expect(plan).not.toMatch(/Seq Scan/);
+    } finally {
+      await pool.end();
+    }
+    expect(await stored([`${abp.abp_id}/planned`])).toBe(0);
   });
 });
