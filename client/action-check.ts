@@ -90,7 +90,12 @@ const checkIdOf = (abpId: string, action: Action) =>
   action.action_id ? `${abpId}/${action.action_id}` : `check-${randomUUID()}`;
 
 /** The provenance entry of one recorded check (never the action's text beyond names and ids). */
-function checkedEntry(c: { checkId: string; abpId: string; action: Action; verdict: ActionVerdict }): ProvenanceInput {
+export function checkedEntry(c: {
+  checkId: string;
+  abpId: string;
+  action: Action;
+  verdict: ActionVerdict;
+}): ProvenanceInput {
   return {
     kind: 'action.checked',
     subject: `abp:${c.abpId}`,

@@ -7,6 +7,7 @@
  * after, measured in one sitting.
  */
 import { parseArgs } from 'node:util';
+import { checkedEntry } from '../../client/action-check';
 import { recordChecksAtHead, type StampedCheck } from '../../db/delegation/action-checks';
 import { migrate } from '../../db/migrate';
 import { createPool } from '../../db/pool';
@@ -61,22 +62,7 @@ try {
       stamps: { key: abp.abp_id, stamp: 1 },
       tokenId: null,
     }));
-    const entries = signEntriesAfter(
-      'flush-cost-key',
-      checks.map((c) => ({
-        kind: 'action.checked',
-        subject: `abp:${c.abpId}`,
-        actor: c.action.agent_id ?? null,
-        payload: {
-          check_id: c.checkId,
-          decision: c.verdict.decision,
-          irreversible: false,
-          failed: [],
-          escalations: [],
-        },
-      })),
-      head,
-    );
+    const entries = signEntriesAfter('flush-cost-key', checks.map(checkedEntry), head);
     if (!(await recordChecksAtHead(pool, checks, entries, head))) throw new Error('the head moved');
     head = entries.at(-1)!;
   };
