@@ -15,8 +15,10 @@ describe("listing provenance without indexing the action checks' own entries (mi
   it("a listing by any other kind walks the kind index, whatever the database's collation", async () => {
     // The old (kind, seq) index served LIKE 'x%' only under the C collation: not on a server
     // created with C.UTF-8, where a rare kind was looked for by walking the whole log.
+    // Rare kinds only: for a prefix as common as 'review' in a database other tests share, walking
+    // the log backwards under the LIMIT is the cheaper plan, and the planner rightly takes it.
     expect(await plan({ kind: 'abp.revoked' })).toMatch(/provenance_log_kind_prefix_idx/);
-    expect(await plan({ kind: 'review' })).toMatch(/provenance_log_kind_prefix_idx/);
+    expect(await plan({ kind: 'abp.revok' })).toMatch(/provenance_log_kind_prefix_idx/);
   });
 
   it("a listing by subject walks the subject index, and an ABP's revocation is found through an index", async () => {
