@@ -4,6 +4,8 @@
  * next one, so N concurrent callers cost one transaction instead of N. A caller is answered only
  * after the flush that carries its item has committed, so an answered item is a stored item
  * whatever happens to the process afterwards; a failed flush fails only the callers it carried.
+ * When items waited for a flush, the next flush is sent before that flush's callers are answered
+ * (the flushes are the serial part; answering, e.g. writing HTTP responses, overlaps the next one).
  *
  * `maxInFlight` (default 1) bounds the flushes running at once. One at a time is right for a user
  * whose flush builds on what the previous one left (the action checks sign after the chain head
@@ -22,6 +24,8 @@
 export class GroupCommit<I, O> {
   private pending: { item: I; resolve: (o: O) => void; reject: (e: unknown) => void }[] = [];
   private readonly flushing = new Set<Promise<void>>();
+  /** Flushes committed whose callers are answered once the next flush is sent. */
+  private readonly answering = new Set<Promise<void>>();
   private scheduled = false;
   /** Items the last flush carried: after several, the next one lingers. */
   private lastBatch = 0;
@@ -55,11 +59,11 @@ export class GroupCommit<I, O> {
 
   /** Resolves once every item submitted so far (and meanwhile) is flushed (SIGTERM drains here). */
   async drain(): Promise<void> {
-    while (this.flushing.size > 0 || this.pending.length > 0) {
+    while (this.flushing.size > 0 || this.pending.length > 0 || this.answering.size > 0) {
       this.schedule();
       // Until the scheduled flush has begun there is nothing to await but the next turn.
-      await (this.flushing.size > 0
-        ? Promise.race(this.flushing)
+      await (this.flushing.size + this.answering.size > 0
+        ? Promise.race([...this.flushing, ...this.answering])
         : new Promise<void>((resolve) => setImmediate(resolve)));
     }
   }
@@ -69,16 +73,32 @@ export class GroupCommit<I, O> {
     this.scheduled = true;
     // Callers that arrive in the same turn (a burst of requests parsed together) share the flush;
     // after a flush of several, so do those that arrive within the linger.
-    const later = (start: () => void) =>
-      this.lingerMs > 0 && this.lastBatch > 1 ? setTimeout(start, this.lingerMs) : setImmediate(start);
+    const later = (start: () => void) => (this.lingers() ? setTimeout(start, this.lingerMs) : setImmediate(start));
     later(() => {
       this.scheduled = false;
       if (this.pending.length === 0 || this.flushing.size >= this.maxInFlight) return;
       const batch = this.pending.splice(0, this.maxBatch);
       this.lastBatch = batch.length;
-      const flush = this.flush(batch).finally(() => {
+      const flush: Promise<void> = this.run(batch).then((answer) => {
         this.flushing.delete(flush);
+        if (this.pending.length === 0 || this.lingers()) {
+          answer();
+          this.schedule();
+          return;
+        }
+        // Items waited meanwhile: their flush is sent first and these callers are answered after
+        // it (the next immediate, once the flush's own promise chain has written its statement).
+        // Answering first would put their responses' work and writes between one round trip and
+        // the next, and the flushes are what the callers wait for.
         this.schedule();
+        const answering: Promise<void> = new Promise((resolve) =>
+          setImmediate(() => {
+            this.answering.delete(answering);
+            answer();
+            resolve();
+          }),
+        );
+        this.answering.add(answering);
       });
       this.flushing.add(flush);
       // A slot left: what arrives meanwhile may start the next flush before this one commits.
@@ -86,12 +106,19 @@ export class GroupCommit<I, O> {
     });
   }
 
-  private async flush(batch: typeof this.pending): Promise<void> {
+  private lingers(): boolean {
+    return this.lingerMs > 0 && this.lastBatch > 1;
+  }
+
+  /** Flushes `batch`; resolves (never rejects) with what answers its callers. */
+  private async run(batch: typeof this.pending): Promise<() => void> {
     try {
       const outcomes = await this.flushBatch(batch.map((p) => p.item));
-      batch.forEach((p, i) => p.resolve(outcomes[i]!));
+      return () => batch.forEach((p, i) => p.resolve(outcomes[i]!));
     } catch (error) {
-      for (const p of batch) p.reject(error);
+      return () => {
+        for (const p of batch) p.reject(error);
+      };
     }
   }
 }

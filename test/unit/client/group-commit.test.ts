@@ -51,6 +51,29 @@ describe('GroupCommit', () => {
     expect(batches.at(-1)).toEqual([5, 6]);
   });
 
+  it('sends the next flush before answering the callers of the one that committed, when items waited', async () => {
+    const events: string[] = [];
+    const releases: (() => void)[] = [];
+    const queue = new GroupCommit<number, number>(
+      (items) =>
+        new Promise<number[]>((resolve) => {
+          events.push(`flush ${items.join(',')}`);
+          releases.push(() => resolve(items.map((i) => i * 10)));
+        }),
+    );
+    const answered = (p: Promise<number>) => p.then((o) => events.push(`answer ${o}`));
+    const first = answered(queue.submit(1));
+    while (releases.length < 1) await new Promise((resolve) => setImmediate(resolve));
+    const second = answered(queue.submit(2));
+    releases[0]!();
+    await first;
+    expect(events).toEqual(['flush 1', 'flush 2', 'answer 10']);
+    // Nothing waits behind the second: its caller is answered at once.
+    releases[1]!();
+    await second;
+    expect(events).toEqual(['flush 1', 'flush 2', 'answer 10', 'answer 20']);
+  });
+
   it('batches items that arrive while a flush is in flight into the next one', async () => {
     const { batches, flush } = recordingFlush(20);
     const queue = new GroupCommit<number, number>(flush);
