@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Queryable } from '../pool';
 import { SessionPrepared } from '../session-prepared';
+import { sqlLiteral } from '../sql-literal';
 import {
   APPEND_LOCK,
   PROVENANCE_ENTRIES_AFTER,
@@ -14,7 +15,7 @@ import {
 export const AT_HEAD_OK = '(SELECT ok FROM go)';
 
 /** A value as a jsonb literal, for a simple-protocol message (which takes no parameters). */
-export const jsonbLiteral = (value: unknown) => `${pg.escapeLiteral(JSON.stringify(value))}::jsonb`;
+export const jsonbLiteral = (value: unknown) => `${sqlLiteral(JSON.stringify(value))}::jsonb`;
 
 /**
  * A hot writer's change and its provenance entries in one round trip and one transaction, for a
@@ -68,7 +69,7 @@ export function preparedWriteAtHead<W extends string>(
       ...args,
       jsonbLiteral(entries),
       `${Math.trunc(head.seq)}`,
-      pg.escapeLiteral(head.contentHash),
+      sqlLiteral(head.contentHash),
     ]);
     const results = await statement.run<AtHeadResults>(
       pool,
