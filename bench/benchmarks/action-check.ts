@@ -59,7 +59,15 @@ export const actionCheck: Benchmark = {
     'generator (runs of 18:11 and 19:23 UTC, before the prepared flush below; this benchmark was not rerun on it in ' +
     "that sitting: at load 27-33 it timed out), before the worker and the servers' background work. At concurrency " +
     '8 the closed loop is also latency bound: flushes are serialized by the provenance chain, a flush carries the checks in flight (3-4), so the rate is ' +
-    'verdicts per flush ÷ flush time. **The flush statement**: sent as text it was parsed and planned on every flush ' +
+    "verdicts per flush ÷ flush cycle. The cycle had the answers in it: a committed flush's callers were answered (their " +
+    'responses built and written) before the next flush was built and sent; the next is now sent first and they are ' +
+    "answered after it (client/group-commit.ts), which cut the API's gap between one flush's answer and the next " +
+    "flush's send (p50 0.44-0.75 from 0.58-1.02 ms, three alternations at load 8-10; checks/s at that load within the noise). " +
+    "Two flushes in flight (the second signed after the first's entries) were tried and dropped: over pglite-socket " +
+    "about 40 % of the flushes failed the head check (the second ran first) and took the long path. PGlite's profile " +
+    'spends about a quarter of its wall time in the socket write of the answer, inside execProtocolRawStream; the flush ' +
+    'is one message answered in one chunk (one write), and that time is the API it wakes running (the CPU per check from ' +
+    "/proc is lower), so batching pglite-socket's writes would not shorten this path. **The flush statement**: sent as text it was parsed and planned on every flush " +
     "(planning alone 0.5-0.65 ms of PGlite's time). Prepared once per session (SQL PREPARE, run by EXECUTE in the " +
     "same simple-protocol message as the lock: pg's named statements take one statement per message, and " +
     "pglite-socket shares PGlite's one session between connections), the database's CPU " +
@@ -74,7 +82,9 @@ export const actionCheck: Benchmark = {
     "most of the database's cost): the rows maintain the (abp_id, checked_at) index of abp_action_checks, the subject " +
     'index of provenance_log and the follow-alias trigger, and carry the validator results (about 0.7 KB of JSON a ' +
     'verdict). Dropping the trigger, dropping the index, or storing no results each measured within the spread at ' +
-    'load 15 (and those runs still had the sequential scan above): not taken; the index also serves the legacy-id ' +
+    'load 15 before the plan fix; after it (check-flush-cost.ts with the trigger disabled, or no results, alternated at load ' +
+    '9-12) still within the spread (EXPLAIN ANALYZE of a flush of 4: the trigger 0.21 of 1.29 ms, instrumented), the ' +
+    'index not re-measured: not taken; the index also serves the legacy-id ' +
     're-issue. OPA, for scale, spends about 0.5-0.6 ms of CPU per decision in its process, from memory and without ' +
     "waiting for durability, which Warden's answer does by design (a verdict answered is a verdict stored). The " +
     'per-process CPU of this run is in the notes below. **In process**: the target (p99 ≤ 0.5 ms) is judged on the ' +
