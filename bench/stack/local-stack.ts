@@ -13,6 +13,7 @@ import { migrate } from '../../db/migrate';
 import { createPool } from '../../db/pool';
 import { wardenSearchAttributes } from '../../domain/search-attributes';
 import { spawnManaged, stopChild, waitForLine } from '../../toolchain/child-process';
+import { DEV_SERVER_CACHES_SEARCH_ATTRIBUTES } from '../../start/temporal-dev-server';
 import { ensureTemporalCli } from '../../toolchain/temporal-cli';
 import { createWardenWorker, workflowsPath } from '../../worker/create-worker';
 import { cachedWorkflowBundle } from '../../worker/workflow-bundle-cache';
@@ -82,6 +83,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
           '--log-level',
           'error',
           ...(opts.temporalMetricsPort ? ['--metrics-port', String(opts.temporalMetricsPort)] : []),
+          // As `npm start` runs it; a later `--dynamic-config-value` of the same key wins (measuring).
+          ...DEV_SERVER_CACHES_SEARCH_ATTRIBUTES,
           ...(opts.temporalExtraArgs ?? []),
         ],
       },
