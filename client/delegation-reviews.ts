@@ -81,6 +81,7 @@ async function startReviewWorkflow(ctx: WardenContext, start: ReviewStart): Prom
       args: [start],
       typedSearchAttributes: reviewSearchAttributes(start),
       staticSummary: reviewSummary(start),
+      requestEagerStart: ctx.eagerWorkflowStart === true,
     }),
   );
   return reviewOpenings(ctx).commit.markStarted(start.reviewId);

@@ -29,10 +29,13 @@ export function workflowRefusal(error: WorkflowUpdateFailedError | WorkflowFaile
   return refusal.kind === 'unavailable' ? new WardenError('conflict', refusal.message, refusal.details) : refusal;
 }
 
-/** A database or Temporal that did not answer: nothing listens where the configuration points. */
+/**
+ * A database or Temporal that did not answer: nothing listens where the configuration points.
+ * The worker's NativeConnection says so in its transport's words ("tcp connect error").
+ */
 export function isUnreachable(error: unknown): boolean {
   const message = error instanceof Error ? error.message : String(error);
-  return /ECONNREFUSED|UNAVAILABLE|Failed to connect|connect ETIMEDOUT/i.test(message);
+  return /ECONNREFUSED|UNAVAILABLE|Failed to connect|connect ETIMEDOUT|tcp connect error/i.test(message);
 }
 
 /** One description of an error for every surface: HTTP status, CLI exit code and message. */

@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -106,8 +106,12 @@ async function main(): Promise<void> {
     log.info(`ABP ${m.oldId} re-issued in the reference form as ${m.newId} (${m.exports.length} export(s) re-stamped)`);
   for (const s of reissued.skipped) log.warn(`ABP ${s.abpId} left as it is: ${s.reason}`);
 
-  const connection = await retryUntilUp('Temporal', () =>
-    Connection.connect(temporalConnectionOptions(config.temporal)),
+  // A process that runs a worker gives its client the worker's NativeConnection, so that the
+  // reviews it opens start eagerly on its own worker (WardenContext.eagerWorkflowStart).
+  const connection = await retryUntilUp<NativeConnection | Connection>('Temporal', () =>
+    withWorker
+      ? NativeConnection.connect(temporalConnectionOptions(config.temporal))
+      : Connection.connect(temporalConnectionOptions(config.temporal)),
   );
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const added = await ensureSearchAttributes(temporal, config.temporal.namespace);
@@ -121,13 +125,13 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     deferred: new DeferredWork(),
     ...(sdkMetricsAddress ? { workerMetricsUrl: `http://${sdkMetricsAddress}/metrics` } : {}),
+    eagerWorkflowStart: connection instanceof NativeConnection,
     close: async () => undefined,
   };
   const seeded = await seedDemoData(ctx);
   if (seeded.length > 0) log.info(`demo data created: ${seeded.join(', ')}`);
 
   let worker: Worker | undefined;
-  let workerConnection: Awaited<ReturnType<typeof createWardenWorker>>['connection'] | undefined;
   let healthServer: Server | undefined;
   if (bundling) {
     const bundle = await bundling;
@@ -136,11 +140,12 @@ async function main(): Promise<void> {
         ? `workflow bundle reused: ${bundle.path}`
         : 'workflows bundled (reused on the next start while the sources stay the same)',
     );
-    ({ worker, connection: workerConnection } = await createWardenWorker({
+    ({ worker } = await createWardenWorker({
       pool,
       config,
       provenanceKey,
       taskQueue: config.temporal.taskQueue,
+      ...(connection instanceof NativeConnection ? { connection } : {}),
       workflowBundle: { code: bundle.code },
     }));
     const anchor = await ensureProvenanceAnchor(temporal, provenanceKey, config.temporal.taskQueue);
@@ -187,7 +192,6 @@ async function main(): Promise<void> {
   if (healthServer) await closeServer(healthServer);
   await apiClosed;
   await ctx.deferred.settle();
-  await workerConnection?.close();
   await connection.close();
   await pool.end();
   log.info('stopped');

@@ -3,7 +3,7 @@ import { appendProvenanceBatch, withProvenanceTransaction } from '../../db/prove
 import { AbpSchema } from '../../domain/delegation/schema';
 import { listCurrent } from '../../db/delegation/abps';
 import { runPeriodicValidators } from './periodic-validators';
-import { insertReviews, listReviews, reviewStartOf } from '../../db/delegation/reviews';
+import { insertReviews, listUnstartedReviews, reviewStartOf } from '../../db/delegation/reviews';
 import type { ReviewStart } from '../../domain/delegation/review-start';
 import { readTriggerCards, type TriggerCard } from '../../db/delegation/trigger-cards';
 
@@ -91,9 +91,11 @@ export async function evaluateDelegationTriggers(
       card.activeReview = { reviewId: row.reviewId, state: row.state };
     }
   }
-  for (const row of await listReviews(deps.pool, { unstarted: true })) {
+  const unstarted = await listUnstartedReviews(deps.pool);
+  for (const row of unstarted.rows) {
     if (abpIds === undefined || touched.has(row.abpId)) {
-      result.toStart.push(reviewStartOf(row, names.get(`${row.abpId}/${row.triggerId}`) ?? row.triggerId));
+      const triggerName = names.get(`${row.abpId}/${row.triggerId}`) ?? row.triggerId;
+      result.toStart.push(reviewStartOf(row, triggerName, { openedSubscribed: unstarted.openedSubscribed }));
       // A retried attempt finds the review its first attempt inserted: it still reports it as opened.
       if (row.openedBy === 'monitor' && !result.opened.includes(row.reviewId)) result.opened.push(row.reviewId);
     }

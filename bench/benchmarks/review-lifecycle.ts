@@ -95,11 +95,29 @@ export const reviewLifecycle: Benchmark = {
     'two back-to-back pairs (load 13 to 21): 11.3 → 9.5 and 14.5 → 9.5 ms; all four processes 38.5 → 41.9 ' +
     'and 50.8 → 42.6 ms (client, PGlite and dev server moved with the load; the change does not touch ' +
     'them). ' +
+    "Two Temporal-side costs of every opening are cut since. The CLI's dev server turns its search-attribute " +
+    'cache off unless told, so each start and each task that upserts one read the cluster metadata and the ' +
+    "namespace again (8 and 3 reads per opening): Warden's dev servers (`npm start`, this stack, the tests) " +
+    'now pass `system.forceSearchAttributesCacheRefreshOnRead=false`, and a process that adds attributes ' +
+    'waits until starts accept them. And a process that runs a worker (role `all`, and this benchmark) gives ' +
+    "its client the worker's NativeConnection and starts reviews with `requestEagerStart`: the server hands " +
+    'the first workflow task back in the start answer (no matching, no poll, one execution update fewer); ' +
+    'the SDK starts ordinarily when the worker has no task slot free, which with 8 openers on the loaded ' +
+    'machine was most of the time (19 to 45 % of openings started eagerly). CPU per opening, both changes ' +
+    'against neither (`review-open-cost.ts` with and without `--no-eager --refresh-search-attributes`, two ' +
+    'alternated pairs, load 7.5 to 9): benchmark process 14.0 and 14.2 → 11.6 and 12.6 ms, dev server 15.5 ' +
+    'and 17.7 → 13.9 and 15.1 ms, PGlite 4.9 and 5.4 → 3.9 and 4.7 ms, 34 and 37 → 29 and 32 ms in all. ' +
+    'Reviews the monitor opens now also start knowing whether review.opened has subscribers (the evaluation ' +
+    'pass reads it with its listing of unstarted reviews) and, without one, run no local activity. ' +
     "What is left is Temporal's floor: `node bin/run.js bench/tools/workflow-start-cost.ts 300 8` starts " +
     'the least a review could be (search attributes, summary, a first task that starts a timer; ' +
     'bench/tools/minimal/) with a worker of its own, and measured (load 12 to 15) per workflow: client 3.2 ' +
     'ms, worker 6.6 ms, dev server 17.7 ms (22.7 in the run with one patch marker right after; the reviews, which record one, measured 16.6 to 18.5): about 27 ms ' +
-    "of the two cores, at most some 70 workflows a second, before any of Warden's work. 200 /s (10 ms " +
+    "of the two cores, at most some 70 workflows a second, before any of Warden's work. With the worker " +
+    "in the client's process (`--eager`, alternating ordinary and eager starts, load 14 to 15) client and " +
+    'worker took 8.7 → 8.3 ms and the dev server 17.1 to 17.8 → 14.3 to 16.2 ms with the cache off, and 7.5 ' +
+    'to 7.8 → 7.4 to 7.7 ms and 14.5 to 15.6 → 12.2 to 14.9 ms with it on: about 20 to 22 ms in all, still ' +
+    'twice the budget. 200 /s (10 ms ' +
     'in all) is out of reach while each review starts a workflow: it needs one workflow hosting many ' +
     'reviews, or none until a review has a vote to wait for, a design decision left to the planner. The ' +
     'SQL side per batch (about 2 openings at concurrency 8, 4.3 to 4.5 statements per opening): the reads ' +

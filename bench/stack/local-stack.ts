@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
+import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { openContext, type WardenContext } from '../../client/context';
@@ -12,6 +13,7 @@ import { migrate } from '../../db/migrate';
 import { createPool } from '../../db/pool';
 import { wardenSearchAttributes } from '../../domain/search-attributes';
 import { spawnManaged, stopChild, waitForLine } from '../../toolchain/child-process';
+import { DEV_SERVER_CACHES_SEARCH_ATTRIBUTES } from '../../start/temporal-dev-server';
 import { ensureTemporalCli } from '../../toolchain/temporal-cli';
 import { createWardenWorker, workflowsPath } from '../../worker/create-worker';
 import { cachedWorkflowBundle } from '../../worker/workflow-bundle-cache';
@@ -46,6 +48,10 @@ export interface LocalStackOptions {
   log?: (line: string) => void;
   /** The dev server's Prometheus endpoint on this port (default: one the CLI picks and only prints). */
   temporalMetricsPort?: number;
+  /** False: the client keeps a connection of its own and starts nothing eagerly (default: eager with an in-process worker). */
+  eagerWorkflowStart?: boolean;
+  /** More `temporal server start-dev` arguments (e.g. `--dynamic-config-value`), for measuring them. */
+  temporalExtraArgs?: string[];
   /** The SDK's log level (default WARN); the process's first stack sets it. */
   logLevel?: 'WARN' | 'ERROR';
 }
@@ -77,6 +83,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
           '--log-level',
           'error',
           ...(opts.temporalMetricsPort ? ['--metrics-port', String(opts.temporalMetricsPort)] : []),
+          // As `npm start` runs it; a later `--dynamic-config-value` of the same key wins (measuring).
+          ...DEV_SERVER_CACHES_SEARCH_ATTRIBUTES,
+          ...(opts.temporalExtraArgs ?? []),
         ],
       },
     }),
@@ -101,11 +110,17 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   });
   const pool = createPool(database.url, opts.poolSize ?? 16);
   await migrate(pool);
+  // With the worker in this process the client shares its NativeConnection and starts reviews
+  // eagerly, as `npm start`'s role `all` does; a worker in a child process is a fleet's arrangement.
+  const eager = !opts.workerInChildProcess && opts.eagerWorkflowStart !== false;
   const ctx = await openContext({
     config,
     pool,
-    temporal: env.client,
+    temporal: eager
+      ? new Client({ connection: env.nativeConnection, namespace: config.temporal.namespace })
+      : env.client,
     taskQueue: `bench-${randomBytes(4).toString('hex')}`,
+    eagerWorkflowStart: eager,
   });
   const worker = opts.workerInChildProcess
     ? await startWorkerProcess(config, ctx, bundle.code, dataDir, opts.env ?? {})

@@ -1,5 +1,6 @@
 // What one review opening costs, process by process:
-//   node bin/run.js bench/tools/review-open-cost.ts [reviews] [concurrency] [--worker-in-child]
+//   node bin/run.js bench/tools/review-open-cost.ts [reviews] [concurrency] [--worker-in-child] [--no-eager]
+// [--refresh-search-attributes]
 // [--profile <file.cpuprofile>] [--worker-profile <file.cpuprofile>] (default 300 reviews at 8). Builds one ABP per review, then opens them all (`openReview` on
 // DRT-002) and reports CPU per opening of this process (the client, and the worker unless it runs
 // in a child), of each child process (the database, the Temporal dev server, the worker), read from
@@ -22,6 +23,15 @@ import { measureCpu } from '../thread-cpu';
 
 const [reviews, concurrency] = [Number(process.argv[2] ?? 300), Number(process.argv[3] ?? 8)];
 const workerInChildProcess = process.argv.includes('--worker-in-child');
+/**
+ * `--refresh-search-attributes`: the dev server reads its search attributes on every request, as the
+ * CLI's default does (local-stack.ts otherwise passes DEV_SERVER_CACHES_SEARCH_ATTRIBUTES).
+ */
+const temporalExtraArgs = process.argv.includes('--refresh-search-attributes')
+  ? ['--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=true']
+  : [];
+/** `--no-eager`: the in-process worker's reviews start without eager start (see local-stack.ts). */
+const eagerWorkflowStart = !process.argv.includes('--no-eager');
 const SETTLE_MS = 5000;
 /** `--profile <file>`: a V8 CPU profile of this process's main thread over the openings. */
 const profileTo = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : undefined;
@@ -33,7 +43,14 @@ const workerProfileTo = process.argv.includes('--worker-profile')
 const statements = new StatementTally();
 const stackEnv = workerProfileTo ? { BENCH_WORKER_CPU_PROF: workerProfileTo } : undefined;
 const metricsPort = await freePort();
-const stackOptions = { poolSize: 16, workerInChildProcess, env: stackEnv, temporalMetricsPort: metricsPort };
+const stackOptions = {
+  poolSize: 16,
+  workerInChildProcess,
+  eagerWorkflowStart,
+  temporalExtraArgs,
+  env: stackEnv,
+  temporalMetricsPort: metricsPort,
+};
 await withLocalStack({ ...stackOptions, log: (l) => console.error(l) }, async ({ ctx }) => {
   await addPrincipal(ctx.pool, 'cost-reviewer', ['Reviewer']);
   await addPrincipal(ctx.pool, 'cost-admin', ['admin']);

@@ -1,13 +1,19 @@
 // What one workflow start and its first task cost on this machine's Temporal dev server, process by
 // process, for the least a review could be (bench/tools/minimal/workflow.ts):
-//   node bin/run.js bench/tools/workflow-start-cost.ts [workflows] [concurrency] (default 300 at 8)
-// Starts them (search attributes and a summary as a review's start gives) with a worker of their own
-// in a child process, without and then with one `patched` marker, and reports CPU per workflow of
-// this process (the client), that worker and the dev server (/proc, idle rate subtracted), and the
-// dev server's requests per workflow (its Prometheus counters). A floor for any design that starts
-// one workflow per review: the review's own work comes on top.
+//   node bin/run.js bench/tools/workflow-start-cost.ts [workflows] [concurrency] [--eager]
+// (default 300 at 8). Starts them (search attributes and a summary as a review's start gives) with a
+// worker of their own in a child process, without and then with one `patched` marker, and reports
+// CPU per workflow of this process (the client), that worker and the dev server (/proc, idle rate
+// subtracted), and the dev server's requests per workflow (its Prometheus counters). A floor for any
+// design that starts one workflow per review: the review's own work comes on top.
+// `--dynamic-config KEY=VALUE` (repeatable) passes a dynamic configuration value to the dev server.
+// `--eager`: the worker runs in this process on the client's NativeConnection (as `npm start`'s role
+// `all` does) and the phases alternate without and with `requestEagerStart` (twice each), so the
+// client row is client and worker together.
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 import { AbpId, Severity, TriggerId, WardenKind, WardenState } from '../../domain/search-attributes';
 import { freePort, spawnManaged, stopChild, waitForLine } from '../../toolchain/child-process';
 import { closedLoop } from '../load';
@@ -17,14 +23,26 @@ import { withLocalStack } from '../stack/local-stack';
 import { measureCpu } from '../thread-cpu';
 
 const [count, concurrency] = [Number(process.argv[2] ?? 300), Number(process.argv[3] ?? 8)];
+const eagerPairs = process.argv.includes('--eager');
+const dynamicConfig = process.argv.flatMap((a, i) =>
+  a === '--dynamic-config' ? ['--dynamic-config-value', process.argv[i + 1]!] : [],
+);
+/** Eager starts the server answered without the first task (no slot free, or eager start off). */
+let notEager = 0;
 const SETTLE_MS = 5000;
 const runner = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 
 const metricsPort = await freePort();
 await withLocalStack(
-  { workerInChildProcess: true, temporalMetricsPort: metricsPort, log: (l) => console.error(l) },
+  {
+    workerInChildProcess: true,
+    temporalMetricsPort: metricsPort,
+    temporalExtraArgs: dynamicConfig,
+    log: (l) => console.error(l),
+  },
   async ({ ctx, env }) => {
     const taskQueue = `minimal-${randomBytes(4).toString('hex')}`;
+    if (eagerPairs) return eagerCost(taskQueue, env.nativeConnection, env.namespace ?? 'default');
     const worker = spawnManaged('minimal-worker', process.execPath, [runner, 'bench/tools/minimal/worker-main.ts'], {
       ...process.env,
       TEMPORAL_ADDRESS: env.address,
@@ -72,9 +90,9 @@ await withLocalStack(
       await stopChild(worker, 10_000);
     }
 
-    function run(n: number, patch: boolean) {
-      return closedLoop(n, concurrency, (i) =>
-        ctx.temporal.workflow.start('minimalWorkflow', {
+    function run(n: number, patch: boolean, client = ctx.temporal, eager = false) {
+      return closedLoop(n, concurrency, async (i) => {
+        const started = await client.workflow.start('minimalWorkflow', {
           taskQueue,
           workflowId: `minimal-${patch}-${i}-${randomBytes(3).toString('hex')}`,
           args: [{ patch }],
@@ -86,8 +104,57 @@ await withLocalStack(
             { key: Severity, value: 'warn' },
           ],
           staticSummary: `Minimal workflow ${i}: a review's start without the review`,
-        }),
-      );
+          requestEagerStart: eager,
+        });
+        if (eager && !started.eagerlyStarted) notEager++;
+      });
+    }
+
+    async function eagerCost(queue: string, connection: typeof env.nativeConnection, namespace: string) {
+      const client = new Client({ connection, namespace });
+      const worker = await Worker.create({
+        connection,
+        namespace,
+        taskQueue: queue,
+        workflowsPath: fileURLToPath(new URL('./minimal/workflow.ts', import.meta.url)),
+        shutdownGraceTime: '1s',
+      });
+      const running = worker.run();
+      try {
+        const server = [...descendants()].find(([, name]) => name.includes('start-dev'))![0];
+        const runOn = (n: number, eager: boolean) => run(n, false, client, eager);
+        await runOn(20, false);
+        await runOn(20, true);
+        await untilTasksSettle(metricsPort);
+        const idleServer0 = processCpuMs(server);
+        const idleSelf = measureCpu();
+        await new Promise((r) => setTimeout(r, SETTLE_MS));
+        const idleSelfMs = idleSelf.stop().processMs;
+        const idleServer = processCpuMs(server) - idleServer0;
+        for (const eager of [false, true, false, true]) {
+          notEager = 0;
+          const serverBefore = processCpuMs(server);
+          const counters = await serverCounters(metricsPort);
+          const self = measureCpu();
+          const t0 = performance.now();
+          const { wallMs } = await runOn(count, eager);
+          await untilTasksSettle(metricsPort);
+          const idleShare = (performance.now() - t0) / SETTLE_MS;
+          const per = (ms: number) => Number((ms / count).toFixed(2));
+          const row = {
+            eager,
+            notEagerlyStarted: notEager,
+            wallS: wallMs / 1000,
+            'client + worker ms': per(self.stop().processMs - idleSelfMs * idleShare),
+            'dev server ms': per(processCpuMs(server) - serverBefore - idleServer * idleShare),
+          };
+          console.log(JSON.stringify(row));
+          console.log(JSON.stringify(counterDelta(counters, await serverCounters(metricsPort), count)));
+        }
+      } finally {
+        worker.shutdown();
+        await running;
+      }
     }
   },
 );

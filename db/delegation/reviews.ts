@@ -97,15 +97,34 @@ export async function findActiveReview(
 
 export async function listReviews(
   q: Queryable,
-  filter: { state?: ReviewState; abpId?: string; unstarted?: boolean } = {},
+  filter: { state?: ReviewState; abpId?: string } = {},
 ): Promise<ReviewRow[]> {
   const { rows } = await q.query<ReviewRowColumns>(
     `SELECT ${COLUMNS} FROM delegation_reviews
-      WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR abp_id = $2) AND (NOT $3::boolean OR (state = 'open' AND NOT workflow_started))
+      WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR abp_id = $2)
       ORDER BY queued_at, review_id`,
-    [filter.state ?? null, filter.abpId ?? null, filter.unstarted ?? false],
+    [filter.state ?? null, filter.abpId ?? null],
   );
   return rows.map(fromRow);
+}
+
+/**
+ * Open reviews whose workflow has not been started yet, with whether any webhook subscription
+ * wants review.opened read in the same statement (ReviewStart's `openedSubscribed`, as openings by
+ * a person carry it), so that their workflows need no local activity to ask.
+ */
+export async function listUnstartedReviews(
+  q: Queryable,
+): Promise<{ rows: ReviewRow[]; openedSubscribed: boolean | undefined }> {
+  const { rows } = await q.query<ReviewRowColumns & { opened_subscribed: boolean }>(
+    `SELECT ${COLUMNS}, ${OPENED_SUBSCRIBED} AS opened_subscribed FROM delegation_reviews
+      WHERE state = 'open' AND NOT workflow_started
+      ORDER BY queued_at, review_id`,
+  );
+  return {
+    rows: rows.map(({ opened_subscribed: _subscribed, ...row }) => fromRow(row)),
+    openedSubscribed: rows[0]?.opened_subscribed,
+  };
 }
 
 /** A review to insert (see insertReviews). */

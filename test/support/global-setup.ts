@@ -10,6 +10,7 @@ import { createPool } from '../../db/pool';
 import { createScratchDatabase } from '../../db/scratch-database';
 import { wardenSearchAttributes } from '../../domain/search-attributes';
 import { ensureTemporalCliShowingProgress } from '../../cli/temporal-cli-progress';
+import { DEV_SERVER_CACHES_SEARCH_ATTRIBUTES } from '../../start/temporal-dev-server';
 import { freePort } from '../../toolchain/child-process';
 import { startMigratedPostgres } from './migrated-postgres';
 import { testWorkflowBundlePath } from './workflow-bundle';
@@ -44,7 +45,7 @@ export default async function setup(project: TestProject) {
       executable: { type: 'existing-path', path: cli },
       ip: '127.0.0.1',
       searchAttributes: [...wardenSearchAttributes],
-      extraArgs: [...(uiPort ? [] : ['--headless']), '--log-level', 'error'],
+      extraArgs: [...(uiPort ? [] : ['--headless']), '--log-level', 'error', ...DEV_SERVER_CACHES_SEARCH_ATTRIBUTES],
     },
   });
 

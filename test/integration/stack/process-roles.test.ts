@@ -1,11 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { msToTs } from '@temporalio/common/lib/time';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, portOpen } from '../../../toolchain/child-process';
 import { useIntegrationContext } from '../../support/integration';
+import { registerTestNamespace } from '../../support/namespace';
 
 /**
  * Issue 13, item 1: `warden worker` runs the worker without the HTTP API (and a /healthz of its
@@ -52,21 +51,7 @@ afterAll(() => {
 
 describe('process roles', () => {
   it('runs a worker without an HTTP API and an API without a worker, each draining on SIGTERM', async () => {
-    const namespace = `roles-${randomBytes(3).toString('hex')}`;
-    await ctx.temporal.connection.workflowService.registerNamespace({
-      namespace,
-      workflowExecutionRetentionPeriod: msToTs('1 day'),
-    });
-    // A new namespace reaches the frontend's cache a moment later.
-    for (let i = 0; ; i++) {
-      try {
-        await ctx.temporal.connection.operatorService.listSearchAttributes({ namespace });
-        break;
-      } catch (error) {
-        if (i > 60) throw error;
-        await sleep(500);
-      }
-    }
+    const namespace = await registerTestNamespace(ctx.temporal, 'roles');
     const [workerHealthPort, workerHttpPort, apiPort] = [await freePort(), await freePort(), await freePort()];
     const env = {
       ...process.env,
