@@ -12,6 +12,7 @@ import { createPool } from '../../../db/pool';
 import { appendProvenance, verifyProvenanceChain } from '../../../db/provenance/log';
 import { parseIntakeBatch } from '../../../domain/delegation/intake';
 import { useIntegrationContext } from '../../support/integration';
+import { keptGenericPlan } from './kept-plan';
 import { buildUniqueAbp, unique } from './fixtures';
 
 const ctx = useIntegrationContext('delegation-intake-commit');
@@ -282,18 +283,8 @@ describe("the intake flush's prepared statement", () => {
             head,
           ),
         ).toBeNull();
-      const { rows } = await pool.query<{ name: string; generic_plans: number }>(
-        `SELECT name, generic_plans FROM pg_prepared_statements WHERE name LIKE 'warden_store_intake_%'`,
-      );
-      expect(rows[0]!.generic_plans).toBeGreaterThan(0);
-      const empty = "'[]'::jsonb";
-      const plan = (
-        await pool.query<{ 'QUERY PLAN': string }>(
-          `EXPLAIN EXECUTE ${rows[0]!.name}(${[...Array(7).fill(empty), '0', "'x'"].join(', ')})`,
-        )
-      ).rows
-        .map((r) => r['QUERY PLAN'])
-        .join('\n');
+      // Six inputs and the entries (jsonb), the head's seq and hash.
+      const plan = await keptGenericPlan(pool, 'warden_store_intake', [...Array(7).fill("'[]'::jsonb"), '0', "'x'"]);
       expect(plan).toMatch(/Index (Only )?Scan using drift_signals_pkey/);
       expect(plan).not.toMatch(/Seq Scan/);
     } finally {
