@@ -19,7 +19,8 @@
  * callers just answered can join it: where each flush costs the database far more than each item
  * (PGlite plans and commits intake's one-round-trip statement in about 6 ms, an item adds about
  * 0.05), larger batches cut CPU per item. A flush after one of a single item starts at once, so a
- * lone caller writing in sequence waits for no linger.
+ * lone caller writing in sequence waits for no linger; the linger also ends as soon as as many
+ * items wait as the last flush carried (in a closed loop, every caller it answered is back).
  */
 export class GroupCommit<I, O> {
   private pending: { item: I; resolve: (o: O) => void; reject: (e: unknown) => void }[] = [];
@@ -29,6 +30,8 @@ export class GroupCommit<I, O> {
   private scheduled = false;
   /** Items the last flush carried: after several, the next one lingers. */
   private lastBatch = 0;
+  /** The linger in progress: ends early once as many items wait as the last flush carried. */
+  private lingering: { timer: NodeJS.Timeout; start: () => void } | null = null;
 
   constructor(
     /** Makes `items` durable together; returns one outcome per item, in order. */
@@ -43,6 +46,13 @@ export class GroupCommit<I, O> {
   submit(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
+      const lingering = this.lingering;
+      // Every caller the last flush answered is back: waiting longer only adds latency.
+      if (lingering && this.pending.length >= this.lastBatch) {
+        clearTimeout(lingering.timer);
+        this.lingering = null;
+        setImmediate(lingering.start);
+      }
       this.schedule();
     });
   }
@@ -73,8 +83,13 @@ export class GroupCommit<I, O> {
     this.scheduled = true;
     // Callers that arrive in the same turn (a burst of requests parsed together) share the flush;
     // after a flush of several, so do those that arrive within the linger.
-    const later = (start: () => void) => (this.lingers() ? setTimeout(start, this.lingerMs) : setImmediate(start));
+    const later = (start: () => void) => {
+      if (this.lingers() && this.pending.length < this.lastBatch)
+        this.lingering = { timer: setTimeout(start, this.lingerMs), start };
+      else setImmediate(start);
+    };
     later(() => {
+      this.lingering = null;
       this.scheduled = false;
       if (this.pending.length === 0 || this.flushing.size >= this.maxInFlight) return;
       const batch = this.pending.splice(0, this.maxBatch);

@@ -66,34 +66,40 @@ export const intake: Benchmark = {
     'signal already sent; a process killed between storing and signalling loses the signal, not the ' +
     "write (the ABP's next evaluation, or the monitor Schedule's every 5 minutes, re-reads all its " +
     'evidence). **A flush** (client/intake-commit.ts) is one round trip once it knows the chain head the ' +
-    'previous flush left (storeIntakeAtHead, db/provenance/write-at-head.ts: the provenance lock, then ' +
-    'one statement of data-modifying CTEs, written only if every check holds and the head is unchanged; ' +
+    'previous flush left (storeIntakeAtHead: the provenance lock, then an EXECUTE of a statement of ' +
+    'data-modifying CTEs prepared once per database session, preparedWriteAtHead in ' +
+    'db/provenance/write-at-head.ts, written only if every check holds and the head is unchanged; ' +
     'otherwise the 4-round-trip transaction). One flush at a time; a flush after one of several requests ' +
-    'lingers 3 ms so the callers just answered can join it. **Where the CPU went** (bench/tools/' +
-    'intake-cost.ts: 1,000 one-row writes, CPU per event of each process from /proc, V8 profiles; ' +
-    '2026-11-30 18:50-19:23 UTC, load 13-17, so rates are indicative only). An evaluation pass costs about ' +
-    "25 ms of the worker's CPU, 30 of Temporal's (one pass per signal; its history holds 12 events a pass: " +
-    'the signal, two workflow tasks, the activity, the idle timer started and cancelled) and 15-90 of ' +
-    "the database's; passes come per ABP per interval, not per write, so at 150 ms they " +
-    'were 40 % of all CPU: on PostgreSQL worker 0.84 → 0.22 and Temporal 0.88 → 0.22 ms per event at ' +
-    '500 ms (4.3 → 2.6 ms in all). Each pass also held the provenance chain lock while the periodic ' +
-    'validators read their facts, stalling the flushes; it now takes it only to record an escalation. ' +
-    'A flush costs the database nearly the same for 1 row as for 8 (a row about 0.05 ms of PGlite, a ' +
-    'one-row flush several ms): the linger raised requests per flush 4.0 → 6.2 and cut PGlite 2.1-2.6 → ' +
-    '1.5-1.6 ms per event, PostgreSQL 0.54 → 0.37, the API 1.2-1.8 → 1.1-1.2. Leaving out the absent ' +
-    "kinds' CTEs from a drift-only flush changed nothing measurable (not taken). In all, this " +
-    "benchmark's one-row drift load before and after these changes (18:49 and 19:27, load 3-16): PGlite " +
-    '9.2 → 3.8 ms of CPU per event, PostgreSQL 4.3 → 2.2. **Why ≥ 1,000/s can still ' +
-    'be missed**: 1,000/s on two cores needs at most 2 ms of CPU per event in all. What is left per event: ' +
-    "the API about 1.1 ms (spread over HTTP, zod's parse of the row, the token's and the entries' SHA-256, " +
-    'the socket write of the flush; no one hot spot in its profile), PGlite about 1.5 (a single thread, so ' +
-    "it alone caps PGlite near 650/s), the load generator's `fetch` 0.4, worker and Temporal 0.2-0.3 " +
-    'each (per second, not per event). **Write → review open** gains up to the 500 ms interval for a ' +
+    'lingers up to 3 ms so the callers just answered can join it, and starts as soon as as many wait as ' +
+    'the last flush carried. **The load**: 5,000 one-row drift requests (several seconds; until ' +
+    '2026-11-30 300, 0.4-0.6 s and about 47 flushes, whose rate moved with a few slow flushes); feedback ' +
+    'keeps 300. **Where the CPU went** (bench/tools/intake-cost.ts: one-row writes, 8 in flight, CPU per ' +
+    'event of each process from /proc, V8 profiles). An evaluation pass costs about 20-25 ms of the ' +
+    "worker's CPU, 20-30 of Temporal's (its history holds 12 events a pass: the signal, two workflow " +
+    "tasks, the activity, the idle timer started and cancelled) and 15-60 of the database's (more as " +
+    "the ABP's evidence grows; not analysed); passes come per ABP per 500 ms, not per write, and its " +
+    'periodic validators read their facts without the provenance chain lock. On a quiet machine ' +
+    '(2026-11-30 22:01, load 0.3-4, before the prepared flush) 3,000 writes cost per event: PGlite 640/s, ' +
+    'API 0.73 ms, PGlite 0.68, load generator 0.23, worker 0.14, Temporal 0.08; PostgreSQL 688/s, API ' +
+    '0.69, database 0.27. The prepared flush (not parsed and planned per flush) then cut the database per ' +
+    'event in alternating pairs (22:36-22:43, load 11-16): PGlite 0.97-1.03 → 0.67-0.79 ms (two pairs) with ' +
+    "smaller batches (5.5-6.0 requests a flush, was 6.7-7.0), PostgreSQL 0.42 → 0.23 (one pair). Writing a client's answer in one socket " +
+    "write per protocol sequence (db/pglite-protocol-queue.ts) saves PGlite little here: the flush's " +
+    'simple-protocol answer was one chunk already. **Why ≥ 1,000/s can still be missed**: it is not CPU ' +
+    '(on the quiet machine 1.9 ms per event in all, about 1.2 of the two cores at 640/s) but the closed loop: 8 ' +
+    "requests in flight and one flush at a time make a cycle serial, the flush's round trip, then the " +
+    "API's answering and taking the next 6-8 requests (about 0.7 ms each, spread over HTTP, zod's parse " +
+    "of the row, the token's and the entries' SHA-256), then the linger; the API and PGlite were each " +
+    "busy under half the time. More in flight, or a second flush building on the first's head, would lift it; " +
+    'neither was built. **Write → review open** gains up to the 500 ms interval for a ' +
     "write that follows another within it (the trials' third write comes 300 ms after the first two, so " +
     'it waits about 200 ms); inside the 2 s. Feedback intake (the guard loop, 8 statements a request, ' +
     'no group commit) is unchanged.',
   async run(ctx) {
-    const single = ctx.size(300, 40);
+    // Drift signals one a request: long enough (several seconds) that a few slow flushes do not
+    // move the rate; feedback one a request, a slower path, keeps its shorter load.
+    const single = ctx.size(5000, 400);
+    const feedbackSingle = ctx.size(300, 40);
     const thousands = ctx.size(12, 2);
     const trials = ctx.size(20, 3);
     const figures: Figure[] = [];
@@ -107,12 +113,22 @@ export const intake: Benchmark = {
       ctx.log(`on ${database.label}`);
       // PGlite keeps the figures' old keys (the summary and earlier runs name them); the server's are prefixed.
       const on = t.key === 'embedded' ? '' : `${t.key}_`;
-      const run = await measureOn(database, { single, thousands, trials }, { log: ctx.log, tally, notes });
+      const run = await measureOn(
+        database,
+        { single, feedbackSingle, thousands, trials },
+        { log: ctx.log, tally, notes },
+      );
       figures.push(...run.figures.map((f) => ({ ...f, key: `${on}${f.key}`, label: `${database.label}: ${f.label}` })));
       for (const [k, v] of Object.entries(run.samples)) samples[`${on}${k}`] = v;
     }
     return {
-      parameters: { requestsOfOne: single, requestsOfThousand: thousands, concurrency: CONCURRENCY, trials },
+      parameters: {
+        requestsOfOne: single,
+        feedbackRequestsOfOne: feedbackSingle,
+        requestsOfThousand: thousands,
+        concurrency: CONCURRENCY,
+        trials,
+      },
       figures,
       samples,
       notes,
@@ -123,7 +139,12 @@ export const intake: Benchmark = {
 /** The whole measurement on one database: its figures (unprefixed keys) and samples. */
 async function measureOn(
   database: BenchDatabase,
-  { single, thousands, trials }: { single: number; thousands: number; trials: number },
+  {
+    single,
+    feedbackSingle,
+    thousands,
+    trials,
+  }: { single: number; feedbackSingle: number; thousands: number; trials: number },
   { log, tally, notes }: { log: (line: string) => void; tally: StatementTally; notes: string[] },
 ): Promise<{ figures: Figure[]; samples: Record<string, number[]> }> {
   return withLocalStack({ database, log, poolSize: 16, workerInChildProcess: true }, async (stack) => {
@@ -193,6 +214,7 @@ async function measureOn(
         label: 'drift signals',
         path: '/api/v1/evidence',
         make: numberedSignal,
+        single,
         // Every row stored: `"driftSignals": {"received": N, "stored": N`.
         stored: (rows: number) => `"driftSignals":\\s*\\{\\s*"received":\\s*${rows},\\s*"stored":\\s*${rows}\\b`,
       },
@@ -201,6 +223,7 @@ async function measureOn(
         label: 'feedback events',
         path: '/api/v1/guard/feedback',
         make: numberedFeedback,
+        single: feedbackSingle,
         stored: (rows: number) => `"inserted":\\s*${rows}\\b`,
       },
     ];
@@ -209,7 +232,7 @@ async function measureOn(
     try {
       for (const k of kinds) {
         for (const [batch, requests] of [
-          [1, single],
+          [1, k.single],
           [1000, thousands],
         ] as const) {
           const load = `${k.key}-${batch}`;

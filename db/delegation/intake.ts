@@ -13,7 +13,7 @@ import {
   type ProvenanceHead,
   type ProvenanceInput,
 } from '../provenance/log';
-import { AT_HEAD_OK, jsonbLiteral, writeAtHead } from '../provenance/write-at-head';
+import { AT_HEAD_OK, jsonbLiteral, preparedWriteAtHead } from '../provenance/write-at-head';
 import { chunksOf, ROWS_PER_STATEMENT, unnestOf } from '../row-chunks';
 import {
   describeIntakeRefusal,
@@ -211,7 +211,7 @@ export async function storeIntakeBatchesLeavingHead(
 }
 
 /**
- * A flush in one round trip (writeAtHead, as the action checks' group commit does): the items'
+ * A flush in one round trip (preparedWriteAtHead, as the action checks' group commit does): the items'
  * rows and their `evidence.ingested` entries, signed in advance after `head` (the chain head the
  * last flush left), written in one simple-protocol message only if every item would be stored
  * whole and as if alone: every ABP id built and not re-issued away, every actor a principal,
@@ -220,7 +220,7 @@ export async function storeIntakeBatchesLeavingHead(
  * transaction, which settles each of those cases. Answers the results and the head it left.
  */
 export async function storeIntakeAtHead(
-  q: Queryable,
+  pool: pg.Pool,
   provenanceKey: string,
   items: IntakeItem[],
   head: ProvenanceHead,
@@ -239,50 +239,23 @@ export async function storeIntakeAtHead(
     return null;
   const results = resultsOf(items, (id) => id);
   const entries = signEntriesAfter(provenanceKey, entriesOf(results, items), head);
-  const rows = (columns: unknown[][], names: string[]) =>
+  const rows = (columns: unknown[][], names: readonly string[]) =>
     jsonbLiteral(columns[0]!.map((_, i) => Object.fromEntries(names.map((n, c) => [n, columns[c]![i]]))));
-  const signalNames = [
-    'signal_id',
-    'abp_id',
-    'type',
-    'severity',
-    'fingerprint_key',
-    'fingerprint_version',
-    'observed_at',
-    'summary',
-  ];
-  const runNames = ['run_id', 'abp_id', 'score', 'observed_at'];
-  const claimNames = ['abp_id', 'claim_id', 'statement', 'expires_at', 'observed_at'];
   const same = (id: string) => id;
   const tokenIds = [...new Set(items.flatMap((i) => (i.tokenId ? [i.tokenId] : [])))];
-  const written = await writeAtHead(q, {
-    inputs: `sig AS (SELECT * FROM jsonb_to_recordset(${rows(signalColumns(batch.driftSignals, same), signalNames)})
-         AS u(signal_id text, abp_id text, type text, severity text, fingerprint_key text, fingerprint_version text,
-              observed_at timestamptz, summary text)),
-     run AS (SELECT * FROM jsonb_to_recordset(${rows(runColumns(batch.coherenceRuns, same), runNames)})
-         AS u(run_id text, abp_id text, score float8, observed_at timestamptz)),
-     clm AS (SELECT * FROM jsonb_to_recordset(${rows(claimColumns(batch.claims, same), claimNames)})
-         AS u(abp_id text, claim_id text, statement text, expires_at timestamptz, observed_at timestamptz)),
-     abp AS (SELECT jsonb_array_elements_text(${jsonbLiteral(batch.abpIds)}) AS id),
-     who AS (SELECT jsonb_array_elements_text(${jsonbLiteral(actors)}) AS name),
-     tok AS (SELECT jsonb_array_elements_text(${jsonbLiteral(tokenIds)}) AS id)`,
-    ready: `NOT EXISTS (SELECT 1 FROM abp a WHERE NOT EXISTS (SELECT 1 FROM abp_versions v WHERE v.abp_id = a.id)
-                                          OR EXISTS (SELECT 1 FROM abp_id_aliases m WHERE m.old_id = a.id))
-      AND NOT EXISTS (SELECT 1 FROM who w WHERE NOT EXISTS (SELECT 1 FROM principals p WHERE p.name = w.name))
-      AND NOT EXISTS (SELECT 1 FROM tok i LEFT JOIN api_tokens t ON t.id = i.id WHERE ${TOKEN_REFUSAL_SQL('t')} IS NOT NULL)
-      AND NOT EXISTS (SELECT 1 FROM sig i JOIN drift_signals s ON s.signal_id = i.signal_id)
-      AND NOT EXISTS (SELECT 1 FROM run i JOIN coherence_runs s ON s.run_id = i.run_id)
-      AND NOT EXISTS (SELECT 1 FROM clm i JOIN claims s ON s.abp_id = i.abp_id AND s.claim_id = i.claim_id)`,
-    // No ON CONFLICT: under the provenance lock the checks above hold, and were one to fail the
-    // whole message would be undone rather than leave entries claiming rows it skipped.
-    writes: {
-      signals: `INSERT INTO drift_signals (${signalNames.join(', ')}) SELECT * FROM sig WHERE ${AT_HEAD_OK} RETURNING 1`,
-      runs: `INSERT INTO coherence_runs (${runNames.join(', ')}) SELECT * FROM run WHERE ${AT_HEAD_OK} RETURNING 1`,
-      claims: `INSERT INTO claims (${claimNames.join(', ')}) SELECT * FROM clm WHERE ${AT_HEAD_OK} RETURNING 1`,
-    },
+  const written = await intakeAtHead(
+    pool,
+    [
+      rows(signalColumns(batch.driftSignals, same), SIGNAL_NAMES),
+      rows(runColumns(batch.coherenceRuns, same), RUN_NAMES),
+      rows(claimColumns(batch.claims, same), CLAIM_NAMES),
+      jsonbLiteral(batch.abpIds),
+      jsonbLiteral(actors),
+      jsonbLiteral(tokenIds),
+    ],
     entries,
     head,
-  });
+  );
   if (!written) return null;
   if (
     written.signals !== batch.driftSignals.length ||
@@ -292,6 +265,51 @@ export async function storeIntakeAtHead(
     throw new Error(`the one-round-trip intake flush stored ${JSON.stringify(written)} of ${items.length} items`);
   return { results, head: entries.at(-1) ?? head };
 }
+
+const SIGNAL_NAMES = [
+  'signal_id',
+  'abp_id',
+  'type',
+  'severity',
+  'fingerprint_key',
+  'fingerprint_version',
+  'observed_at',
+  'summary',
+] as const;
+const RUN_NAMES = ['run_id', 'abp_id', 'score', 'observed_at'] as const;
+const CLAIM_NAMES = ['abp_id', 'claim_id', 'statement', 'expires_at', 'observed_at'] as const;
+
+/**
+ * storeIntakeAtHead's statement, prepared once per database session (preparedWriteAtHead): $1-$3
+ * the drift signals, coherence runs and claims (jsonb arrays of objects), $4 the ABP ids, $5 the
+ * actors, $6 the token ids (jsonb arrays of text).
+ */
+const intakeAtHead = preparedWriteAtHead('warden_store_intake', {
+  parameterTypes: ['jsonb', 'jsonb', 'jsonb', 'jsonb', 'jsonb', 'jsonb'],
+  inputs: `sig AS (SELECT * FROM jsonb_to_recordset($1)
+         AS u(signal_id text, abp_id text, type text, severity text, fingerprint_key text, fingerprint_version text,
+              observed_at timestamptz, summary text)),
+     run AS (SELECT * FROM jsonb_to_recordset($2) AS u(run_id text, abp_id text, score float8, observed_at timestamptz)),
+     clm AS (SELECT * FROM jsonb_to_recordset($3)
+         AS u(abp_id text, claim_id text, statement text, expires_at timestamptz, observed_at timestamptz)),
+     abp AS (SELECT jsonb_array_elements_text($4) AS id),
+     who AS (SELECT jsonb_array_elements_text($5) AS name),
+     tok AS (SELECT jsonb_array_elements_text($6) AS id)`,
+  ready: `NOT EXISTS (SELECT 1 FROM abp a WHERE NOT EXISTS (SELECT 1 FROM abp_versions v WHERE v.abp_id = a.id)
+                                          OR EXISTS (SELECT 1 FROM abp_id_aliases m WHERE m.old_id = a.id))
+      AND NOT EXISTS (SELECT 1 FROM who w WHERE NOT EXISTS (SELECT 1 FROM principals p WHERE p.name = w.name))
+      AND NOT EXISTS (SELECT 1 FROM tok i LEFT JOIN api_tokens t ON t.id = i.id WHERE ${TOKEN_REFUSAL_SQL('t')} IS NOT NULL)
+      AND NOT EXISTS (SELECT 1 FROM sig i JOIN drift_signals s ON s.signal_id = i.signal_id)
+      AND NOT EXISTS (SELECT 1 FROM run i JOIN coherence_runs s ON s.run_id = i.run_id)
+      AND NOT EXISTS (SELECT 1 FROM clm i JOIN claims s ON s.abp_id = i.abp_id AND s.claim_id = i.claim_id)`,
+  // No ON CONFLICT: under the provenance lock the checks above hold, and were one to fail the
+  // whole message would be undone rather than leave entries claiming rows it skipped.
+  writes: {
+    signals: `INSERT INTO drift_signals (${SIGNAL_NAMES.join(', ')}) SELECT * FROM sig WHERE ${AT_HEAD_OK} RETURNING 1`,
+    runs: `INSERT INTO coherence_runs (${RUN_NAMES.join(', ')}) SELECT * FROM run WHERE ${AT_HEAD_OK} RETURNING 1`,
+    claims: `INSERT INTO claims (${CLAIM_NAMES.join(', ')}) SELECT * FROM clm WHERE ${AT_HEAD_OK} RETURNING 1`,
+  },
+});
 
 /** The one-statement write of a single item stored fewer rows than it received: nothing is kept. */
 class StoredInPart extends Error {}

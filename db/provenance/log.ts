@@ -13,7 +13,7 @@ import { unnestOf } from '../row-chunks';
  *
  * Lock order, one rule for every provenance writer: a transaction that appends provenance takes
  * this lock FIRST, with its BEGIN (`withTransaction(pool, work, { lock: APPEND_LOCK })`, or the
- * first statement of a one-message write, writeAtHead), before any row lock (FOR UPDATE, UPDATE,
+ * first statement of a one-message write, preparedWriteAtHead), before any row lock (FOR UPDATE, UPDATE,
  * INSERT) or other lock. Everyone then queues on this lock and can never hold a row that a chain
  * lock holder waits for while itself waiting for the chain lock: a deadlock PostgreSQL resolves by
  * aborting one of them (a duplicate opening against an apply, a vote against an apply, a fact change
@@ -189,7 +189,7 @@ export function signEntriesAfter(key: string, inputs: ProvenanceInput[], head: P
  * SQL for a data-modifying CTE body that appends `entries` (a jsonb array of ProvenanceEntry
  * objects, as signEntriesAfter made them) when the SQL condition `when` holds; the statement must
  * follow `SELECT pg_advisory_xact_lock(APPEND_LOCK)` in the same transaction and check in `when`
- * that the head is the one they were signed after (PROVENANCE_HEAD_IS).
+ * that the head is the one they were signed after (PROVENANCE_HEAD_MATCHES).
  */
 export const PROVENANCE_ENTRIES_AFTER = (entries: string, when: string) =>
   `INSERT INTO provenance_log (seq, recorded_at, kind, subject, actor, payload, prev_hash, content_hash, signature)
@@ -203,10 +203,6 @@ export const PROVENANCE_ENTRIES_AFTER = (entries: string, when: string) =>
 export const PROVENANCE_HEAD_MATCHES = (seq: string, contentHash: string) =>
   `coalesce((SELECT seq FROM provenance_log ORDER BY seq DESC LIMIT 1), 0) = ${seq}
    AND coalesce((SELECT content_hash FROM provenance_log ORDER BY seq DESC LIMIT 1), ${pg.escapeLiteral(GENESIS_HASH)}) = ${contentHash}`;
-
-/** A SQL condition: the chain's head (in the statement's snapshot) is `head`. */
-export const PROVENANCE_HEAD_IS = (head: ProvenanceHead) =>
-  PROVENANCE_HEAD_MATCHES(`${Math.trunc(head.seq)}`, pg.escapeLiteral(head.contentHash));
 
 /** The append itself, on entries already validated, inside the caller's transaction. */
 async function appendEntries(

@@ -1,17 +1,15 @@
 import pg from 'pg';
-import type { Queryable } from '../pool';
 import { SessionPrepared } from '../session-prepared';
 import { sqlLiteral } from '../sql-literal';
 import {
   APPEND_LOCK,
   PROVENANCE_ENTRIES_AFTER,
-  PROVENANCE_HEAD_IS,
   PROVENANCE_HEAD_MATCHES,
   type ProvenanceEntry,
   type ProvenanceHead,
 } from './log';
 
-/** SQL for the condition a write of writeAtHead is gated on: everything is written, or nothing. */
+/** SQL for the condition a write of preparedWriteAtHead is gated on: everything is written, or nothing. */
 export const AT_HEAD_OK = '(SELECT ok FROM go)';
 
 /** A value as a jsonb literal, for a simple-protocol message (which takes no parameters). */
@@ -22,31 +20,17 @@ export const jsonbLiteral = (value: unknown) => `${sqlLiteral(JSON.stringify(val
  * writer that remembers the chain head its last write left: `entries` are signed in advance after
  * `head` (signEntriesAfter), and everything is written only if `ready` holds and `head` is still
  * the chain's head; otherwise nothing is written and the caller takes its careful transaction
- * (null). One simple-protocol message of two statements, which PostgreSQL runs as one implicit
- * transaction: the provenance lock first, then the write in a snapshot taken after it, so other
- * appenders (which take the lock before reading the head) see it.
+ * (null). One simple-protocol message, which PostgreSQL runs as one implicit transaction: the
+ * provenance lock first, then the write in a snapshot taken after it, so other appenders (which
+ * take the lock before reading the head) see it.
  *
- * `inputs` are CTEs (`name AS (...)`, joined by commas) that the condition `ready` and the
- * `writes` read; each write is a data-modifying CTE body that writes only `WHERE AT_HEAD_OK` and
- * returns a row per row written. Answers the rows each write wrote, by name.
- */
-export async function writeAtHead<W extends string>(
-  q: Queryable,
-  parts: { inputs: string; ready: string; writes: Record<W, string>; entries: ProvenanceEntry[]; head: ProvenanceHead },
-): Promise<Record<W | 'entries', number> | null> {
-  const names = Object.keys(parts.writes) as W[];
-  const write = atHeadWrite(parts, jsonbLiteral(parts.entries), PROVENANCE_HEAD_IS(parts.head));
-  const results = (await q.query(`SELECT pg_advisory_xact_lock(${APPEND_LOCK}); ${write}`)) as unknown as AtHeadResults;
-  return countsOf(results, names, parts.entries.length);
-}
-
-/**
- * writeAtHead as a statement prepared once per database session (SessionPrepared): `inputs`,
- * `ready` and `writes` are constant SQL reading the caller's arguments as $1..$n, typed
- * `parameterTypes`; the entries and the head they were signed after follow as the last three
- * parameters. Each call sends the lock and an EXECUTE with the arguments as literals (SQL
- * expressions in parameter order), one simple-protocol message as writeAtHead's, with the same
- * answer, but the statement is not parsed and planned again.
+ * The write is a statement prepared once per database session (SessionPrepared), so it is not
+ * parsed and planned per call: `inputs` (CTEs, `name AS (...)`, joined by commas), `ready` and
+ * `writes` are constant SQL reading the caller's arguments as $1..$n, typed `parameterTypes`; the
+ * entries and the head they were signed after follow as the last three parameters. Each write is
+ * a data-modifying CTE body that writes only `WHERE AT_HEAD_OK` and returns a row per row written.
+ * Each call sends the lock and an EXECUTE with the arguments as literals (SQL expressions in
+ * parameter order) and answers the rows each write wrote, by name.
  */
 export function preparedWriteAtHead<W extends string>(
   label: string,

@@ -1,15 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createApiServer } from '../../../api/server';
 import { ingestEvidence } from '../../../client/delegation';
 import { createApiToken, revokeApiToken } from '../../../db/access/api-tokens';
 import { addPrincipal } from '../../../db/access/principals';
 import { IntakeCommit } from '../../../client/intake-commit';
-import { storeIntakeBatches } from '../../../db/delegation/intake';
+import { storeIntakeAtHead, storeIntakeBatches } from '../../../db/delegation/intake';
+import { createPool } from '../../../db/pool';
 import { appendProvenance, verifyProvenanceChain } from '../../../db/provenance/log';
 import { parseIntakeBatch } from '../../../domain/delegation/intake';
 import { useIntegrationContext } from '../../support/integration';
+import { keptGenericPlan } from './kept-plan';
 import { buildUniqueAbp, unique } from './fixtures';
 
 const ctx = useIntegrationContext('delegation-intake-commit');
@@ -36,31 +39,40 @@ const storedSignals = async (ids: string[]) =>
 
 /**
  * The pool, wrapped so that every statement sent on it is counted: on the clients it lends
- * (transactions) and by its own query (a one-message flush).
+ * (transactions, and the one-message flush on a connection) and by its own query. A prepared
+ * flush's PREPARE (once per connection) is not counted: `last` names what the flush sent.
  */
 function countingPool() {
-  let statements = 0;
+  const sent: string[] = [];
+  const recording = <T extends object>(target: T): T =>
+    new Proxy(target, {
+      get(t, name) {
+        const value: unknown = Reflect.get(t, name, t);
+        if (typeof value !== 'function') return value;
+        if (name !== 'query') return (value as (...a: unknown[]) => unknown).bind(t);
+        return (...args: unknown[]) => {
+          const q = args[0];
+          const text = typeof q === 'string' ? q : String((q as { text?: unknown }).text);
+          if (!text.startsWith('PREPARE ')) sent.push(text);
+          return (value as (...a: unknown[]) => unknown).apply(t, args);
+        };
+      },
+    });
+  // One wrapper per connection, as the pool hands out one object per connection (a statement
+  // prepared on it is remembered by that object).
+  const wrapped = new WeakMap<pg.PoolClient, pg.PoolClient>();
   const counting = new Proxy(ctx.pool, {
     get(pool, name) {
-      if (name === 'query')
-        return (...args: Parameters<typeof pool.query>) => (
-          statements++,
-          (pool.query as (...a: unknown[]) => unknown)(...args)
-        );
+      if (name === 'query') return recording(pool).query;
       if (name !== 'connect') return Reflect.get(pool, name, pool) as unknown;
       return async () => {
         const client = await pool.connect();
-        return new Proxy(client, {
-          get(c, n) {
-            if (n === 'query') return (...args: Parameters<typeof c.query>) => (statements++, c.query(...args));
-            const value: unknown = Reflect.get(c, n, c);
-            return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(c) : value;
-          },
-        });
+        if (!wrapped.has(client)) wrapped.set(client, recording(client));
+        return wrapped.get(client)!;
       };
     },
   });
-  return { counting, counted: () => statements };
+  return { counting, counted: () => sent.length, last: () => sent.at(-1) };
 }
 
 describe("drift intake's group commit", () => {
@@ -185,7 +197,7 @@ describe("drift intake's group commit", () => {
 
   it('once it knows the head a flush is one round trip; a moved head, a repeat or an unknown ABP take the careful way', async () => {
     const abp = await buildUniqueAbp(ctx);
-    const { counting, counted } = countingPool();
+    const { counting, counted, last } = countingPool();
     const commit = new IntakeCommit({ pool: counting, provenanceKey: ctx.provenanceKey });
     const item = (id: string, abpId = abp.abp_id) => ({ batch: parseIntakeBatch(signal(abpId, id)), actor: null });
     const store = async (id: string, abpId?: string) => {
@@ -211,7 +223,13 @@ describe("drift intake's group commit", () => {
       for (;;) {
         const statements = await storeNew(name);
         expect([1, 4, 5]).toContain(statements);
-        if (statements === 1) return;
+        if (statements === 1) {
+          // The lock and the statement prepared once per session, in one simple-protocol message.
+          expect(last()).toMatch(
+            /^SELECT pg_advisory_xact_lock\(\d+\); SET LOCAL enable_seqscan = off; EXECUTE warden_store_intake_/,
+          );
+          return;
+        }
         if (Date.now() > deadline) throw new Error('no flush was a single message within 60 s');
       }
     };
@@ -244,5 +262,34 @@ describe("drift intake's group commit", () => {
     expect(entries.rows.map((r) => r.payload.drift_signals)).toEqual(stored.map(() => 1));
     const chain = await verifyProvenanceChain(ctx.pool, ctx.provenanceKey);
     expect(chain).toMatchObject({ ok: true });
+  });
+});
+
+describe("the intake flush's prepared statement", () => {
+  it('keeps a plan that walks the indexes, though it was planned while the tables were small', async () => {
+    const abp = await buildUniqueAbp(ctx);
+    // One connection: its session holds the statement and the generic plan made after five runs.
+    const pool = createPool(ctx.config.databaseUrl, 1);
+    const id = unique('planned');
+    try {
+      // A head that is not the chain's: each run plans (or reuses the plan) and writes nothing.
+      const head = { seq: 0, contentHash: 'not-the-head' };
+      for (let i = 0; i < 7; i++)
+        expect(
+          await storeIntakeAtHead(
+            pool,
+            ctx.provenanceKey,
+            [{ batch: parseIntakeBatch(signal(abp.abp_id, id)), actor: 'nobody-yet', tokenId: 'tok-none' }],
+            head,
+          ),
+        ).toBeNull();
+      // Six inputs and the entries (jsonb), the head's seq and hash.
+      const plan = await keptGenericPlan(pool, 'warden_store_intake', [...Array(7).fill("'[]'::jsonb"), '0', "'x'"]);
+      expect(plan).toMatch(/Index (Only )?Scan using drift_signals_pkey/);
+      expect(plan).not.toMatch(/Seq Scan/);
+    } finally {
+      await pool.end();
+    }
+    expect(await storedSignals([id])).toEqual([]);
   });
 });

@@ -12,6 +12,7 @@ import { checkAbpIdentity } from '../../../domain/delegation/identity';
 import type { Abp } from '../../../domain/delegation/schema';
 import { eventually } from '../endorsement/helpers';
 import { useIntegrationContext } from '../../support/integration';
+import { keptGenericPlan } from './kept-plan';
 import { buildUniqueAbp, sendExternalEmail } from './fixtures';
 
 const ctx = useIntegrationContext('delegation-one-round-trip-flush');
@@ -236,17 +237,7 @@ describe("the flush's prepared statement", () => {
         expect(
           await recordChecksAtHead(pool, [check], signEntriesAfter(ctx.provenanceKey, [entryOf(check)], head), head),
         ).toBe(false);
-      const { rows } = await pool.query<{ name: string; generic_plans: number }>(
-        `SELECT name, generic_plans FROM pg_prepared_statements WHERE name LIKE 'warden_record_checks_%'`,
-      );
-      expect(rows[0]!.generic_plans).toBeGreaterThan(0);
-      const plan = (
-        await pool.query<{ 'QUERY PLAN': string }>(
-          `EXPLAIN EXECUTE ${rows[0]!.name}('[]'::jsonb, 0, '[]'::jsonb, 0, 'x')`,
-        )
-      ).rows
-        .map((r) => r['QUERY PLAN'])
-        .join('\n');
+      const plan = await keptGenericPlan(pool, 'warden_record_checks', ["'[]'::jsonb", '0', "'[]'::jsonb", '0', "'x'"]);
       expect(plan).toMatch(/Index (Only )?Scan using abp_action_checks_pkey/);
       expect(plan).not.toMatch(/Seq Scan/);
     } finally {

@@ -74,6 +74,24 @@ describe('GroupCommit', () => {
     expect(events).toEqual(['flush 1', 'flush 2', 'answer 10', 'answer 20']);
   });
 
+  it('a linger ends as soon as as many callers wait as the last flush carried', async () => {
+    const { batches, flush } = recordingFlush(1);
+    // A linger no test would wait out: only its early end lets the second flush start.
+    const queue = new GroupCommit<number, number>(flush, 500, 1, 600_000);
+    await Promise.all([queue.submit(1), queue.submit(2), queue.submit(3)]);
+    // Fewer than three waiting: the flush still lingers for more.
+    const fourth = queue.submit(4);
+    const fifth = queue.submit(5);
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toHaveLength(1);
+    // The third caller is back: the flush starts without waiting out the linger.
+    await Promise.all([fourth, fifth, queue.submit(6)]);
+    expect(batches).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+  });
+
   it('batches items that arrive while a flush is in flight into the next one', async () => {
     const { batches, flush } = recordingFlush(20);
     const queue = new GroupCommit<number, number>(flush);
