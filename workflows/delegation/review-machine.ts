@@ -29,6 +29,7 @@ import { reopensAfterFailedApply } from './review-reopen';
 import { approvalInOneLeanTask } from './review-approval-task';
 import { decidingVoteApplies } from './review-vote-applies';
 import { deadlineRechecksDecision } from './review-deadline-decision';
+import { dismissalWaitsForDecidingVote } from './review-dismissal-waits';
 import { startReviewWorkflows, startsChildReviews } from './start-reviews';
 
 const stepOptions: Pick<ActivityOptions, 'startToCloseTimeout' | 'retry'> = {
@@ -230,6 +231,14 @@ export class ReviewMachine {
   }
 
   async dismiss(input: DismissInput): Promise<ReviewVoteResult> {
+    if (this.deciding && dismissalWaitsForDecidingVote()) {
+      // The deciding approval in flight goes first: applied (or left to the main line to apply), it
+      // decided the review and this dismissal is refused before anything is stored; refused, it
+      // never counted and this dismissal does.
+      await this.decidingSettled();
+      this.requireOpen();
+      this.requireFirstVote(input.principal);
+    }
     await acts
       .recordReviewVote({
         reviewId: this.start.reviewId,

@@ -10,6 +10,8 @@ import { useIntegrationContext, type IntegrationContext } from '../../support/in
 import { testAdmin } from '../../support/principals';
 import { patchIds } from '../../support/bundle-with-stand-in';
 import { DEADLINE_RECHECKS_DECISION } from '../../../workflows/delegation/review-deadline-decision';
+import { DISMISSAL_WAITS_FOR_DECIDING_VOTE } from '../../../workflows/delegation/review-dismissal-waits';
+import { conflict } from '../../../domain/errors';
 import { allowEmail } from './abp-fixtures';
 import { principal, startWorkerAroundApply, uniqueSpec } from './fixtures';
 
@@ -19,12 +21,12 @@ type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
 /**
  * A review whose deciding approval's apply (inside the local activity recordVoteAndApply) is held
- * until the test lets it go. While the local activity runs, the SDK keeps the workflow task open
+ * until the test lets it go (with `refused`, its vote is held instead and then refused). While the local activity runs, the SDK keeps the workflow task open
  * and completes it every 80 % of the task timeout so that the server can hand over what arrived
  * meanwhile: that is how another vote, a dismissal or the timeout reaches the workflow while
  * `deciding` is set. The test lets the apply go once the history shows the workflow took it.
  */
-async function heldDecidingVote(timeoutMs: number | null = DEFAULT_REVIEW_POLICY.timeout_ms) {
+async function heldDecidingVote(timeoutMs: number | null = DEFAULT_REVIEW_POLICY.timeout_ms, { refused = false } = {}) {
   const spec = uniqueSpec();
   const review = spec.delegation_review!;
   const { abp } = await buildAbpFromSpec(
@@ -37,14 +39,24 @@ async function heldDecidingVote(timeoutMs: number | null = DEFAULT_REVIEW_POLICY
   let entered!: () => void;
   const applying = new Promise<void>((resolve) => (entered = resolve));
   let applies = 0;
-  const worker = await startWorkerAroundApply(ctx, async (real, input) => {
-    // Only the deciding vote's apply is held; an apply that follows runs at once.
-    if ((applies += 1) === 1) {
+  const worker = await startWorkerAroundApply(
+    ctx,
+    async (real, input) => {
+      // Only the deciding vote's apply is held; an apply that follows runs at once.
+      if (!refused && (applies += 1) === 1) {
+        entered();
+        await released;
+      }
+      return real(input);
+    },
+    undefined,
+    async (real, input) => {
+      if (!refused) return real(input);
       entered();
       await released;
-    }
-    return real(input);
-  });
+      throw conflict(`${input.principal}'s vote refused by the test`);
+    },
+  );
   const w: IntegrationContext = worker.ctx;
   const first = await principal(ctx, 'decider', ['Reviewer']);
   const opened = await openReview(w, abp.abp_id, 'DRT-002', first);
@@ -136,26 +148,52 @@ describe('a deciding approval in flight (recordVoteAndApply) goes first', () => 
     }
   });
 
-  it('a dismissal recorded meanwhile waits for it and does not count: the review is applied', async () => {
+  it('a dismissal arriving meanwhile waits for it and is refused: nothing is stored and the review is applied', async () => {
     const held = await heldDecidingVote();
     try {
       const dismisser = await principal(ctx, 'dismisser', ['Reviewer']);
-      const dismissal = dismissReview(held.w, held.reviewId, { principal: dismisser, reason: 'not needed' });
-      dismissal.catch(() => undefined);
-      // The dismissal's vote is recorded (its activity completed) and the workflow took its result.
-      await held.taken(
-        (events) => events.findIndex((e) => e.activityTaskCompletedEventAttributes),
-        'dismissal recorded',
+      const dismissal = dismissReview(held.w, held.reviewId, { principal: dismisser, reason: 'not needed' }).then(
+        () => 'accepted',
+        (error: unknown) => String(error),
       );
+      // The dismissal's handler ran while the deciding approval was applying.
+      await held.taken(updateAccepted(2), 'dismissal accepted');
       held.release();
       await expect(held.deciding).resolves.toMatchObject({ decided: true });
-      await expect(dismissal).resolves.toMatchObject({ decided: true });
-      expect(await ended(held.w, held.reviewId)).toMatchObject({
+      expect(await dismissal).toMatch(/no longer open/);
+      const end = await ended(held.w, held.reviewId);
+      expect(end).toMatchObject({
         workflow: 'applied',
         stored: 'applied',
         dismissedBy: null,
         replayed: 'replays',
       });
+      expect(end.votes.map((v) => v.decision)).toEqual(['approve']);
+      expect(patchIds(end.history)).toContain(DISMISSAL_WAITS_FOR_DECIDING_VOTE);
+    } finally {
+      held.release();
+      await held.stop();
+    }
+  });
+
+  it('a dismissal arriving meanwhile counts when the deciding approval is refused: the review is dismissed', async () => {
+    const held = await heldDecidingVote(DEFAULT_REVIEW_POLICY.timeout_ms, { refused: true });
+    try {
+      const dismisser = await principal(ctx, 'dismisser', ['Reviewer']);
+      const dismissal = dismissReview(held.w, held.reviewId, { principal: dismisser, reason: 'not needed' });
+      dismissal.catch(() => undefined);
+      await held.taken(updateAccepted(2), 'dismissal accepted');
+      held.release();
+      await expect(held.deciding).rejects.toThrow(/refused by the test/);
+      await expect(dismissal).resolves.toMatchObject({ accepted: true, decided: true });
+      const end = await ended(held.w, held.reviewId);
+      expect(end).toMatchObject({
+        workflow: 'dismissed',
+        stored: 'dismissed',
+        dismissedBy: dismisser,
+        replayed: 'replays',
+      });
+      expect(end.votes).toEqual([{ principal: dismisser, decision: 'dismiss' }]);
     } finally {
       held.release();
       await held.stop();
