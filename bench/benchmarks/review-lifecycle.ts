@@ -170,7 +170,14 @@ export const reviewLifecycle: Benchmark = {
     "apply's (BEGIN with the provenance lock, the review and the pointer locked, the documents, the version, " +
     'the pointer, the export rows, the review, head and entries, COMMIT): every provenance writer takes that ' +
     "lock first, before any row (APPEND_LOCK's rule in db/provenance/log.ts). One transaction for both would " +
-    "save four more round trips, but the vote must stand when the apply's gates fail. Memory: with 200 " +
+    "save four more round trips, but the vote must stand when the apply's gates fail. " +
+    "An approval gated each of the ABP's four exports twice (planned, then as stored and read back), each time " +
+    'parsing the embedded ABP with zod and recomputing its canonical hash, its id and its contradictions: eight times the ' +
+    "same ABP. Those ABP-only checks are now kept by the ABP's JSON text (domain/delegation/embedded-abp-checks.ts), so an " +
+    'approval checks its new ABP once. V8 profiles of the benchmark process over the approvals at rest (`BENCH_CPU_PROF`, ' +
+    'read with bench/tools/profile-window.ts over the window the benchmark logs; quick size, load 11 to 13): gating 4.2 → ' +
+    '1.4 ms per approval; alternated quick runs in one sitting: benchmark process 41.6 and 31.2 ms per approval before, ' +
+    "33.4 and 29.4 after (the load's spread is larger than the change). Memory: with 200 " +
     "reviews opened at concurrency 8 and the bench's garbage collected, the process grew 1.08 MiB per open " +
     "review with the default WARDEN_MAX_CACHED_WORKFLOWS (250) and 0.65 MiB with 20, the main thread's heap 6 " +
     "to 8 MiB in both: the growth was the workflow thread's. With zod out of the review run, in one sitting " +
@@ -247,6 +254,8 @@ export const reviewLifecycle: Benchmark = {
       const settledMs = await untilReviewsSettled(w.temporal, reviewIds.slice(atRest));
       ctx.log(`${count} reviews at rest ${(settledMs / 1000).toFixed(1)} s after the backlog approvals`);
       const voted: number[] = [];
+      // The phase on the monotonic clock V8's CPU profiles use (BENCH_CPU_PROF): to read only its samples.
+      const phaseStartUs = process.hrtime.bigint() / 1000n;
       statements.enter('approve');
       const cpuBefore = process.cpuUsage();
       const childrenBefore = childCpuMs();
@@ -254,6 +263,7 @@ export const reviewLifecycle: Benchmark = {
         voted[i] = await approve(atRest + i);
       });
       statements.enter('');
+      ctx.log(`approvals at rest: monotonic ${phaseStartUs}..${process.hrtime.bigint() / 1000n} µs`);
       const cpu = process.cpuUsage(cpuBefore);
       const children = [...childCpuMs()].map(([name, used]) => ({
         name,
