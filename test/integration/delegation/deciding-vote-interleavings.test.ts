@@ -11,6 +11,7 @@ import { testAdmin } from '../../support/principals';
 import { patchIds } from '../../support/bundle-with-stand-in';
 import { DEADLINE_RECHECKS_DECISION } from '../../../workflows/delegation/review-deadline-decision';
 import { DISMISSAL_WAITS_FOR_DECIDING_VOTE } from '../../../workflows/delegation/review-dismissal-waits';
+import { APPROVAL_WAITS_FOR_DISMISSAL } from '../../../workflows/delegation/review-approval-waits';
 import { conflict } from '../../../domain/errors';
 import { allowEmail } from './abp-fixtures';
 import { principal, startWorkerAroundApply, uniqueSpec } from './fixtures';
@@ -120,6 +121,78 @@ async function ended(w: IntegrationContext, reviewId: string) {
   };
 }
 
+/** The review ended dismissed by `dismisser`, whose vote is the only one stored, and its history replays. */
+async function dismissedAlone(w: IntegrationContext, reviewId: string, dismisser: string) {
+  const end = await ended(w, reviewId);
+  expect(end).toMatchObject({
+    workflow: 'dismissed',
+    stored: 'dismissed',
+    dismissedBy: dismisser,
+    replayed: 'replays',
+  });
+  expect(end.votes).toEqual([{ principal: dismisser, decision: 'dismiss' }]);
+  return end;
+}
+
+describe('a dismissal being recorded (recordReviewVote) goes first', () => {
+  it('an approval arriving meanwhile waits for it and is refused: nothing is stored and the review is dismissed', async () => {
+    const { abp } = await buildAbpFromSpec(ctx, uniqueSpec(), await testAdmin(ctx));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const recording = new Promise<void>((resolve) => (entered = resolve));
+    const worker = await startWorkerAroundApply(
+      ctx,
+      (real, input) => real(input),
+      undefined,
+      undefined,
+      async (real, input) => {
+        // The dismissal is stored, then held before the workflow hears of it.
+        const accepted = await real(input);
+        if (input.decision === 'dismiss') {
+          entered();
+          await released;
+        }
+        return accepted;
+      },
+    );
+    try {
+      const w: IntegrationContext = worker.ctx;
+      const [approver, dismisser] = [
+        await principal(ctx, 'approver', ['Reviewer']),
+        await principal(ctx, 'dismisser', ['Reviewer']),
+      ];
+      const { reviewId } = await openReview(w, abp.abp_id, 'DRT-002', approver);
+      const dismissal = dismissReview(w, reviewId, { principal: dismisser, reason: 'not needed' });
+      dismissal.catch(() => undefined);
+      await recording;
+      const approval = approveReview(w, reviewId, {
+        principal: approver,
+        outputKind: 'abp_patch',
+        document: allowEmail(abp),
+        reason: 'late',
+      }).then(
+        () => 'accepted',
+        (error: unknown) => String(error),
+      );
+      // The approval's handler ran while the dismissal was being recorded: its acceptance is
+      // recorded with the completion of the workflow task that ran it.
+      await eventually(
+        async () => updateAccepted(2)((await w.temporal.workflow.getHandle(reviewId).fetchHistory()).events ?? []),
+        (at) => at >= 0,
+      );
+      release();
+      await expect(dismissal).resolves.toMatchObject({ accepted: true, decided: true });
+      expect(await approval).toMatch(/no longer open/);
+      const end = await dismissedAlone(w, reviewId, dismisser);
+      expect(patchIds(end.history)).toContain(APPROVAL_WAITS_FOR_DISMISSAL);
+    } finally {
+      release();
+      await worker.stop();
+    }
+  });
+});
+
 describe('a deciding approval in flight (recordVoteAndApply) goes first', () => {
   it('another approval arriving meanwhile waits for it and is then refused: the review is no longer open', async () => {
     const held = await heldDecidingVote();
@@ -186,14 +259,7 @@ describe('a deciding approval in flight (recordVoteAndApply) goes first', () => 
       held.release();
       await expect(held.deciding).rejects.toThrow(/refused by the test/);
       await expect(dismissal).resolves.toMatchObject({ accepted: true, decided: true });
-      const end = await ended(held.w, held.reviewId);
-      expect(end).toMatchObject({
-        workflow: 'dismissed',
-        stored: 'dismissed',
-        dismissedBy: dismisser,
-        replayed: 'replays',
-      });
-      expect(end.votes).toEqual([{ principal: dismisser, decision: 'dismiss' }]);
+      await dismissedAlone(held.w, held.reviewId, dismisser);
     } finally {
       held.release();
       await held.stop();

@@ -25,6 +25,7 @@ import {
   BEFORE_NOTIFICATIONS,
   BEFORE_REOPENING,
   BEFORE_STARTED_TOGETHER,
+  BEFORE_APPROVAL_WAITS,
   BEFORE_DISMISSAL_WAITS,
   BEFORE_VOTE_APPLIES,
   onEarlierRelease,
@@ -135,6 +136,67 @@ async function dismissedWhileDeciding(
   if (answered !== (before ? 'accepted' : 'refused'))
     throw new Error(`the dismissal was ${answered} ${before ? 'before' : 'after'} the patch`);
   await concluded(ctx, review.reviewId, 'applied');
+  return review.reviewId;
+}
+
+/** Activities whose dismissal votes are held, once stored, until `release`: what lets an approval arrive meanwhile. */
+function heldDismissal() {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let entered!: () => void;
+  const recording = new Promise<void>((resolve) => (entered = resolve));
+  const activities = (real: WardenActivities): Partial<WardenActivities> => ({
+    async recordReviewVote(input) {
+      const accepted = await real.recordReviewVote(input);
+      if (input.decision === 'dismiss') {
+        entered();
+        await released;
+      }
+      return accepted;
+    },
+  });
+  return { activities, recording, release };
+}
+
+/**
+ * An approval that arrives while a dismissal is being recorded: refused once the dismissal is
+ * recorded (review-approval-waits.ts), and the review is dismissed; on the release before, it
+ * decided and applied the review, and the dismissal recorded first was answered as accepted.
+ */
+async function approvedWhileDismissing(
+  ctx: WardenContext,
+  on: WardenContext,
+  held: ReturnType<typeof heldDismissal>,
+  before: boolean,
+): Promise<string> {
+  const [approver, dismisser] = [await reviewer(ctx, 'approver'), await reviewer(ctx, 'dismisser')];
+  const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
+  const review = await openReview(on, abp.abp_id, 'DRT-002', approver);
+  const dismissal = dismissReview(on, review.reviewId, { principal: dismisser, reason: 'not needed' });
+  await held.recording;
+  const approval = approveReview(on, review.reviewId, {
+    principal: approver,
+    outputKind: 'abp_patch',
+    document: allowEmail(abp),
+    reason: 'candidates must hear back',
+  }).then(
+    () => 'accepted',
+    () => 'refused',
+  );
+  await until(
+    async () =>
+      ((await ctx.temporal.workflow.getHandle(review.reviewId).fetchHistory()).events ?? []).filter(
+        (e) => e.workflowExecutionUpdateAcceptedEventAttributes,
+      ).length,
+    (accepted) => accepted === 2,
+    'the approval accepted while the dismissal is recorded',
+  );
+  held.release();
+  await dismissal;
+  const answered = await approval;
+  if (answered !== (before ? 'accepted' : 'refused'))
+    throw new Error(`the approval was ${answered} ${before ? 'before' : 'after'} the patch`);
+  await concluded(ctx, review.reviewId, before ? 'applied' : 'dismissed');
   return review.reviewId;
 }
 
@@ -304,6 +366,25 @@ export const reviewCases: ReplayCase[] = [
       stack,
       BEFORE_DISMISSAL_WAITS,
       (earlier) => dismissedWhileDeciding(ctx, earlier, held, true).finally(held.release),
+      held.activities,
+    );
+  }),
+  reviewCase('approved-while-dismissing', async (ctx, stack) => {
+    const held = heldDismissal();
+    const holding = await stack.workerWith({ activities: held.activities });
+    try {
+      return await approvedWhileDismissing(ctx, holding.ctx, held, false);
+    } finally {
+      held.release();
+      await holding.stop();
+    }
+  }),
+  reviewCase('approved-while-dismissing.before-approval-waits', (ctx, stack) => {
+    const held = heldDismissal();
+    return onEarlierRelease(
+      stack,
+      BEFORE_APPROVAL_WAITS,
+      (earlier) => approvedWhileDismissing(ctx, earlier, held, true).finally(held.release),
       held.activities,
     );
   }),

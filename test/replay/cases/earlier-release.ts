@@ -8,6 +8,7 @@ import { DECIDING_VOTE_APPLIES } from '../../../workflows/delegation/review-vote
 import { APPROVAL_IN_ONE_LEAN_TASK } from '../../../workflows/delegation/review-approval-task';
 import { DEADLINE_RECHECKS_DECISION } from '../../../workflows/delegation/review-deadline-decision';
 import { DISMISSAL_WAITS_FOR_DECIDING_VOTE } from '../../../workflows/delegation/review-dismissal-waits';
+import { APPROVAL_WAITS_FOR_DISMISSAL } from '../../../workflows/delegation/review-approval-waits';
 import { WAIT_WITHOUT_POLLING } from '../../../workflows/endorsement/cooldown-wait';
 import { PROMOTE_NEEDS_EVIDENCE_OR_OVERRIDE } from '../../../workflows/endorsement/promotion-rule';
 import { NOTIFY_PATCH } from '../../../workflows/notify';
@@ -87,6 +88,13 @@ export const BEFORE_DISMISSAL_WAITS: EarlierRelease = {
   suffix: 'before-dismissal-waits',
   opensInOneTask: true,
 };
+export const BEFORE_APPROVAL_WAITS: EarlierRelease = {
+  module: /(^|\/)review-approval-waits$/,
+  standIn: 'delegation/review-approval-waits-absent.ts',
+  patchId: APPROVAL_WAITS_FOR_DISMISSAL,
+  suffix: 'before-approval-waits',
+  opensInOneTask: true,
+};
 export const EARLIER_RELEASES = [
   BEFORE_NOTIFICATIONS,
   BEFORE_EVIDENCE_RULE,
@@ -97,6 +105,7 @@ export const EARLIER_RELEASES = [
   BEFORE_DEADLINE_RECHECKS,
   BEFORE_LEAN_APPROVAL,
   BEFORE_DISMISSAL_WAITS,
+  BEFORE_APPROVAL_WAITS,
 ];
 
 const bundles = new Map<EarlierRelease, Promise<WorkflowBundleWithSourceMap>>();
