@@ -1,7 +1,4 @@
-import { describeContradictions, findContradictions, hasContradictions } from './contradictions';
-import { checkAbpIdentity } from './identity';
-import { describeZodError } from '../input/field-issues';
-import { AbpSchema, type Abp } from './schema';
+import { checkEmbeddedAbp } from './embedded-abp-checks';
 
 /**
  * An export: an artifact that embeds an ABP (in the original, an HTML page with the ABP in a
@@ -34,34 +31,11 @@ export function gateExport(doc: unknown, referenceHash: string): GateResult[] {
   if (abpRaw === undefined || abpRaw === null)
     return [{ gate: 'gate.abp_present', passed: false, detail: 'no ABP embedded' }];
   results.push({ gate: 'gate.abp_present', passed: true, detail: 'ABP embedded' });
-  const parsed = AbpSchema.safeParse(abpRaw);
-  if (!parsed.success) {
-    results.push({
-      gate: 'gate.abp_schema_valid',
-      passed: false,
-      detail: describeZodError(parsed.error, { whole: '(document)' }),
-    });
-    return results;
-  }
-  const abp: Abp = parsed.data;
-  results.push({ gate: 'gate.abp_schema_valid', passed: true, detail: 'ABP v1 schema' });
-  const identity = checkAbpIdentity(abp);
-  results.push({
-    gate: 'gate.abp_hash_integrity',
-    passed: identity.hashMatches,
-    detail: identity.hashMatches ? 'hash recomputed' : `embedded ${abp.hash}, recomputed ${identity.expectedHash}`,
-  });
-  results.push({
-    gate: 'gate.abp_id_deterministic',
-    passed: identity.idMatches,
-    detail: identity.idMatches ? 'id recomputed' : `embedded ${abp.abp_id}, recomputed ${identity.expectedId}`,
-  });
-  const contradictions = findContradictions(abp);
-  results.push({
-    gate: 'gate.abp_no_contradictions',
-    passed: !hasContradictions(contradictions),
-    detail: hasContradictions(contradictions) ? describeContradictions(contradictions) : 'no contradictions',
-  });
+  const checks = checkEmbeddedAbp(abpRaw);
+  // Copies: the checks are shared by every export that embeds the same ABP.
+  results.push(...checks.gates.map((g) => ({ ...g })));
+  const abp = checks.abp;
+  if (!abp) return results;
   results.push({
     gate: 'gate.abp_ref_match',
     passed: abp.hash === referenceHash,

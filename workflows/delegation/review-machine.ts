@@ -29,6 +29,8 @@ import { reopensAfterFailedApply } from './review-reopen';
 import { approvalInOneLeanTask } from './review-approval-task';
 import { decidingVoteApplies } from './review-vote-applies';
 import { deadlineRechecksDecision } from './review-deadline-decision';
+import { dismissalWaitsForDecidingVote } from './review-dismissal-waits';
+import { approvalWaitsForDismissal } from './review-approval-waits';
 import { startReviewWorkflows, startsChildReviews } from './start-reviews';
 
 const stepOptions: Pick<ActivityOptions, 'startToCloseTimeout' | 'retry'> = {
@@ -85,6 +87,8 @@ export class ReviewMachine {
   private lastFailure: ApplyOutcome | null = null;
   /** A deciding approval is being recorded and applied (recordVoteAndApply): other votes wait for it. */
   private deciding = false;
+  /** Dismissals whose votes are being recorded (recordReviewVote): an approval waits for them (review-approval-waits.ts). */
+  private dismissing = 0;
   /** What the deciding approval's apply returned, for the main line to conclude with instead of applying. */
   private appliedWithVote: ApplyOutcome | null = null;
   /** The deciding approval ran under review-approval-task.ts's patch: no unchanged or passing state is upserted. */
@@ -131,6 +135,13 @@ export class ReviewMachine {
   }
 
   async approve(input: ApproveInput): Promise<ReviewVoteResult> {
+    if (this.dismissing > 0 && approvalWaitsForDismissal()) {
+      // A dismissal being recorded goes first: recorded, it ends the review and this approval is
+      // refused before anything is stored; refused, it never counted and this approval does.
+      await condition(() => this.dismissing === 0);
+      this.requireOpen();
+      this.requireFirstVote(input.principal);
+    }
     if (this.deciding) {
       // The vote before this one decides the review: this one counts only if that one was refused.
       await this.decidingSettled();
@@ -230,14 +241,27 @@ export class ReviewMachine {
   }
 
   async dismiss(input: DismissInput): Promise<ReviewVoteResult> {
-    await acts
-      .recordReviewVote({
-        reviewId: this.start.reviewId,
-        principal: input.principal,
-        decision: 'dismiss',
-        reason: input.reason,
-      })
-      .catch(asUpdateFailure);
+    if (this.deciding && dismissalWaitsForDecidingVote()) {
+      // The deciding approval in flight goes first: applied (or left to the main line to apply), it
+      // decided the review and this dismissal is refused before anything is stored; refused, it
+      // never counted and this dismissal does.
+      await this.decidingSettled();
+      this.requireOpen();
+      this.requireFirstVote(input.principal);
+    }
+    this.dismissing += 1;
+    try {
+      await acts
+        .recordReviewVote({
+          reviewId: this.start.reviewId,
+          principal: input.principal,
+          decision: 'dismiss',
+          reason: input.reason,
+        })
+        .catch(asUpdateFailure);
+    } finally {
+      this.dismissing -= 1;
+    }
     // A deciding approval recorded meanwhile may already have applied: it goes first.
     if (this.deciding) await this.decidingSettled();
     if (this.state === 'open' && !this.done()) this.dismissedBy = input.principal;

@@ -10,6 +10,9 @@ import { useIntegrationContext, type IntegrationContext } from '../../support/in
 import { testAdmin } from '../../support/principals';
 import { patchIds } from '../../support/bundle-with-stand-in';
 import { DEADLINE_RECHECKS_DECISION } from '../../../workflows/delegation/review-deadline-decision';
+import { DISMISSAL_WAITS_FOR_DECIDING_VOTE } from '../../../workflows/delegation/review-dismissal-waits';
+import { APPROVAL_WAITS_FOR_DISMISSAL } from '../../../workflows/delegation/review-approval-waits';
+import { conflict } from '../../../domain/errors';
 import { allowEmail } from './abp-fixtures';
 import { principal, startWorkerAroundApply, uniqueSpec } from './fixtures';
 
@@ -19,12 +22,12 @@ type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
 /**
  * A review whose deciding approval's apply (inside the local activity recordVoteAndApply) is held
- * until the test lets it go. While the local activity runs, the SDK keeps the workflow task open
+ * until the test lets it go (with `refused`, its vote is held instead and then refused). While the local activity runs, the SDK keeps the workflow task open
  * and completes it every 80 % of the task timeout so that the server can hand over what arrived
  * meanwhile: that is how another vote, a dismissal or the timeout reaches the workflow while
  * `deciding` is set. The test lets the apply go once the history shows the workflow took it.
  */
-async function heldDecidingVote(timeoutMs: number | null = DEFAULT_REVIEW_POLICY.timeout_ms) {
+async function heldDecidingVote(timeoutMs: number | null = DEFAULT_REVIEW_POLICY.timeout_ms, { refused = false } = {}) {
   const spec = uniqueSpec();
   const review = spec.delegation_review!;
   const { abp } = await buildAbpFromSpec(
@@ -37,14 +40,24 @@ async function heldDecidingVote(timeoutMs: number | null = DEFAULT_REVIEW_POLICY
   let entered!: () => void;
   const applying = new Promise<void>((resolve) => (entered = resolve));
   let applies = 0;
-  const worker = await startWorkerAroundApply(ctx, async (real, input) => {
-    // Only the deciding vote's apply is held; an apply that follows runs at once.
-    if ((applies += 1) === 1) {
+  const worker = await startWorkerAroundApply(
+    ctx,
+    async (real, input) => {
+      // Only the deciding vote's apply is held; an apply that follows runs at once.
+      if (!refused && (applies += 1) === 1) {
+        entered();
+        await released;
+      }
+      return real(input);
+    },
+    undefined,
+    async (real, input) => {
+      if (!refused) return real(input);
       entered();
       await released;
-    }
-    return real(input);
-  });
+      throw conflict(`${input.principal}'s vote refused by the test`);
+    },
+  );
   const w: IntegrationContext = worker.ctx;
   const first = await principal(ctx, 'decider', ['Reviewer']);
   const opened = await openReview(w, abp.abp_id, 'DRT-002', first);
@@ -108,6 +121,78 @@ async function ended(w: IntegrationContext, reviewId: string) {
   };
 }
 
+/** The review ended dismissed by `dismisser`, whose vote is the only one stored, and its history replays. */
+async function dismissedAlone(w: IntegrationContext, reviewId: string, dismisser: string) {
+  const end = await ended(w, reviewId);
+  expect(end).toMatchObject({
+    workflow: 'dismissed',
+    stored: 'dismissed',
+    dismissedBy: dismisser,
+    replayed: 'replays',
+  });
+  expect(end.votes).toEqual([{ principal: dismisser, decision: 'dismiss' }]);
+  return end;
+}
+
+describe('a dismissal being recorded (recordReviewVote) goes first', () => {
+  it('an approval arriving meanwhile waits for it and is refused: nothing is stored and the review is dismissed', async () => {
+    const { abp } = await buildAbpFromSpec(ctx, uniqueSpec(), await testAdmin(ctx));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const recording = new Promise<void>((resolve) => (entered = resolve));
+    const worker = await startWorkerAroundApply(
+      ctx,
+      (real, input) => real(input),
+      undefined,
+      undefined,
+      async (real, input) => {
+        // The dismissal is stored, then held before the workflow hears of it.
+        const accepted = await real(input);
+        if (input.decision === 'dismiss') {
+          entered();
+          await released;
+        }
+        return accepted;
+      },
+    );
+    try {
+      const w: IntegrationContext = worker.ctx;
+      const [approver, dismisser] = [
+        await principal(ctx, 'approver', ['Reviewer']),
+        await principal(ctx, 'dismisser', ['Reviewer']),
+      ];
+      const { reviewId } = await openReview(w, abp.abp_id, 'DRT-002', approver);
+      const dismissal = dismissReview(w, reviewId, { principal: dismisser, reason: 'not needed' });
+      dismissal.catch(() => undefined);
+      await recording;
+      const approval = approveReview(w, reviewId, {
+        principal: approver,
+        outputKind: 'abp_patch',
+        document: allowEmail(abp),
+        reason: 'late',
+      }).then(
+        () => 'accepted',
+        (error: unknown) => String(error),
+      );
+      // The approval's handler ran while the dismissal was being recorded: its acceptance is
+      // recorded with the completion of the workflow task that ran it.
+      await eventually(
+        async () => updateAccepted(2)((await w.temporal.workflow.getHandle(reviewId).fetchHistory()).events ?? []),
+        (at) => at >= 0,
+      );
+      release();
+      await expect(dismissal).resolves.toMatchObject({ accepted: true, decided: true });
+      expect(await approval).toMatch(/no longer open/);
+      const end = await dismissedAlone(w, reviewId, dismisser);
+      expect(patchIds(end.history)).toContain(APPROVAL_WAITS_FOR_DISMISSAL);
+    } finally {
+      release();
+      await worker.stop();
+    }
+  });
+});
+
 describe('a deciding approval in flight (recordVoteAndApply) goes first', () => {
   it('another approval arriving meanwhile waits for it and is then refused: the review is no longer open', async () => {
     const held = await heldDecidingVote();
@@ -136,26 +221,45 @@ describe('a deciding approval in flight (recordVoteAndApply) goes first', () => 
     }
   });
 
-  it('a dismissal recorded meanwhile waits for it and does not count: the review is applied', async () => {
+  it('a dismissal arriving meanwhile waits for it and is refused: nothing is stored and the review is applied', async () => {
     const held = await heldDecidingVote();
     try {
       const dismisser = await principal(ctx, 'dismisser', ['Reviewer']);
-      const dismissal = dismissReview(held.w, held.reviewId, { principal: dismisser, reason: 'not needed' });
-      dismissal.catch(() => undefined);
-      // The dismissal's vote is recorded (its activity completed) and the workflow took its result.
-      await held.taken(
-        (events) => events.findIndex((e) => e.activityTaskCompletedEventAttributes),
-        'dismissal recorded',
+      const dismissal = dismissReview(held.w, held.reviewId, { principal: dismisser, reason: 'not needed' }).then(
+        () => 'accepted',
+        (error: unknown) => String(error),
       );
+      // The dismissal's handler ran while the deciding approval was applying.
+      await held.taken(updateAccepted(2), 'dismissal accepted');
       held.release();
       await expect(held.deciding).resolves.toMatchObject({ decided: true });
-      await expect(dismissal).resolves.toMatchObject({ decided: true });
-      expect(await ended(held.w, held.reviewId)).toMatchObject({
+      expect(await dismissal).toMatch(/no longer open/);
+      const end = await ended(held.w, held.reviewId);
+      expect(end).toMatchObject({
         workflow: 'applied',
         stored: 'applied',
         dismissedBy: null,
         replayed: 'replays',
       });
+      expect(end.votes.map((v) => v.decision)).toEqual(['approve']);
+      expect(patchIds(end.history)).toContain(DISMISSAL_WAITS_FOR_DECIDING_VOTE);
+    } finally {
+      held.release();
+      await held.stop();
+    }
+  });
+
+  it('a dismissal arriving meanwhile counts when the deciding approval is refused: the review is dismissed', async () => {
+    const held = await heldDecidingVote(DEFAULT_REVIEW_POLICY.timeout_ms, { refused: true });
+    try {
+      const dismisser = await principal(ctx, 'dismisser', ['Reviewer']);
+      const dismissal = dismissReview(held.w, held.reviewId, { principal: dismisser, reason: 'not needed' });
+      dismissal.catch(() => undefined);
+      await held.taken(updateAccepted(2), 'dismissal accepted');
+      held.release();
+      await expect(held.deciding).rejects.toThrow(/refused by the test/);
+      await expect(dismissal).resolves.toMatchObject({ accepted: true, decided: true });
+      await dismissedAlone(held.w, held.reviewId, dismisser);
     } finally {
       held.release();
       await held.stop();

@@ -4,7 +4,7 @@ import { inject } from 'vitest';
 import { createActivities } from '../../../activities';
 import type { ApplyInput, ApplyOutcome } from '../../../activities/delegation/apply-output';
 import { failFastOnInputErrors } from '../../../activities/input-failures';
-import { recordVote } from '../../../activities/delegation/review-votes';
+import { recordVote, type AcceptedVote, type VoteInput } from '../../../activities/delegation/review-votes';
 import { voteAndApply, type VoteAndApplyInput } from '../../../activities/delegation/vote-and-apply';
 import type { IntegrationContext } from '../../support/integration';
 import { createWardenWorker } from '../../../worker/create-worker';
@@ -13,18 +13,24 @@ import { unique } from './abp-fixtures';
 export { buildUniqueAbp, principal, sendExternalEmail, unique, uniqueSpec } from './abp-fixtures';
 
 type ApplyActivity = (input: ApplyInput) => Promise<ApplyOutcome>;
+type VoteStep = (input: VoteInput) => ReturnType<typeof recordVote>;
+type ReviewVoteActivity = (input: VoteInput) => Promise<AcceptedVote>;
 
 /**
  * A worker of its own for one test, on its own task queue (with this run's workflow bundle unless
  * given another), whose applyReviewOutput activity, and the apply of recordVoteAndApply (the
  * deciding vote's), run `around` the real one: a test uses it to change the world between a vote
- * and its application. Returns a context that starts workflows
- * on that queue.
+ * and its application; `aroundVote`, if given, runs around the vote of recordVoteAndApply (e.g. to
+ * hold it, or refuse it), and `aroundReviewVote` around the recordReviewVote activity (a vote that
+ * does not decide, a dismissal). Returns a context that starts workflows on that queue.
  */
 export async function startWorkerAroundApply(
   base: IntegrationContext,
   around: (real: ApplyActivity, input: ApplyInput) => Promise<ApplyOutcome>,
   workflowBundle: WorkerOptions['workflowBundle'] = { codePath: inject('workflowBundlePath') },
+  aroundVote: (real: VoteStep, input: VoteInput) => ReturnType<VoteStep> = (real, input) => real(input),
+  aroundReviewVote: (real: ReviewVoteActivity, input: VoteInput) => ReturnType<ReviewVoteActivity> = (real, input) =>
+    real(input),
 ): Promise<{ ctx: IntegrationContext; stop(): Promise<void> }> {
   const taskQueue = unique('around-apply');
   const deps = { pool: base.pool, config: base.config, provenanceKey: base.provenanceKey };
@@ -38,11 +44,12 @@ export async function startWorkerAroundApply(
       activities: {
         ...activities,
         applyReviewOutput: (input: ApplyInput) => around(activities.applyReviewOutput, input),
+        recordReviewVote: (input: VoteInput) => aroundReviewVote(activities.recordReviewVote, input),
         // The apply reads afresh here (not from the vote's reading), so that it sees what `around` changed.
         recordVoteAndApply: (input: VoteAndApplyInput) =>
           failFastOnInputErrors(() =>
             voteAndApply(
-              (vote) => recordVote(deps, vote),
+              (vote) => aroundVote((v) => recordVote(deps, v), vote),
               (apply) => around(activities.applyReviewOutput, apply),
               input,
             ),

@@ -25,6 +25,8 @@ import {
   BEFORE_NOTIFICATIONS,
   BEFORE_REOPENING,
   BEFORE_STARTED_TOGETHER,
+  BEFORE_APPROVAL_WAITS,
+  BEFORE_DISMISSAL_WAITS,
   BEFORE_VOTE_APPLIES,
   onEarlierRelease,
 } from './earlier-release';
@@ -66,6 +68,136 @@ function raceApply(ctx: WardenContext, base: AbpSpecInput) {
       return { vote, outcome: await real.applyReviewOutput(input.apply) };
     },
   });
+}
+
+/**
+ * Activities whose deciding approval (recordVoteAndApply) is held between its vote and its apply
+ * until `release`: what lets a dismissal reach the review while the approval is in flight.
+ */
+function heldDecidingApply() {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let entered!: () => void;
+  const applying = new Promise<void>((resolve) => (entered = resolve));
+  const activities = (real: WardenActivities): Partial<WardenActivities> => ({
+    async recordVoteAndApply(input) {
+      const vote = await real.recordReviewVote(input.vote);
+      entered();
+      await released;
+      return { vote, outcome: await real.applyReviewOutput(input.apply) };
+    },
+  });
+  return { activities, applying, release };
+}
+
+/**
+ * A dismissal that arrives while the deciding approval is applying: refused once the approval
+ * applied (review-dismissal-waits.ts); on the release before, recorded and answered as accepted.
+ * `on` runs the workflows with `held`'s activities; the approval is let go once the history shows
+ * the dismissal accepted (and, before the patch, its vote recorded) and a workflow task after it.
+ */
+async function dismissedWhileDeciding(
+  ctx: WardenContext,
+  on: WardenContext,
+  held: ReturnType<typeof heldDecidingApply>,
+  before: boolean,
+): Promise<string> {
+  const [rev, dismisser] = [await reviewer(ctx, 'decider'), await reviewer(ctx, 'dismisser')];
+  const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
+  const review = await openReview(on, abp.abp_id, 'DRT-002', rev);
+  const deciding = approveReview(on, review.reviewId, {
+    principal: rev,
+    outputKind: 'abp_patch',
+    document: allowEmail(abp),
+    reason: 'candidates must hear back',
+  });
+  await held.applying;
+  const dismissal = dismissReview(on, review.reviewId, { principal: dismisser, reason: 'not needed' });
+  const settled = dismissal.then(
+    () => 'accepted',
+    () => 'refused',
+  );
+  await until(
+    async () => {
+      const events = (await ctx.temporal.workflow.getHandle(review.reviewId).fetchHistory()).events ?? [];
+      const marks = events.map((e, i) =>
+        (before ? e.activityTaskCompletedEventAttributes : e.workflowExecutionUpdateAcceptedEventAttributes) ? i : -1,
+      );
+      const seen = Math.max(...marks);
+      const updates = events.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
+      return updates === 2 && seen >= 0 && events.slice(seen + 1).some((e) => e.workflowTaskCompletedEventAttributes);
+    },
+    (taken) => taken,
+    'the dismissal taken while the approval applies',
+  );
+  held.release();
+  await deciding;
+  const answered = await settled;
+  if (answered !== (before ? 'accepted' : 'refused'))
+    throw new Error(`the dismissal was ${answered} ${before ? 'before' : 'after'} the patch`);
+  await concluded(ctx, review.reviewId, 'applied');
+  return review.reviewId;
+}
+
+/** Activities whose dismissal votes are held, once stored, until `release`: what lets an approval arrive meanwhile. */
+function heldDismissal() {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let entered!: () => void;
+  const recording = new Promise<void>((resolve) => (entered = resolve));
+  const activities = (real: WardenActivities): Partial<WardenActivities> => ({
+    async recordReviewVote(input) {
+      const accepted = await real.recordReviewVote(input);
+      if (input.decision === 'dismiss') {
+        entered();
+        await released;
+      }
+      return accepted;
+    },
+  });
+  return { activities, recording, release };
+}
+
+/**
+ * An approval that arrives while a dismissal is being recorded: refused once the dismissal is
+ * recorded (review-approval-waits.ts), and the review is dismissed; on the release before, it
+ * decided and applied the review, and the dismissal recorded first was answered as accepted.
+ */
+async function approvedWhileDismissing(
+  ctx: WardenContext,
+  on: WardenContext,
+  held: ReturnType<typeof heldDismissal>,
+  before: boolean,
+): Promise<string> {
+  const [approver, dismisser] = [await reviewer(ctx, 'approver'), await reviewer(ctx, 'dismisser')];
+  const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
+  const review = await openReview(on, abp.abp_id, 'DRT-002', approver);
+  const dismissal = dismissReview(on, review.reviewId, { principal: dismisser, reason: 'not needed' });
+  await held.recording;
+  const approval = approveReview(on, review.reviewId, {
+    principal: approver,
+    outputKind: 'abp_patch',
+    document: allowEmail(abp),
+    reason: 'candidates must hear back',
+  }).then(
+    () => 'accepted',
+    () => 'refused',
+  );
+  await until(
+    async () =>
+      ((await ctx.temporal.workflow.getHandle(review.reviewId).fetchHistory()).events ?? []).filter(
+        (e) => e.workflowExecutionUpdateAcceptedEventAttributes,
+      ).length,
+    (accepted) => accepted === 2,
+    'the approval accepted while the dismissal is recorded',
+  );
+  held.release();
+  await dismissal;
+  const answered = await approval;
+  if (answered !== (before ? 'accepted' : 'refused'))
+    throw new Error(`the approval was ${answered} ${before ? 'before' : 'after'} the patch`);
+  await concluded(ctx, review.reviewId, before ? 'applied' : 'dismissed');
+  return review.reviewId;
 }
 
 async function concluded(ctx: WardenContext, reviewId: string, expected: ReviewWorkflowState): Promise<void> {
@@ -217,6 +349,44 @@ export const reviewCases: ReplayCase[] = [
     await dismissReview(ctx, review.reviewId, { principal: rev, reason: 'not needed' });
     await concluded(ctx, review.reviewId, 'dismissed');
     return review.reviewId;
+  }),
+  reviewCase('dismissed-while-deciding', async (ctx, stack) => {
+    const held = heldDecidingApply();
+    const holding = await stack.workerWith({ activities: held.activities });
+    try {
+      return await dismissedWhileDeciding(ctx, holding.ctx, held, false);
+    } finally {
+      held.release();
+      await holding.stop();
+    }
+  }),
+  reviewCase('dismissed-while-deciding.before-dismissal-waits', (ctx, stack) => {
+    const held = heldDecidingApply();
+    return onEarlierRelease(
+      stack,
+      BEFORE_DISMISSAL_WAITS,
+      (earlier) => dismissedWhileDeciding(ctx, earlier, held, true).finally(held.release),
+      held.activities,
+    );
+  }),
+  reviewCase('approved-while-dismissing', async (ctx, stack) => {
+    const held = heldDismissal();
+    const holding = await stack.workerWith({ activities: held.activities });
+    try {
+      return await approvedWhileDismissing(ctx, holding.ctx, held, false);
+    } finally {
+      held.release();
+      await holding.stop();
+    }
+  }),
+  reviewCase('approved-while-dismissing.before-approval-waits', (ctx, stack) => {
+    const held = heldDismissal();
+    return onEarlierRelease(
+      stack,
+      BEFORE_APPROVAL_WAITS,
+      (earlier) => approvedWhileDismissing(ctx, earlier, held, true).finally(held.release),
+      held.activities,
+    );
   }),
   reviewCase('threshold-2-of-3', thresholdTwoOfThree),
   reviewCase('threshold-2-of-3.before-vote-applies', (_ctx, stack) =>

@@ -7,6 +7,8 @@ import { MARKS_STARTED_TOGETHER } from '../../../workflows/delegation/start-revi
 import { DECIDING_VOTE_APPLIES } from '../../../workflows/delegation/review-vote-applies';
 import { APPROVAL_IN_ONE_LEAN_TASK } from '../../../workflows/delegation/review-approval-task';
 import { DEADLINE_RECHECKS_DECISION } from '../../../workflows/delegation/review-deadline-decision';
+import { DISMISSAL_WAITS_FOR_DECIDING_VOTE } from '../../../workflows/delegation/review-dismissal-waits';
+import { APPROVAL_WAITS_FOR_DISMISSAL } from '../../../workflows/delegation/review-approval-waits';
 import { WAIT_WITHOUT_POLLING } from '../../../workflows/endorsement/cooldown-wait';
 import { PROMOTE_NEEDS_EVIDENCE_OR_OVERRIDE } from '../../../workflows/endorsement/promotion-rule';
 import { NOTIFY_PATCH } from '../../../workflows/notify';
@@ -26,6 +28,8 @@ export interface EarlierRelease {
   patchId: string;
   /** How the names of cases recorded on it end (`<path>.<suffix>`); the recorder checks their histories lack the marker. */
   suffix: string;
+  /** The release came after reviews opened in one task (otherwise that patch is absent from it too). */
+  opensInOneTask?: true;
 }
 
 export const BEFORE_NOTIFICATIONS: EarlierRelease = {
@@ -77,6 +81,20 @@ export const BEFORE_NO_POLL: EarlierRelease = {
   patchId: WAIT_WITHOUT_POLLING,
   suffix: 'before-no-poll',
 };
+export const BEFORE_DISMISSAL_WAITS: EarlierRelease = {
+  module: /(^|\/)review-dismissal-waits$/,
+  standIn: 'delegation/review-dismissal-waits-absent.ts',
+  patchId: DISMISSAL_WAITS_FOR_DECIDING_VOTE,
+  suffix: 'before-dismissal-waits',
+  opensInOneTask: true,
+};
+export const BEFORE_APPROVAL_WAITS: EarlierRelease = {
+  module: /(^|\/)review-approval-waits$/,
+  standIn: 'delegation/review-approval-waits-absent.ts',
+  patchId: APPROVAL_WAITS_FOR_DISMISSAL,
+  suffix: 'before-approval-waits',
+  opensInOneTask: true,
+};
 export const EARLIER_RELEASES = [
   BEFORE_NOTIFICATIONS,
   BEFORE_EVIDENCE_RULE,
@@ -86,6 +104,8 @@ export const EARLIER_RELEASES = [
   BEFORE_VOTE_APPLIES,
   BEFORE_DEADLINE_RECHECKS,
   BEFORE_LEAN_APPROVAL,
+  BEFORE_DISMISSAL_WAITS,
+  BEFORE_APPROVAL_WAITS,
 ];
 
 const bundles = new Map<EarlierRelease, Promise<WorkflowBundleWithSourceMap>>();
@@ -109,9 +129,9 @@ export async function onEarlierRelease<T>(
       (bundle = bundleWithStandIn(
         release.module,
         fileURLToPath(new URL(`../../integration/${release.standIn}`, import.meta.url)),
-        // Every release listed here came before reviews opened in one task: that patch, which
-        // implies the reopening and notification ones, is absent from them too.
-        OPENING_IN_ONE_TASK_ABSENT,
+        // Unless it says otherwise, a release listed here came before reviews opened in one task:
+        // that patch, which implies the reopening and notification ones, is absent from it too.
+        ...(release.opensInOneTask ? [] : [OPENING_IN_ONE_TASK_ABSENT]),
       )),
     );
   const earlier = await stack.workerWith({ workflowBundle: await bundle, ...(activities ? { activities } : {}) });
