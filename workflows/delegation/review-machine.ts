@@ -94,12 +94,19 @@ export class ReviewMachine {
   /** The deciding approval ran under review-approval-task.ts's patch: no unchanged or passing state is upserted. */
   private leanApproval = false;
   private rounds = 0;
-  private readonly startedAt = workflowInfo().startTime.getTime();
+  /**
+   * When the review times out (ms since the epoch; null without a timeout): its timeout after its
+   * opening when the start names it (ReviewStart's `openedAt`), else after the workflow's start.
+   * Only the input decides, so histories started without `openedAt` replay their own timer.
+   */
+  private readonly deadlineMs: number | null;
   private readonly deadline: string | null;
 
   constructor(private readonly start: ReviewStart) {
     const timeout = start.policy.timeout_ms;
-    this.deadline = timeout === null ? null : new Date(this.startedAt + timeout).toISOString();
+    const from = start.openedAt === undefined ? workflowInfo().startTime.getTime() : Date.parse(start.openedAt);
+    this.deadlineMs = timeout === null ? null : from + timeout;
+    this.deadline = this.deadlineMs === null ? null : new Date(this.deadlineMs).toISOString();
   }
 
   // ---- handlers ----------------------------------------------------------------------------
@@ -282,10 +289,14 @@ export class ReviewMachine {
         { abpId: start.abpId, triggerId: start.triggerId, severity: start.severity, threshold: policy.threshold },
         { inline: inOneTask, afterNotifyPatch: inOneTask },
       );
+    // A start without `openedAt` waits its whole timeout, the timer its histories recorded; one
+    // with it waits what is left until its deadline (none when the review is already overdue).
     let concludedInTime =
       policy.timeout_ms === null
         ? (await condition(() => this.done()), true)
-        : await condition(() => this.done(), policy.timeout_ms);
+        : start.openedAt === undefined
+          ? await condition(() => this.done(), policy.timeout_ms)
+          : await this.concludesInTime();
     while (await this.conclude(concludedInTime)) concludedInTime = await this.concludesInTime();
     this.publish();
     const facts = { abpId: start.abpId, triggerId: start.triggerId, severity: start.severity, state: this.state };
@@ -361,11 +372,10 @@ export class ReviewMachine {
     this.publish();
   }
 
-  /** After a reopening: the rest of the review's own timeout, not a fresh one. */
+  /** Until the review's own deadline (after a reopening: the rest of its timeout, not a fresh one). */
   private async concludesInTime(): Promise<boolean> {
-    const timeout = this.start.policy.timeout_ms;
-    if (timeout === null) return (await condition(() => this.done()), true);
-    const left = this.startedAt + timeout - Date.now();
+    if (this.deadlineMs === null) return (await condition(() => this.done()), true);
+    const left = this.deadlineMs - Date.now();
     return left > 0 ? condition(() => this.done(), left) : this.done();
   }
 
