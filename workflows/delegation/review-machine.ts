@@ -137,6 +137,7 @@ export class ReviewMachine {
 
   validateApproval(input: ApproveInput): void {
     this.requireOpen();
+    this.requireBeforeDeadline();
     checkedOrRefused(approveInputIssues, input);
     this.requireFirstVote(input.principal);
   }
@@ -243,6 +244,7 @@ export class ReviewMachine {
 
   validateDismissal(input: DismissInput): void {
     this.requireOpen();
+    this.requireBeforeDeadline();
     checkedOrRefused(dismissInputIssues, input);
     this.requireFirstVote(input.principal);
   }
@@ -408,6 +410,16 @@ export class ReviewMachine {
   private requireOpen(): void {
     if (this.state !== 'open' || this.done())
       throw failure('conflict', `review ${this.start.reviewId} is no longer open (${this.state})`);
+  }
+
+  /**
+   * A review started after its opening (`openedAt`) may be started by a vote that arrives after its
+   * deadline, while its main line is still on its way to time it out: that vote is refused. Without
+   * `openedAt` the timer fires at the deadline itself, as it always did, so nothing is asked.
+   */
+  private requireBeforeDeadline(): void {
+    if (this.start.openedAt !== undefined && this.deadlineMs !== null && Date.now() >= this.deadlineMs)
+      throw failure('conflict', `review ${this.start.reviewId} passed its deadline (${this.deadline})`);
   }
 
   private requireFirstVote(principal: string): void {

@@ -94,4 +94,21 @@ describe('the first vote on a review stored without its workflow starts it (upda
     expect((await first.describe()).runId).toBe(first.firstExecutionRunId);
     expect((await first.describe()).status.name).toBe('TERMINATED');
   });
+
+  it('a vote that starts a review past its deadline is refused, and the review times out', async () => {
+    const rev = await principal(ctx, 'wake-overdue', ['Reviewer']);
+    const start = await storedWithoutWorkflow(rev);
+    // Opened 8 days ago: its 7-day deadline passed while it had no workflow.
+    await ctx.pool.query(`UPDATE delegation_reviews SET opened_at = now() - interval '8 days' WHERE review_id = $1`, [
+      start.reviewId,
+    ]);
+
+    await expect(approveReview(ctx, start.reviewId, { principal: rev, reason: 'too late' })).rejects.toMatchObject({
+      kind: 'conflict',
+      message: expect.stringMatching(/passed its deadline/),
+    });
+    expect((await reviewResult(ctx, start.reviewId)).state).toBe('timed_out');
+    expect(await findReview(ctx.pool, start.reviewId)).toMatchObject({ state: 'timed_out', workflowStarted: true });
+    expect((await showReview(ctx, start.reviewId)).votes).toEqual([]);
+  });
 });
