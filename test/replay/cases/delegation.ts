@@ -10,6 +10,8 @@ import {
 } from '../../../client/delegation';
 import { abpEvaluationWorkflowId } from '../../../client/evaluation-requests';
 import { approveReview, dismissReview, openReview, reviewResult, reviews } from '../../../client/delegation-reviews';
+import { ReviewOpenCommit } from '../../../client/review-open-commit';
+import { ReviewOpenReads } from '../../../client/review-open-reads';
 import type { Abp, AbpSpecInput } from '../../../domain/delegation/schema';
 import type { ReviewWorkflowState } from '../../../workflows/delegation/contract';
 import {
@@ -214,19 +216,39 @@ const reviewCase = (
   record: async (stack) => [{ caseName: name, workflowId: await record(stack.ctx, stack) }],
 });
 
-async function approvedPatch(ctx: WardenContext): Promise<string> {
-  const rev = await reviewer(ctx, 'rev');
-  const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
-  const review = await openReview(ctx, abp.abp_id, 'DRT-002', rev);
-  await approveReview(ctx, review.reviewId, {
-    principal: rev,
-    outputKind: 'abp_patch',
-    document: allowEmail(abp),
-    reason: 'candidates must hear back',
-  });
-  await concluded(ctx, review.reviewId, 'applied');
-  return review.reviewId;
-}
+/** A person opens the review (openReview): its workflow starts at once. */
+const openedWithWorkflow = async (ctx: WardenContext, abpId: string, rev: string) =>
+  (await openReview(ctx, abpId, 'DRT-002', rev)).reviewId;
+
+/**
+ * The review is stored without its workflow, which its first vote starts (update-with-start): the
+ * start carries `openedAt`, so its deadline counts from the opening.
+ */
+const storedWithoutWorkflow = async (ctx: WardenContext, abpId: string, rev: string) =>
+  (
+    await new ReviewOpenCommit(ctx).open(
+      await new ReviewOpenReads(ctx).prepare({ abpId, triggerId: 'DRT-002', principal: rev }),
+    )
+  ).reviewId;
+
+/** One approval of a patch decides and applies the review, opened by `open`. */
+const approvedPatchOpenedBy =
+  (open: typeof openedWithWorkflow) =>
+  async (ctx: WardenContext): Promise<string> => {
+    const rev = await reviewer(ctx, 'rev');
+    const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
+    const reviewId = await open(ctx, abp.abp_id, rev);
+    await approveReview(ctx, reviewId, {
+      principal: rev,
+      outputKind: 'abp_patch',
+      document: allowEmail(abp),
+      reason: 'candidates must hear back',
+    });
+    await concluded(ctx, reviewId, 'applied');
+    return reviewId;
+  };
+
+const approvedPatch = approvedPatchOpenedBy(openedWithWorkflow);
 
 /** N of M: two approvers must name the same output; a vote for another output does not count. */
 async function thresholdTwoOfThree(ctx: WardenContext): Promise<string> {
@@ -288,6 +310,7 @@ async function reopenedThenApplied(ctx: WardenContext, on: WardenContext, base: 
 
 export const reviewCases: ReplayCase[] = [
   reviewCase('approved-patch', approvedPatch),
+  reviewCase('started-by-first-vote-approved', approvedPatchOpenedBy(storedWithoutWorkflow)),
   reviewCase('approved-patch.before-vote-applies', (_ctx, stack) =>
     onEarlierRelease(stack, BEFORE_VOTE_APPLIES, approvedPatch),
   ),
