@@ -22,4 +22,9 @@ export interface ReviewStart {
    * Absent (every start so far): the deadline counts from the workflow's start, as it always did.
    */
   openedAt?: string;
+  /**
+   * True when whoever stored the review already announced review.opened (a review stored without
+   * its workflow): the review announces nothing at its start. Absent: it announces as it always did.
+   */
+  openedAnnounced?: boolean;
 }

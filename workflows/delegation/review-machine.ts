@@ -284,7 +284,7 @@ export class ReviewMachine {
     const { policy } = start;
     const { inOneTask } = this;
     this.publish({ attributes: !inOneTask });
-    if (!(this.knowsSubscribers && start.openedSubscribed === false))
+    if (!(this.knowsSubscribers && start.openedSubscribed === false) && start.openedAnnounced !== true)
       await notify(
         'review.opened',
         start.reviewId,

@@ -3,7 +3,10 @@ import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
 import { buildAbpFromSpec, checkAbpAction } from '../../../client/delegation';
 import { openReview } from '../../../client/delegation-reviews';
+import { ReviewOpenCommit } from '../../../client/review-open-commit';
+import { ReviewOpenReads } from '../../../client/review-open-reads';
 import { deleteSubscription, insertSubscription } from '../../../db/notifications/subscriptions';
+import { delegationReviewWorkflowRef } from '../../../workflows/delegation/contract';
 import { OPENING_KNOWS_SUBSCRIBERS } from '../../../workflows/delegation/review-opening-subscribers';
 import { patchIds } from '../../support/bundle-with-stand-in';
 import { useIntegrationContext } from '../../support/integration';
@@ -104,6 +107,30 @@ describe('a review opened now knows from its start whether review.opened has sub
       expect(startInput(history).openedSubscribed).toBe(true);
       expect(announcedActivities(history)).toEqual(['startNotificationDelivery']);
       await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, reviewId);
+    });
+  });
+
+  it('started after its opening was announced by whoever stored it (openedAnnounced), it announces nothing though subscribed, and replays', async () => {
+    await whileSubscribedToOpened(async () => {
+      const rev = await principal(ctx, 'announced', ['Reviewer']);
+      const { abp } = await buildAbpFromSpec(ctx, uniqueSpec(), await testAdmin(ctx));
+      const start = await new ReviewOpenCommit(ctx).open(
+        await new ReviewOpenReads(ctx).prepare({ abpId: abp.abp_id, triggerId: 'DRT-002', principal: rev }),
+      );
+      expect(start.openedSubscribed).toBe(true);
+      await ctx.temporal.workflow.start(delegationReviewWorkflowRef, {
+        taskQueue: ctx.taskQueue,
+        workflowId: start.reviewId,
+        args: [{ ...start, openedAnnounced: true }],
+      });
+      const history = await historyOnceOpened(ctx, start.reviewId);
+      expect(patchIds(history)).toEqual([OPENING_KNOWS_SUBSCRIBERS]);
+      expect(localActivityMarkers(history)).toHaveLength(0);
+      await Worker.runReplayHistory(
+        { workflowBundle: { codePath: inject('workflowBundlePath') } },
+        history,
+        start.reviewId,
+      );
     });
   });
 });
