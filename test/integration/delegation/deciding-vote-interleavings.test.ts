@@ -15,6 +15,7 @@ import { APPROVAL_WAITS_FOR_DISMISSAL } from '../../../workflows/delegation/revi
 import { conflict } from '../../../domain/errors';
 import { allowEmail } from './abp-fixtures';
 import { principal, startWorkerAroundApply, uniqueSpec } from './fixtures';
+import { holdPoint } from '../../support/hold-point';
 
 const ctx = useIntegrationContext('delegation-deciding-interleavings');
 
@@ -35,26 +36,19 @@ async function heldDecidingVote(timeoutMs: number | null = DEFAULT_REVIEW_POLICY
     { ...spec, delegation_review: { ...review, review_policy: { ...review.review_policy, timeout_ms: timeoutMs } } },
     await testAdmin(ctx),
   );
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let entered!: () => void;
-  const applying = new Promise<void>((resolve) => (entered = resolve));
+  const hold = holdPoint();
   let applies = 0;
   const worker = await startWorkerAroundApply(
     ctx,
     async (real, input) => {
       // Only the deciding vote's apply is held; an apply that follows runs at once.
-      if (!refused && (applies += 1) === 1) {
-        entered();
-        await released;
-      }
+      if (!refused && (applies += 1) === 1) await hold.stop();
       return real(input);
     },
     undefined,
     async (real, input) => {
       if (!refused) return real(input);
-      entered();
-      await released;
+      await hold.stop();
       throw conflict(`${input.principal}'s vote refused by the test`);
     },
   );
@@ -68,13 +62,13 @@ async function heldDecidingVote(timeoutMs: number | null = DEFAULT_REVIEW_POLICY
     reason: 'deciding',
   });
   deciding.catch(() => undefined);
-  await applying;
+  await hold.reached;
   return {
     w,
     abp,
     reviewId: opened.reviewId,
     deciding,
-    release,
+    release: hold.release,
     stop: () => worker.stop(),
     /** Once the history holds the event `find` finds and a workflow task completed after it (the workflow ran with it). */
     async taken(find: (events: HistoryEvent[]) => number, what: string): Promise<void> {
@@ -137,10 +131,7 @@ async function dismissedAlone(w: IntegrationContext, reviewId: string, dismisser
 describe('a dismissal being recorded (recordReviewVote) goes first', () => {
   it('an approval arriving meanwhile waits for it and is refused: nothing is stored and the review is dismissed', async () => {
     const { abp } = await buildAbpFromSpec(ctx, uniqueSpec(), await testAdmin(ctx));
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let entered!: () => void;
-    const recording = new Promise<void>((resolve) => (entered = resolve));
+    const hold = holdPoint();
     const worker = await startWorkerAroundApply(
       ctx,
       (real, input) => real(input),
@@ -149,10 +140,7 @@ describe('a dismissal being recorded (recordReviewVote) goes first', () => {
       async (real, input) => {
         // The dismissal is stored, then held before the workflow hears of it.
         const accepted = await real(input);
-        if (input.decision === 'dismiss') {
-          entered();
-          await released;
-        }
+        if (input.decision === 'dismiss') await hold.stop();
         return accepted;
       },
     );
@@ -165,7 +153,7 @@ describe('a dismissal being recorded (recordReviewVote) goes first', () => {
       const { reviewId } = await openReview(w, abp.abp_id, 'DRT-002', approver);
       const dismissal = dismissReview(w, reviewId, { principal: dismisser, reason: 'not needed' });
       dismissal.catch(() => undefined);
-      await recording;
+      await hold.reached;
       const approval = approveReview(w, reviewId, {
         principal: approver,
         outputKind: 'abp_patch',
@@ -181,13 +169,13 @@ describe('a dismissal being recorded (recordReviewVote) goes first', () => {
         async () => updateAccepted(2)((await w.temporal.workflow.getHandle(reviewId).fetchHistory()).events ?? []),
         (at) => at >= 0,
       );
-      release();
+      hold.release();
       await expect(dismissal).resolves.toMatchObject({ accepted: true, decided: true });
       expect(await approval).toMatch(/no longer open/);
       const end = await dismissedAlone(w, reviewId, dismisser);
       expect(patchIds(end.history)).toContain(APPROVAL_WAITS_FOR_DISMISSAL);
     } finally {
-      release();
+      hold.release();
       await worker.stop();
     }
   });

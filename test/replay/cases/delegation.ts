@@ -22,6 +22,7 @@ import {
   uniqueSpec,
 } from '../../integration/delegation/abp-fixtures';
 import { testAdmin } from '../../support/principals';
+import { holdPoint } from '../../support/hold-point';
 import type { WardenActivities } from '../recording-stack';
 import {
   BEFORE_NOTIFICATIONS,
@@ -77,19 +78,15 @@ function raceApply(ctx: WardenContext, base: AbpSpecInput) {
  * until `release`: what lets a dismissal reach the review while the approval is in flight.
  */
 function heldDecidingApply() {
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let entered!: () => void;
-  const applying = new Promise<void>((resolve) => (entered = resolve));
+  const hold = holdPoint();
   const activities = (real: WardenActivities): Partial<WardenActivities> => ({
     async recordVoteAndApply(input) {
       const vote = await real.recordReviewVote(input.vote);
-      entered();
-      await released;
+      await hold.stop();
       return { vote, outcome: await real.applyReviewOutput(input.apply) };
     },
   });
-  return { activities, applying, release };
+  return { activities, applying: hold.reached, release: hold.release };
 }
 
 /**
@@ -143,21 +140,15 @@ async function dismissedWhileDeciding(
 
 /** Activities whose dismissal votes are held, once stored, until `release`: what lets an approval arrive meanwhile. */
 function heldDismissal() {
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let entered!: () => void;
-  const recording = new Promise<void>((resolve) => (entered = resolve));
+  const hold = holdPoint();
   const activities = (real: WardenActivities): Partial<WardenActivities> => ({
     async recordReviewVote(input) {
       const accepted = await real.recordReviewVote(input);
-      if (input.decision === 'dismiss') {
-        entered();
-        await released;
-      }
+      if (input.decision === 'dismiss') await hold.stop();
       return accepted;
     },
   });
-  return { activities, recording, release };
+  return { activities, recording: hold.reached, release: hold.release };
 }
 
 /**
