@@ -1,4 +1,6 @@
+import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from '../deps';
+import { announceReviewsOpened } from './announce-opened';
 import { postgresExportSink } from '../../db/delegation/export-documents';
 import { fileExportSink } from '../../export-files/file-sink';
 import { applyReviewOutput, type ApplyDeps, type ApplyInput } from './apply-output';
@@ -19,8 +21,17 @@ export function reviewDeps(deps: ActivityDeps): ApplyDeps {
 export function createDelegationActivities(deps: ActivityDeps) {
   const d = reviewDeps(deps);
   return {
-    async evaluateDelegationTriggers(input: { abpIds?: string[] }) {
-      const result = await evaluateDelegationTriggers(d, input.abpIds);
+    /** `asOf`/`horizonMs`: the pass's clock (MONITOR_PASSES_ITS_CLOCK); passes recorded before it send neither. */
+    async evaluateDelegationTriggers(input: { abpIds?: string[]; asOf?: string; horizonMs?: number }) {
+      const clock =
+        input.asOf !== undefined && input.horizonMs !== undefined
+          ? { asOf: input.asOf, horizonMs: input.horizonMs }
+          : undefined;
+      const result = await evaluateDelegationTriggers(d, input.abpIds, {
+        clock,
+        announce: announceReviewsOpened,
+        retried: Context.current().info.attempt > 1,
+      });
       // Cards go back without their raw readings' detail: counts and states are what the workflow needs.
       return {
         opened: result.opened,

@@ -1,7 +1,7 @@
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
-import { buildAbpFromSpec, checkAbpAction } from '../../../client/delegation';
+import { buildAbpFromSpec } from '../../../client/delegation';
 import { openReview } from '../../../client/delegation-reviews';
 import { ReviewOpenCommit } from '../../../client/review-open-commit';
 import { ReviewOpenReads } from '../../../client/review-open-reads';
@@ -11,7 +11,7 @@ import { OPENING_KNOWS_SUBSCRIBERS } from '../../../workflows/delegation/review-
 import { patchIds } from '../../support/bundle-with-stand-in';
 import { useIntegrationContext } from '../../support/integration';
 import { testAdmin } from '../../support/principals';
-import { historyOnceOpened, principal, sendExternalEmail, uniqueSpec } from './fixtures';
+import { historyOnceOpened, principal, uniqueSpec } from './fixtures';
 
 // A database of its own: whether any subscription wants review.opened is global, and other test
 // files subscribe to it.
@@ -31,18 +31,6 @@ async function openedNow(name: string): Promise<{ reviewId: string; history: His
   const { abp } = await buildAbpFromSpec(ctx, uniqueSpec(), await testAdmin(ctx));
   const { reviewId } = await openReview(ctx, abp.abp_id, 'DRT-002', rev);
   return { reviewId, history: await historyOnceOpened(ctx, reviewId) };
-}
-
-/** Six blocked irreversible actions trip DRT-002: the evaluation pass (the monitor) opens its review. */
-async function monitorOpened(): Promise<{ reviewId: string; history: History }> {
-  const { abp } = await buildAbpFromSpec(ctx, uniqueSpec(), await testAdmin(ctx));
-  let opened: string[] = [];
-  for (let n = 1; n <= 6; n++)
-    opened =
-      (await checkAbpAction(ctx, abp.abp_id, sendExternalEmail(abp.hash, n), { waitForEvaluation: true })).evaluation
-        ?.opened ?? [];
-  expect(opened).toEqual([`${abp.abp_id}.DRT-002.r1`]);
-  return { reviewId: opened[0]!, history: await historyOnceOpened(ctx, opened[0]!) };
 }
 
 /** Runs `work` while a webhook subscription wants review.opened, and deletes it after. */
@@ -71,6 +59,8 @@ const announcedActivities = (history: History) =>
       ).activity_type,
   );
 
+// Reviews the monitor opens are stored without their workflow and announced by the pass that stored
+// them: dormant-monitor.test.ts.
 describe('a review opened now knows from its start whether review.opened has subscribers', () => {
   it('with none, its opening runs no local activity (one task, one marker) and replays', async () => {
     const { reviewId, history } = await openedNow('no-subscriber');
@@ -88,23 +78,6 @@ describe('a review opened now knows from its start whether review.opened has sub
       const { reviewId, history } = await openedNow('subscriber');
       expect(startInput(history).openedSubscribed).toBe(true);
       expect(patchIds(history)).toEqual([OPENING_KNOWS_SUBSCRIBERS]);
-      expect(announcedActivities(history)).toEqual(['startNotificationDelivery']);
-      await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, reviewId);
-    });
-  });
-
-  it('opened by the monitor (a tripped trigger) with none, its opening runs no local activity either, and replays', async () => {
-    const { reviewId, history } = await monitorOpened();
-    expect(startInput(history).openedSubscribed).toBe(false);
-    expect(patchIds(history)).toEqual([OPENING_KNOWS_SUBSCRIBERS]);
-    expect(localActivityMarkers(history)).toHaveLength(0);
-    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, reviewId);
-  });
-
-  it('opened by the monitor with a subscription stored before the pass, it announces review.opened, and replays', async () => {
-    await whileSubscribedToOpened(async () => {
-      const { reviewId, history } = await monitorOpened();
-      expect(startInput(history).openedSubscribed).toBe(true);
       expect(announcedActivities(history)).toEqual(['startNotificationDelivery']);
       await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, reviewId);
     });

@@ -31,6 +31,7 @@ import {
   BEFORE_APPROVAL_WAITS,
   BEFORE_DISMISSAL_WAITS,
   BEFORE_VOTE_APPLIES,
+  BEFORE_MONITOR_CLOCK,
   onEarlierRelease,
 } from './earlier-release';
 import { listed, until, type Recorded, type ReplayCase } from './replay-case';
@@ -452,17 +453,23 @@ export const reviewCases: ReplayCase[] = [
 ];
 
 /**
- * Six blocked irreversible actions: the sixth pass trips DRT-002 and starts the review as a child,
- * which is approved. Returns the pass (and, given a second name, the review) under `names`.
- * `on` is the context whose worker runs the workflows (an earlier release's, or the current one).
+ * Six blocked emails trip DRT-002 and the monitor pass run after the last one opens the review;
+ * the pass starts the review's workflow (before MONITOR_PASSES_ITS_CLOCK always, after it only
+ * when the review's deadline is within the pass's horizon: `timeoutMs` under DUE_HORIZON_MS), and
+ * an approval applies the patch.
  */
 async function trippedStartedReview(
   ctx: WardenContext,
   on: WardenContext,
   names: [string, string?],
+  timeoutMs?: number,
 ): Promise<Recorded[]> {
   const rev = await reviewer(ctx, 'rita');
-  const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
+  const { abp } = await buildAbpFromSpec(
+    ctx,
+    spec(timeoutMs === undefined ? {} : { timeout_ms: timeoutMs }),
+    await testAdmin(ctx),
+  );
   for (let n = 1; n <= 6; n++)
     await checkAbpAction(on, abp.abp_id, sendExternalEmail(abp.hash, n), { waitForEvaluation: true });
   const [review] = await reviews(ctx, { abpId: abp.abp_id, state: 'open' });
@@ -484,11 +491,68 @@ async function trippedStartedReview(
   ];
 }
 
+/** The completed monitor passes over `abpId` started since `since`, oldest first. */
+async function passesSince(ctx: WardenContext, since: Date, what: string) {
+  return until(
+    () =>
+      listed(
+        ctx,
+        `WorkflowType = 'delegationEvaluationWorkflow' AND StartTime >= '${since.toISOString()}' AND ExecutionStatus = 'Completed'`,
+      ),
+    (w) => w.length > 0,
+    what,
+  );
+}
+
+/** A pass over a fresh ABP that trips nothing (on `on`'s workflow code). */
+async function nothingTripped(ctx: WardenContext, on: WardenContext, caseName: string): Promise<Recorded[]> {
+  const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
+  const since = new Date(Date.now() - 1000);
+  const summary = await runDelegationEvaluation(on, [abp.abp_id]);
+  if (summary.pending || summary.started.length > 0)
+    throw new Error(`unexpected evaluation: ${JSON.stringify(summary)}`);
+  const passes = await passesSince(ctx, since, 'the monitor pass');
+  return [{ caseName, workflowId: passes.at(-1)!.workflowId }];
+}
+
+/**
+ * Writes that do not wait: three repeats of one fingerprint trip DRT-001; the per-ABP workflow
+ * opens the review (and, before MONITOR_PASSES_ITS_CLOCK, starts it), answers the requests, then
+ * ends after a minute idle.
+ */
+async function coalescedTrippedIdle(ctx: WardenContext, on: WardenContext, caseName: string): Promise<Recorded[]> {
+  const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
+  const row = () =>
+    JSON.stringify({
+      kind: 'drift_signal',
+      abp_id: abp.abp_id,
+      type: 'fallback',
+      severity: 'green',
+      fingerprint: { key: 'fp-replay', version: 1 },
+      observed_at: new Date(Date.now() - 60_000).toISOString(),
+    });
+  let last = '';
+  for (let i = 0; i < 3; i++) last = (await ingestEvidence(on, row())).evaluationRequests![abp.abp_id]!;
+  await on.deferred.settle();
+  await until(
+    () => evaluationResult(on, abp.abp_id, last),
+    (r) => r !== null,
+    'the coalesced evaluation',
+  );
+  const workflowId = abpEvaluationWorkflowId(abp.abp_id);
+  await ctx.temporal.workflow.getHandle(workflowId).result();
+  return [{ caseName, workflowId }];
+}
+
 export const evaluationCases: ReplayCase[] = [
   {
     workflow: 'delegationEvaluationWorkflow',
-    name: 'tripped-started-review',
-    record: ({ ctx }) => trippedStartedReview(ctx, ctx, ['tripped-started-review', 'opened-by-monitor-approved']),
+    name: 'tripped-started-review.before-monitor-clock',
+    // A pass of the release that started every review it opened (no clock, no horizon).
+    record: (stack) =>
+      onEarlierRelease(stack, BEFORE_MONITOR_CLOCK, (earlier) =>
+        trippedStartedReview(stack.ctx, earlier, ['tripped-started-review.before-monitor-clock']),
+      ),
   },
   {
     workflow: 'delegationEvaluationWorkflow',
@@ -501,52 +565,55 @@ export const evaluationCases: ReplayCase[] = [
   },
   {
     workflow: 'delegationEvaluationWorkflow',
-    name: 'nothing-tripped',
+    name: 'tripped-due-review-started',
+    // A review whose 10-minute timeout ends within the pass's horizon: the pass that opens it starts it.
+    record: ({ ctx }) =>
+      trippedStartedReview(ctx, ctx, ['tripped-due-review-started', 'due-started-by-monitor-approved'], 10 * 60_000),
+  },
+  {
+    workflow: 'delegationEvaluationWorkflow',
+    name: 'tripped-review-dormant',
     async record({ ctx }) {
+      // A 7-day review: the pass that opens it stores it without its workflow and starts nothing.
       const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
       const since = new Date(Date.now() - 1000);
-      const summary = await runDelegationEvaluation(ctx, [abp.abp_id]);
-      if (summary.pending || summary.started.length > 0)
-        throw new Error(`unexpected evaluation: ${JSON.stringify(summary)}`);
-      const passes = await until(
-        () =>
-          listed(
-            ctx,
-            `WorkflowType = 'delegationEvaluationWorkflow' AND StartTime >= '${since.toISOString()}' AND ExecutionStatus = 'Completed'`,
-          ),
-        (w) => w.length > 0,
-        'the monitor pass',
-      );
-      return [{ caseName: 'nothing-tripped', workflowId: passes.at(-1)!.workflowId }];
+      for (let n = 1; n <= 6; n++)
+        await checkAbpAction(ctx, abp.abp_id, sendExternalEmail(abp.hash, n), { waitForEvaluation: true });
+      const [review] = await reviews(ctx, { abpId: abp.abp_id, state: 'open' });
+      if (!review || review.workflowStarted) throw new Error(`no dormant review opened for ${abp.abp_id}`);
+      const passes = await passesSince(ctx, since, 'the pass that opened the review');
+      for (const pass of passes) {
+        const summary = await ctx.temporal.workflow.getHandle(pass.workflowId).result();
+        if ((summary as { opened: string[] }).opened.includes(review.reviewId))
+          return [{ caseName: 'tripped-review-dormant', workflowId: pass.workflowId }];
+      }
+      throw new Error(`no pass reported opening ${review.reviewId}`);
     },
+  },
+  {
+    workflow: 'delegationEvaluationWorkflow',
+    name: 'nothing-tripped',
+    record: ({ ctx }) => nothingTripped(ctx, ctx, 'nothing-tripped'),
+  },
+  {
+    workflow: 'delegationEvaluationWorkflow',
+    name: 'nothing-tripped.before-monitor-clock',
+    record: (stack) =>
+      onEarlierRelease(stack, BEFORE_MONITOR_CLOCK, (earlier) =>
+        nothingTripped(stack.ctx, earlier, 'nothing-tripped.before-monitor-clock'),
+      ),
   },
   {
     workflow: 'delegationAbpEvaluationWorkflow',
     name: 'coalesced-tripped-idle',
-    async record({ ctx }) {
-      // Writes that do not wait: three repeats of one fingerprint trip DRT-001; the per-ABP
-      // workflow opens and starts the review, answers the requests, then ends after a minute idle.
-      const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
-      const row = () =>
-        JSON.stringify({
-          kind: 'drift_signal',
-          abp_id: abp.abp_id,
-          type: 'fallback',
-          severity: 'green',
-          fingerprint: { key: 'fp-replay', version: 1 },
-          observed_at: new Date(Date.now() - 60_000).toISOString(),
-        });
-      let last = '';
-      for (let i = 0; i < 3; i++) last = (await ingestEvidence(ctx, row())).evaluationRequests![abp.abp_id]!;
-      await ctx.deferred.settle();
-      await until(
-        () => evaluationResult(ctx, abp.abp_id, last),
-        (r) => r !== null,
-        'the coalesced evaluation',
-      );
-      const workflowId = abpEvaluationWorkflowId(abp.abp_id);
-      await ctx.temporal.workflow.getHandle(workflowId).result();
-      return [{ caseName: 'coalesced-tripped-idle', workflowId }];
-    },
+    record: ({ ctx }) => coalescedTrippedIdle(ctx, ctx, 'coalesced-tripped-idle'),
+  },
+  {
+    workflow: 'delegationAbpEvaluationWorkflow',
+    name: 'coalesced-tripped-idle.before-monitor-clock',
+    record: (stack) =>
+      onEarlierRelease(stack, BEFORE_MONITOR_CLOCK, (earlier) =>
+        coalescedTrippedIdle(stack.ctx, earlier, 'coalesced-tripped-idle.before-monitor-clock'),
+      ),
   },
 ];

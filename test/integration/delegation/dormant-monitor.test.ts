@@ -1,0 +1,166 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { describe, expect, it } from 'vitest';
+import { evaluateDelegationTriggers } from '../../../activities/delegation/evaluation';
+import { buildAbpFromSpec, checkAbpAction, runDelegationEvaluation } from '../../../client/delegation';
+import { reviewResult } from '../../../client/delegation-reviews';
+import { findReview, type ReviewRow } from '../../../db/delegation/reviews';
+import { deleteSubscription, insertSubscription } from '../../../db/notifications/subscriptions';
+import type { AbpSpecInput } from '../../../domain/delegation/schema';
+import { reviewOpenedEvent } from '../../../domain/notifications/review-opened-event';
+import { DUE_HORIZON_MS } from '../../../workflows/delegation/monitor-clock';
+import { deliveryWorkflowId } from '../../../workflows/notifications/contract';
+import { useIntegrationContext } from '../../support/integration';
+import { testAdmin } from '../../support/principals';
+import { sendExternalEmail, uniqueSpec } from './fixtures';
+
+// A database of its own: whether any subscription wants review.opened is global, and other test
+// files' passes would announce their reviews while this file subscribes.
+const ctx = useIntegrationContext('delegation-dormant-monitor', { ownDatabase: true });
+
+const DAY = 86_400_000;
+
+function specWithTimeout(timeoutMs: number | null): AbpSpecInput {
+  const spec = uniqueSpec();
+  const review = spec.delegation_review!;
+  return {
+    ...spec,
+    delegation_review: { ...review, review_policy: { ...review.review_policy, timeout_ms: timeoutMs } },
+  };
+}
+
+/** Six blocked irreversible actions trip DRT-002; the monitor pass after the sixth opens its review. */
+async function monitorOpened(timeoutMs: number | null = 7 * DAY): Promise<{ row: ReviewRow; started: string[] }> {
+  const { abp } = await buildAbpFromSpec(ctx, specWithTimeout(timeoutMs), await testAdmin(ctx));
+  let evaluation = null;
+  for (let n = 1; n <= 6; n++)
+    evaluation = (await checkAbpAction(ctx, abp.abp_id, sendExternalEmail(abp.hash, n), { waitForEvaluation: true }))
+      .evaluation;
+  expect(evaluation?.opened).toEqual([`${abp.abp_id}.DRT-002.r1`]);
+  return { row: (await findReview(ctx.pool, evaluation!.opened[0]!))!, started: evaluation!.started };
+}
+
+/** What a pass at `asOf` returns to start among `ids` (the activity itself, given the clock explicitly). */
+async function toStartAt(abpIds: string[] | undefined, asOf: number, ids: string[], clock = true) {
+  const result = await evaluateDelegationTriggers(
+    { pool: ctx.pool, provenanceKey: ctx.provenanceKey },
+    abpIds,
+    clock ? { clock: { asOf: new Date(asOf).toISOString(), horizonMs: DUE_HORIZON_MS } } : {},
+  );
+  return result.toStart.filter((s) => ids.includes(s.reviewId));
+}
+
+/** As migration 020's backfill would have it: opened `ago` ms before now. */
+async function openedAgo(row: ReviewRow, ago: number): Promise<void> {
+  await ctx.pool.query(
+    `UPDATE delegation_reviews SET opened_at = now() - $2::bigint * interval '1 millisecond',
+            deadline_at = now() - $2::bigint * interval '1 millisecond' + (policy->>'timeout_ms')::bigint * interval '1 millisecond'
+      WHERE review_id = $1`,
+    [row.reviewId, ago],
+  );
+}
+
+/** The review.opened deliveries stored for a review, whoever announced it. */
+async function openedDeliveries(reviewId: string): Promise<string[]> {
+  const { rows } = await ctx.pool.query<{ event_id: string }>(
+    `SELECT event_id FROM webhook_deliveries WHERE subject = $1 AND event_type = 'review.opened'`,
+    [reviewId],
+  );
+  return rows.map((r) => r.event_id);
+}
+
+describe('reviews the monitor opens are stored without their workflow until their deadline nears', () => {
+  it('the pass that opens a 7-day review starts nothing; a pass starts it only once its deadline is within the horizon', async () => {
+    const { row, started } = await monitorOpened();
+    expect(started).toEqual([]);
+    expect(row).toMatchObject({ state: 'open', openedBy: 'monitor', workflowStarted: false });
+    expect(Date.parse(row.deadlineAt!)).toBe(Date.parse(row.openedAt!) + 7 * DAY);
+    await expect(ctx.temporal.workflow.getHandle(row.reviewId).describe()).rejects.toBeInstanceOf(
+      WorkflowNotFoundError,
+    );
+    const deadline = Date.parse(row.deadlineAt!);
+    const ids = [row.reviewId];
+
+    expect(await toStartAt([row.abpId], Date.now(), ids)).toEqual([]);
+    expect(await toStartAt([row.abpId], deadline - DUE_HORIZON_MS - 60_000, ids)).toEqual([]);
+    // Within the horizon: started with its opening (its deadline counts from it), already announced.
+    expect(await toStartAt([row.abpId], deadline - DUE_HORIZON_MS + 60_000, ids)).toEqual([
+      expect.objectContaining({ reviewId: row.reviewId, openedAt: row.openedAt, openedAnnounced: true }),
+    ]);
+    expect(await toStartAt(undefined, deadline, ids)).toHaveLength(1);
+    // A pass over other ABPs leaves it alone.
+    expect(await toStartAt(['ABP-00000000'], deadline, ids)).toEqual([]);
+    // A pass from before the monitor passed its clock starts every review without a workflow, as it did.
+    const old = await toStartAt([row.abpId], Date.now(), ids, false);
+    expect(old).toEqual([expect.objectContaining({ reviewId: row.reviewId })]);
+    expect(old[0]).not.toHaveProperty('openedAt');
+  });
+
+  it('a review without a timeout is never due: only a vote starts it', async () => {
+    const { row, started } = await monitorOpened(null);
+    expect(started).toEqual([]);
+    expect(row.deadlineAt).toBeNull();
+    expect(await toStartAt([row.abpId], Date.now() + 3650 * DAY, [row.reviewId])).toEqual([]);
+  });
+
+  it('a review whose timeout is shorter than the horizon is started by the pass that opens it', async () => {
+    const { row, started } = await monitorOpened(10 * 60_000);
+    expect(started).toEqual([row.reviewId]);
+    expect(await findReview(ctx.pool, row.reviewId)).toMatchObject({ workflowStarted: true });
+    const description = await ctx.temporal.workflow.getHandle(row.reviewId).describe();
+    expect(description.searchAttributes.WardenKind).toEqual(['review']);
+    // Its deadline counts from its opening, not from the workflow's start.
+    const status = await ctx.temporal.workflow.getHandle(row.reviewId).query<{ deadline: string | null }>('status');
+    expect(Date.parse(status.deadline!)).toBe(Date.parse(row.openedAt!) + 10 * 60_000);
+  });
+
+  it('a dormant review past its deadline is started by the next pass and times out at once', async () => {
+    const { row } = await monitorOpened();
+    await openedAgo(row, 8 * DAY);
+
+    const pass = await runDelegationEvaluation(ctx, [row.abpId]);
+    expect(pass.started).toEqual([row.reviewId]);
+    expect((await reviewResult(ctx, row.reviewId)).state).toBe('timed_out');
+    expect(await findReview(ctx.pool, row.reviewId)).toMatchObject({ state: 'timed_out', workflowStarted: true });
+  });
+});
+
+describe('review.opened of a review the monitor opens is announced by the pass that stored it', () => {
+  it('once, with a subscription: a second pass and the start near its deadline announce nothing more', async () => {
+    const subscription = await insertSubscription(ctx.pool, {
+      url: 'http://127.0.0.1:9/hook',
+      events: ['review.opened'],
+      secret: 'dormant-monitor-secret',
+      maxAttempts: 1,
+      createdBy: null,
+    });
+    try {
+      const { row } = await monitorOpened();
+      const event = reviewOpenedEvent(row, row.openedAt!);
+      const delivery = ctx.temporal.workflow.getHandle(deliveryWorkflowId(event));
+      await delivery.result();
+      const firstRun = (await delivery.describe()).runId;
+      expect(await openedDeliveries(row.reviewId)).toEqual([event.eventId]);
+
+      // A second pass finds the review under review and announces nothing.
+      expect((await runDelegationEvaluation(ctx, [row.abpId])).underReview).toEqual([`${row.abpId}/DRT-002`]);
+      // Due: the pass starts it, already announced, so its workflow announces nothing either.
+      await openedAgo(row, 8 * DAY);
+      expect((await runDelegationEvaluation(ctx, [row.abpId])).started).toEqual([row.reviewId]);
+      expect((await reviewResult(ctx, row.reviewId)).state).toBe('timed_out');
+      expect(await openedDeliveries(row.reviewId)).toEqual([event.eventId]);
+      // One delivery run, the first pass's.
+      expect((await delivery.describe()).runId).toBe(firstRun);
+    } finally {
+      await deleteSubscription(ctx.pool, subscription.id);
+    }
+  });
+
+  it('not at all without a subscription: no delivery workflow is started', async () => {
+    const { row } = await monitorOpened();
+    const event = reviewOpenedEvent(row, row.openedAt!);
+    await expect(ctx.temporal.workflow.getHandle(deliveryWorkflowId(event)).describe()).rejects.toBeInstanceOf(
+      WorkflowNotFoundError,
+    );
+    expect(await openedDeliveries(row.reviewId)).toEqual([]);
+  });
+});
