@@ -20,6 +20,8 @@ export function reviewDeps(deps: ActivityDeps): ApplyDeps {
 /** The delegation review loop's activities: every one idempotent under retries. */
 export function createDelegationActivities(deps: ActivityDeps) {
   const d = reviewDeps(deps);
+  // Inside an activity (its client starts the deliveries): reviews a revocation stores on children.
+  const announcing = { ...d, announce: announceReviewsOpened };
   return {
     /** `asOf`/`horizonMs`: the pass's clock (MONITOR_PASSES_ITS_CLOCK); passes recorded before it send neither. */
     async evaluateDelegationTriggers(input: { abpIds?: string[]; asOf?: string; horizonMs?: number }) {
@@ -53,12 +55,12 @@ export function createDelegationActivities(deps: ActivityDeps) {
     recordReviewVote: (input: VoteInput) => recordReviewVote(d, input),
     concludeReview: (input: { reviewId: string; state: 'dismissed' | 'timed_out'; by: string | null }) =>
       concludeReview(d, input),
-    applyReviewOutput: (input: ApplyInput) => applyReviewOutput(d, input),
+    applyReviewOutput: (input: ApplyInput) => applyReviewOutput(announcing, input),
     /** The deciding approval: recorded, then applied from the same reading (the review runs it as a local activity). */
     recordVoteAndApply: (input: VoteAndApplyInput) =>
       voteAndApply(
         (vote) => recordVote(d, vote),
-        (apply, reading) => applyReviewOutput(d, apply, reading),
+        (apply, reading) => applyReviewOutput(announcing, apply, reading),
         input,
       ),
   };

@@ -1,17 +1,16 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { evaluateDelegationTriggers } from '../../../activities/delegation/evaluation';
-import { buildAbpFromSpec, checkAbpAction, runDelegationEvaluation } from '../../../client/delegation';
-import { reviewResult } from '../../../client/delegation-reviews';
+import { buildAbpFromSpec, checkAbpAction, composeAbp, runDelegationEvaluation } from '../../../client/delegation';
+import { approveReview, openReview, reviewResult, reviews } from '../../../client/delegation-reviews';
 import { findReview, type ReviewRow } from '../../../db/delegation/reviews';
-import { deleteSubscription, insertSubscription } from '../../../db/notifications/subscriptions';
 import type { AbpSpecInput } from '../../../domain/delegation/schema';
 import { reviewOpenedEvent } from '../../../domain/notifications/review-opened-event';
-import { DUE_HORIZON_MS } from '../../../workflows/delegation/monitor-clock';
+import { DUE_HORIZON_MS } from '../../../domain/delegation/review-due';
 import { deliveryWorkflowId } from '../../../workflows/notifications/contract';
 import { useIntegrationContext } from '../../support/integration';
 import { testAdmin } from '../../support/principals';
-import { sendExternalEmail, uniqueSpec } from './fixtures';
+import { principal, sendExternalEmail, uniqueSpec, whileSubscribedToOpened } from './fixtures';
 
 // A database of its own: whether any subscription wants review.opened is global, and other test
 // files' passes would announce their reviews while this file subscribes.
@@ -126,14 +125,7 @@ describe('reviews the monitor opens are stored without their workflow until thei
 
 describe('review.opened of a review the monitor opens is announced by the pass that stored it', () => {
   it('once, with a subscription: a second pass and the start near its deadline announce nothing more', async () => {
-    const subscription = await insertSubscription(ctx.pool, {
-      url: 'http://127.0.0.1:9/hook',
-      events: ['review.opened'],
-      secret: 'dormant-monitor-secret',
-      maxAttempts: 1,
-      createdBy: null,
-    });
-    try {
+    await whileSubscribedToOpened(ctx, async () => {
       const { row } = await monitorOpened();
       const event = reviewOpenedEvent(row, row.openedAt!);
       const delivery = ctx.temporal.workflow.getHandle(deliveryWorkflowId(event));
@@ -150,9 +142,7 @@ describe('review.opened of a review the monitor opens is announced by the pass t
       expect(await openedDeliveries(row.reviewId)).toEqual([event.eventId]);
       // One delivery run, the first pass's.
       expect((await delivery.describe()).runId).toBe(firstRun);
-    } finally {
-      await deleteSubscription(ctx.pool, subscription.id);
-    }
+    });
   });
 
   it('not at all without a subscription: no delivery workflow is started', async () => {
@@ -162,5 +152,46 @@ describe('review.opened of a review the monitor opens is announced by the pass t
       WorkflowNotFoundError,
     );
     expect(await openedDeliveries(row.reviewId)).toEqual([]);
+  });
+});
+
+describe("the reviews a revocation opens on the parent's children", () => {
+  it('are stored without their workflow and announced once by the apply; a child due already is started by the review', async () => {
+    await whileSubscribedToOpened(ctx, async () => {
+      const admin = await testAdmin(ctx);
+      const rev = await principal(ctx, 'child-revoker', ['Reviewer']);
+      const parent = (await buildAbpFromSpec(ctx, uniqueSpec(), admin)).abp;
+      const slow = (await buildAbpFromSpec(ctx, specWithTimeout(7 * DAY), admin)).abp;
+      const quick = (await buildAbpFromSpec(ctx, specWithTimeout(10 * 60_000), admin)).abp;
+      await composeAbp(ctx, parent.abp_id, [slow.abp_id, quick.abp_id], admin);
+      const review = await openReview(ctx, parent.abp_id, 'DRT-004', rev);
+      await approveReview(ctx, review.reviewId, {
+        principal: rev,
+        outputKind: 'abp_revoke',
+        document: { reason: 'program closed' },
+        reason: 'program closed',
+      });
+      const final = await reviewResult(ctx, review.reviewId);
+      expect(final.state).toBe('applied');
+      const [slowReview] = await reviews(ctx, { abpId: slow.abp_id, state: 'open' });
+      const [quickReview] = await reviews(ctx, { abpId: quick.abp_id, state: 'open' });
+      // Only the child whose timeout fits the horizon was handed back to be started.
+      expect(final.outcome!.childReviews?.map((c) => c.reviewId)).toEqual([quickReview!.reviewId]);
+      expect(final.outcome!.childReviews?.[0]).toMatchObject({
+        openedAt: quickReview!.openedAt,
+        openedAnnounced: true,
+      });
+      expect(slowReview).toMatchObject({ triggerId: 'parent_changed', workflowStarted: false });
+      await expect(ctx.temporal.workflow.getHandle(slowReview!.reviewId).describe()).rejects.toBeInstanceOf(
+        WorkflowNotFoundError,
+      );
+      expect((await ctx.temporal.workflow.getHandle(quickReview!.reviewId).describe()).status.name).toBe('RUNNING');
+      // Each announced once, by the apply that stored it (the started one's workflow announces nothing).
+      for (const child of [slowReview!, quickReview!]) {
+        const event = reviewOpenedEvent(child, child.openedAt!);
+        await ctx.temporal.workflow.getHandle(deliveryWorkflowId(event)).result();
+        expect(await openedDeliveries(child.reviewId)).toEqual([event.eventId]);
+      }
+    });
   });
 });

@@ -3,8 +3,6 @@
 // the evaluation activity starts every open review without a workflow (new ones included).
 export const MONITOR_PASSES_ITS_CLOCK = 'monitor-passes-its-clock';
 
-export const DUE_HORIZON_MS = 15 * 60_000;
-
 export function passClock(): { asOf?: string; horizonMs?: number } {
   return {};
 }

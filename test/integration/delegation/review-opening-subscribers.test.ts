@@ -5,13 +5,12 @@ import { buildAbpFromSpec } from '../../../client/delegation';
 import { openReview } from '../../../client/delegation-reviews';
 import { ReviewOpenCommit } from '../../../client/review-open-commit';
 import { ReviewOpenReads } from '../../../client/review-open-reads';
-import { deleteSubscription, insertSubscription } from '../../../db/notifications/subscriptions';
 import { delegationReviewWorkflowRef } from '../../../workflows/delegation/contract';
 import { OPENING_KNOWS_SUBSCRIBERS } from '../../../workflows/delegation/review-opening-subscribers';
 import { patchIds } from '../../support/bundle-with-stand-in';
 import { useIntegrationContext } from '../../support/integration';
 import { testAdmin } from '../../support/principals';
-import { historyOnceOpened, principal, uniqueSpec } from './fixtures';
+import { historyOnceOpened, principal, uniqueSpec, whileSubscribedToOpened } from './fixtures';
 
 // A database of its own: whether any subscription wants review.opened is global, and other test
 // files subscribe to it.
@@ -31,22 +30,6 @@ async function openedNow(name: string): Promise<{ reviewId: string; history: His
   const { abp } = await buildAbpFromSpec(ctx, uniqueSpec(), await testAdmin(ctx));
   const { reviewId } = await openReview(ctx, abp.abp_id, 'DRT-002', rev);
   return { reviewId, history: await historyOnceOpened(ctx, reviewId) };
-}
-
-/** Runs `work` while a webhook subscription wants review.opened, and deletes it after. */
-async function whileSubscribedToOpened(work: () => Promise<void>): Promise<void> {
-  const subscription = await insertSubscription(ctx.pool, {
-    url: 'http://127.0.0.1:9/hook',
-    events: ['review.opened'],
-    secret: 'opening-subscribers-secret',
-    maxAttempts: 1,
-    createdBy: null,
-  });
-  try {
-    await work();
-  } finally {
-    await deleteSubscription(ctx.pool, subscription.id);
-  }
 }
 
 const announcedActivities = (history: History) =>
@@ -74,7 +57,7 @@ describe('a review opened now knows from its start whether review.opened has sub
   });
 
   it('with a subscription stored before the opening, it announces review.opened with a local activity, and replays', async () => {
-    await whileSubscribedToOpened(async () => {
+    await whileSubscribedToOpened(ctx, async () => {
       const { reviewId, history } = await openedNow('subscriber');
       expect(startInput(history).openedSubscribed).toBe(true);
       expect(patchIds(history)).toEqual([OPENING_KNOWS_SUBSCRIBERS]);
@@ -84,7 +67,7 @@ describe('a review opened now knows from its start whether review.opened has sub
   });
 
   it('started after its opening was announced by whoever stored it (openedAnnounced), it announces nothing though subscribed, and replays', async () => {
-    await whileSubscribedToOpened(async () => {
+    await whileSubscribedToOpened(ctx, async () => {
       const rev = await principal(ctx, 'announced', ['Reviewer']);
       const { abp } = await buildAbpFromSpec(ctx, uniqueSpec(), await testAdmin(ctx));
       const start = await new ReviewOpenCommit(ctx).open(

@@ -23,7 +23,7 @@ import { parseIntakeBatch } from '../../../domain/delegation/intake';
 import { parseTriggerCondition } from '../../../domain/delegation/trigger-conditions';
 import { DAY_MS } from '../../../domain/delegation/trigger-evidence';
 import { useIntegrationContext } from '../../support/integration';
-import { DUE_HORIZON_MS } from '../../../workflows/delegation/monitor-clock';
+import { DUE_HORIZON_MS } from '../../../domain/delegation/review-due';
 import { buildUniqueAbp, principal, sendExternalEmail, unique } from './fixtures';
 
 const ctx = useIntegrationContext('delegation-triggers');

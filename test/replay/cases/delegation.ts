@@ -199,6 +199,23 @@ async function concluded(ctx: WardenContext, reviewId: string, expected: ReviewW
   if (final.state !== expected) throw new Error(`review ${reviewId} ended ${final.state}, expected ${expected}`);
 }
 
+/** An ABP with one child (whose reviews time out after `childTimeoutMs`), revoked by an approved review. */
+async function revokedParent(ctx: WardenContext, childTimeoutMs: number): Promise<{ reviewId: string; child: string }> {
+  const rev = await reviewer(ctx, 'rev');
+  const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
+  const { abp: child } = await buildAbpFromSpec(ctx, spec({ timeout_ms: childTimeoutMs }), await testAdmin(ctx));
+  await composeAbp(ctx, abp.abp_id, [child.abp_id], await testAdmin(ctx));
+  const review = await openReview(ctx, abp.abp_id, 'DRT-001', rev);
+  await approveReview(ctx, review.reviewId, {
+    principal: rev,
+    outputKind: 'abp_revoke',
+    document: { reason: 'program closed' },
+    reason: 'program closed',
+  });
+  await concluded(ctx, review.reviewId, 'applied');
+  return { reviewId: review.reviewId, child: child.abp_id };
+}
+
 const reviewCase = (
   name: string,
   record: (ctx: WardenContext, stack: Parameters<ReplayCase['record']>[0]) => Promise<string>,
@@ -333,20 +350,17 @@ export const reviewCases: ReplayCase[] = [
     return review.reviewId;
   }),
   reviewCase('approved-revoke-parent-starts-child-reviews', async (ctx) => {
-    // The revoked ABP has a child: the review starts the child's parent_changed review (a patch marker).
-    const rev = await reviewer(ctx, 'rev');
-    const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
-    const { abp: child } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
-    await composeAbp(ctx, abp.abp_id, [child.abp_id], await testAdmin(ctx));
-    const review = await openReview(ctx, abp.abp_id, 'DRT-001', rev);
-    await approveReview(ctx, review.reviewId, {
-      principal: rev,
-      outputKind: 'abp_revoke',
-      document: { reason: 'program closed' },
-      reason: 'program closed',
-    });
-    await concluded(ctx, review.reviewId, 'applied');
-    return review.reviewId;
+    // The revoked ABP has a child whose review is due at once (its 10-minute timeout is within the
+    // monitor's horizon): the review starts the child's parent_changed review (a patch marker).
+    return (await revokedParent(ctx, 10 * 60_000)).reviewId;
+  }),
+  reviewCase('approved-revoke-parent-children-dormant', async (ctx) => {
+    // The revoked ABP has a child with a 7-day review: stored without its workflow, it is not
+    // started by the review (no child start, no patch marker); its first vote or a pass will.
+    const { reviewId, child } = await revokedParent(ctx, 7 * 86_400_000);
+    const [dormant] = await reviews(ctx, { abpId: child, state: 'open' });
+    if (!dormant || dormant.workflowStarted) throw new Error(`the child's review of ${child} is not dormant`);
+    return reviewId;
   }),
   reviewCase('timed-out-escalated', async (ctx) => {
     // The policy's timeout (7 days by default; 2 s here: the history is the same but for the
