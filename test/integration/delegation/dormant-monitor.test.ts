@@ -195,3 +195,22 @@ describe("the reviews a revocation opens on the parent's children", () => {
     });
   });
 });
+
+describe('the reviews a build that replaces an ABP opens on its children', () => {
+  it('are stored without their workflow and announced once by the build', async () => {
+    await whileSubscribedToOpened(ctx, async () => {
+      const admin = await testAdmin(ctx);
+      const spec = uniqueSpec();
+      const parent = (await buildAbpFromSpec(ctx, { ...spec, created_at: '2026-01-01T00:00:00Z' }, admin)).abp;
+      const child = (await buildAbpFromSpec(ctx, uniqueSpec(), admin)).abp;
+      await composeAbp(ctx, parent.abp_id, [child.abp_id], admin);
+      const replacement = await buildAbpFromSpec(ctx, { ...spec, created_at: '2026-02-01T00:00:00Z' }, admin);
+      const [opened] = replacement.childReviews;
+      const row = (await findReview(ctx.pool, opened!.reviewId))!;
+      expect(row).toMatchObject({ triggerId: 'parent_changed', state: 'open', workflowStarted: false });
+      const event = reviewOpenedEvent(row, row.openedAt!);
+      await ctx.temporal.workflow.getHandle(deliveryWorkflowId(event)).result();
+      expect(await openedDeliveries(row.reviewId)).toEqual([event.eventId]);
+    });
+  });
+});
