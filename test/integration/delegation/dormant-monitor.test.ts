@@ -145,6 +145,29 @@ describe('review.opened of a review the monitor opens is announced by the pass t
     });
   });
 
+  it('again by a retried attempt that finds the reviews its first attempt stored (idempotent by event id), never by a later pass', async () => {
+    await whileSubscribedToOpened(ctx, async () => {
+      const { abp } = await buildAbpFromSpec(ctx, specWithTimeout(7 * DAY), await testAdmin(ctx));
+      for (let n = 1; n <= 6; n++) await checkAbpAction(ctx, abp.abp_id, sendExternalEmail(abp.hash, n));
+      const announced: string[][] = [];
+      const attempt = (retried: boolean) =>
+        evaluateDelegationTriggers({ pool: ctx.pool, provenanceKey: ctx.provenanceKey }, [abp.abp_id], {
+          clock: { asOf: new Date().toISOString(), horizonMs: DUE_HORIZON_MS },
+          retried,
+          announce: async (reviews) => void announced.push(reviews.map((r) => r.reviewId)),
+        });
+      // The per-ABP evaluations the writes asked for may have opened it already: whichever pass
+      // stored it announced it; here the first of these attempts stores it unless one did.
+      const first = await attempt(false);
+      const reviewId = `${abp.abp_id}.DRT-002.r1`;
+      expect(announced[0]).toEqual(first.opened.includes(reviewId) ? [reviewId] : []);
+      await attempt(false);
+      expect(announced[1]).toEqual([]);
+      await attempt(true);
+      expect(announced[2]).toEqual([reviewId]);
+    });
+  });
+
   it('not at all without a subscription: no delivery workflow is started', async () => {
     const { row } = await monitorOpened();
     const event = reviewOpenedEvent(row, row.openedAt!);
