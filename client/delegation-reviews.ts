@@ -31,6 +31,7 @@ import {
 import { asBadInput } from './delegation';
 import { ReviewOpenCommit } from './review-open-commit';
 import { ReviewOpenReads } from './review-open-reads';
+import { sendVoteUpdate } from './review-vote-start';
 import { workflowRefusal } from './errors';
 import type { WardenContext } from './context';
 
@@ -296,7 +297,8 @@ const documentOf = (outputKind: ReviewOutputKind, input: { document?: unknown; r
  * `warden review approve`: checks the approver role and dry-runs the output first, so a refused
  * approver or an output that would not apply is never stored; then stores the named output and
  * sends the approval Update, whose activity checks the role, the dry-run, the single vote and the
- * threshold again under the review's lock.
+ * threshold again under the review's lock. A review whose workflow has not started gets it started
+ * by this vote (review-vote-start.ts).
  */
 export async function approveReview(
   ctx: WardenContext,
@@ -321,8 +323,11 @@ export async function approveReview(
   if (plan.problems.length > 0) throw invalid(`the output would not apply: ${plan.problems.join('; ')}`, plan.problems);
   await storeOutput(ctx.pool, reviewId, outputHash, output.kind, output.document, input.principal);
   const result = await sendVote(() =>
-    reviewHandle(ctx, reviewId).executeUpdate(approveReviewUpdate, {
-      args: [{ principal: input.principal, outputKind: output.kind, outputHash, reason: input.reason }],
+    sendVoteUpdate(ctx, review, approveReviewUpdate, {
+      principal: input.principal,
+      outputKind: output.kind,
+      outputHash,
+      reason: input.reason,
     }),
   );
   return { ...result, outputHash };
@@ -349,10 +354,10 @@ export async function dismissReview(
   reviewId: string,
   input: { principal: string; reason: string },
 ): Promise<ReviewVoteResult> {
-  await requireOpenWorkflow(ctx, reviewId);
+  const review = await requireOpenWorkflow(ctx, reviewId);
   await requirePrincipal(ctx.pool, input.principal);
   z.object({ reason: ReviewReasonSchema }).parse({ reason: input.reason });
-  return sendVote(() => reviewHandle(ctx, reviewId).executeUpdate(dismissReviewUpdate, { args: [input] }));
+  return sendVote(() => sendVoteUpdate(ctx, review, dismissReviewUpdate, input));
 }
 
 /** Waits for a review workflow to finish and returns its final state. */

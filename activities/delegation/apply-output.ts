@@ -19,7 +19,9 @@ import { writeCurrentDocuments } from '../../db/delegation/export-documents';
 import { markRestamped, type ExportRow } from '../../db/delegation/exports';
 import { planOutputOn } from '../../db/delegation/output-dry-run';
 import { readApproval, type ApprovalReading } from '../../db/delegation/approval-reading';
-import { openParentChangedReviews } from '../../db/delegation/composition';
+import { dormantParentChangedReviews, openParentChangedReviews } from '../../db/delegation/composition';
+import { dueAtOpening } from '../../domain/delegation/review-due';
+import type { OpenedAnnouncer } from './announce-opened';
 import { concludeReviewRow, findReview, recordFailedAttempt } from '../../db/delegation/reviews';
 import { voidApprovals } from '../../db/delegation/review-votes';
 
@@ -30,6 +32,8 @@ export interface ApplyDeps {
   pool: pg.Pool;
   provenanceKey: string;
   exports: ExportSink;
+  /** Announces review.opened of the children's reviews a revocation or replacement stored (in an activity). */
+  announce?: OpenedAnnouncer;
 }
 
 export interface ApplyInput {
@@ -75,8 +79,13 @@ export async function applyReviewOutput(
   const tag = input.reviewId;
   if (review.state === 'applied' || review.state === 'failed') {
     const outcome = review.outcome as ApplyOutcome;
-    // A retry after the commit: finish moving the staged documents into place.
+    // A retry after the commit: finish moving the staged documents into place, and announce the
+    // children's reviews it stored again (an attempt may have failed before announcing them).
     for (const e of outcome.exports) await deps.exports.promote(e, tag);
+    if (review.state === 'applied' && outcome.outputKind !== 'abp_patch' && deps.announce) {
+      const children = await dormantParentChangedReviews(deps.pool, outcome.previous.abpId);
+      if (children.openedSubscribed) await deps.announce(children.rows);
+    }
     return outcome;
   }
   if (review.state !== 'open') throw conflict(`review ${input.reviewId} is ${review.state}`);
@@ -137,8 +146,9 @@ export async function applyReviewOutput(
     writeExports = () => Promise.resolve(staged);
   }
   const rows = plan.exports.map((e) => e.row);
+  let children: Awaited<ReturnType<typeof openParentChangedReviews>>;
   try {
-    await commit(
+    children = await commit(
       deps,
       review.reviewId,
       plan.current,
@@ -155,6 +165,8 @@ export async function applyReviewOutput(
     return setBack({ ...outcome, exports: error.exports, failure: error.failed });
   }
   if (deps.exports.kind !== 'postgres') for (const row of rows) await deps.exports.promote(row, tag);
+  // The children's reviews were stored without their workflow: announced here, by their storer.
+  await deps.announce?.(children.filter((c) => c.openedSubscribed));
   return applied;
 }
 
@@ -185,8 +197,8 @@ async function commit(
   outcome: ApplyOutcome,
   document: unknown,
   writeExports: (tx: Queryable) => Promise<ApplyOutcome['exports']>,
-): Promise<void> {
-  await withProvenanceTransaction(deps.pool, async (tx) => {
+): Promise<Awaited<ReturnType<typeof openParentChangedReviews>>> {
+  return withProvenanceTransaction(deps.pool, async (tx) => {
     // Begun holding the chain's lock (APPEND_LOCK's lock-order rule), then the review's row, as a late
     // vote or a duplicate opening of the review takes them.
     if ((await findReview(tx, reviewId, { forUpdate: true }))?.state !== 'open')
@@ -217,14 +229,18 @@ async function commit(
       }
     }
     if (!moved) throw new PointerMovedError(`ABP ${current.abpId} changed while the review was applied`);
-    if (outcome.outputKind !== 'abp_patch') {
-      const childReviews = await openParentChangedReviews(tx, deps.provenanceKey, base, {
-        kind: next === null ? 'revoked' : 'replaced',
-        replacedBy: next?.abp_id ?? null,
-        reviewId,
-      });
-      if (childReviews.length > 0) outcome.childReviews = childReviews;
-    }
+    const children =
+      outcome.outputKind === 'abp_patch'
+        ? []
+        : await openParentChangedReviews(tx, deps.provenanceKey, base, {
+            kind: next === null ? 'revoked' : 'replaced',
+            replacedBy: next?.abp_id ?? null,
+            reviewId,
+          });
+    // Stored without their workflow; the review starts only those due already (a timeout within
+    // the monitor's horizon), announced by this activity. The others wait for a vote or a pass.
+    const due = children.filter(dueAtOpening);
+    if (due.length > 0) outcome.childReviews = due.map((c) => ({ ...c, openedAnnounced: true }));
     await markRestamped(
       tx,
       exports.map((e) => e.exportId),
@@ -272,6 +288,7 @@ async function commit(
         },
       },
     ]);
+    return children;
   });
 }
 

@@ -1,4 +1,6 @@
+import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from '../deps';
+import { announceReviewsOpened } from './announce-opened';
 import { postgresExportSink } from '../../db/delegation/export-documents';
 import { fileExportSink } from '../../export-files/file-sink';
 import { applyReviewOutput, type ApplyDeps, type ApplyInput } from './apply-output';
@@ -18,9 +20,20 @@ export function reviewDeps(deps: ActivityDeps): ApplyDeps {
 /** The delegation review loop's activities: every one idempotent under retries. */
 export function createDelegationActivities(deps: ActivityDeps) {
   const d = reviewDeps(deps);
+  // Inside an activity (its client starts the deliveries): reviews a revocation stores on children.
+  const announcing = { ...d, announce: announceReviewsOpened };
   return {
-    async evaluateDelegationTriggers(input: { abpIds?: string[] }) {
-      const result = await evaluateDelegationTriggers(d, input.abpIds);
+    /** `asOf`/`horizonMs`: the pass's clock (MONITOR_PASSES_ITS_CLOCK); passes recorded before it send neither. */
+    async evaluateDelegationTriggers(input: { abpIds?: string[]; asOf?: string; horizonMs?: number }) {
+      const clock =
+        input.asOf !== undefined && input.horizonMs !== undefined
+          ? { asOf: input.asOf, horizonMs: input.horizonMs }
+          : undefined;
+      const result = await evaluateDelegationTriggers(d, input.abpIds, {
+        clock,
+        announce: announceReviewsOpened,
+        retried: Context.current().info.attempt > 1,
+      });
       // Cards go back without their raw readings' detail: counts and states are what the workflow needs.
       return {
         opened: result.opened,
@@ -42,12 +55,12 @@ export function createDelegationActivities(deps: ActivityDeps) {
     recordReviewVote: (input: VoteInput) => recordReviewVote(d, input),
     concludeReview: (input: { reviewId: string; state: 'dismissed' | 'timed_out'; by: string | null }) =>
       concludeReview(d, input),
-    applyReviewOutput: (input: ApplyInput) => applyReviewOutput(d, input),
+    applyReviewOutput: (input: ApplyInput) => applyReviewOutput(announcing, input),
     /** The deciding approval: recorded, then applied from the same reading (the review runs it as a local activity). */
     recordVoteAndApply: (input: VoteAndApplyInput) =>
       voteAndApply(
         (vote) => recordVote(d, vote),
-        (apply, reading) => applyReviewOutput(d, apply, reading),
+        (apply, reading) => applyReviewOutput(announcing, apply, reading),
         input,
       ),
   };

@@ -2,9 +2,8 @@ import { Context } from '@temporalio/activity';
 import { invalid } from '../../domain/errors';
 import type { NotificationEvent } from '../../domain/notifications/events';
 import { findForbiddenKey } from '../../domain/provenance/forbidden-content';
-import { WardenKind, WardenState } from '../../domain/search-attributes';
 import { startOrFind } from '../../domain/temporal/start-or-find';
-import { deliveryWorkflowId, notificationDeliveryWorkflowRef } from '../../workflows/notifications/contract';
+import { deliveryStartOptions, notificationDeliveryWorkflowRef } from '../../workflows/notifications/contract';
 import type { ActivityDeps } from '../deps';
 import { deliverOnce, type DeliveryAttempt } from './deliver';
 import { markFailed, prepareDeliveries, type PendingDelivery } from '../../db/notifications/deliveries';
@@ -24,20 +23,7 @@ export function createNotificationActivities(deps: ActivityDeps) {
       if (!(await hasSubscriberFor(deps.pool, event.type))) return;
       const { client, info } = Context.current();
       await startOrFind(() =>
-        client.workflow.start(notificationDeliveryWorkflowRef, {
-          workflowId: deliveryWorkflowId(event),
-          taskQueue: info.taskQueue,
-          args: [event],
-          // A retried start finds the first run, running or finished; an event is delivered once.
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          typedSearchAttributes: [
-            { key: WardenKind, value: 'notification' },
-            { key: WardenState, value: 'delivering' },
-          ],
-          staticSummary: `Webhook notification ${event.type} for ${event.subject}`,
-          staticDetails: `Announced by workflow ${event.workflowId}`,
-        }),
+        client.workflow.start(notificationDeliveryWorkflowRef, deliveryStartOptions(event, info.taskQueue)),
       );
     },
     /** Stores one delivery per subscriber (idempotent) and returns those still to send. */

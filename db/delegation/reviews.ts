@@ -23,6 +23,8 @@ export interface ReviewRow {
   outcome: unknown;
   queuedAt: string;
   openedAt: string | null;
+  /** When its timeout runs out (opened_at + policy.timeout_ms); null while queued or without a timeout. */
+  deadlineAt: string | null;
   concludedAt: string | null;
 }
 
@@ -41,12 +43,13 @@ export interface ReviewRowColumns {
   outcome: unknown;
   queued_at: Date;
   opened_at: Date | null;
+  deadline_at: Date | null;
   concluded_at: Date | null;
 }
 
 /** The columns of ReviewRow, in its order. */
 export const REVIEW_COLUMNS = `review_id, abp_id, abp_hash, trigger_id, severity, state, policy, reading, opened_by, workflow_started, outcome,
-  queued_at, opened_at, concluded_at`;
+  queued_at, opened_at, deadline_at, concluded_at`;
 
 export const reviewOf = (r: ReviewRowColumns): ReviewRow => camelRow(r);
 const COLUMNS = REVIEW_COLUMNS;
@@ -127,6 +130,23 @@ export async function listUnstartedReviews(
   };
 }
 
+/**
+ * Open reviews without a workflow whose deadline falls before `asOf` + `horizonMs` (oldest deadline
+ * first), for a monitor pass to start: early enough that each review's own timer fires at its
+ * deadline. `asOf` is the pass's workflow clock, not the database's (a time-skipping test server
+ * moves the one and not the other). A review without a timeout is never due: only a vote starts it.
+ */
+export async function listReviewsDue(q: Queryable, due: { asOf: string; horizonMs: number }): Promise<ReviewRow[]> {
+  const { rows } = await q.query<ReviewRowColumns>(
+    `SELECT ${COLUMNS} FROM delegation_reviews
+      WHERE state = 'open' AND NOT workflow_started
+        AND deadline_at <= $1::timestamptz + $2::bigint * interval '1 millisecond'
+      ORDER BY deadline_at, review_id`,
+    [due.asOf, due.horizonMs],
+  );
+  return rows.map(fromRow);
+}
+
 /** A review to insert (see insertReviews). */
 export interface NewReview {
   abpId: string;
@@ -197,9 +217,14 @@ export async function insertReviewsReadingHead(
  */
 const OPENED_SUBSCRIBED = subscribedTo(`'review.opened'`);
 
-const INSERT_REVIEWS = `INSERT INTO delegation_reviews (review_id, abp_id, abp_hash, trigger_id, severity, state, policy, reading, opened_by, opened_at)
+/** A review's deadline once opened at `openedAt` (SQL): null without a timeout (migration 020). */
+const DEADLINE_AFTER = (openedAt: string, policy: string) =>
+  `${openedAt} + (${policy}->>'timeout_ms')::bigint * interval '1 millisecond'`;
+
+const INSERT_REVIEWS = `INSERT INTO delegation_reviews (review_id, abp_id, abp_hash, trigger_id, severity, state, policy, reading, opened_by, opened_at, deadline_at)
      SELECT i.abp_id || '.' || i.trigger_id || '.r' || (SELECT count(*) + 1 FROM delegation_reviews d WHERE d.abp_id = i.abp_id AND d.trigger_id = i.trigger_id),
-            i.abp_id, i.abp_hash, i.trigger_id, i.severity, i.state, i.policy, i.reading, i.opened_by, CASE WHEN i.state = 'open' THEN now() END
+            i.abp_id, i.abp_hash, i.trigger_id, i.severity, i.state, i.policy, i.reading, i.opened_by, CASE WHEN i.state = 'open' THEN now() END,
+            CASE WHEN i.state = 'open' THEN ${DEADLINE_AFTER('now()', 'i.policy')} END
        FROM jsonb_to_recordset($1::jsonb) AS i(abp_id text, abp_hash text, trigger_id text, severity text, state text,
                                                policy jsonb, reading jsonb, opened_by text, current_id text, current_hash text)
       WHERE i.current_id IS NULL
@@ -225,7 +250,8 @@ const insertReviewsParams = (reviews: readonly NewReview[]) => [
 
 export async function markOpened(q: Queryable, reviewId: string, principal: string): Promise<ReviewRow | undefined> {
   const { rows } = await q.query<ReviewRowColumns>(
-    `UPDATE delegation_reviews SET state = 'open', opened_by = $2, opened_at = now() WHERE review_id = $1 AND state = 'queued' RETURNING ${COLUMNS}`,
+    `UPDATE delegation_reviews SET state = 'open', opened_by = $2, opened_at = now(), deadline_at = ${DEADLINE_AFTER('now()', 'policy')}
+      WHERE review_id = $1 AND state = 'queued' RETURNING ${COLUMNS}`,
     [reviewId, principal],
   );
   return rows[0] ? fromRow(rows[0]) : undefined;

@@ -2,6 +2,7 @@ import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { DelegationActivities } from '../../activities/delegation';
 import { WardenKind, WardenState } from '../../domain/search-attributes';
 import type { EvaluationInput, EvaluationSummary } from './contract';
+import { passClock } from './monitor-clock';
 import { startReviewWorkflows } from './start-reviews';
 
 const acts = proxyActivities<DelegationActivities>({
@@ -11,7 +12,8 @@ const acts = proxyActivities<DelegationActivities>({
 
 /**
  * One pass of the delegation monitor: evaluates the triggers (of `abpIds`, or of every active
- * ABP), then starts a review workflow for every open review that has none yet. Runs on the
+ * ABP), then starts a review workflow for every open review without one whose deadline is near
+ * (monitor-clock.ts; before that patch, for every open review without one). Runs on the
  * delegation monitor Schedule (and per ABP, coalesced, in delegationAbpEvaluationWorkflow). The
  * reviews outlive this short workflow.
  */
@@ -27,10 +29,10 @@ export async function delegationEvaluationWorkflow(input: EvaluationInput = {}):
 
 /**
  * The pass itself, shared by the monitor and the per-ABP evaluation workflow: the evaluation
- * activity, then a review workflow for each review it left unstarted.
+ * activity, then a review workflow for each review it returns to start (the due ones).
  */
 export async function evaluateAndStartReviews(abpIds: string[] | undefined): Promise<EvaluationSummary> {
-  const result = await acts.evaluateDelegationTriggers({ abpIds });
+  const result = await acts.evaluateDelegationTriggers({ abpIds, ...passClock() });
   const started = await startReviewWorkflows(
     result.toStart,
     (reviewId) => acts.markReviewStarted({ reviewId }),

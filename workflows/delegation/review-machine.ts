@@ -94,12 +94,19 @@ export class ReviewMachine {
   /** The deciding approval ran under review-approval-task.ts's patch: no unchanged or passing state is upserted. */
   private leanApproval = false;
   private rounds = 0;
-  private readonly startedAt = workflowInfo().startTime.getTime();
+  /**
+   * When the review times out (ms since the epoch; null without a timeout): its timeout after its
+   * opening when the start names it (ReviewStart's `openedAt`), else after the workflow's start.
+   * Only the input decides, so histories started without `openedAt` replay their own timer.
+   */
+  private readonly deadlineMs: number | null;
   private readonly deadline: string | null;
 
   constructor(private readonly start: ReviewStart) {
     const timeout = start.policy.timeout_ms;
-    this.deadline = timeout === null ? null : new Date(this.startedAt + timeout).toISOString();
+    const from = start.openedAt === undefined ? workflowInfo().startTime.getTime() : Date.parse(start.openedAt);
+    this.deadlineMs = timeout === null ? null : from + timeout;
+    this.deadline = this.deadlineMs === null ? null : new Date(this.deadlineMs).toISOString();
   }
 
   // ---- handlers ----------------------------------------------------------------------------
@@ -130,6 +137,7 @@ export class ReviewMachine {
 
   validateApproval(input: ApproveInput): void {
     this.requireOpen();
+    this.requireBeforeDeadline();
     checkedOrRefused(approveInputIssues, input);
     this.requireFirstVote(input.principal);
   }
@@ -236,6 +244,7 @@ export class ReviewMachine {
 
   validateDismissal(input: DismissInput): void {
     this.requireOpen();
+    this.requireBeforeDeadline();
     checkedOrRefused(dismissInputIssues, input);
     this.requireFirstVote(input.principal);
   }
@@ -275,17 +284,21 @@ export class ReviewMachine {
     const { policy } = start;
     const { inOneTask } = this;
     this.publish({ attributes: !inOneTask });
-    if (!(this.knowsSubscribers && start.openedSubscribed === false))
+    if (!(this.knowsSubscribers && start.openedSubscribed === false) && start.openedAnnounced !== true)
       await notify(
         'review.opened',
         start.reviewId,
         { abpId: start.abpId, triggerId: start.triggerId, severity: start.severity, threshold: policy.threshold },
         { inline: inOneTask, afterNotifyPatch: inOneTask },
       );
+    // A start without `openedAt` waits its whole timeout, the timer its histories recorded; one
+    // with it waits what is left until its deadline (none when the review is already overdue).
     let concludedInTime =
       policy.timeout_ms === null
         ? (await condition(() => this.done()), true)
-        : await condition(() => this.done(), policy.timeout_ms);
+        : start.openedAt === undefined
+          ? await condition(() => this.done(), policy.timeout_ms)
+          : await this.concludesInTime();
     while (await this.conclude(concludedInTime)) concludedInTime = await this.concludesInTime();
     this.publish();
     const facts = { abpId: start.abpId, triggerId: start.triggerId, severity: start.severity, state: this.state };
@@ -361,11 +374,10 @@ export class ReviewMachine {
     this.publish();
   }
 
-  /** After a reopening: the rest of the review's own timeout, not a fresh one. */
+  /** Until the review's own deadline (after a reopening: the rest of its timeout, not a fresh one). */
   private async concludesInTime(): Promise<boolean> {
-    const timeout = this.start.policy.timeout_ms;
-    if (timeout === null) return (await condition(() => this.done()), true);
-    const left = this.startedAt + timeout - Date.now();
+    if (this.deadlineMs === null) return (await condition(() => this.done()), true);
+    const left = this.deadlineMs - Date.now();
     return left > 0 ? condition(() => this.done(), left) : this.done();
   }
 
@@ -398,6 +410,16 @@ export class ReviewMachine {
   private requireOpen(): void {
     if (this.state !== 'open' || this.done())
       throw failure('conflict', `review ${this.start.reviewId} is no longer open (${this.state})`);
+  }
+
+  /**
+   * A review started after its opening (`openedAt`) may be started by a vote that arrives after its
+   * deadline, while its main line is still on its way to time it out: that vote is refused. Without
+   * `openedAt` the timer fires at the deadline itself, as it always did, so nothing is asked.
+   */
+  private requireBeforeDeadline(): void {
+    if (this.start.openedAt !== undefined && this.deadlineMs !== null && Date.now() >= this.deadlineMs)
+      throw failure('conflict', `review ${this.start.reviewId} passed its deadline (${this.deadline})`);
   }
 
   private requireFirstVote(principal: string): void {

@@ -1,4 +1,5 @@
 import type { NotificationEvent } from '../../domain/notifications/events';
+import { WardenKind, WardenState } from '../../domain/search-attributes';
 import { workflowRef } from '../workflow-ref';
 import type { notificationDeliveryWorkflow } from './delivery';
 
@@ -26,4 +27,26 @@ export interface DeliverySummary {
  */
 export function deliveryWorkflowId(event: Pick<NotificationEvent, 'eventId' | 'type' | 'subject'>): string {
   return `notify-${event.type}-${event.subject}-${event.eventId.replace(/^evt_/, '').slice(0, 8)}`;
+}
+
+/**
+ * How one event's delivery workflow is started, by an activity (startNotificationDelivery) or by
+ * the client that stored what the event announces: the same id, policies and UI summary either
+ * way, so a second start of the same event finds the first.
+ */
+export function deliveryStartOptions(event: NotificationEvent, taskQueue: string) {
+  return {
+    workflowId: deliveryWorkflowId(event),
+    taskQueue,
+    args: [event] as [NotificationEvent],
+    // A retried start finds the first run, running or finished; an event is delivered once.
+    workflowIdConflictPolicy: 'USE_EXISTING' as const,
+    workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+    typedSearchAttributes: [
+      { key: WardenKind, value: 'notification' },
+      { key: WardenState, value: 'delivering' },
+    ],
+    staticSummary: `Webhook notification ${event.type} for ${event.subject}`,
+    staticDetails: `Announced by workflow ${event.workflowId}`,
+  };
 }

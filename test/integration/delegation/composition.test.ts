@@ -1,3 +1,4 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { buildAbpFromSpec, checkAbpAction, composeAbp, showAbp, verifyAbp } from '../../../client/delegation';
 import { approveReview, openReview, reviews } from '../../../client/delegation-reviews';
@@ -125,10 +126,12 @@ describe('composition', () => {
         reviewId: `${child.abp_id}.parent_changed.r1`,
         triggerId: 'parent_changed',
         severity: 'critical',
-        workflowStarted: true,
+        // Stored without its workflow: its deadline is days away (its first vote starts it).
+        workflowStarted: false,
       });
-      const described = await ctx.temporal.workflow.getHandle(review!.reviewId).describe();
-      expect(described.status.name).toBe('RUNNING');
+      await expect(ctx.temporal.workflow.getHandle(review!.reviewId).describe()).rejects.toBeInstanceOf(
+        WorkflowNotFoundError,
+      );
       const verified = await verifyAbp(ctx, child.abp_id);
       expect(verified.checks.find((c) => c.gate === 'abp.parent_reference')).toMatchObject({
         passed: false,

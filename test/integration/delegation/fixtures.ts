@@ -8,6 +8,7 @@ import { recordVote, type AcceptedVote, type VoteInput } from '../../../activiti
 import { voteAndApply, type VoteAndApplyInput } from '../../../activities/delegation/vote-and-apply';
 import type { IntegrationContext } from '../../support/integration';
 import { createWardenWorker } from '../../../worker/create-worker';
+import { deleteSubscription, insertSubscription } from '../../../db/notifications/subscriptions';
 import { unique } from './abp-fixtures';
 
 export { buildUniqueAbp, principal, sendExternalEmail, unique, uniqueSpec } from './abp-fixtures';
@@ -81,4 +82,24 @@ export async function historyOnceOpened(ctx: IntegrationContext, reviewId: strin
     history = await handle.fetchHistory();
   }
   return history;
+}
+
+/**
+ * Runs `work` while a webhook subscription (to an address nobody listens on) wants review.opened,
+ * and deletes it after. Whether any subscription wants it is global: for files with a database of
+ * their own (useIntegrationContext's `ownDatabase`).
+ */
+export async function whileSubscribedToOpened(ctx: IntegrationContext, work: () => Promise<void>): Promise<void> {
+  const subscription = await insertSubscription(ctx.pool, {
+    url: 'http://127.0.0.1:9/hook',
+    events: ['review.opened'],
+    secret: 'review-opened-subscriber-secret',
+    maxAttempts: 1,
+    createdBy: null,
+  });
+  try {
+    await work();
+  } finally {
+    await deleteSubscription(ctx.pool, subscription.id);
+  }
 }

@@ -29,14 +29,9 @@ describe('the delegation review loop, end to end', () => {
       triggerId: 'DRT-002',
       severity: 'critical',
       openedBy: 'monitor',
-      workflowStarted: true,
+      // Stored without its workflow: its deadline is days away; the first vote starts it.
+      workflowStarted: false,
     });
-
-    const description = await ctx.temporal.workflow.getHandle(review!.reviewId).describe();
-    expect(description.searchAttributes.WardenKind).toEqual(['review']);
-    expect(description.searchAttributes.AbpId).toEqual([abp.abp_id]);
-    expect(description.searchAttributes.TriggerId).toEqual(['DRT-002']);
-    expect(description.searchAttributes.Severity).toEqual(['critical']);
 
     const patch = {
       tools: {
@@ -51,6 +46,11 @@ describe('the delegation review loop, end to end', () => {
       reason: 'candidates must hear back',
     });
     expect(vote).toMatchObject({ accepted: true, approvals: 1, threshold: 1, decided: true });
+    const description = await ctx.temporal.workflow.getHandle(review!.reviewId).describe();
+    expect(description.searchAttributes.WardenKind).toEqual(['review']);
+    expect(description.searchAttributes.AbpId).toEqual([abp.abp_id]);
+    expect(description.searchAttributes.TriggerId).toEqual(['DRT-002']);
+    expect(description.searchAttributes.Severity).toEqual(['critical']);
     const final = await reviewResult(ctx, review!.reviewId);
     expect(final.state).toBe('applied');
     const next = final.outcome!.next!;

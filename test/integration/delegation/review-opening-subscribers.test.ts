@@ -1,14 +1,16 @@
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
-import { buildAbpFromSpec, checkAbpAction } from '../../../client/delegation';
+import { buildAbpFromSpec } from '../../../client/delegation';
 import { openReview } from '../../../client/delegation-reviews';
-import { deleteSubscription, insertSubscription } from '../../../db/notifications/subscriptions';
+import { ReviewOpenCommit } from '../../../client/review-open-commit';
+import { ReviewOpenReads } from '../../../client/review-open-reads';
+import { delegationReviewWorkflowRef } from '../../../workflows/delegation/contract';
 import { OPENING_KNOWS_SUBSCRIBERS } from '../../../workflows/delegation/review-opening-subscribers';
 import { patchIds } from '../../support/bundle-with-stand-in';
 import { useIntegrationContext } from '../../support/integration';
 import { testAdmin } from '../../support/principals';
-import { historyOnceOpened, principal, sendExternalEmail, uniqueSpec } from './fixtures';
+import { historyOnceOpened, principal, uniqueSpec, whileSubscribedToOpened } from './fixtures';
 
 // A database of its own: whether any subscription wants review.opened is global, and other test
 // files subscribe to it.
@@ -30,34 +32,6 @@ async function openedNow(name: string): Promise<{ reviewId: string; history: His
   return { reviewId, history: await historyOnceOpened(ctx, reviewId) };
 }
 
-/** Six blocked irreversible actions trip DRT-002: the evaluation pass (the monitor) opens its review. */
-async function monitorOpened(): Promise<{ reviewId: string; history: History }> {
-  const { abp } = await buildAbpFromSpec(ctx, uniqueSpec(), await testAdmin(ctx));
-  let opened: string[] = [];
-  for (let n = 1; n <= 6; n++)
-    opened =
-      (await checkAbpAction(ctx, abp.abp_id, sendExternalEmail(abp.hash, n), { waitForEvaluation: true })).evaluation
-        ?.opened ?? [];
-  expect(opened).toEqual([`${abp.abp_id}.DRT-002.r1`]);
-  return { reviewId: opened[0]!, history: await historyOnceOpened(ctx, opened[0]!) };
-}
-
-/** Runs `work` while a webhook subscription wants review.opened, and deletes it after. */
-async function whileSubscribedToOpened(work: () => Promise<void>): Promise<void> {
-  const subscription = await insertSubscription(ctx.pool, {
-    url: 'http://127.0.0.1:9/hook',
-    events: ['review.opened'],
-    secret: 'opening-subscribers-secret',
-    maxAttempts: 1,
-    createdBy: null,
-  });
-  try {
-    await work();
-  } finally {
-    await deleteSubscription(ctx.pool, subscription.id);
-  }
-}
-
 const announcedActivities = (history: History) =>
   localActivityMarkers(history).map(
     (e) =>
@@ -68,6 +42,8 @@ const announcedActivities = (history: History) =>
       ).activity_type,
   );
 
+// Reviews the monitor opens are stored without their workflow and announced by the pass that stored
+// them: dormant-monitor.test.ts.
 describe('a review opened now knows from its start whether review.opened has subscribers', () => {
   it('with none, its opening runs no local activity (one task, one marker) and replays', async () => {
     const { reviewId, history } = await openedNow('no-subscriber');
@@ -81,7 +57,7 @@ describe('a review opened now knows from its start whether review.opened has sub
   });
 
   it('with a subscription stored before the opening, it announces review.opened with a local activity, and replays', async () => {
-    await whileSubscribedToOpened(async () => {
+    await whileSubscribedToOpened(ctx, async () => {
       const { reviewId, history } = await openedNow('subscriber');
       expect(startInput(history).openedSubscribed).toBe(true);
       expect(patchIds(history)).toEqual([OPENING_KNOWS_SUBSCRIBERS]);
@@ -90,20 +66,27 @@ describe('a review opened now knows from its start whether review.opened has sub
     });
   });
 
-  it('opened by the monitor (a tripped trigger) with none, its opening runs no local activity either, and replays', async () => {
-    const { reviewId, history } = await monitorOpened();
-    expect(startInput(history).openedSubscribed).toBe(false);
-    expect(patchIds(history)).toEqual([OPENING_KNOWS_SUBSCRIBERS]);
-    expect(localActivityMarkers(history)).toHaveLength(0);
-    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, reviewId);
-  });
-
-  it('opened by the monitor with a subscription stored before the pass, it announces review.opened, and replays', async () => {
-    await whileSubscribedToOpened(async () => {
-      const { reviewId, history } = await monitorOpened();
-      expect(startInput(history).openedSubscribed).toBe(true);
-      expect(announcedActivities(history)).toEqual(['startNotificationDelivery']);
-      await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, reviewId);
+  it('started after its opening was announced by whoever stored it (openedAnnounced), it announces nothing though subscribed, and replays', async () => {
+    await whileSubscribedToOpened(ctx, async () => {
+      const rev = await principal(ctx, 'announced', ['Reviewer']);
+      const { abp } = await buildAbpFromSpec(ctx, uniqueSpec(), await testAdmin(ctx));
+      const start = await new ReviewOpenCommit(ctx).open(
+        await new ReviewOpenReads(ctx).prepare({ abpId: abp.abp_id, triggerId: 'DRT-002', principal: rev }),
+      );
+      expect(start.openedSubscribed).toBe(true);
+      await ctx.temporal.workflow.start(delegationReviewWorkflowRef, {
+        taskQueue: ctx.taskQueue,
+        workflowId: start.reviewId,
+        args: [{ ...start, openedAnnounced: true }],
+      });
+      const history = await historyOnceOpened(ctx, start.reviewId);
+      expect(patchIds(history)).toEqual([OPENING_KNOWS_SUBSCRIBERS]);
+      expect(localActivityMarkers(history)).toHaveLength(0);
+      await Worker.runReplayHistory(
+        { workflowBundle: { codePath: inject('workflowBundlePath') } },
+        history,
+        start.reviewId,
+      );
     });
   });
 });

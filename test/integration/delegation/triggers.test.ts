@@ -23,6 +23,7 @@ import { parseIntakeBatch } from '../../../domain/delegation/intake';
 import { parseTriggerCondition } from '../../../domain/delegation/trigger-conditions';
 import { DAY_MS } from '../../../domain/delegation/trigger-evidence';
 import { useIntegrationContext } from '../../support/integration';
+import { DUE_HORIZON_MS } from '../../../domain/delegation/review-due';
 import { buildUniqueAbp, principal, sendExternalEmail, unique } from './fixtures';
 
 const ctx = useIntegrationContext('delegation-triggers');
@@ -60,7 +61,9 @@ describe('trigger evaluation after intake', () => {
 
     const second = await ingestEvidence(ctx, signal(abp.abp_id, 'fp-x'), { waitForEvaluation: true });
     expect(second.evaluation!.opened).toEqual([`${abp.abp_id}.DRT-001.r1`]);
-    expect(second.evaluation!.started).toEqual([`${abp.abp_id}.DRT-001.r1`]);
+    // Stored without its workflow: its deadline is days away (a vote or a pass near it starts it).
+    expect(second.evaluation!.started).toEqual([]);
+    expect(await reviews(ctx, { abpId: abp.abp_id })).toMatchObject([{ workflowStarted: false }]);
     const third = await ingestEvidence(ctx, [signal(abp.abp_id, 'fp-x'), signal(abp.abp_id, 'fp-x')].join('\n'), {
       waitForEvaluation: true,
     });
@@ -83,10 +86,11 @@ describe('trigger evaluation after intake', () => {
     expect([...new Set(results.flatMap((r) => r.opened))], JSON.stringify(results)).toEqual([
       `${abp.abp_id}.DRT-003.r1`,
     ]);
+    // None starts its workflow: its deadline is days away.
     expect(
       results.flatMap((r) => r.started),
       JSON.stringify(results),
-    ).toEqual([`${abp.abp_id}.DRT-003.r1`]);
+    ).toEqual([]);
     expect(await reviews(ctx, { abpId: abp.abp_id })).toHaveLength(1);
   });
 
@@ -310,6 +314,8 @@ describe('the monitor schedule and the demo', () => {
     try {
       const description = await handle.describe();
       expect(description.spec.intervals).toMatchObject([{ every: 300_000 }]);
+      // A pass starts dormant reviews due within its horizon: more than one interval ahead, with room to spare.
+      expect(DUE_HORIZON_MS).toBeGreaterThanOrEqual(2 * Number(description.spec.intervals?.[0]?.every));
       await handle.trigger();
       let workflowId: string | undefined;
       while (!workflowId) {

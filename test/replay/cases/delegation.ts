@@ -10,6 +10,8 @@ import {
 } from '../../../client/delegation';
 import { abpEvaluationWorkflowId } from '../../../client/evaluation-requests';
 import { approveReview, dismissReview, openReview, reviewResult, reviews } from '../../../client/delegation-reviews';
+import { ReviewOpenCommit } from '../../../client/review-open-commit';
+import { ReviewOpenReads } from '../../../client/review-open-reads';
 import type { Abp, AbpSpecInput } from '../../../domain/delegation/schema';
 import type { ReviewWorkflowState } from '../../../workflows/delegation/contract';
 import {
@@ -29,6 +31,7 @@ import {
   BEFORE_APPROVAL_WAITS,
   BEFORE_DISMISSAL_WAITS,
   BEFORE_VOTE_APPLIES,
+  BEFORE_MONITOR_CLOCK,
   onEarlierRelease,
 } from './earlier-release';
 import { listed, until, type Recorded, type ReplayCase } from './replay-case';
@@ -196,6 +199,23 @@ async function concluded(ctx: WardenContext, reviewId: string, expected: ReviewW
   if (final.state !== expected) throw new Error(`review ${reviewId} ended ${final.state}, expected ${expected}`);
 }
 
+/** An ABP with one child (whose reviews time out after `childTimeoutMs`), revoked by an approved review. */
+async function revokedParent(ctx: WardenContext, childTimeoutMs: number): Promise<{ reviewId: string; child: string }> {
+  const rev = await reviewer(ctx, 'rev');
+  const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
+  const { abp: child } = await buildAbpFromSpec(ctx, spec({ timeout_ms: childTimeoutMs }), await testAdmin(ctx));
+  await composeAbp(ctx, abp.abp_id, [child.abp_id], await testAdmin(ctx));
+  const review = await openReview(ctx, abp.abp_id, 'DRT-001', rev);
+  await approveReview(ctx, review.reviewId, {
+    principal: rev,
+    outputKind: 'abp_revoke',
+    document: { reason: 'program closed' },
+    reason: 'program closed',
+  });
+  await concluded(ctx, review.reviewId, 'applied');
+  return { reviewId: review.reviewId, child: child.abp_id };
+}
+
 const reviewCase = (
   name: string,
   record: (ctx: WardenContext, stack: Parameters<ReplayCase['record']>[0]) => Promise<string>,
@@ -205,19 +225,39 @@ const reviewCase = (
   record: async (stack) => [{ caseName: name, workflowId: await record(stack.ctx, stack) }],
 });
 
-async function approvedPatch(ctx: WardenContext): Promise<string> {
-  const rev = await reviewer(ctx, 'rev');
-  const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
-  const review = await openReview(ctx, abp.abp_id, 'DRT-002', rev);
-  await approveReview(ctx, review.reviewId, {
-    principal: rev,
-    outputKind: 'abp_patch',
-    document: allowEmail(abp),
-    reason: 'candidates must hear back',
-  });
-  await concluded(ctx, review.reviewId, 'applied');
-  return review.reviewId;
-}
+/** A person opens the review (openReview): its workflow starts at once. */
+const openedWithWorkflow = async (ctx: WardenContext, abpId: string, rev: string) =>
+  (await openReview(ctx, abpId, 'DRT-002', rev)).reviewId;
+
+/**
+ * The review is stored without its workflow, which its first vote starts (update-with-start): the
+ * start carries `openedAt`, so its deadline counts from the opening.
+ */
+const storedWithoutWorkflow = async (ctx: WardenContext, abpId: string, rev: string) =>
+  (
+    await new ReviewOpenCommit(ctx).open(
+      await new ReviewOpenReads(ctx).prepare({ abpId, triggerId: 'DRT-002', principal: rev }),
+    )
+  ).reviewId;
+
+/** One approval of a patch decides and applies the review, opened by `open`. */
+const approvedPatchOpenedBy =
+  (open: typeof openedWithWorkflow) =>
+  async (ctx: WardenContext): Promise<string> => {
+    const rev = await reviewer(ctx, 'rev');
+    const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
+    const reviewId = await open(ctx, abp.abp_id, rev);
+    await approveReview(ctx, reviewId, {
+      principal: rev,
+      outputKind: 'abp_patch',
+      document: allowEmail(abp),
+      reason: 'candidates must hear back',
+    });
+    await concluded(ctx, reviewId, 'applied');
+    return reviewId;
+  };
+
+const approvedPatch = approvedPatchOpenedBy(openedWithWorkflow);
 
 /** N of M: two approvers must name the same output; a vote for another output does not count. */
 async function thresholdTwoOfThree(ctx: WardenContext): Promise<string> {
@@ -279,6 +319,7 @@ async function reopenedThenApplied(ctx: WardenContext, on: WardenContext, base: 
 
 export const reviewCases: ReplayCase[] = [
   reviewCase('approved-patch', approvedPatch),
+  reviewCase('started-by-first-vote-approved', approvedPatchOpenedBy(storedWithoutWorkflow)),
   reviewCase('approved-patch.before-vote-applies', (_ctx, stack) =>
     onEarlierRelease(stack, BEFORE_VOTE_APPLIES, approvedPatch),
   ),
@@ -309,20 +350,17 @@ export const reviewCases: ReplayCase[] = [
     return review.reviewId;
   }),
   reviewCase('approved-revoke-parent-starts-child-reviews', async (ctx) => {
-    // The revoked ABP has a child: the review starts the child's parent_changed review (a patch marker).
-    const rev = await reviewer(ctx, 'rev');
-    const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
-    const { abp: child } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
-    await composeAbp(ctx, abp.abp_id, [child.abp_id], await testAdmin(ctx));
-    const review = await openReview(ctx, abp.abp_id, 'DRT-001', rev);
-    await approveReview(ctx, review.reviewId, {
-      principal: rev,
-      outputKind: 'abp_revoke',
-      document: { reason: 'program closed' },
-      reason: 'program closed',
-    });
-    await concluded(ctx, review.reviewId, 'applied');
-    return review.reviewId;
+    // The revoked ABP has a child whose review is due at once (its 10-minute timeout is within the
+    // monitor's horizon): the review starts the child's parent_changed review (a patch marker).
+    return (await revokedParent(ctx, 10 * 60_000)).reviewId;
+  }),
+  reviewCase('approved-revoke-parent-children-dormant', async (ctx) => {
+    // The revoked ABP has a child with a 7-day review: stored without its workflow, it is not
+    // started by the review (no child start, no patch marker); its first vote or a pass will.
+    const { reviewId, child } = await revokedParent(ctx, 7 * 86_400_000);
+    const [dormant] = await reviews(ctx, { abpId: child, state: 'open' });
+    if (!dormant || dormant.workflowStarted) throw new Error(`the child's review of ${child} is not dormant`);
+    return reviewId;
   }),
   reviewCase('timed-out-escalated', async (ctx) => {
     // The policy's timeout (7 days by default; 2 s here: the history is the same but for the
@@ -429,17 +467,23 @@ export const reviewCases: ReplayCase[] = [
 ];
 
 /**
- * Six blocked irreversible actions: the sixth pass trips DRT-002 and starts the review as a child,
- * which is approved. Returns the pass (and, given a second name, the review) under `names`.
- * `on` is the context whose worker runs the workflows (an earlier release's, or the current one).
+ * Six blocked emails trip DRT-002 and the monitor pass run after the last one opens the review;
+ * the pass starts the review's workflow (before MONITOR_PASSES_ITS_CLOCK always, after it only
+ * when the review's deadline is within the pass's horizon: `timeoutMs` under DUE_HORIZON_MS), and
+ * an approval applies the patch.
  */
 async function trippedStartedReview(
   ctx: WardenContext,
   on: WardenContext,
   names: [string, string?],
+  timeoutMs?: number,
 ): Promise<Recorded[]> {
   const rev = await reviewer(ctx, 'rita');
-  const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
+  const { abp } = await buildAbpFromSpec(
+    ctx,
+    spec(timeoutMs === undefined ? {} : { timeout_ms: timeoutMs }),
+    await testAdmin(ctx),
+  );
   for (let n = 1; n <= 6; n++)
     await checkAbpAction(on, abp.abp_id, sendExternalEmail(abp.hash, n), { waitForEvaluation: true });
   const [review] = await reviews(ctx, { abpId: abp.abp_id, state: 'open' });
@@ -461,11 +505,68 @@ async function trippedStartedReview(
   ];
 }
 
+/** The completed monitor passes over `abpId` started since `since`, oldest first. */
+async function passesSince(ctx: WardenContext, since: Date, what: string) {
+  return until(
+    () =>
+      listed(
+        ctx,
+        `WorkflowType = 'delegationEvaluationWorkflow' AND StartTime >= '${since.toISOString()}' AND ExecutionStatus = 'Completed'`,
+      ),
+    (w) => w.length > 0,
+    what,
+  );
+}
+
+/** A pass over a fresh ABP that trips nothing (on `on`'s workflow code). */
+async function nothingTripped(ctx: WardenContext, on: WardenContext, caseName: string): Promise<Recorded[]> {
+  const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
+  const since = new Date(Date.now() - 1000);
+  const summary = await runDelegationEvaluation(on, [abp.abp_id]);
+  if (summary.pending || summary.started.length > 0)
+    throw new Error(`unexpected evaluation: ${JSON.stringify(summary)}`);
+  const passes = await passesSince(ctx, since, 'the monitor pass');
+  return [{ caseName, workflowId: passes.at(-1)!.workflowId }];
+}
+
+/**
+ * Writes that do not wait: three repeats of one fingerprint trip DRT-001; the per-ABP workflow
+ * opens the review (and, before MONITOR_PASSES_ITS_CLOCK, starts it), answers the requests, then
+ * ends after a minute idle.
+ */
+async function coalescedTrippedIdle(ctx: WardenContext, on: WardenContext, caseName: string): Promise<Recorded[]> {
+  const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
+  const row = () =>
+    JSON.stringify({
+      kind: 'drift_signal',
+      abp_id: abp.abp_id,
+      type: 'fallback',
+      severity: 'green',
+      fingerprint: { key: 'fp-replay', version: 1 },
+      observed_at: new Date(Date.now() - 60_000).toISOString(),
+    });
+  let last = '';
+  for (let i = 0; i < 3; i++) last = (await ingestEvidence(on, row())).evaluationRequests![abp.abp_id]!;
+  await on.deferred.settle();
+  await until(
+    () => evaluationResult(on, abp.abp_id, last),
+    (r) => r !== null,
+    'the coalesced evaluation',
+  );
+  const workflowId = abpEvaluationWorkflowId(abp.abp_id);
+  await ctx.temporal.workflow.getHandle(workflowId).result();
+  return [{ caseName, workflowId }];
+}
+
 export const evaluationCases: ReplayCase[] = [
   {
     workflow: 'delegationEvaluationWorkflow',
-    name: 'tripped-started-review',
-    record: ({ ctx }) => trippedStartedReview(ctx, ctx, ['tripped-started-review', 'opened-by-monitor-approved']),
+    name: 'tripped-started-review.before-monitor-clock',
+    // A pass of the release that started every review it opened (no clock, no horizon).
+    record: (stack) =>
+      onEarlierRelease(stack, BEFORE_MONITOR_CLOCK, (earlier) =>
+        trippedStartedReview(stack.ctx, earlier, ['tripped-started-review.before-monitor-clock']),
+      ),
   },
   {
     workflow: 'delegationEvaluationWorkflow',
@@ -478,52 +579,55 @@ export const evaluationCases: ReplayCase[] = [
   },
   {
     workflow: 'delegationEvaluationWorkflow',
-    name: 'nothing-tripped',
+    name: 'tripped-due-review-started',
+    // A review whose 10-minute timeout ends within the pass's horizon: the pass that opens it starts it.
+    record: ({ ctx }) =>
+      trippedStartedReview(ctx, ctx, ['tripped-due-review-started', 'due-started-by-monitor-approved'], 10 * 60_000),
+  },
+  {
+    workflow: 'delegationEvaluationWorkflow',
+    name: 'tripped-review-dormant',
     async record({ ctx }) {
+      // A 7-day review: the pass that opens it stores it without its workflow and starts nothing.
       const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
       const since = new Date(Date.now() - 1000);
-      const summary = await runDelegationEvaluation(ctx, [abp.abp_id]);
-      if (summary.pending || summary.started.length > 0)
-        throw new Error(`unexpected evaluation: ${JSON.stringify(summary)}`);
-      const passes = await until(
-        () =>
-          listed(
-            ctx,
-            `WorkflowType = 'delegationEvaluationWorkflow' AND StartTime >= '${since.toISOString()}' AND ExecutionStatus = 'Completed'`,
-          ),
-        (w) => w.length > 0,
-        'the monitor pass',
-      );
-      return [{ caseName: 'nothing-tripped', workflowId: passes.at(-1)!.workflowId }];
+      for (let n = 1; n <= 6; n++)
+        await checkAbpAction(ctx, abp.abp_id, sendExternalEmail(abp.hash, n), { waitForEvaluation: true });
+      const [review] = await reviews(ctx, { abpId: abp.abp_id, state: 'open' });
+      if (!review || review.workflowStarted) throw new Error(`no dormant review opened for ${abp.abp_id}`);
+      const passes = await passesSince(ctx, since, 'the pass that opened the review');
+      for (const pass of passes) {
+        const summary = await ctx.temporal.workflow.getHandle(pass.workflowId).result();
+        if ((summary as { opened: string[] }).opened.includes(review.reviewId))
+          return [{ caseName: 'tripped-review-dormant', workflowId: pass.workflowId }];
+      }
+      throw new Error(`no pass reported opening ${review.reviewId}`);
     },
+  },
+  {
+    workflow: 'delegationEvaluationWorkflow',
+    name: 'nothing-tripped',
+    record: ({ ctx }) => nothingTripped(ctx, ctx, 'nothing-tripped'),
+  },
+  {
+    workflow: 'delegationEvaluationWorkflow',
+    name: 'nothing-tripped.before-monitor-clock',
+    record: (stack) =>
+      onEarlierRelease(stack, BEFORE_MONITOR_CLOCK, (earlier) =>
+        nothingTripped(stack.ctx, earlier, 'nothing-tripped.before-monitor-clock'),
+      ),
   },
   {
     workflow: 'delegationAbpEvaluationWorkflow',
     name: 'coalesced-tripped-idle',
-    async record({ ctx }) {
-      // Writes that do not wait: three repeats of one fingerprint trip DRT-001; the per-ABP
-      // workflow opens and starts the review, answers the requests, then ends after a minute idle.
-      const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
-      const row = () =>
-        JSON.stringify({
-          kind: 'drift_signal',
-          abp_id: abp.abp_id,
-          type: 'fallback',
-          severity: 'green',
-          fingerprint: { key: 'fp-replay', version: 1 },
-          observed_at: new Date(Date.now() - 60_000).toISOString(),
-        });
-      let last = '';
-      for (let i = 0; i < 3; i++) last = (await ingestEvidence(ctx, row())).evaluationRequests![abp.abp_id]!;
-      await ctx.deferred.settle();
-      await until(
-        () => evaluationResult(ctx, abp.abp_id, last),
-        (r) => r !== null,
-        'the coalesced evaluation',
-      );
-      const workflowId = abpEvaluationWorkflowId(abp.abp_id);
-      await ctx.temporal.workflow.getHandle(workflowId).result();
-      return [{ caseName: 'coalesced-tripped-idle', workflowId }];
-    },
+    record: ({ ctx }) => coalescedTrippedIdle(ctx, ctx, 'coalesced-tripped-idle'),
+  },
+  {
+    workflow: 'delegationAbpEvaluationWorkflow',
+    name: 'coalesced-tripped-idle.before-monitor-clock',
+    record: (stack) =>
+      onEarlierRelease(stack, BEFORE_MONITOR_CLOCK, (earlier) =>
+        coalescedTrippedIdle(stack.ctx, earlier, 'coalesced-tripped-idle.before-monitor-clock'),
+      ),
   },
 ];

@@ -12,6 +12,7 @@ import { APPROVAL_WAITS_FOR_DISMISSAL } from '../../../workflows/delegation/revi
 import { WAIT_WITHOUT_POLLING } from '../../../workflows/endorsement/cooldown-wait';
 import { PROMOTE_NEEDS_EVIDENCE_OR_OVERRIDE } from '../../../workflows/endorsement/promotion-rule';
 import { NOTIFY_PATCH } from '../../../workflows/notify';
+import { MONITOR_PASSES_ITS_CLOCK } from '../../../workflows/delegation/monitor-clock';
 import type { RecordingStack, WardenActivities } from '../recording-stack';
 
 /**
@@ -95,6 +96,13 @@ export const BEFORE_APPROVAL_WAITS: EarlierRelease = {
   suffix: 'before-approval-waits',
   opensInOneTask: true,
 };
+export const BEFORE_MONITOR_CLOCK: EarlierRelease = {
+  module: /(^|\/)monitor-clock$/,
+  standIn: 'delegation/monitor-clock-absent.ts',
+  patchId: MONITOR_PASSES_ITS_CLOCK,
+  suffix: 'before-monitor-clock',
+  opensInOneTask: true,
+};
 export const EARLIER_RELEASES = [
   BEFORE_NOTIFICATIONS,
   BEFORE_EVIDENCE_RULE,
@@ -106,6 +114,7 @@ export const EARLIER_RELEASES = [
   BEFORE_LEAN_APPROVAL,
   BEFORE_DISMISSAL_WAITS,
   BEFORE_APPROVAL_WAITS,
+  BEFORE_MONITOR_CLOCK,
 ];
 
 const bundles = new Map<EarlierRelease, Promise<WorkflowBundleWithSourceMap>>();

@@ -1,0 +1,25 @@
+import { findReview } from '../db/delegation/reviews';
+import { hasSubscriberFor } from '../db/notifications/subscriptions';
+import { reviewOpenedEvent } from '../domain/notifications/review-opened-event';
+import { startOrFind } from '../domain/temporal/start-or-find';
+import { deliveryStartOptions, notificationDeliveryWorkflowRef } from '../workflows/notifications/contract';
+import type { WardenContext } from './context';
+
+/**
+ * review.opened of the parent_changed reviews a build stored on the children of the ABP it
+ * replaced: stored without their workflow, they are announced by their storer, here, when a
+ * subscription wants it (a build that replaces an ABP with children is rare: the reads are not
+ * folded into the storing statement). The event id is the review's, so a second announcement finds
+ * the first delivery.
+ */
+export async function announceChildReviews(ctx: WardenContext, reviewIds: readonly string[]): Promise<void> {
+  if (reviewIds.length === 0 || !(await hasSubscriberFor(ctx.pool, 'review.opened'))) return;
+  for (const reviewId of reviewIds) {
+    const row = await findReview(ctx.pool, reviewId);
+    if (row?.state !== 'open' || row.workflowStarted) continue;
+    const event = reviewOpenedEvent(row, row.openedAt ?? new Date().toISOString());
+    await startOrFind(() =>
+      ctx.temporal.workflow.start(notificationDeliveryWorkflowRef, deliveryStartOptions(event, ctx.taskQueue)),
+    );
+  }
+}
