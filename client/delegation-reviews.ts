@@ -16,7 +16,6 @@ import type { ReviewOutputKind } from '../domain/delegation/schema';
 import { conflict, forbidden, invalid, notFound, WardenError } from '../domain/errors';
 import { jsonDiff, type JsonChange } from '../domain/delegation/abp-diff';
 import type { GateResult } from '../domain/delegation/export-gates';
-import { startOrFind } from '../domain/temporal/start-or-find';
 import {
   approveReviewUpdate,
   delegationReviewWorkflowRef,
@@ -26,11 +25,10 @@ import {
   type ReviewVoteResult,
 } from '../workflows/delegation/contract';
 import { hasSubscriberFor } from '../db/notifications/subscriptions';
-import { reviewOpenedEvent } from '../domain/notifications/review-opened-event';
-import { deliveryStartOptions, notificationDeliveryWorkflowRef } from '../workflows/notifications/contract';
 import { asBadInput } from './delegation';
 import { ReviewOpenCommit, type StoredOpening } from './review-open-commit';
 import { ReviewOpenReads } from './review-open-reads';
+import { startReviewOpenedDelivery } from './review-opened-delivery';
 import { sendVoteUpdate } from './review-vote-start';
 import { workflowRefusal } from './errors';
 import type { WardenContext } from './context';
@@ -112,6 +110,10 @@ function reviewOpenings(ctx: WardenContext): { reads: ReviewOpenReads; commit: R
  * still the active current version) and the provenance append, and openings that arrive together
  * share one (ReviewOpenCommit): on the embedded database one open transaction holds the only
  * session, so concurrent opens wait for each other's transactions.
+ *
+ * The review is stored dormant: no workflow until its first vote (approveReview, dismissReview
+ * start it) or until its deadline nears (the monitor's pass), so an opening costs no Temporal work
+ * unless a webhook subscription wants review.opened.
  */
 export async function openReview(
   ctx: WardenContext,
@@ -126,12 +128,10 @@ export async function openReview(
 }
 
 /**
- * review.opened of a review stored dormant, announced by its storer (the review's workflow, when
- * it starts, announces nothing: `openedAnnounced`): its delivery workflow is started when a
- * subscription wanted the event as the review was stored (the storing statement read it; a queued
- * review opened is asked here), none otherwise, so an opening nobody listens to starts no workflow
- * at all. The event id is the review's (reviewOpenedEvent), so a second start (a retried opening,
- * the monitor) finds the first.
+ * review.opened of a review stored dormant, announced by its storer (startReviewOpenedDelivery):
+ * started when a subscription wanted the event as the review was stored (the storing statement read
+ * it; a queued review opened is asked here), none otherwise, so an opening nobody listens to starts
+ * no workflow at all.
  *
  * A failed start is logged and the opening stands: the review is stored, its provenance entry
  * (review.opened, the record an auditor reads) is written and it is listed by the dashboard, the
@@ -140,11 +140,8 @@ export async function openReview(
  */
 async function announceOpening(ctx: WardenContext, { row, openedSubscribed }: StoredOpening): Promise<void> {
   try {
-    if (!(openedSubscribed ?? (await hasSubscriberFor(ctx.pool, 'review.opened')))) return;
-    const event = reviewOpenedEvent(row, row.openedAt ?? new Date().toISOString());
-    await startOrFind(() =>
-      ctx.temporal.workflow.start(notificationDeliveryWorkflowRef, deliveryStartOptions(event, ctx.taskQueue)),
-    );
+    if (openedSubscribed ?? (await hasSubscriberFor(ctx.pool, 'review.opened')))
+      await startReviewOpenedDelivery(ctx, row);
   } catch (error) {
     console.warn(`review ${row.reviewId} is open, but its review.opened delivery did not start:`, error);
   }
