@@ -64,13 +64,12 @@ export const reviewLifecycle: Benchmark = {
     "Memory per review with a workflow is the worker's: the SDK's workflow cache (WARDEN_MAX_CACHED_WORKFLOWS, default " +
     "250) and the runs' heap on its workflow thread; a review run evaluates 26 modules and no zod (`bench/tools/workflow-run-cost.ts`). " +
     'A dormant review is listed from PostgreSQL (dashboard, CLI, API, `warden_reviews_open`) and shows in the Temporal UI ' +
-    'only once it has its workflow. First full run of the dormant path (2026-12-01, load 6 to 7 at its start, shared ' +
-    'machine): 340 openings/s at 0.49 ms of CPU in the benchmark process, 1.33 ms in PGlite and the dev server and 0.88 ' +
-    'statements per opening; approval → re-gated p50 0.40 s, p99 1.48 s, the tail all in the first 50 approvals after the ' +
-    'warm-up (slowest per 25: 1.58 and 1.43 s, then 0.46 to 0.78 s), the history showing it inside the one workflow task ' +
-    "(started → completed p99 1.29 s, queued p99 0.15 s): not explained yet (the 1,000 woken runs' garbage on the " +
-    "worker's thread, or code paths still cold, are candidates); 0.306 MiB per review with a workflow, 0.008 MiB per " +
-    'dormant one.',
+    'only once it has its workflow. Two full runs of the dormant path (2026-12-01, shared machine; load 6 to 7, then ' +
+    '0.2 to 5): 340 and 531 openings/s at 0.49 and 0.61 ms of CPU in the benchmark process, 1.33 and 1.41 ms in PGlite ' +
+    'and the dev server, 0.88 statements per opening; approval → re-gated p50 0.40 and 0.44 s, p99 1.48 and 0.70 s ' +
+    "(the first run's tail all in the first 50 approvals after the warm-up, inside the one workflow task: started → " +
+    "completed p99 1.29 s, queued p99 0.15 s; the quieter run's slowest per 25 were 0.49 to 0.75 s throughout); 0.306 " +
+    'and 0.312 MiB per review with a workflow, 0.007 to 0.008 MiB per dormant one.',
   async run(ctx) {
     const count = ctx.size(1000, 40);
     const approvals = ctx.size(250, 40);
