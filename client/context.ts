@@ -19,13 +19,6 @@ export interface WardenContext {
   deferred: DeferredWork;
   /** The Temporal SDK's Prometheus endpoint of the worker in this process, if it runs one. */
   workerMetricsUrl?: string;
-  /**
-   * True when a worker of this process polls `taskQueue` through the NativeConnection `temporal`
-   * uses (`npm start`'s role `all`): a start may then ask for eager start, the server handing the
-   * first workflow task back in its answer to that worker (no matching, no poll). With no slot free
-   * the SDK asks for an ordinary start; unset (role `api`, the CLI), starts are ordinary.
-   */
-  eagerWorkflowStart?: boolean;
   close(): Promise<void>;
 }
 
@@ -36,8 +29,6 @@ export interface OpenContextOptions {
   pool?: pg.Pool;
   temporal?: Client;
   taskQueue?: string;
-  /** See WardenContext.eagerWorkflowStart: `temporal` shares its NativeConnection with a worker here. */
-  eagerWorkflowStart?: boolean;
   /** False for the CLI: refuse (NoStackError) rather than generate a provenance key of its own. */
   createProvenanceKey?: boolean;
 }
@@ -68,7 +59,6 @@ export async function openContext(opts: OpenContextOptions = {}): Promise<Warden
     },
     provenanceKey,
     taskQueue: opts.taskQueue ?? config.temporal.taskQueue,
-    ...(opts.eagerWorkflowStart ? { eagerWorkflowStart: true } : {}),
     deferred,
     async close() {
       await deferred.settle();

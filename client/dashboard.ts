@@ -5,7 +5,7 @@ import { verifyProvenance, type ProvenanceVerification } from './provenance-veri
 import type { GateResult } from '../domain/delegation/export-gates';
 import type { WardenContext } from './context';
 import { triggerCards, verifyAbp } from './delegation';
-import { reviews, showReview, type ReviewView } from './delegation-reviews';
+import { reviews, reviewViewOf, type ReviewView } from './delegation-reviews';
 import { changeStamp } from '../db/change-stamp';
 import { listVotes } from '../db/delegation/review-votes';
 import { gatesByAppliedHash } from '../db/delegation/reviews';
@@ -94,7 +94,10 @@ export async function abpHistory(
   return { abpId, versions, verification: { ok: verified.ok, checks: verified.checks } };
 }
 
-/** Queued and open reviews, then the five most recently concluded; open ones with votes and live state. */
+/**
+ * Queued and open reviews, then the five most recently concluded, each with its stored votes and
+ * its deadline from the row: the panel needs no workflow query (`live` is null; showReview has it).
+ */
 async function panelReviews(ctx: WardenContext, abpId: string): Promise<ReviewView[]> {
   const all = await reviews(ctx, { abpId });
   const active = all.filter((r) => r.state === 'queued' || r.state === 'open');
@@ -104,11 +107,7 @@ async function panelReviews(ctx: WardenContext, abpId: string): Promise<ReviewVi
     .slice(0, 5);
   // Concluded ones keep their votes: who approved or dismissed, why, and which output.
   return Promise.all(
-    [...active, ...concluded].map(async (r) =>
-      r.state === 'open'
-        ? showReview(ctx, r.reviewId)
-        : { ...r, votes: await listVotes(ctx.pool, r.reviewId), live: null },
-    ),
+    [...active, ...concluded].map(async (r) => reviewViewOf(r, await listVotes(ctx.pool, r.reviewId))),
   );
 }
 
@@ -116,7 +115,7 @@ async function abpPanel(
   ctx: WardenContext,
   current: Awaited<ReturnType<typeof listCurrent>>[number],
 ): Promise<AbpPanel> {
-  // Independent reads: the panel waits for the slowest, not their sum (a live review query can take seconds).
+  // Independent reads: the panel waits for the slowest, not their sum.
   const [shown, history, cards] = await Promise.all([
     panelReviews(ctx, current.abpId),
     abpHistory(ctx, current.abpId),

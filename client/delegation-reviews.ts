@@ -16,21 +16,19 @@ import type { ReviewOutputKind } from '../domain/delegation/schema';
 import { conflict, forbidden, invalid, notFound, WardenError } from '../domain/errors';
 import { jsonDiff, type JsonChange } from '../domain/delegation/abp-diff';
 import type { GateResult } from '../domain/delegation/export-gates';
-import { startOrFind } from '../domain/temporal/start-or-find';
 import {
   approveReviewUpdate,
   delegationReviewWorkflowRef,
   dismissReviewUpdate,
-  reviewSearchAttributes,
   reviewStatusQuery,
-  reviewSummary,
-  type ReviewStart,
   type ReviewStatus,
   type ReviewVoteResult,
 } from '../workflows/delegation/contract';
+import { hasSubscriberFor } from '../db/notifications/subscriptions';
 import { asBadInput } from './delegation';
-import { ReviewOpenCommit } from './review-open-commit';
+import { ReviewOpenCommit, type StoredOpening } from './review-open-commit';
 import { ReviewOpenReads } from './review-open-reads';
+import { startReviewOpenedDelivery } from './review-opened-delivery';
 import { sendVoteUpdate } from './review-vote-start';
 import { workflowRefusal } from './errors';
 import type { WardenContext } from './context';
@@ -49,8 +47,25 @@ export function reviews(
 
 export interface ReviewView extends ReviewRow {
   votes: VoteRow[];
-  /** The workflow's live state (null for a queued review, which has no workflow yet). */
+  /**
+   * When an open review times out (opened_at + the policy's timeout_ms), from its row: the same
+   * deadline its workflow counts to, whether or not it has one yet. Null when it has no timeout or
+   * is not opened.
+   */
+  deadline: string | null;
+  /**
+   * The workflow's live state: null while the review has none (queued, or open and dormant: it
+   * gets one at its first vote or when its deadline nears), or when the query did not answer.
+   */
   live: ReviewStatus | null;
+}
+
+/** The view of a review from its row and votes, with `live` as the caller read it (or null). */
+export function reviewViewOf(row: ReviewRow, votes: VoteRow[], live: ReviewStatus | null = null): ReviewView {
+  const timeout = row.policy.timeout_ms;
+  const deadline =
+    row.openedAt === null || timeout === null ? null : new Date(Date.parse(row.openedAt) + timeout).toISOString();
+  return { ...row, votes, deadline, live };
 }
 
 /** How long `showReview` waits for the workflow's live status. */
@@ -71,21 +86,7 @@ export async function showReview(ctx: WardenContext, reviewId: string): Promise<
       // Not found, no worker, or too slow: the stored row speaks for itself.
     }
   }
-  return { ...row, votes: await listVotes(ctx.pool, reviewId), live };
-}
-
-async function startReviewWorkflow(ctx: WardenContext, start: ReviewStart): Promise<ReviewRow> {
-  await startOrFind(() =>
-    ctx.temporal.workflow.start(delegationReviewWorkflowRef, {
-      taskQueue: ctx.taskQueue,
-      workflowId: start.reviewId,
-      args: [start],
-      typedSearchAttributes: reviewSearchAttributes(start),
-      staticSummary: reviewSummary(start),
-      requestEagerStart: ctx.eagerWorkflowStart === true,
-    }),
-  );
-  return reviewOpenings(ctx).commit.markStarted(start.reviewId);
+  return reviewViewOf(row, await listVotes(ctx.pool, reviewId), live);
 }
 
 const reviewOpeningsOf = new WeakMap<WardenContext, { reads: ReviewOpenReads; commit: ReviewOpenCommit }>();
@@ -109,6 +110,10 @@ function reviewOpenings(ctx: WardenContext): { reads: ReviewOpenReads; commit: R
  * still the active current version) and the provenance append, and openings that arrive together
  * share one (ReviewOpenCommit): on the embedded database one open transaction holds the only
  * session, so concurrent opens wait for each other's transactions.
+ *
+ * The review is stored dormant: no workflow until its first vote (approveReview, dismissReview
+ * start it) or until its deadline nears (the monitor's pass), so an opening costs no Temporal work
+ * unless a webhook subscription wants review.opened.
  */
 export async function openReview(
   ctx: WardenContext,
@@ -117,8 +122,29 @@ export async function openReview(
   principal: string,
 ): Promise<ReviewRow> {
   const { reads, commit } = reviewOpenings(ctx);
-  const start = await commit.open(await reads.prepare({ abpId, triggerId, principal }));
-  return startReviewWorkflow(ctx, start);
+  const stored = await commit.open(await reads.prepare({ abpId, triggerId, principal }));
+  await announceOpening(ctx, stored);
+  return stored.row;
+}
+
+/**
+ * review.opened of a review stored dormant, announced by its storer (startReviewOpenedDelivery):
+ * started when a subscription wanted the event as the review was stored (the storing statement read
+ * it; a queued review opened is asked here), none otherwise, so an opening nobody listens to starts
+ * no workflow at all.
+ *
+ * A failed start is logged and the opening stands: the review is stored, its provenance entry
+ * (review.opened, the record an auditor reads) is written and it is listed by the dashboard, the
+ * inbox and the CLI; only the webhook of this one event is lost, as it was before when a process
+ * died between storing a review and starting its workflow (the workflow announced it).
+ */
+async function announceOpening(ctx: WardenContext, { row, openedSubscribed }: StoredOpening): Promise<void> {
+  try {
+    if (openedSubscribed ?? (await hasSubscriberFor(ctx.pool, 'review.opened')))
+      await startReviewOpenedDelivery(ctx, row);
+  } catch (error) {
+    console.warn(`review ${row.reviewId} is open, but its review.opened delivery did not start:`, error);
+  }
 }
 
 /** A refused Update becomes the error a person can act on: 403 for who they are, 400 for the output, 409 for the review's state. */
@@ -360,7 +386,11 @@ export async function dismissReview(
   return sendVote(() => sendVoteUpdate(ctx, review, dismissReviewUpdate, input));
 }
 
-/** Waits for a review workflow to finish and returns its final state. */
+/**
+ * Waits for a review workflow to finish and returns its final state. A review nobody voted on is
+ * dormant (no workflow): it has no result until its workflow starts (its first vote, or a monitor
+ * pass as its deadline nears), so this waits on a vote or that pass; call it after a vote.
+ */
 export function reviewResult(ctx: WardenContext, reviewId: string): Promise<ReviewStatus> {
   return reviewHandle(ctx, reviewId).result();
 }

@@ -56,7 +56,9 @@ const quote = (v: string) => `"${v.replace(/["\\]/g, '\\$&')}"`;
 /**
  * Counts from Temporal visibility, scoped to this installation's task queue (a namespace may hold
  * other Warden installations or other applications). One count per kind and state: visibility
- * groups only by ExecutionStatus, not by custom attributes.
+ * groups only by ExecutionStatus, not by custom attributes. Review `open` counts the open reviews
+ * that have a workflow (voted on, or near their deadline); open reviews are counted from
+ * PostgreSQL (`openReviews`), dormant ones included.
  */
 async function countWorkflows(ctx: WardenContext): Promise<MetricsSnapshot['workflows']> {
   const scope = `TaskQueue = ${quote(ctx.taskQueue)}`;

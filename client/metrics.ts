@@ -36,7 +36,8 @@ export function createWardenMetrics(snapshot: () => Promise<MetricsSnapshot>, no
 
   snapshotGauge(
     'warden_workflows',
-    'Warden workflows on this task queue by WardenKind and WardenState (Temporal visibility, open and closed)',
+    'Warden workflows on this task queue by WardenKind and WardenState (Temporal visibility, open and closed; ' +
+      'an open review has a workflow only once voted on or near its deadline: warden_reviews_open counts them all)',
     ['kind', 'state'],
     (s) => s.workflows.map((w) => [{ kind: w.kind, state: w.state }, w.count]),
   );
@@ -66,7 +67,7 @@ export function createWardenMetrics(snapshot: () => Promise<MetricsSnapshot>, no
   );
   new Gauge({
     name: 'warden_reviews_open',
-    help: 'Open delegation reviews',
+    help: 'Open delegation reviews (PostgreSQL), with or without their workflow yet',
     registers: [registry],
     async collect() {
       this.set((await read()).openReviews.length);

@@ -1,11 +1,5 @@
 import type pg from 'pg';
-import {
-  findActiveReview,
-  insertReviewsReadingHead,
-  markOpened,
-  markWorkflowStarted,
-  reviewStartOf,
-} from '../db/delegation/reviews';
+import { findActiveReview, insertReviewsReadingHead, markOpened } from '../db/delegation/reviews';
 import type { NewReview, ReviewRow } from '../db/delegation/reviews';
 import { withTransaction } from '../db/pool';
 import {
@@ -14,17 +8,25 @@ import {
   appendProvenanceBatch,
   type ProvenanceInput,
 } from '../db/provenance/log';
-import type { ReviewStart } from '../domain/delegation/review-start';
 import { conflict } from '../domain/errors';
 import { GroupCommit } from './group-commit';
 
 /** A review a person opens, read and checked before any transaction (see openReview). */
 export interface ReviewOpening {
   review: NewReview & { state: 'open'; openedBy: string };
-  triggerName: string;
 }
 
-type Settled = { start: ReviewStart } | { error: unknown };
+/**
+ * A review as stored, and whether a webhook subscription wanted review.opened when it was (read by
+ * the storing statement; undefined when the statement that stored it did not read it: a queued
+ * review opened).
+ */
+export interface StoredOpening {
+  row: ReviewRow;
+  openedSubscribed: boolean | undefined;
+}
+
+type Settled = StoredOpening | { error: unknown };
 
 /** The batch could not be stored as if each opening were alone: each is stored by itself instead. */
 class OpeningNeedsOwnTransaction extends Error {}
@@ -44,48 +46,33 @@ const openedEntry = (reviewId: string, r: ReviewOpening['review']): ProvenanceIn
  * queued behind each other's seven round trips). When one of them cannot be stored as if it were
  * alone (a review already active for its ABP and trigger, a queued one to open, two of the same,
  * an ABP that moved on), the batch rolls back and each is stored in a transaction of its own, so
- * every caller gets exactly the answer it would have had by itself. Marking their workflows
- * started is grouped the same way: one UPDATE for the reviews whose workflows started meanwhile.
+ * every caller gets exactly the answer it would have had by itself. The reviews are stored without
+ * their workflows (dormant: see openReview).
  */
 export class ReviewOpenCommit {
   private readonly openings: GroupCommit<ReviewOpening, Settled>;
-  private readonly started: GroupCommit<string, ReviewRow>;
 
   constructor(private readonly deps: { pool: pg.Pool; provenanceKey: string }) {
     this.openings = new GroupCommit((items) => this.flush(items));
-    this.started = new GroupCommit(async (ids) => {
-      const rows = new Map((await markWorkflowStarted(deps.pool, ids)).map((r) => [r.reviewId, r]));
-      return ids.map((id) => rows.get(id)!);
-    });
   }
 
-  async open(opening: ReviewOpening): Promise<ReviewStart> {
+  async open(opening: ReviewOpening): Promise<StoredOpening> {
     const settled = await this.openings.submit(opening);
     if ('error' in settled) throw settled.error;
-    return settled.start;
-  }
-
-  /** The review's row once its workflow is marked started. */
-  markStarted(reviewId: string): Promise<ReviewRow> {
-    return this.started.submit(reviewId);
+    return settled;
   }
 
   private async flush(items: ReviewOpening[]): Promise<Settled[]> {
     if (items.length > 1) {
       try {
-        return (await this.storeTogether(items)).map((start) => ({ start }));
+        return await this.storeTogether(items);
       } catch {
         // Rolled back (OpeningNeedsOwnTransaction, or a statement one of them failed): each alone below.
       }
     }
     const settled: Settled[] = [];
     for (const item of items) {
-      settled.push(
-        await this.storeAlone(item).then(
-          (start) => ({ start }),
-          (error: unknown) => ({ error }),
-        ),
-      );
+      settled.push(await this.storeAlone(item).catch((error: unknown) => ({ error })));
     }
     return settled;
   }
@@ -94,7 +81,7 @@ export class ReviewOpenCommit {
    * One transaction for them all, begun holding the provenance lock: one INSERT of the rows that
    * also reads the chain's head, one INSERT of their entries, COMMIT.
    */
-  private storeTogether(items: ReviewOpening[]): Promise<ReviewStart[]> {
+  private storeTogether(items: ReviewOpening[]): Promise<StoredOpening[]> {
     return withTransaction(
       this.deps.pool,
       async (tx) => {
@@ -113,7 +100,7 @@ export class ReviewOpenCommit {
           opened.map((row, n) => openedEntry(row.reviewId, items[n]!.review)),
           head,
         );
-        return opened.map((row, n) => reviewStartOf(row, items[n]!.triggerName, { openedSubscribed }));
+        return opened.map((row) => ({ row, openedSubscribed }));
       },
       { lock: APPEND_LOCK },
     );
@@ -124,7 +111,7 @@ export class ReviewOpenCommit {
    * chain's head) and its entry; only when the insert was skipped, the active review's lock and,
    * for a queued one, its opening.
    */
-  private storeAlone({ review, triggerName }: ReviewOpening): Promise<ReviewStart> {
+  private storeAlone({ review }: ReviewOpening): Promise<StoredOpening> {
     const { abpId, triggerId, openedBy } = review;
     return withTransaction(
       this.deps.pool,
@@ -133,7 +120,7 @@ export class ReviewOpenCommit {
         const [inserted] = rows;
         if (inserted && head) {
           await appendProvenanceAfterHead(tx, this.deps.provenanceKey, [openedEntry(inserted.reviewId, review)], head);
-          return reviewStartOf(inserted, triggerName, { openedSubscribed });
+          return { row: inserted, openedSubscribed };
         }
         const active = await findActiveReview(tx, abpId, triggerId, { forUpdate: true });
         if (active?.state === 'open')
@@ -142,7 +129,7 @@ export class ReviewOpenCommit {
         if (!row)
           throw conflict(`a review for ${abpId} ${triggerId} was opened concurrently, or the ABP changed; try again`);
         await appendProvenanceBatch(tx, this.deps.provenanceKey, [openedEntry(row.reviewId, review)]);
-        return reviewStartOf(row, triggerName);
+        return { row, openedSubscribed: undefined };
       },
       { lock: APPEND_LOCK },
     );

@@ -114,6 +114,5 @@ function openingOf({ request, abp, trigger, current }: Checked, card: TriggerCar
       openedBy: request.principal,
       whileCurrent: current,
     },
-    triggerName: trigger.name,
   };
 }

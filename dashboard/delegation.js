@@ -207,12 +207,14 @@ export function dismissReview(review, ui) {
 }
 
 function reviewRow(review, ui) {
-  const live = review.live;
-  // Open reviews answer from the workflow; concluded ones from the outcome they recorded.
-  const approvers = live
-    ? live.approvals.length
-    : (review.outcome?.approvers?.length ?? (review.state === 'queued' ? 0 : null));
-  const approvals = approvers === null ? '—' : `${approvers} / ${live?.threshold ?? review.policy.threshold}`;
+  // Open reviews count their stored approvals (a review may have no workflow yet: it gets one at its
+  // first vote or near its deadline); concluded ones show the outcome they recorded.
+  const approvers =
+    review.state === 'open'
+      ? review.votes.filter((v) => v.decision === 'approve').length
+      : (review.outcome?.approvers?.length ?? (review.state === 'queued' ? 0 : null));
+  const approvals = approvers === null ? '—' : `${approvers} / ${review.policy.threshold}`;
+  const dormant = review.state === 'open' && !review.workflowStarted;
   const buttons = [];
   if (review.state === 'open' && ui.perms.voteOnReview(review)) {
     buttons.push(
@@ -263,13 +265,14 @@ function reviewRow(review, ui) {
             )
           : null,
       ),
-      h('td', {}, pill(review.state)),
-      h('td', {}, approvals, h('div', { class: 'muted small' }, `role ${review.policy.approver_role}`)),
       h(
         'td',
         {},
-        review.state === 'open' ? countdown(live?.deadline ?? null) : when(review.concludedAt ?? review.queuedAt),
+        pill(review.state),
+        dormant ? h('div', { class: 'muted small', 'data-testid': 'no-workflow' }, '(no workflow yet)') : null,
       ),
+      h('td', {}, approvals, h('div', { class: 'muted small' }, `role ${review.policy.approver_role}`)),
+      h('td', {}, review.state === 'open' ? countdown(review.deadline) : when(review.concludedAt ?? review.queuedAt)),
       h(
         'td',
         { class: 'row-actions' },

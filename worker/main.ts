@@ -106,8 +106,8 @@ async function main(): Promise<void> {
     log.info(`ABP ${m.oldId} re-issued in the reference form as ${m.newId} (${m.exports.length} export(s) re-stamped)`);
   for (const s of reissued.skipped) log.warn(`ABP ${s.abpId} left as it is: ${s.reason}`);
 
-  // A process that runs a worker gives its client the worker's NativeConnection, so that the
-  // reviews it opens start eagerly on its own worker (WardenContext.eagerWorkflowStart).
+  // A process that runs a worker gives its client the worker's NativeConnection: one connection to
+  // Temporal per process.
   const connection = await retryUntilUp<NativeConnection | Connection>('Temporal', () =>
     withWorker
       ? NativeConnection.connect(temporalConnectionOptions(config.temporal))
@@ -125,7 +125,6 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     deferred: new DeferredWork(),
     ...(sdkMetricsAddress ? { workerMetricsUrl: `http://${sdkMetricsAddress}/metrics` } : {}),
-    eagerWorkflowStart: connection instanceof NativeConnection,
     close: async () => undefined,
   };
   const seeded = await seedDemoData(ctx);

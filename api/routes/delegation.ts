@@ -221,7 +221,10 @@ export const delegationRoutes: Route[] = [
   {
     method: 'GET',
     path: '/api/v1/reviews/:id',
-    summary: 'A review with its votes, live workflow state and outcome',
+    summary:
+      'A review with its votes, outcome, deadline (opened_at + timeout, from the row) and live workflow state ' +
+      '(live is null while the review has no workflow: queued, or open and dormant until its first vote or its ' +
+      'deadline nears)',
     handler: (ctx, req) => showReview(ctx, req.params.id!),
   },
   {

@@ -30,7 +30,8 @@ export const fleet: Benchmark = {
     'The fleet of `npm run cluster` on throwaway ports: Temporal server 1.29.1 on PostgreSQL (fsync off; SQL visibility), ' +
     'one API process, and first 1 worker process, then 3. For each, a batch of ABPs is built and one review opened on each ' +
     `(not timed), then every review approved (threshold 1, the loop test's patch) at a concurrency of ${CONCURRENCY} from ` +
-    'the benchmark process, each counted when its workflow has applied the patch, re-stamped the exports and re-gated; ' +
+    "the benchmark process (each the first vote on a dormant review, so it also starts the review's workflow), each " +
+    'counted when its workflow has applied the patch, re-stamped the exports and re-gated; ' +
     'the figure is reviews applied per second of wall time. Both batches run on the same cluster, one after the other.',
   limits:
     'Measured on a 2-core machine shared with other work: the Temporal server (all four services), PostgreSQL, the worker ' +

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { openContext, type WardenContext } from '../../client/context';
@@ -48,8 +47,6 @@ export interface LocalStackOptions {
   log?: (line: string) => void;
   /** The dev server's Prometheus endpoint on this port (default: one the CLI picks and only prints). */
   temporalMetricsPort?: number;
-  /** False: the client keeps a connection of its own and starts nothing eagerly (default: eager with an in-process worker). */
-  eagerWorkflowStart?: boolean;
   /** More `temporal server start-dev` arguments (e.g. `--dynamic-config-value`), for measuring them. */
   temporalExtraArgs?: string[];
   /** The SDK's log level (default WARN); the process's first stack sets it. */
@@ -110,17 +107,11 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   });
   const pool = createPool(database.url, opts.poolSize ?? 16);
   await migrate(pool);
-  // With the worker in this process the client shares its NativeConnection and starts reviews
-  // eagerly, as `npm start`'s role `all` does; a worker in a child process is a fleet's arrangement.
-  const eager = !opts.workerInChildProcess && opts.eagerWorkflowStart !== false;
   const ctx = await openContext({
     config,
     pool,
-    temporal: eager
-      ? new Client({ connection: env.nativeConnection, namespace: config.temporal.namespace })
-      : env.client,
+    temporal: env.client,
     taskQueue: `bench-${randomBytes(4).toString('hex')}`,
-    eagerWorkflowStart: eager,
   });
   const worker = opts.workerInChildProcess
     ? await startWorkerProcess(config, ctx, bundle.code, dataDir, opts.env ?? {})

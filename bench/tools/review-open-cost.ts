@@ -1,5 +1,5 @@
 // What one review opening costs, process by process:
-//   node bin/run.js bench/tools/review-open-cost.ts [reviews] [concurrency] [--worker-in-child] [--no-eager]
+//   node bin/run.js bench/tools/review-open-cost.ts [reviews] [concurrency] [--worker-in-child]
 // [--refresh-search-attributes]
 // [--profile <file.cpuprofile>] [--worker-profile <file.cpuprofile>] (default 300 reviews at 8). Builds one ABP per review, then opens them all (`openReview` on
 // DRT-002) and reports CPU per opening of this process (the client, and the worker unless it runs
@@ -30,8 +30,6 @@ const workerInChildProcess = process.argv.includes('--worker-in-child');
 const temporalExtraArgs = process.argv.includes('--refresh-search-attributes')
   ? ['--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=true']
   : [];
-/** `--no-eager`: the in-process worker's reviews start without eager start (see local-stack.ts). */
-const eagerWorkflowStart = !process.argv.includes('--no-eager');
 const SETTLE_MS = 5000;
 /** `--profile <file>`: a V8 CPU profile of this process's main thread over the openings. */
 const profileTo = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : undefined;
@@ -46,7 +44,6 @@ const metricsPort = await freePort();
 const stackOptions = {
   poolSize: 16,
   workerInChildProcess,
-  eagerWorkflowStart,
   temporalExtraArgs,
   env: stackEnv,
   temporalMetricsPort: metricsPort,
@@ -90,7 +87,7 @@ await withLocalStack({ ...stackOptions, log: (l) => console.error(l) }, async ({
     reviewIds[i] = (await openReview(ctx, abps[i]!.abp_id, 'DRT-002', 'cost-reviewer')).reviewId;
   });
   statements.enter('');
-  // The workflows' first tasks and announcements run after openReview answers: let them finish.
+  // Anything an opening left to Temporal (a review.opened delivery when subscribed) finishes here.
   await untilTasksSettle(metricsPort);
   const self = cpu.stop();
   const idleShare = (performance.now() - t0) / SETTLE_MS;
@@ -123,8 +120,13 @@ await withLocalStack({ ...stackOptions, log: (l) => console.error(l) }, async ({
       .sort((a, b) => b[1] - a[1]);
     if (spent.length > 0) console.log(`${name}: ${spent.map(([t, ms]) => `${t} ${ms}`).join(', ')}`);
   }
-  // What Temporal records per opening: the last review's history so far (its events by type).
-  const events = (await ctx.temporal.workflow.getHandle(reviewIds.at(-1)!).fetchHistory()).events ?? [];
+  // What Temporal records per opening: the last review's history so far (its events by type); an
+  // opened review is dormant (no workflow until its first vote or its deadline): none.
+  const events = await ctx.temporal.workflow
+    .getHandle(reviewIds.at(-1)!)
+    .fetchHistory()
+    .then((h) => h.events ?? [])
+    .catch(() => []);
   const eventTypes = events.map((e) => {
     const type = String(e.eventType ?? '');
     const marker = e.markerRecordedEventAttributes?.markerName;

@@ -425,7 +425,7 @@ export function registerDelegationCommands(program: Command): void {
   listReviews(review.command('list').description('Delegation reviews, oldest first'));
   review
     .command('show <review-id>')
-    .description('A review with its votes and live workflow state')
+    .description('A review with its votes, deadline and live workflow state (once it has a workflow)')
     .action(async (reviewId: string, _opts, cmd: Command) => {
       const { showReview } = await import('../../client/delegation-reviews');
       await runCommand(
@@ -438,9 +438,14 @@ export function registerDelegationCommands(program: Command): void {
               (v) =>
                 `  ${v.decision} by ${v.principal}${v.outputKind ? ` (${v.outputKind} ${v.outputHash})` : ''}: ${v.reason}`,
             ),
-            ...(r.live
+            ...(r.state === 'open'
               ? [
-                  `  ${r.live.approvals.length}/${r.live.threshold} approvals by ${r.live.approverRole}; deadline ${r.live.deadline ?? 'none'}`,
+                  `  ${r.live?.approvals.length ?? r.votes.filter((v) => v.decision === 'approve').length}/${r.policy.threshold} approvals by ${r.policy.approver_role}; deadline ${r.deadline ?? 'none'}`,
+                ]
+              : []),
+            ...(r.state === 'open' && !r.workflowStarted
+              ? [
+                  `  no workflow yet: it starts on the first vote${r.deadline ? `, or shortly before its deadline ${r.deadline}` : ''}`,
                 ]
               : []),
             ...renderOutcome(r.outcome as ApplyOutcome | { state: string } | null),

@@ -5,6 +5,7 @@ import { showReview } from '../../client/delegation-reviews';
 import { chat, endorseRule } from '../../client/endorsement';
 import { ingestFeedback, proposeCalibrationUpdate } from '../../client/guard';
 import { addPrincipal } from '../../db/access/principals';
+import { findReview } from '../../db/delegation/reviews';
 import { createApiToken } from '../../db/access/api-tokens';
 import { buildUniqueAbp, uniqueSpec, unique } from '../integration/delegation/fixtures';
 import { BENIGN, SEED_RULE, freshAgent } from '../integration/endorsement/helpers';
@@ -222,6 +223,14 @@ describe('the governance dashboard in a browser', () => {
     await row.and(page.locator('[data-state=queued]')).waitFor();
     await row.locator('[data-action=open]').click();
     await row.and(page.locator('[data-state=open]')).waitFor();
+    // Opened dormant: no workflow (no Temporal UI link), its countdown and approvals from the row.
+    expect(await row.locator('[data-testid=no-workflow]').textContent()).toBe('(no workflow yet)');
+    expect(await row.locator('a.wf').count()).toBe(0);
+    const opened = await findReview(ctx.pool, queued);
+    expect(await row.locator('.countdown').getAttribute('data-deadline')).toBe(
+      new Date(Date.parse(opened!.openedAt!) + opened!.policy.timeout_ms!).toISOString(),
+    );
+    expect(await row.locator('td').nth(3).textContent()).toContain(`0 / ${opened!.policy.threshold}`);
     await row.locator('[data-action=dismiss]').click();
     await page.locator('#action-dialog input[name=reason]').fill('the claims were renewed');
     await page.locator('#action-submit').click();

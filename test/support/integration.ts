@@ -56,11 +56,6 @@ export function useIntegrationContext(
   name: string,
   opts: {
     ownDatabase?: boolean;
-    /**
-     * The client shares the worker's NativeConnection and starts reviews eagerly, as `npm start`'s
-     * role `all` does (WardenContext.eagerWorkflowStart); default: a gRPC connection of its own.
-     */
-    eagerWorkflowStart?: boolean;
     /** Extra environment (read when the context is made, e.g. a model stub's URL). */ env?: () => Record<
       string,
       string
@@ -101,11 +96,7 @@ export function useIntegrationContext(
     Object.assign(ctx, {
       config,
       pool,
-      temporal: new Client({
-        connection: opts.eagerWorkflowStart ? nativeConnection : connection,
-        namespace: config.temporal.namespace,
-      }),
-      ...(opts.eagerWorkflowStart ? { eagerWorkflowStart: true } : {}),
+      temporal: new Client({ connection, namespace: config.temporal.namespace }),
       provenanceKey,
       taskQueue: `test-${name}-${randomBytes(4).toString('hex')}`,
       deferred: new DeferredWork(),

@@ -1,10 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAbpFromSpec } from '../../client/delegation';
-import { openReview } from '../../client/delegation-reviews';
 import { ingestFeedback, proposeCalibrationUpdate } from '../../client/guard';
-import { addPrincipal } from '../../db/access/principals';
-import { demoAbpSpec } from '../../demo/delegation-abp';
 import { addWebhook, webhookDeliveries } from '../../client/notifications';
 import {
   reviewedRows,
@@ -68,34 +64,5 @@ describe('notifications across a 7-day timer (time-skipping server)', () => {
     expect(
       (await webhookDeliveries(ctx, { event: 'proposal.expired' })).find((d) => d.eventId === eventId),
     ).toMatchObject({ status: 'delivered', attempts: 1 });
-  });
-
-  it('announces review.opened and, after the default 7 days without a decision, review.timed_out', async () => {
-    const { ctx, env } = stack;
-    await addWebhook(
-      ctx,
-      { url: receiver.url, events: ['review.opened', 'review.timed_out', 'review.concluded'], secret },
-      await testAdmin(stack.ctx),
-    );
-    await addPrincipal(ctx.pool, 'notify-opener', ['Reviewer']);
-    const spec = demoAbpSpec();
-    const { abp } = await buildAbpFromSpec(
-      ctx,
-      { ...spec, scope: { ...spec.scope, contract_id: 'CTR-NOTIFY-TIMEOUT' } },
-      await testAdmin(stack.ctx),
-    );
-    const review = await openReview(ctx, abp.abp_id, 'DRT-004', 'notify-opener');
-    expect(await env.client.workflow.getHandle(review.reviewId).result()).toMatchObject({ state: 'timed_out' });
-
-    const types = async () =>
-      (await webhookDeliveries(ctx))
-        .filter((d) => d.subject === review.reviewId && d.status === 'delivered')
-        .map((d) => d.eventType)
-        .sort();
-    expect(await eventually(types, (t) => t.length >= 2)).toEqual(['review.opened', 'review.timed_out']);
-    const timedOut = receiver.requests
-      .map((r) => JSON.parse(r.body))
-      .find((b) => b.subject === review.reviewId && b.type === 'review.timed_out');
-    expect(timedOut.data).toMatchObject({ abpId: abp.abp_id, triggerId: 'DRT-004', state: 'timed_out' });
   });
 });

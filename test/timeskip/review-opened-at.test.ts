@@ -5,6 +5,7 @@ import type { WardenContext } from '../../client/context';
 import { ReviewOpenCommit } from '../../client/review-open-commit';
 import { ReviewOpenReads } from '../../client/review-open-reads';
 import { addPrincipal } from '../../db/access/principals';
+import { reviewStartOf } from '../../db/delegation/reviews';
 import { demoAbpSpec } from '../../demo/delegation-abp';
 import {
   delegationReviewWorkflowRef,
@@ -30,13 +31,14 @@ async function storeReviewWithoutWorkflow(ctx: WardenContext, contractId: string
     { ...spec, scope: { ...spec.scope, contract_id: contractId } },
     await testAdmin(ctx),
   );
-  return new ReviewOpenCommit(ctx).open(
+  const { row } = await new ReviewOpenCommit(ctx).open(
     await new ReviewOpenReads(ctx).prepare({
       abpId: abp.abp_id,
       triggerId: 'DRT-004',
       principal: `opener-${contractId.toLowerCase()}`,
     }),
   );
+  return reviewStartOf(row, 'stand-in trigger name');
 }
 
 /** Its workflow started now, as if the review had been opened at `openedAtMs`. */

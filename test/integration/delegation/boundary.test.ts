@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
 import { findOutput, storeOutput } from '../../../db/delegation/review-outputs';
+import { findReview } from '../../../db/delegation/reviews';
 import { buildAbpFromSpec, checkAbpAction, showAbp, triggerCards } from '../../../client/delegation';
 import { describeError } from '../../../client/errors';
 import { approveReview, openReview, reviewResult, showReview } from '../../../client/delegation-reviews';
@@ -17,6 +18,7 @@ import { eventually } from '../endorsement/helpers';
 import { allowTool } from './abp-fixtures';
 import { principal, startWorkerAroundApply, unique, uniqueSpec } from './fixtures';
 import { testAdmin } from '../../support/principals';
+import { wakeReview } from '../../support/wake-review';
 
 const ctx = useIntegrationContext('delegation-boundary');
 const call = useApiServer(ctx);
@@ -184,7 +186,10 @@ describe('review outputs are dry-run before a vote counts (finding 13)', () => {
     });
     expect(await outputsOf(review.reviewId)).toEqual([]);
 
-    // The workflow's own check, for a caller that stores an output and sends the Update directly.
+    // The workflow's own check, for a caller that stores an output and sends the Update directly
+    // (to the review's workflow, which a refused approval did not start: woken here).
+    expect(await findReview(ctx.pool, review.reviewId)).toMatchObject({ workflowStarted: false });
+    await wakeReview(ctx, review.reviewId);
     const outputHash = reviewOutputHash({ kind: 'abp_patch', document: contradicting });
     await storeOutput(ctx.pool, review.reviewId, outputHash, 'abp_patch', contradicting, rev);
     const direct = await ctx.temporal.workflow

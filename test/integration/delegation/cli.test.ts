@@ -73,6 +73,11 @@ describe('the delegation loop from the CLI', () => {
     expect(
       (await runCli(['reviews', '--state', 'open', '--json'], env)).json.map((r: { reviewId: string }) => r.reviewId),
     ).toContain(reviewId);
+    // Opened dormant: `review show` gives the deadline from the row and says when its workflow starts.
+    const dormant = await runCli(['review', 'show', reviewId], env);
+    expect(dormant.code, dormant.stderr).toBe(0);
+    expect(dormant.stdout).toMatch(/\b0\/\d+ approvals by \S+; deadline \d{4}-\d\d-\d\dT/);
+    expect(dormant.stdout).toMatch(/no workflow yet: it starts on the first vote, or shortly before its deadline/);
 
     const patch = {
       tools: {

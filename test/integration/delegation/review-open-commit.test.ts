@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { ReviewOpenCommit, type ReviewOpening } from '../../../client/review-open-commit';
+import { ReviewOpenCommit, type ReviewOpening, type StoredOpening } from '../../../client/review-open-commit';
 import { findReview } from '../../../db/delegation/reviews';
 import { listProvenance } from '../../../db/provenance/log';
 import type { Abp } from '../../../domain/delegation/schema';
@@ -41,29 +41,32 @@ const opening = (abp: Abp, openedBy: string): ReviewOpening => {
       openedBy,
       whileCurrent: { abpId: abp.abp_id, abpHash: abp.hash },
     },
-    triggerName: trigger.name,
   };
 };
 
 describe('reviews opened together', () => {
-  it('are stored in one transaction: one row and one review.opened entry each', async () => {
+  it('are stored in one transaction: one row and one review.opened entry each, with no workflow', async () => {
     const opener = await principal(ctx, 'opener', ['Reviewer']);
     const abps = await Promise.all([1, 2, 3].map(() => buildUniqueAbp(ctx)));
     const counting = countingPool(ctx.pool);
     const commit = new ReviewOpenCommit({ pool: counting.pool, provenanceKey: ctx.provenanceKey });
 
-    const starts = await Promise.all(abps.map((abp) => commit.open(opening(abp, opener))));
+    const stored = await Promise.all(abps.map((abp) => commit.open(opening(abp, opener))));
 
     expect(counting.transactions()).toBe(1);
-    expect(starts.map((s) => s.abpId)).toEqual(abps.map((a) => a.abp_id));
-    for (const start of starts) {
-      expect(start).toMatchObject({ triggerId: 'DRT-002', policy: abps[0]!.delegation_review!.review_policy });
-      expect(await findReview(ctx.pool, start.reviewId)).toMatchObject({ state: 'open', openedBy: opener });
-      const entries = await listProvenance(ctx.pool, { subject: `review:${start.reviewId}` });
+    expect(stored.map((s) => s.row.abpId)).toEqual(abps.map((a) => a.abp_id));
+    for (const { row } of stored) {
+      expect(row).toMatchObject({ triggerId: 'DRT-002', policy: abps[0]!.delegation_review!.review_policy });
+      expect(await findReview(ctx.pool, row.reviewId)).toMatchObject({
+        state: 'open',
+        openedBy: opener,
+        workflowStarted: false,
+      });
+      const entries = await listProvenance(ctx.pool, { subject: `review:${row.reviewId}` });
       expect(entries.map((e) => [e.kind, e.actor])).toEqual([['review.opened', opener]]);
     }
-    const rows = await Promise.all(starts.map((s) => commit.markStarted(s.reviewId)));
-    expect(rows.map((r) => [r.reviewId, r.workflowStarted])).toEqual(starts.map((s) => [s.reviewId, true]));
+    // The storing statement read whether anyone wants review.opened (one answer for the batch).
+    expect(new Set(stored.map((s) => typeof s.openedSubscribed))).toEqual(new Set(['boolean']));
   });
 
   it('answer each as if it were alone when one of them cannot be stored with the others', async () => {
@@ -84,9 +87,9 @@ describe('reviews opened together', () => {
     expect((settled[1] as PromiseRejectedResult).reason.message).toMatch(/already open/);
     // The batch rolled back, then each in a transaction of its own.
     expect(counting.transactions()).toBe(4);
-    const [first, , other] = settled as PromiseFulfilledResult<{ reviewId: string; abpId: string }>[];
-    expect([first!.value.abpId, other!.value.abpId]).toEqual([a.abp_id, b.abp_id]);
-    const entries = await listProvenance(ctx.pool, { subject: `review:${first!.value.reviewId}` });
+    const [first, , other] = settled as PromiseFulfilledResult<StoredOpening>[];
+    expect([first!.value.row.abpId, other!.value.row.abpId]).toEqual([a.abp_id, b.abp_id]);
+    const entries = await listProvenance(ctx.pool, { subject: `review:${first!.value.row.reviewId}` });
     expect(entries.map((e) => e.kind)).toEqual(['review.opened']);
   });
 });

@@ -7,6 +7,7 @@ import { WardenState } from '../../../domain/search-attributes';
 import { OPENS_IN_ONE_TASK } from '../../../workflows/delegation/review-opening-task';
 import { bundleWithStandIn, patchIds } from '../../support/bundle-with-stand-in';
 import { useIntegrationContext } from '../../support/integration';
+import { wakeReview } from '../../support/wake-review';
 import { testAdmin } from '../../support/principals';
 import { historyOnceOpened, principal, startWorkerAroundApply, uniqueSpec } from './fixtures';
 
@@ -29,6 +30,8 @@ describe('a review opened in one task (the release before review-opening-knows-s
     let history;
     try {
       reviewId = (await openReview(earlier.ctx, abp.abp_id, 'DRT-002', rev)).reviewId;
+      // Started as that release started it, at its opening (openings are dormant now).
+      await wakeReview(earlier.ctx, reviewId, { asReleased: true });
       history = await historyOnceOpened(ctx, reviewId);
     } finally {
       await earlier.stop();

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildAbpFromSpec } from '../../../client/delegation';
-import { approveReview, dismissReview, reviewResult, showReview } from '../../../client/delegation-reviews';
-import { ReviewOpenCommit } from '../../../client/review-open-commit';
-import { ReviewOpenReads } from '../../../client/review-open-reads';
+import { approveReview, dismissReview, openReview, reviewResult, showReview } from '../../../client/delegation-reviews';
 import { reviewStartFromRow } from '../../../client/review-vote-start';
 import { findReview } from '../../../db/delegation/reviews';
 import type { AbpSpecInput } from '../../../domain/delegation/schema';
@@ -23,14 +21,12 @@ function revokingSpec(): AbpSpecInput {
   };
 }
 
-/** A review stored without its workflow (what openReview commits before it starts one). */
+/** A review stored without its workflow, as openReview stores it (dormant). */
 async function storedWithoutWorkflow(opener: string): Promise<ReviewStart> {
   const { abp } = await buildAbpFromSpec(ctx, revokingSpec(), await testAdmin(ctx));
-  const start = await new ReviewOpenCommit(ctx).open(
-    await new ReviewOpenReads(ctx).prepare({ abpId: abp.abp_id, triggerId: 'DRT-004', principal: opener }),
-  );
-  expect((await findReview(ctx.pool, start.reviewId))!.workflowStarted).toBe(false);
-  return start;
+  const row = await openReview(ctx, abp.abp_id, 'DRT-004', opener);
+  expect((await findReview(ctx.pool, row.reviewId))!.workflowStarted).toBe(false);
+  return reviewStartFromRow(ctx, row);
 }
 
 /** Its workflow started by someone else (a monitor pass), from its row, without marking the row. */

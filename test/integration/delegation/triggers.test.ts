@@ -116,7 +116,7 @@ describe('trigger evaluation after intake', () => {
     expect((await runDelegationEvaluation(ctx, [abp.abp_id])).queued).toEqual([]);
 
     const opened = await openReview(ctx, abp.abp_id, 'DRT-004', rev);
-    expect(opened).toMatchObject({ reviewId, state: 'open', openedBy: rev, workflowStarted: true });
+    expect(opened).toMatchObject({ reviewId, state: 'open', openedBy: rev, workflowStarted: false });
     await expect(openReview(ctx, abp.abp_id, 'DRT-004', rev)).rejects.toThrow(/already open/);
     await dismissReview(ctx, reviewId, { principal: rev, reason: 'claims renewed elsewhere' });
     await ctx.temporal.workflow.getHandle(reviewId).result();

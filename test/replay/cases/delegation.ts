@@ -10,6 +10,7 @@ import {
 } from '../../../client/delegation';
 import { abpEvaluationWorkflowId } from '../../../client/evaluation-requests';
 import { approveReview, dismissReview, openReview, reviewResult, reviews } from '../../../client/delegation-reviews';
+import { wakeReview } from '../../support/wake-review';
 import { ReviewOpenCommit } from '../../../client/review-open-commit';
 import { ReviewOpenReads } from '../../../client/review-open-reads';
 import type { Abp, AbpSpecInput } from '../../../domain/delegation/schema';
@@ -104,7 +105,7 @@ async function dismissedWhileDeciding(
 ): Promise<string> {
   const [rev, dismisser] = [await reviewer(ctx, 'decider'), await reviewer(ctx, 'dismisser')];
   const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
-  const review = await openReview(on, abp.abp_id, 'DRT-002', rev);
+  const review = await openedAsReleased(on, abp.abp_id, 'DRT-002', rev);
   const deciding = approveReview(on, review.reviewId, {
     principal: rev,
     outputKind: 'abp_patch',
@@ -165,7 +166,7 @@ async function approvedWhileDismissing(
 ): Promise<string> {
   const [approver, dismisser] = [await reviewer(ctx, 'approver'), await reviewer(ctx, 'dismisser')];
   const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
-  const review = await openReview(on, abp.abp_id, 'DRT-002', approver);
+  const review = await openedAsReleased(on, abp.abp_id, 'DRT-002', approver);
   const dismissal = dismissReview(on, review.reviewId, { principal: dismisser, reason: 'not needed' });
   await held.recording;
   const approval = approveReview(on, review.reviewId, {
@@ -199,13 +200,24 @@ async function concluded(ctx: WardenContext, reviewId: string, expected: ReviewW
   if (final.state !== expected) throw new Error(`review ${reviewId} ended ${final.state}, expected ${expected}`);
 }
 
+/**
+ * openReview as the releases these cases recorded it: its workflow started at its opening, with
+ * the start input of that time (openings are dormant now; wakeReview `asReleased`), so that
+ * recording a case again records the path its histories stand for.
+ */
+async function openedAsReleased(ctx: WardenContext, abpId: string, triggerId: string, principal: string) {
+  const row = await openReview(ctx, abpId, triggerId, principal);
+  await wakeReview(ctx, row.reviewId, { asReleased: true });
+  return row;
+}
+
 /** An ABP with one child (whose reviews time out after `childTimeoutMs`), revoked by an approved review. */
 async function revokedParent(ctx: WardenContext, childTimeoutMs: number): Promise<{ reviewId: string; child: string }> {
   const rev = await reviewer(ctx, 'rev');
   const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
   const { abp: child } = await buildAbpFromSpec(ctx, spec({ timeout_ms: childTimeoutMs }), await testAdmin(ctx));
   await composeAbp(ctx, abp.abp_id, [child.abp_id], await testAdmin(ctx));
-  const review = await openReview(ctx, abp.abp_id, 'DRT-001', rev);
+  const review = await openedAsReleased(ctx, abp.abp_id, 'DRT-001', rev);
   await approveReview(ctx, review.reviewId, {
     principal: rev,
     outputKind: 'abp_revoke',
@@ -225,9 +237,9 @@ const reviewCase = (
   record: async (stack) => [{ caseName: name, workflowId: await record(stack.ctx, stack) }],
 });
 
-/** A person opens the review (openReview): its workflow starts at once. */
+/** A person opens the review, its workflow started at once (as released; see openedAsReleased). */
 const openedWithWorkflow = async (ctx: WardenContext, abpId: string, rev: string) =>
-  (await openReview(ctx, abpId, 'DRT-002', rev)).reviewId;
+  (await openedAsReleased(ctx, abpId, 'DRT-002', rev)).reviewId;
 
 /**
  * The review is stored without its workflow, which its first vote starts (update-with-start): the
@@ -238,7 +250,7 @@ const storedWithoutWorkflow = async (ctx: WardenContext, abpId: string, rev: str
     await new ReviewOpenCommit(ctx).open(
       await new ReviewOpenReads(ctx).prepare({ abpId, triggerId: 'DRT-002', principal: rev }),
     )
-  ).reviewId;
+  ).row.reviewId;
 
 /** One approval of a patch decides and applies the review, opened by `open`. */
 const approvedPatchOpenedBy =
@@ -263,7 +275,7 @@ const approvedPatch = approvedPatchOpenedBy(openedWithWorkflow);
 async function thresholdTwoOfThree(ctx: WardenContext): Promise<string> {
   const [ann, ben, cat] = [await reviewer(ctx, 'ann'), await reviewer(ctx, 'ben'), await reviewer(ctx, 'cat')];
   const { abp } = await buildAbpFromSpec(ctx, spec({ threshold: 2 }), await testAdmin(ctx));
-  const review = await openReview(ctx, abp.abp_id, 'DRT-003', ann);
+  const review = await openedAsReleased(ctx, abp.abp_id, 'DRT-003', ann);
   await approveReview(ctx, review.reviewId, {
     principal: ann,
     outputKind: 'abp_patch',
@@ -294,7 +306,7 @@ async function thresholdTwoOfThree(ctx: WardenContext): Promise<string> {
 async function reopenedThenApplied(ctx: WardenContext, on: WardenContext, base: AbpSpecInput): Promise<string> {
   const rev = await reviewer(ctx, 'late');
   const { abp } = await buildAbpFromSpec(ctx, base, await testAdmin(ctx));
-  const review = await openReview(on, abp.abp_id, 'DRT-002', rev);
+  const review = await openedAsReleased(on, abp.abp_id, 'DRT-002', rev);
   await approveReview(on, review.reviewId, {
     principal: rev,
     outputKind: 'abp_patch',
@@ -326,7 +338,7 @@ export const reviewCases: ReplayCase[] = [
   reviewCase('approved-replace', async (ctx) => {
     const rev = await reviewer(ctx, 'rev');
     const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
-    const review = await openReview(ctx, abp.abp_id, 'DRT-002', rev);
+    const review = await openedAsReleased(ctx, abp.abp_id, 'DRT-002', rev);
     await approveReview(ctx, review.reviewId, {
       principal: rev,
       outputKind: 'abp_replace',
@@ -339,7 +351,7 @@ export const reviewCases: ReplayCase[] = [
   reviewCase('approved-revoke', async (ctx) => {
     const rev = await reviewer(ctx, 'rev');
     const { abp } = await buildAbpFromSpec(ctx, spec(), await testAdmin(ctx));
-    const review = await openReview(ctx, abp.abp_id, 'DRT-001', rev);
+    const review = await openedAsReleased(ctx, abp.abp_id, 'DRT-001', rev);
     await approveReview(ctx, review.reviewId, {
       principal: rev,
       outputKind: 'abp_revoke',
@@ -367,14 +379,14 @@ export const reviewCases: ReplayCase[] = [
     // duration) passes without a decision, and DRT-004's escalation path fires.
     const rev = await reviewer(ctx, 'opener');
     const { abp } = await buildAbpFromSpec(ctx, spec({ timeout_ms: 2000 }), await testAdmin(ctx));
-    const review = await openReview(ctx, abp.abp_id, 'DRT-004', rev);
+    const review = await openedAsReleased(ctx, abp.abp_id, 'DRT-004', rev);
     await concluded(ctx, review.reviewId, 'timed_out');
     return review.reviewId;
   }),
   reviewCase('dismissed-no-timeout', async (ctx) => {
     const rev = await reviewer(ctx, 'rev');
     const { abp } = await buildAbpFromSpec(ctx, spec({ timeout_ms: null }), await testAdmin(ctx));
-    const review = await openReview(ctx, abp.abp_id, 'DRT-003', rev);
+    const review = await openedAsReleased(ctx, abp.abp_id, 'DRT-003', rev);
     await dismissReview(ctx, review.reviewId, { principal: rev, reason: 'not needed' });
     await concluded(ctx, review.reviewId, 'dismissed');
     return review.reviewId;
@@ -448,7 +460,7 @@ export const reviewCases: ReplayCase[] = [
       stack,
       BEFORE_REOPENING,
       async (earlier) => {
-        const review = await openReview(earlier, abp.abp_id, 'DRT-002', rev);
+        const review = await openedAsReleased(earlier, abp.abp_id, 'DRT-002', rev);
         await approveReview(earlier, review.reviewId, {
           principal: rev,
           outputKind: 'abp_patch',
