@@ -1,9 +1,7 @@
 import { findReview } from '../db/delegation/reviews';
 import { hasSubscriberFor } from '../db/notifications/subscriptions';
-import { reviewOpenedEvent } from '../domain/notifications/review-opened-event';
-import { startOrFind } from '../domain/temporal/start-or-find';
-import { deliveryStartOptions, notificationDeliveryWorkflowRef } from '../workflows/notifications/contract';
 import type { WardenContext } from './context';
+import { startReviewOpenedDelivery } from './review-opened-delivery';
 
 /**
  * review.opened of the parent_changed reviews a build stored on the children of the ABP it
@@ -16,10 +14,6 @@ export async function announceChildReviews(ctx: WardenContext, reviewIds: readon
   if (reviewIds.length === 0 || !(await hasSubscriberFor(ctx.pool, 'review.opened'))) return;
   for (const reviewId of reviewIds) {
     const row = await findReview(ctx.pool, reviewId);
-    if (row?.state !== 'open' || row.workflowStarted) continue;
-    const event = reviewOpenedEvent(row, row.openedAt ?? new Date().toISOString());
-    await startOrFind(() =>
-      ctx.temporal.workflow.start(notificationDeliveryWorkflowRef, deliveryStartOptions(event, ctx.taskQueue)),
-    );
+    if (row?.state === 'open' && !row.workflowStarted) await startReviewOpenedDelivery(ctx, row);
   }
 }
