@@ -15,7 +15,7 @@ import { testAdmin } from '../support/principals';
 import { wakeReview } from '../support/wake-review';
 
 const DAY_MS = 86_400_000;
-// Only dormant reviews here, on a stack of their own (DORMANT-REVIEWS.md, risks): a dormant review's deadline counts from its row's
+// Only dormant reviews here, on a stack of their own (docs/dormant-reviews.md, risks): a dormant review's deadline counts from its row's
 // opened_at (PostgreSQL's clock), so the tests that count 7 days run first, before any skip has
 // moved the server's clock away from it; the 30-day skip runs last.
 const stack = useTimeSkippingStack('delegation');

@@ -12,7 +12,7 @@ import { useTimeSkippingStack } from '../support/time-skipping-stack';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
-// A stack of its own (see review-opened-at.test.ts and DORMANT-REVIEWS.md, risks).
+// A stack of its own (see review-opened-at.test.ts and docs/dormant-reviews.md, risks).
 const stack = useTimeSkippingStack('dormant-review-deadline');
 
 describe('a review the monitor stored without its workflow (time-skipping server)', () => {

@@ -19,7 +19,7 @@ import { testAdmin } from '../support/principals';
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 // A stack of its own: after delegation.test.ts's 30-day and 7-day skips the shared test server hung
-// in this file's sleep or result (not explained yet; see DORMANT-REVIEWS.md, risks).
+// in this file's sleep or result (not explained yet; see docs/dormant-reviews.md, risks).
 const stack = useTimeSkippingStack('review-opened-at');
 
 /** A review stored without its workflow (what openReview commits before it starts one). */
