@@ -35,7 +35,7 @@ const ANSWERS = ['rowDescription', 'dataRow', 'commandComplete', 'emptyQuery', '
  *
  * pg's Client opens the connection (authentication, parameters); this then takes over its
  * answers. The socket keeps the process alive only while a message is unanswered, and the
- * connection closes after `idleMs` without one (a later message opens a new one).
+ * connection closes after `idleMs` without one (as the pool's connections do; a later message opens a new one).
  */
 export class PipelinedConnection {
   private client: pg.Client | null = null;
@@ -49,7 +49,7 @@ export class PipelinedConnection {
 
   constructor(
     private readonly connectionString: string,
-    private readonly idleMs = 2_000,
+    private readonly idleMs = 10_000,
   ) {}
 
   /**
