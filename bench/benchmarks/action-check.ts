@@ -240,6 +240,8 @@ async function measureOn(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
     const port = (server.address() as AddressInfo).port;
+    // The same generator for both (see `limits`); BENCH_HTTP_GENERATOR=node-http measures with bench/http-post.ts.
+    const generator = process.env.BENCH_HTTP_GENERATOR === 'node-http' ? ('node-http' as const) : ('raw' as const);
     const loads = {
       warden: {
         url: `http://127.0.0.1:${port}/api/v1/abps/${abp.abp_id}/actions/check`,
@@ -258,10 +260,13 @@ async function measureOn(
     const cpu: string[] = [];
     for (const c of CONCURRENCIES) {
       for (const who of ['warden', 'opa'] as const) {
+        // On a server, the backends counted are those connected now: the engine's flush connection
+        // (opened on first use, closed when idle) is opened first by a check in process.
+        if (who === 'warden') await checkAbpAction(w, abp.abp_id, action);
         const servers = who === 'warden' ? await database.processIds() : opa.pid ? [opa.pid] : [];
         const api = process.cpuUsage();
         const { result: r, cpuMs: serverMs } = await cpuMsOf(servers, () =>
-          httpLoadInChild({ ...loads[who], warmup: size.warmup, requests: size.requests, concurrency: c }),
+          httpLoadInChild({ ...loads[who], generator, warmup: size.warmup, requests: size.requests, concurrency: c }),
         );
         const apiSpent = process.cpuUsage(api);
         const s = summarize(r.latencies);
