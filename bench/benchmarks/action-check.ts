@@ -1,9 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { createApiServer } from '../../api/server';
-import { actionCheckEngine, buildAbpFromSpec, checkAbpAction, showAbp } from '../../client/delegation';
-import { createApiToken } from '../../db/access/api-tokens';
-import { addPrincipal } from '../../db/access/principals';
-import { demoAbpSpec } from '../../demo/delegation-abp';
+import { actionCheckEngine, checkAbpAction, showAbp } from '../../client/delegation';
 import { ActionSchema } from '../../domain/delegation/action';
 import { DEFAULT_MAX_DS } from '../../domain/delegation/validators';
 import { ensureOpa, OPA_VERSION } from '../../toolchain/opa';
@@ -16,7 +13,7 @@ import { bothDatabases } from '../stack/database';
 import { httpLoadInChild } from '../http-load';
 import type { WardenContext } from '../../client/context';
 import { summarize } from '../stats';
-import { allowedRead } from '../fixtures';
+import { allowedRead, checkableAbp } from '../fixtures';
 import { cpuMsOf } from '../process-cpu';
 import type { BenchDatabase } from '../stack/database';
 
@@ -222,15 +219,7 @@ async function measureOn(
   size: { requests: number; warmup: number; inProcess: number; decisions: number },
   log: (line: string) => void,
 ) {
-  const spec = demoAbpSpec();
-  await addPrincipal(w.pool, 'bench-admin', ['admin']);
-  const { abp } = await buildAbpFromSpec(
-    w,
-    { ...spec, scope: { ...spec.scope, contract_id: 'CTR-bench-action-check' } },
-    'bench-admin',
-  );
-  await addPrincipal(w.pool, 'bench-agent', ['agent']);
-  const { token } = await createApiToken(w.pool, { principal: 'bench-agent', label: 'benchmark' });
+  const { abp, token } = await checkableAbp(w, 'CTR-bench-action-check', 'benchmark');
   const action = allowedRead(abp);
   const view = await showAbp(w, abp.abp_id);
   const driftValidator = abp.runtime.validators.find((v) => v.name === 'drift_threshold');

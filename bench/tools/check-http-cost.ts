@@ -11,11 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createApiServer } from '../../api/server';
-import { buildAbpFromSpec } from '../../client/delegation';
-import { createApiToken } from '../../db/access/api-tokens';
-import { addPrincipal } from '../../db/access/principals';
-import { demoAbpSpec } from '../../demo/delegation-abp';
-import { allowedRead } from '../fixtures';
+import { allowedRead, checkableAbp } from '../fixtures';
 import { httpLoadInChild } from '../http-load';
 import { cpuMsOf } from '../process-cpu';
 import { startDefaultDatabase } from '../stack/database';
@@ -57,15 +53,7 @@ await withLocalStack(
   { poolSize: 16, database: await startDefaultDatabase(), workerInChildProcess: true },
   async (stack) => {
     const w = stack.ctx;
-    const spec = demoAbpSpec();
-    await addPrincipal(w.pool, 'bench-admin', ['admin']);
-    const { abp } = await buildAbpFromSpec(
-      w,
-      { ...spec, scope: { ...spec.scope, contract_id: 'CTR-check-http-cost' } },
-      'bench-admin',
-    );
-    await addPrincipal(w.pool, 'bench-agent', ['agent']);
-    const { token } = await createApiToken(w.pool, { principal: 'bench-agent', label: 'check-http-cost' });
+    const { abp, token } = await checkableAbp(w, 'CTR-check-http-cost', 'check-http-cost');
     const server = createApiServer(w);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
