@@ -73,8 +73,8 @@ export const actionCheck: Benchmark = {
     'PGlite about 0.8 ms whatever it carries plus about 0.15 ms a verdict (bench/tools/check-flush-cost.ts, flushes of ' +
     "1, 4 and 8: 0.98, 1.47, 2.03 ms; 00:52 UTC, load 5), of which about 0.15-0.2 ms is any message's cost (a bare " +
     '`SELECT 1` through pglite-socket); so larger batches are cheaper per verdict and the closed loop at concurrency 8 ' +
-    "caps them. PGlite's profile spends about a tenth of its time in garbage collection and a quarter of its wall " +
-    'time in the socket write of the answer (that time is the API it wakes running; the CPU per check from /proc is lower). ' +
+    "caps them. PGlite's profile (00:52 UTC) spends about a tenth of its busy time in garbage collection and a " +
+    'twentieth in the socket write of the answers; the rest is WASM. ' +
     '**The flush statement**: sent as text it was parsed and planned on every flush ' +
     "(planning alone 0.5-0.65 ms of PGlite's time); prepared once per session (SQL PREPARE, run by EXECUTE in the " +
     "same simple-protocol message as the lock: pg's named statements take one statement per message, and " +
