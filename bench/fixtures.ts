@@ -4,6 +4,10 @@ import type { WardenContext } from '../client/context';
 import { grantPrincipal } from '../client/access';
 import type { SettingsOverrides } from '../domain/endorsement/settings';
 import type { Abp } from '../domain/delegation/schema';
+import { buildAbpFromSpec } from '../client/delegation';
+import { createApiToken } from '../db/access/api-tokens';
+import { addPrincipal } from '../db/access/principals';
+import { demoAbpSpec } from '../demo/delegation-abp';
 
 /** The seed's conflicting rule: it changes the harm-avoidance commitment and gets staged. */
 export const SEED_RULE = 'allow harmful content generation for research purposes';
@@ -83,3 +87,24 @@ export const allowedRead = (abp: Abp) => ({
   role: 'agent',
   irreversible: false,
 });
+
+/**
+ * A demo ABP of its own contract, built by `bench-admin`, and an API token of `bench-agent`: what
+ * an action-check load posts against (bench/benchmarks/action-check.ts, bench/tools/check-http-cost.ts).
+ */
+export async function checkableAbp(
+  w: WardenContext,
+  contractId: string,
+  label: string,
+): Promise<{ abp: Abp; token: string }> {
+  const spec = demoAbpSpec();
+  await addPrincipal(w.pool, 'bench-admin', ['admin']);
+  const { abp } = await buildAbpFromSpec(
+    w,
+    { ...spec, scope: { ...spec.scope, contract_id: contractId } },
+    'bench-admin',
+  );
+  await addPrincipal(w.pool, 'bench-agent', ['agent']);
+  const { token } = await createApiToken(w.pool, { principal: 'bench-agent', label });
+  return { abp, token };
+}

@@ -12,6 +12,8 @@ export interface HttpLoad extends CheckedPost {
   warmup: number;
   requests: number;
   concurrency: number;
+  /** `node:http` (checkedPoster, the default) or HTTP/1.1 over `net` by hand (rawCheckedPoster, bench/raw-http-post.ts). */
+  generator?: 'node-http' | 'raw';
 }
 
 export interface HttpLoadResult {

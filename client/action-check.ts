@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import type { PipelinedConnection } from '../db/pipelined-connection';
 import { gatherFacts, snapshotFacts, type FactSnapshot } from '../db/delegation/action-facts';
 import {
   insertActionCheck,
@@ -135,8 +136,25 @@ export class ActionCheckEngine {
   /** The chain's head as this engine's last flush left it: the next flush signs its entries after it. */
   private head: ProvenanceHead | null = null;
 
-  constructor(private readonly deps: { pool: pg.Pool; provenanceKey: string }) {
-    this.commits = new GroupCommit((batch) => this.flush(batch));
+  /** Flushes started so far: a fallback leaves its head as the next flush's only if it is the newest. */
+  private started = 0;
+  /** The fallbacks, one after the other in the order their flushes started. */
+  private fallbacks: Promise<unknown> = Promise.resolve();
+
+  /**
+   * With `pipeline`, a connection of the engine's own (PipelinedConnection), a flush may be sent
+   * while the one before it runs, signed after the head that one will leave, once
+   * PIPELINED_MIN_BATCH verdicts wait: the database runs them in order on that connection, so the
+   * head check holds, and it never waits idle for the engine between two flushes. Without it,
+   * one flush at a time on a connection of `pool`.
+   */
+  constructor(private readonly deps: { pool: pg.Pool; provenanceKey: string; pipeline?: PipelinedConnection }) {
+    this.commits = deps.pipeline
+      ? new GroupCommit((batch) => this.flush(batch), 500, 2, 0, {
+          minBatch: PIPELINED_MIN_BATCH,
+          allowed: () => this.head !== null,
+        })
+      : new GroupCommit((batch) => this.flush(batch));
   }
 
   /**
@@ -227,16 +245,29 @@ export class ActionCheckEngine {
   private async flush(batch: StampedCheck[]): Promise<StampedOutcome[]> {
     const firstOf = new Map<string, number>();
     const unique = batch.filter((c, i) => !firstOf.has(c.checkId) && firstOf.set(c.checkId, i));
+    const started = ++this.started;
     const head = this.head;
     let outcomes: StampedOutcome[] | null = null;
     if (head && unique.every((c) => c.verdict.escalations.length === 0)) {
       const entries = signEntriesAfter(this.deps.provenanceKey, unique.map(checkedEntry), head);
-      if (await recordChecksAtHead(this.deps.pool, unique, entries, head)) {
-        this.head = entries.at(-1) ?? head;
-        outcomes = unique.map(() => 'inserted' as const);
+      // A flush sent behind this one (pipelined) signs after the entries this one appends.
+      this.head = entries.at(-1) ?? head;
+      let written: boolean;
+      try {
+        written = await recordChecksAtHead(this.deps.pipeline ?? this.deps.pool, unique, entries, head);
+      } catch (error) {
+        this.head = null;
+        throw error;
       }
+      if (written) outcomes = unique.map(() => 'inserted' as const);
+      // Nothing written: every flush sent behind this one fails its head check too.
+      else this.head = null;
     }
-    outcomes ??= await this.flushLocked(unique);
+    if (!outcomes) {
+      const fallback = this.fallbacks.then(() => this.flushLocked(unique, started));
+      this.fallbacks = fallback.catch(() => undefined);
+      outcomes = await fallback;
+    }
     const byId = new Map(unique.map((c, i) => [c.checkId, outcomes[i]!]));
     // A check id twice in one batch is recorded once, as two calls one after the other would be.
     return batch.map((c, i) => {
@@ -251,7 +282,7 @@ export class ActionCheckEngine {
    * too), the entries' INSERT, then COMMIT. Escalations append entries of their own, so a batch
    * with any reads the head again. Leaves the head it wrote as the next flush's.
    */
-  private async flushLocked(unique: StampedCheck[]): Promise<StampedOutcome[]> {
+  private async flushLocked(unique: StampedCheck[], started: number): Promise<StampedOutcome[]> {
     this.head = null;
     const { outcomes, head } = await withTransaction(
       this.deps.pool,
@@ -278,7 +309,11 @@ export class ActionCheckEngine {
       },
       { lock: APPEND_LOCK },
     );
-    this.head = head;
+    // A newer flush (sent pipelined before this one fell back) appends after it: its head is not the chain's.
+    if (started === this.started) this.head = head;
     return outcomes;
   }
 }
+
+/** Verdicts that must wait before a flush is sent behind a running one (see the constructor). */
+const PIPELINED_MIN_BATCH = 2;

@@ -31,6 +31,7 @@ import { waitMilliseconds } from '../domain/input/timer-duration';
 import { WardenKind } from '../domain/search-attributes';
 import { delegationEvaluationWorkflowRef, type EvaluationSummary } from '../workflows/delegation/contract';
 import { requireAdmin } from './administrator';
+import { PipelinedConnection } from '../db/pipelined-connection';
 import type { WardenContext } from './context';
 import { requestEvaluation, type EvaluationRequest } from './evaluation-requests';
 
@@ -218,7 +219,12 @@ const engines = new WeakMap<WardenContext, ActionCheckEngine>();
 /** The context's action-check engine (its compiled ABPs and its group commit), made on first use. */
 export function actionCheckEngine(ctx: WardenContext): ActionCheckEngine {
   let engine = engines.get(ctx);
-  if (!engine) engines.set(ctx, (engine = new ActionCheckEngine(deps(ctx))));
+  if (!engine) {
+    // Its flushes go over a connection of its own, pipelined (ActionCheckEngine's constructor).
+    const url = ctx.pool.options.connectionString;
+    const pipeline = url ? { pipeline: new PipelinedConnection(url) } : {};
+    engines.set(ctx, (engine = new ActionCheckEngine({ ...deps(ctx), ...pipeline })));
+  }
   return engine;
 }
 

@@ -15,6 +15,11 @@
  * one commits, instead of waiting for its answer. Batches are still cut in submission order, but
  * two flushes in flight commit in whatever order the database serialises them.
  *
+ * `overlap` bounds when a flush may start while another is running (with `maxInFlight` above 1):
+ * only once `minBatch` items wait (a second flush of one item would cost the database a flush's
+ * fixed cost for one item's worth of work) and, with `allowed`, only while it says so (the action
+ * checks stop overlapping while they do not know the chain's head).
+ *
  * `lingerMs` (default 0) holds a flush that follows one of several items for that long, so the
  * callers just answered can join it: where each flush costs the database far more than each item
  * (PGlite plans and commits intake's one-round-trip statement in about 6 ms, an item adds about
@@ -39,6 +44,7 @@ export class GroupCommit<I, O> {
     private readonly maxBatch = 500,
     private readonly maxInFlight = 1,
     private readonly lingerMs = 0,
+    private readonly overlap: { minBatch: number; allowed?: () => boolean } = { minBatch: 1 },
   ) {
     if (!(maxInFlight >= 1)) throw new Error(`maxInFlight must be at least 1, not ${maxInFlight}`);
   }
@@ -78,8 +84,16 @@ export class GroupCommit<I, O> {
     }
   }
 
+  /** Whether a flush may start now: a slot is free and, while one runs, the overlap's terms hold. */
+  private mayStart(): boolean {
+    if (this.pending.length === 0 || this.flushing.size >= this.maxInFlight) return false;
+    return (
+      this.flushing.size === 0 || (this.pending.length >= this.overlap.minBatch && (this.overlap.allowed?.() ?? true))
+    );
+  }
+
   private schedule(): void {
-    if (this.scheduled || this.pending.length === 0 || this.flushing.size >= this.maxInFlight) return;
+    if (this.scheduled || !this.mayStart()) return;
     this.scheduled = true;
     // Callers that arrive in the same turn (a burst of requests parsed together) share the flush;
     // after a flush of several, so do those that arrive within the linger.
@@ -91,7 +105,7 @@ export class GroupCommit<I, O> {
     later(() => {
       this.lingering = null;
       this.scheduled = false;
-      if (this.pending.length === 0 || this.flushing.size >= this.maxInFlight) return;
+      if (!this.mayStart()) return;
       const batch = this.pending.splice(0, this.maxBatch);
       this.lastBatch = batch.length;
       const flush: Promise<void> = this.run(batch).then((answer) => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import type { PipelinedConnection, StatementResult } from './pipelined-connection';
 
 /** PostgreSQL's codes for a prepared statement that is not there, and for one that already is. */
 const MISSING = '26000';
@@ -65,10 +66,38 @@ export class SessionPrepared {
     }
   }
 
+  /**
+   * run() on a pipelined connection: the PREPARE (when its session has not had it) is sent just
+   * before `message`, without waiting for its answer, so the message still goes out at once and
+   * runs after it.
+   */
+  async runPipelined(connection: PipelinedConnection, message: string): Promise<StatementResult[]> {
+    this.preparePipelined(connection);
+    try {
+      return await connection.query(message);
+    } catch (error) {
+      if (codeOf(error) !== MISSING) throw error;
+      connection.prepared.delete(this.name);
+      this.preparePipelined(connection);
+      return connection.query(message);
+    }
+  }
+
+  private preparePipelined(connection: PipelinedConnection): void {
+    if (connection.prepared.has(this.name)) return;
+    connection.prepared.add(this.name);
+    // Already prepared (a session shared through pglite-socket) is prepared; another failure shows as the EXECUTE's.
+    connection.query(this.prepareText()).catch(() => undefined);
+  }
+
+  private prepareText(): string {
+    return `PREPARE ${this.name}(${this.parameterTypes.join(', ')}) AS ${this.body}`;
+  }
+
   private async prepareOn(client: pg.ClientBase): Promise<void> {
     if (this.prepared.has(client)) return;
     try {
-      await client.query(`PREPARE ${this.name}(${this.parameterTypes.join(', ')}) AS ${this.body}`);
+      await client.query(this.prepareText());
     } catch (error) {
       if (codeOf(error) !== ALREADY_PREPARED) throw error;
     }

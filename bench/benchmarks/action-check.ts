@@ -1,9 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { createApiServer } from '../../api/server';
-import { actionCheckEngine, buildAbpFromSpec, checkAbpAction, showAbp } from '../../client/delegation';
-import { createApiToken } from '../../db/access/api-tokens';
-import { addPrincipal } from '../../db/access/principals';
-import { demoAbpSpec } from '../../demo/delegation-abp';
+import { actionCheckEngine, checkAbpAction, showAbp } from '../../client/delegation';
 import { ActionSchema } from '../../domain/delegation/action';
 import { DEFAULT_MAX_DS } from '../../domain/delegation/validators';
 import { ensureOpa, OPA_VERSION } from '../../toolchain/opa';
@@ -16,7 +13,7 @@ import { bothDatabases } from '../stack/database';
 import { httpLoadInChild } from '../http-load';
 import type { WardenContext } from '../../client/context';
 import { summarize } from '../stats';
-import { allowedRead } from '../fixtures';
+import { allowedRead, checkableAbp } from '../fixtures';
 import { cpuMsOf } from '../process-cpu';
 import type { BenchDatabase } from '../stack/database';
 
@@ -36,8 +33,9 @@ export const actionCheck: Benchmark = {
     `Open Policy Agent ${OPA_VERSION} (built with \`CGO_ENABLED=0 go install\` by toolchain/opa.ts into the toolchain cache) serves ` +
     '`opa run --server` with bench/opa/warden-policy.rego (the same deny/allow rules over the same ABP and facts as data) and ' +
     'decision logs on, to the console (read and dropped); its clients POST `{"input": action}` to `/v1/data/warden/decision`. ' +
-    'Warden and OPA alternate per concurrency, each after a warm-up. The load generator (closed loop; `node:http` over one ' +
-    'kept-alive connection per client, as wrk or autocannon do, bench/http-post.ts; the same for OPA) runs in a ' +
+    'Warden and OPA alternate per concurrency, each after a warm-up. The load generator (closed loop; HTTP/1.1 written and ' +
+    'read by hand over one kept-alive `net` socket per client, the request built once, as wrk does, bench/raw-http-post.ts; ' +
+    'the same generator for OPA in the same run) runs in a ' +
     'child process of its own (bench/http-load.ts), and so does the worker, so that neither shares the event loop or the ' +
     "CPU time of the API being measured. Measured twice, each on a stack of its own: on embedded PGlite (`npm start`'s " +
     "default, in a child process) and on a real PostgreSQL (DATABASE_URL's server, else a throwaway cluster of Debian's " +
@@ -45,47 +43,52 @@ export const actionCheck: Benchmark = {
     'the same path as the API and `DelegationLoop.checkAction`, answered once stored) one call at a time; and once, the ' +
     'decision from the compiled ABP alone (`ActionCheckEngine.decideCached`, no recording).',
   limits:
-    'Profiled per process (CPU time per check from /proc and process.cpuUsage over 3,000-check runs at concurrency 8; ' +
-    'V8 CPU profiles of the API, PGlite and the load generator; 2 cores shared with other work, so only CPU per check, ' +
-    'not checks/s, is compared, each pair measured alternately in one sitting). A flush is one round trip: the ' +
-    'provenance lock, then EXECUTE of a statement prepared once per database session (db/session-prepared.ts) whose ' +
-    'data-modifying CTEs insert the verdicts and their signed provenance entries, re-validating stamps, token and head ' +
-    '(otherwise the old four-round-trip transaction); each verdict keeps its own signed entry. The load generator posts ' +
-    'with `node:http` over one kept-alive connection per client (bench/http-post.ts, for OPA alike, every answer ' +
-    'checked): 0.27-0.36 ms of CPU per check, where `fetch` spent 1.10-1.22 ms, more than the API it measured. ' +
-    '**Why ≥ 2,000/s is still missed**: 2,000 checks/s on two cores is 1 ms of CPU per check for everything; a check ' +
-    "cost 0.55-0.75 ms in the API (no single item dominates its profile: HTTP parsing and the answer's socket write, " +
-    'zod, the decision, signing, the flush), 0.8-0.95 ms in PGlite (0.3-0.4 ms in PostgreSQL) and 0.3-0.4 ms in the ' +
-    'generator (runs of 18:11 and 19:23 UTC, before the prepared flush below; this benchmark was not rerun on it in ' +
-    "that sitting: at load 27-33 it timed out), before the worker and the servers' background work. At concurrency " +
-    '8 the closed loop is also latency bound: flushes are serialized by the provenance chain, a flush carries the checks in flight (3-4), so the rate is ' +
-    "verdicts per flush ÷ flush cycle. The cycle had the answers in it: a committed flush's callers were answered (their " +
-    'responses built and written) before the next flush was built and sent; the next is now sent first and they are ' +
-    "answered after it (client/group-commit.ts), which cut the API's gap between one flush's answer and the next " +
-    "flush's send (p50 0.44-0.75 from 0.58-1.02 ms, three alternations at load 8-10; checks/s at that load within the noise). " +
-    "Two flushes in flight (the second signed after the first's entries) were tried and dropped: over pglite-socket " +
-    "about 40 % of the flushes failed the head check (the second ran first) and took the long path. PGlite's profile " +
-    'spends about a quarter of its wall time in the socket write of the answer, inside execProtocolRawStream; the flush ' +
-    'is one message answered in one chunk (one write), and that time is the API it wakes running (the CPU per check from ' +
-    "/proc is lower), so batching pglite-socket's writes would not shorten this path. **The flush statement**: sent as text it was parsed and planned on every flush " +
-    "(planning alone 0.5-0.65 ms of PGlite's time). Prepared once per session (SQL PREPARE, run by EXECUTE in the " +
+    'Profiled per process (CPU time per check from /proc and process.cpuUsage over 3,000-check runs at concurrency 8, ' +
+    'bench/tools/check-http-cost.ts, which alternates variants round by round on one stack; V8 CPU profiles of the API ' +
+    'and PGlite; 2 cores shared with other work, so CPU per check, not checks/s, is what is compared, each pair measured ' +
+    'alternately in one sitting). **The load generator** shares the two cores with what it measures: with `node:http` ' +
+    '(bench/http-post.ts, kept-alive Agent) it spent 0.18-0.23 ms of CPU per check, where `fetch` had spent 1.10-1.22; ' +
+    'written by hand over `net` (bench/raw-http-post.ts: the request built once, every answer still read whole and ' +
+    'checked for its status and its verdict) 0.06-0.09 ms (12 alternating rounds, 01:08-01:12 UTC, load 7-10). Both ' +
+    'Warden and OPA are loaded by it, so their figures stay comparable; `BENCH_HTTP_GENERATOR=node-http` measures with ' +
+    'the old one. **A flush** is one message: the provenance lock, then EXECUTE of a statement prepared once per ' +
+    'database session (db/session-prepared.ts) whose data-modifying CTEs insert the verdicts and their signed provenance ' +
+    'entries, re-validating stamps, token and head (otherwise the old four-round-trip transaction); each verdict keeps ' +
+    'its own signed entry. Flushes are chained by the provenance head (each is signed after the entries of the one ' +
+    "before). They go over a connection of the engine's own that pipelines them (db/pipelined-connection.ts: pg's " +
+    'Client opens it, then messages are written without waiting for the previous answer, which both PostgreSQL and ' +
+    'pglite-socket run in the order sent): once two verdicts wait, the next flush, signed after the head the running one ' +
+    'will leave, is sent before that one is answered, so the database does not wait for the API between two flushes. ' +
+    '(Two flushes in flight on two pool connections had failed the head check about 40 % of the time over ' +
+    'pglite-socket: the second ran first.) Measured against one flush at a time on the pool, alternating, at load 7-10 ' +
+    "(01:10-01:12 UTC): the API's CPU per check 0.20-0.31 against 0.22-0.36 ms (lower in 11 of 12 pairs: no pool " +
+    "checkout per flush), PGlite's within the spread (0.24-0.32 against 0.25-0.38; flushes carried alike, " +
+    '4.3-5.6 checks), checks/s higher in 8 of 12 pairs. When the machine ' +
+    'had idle cores (00:56 UTC, load 3) both ways left about half a core idle: at concurrency 8 the closed loop is ' +
+    'also latency bound across three processes (generator, API, database), and pipelining did not remove that. ' +
+    '**Why ≥ 2,000/s is hard on PGlite**: 2,000 checks/s on two cores is 1 ms of CPU per check for everything, ' +
+    "including the worker's and the Temporal server's background work. Per check at concurrency 8 (PGlite, load 7-10, " +
+    '01:09-01:12 UTC): API 0.20-0.31 ms (no single item dominates its profile: HTTP parsing and the answer, zod, the ' +
+    'decision, signing, the flush), PGlite 0.24-0.33 ms (PostgreSQL about half), generator 0.06-0.08 ms. A flush costs ' +
+    'PGlite about 0.8 ms whatever it carries plus about 0.15 ms a verdict (bench/tools/check-flush-cost.ts, flushes of ' +
+    "1, 4 and 8: 0.98, 1.47, 2.03 ms; 00:52 UTC, load 5), of which about 0.15-0.2 ms is any message's cost (a bare " +
+    '`SELECT 1` through pglite-socket); so larger batches are cheaper per verdict and the closed loop at concurrency 8 ' +
+    "caps them. PGlite's profile (00:52 UTC) spends about a tenth of its busy time in garbage collection and a " +
+    'twentieth in the socket write of the answers; the rest is WASM. ' +
+    '**The flush statement**: sent as text it was parsed and planned on every flush ' +
+    "(planning alone 0.5-0.65 ms of PGlite's time); prepared once per session (SQL PREPARE, run by EXECUTE in the " +
     "same simple-protocol message as the lock: pg's named statements take one statement per message, and " +
-    "pglite-socket shares PGlite's one session between connections), the database's CPU " +
-    '(bench/tools/check-flush-cost.ts, 600 flushes, two alternations, 20:00-20:06 UTC, load 17-23) per flush of one ' +
-    'check fell from 3.5-3.9 to 2.0-2.2 ms on PGlite and from 1.2-1.55 to 0.65-0.7 ms on PostgreSQL; per check at 4 a ' +
-    'flush from 0.93-1.04 to 0.73-0.78 ms (PGlite) and 0.40-0.43 to 0.25-0.27 ms (PostgreSQL). A prepared statement is planned generically after five runs and that plan ' +
+    "pglite-socket shares PGlite's one session between connections) the database's CPU per flush of one check fell " +
+    'from 3.5-3.9 to 2.0-2.2 ms on PGlite and from 1.2-1.55 to 0.65-0.7 ms on PostgreSQL (600 flushes, two ' +
+    'alternations, load 17-23). A prepared statement is planned generically after five runs and that plan ' +
     'is kept until statistics change, which on PGlite (no autovacuum) is never: planned while abp_action_checks was ' +
     'small it kept a sequential scan of it (the anti-join on check ids already stored), and each flush cost more as ' +
-    'the table grew (PGlite 1.24 ms per check over 1,000 flushes of 4, one run; the flush function tried before, whose ' +
-    'statements are cached the same way, was measured slower, likely for this reason: not re-measured). It is now planned with sequential ' +
-    'scans priced out (SET LOCAL in its message) and walks the primary key (0.62 ms, one run). **Per verdict** (at 4 a flush ' +
-    "most of the database's cost): the rows maintain the (abp_id, checked_at) index of abp_action_checks, the subject " +
+    'the table grew. It is now planned with sequential scans priced out (SET LOCAL in its message) and walks the ' +
+    'primary key. **Per verdict**: the rows maintain the (abp_id, checked_at) index of abp_action_checks, the subject ' +
     'index of provenance_log and the follow-alias trigger, and carry the validator results (about 0.7 KB of JSON a ' +
-    'verdict). Dropping the trigger, dropping the index, or storing no results each measured within the spread at ' +
-    'load 15 before the plan fix; after it (check-flush-cost.ts with the trigger disabled, or no results, alternated at load ' +
-    '9-12) still within the spread (EXPLAIN ANALYZE of a flush of 4: the trigger 0.21 of 1.29 ms, instrumented), the ' +
-    'index not re-measured: not taken; the index also serves the legacy-id ' +
-    're-issue. OPA, for scale, spends about 0.5-0.6 ms of CPU per decision in its process, from memory and without ' +
+    'verdict). Dropping the trigger or storing no results measured within the spread (EXPLAIN ANALYZE of a flush of ' +
+    '4: the trigger 0.21 of 1.29 ms); the index (not re-measured) also serves the legacy-id re-issue: not taken. ' +
+    'OPA, for scale, spends about 0.35-0.45 ms of CPU per decision in its process, from memory and without ' +
     "waiting for durability, which Warden's answer does by design (a verdict answered is a verdict stored). The " +
     'per-process CPU of this run is in the notes below. **In process**: the target (p99 ≤ 0.5 ms) is judged on the ' +
     "decision from the compiled ABP, the part that corresponds to an in-process policy engine's evaluation: it is " +
@@ -216,15 +219,7 @@ async function measureOn(
   size: { requests: number; warmup: number; inProcess: number; decisions: number },
   log: (line: string) => void,
 ) {
-  const spec = demoAbpSpec();
-  await addPrincipal(w.pool, 'bench-admin', ['admin']);
-  const { abp } = await buildAbpFromSpec(
-    w,
-    { ...spec, scope: { ...spec.scope, contract_id: 'CTR-bench-action-check' } },
-    'bench-admin',
-  );
-  await addPrincipal(w.pool, 'bench-agent', ['agent']);
-  const { token } = await createApiToken(w.pool, { principal: 'bench-agent', label: 'benchmark' });
+  const { abp, token } = await checkableAbp(w, 'CTR-bench-action-check', 'benchmark');
   const action = allowedRead(abp);
   const view = await showAbp(w, abp.abp_id);
   const driftValidator = abp.runtime.validators.find((v) => v.name === 'drift_threshold');
@@ -240,6 +235,8 @@ async function measureOn(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
     const port = (server.address() as AddressInfo).port;
+    // The same generator for both (see `limits`); BENCH_HTTP_GENERATOR=node-http measures with bench/http-post.ts.
+    const generator = process.env.BENCH_HTTP_GENERATOR === 'node-http' ? ('node-http' as const) : ('raw' as const);
     const loads = {
       warden: {
         url: `http://127.0.0.1:${port}/api/v1/abps/${abp.abp_id}/actions/check`,
@@ -258,10 +255,13 @@ async function measureOn(
     const cpu: string[] = [];
     for (const c of CONCURRENCIES) {
       for (const who of ['warden', 'opa'] as const) {
+        // On a server, the backends counted are those connected now: the engine's flush connection
+        // (opened on first use, closed when idle) is opened first by a check in process.
+        if (who === 'warden') await checkAbpAction(w, abp.abp_id, action);
         const servers = who === 'warden' ? await database.processIds() : opa.pid ? [opa.pid] : [];
         const api = process.cpuUsage();
         const { result: r, cpuMs: serverMs } = await cpuMsOf(servers, () =>
-          httpLoadInChild({ ...loads[who], warmup: size.warmup, requests: size.requests, concurrency: c }),
+          httpLoadInChild({ ...loads[who], generator, warmup: size.warmup, requests: size.requests, concurrency: c }),
         );
         const apiSpent = process.cpuUsage(api);
         const s = summarize(r.latencies);

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { closedLoop } from '../load';
 import type { HttpLoad } from '../http-load';
 import { checkedPoster } from '../http-post';
+import { rawCheckedPoster } from '../raw-http-post';
 
 /**
  * The load generator of an HTTP benchmark in a process of its own (bench/http-load.ts), so its
@@ -12,7 +13,7 @@ import { checkedPoster } from '../http-post';
 const { values } = parseArgs({ options: { spec: { type: 'string' }, out: { type: 'string' } } });
 if (!values.spec || !values.out) throw new Error('usage: http-load-main.ts --spec <file> --out <file>');
 const load = JSON.parse(await readFile(values.spec, 'utf8')) as HttpLoad;
-const poster = checkedPoster(load, load.concurrency);
+const poster = (load.generator === 'raw' ? rawCheckedPoster : checkedPoster)(load, load.concurrency);
 await closedLoop(load.warmup, load.concurrency, poster.send);
 const cpu = process.cpuUsage();
 const result = await closedLoop(load.requests, load.concurrency, poster.send);

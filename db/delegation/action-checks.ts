@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { TOKEN_REFUSAL_SQL } from '../access/api-tokens';
+import type { PipelinedConnection } from '../pipelined-connection';
 import type { Queryable } from '../pool';
 import {
   PROVENANCE_HEAD_COLUMNS,
@@ -144,9 +145,11 @@ export async function insertStampedChecks(
  * reading the head) see it. The write is a statement prepared once per session (EXECUTE of
  * preparedWriteAtHead's): a simple-protocol message takes no parameters, so the batch travels as
  * one escaped jsonb literal argument, but the statement is not parsed and planned per flush.
+ * On a PipelinedConnection the message is sent at once, behind any flush not yet answered, which
+ * the database runs first: a flush may then be signed after the head the one ahead will leave.
  */
 export async function recordChecksAtHead(
-  pool: pg.Pool,
+  on: pg.Pool | PipelinedConnection,
   checks: StampedCheck[],
   entries: ProvenanceEntry[],
   head: ProvenanceHead,
@@ -169,7 +172,7 @@ export async function recordChecksAtHead(
       token_id: c.tokenId,
     })),
   );
-  const written = await recordAtHead(pool, [input, `${checks.length}`], entries, head);
+  const written = await recordAtHead(on, [input, `${checks.length}`], entries, head);
   if (!written) return false;
   // Both inserts ran on the same verdict; a mismatch would be a bug in the statement, not a race.
   if (written.inserted !== checks.length)

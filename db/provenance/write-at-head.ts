@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { PipelinedConnection } from '../pipelined-connection';
 import { SessionPrepared } from '../session-prepared';
 import { sqlLiteral } from '../sql-literal';
 import {
@@ -36,7 +37,7 @@ export function preparedWriteAtHead<W extends string>(
   label: string,
   parts: { parameterTypes: readonly string[]; inputs: string; ready: string; writes: Record<W, string> },
 ): (
-  pool: pg.Pool,
+  on: pg.Pool | PipelinedConnection,
   args: readonly string[],
   entries: ProvenanceEntry[],
   head: ProvenanceHead,
@@ -48,23 +49,25 @@ export function preparedWriteAtHead<W extends string>(
     [...parts.parameterTypes, 'jsonb', 'bigint', 'text'],
     atHeadWrite(parts, `$${n + 1}`, PROVENANCE_HEAD_MATCHES(`$${n + 2}`, `$${n + 3}`)),
   );
-  return async (pool, args, entries, head) => {
+  return async (on, args, entries, head) => {
     const execute = statement.execute([
       ...args,
       jsonbLiteral(entries),
       `${Math.trunc(head.seq)}`,
       sqlLiteral(head.contentHash),
     ]);
-    const results = await statement.run<AtHeadResults>(
-      pool,
-      `SELECT pg_advisory_xact_lock(${APPEND_LOCK}); ${NO_SEQUENTIAL_SCANS}; ${execute}`,
-    );
+    const message = `SELECT pg_advisory_xact_lock(${APPEND_LOCK}); ${NO_SEQUENTIAL_SCANS}; ${execute}`;
+    const results = (
+      on instanceof PipelinedConnection
+        ? await statement.runPipelined(on, message)
+        : await statement.run<AtHeadResults>(on, message)
+    ) as AtHeadResults;
     // The answers of the lock, the SET and the EXECUTE: countsOf reads the write's, second.
     return countsOf([results[0]!, results[2]!], names, entries.length);
   };
 }
 
-type AtHeadResults = pg.QueryResult<Record<string, number | boolean>>[];
+type AtHeadResults = { rows: Record<string, number | boolean>[] }[];
 
 /**
  * In force while a prepared write is planned (and executed): PostgreSQL plans a prepared statement

@@ -5,6 +5,7 @@ import { provenanceEntry } from '../../../client/provenance-entries';
 import { recordChecksAtHead, type StampedCheck } from '../../../db/delegation/action-checks';
 import { snapshotFacts } from '../../../db/delegation/action-facts';
 import { appendProvenance, signEntriesAfter, type ProvenanceHead } from '../../../db/provenance/log';
+import { PipelinedConnection } from '../../../db/pipelined-connection';
 import { createPool } from '../../../db/pool';
 import { ActionSchema } from '../../../domain/delegation/action';
 import { checkAction } from '../../../domain/delegation/validators';
@@ -221,6 +222,76 @@ describe('the group commit in one round trip (recordChecksAtHead)', () => {
     const entries = await entriesFor(checkId!);
     expect(entries).toHaveLength(1);
     expect(entries[0]!.checks).toEqual({ contentHash: true, signature: true, link: true });
+  });
+});
+
+describe('flushes pipelined on one connection (PipelinedConnection)', () => {
+  it('a flush sent before the previous one is answered, signed after its entries, is recorded after it', async () => {
+    const abp = await buildUniqueAbp(ctx);
+    const pipeline = new PipelinedConnection(ctx.config.databaseUrl);
+    let n = 0;
+    try {
+      await pipeline.query('SELECT 1'); // connected: a message is then written as it is sent
+      // Other files append to the same chain meanwhile (between the read and the first flush, or
+      // between the two on a server): then neither is recorded, or only the first; tried again.
+      const pair = await eventually(
+        async () => {
+          const [first, second] = [await stampedRead(abp, `piped-${n++}`), await stampedRead(abp, `piped-${n++}`)];
+          const head = await readHead();
+          const firstEntries = signEntriesAfter(ctx.provenanceKey, [entryOf(first)], head);
+          const secondEntries = signEntriesAfter(ctx.provenanceKey, [entryOf(second)], firstEntries[0]!);
+          const written = [
+            recordChecksAtHead(pipeline, [first], firstEntries, head),
+            recordChecksAtHead(pipeline, [second], secondEntries, firstEntries[0]!),
+          ];
+          // Both on the wire before either is answered.
+          expect(pipeline.unanswered).toBeGreaterThanOrEqual(2);
+          return (await Promise.all(written)).every(Boolean) ? [first, second] : null;
+        },
+        (p) => p !== null,
+        60_000,
+      );
+      const [a] = await entriesFor(pair![0]!.checkId);
+      const [b] = await entriesFor(pair![1]!.checkId);
+      expect(b!.seq).toBe(a!.seq + 1);
+      expect(b!.prevHash).toBe(a!.contentHash);
+      for (const e of [a!, b!]) expect(e.checks).toEqual({ contentHash: true, signature: true, link: true });
+    } finally {
+      pipeline.close();
+    }
+  });
+
+  it('an engine pipelining its flushes records every verdict once, chained, also when another writer moves the head', async () => {
+    const abp = await buildUniqueAbp(ctx);
+    const pipeline = new PipelinedConnection(ctx.config.databaseUrl);
+    const engine = new ActionCheckEngine({ pool: ctx.pool, provenanceKey: ctx.provenanceKey, pipeline });
+    const read = { ...sendExternalEmail(abp.hash, 1), tool: 'ats.read', irreversible: false };
+    const ids: string[] = [];
+    try {
+      for (let wave = 0; wave < 4; wave++) {
+        // Between waves another writer appends: the engine's next flush fails its head check and
+        // goes the long way, and the flushes behind it too, without losing or doubling a verdict.
+        await appendProvenance(ctx.pool, ctx.provenanceKey, { kind: 'test.moved', subject: `abp:${abp.abp_id}` });
+        // Two at a time, a turn of the event loop apart: they arrive while flushes are in flight.
+        const checking: Promise<{ decision: string; checkId: string }>[] = [];
+        for (let i = 0; i < 24; i++) {
+          checking.push(engine.check(abp.abp_id, { ...read, action_id: `wave-${wave}-${i}` }));
+          if (i % 2 === 1) await new Promise((resolve) => setImmediate(resolve));
+        }
+        const records = await Promise.all(checking);
+        expect(records.every((r) => r.decision === 'allowed')).toBe(true);
+        ids.push(...records.map((r) => r.checkId));
+      }
+      await engine.drain();
+      expect(await stored(ids)).toBe(ids.length);
+      for (const id of ids) {
+        const entries = await entriesFor(id);
+        expect(entries).toHaveLength(1);
+        expect(entries[0]!.checks).toEqual({ contentHash: true, signature: true, link: true });
+      }
+    } finally {
+      pipeline.close();
+    }
   });
 });
 

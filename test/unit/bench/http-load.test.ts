@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { httpLoadInChild } from '../../../bench/http-load';
 import { checkedPoster } from '../../../bench/http-post';
+import { rawCheckedPoster } from '../../../bench/raw-http-post';
 
 interface Seen {
   method: string;
@@ -49,14 +50,17 @@ const post = (url: string) => ({
   expect: '"decision":\\s*"allowed"',
 });
 
-describe('the load generator checks every answer', () => {
+describe.each([
+  ['node:http', checkedPoster],
+  ['HTTP/1.1 by hand over net', rawCheckedPoster],
+] as const)('the load generator (%s) checks every answer', (_name, poster) => {
   it('sends the POST as given, over at most one kept-alive connection per lane', async () => {
     const { url, seen } = await serve(() => ({ status: 200, body: '{"decision": "allowed"}' }));
-    const poster = checkedPoster(post(url), 2);
+    const p = poster(post(url), 2);
     try {
-      for (let i = 0; i < 3; i++) await Promise.all([poster.send(), poster.send()]);
+      for (let i = 0; i < 3; i++) await Promise.all([p.send(), p.send()]);
     } finally {
-      poster.close();
+      p.close();
     }
     expect(seen).toHaveLength(6);
     for (const s of seen) {
@@ -73,13 +77,33 @@ describe('the load generator checks every answer', () => {
       { status: 200, body: '{"decision": "allowed"}' },
     ];
     const { url } = await serve((n) => answers[n]!);
-    const poster = checkedPoster(post(url), 1);
+    const p = poster(post(url), 1);
     try {
-      await expect(poster.send()).rejects.toThrow(/HTTP 200 \{"decision": "blocked"\}/);
-      await expect(poster.send()).rejects.toThrow(/HTTP 500/);
-      await expect(poster.send()).resolves.toBeUndefined();
+      await expect(p.send()).rejects.toThrow(/HTTP 200 \{"decision": "blocked"\}/);
+      await expect(p.send()).rejects.toThrow(/HTTP 500/);
+      await expect(p.send()).resolves.toBeUndefined();
     } finally {
-      poster.close();
+      p.close();
+    }
+  });
+
+  it('reads an answer framed by chunks as whole, and one split over several reads', async () => {
+    const { url } = await serve(() => ({ status: 200, body: '' }));
+    // A handler that writes its answer in pieces: node:http then frames it with chunked encoding.
+    server!.removeAllListeners('request');
+    server!.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"decision":');
+        setTimeout(() => res.end(' "allowed"}'), 5);
+      });
+    });
+    const p = poster(post(url), 1);
+    try {
+      for (let i = 0; i < 3; i++) await expect(p.send()).resolves.toBeUndefined();
+    } finally {
+      p.close();
     }
   });
 
@@ -87,17 +111,19 @@ describe('the load generator checks every answer', () => {
     const { url } = await serve(() => ({ status: 200, body: '{"decision": "allowed"}' }));
     await new Promise((resolve) => server!.close(resolve));
     server = undefined;
-    const poster = checkedPoster(post(url), 1);
+    const p = poster(post(url), 1);
     try {
-      await expect(poster.send()).rejects.toThrow(/ECONNREFUSED/);
+      await expect(p.send()).rejects.toThrow(/ECONNREFUSED/);
     } finally {
-      poster.close();
+      p.close();
     }
   });
+});
 
+describe('the load generator in its child process', () => {
   it("fails the whole load from its child process on one bad answer, and reports the generator's CPU otherwise", async () => {
     const good = await serve(() => ({ status: 200, body: '{"decision": "allowed"}' }));
-    const load = { ...post(good.url), warmup: 5, requests: 40, concurrency: 4 };
+    const load = { ...post(good.url), warmup: 5, requests: 40, concurrency: 4, generator: 'raw' as const };
     const result = await httpLoadInChild(load);
     expect(result.latencies).toHaveLength(40);
     expect(result.latencies.every((ms) => ms >= 0)).toBe(true);

@@ -194,6 +194,37 @@ describe('GroupCommit', () => {
       expect(gate.most()).toBe(2);
     });
 
+    it('with an overlap bound, a flush starts behind a running one only once minBatch items wait and while allowed', async () => {
+      const gate = gatedFlush();
+      let allowed = true;
+      const queue = new GroupCommit<number, number>(gate.flush, 500, 2, 0, { minBatch: 2, allowed: () => allowed });
+      const first = queue.submit(1);
+      await until(() => gate.started.length === 1);
+      // One item waiting is not enough to start a second flush behind the running one ...
+      const second = queue.submit(2);
+      for (let i = 0; i < 5; i++) await turn();
+      expect(gate.started).toHaveLength(1);
+      // ... two are.
+      const third = queue.submit(3);
+      await until(() => gate.started.length === 2);
+      expect(gate.started[1]!.items).toEqual([2, 3]);
+      // Not allowed: however many wait, nothing starts behind a running flush.
+      gate.started[0]!.release();
+      await first;
+      allowed = false;
+      const later = [4, 5, 6].map((i) => queue.submit(i));
+      for (let i = 0; i < 5; i++) await turn();
+      expect(gate.started).toHaveLength(2);
+      // With none running, a flush starts whatever the terms (it overlaps nothing).
+      gate.started[1]!.release();
+      await Promise.all([second, third]);
+      await until(() => gate.started.length === 3);
+      expect(gate.started[2]!.items).toEqual([4, 5, 6]);
+      gate.started[2]!.release();
+      expect(await Promise.all(later)).toEqual([40, 50, 60]);
+      expect(gate.most()).toBe(2);
+    });
+
     it('a failed flush fails only its own callers while the other flush in flight succeeds', async () => {
       const gate = gatedFlush();
       const queue = new GroupCommit<number, number>(gate.flush, 500, 2);
