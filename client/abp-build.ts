@@ -20,6 +20,13 @@ export interface StoredAbp {
 }
 
 /**
+ * What storeBuiltAbp returns: the stored ABP, and the child reviews it stored whose review.opened a
+ * subscription wanted (read by the storing statement), for the caller to announce; not part of the answer.
+ */
+export type StoredAbpOpening = StoredAbp & { childReviewsToAnnounce: OpenedChildReview[] };
+type OpenedChildReview = Awaited<ReturnType<typeof openParentChangedReviews>>[number];
+
+/**
  * Stores a built ABP as a new immutable version, makes it current for its scope, registers one
  * export per module and stamps every export of this ABP with it. Building the same spec twice
  * changes nothing; building one whose id was revoked, replaced or superseded is refused, and so is
@@ -29,7 +36,7 @@ export async function storeBuiltAbp(
   deps: { pool: pg.Pool; provenanceKey: string; exports: ExportSink },
   abp: Abp,
   meta: { source: Extract<AbpSource, 'build' | 'seed'>; actor: string | null; legacyId?: string },
-): Promise<StoredAbp> {
+): Promise<StoredAbpOpening> {
   const result = await withProvenanceTransaction(deps.pool, async (tx) => {
     await refuseRetiredId(tx, abp, meta.legacyId);
     const parentId = abp.composition.parent_abp_id;
@@ -66,6 +73,7 @@ export async function storeBuiltAbp(
       madeCurrent,
       exports: await listExports(tx, abp.abp_id),
       childReviews: childReviews.map((r) => ({ reviewId: r.reviewId, abpId: r.abpId })),
+      childReviewsToAnnounce: childReviews.filter((r) => r.openedSubscribed),
     };
   });
   for (const row of result.exports) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { storeBuiltAbp, type StoredAbp } from './abp-build';
-import { announceChildReviews } from './child-reviews-announce';
+import { startReviewOpenedDelivery } from './review-opened-delivery';
 import { findCurrentByAbpId, findLatestVersion, listVersions } from '../db/delegation/abps';
 import { ActionCheckEngine, type ActionCheckRecord, type CheckCaller } from './action-check';
 import { forgetToken, TokenRefusedError } from './verified-tokens';
@@ -63,19 +63,19 @@ export async function buildAbpFromSpec(ctx: WardenContext, spec: unknown, actor:
   await requireAdmin(ctx.pool, actor, 'build ABPs');
   const abp = await asBadInput(() => buildAbp(spec, new Date().toISOString()));
   const legacyId = legacyIdOfSpec(spec, abp);
-  const stored = await storeBuiltAbp(deps(ctx), abp, { source: 'build', actor, ...(legacyId ? { legacyId } : {}) });
+  const { childReviewsToAnnounce, ...stored } = await storeBuiltAbp(deps(ctx), abp, {
+    source: 'build',
+    actor,
+    ...(legacyId ? { legacyId } : {}),
+  });
   // The children of an ABP this one replaced have reviews now, stored without their workflow: they
-  // are announced here, and a monitor pass starts those whose deadline is near already.
-  if (stored.childReviews.length > 0) {
-    await announceChildReviews(
-      ctx,
-      stored.childReviews.map((r) => r.reviewId),
-    );
+  // are announced here, by their storer, and a monitor pass starts those whose deadline is near already.
+  for (const review of childReviewsToAnnounce) await startReviewOpenedDelivery(ctx, review);
+  if (stored.childReviews.length > 0)
     await evaluateAfterWrite(
       ctx,
       stored.childReviews.map((r) => r.abpId),
     );
-  }
   return stored;
 }
 

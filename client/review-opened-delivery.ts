@@ -1,4 +1,4 @@
-import type { ReviewRow } from '../db/delegation/reviews';
+import type { ReviewStart } from '../domain/delegation/review-start';
 import { reviewOpenedEvent } from '../domain/notifications/review-opened-event';
 import { startOrFind } from '../domain/temporal/start-or-find';
 import { deliveryStartOptions, notificationDeliveryWorkflowRef } from '../workflows/notifications/contract';
@@ -10,8 +10,11 @@ import type { WardenContext } from './context';
  * the review's (reviewOpenedEvent), so a second start (a retried opening, the monitor, another
  * client) finds the first delivery. The caller asks only when a subscription wants review.opened.
  */
-export async function startReviewOpenedDelivery(ctx: WardenContext, row: ReviewRow): Promise<void> {
-  const event = reviewOpenedEvent(row, row.openedAt ?? new Date().toISOString());
+export async function startReviewOpenedDelivery(
+  ctx: WardenContext,
+  review: Pick<ReviewStart, 'reviewId' | 'abpId' | 'triggerId' | 'severity' | 'policy'> & { openedAt?: string | null },
+): Promise<void> {
+  const event = reviewOpenedEvent(review, review.openedAt ?? new Date().toISOString());
   await startOrFind(() =>
     ctx.temporal.workflow.start(notificationDeliveryWorkflowRef, deliveryStartOptions(event, ctx.taskQueue)),
   );
